@@ -1,5 +1,136 @@
-"""Stigmer SDK: the Temporal token handshake for long-running Stigmer executions."""
+"""Stigmer SDK: the Temporal token handshake for long-running Stigmer executions.
+
+The caller side (inside a Temporal activity):
+
+- :class:`StigmerClient` talks to the Stigmer execution API;
+- :func:`execute_and_wait_pending` sends the activity's task token with the execution and
+  returns the activity pending;
+- :func:`handshake_activity_options` gives the workflow the documented activity options.
+
+The completion side (in a service, an operator's shell, or a test):
+
+- :func:`complete_external_activity`, :func:`report_external_cancellation` and
+  :func:`heartbeat_external_activity` act on a token and return typed outcomes;
+- :class:`SystemActivities` is the ``stigmer/system/complete-external-activity`` activity, and
+  :mod:`stigmer_sdk.workflow` schedules it from workflow code.
+
+Token tools: :class:`TaskToken`, :func:`token_preview`, :func:`idempotency_key`.
+Generated protobuf modules live under :mod:`stigmer_sdk.api`; the main messages are re-exported.
+"""
 
 from __future__ import annotations
 
+from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
+from stigmer_sdk.api.agentic.agentexecution.v1.enum_pb2 import ExecutionPhase, MessageType
+from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec, ExecutionConfig
+from stigmer_sdk.api.agentic.agentexecution.v1.status_pb2 import (
+    AgentExecutionStatus,
+    AgentMessage,
+)
+from stigmer_sdk.api.agentic.executioncontext.v1.execution_value_pb2 import ExecutionValue
+from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
+from stigmer_sdk.api.agentic.workflowexecution.v1.spec_pb2 import WorkflowExecutionSpec
+from stigmer_sdk.api.agentic.workflowexecution.v1.status_pb2 import WorkflowExecutionStatus
+from stigmer_sdk.api.commons.apiresource.metadata_pb2 import ApiResourceMetadata
+from stigmer_sdk.api.sdk.v1.completion_pb2 import (
+    ActivityFailure,
+    CompleteExternalActivityInput,
+    CompleteExternalActivityResult,
+)
+from stigmer_sdk.caller import (
+    CREATE_FAILED_TYPE,
+    EMPTY_TASK_TOKEN_TYPE,
+    HandshakeActivityOptions,
+    execute_and_wait_pending,
+    handshake_activity_options,
+    start_workflow_and_wait_pending,
+)
+from stigmer_sdk.client import ClientOptions, RetryConfig, StigmerClient, TLSConfig
+from stigmer_sdk.completion import (
+    CompletionOutcome,
+    CompletionResult,
+    HeartbeatOutcome,
+    HeartbeatResult,
+    PayloadEncoding,
+    complete_external_activity,
+    heartbeat_external_activity,
+    report_external_cancellation,
+)
+from stigmer_sdk.errors import (
+    CompletionError,
+    EmptyTokenError,
+    FieldViolation,
+    InvalidArgumentError,
+    MalformedTokenError,
+    NotFoundError,
+    StigmerError,
+    StigmerRPCError,
+    TokenError,
+    TokenTooLargeError,
+    UnavailableError,
+)
+from stigmer_sdk.idempotency import (
+    IDEMPOTENCY_ANNOTATION,
+    IDEMPOTENCY_METADATA_KEY,
+    idempotency_key,
+)
+from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities
+from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken, TokenInfo, token_preview
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "CREATE_FAILED_TYPE",
+    "DEFAULT_MAX_TOKEN_BYTES",
+    "EMPTY_TASK_TOKEN_TYPE",
+    "IDEMPOTENCY_ANNOTATION",
+    "IDEMPOTENCY_METADATA_KEY",
+    "SYSTEM_ACTIVITY_NAME",
+    "ActivityFailure",
+    "AgentExecution",
+    "AgentExecutionSpec",
+    "AgentExecutionStatus",
+    "AgentMessage",
+    "ApiResourceMetadata",
+    "ClientOptions",
+    "CompleteExternalActivityInput",
+    "CompleteExternalActivityResult",
+    "CompletionError",
+    "CompletionOutcome",
+    "CompletionResult",
+    "EmptyTokenError",
+    "ExecutionConfig",
+    "ExecutionPhase",
+    "ExecutionValue",
+    "FieldViolation",
+    "HandshakeActivityOptions",
+    "HeartbeatOutcome",
+    "HeartbeatResult",
+    "InvalidArgumentError",
+    "MalformedTokenError",
+    "MessageType",
+    "NotFoundError",
+    "PayloadEncoding",
+    "RetryConfig",
+    "StigmerClient",
+    "StigmerError",
+    "StigmerRPCError",
+    "SystemActivities",
+    "TLSConfig",
+    "TaskToken",
+    "TokenError",
+    "TokenInfo",
+    "TokenTooLargeError",
+    "UnavailableError",
+    "WorkflowExecution",
+    "WorkflowExecutionSpec",
+    "WorkflowExecutionStatus",
+    "complete_external_activity",
+    "execute_and_wait_pending",
+    "handshake_activity_options",
+    "heartbeat_external_activity",
+    "idempotency_key",
+    "report_external_cancellation",
+    "start_workflow_and_wait_pending",
+    "token_preview",
+]

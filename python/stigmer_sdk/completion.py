@@ -1,0 +1,426 @@
+"""The completion side of the handshake: finish a caller's activity from its task token.
+
+These helpers run wherever a Temporal client is at hand: in the service's system activity
+(:mod:`stigmer_sdk.system`), in an operator's shell (``stigmer-sdk complete``), or in a test. Each
+returns a typed outcome and never raises for the known cases (already completed, invalid token,
+empty token, transient errors), so callers decide what to do with a plain ``match``.
+
+Example:
+    >>> async def finish(client: Client, token: bytes, execution: AgentExecution) -> None:
+    ...     result = await complete_external_activity(client, token, result=execution)
+    ...     if result.outcome is CompletionOutcome.TRANSIENT:
+    ...         ...  # retry later
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import temporalio.api.common.v1
+import temporalio.client
+import temporalio.common
+import temporalio.converter
+import temporalio.exceptions
+import temporalio.service
+from google.protobuf import any_pb2, descriptor_pool, message, message_factory
+
+from stigmer_sdk.api.sdk.v1 import completion_pb2
+from stigmer_sdk.errors import CompletionError
+from stigmer_sdk.tokens import TaskToken, token_preview
+
+logger = logging.getLogger("stigmer_sdk.completion")
+
+#: Temporal status codes that make a completion worth retrying.
+_TRANSIENT_STATUSES = frozenset(
+    {
+        temporalio.service.RPCStatusCode.UNAVAILABLE,
+        temporalio.service.RPCStatusCode.DEADLINE_EXCEEDED,
+        temporalio.service.RPCStatusCode.RESOURCE_EXHAUSTED,
+        temporalio.service.RPCStatusCode.ABORTED,
+        temporalio.service.RPCStatusCode.INTERNAL,
+        temporalio.service.RPCStatusCode.UNKNOWN,
+    }
+)
+
+
+class CompletionOutcome(enum.Enum):
+    """What became of one completion attempt (``CompleteExternalActivityOutcome`` in proto)."""
+
+    #: Temporal accepted it; the caller's workflow resumes.
+    COMPLETED = completion_pb2.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
+    #: NOT_FOUND: the token was used, the activity timed out, or the workflow is closed.
+    ALREADY_COMPLETED = completion_pb2.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED
+    #: INVALID_ARGUMENT: the token is garbled, truncated, or from another namespace.
+    INVALID_TOKEN = completion_pb2.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN
+    #: The token was empty; nothing was sent (fire-and-forget).
+    EMPTY_TOKEN = completion_pb2.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN
+    #: A transient error (UNAVAILABLE, DEADLINE_EXCEEDED, ...): retry.
+    TRANSIENT = completion_pb2.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    """Outcome of a completion, with the server's explanation and the token preview."""
+
+    outcome: CompletionOutcome
+    message: str = ""
+    token_preview: str = ""
+
+    @property
+    def delivered(self) -> bool:
+        """Whether this call delivered the completion."""
+        return self.outcome is CompletionOutcome.COMPLETED
+
+    def to_proto(self) -> completion_pb2.CompleteExternalActivityResult:
+        """The ``CompleteExternalActivityResult`` message for this result."""
+        return completion_pb2.CompleteExternalActivityResult(
+            outcome=self.outcome.value, message=self.message, token_preview=self.token_preview
+        )
+
+    @classmethod
+    def from_proto(cls, proto: completion_pb2.CompleteExternalActivityResult) -> CompletionResult:
+        """Read a ``CompleteExternalActivityResult``, as the system activity returns it."""
+        return cls(CompletionOutcome(proto.outcome), proto.message, proto.token_preview)
+
+
+class HeartbeatOutcome(enum.Enum):
+    """What became of one heartbeat sent through a task token."""
+
+    #: Recorded; the caller has not asked to cancel.
+    RECORDED = "RECORDED"
+    #: Recorded, and the caller's workflow asked to cancel the activity: stop the work and
+    #: report the cancellation with :func:`report_external_cancellation`.
+    CANCEL_REQUESTED = "CANCEL_REQUESTED"
+    ALREADY_COMPLETED = "ALREADY_COMPLETED"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    EMPTY_TOKEN = "EMPTY_TOKEN"
+    TRANSIENT = "TRANSIENT"
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    """Outcome of a heartbeat, with the server's explanation and the token preview."""
+
+    outcome: HeartbeatOutcome
+    message: str = ""
+    token_preview: str = ""
+
+
+class PayloadEncoding(enum.Enum):
+    """How a protobuf result is written into the Temporal payload the caller receives."""
+
+    #: ``binary/protobuf``, deterministic bytes: identical whichever SDK writes them.
+    BINARY_PROTOBUF = completion_pb2.PAYLOAD_ENCODING_BINARY_PROTOBUF
+    #: ``json/protobuf``, every SDK's default for messages; bytes differ between SDKs.
+    JSON_PROTOBUF = completion_pb2.PAYLOAD_ENCODING_JSON_PROTOBUF
+
+    @classmethod
+    def from_proto(cls, value: int) -> PayloadEncoding:
+        """Read the proto enum; UNSPECIFIED means binary."""
+        if value == completion_pb2.PAYLOAD_ENCODING_UNSPECIFIED:
+            return cls.BINARY_PROTOBUF
+        return cls(value)
+
+
+def pack_any(value: message.Message) -> any_pb2.Any:
+    """Pack a message into ``google.protobuf.Any`` with deterministic bytes."""
+    packed = any_pb2.Any()
+    packed.Pack(value, deterministic=True)
+    return packed
+
+
+def _message_class(full_name: str) -> type[message.Message]:
+    descriptor = descriptor_pool.Default().FindMessageTypeByName(full_name)
+    return message_factory.GetMessageClass(descriptor)
+
+
+def proto_payload(
+    value: message.Message, encoding: PayloadEncoding = PayloadEncoding.BINARY_PROTOBUF
+) -> temporalio.api.common.v1.Payload:
+    """Encode a message (or an ``Any`` holding one) as a Temporal payload.
+
+    A ``google.protobuf.Any`` is unwrapped: the payload's ``messageType`` is the packed type and
+    its data the packed bytes, so no compiled-in knowledge of the type is needed for binary.
+
+    Example:
+        >>> from stigmer_sdk.api.agentic.agentexecution.v1.io_pb2 import AgentExecutionId
+        >>> payload = proto_payload(AgentExecutionId(value="e-1"))
+        >>> dict(payload.metadata), payload.data
+        ({'encoding': b'binary/protobuf', 'messageType': b'ai.stigmer.agentic.agentexecution.v1.AgentExecutionId'}, b'\\n\\x03e-1')
+    """  # noqa: E501
+    if isinstance(value, any_pb2.Any):
+        type_name = value.TypeName()
+        if encoding is PayloadEncoding.BINARY_PROTOBUF:
+            return temporalio.api.common.v1.Payload(
+                metadata={"encoding": b"binary/protobuf", "messageType": type_name.encode()},
+                data=value.value,
+            )
+        unpacked = _message_class(type_name)()
+        value.Unpack(unpacked)
+        value = unpacked
+    if encoding is PayloadEncoding.BINARY_PROTOBUF:
+        return temporalio.api.common.v1.Payload(
+            metadata={
+                "encoding": b"binary/protobuf",
+                "messageType": value.DESCRIPTOR.full_name.encode(),
+            },
+            data=value.SerializeToString(deterministic=True),
+        )
+    json_payload = temporalio.converter.JSONProtoPayloadConverter().to_payload(value)
+    assert json_payload is not None  # a Message always converts
+    return json_payload
+
+
+def _raw(value: Any, encoding: PayloadEncoding) -> Any:
+    """Protobuf values become pass-through payloads; anything else goes to the converter."""
+    if isinstance(value, message.Message):
+        return temporalio.common.RawValue(proto_payload(value, encoding))
+    return value
+
+
+def application_error(
+    failure: completion_pb2.ActivityFailure,
+) -> temporalio.exceptions.ApplicationError:
+    """The ``ApplicationError`` that delivers a proto ``ActivityFailure``."""
+    details = [_raw(detail, PayloadEncoding.BINARY_PROTOBUF) for detail in failure.details]
+    return temporalio.exceptions.ApplicationError(
+        failure.message,
+        *details,
+        type=failure.type or None,
+        non_retryable=failure.non_retryable,
+    )
+
+
+def _classify(error: temporalio.service.RPCError) -> CompletionOutcome | None:
+    if error.status == temporalio.service.RPCStatusCode.NOT_FOUND:
+        return CompletionOutcome.ALREADY_COMPLETED
+    if error.status == temporalio.service.RPCStatusCode.INVALID_ARGUMENT:
+        return CompletionOutcome.INVALID_TOKEN
+    if error.status in _TRANSIENT_STATUSES:
+        return CompletionOutcome.TRANSIENT
+    return None
+
+
+async def _send(
+    token: bytes | TaskToken,
+    action: str,
+    call: Callable[[temporalio.client.AsyncActivityHandle], Awaitable[None]],
+    client: temporalio.client.Client,
+    execution_id: str,
+) -> CompletionResult:
+    raw = token.raw if isinstance(token, TaskToken) else bytes(token)
+    preview = token_preview(raw)
+    if not raw:
+        logger.info(
+            "No callback token, skipping external activity completion execution_id=%s",
+            execution_id,
+        )
+        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, "empty task token", preview)
+    logger.info(
+        "Completing external activity with %s execution_id=%s token_preview=%s",
+        action,
+        execution_id,
+        preview,
+    )
+    try:
+        await call(client.get_async_activity_handle(task_token=raw))
+    except temporalio.service.RPCError as error:
+        outcome = _classify(error)
+        logger.log(
+            logging.WARNING if outcome else logging.ERROR,
+            "Failed to complete external activity execution_id=%s token_preview=%s "
+            "outcome=%s error=%s",
+            execution_id,
+            preview,
+            outcome.name if outcome else "ERROR",
+            error.message,
+        )
+        if outcome is None:
+            raise CompletionError(
+                f"{error.status.name}: {error.message} (token {preview})"
+            ) from None
+        return CompletionResult(outcome, f"{error.status.name}: {error.message}", preview)
+    logger.info(
+        "External activity completed successfully execution_id=%s token_preview=%s",
+        execution_id,
+        preview,
+    )
+    return CompletionResult(CompletionOutcome.COMPLETED, "", preview)
+
+
+async def complete_external_activity(
+    client: temporalio.client.Client,
+    token: bytes | TaskToken,
+    *,
+    result: Any = None,
+    failure: temporalio.exceptions.ApplicationError | completion_pb2.ActivityFailure | None = None,
+    encoding: PayloadEncoding = PayloadEncoding.BINARY_PROTOBUF,
+    execution_id: str = "",
+    rpc_timeout: timedelta | None = None,
+) -> CompletionResult:
+    """Complete, or fail, the activity that issued ``token``.
+
+    Args:
+        client: a Temporal client connected to the caller's namespace.
+        token: the caller's task token (``callback_token``).
+        result: the activity result. A protobuf message (or an ``Any`` holding one) is sent as a
+            pass-through payload in ``encoding``; other values go through the client's data
+            converter.
+        failure: fail the activity instead, with an ``ApplicationError`` or a proto
+            ``ActivityFailure`` (type, message, non_retryable and details are kept).
+        encoding: payload encoding of a protobuf result; binary is byte-stable across SDKs.
+        execution_id: for logs only.
+        rpc_timeout: deadline of the Temporal call.
+
+    Returns:
+        The outcome. Known cases never raise.
+
+    Raises:
+        CompletionError: Temporal rejected the call for another reason (PERMISSION_DENIED, ...).
+        ValueError: both ``result`` and ``failure`` were given.
+    """
+    if failure is not None and result is not None:
+        raise ValueError("give either result or failure, not both")
+    if failure is not None:
+        error = (
+            application_error(failure)
+            if isinstance(failure, completion_pb2.ActivityFailure)
+            else failure
+        )
+        return await _send(
+            token,
+            "error",
+            lambda handle: handle.fail(error, rpc_timeout=rpc_timeout),
+            client,
+            execution_id,
+        )
+    raw_result = _raw(result, encoding)
+    return await _send(
+        token,
+        "success",
+        lambda handle: handle.complete(raw_result, rpc_timeout=rpc_timeout),
+        client,
+        execution_id,
+    )
+
+
+async def report_external_cancellation(
+    client: temporalio.client.Client,
+    token: bytes | TaskToken,
+    *details: Any,
+    execution_id: str = "",
+    rpc_timeout: timedelta | None = None,
+) -> CompletionResult:
+    """Report the activity that issued ``token`` as cancelled.
+
+    Use after :func:`heartbeat_external_activity` returned ``CANCEL_REQUESTED`` and the work
+    stopped. Protobuf details are sent as binary pass-through payloads.
+    """
+    raw_details = [_raw(detail, PayloadEncoding.BINARY_PROTOBUF) for detail in details]
+    return await _send(
+        token,
+        "cancellation",
+        lambda handle: handle.report_cancellation(*raw_details, rpc_timeout=rpc_timeout),
+        client,
+        execution_id,
+    )
+
+
+async def heartbeat_external_activity(
+    client: temporalio.client.Client,
+    token: bytes | TaskToken,
+    *details: Any,
+    rpc_timeout: timedelta | None = None,
+) -> HeartbeatResult:
+    """Heartbeat the pending activity that issued ``token``, and learn of cancel requests.
+
+    A pending activity hears from its caller only through its token: a heartbeat keeps a
+    heartbeat timeout from firing, and its answer says whether the caller's workflow asked to
+    cancel (``CANCEL_REQUESTED``).
+    """
+    raw = token.raw if isinstance(token, TaskToken) else bytes(token)
+    preview = token_preview(raw)
+    if not raw:
+        return HeartbeatResult(HeartbeatOutcome.EMPTY_TOKEN, "empty task token", preview)
+    raw_details = [_raw(detail, PayloadEncoding.BINARY_PROTOBUF) for detail in details]
+    try:
+        await client.get_async_activity_handle(task_token=raw).heartbeat(
+            *raw_details, rpc_timeout=rpc_timeout
+        )
+    except temporalio.client.AsyncActivityCancelledError:
+        logger.info("Caller requested cancellation token_preview=%s", preview)
+        return HeartbeatResult(HeartbeatOutcome.CANCEL_REQUESTED, "cancel requested", preview)
+    except temporalio.service.RPCError as error:
+        outcome = _classify(error)
+        if outcome is None:
+            raise CompletionError(
+                f"{error.status.name}: {error.message} (token {preview})"
+            ) from None
+        return HeartbeatResult(
+            HeartbeatOutcome[outcome.name], f"{error.status.name}: {error.message}", preview
+        )
+    return HeartbeatResult(HeartbeatOutcome.RECORDED, "", preview)
+
+
+async def complete_from_input(
+    client: temporalio.client.Client,
+    request: completion_pb2.CompleteExternalActivityInput,
+    *,
+    rpc_timeout: timedelta | None = None,
+) -> CompletionResult:
+    """Carry out a ``CompleteExternalActivityInput``: result, failure or cancellation."""
+    outcome = request.WhichOneof("outcome")
+    if outcome == "failure":
+        return await complete_external_activity(
+            client,
+            request.callback_token,
+            failure=request.failure,
+            execution_id=request.execution_id,
+            rpc_timeout=rpc_timeout,
+        )
+    if outcome == "cancellation":
+        return await report_external_cancellation(
+            client,
+            request.callback_token,
+            *request.cancellation.details,
+            execution_id=request.execution_id,
+            rpc_timeout=rpc_timeout,
+        )
+    return await complete_external_activity(
+        client,
+        request.callback_token,
+        result=request.result if outcome == "result" else None,
+        encoding=PayloadEncoding.from_proto(request.result_encoding),
+        execution_id=request.execution_id,
+        rpc_timeout=rpc_timeout,
+    )
+
+
+def completion_input(
+    token: bytes,
+    *,
+    result: message.Message | None = None,
+    failure: completion_pb2.ActivityFailure | None = None,
+    cancelled: bool = False,
+    cancellation_details: Sequence[message.Message] = (),
+    encoding: PayloadEncoding = PayloadEncoding.BINARY_PROTOBUF,
+    execution_id: str = "",
+) -> completion_pb2.CompleteExternalActivityInput:
+    """Build the system activity's input; at most one of result, failure and cancelled."""
+    if sum((result is not None, failure is not None, cancelled)) > 1:
+        raise ValueError("give at most one of result, failure and cancelled")
+    request = completion_pb2.CompleteExternalActivityInput(
+        callback_token=token, result_encoding=encoding.value, execution_id=execution_id
+    )
+    if result is not None:
+        request.result.CopyFrom(result if isinstance(result, any_pb2.Any) else pack_any(result))
+    elif failure is not None:
+        request.failure.CopyFrom(failure)
+    elif cancelled:
+        request.cancellation.details.extend(pack_any(d) for d in cancellation_details)
+    return request

@@ -1,0 +1,265 @@
+"""Workflow-side helpers: complete the caller from a service's (or inner) workflow.
+
+Everything here is deterministic: the Temporal client call happens in the system activity
+(:mod:`stigmer_sdk.system`), which these helpers schedule with a 1-minute start-to-close timeout
+and at most 3 attempts.
+
+- On the success path (:func:`complete_caller`) a completion failure fails the workflow: the
+  caller would otherwise wait until its timeout for a result that exists.
+- On the failure and cancellation paths (:func:`fail_caller`, :func:`cancel_caller`) a completion
+  failure is logged and the execution's original error stands.
+
+Import this module in workflow files through the sandbox's pass-through, as for every module with
+protobuf types::
+
+    with workflow.unsafe.imports_passed_through():
+        from stigmer_sdk import workflow as stigmer_workflow
+
+Example::
+
+    @workflow.defn
+    class InvokeAgent:
+        @workflow.run
+        async def run(self, execution: AgentExecution) -> None:
+            token = execution.spec.callback_token
+            try:
+                result = await workflow.execute_activity(run_agent, execution, ...)
+            except ActivityError as error:
+                await stigmer_workflow.fail_caller(token, failure_from(error))
+                raise
+            await stigmer_workflow.complete_caller(token, result)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from google.protobuf import message
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    CancelledError,
+    FailureError,
+)
+
+from stigmer_sdk.api.sdk.v1 import completion_pb2
+from stigmer_sdk.completion import (
+    CompletionOutcome,
+    CompletionResult,
+    PayloadEncoding,
+    completion_input,
+)
+from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
+from stigmer_sdk.tokens import token_preview
+
+_M = TypeVar("_M", bound=message.Message)
+
+#: Failure type with which :func:`complete_caller` fails the workflow.
+COMPLETION_FAILED_TYPE = "STIGMER_COMPLETION_FAILED"
+
+#: Start-to-close timeout of the system activity.
+SYSTEM_ACTIVITY_TIMEOUT = timedelta(minutes=1)
+
+#: Retry policy of the system activity.
+SYSTEM_ACTIVITY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=1))
+
+_HARMLESS = (
+    CompletionOutcome.COMPLETED,
+    CompletionOutcome.ALREADY_COMPLETED,
+    CompletionOutcome.EMPTY_TOKEN,
+)
+
+
+async def _schedule(
+    request: completion_pb2.CompleteExternalActivityInput, task_queue: str | None
+) -> CompletionResult:
+    proto = await workflow.execute_activity(
+        SYSTEM_ACTIVITY_NAME,
+        request,
+        task_queue=task_queue,
+        start_to_close_timeout=SYSTEM_ACTIVITY_TIMEOUT,
+        retry_policy=SYSTEM_ACTIVITY_RETRY,
+        result_type=completion_pb2.CompleteExternalActivityResult,
+    )
+    return CompletionResult.from_proto(proto)
+
+
+async def complete_caller(
+    token: bytes,
+    result: message.Message,
+    *,
+    execution_id: str = "",
+    encoding: PayloadEncoding = PayloadEncoding.BINARY_PROTOBUF,
+    task_queue: str | None = None,
+) -> CompletionResult:
+    """Deliver ``result`` to the caller's activity (the success path).
+
+    An empty token means fire-and-forget: nothing is scheduled. ``ALREADY_COMPLETED`` is logged as
+    a warning (the caller moved on, for instance after a timeout).
+
+    Raises:
+        ApplicationError: type ``STIGMER_COMPLETION_FAILED``, non-retryable, when the completion
+            could not be delivered (invalid token, or the system activity failed after its
+            retries). Letting it propagate fails the workflow.
+    """
+    if not token:
+        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, "empty task token", "<empty>")
+    preview = token_preview(token)
+    request = completion_input(token, result=result, encoding=encoding, execution_id=execution_id)
+    try:
+        outcome = await _schedule(request, task_queue)
+    except ActivityError as error:
+        raise ApplicationError(
+            f"could not complete the caller's activity: {_cause_message(error)}",
+            type=COMPLETION_FAILED_TYPE,
+            non_retryable=True,
+        ) from error
+    if outcome.outcome is CompletionOutcome.ALREADY_COMPLETED:
+        workflow.logger.warning(
+            "Caller's activity was already completed execution_id=%s token_preview=%s",
+            execution_id,
+            preview,
+        )
+    if outcome.outcome not in _HARMLESS:
+        raise ApplicationError(
+            f"could not complete the caller's activity: {outcome.outcome.name}: {outcome.message}",
+            type=COMPLETION_FAILED_TYPE,
+            non_retryable=True,
+        )
+    return outcome
+
+
+async def fail_caller(
+    token: bytes,
+    failure: completion_pb2.ActivityFailure,
+    *,
+    execution_id: str = "",
+    task_queue: str | None = None,
+) -> CompletionResult | None:
+    """Deliver ``failure`` to the caller's activity (the failure path).
+
+    Never raises for a completion problem: it is logged, and ``None`` returned, so that the
+    execution's original error stays the one that counts.
+    """
+    return await _best_effort(
+        completion_input(token, failure=failure, execution_id=execution_id),
+        task_queue,
+        execution_id,
+    )
+
+
+async def cancel_caller(
+    token: bytes,
+    *,
+    execution_id: str = "",
+    task_queue: str | None = None,
+) -> CompletionResult | None:
+    """Report the caller's activity cancelled; completion problems are logged, not raised."""
+    return await _best_effort(
+        completion_input(token, cancelled=True, execution_id=execution_id),
+        task_queue,
+        execution_id,
+    )
+
+
+async def _best_effort(
+    request: completion_pb2.CompleteExternalActivityInput,
+    task_queue: str | None,
+    execution_id: str,
+) -> CompletionResult | None:
+    if not request.callback_token:
+        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, "empty task token", "<empty>")
+    try:
+        outcome = await _schedule(request, task_queue)
+    except ActivityError as error:
+        workflow.logger.error(
+            "Failed to complete external activity execution_id=%s token_preview=%s error=%s",
+            execution_id,
+            token_preview(request.callback_token),
+            _cause_message(error),
+        )
+        return None
+    if outcome.outcome not in _HARMLESS:
+        workflow.logger.error(
+            "Failed to complete external activity execution_id=%s token_preview=%s error=%s",
+            execution_id,
+            outcome.token_preview,
+            outcome.message,
+        )
+    return outcome
+
+
+def failure_from_error(
+    error: BaseException, *, default_type: str = "STIGMER_EXECUTION_FAILED"
+) -> completion_pb2.ActivityFailure:
+    """Describe an error as the ``ActivityFailure`` to deliver to the caller.
+
+    An ``ApplicationError`` (also as the cause of an ``ActivityError`` or ``ChildWorkflowError``)
+    keeps its type, message and non_retryable flag; anything else gets ``default_type``.
+    """
+    cause: BaseException | None = error
+    while isinstance(cause, FailureError) and not isinstance(cause, ApplicationError):
+        cause = cause.cause
+    if isinstance(cause, ApplicationError):
+        return completion_pb2.ActivityFailure(
+            message=cause.message,
+            type=cause.type or default_type,
+            non_retryable=cause.non_retryable,
+        )
+    return completion_pb2.ActivityFailure(message=str(error), type=default_type)
+
+
+async def complete_caller_when_done(
+    token: bytes,
+    body: Callable[[], Awaitable[_M]],
+    *,
+    execution_id: str = "",
+    task_queue: str | None = None,
+    encoding: PayloadEncoding = PayloadEncoding.BINARY_PROTOBUF,
+) -> _M:
+    """Run ``body`` and complete the caller with its outcome, however it ends.
+
+    The inner-workflow shape: a workflow started by
+    :func:`stigmer_sdk.caller.start_workflow_and_wait_pending` wraps its work in this call. A
+    result completes the caller; an error fails it (and is re-raised); a cancellation reports the
+    caller cancelled (and is re-raised).
+    """
+    try:
+        result = await body()
+    except asyncio.CancelledError:
+        await cancel_caller(token, execution_id=execution_id, task_queue=task_queue)
+        raise
+    except Exception as error:
+        if is_cancellation(error):
+            await cancel_caller(token, execution_id=execution_id, task_queue=task_queue)
+            raise
+        await fail_caller(
+            token, failure_from_error(error), execution_id=execution_id, task_queue=task_queue
+        )
+        raise
+    await complete_caller(
+        token, result, execution_id=execution_id, encoding=encoding, task_queue=task_queue
+    )
+    return result
+
+
+def is_cancellation(error: BaseException) -> bool:
+    """Whether ``error`` is, or was caused by, a Temporal cancellation."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, (CancelledError, asyncio.CancelledError)):
+            return True
+        cause = cause.cause if isinstance(cause, FailureError) else None
+    return False
+
+
+def _cause_message(error: FailureError) -> str:
+    cause: BaseException = error
+    while isinstance(cause, FailureError) and cause.cause is not None:
+        cause = cause.cause
+    return str(cause)

@@ -1,0 +1,107 @@
+"""Workflows and activities of the SDK integration tests (imported by the workers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    import temporalio.client
+
+    from stigmer_sdk import (
+        AgentExecution,
+        ExecutionPhase,
+        StigmerClient,
+        execute_and_wait_pending,
+        start_workflow_and_wait_pending,
+    )
+    from stigmer_sdk import workflow as stigmer_workflow
+
+
+@dataclass
+class CallerOptions:
+    maximum_attempts: int = 1
+    start_to_close_seconds: float = 120.0
+
+
+@workflow.defn
+class AgentCallerWorkflow:
+    """Calls an agent through the handshake activity and returns its result."""
+
+    @workflow.run
+    async def run(self, request: AgentExecution, options: CallerOptions) -> AgentExecution:
+        return await workflow.execute_activity(
+            "run_agent",
+            request,
+            start_to_close_timeout=timedelta(seconds=options.start_to_close_seconds),
+            retry_policy=RetryPolicy(
+                maximum_attempts=options.maximum_attempts, initial_interval=timedelta(seconds=1)
+            ),
+            result_type=AgentExecution,
+        )
+
+
+@workflow.defn
+class InnerShapeCallerWorkflow:
+    """Calls an agent through the inner-workflow shape (004: ExecuteWorkflowActivity)."""
+
+    @workflow.run
+    async def run(self, request: AgentExecution) -> AgentExecution:
+        return await workflow.execute_activity(
+            "run_inner",
+            request,
+            start_to_close_timeout=timedelta(seconds=60),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+            result_type=AgentExecution,
+        )
+
+
+@workflow.defn
+class InnerAgentWorkflow:
+    """The inner workflow: does the work and completes the outer activity with the result."""
+
+    @workflow.run
+    async def run(self, request: AgentExecution, callback_token: bytes) -> AgentExecution:
+        async def body() -> AgentExecution:
+            await workflow.sleep(0.05)
+            result = AgentExecution()
+            result.CopyFrom(request)
+            result.status.phase = ExecutionPhase.EXECUTION_COMPLETED
+            result.metadata.id = "inner-" + workflow.info().workflow_id
+            if request.spec.message == "fail":
+                raise workflow_failure()
+            return result
+
+        return await stigmer_workflow.complete_caller_when_done(callback_token, body)
+
+
+def workflow_failure() -> Exception:
+    from temporalio.exceptions import ApplicationError
+
+    return ApplicationError("agent blew up", type="AGENT_EXECUTION_FAILED", non_retryable=True)
+
+
+class CallerActivities:
+    def __init__(self, stigmer: StigmerClient, temporal: temporalio.client.Client) -> None:
+        self._stigmer = stigmer
+        self._temporal = temporal
+
+    @activity.defn(name="run_agent")
+    async def run_agent(self, request: AgentExecution) -> AgentExecution:
+        await execute_and_wait_pending(self._stigmer, request)
+
+    @activity.defn(name="run_inner")
+    async def run_inner(self, request: AgentExecution) -> AgentExecution:
+        info = activity.info()
+        result: AgentExecution = await start_workflow_and_wait_pending(
+            self._temporal,
+            InnerAgentWorkflow.run,
+            request,
+            id=f"inner-{info.workflow_id}",
+            task_queue=info.task_queue,
+            result_type=AgentExecution,
+        )
+        return result
