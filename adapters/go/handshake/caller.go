@@ -1,0 +1,214 @@
+package handshake
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	grpcmetadata "google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+
+	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
+)
+
+// DefaultCreateTimeout is the deadline of the create call when no [WithCreateTimeout] is given.
+const DefaultCreateTimeout = 30 * time.Second
+
+// Option configures [ExecuteAgentAndWaitPending] and [ExecuteWorkflowAndWaitPending].
+type Option func(*callOptions)
+
+type callOptions struct {
+	createTimeout time.Duration
+	callOptions   []grpc.CallOption
+}
+
+// WithCreateTimeout sets the deadline of the create call (default [DefaultCreateTimeout]). A
+// shorter deadline already on the activity's context still applies. Zero or negative keeps the
+// default.
+func WithCreateTimeout(d time.Duration) Option {
+	return func(o *callOptions) {
+		if d > 0 {
+			o.createTimeout = d
+		}
+	}
+}
+
+// WithCallOptions adds gRPC call options (for example per-call credentials) to the create call.
+func WithCallOptions(opts ...grpc.CallOption) Option {
+	return func(o *callOptions) { o.callOptions = append(o.callOptions, opts...) }
+}
+
+// ExecuteAgentAndWaitPending starts an agent execution on the Stigmer service and leaves the
+// calling activity pending until the service completes it (the token handshake). Call it from a
+// Temporal activity:
+//
+//   - it takes the activity's task token and refuses an empty one with a non-retryable
+//     application error of type [ErrTypeEmptyTaskToken] (the code is not running in an activity);
+//   - it clones execution (the caller's message is never modified), sets spec.callback_token to the
+//     token's raw bytes and writes the idempotency key ([IdempotencyKey]) to
+//     metadata.annotations[[IdempotencyKeyAnnotation]] and the [IdempotencyKeyHeader] request
+//     metadata;
+//   - it calls create with a deadline ([DefaultCreateTimeout] unless [WithCreateTimeout]) and logs
+//     the token preview, the token length and the execution id, never the token itself;
+//   - on success it returns the service's ACK and [activity.ErrResultPending] itself, unwrapped:
+//     the worker recognises pending activities by comparing the returned error with that exact
+//     value, so do not wrap it (fmt.Errorf("...: %w", err) would fail the activity instead).
+//     Return it from the activity as is, for example `return nil, err` or directly
+//     `return handshake.ExecuteAgentAndWaitPending(ctx, c, execution)`;
+//   - if create fails, it returns an application error of type [ErrTypeCreateFailed] whose message
+//     starts with the gRPC code name, retryable or not according to [CreateFailureRetryable]; the
+//     activity then fails at once and does not go pending.
+//
+// When the execution ends, the caller's activity result is the final
+// *agentexecutionv1.AgentExecution, or an application failure.
+func ExecuteAgentAndWaitPending(
+	ctx context.Context,
+	client agentexecutionv1.AgentExecutionCommandControllerClient,
+	execution *agentexecutionv1.AgentExecution,
+	opts ...Option,
+) (*agentexecutionv1.AgentExecution, error) {
+	req, _ := proto.Clone(execution).(*agentexecutionv1.AgentExecution)
+	if req == nil {
+		req = &agentexecutionv1.AgentExecution{}
+	}
+	return executeAndWaitPending(ctx, "AgentExecution",
+		func(token []byte) *apiresource.ApiResourceMetadata {
+			if req.Spec == nil {
+				req.Spec = &agentexecutionv1.AgentExecutionSpec{}
+			}
+			req.Spec.CallbackToken = token
+			if req.Metadata == nil {
+				req.Metadata = &apiresource.ApiResourceMetadata{}
+			}
+			return req.Metadata
+		},
+		func(ctx context.Context, callOpts ...grpc.CallOption) (*agentexecutionv1.AgentExecution, error) {
+			return client.Create(ctx, req, callOpts...)
+		},
+		opts)
+}
+
+// ExecuteWorkflowAndWaitPending is [ExecuteAgentAndWaitPending] for workflow executions: it starts
+// a workflow execution through the WorkflowExecutionCommandController with spec.callback_token set
+// to the activity's task token, and returns the ACK and [activity.ErrResultPending] (unwrapped).
+// Everything else (idempotency key, deadline, logs, errors) is as for agent executions.
+func ExecuteWorkflowAndWaitPending(
+	ctx context.Context,
+	client workflowexecutionv1.WorkflowExecutionCommandControllerClient,
+	execution *workflowexecutionv1.WorkflowExecution,
+	opts ...Option,
+) (*workflowexecutionv1.WorkflowExecution, error) {
+	req, _ := proto.Clone(execution).(*workflowexecutionv1.WorkflowExecution)
+	if req == nil {
+		req = &workflowexecutionv1.WorkflowExecution{}
+	}
+	return executeAndWaitPending(ctx, "WorkflowExecution",
+		func(token []byte) *apiresource.ApiResourceMetadata {
+			if req.Spec == nil {
+				req.Spec = &workflowexecutionv1.WorkflowExecutionSpec{}
+			}
+			req.Spec.CallbackToken = token
+			if req.Metadata == nil {
+				req.Metadata = &apiresource.ApiResourceMetadata{}
+			}
+			return req.Metadata
+		},
+		func(ctx context.Context, callOpts ...grpc.CallOption) (*workflowexecutionv1.WorkflowExecution, error) {
+			return client.Create(ctx, req, callOpts...)
+		},
+		opts)
+}
+
+// execution is what the ACK of either command controller offers.
+type execution interface {
+	proto.Message
+	GetMetadata() *apiresource.ApiResourceMetadata
+}
+
+// executeAndWaitPending is the language-neutral part of the caller side. prepare puts the token on
+// the (already cloned) request and returns its metadata; create sends the request.
+func executeAndWaitPending[T execution](
+	ctx context.Context,
+	kind string,
+	prepare func(token []byte) *apiresource.ApiResourceMetadata,
+	create func(context.Context, ...grpc.CallOption) (T, error),
+	opts []Option,
+) (T, error) {
+	var zero T
+	o := callOptions{createTimeout: DefaultCreateTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+
+	if !activity.IsActivity(ctx) {
+		return zero, emptyTaskTokenError()
+	}
+	info := activity.GetInfo(ctx)
+	token := info.TaskToken
+	if len(token) == 0 {
+		return zero, emptyTaskTokenError()
+	}
+	logger := activity.GetLogger(ctx)
+	preview := TokenPreview(token)
+	logger.Info("Extracted task token",
+		"token_preview", preview, "token_length", len(token), "activity_id", info.ActivityID)
+
+	key := IdempotencyKey(info.WorkflowNamespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID)
+	md := prepare(append([]byte(nil), token...))
+	if md.Annotations == nil {
+		md.Annotations = map[string]string{}
+	}
+	md.Annotations[IdempotencyKeyAnnotation] = key
+
+	callCtx, cancel := context.WithTimeout(ctx, o.createTimeout)
+	defer cancel()
+	callCtx = grpcmetadata.AppendToOutgoingContext(callCtx, IdempotencyKeyHeader, key)
+	ack, err := create(callCtx, o.callOptions...)
+	if err != nil {
+		failure := createFailedError(err)
+		logger.Warn("Failed to create execution, activity fails",
+			"execution_kind", kind, "token_preview", preview, "error", failure.Error())
+		return zero, failure
+	}
+	logger.Info("Agent execution started, activity pending",
+		"execution_id", ack.GetMetadata().GetId(), "token_preview", preview,
+		"token_length", len(token), "execution_kind", kind)
+	return ack, activity.ErrResultPending
+}
+
+func emptyTaskTokenError() error {
+	return temporal.NewNonRetryableApplicationError(
+		"stigmer: the activity has no task token; ExecuteAgentAndWaitPending and "+
+			"ExecuteWorkflowAndWaitPending must be called from inside a Temporal activity",
+		ErrTypeEmptyTaskToken, nil)
+}
+
+// CreateFailureRetryable reports whether a failed create call with this gRPC code is worth
+// retrying (contract section 1): UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED,
+// INTERNAL, UNKNOWN and CANCELLED are; every other code is not.
+func CreateFailureRetryable(c codes.Code) bool {
+	switch c {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted,
+		codes.Internal, codes.Unknown, codes.Canceled:
+		return true
+	default:
+		return false
+	}
+}
+
+// createFailedError maps a failed create call to the STIGMER_CREATE_FAILED application error:
+// "<CODE_NAME>: <server message>", non-retryable unless [CreateFailureRetryable].
+func createFailedError(err error) error {
+	code := grpcCode(err)
+	msg := CodeName(code)
+	if serverMsg := grpcMessage(err); serverMsg != "" {
+		msg += ": " + serverMsg
+	}
+	return temporal.NewApplicationErrorWithOptions(msg, ErrTypeCreateFailed,
+		temporal.ApplicationErrorOptions{NonRetryable: !CreateFailureRetryable(code)})
+}

@@ -1,0 +1,46 @@
+// Package handshake implements the Stigmer token handshake for Go: Temporal asynchronous activity
+// completion between a caller's activity and a Stigmer execution that runs for minutes or hours.
+//
+// It follows the cross-language contract in docs/handshake-contract.md, which the Python and Java
+// SDKs implement byte for byte the same way.
+//
+// # Caller side
+//
+// Inside an activity, [ExecuteAgentAndWaitPending] (or [ExecuteWorkflowAndWaitPending]) sends the
+// activity's task token to the Stigmer service as spec.callback_token, with an idempotency key
+// derived from the activity ([IdempotencyKey]), and returns [activity.ErrResultPending] so that
+// the worker slot is released while the execution runs. The activity's result is later delivered
+// by the service. Schedule such activities with [HandshakeActivityOptions].
+//
+//	func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+//		// Returns the ACK and activity.ErrResultPending, unwrapped, as the worker requires.
+//		return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req)
+//	}
+//
+//	func CallerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+//		ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(30*time.Minute))
+//		var done *agentexecutionv1.AgentExecution
+//		err := workflow.ExecuteActivity(ctx, "RunAgent", req).Get(ctx, &done)
+//		return done, err
+//	}
+//
+// # Service side
+//
+// When the execution ends, the service completes the caller's activity with the token: directly
+// with [CompleteExternalActivity] (or a [Completer]), or, from a workflow, with [CompleteCaller],
+// which schedules the system activity [SystemActivityName] registered by
+// [RegisterSystemActivities]. [HeartbeatExternalActivity] tells the service when the caller's
+// workflow requested cancellation ([HeartbeatCancelRequested]).
+//
+//	in, err := handshake.NewResultInput(token, executionID, finalExecution)
+//	if err != nil {
+//		return err
+//	}
+//	res, err := handshake.CompleteExternalActivity(ctx, temporalClient, in)
+//	// res.Outcome is COMPLETED, ALREADY_COMPLETED, INVALID_TOKEN, EMPTY_TOKEN or TRANSIENT.
+//
+// # Security
+//
+// A task token is a bearer credential. This package never logs it, returns it in a result or puts
+// it into an error; it uses [TokenPreview] instead.
+package handshake

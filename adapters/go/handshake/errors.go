@@ -1,0 +1,111 @@
+package handshake
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Application failure types written by this package. They are part of the cross-language contract:
+// the Python and Java SDKs use the same strings.
+const (
+	// ErrTypeEmptyTaskToken is the type of the non-retryable application error returned when the
+	// caller's activity has no task token, which means the code is not running inside an activity.
+	ErrTypeEmptyTaskToken = "STIGMER_EMPTY_TASK_TOKEN"
+	// ErrTypeCreateFailed is the type of the application error returned when the service's create
+	// call fails. It is retryable or not depending on the gRPC code (see [CreateFailureRetryable]).
+	ErrTypeCreateFailed = "STIGMER_CREATE_FAILED"
+	// ErrTypeCompletionTransient is the type of the retryable application error with which the system
+	// activity fails on a transient completion error, so that Temporal retries it.
+	ErrTypeCompletionTransient = "STIGMER_COMPLETION_TRANSIENT"
+	// ErrTypeCompletionInvalidInput is the type of the non-retryable application error with which the
+	// system activity fails when its input cannot be turned into a completion (for example a result
+	// whose type URL names no message, or a JSON result whose type is not linked into the worker).
+	// Retrying would not help.
+	ErrTypeCompletionInvalidInput = "STIGMER_COMPLETION_INVALID_INPUT"
+	// ErrTypeCompletionFailed is the type of the non-retryable application error returned by
+	// [CompleteCaller] on the success path when the caller could not be completed.
+	ErrTypeCompletionFailed = "STIGMER_COMPLETION_FAILED"
+)
+
+// Where the idempotency key is sent (contract section 1).
+const (
+	// IdempotencyKeyHeader is the gRPC request metadata key that carries the idempotency key.
+	IdempotencyKeyHeader = "stigmer-idempotency-key"
+	// IdempotencyKeyAnnotation is the metadata.annotations key that carries the idempotency key.
+	IdempotencyKeyAnnotation = "stigmer.ai/idempotency-key"
+)
+
+// ErrInvalidCompletionInput is wrapped by the errors [CompleteExternalActivity] returns when its
+// input cannot be turned into a Temporal completion: a nil input, a result or detail with an empty
+// or malformed type URL, or a JSON-encoded result whose message type is not registered in
+// protoregistry.GlobalTypes. Test with errors.Is.
+var ErrInvalidCompletionInput = errors.New("stigmer: invalid completion input")
+
+// grpcCode returns the gRPC status code of err: from a Temporal serviceerror (which carries a
+// status), any error with a gRPC status, or a context error. Other errors are codes.Unknown.
+func grpcCode(err error) codes.Code {
+	if err == nil {
+		return codes.OK
+	}
+	var withStatus interface{ Status() *status.Status }
+	if errors.As(err, &withStatus) && withStatus.Status() != nil {
+		return withStatus.Status().Code()
+	}
+	if s, ok := status.FromError(err); ok {
+		return s.Code()
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return codes.DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		return codes.Canceled
+	}
+	return codes.Unknown
+}
+
+// grpcMessage returns the server's message of err when it carries a gRPC status, else err.Error().
+func grpcMessage(err error) string {
+	var withStatus interface{ Status() *status.Status }
+	if errors.As(err, &withStatus) && withStatus.Status() != nil {
+		return withStatus.Status().Message()
+	}
+	if s, ok := status.FromError(err); ok {
+		return s.Message()
+	}
+	return err.Error()
+}
+
+// codeNames are the canonical upper-case names of the gRPC codes, as in the gRPC specification
+// (codes.Code.String returns CamelCase names instead).
+var codeNames = map[codes.Code]string{
+	codes.OK:                 "OK",
+	codes.Canceled:           "CANCELLED",
+	codes.Unknown:            "UNKNOWN",
+	codes.InvalidArgument:    "INVALID_ARGUMENT",
+	codes.DeadlineExceeded:   "DEADLINE_EXCEEDED",
+	codes.NotFound:           "NOT_FOUND",
+	codes.AlreadyExists:      "ALREADY_EXISTS",
+	codes.PermissionDenied:   "PERMISSION_DENIED",
+	codes.ResourceExhausted:  "RESOURCE_EXHAUSTED",
+	codes.FailedPrecondition: "FAILED_PRECONDITION",
+	codes.Aborted:            "ABORTED",
+	codes.OutOfRange:         "OUT_OF_RANGE",
+	codes.Unimplemented:      "UNIMPLEMENTED",
+	codes.Internal:           "INTERNAL",
+	codes.Unavailable:        "UNAVAILABLE",
+	codes.DataLoss:           "DATA_LOSS",
+	codes.Unauthenticated:    "UNAUTHENTICATED",
+}
+
+// CodeName returns the canonical upper-snake-case name of a gRPC code, for example
+// "INVALID_ARGUMENT" or "CANCELLED", as used at the start of STIGMER_CREATE_FAILED messages.
+// Codes outside the gRPC specification are named "Code(<n>)".
+func CodeName(c codes.Code) string {
+	if name, ok := codeNames[c]; ok {
+		return name
+	}
+	return c.String()
+}

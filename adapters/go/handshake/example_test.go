@@ -1,0 +1,132 @@
+package handshake_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+)
+
+func ExampleTokenPreview() {
+	token := []byte("a Temporal task token is a bearer credential")
+	fmt.Println(handshake.TokenPreview(token))
+	fmt.Println(handshake.TokenPreview([]byte("short")))
+	fmt.Println(handshake.TokenPreview(nil))
+	// Output:
+	// YSBUZW1wb3JhbCB0YXNr...
+	// c2hv...
+	// <empty>
+}
+
+func ExampleIdempotencyKey() {
+	// Every attempt of one activity yields the same key, although each has a new task token.
+	fmt.Println(handshake.IdempotencyKey("default", "wf-1", "run-1", "1"))
+	// Output:
+	// v1:64af68bd1204dce0666305e56cd78a7aebc7043e257ec1a5c5d5a8b171cc1fc6
+}
+
+func ExampleHandshakeActivityOptions() {
+	o := handshake.HandshakeActivityOptions(30 * time.Minute)
+	fmt.Println(o.StartToCloseTimeout, o.RetryPolicy.MaximumAttempts, o.RetryPolicy.NonRetryableErrorTypes)
+	fmt.Println(handshake.HandshakeActivityOptions(0).StartToCloseTimeout)
+	// Output:
+	// 1h5m0s 3 [STIGMER_EMPTY_TASK_TOKEN]
+	// 24h0m0s
+}
+
+// Activities of a caller that runs Stigmer agents.
+type Activities struct {
+	Agents agentexecutionv1.AgentExecutionCommandControllerClient
+}
+
+// RunAgent starts the agent and leaves the activity pending; the Stigmer service completes it
+// with the final AgentExecution when the agent is done.
+func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+	// The error is activity.ErrResultPending itself on success: return it unwrapped.
+	return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req, handshake.WithCreateTimeout(10*time.Second))
+}
+
+// CallerWorkflow waits for the agent without holding a worker slot.
+func CallerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+	ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(30*time.Minute))
+	var a *Activities
+	var done *agentexecutionv1.AgentExecution
+	err := workflow.ExecuteActivity(ctx, a.RunAgent, req).Get(ctx, &done)
+	return done, err
+}
+
+// The caller side: a worker with a handshake activity.
+func Example_caller() {
+	c, err := client.Dial(client.Options{HostPort: "localhost:7233"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	conn, err := grpc.NewClient("stigmer.example:443", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+
+	w := worker.New(c, "my-queue", worker.Options{})
+	w.RegisterWorkflow(CallerWorkflow)
+	w.RegisterActivity(&Activities{Agents: agentexecutionv1.NewAgentExecutionCommandControllerClient(conn)})
+	if err := w.Run(worker.InterruptCh()); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// InvokeAgentWorkflow stands for the service's workflow that runs an execution and then completes
+// the caller through the system activity.
+func InvokeAgentWorkflow(ctx workflow.Context, execution *agentexecutionv1.AgentExecution) error {
+	token := execution.GetSpec().GetCallbackToken()
+	// ... run the agent, producing the final execution ...
+	in, err := handshake.NewResultInput(token, execution.GetMetadata().GetId(), execution)
+	if err != nil {
+		return err
+	}
+	// Success path: a completion problem fails this workflow.
+	_, err = handshake.CompleteCaller(ctx, in)
+	return err
+}
+
+// The service side: complete a caller's activity, directly or from a workflow.
+func Example_service() {
+	c, err := client.Dial(client.Options{HostPort: "localhost:7233"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	// From a workflow: register the system activity and the workflow that schedules it.
+	w := worker.New(c, "stigmer-service", worker.Options{})
+	handshake.RegisterSystemActivities(w, c)
+	w.RegisterWorkflow(InvokeAgentWorkflow)
+
+	// Directly, for example from a request handler.
+	var token []byte // spec.callback_token of the execution
+	in, err := handshake.NewFailureInput(token, "exec-1", "agent crashed", "AGENT_EXECUTION_FAILED", true)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := handshake.CompleteExternalActivity(context.Background(), c, in)
+	if err != nil {
+		log.Fatal(err) // PERMISSION_DENIED and the like
+	}
+	switch res.GetOutcome() {
+	case sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT:
+		// retry later
+	default:
+		log.Printf("completion %v: %s", res.GetOutcome(), res.GetMessage())
+	}
+}

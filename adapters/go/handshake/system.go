@@ -1,0 +1,201 @@
+package handshake
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+)
+
+// SystemActivityName is the name the completion system activity is registered under, in every
+// Stigmer SDK, so that a workflow in one language can schedule it on a worker in another.
+const SystemActivityName = "stigmer/system/complete-external-activity"
+
+// SystemActivities holds the completion system activity. Register it with
+// [RegisterSystemActivities] (or worker.RegisterActivityWithOptions under [SystemActivityName]).
+type SystemActivities struct {
+	// Completer does the work. Its Logger and MetricsHandler may be nil: the activity's are used.
+	Completer *Completer
+}
+
+// NewSystemActivities returns the system activities completing through the Temporal client c,
+// which must be connected to the namespace of the callers' activities.
+func NewSystemActivities(c client.Client) *SystemActivities {
+	return &SystemActivities{Completer: NewCompleter(c)}
+}
+
+// RegisterSystemActivities registers the completion system activity on w under
+// [SystemActivityName], completing through the Temporal client c.
+func RegisterSystemActivities(w worker.ActivityRegistry, c client.Client) {
+	NewSystemActivities(c).Register(w)
+}
+
+// Register registers a's completion activity on w under [SystemActivityName].
+func (a *SystemActivities) Register(w worker.ActivityRegistry) {
+	w.RegisterActivityWithOptions(a.CompleteExternalActivity, activity.RegisterOptions{Name: SystemActivityName})
+}
+
+// CompleteExternalActivity is the system activity (contract section 5). It completes the caller's
+// activity as [Completer.Complete] does and returns the outcomes COMPLETED, ALREADY_COMPLETED,
+// INVALID_TOKEN and EMPTY_TOKEN as its result. On TRANSIENT it fails with a retryable application
+// error of type [ErrTypeCompletionTransient], so that Temporal retries it; an input that cannot be
+// turned into a completion fails it with the non-retryable type [ErrTypeCompletionInvalidInput];
+// other errors fail it as they are.
+func (a *SystemActivities) CompleteExternalActivity(ctx context.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
+	result, err := a.Completer.Complete(ctx, input)
+	if err != nil {
+		if errors.Is(err, ErrInvalidCompletionInput) {
+			return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCompletionInvalidInput, nil)
+		}
+		return nil, err
+	}
+	if result.GetOutcome() == OutcomeTransient {
+		return nil, temporal.NewApplicationErrorWithOptions(
+			"TRANSIENT: "+result.GetMessage()+" (token "+result.GetTokenPreview()+")",
+			ErrTypeCompletionTransient, temporal.ApplicationErrorOptions{})
+	}
+	return result, nil
+}
+
+// Defaults of [CompleteCallerOptions].
+const (
+	// DefaultSystemActivityStartToClose is the start-to-close timeout of the system activity.
+	DefaultSystemActivityStartToClose = time.Minute
+	// DefaultSystemActivityMaximumAttempts is the maximum number of attempts of the system activity.
+	DefaultSystemActivityMaximumAttempts = 3
+)
+
+// CompleteCallerOptions configures [CompleteCallerWithOptions]. The zero value is the contract's
+// default: the workflow's task queue, start-to-close 1 minute, at most 3 attempts.
+type CompleteCallerOptions struct {
+	// TaskQueue of the worker that runs the system activity. Empty: the workflow's task queue.
+	TaskQueue string
+	// StartToCloseTimeout of each attempt. Zero: [DefaultSystemActivityStartToClose].
+	StartToCloseTimeout time.Duration
+	// MaximumAttempts of the system activity. Zero: [DefaultSystemActivityMaximumAttempts].
+	MaximumAttempts int32
+}
+
+// CompleteCaller completes the caller's activity from a workflow by scheduling the system activity
+// with the default [CompleteCallerOptions]. See [CompleteCallerWithOptions].
+func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
+	return CompleteCallerWithOptions(ctx, input, CompleteCallerOptions{})
+}
+
+// CompleteCallerWithOptions completes the caller's activity from a workflow: workflow code must
+// stay deterministic and cannot call the Temporal client, so it schedules the system activity
+// [SystemActivityName]. The semantics follow contract section 5 and depend on the input:
+//
+//   - Success path (input carries a result, or no outcome): an outcome other than COMPLETED,
+//     ALREADY_COMPLETED or EMPTY_TOKEN, or the system activity failing after its retries, returns a
+//     non-retryable application error of type [ErrTypeCompletionFailed]; return it from the
+//     workflow so that the workflow fails. ALREADY_COMPLETED is logged as a warning (the caller
+//     has moved on) and is not an error.
+//   - Failure path (input carries a failure or a cancellation): a completion problem is logged and
+//     the error is always nil, so that the execution's original error stands. The result is nil
+//     when the system activity failed.
+//
+// An empty callback token (a fire-and-forget execution) schedules nothing and returns EMPTY_TOKEN.
+func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput, opts CompleteCallerOptions) (*sdkv1.CompleteExternalActivityResult, error) {
+	logger := workflow.GetLogger(ctx)
+	preview := TokenPreview(input.GetCallbackToken())
+	executionID := input.GetExecutionId()
+	successPath := true
+	switch input.GetOutcome().(type) {
+	case *sdkv1.CompleteExternalActivityInput_Failure, *sdkv1.CompleteExternalActivityInput_Cancellation:
+		successPath = false
+	}
+
+	if len(input.GetCallbackToken()) == 0 {
+		logger.Info("No callback token, nothing to complete", "execution_id", executionID)
+		return &sdkv1.CompleteExternalActivityResult{
+			Outcome:      OutcomeEmptyToken,
+			Message:      "the callback token is empty: nothing to complete",
+			TokenPreview: preview,
+		}, nil
+	}
+
+	if successPath {
+		logger.Info("Completing external activity with success", "execution_id", executionID, "token_preview", preview)
+	} else {
+		logger.Warn("Completing external activity with error", "execution_id", executionID, "token_preview", preview)
+	}
+
+	ao := workflow.ActivityOptions{
+		TaskQueue:           opts.TaskQueue,
+		StartToCloseTimeout: opts.StartToCloseTimeout,
+		RetryPolicy: &temporal.RetryPolicy{
+			MaximumAttempts:        opts.MaximumAttempts,
+			NonRetryableErrorTypes: []string{ErrTypeCompletionInvalidInput},
+		},
+	}
+	if ao.StartToCloseTimeout <= 0 {
+		ao.StartToCloseTimeout = DefaultSystemActivityStartToClose
+	}
+	if ao.RetryPolicy.MaximumAttempts <= 0 {
+		ao.RetryPolicy.MaximumAttempts = DefaultSystemActivityMaximumAttempts
+	}
+
+	var result *sdkv1.CompleteExternalActivityResult
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), SystemActivityName, input).Get(ctx, &result)
+	if err != nil {
+		logger.Error("Failed to complete external activity",
+			"execution_id", executionID, "token_preview", preview, "error", err.Error())
+		if !successPath {
+			return nil, nil
+		}
+		return nil, temporal.NewNonRetryableApplicationError(
+			"stigmer: completing the caller's activity failed (token "+preview+")", ErrTypeCompletionFailed, err)
+	}
+
+	switch result.GetOutcome() {
+	case OutcomeCompleted, OutcomeEmptyToken:
+		return result, nil
+	case OutcomeAlreadyCompleted:
+		logger.Warn("External activity already completed, the caller has moved on",
+			"execution_id", executionID, "token_preview", preview, "message", result.GetMessage())
+		return result, nil
+	}
+	logger.Error("Failed to complete external activity", "execution_id", executionID, "token_preview", preview,
+		"error", outcomeName(result.GetOutcome())+": "+result.GetMessage())
+	if !successPath {
+		return result, nil
+	}
+	return result, temporal.NewNonRetryableApplicationError(
+		"stigmer: completing the caller's activity failed: "+result.GetOutcome().String()+": "+result.GetMessage()+
+			" (token "+preview+")", ErrTypeCompletionFailed, nil)
+}
+
+// HandshakeActivityOptions returns the activity options for a caller activity that uses
+// [ExecuteAgentAndWaitPending] or [ExecuteWorkflowAndWaitPending] (contract section 6):
+//
+//   - start-to-close 2 × expectedDuration + 5 minutes, or 24 hours when expectedDuration is
+//     unknown (zero or negative);
+//   - retry policy: initial interval 1 s, backoff 2.0, maximum interval 1 minute, at most 3
+//     attempts, [ErrTypeEmptyTaskToken] non-retryable (permanent create failures are already
+//     flagged non-retryable). Retries are safe: a retry re-sends the same idempotency key with its
+//     new token, and the service moves the existing execution to that token;
+//   - no heartbeat timeout. Set HeartbeatTimeout yourself when the service relays heartbeats.
+func HandshakeActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
+	startToClose := 24 * time.Hour
+	if expectedDuration > 0 {
+		startToClose = 2*expectedDuration + 5*time.Minute
+	}
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: startToClose,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2.0,
+			MaximumInterval:        time.Minute,
+			MaximumAttempts:        3,
+			NonRetryableErrorTypes: []string{ErrTypeEmptyTaskToken},
+		},
+	}
+}

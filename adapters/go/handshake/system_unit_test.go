@@ -1,0 +1,71 @@
+package handshake_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/devserver"
+)
+
+func TestSystemActivityInvalidInputIsNonRetryable(t *testing.T) {
+	acts := &handshake.SystemActivities{Completer: &handshake.Completer{Logger: devserver.NopLogger{}}}
+	in := &sdkv1.CompleteExternalActivityInput{
+		CallbackToken:  []byte("some token"),
+		ResultEncoding: sdkv1.PayloadEncoding_PAYLOAD_ENCODING_JSON_PROTOBUF,
+		Outcome: &sdkv1.CompleteExternalActivityInput_Result{Result: &anypb.Any{
+			TypeUrl: "type.googleapis.com/example.v1.NotLinked", Value: []byte{1},
+		}},
+	}
+	res, err := acts.CompleteExternalActivity(context.Background(), in)
+	var appErr *temporal.ApplicationError
+	if res != nil || !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeCompletionInvalidInput || !appErr.NonRetryable() {
+		t.Fatalf("got %v, %v; want a non-retryable %s", res, err, handshake.ErrTypeCompletionInvalidInput)
+	}
+}
+
+// An unreachable Temporal frontend is a transient condition: the Completer answers TRANSIENT and
+// the system activity fails with a retryable STIGMER_COMPLETION_TRANSIENT.
+func TestUnreachableTemporalIsTransient(t *testing.T) {
+	port, err := devserver.FreePort() // nothing listens there
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:" + strconv.Itoa(port), Logger: devserver.NopLogger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	completer := &handshake.Completer{Client: c, Logger: devserver.NopLogger{}, Timeout: 300 * time.Millisecond}
+	token := []byte("a token that never reaches a server")
+	in, err := handshake.NewResultInput(token, "exec-1", sampleExecution())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := completer.Complete(context.Background(), in)
+	if err != nil || res.GetOutcome() != handshake.OutcomeTransient || res.GetMessage() == "" ||
+		res.GetTokenPreview() != handshake.TokenPreview(token) {
+		t.Fatalf("got %v, %v; want TRANSIENT with a message and the preview", res, err)
+	}
+
+	acts := &handshake.SystemActivities{Completer: completer}
+	_, err = acts.CompleteExternalActivity(context.Background(), in)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeCompletionTransient || appErr.NonRetryable() ||
+		!strings.HasPrefix(appErr.Message(), "TRANSIENT: ") {
+		t.Fatalf("system activity error %v, want a retryable %s", err, handshake.ErrTypeCompletionTransient)
+	}
+
+	if out, err := completer.Heartbeat(context.Background(), token); err != nil || out != handshake.HeartbeatTransient {
+		t.Fatalf("heartbeat: %v, %v; want TRANSIENT", out, err)
+	}
+}

@@ -1,0 +1,42 @@
+package handshake
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+)
+
+// previewLength is how many Base64 characters of a token a preview shows (contract section 3).
+const previewLength = 20
+
+// TokenPreview returns the loggable preview of a task token (contract section 3): the first 20
+// characters of its standard Base64 form (RFC 4648, with padding) followed by "...". When the
+// Base64 form has 20 characters or fewer, only its first half (rounded down) is shown, so that a
+// short token is never shown whole. The empty (or nil) token previews as "<empty>".
+//
+// A task token is a bearer credential: log, return or put into errors only this preview, never the
+// token or its full Base64 form.
+func TokenPreview(token []byte) string {
+	if len(token) == 0 {
+		return "<empty>"
+	}
+	encoded := base64.StdEncoding.EncodeToString(token)
+	if len(encoded) > previewLength {
+		return encoded[:previewLength] + "..."
+	}
+	return encoded[:len(encoded)/2] + "..."
+}
+
+// IdempotencyKey derives the idempotency key of a caller activity (contract section 2):
+//
+//	"v1:" + lowercase_hex(SHA-256(namespace + "\x1f" + workflowID + "\x1f" + runID + "\x1f" + activityID))
+//
+// The four values are the activity's own (its namespace name, workflow id, workflow run id and
+// activity id), so every attempt of one activity yields the same key although each attempt has a
+// new task token. The service uses the key to map a retried activity to the execution its first
+// attempt created.
+func IdempotencyKey(namespace, workflowID, runID, activityID string) string {
+	const sep = "\x1f"
+	sum := sha256.Sum256([]byte(namespace + sep + workflowID + sep + runID + sep + activityID))
+	return "v1:" + hex.EncodeToString(sum[:])
+}
