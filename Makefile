@@ -50,8 +50,13 @@ lint-python: bootstrap ## ruff and mypy --strict
 	$(VENV)/bin/mypy
 
 .PHONY: test-python
-test-python: bootstrap ## pytest, unit and integration
-	$(VENV)/bin/pytest
+test-python: bootstrap ## pytest, unit and integration (starts PostgreSQL if needed)
+	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
+		$(VENV)/bin/pytest
+
+.PHONY: demo
+demo: bootstrap ## Run the token handshake end to end on embedded defaults
+	$(VENV)/bin/stigmer-sdk demo
 
 .PHONY: test-go
 test-go: bootstrap ## gofmt, go vet and go test for adapters/go

@@ -7,10 +7,23 @@ from collections.abc import AsyncIterator
 
 import pytest
 import temporalio.client
-from recording_service import RecordingStigmerService
+from temporalio.worker import Worker
 
 from stigmer_sdk.client import NO_RETRY, ClientOptions, StigmerClient
+from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
+from stigmer_sdk.worker import sandboxed_workflow_runner
+
+from recording_service import RecordingStigmerService
+from workflows import (
+    AgentCallerWorkflow,
+    CallerActivities,
+    InnerAgentWorkflow,
+    InnerShapeCallerWorkflow,
+)
+
+# Service fixtures (stores on SQLite and PostgreSQL, a running service) live in their own module.
+pytest_plugins = ("service_fixtures",)
 
 OTHER_NAMESPACE = "stigmer-other"
 
@@ -49,3 +62,26 @@ async def stigmer_client(stigmer_service: RecordingStigmerService) -> AsyncItera
 @pytest.fixture
 def task_queue() -> str:
     return f"test-{uuid.uuid4()}"
+
+
+@pytest.fixture
+async def worker(
+    # A caller worker with ONE activity slot, on its own task queue.
+    temporal_client: temporalio.client.Client,
+    stigmer_client: StigmerClient,
+    task_queue: str,
+) -> AsyncIterator[Worker]:
+    callers = CallerActivities(stigmer_client, temporal_client)
+    async with Worker(
+        temporal_client,
+        task_queue=task_queue,
+        workflows=[AgentCallerWorkflow, InnerShapeCallerWorkflow, InnerAgentWorkflow],
+        activities=[
+            callers.run_agent,
+            callers.run_inner,
+            *SystemActivities(temporal_client).activities(),
+        ],
+        max_concurrent_activities=1,
+        workflow_runner=sandboxed_workflow_runner(),
+    ) as running:
+        yield running

@@ -6,22 +6,13 @@ import asyncio
 import base64
 import logging
 import uuid
-from collections.abc import AsyncIterator
 
 import grpc
 import pytest
 import temporalio.client
-from recording_service import RecordingStigmerService
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import Worker
-from workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
-    CallerOptions,
-    InnerAgentWorkflow,
-    InnerShapeCallerWorkflow,
-)
 
 from stigmer_sdk import (
     IDEMPOTENCY_ANNOTATION,
@@ -31,33 +22,17 @@ from stigmer_sdk import (
     AgentExecutionSpec,
     CompletionOutcome,
     ExecutionPhase,
-    StigmerClient,
-    SystemActivities,
     complete_external_activity,
 )
-from stigmer_sdk.worker import sandboxed_workflow_runner
+
+from recording_service import RecordingStigmerService
+from workflows import (
+    AgentCallerWorkflow,
+    CallerOptions,
+    InnerShapeCallerWorkflow,
+)
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def worker(
-    temporal_client: temporalio.client.Client, stigmer_client: StigmerClient, task_queue: str
-) -> AsyncIterator[Worker]:
-    callers = CallerActivities(stigmer_client, temporal_client)
-    async with Worker(
-        temporal_client,
-        task_queue=task_queue,
-        workflows=[AgentCallerWorkflow, InnerShapeCallerWorkflow, InnerAgentWorkflow],
-        activities=[
-            callers.run_agent,
-            callers.run_inner,
-            *SystemActivities(temporal_client).activities(),
-        ],
-        max_concurrent_activities=1,
-        workflow_runner=sandboxed_workflow_runner(),
-    ) as running:
-        yield running
 
 
 def _request(message: str = "summarise ticket 42") -> AgentExecution:

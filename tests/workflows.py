@@ -25,6 +25,8 @@ with workflow.unsafe.imports_passed_through():
 class CallerOptions:
     maximum_attempts: int = 1
     start_to_close_seconds: float = 120.0
+    #: Wait for the service to report the cancellation, instead of moving on at once.
+    wait_for_cancellation: bool = False
 
 
 @workflow.defn
@@ -39,6 +41,11 @@ class AgentCallerWorkflow:
             start_to_close_timeout=timedelta(seconds=options.start_to_close_seconds),
             retry_policy=RetryPolicy(
                 maximum_attempts=options.maximum_attempts, initial_interval=timedelta(seconds=1)
+            ),
+            cancellation_type=(
+                workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+                if options.wait_for_cancellation
+                else workflow.ActivityCancellationType.TRY_CANCEL
             ),
             result_type=AgentExecution,
         )

@@ -64,6 +64,27 @@ class CompletionOutcome(enum.Enum):
 
 
 @dataclass(frozen=True)
+class ActivityById:
+    """Names an activity by ids instead of its token, as an operator finds it in the UI.
+
+    ``run_id`` empty means the workflow's latest run.
+    """
+
+    workflow_id: str
+    activity_id: str
+    run_id: str = ""
+
+    def describe(self) -> str:
+        """How logs and results name it."""
+        run = f"/{self.run_id}" if self.run_id else ""
+        return f"workflow {self.workflow_id}{run} activity {self.activity_id}"
+
+
+#: A task token, or the ids of the activity.
+ActivityTarget = bytes | TaskToken | ActivityById
+
+
+@dataclass(frozen=True)
 class CompletionResult:
     """Outcome of a completion, with the server's explanation and the token preview."""
 
@@ -206,16 +227,35 @@ def _classify(error: temporalio.service.RPCError) -> CompletionOutcome | None:
     return None
 
 
+def _handle(
+    client: temporalio.client.Client, target: bytes | ActivityById
+) -> temporalio.client.AsyncActivityHandle:
+    if isinstance(target, ActivityById):
+        return client.get_async_activity_handle(
+            workflow_id=target.workflow_id,
+            run_id=target.run_id or None,
+            activity_id=target.activity_id,
+        )
+    return client.get_async_activity_handle(task_token=target)
+
+
+def _resolve(target: ActivityTarget) -> tuple[bytes | ActivityById, str]:
+    """The handle target and how to name it in logs (a token only by its preview)."""
+    if isinstance(target, ActivityById):
+        return target, target.describe()
+    raw = target.raw if isinstance(target, TaskToken) else bytes(target)
+    return raw, token_preview(raw)
+
+
 async def _send(
-    token: bytes | TaskToken,
+    target: ActivityTarget,
     action: str,
     call: Callable[[temporalio.client.AsyncActivityHandle], Awaitable[None]],
     client: temporalio.client.Client,
     execution_id: str,
 ) -> CompletionResult:
-    raw = token.raw if isinstance(token, TaskToken) else bytes(token)
-    preview = token_preview(raw)
-    if not raw:
+    resolved, preview = _resolve(target)
+    if not resolved:
         logger.info(
             "No callback token, skipping external activity completion execution_id=%s",
             execution_id,
@@ -228,7 +268,7 @@ async def _send(
         preview,
     )
     try:
-        await call(client.get_async_activity_handle(task_token=raw))
+        await call(_handle(client, resolved))
     except temporalio.service.RPCError as error:
         outcome = _classify(error)
         logger.log(
@@ -255,7 +295,7 @@ async def _send(
 
 async def complete_external_activity(
     client: temporalio.client.Client,
-    token: bytes | TaskToken,
+    token: ActivityTarget,
     *,
     result: Any = None,
     failure: temporalio.exceptions.ApplicationError | completion_pb2.ActivityFailure | None = None,
@@ -267,7 +307,7 @@ async def complete_external_activity(
 
     Args:
         client: a Temporal client connected to the caller's namespace.
-        token: the caller's task token (``callback_token``).
+        token: the caller's task token (``callback_token``), or the activity's ids.
         result: the activity result. A protobuf message (or an ``Any`` holding one) is sent as a
             pass-through payload in ``encoding``; other values go through the client's data
             converter.
@@ -311,7 +351,7 @@ async def complete_external_activity(
 
 async def report_external_cancellation(
     client: temporalio.client.Client,
-    token: bytes | TaskToken,
+    token: ActivityTarget,
     *details: Any,
     execution_id: str = "",
     rpc_timeout: timedelta | None = None,
@@ -333,7 +373,7 @@ async def report_external_cancellation(
 
 async def heartbeat_external_activity(
     client: temporalio.client.Client,
-    token: bytes | TaskToken,
+    token: ActivityTarget,
     *details: Any,
     rpc_timeout: timedelta | None = None,
 ) -> HeartbeatResult:
@@ -343,15 +383,12 @@ async def heartbeat_external_activity(
     heartbeat timeout from firing, and its answer says whether the caller's workflow asked to
     cancel (``CANCEL_REQUESTED``).
     """
-    raw = token.raw if isinstance(token, TaskToken) else bytes(token)
-    preview = token_preview(raw)
-    if not raw:
+    resolved, preview = _resolve(token)
+    if not resolved:
         return HeartbeatResult(HeartbeatOutcome.EMPTY_TOKEN, "empty task token", preview)
     raw_details = [_raw(detail, PayloadEncoding.BINARY_PROTOBUF) for detail in details]
     try:
-        await client.get_async_activity_handle(task_token=raw).heartbeat(
-            *raw_details, rpc_timeout=rpc_timeout
-        )
+        await _handle(client, resolved).heartbeat(*raw_details, rpc_timeout=rpc_timeout)
     except temporalio.client.AsyncActivityCancelledError:
         logger.info("Caller requested cancellation token_preview=%s", preview)
         return HeartbeatResult(HeartbeatOutcome.CANCEL_REQUESTED, "cancel requested", preview)

@@ -1,0 +1,7 @@
+"""``python -m stigmer_sdk`` runs the ``stigmer-sdk`` command line."""
+
+from __future__ import annotations
+
+from stigmer_sdk.cli import main
+
+main()

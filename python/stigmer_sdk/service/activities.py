@@ -1,0 +1,201 @@
+"""The service's bookkeeping activities: store reads and writes, and the caller heartbeat.
+
+They keep the workflow deterministic and keep the callback token out of its input: the token is
+read from the store only when the caller is heartbeated or completed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import temporalio.client
+from temporalio import activity
+
+from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
+from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
+from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
+from stigmer_sdk.completion import heartbeat_external_activity
+from stigmer_sdk.service.runner import now_rfc3339
+from stigmer_sdk.service.store import ExecutionKind, ExecutionStore, StoredExecution
+from stigmer_sdk.service.workflows import (
+    BEGIN_ACTIVITY,
+    FINISH_ACTIVITY,
+    HEARTBEAT_CALLER_ACTIVITY,
+    LOAD_TOKEN_ACTIVITY,
+    PHASE_CANCELLED,
+    PHASE_COMPLETED,
+    PHASE_FAILED,
+    RECORD_COMPLETION_ACTIVITY,
+    BeginResult,
+    ExecutionRef,
+    FinishInput,
+    RecordCompletionInput,
+)
+
+logger = logging.getLogger("stigmer_sdk.service")
+
+Execution = agent_api.AgentExecution | workflow_api.WorkflowExecution
+
+#: Phase written when the run starts.
+PHASE_IN_PROGRESS = 2
+TERMINAL_PHASES = frozenset({PHASE_COMPLETED, PHASE_FAILED, PHASE_CANCELLED})
+
+
+def message_type(kind: ExecutionKind) -> type[Execution]:
+    """The proto message stored for ``kind``."""
+    return (
+        agent_api.AgentExecution if kind is ExecutionKind.AGENT else workflow_api.WorkflowExecution
+    )
+
+
+def set_phase(execution: Execution, phase: int) -> None:
+    """Set the phase; both execution packages number their phases alike."""
+    status: Any = execution.status
+    status.phase = phase
+
+
+def decode(row: StoredExecution) -> Execution:
+    """The stored execution as its proto message (never with the token)."""
+    return message_type(row.kind).FromString(row.execution)
+
+
+class ExecutionUpdates:
+    """Serialises read-modify-write updates per execution, and wakes subscribers after each."""
+
+    def __init__(self, store: ExecutionStore) -> None:
+        self._store = store
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._changed = asyncio.Condition()
+
+    async def update(self, execution_id: str, change: Callable[[Execution], None]) -> Execution:
+        """Apply ``change`` to the stored execution and save it."""
+        async with self._locks[execution_id]:
+            row = await self._store.get(execution_id)
+            if row is None:
+                raise KeyError(execution_id)
+            execution = decode(row)
+            change(execution)
+            await self._store.update_execution(
+                execution_id, execution.SerializeToString(deterministic=True)
+            )
+        async with self._changed:
+            self._changed.notify_all()
+        return execution
+
+    async def wait_for_change(self, timeout: float) -> None:
+        """Return after the next update in this process, or after ``timeout`` seconds."""
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+
+
+class ServiceActivities:
+    """Activities of the invoke workflows, bound to the store and the Temporal client."""
+
+    def __init__(
+        self,
+        store: ExecutionStore,
+        updates: ExecutionUpdates,
+        temporal_client: temporalio.client.Client,
+    ) -> None:
+        self._store = store
+        self._updates = updates
+        self._client = temporal_client
+
+    async def _row(self, execution_id: str) -> StoredExecution:
+        row = await self._store.get(execution_id)
+        if row is None:
+            raise KeyError(f"execution {execution_id} is not in the store")
+        return row
+
+    @activity.defn(name=BEGIN_ACTIVITY)
+    async def begin(self, ref: ExecutionRef) -> BeginResult:
+        """Mark the execution IN_PROGRESS and hand it to the runner (without its token)."""
+
+        def start(execution: Execution) -> None:
+            if execution.status.phase not in TERMINAL_PHASES:
+                set_phase(execution, PHASE_IN_PROGRESS)
+            if not execution.status.started_at:
+                execution.status.started_at = now_rfc3339()
+
+        execution = await self._updates.update(ref.execution_id, start)
+        row = await self._row(ref.execution_id)
+        return BeginResult(
+            execution.SerializeToString(deterministic=True), bool(row.callback_token)
+        )
+
+    @activity.defn(name=FINISH_ACTIVITY)
+    async def finish(self, finish: FinishInput) -> bytes:
+        """Write the final status; keep the runner's status (messages, output) when given."""
+        kind = ExecutionKind(finish.kind)
+
+        def close(execution: Execution) -> None:
+            if finish.result:
+                runner_result = message_type(kind).FromString(finish.result)
+                started_at = execution.status.started_at
+                execution.status.CopyFrom(runner_result.status)  # type: ignore[arg-type]
+                execution.status.started_at = execution.status.started_at or started_at
+            set_phase(execution, finish.phase)
+            if finish.error:
+                execution.status.error = finish.error
+            execution.status.completed_at = now_rfc3339()
+
+        execution = await self._updates.update(finish.execution_id, close)
+        logger.info(
+            "Execution finished execution_id=%s phase=%s",
+            finish.execution_id,
+            agent_enum.ExecutionPhase.Name(agent_enum.ExecutionPhase.ValueType(finish.phase)),
+        )
+        return execution.SerializeToString(deterministic=True)
+
+    @activity.defn(name=LOAD_TOKEN_ACTIVITY)
+    async def load_callback_token(self, ref: ExecutionRef) -> bytes:
+        """The newest callback token of the execution (``b""`` for fire-and-forget)."""
+        return (await self._row(ref.execution_id)).callback_token
+
+    @activity.defn(name=RECORD_COMPLETION_ACTIVITY)
+    async def record_completion(self, record: RecordCompletionInput) -> None:
+        """Remember what became of the caller's completion, for ``stigmer-sdk pending``."""
+        row = await self._row(record.execution_id)
+        if row.callback_token:
+            await self._store.mark_completion(record.execution_id, record.outcome)
+
+    @activity.defn(name=HEARTBEAT_CALLER_ACTIVITY)
+    async def heartbeat_caller(self, ref: ExecutionRef) -> str:
+        """Heartbeat the caller's activity with the latest progress; report a cancel request."""
+        row = await self._row(ref.execution_id)
+        execution = decode(row)
+        details: list[Any] = []
+        if isinstance(execution, agent_api.AgentExecution) and execution.status.messages:
+            details.append(execution.status.messages[-1].content)
+        result = await heartbeat_external_activity(self._client, row.callback_token, *details)
+        return result.outcome.name
+
+    async def record_progress(self, execution_id: str, note: str) -> None:
+        """Append a progress note to an agent execution's messages (runner callback)."""
+
+        def append(execution: Execution) -> None:
+            if isinstance(execution, agent_api.AgentExecution):
+                execution.status.messages.add(
+                    type=agent_enum.MESSAGE_SYSTEM, content=note, timestamp=now_rfc3339()
+                )
+
+        try:
+            await self._updates.update(execution_id, append)
+        except KeyError:
+            logger.warning("Progress for an unknown execution execution_id=%s", execution_id)
+
+    def activities(self) -> Sequence[Callable[..., Any]]:
+        """The activities to register on the service worker."""
+        return [
+            self.begin,
+            self.finish,
+            self.load_callback_token,
+            self.record_completion,
+            self.heartbeat_caller,
+        ]

@@ -1,0 +1,232 @@
+"""Assemble and run the reference service: store, Temporal workers and the gRPC server.
+
+Example::
+
+    config = ServiceConfig(temporal_address="127.0.0.1:7233", store_url="sqlite:///stigmer.db")
+    async with StigmerService(config) as service:
+        print("listening on", service.target)
+        await service.wait_closed()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import TracebackType
+
+import grpc.aio
+import temporalio.client
+import temporalio.service
+from temporalio.worker import Worker
+
+from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
+from stigmer_sdk.service.runner import (
+    AGENT_RUNNER_TASK_QUEUE,
+    WORKFLOW_RUNNER_TASK_QUEUE,
+    Runner,
+    RunnerActivities,
+    ScriptedRunner,
+)
+from stigmer_sdk.service.server import ExecutionService, ServiceSettings, add_controllers
+from stigmer_sdk.service.store import ExecutionStore, load_encryption_key, open_store
+from stigmer_sdk.service.workflows import (
+    InvokeAgentExecutionWorkflow,
+    InvokeWorkflowExecutionWorkflow,
+)
+from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.worker import sandboxed_workflow_runner
+
+logger = logging.getLogger("stigmer_sdk.service")
+
+DEFAULT_LISTEN = "127.0.0.1:7234"
+DEFAULT_STORE_URL = "sqlite:///.stigmer/stigmer.db"
+
+
+@dataclass(frozen=True)
+class TemporalConnection:
+    """How the service reaches Temporal."""
+
+    address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    #: TLS to Temporal (Temporal Cloud needs it); optional PEM client cert and key for mTLS.
+    tls: bool = False
+    tls_cert: bytes | None = None
+    tls_key: bytes | None = None
+    #: API key (Temporal Cloud), sent as a bearer token.
+    api_key: str | None = None
+
+    async def connect(self) -> temporalio.client.Client:
+        """Connect a Temporal client."""
+        tls: bool | temporalio.service.TLSConfig = self.tls
+        if self.tls_cert or self.tls_key:
+            tls = temporalio.service.TLSConfig(
+                client_cert=self.tls_cert, client_private_key=self.tls_key
+            )
+        return await temporalio.client.Client.connect(
+            self.address,
+            namespace=self.namespace,
+            tls=tls or bool(self.api_key),
+            api_key=self.api_key,
+        )
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Configuration of the reference service; see ``docs/service.md`` for each setting."""
+
+    listen: str = DEFAULT_LISTEN
+    temporal: TemporalConnection = field(default_factory=TemporalConnection)
+    store_url: str = DEFAULT_STORE_URL
+    token_encryption_key: bytes | None = None
+    #: Serve the built-in runner's activities (the scripted agents, or ``runner``).
+    builtin_runner: bool = True
+    settings: ServiceSettings = field(default_factory=ServiceSettings)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceConfig:
+        """Read ``STIGMER_*`` and ``TEMPORAL_*`` environment variables over the defaults."""
+        env = os.environ if env is None else env
+        temporal = TemporalConnection(
+            address=env.get("TEMPORAL_ADDRESS", TemporalConnection.address),
+            namespace=env.get("TEMPORAL_NAMESPACE", TemporalConnection.namespace),
+            tls=env.get("TEMPORAL_TLS", "").lower() in {"1", "true", "yes"},
+            tls_cert=_read(env.get("TEMPORAL_TLS_CERT")),
+            tls_key=_read(env.get("TEMPORAL_TLS_KEY")),
+            api_key=env.get("TEMPORAL_API_KEY") or None,
+        )
+        key = env.get("STIGMER_TOKEN_ENCRYPTION_KEY")
+        return cls(
+            listen=env.get("STIGMER_LISTEN", DEFAULT_LISTEN),
+            temporal=temporal,
+            store_url=env.get("STIGMER_STORE_URL", DEFAULT_STORE_URL),
+            token_encryption_key=load_encryption_key(key) if key else None,
+        )
+
+
+def _read(path: str | None) -> bytes | None:
+    return Path(path).read_bytes() if path else None
+
+
+class StigmerService:
+    """The running service: gRPC server, service worker and (optionally) the runner worker."""
+
+    def __init__(self, config: ServiceConfig, runner: Runner | None = None) -> None:
+        """``runner`` defaults to :class:`ScriptedRunner` with the demo agents."""
+        self.config = config
+        self.runner: Runner | None = (runner or ScriptedRunner()) if config.builtin_runner else None
+        self.store: ExecutionStore | None = None
+        self.temporal_client: temporalio.client.Client | None = None
+        self._server: grpc.aio.Server | None = None
+        self._workers: list[Worker] = []
+        self._worker_tasks: list[asyncio.Task[None]] = []
+        self.port = 0
+
+    @property
+    def target(self) -> str:
+        """``host:port`` the gRPC server listens on."""
+        host = self.config.listen.rsplit(":", 1)[0]
+        return f"{host}:{self.port}"
+
+    async def start(self) -> StigmerService:
+        """Open the store, connect to Temporal, start the workers and the gRPC server."""
+        settings = self.config.settings
+        self.store = await open_store(
+            self.config.store_url, encryption_key=self.config.token_encryption_key
+        )
+        self.temporal_client = await self.config.temporal.connect()
+        updates = ExecutionUpdates(self.store)
+        service_activities = ServiceActivities(self.store, updates, self.temporal_client)
+        self._workers.append(
+            Worker(
+                self.temporal_client,
+                task_queue=settings.service_task_queue,
+                workflows=[InvokeAgentExecutionWorkflow, InvokeWorkflowExecutionWorkflow],
+                activities=[
+                    *service_activities.activities(),
+                    *SystemActivities(self.temporal_client).activities(),
+                ],
+                workflow_runner=sandboxed_workflow_runner(),
+            )
+        )
+        if self.runner is not None:
+            runner_activities = RunnerActivities(
+                self.runner, on_progress=service_activities.record_progress
+            )
+            for queue, runner_activity in (
+                (settings.agent_runner_task_queue, runner_activities.run_agent),
+                (settings.workflow_runner_task_queue, runner_activities.run_workflow),
+            ):
+                self._workers.append(
+                    Worker(self.temporal_client, task_queue=queue, activities=[runner_activity])
+                )
+        self._worker_tasks = [asyncio.create_task(worker.run()) for worker in self._workers]
+
+        self._server = grpc.aio.server()
+        add_controllers(
+            self._server,
+            ExecutionService(self.store, updates, self.temporal_client, self.runner, settings),
+        )
+        self.port = self._server.add_insecure_port(self.config.listen)
+        await self._server.start()
+        logger.info(
+            "Stigmer service listening on %s (Temporal %s, namespace %s, store %s)",
+            self.target,
+            self.config.temporal.address,
+            self.config.temporal.namespace,
+            self.config.store_url.split("@")[-1],
+        )
+        return self
+
+    async def wait_closed(self) -> None:
+        """Wait until the gRPC server or a worker stops."""
+        assert self._server is not None
+        waits = [asyncio.create_task(self._server.wait_for_termination()), *self._worker_tasks]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+
+    async def stop(self) -> None:
+        """Stop serving, let workers finish their tasks, close the store."""
+        if self._server is not None:
+            await self._server.stop(grace=2)
+            self._server = None
+        for worker in self._workers:
+            with contextlib.suppress(Exception):
+                await worker.shutdown()
+        for task in self._worker_tasks:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await task
+        self._workers.clear()
+        self._worker_tasks.clear()
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
+
+    async def __aenter__(self) -> StigmerService:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+def with_settings(config: ServiceConfig, **changes: object) -> ServiceConfig:
+    """A copy of ``config`` with some :class:`ServiceSettings` changed."""
+    return replace(config, settings=replace(config.settings, **changes))  # type: ignore[arg-type]
+
+
+__all__ = [
+    "AGENT_RUNNER_TASK_QUEUE",
+    "WORKFLOW_RUNNER_TASK_QUEUE",
+    "ServiceConfig",
+    "StigmerService",
+    "TemporalConnection",
+    "with_settings",
+]

@@ -1,0 +1,60 @@
+"""Running the ``stigmer-sdk`` console script as a user would."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "stigmer-sdk"
+
+
+def cli_env() -> dict[str, str]:
+    # A wide terminal, so rich does not wrap what the assertions look for.
+    return {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    assert CONSOLE_SCRIPT.is_file(), f"{CONSOLE_SCRIPT} missing: pip install -e ."
+    return subprocess.run(
+        [str(CONSOLE_SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=cli_env(),
+        check=False,
+    )
+
+
+class ServeProcess:
+    """``stigmer-sdk serve`` in its own process group, so it can be killed like a crash."""
+
+    def __init__(self, *args: str, log_path: Path) -> None:
+        self.args = [str(CONSOLE_SCRIPT), "serve", *args]
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.args,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+                env=cli_env(),
+            )
+
+    async def kill(self, signum: int = signal.SIGKILL) -> None:
+        process, self.process = self.process, None
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signum)
+            await process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")

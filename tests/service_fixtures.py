@@ -1,0 +1,150 @@
+"""Fixtures for the reference service: stores on SQLite and PostgreSQL, and a running service."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+import temporalio.client
+from temporalio.worker import Worker
+
+from stigmer_sdk.client import NO_RETRY, ClientOptions, StigmerClient
+from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
+from stigmer_sdk.service.runner import Script, ScriptedRunner
+from stigmer_sdk.service.server import ServiceSettings
+from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.testing import DevServer
+from stigmer_sdk.worker import sandboxed_workflow_runner
+
+from workflows import AgentCallerWorkflow, CallerActivities
+
+POSTGRES_ENV = "STIGMER_TEST_POSTGRES_URL"
+
+SCRIPTS = {
+    "quick": Script(duration=timedelta(milliseconds=300), reply="quick answer to {message}"),
+    "slow": Script(duration=timedelta(seconds=60), progress=tuple(f"step {i}" for i in range(60))),
+    "failing": Script(
+        duration=timedelta(milliseconds=100),
+        failure_type="AGENT_EXECUTION_FAILED",
+        failure_message="tool quota exceeded",
+    ),
+}
+
+
+def postgres_admin_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.fail(f"{POSTGRES_ENV} is not set: run `bash scripts/ensure_postgres.sh`")
+    return url
+
+
+def _with_database(url: str, database: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty store: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'stigmer.db'}"
+        return
+    admin = postgres_admin_url()
+    database = f"stigmer_{uuid.uuid4().hex[:12]}"
+    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
+        await connection.execute(f'CREATE DATABASE "{database}"')
+    yield _with_database(admin, database)
+    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
+        await connection.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+
+
+async def all_ids(store_url: str) -> list[str]:
+    """Every execution id in the store, oldest first, by direct SQL."""
+    query = "SELECT id FROM executions ORDER BY created_at"
+    if store_url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(store_url.removeprefix("sqlite:///")) as connection:
+            return [row[0] for row in connection.execute(query)]
+    async with await psycopg.AsyncConnection.connect(store_url) as connection:
+        cursor = await connection.execute(query)
+        return [row[0] for row in await cursor.fetchall()]
+
+
+async def count_rows(store_url: str) -> int:
+    """How many executions the store holds, by direct SQL."""
+    if store_url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(store_url.removeprefix("sqlite:///")) as connection:
+            (count,) = connection.execute("SELECT count(*) FROM executions").fetchone()
+            return int(count)
+    async with await psycopg.AsyncConnection.connect(store_url) as connection:
+        cursor = await connection.execute("SELECT count(*) FROM executions")
+        row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def service_config(dev_server: DevServer, store_url: str, suffix: str) -> ServiceConfig:
+    return ServiceConfig(
+        listen="127.0.0.1:0",
+        temporal=TemporalConnection(address=dev_server.target),
+        store_url=store_url,
+        settings=ServiceSettings(
+            service_task_queue=f"svc-{suffix}",
+            agent_runner_task_queue=f"agent-runner-{suffix}",
+            workflow_runner_task_queue=f"workflow-runner-{suffix}",
+            caller_heartbeat_interval=timedelta(milliseconds=500),
+            runner_heartbeat_timeout=timedelta(seconds=3),
+            subscribe_poll_interval=timedelta(milliseconds=100),
+        ),
+    )
+
+
+@dataclass
+class RunningService:
+    service: StigmerService
+    stigmer: StigmerClient
+    temporal: temporalio.client.Client
+    caller_queue: str
+    store_url: str
+
+    async def start_caller(
+        self, request: object, options: object | None = None
+    ) -> temporalio.client.WorkflowHandle[AgentCallerWorkflow, object]:
+        from workflows import CallerOptions
+
+        return await self.temporal.start_workflow(
+            AgentCallerWorkflow.run,
+            args=[request, options or CallerOptions()],
+            id=f"caller-{uuid.uuid4()}",
+            task_queue=self.caller_queue,
+        )
+
+
+@pytest.fixture
+async def running_service(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
+) -> AsyncIterator[RunningService]:
+    suffix = uuid.uuid4().hex[:8]
+    config = service_config(dev_server, store_url, suffix)
+    async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
+        stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
+        caller_queue = f"caller-{suffix}"
+        callers = CallerActivities(stigmer, temporal_client)
+        async with Worker(
+            temporal_client,
+            task_queue=caller_queue,
+            workflows=[AgentCallerWorkflow],
+            activities=[callers.run_agent, *SystemActivities(temporal_client).activities()],
+            max_concurrent_activities=1,
+            workflow_runner=sandboxed_workflow_runner(),
+        ):
+            yield RunningService(service, stigmer, temporal_client, caller_queue, store_url)
+        await stigmer.close()

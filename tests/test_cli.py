@@ -1,0 +1,194 @@
+"""The ``stigmer-sdk`` console script, run as a user would run it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import temporalio.client
+from cli_helpers import run_cli
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from stigmer_sdk import AgentExecution, AgentExecutionSpec
+from stigmer_sdk.service.store import ExecutionKind, open_store
+from stigmer_sdk.testing import DevServer
+
+from recording_service import RecordingStigmerService
+from workflows import AgentCallerWorkflow, CallerOptions
+
+pytestmark = pytest.mark.integration
+
+
+async def _pending_caller(
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+) -> tuple[temporalio.client.WorkflowHandle[AgentCallerWorkflow, AgentExecution], bytes]:
+    handle = await temporal_client.start_workflow(
+        AgentCallerWorkflow.run,
+        args=[AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")), CallerOptions()],
+        id=f"caller-{uuid.uuid4()}",
+        task_queue=task_queue,
+    )
+    calls = await stigmer_service.wait_for_calls(len(stigmer_service.calls) + 1)
+    return handle, calls[-1].token
+
+
+async def test_token_inspect_shows_fields_and_never_the_token(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+    tmp_path: Path,
+) -> None:
+    handle, token = await _pending_caller(temporal_client, stigmer_service, task_queue)
+    encoded = base64.b64encode(token).decode()
+    (tmp_path / "token.bin").write_bytes(token)
+    for argument in (encoded, f"@{tmp_path / 'token.bin'}"):
+        shown = run_cli("token", "inspect", argument)
+        assert shown.returncode == 0, shown.stderr
+        assert handle.id in shown.stdout
+        assert "run_agent" in shown.stdout
+        assert f"{len(token)} bytes" in shown.stdout
+        assert encoded[:20] + "..." in shown.stdout
+        assert encoded not in shown.stdout + shown.stderr
+    assert run_cli("token", "inspect", "not base64!").returncode == 2
+    await handle.terminate("done")
+
+
+async def test_complete_by_token_then_again_reports_already_completed(
+    worker: Worker,
+    dev_server: DevServer,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+) -> None:
+    handle, token = await _pending_caller(temporal_client, stigmer_service, task_queue)
+    encoded = base64.b64encode(token).decode()
+    result_json = json.dumps(
+        {"metadata": {"id": "manual-1"}, "status": {"phase": "EXECUTION_COMPLETED"}}
+    )
+    args = ("complete", "--address", dev_server.target, "--token", encoded, "--result", result_json)
+
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "COMPLETED" in first.stdout
+    result = await handle.result()
+    assert result.metadata.id == "manual-1"
+    assert result.status.phase == 3
+
+    again = run_cli(*args)
+    assert again.returncode == 3
+    assert "ALREADY_COMPLETED" in again.stdout
+    assert encoded not in again.stdout + again.stderr
+
+
+async def test_complete_by_ids_with_a_typed_error(
+    worker: Worker,
+    dev_server: DevServer,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+) -> None:
+    handle, _ = await _pending_caller(temporal_client, stigmer_service, task_queue)
+    failed = run_cli(
+        "complete",
+        "--address",
+        dev_server.target,
+        "--workflow-id",
+        handle.id,
+        "--activity-id",
+        "1",
+        "--error",
+        "operator gave up",
+        "--type",
+        "MANUAL_FAILURE",
+        "--non-retryable",
+    )
+    assert failed.returncode == 0, failed.stdout + failed.stderr
+    with pytest.raises(WorkflowFailureError) as raised:
+        await handle.result()
+    cause = raised.value.cause.cause  # type: ignore[union-attr]
+    assert isinstance(cause, ApplicationError)
+    assert (cause.type, cause.message, cause.non_retryable) == (
+        "MANUAL_FAILURE",
+        "operator gave up",
+        True,
+    )
+
+
+def test_complete_reports_invalid_and_empty_tokens_by_exit_code(dev_server: DevServer) -> None:
+    garbage = run_cli("complete", "--address", dev_server.target, "--token", "AAECAwQFBgc=")
+    assert garbage.returncode == 4
+    assert "INVALID_TOKEN" in garbage.stdout
+    empty = run_cli("complete", "--address", dev_server.target, "--token", "")
+    assert empty.returncode == 5
+    both = run_cli("complete", "--token", "AAAA", "--error", "x", "--cancel")
+    assert both.returncode == 2
+    assert "at most one" in both.stderr
+
+
+async def test_pending_lists_owed_completions_with_their_age(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'stigmer.db'}"
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    async with await open_store(url, clock=lambda: two_hours_ago) as store:
+        for index, token in enumerate((b"\x0a\x01a", b"")):
+            await store.create(
+                id=f"aex_old_{index}",
+                kind=ExecutionKind.AGENT,
+                execution=AgentExecution(
+                    spec=AgentExecutionSpec(agent_id="bot", message="m")
+                ).SerializeToString(),
+                callback_token=token,
+                idempotency_key=None,
+            )
+    async with await open_store(url) as store:
+        await store.create(
+            id="aex_new",
+            kind=ExecutionKind.AGENT,
+            execution=AgentExecution(
+                spec=AgentExecutionSpec(agent_id="bot", message="m")
+            ).SerializeToString(),
+            callback_token=b"\x0a\x01b",
+            idempotency_key=None,
+        )
+
+    listed = run_cli("pending", "--store", url, "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = [json.loads(line) for line in listed.stdout.splitlines() if line.startswith("{")]
+    assert [row["execution_id"] for row in rows] == ["aex_old_0", "aex_new"]
+    assert rows[0]["age_seconds"] >= 7200
+    assert rows[0]["target"] == "bot"
+
+    old = run_cli("pending", "--store", url, "--older-than", "1h")
+    assert old.returncode == 0, old.stderr
+    assert "aex_old_0" in old.stdout
+    assert "aex_new" not in old.stdout
+    assert re.search(r"2h\d+m", old.stdout)
+
+
+def test_demo_prints_the_whole_handshake() -> None:
+    demo = run_cli("demo", timeout=180)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    steps = [
+        "activity took its task token",
+        "persisted the execution with the token",
+        "ACK sent",
+        "activity returned pending: worker slot released",
+        "completing the caller",
+        "caller's activity completed",
+        "workflow resumed with the agent's result",
+    ]
+    positions = [demo.stdout.find(step) for step in steps]
+    assert all(p >= 0 for p in positions), demo.stdout
+    assert positions == sorted(positions)
+    assert "EXECUTION_COMPLETED" in demo.stdout
+    assert re.search(r"Handshake overhead: \d+ ms", demo.stdout)
+    assert "Temporal UI" in demo.stdout

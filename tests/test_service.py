@@ -1,0 +1,280 @@
+"""The reference service end to end, on SQLite and on PostgreSQL, against a real dev server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+
+from stigmer_sdk import (
+    AgentExecution,
+    AgentExecutionSpec,
+    ExecutionPhase,
+    InvalidArgumentError,
+    MessageType,
+    NotFoundError,
+    StigmerClient,
+)
+from stigmer_sdk.client import NO_RETRY, ClientOptions
+from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
+from stigmer_sdk.service.server import workflow_id_for
+from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
+
+from service_fixtures import RunningService, count_rows
+from service_fixtures import all_ids as _all_ids
+from workflows import CallerOptions
+
+pytestmark = pytest.mark.integration
+
+SYSTEM_ACTIVITY = "stigmer/system/complete-external-activity"
+
+
+def _ask(agent_id: str, message: str = "what changed?") -> AgentExecution:
+    return AgentExecution(spec=AgentExecutionSpec(agent_id=agent_id, message=message))
+
+
+async def _stored(store_url: str, execution_id: str):  # type: ignore[no-untyped-def]
+    async with await open_store(store_url) as store:
+        row = await store.get(execution_id)
+    assert row is not None
+    return row
+
+
+async def _wait_for_phase(
+    client: StigmerClient, execution_id: str, phase: int, timeout: float = 60
+) -> AgentExecution:
+    async def wait() -> AgentExecution:
+        while True:
+            execution = await client.get_agent_execution(execution_id)
+            if execution.status.phase == phase:
+                return execution
+            await asyncio.sleep(0.1)
+
+    return await asyncio.wait_for(wait(), timeout)
+
+
+async def _service_activities(running: RunningService, execution_id: str) -> list[str]:
+    handle = running.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, execution_id)
+    )
+    await handle.result()
+    return [
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        async for event in handle.fetch_history_events()
+        if event.HasField("activity_task_scheduled_event_attributes")
+    ]
+
+
+async def test_success_resumes_the_caller_with_the_agents_result(
+    running_service: RunningService,
+) -> None:
+    handle = await running_service.start_caller(_ask("quick", "status of order 7"))
+    result = await handle.result()
+
+    assert isinstance(result, AgentExecution)
+    assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    replies = [m.content for m in result.status.messages if m.type == MessageType.MESSAGE_AI]
+    assert replies == ["quick answer to status of order 7"]
+    assert result.spec.callback_token == b""
+    assert result.status.started_at
+    assert result.status.completed_at
+    # The caller resumes before the service records the delivery: wait for its workflow.
+    assert SYSTEM_ACTIVITY in await _service_activities(running_service, result.metadata.id)
+    row = await _stored(running_service.store_url, result.metadata.id)
+    assert row.completion_state is CompletionState.DELIVERED
+    assert row.completion_outcome == "COMPLETED"
+
+
+async def test_agent_failure_reaches_the_caller_typed(running_service: RunningService) -> None:
+    handle = await running_service.start_caller(_ask("failing"))
+    with pytest.raises(WorkflowFailureError) as raised:
+        await handle.result()
+    activity_error = raised.value.cause
+    assert isinstance(activity_error, ActivityError)
+    cause = activity_error.cause
+    assert isinstance(cause, ApplicationError)
+    assert (cause.type, cause.message, cause.non_retryable) == (
+        "AGENT_EXECUTION_FAILED",
+        "tool quota exceeded",
+        True,
+    )
+    (execution_id,) = await _all_ids(running_service.store_url)
+    service = running_service.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, execution_id)
+    )
+    with pytest.raises(WorkflowFailureError):  # the original error stands
+        await service.result()
+    execution = await running_service.stigmer.get_agent_execution(execution_id)
+    assert execution.status.phase == ExecutionPhase.EXECUTION_FAILED
+    assert execution.status.error == "tool quota exceeded"
+    row = await _stored(running_service.store_url, execution_id)
+    assert (row.completion_state, row.completion_outcome) == (
+        CompletionState.DELIVERED,
+        "COMPLETED",
+    )
+
+
+async def test_caller_cancellation_reaches_the_agent_and_is_reported(
+    running_service: RunningService,
+) -> None:
+    handle = await running_service.start_caller(
+        _ask("slow"), CallerOptions(wait_for_cancellation=True)
+    )
+    (execution_id,) = await _pending_ids(running_service, 1)
+    await _wait_for_phase(
+        running_service.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS
+    )
+
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError) as raised:
+        await handle.result()
+    assert isinstance(raised.value.cause, CancelledError)
+    assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
+
+    execution = await _wait_for_phase(
+        running_service.stigmer, execution_id, ExecutionPhase.EXECUTION_CANCELLED
+    )
+    assert execution.status.completed_at
+    # The agent's run was cancelled, not left to finish: its activity ended as cancelled.
+    service = running_service.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, execution_id)
+    )
+    await service.result()
+    events = [event async for event in service.fetch_history_events()]
+    assert any(e.HasField("activity_task_canceled_event_attributes") for e in events)
+    caller_events = [event async for event in handle.fetch_history_events()]
+    assert any(e.HasField("activity_task_canceled_event_attributes") for e in caller_events)
+    row = await _stored(running_service.store_url, execution_id)
+    assert row.completion_outcome == "COMPLETED"
+
+
+async def _pending_ids(running: RunningService, count: int, timeout: float = 30) -> list[str]:
+    async def wait() -> list[str]:
+        while True:
+            async with await open_store(running.store_url) as store:
+                rows = await store.list_pending()
+            if len(rows) >= count:
+                return [row.id for row in rows]
+            await asyncio.sleep(0.1)
+
+    return await asyncio.wait_for(wait(), timeout)
+
+
+async def test_without_token_the_execution_runs_and_nothing_is_completed(
+    running_service: RunningService,
+) -> None:
+    ack = await running_service.stigmer.create(_ask("quick", "fire and forget"))
+    assert ack.metadata.id.startswith("aex_")
+    assert ack.status.phase == ExecutionPhase.EXECUTION_PENDING
+    done = await _wait_for_phase(
+        running_service.stigmer, ack.metadata.id, ExecutionPhase.EXECUTION_COMPLETED
+    )
+    assert done.status.messages[-1].content == "quick answer to fire and forget"
+    assert SYSTEM_ACTIVITY not in await _service_activities(running_service, ack.metadata.id)
+    row = await _stored(running_service.store_url, ack.metadata.id)
+    assert row.completion_state is CompletionState.NOT_REQUESTED
+    assert row.callback_token == b""
+
+
+@pytest.mark.parametrize(
+    ("execution", "field"),
+    [
+        (AgentExecution(), "spec"),
+        (AgentExecution(spec=AgentExecutionSpec(agent_id="quick")), "spec.message"),
+        (
+            AgentExecution(
+                spec=AgentExecutionSpec(
+                    agent_id="quick", message="hi", callback_token=b"\x0a\x01x" * 30000
+                )
+            ),
+            "spec.callback_token",
+        ),
+        (
+            AgentExecution(
+                spec=AgentExecutionSpec(
+                    agent_id="quick", message="hi", callback_token=b"\xff\xfe garbage"
+                )
+            ),
+            "spec.callback_token",
+        ),
+    ],
+    ids=["empty-spec", "missing-message", "oversize-token", "garbage-token"],
+)
+async def test_bad_create_is_invalid_argument_and_nothing_is_persisted(
+    running_service: RunningService, execution: AgentExecution, field: str
+) -> None:
+    with pytest.raises(InvalidArgumentError) as raised:
+        await running_service.stigmer.create(execution)
+    assert field in [violation.field for violation in raised.value.field_violations]
+    assert await count_rows(running_service.store_url) == 0
+    started = [
+        w
+        async for w in running_service.temporal.list_workflows(
+            f"TaskQueue = '{running_service.service.config.settings.service_task_queue}'"
+        )
+    ]
+    assert started == []
+
+
+async def test_unknown_agent_is_not_found(running_service: RunningService) -> None:
+    with pytest.raises(NotFoundError, match="agent 'nobody' not found"):
+        await running_service.stigmer.create(_ask("nobody"))
+    assert await count_rows(running_service.store_url) == 0
+
+
+async def test_repeated_idempotency_key_keeps_one_execution_and_the_newest_token(
+    running_service: RunningService,
+) -> None:
+    key = f"v1:{uuid.uuid4().hex}"
+    first_token = b"\x0a\x03one"
+    second_token = b"\x0a\x03two"
+    first = await running_service.stigmer.create(
+        AgentExecution(
+            spec=AgentExecutionSpec(agent_id="slow", message="m", callback_token=first_token)
+        ),
+        idempotency_key=key,
+    )
+    second = await running_service.stigmer.create(
+        AgentExecution(
+            spec=AgentExecutionSpec(agent_id="slow", message="m", callback_token=second_token)
+        ),
+        idempotency_key=key,
+    )
+    assert first.metadata.id == second.metadata.id
+    assert await count_rows(running_service.store_url) == 1
+    row = await _stored(running_service.store_url, first.metadata.id)
+    assert row.callback_token == second_token
+    assert row.idempotency_key == key
+    await running_service.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, first.metadata.id)
+    ).terminate("test over")
+
+
+async def test_ack_and_queries_never_echo_the_token(running_service: RunningService) -> None:
+    token = b"\x0a\x05hello"
+    ack = await running_service.stigmer.create(
+        AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="m", callback_token=token))
+    )
+    assert ack.spec.callback_token == b""
+    fetched = await running_service.stigmer.get_agent_execution(ack.metadata.id)
+    assert fetched.spec.callback_token == b""
+    updates = [u async for u in running_service.stigmer.subscribe_agent_execution(ack.metadata.id)]
+    assert updates[-1].status.phase in (
+        ExecutionPhase.EXECUTION_COMPLETED,
+        ExecutionPhase.EXECUTION_FAILED,
+    )
+    assert all(u.spec.callback_token == b"" for u in updates)
+
+
+async def test_idempotency_metadata_is_what_the_sdk_sends(running_service: RunningService) -> None:
+    # The service reads the key from gRPC metadata; a bare client can send it too.
+    async with await StigmerClient.connect(
+        running_service.service.target,
+        ClientOptions(retry=NO_RETRY, metadata={IDEMPOTENCY_METADATA_KEY: "v1:from-metadata"}),
+    ) as client:
+        ack = await client.create(_ask("quick"))
+    row = await _stored(running_service.store_url, ack.metadata.id)
+    assert row.idempotency_key == "v1:from-metadata"

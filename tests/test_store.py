@@ -1,0 +1,727 @@
+"""The durable execution store, against SQLite and a real PostgreSQL.
+
+PostgreSQL comes from ``STIGMER_TEST_POSTGRES_URL`` (``bash scripts/ensure_postgres.sh`` prints
+one). Each test gets its own schema, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import os
+import sqlite3
+import traceback
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
+from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
+from stigmer_sdk.service.store import (
+    ENCRYPTION_KEY_ENV,
+    SCHEMA_VERSION,
+    CompletionState,
+    ExecutionExistsError,
+    ExecutionKind,
+    ExecutionStore,
+    StoredExecution,
+    StoreError,
+    TokenDecryptionError,
+    load_encryption_key,
+    open_store,
+)
+from stigmer_sdk.tokens import token_preview
+
+POSTGRES_ENV = "STIGMER_TEST_POSTGRES_URL"
+ALL_VERSIONS = tuple(range(1, SCHEMA_VERSION + 1))
+T0 = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+class FakeClock:
+    """A settable clock, so that created_at values and older_than are deterministic."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Backend:
+    """One database to open stores on, plus raw SQL access for checks behind the store's back."""
+
+    name: str
+    url: str
+    sqlite_path: Path | None = None
+
+    async def open(self, **kwargs: Any) -> ExecutionStore:
+        return await open_store(self.url, **kwargs)
+
+    async def sql(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run ``query`` (``?`` placeholders) directly on the database."""
+        if self.sqlite_path is not None:
+            path = self.sqlite_path
+
+            def run() -> list[tuple[Any, ...]]:
+                connection = sqlite3.connect(path, isolation_level=None)
+                try:
+                    return connection.execute(query, params).fetchall()
+                finally:
+                    connection.close()
+
+            return await asyncio.to_thread(run)
+        async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as connection:
+            cursor = await connection.execute(query.replace("?", "%s"), params)
+            return await cursor.fetchall() if cursor.description else []
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    options = " ".join([v for k, v in query if k == "options"] + [f"-csearch_path={schema}"])
+    query = [(k, v) for k, v in query if k != "options"] + [("options", options)]
+    # libpq decodes %XX in URIs but not "+", so spaces must be %20.
+    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+
+
+def _postgres_base_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.fail(
+            f"{POSTGRES_ENV} is not set; PostgreSQL store tests need a server. Run: "
+            f"export {POSTGRES_ENV}=$(bash scripts/ensure_postgres.sh)",
+            pytrace=False,
+        )
+    return url
+
+
+@contextlib.asynccontextmanager
+async def postgres_schema() -> AsyncIterator[str]:
+    """A fresh schema on the test server; yields a URL whose search_path is that schema."""
+    base = _postgres_base_url()
+    schema = f"stigmer_test_{uuid.uuid4().hex[:16]}"
+    async with await psycopg.AsyncConnection.connect(base, autocommit=True) as admin:
+        await admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield _with_search_path(base, schema)
+    finally:
+        async with await psycopg.AsyncConnection.connect(base, autocommit=True) as admin:
+            await admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    if request.param == "sqlite":
+        path = tmp_path / "nested" / "dir" / "executions.db"
+        yield Backend("sqlite", f"sqlite:///{path}", sqlite_path=path)
+        return
+    async with postgres_schema() as url:
+        yield Backend("postgresql", url)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def store(backend: Backend, clock: FakeClock) -> AsyncIterator[ExecutionStore]:
+    opened = await backend.open(clock=clock)
+    yield opened
+    await opened.close()
+
+
+def agent_execution(message: str = "summarise the report", execution_id: str = "") -> bytes:
+    execution = AgentExecution(api_version="agentic.stigmer.ai/v1", kind="AgentExecution")
+    execution.metadata.id = execution_id
+    execution.spec.agent_id = "agent-1"
+    execution.spec.message = message
+    return execution.SerializeToString(deterministic=True)
+
+
+def workflow_execution(trigger: str = "nightly") -> bytes:
+    execution = WorkflowExecution(api_version="agentic.stigmer.ai/v1", kind="WorkflowExecution")
+    execution.spec.workflow_id = "wf-1"
+    execution.spec.trigger_message = trigger
+    return execution.SerializeToString(deterministic=True)
+
+
+def new_id() -> str:
+    return f"ae-{uuid.uuid4().hex}"
+
+
+async def create(
+    store: ExecutionStore,
+    *,
+    token: bytes = b"",
+    key: str | None = None,
+    kind: ExecutionKind = ExecutionKind.AGENT,
+    id: str | None = None,
+    execution: bytes | None = None,
+) -> tuple[StoredExecution, bool]:
+    if execution is None:
+        execution = agent_execution() if kind is ExecutionKind.AGENT else workflow_execution()
+    return await store.create(
+        id=id or new_id(),
+        kind=kind,
+        execution=execution,
+        callback_token=token,
+        idempotency_key=key,
+    )
+
+
+ALL_BYTES_4096 = bytes(range(256)) * 16
+
+
+# --- Round trip -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "token", [b"", b"\x00", ALL_BYTES_4096], ids=["empty", "one-byte", "4096-all-values"]
+)
+@pytest.mark.parametrize("kind", list(ExecutionKind))
+async def test_create_then_get_round_trips_every_field(
+    store: ExecutionStore, kind: ExecutionKind, token: bytes
+) -> None:
+    execution = agent_execution() if kind is ExecutionKind.AGENT else workflow_execution()
+    row, created = await create(store, token=token, key="v1:abc", kind=kind, execution=execution)
+    assert created
+    fetched = await store.get(row.id)
+    assert fetched == row
+    assert fetched.kind is kind
+    assert fetched.idempotency_key == "v1:abc"
+    assert fetched.execution == execution
+    assert fetched.callback_token == token
+    assert len(fetched.callback_token) == len(token)
+    expected = CompletionState.PENDING if token else CompletionState.NOT_REQUESTED
+    assert fetched.completion_state is expected
+    assert fetched.completion_outcome == ""
+    assert fetched.created_at == fetched.updated_at == T0
+    assert fetched.created_at.tzinfo is UTC
+
+
+async def test_system_clock_timestamps_are_utc_aware(backend: Backend) -> None:
+    async with await backend.open() as store:
+        before = datetime.now(UTC)
+        row, _ = await create(store, token=b"t")
+        fetched = await store.get(row.id)
+    assert fetched is not None
+    assert fetched.created_at.utcoffset() == timedelta(0)
+    assert before - timedelta(seconds=1) <= fetched.created_at <= datetime.now(UTC)
+
+
+async def test_get_unknown_id_returns_none(store: ExecutionStore) -> None:
+    assert await store.get("no-such-execution") is None
+
+
+async def test_create_without_key_always_inserts(store: ExecutionStore) -> None:
+    first, created_first = await create(store, token=b"a")
+    second, created_second = await create(store, token=b"a")
+    assert created_first
+    assert created_second
+    assert first.id != second.id
+    assert first.idempotency_key is None
+
+
+async def test_create_with_taken_id_raises(store: ExecutionStore) -> None:
+    row, _ = await create(store, token=b"a", key="v1:one")
+    with pytest.raises(ExecutionExistsError, match=row.id):
+        await create(store, token=b"b", key="v1:two", id=row.id)
+    with pytest.raises(ExecutionExistsError):
+        await create(store, token=b"c", id=row.id)
+
+
+async def test_execution_still_carrying_its_token_is_refused(store: ExecutionStore) -> None:
+    execution = AgentExecution()
+    execution.spec.message = "hi"
+    execution.spec.callback_token = b"secret-token"
+    with pytest.raises(ValueError, match="callback_token") as raised:
+        await create(store, token=b"secret-token", execution=execution.SerializeToString())
+    assert "secret-token" not in str(raised.value)
+    with pytest.raises(ValueError, match="WorkflowExecution"):
+        await create(store, kind=ExecutionKind.WORKFLOW, execution=b"\xff\xff")
+    assert await store.list_pending() == []
+
+
+# --- Idempotency ------------------------------------------------------------------------------
+
+
+async def test_repeated_key_returns_existing_row_with_newer_token(
+    store: ExecutionStore, clock: FakeClock
+) -> None:
+    first, created = await create(store, token=b"first-attempt", key="v1:k", id="ae-first")
+    assert created
+    clock.now = T0 + timedelta(minutes=1)
+    again, created_again = await create(
+        store,
+        token=b"second-attempt",
+        key="v1:k",
+        id="ae-second",
+        execution=agent_execution("a different message"),
+    )
+    assert not created_again
+    assert again.id == "ae-first"
+    assert again.callback_token == b"second-attempt"
+    assert again.completion_state is CompletionState.PENDING
+    assert again.execution == first.execution  # the retry's message is not stored
+    assert again.created_at == T0
+    assert again.updated_at == T0 + timedelta(minutes=1)
+    assert await store.get("ae-first") == again
+    assert await store.get("ae-second") is None
+
+
+async def test_repeated_key_without_token_keeps_stored_token(store: ExecutionStore) -> None:
+    first, _ = await create(store, token=b"kept", key="v1:k")
+    again, created = await create(store, token=b"", key="v1:k")
+    assert not created
+    assert again == first
+    assert again.callback_token == b"kept"
+
+
+async def test_repeated_key_with_token_makes_fire_and_forget_pending(
+    store: ExecutionStore,
+) -> None:
+    first, _ = await create(store, token=b"", key="v1:k")
+    assert first.completion_state is CompletionState.NOT_REQUESTED
+    again, created = await create(store, token=b"now-owed", key="v1:k")
+    assert not created
+    assert again.completion_state is CompletionState.PENDING
+    assert [row.id for row in await store.list_pending()] == [first.id]
+
+
+async def test_repeated_key_after_delivery_stays_delivered(store: ExecutionStore) -> None:
+    first, _ = await create(store, token=b"old", key="v1:k")
+    await store.mark_completion(first.id, "ALREADY_COMPLETED")
+    again, created = await create(store, token=b"new", key="v1:k")
+    assert not created
+    assert again.callback_token == b"new"
+    assert again.completion_state is CompletionState.DELIVERED
+    assert again.completion_outcome == "ALREADY_COMPLETED"
+    assert await store.list_pending() == []
+
+
+async def test_same_key_of_other_kind_is_another_execution(store: ExecutionStore) -> None:
+    agent, created_agent = await create(store, token=b"a", key="v1:k")
+    workflow, created_workflow = await create(
+        store, token=b"w", key="v1:k", kind=ExecutionKind.WORKFLOW
+    )
+    assert created_agent
+    assert created_workflow
+    assert agent.id != workflow.id
+
+
+async def test_concurrent_creates_with_one_key_store_one_row(backend: Backend) -> None:
+    # Two stores on one database: two service replicas.
+    replicas = [await backend.open(), await backend.open()]
+    try:
+        tokens = [f"token-{i}".encode() for i in range(20)]
+        results = await asyncio.gather(
+            *(
+                create(replicas[i % 2], token=token, key="v1:race", id=f"ae-{i}")
+                for i, token in enumerate(tokens)
+            )
+        )
+        assert sum(created for _, created in results) == 1
+        ids = {row.id for row, _ in results}
+        assert len(ids) == 1
+        rows = await backend.sql("SELECT id FROM executions")
+        assert [row[0] for row in rows] == list(ids)
+        stored = await replicas[0].get(ids.pop())
+        assert stored is not None
+        assert stored.callback_token in tokens
+        assert stored.completion_state is CompletionState.PENDING
+    finally:
+        for replica in replicas:
+            await replica.close()
+
+
+# --- Updates ----------------------------------------------------------------------------------
+
+
+async def test_update_execution_replaces_only_the_execution(
+    store: ExecutionStore, clock: FakeClock
+) -> None:
+    row, _ = await create(store, token=b"tok", key="v1:k")
+    clock.now = T0 + timedelta(seconds=30)
+    updated = await store.update_execution(row.id, agent_execution("progress"))
+    assert updated.execution == agent_execution("progress")
+    assert updated.callback_token == b"tok"
+    assert updated.completion_state is CompletionState.PENDING
+    assert updated.created_at == T0
+    assert updated.updated_at == T0 + timedelta(seconds=30)
+    assert await store.get(row.id) == updated
+
+
+async def test_update_execution_checks_id_and_content(store: ExecutionStore) -> None:
+    with pytest.raises(KeyError):
+        await store.update_execution("no-such-execution", agent_execution())
+    row, _ = await create(store, token=b"tok", kind=ExecutionKind.WORKFLOW)
+    leaking = WorkflowExecution()
+    leaking.spec.callback_token = b"tok"
+    with pytest.raises(ValueError, match="callback_token"):
+        await store.update_execution(row.id, leaking.SerializeToString())
+    assert await store.get(row.id) == row
+
+
+async def test_mark_completion_records_outcome(store: ExecutionStore, clock: FakeClock) -> None:
+    row, _ = await create(store, token=b"tok")
+    clock.now = T0 + timedelta(hours=2)
+    marked = await store.mark_completion(row.id, "COMPLETED")
+    assert marked.completion_state is CompletionState.DELIVERED
+    assert marked.completion_outcome == "COMPLETED"
+    assert marked.updated_at == T0 + timedelta(hours=2)
+    assert marked.callback_token == b"tok"
+    assert await store.get(row.id) == marked
+    assert await store.list_pending() == []
+    with pytest.raises(KeyError):
+        await store.mark_completion("no-such-execution", "COMPLETED")
+
+
+# --- Pending completions ----------------------------------------------------------------------
+
+
+async def test_list_pending_filters_and_orders_oldest_first(
+    store: ExecutionStore, clock: FakeClock
+) -> None:
+    async def at(minutes: int, kind: ExecutionKind, token: bytes = b"tok") -> str:
+        clock.now = T0 + timedelta(minutes=minutes)
+        row, _ = await create(store, token=token, kind=kind)
+        return row.id
+
+    # Inserted out of time order, so that the order comes from created_at.
+    agent_3 = await at(3, ExecutionKind.AGENT)
+    agent_1 = await at(1, ExecutionKind.AGENT)
+    workflow_2 = await at(2, ExecutionKind.WORKFLOW)
+    workflow_5 = await at(5, ExecutionKind.WORKFLOW)
+    await at(0, ExecutionKind.AGENT, token=b"")  # fire-and-forget: never listed
+    delivered = await at(0, ExecutionKind.WORKFLOW)
+    await store.mark_completion(delivered, "INVALID_TOKEN")
+
+    clock.now = T0 + timedelta(minutes=10)
+    assert [r.id for r in await store.list_pending()] == [agent_1, workflow_2, agent_3, workflow_5]
+    assert [r.id for r in await store.list_pending(older_than=timedelta(minutes=8))] == [
+        agent_1,
+        workflow_2,
+    ]
+    assert [r.id for r in await store.list_pending(older_than=timedelta(minutes=7))] == [
+        agent_1,
+        workflow_2,
+        agent_3,
+    ]
+    assert [r.id for r in await store.list_pending(kind=ExecutionKind.WORKFLOW)] == [
+        workflow_2,
+        workflow_5,
+    ]
+    assert [
+        r.id
+        for r in await store.list_pending(older_than=timedelta(minutes=7), kind=ExecutionKind.AGENT)
+    ] == [agent_1, agent_3]
+    assert await store.list_pending(older_than=timedelta(hours=1)) == []
+    pending = await store.list_pending()
+    assert all(r.completion_state is CompletionState.PENDING for r in pending)
+    assert all(r.callback_token == b"tok" for r in pending)
+
+
+# --- Migrations -------------------------------------------------------------------------------
+
+
+async def test_migrations_are_versioned_and_applied_once(backend: Backend) -> None:
+    async with await backend.open() as first:
+        assert first.migrations_applied == ALL_VERSIONS
+    async with await backend.open() as second:
+        assert second.migrations_applied == ()
+    rows = await backend.sql("SELECT version, applied_at FROM schema_migrations ORDER BY version")
+    assert tuple(row[0] for row in rows) == ALL_VERSIONS
+    assert max(row[0] for row in rows) == SCHEMA_VERSION
+
+
+async def test_missing_migrations_are_applied_on_open(backend: Backend) -> None:
+    async with await backend.open() as store:
+        row, _ = await create(store, token=b"survives")
+    # Roll back to version 1 by hand, as an older release would have left it.
+    await backend.sql("DROP INDEX executions_pending")
+    await backend.sql("DELETE FROM schema_migrations WHERE version > 1")
+    async with await backend.open() as store:
+        assert store.migrations_applied == ALL_VERSIONS[1:]
+        fetched = await store.get(row.id)
+        assert fetched is not None
+        assert fetched.callback_token == b"survives"
+    rows = await backend.sql("SELECT version FROM schema_migrations ORDER BY version")
+    assert tuple(row[0] for row in rows) == ALL_VERSIONS
+
+
+async def test_concurrent_opens_migrate_once(backend: Backend) -> None:
+    stores = await asyncio.gather(*(backend.open() for _ in range(5)))
+    try:
+        applied = sorted(store.migrations_applied for store in stores)
+        assert applied == [(), (), (), (), ALL_VERSIONS]
+    finally:
+        for store in stores:
+            await store.close()
+    rows = await backend.sql("SELECT version FROM schema_migrations ORDER BY version")
+    assert tuple(row[0] for row in rows) == ALL_VERSIONS
+
+
+# --- Encryption at rest -----------------------------------------------------------------------
+
+KEY = bytes(range(32))
+OTHER_KEY = bytes(range(1, 33))
+
+
+async def raw_token(backend: Backend, execution_id: str) -> tuple[bytes, bool]:
+    rows = await backend.sql(
+        "SELECT callback_token, token_encrypted FROM executions WHERE id = ?", (execution_id,)
+    )
+    return bytes(rows[0][0]), bool(rows[0][1])
+
+
+async def test_plain_store_keeps_token_bytes_as_is(store: ExecutionStore, backend: Backend) -> None:
+    row, _ = await create(store, token=ALL_BYTES_4096)
+    assert await raw_token(backend, row.id) == (ALL_BYTES_4096, False)
+
+
+@pytest.mark.parametrize(
+    "token", [b"\x00", b"T" * 40, ALL_BYTES_4096], ids=["1-byte", "40-bytes", "4096-all-values"]
+)
+async def test_encrypted_token_is_not_stored_in_clear(backend: Backend, token: bytes) -> None:
+    async with await backend.open(encryption_key=KEY) as store:
+        row, _ = await create(store, token=token, key="v1:k")
+        stored, encrypted = await raw_token(backend, row.id)
+        assert encrypted
+        assert stored != token
+        if len(token) >= 16:  # a short token may turn up in random bytes by chance
+            assert token not in stored
+        assert stored[:1] == b"\x01"  # format version
+        assert len(stored) == 1 + 12 + len(token) + 16  # version, nonce, ciphertext, tag
+        fetched = await store.get(row.id)
+        assert fetched is not None
+        assert fetched.callback_token == token
+        # A retry's token is encrypted too.
+        again, _ = await create(store, token=token + b"-retry", key="v1:k")
+        assert again.callback_token == token + b"-retry"
+        assert token + b"-retry" not in (await raw_token(backend, row.id))[0]
+
+
+async def test_same_token_encrypts_differently_each_time(backend: Backend) -> None:
+    async with await backend.open(encryption_key=KEY) as store:
+        first, _ = await create(store, token=b"same token")
+        second, _ = await create(store, token=b"same token")
+    first_stored, _ = await raw_token(backend, first.id)
+    second_stored, _ = await raw_token(backend, second.id)
+    assert first_stored[1:13] != second_stored[1:13]  # random nonces
+    assert first_stored != second_stored
+
+
+async def test_empty_token_is_not_encrypted(backend: Backend) -> None:
+    async with await backend.open(encryption_key=KEY) as store:
+        row, _ = await create(store, token=b"")
+        assert await raw_token(backend, row.id) == (b"", False)
+        fetched = await store.get(row.id)
+    assert fetched is not None
+    assert fetched.callback_token == b""
+
+
+async def test_encrypted_token_needs_the_right_key(backend: Backend) -> None:
+    token = b"\x0a\x07default-secret-token-bytes"
+    async with await backend.open(encryption_key=KEY) as store:
+        row, _ = await create(store, token=token)
+    async with await backend.open() as keyless:
+        with pytest.raises(TokenDecryptionError, match="without an encryption key") as raised:
+            await keyless.get(row.id)
+        assert ENCRYPTION_KEY_ENV in str(raised.value)
+        with pytest.raises(TokenDecryptionError):
+            await keyless.list_pending()
+    async with await backend.open(encryption_key=OTHER_KEY) as wrong:
+        with pytest.raises(TokenDecryptionError, match="wrong encryption key") as raised:
+            await wrong.get(row.id)
+    assert isinstance(raised.value, StoreError)
+    assert base64.b64encode(token).decode() not in str(raised.value)
+    assert "secret-token" not in str(raised.value)
+
+
+async def test_ciphertext_moved_to_another_row_fails(backend: Backend) -> None:
+    async with await backend.open(encryption_key=KEY) as store:
+        victim, _ = await create(store, token=b"victim's token")
+        attacker, _ = await create(store, token=b"attacker's token")
+        stored, encrypted = await raw_token(backend, victim.id)
+        await backend.sql(
+            "UPDATE executions SET callback_token = ?, token_encrypted = ? WHERE id = ?",
+            (stored, encrypted, attacker.id),
+        )
+        with pytest.raises(TokenDecryptionError, match=attacker.id):
+            await store.get(attacker.id)
+        fetched = await store.get(victim.id)
+        assert fetched is not None
+        assert fetched.callback_token == b"victim's token"
+
+
+async def test_altered_ciphertext_fails(backend: Backend) -> None:
+    async with await backend.open(encryption_key=KEY) as store:
+        row, _ = await create(store, token=b"token")
+        stored, _ = await raw_token(backend, row.id)
+        for altered in (stored[:-1] + bytes([stored[-1] ^ 1]), b"\x02" + stored[1:], stored[:20]):
+            await backend.sql(
+                "UPDATE executions SET callback_token = ? WHERE id = ?", (altered, row.id)
+            )
+            with pytest.raises(TokenDecryptionError):
+                await store.get(row.id)
+
+
+async def test_plain_rows_stay_readable_once_a_key_is_set(backend: Backend) -> None:
+    async with await backend.open() as plain:
+        old, _ = await create(plain, token=b"written before the key")
+    async with await backend.open(encryption_key=KEY) as store:
+        fetched = await store.get(old.id)
+        assert fetched is not None
+        assert fetched.callback_token == b"written before the key"
+
+
+def test_load_encryption_key_accepts_base64_of_32_bytes() -> None:
+    key = os.urandom(32)
+    assert load_encryption_key(base64.b64encode(key).decode()) == key
+    assert load_encryption_key(" " + base64.urlsafe_b64encode(key).decode() + "\n") == key
+    assert load_encryption_key(base64.b64encode(key).decode().rstrip("=")) == key
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "not base64 at all!",
+        base64.b64encode(b"k" * 31).decode(),
+        base64.b64encode(b"k" * 33).decode(),
+        "a" * 32,  # 32 characters is not 32 bytes
+    ],
+)
+def test_load_encryption_key_rejects_anything_else(text: str) -> None:
+    with pytest.raises(ValueError, match=ENCRYPTION_KEY_ENV) as raised:
+        load_encryption_key(text)
+    if text:
+        assert text not in str(raised.value)
+
+
+async def test_open_store_rejects_short_key(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        await open_store(f"sqlite:///{tmp_path}/x.db", encryption_key=b"k" * 16)
+
+
+# --- No token in reprs or logs ----------------------------------------------------------------
+
+
+async def test_repr_shows_preview_never_the_token(store: ExecutionStore) -> None:
+    token = bytes(range(200, 256)) + b"tail-of-the-token"
+    row, _ = await create(store, token=token)
+    for text in (repr(row), str(row), f"{row}", repr([row])):
+        assert token_preview(token) in text
+        assert f"length={len(token)}" in text
+        assert base64.b64encode(token).decode() not in text
+        assert base64.b64encode(token).decode()[:24] not in text
+        assert repr(token) not in text
+        assert "tail-of-the-token" not in text
+    assert row.callback_token_preview == token_preview(token)
+
+
+async def test_store_logs_no_token(backend: Backend, caplog: pytest.LogCaptureFixture) -> None:
+    token = b"log-canary-" + bytes(range(64))
+    caplog.set_level(logging.DEBUG)
+    async with await backend.open(encryption_key=KEY) as store:
+        row, _ = await create(store, token=token, key="v1:k")
+        await create(store, token=token + b"2", key="v1:k")
+        await store.get(row.id)
+        await store.mark_completion(row.id, "COMPLETED")
+    assert "Applied store migration" in caplog.text
+    assert "log-canary" not in caplog.text
+    assert base64.b64encode(token).decode() not in caplog.text
+
+
+async def test_database_errors_do_not_quote_the_token(
+    store: ExecutionStore, backend: Backend
+) -> None:
+    token = b"db-error-canary-" + bytes(range(256)) * 20
+    if backend.sqlite_path is not None:
+        await backend.sql(
+            "CREATE TRIGGER reject BEFORE INSERT ON executions "
+            "BEGIN SELECT RAISE(ABORT, 'rejected by test'); END"
+        )
+    else:
+        # PostgreSQL quotes the failing row, bytea included, in the DETAIL of this error.
+        await backend.sql(
+            "ALTER TABLE executions "
+            "ADD CONSTRAINT short_tokens CHECK (length(callback_token) < 5000)"
+        )
+    with pytest.raises(StoreError) as raised:
+        await create(store, token=token)
+    text = "".join(traceback.format_exception(raised.value))
+    assert "canary" not in text
+    assert token.hex()[:32] not in text
+    assert base64.b64encode(token).decode()[:64] not in text
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://root:hunter2@db/stigmer",
+        "file:///tmp/x.db",
+        "sqlite3:///x.db",
+        "/tmp/just/a/path.db",
+        "",
+    ],
+)
+async def test_unknown_url_scheme_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="unsupported store URL scheme") as raised:
+        await open_store(url)
+    assert "hunter2" not in str(raised.value)
+
+
+async def test_sqlite_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    urls = {
+        "sqlite:///relative/dir/store.db": tmp_path / "relative" / "dir" / "store.db",
+        f"sqlite:///{tmp_path}/absolute/store.db": tmp_path / "absolute" / "store.db",
+    }
+    for url, path in urls.items():
+        async with await open_store(url) as store:
+            await create(store, token=b"t")
+        assert path.is_file()
+        mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+        assert mode == "wal"
+    for url in ("sqlite://", "sqlite://:memory:", "sqlite:///:memory:"):
+        async with await open_store(url) as store:
+            row, _ = await create(store, token=b"t")
+            assert await store.get(row.id) == row
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["absolute", "relative"]
+
+
+@pytest.mark.postgres
+async def test_postgres_scheme_alias_and_bad_server() -> None:
+    async with postgres_schema() as url:
+        alias = "postgres://" + url.split("://", 1)[1]
+        async with await open_store(alias) as store:
+            assert store.migrations_applied == ALL_VERSIONS
+            row, _ = await create(store, token=b"t")
+            assert await store.get(row.id) == row
+    with pytest.raises(StoreError, match="cannot connect to PostgreSQL") as raised:
+        await open_store("postgresql://nobody:pw-secret@127.0.0.1:1/none?connect_timeout=2")
+    assert "pw-secret" not in str(raised.value)
+
+
+async def test_closed_store_refuses_work(backend: Backend) -> None:
+    store = await backend.open()
+    await store.close()
+    await store.close()  # idempotent
+    with pytest.raises(StoreError, match="closed"):
+        await store.get("anything")
