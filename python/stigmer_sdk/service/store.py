@@ -618,22 +618,25 @@ class _SQLiteStore(ExecutionStore):
     async def open(self) -> None:
         """Connect, switch to WAL and apply missing migrations."""
         self.migrations_applied = await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._open
+            self._executor, self._open_wrapped
         )
+
+    def _open_wrapped(self) -> tuple[int, ...]:
+        try:
+            return self._open()
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(f"cannot open SQLite database {self._path!r}: {error}") from error
 
     def _open(self) -> tuple[int, ...]:
         if self._path != ":memory:":
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # isolation_level=None: transactions are explicit; timeout waits out other writers.
-            connection = sqlite3.connect(
-                self._path,
-                timeout=_SQLITE_BUSY_SECONDS,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open SQLite database {self._path!r}: {error}") from error
+        # isolation_level=None: transactions are explicit; timeout waits out other writers.
+        connection = sqlite3.connect(
+            self._path,
+            timeout=_SQLITE_BUSY_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,
+        )
         self._connection = connection
         _enable_wal(connection)
         with self._transaction(connection):

@@ -1,0 +1,371 @@
+"""The Python conformance executable: plays one role of harness.proto over stdin and stdout.
+
+Run by the runner as ``python conformance/python/executable.py``; see docs/conformance.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import grpc
+import grpc.aio
+import temporalio.client
+from google.protobuf import descriptor_pool, json_format, message_factory
+from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from stigmer_conformance.framing import encode_frame, read_frame
+
+import stigmer_sdk.api
+from stigmer_sdk import AgentExecution, StigmerClient, execute_and_wait_pending
+from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
+from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
+from stigmer_sdk.api.sdk.v1 import completion_pb2
+from stigmer_sdk.caller import activity_idempotency_key
+from stigmer_sdk.completion import (
+    HeartbeatOutcome,
+    PayloadEncoding,
+    complete_from_input,
+    completion_input,
+    heartbeat_external_activity,
+)
+from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
+from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities
+
+CASE_ANNOTATION = "conformance.stigmer.ai/case"
+logger = logging.getLogger("stigmer-conformance-python")
+
+
+def _load_all_generated() -> None:
+    """Import every generated module, so that any message type can be found by name."""
+    root = Path(stigmer_sdk.api.__file__).parent
+    for path in root.rglob("*_pb2.py"):
+        module = ".".join(("stigmer_sdk", "api", *path.relative_to(root).with_suffix("").parts))
+        __import__(module)
+
+
+class Output:
+    """Writes frames to stdout; events come from worker and server tasks, so writes are locked."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    async def send(self, response: pb.HarnessResponse) -> None:
+        async with self._lock:
+            sys.stdout.buffer.write(encode_frame(response))
+            sys.stdout.buffer.flush()
+
+    async def event(self, event: pb.Event) -> None:
+        await self.send(pb.HarnessResponse(request_id=0, event=event))
+
+
+def codec(request: pb.CodecRequest) -> pb.CodecResponse:
+    descriptor = descriptor_pool.Default().FindMessageTypeByName(request.message_type)
+    cls = message_factory.GetMessageClass(descriptor)
+    decoded = cls.FromString(request.binary)
+    parsed = json_format.Parse(request.json, cls())
+    return pb.CodecResponse(
+        reencoded=decoded.SerializeToString(deterministic=True),
+        from_json=parsed.SerializeToString(deterministic=True),
+    )
+
+
+def _token_seen(case_id: str, token: bytes, key: str) -> pb.TokenSeen:
+    return pb.TokenSeen(
+        case_id=case_id,
+        sha256=hashlib.sha256(token).digest(),
+        length=len(token),
+        idempotency_key=key,
+    )
+
+
+# -- caller -----------------------------------------------------------------------------------
+
+
+@workflow.defn(name="conformance/caller")
+class CallerWorkflow:
+    @workflow.run
+    async def run(self, params: pb.CallerInput) -> AgentExecution:
+        result: AgentExecution = await workflow.execute_activity(
+            "conformance/call-agent",
+            params,
+            result_type=AgentExecution,
+            start_to_close_timeout=timedelta(seconds=params.start_to_close_seconds),
+            heartbeat_timeout=(
+                timedelta(seconds=params.heartbeat_timeout_seconds)
+                if params.heartbeat_timeout_seconds
+                else None
+            ),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+            cancellation_type=(
+                workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+                if params.wait_for_cancellation
+                else workflow.ActivityCancellationType.TRY_CANCEL
+            ),
+        )
+        return result
+
+
+class CallerActivities:
+    def __init__(self, output: Output) -> None:
+        self._output = output
+        self._clients: dict[str, StigmerClient] = {}
+
+    async def _client(self, address: str) -> StigmerClient:
+        if address not in self._clients:
+            self._clients[address] = await StigmerClient.connect(address)
+        return self._clients[address]
+
+    @activity.defn(name="conformance/call-agent")
+    async def call_agent(self, params: pb.CallerInput) -> AgentExecution:
+        case_id = params.request.metadata.annotations[CASE_ANNOTATION]
+        token = activity.info().task_token
+        await self._output.event(
+            pb.Event(caller_token=_token_seen(case_id, token, activity_idempotency_key()))
+        )
+        client = await self._client(params.service_address)
+        if params.fire_and_forget:
+            return await client.create(params.request)
+        await execute_and_wait_pending(client, params.request)
+
+
+# -- service ----------------------------------------------------------------------------------
+
+
+@workflow.defn(name="conformance/complete-via-system-activity")
+class CompleteViaSystemActivityWorkflow:
+    @workflow.run
+    async def run(
+        self, call: pb.SystemActivityCall
+    ) -> completion_pb2.CompleteExternalActivityResult:
+        result: completion_pb2.CompleteExternalActivityResult = await workflow.execute_activity(
+            SYSTEM_ACTIVITY_NAME,
+            call.input,
+            task_queue=call.task_queue,
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=RetryPolicy(maximum_attempts=3),
+            result_type=completion_pb2.CompleteExternalActivityResult,
+        )
+        return result
+
+
+class Service(command_pb2_grpc.AgentExecutionCommandControllerServicer):
+    def __init__(
+        self,
+        output: Output,
+        client: temporalio.client.Client,
+        other_client: temporalio.client.Client | None,
+        role: pb.ServiceRole,
+        faults: set[int],
+    ) -> None:
+        self._output = output
+        self._client = client
+        self._other_client = other_client
+        self._role = role
+        self._faults = faults
+        self._tokens: dict[str, bytes] = {}
+
+    async def create(self, request: AgentExecution, context: Any) -> AgentExecution:  # type: ignore[override]
+        case_id = request.metadata.annotations.get(CASE_ANNOTATION, "")
+        token = request.spec.callback_token
+        self._tokens[case_id] = token
+        key = str(dict(context.invocation_metadata() or ()).get(IDEMPOTENCY_METADATA_KEY, ""))
+        await self._output.event(pb.Event(service_token=_token_seen(case_id, token, key)))
+        ack = AgentExecution()
+        ack.CopyFrom(request)
+        ack.spec.ClearField("callback_token")
+        ack.metadata.id = case_id
+        return ack
+
+    def _token(self, request: pb.CompleteRequest) -> bytes:
+        token = self._tokens[request.case_id]
+        if pb.FAULT_FLIP_TOKEN_BYTE in self._faults and token:
+            token = bytes([token[0] ^ 1]) + token[1:]
+        if request.token_mutation == pb.TOKEN_MUTATION_GARBAGE:
+            return os.urandom(32)
+        if request.token_mutation == pb.TOKEN_MUTATION_TRUNCATED:
+            return token[: len(token) // 2]
+        if request.token_mutation == pb.TOKEN_MUTATION_EMPTY:
+            return b""
+        return token
+
+    async def complete(self, request: pb.CompleteRequest) -> pb.CompleteResponse:
+        token = self._token(request)
+        client = self._client
+        if request.foreign_namespace:
+            assert self._other_client is not None, "no other_namespace configured"
+            client = self._other_client
+        action = request.WhichOneof("action")
+        if action == "heartbeat":
+            beat = await heartbeat_external_activity(client, token, request.heartbeat)
+            return pb.CompleteResponse(
+                heartbeat_outcome=_HEARTBEAT_OUTCOMES[beat.outcome], message=beat.message
+            )
+        failure = None
+        if action == "failure":
+            failure = completion_pb2.ActivityFailure()
+            failure.CopyFrom(request.failure)
+            if pb.FAULT_DROP_FAILURE_TYPE in self._faults:
+                failure.ClearField("type")
+        completion = completion_input(
+            token,
+            result=request.result if action == "result" else None,
+            failure=failure,
+            cancelled=action == "cancel",
+            encoding=PayloadEncoding.from_proto(request.encoding),
+            execution_id=request.case_id,
+        )
+        if request.system_activity_task_queue:
+            proto = await client.execute_workflow(
+                CompleteViaSystemActivityWorkflow.run,
+                pb.SystemActivityCall(
+                    input=completion, task_queue=request.system_activity_task_queue
+                ),
+                id=f"conformance-complete-{uuid.uuid4()}",
+                task_queue=self._role.workflow_task_queue,
+            )
+            return pb.CompleteResponse(outcome=proto.outcome, message=proto.message)
+        result = await complete_from_input(client, completion)
+        return pb.CompleteResponse(outcome=result.outcome.value, message=result.message)
+
+
+_HEARTBEAT_OUTCOMES = {
+    HeartbeatOutcome.RECORDED: pb.HEARTBEAT_OUTCOME_RECORDED,
+    HeartbeatOutcome.CANCEL_REQUESTED: pb.HEARTBEAT_OUTCOME_CANCEL_REQUESTED,
+    HeartbeatOutcome.ALREADY_COMPLETED: pb.HEARTBEAT_OUTCOME_ALREADY_COMPLETED,
+    HeartbeatOutcome.INVALID_TOKEN: pb.HEARTBEAT_OUTCOME_INVALID_TOKEN,
+    HeartbeatOutcome.EMPTY_TOKEN: pb.HEARTBEAT_OUTCOME_EMPTY_TOKEN,
+    HeartbeatOutcome.TRANSIENT: pb.HEARTBEAT_OUTCOME_TRANSIENT,
+}
+
+
+# -- the loop ---------------------------------------------------------------------------------
+
+
+class Executable:
+    def __init__(self, output: Output) -> None:
+        self._output = output
+        self._workers: list[Worker] = []
+        self._worker_tasks: list[asyncio.Task[None]] = []
+        self._server: grpc.aio.Server | None = None
+        self._service: Service | None = None
+
+    async def start(self, request: pb.StartRequest) -> pb.Started:
+        client = await temporalio.client.Client.connect(
+            request.temporal.address, namespace=request.temporal.namespace
+        )
+        role = request.WhichOneof("role")
+        address = ""
+        if role == "caller":
+            callers = CallerActivities(self._output)
+            self._run(
+                Worker(
+                    client,
+                    task_queue=request.caller.task_queue,
+                    workflows=[CallerWorkflow],
+                    activities=[callers.call_agent],
+                    workflow_runner=UnsandboxedWorkflowRunner(),
+                )
+            )
+        elif role == "service":
+            other = None
+            if request.service.other_namespace:
+                other = await temporalio.client.Client.connect(
+                    request.temporal.address, namespace=request.service.other_namespace
+                )
+            self._service = Service(
+                self._output, client, other, request.service, set(request.faults)
+            )
+            self._run(
+                Worker(
+                    client,
+                    task_queue=request.service.workflow_task_queue,
+                    workflows=[CompleteViaSystemActivityWorkflow],
+                    workflow_runner=UnsandboxedWorkflowRunner(),
+                )
+            )
+            self._server = grpc.aio.server()
+            command_pb2_grpc.add_AgentExecutionCommandControllerServicer_to_server(
+                self._service, self._server
+            )
+            port = self._server.add_insecure_port("127.0.0.1:0")
+            await self._server.start()
+            address = f"127.0.0.1:{port}"
+        elif role == "system_worker":
+            self._run(
+                Worker(
+                    client,
+                    task_queue=request.system_worker.task_queue,
+                    activities=[*SystemActivities(client).activities()],
+                )
+            )
+        else:
+            raise ValueError(f"unknown role {role}")
+        return pb.Started(address=address)
+
+    def _run(self, worker: Worker) -> None:
+        self._workers.append(worker)
+        self._worker_tasks.append(asyncio.create_task(worker.run()))
+
+    async def handle(self, request: pb.HarnessRequest) -> pb.HarnessResponse:
+        kind = request.WhichOneof("request")
+        response = pb.HarnessResponse(request_id=request.request_id)
+        try:
+            if kind == "codec":
+                response.codec.CopyFrom(codec(request.codec))
+            elif kind == "start":
+                response.started.CopyFrom(await self.start(request.start))
+            elif kind == "complete":
+                assert self._service is not None, "complete needs the service role"
+                response.complete.CopyFrom(await self._service.complete(request.complete))
+            elif kind == "shutdown":
+                await self.stop()
+                response.shutdown.SetInParent()
+            else:
+                response.error = f"unknown request {kind}"
+        except Exception as error:
+            logger.exception("request %s failed", request.request_id)
+            response.error = f"{type(error).__name__}: {error}"
+        return response
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop(grace=None)
+        for worker in self._workers:
+            with contextlib.suppress(Exception):
+                await worker.shutdown()
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    _load_all_generated()
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    output = Output()
+    executable = Executable(output)
+    while True:
+        request = await read_frame(reader, pb.HarnessRequest)
+        if request is None:
+            await executable.stop()
+            return
+        response = await executable.handle(request)
+        await output.send(response)
+        if request.WhichOneof("request") == "shutdown":
+            return
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,280 @@
+"""``python conformance/run.py``: build, run every case, print the matrices, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from pathlib import Path
+from typing import Any
+
+import temporalio.client
+
+from stigmer_conformance import cases, report
+from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
+from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
+from stigmer_sdk.testing import DevServer
+
+OTHER_NAMESPACE = "conformance-other"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    implementations = list(Implementation.load_all())
+    parser = argparse.ArgumentParser(prog="conformance/run.py", description=__doc__)
+    parser.add_argument("--langs", default=",".join(implementations), help="languages to run")
+    parser.add_argument("--only", default="", help="run only cases whose id starts with this")
+    parser.add_argument(
+        "--report", type=Path, default=ROOT / "reports" / "conformance.json", help="JSON report"
+    )
+    parser.add_argument(
+        "--known-failing-dir", type=Path, default=ROOT / "conformance" / "known-failing"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="LANG:FAULT",
+        help="make LANG's service misbehave (FLIP_TOKEN_BYTE, DROP_FAILURE_TYPE); for testing",
+    )
+    parser.add_argument(
+        "--corrupt-vector",
+        action="append",
+        default=[],
+        metavar="LANG:VECTOR",
+        help="flip one byte of VECTOR as given to LANG; for testing the suite",
+    )
+    parser.add_argument("--no-build", action="store_true", help="use existing builds")
+    return parser.parse_args(argv)
+
+
+async def _start_language(
+    implementation: Implementation,
+    server: DevServer,
+    faults: list[int],
+    log_dir: Path,
+) -> cases.Roles:
+    language = implementation.language
+    processes = {
+        role: RoleProcess(implementation, role, log_dir)
+        for role in ("codec", "caller", "service", "system_worker")
+    }
+    await asyncio.gather(*(process.start() for process in processes.values()))
+    suffix = uuid.uuid4().hex[:6]
+    temporal = pb.TemporalTarget(address=server.target, namespace="default")
+    roles = cases.Roles(
+        codec=processes["codec"],
+        caller=processes["caller"],
+        service=processes["service"],
+        system_worker=processes["system_worker"],
+        caller_queue=f"conformance-caller-{language}-{suffix}",
+        system_queue=f"conformance-system-{language}-{suffix}",
+    )
+    await roles.caller.request(
+        timeout=120,
+        start=pb.StartRequest(
+            temporal=temporal, caller=pb.CallerRole(task_queue=roles.caller_queue)
+        ),
+    )
+    started = await roles.service.request(
+        timeout=120,
+        start=pb.StartRequest(
+            temporal=temporal,
+            faults=faults,
+            service=pb.ServiceRole(
+                workflow_task_queue=f"conformance-service-{language}-{suffix}",
+                other_namespace=OTHER_NAMESPACE,
+            ),
+        ),
+    )
+    roles.service_address = started.started.address
+    await roles.system_worker.request(
+        timeout=120,
+        start=pb.StartRequest(
+            temporal=temporal,
+            system_worker=pb.SystemWorkerRole(task_queue=roles.system_queue),
+        ),
+    )
+    return roles
+
+
+async def _case(
+    results: list[dict[str, Any]],
+    known: dict[str, tuple[str, str]],
+    case: dict[str, Any],
+    work: Any,
+    timeout: float = 120,
+) -> None:
+    started = time.perf_counter()
+    try:
+        details = await asyncio.wait_for(work, timeout)
+        passed, message = True, ""
+    except cases.CaseFailure as failure:
+        details, passed, message = {}, False, str(failure)
+    except Exception as error:  # noqa: BLE001 - any error fails the case, not the run
+        details, passed, message = {}, False, f"{type(error).__name__}: {error}"
+        traceback.print_exc(file=sys.stderr)
+    entry = known.get(case["id"])
+    case.update(
+        status=report.classify(passed, entry),
+        message=message or (f"listed as known-failing ({entry[1]}) but passed" if entry else ""),
+        known_failing_reason=entry[1] if entry else None,
+        seconds=round(time.perf_counter() - started, 3),
+        details=details,
+    )
+    results.append(case)
+    print(f"{case['status']:>5} {case['id']}" + (f"  {message}" if message else ""), flush=True)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    all_implementations = Implementation.load_all()
+    languages = [lang for lang in args.langs.split(",") if lang]
+    unknown = [lang for lang in languages if lang not in all_implementations]
+    if unknown:
+        raise SystemExit(f"unknown languages: {', '.join(unknown)}")
+    faults: dict[str, list[int]] = {}
+    for spec in args.fault:
+        language, _, fault = spec.partition(":")
+        faults.setdefault(language, []).append(pb.Fault.Value(f"FAULT_{fault}"))
+    corrupt = {tuple(spec.split(":", 1)) for spec in args.corrupt_vector}
+    known = report.load_known_failing(args.known_failing_dir, languages)
+
+    if not args.no_build:
+        for language in languages:
+            print(f"building {language}...", flush=True)
+            await asyncio.to_thread(all_implementations[language].build)
+
+    results: list[dict[str, Any]] = []
+    log_dir = Path(tempfile.mkdtemp(prefix="stigmer-conformance-"))
+    async with DevServer(namespaces=[OTHER_NAMESPACE]) as server:
+        temporal = await temporalio.client.Client.connect(server.target)
+        roles = dict(
+            zip(
+                languages,
+                await asyncio.gather(
+                    *(
+                        _start_language(
+                            all_implementations[lang], server, faults.get(lang, []), log_dir
+                        )
+                        for lang in languages
+                    )
+                ),
+                strict=True,
+            )
+        )
+        try:
+            for vector in cases.Vector.load_all():
+                for language in languages:
+                    case = {
+                        "id": f"codec/{vector.name}/{language}",
+                        "kind": "codec",
+                        "vector": vector.name,
+                        "language": language,
+                    }
+                    if case["id"].startswith(args.only):
+                        await _case(
+                            results,
+                            known,
+                            case,
+                            cases.run_codec(
+                                roles[language].codec, vector, (language, vector.name) in corrupt
+                            ),
+                        )
+            for scenario in cases.Scenario.load_all():
+                for row in languages:
+                    for column in languages:
+                        if scenario.system_activity:
+                            # Rows: the language whose workflow schedules the system activity
+                            # (the service); columns: the language of the worker that runs it.
+                            caller, service, worker = row, row, column
+                            axes = ("workflow language", "system worker language")
+                        else:
+                            caller, service, worker = row, column, column
+                            axes = ("caller", "service")
+                        case_id = f"{scenario.name}/{row}->{column}"
+                        case = {
+                            "id": case_id,
+                            "kind": "scenario",
+                            "scenario": scenario.name,
+                            "row": row,
+                            "column": column,
+                            "axes": axes,
+                        }
+                        if not case_id.startswith(args.only):
+                            continue
+                        await _case(
+                            results,
+                            known,
+                            case,
+                            cases.run_scenario(
+                                cases.ScenarioRun(
+                                    scenario,
+                                    case_id,
+                                    temporal,
+                                    roles[caller],
+                                    roles[service],
+                                    roles[worker],
+                                )
+                            ),
+                        )
+        finally:
+            for language_roles in roles.values():
+                for process in (
+                    language_roles.codec,
+                    language_roles.caller,
+                    language_roles.service,
+                    language_roles.system_worker,
+                ):
+                    await process.stop()
+
+    return {
+        "languages": languages,
+        "summary": report.summarize(results),
+        "cases": results,
+        "encodings": _encodings(results),
+        "logs": str(log_dir),
+    }
+
+
+def _encodings(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Which services wrote identical json/protobuf bytes: a legitimate difference, reported."""
+    json_cases = [
+        c for c in results if c.get("scenario") == "success-json-encoding" and c["status"] == "PASS"
+    ]
+    by_service: dict[str, set[str]] = {}
+    for case in json_cases:
+        by_service.setdefault(case["column"], set()).add(
+            case["details"].get("json_payload_sha256_prefix", "")
+        )
+    distinct = {service: sorted(hashes) for service, hashes in by_service.items()}
+    return {
+        "binary/protobuf": "checked byte for byte against the deterministic encoding in every "
+        "result scenario",
+        "json/protobuf": {
+            "note": "each SDK writes its own proto JSON; equal after decoding, bytes may differ",
+            "payload_sha256_prefix_by_service": distinct,
+            "identical_across_services": len({h for hs in distinct.values() for h in hs}) <= 1,
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    result = asyncio.run(run(args))
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print()
+    print(report.render(result))
+    print(f"\nreport: {args.report}")
+    ok = report.succeeded(result)
+    summary = result["summary"]
+    # The plain closing line CI reads: passed (PASS + XFAIL), failed (FAIL + STALE).
+    print(
+        f"conformance: {summary['PASS'] + summary['XFAIL']} passed, "
+        f"{summary['FAIL'] + summary['STALE']} failed"
+    )
+    return 0 if ok else 1

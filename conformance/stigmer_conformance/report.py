@@ -1,0 +1,84 @@
+"""Known-failing lists, the JSON report, and the printed matrices (rendered from the report)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+PASS, FAIL, XFAIL, STALE = "PASS", "FAIL", "XFAIL", "STALE"
+
+
+def load_known_failing(directory: Path, languages: list[str]) -> dict[str, tuple[str, str]]:
+    """case id -> (language file, reason). Every entry must give a reason."""
+    known: dict[str, tuple[str, str]] = {}
+    for language in languages:
+        path = directory / f"{language}.txt"
+        if not path.exists():
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            case_id, _, reason = line.partition("#")
+            if not reason.strip():
+                raise ValueError(f"{path}:{number}: known-failing entry without a reason")
+            known[case_id.strip()] = (language, reason.strip())
+    return known
+
+
+def classify(passed: bool, known: tuple[str, str] | None) -> str:
+    if known is None:
+        return PASS if passed else FAIL
+    return STALE if passed else XFAIL
+
+
+def summarize(cases: list[dict[str, Any]]) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for case in cases:
+        totals[case["status"]] += 1
+    return {status: totals.get(status, 0) for status in (PASS, FAIL, XFAIL, STALE)}
+
+
+def succeeded(report: dict[str, Any]) -> bool:
+    summary = report["summary"]
+    return summary[FAIL] == 0 and summary[STALE] == 0 and bool(report["cases"])
+
+
+def render(report: dict[str, Any]) -> str:
+    """The printed form: one matrix per scenario, callers as rows, services as columns."""
+    languages: list[str] = report["languages"]
+    lines: list[str] = []
+    codec = [c for c in report["cases"] if c["kind"] == "codec"]
+    if codec:
+        lines.append("codec vectors (rows: vectors, columns: implementations)")
+        vectors = sorted({c["vector"] for c in codec})
+        width = max(len(v) for v in vectors)
+        lines.append("  " + " " * width + "  " + "  ".join(f"{lang:>7}" for lang in languages))
+        cells = {(c["vector"], c["language"]): c["status"] for c in codec}
+        for vector in vectors:
+            row = "  ".join(f"{cells.get((vector, lang), '-'):>7}" for lang in languages)
+            lines.append(f"  {vector:<{width}}  {row}")
+        lines.append("")
+    scenarios: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for case in report["cases"]:
+        if case["kind"] == "scenario":
+            scenarios[case["scenario"]].append(case)
+    for name, cases in scenarios.items():
+        rows_label, columns_label = cases[0]["axes"]
+        lines.append(f"{name} (rows: {rows_label}, columns: {columns_label})")
+        cells = {(c["row"], c["column"]): c["status"] for c in cases}
+        lines.append("  " + " " * 8 + "  ".join(f"{lang:>7}" for lang in languages))
+        for row in languages:
+            values = "  ".join(f"{cells.get((row, column), '-'):>7}" for column in languages)
+            lines.append(f"  {row:<8}{values}")
+        lines.append("")
+    summary = report["summary"]
+    lines.append(
+        "summary: "
+        + ", ".join(f"{summary[status]} {status}" for status in (PASS, FAIL, XFAIL, STALE))
+    )
+    failures = [c for c in report["cases"] if c["status"] in (FAIL, STALE)]
+    for case in failures:
+        lines.append(f"  {case['status']} {case['id']}: {case['message']}")
+    return "\n".join(lines)
