@@ -1,0 +1,430 @@
+package ai.stigmer.sdk.handshake;
+
+import ai.stigmer.sdk.v1.ActivityFailure;
+import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
+import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
+import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import ai.stigmer.sdk.v1.PayloadEncoding;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.Payloads;
+import io.temporal.api.workflowservice.v1.RespondActivityTaskCanceledRequest;
+import io.temporal.client.ActivityCanceledException;
+import io.temporal.client.ActivityCompletionClient;
+import io.temporal.client.ActivityCompletionException;
+import io.temporal.client.ActivityNotExistsException;
+import io.temporal.client.ActivityPausedException;
+import io.temporal.client.ActivityResetException;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.RawValue;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Completion side of the token handshake: completes, fails or cancels a caller's pending activity
+ * by its task token, and heartbeats it (handshake contract, section 4). Thread-safe; create one per
+ * {@link WorkflowClient} and share it.
+ *
+ * <pre>{@code
+ * ExternalActivityCompleter completer = ExternalActivityCompleter.newBuilder(workflowClient).build();
+ * CompleteExternalActivityResult result =
+ *     completer.complete(CompletionInputs.success(callbackToken, finishedExecution, executionId));
+ * switch (result.getOutcome()) { ... }
+ * }</pre>
+ *
+ * <p>{@link #complete} never throws for the known outcomes; it returns them:
+ *
+ * <table>
+ *   <caption>Outcomes</caption>
+ *   <tr><th>outcome</th><th>when</th></tr>
+ *   <tr><td>COMPLETED</td><td>Temporal accepted the completion</td></tr>
+ *   <tr><td>ALREADY_COMPLETED</td><td>Temporal answered NOT_FOUND: token used, activity timed
+ *       out, workflow closed</td></tr>
+ *   <tr><td>INVALID_TOKEN</td><td>Temporal answered INVALID_ARGUMENT: garbled or truncated
+ *       token, token from another namespace</td></tr>
+ *   <tr><td>EMPTY_TOKEN</td><td>the token is empty: nothing is sent</td></tr>
+ *   <tr><td>TRANSIENT</td><td>UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED,
+ *       INTERNAL, UNKNOWN: worth retrying</td></tr>
+ * </table>
+ *
+ * <p>Other errors (PERMISSION_DENIED, UNAUTHENTICATED, ...) throw {@link
+ * ExternalActivityCompletionException}; an input that cannot be turned into a completion (see
+ * {@link PayloadTypeRegistry#toPayload}) throws {@link IllegalArgumentException} before Temporal is
+ * called. Results, messages and logs carry the token's {@linkplain TaskTokens#preview preview},
+ * never the token.
+ *
+ * <p>A result is delivered as a {@link RawValue}, so the caller's history holds exactly the payload
+ * built by {@link PayloadTypeRegistry#toPayload}; failure and cancellation details become one
+ * {@code binary/protobuf} payload each. Success, failure and heartbeat go through the {@link
+ * ActivityCompletionClient} of the workflow client. Cancellation is sent with {@code
+ * RespondActivityTaskCanceled} on the client's service stubs, because {@link
+ * ActivityCompletionClient#reportCancellation} swallows every error and could not tell an invalid
+ * token from a delivered cancellation.
+ */
+public final class ExternalActivityCompleter {
+
+  private static final Logger log = LoggerFactory.getLogger(ExternalActivityCompleter.class);
+
+  /** Default deadline of the cancellation call: 10 seconds. */
+  public static final Duration DEFAULT_RPC_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Message of the {@code EMPTY_TOKEN} outcome. */
+  public static final String EMPTY_TOKEN_MESSAGE =
+      "the callback token is empty: nothing to complete";
+
+  private final ActivityCompletionClient completionClient;
+  private final WorkflowServiceStubs service;
+  private final String namespace;
+  private final String identity;
+  private final DataConverter dataConverter;
+  private final PayloadTypeRegistry typeRegistry;
+  private final Duration rpcTimeout;
+
+  private ExternalActivityCompleter(Builder builder) {
+    WorkflowClientOptions options = builder.client.getOptions();
+    this.completionClient = builder.client.newActivityCompletionClient();
+    this.service = builder.client.getWorkflowServiceStubs();
+    this.namespace = options.getNamespace();
+    this.identity = options.getIdentity();
+    this.dataConverter = options.getDataConverter();
+    this.typeRegistry = builder.typeRegistry;
+    this.rpcTimeout = builder.rpcTimeout;
+  }
+
+  /**
+   * Returns a builder for a completer that uses this workflow client (and so its namespace, data
+   * converter and payload codec).
+   *
+   * @param client the workflow client of the namespace the caller's activities run in
+   * @return a new builder
+   */
+  public static Builder newBuilder(WorkflowClient client) {
+    return new Builder(client);
+  }
+
+  /**
+   * Completes, fails or cancels the caller's activity identified by {@code input.callback_token}.
+   *
+   * @param input the token and how the activity ends
+   * @return the outcome, with the server's message and the token preview
+   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
+   *     known outcomes
+   * @throws IllegalArgumentException when the input cannot be turned into a completion; nothing is
+   *     sent to Temporal then
+   */
+  public CompleteExternalActivityResult complete(CompleteExternalActivityInput input) {
+    Objects.requireNonNull(input, "input");
+    byte[] token = input.getCallbackToken().toByteArray();
+    String preview = TaskTokens.preview(token);
+    String executionId = input.getExecutionId();
+    if (token.length == 0) {
+      log.info("No callback token, nothing to complete: execution_id={}", executionId);
+      return result(
+          CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
+          EMPTY_TOKEN_MESSAGE,
+          preview);
+    }
+    Runnable call;
+    String description;
+    switch (input.getOutcomeCase()) {
+      case RESULT -> {
+        RawValue value =
+            new RawValue(typeRegistry.toPayload(input.getResult(), input.getResultEncoding()));
+        call = () -> completionClient.complete(token, value);
+        description = "Completing external activity with success";
+      }
+      case OUTCOME_NOT_SET -> {
+        call = () -> completionClient.complete(token, null);
+        description = "Completing external activity with success";
+      }
+      case FAILURE -> {
+        ApplicationFailure failure = toApplicationFailure(input.getFailure());
+        call = () -> completionClient.completeExceptionally(token, failure);
+        description = "Completing external activity with error";
+      }
+      case CANCELLATION -> {
+        Optional<Payloads> details = toPayloads(input.getCancellation().getDetailsList());
+        call = () -> reportCancellation(token, details);
+        description = "Completing external activity with cancellation";
+      }
+      default ->
+          throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
+    }
+    log.info("{}: execution_id={}, token_preview={}", description, executionId, preview);
+    try {
+      call.run();
+    } catch (ActivityCompletionException | StatusRuntimeException e) {
+      Known known;
+      try {
+        known = classify(e, preview);
+      } catch (ExternalActivityCompletionException unknown) {
+        log.error(
+            "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+            executionId,
+            preview,
+            unknown.getMessage());
+        throw unknown;
+      }
+      log.warn(
+          "Failed to complete external activity: execution_id={}, token_preview={}, outcome={}, "
+              + "error={}",
+          executionId,
+          preview,
+          known.outcome().name(),
+          known.message());
+      return result(known.outcome(), known.message(), preview);
+    }
+    log.info(
+        "External activity completed successfully: execution_id={}, token_preview={}",
+        executionId,
+        preview);
+    return result(
+        CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, "", preview);
+  }
+
+  /**
+   * Records a heartbeat without details for the caller's activity, to learn whether its workflow
+   * requested cancellation.
+   *
+   * @param token the caller's task token
+   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
+   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
+   *     known outcomes
+   */
+  public HeartbeatResult heartbeat(byte[] token) {
+    return heartbeat(token, null);
+  }
+
+  /**
+   * Records a heartbeat for the caller's activity, to learn whether its workflow requested
+   * cancellation.
+   *
+   * @param token the caller's task token
+   * @param details heartbeat details, delivered as one payload: a protobuf message (or a {@code
+   *     google.protobuf.Any} holding one) as {@code binary/protobuf}, anything else through the
+   *     workflow client's data converter; {@code null} for none
+   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
+   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
+   *     known outcomes
+   * @throws IllegalArgumentException when protobuf details cannot be turned into a payload
+   */
+  public HeartbeatResult heartbeat(byte[] token, Object details) {
+    String preview = TaskTokens.preview(token);
+    if (token == null || token.length == 0) {
+      return new HeartbeatResult(HeartbeatOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, preview);
+    }
+    Object value;
+    if (details instanceof Any any) {
+      value = toRawValue(any);
+    } else if (details instanceof Message message) {
+      value = new RawValue(PayloadTypeRegistry.binaryPayload(message));
+    } else {
+      value = details;
+    }
+    byte[] copy = token.clone();
+    try {
+      completionClient.heartbeat(copy, value);
+      return new HeartbeatResult(HeartbeatOutcome.RECORDED, "", preview);
+    } catch (ActivityCompletionException | StatusRuntimeException e) {
+      if (hasCause(e, ActivityCanceledException.class)) {
+        return new HeartbeatResult(HeartbeatOutcome.CANCEL_REQUESTED, "", preview);
+      }
+      if (hasCause(e, ActivityPausedException.class)) {
+        return new HeartbeatResult(HeartbeatOutcome.PAUSED, "", preview);
+      }
+      if (hasCause(e, ActivityResetException.class)) {
+        return new HeartbeatResult(HeartbeatOutcome.RESET, "", preview);
+      }
+      Known known = classify(e, preview);
+      HeartbeatOutcome outcome =
+          switch (known.outcome()) {
+            case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED ->
+                HeartbeatOutcome.ALREADY_COMPLETED;
+            case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN -> HeartbeatOutcome.INVALID_TOKEN;
+            default -> HeartbeatOutcome.TRANSIENT;
+          };
+      return new HeartbeatResult(outcome, known.message(), preview);
+    }
+  }
+
+  private void reportCancellation(byte[] token, Optional<Payloads> details) {
+    RespondActivityTaskCanceledRequest.Builder request =
+        RespondActivityTaskCanceledRequest.newBuilder()
+            .setNamespace(namespace)
+            .setIdentity(identity)
+            .setTaskToken(ByteString.copyFrom(token));
+    details.ifPresent(request::setDetails);
+    service
+        .blockingStub()
+        .withDeadlineAfter(rpcTimeout.toNanos(), TimeUnit.NANOSECONDS)
+        .respondActivityTaskCanceled(request.build());
+  }
+
+  private ApplicationFailure toApplicationFailure(ActivityFailure failure) {
+    ApplicationFailure result =
+        ApplicationFailure.newBuilder()
+            .setMessage(failure.getMessage())
+            .setType(failure.getType())
+            .setNonRetryable(failure.getNonRetryable())
+            .setDetails(failure.getDetailsList().stream().map(this::toRawValue).toArray())
+            .build();
+    // The failure is created here, not thrown by the caller's code: no stack trace to report.
+    result.setStackTrace(new StackTraceElement[0]);
+    return result;
+  }
+
+  private Optional<Payloads> toPayloads(List<Any> details) {
+    return dataConverter.toPayloads(details.stream().map(this::toRawValue).toArray());
+  }
+
+  private RawValue toRawValue(Any value) {
+    return new RawValue(
+        typeRegistry.toPayload(value, PayloadEncoding.PAYLOAD_ENCODING_BINARY_PROTOBUF));
+  }
+
+  private static CompleteExternalActivityResult result(
+      CompleteExternalActivityOutcome outcome, String message, String preview) {
+    return CompleteExternalActivityResult.newBuilder()
+        .setOutcome(outcome)
+        .setMessage(message)
+        .setTokenPreview(preview)
+        .build();
+  }
+
+  /** A known outcome of a failed Temporal call. */
+  record Known(CompleteExternalActivityOutcome outcome, String message) {}
+
+  /**
+   * Maps a failed completion to its known outcome, or throws {@link
+   * ExternalActivityCompletionException}.
+   */
+  static Known classify(RuntimeException e, String preview) {
+    Status status = findStatus(e);
+    if (e instanceof ActivityNotExistsException) {
+      return new Known(
+          CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
+          status == null ? "NOT_FOUND" : messageOf(status));
+    }
+    if (status == null) {
+      throw new ExternalActivityCompletionException(
+          "completing the external activity failed (token_preview=" + preview + ")",
+          null,
+          preview,
+          e);
+    }
+    CompleteExternalActivityOutcome outcome =
+        switch (status.getCode()) {
+          case NOT_FOUND ->
+              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED;
+          case INVALID_ARGUMENT ->
+              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN;
+          case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN ->
+              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT;
+          default ->
+              throw new ExternalActivityCompletionException(
+                  messageOf(status) + " (token_preview=" + preview + ")",
+                  status.getCode(),
+                  preview,
+                  e);
+        };
+    return new Known(outcome, messageOf(status));
+  }
+
+  /** The outcome message: the code name and the server's message, {@code "NOT_FOUND: ..."}. */
+  private static String messageOf(Status status) {
+    String description = status.getDescription();
+    return description == null || description.isEmpty()
+        ? status.getCode().name()
+        : status.getCode().name() + ": " + description;
+  }
+
+  private static Status findStatus(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StatusRuntimeException sre) {
+        return sre.getStatus();
+      }
+      if (t instanceof StatusException se) {
+        return se.getStatus();
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /** Builder of {@link ExternalActivityCompleter}. Not thread-safe. */
+  public static final class Builder {
+    private final WorkflowClient client;
+    private PayloadTypeRegistry typeRegistry = PayloadTypeRegistry.stigmerDefaults();
+    private Duration rpcTimeout = DEFAULT_RPC_TIMEOUT;
+
+    private Builder(WorkflowClient client) {
+      this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /**
+     * Sets the message types the completer can decode (default {@link
+     * PayloadTypeRegistry#stigmerDefaults()}). Needed for JSON results and for the deterministic
+     * re-encoding of binary ones.
+     *
+     * @param typeRegistry the registry
+     * @return this builder
+     */
+    public Builder setTypeRegistry(PayloadTypeRegistry typeRegistry) {
+      this.typeRegistry = Objects.requireNonNull(typeRegistry, "typeRegistry");
+      return this;
+    }
+
+    /**
+     * Sets the deadline of the cancellation call (default 10 seconds). Success, failure and
+     * heartbeat use the RPC settings of the workflow client's service stubs.
+     *
+     * @param rpcTimeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if the duration is zero or negative
+     */
+    public Builder setRpcTimeout(Duration rpcTimeout) {
+      Objects.requireNonNull(rpcTimeout, "rpcTimeout");
+      if (rpcTimeout.isZero() || rpcTimeout.isNegative()) {
+        throw new IllegalArgumentException("rpcTimeout must be positive: " + rpcTimeout);
+      }
+      this.rpcTimeout = rpcTimeout;
+      return this;
+    }
+
+    /**
+     * Builds the completer.
+     *
+     * @return the completer
+     */
+    public ExternalActivityCompleter build() {
+      return new ExternalActivityCompleter(this);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package ai.stigmer.sdk.handshake;
+
+/**
+ * Application failure types written by this SDK, shared with the Python and Go SDKs.
+ *
+ * <p>Use them in retry policies ({@code RetryOptions.Builder#setDoNotRetry}) and when inspecting an
+ * {@link io.temporal.failure.ApplicationFailure#getType()}.
+ */
+public final class HandshakeFailureTypes {
+
+  /**
+   * The caller helper ran where there is no task token (not inside an activity, or in a local
+   * activity). Never retryable.
+   */
+  public static final String EMPTY_TASK_TOKEN = "STIGMER_EMPTY_TASK_TOKEN";
+
+  /**
+   * The {@code create} call failed; the message starts with the gRPC code name. Retryable or not
+   * according to the code (handshake contract, section 1).
+   */
+  public static final String CREATE_FAILED = "STIGMER_CREATE_FAILED";
+
+  /**
+   * The completion system activity met a transient Temporal error; retryable, so Temporal retries
+   * the system activity.
+   */
+  public static final String COMPLETION_TRANSIENT = "STIGMER_COMPLETION_TRANSIENT";
+
+  /**
+   * Written by {@link WorkflowCompletions#completeOnSuccess} when the caller's activity could not
+   * be completed on the success path (invalid token, or the system activity failed after its
+   * retries). Not part of the cross-language contract; the Python and Go SDKs use the same type.
+   */
+  public static final String COMPLETION_FAILED = "STIGMER_COMPLETION_FAILED";
+
+  /**
+   * Written by {@link SystemActivitiesImpl} when its input cannot be turned into a completion (an
+   * unknown or malformed result type, undecodable result bytes). Never retryable. Not part of the
+   * cross-language contract; the Go SDK uses the same type.
+   */
+  public static final String COMPLETION_INVALID_INPUT = "STIGMER_COMPLETION_INVALID_INPUT";
+
+  private HandshakeFailureTypes() {}
+}

@@ -1,0 +1,314 @@
+package ai.stigmer.sdk.handshake;
+
+import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandControllerGrpc.WorkflowExecutionCommandControllerBlockingStub;
+import com.google.protobuf.ByteString;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.activity.ActivityInfo;
+import io.temporal.failure.ApplicationFailure;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Caller side of the token handshake: starts a Stigmer execution from inside a Temporal activity
+ * and leaves the activity pending until the Stigmer service completes it.
+ *
+ * <p>Use it as the last statement of an activity method, then return anything (the return value is
+ * ignored, because the activity does not complete when its method returns):
+ *
+ * <pre>{@code
+ * public final class AgentActivitiesImpl implements AgentActivities {
+ *   private final AgentExecutionCommandControllerBlockingStub stigmer;
+ *
+ *   public AgentActivitiesImpl(AgentExecutionCommandControllerBlockingStub stigmer) {
+ *     this.stigmer = stigmer;
+ *   }
+ *
+ *   @Override
+ *   public AgentExecution runAgent(AgentExecution execution) {
+ *     StigmerHandshake.executeAgentAndWaitPending(stigmer, execution, HandshakeOptions.getDefaultInstance());
+ *     return null; // ignored: the service completes this activity with the finished execution
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>The workflow then receives the finished {@link AgentExecution} (or an {@code ActivityFailure}
+ * whose cause is the {@code ApplicationFailure} the service reported) when the execution ends.
+ * Schedule the activity with {@link HandshakeActivityOptions#forExpectedDuration}.
+ *
+ * <p>What one call does (handshake contract, section 1):
+ *
+ * <ol>
+ *   <li>takes the task token of the current activity and refuses an empty one (or a local activity,
+ *       which cannot complete asynchronously) with a non-retryable {@link ApplicationFailure} of
+ *       type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN};
+ *   <li>copies the execution with {@code spec.callback_token} set to the token's raw bytes;
+ *   <li>derives the {@linkplain IdempotencyKeys idempotency key} from the activity and sends it as
+ *       gRPC metadata {@value IdempotencyKeys#METADATA_KEY} and as the annotation {@value
+ *       IdempotencyKeys#ANNOTATION_KEY};
+ *   <li>calls {@code create} with a deadline ({@link HandshakeOptions#getCreateTimeout()}, 30 s by
+ *       default);
+ *   <li>logs the token preview, the token length and the execution id of the ACK, never the token;
+ *   <li>calls {@link ActivityExecutionContext#doNotCompleteOnReturn()}.
+ * </ol>
+ *
+ * <p>If {@code create} fails, nothing is left pending: the call throws an {@link
+ * ApplicationFailure} of type {@value HandshakeFailureTypes#CREATE_FAILED}, whose message starts
+ * with the gRPC code name and which is non-retryable for permanent codes (see {@link
+ * #isRetryable(Status.Code)}).
+ *
+ * <p>Do not log {@code ActivityInfo} objects yourself: the Temporal SDK's {@code toString()} of an
+ * activity info includes the full task token in Base64.
+ */
+public final class StigmerHandshake {
+
+  private static final Logger log = LoggerFactory.getLogger(StigmerHandshake.class);
+
+  /** The gRPC metadata key that carries the idempotency key. */
+  static final Metadata.Key<String> IDEMPOTENCY_METADATA_KEY =
+      Metadata.Key.of(IdempotencyKeys.METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
+
+  private static final Set<Status.Code> RETRYABLE_CODES =
+      EnumSet.of(
+          Status.Code.UNAVAILABLE,
+          Status.Code.DEADLINE_EXCEEDED,
+          Status.Code.RESOURCE_EXHAUSTED,
+          Status.Code.ABORTED,
+          Status.Code.INTERNAL,
+          Status.Code.UNKNOWN,
+          Status.Code.CANCELLED);
+
+  private StigmerHandshake() {}
+
+  /**
+   * Starts an agent execution with the default options and leaves the current activity pending.
+   *
+   * @param stub the command controller of the Stigmer service
+   * @param execution the execution to start; not modified
+   * @return the service's ACK (the created execution, with its id in {@code metadata.id})
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not
+   *     running in a (non-local) activity, or {@value HandshakeFailureTypes#CREATE_FAILED} when
+   *     {@code create} fails
+   */
+  public static AgentExecution executeAgentAndWaitPending(
+      AgentExecutionCommandControllerBlockingStub stub, AgentExecution execution) {
+    return executeAgentAndWaitPending(stub, execution, HandshakeOptions.getDefaultInstance());
+  }
+
+  /**
+   * Starts an agent execution and leaves the current activity pending.
+   *
+   * @param stub the command controller of the Stigmer service
+   * @param execution the execution to start; not modified
+   * @param options the deadline of the {@code create} call
+   * @return the service's ACK (the created execution, with its id in {@code metadata.id})
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not
+   *     running in a (non-local) activity, or {@value HandshakeFailureTypes#CREATE_FAILED} when
+   *     {@code create} fails
+   */
+  public static AgentExecution executeAgentAndWaitPending(
+      AgentExecutionCommandControllerBlockingStub stub,
+      AgentExecution execution,
+      HandshakeOptions options) {
+    Objects.requireNonNull(stub, "stub");
+    Objects.requireNonNull(execution, "execution");
+    Objects.requireNonNull(options, "options");
+    PendingActivity pending = PendingActivity.current();
+    AgentExecution.Builder request = execution.toBuilder();
+    request.getSpecBuilder().setCallbackToken(pending.token);
+    request.getMetadataBuilder().putAnnotations(IdempotencyKeys.ANNOTATION_KEY, pending.key);
+    AgentExecution ack;
+    try {
+      ack = prepare(stub, pending.key, options).create(request.build());
+    } catch (StatusRuntimeException e) {
+      throw pending.createFailed(e, "agent");
+    }
+    pending.leavePending(ack.getMetadata().getId(), "agent");
+    return ack;
+  }
+
+  /**
+   * Starts a workflow execution with the default options and leaves the current activity pending.
+   *
+   * @param stub the command controller of the Stigmer service
+   * @param execution the execution to start; not modified
+   * @return the service's ACK (the created execution, with its id in {@code metadata.id})
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not
+   *     running in a (non-local) activity, or {@value HandshakeFailureTypes#CREATE_FAILED} when
+   *     {@code create} fails
+   */
+  public static WorkflowExecution executeWorkflowAndWaitPending(
+      WorkflowExecutionCommandControllerBlockingStub stub, WorkflowExecution execution) {
+    return executeWorkflowAndWaitPending(stub, execution, HandshakeOptions.getDefaultInstance());
+  }
+
+  /**
+   * Starts a workflow execution and leaves the current activity pending.
+   *
+   * @param stub the command controller of the Stigmer service
+   * @param execution the execution to start; not modified
+   * @param options the deadline of the {@code create} call
+   * @return the service's ACK (the created execution, with its id in {@code metadata.id})
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not
+   *     running in a (non-local) activity, or {@value HandshakeFailureTypes#CREATE_FAILED} when
+   *     {@code create} fails
+   */
+  public static WorkflowExecution executeWorkflowAndWaitPending(
+      WorkflowExecutionCommandControllerBlockingStub stub,
+      WorkflowExecution execution,
+      HandshakeOptions options) {
+    Objects.requireNonNull(stub, "stub");
+    Objects.requireNonNull(execution, "execution");
+    Objects.requireNonNull(options, "options");
+    PendingActivity pending = PendingActivity.current();
+    WorkflowExecution.Builder request = execution.toBuilder();
+    request.getSpecBuilder().setCallbackToken(pending.token);
+    request.getMetadataBuilder().putAnnotations(IdempotencyKeys.ANNOTATION_KEY, pending.key);
+    WorkflowExecution ack;
+    try {
+      ack = prepare(stub, pending.key, options).create(request.build());
+    } catch (StatusRuntimeException e) {
+      throw pending.createFailed(e, "workflow");
+    }
+    pending.leavePending(ack.getMetadata().getId(), "workflow");
+    return ack;
+  }
+
+  /**
+   * Tells whether a failed {@code create} is worth retrying (handshake contract, section 1):
+   * UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN and CANCELLED
+   * are; every other code is permanent.
+   *
+   * @param code the gRPC status code of the failure
+   * @return whether the resulting failure is retryable
+   */
+  public static boolean isRetryable(Status.Code code) {
+    return RETRYABLE_CODES.contains(code);
+  }
+
+  /**
+   * Maps a failed {@code create} call to the application failure the activity fails with: type
+   * {@value HandshakeFailureTypes#CREATE_FAILED}, message {@code "<CODE>: <server message>"} (just
+   * the code name when the server sent no message), non-retryable unless {@link
+   * #isRetryable(Status.Code)}.
+   *
+   * <p>The failure carries neither the gRPC exception as cause nor a stack trace: the message holds
+   * all of the status, and Temporal keeps at most 4 KiB of an attempt's failure on a pending
+   * activity, which a Java stack trace with its cause would exceed, hiding the message from {@code
+   * describe} and the UI while the activity retries.
+   *
+   * @param e the exception thrown by the gRPC stub
+   * @return the failure to throw from the activity
+   */
+  public static ApplicationFailure createFailed(StatusRuntimeException e) {
+    Status status = e.getStatus();
+    String description = status.getDescription();
+    String message =
+        description == null || description.isEmpty()
+            ? status.getCode().name()
+            : status.getCode().name() + ": " + description;
+    ApplicationFailure failure =
+        ApplicationFailure.newBuilder()
+            .setMessage(message)
+            .setType(HandshakeFailureTypes.CREATE_FAILED)
+            .setNonRetryable(!isRetryable(status.getCode()))
+            .build();
+    failure.setStackTrace(new StackTraceElement[0]);
+    return failure;
+  }
+
+  private static <S extends AbstractStub<S>> S prepare(
+      S stub, String idempotencyKey, HandshakeOptions options) {
+    Metadata headers = new Metadata();
+    headers.put(IDEMPOTENCY_METADATA_KEY, idempotencyKey);
+    return stub.withDeadlineAfter(options.getCreateTimeout().toNanos(), TimeUnit.NANOSECONDS)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  /** The current activity, about to go pending. */
+  private static final class PendingActivity {
+    private final ActivityExecutionContext context;
+    private final ByteString token;
+    private final String preview;
+    private final String key;
+
+    private PendingActivity(
+        ActivityExecutionContext context, ByteString token, String preview, String key) {
+      this.context = context;
+      this.token = token;
+      this.preview = preview;
+      this.key = key;
+    }
+
+    static PendingActivity current() {
+      ActivityExecutionContext context;
+      try {
+        context = Activity.getExecutionContext();
+      } catch (IllegalStateException e) {
+        throw emptyToken("no task token: not running in a Temporal activity");
+      }
+      ActivityInfo info = context.getInfo();
+      if (info.isLocal()) {
+        throw emptyToken(
+            "no task token: a local activity cannot be completed asynchronously; "
+                + "schedule a regular activity");
+      }
+      byte[] token = context.getTaskToken();
+      if (token == null || token.length == 0) {
+        throw emptyToken("the activity's task token is empty");
+      }
+      String preview = TaskTokens.preview(token);
+      String key =
+          IdempotencyKeys.derive(
+              info.getNamespace(),
+              info.getWorkflowId(),
+              info.getWorkflowRunId(),
+              info.getActivityId());
+      log.info(
+          "Extracted task token: token_preview={}, token_length={}, activity_id={}",
+          preview,
+          token.length,
+          info.getActivityId());
+      return new PendingActivity(context, ByteString.copyFrom(token), preview, key);
+    }
+
+    ApplicationFailure createFailed(StatusRuntimeException e, String kind) {
+      ApplicationFailure failure = StigmerHandshake.createFailed(e);
+      log.warn(
+          "Failed to create execution, activity fails: execution_kind={}, token_preview={}, "
+              + "error={}",
+          kind,
+          preview,
+          failure.getOriginalMessage());
+      return failure;
+    }
+
+    void leavePending(String executionId, String kind) {
+      log.info(
+          "Agent execution started, activity pending: execution_id={}, token_preview={}, "
+              + "token_length={}, execution_kind={}",
+          executionId,
+          preview,
+          token.size(),
+          kind);
+      context.doNotCompleteOnReturn();
+    }
+
+    private static ApplicationFailure emptyToken(String message) {
+      return ApplicationFailure.newNonRetryableFailure(
+          message, HandshakeFailureTypes.EMPTY_TASK_TOKEN);
+    }
+  }
+}

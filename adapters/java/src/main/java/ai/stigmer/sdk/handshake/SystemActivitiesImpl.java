@@ -1,0 +1,76 @@
+package ai.stigmer.sdk.handshake;
+
+import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
+import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
+import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import io.temporal.failure.ApplicationFailure;
+import java.util.Objects;
+
+/**
+ * Implementation of the completion system activity {@value
+ * SystemActivities#COMPLETE_EXTERNAL_ACTIVITY}. Register it on the worker that runs the service's
+ * workflows:
+ *
+ * <pre>{@code
+ * ExternalActivityCompleter completer = ExternalActivityCompleter.newBuilder(workflowClient).build();
+ * worker.registerActivitiesImplementations(new SystemActivitiesImpl(completer));
+ * }</pre>
+ *
+ * <ul>
+ *   <li>{@code COMPLETED}, {@code ALREADY_COMPLETED}, {@code INVALID_TOKEN}, {@code EMPTY_TOKEN}:
+ *       returned as the result;
+ *   <li>{@code TRANSIENT}: throws a retryable {@link ApplicationFailure} of type {@value
+ *       HandshakeFailureTypes#COMPLETION_TRANSIENT};
+ *   <li>an input that cannot be turned into a completion: throws a non-retryable {@link
+ *       ApplicationFailure} of type {@value HandshakeFailureTypes#COMPLETION_INVALID_INPUT};
+ *   <li>other Temporal errors: {@link ExternalActivityCompletionException}, which Temporal reports
+ *       as a retryable failure.
+ * </ul>
+ */
+public final class SystemActivitiesImpl implements SystemActivities {
+
+  private final ExternalActivityCompleter completer;
+
+  /**
+   * Creates the activity implementation.
+   *
+   * @param completer the completer bound to the callers' namespace
+   */
+  public SystemActivitiesImpl(ExternalActivityCompleter completer) {
+    this.completer = Objects.requireNonNull(completer, "completer");
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#COMPLETION_TRANSIENT}
+   *     (retryable) or {@value HandshakeFailureTypes#COMPLETION_INVALID_INPUT} (non-retryable)
+   * @throws ExternalActivityCompletionException when Temporal answers another error
+   */
+  @Override
+  public CompleteExternalActivityResult completeExternalActivity(
+      CompleteExternalActivityInput input) {
+    CompleteExternalActivityResult result;
+    try {
+      result = completer.complete(input);
+    } catch (IllegalArgumentException e) {
+      throw ApplicationFailure.newNonRetryableFailureWithCause(
+          e.getMessage(), HandshakeFailureTypes.COMPLETION_INVALID_INPUT, e);
+    }
+    if (result.getOutcome()
+        == CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT) {
+      ApplicationFailure transientFailure =
+          ApplicationFailure.newFailure(
+              "transient error completing the external activity: "
+                  + result.getMessage()
+                  + " (token_preview="
+                  + result.getTokenPreview()
+                  + ")",
+              HandshakeFailureTypes.COMPLETION_TRANSIENT);
+      // Small enough for Temporal to keep it as the pending activity's last failure (4 KiB).
+      transientFailure.setStackTrace(new StackTraceElement[0]);
+      throw transientFailure;
+    }
+    return result;
+  }
+}

@@ -1,0 +1,84 @@
+package ai.stigmer.sdk.handshake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
+import ai.stigmer.sdk.testing.RecordingStigmerService;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.failure.ApplicationFailure;
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The caller helper's behaviour that needs no Temporal server. */
+class CallerUnitTest {
+
+  private static final Set<Status.Code> RETRYABLE =
+      EnumSet.of(
+          Status.Code.UNAVAILABLE,
+          Status.Code.DEADLINE_EXCEEDED,
+          Status.Code.RESOURCE_EXHAUSTED,
+          Status.Code.ABORTED,
+          Status.Code.INTERNAL,
+          Status.Code.UNKNOWN,
+          Status.Code.CANCELLED);
+
+  @ParameterizedTest
+  @EnumSource(value = Status.Code.class, names = "OK", mode = EnumSource.Mode.EXCLUDE)
+  void everyCodeMapsToCreateFailedWithTheContractRetryability(Status.Code code) {
+    StatusRuntimeException e =
+        code.toStatus().withDescription("server says no").asRuntimeException();
+    ApplicationFailure failure = StigmerHandshake.createFailed(e);
+    assertEquals("STIGMER_CREATE_FAILED", failure.getType());
+    assertEquals(code.name() + ": server says no", failure.getOriginalMessage());
+    assertEquals(!RETRYABLE.contains(code), failure.isNonRetryable(), code.name());
+    assertEquals(RETRYABLE.contains(code), StigmerHandshake.isRetryable(code));
+    assertNull(failure.getCause(), "the message carries the status");
+    assertEquals(0, failure.getStackTrace().length, "kept small for the pending activity");
+  }
+
+  @Test
+  void messageIsTheCodeAloneWithoutServerMessage() {
+    assertEquals(
+        "UNAVAILABLE",
+        StigmerHandshake.createFailed(Status.UNAVAILABLE.asRuntimeException())
+            .getOriginalMessage());
+    assertEquals(
+        "INVALID_ARGUMENT: spec.message: must not be empty",
+        StigmerHandshake.createFailed(
+                Status.INVALID_ARGUMENT
+                    .withDescription("spec.message: must not be empty")
+                    .asRuntimeException())
+            .getOriginalMessage());
+  }
+
+  @Test
+  void outsideAnActivityTheTokenIsRefusedAndNothingIsSent() {
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start()) {
+      ApplicationFailure agent =
+          assertThrows(
+              ApplicationFailure.class,
+              () ->
+                  StigmerHandshake.executeAgentAndWaitPending(
+                      stigmer.agentStub(), AgentExecution.getDefaultInstance()));
+      assertEquals("STIGMER_EMPTY_TASK_TOKEN", agent.getType());
+      assertTrue(agent.isNonRetryable());
+      ApplicationFailure workflow =
+          assertThrows(
+              ApplicationFailure.class,
+              () ->
+                  StigmerHandshake.executeWorkflowAndWaitPending(
+                      stigmer.workflowStub(), WorkflowExecution.getDefaultInstance()));
+      assertEquals("STIGMER_EMPTY_TASK_TOKEN", workflow.getType());
+      assertTrue(workflow.isNonRetryable());
+      assertEquals(0, stigmer.agentCreates().size() + stigmer.workflowCreates().size());
+    }
+  }
+}

@@ -1,0 +1,320 @@
+package ai.stigmer.sdk.handshake;
+
+import static ai.stigmer.sdk.v1.CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED;
+import static ai.stigmer.sdk.v1.CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED;
+import static ai.stigmer.sdk.v1.CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN;
+import static ai.stigmer.sdk.v1.CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.sdk.testing.Poll;
+import ai.stigmer.sdk.testing.RecordingStigmerService;
+import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
+import ai.stigmer.sdk.testing.TemporalDevServer;
+import ai.stigmer.sdk.testing.TestWorker;
+import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
+import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
+import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import ai.stigmer.sdk.v1.PayloadEncoding;
+import com.google.protobuf.ByteString;
+import io.temporal.api.common.v1.Payload;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.history.v1.ActivityTaskCanceledEventAttributes;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The completion side against a real Temporal dev server. */
+@ExtendWith(TemporalDevServer.Extension.class)
+class CompletionIntegrationTest {
+
+  private static void assertOutcome(
+      CompleteExternalActivityOutcome expected,
+      ByteString token,
+      CompleteExternalActivityResult result) {
+    assertEquals(expected, result.getOutcome(), result.getMessage());
+    assertEquals(TaskTokens.preview(token), result.getTokenPreview());
+    if (expected != COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED) {
+      assertFalse(result.getMessage().isEmpty(), "outcome " + expected + " explains itself");
+    }
+    if (token.size() > 0) {
+      String base64 = Base64.getEncoder().encodeToString(token.toByteArray());
+      assertFalse(result.getMessage().contains(base64.substring(0, Math.min(base64.length(), 21))));
+    }
+  }
+
+  @Test
+  void typedFailureReachesTheCallerWorkflow(TemporalDevServer server) throws Exception {
+    WorkflowClient client = server.client();
+    ExternalActivityCompleter completer = It.completer(server);
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("fail me"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      ByteString token = create.request().getSpec().getCallbackToken();
+      AgentExecution detail = It.finished(create.ackId(), "partial output");
+
+      CompleteExternalActivityResult result =
+          completer.complete(
+              CompletionInputs.failure(
+                  token,
+                  "AGENT_EXECUTION_FAILED",
+                  "the model refused",
+                  true,
+                  create.ackId(),
+                  detail));
+      assertOutcome(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, token, result);
+
+      WorkflowFailedException e =
+          assertThrows(
+              WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
+      ApplicationFailure failure = It.activityApplicationFailure(e);
+      assertEquals("AGENT_EXECUTION_FAILED", failure.getType());
+      assertEquals("the model refused", failure.getOriginalMessage());
+      assertTrue(failure.isNonRetryable());
+      assertEquals(1, failure.getDetails().getSize());
+      assertEquals(detail, failure.getDetails().get(0, AgentExecution.class));
+      assertEquals(1, stigmer.agentCreates().size(), "a non-retryable failure is not retried");
+    }
+  }
+
+  @Test
+  void retryableFailureMakesTheCallerRetryWithTheSameKeyAndANewToken(TemporalDevServer server)
+      throws Exception {
+    WorkflowClient client = server.client();
+    ExternalActivityCompleter completer = It.completer(server);
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("flaky"));
+      Create<AgentExecution> first = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      ByteString firstToken = first.request().getSpec().getCallbackToken();
+      assertOutcome(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+          firstToken,
+          completer.complete(
+              CompletionInputs.failure(
+                  firstToken, "AGENT_EXECUTION_FAILED", "sandbox lost", false, first.ackId())));
+
+      // The caller's retry policy retries the activity; its new attempt sends the same key.
+      Create<AgentExecution> second = stigmer.awaitAgentCreates(2, It.WAIT).get(1);
+      ByteString secondToken = second.request().getSpec().getCallbackToken();
+      assertEquals(first.idempotencyKeyHeader(), second.idempotencyKeyHeader());
+      assertEquals(
+          first.request().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY),
+          second.request().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY));
+      assertNotEquals(firstToken, secondToken);
+
+      // The first attempt's token is spent.
+      assertOutcome(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
+          firstToken,
+          completer.complete(
+              CompletionInputs.success(firstToken, It.finished("stale", "x"), first.ackId())));
+      AgentExecution finished = It.finished(second.ackId(), "second time lucky");
+      assertOutcome(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+          secondToken,
+          completer.complete(CompletionInputs.success(secondToken, finished, second.ackId())));
+      assertEquals(finished, It.result(caller, AgentExecution.class));
+    }
+  }
+
+  @Test
+  void badTokensAreReportedAndLeaveTheCallerPending(TemporalDevServer server) throws Exception {
+    WorkflowClient client = server.client();
+    ExternalActivityCompleter completer = It.completer(server);
+    ExternalActivityCompleter otherNamespace =
+        ExternalActivityCompleter.newBuilder(server.otherClient()).build();
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("tokens"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      ByteString token = create.request().getSpec().getCallbackToken();
+      AgentExecution finished = It.finished(create.ackId(), "finally");
+
+      byte[] garbageBytes = new byte[64];
+      new Random(7).nextBytes(garbageBytes);
+      ByteString garbage = ByteString.copyFrom(garbageBytes);
+      ByteString truncated = token.substring(0, token.size() / 2);
+
+      for (ByteString bad : List.of(garbage, truncated)) {
+        assertOutcome(
+            COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
+            bad,
+            completer.complete(CompletionInputs.success(bad, finished, create.ackId())));
+        assertOutcome(
+            COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
+            bad,
+            completer.complete(CompletionInputs.failure(bad, "T", "m", true, create.ackId())));
+        // Cancellation too: it must not swallow the error.
+        assertOutcome(
+            COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
+            bad,
+            completer.complete(CompletionInputs.cancellation(bad, create.ackId())));
+        HeartbeatResult heartbeat = completer.heartbeat(bad.toByteArray());
+        assertEquals(HeartbeatOutcome.INVALID_TOKEN, heartbeat.outcome(), heartbeat.message());
+        assertEquals(TaskTokens.preview(bad), heartbeat.tokenPreview());
+      }
+      // The right token presented to another namespace.
+      assertOutcome(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
+          token,
+          otherNamespace.complete(CompletionInputs.success(token, finished, create.ackId())));
+      // No token: nothing is sent.
+      CompleteExternalActivityResult empty =
+          completer.complete(CompletionInputs.success(ByteString.EMPTY, finished, create.ackId()));
+      assertOutcome(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN, ByteString.EMPTY, empty);
+      assertEquals("<empty>", empty.getTokenPreview());
+      assertEquals(HeartbeatOutcome.EMPTY_TOKEN, completer.heartbeat(new byte[0]).outcome());
+
+      // None of that touched the caller: it is still pending, and the real completion works once.
+      assertEquals(
+          WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+          It.describe(client, caller.getExecution()).getWorkflowExecutionInfo().getStatus());
+      assertOutcome(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+          token,
+          completer.complete(CompletionInputs.success(token, finished, create.ackId())));
+      assertEquals(finished, It.result(caller, AgentExecution.class));
+      assertOutcome(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
+          token,
+          completer.complete(CompletionInputs.success(token, finished, create.ackId())));
+      assertEquals(
+          HeartbeatOutcome.ALREADY_COMPLETED, completer.heartbeat(token.toByteArray()).outcome());
+    }
+  }
+
+  @Test
+  void jsonResultAndNoResult(TemporalDevServer server) throws Exception {
+    WorkflowClient client = server.client();
+    ExternalActivityCompleter completer = It.completer(server);
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      WorkflowStub json = It.startAgentCaller(client, worker.taskQueue(), It.request("json"));
+      WorkflowStub none = It.startAgentCaller(client, worker.taskQueue(), It.request("none"));
+      List<Create<AgentExecution>> creates = stigmer.awaitAgentCreates(2, It.WAIT);
+      for (Create<AgentExecution> create : creates) {
+        ByteString token = create.request().getSpec().getCallbackToken();
+        CompleteExternalActivityInput input =
+            create.request().getSpec().getMessage().equals("json")
+                ? CompletionInputs.success(
+                    token,
+                    It.finished(create.ackId(), "as json"),
+                    create.ackId(),
+                    PayloadEncoding.PAYLOAD_ENCODING_JSON_PROTOBUF)
+                : CompleteExternalActivityInput.newBuilder()
+                    .setCallbackToken(token)
+                    .setExecutionId(create.ackId())
+                    .build();
+        assertOutcome(
+            COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, token, completer.complete(input));
+      }
+      Create<AgentExecution> jsonCreate =
+          creates.stream()
+              .filter(c -> c.request().getSpec().getMessage().equals("json"))
+              .findFirst()
+              .orElseThrow();
+      assertEquals(
+          It.finished(jsonCreate.ackId(), "as json"), It.result(json, AgentExecution.class));
+      Payload payload =
+          It.history(client, json.getExecution()).stream()
+              .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+              .findFirst()
+              .orElseThrow()
+              .getActivityTaskCompletedEventAttributes()
+              .getResult()
+              .getPayloads(0);
+      assertEquals("json/protobuf", payload.getMetadataOrThrow("encoding").toStringUtf8());
+      assertEquals(
+          "ai.stigmer.agentic.agentexecution.v1.AgentExecution",
+          payload.getMetadataOrThrow("messageType").toStringUtf8());
+      assertNull(It.result(none, AgentExecution.class));
+    }
+  }
+
+  @Test
+  void heartbeatSurfacesTheCancelRequestAndTheCancellationIsDelivered(TemporalDevServer server)
+      throws Exception {
+    WorkflowClient client = server.client();
+    ExternalActivityCompleter completer = It.completer(server);
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      WorkflowStub caller =
+          It.startAgentCaller(client, worker.taskQueue(), It.request("cancel me"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+
+      HeartbeatResult before = completer.heartbeat(token);
+      assertEquals(HeartbeatOutcome.RECORDED, before.outcome());
+      assertFalse(before.isCancelRequested());
+
+      // Heartbeat details reach Temporal: a message as binary/protobuf, a string as JSON.
+      AgentExecution progress = It.finished(create.ackId(), "half way");
+      assertEquals(HeartbeatOutcome.RECORDED, completer.heartbeat(token, progress).outcome());
+      assertEquals(
+          PayloadTypeRegistry.binaryPayload(progress),
+          It.pendingActivity(client, caller.getExecution()).getHeartbeatDetails().getPayloads(0));
+      assertEquals(HeartbeatOutcome.RECORDED, completer.heartbeat(token, "50%").outcome());
+      assertEquals(
+          "\"50%\"",
+          It.pendingActivity(client, caller.getExecution())
+              .getHeartbeatDetails()
+              .getPayloads(0)
+              .getData()
+              .toStringUtf8());
+
+      caller.cancel();
+      HeartbeatResult[] last = new HeartbeatResult[1];
+      Poll.until(
+          Duration.ofSeconds(30),
+          "a heartbeat answering CANCEL_REQUESTED",
+          () -> (last[0] = completer.heartbeat(token)).isCancelRequested());
+      assertEquals(HeartbeatOutcome.CANCEL_REQUESTED, last[0].outcome());
+      assertEquals(TaskTokens.preview(token), last[0].tokenPreview());
+      // The caller waits for the activity to report its cancellation.
+      assertEquals(
+          WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+          It.describe(client, caller.getExecution()).getWorkflowExecutionInfo().getStatus());
+
+      AgentExecution detail = It.finished(create.ackId(), "stopped early");
+      assertOutcome(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+          ByteString.copyFrom(token),
+          completer.complete(
+              CompletionInputs.cancellation(ByteString.copyFrom(token), create.ackId(), detail)));
+      // The caller's activity ends cancelled, with the detail as its binary/protobuf payload.
+      WorkflowFailedException e =
+          assertThrows(
+              WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
+      assertInstanceOf(CanceledFailure.class, e.getCause());
+      ActivityTaskCanceledEventAttributes canceled =
+          It.history(client, caller.getExecution()).stream()
+              .filter(h -> h.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED)
+              .findFirst()
+              .orElseThrow()
+              .getActivityTaskCanceledEventAttributes();
+      assertEquals(1, canceled.getDetails().getPayloadsCount());
+      assertEquals(PayloadTypeRegistry.binaryPayload(detail), canceled.getDetails().getPayloads(0));
+      assertEquals(
+          HeartbeatOutcome.ALREADY_COMPLETED,
+          completer.heartbeat(Arrays.copyOf(token, token.length)).outcome());
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package ai.stigmer.sdk.handshake;
+
+import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandControllerGrpc.WorkflowExecutionCommandControllerBlockingStub;
+import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
+import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import com.google.protobuf.ByteString;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.time.Duration;
+
+/** Workflows and activities the integration tests run: callers and a Stigmer-like service. */
+public final class Fixtures {
+
+  private Fixtures() {}
+
+  /** The caller's activities: each starts an execution and goes pending. */
+  @ActivityInterface
+  public interface CallerActivities {
+    AgentExecution runAgent(AgentExecution execution);
+
+    WorkflowExecution runWorkflow(WorkflowExecution execution);
+  }
+
+  /** Uses {@link StigmerHandshake} exactly as the README shows. */
+  public static final class CallerActivitiesImpl implements CallerActivities {
+    private final AgentExecutionCommandControllerBlockingStub agents;
+    private final WorkflowExecutionCommandControllerBlockingStub workflows;
+
+    private final HandshakeOptions options;
+
+    CallerActivitiesImpl(
+        AgentExecutionCommandControllerBlockingStub agents,
+        WorkflowExecutionCommandControllerBlockingStub workflows,
+        HandshakeOptions options) {
+      this.agents = agents;
+      this.workflows = workflows;
+      this.options = options;
+    }
+
+    @Override
+    public AgentExecution runAgent(AgentExecution execution) {
+      StigmerHandshake.executeAgentAndWaitPending(agents, execution, options);
+      return null;
+    }
+
+    @Override
+    public WorkflowExecution runWorkflow(WorkflowExecution execution) {
+      StigmerHandshake.executeWorkflowAndWaitPending(workflows, execution);
+      return null;
+    }
+  }
+
+  static ActivityOptions callerOptions() {
+    // Waits for the activity to report its cancellation, so that the test sees what the service
+    // reported with reportCancellation.
+    return ActivityOptions.newBuilder(
+            HandshakeActivityOptions.forExpectedDuration(Duration.ofMinutes(1)))
+        .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+        .build();
+  }
+
+  /** A caller workflow: runs one agent and returns the finished execution. */
+  @WorkflowInterface
+  public interface AgentCaller {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request);
+  }
+
+  /** Returns the activity's result. */
+  public static final class AgentCallerImpl implements AgentCaller {
+    private final CallerActivities activities =
+        Workflow.newActivityStub(CallerActivities.class, callerOptions());
+
+    @Override
+    public AgentExecution run(AgentExecution request) {
+      return activities.runAgent(request);
+    }
+  }
+
+  /** A caller workflow: runs one Stigmer workflow execution. */
+  @WorkflowInterface
+  public interface WorkflowCaller {
+    @WorkflowMethod
+    WorkflowExecution run(WorkflowExecution request);
+  }
+
+  /** Returns the activity's result. */
+  public static final class WorkflowCallerImpl implements WorkflowCaller {
+    private final CallerActivities activities =
+        Workflow.newActivityStub(CallerActivities.class, callerOptions());
+
+    @Override
+    public WorkflowExecution run(WorkflowExecution request) {
+      return activities.runWorkflow(request);
+    }
+  }
+
+  /**
+   * A service's execution workflow, reduced to its end: completes the caller with the finished
+   * execution (success path), or fails it and then fails itself with the original error (failure
+   * path) when {@code failureMessage} is set.
+   */
+  @WorkflowInterface
+  public interface Service {
+    @WorkflowMethod
+    CompleteExternalActivityResult run(
+        byte[] token, AgentExecution finished, String failureMessage);
+  }
+
+  /** Uses {@link WorkflowCompletions} exactly as the README shows. */
+  public static final class ServiceImpl implements Service {
+    @Override
+    public CompleteExternalActivityResult run(
+        byte[] token, AgentExecution finished, String failureMessage) {
+      ByteString callbackToken = ByteString.copyFrom(token);
+      String id = finished.getMetadata().getId();
+      if (failureMessage == null) {
+        return WorkflowCompletions.completeOnSuccess(
+            CompletionInputs.success(callbackToken, finished, id));
+      }
+      ApplicationFailure original =
+          ApplicationFailure.newNonRetryableFailure(failureMessage, "AGENT_EXECUTION_FAILED");
+      WorkflowCompletions.completeOnFailure(
+          CompletionInputs.failure(
+              callbackToken, "AGENT_EXECUTION_FAILED", failureMessage, true, id, finished));
+      throw original;
+    }
+  }
+
+  /**
+   * A service workflow that schedules the system activity through its typed interface, so that the
+   * input travels as {@code json/protobuf}: what a workflow in another language sends.
+   */
+  @WorkflowInterface
+  public interface JsonInputService {
+    @WorkflowMethod
+    CompleteExternalActivityResult run(byte[] token, AgentExecution finished);
+  }
+
+  /** Schedules {@link SystemActivities} with its input as JSON. */
+  public static final class JsonInputServiceImpl implements JsonInputService {
+    @Override
+    public CompleteExternalActivityResult run(byte[] token, AgentExecution finished) {
+      CompleteExternalActivityInput input =
+          CompletionInputs.success(
+              ByteString.copyFrom(token), finished, finished.getMetadata().getId());
+      return Workflow.newActivityStub(SystemActivities.class, WorkflowCompletions.activityOptions())
+          .completeExternalActivity(input);
+    }
+  }
+}

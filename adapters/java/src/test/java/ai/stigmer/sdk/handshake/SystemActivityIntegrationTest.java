@@ -1,0 +1,263 @@
+package ai.stigmer.sdk.handshake;
+
+import static ai.stigmer.sdk.v1.CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED;
+import static ai.stigmer.sdk.v1.CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED;
+import static ai.stigmer.sdk.v1.CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.sdk.testing.CapturedLogs;
+import ai.stigmer.sdk.testing.RecordingStigmerService;
+import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
+import ai.stigmer.sdk.testing.TemporalDevServer;
+import ai.stigmer.sdk.testing.TestWorker;
+import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.event.Level;
+
+/**
+ * The system activity {@code stigmer/system/complete-external-activity}, scheduled by a Java
+ * service workflow with {@link WorkflowCompletions}, completing a caller on another worker.
+ */
+@ExtendWith(TemporalDevServer.Extension.class)
+class SystemActivityIntegrationTest {
+
+  private static TestWorker serviceWorker(WorkflowClient client) {
+    ExternalActivityCompleter completer = ExternalActivityCompleter.newBuilder(client).build();
+    return TestWorker.start(
+        client,
+        worker -> {
+          worker.registerWorkflowImplementationTypes(
+              Fixtures.ServiceImpl.class, Fixtures.JsonInputServiceImpl.class);
+          worker.registerActivitiesImplementations(new SystemActivitiesImpl(completer));
+        });
+  }
+
+  private static WorkflowStub startService(
+      WorkflowClient client,
+      String taskQueue,
+      byte[] token,
+      AgentExecution finished,
+      String failure) {
+    Fixtures.Service service =
+        client.newWorkflowStub(Fixtures.Service.class, It.workflowOptions(taskQueue, "service"));
+    WorkflowClient.start(service::run, token, finished, failure);
+    return WorkflowStub.fromTyped(service);
+  }
+
+  private static byte[] garbageToken() {
+    byte[] garbage = new byte[48];
+    new Random(11).nextBytes(garbage);
+    return garbage;
+  }
+
+  private static List<HistoryEvent> scheduledActivities(WorkflowClient client, WorkflowStub stub) {
+    return It.history(client, stub.getExecution()).stream()
+        .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .toList();
+  }
+
+  private static boolean logged(Level level, String start, String contains) {
+    return CapturedLogs.events().stream()
+        .anyMatch(
+            e ->
+                e.level() == level
+                    && e.logger().equals(WorkflowCompletions.class.getName())
+                    && e.message().startsWith(start)
+                    && e.message().contains(contains));
+  }
+
+  @Test
+  void successPathCompletesTheCaller(TemporalDevServer server) throws Exception {
+    WorkflowClient client = server.client();
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker callers = It.callerWorker(client, stigmer);
+        TestWorker service = serviceWorker(client)) {
+      WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("ok"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+      AgentExecution finished = It.finished(create.ackId(), "all good");
+
+      WorkflowStub first = startService(client, service.taskQueue(), token, finished, null);
+      CompleteExternalActivityResult result =
+          It.result(first, CompleteExternalActivityResult.class);
+      assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, result.getOutcome());
+      assertEquals(TaskTokens.preview(token), result.getTokenPreview());
+      assertEquals(finished, It.result(caller, AgentExecution.class));
+      List<HistoryEvent> scheduled = scheduledActivities(client, first);
+      assertEquals(1, scheduled.size());
+      assertEquals(
+          "stigmer/system/complete-external-activity",
+          scheduled.get(0).getActivityTaskScheduledEventAttributes().getActivityType().getName());
+      assertEquals(
+          "binary/protobuf",
+          scheduled
+              .get(0)
+              .getActivityTaskScheduledEventAttributes()
+              .getInput()
+              .getPayloads(0)
+              .getMetadataOrThrow("encoding")
+              .toStringUtf8());
+
+      // Completing again: the caller has moved on; a warning, and the workflow still succeeds.
+      WorkflowStub again = startService(client, service.taskQueue(), token, finished, null);
+      assertEquals(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
+          It.result(again, CompleteExternalActivityResult.class).getOutcome());
+      assertTrue(
+          logged(Level.WARN, "External activity already completed", TaskTokens.preview(token)));
+    }
+  }
+
+  @Test
+  void successPathFailsTheWorkflowOnAnInvalidToken(TemporalDevServer server) {
+    WorkflowClient client = server.client();
+    try (TestWorker service = serviceWorker(client)) {
+      WorkflowStub stub =
+          startService(
+              client, service.taskQueue(), garbageToken(), It.finished("ae-x", "never seen"), null);
+      WorkflowFailedException e =
+          assertThrows(
+              WorkflowFailedException.class,
+              () -> It.result(stub, CompleteExternalActivityResult.class));
+      ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+      assertEquals("STIGMER_COMPLETION_FAILED", failure.getType());
+      assertTrue(failure.isNonRetryable());
+      assertTrue(
+          failure.getOriginalMessage().contains("INVALID_TOKEN"), failure.getOriginalMessage());
+      assertTrue(
+          failure.getOriginalMessage().contains(TaskTokens.preview(garbageToken())),
+          failure.getOriginalMessage());
+    }
+  }
+
+  @Test
+  void emptyTokenSchedulesNothing(TemporalDevServer server) throws Exception {
+    WorkflowClient client = server.client();
+    try (TestWorker service = serviceWorker(client)) {
+      WorkflowStub stub =
+          startService(
+              client,
+              service.taskQueue(),
+              new byte[0],
+              It.finished("ae-y", "fire and forget"),
+              null);
+      CompleteExternalActivityResult result = It.result(stub, CompleteExternalActivityResult.class);
+      assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN, result.getOutcome());
+      assertEquals("<empty>", result.getTokenPreview());
+      assertTrue(scheduledActivities(client, stub).isEmpty());
+    }
+  }
+
+  @Test
+  void failurePathFailsTheCallerAndTheOriginalErrorStands(TemporalDevServer server)
+      throws Exception {
+    WorkflowClient client = server.client();
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker callers = It.callerWorker(client, stigmer);
+        TestWorker service = serviceWorker(client)) {
+      WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("doomed"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+      AgentExecution partial = It.finished(create.ackId(), "partial");
+
+      WorkflowStub stub =
+          startService(client, service.taskQueue(), token, partial, "agent crashed");
+      WorkflowFailedException serviceFailure =
+          assertThrows(
+              WorkflowFailedException.class,
+              () -> It.result(stub, CompleteExternalActivityResult.class));
+      ApplicationFailure original =
+          assertInstanceOf(ApplicationFailure.class, serviceFailure.getCause());
+      assertEquals("AGENT_EXECUTION_FAILED", original.getType());
+      assertEquals("agent crashed", original.getOriginalMessage());
+
+      WorkflowFailedException callerFailure =
+          assertThrows(
+              WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
+      ApplicationFailure delivered = It.activityApplicationFailure(callerFailure);
+      assertEquals("AGENT_EXECUTION_FAILED", delivered.getType());
+      assertEquals("agent crashed", delivered.getOriginalMessage());
+      assertTrue(delivered.isNonRetryable());
+      assertEquals(partial, delivered.getDetails().get(0, AgentExecution.class));
+    }
+  }
+
+  @Test
+  void failurePathLogsACompletionProblemAndKeepsTheOriginalError(TemporalDevServer server) {
+    WorkflowClient client = server.client();
+    try (TestWorker service = serviceWorker(client)) {
+      byte[] garbage = garbageToken();
+      WorkflowStub stub =
+          startService(
+              client, service.taskQueue(), garbage, It.finished("ae-z", "x"), "out of memory");
+      WorkflowFailedException e =
+          assertThrows(
+              WorkflowFailedException.class,
+              () -> It.result(stub, CompleteExternalActivityResult.class));
+      ApplicationFailure original = assertInstanceOf(ApplicationFailure.class, e.getCause());
+      assertEquals("AGENT_EXECUTION_FAILED", original.getType(), "not the completion's failure");
+      assertEquals("out of memory", original.getOriginalMessage());
+      assertTrue(
+          logged(Level.WARN, "Failed to complete external activity", TaskTokens.preview(garbage)));
+      assertTrue(logged(Level.WARN, "Failed to complete external activity", "INVALID_TOKEN"));
+      assertFalse(scheduledActivities(client, stub).isEmpty());
+    }
+  }
+
+  @Test
+  void jsonInputFromAnotherLanguageIsReadWithTheRegistryConverter(TemporalDevServer server)
+      throws Exception {
+    WorkflowClient client = server.client();
+    // A service worker whose client reads json/protobuf inputs with Any fields, as a Python
+    // workflow sends them.
+    WorkflowClient jsonClient =
+        WorkflowClient.newInstance(
+            server.service(),
+            WorkflowClientOptions.newBuilder()
+                .setNamespace(TemporalDevServer.NAMESPACE)
+                .setDataConverter(PayloadTypeRegistry.stigmerDefaults().newDataConverter())
+                .build());
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker callers = It.callerWorker(client, stigmer);
+        TestWorker service = serviceWorker(jsonClient)) {
+      WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("json in"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+      AgentExecution finished = It.finished(create.ackId(), "via json input");
+
+      Fixtures.JsonInputService json =
+          jsonClient.newWorkflowStub(
+              Fixtures.JsonInputService.class, It.workflowOptions(service.taskQueue(), "json"));
+      WorkflowClient.start(json::run, token, finished);
+      WorkflowStub stub = WorkflowStub.fromTyped(json);
+      assertEquals(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+          It.result(stub, CompleteExternalActivityResult.class).getOutcome());
+      assertEquals(
+          "json/protobuf",
+          scheduledActivities(client, stub)
+              .get(0)
+              .getActivityTaskScheduledEventAttributes()
+              .getInput()
+              .getPayloads(0)
+              .getMetadataOrThrow("encoding")
+              .toStringUtf8());
+      assertEquals(finished, It.result(caller, AgentExecution.class));
+    }
+  }
+}
