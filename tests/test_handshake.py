@@ -232,12 +232,17 @@ async def test_inner_workflow_shape_and_blocking_fallback(
     # Blocking shape: it got no token, so it scheduled nothing, and the activity returned itself.
     inner = temporal_client.get_workflow_handle(f"inner-{caller_id}")
     scheduled = [
-        event.activity_task_scheduled_event_attributes.activity_type.name
+        event.activity_task_scheduled_event_attributes
         async for event in inner.fetch_history_events()
         if event.HasField("activity_task_scheduled_event_attributes")
     ]
     expected = ["stigmer/system/complete-external-activity"] if async_completion == "true" else []
-    assert scheduled == expected
+    assert [attributes.activity_type.name for attributes in scheduled] == expected
+    for attributes in scheduled:
+        # binary/protobuf: readable by the Python, Go and Java SDKs' default converters alike.
+        metadata = attributes.input.payloads[0].metadata
+        assert metadata["encoding"] == b"binary/protobuf"
+        assert metadata["messageType"] == b"ai.stigmer.sdk.v1.CompleteExternalActivityInput"
 
 
 async def test_inner_workflow_failure_fails_the_outer_activity(

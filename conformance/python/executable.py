@@ -30,6 +30,7 @@ from stigmer_conformance.framing import encode_frame, read_frame
 
 import stigmer_sdk.api
 from stigmer_sdk import AgentExecution, StigmerClient, execute_and_wait_pending
+from stigmer_sdk import workflow as stigmer_workflow
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.api.sdk.v1 import completion_pb2
@@ -42,7 +43,7 @@ from stigmer_sdk.completion import (
     heartbeat_external_activity,
 )
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
-from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities
+from stigmer_sdk.system import SystemActivities
 
 CASE_ANNOTATION = "conformance.stigmer.ai/case"
 logger = logging.getLogger("stigmer-conformance-python")
@@ -150,15 +151,10 @@ class CompleteViaSystemActivityWorkflow:
     async def run(
         self, call: pb.SystemActivityCall
     ) -> completion_pb2.CompleteExternalActivityResult:
-        result: completion_pb2.CompleteExternalActivityResult = await workflow.execute_activity(
-            SYSTEM_ACTIVITY_NAME,
-            call.input,
-            task_queue=call.task_queue,
-            start_to_close_timeout=timedelta(minutes=1),
-            retry_policy=RetryPolicy(maximum_attempts=3),
-            result_type=completion_pb2.CompleteExternalActivityResult,
+        result = await stigmer_workflow.execute_system_activity(
+            call.input, task_queue=call.task_queue
         )
-        return result
+        return result.to_proto()
 
 
 class Service(command_pb2_grpc.AgentExecutionCommandControllerServicer):

@@ -35,6 +35,9 @@ from stigmer_sdk.tokens import TaskToken, token_preview
 
 logger = logging.getLogger("stigmer_sdk.completion")
 
+#: Message of every EMPTY_TOKEN outcome, the same in the Go and Java SDKs.
+EMPTY_TOKEN_MESSAGE = "the callback token is empty: nothing to complete"
+
 #: Temporal status codes that make a completion worth retrying.
 _TRANSIENT_STATUSES = frozenset(
     {
@@ -165,8 +168,9 @@ def proto_payload(
 ) -> temporalio.api.common.v1.Payload:
     """Encode a message (or an ``Any`` holding one) as a Temporal payload.
 
-    A ``google.protobuf.Any`` is unwrapped: the payload's ``messageType`` is the packed type and
-    its data the packed bytes, so no compiled-in knowledge of the type is needed for binary.
+    A ``google.protobuf.Any`` is unwrapped: the payload's ``messageType`` is the packed type, and
+    its data the deterministic encoding of the packed message, as in the Go and Java SDKs. A type
+    this process does not know is passed through as packed (binary only).
 
     Example:
         >>> from stigmer_sdk.api.agentic.agentexecution.v1.io_pb2 import AgentExecutionId
@@ -176,12 +180,17 @@ def proto_payload(
     """  # noqa: E501
     if isinstance(value, any_pb2.Any):
         type_name = value.TypeName()
-        if encoding is PayloadEncoding.BINARY_PROTOBUF:
+        try:
+            unpacked = _message_class(type_name)()
+        except KeyError:
+            if encoding is PayloadEncoding.JSON_PROTOBUF:
+                raise ValueError(f"cannot write JSON for unknown type {type_name}") from None
+            # Unknown here: pass the packed bytes through (the sender packed them
+            # deterministically, so they are still the canonical form).
             return temporalio.api.common.v1.Payload(
                 metadata={"encoding": b"binary/protobuf", "messageType": type_name.encode()},
                 data=value.value,
             )
-        unpacked = _message_class(type_name)()
         value.Unpack(unpacked)
         value = unpacked
     if encoding is PayloadEncoding.BINARY_PROTOBUF:
@@ -260,7 +269,7 @@ async def _send(
             "No callback token, skipping external activity completion execution_id=%s",
             execution_id,
         )
-        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, "empty task token", preview)
+        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, preview)
     logger.info(
         "Completing external activity with %s execution_id=%s token_preview=%s",
         action,
@@ -385,7 +394,7 @@ async def heartbeat_external_activity(
     """
     resolved, preview = _resolve(token)
     if not resolved:
-        return HeartbeatResult(HeartbeatOutcome.EMPTY_TOKEN, "empty task token", preview)
+        return HeartbeatResult(HeartbeatOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, preview)
     raw_details = [_raw(detail, PayloadEncoding.BINARY_PROTOBUF) for detail in details]
     try:
         await _handle(client, resolved).heartbeat(*raw_details, rpc_timeout=rpc_timeout)

@@ -39,7 +39,7 @@ from typing import TypeVar
 
 from google.protobuf import message
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import (
     ActivityError,
     ApplicationError,
@@ -49,10 +49,12 @@ from temporalio.exceptions import (
 
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.completion import (
+    EMPTY_TOKEN_MESSAGE,
     CompletionOutcome,
     CompletionResult,
     PayloadEncoding,
     completion_input,
+    proto_payload,
 )
 from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
 from stigmer_sdk.tokens import token_preview
@@ -75,12 +77,19 @@ _HARMLESS = (
 )
 
 
-async def _schedule(
-    request: completion_pb2.CompleteExternalActivityInput, task_queue: str | None
+async def execute_system_activity(
+    request: completion_pb2.CompleteExternalActivityInput, *, task_queue: str | None = None
 ) -> CompletionResult:
+    """Schedule the system activity with ``request`` and return its result.
+
+    The input is sent as ``binary/protobuf``, which every SDK's default converter reads (the JSON
+    form of its ``Any`` result is not readable by Java's default converter), so the activity may
+    run on a Python, Go or Java worker. Raises ``ActivityError`` when the activity fails after its
+    retries.
+    """
     proto = await workflow.execute_activity(
         SYSTEM_ACTIVITY_NAME,
-        request,
+        RawValue(proto_payload(request)),
         task_queue=task_queue,
         start_to_close_timeout=SYSTEM_ACTIVITY_TIMEOUT,
         retry_policy=SYSTEM_ACTIVITY_RETRY,
@@ -108,11 +117,11 @@ async def complete_caller(
             retries). Letting it propagate fails the workflow.
     """
     if not token:
-        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, "empty task token", "<empty>")
+        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, "<empty>")
     preview = token_preview(token)
     request = completion_input(token, result=result, encoding=encoding, execution_id=execution_id)
     try:
-        outcome = await _schedule(request, task_queue)
+        outcome = await execute_system_activity(request, task_queue=task_queue)
     except ActivityError as error:
         raise ApplicationError(
             f"could not complete the caller's activity: {_cause_message(error)}",
@@ -173,9 +182,9 @@ async def _best_effort(
     execution_id: str,
 ) -> CompletionResult | None:
     if not request.callback_token:
-        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, "empty task token", "<empty>")
+        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, "<empty>")
     try:
-        outcome = await _schedule(request, task_queue)
+        outcome = await execute_system_activity(request, task_queue=task_queue)
     except ActivityError as error:
         workflow.logger.error(
             "Failed to complete external activity execution_id=%s token_preview=%s error=%s",
