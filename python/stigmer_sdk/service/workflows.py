@@ -51,13 +51,15 @@ PHASE_CANCELLED = 5
 
 _T = TypeVar("_T")
 
-#: Options of the service's own bookkeeping activities (store reads and writes).
+#: Options of the service's own bookkeeping activities (store reads and writes, the heartbeat).
 _STEP_TIMEOUT = timedelta(seconds=30)
 _STEP_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
 
 
 async def _step(activity: str, arg: Any, result_type: type[_T]) -> _T:
-    result: _T = await workflow.execute_activity(
+    # Local activities: quick, idempotent store reads and writes on this worker, without a task
+    # queue round trip each (a handshake runs five of them).
+    result: _T = await workflow.execute_local_activity(
         activity,
         arg,
         result_type=result_type,
