@@ -60,7 +60,9 @@ demo: bootstrap ## Run the token handshake end to end on embedded defaults
 
 .PHONY: test-go
 test-go: bootstrap ## gofmt, go vet and go test for adapters/go
-	cd adapters/go && test -z "$$(gofmt -l . | tee /dev/stderr)"
+	@# Not "tee /dev/stderr": reopening stderr truncates a log file it points to.
+	cd adapters/go && unformatted="$$(gofmt -l .)" && \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	cd adapters/go && go vet ./...
 	cd adapters/go && go test -count=1 ./...
 
