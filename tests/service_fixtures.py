@@ -22,7 +22,7 @@ from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from workflows import AgentCallerWorkflow, CallerActivities
+from workflows import AgentCallerWorkflow, CallerActivities, WorkflowExecutionCallerWorkflow
 
 POSTGRES_ENV = "STIGMER_TEST_POSTGRES_URL"
 
@@ -141,8 +141,12 @@ async def running_service(
         async with Worker(
             temporal_client,
             task_queue=caller_queue,
-            workflows=[AgentCallerWorkflow],
-            activities=[callers.run_agent, *SystemActivities(temporal_client).activities()],
+            workflows=[AgentCallerWorkflow, WorkflowExecutionCallerWorkflow],
+            activities=[
+                callers.run_agent,
+                callers.run_workflow_execution,
+                *SystemActivities(temporal_client).activities(),
+            ],
             max_concurrent_activities=1,
             workflow_runner=sandboxed_workflow_runner(),
         ):

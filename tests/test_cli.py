@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 import temporalio.client
-from cli_helpers import run_cli
+from cli_helpers import ServeProcess, run_cli
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from stigmer_sdk import AgentExecution, AgentExecutionSpec
+from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
 from stigmer_sdk.service.store import ExecutionKind, open_store
-from stigmer_sdk.testing import DevServer
+from stigmer_sdk.testing import DevServer, free_port
 
 from recording_service import RecordingStigmerService
 from workflows import AgentCallerWorkflow, CallerOptions
@@ -192,3 +192,48 @@ def test_demo_prints_the_whole_handshake() -> None:
     assert "EXECUTION_COMPLETED" in demo.stdout
     assert re.search(r"Handshake overhead: \d+ ms", demo.stdout)
     assert "Temporal UI" in demo.stdout
+
+
+async def test_serve_dev_runs_everything_embedded_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import asyncio
+    import signal
+
+    import grpc.aio
+
+    listen = f"127.0.0.1:{free_port()}"
+    serve = ServeProcess(
+        "--dev",
+        "--address",
+        f"127.0.0.1:{free_port()}",
+        "--listen",
+        listen,
+        "--data-dir",
+        str(tmp_path / "data"),
+        log_path=tmp_path / "serve.log",
+    )
+    await serve.start()
+    try:
+        async with grpc.aio.insecure_channel(listen) as channel:
+            await asyncio.wait_for(channel.channel_ready(), 90)
+        async with await StigmerClient.connect(listen) as client:
+            ack = await client.create(
+                AgentExecution(spec=AgentExecutionSpec(agent_id="echo", message="hi"))
+            )
+            for _ in range(300):
+                execution = await client.get_agent_execution(ack.metadata.id)
+                if execution.status.phase == ExecutionPhase.EXECUTION_COMPLETED:
+                    break
+                await asyncio.sleep(0.1)
+        assert execution.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+        assert execution.status.messages[-1].content == "Done: hi"
+        assert (tmp_path / "data" / "stigmer.db").is_file()
+        assert (tmp_path / "data" / "temporal.db").is_file()
+        process = serve.process
+        assert process is not None
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+    finally:
+        await serve.kill()
+    log = serve.log()
+    assert "Temporal UI" in log
+    assert "Traceback" not in log

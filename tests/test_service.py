@@ -17,6 +17,8 @@ from stigmer_sdk import (
     MessageType,
     NotFoundError,
     StigmerClient,
+    WorkflowExecution,
+    WorkflowExecutionSpec,
 )
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
@@ -25,7 +27,7 @@ from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
 
 from service_fixtures import RunningService, count_rows
 from service_fixtures import all_ids as _all_ids
-from workflows import CallerOptions
+from workflows import CallerOptions, WorkflowExecutionCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -278,3 +280,40 @@ async def test_idempotency_metadata_is_what_the_sdk_sends(running_service: Runni
         ack = await client.create(_ask("quick"))
     row = await _stored(running_service.store_url, ack.metadata.id)
     assert row.idempotency_key == "v1:from-metadata"
+
+
+async def test_workflow_execution_kind_runs_the_same_handshake(
+    running_service: RunningService,
+) -> None:
+    request = WorkflowExecution(
+        spec=WorkflowExecutionSpec(workflow_id="quick", trigger_message="nightly report")
+    )
+    result = await running_service.temporal.execute_workflow(
+        WorkflowExecutionCallerWorkflow.run,
+        request,
+        id=f"wf-caller-{uuid.uuid4()}",
+        task_queue=running_service.caller_queue,
+    )
+    assert isinstance(result, WorkflowExecution)
+    assert result.metadata.id.startswith("wex_")
+    assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    assert result.status.output.fields["reply"].string_value == "quick answer to nightly report"
+    assert result.spec.callback_token == b""
+    handle = running_service.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.WORKFLOW, result.metadata.id)
+    )
+    await handle.result()
+    row = await _stored(running_service.store_url, result.metadata.id)
+    assert (row.kind, row.completion_outcome) == (ExecutionKind.WORKFLOW, "COMPLETED")
+
+
+async def test_workflow_execution_needs_a_workflow(running_service: RunningService) -> None:
+    with pytest.raises(InvalidArgumentError) as raised:
+        await running_service.stigmer.create(
+            WorkflowExecution(spec=WorkflowExecutionSpec(trigger_message="go"))
+        )
+    assert [v.field for v in raised.value.field_violations] == ["spec.workflow_id"]
+    with pytest.raises(NotFoundError, match="workflow 'nope' not found"):
+        await running_service.stigmer.create(
+            WorkflowExecution(spec=WorkflowExecutionSpec(workflow_id="nope"))
+        )

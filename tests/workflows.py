@@ -15,7 +15,9 @@ with workflow.unsafe.imports_passed_through():
         AgentExecution,
         ExecutionPhase,
         StigmerClient,
+        WorkflowExecution,
         execute_and_wait_pending,
+        handshake_activity_options,
         start_workflow_and_wait_pending,
     )
     from stigmer_sdk import workflow as stigmer_workflow
@@ -49,6 +51,21 @@ class AgentCallerWorkflow:
             ),
             result_type=AgentExecution,
         )
+
+
+@workflow.defn
+class WorkflowExecutionCallerWorkflow:
+    """Runs a Stigmer *workflow* execution through the handshake."""
+
+    @workflow.run
+    async def run(self, request: WorkflowExecution) -> WorkflowExecution:
+        result: WorkflowExecution = await workflow.execute_activity(
+            "run_workflow_execution",
+            request,
+            result_type=WorkflowExecution,
+            **handshake_activity_options(timedelta(minutes=1)),
+        )
+        return result
 
 
 @workflow.defn
@@ -98,6 +115,10 @@ class CallerActivities:
 
     @activity.defn(name="run_agent")
     async def run_agent(self, request: AgentExecution) -> AgentExecution:
+        await execute_and_wait_pending(self._stigmer, request)
+
+    @activity.defn(name="run_workflow_execution")
+    async def run_workflow_execution(self, request: WorkflowExecution) -> WorkflowExecution:
         await execute_and_wait_pending(self._stigmer, request)
 
     @activity.defn(name="run_inner")

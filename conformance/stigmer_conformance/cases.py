@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import temporalio.client
-from google.protobuf import json_format
+from google.protobuf import descriptor_pool, json_format, message_factory
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, TimeoutError
 
@@ -75,7 +75,8 @@ async def run_codec(process: RoleProcess, vector: Vector, corrupt: bool) -> dict
         response.codec.reencoded == vector.binary,
         f"re-encoding differs from the canonical binary ({len(response.codec.reencoded)} vs "
         f"{len(vector.binary)} bytes, first difference at byte "
-        f"{_first_difference(response.codec.reencoded, vector.binary)})",
+        f"{_first_difference(response.codec.reencoded, vector.binary)}; "
+        f"{_equal_when_decoded(vector, response.codec.reencoded)})",
     )
     check(
         response.codec.from_json == vector.known_binary,
@@ -83,6 +84,17 @@ async def run_codec(process: RoleProcess, vector: Vector, corrupt: bool) -> dict
         f"{_first_difference(response.codec.from_json, vector.known_binary)})",
     )
     return {}
+
+
+def _equal_when_decoded(vector: Vector, reencoded: bytes) -> str:
+    """Whether differing bytes still hold the same message: a field-order difference, or not."""
+    descriptor = descriptor_pool.Default().FindMessageTypeByName(vector.message_type)
+    cls = message_factory.GetMessageClass(descriptor)
+    try:
+        same = cls.FromString(reencoded) == cls.FromString(vector.binary)
+    except Exception:  # noqa: BLE001 - undecodable is an answer too
+        return "the re-encoding does not even decode"
+    return "it decodes to an equal message" if same else "it decodes to a DIFFERENT message"
 
 
 def _first_difference(a: bytes, b: bytes) -> int:

@@ -52,6 +52,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+async def _start_codec(implementation: Implementation, log_dir: Path) -> RoleProcess:
+    process = RoleProcess(implementation, "codec", log_dir)
+    await process.start()
+    return process
+
+
 async def _start_language(
     implementation: Implementation,
     server: DevServer,
@@ -152,20 +158,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     log_dir = Path(tempfile.mkdtemp(prefix="stigmer-conformance-"))
     async with DevServer(namespaces=[OTHER_NAMESPACE]) as server:
         temporal = await temporalio.client.Client.connect(server.target)
+        # Scenarios run among the languages that play every role; codec-only ones (a second,
+        # independent implementation of one language, say) join the vectors only.
+        players = [lang for lang in languages if all_implementations[lang].plays_scenarios]
         roles = dict(
             zip(
-                languages,
+                players,
                 await asyncio.gather(
                     *(
                         _start_language(
                             all_implementations[lang], server, faults.get(lang, []), log_dir
                         )
-                        for lang in languages
+                        for lang in players
                     )
                 ),
                 strict=True,
             )
         )
+        codecs = {lang: roles[lang].codec for lang in players}
+        for lang in languages:
+            if lang not in codecs:
+                codecs[lang] = await _start_codec(all_implementations[lang], log_dir)
         try:
             for vector in cases.Vector.load_all():
                 for language in languages:
@@ -181,12 +194,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             known,
                             case,
                             cases.run_codec(
-                                roles[language].codec, vector, (language, vector.name) in corrupt
+                                codecs[language], vector, (language, vector.name) in corrupt
                             ),
                         )
             for scenario in cases.Scenario.load_all():
-                for row in languages:
-                    for column in languages:
+                for row in players:
+                    for column in players:
                         if scenario.system_activity:
                             # Rows: the language whose workflow schedules the system activity
                             # (the service); columns: the language of the worker that runs it.
@@ -222,9 +235,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             ),
                         )
         finally:
+            for process in codecs.values():
+                await process.stop()
             for language_roles in roles.values():
                 for process in (
-                    language_roles.codec,
                     language_roles.caller,
                     language_roles.service,
                     language_roles.system_worker,
@@ -233,6 +247,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
     return {
         "languages": languages,
+        "scenario_languages": players,
         "summary": report.summarize(results),
         "cases": results,
         "encodings": _encodings(results),

@@ -33,6 +33,10 @@ def _expand(text: str) -> str:
     return text
 
 
+#: Every role; an implementation may play only some (a codec-only one plays just "codec").
+ALL_ROLES = ("codec", "caller", "service", "system_worker")
+
+
 @dataclass(frozen=True)
 class Implementation:
     """One language's executable, from implementations.json."""
@@ -40,6 +44,12 @@ class Implementation:
     language: str
     build_steps: tuple[tuple[str, tuple[str, ...]], ...]
     run_command: tuple[str, ...]
+    roles: tuple[str, ...] = ALL_ROLES
+
+    @property
+    def plays_scenarios(self) -> bool:
+        """Whether it takes part in the handshake scenarios, not only in the codec vectors."""
+        return set(ALL_ROLES) <= set(self.roles)
 
     @staticmethod
     def load_all() -> dict[str, Implementation]:
@@ -49,6 +59,7 @@ class Implementation:
                 language,
                 tuple((step["cwd"], tuple(step["command"])) for step in entry["build"]),
                 tuple(entry["run"]),
+                tuple(entry.get("roles", ALL_ROLES)),
             )
             for language, entry in data.items()
         }

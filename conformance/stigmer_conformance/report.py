@@ -64,13 +64,14 @@ def render(report: dict[str, Any]) -> str:
     for case in report["cases"]:
         if case["kind"] == "scenario":
             scenarios[case["scenario"]].append(case)
+    players: list[str] = report.get("scenario_languages", languages)
     for name, cases in scenarios.items():
         rows_label, columns_label = cases[0]["axes"]
         lines.append(f"{name} (rows: {rows_label}, columns: {columns_label})")
         cells = {(c["row"], c["column"]): c["status"] for c in cases}
-        lines.append("  " + " " * 8 + "  ".join(f"{lang:>7}" for lang in languages))
-        for row in languages:
-            values = "  ".join(f"{cells.get((row, column), '-'):>7}" for column in languages)
+        lines.append("  " + " " * 8 + "  ".join(f"{lang:>7}" for lang in players))
+        for row in players:
+            values = "  ".join(f"{cells.get((row, column), '-'):>7}" for column in players)
             lines.append(f"  {row:<8}{values}")
         lines.append("")
     summary = report["summary"]
