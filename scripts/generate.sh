@@ -55,3 +55,6 @@ rm -rf adapters/go/gen adapters/java/src/generated
 
 # Python through grpcio-tools, then moved under stigmer_sdk.api and its imports rewritten.
 "$PYTHON" scripts/generate_python.py
+
+# betterproto classes for the second Python codec of the conformance suite.
+"$PYTHON" conformance/betterproto/generate.py

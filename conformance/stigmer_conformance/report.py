@@ -54,10 +54,13 @@ def render(report: dict[str, Any]) -> str:
         lines.append("codec vectors (rows: vectors, columns: implementations)")
         vectors = sorted({c["vector"] for c in codec})
         width = max(len(v) for v in vectors)
-        lines.append("  " + " " * width + "  " + "  ".join(f"{lang:>7}" for lang in languages))
+        column = max(7, *(len(lang) for lang in languages))
+        lines.append(
+            "  " + " " * width + "  " + "  ".join(f"{lang:>{column}}" for lang in languages)
+        )
         cells = {(c["vector"], c["language"]): c["status"] for c in codec}
         for vector in vectors:
-            row = "  ".join(f"{cells.get((vector, lang), '-'):>7}" for lang in languages)
+            row = "  ".join(f"{cells.get((vector, lang), '-'):>{column}}" for lang in languages)
             lines.append(f"  {vector:<{width}}  {row}")
         lines.append("")
     scenarios: dict[str, list[dict[str, Any]]] = defaultdict(list)

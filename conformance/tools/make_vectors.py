@@ -187,6 +187,31 @@ def build() -> list[dict[str, object]]:
             ),
         )
     )
+    edges = AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m"))
+    edges.metadata.labels[""] = ""
+    edges.spec.runtime_env["EMPTY"].CopyFrom(ExecutionValue())
+    vectors.append(
+        _vector(
+            "map-empty-entries",
+            "A map entry whose key and value are both empty, and a map whose value is an empty "
+            "message: both must survive, written with their (empty) fields",
+            edges,
+        )
+    )
+    vectors.append(
+        _vector(
+            "completion-input-oneof-before-lower-field",
+            "CompleteExternalActivityInput whose oneof member (cancellation, field 5) is followed "
+            "in field-number order by result_encoding (4) before it: field order must follow "
+            "numbers, not declaration",
+            completion_pb2.CompleteExternalActivityInput(
+                callback_token=rng.randbytes(64),
+                cancellation=completion_pb2.ActivityCancellation(),
+                result_encoding=completion_pb2.PAYLOAD_ENCODING_JSON_PROTOBUF,
+                execution_id="aex_4",
+            ),
+        )
+    )
     workflow_execution = WorkflowExecution(
         api_version="agentic.stigmer.ai/v1",
         kind="WorkflowExecution",
@@ -274,7 +299,9 @@ def main() -> None:
     for path in VECTORS.glob("*.json"):
         path.unlink()
     for vector in [*build(), *captured]:
-        (VECTORS / f"{vector['name']}.json").write_text(json.dumps(vector, indent=2) + "\n")
+        # Sorted keys: map order in MessageToDict follows hashing, not the message.
+        text = json.dumps(vector, indent=2, sort_keys=True)
+        (VECTORS / f"{vector['name']}.json").write_text(text + "\n")
     print(f"wrote {len(list(VECTORS.glob('*.json')))} vectors to {VECTORS}")
 
 
