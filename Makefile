@@ -71,7 +71,7 @@ test-java: bootstrap ## mvn test for adapters/java
 	cd adapters/java && mvn -q -B test
 
 # Languages in the conformance matrix (see conformance/implementations.json).
-CONFORMANCE_LANGS ?= python,python-betterproto,go
+CONFORMANCE_LANGS ?= python,python-betterproto,go,java
 
 .PHONY: conformance
 conformance: bootstrap ## Cross-language conformance matrix on one dev server

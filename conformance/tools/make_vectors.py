@@ -114,7 +114,7 @@ def build() -> list[dict[str, object]]:
         _vector(
             "unicode-map-key-order",
             "runtime_env keys whose UTF-8 byte order and UTF-16 code unit order differ "
-            "(U+FF01 sorts before U+1F680 in UTF-16, after it in UTF-8)",
+            "(U+FF01 sorts before U+1F680 in UTF-8, after it in UTF-16)",
             AgentExecutionSpec(
                 agent_id="a",
                 message="m",

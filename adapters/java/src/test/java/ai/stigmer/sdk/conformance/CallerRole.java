@@ -1,0 +1,211 @@
+package ai.stigmer.sdk.conformance;
+
+import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub;
+import ai.stigmer.conformance.v1.CallerInput;
+import ai.stigmer.conformance.v1.Event;
+import ai.stigmer.conformance.v1.StartRequest;
+import ai.stigmer.sdk.handshake.HandshakeOptions;
+import ai.stigmer.sdk.handshake.IdempotencyKeys;
+import ai.stigmer.sdk.handshake.StigmerHandshake;
+import ai.stigmer.sdk.handshake.TaskTokens;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.activity.ActivityInfo;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.client.WorkflowClient;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The caller role: a worker serving the workflow {@value #WORKFLOW_TYPE} and the activity {@value
+ * #ACTIVITY_TYPE} on the start request's task queue.
+ */
+final class CallerRole implements Role {
+
+  static final String WORKFLOW_TYPE = "conformance/caller";
+  static final String ACTIVITY_TYPE = "conformance/call-agent";
+
+  /** Start-to-close of the activity when the input gives none. */
+  static final Duration DEFAULT_START_TO_CLOSE = Duration.ofMinutes(5);
+
+  private static final Logger log = LoggerFactory.getLogger(CallerRole.class);
+
+  /** The caller workflow: runs the activity with the input's options, returns its result. */
+  @WorkflowInterface
+  public interface CallerWorkflow {
+    /** Executes {@value CallerRole#ACTIVITY_TYPE} with the same input. */
+    @WorkflowMethod(name = WORKFLOW_TYPE)
+    AgentExecution run(CallerInput input);
+  }
+
+  /** The caller activity. */
+  @ActivityInterface
+  public interface CallAgentActivity {
+    /** Reports the token, then starts the execution and goes pending (or returns the ACK). */
+    @ActivityMethod(name = ACTIVITY_TYPE)
+    AgentExecution callAgent(CallerInput input);
+  }
+
+  /** Implementation of {@link CallerWorkflow}. */
+  public static final class CallerWorkflowImpl implements CallerWorkflow {
+    /** Instantiated by the worker. */
+    public CallerWorkflowImpl() {}
+
+    @Override
+    public AgentExecution run(CallerInput input) {
+      return Workflow.newActivityStub(CallAgentActivity.class, activityOptions(input))
+          .callAgent(input);
+    }
+  }
+
+  /** The activity options a caller input asks for. */
+  static ActivityOptions activityOptions(CallerInput input) {
+    Duration startToClose = Temporal.seconds(input.getStartToCloseSeconds());
+    ActivityOptions.Builder options =
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(
+                startToClose.isNegative() || startToClose.isZero()
+                    ? DEFAULT_START_TO_CLOSE
+                    : startToClose)
+            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+            .setCancellationType(
+                input.getWaitForCancellation()
+                    ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+                    : ActivityCancellationType.TRY_CANCEL);
+    if (input.getHeartbeatTimeoutSeconds() > 0) {
+      options.setHeartbeatTimeout(Temporal.seconds(input.getHeartbeatTimeoutSeconds()));
+    }
+    return options.build();
+  }
+
+  /** Implementation of {@link CallAgentActivity}. */
+  static final class CallAgentActivityImpl implements CallAgentActivity {
+    private final Frames.Writer events;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<String, AgentExecutionCommandControllerBlockingStub> stubs =
+        new ConcurrentHashMap<>();
+
+    CallAgentActivityImpl(Frames.Writer events) {
+      this.events = events;
+    }
+
+    @Override
+    public AgentExecution callAgent(CallerInput input) {
+      ActivityExecutionContext context = Activity.getExecutionContext();
+      ActivityInfo info = context.getInfo();
+      byte[] token = context.getTaskToken();
+      String caseId =
+          input.getRequest().getMetadata().getAnnotationsOrDefault(Temporal.CASE_ANNOTATION, "");
+      String key =
+          IdempotencyKeys.derive(
+              info.getNamespace(),
+              info.getWorkflowId(),
+              info.getWorkflowRunId(),
+              info.getActivityId());
+      log.info(
+          "caller activity took its task token: case={}, token_preview={}, token_length={}, "
+              + "attempt={}",
+          caseId,
+          TaskTokens.preview(token),
+          token == null ? 0 : token.length,
+          info.getAttempt());
+      events.event(Event.newBuilder().setCallerToken(Temporal.tokenSeen(caseId, token, key)).build());
+
+      AgentExecutionCommandControllerBlockingStub stub = stub(input.getServiceAddress());
+      if (input.getFireAndForget()) {
+        try {
+          return stub.withDeadlineAfter(
+                  HandshakeOptions.DEFAULT_CREATE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .create(input.getRequest());
+        } catch (StatusRuntimeException e) {
+          throw StigmerHandshake.createFailed(e);
+        }
+      }
+      StigmerHandshake.executeAgentAndWaitPending(
+          stub, input.getRequest(), HandshakeOptions.getDefaultInstance());
+      return null; // ignored: the service completes the activity
+    }
+
+    private AgentExecutionCommandControllerBlockingStub stub(String address) {
+      if (address.isEmpty()) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "empty service_address", "CONFORMANCE_BAD_INPUT");
+      }
+      return stubs.computeIfAbsent(
+          address,
+          a ->
+              AgentExecutionCommandControllerGrpc.newBlockingStub(
+                  channels.computeIfAbsent(
+                      a,
+                      b -> Grpc.newChannelBuilder(b, InsecureChannelCredentials.create()).build())));
+    }
+
+    void close() {
+      channels.values().forEach(ManagedChannel::shutdownNow);
+      channels.clear();
+      stubs.clear();
+    }
+  }
+
+  private final WorkflowServiceStubs service;
+  private final WorkerFactory factory;
+  private final CallAgentActivityImpl activities;
+
+  private CallerRole(
+      WorkflowServiceStubs service, WorkerFactory factory, CallAgentActivityImpl activities) {
+    this.service = service;
+    this.factory = factory;
+    this.activities = activities;
+  }
+
+  /** Starts the caller worker on the request's task queue. */
+  static CallerRole start(StartRequest start, Frames.Writer events) {
+    String queue = start.getCaller().getTaskQueue();
+    if (queue.isEmpty()) {
+      throw new IllegalArgumentException("caller: empty task_queue");
+    }
+    WorkflowServiceStubs service = Temporal.connect(start.getTemporal());
+    try {
+      WorkflowClient client = Temporal.client(service, start.getTemporal().getNamespace());
+      WorkerFactory factory = WorkerFactory.newInstance(client);
+      Worker worker = factory.newWorker(queue);
+      worker.registerWorkflowImplementationTypes(CallerWorkflowImpl.class);
+      CallAgentActivityImpl activities = new CallAgentActivityImpl(events);
+      worker.registerActivitiesImplementations(activities);
+      factory.start();
+      log.info("caller worker started: task_queue={}", queue);
+      return new CallerRole(service, factory, activities);
+    } catch (RuntimeException e) {
+      service.shutdownNow();
+      throw e;
+    }
+  }
+
+  @Override
+  public void stop() {
+    Temporal.shutdown(factory);
+    activities.close();
+    service.shutdownNow();
+  }
+}
