@@ -136,6 +136,12 @@ def serve(
     runner_heartbeat_timeout: Annotated[
         str, typer.Option(help="A runner silent this long is retried (after a crash, say).")
     ] = "30s",
+    metrics_address: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STIGMER_METRICS_ADDRESS", help="host:port of a Prometheus /metrics endpoint."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True,
 ) -> None:
     """Run the reference Stigmer service and its Temporal workers."""
@@ -173,6 +179,7 @@ def serve(
             store_url=store_url,
             token_encryption_key=load_encryption_key(encryption_key) if encryption_key else None,
             builtin_runner=builtin_runner,
+            metrics_address=metrics_address,
             settings=ServiceSettings(
                 caller_heartbeat_interval=parse_duration(caller_heartbeat),
                 runner_heartbeat_timeout=parse_duration(runner_heartbeat_timeout),
@@ -188,6 +195,8 @@ def serve(
                 table.add_row("store", store_url.split("@")[-1])
                 table.add_row("tokens at rest", "encrypted" if encryption_key else "plain")
                 table.add_row("runner", "built-in scripted" if builtin_runner else "external")
+                if metrics_address:
+                    table.add_row("metrics", f"http://{metrics_address}/metrics")
                 console.print(table)
                 stop = asyncio.Event()
                 loop = asyncio.get_running_loop()

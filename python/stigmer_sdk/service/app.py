@@ -16,11 +16,14 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
 import grpc.aio
 import temporalio.client
+import temporalio.common
+import temporalio.runtime
 import temporalio.service
 from temporalio.worker import Worker
 
@@ -60,8 +63,10 @@ class TemporalConnection:
     #: API key (Temporal Cloud), sent as a bearer token.
     api_key: str | None = None
 
-    async def connect(self) -> temporalio.client.Client:
-        """Connect a Temporal client."""
+    async def connect(
+        self, runtime: temporalio.runtime.Runtime | None = None
+    ) -> temporalio.client.Client:
+        """Connect a Temporal client (on ``runtime``, for its metrics exporter)."""
         tls: bool | temporalio.service.TLSConfig = self.tls
         if self.tls_cert or self.tls_key:
             tls = temporalio.service.TLSConfig(
@@ -72,6 +77,7 @@ class TemporalConnection:
             namespace=self.namespace,
             tls=tls or bool(self.api_key),
             api_key=self.api_key,
+            runtime=runtime,
         )
 
 
@@ -85,6 +91,10 @@ class ServiceConfig:
     token_encryption_key: bytes | None = None
     #: Serve the built-in runner's activities (the scripted agents, or ``runner``).
     builtin_runner: bool = True
+    #: ``host:port`` for a Prometheus ``/metrics`` endpoint (Temporal's and the runbook's metrics).
+    metrics_address: str | None = None
+    #: How often the pending-completions gauge is refreshed from the store.
+    pending_metrics_interval: timedelta = timedelta(seconds=30)
     settings: ServiceSettings = field(default_factory=ServiceSettings)
 
     @classmethod
@@ -102,6 +112,7 @@ class ServiceConfig:
         key = env.get("STIGMER_TOKEN_ENCRYPTION_KEY")
         return cls(
             listen=env.get("STIGMER_LISTEN", DEFAULT_LISTEN),
+            metrics_address=env.get("STIGMER_METRICS_ADDRESS") or None,
             temporal=temporal,
             store_url=env.get("STIGMER_STORE_URL", DEFAULT_STORE_URL),
             token_encryption_key=load_encryption_key(key) if key else None,
@@ -124,6 +135,7 @@ class StigmerService:
         self._server: grpc.aio.Server | None = None
         self._workers: list[Worker] = []
         self._worker_tasks: list[asyncio.Task[None]] = []
+        self._background: list[asyncio.Task[None]] = []
         self.port = 0
 
     @property
@@ -138,7 +150,16 @@ class StigmerService:
         self.store = await open_store(
             self.config.store_url, encryption_key=self.config.token_encryption_key
         )
-        self.temporal_client = await self.config.temporal.connect()
+        runtime = None
+        if self.config.metrics_address:
+            runtime = temporalio.runtime.Runtime(
+                telemetry=temporalio.runtime.TelemetryConfig(
+                    metrics=temporalio.runtime.PrometheusConfig(
+                        bind_address=self.config.metrics_address
+                    )
+                )
+            )
+        self.temporal_client = await self.config.temporal.connect(runtime)
         updates = ExecutionUpdates(self.store)
         service_activities = ServiceActivities(self.store, updates, self.temporal_client)
         self._workers.append(
@@ -165,6 +186,14 @@ class StigmerService:
                     Worker(self.temporal_client, task_queue=queue, activities=[runner_activity])
                 )
         self._worker_tasks = [asyncio.create_task(worker.run()) for worker in self._workers]
+        meter = (runtime or temporalio.runtime.Runtime.default()).metric_meter
+        self._background.append(
+            asyncio.create_task(
+                publish_pending_metrics(
+                    self.store, meter, self.config.pending_metrics_interval.total_seconds()
+                )
+            )
+        )
 
         self._server = grpc.aio.server()
         add_controllers(
@@ -190,6 +219,11 @@ class StigmerService:
 
     async def stop(self) -> None:
         """Stop serving, let workers finish their tasks, close the store."""
+        for task in self._background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._background.clear()
         if self._server is not None:
             await self._server.stop(grace=2)
             self._server = None
@@ -215,6 +249,51 @@ class StigmerService:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+#: Age buckets of the pending-completions gauge, as the runbook's alerts use them.
+PENDING_AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
+    ("0-1h", timedelta(hours=1)),
+    ("1-4h", timedelta(hours=4)),
+    ("4-12h", timedelta(hours=12)),
+    ("12-24h", timedelta(hours=24)),
+    ("24h+", None),
+)
+PENDING_METRIC = "stigmer_pending_external_activities"
+
+
+def pending_by_age(ages: list[timedelta]) -> dict[str, int]:
+    """Count completions owed by age bucket (every bucket present, zeros included).
+
+    Example:
+        >>> pending_by_age([timedelta(minutes=5), timedelta(hours=30)])["24h+"]
+        1
+    """
+    counts = dict.fromkeys((name for name, _ in PENDING_AGE_BUCKETS), 0)
+    for age in ages:
+        for name, upper in PENDING_AGE_BUCKETS:
+            if upper is None or age < upper:
+                counts[name] += 1
+                break
+    return counts
+
+
+async def publish_pending_metrics(
+    store: ExecutionStore, meter: temporalio.common.MetricMeter, interval: float
+) -> None:
+    """Keep ``stigmer_pending_external_activities{age_bucket}`` current, from the store."""
+    gauge = meter.with_additional_attributes({"service": "python"}).create_gauge(
+        PENDING_METRIC, "Caller completions still owed, by age"
+    )
+    while True:
+        try:
+            rows = await store.list_pending()
+            now = datetime.now(UTC)
+            for bucket, count in pending_by_age([now - row.created_at for row in rows]).items():
+                gauge.set(count, {"age_bucket": bucket})
+        except Exception:
+            logger.exception("Could not refresh the pending-completions gauge")
+        await asyncio.sleep(interval)
 
 
 def with_settings(config: ServiceConfig, **changes: object) -> ServiceConfig:
