@@ -1,0 +1,145 @@
+"""StigmerClient over TLS and mutual TLS, against a real gRPC server on loopback."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import grpc
+import grpc.aio
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from stigmer_sdk import (
+    AgentExecution,
+    AgentExecutionSpec,
+    ClientOptions,
+    StigmerClient,
+    StigmerRPCError,
+    TLSConfig,
+)
+from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
+from stigmer_sdk.client import NO_RETRY
+
+
+@dataclass(frozen=True)
+class Pem:
+    cert: bytes
+    key: bytes
+
+
+def _issue(
+    name: str, issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None, ca: bool
+) -> tuple[Pem, x509.Name, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    issuer_name, issuer_key = issuer or (subject, key)
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if not ca:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+    cert = builder.sign(issuer_key, hashes.SHA256())
+    pem = Pem(
+        cert.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+    return pem, subject, key
+
+
+class _Command(command_pb2_grpc.AgentExecutionCommandControllerServicer):
+    async def create(self, request, context):  # type: ignore[override]
+        ack = AgentExecution()
+        ack.CopyFrom(request)
+        ack.metadata.id = "exec-tls"
+        return ack
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca: Pem
+    client: Pem
+    target: str
+
+
+@pytest.fixture
+async def mtls_server() -> AsyncIterator[Pki]:
+    ca, ca_name, ca_key = _issue("test-ca", None, ca=True)
+    server_pem, _, _ = _issue("localhost", (ca_name, ca_key), ca=False)
+    client_pem, _, _ = _issue("caller", (ca_name, ca_key), ca=False)
+    server = grpc.aio.server()
+    command_pb2_grpc.add_AgentExecutionCommandControllerServicer_to_server(_Command(), server)
+    credentials = grpc.ssl_server_credentials(
+        [(server_pem.key, server_pem.cert)], root_certificates=ca.cert, require_client_auth=True
+    )
+    port = server.add_secure_port("127.0.0.1:0", credentials)
+    await server.start()
+    yield Pki(ca, client_pem, f"localhost:{port}")
+    await server.stop(grace=None)
+
+
+def _execution() -> AgentExecution:
+    return AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="over TLS"))
+
+
+async def test_mutual_tls_with_a_client_certificate(mtls_server: Pki) -> None:
+    tls = TLSConfig(
+        server_root_ca_cert=mtls_server.ca.cert,
+        client_cert=mtls_server.client.cert,
+        client_private_key=mtls_server.client.key,
+    )
+    async with await StigmerClient.connect(mtls_server.target, ClientOptions(tls=tls)) as client:
+        ack = await client.create(_execution())
+    assert ack.metadata.id == "exec-tls"
+
+
+async def test_server_rejects_a_client_without_certificate(mtls_server: Pki) -> None:
+    options = ClientOptions(
+        tls=TLSConfig(server_root_ca_cert=mtls_server.ca.cert),
+        retry=NO_RETRY,
+        default_timeout=timedelta(seconds=5),
+    )
+    async with await StigmerClient.connect(mtls_server.target, options) as client:
+        with pytest.raises(StigmerRPCError) as raised:
+            await client.create(_execution())
+    assert raised.value.code is grpc.StatusCode.UNAVAILABLE
+
+
+async def test_client_rejects_a_server_it_does_not_trust(mtls_server: Pki) -> None:
+    other_ca, _, _ = _issue("other-ca", None, ca=True)
+    options = ClientOptions(
+        tls=TLSConfig(
+            server_root_ca_cert=other_ca.cert,
+            client_cert=mtls_server.client.cert,
+            client_private_key=mtls_server.client.key,
+        ),
+        retry=NO_RETRY,
+        default_timeout=timedelta(seconds=5),
+    )
+    async with await StigmerClient.connect(mtls_server.target, options) as client:
+        with pytest.raises(StigmerRPCError) as raised:
+            await client.create(_execution())
+    assert raised.value.code is grpc.StatusCode.UNAVAILABLE
