@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import TracebackType
-from typing import TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import grpc
 import grpc.aio
@@ -337,6 +337,24 @@ class StigmerClient:
             metadata=metadata,
         )
 
+    async def _stream(
+        self,
+        call: Callable[..., Any],
+        request: object,
+        timeout: timedelta | None,
+        metadata: Mapping[str, str] | None,
+    ) -> AsyncIterator[Any]:
+        stream = call(
+            request,
+            timeout=timeout.total_seconds() if timeout else None,
+            metadata=self._metadata(metadata, None),
+        )
+        try:
+            async for update in stream:
+                yield update
+        except grpc.RpcError as error:
+            raise StigmerRPCError.from_grpc_error(error) from None
+
     async def subscribe_agent_execution(
         self,
         execution_id: str,
@@ -348,16 +366,9 @@ class StigmerClient:
 
         ``timeout`` bounds the whole stream (default: none).
         """
-        call = self._agent_query.subscribe(
-            agent_io.AgentExecutionId(value=execution_id),
-            timeout=timeout.total_seconds() if timeout else None,
-            metadata=self._metadata(metadata, None),
-        )
-        try:
-            async for update in call:
-                yield update
-        except grpc.RpcError as error:
-            raise StigmerRPCError.from_grpc_error(error) from None
+        request = agent_io.AgentExecutionId(value=execution_id)
+        async for update in self._stream(self._agent_query.subscribe, request, timeout, metadata):
+            yield update
 
     async def subscribe_workflow_execution(
         self,
@@ -367,13 +378,8 @@ class StigmerClient:
         metadata: Mapping[str, str] | None = None,
     ) -> AsyncIterator[workflow_api.WorkflowExecution]:
         """Stream a workflow execution: its current state, then each change until it ends."""
-        call = self._workflow_query.subscribe(
-            workflow_io.WorkflowExecutionId(value=execution_id),
-            timeout=timeout.total_seconds() if timeout else None,
-            metadata=self._metadata(metadata, None),
-        )
-        try:
-            async for update in call:
-                yield update
-        except grpc.RpcError as error:
-            raise StigmerRPCError.from_grpc_error(error) from None
+        request = workflow_io.WorkflowExecutionId(value=execution_id)
+        async for update in self._stream(
+            self._workflow_query.subscribe, request, timeout, metadata
+        ):
+            yield update
