@@ -175,8 +175,10 @@ def proto_payload(
     Example:
         >>> from stigmer_sdk.api.agentic.agentexecution.v1.io_pb2 import AgentExecutionId
         >>> payload = proto_payload(AgentExecutionId(value="e-1"))
-        >>> dict(payload.metadata), payload.data
-        ({'encoding': b'binary/protobuf', 'messageType': b'ai.stigmer.agentic.agentexecution.v1.AgentExecutionId'}, b'\\n\\x03e-1')
+        >>> sorted(payload.metadata.items())
+        [('encoding', b'binary/protobuf'), ('messageType', b'ai.stigmer.agentic.agentexecution.v1.AgentExecutionId')]
+        >>> payload.data
+        b'\\n\\x03e-1'
     """  # noqa: E501
     if isinstance(value, any_pb2.Any):
         type_name = value.TypeName()
