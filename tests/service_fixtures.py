@@ -144,6 +144,7 @@ async def running_service(
             workflows=[AgentCallerWorkflow, WorkflowExecutionCallerWorkflow],
             activities=[
                 callers.run_agent,
+                callers.run_agent_crash_after_create,
                 callers.run_workflow_execution,
                 *SystemActivities(temporal_client).activities(),
             ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 
 import pytest
@@ -317,3 +318,41 @@ async def test_workflow_execution_needs_a_workflow(running_service: RunningServi
         await running_service.stigmer.create(
             WorkflowExecution(spec=WorkflowExecutionSpec(workflow_id="nope"))
         )
+
+
+@pytest.mark.parametrize("agent", ["quick", "failing"])
+async def test_a_retry_after_delivery_gets_the_outcome_redelivered(
+    running_service: RunningService, agent: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Attempt 1 dies right after create; the agent ends and its delivery finds attempt 1 gone.
+    # Attempt 2 (5 s later, same idempotency key) must get the same outcome, not hang.
+    caplog.set_level(logging.INFO, logger="stigmer_sdk.service")
+    handle = await running_service.start_caller(
+        _ask(agent, "retry me"),
+        CallerOptions(
+            activity="run_agent_crash_after_create",
+            maximum_attempts=2,
+            retry_interval_seconds=5,
+            start_to_close_seconds=20,
+        ),
+    )
+    if agent == "quick":
+        result = await handle.result()
+        assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+        assert result.status.messages[-1].content == "quick answer to retry me"
+    else:
+        with pytest.raises(WorkflowFailureError) as raised:
+            await handle.result()
+        cause = raised.value.cause.cause  # type: ignore[union-attr]
+        assert isinstance(cause, ApplicationError)
+        assert (cause.type, cause.message, cause.non_retryable) == (
+            "AGENT_EXECUTION_FAILED",
+            "tool quota exceeded",
+            True,
+        )
+    (execution_id,) = await _all_ids(running_service.store_url)  # one execution, not two
+    assert any(
+        "Redelivered the outcome to a retried caller" in r.getMessage() for r in caplog.records
+    )
+    row = await _stored(running_service.store_url, execution_id)
+    assert row.completion_outcome == "COMPLETED"

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     import temporalio.client
@@ -29,6 +30,9 @@ class CallerOptions:
     start_to_close_seconds: float = 120.0
     #: Wait for the service to report the cancellation, instead of moving on at once.
     wait_for_cancellation: bool = False
+    #: The caller activity to run.
+    activity: str = "run_agent"
+    retry_interval_seconds: float = 1.0
 
 
 @workflow.defn
@@ -38,11 +42,12 @@ class AgentCallerWorkflow:
     @workflow.run
     async def run(self, request: AgentExecution, options: CallerOptions) -> AgentExecution:
         return await workflow.execute_activity(
-            "run_agent",
+            options.activity,
             request,
             start_to_close_timeout=timedelta(seconds=options.start_to_close_seconds),
             retry_policy=RetryPolicy(
-                maximum_attempts=options.maximum_attempts, initial_interval=timedelta(seconds=1)
+                maximum_attempts=options.maximum_attempts,
+                initial_interval=timedelta(seconds=options.retry_interval_seconds),
             ),
             cancellation_type=(
                 workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
@@ -103,8 +108,6 @@ class InnerAgentWorkflow:
 
 
 def workflow_failure() -> Exception:
-    from temporalio.exceptions import ApplicationError
-
     return ApplicationError("agent blew up", type="AGENT_EXECUTION_FAILED", non_retryable=True)
 
 
@@ -116,6 +119,18 @@ class CallerActivities:
     @activity.defn(name="run_agent")
     async def run_agent(self, request: AgentExecution) -> AgentExecution:
         await execute_and_wait_pending(self._stigmer, request)
+
+    @activity.defn(name="run_agent_crash_after_create")
+    async def run_agent_crash_after_create(self, request: AgentExecution) -> AgentExecution:
+        """Attempt 1 dies right after a successful create (as a worker crash would); the
+        service's delivery to its token then finds nobody, and attempt 2 retries."""
+        if activity.info().attempt > 1:
+            await execute_and_wait_pending(self._stigmer, request)
+        try:
+            await execute_and_wait_pending(self._stigmer, request)
+        except BaseException as pending:  # the complete-async signal, deliberately swallowed
+            raise ApplicationError("simulated crash after create", type="CRASH") from pending
+        raise AssertionError("unreachable: execute_and_wait_pending always raises")
 
     @activity.defn(name="run_workflow_execution")
     async def run_workflow_execution(self, request: WorkflowExecution) -> WorkflowExecution:

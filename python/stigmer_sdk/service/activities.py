@@ -41,6 +41,10 @@ logger = logging.getLogger("stigmer_sdk.service")
 
 Execution = agent_api.AgentExecution | workflow_api.WorkflowExecution
 
+#: Annotations that keep a failed execution's failure type and retryability, for redelivery.
+FAILURE_TYPE_ANNOTATION = "stigmer.ai/failure-type"
+FAILURE_NON_RETRYABLE_ANNOTATION = "stigmer.ai/failure-non-retryable"
+
 #: Phase written when the run starts.
 PHASE_IN_PROGRESS = 2
 TERMINAL_PHASES = frozenset({PHASE_COMPLETED, PHASE_FAILED, PHASE_CANCELLED})
@@ -143,6 +147,10 @@ class ServiceActivities:
             set_phase(execution, finish.phase)
             if finish.error:
                 execution.status.error = finish.error
+            if finish.failure_type:
+                annotations = execution.metadata.annotations
+                annotations[FAILURE_TYPE_ANNOTATION] = finish.failure_type
+                annotations[FAILURE_NON_RETRYABLE_ANNOTATION] = str(finish.non_retryable).lower()
             execution.status.completed_at = now_rfc3339()
 
         execution = await self._updates.update(finish.execution_id, close)

@@ -8,6 +8,7 @@ repeated start is harmless), and answers with the ACK in milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -34,9 +35,17 @@ from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import command_pb2_grpc as workflow_command
 from stigmer_sdk.api.agentic.workflowexecution.v1 import io_pb2 as workflow_io
 from stigmer_sdk.api.agentic.workflowexecution.v1 import query_pb2_grpc as workflow_query
+from stigmer_sdk.api.sdk.v1 import completion_pb2
+from stigmer_sdk.completion import (
+    CompletionResult,
+    complete_external_activity,
+    report_external_cancellation,
+)
 from stigmer_sdk.errors import TokenError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.service.activities import (
+    FAILURE_NON_RETRYABLE_ANNOTATION,
+    FAILURE_TYPE_ANNOTATION,
     TERMINAL_PHASES,
     Execution,
     ExecutionUpdates,
@@ -44,8 +53,14 @@ from stigmer_sdk.service.activities import (
     set_phase,
 )
 from stigmer_sdk.service.runner import Runner
-from stigmer_sdk.service.store import ExecutionKind, ExecutionStore
-from stigmer_sdk.service.workflows import AGENT_WORKFLOW, WORKFLOW_WORKFLOW, InvokeInput
+from stigmer_sdk.service.store import CompletionState, ExecutionKind, ExecutionStore
+from stigmer_sdk.service.workflows import (
+    AGENT_WORKFLOW,
+    PHASE_CANCELLED,
+    PHASE_COMPLETED,
+    WORKFLOW_WORKFLOW,
+    InvokeInput,
+)
 from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken, token_preview
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -104,6 +119,7 @@ class ExecutionService:
         self._temporal = temporal_client
         self._runner = runner
         self._settings = settings
+        self._redeliveries: set[asyncio.Task[None]] = set()
 
     def _violations(self, kind: ExecutionKind, request: Execution) -> list[tuple[str, str]]:
         violations: list[tuple[str, str]] = []
@@ -211,6 +227,12 @@ class ExecutionService:
             await context.abort(
                 grpc.StatusCode.UNAVAILABLE, f"could not start the execution: {error.message}"
             )
+        if not created and token and row.completion_state is CompletionState.DELIVERED:
+            # A retried caller whose execution already ended and was delivered (perhaps to an
+            # attempt that had timed out): this attempt gets the same outcome.
+            task = asyncio.create_task(self._redeliver(row.id))
+            self._redeliveries.add(task)
+            task.add_done_callback(self._redeliveries.discard)
         ack = decode(row)
         logger.info(
             "Execution accepted execution_id=%s created=%s ack_ms=%.1f",
@@ -219,6 +241,41 @@ class ExecutionService:
             (time.perf_counter() - started) * 1000,
         )
         return ack
+
+    async def _redeliver(self, execution_id: str) -> None:
+        """Complete the newest token of a delivered execution with its recorded outcome."""
+        try:
+            row = await self._store.get(execution_id)
+            if row is None or not row.callback_token:
+                return
+            execution = decode(row)
+            result: CompletionResult
+            if execution.status.phase == PHASE_COMPLETED:
+                result = await complete_external_activity(
+                    self._temporal, row.callback_token, result=execution, execution_id=row.id
+                )
+            elif execution.status.phase == PHASE_CANCELLED:
+                result = await report_external_cancellation(
+                    self._temporal, row.callback_token, execution_id=row.id
+                )
+            else:
+                annotations = execution.metadata.annotations
+                failure = completion_pb2.ActivityFailure(
+                    message=execution.status.error,
+                    type=annotations.get(FAILURE_TYPE_ANNOTATION, "AGENT_EXECUTION_FAILED"),
+                    non_retryable=annotations.get(FAILURE_NON_RETRYABLE_ANNOTATION) == "true",
+                )
+                result = await complete_external_activity(
+                    self._temporal, row.callback_token, failure=failure, execution_id=row.id
+                )
+            await self._store.mark_completion(row.id, result.outcome.name)
+            logger.info(
+                "Redelivered the outcome to a retried caller execution_id=%s outcome=%s",
+                row.id,
+                result.outcome.name,
+            )
+        except Exception:
+            logger.exception("Could not redeliver execution_id=%s", execution_id)
 
     async def get(
         self, execution_id: str, context: grpc.aio.ServicerContext[Any, Any]

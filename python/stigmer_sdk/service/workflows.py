@@ -108,6 +108,9 @@ class FinishInput:
     error: str = ""
     #: The runner's result (serialized execution), whose status is kept.
     result: bytes = b""
+    #: Failure type and retryability of a FAILED execution, kept for redelivery.
+    failure_type: str = ""
+    non_retryable: bool = False
 
 
 @dataclass
@@ -220,7 +223,14 @@ class _InvokeExecution:
     async def _finish_failed(self, ref: ExecutionRef, error: ActivityError) -> None:
         failure = stigmer_workflow.failure_from_error(error, default_type="AGENT_EXECUTION_FAILED")
         await self._finish(
-            FinishInput(ref.kind, ref.execution_id, PHASE_FAILED, error=failure.message)
+            FinishInput(
+                ref.kind,
+                ref.execution_id,
+                PHASE_FAILED,
+                error=failure.message,
+                failure_type=failure.type,
+                non_retryable=failure.non_retryable,
+            )
         )
         token = await self._load_token(ref)
         outcome = await stigmer_workflow.fail_caller(token, failure, execution_id=ref.execution_id)
