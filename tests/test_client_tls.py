@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import grpc
@@ -26,6 +26,10 @@ from stigmer_sdk import (
 )
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
 from stigmer_sdk.client import NO_RETRY
+from stigmer_sdk.service.app import ListenerTLS, StigmerService
+from stigmer_sdk.service.runner import ScriptedRunner
+
+from service_fixtures import SCRIPTS, service_config
 
 
 @dataclass(frozen=True)
@@ -143,3 +147,47 @@ async def test_client_rejects_a_server_it_does_not_trust(mtls_server: Pki) -> No
         with pytest.raises(StigmerRPCError) as raised:
             await client.create(_execution())
     assert raised.value.code is grpc.StatusCode.UNAVAILABLE
+
+
+async def test_the_service_serves_mutual_tls(dev_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The reference service's own listener, with TLS and required client certificates."""
+
+
+
+    ca, ca_name, ca_key = _issue("service-ca", None, ca=True)
+    server_pem, _, _ = _issue("localhost", (ca_name, ca_key), ca=False)
+    client_pem, _, _ = _issue("caller", (ca_name, ca_key), ca=False)
+    config = replace(
+        service_config(dev_server, f"sqlite:///{tmp_path / 'stigmer.db'}", "tls"),
+        listen="localhost:0",
+        listen_tls=ListenerTLS(server_pem.cert, server_pem.key, client_ca=ca.cert),
+    )
+    async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
+        trusted = TLSConfig(
+            server_root_ca_cert=ca.cert,
+            client_cert=client_pem.cert,
+            client_private_key=client_pem.key,
+        )
+        async with await StigmerClient.connect(
+            service.target, ClientOptions(tls=trusted)
+        ) as client:
+            ack = await client.create(
+                AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="secure"))
+            )
+        assert ack.metadata.id.startswith("aex_")
+
+        anonymous = ClientOptions(
+            tls=TLSConfig(server_root_ca_cert=ca.cert),
+            retry=NO_RETRY,
+            default_timeout=timedelta(seconds=5),
+        )
+        async with await StigmerClient.connect(service.target, anonymous) as client:
+            with pytest.raises(StigmerRPCError) as raised:
+                await client.create(_execution())
+        assert raised.value.code is grpc.StatusCode.UNAVAILABLE
+
+        async with await StigmerClient.connect(
+            service.target, ClientOptions(retry=NO_RETRY, default_timeout=timedelta(seconds=5))
+        ) as plaintext:
+            with pytest.raises(StigmerRPCError):
+                await plaintext.create(_execution())

@@ -97,6 +97,17 @@ def serve(
     listen: Annotated[
         str, typer.Option(envvar="STIGMER_LISTEN", help="gRPC listen address.")
     ] = "127.0.0.1:7234",
+    listen_tls_cert: Annotated[
+        Path | None,
+        typer.Option(envvar="STIGMER_TLS_CERT", help="Serve gRPC over TLS with this certificate."),
+    ] = None,
+    listen_tls_key: Annotated[
+        Path | None, typer.Option(envvar="STIGMER_TLS_KEY", help="Private key of that certificate.")
+    ] = None,
+    listen_client_ca: Annotated[
+        Path | None,
+        typer.Option(envvar="STIGMER_TLS_CLIENT_CA", help="Require client certificates (mTLS)."),
+    ] = None,
     address: AddressOption = "127.0.0.1:7233",
     namespace: NamespaceOption = "default",
     tls: TlsOption = False,
@@ -145,7 +156,12 @@ def serve(
     verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True,
 ) -> None:
     """Run the reference Stigmer service and its Temporal workers."""
-    from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
+    from stigmer_sdk.service.app import (
+        ListenerTLS,
+        ServiceConfig,
+        StigmerService,
+        TemporalConnection,
+    )
     from stigmer_sdk.service.server import ServiceSettings
     from stigmer_sdk.service.store import load_encryption_key
     from stigmer_sdk.testing import DevServer
@@ -173,8 +189,19 @@ def serve(
             )
             await dev_server.start()
             temporal = replace(temporal, address=dev_server.target)
+        if bool(listen_tls_cert) != bool(listen_tls_key):
+            raise typer.BadParameter("--listen-tls-cert and --listen-tls-key go together")
         config = ServiceConfig(
             listen=listen,
+            listen_tls=(
+                ListenerTLS(
+                    listen_tls_cert.read_bytes(),
+                    listen_tls_key.read_bytes(),
+                    listen_client_ca.read_bytes() if listen_client_ca else None,
+                )
+                if listen_tls_cert and listen_tls_key
+                else None
+            ),
             temporal=temporal,
             store_url=store_url,
             token_encryption_key=load_encryption_key(encryption_key) if encryption_key else None,
@@ -188,7 +215,10 @@ def serve(
         try:
             async with StigmerService(config) as service:
                 table = Table(title="Stigmer service", show_header=False)
-                table.add_row("gRPC", service.target)
+                tls_mode = "plaintext"
+                if config.listen_tls is not None:
+                    tls_mode = "mTLS" if config.listen_tls.client_ca else "TLS"
+                table.add_row("gRPC", f"{service.target} ({tls_mode})")
                 table.add_row("Temporal", f"{temporal.address} ({temporal.namespace})")
                 if dev_server is not None:
                     table.add_row("Temporal UI", dev_server.ui_url or "")

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
+import grpc
 import grpc.aio
 import temporalio.client
 import temporalio.common
@@ -82,10 +83,30 @@ class TemporalConnection:
 
 
 @dataclass(frozen=True)
+class ListenerTLS:
+    """TLS on the service's gRPC listener; mutual TLS when ``client_ca`` is given (PEM bytes)."""
+
+    cert_chain: bytes
+    private_key: bytes
+    #: CA that client certificates must chain to; ``None`` accepts clients without one.
+    client_ca: bytes | None = None
+
+    def credentials(self) -> grpc.ServerCredentials:
+        """The gRPC server credentials for this configuration."""
+        return grpc.ssl_server_credentials(
+            [(self.private_key, self.cert_chain)],
+            root_certificates=self.client_ca,
+            require_client_auth=self.client_ca is not None,
+        )
+
+
+@dataclass(frozen=True)
 class ServiceConfig:
     """Configuration of the reference service; see ``docs/service.md`` for each setting."""
 
     listen: str = DEFAULT_LISTEN
+    #: TLS (or mTLS) on the gRPC listener; plaintext when ``None``.
+    listen_tls: ListenerTLS | None = None
     temporal: TemporalConnection = field(default_factory=TemporalConnection)
     store_url: str = DEFAULT_STORE_URL
     token_encryption_key: bytes | None = None
@@ -110,8 +131,14 @@ class ServiceConfig:
             api_key=env.get("TEMPORAL_API_KEY") or None,
         )
         key = env.get("STIGMER_TOKEN_ENCRYPTION_KEY")
+        cert, private_key = _read(env.get("STIGMER_TLS_CERT")), _read(env.get("STIGMER_TLS_KEY"))
         return cls(
             listen=env.get("STIGMER_LISTEN", DEFAULT_LISTEN),
+            listen_tls=(
+                ListenerTLS(cert, private_key, _read(env.get("STIGMER_TLS_CLIENT_CA")))
+                if cert and private_key
+                else None
+            ),
             metrics_address=env.get("STIGMER_METRICS_ADDRESS") or None,
             temporal=temporal,
             store_url=env.get("STIGMER_STORE_URL", DEFAULT_STORE_URL),
@@ -200,7 +227,12 @@ class StigmerService:
             self._server,
             ExecutionService(self.store, updates, self.temporal_client, self.runner, settings),
         )
-        self.port = self._server.add_insecure_port(self.config.listen)
+        if self.config.listen_tls is not None:
+            self.port = self._server.add_secure_port(
+                self.config.listen, self.config.listen_tls.credentials()
+            )
+        else:
+            self.port = self._server.add_insecure_port(self.config.listen)
         await self._server.start()
         logger.info(
             "Stigmer service listening on %s (Temporal %s, namespace %s, store %s)",
