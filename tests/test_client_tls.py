@@ -152,8 +152,6 @@ async def test_client_rejects_a_server_it_does_not_trust(mtls_server: Pki) -> No
 async def test_the_service_serves_mutual_tls(dev_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The reference service's own listener, with TLS and required client certificates."""
 
-
-
     ca, ca_name, ca_key = _issue("service-ca", None, ca=True)
     server_pem, _, _ = _issue("localhost", (ca_name, ca_key), ca=False)
     client_pem, _, _ = _issue("caller", (ca_name, ca_key), ca=False)
