@@ -20,7 +20,7 @@ import tempfile
 import time
 import timeit
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from stigmer_sdk import (  # noqa: E402
     idempotency_key,
 )
 from stigmer_sdk.completion import proto_payload  # noqa: E402
+from stigmer_sdk.demo import handshake_overhead  # noqa: E402
 from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection  # noqa: E402
 from stigmer_sdk.service.runner import Script, ScriptedRunner  # noqa: E402
 from stigmer_sdk.service.server import ServiceSettings  # noqa: E402
@@ -84,23 +85,12 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 async def overhead_ms(
     client: temporalio.client.Client, handle: Any, result: AgentExecution
 ) -> float:
-    scheduled = completed = None
-    async for event in handle.fetch_history_events():
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            scheduled = event.event_time.ToDatetime()
-        if event.HasField("activity_task_completed_event_attributes"):
-            completed = event.event_time.ToDatetime()
-    assert scheduled
-    assert completed
-    agent = _time(result.status.completed_at) - _time(result.status.started_at)
-    return ((completed - scheduled) - agent).total_seconds() * 1000
+    overhead = await handshake_overhead(client, handle.id, result)
+    assert overhead is not None, "no completed activity or timestamps"
+    return overhead.total_seconds() * 1000
 
 
 async def run(count: int, parked: int) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 import grpc
 import grpc.aio
 import temporalio.client
-from google.protobuf import descriptor_pool, json_format, message_factory
+from google.protobuf import json_format
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -41,6 +41,7 @@ from stigmer_sdk.completion import (
     complete_from_input,
     completion_input,
     heartbeat_external_activity,
+    message_class,
 )
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.system import SystemActivities
@@ -73,8 +74,7 @@ class Output:
 
 
 def codec(request: pb.CodecRequest) -> pb.CodecResponse:
-    descriptor = descriptor_pool.Default().FindMessageTypeByName(request.message_type)
-    cls = message_factory.GetMessageClass(descriptor)
+    cls = message_class(request.message_type)
     decoded = cls.FromString(request.binary)
     parsed = json_format.Parse(request.json, cls())
     return pb.CodecResponse(

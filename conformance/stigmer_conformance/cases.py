@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import temporalio.client
-from google.protobuf import descriptor_pool, json_format, message_factory
+from google.protobuf import json_format
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, TimeoutError
 
@@ -21,6 +21,7 @@ from stigmer_sdk import AgentExecution, AgentExecutionSpec
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.api.sdk.v1 import completion_pb2
+from stigmer_sdk.completion import message_class
 from stigmer_sdk.idempotency import idempotency_key
 
 CONFORMANCE = Path(__file__).resolve().parents[1]
@@ -88,8 +89,7 @@ async def run_codec(process: RoleProcess, vector: Vector, corrupt: bool) -> dict
 
 def _equal_when_decoded(vector: Vector, reencoded: bytes) -> str:
     """Whether differing bytes still hold the same message: a field-order difference, or not."""
-    descriptor = descriptor_pool.Default().FindMessageTypeByName(vector.message_type)
-    cls = message_factory.GetMessageClass(descriptor)
+    cls = message_class(vector.message_type)
     try:
         same = cls.FromString(reencoded) == cls.FromString(vector.binary)
     except Exception:  # noqa: BLE001 - undecodable is an answer too

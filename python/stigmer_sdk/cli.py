@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 import temporalio.client
 import typer
-from google.protobuf import descriptor_pool, json_format, message_factory
+from google.protobuf import json_format
 from rich.console import Console
 from rich.table import Table
 
@@ -33,6 +33,7 @@ from stigmer_sdk.completion import (
     ActivityTarget,
     CompletionOutcome,
     complete_external_activity,
+    message_class,
     report_external_cancellation,
 )
 from stigmer_sdk.errors import MalformedTokenError, TokenError
@@ -286,10 +287,9 @@ def token_inspect(
 
 def _result_message(text: str, type_name: str) -> Any:
     try:
-        descriptor = descriptor_pool.Default().FindMessageTypeByName(type_name)
+        result = message_class(type_name)()
     except KeyError:
         raise typer.BadParameter(f"unknown message type {type_name}") from None
-    result = message_factory.GetMessageClass(descriptor)()
     try:
         json_format.Parse(text, result)
     except json_format.ParseError as error:

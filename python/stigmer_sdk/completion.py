@@ -158,7 +158,12 @@ def pack_any(value: message.Message) -> any_pb2.Any:
     return packed
 
 
-def _message_class(full_name: str) -> type[message.Message]:
+def message_class(full_name: str) -> type[message.Message]:
+    """The generated class of a protobuf message, by full name (a ``messageType``).
+
+    Raises:
+        KeyError: no such message is loaded in this process.
+    """
     descriptor = descriptor_pool.Default().FindMessageTypeByName(full_name)
     return message_factory.GetMessageClass(descriptor)
 
@@ -183,7 +188,7 @@ def proto_payload(
     if isinstance(value, any_pb2.Any):
         type_name = value.TypeName()
         try:
-            unpacked = _message_class(type_name)()
+            unpacked = message_class(type_name)()
         except KeyError:
             if encoding is PayloadEncoding.JSON_PROTOBUF:
                 raise ValueError(f"cannot write JSON for unknown type {type_name}") from None

@@ -110,16 +110,22 @@ def _parse_time(text: str) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
-async def _activity_duration(
-    client: temporalio.client.Client, workflow_id: str
+async def handshake_overhead(
+    client: temporalio.client.Client, workflow_id: str, result: AgentExecution
 ) -> timedelta | None:
+    """The caller activity's time (scheduled to completed, from its history) minus the agent's
+    run time (from the result's status): what the handshake itself cost. ``None`` if unknown."""
     scheduled = completed = None
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
         if event.HasField("activity_task_scheduled_event_attributes"):
             scheduled = event.event_time.ToDatetime()
         if event.HasField("activity_task_completed_event_attributes"):
             completed = event.event_time.ToDatetime()
-    return completed - scheduled if scheduled and completed else None
+    started_at = _parse_time(result.status.started_at)
+    completed_at = _parse_time(result.status.completed_at)
+    if not (scheduled and completed and started_at and completed_at):
+        return None
+    return (completed - scheduled) - (completed_at - started_at)
 
 
 async def run_demo(
@@ -229,10 +235,7 @@ async def _report(
     table.add_row("agent reply", replies[-1] if replies else "")
     table.add_row("callback_token in result", "absent" if not result.spec.callback_token else "!")
     console.print(table)
-    activity_time = await _activity_duration(client, workflow_id)
-    started_at = _parse_time(result.status.started_at)
-    completed_at = _parse_time(result.status.completed_at)
-    if activity_time is None or started_at is None or completed_at is None:
+    overhead = await handshake_overhead(client, workflow_id, result)
+    if overhead is None:
         return "unknown"
-    overhead = activity_time - (completed_at - started_at)
     return f"{overhead.total_seconds() * 1000:.0f} ms"

@@ -117,7 +117,9 @@ async def complete_caller(
             retries). Letting it propagate fails the workflow.
     """
     if not token:
-        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, "<empty>")
+        return CompletionResult(
+            CompletionOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, token_preview(b"")
+        )
     preview = token_preview(token)
     request = completion_input(token, result=result, encoding=encoding, execution_id=execution_id)
     try:
@@ -182,7 +184,9 @@ async def _best_effort(
     execution_id: str,
 ) -> CompletionResult | None:
     if not request.callback_token:
-        return CompletionResult(CompletionOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, "<empty>")
+        return CompletionResult(
+            CompletionOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, token_preview(b"")
+        )
     try:
         outcome = await execute_system_activity(request, task_queue=task_queue)
     except ActivityError as error:
