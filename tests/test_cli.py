@@ -209,6 +209,8 @@ async def test_serve_dev_runs_everything_embedded_and_stops_on_sigterm(tmp_path:
         listen,
         "--data-dir",
         str(tmp_path / "data"),
+        "--task-queue",
+        "svc-from-the-command-line",
         log_path=tmp_path / "serve.log",
     )
     await serve.start()
@@ -236,4 +238,19 @@ async def test_serve_dev_runs_everything_embedded_and_stops_on_sigterm(tmp_path:
         await serve.kill()
     log = serve.log()
     assert "Temporal UI" in log
+    assert re.search(r"task queue\W+svc-from-the-command-line", log)
     assert "Traceback" not in log
+
+
+def test_serve_help_states_the_services_default_task_queues() -> None:
+    from stigmer_sdk.service.server import ServiceSettings
+
+    help_text = " ".join(run_cli("serve", "--help").stdout.split())
+    defaults = ServiceSettings()
+    for option, default in (
+        ("--task-queue", defaults.service_task_queue),
+        ("--agent-runner-task-queue", defaults.agent_runner_task_queue),
+        ("--workflow-runner-task-queue", defaults.workflow_runner_task_queue),
+    ):
+        assert option in help_text
+        assert f"(default {default})" in help_text

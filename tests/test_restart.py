@@ -51,6 +51,9 @@ async def test_sigkill_during_agent_run_then_restart_completes_the_caller(
 ) -> None:
     port = free_port()
     target = f"127.0.0.1:{port}"
+    # The dev server outlives this test: queues of its own keep other tests' leftover
+    # workflows (with rows in other stores) away from this service.
+    queues = uuid.uuid4().hex[:8]
     serve = ServeProcess(
         "--listen",
         target,
@@ -58,6 +61,12 @@ async def test_sigkill_during_agent_run_then_restart_completes_the_caller(
         dev_server.target,
         "--store",
         store_url,
+        "--task-queue",
+        f"svc-{queues}",
+        "--agent-runner-task-queue",
+        f"agent-runner-{queues}",
+        "--workflow-runner-task-queue",
+        f"workflow-runner-{queues}",
         "--caller-heartbeat",
         "1s",
         "--runner-heartbeat-timeout",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 
@@ -356,3 +357,38 @@ async def test_a_retry_after_delivery_gets_the_outcome_redelivered(
     )
     row = await _stored(running_service.store_url, execution_id)
     assert row.completion_outcome == "COMPLETED"
+
+
+@pytest.mark.parametrize("activity_name", ["begin", "load_callback_token", "record_completion"])
+async def test_an_execution_missing_from_the_store_fails_its_activity_typed_and_retryable(
+    activity_name: str,
+    temporal_client,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from temporalio.testing import ActivityEnvironment
+
+    from stigmer_sdk.service.activities import (
+        EXECUTION_NOT_IN_STORE,
+        ExecutionUpdates,
+        ServiceActivities,
+    )
+    from stigmer_sdk.service.workflows import ExecutionRef, RecordCompletionInput
+
+    ref = ExecutionRef(kind=ExecutionKind.AGENT.value, execution_id="aex_not_here")
+    arguments = {
+        "begin": ref,
+        "load_callback_token": ref,
+        "record_completion": RecordCompletionInput(
+            kind=ref.kind, execution_id=ref.execution_id, outcome="COMPLETED"
+        ),
+    }
+    async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
+        activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
+        environment = ActivityEnvironment()
+        environment.info = dataclasses.replace(environment.info, task_queue="svc-shared")
+        with pytest.raises(ApplicationError) as raised:
+            await environment.run(getattr(activities, activity_name), arguments[activity_name])
+    assert raised.value.type == "ExecutionNotInStore" == EXECUTION_NOT_IN_STORE
+    assert not raised.value.non_retryable
+    assert "aex_not_here" in str(raised.value)
+    assert "'svc-shared'" in str(raised.value)

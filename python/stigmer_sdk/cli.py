@@ -154,6 +154,30 @@ def serve(
             envvar="STIGMER_METRICS_ADDRESS", help="host:port of a Prometheus /metrics endpoint."
         ),
     ] = None,
+    task_queue: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STIGMER_TASK_QUEUE",
+            help=(
+                "Task queue of the invoke workflows; one per store "
+                "(default agent_execution_stigmer)."
+            ),
+        ),
+    ] = None,
+    agent_runner_task_queue: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STIGMER_AGENT_RUNNER_TASK_QUEUE",
+            help="Task queue of agent runs (default agent_execution_runner).",
+        ),
+    ] = None,
+    workflow_runner_task_queue: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STIGMER_WORKFLOW_RUNNER_TASK_QUEUE",
+            help="Task queue of workflow runs (default workflow_execution_runner).",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True,
 ) -> None:
     """Run the reference Stigmer service and its Temporal workers."""
@@ -180,6 +204,7 @@ def serve(
             api_key=api_key,
         )
         store_url = store or f"sqlite:///{data_dir / 'stigmer.db'}"
+        defaults = ServiceSettings()
         if dev:
             host, _, port = address.rpartition(":")
             dev_server = DevServer(
@@ -209,6 +234,11 @@ def serve(
             builtin_runner=builtin_runner,
             metrics_address=metrics_address,
             settings=ServiceSettings(
+                service_task_queue=task_queue or defaults.service_task_queue,
+                agent_runner_task_queue=agent_runner_task_queue or defaults.agent_runner_task_queue,
+                workflow_runner_task_queue=(
+                    workflow_runner_task_queue or defaults.workflow_runner_task_queue
+                ),
                 caller_heartbeat_interval=parse_duration(caller_heartbeat),
                 runner_heartbeat_timeout=parse_duration(runner_heartbeat_timeout),
             ),
@@ -224,6 +254,7 @@ def serve(
                 if dev_server is not None:
                     table.add_row("Temporal UI", dev_server.ui_url or "")
                 table.add_row("store", store_url.split("@")[-1])
+                table.add_row("task queue", config.settings.service_task_queue)
                 table.add_row("tokens at rest", "encrypted" if encryption_key else "plain")
                 table.add_row("runner", "built-in scripted" if builtin_runner else "external")
                 if metrics_address:

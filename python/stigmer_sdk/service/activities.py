@@ -15,6 +15,7 @@ from typing import Any
 
 import temporalio.client
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
@@ -44,6 +45,9 @@ Execution = agent_api.AgentExecution | workflow_api.WorkflowExecution
 #: Annotations that keep a failed execution's failure type and retryability, for redelivery.
 FAILURE_TYPE_ANNOTATION = "stigmer.ai/failure-type"
 FAILURE_NON_RETRYABLE_ANNOTATION = "stigmer.ai/failure-non-retryable"
+
+#: Failure type of a service activity whose execution has no row in the store.
+EXECUTION_NOT_IN_STORE = "ExecutionNotInStore"
 
 #: Phase written when the run starts.
 PHASE_IN_PROGRESS = 2
@@ -98,6 +102,16 @@ class ExecutionUpdates:
                 await asyncio.wait_for(self._changed.wait(), timeout)
 
 
+def _not_in_store(execution_id: str) -> ApplicationError:
+    # Retryable on purpose: when two services with different stores poll one task queue
+    # (a misconfiguration), a retry can land on the worker that owns the row.
+    return ApplicationError(
+        f"execution {execution_id} is not in this service's store; is another Stigmer "
+        f"service with a different store polling task queue {activity.info().task_queue!r}?",
+        type=EXECUTION_NOT_IN_STORE,
+    )
+
+
 class ServiceActivities:
     """Activities of the invoke workflows, bound to the store and the Temporal client."""
 
@@ -114,8 +128,14 @@ class ServiceActivities:
     async def _row(self, execution_id: str) -> StoredExecution:
         row = await self._store.get(execution_id)
         if row is None:
-            raise KeyError(f"execution {execution_id} is not in the store")
+            raise _not_in_store(execution_id)
         return row
+
+    async def _update(self, execution_id: str, change: Callable[[Execution], None]) -> Execution:
+        try:
+            return await self._updates.update(execution_id, change)
+        except KeyError:
+            raise _not_in_store(execution_id) from None
 
     @activity.defn(name=BEGIN_ACTIVITY)
     async def begin(self, ref: ExecutionRef) -> BeginResult:
@@ -127,7 +147,7 @@ class ServiceActivities:
             if not execution.status.started_at:
                 execution.status.started_at = now_rfc3339()
 
-        execution = await self._updates.update(ref.execution_id, start)
+        execution = await self._update(ref.execution_id, start)
         row = await self._row(ref.execution_id)
         return BeginResult(
             execution.SerializeToString(deterministic=True), bool(row.callback_token)
@@ -153,7 +173,7 @@ class ServiceActivities:
                 annotations[FAILURE_NON_RETRYABLE_ANNOTATION] = str(finish.non_retryable).lower()
             execution.status.completed_at = now_rfc3339()
 
-        execution = await self._updates.update(finish.execution_id, close)
+        execution = await self._update(finish.execution_id, close)
         logger.info(
             "Execution finished execution_id=%s phase=%s",
             finish.execution_id,
