@@ -719,6 +719,29 @@ async def test_postgres_scheme_alias_and_bad_server() -> None:
     assert "pw-secret" not in str(raised.value)
 
 
+@pytest.mark.postgres
+async def test_postgres_connection_closed_by_the_server_is_replaced_before_reuse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As after a server restart: the pooled connection is dead, the next operation is not."""
+    from stigmer_sdk.service import store as store_module
+
+    monkeypatch.setattr(store_module, "_POSTGRES_CHECK_IDLE_AFTER_SECONDS", 0.0)
+    application_name = f"stigmer-pool-test-{uuid.uuid4().hex[:8]}"
+    async with postgres_schema() as schema_url:
+        url = f"{schema_url}&application_name={application_name}"
+        async with await open_store(url) as store:
+            row, _ = await create(store, token=b"t")
+            async with await psycopg.AsyncConnection.connect(schema_url, autocommit=True) as admin:
+                cursor = await admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = %s",
+                    (application_name,),
+                )
+                assert [terminated for (terminated,) in await cursor.fetchall()] == [True]
+            assert await store.get(row.id) == row
+
+
 async def test_closed_store_refuses_work(backend: Backend) -> None:
     store = await backend.open()
     await store.close()

@@ -796,6 +796,10 @@ _PgConnection = psycopg.AsyncConnection[tuple[Any, ...]]
 #: Largest number of connections one store opens to PostgreSQL.
 _POSTGRES_MAX_CONNECTIONS = 10
 
+#: A connection idle this long is checked (one empty query) before reuse: it may have been
+#: closed by a server restart or pg_terminate_backend, and would fail the operation it is lent to.
+_POSTGRES_CHECK_IDLE_AFTER_SECONDS = 1.0
+
 # Key of the transaction-level advisory lock that serialises migrations across replicas.
 _MIGRATION_LOCK_ID = 0x5354_474D_4552_0001
 
@@ -823,7 +827,8 @@ class _PostgresPool:
 
     def __init__(self, url: str, max_size: int) -> None:
         self._url = url
-        self._idle: list[_PgConnection] = []
+        #: Connections at rest, each with the monotonic time it was returned.
+        self._idle: list[tuple[_PgConnection, float]] = []
         self._slots = asyncio.Semaphore(max_size)
         self._closed = False
 
@@ -846,11 +851,11 @@ class _PostgresPool:
                 raise StoreError("the execution store is closed")
             connection = None
             while self._idle and connection is None:
-                candidate = self._idle.pop()
-                if candidate.broken or candidate.closed:
-                    await candidate.close()
-                else:
+                candidate, idle_since = self._idle.pop()
+                if await self._usable(candidate, idle_since):
                     connection = candidate
+                else:
+                    await candidate.close()
             if connection is None:
                 connection = await self._connect()
             try:
@@ -862,15 +867,27 @@ class _PostgresPool:
                 # operation) or broken is dropped.
                 idle = connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
                 if idle and not self._closed and not connection.broken:
-                    self._idle.append(connection)
+                    self._idle.append((connection, time.monotonic()))
                 else:
                     await connection.close()
+
+    @staticmethod
+    async def _usable(connection: _PgConnection, idle_since: float) -> bool:
+        if connection.broken or connection.closed:
+            return False
+        if time.monotonic() - idle_since < _POSTGRES_CHECK_IDLE_AFTER_SECONDS:
+            return True
+        try:
+            await connection.execute("")
+        except psycopg.Error:
+            return False
+        return True
 
     async def close(self) -> None:
         """Close the idle connections; borrowed ones close when they come back."""
         self._closed = True
         idle, self._idle = self._idle, []
-        for connection in idle:
+        for connection, _ in idle:
             await connection.close()
 
 
