@@ -8,15 +8,19 @@ calls with a given status.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import grpc
 import grpc.aio
+import temporalio.client
 
-from stigmer_sdk import AgentExecution, WorkflowExecution
+from stigmer_sdk import AgentExecution, AgentExecutionSpec, WorkflowExecution
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
 from stigmer_sdk.api.agentic.workflowexecution.v1 import command_pb2_grpc as workflow_command
+
+from workflows import AgentCallerWorkflow, CallerOptions
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,20 @@ class RecordingStigmerService:
 
     async def stop(self) -> None:
         await self._server.stop(grace=None)
+
+
+async def start_pending_caller(
+    temporal_client: temporalio.client.Client,
+    service: RecordingStigmerService,
+    task_queue: str,
+) -> tuple[temporalio.client.WorkflowHandle[AgentCallerWorkflow, AgentExecution], bytes]:
+    """Start a caller workflow on ``task_queue``; return it once its activity pends, with its
+    token (as ``service`` received it)."""
+    handle = await temporal_client.start_workflow(
+        AgentCallerWorkflow.run,
+        args=[AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")), CallerOptions()],
+        id=f"caller-{uuid.uuid4()}",
+        task_queue=task_queue,
+    )
+    calls = await service.wait_for_calls(len(service.calls) + 1)
+    return handle, calls[-1].token

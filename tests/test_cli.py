@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,25 +19,9 @@ from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, Stig
 from stigmer_sdk.service.store import ExecutionKind, open_store
 from stigmer_sdk.testing import DevServer, free_port
 
-from recording_service import RecordingStigmerService
-from workflows import AgentCallerWorkflow, CallerOptions
+from recording_service import RecordingStigmerService, start_pending_caller
 
 pytestmark = pytest.mark.integration
-
-
-async def _pending_caller(
-    temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
-) -> tuple[temporalio.client.WorkflowHandle[AgentCallerWorkflow, AgentExecution], bytes]:
-    handle = await temporal_client.start_workflow(
-        AgentCallerWorkflow.run,
-        args=[AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")), CallerOptions()],
-        id=f"caller-{uuid.uuid4()}",
-        task_queue=task_queue,
-    )
-    calls = await stigmer_service.wait_for_calls(len(stigmer_service.calls) + 1)
-    return handle, calls[-1].token
 
 
 async def test_token_inspect_shows_fields_and_never_the_token(
@@ -48,7 +31,7 @@ async def test_token_inspect_shows_fields_and_never_the_token(
     task_queue: str,
     tmp_path: Path,
 ) -> None:
-    handle, token = await _pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
     encoded = base64.b64encode(token).decode()
     (tmp_path / "token.bin").write_bytes(token)
     for argument in (encoded, f"@{tmp_path / 'token.bin'}"):
@@ -70,7 +53,7 @@ async def test_complete_by_token_then_again_reports_already_completed(
     stigmer_service: RecordingStigmerService,
     task_queue: str,
 ) -> None:
-    handle, token = await _pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
     encoded = base64.b64encode(token).decode()
     result_json = json.dumps(
         {"metadata": {"id": "manual-1"}, "status": {"phase": "EXECUTION_COMPLETED"}}
@@ -97,7 +80,7 @@ async def test_complete_by_ids_with_a_typed_error(
     stigmer_service: RecordingStigmerService,
     task_queue: str,
 ) -> None:
-    handle, _ = await _pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, _ = await start_pending_caller(temporal_client, stigmer_service, task_queue)
     failed = run_cli(
         "complete",
         "--address",

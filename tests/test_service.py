@@ -6,10 +6,14 @@ import asyncio
 import dataclasses
 import logging
 import uuid
+from pathlib import Path
 
 import pytest
+import temporalio.client
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.testing import ActivityEnvironment
+from temporalio.worker import Worker
 
 from stigmer_sdk import (
     AgentExecution,
@@ -24,9 +28,17 @@ from stigmer_sdk import (
 )
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
+from stigmer_sdk.service.activities import (
+    EXECUTION_NOT_IN_STORE,
+    ExecutionUpdates,
+    ServiceActivities,
+)
 from stigmer_sdk.service.server import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
+from stigmer_sdk.service.workflows import ExecutionRef, RecordCompletionInput
+from stigmer_sdk.tokens import token_digest
 
+from recording_service import RecordingStigmerService, start_pending_caller
 from service_fixtures import RunningService, count_rows
 from service_fixtures import all_ids as _all_ids
 from workflows import CallerOptions, WorkflowExecutionCallerWorkflow
@@ -361,19 +373,8 @@ async def test_a_retry_after_delivery_gets_the_outcome_redelivered(
 
 @pytest.mark.parametrize("activity_name", ["begin", "load_callback_token", "record_completion"])
 async def test_an_execution_missing_from_the_store_fails_its_activity_typed_and_retryable(
-    activity_name: str,
-    temporal_client,
-    tmp_path,  # type: ignore[no-untyped-def]
+    activity_name: str, temporal_client: temporalio.client.Client, tmp_path: Path
 ) -> None:
-    from temporalio.testing import ActivityEnvironment
-
-    from stigmer_sdk.service.activities import (
-        EXECUTION_NOT_IN_STORE,
-        ExecutionUpdates,
-        ServiceActivities,
-    )
-    from stigmer_sdk.service.workflows import ExecutionRef, RecordCompletionInput
-
     ref = ExecutionRef(kind=ExecutionKind.AGENT.value, execution_id="aex_not_here")
     arguments = {
         "begin": ref,
@@ -392,3 +393,51 @@ async def test_an_execution_missing_from_the_store_fails_its_activity_typed_and_
     assert not raised.value.non_retryable
     assert "aex_not_here" in str(raised.value)
     assert "'svc-shared'" in str(raised.value)
+
+
+async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+    tmp_path: Path,
+) -> None:
+    """The window between the invoke workflow loading the token and recording the outcome: a
+    retried caller's create replaced the token; the record step completes the new one."""
+    handle, retried_token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    finished = _ask("researcher")
+    finished.metadata.id = "aex_window"
+    finished.status.phase = ExecutionPhase.EXECUTION_COMPLETED
+    finished.status.messages.add(type=MessageType.MESSAGE_AI, content="the answer")
+    async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
+        await store.create(
+            id="aex_window",
+            kind=ExecutionKind.AGENT,
+            execution=finished.SerializeToString(deterministic=True),
+            callback_token=b"token of the timed-out first attempt",
+            idempotency_key="v1:window",
+        )
+        await store.create(
+            id="aex_unused",
+            kind=ExecutionKind.AGENT,
+            execution=finished.SerializeToString(deterministic=True),
+            callback_token=retried_token,
+            idempotency_key="v1:window",
+        )
+        activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
+        await ActivityEnvironment().run(
+            activities.record_completion,
+            RecordCompletionInput(
+                kind=ExecutionKind.AGENT.value,
+                execution_id="aex_window",
+                outcome="ALREADY_COMPLETED",
+                token_digest=token_digest(b"token of the timed-out first attempt"),
+            ),
+        )
+        row = await store.get("aex_window")
+    result = await asyncio.wait_for(handle.result(), 30)
+    assert result.metadata.id == "aex_window"
+    assert result.status.messages[-1].content == "the answer"
+    assert row is not None
+    assert row.completion_state is CompletionState.DELIVERED
+    assert row.completion_outcome == "COMPLETED"

@@ -40,7 +40,7 @@ from stigmer_sdk.service.store import (
     load_encryption_key,
     open_store,
 )
-from stigmer_sdk.tokens import token_preview
+from stigmer_sdk.tokens import token_digest, token_preview
 
 POSTGRES_ENV = "STIGMER_TEST_POSTGRES_URL"
 ALL_VERSIONS = tuple(range(1, SCHEMA_VERSION + 1))
@@ -386,6 +386,72 @@ async def test_mark_completion_records_outcome(store: ExecutionStore, clock: Fak
     assert await store.list_pending() == []
     with pytest.raises(KeyError):
         await store.mark_completion("no-such-execution", "COMPLETED")
+
+
+async def test_mark_completion_with_the_delivered_tokens_digest_marks(
+    store: ExecutionStore,
+) -> None:
+    row, _ = await create(store, token=b"tok", key="v1:k")
+    marked = await store.mark_completion(row.id, "COMPLETED", token_digest=token_digest(b"tok"))
+    assert marked.completion_state is CompletionState.DELIVERED
+    assert marked.completion_outcome == "COMPLETED"
+
+
+async def test_mark_completion_for_a_replaced_token_leaves_the_newer_one_owed(
+    store: ExecutionStore, clock: FakeClock
+) -> None:
+    first, _ = await create(store, token=b"attempt-1", key="v1:k")
+    clock.now = T0 + timedelta(minutes=1)
+    await create(store, token=b"attempt-2", key="v1:k")
+    clock.now = T0 + timedelta(minutes=2)
+    unchanged = await store.mark_completion(
+        first.id, "ALREADY_COMPLETED", token_digest=token_digest(b"attempt-1")
+    )
+    assert unchanged.completion_state is CompletionState.PENDING
+    assert unchanged.completion_outcome == ""
+    assert unchanged.callback_token == b"attempt-2"
+    assert unchanged.updated_at == T0 + timedelta(minutes=1)
+    assert await store.get(first.id) == unchanged
+    assert [pending.id for pending in await store.list_pending()] == [first.id]
+    marked = await store.mark_completion(
+        first.id, "COMPLETED", token_digest=token_digest(b"attempt-2")
+    )
+    assert marked.completion_state is CompletionState.DELIVERED
+    assert marked.completion_outcome == "COMPLETED"
+
+
+async def test_mark_completion_with_a_digest_leaves_a_fire_and_forget_row(
+    store: ExecutionStore,
+) -> None:
+    row, _ = await create(store)
+    unchanged = await store.mark_completion(row.id, "EMPTY_TOKEN", token_digest=token_digest(b""))
+    assert unchanged.completion_state is CompletionState.NOT_REQUESTED
+    assert unchanged == row
+    with pytest.raises(KeyError):
+        await store.mark_completion("no-such-execution", "COMPLETED", token_digest="00")
+
+
+async def test_mark_completion_waits_for_a_concurrent_token_replacement(
+    backend: Backend,
+) -> None:
+    """Whichever runs first, the newer token is never marked delivered by the older one's mark."""
+    async with await backend.open() as first_store, await backend.open() as second_store:
+        for _ in range(20):
+            row, _ = await create(first_store, token=b"old", key=f"v1:{uuid.uuid4()}")
+            key = row.idempotency_key
+            assert key is not None
+            marked, (replaced, _) = await asyncio.gather(
+                first_store.mark_completion(row.id, "COMPLETED", token_digest=token_digest(b"old")),
+                create(second_store, token=b"new", key=key),
+            )
+            final = await first_store.get(row.id)
+            assert final is not None
+            assert final.callback_token == b"new"
+            if marked.completion_state is CompletionState.DELIVERED:
+                # The mark ran first; the create then kept it delivered (and redelivers).
+                assert replaced.completion_state is CompletionState.DELIVERED
+            else:
+                assert final.completion_state is CompletionState.PENDING
 
 
 # --- Pending completions ----------------------------------------------------------------------

@@ -20,9 +20,20 @@ from temporalio.exceptions import ApplicationError
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
-from stigmer_sdk.completion import heartbeat_external_activity
+from stigmer_sdk.api.sdk.v1 import completion_pb2
+from stigmer_sdk.completion import (
+    CompletionResult,
+    complete_external_activity,
+    heartbeat_external_activity,
+    report_external_cancellation,
+)
 from stigmer_sdk.service.runner import now_rfc3339
-from stigmer_sdk.service.store import ExecutionKind, ExecutionStore, StoredExecution
+from stigmer_sdk.service.store import (
+    CompletionState,
+    ExecutionKind,
+    ExecutionStore,
+    StoredExecution,
+)
 from stigmer_sdk.service.workflows import (
     BEGIN_ACTIVITY,
     FINISH_ACTIVITY,
@@ -37,6 +48,7 @@ from stigmer_sdk.service.workflows import (
     FinishInput,
     RecordCompletionInput,
 )
+from stigmer_sdk.tokens import token_digest
 
 logger = logging.getLogger("stigmer_sdk.service")
 
@@ -100,6 +112,34 @@ class ExecutionUpdates:
         async with self._changed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
+
+
+async def deliver_final_outcome(
+    temporal_client: temporalio.client.Client, row: StoredExecution
+) -> CompletionResult:
+    """Complete ``row``'s caller, by its stored token, with the finished execution's outcome.
+
+    For a token that arrived after the execution ended (or while its completion was under way):
+    the result, the failure (its type and retryability kept in annotations) or the cancellation.
+    """
+    execution = decode(row)
+    if execution.status.phase == PHASE_COMPLETED:
+        return await complete_external_activity(
+            temporal_client, row.callback_token, result=execution, execution_id=row.id
+        )
+    if execution.status.phase == PHASE_CANCELLED:
+        return await report_external_cancellation(
+            temporal_client, row.callback_token, execution_id=row.id
+        )
+    annotations = execution.metadata.annotations
+    failure = completion_pb2.ActivityFailure(
+        message=execution.status.error,
+        type=annotations.get(FAILURE_TYPE_ANNOTATION, "AGENT_EXECUTION_FAILED"),
+        non_retryable=annotations.get(FAILURE_NON_RETRYABLE_ANNOTATION) == "true",
+    )
+    return await complete_external_activity(
+        temporal_client, row.callback_token, failure=failure, execution_id=row.id
+    )
 
 
 def _not_in_store(execution_id: str) -> ApplicationError:
@@ -188,10 +228,35 @@ class ServiceActivities:
 
     @activity.defn(name=RECORD_COMPLETION_ACTIVITY)
     async def record_completion(self, record: RecordCompletionInput) -> None:
-        """Remember what became of the caller's completion, for ``stigmer-sdk pending``."""
+        """Remember what became of the caller's completion, for ``stigmer-sdk pending``.
+
+        A retried caller may have replaced the token while the old one was being completed; the
+        newer token then gets the outcome too, so the retried attempt does not wait for its
+        timeout.
+        """
         row = await self._row(record.execution_id)
-        if row.callback_token:
-            await self._store.mark_completion(record.execution_id, record.outcome)
+        if not record.token_digest:
+            # Input of a workflow started before token digests were recorded.
+            if row.callback_token:
+                await self._store.mark_completion(record.execution_id, record.outcome)
+            return
+        outcome, digest = record.outcome, record.token_digest
+        while True:
+            row = await self._store.mark_completion(
+                record.execution_id, outcome, token_digest=digest
+            )
+            if row.completion_state is not CompletionState.PENDING or not row.callback_token:
+                return
+            if token_digest(row.callback_token) == digest:
+                return
+            logger.info(
+                "A retried caller's token arrived during completion, completing it too "
+                "execution_id=%s token_preview=%s",
+                row.id,
+                row.callback_token_preview,
+            )
+            result = await deliver_final_outcome(self._client, row)
+            outcome, digest = result.outcome.name, token_digest(row.callback_token)
 
     @activity.defn(name=HEARTBEAT_CALLER_ACTIVITY)
     async def heartbeat_caller(self, ref: ExecutionRef) -> str:

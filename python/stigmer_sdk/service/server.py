@@ -35,33 +35,24 @@ from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import command_pb2_grpc as workflow_command
 from stigmer_sdk.api.agentic.workflowexecution.v1 import io_pb2 as workflow_io
 from stigmer_sdk.api.agentic.workflowexecution.v1 import query_pb2_grpc as workflow_query
-from stigmer_sdk.api.sdk.v1 import completion_pb2
-from stigmer_sdk.completion import (
-    CompletionResult,
-    complete_external_activity,
-    report_external_cancellation,
-)
 from stigmer_sdk.errors import TokenError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.service.activities import (
-    FAILURE_NON_RETRYABLE_ANNOTATION,
-    FAILURE_TYPE_ANNOTATION,
     TERMINAL_PHASES,
     Execution,
     ExecutionUpdates,
     decode,
+    deliver_final_outcome,
     set_phase,
 )
 from stigmer_sdk.service.runner import Runner
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, ExecutionStore
 from stigmer_sdk.service.workflows import (
     AGENT_WORKFLOW,
-    PHASE_CANCELLED,
-    PHASE_COMPLETED,
     WORKFLOW_WORKFLOW,
     InvokeInput,
 )
-from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken, token_preview
+from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken, token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.service")
 
@@ -248,27 +239,10 @@ class ExecutionService:
             row = await self._store.get(execution_id)
             if row is None or not row.callback_token:
                 return
-            execution = decode(row)
-            result: CompletionResult
-            if execution.status.phase == PHASE_COMPLETED:
-                result = await complete_external_activity(
-                    self._temporal, row.callback_token, result=execution, execution_id=row.id
-                )
-            elif execution.status.phase == PHASE_CANCELLED:
-                result = await report_external_cancellation(
-                    self._temporal, row.callback_token, execution_id=row.id
-                )
-            else:
-                annotations = execution.metadata.annotations
-                failure = completion_pb2.ActivityFailure(
-                    message=execution.status.error,
-                    type=annotations.get(FAILURE_TYPE_ANNOTATION, "AGENT_EXECUTION_FAILED"),
-                    non_retryable=annotations.get(FAILURE_NON_RETRYABLE_ANNOTATION) == "true",
-                )
-                result = await complete_external_activity(
-                    self._temporal, row.callback_token, failure=failure, execution_id=row.id
-                )
-            await self._store.mark_completion(row.id, result.outcome.name)
+            result = await deliver_final_outcome(self._temporal, row)
+            await self._store.mark_completion(
+                row.id, result.outcome.name, token_digest=token_digest(row.callback_token)
+            )
             logger.info(
                 "Redelivered the outcome to a retried caller execution_id=%s outcome=%s",
                 row.id,

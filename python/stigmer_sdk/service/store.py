@@ -62,7 +62,7 @@ from google.protobuf.message import DecodeError
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
 from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
 from stigmer_sdk.errors import StigmerError
-from stigmer_sdk.tokens import token_preview
+from stigmer_sdk.tokens import token_digest, token_preview
 
 logger = logging.getLogger(__name__)
 
@@ -206,8 +206,15 @@ class ExecutionStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def mark_completion(self, id: str, outcome: str) -> StoredExecution:
+    async def mark_completion(
+        self, id: str, outcome: str, *, token_digest: str | None = None
+    ) -> StoredExecution:
         """Record that the caller's completion was attempted, with its ``outcome``.
+
+        With ``token_digest`` (:func:`stigmer_sdk.tokens.token_digest` of the token the
+        completion went to), the mark is conditional and atomic: when the stored token is empty
+        or another one (a retried caller replaced it meanwhile), nothing changes and the row is
+        returned as it is, still owing the newer token its completion.
 
         Raises:
             KeyError: no execution ``id``.
@@ -470,6 +477,13 @@ def _check_execution(kind: ExecutionKind, execution: bytes) -> None:
             "execution still carries spec.callback_token; clear it and pass the token as "
             "callback_token"
         )
+
+
+def _completion_went_to(row: StoredExecution, digest: str | None) -> bool:
+    """Whether a completion sent to the token of ``digest`` is the one ``row`` owes."""
+    if digest is None:
+        return True
+    return bool(row.callback_token) and token_digest(row.callback_token) == digest
 
 
 def _initial_state(callback_token: bytes) -> CompletionState:
@@ -739,11 +753,16 @@ class _SQLiteStore(ExecutionStore):
 
         return await self._run(update)
 
-    async def mark_completion(self, id: str, outcome: str) -> StoredExecution:
+    async def mark_completion(
+        self, id: str, outcome: str, *, token_digest: str | None = None
+    ) -> StoredExecution:
         """See :meth:`ExecutionStore.mark_completion`."""
 
         def mark(connection: sqlite3.Connection) -> StoredExecution:
             with self._transaction(connection):
+                current = self._fetch_existing(connection, id)
+                if not _completion_went_to(current, token_digest):
+                    return current
                 connection.execute(
                     "UPDATE executions SET completion_state = 'delivered', "
                     "completion_outcome = ?, updated_at = ? WHERE id = ?",
@@ -1019,9 +1038,21 @@ class _PostgresStore(ExecutionStore):
             raise KeyError(id)
         return self._row(row)
 
-    async def mark_completion(self, id: str, outcome: str) -> StoredExecution:
+    async def mark_completion(
+        self, id: str, outcome: str, *, token_digest: str | None = None
+    ) -> StoredExecution:
         """See :meth:`ExecutionStore.mark_completion`."""
-        async with self._pool.connection() as connection:
+        async with self._pool.connection() as connection, connection.transaction():
+            # Row lock: a concurrent create replacing the token waits, or is waited for.
+            cursor = await connection.execute(
+                f"SELECT {_COLUMNS} FROM executions WHERE id = %s FOR UPDATE", (id,)
+            )
+            found = await cursor.fetchone()
+            if found is None:
+                raise KeyError(id)
+            current = self._row(found)
+            if not _completion_went_to(current, token_digest):
+                return current
             cursor = await connection.execute(
                 "UPDATE executions SET completion_state = 'delivered', completion_outcome = %s, "
                 f"updated_at = %s WHERE id = %s RETURNING {_COLUMNS}",

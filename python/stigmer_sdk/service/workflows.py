@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
     from stigmer_sdk.completion import CompletionResult
     from stigmer_sdk.service.runner import AGENT_RUNNER_ACTIVITY, WORKFLOW_RUNNER_ACTIVITY
+    from stigmer_sdk.tokens import token_digest
 
 AGENT_WORKFLOW = "stigmer/agent-execution/invoke"
 WORKFLOW_WORKFLOW = "stigmer/workflow-execution/invoke"
@@ -120,6 +121,8 @@ class RecordCompletionInput:
     kind: str
     execution_id: str
     outcome: str
+    #: :func:`stigmer_sdk.tokens.token_digest` of the token completed ("" from older workflows).
+    token_digest: str = ""
 
 
 class _InvokeExecution:
@@ -192,11 +195,16 @@ class _InvokeExecution:
     async def _load_token(self, ref: ExecutionRef) -> bytes:
         return await _step(LOAD_TOKEN_ACTIVITY, ref, bytes)
 
-    async def _record(self, ref: ExecutionRef, outcome: CompletionResult | None) -> None:
+    async def _record(
+        self, ref: ExecutionRef, token: bytes, outcome: CompletionResult | None
+    ) -> None:
         await _step(
             RECORD_COMPLETION_ACTIVITY,
             RecordCompletionInput(
-                ref.kind, ref.execution_id, outcome.outcome.name if outcome else "FAILED"
+                ref.kind,
+                ref.execution_id,
+                outcome.outcome.name if outcome else "FAILED",
+                token_digest(token),
             ),
             type(None),
         )
@@ -217,7 +225,7 @@ class _InvokeExecution:
         outcome = await stigmer_workflow.complete_caller(
             token, self.message_type.FromString(final), execution_id=ref.execution_id
         )
-        await self._record(ref, outcome)
+        await self._record(ref, token, outcome)
         return final
 
     async def _finish_failed(self, ref: ExecutionRef, error: ActivityError) -> None:
@@ -234,7 +242,7 @@ class _InvokeExecution:
         )
         token = await self._load_token(ref)
         outcome = await stigmer_workflow.fail_caller(token, failure, execution_id=ref.execution_id)
-        await self._record(ref, outcome)
+        await self._record(ref, token, outcome)
 
     async def _finish_cancelled(self, ref: ExecutionRef) -> bytes:
         final = await self._finish(
@@ -242,7 +250,7 @@ class _InvokeExecution:
         )
         token = await self._load_token(ref)
         outcome = await stigmer_workflow.cancel_caller(token, execution_id=ref.execution_id)
-        await self._record(ref, outcome)
+        await self._record(ref, token, outcome)
         return final
 
 
