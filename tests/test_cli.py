@@ -142,13 +142,27 @@ async def test_pending_lists_owed_completions_with_their_age(tmp_path: Path) -> 
             callback_token=b"\x0a\x01b",
             idempotency_key=None,
         )
+    # Sealed with a key the listing below does not have: listed, not fatal.
+    async with await open_store(url, encryption_key=bytes(range(32))) as store:
+        await store.create(
+            id="aex_sealed",
+            kind=ExecutionKind.AGENT,
+            execution=AgentExecution(
+                spec=AgentExecutionSpec(agent_id="bot", message="m")
+            ).SerializeToString(),
+            callback_token=b"\x0a\x01c",
+            idempotency_key=None,
+        )
 
     listed = run_cli("pending", "--store", url, "--json")
     assert listed.returncode == 0, listed.stderr
     rows = [json.loads(line) for line in listed.stdout.splitlines() if line.startswith("{")]
-    assert [row["execution_id"] for row in rows] == ["aex_old_0", "aex_new"]
+    assert [row["execution_id"] for row in rows] == ["aex_old_0", "aex_new", "aex_sealed"]
     assert rows[0]["age_seconds"] >= 7200
     assert rows[0]["target"] == "bot"
+    assert "token_error" not in rows[0]
+    assert rows[2]["token_preview"] == "<undecryptable>"
+    assert "without an encryption key" in rows[2]["token_error"]
 
     old = run_cli("pending", "--store", url, "--older-than", "1h")
     assert old.returncode == 0, old.stderr

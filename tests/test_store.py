@@ -606,14 +606,34 @@ async def test_encrypted_token_needs_the_right_key(backend: Backend) -> None:
         with pytest.raises(TokenDecryptionError, match="without an encryption key") as raised:
             await keyless.get(row.id)
         assert ENCRYPTION_KEY_ENV in str(raised.value)
-        with pytest.raises(TokenDecryptionError):
-            await keyless.list_pending()
+        (listed,) = await keyless.list_pending()
+        assert listed.id == row.id
+        assert listed.callback_token == b""
+        assert "without an encryption key" in listed.callback_token_error
+        assert listed.callback_token_preview == "<undecryptable>"
     async with await backend.open(encryption_key=OTHER_KEY) as wrong:
         with pytest.raises(TokenDecryptionError, match="wrong encryption key") as raised:
             await wrong.get(row.id)
     assert isinstance(raised.value, StoreError)
     assert base64.b64encode(token).decode() not in str(raised.value)
     assert "secret-token" not in str(raised.value)
+
+
+async def test_one_undecryptable_row_hides_no_other_pending_row(backend: Backend) -> None:
+    async with await backend.open(encryption_key=OTHER_KEY) as other:
+        foreign, _ = await create(other, token=b"sealed with the other key")
+    async with await backend.open(encryption_key=KEY) as store:
+        readable, _ = await create(store, token=b"sealed with this key")
+        plain_rows = await store.list_pending()
+        with pytest.raises(TokenDecryptionError):
+            await store.get(foreign.id)
+    by_id = {row.id: row for row in plain_rows}
+    assert set(by_id) == {foreign.id, readable.id}
+    assert by_id[readable.id].callback_token == b"sealed with this key"
+    assert by_id[readable.id].callback_token_error == ""
+    assert by_id[foreign.id].callback_token == b""
+    assert "wrong encryption key" in by_id[foreign.id].callback_token_error
+    assert "sealed with" not in repr(by_id[foreign.id])
 
 
 async def test_ciphertext_moved_to_another_row_fails(backend: Backend) -> None:

@@ -441,7 +441,12 @@ def pending(
                             "target": what,
                             "phase": int(phase),
                             "age_seconds": round(age.total_seconds(), 3),
-                            "token_preview": TaskToken(row.callback_token).preview(),
+                            "token_preview": row.callback_token_preview,
+                            **(
+                                {"token_error": row.callback_token_error}
+                                if row.callback_token_error
+                                else {}
+                            ),
                         }
                     )
                 )
@@ -451,7 +456,7 @@ def pending(
                 what,
                 str(phase),
                 _human(age),
-                TaskToken(row.callback_token).preview(),
+                row.callback_token_preview,
             )
         if not as_json:
             console.print(table)

@@ -134,10 +134,15 @@ class StoredExecution:
     created_at: datetime
     #: When the row last changed (UTC).
     updated_at: datetime
+    #: Why the stored token could not be decrypted (``callback_token`` is then ``b""``). Only
+    #: :meth:`ExecutionStore.list_pending` returns such rows; the other methods raise.
+    callback_token_error: str = ""
 
     @property
     def callback_token_preview(self) -> str:
         """The loggable preview of the callback token (see :func:`token_preview`)."""
+        if self.callback_token_error:
+            return "<undecryptable>"
         return token_preview(self.callback_token)
 
     def __repr__(self) -> str:
@@ -227,7 +232,9 @@ class ExecutionStore(abc.ABC):
         """Executions whose caller is still owed a completion, oldest first.
 
         ``older_than`` keeps those created at least that long ago; ``kind`` keeps one kind.
-        Fire-and-forget executions (no token) are never listed.
+        Fire-and-forget executions (no token) are never listed. A row whose token cannot be
+        decrypted (wrong or missing key) is listed, not raised: its ``callback_token`` is empty
+        and ``callback_token_error`` says why, so one bad row hides none of the others.
         """
 
     @abc.abstractmethod
@@ -491,19 +498,31 @@ def _initial_state(callback_token: bytes) -> CompletionState:
 
 
 def _from_row(
-    row: Sequence[Any], cipher: _TokenCipher, to_datetime: Callable[[Any], datetime]
+    row: Sequence[Any],
+    cipher: _TokenCipher,
+    to_datetime: Callable[[Any], datetime],
+    *,
+    tolerate_undecryptable: bool = False,
 ) -> StoredExecution:
     execution_id = str(row[0])
+    token_error = ""
+    try:
+        callback_token = cipher.open(execution_id, bytes(row[4]), bool(row[5]))
+    except TokenDecryptionError as error:
+        if not tolerate_undecryptable:
+            raise
+        callback_token, token_error = b"", str(error)
     return StoredExecution(
         id=execution_id,
         kind=ExecutionKind(row[1]),
         idempotency_key=row[2],
         execution=bytes(row[3]),
-        callback_token=cipher.open(execution_id, bytes(row[4]), bool(row[5])),
+        callback_token=callback_token,
         completion_state=CompletionState(row[6]),
         completion_outcome=str(row[7]),
         created_at=to_datetime(row[8]),
         updated_at=to_datetime(row[9]),
+        callback_token_error=token_error,
     )
 
 
@@ -788,7 +807,10 @@ class _SQLiteStore(ExecutionStore):
 
         def select(connection: sqlite3.Connection) -> list[StoredExecution]:
             rows = connection.execute(query, params).fetchall()
-            return [_from_row(row, self._cipher, _sqlite_datetime) for row in rows]
+            return [
+                _from_row(row, self._cipher, _sqlite_datetime, tolerate_undecryptable=True)
+                for row in rows
+            ]
 
         return await self._run(select)
 
@@ -1079,7 +1101,10 @@ class _PostgresStore(ExecutionStore):
         async with self._pool.connection() as connection:
             cursor = await connection.execute(query, params)
             rows = await cursor.fetchall()
-        return [self._row(row) for row in rows]
+        return [
+            _from_row(row, self._cipher, _postgres_datetime, tolerate_undecryptable=True)
+            for row in rows
+        ]
 
     async def close(self) -> None:
         """See :meth:`ExecutionStore.close`."""
