@@ -8,9 +8,11 @@ import ai.stigmer.sdk.v1.PayloadEncoding;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import com.uber.m3.tally.Scope;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import io.temporal.activity.Activity;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.workflowservice.v1.RespondActivityTaskCanceledRequest;
 import io.temporal.client.ActivityCanceledException;
@@ -27,6 +29,8 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +77,17 @@ import org.slf4j.LoggerFactory;
  * RespondActivityTaskCanceled} on the client's service stubs, because {@link
  * ActivityCompletionClient#reportCancellation} swallows every error and could not tell an invalid
  * token from a delivered cancellation.
+ *
+ * <p>Every call to {@link #complete} is counted in the metrics of the operator runbook (handshake
+ * contract, section 7), with the same names and tags as the Go and Python SDKs: {@value
+ * #METRIC_COMPLETIONS} and {@value #METRIC_COMPLETION_DURATION} tagged {@code status} (the outcome
+ * in lower case, {@code completed}, {@code already_completed}, ..., or {@code error} when {@code
+ * complete} throws), and {@value #METRIC_ERRORS} tagged {@code error_type} for every attempt that
+ * did not complete the activity and had a token. They go to the scope set with {@link
+ * Builder#setMetricsScope}; by default to the metrics scope of the workflow client's service stubs
+ * ({@link com.uber.m3.tally.NoopScope} unless one was configured), or, in {@link
+ * SystemActivitiesImpl}, to the metrics scope of the running activity. No tag ever carries the
+ * token or its preview.
  */
 public final class ExternalActivityCompleter {
 
@@ -81,9 +96,41 @@ public final class ExternalActivityCompleter {
   /** Default deadline of the cancellation call: 10 seconds. */
   public static final Duration DEFAULT_RPC_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * Counter of completion attempts, tagged {@code status}: the outcome in lower case ({@code
+   * completed}, {@code already_completed}, {@code invalid_token}, {@code empty_token}, {@code
+   * transient}), or {@code error} when {@link #complete} throws.
+   */
+  public static final String METRIC_COMPLETIONS = "stigmer_external_activity_completions_total";
+
+  /**
+   * Timer of completion attempts, tagged {@code status} like {@link #METRIC_COMPLETIONS}: from the
+   * start of {@link #complete} to Temporal's answer (zero for an input that cannot be turned into a
+   * completion).
+   */
+  public static final String METRIC_COMPLETION_DURATION =
+      "stigmer_external_activity_completion_duration_seconds";
+
+  /**
+   * Counter of failed completion attempts, tagged {@code error_type}: the outcome in lower case for
+   * {@code already_completed}, {@code invalid_token} and {@code transient}; the gRPC code in lower
+   * case (for example {@code permission_denied}, or {@code unknown} without one) when {@link
+   * #complete} throws {@link ExternalActivityCompletionException}; {@code invalid_input} for an
+   * input that cannot be turned into a completion. {@code completed} and {@code empty_token} are
+   * not errors.
+   */
+  public static final String METRIC_ERRORS = "stigmer_external_activity_errors_total";
+
   /** Message of the {@code EMPTY_TOKEN} outcome. */
   public static final String EMPTY_TOKEN_MESSAGE =
       "the callback token is empty: nothing to complete";
+
+  private static final String STATUS_TAG = "status";
+  private static final String ERROR_TYPE_TAG = "error_type";
+  private static final String STATUS_ERROR = "error";
+  private static final String ERROR_TYPE_INVALID_INPUT = "invalid_input";
+  private static final String ERROR_TYPE_UNKNOWN = "unknown";
+  private static final String OUTCOME_PREFIX = "COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_";
 
   private final ActivityCompletionClient completionClient;
   private final WorkflowServiceStubs service;
@@ -92,6 +139,8 @@ public final class ExternalActivityCompleter {
   private final DataConverter dataConverter;
   private final PayloadTypeRegistry typeRegistry;
   private final Duration rpcTimeout;
+  private final Scope metricsScope;
+  private final boolean metricsScopeSet;
 
   private ExternalActivityCompleter(Builder builder) {
     WorkflowClientOptions options = builder.client.getOptions();
@@ -102,6 +151,9 @@ public final class ExternalActivityCompleter {
     this.dataConverter = options.getDataConverter();
     this.typeRegistry = builder.typeRegistry;
     this.rpcTimeout = builder.rpcTimeout;
+    this.metricsScopeSet = builder.metricsScope != null;
+    this.metricsScope =
+        metricsScopeSet ? builder.metricsScope : service.getOptions().getMetricsScope();
   }
 
   /**
@@ -117,6 +169,7 @@ public final class ExternalActivityCompleter {
 
   /**
    * Completes, fails or cancels the caller's activity identified by {@code input.callback_token}.
+   * The attempt is counted in the completer's metrics scope (see the class documentation).
    *
    * @param input the token and how the activity ends
    * @return the outcome, with the server's message and the token preview
@@ -126,12 +179,40 @@ public final class ExternalActivityCompleter {
    *     sent to Temporal then
    */
   public CompleteExternalActivityResult complete(CompleteExternalActivityInput input) {
+    return completeWith(input, metricsScope);
+  }
+
+  /**
+   * {@link #complete(CompleteExternalActivityInput)} from an activity implementation: the metrics
+   * go to the scope set with {@link Builder#setMetricsScope} if any, else to the running activity's
+   * metrics scope, else (not in an activity) to the default scope.
+   */
+  CompleteExternalActivityResult completeInActivity(CompleteExternalActivityInput input) {
+    Scope scope = metricsScope;
+    if (!metricsScopeSet) {
+      try {
+        scope = Activity.getExecutionContext().getMetricsScope();
+      } catch (IllegalStateException notInAnActivity) {
+        // Called outside an activity (a unit test, or a caller's own thread): the default scope.
+      }
+    }
+    return completeWith(input, scope);
+  }
+
+  private CompleteExternalActivityResult completeWith(
+      CompleteExternalActivityInput input, Scope scope) {
     Objects.requireNonNull(input, "input");
+    long start = System.nanoTime();
     byte[] token = input.getCallbackToken().toByteArray();
     String preview = TaskTokens.preview(token);
     String executionId = input.getExecutionId();
     if (token.length == 0) {
       log.info("No callback token, nothing to complete: execution_id={}", executionId);
+      recordCompletion(
+          scope,
+          CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
+          null,
+          System.nanoTime() - start);
       return result(
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
           EMPTY_TOKEN_MESSAGE,
@@ -139,34 +220,46 @@ public final class ExternalActivityCompleter {
     }
     Runnable call;
     String description;
-    switch (input.getOutcomeCase()) {
-      case RESULT -> {
-        RawValue value =
-            new RawValue(typeRegistry.toPayload(input.getResult(), input.getResultEncoding()));
-        call = () -> completionClient.complete(token, value);
-        description = "Completing external activity with success";
+    try {
+      switch (input.getOutcomeCase()) {
+        case RESULT -> {
+          RawValue value =
+              new RawValue(typeRegistry.toPayload(input.getResult(), input.getResultEncoding()));
+          call = () -> completionClient.complete(token, value);
+          description = "Completing external activity with success";
+        }
+        case OUTCOME_NOT_SET -> {
+          call = () -> completionClient.complete(token, null);
+          description = "Completing external activity with success";
+        }
+        case FAILURE -> {
+          ApplicationFailure failure = toApplicationFailure(input.getFailure());
+          call = () -> completionClient.completeExceptionally(token, failure);
+          description = "Completing external activity with error";
+        }
+        case CANCELLATION -> {
+          Optional<Payloads> details = toPayloads(input.getCancellation().getDetailsList());
+          call = () -> reportCancellation(token, details);
+          description = "Completing external activity with cancellation";
+        }
+        default ->
+            throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
       }
-      case OUTCOME_NOT_SET -> {
-        call = () -> completionClient.complete(token, null);
-        description = "Completing external activity with success";
-      }
-      case FAILURE -> {
-        ApplicationFailure failure = toApplicationFailure(input.getFailure());
-        call = () -> completionClient.completeExceptionally(token, failure);
-        description = "Completing external activity with error";
-      }
-      case CANCELLATION -> {
-        Optional<Payloads> details = toPayloads(input.getCancellation().getDetailsList());
-        call = () -> reportCancellation(token, details);
-        description = "Completing external activity with cancellation";
-      }
-      default ->
-          throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
+    } catch (IllegalArgumentException e) {
+      log.error(
+          "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+          executionId,
+          preview,
+          e.getMessage());
+      // As in the Go SDK: nothing was sent, so no duration.
+      recordCompletion(scope, null, ERROR_TYPE_INVALID_INPUT, 0);
+      throw e;
     }
     log.info("{}: execution_id={}, token_preview={}", description, executionId, preview);
     try {
       call.run();
     } catch (ActivityCompletionException | StatusRuntimeException e) {
+      long elapsed = System.nanoTime() - start;
       Known known;
       try {
         known = classify(e, preview);
@@ -176,6 +269,7 @@ public final class ExternalActivityCompleter {
             executionId,
             preview,
             unknown.getMessage());
+        recordCompletion(scope, null, errorType(unknown.getStatusCode()), elapsed);
         throw unknown;
       }
       log.warn(
@@ -185,12 +279,23 @@ public final class ExternalActivityCompleter {
           preview,
           known.outcome().name(),
           known.message());
+      recordCompletion(scope, known.outcome(), outcomeName(known.outcome()), elapsed);
       return result(known.outcome(), known.message(), preview);
+    } catch (RuntimeException e) {
+      // Not a Temporal answer (for example the data converter failing): an unknown error.
+      recordCompletion(scope, null, ERROR_TYPE_UNKNOWN, System.nanoTime() - start);
+      throw e;
     }
+    long elapsed = System.nanoTime() - start;
     log.info(
         "External activity completed successfully: execution_id={}, token_preview={}",
         executionId,
         preview);
+    recordCompletion(
+        scope,
+        CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+        null,
+        elapsed);
     return result(
         CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, "", preview);
   }
@@ -304,6 +409,45 @@ public final class ExternalActivityCompleter {
         .build();
   }
 
+  /**
+   * Counts one completion attempt in {@code scope}, like {@code recordCompletion} of the Go SDK.
+   *
+   * @param outcome the outcome, or {@code null} when {@link #complete} throws (status {@code
+   *     error})
+   * @param errorType the {@code error_type} tag of {@link #METRIC_ERRORS}, or {@code null} when the
+   *     attempt is not an error
+   * @param nanos the duration of the attempt
+   */
+  static void recordCompletion(
+      Scope scope, CompleteExternalActivityOutcome outcome, String errorType, long nanos) {
+    try {
+      String status = outcome == null ? STATUS_ERROR : outcomeName(outcome);
+      Scope tagged = scope.tagged(Map.of(STATUS_TAG, status));
+      tagged.counter(METRIC_COMPLETIONS).inc(1);
+      tagged.timer(METRIC_COMPLETION_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
+      if (errorType != null) {
+        scope.tagged(Map.of(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
+      }
+    } catch (RuntimeException e) {
+      // A failing metrics reporter must not change what became of the completion.
+      log.warn("Failed to record the completion metrics: {}", e.toString());
+    }
+  }
+
+  /** The lower-case outcome name of the metric tags, for example {@code already_completed}. */
+  static String outcomeName(CompleteExternalActivityOutcome outcome) {
+    String name = outcome.name();
+    if (name.startsWith(OUTCOME_PREFIX)) {
+      name = name.substring(OUTCOME_PREFIX.length());
+    }
+    return name.toLowerCase(Locale.ROOT);
+  }
+
+  /** The {@code error_type} of an unknown Temporal error: its gRPC code in lower case. */
+  private static String errorType(Optional<Status.Code> code) {
+    return code.map(c -> c.name().toLowerCase(Locale.ROOT)).orElse(ERROR_TYPE_UNKNOWN);
+  }
+
   /** A known outcome of a failed Temporal call. */
   record Known(CompleteExternalActivityOutcome outcome, String message) {}
 
@@ -383,6 +527,7 @@ public final class ExternalActivityCompleter {
     private final WorkflowClient client;
     private PayloadTypeRegistry typeRegistry = PayloadTypeRegistry.stigmerDefaults();
     private Duration rpcTimeout = DEFAULT_RPC_TIMEOUT;
+    private Scope metricsScope;
 
     private Builder(WorkflowClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -415,6 +560,24 @@ public final class ExternalActivityCompleter {
         throw new IllegalArgumentException("rpcTimeout must be positive: " + rpcTimeout);
       }
       this.rpcTimeout = rpcTimeout;
+      return this;
+    }
+
+    /**
+     * Sets the scope that receives the completion metrics ({@value
+     * ExternalActivityCompleter#METRIC_COMPLETIONS}, {@value
+     * ExternalActivityCompleter#METRIC_COMPLETION_DURATION}, {@value
+     * ExternalActivityCompleter#METRIC_ERRORS}). Without it, {@link
+     * ExternalActivityCompleter#complete} reports to the metrics scope of the workflow client's
+     * service stubs ({@code WorkflowServiceStubsOptions.getMetricsScope()}, a {@link
+     * com.uber.m3.tally.NoopScope} unless one was configured), and {@link SystemActivitiesImpl} to
+     * the metrics scope of the running activity.
+     *
+     * @param metricsScope the scope, used for every completion of this completer
+     * @return this builder
+     */
+    public Builder setMetricsScope(Scope metricsScope) {
+      this.metricsScope = Objects.requireNonNull(metricsScope, "metricsScope");
       return this;
     }
 

@@ -26,6 +26,11 @@ import java.util.Objects;
  *   <li>other Temporal errors: {@link ExternalActivityCompletionException}, which Temporal reports
  *       as a retryable failure.
  * </ul>
+ *
+ * <p>Each completion is counted in the completion metrics of {@link ExternalActivityCompleter}: in
+ * the scope set with {@link ExternalActivityCompleter.Builder#setMetricsScope} if any, else in the
+ * metrics scope of the running activity (the worker's, tagged with namespace, task queue and
+ * activity type).
  */
 public final class SystemActivitiesImpl implements SystemActivities {
 
@@ -52,7 +57,7 @@ public final class SystemActivitiesImpl implements SystemActivities {
       CompleteExternalActivityInput input) {
     CompleteExternalActivityResult result;
     try {
-      result = completer.complete(input);
+      result = completer.completeInActivity(input);
     } catch (IllegalArgumentException e) {
       throw ApplicationFailure.newNonRetryableFailureWithCause(
           e.getMessage(), HandshakeFailureTypes.COMPLETION_INVALID_INPUT, e);

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.sdk.testing.CapturedMetrics;
 import ai.stigmer.sdk.testing.Poll;
 import ai.stigmer.sdk.testing.RecordingStigmerService;
 import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
@@ -36,6 +37,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -133,6 +135,55 @@ class CompletionIntegrationTest {
           completer.complete(CompletionInputs.success(secondToken, finished, second.ackId())));
       assertEquals(finished, It.result(caller, AgentExecution.class));
     }
+  }
+
+  @Test
+  void metricsCountCompletedThenAlreadyCompleted(TemporalDevServer server) throws Exception {
+    WorkflowClient client = server.client();
+    CapturedMetrics metrics = new CapturedMetrics();
+    ByteString token;
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      ExternalActivityCompleter completer =
+          ExternalActivityCompleter.newBuilder(client).setMetricsScope(metrics.scope()).build();
+      WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("metrics"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      token = create.request().getSpec().getCallbackToken();
+      AgentExecution finished = It.finished(create.ackId(), "counted");
+      CompleteExternalActivityInput input =
+          CompletionInputs.success(token, finished, create.ackId());
+      assertOutcome(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, token, completer.complete(input));
+      assertOutcome(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED, token, completer.complete(input));
+      assertEquals(finished, It.result(caller, AgentExecution.class));
+    } finally {
+      metrics.close();
+    }
+    String completions = ExternalActivityCompleter.METRIC_COMPLETIONS;
+    String duration = ExternalActivityCompleter.METRIC_COMPLETION_DURATION;
+    assertEquals(
+        Map.of(
+            CapturedMetrics.key(completions, Map.of("status", "completed")),
+            1L,
+            CapturedMetrics.key(completions, Map.of("status", "already_completed")),
+            1L,
+            CapturedMetrics.key(
+                ExternalActivityCompleter.METRIC_ERRORS, Map.of("error_type", "already_completed")),
+            1L),
+        metrics.counters());
+    assertEquals(
+        Map.of(
+            CapturedMetrics.key(duration, Map.of("status", "completed")), 1,
+            CapturedMetrics.key(duration, Map.of("status", "already_completed")), 1),
+        metrics.timerCounts());
+    String base64 = Base64.getEncoder().encodeToString(token.toByteArray()).substring(0, 16);
+    metrics
+        .tags(name -> true)
+        .forEach(
+            (key, tags) ->
+                assertFalse(
+                    tags.values().stream().anyMatch(v -> v.contains(base64)),
+                    key + " carries the token"));
   }
 
   @Test

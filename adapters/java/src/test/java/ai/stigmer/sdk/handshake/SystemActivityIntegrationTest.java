@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.sdk.testing.CapturedLogs;
+import ai.stigmer.sdk.testing.CapturedMetrics;
 import ai.stigmer.sdk.testing.RecordingStigmerService;
 import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
 import ai.stigmer.sdk.testing.TemporalDevServer;
@@ -23,8 +24,13 @@ import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.event.Level;
@@ -121,6 +127,87 @@ class SystemActivityIntegrationTest {
       assertTrue(
           logged(Level.WARN, "External activity already completed", TaskTokens.preview(token)));
     }
+  }
+
+  @Test
+  void metricsGoToTheRunningActivityScope(TemporalDevServer server) throws Exception {
+    WorkflowClient client = server.client();
+    CapturedMetrics metrics = new CapturedMetrics();
+    // The service worker's client reports its metrics to the captured scope; its completer has no
+    // scope of its own, so the system activity counts in the activity's scope (tagged by the
+    // worker) rather than the stubs' untagged one.
+    WorkflowServiceStubs meteredStubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(server.target())
+                .setMetricsScope(metrics.scope())
+                .build());
+    WorkflowClient metered =
+        WorkflowClient.newInstance(
+            meteredStubs,
+            WorkflowClientOptions.newBuilder().setNamespace(TemporalDevServer.NAMESPACE).build());
+    String serviceQueue;
+    byte[] token;
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker callers = It.callerWorker(client, stigmer);
+        TestWorker service = serviceWorker(metered)) {
+      serviceQueue = service.taskQueue();
+      WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("meter"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      token = create.request().getSpec().getCallbackToken().toByteArray();
+      AgentExecution finished = It.finished(create.ackId(), "metered");
+      for (var expected :
+          List.of(
+              COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+              COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED)) {
+        WorkflowStub stub = startService(client, serviceQueue, token, finished, null);
+        assertEquals(expected, It.result(stub, CompleteExternalActivityResult.class).getOutcome());
+      }
+      assertEquals(finished, It.result(caller, AgentExecution.class));
+    } finally {
+      meteredStubs.shutdownNow();
+      meteredStubs.awaitTermination(5, TimeUnit.SECONDS);
+      metrics.close();
+    }
+    // Ours, keyed by name and status or error_type only; the other tags are the activity's.
+    Map<String, Long> counts = new HashMap<>();
+    Map<String, Map<String, String>> tags =
+        metrics.tags(name -> name.startsWith("stigmer_external_activity_"));
+    metrics
+        .counters()
+        .forEach(
+            (key, value) -> {
+              Map<String, String> metricTags = tags.get(key);
+              if (metricTags != null) {
+                String name = key.substring(0, key.indexOf(','));
+                String tag = name.endsWith("errors_total") ? "error_type" : "status";
+                counts.merge(
+                    CapturedMetrics.key(name, Map.of(tag, metricTags.get(tag))), value, Long::sum);
+              }
+            });
+    assertEquals(
+        Map.of(
+            CapturedMetrics.key(
+                ExternalActivityCompleter.METRIC_COMPLETIONS, Map.of("status", "completed")),
+            1L,
+            CapturedMetrics.key(
+                ExternalActivityCompleter.METRIC_COMPLETIONS,
+                Map.of("status", "already_completed")),
+            1L,
+            CapturedMetrics.key(
+                ExternalActivityCompleter.METRIC_ERRORS, Map.of("error_type", "already_completed")),
+            1L),
+        counts);
+    assertEquals(5, tags.size(), "two counters, one error counter, two timers: " + tags);
+    String preview = TaskTokens.preview(token);
+    tags.forEach(
+        (key, metricTags) -> {
+          assertEquals(
+              SystemActivities.COMPLETE_EXTERNAL_ACTIVITY, metricTags.get("activity_type"), key);
+          assertEquals(serviceQueue, metricTags.get("task_queue"), key);
+          assertEquals(TemporalDevServer.NAMESPACE, metricTags.get("namespace"), key);
+          assertFalse(metricTags.containsValue(preview), key + " carries the token preview");
+        });
   }
 
   @Test
