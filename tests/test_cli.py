@@ -121,38 +121,23 @@ def test_complete_reports_invalid_and_empty_tokens_by_exit_code(dev_server: DevS
 async def test_pending_lists_owed_completions_with_their_age(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'stigmer.db'}"
     two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
-    async with await open_store(url, clock=lambda: two_hours_ago) as store:
-        for index, token in enumerate((b"\x0a\x01a", b"")):
+    execution = AgentExecution(spec=AgentExecutionSpec(agent_id="bot", message="m"))
+    rows_to_store = (
+        # (clock, encryption key, id, token); the last one sealed with a key the listing lacks.
+        (lambda: two_hours_ago, None, "aex_old_0", b"\x0a\x01a"),
+        (lambda: two_hours_ago, None, "aex_old_1", b""),
+        (None, None, "aex_new", b"\x0a\x01b"),
+        (None, bytes(range(32)), "aex_sealed", b"\x0a\x01c"),
+    )
+    for clock, key, execution_id, token in rows_to_store:
+        async with await open_store(url, clock=clock, encryption_key=key) as store:
             await store.create(
-                id=f"aex_old_{index}",
+                id=execution_id,
                 kind=ExecutionKind.AGENT,
-                execution=AgentExecution(
-                    spec=AgentExecutionSpec(agent_id="bot", message="m")
-                ).SerializeToString(),
+                execution=execution.SerializeToString(),
                 callback_token=token,
                 idempotency_key=None,
             )
-    async with await open_store(url) as store:
-        await store.create(
-            id="aex_new",
-            kind=ExecutionKind.AGENT,
-            execution=AgentExecution(
-                spec=AgentExecutionSpec(agent_id="bot", message="m")
-            ).SerializeToString(),
-            callback_token=b"\x0a\x01b",
-            idempotency_key=None,
-        )
-    # Sealed with a key the listing below does not have: listed, not fatal.
-    async with await open_store(url, encryption_key=bytes(range(32))) as store:
-        await store.create(
-            id="aex_sealed",
-            kind=ExecutionKind.AGENT,
-            execution=AgentExecution(
-                spec=AgentExecutionSpec(agent_id="bot", message="m")
-            ).SerializeToString(),
-            callback_token=b"\x0a\x01c",
-            idempotency_key=None,
-        )
 
     listed = run_cli("pending", "--store", url, "--json")
     assert listed.returncode == 0, listed.stderr
