@@ -36,6 +36,8 @@ from stigmer_sdk.service.activities import (
 from stigmer_sdk.service.server import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
 from stigmer_sdk.service.workflows import ExecutionRef, RecordCompletionInput
+from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE
+from stigmer_sdk.testing import DevServer
 from stigmer_sdk.tokens import token_digest
 
 from recording_service import RecordingStigmerService, start_pending_caller
@@ -441,3 +443,38 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
     assert row is not None
     assert row.completion_state is CompletionState.DELIVERED
     assert row.completion_outcome == "COMPLETED"
+
+
+async def test_a_replacing_token_that_cannot_be_reached_yet_stays_owed(
+    tmp_path: Path,
+) -> None:
+    async with DevServer() as gone:
+        unreachable = await temporalio.client.Client.connect(gone.target)
+    finished = _ask("researcher")
+    finished.status.phase = ExecutionPhase.EXECUTION_COMPLETED
+    async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
+        for token in (b"first attempt", b"retried attempt"):
+            row, _ = await store.create(
+                id="aex_unreachable",
+                kind=ExecutionKind.AGENT,
+                execution=finished.SerializeToString(deterministic=True),
+                callback_token=token,
+                idempotency_key="v1:unreachable",
+            )
+        activities = ServiceActivities(store, ExecutionUpdates(store), unreachable)
+        with pytest.raises(ApplicationError) as raised:
+            await ActivityEnvironment().run(
+                activities.record_completion,
+                RecordCompletionInput(
+                    kind=ExecutionKind.AGENT.value,
+                    execution_id=row.id,
+                    outcome="COMPLETED",
+                    token_digest=token_digest(b"first attempt"),
+                ),
+            )
+        owed = await store.get(row.id)
+    assert raised.value.type == COMPLETION_TRANSIENT_TYPE
+    assert not raised.value.non_retryable
+    assert owed is not None
+    assert owed.completion_state is CompletionState.PENDING
+    assert owed.callback_token == b"retried attempt"

@@ -22,6 +22,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.completion import (
+    CompletionOutcome,
     CompletionResult,
     complete_external_activity,
     heartbeat_external_activity,
@@ -48,6 +49,7 @@ from stigmer_sdk.service.workflows import (
     FinishInput,
     RecordCompletionInput,
 )
+from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE
 from stigmer_sdk.tokens import token_digest
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -245,9 +247,8 @@ class ServiceActivities:
             row = await self._store.mark_completion(
                 record.execution_id, outcome, token_digest=digest
             )
+            # Still owed after the mark: the stored token is not the one completed.
             if row.completion_state is not CompletionState.PENDING or not row.callback_token:
-                return
-            if token_digest(row.callback_token) == digest:
                 return
             logger.info(
                 "A retried caller's token arrived during completion, completing it too "
@@ -256,6 +257,9 @@ class ServiceActivities:
                 row.callback_token_preview,
             )
             result = await deliver_final_outcome(self._client, row)
+            if result.outcome is CompletionOutcome.TRANSIENT:
+                # Retried from the start: the mark above again finds the newer token owed.
+                raise ApplicationError(result.message, type=COMPLETION_TRANSIENT_TYPE)
             outcome, digest = result.outcome.name, token_digest(row.callback_token)
 
     @activity.defn(name=HEARTBEAT_CALLER_ACTIVITY)
