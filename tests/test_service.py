@@ -373,7 +373,10 @@ async def test_a_retry_after_delivery_gets_the_outcome_redelivered(
     assert row.completion_outcome == "COMPLETED"
 
 
-@pytest.mark.parametrize("activity_name", ["begin", "load_callback_token", "record_completion"])
+@pytest.mark.parametrize(
+    "activity_name",
+    ["begin", "load_callback_token", "record_completion", "record_completion_by_digest"],
+)
 async def test_an_execution_missing_from_the_store_fails_its_activity_typed_and_retryable(
     activity_name: str, temporal_client: temporalio.client.Client, tmp_path: Path
 ) -> None:
@@ -384,13 +387,20 @@ async def test_an_execution_missing_from_the_store_fails_its_activity_typed_and_
         "record_completion": RecordCompletionInput(
             kind=ref.kind, execution_id=ref.execution_id, outcome="COMPLETED"
         ),
+        "record_completion_by_digest": RecordCompletionInput(
+            kind=ref.kind,
+            execution_id=ref.execution_id,
+            outcome="COMPLETED",
+            token_digest=token_digest(b"t"),
+        ),
     }
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
         environment = ActivityEnvironment()
         environment.info = dataclasses.replace(environment.info, task_queue="svc-shared")
+        activity_function = getattr(activities, activity_name.removesuffix("_by_digest"))
         with pytest.raises(ApplicationError) as raised:
-            await environment.run(getattr(activities, activity_name), arguments[activity_name])
+            await environment.run(activity_function, arguments[activity_name])
     assert raised.value.type == "ExecutionNotInStore" == EXECUTION_NOT_IN_STORE
     assert not raised.value.non_retryable
     assert "aex_not_here" in str(raised.value)

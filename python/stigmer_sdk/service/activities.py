@@ -236,17 +236,19 @@ class ServiceActivities:
         newer token then gets the outcome too, so the retried attempt does not wait for its
         timeout.
         """
-        row = await self._row(record.execution_id)
         if not record.token_digest:
             # Input of a workflow started before token digests were recorded.
-            if row.callback_token:
+            if (await self._row(record.execution_id)).callback_token:
                 await self._store.mark_completion(record.execution_id, record.outcome)
             return
         outcome, digest = record.outcome, record.token_digest
         while True:
-            row = await self._store.mark_completion(
-                record.execution_id, outcome, token_digest=digest
-            )
+            try:
+                row = await self._store.mark_completion(
+                    record.execution_id, outcome, token_digest=digest
+                )
+            except KeyError:
+                raise _not_in_store(record.execution_id) from None
             # Still owed after the mark: the stored token is not the one completed.
             if row.completion_state is not CompletionState.PENDING or not row.callback_token:
                 return
