@@ -37,10 +37,11 @@ import temporalio.exceptions
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
+from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
 from stigmer_sdk.client import StigmerClient
-from stigmer_sdk.errors import StigmerRPCError
-from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, idempotency_key
-from stigmer_sdk.tokens import token_preview
+from stigmer_sdk.errors import FieldViolation, StigmerRPCError
+from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
+from stigmer_sdk.tokens import short_token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.caller")
 
@@ -52,6 +53,20 @@ CREATE_FAILED_TYPE = "STIGMER_CREATE_FAILED"
 EMPTY_TASK_TOKEN_TYPE = "STIGMER_EMPTY_TASK_TOKEN"
 #: Failure type when called from a local activity, which cannot complete asynchronously.
 LOCAL_ACTIVITY_TYPE = "STIGMER_LOCAL_ACTIVITY"
+#: Failure type when the request would be refused by a Stigmer service whatever the attempt:
+#: raised before any call, never retried (see :func:`create_violations`).
+INVALID_REQUEST_TYPE = "STIGMER_INVALID_REQUEST"
+#: The ACK log line's message, by execution kind (the runbook greps for it).
+ACK_MESSAGES = {
+    "AgentExecution": "Agent execution started, activity pending",
+    "WorkflowExecution": "Workflow execution started, activity pending",
+}
+#: The ``api_version`` of every execution resource.
+API_VERSION = "agentic.stigmer.ai/v1"
+#: The ``kind`` of agent executions.
+AGENT_EXECUTION_KIND = "AgentExecution"
+#: The ``kind`` of workflow executions.
+WORKFLOW_EXECUTION_KIND = "WorkflowExecution"
 #: Deadline of the ``create`` call, retries included.
 DEFAULT_CREATE_TIMEOUT = timedelta(seconds=30)
 #: Environment variable that switches :func:`start_workflow_and_wait_pending` to blocking.
@@ -81,6 +96,106 @@ def activity_idempotency_key() -> str:
     )
 
 
+def _kind_of(execution: _Execution) -> str:
+    if isinstance(execution, agent_api.AgentExecution):
+        return AGENT_EXECUTION_KIND
+    return WORKFLOW_EXECUTION_KIND
+
+
+def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution:
+    """The message ``create`` sends: a copy of ``request`` with what the SDK fills in.
+
+    - ``spec.callback_token``: ``token``, as raw bytes;
+    - ``metadata.annotations["stigmer.ai/idempotency-key"]``: ``key``;
+    - ``api_version`` (``agentic.stigmer.ai/v1``) and ``kind`` (``AgentExecution`` or
+      ``WorkflowExecution``), when empty;
+    - ``metadata.name``, when empty: :func:`stigmer_sdk.idempotency.execution_name` of ``key``,
+      so every attempt names the same execution.
+
+    ``request`` itself is not modified.
+    """
+    execution = type(request)()
+    execution.CopyFrom(request)
+    execution.spec.callback_token = token
+    execution.metadata.annotations[IDEMPOTENCY_ANNOTATION] = key
+    if not execution.api_version:
+        execution.api_version = API_VERSION
+    if not execution.kind:
+        execution.kind = _kind_of(execution)
+    if not execution.metadata.name:
+        execution.metadata.name = execution_name(key)
+    return execution
+
+
+def create_violations(execution: _Execution) -> list[FieldViolation]:
+    """What a Stigmer service refuses in ``execution`` whatever the attempt, as field violations.
+
+    The deployed Stigmer service's own rules (its protovalidate constraints and create pipeline),
+    for the fields the SDK cannot fill in (:func:`prepare_create` fills the others):
+
+    - ``api_version`` other than ``agentic.stigmer.ai/v1``; ``kind`` other than the message's;
+    - a ``metadata.name`` without an ASCII letter or digit (its slug would be empty);
+    - agent: empty ``spec.message``; both ``spec.session_id`` and ``spec.agent_id`` empty;
+      ``metadata.owner_scope`` set (an agent execution inherits its session's);
+    - workflow: both ``spec.workflow_id`` and ``spec.workflow_instance_id`` empty;
+      ``metadata.owner_scope`` ``platform`` or undefined (organization, identity_account and,
+      for services that default it, unspecified are left to the service);
+    - a ``spec.runtime_env`` entry with an empty ``value``.
+
+    An empty list means nothing is known to be wrong; the service may still refuse the request
+    (an unknown agent, for example).
+    """
+    violations: list[FieldViolation] = []
+    kind = _kind_of(execution)
+    if execution.api_version and execution.api_version != API_VERSION:
+        violations.append(FieldViolation("api_version", f"must be {API_VERSION!r}"))
+    if execution.kind and execution.kind != kind:
+        violations.append(FieldViolation("kind", f"must be {kind!r}"))
+    name = execution.metadata.name
+    if name and not any(c.isascii() and c.isalnum() for c in name):
+        violations.append(FieldViolation("metadata.name", "must contain an ASCII letter or digit"))
+    scope = execution.metadata.owner_scope
+    if isinstance(execution, agent_api.AgentExecution):
+        spec = execution.spec
+        if not spec.message:
+            violations.append(FieldViolation("spec.message", "must not be empty"))
+        if not spec.session_id and not spec.agent_id:
+            violations.append(
+                FieldViolation("spec.agent_id", "either session_id or agent_id must be set")
+            )
+        if scope != resource_enum.api_resource_owner_scope_unspecified:
+            violations.append(
+                FieldViolation(
+                    "metadata.owner_scope",
+                    "must be unspecified: an agent execution inherits its session's",
+                )
+            )
+        env = spec.runtime_env
+    else:
+        wf_spec = execution.spec
+        if not wf_spec.workflow_id and not wf_spec.workflow_instance_id:
+            violations.append(
+                FieldViolation(
+                    "spec.workflow_id", "either workflow_id or workflow_instance_id must be set"
+                )
+            )
+        if scope not in (
+            resource_enum.api_resource_owner_scope_unspecified,
+            resource_enum.organization,
+            resource_enum.identity_account,
+        ):
+            violations.append(
+                FieldViolation("metadata.owner_scope", "must be organization or identity_account")
+            )
+        env = wf_spec.runtime_env
+    for env_name in sorted(env):
+        if not env[env_name].value:
+            violations.append(
+                FieldViolation(f"spec.runtime_env[{env_name!r}].value", "must not be empty")
+            )
+    return violations
+
+
 async def execute_and_wait_pending(
     client: StigmerClient,
     request: _Execution,
@@ -97,35 +212,64 @@ async def execute_and_wait_pending(
     ``stigmer-idempotency-key`` and annotation ``stigmer.ai/idempotency-key``) with its own token,
     so a retry resumes the existing execution rather than starting a second one.
 
+    The SDK fills ``api_version``, ``kind`` and (when empty) ``metadata.name``, as the deployed
+    Stigmer service requires (:func:`prepare_create`), and refuses before any call what a
+    service would refuse whatever the attempt (:func:`create_violations`).
+
     Raises:
-        temporalio.exceptions.ApplicationError: ``create`` failed (type ``STIGMER_CREATE_FAILED``,
+        temporalio.exceptions.ApplicationError: called from a local activity (type
+            ``STIGMER_LOCAL_ACTIVITY``) or without a task token (``STIGMER_EMPTY_TASK_TOKEN``);
+            the request cannot be accepted (``STIGMER_INVALID_REQUEST``, with the field
+            violations in its message); or ``create`` failed (``STIGMER_CREATE_FAILED``,
             retryable for transient codes, non-retryable for INVALID_ARGUMENT and other
-            permanent ones), or there is no task token. The activity fails at once.
+            permanent ones). All but the last transient case are non-retryable; the activity
+            fails at once and does not go pending.
         BaseException: on success, always, the complete-async signal. Do not catch it.
     """
     token = _task_token()
     preview = token_preview(token)
+    digest = short_token_digest(token)
     info = temporalio.activity.info()
     logger.info(
-        "Extracted task token activity_id=%s token_preview=%s token_length=%d",
+        "Extracted task token activity_id=%s token_preview=%s token_digest=%s token_length=%d",
         info.activity_id,
         preview,
+        digest,
         len(token),
+        extra={
+            "activity_id": info.activity_id,
+            "token_preview": preview,
+            "token_digest": digest,
+            "token_length": len(token),
+        },
     )
-    execution = type(request)()
-    execution.CopyFrom(request)
-    execution.spec.callback_token = token
     key = activity_idempotency_key()
-    execution.metadata.annotations[IDEMPOTENCY_ANNOTATION] = key
+    execution = prepare_create(request, token=token, key=key)
+    violations = create_violations(execution)
+    if violations:
+        detail = "; ".join(f"{v.field}: {v.description}" for v in violations)
+        logger.warning(
+            "Stigmer create refused locally activity_id=%s token_preview=%s token_digest=%s "
+            "violations=%s",
+            info.activity_id,
+            preview,
+            digest,
+            detail,
+        )
+        raise temporalio.exceptions.ApplicationError(
+            f"invalid {execution.kind}: {detail}", type=INVALID_REQUEST_TYPE, non_retryable=True
+        )
     try:
         ack = await client.create(
             execution, idempotency_key=key, timeout=timeout, metadata=metadata
         )
     except StigmerRPCError as error:
         logger.warning(
-            "Stigmer create failed activity_id=%s token_preview=%s code=%s retryable=%s",
+            "Stigmer create failed activity_id=%s token_preview=%s token_digest=%s code=%s "
+            "retryable=%s",
             info.activity_id,
             preview,
+            digest,
             error.code.name,
             error.retryable,
         )
@@ -133,11 +277,18 @@ async def execute_and_wait_pending(
             str(error), type=CREATE_FAILED_TYPE, non_retryable=not error.retryable
         ) from None
     logger.info(
-        "%s started, activity pending execution_id=%s token_preview=%s token_length=%d",
-        ack.kind or "Execution",
+        "%s execution_id=%s token_preview=%s token_digest=%s token_length=%d",
+        ACK_MESSAGES[_kind_of(execution)],
         ack.metadata.id,
         preview,
+        digest,
         len(token),
+        extra={
+            "execution_id": ack.metadata.id,
+            "token_preview": preview,
+            "token_digest": digest,
+            "token_length": len(token),
+        },
     )
     temporalio.activity.raise_complete_async()
 
@@ -189,7 +340,11 @@ def handshake_activity_options(
             backoff_coefficient=2.0,
             maximum_interval=timedelta(minutes=1),
             maximum_attempts=maximum_attempts,
-            non_retryable_error_types=[EMPTY_TASK_TOKEN_TYPE, LOCAL_ACTIVITY_TYPE],
+            non_retryable_error_types=[
+                EMPTY_TASK_TOKEN_TYPE,
+                LOCAL_ACTIVITY_TYPE,
+                INVALID_REQUEST_TYPE,
+            ],
         ),
     )
     if heartbeat_timeout is not None:
@@ -253,8 +408,9 @@ async def start_workflow_and_wait_pending(
             await handle.cancel()
             raise
     logger.info(
-        "Inner workflow started, activity pending workflow_id=%s token_preview=%s",
+        "Inner workflow started, activity pending workflow_id=%s token_preview=%s token_digest=%s",
         id,
         token_preview(token),
+        short_token_digest(token),
     )
     temporalio.activity.raise_complete_async()
