@@ -14,6 +14,10 @@ The completion side (in a service, an operator's shell, or a test):
 - :class:`SystemActivities` is the ``stigmer/system/complete-external-activity`` activity, and
   :mod:`stigmer_sdk.workflow` schedules it from workflow code.
 
+Decoding results: :data:`data_converter` (Temporal's default data converter with
+:class:`StigmerPayloadConverter`) reads every completion shape, including the deployed Stigmer
+service's Go-struct ``json/plain``; pass it to ``Client.connect``.
+
 Token tools: :class:`TaskToken`, :func:`token_preview`, :func:`idempotency_key`.
 Generated protobuf modules live under :mod:`stigmer_sdk.api`; the main messages are re-exported.
 """
@@ -55,6 +59,12 @@ from stigmer_sdk.completion import (
     complete_external_activity,
     heartbeat_external_activity,
     report_external_cancellation,
+)
+from stigmer_sdk.converter import (
+    StigmerPayloadConverter,
+    data_converter,
+    from_go_json,
+    with_stigmer_payloads,
 )
 from stigmer_sdk.errors import (
     CompletionError,
@@ -114,6 +124,7 @@ __all__ = [
     "RetryConfig",
     "StigmerClient",
     "StigmerError",
+    "StigmerPayloadConverter",
     "StigmerRPCError",
     "SystemActivities",
     "TLSConfig",
@@ -126,11 +137,14 @@ __all__ = [
     "WorkflowExecutionSpec",
     "WorkflowExecutionStatus",
     "complete_external_activity",
+    "data_converter",
     "execute_and_wait_pending",
+    "from_go_json",
     "handshake_activity_options",
     "heartbeat_external_activity",
     "idempotency_key",
     "report_external_cancellation",
     "start_workflow_and_wait_pending",
     "token_preview",
+    "with_stigmer_payloads",
 ]
