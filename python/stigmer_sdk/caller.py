@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, NoReturn, TypedDict, TypeVar
 
@@ -38,7 +38,9 @@ import temporalio.exceptions
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
+from stigmer_sdk.api.sdk.v1 import caller_pb2
 from stigmer_sdk.client import StigmerClient
+from stigmer_sdk.completion import proto_payload
 from stigmer_sdk.errors import FieldViolation, StigmerRPCError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
 from stigmer_sdk.tokens import short_token_digest, token_preview
@@ -414,3 +416,147 @@ async def start_workflow_and_wait_pending(
         short_token_digest(token),
     )
     temporalio.activity.raise_complete_async()
+
+
+#: Name under which every Stigmer SDK registers the terminal-result activity.
+GET_EXECUTION_ACTIVITY_NAME = "stigmer/caller/get-execution"
+#: Failure type when the terminal execution cannot be fetched (unknown execution, bad input).
+GET_EXECUTION_FAILED_TYPE = "STIGMER_GET_EXECUTION_FAILED"
+#: Terminal phases (the same numbers for agent and workflow executions).
+TERMINAL_PHASES = frozenset({3, 4, 5})  # EXECUTION_COMPLETED, EXECUTION_FAILED, EXECUTION_CANCELLED
+
+
+def is_terminal(execution: agent_api.AgentExecution | workflow_api.WorkflowExecution) -> bool:
+    """Whether the execution's phase is COMPLETED, FAILED or CANCELLED."""
+    return execution.status.phase in TERMINAL_PHASES
+
+
+_AnyExecution = TypeVar(
+    "_AnyExecution", bound=agent_api.AgentExecution | workflow_api.WorkflowExecution
+)
+
+
+def clear_callback_tokens(execution: _AnyExecution) -> _AnyExecution:
+    """Clear every callback token the execution carries, in place, and return it.
+
+    The deployed Stigmer service echoes ``spec.callback_token`` (and keeps one in
+    ``AgentExecutionStatus.callback_token``); a caller must not pass a token on through its
+    workflow's history.
+    """
+    execution.spec.ClearField("callback_token")
+    if isinstance(execution, agent_api.AgentExecution):
+        execution.status.ClearField("callback_token")
+    return execution
+
+
+def execution_kind(
+    execution: agent_api.AgentExecution | workflow_api.WorkflowExecution,
+) -> caller_pb2.ExecutionKind.ValueType:
+    """The ``ExecutionKind`` of a message."""
+    if isinstance(execution, agent_api.AgentExecution):
+        return caller_pb2.EXECUTION_KIND_AGENT
+    return caller_pb2.EXECUTION_KIND_WORKFLOW
+
+
+class GetExecutionActivity:
+    """The caller-side activity ``stigmer/caller/get-execution``: waits for a terminal execution.
+
+    A service may complete the caller's activity with the execution as it was when created (the
+    deployed Stigmer service does). :func:`stigmer_sdk.workflow.execute_to_terminal` then
+    schedules this activity, which calls ``get`` until the phase is terminal, backing off from
+    ``initial_interval`` to ``maximum_interval`` and heartbeating after every call, and returns
+    the terminal execution as ``binary/protobuf`` with its callback tokens cleared. Transient
+    errors are retried within the activity; NOT_FOUND and other permanent ones fail it
+    (non-retryable, type ``STIGMER_GET_EXECUTION_FAILED``).
+
+    Register it on the caller's worker::
+
+        Worker(client, task_queue=..., workflows=[...],
+               activities=[run_agent, *GetExecutionActivity(stigmer_client).activities()])
+    """
+
+    def __init__(
+        self,
+        client: StigmerClient,
+        *,
+        initial_interval: timedelta = timedelta(milliseconds=500),
+        maximum_interval: timedelta = timedelta(seconds=10),
+        backoff_coefficient: float = 2.0,
+        call_timeout: timedelta | None = None,
+    ) -> None:
+        """Poll through ``client``; ``call_timeout`` bounds each ``get`` (client default)."""
+        if backoff_coefficient < 1:
+            raise ValueError("backoff_coefficient must be at least 1")
+        self._client = client
+        self._initial = initial_interval.total_seconds()
+        self._maximum = maximum_interval.total_seconds()
+        self._coefficient = backoff_coefficient
+        self._call_timeout = call_timeout
+
+    async def _get(
+        self, request: caller_pb2.GetExecutionInput
+    ) -> agent_api.AgentExecution | workflow_api.WorkflowExecution:
+        if request.kind == caller_pb2.EXECUTION_KIND_AGENT:
+            return await self._client.get_agent_execution(
+                request.execution_id, timeout=self._call_timeout
+            )
+        return await self._client.get_workflow_execution(
+            request.execution_id, timeout=self._call_timeout
+        )
+
+    @temporalio.activity.defn(name=GET_EXECUTION_ACTIVITY_NAME)
+    async def get_execution(
+        self, request: caller_pb2.GetExecutionInput
+    ) -> temporalio.common.RawValue:
+        """Return the execution once terminal (see the class docstring)."""
+        if request.kind not in (
+            caller_pb2.EXECUTION_KIND_AGENT,
+            caller_pb2.EXECUTION_KIND_WORKFLOW,
+        ):
+            raise temporalio.exceptions.ApplicationError(
+                f"unknown execution kind {request.kind}",
+                type=GET_EXECUTION_FAILED_TYPE,
+                non_retryable=True,
+            )
+        if not request.execution_id:
+            raise temporalio.exceptions.ApplicationError(
+                "the execution id is empty", type=GET_EXECUTION_FAILED_TYPE, non_retryable=True
+            )
+        interval = self._initial
+        polls = 0
+        while True:
+            polls += 1
+            try:
+                execution = await self._get(request)
+            except StigmerRPCError as error:
+                if not error.retryable:
+                    raise temporalio.exceptions.ApplicationError(
+                        f"get {request.execution_id}: {error}",
+                        type=GET_EXECUTION_FAILED_TYPE,
+                        non_retryable=True,
+                    ) from None
+                logger.warning(
+                    "Get execution failed, retrying execution_id=%s code=%s",
+                    request.execution_id,
+                    error.code.name,
+                )
+                phase = -1
+            else:
+                if is_terminal(execution):
+                    logger.info(
+                        "Execution is terminal execution_id=%s phase=%d polls=%d",
+                        request.execution_id,
+                        execution.status.phase,
+                        polls,
+                    )
+                    return temporalio.common.RawValue(
+                        proto_payload(clear_callback_tokens(execution))
+                    )
+                phase = execution.status.phase
+            temporalio.activity.heartbeat(phase)
+            await asyncio.sleep(interval)
+            interval = min(interval * self._coefficient, self._maximum)
+
+    def activities(self) -> Sequence[Callable[..., Any]]:
+        """The activities to register on the caller's worker."""
+        return [self.get_execution]
