@@ -40,11 +40,18 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_
 from stigmer_sdk.api.agentic.agentexecution.v1 import io_pb2 as agent_io
 from stigmer_sdk.api.agentic.agentexecution.v1 import query_pb2_grpc as agent_query
 from stigmer_sdk.converter import data_converter
+from stigmer_sdk.system import NO_ERROR_MESSAGE, SystemActivities
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from recording_service import RecordingStigmerService
-from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions, TerminalCallerWorkflow
+from workflows import (
+    AgentCallerWorkflow,
+    CallerActivities,
+    CallerOptions,
+    DeployedCompletionWorkflow,
+    TerminalCallerWorkflow,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -275,3 +282,90 @@ async def test_an_unknown_execution_fails_the_terminal_fetch_at_once(
     assert cause.type == "STIGMER_GET_EXECUTION_FAILED"
     assert "NOT_FOUND" in cause.message
     assert state.gets == 1  # non-retryable: not polled again, not retried
+
+
+@pytest.fixture
+async def system_worker(
+    interop_client: temporalio.client.Client,
+    temporal_client: temporalio.client.Client,
+    stigmer_client: StigmerClient,
+    task_queue: str,
+) -> AsyncIterator[Worker]:
+    # A caller, and the SDK's system activity serving a deployed-style workflow's completions.
+    callers = CallerActivities(stigmer_client, interop_client)
+    async with Worker(
+        interop_client,
+        task_queue=task_queue,
+        workflows=[AgentCallerWorkflow, DeployedCompletionWorkflow],
+        activities=[callers.run_agent, *SystemActivities(temporal_client).activities()],
+        workflow_runner=sandboxed_workflow_runner(),
+    ) as running:
+        yield running
+
+
+async def _pending_caller(
+    client: temporalio.client.Client, service: RecordingStigmerService, task_queue: str
+) -> tuple[temporalio.client.WorkflowHandle[Any, Any], bytes]:
+    handle = await client.start_workflow(
+        AgentCallerWorkflow.run,
+        args=[AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")), CallerOptions()],
+        id=f"interop-{uuid.uuid4()}",
+        task_queue=task_queue,
+    )
+    (call,) = await service.wait_for_calls(1)
+    return handle, call.token
+
+
+async def _run_deployed_completion(
+    client: temporalio.client.Client, task_queue: str, name: str, token: bytes
+) -> Any:
+    document = _captured(name)["data"]
+    document["CallbackToken"] = base64.b64encode(token).decode()
+    return await client.execute_workflow(
+        DeployedCompletionWorkflow.run,
+        json.dumps(document),
+        id=f"deployed-completion-{uuid.uuid4()}",
+        task_queue=task_queue,
+    )
+
+
+async def test_the_system_activity_serves_a_deployed_success(
+    system_worker: Worker,
+    interop_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+) -> None:
+    handle, token = await _pending_caller(interop_client, stigmer_service, task_queue)
+    outcome = await _run_deployed_completion(
+        interop_client, task_queue, "system-activity-input-success.json", token
+    )
+    assert outcome.outcome == 1  # COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
+    result = await handle.result()
+    assert result.metadata.id == "aex-01m8r54we0wrtb949nvtg43c2h"
+    assert result.spec.message == "hello raw"
+    # Delivered without the token the deployed service left in its Result.
+    assert not result.spec.callback_token
+
+
+async def test_a_deployed_error_without_message_fails_the_caller_typed(
+    system_worker: Worker,
+    interop_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+) -> None:
+    handle, token = await _pending_caller(interop_client, stigmer_service, task_queue)
+    failure = _captured("system-activity-input-failure.json")
+    assert failure["data"]["Error"] == {}
+    outcome = await _run_deployed_completion(
+        interop_client, task_queue, "system-activity-input-failure.json", token
+    )
+    assert outcome.outcome == 1
+    with pytest.raises(WorkflowFailureError) as raised:
+        await handle.result()
+    cause = raised.value.cause.cause  # type: ignore[union-attr]
+    assert isinstance(cause, ApplicationError)
+    assert (cause.type, cause.message, cause.non_retryable) == (
+        "AGENT_EXECUTION_FAILED",
+        NO_ERROR_MESSAGE,
+        True,
+    )

@@ -71,7 +71,7 @@ from stigmer_sdk.completion import (
     proto_payload,
 )
 from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
-from stigmer_sdk.tokens import token_preview
+from stigmer_sdk.tokens import short_token_digest, token_preview
 
 _M = TypeVar("_M", bound=message.Message)
 _Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.WorkflowExecution)
@@ -147,9 +147,11 @@ async def complete_caller(
         ) from error
     if outcome.outcome is CompletionOutcome.ALREADY_COMPLETED:
         workflow.logger.warning(
-            "Caller's activity was already completed execution_id=%s token_preview=%s",
+            "Caller's activity was already completed execution_id=%s token_preview=%s "
+            "token_digest=%s",
             execution_id,
             preview,
+            short_token_digest(token),
         )
     if outcome.outcome not in _HARMLESS:
         raise ApplicationError(
@@ -206,17 +208,21 @@ async def _best_effort(
         outcome = await execute_system_activity(request, task_queue=task_queue)
     except ActivityError as error:
         workflow.logger.error(
-            "Failed to complete external activity execution_id=%s token_preview=%s error=%s",
+            "Failed to complete external activity execution_id=%s token_preview=%s "
+            "token_digest=%s error=%s",
             execution_id,
             token_preview(request.callback_token),
+            short_token_digest(request.callback_token),
             _cause_message(error),
         )
         return None
     if outcome.outcome not in _HARMLESS:
         workflow.logger.error(
-            "Failed to complete external activity execution_id=%s token_preview=%s error=%s",
+            "Failed to complete external activity execution_id=%s token_preview=%s "
+            "token_digest=%s error=%s",
             execution_id,
             outcome.token_preview,
+            short_token_digest(request.callback_token),
             outcome.message,
         )
     return outcome
