@@ -24,14 +24,18 @@ from stigmer_sdk import (
     ExecutionPhase,
     complete_external_activity,
 )
+from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.idempotency import execution_name
 from stigmer_sdk.tokens import short_token_digest, token_preview
+from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from recording_service import RecordingStigmerService
 from workflows import (
     AgentCallerWorkflow,
+    CallerActivities,
     CallerOptions,
     InnerShapeCallerWorkflow,
+    LocalActivityCallerWorkflow,
 )
 
 pytestmark = pytest.mark.integration
@@ -205,6 +209,35 @@ async def test_a_request_the_service_would_refuse_fails_before_any_create(
     assert (cause.type, cause.non_retryable) == ("STIGMER_INVALID_REQUEST", True)
     assert cause.message == "invalid AgentExecution: spec.message: must not be empty"
     # Not retried, and nothing was sent.
+    assert stigmer_service.calls == []
+
+
+async def test_a_local_activity_is_refused_non_retryably_before_any_create(
+    temporal_client: temporalio.client.Client,
+    stigmer_client: StigmerClient,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+) -> None:
+    callers = CallerActivities(stigmer_client, temporal_client)
+    async with Worker(
+        temporal_client,
+        task_queue=task_queue,
+        workflows=[LocalActivityCallerWorkflow],
+        activities=[callers.run_agent],
+        workflow_runner=sandboxed_workflow_runner(),
+    ):
+        with pytest.raises(WorkflowFailureError) as raised:
+            await temporal_client.execute_workflow(
+                LocalActivityCallerWorkflow.run,
+                _request(),
+                id=f"local-{uuid.uuid4()}",
+                task_queue=task_queue,
+            )
+    # A local activity's failure reaches the workflow as the ApplicationError itself.
+    cause = raised.value.cause
+    assert isinstance(cause, ApplicationError)
+    # Refused, not retried (3 attempts allowed), and nothing sent.
+    assert (cause.type, cause.non_retryable) == ("STIGMER_LOCAL_ACTIVITY", True)
     assert stigmer_service.calls == []
 
 

@@ -177,3 +177,20 @@ class DeployedCompletionWorkflow:
             retry_policy=RetryPolicy(maximum_attempts=1),
             result_type=CompleteExternalActivityResult,
         )
+
+
+@workflow.defn
+class LocalActivityCallerWorkflow:
+    """Runs the handshake activity as a LOCAL activity, which cannot complete asynchronously."""
+
+    @workflow.run
+    async def run(self, request: AgentExecution) -> AgentExecution:
+        return await workflow.execute_local_activity(
+            "run_agent",
+            request,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(
+                maximum_attempts=3, initial_interval=timedelta(milliseconds=10)
+            ),
+            result_type=AgentExecution,
+        )
