@@ -185,3 +185,12 @@ def test_one_line_installs_and_keeps_a_codec() -> None:
     combined = with_stigmer_payloads(mine)
     assert combined.payload_codec is codec
     assert combined.payload_converter_class is StigmerPayloadConverter
+
+
+def test_json_plain_null_is_none_and_a_known_message_type_wins() -> None:
+    assert _decode(_payload("json/plain", b"null"), AgentExecution) is None
+    # As Temporal's default does, a messageType this process knows decides the class.
+    execution = WorkflowExecution(kind="WorkflowExecution")
+    name = "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution"
+    payload = _payload("binary/protobuf", execution.SerializeToString(), name)
+    assert _decode(payload, AgentExecution) == execution

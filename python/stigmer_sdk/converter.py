@@ -273,28 +273,32 @@ def _message_class(type_hint: type | None) -> type[message.Message] | None:
 
 
 def _class_for(payload: _Payload, type_hint: type | None) -> type[message.Message]:
-    """The message class to decode into: the caller's type hint, else the payload's
-    ``messageType``."""
+    """The message class to decode into: the payload's ``messageType`` when this process knows
+    it (as Temporal's default does), else the caller's type hint."""
+    name = payload.metadata.get("messageType", b"").decode()
+    if name:
+        try:
+            cls: type[message.Message] = symbol_database.Default().GetSymbol(name)
+        except KeyError:
+            pass
+        else:
+            return cls
     hinted = _message_class(type_hint)
     if hinted is not None:
         return hinted
-    name = payload.metadata.get("messageType", b"").decode()
-    try:
-        cls: type[message.Message] = symbol_database.Default().GetSymbol(name)
-    except KeyError:
-        raise RuntimeError(f"Unknown Protobuf type {name or '<none>'}") from None
-    return cls
+    raise RuntimeError(f"Unknown Protobuf type {name or '<none>'}")
 
 
 class TolerantJSONProtoPayloadConverter(temporalio.converter.JSONProtoPayloadConverter):
-    """``json/protobuf`` that ignores unknown fields and decodes into the requested type."""
+    """``json/protobuf`` that ignores unknown fields, and decodes a ``messageType`` this process
+    does not know (a newer server's name, or none) into the requested type."""
 
     def __init__(self) -> None:
         """Ignore unknown fields."""
         super().__init__(ignore_unknown_fields=True)
 
     def from_payload(self, payload: _Payload, type_hint: type | None = None) -> Any:
-        """Decode into ``type_hint`` when it is a proto message class, else ``messageType``."""
+        """Decode into ``messageType``, else ``type_hint`` (see the class docstring)."""
         value = _class_for(payload, type_hint)()
         try:
             return json_format.Parse(payload.data, value, ignore_unknown_fields=True)
@@ -303,10 +307,11 @@ class TolerantJSONProtoPayloadConverter(temporalio.converter.JSONProtoPayloadCon
 
 
 class TolerantBinaryProtoPayloadConverter(temporalio.converter.BinaryProtoPayloadConverter):
-    """``binary/protobuf`` that decodes into the requested type (unknown fields are kept)."""
+    """``binary/protobuf`` that decodes a ``messageType`` this process does not know into the
+    requested type (unknown fields are kept, as always in binary)."""
 
     def from_payload(self, payload: _Payload, type_hint: type | None = None) -> Any:
-        """Decode into ``type_hint`` when it is a proto message class, else ``messageType``."""
+        """Decode into ``messageType``, else ``type_hint`` (see the class docstring)."""
         value = _class_for(payload, type_hint)()
         try:
             value.ParseFromString(payload.data)
@@ -327,7 +332,8 @@ class GoJSONPlainPayloadConverter(temporalio.converter.JSONPlainPayloadConverter
         if cls is None:
             return super().from_payload(payload, type_hint)
         try:
-            return from_go_json(json.loads(payload.data), cls)
+            document = json.loads(payload.data)
+            return None if document is None else from_go_json(document, cls)
         except (json.JSONDecodeError, UnicodeDecodeError, GoJSONError) as error:
             raise RuntimeError(
                 f"Failed parsing json/plain as {cls.DESCRIPTOR.full_name}: {error}"
