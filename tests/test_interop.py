@@ -42,7 +42,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import query_pb2_grpc as agent_qu
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.system import NO_ERROR_MESSAGE, SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.worker import sandboxed_workflow_runner
+from stigmer_sdk.worker import StigmerPlugin, sandboxed_workflow_runner
 
 from recording_service import RecordingStigmerService
 from workflows import (
@@ -369,3 +369,33 @@ async def test_a_deployed_error_without_message_fails_the_caller_typed(
         NO_ERROR_MESSAGE,
         True,
     )
+
+
+async def test_the_plugin_is_the_one_line_set_up_of_a_caller(
+    dev_server: DevServer,
+    temporal_client: temporalio.client.Client,
+    deployed_like: tuple[_DeployedLike, StigmerClient],
+    task_queue: str,
+) -> None:
+    state, stigmer = deployed_like
+    client = await temporalio.client.Client.connect(
+        dev_server.target, plugins=[StigmerPlugin(stigmer)]
+    )
+    callers = CallerActivities(stigmer, client)
+    # Only the caller's own activity: the plugin adds stigmer/caller/get-execution.
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[TerminalCallerWorkflow],
+        activities=[callers.run_agent],
+        workflow_runner=sandboxed_workflow_runner(),
+    ):
+        handle = await client.start_workflow(
+            TerminalCallerWorkflow.run,
+            AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")),
+            id=f"plugin-{uuid.uuid4()}",
+            task_queue=task_queue,
+        )
+        await _complete_as_deployed(temporal_client, state)
+        result = await handle.result()
+    assert result.status.messages[-1].content == "the answer"

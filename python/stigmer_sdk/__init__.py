@@ -107,6 +107,7 @@ from stigmer_sdk.tokens import (
     short_token_digest,
     token_preview,
 )
+from stigmer_sdk.worker import StigmerPlugin
 
 __version__ = "0.1.0"
 
@@ -157,6 +158,7 @@ __all__ = [
     "StigmerClient",
     "StigmerError",
     "StigmerPayloadConverter",
+    "StigmerPlugin",
     "StigmerRPCError",
     "SystemActivities",
     "TLSConfig",
