@@ -76,16 +76,11 @@ func ExecuteAgentAndWaitPending(
 	if req == nil {
 		req = &agentexecutionv1.AgentExecution{}
 	}
-	return executeAndWaitPending(ctx, "AgentExecution",
-		func(token []byte) *apiresource.ApiResourceMetadata {
-			if req.Spec == nil {
-				req.Spec = &agentexecutionv1.AgentExecutionSpec{}
-			}
+	return executeAndWaitPending(ctx, KindAgentExecution,
+		func(token []byte, key string) []string {
+			problems := prepareAgent(req, key)
 			req.Spec.CallbackToken = token
-			if req.Metadata == nil {
-				req.Metadata = &apiresource.ApiResourceMetadata{}
-			}
-			return req.Metadata
+			return problems
 		},
 		func(ctx context.Context, callOpts ...grpc.CallOption) (*agentexecutionv1.AgentExecution, error) {
 			return client.Create(ctx, req, callOpts...)
@@ -107,16 +102,11 @@ func ExecuteWorkflowAndWaitPending(
 	if req == nil {
 		req = &workflowexecutionv1.WorkflowExecution{}
 	}
-	return executeAndWaitPending(ctx, "WorkflowExecution",
-		func(token []byte) *apiresource.ApiResourceMetadata {
-			if req.Spec == nil {
-				req.Spec = &workflowexecutionv1.WorkflowExecutionSpec{}
-			}
+	return executeAndWaitPending(ctx, KindWorkflowExecution,
+		func(token []byte, key string) []string {
+			problems := prepareWorkflow(req, key)
 			req.Spec.CallbackToken = token
-			if req.Metadata == nil {
-				req.Metadata = &apiresource.ApiResourceMetadata{}
-			}
-			return req.Metadata
+			return problems
 		},
 		func(ctx context.Context, callOpts ...grpc.CallOption) (*workflowexecutionv1.WorkflowExecution, error) {
 			return client.Create(ctx, req, callOpts...)
@@ -130,12 +120,13 @@ type execution interface {
 	GetMetadata() *apiresource.ApiResourceMetadata
 }
 
-// executeAndWaitPending is the language-neutral part of the caller side. prepare puts the token on
-// the (already cloned) request and returns its metadata; create sends the request.
+// executeAndWaitPending is the language-neutral part of the caller side. prepare fills the
+// (already cloned) request (the deployed-service fields, the idempotency annotation, the token) and
+// returns what the deployed service would refuse it for; create sends the request.
 func executeAndWaitPending[T execution](
 	ctx context.Context,
 	kind string,
-	prepare func(token []byte) *apiresource.ApiResourceMetadata,
+	prepare func(token []byte, key string) (problems []string),
 	create func(context.Context, ...grpc.CallOption) (T, error),
 	opts []Option,
 ) (T, error) {
@@ -159,11 +150,12 @@ func executeAndWaitPending[T execution](
 		"token_preview", preview, "token_length", len(token), "activity_id", info.ActivityID)
 
 	key := IdempotencyKey(info.WorkflowNamespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID)
-	md := prepare(append([]byte(nil), token...))
-	if md.Annotations == nil {
-		md.Annotations = map[string]string{}
+	if problems := prepare(append([]byte(nil), token...), key); len(problems) > 0 {
+		failure := invalidRequestError(kind, problems)
+		logger.Warn("Refused an invalid create request, activity fails",
+			"execution_kind", kind, "token_preview", preview, "error", failure.Error())
+		return zero, failure
 	}
-	md.Annotations[IdempotencyKeyAnnotation] = key
 
 	callCtx, cancel := context.WithTimeout(ctx, o.createTimeout)
 	defer cancel()
