@@ -67,8 +67,16 @@ func (f fakeWorkflows) Create(_ context.Context, in *workflowexecutionv1.Workflo
 // a local activity) and returns the activity's error.
 func runCaller(t *testing.T, f *fakeCommands, req *agentexecutionv1.AgentExecution, local bool) error {
 	t.Helper()
+	_, err := runCallerLogged(t, f, req, local)
+	return err
+}
+
+// runCallerLogged is runCaller that also returns the activity's log lines.
+func runCallerLogged(t *testing.T, f *fakeCommands, req *agentexecutionv1.AgentExecution, local bool) ([]string, error) {
+	t.Helper()
+	logs := &devserver.CaptureLogger{}
 	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(devserver.NopLogger{})
+	suite.SetLogger(logs)
 	env := suite.NewTestActivityEnvironment()
 	act := func(ctx context.Context, in *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 		return handshake.ExecuteAgentAndWaitPending(ctx, fakeAgents{fakeCommands: f}, in)
@@ -80,7 +88,7 @@ func runCaller(t *testing.T, f *fakeCommands, req *agentexecutionv1.AgentExecuti
 	} else {
 		_, err = env.ExecuteActivity("RunAgent", req)
 	}
-	return err
+	return logs.Lines(), err
 }
 
 func TestExecutionNameContract(t *testing.T) {
@@ -169,7 +177,8 @@ func TestCreateRefusesInvalidRequestsLocally(t *testing.T) {
 
 func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(devserver.NopLogger{})
+	logs := &devserver.CaptureLogger{}
+	suite.SetLogger(logs)
 	env := suite.NewTestActivityEnvironment()
 	f := &fakeCommands{}
 	act := func(ctx context.Context, in *workflowexecutionv1.WorkflowExecution) (*workflowexecutionv1.WorkflowExecution, error) {
@@ -184,6 +193,14 @@ func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 		t.Fatalf("%d creates, want 1", len(f.workflows))
 	}
 	c := f.workflows[0]
+	found := false
+	for _, l := range logs.Lines() {
+		found = found || (strings.HasPrefix(l, "INFO Workflow execution started, activity pending ") &&
+			strings.Contains(l, " token_digest="))
+	}
+	if !found {
+		t.Fatalf("no workflow-kind ACK line in %q", logs.Lines())
+	}
 	key := c.GetMetadata().GetAnnotations()[handshake.IdempotencyKeyAnnotation]
 	if c.GetApiVersion() != handshake.APIVersion || c.GetKind() != handshake.KindWorkflowExecution ||
 		c.GetMetadata().GetName() != handshake.ExecutionName(key) {
@@ -204,4 +221,60 @@ func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 // isPending reports whether the test environment saw the activity go pending.
 func isPending(err error) bool {
 	return err != nil && strings.Contains(err.Error(), activity.ErrResultPending.Error())
+}
+
+func TestTokenDigest(t *testing.T) {
+	token := []byte("a task token")
+	sum := sha256.Sum256(token)
+	if got, want := handshake.TokenDigest(token), hex.EncodeToString(sum[:])[:12]; got != want {
+		t.Fatalf("TokenDigest = %q, want %q", got, want)
+	}
+	// Fixed vector shared with the Python and Java SDKs: SHA-256("") starts e3b0c44298fc.
+	if got := handshake.TokenDigest(nil); got != "e3b0c44298fc" {
+		t.Fatalf("TokenDigest(nil) = %q", got)
+	}
+	// Tokens of one namespace share their preview, not their digest.
+	a, b := append([]byte("same prefix of twenty-odd bytes"), 1), append([]byte("same prefix of twenty-odd bytes"), 2)
+	if handshake.TokenPreview(a) != handshake.TokenPreview(b) || handshake.TokenDigest(a) == handshake.TokenDigest(b) {
+		t.Fatal("the digest does not tell tokens with one preview apart")
+	}
+}
+
+func TestLocalActivityIsRefused(t *testing.T) {
+	f := &fakeCommands{}
+	req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "hi"}}
+	err := runCaller(t, f, req, true)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeLocalActivity || !appErr.NonRetryable() {
+		t.Fatalf("error %v, want a non-retryable %s", err, handshake.ErrTypeLocalActivity)
+	}
+	if n := len(f.agentCreates()); n != 0 {
+		t.Fatalf("%d creates sent from a local activity", n)
+	}
+}
+
+func TestAckLogLine(t *testing.T) {
+	f := &fakeCommands{}
+	req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "hi"}}
+	lines, err := runCallerLogged(t, f, req, false)
+	if !isPending(err) {
+		t.Fatalf("activity error %v, want pending", err)
+	}
+	var ack string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "INFO Agent execution started, activity pending ") {
+			ack = l
+		}
+	}
+	if ack == "" {
+		t.Fatalf("no ACK log line in %q", lines)
+	}
+	for _, field := range []string{"execution_id=aex-1", "token_preview=", "token_digest=", "token_length="} {
+		if !strings.Contains(ack, " "+field) {
+			t.Errorf("ACK line %q lacks %s", ack, field)
+		}
+	}
+	if strings.Contains(ack, "token_digest=e3b0c44298fc") {
+		t.Errorf("ACK line digests an empty token: %q", ack)
+	}
 }

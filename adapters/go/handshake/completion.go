@@ -98,7 +98,7 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 	}
 	logger, metrics := c.logger(ctx), c.metrics(ctx)
 	token := input.GetCallbackToken()
-	preview := TokenPreview(token)
+	preview, digest := TokenPreview(token), TokenDigest(token)
 	executionID := input.GetExecutionId()
 	start := time.Now()
 
@@ -125,14 +125,14 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 		kind = "success"
 		p, err := ProtoPayload(o.Result, input.GetResultEncoding())
 		if err != nil {
-			return nil, c.invalidInput(logger, metrics, executionID, preview, fmt.Errorf("result: %w", err))
+			return nil, c.invalidInput(logger, metrics, executionID, preview, digest, fmt.Errorf("result: %w", err))
 		}
 		result = converter.NewRawValue(p)
 	case *sdkv1.CompleteExternalActivityInput_Failure:
 		kind = "error"
 		details, err := detailValues(o.Failure.GetDetails())
 		if err != nil {
-			return nil, c.invalidInput(logger, metrics, executionID, preview, fmt.Errorf("failure %w", err))
+			return nil, c.invalidInput(logger, metrics, executionID, preview, digest, fmt.Errorf("failure %w", err))
 		}
 		failWith = temporal.NewApplicationErrorWithOptions(o.Failure.GetMessage(), o.Failure.GetType(),
 			temporal.ApplicationErrorOptions{NonRetryable: o.Failure.GetNonRetryable(), Details: details})
@@ -140,22 +140,22 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 		kind = "cancellation"
 		details, err := detailValues(o.Cancellation.GetDetails())
 		if err != nil {
-			return nil, c.invalidInput(logger, metrics, executionID, preview, fmt.Errorf("cancellation %w", err))
+			return nil, c.invalidInput(logger, metrics, executionID, preview, digest, fmt.Errorf("cancellation %w", err))
 		}
 		failWith = temporal.NewCanceledError(details...)
 	default:
-		return nil, c.invalidInput(logger, metrics, executionID, preview,
+		return nil, c.invalidInput(logger, metrics, executionID, preview, digest,
 			fmt.Errorf("%w: unknown outcome %T", ErrInvalidCompletionInput, o))
 	}
 
-	logger.Info("Completing external activity with "+kind, "execution_id", executionID, "token_preview", preview)
+	logger.Info("Completing external activity with "+kind, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
 	err := c.Client.CompleteActivity(callCtx, token, result, failWith)
 	cancel()
 	elapsed := time.Since(start)
 
 	if err == nil {
-		logger.Info("External activity completed successfully", "execution_id", executionID, "token_preview", preview)
+		logger.Info("External activity completed successfully", "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 		recordCompletion(metrics, OutcomeCompleted, "", elapsed)
 		return &sdkv1.CompleteExternalActivityResult{Outcome: OutcomeCompleted, TokenPreview: preview}, nil
 	}
@@ -164,7 +164,7 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 	outcome, known := completionOutcome(code)
 	if !known {
 		logger.Error("Failed to complete external activity",
-			"execution_id", executionID, "token_preview", preview, "error", err.Error())
+			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 		recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
 			strings.ToLower(CodeName(code)), elapsed)
 		return nil, fmt.Errorf("stigmer: completing external activity (token %s): %w", preview, err)
@@ -174,7 +174,7 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 	if outcome == OutcomeInvalidToken {
 		logFn = logger.Error
 	}
-	logFn("Failed to complete external activity", "execution_id", executionID, "token_preview", preview,
+	logFn("Failed to complete external activity", "execution_id", executionID, "token_preview", preview, "token_digest", digest,
 		"error", message, "outcome", outcomeName(outcome))
 	recordCompletion(metrics, outcome, outcomeName(outcome), elapsed)
 	return &sdkv1.CompleteExternalActivityResult{Outcome: outcome, Message: message, TokenPreview: preview}, nil
@@ -196,9 +196,9 @@ func completionOutcome(code codes.Code) (outcome sdkv1.CompleteExternalActivityO
 	}
 }
 
-func (c *Completer) invalidInput(logger log.Logger, metrics client.MetricsHandler, executionID, preview string, err error) error {
+func (c *Completer) invalidInput(logger log.Logger, metrics client.MetricsHandler, executionID, preview, digest string, err error) error {
 	logger.Error("Failed to complete external activity",
-		"execution_id", executionID, "token_preview", preview, "error", err.Error())
+		"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 	recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
 		"invalid_input", 0)
 	return fmt.Errorf("stigmer: completing external activity (token %s): %w", preview, err)

@@ -105,7 +105,7 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 // An empty callback token (a fire-and-forget execution) schedules nothing and returns EMPTY_TOKEN.
 func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput, opts CompleteCallerOptions) (*sdkv1.CompleteExternalActivityResult, error) {
 	logger := workflow.GetLogger(ctx)
-	preview := TokenPreview(input.GetCallbackToken())
+	preview, digest := TokenPreview(input.GetCallbackToken()), TokenDigest(input.GetCallbackToken())
 	executionID := input.GetExecutionId()
 	successPath := true
 	switch input.GetOutcome().(type) {
@@ -123,9 +123,9 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 	}
 
 	if successPath {
-		logger.Info("Completing external activity with success", "execution_id", executionID, "token_preview", preview)
+		logger.Info("Completing external activity with success", "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	} else {
-		logger.Warn("Completing external activity with error", "execution_id", executionID, "token_preview", preview)
+		logger.Warn("Completing external activity with error", "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	}
 
 	ao := workflow.ActivityOptions{
@@ -147,7 +147,7 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), SystemActivityName, input).Get(ctx, &result)
 	if err != nil {
 		logger.Error("Failed to complete external activity",
-			"execution_id", executionID, "token_preview", preview, "error", err.Error())
+			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 		if !successPath {
 			return nil, nil
 		}
@@ -160,10 +160,10 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 		return result, nil
 	case OutcomeAlreadyCompleted:
 		logger.Warn("External activity already completed, the caller has moved on",
-			"execution_id", executionID, "token_preview", preview, "message", result.GetMessage())
+			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "message", result.GetMessage())
 		return result, nil
 	}
-	logger.Error("Failed to complete external activity", "execution_id", executionID, "token_preview", preview,
+	logger.Error("Failed to complete external activity", "execution_id", executionID, "token_preview", preview, "token_digest", digest,
 		"error", outcomeName(result.GetOutcome())+": "+result.GetMessage())
 	if !successPath {
 		return result, nil
