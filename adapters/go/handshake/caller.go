@@ -169,6 +169,8 @@ func executeAndWaitPending[T execution](
 		return zero, failure
 	}
 
+	metrics := activity.GetMetricsHandler(ctx)
+	metrics.Counter(MetricCallerHandshakesStarted).Inc(1)
 	callCtx, cancel := context.WithTimeout(ctx, o.createTimeout)
 	defer cancel()
 	callCtx = grpcmetadata.AppendToOutgoingContext(callCtx, IdempotencyKeyHeader, key)
@@ -179,6 +181,7 @@ func executeAndWaitPending[T execution](
 			"execution_kind", kind, "token_preview", preview, "token_digest", digest, "error", failure.Error())
 		return zero, failure
 	}
+	metrics.Counter(MetricCallerHandshakesPending).Inc(1)
 	started := "Agent execution started, activity pending"
 	if kind == KindWorkflowExecution {
 		started = "Workflow execution started, activity pending"
