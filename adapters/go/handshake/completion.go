@@ -103,13 +103,7 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 	start := time.Now()
 
 	if len(token) == 0 {
-		logger.Info("No callback token, nothing to complete", "execution_id", executionID)
-		recordCompletion(metrics, OutcomeEmptyToken, "", time.Since(start))
-		return &sdkv1.CompleteExternalActivityResult{
-			Outcome:      OutcomeEmptyToken,
-			Message:      "the callback token is empty: nothing to complete",
-			TokenPreview: preview,
-		}, nil
+		return emptyToken(logger, metrics, executionID, start), nil
 	}
 
 	var (
@@ -148,7 +142,27 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 			fmt.Errorf("%w: unknown outcome %T", ErrInvalidCompletionInput, o))
 	}
 
-	logger.Info("Completing external activity with "+kind, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
+	return c.deliver(ctx, logger, metrics, delivery{
+		token: token, executionID: executionID, kind: kind, result: result, failWith: failWith, start: start,
+	})
+}
+
+// delivery is one completion ready to be sent: a result (kind "success") or an error.
+type delivery struct {
+	token       []byte
+	executionID string
+	kind        string // "success", "error" or "cancellation", for the log line
+	result      any
+	failWith    error
+	start       time.Time
+}
+
+// deliver sends d to Temporal and maps the answer to an outcome (see [Completer.Complete]).
+func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics client.MetricsHandler, d delivery) (*sdkv1.CompleteExternalActivityResult, error) {
+	token, executionID, start := d.token, d.executionID, d.start
+	preview, digest := TokenPreview(token), TokenDigest(token)
+	logger.Info("Completing external activity with "+d.kind, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
+	result, failWith := d.result, d.failWith
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
 	err := c.Client.CompleteActivity(callCtx, token, result, failWith)
 	cancel()
@@ -178,6 +192,17 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 		"error", message, "outcome", outcomeName(outcome))
 	recordCompletion(metrics, outcome, outcomeName(outcome), elapsed)
 	return &sdkv1.CompleteExternalActivityResult{Outcome: outcome, Message: message, TokenPreview: preview}, nil
+}
+
+// emptyToken answers EMPTY_TOKEN for a completion without a token: nothing is sent.
+func emptyToken(logger log.Logger, metrics client.MetricsHandler, executionID string, start time.Time) *sdkv1.CompleteExternalActivityResult {
+	logger.Info("No callback token, nothing to complete", "execution_id", executionID)
+	recordCompletion(metrics, OutcomeEmptyToken, "", time.Since(start))
+	return &sdkv1.CompleteExternalActivityResult{
+		Outcome:      OutcomeEmptyToken,
+		Message:      "the callback token is empty: nothing to complete",
+		TokenPreview: TokenPreview(nil),
+	}
 }
 
 // completionOutcome maps a Temporal error code to its outcome; known is false for the codes that

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -37,9 +38,27 @@ func RegisterSystemActivities(w worker.ActivityRegistry, c client.Client) {
 	NewSystemActivities(c).Register(w)
 }
 
-// Register registers a's completion activity on w under [SystemActivityName].
+// Register registers a's completion activity on w under [SystemActivityName]: the one that
+// accepts both inputs ([SystemActivities.CompletePayload]).
 func (a *SystemActivities) Register(w worker.ActivityRegistry) {
-	w.RegisterActivityWithOptions(a.CompleteExternalActivity, activity.RegisterOptions{Name: SystemActivityName})
+	w.RegisterActivityWithOptions(a.CompletePayload, activity.RegisterOptions{Name: SystemActivityName})
+}
+
+// CompletePayload is the system activity as registered: it accepts both the proto
+// [sdkv1.CompleteExternalActivityInput] (binary/protobuf, json/protobuf, or its Go-struct JSON)
+// and the deployed Stigmer Go service's [JSONCompletionInput] (json/plain), so that one worker
+// serves the workflows of both. It then behaves as [SystemActivities.CompleteExternalActivity]
+// (the JSON input through [Completer.CompleteJSON]); an undecodable input fails it with the
+// non-retryable type [ErrTypeCompletionInvalidInput].
+func (a *SystemActivities) CompletePayload(ctx context.Context, input converter.RawValue) (*sdkv1.CompleteExternalActivityResult, error) {
+	in, js, err := decodeCompletionInput(input.Payload())
+	if err != nil {
+		return activityOutcome(nil, err)
+	}
+	if js != nil {
+		return activityOutcome(a.Completer.CompleteJSON(ctx, js))
+	}
+	return a.CompleteExternalActivity(ctx, in)
 }
 
 // CompleteExternalActivity is the system activity (contract section 5). It completes the caller's
@@ -49,7 +68,11 @@ func (a *SystemActivities) Register(w worker.ActivityRegistry) {
 // turned into a completion fails it with the non-retryable type [ErrTypeCompletionInvalidInput];
 // other errors fail it as they are.
 func (a *SystemActivities) CompleteExternalActivity(ctx context.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
-	result, err := a.Completer.Complete(ctx, input)
+	return activityOutcome(a.Completer.Complete(ctx, input))
+}
+
+// activityOutcome turns a completion's outcome into the system activity's result or error.
+func activityOutcome(result *sdkv1.CompleteExternalActivityResult, err error) (*sdkv1.CompleteExternalActivityResult, error) {
 	if err != nil {
 		if errors.Is(err, ErrInvalidCompletionInput) {
 			return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCompletionInvalidInput, nil)

@@ -1,0 +1,158 @@
+package handshake
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+)
+
+// ErrTypeAgentExecutionFailed is the type of the non-retryable application error with which a
+// caller is failed when a [JSONCompletionInput] carries an Error.
+const ErrTypeAgentExecutionFailed = "AGENT_EXECUTION_FAILED"
+
+// NoFailureMessage is the message of the failure delivered for a [JSONCompletionInput] whose Error
+// carries no message (the deployed service's Go error becomes {} in JSON).
+const NoFailureMessage = "the Stigmer service reported a failure without a message"
+
+// JSONCompletionInput is the input that the deployed Stigmer Go service schedules for the system
+// activity [SystemActivityName], encoded json/plain by Go's encoding/json:
+//
+//	{"CallbackToken": "<base64>", "Result": <any JSON or null>, "Error": <object or null>}
+//
+// [SystemActivities] accepts it beside the proto [sdkv1.CompleteExternalActivityInput], so that a
+// worker built on the SDK can serve that service's completions.
+type JSONCompletionInput struct {
+	// CallbackToken is the caller's task token (Base64 in JSON).
+	CallbackToken []byte
+	// Result is the execution, as Go's encoding/json wrote it; JSON null or absent for none.
+	Result json.RawMessage
+	// Error, when present (even {}), fails the caller with [ErrTypeAgentExecutionFailed].
+	Error json.RawMessage
+}
+
+// present reports whether a JSON value was sent and is not null.
+func present(raw json.RawMessage) bool {
+	trimmed := bytes.TrimSpace(raw)
+	return len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null"))
+}
+
+// CompleteJSON delivers a [JSONCompletionInput] to the caller's activity, as [Completer.Complete]
+// delivers the proto input, with the same outcomes:
+//
+//   - an Error that is present (even {}) fails the caller with a non-retryable application error
+//     of type [ErrTypeAgentExecutionFailed] whose message is the error's message ("message",
+//     "Message", "msg" or "error" member, or the error itself when it is a JSON string), else
+//     [NoFailureMessage];
+//   - otherwise the Result is delivered as it came, as a json/plain payload (the caller decodes it
+//     with [NewDataConverter] or the other SDKs' converters); no Result delivers null.
+func (c *Completer) CompleteJSON(ctx context.Context, input *JSONCompletionInput) (*sdkv1.CompleteExternalActivityResult, error) {
+	if input == nil {
+		return nil, fmt.Errorf("%w: nil JSONCompletionInput", ErrInvalidCompletionInput)
+	}
+	logger, metrics := c.logger(ctx), c.metrics(ctx)
+	start := time.Now()
+	executionID := resultExecutionID(input.Result)
+	if len(input.CallbackToken) == 0 {
+		return emptyToken(logger, metrics, executionID, start), nil
+	}
+	d := delivery{token: input.CallbackToken, executionID: executionID, start: start}
+	switch {
+	case present(input.Error):
+		d.kind = "error"
+		d.failWith = temporal.NewApplicationErrorWithOptions(failureMessage(input.Error), ErrTypeAgentExecutionFailed,
+			temporal.ApplicationErrorOptions{NonRetryable: true})
+	case present(input.Result):
+		d.kind = "success"
+		d.result = converter.NewRawValue(&commonpb.Payload{
+			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(converter.MetadataEncodingJSON)},
+			Data:     bytes.TrimSpace(input.Result),
+		})
+	default:
+		d.kind = "success"
+		d.result = converter.NewRawValue(nullPayload())
+	}
+	return c.deliver(ctx, logger, metrics, d)
+}
+
+// resultExecutionID returns metadata.id of a JSON execution, for the log lines; "" if none.
+func resultExecutionID(result json.RawMessage) string {
+	var e struct {
+		Metadata struct {
+			ID string `json:"id"`
+		} `json:"metadata"`
+	}
+	if !present(result) || json.Unmarshal(result, &e) != nil {
+		return ""
+	}
+	return e.Metadata.ID
+}
+
+// failureMessage finds the message of a JSON error, or [NoFailureMessage].
+func failureMessage(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil && s != "" {
+		return s
+	}
+	var obj map[string]any
+	if json.Unmarshal(raw, &obj) == nil {
+		for _, k := range []string{"message", "Message", "msg", "error", "Error"} {
+			if s, ok := obj[k].(string); ok && s != "" {
+				return s
+			}
+		}
+	}
+	return NoFailureMessage
+}
+
+// decodeCompletionInput turns the system activity's input payload into either input: the proto
+// (binary/protobuf, json/protobuf with unknown fields discarded, or json/plain Go-struct JSON of
+// it) or the deployed service's [JSONCompletionInput] (json/plain with a "CallbackToken" member).
+func decodeCompletionInput(p *commonpb.Payload) (*sdkv1.CompleteExternalActivityInput, *JSONCompletionInput, error) {
+	in := &sdkv1.CompleteExternalActivityInput{}
+	wantType := string(in.ProtoReflect().Descriptor().FullName())
+	encoding := string(p.GetMetadata()[converter.MetadataEncoding])
+	if mt := string(p.GetMetadata()[converter.MetadataMessageType]); mt != "" && mt != wantType &&
+		(encoding == converter.MetadataEncodingProto || encoding == converter.MetadataEncodingProtoJSON) {
+		return nil, nil, fmt.Errorf("%w: input message type %s, want %s", ErrInvalidCompletionInput, mt, wantType)
+	}
+	switch encoding {
+	case converter.MetadataEncodingProto:
+		if err := proto.Unmarshal(p.GetData(), in); err != nil {
+			return nil, nil, fmt.Errorf("%w: decoding the binary input: %v", ErrInvalidCompletionInput, err)
+		}
+		return in, nil, nil
+	case converter.MetadataEncodingProtoJSON:
+		if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(p.GetData(), in); err != nil {
+			return nil, nil, fmt.Errorf("%w: decoding the JSON input: %v", ErrInvalidCompletionInput, err)
+		}
+		return in, nil, nil
+	case converter.MetadataEncodingJSON:
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(p.GetData(), &members); err != nil {
+			return nil, nil, fmt.Errorf("%w: decoding the JSON input: %v", ErrInvalidCompletionInput, err)
+		}
+		if _, ok := members["CallbackToken"]; ok {
+			js := &JSONCompletionInput{}
+			if err := json.Unmarshal(p.GetData(), js); err != nil {
+				return nil, nil, fmt.Errorf("%w: decoding the JSON input: %v", ErrInvalidCompletionInput, err)
+			}
+			return nil, js, nil
+		}
+		if err := UnmarshalGoJSON(p.GetData(), in); err != nil {
+			return nil, nil, fmt.Errorf("%w: decoding the JSON input: %v", ErrInvalidCompletionInput, err)
+		}
+		return in, nil, nil
+	default:
+		return nil, nil, fmt.Errorf("%w: input encoding %q", ErrInvalidCompletionInput, encoding)
+	}
+}
