@@ -102,7 +102,8 @@ func (a *CallerActivities) Register(w worker.ActivityRegistry) {
 }
 
 // GetExecution calls get for the execution until its phase is terminal and returns it (an
-// *agentexecutionv1.AgentExecution or a *workflowexecutionv1.WorkflowExecution). Between two gets
+// *agentexecutionv1.AgentExecution or a *workflowexecutionv1.WorkflowExecution) without
+// spec.callback_token, which some services echo and which must stay out of history. Between two gets
 // it heartbeats (the details are the last phase seen) and waits with exponential backoff; a
 // transient error (UNAVAILABLE, DEADLINE_EXCEEDED, ...) is retried the same way. A permanent
 // error fails it with the non-retryable type [ErrTypeGetFailed]; the activity's context ending
@@ -143,6 +144,7 @@ func (a *CallerActivities) GetExecution(ctx context.Context, req GetExecutionReq
 		case err == nil:
 			phase = phaseOf(got)
 			if terminalPhase(phase) {
+				clearCallbackToken(got) // some services return it: keep it out of history
 				logger.Info("Fetched the terminal execution", "execution_id", req.ExecutionID,
 					"phase", phase, "gets", attempt)
 				return got, nil
@@ -194,7 +196,7 @@ type TerminalOptions struct {
 // [ExecuteWorkflowAndWaitPending]) with the activity options already on ctx, and returns the
 // terminal execution: when the execution the service delivered is not terminal (some services
 // deliver the execution as created), it fetches the terminal one with the activity
-// [GetExecutionActivityName]. It is ExecuteToTerminalWithOptions with the zero [TerminalOptions].
+// [GetExecutionActivityName]. The execution it returns never carries spec.callback_token. It is ExecuteToTerminalWithOptions with the zero [TerminalOptions].
 //
 //	ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(30*time.Minute))
 //	done, err := handshake.ExecuteToTerminal(ctx, a.RunAgent, req)
@@ -214,6 +216,7 @@ func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts Termin
 	if err != nil {
 		return delivered, err
 	}
+	clearCallbackToken(delivered)
 	if Terminal(delivered) {
 		return delivered, nil
 	}
@@ -240,6 +243,22 @@ func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts Termin
 		return delivered, err
 	}
 	return final, nil
+}
+
+// clearCallbackToken removes spec.callback_token from an execution: a service that echoes the
+// token (the deployed Stigmer service does, in its completion and its get) must not make the
+// caller's workflow carry it further.
+func clearCallbackToken(m proto.Message) {
+	switch e := m.(type) {
+	case *agentexecutionv1.AgentExecution:
+		if e.GetSpec() != nil {
+			e.Spec.CallbackToken = nil
+		}
+	case *workflowexecutionv1.WorkflowExecution:
+		if e.GetSpec() != nil {
+			e.Spec.CallbackToken = nil
+		}
+	}
 }
 
 // handshakeOutcome names how the handshake activity resolved, for [MetricCallerHandshakes].

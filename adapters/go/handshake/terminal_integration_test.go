@@ -1,6 +1,8 @@
 package handshake_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -133,7 +136,11 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 		inProgress := proto.Clone(snapshot).(*agentexecutionv1.AgentExecution)
 		inProgress.Status.Phase = agentexecutionv1.ExecutionPhase_EXECUTION_IN_PROGRESS
 		done := finalExecution(c)
-		e.svc.ScriptGets(c.ExecutionID, inProgress, status.Error(codes.Unavailable, "restarting"), done)
+		// The deployed service echoes the token in its completion and its get.
+		snapshot.Spec.CallbackToken = c.Token
+		echoing := proto.Clone(done).(*agentexecutionv1.AgentExecution)
+		echoing.Spec.CallbackToken = c.Token
+		e.svc.ScriptGets(c.ExecutionID, inProgress, status.Error(codes.Unavailable, "restarting"), echoing)
 
 		// The deployed service completes with the execution as created, in Go-struct JSON.
 		if err := e.c.CompleteActivity(ctx, c.Token, converter.NewRawValue(goJSONPayload(t, snapshot)), nil); err != nil {
@@ -148,6 +155,34 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 		}
 		if n := e.svc.Gets(c.ExecutionID); n != 3 {
 			t.Fatalf("%d gets, want 3 (in progress, unavailable, completed)", n)
+		}
+		// The get-execution activity's result and the workflow's carry no token.
+		iter := caller.c.GetWorkflowHistory(ctx, r.GetID(), r.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		completed := 0
+		for iter.HasNext() {
+			ev, err := iter.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var payloads []*commonpb.Payload
+			if a := ev.GetActivityTaskCompletedEventAttributes(); a != nil {
+				completed++
+				if completed == 1 {
+					continue // the handshake activity: the service put the token there
+				}
+				payloads = a.GetResult().GetPayloads()
+			}
+			if a := ev.GetWorkflowExecutionCompletedEventAttributes(); a != nil {
+				payloads = a.GetResult().GetPayloads()
+			}
+			for _, p := range payloads {
+				if bytes.Contains(p.GetData(), c.Token) || bytes.Contains(p.GetData(), []byte(base64.StdEncoding.EncodeToString(c.Token))) {
+					t.Fatalf("event %d (%s) carries the full token", ev.GetEventId(), ev.GetEventType())
+				}
+			}
+		}
+		if completed != 2 {
+			t.Fatalf("%d completed activities, want the handshake and get-execution", completed)
 		}
 	})
 
