@@ -98,8 +98,8 @@ func TestExecutionNameContract(t *testing.T) {
 	if got := handshake.ExecutionName(key); got != want || len(got) != 25 {
 		t.Fatalf("ExecutionName = %q, want %q", got, want)
 	}
-	// Fixed vector, shared with the Python and Java SDKs.
-	if got := handshake.ExecutionName("v1:64af68bd1204dce0666305e56cd78a7aebc7043e257ec1a5c5d5a8b171cc1fc6"); got != want {
+	// Fixed vector (sha256sum of the key's bytes), shared with the Python and Java SDKs.
+	if got := handshake.ExecutionName("v1:64af68bd1204dce0666305e56cd78a7aebc7043e257ec1a5c5d5a8b171cc1fc6"); got != "exec-f5fdba99bcea2eb1aa06" {
 		t.Fatalf("ExecutionName of the contract's example key = %q, want %q", got, want)
 	}
 }
