@@ -148,3 +148,14 @@ class CallerActivities:
             result_type=AgentExecution,
         )
         return result
+
+
+@workflow.defn
+class TerminalCallerWorkflow:
+    """Calls an agent through the handshake and returns the terminal execution."""
+
+    @workflow.run
+    async def run(self, request: AgentExecution) -> AgentExecution:
+        return await stigmer_workflow.execute_to_terminal(
+            "run_agent", request, **handshake_activity_options(timedelta(minutes=1))
+        )

@@ -14,6 +14,10 @@ The completion side (in a service, an operator's shell, or a test):
 - :class:`SystemActivities` is the ``stigmer/system/complete-external-activity`` activity, and
   :mod:`stigmer_sdk.workflow` schedules it from workflow code.
 
+Decoding results: :data:`data_converter` (Temporal's default data converter with
+:class:`StigmerPayloadConverter`) reads every completion shape, including the deployed Stigmer
+service's Go-struct ``json/plain``; pass it to ``Client.connect``.
+
 Token tools: :class:`TaskToken`, :func:`token_preview`, :func:`idempotency_key`.
 Generated protobuf modules live under :mod:`stigmer_sdk.api`; the main messages are re-exported.
 """
@@ -40,6 +44,10 @@ from stigmer_sdk.api.sdk.v1.completion_pb2 import (
 from stigmer_sdk.caller import (
     CREATE_FAILED_TYPE,
     EMPTY_TASK_TOKEN_TYPE,
+    GET_EXECUTION_ACTIVITY_NAME,
+    INVALID_REQUEST_TYPE,
+    LOCAL_ACTIVITY_TYPE,
+    GetExecutionActivity,
     HandshakeActivityOptions,
     execute_and_wait_pending,
     handshake_activity_options,
@@ -55,6 +63,12 @@ from stigmer_sdk.completion import (
     complete_external_activity,
     heartbeat_external_activity,
     report_external_cancellation,
+)
+from stigmer_sdk.converter import (
+    StigmerPayloadConverter,
+    data_converter,
+    from_go_json,
+    with_stigmer_payloads,
 )
 from stigmer_sdk.errors import (
     CompletionError,
@@ -83,8 +97,11 @@ __all__ = [
     "CREATE_FAILED_TYPE",
     "DEFAULT_MAX_TOKEN_BYTES",
     "EMPTY_TASK_TOKEN_TYPE",
+    "GET_EXECUTION_ACTIVITY_NAME",
     "IDEMPOTENCY_ANNOTATION",
     "IDEMPOTENCY_METADATA_KEY",
+    "INVALID_REQUEST_TYPE",
+    "LOCAL_ACTIVITY_TYPE",
     "SYSTEM_ACTIVITY_NAME",
     "ActivityFailure",
     "AgentExecution",
@@ -103,6 +120,7 @@ __all__ = [
     "ExecutionPhase",
     "ExecutionValue",
     "FieldViolation",
+    "GetExecutionActivity",
     "HandshakeActivityOptions",
     "HeartbeatOutcome",
     "HeartbeatResult",
@@ -114,6 +132,7 @@ __all__ = [
     "RetryConfig",
     "StigmerClient",
     "StigmerError",
+    "StigmerPayloadConverter",
     "StigmerRPCError",
     "SystemActivities",
     "TLSConfig",
@@ -126,11 +145,14 @@ __all__ = [
     "WorkflowExecutionSpec",
     "WorkflowExecutionStatus",
     "complete_external_activity",
+    "data_converter",
     "execute_and_wait_pending",
+    "from_go_json",
     "handshake_activity_options",
     "heartbeat_external_activity",
     "idempotency_key",
     "report_external_cancellation",
     "start_workflow_and_wait_pending",
     "token_preview",
+    "with_stigmer_payloads",
 ]
