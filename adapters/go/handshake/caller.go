@@ -83,10 +83,10 @@ func ExecuteAgentAndWaitPending(
 		req = &agentexecutionv1.AgentExecution{}
 	}
 	return executeAndWaitPending(ctx, KindAgentExecution,
-		func(token []byte, key string) []string {
-			problems := prepareAgent(req, key)
+		func(token []byte, key string) []violation {
+			v := prepareAgent(req, key)
 			req.Spec.CallbackToken = token
-			return problems
+			return v
 		},
 		func(ctx context.Context, callOpts ...grpc.CallOption) (*agentexecutionv1.AgentExecution, error) {
 			return client.Create(ctx, req, callOpts...)
@@ -109,10 +109,10 @@ func ExecuteWorkflowAndWaitPending(
 		req = &workflowexecutionv1.WorkflowExecution{}
 	}
 	return executeAndWaitPending(ctx, KindWorkflowExecution,
-		func(token []byte, key string) []string {
-			problems := prepareWorkflow(req, key)
+		func(token []byte, key string) []violation {
+			v := prepareWorkflow(req, key)
 			req.Spec.CallbackToken = token
-			return problems
+			return v
 		},
 		func(ctx context.Context, callOpts ...grpc.CallOption) (*workflowexecutionv1.WorkflowExecution, error) {
 			return client.Create(ctx, req, callOpts...)
@@ -132,7 +132,7 @@ type execution interface {
 func executeAndWaitPending[T execution](
 	ctx context.Context,
 	kind string,
-	prepare func(token []byte, key string) (problems []string),
+	prepare func(token []byte, key string) []violation,
 	create func(context.Context, ...grpc.CallOption) (T, error),
 	opts []Option,
 ) (T, error) {
@@ -162,8 +162,8 @@ func executeAndWaitPending[T execution](
 		"token_preview", preview, "token_digest", digest, "token_length", len(token), "activity_id", info.ActivityID)
 
 	key := IdempotencyKey(info.WorkflowNamespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID)
-	if problems := prepare(append([]byte(nil), token...), key); len(problems) > 0 {
-		failure := invalidRequestError(kind, problems)
+	if violations := prepare(append([]byte(nil), token...), key); len(violations) > 0 {
+		failure := invalidRequestError(kind, violations)
 		logger.Warn("Refused an invalid create request, activity fails",
 			"execution_kind", kind, "token_preview", preview, "token_digest", digest, "error", failure.Error())
 		return zero, failure

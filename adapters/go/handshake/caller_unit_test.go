@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	executioncontextv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/executioncontext/v1"
 	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
@@ -143,20 +144,42 @@ func TestCreateRefusesInvalidRequestsLocally(t *testing.T) {
 	}{
 		"no message": {
 			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1"}},
-			"spec.message must not be empty",
+			"spec.message: must not be empty",
 		},
 		"no agent or session": {
 			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{Message: "hi"}},
-			"spec.agent_id or spec.session_id must be set",
+			"spec.agent_id: either session_id or agent_id must be set",
 		},
-		"no spec": {&agentexecutionv1.AgentExecution{}, "spec.message must not be empty"},
+		"no spec": {&agentexecutionv1.AgentExecution{},
+			"invalid AgentExecution: spec.message: must not be empty; spec.agent_id: either session_id or agent_id must be set"},
+		"owner scope": {
+			&agentexecutionv1.AgentExecution{
+				Metadata: &apiresource.ApiResourceMetadata{OwnerScope: apiresource.ApiResourceOwnerScope_organization},
+				Spec:     &agentexecutionv1.AgentExecutionSpec{AgentId: "a", Message: "hi"},
+			},
+			"metadata.owner_scope: must be unspecified: an agent execution inherits its session's",
+		},
+		"name without a letter or digit": {
+			&agentexecutionv1.AgentExecution{
+				Metadata: &apiresource.ApiResourceMetadata{Name: "--- é"},
+				Spec:     &agentexecutionv1.AgentExecutionSpec{AgentId: "a", Message: "hi"},
+			},
+			"metadata.name: must contain an ASCII letter or digit",
+		},
+		"empty runtime env value": {
+			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{
+				AgentId: "a", Message: "hi",
+				RuntimeEnv: map[string]*executioncontextv1.ExecutionValue{"B": {}, "A": {Value: "1"}, "C": {IsSecret: true}},
+			}},
+			"spec.runtime_env['B'].value: must not be empty; spec.runtime_env['C'].value: must not be empty",
+		},
 		"wrong kind": {
 			&agentexecutionv1.AgentExecution{Kind: "Agent", Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "a", Message: "hi"}},
-			`kind must be "AgentExecution"`,
+			"kind: must be 'AgentExecution'",
 		},
 		"wrong api_version": {
 			&agentexecutionv1.AgentExecution{ApiVersion: "v0", Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "a", Message: "hi"}},
-			`api_version must be "agentic.stigmer.ai/v1"`,
+			"api_version: must be 'agentic.stigmer.ai/v1'",
 		},
 	}
 	for name, tc := range cases {
@@ -210,8 +233,16 @@ func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 	_, err := env.ExecuteActivity("RunWorkflow", &workflowexecutionv1.WorkflowExecution{})
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeInvalidRequest ||
-		!strings.Contains(appErr.Message(), "spec.workflow_id or spec.workflow_instance_id must be set") {
+		appErr.Message() != "invalid WorkflowExecution: spec.workflow_id: either workflow_id or workflow_instance_id must be set" {
 		t.Fatalf("error %v, want %s", err, handshake.ErrTypeInvalidRequest)
+	}
+	platform := &workflowexecutionv1.WorkflowExecution{
+		Metadata: &apiresource.ApiResourceMetadata{OwnerScope: apiresource.ApiResourceOwnerScope_platform},
+		Spec:     &workflowexecutionv1.WorkflowExecutionSpec{WorkflowId: "wfl-1"},
+	}
+	_, err = env.ExecuteActivity("RunWorkflow", platform)
+	if !errors.As(err, &appErr) || appErr.Message() != "invalid WorkflowExecution: metadata.owner_scope: must be organization or identity_account" {
+		t.Fatalf("error %v, want the owner scope refused", err)
 	}
 	if len(f.workflows) != 1 {
 		t.Fatal("an invalid request was sent")

@@ -67,6 +67,12 @@ func TestDataConverterDecodesDeployedJSONPlainCompletion(t *testing.T) {
 	case got.GetStatus().GetPhase() != agentexecutionv1.ExecutionPhase_EXECUTION_PENDING:
 		t.Fatalf("phase %v, want PENDING (the enum number 1)", got.GetStatus().GetPhase())
 	}
+	// Timestamps as {"seconds", "nanos"}, nested messages, strings (the deployed schema's audit).
+	audit := got.GetStatus().GetAudit().GetSpecAudit()
+	if audit.GetCreatedAt().GetSeconds() != 1796107039 || audit.GetCreatedAt().GetNanos() != 168535530 ||
+		audit.GetCreatedBy().GetId() != "system" || audit.GetEvent() != "created" {
+		t.Fatalf("status.audit.spec_audit %v", audit)
+	}
 	// Temporal's default converter cannot be trusted with it (the reason for the converter).
 	var plain *agentexecutionv1.AgentExecution
 	if err := converter.GetDefaultDataConverter().FromPayload(p, &plain); err == nil && proto.Equal(plain, got) {
@@ -139,8 +145,8 @@ func TestGoJSONRoundTripsGeneratedStructs(t *testing.T) {
 }
 
 func TestGoJSONIgnoresUnknownAndAcceptsProtoJSONForms(t *testing.T) {
-	data := []byte(`{"api_version":"agentic.stigmer.ai/v1","future_field":{"x":[1,2]},"metadata":{"id":"a","owner_scope":2,"version":9},
-		"spec":{"agentId":"agt","message":"m"},"status":{"phase":"EXECUTION_COMPLETED","audit":{"spec_audit":{}},"messages":[{"type":2,"content":"hi","tool_calls":[]}]}}`)
+	data := []byte(`{"api_version":"agentic.stigmer.ai/v1","future_field":{"x":[1,2]},"metadata":{"id":"a","owner_scope":2,"future_version":9},
+		"spec":{"agentId":"agt","message":"m"},"status":{"phase":"EXECUTION_COMPLETED","future_audit":{"spec_audit":{}},"messages":[{"type":2,"content":"hi","future_calls":[]}]}}`)
 	var got agentexecutionv1.AgentExecution
 	if err := handshake.UnmarshalGoJSON(data, &got); err != nil {
 		t.Fatal(err)
@@ -161,8 +167,8 @@ func TestDataConverterDecodesEveryEncoding(t *testing.T) {
 	exec := richExecution()
 	dc := handshake.NewDataConverter()
 
-	// json/protobuf with a field this schema lacks (the deployed status.audit): the default
-	// converter refuses it, ours ignores it.
+	// json/protobuf with a field this schema lacks (a newer service's): the default converter
+	// refuses it, ours ignores it.
 	js, err := protojson.Marshal(exec)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +177,7 @@ func TestDataConverterDecodesEveryEncoding(t *testing.T) {
 	if err := json.Unmarshal(js, &doc); err != nil {
 		t.Fatal(err)
 	}
-	doc["status"].(map[string]any)["audit"] = map[string]any{"specAudit": map[string]any{"event": "created"}}
+	doc["status"].(map[string]any)["futureAudit"] = map[string]any{"specAudit": map[string]any{"event": "created"}}
 	withUnknown, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)

@@ -3,13 +3,16 @@ package handshake
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"go.temporal.io/sdk/temporal"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	executioncontextv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/executioncontext/v1"
 	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 )
@@ -34,96 +37,108 @@ func ExecutionName(idempotencyKey string) string {
 	return "exec-" + hex.EncodeToString(sum[:])[:20]
 }
 
-// Owner scopes of ApiResourceMetadata.owner_scope (ApiResourceOwnerScope) that the deployed
-// service's validation names.
-const (
-	ownerScopeOrganization    = 2
-	ownerScopeIdentityAccount = 3
-)
+// violation is one field the deployed service would refuse: "<field>: <description>", worded as
+// the Python and Java SDKs word it.
+type violation struct{ field, description string }
 
-// prepareAgent fills what the SDK can fill on a (cloned) agent execution request and returns the
-// problems the deployed service would refuse it for.
-func prepareAgent(req *agentexecutionv1.AgentExecution, key string) []string {
+// prepareAgent fills what the SDK can fill on a (cloned) agent execution request and returns what
+// the deployed service would refuse it for.
+func prepareAgent(req *agentexecutionv1.AgentExecution, key string) []violation {
 	if req.Spec == nil {
 		req.Spec = &agentexecutionv1.AgentExecutionSpec{}
 	}
 	if req.Metadata == nil {
 		req.Metadata = &apiresource.ApiResourceMetadata{}
 	}
-	problems := fillResource(&req.ApiVersion, &req.Kind, KindAgentExecution, req.Metadata, key)
+	v := fillResource(&req.ApiVersion, &req.Kind, KindAgentExecution, req.Metadata, key)
 	if req.Spec.GetMessage() == "" {
-		problems = append(problems, "spec.message must not be empty")
+		v = append(v, violation{"spec.message", "must not be empty"})
 	}
 	if req.Spec.GetAgentId() == "" && req.Spec.GetSessionId() == "" {
-		problems = append(problems, "spec.agent_id or spec.session_id must be set")
+		v = append(v, violation{"spec.agent_id", "either session_id or agent_id must be set"})
 	}
-	if scope, ok := ownerScope(req.Metadata); ok && scope != 0 {
-		problems = append(problems, "metadata.owner_scope must be unspecified for an AgentExecution")
+	if req.Metadata.GetOwnerScope() != apiresource.ApiResourceOwnerScope_api_resource_owner_scope_unspecified {
+		v = append(v, violation{"metadata.owner_scope", "must be unspecified: an agent execution inherits its session's"})
 	}
-	return problems
+	return append(v, runtimeEnvViolations(req.Spec.GetRuntimeEnv())...)
 }
 
 // prepareWorkflow is prepareAgent for workflow execution requests.
-func prepareWorkflow(req *workflowexecutionv1.WorkflowExecution, key string) []string {
+func prepareWorkflow(req *workflowexecutionv1.WorkflowExecution, key string) []violation {
 	if req.Spec == nil {
 		req.Spec = &workflowexecutionv1.WorkflowExecutionSpec{}
 	}
 	if req.Metadata == nil {
 		req.Metadata = &apiresource.ApiResourceMetadata{}
 	}
-	problems := fillResource(&req.ApiVersion, &req.Kind, KindWorkflowExecution, req.Metadata, key)
+	v := fillResource(&req.ApiVersion, &req.Kind, KindWorkflowExecution, req.Metadata, key)
 	if req.Spec.GetWorkflowId() == "" && req.Spec.GetWorkflowInstanceId() == "" {
-		problems = append(problems, "spec.workflow_id or spec.workflow_instance_id must be set")
+		v = append(v, violation{"spec.workflow_id", "either workflow_id or workflow_instance_id must be set"})
 	}
-	if scope, ok := ownerScope(req.Metadata); ok && scope != ownerScopeOrganization && scope != ownerScopeIdentityAccount {
-		problems = append(problems,
-			"metadata.owner_scope must be organization (2) or identity_account (3) for a WorkflowExecution")
+	switch req.Metadata.GetOwnerScope() {
+	// Unspecified is left to services that default it.
+	case apiresource.ApiResourceOwnerScope_api_resource_owner_scope_unspecified,
+		apiresource.ApiResourceOwnerScope_organization, apiresource.ApiResourceOwnerScope_identity_account:
+	default:
+		v = append(v, violation{"metadata.owner_scope", "must be organization or identity_account"})
 	}
-	return problems
+	return append(v, runtimeEnvViolations(req.Spec.GetRuntimeEnv())...)
 }
 
 // fillResource sets api_version, kind and metadata.name when they are empty, writes the
-// idempotency annotation, and reports an api_version or kind that the caller set to another value.
-func fillResource(apiVersion, kind *string, wantKind string, md *apiresource.ApiResourceMetadata, key string) []string {
-	var problems []string
+// idempotency annotation, and reports an api_version or kind that the caller set to another value
+// and a name whose slug would be empty.
+func fillResource(apiVersion, kind *string, wantKind string, md *apiresource.ApiResourceMetadata, key string) []violation {
+	var v []violation
 	switch *apiVersion {
 	case "":
 		*apiVersion = APIVersion
 	case APIVersion:
 	default:
-		problems = append(problems, fmt.Sprintf("api_version must be %q, not %q", APIVersion, *apiVersion))
+		v = append(v, violation{"api_version", "must be '" + APIVersion + "'"})
 	}
 	switch *kind {
 	case "":
 		*kind = wantKind
 	case wantKind:
 	default:
-		problems = append(problems, fmt.Sprintf("kind must be %q, not %q", wantKind, *kind))
+		v = append(v, violation{"kind", "must be '" + wantKind + "'"})
 	}
 	if md.Name == "" {
 		md.Name = ExecutionName(key)
+	}
+	if !strings.ContainsFunc(md.Name, isASCIIAlnum) {
+		v = append(v, violation{"metadata.name", "must contain an ASCII letter or digit"})
 	}
 	if md.Annotations == nil {
 		md.Annotations = map[string]string{}
 	}
 	md.Annotations[IdempotencyKeyAnnotation] = key
-	return problems
+	return v
 }
 
-// ownerScope reads metadata.owner_scope by reflection, so that this code works with generated
-// types that have the field (the deployed schema) and those that do not; ok is false without it.
-func ownerScope(md *apiresource.ApiResourceMetadata) (scope protoreflect.EnumNumber, ok bool) {
-	m := md.ProtoReflect()
-	fd := m.Descriptor().Fields().ByName("owner_scope")
-	if fd == nil || fd.Kind() != protoreflect.EnumKind || fd.IsList() {
-		return 0, false
+func isASCIIAlnum(r rune) bool {
+	return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// runtimeEnvViolations reports runtime_env entries without a value, in name order.
+func runtimeEnvViolations(env map[string]*executioncontextv1.ExecutionValue) []violation {
+	var v []violation
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		if env[name].GetValue() == "" {
+			v = append(v, violation{"spec.runtime_env['" + name + "'].value", "must not be empty"})
+		}
 	}
-	return m.Get(fd).Enum(), true
+	return v
 }
 
 // invalidRequestError is the non-retryable STIGMER_INVALID_REQUEST error for a request the
-// deployed service would refuse.
-func invalidRequestError(kind string, problems []string) error {
+// deployed service would refuse: "invalid <kind>: <field>: <description>; ...".
+func invalidRequestError(kind string, violations []violation) error {
+	parts := make([]string, len(violations))
+	for i, v := range violations {
+		parts[i] = v.field + ": " + v.description
+	}
 	return temporal.NewNonRetryableApplicationError(
-		"stigmer: invalid "+kind+" request: "+strings.Join(problems, "; "), ErrTypeInvalidRequest, nil)
+		"invalid "+kind+": "+strings.Join(parts, "; "), ErrTypeInvalidRequest, nil)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -16,6 +17,7 @@ import (
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
+	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 )
 
 // GetExecutionActivityName is the name of the caller-side activity that fetches an execution
@@ -23,10 +25,11 @@ import (
 // [CallerActivities.Register].
 const GetExecutionActivityName = "stigmer/caller/get-execution"
 
-// ErrTypeGetFailed is the type of the non-retryable application error with which the
+// ErrTypeGetExecutionFailed is the type of the non-retryable application error with which the
 // [GetExecutionActivityName] activity fails when the service refuses get permanently (NOT_FOUND,
-// PERMISSION_DENIED, ...). Transient errors are retried inside the activity.
-const ErrTypeGetFailed = "STIGMER_GET_FAILED"
+// PERMISSION_DENIED, ...), and with which [ExecuteToTerminal] fails when the delivered execution
+// is not terminal and has no id. Transient errors are retried inside the activity.
+const ErrTypeGetExecutionFailed = "STIGMER_GET_EXECUTION_FAILED"
 
 // Execution is an agent or a workflow execution: what the handshake delivers.
 type Execution interface {
@@ -53,20 +56,12 @@ func phaseOf(m proto.Message) int32 {
 	return 0
 }
 
-// GetExecutionRequest is the input of the [GetExecutionActivityName] activity.
-type GetExecutionRequest struct {
-	// Kind is [KindAgentExecution] or [KindWorkflowExecution].
-	Kind string `json:"kind"`
-	// ExecutionID is the execution's metadata.id.
-	ExecutionID string `json:"execution_id"`
-}
-
 // Defaults of [CallerActivities].
 const (
 	// DefaultPollInterval is the first wait between two gets of a non-terminal execution.
-	DefaultPollInterval = time.Second
+	DefaultPollInterval = 500 * time.Millisecond
 	// DefaultMaxPollInterval bounds the wait between two gets; it doubles from DefaultPollInterval.
-	DefaultMaxPollInterval = 30 * time.Second
+	DefaultMaxPollInterval = 10 * time.Second
 	// DefaultGetTimeout bounds one get call.
 	DefaultGetTimeout = 10 * time.Second
 )
@@ -102,34 +97,36 @@ func (a *CallerActivities) Register(w worker.ActivityRegistry) {
 }
 
 // GetExecution calls get for the execution until its phase is terminal and returns it (an
-// *agentexecutionv1.AgentExecution or a *workflowexecutionv1.WorkflowExecution) without
-// spec.callback_token, which some services echo and which must stay out of history. Between two gets
-// it heartbeats (the details are the last phase seen) and waits with exponential backoff; a
-// transient error (UNAVAILABLE, DEADLINE_EXCEEDED, ...) is retried the same way. A permanent
-// error fails it with the non-retryable type [ErrTypeGetFailed]; the activity's context ending
-// (cancellation, timeout) ends it.
-func (a *CallerActivities) GetExecution(ctx context.Context, req GetExecutionRequest) (proto.Message, error) {
+// AgentExecution or a WorkflowExecution, as binary/protobuf, the same in every SDK) without its
+// callback tokens (spec and status), which some services echo and which must stay out of history.
+// After every get it heartbeats (the details are the phase seen, -1 after an error) and waits with
+// exponential backoff; a transient error (UNAVAILABLE, DEADLINE_EXCEEDED, ...) is retried the same
+// way. A permanent error fails it with the non-retryable type [ErrTypeGetExecutionFailed]; the
+// activity's context ending (cancellation, timeout) ends it.
+func (a *CallerActivities) GetExecution(ctx context.Context, req *sdkv1.GetExecutionInput) (converter.RawValue, error) {
 	var get func(context.Context) (proto.Message, error)
-	switch req.Kind {
-	case KindAgentExecution:
+	id := req.GetExecutionId()
+	switch req.GetKind() {
+	case sdkv1.ExecutionKind_EXECUTION_KIND_AGENT:
 		if a.Agents != nil {
 			get = func(ctx context.Context) (proto.Message, error) {
-				return a.Agents.Get(ctx, &agentexecutionv1.AgentExecutionId{Value: req.ExecutionID}, a.CallOptions...)
+				return a.Agents.Get(ctx, &agentexecutionv1.AgentExecutionId{Value: id}, a.CallOptions...)
 			}
 		}
-	case KindWorkflowExecution:
+	case sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW:
 		if a.Workflows != nil {
 			get = func(ctx context.Context) (proto.Message, error) {
-				return a.Workflows.Get(ctx, &workflowexecutionv1.WorkflowExecutionId{Value: req.ExecutionID}, a.CallOptions...)
+				return a.Workflows.Get(ctx, &workflowexecutionv1.WorkflowExecutionId{Value: id}, a.CallOptions...)
 			}
 		}
 	}
+	var none converter.RawValue
 	if get == nil {
-		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("stigmer: no query client for execution kind %q", req.Kind), ErrTypeGetFailed, nil)
+		return none, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("stigmer: no query client for execution kind %v", req.GetKind()), ErrTypeGetExecutionFailed, nil)
 	}
-	if req.ExecutionID == "" {
-		return nil, temporal.NewNonRetryableApplicationError("stigmer: empty execution id", ErrTypeGetFailed, nil)
+	if id == "" {
+		return none, temporal.NewNonRetryableApplicationError("stigmer: the execution id is empty", ErrTypeGetExecutionFailed, nil)
 	}
 
 	logger := activity.GetLogger(ctx)
@@ -139,29 +136,32 @@ func (a *CallerActivities) GetExecution(ctx context.Context, req GetExecutionReq
 		callCtx, cancel := context.WithTimeout(ctx, durationOr(a.GetTimeout, DefaultGetTimeout))
 		got, err := get(callCtx)
 		cancel()
-		phase := int32(0)
+		phase := int32(-1)
 		switch {
 		case err == nil:
 			phase = phaseOf(got)
 			if terminalPhase(phase) {
 				clearCallbackToken(got) // some services return it: keep it out of history
-				logger.Info("Fetched the terminal execution", "execution_id", req.ExecutionID,
-					"phase", phase, "gets", attempt)
-				return got, nil
+				p, err := converter.NewProtoPayloadConverter().ToPayload(got)
+				if err != nil {
+					return none, err
+				}
+				logger.Info("Fetched the terminal execution", "execution_id", id, "phase", phase, "gets", attempt)
+				return converter.NewRawValue(p), nil
 			}
 		case ctx.Err() != nil:
-			return nil, ctx.Err()
+			return none, ctx.Err()
 		case !CreateFailureRetryable(grpcCode(err)):
-			return nil, temporal.NewNonRetryableApplicationError(
-				CodeName(grpcCode(err))+": "+grpcMessage(err), ErrTypeGetFailed, nil)
+			return none, temporal.NewNonRetryableApplicationError(
+				"get "+id+": "+CodeName(grpcCode(err))+": "+grpcMessage(err), ErrTypeGetExecutionFailed, nil)
 		default:
-			logger.Warn("Get of the execution failed, retrying", "execution_id", req.ExecutionID,
+			logger.Warn("Get of the execution failed, retrying", "execution_id", id,
 				"error", CodeName(grpcCode(err))+": "+grpcMessage(err))
 		}
 		activity.RecordHeartbeat(ctx, phase)
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return none, ctx.Err()
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, maxWait)
@@ -175,19 +175,23 @@ func durationOr(d, def time.Duration) time.Duration {
 	return def
 }
 
-// Defaults of [TerminalOptions].
+// Defaults of [TerminalOptions], the same in every SDK.
 const (
 	// DefaultGetExecutionStartToClose is the start-to-close timeout of the get-execution activity.
-	DefaultGetExecutionStartToClose = 24 * time.Hour
+	DefaultGetExecutionStartToClose = 10 * time.Minute
 	// DefaultGetExecutionHeartbeat is its heartbeat timeout; it exceeds [DefaultMaxPollInterval].
-	DefaultGetExecutionHeartbeat = 2 * time.Minute
+	DefaultGetExecutionHeartbeat = time.Minute
+	// DefaultGetExecutionMaximumAttempts is its maximum number of attempts (initial retry
+	// interval 1 s; [ErrTypeGetExecutionFailed] is not retried).
+	DefaultGetExecutionMaximumAttempts = 3
 )
 
 // TerminalOptions configures [ExecuteToTerminalWithOptions]. The zero value is the default.
 type TerminalOptions struct {
 	// GetExecution are the activity options of the get-execution activity. Zero timeouts take
-	// [DefaultGetExecutionStartToClose] and [DefaultGetExecutionHeartbeat]; an empty task queue is
-	// the workflow's (register [CallerActivities] on the caller's worker).
+	// [DefaultGetExecutionStartToClose] and [DefaultGetExecutionHeartbeat], a nil retry policy
+	// [DefaultGetExecutionMaximumAttempts] attempts; an empty task queue is the workflow's
+	// (register [CallerActivities] on the caller's worker).
 	GetExecution workflow.ActivityOptions
 }
 
@@ -209,50 +213,66 @@ func ExecuteToTerminal[T Execution](ctx workflow.Context, handshakeActivity any,
 // caller-side metrics [MetricCallerHandshakes] and [MetricCallerHandshakeDuration] (from the
 // scheduling of the handshake activity to its resolution) through the workflow's metrics handler.
 func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T) (T, error) {
-	var delivered T
+	var zero, delivered T
 	start := workflow.Now(ctx)
 	err := workflow.ExecuteActivity(ctx, handshakeActivity, req).Get(ctx, &delivered)
 	recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(err), workflow.Now(ctx).Sub(start))
 	if err != nil {
-		return delivered, err
+		return zero, err
 	}
 	clearCallbackToken(delivered)
 	if Terminal(delivered) {
 		return delivered, nil
 	}
-	logger := workflow.GetLogger(ctx)
 	id := delivered.GetMetadata().GetId()
 	if id == "" {
-		logger.Warn("The delivered execution is not terminal and has no id; returning it as delivered",
-			"phase", phaseOf(delivered))
-		return delivered, nil
+		return zero, temporal.NewNonRetryableApplicationError(
+			"the delivered execution is not terminal and has no metadata.id to fetch it by",
+			ErrTypeGetExecutionFailed, nil)
 	}
-	kind := KindAgentExecution
+	kind := sdkv1.ExecutionKind_EXECUTION_KIND_AGENT
 	if _, ok := any(delivered).(*workflowexecutionv1.WorkflowExecution); ok {
-		kind = KindWorkflowExecution
+		kind = sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW
 	}
-	logger.Info("The delivered execution is not terminal, fetching the terminal one",
+	workflow.GetLogger(ctx).Info("The delivered execution is not terminal, fetching the terminal one",
 		"execution_id", id, "phase", phaseOf(delivered))
 	ao := opts.GetExecution
 	ao.StartToCloseTimeout = durationOr(ao.StartToCloseTimeout, DefaultGetExecutionStartToClose)
 	ao.HeartbeatTimeout = durationOr(ao.HeartbeatTimeout, DefaultGetExecutionHeartbeat)
+	if ao.RetryPolicy == nil {
+		ao.RetryPolicy = &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			MaximumAttempts:        DefaultGetExecutionMaximumAttempts,
+			NonRetryableErrorTypes: []string{ErrTypeGetExecutionFailed},
+		}
+	}
+	// The input travels as binary/protobuf, as in every SDK.
+	input, err := converter.NewProtoPayloadConverter().ToPayload(&sdkv1.GetExecutionInput{Kind: kind, ExecutionId: id})
+	if err != nil {
+		return zero, err
+	}
 	var final T
 	err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), GetExecutionActivityName,
-		GetExecutionRequest{Kind: kind, ExecutionID: id}).Get(ctx, &final)
+		converter.NewRawValue(input)).Get(ctx, &final)
 	if err != nil {
-		return delivered, err
+		return zero, err
 	}
+	clearCallbackToken(final)
 	return final, nil
 }
 
-// clearCallbackToken removes spec.callback_token from an execution: a service that echoes the
-// token (the deployed Stigmer service does, in its completion and its get) must not make the
-// caller's workflow carry it further.
+// clearCallbackToken removes the callback tokens (spec.callback_token, and
+// status.callback_token of agent executions) from an execution: a service that echoes the token
+// (the deployed Stigmer service does, in its completion and its get) must not make the caller's
+// workflow carry it further.
 func clearCallbackToken(m proto.Message) {
 	switch e := m.(type) {
 	case *agentexecutionv1.AgentExecution:
 		if e.GetSpec() != nil {
 			e.Spec.CallbackToken = nil
+		}
+		if e.GetStatus() != nil {
+			e.Status.CallbackToken = nil
 		}
 	case *workflowexecutionv1.WorkflowExecution:
 		if e.GetSpec() != nil {

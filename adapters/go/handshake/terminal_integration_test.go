@@ -140,6 +140,7 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 		snapshot.Spec.CallbackToken = c.Token
 		echoing := proto.Clone(done).(*agentexecutionv1.AgentExecution)
 		echoing.Spec.CallbackToken = c.Token
+		echoing.Status.CallbackToken = c.Token // the deployed schema's status.callback_token
 		e.svc.ScriptGets(c.ExecutionID, inProgress, status.Error(codes.Unavailable, "restarting"), echoing)
 
 		// The deployed service completes with the execution as created, in Go-struct JSON.
@@ -221,9 +222,9 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 			t.Fatal(err)
 		}
 		var appErr *temporal.ApplicationError
-		if err := r.Get(ctx, nil); !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeGetFailed ||
-			!strings.HasPrefix(appErr.Message(), "NOT_FOUND") {
-			t.Fatalf("caller error %v, want %s NOT_FOUND", err, handshake.ErrTypeGetFailed)
+		if err := r.Get(ctx, nil); !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeGetExecutionFailed ||
+			!strings.Contains(appErr.Message(), ": NOT_FOUND: ") {
+			t.Fatalf("caller error %v, want %s NOT_FOUND", err, handshake.ErrTypeGetExecutionFailed)
 		}
 	})
 
