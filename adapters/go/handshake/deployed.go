@@ -50,11 +50,12 @@ func present(raw json.RawMessage) bool {
 // delivers the proto input, with the same outcomes:
 //
 //   - an Error that is present (even {}) fails the caller with a non-retryable application error
-//     of type [ErrTypeAgentExecutionFailed] whose message is the error's message ("message",
-//     "Message", "msg" or "error" member, or the error itself when it is a JSON string), else
-//     [NoFailureMessage];
-//   - otherwise the Result is delivered as it came, as a json/plain payload (the caller decodes it
-//     with [NewDataConverter] or the other SDKs' converters); no Result delivers null.
+//     of type [ErrTypeAgentExecutionFailed] whose message is the error's message (the error itself
+//     when it is a JSON string, else the first string under "message", "Message", "msg", "error",
+//     "Error", "cause" or "Cause", looking into objects found there), else [NoFailureMessage];
+//   - otherwise the Result is delivered as a json/plain payload without the callback tokens the
+//     deployed service leaves in it (the caller decodes it with [NewDataConverter] or the other
+//     SDKs' converters); no Result delivers null.
 func (c *Completer) CompleteJSON(ctx context.Context, input *JSONCompletionInput) (*sdkv1.CompleteExternalActivityResult, error) {
 	if input == nil {
 		return nil, fmt.Errorf("%w: nil JSONCompletionInput", ErrInvalidCompletionInput)
@@ -75,7 +76,7 @@ func (c *Completer) CompleteJSON(ctx context.Context, input *JSONCompletionInput
 		d.kind = "success"
 		d.result = converter.NewRawValue(&commonpb.Payload{
 			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(converter.MetadataEncodingJSON)},
-			Data:     bytes.TrimSpace(input.Result),
+			Data:     withoutTokens(input.Result),
 		})
 	default:
 		d.kind = "success"
@@ -97,21 +98,70 @@ func resultExecutionID(result json.RawMessage) string {
 	return e.Metadata.ID
 }
 
+// messageKeys are the members a JSON error's message is looked for under, in order (the same in
+// every SDK).
+var messageKeys = []string{"message", "Message", "msg", "error", "Error", "cause", "Cause"}
+
 // failureMessage finds the message of a JSON error, or [NoFailureMessage].
 func failureMessage(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil && s != "" {
-		return s
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return NoFailureMessage
 	}
-	var obj map[string]any
-	if json.Unmarshal(raw, &obj) == nil {
-		for _, k := range []string{"message", "Message", "msg", "error", "Error"} {
-			if s, ok := obj[k].(string); ok && s != "" {
-				return s
+	if msg := errorMessage(v); msg != "" {
+		return msg
+	}
+	return NoFailureMessage
+}
+
+// errorMessage returns a JSON error's message: the string itself, or the first non-empty string
+// under one of messageKeys (looking into objects found there); "" if none.
+func errorMessage(v any) string {
+	switch e := v.(type) {
+	case string:
+		return e
+	case map[string]any:
+		for _, k := range messageKeys {
+			switch m := e[k].(type) {
+			case string:
+				if m != "" {
+					return m
+				}
+			case map[string]any:
+				if nested := errorMessage(m); nested != "" {
+					return nested
+				}
 			}
 		}
 	}
-	return NoFailureMessage
+	return ""
+}
+
+// withoutTokens returns a JSON execution without the callback tokens (spec.callback_token,
+// status.callback_token) that the deployed service leaves in it, compact; anything else as it is.
+func withoutTokens(result json.RawMessage) json.RawMessage {
+	var execution map[string]json.RawMessage
+	if json.Unmarshal(result, &execution) != nil {
+		return bytes.TrimSpace(result)
+	}
+	for _, part := range []string{"spec", "status"} {
+		var section map[string]json.RawMessage
+		if json.Unmarshal(execution[part], &section) != nil {
+			continue
+		}
+		if _, ok := section["callback_token"]; !ok {
+			continue
+		}
+		delete(section, "callback_token")
+		if cleaned, err := json.Marshal(section); err == nil {
+			execution[part] = cleaned
+		}
+	}
+	cleaned, err := json.Marshal(execution)
+	if err != nil {
+		return bytes.TrimSpace(result)
+	}
+	return cleaned
 }
 
 // decodeCompletionInput turns the system activity's input payload into either input: the proto

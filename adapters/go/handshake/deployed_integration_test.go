@@ -1,6 +1,8 @@
 package handshake_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,7 +49,7 @@ func deployedInput(t *testing.T, name string, c *createdCall, errorJSON string) 
 	in["CallbackToken"] = c.token
 	if result, ok := in["Result"].(map[string]any); ok {
 		result["metadata"].(map[string]any)["id"] = c.id
-		delete(result["spec"].(map[string]any), "callback_token")
+		result["spec"].(map[string]any)["callback_token"] = c.token // echoed, as the service does
 	}
 	if errorJSON != "" {
 		in["Error"] = json.RawMessage(errorJSON)
@@ -123,11 +125,19 @@ func TestSystemActivityServesTheDeployedServiceInput(t *testing.T) {
 		if !proto.Equal(got, c.agent) || e.svc.Gets(c.id) != 1 {
 			t.Fatalf("caller got %v after %d gets, want %v", got, e.svc.Gets(c.id), c.agent)
 		}
+		// The system activity removed the echoed token from what the caller's history received.
+		for _, p := range completedPayloads(ctx, t, e, c.run) {
+			if string(p.GetMetadata()["encoding"]) != "json/plain" ||
+				bytes.Contains(p.GetData(), []byte(base64.StdEncoding.EncodeToString(c.token))) {
+				t.Fatalf("the caller's activity result is %s %s", p.GetMetadata()["encoding"], p.GetData())
+			}
+		}
 	})
 
 	for name, tc := range map[string]struct{ errorJSON, want string }{
-		"failure without a message": {"", handshake.NoFailureMessage}, // the captured {}
-		"failure with a message":    {`{"message":"agent crashed"}`, "agent crashed"},
+		"failure without a message":   {"", handshake.NoFailureMessage}, // the captured {}
+		"failure with a message":      {`{"message":"agent crashed"}`, "agent crashed"},
+		"failure with a nested cause": {`{"Op":"x","cause":{"msg":"disk full"}}`, "disk full"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			session := "deployed-" + strings.ReplaceAll(name, " ", "-") + "-" + caller.tq
