@@ -53,7 +53,7 @@ func ExampleHandshakeActivityOptions() {
 	fmt.Println(o.StartToCloseTimeout, o.RetryPolicy.MaximumAttempts, o.RetryPolicy.NonRetryableErrorTypes)
 	fmt.Println(handshake.HandshakeActivityOptions(0).StartToCloseTimeout)
 	// Output:
-	// 1h5m0s 3 [STIGMER_EMPTY_TASK_TOKEN]
+	// 1h5m0s 3 [STIGMER_EMPTY_TASK_TOKEN STIGMER_LOCAL_ACTIVITY STIGMER_INVALID_REQUEST]
 	// 24h0m0s
 }
 

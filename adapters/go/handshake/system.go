@@ -202,8 +202,8 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 //   - start-to-close 2 × expectedDuration + 5 minutes, or 24 hours when expectedDuration is
 //     unknown (zero or negative);
 //   - retry policy: initial interval 1 s, backoff 2.0, maximum interval 1 minute, at most 3
-//     attempts, [ErrTypeEmptyTaskToken] non-retryable (permanent create failures are already
-//     flagged non-retryable). Retries are safe: a retry re-sends the same idempotency key with its
+//     attempts, [ErrTypeEmptyTaskToken], [ErrTypeLocalActivity] and [ErrTypeInvalidRequest]
+//     non-retryable (permanent create failures are already flagged non-retryable). Retries are safe: a retry re-sends the same idempotency key with its
 //     new token, and the service moves the existing execution to that token;
 //   - no heartbeat timeout. Set HeartbeatTimeout yourself when the service relays heartbeats.
 func HandshakeActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
@@ -218,7 +218,7 @@ func HandshakeActivityOptions(expectedDuration time.Duration) workflow.ActivityO
 			BackoffCoefficient:     2.0,
 			MaximumInterval:        time.Minute,
 			MaximumAttempts:        3,
-			NonRetryableErrorTypes: []string{ErrTypeEmptyTaskToken},
+			NonRetryableErrorTypes: []string{ErrTypeEmptyTaskToken, ErrTypeLocalActivity, ErrTypeInvalidRequest},
 		},
 	}
 }
