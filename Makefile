@@ -81,5 +81,12 @@ conformance: bootstrap ## Cross-language conformance matrix on one dev server
 bench: bootstrap ## Handshake benchmarks (latency, throughput, overhead, memory); not part of test
 	$(PY) bench/bench_handshake.py
 
+# The official Temporal server (go.temporal.io/server) needs Go >= 1.26.10: its build uses
+# GOTOOLCHAIN=go1.27.3, which the Go module proxy serves (scripts/temporal_cluster.py).
+.PHONY: cluster
+cluster: bootstrap ## A real Temporal cluster (frontend, history, matching) on PostgreSQL, on loopback
+	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
+		$(PY) scripts/temporal_cluster.py
+
 .PHONY: test
 test: proto-check check-generated lint-python test-python test-go test-java conformance ## Every check and test
