@@ -49,8 +49,12 @@ lint-python: bootstrap ## ruff and mypy --strict
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/mypy
 
+.PHONY: temporal-server
+temporal-server: bootstrap ## Build (once, cached) the official Temporal server for the scale tests
+	$(PY) scripts/temporal_cluster.py --build-only
+
 .PHONY: test-python
-test-python: bootstrap ## pytest, unit and integration (starts PostgreSQL if needed)
+test-python: bootstrap temporal-server ## pytest, unit and integration (starts PostgreSQL if needed)
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
 		$(VENV)/bin/pytest
 
