@@ -49,8 +49,12 @@ lint-python: bootstrap ## ruff and mypy --strict
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/mypy
 
+.PHONY: temporal-server
+temporal-server: bootstrap ## Build (once, cached) the official Temporal server for the scale tests
+	$(PY) scripts/temporal_cluster.py --build-only
+
 .PHONY: test-python
-test-python: bootstrap ## pytest, unit and integration (starts PostgreSQL if needed)
+test-python: bootstrap temporal-server ## pytest, unit and integration (starts PostgreSQL if needed)
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
 		$(VENV)/bin/pytest
 
@@ -80,6 +84,13 @@ conformance: bootstrap ## Cross-language conformance matrix on one dev server
 .PHONY: bench
 bench: bootstrap ## Handshake benchmarks (latency, throughput, overhead, memory); not part of test
 	$(PY) bench/bench_handshake.py
+
+# The official Temporal server (go.temporal.io/server) needs Go >= 1.26.10: its build uses
+# GOTOOLCHAIN=go1.27.3, which the Go module proxy serves (scripts/temporal_cluster.py).
+.PHONY: cluster
+cluster: bootstrap ## A real Temporal cluster (frontend, history, matching) on PostgreSQL, on loopback
+	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
+		$(PY) scripts/temporal_cluster.py
 
 .PHONY: test
 test: proto-check check-generated lint-python test-python test-go test-java conformance ## Every check and test

@@ -178,6 +178,16 @@ def serve(
             help="Task queue of workflow runs (default workflow_execution_runner).",
         ),
     ] = None,
+    pending_metrics_interval: Annotated[
+        str, typer.Option(help="How often the pending gauge is refreshed from the store.")
+    ] = "30s",
+    drain_grace: Annotated[
+        str,
+        typer.Option(
+            envvar="STIGMER_DRAIN_GRACE",
+            help="On SIGTERM: how long in-flight work may finish before the exit.",
+        ),
+    ] = "30s",
     verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True,
 ) -> None:
     """Run the reference Stigmer service and its Temporal workers."""
@@ -233,6 +243,8 @@ def serve(
             token_encryption_key=load_encryption_key(encryption_key) if encryption_key else None,
             builtin_runner=builtin_runner,
             metrics_address=metrics_address,
+            drain_grace=parse_duration(drain_grace),
+            pending_metrics_interval=parse_duration(pending_metrics_interval),
             settings=ServiceSettings(
                 service_task_queue=task_queue or defaults.service_task_queue,
                 agent_runner_task_queue=agent_runner_task_queue or defaults.agent_runner_task_queue,

@@ -29,6 +29,8 @@ import temporalio.service
 from temporalio.worker import Worker
 
 from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
+from stigmer_sdk.service.health import ReplicaHealth
+from stigmer_sdk.service.leader import GaugeLeadership
 from stigmer_sdk.service.runner import (
     AGENT_RUNNER_TASK_QUEUE,
     WORKFLOW_RUNNER_TASK_QUEUE,
@@ -116,6 +118,11 @@ class ServiceConfig:
     metrics_address: str | None = None
     #: How often the pending-completions gauge is refreshed from the store.
     pending_metrics_interval: timedelta = timedelta(seconds=30)
+    #: On stop (SIGTERM): how long in-flight calls and activities may run before they are
+    #: cancelled (a cancelled activity is retried by Temporal on another replica).
+    drain_grace: timedelta = timedelta(seconds=30)
+    #: How often readiness (store, Temporal, workers) is re-checked.
+    readiness_interval: timedelta = timedelta(seconds=5)
     settings: ServiceSettings = field(default_factory=ServiceSettings)
 
     @classmethod
@@ -163,6 +170,7 @@ class StigmerService:
         self._workers: list[Worker] = []
         self._worker_tasks: list[asyncio.Task[None]] = []
         self._background: list[asyncio.Task[None]] = []
+        self.health: ReplicaHealth | None = None
         self.port = 0
 
     @property
@@ -199,6 +207,7 @@ class StigmerService:
                     *SystemActivities(self.temporal_client).activities(),
                 ],
                 workflow_runner=sandboxed_workflow_runner(),
+                graceful_shutdown_timeout=self.config.drain_grace,
             )
         )
         if self.runner is not None:
@@ -210,19 +219,36 @@ class StigmerService:
                 (settings.workflow_runner_task_queue, runner_activities.run_workflow),
             ):
                 self._workers.append(
-                    Worker(self.temporal_client, task_queue=queue, activities=[runner_activity])
+                    Worker(
+                        self.temporal_client,
+                        task_queue=queue,
+                        activities=[runner_activity],
+                        graceful_shutdown_timeout=self.config.drain_grace,
+                    )
                 )
         self._worker_tasks = [asyncio.create_task(worker.run()) for worker in self._workers]
         meter = (runtime or temporalio.runtime.Runtime.default()).metric_meter
         self._background.append(
             asyncio.create_task(
                 publish_pending_metrics(
-                    self.store, meter, self.config.pending_metrics_interval.total_seconds()
+                    self.store,
+                    meter,
+                    self.config.pending_metrics_interval.total_seconds(),
+                    GaugeLeadership(self.config.store_url),
                 )
             )
         )
 
         self._server = grpc.aio.server()
+        self.health = ReplicaHealth(
+            [
+                ("store", self._check_store),
+                ("temporal", self._check_temporal),
+                ("workers", self._check_workers),
+            ],
+            interval=self.config.readiness_interval.total_seconds(),
+        )
+        self.health.add_to(self._server)
         add_controllers(
             self._server,
             ExecutionService(self.store, updates, self.temporal_client, self.runner, settings),
@@ -234,6 +260,7 @@ class StigmerService:
         else:
             self.port = self._server.add_insecure_port(self.config.listen)
         await self._server.start()
+        await self.health.start()
         logger.info(
             "Stigmer service listening on %s (Temporal %s, namespace %s, store %s)",
             self.target,
@@ -249,19 +276,47 @@ class StigmerService:
         waits = [asyncio.create_task(self._server.wait_for_termination()), *self._worker_tasks]
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
 
+    async def _check_store(self) -> None:
+        assert self.store is not None
+        await self.store.get("stigmer-readiness-probe")
+
+    async def _check_temporal(self) -> None:
+        assert self.temporal_client is not None
+        if not await self.temporal_client.service_client.check_health():
+            raise RuntimeError("Temporal reports itself not serving")
+
+    async def _check_workers(self) -> None:
+        stopped = [task for task in self._worker_tasks if task.done()]
+        if stopped:
+            raise RuntimeError(f"{len(stopped)} of {len(self._worker_tasks)} workers stopped")
+
     async def stop(self) -> None:
-        """Stop serving, let workers finish their tasks, close the store."""
+        """Drain: report not ready, refuse new calls, let in-flight calls and activities finish
+        within :attr:`ServiceConfig.drain_grace`, then close the store."""
+        if self.health is not None:
+            await self.health.drain()
+        grace = self.config.drain_grace.total_seconds()
         for task in self._background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._background.clear()
-        if self._server is not None:
-            await self._server.stop(grace=2)
-            self._server = None
-        for worker in self._workers:
+        # New calls are refused at once; the workers stop polling at once and finish the tasks
+        # they hold, both within the grace period.
+        server_stopped = self._server.stop(grace=grace) if self._server is not None else None
+
+        async def shutdown(worker: Worker) -> None:
             with contextlib.suppress(Exception):
                 await worker.shutdown()
+
+        await asyncio.gather(
+            *(shutdown(worker) for worker in self._workers),
+            *([server_stopped] if server_stopped is not None else []),
+        )
+        self._server = None
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
         for task in self._worker_tasks:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await task
@@ -311,21 +366,36 @@ def pending_by_age(ages: list[timedelta]) -> dict[str, int]:
 
 
 async def publish_pending_metrics(
-    store: ExecutionStore, meter: temporalio.common.MetricMeter, interval: float
+    store: ExecutionStore,
+    meter: temporalio.common.MetricMeter,
+    interval: float,
+    leadership: GaugeLeadership | None = None,
 ) -> None:
-    """Keep ``stigmer_pending_external_activities{age_bucket}`` current, from the store."""
+    """Keep ``stigmer_pending_external_activities{age_bucket}`` current, from the store.
+
+    With ``leadership``, only the leading replica exports the store's counts and the others
+    export zeros, so that the sum over replicas counts each owed completion once.
+    """
     gauge = meter.with_additional_attributes({"service": "python"}).create_gauge(
         PENDING_METRIC, "Caller completions still owed, by age"
     )
-    while True:
-        try:
-            rows = await store.list_pending()
-            now = datetime.now(UTC)
-            for bucket, count in pending_by_age([now - row.created_at for row in rows]).items():
-                gauge.set(count, {"age_bucket": bucket})
-        except Exception:
-            logger.exception("Could not refresh the pending-completions gauge")
-        await asyncio.sleep(interval)
+    try:
+        while True:
+            try:
+                if leadership is None or await leadership.is_leader():
+                    rows = await store.list_pending()
+                    now = datetime.now(UTC)
+                    counts = pending_by_age([now - row.created_at for row in rows])
+                else:
+                    counts = pending_by_age([])
+                for bucket, count in counts.items():
+                    gauge.set(count, {"age_bucket": bucket})
+            except Exception:
+                logger.exception("Could not refresh the pending-completions gauge")
+            await asyncio.sleep(interval)
+    finally:
+        if leadership is not None:
+            await leadership.close()
 
 
 def with_settings(config: ServiceConfig, **changes: object) -> ServiceConfig:
