@@ -92,5 +92,14 @@ cluster: bootstrap ## A real Temporal cluster (frontend, history, matching) on P
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
 		$(PY) scripts/temporal_cluster.py
 
+.PHONY: docs
+docs: bootstrap ## Build the documentation site (mkdocs, --strict) into build/site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+.PHONY: dist
+dist: bootstrap ## Build the Python wheel and sdist into dist/ and check them with twine
+	$(PY) -m build --wheel --sdist --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
 .PHONY: test
-test: proto-check check-generated lint-python test-python test-go test-java conformance ## Every check and test
+test: proto-check check-generated lint-python docs test-python test-go test-java conformance ## Every check and test

@@ -9,12 +9,11 @@ import pytest
 import temporalio.client
 from temporalio.worker import Worker
 
-from stigmer_sdk.client import NO_RETRY, ClientOptions, StigmerClient
+from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from recording_service import RecordingStigmerService
 from workflows import (
     AgentCallerWorkflow,
     CallerActivities,
@@ -22,41 +21,21 @@ from workflows import (
     InnerShapeCallerWorkflow,
 )
 
-# Service fixtures (stores on SQLite and PostgreSQL, a running service) live in their own module.
-pytest_plugins = ("service_fixtures",)
+# The SDK's own test kit provides dev_server, temporal_client, stigmer_service (the fake Stigmer
+# service) and stigmer_client; the service fixtures (stores, a running service) are the suite's.
+pytest_plugins = ("stigmer_sdk.testing.pytest_plugin", "service_fixtures")
 
 OTHER_NAMESPACE = "stigmer-other"
 
 
 @pytest.fixture(scope="session")
-async def dev_server() -> AsyncIterator[DevServer]:
-    async with DevServer(namespaces=[OTHER_NAMESPACE]) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-async def temporal_client(dev_server: DevServer) -> temporalio.client.Client:
-    return await temporalio.client.Client.connect(dev_server.target)
+def stigmer_dev_server_namespaces() -> tuple[str, ...]:
+    return (OTHER_NAMESPACE,)
 
 
 @pytest.fixture(scope="session")
 async def other_namespace_client(dev_server: DevServer) -> temporalio.client.Client:
     return await temporalio.client.Client.connect(dev_server.target, namespace=OTHER_NAMESPACE)
-
-
-@pytest.fixture
-async def stigmer_service() -> AsyncIterator[RecordingStigmerService]:
-    service = await RecordingStigmerService().start()
-    yield service
-    await service.stop()
-
-
-@pytest.fixture
-async def stigmer_client(stigmer_service: RecordingStigmerService) -> AsyncIterator[StigmerClient]:
-    # One attempt: a test that makes create fail sees the failure at once.
-    client = await StigmerClient.connect(stigmer_service.target, ClientOptions(retry=NO_RETRY))
-    yield client
-    await client.close()
 
 
 @pytest.fixture

