@@ -39,10 +39,12 @@ from stigmer_sdk import (
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
 from stigmer_sdk.api.agentic.agentexecution.v1 import io_pb2 as agent_io
 from stigmer_sdk.api.agentic.agentexecution.v1 import query_pb2_grpc as agent_query
+from stigmer_sdk.caller import GET_EXECUTION_ACTIVITY_NAME
 from stigmer_sdk.converter import data_converter
-from stigmer_sdk.system import NO_ERROR_MESSAGE, SystemActivities
+from stigmer_sdk.plugin import StigmerPlugin
+from stigmer_sdk.system import NO_ERROR_MESSAGE, SYSTEM_ACTIVITY_NAME, SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.worker import StigmerPlugin, sandboxed_workflow_runner
+from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from recording_service import RecordingStigmerService
 from workflows import (
@@ -382,14 +384,20 @@ async def test_the_plugin_is_the_one_line_set_up_of_a_caller(
         dev_server.target, plugins=[StigmerPlugin(stigmer)]
     )
     callers = CallerActivities(stigmer, client)
-    # Only the caller's own activity: the plugin adds stigmer/caller/get-execution.
-    async with Worker(
+    # Only the caller's own activity and no sandbox set-up: the plugin adds the data converter,
+    # the sandbox passthrough, stigmer/caller/get-execution and the system activity.
+    worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[TerminalCallerWorkflow],
         activities=[callers.run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
-    ):
+    )
+    registered = {
+        activity.__temporal_activity_definition.name  # type: ignore[attr-defined]
+        for activity in worker.config(active_config=True).get("activities") or ()
+    }
+    assert registered == {"run_agent", GET_EXECUTION_ACTIVITY_NAME, SYSTEM_ACTIVITY_NAME}
+    async with worker:
         handle = await client.start_workflow(
             TerminalCallerWorkflow.run,
             AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")),

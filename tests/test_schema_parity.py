@@ -179,3 +179,70 @@ def test_binary_decoding_keeps_unknown_fields() -> None:
     decoded = agent_api.AgentExecution.FromString(base + unknown)
     assert decoded.kind == "AgentExecution"
     assert decoded.SerializeToString().endswith(unknown)
+
+
+def _load_script() -> Any:
+    import importlib.util
+    import sys
+
+    if "deployed_schema" in sys.modules:
+        return sys.modules["deployed_schema"]
+    path = Path(__file__).parent.parent / "scripts" / "deployed_schema.py"
+    spec = importlib.util.spec_from_file_location("deployed_schema", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["deployed_schema"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_table_script_parses_options_maps_nesting_and_references() -> None:
+    script = _load_script()
+    schema = script.parse_protos(
+        [
+            """
+            syntax = "proto3";
+            package ai.stigmer.agentic.agentexecution.v1;  // a comment { with braces }
+            import "buf/validate/validate.proto";
+            /* a block
+               comment */
+            message Outer {
+              string name = 1 [(buf.validate.field).cel = {
+                id: "x" message: "a // not a comment" expression: "this.size() > 0"
+              }];
+              map<string, Inner> inners = 2;
+              Inner.Kind kind = 3;
+              message Inner {
+                enum Kind { KIND_UNSPECIFIED = 0; KIND_A = 1 [deprecated = true]; }
+                repeated int64 counts = 1;
+                ai.stigmer.commons.apiresource.Thing thing = 2;
+              }
+              reserved 4;
+              oneof choice { string a = 5; bool b = 6; }
+            }
+            """,
+            "syntax = 'proto3'; package ai.stigmer.commons.apiresource; message Thing { }",
+        ]
+    )
+    rows = {(r[1].rsplit(".", 1)[1], r[2]): r[3:] for r in script.rows(schema)}
+    p = "ai.stigmer.agentic.agentexecution.v1"
+    assert rows[("Outer", "name")] == ("1", "optional", "string")
+    assert rows[("Outer", "inners")] == ("2", "repeated", f"map<string,{p}.Outer.Inner>")
+    assert rows[("Outer", "kind")] == ("3", "optional", f"{p}.Outer.Inner.Kind")
+    assert rows[("Outer", "b")] == ("6", "optional", "bool")
+    assert rows[("Inner", "counts")] == ("1", "repeated", "int64")
+    assert rows[("Inner", "thing")] == ("2", "optional", "ai.stigmer.commons.apiresource.Thing")
+    assert rows[("Kind", "KIND_A")] == ("1", "", "")
+
+
+MIRROR = Path("/work/.mirror/stigmer+stigmer/repo")
+
+
+@pytest.mark.skipif(not MIRROR.exists(), reason="the deployed repository is not on this machine")
+def test_the_committed_table_is_what_the_script_writes(tmp_path: Path) -> None:
+    script = _load_script()
+    commit = SCHEMA.read_text().splitlines()[0].rsplit(" at ", 1)[1].rstrip(".")
+    out = tmp_path / "schema.tsv"
+    script.main(["--repo", str(MIRROR), "--commit", commit, "--out", str(out)])
+    assert out.read_text() == SCHEMA.read_text()

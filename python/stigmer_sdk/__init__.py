@@ -99,6 +99,7 @@ from stigmer_sdk.idempotency import (
     execution_name,
     idempotency_key,
 )
+from stigmer_sdk.plugin import StigmerPlugin
 from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities
 from stigmer_sdk.tokens import (
     DEFAULT_MAX_TOKEN_BYTES,
@@ -107,7 +108,6 @@ from stigmer_sdk.tokens import (
     short_token_digest,
     token_preview,
 )
-from stigmer_sdk.worker import StigmerPlugin
 
 __version__ = "0.1.0"
 

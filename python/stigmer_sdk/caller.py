@@ -26,9 +26,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, NoReturn, TypedDict, TypeVar
+from typing import Any, NoReturn, TypedDict, TypeVar, cast, overload
 
 import temporalio.activity
 import temporalio.client
@@ -360,9 +360,54 @@ def async_completion_enabled() -> bool:
     return value not in {"false", "0", "no", "off"}
 
 
+_ArgT = TypeVar("_ArgT")
+_ResultT = TypeVar("_ResultT")
+_WorkflowSelfT = TypeVar("_WorkflowSelfT")
+
+
+@overload
 async def start_workflow_and_wait_pending(
     temporal_client: temporalio.client.Client,
-    workflow: str | Any,
+    workflow: Callable[[_WorkflowSelfT, _ArgT, bytes], Awaitable[_ResultT]],
+    arg: _ArgT,
+    *,
+    id: str,
+    task_queue: str,
+    async_completion: bool | None = None,
+    **start_options: Any,
+) -> _ResultT: ...
+
+
+@overload
+async def start_workflow_and_wait_pending(
+    temporal_client: temporalio.client.Client,
+    workflow: str,
+    arg: object,
+    *,
+    id: str,
+    task_queue: str,
+    async_completion: bool | None = None,
+    result_type: type[_ResultT],
+    **start_options: Any,
+) -> _ResultT: ...
+
+
+@overload
+async def start_workflow_and_wait_pending(
+    temporal_client: temporalio.client.Client,
+    workflow: str,
+    arg: object,
+    *,
+    id: str,
+    task_queue: str,
+    async_completion: bool | None = None,
+    **start_options: Any,
+) -> Any: ...
+
+
+async def start_workflow_and_wait_pending(
+    temporal_client: temporalio.client.Client,
+    workflow: str | Callable[..., Awaitable[Any]],
     arg: Any,
     *,
     id: str,
@@ -394,7 +439,12 @@ async def start_workflow_and_wait_pending(
     if async_completion is None:
         async_completion = async_completion_enabled()
     token = _task_token() if async_completion else b""
-    handle = await temporal_client.start_workflow(
+    # temporalio's own overloads take a run method or a name; this one accepts both alike.
+    start = cast(
+        "Callable[..., Awaitable[temporalio.client.WorkflowHandle[Any, Any]]]",
+        temporal_client.start_workflow,
+    )
+    handle = await start(
         workflow,
         args=[arg, token],
         id=id,

@@ -166,7 +166,11 @@ class StigmerClient:
     """
 
     def __init__(self, channel: grpc.aio.Channel, options: ClientOptions | None = None) -> None:
-        """Wrap an open channel. The client closes it in :meth:`close`."""
+        """Wrap an open channel. The client closes it in :meth:`close`.
+
+        Retries are the channel's: :meth:`connect` configures them (:func:`service_config`); a
+        channel opened elsewhere retries only if given that service config.
+        """
         self._channel = channel
         self._options = options or ClientOptions()
         self._agent_command = agent_command.AgentExecutionCommandControllerStub(channel)
