@@ -1480,3 +1480,49 @@ async def test_sqlite_one_commit_per_operation_when_unbatched(tmp_path: Path) ->
 async def test_postgres_pool_size_is_checked() -> None:
     with pytest.raises(ValueError, match="pool size"):
         await open_store("postgresql://127.0.0.1:1/none", pool_size=0)
+
+
+# --- stigmer-sdk store rotate-key ---------------------------------------------------------------
+
+
+def test_rotate_key_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from stigmer_sdk.cli import app
+
+    url = f"sqlite:///{tmp_path / 'stigmer.db'}"
+    old = f"{KEY_1.kid}:{base64.b64encode(KEY_1.key).decode()}"
+    new = f"{KEY_2.kid}:{base64.b64encode(KEY_2.key).decode()}"
+
+    async def seed() -> list[str]:
+        async with await open_store(url, encryption_keys=[KEY_1]) as store:
+            return [(await create(store, token=f"t{i}".encode()))[0].id for i in range(3)]
+
+    async def read(keys: list[EncryptionKey]) -> list[bytes]:
+        async with await open_store(url, encryption_keys=keys) as store:
+            return [row.callback_token for row in await store.list_pending()]
+
+    asyncio.run(seed())
+    monkeypatch.delenv(ENCRYPTION_KEY_ENV, raising=False)
+    monkeypatch.setenv(ENCRYPTION_KEYS_ENV, f"{old} {new}")
+    runner = CliRunner()
+    result = runner.invoke(app, ["store", "rotate-key", "--store", url])
+    assert result.exit_code == 0, result.output
+    assert "key 2026-06: rotated 3" in result.output
+    assert "remaining 0" in result.output
+    assert base64.b64encode(KEY_1.key).decode() not in result.output
+    assert sorted(asyncio.run(read([KEY_2]))) == [b"t0", b"t1", b"t2"]
+
+    # A row under a key not given is reported, and the exit code says the old key is still needed.
+    async def foreign() -> None:
+        async with await open_store(url, encryption_keys=[KEY_3]) as store:
+            await create(store, token=b"foreign")
+
+    asyncio.run(foreign())
+    result = runner.invoke(app, ["store", "rotate-key", "--store", url, "--encryption-key", new])
+    assert result.exit_code == 1
+    assert "undecryptable" in result.output
+    monkeypatch.delenv(ENCRYPTION_KEYS_ENV)
+    result = runner.invoke(app, ["store", "rotate-key", "--store", url])
+    assert result.exit_code == 2
+    assert "no encryption key" in result.output

@@ -475,7 +475,7 @@ class SQLStore(ExecutionStore):
         return RotationReport(
             key_id=kid,
             rotated=rotated,
-            already_current=current - rotated,
+            already_current=max(0, current - rotated),
             undecryptable=tuple(undecryptable),
             remaining=remaining,
         )
