@@ -1455,6 +1455,10 @@ async def test_sqlite_concurrent_writes_share_one_commit(tmp_path: Path) -> None
             await taken
         assert all(created for _, created in results)
         assert store.commits == commits + 2  # the holder's, then ONE for all 21 creates
+        def synchronous() -> Any:
+            return (yield Query("PRAGMA synchronous", (), "one"))
+
+        assert await store._run(synchronous(), write=True) == (2,)  # FULL
         # Durable when create returned: another connection sees every row.
         connection = sqlite3.connect(tmp_path / "db.sqlite")
         assert connection.execute("SELECT count(*) FROM executions").fetchone()[0] == 20

@@ -101,6 +101,11 @@ _MARK = (
     "callback_token = ?, token_encrypted = ?, token_key_id = NULL, token_digest = ?, "
     f"updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
 )
+_MARK_IF_OWED = (
+    "UPDATE executions SET completion_state = 'delivered', completion_outcome = ?, "
+    "callback_token = ?, token_encrypted = ?, token_key_id = NULL, updated_at = ? "
+    f"WHERE id = ? AND length(callback_token) > 0 AND token_digest = ? RETURNING {COLUMNS}"
+)
 _NOT_UNDER_KEY = "length(callback_token) > 0 AND (token_key_id IS NULL OR token_key_id <> ?)"
 
 
@@ -314,35 +319,56 @@ class SQLStore(ExecutionStore):
         row = yield Query(_SELECT_BY_ID, (id,), "one")
         return None if row is None else self._row(row)
 
-    def _update_plan(self, id: str, execution: bytes) -> Plan[StoredExecution]:
-        found = yield Query("SELECT kind FROM executions WHERE id = ?", (id,), "one", lock=True)
-        if found is None:
-            raise KeyError(id)
-        check_execution(ExecutionKind(found[0]), execution)
-        row = yield Query(_UPDATE_EXECUTION, (execution, self._now(), id), "one")
+    def _rewrite(self, id: str, execution: bytes) -> Plan[Sequence[Any]]:
+        """Write the execution; the raw row returned stays locked to the end of the transaction."""
+        row: Sequence[Any] | None = yield Query(
+            _UPDATE_EXECUTION, (execution, self._now(), id), "one"
+        )
         if row is None:
             raise KeyError(id)
-        return self._row(row)
+        # Checked against the stored kind after the write, which raising undoes: one statement
+        # instead of a SELECT of the kind before it.
+        check_execution(ExecutionKind(row[_KIND]), execution)
+        return row
+
+    def _update_plan(self, id: str, execution: bytes) -> Plan[StoredExecution]:
+        return self._row((yield from self._rewrite(id, execution)))
 
     def _mark_plan(self, id: str, outcome: str, digest: str | None) -> Plan[StoredExecution]:
+        if digest is not None:
+            # The usual case in one statement: the token of this digest is still the one owed.
+            # On PostgreSQL a concurrent token replacement holds the row; the condition is then
+            # evaluated again on the replaced row, and fails.
+            marked = yield Query(
+                _MARK_IF_OWED, (outcome, b"", False, self._now(), id, digest), "one"
+            )
+            if marked is not None:
+                return self._row(marked)
         # Row lock: a concurrent create replacing the token waits, or is waited for.
         row = yield Query(_SELECT_BY_ID, (id,), "one", lock=True)
         if row is None:
             raise KeyError(id)
+        return (yield from self._mark_row(row, outcome, digest))
+
+    def _mark_row(
+        self, row: Sequence[Any], outcome: str, digest: str | None
+    ) -> Plan[StoredExecution]:
+        """Mark the locked ``row`` if the completion went to the token it owes (any, without
+        ``digest``)."""
         current = str(row[_DIGEST]) or self._legacy_digest(row)
         if digest is not None and not (row[_TOKEN] and current == digest):
             # No token owed (none, or erased by an earlier mark), or another one is owed now.
             return self._row(row)
-        marked = yield Query(_MARK, (outcome, b"", False, current, self._now(), id), "one")
+        marked = yield Query(_MARK, (outcome, b"", False, current, self._now(), row[_ID]), "one")
         if marked is None:
-            raise KeyError(id)
+            raise KeyError(row[_ID])
         return self._row(marked)
 
     def _finish_plan(
         self, id: str, execution: bytes, outcome: str, digest: str | None
     ) -> Plan[StoredExecution]:
-        yield from self._update_plan(id, execution)
-        return (yield from self._mark_plan(id, outcome, digest))
+        row = yield from self._rewrite(id, execution)
+        return (yield from self._mark_row(row, outcome, digest))
 
     def _list_plan(
         self, where: str, params: Sequence[Any], limit: int | None

@@ -193,6 +193,9 @@ class SQLiteStore(SQLStore):
         connection = _connect(self._path)
         self._connection = connection
         _enable_wal(connection)
+        # FULL also in WAL mode (a build may default WAL to NORMAL): a commit reaches the disk
+        # before the writes it carries are answered.
+        connection.execute("PRAGMA synchronous = FULL")
         connection.execute("BEGIN IMMEDIATE")
         try:
             missing = self._migrate(connection)
