@@ -1455,6 +1455,7 @@ async def test_sqlite_concurrent_writes_share_one_commit(tmp_path: Path) -> None
             await taken
         assert all(created for _, created in results)
         assert store.commits == commits + 2  # the holder's, then ONE for all 21 creates
+
         def synchronous() -> Any:
             return (yield Query("PRAGMA synchronous", (), "one"))
 
@@ -1530,3 +1531,26 @@ def test_rotate_key_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     result = runner.invoke(app, ["store", "rotate-key", "--store", url])
     assert result.exit_code == 2
     assert "no encryption key" in result.output
+
+
+async def test_sqlite_a_failing_writer_answers_every_caller(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from stigmer_sdk.service.store.sql import Query
+
+    class Crash(BaseException):
+        pass
+
+    def crash() -> Any:
+        raise Crash
+        yield Query("SELECT 1")
+
+    store = await open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        with pytest.raises(StoreError, match="writer failed"):
+            await store._run(crash(), write=True)  # type: ignore[attr-defined]
+        with pytest.raises(StoreError, match="writer stopped"):
+            await create(store, token=b"t")
+        assert "writer stopped" in caplog.text
+    finally:
+        await store.close()
