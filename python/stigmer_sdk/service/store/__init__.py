@@ -82,7 +82,7 @@ from stigmer_sdk.service.store.crypto import (
 )
 from stigmer_sdk.service.store.migrations import SCHEMA_VERSION
 from stigmer_sdk.service.store.postgres import DEFAULT_POOL_SIZE, PostgresStore
-from stigmer_sdk.service.store.sql import token_identity, utc_clock
+from stigmer_sdk.service.store.sql import request_digest, token_identity, utc_clock
 from stigmer_sdk.service.store.sqlite import SQLiteStore, sqlite_path
 
 __all__ = [
@@ -109,6 +109,7 @@ __all__ = [
     "open_store",
     "parse_encryption_key",
     "plaintext_token_warning",
+    "request_digest",
     "token_identity",
 ]
 

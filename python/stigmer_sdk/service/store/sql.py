@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
 from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
@@ -176,6 +176,24 @@ def token_identity(token: bytes) -> str:
     if not any(parts):
         return ""
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
+
+
+def request_digest(spec: Message) -> str:
+    """Hex SHA-256 of a create request's spec without its callback token: what
+    :meth:`ExecutionStore.create` compares as ``request_digest`` (the same key with another spec
+    is another request). Deterministic serialization, so map order does not matter.
+
+    >>> from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec
+    >>> one = AgentExecutionSpec(agent_id="a", message="hi", callback_token=b"first")
+    >>> two = AgentExecutionSpec(agent_id="a", message="hi", callback_token=b"retry")
+    >>> request_digest(one) == request_digest(two) != request_digest(AgentExecutionSpec())
+    True
+    """
+    copy = type(spec)()
+    copy.CopyFrom(spec)
+    if "callback_token" in copy.DESCRIPTOR.fields_by_name:
+        copy.ClearField("callback_token")
+    return hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
 
 
 def initial_state(callback_token: bytes) -> CompletionState:
