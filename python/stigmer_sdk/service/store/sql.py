@@ -111,7 +111,8 @@ _NOT_UNDER_KEY = "length(callback_token) > 0 AND (token_key_id IS NULL OR token_
 
 @dataclass(frozen=True)
 class Query:
-    """One statement of a plan, with ``?`` placeholders."""
+    """One statement of a plan, with ``?`` placeholders (so no literal ``?`` or ``%``: the
+    PostgreSQL driver turns each ``?`` into ``%s``)."""
 
     sql: str
     params: tuple[Any, ...] = ()
