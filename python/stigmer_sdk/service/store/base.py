@@ -12,6 +12,9 @@ from typing import Literal, Self
 from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.tokens import token_preview
 
+#: Default largest number of connections one PostgreSQL store opens (``open_store(pool_size=)``).
+DEFAULT_POOL_SIZE = 10
+
 
 class StoreError(StigmerError):
     """The execution store failed: unreachable database, closed store, inconsistent data."""
