@@ -535,6 +535,11 @@ async def test_list_pending_filters_and_orders_oldest_first(
         for r in await store.list_pending(older_than=timedelta(minutes=7), kind=ExecutionKind.AGENT)
     ] == [agent_1, agent_3]
     assert await store.list_pending(older_than=timedelta(hours=1)) == []
+    assert await store.pending_created_at() == [r.created_at for r in await store.list_pending()]
+    assert await store.pending_created_at(kind=ExecutionKind.WORKFLOW) == [
+        T0 + timedelta(minutes=2),
+        T0 + timedelta(minutes=5),
+    ]
     pending = await store.list_pending()
     assert all(r.completion_state is CompletionState.PENDING for r in pending)
     assert all(r.callback_token == b"tok" for r in pending)

@@ -278,6 +278,14 @@ class ExecutionStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    async def pending_created_at(self, *, kind: ExecutionKind | None = None) -> list[datetime]:
+        """When each execution still owed a completion was created, oldest first.
+
+        What :meth:`list_pending` lists, without reading rows or decrypting tokens (served from
+        the index of owed completions): for the pending gauge.
+        """
+
+    @abc.abstractmethod
     async def list_unstarted(
         self,
         older_than: timedelta,

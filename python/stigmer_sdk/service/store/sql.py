@@ -475,6 +475,19 @@ class SQLStore(ExecutionStore):
             params.append(kind.value)
         return await self._run(self._list_plan(where, params, None), write=False)
 
+    async def pending_created_at(self, *, kind: ExecutionKind | None = None) -> list[datetime]:
+        """See :meth:`ExecutionStore.pending_created_at`."""
+        sql = "SELECT created_at FROM executions WHERE completion_state = 'pending'"
+        params: tuple[Any, ...] = ()
+        if kind is not None:
+            sql, params = sql + " AND kind = ?", (kind.value,)
+
+        def plan() -> Plan[list[datetime]]:
+            rows = yield Query(sql + " ORDER BY created_at", params, "all")
+            return [self._to_datetime(row[0]) for row in rows]
+
+        return await self._run(plan(), write=False)
+
     async def list_unstarted(
         self,
         older_than: timedelta,
