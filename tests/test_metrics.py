@@ -10,14 +10,17 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import temporalio.client
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
+from stigmer_sdk.metrics import DURATION_BUCKETS_SECONDS
 from stigmer_sdk.service.app import StigmerService
 from stigmer_sdk.service.runner import ScriptedRunner
+from stigmer_sdk.system import COMPLETION_DURATION_METRIC
 from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
@@ -106,3 +109,54 @@ async def test_completions_and_pending_gauge_are_exported_without_tokens(
     assert "token" not in "".join(line for line in text.splitlines() if line.startswith("stigmer_"))
     for line in text.splitlines():
         assert not re.search(r"[A-Za-z0-9+/]{40,}", line), line
+
+
+def _bucket_bounds(text: str, name: str) -> list[str]:
+    return re.findall(rf'^{name}_bucket{{[^}}]*le="([^"]+)"', text, re.MULTILINE)
+
+
+async def test_a_120_ms_completion_lands_in_the_200_ms_bucket_in_seconds(
+    metrics_service: tuple[StigmerService, str],
+    temporal_client: temporalio.client.Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The system activity times its completion with time.monotonic(): make that one take 120 ms.
+    import stigmer_sdk.system
+
+    readings = iter([1000.0, 1000.12])
+    monkeypatch.setattr(
+        stigmer_sdk.system, "time", SimpleNamespace(monotonic=lambda: next(readings))
+    )
+    service, address = metrics_service
+    stigmer = await StigmerClient.connect(service.target)
+    queue = f"metrics-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        temporal_client,
+        task_queue=queue,
+        workflows=[AgentCallerWorkflow],
+        activities=[CallerActivities(stigmer, temporal_client).run_agent],
+        workflow_runner=sandboxed_workflow_runner(),
+    ):
+        await temporal_client.execute_workflow(
+            AgentCallerWorkflow.run,
+            args=[
+                AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="m")),
+                CallerOptions(),
+            ],
+            id=f"metrics-{uuid.uuid4()}",
+            task_queue=queue,
+        )
+    await stigmer.close()
+    name = COMPLETION_DURATION_METRIC
+
+    async def scraped() -> str:
+        while _value(_scrape(address), f"{name}_count", status="completed") != 1:
+            await asyncio.sleep(0.1)
+        return _scrape(address)
+
+    text = await asyncio.wait_for(scraped(), 60)
+    bounds = _bucket_bounds(text, name)
+    assert bounds == [*(f"{b:g}" for b in DURATION_BUCKETS_SECONDS), "+Inf"]
+    assert _value(text, f"{name}_bucket", status="completed", le="0.1") == 0
+    assert _value(text, f"{name}_bucket", status="completed", le="0.2") == 1
+    assert _value(text, f"{name}_sum", status="completed") == pytest.approx(0.12)

@@ -28,6 +28,7 @@ import temporalio.runtime
 import temporalio.service
 from temporalio.worker import Worker
 
+from stigmer_sdk.metrics import prometheus_runtime
 from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
 from stigmer_sdk.service.runner import (
     AGENT_RUNNER_TASK_QUEUE,
@@ -179,13 +180,8 @@ class StigmerService:
         )
         runtime = None
         if self.config.metrics_address:
-            runtime = temporalio.runtime.Runtime(
-                telemetry=temporalio.runtime.TelemetryConfig(
-                    metrics=temporalio.runtime.PrometheusConfig(
-                        bind_address=self.config.metrics_address
-                    )
-                )
-            )
+            # Durations in seconds, with the handshake's histogram buckets (stigmer_sdk.metrics).
+            runtime = prometheus_runtime(self.config.metrics_address)
         self.temporal_client = await self.config.temporal.connect(runtime)
         updates = ExecutionUpdates(self.store)
         service_activities = ServiceActivities(self.store, updates, self.temporal_client)

@@ -1,0 +1,94 @@
+"""Metrics of the token handshake: names, histogram buckets and the Prometheus exporter.
+
+Every metric goes through Temporal's metric meters, so it is exported by the worker's runtime
+alongside Temporal's own metrics. A runtime made by :func:`prometheus_runtime` serves them on
+``/metrics`` with durations in seconds and the handshake's histogram buckets.
+
+Service side (the runbook's metrics, recorded by :mod:`stigmer_sdk.system` and the service):
+``stigmer_external_activity_completions_total{status}``,
+``stigmer_external_activity_completion_duration_seconds{status}``,
+``stigmer_external_activity_errors_total{error_type}`` and
+``stigmer_pending_external_activities{age_bucket}``.
+
+Caller side (recorded by :mod:`stigmer_sdk.caller` and :mod:`stigmer_sdk.workflow`):
+``stigmer_caller_handshakes_started_total`` and ``stigmer_caller_handshakes_pending_total`` from
+the caller's activity, ``stigmer_caller_handshakes_total{outcome}`` and
+``stigmer_caller_handshake_duration_seconds{outcome}`` from the caller's workflow.
+
+Example::
+
+    runtime = prometheus_runtime("0.0.0.0:9464")
+    client = await Client.connect("temporal:7233", runtime=runtime)
+    # workers on `client` export the caller metrics on http://host:9464/metrics
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import temporalio.runtime
+
+from stigmer_sdk.system import COMPLETION_DURATION_METRIC
+
+#: Upper bounds (seconds) of every duration histogram of the SDK, in all three languages. The
+#: runbook's thresholds (50 ms, 200 ms, 500 ms) are edges; the long end covers agents that run
+#: for hours.
+DURATION_BUCKETS_SECONDS: tuple[float, ...] = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.2,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+    60,
+    300,
+    900,
+    1800,
+    3600,
+    7200,
+    14400,
+    28800,
+    86400,
+)
+
+#: Caller activity: a ``create`` attempt was made (one per activity attempt).
+CALLER_STARTED_METRIC = "stigmer_caller_handshakes_started_total"
+#: Caller activity: the service ACKed and the activity went pending.
+CALLER_PENDING_METRIC = "stigmer_caller_handshakes_pending_total"
+#: Caller workflow: the handshake activity resolved, by ``outcome``.
+CALLER_HANDSHAKES_METRIC = "stigmer_caller_handshakes_total"
+#: Caller workflow: seconds from scheduling the handshake activity to its resolution, by outcome.
+CALLER_DURATION_METRIC = "stigmer_caller_handshake_duration_seconds"
+
+#: Every histogram of the SDK and the buckets it is exported with.
+HISTOGRAM_BUCKETS: Mapping[str, Sequence[float]] = {
+    COMPLETION_DURATION_METRIC: DURATION_BUCKETS_SECONDS,
+    CALLER_DURATION_METRIC: DURATION_BUCKETS_SECONDS,
+}
+
+
+def prometheus_config(bind_address: str) -> temporalio.runtime.PrometheusConfig:
+    """Temporal's Prometheus exporter on ``bind_address`` (``host:port``), durations in seconds.
+
+    Temporal's own duration histograms are exported in seconds too, and the SDK's histograms get
+    :data:`DURATION_BUCKETS_SECONDS` instead of the exporter's millisecond defaults.
+    """
+    return temporalio.runtime.PrometheusConfig(
+        bind_address=bind_address,
+        durations_as_seconds=True,
+        histogram_bucket_overrides=HISTOGRAM_BUCKETS,
+    )
+
+
+def prometheus_runtime(bind_address: str) -> temporalio.runtime.Runtime:
+    """A Temporal runtime that serves ``/metrics`` on ``bind_address``; see
+    :func:`prometheus_config`. Connect the client of the workers to observe with it."""
+    return temporalio.runtime.Runtime(
+        telemetry=temporalio.runtime.TelemetryConfig(metrics=prometheus_config(bind_address))
+    )
