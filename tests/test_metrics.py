@@ -14,10 +14,18 @@ from types import SimpleNamespace
 
 import pytest
 import temporalio.client
+from temporalio.client import WorkflowFailureError
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
-from stigmer_sdk.metrics import DURATION_BUCKETS_SECONDS
+from stigmer_sdk.metrics import (
+    CALLER_DURATION_METRIC,
+    CALLER_HANDSHAKES_METRIC,
+    CALLER_PENDING_METRIC,
+    CALLER_STARTED_METRIC,
+    DURATION_BUCKETS_SECONDS,
+    prometheus_runtime,
+)
 from stigmer_sdk.service.app import StigmerService
 from stigmer_sdk.service.runner import ScriptedRunner
 from stigmer_sdk.system import COMPLETION_DURATION_METRIC
@@ -25,7 +33,7 @@ from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from service_fixtures import SCRIPTS, service_config
-from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions, ObservedCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -160,3 +168,64 @@ async def test_a_120_ms_completion_lands_in_the_200_ms_bucket_in_seconds(
     assert _value(text, f"{name}_bucket", status="completed", le="0.1") == 0
     assert _value(text, f"{name}_bucket", status="completed", le="0.2") == 1
     assert _value(text, f"{name}_sum", status="completed") == pytest.approx(0.12)
+
+
+async def test_caller_metrics_from_a_real_caller_workers_endpoint(
+    metrics_service: tuple[StigmerService, str], dev_server: DevServer
+) -> None:
+    service, _ = metrics_service
+    address = f"127.0.0.1:{free_port()}"
+    caller_client = await temporalio.client.Client.connect(
+        dev_server.target, runtime=prometheus_runtime(address)
+    )
+    stigmer = await StigmerClient.connect(service.target)
+    queue = f"caller-metrics-{uuid.uuid4().hex[:8]}"
+
+    async def start(
+        agent_id: str, start_to_close_seconds: float = 60
+    ) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
+        return await caller_client.start_workflow(
+            ObservedCallerWorkflow.run,
+            args=[
+                AgentExecution(spec=AgentExecutionSpec(agent_id=agent_id, message="m")),
+                CallerOptions(start_to_close_seconds=start_to_close_seconds),
+            ],
+            id=f"caller-metrics-{uuid.uuid4()}",
+            task_queue=queue,
+        )
+
+    async def scrape_until(name: str, count: float, **labels: str) -> str:
+        while (_value(text := _scrape(address), name, **labels) or 0) < count:
+            await asyncio.sleep(0.1)
+        return text
+
+    async with Worker(
+        caller_client,
+        task_queue=queue,
+        workflows=[ObservedCallerWorkflow],
+        activities=[CallerActivities(stigmer, caller_client).run_agent],
+        workflow_runner=sandboxed_workflow_runner(),
+    ):
+        cancelled = await start("slow")
+        timed_out = await start("slow", start_to_close_seconds=2)
+        await asyncio.wait_for(scrape_until(CALLER_PENDING_METRIC, 2), 60)
+        await cancelled.cancel()
+        await (await start("quick")).result()
+        for handle in (cancelled, timed_out, await start("failing")):
+            with pytest.raises(WorkflowFailureError):
+                await handle.result()
+        text = await asyncio.wait_for(scrape_until(f"{CALLER_DURATION_METRIC}_count", 1), 60)
+    await stigmer.close()
+
+    assert _value(text, CALLER_STARTED_METRIC, service="python") == 4
+    assert _value(text, CALLER_PENDING_METRIC, service="python") == 4
+    for outcome in ("completed", "failed", "cancelled", "timed_out"):
+        assert _value(text, CALLER_HANDSHAKES_METRIC, outcome=outcome, service="python") == 1
+        assert _value(text, f"{CALLER_DURATION_METRIC}_count", outcome=outcome) == 1
+    # The quick agent runs 300 ms: more than 0.2 s from scheduling to resolution, in seconds.
+    assert _value(text, f"{CALLER_DURATION_METRIC}_bucket", outcome="completed", le="0.2") == 0
+    assert _value(text, f"{CALLER_DURATION_METRIC}_bucket", outcome="completed", le="60") == 1
+    assert _value(text, f"{CALLER_DURATION_METRIC}_bucket", outcome="timed_out", le="1") == 0
+    assert _bucket_bounds(text, CALLER_DURATION_METRIC)[: len(DURATION_BUCKETS_SECONDS)] == [
+        f"{b:g}" for b in DURATION_BUCKETS_SECONDS
+    ]

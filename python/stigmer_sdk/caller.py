@@ -40,6 +40,7 @@ from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.errors import StigmerRPCError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, idempotency_key
+from stigmer_sdk.metrics import record_handshake_pending, record_handshake_started
 from stigmer_sdk.tokens import token_preview
 
 logger = logging.getLogger("stigmer_sdk.caller")
@@ -117,6 +118,7 @@ async def execute_and_wait_pending(
     execution.spec.callback_token = token
     key = activity_idempotency_key()
     execution.metadata.annotations[IDEMPOTENCY_ANNOTATION] = key
+    record_handshake_started()
     try:
         ack = await client.create(
             execution, idempotency_key=key, timeout=timeout, metadata=metadata
@@ -139,6 +141,7 @@ async def execute_and_wait_pending(
         preview,
         len(token),
     )
+    record_handshake_pending()
     temporalio.activity.raise_complete_async()
 
 

@@ -24,9 +24,17 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import enum
+from collections.abc import Awaitable, Mapping, Sequence
+from datetime import datetime
+from typing import TypeVar
 
+import temporalio.activity
+import temporalio.common
 import temporalio.runtime
+import temporalio.workflow
+from temporalio.exceptions import ActivityError, CancelledError, TimeoutError
 
 from stigmer_sdk.system import COMPLETION_DURATION_METRIC
 
@@ -66,6 +74,9 @@ CALLER_HANDSHAKES_METRIC = "stigmer_caller_handshakes_total"
 #: Caller workflow: seconds from scheduling the handshake activity to its resolution, by outcome.
 CALLER_DURATION_METRIC = "stigmer_caller_handshake_duration_seconds"
 
+#: The ``service`` label of every metric this SDK records (Go and Java record "go" and "java").
+SERVICE_LABEL = {"service": "python"}
+
 #: Every histogram of the SDK and the buckets it is exported with.
 HISTOGRAM_BUCKETS: Mapping[str, Sequence[float]] = {
     COMPLETION_DURATION_METRIC: DURATION_BUCKETS_SECONDS,
@@ -92,3 +103,90 @@ def prometheus_runtime(bind_address: str) -> temporalio.runtime.Runtime:
     return temporalio.runtime.Runtime(
         telemetry=temporalio.runtime.TelemetryConfig(metrics=prometheus_config(bind_address))
     )
+
+
+_T = TypeVar("_T")
+
+
+class HandshakeOutcome(enum.Enum):
+    """How a handshake activity resolved, as the caller's workflow saw it (label ``outcome``)."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+
+    @classmethod
+    def of(cls, error: BaseException) -> HandshakeOutcome:
+        """The outcome an activity's error stands for.
+
+        Example:
+            >>> HandshakeOutcome.of(ValueError("boom")).value
+            'failed'
+        """
+        cause: BaseException | None = error
+        while cause is not None:
+            if isinstance(cause, TimeoutError):
+                return cls.TIMED_OUT
+            if isinstance(cause, (CancelledError, asyncio.CancelledError)):
+                return cls.CANCELLED
+            cause = cause.cause if isinstance(cause, ActivityError) else None
+        return cls.FAILED
+
+
+def record_handshake_started() -> None:
+    """Count a ``create`` attempt of the running caller activity (activity metric meter)."""
+    _activity_meter().create_counter(
+        CALLER_STARTED_METRIC, "Handshake create attempts made by caller activities"
+    ).add(1)
+
+
+def record_handshake_pending() -> None:
+    """Count a caller activity that the service ACKed and that went pending."""
+    _activity_meter().create_counter(
+        CALLER_PENDING_METRIC, "Caller activities ACKed by the service and left pending"
+    ).add(1)
+
+
+def record_handshake_outcome(outcome: HandshakeOutcome, seconds: float) -> None:
+    """Count one resolved handshake on the caller workflow's metric meter (not during replay)."""
+    meter = temporalio.workflow.metric_meter().with_additional_attributes(SERVICE_LABEL)
+    labels = {"outcome": outcome.value}
+    meter.create_counter(CALLER_HANDSHAKES_METRIC, "Handshakes resolved, by outcome").add(
+        1, labels
+    )
+    meter.create_histogram_float(
+        CALLER_DURATION_METRIC,
+        "Seconds from scheduling the handshake activity to its resolution",
+        "s",
+    ).record(seconds, labels)
+
+
+async def observe_handshake(activity: Awaitable[_T]) -> _T:
+    """Await a handshake activity in a workflow, and record its outcome and duration.
+
+    ``activity`` is the not-yet-awaited ``workflow.execute_activity(...)`` call; the duration runs
+    from now (workflow time, so replay-safe) to its resolution. Errors are re-raised unchanged.
+
+    Example::
+
+        result = await observe_handshake(
+            workflow.execute_activity(run_agent, request, **handshake_activity_options()))
+    """
+    started = temporalio.workflow.now()
+    try:
+        result = await activity
+    except BaseException as error:
+        outcome = HandshakeOutcome.of(error)
+        record_handshake_outcome(outcome, _since(started))
+        raise
+    record_handshake_outcome(HandshakeOutcome.COMPLETED, _since(started))
+    return result
+
+
+def _since(started: datetime) -> float:
+    return max(0.0, (temporalio.workflow.now() - started).total_seconds())
+
+
+def _activity_meter() -> temporalio.common.MetricMeter:
+    return temporalio.activity.metric_meter().with_additional_attributes(SERVICE_LABEL)
