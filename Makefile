@@ -60,6 +60,11 @@ test-alerts: bootstrap ## promtool check and unit tests of deploy/prometheus/ale
 	bash scripts/ensure_prometheus.sh
 	$(VENV)/bin/pytest tests/test_alerts.py -q
 
+.PHONY: test-dashboard
+test-dashboard: bootstrap ## A real Prometheus runs every dashboard and alert query on a live workload
+	bash scripts/ensure_prometheus.sh
+	$(VENV)/bin/pytest tests/test_prometheus.py -q
+
 .PHONY: demo
 demo: bootstrap ## Run the token handshake end to end on embedded defaults
 	$(VENV)/bin/stigmer-sdk demo
