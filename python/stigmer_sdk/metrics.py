@@ -37,6 +37,7 @@ import temporalio.workflow
 from temporalio.exceptions import ActivityError, CancelledError, TimeoutError
 
 from stigmer_sdk.system import COMPLETION_DURATION_METRIC
+from stigmer_sdk.tracing import RESUMED_SPAN, workflow_span
 
 #: Upper bounds (seconds) of every duration histogram of the SDK, in all three languages. The
 #: runbook's thresholds (50 ms, 200 ms, 500 ms) are edges; the long end covers agents that run
@@ -152,9 +153,7 @@ def record_handshake_outcome(outcome: HandshakeOutcome, seconds: float) -> None:
     """Count one resolved handshake on the caller workflow's metric meter (not during replay)."""
     meter = temporalio.workflow.metric_meter().with_additional_attributes(SERVICE_LABEL)
     labels = {"outcome": outcome.value}
-    meter.create_counter(CALLER_HANDSHAKES_METRIC, "Handshakes resolved, by outcome").add(
-        1, labels
-    )
+    meter.create_counter(CALLER_HANDSHAKES_METRIC, "Handshakes resolved, by outcome").add(1, labels)
     meter.create_histogram_float(
         CALLER_DURATION_METRIC,
         "Seconds from scheduling the handshake activity to its resolution",
@@ -163,7 +162,8 @@ def record_handshake_outcome(outcome: HandshakeOutcome, seconds: float) -> None:
 
 
 async def observe_handshake(activity: Awaitable[_T]) -> _T:
-    """Await a handshake activity in a workflow, and record its outcome and duration.
+    """Await a handshake activity in a workflow; record its outcome, duration and, when tracing
+    is on, a ``StigmerHandshakeResumed`` span (:mod:`stigmer_sdk.tracing`).
 
     ``activity`` is the not-yet-awaited ``workflow.execute_activity(...)`` call; the duration runs
     from now (workflow time, so replay-safe) to its resolution. Errors are re-raised unchanged.
@@ -177,11 +177,15 @@ async def observe_handshake(activity: Awaitable[_T]) -> _T:
     try:
         result = await activity
     except BaseException as error:
-        outcome = HandshakeOutcome.of(error)
-        record_handshake_outcome(outcome, _since(started))
+        _resolved(HandshakeOutcome.of(error), started)
         raise
-    record_handshake_outcome(HandshakeOutcome.COMPLETED, _since(started))
+    _resolved(HandshakeOutcome.COMPLETED, started)
     return result
+
+
+def _resolved(outcome: HandshakeOutcome, started: datetime) -> None:
+    record_handshake_outcome(outcome, _since(started))
+    workflow_span(RESUMED_SPAN, {"outcome": outcome.value})
 
 
 def _since(started: datetime) -> float:

@@ -44,6 +44,7 @@ from stigmer_sdk.service.workflows import (
     InvokeWorkflowExecutionWorkflow,
 )
 from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.tracing import client_interceptors
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -80,6 +81,8 @@ class TemporalConnection:
             tls=tls or bool(self.api_key),
             api_key=self.api_key,
             runtime=runtime,
+            # TracingInterceptor once stigmer_sdk.tracing is enabled (serve --otlp-endpoint).
+            interceptors=client_interceptors(),
         )
 
 
