@@ -95,7 +95,7 @@ def configure_otlp(endpoint: str, *, service_name: str) -> Callable[[], None]:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, timeout=5)))
     disable = enable_tracing(provider)
 
     def shutdown() -> None:
