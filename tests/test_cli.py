@@ -402,3 +402,59 @@ def test_serve_help_states_the_services_default_task_queues() -> None:
     ):
         assert option in help_text
         assert f"(default {default})" in help_text
+
+
+async def test_serve_json_summary_on_stdout_and_logs_on_stderr(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    import asyncio
+    import signal
+
+    from cli_helpers import CONSOLE_SCRIPT, cli_env
+
+    metrics = f"127.0.0.1:{free_port()}"
+    process = await asyncio.create_subprocess_exec(
+        str(CONSOLE_SCRIPT),
+        "serve",
+        "--json",
+        "--address",
+        dev_server.target,
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        "--metrics-address",
+        metrics,
+        "--store",
+        f"sqlite:///{tmp_path / 'stigmer.db'}",
+        "--task-queue",
+        f"svc-json-{free_port()}",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=cli_env(),
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = await asyncio.wait_for(process.stdout.readline(), 90)
+        summary = json.loads(first)
+        assert summary["metrics"] == f"http://{metrics}/metrics"
+        assert summary["tokens_at_rest"] == "plain"
+        process.send_signal(signal.SIGTERM)
+        rest, logs = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0
+    assert rest.decode().strip() == ""  # nothing but the summary on standard output
+    assert "Stigmer service listening on" in logs.decode()
+
+
+def test_demo_json_prints_its_steps_and_result_as_json_lines() -> None:
+    demo = run_cli("demo", "--agent", "echo", "--json", timeout=180)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    records = [json.loads(line) for line in demo.stdout.splitlines()]
+    steps = [record["step"] for record in records if "step" in record]
+    assert "ACK: persisted the execution with the token" in steps
+    assert steps[-1] == "workflow resumed with the agent's result"
+    assert records[-1]["result"]["phase"] == "EXECUTION_COMPLETED"
+    assert records[-1]["result"]["callback_token_in_result"] is False

@@ -301,6 +301,8 @@ class ServeOptions:
     task_queue: str | None
     agent_runner_task_queue: str | None
     workflow_runner_task_queue: str | None
+    #: Print the summary as one JSON line instead of a table.
+    as_json: bool = False
 
 
 @app.command()
@@ -392,6 +394,7 @@ def serve(
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="INFO logs.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run the reference Stigmer service and its Temporal workers.
 
@@ -419,6 +422,7 @@ def serve(
             task_queue=task_queue,
             agent_runner_task_queue=agent_runner_task_queue,
             workflow_runner_task_queue=workflow_runner_task_queue,
+            as_json=as_json,
         )
         await run_service(options, serve_config(options))
 
@@ -495,7 +499,14 @@ async def run_service(options: ServeOptions, config: ServiceConfig) -> None:
         service = StigmerService(config)
         await _start(service, config)
         try:
-            console.print(_summary(service, config, dev_server, options))
+            summary = _summary(service, config, dev_server, options)
+            if options.as_json:
+                typer.echo(json.dumps(summary))
+            else:
+                table = Table(title="Stigmer service", show_header=False)
+                for name, value in summary.items():
+                    table.add_row(name.replace("_", " "), value)
+                console.print(table)
             await _until_stopped(service)
         finally:
             await service.stop()
@@ -581,24 +592,28 @@ def _redacted(url: str) -> str:
 
 def _summary(
     service: Any, config: ServiceConfig, dev_server: DevServer | None, options: ServeOptions
-) -> Table:
-    table = Table(title="Stigmer service", show_header=False)
+) -> dict[str, str]:
+    """What ``serve`` prints once it is up (never a credential)."""
     tls_mode = "plaintext"
     if config.listen_tls is not None:
         tls_mode = "mTLS" if config.listen_tls.client_ca else "TLS"
-    table.add_row("gRPC", f"{service.target} ({tls_mode})")
-    table.add_row("Temporal", f"{config.temporal.address} ({config.temporal.namespace})")
+    summary = {
+        "gRPC": f"{service.target} ({tls_mode})",
+        "Temporal": f"{config.temporal.address} ({config.temporal.namespace})",
+    }
     if dev_server is not None:
-        table.add_row("Temporal UI", dev_server.ui_url or "")
-    table.add_row("store", _redacted(config.store_url))
-    table.add_row("task queue", config.settings.service_task_queue)
-    table.add_row("tokens at rest", "encrypted" if config.token_encryption_key else "plain")
-    table.add_row("runner", "built-in scripted" if config.builtin_runner else "external")
+        summary["Temporal_UI"] = dev_server.ui_url or ""
+    summary.update(
+        store=_redacted(config.store_url),
+        task_queue=config.settings.service_task_queue,
+        tokens_at_rest="encrypted" if config.token_encryption_key else "plain",
+        runner="built-in scripted" if config.builtin_runner else "external",
+    )
     if config.metrics_address:
-        table.add_row("metrics", f"http://{config.metrics_address}/metrics")
+        summary["metrics"] = f"http://{config.metrics_address}/metrics"
     if options.otlp_endpoint:
-        table.add_row("traces", f"OTLP {options.otlp_endpoint}")
-    return table
+        summary["traces"] = f"OTLP {options.otlp_endpoint}"
+    return summary
 
 
 # --- demo -----------------------------------------------------------------------------------------
@@ -610,11 +625,12 @@ def demo(
     message: Annotated[
         str, typer.Option(help="What to ask it.")
     ] = "the history of the token handshake",
+    as_json: JsonOption = False,
 ) -> None:
     """Run the whole handshake on embedded defaults and show each step."""
     from stigmer_sdk.demo import run_demo
 
-    result = _run(run_demo(agent_id=agent, message=message, console=console))
+    result = _run(run_demo(agent_id=agent, message=message, console=console, as_json=as_json))
     if not result.metadata.id:
         raise typer.Exit(ExitCode.FAILURE)
 

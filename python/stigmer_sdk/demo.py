@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
+import sys
 import tempfile
 import time
 import uuid
@@ -100,9 +102,11 @@ class _Steps:
     """The demo's steps, as events arrive: the caller activity's own, the ACK from the gRPC
     call, the service workflow's history events and the execution's updates."""
 
-    def __init__(self, console: Console, started: float) -> None:
+    def __init__(self, console: Console, started: float, as_json: bool = False) -> None:
         self.console = console
         self.started = started
+        #: Print each step as a JSON line instead of text.
+        self.as_json = as_json
         self.steps: list[_Step] = []
         #: The execution id, once the service ACKed the create call.
         self.acked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -112,12 +116,20 @@ class _Steps:
     def show(self, actor: str, text: str, detail: str = "") -> None:
         step = _Step(time.perf_counter() - self.started, actor, text, detail)
         self.steps.append(step)
+        if self.as_json:
+            self.emit({"at": round(step.at, 3), "actor": actor, "step": text, "detail": detail})
+            return
         colour = {"caller": "cyan", "service": "magenta", "agent": "yellow"}.get(actor, "white")
         self.console.print(
             f"[dim]+{step.at:7.3f}s[/dim]  [{colour}]{actor:>7}[/{colour}]  {text}"
             + (f"  [dim]{detail}[/dim]" if detail else ""),
             highlight=False,
         )
+
+    def emit(self, record: dict[str, Any]) -> None:
+        """One JSON line on standard output."""
+        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.flush()
 
     def on_ack(self, ack: AgentExecution) -> None:
         if not self.acked.done():
@@ -175,10 +187,14 @@ async def run_demo(
     message: str = "the history of the token handshake",
     data_dir: Path | None = None,
     console: Console | None = None,
+    as_json: bool = False,
 ) -> AgentExecution:
-    """Run the demo and return the agent's result as the caller's workflow received it."""
+    """Run the demo and return the agent's result as the caller's workflow received it.
+
+    ``as_json`` prints each step, then the result, as JSON lines instead of text.
+    """
     console = console or Console()
-    steps = _Steps(console, time.perf_counter())
+    steps = _Steps(console, time.perf_counter(), as_json)
     with tempfile.TemporaryDirectory(prefix="stigmer-demo-") as scratch:
         return await _run(agent_id, message, data_dir or Path(scratch), console, steps)
 
@@ -190,7 +206,8 @@ async def _run(
     console: Console,
     steps: _Steps,
 ) -> AgentExecution:
-    console.rule("[bold]Stigmer token handshake demo")
+    if not steps.as_json:
+        console.rule("[bold]Stigmer token handshake demo")
     async with DevServer(ui=True) as temporal:
         steps.show("setup", f"Temporal dev server on {temporal.target}", f"UI {temporal.ui_url}")
         config = ServiceConfig(
@@ -234,15 +251,8 @@ async def _run(
                         watcher.cancel()
                 steps.show("caller", "workflow resumed with the agent's result")
             await stigmer.close()
-            overhead = await _report(client, workflow_id, result, console)
-        console.print(
-            f"\nHandshake overhead: [bold]{overhead}[/bold] (caller's activity time minus the "
-            "agent's run time)."
-        )
-        console.print(
-            f"Temporal UI while it runs: {temporal.ui_url} - run [bold]stigmer-sdk serve --dev"
-            "[/bold] to keep one up."
-        )
+            overhead = await handshake_overhead(client, workflow_id, result)
+        _report(result, overhead, temporal.ui_url or "", console, steps)
     return result
 
 
@@ -287,20 +297,38 @@ async def _watch_service_workflow(client: temporalio.client.Client, steps: _Step
             await asyncio.sleep(0.05)
 
 
-async def _report(
-    client: temporalio.client.Client,
-    workflow_id: str,
+def _report(
     result: AgentExecution,
+    overhead: timedelta | None,
+    ui_url: str,
     console: Console,
-) -> str:
-    table = Table(title="Result, as the caller's workflow received it", show_header=False)
-    table.add_row("execution id", result.metadata.id)
-    table.add_row("phase", ExecutionPhase.Name(result.status.phase))
+    steps: _Steps,
+) -> None:
     replies = [m.content for m in result.status.messages if m.type == MessageType.MESSAGE_AI]
-    table.add_row("agent reply", replies[-1] if replies else "")
-    table.add_row("callback_token in result", "absent" if not result.spec.callback_token else "!")
+    fields: dict[str, Any] = {
+        "execution_id": result.metadata.id,
+        "phase": ExecutionPhase.Name(result.status.phase),
+        "agent_reply": replies[-1] if replies else "",
+        "callback_token_in_result": bool(result.spec.callback_token),
+    }
+    shown = "unknown" if overhead is None else f"{overhead.total_seconds() * 1000:.0f} ms"
+    if steps.as_json:
+        overhead_ms = None if overhead is None else round(overhead.total_seconds() * 1000, 1)
+        steps.emit({"result": fields, "overhead_ms": overhead_ms, "temporal_ui": ui_url})
+        return
+    table = Table(title="Result, as the caller's workflow received it", show_header=False)
+    table.add_row("execution id", fields["execution_id"])
+    table.add_row("phase", fields["phase"])
+    table.add_row("agent reply", fields["agent_reply"])
+    table.add_row(
+        "callback_token in result", "present!" if result.spec.callback_token else "absent"
+    )
     console.print(table)
-    overhead = await handshake_overhead(client, workflow_id, result)
-    if overhead is None:
-        return "unknown"
-    return f"{overhead.total_seconds() * 1000:.0f} ms"
+    console.print(
+        f"\nHandshake overhead: [bold]{shown}[/bold] (caller's activity time minus the "
+        "agent's run time)."
+    )
+    console.print(
+        f"Temporal UI while it runs: {ui_url} - run [bold]stigmer-sdk serve --dev"
+        "[/bold] to keep one up."
+    )
