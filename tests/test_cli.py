@@ -458,3 +458,35 @@ def test_demo_json_prints_its_steps_and_result_as_json_lines() -> None:
     assert steps[-1] == "workflow resumed with the agent's result"
     assert records[-1]["result"]["phase"] == "EXECUTION_COMPLETED"
     assert records[-1]["result"]["callback_token_in_result"] is False
+
+
+@pytest.mark.postgres
+async def test_pending_never_creates_a_postgresql_schema() -> None:
+    import uuid
+
+    import psycopg
+
+    from service_fixtures import postgres_admin_url
+
+    admin = postgres_admin_url()
+    database = f"stigmer_{uuid.uuid4().hex[:12]}"
+    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
+        await connection.execute(f'CREATE DATABASE "{database}"')
+    url = admin.rsplit("/", 1)[0] + "/" + database
+    try:
+        shown = run_cli("pending", "--store", url)
+        assert shown.returncode == 7, shown.stdout + shown.stderr
+        assert "no executions table" in shown.stderr
+        async with await psycopg.AsyncConnection.connect(url) as connection:
+            cursor = await connection.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+            assert await cursor.fetchone() == (0,)
+        credentials = admin.split("://", 1)[1].split("@")[0]
+        missing = run_cli("pending", "--store", url + "_missing")
+        assert missing.returncode == 8
+        assert "does not exist" in missing.stderr
+        assert credentials + "@" not in missing.stderr
+    finally:
+        async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
+            await connection.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
