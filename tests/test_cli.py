@@ -490,3 +490,22 @@ async def test_pending_never_creates_a_postgresql_schema() -> None:
     finally:
         async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
             await connection.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+
+
+def test_serve_on_an_address_it_cannot_listen_on_exits_8(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    shown = run_cli(
+        "serve",
+        "--address",
+        dev_server.target,
+        "--listen",
+        "192.0.2.1:7234",  # TEST-NET-1: no interface has it
+        "--store",
+        f"sqlite:///{tmp_path / 'stigmer.db'}",
+        "--task-queue",
+        f"svc-unbindable-{free_port()}",
+    )
+    assert shown.returncode == 8, shown.stdout + shown.stderr
+    assert "cannot listen on 192.0.2.1:7234" in shown.stderr
+    assert "Traceback" not in shown.stdout + shown.stderr
