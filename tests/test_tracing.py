@@ -148,3 +148,76 @@ async def test_one_trace_spans_caller_create_service_runner_completion_and_resum
     assert resumed.attributes is not None
     assert resumed.attributes["outcome"] == "completed"
     assert _parent_chain(resumed, by_id) == ["StartWorkflow:ObservedCallerWorkflow"]
+
+
+async def test_serve_exports_its_spans_over_otlp(dev_server: DevServer, tmp_path: Path) -> None:
+    import signal
+
+    import grpc.aio
+    from cli_helpers import ServeProcess
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+    from stigmer_sdk.testing import free_port
+
+    received: list[trace_service_pb2.ExportTraceServiceRequest] = []
+
+    class Collector(trace_service_pb2_grpc.TraceServiceServicer):
+        async def Export(self, request, context):  # type: ignore[override]
+            received.append(request)
+            return trace_service_pb2.ExportTraceServiceResponse()
+
+    collector = grpc.aio.server()
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Collector(), collector)
+    port = collector.add_insecure_port("127.0.0.1:0")
+    await collector.start()
+    listen = f"127.0.0.1:{free_port()}"
+    suffix = uuid.uuid4().hex[:8]
+    serve = ServeProcess(
+        "--address",
+        dev_server.target,
+        "--listen",
+        listen,
+        "--store",
+        f"sqlite:///{tmp_path / 'stigmer.db'}",
+        "--task-queue",
+        f"svc-{suffix}",
+        "--agent-runner-task-queue",
+        f"agents-{suffix}",
+        "--otlp-endpoint",
+        f"http://127.0.0.1:{port}",
+        log_path=tmp_path / "serve.log",
+    )
+    await serve.start()
+    try:
+        async with grpc.aio.insecure_channel(listen) as channel:
+            await asyncio.wait_for(channel.channel_ready(), 90)
+        async with await StigmerClient.connect(listen) as client:
+            ack = await client.create(
+                AgentExecution(spec=AgentExecutionSpec(agent_id="echo", message="hi"))
+            )
+        process = serve.process
+        assert process is not None
+        process.send_signal(signal.SIGTERM)  # shutdown flushes the batch of spans
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+    finally:
+        await serve.kill()
+        await collector.stop(None)
+    spans = [
+        span
+        for request in received
+        for resource in request.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    names = {span.name for span in spans}
+    assert CREATE_RPC in names, names
+    assert "StartWorkflow:stigmer/agent-execution/invoke" in names, names
+    services = {
+        attribute.value.string_value
+        for request in received
+        for resource in request.resource_spans
+        for attribute in resource.resource.attributes
+        if attribute.key == "service.name"
+    }
+    assert services == {"stigmer-service"}
+    assert ack.metadata.id
