@@ -33,7 +33,13 @@ from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from service_fixtures import SCRIPTS, service_config
-from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions, ObservedCallerWorkflow
+from workflows import (
+    AgentCallerWorkflow,
+    CallerActivities,
+    CallerOptions,
+    ObservedCallerWorkflow,
+    TerminalCallerWorkflow,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -44,12 +50,14 @@ def _scrape(address: str) -> str:
 
 
 def _value(text: str, name: str, **labels: str) -> float | None:
+    """The sum of the samples of ``name`` with these labels (``None`` when there is none)."""
+    found = None
     for line in text.splitlines():
         if not line.startswith(name + "{") and not line.startswith(name + " "):
             continue
         if all(f'{key}="{value}"' in line for key, value in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return None
+            found = (found or 0.0) + float(line.rsplit(" ", 1)[1])
+    return found
 
 
 @pytest.fixture
@@ -202,7 +210,7 @@ async def test_caller_metrics_from_a_real_caller_workers_endpoint(
     async with Worker(
         caller_client,
         task_queue=queue,
-        workflows=[ObservedCallerWorkflow],
+        workflows=[ObservedCallerWorkflow, TerminalCallerWorkflow],
         activities=[CallerActivities(stigmer, caller_client).run_agent],
         workflow_runner=sandboxed_workflow_runner(),
     ):
@@ -211,20 +219,27 @@ async def test_caller_metrics_from_a_real_caller_workers_endpoint(
         await asyncio.wait_for(scrape_until(CALLER_PENDING_METRIC, 2), 60)
         await cancelled.cancel()
         await (await start("quick")).result()
+        # stigmer_sdk.workflow.execute_to_terminal records them too.
+        await caller_client.execute_workflow(
+            TerminalCallerWorkflow.run,
+            AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="m")),
+            id=f"caller-metrics-{uuid.uuid4()}",
+            task_queue=queue,
+        )
         for handle in (cancelled, timed_out, await start("failing")):
             with pytest.raises(WorkflowFailureError):
                 await handle.result()
         text = await asyncio.wait_for(scrape_until(f"{CALLER_DURATION_METRIC}_count", 1), 60)
     await stigmer.close()
 
-    assert _value(text, CALLER_STARTED_METRIC, service="python") == 4
-    assert _value(text, CALLER_PENDING_METRIC, service="python") == 4
-    for outcome in ("completed", "failed", "cancelled", "timed_out"):
-        assert _value(text, CALLER_HANDSHAKES_METRIC, outcome=outcome, service="python") == 1
-        assert _value(text, f"{CALLER_DURATION_METRIC}_count", outcome=outcome) == 1
+    assert _value(text, CALLER_STARTED_METRIC, service="python") == 5
+    assert _value(text, CALLER_PENDING_METRIC, service="python") == 5
+    for outcome, count in (("completed", 2), ("failed", 1), ("cancelled", 1), ("timed_out", 1)):
+        assert _value(text, CALLER_HANDSHAKES_METRIC, outcome=outcome, service="python") == count
+        assert _value(text, f"{CALLER_DURATION_METRIC}_count", outcome=outcome) == count
     # The quick agent runs 300 ms: more than 0.2 s from scheduling to resolution, in seconds.
     assert _value(text, f"{CALLER_DURATION_METRIC}_bucket", outcome="completed", le="0.2") == 0
-    assert _value(text, f"{CALLER_DURATION_METRIC}_bucket", outcome="completed", le="60") == 1
+    assert _value(text, f"{CALLER_DURATION_METRIC}_bucket", outcome="completed", le="60") == 2
     assert _value(text, f"{CALLER_DURATION_METRIC}_bucket", outcome="timed_out", le="1") == 0
     assert _bucket_bounds(text, CALLER_DURATION_METRIC)[: len(DURATION_BUCKETS_SECONDS)] == [
         f"{b:g}" for b in DURATION_BUCKETS_SECONDS

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import hashlib
 import json
 import logging
 import os
@@ -60,7 +59,7 @@ from stigmer_sdk.completion import (
     report_external_cancellation,
 )
 from stigmer_sdk.errors import EmptyTokenError, MalformedTokenError, TokenError
-from stigmer_sdk.tokens import TaskToken
+from stigmer_sdk.tokens import TaskToken, short_token_digest
 
 if TYPE_CHECKING:
     import temporalio.client
@@ -133,11 +132,6 @@ def _run(main: Coroutine[Any, Any, _T]) -> _T:
     except UserError as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(error.code) from None
-
-
-def short_digest(token: bytes) -> str:
-    """The contract's ``token_digest``: the first 12 hex characters of the token's SHA-256."""
-    return hashlib.sha256(token).hexdigest()[:12]
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
@@ -491,6 +485,7 @@ async def run_service(options: ServeOptions, config: ServiceConfig) -> None:
     """Start the dev server (``--dev``), tracing and the service; run until SIGINT or SIGTERM."""
     from stigmer_sdk.service.app import StigmerService
 
+    stop = _stop_on_signals()  # first: a SIGTERM during start-up still stops cleanly
     dev_server = await _start_dev_server(options) if options.dev else None
     try:
         if dev_server is not None:
@@ -507,7 +502,7 @@ async def run_service(options: ServeOptions, config: ServiceConfig) -> None:
                 for name, value in summary.items():
                     table.add_row(name.replace("_", " "), value)
                 console.print(table)
-            await _until_stopped(service)
+            await _until_stopped(service, stop)
         finally:
             await service.stop()
             if tracing is not None:
@@ -573,11 +568,16 @@ async def _start(service: Any, config: ServiceConfig) -> None:
         raise
 
 
-async def _until_stopped(service: Any) -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event that SIGINT and SIGTERM set."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _until_stopped(service: Any, stop: asyncio.Event) -> None:
     closed = asyncio.create_task(service.wait_closed())
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait([closed, stopped], return_when=asyncio.FIRST_COMPLETED)
@@ -661,7 +661,7 @@ def token_inspect(
         parsed = _read_token(token)
         record: dict[str, Any] = {
             "token_preview": parsed.preview(),
-            "token_digest": short_digest(parsed.raw),
+            "token_digest": short_token_digest(parsed.raw),
             "length": len(parsed),
         }
         code = ExitCode.OK
@@ -810,7 +810,7 @@ def complete(
                 name, code, message = "NOT_FOUND", ExitCode.NOT_FOUND, reason
         record = {"outcome": name, "token_preview": outcome.token_preview, "message": message}
         if isinstance(target, TaskToken):
-            record["token_digest"] = short_digest(target.raw)
+            record["token_digest"] = short_token_digest(target.raw)
         colour = "green" if code is ExitCode.OK else "yellow"
         _emit(as_json, record, f"[{colour}]{name}[/{colour}] {outcome.token_preview} {message}")
         return code
@@ -894,7 +894,7 @@ def pending_record(row: StoredExecution, now: datetime) -> dict[str, Any]:
         "phase": _phase_name(execution),
         "age_seconds": round((now - row.created_at).total_seconds(), 3),
         "token_preview": row.callback_token_preview,
-        "token_digest": short_digest(row.callback_token) if row.callback_token else "",
+        "token_digest": short_token_digest(row.callback_token) if row.callback_token else "",
     }
     if row.callback_token_error:
         record["token_error"] = row.callback_token_error

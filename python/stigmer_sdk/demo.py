@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import sys
 import tempfile
@@ -43,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.service.store import ExecutionKind
     from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
     from stigmer_sdk.testing import DevServer
-    from stigmer_sdk.tokens import token_preview
+    from stigmer_sdk.tokens import short_token_digest, token_preview
     from stigmer_sdk.worker import sandboxed_workflow_runner
 
 CALLER_TASK_QUEUE = "stigmer-demo-caller"
@@ -76,7 +75,7 @@ class DemoActivities:
         self._steps.show(
             "caller",
             "activity took its task token",
-            f"token_preview={token_preview(token)} token_digest={_digest(token)}",
+            f"token_preview={token_preview(token)} token_digest={short_token_digest(token)}",
         )
         try:
             await execute_and_wait_pending(self._stigmer, request)
@@ -84,10 +83,6 @@ class DemoActivities:
             if self._steps.acked.done():
                 self._steps.show("caller", "activity returned pending: worker slot released")
             raise
-
-
-def _digest(token: bytes) -> str:
-    return hashlib.sha256(token).hexdigest()[:12]
 
 
 @dataclass
