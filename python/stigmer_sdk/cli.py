@@ -272,6 +272,8 @@ def _first_line(error: BaseException) -> str:
 
 
 # --- serve: options -------------------------------------------------------------------------------
+# A new serve option: (1) a parameter of serve() below, (2) a field of ServeOptions, set in serve(),
+# (3) its use in serve_config(), which validates it (raise UserError) and builds ServiceConfig.
 
 
 @dataclass(frozen=True)
