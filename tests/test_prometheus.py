@@ -72,6 +72,18 @@ def test_the_dashboard_has_the_runbooks_panels_and_a_service_variable() -> None:
     assert all('service=~"$service"' in query for query in queries)
     ids = [panel["id"] for panel in dashboard["panels"]]
     assert len(ids) == len(set(ids))
+    # No two panels overlap on Grafana's 24-column grid.
+    cells: set[tuple[int, int]] = set()
+    for panel in dashboard["panels"]:
+        grid = panel["gridPos"]
+        assert grid["x"] + grid["w"] <= 24, panel["title"]
+        mine = {
+            (x, y)
+            for x in range(grid["x"], grid["x"] + grid["w"])
+            for y in range(grid["y"], grid["y"] + grid["h"])
+        }
+        assert not mine & cells, panel["title"]
+        cells |= mine
 
 
 class Prometheus:
