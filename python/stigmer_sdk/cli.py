@@ -64,7 +64,7 @@ from stigmer_sdk.tokens import TaskToken, short_token_digest
 if TYPE_CHECKING:
     import temporalio.client
 
-    from stigmer_sdk.service.app import ServiceConfig, TemporalConnection
+    from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
     from stigmer_sdk.service.store import StoredExecution
     from stigmer_sdk.testing import DevServer
 
@@ -489,6 +489,7 @@ async def run_service(options: ServeOptions, config: ServiceConfig) -> None:
 
     stop = _stop_on_signals()  # first: a SIGTERM during start-up still stops cleanly
     dev_server = await _start_dev_server(options) if options.dev else None
+    tracing: Callable[[], None] | None = None
     try:
         if dev_server is not None:
             config = replace(config, temporal=replace(config.temporal, address=dev_server.target))
@@ -496,22 +497,25 @@ async def run_service(options: ServeOptions, config: ServiceConfig) -> None:
         service = StigmerService(config)
         await _start(service, config)
         try:
-            summary = _summary(service, config, dev_server, options)
-            if options.as_json:
-                typer.echo(json.dumps(summary))
-            else:
-                table = Table(title="Stigmer service", show_header=False)
-                for name, value in summary.items():
-                    table.add_row(name.replace("_", " "), value)
-                console.print(table)
+            _print_summary(_summary(service, config, dev_server, options), options.as_json)
             await _until_stopped(service, stop)
         finally:
             await service.stop()
-            if tracing is not None:
-                tracing()
     finally:
+        if tracing is not None:
+            tracing()
         if dev_server is not None:
             await dev_server.stop()
+
+
+def _print_summary(summary: dict[str, str], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    table = Table(title="Stigmer service", show_header=False)
+    for name, value in summary.items():
+        table.add_row(name.replace("_", " "), value)
+    console.print(table)
 
 
 async def _start_dev_server(options: ServeOptions) -> DevServer:
@@ -542,7 +546,7 @@ def _start_tracing(endpoint: str | None) -> Callable[[], None] | None:
     return configure_otlp(endpoint, service_name="stigmer-service")
 
 
-async def _start(service: Any, config: ServiceConfig) -> None:
+async def _start(service: StigmerService, config: ServiceConfig) -> None:
     """Start the service; what the operator can fix becomes a :class:`UserError`."""
     from stigmer_sdk.service.store import StoreError
 
@@ -579,7 +583,7 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _until_stopped(service: Any, stop: asyncio.Event) -> None:
+async def _until_stopped(service: StigmerService, stop: asyncio.Event) -> None:
     closed = asyncio.create_task(service.wait_closed())
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait([closed, stopped], return_when=asyncio.FIRST_COMPLETED)
@@ -593,7 +597,10 @@ def _redacted(url: str) -> str:
 
 
 def _summary(
-    service: Any, config: ServiceConfig, dev_server: DevServer | None, options: ServeOptions
+    service: StigmerService,
+    config: ServiceConfig,
+    dev_server: DevServer | None,
+    options: ServeOptions,
 ) -> dict[str, str]:
     """What ``serve`` prints once it is up (never a credential)."""
     tls_mode = "plaintext"
