@@ -55,8 +55,19 @@ temporal-server: bootstrap ## Build (once, cached) the official Temporal server 
 
 .PHONY: test-python
 test-python: bootstrap temporal-server ## pytest, unit and integration (starts PostgreSQL if needed)
+	bash scripts/ensure_prometheus.sh
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
 		$(VENV)/bin/pytest
+
+.PHONY: test-alerts
+test-alerts: bootstrap ## promtool check and unit tests of deploy/prometheus/alerts.yaml
+	bash scripts/ensure_prometheus.sh
+	$(VENV)/bin/pytest tests/test_alerts.py -q
+
+.PHONY: test-dashboard
+test-dashboard: bootstrap ## A real Prometheus runs every dashboard and alert query on a live workload
+	bash scripts/ensure_prometheus.sh
+	$(VENV)/bin/pytest tests/test_prometheus.py -q
 
 .PHONY: demo
 demo: bootstrap ## Run the token handshake end to end on embedded defaults

@@ -13,19 +13,21 @@ from pathlib import Path
 CONSOLE_SCRIPT = Path(sys.executable).parent / "stigmer-sdk"
 
 
-def cli_env() -> dict[str, str]:
-    # A wide terminal, so rich does not wrap what the assertions look for.
-    return {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+def cli_env(columns: int = 200) -> dict[str, str]:
+    # A wide terminal by default, so rich does not wrap what the assertions look for.
+    return {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1", "TERM": "dumb"}
 
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = 120, columns: int = 200
+) -> subprocess.CompletedProcess[str]:
     assert CONSOLE_SCRIPT.is_file(), f"{CONSOLE_SCRIPT} missing: pip install -e ."
     return subprocess.run(
         [str(CONSOLE_SCRIPT), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=cli_env(),
+        env=cli_env(columns),
         check=False,
     )
 

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         start_workflow_and_wait_pending,
     )
     from stigmer_sdk import workflow as stigmer_workflow
+    from stigmer_sdk.metrics import observe_handshake
 
 
 @dataclass
@@ -193,4 +194,21 @@ class LocalActivityCallerWorkflow:
                 maximum_attempts=3, initial_interval=timedelta(milliseconds=10)
             ),
             result_type=AgentExecution,
+        )
+
+
+@workflow.defn
+class ObservedCallerWorkflow:
+    """:class:`AgentCallerWorkflow` recording the caller-side handshake metrics."""
+
+    @workflow.run
+    async def run(self, request: AgentExecution, options: CallerOptions) -> AgentExecution:
+        return await observe_handshake(
+            workflow.execute_activity(
+                options.activity,
+                request,
+                start_to_close_timeout=timedelta(seconds=options.start_to_close_seconds),
+                retry_policy=RetryPolicy(maximum_attempts=options.maximum_attempts),
+                result_type=AgentExecution,
+            )
         )

@@ -43,6 +43,7 @@ from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.completion import proto_payload
 from stigmer_sdk.errors import FieldViolation, StigmerRPCError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
+from stigmer_sdk.metrics import record_handshake_pending, record_handshake_started
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.caller")
@@ -261,6 +262,7 @@ async def execute_and_wait_pending(
         raise temporalio.exceptions.ApplicationError(
             f"invalid {execution.kind}: {detail}", type=INVALID_REQUEST_TYPE, non_retryable=True
         )
+    record_handshake_started()
     try:
         ack = await client.create(
             execution, idempotency_key=key, timeout=timeout, metadata=metadata
@@ -292,6 +294,7 @@ async def execute_and_wait_pending(
             "token_length": len(token),
         },
     )
+    record_handshake_pending()
     temporalio.activity.raise_complete_async()
 
 

@@ -2,26 +2,47 @@
 
 Commands: ``serve`` (the reference service), ``demo`` (the handshake end to end), ``token inspect``,
 ``complete`` (manual completion, replacing the runbook's tctl step) and ``pending`` (executions
-whose completion is still owed). Run ``stigmer-sdk COMMAND --help`` for each.
+whose completion is still owed). Run ``stigmer-sdk COMMAND --help`` for each; docs/operations.md
+is the operator's guide.
 
-Exit codes of ``complete``: 0 completed, 3 already completed, 4 invalid token, 5 empty token,
-6 transient (retry), 2 bad usage.
+Results go to standard output (``--json``: one JSON object per line); logs and error messages go
+to standard error, so output stays parseable. A mistake (a bad option, an unreachable server, a
+missing store) is reported in one line, never as a traceback.
+
+Exit codes (every command):
+
+== ==========================================================================================
+0  success
+1  unexpected failure (a bug: please report it; ``STIGMER_DEBUG=1`` shows the traceback)
+2  bad usage: an unknown or invalid option, argument or combination
+3  ALREADY_COMPLETED: the activity was completed, failed, cancelled or timed out before
+4  INVALID_TOKEN: the token is not a Temporal task token (or not of this namespace)
+5  EMPTY_TOKEN: the token is empty
+6  TRANSIENT: Temporal did not answer in time; retry
+7  NOT_FOUND: no such workflow or activity (``complete``), no store at that URL (``pending``)
+8  UNAVAILABLE: cannot reach Temporal or the database, or cannot listen on the address
+== ==========================================================================================
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import json
 import logging
+import os
 import re
+import shlex
 import signal
-from dataclasses import replace
+import sqlite3
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import temporalio.client
 import typer
 from google.protobuf import json_format
 from rich.console import Console
@@ -32,54 +53,159 @@ from stigmer_sdk.completion import (
     ActivityById,
     ActivityTarget,
     CompletionOutcome,
+    CompletionResult,
     complete_external_activity,
     message_class,
     report_external_cancellation,
 )
-from stigmer_sdk.errors import MalformedTokenError, TokenError
+from stigmer_sdk.errors import EmptyTokenError, MalformedTokenError, TokenError
 from stigmer_sdk.service.store.commands import store_app
-from stigmer_sdk.tokens import TaskToken
+from stigmer_sdk.tokens import TaskToken, short_token_digest
+
+if TYPE_CHECKING:
+    import temporalio.client
+
+    from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
+    from stigmer_sdk.service.store import StoredExecution
+    from stigmer_sdk.testing import DevServer
 
 app = typer.Typer(
     name="stigmer-sdk",
-    help="Temporal token handshake for Stigmer executions: service, demo and operator tools.",
+    help=(
+        "Temporal token handshake for Stigmer executions: the reference service, a demo and "
+        "operator tools. Exit codes: 0 ok, 1 unexpected, 2 usage, 3 already completed, "
+        "4 invalid token, 5 empty token, 6 transient, 7 not found, 8 unavailable."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help: wrapped at 80 columns, nothing cut off.
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 80},
 )
-token_app = typer.Typer(help="Task token tools.", no_args_is_help=True)
+token_app = typer.Typer(help="Task token tools.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(token_app, name="token")
 app.add_typer(store_app, name="store")
-console = Console()
-errors = Console(stderr=True)
+#: Results (standard output) and messages (standard error).
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
+_T = TypeVar("_T")
+
+
+# --- Exit codes and user errors -------------------------------------------------------------------
+
+
+class ExitCode(enum.IntEnum):
+    """The exit codes of every command (see the module documentation)."""
+
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    ALREADY_COMPLETED = 3
+    INVALID_TOKEN = 4
+    EMPTY_TOKEN = 5
+    TRANSIENT = 6
+    NOT_FOUND = 7
+    UNAVAILABLE = 8
+
+
+#: The exit code of each completion outcome.
 EXIT_CODES = {
-    CompletionOutcome.COMPLETED: 0,
-    CompletionOutcome.ALREADY_COMPLETED: 3,
-    CompletionOutcome.INVALID_TOKEN: 4,
-    CompletionOutcome.EMPTY_TOKEN: 5,
-    CompletionOutcome.TRANSIENT: 6,
+    CompletionOutcome.COMPLETED: ExitCode.OK,
+    CompletionOutcome.ALREADY_COMPLETED: ExitCode.ALREADY_COMPLETED,
+    CompletionOutcome.INVALID_TOKEN: ExitCode.INVALID_TOKEN,
+    CompletionOutcome.EMPTY_TOKEN: ExitCode.EMPTY_TOKEN,
+    CompletionOutcome.TRANSIENT: ExitCode.TRANSIENT,
 }
+
+
+class UserError(Exception):
+    """A mistake or condition the user can fix: reported in one line, with its exit code."""
+
+    def __init__(self, message: str, code: ExitCode = ExitCode.USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _run(main: Coroutine[Any, Any, _T]) -> _T:
+    """Run a command's coroutine; a :class:`UserError` becomes its message and exit code."""
+    try:
+        return asyncio.run(main)
+    except UserError as error:
+        errors.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(error.code) from None
+
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_duration(text: str) -> timedelta:
-    """Parse ``90s``, ``5m``, ``1h``, ``2d`` or ``250ms``."""
+def parse_duration(text: str, option: str = "duration") -> timedelta:
+    """Parse ``90s``, ``5m``, ``1h``, ``2d`` or ``250ms``.
+
+    Example:
+        >>> parse_duration("90s")
+        datetime.timedelta(seconds=90)
+    """
     match = _DURATION.match(text.strip())
     if not match:
-        raise typer.BadParameter(f"{text!r} is not a duration such as 30s, 5m, 1h or 2d")
+        raise UserError(f"{option} {text!r} is not a duration such as 30s, 5m, 1h or 2d")
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
+def parse_host_port(text: str, option: str) -> tuple[str, int]:
+    """Split ``host:port``; raise :class:`UserError` (usage) when it is not one.
+
+    Example:
+        >>> parse_host_port("127.0.0.1:7233", "--address")
+        ('127.0.0.1', 7233)
+    """
+    host, colon, port = text.rpartition(":")
+    if not colon or not host or not port.isdigit() or int(port) > 65535 or " " in host:
+        raise UserError(f"{option} must be host:port, such as 127.0.0.1:7233; got {text!r}")
+    return host.strip("[]"), int(port)
+
+
 def _configure_logging(verbose: bool) -> None:
+    """Logs go to standard error only, never into a command's output."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
     )
 
 
-# Shared Temporal connection options.
+def _read_file(path: Path | None, option: str) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UserError(f"{option}: cannot read {path}: {error.strerror}") from None
+
+
+def _encryption_key(text: str | None) -> bytes | None:
+    from stigmer_sdk.service.store import load_encryption_key
+
+    if not text:
+        return None
+    try:
+        return load_encryption_key(text)
+    except ValueError as error:
+        raise UserError(f"--encryption-key: {error}") from None
+
+
+def _emit(as_json: bool, record: dict[str, Any], text: str) -> None:
+    """Print one result: a JSON line, or the human text."""
+    if as_json:
+        typer.echo(json.dumps(record))
+    else:
+        console.print(text, highlight=False)
+
+
+# --- Shared options -------------------------------------------------------------------------------
+
+# Temporal connection (serve and complete).
 AddressOption = Annotated[
     str, typer.Option("--address", envvar="TEMPORAL_ADDRESS", help="Temporal frontend host:port.")
 ]
@@ -89,10 +215,94 @@ NamespaceOption = Annotated[
 TlsOption = Annotated[
     bool, typer.Option("--tls/--no-tls", envvar="TEMPORAL_TLS", help="TLS to Temporal.")
 ]
+TlsCertOption = Annotated[
+    Path | None, typer.Option(envvar="TEMPORAL_TLS_CERT", help="mTLS client certificate (PEM).")
+]
+TlsKeyOption = Annotated[
+    Path | None, typer.Option(envvar="TEMPORAL_TLS_KEY", help="mTLS client key (PEM).")
+]
 ApiKeyOption = Annotated[
     str | None,
     typer.Option("--api-key", envvar="TEMPORAL_API_KEY", help="Temporal Cloud API key."),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines.")]
+
+
+def temporal_connection(
+    address: str,
+    namespace: str,
+    tls: bool,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    api_key: str | None,
+) -> TemporalConnection:
+    """The Temporal connection the options describe (validated)."""
+    from stigmer_sdk.service.app import TemporalConnection
+
+    parse_host_port(address, "--address")
+    if bool(tls_cert) != bool(tls_key):
+        raise UserError("--tls-cert and --tls-key go together")
+    return TemporalConnection(
+        address=address,
+        namespace=namespace,
+        tls=tls,
+        tls_cert=_read_file(tls_cert, "--tls-cert"),
+        tls_key=_read_file(tls_key, "--tls-key"),
+        api_key=api_key,
+    )
+
+
+async def connect_temporal(
+    connection: TemporalConnection, runtime: Any = None
+) -> temporalio.client.Client:
+    """Connect, turning a failure into a :class:`UserError` (unavailable)."""
+    import temporalio.service
+
+    try:
+        return await connection.connect(runtime)
+    except (RuntimeError, OSError, ValueError, temporalio.service.RPCError) as error:
+        raise UserError(
+            f"cannot connect to Temporal at {connection.address} "
+            f"(namespace {connection.namespace}): {_first_line(error)}",
+            ExitCode.UNAVAILABLE,
+        ) from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+# --- serve: options -------------------------------------------------------------------------------
+# A new serve option: (1) a parameter of serve() below, (2) a field of ServeOptions, set in serve(),
+# (3) its use in serve_config(), which validates it (raise UserError) and builds ServiceConfig.
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """``serve``'s command-line options, as given. New options go here and in :func:`serve`."""
+
+    listen: str
+    listen_tls_cert: Path | None
+    listen_tls_key: Path | None
+    listen_client_ca: Path | None
+    temporal: TemporalConnection
+    store: str | None
+    encryption_key: str | None
+    dev: bool
+    data_dir: Path
+    builtin_runner: bool
+    caller_heartbeat: str
+    runner_heartbeat_timeout: str
+    metrics_address: str | None
+    otlp_endpoint: str | None
+    task_queue: str | None
+    agent_runner_task_queue: str | None
+    workflow_runner_task_queue: str | None
+    #: Print the summary as one JSON line instead of a table.
+    as_json: bool = False
+    pending_metrics_interval: str = "30s"
+    drain_grace: str = "30s"
 
 
 @app.command()
@@ -114,12 +324,8 @@ def serve(
     address: AddressOption = "127.0.0.1:7233",
     namespace: NamespaceOption = "default",
     tls: TlsOption = False,
-    tls_cert: Annotated[
-        Path | None, typer.Option(envvar="TEMPORAL_TLS_CERT", help="mTLS client certificate.")
-    ] = None,
-    tls_key: Annotated[
-        Path | None, typer.Option(envvar="TEMPORAL_TLS_KEY", help="mTLS client key.")
-    ] = None,
+    tls_cert: TlsCertOption = None,
+    tls_key: TlsKeyOption = None,
     api_key: ApiKeyOption = None,
     store: Annotated[
         str | None,
@@ -156,6 +362,13 @@ def serve(
             envvar="STIGMER_METRICS_ADDRESS", help="host:port of a Prometheus /metrics endpoint."
         ),
     ] = None,
+    otlp_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            envvar="OTEL_EXPORTER_OTLP_ENDPOINT",
+            help="Export traces over OTLP/gRPC to this endpoint (needs the [otel] extra).",
+        ),
+    ] = None,
     task_queue: Annotated[
         str | None,
         typer.Option(
@@ -190,104 +403,249 @@ def serve(
             help="On SIGTERM: how long in-flight work may finish before the exit.",
         ),
     ] = "30s",
-    verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True,
+    verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="INFO logs.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Run the reference Stigmer service and its Temporal workers."""
-    from stigmer_sdk.service.app import (
-        ListenerTLS,
-        ServiceConfig,
-        StigmerService,
-        TemporalConnection,
-    )
-    from stigmer_sdk.service.server import ServiceSettings
-    from stigmer_sdk.service.store import load_encryption_key
-    from stigmer_sdk.testing import DevServer
+    """Run the reference Stigmer service and its Temporal workers.
 
+    Stops cleanly on SIGINT or SIGTERM. The summary goes to standard output, logs to standard
+    error.
+    """
     _configure_logging(verbose)
 
     async def run() -> None:
-        dev_server: DevServer | None = None
-        temporal = TemporalConnection(
-            address=address,
-            namespace=namespace,
-            tls=tls,
-            tls_cert=tls_cert.read_bytes() if tls_cert else None,
-            tls_key=tls_key.read_bytes() if tls_key else None,
-            api_key=api_key,
-        )
-        store_url = store or f"sqlite:///{data_dir / 'stigmer.db'}"
-        defaults = ServiceSettings()
-        if dev:
-            host, _, port = address.rpartition(":")
-            dev_server = DevServer(
-                ip=host or "127.0.0.1",
-                port=int(port),
-                ui=True,
-                db_filename=data_dir / "temporal.db",
-            )
-            await dev_server.start()
-            temporal = replace(temporal, address=dev_server.target)
-        if bool(listen_tls_cert) != bool(listen_tls_key):
-            raise typer.BadParameter("--listen-tls-cert and --listen-tls-key go together")
-        config = ServiceConfig(
+        options = ServeOptions(
             listen=listen,
-            listen_tls=(
-                ListenerTLS(
-                    listen_tls_cert.read_bytes(),
-                    listen_tls_key.read_bytes(),
-                    listen_client_ca.read_bytes() if listen_client_ca else None,
-                )
-                if listen_tls_cert and listen_tls_key
-                else None
-            ),
-            temporal=temporal,
-            store_url=store_url,
-            token_encryption_key=load_encryption_key(encryption_key) if encryption_key else None,
+            listen_tls_cert=listen_tls_cert,
+            listen_tls_key=listen_tls_key,
+            listen_client_ca=listen_client_ca,
+            temporal=temporal_connection(address, namespace, tls, tls_cert, tls_key, api_key),
+            store=store,
+            encryption_key=encryption_key,
+            dev=dev,
+            data_dir=data_dir,
             builtin_runner=builtin_runner,
+            caller_heartbeat=caller_heartbeat,
+            runner_heartbeat_timeout=runner_heartbeat_timeout,
             metrics_address=metrics_address,
-            drain_grace=parse_duration(drain_grace),
-            pending_metrics_interval=parse_duration(pending_metrics_interval),
-            settings=ServiceSettings(
-                service_task_queue=task_queue or defaults.service_task_queue,
-                agent_runner_task_queue=agent_runner_task_queue or defaults.agent_runner_task_queue,
-                workflow_runner_task_queue=(
-                    workflow_runner_task_queue or defaults.workflow_runner_task_queue
-                ),
-                caller_heartbeat_interval=parse_duration(caller_heartbeat),
-                runner_heartbeat_timeout=parse_duration(runner_heartbeat_timeout),
-            ),
+            otlp_endpoint=otlp_endpoint,
+            task_queue=task_queue,
+            agent_runner_task_queue=agent_runner_task_queue,
+            workflow_runner_task_queue=workflow_runner_task_queue,
+            as_json=as_json,
+            pending_metrics_interval=pending_metrics_interval,
+            drain_grace=drain_grace,
         )
-        try:
-            async with StigmerService(config) as service:
-                table = Table(title="Stigmer service", show_header=False)
-                tls_mode = "plaintext"
-                if config.listen_tls is not None:
-                    tls_mode = "mTLS" if config.listen_tls.client_ca else "TLS"
-                table.add_row("gRPC", f"{service.target} ({tls_mode})")
-                table.add_row("Temporal", f"{temporal.address} ({temporal.namespace})")
-                if dev_server is not None:
-                    table.add_row("Temporal UI", dev_server.ui_url or "")
-                table.add_row("store", store_url.split("@")[-1])
-                table.add_row("task queue", config.settings.service_task_queue)
-                table.add_row("tokens at rest", "encrypted" if encryption_key else "plain")
-                table.add_row("runner", "built-in scripted" if builtin_runner else "external")
-                if metrics_address:
-                    table.add_row("metrics", f"http://{metrics_address}/metrics")
-                console.print(table)
-                stop = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                for signum in (signal.SIGINT, signal.SIGTERM):
-                    loop.add_signal_handler(signum, stop.set)
-                closed = asyncio.create_task(service.wait_closed())
-                await asyncio.wait(
-                    [closed, asyncio.create_task(stop.wait())],
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-        finally:
-            if dev_server is not None:
-                await dev_server.stop()
+        await run_service(options, serve_config(options))
 
-    asyncio.run(run())
+    _run(run())
+
+
+# --- serve: config --------------------------------------------------------------------------------
+
+
+def serve_config(options: ServeOptions) -> ServiceConfig:
+    """Validate ``serve``'s options and build the service configuration.
+
+    Raises:
+        UserError: an option is invalid (usage) or a file cannot be read.
+    """
+    from stigmer_sdk.service.app import ListenerTLS, ServiceConfig
+    from stigmer_sdk.service.server import ServiceSettings
+
+    parse_host_port(options.listen, "--listen")
+    if options.metrics_address:
+        parse_host_port(options.metrics_address, "--metrics-address")
+    if bool(options.listen_tls_cert) != bool(options.listen_tls_key):
+        raise UserError("--listen-tls-cert and --listen-tls-key go together")
+    store_url = options.store or f"sqlite:///{options.data_dir / 'stigmer.db'}"
+    scheme = store_url.partition("://")[0].lower() if "://" in store_url else ""
+    if scheme not in ("sqlite", "postgresql", "postgres"):
+        raise UserError(
+            f"--store: unsupported URL scheme {scheme!r}: use sqlite:///path/to/file.db or "
+            "postgresql://user:password@host:port/database"
+        )
+    listen_tls = None
+    cert = _read_file(options.listen_tls_cert, "--listen-tls-cert")
+    key = _read_file(options.listen_tls_key, "--listen-tls-key")
+    if cert and key:
+        listen_tls = ListenerTLS(
+            cert, key, _read_file(options.listen_client_ca, "--listen-client-ca")
+        )
+    defaults = ServiceSettings()
+    settings = ServiceSettings(
+        service_task_queue=options.task_queue or defaults.service_task_queue,
+        agent_runner_task_queue=options.agent_runner_task_queue or defaults.agent_runner_task_queue,
+        workflow_runner_task_queue=(
+            options.workflow_runner_task_queue or defaults.workflow_runner_task_queue
+        ),
+        caller_heartbeat_interval=parse_duration(options.caller_heartbeat, "--caller-heartbeat"),
+        runner_heartbeat_timeout=parse_duration(
+            options.runner_heartbeat_timeout, "--runner-heartbeat-timeout"
+        ),
+    )
+    return ServiceConfig(
+        listen=options.listen,
+        listen_tls=listen_tls,
+        temporal=options.temporal,
+        store_url=store_url,
+        token_encryption_key=_encryption_key(options.encryption_key),
+        builtin_runner=options.builtin_runner,
+        metrics_address=options.metrics_address,
+        pending_metrics_interval=parse_duration(
+            options.pending_metrics_interval, "--pending-metrics-interval"
+        ),
+        drain_grace=parse_duration(options.drain_grace, "--drain-grace"),
+        settings=settings,
+    )
+
+
+# --- serve: lifecycle -----------------------------------------------------------------------------
+
+
+async def run_service(options: ServeOptions, config: ServiceConfig) -> None:
+    """Start the dev server (``--dev``), tracing and the service; run until SIGINT or SIGTERM."""
+    from stigmer_sdk.service.app import StigmerService
+
+    stop = _stop_on_signals()  # first: a SIGTERM during start-up still stops cleanly
+    dev_server = await _start_dev_server(options) if options.dev else None
+    tracing: Callable[[], None] | None = None
+    try:
+        if dev_server is not None:
+            config = replace(config, temporal=replace(config.temporal, address=dev_server.target))
+        tracing = _start_tracing(options.otlp_endpoint)
+        service = StigmerService(config)
+        await _start(service, config)
+        try:
+            _print_summary(_summary(service, config, dev_server, options), options.as_json)
+            await _until_stopped(service, stop)
+        finally:
+            await service.stop()
+    finally:
+        if tracing is not None:
+            tracing()
+        if dev_server is not None:
+            await dev_server.stop()
+
+
+def _print_summary(summary: dict[str, str], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    table = Table(title="Stigmer service", show_header=False)
+    for name, value in summary.items():
+        table.add_row(name.replace("_", " "), value)
+    console.print(table)
+
+
+async def _start_dev_server(options: ServeOptions) -> DevServer:
+    from stigmer_sdk.testing import DevServer
+
+    host, port = parse_host_port(options.temporal.address, "--address")
+    server = DevServer(ip=host, port=port, ui=True, db_filename=options.data_dir / "temporal.db")
+    try:
+        await server.start()
+    except (RuntimeError, OSError, TimeoutError) as error:
+        raise UserError(
+            f"cannot start the Temporal dev server on {options.temporal.address}: "
+            f"{_first_line(error)}",
+            ExitCode.UNAVAILABLE,
+        ) from None
+    return server
+
+
+def _start_tracing(endpoint: str | None) -> Callable[[], None] | None:
+    if not endpoint:
+        return None
+    try:
+        from stigmer_sdk.tracing import configure_otlp
+    except ImportError:
+        raise UserError(
+            "--otlp-endpoint needs OpenTelemetry: pip install 'stigmer-sdk[otel]'"
+        ) from None
+    return configure_otlp(endpoint, service_name="stigmer-service")
+
+
+async def _start(service: StigmerService, config: ServiceConfig) -> None:
+    """Start the service; what the operator can fix becomes a :class:`UserError`."""
+    from stigmer_sdk.service.store import StoreError
+
+    try:
+        await service.start()
+    except BaseException as error:
+        with contextlib.suppress(Exception):
+            await service.stop()
+        if isinstance(error, StoreError | ValueError):
+            raise UserError(
+                f"store {_redacted(config.store_url)}: {_first_line(error)}",
+                ExitCode.UNAVAILABLE if isinstance(error, StoreError) else ExitCode.USAGE,
+            ) from None
+        text = str(error)
+        if "client connect" in text.lower():
+            raise UserError(
+                f"cannot connect to Temporal at {config.temporal.address}: {_first_line(error)}",
+                ExitCode.UNAVAILABLE,
+            ) from None
+        if isinstance(error, RuntimeError) and "bind" in text.lower():
+            raise UserError(
+                f"cannot listen on {config.listen}: the address is in use or not available",
+                ExitCode.UNAVAILABLE,
+            ) from None
+        raise
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """An event that SIGINT and SIGTERM set."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _until_stopped(service: StigmerService, stop: asyncio.Event) -> None:
+    closed = asyncio.create_task(service.wait_closed())
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait([closed, stopped], return_when=asyncio.FIRST_COMPLETED)
+    for task in (closed, stopped):
+        task.cancel()
+
+
+def _redacted(url: str) -> str:
+    """A store URL without its credentials."""
+    return url.split("@")[-1] if "@" in url else url
+
+
+def _summary(
+    service: StigmerService,
+    config: ServiceConfig,
+    dev_server: DevServer | None,
+    options: ServeOptions,
+) -> dict[str, str]:
+    """What ``serve`` prints once it is up (never a credential)."""
+    tls_mode = "plaintext"
+    if config.listen_tls is not None:
+        tls_mode = "mTLS" if config.listen_tls.client_ca else "TLS"
+    summary = {
+        "gRPC": f"{service.target} ({tls_mode})",
+        "Temporal": f"{config.temporal.address} ({config.temporal.namespace})",
+    }
+    if dev_server is not None:
+        summary["Temporal_UI"] = dev_server.ui_url or ""
+    summary.update(
+        store=_redacted(config.store_url),
+        task_queue=config.settings.service_task_queue,
+        tokens_at_rest="encrypted" if config.token_encryption_key else "plain",
+        runner="built-in scripted" if config.builtin_runner else "external",
+    )
+    if config.metrics_address:
+        summary["metrics"] = f"http://{config.metrics_address}/metrics"
+    if options.otlp_endpoint:
+        summary["traces"] = f"OTLP {options.otlp_endpoint}"
+    return summary
+
+
+# --- demo -----------------------------------------------------------------------------------------
 
 
 @app.command()
@@ -296,50 +654,126 @@ def demo(
     message: Annotated[
         str, typer.Option(help="What to ask it.")
     ] = "the history of the token handshake",
+    as_json: JsonOption = False,
 ) -> None:
     """Run the whole handshake on embedded defaults and show each step."""
     from stigmer_sdk.demo import run_demo
 
-    result = asyncio.run(run_demo(agent_id=agent, message=message, console=console))
+    result = _run(run_demo(agent_id=agent, message=message, console=console, as_json=as_json))
     if not result.metadata.id:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILURE)
+
+
+# --- token inspect --------------------------------------------------------------------------------
+
+
+def _read_token(argument: str, option: str = "token") -> TaskToken:
+    try:
+        return TaskToken.from_argument(argument)
+    except MalformedTokenError as error:
+        raise UserError(f"{option}: {error}", ExitCode.INVALID_TOKEN) from None
+    except OSError as error:
+        raise UserError(f"{option}: cannot read {argument[1:]}: {error.strerror}") from None
 
 
 @token_app.command("inspect")
 def token_inspect(
     token: Annotated[str, typer.Argument(help="The token in Base64, or @file (raw or Base64).")],
+    as_json: JsonOption = False,
 ) -> None:
-    """Show what a task token says (never the token itself)."""
-    try:
-        parsed = TaskToken.from_argument(token)
-    except (MalformedTokenError, OSError) as error:
-        errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from None
-    table = Table(title="Task token", show_header=False)
-    table.add_row("preview", parsed.preview())
-    table.add_row("length", f"{len(parsed)} bytes")
-    try:
-        parsed.validate()
-        table.add_row("valid", "yes")
-    except TokenError as error:
-        table.add_row("valid", f"no: {error}")
-    info = parsed.inspect()
-    if info is not None:
-        for name, value in vars(info).items():
-            table.add_row(name, str(value))
-    console.print(table)
+    """Show what a task token says (never the token itself).
+
+    Exits 0 for a well-formed token, 4 for an invalid one, 5 for an empty one.
+    """
+
+    async def run() -> ExitCode:
+        parsed = _read_token(token)
+        record: dict[str, Any] = {
+            "token_preview": parsed.preview(),
+            "token_digest": short_token_digest(parsed.raw),
+            "length": len(parsed),
+        }
+        code = ExitCode.OK
+        try:
+            parsed.validate()
+            record["valid"] = True
+        except TokenError as problem:
+            record.update(valid=False, error=str(problem))
+            empty = isinstance(problem, EmptyTokenError)
+            code = ExitCode.EMPTY_TOKEN if empty else ExitCode.INVALID_TOKEN
+        info = parsed.inspect()
+        if info is not None and parsed:
+            record.update(vars(info))
+        if as_json:
+            typer.echo(json.dumps(record))
+        else:
+            table = Table(title="Task token", show_header=False)
+            table.add_row("preview", record["token_preview"])
+            table.add_row("token_digest", record["token_digest"])
+            table.add_row("length", f"{len(parsed)} bytes")
+            table.add_row("valid", "yes" if record["valid"] else f"no: {record['error']}")
+            for name, value in record.items():
+                if name not in ("token_preview", "token_digest", "length", "valid", "error"):
+                    table.add_row(name, str(value))
+            console.print(table)
+        return code
+
+    raise typer.Exit(_run(run()))
+
+
+# --- complete -------------------------------------------------------------------------------------
 
 
 def _result_message(text: str, type_name: str) -> Any:
     try:
         result = message_class(type_name)()
     except KeyError:
-        raise typer.BadParameter(f"unknown message type {type_name}") from None
+        raise UserError(f"--result-type: unknown message type {type_name}") from None
     try:
         json_format.Parse(text, result)
     except json_format.ParseError as error:
-        raise typer.BadParameter(f"--result is not a {type_name} in JSON: {error}") from None
+        raise UserError(f"--result is not a {type_name} in JSON: {error}") from None
     return result
+
+
+def _completion_target(
+    token: str | None, workflow_id: str | None, run_id: str, activity_id: str | None
+) -> ActivityTarget:
+    if token is not None and (workflow_id or activity_id):
+        raise UserError("give --token, or --workflow-id with --activity-id, not both")
+    if token is not None:
+        return _read_token(token, "--token")
+    if workflow_id and activity_id:
+        return ActivityById(workflow_id, activity_id, run_id)
+    raise UserError("give --token, or --workflow-id with --activity-id")
+
+
+async def not_found_reason(client: temporalio.client.Client, target: ActivityTarget) -> str | None:
+    """Why Temporal answered NOT_FOUND, when the activity never existed: ``None`` when it did
+    (it was completed, failed, cancelled or timed out: ALREADY_COMPLETED)."""
+    import temporalio.service
+
+    if isinstance(target, ActivityById):
+        workflow_id, run_id, activity_id = target.workflow_id, target.run_id, target.activity_id
+    else:
+        info = (TaskToken(target) if isinstance(target, bytes) else target).inspect()
+        if info is None or not info.workflow_id:
+            return None
+        workflow_id, run_id, activity_id = info.workflow_id, info.run_id, info.activity_id
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id or None)
+    try:
+        async for event in handle.fetch_history_events():
+            scheduled = event.activity_task_scheduled_event_attributes
+            if event.HasField("activity_task_scheduled_event_attributes") and (
+                scheduled.activity_id == activity_id
+            ):
+                return None
+    except temporalio.service.RPCError as error:
+        if error.status is temporalio.service.RPCStatusCode.NOT_FOUND:
+            run = f" run {run_id}" if run_id else ""
+            return f"no workflow {workflow_id!r}{run} in namespace {client.namespace}"
+        return None
+    return f"workflow {workflow_id!r} has no activity {activity_id!r}"
 
 
 @app.command()
@@ -366,47 +800,174 @@ def complete(
     address: AddressOption = "127.0.0.1:7233",
     namespace: NamespaceOption = "default",
     tls: TlsOption = False,
+    tls_cert: TlsCertOption = None,
+    tls_key: TlsKeyOption = None,
     api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Complete, fail or cancel a pending caller activity by hand."""
-    target: ActivityTarget
-    if token is not None and (workflow_id or activity_id):
-        raise typer.BadParameter("give --token, or --workflow-id with --activity-id, not both")
-    if token is not None:
-        try:
-            target = TaskToken.from_argument(token)
-        except (MalformedTokenError, OSError) as problem:
-            raise typer.BadParameter(str(problem)) from None
-    elif workflow_id and activity_id:
-        target = ActivityById(workflow_id, activity_id, run_id)
-    else:
-        raise typer.BadParameter("give --token, or --workflow-id with --activity-id")
-    if sum((result is not None, error is not None, cancel)) > 1:
-        raise typer.BadParameter("give at most one of --result, --error and --cancel")
-    value: Any = None
-    if result is not None:
-        value = json.loads(result) if plain_json else _result_message(result, result_type)
+    """Complete, fail or cancel a pending caller activity by hand.
 
-    async def run() -> CompletionOutcome:
-        client = await temporalio.client.Client.connect(
-            address, namespace=namespace, tls=tls or bool(api_key), api_key=api_key
-        )
+    Give the activity by --token, or by --workflow-id and --activity-id (as `pending` prints
+    them), and exactly one outcome: --result, --error or --cancel. Exit codes: 0 delivered,
+    3 already completed, 4 invalid token, 5 empty token, 6 transient, 7 not found.
+    """
+
+    async def run() -> ExitCode:
+        target = _completion_target(token, workflow_id, run_id, activity_id)
+        if sum((result is not None, error is not None, cancel)) != 1:
+            raise UserError(
+                "give exactly one of --result, --error and --cancel: complete never delivers "
+                "an empty result by default (for one, pass --plain-json --result null)"
+            )
+        value: Any = None
+        if result is not None:
+            if plain_json:
+                try:
+                    value = json.loads(result)
+                except json.JSONDecodeError as problem:
+                    raise UserError(f"--result is not JSON: {problem}") from None
+            else:
+                value = _result_message(result, result_type)
+        connection = temporal_connection(address, namespace, tls, tls_cert, tls_key, api_key)
+        client = await connect_temporal(connection)
+        outcome = await _deliver(client, target, value)
+        name, code = outcome.outcome.name, EXIT_CODES[outcome.outcome]
+        message = outcome.message
+        if outcome.outcome is CompletionOutcome.ALREADY_COMPLETED:
+            reason = await not_found_reason(client, target)
+            if reason is not None:
+                name, code, message = "NOT_FOUND", ExitCode.NOT_FOUND, reason
+        record = {"outcome": name, "token_preview": outcome.token_preview, "message": message}
+        if isinstance(target, TaskToken):
+            record["token_digest"] = short_token_digest(target.raw)
+        colour = "green" if code is ExitCode.OK else "yellow"
+        _emit(as_json, record, f"[{colour}]{name}[/{colour}] {outcome.token_preview} {message}")
+        return code
+
+    async def _deliver(
+        client: temporalio.client.Client, target: ActivityTarget, value: Any
+    ) -> CompletionResult:
         if cancel:
-            outcome = await report_external_cancellation(client, target)
-        elif error is not None:
+            return await report_external_cancellation(client, target)
+        if error is not None:
             failure = completion_pb2.ActivityFailure(
                 message=error, type=error_type, non_retryable=non_retryable
             )
-            outcome = await complete_external_activity(client, target, failure=failure)
-        else:
-            outcome = await complete_external_activity(client, target, result=value)
-        colour = "green" if outcome.delivered else "yellow"
-        console.print(
-            f"[{colour}]{outcome.outcome.name}[/{colour}] {outcome.token_preview} {outcome.message}"
-        )
-        return outcome.outcome
+            return await complete_external_activity(client, target, failure=failure)
+        return await complete_external_activity(client, target, result=value)
 
-    raise typer.Exit(EXIT_CODES[asyncio.run(run())])
+    raise typer.Exit(_run(run()))
+
+
+# --- pending --------------------------------------------------------------------------------------
+
+
+async def require_existing_store(url: str) -> None:
+    """Raise :class:`UserError` (not found) unless ``url`` names an existing store; never creates
+    one (``open_store`` would)."""
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme == "sqlite":
+        path = url[len("sqlite://") :].removeprefix("/")
+        if path in ("", ":memory:") or not Path(path).is_file():
+            raise UserError(
+                f"no store at {url}: the file does not exist; give the service's store with "
+                "--store or STIGMER_STORE_URL",
+                ExitCode.NOT_FOUND,
+            )
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                found = db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'executions'"
+                ).fetchone()
+        except sqlite3.Error as error:
+            raise UserError(f"store {url}: {error}", ExitCode.UNAVAILABLE) from None
+    elif scheme in ("postgresql", "postgres"):
+        import psycopg
+
+        try:
+            async with await psycopg.AsyncConnection.connect(url, connect_timeout=10) as db:
+                cursor = await db.execute("SELECT to_regclass('executions') IS NOT NULL")
+                row = await cursor.fetchone()
+                found = row[0] if row else None
+        except psycopg.Error as error:
+            raise UserError(
+                f"store {_redacted(url)}: {_first_line(error)}", ExitCode.UNAVAILABLE
+            ) from None
+    else:
+        raise UserError(
+            f"--store: unsupported URL scheme {scheme!r}: use sqlite:///path/to/file.db or "
+            "postgresql://user:password@host:port/database"
+        )
+    if not found:
+        raise UserError(
+            f"no store at {_redacted(url)}: it has no executions table", ExitCode.NOT_FOUND
+        )
+
+
+def _phase_name(execution: Any) -> str:
+    field = execution.status.DESCRIPTOR.fields_by_name["phase"]
+    value = field.enum_type.values_by_number.get(execution.status.phase)
+    return value.name if value is not None else str(execution.status.phase)
+
+
+def pending_record(row: StoredExecution, now: datetime) -> dict[str, Any]:
+    """What ``pending`` shows of one row: ids, age, phase, the caller's ids and the command."""
+    from stigmer_sdk.service.activities import decode
+
+    execution = decode(row)
+    spec: Any = execution.spec
+    record: dict[str, Any] = {
+        "execution_id": row.id,
+        "kind": row.kind.value,
+        "target": getattr(spec, "agent_id", "") or getattr(spec, "workflow_id", ""),
+        "phase": _phase_name(execution),
+        "age_seconds": round((now - row.created_at).total_seconds(), 3),
+        "token_preview": row.callback_token_preview,
+        "token_digest": short_token_digest(row.callback_token) if row.callback_token else "",
+    }
+    if row.callback_token_error:
+        record["token_error"] = row.callback_token_error
+    info = TaskToken(row.callback_token).inspect() if row.callback_token else None
+    if info is not None and info.workflow_id and info.activity_id:
+        record.update(
+            workflow_id=info.workflow_id, run_id=info.run_id, activity_id=info.activity_id
+        )
+        record["complete_command"] = shlex.join(
+            [
+                "stigmer-sdk",
+                "complete",
+                "--workflow-id",
+                info.workflow_id,
+                "--run-id",
+                info.run_id,
+                "--activity-id",
+                info.activity_id,
+                "--error",
+                f"completed by hand: execution {row.id}",
+                "--type",
+                "MANUAL_COMPLETION",
+            ]
+        )
+    return record
+
+
+def _pending_text(record: dict[str, Any]) -> str:
+    age = _human(timedelta(seconds=record["age_seconds"]))
+    lines = [
+        f"[bold]{record['execution_id']}[/bold]  {record['kind']} {record['target']}  "
+        f"{record['phase']}  age {age}"
+    ]
+    if "workflow_id" in record:
+        lines.append(
+            f"  caller    workflow {record['workflow_id']}  run {record['run_id']}  "
+            f"activity {record['activity_id']}"
+        )
+    lines.append(f"  token     {record['token_preview']}  digest {record['token_digest'] or '-'}")
+    if "token_error" in record:
+        lines.append(f"  [yellow]cannot read the token:[/yellow] {record['token_error']}")
+    if "complete_command" in record:
+        lines.append(f"  complete  {record['complete_command']}")
+    return "\n".join(lines)
 
 
 @app.command()
@@ -418,64 +979,44 @@ def pending(
         str | None, typer.Option(help="Only those pending longer than this, e.g. 1h.")
     ] = None,
     encryption_key: Annotated[
-        str | None, typer.Option(envvar="STIGMER_TOKEN_ENCRYPTION_KEY", hidden=True)
+        str | None,
+        typer.Option(
+            envvar="STIGMER_TOKEN_ENCRYPTION_KEY", help="The service's token encryption key."
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """List executions whose caller completion is still owed, oldest first."""
-    from stigmer_sdk.service.activities import decode
-    from stigmer_sdk.service.store import load_encryption_key, open_store
+    """List executions whose caller completion is still owed, oldest first (read-only).
+
+    Each shows the caller's workflow, run and activity ids, and the `complete` command that
+    fails the caller by hand (edit its outcome first). Exit codes: 0 listed (maybe none),
+    7 no store at that URL, 8 the database is unreachable.
+    """
+    from stigmer_sdk.service.store import StoreError, open_store
 
     async def run() -> None:
-        opened = await open_store(
-            store, encryption_key=load_encryption_key(encryption_key) if encryption_key else None
-        )
+        threshold = parse_duration(older_than, "--older-than") if older_than else None
+        key = _encryption_key(encryption_key)
+        await require_existing_store(store)
         try:
-            rows = await opened.list_pending(
-                older_than=parse_duration(older_than) if older_than else None
-            )
+            opened = await open_store(store, encryption_key=key)
+        except (StoreError, ValueError) as error:
+            raise UserError(f"store {_redacted(store)}: {error}", ExitCode.UNAVAILABLE) from None
+        try:
+            rows = await opened.list_pending(older_than=threshold)
         finally:
             await opened.close()
         now = datetime.now(UTC)
-        table = Table(title=f"Completions owed: {len(rows)}")
-        for column in ("execution", "kind", "target", "phase", "age", "token"):
-            table.add_column(column)
-        for row in rows:
-            execution = decode(row)
-            spec: Any = execution.spec
-            what = getattr(spec, "agent_id", "") or getattr(spec, "workflow_id", "")
-            age = now - row.created_at
-            phase = execution.status.phase
-            if as_json:
-                typer.echo(
-                    json.dumps(
-                        {
-                            "execution_id": row.id,
-                            "kind": row.kind.value,
-                            "target": what,
-                            "phase": int(phase),
-                            "age_seconds": round(age.total_seconds(), 3),
-                            "token_preview": row.callback_token_preview,
-                            **(
-                                {"token_error": row.callback_token_error}
-                                if row.callback_token_error
-                                else {}
-                            ),
-                        }
-                    )
-                )
-            table.add_row(
-                row.id,
-                row.kind.value,
-                what,
-                str(phase),
-                _human(age),
-                row.callback_token_preview,
-            )
-        if not as_json:
-            console.print(table)
+        records = [pending_record(row, now) for row in rows]
+        if as_json:
+            for record in records:
+                typer.echo(json.dumps(record))
+            return
+        console.print(f"Completions owed: {len(records)} (oldest first)", highlight=False)
+        for record in records:
+            console.print("\n" + _pending_text(record), highlight=False)
 
-    asyncio.run(run())
+    _run(run())
 
 
 def _human(age: timedelta) -> str:
@@ -486,11 +1027,35 @@ def _human(age: timedelta) -> str:
     if days:
         return f"{days}d{hours}h"
     if hours:
-        return f"{hours}h{minutes}m"
-    return f"{minutes}m{seconds}s" if minutes else f"{seconds}s"
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def main() -> None:
-    """Console-script entry point."""
-    with contextlib.suppress(KeyboardInterrupt):
+    """Console-script entry point: no traceback for an interrupt or a user's mistake."""
+    code: int = ExitCode.OK
+    try:
         app()
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else ExitCode.FAILURE
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as error:  # a bug: one line, the traceback on request
+        if os.environ.get("STIGMER_DEBUG"):
+            raise
+        print(
+            f"error: unexpected {type(error).__name__}: {_first_line(error)} "
+            "(STIGMER_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        code = ExitCode.FAILURE
+    # Exit without interpreter finalization: Temporal's core threads may still hold the GIL
+    # machinery then, and Python aborts ("PyGILState_Release ... finalizing", SIGABRT) instead
+    # of returning the command's exit code. Everything worth keeping is flushed first.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+__all__ = ["EXIT_CODES", "ExitCode", "UserError", "app", "main"]

@@ -3,20 +3,29 @@
 Starts a Temporal dev server, the reference service on SQLite, and a caller worker; runs a caller
 workflow whose activity calls an agent through :func:`~stigmer_sdk.execute_and_wait_pending`;
 and prints each step of the handshake with its timing, the result and the handshake overhead.
+The steps come from events, never from log text: the caller activity's own code, the ACK seen by
+a gRPC interceptor on the caller's channel, the service workflow's history and the execution's
+updates.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import contextlib
+import json
+import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import grpc
+import grpc.aio
 import temporalio.client
+import temporalio.service
 from rich.console import Console
 from rich.table import Table
 from temporalio import activity, workflow
@@ -29,8 +38,11 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.caller import execute_and_wait_pending, handshake_activity_options
     from stigmer_sdk.client import StigmerClient
     from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
-    from stigmer_sdk.service.server import ServiceSettings
+    from stigmer_sdk.service.server import ServiceSettings, workflow_id_for
+    from stigmer_sdk.service.store import ExecutionKind
+    from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
     from stigmer_sdk.testing import DevServer
+    from stigmer_sdk.tokens import short_token_digest, token_preview
     from stigmer_sdk.worker import sandboxed_workflow_runner
 
 CALLER_TASK_QUEUE = "stigmer-demo-caller"
@@ -52,24 +64,25 @@ class DemoCallerWorkflow:
 
 
 class DemoActivities:
-    def __init__(self, stigmer: StigmerClient) -> None:
+    def __init__(self, stigmer: StigmerClient, steps: _Steps) -> None:
         self._stigmer = stigmer
+        self._steps = steps
 
     @activity.defn(name="stigmer-demo/ask-agent")
     async def ask_agent(self, request: AgentExecution) -> AgentExecution:
-        """The one call a caller's activity needs."""
-        await execute_and_wait_pending(self._stigmer, request)
-
-
-#: Log messages that mark the handshake's steps, and how the demo describes each.
-_STEPS = (
-    ("Extracted task token", "caller", "activity took its task token"),
-    ("Callback token detected", "service", "persisted the execution with the token"),
-    ("Execution accepted", "service", "ACK sent"),
-    ("started, activity pending", "caller", "activity returned pending: worker slot released"),
-    ("Completing external activity with success", "service", "completing the caller"),
-    ("External activity completed successfully", "service", "caller's activity completed"),
-)
+        """The one call a caller's activity needs, with the demo's steps around it."""
+        token = activity.info().task_token
+        self._steps.show(
+            "caller",
+            "activity took its task token",
+            f"token_preview={token_preview(token)} token_digest={short_token_digest(token)}",
+        )
+        try:
+            await execute_and_wait_pending(self._stigmer, request)
+        except BaseException:  # the complete-async signal once ACKed; re-raised either way
+            if self._steps.acked.done():
+                self._steps.show("caller", "activity returned pending: worker slot released")
+            raise
 
 
 @dataclass
@@ -80,30 +93,65 @@ class _Step:
     detail: str
 
 
-class _StepRecorder(logging.Handler):
-    """Turns the SDK's own log lines into the demo's steps, as they happen."""
+class _Steps:
+    """The demo's steps, as events arrive: the caller activity's own, the ACK from the gRPC
+    call, the service workflow's history events and the execution's updates."""
 
-    def __init__(self, console: Console, started: float) -> None:
-        super().__init__(logging.INFO)
+    def __init__(self, console: Console, started: float, as_json: bool = False) -> None:
         self.console = console
         self.started = started
+        #: Print each step as a JSON line instead of text.
+        self.as_json = as_json
         self.steps: list[_Step] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        for marker, actor, text in _STEPS:
-            if marker in message:
-                fields = message[message.index(marker) + len(marker) :].strip()
-                self.show(actor, text, fields)
+        #: The execution id, once the service ACKed the create call.
+        self.acked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        #: Set when the service's completion of the caller's activity succeeded.
+        self.caller_completed = asyncio.Event()
 
     def show(self, actor: str, text: str, detail: str = "") -> None:
         step = _Step(time.perf_counter() - self.started, actor, text, detail)
         self.steps.append(step)
+        if self.as_json:
+            self.emit({"at": round(step.at, 3), "actor": actor, "step": text, "detail": detail})
+            return
         colour = {"caller": "cyan", "service": "magenta", "agent": "yellow"}.get(actor, "white")
         self.console.print(
             f"[dim]+{step.at:7.3f}s[/dim]  [{colour}]{actor:>7}[/{colour}]  {text}"
-            + (f"  [dim]{detail}[/dim]" if detail else "")
+            + (f"  [dim]{detail}[/dim]" if detail else ""),
+            highlight=False,
         )
+
+    def emit(self, record: dict[str, Any]) -> None:
+        """One JSON line on standard output."""
+        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.flush()
+
+    def on_ack(self, ack: AgentExecution) -> None:
+        if not self.acked.done():
+            self.show(
+                "service",
+                "ACK: persisted the execution with the token",
+                f"execution_id={ack.metadata.id}",
+            )
+            self.acked.set_result(ack.metadata.id)
+
+
+class _AckObserver(grpc.aio.UnaryUnaryClientInterceptor):
+    """Sees the service's answer to ``create`` on the caller's channel."""
+
+    def __init__(self, steps: _Steps) -> None:
+        self._steps = steps
+
+    async def intercept_unary_unary(
+        self, continuation: Any, client_call_details: Any, request: Any
+    ) -> Any:
+        call = await continuation(client_call_details, request)
+        method = client_call_details.method
+        name = method.decode() if isinstance(method, bytes) else str(method)
+        if name.endswith("AgentExecutionCommandController/create"):
+            with contextlib.suppress(grpc.RpcError):
+                self._steps.on_ack(await call)
+        return call
 
 
 def _parse_time(text: str) -> datetime | None:
@@ -134,22 +182,16 @@ async def run_demo(
     message: str = "the history of the token handshake",
     data_dir: Path | None = None,
     console: Console | None = None,
+    as_json: bool = False,
 ) -> AgentExecution:
-    """Run the demo and return the agent's result as the caller's workflow received it."""
+    """Run the demo and return the agent's result as the caller's workflow received it.
+
+    ``as_json`` prints each step, then the result, as JSON lines instead of text.
+    """
     console = console or Console()
-    started = time.perf_counter()
-    recorder = _StepRecorder(console, started)
-    sdk_logger = logging.getLogger("stigmer_sdk")
-    sdk_logger.addHandler(recorder)
-    previous_level = sdk_logger.level
-    sdk_logger.setLevel(logging.INFO)
+    steps = _Steps(console, time.perf_counter(), as_json)
     with tempfile.TemporaryDirectory(prefix="stigmer-demo-") as scratch:
-        directory = data_dir or Path(scratch)
-        try:
-            return await _run(agent_id, message, directory, console, recorder)
-        finally:
-            sdk_logger.removeHandler(recorder)
-            sdk_logger.setLevel(previous_level)
+        return await _run(agent_id, message, data_dir or Path(scratch), console, steps)
 
 
 async def _run(
@@ -157,11 +199,12 @@ async def _run(
     message: str,
     directory: Path,
     console: Console,
-    recorder: _StepRecorder,
+    steps: _Steps,
 ) -> AgentExecution:
-    console.rule("[bold]Stigmer token handshake demo")
+    if not steps.as_json:
+        console.rule("[bold]Stigmer token handshake demo")
     async with DevServer(ui=True) as temporal:
-        recorder.show("setup", f"Temporal dev server on {temporal.target}", f"UI {temporal.ui_url}")
+        steps.show("setup", f"Temporal dev server on {temporal.target}", f"UI {temporal.ui_url}")
         config = ServiceConfig(
             listen="127.0.0.1:0",
             temporal=TemporalConnection(address=temporal.target),
@@ -169,16 +212,16 @@ async def _run(
             settings=ServiceSettings(caller_heartbeat_interval=timedelta(seconds=2)),
         )
         async with StigmerService(config) as service:
-            recorder.show(
-                "setup", f"Stigmer service on {service.target}", f"store {config.store_url}"
-            )
+            steps.show("setup", f"Stigmer service on {service.target}", f"store {config.store_url}")
             client = await temporalio.client.Client.connect(temporal.target)
-            stigmer = await StigmerClient.connect(service.target)
+            stigmer = StigmerClient(
+                grpc.aio.insecure_channel(service.target, interceptors=[_AckObserver(steps)])
+            )
             async with Worker(
                 client,
                 task_queue=CALLER_TASK_QUEUE,
                 workflows=[DemoCallerWorkflow],
-                activities=[DemoActivities(stigmer).ask_agent],
+                activities=[DemoActivities(stigmer, steps).ask_agent],
                 max_concurrent_activities=1,
                 workflow_runner=sandboxed_workflow_runner(),
             ):
@@ -186,56 +229,101 @@ async def _run(
                     spec=AgentExecutionSpec(agent_id=agent_id, message=message)
                 )
                 workflow_id = f"demo-caller-{uuid.uuid4().hex[:8]}"
-                recorder.show("caller", f"workflow {workflow_id} starts, asking {agent_id!r}")
+                steps.show("caller", f"workflow {workflow_id} starts, asking {agent_id!r}")
                 handle = await client.start_workflow(
                     DemoCallerWorkflow.run, request, id=workflow_id, task_queue=CALLER_TASK_QUEUE
                 )
-                watcher = asyncio.create_task(_watch_agent(stigmer, recorder))
-                result = await handle.result()
-                watcher.cancel()
-                recorder.show("caller", "workflow resumed with the agent's result")
+                watchers = [
+                    asyncio.create_task(_watch_agent(stigmer, steps)),
+                    asyncio.create_task(_watch_service_workflow(client, steps)),
+                ]
+                try:
+                    result = await handle.result()
+                    # The service's history may arrive after the caller's result: show it first.
+                    await asyncio.wait_for(steps.caller_completed.wait(), 30)
+                finally:
+                    for watcher in watchers:
+                        watcher.cancel()
+                steps.show("caller", "workflow resumed with the agent's result")
             await stigmer.close()
-            overhead = await _report(client, workflow_id, result, console, recorder)
-        console.print(
-            f"\nHandshake overhead: [bold]{overhead}[/bold] (caller's activity time minus the "
-            "agent's run time)."
-        )
-        console.print(
-            f"Temporal UI while it runs: {temporal.ui_url} - run [bold]stigmer-sdk serve --dev"
-            "[/bold] to keep one up."
-        )
+            overhead = await handshake_overhead(client, workflow_id, result)
+        _report(result, overhead, temporal.ui_url or "", console, steps)
     return result
 
 
-async def _watch_agent(stigmer: StigmerClient, recorder: _StepRecorder) -> None:
-    """Follow the execution once its id is known, and show the agent's progress."""
-    while not any("ACK" in step.text for step in recorder.steps):
-        await asyncio.sleep(0.01)
-    ack = next(step for step in recorder.steps if "ACK" in step.text)
-    execution_id = ack.detail.split("execution_id=")[1].split()[0]
+async def _watch_agent(stigmer: StigmerClient, steps: _Steps) -> None:
+    """Follow the execution once it is ACKed, and show the agent's progress."""
+    execution_id = await steps.acked
     shown = 0
     async for update in stigmer.subscribe_agent_execution(execution_id):
         for note in update.status.messages[shown:]:
             if note.type == MessageType.MESSAGE_SYSTEM:
-                recorder.show("agent", note.content)
+                steps.show("agent", note.content)
         shown = len(update.status.messages)
 
 
-async def _report(
-    client: temporalio.client.Client,
-    workflow_id: str,
+async def _watch_service_workflow(client: temporalio.client.Client, steps: _Steps) -> None:
+    """Show the service workflow's steps from its history events, as they are written."""
+    execution_id = await steps.acked
+    handle = client.get_workflow_handle(workflow_id_for(ExecutionKind.AGENT, execution_id))
+    types: dict[int, str] = {}
+    while True:
+        try:
+            async for event in handle.fetch_history_events(wait_new_event=True):
+                if event.HasField("activity_task_scheduled_event_attributes"):
+                    name = event.activity_task_scheduled_event_attributes.activity_type.name
+                    types[event.event_id] = name
+                    if name == SYSTEM_ACTIVITY_NAME:
+                        steps.show("service", "completing the caller", name)
+                    else:
+                        steps.show("service", "scheduled", name)
+                elif event.HasField("activity_task_completed_event_attributes"):
+                    scheduled = event.activity_task_completed_event_attributes.scheduled_event_id
+                    if types.get(scheduled) == SYSTEM_ACTIVITY_NAME:
+                        steps.show("service", "caller's activity completed")
+                        steps.caller_completed.set()
+                elif event.HasField("workflow_execution_completed_event_attributes"):
+                    return
+            return
+        except temporalio.service.RPCError as error:
+            # The workflow may not be visible yet right after the ACK.
+            if error.status is not temporalio.service.RPCStatusCode.NOT_FOUND:
+                raise
+            await asyncio.sleep(0.05)
+
+
+def _report(
     result: AgentExecution,
+    overhead: timedelta | None,
+    ui_url: str,
     console: Console,
-    recorder: _StepRecorder,
-) -> str:
-    table = Table(title="Result, as the caller's workflow received it", show_header=False)
-    table.add_row("execution id", result.metadata.id)
-    table.add_row("phase", ExecutionPhase.Name(result.status.phase))
+    steps: _Steps,
+) -> None:
     replies = [m.content for m in result.status.messages if m.type == MessageType.MESSAGE_AI]
-    table.add_row("agent reply", replies[-1] if replies else "")
-    table.add_row("callback_token in result", "absent" if not result.spec.callback_token else "!")
+    fields: dict[str, Any] = {
+        "execution_id": result.metadata.id,
+        "phase": ExecutionPhase.Name(result.status.phase),
+        "agent_reply": replies[-1] if replies else "",
+        "callback_token_in_result": bool(result.spec.callback_token),
+    }
+    shown = "unknown" if overhead is None else f"{overhead.total_seconds() * 1000:.0f} ms"
+    if steps.as_json:
+        overhead_ms = None if overhead is None else round(overhead.total_seconds() * 1000, 1)
+        steps.emit({"result": fields, "overhead_ms": overhead_ms, "temporal_ui": ui_url})
+        return
+    table = Table(title="Result, as the caller's workflow received it", show_header=False)
+    table.add_row("execution id", fields["execution_id"])
+    table.add_row("phase", fields["phase"])
+    table.add_row("agent reply", fields["agent_reply"])
+    table.add_row(
+        "callback_token in result", "present!" if result.spec.callback_token else "absent"
+    )
     console.print(table)
-    overhead = await handshake_overhead(client, workflow_id, result)
-    if overhead is None:
-        return "unknown"
-    return f"{overhead.total_seconds() * 1000:.0f} ms"
+    console.print(
+        f"\nHandshake overhead: [bold]{shown}[/bold] (caller's activity time minus the "
+        "agent's run time)."
+    )
+    console.print(
+        f"Temporal UI while it runs: {ui_url} - run [bold]stigmer-sdk serve --dev"
+        "[/bold] to keep one up."
+    )

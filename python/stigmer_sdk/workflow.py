@@ -70,6 +70,7 @@ from stigmer_sdk.completion import (
     completion_input,
     proto_payload,
 )
+from stigmer_sdk.metrics import observe_handshake
 from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
@@ -347,8 +348,10 @@ async def execute_to_terminal(
     if not any(name in options for name in _TIMEOUT_OPTIONS):
         options = {**handshake_activity_options(), **options}
     cls = type(request)
-    delivered: _Execution = await workflow.execute_activity(
-        activity, request, result_type=cls, **options
+    # Caller-side metrics (stigmer_caller_handshakes_total, ..._duration_seconds) and the
+    # resumption span: stigmer_sdk.metrics.
+    delivered: _Execution = await observe_handshake(
+        workflow.execute_activity(activity, request, result_type=cls, **options)
     )
     if is_terminal(delivered):
         return clear_callback_tokens(delivered)

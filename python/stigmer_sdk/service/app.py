@@ -28,6 +28,7 @@ import temporalio.runtime
 import temporalio.service
 from temporalio.worker import Worker
 
+from stigmer_sdk.metrics import prometheus_runtime
 from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
 from stigmer_sdk.service.health import ReplicaHealth
 from stigmer_sdk.service.leader import GaugeLeadership
@@ -45,6 +46,7 @@ from stigmer_sdk.service.workflows import (
     InvokeWorkflowExecutionWorkflow,
 )
 from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.tracing import client_interceptors
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -81,6 +83,8 @@ class TemporalConnection:
             tls=tls or bool(self.api_key),
             api_key=self.api_key,
             runtime=runtime,
+            # TracingInterceptor once stigmer_sdk.tracing is enabled (serve --otlp-endpoint).
+            interceptors=client_interceptors(),
         )
 
 
@@ -187,13 +191,8 @@ class StigmerService:
         )
         runtime = None
         if self.config.metrics_address:
-            runtime = temporalio.runtime.Runtime(
-                telemetry=temporalio.runtime.TelemetryConfig(
-                    metrics=temporalio.runtime.PrometheusConfig(
-                        bind_address=self.config.metrics_address
-                    )
-                )
-            )
+            # Durations in seconds, with the handshake's histogram buckets (stigmer_sdk.metrics).
+            runtime = prometheus_runtime(self.config.metrics_address)
         self.temporal_client = await self.config.temporal.connect(runtime)
         updates = ExecutionUpdates(self.store)
         service_activities = ServiceActivities(self.store, updates, self.temporal_client)
