@@ -195,7 +195,10 @@ async def test_complete_names_a_missing_workflow_or_activity_not_found(
     again = run_cli(*by_ids, "--workflow-id", handle.id, "--activity-id", "1")
     assert again.returncode == 3
     assert json.loads(again.stdout)["outcome"] == "ALREADY_COMPLETED"
-    await handle.terminate("done")
+    # The caller's one attempt failed with the operator's error, so its workflow fails with it.
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    assert "gave up" in str(failure.value.cause.cause)
 
 
 @pytest.mark.parametrize(
