@@ -199,8 +199,9 @@ func TestFakeFinishesHandshakes(t *testing.T) {
 	}
 	defer w.Stop()
 
-	start := func(t *testing.T, n int) (client.WorkflowRun, handshaketest.CreateCall) {
+	start := func(t *testing.T) (client.WorkflowRun, handshaketest.CreateCall) {
 		t.Helper()
+		n := len(svc.Calls()) + 1
 		run, err := dev.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, caller,
 			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: t.Name()}})
 		if err != nil {
@@ -218,7 +219,7 @@ func TestFakeFinishesHandshakes(t *testing.T) {
 	}
 
 	t.Run("complete", func(t *testing.T) {
-		run, call := start(t, 1)
+		run, call := start(t)
 		if res, err := svc.Complete(ctx, call, "four"); err != nil || res.GetOutcome() != handshake.OutcomeCompleted {
 			t.Fatalf("Complete = %v, %v", res, err)
 		}
@@ -248,7 +249,7 @@ func TestFakeFinishesHandshakes(t *testing.T) {
 			{handshake.Failure{NonRetryable: true}, handshaketest.DefaultFailureType, handshaketest.DefaultFailureMessage},
 			{handshake.Failure{Type: "QUOTA", Message: "out of tokens"}, "QUOTA", "out of tokens"},
 		} {
-			run, call := start(t, 2+i)
+			run, call := start(t)
 			if res, err := svc.Fail(ctx, call, tc.failure); err != nil || res.GetOutcome() != handshake.OutcomeCompleted {
 				t.Fatalf("Fail = %v, %v", res, err)
 			}
@@ -264,7 +265,7 @@ func TestFakeFinishesHandshakes(t *testing.T) {
 	})
 
 	t.Run("cancel", func(t *testing.T) {
-		run, call := start(t, 4)
+		run, call := start(t)
 		done := make(chan error, 1)
 		go func() {
 			res, err := svc.Cancel(ctx, call)
