@@ -43,6 +43,17 @@
 //	res, err := handshake.CompleteExternalActivity(ctx, temporalClient, in)
 //	// res.Outcome is COMPLETED, ALREADY_COMPLETED, INVALID_TOKEN, EMPTY_TOKEN or TRANSIENT.
 //
+// Every completion input takes the token first, then the outcome, then options:
+// [ResultInput](token, result, ...), [FailureInput](token, [Failure]{...}, ...),
+// [CancellationInput](token, ...), with [WithExecutionID], [WithResultEncoding] and [WithDetails]
+// (the same order as the Java SDK's).
+//
+// # Testing
+//
+// Package handshaketest (github.com/stigmer/stigmer-sdk/adapters/go/handshaketest) starts a real
+// Temporal dev server and a fake Stigmer service that records creates and completes, fails or
+// cancels each caller's activity on demand.
+//
 // # Security
 //
 // A task token is a bearer credential. This package never logs it, returns it in a result or puts
