@@ -20,7 +20,6 @@ import (
 	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/devserver"
 )
 
 // fakeCommands records the create requests it receives and ACKs them.
@@ -75,7 +74,7 @@ func runCaller(t *testing.T, f *fakeCommands, req *agentexecutionv1.AgentExecuti
 // runCallerLogged is runCaller that also returns the activity's log lines.
 func runCallerLogged(t *testing.T, f *fakeCommands, req *agentexecutionv1.AgentExecution, local bool) ([]string, error) {
 	t.Helper()
-	logs := &devserver.CaptureLogger{}
+	logs := &captureLogger{}
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(logs)
 	env := suite.NewTestActivityEnvironment()
@@ -200,7 +199,7 @@ func TestCreateRefusesInvalidRequestsLocally(t *testing.T) {
 
 func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
-	logs := &devserver.CaptureLogger{}
+	logs := &captureLogger{}
 	suite.SetLogger(logs)
 	env := suite.NewTestActivityEnvironment()
 	f := &fakeCommands{}

@@ -286,7 +286,7 @@ const (
 	// HeartbeatRecorded: Temporal recorded the heartbeat; keep going.
 	HeartbeatRecorded
 	// HeartbeatCancelRequested: the caller's workflow requested cancellation of the activity. Stop
-	// the execution and report the activity cancelled ([NewCancellationInput]).
+	// the execution and report the activity cancelled ([CancellationInput]).
 	HeartbeatCancelRequested
 	// HeartbeatPaused: the activity was paused on the server.
 	HeartbeatPaused

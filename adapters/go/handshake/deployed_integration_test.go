@@ -93,11 +93,8 @@ func TestSystemActivityServesTheDeployedServiceInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		creates, err := e.svc.WaitCreates(ctx, 1, inSession(session))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &createdCall{run: r, token: creates[0].Token, id: creates[0].ExecutionID, agent: finalExecution(creates[0])}
+		creates := waitCalls(ctx, t, caller.svc, 1, inSession(session))
+		return &createdCall{run: r, token: creates[0].Token(), id: creates[0].ExecutionID, agent: finalExecution(creates[0])}
 	}
 	serve := func(t *testing.T, id string, p *commonpb.Payload) (*sdkv1.CompleteExternalActivityResult, error) {
 		t.Helper()
@@ -112,7 +109,7 @@ func TestSystemActivityServesTheDeployedServiceInput(t *testing.T) {
 
 	t.Run("success: the caller resumes with the terminal execution", func(t *testing.T) {
 		c := call(t, "deployed-ok-"+caller.tq)
-		e.svc.ScriptGets(c.id, c.agent)
+		caller.svc.SetExecution(c.id, c.agent)
 		res, err := serve(t, "svc-deployed-ok-"+caller.tq, deployedInput(t, "system-activity-input-success.json", c, ""))
 		expectOutcome(t, "system activity", res, err, handshake.OutcomeCompleted)
 		if res.GetTokenPreview() != handshake.TokenPreview(c.token) {
@@ -122,8 +119,8 @@ func TestSystemActivityServesTheDeployedServiceInput(t *testing.T) {
 		if err := c.run.Get(ctx, &got); err != nil {
 			t.Fatal(err)
 		}
-		if !proto.Equal(got, c.agent) || e.svc.Gets(c.id) != 1 {
-			t.Fatalf("caller got %v after %d gets, want %v", got, e.svc.Gets(c.id), c.agent)
+		if !proto.Equal(got, c.agent) || caller.gets.count(c.id) != 1 {
+			t.Fatalf("caller got %v after %d gets, want %v", got, caller.gets.count(c.id), c.agent)
 		}
 		// The system activity removed the echoed token from what the caller's history received.
 		for _, p := range completedPayloads(ctx, t, e, c.run) {
@@ -155,7 +152,7 @@ func TestSystemActivityServesTheDeployedServiceInput(t *testing.T) {
 
 	t.Run("proto input as binary/protobuf", func(t *testing.T) {
 		c := call(t, "deployed-proto-"+caller.tq)
-		in, err := handshake.NewResultInput(c.token, c.id, c.agent)
+		in, err := handshake.ResultInput(c.token, c.agent, handshake.WithExecutionID(c.id))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,7 @@
 // activity's task token to the Stigmer service as spec.callback_token, with an idempotency key
 // derived from the activity ([IdempotencyKey]), and returns [activity.ErrResultPending] so that
 // the worker slot is released while the execution runs. The activity's result is later delivered
-// by the service. Schedule such activities with [HandshakeActivityOptions].
+// by the service. Schedule such activities with [ActivityOptions].
 //
 //	func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 //		// Returns the ACK and activity.ErrResultPending, unwrapped, as the worker requires.
@@ -18,7 +18,7 @@
 //	}
 //
 //	func CallerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-//		ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(30*time.Minute))
+//		ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(30*time.Minute))
 //		// The terminal execution, fetched with get when the service delivered an earlier one.
 //		return handshake.ExecuteToTerminal(ctx, "RunAgent", req)
 //	}
@@ -36,12 +36,23 @@
 // [RegisterSystemActivities]. [HeartbeatExternalActivity] tells the service when the caller's
 // workflow requested cancellation ([HeartbeatCancelRequested]).
 //
-//	in, err := handshake.NewResultInput(token, executionID, finalExecution)
+//	in, err := handshake.ResultInput(token, finalExecution, handshake.WithExecutionID(executionID))
 //	if err != nil {
 //		return err
 //	}
 //	res, err := handshake.CompleteExternalActivity(ctx, temporalClient, in)
 //	// res.Outcome is COMPLETED, ALREADY_COMPLETED, INVALID_TOKEN, EMPTY_TOKEN or TRANSIENT.
+//
+// Every completion input takes the token first, then the outcome, then options:
+// [ResultInput](token, result, ...), [FailureInput](token, [Failure]{...}, ...),
+// [CancellationInput](token, ...), with [WithExecutionID], [WithResultEncoding] and [WithDetails]
+// (the same order as the Java SDK's).
+//
+// # Testing
+//
+// Package handshaketest (github.com/stigmer/stigmer-sdk/adapters/go/handshaketest) starts a real
+// Temporal dev server and a fake Stigmer service that records creates and completes, fails or
+// cancels each caller's activity on demand.
 //
 // # Security
 //

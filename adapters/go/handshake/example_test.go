@@ -48,10 +48,10 @@ func ExampleIdempotencyKey() {
 	// v1:64af68bd1204dce0666305e56cd78a7aebc7043e257ec1a5c5d5a8b171cc1fc6
 }
 
-func ExampleHandshakeActivityOptions() {
-	o := handshake.HandshakeActivityOptions(30 * time.Minute)
+func ExampleActivityOptions() {
+	o := handshake.ActivityOptions(30 * time.Minute)
 	fmt.Println(o.StartToCloseTimeout, o.RetryPolicy.MaximumAttempts, o.RetryPolicy.NonRetryableErrorTypes)
-	fmt.Println(handshake.HandshakeActivityOptions(0).StartToCloseTimeout)
+	fmt.Println(handshake.ActivityOptions(0).StartToCloseTimeout)
 	// Output:
 	// 1h5m0s 3 [STIGMER_EMPTY_TASK_TOKEN STIGMER_LOCAL_ACTIVITY STIGMER_INVALID_REQUEST]
 	// 24h0m0s
@@ -72,7 +72,7 @@ func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentEx
 // CallerWorkflow waits for the agent without holding a worker slot, and gets the terminal
 // execution (its final status and messages).
 func CallerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(30*time.Minute))
+	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(30*time.Minute))
 	var a *Activities
 	return handshake.ExecuteToTerminal(ctx, a.RunAgent, req)
 }
@@ -105,7 +105,7 @@ func Example_caller() {
 func InvokeAgentWorkflow(ctx workflow.Context, execution *agentexecutionv1.AgentExecution) error {
 	token := execution.GetSpec().GetCallbackToken()
 	// ... run the agent, producing the final execution ...
-	in, err := handshake.NewResultInput(token, execution.GetMetadata().GetId(), execution)
+	in, err := handshake.ResultInput(token, execution, handshake.WithExecutionID(execution.GetMetadata().GetId()))
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,9 @@ func Example_service() {
 
 	// Directly, for example from a request handler.
 	var token []byte // spec.callback_token of the execution
-	in, err := handshake.NewFailureInput(token, "exec-1", "agent crashed", "AGENT_EXECUTION_FAILED", true)
+	in, err := handshake.FailureInput(token, handshake.Failure{
+		Type: handshake.ErrTypeAgentExecutionFailed, Message: "agent crashed", NonRetryable: true,
+	}, handshake.WithExecutionID("exec-1"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -27,21 +27,20 @@ import (
 	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/devserver"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/stigmertest"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 )
 
 // otherNamespace is registered on the dev server for the foreign-namespace token test.
 const otherNamespace = "stigmer-other"
 
-// testEnv is shared by the integration tests of this package: one Temporal dev server, one
-// recording Stigmer service, clients on both namespaces.
+// testEnv is shared by the integration tests of this package: one Temporal dev server (the test
+// kit's) and clients on both namespaces. Each test starts its own fake Stigmer service
+// ([startWorker]).
 type testEnv struct {
-	dev   *devserver.Server
-	svc   *stigmertest.Server
+	dev   *handshaketest.DevServer
 	c     client.Client // namespace "default"; its logger is logs
 	other client.Client // namespace stigmer-other
-	logs  *devserver.CaptureLogger
+	logs  *captureLogger
 }
 
 var (
@@ -54,38 +53,28 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if env != nil {
-		env.c.Close()
 		env.other.Close()
-		env.svc.Stop()
-		env.dev.Stop()
+		_ = env.dev.Stop() // closes env.c too
 	}
 	os.Exit(code)
 }
 
-// getEnv starts the dev server and the recording service on first use; it fails (never skips)
-// the test when they cannot start, for example without the Temporal CLI.
+// getEnv starts the dev server on first use; it fails (never skips) the test when it cannot
+// start, for example without the Temporal CLI.
 func getEnv(t *testing.T) *testEnv {
 	t.Helper()
 	envOnce.Do(func() {
-		e := &testEnv{logs: &devserver.CaptureLogger{}}
-		if e.dev, envErr = devserver.Start(60*time.Second, otherNamespace); envErr != nil {
-			return
-		}
-		if e.svc, envErr = stigmertest.Start(); envErr != nil {
-			e.dev.Stop()
-			return
-		}
-		if e.c, envErr = client.Dial(client.Options{HostPort: e.dev.HostPort, Logger: e.logs}); envErr != nil {
-			e.svc.Stop()
-			e.dev.Stop()
-			return
-		}
-		if e.other, envErr = client.Dial(client.Options{
-			HostPort: e.dev.HostPort, Namespace: otherNamespace, Logger: devserver.NopLogger{},
+		e := &testEnv{logs: &captureLogger{}}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if e.dev, envErr = handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{
+			Namespaces: []string{otherNamespace}, ClientOptions: client.Options{Logger: e.logs},
 		}); envErr != nil {
-			e.c.Close()
-			e.svc.Stop()
-			e.dev.Stop()
+			return
+		}
+		e.c = e.dev.Client()
+		if e.other, envErr = e.dev.Dial(client.Options{Namespace: otherNamespace}); envErr != nil {
+			_ = e.dev.Stop()
 			return
 		}
 		env = e
@@ -110,7 +99,7 @@ const (
 // agentCaller is a caller's workflow: one handshake activity with the contract's options, sped up
 // for tests (initial retry interval 100 ms) and with maxAttempts when positive.
 func agentCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution, maxAttempts int32, activityName string) (*agentexecutionv1.AgentExecution, error) {
-	ao := handshake.HandshakeActivityOptions(time.Minute)
+	ao := handshake.ActivityOptions(time.Minute)
 	ao.RetryPolicy.InitialInterval = 100 * time.Millisecond
 	if maxAttempts > 0 {
 		ao.RetryPolicy.MaximumAttempts = maxAttempts
@@ -123,7 +112,7 @@ func agentCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution, max
 // cancellableCaller waits for the activity's cancellation and returns the execution delivered as
 // the first cancellation detail.
 func cancellableCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ao := handshake.HandshakeActivityOptions(time.Minute)
+	ao := handshake.ActivityOptions(time.Minute)
 	ao.WaitForCancellation = true
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), actRunAgent, req).Get(ctx, nil)
 	var canceled *temporal.CanceledError
@@ -138,7 +127,7 @@ func cancellableCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecutio
 }
 
 func workflowCaller(ctx workflow.Context, req *workflowexecutionv1.WorkflowExecution) (*workflowexecutionv1.WorkflowExecution, error) {
-	ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(time.Minute))
+	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(time.Minute))
 	var out *workflowexecutionv1.WorkflowExecution
 	err := workflow.ExecuteActivity(ctx, actRunWorkflow, req).Get(ctx, &out)
 	return out, err
@@ -178,17 +167,30 @@ func (a *callerActivities) RunWorkflow(ctx context.Context, req *workflowexecuti
 	return handshake.ExecuteWorkflowAndWaitPending(ctx, a.workflows, req)
 }
 
-// startWorker starts a worker on a fresh task queue with every test workflow and activity and the
-// system activity, and returns the queue.
-func startWorker(t *testing.T, e *testEnv, opts worker.Options) string {
+// startFake starts a fake Stigmer service for one test, finishing handshakes through e.c.
+func startFake(t *testing.T, e *testEnv, opts ...handshaketest.FakeOption) *handshaketest.FakeStigmerService {
 	t.Helper()
+	svc, err := handshaketest.StartFakeStigmerService(e.c, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Stop)
+	return svc
+}
+
+// startWorker starts a fake Stigmer service and a worker on a fresh task queue with every test
+// workflow and activity (on that service) and the system activity, and returns the queue and the
+// service.
+func startWorker(t *testing.T, e *testEnv, opts worker.Options) (string, *handshaketest.FakeStigmerService) {
+	t.Helper()
+	svc := startFake(t, e)
 	tq := fmt.Sprintf("tq-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), queueN.Add(1))
 	w := worker.New(e.c, tq, opts)
 	w.RegisterWorkflowWithOptions(agentCaller, workflow.RegisterOptions{Name: wfAgentCaller})
 	w.RegisterWorkflowWithOptions(cancellableCaller, workflow.RegisterOptions{Name: wfCancellableCaller})
 	w.RegisterWorkflowWithOptions(workflowCaller, workflow.RegisterOptions{Name: wfWorkflowCaller})
 	w.RegisterWorkflowWithOptions(serviceWorkflow, workflow.RegisterOptions{Name: wfService})
-	acts := &callerActivities{agents: e.svc.AgentClient(), workflows: e.svc.WorkflowClient()}
+	acts := &callerActivities{agents: svc.AgentClient(), workflows: svc.WorkflowClient()}
 	w.RegisterActivityWithOptions(acts.RunAgent, activity.RegisterOptions{Name: actRunAgent})
 	w.RegisterActivityWithOptions(acts.RunAgentCrashAfterCreate, activity.RegisterOptions{Name: actRunAgentCrash})
 	w.RegisterActivityWithOptions(acts.RunWorkflow, activity.RegisterOptions{Name: actRunWorkflow})
@@ -197,7 +199,7 @@ func startWorker(t *testing.T, e *testEnv, opts worker.Options) string {
 		t.Fatalf("starting worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
-	return tq
+	return tq, svc
 }
 
 func testContext(t *testing.T) context.Context {
@@ -217,8 +219,8 @@ func agentRequest(session, agentID, message string) *agentexecutionv1.AgentExecu
 	}
 }
 
-func inSession(session string) func(stigmertest.Create) bool {
-	return func(c stigmertest.Create) bool { return c.Agent.GetSpec().GetSessionId() == session }
+func inSession(session string) func(handshaketest.CreateCall) bool {
+	return func(c handshaketest.CreateCall) bool { return c.Agent().GetSpec().GetSessionId() == session }
 }
 
 func startAgentCaller(ctx context.Context, t *testing.T, e *testEnv, tq, wfID string, req *agentexecutionv1.AgentExecution, maxAttempts int32, act string) client.WorkflowRun {
@@ -231,21 +233,21 @@ func startAgentCaller(ctx context.Context, t *testing.T, e *testEnv, tq, wfID st
 }
 
 // finalExecution is what the service completes a caller with: the ACK plus a terminal status.
-func finalExecution(c stigmertest.Create) *agentexecutionv1.AgentExecution {
-	done := proto.Clone(c.Agent).(*agentexecutionv1.AgentExecution)
+func finalExecution(c handshaketest.CreateCall) *agentexecutionv1.AgentExecution {
+	done := proto.Clone(c.Agent()).(*agentexecutionv1.AgentExecution)
 	done.Metadata.Id = c.ExecutionID
 	done.Spec.CallbackToken = nil
 	done.Status = &agentexecutionv1.AgentExecutionStatus{
 		Phase:       agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED,
-		Messages:    []*agentexecutionv1.AgentMessage{{Type: agentexecutionv1.MessageType_MESSAGE_AI, Content: "answer to " + c.Agent.GetSpec().GetMessage()}},
+		Messages:    []*agentexecutionv1.AgentMessage{{Type: agentexecutionv1.MessageType_MESSAGE_AI, Content: "answer to " + c.Agent().GetSpec().GetMessage()}},
 		CompletedAt: "2026-01-22T10:00:00Z",
 	}
 	return done
 }
 
-func mustResultInput(t *testing.T, c stigmertest.Create, result proto.Message) *sdkv1.CompleteExternalActivityInput {
+func mustResultInput(t *testing.T, c handshaketest.CreateCall, result proto.Message) *sdkv1.CompleteExternalActivityInput {
 	t.Helper()
-	in, err := handshake.NewResultInput(c.Token, c.ExecutionID, result)
+	in, err := handshake.ResultInput(c.Token(), result, handshake.WithExecutionID(c.ExecutionID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +267,7 @@ func expectOutcome(t *testing.T, what string, res *sdkv1.CompleteExternalActivit
 func TestManyPendingActivitiesShareOneSlot(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq := startWorker(t, e, worker.Options{MaxConcurrentActivityExecutionSize: 1})
+	tq, svc := startWorker(t, e, worker.Options{MaxConcurrentActivityExecutionSize: 1})
 	const n = 24
 	session := "slot-" + tq
 
@@ -275,10 +277,7 @@ func TestManyPendingActivitiesShareOneSlot(t *testing.T) {
 		runs[wfID] = startAgentCaller(ctx, t, e, tq, wfID, agentRequest(session, "agent-1", wfID), 0, actRunAgent)
 	}
 	// All n creates with one activity slot: each activity released the slot by going pending.
-	creates, err := e.svc.WaitCreates(ctx, n, inSession(session))
-	if err != nil {
-		t.Fatal(err)
-	}
+	creates := waitCalls(ctx, t, svc, n, inSession(session))
 	if len(creates) != n {
 		t.Fatalf("%d creates, want %d (an activity was retried?)", len(creates), n)
 	}
@@ -287,26 +286,26 @@ func TestManyPendingActivitiesShareOneSlot(t *testing.T) {
 	want := map[string]*agentexecutionv1.AgentExecution{}
 	seen := map[string]bool{}
 	for i, c := range creates {
-		if len(c.Token) == 0 || seen[string(c.Token)] {
+		if len(c.Token()) == 0 || seen[string(c.Token())] {
 			t.Fatalf("create %d: empty or repeated token", i)
 		}
-		seen[string(c.Token)] = true
-		if len(c.HeaderKeys) != 1 || c.HeaderKeys[0] != c.Annotation || !strings.HasPrefix(c.Annotation, "v1:") {
-			t.Fatalf("create %d: header %v, annotation %q", i, c.HeaderKeys, c.Annotation)
+		seen[string(c.Token())] = true
+		if len(c.Metadata.Get(handshake.IdempotencyKeyHeader)) != 1 || c.Metadata.Get(handshake.IdempotencyKeyHeader)[0] != c.IdempotencyKey() || !strings.HasPrefix(c.IdempotencyKey(), "v1:") {
+			t.Fatalf("create %d: header %v, annotation %q", i, c.Metadata.Get(handshake.IdempotencyKeyHeader), c.IdempotencyKey())
 		}
-		if c.Agent.GetMetadata().GetAnnotations()["team"] != "qa" {
-			t.Fatalf("create %d: the caller's annotations were lost: %v", i, c.Agent.GetMetadata().GetAnnotations())
+		if c.Agent().GetMetadata().GetAnnotations()["team"] != "qa" {
+			t.Fatalf("create %d: the caller's annotations were lost: %v", i, c.Agent().GetMetadata().GetAnnotations())
 		}
 		done := finalExecution(c)
-		want[c.Agent.GetSpec().GetMessage()] = done
+		want[c.Agent().GetSpec().GetMessage()] = done
 		in := mustResultInput(t, c, done)
 		if i%2 == 1 { // Half of them as json/protobuf: the caller must decode both.
 			in.ResultEncoding = sdkv1.PayloadEncoding_PAYLOAD_ENCODING_JSON_PROTOBUF
 		}
 		res, err := completer.Complete(ctx, in)
 		expectOutcome(t, fmt.Sprintf("completing create %d", i), res, err, handshake.OutcomeCompleted)
-		if res.GetTokenPreview() != handshake.TokenPreview(c.Token) {
-			t.Fatalf("token preview %q, want %q", res.GetTokenPreview(), handshake.TokenPreview(c.Token))
+		if res.GetTokenPreview() != handshake.TokenPreview(c.Token()) {
+			t.Fatalf("token preview %q, want %q", res.GetTokenPreview(), handshake.TokenPreview(c.Token()))
 		}
 	}
 
@@ -327,7 +326,7 @@ func TestManyPendingActivitiesShareOneSlot(t *testing.T) {
 	lengths := map[int]bool{}
 	for _, c := range creates {
 		executionIDs[c.ExecutionID] = true
-		lengths[len(c.Token)] = true
+		lengths[len(c.Token())] = true
 	}
 	extracted, started, completing, completed := 0, 0, 0, 0
 	for _, line := range e.logs.Lines() {
@@ -372,21 +371,20 @@ func TestManyPendingActivitiesShareOneSlot(t *testing.T) {
 func TestCompletionWithFailure(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq := startWorker(t, e, worker.Options{})
+	tq, svc := startWorker(t, e, worker.Options{})
 	for _, nonRetryable := range []bool{true, false} {
 		t.Run(fmt.Sprintf("non_retryable=%v", nonRetryable), func(t *testing.T) {
 			session := fmt.Sprintf("fail-%s-%v", tq, nonRetryable)
 			// One attempt only, so that a retryable failure also reaches the workflow.
 			run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 1, actRunAgent)
-			creates, err := e.svc.WaitCreates(ctx, 1, inSession(session))
-			if err != nil {
-				t.Fatal(err)
-			}
+			creates := waitCalls(ctx, t, svc, 1, inSession(session))
 			detail := finalExecution(creates[0])
 			detail.Status.Phase = agentexecutionv1.ExecutionPhase_EXECUTION_FAILED
 			detail.Status.Error = "tool crashed"
-			in, err := handshake.NewFailureInput(creates[0].Token, creates[0].ExecutionID,
-				"agent execution failed: tool crashed", "AGENT_EXECUTION_FAILED", nonRetryable, detail)
+			in, err := handshake.FailureInput(creates[0].Token(), handshake.Failure{
+				Type: "AGENT_EXECUTION_FAILED", Message: "agent execution failed: tool crashed",
+				NonRetryable: nonRetryable, Details: []proto.Message{detail},
+			}, handshake.WithExecutionID(creates[0].ExecutionID))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -417,13 +415,10 @@ func TestCompletionWithFailure(t *testing.T) {
 func TestCompletionOutcomes(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq := startWorker(t, e, worker.Options{})
+	tq, svc := startWorker(t, e, worker.Options{})
 	session := "outcomes-" + tq
 	run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 0, actRunAgent)
-	creates, err := e.svc.WaitCreates(ctx, 1, inSession(session))
-	if err != nil {
-		t.Fatal(err)
-	}
+	creates := waitCalls(ctx, t, svc, 1, inSession(session))
 	c := creates[0]
 	done := finalExecution(c)
 	withToken := func(token []byte) *sdkv1.CompleteExternalActivityInput {
@@ -431,7 +426,7 @@ func TestCompletionOutcomes(t *testing.T) {
 		in.CallbackToken = token
 		return in
 	}
-	fullB64 := base64.StdEncoding.EncodeToString(c.Token)
+	fullB64 := base64.StdEncoding.EncodeToString(c.Token())
 	check := func(what string, res *sdkv1.CompleteExternalActivityResult, err error, want sdkv1.CompleteExternalActivityOutcome, token []byte) {
 		t.Helper()
 		expectOutcome(t, what, res, err, want)
@@ -447,14 +442,14 @@ func TestCompletionOutcomes(t *testing.T) {
 	}
 
 	// A valid, pending token sent to another namespace.
-	res, err := handshake.CompleteExternalActivity(ctx, e.other, withToken(c.Token))
-	check("token from another namespace", res, err, handshake.OutcomeInvalidToken, c.Token)
+	res, err := handshake.CompleteExternalActivity(ctx, e.other, withToken(c.Token()))
+	check("token from another namespace", res, err, handshake.OutcomeInvalidToken, c.Token())
 
 	garbage := []byte("this is not a Temporal task token")
 	res, err = handshake.CompleteExternalActivity(ctx, e.c, withToken(garbage))
 	check("garbage token", res, err, handshake.OutcomeInvalidToken, garbage)
 
-	truncated := c.Token[:len(c.Token)/2]
+	truncated := c.Token()[:len(c.Token())/2]
 	res, err = handshake.CompleteExternalActivity(ctx, e.c, withToken(truncated))
 	check("truncated token", res, err, handshake.OutcomeInvalidToken, truncated)
 
@@ -462,10 +457,10 @@ func TestCompletionOutcomes(t *testing.T) {
 	check("empty token", res, err, handshake.OutcomeEmptyToken, nil)
 
 	// None of the above completed the caller: the real completion still works, once.
-	res, err = handshake.CompleteExternalActivity(ctx, e.c, withToken(c.Token))
-	check("completion", res, err, handshake.OutcomeCompleted, c.Token)
-	res, err = handshake.CompleteExternalActivity(ctx, e.c, withToken(c.Token))
-	check("duplicate completion", res, err, handshake.OutcomeAlreadyCompleted, c.Token)
+	res, err = handshake.CompleteExternalActivity(ctx, e.c, withToken(c.Token()))
+	check("completion", res, err, handshake.OutcomeCompleted, c.Token())
+	res, err = handshake.CompleteExternalActivity(ctx, e.c, withToken(c.Token()))
+	check("duplicate completion", res, err, handshake.OutcomeAlreadyCompleted, c.Token())
 	if !strings.HasPrefix(res.GetMessage(), "NOT_FOUND: ") {
 		t.Fatalf("ALREADY_COMPLETED message %q, want the server's NOT_FOUND message", res.GetMessage())
 	}
@@ -474,7 +469,7 @@ func TestCompletionOutcomes(t *testing.T) {
 	if err := run.Get(ctx, &got); err != nil || !proto.Equal(got, done) {
 		t.Fatalf("caller returned %v, %v; want %v", got, err, done)
 	}
-	if out, err := handshake.HeartbeatExternalActivity(ctx, e.c, c.Token); err != nil || out != handshake.HeartbeatAlreadyCompleted {
+	if out, err := handshake.HeartbeatExternalActivity(ctx, e.c, c.Token()); err != nil || out != handshake.HeartbeatAlreadyCompleted {
 		t.Fatalf("heartbeat after completion: %v, %v", out, err)
 	}
 	if out, err := handshake.HeartbeatExternalActivity(ctx, e.c, garbage); err != nil || out != handshake.HeartbeatInvalidToken {
@@ -485,9 +480,10 @@ func TestCompletionOutcomes(t *testing.T) {
 func TestCreateFailures(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq := startWorker(t, e, worker.Options{})
+	tq, svc := startWorker(t, e, worker.Options{})
 	cases := []struct {
-		code         string
+		code         codes.Code
+		message      string
 		agentID      string
 		attempts     int32
 		wantCreates  int
@@ -495,15 +491,17 @@ func TestCreateFailures(t *testing.T) {
 		nonRetryable bool
 	}{
 		// Retryable: the activity is retried up to its maximum attempts.
-		{"UNAVAILABLE", "agent-down-" + tq, 2, 2, "UNAVAILABLE: backend down", false},
+		{codes.Unavailable, "backend down", "agent-down-" + tq, 2, 2, "UNAVAILABLE: backend down", false},
 		// Permanent: fails at once although three attempts are allowed.
-		{"INVALID_ARGUMENT", "agent-bad-" + tq, 3, 1, "INVALID_ARGUMENT: spec.message: must not be empty", true},
+		{codes.InvalidArgument, "spec.message: must not be empty", "agent-bad-" + tq, 3, 1,
+			"INVALID_ARGUMENT: spec.message: must not be empty", true},
 	}
-	e.svc.Fail(cases[0].agentID, codes.Unavailable, "backend down")
-	e.svc.Fail(cases[1].agentID, codes.InvalidArgument, "spec.message: must not be empty")
 	for _, tc := range cases {
-		t.Run(tc.code, func(t *testing.T) {
+		t.Run(tc.code.String(), func(t *testing.T) {
 			session := tc.agentID
+			// Every attempt the policy allows would fail: a create the SDK should not have made
+			// shows up in the count below.
+			svc.FailNext(tc.code, tc.message, int(tc.attempts))
 			run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, tc.agentID, "go"), tc.attempts, actRunAgent)
 			err := run.Get(ctx, nil)
 			var appErr *temporal.ApplicationError
@@ -514,12 +512,12 @@ func TestCreateFailures(t *testing.T) {
 				t.Fatalf("type %q message %q non-retryable %v; want %s %q %v",
 					appErr.Type(), appErr.Message(), appErr.NonRetryable(), handshake.ErrTypeCreateFailed, tc.wantMessage, tc.nonRetryable)
 			}
-			creates := e.svc.Creates(inSession(session))
+			creates := callsMatching(svc, inSession(session))
 			if len(creates) != tc.wantCreates {
 				t.Fatalf("%d create attempts, want %d", len(creates), tc.wantCreates)
 			}
 			for _, c := range creates {
-				if c.ExecutionID != "" || len(c.Token) == 0 {
+				if c.ExecutionID != "" || len(c.Token()) == 0 {
 					t.Fatalf("unexpected create %+v", c)
 				}
 			}
@@ -530,20 +528,17 @@ func TestCreateFailures(t *testing.T) {
 func TestRetriedActivityKeepsIdempotencyKey(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq := startWorker(t, e, worker.Options{})
+	tq, svc := startWorker(t, e, worker.Options{})
 	session := "retry-" + tq
 	run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 3, actRunAgentCrash)
-	creates, err := e.svc.WaitCreates(ctx, 2, inSession(session))
-	if err != nil {
-		t.Fatal(err)
-	}
+	creates := waitCalls(ctx, t, svc, 2, inSession(session))
 	first, second := creates[0], creates[1]
-	if string(first.Token) == string(second.Token) {
+	if string(first.Token()) == string(second.Token()) {
 		t.Fatal("the retry sent the same token")
 	}
-	if first.Annotation != second.Annotation || len(second.HeaderKeys) != 1 || second.HeaderKeys[0] != first.Annotation ||
-		len(first.HeaderKeys) != 1 || first.HeaderKeys[0] != first.Annotation {
-		t.Fatalf("keys differ: first %q %v, second %q %v", first.Annotation, first.HeaderKeys, second.Annotation, second.HeaderKeys)
+	if first.IdempotencyKey() != second.IdempotencyKey() || len(second.Metadata.Get(handshake.IdempotencyKeyHeader)) != 1 || second.Metadata.Get(handshake.IdempotencyKeyHeader)[0] != first.IdempotencyKey() ||
+		len(first.Metadata.Get(handshake.IdempotencyKeyHeader)) != 1 || first.Metadata.Get(handshake.IdempotencyKeyHeader)[0] != first.IdempotencyKey() {
+		t.Fatalf("keys differ: first %q %v, second %q %v", first.IdempotencyKey(), first.Metadata.Get(handshake.IdempotencyKeyHeader), second.IdempotencyKey(), second.Metadata.Get(handshake.IdempotencyKeyHeader))
 	}
 
 	desc, err := e.c.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
@@ -557,8 +552,8 @@ func TestRetriedActivityKeepsIdempotencyKey(t *testing.T) {
 	if pending.GetAttempt() != 2 {
 		t.Fatalf("pending attempt %d, want 2", pending.GetAttempt())
 	}
-	if want := handshake.IdempotencyKey("default", run.GetID(), run.GetRunID(), pending.GetActivityId()); first.Annotation != want {
-		t.Fatalf("key %q, want %q", first.Annotation, want)
+	if want := handshake.IdempotencyKey("default", run.GetID(), run.GetRunID(), pending.GetActivityId()); first.IdempotencyKey() != want {
+		t.Fatalf("key %q, want %q", first.IdempotencyKey(), want)
 	}
 
 	// The first attempt's token is dead; the second one completes the caller.
@@ -576,7 +571,7 @@ func TestRetriedActivityKeepsIdempotencyKey(t *testing.T) {
 func TestWorkflowExecutionHandshake(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq := startWorker(t, e, worker.Options{})
+	tq, svc := startWorker(t, e, worker.Options{})
 	req := &workflowexecutionv1.WorkflowExecution{
 		ApiVersion: "agentic.stigmer.ai/v1",
 		Kind:       "WorkflowExecution",
@@ -586,20 +581,17 @@ func TestWorkflowExecutionHandshake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	creates, err := e.svc.WaitCreates(ctx, 1, func(c stigmertest.Create) bool {
-		return c.Workflow.GetSpec().GetWorkflowId() == req.Spec.WorkflowId
+	creates := waitCalls(ctx, t, svc, 1, func(c handshaketest.CreateCall) bool {
+		return c.Workflow().GetSpec().GetWorkflowId() == req.Spec.WorkflowId
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := creates[0]
-	if len(c.Token) == 0 || len(c.HeaderKeys) != 1 || c.HeaderKeys[0] != c.Annotation || !strings.HasPrefix(c.Annotation, "v1:") {
+	if len(c.Token()) == 0 || len(c.Metadata.Get(handshake.IdempotencyKeyHeader)) != 1 || c.Metadata.Get(handshake.IdempotencyKeyHeader)[0] != c.IdempotencyKey() || !strings.HasPrefix(c.IdempotencyKey(), "v1:") {
 		t.Fatalf("create %+v", c)
 	}
-	done := proto.Clone(c.Workflow).(*workflowexecutionv1.WorkflowExecution)
+	done := proto.Clone(c.Workflow()).(*workflowexecutionv1.WorkflowExecution)
 	done.Spec.CallbackToken = nil
 	done.Metadata.Id = c.ExecutionID
-	in, err := handshake.NewResultInput(c.Token, c.ExecutionID, done)
+	in, err := handshake.ResultInput(c.Token(), done, handshake.WithExecutionID(c.ExecutionID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -614,7 +606,7 @@ func TestWorkflowExecutionHandshake(t *testing.T) {
 func TestSystemActivityFromWorkflow(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq := startWorker(t, e, worker.Options{})
+	tq, svc := startWorker(t, e, worker.Options{})
 
 	runService := func(t *testing.T, id string, in *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
 		t.Helper()
@@ -626,14 +618,11 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 		err = run.Get(ctx, &res)
 		return res, err
 	}
-	pendingCaller := func(t *testing.T, name string) (client.WorkflowRun, stigmertest.Create) {
+	pendingCaller := func(t *testing.T, name string) (client.WorkflowRun, handshaketest.CreateCall) {
 		t.Helper()
 		session := name + "-" + tq
 		run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 1, actRunAgent)
-		creates, err := e.svc.WaitCreates(ctx, 1, inSession(session))
-		if err != nil {
-			t.Fatal(err)
-		}
+		creates := waitCalls(ctx, t, svc, 1, inSession(session))
 		return run, creates[0]
 	}
 
@@ -653,7 +642,9 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 
 	t.Run("failure path", func(t *testing.T) {
 		run, c := pendingCaller(t, "sys-fail")
-		in, err := handshake.NewFailureInput(c.Token, c.ExecutionID, "agent gave up", "AGENT_EXECUTION_FAILED", true)
+		in, err := handshake.FailureInput(c.Token(), handshake.Failure{
+			Type: "AGENT_EXECUTION_FAILED", Message: "agent gave up", NonRetryable: true,
+		}, handshake.WithExecutionID(c.ExecutionID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -668,7 +659,7 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 
 	garbage := []byte("garbage token for the system activity")
 	t.Run("success path with a bad token fails the workflow", func(t *testing.T) {
-		in, err := handshake.NewResultInput(garbage, "exec-x", sampleExecution())
+		in, err := handshake.ResultInput(garbage, sampleExecution(), handshake.WithExecutionID("exec-x"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -681,7 +672,9 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 	})
 
 	t.Run("failure path with a bad token keeps the original error", func(t *testing.T) {
-		in, err := handshake.NewFailureInput(garbage, "exec-y", "boom", "AGENT_EXECUTION_FAILED", true)
+		in, err := handshake.FailureInput(garbage, handshake.Failure{
+			Type: "AGENT_EXECUTION_FAILED", Message: "boom", NonRetryable: true,
+		}, handshake.WithExecutionID("exec-y"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -704,26 +697,23 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 func TestHeartbeatSurfacesCancelRequest(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq := startWorker(t, e, worker.Options{})
+	tq, svc := startWorker(t, e, worker.Options{})
 	session := "cancel-" + tq
 	run, err := e.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: session, TaskQueue: tq}, wfCancellableCaller,
 		agentRequest(session, "agent-1", "go"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	creates, err := e.svc.WaitCreates(ctx, 1, inSession(session))
-	if err != nil {
-		t.Fatal(err)
-	}
+	creates := waitCalls(ctx, t, svc, 1, inSession(session))
 	c := creates[0]
-	if out, err := handshake.HeartbeatExternalActivity(ctx, e.c, c.Token, "progress 1"); err != nil || out != handshake.HeartbeatRecorded {
+	if out, err := handshake.HeartbeatExternalActivity(ctx, e.c, c.Token(), "progress 1"); err != nil || out != handshake.HeartbeatRecorded {
 		t.Fatalf("heartbeat before cancellation: %v, %v", out, err)
 	}
 	if err := e.c.CancelWorkflow(ctx, run.GetID(), run.GetRunID()); err != nil {
 		t.Fatal(err)
 	}
 	for {
-		out, err := handshake.HeartbeatExternalActivity(ctx, e.c, c.Token)
+		out, err := handshake.HeartbeatExternalActivity(ctx, e.c, c.Token())
 		if err != nil {
 			t.Fatalf("heartbeat: %v", err)
 		}
@@ -742,7 +732,7 @@ func TestHeartbeatSurfacesCancelRequest(t *testing.T) {
 
 	detail := finalExecution(c)
 	detail.Status.Phase = agentexecutionv1.ExecutionPhase_EXECUTION_CANCELLED
-	in, err := handshake.NewCancellationInput(c.Token, c.ExecutionID, detail)
+	in, err := handshake.CancellationInput(c.Token(), handshake.WithExecutionID(c.ExecutionID), handshake.WithDetails(detail))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -775,15 +765,12 @@ func completedPayloads(ctx context.Context, t *testing.T, e *testEnv, run client
 func TestHistoryCarriesTheExactPayload(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq := startWorker(t, e, worker.Options{})
+	tq, svc := startWorker(t, e, worker.Options{})
 
 	t.Run("binary result", func(t *testing.T) {
 		session := "payload-" + tq
 		run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 0, actRunAgent)
-		creates, err := e.svc.WaitCreates(ctx, 1, inSession(session))
-		if err != nil {
-			t.Fatal(err)
-		}
+		creates := waitCalls(ctx, t, svc, 1, inSession(session))
 		done := finalExecution(creates[0])
 		done.Metadata.Labels = map[string]string{"z": "1", "a": "2", "k": "3", "b": "4"}
 		in := mustResultInput(t, creates[0], done)
@@ -816,10 +803,7 @@ func TestHistoryCarriesTheExactPayload(t *testing.T) {
 	t.Run("no result", func(t *testing.T) {
 		session := "null-" + tq
 		run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 0, actRunAgent)
-		creates, err := e.svc.WaitCreates(ctx, 1, inSession(session))
-		if err != nil {
-			t.Fatal(err)
-		}
+		creates := waitCalls(ctx, t, svc, 1, inSession(session))
 		res, err := handshake.CompleteExternalActivity(ctx, e.c, mustResultInput(t, creates[0], nil))
 		expectOutcome(t, "completing", res, err, handshake.OutcomeCompleted)
 		var out *agentexecutionv1.AgentExecution

@@ -143,10 +143,84 @@ func packAll(ms []proto.Message) ([]*anypb.Any, error) {
 	return out, nil
 }
 
-// NewResultInput returns the input that completes the caller's activity successfully with result
-// (binary/protobuf payload). A nil result completes it with no result (null).
-func NewResultInput(callbackToken []byte, executionID string, result proto.Message) (*sdkv1.CompleteExternalActivityInput, error) {
-	in := &sdkv1.CompleteExternalActivityInput{CallbackToken: callbackToken, ExecutionId: executionID}
+// Failure is how an execution failed, as the caller's activity receives it: a Temporal application
+// failure with this Type, Message and NonRetryable flag, and Details delivered as binary/protobuf
+// failure details (decoded with temporal.ApplicationError.Details).
+type Failure struct {
+	// Type is the application failure's type, for example [ErrTypeAgentExecutionFailed]. The
+	// caller's retry policy matches it against its NonRetryableErrorTypes.
+	Type string
+	// Message is the failure's message.
+	Message string
+	// NonRetryable fails the caller's activity for good, whatever its retry policy.
+	NonRetryable bool
+	// Details are delivered as binary/protobuf failure details, in order.
+	Details []proto.Message
+}
+
+// InputOption sets an optional field of the completion input that [ResultInput],
+// [FailureInput] or [CancellationInput] builds. Every completion input takes its parameters in
+// the same order, in Go as in Java (docs/handshake-contract.md, "Completion inputs across
+// languages"): the callback token, then the outcome (the result, or a [Failure]; a cancellation
+// has none), then options.
+type InputOption func(*inputOptions)
+
+type inputOptions struct {
+	executionID string
+	encoding    sdkv1.PayloadEncoding
+	encodingSet bool
+	details     []proto.Message
+	detailsSet  bool
+}
+
+// WithExecutionID names the Stigmer execution the completion is for (input.execution_id). It is
+// only logged, beside the token preview.
+func WithExecutionID(executionID string) InputOption {
+	return func(o *inputOptions) { o.executionID = executionID }
+}
+
+// WithResultEncoding chooses the encoding of a result's payload (input.result_encoding):
+// binary/protobuf (the default) or json/protobuf. Only [ResultInput] accepts it.
+func WithResultEncoding(encoding sdkv1.PayloadEncoding) InputOption {
+	return func(o *inputOptions) { o.encoding, o.encodingSet = encoding, true }
+}
+
+// WithDetails adds cancellation details, delivered as binary/protobuf details of the caller's
+// temporal.CanceledError. Only [CancellationInput] accepts it: a failure's details go in
+// [Failure].Details.
+func WithDetails(details ...proto.Message) InputOption {
+	return func(o *inputOptions) { o.details, o.detailsSet = append(o.details, details...), true }
+}
+
+// inputFor applies opts to a new input for token, refusing options that do not apply to kind.
+func inputFor(token []byte, kind string, opts []InputOption) (*sdkv1.CompleteExternalActivityInput, *inputOptions, error) {
+	o := &inputOptions{}
+	for _, opt := range opts {
+		opt(o)
+	}
+	if o.encodingSet && kind != "result" {
+		return nil, nil, fmt.Errorf("%w: WithResultEncoding applies to a result, not to a %s", ErrInvalidCompletionInput, kind)
+	}
+	if o.detailsSet && kind != "cancellation" {
+		return nil, nil, fmt.Errorf("%w: WithDetails applies to a cancellation, not to a %s (a failure's details go in Failure.Details)",
+			ErrInvalidCompletionInput, kind)
+	}
+	return &sdkv1.CompleteExternalActivityInput{
+		CallbackToken: token, ExecutionId: o.executionID, ResultEncoding: o.encoding,
+	}, o, nil
+}
+
+// ResultInput returns the input that completes the caller's activity successfully with result
+// (a binary/protobuf payload unless [WithResultEncoding] asks for json/protobuf). A nil result
+// completes it with no result (null). Errors wrap [ErrInvalidCompletionInput] or come from
+// packing the result.
+//
+//	in, err := handshake.ResultInput(token, finalExecution, handshake.WithExecutionID(id))
+func ResultInput(callbackToken []byte, result proto.Message, opts ...InputOption) (*sdkv1.CompleteExternalActivityInput, error) {
+	in, _, err := inputFor(callbackToken, "result", opts)
+	if err != nil {
+		return nil, err
+	}
 	if result != nil {
 		a, err := PackMessage(result)
 		if err != nil {
@@ -157,34 +231,66 @@ func NewResultInput(callbackToken []byte, executionID string, result proto.Messa
 	return in, nil
 }
 
-// NewFailureInput returns the input that fails the caller's activity with an application failure
-// of the given message and type; details are delivered as binary/protobuf failure details.
-func NewFailureInput(callbackToken []byte, executionID, message, failureType string, nonRetryable bool, details ...proto.Message) (*sdkv1.CompleteExternalActivityInput, error) {
-	packed, err := packAll(details)
+// FailureInput returns the input that fails the caller's activity with failure.
+//
+//	in, err := handshake.FailureInput(token, handshake.Failure{
+//		Type: handshake.ErrTypeAgentExecutionFailed, Message: "tool crashed", NonRetryable: true,
+//	}, handshake.WithExecutionID(id))
+func FailureInput(callbackToken []byte, failure Failure, opts ...InputOption) (*sdkv1.CompleteExternalActivityInput, error) {
+	in, _, err := inputFor(callbackToken, "failure", opts)
 	if err != nil {
 		return nil, err
 	}
-	return &sdkv1.CompleteExternalActivityInput{
-		CallbackToken: callbackToken,
-		ExecutionId:   executionID,
-		Outcome: &sdkv1.CompleteExternalActivityInput_Failure{Failure: &sdkv1.ActivityFailure{
-			Message: message, Type: failureType, NonRetryable: nonRetryable, Details: packed,
-		}},
-	}, nil
+	packed, err := packAll(failure.Details)
+	if err != nil {
+		return nil, err
+	}
+	in.Outcome = &sdkv1.CompleteExternalActivityInput_Failure{Failure: &sdkv1.ActivityFailure{
+		Message: failure.Message, Type: failure.Type, NonRetryable: failure.NonRetryable, Details: packed,
+	}}
+	return in, nil
 }
 
-// NewCancellationInput returns the input that reports the caller's activity cancelled, with the
-// given details. Use it after a heartbeat answered [HeartbeatCancelRequested].
-func NewCancellationInput(callbackToken []byte, executionID string, details ...proto.Message) (*sdkv1.CompleteExternalActivityInput, error) {
-	packed, err := packAll(details)
+// CancellationInput returns the input that reports the caller's activity cancelled, with the
+// details of [WithDetails]. Use it after a heartbeat answered [HeartbeatCancelRequested].
+//
+//	in, err := handshake.CancellationInput(token, handshake.WithExecutionID(id), handshake.WithDetails(cancelledExecution))
+func CancellationInput(callbackToken []byte, opts ...InputOption) (*sdkv1.CompleteExternalActivityInput, error) {
+	in, o, err := inputFor(callbackToken, "cancellation", opts)
 	if err != nil {
 		return nil, err
 	}
-	return &sdkv1.CompleteExternalActivityInput{
-		CallbackToken: callbackToken,
-		ExecutionId:   executionID,
-		Outcome: &sdkv1.CompleteExternalActivityInput_Cancellation{
-			Cancellation: &sdkv1.ActivityCancellation{Details: packed},
-		},
-	}, nil
+	packed, err := packAll(o.details)
+	if err != nil {
+		return nil, err
+	}
+	in.Outcome = &sdkv1.CompleteExternalActivityInput_Cancellation{
+		Cancellation: &sdkv1.ActivityCancellation{Details: packed},
+	}
+	return in, nil
+}
+
+// NewResultInput is ResultInput(callbackToken, result, WithExecutionID(executionID)).
+//
+// Deprecated: use [ResultInput], whose parameter order all SDKs share.
+func NewResultInput(callbackToken []byte, executionID string, result proto.Message) (*sdkv1.CompleteExternalActivityInput, error) {
+	return ResultInput(callbackToken, result, WithExecutionID(executionID))
+}
+
+// NewFailureInput is FailureInput(callbackToken, Failure{Type: failureType, Message: message,
+// NonRetryable: nonRetryable, Details: details}, WithExecutionID(executionID)).
+//
+// Deprecated: use [FailureInput] with a [Failure]: adjacent string parameters are easy to swap.
+func NewFailureInput(callbackToken []byte, executionID, message, failureType string, nonRetryable bool, details ...proto.Message) (*sdkv1.CompleteExternalActivityInput, error) {
+	return FailureInput(callbackToken, Failure{
+		Type: failureType, Message: message, NonRetryable: nonRetryable, Details: details,
+	}, WithExecutionID(executionID))
+}
+
+// NewCancellationInput is CancellationInput(callbackToken, WithExecutionID(executionID),
+// WithDetails(details...)).
+//
+// Deprecated: use [CancellationInput], whose parameter order all SDKs share.
+func NewCancellationInput(callbackToken []byte, executionID string, details ...proto.Message) (*sdkv1.CompleteExternalActivityInput, error) {
+	return CancellationInput(callbackToken, WithExecutionID(executionID), WithDetails(details...))
 }

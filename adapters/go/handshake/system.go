@@ -196,7 +196,7 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 			" (token "+preview+")", ErrTypeCompletionFailed, nil)
 }
 
-// HandshakeActivityOptions returns the activity options for a caller activity that uses
+// ActivityOptions returns the activity options for a caller activity that uses
 // [ExecuteAgentAndWaitPending] or [ExecuteWorkflowAndWaitPending] (contract section 6):
 //
 //   - start-to-close 2 × expectedDuration + 5 minutes, or 24 hours when expectedDuration is
@@ -206,7 +206,7 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 //     non-retryable (permanent create failures are already flagged non-retryable). Retries are safe: a retry re-sends the same idempotency key with its
 //     new token, and the service moves the existing execution to that token;
 //   - no heartbeat timeout. Set HeartbeatTimeout yourself when the service relays heartbeats.
-func HandshakeActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
+func ActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
 	startToClose := 24 * time.Hour
 	if expectedDuration > 0 {
 		startToClose = 2*expectedDuration + 5*time.Minute
@@ -221,4 +221,11 @@ func HandshakeActivityOptions(expectedDuration time.Duration) workflow.ActivityO
 			NonRetryableErrorTypes: []string{ErrTypeEmptyTaskToken, ErrTypeLocalActivity, ErrTypeInvalidRequest},
 		},
 	}
+}
+
+// HandshakeActivityOptions is the former name of [ActivityOptions].
+//
+// Deprecated: use [ActivityOptions]; the name repeated its package's.
+func HandshakeActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
+	return ActivityOptions(expectedDuration)
 }

@@ -3,7 +3,7 @@ package handshake_test
 import (
 	"context"
 	"errors"
-	"strconv"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +14,10 @@ import (
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/devserver"
 )
 
 func TestSystemActivityInvalidInputIsNonRetryable(t *testing.T) {
-	acts := &handshake.SystemActivities{Completer: &handshake.Completer{Logger: devserver.NopLogger{}}}
+	acts := &handshake.SystemActivities{Completer: &handshake.Completer{Logger: nopLogger}}
 	in := &sdkv1.CompleteExternalActivityInput{
 		CallbackToken:  []byte("some token"),
 		ResultEncoding: sdkv1.PayloadEncoding_PAYLOAD_ENCODING_JSON_PROTOBUF,
@@ -36,18 +35,20 @@ func TestSystemActivityInvalidInputIsNonRetryable(t *testing.T) {
 // An unreachable Temporal frontend is a transient condition: the Completer answers TRANSIENT and
 // the system activity fails with a retryable STIGMER_COMPLETION_TRANSIENT.
 func TestUnreachableTemporalIsTransient(t *testing.T) {
-	port, err := devserver.FreePort() // nothing listens there
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:" + strconv.Itoa(port), Logger: devserver.NopLogger{}})
+	address := lis.Addr().String()
+	_ = lis.Close() // nothing listens there any more
+	c, err := client.NewLazyClient(client.Options{HostPort: address, Logger: nopLogger})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	completer := &handshake.Completer{Client: c, Logger: devserver.NopLogger{}, Timeout: 300 * time.Millisecond}
+	completer := &handshake.Completer{Client: c, Logger: nopLogger, Timeout: 300 * time.Millisecond}
 	token := []byte("a token that never reaches a server")
-	in, err := handshake.NewResultInput(token, "exec-1", sampleExecution())
+	in, err := handshake.ResultInput(token, sampleExecution(), handshake.WithExecutionID("exec-1"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -202,7 +202,7 @@ type TerminalOptions struct {
 // deliver the execution as created), it fetches the terminal one with the activity
 // [GetExecutionActivityName]. The execution it returns never carries spec.callback_token. It is ExecuteToTerminalWithOptions with the zero [TerminalOptions].
 //
-//	ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(30*time.Minute))
+//	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(30*time.Minute))
 //	done, err := handshake.ExecuteToTerminal(ctx, a.RunAgent, req)
 //	// done.GetStatus().GetMessages() holds the agent's reply.
 func ExecuteToTerminal[T Execution](ctx workflow.Context, handshakeActivity any, req T) (T, error) {

@@ -29,8 +29,7 @@ import (
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/devserver"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/stigmertest"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 	"github.com/stigmer/stigmer-sdk/adapters/go/metrics"
 )
 
@@ -38,17 +37,20 @@ const wfTerminalCaller = "TerminalCaller"
 
 // terminalCaller is a caller's workflow written with ExecuteToTerminal.
 func terminalCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ao := handshake.HandshakeActivityOptions(time.Minute)
+	ao := handshake.ActivityOptions(time.Minute)
 	ao.RetryPolicy.MaximumAttempts = 1
 	return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), actRunAgent, req)
 }
 
 // callerEnv is a caller as the docs set one up: a client with the SDK's data converter and a
-// Prometheus metrics handler, a worker with the handshake activity and the caller activities.
+// Prometheus metrics handler, a worker with the handshake activity and the caller activities, on
+// a fake Stigmer service whose gets are counted.
 type callerEnv struct {
-	c   client.Client
-	reg *prometheus.Registry
-	tq  string
+	c    client.Client
+	reg  *prometheus.Registry
+	tq   string
+	svc  *handshaketest.FakeStigmerService
+	gets *getHook
 }
 
 func startCaller(t *testing.T, e *testEnv) *callerEnv {
@@ -56,10 +58,7 @@ func startCaller(t *testing.T, e *testEnv) *callerEnv {
 	reg := prometheus.NewRegistry()
 	handler, closer := metrics.NewPrometheusHandler(reg, 50*time.Millisecond)
 	t.Cleanup(func() { _ = closer.Close() })
-	c, err := client.Dial(client.Options{
-		HostPort: e.dev.HostPort, Logger: devserver.NopLogger{},
-		DataConverter: handshake.NewDataConverter(), MetricsHandler: handler,
-	})
+	c, err := e.dev.Dial(client.Options{DataConverter: handshake.NewDataConverter(), MetricsHandler: handler})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,16 +66,22 @@ func startCaller(t *testing.T, e *testEnv) *callerEnv {
 	tq := fmt.Sprintf("tq-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), queueN.Add(1))
 	w := worker.New(c, tq, worker.Options{})
 	w.RegisterWorkflowWithOptions(terminalCaller, workflow.RegisterOptions{Name: wfTerminalCaller})
-	acts := &callerActivities{agents: e.svc.AgentClient(), workflows: e.svc.WorkflowClient()}
+	gets := newGetHook()
+	svc := startFake(t, e, gets.option())
+	acts := &callerActivities{agents: svc.AgentClient(), workflows: svc.WorkflowClient()}
 	w.RegisterActivityWithOptions(acts.RunAgent, activity.RegisterOptions{Name: actRunAgent})
-	queries := handshake.NewCallerActivities(e.svc.Conn())
+	conn, err := svc.Conn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := handshake.NewCallerActivities(conn)
 	queries.PollInterval, queries.MaxPollInterval = 20*time.Millisecond, 100*time.Millisecond
 	queries.Register(w)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	return &callerEnv{c: c, reg: reg, tq: tq}
+	return &callerEnv{c: c, reg: reg, tq: tq, svc: svc, gets: gets}
 }
 
 // scrapeMetrics reads the caller's Prometheus exposition.
@@ -112,7 +117,7 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 	ctx := testContext(t)
 	caller := startCaller(t, e)
 
-	run := func(t *testing.T, session string) (client.WorkflowRun, stigmertest.Create) {
+	run := func(t *testing.T, session string) (client.WorkflowRun, handshaketest.CreateCall) {
 		t.Helper()
 		req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{
 			AgentId: "agt-" + session, SessionId: session, Message: "hello",
@@ -121,30 +126,36 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		creates, err := e.svc.WaitCreates(ctx, 1, inSession(session))
-		if err != nil {
-			t.Fatal(err)
-		}
+		creates := waitCalls(ctx, t, caller.svc, 1, inSession(session))
 		return r, creates[0]
 	}
 
 	t.Run("snapshot delivered as json/plain, terminal fetched", func(t *testing.T) {
 		r, c := run(t, "term-snapshot-"+caller.tq)
-		snapshot := proto.Clone(c.Agent).(*agentexecutionv1.AgentExecution)
+		snapshot := proto.Clone(c.Agent()).(*agentexecutionv1.AgentExecution)
 		snapshot.Metadata.Id = c.ExecutionID
 		snapshot.Status = &agentexecutionv1.AgentExecutionStatus{Phase: agentexecutionv1.ExecutionPhase_EXECUTION_PENDING}
 		inProgress := proto.Clone(snapshot).(*agentexecutionv1.AgentExecution)
 		inProgress.Status.Phase = agentexecutionv1.ExecutionPhase_EXECUTION_IN_PROGRESS
 		done := finalExecution(c)
 		// The deployed service echoes the token in its completion and its get.
-		snapshot.Spec.CallbackToken = c.Token
+		snapshot.Spec.CallbackToken = c.Token()
 		echoing := proto.Clone(done).(*agentexecutionv1.AgentExecution)
-		echoing.Spec.CallbackToken = c.Token
-		echoing.Status.CallbackToken = c.Token // the deployed schema's status.callback_token
-		e.svc.ScriptGets(c.ExecutionID, inProgress, status.Error(codes.Unavailable, "restarting"), echoing)
+		echoing.Spec.CallbackToken = c.Token()
+		echoing.Status.CallbackToken = c.Token() // the deployed schema's status.callback_token
+		// get answers: in progress, then UNAVAILABLE, then the terminal execution (with the tokens).
+		caller.svc.SetExecution(c.ExecutionID, inProgress)
+		caller.gets.setAnswer(func(id string, n int) error {
+			if id != c.ExecutionID || n != 2 {
+				return nil
+			}
+			caller.svc.SetExecution(id, echoing)
+			return status.Error(codes.Unavailable, "restarting")
+		})
+		defer caller.gets.setAnswer(nil)
 
 		// The deployed service completes with the execution as created, in Go-struct JSON.
-		if err := e.c.CompleteActivity(ctx, c.Token, converter.NewRawValue(goJSONPayload(t, snapshot)), nil); err != nil {
+		if err := e.c.CompleteActivity(ctx, c.Token(), converter.NewRawValue(goJSONPayload(t, snapshot)), nil); err != nil {
 			t.Fatal(err)
 		}
 		var got *agentexecutionv1.AgentExecution
@@ -154,7 +165,7 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 		if !proto.Equal(got, done) {
 			t.Fatalf("caller got %v, want the terminal %v", got, done)
 		}
-		if n := e.svc.Gets(c.ExecutionID); n != 3 {
+		if n := caller.gets.count(c.ExecutionID); n != 3 {
 			t.Fatalf("%d gets, want 3 (in progress, unavailable, completed)", n)
 		}
 		// The get-execution activity's result and the workflow's carry no token.
@@ -177,7 +188,7 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 				payloads = a.GetResult().GetPayloads()
 			}
 			for _, p := range payloads {
-				if bytes.Contains(p.GetData(), c.Token) || bytes.Contains(p.GetData(), []byte(base64.StdEncoding.EncodeToString(c.Token))) {
+				if bytes.Contains(p.GetData(), c.Token()) || bytes.Contains(p.GetData(), []byte(base64.StdEncoding.EncodeToString(c.Token()))) {
 					t.Fatalf("event %d (%s) carries the full token", ev.GetEventId(), ev.GetEventType())
 				}
 			}
@@ -196,15 +207,15 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 		if err := r.Get(ctx, &got); err != nil {
 			t.Fatal(err)
 		}
-		if !proto.Equal(got, done) || e.svc.Gets(c.ExecutionID) != 0 {
-			t.Fatalf("caller got %v after %d gets; want the delivered execution and no get", got, e.svc.Gets(c.ExecutionID))
+		if !proto.Equal(got, done) || caller.gets.count(c.ExecutionID) != 0 {
+			t.Fatalf("caller got %v after %d gets; want the delivered execution and no get", got, caller.gets.count(c.ExecutionID))
 		}
 	})
 
 	t.Run("failure", func(t *testing.T) {
 		r, c := run(t, "term-failed-"+caller.tq)
 		fail := temporal.NewNonRetryableApplicationError("agent crashed", "AGENT_EXECUTION_FAILED", nil)
-		if err := e.c.CompleteActivity(ctx, c.Token, nil, fail); err != nil {
+		if err := e.c.CompleteActivity(ctx, c.Token(), nil, fail); err != nil {
 			t.Fatal(err)
 		}
 		var appErr *temporal.ApplicationError
@@ -215,10 +226,10 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 
 	t.Run("get refused permanently", func(t *testing.T) {
 		r, c := run(t, "term-gone-"+caller.tq)
-		snapshot := proto.Clone(c.Agent).(*agentexecutionv1.AgentExecution)
-		snapshot.Metadata.Id = c.ExecutionID
-		// No script: get answers NOT_FOUND.
-		if err := e.c.CompleteActivity(ctx, c.Token, converter.NewRawValue(goJSONPayload(t, snapshot)), nil); err != nil {
+		snapshot := proto.Clone(c.Agent()).(*agentexecutionv1.AgentExecution)
+		// An id the service does not know: get answers NOT_FOUND.
+		snapshot.Metadata.Id = "exec-gone-" + caller.tq
+		if err := e.c.CompleteActivity(ctx, c.Token(), converter.NewRawValue(goJSONPayload(t, snapshot)), nil); err != nil {
 			t.Fatal(err)
 		}
 		var appErr *temporal.ApplicationError

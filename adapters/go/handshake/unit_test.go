@@ -22,8 +22,7 @@ import (
 	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/devserver"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/stigmertest"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 )
 
 func seq(n int) []byte {
@@ -241,7 +240,7 @@ func TestProtoPayloadUnknownType(t *testing.T) {
 func TestCompleteEmptyTokenNeverCallsTemporal(t *testing.T) {
 	// A nil client panics if used: EMPTY_TOKEN must be answered without calling Temporal.
 	c := &handshake.Completer{}
-	in, err := handshake.NewResultInput(nil, "exec-1", sampleExecution())
+	in, err := handshake.ResultInput(nil, sampleExecution(), handshake.WithExecutionID("exec-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,13 +285,13 @@ func TestHeartbeatOutcomeString(t *testing.T) {
 	}
 }
 
-func TestHandshakeActivityOptions(t *testing.T) {
-	o := handshake.HandshakeActivityOptions(30 * time.Minute)
+func TestActivityOptions(t *testing.T) {
+	o := handshake.ActivityOptions(30 * time.Minute)
 	if o.StartToCloseTimeout != 65*time.Minute {
 		t.Fatalf("start-to-close %s, want 65m", o.StartToCloseTimeout)
 	}
 	for _, unknown := range []time.Duration{0, -time.Second} {
-		if got := handshake.HandshakeActivityOptions(unknown).StartToCloseTimeout; got != 24*time.Hour {
+		if got := handshake.ActivityOptions(unknown).StartToCloseTimeout; got != 24*time.Hour {
 			t.Fatalf("unknown duration %s: start-to-close %s, want 24h", unknown, got)
 		}
 	}
@@ -307,13 +306,13 @@ func TestHandshakeActivityOptions(t *testing.T) {
 	}
 	// Each call returns its own policy: callers may modify it.
 	o.RetryPolicy.MaximumAttempts = 9
-	if handshake.HandshakeActivityOptions(time.Minute).RetryPolicy.MaximumAttempts != 3 {
-		t.Fatal("HandshakeActivityOptions shares its retry policy between calls")
+	if handshake.ActivityOptions(time.Minute).RetryPolicy.MaximumAttempts != 3 {
+		t.Fatal("ActivityOptions shares its retry policy between calls")
 	}
 }
 
 func TestExecuteOutsideActivityRefusesEmptyToken(t *testing.T) {
-	svc, err := stigmertest.Start()
+	svc, err := handshaketest.StartFakeStigmerService(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +330,7 @@ func TestExecuteOutsideActivityRefusesEmptyToken(t *testing.T) {
 		appErr.Type() != handshake.ErrTypeEmptyTaskToken {
 		t.Fatalf("workflow variant: err = %v", err)
 	}
-	if n := len(svc.Creates(nil)); n != 0 {
+	if n := len(svc.Calls()); n != 0 {
 		t.Fatalf("the service received %d creates, want none", n)
 	}
 	if !proto.Equal(req, sampleExecution()) {
@@ -391,7 +390,7 @@ func (f timerFunc) Record(d time.Duration) { f(d) }
 
 func TestCompletionMetrics(t *testing.T) {
 	m := newRecordingMetrics()
-	c := &handshake.Completer{Logger: devserver.NopLogger{}, MetricsHandler: m}
+	c := &handshake.Completer{Logger: nopLogger, MetricsHandler: m}
 	if _, err := c.Complete(context.Background(), &sdkv1.CompleteExternalActivityInput{}); err != nil {
 		t.Fatal(err)
 	}

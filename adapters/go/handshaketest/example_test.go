@@ -1,0 +1,141 @@
+package handshaketest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
+)
+
+// Activities are a caller application's handshake activities.
+type Activities struct {
+	Agents agentexecutionv1.AgentExecutionCommandControllerClient
+}
+
+// RunAgent asks the Stigmer service to run an agent and goes pending until the service delivers.
+func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+	return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req)
+}
+
+// AskAgent is the caller's workflow under test: it returns the agent's last message.
+func AskAgent(ctx workflow.Context, question string) (string, error) {
+	ao := handshake.ActivityOptions(time.Minute)
+	ao.RetryPolicy.MaximumAttempts = 1
+	req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-math", Message: question}}
+	done, err := handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), "RunAgent", req)
+	if err != nil {
+		return "", err
+	}
+	messages := done.GetStatus().GetMessages()
+	if len(messages) == 0 {
+		return "", nil
+	}
+	return messages[len(messages)-1].GetContent(), nil
+}
+
+// startCaller starts a worker for the caller's workflow and activities on the fake service.
+func startCaller(server *handshaketest.DevServer, service *handshaketest.FakeStigmerService, taskQueue string) worker.Worker {
+	w := worker.New(server.Client(), taskQueue, worker.Options{})
+	w.RegisterWorkflow(AskAgent)
+	w.RegisterActivity(&Activities{Agents: service.AgentClient()})
+	conn, err := service.Conn()
+	if err != nil {
+		log.Fatal(err)
+	}
+	handshake.NewCallerActivities(conn).Register(w)
+	if err := w.Start(); err != nil {
+		log.Fatal(err)
+	}
+	return w
+}
+
+// A caller's workflow tested end to end: a real Temporal dev server, the fake Stigmer service
+// records the create, and the test completes the handshake with the agent's reply.
+func Example() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{
+		ClientOptions: client.Options{DataConverter: handshake.NewDataConverter()},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer server.Stop()
+	service, err := handshaketest.StartFakeStigmerService(server.Client())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer service.Stop()
+	w := startCaller(server, service, "example-complete")
+	defer w.Stop()
+
+	run, err := server.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "example-complete"}, AskAgent, "2 + 2?")
+	if err != nil {
+		log.Fatal(err)
+	}
+	calls, err := service.WaitForCalls(ctx, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("asked:", calls[0].Agent().GetSpec().GetMessage())
+	res, err := service.Complete(ctx, calls[0], "four")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("completion:", res.GetOutcome())
+	var answer string
+	if err := run.Get(ctx, &answer); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("answer:", answer)
+	// Output:
+	// asked: 2 + 2?
+	// completion: COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
+	// answer: four
+}
+
+// Failing the handshake: the caller's workflow sees the application failure.
+func ExampleFakeStigmerService_Fail() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer server.Stop()
+	service, err := handshaketest.StartFakeStigmerService(server.Client())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer service.Stop()
+	w := startCaller(server, service, "example-fail")
+	defer w.Stop()
+
+	run, err := server.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "example-fail"}, AskAgent, "divide by zero")
+	if err != nil {
+		log.Fatal(err)
+	}
+	calls, err := service.WaitForCalls(ctx, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := service.Fail(ctx, calls[0], handshake.Failure{Message: "tool crashed", NonRetryable: true}); err != nil {
+		log.Fatal(err)
+	}
+	var appErr *temporal.ApplicationError
+	if err := run.Get(ctx, nil); errors.As(err, &appErr) {
+		fmt.Println(appErr.Type(), appErr.Message())
+	}
+	// Output:
+	// AGENT_EXECUTION_FAILED tool crashed
+}
