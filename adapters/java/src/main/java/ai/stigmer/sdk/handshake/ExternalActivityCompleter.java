@@ -104,9 +104,10 @@ public final class ExternalActivityCompleter {
   public static final String METRIC_COMPLETIONS = "stigmer_external_activity_completions_total";
 
   /**
-   * Timer of completion attempts, tagged {@code status} like {@link #METRIC_COMPLETIONS}: from the
-   * start of {@link #complete} to Temporal's answer (zero for an input that cannot be turned into a
-   * completion).
+   * Histogram of completion attempts in seconds, with the buckets {@link
+   * HandshakeMetrics#DURATION_BUCKETS_SECONDS}, tagged {@code status} like {@link
+   * #METRIC_COMPLETIONS}: from the start of {@link #complete} to Temporal's answer (zero for an
+   * input that cannot be turned into a completion).
    */
   public static final String METRIC_COMPLETION_DURATION =
       "stigmer_external_activity_completion_duration_seconds";
@@ -205,6 +206,7 @@ public final class ExternalActivityCompleter {
     long start = System.nanoTime();
     byte[] token = input.getCallbackToken().toByteArray();
     String preview = TaskTokens.preview(token);
+    String digest = TaskTokens.digest(token);
     String executionId = input.getExecutionId();
     if (token.length == 0) {
       log.info("No callback token, nothing to complete: execution_id={}", executionId);
@@ -247,15 +249,22 @@ public final class ExternalActivityCompleter {
       }
     } catch (IllegalArgumentException e) {
       log.error(
-          "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+          "Failed to complete external activity: execution_id={}, token_preview={}, "
+              + "token_digest={}, error={}",
           executionId,
           preview,
+          digest,
           e.getMessage());
       // As in the Go SDK: nothing was sent, so no duration.
       recordCompletion(scope, null, ERROR_TYPE_INVALID_INPUT, 0);
       throw e;
     }
-    log.info("{}: execution_id={}, token_preview={}", description, executionId, preview);
+    log.info(
+        "{}: execution_id={}, token_preview={}, token_digest={}",
+        description,
+        executionId,
+        preview,
+        digest);
     try {
       call.run();
     } catch (ActivityCompletionException | StatusRuntimeException e) {
@@ -265,18 +274,21 @@ public final class ExternalActivityCompleter {
         known = classify(e, preview);
       } catch (ExternalActivityCompletionException unknown) {
         log.error(
-            "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+            "Failed to complete external activity: execution_id={}, token_preview={}, "
+                + "token_digest={}, error={}",
             executionId,
             preview,
+            digest,
             unknown.getMessage());
         recordCompletion(scope, null, errorType(unknown.getStatusCode()), elapsed);
         throw unknown;
       }
       log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, outcome={}, "
-              + "error={}",
+          "Failed to complete external activity: execution_id={}, token_preview={}, "
+              + "token_digest={}, outcome={}, error={}",
           executionId,
           preview,
+          digest,
           known.outcome().name(),
           known.message());
       recordCompletion(scope, known.outcome(), outcomeName(known.outcome()), elapsed);
@@ -288,9 +300,11 @@ public final class ExternalActivityCompleter {
     }
     long elapsed = System.nanoTime() - start;
     log.info(
-        "External activity completed successfully: execution_id={}, token_preview={}",
+        "External activity completed successfully: execution_id={}, token_preview={}, "
+            + "token_digest={}",
         executionId,
-        preview);
+        preview,
+        digest);
     recordCompletion(
         scope,
         CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
@@ -424,7 +438,9 @@ public final class ExternalActivityCompleter {
       String status = outcome == null ? STATUS_ERROR : outcomeName(outcome);
       Scope tagged = scope.tagged(Map.of(STATUS_TAG, status));
       tagged.counter(METRIC_COMPLETIONS).inc(1);
-      tagged.timer(METRIC_COMPLETION_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
+      tagged
+          .histogram(METRIC_COMPLETION_DURATION, HandshakeMetrics.durationBuckets())
+          .recordValue(nanos / 1e9);
       if (errorType != null) {
         scope.tagged(Map.of(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
       }

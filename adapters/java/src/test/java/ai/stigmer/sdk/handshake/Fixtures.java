@@ -10,6 +10,8 @@ import com.google.protobuf.ByteString;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
+import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
@@ -78,6 +80,29 @@ public final class Fixtures {
   public static final class AgentCallerImpl implements AgentCaller {
     private final CallerActivities activities =
         Workflow.newActivityStub(CallerActivities.class, callerOptions());
+
+    @Override
+    public AgentExecution run(AgentExecution request) {
+      return activities.runAgent(request);
+    }
+  }
+
+  /** A caller workflow that wrongly runs the handshake in a local activity. */
+  @WorkflowInterface
+  public interface LocalCaller {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request);
+  }
+
+  /** Runs the agent activity as a local activity, once. */
+  public static final class LocalCallerImpl implements LocalCaller {
+    private final CallerActivities activities =
+        Workflow.newLocalActivityStub(
+            CallerActivities.class,
+            LocalActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
 
     @Override
     public AgentExecution run(AgentExecution request) {

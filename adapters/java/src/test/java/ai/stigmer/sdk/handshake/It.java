@@ -54,7 +54,9 @@ final class It {
         options,
         worker -> {
           worker.registerWorkflowImplementationTypes(
-              Fixtures.AgentCallerImpl.class, Fixtures.WorkflowCallerImpl.class);
+              Fixtures.AgentCallerImpl.class,
+              Fixtures.WorkflowCallerImpl.class,
+              Fixtures.LocalCallerImpl.class);
           worker.registerActivitiesImplementations(
               new Fixtures.CallerActivitiesImpl(
                   stigmer.agentStub(), stigmer.workflowStub(), handshake));
