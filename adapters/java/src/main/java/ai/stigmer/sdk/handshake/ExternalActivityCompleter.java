@@ -314,6 +314,11 @@ public final class ExternalActivityCompleter {
         CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, "", preview);
   }
 
+  /** The message types this completer decodes, for the system activity's input converter. */
+  PayloadTypeRegistry typeRegistry() {
+    return typeRegistry;
+  }
+
   /**
    * Records a heartbeat without details for the caller's activity, to learn whether its workflow
    * requested cancellation.

@@ -3,6 +3,9 @@ package ai.stigmer.sdk.handshake;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DataConverterException;
+import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Objects;
 
@@ -16,12 +19,16 @@ import java.util.Objects;
  * worker.registerActivitiesImplementations(new SystemActivitiesImpl(completer));
  * }</pre>
  *
+ * <p>The input is decoded from its raw payload (see {@link SystemActivities}): the proto input as
+ * {@code binary/protobuf} or {@code json/protobuf}, or the deployed Go service's {@code json/plain}
+ * struct.
+ *
  * <ul>
  *   <li>{@code COMPLETED}, {@code ALREADY_COMPLETED}, {@code INVALID_TOKEN}, {@code EMPTY_TOKEN}:
  *       returned as the result;
  *   <li>{@code TRANSIENT}: throws a retryable {@link ApplicationFailure} of type {@value
  *       HandshakeFailureTypes#COMPLETION_TRANSIENT};
- *   <li>an input that cannot be turned into a completion: throws a non-retryable {@link
+ *   <li>an input that cannot be decoded or turned into a completion: throws a non-retryable {@link
  *       ApplicationFailure} of type {@value HandshakeFailureTypes#COMPLETION_INVALID_INPUT};
  *   <li>other Temporal errors: {@link ExternalActivityCompletionException}, which Temporal reports
  *       as a retryable failure.
@@ -35,14 +42,17 @@ import java.util.Objects;
 public final class SystemActivitiesImpl implements SystemActivities {
 
   private final ExternalActivityCompleter completer;
+  private final DataConverter inputConverter;
 
   /**
    * Creates the activity implementation.
    *
-   * @param completer the completer bound to the callers' namespace
+   * @param completer the completer bound to the callers' namespace; its type registry also decodes
+   *     {@code json/protobuf} inputs
    */
   public SystemActivitiesImpl(ExternalActivityCompleter completer) {
     this.completer = Objects.requireNonNull(completer, "completer");
+    this.inputConverter = StigmerDataConverter.create(completer.typeRegistry());
   }
 
   /**
@@ -53,8 +63,37 @@ public final class SystemActivitiesImpl implements SystemActivities {
    * @throws ExternalActivityCompletionException when Temporal answers another error
    */
   @Override
-  public CompleteExternalActivityResult completeExternalActivity(
-      CompleteExternalActivityInput input) {
+  public CompleteExternalActivityResult completeExternalActivity(RawValue input) {
+    Objects.requireNonNull(input, "input");
+    CompleteExternalActivityInput decoded;
+    try {
+      decoded =
+          inputConverter.fromPayload(
+              input.getPayload(),
+              CompleteExternalActivityInput.class,
+              CompleteExternalActivityInput.class);
+    } catch (DataConverterException e) {
+      ApplicationFailure failure =
+          ApplicationFailure.newNonRetryableFailure(
+              "cannot decode the system activity input: " + e.getMessage(),
+              HandshakeFailureTypes.COMPLETION_INVALID_INPUT);
+      failure.setStackTrace(new StackTraceElement[0]);
+      throw failure;
+    }
+    return complete(decoded);
+  }
+
+  /**
+   * Completes the caller with a decoded input, as the activity does once it has decoded its input.
+   *
+   * @param input the token and how the caller's activity ends
+   * @return the outcome: {@code COMPLETED}, {@code ALREADY_COMPLETED}, {@code INVALID_TOKEN} or
+   *     {@code EMPTY_TOKEN}
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#COMPLETION_TRANSIENT}
+   *     (retryable) or {@value HandshakeFailureTypes#COMPLETION_INVALID_INPUT} (non-retryable)
+   * @throws ExternalActivityCompletionException when Temporal answers another error
+   */
+  public CompleteExternalActivityResult complete(CompleteExternalActivityInput input) {
     CompleteExternalActivityResult result;
     try {
       result = completer.completeInActivity(input);
@@ -70,6 +109,8 @@ public final class SystemActivitiesImpl implements SystemActivities {
                   + result.getMessage()
                   + " (token_preview="
                   + result.getTokenPreview()
+                  + ", token_digest="
+                  + TaskTokens.digest(input.getCallbackToken())
                   + ")",
               HandshakeFailureTypes.COMPLETION_TRANSIENT);
       // Small enough for Temporal to keep it as the pending activity's last failure (4 KiB).

@@ -12,6 +12,8 @@ import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.api.common.v1.Payload;
+import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
@@ -177,8 +179,39 @@ public final class Fixtures {
       CompleteExternalActivityInput input =
           CompletionInputs.success(
               ByteString.copyFrom(token), finished, finished.getMetadata().getId());
-      return Workflow.newActivityStub(SystemActivities.class, WorkflowCompletions.activityOptions())
-          .completeExternalActivity(input);
+      // Through the workflow's data converter: json/protobuf, as the Python SDK sends it.
+      return Workflow.newUntypedActivityStub(WorkflowCompletions.activityOptions())
+          .execute(
+              SystemActivities.COMPLETE_EXTERNAL_ACTIVITY,
+              CompleteExternalActivityResult.class,
+              input);
+    }
+  }
+
+  /**
+   * A service workflow that schedules the system activity with the input the deployed Stigmer Go
+   * service sends: its JSON struct as a {@code json/plain} payload.
+   */
+  @WorkflowInterface
+  public interface DeployedInputService {
+    @WorkflowMethod
+    CompleteExternalActivityResult run(String deployedInputJson);
+  }
+
+  /** Schedules {@link SystemActivities} with a json/plain input. */
+  public static final class DeployedInputServiceImpl implements DeployedInputService {
+    @Override
+    public CompleteExternalActivityResult run(String deployedInputJson) {
+      Payload payload =
+          Payload.newBuilder()
+              .putMetadata("encoding", ByteString.copyFromUtf8("json/plain"))
+              .setData(ByteString.copyFromUtf8(deployedInputJson))
+              .build();
+      return Workflow.newUntypedActivityStub(WorkflowCompletions.activityOptions())
+          .execute(
+              SystemActivities.COMPLETE_EXTERNAL_ACTIVITY,
+              CompleteExternalActivityResult.class,
+              new RawValue(payload));
     }
   }
 }
