@@ -112,6 +112,29 @@ public final class Fixtures {
     }
   }
 
+  /** A caller workflow that wants the terminal execution, as the README shows. */
+  @WorkflowInterface
+  public interface TerminalCaller {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request);
+  }
+
+  /** Uses {@link WorkflowHandshake#executeToTerminal}. */
+  public static final class TerminalCallerImpl implements TerminalCaller {
+    private final CallerActivities activities =
+        Workflow.newActivityStub(CallerActivities.class, callerOptions());
+
+    @Override
+    public AgentExecution run(AgentExecution request) {
+      return WorkflowHandshake.executeToTerminal(
+          activities::runAgent,
+          request,
+          ActivityOptions.newBuilder(WorkflowHandshake.getExecutionOptions())
+              .setHeartbeatTimeout(Duration.ofSeconds(10))
+              .build());
+    }
+  }
+
   /** A caller workflow: runs one Stigmer workflow execution. */
   @WorkflowInterface
   public interface WorkflowCaller {
