@@ -48,12 +48,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RecordingStigmerService implements AutoCloseable {
 
   /** One recorded {@code create} call. */
-  public record Create<T>(T request, String idempotencyKeyHeader, String ackId) {}
+  public record Create<T>(
+      T request, String idempotencyKeyHeader, String ackId, String authorizationHeader) {}
 
   private static final Metadata.Key<String> IDEMPOTENCY_KEY =
       Metadata.Key.of("stigmer-idempotency-key", Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> IDEMPOTENCY_CONTEXT_KEY =
       Context.key("stigmer-idempotency-key");
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Context.Key<String> AUTHORIZATION_CONTEXT_KEY = Context.key("authorization");
 
   private final List<Create<AgentExecution>> agentCreates = new CopyOnWriteArrayList<>();
   private final List<Create<WorkflowExecution>> workflowCreates = new CopyOnWriteArrayList<>();
@@ -65,20 +69,22 @@ public final class RecordingStigmerService implements AutoCloseable {
   private final Server server;
   private final ManagedChannel channel;
 
-  private RecordingStigmerService() {
+  private RecordingStigmerService(int port) {
     ServerInterceptor headers =
         new ServerInterceptor() {
           @Override
           public <Q, R> ServerCall.Listener<Q> interceptCall(
               ServerCall<Q, R> call, Metadata metadata, ServerCallHandler<Q, R> next) {
             Context context =
-                Context.current().withValue(IDEMPOTENCY_CONTEXT_KEY, metadata.get(IDEMPOTENCY_KEY));
+                Context.current()
+                    .withValue(IDEMPOTENCY_CONTEXT_KEY, metadata.get(IDEMPOTENCY_KEY))
+                    .withValue(AUTHORIZATION_CONTEXT_KEY, metadata.get(AUTHORIZATION));
             return Contexts.interceptCall(context, call, metadata, next);
           }
         };
     try {
       server =
-          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
               .addService(ServerInterceptors.intercept(new AgentController(), headers))
               .addService(ServerInterceptors.intercept(new WorkflowController(), headers))
               .addService(new AgentQueries())
@@ -93,7 +99,17 @@ public final class RecordingStigmerService implements AutoCloseable {
 
   /** Starts a service on a free port. */
   public static RecordingStigmerService start() {
-    return new RecordingStigmerService();
+    return new RecordingStigmerService(0);
+  }
+
+  /** Starts a service on a given port of 127.0.0.1. */
+  public static RecordingStigmerService start(int port) {
+    return new RecordingStigmerService(port);
+  }
+
+  /** The address of this service, {@code 127.0.0.1:<port>}. */
+  public String target() {
+    return "127.0.0.1:" + server.getPort();
   }
 
   /** A blocking stub of the agent command controller, connected to this service. */
@@ -196,7 +212,9 @@ public final class RecordingStigmerService implements AutoCloseable {
       delay();
       Status failure = failures.poll();
       String id = failure == null ? "ae-" + ids.incrementAndGet() : "";
-      agentCreates.add(new Create<>(request, IDEMPOTENCY_CONTEXT_KEY.get(), id));
+      agentCreates.add(
+          new Create<>(
+              request, IDEMPOTENCY_CONTEXT_KEY.get(), id, AUTHORIZATION_CONTEXT_KEY.get()));
       if (failure != null) {
         response.onError(failure.asRuntimeException());
         return;
@@ -217,7 +235,9 @@ public final class RecordingStigmerService implements AutoCloseable {
       delay();
       Status failure = failures.poll();
       String id = failure == null ? "we-" + ids.incrementAndGet() : "";
-      workflowCreates.add(new Create<>(request, IDEMPOTENCY_CONTEXT_KEY.get(), id));
+      workflowCreates.add(
+          new Create<>(
+              request, IDEMPOTENCY_CONTEXT_KEY.get(), id, AUTHORIZATION_CONTEXT_KEY.get()));
       if (failure != null) {
         response.onError(failure.asRuntimeException());
         return;
