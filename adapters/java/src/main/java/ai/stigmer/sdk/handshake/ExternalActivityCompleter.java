@@ -333,6 +333,34 @@ public final class ExternalActivityCompleter {
   }
 
   /**
+   * Records a heartbeat without details, with the token as it arrives in {@code
+   * spec.callback_token}; see {@link #heartbeat(byte[])}.
+   *
+   * @param token the caller's task token
+   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
+   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
+   *     known outcomes
+   */
+  public HeartbeatResult heartbeat(ByteString token) {
+    return heartbeat(token, null);
+  }
+
+  /**
+   * Records a heartbeat, with the token as it arrives in {@code spec.callback_token}; see {@link
+   * #heartbeat(byte[], Object)}.
+   *
+   * @param token the caller's task token
+   * @param details heartbeat details, or {@code null} for none
+   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
+   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
+   *     known outcomes
+   * @throws IllegalArgumentException when protobuf details cannot be turned into a payload
+   */
+  public HeartbeatResult heartbeat(ByteString token, Object details) {
+    return heartbeat(token == null ? null : token.toByteArray(), details);
+  }
+
+  /**
    * Records a heartbeat for the caller's activity, to learn whether its workflow requested
    * cancellation.
    *

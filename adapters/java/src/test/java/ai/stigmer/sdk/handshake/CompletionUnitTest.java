@@ -183,7 +183,7 @@ class CompletionUnitTest {
           outcome.getMessage());
       assertEquals(TaskTokens.preview(TOKEN), outcome.getTokenPreview());
     }
-    assertEquals(HeartbeatOutcome.TRANSIENT, completer.heartbeat(TOKEN.toByteArray()).outcome());
+    assertEquals(HeartbeatOutcome.TRANSIENT, completer.heartbeat(TOKEN).outcome());
   }
 
   @Test
