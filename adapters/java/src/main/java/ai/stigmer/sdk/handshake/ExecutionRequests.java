@@ -1,36 +1,39 @@
 package ai.stigmer.sdk.handshake;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.agentic.executioncontext.v1.ExecutionValue;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.commons.apiresource.ApiResourceMetadata;
-import com.google.protobuf.Descriptors.EnumValueDescriptor;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * What the deployed Stigmer service requires of a {@code create} request (handshake contract,
- * "Deployed-service create fields"), the same in every SDK.
+ * sections 1.1 and 1.2), the same in every SDK.
  *
  * <p>The SDK fills, when they are empty, {@code api_version} ({@value #API_VERSION}), {@code kind}
  * ({@value #AGENT_EXECUTION_KIND} or {@value #WORKFLOW_EXECUTION_KIND}) and {@code metadata.name}
  * ({@link #executionName(String)}: derived from the idempotency key, so that every attempt of one
  * activity names the same execution). It refuses locally, with a non-retryable {@link
  * ApplicationFailure} of type {@value HandshakeFailureTypes#INVALID_REQUEST} and before any RPC,
- * what the deployed service would refuse and the SDK cannot fill:
+ * what the deployed service would refuse and the SDK cannot fill; the message is {@code invalid
+ * <kind>: <field>: <description>; ...}:
  *
  * <ul>
  *   <li>{@code api_version} or {@code kind} set to another value;
+ *   <li>a {@code metadata.name} without an ASCII letter or digit (its slug would be empty);
  *   <li>agent executions: an empty {@code spec.message}; neither {@code spec.agent_id} nor {@code
- *       spec.session_id}; a {@code metadata.owner_scope} other than unspecified (when the generated
- *       schema has the field);
+ *       spec.session_id}; a {@code metadata.owner_scope} set (it inherits its session's);
  *   <li>workflow executions: neither {@code spec.workflow_id} nor {@code
- *       spec.workflow_instance_id}; a {@code metadata.owner_scope} other than organization (2) or
- *       identity account (3) (when the generated schema has the field).
+ *       spec.workflow_instance_id}; a {@code metadata.owner_scope} of platform (1) or undefined
+ *       (unspecified, organization and identity account are left to the service);
+ *   <li>a {@code spec.runtime_env} entry whose {@code value} is empty.
  * </ul>
  */
 public final class ExecutionRequests {
@@ -51,7 +54,7 @@ public final class ExecutionRequests {
   public static final int NAME_HEX_LENGTH = 20;
 
   private static final int OWNER_SCOPE_UNSPECIFIED = 0;
-  private static final Set<Integer> WORKFLOW_OWNER_SCOPES = Set.of(2, 3);
+  private static final Set<Integer> WORKFLOW_OWNER_SCOPES = Set.of(0, 2, 3);
 
   private ExecutionRequests() {}
 
@@ -61,7 +64,7 @@ public final class ExecutionRequests {
    * idempotency key (UTF-8). The Python and Go SDKs derive the same name.
    *
    * @param idempotencyKey the idempotency key of the caller activity
-   * @return the name, for example {@code exec-3f1c0e5a9b7d2c4e6f80}
+   * @return the name, for example {@code exec-f5fdba99bcea2eb1aa06}
    */
   public static String executionName(String idempotencyKey) {
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");
@@ -82,21 +85,28 @@ public final class ExecutionRequests {
    */
   public static AgentExecution prepareAgent(AgentExecution execution, String idempotencyKey) {
     AgentExecution.Builder request = execution.toBuilder();
-    List<String> problems = new ArrayList<>();
-    request.setApiVersion(fill("api_version", request.getApiVersion(), API_VERSION, problems));
-    request.setKind(fill("kind", request.getKind(), AGENT_EXECUTION_KIND, problems));
+    if (request.getApiVersion().isEmpty()) {
+      request.setApiVersion(API_VERSION);
+    }
+    if (request.getKind().isEmpty()) {
+      request.setKind(AGENT_EXECUTION_KIND);
+    }
     fillMetadata(request.getMetadataBuilder(), idempotencyKey);
+    List<String> violations =
+        common(
+            request.getApiVersion(), request.getKind(), AGENT_EXECUTION_KIND, request.getMetadata());
     if (request.getSpec().getMessage().isEmpty()) {
-      problems.add("spec.message must not be empty");
+      violations.add("spec.message: must not be empty");
     }
-    if (request.getSpec().getAgentId().isEmpty() && request.getSpec().getSessionId().isEmpty()) {
-      problems.add("spec.agent_id or spec.session_id must be set");
+    if (request.getSpec().getSessionId().isEmpty() && request.getSpec().getAgentId().isEmpty()) {
+      violations.add("spec.agent_id: either session_id or agent_id must be set");
     }
-    Integer scope = ownerScope(request.getMetadataBuilder());
-    if (scope != null && scope != OWNER_SCOPE_UNSPECIFIED) {
-      problems.add("metadata.owner_scope must be unspecified for an AgentExecution");
+    if (request.getMetadata().getOwnerScopeValue() != OWNER_SCOPE_UNSPECIFIED) {
+      violations.add(
+          "metadata.owner_scope: must be unspecified: an agent execution inherits its session's");
     }
-    refuse("agent", problems);
+    runtimeEnv(request.getSpec().getRuntimeEnvMap(), violations);
+    refuse(request.getKind(), violations);
     return request.build();
   }
 
@@ -113,30 +123,58 @@ public final class ExecutionRequests {
   public static WorkflowExecution prepareWorkflow(
       WorkflowExecution execution, String idempotencyKey) {
     WorkflowExecution.Builder request = execution.toBuilder();
-    List<String> problems = new ArrayList<>();
-    request.setApiVersion(fill("api_version", request.getApiVersion(), API_VERSION, problems));
-    request.setKind(fill("kind", request.getKind(), WORKFLOW_EXECUTION_KIND, problems));
+    if (request.getApiVersion().isEmpty()) {
+      request.setApiVersion(API_VERSION);
+    }
+    if (request.getKind().isEmpty()) {
+      request.setKind(WORKFLOW_EXECUTION_KIND);
+    }
     fillMetadata(request.getMetadataBuilder(), idempotencyKey);
+    List<String> violations =
+        common(
+            request.getApiVersion(),
+            request.getKind(),
+            WORKFLOW_EXECUTION_KIND,
+            request.getMetadata());
     if (request.getSpec().getWorkflowId().isEmpty()
         && request.getSpec().getWorkflowInstanceId().isEmpty()) {
-      problems.add("spec.workflow_id or spec.workflow_instance_id must be set");
+      violations.add("spec.workflow_id: either workflow_id or workflow_instance_id must be set");
     }
-    Integer scope = ownerScope(request.getMetadataBuilder());
-    if (scope != null && !WORKFLOW_OWNER_SCOPES.contains(scope)) {
-      problems.add(
-          "metadata.owner_scope must be organization (2) or identity_account (3) for a "
-              + "WorkflowExecution");
+    if (!WORKFLOW_OWNER_SCOPES.contains(request.getMetadata().getOwnerScopeValue())) {
+      violations.add("metadata.owner_scope: must be organization or identity_account");
     }
-    refuse("workflow", problems);
+    runtimeEnv(request.getSpec().getRuntimeEnvMap(), violations);
+    refuse(request.getKind(), violations);
     return request.build();
   }
 
-  private static String fill(String field, String value, String wanted, List<String> problems) {
-    if (value.isEmpty() || value.equals(wanted)) {
-      return wanted;
+  private static List<String> common(
+      String apiVersion, String kind, String wantedKind, ApiResourceMetadata metadata) {
+    List<String> violations = new ArrayList<>();
+    if (!apiVersion.equals(API_VERSION)) {
+      violations.add("api_version: must be '" + API_VERSION + "'");
     }
-    problems.add(field + " must be \"" + wanted + "\", not \"" + value + "\"");
-    return value;
+    if (!kind.equals(wantedKind)) {
+      violations.add("kind: must be '" + wantedKind + "'");
+    }
+    if (metadata.getName().chars().noneMatch(ExecutionRequests::isAsciiAlphanumeric)) {
+      violations.add("metadata.name: must contain an ASCII letter or digit");
+    }
+    return violations;
+  }
+
+  private static boolean isAsciiAlphanumeric(int c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+
+  private static void runtimeEnv(Map<String, ExecutionValue> env, List<String> violations) {
+    new TreeMap<>(env)
+        .forEach(
+            (name, value) -> {
+              if (value.getValue().isEmpty()) {
+                violations.add("spec.runtime_env['" + name + "'].value: must not be empty");
+              }
+            });
   }
 
   private static void fillMetadata(ApiResourceMetadata.Builder metadata, String idempotencyKey) {
@@ -146,27 +184,13 @@ public final class ExecutionRequests {
     metadata.putAnnotations(IdempotencyKeys.ANNOTATION_KEY, idempotencyKey);
   }
 
-  /**
-   * {@code metadata.owner_scope} by reflection, so that this works with generated code that has the
-   * field (the deployed schema) and code that does not: {@code null} without it.
-   */
-  private static Integer ownerScope(ApiResourceMetadata.Builder metadata) {
-    FieldDescriptor field = metadata.getDescriptorForType().findFieldByName("owner_scope");
-    if (field == null
-        || field.getJavaType() != FieldDescriptor.JavaType.ENUM
-        || field.isRepeated()) {
-      return null;
-    }
-    return ((EnumValueDescriptor) metadata.getField(field)).getNumber();
-  }
-
-  private static void refuse(String kind, List<String> problems) {
-    if (problems.isEmpty()) {
+  private static void refuse(String kind, List<String> violations) {
+    if (violations.isEmpty()) {
       return;
     }
     ApplicationFailure failure =
         ApplicationFailure.newNonRetryableFailure(
-            "invalid " + kind + " execution request: " + String.join("; ", problems),
+            "invalid " + kind + ": " + String.join("; ", violations),
             HandshakeFailureTypes.INVALID_REQUEST);
     failure.setStackTrace(new StackTraceElement[0]);
     throw failure;

@@ -18,6 +18,7 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,14 +138,14 @@ public final class StigmerHandshake {
     Objects.requireNonNull(options, "options");
     PendingActivity pending = PendingActivity.current();
     AgentExecution.Builder request =
-        ExecutionRequests.prepareAgent(execution, pending.key).toBuilder();
+        pending.prepare(() -> ExecutionRequests.prepareAgent(execution, pending.key)).toBuilder();
     request.getSpecBuilder().setCallbackToken(pending.token);
     pending.started();
     AgentExecution ack;
     try {
       ack = prepare(stub, pending.key, options).create(request.build());
     } catch (StatusRuntimeException e) {
-      throw pending.createFailed(e, "agent");
+      throw pending.createFailed(e);
     }
     pending.leavePending(ack.getMetadata().getId(), "Agent");
     return ack;
@@ -187,14 +188,14 @@ public final class StigmerHandshake {
     Objects.requireNonNull(options, "options");
     PendingActivity pending = PendingActivity.current();
     WorkflowExecution.Builder request =
-        ExecutionRequests.prepareWorkflow(execution, pending.key).toBuilder();
+        pending.prepare(() -> ExecutionRequests.prepareWorkflow(execution, pending.key)).toBuilder();
     request.getSpecBuilder().setCallbackToken(pending.token);
     pending.started();
     WorkflowExecution ack;
     try {
       ack = prepare(stub, pending.key, options).create(request.build());
     } catch (StatusRuntimeException e) {
-      throw pending.createFailed(e, "workflow");
+      throw pending.createFailed(e);
     }
     pending.leavePending(ack.getMetadata().getId(), "Workflow");
     return ack;
@@ -254,6 +255,7 @@ public final class StigmerHandshake {
   /** The current activity, about to go pending. */
   private static final class PendingActivity {
     private final ActivityExecutionContext context;
+    private final String activityId;
     private final ByteString token;
     private final String preview;
     private final String digest;
@@ -262,6 +264,7 @@ public final class StigmerHandshake {
     private PendingActivity(
         ActivityExecutionContext context, ByteString token, String preview, String key) {
       this.context = context;
+      this.activityId = context.getInfo().getActivityId();
       this.token = token;
       this.preview = preview;
       this.digest = TaskTokens.digest(token);
@@ -307,15 +310,33 @@ public final class StigmerHandshake {
       HandshakeMetrics.counter(context.getMetricsScope(), HandshakeMetrics.HANDSHAKES_STARTED);
     }
 
-    ApplicationFailure createFailed(StatusRuntimeException e, String kind) {
+    /** Fills and checks the request; logs the contract's line for a local refusal. */
+    <T> T prepare(Supplier<T> prepare) {
+      try {
+        return prepare.get();
+      } catch (ApplicationFailure refused) {
+        String message = refused.getOriginalMessage();
+        log.warn(
+            "Stigmer create refused locally: activity_id={}, token_preview={}, token_digest={}, "
+                + "violations={}",
+            activityId,
+            preview,
+            digest,
+            message.substring(message.indexOf(": ") + 2));
+        throw refused;
+      }
+    }
+
+    ApplicationFailure createFailed(StatusRuntimeException e) {
       ApplicationFailure failure = StigmerHandshake.createFailed(e);
       log.warn(
-          "Failed to create execution, activity fails: execution_kind={}, token_preview={}, "
-              + "token_digest={}, error={}",
-          kind,
+          "Stigmer create failed: activity_id={}, token_preview={}, token_digest={}, code={}, "
+              + "retryable={}",
+          activityId,
           preview,
           digest,
-          failure.getOriginalMessage());
+          e.getStatus().getCode().name(),
+          !failure.isNonRetryable());
       return failure;
     }
 

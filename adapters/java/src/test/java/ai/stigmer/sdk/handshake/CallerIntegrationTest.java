@@ -373,10 +373,22 @@ class CallerIntegrationTest {
       assertEquals(HandshakeFailureTypes.INVALID_REQUEST, failure.getType());
       assertTrue(failure.isNonRetryable());
       assertEquals(
-          "invalid agent execution request: kind must be \"AgentExecution\", not "
-              + "\"WorkflowExecution\"; spec.message must not be empty",
+          "invalid WorkflowExecution: kind: must be 'AgentExecution'; "
+              + "spec.message: must not be empty",
           failure.getOriginalMessage());
       assertEquals(0, stigmer.agentCreates().size(), "nothing was sent");
+      assertTrue(
+          CapturedLogs.events().stream()
+              .anyMatch(
+                  event ->
+                      event.message().startsWith("Stigmer create refused locally: activity_id=")
+                          && event.message().contains("token_digest=")
+                          && event
+                              .message()
+                              .endsWith(
+                                  "violations=kind: must be 'AgentExecution'; spec.message: "
+                                      + "must not be empty")),
+          "the refusal is logged");
     }
   }
 

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec;
+import ai.stigmer.agentic.executioncontext.v1.ExecutionValue;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec;
 import ai.stigmer.commons.apiresource.ApiResourceMetadata;
+import ai.stigmer.commons.apiresource.ApiResourceOwnerScope;
 import io.temporal.failure.ApplicationFailure;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +23,11 @@ class ExecutionRequestsTest {
   void nameIsDerivedFromTheKeyAsInEveryLanguage() {
     // hashlib.sha256(KEY.encode()).hexdigest()[:20]
     assertEquals("exec-2106b688aba43d0aae5e", ExecutionRequests.executionName(KEY));
+    // The contract's example (section 1.1).
+    assertEquals(
+        "exec-f5fdba99bcea2eb1aa06",
+        ExecutionRequests.executionName(
+            "v1:64af68bd1204dce0666305e56cd78a7aebc7043e257ec1a5c5d5a8b171cc1fc6"));
   }
 
   @Test
@@ -50,15 +57,69 @@ class ExecutionRequestsTest {
 
   @Test
   void agentProblemsAreRefusedTogether() {
-    AgentExecution bad = AgentExecution.newBuilder().setApiVersion("v2").build();
+    AgentExecution bad =
+        AgentExecution.newBuilder()
+            .setApiVersion("v2")
+            .setMetadata(
+                ApiResourceMetadata.newBuilder()
+                    .setName("---")
+                    .setOwnerScope(ApiResourceOwnerScope.organization))
+            .setSpec(
+                AgentExecutionSpec.newBuilder()
+                    .putRuntimeEnv("B_KEY", ExecutionValue.getDefaultInstance())
+                    .putRuntimeEnv("A_KEY", ExecutionValue.newBuilder().setValue("set").build()))
+            .build();
     ApplicationFailure e =
         assertThrows(ApplicationFailure.class, () -> ExecutionRequests.prepareAgent(bad, KEY));
     assertEquals(HandshakeFailureTypes.INVALID_REQUEST, e.getType());
     assertTrue(e.isNonRetryable());
     assertEquals(
-        "invalid agent execution request: api_version must be \"agentic.stigmer.ai/v1\", not "
-            + "\"v2\"; spec.message must not be empty; spec.agent_id or spec.session_id must be "
-            + "set",
+        "invalid AgentExecution: api_version: must be 'agentic.stigmer.ai/v1'; "
+            + "metadata.name: must contain an ASCII letter or digit; "
+            + "spec.message: must not be empty; "
+            + "spec.agent_id: either session_id or agent_id must be set; "
+            + "metadata.owner_scope: must be unspecified: an agent execution inherits its "
+            + "session's; "
+            + "spec.runtime_env['B_KEY'].value: must not be empty",
+        e.getOriginalMessage());
+  }
+
+  @Test
+  void aKindOfTheOtherMessageIsRefused() {
+    AgentExecution wrongKind =
+        AgentExecution.newBuilder()
+            .setKind("WorkflowExecution")
+            .setSpec(AgentExecutionSpec.newBuilder().setAgentId("a").setMessage("m"))
+            .build();
+    ApplicationFailure e =
+        assertThrows(
+            ApplicationFailure.class, () -> ExecutionRequests.prepareAgent(wrongKind, KEY));
+    assertEquals(
+        "invalid WorkflowExecution: kind: must be 'AgentExecution'", e.getOriginalMessage());
+  }
+
+  private static WorkflowExecution workflowWithScope(ApiResourceOwnerScope scope) {
+    return WorkflowExecution.newBuilder()
+        .setMetadata(ApiResourceMetadata.newBuilder().setOwnerScope(scope))
+        .setSpec(WorkflowExecutionSpec.newBuilder().setWorkflowInstanceId("wfi-1"))
+        .build();
+  }
+
+  @Test
+  void workflowOwnerScopes() {
+    // Unspecified, organization and identity account are left to the service.
+    ExecutionRequests.prepareWorkflow(
+        workflowWithScope(ApiResourceOwnerScope.api_resource_owner_scope_unspecified), KEY);
+    ExecutionRequests.prepareWorkflow(workflowWithScope(ApiResourceOwnerScope.organization), KEY);
+    ExecutionRequests.prepareWorkflow(
+        workflowWithScope(ApiResourceOwnerScope.identity_account), KEY);
+    WorkflowExecution platform = workflowWithScope(ApiResourceOwnerScope.platform);
+    ApplicationFailure e =
+        assertThrows(
+            ApplicationFailure.class, () -> ExecutionRequests.prepareWorkflow(platform, KEY));
+    assertEquals(
+        "invalid WorkflowExecution: metadata.owner_scope: must be organization or "
+            + "identity_account",
         e.getOriginalMessage());
   }
 
@@ -70,7 +131,10 @@ class ExecutionRequestsTest {
             ApplicationFailure.class, () -> ExecutionRequests.prepareWorkflow(none, KEY));
     assertEquals(HandshakeFailureTypes.INVALID_REQUEST, e.getType());
     assertTrue(
-        e.getOriginalMessage().contains("spec.workflow_id or spec.workflow_instance_id"),
+        e.getOriginalMessage()
+            .equals(
+                "invalid WorkflowExecution: spec.workflow_id: either workflow_id or "
+                    + "workflow_instance_id must be set"),
         e.getOriginalMessage());
     WorkflowExecution ok =
         WorkflowExecution.newBuilder()
