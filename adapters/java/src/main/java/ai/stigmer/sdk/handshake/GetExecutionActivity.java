@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.v1.GetExecutionInput;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import io.temporal.common.converter.RawValue;
@@ -10,9 +11,10 @@ import io.temporal.common.converter.RawValue;
  * with the execution as created). {@link WorkflowHandshake#executeToTerminal} schedules it; register
  * {@link GetExecutionActivityImpl} on the caller's worker.
  *
- * <p>Input and result are raw {@code binary/protobuf} payloads of an {@code AgentExecution} or a
- * {@code WorkflowExecution} (told apart by the payload's {@code messageType}), so that one activity
- * serves both kinds whatever data converter the worker has.
+ * <p>The input is an {@code ai.stigmer.sdk.v1.GetExecutionInput{kind, execution_id}}, sent as
+ * {@code binary/protobuf} by every SDK's helper; the result is the terminal execution as a raw
+ * {@code binary/protobuf} payload of its type, with its callback tokens cleared, so that one
+ * activity serves both kinds whatever data converter the worker has.
  */
 @ActivityInterface
 public interface GetExecutionActivity {
@@ -21,12 +23,12 @@ public interface GetExecutionActivity {
   String GET_EXECUTION = "stigmer/caller/get-execution";
 
   /**
-   * Calls {@code get} for the execution's {@code metadata.id} until its phase is terminal
-   * (COMPLETED, FAILED or CANCELLED), with backoff between calls, heartbeating.
+   * Calls {@code get} for the execution until its phase is terminal (COMPLETED, FAILED or
+   * CANCELLED), with backoff between calls, heartbeating after every call.
    *
-   * @param execution the delivered execution, as a {@code binary/protobuf} payload
-   * @return the terminal execution, as a {@code binary/protobuf} payload of the same type
+   * @param input the kind and id of the execution
+   * @return the terminal execution, callback tokens cleared, as a {@code binary/protobuf} payload
    */
   @ActivityMethod(name = GET_EXECUTION)
-  RawValue getExecution(RawValue execution);
+  RawValue getExecution(GetExecutionInput input);
 }

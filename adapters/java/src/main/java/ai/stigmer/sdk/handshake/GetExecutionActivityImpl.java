@@ -6,12 +6,11 @@ import ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryControllerGrpc.Ag
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryControllerGrpc.WorkflowExecutionQueryControllerBlockingStub;
-import com.google.protobuf.InvalidProtocolBufferException;
+import ai.stigmer.sdk.v1.GetExecutionInput;
 import com.google.protobuf.Message;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
-import io.temporal.api.common.v1.Payload;
 import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -33,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>It calls {@code get} until the execution is terminal: first at once, then after the initial
- * interval (200 ms), growing by the backoff coefficient (2.0) up to the maximum interval (10 s),
- * heartbeating before each wait (so a heartbeat timeout detects a lost worker and a cancellation
- * reaches it). A transient gRPC failure ({@link StigmerHandshake#isRetryable}) is retried in the
+ * interval (500 ms), growing by the backoff coefficient (2.0) up to the maximum interval (10 s),
+ * heartbeating after every call (so a heartbeat timeout detects a lost worker and a cancellation
+ * reaches it). The terminal execution is returned with its callback tokens cleared ({@link
+ * WorkflowHandshake#clearCallbackTokens}), since the deployed service echoes them. A transient gRPC failure ({@link StigmerHandshake#isRetryable}) is retried in the
  * same way; a permanent one (NOT_FOUND, PERMISSION_DENIED, ...) fails the activity with a
  * non-retryable {@value HandshakeFailureTypes#GET_EXECUTION_FAILED}.
  */
@@ -43,8 +43,8 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
 
   private static final Logger log = LoggerFactory.getLogger(GetExecutionActivityImpl.class);
 
-  /** Default wait after the first non-terminal answer: 200 ms. */
-  public static final Duration DEFAULT_INITIAL_INTERVAL = Duration.ofMillis(200);
+  /** Default wait after the first non-terminal answer: 500 ms. */
+  public static final Duration DEFAULT_INITIAL_INTERVAL = Duration.ofMillis(500);
 
   /** Default longest wait between two calls: 10 seconds. */
   public static final Duration DEFAULT_MAXIMUM_INTERVAL = Duration.ofSeconds(10);
@@ -81,67 +81,50 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
   }
 
   @Override
-  public RawValue getExecution(RawValue execution) {
-    Objects.requireNonNull(execution, "execution");
-    Payload payload = execution.getPayload();
-    String type = payload.getMetadataOrDefault(PayloadTypeRegistry.MESSAGE_TYPE_KEY,
-        com.google.protobuf.ByteString.EMPTY).toStringUtf8();
-    Message delivered;
-    try {
-      if (type.equals(AgentExecution.getDescriptor().getFullName())) {
-        delivered = AgentExecution.parseFrom(payload.getData());
-      } else if (type.equals(WorkflowExecution.getDescriptor().getFullName())) {
-        delivered = WorkflowExecution.parseFrom(payload.getData());
-      } else {
-        throw invalid("the input is not a binary/protobuf AgentExecution or WorkflowExecution: "
-            + (type.isEmpty() ? "no messageType" : type));
-      }
-    } catch (InvalidProtocolBufferException e) {
-      throw invalid("the input does not decode as " + type + ": " + e.getMessage());
+  public RawValue getExecution(GetExecutionInput input) {
+    Objects.requireNonNull(input, "input");
+    boolean agent;
+    switch (input.getKind()) {
+      case EXECUTION_KIND_AGENT -> agent = true;
+      case EXECUTION_KIND_WORKFLOW -> agent = false;
+      default -> throw invalid("unknown execution kind " + input.getKindValue());
     }
-    return new RawValue(PayloadTypeRegistry.binaryPayload(poll(delivered)));
-  }
-
-  private Message poll(Message delivered) {
-    String id = WorkflowHandshake.executionId(delivered);
+    String id = input.getExecutionId();
     if (id.isEmpty()) {
-      throw invalid("the delivered execution has no metadata.id");
+      throw invalid("the execution id is empty");
     }
-    boolean agent = delivered instanceof AgentExecution;
     if (agent ? agents == null : workflows == null) {
       throw invalid(
-          "no " + (agent ? "agent" : "workflow") + " query stub configured on "
-              + "GetExecutionActivityImpl");
+          "no "
+              + (agent ? "agent" : "workflow")
+              + " query stub is configured on GetExecutionActivityImpl");
     }
     ActivityExecutionContext context = Activity.getExecutionContext();
     Duration wait = initialInterval;
-    for (int call = 1; ; call++) {
+    for (int polls = 1; ; polls++) {
+      int phase;
       try {
         Message current = agent ? getAgent(id) : getWorkflow(id);
+        phase = WorkflowHandshake.phase(current);
         if (WorkflowHandshake.isTerminal(current)) {
           log.info(
-              "Fetched the terminal execution: execution_id={}, phase={}, calls={}",
-              id,
-              WorkflowHandshake.phase(current),
-              call);
-          return current;
+              "Execution is terminal: execution_id={}, phase={}, polls={}", id, phase, polls);
+          return new RawValue(
+              PayloadTypeRegistry.binaryPayload(WorkflowHandshake.clearCallbackTokens(current)));
         }
       } catch (StatusRuntimeException e) {
         ApplicationFailure failure = StigmerHandshake.createFailed(e);
         if (failure.isNonRetryable()) {
-          ApplicationFailure permanent =
-              ApplicationFailure.newNonRetryableFailure(
-                  failure.getOriginalMessage(), HandshakeFailureTypes.GET_EXECUTION_FAILED);
-          permanent.setStackTrace(new StackTraceElement[0]);
-          throw permanent;
+          throw invalid("get " + id + ": " + failure.getOriginalMessage());
         }
         log.warn(
-            "Failed to get the execution, retrying: execution_id={}, error={}",
+            "Get execution failed, retrying: execution_id={}, code={}",
             id,
-            failure.getOriginalMessage());
+            e.getStatus().getCode().name());
+        phase = -1;
       }
       // Throws ActivityCompletionException when the caller's workflow cancels this activity.
-      context.heartbeat(call);
+      context.heartbeat(phase);
       sleep(wait);
       wait = next(wait);
     }
@@ -215,7 +198,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
     }
 
     /**
-     * Sets the wait after the first non-terminal answer (default 200 ms).
+     * Sets the wait after the first non-terminal answer (default 500 ms).
      *
      * @param initialInterval a positive duration
      * @return this builder

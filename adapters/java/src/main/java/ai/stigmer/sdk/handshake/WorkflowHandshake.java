@@ -1,5 +1,8 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
+import ai.stigmer.sdk.v1.ExecutionKind;
+import ai.stigmer.sdk.v1.GetExecutionInput;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
@@ -7,6 +10,7 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Functions;
@@ -44,18 +48,21 @@ public final class WorkflowHandshake {
   /** Phases (of agent and workflow executions alike) after which an execution no longer changes. */
   public static final Set<Integer> TERMINAL_PHASES = Set.of(3, 4, 5);
 
-  /** Start-to-close timeout of {@value GetExecutionActivity#GET_EXECUTION}: 1 hour. */
-  public static final Duration GET_EXECUTION_START_TO_CLOSE = Duration.ofHours(1);
+  /** Start-to-close timeout of {@value GetExecutionActivity#GET_EXECUTION}: 10 minutes. */
+  public static final Duration GET_EXECUTION_START_TO_CLOSE = Duration.ofMinutes(10);
 
   /** Heartbeat timeout of {@value GetExecutionActivity#GET_EXECUTION}: 1 minute. */
   public static final Duration GET_EXECUTION_HEARTBEAT_TIMEOUT = Duration.ofMinutes(1);
 
   private WorkflowHandshake() {}
 
+  /** Maximum attempts of {@value GetExecutionActivity#GET_EXECUTION}: 3. */
+  public static final int GET_EXECUTION_MAXIMUM_ATTEMPTS = 3;
+
   /**
    * Returns the options {@link #executeToTerminal} schedules {@value
-   * GetExecutionActivity#GET_EXECUTION} with: start-to-close 1 hour, heartbeat timeout 1 minute, at
-   * most 5 attempts (initial interval 1 s, backoff 2.0, maximum 1 minute), never retrying {@value
+   * GetExecutionActivity#GET_EXECUTION} with, as in every SDK: start-to-close 10 minutes, heartbeat
+   * timeout 1 minute, at most 3 attempts (initial interval 1 s), never retrying {@value
    * HandshakeFailureTypes#GET_EXECUTION_FAILED}; on the workflow's task queue.
    *
    * @return the activity options
@@ -67,9 +74,7 @@ public final class WorkflowHandshake {
         .setRetryOptions(
             RetryOptions.newBuilder()
                 .setInitialInterval(Duration.ofSeconds(1))
-                .setBackoffCoefficient(2.0)
-                .setMaximumInterval(Duration.ofMinutes(1))
-                .setMaximumAttempts(5)
+                .setMaximumAttempts(GET_EXECUTION_MAXIMUM_ATTEMPTS)
                 .setDoNotRetry(HandshakeFailureTypes.GET_EXECUTION_FAILED)
                 .build())
         .build();
@@ -99,29 +104,78 @@ public final class WorkflowHandshake {
    * @param getExecutionOptions the options of {@value GetExecutionActivity#GET_EXECUTION}, for
    *     example with the task queue of the worker that runs it
    * @param <E> {@code AgentExecution} or {@code WorkflowExecution}
-   * @return the terminal execution: the delivered one when it is terminal, else the one {@code get}
-   *     returned once it was
+   * @return the terminal execution, callback tokens cleared: the delivered one when it is
+   *     terminal, else the one {@code get} returned once it was
    * @throws ActivityFailure as the handshake activity (or the get activity) failed
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#GET_EXECUTION_FAILED} when the
+   *     delivered execution is not terminal and has no {@code metadata.id}
    */
   public static <E extends Message> E executeToTerminal(
       Functions.Func1<E, E> handshake, E request, ActivityOptions getExecutionOptions) {
     Objects.requireNonNull(getExecutionOptions, "getExecutionOptions");
     E delivered = execute(handshake, request);
     if (delivered == null || isTerminal(delivered)) {
-      return delivered;
+      return delivered == null ? null : clearCallbackTokens(delivered);
+    }
+    String id = executionId(delivered);
+    if (id.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "the delivered execution is not terminal and has no metadata.id to fetch it by",
+          HandshakeFailureTypes.GET_EXECUTION_FAILED);
     }
     Workflow.getLogger(WorkflowHandshake.class)
         .info(
             "Delivered execution is not terminal, fetching it: execution_id={}, phase={}",
-            executionId(delivered),
+            id,
             phase(delivered));
+    GetExecutionInput input =
+        GetExecutionInput.newBuilder()
+            .setKind(
+                delivered instanceof WorkflowExecution
+                    ? ExecutionKind.EXECUTION_KIND_WORKFLOW
+                    : ExecutionKind.EXECUTION_KIND_AGENT)
+            .setExecutionId(id)
+            .build();
     @SuppressWarnings("unchecked")
     Class<E> type = (Class<E>) delivered.getClass();
-    return Workflow.newUntypedActivityStub(getExecutionOptions)
-        .execute(
-            GetExecutionActivity.GET_EXECUTION,
-            type,
-            new RawValue(PayloadTypeRegistry.binaryPayload(delivered)));
+    E terminal =
+        Workflow.newUntypedActivityStub(getExecutionOptions)
+            .execute(
+                GetExecutionActivity.GET_EXECUTION,
+                type,
+                new RawValue(PayloadTypeRegistry.binaryPayload(input)));
+    return clearCallbackTokens(terminal);
+  }
+
+  /**
+   * Returns a copy of an execution without its callback tokens ({@code spec.callback_token}, and
+   * {@code status.callback_token} where the schema has it), which the deployed service echoes.
+   *
+   * @param execution an {@code AgentExecution} or a {@code WorkflowExecution}
+   * @param <E> its type
+   * @return the copy (the same instance when it has no token)
+   */
+  @SuppressWarnings("unchecked")
+  public static <E extends Message> E clearCallbackTokens(E execution) {
+    Message.Builder builder = null;
+    for (String part : new String[] {"spec", "status"}) {
+      FieldDescriptor partField = execution.getDescriptorForType().findFieldByName(part);
+      if (partField == null
+          || partField.getJavaType() != FieldDescriptor.JavaType.MESSAGE
+          || !execution.hasField(partField)) {
+        continue;
+      }
+      Message section = (Message) execution.getField(partField);
+      FieldDescriptor token = section.getDescriptorForType().findFieldByName("callback_token");
+      if (token == null || token.isRepeated() || !section.hasField(token)) {
+        continue;
+      }
+      if (builder == null) {
+        builder = execution.toBuilder();
+      }
+      builder.setField(partField, section.toBuilder().clearField(token).build());
+    }
+    return builder == null ? execution : (E) builder.build();
   }
 
   /**

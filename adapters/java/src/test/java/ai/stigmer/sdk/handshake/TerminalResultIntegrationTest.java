@@ -2,7 +2,6 @@ package ai.stigmer.sdk.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus;
@@ -14,7 +13,11 @@ import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
+import ai.stigmer.sdk.v1.ExecutionKind;
+import ai.stigmer.sdk.v1.GetExecutionInput;
+import io.temporal.api.common.v1.Payload;
 import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowFailedException;
@@ -104,20 +107,59 @@ class TerminalResultIntegrationTest {
           withPhase(create.request(), ExecutionPhase.EXECUTION_PENDING).toBuilder()
               .setMetadata(create.request().getMetadata().toBuilder().setId(create.ackId()))
               .build();
+      ByteString token = create.request().getSpec().getCallbackToken();
+      // As the deployed service does, get echoes the token (spec and status).
+      AgentExecution echoed =
+          finished.toBuilder()
+              .setSpec(finished.getSpec().toBuilder().setCallbackToken(token))
+              .setStatus(finished.getStatus().toBuilder().setCallbackToken(token))
+              .build();
       stigmer.scriptGets(
           create.ackId(),
           withPhase(finished, ExecutionPhase.EXECUTION_IN_PROGRESS),
           Status.UNAVAILABLE.withDescription("restarting"),
           withPhase(finished, ExecutionPhase.EXECUTION_IN_PROGRESS),
-          finished);
-      ByteString token = create.request().getSpec().getCallbackToken();
+          echoed);
       completer.complete(CompletionInputs.success(token, snapshot, create.ackId()));
 
       AgentExecution result = It.result(caller, AgentExecution.class);
-      assertEquals(finished, result);
+      assertEquals(finished, result, "the terminal execution, tokens cleared");
       assertEquals("the reply", result.getStatus().getMessages(0).getContent());
       assertEquals(4, stigmer.getCalls(create.ackId()), "polled until terminal, past UNAVAILABLE");
       assertEquals(1, scheduled(client, caller, GetExecutionActivity.GET_EXECUTION));
+      // The get activity's input is the kind and id; its result in history holds no token.
+      HistoryEvent scheduledGet =
+          It.history(client, caller.getExecution()).stream()
+              .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+              .filter(
+                  e ->
+                      e.getActivityTaskScheduledEventAttributes()
+                          .getActivityType()
+                          .getName()
+                          .equals(GetExecutionActivity.GET_EXECUTION))
+              .findFirst()
+              .orElseThrow();
+      Payload input = scheduledGet.getActivityTaskScheduledEventAttributes().getInput().getPayloads(0);
+      assertEquals("binary/protobuf", input.getMetadataOrThrow("encoding").toStringUtf8());
+      assertEquals(
+          GetExecutionInput.newBuilder()
+              .setKind(ExecutionKind.EXECUTION_KIND_AGENT)
+              .setExecutionId(create.ackId())
+              .build(),
+          GetExecutionInput.parseFrom(input.getData()));
+      Payload getResult =
+          It.history(client, caller.getExecution()).stream()
+              .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+              .filter(
+                  e ->
+                      e.getActivityTaskCompletedEventAttributes().getScheduledEventId()
+                          == scheduledGet.getEventId())
+              .findFirst()
+              .orElseThrow()
+              .getActivityTaskCompletedEventAttributes()
+              .getResult()
+              .getPayloads(0);
+      assertEquals(finished, AgentExecution.parseFrom(getResult.getData()));
     } finally {
       meteredStubs.shutdownNow();
       meteredStubs.awaitTermination(5, TimeUnit.SECONDS);
@@ -178,7 +220,9 @@ class TerminalResultIntegrationTest {
               WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
       ApplicationFailure failure = It.activityApplicationFailure(e);
       assertEquals(HandshakeFailureTypes.GET_EXECUTION_FAILED, failure.getType());
-      assertTrue(failure.getOriginalMessage().startsWith("NOT_FOUND"), failure.getOriginalMessage());
+      assertEquals(
+          "get " + create.ackId() + ": NOT_FOUND: no execution " + create.ackId(),
+          failure.getOriginalMessage());
       assertEquals(1, stigmer.getCalls(create.ackId()), "a permanent code is not retried");
     }
   }
