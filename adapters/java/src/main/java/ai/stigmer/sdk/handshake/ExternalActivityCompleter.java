@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
+import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.workflowservice.v1.RespondActivityTaskCanceledRequest;
 import io.temporal.client.ActivityCanceledException;
@@ -180,7 +181,7 @@ public final class ExternalActivityCompleter {
    *     sent to Temporal then
    */
   public CompleteExternalActivityResult complete(CompleteExternalActivityInput input) {
-    return completeWith(input, metricsScope);
+    return completeWith(input, metricsScope, null);
   }
 
   /**
@@ -189,19 +190,43 @@ public final class ExternalActivityCompleter {
    * metrics scope, else (not in an activity) to the default scope.
    */
   CompleteExternalActivityResult completeInActivity(CompleteExternalActivityInput input) {
-    Scope scope = metricsScope;
-    if (!metricsScopeSet) {
-      try {
-        scope = Activity.getExecutionContext().getMetricsScope();
-      } catch (IllegalStateException notInAnActivity) {
-        // Called outside an activity (a unit test, or a caller's own thread): the default scope.
-      }
-    }
-    return completeWith(input, scope);
+    return completeWith(input, activityScope(), null);
   }
 
+  /**
+   * Completes the caller successfully with a result payload delivered as it is (the deployed
+   * service's {@code json/plain} {@code Result}), from an activity implementation, with the
+   * metrics and logs of {@link #complete}.
+   */
+  CompleteExternalActivityResult completeInActivity(
+      ByteString token, String executionId, Payload result) {
+    CompleteExternalActivityInput input =
+        CompleteExternalActivityInput.newBuilder()
+            .setCallbackToken(token)
+            .setExecutionId(executionId)
+            .build();
+    return completeWith(input, activityScope(), Objects.requireNonNull(result, "result"));
+  }
+
+  /** The scope set on the builder, else the running activity's, else the default. */
+  private Scope activityScope() {
+    if (metricsScopeSet) {
+      return metricsScope;
+    }
+    try {
+      return Activity.getExecutionContext().getMetricsScope();
+    } catch (IllegalStateException notInAnActivity) {
+      // Called outside an activity (a unit test, or a caller's own thread): the default scope.
+      return metricsScope;
+    }
+  }
+
+  /**
+   * Completes as {@code input} says; {@code rawResult}, when not {@code null}, is the success
+   * result of an input without outcome, delivered untouched.
+   */
   private CompleteExternalActivityResult completeWith(
-      CompleteExternalActivityInput input, Scope scope) {
+      CompleteExternalActivityInput input, Scope scope, Payload rawResult) {
     Objects.requireNonNull(input, "input");
     long start = System.nanoTime();
     byte[] token = input.getCallbackToken().toByteArray();
@@ -231,7 +256,8 @@ public final class ExternalActivityCompleter {
           description = "Completing external activity with success";
         }
         case OUTCOME_NOT_SET -> {
-          call = () -> completionClient.complete(token, null);
+          RawValue value = rawResult == null ? null : new RawValue(rawResult);
+          call = () -> completionClient.complete(token, value);
           description = "Completing external activity with success";
         }
         case FAILURE -> {

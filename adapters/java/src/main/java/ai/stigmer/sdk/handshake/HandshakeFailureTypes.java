@@ -61,5 +61,11 @@ public final class HandshakeFailureTypes {
    */
   public static final String COMPLETION_INVALID_INPUT = "STIGMER_COMPLETION_INVALID_INPUT";
 
+  /**
+   * The failure type the system activity fails the caller with when the deployed Stigmer service's
+   * input carries an {@code Error} (even {@code {}}). Never retryable; the same in every SDK.
+   */
+  public static final String AGENT_EXECUTION_FAILED = "AGENT_EXECUTION_FAILED";
+
   private HandshakeFailureTypes() {}
 }

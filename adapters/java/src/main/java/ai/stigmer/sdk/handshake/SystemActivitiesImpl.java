@@ -3,8 +3,10 @@ package ai.stigmer.sdk.handshake;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
-import io.temporal.common.converter.DataConverter;
-import io.temporal.common.converter.DataConverterException;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.temporal.api.common.v1.Payload;
 import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Objects;
@@ -41,8 +43,10 @@ import java.util.Objects;
  */
 public final class SystemActivitiesImpl implements SystemActivities {
 
+  private static final String JSON_PLAIN = "json/plain";
+
   private final ExternalActivityCompleter completer;
-  private final DataConverter inputConverter;
+  private final JsonFormat.Parser jsonParser;
 
   /**
    * Creates the activity implementation.
@@ -52,7 +56,10 @@ public final class SystemActivitiesImpl implements SystemActivities {
    */
   public SystemActivitiesImpl(ExternalActivityCompleter completer) {
     this.completer = Objects.requireNonNull(completer, "completer");
-    this.inputConverter = StigmerDataConverter.create(completer.typeRegistry());
+    this.jsonParser =
+        JsonFormat.parser()
+            .usingTypeRegistry(completer.typeRegistry().getJsonTypeRegistry())
+            .ignoringUnknownFields();
   }
 
   /**
@@ -65,22 +72,66 @@ public final class SystemActivitiesImpl implements SystemActivities {
   @Override
   public CompleteExternalActivityResult completeExternalActivity(RawValue input) {
     Objects.requireNonNull(input, "input");
-    CompleteExternalActivityInput decoded;
-    try {
-      decoded =
-          inputConverter.fromPayload(
-              input.getPayload(),
-              CompleteExternalActivityInput.class,
-              CompleteExternalActivityInput.class);
-    } catch (DataConverterException e) {
-      ApplicationFailure failure =
-          ApplicationFailure.newNonRetryableFailure(
-              "cannot decode the system activity input: " + e.getMessage(),
-              HandshakeFailureTypes.COMPLETION_INVALID_INPUT);
-      failure.setStackTrace(new StackTraceElement[0]);
-      throw failure;
+    Payload payload = input.getPayload();
+    String encoding =
+        payload.getMetadataOrDefault(PayloadTypeRegistry.ENCODING_KEY, ByteString.EMPTY)
+            .toStringUtf8();
+    switch (encoding) {
+      case PayloadTypeRegistry.BINARY_PROTOBUF -> {
+        try {
+          return complete(CompleteExternalActivityInput.parseFrom(payload.getData()));
+        } catch (InvalidProtocolBufferException e) {
+          throw invalidInput("binary/protobuf: " + e.getMessage());
+        }
+      }
+      case PayloadTypeRegistry.JSON_PROTOBUF -> {
+        CompleteExternalActivityInput.Builder proto = CompleteExternalActivityInput.newBuilder();
+        try {
+          jsonParser.merge(payload.getData().toStringUtf8(), proto);
+        } catch (InvalidProtocolBufferException e) {
+          throw invalidInput("json/protobuf: " + e.getMessage());
+        }
+        return complete(proto.build());
+      }
+      case JSON_PLAIN -> {
+        DeployedSystemInput deployed;
+        try {
+          deployed = DeployedSystemInput.parse(payload);
+        } catch (IllegalArgumentException e) {
+          throw invalidInput(e.getMessage());
+        }
+        return completeDeployed(deployed);
+      }
+      default ->
+          throw invalidInput(
+              "unsupported encoding " + (encoding.isEmpty() ? "<none>" : encoding));
     }
-    return complete(decoded);
+  }
+
+  /**
+   * Carries out the deployed service's input: fails the caller for an {@code Error}, else completes
+   * it with {@code Result} as {@code json/plain} without its tokens (no result for null).
+   */
+  private CompleteExternalActivityResult completeDeployed(DeployedSystemInput deployed) {
+    if (deployed.failed()) {
+      return complete(
+          CompletionInputs.failure(
+              deployed.callbackToken(),
+              HandshakeFailureTypes.AGENT_EXECUTION_FAILED,
+              deployed.failureMessage(),
+              true,
+              ""));
+    }
+    if (deployed.result() == null) {
+      return complete(
+          CompleteExternalActivityInput.newBuilder()
+              .setCallbackToken(deployed.callbackToken())
+              .build());
+    }
+    return checked(
+        completer.completeInActivity(
+            deployed.callbackToken(), deployed.executionId(), deployed.resultPayload()),
+        deployed.callbackToken());
   }
 
   /**
@@ -101,6 +152,12 @@ public final class SystemActivitiesImpl implements SystemActivities {
       throw ApplicationFailure.newNonRetryableFailureWithCause(
           e.getMessage(), HandshakeFailureTypes.COMPLETION_INVALID_INPUT, e);
     }
+    return checked(result, input.getCallbackToken());
+  }
+
+  /** Returns the result, or throws the retryable failure of a {@code TRANSIENT} one. */
+  private static CompleteExternalActivityResult checked(
+      CompleteExternalActivityResult result, ByteString token) {
     if (result.getOutcome()
         == CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT) {
       ApplicationFailure transientFailure =
@@ -110,7 +167,7 @@ public final class SystemActivitiesImpl implements SystemActivities {
                   + " (token_preview="
                   + result.getTokenPreview()
                   + ", token_digest="
-                  + TaskTokens.digest(input.getCallbackToken())
+                  + TaskTokens.digest(token)
                   + ")",
               HandshakeFailureTypes.COMPLETION_TRANSIENT);
       // Small enough for Temporal to keep it as the pending activity's last failure (4 KiB).
@@ -118,5 +175,14 @@ public final class SystemActivitiesImpl implements SystemActivities {
       throw transientFailure;
     }
     return result;
+  }
+
+  private static ApplicationFailure invalidInput(String reason) {
+    ApplicationFailure failure =
+        ApplicationFailure.newNonRetryableFailure(
+            "invalid " + COMPLETE_EXTERNAL_ACTIVITY + " input: " + reason,
+            HandshakeFailureTypes.COMPLETION_INVALID_INPUT);
+    failure.setStackTrace(new StackTraceElement[0]);
+    return failure;
   }
 }

@@ -1,15 +1,12 @@
 package ai.stigmer.sdk.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.ExecutionPhase;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
-import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
-import ai.stigmer.sdk.v1.PayloadEncoding;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
@@ -92,10 +89,10 @@ class StigmerDataConverterTest {
   void jsonProtobufWithFieldsThisSchemaLacksDecodes() {
     String json =
         "{\"apiVersion\":\"agentic.stigmer.ai/v1\",\"kind\":\"AgentExecution\","
-            + "\"metadata\":{\"id\":\"aex-1\",\"ownerScope\":\"organization\",\"version\":\"7\"},"
-            + "\"status\":{\"phase\":\"EXECUTION_COMPLETED\",\"todos\":{\"a\":{}},"
-            + "\"messages\":[{\"type\":\"MESSAGE_AI\",\"content\":\"done\",\"toolCalls\":[]}],"
-            + "\"audit\":{\"specAudit\":{\"createdAt\":\"2026-12-01T00:00:00Z\"}}}}";
+            + "\"metadata\":{\"id\":\"aex-1\",\"ownerScope\":\"organization\",\"shard\":\"7\"},"
+            + "\"status\":{\"phase\":\"EXECUTION_COMPLETED\",\"futureList\":[{\"a\":1}],"
+            + "\"messages\":[{\"type\":\"MESSAGE_AI\",\"content\":\"done\",\"reactions\":[]}],"
+            + "\"futureAudit\":{\"specAudit\":{\"createdAt\":\"2026-12-01T00:00:00Z\"}}}}";
     Payload payload =
         json("json/protobuf", json, "ai.stigmer.agentic.agentexecution.v1.AgentExecution");
     AgentExecution execution = decode(CONVERTER, payload, AgentExecution.class);
@@ -153,45 +150,5 @@ class StigmerDataConverterTest {
     Payload payload = CONVERTER.toPayload(java.util.Map.of("a", 1)).orElseThrow();
     assertEquals("json/plain", payload.getMetadataOrThrow("encoding").toStringUtf8());
     assertEquals(java.util.Map.of("a", 1), decode(CONVERTER, payload, java.util.Map.class));
-  }
-
-  @Test
-  void deployedSystemActivityInputOfASuccess() throws Exception {
-    CompleteExternalActivityInput input =
-        decode(
-            CONVERTER,
-            DeployedPayloads.payload(DeployedPayloads.SYSTEM_INPUT_SUCCESS),
-            CompleteExternalActivityInput.class);
-    assertEquals(DeployedPayloads.token(), input.getCallbackToken());
-    assertEquals(CompleteExternalActivityInput.OutcomeCase.RESULT, input.getOutcomeCase());
-    assertEquals(PayloadEncoding.PAYLOAD_ENCODING_BINARY_PROTOBUF, input.getResultEncoding());
-    assertEquals("aex-01m8r54we0wrtb949nvtg43c2h", input.getExecutionId());
-    assertTrue(input.getResult().is(AgentExecution.class));
-    assertCapturedExecution(input.getResult().unpack(AgentExecution.class));
-  }
-
-  @Test
-  void deployedSystemActivityInputOfAFailureWithoutMessage() {
-    CompleteExternalActivityInput input =
-        decode(
-            CONVERTER,
-            DeployedPayloads.payload(DeployedPayloads.SYSTEM_INPUT_FAILURE),
-            CompleteExternalActivityInput.class);
-    assertEquals(DeployedPayloads.token(), input.getCallbackToken());
-    assertEquals(CompleteExternalActivityInput.OutcomeCase.FAILURE, input.getOutcomeCase());
-    assertEquals("AGENT_EXECUTION_FAILED", input.getFailure().getType());
-    assertEquals(
-        "the Stigmer service reported a failure without a message", input.getFailure().getMessage());
-    assertTrue(input.getFailure().getNonRetryable());
-  }
-
-  @Test
-  void deployedErrorWithAMessageKeepsIt() {
-    String json = "{\"CallbackToken\":\"AQID\",\"Result\":null,\"Error\":{\"message\":\"boom\"}}";
-    CompleteExternalActivityInput input =
-        decode(CONVERTER, json("json/plain", json, null), CompleteExternalActivityInput.class);
-    assertEquals(ByteString.copyFrom(new byte[] {1, 2, 3}), input.getCallbackToken());
-    assertEquals("boom", input.getFailure().getMessage());
-    assertFalse(input.hasResult());
   }
 }

@@ -110,10 +110,19 @@ class SystemActivityIntegrationTest {
   void deployedServiceInputOfASuccessCompletesTheCaller(TemporalDevServer server)
       throws Exception {
     WorkflowClient client = server.client();
+    // The caller decodes the json/plain result with the Stigmer data converter.
+    WorkflowClient callerClient =
+        WorkflowClient.newInstance(
+            server.service(),
+            WorkflowClientOptions.newBuilder()
+                .setNamespace(TemporalDevServer.NAMESPACE)
+                .setDataConverter(StigmerDataConverter.create())
+                .build());
     try (RecordingStigmerService stigmer = RecordingStigmerService.start();
-        TestWorker callers = It.callerWorker(client, stigmer);
+        TestWorker callers = It.callerWorker(callerClient, stigmer);
         TestWorker service = serviceWorker(client)) {
-      WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("go"));
+      WorkflowStub caller =
+          It.startAgentCaller(callerClient, callers.taskQueue(), It.request("go"));
       Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
       byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
       String json = deployedInput(DeployedPayloads.SYSTEM_INPUT_SUCCESS, token);
@@ -128,6 +137,19 @@ class SystemActivityIntegrationTest {
       assertEquals(
           ai.stigmer.agentic.agentexecution.v1.ExecutionPhase.EXECUTION_PENDING,
           delivered.getStatus().getPhase());
+      assertTrue(delivered.getSpec().getCallbackToken().isEmpty(), "no token delivered");
+      // The caller's history holds the Result as json/plain, without the token.
+      io.temporal.api.common.v1.Payload completion =
+          It.history(client, caller.getExecution()).stream()
+              .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+              .findFirst()
+              .orElseThrow()
+              .getActivityTaskCompletedEventAttributes()
+              .getResult()
+              .getPayloads(0);
+      assertEquals("json/plain", completion.getMetadataOrThrow("encoding").toStringUtf8());
+      String base64 = java.util.Base64.getEncoder().encodeToString(token);
+      assertFalse(completion.getData().toStringUtf8().contains(base64.substring(0, 24)));
     }
   }
 
@@ -165,7 +187,8 @@ class SystemActivityIntegrationTest {
     WorkflowClient client = server.client();
     try (TestWorker service = serviceWorker(client)) {
       WorkflowStub system =
-          startDeployedInputService(client, service.taskQueue(), "{\"CallbackToken\": \"%%%\"}");
+              startDeployedInputService(
+              client, service.taskQueue(), "{\"CallbackToken\": \"%%%\"}");
       WorkflowFailedException e =
           assertThrows(
               WorkflowFailedException.class,
