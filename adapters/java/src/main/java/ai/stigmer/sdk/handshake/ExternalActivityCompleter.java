@@ -105,10 +105,11 @@ public final class ExternalActivityCompleter {
   public static final String METRIC_COMPLETIONS = "stigmer_external_activity_completions_total";
 
   /**
-   * Histogram of completion attempts in seconds, with the buckets {@link
-   * HandshakeMetrics#DURATION_BUCKETS_SECONDS}, tagged {@code status} like {@link
-   * #METRIC_COMPLETIONS}: from the start of {@link #complete} to Temporal's answer (zero for an
-   * input that cannot be turned into a completion).
+   * Timer of completion attempts (a histogram in seconds with the buckets {@link
+   * HandshakeMetrics#DURATION_BUCKETS_SECONDS} where the Micrometer registry has {@link
+   * HandshakeMetrics#meterFilter()}), tagged {@code status} like {@link #METRIC_COMPLETIONS}: from
+   * the start of {@link #complete} to Temporal's answer (zero for an input that cannot be turned
+   * into a completion).
    */
   public static final String METRIC_COMPLETION_DURATION =
       "stigmer_external_activity_completion_duration_seconds";
@@ -497,9 +498,7 @@ public final class ExternalActivityCompleter {
       String status = outcome == null ? STATUS_ERROR : outcomeName(outcome);
       Scope tagged = scope.tagged(Map.of(STATUS_TAG, status));
       tagged.counter(METRIC_COMPLETIONS).inc(1);
-      tagged
-          .histogram(METRIC_COMPLETION_DURATION, HandshakeMetrics.durationBuckets())
-          .recordValue(nanos / 1e9);
+      tagged.timer(METRIC_COMPLETION_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
       if (errorType != null) {
         scope.tagged(Map.of(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
       }

@@ -18,6 +18,7 @@ import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Workflow side of the caller: runs the handshake activity, and makes sure the workflow gets the
@@ -204,8 +205,8 @@ public final class WorkflowHandshake {
       outcome = HandshakeMetrics.OUTCOME_CANCELLED;
       throw e;
     } finally {
-      double seconds = (Workflow.currentTimeMillis() - start) / 1000.0;
-      HandshakeMetrics.resolved(Workflow.getMetricsScope(), outcome, seconds);
+      long nanos = TimeUnit.MILLISECONDS.toNanos(Workflow.currentTimeMillis() - start);
+      HandshakeMetrics.resolved(Workflow.getMetricsScope(), outcome, nanos);
     }
   }
 

@@ -175,7 +175,7 @@ class CompletionIntegrationTest {
         Map.of(
             CapturedMetrics.key(duration, Map.of("status", "completed")), 1,
             CapturedMetrics.key(duration, Map.of("status", "already_completed")), 1),
-        metrics.histogramCounts());
+        metrics.timerCounts());
     String base64 = Base64.getEncoder().encodeToString(token.toByteArray()).substring(0, 16);
     metrics
         .tags(name -> true)

@@ -143,10 +143,9 @@ class CompletionMetricsTest {
         Map.of(
             completions("empty_token"), 1L, completions("error"), 1L, errors("invalid_input"), 1L),
         metrics.counters());
-    assertEquals(
-        Map.of(duration("empty_token"), 1, duration("error"), 1), metrics.histogramCounts());
+    assertEquals(Map.of(duration("empty_token"), 1, duration("error"), 1), metrics.timerCounts());
     // Nothing was sent for the invalid input: no duration, as in the Go SDK.
-    assertEquals(Map.of(0.005, 1L), metrics.histograms().get(duration("error")));
+    assertEquals(List.of(Duration.ZERO), metrics.timers().get(duration("error")));
     assertNoTokenInTags(metrics);
   }
 
@@ -176,7 +175,10 @@ class CompletionMetricsTest {
       shutdown(stubs);
     }
     assertEquals(Map.of(completions("transient"), 2L, errors("transient"), 2L), metrics.counters());
-    assertEquals(Map.of(duration("transient"), 2), metrics.histogramCounts());
+    assertEquals(Map.of(duration("transient"), 2), metrics.timerCounts());
+    for (Duration d : metrics.timers().get(duration("transient"))) {
+      assertTrue(d.getNanos() > 0, "the duration of a call to Temporal: " + d);
+    }
     assertNoTokenInTags(metrics);
   }
 
@@ -198,7 +200,7 @@ class CompletionMetricsTest {
       metrics.close();
     }
     assertEquals(Map.of(completions("empty_token"), 2L), ours(metrics.counters()));
-    assertEquals(Map.of(duration("empty_token"), 2), ours(metrics.histogramCounts()));
+    assertEquals(Map.of(duration("empty_token"), 2), ours(metrics.timerCounts()));
   }
 
   @Test
@@ -254,7 +256,7 @@ class CompletionMetricsTest {
     }
     assertEquals(
         Map.of(completions("error"), 1L, errors("permission_denied"), 1L), metrics.counters());
-    assertEquals(Map.of(duration("error"), 1), metrics.histogramCounts());
+    assertEquals(Map.of(duration("error"), 1), metrics.timerCounts());
     assertNoTokenInTags(metrics);
   }
 

@@ -172,7 +172,7 @@ class TerminalResultIntegrationTest {
             CapturedMetrics.key(HandshakeMetrics.HANDSHAKES, Map.of("outcome", "completed")), 1L),
         ours(metrics, metrics.counters()));
     Map<String, Long> durations = new HashMap<>();
-    metrics.histogramCounts().forEach((k, v) -> durations.put(k, (long) v));
+    metrics.timerCounts().forEach((k, v) -> durations.put(k, (long) v));
     assertEquals(
         Map.of(
             CapturedMetrics.key(

@@ -16,9 +16,9 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * A tally root scope whose reports are kept in memory. Counters and histograms are reported by
- * tally's report loop (every minute here) and when the scope is closed, so read {@link #counters()}
- * and {@link #histograms()} after {@link #close()}; timers are reported as they are recorded.
+ * A tally root scope whose reports are kept in memory. Counters are reported by tally's report loop
+ * (every minute here) and when the scope is closed, so read {@link #counters()} after {@link
+ * #close()}; timers are reported as they are recorded.
  *
  * <p>Metrics are keyed {@code name,tag=value,...} with the tags sorted by name, for example {@code
  * stigmer_external_activity_completions_total,status=completed}.
@@ -60,29 +60,6 @@ public final class CapturedMetrics implements AutoCloseable {
     }
   }
 
-  /**
-   * Every value histogram reported so far: its samples by bucket upper bound (the last bucket's is
-   * {@code +Infinity}), by key.
-   */
-  public Map<String, Map<Double, Long>> histograms() {
-    synchronized (reporter) {
-      Map<String, Map<Double, Long>> copy = new TreeMap<>();
-      reporter.histograms.forEach((key, buckets) -> copy.put(key, new TreeMap<>(buckets)));
-      return copy;
-    }
-  }
-
-  /** How many values each histogram recorded, by key. */
-  public Map<String, Integer> histogramCounts() {
-    return histograms().entrySet().stream()
-        .collect(
-            Collectors.toMap(
-                Map.Entry::getKey,
-                e -> e.getValue().values().stream().mapToInt(Long::intValue).sum(),
-                (a, b) -> a,
-                TreeMap::new));
-  }
-
   /** How many durations each timer recorded, by key. */
   public Map<String, Integer> timerCounts() {
     return timers().entrySet().stream()
@@ -116,7 +93,6 @@ public final class CapturedMetrics implements AutoCloseable {
   private static final class Reporter implements StatsReporter {
     private final Map<String, Long> counters = new HashMap<>();
     private final Map<String, List<Duration>> timers = new HashMap<>();
-    private final Map<String, Map<Double, Long>> histograms = new HashMap<>();
     private final Map<String, Map<String, String>> tags = new HashMap<>();
 
     private String remember(String name, Map<String, String> metricTags) {
@@ -141,22 +117,16 @@ public final class CapturedMetrics implements AutoCloseable {
     }
 
     // tally's StatsReporter declares its histogram methods with the raw Buckets type; an override
-    // must repeat it. Duration histograms are not captured.
+    // must repeat it. Histograms are not captured.
     @SuppressWarnings("rawtypes")
     @Override
-    public synchronized void reportHistogramValueSamples(
+    public void reportHistogramValueSamples(
         String name,
         Map<String, String> tags,
         Buckets buckets,
         double bucketLowerBound,
         double bucketUpperBound,
-        long samples) {
-      if (samples != 0) {
-        histograms
-            .computeIfAbsent(remember(name, tags), k -> new HashMap<>())
-            .merge(bucketUpperBound, samples, Long::sum);
-      }
-    }
+        long samples) {}
 
     @SuppressWarnings("rawtypes")
     @Override
