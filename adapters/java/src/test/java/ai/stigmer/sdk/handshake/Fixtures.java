@@ -135,6 +135,24 @@ public final class Fixtures {
     }
   }
 
+  /** A caller workflow that wants the terminal Stigmer workflow execution. */
+  @WorkflowInterface
+  public interface TerminalWorkflowCaller {
+    @WorkflowMethod
+    WorkflowExecution run(WorkflowExecution request);
+  }
+
+  /** Uses {@link WorkflowHandshake#executeToTerminal} for a workflow execution. */
+  public static final class TerminalWorkflowCallerImpl implements TerminalWorkflowCaller {
+    private final CallerActivities activities =
+        Workflow.newActivityStub(CallerActivities.class, callerOptions());
+
+    @Override
+    public WorkflowExecution run(WorkflowExecution request) {
+      return WorkflowHandshake.executeToTerminal(activities::runWorkflow, request);
+    }
+  }
+
   /** A caller workflow: runs one Stigmer workflow execution. */
   @WorkflowInterface
   public interface WorkflowCaller {

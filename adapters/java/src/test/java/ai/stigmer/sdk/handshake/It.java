@@ -57,7 +57,8 @@ final class It {
               Fixtures.AgentCallerImpl.class,
               Fixtures.WorkflowCallerImpl.class,
               Fixtures.LocalCallerImpl.class,
-              Fixtures.TerminalCallerImpl.class);
+              Fixtures.TerminalCallerImpl.class,
+              Fixtures.TerminalWorkflowCallerImpl.class);
           worker.registerActivitiesImplementations(
               new Fixtures.CallerActivitiesImpl(
                   stigmer.agentStub(), stigmer.workflowStub(), handshake),

@@ -2,10 +2,14 @@ package ai.stigmer.sdk.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus;
 import ai.stigmer.agentic.agentexecution.v1.ExecutionPhase;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus;
 import ai.stigmer.sdk.testing.CapturedMetrics;
 import ai.stigmer.sdk.testing.RecordingStigmerService;
 import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
@@ -224,6 +228,49 @@ class TerminalResultIntegrationTest {
           "get " + create.ackId() + ": NOT_FOUND: no execution " + create.ackId(),
           failure.getOriginalMessage());
       assertEquals(1, stigmer.getCalls(create.ackId()), "a permanent code is not retried");
+    }
+  }
+
+  @Test
+  void aWorkflowExecutionIsFetchedByItsKind(TemporalDevServer server) throws Exception {
+    WorkflowClient client = server.client();
+    ExternalActivityCompleter completer = It.completer(server);
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      WorkflowExecution request =
+          WorkflowExecution.newBuilder()
+              .setSpec(WorkflowExecutionSpec.newBuilder().setWorkflowId("wf-nightly"))
+              .build();
+      Fixtures.TerminalWorkflowCaller caller =
+          client.newWorkflowStub(
+              Fixtures.TerminalWorkflowCaller.class,
+              It.workflowOptions(worker.taskQueue(), "terminal-wf"));
+      WorkflowClient.start(caller::run, request);
+      Create<WorkflowExecution> create = stigmer.awaitWorkflowCreates(1, It.WAIT).get(0);
+      ByteString token = create.request().getSpec().getCallbackToken();
+      WorkflowExecution snapshot =
+          create.request().toBuilder()
+              .setMetadata(create.request().getMetadata().toBuilder().setId(create.ackId()))
+              .setStatus(
+                  WorkflowExecutionStatus.newBuilder()
+                      .setPhase(
+                          ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.EXECUTION_PENDING))
+              .build();
+      WorkflowExecution failed =
+          snapshot.toBuilder()
+              .setStatus(
+                  WorkflowExecutionStatus.newBuilder()
+                      .setPhase(
+                          ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.EXECUTION_FAILED))
+              .build();
+      stigmer.scriptGets(create.ackId(), failed);
+      completer.complete(CompletionInputs.success(token, snapshot, create.ackId()));
+      WorkflowExecution result = It.result(WorkflowStub.fromTyped(caller), WorkflowExecution.class);
+      assertEquals(
+          ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.EXECUTION_FAILED,
+          result.getStatus().getPhase());
+      assertTrue(result.getSpec().getCallbackToken().isEmpty(), "the echoed token is cleared");
+      assertEquals(1, stigmer.getCalls(create.ackId()));
     }
   }
 
