@@ -29,7 +29,7 @@ record DeployedSystemInput(ByteString callbackToken, JsonNode result, JsonNode e
   private static final List<String> MESSAGE_KEYS =
       List.of("message", "Message", "msg", "error", "Error", "cause", "Cause");
 
-  /** Whether the service reported a failure: {@code Error} present and not null, even {@code {}}. */
+  /** Whether the service reported a failure: {@code Error} present and not null, even {}. */
   boolean failed() {
     return error != null;
   }
@@ -69,7 +69,7 @@ record DeployedSystemInput(ByteString callbackToken, JsonNode result, JsonNode e
         callbackToken, presentOrNull(document.get("Result")), presentOrNull(document.get("Error")));
   }
 
-  /** The failure message: the error's message if it has one, else {@link #FAILURE_WITHOUT_MESSAGE}. */
+  /** The failure message: the error's own if it has one, else {@link #FAILURE_WITHOUT_MESSAGE}. */
   String failureMessage() {
     String message = errorMessage(error);
     return message.isEmpty() ? FAILURE_WITHOUT_MESSAGE : message;

@@ -94,7 +94,10 @@ public final class ExecutionRequests {
     fillMetadata(request.getMetadataBuilder(), idempotencyKey);
     List<String> violations =
         common(
-            request.getApiVersion(), request.getKind(), AGENT_EXECUTION_KIND, request.getMetadata());
+            request.getApiVersion(),
+            request.getKind(),
+            AGENT_EXECUTION_KIND,
+            request.getMetadata());
     if (request.getSpec().getMessage().isEmpty()) {
       violations.add("spec.message: must not be empty");
     }

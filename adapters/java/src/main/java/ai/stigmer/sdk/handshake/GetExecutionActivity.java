@@ -7,9 +7,9 @@ import io.temporal.common.converter.RawValue;
 
 /**
  * The caller-side activity {@value #GET_EXECUTION}: fetches the terminal state of an execution
- * that a service delivered before it was terminal (the deployed Stigmer service completes the caller
- * with the execution as created). {@link WorkflowHandshake#executeToTerminal} schedules it; register
- * {@link GetExecutionActivityImpl} on the caller's worker.
+ * that a service delivered before it was terminal (the deployed Stigmer service completes the
+ * caller with the execution as created). {@link WorkflowHandshake#executeToTerminal} schedules
+ * it; register {@link GetExecutionActivityImpl} on the caller's worker.
  *
  * <p>The input is an {@code ai.stigmer.sdk.v1.GetExecutionInput{kind, execution_id}}, sent as
  * {@code binary/protobuf} by every SDK's helper; the result is the terminal execution as a raw

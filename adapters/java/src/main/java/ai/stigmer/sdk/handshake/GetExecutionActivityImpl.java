@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * interval (500 ms), growing by the backoff coefficient (2.0) up to the maximum interval (10 s),
  * heartbeating after every call (so a heartbeat timeout detects a lost worker and a cancellation
  * reaches it). The terminal execution is returned with its callback tokens cleared ({@link
- * WorkflowHandshake#clearCallbackTokens}), since the deployed service echoes them. A transient gRPC failure ({@link StigmerHandshake#isRetryable}) is retried in the
- * same way; a permanent one (NOT_FOUND, PERMISSION_DENIED, ...) fails the activity with a
- * non-retryable {@value HandshakeFailureTypes#GET_EXECUTION_FAILED}.
+ * WorkflowHandshake#clearCallbackTokens}), since the deployed service echoes them. A transient
+ * gRPC failure ({@link StigmerHandshake#isRetryable}) is retried in the same way; a permanent one
+ * (NOT_FOUND, PERMISSION_DENIED, ...) fails the activity with a non-retryable {@value
+ * HandshakeFailureTypes#GET_EXECUTION_FAILED}.
  */
 public final class GetExecutionActivityImpl implements GetExecutionActivity {
 
@@ -227,7 +228,8 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      */
     public Builder setBackoffCoefficient(double backoffCoefficient) {
       if (!(backoffCoefficient >= 1.0)) {
-        throw new IllegalArgumentException("backoffCoefficient must be >= 1: " + backoffCoefficient);
+        throw new IllegalArgumentException(
+            "backoffCoefficient must be >= 1: " + backoffCoefficient);
       }
       this.backoffCoefficient = backoffCoefficient;
       return this;

@@ -158,7 +158,8 @@ final class GoStructJson {
     }
     String normalized = normalize(key);
     for (FieldDescriptor candidate : descriptor.getFields()) {
-      if (candidate.getJsonName().equals(key) || normalize(candidate.getName()).equals(normalized)) {
+      if (candidate.getJsonName().equals(key)
+          || normalize(candidate.getName()).equals(normalized)) {
         return candidate;
       }
     }

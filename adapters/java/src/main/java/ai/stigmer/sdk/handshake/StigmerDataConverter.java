@@ -47,7 +47,7 @@ public final class StigmerDataConverter {
   /**
    * Returns the data converter with the types of a registry (for results of your own types).
    *
-   * @param registry the message types that {@code json/protobuf} payloads may hold in an {@code Any}
+   * @param registry the message types {@code json/protobuf} payloads may hold in an {@code Any}
    * @return a new data converter
    */
   public static DataConverter create(PayloadTypeRegistry registry) {
@@ -59,7 +59,7 @@ public final class StigmerDataConverter {
    * Returns the payload converters that replace Temporal's {@code json/protobuf} and {@code
    * json/plain} ones, for {@code DefaultDataConverter.withPayloadConverterOverrides}.
    *
-   * @param registry the message types that {@code json/protobuf} payloads may hold in an {@code Any}
+   * @param registry the message types {@code json/protobuf} payloads may hold in an {@code Any}
    * @return the two converters
    */
   public static PayloadConverter[] payloadConverters(PayloadTypeRegistry registry) {

@@ -188,7 +188,9 @@ public final class StigmerHandshake {
     Objects.requireNonNull(options, "options");
     PendingActivity pending = PendingActivity.current();
     WorkflowExecution.Builder request =
-        pending.prepare(() -> ExecutionRequests.prepareWorkflow(execution, pending.key)).toBuilder();
+        pending
+            .prepare(() -> ExecutionRequests.prepareWorkflow(execution, pending.key))
+            .toBuilder();
     request.getSpecBuilder().setCallbackToken(pending.token);
     pending.started();
     WorkflowExecution ack;

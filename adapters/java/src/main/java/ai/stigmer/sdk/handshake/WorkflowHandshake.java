@@ -92,7 +92,8 @@ public final class WorkflowHandshake {
    * @return the terminal execution
    * @throws ActivityFailure as the handshake activity (or the get activity) failed
    */
-  public static <E extends Message> E executeToTerminal(Functions.Func1<E, E> handshake, E request) {
+  public static <E extends Message> E executeToTerminal(
+      Functions.Func1<E, E> handshake, E request) {
     return executeToTerminal(handshake, request, getExecutionOptions());
   }
 

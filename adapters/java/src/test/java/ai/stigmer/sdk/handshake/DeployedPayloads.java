@@ -48,7 +48,7 @@ final class DeployedPayloads {
 
   /** The raw bytes of the callback token in the captured payloads. */
   static ByteString token() {
-    return ByteString.copyFrom(
-        Base64.getDecoder().decode(file(SYSTEM_INPUT_SUCCESS).get("data").get("CallbackToken").asText()));
+    String base64 = file(SYSTEM_INPUT_SUCCESS).get("data").get("CallbackToken").asText();
+    return ByteString.copyFrom(Base64.getDecoder().decode(base64));
   }
 }

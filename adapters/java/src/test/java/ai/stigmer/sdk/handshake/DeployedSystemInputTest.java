@@ -39,11 +39,16 @@ class DeployedSystemInputTest {
     assertEquals("hello raw", json.get("spec").get("message").asText());
     // The caller's converter reads it into the execution.
     AgentExecution execution =
-        StigmerDataConverter.create().fromPayload(result, AgentExecution.class, AgentExecution.class);
+        StigmerDataConverter.create()
+            .fromPayload(result, AgentExecution.class, AgentExecution.class);
     assertEquals("aex-01m8r54we0wrtb949nvtg43c2h", execution.getMetadata().getId());
     assertTrue(execution.getSpec().getCallbackToken().isEmpty());
-    assertFalse(input.toString().contains(DeployedPayloads.file(DeployedPayloads.SYSTEM_INPUT_SUCCESS)
-        .get("data").get("CallbackToken").asText().substring(0, 24)));
+    String base64 =
+        DeployedPayloads.file(DeployedPayloads.SYSTEM_INPUT_SUCCESS)
+            .get("data")
+            .get("CallbackToken")
+            .asText();
+    assertFalse(input.toString().contains(base64.substring(0, 24)), "no token in toString");
   }
 
   @Test
@@ -52,14 +57,16 @@ class DeployedSystemInputTest {
         DeployedSystemInput.parse(DeployedPayloads.payload(DeployedPayloads.SYSTEM_INPUT_FAILURE));
     assertTrue(input.failed());
     assertNull(input.result());
-    assertEquals("the Stigmer service reported a failure without a message", input.failureMessage());
+    assertEquals(
+        "the Stigmer service reported a failure without a message", input.failureMessage());
   }
 
   @Test
   void errorMessagesAreFoundWhereGoPutsThem() {
     assertEquals("boom", DeployedSystemInput.parse(plain("{\"Error\":\"boom\"}")).failureMessage());
     assertEquals(
-        "boom", DeployedSystemInput.parse(plain("{\"Error\":{\"Message\":\"boom\"}}")).failureMessage());
+        "boom",
+        DeployedSystemInput.parse(plain("{\"Error\":{\"Message\":\"boom\"}}")).failureMessage());
     assertEquals(
         "deep",
         DeployedSystemInput.parse(plain("{\"Error\":{\"cause\":{\"msg\":\"deep\"}}}"))
@@ -71,7 +78,8 @@ class DeployedSystemInputTest {
 
   @Test
   void anAbsentTokenIsEmptyAndNullIsNoResult() {
-    DeployedSystemInput input = DeployedSystemInput.parse(plain("{\"Result\":null,\"Error\":null}"));
+    DeployedSystemInput input =
+        DeployedSystemInput.parse(plain("{\"Result\":null,\"Error\":null}"));
     assertTrue(input.callbackToken().isEmpty());
     assertFalse(input.failed());
     assertNull(input.result());
@@ -80,8 +88,13 @@ class DeployedSystemInputTest {
   @Test
   void whatIsNotTheDeployedInputIsRefused() {
     for (String bad :
-        new String[] {"{\"callback_token\":\"AQ==\"}", "[1]", "not json", "{\"CallbackToken\":\"%%\"}",
-          "{\"CallbackToken\":42}"}) {
+        new String[] {
+          "{\"callback_token\":\"AQ==\"}",
+          "[1]",
+          "not json",
+          "{\"CallbackToken\":\"%%\"}",
+          "{\"CallbackToken\":42}"
+        }) {
       assertThrows(
           IllegalArgumentException.class, () -> DeployedSystemInput.parse(plain(bad)), bad);
     }
