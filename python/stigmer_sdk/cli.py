@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import re
 import signal
 from dataclasses import replace
@@ -178,15 +179,53 @@ def serve(
             help="Task queue of workflow runs (default workflow_execution_runner).",
         ),
     ] = None,
+    api_keys_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="STIGMER_API_KEYS_FILE",
+            help="Accept these API keys: lines 'sha256:<hex of the key> NAME [ROLES]'.",
+        ),
+    ] = None,
+    jwt_jwks: Annotated[
+        str | None,
+        typer.Option(envvar="STIGMER_JWT_JWKS", help="Accept JWTs signed by this JWKS (file/URL)."),
+    ] = None,
+    jwt_issuer: Annotated[
+        str | None, typer.Option(envvar="STIGMER_JWT_ISSUER", help="Required JWT issuer (iss).")
+    ] = None,
+    jwt_audience: Annotated[
+        str | None, typer.Option(envvar="STIGMER_JWT_AUDIENCE", help="Required JWT audience.")
+    ] = None,
+    jwt_roles_claim: Annotated[
+        str, typer.Option(envvar="STIGMER_JWT_ROLES_CLAIM", help="JWT claim with the roles.")
+    ] = "roles",
+    client_cert_role: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="mTLS identity (SAN or CN, '*' for any) and its roles: IDENTITY=caller,runner."
+        ),
+    ] = None,
+    insecure_no_auth: Annotated[
+        bool,
+        typer.Option(help="Serve a non-loopback address without authentication (unsafe)."),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True,
 ) -> None:
-    """Run the reference Stigmer service and its Temporal workers."""
+    """Run the reference Stigmer service and its Temporal workers.
+
+    Roles: caller (create; read its own executions), runner (read and update the status of any
+    execution), admin (everything). Without credentials the service only listens on loopback.
+    create refuses a spec above 1 MiB (1048576 bytes, without its callback token) with
+    RESOURCE_EXHAUSTED.
+    """
     from stigmer_sdk.service.app import (
         ListenerTLS,
         ServiceConfig,
+        ServiceStartError,
         StigmerService,
         TemporalConnection,
     )
+    from stigmer_sdk.service.auth import AuthConfig
     from stigmer_sdk.service.server import ServiceSettings
     from stigmer_sdk.service.store import load_encryption_key
     from stigmer_sdk.testing import DevServer
@@ -233,6 +272,17 @@ def serve(
             token_encryption_key=load_encryption_key(encryption_key) if encryption_key else None,
             builtin_runner=builtin_runner,
             metrics_address=metrics_address,
+            auth=AuthConfig.from_options(
+                api_keys_file=api_keys_file,
+                api_keys=os.environ.get("STIGMER_API_KEYS"),
+                jwt_jwks=jwt_jwks,
+                jwt_issuer=jwt_issuer,
+                jwt_audience=jwt_audience,
+                jwt_roles_claim=jwt_roles_claim,
+                certificate_roles=client_cert_role or (),
+            ),
+            insecure_no_auth=insecure_no_auth,
+            development=dev,
             settings=ServiceSettings(
                 service_task_queue=task_queue or defaults.service_task_queue,
                 agent_runner_task_queue=agent_runner_task_queue or defaults.agent_runner_task_queue,
@@ -255,7 +305,8 @@ def serve(
                     table.add_row("Temporal UI", dev_server.ui_url or "")
                 table.add_row("store", store_url.split("@")[-1])
                 table.add_row("task queue", config.settings.service_task_queue)
-                table.add_row("tokens at rest", "encrypted" if encryption_key else "plain")
+                table.add_row("tokens at rest", "encrypted" if encryption_key else "PLAIN TEXT")
+                table.add_row("authentication", config.auth.describe())
                 table.add_row("runner", "built-in scripted" if builtin_runner else "external")
                 if metrics_address:
                     table.add_row("metrics", f"http://{metrics_address}/metrics")
@@ -269,6 +320,9 @@ def serve(
                     [closed, asyncio.create_task(stop.wait())],
                     return_when=asyncio.FIRST_COMPLETED,
                 )
+        except ServiceStartError as error:
+            console.print(f"[red]stigmer-sdk serve: {error}[/red]")
+            raise typer.Exit(2) from None
         finally:
             if dev_server is not None:
                 await dev_server.stop()
