@@ -83,3 +83,7 @@ bench: bootstrap ## Handshake benchmarks (latency, throughput, overhead, memory)
 
 .PHONY: test
 test: proto-check check-generated lint-python test-python test-go test-java conformance ## Every check and test
+
+.PHONY: bench-fuzz
+bench-fuzz: bootstrap ## Create fuzz: status-code histogram and rejection latency; not part of test
+	$(PY) bench/bench_create_fuzz.py
