@@ -204,7 +204,15 @@ def check_exposure(config: ServiceConfig) -> None:
         ServiceStartError: no credential is configured, the address is not loopback and
             ``insecure_no_auth`` is not set.
     """
-    if config.auth.enabled or is_loopback(config.listen):
+    if is_loopback(config.listen):
+        return
+    if config.auth.enabled:
+        if config.listen_tls is None and (config.auth.keys or config.auth.jwt is not None):
+            logger.warning(
+                "Serving %s without TLS: API keys and JWTs travel in clear text "
+                "(--listen-tls-cert, --listen-tls-key)",
+                config.listen,
+            )
         return
     if config.insecure_no_auth:
         logger.warning(
