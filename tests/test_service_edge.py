@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import grpc
 import grpc.aio
@@ -28,6 +29,7 @@ from stigmer_sdk import (
     MessageType,
     StigmerClient,
     StigmerRPCError,
+    TLSConfig,
     WorkflowExecution,
     WorkflowExecutionSpec,
 )
@@ -36,8 +38,13 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import query_pb2_grpc as agent_qu
 from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY, idempotency_key
-from stigmer_sdk.service.app import ServiceStartError, StigmerService, with_settings
-from stigmer_sdk.service.auth import AuthConfig, StaticKeys, hash_api_key
+from stigmer_sdk.service.app import ListenerTLS, ServiceStartError, StigmerService, with_settings
+from stigmer_sdk.service.auth import (
+    AuthConfig,
+    StaticKeys,
+    hash_api_key,
+    parse_certificate_roles,
+)
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.service.server import MAX_REQUEST_BYTES, MAX_SPEC_BYTES, request_digest
 from stigmer_sdk.system import SystemActivities
@@ -61,6 +68,8 @@ PRINCIPALS = {
     "runner": ("key-runner", "runner"),
     "admin": ("key-admin", "admin"),
 }
+#: Client certificate common names of the mTLS test.
+PEERS = ("billing", "shipping", "runner-cn", "stranger")
 EDGE_SCRIPTS = {
     **SCRIPTS,
     # Long enough for a hijack attempt while the victim is pending.
@@ -480,3 +489,56 @@ async def test_get_by_an_empty_id_is_invalid_argument(edge: Edge) -> None:
                 metadata=[("authorization", "Bearer key-alice")],
             )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+# --- mTLS identities -----------------------------------------------------------------------
+
+
+async def test_client_certificates_are_principals(dev_server: DevServer, tmp_path: Path) -> None:
+    from test_client_tls import _issue
+
+    ca, ca_name, ca_key = _issue("edge-ca", None, ca=True)
+    server_pem, _, _ = _issue("localhost", (ca_name, ca_key), ca=False)
+    pems = {name: _issue(name, (ca_name, ca_key), ca=False)[0] for name in PEERS}
+    config = dataclasses.replace(
+        with_settings(
+            service_config(dev_server, f"sqlite:///{tmp_path / 'stigmer.db'}", "edge-mtls"),
+            require_resource_fields=True,
+        ),
+        listen="localhost:0",
+        listen_tls=ListenerTLS(server_pem.cert, server_pem.key, client_ca=ca.cert),
+        auth=AuthConfig(
+            certificate_roles=parse_certificate_roles(
+                ["billing=caller", "shipping=caller", "runner-cn=runner"]
+            )
+        ),
+    )
+    async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
+        clients = {
+            name: await StigmerClient.connect(
+                service.target,
+                ClientOptions(
+                    tls=TLSConfig(
+                        server_root_ca_cert=ca.cert,
+                        client_cert=pem.cert,
+                        client_private_key=pem.key,
+                    ),
+                    retry=NO_RETRY,
+                ),
+            )
+            for name, pem in pems.items()
+        }
+        try:
+            ack = await clients["billing"].create(ask())
+            execution_id = ack.metadata.id
+            assert (await clients["billing"].get_agent_execution(execution_id)).metadata.id
+            assert (
+                await _code(clients["shipping"].get_agent_execution(execution_id))
+                == grpc.StatusCode.NOT_FOUND
+            )
+            assert (await clients["runner-cn"].get_agent_execution(execution_id)).metadata.id
+            # A certificate of the CA whose identity has no role is no principal.
+            assert await _code(clients["stranger"].create(ask())) == grpc.StatusCode.UNAUTHENTICATED
+        finally:
+            for client in clients.values():
+                await client.close()
