@@ -810,9 +810,9 @@ async def test_postgres_connection_closed_by_the_server_is_replaced_before_reuse
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """As after a server restart: the pooled connection is dead, the next operation is not."""
-    from stigmer_sdk.service import store as store_module
+    from stigmer_sdk.service.store import postgres
 
-    monkeypatch.setattr(store_module, "_POSTGRES_CHECK_IDLE_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(postgres, "CHECK_IDLE_AFTER_SECONDS", 0.0)
     application_name = f"stigmer-pool-test-{uuid.uuid4().hex[:8]}"
     async with postgres_schema() as schema_url:
         url = f"{schema_url}&application_name={application_name}"
@@ -824,7 +824,9 @@ async def test_postgres_connection_closed_by_the_server_is_replaced_before_reuse
                     "WHERE application_name = %s",
                     (application_name,),
                 )
-                assert [terminated for (terminated,) in await cursor.fetchall()] == [True]
+                terminated = [done for (done,) in await cursor.fetchall()]
+                assert terminated
+                assert all(terminated)
             assert await store.get(row.id) == row
 
 
