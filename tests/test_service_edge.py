@@ -542,3 +542,46 @@ async def test_client_certificates_are_principals(dev_server: DevServer, tmp_pat
         finally:
             for client in clients.values():
                 await client.close()
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+def test_serve_refuses_an_open_non_loopback_address_and_states_the_limit(tmp_path: Path) -> None:
+    from cli_helpers import run_cli
+
+    store = f"sqlite:///{tmp_path / 'stigmer.db'}"
+    refused = run_cli("serve", "--listen", "0.0.0.0:0", "--store", store, "--quiet")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    output = " ".join((refused.stdout + refused.stderr).split())
+    assert "refusing to serve 0.0.0.0:0 without authentication" in output
+    assert "--insecure-no-auth" in output
+    assert not (tmp_path / "stigmer.db").exists()  # refused before anything was opened
+
+    help_text = " ".join(run_cli("serve", "--help").stdout.split())
+    assert "1 MiB (1048576 bytes" in help_text
+    for option in ("--api-keys-file", "--jwt-jwks", "--client-cert-role", "--insecure-no-auth"):
+        assert option in help_text
+
+
+async def test_serve_refuses_an_address_in_use(dev_server: DevServer, tmp_path: Path) -> None:
+    from cli_helpers import run_cli
+
+    config = service_config(dev_server, f"sqlite:///{tmp_path / 'first.db'}", "edge-port")
+    async with StigmerService(config) as first:
+        second = await asyncio.to_thread(
+            run_cli,
+            "serve",
+            "--listen",
+            first.target,
+            "--address",
+            dev_server.target,
+            "--store",
+            f"sqlite:///{tmp_path / 'second.db'}",
+            "--quiet",
+            timeout=60,  # sharing the port (SO_REUSEPORT), it would serve until killed
+        )
+        assert second.returncode == 2, second.stdout + second.stderr
+        output = " ".join((second.stdout + second.stderr).split())
+        assert f"cannot listen on {first.target}: the address is in use" in output
+        assert not (tmp_path / "second.db").exists()
