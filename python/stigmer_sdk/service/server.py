@@ -161,9 +161,13 @@ async def _abort(
     message: str,
     *,
     reason: str = "",
+    log_note: str = "",
 ) -> None:
-    """Abort with ``code`` and log one concise line; ``reason`` adds an ``ErrorInfo`` detail."""
-    logger.info("Refused %s: %s %s", _current_method.get(), code.name, message)
+    """Abort with ``code`` and log one concise line; ``reason`` adds an ``ErrorInfo`` detail.
+
+    ``log_note`` goes into the log line only (what the refused client must not learn).
+    """
+    logger.info("Refused %s: %s %s%s", _current_method.get(), code.name, message, log_note)
     if not reason:
         await context.abort(code, message)
         return
@@ -429,6 +433,10 @@ class ExecutionService:
                 f"idempotency key {key!r} refused: "
                 f"{IDEMPOTENCY_CONFLICT_REASONS.get(conflict.reason, conflict.reason)}",
                 reason=f"IDEMPOTENCY_CONFLICT_{conflict.reason.upper()}",
+                log_note=(
+                    f" execution_id={getattr(conflict, 'execution_id', '')} "
+                    f"principal={principal.name}"
+                ),
             )
             raise
         if token:
