@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 
 from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.tokens import token_preview
@@ -27,6 +27,40 @@ class TokenDecryptionError(StoreError):
 
 class ExecutionExistsError(StoreError):
     """An execution with this id is already stored (under another or no idempotency key)."""
+
+
+#: Why :class:`IdempotencyConflictError` refused a repeated idempotency key.
+ConflictReason = Literal["owner", "request", "activity"]
+
+_CONFLICT_DETAIL: dict[str, str] = {
+    "owner": "by another principal",
+    "request": "for a different request (the spec differs)",
+    "activity": (
+        "by another activity: the callback token belongs to another namespace, workflow, run "
+        "or activity than the first one sent with this key"
+    ),
+}
+
+
+class IdempotencyConflictError(StoreError):
+    """An idempotency key is already stored, for another owner, request or activity.
+
+    Nothing was changed. :attr:`reason` is ``"owner"`` (another principal created the execution),
+    ``"request"`` (both request digests are known and differ) or ``"activity"`` (the new token
+    decodes to another activity than the one recorded at the first create). The message names
+    neither the stored execution nor any token.
+    """
+
+    def __init__(self, reason: ConflictReason, *, idempotency_key: str, execution_id: str) -> None:
+        super().__init__(
+            f"idempotency key {idempotency_key!r} is already used {_CONFLICT_DETAIL[reason]}"
+        )
+        #: ``"owner"``, ``"request"`` or ``"activity"``.
+        self.reason: ConflictReason = reason
+        #: The repeated key.
+        self.idempotency_key = idempotency_key
+        #: The stored execution the key belongs to; for logs, not for the refused client.
+        self.execution_id = execution_id
 
 
 class ExecutionKind(enum.Enum):
@@ -75,6 +109,15 @@ class StoredExecution:
     #: Why the stored token could not be decrypted (``callback_token`` is then ``b""``). Only
     #: :meth:`ExecutionStore.list_pending` returns such rows; the other methods raise.
     callback_token_error: str = ""
+    #: Principal that created the execution (``""`` when the service has no authentication).
+    owner: str = ""
+    #: Digest of the create request without its token (``""`` when the service sent none).
+    request_digest: str = ""
+    #: :func:`stigmer_sdk.tokens.token_digest` of the stored token, kept after the token itself
+    #: is erased (delivered); ``""`` when no token was ever stored.
+    callback_token_digest: str = ""
+    #: How many times the execution was rewritten since create (0: its workflow never ran).
+    execution_revision: int = 0
 
     @property
     def callback_token_preview(self) -> str:
@@ -90,18 +133,36 @@ class StoredExecution:
             f"callback_token=<preview={self.callback_token_preview!r}, "
             f"length={len(self.callback_token)}>, "
             f"completion_state={self.completion_state.value}, "
-            f"completion_outcome={self.completion_outcome!r}, "
+            f"completion_outcome={self.completion_outcome!r}, owner={self.owner!r}, "
+            f"execution_revision={self.execution_revision}, "
             f"created_at={self.created_at.isoformat()}, updated_at={self.updated_at.isoformat()})"
         )
 
     __str__ = __repr__
 
 
+@dataclass(frozen=True)
+class RotationReport:
+    """What :meth:`ExecutionStore.rotate_key` did."""
+
+    #: Key id every rotated token is now encrypted with (the newest configured key).
+    key_id: str
+    #: Tokens re-encrypted (or encrypted for the first time, if they were plain).
+    rotated: int
+    #: Tokens that were already under :attr:`key_id`.
+    already_current: int
+    #: Executions whose token cannot be decrypted with the configured keys; left as they are.
+    undecryptable: tuple[str, ...]
+    #: Tokens left under another key or in plain text after the run (changed concurrently by a
+    #: replica with older keys, or undecryptable). The old keys can be retired when this is 0.
+    remaining: int
+
+
 class ExecutionStore(abc.ABC):
     """Durable executions and callback tokens. Open one with :func:`open_store`.
 
     Every method is safe to call concurrently from one event loop, and the PostgreSQL backend from
-    several processes sharing a database.
+    several processes sharing a database. Every write is one transaction.
     """
 
     #: Schema versions this instance applied when it was opened (empty when already up to date).
@@ -116,19 +177,36 @@ class ExecutionStore(abc.ABC):
         execution: bytes,
         callback_token: bytes,
         idempotency_key: str | None,
+        owner: str = "",
+        request_digest: str = "",
     ) -> tuple[StoredExecution, bool]:
         """Store a new execution, or return the one already stored for ``idempotency_key``.
 
-        With an ``idempotency_key`` already stored for ``kind``, nothing is inserted and the
-        existing execution is returned with ``False``. A non-empty ``callback_token`` (a retried
-        caller activity has a new one) then replaces the stored token, and makes the completion
-        owed again unless it was already delivered. Otherwise the execution is inserted, owing a
-        completion when ``callback_token`` is non-empty, and returned with ``True``. Atomic, also
-        against concurrent creates with the same key.
+        The execution and its token are durable (committed) when this returns.
+
+        With an ``idempotency_key`` already stored for ``kind``, nothing is inserted. The repeat is
+        refused with :class:`IdempotencyConflictError` when
+
+        - ``owner`` differs from the stored owner (reason ``"owner"``);
+        - both ``request_digest`` and the stored one are non-empty and differ (``"request"``);
+        - ``callback_token`` is non-empty and belongs to another activity than the first token
+          stored under the key (``"activity"``). A token's activity is its namespace, workflow id,
+          run id and activity id (:meth:`stigmer_sdk.tokens.TaskToken.inspect`); a token that
+          does not decode, or decodes to none of the four, has the activity ``""``, which matches
+          only another such token. The first token's activity is kept (as a digest) after the
+          token itself is erased.
+
+        Otherwise the existing execution is returned with ``False``; a non-empty
+        ``callback_token`` (a retried caller activity has a new one) then replaces the stored
+        token, and makes the completion owed again unless it was already delivered (the service
+        then redelivers the recorded outcome to the new token). A new execution is inserted
+        owing a completion when ``callback_token`` is non-empty, and returned with ``True``.
+        Atomic, also against concurrent creates with the same key.
 
         Raises:
             ValueError: ``execution`` is not the ``kind``'s message, or still carries a token.
             ExecutionExistsError: ``id`` is already taken by another execution.
+            IdempotencyConflictError: see above.
         """
 
     @abc.abstractmethod
@@ -152,15 +230,36 @@ class ExecutionStore(abc.ABC):
     async def mark_completion(
         self, id: str, outcome: str, *, token_digest: str | None = None
     ) -> StoredExecution:
-        """Record that the caller's completion was attempted, with its ``outcome``.
+        """Record that the caller's completion was attempted, with its ``outcome``, and erase the
+        token.
+
+        The outcome is final (delivered, or the token can no longer be delivered: invalid,
+        already completed, not found), so the token is erased from the store; its digest stays in
+        :attr:`StoredExecution.callback_token_digest`.
 
         With ``token_digest`` (:func:`stigmer_sdk.tokens.token_digest` of the token the
-        completion went to), the mark is conditional and atomic: when the stored token is empty
-        or another one (a retried caller replaced it meanwhile), nothing changes and the row is
-        returned as it is, still owing the newer token its completion.
+        completion went to), the mark is conditional and atomic: it applies only while that token
+        is the stored one. When the stored token is empty (none, or already erased by an earlier
+        mark) or another one (a retried caller replaced it meanwhile), nothing changes and the
+        row is returned as it is, still owing the newer token its completion.
 
         Raises:
             KeyError: no execution ``id``.
+        """
+
+    @abc.abstractmethod
+    async def finish(
+        self, id: str, execution: bytes, outcome: str, *, token_digest: str | None = None
+    ) -> StoredExecution:
+        """:meth:`update_execution` and :meth:`mark_completion` in ONE transaction.
+
+        The final execution is always written; the completion is marked (and the token erased)
+        under the same condition as :meth:`mark_completion`. When the returned row is still
+        ``PENDING`` with a token, a retried caller's newer token is owed the outcome.
+
+        Raises:
+            KeyError: no execution ``id``.
+            ValueError: ``execution`` is not the stored kind's message, or carries a token.
         """
 
     @abc.abstractmethod
@@ -173,6 +272,34 @@ class ExecutionStore(abc.ABC):
         Fire-and-forget executions (no token) are never listed. A row whose token cannot be
         decrypted (wrong or missing key) is listed, not raised: its ``callback_token`` is empty
         and ``callback_token_error`` says why, so one bad row hides none of the others.
+        """
+
+    @abc.abstractmethod
+    async def list_unstarted(
+        self,
+        older_than: timedelta,
+        *,
+        kind: ExecutionKind | None = None,
+        limit: int | None = None,
+    ) -> list[StoredExecution]:
+        """Executions created at least ``older_than`` ago whose execution was never rewritten
+        since create (``execution_revision == 0``): their workflow's first step never ran.
+
+        For the orphan reconciler. Oldest first, at most ``limit``; a token that cannot be
+        decrypted is tolerated as in :meth:`list_pending`.
+        """
+
+    @abc.abstractmethod
+    async def rotate_key(self, *, batch_size: int = 200) -> RotationReport:
+        """Re-encrypt every stored token with the newest configured key, in place.
+
+        Tokens under an older key, under no recorded key (written before key ids) or in plain
+        text are rewritten, ``batch_size`` rows per transaction, each only if it did not change
+        meanwhile. Safe while the service runs. When the report's ``remaining`` is 0, the older
+        keys can be removed from the configuration.
+
+        Raises:
+            ValueError: the store was opened without an encryption key.
         """
 
     @abc.abstractmethod

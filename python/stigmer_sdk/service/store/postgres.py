@@ -9,27 +9,14 @@ from __future__ import annotations
 import contextlib
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import psycopg
 import psycopg_pool
 
-from stigmer_sdk.service.store.base import (
-    ExecutionExistsError,
-    ExecutionKind,
-    ExecutionStore,
-    StoredExecution,
-    StoreError,
-)
-from stigmer_sdk.service.store.common import (
-    COLUMNS,
-    check_execution,
-    completion_went_to,
-    from_row,
-    initial_state,
-)
+from stigmer_sdk.service.store.base import StoreError
 from stigmer_sdk.service.store.crypto import TokenCipher
 from stigmer_sdk.service.store.migrations import (
     POSTGRES_MIGRATIONS,
@@ -37,6 +24,9 @@ from stigmer_sdk.service.store.migrations import (
     log_migrations,
     warn_if_newer,
 )
+from stigmer_sdk.service.store.sql import Plan, Query, SQLStore
+
+_T = TypeVar("_T")
 
 PgConnection = psycopg.AsyncConnection[tuple[Any, ...]]
 
@@ -54,10 +44,25 @@ POOL_TIMEOUT_SECONDS = 30.0
 MIGRATION_LOCK_ID = 0x5354_474D_4552_0001
 
 
-def _postgres_datetime(value: Any) -> datetime:
-    if not isinstance(value, datetime):
-        raise StoreError(f"expected a timestamp from PostgreSQL, got {type(value).__name__}")
-    return value.astimezone(UTC)
+async def drive(connection: PgConnection, plan: Plan[_T]) -> _T:
+    """Run ``plan``'s queries on ``connection`` and return its result."""
+    try:
+        query = next(plan)
+        while True:
+            query = plan.send(await _execute(connection, query))
+    except StopIteration as stop:
+        result: _T = stop.value
+        return result
+
+
+async def _execute(connection: PgConnection, query: Query) -> Any:
+    sql = query.sql.replace("?", "%s") + (" FOR UPDATE" if query.lock else "")
+    cursor = await connection.execute(sql, query.params)
+    if query.fetch == "none":
+        return cursor.rowcount
+    if query.fetch == "all":
+        return await cursor.fetchall()
+    return await cursor.fetchone()
 
 
 def postgres_error(error: psycopg.Error) -> StoreError:
@@ -153,7 +158,7 @@ class Pool:
         await self._pool.close()
 
 
-class PostgresStore(ExecutionStore):
+class PostgresStore(SQLStore):
     """PostgreSQL backend; several service replicas may share one database."""
 
     def __init__(
@@ -163,13 +168,24 @@ class PostgresStore(ExecutionStore):
         now: Callable[[], datetime],
         pool_size: int = DEFAULT_POOL_SIZE,
     ) -> None:
+        super().__init__(cipher, now)
         self._url = url
         self._pool = Pool(url, pool_size)
-        self._cipher = cipher
-        self._now = now
 
-    def _row(self, row: Sequence[Any]) -> StoredExecution:
-        return from_row(row, self._cipher, _postgres_datetime)
+    def _to_datetime(self, value: Any) -> datetime:
+        if not isinstance(value, datetime):
+            raise StoreError(f"expected a timestamp from PostgreSQL, got {type(value).__name__}")
+        return value.astimezone(UTC)
+
+    async def _run(self, plan: Plan[_T], *, write: bool) -> _T:
+        try:
+            async with self._pool.connection() as connection:
+                if not write:
+                    return await drive(connection, plan)
+                async with connection.transaction():
+                    return await drive(connection, plan)
+        finally:
+            plan.close()
 
     async def open(self) -> None:
         """Apply missing migrations, one replica at a time, then open the pool."""
@@ -205,145 +221,6 @@ class PostgresStore(ExecutionStore):
                 )
         warn_if_newer("postgresql", recorded)
         return missing
-
-    async def create(
-        self,
-        *,
-        id: str,
-        kind: ExecutionKind,
-        execution: bytes,
-        callback_token: bytes,
-        idempotency_key: str | None,
-    ) -> tuple[StoredExecution, bool]:
-        """See :meth:`ExecutionStore.create`."""
-        check_execution(kind, execution)
-        now = self._now()
-        stored, encrypted = self._cipher.seal(id, callback_token)
-        values = (
-            id,
-            kind.value,
-            idempotency_key,
-            execution,
-            stored,
-            encrypted,
-            initial_state(callback_token).value,
-            "",
-            now,
-            now,
-        )
-        async with self._pool.connection() as connection, connection.transaction():
-            # DO NOTHING without a target also absorbs an id collision, told apart below. A
-            # concurrent insert of the same key makes this wait for that transaction to end.
-            cursor = await connection.execute(
-                f"INSERT INTO executions ({COLUMNS}) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                f"ON CONFLICT DO NOTHING RETURNING {COLUMNS}",
-                values,
-            )
-            inserted = await cursor.fetchone()
-            if inserted is not None:
-                return self._row(inserted), True
-            existing = None
-            if idempotency_key is not None:
-                # Row lock: concurrent retries replace the token one after another.
-                cursor = await connection.execute(
-                    f"SELECT {COLUMNS} FROM executions "
-                    "WHERE kind = %s AND idempotency_key = %s FOR UPDATE",
-                    (kind.value, idempotency_key),
-                )
-                existing = await cursor.fetchone()
-            if existing is None:
-                raise ExecutionExistsError(f"execution {id!r} already exists")
-            existing_id = str(existing[0])
-            if not callback_token:
-                return self._row(existing), False
-            stored, encrypted = self._cipher.seal(existing_id, callback_token)
-            cursor = await connection.execute(
-                "UPDATE executions SET callback_token = %s, token_encrypted = %s, "
-                "completion_state = CASE completion_state WHEN 'delivered' THEN 'delivered' "
-                "ELSE 'pending' END, updated_at = %s "
-                f"WHERE id = %s RETURNING {COLUMNS}",
-                (stored, encrypted, now, existing_id),
-            )
-            updated = await cursor.fetchone()
-            if updated is None:
-                raise StoreError(f"execution {existing_id!r} vanished during create")
-            return self._row(updated), False
-
-    async def get(self, id: str) -> StoredExecution | None:
-        """See :meth:`ExecutionStore.get`."""
-        async with self._pool.connection() as connection:
-            cursor = await connection.execute(
-                f"SELECT {COLUMNS} FROM executions WHERE id = %s", (id,)
-            )
-            row = await cursor.fetchone()
-        return None if row is None else self._row(row)
-
-    async def update_execution(self, id: str, execution: bytes) -> StoredExecution:
-        """See :meth:`ExecutionStore.update_execution`."""
-        async with self._pool.connection() as connection, connection.transaction():
-            cursor = await connection.execute(
-                "SELECT kind FROM executions WHERE id = %s FOR UPDATE", (id,)
-            )
-            found = await cursor.fetchone()
-            if found is None:
-                raise KeyError(id)
-            check_execution(ExecutionKind(found[0]), execution)
-            cursor = await connection.execute(
-                "UPDATE executions SET execution = %s, updated_at = %s "
-                f"WHERE id = %s RETURNING {COLUMNS}",
-                (execution, self._now(), id),
-            )
-            row = await cursor.fetchone()
-        if row is None:
-            raise KeyError(id)
-        return self._row(row)
-
-    async def mark_completion(
-        self, id: str, outcome: str, *, token_digest: str | None = None
-    ) -> StoredExecution:
-        """See :meth:`ExecutionStore.mark_completion`."""
-        async with self._pool.connection() as connection, connection.transaction():
-            # Row lock: a concurrent create replacing the token waits, or is waited for.
-            cursor = await connection.execute(
-                f"SELECT {COLUMNS} FROM executions WHERE id = %s FOR UPDATE", (id,)
-            )
-            found = await cursor.fetchone()
-            if found is None:
-                raise KeyError(id)
-            current = self._row(found)
-            if not completion_went_to(current, token_digest):
-                return current
-            cursor = await connection.execute(
-                "UPDATE executions SET completion_state = 'delivered', completion_outcome = %s, "
-                f"updated_at = %s WHERE id = %s RETURNING {COLUMNS}",
-                (outcome, self._now(), id),
-            )
-            row = await cursor.fetchone()
-        if row is None:
-            raise KeyError(id)
-        return self._row(row)
-
-    async def list_pending(
-        self, *, older_than: timedelta | None = None, kind: ExecutionKind | None = None
-    ) -> list[StoredExecution]:
-        """See :meth:`ExecutionStore.list_pending`."""
-        query = f"SELECT {COLUMNS} FROM executions WHERE completion_state = 'pending'"
-        params: list[Any] = []
-        if older_than is not None:
-            query += " AND created_at <= %s"
-            params.append(self._now() - older_than)
-        if kind is not None:
-            query += " AND kind = %s"
-            params.append(kind.value)
-        query += " ORDER BY created_at, id"
-        async with self._pool.connection() as connection:
-            cursor = await connection.execute(query, params)
-            rows = await cursor.fetchall()
-        return [
-            from_row(row, self._cipher, _postgres_datetime, tolerate_undecryptable=True)
-            for row in rows
-        ]
 
     async def close(self) -> None:
         """See :meth:`ExecutionStore.close`."""
