@@ -129,10 +129,13 @@ def serve(
         ),
     ] = None,
     encryption_key: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            envvar="STIGMER_TOKEN_ENCRYPTION_KEY",
-            help="Base64 of 32 bytes: encrypt tokens at rest (AES-GCM).",
+            help=(
+                "kid:base64 of 32 bytes, once per key, oldest first (the last encrypts new "
+                "writes): tokens at rest are AES-GCM encrypted. Default: "
+                "STIGMER_ENCRYPTION_KEYS, after a bare STIGMER_TOKEN_ENCRYPTION_KEY."
+            ),
         ),
     ] = None,
     dev: Annotated[
@@ -229,7 +232,7 @@ def serve(
     )
     from stigmer_sdk.service.auth import AuthConfig
     from stigmer_sdk.service.server import ServiceSettings
-    from stigmer_sdk.service.store import load_encryption_key
+    from stigmer_sdk.service.store import encryption_keys_from
     from stigmer_sdk.testing import DevServer
 
     _configure_logging(verbose)
@@ -271,7 +274,7 @@ def serve(
             ),
             temporal=temporal,
             store_url=store_url,
-            token_encryption_key=load_encryption_key(encryption_key) if encryption_key else None,
+            encryption_keys=tuple(encryption_keys_from(encryption_key or ())),
             builtin_runner=builtin_runner,
             metrics_address=metrics_address,
             auth=AuthConfig.from_options(
@@ -307,7 +310,12 @@ def serve(
                     table.add_row("Temporal UI", dev_server.ui_url or "")
                 table.add_row("store", store_url.split("@")[-1])
                 table.add_row("task queue", config.settings.service_task_queue)
-                table.add_row("tokens at rest", "encrypted" if encryption_key else "PLAIN TEXT")
+                table.add_row(
+                    "tokens at rest",
+                    f"encrypted (key {config.encryption_keys[-1].kid})"
+                    if config.encryption_keys
+                    else "PLAIN TEXT",
+                )
                 table.add_row("authentication", config.auth.describe())
                 table.add_row("runner", "built-in scripted" if builtin_runner else "external")
                 if metrics_address:

@@ -46,7 +46,13 @@ from stigmer_sdk.service.server import (
     ServiceSettings,
     add_controllers,
 )
-from stigmer_sdk.service.store import ExecutionStore, load_encryption_key, open_store
+from stigmer_sdk.service.store import (
+    EncryptionKey,
+    ExecutionStore,
+    encryption_keys_from,
+    open_store,
+    plaintext_token_warning,
+)
 from stigmer_sdk.service.workflows import (
     InvokeAgentExecutionWorkflow,
     InvokeWorkflowExecutionWorkflow,
@@ -118,7 +124,10 @@ class ServiceConfig:
     listen_tls: ListenerTLS | None = None
     temporal: TemporalConnection = field(default_factory=TemporalConnection)
     store_url: str = DEFAULT_STORE_URL
+    #: A single token encryption key (key id ``default``); prefer ``encryption_keys``.
     token_encryption_key: bytes | None = None
+    #: Token encryption keys, oldest first; the last one encrypts new writes.
+    encryption_keys: tuple[EncryptionKey, ...] = ()
     #: Serve the built-in runner's activities (the scripted agents, or ``runner``).
     builtin_runner: bool = True
     #: ``host:port`` for a Prometheus ``/metrics`` endpoint (Temporal's and the runbook's metrics).
@@ -145,7 +154,6 @@ class ServiceConfig:
             tls_key=_read(env.get("TEMPORAL_TLS_KEY")),
             api_key=env.get("TEMPORAL_API_KEY") or None,
         )
-        key = env.get("STIGMER_TOKEN_ENCRYPTION_KEY")
         keys_file = env.get("STIGMER_API_KEYS_FILE")
         auth = AuthConfig.from_options(
             api_keys_file=Path(keys_file) if keys_file else None,
@@ -170,7 +178,7 @@ class ServiceConfig:
             metrics_address=env.get("STIGMER_METRICS_ADDRESS") or None,
             temporal=temporal,
             store_url=env.get("STIGMER_STORE_URL", DEFAULT_STORE_URL),
-            token_encryption_key=load_encryption_key(key) if key else None,
+            encryption_keys=tuple(encryption_keys_from(environ=env)),
             auth=auth,
             insecure_no_auth=env.get("STIGMER_INSECURE_NO_AUTH", "").lower()
             in {"1", "true", "yes"},
@@ -228,18 +236,6 @@ def check_exposure(config: ServiceConfig) -> None:
     )
 
 
-def plaintext_token_warning(config: ServiceConfig) -> str | None:
-    """The warning ``serve`` logs on every start outside development when tokens are not
-    encrypted at rest, else ``None``."""
-    if config.token_encryption_key is not None or config.development:
-        return None
-    return (
-        "Callback tokens are stored IN PLAIN TEXT in the store (no --encryption-key): anyone "
-        "who can read the database or its backups can complete the callers' activities. "
-        "See docs/security.md"
-    )
-
-
 def _flag(value: str | None) -> bool:
     return (value or "").lower() in {"1", "true", "yes"}
 
@@ -287,7 +283,11 @@ class StigmerService:
     async def _start(self) -> StigmerService:
         settings = self.config.settings
         check_exposure(self.config)
-        warning = plaintext_token_warning(self.config)
+        warning = plaintext_token_warning(
+            self.config.store_url,
+            self.config.encryption_keys or self.config.token_encryption_key,
+            development=self.config.development,
+        )
         if warning:
             logger.warning(warning)
         # Bound first, so that a second service on the same address fails before it starts any
@@ -317,7 +317,9 @@ class StigmerService:
                 f"process or not available here ({error})"
             ) from None
         self.store = await open_store(
-            self.config.store_url, encryption_key=self.config.token_encryption_key
+            self.config.store_url,
+            encryption_key=self.config.token_encryption_key,
+            encryption_keys=self.config.encryption_keys,
         )
         runtime = None
         if self.config.metrics_address:

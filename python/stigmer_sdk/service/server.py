@@ -61,8 +61,8 @@ from stigmer_sdk.service.store import (
     CompletionState,
     ExecutionKind,
     ExecutionStore,
+    IdempotencyConflictError,
     StoredExecution,
-    StoreError,
 )
 from stigmer_sdk.service.workflows import (
     AGENT_WORKFLOW,
@@ -72,26 +72,6 @@ from stigmer_sdk.service.workflows import (
 from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken, token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.service")
-
-
-# TEMPORARY until service-store's owner/request_digest primitives are merged.
-try:
-    from stigmer_sdk.service.store import (  # type: ignore[attr-defined,unused-ignore]
-        IdempotencyConflictError,
-    )
-except ImportError:  # pragma: no cover
-
-    class IdempotencyConflictError(StoreError):  # type: ignore[no-redef]
-        reason: str
-
-
-async def _store_create(store: ExecutionStore, **kwargs: Any) -> tuple[StoredExecution, bool]:
-    import inspect
-
-    if "owner" not in inspect.signature(store.create).parameters:
-        kwargs.pop("owner")
-        kwargs.pop("request_digest")
-    return await store.create(**kwargs)
 
 
 API_VERSION = "agentic.stigmer.ai/v1"
@@ -416,8 +396,7 @@ class ExecutionService:
         set_phase(execution, PHASE_PENDING)
 
         try:
-            row, created = await _store_create(
-                self._store,
+            row, created = await self._store.create(
                 id=execution.metadata.id,
                 kind=kind,
                 execution=execution.SerializeToString(deterministic=True),
@@ -433,10 +412,7 @@ class ExecutionService:
                 f"idempotency key {key!r} refused: "
                 f"{IDEMPOTENCY_CONFLICT_REASONS.get(conflict.reason, conflict.reason)}",
                 reason=f"IDEMPOTENCY_CONFLICT_{conflict.reason.upper()}",
-                log_note=(
-                    f" execution_id={getattr(conflict, 'execution_id', '')} "
-                    f"principal={principal.name}"
-                ),
+                log_note=(f" execution_id={conflict.execution_id} principal={principal.name}"),
             )
             raise
         if token:
@@ -521,7 +497,7 @@ class ExecutionService:
         if not execution_id:
             await _abort_invalid(context, [("value", "must not be empty")])
         row = await self._store.get(execution_id)
-        if row is None or not current_principal().sees(getattr(row, "owner", "")):
+        if row is None or not current_principal().sees(row.owner):
             await _abort(context, grpc.StatusCode.NOT_FOUND, f"execution {execution_id} not found")
         assert row is not None
         return row
