@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.server
 import threading
 import time
@@ -268,3 +269,8 @@ def test_environment_configures_authentication(tmp_path: Path, jwks_file: Path) 
     assert config.auth.describe() == (f"API keys (2), JWT (issuer {ISSUER}), mTLS identities (2)")
     check_exposure(config)
     assert ServiceConfig.from_env({"STIGMER_INSECURE_NO_AUTH": "1"}).insecure_no_auth
+    key = base64.b64encode(bytes(32)).decode()
+    keyed = ServiceConfig.from_env(
+        {"STIGMER_TOKEN_ENCRYPTION_KEY": key, "STIGMER_ENCRYPTION_KEYS": f"k2:{key}"}
+    )
+    assert [k.kid for k in keyed.encryption_keys] == ["default", "k2"]
