@@ -5,6 +5,7 @@ deployed service's create validation, and one service per address."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import logging
 import uuid
@@ -585,3 +586,23 @@ async def test_serve_refuses_an_address_in_use(dev_server: DevServer, tmp_path: 
         output = " ".join((second.stdout + second.stderr).split())
         assert f"cannot listen on {first.target}: the address is in use" in output
         assert not (tmp_path / "second.db").exists()
+
+
+async def test_plain_text_tokens_are_warned_about_on_every_start_outside_development(
+    dev_server: DevServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from stigmer_sdk.service.store import load_encryption_keys
+
+    config = service_config(dev_server, f"sqlite:///{tmp_path / 'stigmer.db'}", "edge-warn")
+    key = f"k1:{base64.b64encode(bytes(32)).decode()}"
+    caplog.set_level(logging.WARNING, logger="stigmer_sdk.service")
+    for changes, warned in (
+        ({}, True),
+        ({}, True),  # every start
+        ({"development": True}, False),
+        ({"encryption_keys": tuple(load_encryption_keys(key))}, False),
+    ):
+        caplog.clear()
+        async with StigmerService(dataclasses.replace(config, **changes)):
+            pass
+        assert ("PLAIN TEXT" in caplog.text) is warned, changes
