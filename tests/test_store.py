@@ -535,6 +535,11 @@ async def test_list_pending_filters_and_orders_oldest_first(
         for r in await store.list_pending(older_than=timedelta(minutes=7), kind=ExecutionKind.AGENT)
     ] == [agent_1, agent_3]
     assert await store.list_pending(older_than=timedelta(hours=1)) == []
+    assert await store.pending_created_at() == [r.created_at for r in await store.list_pending()]
+    assert await store.pending_created_at(kind=ExecutionKind.WORKFLOW) == [
+        T0 + timedelta(minutes=2),
+        T0 + timedelta(minutes=5),
+    ]
     pending = await store.list_pending()
     assert all(r.completion_state is CompletionState.PENDING for r in pending)
     assert all(r.callback_token == b"tok" for r in pending)
@@ -1554,3 +1559,24 @@ async def test_sqlite_a_failing_writer_answers_every_caller(
         assert "writer stopped" in caplog.text
     finally:
         await store.close()
+
+
+async def test_a_token_replaced_by_a_replica_of_the_previous_release_is_marked_correctly(
+    store: ExecutionStore, backend: Backend
+) -> None:
+    """During a rolling upgrade an older replica replaces tokens without recording digests."""
+    row, _ = await create(store, token=b"first attempt", key="v1:k")
+    await backend.sql(
+        "UPDATE executions SET callback_token = ? WHERE id = ?", (b"retried attempt", row.id)
+    )
+    stale = await store.mark_completion(
+        row.id, "COMPLETED", token_digest=token_digest(b"first attempt")
+    )
+    assert stale.completion_state is CompletionState.PENDING
+    assert stale.callback_token == b"retried attempt"
+    assert stale.callback_token_digest == token_digest(b"retried attempt")
+    marked = await store.mark_completion(
+        row.id, "COMPLETED", token_digest=token_digest(b"retried attempt")
+    )
+    assert marked.completion_state is CompletionState.DELIVERED
+    assert marked.callback_token_digest == token_digest(b"retried attempt")
