@@ -404,6 +404,16 @@ async def test_spec_size_limit(edge: Edge) -> None:
         await alice.create(over)
     assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert f"the limit is {MAX_SPEC_BYTES} bytes" in caught.value.message
+    async with grpc.aio.insecure_channel(edge.service.target) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as raw:
+            await channel.unary_unary(CREATE)(
+                over.SerializeToString(), metadata=[("authorization", "Bearer key-alice")]
+            )
+    status = rpc_status.from_call(raw.value)
+    assert status is not None
+    info = error_details_pb2.ErrorInfo()
+    assert status.details[0].Unpack(info)
+    assert (info.domain, info.reason) == ("stigmer.ai", "SPEC_TOO_LARGE")
     # gRPC refuses a body far above the limit before it is decoded.
     huge = ask("quick", "y" * (MAX_REQUEST_BYTES + 1))
     assert await _code(alice.create(huge)) == grpc.StatusCode.RESOURCE_EXHAUSTED

@@ -87,8 +87,10 @@ MAX_SPEC_BYTES = 1024 * 1024
 #: rest of the execution. A larger body gets RESOURCE_EXHAUSTED from gRPC itself.
 MAX_REQUEST_BYTES = MAX_SPEC_BYTES + DEFAULT_MAX_TOKEN_BYTES + 64 * 1024
 
-#: ``google.rpc.ErrorInfo`` domain and reasons of a refused idempotent retry.
+#: ``google.rpc.ErrorInfo`` domain of the service's refusals, and their reasons.
 ERROR_DOMAIN = "stigmer.ai"
+#: A spec above the limit: RESOURCE_EXHAUSTED, but sending it again cannot succeed.
+SPEC_TOO_LARGE_REASON = "SPEC_TOO_LARGE"
 IDEMPOTENCY_CONFLICT_REASONS = {
     "owner": "the idempotency key belongs to another principal",
     "request": "the idempotency key was first used with a different request",
@@ -374,6 +376,7 @@ class ExecutionService:
                 context,
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"spec is {size} bytes; the limit is {self._settings.max_spec_bytes} bytes",
+                reason=SPEC_TOO_LARGE_REASON,
             )
         violations = self._violations(kind, request)
         if violations:
