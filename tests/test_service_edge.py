@@ -616,3 +616,45 @@ async def test_plain_text_tokens_are_warned_about_on_every_start_outside_develop
         async with StigmerService(dataclasses.replace(config, **changes)):
             pass
         assert ("PLAIN TEXT" in caplog.text) is warned, changes
+
+
+async def test_serve_authenticates_with_the_keys_of_its_key_file(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    from cli_helpers import ServeProcess
+
+    from stigmer_sdk.testing import free_port
+
+    keys = tmp_path / "api-keys"
+    keys.write_text(f"# callers\n{hash_api_key('serve-key')} billing caller\n")
+    port = free_port()
+    serve = ServeProcess(
+        "--listen",
+        f"0.0.0.0:{port}",  # not loopback: allowed because keys are configured
+        "--address",
+        dev_server.target,
+        "--store",
+        f"sqlite:///{tmp_path / 'stigmer.db'}",
+        "--task-queue",
+        f"svc-keys-{port}",
+        "--api-keys-file",
+        str(keys),
+        log_path=tmp_path / "serve.log",
+    )
+    await serve.start()
+    try:
+        target = f"127.0.0.1:{port}"
+        async with grpc.aio.insecure_channel(target) as channel:
+            await asyncio.wait_for(channel.channel_ready(), 60)
+        options = ClientOptions(retry=NO_RETRY, api_key="serve-key")
+        async with await StigmerClient.connect(target, options) as client:
+            ack = await client.create(ask("echo"))  # one of serve's built-in demo agents
+            assert (await client.get_agent_execution(ack.metadata.id)).metadata.id
+        async with await StigmerClient.connect(target, ClientOptions(retry=NO_RETRY)) as client:
+            assert await _code(client.create(ask())) == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        await serve.kill()
+    log = " ".join(serve.log().split())
+    assert "API keys (1)" in log
+    assert "serve-key" not in log
+    assert "Traceback" not in log
