@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import http.server
 import threading
 import time
@@ -20,6 +21,7 @@ from stigmer_sdk.service.auth import (
     AuthConfig,
     AuthConfigError,
     AuthError,
+    JwksUnavailableError,
     JwtConfig,
     Principal,
     Role,
@@ -156,16 +158,24 @@ async def test_jwt_signed_by_another_key_is_refused(jwks_file: Path) -> None:
         await _authenticate(_jwt_auth(str(jwks_file)), f"Bearer {_token(stranger, 'nope')}")
 
 
+@dataclasses.dataclass
+class JwksServer:
+    url: str
+    body: bytes
+    gets: int = 0
+
+
 @pytest.fixture
-def jwks_url(jwks_file: Path) -> Iterator[str]:
-    body = jwks_file.read_bytes()
+def jwks_server(jwks_file: Path) -> Iterator[JwksServer]:
+    served = JwksServer("", jwks_file.read_bytes())
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            served.gets += 1
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(served.body)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -173,14 +183,45 @@ def jwks_url(jwks_file: Path) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+    served.url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+    yield served
     server.shutdown()
     thread.join()
 
 
-async def test_jwt_from_a_jwks_url(jwks_url: str, ec_key: Any) -> None:
-    principal = await _authenticate(_jwt_auth(jwks_url), f"Bearer {_token(ec_key, 'ec-1')}")
+async def test_jwt_from_a_jwks_url(jwks_server: JwksServer, ec_key: Any) -> None:
+    authenticator = _jwt_auth(jwks_server.url).authenticator()
+    for _ in range(3):
+        principal = await authenticator.authenticate([f"Bearer {_token(ec_key, 'ec-1')}"], ())
+        assert principal.name == "jwt:svc-a"
+    assert jwks_server.gets == 1  # cached
+    # Made-up key ids do not make the service fetch the JWKS on every call (at most once per
+    # JWKS_MIN_REFRESH_SECONDS; it was just fetched).
+    for number in range(5):
+        with pytest.raises(AuthError, match="kid"):
+            await authenticator.authenticate([f"Bearer {_token(ec_key, f'made-up-{number}')}"], ())
+    assert jwks_server.gets == 1
+
+
+async def test_a_key_added_to_the_jwks_url_is_picked_up(jwks_server: JwksServer) -> None:
+    config = _jwt_auth(jwks_server.url)
+    authenticator = config.authenticator()
+    assert authenticator._jwt is not None
+    authenticator._jwt.JWKS_MIN_REFRESH_SECONDS = 0  # type: ignore[misc]
+    new_key = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(AuthError, match="kid"):
+        await authenticator.authenticate([f"Bearer {_token(new_key, 'ec-2')}"], ())
+    jwks_server.body = jwks_of({"ec-2": new_key.public_key()}).encode()
+    principal = await authenticator.authenticate([f"Bearer {_token(new_key, 'ec-2')}"], ())
     assert principal.name == "jwt:svc-a"
+
+
+async def test_an_unreachable_jwks_url_is_unavailable_not_unauthenticated(ec_key: Any) -> None:
+    from stigmer_sdk.testing import free_port
+
+    config = _jwt_auth(f"http://127.0.0.1:{free_port()}/jwks.json")
+    with pytest.raises(JwksUnavailableError):
+        await _authenticate(config, f"Bearer {_token(ec_key, 'ec-1')}")
 
 
 async def test_a_jwt_is_no_api_key_and_an_api_key_no_jwt(jwks_file: Path, rsa_key: Any) -> None:

@@ -43,6 +43,8 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +73,10 @@ ALL_ROLES = frozenset(Role)
 
 class AuthError(Exception):
     """The call's credential is missing or not valid (answered with UNAUTHENTICATED)."""
+
+
+class JwksUnavailableError(Exception):
+    """The JWKS URL could not be fetched and no earlier copy is known (answered UNAVAILABLE)."""
 
 
 class AuthConfigError(ValueError):
@@ -225,26 +231,54 @@ class JwtConfig:
 class JwtVerifier:
     """Verify JWTs: signature (key by ``kid``), ``iss``, ``aud``, ``exp`` (required)."""
 
+    #: A JWKS URL is fetched again after this long, and on an unknown ``kid`` at most this often
+    #: (so that tokens with made-up key ids cannot make the service hammer the identity provider).
+    JWKS_LIFESPAN_SECONDS = 300.0
+    JWKS_MIN_REFRESH_SECONDS = 30.0
+
     def __init__(self, config: JwtConfig) -> None:
         self.config = config
         self._client: jwt.PyJWKClient | None = None
         self._keys: jwt.PyJWKSet | None = None
+        self._fetched_at = -float("inf")
+        self._lock = threading.Lock()
         if config.jwks.startswith(("https://", "http://")):
-            self._client = jwt.PyJWKClient(config.jwks, cache_keys=True, lifespan=300)
+            self._client = jwt.PyJWKClient(config.jwks, cache_jwk_set=False, cache_keys=False)
         else:
             try:
                 self._keys = jwt.PyJWKSet.from_json(Path(config.jwks).read_text())
             except (OSError, jwt.PyJWTError) as error:
                 raise AuthConfigError(f"cannot read the JWKS {config.jwks}: {error}") from error
 
+    def _key_set(self, *, refresh: bool) -> jwt.PyJWKSet:
+        """The JWKS; a URL's is fetched when stale, or on ``refresh`` if not fetched just now."""
+        if self._client is None:
+            assert self._keys is not None
+            return self._keys
+        with self._lock:
+            age = time.monotonic() - self._fetched_at
+            if (
+                self._keys is None
+                or age > self.JWKS_LIFESPAN_SECONDS
+                or (refresh and age > self.JWKS_MIN_REFRESH_SECONDS)
+            ):
+                try:
+                    self._keys = jwt.PyJWKSet.from_dict(self._client.fetch_data())
+                except jwt.PyJWTError as error:
+                    if self._keys is None:
+                        raise JwksUnavailableError(f"cannot fetch the JWKS: {error}") from None
+                    logger.warning("Could not refresh the JWKS, keeping the last one: %s", error)
+                self._fetched_at = time.monotonic()
+            return self._keys
+
     def _signing_key(self, token: str) -> Any:
-        if self._client is not None:
-            return self._client.get_signing_key_from_jwt(token).key
-        assert self._keys is not None
         kid = jwt.get_unverified_header(token).get("kid")
-        for key in self._keys.keys:
-            if kid is None or key.key_id == kid:
-                return key.key
+        for refresh in (False, True):
+            for key in self._key_set(refresh=refresh).keys:
+                if kid is None or key.key_id == kid:
+                    return key.key
+            if self._client is None:
+                break
         raise AuthError("no key of the JWKS matches the token's kid")
 
     def _verify_sync(self, token: str) -> Principal:
@@ -433,6 +467,10 @@ class Authenticator:
             logger.warning("Refused an unauthenticated call: %s", error)
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
             raise  # abort raises; this keeps the flow analysis honest
+        except JwksUnavailableError as error:
+            logger.warning("Could not authenticate a call: %s", error)
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
+            raise
 
 
 @contextlib.contextmanager
