@@ -47,7 +47,7 @@ from stigmer_sdk.service.auth import (
     parse_certificate_roles,
 )
 from stigmer_sdk.service.runner import Script, ScriptedRunner
-from stigmer_sdk.service.server import MAX_REQUEST_BYTES, MAX_SPEC_BYTES, request_digest
+from stigmer_sdk.service.server import MAX_REQUEST_BYTES, MAX_SPEC_BYTES
 from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
@@ -255,19 +255,6 @@ async def test_the_key_sent_twice_is_invalid_argument(edge: Edge) -> None:
             await create(annotated, metadata=[auth, (IDEMPOTENCY_METADATA_KEY, "v1:a")])
         assert differing.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert await count_rows(edge.store_url) == 0
-
-
-def test_the_request_digest_ignores_the_token_and_the_key_annotation() -> None:
-    request = ask(name="exec-x")
-    with_token = AgentExecution()
-    with_token.CopyFrom(request)
-    with_token.spec.callback_token = b"\x0a\x01x"
-    with_token.metadata.annotations["stigmer.ai/idempotency-key"] = "v1:k"
-    assert request_digest(with_token) == request_digest(request)
-    changed = AgentExecution()
-    changed.CopyFrom(request)
-    changed.spec.message = "other"
-    assert request_digest(changed) != request_digest(request)
 
 
 class Hijacker:

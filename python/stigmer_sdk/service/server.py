@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import hashlib
 import logging
 import time
 import uuid
@@ -63,6 +62,7 @@ from stigmer_sdk.service.store import (
     ExecutionStore,
     IdempotencyConflictError,
     StoredExecution,
+    request_digest,
 )
 from stigmer_sdk.service.workflows import (
     AGENT_WORKFLOW,
@@ -158,21 +158,6 @@ async def _abort(
     detail.Pack(info)
     status = status_pb2.Status(code=code.value[0], message=message, details=[detail])
     await context.abort_with_status(rpc_status.to_status(status))
-
-
-def request_digest(request: Execution) -> str:
-    """SHA-256 (hex) of a create request as the caller meant it, whatever attempt sent it.
-
-    The callback token (new on every attempt) and the idempotency annotation are left out;
-    serialization is deterministic. Two attempts of one caller activity have the same digest.
-    """
-    copy = type(request)()
-    copy.CopyFrom(request)  # type: ignore[arg-type]
-    copy.spec.ClearField("callback_token")
-    copy.metadata.annotations.pop(IDEMPOTENCY_ANNOTATION, None)
-    if not copy.metadata.ListFields():
-        copy.ClearField("metadata")
-    return hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -385,7 +370,7 @@ class ExecutionService:
         if not known:
             await _abort(context, grpc.StatusCode.NOT_FOUND, not_found)
         key = await self._idempotency_key(request, context)
-        digest = request_digest(request)
+        digest = request_digest(request.spec)  # the spec as meant, whichever attempt sent it
         token = request.spec.callback_token
         execution = type(request)()
         execution.CopyFrom(request)  # type: ignore[arg-type]
