@@ -32,7 +32,7 @@ from service_fixtures import SCRIPTS, all_ids, service_config
 pytestmark = pytest.mark.integration
 
 #: Cases per generator and kind (grammar, mutation, random): 3 x 2 x COUNT per backend.
-COUNT = 60
+COUNT = 150
 KNOWN = "quick"
 KEY = "fuzz-key"
 
