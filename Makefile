@@ -124,3 +124,7 @@ dist: bootstrap ## Build the Python wheel and sdist into dist/ and check them wi
 
 .PHONY: test
 test: proto-check check-generated lint-python docs test-python test-go test-java conformance ## Every check and test
+
+.PHONY: bench-fuzz
+bench-fuzz: bootstrap ## Create fuzz: status-code histogram and rejection latency; not part of test
+	$(PY) bench/bench_create_fuzz.py

@@ -369,9 +369,13 @@ async def test_serve_dev_runs_everything_embedded_and_stops_on_sigterm(tmp_path:
         async with grpc.aio.insecure_channel(listen) as channel:
             await asyncio.wait_for(channel.channel_ready(), 90)
         async with await StigmerClient.connect(listen) as client:
-            ack = await client.create(
-                AgentExecution(spec=AgentExecutionSpec(agent_id="echo", message="hi"))
+            request = AgentExecution(
+                api_version="agentic.stigmer.ai/v1",
+                kind="AgentExecution",
+                spec=AgentExecutionSpec(agent_id="echo", message="hi"),
             )
+            request.metadata.name = "exec-from-the-cli-test"  # serve validates as deployed
+            ack = await client.create(request)
             for _ in range(300):
                 execution = await client.get_agent_execution(ack.metadata.id)
                 if execution.status.phase == ExecutionPhase.EXECUTION_COMPLETED:

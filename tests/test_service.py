@@ -247,8 +247,10 @@ async def test_repeated_idempotency_key_keeps_one_execution_and_the_newest_token
     running_service: RunningService,
 ) -> None:
     key = f"v1:{uuid.uuid4().hex}"
-    first_token = b"\x0a\x03one\x28\x01"  # two attempts of one activity
-    second_token = b"\x0a\x03one\x28\x02"
+    # Two attempts of one activity (same namespace, workflow, run and activity id): a token of
+    # another activity under the key is refused (see test_service_edge's hijack test).
+    first_token = b"\x0a\x03one\x12\x02wf\x1a\x02rn\x28\x01\x32\x011"
+    second_token = b"\x0a\x03one\x12\x02wf\x1a\x02rn\x28\x02\x32\x011"
     first = await running_service.stigmer.create(
         AgentExecution(
             spec=AgentExecutionSpec(agent_id="slow", message="m", callback_token=first_token)
@@ -426,7 +428,8 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
             id="aex_window",
             kind=ExecutionKind.AGENT,
             execution=finished.SerializeToString(deterministic=True),
-            callback_token=retried_token + b"\x28\x01",  # an earlier attempt's token
+            # Another token of the same activity: its timed-out earlier attempt.
+            callback_token=retried_token + b"\x28\x01",
             idempotency_key="v1:window",
         )
         await store.create(

@@ -37,7 +37,7 @@ import shlex
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     import temporalio.client
 
     from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
-    from stigmer_sdk.service.store import StoredExecution
+    from stigmer_sdk.service.store import EncryptionKey, StoredExecution
     from stigmer_sdk.testing import DevServer
 
 app = typer.Typer(
@@ -184,13 +184,12 @@ def _read_file(path: Path | None, option: str) -> bytes | None:
         raise UserError(f"{option}: cannot read {path}: {error.strerror}") from None
 
 
-def _encryption_key(text: str | None) -> bytes | None:
-    from stigmer_sdk.service.store import load_encryption_key
+def _encryption_keys(texts: Sequence[str] | None) -> list[EncryptionKey]:
+    """The token encryption keys of ``--encryption-key`` (repeatable), else of the environment."""
+    from stigmer_sdk.service.store import encryption_keys_from
 
-    if not text:
-        return None
     try:
-        return load_encryption_key(text)
+        return encryption_keys_from(texts or ())
     except ValueError as error:
         raise UserError(f"--encryption-key: {error}") from None
 
@@ -288,7 +287,7 @@ class ServeOptions:
     listen_client_ca: Path | None
     temporal: TemporalConnection
     store: str | None
-    encryption_key: str | None
+    encryption_key: Sequence[str]
     dev: bool
     data_dir: Path
     builtin_runner: bool
@@ -303,6 +302,13 @@ class ServeOptions:
     as_json: bool = False
     pending_metrics_interval: str = "30s"
     drain_grace: str = "30s"
+    api_keys_file: Path | None = None
+    jwt_jwks: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_roles_claim: str = "roles"
+    client_cert_role: Sequence[str] = ()
+    insecure_no_auth: bool = False
 
 
 @app.command()
@@ -334,10 +340,13 @@ def serve(
         ),
     ] = None,
     encryption_key: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            envvar="STIGMER_TOKEN_ENCRYPTION_KEY",
-            help="Base64 of 32 bytes: encrypt tokens at rest (AES-GCM).",
+            help=(
+                "kid:base64 of 32 bytes, once per key, oldest first (the last encrypts new "
+                "writes): tokens at rest are AES-GCM encrypted. Default: "
+                "STIGMER_ENCRYPTION_KEYS, after a bare STIGMER_TOKEN_ENCRYPTION_KEY."
+            ),
         ),
     ] = None,
     dev: Annotated[
@@ -393,6 +402,36 @@ def serve(
             help="Task queue of workflow runs (default workflow_execution_runner).",
         ),
     ] = None,
+    api_keys_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="STIGMER_API_KEYS_FILE",
+            help="Accept these API keys: lines 'sha256:<hex of the key> NAME [ROLES]'.",
+        ),
+    ] = None,
+    jwt_jwks: Annotated[
+        str | None,
+        typer.Option(envvar="STIGMER_JWT_JWKS", help="Accept JWTs signed by this JWKS (file/URL)."),
+    ] = None,
+    jwt_issuer: Annotated[
+        str | None, typer.Option(envvar="STIGMER_JWT_ISSUER", help="Required JWT issuer (iss).")
+    ] = None,
+    jwt_audience: Annotated[
+        str | None, typer.Option(envvar="STIGMER_JWT_AUDIENCE", help="Required JWT audience.")
+    ] = None,
+    jwt_roles_claim: Annotated[
+        str, typer.Option(envvar="STIGMER_JWT_ROLES_CLAIM", help="JWT claim with the roles.")
+    ] = "roles",
+    client_cert_role: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="mTLS identity (SAN or CN, '*' for any) and its roles: IDENTITY=caller,runner."
+        ),
+    ] = None,
+    insecure_no_auth: Annotated[
+        bool,
+        typer.Option(help="Serve a non-loopback address without authentication (unsafe)."),
+    ] = False,
     pending_metrics_interval: Annotated[
         str, typer.Option(help="How often the pending gauge is refreshed from the store.")
     ] = "30s",
@@ -408,8 +447,11 @@ def serve(
 ) -> None:
     """Run the reference Stigmer service and its Temporal workers.
 
-    Stops cleanly on SIGINT or SIGTERM. The summary goes to standard output, logs to standard
-    error.
+    Roles: caller (create; read its own executions), runner (read and update the status of any
+    execution), admin (everything). Without credentials the service only listens on loopback.
+    create refuses a spec above 1 MiB (1048576 bytes, without its callback token) with
+    RESOURCE_EXHAUSTED. Stops cleanly on SIGINT or SIGTERM (draining first). The summary goes to
+    standard output, logs to standard error.
     """
     _configure_logging(verbose)
 
@@ -421,7 +463,7 @@ def serve(
             listen_client_ca=listen_client_ca,
             temporal=temporal_connection(address, namespace, tls, tls_cert, tls_key, api_key),
             store=store,
-            encryption_key=encryption_key,
+            encryption_key=encryption_key or (),
             dev=dev,
             data_dir=data_dir,
             builtin_runner=builtin_runner,
@@ -435,6 +477,13 @@ def serve(
             as_json=as_json,
             pending_metrics_interval=pending_metrics_interval,
             drain_grace=drain_grace,
+            api_keys_file=api_keys_file,
+            jwt_jwks=jwt_jwks,
+            jwt_issuer=jwt_issuer,
+            jwt_audience=jwt_audience,
+            jwt_roles_claim=jwt_roles_claim,
+            client_cert_role=client_cert_role or (),
+            insecure_no_auth=insecure_no_auth,
         )
         await run_service(options, serve_config(options))
 
@@ -451,6 +500,7 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         UserError: an option is invalid (usage) or a file cannot be read.
     """
     from stigmer_sdk.service.app import ListenerTLS, ServiceConfig
+    from stigmer_sdk.service.auth import AuthConfig
     from stigmer_sdk.service.server import ServiceSettings
 
     parse_host_port(options.listen, "--listen")
@@ -472,6 +522,18 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         listen_tls = ListenerTLS(
             cert, key, _read_file(options.listen_client_ca, "--listen-client-ca")
         )
+    try:
+        auth = AuthConfig.from_options(
+            api_keys_file=options.api_keys_file,
+            api_keys=os.environ.get("STIGMER_API_KEYS"),
+            jwt_jwks=options.jwt_jwks,
+            jwt_issuer=options.jwt_issuer,
+            jwt_audience=options.jwt_audience,
+            jwt_roles_claim=options.jwt_roles_claim,
+            certificate_roles=options.client_cert_role,
+        )
+    except (OSError, ValueError) as error:
+        raise UserError(f"authentication: {_first_line(error)}") from None
     defaults = ServiceSettings()
     settings = ServiceSettings(
         service_task_queue=options.task_queue or defaults.service_task_queue,
@@ -489,7 +551,10 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         listen_tls=listen_tls,
         temporal=options.temporal,
         store_url=store_url,
-        token_encryption_key=_encryption_key(options.encryption_key),
+        encryption_keys=tuple(_encryption_keys(options.encryption_key)),
+        auth=auth,
+        insecure_no_auth=options.insecure_no_auth,
+        development=options.dev,
         builtin_runner=options.builtin_runner,
         metrics_address=options.metrics_address,
         pending_metrics_interval=parse_duration(
@@ -568,6 +633,7 @@ def _start_tracing(endpoint: str | None) -> Callable[[], None] | None:
 
 async def _start(service: StigmerService, config: ServiceConfig) -> None:
     """Start the service; what the operator can fix becomes a :class:`UserError`."""
+    from stigmer_sdk.service.app import ServiceStartError
     from stigmer_sdk.service.store import StoreError
 
     try:
@@ -575,6 +641,8 @@ async def _start(service: StigmerService, config: ServiceConfig) -> None:
     except BaseException as error:
         with contextlib.suppress(Exception):
             await service.stop()
+        if isinstance(error, ServiceStartError):
+            raise UserError(str(error), ExitCode.USAGE) from None
         if isinstance(error, StoreError | ValueError):
             raise UserError(
                 f"store {_redacted(config.store_url)}: {_first_line(error)}",
@@ -635,7 +703,12 @@ def _summary(
     summary.update(
         store=_redacted(config.store_url),
         task_queue=config.settings.service_task_queue,
-        tokens_at_rest="encrypted" if config.token_encryption_key else "plain",
+        tokens_at_rest=(
+            f"encrypted (key {config.encryption_keys[-1].kid})"
+            if config.encryption_keys
+            else "PLAIN TEXT"
+        ),
+        authentication=config.auth.describe(),
         runner="built-in scripted" if config.builtin_runner else "external",
     )
     if config.metrics_address:
@@ -979,9 +1052,12 @@ def pending(
         str | None, typer.Option(help="Only those pending longer than this, e.g. 1h.")
     ] = None,
     encryption_key: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            envvar="STIGMER_TOKEN_ENCRYPTION_KEY", help="The service's token encryption key."
+            help=(
+                "The service's token encryption keys (kid:base64, repeatable). Default: "
+                "STIGMER_ENCRYPTION_KEYS, after a bare STIGMER_TOKEN_ENCRYPTION_KEY."
+            )
         ),
     ] = None,
     as_json: JsonOption = False,
@@ -996,10 +1072,10 @@ def pending(
 
     async def run() -> None:
         threshold = parse_duration(older_than, "--older-than") if older_than else None
-        key = _encryption_key(encryption_key)
+        keys = _encryption_keys(encryption_key)
         await require_existing_store(store)
         try:
-            opened = await open_store(store, encryption_key=key)
+            opened = await open_store(store, encryption_keys=keys)
         except (StoreError, ValueError) as error:
             raise UserError(f"store {_redacted(store)}: {error}", ExitCode.UNAVAILABLE) from None
         try:

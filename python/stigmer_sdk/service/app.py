@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 from collections.abc import Mapping
@@ -28,8 +29,10 @@ import temporalio.runtime
 import temporalio.service
 from temporalio.worker import Worker
 
+from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.metrics import prometheus_runtime
 from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
+from stigmer_sdk.service.auth import AuthConfig
 from stigmer_sdk.service.health import ReplicaHealth
 from stigmer_sdk.service.leader import GaugeLeadership
 from stigmer_sdk.service.runner import (
@@ -39,8 +42,20 @@ from stigmer_sdk.service.runner import (
     RunnerActivities,
     ScriptedRunner,
 )
-from stigmer_sdk.service.server import ExecutionService, ServiceSettings, add_controllers
-from stigmer_sdk.service.store import ExecutionStore, load_encryption_key, open_store
+from stigmer_sdk.service.server import (
+    MAX_REQUEST_BYTES,
+    EdgeInterceptor,
+    ExecutionService,
+    ServiceSettings,
+    add_controllers,
+)
+from stigmer_sdk.service.store import (
+    EncryptionKey,
+    ExecutionStore,
+    encryption_keys_from,
+    open_store,
+    plaintext_token_warning,
+)
 from stigmer_sdk.service.workflows import (
     InvokeAgentExecutionWorkflow,
     InvokeWorkflowExecutionWorkflow,
@@ -115,7 +130,10 @@ class ServiceConfig:
     listen_tls: ListenerTLS | None = None
     temporal: TemporalConnection = field(default_factory=TemporalConnection)
     store_url: str = DEFAULT_STORE_URL
+    #: A single token encryption key (key id ``default``); prefer ``encryption_keys``.
     token_encryption_key: bytes | None = None
+    #: Token encryption keys, oldest first; the last one encrypts new writes.
+    encryption_keys: tuple[EncryptionKey, ...] = ()
     #: Serve the built-in runner's activities (the scripted agents, or ``runner``).
     builtin_runner: bool = True
     #: ``host:port`` for a Prometheus ``/metrics`` endpoint (Temporal's and the runbook's metrics).
@@ -128,6 +146,12 @@ class ServiceConfig:
     #: How often readiness (store, Temporal, workers) is re-checked.
     readiness_interval: timedelta = timedelta(seconds=5)
     settings: ServiceSettings = field(default_factory=ServiceSettings)
+    #: Credentials the gRPC API accepts; none configured means every call is anonymous.
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    #: Serve without authentication on a non-loopback address (refused otherwise).
+    insecure_no_auth: bool = False
+    #: A development instance (``serve --dev``): no warning about plain-text tokens.
+    development: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceConfig:
@@ -136,12 +160,24 @@ class ServiceConfig:
         temporal = TemporalConnection(
             address=env.get("TEMPORAL_ADDRESS", TemporalConnection.address),
             namespace=env.get("TEMPORAL_NAMESPACE", TemporalConnection.namespace),
-            tls=env.get("TEMPORAL_TLS", "").lower() in {"1", "true", "yes"},
+            tls=_flag(env.get("TEMPORAL_TLS")),
             tls_cert=_read(env.get("TEMPORAL_TLS_CERT")),
             tls_key=_read(env.get("TEMPORAL_TLS_KEY")),
             api_key=env.get("TEMPORAL_API_KEY") or None,
         )
-        key = env.get("STIGMER_TOKEN_ENCRYPTION_KEY")
+        keys_file = env.get("STIGMER_API_KEYS_FILE")
+        auth = AuthConfig.from_options(
+            api_keys_file=Path(keys_file) if keys_file else None,
+            api_keys=env.get("STIGMER_API_KEYS") or None,
+            jwt_jwks=env.get("STIGMER_JWT_JWKS") or None,
+            jwt_issuer=env.get("STIGMER_JWT_ISSUER") or None,
+            jwt_audience=env.get("STIGMER_JWT_AUDIENCE") or None,
+            jwt_principal_claim=env.get("STIGMER_JWT_PRINCIPAL_CLAIM", "sub"),
+            jwt_roles_claim=env.get("STIGMER_JWT_ROLES_CLAIM", "roles"),
+            certificate_roles=[
+                spec for spec in env.get("STIGMER_CLIENT_CERT_ROLES", "").split(";") if spec
+            ],
+        )
         cert, private_key = _read(env.get("STIGMER_TLS_CERT")), _read(env.get("STIGMER_TLS_KEY"))
         return cls(
             listen=env.get("STIGMER_LISTEN", DEFAULT_LISTEN),
@@ -153,8 +189,66 @@ class ServiceConfig:
             metrics_address=env.get("STIGMER_METRICS_ADDRESS") or None,
             temporal=temporal,
             store_url=env.get("STIGMER_STORE_URL", DEFAULT_STORE_URL),
-            token_encryption_key=load_encryption_key(key) if key else None,
+            encryption_keys=tuple(encryption_keys_from(environ=env)),
+            auth=auth,
+            insecure_no_auth=env.get("STIGMER_INSECURE_NO_AUTH", "").lower()
+            in {"1", "true", "yes"},
         )
+
+
+class ServiceStartError(StigmerError):
+    """The service refuses to start: unsafe configuration, or its address is in use."""
+
+
+def is_loopback(listen: str) -> bool:
+    """Whether ``host:port`` listens on loopback only (``localhost``, ``127.x``, ``[::1]``).
+
+    Example:
+        >>> is_loopback("127.0.0.1:7234"), is_loopback("[::1]:0"), is_loopback("0.0.0.0:7234")
+        (True, True, False)
+    """
+    host = listen.rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(config: ServiceConfig) -> None:
+    """Refuse an unauthenticated service on a non-loopback address unless told it is wanted.
+
+    Raises:
+        ServiceStartError: no credential is configured, the address is not loopback and
+            ``insecure_no_auth`` is not set.
+    """
+    if is_loopback(config.listen):
+        return
+    if config.auth.enabled:
+        if config.listen_tls is None and (config.auth.keys or config.auth.jwt is not None):
+            logger.warning(
+                "Serving %s without TLS: API keys and JWTs travel in clear text "
+                "(--listen-tls-cert, --listen-tls-key)",
+                config.listen,
+            )
+        return
+    if config.insecure_no_auth:
+        logger.warning(
+            "Serving %s WITHOUT AUTHENTICATION (--insecure-no-auth): any client that reaches it "
+            "can create, read and change every execution",
+            config.listen,
+        )
+        return
+    raise ServiceStartError(
+        f"refusing to serve {config.listen} without authentication: configure API keys "
+        "(--api-keys-file), JWTs (--jwt-jwks, --jwt-issuer, --jwt-audience) or client "
+        "certificate roles (--client-cert-role), listen on loopback, or pass --insecure-no-auth"
+    )
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in {"1", "true", "yes"}
 
 
 def _read(path: str | None) -> bytes | None:
@@ -184,10 +278,60 @@ class StigmerService:
         return f"{host}:{self.port}"
 
     async def start(self) -> StigmerService:
-        """Open the store, connect to Temporal, start the workers and the gRPC server."""
+        """Bind the address, open the store, connect to Temporal, start the workers and the server.
+
+        On failure everything started so far is stopped again.
+
+        Raises:
+            ServiceStartError: the configuration is unsafe (see :func:`check_exposure`) or the
+                address is already in use.
+        """
+        try:
+            return await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> StigmerService:
         settings = self.config.settings
+        check_exposure(self.config)
+        warning = plaintext_token_warning(
+            self.config.store_url,
+            self.config.encryption_keys or self.config.token_encryption_key,
+            development=self.config.development,
+        )
+        if warning:
+            logger.warning(warning)
+        # Bound first, so that a second service on the same address fails before it starts any
+        # worker. SO_REUSEPORT off: two services must never share a port (and its traffic).
+        self._server = grpc.aio.server(
+            interceptors=[
+                EdgeInterceptor(
+                    self.config.auth.authenticator() if self.config.auth.enabled else None
+                )
+            ],
+            options=[
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+            ],
+        )
+        try:
+            if self.config.listen_tls is not None:
+                self.port = self._server.add_secure_port(
+                    self.config.listen, self.config.listen_tls.credentials()
+                )
+            else:
+                self.port = self._server.add_insecure_port(self.config.listen)
+        except RuntimeError as error:
+            self._server = None
+            raise ServiceStartError(
+                f"cannot listen on {self.config.listen}: the address is in use by another "
+                f"process or not available here ({error})"
+            ) from None
         self.store = await open_store(
-            self.config.store_url, encryption_key=self.config.token_encryption_key
+            self.config.store_url,
+            encryption_key=self.config.token_encryption_key,
+            encryption_keys=self.config.encryption_keys,
         )
         runtime = None
         if self.config.metrics_address:
@@ -238,7 +382,6 @@ class StigmerService:
             )
         )
 
-        self._server = grpc.aio.server()
         self.health = ReplicaHealth(
             [
                 ("store", self._check_store),
@@ -252,20 +395,15 @@ class StigmerService:
             self._server,
             ExecutionService(self.store, updates, self.temporal_client, self.runner, settings),
         )
-        if self.config.listen_tls is not None:
-            self.port = self._server.add_secure_port(
-                self.config.listen, self.config.listen_tls.credentials()
-            )
-        else:
-            self.port = self._server.add_insecure_port(self.config.listen)
         await self._server.start()
         await self.health.start()
         logger.info(
-            "Stigmer service listening on %s (Temporal %s, namespace %s, store %s)",
+            "Stigmer service listening on %s (Temporal %s, namespace %s, store %s, auth %s)",
             self.target,
             self.config.temporal.address,
             self.config.temporal.namespace,
             self.config.store_url.split("@")[-1],
+            self.config.auth.describe(),
         )
         return self
 
@@ -382,9 +520,9 @@ async def publish_pending_metrics(
         while True:
             try:
                 if leadership is None or await leadership.is_leader():
-                    rows = await store.list_pending()
+                    created = await store.pending_created_at()  # no row read, no token decrypted
                     now = datetime.now(UTC)
-                    counts = pending_by_age([now - row.created_at for row in rows])
+                    counts = pending_by_age([now - at for at in created])
                 else:
                     counts = pending_by_age([])
                 for bucket, count in counts.items():
@@ -406,6 +544,7 @@ __all__ = [
     "AGENT_RUNNER_TASK_QUEUE",
     "WORKFLOW_RUNNER_TASK_QUEUE",
     "ServiceConfig",
+    "ServiceStartError",
     "StigmerService",
     "TemporalConnection",
     "with_settings",

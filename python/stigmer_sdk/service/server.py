@@ -1,18 +1,26 @@
 """gRPC servicers of the reference service: the agent and workflow command and query controllers.
 
-``create`` validates the request (INVALID_ARGUMENT with ``google.rpc.BadRequest`` field
-violations, nothing persisted), honours the idempotency key, persists the execution with its
-token before anything else, starts the invoke workflow (its id derived from the execution id, so a
-repeated start is harmless), and answers with the ACK in milliseconds.
+Every call passes the :class:`EdgeInterceptor` first: it authenticates the caller (see
+:mod:`stigmer_sdk.service.auth`) and turns an undecodable request body into INVALID_ARGUMENT
+(never UNKNOWN, never a traceback).
+
+``create`` refuses a spec above :data:`MAX_SPEC_BYTES` (RESOURCE_EXHAUSTED), validates the request
+as the deployed Stigmer service does (INVALID_ARGUMENT with ``google.rpc.BadRequest`` field
+violations, nothing persisted), honours the idempotency key bound to its owner, request digest and
+caller activity (FAILED_PRECONDITION on a conflict), persists the execution with its token before
+anything else, starts the invoke workflow (its id derived from the execution id, so a repeated
+start is harmless), and answers with the ACK in milliseconds. ``get``, ``subscribe`` and
+``updateStatus`` answer NOT_FOUND for an execution the caller may not see.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -45,8 +53,17 @@ from stigmer_sdk.service.activities import (
     deliver_final_outcome,
     set_phase,
 )
+from stigmer_sdk.service.auth import ANONYMOUS, Authenticator, Principal, Role, acting_as
+from stigmer_sdk.service.auth import current_principal as current_principal
 from stigmer_sdk.service.runner import Runner
-from stigmer_sdk.service.store import CompletionState, ExecutionKind, ExecutionStore
+from stigmer_sdk.service.store import (
+    CompletionState,
+    ExecutionKind,
+    ExecutionStore,
+    IdempotencyConflictError,
+    StoredExecution,
+    request_digest,
+)
 from stigmer_sdk.service.workflows import (
     AGENT_WORKFLOW,
     WORKFLOW_WORKFLOW,
@@ -56,8 +73,29 @@ from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken, token_digest,
 
 logger = logging.getLogger("stigmer_sdk.service")
 
+
 API_VERSION = "agentic.stigmer.ai/v1"
 PHASE_PENDING = 1
+
+#: Largest accepted spec, serialized without its callback token (bytes). It leaves room under
+#: Temporal's 2 MiB payload limit for the execution's workflow and activity I/O. A larger spec
+#: gets RESOURCE_EXHAUSTED. (Agreed with the service workflow; defined here until its branch
+#: has it.)
+MAX_SPEC_BYTES = 1024 * 1024
+
+#: Largest request body the gRPC server reads: a spec at the limit, the largest token and the
+#: rest of the execution. A larger body gets RESOURCE_EXHAUSTED from gRPC itself.
+MAX_REQUEST_BYTES = MAX_SPEC_BYTES + DEFAULT_MAX_TOKEN_BYTES + 64 * 1024
+
+#: ``google.rpc.ErrorInfo`` domain of the service's refusals, and their reasons.
+ERROR_DOMAIN = "stigmer.ai"
+#: A spec above the limit: RESOURCE_EXHAUSTED, but sending it again cannot succeed.
+SPEC_TOO_LARGE_REASON = "SPEC_TOO_LARGE"
+IDEMPOTENCY_CONFLICT_REASONS = {
+    "owner": "the idempotency key belongs to another principal",
+    "request": "the idempotency key was first used with a different request",
+    "activity": "the new callback token belongs to another caller activity than the first one",
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +112,11 @@ class ServiceSettings:
     runner_maximum_attempts: int = 3
     #: How often ``subscribe`` polls the store for changes made by other replicas.
     subscribe_poll_interval: timedelta = timedelta(seconds=1)
+    #: Refuse a create without ``api_version``, ``kind`` or ``metadata.name``, as the deployed
+    #: service does (wrong values are refused either way).
+    require_resource_fields: bool = True
+    #: Largest spec accepted by ``create`` (see :data:`MAX_SPEC_BYTES`).
+    max_spec_bytes: int = MAX_SPEC_BYTES
 
 
 def workflow_id_for(kind: ExecutionKind, execution_id: str) -> str:
@@ -92,6 +135,121 @@ async def _abort_invalid(
     message = "; ".join(f"{field}: {description}" for field, description in violations)
     status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
     await context.abort_with_status(rpc_status.to_status(status))
+
+
+async def _abort(
+    context: grpc.aio.ServicerContext[Any, Any],
+    code: grpc.StatusCode,
+    message: str,
+    *,
+    reason: str = "",
+    log_note: str = "",
+) -> None:
+    """Abort with ``code`` and log one concise line; ``reason`` adds an ``ErrorInfo`` detail.
+
+    ``log_note`` goes into the log line only (what the refused client must not learn).
+    """
+    logger.info("Refused %s: %s %s%s", _current_method.get(), code.name, message, log_note)
+    if not reason:
+        await context.abort(code, message)
+        return
+    info = error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN)
+    detail = any_pb2.Any()
+    detail.Pack(info)
+    status = status_pb2.Status(code=code.value[0], message=message, details=[detail])
+    await context.abort_with_status(rpc_status.to_status(status))
+
+
+@dataclass(frozen=True)
+class UndecodableRequest:
+    """What the safe deserializer hands on instead of raising: the reason the body was refused."""
+
+    reason: str
+
+
+def _safe_deserializer(
+    deserializer: Callable[[bytes], Any] | None,
+) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+
+    def decode(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except Exception as error:  # noqa: BLE001 -- DecodeError, bad UTF-8: all mean a bad body
+            return UndecodableRequest(f"{type(error).__name__}: {error}"[:200])
+
+    return decode
+
+
+Behaviour = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Any]
+
+#: The RPC being served (its method name), for the one log line of a refusal.
+_current_method: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "stigmer_method", default="call"
+)
+
+
+class EdgeInterceptor(grpc.aio.ServerInterceptor):
+    """Authenticates every call and answers an undecodable body with INVALID_ARGUMENT.
+
+    Authentication comes first, so a stranger learns nothing from the answer to a bad body.
+    Inside the call, :func:`current_principal` is the caller.
+    """
+
+    def __init__(self, authenticator: Authenticator | None) -> None:
+        self._authenticator = authenticator
+
+    async def _enter(
+        self, method: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> Principal:
+        _current_method.set(method)
+        principal = ANONYMOUS
+        if self._authenticator is not None:
+            principal = await self._authenticator.authenticate_call(context)
+        if isinstance(request, UndecodableRequest):
+            await _abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"the request body is not a valid message ({request.reason})",
+            )
+        return principal
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        enter = self._enter
+        method = handler_call_details.method.rsplit("/", 1)[-1]
+        deserializer = _safe_deserializer(handler.request_deserializer)
+        if handler.unary_unary is not None:
+            inner_unary: Behaviour = handler.unary_unary
+
+            async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+                with acting_as(await enter(method, request, context)):
+                    return await inner_unary(request, context)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary, deserializer, handler.response_serializer
+            )
+        if handler.unary_stream is not None:
+            inner_stream: Behaviour = handler.unary_stream
+
+            async def stream(
+                request: Any, context: grpc.aio.ServicerContext[Any, Any]
+            ) -> AsyncIterator[Any]:
+                with acting_as(await enter(method, request, context)):
+                    async for item in inner_stream(request, context):
+                        yield item
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream, deserializer, handler.response_serializer
+            )
+        return handler
 
 
 class ExecutionService:
@@ -113,9 +271,20 @@ class ExecutionService:
         self._redeliveries: set[asyncio.Task[None]] = set()
 
     def _violations(self, kind: ExecutionKind, request: Execution) -> list[tuple[str, str]]:
+        """What the deployed service would refuse, with its field paths and wording."""
         violations: list[tuple[str, str]] = []
+        required = self._settings.require_resource_fields
+        expected_kind = type(request).__name__
+        if request.api_version != API_VERSION and (request.api_version or required):
+            violations.append(("api_version", f"value must equal `{API_VERSION}`"))
+        if request.kind != expected_kind and (request.kind or required):
+            violations.append(("kind", f"value must equal `{expected_kind}`"))
+        if required and not request.HasField("metadata"):
+            violations.append(("metadata", "value is required"))
+        elif required and not request.metadata.name:
+            violations.append(("metadata.name", "must not be empty (the slug is derived from it)"))
         if not request.HasField("spec"):
-            return [("spec", "must be set")]
+            return [*violations, ("spec", "must be set")]
         if isinstance(request, agent_api.AgentExecution):
             if not request.spec.agent_id:
                 violations.append(("spec.agent_id", "must not be empty"))
@@ -133,6 +302,39 @@ class ExecutionService:
                 violations.append(("spec.callback_token", str(error)))
         return violations
 
+    def _spec_size(self, request: Execution) -> int:
+        """The spec's serialized size without its callback token."""
+        token_bytes = len(request.spec.callback_token)
+        # A bytes field costs its tag (1 byte), its length prefix and its bytes.
+        overhead = 1 + len(_varint(token_bytes)) if token_bytes else 0
+        return request.spec.ByteSize() - token_bytes - overhead
+
+    async def _idempotency_key(
+        self, request: Execution, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> str:
+        """The key from metadata (sent once at most) or the annotation; the two must agree."""
+        sent = [
+            value if isinstance(value, str) else value.decode(errors="replace")
+            for key, value in context.invocation_metadata() or ()
+            if key == IDEMPOTENCY_METADATA_KEY
+        ]
+        annotation = request.metadata.annotations.get(IDEMPOTENCY_ANNOTATION, "")
+        if len(sent) > 1:
+            await _abort_invalid(
+                context, [(IDEMPOTENCY_METADATA_KEY, "sent more than once: send one key")]
+            )
+        if sent and annotation and sent[0] != annotation:
+            await _abort_invalid(
+                context,
+                [
+                    (
+                        f"metadata.annotations[{IDEMPOTENCY_ANNOTATION}]",
+                        f"differs from the {IDEMPOTENCY_METADATA_KEY} metadata",
+                    )
+                ],
+            )
+        return sent[0] if sent else annotation
+
     def _known(self, request: Execution) -> tuple[bool, str]:
         if self._runner is None:
             return True, ""
@@ -146,17 +348,29 @@ class ExecutionService:
         self, kind: ExecutionKind, request: Execution, context: grpc.aio.ServicerContext[Any, Any]
     ) -> Execution:
         started = time.perf_counter()
+        principal = current_principal()
+        if not principal.may(Role.CALLER):
+            await _abort(
+                context,
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"{principal.name} may not create executions (role caller needed)",
+            )
+        size = self._spec_size(request)
+        if size > self._settings.max_spec_bytes:
+            await _abort(
+                context,
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"spec is {size} bytes; the limit is {self._settings.max_spec_bytes} bytes",
+                reason=SPEC_TOO_LARGE_REASON,
+            )
         violations = self._violations(kind, request)
         if violations:
             await _abort_invalid(context, violations)
         known, not_found = self._known(request)
         if not known:
-            await context.abort(grpc.StatusCode.NOT_FOUND, not_found)
-
-        metadata = dict(context.invocation_metadata() or ())
-        key = str(metadata.get(IDEMPOTENCY_METADATA_KEY, "")) or request.metadata.annotations.get(
-            IDEMPOTENCY_ANNOTATION, ""
-        )
+            await _abort(context, grpc.StatusCode.NOT_FOUND, not_found)
+        key = await self._idempotency_key(request, context)
+        digest = request_digest(request.spec)  # the spec as meant, whichever attempt sent it
         token = request.spec.callback_token
         execution = type(request)()
         execution.CopyFrom(request)  # type: ignore[arg-type]
@@ -169,13 +383,26 @@ class ExecutionService:
             execution.metadata.annotations[IDEMPOTENCY_ANNOTATION] = key
         set_phase(execution, PHASE_PENDING)
 
-        row, created = await self._store.create(
-            id=execution.metadata.id,
-            kind=kind,
-            execution=execution.SerializeToString(deterministic=True),
-            callback_token=token,
-            idempotency_key=key or None,
-        )
+        try:
+            row, created = await self._store.create(
+                id=execution.metadata.id,
+                kind=kind,
+                execution=execution.SerializeToString(deterministic=True),
+                callback_token=token,
+                idempotency_key=key or None,
+                owner=principal.name,
+                request_digest=digest,
+            )
+        except IdempotencyConflictError as conflict:
+            await _abort(
+                context,
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"idempotency key {key!r} refused: "
+                f"{IDEMPOTENCY_CONFLICT_REASONS.get(conflict.reason, conflict.reason)}",
+                reason=f"IDEMPOTENCY_CONFLICT_{conflict.reason.upper()}",
+                log_note=(f" execution_id={conflict.execution_id} principal={principal.name}"),
+            )
+            raise
         if token:
             logger.info(
                 "Callback token detected execution_id=%s token_preview=%s token_length=%d%s",
@@ -251,20 +478,36 @@ class ExecutionService:
         except Exception:
             logger.exception("Could not redeliver execution_id=%s", execution_id)
 
+    async def _visible(
+        self, execution_id: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> StoredExecution:
+        """The execution if the caller may see it; NOT_FOUND alike when missing or another's."""
+        if not execution_id:
+            await _abort_invalid(context, [("value", "must not be empty")])
+        row = await self._store.get(execution_id)
+        if row is None or not current_principal().sees(row.owner):
+            await _abort(context, grpc.StatusCode.NOT_FOUND, f"execution {execution_id} not found")
+        assert row is not None
+        return row
+
     async def get(
         self, execution_id: str, context: grpc.aio.ServicerContext[Any, Any]
     ) -> Execution:
-        row = await self._store.get(execution_id)
-        if row is None:
-            await context.abort(grpc.StatusCode.NOT_FOUND, f"execution {execution_id} not found")
-        assert row is not None
-        return decode(row)
+        return decode(await self._visible(execution_id, context))
 
     async def update_status(
         self, execution_id: str, status: object, context: grpc.aio.ServicerContext[Any, Any]
     ) -> Execution:
         if not execution_id:
             await _abort_invalid(context, [("execution_id", "must not be empty")])
+        await self._visible(execution_id, context)
+        principal = current_principal()
+        if not principal.may(Role.RUNNER):
+            await _abort(
+                context,
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"{principal.name} may not update status (role runner needed)",
+            )
 
         def replace(execution: Execution) -> None:
             messages = list(getattr(execution.status, "messages", []))
@@ -284,6 +527,7 @@ class ExecutionService:
     async def subscribe(
         self, execution_id: str, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Execution]:
+        await self._visible(execution_id, context)
         last: bytes | None = None
         while True:
             row = await self._store.get(execution_id)
@@ -301,6 +545,18 @@ class ExecutionService:
             await self._updates.wait_for_change(
                 self._settings.subscribe_poll_interval.total_seconds()
             )
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
 
 
 Context = grpc.aio.ServicerContext[Any, Any]

@@ -1,0 +1,317 @@
+"""The service's credentials: hashed static keys, JWTs against a JWKS, mTLS identities, roles."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from stigmer_sdk.service.app import ServiceConfig, ServiceStartError, check_exposure
+from stigmer_sdk.service.auth import (
+    ANONYMOUS,
+    AuthConfig,
+    AuthConfigError,
+    AuthError,
+    JwksUnavailableError,
+    JwtConfig,
+    Principal,
+    Role,
+    StaticKeys,
+    hash_api_key,
+    jwks_of,
+    parse_certificate_roles,
+)
+
+ISSUER = "https://id.example.test/"
+AUDIENCE = "stigmer-service"
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def ec_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+@pytest.fixture
+def jwks_file(tmp_path: Path, rsa_key: rsa.RSAPrivateKey, ec_key: Any) -> Path:
+    path = tmp_path / "jwks.json"
+    path.write_text(jwks_of({"rsa-1": rsa_key.public_key(), "ec-1": ec_key.public_key()}))
+    return path
+
+
+def _token(key: Any, kid: str, **claims: Any) -> str:
+    now = int(time.time())
+    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "svc-a", "iat": now, "exp": now + 300}
+    body.update(claims)
+    body = {name: value for name, value in body.items() if value is not None}
+    algorithm = "RS256" if isinstance(key, rsa.RSAPrivateKey) else "ES256"
+    return jwt.encode(body, key, algorithm=algorithm, headers={"kid": kid})
+
+
+def _jwt_auth(jwks: str) -> AuthConfig:
+    return AuthConfig(jwt=JwtConfig(jwks=jwks, issuer=ISSUER, audience=AUDIENCE))
+
+
+async def _authenticate(config: AuthConfig, *headers: str, peers: tuple[str, ...] = ()) -> Any:
+    return await config.authenticator().authenticate(list(headers), peers)
+
+
+def test_static_keys_are_configured_hashed_and_matched() -> None:
+    keys = StaticKeys.parse(
+        f"# comment\n{hash_api_key('k-alice')} alice\n{hash_api_key('k-run')} worker runner,caller"
+    )
+    assert keys.match("k-alice") == Principal("key:alice", frozenset({Role.CALLER}))
+    assert keys.match("k-run") == Principal("key:worker", frozenset({Role.RUNNER, Role.CALLER}))
+    assert keys.match("k-alice ") is None
+    assert keys.match("") is None
+    # Only digests are held.
+    assert "k-alice" not in repr(keys)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("k-alice alice", "sha256:<64 hex>"),  # a key in clear text is refused
+        ("sha256:abcd alice", "not a SHA-256"),
+        (f"{hash_api_key('x')} alice root", "unknown role"),
+        (f"{hash_api_key('x')} a; {hash_api_key('y')} a", "given twice"),
+        (f"{hash_api_key('x')}", "expected"),
+    ],
+)
+def test_bad_key_lines_are_refused(line: str, message: str) -> None:
+    with pytest.raises(AuthConfigError, match=message):
+        StaticKeys.parse(line)
+
+
+async def test_bearer_key_missing_wrong_or_doubled_is_unauthenticated() -> None:
+    config = AuthConfig(keys=StaticKeys.parse(f"{hash_api_key('k-alice')} alice"))
+    assert (await _authenticate(config, "Bearer k-alice")).name == "key:alice"
+    assert (await _authenticate(config, "bearer   k-alice")).name == "key:alice"
+    for headers, message in [
+        ((), "no credential"),
+        (("Bearer wrong",), "unknown API key"),
+        (("Basic k-alice",), "Bearer"),
+        (("Bearer ",), "Bearer"),
+        (("Bearer k-alice", "Bearer k-alice"), "more than one"),
+    ]:
+        with pytest.raises(AuthError, match=message):
+            await _authenticate(config, *headers)
+
+
+async def test_without_credentials_configured_every_call_is_anonymous() -> None:
+    assert not AuthConfig().enabled
+    assert await _authenticate(AuthConfig(), "Bearer whatever") is ANONYMOUS
+    assert ANONYMOUS.may(Role.ADMIN)
+    assert ANONYMOUS.sees("")
+
+
+async def test_jwt_from_a_jwks_file(jwks_file: Path, rsa_key: Any, ec_key: Any) -> None:
+    config = _jwt_auth(str(jwks_file))
+    principal = await _authenticate(config, f"Bearer {_token(rsa_key, 'rsa-1')}")
+    assert principal == Principal("jwt:svc-a", frozenset({Role.CALLER}))
+    runner = await _authenticate(
+        config, f"Bearer {_token(ec_key, 'ec-1', sub='r', roles=['runner', 'other-idp-role'])}"
+    )
+    assert runner == Principal("jwt:r", frozenset({Role.RUNNER}))
+    spaced = await _authenticate(config, f"Bearer {_token(rsa_key, 'rsa-1', roles='admin')}")
+    assert spaced.may(Role.RUNNER)
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        ({"iss": "https://evil.test/"}, "(?i)issuer"),
+        ({"aud": "another-service"}, "(?i)audience"),
+        ({"exp": int(time.time()) - 3600}, "(?i)expired"),
+        ({"exp": None}, "exp"),
+        ({"sub": None}, "'sub'"),
+        ({"roles": ["root"]}, "no role"),
+    ],
+)
+async def test_jwt_claims_are_checked(
+    jwks_file: Path, rsa_key: Any, claims: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(AuthError, match=message):
+        await _authenticate(
+            _jwt_auth(str(jwks_file)), f"Bearer {_token(rsa_key, 'rsa-1', **claims)}"
+        )
+
+
+async def test_jwt_signed_by_another_key_is_refused(jwks_file: Path) -> None:
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(AuthError, match="invalid JWT"):
+        await _authenticate(_jwt_auth(str(jwks_file)), f"Bearer {_token(stranger, 'rsa-1')}")
+    with pytest.raises(AuthError, match="kid"):
+        await _authenticate(_jwt_auth(str(jwks_file)), f"Bearer {_token(stranger, 'nope')}")
+
+
+@dataclasses.dataclass
+class JwksServer:
+    url: str
+    body: bytes
+    gets: int = 0
+
+
+@pytest.fixture
+def jwks_server(jwks_file: Path) -> Iterator[JwksServer]:
+    served = JwksServer("", jwks_file.read_bytes())
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.gets += 1
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(served.body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    served.url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+    yield served
+    server.shutdown()
+    thread.join()
+
+
+async def test_jwt_from_a_jwks_url(jwks_server: JwksServer, ec_key: Any) -> None:
+    authenticator = _jwt_auth(jwks_server.url).authenticator()
+    for _ in range(3):
+        principal = await authenticator.authenticate([f"Bearer {_token(ec_key, 'ec-1')}"], ())
+        assert principal.name == "jwt:svc-a"
+    assert jwks_server.gets == 1  # cached
+    # Made-up key ids do not make the service fetch the JWKS on every call (at most once per
+    # JWKS_MIN_REFRESH_SECONDS; it was just fetched).
+    for number in range(5):
+        with pytest.raises(AuthError, match="kid"):
+            await authenticator.authenticate([f"Bearer {_token(ec_key, f'made-up-{number}')}"], ())
+    assert jwks_server.gets == 1
+
+
+async def test_a_key_added_to_the_jwks_url_is_picked_up(jwks_server: JwksServer) -> None:
+    config = _jwt_auth(jwks_server.url)
+    authenticator = config.authenticator()
+    assert authenticator._jwt is not None
+    authenticator._jwt.JWKS_MIN_REFRESH_SECONDS = 0  # type: ignore[misc]
+    new_key = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(AuthError, match="kid"):
+        await authenticator.authenticate([f"Bearer {_token(new_key, 'ec-2')}"], ())
+    jwks_server.body = jwks_of({"ec-2": new_key.public_key()}).encode()
+    principal = await authenticator.authenticate([f"Bearer {_token(new_key, 'ec-2')}"], ())
+    assert principal.name == "jwt:svc-a"
+
+
+async def test_an_unreachable_jwks_url_is_unavailable_not_unauthenticated(ec_key: Any) -> None:
+    from stigmer_sdk.testing import free_port
+
+    config = _jwt_auth(f"http://127.0.0.1:{free_port()}/jwks.json")
+    with pytest.raises(JwksUnavailableError):
+        await _authenticate(config, f"Bearer {_token(ec_key, 'ec-1')}")
+
+
+async def test_a_jwt_is_no_api_key_and_an_api_key_no_jwt(jwks_file: Path, rsa_key: Any) -> None:
+    token = _token(rsa_key, "rsa-1")
+    keys_only = AuthConfig(keys=StaticKeys.parse(f"{hash_api_key('k')} a"))
+    with pytest.raises(AuthError, match="unknown API key"):
+        await _authenticate(keys_only, f"Bearer {token}")
+    both = AuthConfig.from_options(
+        api_keys=f"{hash_api_key('k')} a",
+        jwt_jwks=str(jwks_file),
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+    )
+    assert (await _authenticate(both, "Bearer k")).name == "key:a"
+    assert (await _authenticate(both, f"Bearer {token}")).name == "jwt:svc-a"
+
+
+def test_jwt_needs_jwks_issuer_and_audience(jwks_file: Path) -> None:
+    with pytest.raises(AuthConfigError, match="required"):
+        AuthConfig.from_options(jwt_jwks=str(jwks_file), jwt_issuer=ISSUER)
+
+
+async def test_certificate_identities_map_to_roles() -> None:
+    config = AuthConfig(
+        certificate_roles=parse_certificate_roles(["spiffe://corp/runner=runner", "*=caller"])
+    )
+    runner = await _authenticate(config, peers=("spiffe://corp/runner", "runner-cn"))
+    assert runner == Principal("cert:spiffe://corp/runner", frozenset({Role.RUNNER}))
+    other = await _authenticate(config, peers=("billing",))
+    assert other == Principal("cert:billing", frozenset({Role.CALLER}))
+    with pytest.raises(AuthError, match="no credential"):
+        await _authenticate(config)
+    strict = AuthConfig(certificate_roles=parse_certificate_roles(["runner-cn=runner"]))
+    with pytest.raises(AuthError, match="not authorised"):
+        await _authenticate(strict, peers=("billing",))
+    # A present authorization header is checked, not ignored in favour of the certificate.
+    with pytest.raises(AuthError, match="unknown API key"):
+        await _authenticate(config, "Bearer wrong", peers=("billing",))
+
+
+def test_roles_decide_what_a_principal_sees() -> None:
+    alice = Principal("key:alice", frozenset({Role.CALLER}))
+    runner = Principal("key:runner", frozenset({Role.RUNNER}))
+    admin = Principal("key:admin", frozenset({Role.ADMIN}))
+    assert alice.sees("key:alice")
+    assert not alice.sees("key:bob")
+    assert not alice.sees("")
+    assert not alice.may(Role.RUNNER)
+    assert runner.sees("key:bob")
+    assert not runner.may(Role.CALLER)
+    assert admin.sees("key:bob")
+    assert admin.may(Role.CALLER)
+    assert admin.may(Role.RUNNER)
+
+
+def test_unauthenticated_service_only_on_loopback() -> None:
+    for listen in ("127.0.0.1:7234", "localhost:7234", "[::1]:7234", "127.0.0.2:1"):
+        check_exposure(ServiceConfig(listen=listen))
+    for listen in ("0.0.0.0:7234", "[::]:7234", "10.1.2.3:7234", "stigmer.internal:7234"):
+        with pytest.raises(ServiceStartError, match="--insecure-no-auth"):
+            check_exposure(ServiceConfig(listen=listen))
+        check_exposure(ServiceConfig(listen=listen, insecure_no_auth=True))
+        keyed = AuthConfig(keys=StaticKeys.parse(f"{hash_api_key('k')} a"))
+        check_exposure(ServiceConfig(listen=listen, auth=keyed))
+
+
+def test_environment_configures_authentication(tmp_path: Path, jwks_file: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text(f"{hash_api_key('k1')} one caller\n")
+    config = ServiceConfig.from_env(
+        {
+            "STIGMER_LISTEN": "0.0.0.0:7234",
+            "STIGMER_API_KEYS_FILE": str(keys),
+            "STIGMER_API_KEYS": f"{hash_api_key('k2')} two runner",
+            "STIGMER_JWT_JWKS": str(jwks_file),
+            "STIGMER_JWT_ISSUER": ISSUER,
+            "STIGMER_JWT_AUDIENCE": AUDIENCE,
+            "STIGMER_CLIENT_CERT_ROLES": "runner.corp=runner;*=caller",
+        }
+    )
+    assert config.auth.keys.match("k1") is not None
+    assert config.auth.keys.match("k2") == Principal("key:two", frozenset({Role.RUNNER}))
+    assert config.auth.jwt is not None
+    assert config.auth.jwt.audience == AUDIENCE
+    assert set(config.auth.certificate_roles) == {"runner.corp", "*"}
+    assert config.auth.describe() == (f"API keys (2), JWT (issuer {ISSUER}), mTLS identities (2)")
+    check_exposure(config)
+    assert ServiceConfig.from_env({"STIGMER_INSECURE_NO_AUTH": "1"}).insecure_no_auth
+    key = base64.b64encode(bytes(32)).decode()
+    keyed = ServiceConfig.from_env(
+        {"STIGMER_TOKEN_ENCRYPTION_KEY": key, "STIGMER_ENCRYPTION_KEYS": f"k2:{key}"}
+    )
+    assert [k.kid for k in keyed.encryption_keys] == ["default", "k2"]
