@@ -508,6 +508,7 @@ def test_serve_on_an_address_it_cannot_listen_on_exits_8(
         dev_server.target,
         "--listen",
         "192.0.2.1:7234",  # TEST-NET-1: no interface has it
+        "--insecure-no-auth",  # else refused for listening beyond loopback without credentials
         "--store",
         f"sqlite:///{tmp_path / 'stigmer.db'}",
         "--task-queue",

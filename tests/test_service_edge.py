@@ -367,8 +367,11 @@ async def test_undecodable_bodies_are_invalid_argument_with_one_line_each(
                     await create(body, metadata=[("authorization", "Bearer key-alice")])
                 assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, body
                 assert "not a valid message" in (caught.value.details() or "")
-                assert len(caplog.records) == 1, [r.getMessage() for r in caplog.records]
-                assert caplog.records[0].exc_info is None
+                # The replica's background bookkeeping (gauge leadership, readiness) may log
+                # at any time; the request itself writes one line.
+                lines = [r for r in caplog.records if r.name != "stigmer_sdk.service.replica"]
+                assert len(lines) == 1, [r.getMessage() for r in lines]
+                assert lines[0].exc_info is None
                 assert "Traceback" not in caplog.text
     assert await count_rows(edge.store_url) == 0
 
@@ -579,7 +582,7 @@ async def test_serve_refuses_an_address_in_use(dev_server: DevServer, tmp_path: 
             "--quiet",
             timeout=60,  # sharing the port (SO_REUSEPORT), it would serve until killed
         )
-        assert second.returncode == 2, second.stdout + second.stderr
+        assert second.returncode == 8, second.stdout + second.stderr  # unavailable
         output = " ".join((second.stdout + second.stderr).split())
         assert f"cannot listen on {first.target}: the address is in use" in output
         assert not (tmp_path / "second.db").exists()

@@ -633,7 +633,7 @@ def _start_tracing(endpoint: str | None) -> Callable[[], None] | None:
 
 async def _start(service: StigmerService, config: ServiceConfig) -> None:
     """Start the service; what the operator can fix becomes a :class:`UserError`."""
-    from stigmer_sdk.service.app import ServiceStartError
+    from stigmer_sdk.service.app import AddressUnavailableError, ServiceStartError
     from stigmer_sdk.service.store import StoreError
 
     try:
@@ -641,7 +641,9 @@ async def _start(service: StigmerService, config: ServiceConfig) -> None:
     except BaseException as error:
         with contextlib.suppress(Exception):
             await service.stop()
-        if isinstance(error, ServiceStartError):
+        if isinstance(error, AddressUnavailableError):
+            raise UserError(str(error), ExitCode.UNAVAILABLE) from None
+        if isinstance(error, ServiceStartError):  # an unsafe configuration
             raise UserError(str(error), ExitCode.USAGE) from None
         if isinstance(error, StoreError | ValueError):
             raise UserError(
@@ -706,7 +708,7 @@ def _summary(
         tokens_at_rest=(
             f"encrypted (key {config.encryption_keys[-1].kid})"
             if config.encryption_keys
-            else "PLAIN TEXT"
+            else "plain"
         ),
         authentication=config.auth.describe(),
         runner="built-in scripted" if config.builtin_runner else "external",

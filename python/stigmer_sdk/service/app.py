@@ -200,6 +200,10 @@ class ServiceStartError(StigmerError):
     """The service refuses to start: unsafe configuration, or its address is in use."""
 
 
+class AddressUnavailableError(ServiceStartError):
+    """The listen address is in use by another process, or not available on this host."""
+
+
 def is_loopback(listen: str) -> bool:
     """Whether ``host:port`` listens on loopback only (``localhost``, ``127.x``, ``[::1]``).
 
@@ -324,7 +328,7 @@ class StigmerService:
                 self.port = self._server.add_insecure_port(self.config.listen)
         except RuntimeError as error:
             self._server = None
-            raise ServiceStartError(
+            raise AddressUnavailableError(
                 f"cannot listen on {self.config.listen}: the address is in use by another "
                 f"process or not available here ({error})"
             ) from None

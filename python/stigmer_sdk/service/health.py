@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import grpc.aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-logger = logging.getLogger("stigmer_sdk.service")
+logger = logging.getLogger("stigmer_sdk.service.replica")
 
 #: Health-service name of the readiness check.
 READINESS_SERVICE = "stigmer.readiness"

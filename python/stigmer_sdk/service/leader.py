@@ -16,7 +16,7 @@ import logging
 
 import psycopg
 
-logger = logging.getLogger("stigmer_sdk.service")
+logger = logging.getLogger("stigmer_sdk.service.replica")
 
 #: Advisory-lock key of the gauge leader (distinct from the migrations' lock).
 GAUGE_LEADER_LOCK_ID = 0x5354_4947_4C45_4144  # "STIGLEAD"
