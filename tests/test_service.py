@@ -28,6 +28,7 @@ from stigmer_sdk import (
 )
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
+from stigmer_sdk.service import activities as activities_module
 from stigmer_sdk.service.activities import (
     EXECUTION_NOT_IN_STORE,
     ExecutionUpdates,
@@ -35,10 +36,9 @@ from stigmer_sdk.service.activities import (
 )
 from stigmer_sdk.service.server import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
-from stigmer_sdk.service.workflows import ExecutionRef, RecordCompletionInput
+from stigmer_sdk.service.workflows import PHASE_COMPLETED, ExecutionRef, FinishInput
 from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.tokens import token_digest
 
 from recording_service import RecordingStigmerService, start_pending_caller
 from service_fixtures import RunningService, count_rows
@@ -47,7 +47,7 @@ from workflows import CallerOptions, WorkflowExecutionCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
-SYSTEM_ACTIVITY = "stigmer/system/complete-external-activity"
+RUNNER_ACTIVITY = "stigmer/agent-runner/run"
 
 
 def _ask(agent_id: str, message: str = "what changed?") -> AgentExecution:
@@ -75,6 +75,7 @@ async def _wait_for_phase(
 
 
 async def _service_activities(running: RunningService, execution_id: str) -> list[str]:
+    """The activities the execution's workflow scheduled, once it ended (local ones excluded)."""
     handle = running.temporal.get_workflow_handle(
         workflow_id_for(ExecutionKind.AGENT, execution_id)
     )
@@ -84,6 +85,14 @@ async def _service_activities(running: RunningService, execution_id: str) -> lis
         async for event in handle.fetch_history_events()
         if event.HasField("activity_task_scheduled_event_attributes")
     ]
+
+
+async def _service_outcome(running: RunningService, execution_id: str) -> str:
+    """The completion outcome the execution's workflow returned."""
+    handle = running.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, execution_id), result_type=str
+    )
+    return await handle.result()
 
 
 async def test_success_resumes_the_caller_with_the_agents_result(
@@ -99,8 +108,10 @@ async def test_success_resumes_the_caller_with_the_agents_result(
     assert result.spec.callback_token == b""
     assert result.status.started_at
     assert result.status.completed_at
-    # The caller resumes before the service records the delivery: wait for its workflow.
-    assert SYSTEM_ACTIVITY in await _service_activities(running_service, result.metadata.id)
+    # The caller resumes before the service records the delivery: wait for its workflow. It
+    # completed the caller itself (no system activity, whose input would carry the token).
+    assert await _service_activities(running_service, result.metadata.id) == [RUNNER_ACTIVITY]
+    assert await _service_outcome(running_service, result.metadata.id) == "COMPLETED"
     row = await _stored(running_service.store_url, result.metadata.id)
     assert row.completion_state is CompletionState.DELIVERED
     assert row.completion_outcome == "COMPLETED"
@@ -191,7 +202,7 @@ async def test_without_token_the_execution_runs_and_nothing_is_completed(
         running_service.stigmer, ack.metadata.id, ExecutionPhase.EXECUTION_COMPLETED
     )
     assert done.status.messages[-1].content == "quick answer to fire and forget"
-    assert SYSTEM_ACTIVITY not in await _service_activities(running_service, ack.metadata.id)
+    assert await _service_outcome(running_service, ack.metadata.id) == "EMPTY_TOKEN"
     row = await _stored(running_service.store_url, ack.metadata.id)
     assert row.completion_state is CompletionState.NOT_REQUESTED
     assert row.callback_token == b""
@@ -373,34 +384,21 @@ async def test_a_retry_after_delivery_gets_the_outcome_redelivered(
     assert row.completion_outcome == "COMPLETED"
 
 
-@pytest.mark.parametrize(
-    "activity_name",
-    ["begin", "load_callback_token", "record_completion", "record_completion_by_digest"],
-)
+@pytest.mark.parametrize("activity_name", ["begin", "finish"])
 async def test_an_execution_missing_from_the_store_fails_its_activity_typed_and_retryable(
     activity_name: str, temporal_client: temporalio.client.Client, tmp_path: Path
 ) -> None:
     ref = ExecutionRef(kind=ExecutionKind.AGENT.value, execution_id="aex_not_here")
-    arguments = {
-        "begin": ref,
-        "load_callback_token": ref,
-        "record_completion": RecordCompletionInput(
-            kind=ref.kind, execution_id=ref.execution_id, outcome="COMPLETED"
-        ),
-        "record_completion_by_digest": RecordCompletionInput(
-            kind=ref.kind,
-            execution_id=ref.execution_id,
-            outcome="COMPLETED",
-            token_digest=token_digest(b"t"),
-        ),
+    arguments: dict[str, list[object]] = {
+        "begin": [ref],
+        "finish": [FinishInput(ref.kind, ref.execution_id, PHASE_COMPLETED), b""],
     }
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
         environment = ActivityEnvironment()
         environment.info = dataclasses.replace(environment.info, task_queue="svc-shared")
-        activity_function = getattr(activities, activity_name.removesuffix("_by_digest"))
         with pytest.raises(ApplicationError) as raised:
-            await environment.run(activity_function, arguments[activity_name])
+            await environment.run(getattr(activities, activity_name), *arguments[activity_name])
     assert raised.value.type == "ExecutionNotInStore" == EXECUTION_NOT_IN_STORE
     assert not raised.value.non_retryable
     assert "aex_not_here" in str(raised.value)
@@ -413,74 +411,77 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
     stigmer_service: RecordingStigmerService,
     task_queue: str,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The window between the invoke workflow loading the token and recording the outcome: a
-    retried caller's create replaced the token; the record step completes the new one."""
+    """The window between the finish step reading the token and recording the outcome: a
+    retried caller's create replaced the token; the finish step completes the new one too."""
     handle, retried_token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
-    finished = _ask("researcher")
-    finished.metadata.id = "aex_window"
-    finished.status.phase = ExecutionPhase.EXECUTION_COMPLETED
-    finished.status.messages.add(type=MessageType.MESSAGE_AI, content="the answer")
+    running = _ask("researcher")
+    running.metadata.id = "aex_window"
+    running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
+    result = AgentExecution()
+    result.CopyFrom(running)
+    result.status.messages.add(type=MessageType.MESSAGE_AI, content="the answer")
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         await store.create(
             id="aex_window",
             kind=ExecutionKind.AGENT,
-            execution=finished.SerializeToString(deterministic=True),
+            execution=running.SerializeToString(deterministic=True),
             callback_token=b"token of the timed-out first attempt",
             idempotency_key="v1:window",
         )
-        await store.create(
-            id="aex_unused",
-            kind=ExecutionKind.AGENT,
-            execution=finished.SerializeToString(deterministic=True),
-            callback_token=retried_token,
-            idempotency_key="v1:window",
-        )
+        real_deliver = activities_module.deliver_final_outcome
+
+        async def deliver_while_retried(client: temporalio.client.Client, row: object) -> object:
+            # The retried caller's create lands while the first token is being completed.
+            await store.create(
+                id="aex_unused",
+                kind=ExecutionKind.AGENT,
+                execution=running.SerializeToString(deterministic=True),
+                callback_token=retried_token,
+                idempotency_key="v1:window",
+            )
+            monkeypatch.setattr(activities_module, "deliver_final_outcome", real_deliver)
+            return await real_deliver(client, row)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(activities_module, "deliver_final_outcome", deliver_while_retried)
         activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
-        await ActivityEnvironment().run(
-            activities.record_completion,
-            RecordCompletionInput(
-                kind=ExecutionKind.AGENT.value,
-                execution_id="aex_window",
-                outcome="ALREADY_COMPLETED",
-                token_digest=token_digest(b"token of the timed-out first attempt"),
-            ),
+        outcome = await ActivityEnvironment().run(
+            activities.finish,
+            FinishInput(ExecutionKind.AGENT.value, "aex_window", PHASE_COMPLETED),
+            result.SerializeToString(deterministic=True),
         )
         row = await store.get("aex_window")
-    result = await asyncio.wait_for(handle.result(), 30)
-    assert result.metadata.id == "aex_window"
-    assert result.status.messages[-1].content == "the answer"
+    assert outcome == "INVALID_TOKEN"  # the first, made-up token
+    delivered = await asyncio.wait_for(handle.result(), 30)
+    assert delivered.metadata.id == "aex_window"
+    assert delivered.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    assert delivered.status.messages[-1].content == "the answer"
     assert row is not None
     assert row.completion_state is CompletionState.DELIVERED
     assert row.completion_outcome == "COMPLETED"
 
 
-async def test_a_replacing_token_that_cannot_be_reached_yet_stays_owed(
-    tmp_path: Path,
-) -> None:
+async def test_a_token_that_cannot_be_reached_yet_stays_owed(tmp_path: Path) -> None:
     async with DevServer() as gone:
         unreachable = await temporalio.client.Client.connect(gone.target)
-    finished = _ask("researcher")
-    finished.status.phase = ExecutionPhase.EXECUTION_COMPLETED
+    running = _ask("researcher")
+    running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         for token in (b"first attempt", b"retried attempt"):
             row, _ = await store.create(
                 id="aex_unreachable",
                 kind=ExecutionKind.AGENT,
-                execution=finished.SerializeToString(deterministic=True),
+                execution=running.SerializeToString(deterministic=True),
                 callback_token=token,
                 idempotency_key="v1:unreachable",
             )
         activities = ServiceActivities(store, ExecutionUpdates(store), unreachable)
         with pytest.raises(ApplicationError) as raised:
             await ActivityEnvironment().run(
-                activities.record_completion,
-                RecordCompletionInput(
-                    kind=ExecutionKind.AGENT.value,
-                    execution_id=row.id,
-                    outcome="COMPLETED",
-                    token_digest=token_digest(b"first attempt"),
-                ),
+                activities.finish,
+                FinishInput(ExecutionKind.AGENT.value, row.id, PHASE_COMPLETED),
+                b"",
             )
         owed = await store.get(row.id)
     assert raised.value.type == COMPLETION_TRANSIENT_TYPE

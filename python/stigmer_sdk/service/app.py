@@ -28,22 +28,16 @@ import temporalio.runtime
 import temporalio.service
 from temporalio.worker import Worker
 
-from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
+from stigmer_sdk.service.activities import ExecutionUpdates
 from stigmer_sdk.service.runner import (
     AGENT_RUNNER_TASK_QUEUE,
     WORKFLOW_RUNNER_TASK_QUEUE,
     Runner,
-    RunnerActivities,
     ScriptedRunner,
 )
 from stigmer_sdk.service.server import ExecutionService, ServiceSettings, add_controllers
 from stigmer_sdk.service.store import ExecutionStore, load_encryption_key, open_store
-from stigmer_sdk.service.workflows import (
-    InvokeAgentExecutionWorkflow,
-    InvokeWorkflowExecutionWorkflow,
-)
-from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.worker import sandboxed_workflow_runner
+from stigmer_sdk.service.workers import background_tasks, service_workers
 
 logger = logging.getLogger("stigmer_sdk.service")
 
@@ -188,32 +182,12 @@ class StigmerService:
             )
         self.temporal_client = await self.config.temporal.connect(runtime)
         updates = ExecutionUpdates(self.store)
-        service_activities = ServiceActivities(self.store, updates, self.temporal_client)
-        self._workers.append(
-            Worker(
-                self.temporal_client,
-                task_queue=settings.service_task_queue,
-                workflows=[InvokeAgentExecutionWorkflow, InvokeWorkflowExecutionWorkflow],
-                activities=[
-                    *service_activities.activities(),
-                    *SystemActivities(self.temporal_client).activities(),
-                ],
-                workflow_runner=sandboxed_workflow_runner(),
-            )
+        self._workers = service_workers(
+            self.temporal_client, self.store, updates, settings, self.runner
         )
-        if self.runner is not None:
-            runner_activities = RunnerActivities(
-                self.runner, on_progress=service_activities.record_progress
-            )
-            for queue, runner_activity in (
-                (settings.agent_runner_task_queue, runner_activities.run_agent),
-                (settings.workflow_runner_task_queue, runner_activities.run_workflow),
-            ):
-                self._workers.append(
-                    Worker(self.temporal_client, task_queue=queue, activities=[runner_activity])
-                )
         self._worker_tasks = [asyncio.create_task(worker.run()) for worker in self._workers]
         meter = (runtime or temporalio.runtime.Runtime.default()).metric_meter
+        self._background += background_tasks(self.store, self.temporal_client, settings)
         self._background.append(
             asyncio.create_task(
                 publish_pending_metrics(

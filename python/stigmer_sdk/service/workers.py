@@ -1,0 +1,287 @@
+"""The service's Temporal side: its workers, the caller-heartbeat relay and the orphan reconciler.
+
+- **Workers.** The service worker (the invoke workflows, their bookkeeping activities and the
+  system activity) and, with the built-in runner, the runner workers. They run on a client with
+  :func:`stigmer_sdk.service.codec.service_data_converter`, so the workflows' I/O is binary.
+- **Heartbeat relay.** Every ``caller_heartbeat_interval`` the relay heartbeats the caller of
+  every execution still owed a completion, with the latest progress message as the details.
+  When Temporal answers that the caller asked to cancel, it signals the execution's workflow
+  (:data:`~stigmer_sdk.service.workflows.CALLER_CANCEL_SIGNAL`), which cancels the run. Running
+  here rather than in each workflow saves every handshake a timer and a local activity per
+  interval.
+- **Reconciler.** At startup and every ``reconcile_interval``, it starts the workflow of every
+  stored execution that never began (``create`` persisted it, then could not start its workflow:
+  Temporal was down, or the service died in between). The start is idempotent (the workflow id
+  is derived from the execution id), so a workflow that did start is left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import temporalio.client
+import temporalio.service
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.worker import Worker
+
+from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
+from stigmer_sdk.completion import HeartbeatOutcome, heartbeat_external_activity
+from stigmer_sdk.service.activities import (
+    TERMINAL_PHASES,
+    ExecutionUpdates,
+    ServiceActivities,
+    decode,
+)
+from stigmer_sdk.service.codec import service_data_converter
+from stigmer_sdk.service.runner import Runner, RunnerActivities
+from stigmer_sdk.service.store import ExecutionKind, ExecutionStore, StoredExecution
+from stigmer_sdk.service.workflows import (
+    AGENT_WORKFLOW,
+    CALLER_CANCEL_SIGNAL,
+    WORKFLOW_WORKFLOW,
+    InvokeAgentExecutionWorkflow,
+    InvokeInput,
+    InvokeWorkflowExecutionWorkflow,
+)
+from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.worker import sandboxed_workflow_runner
+
+if TYPE_CHECKING:
+    from stigmer_sdk.service.server import ServiceSettings
+
+logger = logging.getLogger("stigmer_sdk.service")
+
+#: Heartbeats the relay sends at once.
+_RELAY_CONCURRENCY = 32
+#: How often runner heartbeats may reach Temporal, so that a cancel request reaches the run soon.
+_RUNNER_HEARTBEAT_THROTTLE = timedelta(seconds=1)
+
+
+def workflow_id_for(kind: ExecutionKind, execution_id: str) -> str:
+    """The invoke workflow id of an execution: derived, so a repeated start is harmless."""
+    return f"stigmer-{kind.value}-execution-{execution_id}"
+
+
+def invoke_input(settings: ServiceSettings, kind: ExecutionKind, execution_id: str) -> InvokeInput:
+    """The invoke workflow's input for an execution, from the service's settings."""
+    agent = kind is ExecutionKind.AGENT
+    return InvokeInput(
+        execution_id=execution_id,
+        kind=kind.value,
+        runner_task_queue=(
+            settings.agent_runner_task_queue if agent else settings.workflow_runner_task_queue
+        ),
+        caller_heartbeat_seconds=settings.caller_heartbeat_interval.total_seconds(),
+        runner_heartbeat_timeout_seconds=settings.runner_heartbeat_timeout.total_seconds(),
+        runner_timeout_seconds=settings.runner_timeout.total_seconds(),
+        runner_maximum_attempts=settings.runner_maximum_attempts,
+        runner_initial_interval_seconds=settings.runner_retry_initial_interval.total_seconds(),
+        runner_maximum_interval_seconds=settings.runner_retry_maximum_interval.total_seconds(),
+        runner_contract=settings.runner_contract,
+    )
+
+
+async def start_invoke(
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    kind: ExecutionKind,
+    execution_id: str,
+) -> bool:
+    """Start the execution's invoke workflow; ``False`` when it already ran (and closed).
+
+    Idempotent: a running workflow is kept (USE_EXISTING) and a closed one is never run again
+    (REJECT_DUPLICATE).
+
+    Raises:
+        temporalio.service.RPCError: Temporal could not be reached, or refused.
+    """
+    try:
+        await client.start_workflow(
+            AGENT_WORKFLOW if kind is ExecutionKind.AGENT else WORKFLOW_WORKFLOW,
+            invoke_input(settings, kind, execution_id),
+            id=workflow_id_for(kind, execution_id),
+            task_queue=settings.service_task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True
+
+
+def worker_client(client: temporalio.client.Client) -> temporalio.client.Client:
+    """A client on ``client``'s connection with the service's binary data converter."""
+    config = client.config()
+    config["data_converter"] = service_data_converter(config["data_converter"].payload_codec)
+    return temporalio.client.Client(**config)
+
+
+def service_workers(
+    client: temporalio.client.Client,
+    store: ExecutionStore,
+    updates: ExecutionUpdates,
+    settings: ServiceSettings,
+    runner: Runner | None,
+) -> list[Worker]:
+    """The service worker, and the runner workers when ``runner`` is given.
+
+    ``client`` is the service's client: callers are completed through it (their results are
+    written as binary protobuf either way); the workers poll through :func:`worker_client`.
+    """
+    polling = worker_client(client)
+    service_activities = ServiceActivities(store, updates, client)
+    workers = [
+        Worker(
+            polling,
+            task_queue=settings.service_task_queue,
+            workflows=[InvokeAgentExecutionWorkflow, InvokeWorkflowExecutionWorkflow],
+            activities=[
+                *service_activities.activities(),
+                *SystemActivities(client).activities(),
+            ],
+            workflow_runner=sandboxed_workflow_runner(),
+        )
+    ]
+    if runner is not None:
+        runner_activities = RunnerActivities(runner, on_progress=service_activities.record_progress)
+        queues: list[tuple[str, Sequence[Callable[..., Any]]]] = [
+            (
+                settings.agent_runner_task_queue,
+                [runner_activities.run_agent, *runner_activities.deployed_activities()],
+            ),
+            (settings.workflow_runner_task_queue, [runner_activities.run_workflow]),
+        ]
+        for queue, activities in queues:
+            workers.append(
+                Worker(
+                    polling,
+                    task_queue=queue,
+                    activities=activities,
+                    max_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
+                    default_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
+                )
+            )
+    return workers
+
+
+async def reconcile_unstarted(
+    store: ExecutionStore,
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    *,
+    older_than: timedelta,
+) -> int:
+    """Start the workflow of every stored execution that never began; how many were started."""
+    started = 0
+    for row in await store.list_unstarted(older_than=older_than):  # type: ignore[attr-defined]
+        try:
+            if await start_invoke(client, settings, row.kind, row.id):
+                started += 1
+        except temporalio.service.RPCError as error:
+            logger.warning(
+                "Could not start the workflow of an unstarted execution execution_id=%s error=%s",
+                row.id,
+                error.message,
+            )
+            raise
+    if started:
+        logger.info("Reconciler started the workflows of %d unstarted executions", started)
+    return started
+
+
+async def _every(
+    interval: timedelta, what: str, work: Callable[[], Awaitable[object]], *, first: bool
+) -> None:
+    if not first:
+        await asyncio.sleep(interval.total_seconds())
+    while True:
+        try:
+            await work()
+        except Exception as error:  # noqa: BLE001 - a background loop must survive outages
+            logger.warning("%s failed, retrying in %s: %s", what, interval, error)
+        await asyncio.sleep(interval.total_seconds())
+
+
+async def run_reconciler(
+    store: ExecutionStore,
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    *,
+    interval: timedelta,
+    older_than: timedelta,
+) -> None:
+    """:func:`reconcile_unstarted` now and every ``interval``, until cancelled."""
+
+    async def once() -> None:
+        await reconcile_unstarted(store, client, settings, older_than=older_than)
+
+    await _every(interval, "Reconciling unstarted executions", once, first=True)
+
+
+async def heartbeat_callers(store: ExecutionStore, client: temporalio.client.Client) -> int:
+    """Heartbeat every caller still owed a completion; signal the cancel requests; how many."""
+    semaphore = asyncio.Semaphore(_RELAY_CONCURRENCY)
+    cancelled = 0
+
+    async def beat(row: StoredExecution) -> None:
+        nonlocal cancelled
+        execution = decode(row)
+        if execution.status.phase in TERMINAL_PHASES:
+            return
+        details: list[Any] = []
+        if isinstance(execution, agent_api.AgentExecution) and execution.status.messages:
+            details.append(execution.status.messages[-1].content)
+        async with semaphore:
+            result = await heartbeat_external_activity(client, row.callback_token, *details)
+            if result.outcome is not HeartbeatOutcome.CANCEL_REQUESTED:
+                return
+            logger.info(
+                "Caller requested cancellation execution_id=%s token_preview=%s",
+                row.id,
+                row.callback_token_preview,
+            )
+            handle = client.get_workflow_handle(workflow_id_for(row.kind, row.id))
+            with contextlib.suppress(temporalio.service.RPCError):  # closed meanwhile
+                await handle.signal(CALLER_CANCEL_SIGNAL)
+                cancelled += 1
+
+    rows = [row for row in await store.list_pending() if row.callback_token]
+    await asyncio.gather(*(beat(row) for row in rows))
+    return cancelled
+
+
+async def run_heartbeat_relay(
+    store: ExecutionStore, client: temporalio.client.Client, *, interval: timedelta
+) -> None:
+    """:func:`heartbeat_callers` every ``interval``, until cancelled."""
+    await _every(
+        interval, "Heartbeating callers", lambda: heartbeat_callers(store, client), first=False
+    )
+
+
+def background_tasks(
+    store: ExecutionStore,
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+) -> list[asyncio.Task[None]]:
+    """Start the heartbeat relay and the reconciler (cancel the tasks to stop them)."""
+    return [
+        asyncio.create_task(
+            run_heartbeat_relay(store, client, interval=settings.caller_heartbeat_interval)
+        ),
+        asyncio.create_task(
+            run_reconciler(
+                store,
+                client,
+                settings,
+                interval=settings.reconcile_interval,
+                older_than=settings.reconcile_older_than,
+            )
+        ),
+    ]
