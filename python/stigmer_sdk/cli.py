@@ -148,6 +148,20 @@ def serve(
     runner_heartbeat_timeout: Annotated[
         str, typer.Option(help="A runner silent this long is retried (after a crash, say).")
     ] = "30s",
+    runner_max_attempts: Annotated[
+        int,
+        typer.Option(
+            envvar="STIGMER_RUNNER_MAX_ATTEMPTS",
+            help="Run attempts of an execution (0: retry with backoff until its deadline).",
+        ),
+    ] = 0,
+    runner_contract: Annotated[
+        str,
+        typer.Option(
+            envvar="STIGMER_RUNNER_CONTRACT",
+            help="stigmer (the SDK's runner activity) or deployed (EnsureThread, ExecuteGraphton).",
+        ),
+    ] = "stigmer",
     metrics_address: Annotated[
         str | None,
         typer.Option(
@@ -187,6 +201,7 @@ def serve(
         StigmerService,
         TemporalConnection,
     )
+    from stigmer_sdk.service.runner import RUNNER_CONTRACTS
     from stigmer_sdk.service.server import ServiceSettings
     from stigmer_sdk.service.store import load_encryption_key
     from stigmer_sdk.testing import DevServer
@@ -215,6 +230,8 @@ def serve(
             )
             await dev_server.start()
             temporal = replace(temporal, address=dev_server.target)
+        if runner_contract not in RUNNER_CONTRACTS:
+            raise typer.BadParameter(f"--runner-contract must be one of {RUNNER_CONTRACTS}")
         if bool(listen_tls_cert) != bool(listen_tls_key):
             raise typer.BadParameter("--listen-tls-cert and --listen-tls-key go together")
         config = ServiceConfig(
@@ -241,6 +258,8 @@ def serve(
                 ),
                 caller_heartbeat_interval=parse_duration(caller_heartbeat),
                 runner_heartbeat_timeout=parse_duration(runner_heartbeat_timeout),
+                runner_maximum_attempts=runner_max_attempts,
+                runner_contract=runner_contract,
             ),
         )
         try:
