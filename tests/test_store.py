@@ -29,18 +29,28 @@ from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
 from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
 from stigmer_sdk.service.store import (
     ENCRYPTION_KEY_ENV,
+    ENCRYPTION_KEYS_ENV,
     SCHEMA_VERSION,
     CompletionState,
+    EncryptionKey,
     ExecutionExistsError,
     ExecutionKind,
     ExecutionStore,
+    IdempotencyConflictError,
     StoredExecution,
     StoreError,
     TokenDecryptionError,
+    encryption_keys_from,
     load_encryption_key,
+    load_encryption_keys,
     open_store,
+    parse_encryption_key,
+    plaintext_token_warning,
+    token_identity,
 )
-from stigmer_sdk.tokens import token_digest, token_preview
+from stigmer_sdk.service.store.crypto import TokenCipher
+from stigmer_sdk.service.store.migrations import POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, Migration
+from stigmer_sdk.tokens import TaskToken, token_digest, token_preview
 
 POSTGRES_ENV = "STIGMER_TEST_POSTGRES_URL"
 ALL_VERSIONS = tuple(range(1, SCHEMA_VERSION + 1))
@@ -169,6 +179,8 @@ async def create(
     kind: ExecutionKind = ExecutionKind.AGENT,
     id: str | None = None,
     execution: bytes | None = None,
+    owner: str = "",
+    request_digest: str = "",
 ) -> tuple[StoredExecution, bool]:
     if execution is None:
         execution = agent_execution() if kind is ExecutionKind.AGENT else workflow_execution()
@@ -178,6 +190,34 @@ async def create(
         execution=execution,
         callback_token=token,
         idempotency_key=key,
+        owner=owner,
+        request_digest=request_digest,
+    )
+
+
+def _field(number: int, value: str | int) -> bytes:
+    if isinstance(value, int):
+        return bytes([number << 3]) + bytes([value])  # small varints only
+    data = value.encode()
+    return bytes([number << 3 | 2, len(data)]) + data
+
+
+def activity_token(
+    workflow_id: str,
+    activity_id: str,
+    attempt: int = 1,
+    *,
+    run_id: str = "run-1",
+    namespace: str = "ns-1",
+) -> bytes:
+    """A task token in Temporal's wire format (temporal.server.api.token.v1.Task)."""
+    return (
+        _field(1, namespace)
+        + _field(2, workflow_id)
+        + _field(3, run_id)
+        + _field(4, 5)
+        + _field(5, attempt)
+        + _field(6, activity_id)
     )
 
 
@@ -381,7 +421,8 @@ async def test_mark_completion_records_outcome(store: ExecutionStore, clock: Fak
     assert marked.completion_state is CompletionState.DELIVERED
     assert marked.completion_outcome == "COMPLETED"
     assert marked.updated_at == T0 + timedelta(hours=2)
-    assert marked.callback_token == b"tok"
+    assert marked.callback_token == b""  # erased once the outcome is recorded
+    assert marked.callback_token_digest == token_digest(b"tok")
     assert await store.get(row.id) == marked
     assert await store.list_pending() == []
     with pytest.raises(KeyError):
@@ -512,19 +553,101 @@ async def test_migrations_are_versioned_and_applied_once(backend: Backend) -> No
     assert max(row[0] for row in rows) == SCHEMA_VERSION
 
 
-async def test_missing_migrations_are_applied_on_open(backend: Backend) -> None:
-    async with await backend.open() as store:
-        row, _ = await create(store, token=b"survives")
-    # Roll back to version 1 by hand, as an older release would have left it.
-    await backend.sql("DROP INDEX executions_pending")
-    await backend.sql("DELETE FROM schema_migrations WHERE version > 1")
-    async with await backend.open() as store:
-        assert store.migrations_applied == ALL_VERSIONS[1:]
-        fetched = await store.get(row.id)
+def _migrations(backend: Backend) -> tuple[Migration, ...]:
+    return SQLITE_MIGRATIONS if backend.sqlite_path is not None else POSTGRES_MIGRATIONS
+
+
+def _time_param(backend: Backend, value: datetime) -> Any:
+    if backend.sqlite_path is not None:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
+
+
+async def legacy_schema(backend: Backend, version: int) -> None:
+    """The schema as release ``version`` left it, built from its migrations."""
+    if backend.sqlite_path is not None:
+        backend.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    time_type = "TEXT" if backend.sqlite_path is not None else "TIMESTAMPTZ"
+    await backend.sql(
+        "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
+        f"description TEXT NOT NULL, applied_at {time_type} NOT NULL)"
+    )
+    for migration in _migrations(backend)[:version]:
+        for statement in migration.statements:
+            await backend.sql(statement)
+        await backend.sql(
+            "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+            (migration.version, migration.description, _time_param(backend, T0)),
+        )
+
+
+async def legacy_row(
+    backend: Backend,
+    id: str,
+    *,
+    token: bytes,
+    key: str | None = None,
+    encryption_key: bytes | None = None,
+    updated: bool = False,
+) -> None:
+    """A row as a release before key ids wrote it (v1 columns only)."""
+    stored, encrypted = token, False
+    if encryption_key is not None and token:
+        stored, encrypted, _ = TokenCipher([EncryptionKey("default", encryption_key)]).seal(
+            id, token
+        )
+    await backend.sql(
+        "INSERT INTO executions (id, kind, idempotency_key, execution, callback_token, "
+        "token_encrypted, completion_state, completion_outcome, created_at, updated_at) "
+        "VALUES (?, 'agent', ?, ?, ?, ?, ?, '', ?, ?)",
+        (
+            id,
+            key,
+            agent_execution(),
+            stored,
+            encrypted,
+            "pending" if token else "not_requested",
+            _time_param(backend, T0),
+            _time_param(backend, T0 + timedelta(seconds=1 if updated else 0)),
+        ),
+    )
+
+
+@pytest.mark.parametrize("version", [1, 2])
+async def test_missing_migrations_are_applied_on_open(
+    backend: Backend, clock: FakeClock, version: int
+) -> None:
+    await legacy_schema(backend, version)
+    await legacy_row(backend, "ae-untouched", token=b"survives", key="v1:old")
+    await legacy_row(backend, "ae-ran", token=b"", updated=True)
+    clock.now = T0 + timedelta(hours=1)
+    async with await backend.open(clock=clock) as store:
+        assert store.migrations_applied == ALL_VERSIONS[version:]
+        fetched = await store.get("ae-untouched")
         assert fetched is not None
         assert fetched.callback_token == b"survives"
+        assert fetched.callback_token_digest == token_digest(b"survives")  # from the token
+        assert fetched.owner == fetched.request_digest == ""
+        assert [r.id for r in await store.list_unstarted(timedelta(0))] == ["ae-untouched"]
+        # The conditional mark works on a row stored before digests were recorded.
+        marked = await store.mark_completion(
+            "ae-untouched", "COMPLETED", token_digest=token_digest(b"survives")
+        )
+        assert marked.completion_state is CompletionState.DELIVERED
     rows = await backend.sql("SELECT version FROM schema_migrations ORDER BY version")
     assert tuple(row[0] for row in rows) == ALL_VERSIONS
+
+
+async def test_a_legacy_rows_token_binds_its_key_to_its_activity(backend: Backend) -> None:
+    await legacy_schema(backend, 2)
+    await legacy_row(backend, "ae-legacy", token=activity_token("wf", "1"), key="v1:legacy")
+    async with await backend.open() as store:
+        with pytest.raises(IdempotencyConflictError) as raised:
+            await create(store, token=activity_token("wf", "2"), key="v1:legacy")
+        assert raised.value.reason == "activity"
+        again, created = await create(store, token=activity_token("wf", "1", 2), key="v1:legacy")
+    assert not created
+    assert again.id == "ae-legacy"
 
 
 async def test_concurrent_opens_migrate_once(backend: Backend) -> None:
@@ -810,9 +933,9 @@ async def test_postgres_connection_closed_by_the_server_is_replaced_before_reuse
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """As after a server restart: the pooled connection is dead, the next operation is not."""
-    from stigmer_sdk.service import store as store_module
+    from stigmer_sdk.service.store import postgres
 
-    monkeypatch.setattr(store_module, "_POSTGRES_CHECK_IDLE_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(postgres, "CHECK_IDLE_AFTER_SECONDS", 0.0)
     application_name = f"stigmer-pool-test-{uuid.uuid4().hex[:8]}"
     async with postgres_schema() as schema_url:
         url = f"{schema_url}&application_name={application_name}"
@@ -824,7 +947,9 @@ async def test_postgres_connection_closed_by_the_server_is_replaced_before_reuse
                     "WHERE application_name = %s",
                     (application_name,),
                 )
-                assert [terminated for (terminated,) in await cursor.fetchall()] == [True]
+                terminated = [done for (done,) in await cursor.fetchall()]
+                assert terminated
+                assert all(terminated)
             assert await store.get(row.id) == row
 
 
@@ -834,3 +959,524 @@ async def test_closed_store_refuses_work(backend: Backend) -> None:
     await store.close()  # idempotent
     with pytest.raises(StoreError, match="closed"):
         await store.get("anything")
+
+
+# --- Idempotency bound to owner, request and activity ------------------------------------------
+
+
+async def test_a_repeated_key_from_another_owner_is_refused(store: ExecutionStore) -> None:
+    first, _ = await create(store, token=activity_token("wf", "1"), key="v1:k", owner="alice")
+    with pytest.raises(IdempotencyConflictError) as raised:
+        await create(store, token=activity_token("wf", "1", 2), key="v1:k", owner="mallory")
+    assert raised.value.reason == "owner"
+    assert raised.value.execution_id == first.id
+    assert isinstance(raised.value, StoreError)
+    assert first.id not in str(raised.value)
+    with pytest.raises(IdempotencyConflictError, match="another principal"):
+        await create(store, key="v1:k")  # no owner is another owner too
+    assert await store.get(first.id) == first  # the victim's token is untouched
+    again, created = await create(
+        store, token=activity_token("wf", "1", 2), key="v1:k", owner="alice"
+    )
+    assert not created
+    assert again.owner == "alice"
+
+
+async def test_a_repeated_key_with_another_request_is_refused(store: ExecutionStore) -> None:
+    first, _ = await create(store, token=b"a", key="v1:k", request_digest="digest-1")
+    assert first.request_digest == "digest-1"
+    with pytest.raises(IdempotencyConflictError) as raised:
+        await create(store, token=b"b", key="v1:k", request_digest="digest-2")
+    assert raised.value.reason == "request"
+    assert "different request" in str(raised.value)
+    # An unknown digest on either side is no evidence of another request.
+    _same, created = await create(store, token=b"c", key="v1:k", request_digest="digest-1")
+    assert not created
+    blank, _ = await create(store, token=b"d", key="v1:k")
+    assert blank.callback_token == b"d"
+    assert blank.request_digest == "digest-1"
+    unknown, _ = await create(store, token=b"e", key="v1:other")
+    anything, _ = await create(store, token=b"f", key="v1:other", request_digest="digest-9")
+    assert anything.id == unknown.id
+
+
+async def test_a_token_of_another_activity_is_refused(store: ExecutionStore) -> None:
+    victim_token = activity_token("victim-wf", "3")
+    victim, _ = await create(store, token=victim_token, key="v1:k")
+    for hostile in (
+        activity_token("attacker-wf", "3"),
+        activity_token("victim-wf", "4"),
+        activity_token("victim-wf", "3", run_id="run-2"),
+        activity_token("victim-wf", "3", namespace="ns-2"),
+        b"undecodable token",
+    ):
+        with pytest.raises(IdempotencyConflictError) as raised:
+            await create(store, token=hostile, key="v1:k")
+        assert raised.value.reason == "activity"
+        assert token_preview(hostile) not in str(raised.value)
+    assert (await store.get(victim.id)) == victim
+    retried, created = await create(store, token=activity_token("victim-wf", "3", 2), key="v1:k")
+    assert not created
+    assert retried.callback_token == activity_token("victim-wf", "3", 2)
+
+
+async def test_undecodable_tokens_match_only_each_other(store: ExecutionStore) -> None:
+    await create(store, token=b"undecodable one", key="v1:u")
+    again, _ = await create(store, token=b"undecodable two", key="v1:u")
+    assert again.callback_token == b"undecodable two"
+    with pytest.raises(IdempotencyConflictError, match="another activity"):
+        await create(store, token=activity_token("wf", "1"), key="v1:u")
+    assert token_identity(b"undecodable one") == token_identity(b"\x10\x01") == ""
+
+
+async def test_the_first_token_binds_a_fire_and_forget_key(store: ExecutionStore) -> None:
+    await create(store, key="v1:k")
+    bound, _ = await create(store, token=activity_token("wf", "1"), key="v1:k")
+    assert bound.completion_state is CompletionState.PENDING
+    with pytest.raises(IdempotencyConflictError):
+        await create(store, token=activity_token("wf", "2"), key="v1:k")
+
+
+async def test_the_activity_binding_survives_the_tokens_erasure(store: ExecutionStore) -> None:
+    row, _ = await create(store, token=activity_token("wf", "1"), key="v1:k")
+    await store.mark_completion(row.id, "COMPLETED", token_digest=token_digest(row.callback_token))
+    with pytest.raises(IdempotencyConflictError):
+        await create(store, token=activity_token("wf", "2"), key="v1:k")
+    retried, _ = await create(store, token=activity_token("wf", "1", 3), key="v1:k")
+    # Owed a redelivery: the outcome stays recorded, the new token is stored until then.
+    assert retried.completion_state is CompletionState.DELIVERED
+    assert retried.callback_token == activity_token("wf", "1", 3)
+    redelivered = await store.mark_completion(
+        row.id, "COMPLETED", token_digest=token_digest(activity_token("wf", "1", 3))
+    )
+    assert redelivered.callback_token == b""
+    assert redelivered.callback_token_digest == token_digest(activity_token("wf", "1", 3))
+
+
+@pytest.mark.parametrize("conflict", ["owner", "request", "activity"])
+async def test_concurrent_creates_with_conflicting_callers_store_one_execution(
+    backend: Backend, conflict: str
+) -> None:
+    """Two replicas, 24 creates of one key from 3 different callers at once: one execution, its
+    first caller's; the same caller's repeats succeed, the others are refused."""
+    replicas = [await backend.open(), await backend.open()]
+
+    def caller(i: int) -> dict[str, Any]:
+        group = i % 3
+        return {
+            "owner": f"owner-{group}" if conflict == "owner" else "",
+            "request_digest": f"request-{group}" if conflict == "request" else "",
+            "token": activity_token("wf", f"{group if conflict == 'activity' else 0}", i + 1),
+        }
+
+    try:
+        results = await asyncio.gather(
+            *(create(replicas[i % 2], key="v1:race", id=f"ae-{i}", **caller(i)) for i in range(24)),
+            return_exceptions=True,
+        )
+        stored = [r for r in results if not isinstance(r, BaseException)]
+        refused = [r for r in results if isinstance(r, BaseException)]
+        assert sum(created for _, created in stored) == 1
+        (winner,) = {row.id for row, _ in stored}
+        winner_group = int(winner.removeprefix("ae-")) % 3
+        assert {i % 3 for i, r in enumerate(results) if not isinstance(r, BaseException)} == {
+            winner_group
+        }
+        assert len(refused) == 16
+        assert all(isinstance(r, IdempotencyConflictError) for r in refused)
+        assert {r.reason for r in refused if isinstance(r, IdempotencyConflictError)} == {conflict}
+        assert [row[0] for row in await backend.sql("SELECT id FROM executions")] == [winner]
+        final = await replicas[0].get(winner)
+        assert final is not None
+        assert TaskToken(final.callback_token).inspect() is not None
+    finally:
+        for replica in replicas:
+            await replica.close()
+
+
+# --- Token lifecycle ----------------------------------------------------------------------------
+
+
+async def test_the_token_is_erased_once_its_completion_is_recorded(backend: Backend) -> None:
+    token = b"bearer-secret-" + bytes(range(40))
+    async with await backend.open(encryption_keys=[EncryptionKey("k1", KEY)]) as store:
+        row, _ = await create(store, token=token, key="v1:k")
+        assert (await raw_token(backend, row.id))[1]
+        marked = await store.mark_completion(row.id, "COMPLETED", token_digest=token_digest(token))
+        assert marked.callback_token == b""
+        assert marked.callback_token_digest == token_digest(token)
+        assert marked.completion_outcome == "COMPLETED"
+        raw = await backend.sql(
+            "SELECT callback_token, token_encrypted, token_key_id, token_digest FROM executions"
+        )
+        assert [(bytes(t), bool(e), k, d) for t, e, k, d in raw] == [
+            (b"", False, None, token_digest(token))
+        ]
+        # A late repeat of the mark (a retried record step) changes nothing.
+        again = await store.mark_completion(
+            row.id, "ALREADY_COMPLETED", token_digest=token_digest(token)
+        )
+        assert again == marked
+        assert await store.list_pending() == []
+
+
+@pytest.mark.parametrize("outcome", ["INVALID_TOKEN", "ALREADY_COMPLETED", "NOT_FOUND"])
+async def test_a_token_that_can_no_longer_be_delivered_is_erased(
+    store: ExecutionStore, outcome: str
+) -> None:
+    row, _ = await create(store, token=b"dead token")
+    marked = await store.mark_completion(row.id, outcome, token_digest=token_digest(b"dead token"))
+    assert marked.completion_state is CompletionState.DELIVERED
+    assert marked.completion_outcome == outcome
+    assert marked.callback_token == b""
+
+
+async def test_finish_writes_the_execution_and_the_outcome_together(
+    store: ExecutionStore, clock: FakeClock
+) -> None:
+    row, _ = await create(store, token=b"tok", key="v1:k")
+    clock.now = T0 + timedelta(minutes=5)
+    done = await store.finish(
+        row.id, agent_execution("final"), "COMPLETED", token_digest=token_digest(b"tok")
+    )
+    assert done.execution == agent_execution("final")
+    assert done.execution_revision == 1
+    assert done.completion_state is CompletionState.DELIVERED
+    assert done.completion_outcome == "COMPLETED"
+    assert done.callback_token == b""
+    assert done.updated_at == T0 + timedelta(minutes=5)
+    assert await store.get(row.id) == done
+
+
+async def test_finish_for_a_replaced_token_writes_the_execution_and_leaves_the_new_one_owed(
+    store: ExecutionStore,
+) -> None:
+    row, _ = await create(store, token=b"attempt-1", key="v1:k")
+    await create(store, token=b"attempt-2", key="v1:k")
+    done = await store.finish(
+        row.id, agent_execution("final"), "COMPLETED", token_digest=token_digest(b"attempt-1")
+    )
+    assert done.execution == agent_execution("final")
+    assert done.completion_state is CompletionState.PENDING
+    assert done.callback_token == b"attempt-2"
+
+
+async def test_finish_checks_id_and_content(store: ExecutionStore) -> None:
+    with pytest.raises(KeyError):
+        await store.finish("no-such-execution", agent_execution(), "COMPLETED")
+    row, _ = await create(store, token=b"tok", kind=ExecutionKind.WORKFLOW)
+    with pytest.raises(ValueError, match="WorkflowExecution"):
+        await store.finish(row.id, b"\xff\xff", "COMPLETED")
+    assert await store.get(row.id) == row
+
+
+async def test_finish_is_one_transaction(store: ExecutionStore, backend: Backend) -> None:
+    """When the completion part fails, the execution is not written either."""
+    row, _ = await create(store, token=b"tok")
+    if backend.sqlite_path is not None:
+        await backend.sql(
+            "CREATE TRIGGER no_delivery BEFORE UPDATE OF completion_state ON executions "
+            "WHEN NEW.completion_state = 'delivered' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    else:
+        await backend.sql(
+            "ALTER TABLE executions ADD CONSTRAINT no_delivery "
+            "CHECK (completion_state <> 'delivered')"
+        )
+    with pytest.raises(StoreError):
+        await store.finish(row.id, agent_execution("final"), "COMPLETED")
+    assert await store.get(row.id) == row
+
+
+# --- Unstarted executions -----------------------------------------------------------------------
+
+
+async def test_list_unstarted_lists_rows_never_rewritten_since_create(
+    store: ExecutionStore, clock: FakeClock
+) -> None:
+    async def at(minutes: int, kind: ExecutionKind = ExecutionKind.AGENT, **kwargs: Any) -> str:
+        clock.now = T0 + timedelta(minutes=minutes)
+        row, _ = await create(store, kind=kind, **kwargs)
+        return row.id
+
+    late = await at(3, token=b"t")
+    early = await at(1)
+    workflow = await at(2, ExecutionKind.WORKFLOW, token=b"w")
+    started = await at(0)
+    await store.update_execution(started, agent_execution("running"))
+    retried = await at(0, token=b"first", key="v1:r")
+    await create(store, token=b"second", key="v1:r")  # a new token is no start
+    finished = await at(0, token=b"f")
+    await store.finish(finished, agent_execution("done"), "COMPLETED")
+
+    clock.now = T0 + timedelta(minutes=10)
+    assert [r.id for r in await store.list_unstarted(timedelta(0))] == [
+        retried,
+        early,
+        workflow,
+        late,
+    ]
+    assert [r.id for r in await store.list_unstarted(timedelta(minutes=8, seconds=30))] == [
+        retried,
+        early,
+    ]
+    assert [r.id for r in await store.list_unstarted(timedelta(0), limit=2)] == [retried, early]
+    assert [
+        r.id for r in await store.list_unstarted(timedelta(0), kind=ExecutionKind.WORKFLOW)
+    ] == [workflow]
+    assert all(r.execution_revision == 0 for r in await store.list_unstarted(timedelta(0)))
+
+
+# --- Encryption keys with ids, rotation ---------------------------------------------------------
+
+KEY_1 = EncryptionKey("2025-01", KEY)
+KEY_2 = EncryptionKey("2026-06", OTHER_KEY)
+KEY_3 = EncryptionKey("k3", bytes(range(2, 34)))
+
+
+async def test_new_writes_use_the_newest_key_and_rows_record_its_id(backend: Backend) -> None:
+    async with await backend.open(encryption_keys=[KEY_1]) as store:
+        old, _ = await create(store, token=b"under key 1")
+    async with await backend.open(encryption_keys=[KEY_1, KEY_2]) as store:
+        new, _ = await create(store, token=b"under key 2")
+        assert (await store.get(old.id)) is not None
+        assert (await store.get(new.id)) is not None
+    rows = dict(await backend.sql("SELECT id, token_key_id FROM executions"))
+    assert rows == {old.id: "2025-01", new.id: "2026-06"}
+    async with await backend.open(encryption_keys=[KEY_2]) as store:
+        with pytest.raises(TokenDecryptionError, match="key id '2025-01', which is not configured"):
+            await store.get(old.id)
+
+
+async def test_rotation_re_encrypts_every_row_and_the_old_key_can_be_retired(
+    backend: Backend,
+) -> None:
+    tokens = {f"ae-{i:02d}": f"token {i}".encode() + bytes(range(i)) for i in range(7)}
+    await legacy_schema(backend, SCHEMA_VERSION)
+    await legacy_row(backend, "ae-legacy", token=b"sealed before key ids", encryption_key=KEY)
+    await legacy_row(backend, "ae-plain", token=b"written in plain text")
+    tokens |= {"ae-legacy": b"sealed before key ids", "ae-plain": b"written in plain text"}
+    async with await backend.open(encryption_keys=[EncryptionKey("default", KEY)]) as store:
+        for execution_id in list(tokens)[:3]:
+            await create(store, id=execution_id, token=tokens[execution_id])
+    async with await backend.open(encryption_keys=[EncryptionKey("default", KEY), KEY_2]) as store:
+        for execution_id in list(tokens)[3:7]:
+            await create(store, id=execution_id, token=tokens[execution_id])
+        done, _ = await create(store, id="ae-delivered", token=b"erased")
+        await store.mark_completion(done.id, "COMPLETED")
+        report = await store.rotate_key(batch_size=2)
+    assert report.key_id == "2026-06"
+    assert report.rotated == 5  # 3 under the old key, the legacy one, the plain one
+    assert report.already_current == 4
+    assert report.undecryptable == ()
+    assert report.remaining == 0
+    raw = dict(
+        await backend.sql(
+            "SELECT id, token_key_id FROM executions WHERE id <> ?", ("ae-delivered",)
+        )
+    )
+    assert set(raw.values()) == {"2026-06"}
+    for execution_id, (stored, encrypted) in [(i, await raw_token(backend, i)) for i in tokens]:
+        assert encrypted
+        assert tokens[execution_id] not in stored
+    # The old key retired: every row still decrypts.
+    async with await backend.open(encryption_keys=[KEY_2]) as store:
+        for execution_id, token in tokens.items():
+            row = await store.get(execution_id)
+            assert row is not None
+            assert row.callback_token == token
+        assert all(not row.callback_token_error for row in await store.list_pending())
+        again = await store.rotate_key()
+    assert (again.rotated, again.remaining) == (0, 0)
+
+
+async def test_rotation_reports_rows_it_cannot_decrypt(backend: Backend) -> None:
+    async with await backend.open(encryption_keys=[KEY_3]) as foreign:
+        lost, _ = await create(foreign, token=b"under a key nobody has")
+    async with await backend.open(encryption_keys=[KEY_1, KEY_2]) as store:
+        kept, _ = await create(store, token=b"readable", id="ae-0")
+        report = await store.rotate_key()
+        assert report.undecryptable == (lost.id,)
+        assert report.remaining == 1
+        assert (await store.get(kept.id)) is not None
+    async with await backend.open(encryption_keys=[KEY_3]) as foreign:
+        row = await foreign.get(lost.id)
+    assert row is not None
+    assert row.callback_token == b"under a key nobody has"  # left as it was
+
+
+async def test_rotation_needs_a_key(store: ExecutionStore) -> None:
+    with pytest.raises(ValueError, match="needs an encryption key"):
+        await store.rotate_key()
+
+
+async def test_rotation_keeps_a_token_replaced_meanwhile(backend: Backend) -> None:
+    """Rotation racing retried creates: every token ends readable and the newest one wins."""
+    async with await backend.open(encryption_keys=[KEY_1]) as old:
+        rows = [
+            (await create(old, token=activity_token("wf", str(i)), key=f"v1:{i}"))[0]
+            for i in range(30)
+        ]
+    async with (
+        await backend.open(encryption_keys=[KEY_1, KEY_2]) as rotating,
+        await backend.open(encryption_keys=[KEY_1, KEY_2]) as serving,
+    ):
+        report, *_ = await asyncio.gather(
+            rotating.rotate_key(batch_size=4),
+            *(
+                create(serving, token=activity_token("wf", str(i), 2), key=f"v1:{i}")
+                for i in range(30)
+            ),
+        )
+        assert report.remaining == 0
+    async with await backend.open(encryption_keys=[KEY_2]) as store:
+        for i, row in enumerate(rows):
+            stored = await store.get(row.id)
+            assert stored is not None
+            assert stored.callback_token == activity_token("wf", str(i), 2)
+
+
+def test_key_list_format() -> None:
+    one, two = base64.b64encode(KEY).decode(), base64.urlsafe_b64encode(OTHER_KEY).decode()
+    keys = load_encryption_keys(f" a.1:{one},\n b_2:{two} ")
+    assert [(k.kid, k.key) for k in keys] == [("a.1", KEY), ("b_2", OTHER_KEY)]
+    assert load_encryption_keys([f"a:{one}", f"b:{two}"]) == [
+        EncryptionKey("a", KEY),
+        EncryptionKey("b", OTHER_KEY),
+    ]
+    assert parse_encryption_key(one) == EncryptionKey("default", KEY)
+    assert load_encryption_keys("") == []
+    assert one not in repr(keys)
+    assert repr(KEY) not in repr(keys)
+    with pytest.raises(ValueError, match="configured twice"):
+        load_encryption_keys(f"a:{one} a:{two}")
+    with pytest.raises(ValueError, match="key id 'bad id!'"):
+        parse_encryption_key(f"bad id!:{one}")
+    with pytest.raises(ValueError, match="encryption key 'short'") as raised:
+        parse_encryption_key("short:" + base64.b64encode(b"k" * 16).decode())
+    assert base64.b64encode(b"k" * 16).decode() not in str(raised.value)
+
+
+def test_keys_from_options_or_environment() -> None:
+    one, two = base64.b64encode(KEY).decode(), base64.b64encode(OTHER_KEY).decode()
+    env = {ENCRYPTION_KEY_ENV: one, ENCRYPTION_KEYS_ENV: f"new:{two}"}
+    assert encryption_keys_from((), env) == [
+        EncryptionKey("default", KEY),
+        EncryptionKey("new", OTHER_KEY),
+    ]
+    assert encryption_keys_from([f"x:{two}"], env) == [EncryptionKey("x", OTHER_KEY)]
+    assert encryption_keys_from((), {}) == []
+
+
+def test_plaintext_token_warning() -> None:
+    warning = plaintext_token_warning("postgresql://svc:hunter2@db:5432/stigmer", [])
+    assert warning is not None
+    assert "PLAIN TEXT" in warning
+    assert "postgresql://svc@db:5432/stigmer" in warning
+    assert "hunter2" not in warning
+    assert plaintext_token_warning("sqlite:///var/lib/stigmer.db", None) is not None
+    assert plaintext_token_warning("sqlite:///var/lib/stigmer.db", [KEY_1]) is None
+    assert plaintext_token_warning("sqlite:///var/lib/stigmer.db", KEY) is None
+    assert plaintext_token_warning("sqlite:///x.db", [], development=True) is None
+    assert plaintext_token_warning("sqlite://", []) is None
+
+
+# --- Migrations across replicas -----------------------------------------------------------------
+
+
+async def test_replicas_starting_at_once_on_an_old_schema_migrate_it_once(
+    backend: Backend,
+) -> None:
+    await legacy_schema(backend, 2)
+    await legacy_row(backend, "ae-old", token=activity_token("wf", "1"), key="v1:old")
+    stores = await asyncio.gather(*(backend.open() for _ in range(8)))
+    try:
+        applied = sorted(store.migrations_applied for store in stores)
+        assert applied == [()] * 7 + [(3,)]
+        rows = await asyncio.gather(*(store.get("ae-old") for store in stores))
+        assert all(
+            row is not None and row.callback_token == activity_token("wf", "1") for row in rows
+        )
+    finally:
+        for store in stores:
+            await store.close()
+    rows = await backend.sql("SELECT version FROM schema_migrations ORDER BY version")
+    assert tuple(row[0] for row in rows) == ALL_VERSIONS
+
+
+@pytest.mark.postgres
+async def test_postgres_migrations_wait_for_the_advisory_lock() -> None:
+    """A replica holding the migration lock (mid-migration) makes the others wait for it."""
+    from stigmer_sdk.service.store.postgres import MIGRATION_LOCK_ID
+
+    async with postgres_schema() as url:
+        async with await psycopg.AsyncConnection.connect(url) as holder:
+            await holder.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_ID,))
+            opening = asyncio.ensure_future(open_store(url))
+            await asyncio.sleep(0.5)
+            assert not opening.done()
+            await holder.rollback()
+        store = await asyncio.wait_for(opening, 30)
+        assert store.migrations_applied == ALL_VERSIONS
+        await store.close()
+
+
+# --- SQLite group commit ------------------------------------------------------------------------
+
+
+async def test_sqlite_concurrent_writes_share_one_commit(tmp_path: Path) -> None:
+    import threading
+
+    from stigmer_sdk.service.store.sql import Query
+    from stigmer_sdk.service.store.sqlite import SQLiteStore
+
+    store = await open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert isinstance(store, SQLiteStore)
+    started, release = threading.Event(), threading.Event()
+
+    def hold_the_writer() -> Any:
+        started.set()
+        release.wait(30)
+        yield Query("SELECT 1", (), "one")
+
+    try:
+        holding = asyncio.ensure_future(store._run(hold_the_writer(), write=True))
+        await asyncio.to_thread(started.wait, 30)
+        commits = store.commits
+        creates = [
+            asyncio.ensure_future(create(store, token=b"t", id=f"ae-{i}")) for i in range(20)
+        ]
+        taken = asyncio.ensure_future(create(store, token=b"t", id="ae-3"))  # fails alone
+        await asyncio.sleep(0.1)
+        release.set()
+        await holding
+        results = await asyncio.gather(*creates)
+        with pytest.raises(ExecutionExistsError):
+            await taken
+        assert all(created for _, created in results)
+        assert store.commits == commits + 2  # the holder's, then ONE for all 21 creates
+        # Durable when create returned: another connection sees every row.
+        connection = sqlite3.connect(tmp_path / "db.sqlite")
+        assert connection.execute("SELECT count(*) FROM executions").fetchone()[0] == 20
+        connection.close()
+    finally:
+        release.set()
+        await store.close()
+
+
+async def test_sqlite_one_commit_per_operation_when_unbatched(tmp_path: Path) -> None:
+    from stigmer_sdk.service.store.sql import utc_clock
+    from stigmer_sdk.service.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(str(tmp_path / "db.sqlite"), TokenCipher([]), utc_clock(None), max_batch=1)
+    await store.open()
+    try:
+        await asyncio.gather(*(create(store, token=b"t") for _ in range(10)))
+        assert store.commits == store.operations == 10
+    finally:
+        await store.close()
+
+
+async def test_postgres_pool_size_is_checked() -> None:
+    with pytest.raises(ValueError, match="pool size"):
+        await open_store("postgresql://127.0.0.1:1/none", pool_size=0)

@@ -37,6 +37,7 @@ from stigmer_sdk.completion import (
     report_external_cancellation,
 )
 from stigmer_sdk.errors import MalformedTokenError, TokenError
+from stigmer_sdk.service.store.commands import store_app
 from stigmer_sdk.tokens import TaskToken
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Task token tools.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(store_app, name="store")
 console = Console()
 errors = Console(stderr=True)
 

@@ -1,0 +1,161 @@
+"""Durable store of executions and their callback tokens, on SQLite or PostgreSQL.
+
+The service writes an execution here, with the caller's callback token, before it acknowledges
+``create``; the token therefore survives restarts, and the completion owed to the caller can always
+be found again (:meth:`ExecutionStore.list_pending`). :func:`open_store` picks the backend from a
+URL and brings the schema up to date:
+
+- ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``, or ``sqlite://`` (also
+  ``sqlite://:memory:``) for a private in-memory database. One process, or a few on one host.
+  Concurrent writes are group-committed (:mod:`.sqlite`).
+- ``postgresql://user:password@host:port/database`` (or ``postgres://``), with any libpq URL
+  parameters, for several service replicas sharing one database (:mod:`.postgres`).
+
+The package, by concept: :mod:`.base` (the interface and types), :mod:`.sql` (the operations,
+written once for both backends), :mod:`.sqlite` and :mod:`.postgres` (the backends),
+:mod:`.crypto` (encryption and key configuration), :mod:`.migrations`, and :mod:`.commands`
+(``stigmer-sdk store ...``).
+
+Idempotency: a repeated key is bound to its first create's owner, request digest and activity
+(:class:`IdempotencyConflictError`; see :meth:`ExecutionStore.create`).
+
+Token lifecycle: a token is stored (encrypted, when keys are configured) until its completion's
+outcome is recorded (:meth:`ExecutionStore.mark_completion`, :meth:`ExecutionStore.finish`); the
+token is then erased and only its digest is kept. A retried caller's new token is stored again
+and erased once the outcome is redelivered to it.
+
+Tokens at rest: with encryption keys (:class:`EncryptionKey`, :func:`load_encryption_keys`,
+:data:`ENCRYPTION_KEYS_ENV`) each token is stored AES-256-GCM encrypted with the newest key, bound
+to its execution id, and the row records the key id; :meth:`ExecutionStore.rotate_key`
+re-encrypts every row with the newest key. Without a key, tokens are stored as their plain bytes;
+anyone who can read the database can then complete the callers' activities
+(:func:`plaintext_token_warning`). Rows written in plain form stay readable after a key is
+configured, so encryption can be switched on without downtime; ``rotate_key`` then encrypts them.
+
+Example:
+    >>> import asyncio
+    >>> async def demo() -> tuple[bool, CompletionState, str]:
+    ...     store = await open_store("sqlite://")
+    ...     row, created = await store.create(
+    ...         id="ae-1", kind=ExecutionKind.AGENT, execution=b"",
+    ...         callback_token=b"token bytes", idempotency_key="v1:abc",
+    ...     )
+    ...     row, created_again = await store.create(
+    ...         id="ae-2", kind=ExecutionKind.AGENT, execution=b"",
+    ...         callback_token=b"retried token", idempotency_key="v1:abc",
+    ...     )
+    ...     await store.close()
+    ...     return created_again, row.completion_state, row.id
+    >>> asyncio.run(demo())
+    (False, <CompletionState.PENDING: 'pending'>, 'ae-1')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from stigmer_sdk.service.store.base import (
+    CompletionState,
+    ConflictReason,
+    ExecutionExistsError,
+    ExecutionKind,
+    ExecutionStore,
+    IdempotencyConflictError,
+    RotationReport,
+    StoredExecution,
+    StoreError,
+    TokenDecryptionError,
+)
+from stigmer_sdk.service.store.crypto import (
+    DEFAULT_KEY_ID,
+    ENCRYPTION_KEY_BYTES,
+    ENCRYPTION_KEY_ENV,
+    ENCRYPTION_KEYS_ENV,
+    EncryptionKey,
+    TokenCipher,
+    encryption_keys_from,
+    load_encryption_key,
+    load_encryption_keys,
+    parse_encryption_key,
+    plaintext_token_warning,
+)
+from stigmer_sdk.service.store.migrations import SCHEMA_VERSION
+from stigmer_sdk.service.store.postgres import DEFAULT_POOL_SIZE, PostgresStore
+from stigmer_sdk.service.store.sql import token_identity, utc_clock
+from stigmer_sdk.service.store.sqlite import SQLiteStore, sqlite_path
+
+__all__ = [
+    "DEFAULT_KEY_ID",
+    "DEFAULT_POOL_SIZE",
+    "ENCRYPTION_KEYS_ENV",
+    "ENCRYPTION_KEY_BYTES",
+    "ENCRYPTION_KEY_ENV",
+    "SCHEMA_VERSION",
+    "CompletionState",
+    "ConflictReason",
+    "EncryptionKey",
+    "ExecutionExistsError",
+    "ExecutionKind",
+    "ExecutionStore",
+    "IdempotencyConflictError",
+    "RotationReport",
+    "StoreError",
+    "StoredExecution",
+    "TokenDecryptionError",
+    "encryption_keys_from",
+    "load_encryption_key",
+    "load_encryption_keys",
+    "open_store",
+    "parse_encryption_key",
+    "plaintext_token_warning",
+    "token_identity",
+]
+
+
+async def open_store(
+    url: str,
+    *,
+    encryption_key: bytes | None = None,
+    encryption_keys: Sequence[EncryptionKey] = (),
+    clock: Callable[[], datetime] | None = None,
+    pool_size: int = DEFAULT_POOL_SIZE,
+) -> ExecutionStore:
+    """Open the store at ``url`` (see the module documentation) and apply missing migrations.
+
+    ``encryption_keys`` (oldest first; the last one encrypts new writes) and ``encryption_key``
+    (32 bytes, the single-key form: key id ``default``, taken as older than ``encryption_keys``)
+    encrypt tokens at rest. ``clock`` returns the current time for ``created_at`` /
+    ``updated_at`` and ``older_than``; it must be timezone-aware (tests pass a fake one).
+    Defaults to the system clock. ``pool_size`` is the most connections a PostgreSQL store
+    opens: size it to the worker's concurrent activities and gRPC calls.
+
+    Raises:
+        ValueError: unknown URL scheme, a key that is not 32 bytes, two keys with one id.
+        StoreError: the database cannot be opened or migrated.
+    """
+    if encryption_key is not None and len(encryption_key) != ENCRYPTION_KEY_BYTES:
+        raise ValueError(
+            f"encryption_key must be {ENCRYPTION_KEY_BYTES} bytes, got {len(encryption_key)}"
+        )
+    keys = [EncryptionKey(DEFAULT_KEY_ID, encryption_key)] if encryption_key is not None else []
+    cipher = TokenCipher([*keys, *encryption_keys])
+    now = utc_clock(clock)
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    store: SQLiteStore | PostgresStore
+    if scheme == "sqlite":
+        store = SQLiteStore(sqlite_path(url), cipher, now)
+    elif scheme in ("postgresql", "postgres"):
+        store = PostgresStore(url, cipher, now, pool_size)
+    else:
+        # Only the scheme is echoed: the rest of a URL may hold a password.
+        raise ValueError(
+            f"unsupported store URL scheme {scheme!r}: use sqlite:///path/to/file.db, sqlite:// "
+            "(in memory) or postgresql://user:password@host:port/database"
+        )
+    try:
+        await store.open()
+    except BaseException:
+        await store.close()
+        raise
+    return store

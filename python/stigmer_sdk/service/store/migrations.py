@@ -1,0 +1,144 @@
+"""Versioned schema migrations of both backends.
+
+Each backend records the versions it applied in ``schema_migrations``; opening a store applies
+the missing ones in one transaction, serialised across processes (SQLite: ``BEGIN IMMEDIATE``;
+PostgreSQL: a transaction-level advisory lock, so that N replicas starting at once migrate
+once). Migrations only add (columns with defaults, indexes), so a replica of the previous release
+keeps working against a migrated schema during a rolling upgrade.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+logger = logging.getLogger("stigmer_sdk.service.store")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema version: its statements run in order, in the opening transaction."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+# Version 3, the same SQL on both backends: owner and request digest (idempotency conflicts), the
+# activity identity and digest of the token (kept after the token is erased), the key id of an
+# encrypted token, and the execution's revision (0: never rewritten, its workflow never ran).
+_V3 = Migration(
+    3,
+    "owner, request digest, token identity, digest and key id, execution revision",
+    (
+        "ALTER TABLE executions ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE executions ADD COLUMN request_digest TEXT NOT NULL DEFAULT ''",
+        # NULL until a token is stored; '' for a token that does not decode.
+        "ALTER TABLE executions ADD COLUMN token_identity TEXT",
+        "ALTER TABLE executions ADD COLUMN token_digest TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE executions ADD COLUMN token_key_id TEXT",
+        "ALTER TABLE executions ADD COLUMN execution_revision INTEGER NOT NULL DEFAULT 0",
+        # Rows of earlier releases: rewritten at least once unless never touched since create.
+        "UPDATE executions SET execution_revision = 1 WHERE updated_at <> created_at",
+        "CREATE INDEX executions_unstarted ON executions (created_at, id) "
+        "WHERE execution_revision = 0",
+    ),
+)
+SQLITE_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "executions table",
+        (
+            """
+            CREATE TABLE executions (
+                id TEXT NOT NULL PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('agent', 'workflow')),
+                idempotency_key TEXT,
+                execution BLOB NOT NULL,
+                callback_token BLOB NOT NULL,
+                token_encrypted INTEGER NOT NULL CHECK (token_encrypted IN (0, 1)),
+                completion_state TEXT NOT NULL
+                    CHECK (completion_state IN ('not_requested', 'pending', 'delivered')),
+                completion_outcome TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """,
+            # NULL keys are distinct, so executions without a key never conflict.
+            "CREATE UNIQUE INDEX executions_idempotency_key ON executions (kind, idempotency_key)",
+        ),
+    ),
+    Migration(
+        2,
+        "index of owed completions",
+        (
+            "CREATE INDEX executions_pending ON executions (created_at, id) "
+            "WHERE completion_state = 'pending'",
+        ),
+    ),
+    _V3,
+)
+
+POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "executions table",
+        (
+            """
+            CREATE TABLE executions (
+                id TEXT NOT NULL PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('agent', 'workflow')),
+                idempotency_key TEXT,
+                execution BYTEA NOT NULL,
+                callback_token BYTEA NOT NULL,
+                token_encrypted BOOLEAN NOT NULL,
+                completion_state TEXT NOT NULL
+                    CHECK (completion_state IN ('not_requested', 'pending', 'delivered')),
+                completion_outcome TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX executions_idempotency_key ON executions (kind, idempotency_key)",
+        ),
+    ),
+    Migration(
+        2,
+        "index of owed completions",
+        (
+            "CREATE INDEX executions_pending ON executions (created_at, id) "
+            "WHERE completion_state = 'pending'",
+        ),
+    ),
+    _V3,
+)
+
+#: Latest schema version; both backends are always at the same version.
+SCHEMA_VERSION = SQLITE_MIGRATIONS[-1].version
+assert [m.version for m in SQLITE_MIGRATIONS] == [m.version for m in POSTGRES_MIGRATIONS]
+assert [m.version for m in SQLITE_MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
+
+
+def log_migrations(backend: str, applied: Sequence[Migration]) -> None:
+    """Log each applied migration."""
+    for migration in applied:
+        logger.info(
+            "Applied store migration backend=%s version=%d description=%s",
+            backend,
+            migration.version,
+            migration.description,
+        )
+
+
+def warn_if_newer(backend: str, recorded: set[int]) -> None:
+    """Warn when a newer release already migrated the schema further."""
+    newer = sorted(v for v in recorded if v > SCHEMA_VERSION)
+    if newer:
+        # A newer release migrated the schema (rolling upgrade); migrations only add, so go on.
+        logger.warning(
+            "Store schema is newer than this release backend=%s versions=%s known=%d",
+            backend,
+            newer,
+            SCHEMA_VERSION,
+        )

@@ -1,0 +1,481 @@
+"""The logic and SQL both backends share.
+
+Every operation is written once, as a *plan*: a generator that yields :class:`Query` objects
+(SQL with ``?`` placeholders and Python values) and receives their results. A backend only drives
+plans: SQLite synchronously on its writer thread, inside the batch's transaction; PostgreSQL
+asynchronously on a pooled connection, inside ``connection.transaction()``. What differs between
+the two is the driver: placeholders, ``FOR UPDATE`` (PostgreSQL's row locks; SQLite's writer
+holds the database lock), and how timestamps are stored.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+from google.protobuf.message import DecodeError
+
+from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
+from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
+from stigmer_sdk.service.store.base import (
+    CompletionState,
+    ExecutionExistsError,
+    ExecutionKind,
+    ExecutionStore,
+    IdempotencyConflictError,
+    RotationReport,
+    StoredExecution,
+    StoreError,
+    TokenDecryptionError,
+)
+from stigmer_sdk.service.store.crypto import TokenCipher
+from stigmer_sdk.tokens import TaskToken, token_digest
+
+_T = TypeVar("_T")
+
+_COLUMN_NAMES = (
+    "id",
+    "kind",
+    "idempotency_key",
+    "execution",
+    "callback_token",
+    "token_encrypted",
+    "completion_state",
+    "completion_outcome",
+    "created_at",
+    "updated_at",
+    "owner",
+    "request_digest",
+    "token_identity",
+    "token_digest",
+    "token_key_id",
+    "execution_revision",
+)
+#: The columns of a row, in the order every ``SELECT`` and ``RETURNING`` lists them.
+COLUMNS = ", ".join(_COLUMN_NAMES)
+(
+    _ID,
+    _KIND,
+    _KEY,
+    _EXECUTION,
+    _TOKEN,
+    _ENCRYPTED,
+    _STATE,
+    _OUTCOME,
+    _CREATED,
+    _UPDATED,
+    _OWNER,
+    _REQUEST,
+    _IDENTITY,
+    _DIGEST,
+    _KEY_ID,
+    _REVISION,
+) = range(len(_COLUMN_NAMES))
+
+_INSERT = (
+    f"INSERT INTO executions ({COLUMNS}) VALUES ({', '.join('?' * len(_COLUMN_NAMES))}) "
+    # Without a target it also absorbs an id collision, told apart by the caller. On PostgreSQL a
+    # concurrent insert of the same key makes this wait for that transaction to end.
+    f"ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
+)
+_SELECT_BY_ID = f"SELECT {COLUMNS} FROM executions WHERE id = ?"
+_SELECT_BY_KEY = f"SELECT {COLUMNS} FROM executions WHERE kind = ? AND idempotency_key = ?"
+_REPLACE_TOKEN = (
+    "UPDATE executions SET callback_token = ?, token_encrypted = ?, token_key_id = ?, "
+    "token_digest = ?, token_identity = ?, completion_state = CASE completion_state "
+    "WHEN 'delivered' THEN 'delivered' ELSE 'pending' END, updated_at = ? "
+    f"WHERE id = ? RETURNING {COLUMNS}"
+)
+_UPDATE_EXECUTION = (
+    "UPDATE executions SET execution = ?, execution_revision = execution_revision + 1, "
+    f"updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
+)
+# The token is erased; its digest stays for later conditional marks and for the record.
+_MARK = (
+    "UPDATE executions SET completion_state = 'delivered', completion_outcome = ?, "
+    "callback_token = ?, token_encrypted = ?, token_key_id = NULL, token_digest = ?, "
+    f"updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
+)
+_NOT_UNDER_KEY = "length(callback_token) > 0 AND (token_key_id IS NULL OR token_key_id <> ?)"
+
+
+@dataclass(frozen=True)
+class Query:
+    """One statement of a plan, with ``?`` placeholders."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+    #: ``"one"``: the first row or ``None``; ``"all"``: every row; ``"none"``: the row count.
+    fetch: Literal["one", "all", "none"] = "none"
+    #: Lock the selected rows to the end of the transaction (PostgreSQL ``FOR UPDATE``).
+    lock: bool = False
+
+
+#: An operation: yields queries, receives each one's result, returns the operation's result.
+Plan = Generator[Query, Any, _T]
+
+
+def utc_clock(clock: Callable[[], datetime] | None) -> Callable[[], datetime]:
+    """The store's clock: ``clock`` checked to be timezone-aware, in UTC; else the system's."""
+    if clock is None:
+        return lambda: datetime.now(UTC)
+    source = clock
+
+    def now() -> datetime:
+        value = source()
+        if value.tzinfo is None:
+            raise ValueError("the store clock must return timezone-aware datetimes")
+        return value.astimezone(UTC)
+
+    return now
+
+
+def check_execution(kind: ExecutionKind, execution: bytes) -> None:
+    """Refuse bytes that are not ``kind``'s message or that still carry a callback token.
+
+    The token would otherwise sit unencrypted in the execution column.
+    """
+    message: AgentExecution | WorkflowExecution
+    message = AgentExecution() if kind is ExecutionKind.AGENT else WorkflowExecution()
+    try:
+        message.ParseFromString(execution)
+    except DecodeError:
+        raise ValueError(f"execution is not a serialized {type(message).__name__}") from None
+    if message.spec.callback_token:
+        raise ValueError(
+            "execution still carries spec.callback_token; clear it and pass the token as "
+            "callback_token"
+        )
+
+
+def token_identity(token: bytes) -> str:
+    """Digest of the activity a task token belongs to: namespace, workflow id, run id and
+    activity id. ``""`` for a token that does not decode or names none of the four.
+
+    >>> token_identity(b"\\x0a\\x07default\\x12\\x04wf-1") == token_identity(
+    ...     b"\\x0a\\x07default\\x12\\x04wf-1\\x28\\x02"  # another attempt of the same activity
+    ... )
+    True
+    >>> token_identity(b"not a token")
+    ''
+    """
+    info = TaskToken(token).inspect()
+    if info is None:
+        return ""
+    parts = (info.namespace_id, info.workflow_id, info.run_id, info.activity_id)
+    if not any(parts):
+        return ""
+    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
+
+
+def initial_state(callback_token: bytes) -> CompletionState:
+    """The completion state of a new execution."""
+    return CompletionState.PENDING if callback_token else CompletionState.NOT_REQUESTED
+
+
+class SQLStore(ExecutionStore):
+    """:class:`ExecutionStore` on an SQL database; a backend supplies :meth:`_run`."""
+
+    def __init__(self, cipher: TokenCipher, now: Callable[[], datetime]) -> None:
+        self._cipher = cipher
+        self._now = now
+
+    @abc.abstractmethod
+    async def _run(self, plan: Plan[_T], *, write: bool) -> _T:
+        """Drive ``plan`` to its end; a ``write`` plan in one transaction."""
+
+    @abc.abstractmethod
+    def _to_datetime(self, value: Any) -> datetime:
+        """A timestamp column's value as an aware UTC datetime."""
+
+    # --- Rows --------------------------------------------------------------------------------
+
+    def _open_token(self, row: Sequence[Any]) -> bytes:
+        return self._cipher.open(
+            str(row[_ID]), bytes(row[_TOKEN]), bool(row[_ENCRYPTED]), row[_KEY_ID]
+        )
+
+    def _row(self, row: Sequence[Any], *, tolerate_undecryptable: bool = False) -> StoredExecution:
+        token_error = ""
+        try:
+            callback_token = self._open_token(row)
+        except TokenDecryptionError as error:
+            if not tolerate_undecryptable:
+                raise
+            callback_token, token_error = b"", str(error)
+        return StoredExecution(
+            id=str(row[_ID]),
+            kind=ExecutionKind(row[_KIND]),
+            idempotency_key=row[_KEY],
+            execution=bytes(row[_EXECUTION]),
+            callback_token=callback_token,
+            completion_state=CompletionState(row[_STATE]),
+            completion_outcome=str(row[_OUTCOME]),
+            created_at=self._to_datetime(row[_CREATED]),
+            updated_at=self._to_datetime(row[_UPDATED]),
+            callback_token_error=token_error,
+            owner=str(row[_OWNER]),
+            request_digest=str(row[_REQUEST]),
+            callback_token_digest=str(row[_DIGEST]) or self._legacy_digest(row),
+            execution_revision=int(row[_REVISION]),
+        )
+
+    def _legacy_digest(self, row: Sequence[Any]) -> str:
+        """The digest of a token stored before digests were recorded ("" if unreadable)."""
+        if not row[_TOKEN]:
+            return ""
+        try:
+            return token_digest(self._open_token(row))
+        except TokenDecryptionError:
+            return ""
+
+    def _stored_identity(self, row: Sequence[Any]) -> str | None:
+        """The activity recorded for the row's key; ``None`` while no token was stored."""
+        if row[_IDENTITY] is not None:
+            return str(row[_IDENTITY])
+        if not row[_TOKEN]:
+            return None
+        try:  # a row stored before identities were recorded
+            return token_identity(self._open_token(row))
+        except TokenDecryptionError:
+            return None
+
+    # --- Plans -------------------------------------------------------------------------------
+
+    def _create_plan(
+        self,
+        id: str,
+        kind: ExecutionKind,
+        execution: bytes,
+        token: bytes,
+        key: str | None,
+        owner: str,
+        request_digest: str,
+    ) -> Plan[tuple[StoredExecution, bool]]:
+        now = self._now()
+        stored, encrypted, kid = self._cipher.seal(id, token)
+        values = (
+            id,
+            kind.value,
+            key,
+            execution,
+            stored,
+            encrypted,
+            initial_state(token).value,
+            "",
+            now,
+            now,
+            owner,
+            request_digest,
+            token_identity(token) if token else None,
+            token_digest(token) if token else "",
+            kid,
+            0,
+        )
+        inserted = yield Query(_INSERT, values, "one")
+        if inserted is not None:
+            return self._row(inserted), True
+        existing = None
+        if key is not None:
+            # Row lock: concurrent retries replace the token one after another.
+            existing = yield Query(_SELECT_BY_KEY, (kind.value, key), "one", lock=True)
+        if existing is None:
+            raise ExecutionExistsError(f"execution {id!r} already exists")
+        assert key is not None
+        existing_id = str(existing[_ID])
+        if existing[_OWNER] != owner:
+            raise IdempotencyConflictError("owner", idempotency_key=key, execution_id=existing_id)
+        if request_digest and existing[_REQUEST] and existing[_REQUEST] != request_digest:
+            raise IdempotencyConflictError("request", idempotency_key=key, execution_id=existing_id)
+        if not token:
+            return self._row(existing), False
+        identity = token_identity(token)
+        recorded = self._stored_identity(existing)
+        if recorded is not None and recorded != identity:
+            raise IdempotencyConflictError(
+                "activity", idempotency_key=key, execution_id=existing_id
+            )
+        stored, encrypted, kid = self._cipher.seal(existing_id, token)
+        updated = yield Query(
+            _REPLACE_TOKEN,
+            (stored, encrypted, kid, token_digest(token), identity, now, existing_id),
+            "one",
+        )
+        if updated is None:
+            raise StoreError(f"execution {existing_id!r} vanished during create")
+        return self._row(updated), False
+
+    def _get_plan(self, id: str) -> Plan[StoredExecution | None]:
+        row = yield Query(_SELECT_BY_ID, (id,), "one")
+        return None if row is None else self._row(row)
+
+    def _update_plan(self, id: str, execution: bytes) -> Plan[StoredExecution]:
+        found = yield Query("SELECT kind FROM executions WHERE id = ?", (id,), "one", lock=True)
+        if found is None:
+            raise KeyError(id)
+        check_execution(ExecutionKind(found[0]), execution)
+        row = yield Query(_UPDATE_EXECUTION, (execution, self._now(), id), "one")
+        if row is None:
+            raise KeyError(id)
+        return self._row(row)
+
+    def _mark_plan(self, id: str, outcome: str, digest: str | None) -> Plan[StoredExecution]:
+        # Row lock: a concurrent create replacing the token waits, or is waited for.
+        row = yield Query(_SELECT_BY_ID, (id,), "one", lock=True)
+        if row is None:
+            raise KeyError(id)
+        current = str(row[_DIGEST]) or self._legacy_digest(row)
+        if digest is not None and not (row[_TOKEN] and current == digest):
+            # No token owed (none, or erased by an earlier mark), or another one is owed now.
+            return self._row(row)
+        marked = yield Query(_MARK, (outcome, b"", False, current, self._now(), id), "one")
+        if marked is None:
+            raise KeyError(id)
+        return self._row(marked)
+
+    def _finish_plan(
+        self, id: str, execution: bytes, outcome: str, digest: str | None
+    ) -> Plan[StoredExecution]:
+        yield from self._update_plan(id, execution)
+        return (yield from self._mark_plan(id, outcome, digest))
+
+    def _list_plan(
+        self, where: str, params: Sequence[Any], limit: int | None
+    ) -> Plan[list[StoredExecution]]:
+        sql = f"SELECT {COLUMNS} FROM executions WHERE {where} ORDER BY created_at, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = yield Query(sql, tuple(params), "all")
+        return [self._row(row, tolerate_undecryptable=True) for row in rows]
+
+    def _rotate_plan(self, after: str, batch_size: int) -> Plan[tuple[int, list[str], str | None]]:
+        """Re-encrypt one batch of tokens with ids above ``after``: the rotated count, the
+        undecryptable ids, and the last id seen (``None`` when there were no more)."""
+        kid = self._cipher.write_kid
+        rows = yield Query(
+            "SELECT id, callback_token, token_encrypted, token_key_id FROM executions "
+            f"WHERE id > ? AND {_NOT_UNDER_KEY} ORDER BY id LIMIT ?",
+            (after, kid, batch_size),
+            "all",
+            lock=True,
+        )
+        rotated, undecryptable = 0, []
+        for execution_id, stored, encrypted, stored_kid in rows:
+            try:
+                token = self._cipher.open(execution_id, bytes(stored), bool(encrypted), stored_kid)
+            except TokenDecryptionError:
+                undecryptable.append(str(execution_id))
+                continue
+            sealed, now_encrypted, new_kid = self._cipher.seal(execution_id, token)
+            # Only if unchanged meanwhile (a create may have replaced it, with any key).
+            rotated += yield Query(
+                "UPDATE executions SET callback_token = ?, token_encrypted = ?, token_key_id = ? "
+                "WHERE id = ? AND callback_token = ?",
+                (sealed, now_encrypted, new_kid, execution_id, bytes(stored)),
+            )
+        return rotated, undecryptable, (str(rows[-1][0]) if rows else None)
+
+    def _count_plan(self, where: str, params: tuple[Any, ...]) -> Plan[int]:
+        row = yield Query(f"SELECT count(*) FROM executions WHERE {where}", params, "one")
+        return int(row[0])
+
+    # --- ExecutionStore ----------------------------------------------------------------------
+
+    async def create(
+        self,
+        *,
+        id: str,
+        kind: ExecutionKind,
+        execution: bytes,
+        callback_token: bytes,
+        idempotency_key: str | None,
+        owner: str = "",
+        request_digest: str = "",
+    ) -> tuple[StoredExecution, bool]:
+        """See :meth:`ExecutionStore.create`."""
+        check_execution(kind, execution)
+        plan = self._create_plan(
+            id, kind, execution, callback_token, idempotency_key, owner, request_digest
+        )
+        return await self._run(plan, write=True)
+
+    async def get(self, id: str) -> StoredExecution | None:
+        """See :meth:`ExecutionStore.get`."""
+        return await self._run(self._get_plan(id), write=False)
+
+    async def update_execution(self, id: str, execution: bytes) -> StoredExecution:
+        """See :meth:`ExecutionStore.update_execution`."""
+        return await self._run(self._update_plan(id, execution), write=True)
+
+    async def mark_completion(
+        self, id: str, outcome: str, *, token_digest: str | None = None
+    ) -> StoredExecution:
+        """See :meth:`ExecutionStore.mark_completion`."""
+        return await self._run(self._mark_plan(id, outcome, token_digest), write=True)
+
+    async def finish(
+        self, id: str, execution: bytes, outcome: str, *, token_digest: str | None = None
+    ) -> StoredExecution:
+        """See :meth:`ExecutionStore.finish`."""
+        return await self._run(self._finish_plan(id, execution, outcome, token_digest), write=True)
+
+    async def list_pending(
+        self, *, older_than: timedelta | None = None, kind: ExecutionKind | None = None
+    ) -> list[StoredExecution]:
+        """See :meth:`ExecutionStore.list_pending`."""
+        where, params = "completion_state = 'pending'", list[Any]()
+        if older_than is not None:
+            where += " AND created_at <= ?"
+            params.append(self._now() - older_than)
+        if kind is not None:
+            where += " AND kind = ?"
+            params.append(kind.value)
+        return await self._run(self._list_plan(where, params, None), write=False)
+
+    async def list_unstarted(
+        self,
+        older_than: timedelta,
+        *,
+        kind: ExecutionKind | None = None,
+        limit: int | None = None,
+    ) -> list[StoredExecution]:
+        """See :meth:`ExecutionStore.list_unstarted`."""
+        where = "execution_revision = 0 AND created_at <= ?"
+        params: list[Any] = [self._now() - older_than]
+        if kind is not None:
+            where += " AND kind = ?"
+            params.append(kind.value)
+        return await self._run(self._list_plan(where, params, limit), write=False)
+
+    async def rotate_key(self, *, batch_size: int = 200) -> RotationReport:
+        """See :meth:`ExecutionStore.rotate_key`."""
+        kid = self._cipher.write_kid
+        if kid is None:
+            raise ValueError("rotate_key needs an encryption key; the store was opened without")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        rotated, undecryptable, after = 0, [], ""
+        while True:
+            count, failed, last = await self._run(self._rotate_plan(after, batch_size), write=True)
+            rotated += count
+            undecryptable.extend(failed)
+            if last is None:
+                break
+            after = last
+        current = await self._run(
+            self._count_plan("length(callback_token) > 0 AND token_key_id = ?", (kid,)),
+            write=False,
+        )
+        remaining = await self._run(self._count_plan(_NOT_UNDER_KEY, (kid,)), write=False)
+        return RotationReport(
+            key_id=kid,
+            rotated=rotated,
+            already_current=current - rotated,
+            undecryptable=tuple(undecryptable),
+            remaining=remaining,
+        )
