@@ -281,8 +281,8 @@ async def test_repeated_idempotency_key_keeps_one_execution_and_the_newest_token
     running_service: RunningService,
 ) -> None:
     key = f"v1:{uuid.uuid4().hex}"
-    first_token = b"\x0a\x03one"
-    second_token = b"\x0a\x03two"
+    first_token = b"\x0a\x02ns\x12\x02wf\x28\x01"  # attempt 1 of one activity
+    second_token = b"\x0a\x02ns\x12\x02wf\x28\x02"  # its attempt 2
     first = await running_service.stigmer.create(
         AgentExecution(
             spec=AgentExecutionSpec(agent_id="slow", message="m", callback_token=first_token)
@@ -446,11 +446,13 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
     result.CopyFrom(running)
     result.status.messages.add(type=MessageType.MESSAGE_AI, content="the answer")
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
+        # The first attempt's token: the same activity, an attempt Temporal no longer runs.
+        first_token = retried_token + b"\x28\x63"  # attempt = 99 (the last field wins)
         await store.create(
             id="aex_window",
             kind=ExecutionKind.AGENT,
             execution=running.SerializeToString(deterministic=True),
-            callback_token=b"token of the timed-out first attempt",
+            callback_token=first_token,
             idempotency_key="v1:window",
         )
         real_deliver = activities_module.deliver_final_outcome
@@ -475,7 +477,7 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
             result.SerializeToString(deterministic=True),
         )
         row = await store.get("aex_window")
-    assert outcome == "INVALID_TOKEN"  # the first, made-up token
+    assert outcome in ("ALREADY_COMPLETED", "INVALID_TOKEN")  # the first attempt's token
     delivered = await asyncio.wait_for(handle.result(), 30)
     assert delivered.metadata.id == "aex_window"
     assert delivered.status.phase == ExecutionPhase.EXECUTION_COMPLETED

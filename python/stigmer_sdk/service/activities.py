@@ -287,10 +287,11 @@ class ServiceActivities:
     async def _record(
         self, execution_id: str, final: bytes | None, outcome: str, digest: str
     ) -> StoredExecution:
-        """Write the final execution (when given) and the outcome for the token ``digest``."""
+        """Write the final execution (when given) and the outcome for the token ``digest``, in
+        one transaction; the token is erased with it."""
         try:
             if final is not None:
-                await self._store.update_execution(execution_id, final)
+                return await self._store.finish(execution_id, final, outcome, token_digest=digest)
             return await self._store.mark_completion(execution_id, outcome, token_digest=digest)
         except KeyError:
             raise _not_in_store(execution_id) from None

@@ -74,8 +74,8 @@ class ServiceSettings:
     #: ``stigmer`` (the SDK's runner activities) or ``deployed`` (EnsureThread, ExecuteGraphton).
     runner_contract: str = RUNNER_CONTRACT_SDK
     #: How often, and after how long, executions whose workflow never started get it started.
-    reconcile_interval: timedelta = timedelta(seconds=30)
-    reconcile_older_than: timedelta = timedelta(seconds=10)
+    reconcile_interval: timedelta = timedelta(seconds=10)
+    reconcile_older_than: timedelta = timedelta(seconds=5)
     #: How often ``subscribe`` polls the store for changes made by other replicas.
     subscribe_poll_interval: timedelta = timedelta(seconds=1)
 

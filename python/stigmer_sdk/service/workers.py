@@ -179,7 +179,7 @@ async def reconcile_unstarted(
 ) -> int:
     """Start the workflow of every stored execution that never began; how many were started."""
     started = 0
-    for row in await store.list_unstarted(older_than=older_than):  # type: ignore[attr-defined]
+    for row in await store.list_unstarted(older_than):
         try:
             if await start_invoke(client, settings, row.kind, row.id):
                 started += 1
