@@ -868,3 +868,45 @@ async def test_the_deployed_runner_contract_runs_the_agent(
         b"json/protobuf",
         b"json/plain",
     ]
+
+
+async def test_the_reconciler_starts_the_workflow_of_a_row_that_never_got_one(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+    dev_server: DevServer,
+    store_url: str,
+) -> None:
+    """``create`` persisted the execution, then died (or Temporal was down) before starting its
+    workflow; the caller is pending. The next service to start runs it and completes the caller."""
+    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    orphan = _ask("quick", "left behind")
+    orphan.metadata.id = f"aex_{uuid.uuid4().hex}"
+    orphan.status.phase = ExecutionPhase.EXECUTION_PENDING
+    async with await open_store(store_url) as store:
+        await store.create(
+            id=orphan.metadata.id,
+            kind=ExecutionKind.AGENT,
+            execution=orphan.SerializeToString(deterministic=True),
+            callback_token=token,
+            idempotency_key=None,
+        )
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        store_url,
+        ScriptedRunner(SCRIPTS),
+        reconcile_older_than=timedelta(0),
+    ):
+        result = await asyncio.wait_for(handle.result(), 60)
+        await temporal_client.get_workflow_handle(
+            workflow_id_for(ExecutionKind.AGENT, orphan.metadata.id)
+        ).result()
+    assert result.metadata.id == orphan.metadata.id
+    assert result.status.messages[-1].content == "quick answer to left behind"
+    row = await _stored(store_url, orphan.metadata.id)
+    assert (row.completion_state, row.completion_outcome) == (
+        CompletionState.DELIVERED,
+        "COMPLETED",
+    )
