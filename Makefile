@@ -52,7 +52,7 @@ lint-python: bootstrap ## ruff and mypy --strict
 .PHONY: test-python
 test-python: bootstrap ## pytest, unit and integration (starts PostgreSQL if needed)
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
-		$(VENV)/bin/pytest
+		$(VENV)/bin/pytest --ignore-glob='*/tests/test_faults_*.py'
 
 .PHONY: demo
 demo: bootstrap ## Run the token handshake end to end on embedded defaults
@@ -82,4 +82,19 @@ bench: bootstrap ## Handshake benchmarks (latency, throughput, overhead, memory)
 	$(PY) bench/bench_handshake.py
 
 .PHONY: test
-test: proto-check check-generated lint-python test-python test-go test-java conformance ## Every check and test
+test: proto-check check-generated lint-python test-python test-faults test-go test-java conformance ## Every check and test
+
+# The fault suite (tests/test_faults_*.py): SIGKILLs of `serve` on SQLite and PostgreSQL, the
+# Temporal dev server stopped and restarted with its state, PostgreSQL backends terminated, and the
+# create fuzz. Figures go to reports/faults.jsonl. `soak` runs it at ten times the counts.
+FAULT_SCALE ?= 1
+
+.PHONY: test-faults
+test-faults: bootstrap ## Fault suite: crashes, outages, terminated backends, create fuzz (<= 8 min)
+	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
+		STIGMER_FAULT_SCALE=$(FAULT_SCALE) $(VENV)/bin/pytest -q -rA -o log_cli=false \
+		$(wildcard tests/test_faults_*.py)
+
+.PHONY: soak
+soak: ## The fault suite at ten times the counts (release engineers)
+	$(MAKE) test-faults FAULT_SCALE=10

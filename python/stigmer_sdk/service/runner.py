@@ -124,10 +124,17 @@ class RunContext:
         self._heartbeat = heartbeat
 
     async def __call__(self, note: str) -> None:
-        """Report progress (and heartbeat)."""
+        """Report progress (and heartbeat). Recording it is best effort: a failure to record
+        (the store unreachable, say) is logged, and the run goes on."""
         self.beat()
-        if self._on_progress is not None:
+        if self._on_progress is None:
+            return
+        try:
             await self._on_progress(note)
+        except Exception as error:  # noqa: BLE001 - progress must never fail the run
+            logger.warning(
+                "Could not record progress execution_id=%s error=%s", self.execution_id, error
+            )
 
     async def save_checkpoint(self, data: bytes) -> None:
         """Save where the run is; a retried attempt gets ``data`` as its :attr:`checkpoint`.

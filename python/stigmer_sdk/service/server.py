@@ -189,9 +189,13 @@ class ExecutionService:
         try:
             await start_invoke(self._temporal, self._settings, kind, row.id)
         except temporalio.service.RPCError as error:
-            logger.error("Could not start the execution workflow execution_id=%s", row.id)
-            await context.abort(
-                grpc.StatusCode.UNAVAILABLE, f"could not start the execution: {error.message}"
+            # The execution is durable: the reconciler starts its workflow once Temporal answers
+            # (service.workers). Refusing here would make a client retry persist another one.
+            logger.warning(
+                "Could not start the execution workflow yet, the reconciler will "
+                "execution_id=%s error=%s",
+                row.id,
+                error.message,
             )
         if not created and token and row.completion_state is CompletionState.DELIVERED:
             # A retried caller whose execution already ended and was delivered (perhaps to an
