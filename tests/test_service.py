@@ -52,6 +52,7 @@ from stigmer_sdk.service.runner import (
 )
 from stigmer_sdk.service.server import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
+from stigmer_sdk.service.workers import WORKFLOW_CLOSED_TYPE
 from stigmer_sdk.service.workflows import PHASE_COMPLETED, ExecutionRef, FinishInput
 from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, SystemActivities
 from stigmer_sdk.testing import DevServer, find_temporal_cli
@@ -914,3 +915,35 @@ async def test_the_reconciler_starts_the_workflow_of_a_row_that_never_got_one(
         CompletionState.DELIVERED,
         "COMPLETED",
     )
+
+
+async def test_a_terminated_workflow_still_ends_its_caller_typed_and_recorded(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
+) -> None:
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        store_url,
+        ScriptedRunner(SCRIPTS),
+        reconcile_interval=timedelta(milliseconds=500),
+    ) as running:
+        handle = await running.start_caller(_ask("slow"))
+        (execution_id,) = await _pending_ids(running, 1)
+        await _wait_for_phase(running.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
+        await temporal_client.get_workflow_handle(
+            workflow_id_for(ExecutionKind.AGENT, execution_id)
+        ).terminate("an operator's mistake")
+        with pytest.raises(WorkflowFailureError) as raised:
+            await asyncio.wait_for(handle.result(), 60)
+        # The caller resumes a moment before the outcome is recorded.
+        execution = await _wait_for_phase(
+            running.stigmer, execution_id, ExecutionPhase.EXECUTION_FAILED
+        )
+    cause = raised.value.cause.cause  # type: ignore[union-attr]
+    assert isinstance(cause, ApplicationError)
+    assert (cause.type, cause.non_retryable) == (WORKFLOW_CLOSED_TYPE, True)
+    assert "TERMINATED" in cause.message
+    assert execution.status.phase == ExecutionPhase.EXECUTION_FAILED
+    row = await _stored(store_url, execution_id)
+    assert row.completion_state is CompletionState.DELIVERED
+    assert row.completion_outcome == "COMPLETED"

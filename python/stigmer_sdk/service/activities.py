@@ -300,6 +300,9 @@ class ServiceActivities:
         """Append a progress note to an agent execution's messages (runner callback)."""
 
         def append(execution: Execution) -> None:
+            # Not after the end (a run the workflow no longer waits for can still report).
+            if execution.status.phase in TERMINAL_PHASES:
+                return
             if isinstance(execution, agent_api.AgentExecution):
                 execution.status.messages.add(
                     type=agent_enum.MESSAGE_SYSTEM, content=note, timestamp=now_rfc3339()

@@ -187,7 +187,7 @@ class StigmerService:
         )
         self._worker_tasks = [asyncio.create_task(worker.run()) for worker in self._workers]
         meter = (runtime or temporalio.runtime.Runtime.default()).metric_meter
-        self._background += background_tasks(self.store, self.temporal_client, settings)
+        self._background += background_tasks(self.store, updates, self.temporal_client, settings)
         self._background.append(
             asyncio.create_task(
                 publish_pending_metrics(

@@ -12,7 +12,9 @@
 - **Reconciler.** At startup and every ``reconcile_interval``, it starts the workflow of every
   stored execution that never began (``create`` persisted it, then could not start its workflow:
   Temporal was down, or the service died in between). The start is idempotent (the workflow id
-  is derived from the execution id), so a workflow that did start is left alone.
+  is derived from the execution id), so a workflow that did start is left alone. It also settles
+  the executions whose workflow closed without recording an outcome (terminated by an operator,
+  timed out): FAILED, and their caller gets a typed failure instead of waiting for good.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import temporalio.client
@@ -31,25 +34,41 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.worker import Worker
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
-from stigmer_sdk.completion import HeartbeatOutcome, heartbeat_external_activity
+from stigmer_sdk.completion import (
+    CompletionOutcome,
+    HeartbeatOutcome,
+    heartbeat_external_activity,
+)
 from stigmer_sdk.service.activities import (
+    FAILURE_NON_RETRYABLE_ANNOTATION,
+    FAILURE_TYPE_ANNOTATION,
     TERMINAL_PHASES,
+    Execution,
     ExecutionUpdates,
     ServiceActivities,
     decode,
+    deliver_outcome,
+    set_phase,
 )
 from stigmer_sdk.service.codec import service_data_converter
 from stigmer_sdk.service.runner import Runner, RunnerActivities
-from stigmer_sdk.service.store import ExecutionKind, ExecutionStore, StoredExecution
+from stigmer_sdk.service.store import (
+    CompletionState,
+    ExecutionKind,
+    ExecutionStore,
+    StoredExecution,
+)
 from stigmer_sdk.service.workflows import (
     AGENT_WORKFLOW,
     CALLER_CANCEL_SIGNAL,
+    PHASE_FAILED,
     WORKFLOW_WORKFLOW,
     InvokeAgentExecutionWorkflow,
     InvokeInput,
     InvokeWorkflowExecutionWorkflow,
 )
 from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.tokens import token_digest
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 if TYPE_CHECKING:
@@ -195,6 +214,84 @@ async def reconcile_unstarted(
     return started
 
 
+#: Failure type delivered to a caller whose execution's workflow ended without finishing.
+WORKFLOW_CLOSED_TYPE = "STIGMER_EXECUTION_WORKFLOW_CLOSED"
+_CLOSED_STATUSES = ("Terminated", "TimedOut", "Canceled", "Failed", "ContinuedAsNew")
+
+
+async def _settle(
+    store: ExecutionStore, client: temporalio.client.Client, execution_id: str, status: str
+) -> str | None:
+    """Fail the closed workflow's execution if its completion is still owed; the outcome."""
+    row = await store.get(execution_id)
+    if row is None or row.completion_state is not CompletionState.PENDING:
+        return None
+    if not row.callback_token:
+        return None
+    execution = decode(row)
+    _fail_closed(execution, f"the execution's workflow ended without finishing: {status}")
+    final = execution.SerializeToString(deterministic=True)
+    result = await deliver_outcome(client, replace(row, execution=final))
+    if result.outcome is CompletionOutcome.TRANSIENT:
+        return None  # the next round
+    await store.finish(
+        row.id, final, result.outcome.name, token_digest=token_digest(row.callback_token)
+    )
+    return result.outcome.name
+
+
+def _fail_closed(execution: Execution, message: str) -> None:
+    if execution.status.phase in TERMINAL_PHASES:
+        return
+    set_phase(execution, PHASE_FAILED)
+    execution.status.error = message
+    annotations = execution.metadata.annotations
+    annotations[FAILURE_TYPE_ANNOTATION] = WORKFLOW_CLOSED_TYPE
+    annotations[FAILURE_NON_RETRYABLE_ANNOTATION] = "true"
+
+
+async def settle_closed(
+    store: ExecutionStore,
+    updates: ExecutionUpdates,
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    *,
+    since: datetime,
+) -> int:
+    """Finish the executions whose workflow closed (since ``since``) without recording an outcome.
+
+    An operator terminated the workflow, or it hit a timeout: its finish step never ran. The
+    execution is marked FAILED and its caller gets a failure of type
+    :data:`WORKFLOW_CLOSED_TYPE`, recorded like any outcome. How many were settled.
+    """
+    query = (
+        f"TaskQueue = '{settings.service_task_queue}' AND ExecutionStatus IN "
+        f"({', '.join(repr(status) for status in _CLOSED_STATUSES)}) AND "
+        f"CloseTime > '{since.astimezone(UTC).isoformat().replace('+00:00', 'Z')}'"
+    )
+    settled = 0
+    async for closed in client.list_workflows(query):
+        for kind in ExecutionKind:
+            prefix = workflow_id_for(kind, "")
+            if not closed.id.startswith(prefix):
+                continue
+            execution_id = closed.id.removeprefix(prefix)
+            status = closed.status.name if closed.status else "CLOSED"
+            async with updates.changing(execution_id):
+                outcome = await _settle(store, client, execution_id, status)
+            if outcome is None:
+                continue
+            logger.warning(
+                "Settled an execution whose workflow closed without finishing "
+                "execution_id=%s workflow_status=%s completion=%s",
+                execution_id,
+                status,
+                outcome,
+            )
+            settled += 1
+    return settled
+
+
 async def _every(
     interval: timedelta, what: str, work: Callable[[], Awaitable[object]], *, first: bool
 ) -> None:
@@ -210,16 +307,23 @@ async def _every(
 
 async def run_reconciler(
     store: ExecutionStore,
+    updates: ExecutionUpdates,
     client: temporalio.client.Client,
     settings: ServiceSettings,
     *,
     interval: timedelta,
     older_than: timedelta,
 ) -> None:
-    """:func:`reconcile_unstarted` now and every ``interval``, until cancelled."""
+    """:func:`reconcile_unstarted` and :func:`settle_closed` now and every ``interval``."""
+    # Workflows that closed while no service ran are found from an hour before the start.
+    since = datetime.now(UTC) - timedelta(hours=1)
 
     async def once() -> None:
+        nonlocal since
+        checked_at = datetime.now(UTC)
         await reconcile_unstarted(store, client, settings, older_than=older_than)
+        await settle_closed(store, updates, client, settings, since=since - interval)
+        since = checked_at
 
     await _every(interval, "Reconciling unstarted executions", once, first=True)
 
@@ -267,6 +371,7 @@ async def run_heartbeat_relay(
 
 def background_tasks(
     store: ExecutionStore,
+    updates: ExecutionUpdates,
     client: temporalio.client.Client,
     settings: ServiceSettings,
 ) -> list[asyncio.Task[None]]:
@@ -278,6 +383,7 @@ def background_tasks(
         asyncio.create_task(
             run_reconciler(
                 store,
+                updates,
                 client,
                 settings,
                 interval=settings.reconcile_interval,
