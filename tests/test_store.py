@@ -535,6 +535,11 @@ async def test_list_pending_filters_and_orders_oldest_first(
         for r in await store.list_pending(older_than=timedelta(minutes=7), kind=ExecutionKind.AGENT)
     ] == [agent_1, agent_3]
     assert await store.list_pending(older_than=timedelta(hours=1)) == []
+    assert await store.pending_created_at() == [r.created_at for r in await store.list_pending()]
+    assert await store.pending_created_at(kind=ExecutionKind.WORKFLOW) == [
+        T0 + timedelta(minutes=2),
+        T0 + timedelta(minutes=5),
+    ]
     pending = await store.list_pending()
     assert all(r.completion_state is CompletionState.PENDING for r in pending)
     assert all(r.callback_token == b"tok" for r in pending)
@@ -1455,6 +1460,11 @@ async def test_sqlite_concurrent_writes_share_one_commit(tmp_path: Path) -> None
             await taken
         assert all(created for _, created in results)
         assert store.commits == commits + 2  # the holder's, then ONE for all 21 creates
+
+        def synchronous() -> Any:
+            return (yield Query("PRAGMA synchronous", (), "one"))
+
+        assert await store._run(synchronous(), write=True) == (2,)  # FULL
         # Durable when create returned: another connection sees every row.
         connection = sqlite3.connect(tmp_path / "db.sqlite")
         assert connection.execute("SELECT count(*) FROM executions").fetchone()[0] == 20
@@ -1480,3 +1490,93 @@ async def test_sqlite_one_commit_per_operation_when_unbatched(tmp_path: Path) ->
 async def test_postgres_pool_size_is_checked() -> None:
     with pytest.raises(ValueError, match="pool size"):
         await open_store("postgresql://127.0.0.1:1/none", pool_size=0)
+
+
+# --- stigmer-sdk store rotate-key ---------------------------------------------------------------
+
+
+def test_rotate_key_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from stigmer_sdk.cli import app
+
+    url = f"sqlite:///{tmp_path / 'stigmer.db'}"
+    old = f"{KEY_1.kid}:{base64.b64encode(KEY_1.key).decode()}"
+    new = f"{KEY_2.kid}:{base64.b64encode(KEY_2.key).decode()}"
+
+    async def seed() -> list[str]:
+        async with await open_store(url, encryption_keys=[KEY_1]) as store:
+            return [(await create(store, token=f"t{i}".encode()))[0].id for i in range(3)]
+
+    async def read(keys: list[EncryptionKey]) -> list[bytes]:
+        async with await open_store(url, encryption_keys=keys) as store:
+            return [row.callback_token for row in await store.list_pending()]
+
+    asyncio.run(seed())
+    monkeypatch.delenv(ENCRYPTION_KEY_ENV, raising=False)
+    monkeypatch.setenv(ENCRYPTION_KEYS_ENV, f"{old} {new}")
+    runner = CliRunner()
+    result = runner.invoke(app, ["store", "rotate-key", "--store", url])
+    assert result.exit_code == 0, result.output
+    assert "key 2026-06: rotated 3" in result.output
+    assert "remaining 0" in result.output
+    assert base64.b64encode(KEY_1.key).decode() not in result.output
+    assert sorted(asyncio.run(read([KEY_2]))) == [b"t0", b"t1", b"t2"]
+
+    # A row under a key not given is reported, and the exit code says the old key is still needed.
+    async def foreign() -> None:
+        async with await open_store(url, encryption_keys=[KEY_3]) as store:
+            await create(store, token=b"foreign")
+
+    asyncio.run(foreign())
+    result = runner.invoke(app, ["store", "rotate-key", "--store", url, "--encryption-key", new])
+    assert result.exit_code == 1
+    assert "undecryptable" in result.output
+    monkeypatch.delenv(ENCRYPTION_KEYS_ENV)
+    result = runner.invoke(app, ["store", "rotate-key", "--store", url])
+    assert result.exit_code == 2
+    assert "no encryption key" in result.output
+
+
+async def test_sqlite_a_failing_writer_answers_every_caller(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from stigmer_sdk.service.store.sql import Query
+
+    class Crash(BaseException):
+        pass
+
+    def crash() -> Any:
+        raise Crash
+        yield Query("SELECT 1")
+
+    store = await open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        with pytest.raises(StoreError, match="writer failed"):
+            await store._run(crash(), write=True)  # type: ignore[attr-defined]
+        with pytest.raises(StoreError, match="writer stopped"):
+            await create(store, token=b"t")
+        assert "writer stopped" in caplog.text
+    finally:
+        await store.close()
+
+
+async def test_a_token_replaced_by_a_replica_of_the_previous_release_is_marked_correctly(
+    store: ExecutionStore, backend: Backend
+) -> None:
+    """During a rolling upgrade an older replica replaces tokens without recording digests."""
+    row, _ = await create(store, token=b"first attempt", key="v1:k")
+    await backend.sql(
+        "UPDATE executions SET callback_token = ? WHERE id = ?", (b"retried attempt", row.id)
+    )
+    stale = await store.mark_completion(
+        row.id, "COMPLETED", token_digest=token_digest(b"first attempt")
+    )
+    assert stale.completion_state is CompletionState.PENDING
+    assert stale.callback_token == b"retried attempt"
+    assert stale.callback_token_digest == token_digest(b"retried attempt")
+    marked = await store.mark_completion(
+        row.id, "COMPLETED", token_digest=token_digest(b"retried attempt")
+    )
+    assert marked.completion_state is CompletionState.DELIVERED
+    assert marked.callback_token_digest == token_digest(b"retried attempt")

@@ -56,6 +56,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from stigmer_sdk.service.store.base import (
+    DEFAULT_POOL_SIZE,
     CompletionState,
     ConflictReason,
     ExecutionExistsError,
@@ -81,9 +82,7 @@ from stigmer_sdk.service.store.crypto import (
     plaintext_token_warning,
 )
 from stigmer_sdk.service.store.migrations import SCHEMA_VERSION
-from stigmer_sdk.service.store.postgres import DEFAULT_POOL_SIZE, PostgresStore
-from stigmer_sdk.service.store.sql import token_identity, utc_clock
-from stigmer_sdk.service.store.sqlite import SQLiteStore, sqlite_path
+from stigmer_sdk.service.store.sql import SQLStore, request_digest, token_identity, utc_clock
 
 __all__ = [
     "DEFAULT_KEY_ID",
@@ -109,6 +108,7 @@ __all__ = [
     "open_store",
     "parse_encryption_key",
     "plaintext_token_warning",
+    "request_digest",
     "token_identity",
 ]
 
@@ -142,10 +142,15 @@ async def open_store(
     cipher = TokenCipher([*keys, *encryption_keys])
     now = utc_clock(clock)
     scheme = url.partition("://")[0].lower() if "://" in url else ""
-    store: SQLiteStore | PostgresStore
+    # Each backend imported when used: the CLI's commands that need no store load no driver.
+    store: SQLStore
     if scheme == "sqlite":
+        from stigmer_sdk.service.store.sqlite import SQLiteStore, sqlite_path
+
         store = SQLiteStore(sqlite_path(url), cipher, now)
     elif scheme in ("postgresql", "postgres"):
+        from stigmer_sdk.service.store.postgres import PostgresStore
+
         store = PostgresStore(url, cipher, now, pool_size)
     else:
         # Only the scheme is echoed: the rest of a URL may hold a password.

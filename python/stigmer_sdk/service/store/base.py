@@ -12,6 +12,9 @@ from typing import Literal, Self
 from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.tokens import token_preview
 
+#: Default largest number of connections one PostgreSQL store opens (``open_store(pool_size=)``).
+DEFAULT_POOL_SIZE = 10
+
 
 class StoreError(StigmerError):
     """The execution store failed: unreachable database, closed store, inconsistent data."""
@@ -272,6 +275,14 @@ class ExecutionStore(abc.ABC):
         Fire-and-forget executions (no token) are never listed. A row whose token cannot be
         decrypted (wrong or missing key) is listed, not raised: its ``callback_token`` is empty
         and ``callback_token_error`` says why, so one bad row hides none of the others.
+        """
+
+    @abc.abstractmethod
+    async def pending_created_at(self, *, kind: ExecutionKind | None = None) -> list[datetime]:
+        """When each execution still owed a completion was created, oldest first.
+
+        What :meth:`list_pending` lists, without reading rows or decrypting tokens (served from
+        the index of owed completions): for the pending gauge.
         """
 
     @abc.abstractmethod

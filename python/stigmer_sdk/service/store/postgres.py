@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import psycopg
 import psycopg_pool
 
-from stigmer_sdk.service.store.base import StoreError
+from stigmer_sdk.service.store.base import DEFAULT_POOL_SIZE, StoreError
 from stigmer_sdk.service.store.crypto import TokenCipher
 from stigmer_sdk.service.store.migrations import (
     POSTGRES_MIGRATIONS,
@@ -29,9 +29,6 @@ from stigmer_sdk.service.store.sql import Plan, Query, SQLStore
 _T = TypeVar("_T")
 
 PgConnection = psycopg.AsyncConnection[tuple[Any, ...]]
-
-#: Default largest number of connections one store opens to PostgreSQL.
-DEFAULT_POOL_SIZE = 10
 
 #: A connection idle this long is checked (one empty query) before reuse: it may have been
 #: closed by a server restart or pg_terminate_backend, and would fail the operation it is lent to.

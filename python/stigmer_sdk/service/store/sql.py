@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
 from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
@@ -106,7 +106,8 @@ _NOT_UNDER_KEY = "length(callback_token) > 0 AND (token_key_id IS NULL OR token_
 
 @dataclass(frozen=True)
 class Query:
-    """One statement of a plan, with ``?`` placeholders."""
+    """One statement of a plan, with ``?`` placeholders (so no literal ``?`` or ``%``: the
+    PostgreSQL driver turns each ``?`` into ``%s``)."""
 
     sql: str
     params: tuple[Any, ...] = ()
@@ -173,6 +174,24 @@ def token_identity(token: bytes) -> str:
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
 
 
+def request_digest(spec: Message) -> str:
+    """Hex SHA-256 of a create request's spec without its callback token: what
+    :meth:`ExecutionStore.create` compares as ``request_digest`` (the same key with another spec
+    is another request). Deterministic serialization, so map order does not matter.
+
+    >>> from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec
+    >>> one = AgentExecutionSpec(agent_id="a", message="hi", callback_token=b"first")
+    >>> two = AgentExecutionSpec(agent_id="a", message="hi", callback_token=b"retry")
+    >>> request_digest(one) == request_digest(two) != request_digest(AgentExecutionSpec())
+    True
+    """
+    copy = type(spec)()
+    copy.CopyFrom(spec)
+    if "callback_token" in copy.DESCRIPTOR.fields_by_name:
+        copy.ClearField("callback_token")
+    return hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
+
+
 def initial_state(callback_token: bytes) -> CompletionState:
     """The completion state of a new execution."""
     return CompletionState.PENDING if callback_token else CompletionState.NOT_REQUESTED
@@ -221,18 +240,25 @@ class SQLStore(ExecutionStore):
             callback_token_error=token_error,
             owner=str(row[_OWNER]),
             request_digest=str(row[_REQUEST]),
-            callback_token_digest=str(row[_DIGEST]) or self._legacy_digest(row),
+            callback_token_digest=token_digest(callback_token)
+            if callback_token
+            else str(row[_DIGEST]),
             execution_revision=int(row[_REVISION]),
         )
 
-    def _legacy_digest(self, row: Sequence[Any]) -> str:
-        """The digest of a token stored before digests were recorded ("" if unreadable)."""
-        if not row[_TOKEN]:
-            return ""
-        try:
-            return token_digest(self._open_token(row))
-        except TokenDecryptionError:
-            return ""
+    def _current_digest(self, row: Sequence[Any]) -> str:
+        """The digest of the row's token, from the token itself while it is stored.
+
+        The column alone is not trusted while a token is stored: a replica of a release before
+        digests were recorded (rolling upgrade) replaces tokens without updating it. Once the
+        token is erased, the column holds the digest of the last one.
+        """
+        if row[_TOKEN]:
+            try:
+                return token_digest(self._open_token(row))
+            except TokenDecryptionError:
+                pass
+        return str(row[_DIGEST])
 
     def _stored_identity(self, row: Sequence[Any]) -> str | None:
         """The activity recorded for the row's key; ``None`` while no token was stored."""
@@ -314,35 +340,47 @@ class SQLStore(ExecutionStore):
         row = yield Query(_SELECT_BY_ID, (id,), "one")
         return None if row is None else self._row(row)
 
-    def _update_plan(self, id: str, execution: bytes) -> Plan[StoredExecution]:
-        found = yield Query("SELECT kind FROM executions WHERE id = ?", (id,), "one", lock=True)
-        if found is None:
-            raise KeyError(id)
-        check_execution(ExecutionKind(found[0]), execution)
-        row = yield Query(_UPDATE_EXECUTION, (execution, self._now(), id), "one")
+    def _rewrite(self, id: str, execution: bytes) -> Plan[Sequence[Any]]:
+        """Write the execution; the raw row returned stays locked to the end of the transaction."""
+        row: Sequence[Any] | None = yield Query(
+            _UPDATE_EXECUTION, (execution, self._now(), id), "one"
+        )
         if row is None:
             raise KeyError(id)
-        return self._row(row)
+        # Checked against the stored kind after the write, which raising undoes: one statement
+        # instead of a SELECT of the kind before it.
+        check_execution(ExecutionKind(row[_KIND]), execution)
+        return row
+
+    def _update_plan(self, id: str, execution: bytes) -> Plan[StoredExecution]:
+        return self._row((yield from self._rewrite(id, execution)))
 
     def _mark_plan(self, id: str, outcome: str, digest: str | None) -> Plan[StoredExecution]:
         # Row lock: a concurrent create replacing the token waits, or is waited for.
         row = yield Query(_SELECT_BY_ID, (id,), "one", lock=True)
         if row is None:
             raise KeyError(id)
-        current = str(row[_DIGEST]) or self._legacy_digest(row)
+        return (yield from self._mark_row(row, outcome, digest))
+
+    def _mark_row(
+        self, row: Sequence[Any], outcome: str, digest: str | None
+    ) -> Plan[StoredExecution]:
+        """Mark the locked ``row`` if the completion went to the token it owes (any, without
+        ``digest``)."""
+        current = self._current_digest(row)
         if digest is not None and not (row[_TOKEN] and current == digest):
             # No token owed (none, or erased by an earlier mark), or another one is owed now.
             return self._row(row)
-        marked = yield Query(_MARK, (outcome, b"", False, current, self._now(), id), "one")
+        marked = yield Query(_MARK, (outcome, b"", False, current, self._now(), row[_ID]), "one")
         if marked is None:
-            raise KeyError(id)
+            raise KeyError(row[_ID])
         return self._row(marked)
 
     def _finish_plan(
         self, id: str, execution: bytes, outcome: str, digest: str | None
     ) -> Plan[StoredExecution]:
-        yield from self._update_plan(id, execution)
-        return (yield from self._mark_plan(id, outcome, digest))
+        row = yield from self._rewrite(id, execution)
+        return (yield from self._mark_row(row, outcome, digest))
 
     def _list_plan(
         self, where: str, params: Sequence[Any], limit: int | None
@@ -437,6 +475,19 @@ class SQLStore(ExecutionStore):
             params.append(kind.value)
         return await self._run(self._list_plan(where, params, None), write=False)
 
+    async def pending_created_at(self, *, kind: ExecutionKind | None = None) -> list[datetime]:
+        """See :meth:`ExecutionStore.pending_created_at`."""
+        sql = "SELECT created_at FROM executions WHERE completion_state = 'pending'"
+        params: tuple[Any, ...] = ()
+        if kind is not None:
+            sql, params = sql + " AND kind = ?", (kind.value,)
+
+        def plan() -> Plan[list[datetime]]:
+            rows = yield Query(sql + " ORDER BY created_at", params, "all")
+            return [self._to_datetime(row[0]) for row in rows]
+
+        return await self._run(plan(), write=False)
+
     async def list_unstarted(
         self,
         older_than: timedelta,
@@ -475,7 +526,7 @@ class SQLStore(ExecutionStore):
         return RotationReport(
             key_id=kid,
             rotated=rotated,
-            already_current=current - rotated,
+            already_current=max(0, current - rotated),
             undecryptable=tuple(undecryptable),
             remaining=remaining,
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import sqlite3
 import threading
@@ -39,6 +40,8 @@ from stigmer_sdk.service.store.migrations import (
 from stigmer_sdk.service.store.sql import Plan, Query, SQLStore
 
 _T = TypeVar("_T")
+
+logger = logging.getLogger("stigmer_sdk.service.store")
 
 #: How long an SQLite operation waits for another connection's write lock, in seconds.
 BUSY_SECONDS = 30.0
@@ -165,6 +168,7 @@ class SQLiteStore(SQLStore):
         self._reader: ThreadPoolExecutor | None = None
         self._reader_connection: sqlite3.Connection | None = None
         self._closed = False
+        self._failure: StoreError | None = None
         #: Transactions committed and operations run by the writer (for tests and benchmarks).
         self.commits = 0
         self.operations = 0
@@ -193,6 +197,9 @@ class SQLiteStore(SQLStore):
         connection = _connect(self._path)
         self._connection = connection
         _enable_wal(connection)
+        # FULL also in WAL mode (a build may default WAL to NORMAL): a commit reaches the disk
+        # before the writes it carries are answered.
+        connection.execute("PRAGMA synchronous = FULL")
         connection.execute("BEGIN IMMEDIATE")
         try:
             missing = self._migrate(connection)
@@ -248,12 +255,17 @@ class SQLiteStore(SQLStore):
         if self._closed or self._writer is None:
             plan.close()
             raise StoreError("the execution store is closed")
+        if self._failure is not None:
+            plan.close()
+            raise self._failure
         loop = asyncio.get_running_loop()
         if not write and self._reader is not None:
             result: _T = await loop.run_in_executor(self._reader, self._read, plan)
             return result
         future: asyncio.Future[_T] = loop.create_future()
         self._queue.put(_Job(plan, loop, future))
+        if self._failure is not None and not future.done():  # the writer stopped meanwhile
+            future.set_exception(self._failure)
         return await future
 
     def _read(self, plan: Plan[_T]) -> _T:
@@ -268,6 +280,25 @@ class SQLiteStore(SQLStore):
     def _write_loop(self) -> None:
         connection = self._connection
         assert connection is not None
+        try:
+            self._serve(connection)
+        except BaseException as error:  # noqa: BLE001 - logged; callers get StoreError
+            # Unexpected (the batch's jobs have their answers already): refuse what is queued
+            # and what comes, rather than leave callers waiting.
+            self._failure = StoreError(f"the SQLite writer stopped: {error!r}")
+            while True:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    with contextlib.suppress(RuntimeError):
+                        job.loop.call_soon_threadsafe(_settle, job.future, False, self._failure)
+            logger.error("The SQLite store's writer stopped error=%r", error)
+        finally:
+            connection.close()
+
+    def _serve(self, connection: sqlite3.Connection) -> None:
         stopping = False
         while not stopping:
             job = self._queue.get()
@@ -283,8 +314,14 @@ class SQLiteStore(SQLStore):
                     stopping = True
                     break
                 batch.append(following)
-            self._commit(connection, batch)
-        connection.close()
+            try:
+                self._commit(connection, batch)
+            except BaseException as error:
+                failure = StoreError(f"the SQLite writer failed: {error!r}")
+                for pending in batch:
+                    with contextlib.suppress(RuntimeError):
+                        pending.loop.call_soon_threadsafe(_settle, pending.future, False, failure)
+                raise
 
     def _commit(self, connection: sqlite3.Connection, batch: list[_Job]) -> None:
         """Run ``batch`` in one transaction, then answer every job."""
