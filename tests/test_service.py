@@ -947,3 +947,46 @@ async def test_a_terminated_workflow_still_ends_its_caller_typed_and_recorded(
     row = await _stored(store_url, execution_id)
     assert row.completion_state is CompletionState.DELIVERED
     assert row.completion_outcome == "COMPLETED"
+
+
+@pytest.mark.parametrize(("maximum_attempts", "runs"), [(2, 2), (0, 4)])
+async def test_runner_attempts_are_configurable_and_unbounded_by_default(
+    dev_server: DevServer,
+    temporal_client: temporalio.client.Client,
+    tmp_path: Path,
+    maximum_attempts: int,
+    runs: int,
+) -> None:
+    """A run failing retryably is retried with backoff: ``maximum_attempts`` times, or (0, the
+    default) until the deadline; here the agent succeeds at its fourth attempt."""
+    runner = _FlakyRunner({"flaky": Script(duration=timedelta(0), progress=())})
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        f"sqlite:///{tmp_path / 'stigmer.db'}",
+        runner,
+        runner_maximum_attempts=maximum_attempts,
+        runner_retry_initial_interval=timedelta(milliseconds=100),
+        runner_retry_maximum_interval=timedelta(milliseconds=100),
+    ) as running:
+        handle = await running.start_caller(_ask("flaky"))
+        if maximum_attempts == 2:
+            with pytest.raises(WorkflowFailureError) as raised:
+                await handle.result()
+            cause = raised.value.cause.cause  # type: ignore[union-attr]
+            assert isinstance(cause, ApplicationError)
+            assert cause.message == "not yet"
+        else:
+            result = await handle.result()
+            assert result.status.messages[-1].content == "Done: what changed?"
+    assert list(runner.runs.values()) == [runs]
+
+
+class _FlakyRunner(ScriptedRunner):
+    """Fails retryably three times per execution, then plays its script."""
+
+    async def run_agent(self, execution: AgentExecution, progress: RunContext) -> AgentExecution:
+        if self.runs.get(progress.execution_id, 0) < 3:
+            self.runs[progress.execution_id] = self.runs.get(progress.execution_id, 0) + 1
+            raise ApplicationError("not yet", type="AGENT_BUSY")
+        return await super().run_agent(execution, progress)
