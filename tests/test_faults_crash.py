@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
@@ -270,6 +271,7 @@ async def test_temporal_stopped_mid_run_and_restarted_with_its_state(
     server = await DevServer(port=port, db_filename=database).start()
     service = Service(server.target, store_url, tmp_path / "serve.log")
     during_outage: list[str] = []
+    create_seconds: list[float] = []
     try:
         await service.start()
         client = await temporalio.client.Client.connect(server.target)
@@ -282,6 +284,7 @@ async def test_temporal_stopped_mid_run_and_restarted_with_its_state(
                 # Fire-and-forget creates while Temporal is down: refused or not, what they
                 # persisted must run once it is back (the reconciler).
                 for index in range(3):
+                    begun = time.monotonic()
                     with contextlib.suppress(StigmerError):
                         ack = await direct.create(
                             AgentExecution(
@@ -289,6 +292,7 @@ async def test_temporal_stopped_mid_run_and_restarted_with_its_state(
                             )
                         )
                         during_outage.append(ack.metadata.id)
+                    create_seconds.append(round(time.monotonic() - begun, 2))
                 await asyncio.sleep(5)
                 server = await DevServer(port=port, db_filename=database).start()
             await direct.close()
@@ -315,6 +319,7 @@ async def test_temporal_stopped_mid_run_and_restarted_with_its_state(
         figures.extra = {
             "creates_during_outage": 3 * outages,
             "creates_during_outage_acked": len(during_outage),
+            "create_seconds_during_outage_max": max(create_seconds),
             # Persisted while Temporal was away, started by the reconciler, each once.
             "outage_rows_run": len(await all_ids(store_url)) - callers,
         }

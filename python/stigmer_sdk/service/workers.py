@@ -76,6 +76,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("stigmer_sdk.service")
 
+#: How long a workflow start may take before ``create`` ACKs without it (the reconciler starts it).
+_START_TIMEOUT = timedelta(seconds=5)
 #: Heartbeats the relay sends at once.
 _RELAY_CONCURRENCY = 32
 #: How often runner heartbeats may reach Temporal, so that a cancel request reaches the run soon.
@@ -120,17 +122,25 @@ async def start_invoke(
     Raises:
         temporalio.service.RPCError: Temporal could not be reached, or refused.
     """
+    start = client.start_workflow(
+        AGENT_WORKFLOW if kind is ExecutionKind.AGENT else WORKFLOW_WORKFLOW,
+        invoke_input(settings, kind, execution_id),
+        id=workflow_id_for(kind, execution_id),
+        task_queue=settings.service_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
     try:
-        await client.start_workflow(
-            AGENT_WORKFLOW if kind is ExecutionKind.AGENT else WORKFLOW_WORKFLOW,
-            invoke_input(settings, kind, execution_id),
-            id=workflow_id_for(kind, execution_id),
-            task_queue=settings.service_task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
+        # Bounded, the client's own retries included: the reconciler starts it later.
+        await asyncio.wait_for(start, _START_TIMEOUT.total_seconds())
     except WorkflowAlreadyStartedError:
         return False
+    except TimeoutError:
+        raise temporalio.service.RPCError(
+            f"Temporal did not answer within {_START_TIMEOUT.total_seconds():g} s",
+            temporalio.service.RPCStatusCode.DEADLINE_EXCEEDED,
+            b"",
+        ) from None
     return True
 
 
