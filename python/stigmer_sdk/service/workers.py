@@ -366,7 +366,16 @@ async def heartbeat_callers(store: ExecutionStore, client: temporalio.client.Cli
                 cancelled += 1
 
     rows = [row for row in await store.list_pending() if row.callback_token]
-    await asyncio.gather(*(beat(row) for row in rows))
+    # One row's failure (Temporal refusing its token for another reason) hides no other.
+    outcomes = await asyncio.gather(*(beat(row) for row in rows), return_exceptions=True)
+    for row, outcome in zip(rows, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            logger.warning(
+                "Could not heartbeat a caller execution_id=%s token_preview=%s error=%s",
+                row.id,
+                row.callback_token_preview,
+                outcome,
+            )
     return cancelled
 
 
