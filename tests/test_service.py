@@ -39,6 +39,7 @@ from stigmer_sdk.service.activities import (
     EXECUTION_NOT_IN_STORE,
     ExecutionUpdates,
     ServiceActivities,
+    decode,
 )
 from stigmer_sdk.service.app import StigmerService, with_settings
 from stigmer_sdk.service.codec import MAX_SPEC_BYTES
@@ -591,6 +592,22 @@ def _found(tokens: list[bytes], dump: bytes) -> list[int]:
     return [i for i, token in enumerate(tokens) if any(f in dump for f in _token_forms(token))]
 
 
+async def _id_of(running: RunningService, agent_id: str) -> str:
+    """The id of the (one) stored execution of ``agent_id``, once it is stored."""
+
+    async def wait() -> str:
+        while True:
+            async with await open_store(running.store_url) as store:
+                for execution_id in await _all_ids(running.store_url):
+                    row = await store.get(execution_id)
+                    execution = decode(row) if row is not None else None
+                    if isinstance(execution, AgentExecution) and execution.spec.agent_id == agent_id:
+                        return execution_id
+            await asyncio.sleep(0.1)
+
+    return await asyncio.wait_for(wait(), 30)
+
+
 async def _show_all(client: temporalio.client.Client, target: str) -> bytes:
     """``temporal workflow show --output json`` of every workflow in the namespace."""
     shown = []
@@ -631,9 +648,7 @@ async def test_no_token_in_temporal_history_or_its_database(tmp_path: Path) -> N
             with pytest.raises(WorkflowFailureError):
                 await failed.result()
             await _wait_for_phase(
-                running.stigmer,
-                (await _pending_ids(running, 1))[0],
-                ExecutionPhase.EXECUTION_IN_PROGRESS,
+                running.stigmer, await _id_of(running, "slow"), ExecutionPhase.EXECUTION_IN_PROGRESS
             )
             await cancelled.cancel()
             with pytest.raises(WorkflowFailureError):
