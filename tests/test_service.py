@@ -601,7 +601,8 @@ async def _id_of(running: RunningService, agent_id: str) -> str:
                 for execution_id in await _all_ids(running.store_url):
                     row = await store.get(execution_id)
                     execution = decode(row) if row is not None else None
-                    if isinstance(execution, AgentExecution) and execution.spec.agent_id == agent_id:
+                    asked = execution.spec.agent_id if isinstance(execution, AgentExecution) else ""
+                    if asked == agent_id:
                         return execution_id
             await asyncio.sleep(0.1)
 
