@@ -53,7 +53,7 @@ from stigmer_sdk.service.runner import (
 )
 from stigmer_sdk.service.server import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
-from stigmer_sdk.service.workers import WORKFLOW_CLOSED_TYPE
+from stigmer_sdk.service.workers import WORKFLOW_CLOSED_TYPE, runner_worker
 from stigmer_sdk.service.workflows import PHASE_COMPLETED, ExecutionRef, FinishInput
 from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, SystemActivities
 from stigmer_sdk.testing import DevServer, find_temporal_cli
@@ -527,11 +527,14 @@ async def _own_service(
     temporal_client: temporalio.client.Client,
     store_url: str,
     runner: Runner,
+    *,
+    builtin_runner: bool = True,
     **settings: object,
 ) -> AsyncIterator[RunningService]:
     """A service with ``runner`` and settings of its own, and a caller worker."""
     suffix = uuid.uuid4().hex[:8]
     config = with_settings(service_config(dev_server, store_url, suffix), **settings)
+    config = dataclasses.replace(config, builtin_runner=builtin_runner)
     async with StigmerService(config, runner=runner) as service:
         stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
         caller_queue = f"caller-{suffix}"
@@ -1006,3 +1009,25 @@ class _FlakyRunner(ScriptedRunner):
             self.runs[progress.execution_id] = self.runs.get(progress.execution_id, 0) + 1
             raise ApplicationError("not yet", type="AGENT_BUSY")
         return await super().run_agent(execution, progress)
+
+
+async def test_the_scripted_runner_stands_in_for_a_deployed_services_runner(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, tmp_path: Path
+) -> None:
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        f"sqlite:///{tmp_path / 'stigmer.db'}",
+        ScriptedRunner(SCRIPTS),
+        builtin_runner=False,
+        runner_contract=RUNNER_CONTRACT_DEPLOYED,
+    ) as running:
+        stand_in = runner_worker(
+            temporal_client,
+            running.service.config.settings.agent_runner_task_queue,
+            RunnerActivities(ScriptedRunner(SCRIPTS)).deployed_activities(),
+        )
+        async with stand_in:
+            result = await (await running.start_caller(_ask("quick", "stand-in"))).result()
+    assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    assert result.status.messages[-1].content == "quick answer to stand-in"

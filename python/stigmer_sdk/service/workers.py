@@ -179,24 +179,42 @@ def service_workers(
     ]
     if runner is not None:
         runner_activities = RunnerActivities(runner, on_progress=service_activities.record_progress)
-        queues: list[tuple[str, Sequence[Callable[..., Any]]]] = [
-            (
+        workers += [
+            runner_worker(
+                polling,
                 settings.agent_runner_task_queue,
                 [runner_activities.run_agent, *runner_activities.deployed_activities()],
             ),
-            (settings.workflow_runner_task_queue, [runner_activities.run_workflow]),
+            runner_worker(
+                polling, settings.workflow_runner_task_queue, [runner_activities.run_workflow]
+            ),
         ]
-        for queue, activities in queues:
-            workers.append(
-                Worker(
-                    polling,
-                    task_queue=queue,
-                    activities=activities,
-                    max_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
-                    default_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
-                )
-            )
     return workers
+
+
+def runner_worker(
+    client: temporalio.client.Client,
+    task_queue: str,
+    activities: Sequence[Callable[..., Any]],
+) -> Worker:
+    """A worker serving runner activities, its heartbeats sent soon enough for cancellation.
+
+    Also the stand-in for a deployed Stigmer service's agent runner::
+
+        activities = RunnerActivities(ScriptedRunner()).deployed_activities()
+        worker = runner_worker(client, AGENT_RUNNER_TASK_QUEUE, activities)
+
+    It polls through :func:`worker_client` (``client`` may be any client): the deployed service
+    sends the execution as ``json/protobuf`` with fields this SDK may not know, which the
+    default converter refuses and the service's converter ignores.
+    """
+    return Worker(
+        worker_client(client),
+        task_queue=task_queue,
+        activities=activities,
+        max_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
+        default_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
+    )
 
 
 async def reconcile_unstarted(
