@@ -67,7 +67,7 @@ temporal-server: bootstrap ## Build (once, cached) the official Temporal server 
 test-python: bootstrap temporal-server ## pytest, unit and integration (starts PostgreSQL if needed)
 	bash scripts/ensure_prometheus.sh
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
-		$(VENV)/bin/pytest
+		$(VENV)/bin/pytest --ignore-glob='tests/test_faults_*.py'
 
 .PHONY: test-alerts
 test-alerts: bootstrap ## promtool check and unit tests of deploy/prometheus/alerts.yaml
@@ -123,8 +123,23 @@ dist: bootstrap ## Build the Python wheel and sdist into dist/ and check them wi
 	$(PY) -m twine check --strict dist/*
 
 .PHONY: test
-test: proto-check check-generated lint-python docs test-python test-go test-java conformance ## Every check and test
+test: proto-check check-generated lint-python docs test-python test-faults test-go test-java conformance ## Every check and test
 
 .PHONY: bench-fuzz
 bench-fuzz: bootstrap ## Create fuzz: status-code histogram and rejection latency; not part of test
 	$(PY) bench/bench_create_fuzz.py
+
+# The fault suite (tests/test_faults_*.py): SIGKILLs of `serve` on SQLite and PostgreSQL, the
+# Temporal dev server stopped and restarted with its state, PostgreSQL backends terminated, and the
+# create fuzz. Figures go to reports/faults.jsonl. `soak` runs it at ten times the counts.
+FAULT_SCALE ?= 1
+
+.PHONY: test-faults
+test-faults: bootstrap ## Fault suite: crashes, outages, terminated backends, create fuzz (<= 8 min)
+	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
+		STIGMER_FAULT_SCALE=$(FAULT_SCALE) $(VENV)/bin/pytest -q -rA -o log_cli=false \
+		$(wildcard tests/test_faults_*.py)
+
+.PHONY: soak
+soak: ## The fault suite at ten times the counts (release engineers)
+	$(MAKE) test-faults FAULT_SCALE=10

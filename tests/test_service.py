@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import dataclasses
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import temporalio.api.enums.v1
 import temporalio.client
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
@@ -28,26 +34,45 @@ from stigmer_sdk import (
 )
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
+from stigmer_sdk.service import activities as activities_module
 from stigmer_sdk.service.activities import (
     EXECUTION_NOT_IN_STORE,
     ExecutionUpdates,
     ServiceActivities,
+    decode,
+)
+from stigmer_sdk.service.app import StigmerService, with_settings
+from stigmer_sdk.service.codec import MAX_SPEC_BYTES
+from stigmer_sdk.service.runner import (
+    RUNNER_CONTRACT_DEPLOYED,
+    RunContext,
+    Runner,
+    RunnerActivities,
+    Script,
+    ScriptedRunner,
 )
 from stigmer_sdk.service.server import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
-from stigmer_sdk.service.workflows import ExecutionRef, RecordCompletionInput
-from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE
-from stigmer_sdk.testing import DevServer
-from stigmer_sdk.tokens import token_digest
+from stigmer_sdk.service.workers import WORKFLOW_CLOSED_TYPE, runner_worker
+from stigmer_sdk.service.workflows import PHASE_COMPLETED, ExecutionRef, FinishInput
+from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, SystemActivities
+from stigmer_sdk.testing import DevServer, find_temporal_cli
+from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from recording_service import RecordingStigmerService, start_pending_caller
-from service_fixtures import RunningService, count_rows
+from service_fixtures import SCRIPTS, RunningService, count_rows, service_config
 from service_fixtures import all_ids as _all_ids
-from workflows import CallerOptions, WorkflowExecutionCallerWorkflow
+from workflows import (
+    AgentCallerWorkflow,
+    CallerActivities,
+    CallerOptions,
+    InnerAgentWorkflow,
+    WorkflowExecutionCallerWorkflow,
+)
 
 pytestmark = pytest.mark.integration
 
-SYSTEM_ACTIVITY = "stigmer/system/complete-external-activity"
+RUNNER_ACTIVITY = "stigmer/agent-runner/run"
 
 
 def _ask(agent_id: str, message: str = "what changed?") -> AgentExecution:
@@ -75,6 +100,7 @@ async def _wait_for_phase(
 
 
 async def _service_activities(running: RunningService, execution_id: str) -> list[str]:
+    """The activities the execution's workflow scheduled, once it ended (local ones excluded)."""
     handle = running.temporal.get_workflow_handle(
         workflow_id_for(ExecutionKind.AGENT, execution_id)
     )
@@ -84,6 +110,14 @@ async def _service_activities(running: RunningService, execution_id: str) -> lis
         async for event in handle.fetch_history_events()
         if event.HasField("activity_task_scheduled_event_attributes")
     ]
+
+
+async def _service_outcome(running: RunningService, execution_id: str) -> str:
+    """The completion outcome the execution's workflow returned."""
+    handle = running.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, execution_id), result_type=str
+    )
+    return await handle.result()
 
 
 async def test_success_resumes_the_caller_with_the_agents_result(
@@ -99,8 +133,10 @@ async def test_success_resumes_the_caller_with_the_agents_result(
     assert result.spec.callback_token == b""
     assert result.status.started_at
     assert result.status.completed_at
-    # The caller resumes before the service records the delivery: wait for its workflow.
-    assert SYSTEM_ACTIVITY in await _service_activities(running_service, result.metadata.id)
+    # The caller resumes before the service records the delivery: wait for its workflow. It
+    # completed the caller itself (no system activity, whose input would carry the token).
+    assert await _service_activities(running_service, result.metadata.id) == [RUNNER_ACTIVITY]
+    assert await _service_outcome(running_service, result.metadata.id) == "COMPLETED"
     row = await _stored(running_service.store_url, result.metadata.id)
     assert row.completion_state is CompletionState.DELIVERED
     assert row.completion_outcome == "COMPLETED"
@@ -191,7 +227,7 @@ async def test_without_token_the_execution_runs_and_nothing_is_completed(
         running_service.stigmer, ack.metadata.id, ExecutionPhase.EXECUTION_COMPLETED
     )
     assert done.status.messages[-1].content == "quick answer to fire and forget"
-    assert SYSTEM_ACTIVITY not in await _service_activities(running_service, ack.metadata.id)
+    assert await _service_outcome(running_service, ack.metadata.id) == "EMPTY_TOKEN"
     row = await _stored(running_service.store_url, ack.metadata.id)
     assert row.completion_state is CompletionState.NOT_REQUESTED
     assert row.callback_token == b""
@@ -247,10 +283,8 @@ async def test_repeated_idempotency_key_keeps_one_execution_and_the_newest_token
     running_service: RunningService,
 ) -> None:
     key = f"v1:{uuid.uuid4().hex}"
-    # Two attempts of one activity (same namespace, workflow, run and activity id): a token of
-    # another activity under the key is refused (see test_service_edge's hijack test).
-    first_token = b"\x0a\x03one\x12\x02wf\x1a\x02rn\x28\x01\x32\x011"
-    second_token = b"\x0a\x03one\x12\x02wf\x1a\x02rn\x28\x02\x32\x011"
+    first_token = b"\x0a\x02ns\x12\x02wf\x28\x01"  # attempt 1 of one activity
+    second_token = b"\x0a\x02ns\x12\x02wf\x28\x02"  # its attempt 2
     first = await running_service.stigmer.create(
         AgentExecution(
             spec=AgentExecutionSpec(agent_id="slow", message="m", callback_token=first_token)
@@ -375,34 +409,21 @@ async def test_a_retry_after_delivery_gets_the_outcome_redelivered(
     assert row.completion_outcome == "COMPLETED"
 
 
-@pytest.mark.parametrize(
-    "activity_name",
-    ["begin", "load_callback_token", "record_completion", "record_completion_by_digest"],
-)
+@pytest.mark.parametrize("activity_name", ["begin", "finish"])
 async def test_an_execution_missing_from_the_store_fails_its_activity_typed_and_retryable(
     activity_name: str, temporal_client: temporalio.client.Client, tmp_path: Path
 ) -> None:
     ref = ExecutionRef(kind=ExecutionKind.AGENT.value, execution_id="aex_not_here")
-    arguments = {
-        "begin": ref,
-        "load_callback_token": ref,
-        "record_completion": RecordCompletionInput(
-            kind=ref.kind, execution_id=ref.execution_id, outcome="COMPLETED"
-        ),
-        "record_completion_by_digest": RecordCompletionInput(
-            kind=ref.kind,
-            execution_id=ref.execution_id,
-            outcome="COMPLETED",
-            token_digest=token_digest(b"t"),
-        ),
+    arguments: dict[str, list[object]] = {
+        "begin": [ref],
+        "finish": [FinishInput(ref.kind, ref.execution_id, PHASE_COMPLETED), b""],
     }
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
         environment = ActivityEnvironment()
         environment.info = dataclasses.replace(environment.info, task_queue="svc-shared")
-        activity_function = getattr(activities, activity_name.removesuffix("_by_digest"))
         with pytest.raises(ApplicationError) as raised:
-            await environment.run(activity_function, arguments[activity_name])
+            await environment.run(getattr(activities, activity_name), *arguments[activity_name])
     assert raised.value.type == "ExecutionNotInStore" == EXECUTION_NOT_IN_STORE
     assert not raised.value.non_retryable
     assert "aex_not_here" in str(raised.value)
@@ -415,75 +436,79 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
     stigmer_service: RecordingStigmerService,
     task_queue: str,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The window between the invoke workflow loading the token and recording the outcome: a
-    retried caller's create replaced the token; the record step completes the new one."""
+    """The window between the finish step reading the token and recording the outcome: a
+    retried caller's create replaced the token; the finish step completes the new one too."""
     handle, retried_token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
-    finished = _ask("researcher")
-    finished.metadata.id = "aex_window"
-    finished.status.phase = ExecutionPhase.EXECUTION_COMPLETED
-    finished.status.messages.add(type=MessageType.MESSAGE_AI, content="the answer")
+    running = _ask("researcher")
+    running.metadata.id = "aex_window"
+    running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
+    result = AgentExecution()
+    result.CopyFrom(running)
+    result.status.messages.add(type=MessageType.MESSAGE_AI, content="the answer")
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
+        # The first attempt's token: the same activity, an attempt Temporal no longer runs.
+        first_token = retried_token + b"\x28\x63"  # attempt = 99 (the last field wins)
         await store.create(
             id="aex_window",
             kind=ExecutionKind.AGENT,
-            execution=finished.SerializeToString(deterministic=True),
-            # Another token of the same activity: its timed-out earlier attempt.
-            callback_token=retried_token + b"\x28\x01",
+            execution=running.SerializeToString(deterministic=True),
+            callback_token=first_token,
             idempotency_key="v1:window",
         )
-        await store.create(
-            id="aex_unused",
-            kind=ExecutionKind.AGENT,
-            execution=finished.SerializeToString(deterministic=True),
-            callback_token=retried_token,
-            idempotency_key="v1:window",
-        )
+        real_deliver = activities_module.deliver_final_outcome
+
+        async def deliver_while_retried(client: temporalio.client.Client, row: object) -> object:
+            # The retried caller's create lands while the first token is being completed.
+            await store.create(
+                id="aex_unused",
+                kind=ExecutionKind.AGENT,
+                execution=running.SerializeToString(deterministic=True),
+                callback_token=retried_token,
+                idempotency_key="v1:window",
+            )
+            monkeypatch.setattr(activities_module, "deliver_final_outcome", real_deliver)
+            return await real_deliver(client, row)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(activities_module, "deliver_final_outcome", deliver_while_retried)
         activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
-        await ActivityEnvironment().run(
-            activities.record_completion,
-            RecordCompletionInput(
-                kind=ExecutionKind.AGENT.value,
-                execution_id="aex_window",
-                outcome="ALREADY_COMPLETED",
-                token_digest=token_digest(retried_token + b"\x28\x01"),
-            ),
+        outcome = await ActivityEnvironment().run(
+            activities.finish,
+            FinishInput(ExecutionKind.AGENT.value, "aex_window", PHASE_COMPLETED),
+            result.SerializeToString(deterministic=True),
         )
         row = await store.get("aex_window")
-    result = await asyncio.wait_for(handle.result(), 30)
-    assert result.metadata.id == "aex_window"
-    assert result.status.messages[-1].content == "the answer"
+    assert outcome in ("ALREADY_COMPLETED", "INVALID_TOKEN")  # the first attempt's token
+    delivered = await asyncio.wait_for(handle.result(), 30)
+    assert delivered.metadata.id == "aex_window"
+    assert delivered.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    assert delivered.status.messages[-1].content == "the answer"
     assert row is not None
     assert row.completion_state is CompletionState.DELIVERED
     assert row.completion_outcome == "COMPLETED"
 
 
-async def test_a_replacing_token_that_cannot_be_reached_yet_stays_owed(
-    tmp_path: Path,
-) -> None:
+async def test_a_token_that_cannot_be_reached_yet_stays_owed(tmp_path: Path) -> None:
     async with DevServer() as gone:
         unreachable = await temporalio.client.Client.connect(gone.target)
-    finished = _ask("researcher")
-    finished.status.phase = ExecutionPhase.EXECUTION_COMPLETED
+    running = _ask("researcher")
+    running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         for token in (b"first attempt", b"retried attempt"):
             row, _ = await store.create(
                 id="aex_unreachable",
                 kind=ExecutionKind.AGENT,
-                execution=finished.SerializeToString(deterministic=True),
+                execution=running.SerializeToString(deterministic=True),
                 callback_token=token,
                 idempotency_key="v1:unreachable",
             )
         activities = ServiceActivities(store, ExecutionUpdates(store), unreachable)
         with pytest.raises(ApplicationError) as raised:
             await ActivityEnvironment().run(
-                activities.record_completion,
-                RecordCompletionInput(
-                    kind=ExecutionKind.AGENT.value,
-                    execution_id=row.id,
-                    outcome="COMPLETED",
-                    token_digest=token_digest(b"first attempt"),
-                ),
+                activities.finish,
+                FinishInput(ExecutionKind.AGENT.value, row.id, PHASE_COMPLETED),
+                b"",
             )
         owed = await store.get(row.id)
     assert raised.value.type == COMPLETION_TRANSIENT_TYPE
@@ -491,3 +516,518 @@ async def test_a_replacing_token_that_cannot_be_reached_yet_stays_owed(
     assert owed is not None
     assert owed.completion_state is CompletionState.PENDING
     assert owed.callback_token == b"retried attempt"
+
+
+# --- The leaner, token-free, binary workflow (issues 10.4, 11.2-11.5, 11.7, 15.3) -------------
+
+
+@contextlib.asynccontextmanager
+async def _own_service(
+    dev_server: DevServer,
+    temporal_client: temporalio.client.Client,
+    store_url: str,
+    runner: Runner,
+    *,
+    builtin_runner: bool = True,
+    **settings: object,
+) -> AsyncIterator[RunningService]:
+    """A service with ``runner`` and settings of its own, and a caller worker."""
+    suffix = uuid.uuid4().hex[:8]
+    config = with_settings(service_config(dev_server, store_url, suffix), **settings)
+    config = dataclasses.replace(config, builtin_runner=builtin_runner)
+    async with StigmerService(config, runner=runner) as service:
+        stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
+        caller_queue = f"caller-{suffix}"
+        async with Worker(
+            temporal_client,
+            task_queue=caller_queue,
+            workflows=[AgentCallerWorkflow],
+            activities=[CallerActivities(stigmer, temporal_client).run_agent],
+            workflow_runner=sandboxed_workflow_runner(),
+        ):
+            yield RunningService(service, stigmer, temporal_client, caller_queue, store_url)
+        await stigmer.close()
+
+
+class _RecordingStore:
+    """Wraps a service's store: keeps the tokens it is given and counts its writes."""
+
+    WRITES = ("create", "update_execution", "mark_completion", "finish")
+
+    def __init__(self, service: StigmerService) -> None:
+        self.tokens: list[bytes] = []
+        self.writes: list[str] = []
+        store = service.store
+        assert store is not None
+        for name in self.WRITES:
+            original = getattr(store, name, None)
+            if original is not None:
+                setattr(store, name, self._wrap(name, original))
+
+    def _wrap(self, name: str, original: Any) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self.writes.append(name)
+            if name == "create" and kwargs.get("callback_token"):
+                self.tokens.append(kwargs["callback_token"])
+            return await original(*args, **kwargs)
+
+        return wrapper
+
+
+def _token_forms(token: bytes) -> list[bytes]:
+    """What would betray ``token`` in a dump: a raw slice, and its Base64 at every alignment.
+
+    Forms skip the first 15 bytes (the 20 Base64 characters of the loggable preview) and keep
+    the rest whole: a token's fields (namespace, workflow and run ids) appear in any history by
+    themselves, their encoding side by side does not.
+    """
+    body = token[15:]
+    forms = [body]
+    for shift in range(3):
+        chunk = body[shift:]
+        chunk = chunk[: len(chunk) - len(chunk) % 3]
+        forms.append(base64.b64encode(chunk))
+        forms.append(base64.urlsafe_b64encode(chunk))
+    return forms
+
+
+def _found(tokens: list[bytes], dump: bytes) -> list[int]:
+    return [i for i, token in enumerate(tokens) if any(f in dump for f in _token_forms(token))]
+
+
+async def _id_of(running: RunningService, agent_id: str) -> str:
+    """The id of the (one) stored execution of ``agent_id``, once it is stored."""
+
+    async def wait() -> str:
+        while True:
+            async with await open_store(running.store_url) as store:
+                for execution_id in await _all_ids(running.store_url):
+                    row = await store.get(execution_id)
+                    execution = decode(row) if row is not None else None
+                    asked = execution.spec.agent_id if isinstance(execution, AgentExecution) else ""
+                    if asked == agent_id:
+                        return execution_id
+            await asyncio.sleep(0.1)
+
+    return await asyncio.wait_for(wait(), 30)
+
+
+async def _show_all(client: temporalio.client.Client, target: str) -> bytes:
+    """``temporal workflow show --output json`` of every workflow in the namespace."""
+    shown = []
+    async for execution in client.list_workflows():
+        process = await asyncio.create_subprocess_exec(
+            find_temporal_cli(),
+            "workflow",
+            "show",
+            "--address",
+            target,
+            "--workflow-id",
+            execution.id,
+            "--output",
+            "json",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        assert process.returncode == 0, output.decode(errors="replace")
+        shown.append(output)
+    return b"\n".join(shown)
+
+
+async def test_no_token_in_temporal_history_or_its_database(tmp_path: Path) -> None:
+    database = tmp_path / "temporal.db"
+    control_token = b"\x0a\x24" + uuid.uuid4().bytes * 4 + b"control token carried by a workflow"
+    async with DevServer(db_filename=database) as server:
+        client = await temporalio.client.Client.connect(server.target)
+        store_url = f"sqlite:///{tmp_path / 'stigmer.db'}"
+        async with _own_service(server, client, store_url, ScriptedRunner(SCRIPTS)) as running:
+            recorder = _RecordingStore(running.service)
+            done = await running.start_caller(_ask("quick"))
+            failed = await running.start_caller(_ask("failing"))
+            cancelled = await running.start_caller(
+                _ask("slow"), CallerOptions(wait_for_cancellation=True)
+            )
+            await done.result()
+            with pytest.raises(WorkflowFailureError):
+                await failed.result()
+            await _wait_for_phase(
+                running.stigmer, await _id_of(running, "slow"), ExecutionPhase.EXECUTION_IN_PROGRESS
+            )
+            await cancelled.cancel()
+            with pytest.raises(WorkflowFailureError):
+                await cancelled.result()
+            for execution_id in await _all_ids(store_url):
+                with contextlib.suppress(WorkflowFailureError):
+                    await client.get_workflow_handle(
+                        workflow_id_for(ExecutionKind.AGENT, execution_id)
+                    ).result()
+            # The positive control: a workflow that hands a token to the system activity.
+            async with Worker(
+                client,
+                task_queue="control",
+                workflows=[InnerAgentWorkflow],
+                activities=SystemActivities(client).activities(),
+                workflow_runner=sandboxed_workflow_runner(),
+            ):
+                # Its made-up token cannot be completed: the workflow fails, after the activity.
+                with contextlib.suppress(WorkflowFailureError):
+                    await client.execute_workflow(
+                        InnerAgentWorkflow.run,
+                        args=[_ask("quick"), control_token],
+                        id="control",
+                        task_queue="control",
+                    )
+        shown = await _show_all(client, server.target)
+    dumped = b"".join(path.read_bytes() for path in tmp_path.glob("temporal.db*") if path.is_file())
+    assert len(recorder.tokens) == 3
+    assert _found([control_token], shown) == [0]
+    assert _found([control_token], dumped) == [0]
+    assert _found(recorder.tokens, shown) == []
+    assert _found(recorder.tokens, dumped) == []
+
+
+async def test_a_spec_at_the_size_limit_completes_with_binary_payloads(
+    running_service: RunningService,
+) -> None:
+    request = _ask("quick", "")
+    overhead = len(request.spec.SerializeToString()) + 4  # the message field's tag and length
+    request.spec.message = "x" * (MAX_SPEC_BYTES - overhead)
+    assert len(request.spec.SerializeToString()) == MAX_SPEC_BYTES
+    handle = await running_service.start_caller(request)
+    result = await asyncio.wait_for(handle.result(), 120)
+    assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    assert len(result.spec.message) == len(request.spec.message)
+
+    service = running_service.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, result.metadata.id)
+    )
+    await service.result()
+    payloads: list[Any] = []
+    async for event in service.fetch_history_events():
+        _collect_payloads(event, payloads)
+    encodings = {payload.metadata["encoding"] for payload in payloads}
+    assert encodings <= {b"binary/plain", b"binary/protobuf", b"json/plain"}, encodings
+    # JSON only for the small records (workflow input, finish input): never a byte list.
+    assert all(
+        len(payload.data) < 1024
+        for payload in payloads
+        if payload.metadata["encoding"] == b"json/plain"
+    )
+    assert max(len(payload.data) for payload in payloads) < 2 * MAX_SPEC_BYTES
+
+
+def _collect_payloads(message: Any, into: list[Any]) -> None:
+    """Every ``temporal.api.common.v1.Payload`` inside a history event."""
+    if message.DESCRIPTOR.full_name == "temporal.api.common.v1.Payload":
+        into.append(message)
+        return
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if hasattr(value, "DESCRIPTOR"):
+            _collect_payloads(value, into)
+            continue
+        for item in value.values() if hasattr(value, "values") else value:  # repeated, or a map
+            if hasattr(item, "DESCRIPTOR"):
+                _collect_payloads(item, into)
+
+
+def _fake_token(size: int) -> bytes:
+    """Protobuf wire format (so ``create`` accepts it) that no Temporal server issued."""
+    header = b"\x12" + _varint(size - 4)
+    assert len(header) == 4
+    return header + b"w" * (size - 4)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+@pytest.mark.parametrize("agent", ["quick", "failing"])
+async def test_an_undeliverable_token_ends_recorded_never_pending(
+    running_service: RunningService, agent: str
+) -> None:
+    token = _fake_token(64 * 1024)
+    ack = await running_service.stigmer.create(
+        AgentExecution(spec=AgentExecutionSpec(agent_id=agent, message="m", callback_token=token))
+    )
+    handle = running_service.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, ack.metadata.id), result_type=str
+    )
+    if agent == "quick":
+        assert await handle.result() in ("INVALID_TOKEN", "ALREADY_COMPLETED")
+    else:
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+    row = await _stored(running_service.store_url, ack.metadata.id)
+    assert row.completion_state is CompletionState.DELIVERED
+    assert row.completion_outcome in ("INVALID_TOKEN", "ALREADY_COMPLETED")
+    async with await open_store(running_service.store_url) as store:
+        assert [r.id for r in await store.list_pending()] == []
+
+
+async def test_a_handshake_is_lean_two_local_activities_no_timer_three_writes(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
+) -> None:
+    runner = ScriptedRunner({"instant": Script(duration=timedelta(0), progress=())})
+    async with _own_service(dev_server, temporal_client, store_url, runner) as running:
+        recorder = _RecordingStore(running.service)
+        result = await (await running.start_caller(_ask("instant"))).result()
+        service = temporal_client.get_workflow_handle(
+            workflow_id_for(ExecutionKind.AGENT, result.metadata.id)
+        )
+        await service.result()
+        events = [event async for event in service.fetch_history_events()]
+    kinds = [temporalio.api.enums.v1.EventType.Name(event.event_type) for event in events]
+    assert "EVENT_TYPE_TIMER_STARTED" not in kinds
+    assert kinds.count("EVENT_TYPE_MARKER_RECORDED") == 2  # begin, finish
+    assert kinds.count("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED") == 1  # the run
+    assert len(events) <= 13, kinds  # 23 before: 4 local activities and a timer
+    assert len(recorder.writes) <= 3, recorder.writes
+
+
+class _StubbornRunner(ScriptedRunner):
+    """Finishes its run whatever happens: a cancel request does not stop it."""
+
+    async def run_agent(self, execution: AgentExecution, progress: RunContext) -> AgentExecution:
+        await progress("ignoring cancellation")
+        for _ in range(30):
+            try:
+                await asyncio.sleep(0.1)
+            except asyncio.CancelledError:
+                break  # noticed, and finishes anyway, with a result
+        result = AgentExecution()
+        result.CopyFrom(execution)
+        result.status.phase = ExecutionPhase.EXECUTION_COMPLETED
+        result.status.messages.add(type=MessageType.MESSAGE_AI, content="a late answer")
+        return result
+
+
+async def test_a_result_after_the_cancel_request_reaches_the_caller_as_a_cancellation(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
+) -> None:
+    runner = _StubbornRunner({"stubborn": Script()})
+    async with _own_service(dev_server, temporal_client, store_url, runner) as running:
+        handle = await running.start_caller(
+            _ask("stubborn"), CallerOptions(wait_for_cancellation=True)
+        )
+        (execution_id,) = await _pending_ids(running, 1)
+        await _wait_for_phase(running.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
+        await handle.cancel()
+        with pytest.raises(WorkflowFailureError) as raised:
+            await handle.result()
+        assert isinstance(raised.value.cause, CancelledError)
+        execution = await _wait_for_phase(
+            running.stigmer, execution_id, ExecutionPhase.EXECUTION_CANCELLED
+        )
+    assert execution.status.phase == ExecutionPhase.EXECUTION_CANCELLED
+
+
+async def test_the_runner_resumes_from_its_last_checkpoint() -> None:
+    runner = ScriptedRunner(
+        {"steps": Script(duration=timedelta(milliseconds=40), progress=("a", "b", "c", "d"))}
+    )
+    activities = RunnerActivities(runner)
+    heartbeats: list[tuple[Any, ...]] = []
+    environment = ActivityEnvironment()
+    environment.on_heartbeat = lambda *details: heartbeats.append(details)
+    request = _ask("steps")
+    request.metadata.id = "aex_resume"
+
+    first = await environment.run(activities.run_agent, request)
+    assert first.status.messages[-1].content == "Done: what changed?"
+    assert (b"scripted-step:4",) in heartbeats
+    assert (runner.runs, runner.resumed) == ({"aex_resume": 1}, {})
+
+    # A second attempt after a crash at step 3: it starts there.
+    environment.info = dataclasses.replace(
+        environment.info, attempt=2, heartbeat_details=[b"scripted-step:3"]
+    )
+    notes: list[str] = []
+
+    async def record(execution_id: str, note: str) -> None:
+        notes.append(note)
+
+    resumed = await environment.run(RunnerActivities(runner, on_progress=record).run_agent, request)
+    assert resumed.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    assert notes == ["d"]
+    assert (runner.runs, runner.resumed) == ({"aex_resume": 2}, {"aex_resume": 1})
+
+
+async def test_the_deployed_runner_contract_runs_the_agent(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
+) -> None:
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        store_url,
+        ScriptedRunner(SCRIPTS),
+        runner_contract=RUNNER_CONTRACT_DEPLOYED,
+    ) as running:
+        result = await (await running.start_caller(_ask("quick", "deployed"))).result()
+        service = temporal_client.get_workflow_handle(
+            workflow_id_for(ExecutionKind.AGENT, result.metadata.id)
+        )
+        await service.result()
+        scheduled = [
+            event.activity_task_scheduled_event_attributes
+            async for event in service.fetch_history_events()
+            if event.HasField("activity_task_scheduled_event_attributes")
+        ]
+    assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    assert result.status.messages[-1].content == "quick answer to deployed"
+    assert [s.activity_type.name for s in scheduled] == ["EnsureThread", "ExecuteGraphton"]
+    assert {s.task_queue.name for s in scheduled} == {
+        running.service.config.settings.agent_runner_task_queue
+    }
+    ensure, execute = scheduled
+    assert [p.metadata["encoding"] for p in ensure.input.payloads] == [b"json/plain"] * 2
+    assert [p.metadata["encoding"] for p in execute.input.payloads] == [
+        b"json/protobuf",
+        b"json/plain",
+    ]
+
+
+async def test_the_reconciler_starts_the_workflow_of_a_row_that_never_got_one(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+    dev_server: DevServer,
+    store_url: str,
+) -> None:
+    """``create`` persisted the execution, then died (or Temporal was down) before starting its
+    workflow; the caller is pending. The next service to start runs it and completes the caller."""
+    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    orphan = _ask("quick", "left behind")
+    orphan.metadata.id = f"aex_{uuid.uuid4().hex}"
+    orphan.status.phase = ExecutionPhase.EXECUTION_PENDING
+    async with await open_store(store_url) as store:
+        await store.create(
+            id=orphan.metadata.id,
+            kind=ExecutionKind.AGENT,
+            execution=orphan.SerializeToString(deterministic=True),
+            callback_token=token,
+            idempotency_key=None,
+        )
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        store_url,
+        ScriptedRunner(SCRIPTS),
+        reconcile_older_than=timedelta(0),
+    ):
+        result = await asyncio.wait_for(handle.result(), 60)
+        await temporal_client.get_workflow_handle(
+            workflow_id_for(ExecutionKind.AGENT, orphan.metadata.id)
+        ).result()
+    assert result.metadata.id == orphan.metadata.id
+    assert result.status.messages[-1].content == "quick answer to left behind"
+    row = await _stored(store_url, orphan.metadata.id)
+    assert (row.completion_state, row.completion_outcome) == (
+        CompletionState.DELIVERED,
+        "COMPLETED",
+    )
+
+
+async def test_a_terminated_workflow_still_ends_its_caller_typed_and_recorded(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
+) -> None:
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        store_url,
+        ScriptedRunner(SCRIPTS),
+        reconcile_interval=timedelta(milliseconds=500),
+    ) as running:
+        handle = await running.start_caller(_ask("slow"))
+        (execution_id,) = await _pending_ids(running, 1)
+        await _wait_for_phase(running.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
+        await temporal_client.get_workflow_handle(
+            workflow_id_for(ExecutionKind.AGENT, execution_id)
+        ).terminate("an operator's mistake")
+        with pytest.raises(WorkflowFailureError) as raised:
+            await asyncio.wait_for(handle.result(), 60)
+        # The caller resumes a moment before the outcome is recorded.
+        execution = await _wait_for_phase(
+            running.stigmer, execution_id, ExecutionPhase.EXECUTION_FAILED
+        )
+    cause = raised.value.cause.cause  # type: ignore[union-attr]
+    assert isinstance(cause, ApplicationError)
+    assert (cause.type, cause.non_retryable) == (WORKFLOW_CLOSED_TYPE, True)
+    assert "TERMINATED" in cause.message
+    assert execution.status.phase == ExecutionPhase.EXECUTION_FAILED
+    row = await _stored(store_url, execution_id)
+    assert row.completion_state is CompletionState.DELIVERED
+    assert row.completion_outcome == "COMPLETED"
+
+
+@pytest.mark.parametrize(("maximum_attempts", "runs"), [(2, 2), (0, 4)])
+async def test_runner_attempts_are_configurable_and_unbounded_by_default(
+    dev_server: DevServer,
+    temporal_client: temporalio.client.Client,
+    tmp_path: Path,
+    maximum_attempts: int,
+    runs: int,
+) -> None:
+    """A run failing retryably is retried with backoff: ``maximum_attempts`` times, or (0, the
+    default) until the deadline; here the agent succeeds at its fourth attempt."""
+    runner = _FlakyRunner({"flaky": Script(duration=timedelta(0), progress=())})
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        f"sqlite:///{tmp_path / 'stigmer.db'}",
+        runner,
+        runner_maximum_attempts=maximum_attempts,
+        runner_retry_initial_interval=timedelta(milliseconds=100),
+        runner_retry_maximum_interval=timedelta(milliseconds=100),
+    ) as running:
+        handle = await running.start_caller(_ask("flaky"))
+        if maximum_attempts == 2:
+            with pytest.raises(WorkflowFailureError) as raised:
+                await handle.result()
+            cause = raised.value.cause.cause  # type: ignore[union-attr]
+            assert isinstance(cause, ApplicationError)
+            assert cause.message == "not yet"
+        else:
+            result = await handle.result()
+            assert result.status.messages[-1].content == "Done: what changed?"
+    assert list(runner.runs.values()) == [runs]
+
+
+class _FlakyRunner(ScriptedRunner):
+    """Fails retryably three times per execution, then plays its script."""
+
+    async def run_agent(self, execution: AgentExecution, progress: RunContext) -> AgentExecution:
+        if self.runs.get(progress.execution_id, 0) < 3:
+            self.runs[progress.execution_id] = self.runs.get(progress.execution_id, 0) + 1
+            raise ApplicationError("not yet", type="AGENT_BUSY")
+        return await super().run_agent(execution, progress)
+
+
+async def test_the_scripted_runner_stands_in_for_a_deployed_services_runner(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, tmp_path: Path
+) -> None:
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        f"sqlite:///{tmp_path / 'stigmer.db'}",
+        ScriptedRunner(SCRIPTS),
+        builtin_runner=False,
+        runner_contract=RUNNER_CONTRACT_DEPLOYED,
+    ) as running:
+        stand_in = runner_worker(
+            temporal_client,
+            running.service.config.settings.agent_runner_task_queue,
+            RunnerActivities(ScriptedRunner(SCRIPTS)).deployed_activities(),
+        )
+        async with stand_in:
+            result = await (await running.start_caller(_ask("quick", "stand-in"))).result()
+    assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    assert result.status.messages[-1].content == "quick answer to stand-in"

@@ -309,6 +309,8 @@ class ServeOptions:
     jwt_roles_claim: str = "roles"
     client_cert_role: Sequence[str] = ()
     insecure_no_auth: bool = False
+    runner_max_attempts: int = 0
+    runner_contract: str = "stigmer"
 
 
 @app.command()
@@ -365,6 +367,20 @@ def serve(
     runner_heartbeat_timeout: Annotated[
         str, typer.Option(help="A runner silent this long is retried (after a crash, say).")
     ] = "30s",
+    runner_max_attempts: Annotated[
+        int,
+        typer.Option(
+            envvar="STIGMER_RUNNER_MAX_ATTEMPTS",
+            help="Run attempts of an execution (0: retry with backoff until its deadline).",
+        ),
+    ] = 0,
+    runner_contract: Annotated[
+        str,
+        typer.Option(
+            envvar="STIGMER_RUNNER_CONTRACT",
+            help="stigmer (the SDK's runner activity) or deployed (EnsureThread, ExecuteGraphton).",
+        ),
+    ] = "stigmer",
     metrics_address: Annotated[
         str | None,
         typer.Option(
@@ -484,6 +500,8 @@ def serve(
             jwt_roles_claim=jwt_roles_claim,
             client_cert_role=client_cert_role or (),
             insecure_no_auth=insecure_no_auth,
+            runner_max_attempts=runner_max_attempts,
+            runner_contract=runner_contract,
         )
         await run_service(options, serve_config(options))
 
@@ -501,6 +519,7 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
     """
     from stigmer_sdk.service.app import ListenerTLS, ServiceConfig
     from stigmer_sdk.service.auth import AuthConfig
+    from stigmer_sdk.service.runner import RUNNER_CONTRACTS
     from stigmer_sdk.service.server import ServiceSettings
 
     parse_host_port(options.listen, "--listen")
@@ -534,6 +553,10 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         )
     except (OSError, ValueError) as error:
         raise UserError(f"authentication: {_first_line(error)}") from None
+    if options.runner_contract not in RUNNER_CONTRACTS:
+        raise UserError(f"--runner-contract must be one of {', '.join(RUNNER_CONTRACTS)}")
+    if options.runner_max_attempts < 0:
+        raise UserError("--runner-max-attempts must be 0 (until the deadline) or more")
     defaults = ServiceSettings()
     settings = ServiceSettings(
         service_task_queue=options.task_queue or defaults.service_task_queue,
@@ -545,6 +568,8 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         runner_heartbeat_timeout=parse_duration(
             options.runner_heartbeat_timeout, "--runner-heartbeat-timeout"
         ),
+        runner_maximum_attempts=options.runner_max_attempts,
+        runner_contract=options.runner_contract,
     )
     return ServiceConfig(
         listen=options.listen,

@@ -1,16 +1,19 @@
-"""The service's bookkeeping activities: store reads and writes, and the caller heartbeat.
+"""The service's bookkeeping activities: the store reads and writes of the invoke workflows.
 
-They keep the workflow deterministic and keep the callback token out of its input: the token is
-read from the store only when the caller is heartbeated or completed.
+They keep the workflow deterministic and the callback token out of its history: ``finish`` reads
+the token from the store, completes the caller through the Temporal client and records the
+outcome, so no token is ever an activity's input or result.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import temporalio.client
@@ -25,9 +28,9 @@ from stigmer_sdk.completion import (
     CompletionOutcome,
     CompletionResult,
     complete_external_activity,
-    heartbeat_external_activity,
     report_external_cancellation,
 )
+from stigmer_sdk.errors import CompletionError
 from stigmer_sdk.service.runner import now_rfc3339
 from stigmer_sdk.service.store import (
     CompletionState,
@@ -38,18 +41,13 @@ from stigmer_sdk.service.store import (
 from stigmer_sdk.service.workflows import (
     BEGIN_ACTIVITY,
     FINISH_ACTIVITY,
-    HEARTBEAT_CALLER_ACTIVITY,
-    LOAD_TOKEN_ACTIVITY,
     PHASE_CANCELLED,
     PHASE_COMPLETED,
     PHASE_FAILED,
-    RECORD_COMPLETION_ACTIVITY,
-    BeginResult,
     ExecutionRef,
     FinishInput,
-    RecordCompletionInput,
 )
-from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE
+from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, record_completion_metrics
 from stigmer_sdk.tokens import token_digest
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -94,9 +92,19 @@ class ExecutionUpdates:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._changed = asyncio.Condition()
 
+    @contextlib.asynccontextmanager
+    async def changing(self, execution_id: str) -> AsyncIterator[None]:
+        """Hold the execution's update lock; wake subscribers afterwards."""
+        try:
+            async with self._locks[execution_id]:
+                yield
+        finally:
+            async with self._changed:
+                self._changed.notify_all()
+
     async def update(self, execution_id: str, change: Callable[[Execution], None]) -> Execution:
         """Apply ``change`` to the stored execution and save it."""
-        async with self._locks[execution_id]:
+        async with self.changing(execution_id):
             row = await self._store.get(execution_id)
             if row is None:
                 raise KeyError(execution_id)
@@ -105,8 +113,6 @@ class ExecutionUpdates:
             await self._store.update_execution(
                 execution_id, execution.SerializeToString(deterministic=True)
             )
-        async with self._changed:
-            self._changed.notify_all()
         return execution
 
     async def wait_for_change(self, timeout: float) -> None:
@@ -154,6 +160,50 @@ def _not_in_store(execution_id: str) -> ApplicationError:
     )
 
 
+async def deliver_outcome(
+    temporal_client: temporalio.client.Client, row: StoredExecution
+) -> CompletionResult:
+    """:func:`deliver_final_outcome`, with an unexpected refusal as the outcome ``FAILED``.
+
+    So that a token Temporal refuses for another reason (PERMISSION_DENIED, say) ends recorded,
+    not owed forever.
+    Counted in the runbook's completion metrics when run in an activity.
+    """
+    started = time.monotonic()
+    try:
+        result = await deliver_final_outcome(temporal_client, row)
+    except CompletionError as error:
+        preview = row.callback_token_preview
+        result = CompletionResult(CompletionOutcome.INVALID_TOKEN, str(error), preview)
+    if activity.in_activity():
+        record_completion_metrics(result, time.monotonic() - started)
+    return result
+
+
+def _start(execution: Execution) -> None:
+    if execution.status.phase not in TERMINAL_PHASES:
+        set_phase(execution, PHASE_IN_PROGRESS)
+    if not execution.status.started_at:
+        execution.status.started_at = now_rfc3339()
+
+
+def _close(execution: Execution, finish: FinishInput, result: bytes) -> None:
+    """Give ``execution`` its final status; keep the runner's status (messages, output)."""
+    if result:
+        runner_result = type(execution).FromString(result)
+        started_at = execution.status.started_at
+        execution.status.CopyFrom(runner_result.status)  # type: ignore[arg-type]
+        execution.status.started_at = execution.status.started_at or started_at
+    set_phase(execution, finish.phase)
+    if finish.error:
+        execution.status.error = finish.error
+    if finish.failure_type:
+        annotations = execution.metadata.annotations
+        annotations[FAILURE_TYPE_ANNOTATION] = finish.failure_type
+        annotations[FAILURE_NON_RETRYABLE_ANNOTATION] = str(finish.non_retryable).lower()
+    execution.status.completed_at = execution.status.completed_at or now_rfc3339()
+
+
 class ServiceActivities:
     """Activities of the invoke workflows, bound to the store and the Temporal client."""
 
@@ -173,112 +223,86 @@ class ServiceActivities:
             raise _not_in_store(execution_id)
         return row
 
-    async def _update(self, execution_id: str, change: Callable[[Execution], None]) -> Execution:
-        try:
-            return await self._updates.update(execution_id, change)
-        except KeyError:
-            raise _not_in_store(execution_id) from None
-
     @activity.defn(name=BEGIN_ACTIVITY)
-    async def begin(self, ref: ExecutionRef) -> BeginResult:
-        """Mark the execution IN_PROGRESS and hand it to the runner (without its token)."""
-
-        def start(execution: Execution) -> None:
-            if execution.status.phase not in TERMINAL_PHASES:
-                set_phase(execution, PHASE_IN_PROGRESS)
-            if not execution.status.started_at:
-                execution.status.started_at = now_rfc3339()
-
-        execution = await self._update(ref.execution_id, start)
-        row = await self._row(ref.execution_id)
-        return BeginResult(
-            execution.SerializeToString(deterministic=True), bool(row.callback_token)
-        )
-
-    @activity.defn(name=FINISH_ACTIVITY)
-    async def finish(self, finish: FinishInput) -> bytes:
-        """Write the final status; keep the runner's status (messages, output) when given."""
-        kind = ExecutionKind(finish.kind)
-
-        def close(execution: Execution) -> None:
-            if finish.result:
-                runner_result = message_type(kind).FromString(finish.result)
-                started_at = execution.status.started_at
-                execution.status.CopyFrom(runner_result.status)  # type: ignore[arg-type]
-                execution.status.started_at = execution.status.started_at or started_at
-            set_phase(execution, finish.phase)
-            if finish.error:
-                execution.status.error = finish.error
-            if finish.failure_type:
-                annotations = execution.metadata.annotations
-                annotations[FAILURE_TYPE_ANNOTATION] = finish.failure_type
-                annotations[FAILURE_NON_RETRYABLE_ANNOTATION] = str(finish.non_retryable).lower()
-            execution.status.completed_at = now_rfc3339()
-
-        execution = await self._update(finish.execution_id, close)
-        logger.info(
-            "Execution finished execution_id=%s phase=%s",
-            finish.execution_id,
-            agent_enum.ExecutionPhase.Name(agent_enum.ExecutionPhase.ValueType(finish.phase)),
-        )
+    async def begin(self, ref: ExecutionRef) -> bytes:
+        """Mark the execution IN_PROGRESS; return it, serialized, for the runner (no token)."""
+        try:
+            execution = await self._updates.update(ref.execution_id, _start)
+        except KeyError:
+            raise _not_in_store(ref.execution_id) from None
         return execution.SerializeToString(deterministic=True)
 
-    @activity.defn(name=LOAD_TOKEN_ACTIVITY)
-    async def load_callback_token(self, ref: ExecutionRef) -> bytes:
-        """The newest callback token of the execution (``b""`` for fire-and-forget)."""
-        return (await self._row(ref.execution_id)).callback_token
+    @activity.defn(name=FINISH_ACTIVITY)
+    async def finish(self, finish: FinishInput, result: bytes) -> str:
+        """Write the final status, complete the caller, record the outcome; return its name.
 
-    @activity.defn(name=RECORD_COMPLETION_ACTIVITY)
-    async def record_completion(self, record: RecordCompletionInput) -> None:
-        """Remember what became of the caller's completion, for ``stigmer-sdk pending``.
-
-        A retried caller may have replaced the token while the old one was being completed; the
-        newer token then gets the outcome too, so the retried attempt does not wait for its
-        timeout.
+        The token is read from the store here, so it never enters the workflow's history. A
+        transient completion error is raised (the step is retried, nothing recorded); every other
+        outcome is recorded, in the same transaction as the final status. A retried caller may
+        have replaced the token while the old one was being completed: the newer token then gets
+        the outcome too, so the retried attempt does not wait for its timeout.
         """
-        if not record.token_digest:
-            # Input of a workflow started before token digests were recorded.
-            if (await self._row(record.execution_id)).callback_token:
-                await self._store.mark_completion(record.execution_id, record.outcome)
-            return
-        outcome, digest = record.outcome, record.token_digest
-        while True:
-            try:
-                row = await self._store.mark_completion(
-                    record.execution_id, outcome, token_digest=digest
-                )
-            except KeyError:
-                raise _not_in_store(record.execution_id) from None
+        async with self._updates.changing(finish.execution_id):
+            row = await self._row(finish.execution_id)
+            execution = decode(row)
+            _close(execution, finish, result)
+            final = execution.SerializeToString(deterministic=True)
+            row = dataclasses.replace(row, execution=final)
+            if not row.callback_token:
+                await self._store.update_execution(row.id, final)
+                outcome = CompletionOutcome.EMPTY_TOKEN.name
+            else:
+                outcome = await self._deliver_and_record(row, final)
+        logger.info(
+            "Execution finished execution_id=%s phase=%s completion=%s",
+            finish.execution_id,
+            agent_enum.ExecutionPhase.Name(agent_enum.ExecutionPhase.ValueType(finish.phase)),
+            outcome,
+        )
+        return outcome
+
+    async def _deliver_and_record(self, row: StoredExecution, final: bytes) -> str:
+        delivered = await deliver_outcome(self._client, row)
+        if delivered.outcome is CompletionOutcome.TRANSIENT:
+            raise ApplicationError(delivered.message, type=COMPLETION_TRANSIENT_TYPE)
+        first = delivered.outcome.name
+        outcome, digest = first, token_digest(row.callback_token)
+        stored = await self._record(row.id, final, outcome, digest)
+        while stored.completion_state is CompletionState.PENDING and stored.callback_token:
             # Still owed after the mark: the stored token is not the one completed.
-            if row.completion_state is not CompletionState.PENDING or not row.callback_token:
-                return
             logger.info(
                 "A retried caller's token arrived during completion, completing it too "
                 "execution_id=%s token_preview=%s",
-                row.id,
-                row.callback_token_preview,
+                stored.id,
+                stored.callback_token_preview,
             )
-            result = await deliver_final_outcome(self._client, row)
-            if result.outcome is CompletionOutcome.TRANSIENT:
-                # Retried from the start: the mark above again finds the newer token owed.
-                raise ApplicationError(result.message, type=COMPLETION_TRANSIENT_TYPE)
-            outcome, digest = result.outcome.name, token_digest(row.callback_token)
+            delivered = await deliver_outcome(self._client, stored)
+            if delivered.outcome is CompletionOutcome.TRANSIENT:
+                # Retried from the start: the newer token is still owed.
+                raise ApplicationError(delivered.message, type=COMPLETION_TRANSIENT_TYPE)
+            outcome, digest = delivered.outcome.name, token_digest(stored.callback_token)
+            stored = await self._record(stored.id, None, outcome, digest)
+        return first
 
-    @activity.defn(name=HEARTBEAT_CALLER_ACTIVITY)
-    async def heartbeat_caller(self, ref: ExecutionRef) -> str:
-        """Heartbeat the caller's activity with the latest progress; report a cancel request."""
-        row = await self._row(ref.execution_id)
-        execution = decode(row)
-        details: list[Any] = []
-        if isinstance(execution, agent_api.AgentExecution) and execution.status.messages:
-            details.append(execution.status.messages[-1].content)
-        result = await heartbeat_external_activity(self._client, row.callback_token, *details)
-        return result.outcome.name
+    async def _record(
+        self, execution_id: str, final: bytes | None, outcome: str, digest: str
+    ) -> StoredExecution:
+        """Write the final execution (when given) and the outcome for the token ``digest``, in
+        one transaction; the token is erased with it."""
+        try:
+            if final is not None:
+                return await self._store.finish(execution_id, final, outcome, token_digest=digest)
+            return await self._store.mark_completion(execution_id, outcome, token_digest=digest)
+        except KeyError:
+            raise _not_in_store(execution_id) from None
 
     async def record_progress(self, execution_id: str, note: str) -> None:
         """Append a progress note to an agent execution's messages (runner callback)."""
 
         def append(execution: Execution) -> None:
+            # Not after the end (a run the workflow no longer waits for can still report).
+            if execution.status.phase in TERMINAL_PHASES:
+                return
             if isinstance(execution, agent_api.AgentExecution):
                 execution.status.messages.add(
                     type=agent_enum.MESSAGE_SYSTEM, content=note, timestamp=now_rfc3339()
@@ -291,10 +315,4 @@ class ServiceActivities:
 
     def activities(self) -> Sequence[Callable[..., Any]]:
         """The activities to register on the service worker."""
-        return [
-            self.begin,
-            self.finish,
-            self.load_callback_token,
-            self.record_completion,
-            self.heartbeat_caller,
-        ]
+        return [self.begin, self.finish]

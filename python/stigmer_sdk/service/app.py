@@ -31,7 +31,7 @@ from temporalio.worker import Worker
 
 from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.metrics import prometheus_runtime
-from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
+from stigmer_sdk.service.activities import ExecutionUpdates
 from stigmer_sdk.service.auth import AuthConfig
 from stigmer_sdk.service.health import ReplicaHealth
 from stigmer_sdk.service.leader import GaugeLeadership
@@ -39,7 +39,6 @@ from stigmer_sdk.service.runner import (
     AGENT_RUNNER_TASK_QUEUE,
     WORKFLOW_RUNNER_TASK_QUEUE,
     Runner,
-    RunnerActivities,
     ScriptedRunner,
 )
 from stigmer_sdk.service.server import (
@@ -56,13 +55,8 @@ from stigmer_sdk.service.store import (
     open_store,
     plaintext_token_warning,
 )
-from stigmer_sdk.service.workflows import (
-    InvokeAgentExecutionWorkflow,
-    InvokeWorkflowExecutionWorkflow,
-)
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.service.workers import background_tasks, service_workers
 from stigmer_sdk.tracing import client_interceptors
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 logger = logging.getLogger("stigmer_sdk.service")
 
@@ -343,38 +337,17 @@ class StigmerService:
             runtime = prometheus_runtime(self.config.metrics_address)
         self.temporal_client = await self.config.temporal.connect(runtime)
         updates = ExecutionUpdates(self.store)
-        service_activities = ServiceActivities(self.store, updates, self.temporal_client)
-        self._workers.append(
-            Worker(
-                self.temporal_client,
-                task_queue=settings.service_task_queue,
-                workflows=[InvokeAgentExecutionWorkflow, InvokeWorkflowExecutionWorkflow],
-                activities=[
-                    *service_activities.activities(),
-                    *SystemActivities(self.temporal_client).activities(),
-                ],
-                workflow_runner=sandboxed_workflow_runner(),
-                graceful_shutdown_timeout=self.config.drain_grace,
-            )
+        self._workers = service_workers(
+            self.temporal_client,
+            self.store,
+            updates,
+            settings,
+            self.runner,
+            graceful_shutdown=self.config.drain_grace,
         )
-        if self.runner is not None:
-            runner_activities = RunnerActivities(
-                self.runner, on_progress=service_activities.record_progress
-            )
-            for queue, runner_activity in (
-                (settings.agent_runner_task_queue, runner_activities.run_agent),
-                (settings.workflow_runner_task_queue, runner_activities.run_workflow),
-            ):
-                self._workers.append(
-                    Worker(
-                        self.temporal_client,
-                        task_queue=queue,
-                        activities=[runner_activity],
-                        graceful_shutdown_timeout=self.config.drain_grace,
-                    )
-                )
         self._worker_tasks = [asyncio.create_task(worker.run()) for worker in self._workers]
         meter = (runtime or temporalio.runtime.Runtime.default()).metric_meter
+        self._background += background_tasks(self.store, updates, self.temporal_client, settings)
         self._background.append(
             asyncio.create_task(
                 publish_pending_metrics(

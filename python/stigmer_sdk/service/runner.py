@@ -18,6 +18,29 @@ The runner returns the execution with its final status. It should heartbeat (the
 does it for a :class:`Runner`), and a failure should be an ``ApplicationError`` whose type, message
 and non_retryable flag the caller will see.
 
+**Crashes and checkpoints.** A run whose worker dies stops heartbeating; after the heartbeat
+timeout Temporal retries it, with backoff, until the execution's deadline (configurable:
+``ServiceSettings.runner_maximum_attempts`` and friends, ``serve --runner-max-attempts``). The
+retry need not start over: the runner's latest heartbeat details are its checkpoint. A
+:class:`Runner` saves one with :meth:`RunContext.save_checkpoint` and, on the next attempt, finds
+it in :attr:`RunContext.checkpoint`; an activity in another language heartbeats its checkpoint
+as the details and reads them back from its activity info. So a crash costs at most the work
+since the last checkpoint.
+
+**Cancellation.** A caller's cancel request reaches the service within its caller-heartbeat
+interval (``serve --caller-heartbeat``, 30 s by default) and the run within one runner heartbeat
+(every 5 s, at most a third of the heartbeat timeout, on the built-in worker): about 35 s by
+default. From the cancel request on, the caller gets a cancellation, even if the run still
+returns a result.
+
+**The deployed runner contract.** With ``ServiceSettings.runner_contract = "deployed"`` (``serve
+--runner-contract deployed``) the service runs agents as the deployed Stigmer service does, on
+the same task queue: ``EnsureThread(session_id, agent_id) -> thread_id`` (plain JSON), then
+``ExecuteGraphton(AgentExecution, thread_id) -> AgentExecutionStatus`` (``json/protobuf``). The
+real Stigmer agent runner can then run its agents, and :class:`RunnerActivities` serves that
+contract too (:meth:`RunnerActivities.deployed_activities`), standing in for the deployed
+server's runner in tests.
+
 :class:`ScriptedRunner` is a deterministic runner for demos and tests.
 """
 
@@ -25,10 +48,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from google.protobuf import struct_pb2
 from temporalio import activity
@@ -36,26 +60,98 @@ from temporalio.exceptions import ApplicationError
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
+from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import enum_pb2 as workflow_enum
+
+logger = logging.getLogger("stigmer_sdk.service")
 
 AGENT_RUNNER_ACTIVITY = "stigmer/agent-runner/run"
 WORKFLOW_RUNNER_ACTIVITY = "stigmer/workflow-runner/run"
 AGENT_RUNNER_TASK_QUEUE = "agent_execution_runner"
 WORKFLOW_RUNNER_TASK_QUEUE = "workflow_execution_runner"
 
+#: The deployed Stigmer service's runner activities (on ``agent_execution_runner``).
+ENSURE_THREAD_ACTIVITY = "EnsureThread"
+EXECUTE_GRAPHTON_ACTIVITY = "ExecuteGraphton"
+
+#: Runner contracts the service's workflow can speak (``ServiceSettings.runner_contract``).
+RUNNER_CONTRACT_SDK = "stigmer"
+RUNNER_CONTRACT_DEPLOYED = "deployed"
+RUNNER_CONTRACTS = (RUNNER_CONTRACT_SDK, RUNNER_CONTRACT_DEPLOYED)
+
 #: Failure type of an agent that failed, unless the runner chose another.
 AGENT_EXECUTION_FAILED = "AGENT_EXECUTION_FAILED"
 
-_R = TypeVar("_R")
+#: Log line of every run attempt's start (the fault suite counts runs by it).
+RUN_STARTED_LOG = "Runner attempt started"
 
-#: Reports a progress message; the built-in worker heartbeats it and records it.
-ProgressReporter = Callable[[str], Awaitable[None]]
+_R = TypeVar("_R")
 
 
 def now_rfc3339() -> str:
     """The current time in RFC 3339, UTC, as the API's timestamp strings are."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class RunContext:
+    """What a :class:`Runner` gets besides the execution: progress reports and checkpoints.
+
+    Calling it reports a progress message (``await progress("reading sources")``), which the
+    built-in worker records on the execution.
+
+    Attributes:
+        execution_id: the execution being run.
+        attempt: 1 for the first run, more after a crash or a retryable failure.
+        checkpoint: what the previous attempt last saved with :meth:`save_checkpoint`, or
+            ``None``: resume from there instead of from the start.
+    """
+
+    def __init__(
+        self,
+        execution_id: str,
+        *,
+        attempt: int = 1,
+        checkpoint: bytes | None = None,
+        on_progress: Callable[[str], Awaitable[None]] | None = None,
+        heartbeat: Callable[..., None] | None = None,
+    ) -> None:
+        self.execution_id = execution_id
+        self.attempt = attempt
+        self.checkpoint = checkpoint
+        self._saved = checkpoint
+        self._on_progress = on_progress
+        self._heartbeat = heartbeat
+
+    async def __call__(self, note: str) -> None:
+        """Report progress (and heartbeat). Recording it is best effort: a failure to record
+        (the store unreachable, say) is logged, and the run goes on."""
+        self.beat()
+        if self._on_progress is None:
+            return
+        try:
+            await self._on_progress(note)
+        except Exception as error:  # noqa: BLE001 - progress must never fail the run
+            logger.warning(
+                "Could not record progress execution_id=%s error=%s", self.execution_id, error
+            )
+
+    async def save_checkpoint(self, data: bytes) -> None:
+        """Save where the run is; a retried attempt gets ``data`` as its :attr:`checkpoint`.
+
+        Sent as the run's heartbeat details, so it survives the worker.
+        """
+        self._saved = bytes(data)
+        self.beat()
+
+    def beat(self) -> None:
+        """Heartbeat, carrying the latest checkpoint."""
+        if self._heartbeat is not None:
+            self._heartbeat(*(() if self._saved is None else (self._saved,)))
+
+
+#: Reports a progress message; the built-in worker heartbeats it and records it.
+ProgressReporter = RunContext
 
 
 class Runner(Protocol):
@@ -70,13 +166,13 @@ class Runner(Protocol):
         ...
 
     async def run_agent(
-        self, execution: agent_api.AgentExecution, progress: ProgressReporter
+        self, execution: agent_api.AgentExecution, progress: RunContext
     ) -> agent_api.AgentExecution:
         """Run the agent to its end and return the execution with its final status."""
         ...
 
     async def run_workflow(
-        self, execution: workflow_api.WorkflowExecution, progress: ProgressReporter
+        self, execution: workflow_api.WorkflowExecution, progress: RunContext
     ) -> workflow_api.WorkflowExecution:
         """Run the workflow to its end and return the execution with its final status."""
         ...
@@ -88,15 +184,19 @@ class Script:
 
     #: How long it runs. Cancellation is honoured throughout.
     duration: timedelta = timedelta(seconds=1)
-    #: The reply; ``{message}`` is replaced by the execution's message.
+    #: The reply; ``{message}`` is replaced by the execution's message (its first
+    #: :data:`REPLY_ECHO_LIMIT` characters, so that a reply to a spec at the size limit fits).
     reply: str = "Done: {message}"
-    #: Progress messages, spread evenly over the duration.
+    #: Progress messages, spread evenly over the duration; each step is a checkpoint.
     progress: tuple[str, ...] = ("thinking", "calling tools", "writing the answer")
     #: Fail with this type and message instead of replying.
     failure_type: str | None = None
     failure_message: str = "the scripted agent failed"
     failure_non_retryable: bool = True
 
+
+#: How much of the message a scripted reply echoes.
+REPLY_ECHO_LIMIT = 4096
 
 #: Scripts of the built-in demo agents.
 DEMO_SCRIPTS: Mapping[str, Script] = {
@@ -118,10 +218,16 @@ DEMO_SCRIPTS: Mapping[str, Script] = {
     ),
 }
 
+_STEP_CHECKPOINT = b"scripted-step:"
+
 
 @dataclass
 class ScriptedRunner:
     """A deterministic runner for demos and tests: each agent or workflow id has a script.
+
+    Each progress step is a checkpoint: a run retried after a crash resumes at the step it had
+    reached. :attr:`runs` counts the attempts per execution id, :attr:`resumed` those that
+    resumed from a checkpoint.
 
     Example:
         >>> runner = ScriptedRunner({"slow": Script(duration=timedelta(minutes=5))})
@@ -130,6 +236,8 @@ class ScriptedRunner:
     """
 
     scripts: Mapping[str, Script] = field(default_factory=lambda: dict(DEMO_SCRIPTS))
+    runs: dict[str, int] = field(default_factory=dict)
+    resumed: dict[str, int] = field(default_factory=dict)
 
     def knows_agent(self, agent_id: str) -> bool:
         """Agents are the scripts' ids."""
@@ -139,23 +247,40 @@ class ScriptedRunner:
         """Workflows are the scripts' ids too."""
         return workflow_id in self.scripts
 
-    async def _play(self, script_id: str, message: str, progress: ProgressReporter) -> str:
+    async def _play(self, script_id: str, message: str, progress: RunContext) -> str:
         script = self.scripts[script_id]
         steps = max(len(script.progress), 1)
         pause = script.duration.total_seconds() / steps
-        for note in script.progress or ("working",):
-            await progress(note)
+        first = 0
+        if progress.checkpoint and progress.checkpoint.startswith(_STEP_CHECKPOINT):
+            first = int(progress.checkpoint.removeprefix(_STEP_CHECKPOINT) or 0)
+        self.runs[progress.execution_id] = self.runs.get(progress.execution_id, 0) + 1
+        if first:
+            self.resumed[progress.execution_id] = self.resumed.get(progress.execution_id, 0) + 1
+        logger.info(
+            "Scripted run execution_id=%s attempt=%d resumed_at_step=%d of %d",
+            progress.execution_id,
+            progress.attempt,
+            first,
+            len(script.progress),
+        )
+        if not script.progress and pause:
             await asyncio.sleep(pause)
+        for index in range(first, len(script.progress)):
+            await progress(script.progress[index])
+            await asyncio.sleep(pause)
+            await progress.save_checkpoint(_STEP_CHECKPOINT + str(index + 1).encode())
         if script.failure_type:
             raise ApplicationError(
                 script.failure_message,
                 type=script.failure_type,
                 non_retryable=script.failure_non_retryable,
             )
-        return script.reply.format(message=message)
+        echoed = message if len(message) <= REPLY_ECHO_LIMIT else message[:REPLY_ECHO_LIMIT] + "…"
+        return script.reply.format(message=echoed)
 
     async def run_agent(
-        self, execution: agent_api.AgentExecution, progress: ProgressReporter
+        self, execution: agent_api.AgentExecution, progress: RunContext
     ) -> agent_api.AgentExecution:
         """Play the agent's script and answer with one AI message."""
         reply = await self._play(execution.spec.agent_id, execution.spec.message, progress)
@@ -168,7 +293,7 @@ class ScriptedRunner:
         return result
 
     async def run_workflow(
-        self, execution: workflow_api.WorkflowExecution, progress: ProgressReporter
+        self, execution: workflow_api.WorkflowExecution, progress: RunContext
     ) -> workflow_api.WorkflowExecution:
         """Play the workflow's script and put the reply into ``status.output``."""
         script_id = execution.spec.workflow_id or execution.spec.workflow_instance_id
@@ -199,25 +324,44 @@ class RunnerActivities:
         self._heartbeat_every = heartbeat_every
 
     async def _with_heartbeats(
-        self, execution_id: str, work: Callable[[ProgressReporter], Awaitable[_R]]
+        self, execution_id: str, work: Callable[[RunContext], Awaitable[_R]]
     ) -> _R:
-        async def progress(note: str) -> None:
-            activity.heartbeat(note)
-            if self._on_progress is not None:
-                await self._on_progress(execution_id, note)
+        info = activity.info()
+        details: Sequence[Any] = info.heartbeat_details
+        checkpoint = details[0] if details and isinstance(details[0], bytes) else None
+        on_progress = self._on_progress
 
-        timeout = activity.info().heartbeat_timeout
+        async def record(note: str) -> None:
+            if on_progress is not None:
+                await on_progress(execution_id, note)
+
+        context = RunContext(
+            execution_id,
+            attempt=info.attempt,
+            checkpoint=checkpoint,
+            on_progress=record,
+            heartbeat=activity.heartbeat,
+        )
+        logger.info(
+            "%s activity=%s execution_id=%s attempt=%d checkpoint=%s",
+            RUN_STARTED_LOG,
+            info.activity_type,
+            execution_id,
+            info.attempt,
+            "yes" if checkpoint is not None else "no",
+        )
+        timeout = info.heartbeat_timeout
         # Beat well inside the heartbeat timeout, however the workflow set it.
         every = min(self._heartbeat_every, timeout / 3) if timeout else self._heartbeat_every
 
         async def keep_alive() -> None:
             while True:
                 await asyncio.sleep(every.total_seconds())
-                activity.heartbeat()
+                context.beat()
 
         ticker = asyncio.create_task(keep_alive())
         try:
-            return await work(progress)
+            return await work(context)
         finally:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -238,3 +382,25 @@ class RunnerActivities:
         return await self._with_heartbeats(
             execution.metadata.id, lambda progress: self._runner.run_workflow(execution, progress)
         )
+
+    @activity.defn(name=ENSURE_THREAD_ACTIVITY)
+    async def ensure_thread(self, session_id: str, agent_id: str) -> str:
+        """The deployed contract's first step: a conversation thread for the session."""
+        return f"thread-{session_id}" if session_id else f"ephemeral-{agent_id}"
+
+    @activity.defn(name=EXECUTE_GRAPHTON_ACTIVITY)
+    async def execute_graphton(
+        self, execution: agent_api.AgentExecution, thread_id: str
+    ) -> agent_status.AgentExecutionStatus:
+        """The deployed contract's run: the agent's final status."""
+        del thread_id  # the scripted runner keeps no conversation state
+        result = await self.run_agent(execution)
+        return result.status
+
+    def sdk_activities(self) -> Sequence[Callable[..., Any]]:
+        """The activities of the SDK's runner contract, one per task queue (agent, workflow)."""
+        return [self.run_agent, self.run_workflow]
+
+    def deployed_activities(self) -> Sequence[Callable[..., Any]]:
+        """The deployed service's agent runner contract (``EnsureThread``, ``ExecuteGraphton``)."""
+        return [self.ensure_thread, self.execute_graphton]

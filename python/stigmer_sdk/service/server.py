@@ -32,8 +32,6 @@ import temporalio.service
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
@@ -55,7 +53,7 @@ from stigmer_sdk.service.activities import (
 )
 from stigmer_sdk.service.auth import ANONYMOUS, Authenticator, Principal, Role, acting_as
 from stigmer_sdk.service.auth import current_principal as current_principal
-from stigmer_sdk.service.runner import Runner
+from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK, Runner
 from stigmer_sdk.service.store import (
     CompletionState,
     ExecutionKind,
@@ -64,11 +62,8 @@ from stigmer_sdk.service.store import (
     StoredExecution,
     request_digest,
 )
-from stigmer_sdk.service.workflows import (
-    AGENT_WORKFLOW,
-    WORKFLOW_WORKFLOW,
-    InvokeInput,
-)
+from stigmer_sdk.service.workers import start_invoke
+from stigmer_sdk.service.workers import workflow_id_for as workflow_id_for  # re-exported
 from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken, token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -108,8 +103,17 @@ class ServiceSettings:
     max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES
     caller_heartbeat_interval: timedelta = timedelta(seconds=30)
     runner_heartbeat_timeout: timedelta = timedelta(seconds=30)
+    #: The execution's deadline: its run, all attempts included, must end within it.
     runner_timeout: timedelta = timedelta(hours=24)
-    runner_maximum_attempts: int = 3
+    #: Run attempts before the execution fails; 0 retries (with backoff) until the deadline.
+    runner_maximum_attempts: int = 0
+    runner_retry_initial_interval: timedelta = timedelta(seconds=1)
+    runner_retry_maximum_interval: timedelta = timedelta(minutes=1)
+    #: ``stigmer`` (the SDK's runner activities) or ``deployed`` (EnsureThread, ExecuteGraphton).
+    runner_contract: str = RUNNER_CONTRACT_SDK
+    #: How often, and after how long, executions whose workflow never started get it started.
+    reconcile_interval: timedelta = timedelta(seconds=10)
+    reconcile_older_than: timedelta = timedelta(seconds=5)
     #: How often ``subscribe`` polls the store for changes made by other replicas.
     subscribe_poll_interval: timedelta = timedelta(seconds=1)
     #: Refuse a create without ``api_version``, ``kind`` or ``metadata.name``, as the deployed
@@ -117,11 +121,6 @@ class ServiceSettings:
     require_resource_fields: bool = True
     #: Largest spec accepted by ``create`` (see :data:`MAX_SPEC_BYTES`).
     max_spec_bytes: int = MAX_SPEC_BYTES
-
-
-def workflow_id_for(kind: ExecutionKind, execution_id: str) -> str:
-    """The invoke workflow id of an execution: derived, so a repeated start is harmless."""
-    return f"stigmer-{kind.value}-execution-{execution_id}"
 
 
 async def _abort_invalid(
@@ -414,36 +413,16 @@ class ExecutionService:
         # Started on every create, the repeated ones too: if an earlier create persisted but died
         # before starting, this starts it; a running workflow is kept (USE_EXISTING) and a closed
         # one is never run again (REJECT_DUPLICATE).
-        runner_queue = (
-            self._settings.agent_runner_task_queue
-            if kind is ExecutionKind.AGENT
-            else self._settings.workflow_runner_task_queue
-        )
         try:
-            await self._temporal.start_workflow(
-                AGENT_WORKFLOW if kind is ExecutionKind.AGENT else WORKFLOW_WORKFLOW,
-                InvokeInput(
-                    execution_id=row.id,
-                    kind=kind.value,
-                    runner_task_queue=runner_queue,
-                    caller_heartbeat_seconds=self._settings.caller_heartbeat_interval.total_seconds(),
-                    runner_heartbeat_timeout_seconds=(
-                        self._settings.runner_heartbeat_timeout.total_seconds()
-                    ),
-                    runner_timeout_seconds=self._settings.runner_timeout.total_seconds(),
-                    runner_maximum_attempts=self._settings.runner_maximum_attempts,
-                ),
-                id=workflow_id_for(kind, row.id),
-                task_queue=self._settings.service_task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # it ran already; the stored execution says how it ended
+            await start_invoke(self._temporal, self._settings, kind, row.id)
         except temporalio.service.RPCError as error:
-            logger.error("Could not start the execution workflow execution_id=%s", row.id)
-            await context.abort(
-                grpc.StatusCode.UNAVAILABLE, f"could not start the execution: {error.message}"
+            # The execution is durable: the reconciler starts its workflow once Temporal answers
+            # (service.workers). Refusing here would make a client retry persist another one.
+            logger.warning(
+                "Could not start the execution workflow yet, the reconciler will "
+                "execution_id=%s error=%s",
+                row.id,
+                error.message,
             )
         if not created and token and row.completion_state is CompletionState.DELIVERED:
             # A retried caller whose execution already ended and was delivered (perhaps to an

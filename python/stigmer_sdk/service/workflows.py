@@ -1,49 +1,63 @@
 """The service's Temporal workflows: run one execution and complete its caller.
 
-``stigmer/agent-execution/invoke`` (and ``stigmer/workflow-execution/invoke``):
+``stigmer/agent-execution/invoke`` (and ``stigmer/workflow-execution/invoke``), per handshake:
 
-1. mark the execution IN_PROGRESS;
-2. run it through the runner activity on the runner task queue, and meanwhile heartbeat the
-   caller's token, which relays liveness and tells of the caller's cancel request;
-3. set the final status: COMPLETED, FAILED or CANCELLED;
-4. complete the caller's activity through the system activity. On success a completion failure
-   fails this workflow; on failure or cancellation it is logged and the original outcome stands.
+1. ``begin`` (local activity): mark the execution IN_PROGRESS, return it (without token);
+2. the runner activity on the runner task queue (:mod:`stigmer_sdk.service.runner`), retried
+   with backoff until the execution's deadline by default;
+3. ``finish`` (local activity): write the final status, complete the caller through the
+   Temporal client with the token it reads from the store itself, and record the outcome with
+   the token's digest, the last two in one store transaction.
 
-The workflow input holds the execution id only. The token stays in the store and is read when it
-is needed, so that a retried caller's newer token is the one used.
+Three store writes in all (create, begin, finish), two local activities and no timer. No token
+travels through history: the workflow input names the execution, the local activities' results
+are the execution (begin) and the completion outcome (finish). The inputs and outputs are
+``binary/plain`` bytes, ``binary/protobuf`` messages, or small JSON records of strings and
+numbers (:mod:`stigmer_sdk.service.codec`).
+
+Every way out of the run records an outcome: success, failure (also of ``begin``), the caller's
+cancel request (sent as the :data:`CALLER_CANCEL_SIGNAL` signal by the service's heartbeat relay,
+see :mod:`stigmer_sdk.service.workers`), or this workflow's own cancellation. A token that cannot
+be delivered is recorded as ``INVALID_TOKEN`` or ``ALREADY_COMPLETED``, never left owed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.common import RawValue, RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
+    import temporalio.converter
     from google.protobuf import message
 
     from stigmer_sdk import workflow as stigmer_workflow
     from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
+    from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
     from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
-    from stigmer_sdk.completion import CompletionResult
-    from stigmer_sdk.service.runner import AGENT_RUNNER_ACTIVITY, WORKFLOW_RUNNER_ACTIVITY
-    from stigmer_sdk.tokens import token_digest
+    from stigmer_sdk.service.runner import (
+        AGENT_RUNNER_ACTIVITY,
+        ENSURE_THREAD_ACTIVITY,
+        EXECUTE_GRAPHTON_ACTIVITY,
+        RUNNER_CONTRACT_DEPLOYED,
+        RUNNER_CONTRACT_SDK,
+        WORKFLOW_RUNNER_ACTIVITY,
+    )
 
 AGENT_WORKFLOW = "stigmer/agent-execution/invoke"
 WORKFLOW_WORKFLOW = "stigmer/workflow-execution/invoke"
 
 BEGIN_ACTIVITY = "stigmer/service/begin-execution"
 FINISH_ACTIVITY = "stigmer/service/finish-execution"
-LOAD_TOKEN_ACTIVITY = "stigmer/service/load-callback-token"
-RECORD_COMPLETION_ACTIVITY = "stigmer/service/record-completion"
-HEARTBEAT_CALLER_ACTIVITY = "stigmer/service/heartbeat-caller"
+
+#: Signal the service's heartbeat relay sends when the caller asked to cancel its activity.
+CALLER_CANCEL_SIGNAL = "stigmer/caller-cancel-requested"
 
 # ExecutionPhase values, the same in both execution packages.
 PHASE_COMPLETED = 3
@@ -52,35 +66,36 @@ PHASE_CANCELLED = 5
 
 _T = TypeVar("_T")
 
-#: Options of the service's own bookkeeping activities (store reads and writes, the heartbeat).
-_STEP_TIMEOUT = timedelta(seconds=30)
-_STEP_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(seconds=1))
-
-
-async def _step(activity: str, arg: Any, result_type: type[_T]) -> _T:
-    # Local activities: quick, idempotent store reads and writes on this worker, without a task
-    # queue round trip each (a handshake runs five of them).
-    result: _T = await workflow.execute_local_activity(
-        activity,
-        arg,
-        result_type=result_type,
-        start_to_close_timeout=_STEP_TIMEOUT,
-        retry_policy=_STEP_RETRY,
-    )
-    return result
+#: Options of the service's own bookkeeping steps (store reads and writes, the completion).
+#: Retried without limit, backing off to a minute: a store or Temporal outage delays the
+#: outcome, it never loses it.
+_STEP_TIMEOUT = timedelta(seconds=60)
+_STEP_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=0,
+)
 
 
 @dataclass
 class InvokeInput:
-    """Input of the invoke workflows."""
+    """Input of the invoke workflows: which execution, and how to run it."""
 
     execution_id: str
     kind: str
     runner_task_queue: str
+    #: Unused since the service's heartbeat relay heartbeats callers; kept for older starts.
     caller_heartbeat_seconds: float = 30.0
     runner_heartbeat_timeout_seconds: float = 30.0
+    #: The execution's deadline: the run, all its attempts included, must end within it.
     runner_timeout_seconds: float = 24 * 3600.0
-    runner_maximum_attempts: int = 3
+    #: Run attempts; 0 retries until the deadline.
+    runner_maximum_attempts: int = 0
+    runner_initial_interval_seconds: float = 1.0
+    runner_maximum_interval_seconds: float = 60.0
+    #: ``stigmer`` (the SDK's runner activity) or ``deployed`` (EnsureThread + ExecuteGraphton).
+    runner_contract: str = RUNNER_CONTRACT_SDK
 
 
 @dataclass
@@ -92,37 +107,29 @@ class ExecutionRef:
 
 
 @dataclass
-class BeginResult:
-    """The execution as the runner gets it (without token), and whether a caller waits."""
-
-    execution: bytes
-    has_callback_token: bool
-
-
-@dataclass
 class FinishInput:
-    """The final state of an execution."""
+    """How the run ended; the runner's result travels beside it as raw bytes."""
 
     kind: str
     execution_id: str
     phase: int
     error: str = ""
-    #: The runner's result (serialized execution), whose status is kept.
-    result: bytes = b""
     #: Failure type and retryability of a FAILED execution, kept for redelivery.
     failure_type: str = ""
     non_retryable: bool = False
 
 
-@dataclass
-class RecordCompletionInput:
-    """What became of the caller's completion."""
-
-    kind: str
-    execution_id: str
-    outcome: str
-    #: :func:`stigmer_sdk.tokens.token_digest` of the token completed ("" from older workflows).
-    token_digest: str = ""
+async def _step(activity: str, args: list[Any], result_type: type[_T]) -> _T:
+    # Local activities: quick store reads and writes on this worker, without a task queue
+    # round trip each, and without their inputs in history.
+    result: _T = await workflow.execute_local_activity(
+        activity,
+        args=args,
+        result_type=result_type,
+        start_to_close_timeout=_STEP_TIMEOUT,
+        retry_policy=_STEP_RETRY,
+    )
+    return result
 
 
 class _InvokeExecution:
@@ -131,127 +138,118 @@ class _InvokeExecution:
 
     def __init__(self) -> None:
         self._caller_cancelled = False
+        self._run: asyncio.Task[Any] | None = None
 
-    async def _invoke(self, params: InvokeInput) -> bytes:
-        ref = ExecutionRef(params.kind, params.execution_id)
-        begun = await _step(BEGIN_ACTIVITY, ref, BeginResult)
-        execution = self.message_type.FromString(begun.execution)
-        if begun.has_callback_token:
-            workflow.logger.info(
-                "Callback token present, will complete external activity on finish execution_id=%s",
-                params.execution_id,
-            )
-        run = workflow.start_activity(
-            self.runner_activity,
-            execution,
-            task_queue=params.runner_task_queue,
-            start_to_close_timeout=timedelta(seconds=params.runner_timeout_seconds),
-            heartbeat_timeout=timedelta(seconds=params.runner_heartbeat_timeout_seconds),
-            retry_policy=RetryPolicy(
+    @workflow.signal(name=CALLER_CANCEL_SIGNAL)
+    def caller_cancel_requested(self) -> None:
+        """The caller asked to cancel: stop the run; the caller gets a cancellation."""
+        if self._caller_cancelled:
+            return
+        workflow.logger.info("Caller requested cancellation")
+        self._caller_cancelled = True
+        if self._run is not None:
+            self._run.cancel()
+
+    def _runner_options(self, params: InvokeInput) -> dict[str, Any]:
+        deadline = timedelta(seconds=params.runner_timeout_seconds)
+        return {
+            "task_queue": params.runner_task_queue,
+            "start_to_close_timeout": deadline,
+            "schedule_to_close_timeout": deadline,
+            "heartbeat_timeout": timedelta(seconds=params.runner_heartbeat_timeout_seconds),
+            "retry_policy": RetryPolicy(
                 maximum_attempts=params.runner_maximum_attempts,
-                initial_interval=timedelta(seconds=1),
+                initial_interval=timedelta(seconds=params.runner_initial_interval_seconds),
+                maximum_interval=timedelta(seconds=params.runner_maximum_interval_seconds),
             ),
-            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-            result_type=self.message_type,
+            "cancellation_type": ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        }
+
+    async def _run_execution(self, params: InvokeInput, execution: message.Message) -> bytes:
+        """Run it on the runner; the execution with its final status, serialized."""
+        options = self._runner_options(params)
+        if params.runner_contract != RUNNER_CONTRACT_DEPLOYED or not isinstance(
+            execution, agent_api.AgentExecution
+        ):
+            result: message.Message = await workflow.execute_activity(
+                self.runner_activity, execution, result_type=self.message_type, **options
+            )
+            return result.SerializeToString(deterministic=True)
+        thread_id = await workflow.execute_activity(
+            ENSURE_THREAD_ACTIVITY,
+            args=[execution.spec.session_id, execution.spec.agent_id],
+            result_type=str,
+            **options,
         )
+        # As the deployed service sends it: json/protobuf.
+        payload = temporalio.converter.JSONProtoPayloadConverter().to_payload(execution)
+        assert payload is not None
+        status = await workflow.execute_activity(
+            EXECUTE_GRAPHTON_ACTIVITY,
+            args=[RawValue(payload), thread_id],
+            result_type=agent_status.AgentExecutionStatus,
+            **options,
+        )
+        final = agent_api.AgentExecution()
+        final.CopyFrom(execution)
+        final.status.CopyFrom(status)
+        return final.SerializeToString(deterministic=True)
+
+    async def _invoke(self, params: InvokeInput) -> str:
+        ref = ExecutionRef(params.kind, params.execution_id)
         try:
-            await self._watch(run, ref, params, begun.has_callback_token)
-            result = await run
+            begun = await _step(BEGIN_ACTIVITY, [ref], bytes)
+        except ActivityError as error:
+            # Not in this store (after all retries of a misrouted task): nothing to record.
+            failure = stigmer_workflow.failure_from_error(error, default_type="STIGMER_BEGIN")
+            raise ApplicationError(failure.message, type=failure.type) from error
+        if self._caller_cancelled:
+            return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
+        execution = self.message_type.FromString(begun)
+        self._run = asyncio.ensure_future(self._run_execution(params, execution))
+        try:
+            result: bytes = await self._run
         except asyncio.CancelledError:
-            # This workflow was cancelled (by an operator): stop the run, then report it.
-            run.cancel()
-            await asyncio.shield(self._finish_cancelled(ref))
+            if self._caller_cancelled:
+                return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
+            # This workflow was cancelled (by an operator): report it, then end cancelled.
+            await asyncio.shield(
+                asyncio.ensure_future(self._finish(ref, PHASE_CANCELLED, error="cancelled"))
+            )
             raise
         except ActivityError as error:
-            if stigmer_workflow.is_cancellation(error):
-                return await self._finish_cancelled(ref)
-            await self._finish_failed(ref, error)
-            raise
-        return await self._finish_completed(ref, result)
-
-    async def _watch(
-        self,
-        run: workflow.ActivityHandle[message.Message],
-        ref: ExecutionRef,
-        params: InvokeInput,
-        has_callback_token: bool,
-    ) -> None:
-        """Wait for the run; meanwhile heartbeat the caller and honour its cancel request."""
-        while not run.done():
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(
-                    run.done, timeout=timedelta(seconds=params.caller_heartbeat_seconds)
-                )
-            if run.done() or not has_callback_token or self._caller_cancelled:
-                continue
-            outcome = await _step(HEARTBEAT_CALLER_ACTIVITY, ref, str)
-            if outcome == "CANCEL_REQUESTED":
-                workflow.logger.info(
-                    "Caller requested cancellation execution_id=%s", ref.execution_id
-                )
-                self._caller_cancelled = True
-                run.cancel()
-
-    async def _load_token(self, ref: ExecutionRef) -> bytes:
-        return await _step(LOAD_TOKEN_ACTIVITY, ref, bytes)
-
-    async def _record(
-        self, ref: ExecutionRef, token: bytes, outcome: CompletionResult | None
-    ) -> None:
-        await _step(
-            RECORD_COMPLETION_ACTIVITY,
-            RecordCompletionInput(
-                ref.kind,
-                ref.execution_id,
-                outcome.outcome.name if outcome else "FAILED",
-                token_digest(token),
-            ),
-            type(None),
-        )
-
-    async def _finish(self, finish: FinishInput) -> bytes:
-        return await _step(FINISH_ACTIVITY, finish, bytes)
-
-    async def _finish_completed(self, ref: ExecutionRef, result: message.Message) -> bytes:
-        final = await self._finish(
-            FinishInput(
-                ref.kind,
-                ref.execution_id,
-                PHASE_COMPLETED,
-                result=result.SerializeToString(deterministic=True),
+            if self._caller_cancelled or stigmer_workflow.is_cancellation(error):
+                return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
+            failure = stigmer_workflow.failure_from_error(
+                error, default_type="AGENT_EXECUTION_FAILED"
             )
-        )
-        token = await self._load_token(ref)
-        outcome = await stigmer_workflow.complete_caller(
-            token, self.message_type.FromString(final), execution_id=ref.execution_id
-        )
-        await self._record(ref, token, outcome)
-        return final
-
-    async def _finish_failed(self, ref: ExecutionRef, error: ActivityError) -> None:
-        failure = stigmer_workflow.failure_from_error(error, default_type="AGENT_EXECUTION_FAILED")
-        await self._finish(
-            FinishInput(
-                ref.kind,
-                ref.execution_id,
+            await self._finish(
+                ref,
                 PHASE_FAILED,
                 error=failure.message,
                 failure_type=failure.type,
                 non_retryable=failure.non_retryable,
             )
-        )
-        token = await self._load_token(ref)
-        outcome = await stigmer_workflow.fail_caller(token, failure, execution_id=ref.execution_id)
-        await self._record(ref, token, outcome)
+            raise
+        if self._caller_cancelled:
+            # The run finished after the caller asked to cancel: a cancellation, not a late
+            # success.
+            return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
+        return await self._finish(ref, PHASE_COMPLETED, result=result)
 
-    async def _finish_cancelled(self, ref: ExecutionRef) -> bytes:
-        final = await self._finish(
-            FinishInput(ref.kind, ref.execution_id, PHASE_CANCELLED, error="cancelled")
-        )
-        token = await self._load_token(ref)
-        outcome = await stigmer_workflow.cancel_caller(token, execution_id=ref.execution_id)
-        await self._record(ref, token, outcome)
-        return final
+    async def _finish(
+        self,
+        ref: ExecutionRef,
+        phase: int,
+        *,
+        result: bytes = b"",
+        error: str = "",
+        failure_type: str = "",
+        non_retryable: bool = False,
+    ) -> str:
+        """Write the final status, complete the caller, record the outcome: its name."""
+        finish = FinishInput(ref.kind, ref.execution_id, phase, error, failure_type, non_retryable)
+        return await _step(FINISH_ACTIVITY, [finish, result], str)
 
 
 @workflow.defn(name=AGENT_WORKFLOW)
@@ -262,8 +260,8 @@ class InvokeAgentExecutionWorkflow(_InvokeExecution):
     runner_activity = AGENT_RUNNER_ACTIVITY
 
     @workflow.run
-    async def run(self, params: InvokeInput) -> bytes:
-        """Returns the final execution, serialized."""
+    async def run(self, params: InvokeInput) -> str:
+        """Returns the completion outcome (``COMPLETED``, ``EMPTY_TOKEN``, ...)."""
         return await self._invoke(params)
 
 
@@ -275,6 +273,6 @@ class InvokeWorkflowExecutionWorkflow(_InvokeExecution):
     runner_activity = WORKFLOW_RUNNER_ACTIVITY
 
     @workflow.run
-    async def run(self, params: InvokeInput) -> bytes:
-        """Returns the final execution, serialized."""
+    async def run(self, params: InvokeInput) -> str:
+        """Returns the completion outcome (``COMPLETED``, ``EMPTY_TOKEN``, ...)."""
         return await self._invoke(params)

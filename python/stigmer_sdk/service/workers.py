@@ -1,0 +1,442 @@
+"""The service's Temporal side: its workers, the caller-heartbeat relay and the orphan reconciler.
+
+- **Workers.** The service worker (the invoke workflows, their bookkeeping activities and the
+  system activity) and, with the built-in runner, the runner workers. They run on a client with
+  :func:`stigmer_sdk.service.codec.service_data_converter`, so the workflows' I/O is binary.
+- **Heartbeat relay.** Every ``caller_heartbeat_interval`` the relay heartbeats the caller of
+  every execution still owed a completion, with the latest progress message as the details.
+  When Temporal answers that the caller asked to cancel, it signals the execution's workflow
+  (:data:`~stigmer_sdk.service.workflows.CALLER_CANCEL_SIGNAL`), which cancels the run. Running
+  here rather than in each workflow saves every handshake a timer and a local activity per
+  interval.
+- **Reconciler.** At startup and every ``reconcile_interval``, it starts the workflow of every
+  stored execution that never began (``create`` persisted it, then could not start its workflow:
+  Temporal was down, or the service died in between). The start is idempotent (the workflow id
+  is derived from the execution id), so a workflow that did start is left alone. It also settles
+  the executions whose workflow closed without recording an outcome (terminated by an operator,
+  timed out): FAILED, and their caller gets a typed failure instead of waiting for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import temporalio.client
+import temporalio.service
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.worker import Worker
+
+from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
+from stigmer_sdk.completion import (
+    CompletionOutcome,
+    HeartbeatOutcome,
+    heartbeat_external_activity,
+)
+from stigmer_sdk.service.activities import (
+    FAILURE_NON_RETRYABLE_ANNOTATION,
+    FAILURE_TYPE_ANNOTATION,
+    TERMINAL_PHASES,
+    Execution,
+    ExecutionUpdates,
+    ServiceActivities,
+    decode,
+    deliver_outcome,
+    set_phase,
+)
+from stigmer_sdk.service.codec import service_data_converter
+from stigmer_sdk.service.runner import Runner, RunnerActivities
+from stigmer_sdk.service.store import (
+    CompletionState,
+    ExecutionKind,
+    ExecutionStore,
+    StoredExecution,
+)
+from stigmer_sdk.service.workflows import (
+    AGENT_WORKFLOW,
+    CALLER_CANCEL_SIGNAL,
+    PHASE_FAILED,
+    WORKFLOW_WORKFLOW,
+    InvokeAgentExecutionWorkflow,
+    InvokeInput,
+    InvokeWorkflowExecutionWorkflow,
+)
+from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.tokens import token_digest
+from stigmer_sdk.worker import sandboxed_workflow_runner
+
+if TYPE_CHECKING:
+    from stigmer_sdk.service.server import ServiceSettings
+
+logger = logging.getLogger("stigmer_sdk.service")
+
+#: How long a workflow start may take before ``create`` ACKs without it (the reconciler starts it).
+_START_TIMEOUT = timedelta(seconds=5)
+#: Heartbeats the relay sends at once.
+_RELAY_CONCURRENCY = 32
+#: How often runner heartbeats may reach Temporal, so that a cancel request reaches the run soon.
+_RUNNER_HEARTBEAT_THROTTLE = timedelta(seconds=1)
+
+
+def workflow_id_for(kind: ExecutionKind, execution_id: str) -> str:
+    """The invoke workflow id of an execution: derived, so a repeated start is harmless."""
+    return f"stigmer-{kind.value}-execution-{execution_id}"
+
+
+def invoke_input(settings: ServiceSettings, kind: ExecutionKind, execution_id: str) -> InvokeInput:
+    """The invoke workflow's input for an execution, from the service's settings."""
+    agent = kind is ExecutionKind.AGENT
+    return InvokeInput(
+        execution_id=execution_id,
+        kind=kind.value,
+        runner_task_queue=(
+            settings.agent_runner_task_queue if agent else settings.workflow_runner_task_queue
+        ),
+        caller_heartbeat_seconds=settings.caller_heartbeat_interval.total_seconds(),
+        runner_heartbeat_timeout_seconds=settings.runner_heartbeat_timeout.total_seconds(),
+        runner_timeout_seconds=settings.runner_timeout.total_seconds(),
+        runner_maximum_attempts=settings.runner_maximum_attempts,
+        runner_initial_interval_seconds=settings.runner_retry_initial_interval.total_seconds(),
+        runner_maximum_interval_seconds=settings.runner_retry_maximum_interval.total_seconds(),
+        runner_contract=settings.runner_contract,
+    )
+
+
+async def start_invoke(
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    kind: ExecutionKind,
+    execution_id: str,
+) -> bool:
+    """Start the execution's invoke workflow; ``False`` when it already ran (and closed).
+
+    Idempotent: a running workflow is kept (USE_EXISTING) and a closed one is never run again
+    (REJECT_DUPLICATE).
+
+    Raises:
+        temporalio.service.RPCError: Temporal could not be reached, or refused.
+    """
+    start = client.start_workflow(
+        AGENT_WORKFLOW if kind is ExecutionKind.AGENT else WORKFLOW_WORKFLOW,
+        invoke_input(settings, kind, execution_id),
+        id=workflow_id_for(kind, execution_id),
+        task_queue=settings.service_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+    try:
+        # Bounded, the client's own retries included: the reconciler starts it later.
+        await asyncio.wait_for(start, _START_TIMEOUT.total_seconds())
+    except WorkflowAlreadyStartedError:
+        return False
+    except TimeoutError:
+        raise temporalio.service.RPCError(
+            f"Temporal did not answer within {_START_TIMEOUT.total_seconds():g} s",
+            temporalio.service.RPCStatusCode.DEADLINE_EXCEEDED,
+            b"",
+        ) from None
+    return True
+
+
+def worker_client(client: temporalio.client.Client) -> temporalio.client.Client:
+    """A client on ``client``'s connection with the service's binary data converter."""
+    config = client.config()
+    config["data_converter"] = service_data_converter(config["data_converter"].payload_codec)
+    return temporalio.client.Client(**config)
+
+
+def service_workers(
+    client: temporalio.client.Client,
+    store: ExecutionStore,
+    updates: ExecutionUpdates,
+    settings: ServiceSettings,
+    runner: Runner | None,
+    *,
+    graceful_shutdown: timedelta = timedelta(0),
+) -> list[Worker]:
+    """The service worker, and the runner workers when ``runner`` is given.
+
+    ``client`` is the service's client: callers are completed through it (their results are
+    written as binary protobuf either way); the workers poll through :func:`worker_client`. On
+    shutdown each worker lets the tasks it holds run for up to ``graceful_shutdown`` (a replica's
+    drain) before they are cancelled and retried elsewhere.
+    """
+    polling = worker_client(client)
+    service_activities = ServiceActivities(store, updates, client)
+    workers = [
+        Worker(
+            polling,
+            task_queue=settings.service_task_queue,
+            workflows=[InvokeAgentExecutionWorkflow, InvokeWorkflowExecutionWorkflow],
+            activities=[
+                *service_activities.activities(),
+                *SystemActivities(client).activities(),
+            ],
+            workflow_runner=sandboxed_workflow_runner(),
+            graceful_shutdown_timeout=graceful_shutdown,
+        )
+    ]
+    if runner is not None:
+        runner_activities = RunnerActivities(runner, on_progress=service_activities.record_progress)
+        workers += [
+            runner_worker(
+                polling,
+                settings.agent_runner_task_queue,
+                [runner_activities.run_agent, *runner_activities.deployed_activities()],
+                graceful_shutdown=graceful_shutdown,
+            ),
+            runner_worker(
+                polling,
+                settings.workflow_runner_task_queue,
+                [runner_activities.run_workflow],
+                graceful_shutdown=graceful_shutdown,
+            ),
+        ]
+    return workers
+
+
+def runner_worker(
+    client: temporalio.client.Client,
+    task_queue: str,
+    activities: Sequence[Callable[..., Any]],
+    *,
+    graceful_shutdown: timedelta = timedelta(0),
+) -> Worker:
+    """A worker serving runner activities, its heartbeats sent soon enough for cancellation.
+
+    Also the stand-in for a deployed Stigmer service's agent runner::
+
+        activities = RunnerActivities(ScriptedRunner()).deployed_activities()
+        worker = runner_worker(client, AGENT_RUNNER_TASK_QUEUE, activities)
+
+    It polls through :func:`worker_client` (``client`` may be any client): the deployed service
+    sends the execution as ``json/protobuf`` with fields this SDK may not know, which the
+    default converter refuses and the service's converter ignores.
+    """
+    return Worker(
+        worker_client(client),
+        task_queue=task_queue,
+        activities=activities,
+        max_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
+        default_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
+        graceful_shutdown_timeout=graceful_shutdown,
+    )
+
+
+async def reconcile_unstarted(
+    store: ExecutionStore,
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    *,
+    older_than: timedelta,
+) -> int:
+    """Start the workflow of every stored execution that never began; how many were started."""
+    started = 0
+    for row in await store.list_unstarted(older_than):
+        try:
+            if await start_invoke(client, settings, row.kind, row.id):
+                started += 1
+        except temporalio.service.RPCError as error:
+            logger.warning(
+                "Could not start the workflow of an unstarted execution execution_id=%s error=%s",
+                row.id,
+                error.message,
+            )
+            raise
+    if started:
+        logger.info("Reconciler started the workflows of %d unstarted executions", started)
+    return started
+
+
+#: Failure type delivered to a caller whose execution's workflow ended without finishing.
+WORKFLOW_CLOSED_TYPE = "STIGMER_EXECUTION_WORKFLOW_CLOSED"
+_CLOSED_STATUSES = ("Terminated", "TimedOut", "Canceled", "Failed", "ContinuedAsNew")
+
+
+async def _settle(
+    store: ExecutionStore, client: temporalio.client.Client, execution_id: str, status: str
+) -> str | None:
+    """Fail the closed workflow's execution if its completion is still owed; the outcome."""
+    row = await store.get(execution_id)
+    if row is None or row.completion_state is not CompletionState.PENDING:
+        return None
+    if not row.callback_token:
+        return None
+    execution = decode(row)
+    _fail_closed(execution, f"the execution's workflow ended without finishing: {status}")
+    final = execution.SerializeToString(deterministic=True)
+    result = await deliver_outcome(client, replace(row, execution=final))
+    if result.outcome is CompletionOutcome.TRANSIENT:
+        return None  # the next round
+    await store.finish(
+        row.id, final, result.outcome.name, token_digest=token_digest(row.callback_token)
+    )
+    return result.outcome.name
+
+
+def _fail_closed(execution: Execution, message: str) -> None:
+    if execution.status.phase in TERMINAL_PHASES:
+        return
+    set_phase(execution, PHASE_FAILED)
+    execution.status.error = message
+    annotations = execution.metadata.annotations
+    annotations[FAILURE_TYPE_ANNOTATION] = WORKFLOW_CLOSED_TYPE
+    annotations[FAILURE_NON_RETRYABLE_ANNOTATION] = "true"
+
+
+async def settle_closed(
+    store: ExecutionStore,
+    updates: ExecutionUpdates,
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    *,
+    since: datetime,
+) -> int:
+    """Finish the executions whose workflow closed (since ``since``) without recording an outcome.
+
+    An operator terminated the workflow, or it hit a timeout: its finish step never ran. The
+    execution is marked FAILED and its caller gets a failure of type
+    :data:`WORKFLOW_CLOSED_TYPE`, recorded like any outcome. How many were settled.
+    """
+    query = (
+        f"TaskQueue = '{settings.service_task_queue}' AND ExecutionStatus IN "
+        f"({', '.join(repr(status) for status in _CLOSED_STATUSES)}) AND "
+        f"CloseTime > '{since.astimezone(UTC).isoformat().replace('+00:00', 'Z')}'"
+    )
+    settled = 0
+    async for closed in client.list_workflows(query):
+        for kind in ExecutionKind:
+            prefix = workflow_id_for(kind, "")
+            if not closed.id.startswith(prefix):
+                continue
+            execution_id = closed.id.removeprefix(prefix)
+            status = closed.status.name if closed.status else "CLOSED"
+            async with updates.changing(execution_id):
+                outcome = await _settle(store, client, execution_id, status)
+            if outcome is None:
+                continue
+            logger.warning(
+                "Settled an execution whose workflow closed without finishing "
+                "execution_id=%s workflow_status=%s completion=%s",
+                execution_id,
+                status,
+                outcome,
+            )
+            settled += 1
+    return settled
+
+
+async def _every(
+    interval: timedelta, what: str, work: Callable[[], Awaitable[object]], *, first: bool
+) -> None:
+    if not first:
+        await asyncio.sleep(interval.total_seconds())
+    while True:
+        try:
+            await work()
+        except Exception as error:  # noqa: BLE001 - a background loop must survive outages
+            logger.warning("%s failed, retrying in %s: %s", what, interval, error)
+        await asyncio.sleep(interval.total_seconds())
+
+
+async def run_reconciler(
+    store: ExecutionStore,
+    updates: ExecutionUpdates,
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    *,
+    interval: timedelta,
+    older_than: timedelta,
+) -> None:
+    """:func:`reconcile_unstarted` and :func:`settle_closed` now and every ``interval``."""
+    # Workflows that closed while no service ran are found from an hour before the start.
+    since = datetime.now(UTC) - timedelta(hours=1)
+
+    async def once() -> None:
+        nonlocal since
+        checked_at = datetime.now(UTC)
+        await reconcile_unstarted(store, client, settings, older_than=older_than)
+        await settle_closed(store, updates, client, settings, since=since - interval)
+        since = checked_at
+
+    await _every(interval, "Reconciling unstarted executions", once, first=True)
+
+
+async def heartbeat_callers(store: ExecutionStore, client: temporalio.client.Client) -> int:
+    """Heartbeat every caller still owed a completion; signal the cancel requests; how many."""
+    semaphore = asyncio.Semaphore(_RELAY_CONCURRENCY)
+    cancelled = 0
+
+    async def beat(row: StoredExecution) -> None:
+        nonlocal cancelled
+        execution = decode(row)
+        if execution.status.phase in TERMINAL_PHASES:
+            return
+        details: list[Any] = []
+        if isinstance(execution, agent_api.AgentExecution) and execution.status.messages:
+            details.append(execution.status.messages[-1].content)
+        async with semaphore:
+            result = await heartbeat_external_activity(client, row.callback_token, *details)
+            if result.outcome is not HeartbeatOutcome.CANCEL_REQUESTED:
+                return
+            logger.info(
+                "Caller requested cancellation execution_id=%s token_preview=%s",
+                row.id,
+                row.callback_token_preview,
+            )
+            handle = client.get_workflow_handle(workflow_id_for(row.kind, row.id))
+            with contextlib.suppress(temporalio.service.RPCError):  # closed meanwhile
+                await handle.signal(CALLER_CANCEL_SIGNAL)
+                cancelled += 1
+
+    rows = [row for row in await store.list_pending() if row.callback_token]
+    # One row's failure (Temporal refusing its token for another reason) hides no other.
+    outcomes = await asyncio.gather(*(beat(row) for row in rows), return_exceptions=True)
+    for row, outcome in zip(rows, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            logger.warning(
+                "Could not heartbeat a caller execution_id=%s token_preview=%s error=%s",
+                row.id,
+                row.callback_token_preview,
+                outcome,
+            )
+    return cancelled
+
+
+async def run_heartbeat_relay(
+    store: ExecutionStore, client: temporalio.client.Client, *, interval: timedelta
+) -> None:
+    """:func:`heartbeat_callers` every ``interval``, until cancelled."""
+    await _every(
+        interval, "Heartbeating callers", lambda: heartbeat_callers(store, client), first=False
+    )
+
+
+def background_tasks(
+    store: ExecutionStore,
+    updates: ExecutionUpdates,
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+) -> list[asyncio.Task[None]]:
+    """Start the heartbeat relay and the reconciler (cancel the tasks to stop them)."""
+    return [
+        asyncio.create_task(
+            run_heartbeat_relay(store, client, interval=settings.caller_heartbeat_interval)
+        ),
+        asyncio.create_task(
+            run_reconciler(
+                store,
+                updates,
+                client,
+                settings,
+                interval=settings.reconcile_interval,
+                older_than=settings.reconcile_older_than,
+            )
+        ),
+    ]
