@@ -272,9 +272,10 @@ class ServiceActivities:
             # Still owed after the mark: the stored token is not the one completed.
             logger.info(
                 "A retried caller's token arrived during completion, completing it too "
-                "execution_id=%s token_preview=%s",
+                "execution_id=%s token_preview=%s token_digest=%s",
                 stored.id,
                 stored.callback_token_preview,
+                stored.callback_token_digest[:12],
             )
             delivered = await deliver_outcome(self._client, stored)
             if delivered.outcome is CompletionOutcome.TRANSIENT:

@@ -386,9 +386,10 @@ async def heartbeat_callers(store: ExecutionStore, client: temporalio.client.Cli
             if result.outcome is not HeartbeatOutcome.CANCEL_REQUESTED:
                 return
             logger.info(
-                "Caller requested cancellation execution_id=%s token_preview=%s",
+                "Caller requested cancellation execution_id=%s token_preview=%s token_digest=%s",
                 row.id,
                 row.callback_token_preview,
+                row.callback_token_digest[:12],
             )
             handle = client.get_workflow_handle(workflow_id_for(row.kind, row.id))
             with contextlib.suppress(temporalio.service.RPCError):  # closed meanwhile
@@ -401,9 +402,11 @@ async def heartbeat_callers(store: ExecutionStore, client: temporalio.client.Cli
     for row, outcome in zip(rows, outcomes, strict=True):
         if isinstance(outcome, Exception):
             logger.warning(
-                "Could not heartbeat a caller execution_id=%s token_preview=%s error=%s",
+                "Could not heartbeat a caller execution_id=%s token_preview=%s token_digest=%s "
+                "error=%s",
                 row.id,
                 row.callback_token_preview,
+                row.callback_token_digest[:12],
                 outcome,
             )
     return cancelled
