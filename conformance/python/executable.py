@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import sys
 import uuid
 from datetime import timedelta
@@ -18,10 +19,13 @@ from typing import Any
 
 import grpc
 import grpc.aio
+import temporalio.api.common.v1
 import temporalio.client
+import temporalio.converter
 from google.protobuf import json_format
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,6 +49,7 @@ from stigmer_sdk.completion import (
 )
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.tokens import token_preview
 
 CASE_ANNOTATION = "conformance.stigmer.ai/case"
 logger = logging.getLogger("stigmer-conformance-python")
@@ -83,38 +88,105 @@ def codec(request: pb.CodecRequest) -> pb.CodecResponse:
     )
 
 
-def _token_seen(case_id: str, token: bytes, key: str) -> pb.TokenSeen:
+def sdk_data_converter() -> temporalio.converter.DataConverter:
+    """The data converter a caller installs to read every payload a Stigmer service sends."""
+    return temporalio.converter.DataConverter.default
+
+
+def decode_payload(request: pb.PayloadRequest) -> pb.PayloadResponse:
+    """Decode a payload as a caller's workflow would, through the SDK's payload converter."""
+    cls = message_class(request.message_type)
+    payload = temporalio.api.common.v1.Payload(metadata=dict(request.metadata), data=request.data)
+    (value,) = sdk_data_converter().payload_converter.from_payloads([payload], [cls])
+    return pb.PayloadResponse(binary=value.SerializeToString(deterministic=True))
+
+
+#: Attributes every logging.LogRecord has: anything else on a record came in through ``extra``.
+_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+#: A " key=value" field at the end of an SDK log message.
+_FIELD = re.compile(r"\s([A-Za-z_][A-Za-z0-9_]*)=(\S*)")
+
+
+class LogCapture(logging.Handler):
+    """Keeps the SDK's log records (logger ``stigmer_sdk``), normalised, for LogsRequest."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.records: list[pb.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        first = _FIELD.search(text)
+        fields = {match.group(1): match.group(2) for match in _FIELD.finditer(text)}
+        for name, value in vars(record).items():
+            if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
+                fields[name] = str(value)
+        self.records.append(
+            pb.LogRecord(
+                level={"WARNING": "WARN", "CRITICAL": "ERROR"}.get(
+                    record.levelname, record.levelname
+                ),
+                logger=record.name,
+                message=(text[: first.start()] if first else text).rstrip(": "),
+                fields=fields,
+            )
+        )
+
+
+def _token_seen(case_id: str, token: bytes, key: str, attempt: int = 0) -> pb.TokenSeen:
     return pb.TokenSeen(
         case_id=case_id,
         sha256=hashlib.sha256(token).digest(),
         length=len(token),
         idempotency_key=key,
+        preview=token_preview(token),
+        attempt=attempt,
     )
 
 
 # -- caller -----------------------------------------------------------------------------------
 
 
+def _activity_options(params: pb.CallerInput) -> dict[str, Any]:
+    return {
+        "start_to_close_timeout": timedelta(seconds=params.start_to_close_seconds),
+        "heartbeat_timeout": (
+            timedelta(seconds=params.heartbeat_timeout_seconds)
+            if params.heartbeat_timeout_seconds
+            else None
+        ),
+        "retry_policy": RetryPolicy(
+            maximum_attempts=params.maximum_attempts or 1, initial_interval=timedelta(seconds=1)
+        ),
+        "cancellation_type": (
+            workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+            if params.wait_for_cancellation
+            else workflow.ActivityCancellationType.TRY_CANCEL
+        ),
+    }
+
+
 @workflow.defn(name="conformance/caller")
 class CallerWorkflow:
     @workflow.run
     async def run(self, params: pb.CallerInput) -> AgentExecution:
+        if params.terminal:
+            terminal = getattr(stigmer_workflow, "execute_to_terminal", None)
+            if terminal is None:
+                raise ApplicationError(
+                    "stigmer_sdk.workflow has no execute_to_terminal",
+                    type="CONFORMANCE_UNSUPPORTED",
+                    non_retryable=True,
+                )
+            done: AgentExecution = await terminal(
+                "conformance/call-agent", params, **_activity_options(params)
+            )
+            return done
         result: AgentExecution = await workflow.execute_activity(
             "conformance/call-agent",
             params,
             result_type=AgentExecution,
-            start_to_close_timeout=timedelta(seconds=params.start_to_close_seconds),
-            heartbeat_timeout=(
-                timedelta(seconds=params.heartbeat_timeout_seconds)
-                if params.heartbeat_timeout_seconds
-                else None
-            ),
-            retry_policy=RetryPolicy(maximum_attempts=1),
-            cancellation_type=(
-                workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
-                if params.wait_for_cancellation
-                else workflow.ActivityCancellationType.TRY_CANCEL
-            ),
+            **_activity_options(params),
         )
         return result
 
@@ -132,14 +204,27 @@ class CallerActivities:
     @activity.defn(name="conformance/call-agent")
     async def call_agent(self, params: pb.CallerInput) -> AgentExecution:
         case_id = params.request.metadata.annotations[CASE_ANNOTATION]
-        token = activity.info().task_token
+        info = activity.info()
+        token = info.task_token
         await self._output.event(
-            pb.Event(caller_token=_token_seen(case_id, token, activity_idempotency_key()))
+            pb.Event(
+                caller_token=_token_seen(
+                    case_id, token, activity_idempotency_key(), attempt=info.attempt
+                )
+            )
         )
         client = await self._client(params.service_address)
         if params.fire_and_forget:
             return await client.create(params.request)
-        await execute_and_wait_pending(client, params.request)
+        try:
+            await execute_and_wait_pending(client, params.request)
+        except BaseException:
+            if info.attempt < params.crash_before_attempt:
+                # Created, but the worker "dies" before the activity goes pending.
+                raise ApplicationError(
+                    f"attempt {info.attempt} crashed after create", type="CONFORMANCE_CRASH"
+                ) from None
+            raise
 
 
 # -- service ----------------------------------------------------------------------------------
@@ -251,8 +336,9 @@ _HEARTBEAT_OUTCOMES = {
 
 
 class Executable:
-    def __init__(self, output: Output) -> None:
+    def __init__(self, output: Output, logs: LogCapture) -> None:
         self._output = output
+        self._logs = logs
         self._workers: list[Worker] = []
         self._worker_tasks: list[asyncio.Task[None]] = []
         self._server: grpc.aio.Server | None = None
@@ -260,7 +346,9 @@ class Executable:
 
     async def start(self, request: pb.StartRequest) -> pb.Started:
         client = await temporalio.client.Client.connect(
-            request.temporal.address, namespace=request.temporal.namespace
+            request.temporal.address,
+            namespace=request.temporal.namespace,
+            data_converter=sdk_data_converter(),
         )
         role = request.WhichOneof("role")
         address = ""
@@ -321,6 +409,10 @@ class Executable:
         try:
             if kind == "codec":
                 response.codec.CopyFrom(codec(request.codec))
+            elif kind == "payload":
+                response.payload.CopyFrom(decode_payload(request.payload))
+            elif kind == "logs":
+                response.logs.records.extend(self._logs.records)
             elif kind == "start":
                 response.started.CopyFrom(await self.start(request.start))
             elif kind == "complete":
@@ -346,12 +438,16 @@ class Executable:
 
 async def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logs = LogCapture()
+    sdk_logger = logging.getLogger("stigmer_sdk")
+    sdk_logger.setLevel(logging.INFO)
+    sdk_logger.addHandler(logs)
     _load_all_generated()
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     output = Output()
-    executable = Executable(output)
+    executable = Executable(output, logs)
     while True:
         request = await read_frame(reader, pb.HarnessRequest)
         if request is None:

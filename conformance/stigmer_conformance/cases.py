@@ -87,6 +87,72 @@ async def run_codec(process: RoleProcess, vector: Vector, corrupt: bool) -> dict
     return {}
 
 
+@dataclass(frozen=True)
+class PayloadVector:
+    """A Temporal payload as a deployed Stigmer service sends it, and what it must decode to."""
+
+    name: str
+    message_type: str
+    metadata: dict[str, bytes]
+    data: bytes
+    expected: bytes
+
+    @staticmethod
+    def load_all() -> list[PayloadVector]:
+        vectors = []
+        for path in sorted((CONFORMANCE / "payload-vectors").glob("*.json")):
+            data = json.loads(path.read_text())
+            cls = message_class(data["message_type"])
+            # Written in the deployed schema: what this schema lacks is ignored, as a converter
+            # must ignore unknown fields.
+            expected = json_format.Parse(
+                json.dumps(data["expected"]), cls(), ignore_unknown_fields=True
+            )
+            vectors.append(
+                PayloadVector(
+                    data["name"],
+                    data["message_type"],
+                    {key: value.encode() for key, value in data["metadata"].items()},
+                    json.dumps(data["data"], ensure_ascii=False).encode(),
+                    expected.SerializeToString(deterministic=True),
+                )
+            )
+        return vectors
+
+
+async def run_payload(process: RoleProcess, vector: PayloadVector) -> dict[str, Any]:
+    response = await process.request(
+        payload=pb.PayloadRequest(
+            message_type=vector.message_type, metadata=vector.metadata, data=vector.data
+        )
+    )
+    got = response.payload.binary
+    if got != vector.expected:
+        cls = message_class(vector.message_type)
+        want_dict = json_format.MessageToDict(cls.FromString(vector.expected))
+        try:
+            got_dict = json_format.MessageToDict(cls.FromString(got))
+        except Exception as error:  # noqa: BLE001 - undecodable is an answer too
+            raise CaseFailure(f"the decoded message does not even decode: {error}") from None
+        raise CaseFailure(
+            f"decoded to a different message: {_dict_difference(got_dict, want_dict)}"
+        )
+    return {"bytes": len(vector.data)}
+
+
+def _dict_difference(got: Any, want: Any, path: str = "") -> str:
+    """The first place two JSON values differ, for a readable failure."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        for key in sorted(set(got) | set(want)):
+            if got.get(key) != want.get(key):
+                return _dict_difference(got.get(key), want.get(key), f"{path}.{key}")
+    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        for index, (a, b) in enumerate(zip(got, want, strict=True)):
+            if a != b:
+                return _dict_difference(a, b, f"{path}[{index}]")
+    return f"{path or '.'}: got {got!r}, expected {want!r}"
+
+
 def _equal_when_decoded(vector: Vector, reencoded: bytes) -> str:
     """Whether differing bytes still hold the same message: a field-order difference, or not."""
     cls = message_class(vector.message_type)

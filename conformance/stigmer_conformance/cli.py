@@ -197,6 +197,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                 codecs[language], vector, (language, vector.name) in corrupt
                             ),
                         )
+            for payload in cases.PayloadVector.load_all():
+                for language in languages:
+                    case = {
+                        "id": f"payload/{payload.name}/{language}",
+                        "kind": "payload",
+                        "vector": payload.name,
+                        "language": language,
+                    }
+                    if case["id"].startswith(args.only):
+                        await _case(
+                            results, known, case, cases.run_payload(codecs[language], payload)
+                        )
             for scenario in cases.Scenario.load_all():
                 for row in players:
                     for column in players:

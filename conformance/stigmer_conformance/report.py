@@ -49,20 +49,8 @@ def render(report: dict[str, Any]) -> str:
     """The printed form: one matrix per scenario, callers as rows, services as columns."""
     languages: list[str] = report["languages"]
     lines: list[str] = []
-    codec = [c for c in report["cases"] if c["kind"] == "codec"]
-    if codec:
-        lines.append("codec vectors (rows: vectors, columns: implementations)")
-        vectors = sorted({c["vector"] for c in codec})
-        width = max(len(v) for v in vectors)
-        column = max(7, *(len(lang) for lang in languages))
-        lines.append(
-            "  " + " " * width + "  " + "  ".join(f"{lang:>{column}}" for lang in languages)
-        )
-        cells = {(c["vector"], c["language"]): c["status"] for c in codec}
-        for vector in vectors:
-            row = "  ".join(f"{cells.get((vector, lang), '-'):>{column}}" for lang in languages)
-            lines.append(f"  {vector:<{width}}  {row}")
-        lines.append("")
+    for kind, title in (("codec", "codec vectors"), ("payload", "payload vectors")):
+        lines.extend(_vector_matrix(report, languages, kind, title))
     scenarios: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for case in report["cases"]:
         if case["kind"] == "scenario":
@@ -86,3 +74,23 @@ def render(report: dict[str, Any]) -> str:
     for case in failures:
         lines.append(f"  {case['status']} {case['id']}: {case['message']}")
     return "\n".join(lines)
+
+
+def _vector_matrix(
+    report: dict[str, Any], languages: list[str], kind: str, title: str
+) -> list[str]:
+    """Rows: vectors of this kind; columns: implementations."""
+    found = [c for c in report["cases"] if c["kind"] == kind]
+    if not found:
+        return []
+    lines = [f"{title} (rows: vectors, columns: implementations)"]
+    vectors = sorted({c["vector"] for c in found})
+    width = max(len(v) for v in vectors)
+    column = max(7, *(len(lang) for lang in languages))
+    lines.append("  " + " " * width + "  " + "  ".join(f"{lang:>{column}}" for lang in languages))
+    cells = {(c["vector"], c["language"]): c["status"] for c in found}
+    for vector in vectors:
+        row = "  ".join(f"{cells.get((vector, lang), '-'):>{column}}" for lang in languages)
+        lines.append(f"  {vector:<{width}}  {row}")
+    lines.append("")
+    return lines

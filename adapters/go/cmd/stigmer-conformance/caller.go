@@ -36,7 +36,9 @@ func callerWorkflow(ctx workflow.Context, in *conformancev1.CallerInput) (*agent
 	opts := workflow.ActivityOptions{
 		StartToCloseTimeout: seconds(in.GetStartToCloseSeconds()),
 		HeartbeatTimeout:    seconds(in.GetHeartbeatTimeoutSeconds()),
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		RetryPolicy: &temporal.RetryPolicy{
+			MaximumAttempts: max(int32(in.GetMaximumAttempts()), 1), InitialInterval: time.Second,
+		},
 		// true: WAIT_CANCELLATION_COMPLETED; false: TRY_CANCEL.
 		WaitForCancellation: in.GetWaitForCancellation(),
 	}
@@ -46,9 +48,19 @@ func callerWorkflow(ctx workflow.Context, in *conformancev1.CallerInput) (*agent
 	if opts.HeartbeatTimeout < 0 {
 		opts.HeartbeatTimeout = 0
 	}
+	ctx = workflow.WithActivityOptions(ctx, opts)
+	if in.GetTerminal() {
+		return executeToTerminal(ctx, in)
+	}
 	var result *agentexecutionv1.AgentExecution
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), callAgentActivity, in).Get(ctx, &result)
+	err := workflow.ExecuteActivity(ctx, callAgentActivity, in).Get(ctx, &result)
 	return result, err
+}
+
+// executeToTerminal runs the handshake through the SDK's terminal-result helper.
+func executeToTerminal(_ workflow.Context, _ *conformancev1.CallerInput) (*agentexecutionv1.AgentExecution, error) {
+	return nil, temporal.NewNonRetryableApplicationError(
+		"the Go SDK has no handshake.ExecuteToTerminal", "CONFORMANCE_UNSUPPORTED", nil)
 }
 
 // callerRole runs the caller worker: the workflow "conformance/caller" and the activity
@@ -100,6 +112,8 @@ func (r *callerRole) callAgent(ctx context.Context, in *conformancev1.CallerInpu
 		Length: uint32(len(token)),
 		IdempotencyKey: handshake.IdempotencyKey(info.WorkflowNamespace, info.WorkflowExecution.ID,
 			info.WorkflowExecution.RunID, info.ActivityID),
+		Preview: handshake.TokenPreview(token),
+		Attempt: uint32(max(info.Attempt, 0)),
 	}
 	r.logger.Info("caller activity took its task token", "case", caseID,
 		"token_preview", handshake.TokenPreview(token), "token_length", len(token), "attempt", info.Attempt)
@@ -117,7 +131,14 @@ func (r *callerRole) callAgent(ctx context.Context, in *conformancev1.CallerInpu
 		defer cancel()
 		return agents.Create(createCtx, in.GetRequest())
 	}
-	return handshake.ExecuteAgentAndWaitPending(ctx, agents, in.GetRequest())
+	ack, err := handshake.ExecuteAgentAndWaitPending(ctx, agents, in.GetRequest())
+	if err == activity.ErrResultPending && info.Attempt < int32(in.GetCrashBeforeAttempt()) {
+		// Created, but the worker "dies" before the activity goes pending.
+		return nil, temporal.NewApplicationError(
+			fmt.Sprintf("attempt %d crashed after create", info.Attempt), "CONFORMANCE_CRASH")
+	}
+	// ErrResultPending is returned unwrapped: the worker compares it by identity.
+	return ack, err //nolint:wrapcheck
 }
 
 // conn returns the cached gRPC connection to a service address, creating it on first use.

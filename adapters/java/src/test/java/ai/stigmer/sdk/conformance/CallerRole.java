@@ -74,8 +74,16 @@ final class CallerRole implements Role {
 
     @Override
     public AgentExecution run(CallerInput input) {
+      if (input.getTerminal()) {
+        return executeToTerminal(input);
+      }
       return Workflow.newActivityStub(CallAgentActivity.class, activityOptions(input))
           .callAgent(input);
+    }
+
+    private static AgentExecution executeToTerminal(CallerInput input) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "the Java SDK has no WorkflowHandshake.executeToTerminal", "CONFORMANCE_UNSUPPORTED");
     }
   }
 
@@ -88,7 +96,11 @@ final class CallerRole implements Role {
                 startToClose.isNegative() || startToClose.isZero()
                     ? DEFAULT_START_TO_CLOSE
                     : startToClose)
-            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+            .setRetryOptions(
+                RetryOptions.newBuilder()
+                    .setMaximumAttempts(Math.max(input.getMaximumAttempts(), 1))
+                    .setInitialInterval(Duration.ofSeconds(1))
+                    .build())
             .setCancellationType(
                 input.getWaitForCancellation()
                     ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
@@ -130,7 +142,7 @@ final class CallerRole implements Role {
           TaskTokens.preview(token),
           token == null ? 0 : token.length,
           info.getAttempt());
-      events.event(Event.newBuilder().setCallerToken(Temporal.tokenSeen(caseId, token, key)).build());
+      events.event(Event.newBuilder().setCallerToken(Temporal.tokenSeen(caseId, token, key, info.getAttempt())).build());
 
       AgentExecutionCommandControllerBlockingStub stub = stub(input.getServiceAddress());
       if (input.getFireAndForget()) {
@@ -144,6 +156,11 @@ final class CallerRole implements Role {
       }
       StigmerHandshake.executeAgentAndWaitPending(
           stub, input.getRequest(), HandshakeOptions.getDefaultInstance());
+      if (info.getAttempt() < input.getCrashBeforeAttempt()) {
+        // Created, but the worker "dies" before the activity goes pending.
+        throw ApplicationFailure.newFailure(
+            "attempt " + info.getAttempt() + " crashed after create", "CONFORMANCE_CRASH");
+      }
       return null; // ignored: the service completes the activity
     }
 

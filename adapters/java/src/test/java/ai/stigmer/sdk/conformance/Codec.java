@@ -2,6 +2,9 @@ package ai.stigmer.sdk.conformance;
 
 import ai.stigmer.conformance.v1.CodecRequest;
 import ai.stigmer.conformance.v1.CodecResponse;
+import ai.stigmer.conformance.v1.PayloadRequest;
+import ai.stigmer.conformance.v1.PayloadResponse;
+import io.temporal.api.common.v1.Payload;
 import ai.stigmer.sdk.handshake.PayloadTypeRegistry;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
@@ -99,6 +102,26 @@ final class Codec {
     return CodecResponse.newBuilder()
         .setReencoded(PayloadTypeRegistry.deterministicBytes(decoded))
         .setFromJson(PayloadTypeRegistry.deterministicBytes(parsed.build()))
+        .build();
+  }
+
+  /**
+   * Decodes a payload into its message type through the SDK's data converter, as a caller's
+   * workflow would, and encodes the result deterministically.
+   *
+   * @throws IllegalArgumentException for an unknown message type
+   */
+  PayloadResponse decodePayload(PayloadRequest request) {
+    Message prototype = prototypes.get(request.getMessageType());
+    if (prototype == null) {
+      throw new IllegalArgumentException("unknown message type \"" + request.getMessageType() + "\"");
+    }
+    Payload payload =
+        Payload.newBuilder().putAllMetadata(request.getMetadataMap()).setData(request.getData()).build();
+    Class<? extends Message> type = prototype.getClass();
+    Message decoded = Temporal.dataConverter().fromPayload(payload, type, type);
+    return PayloadResponse.newBuilder()
+        .setBinary(PayloadTypeRegistry.deterministicBytes(decoded))
         .build();
   }
 
