@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import grpc
 import temporalio.client
 from google.protobuf import json_format
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, TimeoutError
 
+from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import RoleProcess
 from stigmer_sdk import AgentExecution, AgentExecutionSpec
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2
@@ -476,3 +478,68 @@ async def _terminate_quietly(handle: temporalio.client.WorkflowHandle[Any, Any])
             await handle.terminate("conformance case over")
     except Exception:  # noqa: BLE001 - cleanup only
         pass
+
+
+@dataclass(frozen=True)
+class CreateErrorCase:
+    """A create answered with one gRPC status code, and whether the caller may retry it."""
+
+    code: str
+    retryable: bool
+    failure_type: str
+
+    @staticmethod
+    def load_all() -> list[CreateErrorCase]:
+        data = json.loads((CONFORMANCE / "create-errors.json").read_text())
+        return [
+            CreateErrorCase(case["code"], case["retryable"], data["failure_type"])
+            for case in data["cases"]
+        ]
+
+
+async def run_create_error(
+    temporal: temporalio.client.Client,
+    caller: Roles,
+    fake: FakeService,
+    error: CreateErrorCase,
+    case_id: str,
+) -> dict[str, Any]:
+    """The caller's activity must fail at once with the contract's type and retryability."""
+    server_message = f"scripted {error.code} for {case_id} ✗"
+    fake.script(case_id, grpc.StatusCode[error.code], server_message)
+    caller_input = pb.CallerInput(
+        request=_request(case_id), start_to_close_seconds=60, service_address=fake.address
+    )
+    handle = await temporal.start_workflow(
+        "conformance/caller",
+        caller_input,
+        id=f"conformance-{uuid.uuid4()}",
+        task_queue=caller.caller_queue,
+        result_type=AgentExecution,
+    )
+    try:
+        outcome = await asyncio.wait_for(_outcome(handle), 90)
+    finally:
+        await _terminate_quietly(handle)
+    check(isinstance(outcome, WorkflowFailureError), f"caller workflow ended with {outcome!r}")
+    cause = outcome.cause.cause if isinstance(outcome.cause, ActivityError) else None
+    check(isinstance(cause, ApplicationError), f"the activity failed with {cause!r}")
+    assert isinstance(cause, ApplicationError)
+    check(
+        cause.type == error.failure_type,
+        f"failure type {cause.type!r}, expected {error.failure_type!r}",
+    )
+    check(
+        cause.non_retryable is not error.retryable,
+        f"non_retryable={cause.non_retryable} for {error.code}, the contract says "
+        f"{'retryable' if error.retryable else 'not retryable'}",
+    )
+    check(
+        cause.message.startswith(error.code),
+        f"the failure message {cause.message!r} does not start with {error.code}",
+    )
+    check(
+        server_message in cause.message,
+        f"the failure message {cause.message!r} lost the server's message",
+    )
+    return {"creates_received": fake.creates[case_id]}

@@ -16,6 +16,7 @@ from typing import Any
 import temporalio.client
 
 from stigmer_conformance import cases, report
+from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.testing import DevServer
@@ -246,6 +247,28 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                 )
                             ),
                         )
+            fake = FakeService()
+            await fake.start()
+            try:
+                for error in cases.CreateErrorCase.load_all():
+                    for language in players:
+                        case = {
+                            "id": f"create-error/{error.code}/{language}",
+                            "kind": "create-error",
+                            "vector": error.code,
+                            "language": language,
+                        }
+                        if case["id"].startswith(args.only):
+                            await _case(
+                                results,
+                                known,
+                                case,
+                                cases.run_create_error(
+                                    temporal, roles[language], fake, error, case["id"]
+                                ),
+                            )
+            finally:
+                await fake.stop()
         finally:
             for process in codecs.values():
                 await process.stop()

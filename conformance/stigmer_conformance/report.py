@@ -49,7 +49,11 @@ def render(report: dict[str, Any]) -> str:
     """The printed form: one matrix per scenario, callers as rows, services as columns."""
     languages: list[str] = report["languages"]
     lines: list[str] = []
-    for kind, title in (("codec", "codec vectors"), ("payload", "payload vectors")):
+    for kind, title in (
+        ("codec", "codec vectors (rows: vectors"),
+        ("payload", "payload vectors (rows: vectors"),
+        ("create-error", "create answered with a gRPC status (rows: status codes"),
+    ):
         lines.extend(_vector_matrix(report, languages, kind, title))
     scenarios: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for case in report["cases"]:
@@ -83,7 +87,7 @@ def _vector_matrix(
     found = [c for c in report["cases"] if c["kind"] == kind]
     if not found:
         return []
-    lines = [f"{title} (rows: vectors, columns: implementations)"]
+    lines = [f"{title}, columns: implementations)"]
     vectors = sorted({c["vector"] for c in found})
     width = max(len(v) for v in vectors)
     column = max(7, *(len(lang) for lang in languages))
