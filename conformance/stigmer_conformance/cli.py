@@ -15,7 +15,7 @@ from typing import Any
 
 import temporalio.client
 
-from stigmer_conformance import cases, report
+from stigmer_conformance import cases, logs, report
 from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
@@ -24,11 +24,20 @@ from stigmer_sdk.testing import DevServer
 OTHER_NAMESPACE = "conformance-other"
 
 
+def _selected(case_id: str, only: str) -> bool:
+    """``--only``: comma-separated case id prefixes; empty selects every case."""
+    return not only or any(case_id.startswith(prefix) for prefix in only.split(",") if prefix)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     implementations = list(Implementation.load_all())
     parser = argparse.ArgumentParser(prog="conformance/run.py", description=__doc__)
     parser.add_argument("--langs", default=",".join(implementations), help="languages to run")
-    parser.add_argument("--only", default="", help="run only cases whose id starts with this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only cases whose id starts with one of these comma-separated prefixes",
+    )
     parser.add_argument(
         "--report", type=Path, default=ROOT / "reports" / "conformance.json", help="JSON report"
     )
@@ -189,7 +198,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         "vector": vector.name,
                         "language": language,
                     }
-                    if case["id"].startswith(args.only):
+                    if _selected(case["id"], args.only):
                         await _case(
                             results,
                             known,
@@ -206,7 +215,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         "vector": payload.name,
                         "language": language,
                     }
-                    if case["id"].startswith(args.only):
+                    if _selected(case["id"], args.only):
                         await _case(
                             results, known, case, cases.run_payload(codecs[language], payload)
                         )
@@ -230,7 +239,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             "column": column,
                             "axes": axes,
                         }
-                        if not case_id.startswith(args.only):
+                        if not _selected(case_id, args.only):
                             continue
                         await _case(
                             results,
@@ -247,6 +256,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                 )
                             ),
                         )
+            await _log_cases(results, known, args, players, roles)
             fake = FakeService()
             await fake.start()
             try:
@@ -258,7 +268,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             "vector": error.code,
                             "language": language,
                         }
-                        if case["id"].startswith(args.only):
+                        if _selected(case["id"], args.only):
                             await _case(
                                 results,
                                 known,
@@ -288,6 +298,57 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "encodings": _encodings(results),
         "logs": str(log_dir),
     }
+
+
+#: Scenarios whose completer delivers a result with the real token: the completion log lines.
+_COMPLETING_SCENARIOS = ("success", "success-json-encoding", "system-activity-success")
+
+
+async def _log_cases(
+    results: list[dict[str, Any]],
+    known: dict[str, tuple[str, str]],
+    args: argparse.Namespace,
+    players: list[str],
+    roles: dict[str, cases.Roles],
+) -> None:
+    """The contract's log lines, per language, over the scenario cases it played."""
+    scenarios = [c for c in results if c["kind"] == "scenario"]
+    fire_and_forget = {s.name for s in cases.Scenario.load_all() if s.caller.get("fire_and_forget")}
+    for language in players:
+        ids = [f"logs/{name}/{language}" for name in logs.CHECKS]
+        if not any(_selected(case_id, args.only) for case_id in ids):
+            continue
+        caller_tokens: dict[str, pb.TokenSeen] = {}
+        completed: list[str] = []
+        for case in scenarios:
+            if case["row"] == language and case["scenario"] not in fire_and_forget:
+                seen = roles[language].caller.seen(case["id"], "caller_token")
+                if seen is not None and case["status"] in (report.PASS, report.STALE):
+                    caller_tokens[case["id"]] = seen
+            if (
+                case["column"] == language
+                and case["scenario"] in _COMPLETING_SCENARIOS
+                and case["status"] in (report.PASS, report.STALE)
+            ):
+                completed.append(case["id"])
+        collected = await logs.LanguageLogs.collect(
+            language,
+            roles[language].caller,
+            (roles[language].service, roles[language].system_worker),
+            caller_tokens,
+            completed,
+        )
+        for name, case_id in zip(logs.CHECKS, ids, strict=True):
+            if not _selected(case_id, args.only):
+                continue
+            case = {"id": case_id, "kind": "logs", "vector": name, "language": language}
+
+            async def run_check(
+                name: str = name, collected: logs.LanguageLogs = collected
+            ) -> dict[str, Any]:
+                return logs.check_logs(collected, name)
+
+            await _case(results, known, case, run_check())
 
 
 def _encodings(results: list[dict[str, Any]]) -> dict[str, Any]:

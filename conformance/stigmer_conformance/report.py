@@ -53,6 +53,7 @@ def render(report: dict[str, Any]) -> str:
         ("codec", "codec vectors (rows: vectors"),
         ("payload", "payload vectors (rows: vectors"),
         ("create-error", "create answered with a gRPC status (rows: status codes"),
+        ("logs", "contract log lines (rows: checks"),
     ):
         lines.extend(_vector_matrix(report, languages, kind, title))
     scenarios: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -116,7 +116,7 @@ func (r *callerRole) callAgent(ctx context.Context, in *conformancev1.CallerInpu
 		Attempt: uint32(max(info.Attempt, 0)),
 	}
 	r.logger.Info("caller activity took its task token", "case", caseID,
-		"token_preview", handshake.TokenPreview(token), "token_length", len(token), "attempt", info.Attempt)
+		"token_preview", handshake.TokenPreview(token), "token_digest", tokenDigest(token), "token_length", len(token), "attempt", info.Attempt)
 	if err := r.events.event(&conformancev1.Event{Event: &conformancev1.Event_CallerToken{CallerToken: seen}}); err != nil {
 		r.logger.Error("cannot report the caller token", "case", caseID, "error", err)
 	}
