@@ -165,6 +165,14 @@ class RoleProcess:
                 return seen
         return None
 
+    def seen_all(self, case_id: str, kind: str) -> list[pb.TokenSeen]:
+        """Every event of ``kind`` reported for ``case_id`` so far (one per activity attempt)."""
+        return [
+            getattr(event, kind)
+            for event in self._events.get(case_id, [])
+            if event.WhichOneof("event") == kind
+        ]
+
     async def wait_event(self, case_id: str, kind: str, timeout: float = 30.0) -> pb.TokenSeen:
         """The first event of ``kind`` reported for ``case_id``."""
 

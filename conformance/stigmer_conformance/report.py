@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,16 @@ def load_known_failing(directory: Path, languages: list[str]) -> dict[str, tuple
                 raise ValueError(f"{path}:{number}: known-failing entry without a reason")
             known[case_id.strip()] = (language, reason.strip())
     return known
+
+
+def lookup(known: dict[str, tuple[str, str]], case_id: str) -> tuple[str, str] | None:
+    """The known-failing entry of a case: its id, or a pattern with ``*`` that matches it."""
+    if case_id in known:
+        return known[case_id]
+    for pattern, entry in known.items():
+        if "*" in pattern and fnmatch.fnmatchcase(case_id, pattern):
+            return entry
+    return None
 
 
 def classify(passed: bool, known: tuple[str, str] | None) -> str:
@@ -75,6 +86,7 @@ def render(report: dict[str, Any]) -> str:
         "summary: "
         + ", ".join(f"{summary[status]} {status}" for status in (PASS, FAIL, XFAIL, STALE))
     )
+    lines.extend(_live_tables(report))
     failures = [c for c in report["cases"] if c["status"] in (FAIL, STALE)]
     for case in failures:
         lines.append(f"  {case['status']} {case['id']}: {case['message']}")
@@ -98,4 +110,29 @@ def _vector_matrix(
         row = "  ".join(f"{cells.get((vector, lang), '-'):>{column}}" for lang in languages)
         lines.append(f"  {vector:<{width}}  {row}")
     lines.append("")
+    return lines
+
+
+def _live_tables(report: dict[str, Any]) -> list[str]:
+    """Per target (live service, emulation): rows scenario/check/caller, columns completers."""
+    lines: list[str] = []
+    by_target: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for case in report["cases"]:
+        if case["kind"] == "live":
+            by_target[case["target"]].append(case)
+    for target, cases in by_target.items():
+        columns = list(dict.fromkeys(c["column"] for c in cases))
+        rows = list(dict.fromkeys(f"{c['scenario']}/{c['check']}  {c['row']}" for c in cases))
+        cells = {(f"{c['scenario']}/{c['check']}  {c['row']}", c["column"]): c for c in cases}
+        width = max(len(row) for row in rows)
+        column = max(7, *(len(name) for name in columns))
+        lines.append(f"{target} (rows: scenario/check  caller, columns: {cases[0]['axes']})")
+        lines.append("  " + " " * width + "  " + "  ".join(f"{c:>{column}}" for c in columns))
+        for row in rows:
+            values = "  ".join(
+                f"{cells[(row, c)]['status'] if (row, c) in cells else '-':>{column}}"
+                for c in columns
+            )
+            lines.append(f"  {row:<{width}}  {values}")
+        lines.append("")
     return lines
