@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import hashlib
 import logging
 import os
 import re
+import signal
 import sys
 import uuid
 from datetime import timedelta
@@ -437,6 +439,8 @@ class Executable:
 
 
 async def main() -> None:
+    # `kill -USR1 <pid>` prints every thread's stack to stderr (the role's log): for a hung role.
+    faulthandler.register(signal.SIGUSR1)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logs = LogCapture()
     sdk_logger = logging.getLogger("stigmer_sdk")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -560,6 +562,8 @@ def _encodings(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # `kill -USR1 <pid>` prints the runner's stacks to stderr: for a run that hangs.
+    faulthandler.register(signal.SIGUSR1)
     args = parse_args(argv)
     result = asyncio.run(run_live(args) if args.service else run(args))
     args.report.parent.mkdir(parents=True, exist_ok=True)
