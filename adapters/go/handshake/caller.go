@@ -47,14 +47,20 @@ func WithCallOptions(opts ...grpc.CallOption) Option {
 // calling activity pending until the service completes it (the token handshake). Call it from a
 // Temporal activity:
 //
-//   - it takes the activity's task token and refuses an empty one with a non-retryable
-//     application error of type [ErrTypeEmptyTaskToken] (the code is not running in an activity);
+//   - it refuses a local activity with a non-retryable application error of type
+//     [ErrTypeLocalActivity], then takes the activity's task token and refuses an empty one with a
+//     non-retryable application error of type [ErrTypeEmptyTaskToken] (the code is not running in
+//     an activity);
+//   - it fills api_version, kind and, when empty, metadata.name ([ExecutionName]) as the deployed
+//     Stigmer service requires, and refuses before any call, with a non-retryable application error
+//     of type [ErrTypeInvalidRequest], a request that service would refuse for a missing field;
 //   - it clones execution (the caller's message is never modified), sets spec.callback_token to the
 //     token's raw bytes and writes the idempotency key ([IdempotencyKey]) to
 //     metadata.annotations[[IdempotencyKeyAnnotation]] and the [IdempotencyKeyHeader] request
 //     metadata;
 //   - it calls create with a deadline ([DefaultCreateTimeout] unless [WithCreateTimeout]) and logs
-//     the token preview, the token length and the execution id, never the token itself;
+//     the token preview ([TokenPreview]), digest ([TokenDigest]) and length and the execution id,
+//     never the token itself;
 //   - on success it returns the service's ACK and [activity.ErrResultPending] itself, unwrapped:
 //     the worker recognises pending activities by comparing the returned error with that exact
 //     value, so do not wrap it (fmt.Errorf("...: %w", err) would fail the activity instead).
@@ -76,16 +82,11 @@ func ExecuteAgentAndWaitPending(
 	if req == nil {
 		req = &agentexecutionv1.AgentExecution{}
 	}
-	return executeAndWaitPending(ctx, "AgentExecution",
-		func(token []byte) *apiresource.ApiResourceMetadata {
-			if req.Spec == nil {
-				req.Spec = &agentexecutionv1.AgentExecutionSpec{}
-			}
+	return executeAndWaitPending(ctx, KindAgentExecution,
+		func(token []byte, key string) []violation {
+			v := prepareAgent(req, key)
 			req.Spec.CallbackToken = token
-			if req.Metadata == nil {
-				req.Metadata = &apiresource.ApiResourceMetadata{}
-			}
-			return req.Metadata
+			return v
 		},
 		func(ctx context.Context, callOpts ...grpc.CallOption) (*agentexecutionv1.AgentExecution, error) {
 			return client.Create(ctx, req, callOpts...)
@@ -107,16 +108,11 @@ func ExecuteWorkflowAndWaitPending(
 	if req == nil {
 		req = &workflowexecutionv1.WorkflowExecution{}
 	}
-	return executeAndWaitPending(ctx, "WorkflowExecution",
-		func(token []byte) *apiresource.ApiResourceMetadata {
-			if req.Spec == nil {
-				req.Spec = &workflowexecutionv1.WorkflowExecutionSpec{}
-			}
+	return executeAndWaitPending(ctx, KindWorkflowExecution,
+		func(token []byte, key string) []violation {
+			v := prepareWorkflow(req, key)
 			req.Spec.CallbackToken = token
-			if req.Metadata == nil {
-				req.Metadata = &apiresource.ApiResourceMetadata{}
-			}
-			return req.Metadata
+			return v
 		},
 		func(ctx context.Context, callOpts ...grpc.CallOption) (*workflowexecutionv1.WorkflowExecution, error) {
 			return client.Create(ctx, req, callOpts...)
@@ -130,12 +126,13 @@ type execution interface {
 	GetMetadata() *apiresource.ApiResourceMetadata
 }
 
-// executeAndWaitPending is the language-neutral part of the caller side. prepare puts the token on
-// the (already cloned) request and returns its metadata; create sends the request.
+// executeAndWaitPending is the language-neutral part of the caller side. prepare fills the
+// (already cloned) request (the deployed-service fields, the idempotency annotation, the token) and
+// returns what the deployed service would refuse it for; create sends the request.
 func executeAndWaitPending[T execution](
 	ctx context.Context,
 	kind string,
-	prepare func(token []byte) *apiresource.ApiResourceMetadata,
+	prepare func(token []byte, key string) []violation,
 	create func(context.Context, ...grpc.CallOption) (T, error),
 	opts []Option,
 ) (T, error) {
@@ -149,22 +146,31 @@ func executeAndWaitPending[T execution](
 		return zero, emptyTaskTokenError()
 	}
 	info := activity.GetInfo(ctx)
+	if info.IsLocalActivity {
+		return zero, temporal.NewNonRetryableApplicationError(
+			"stigmer: ExecuteAgentAndWaitPending and ExecuteWorkflowAndWaitPending cannot run in a local "+
+				"activity (it has no task token a service could complete); schedule a regular activity",
+			ErrTypeLocalActivity, nil)
+	}
 	token := info.TaskToken
 	if len(token) == 0 {
 		return zero, emptyTaskTokenError()
 	}
 	logger := activity.GetLogger(ctx)
-	preview := TokenPreview(token)
+	preview, digest := TokenPreview(token), TokenDigest(token)
 	logger.Info("Extracted task token",
-		"token_preview", preview, "token_length", len(token), "activity_id", info.ActivityID)
+		"token_preview", preview, "token_digest", digest, "token_length", len(token), "activity_id", info.ActivityID)
 
 	key := IdempotencyKey(info.WorkflowNamespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID)
-	md := prepare(append([]byte(nil), token...))
-	if md.Annotations == nil {
-		md.Annotations = map[string]string{}
+	if violations := prepare(append([]byte(nil), token...), key); len(violations) > 0 {
+		failure := invalidRequestError(kind, violations)
+		logger.Warn("Refused an invalid create request, activity fails",
+			"execution_kind", kind, "token_preview", preview, "token_digest", digest, "error", failure.Error())
+		return zero, failure
 	}
-	md.Annotations[IdempotencyKeyAnnotation] = key
 
+	metrics := activity.GetMetricsHandler(ctx)
+	metrics.Counter(MetricCallerHandshakesStarted).Inc(1)
 	callCtx, cancel := context.WithTimeout(ctx, o.createTimeout)
 	defer cancel()
 	callCtx = grpcmetadata.AppendToOutgoingContext(callCtx, IdempotencyKeyHeader, key)
@@ -172,11 +178,16 @@ func executeAndWaitPending[T execution](
 	if err != nil {
 		failure := createFailedError(err)
 		logger.Warn("Failed to create execution, activity fails",
-			"execution_kind", kind, "token_preview", preview, "error", failure.Error())
+			"execution_kind", kind, "token_preview", preview, "token_digest", digest, "error", failure.Error())
 		return zero, failure
 	}
-	logger.Info("Agent execution started, activity pending",
-		"execution_id", ack.GetMetadata().GetId(), "token_preview", preview,
+	metrics.Counter(MetricCallerHandshakesPending).Inc(1)
+	started := "Agent execution started, activity pending"
+	if kind == KindWorkflowExecution {
+		started = "Workflow execution started, activity pending"
+	}
+	logger.Info(started,
+		"execution_id", ack.GetMetadata().GetId(), "token_preview", preview, "token_digest", digest,
 		"token_length", len(token), "execution_kind", kind)
 	return ack, activity.ErrResultPending
 }

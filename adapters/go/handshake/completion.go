@@ -98,18 +98,12 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 	}
 	logger, metrics := c.logger(ctx), c.metrics(ctx)
 	token := input.GetCallbackToken()
-	preview := TokenPreview(token)
+	preview, digest := TokenPreview(token), TokenDigest(token)
 	executionID := input.GetExecutionId()
 	start := time.Now()
 
 	if len(token) == 0 {
-		logger.Info("No callback token, nothing to complete", "execution_id", executionID)
-		recordCompletion(metrics, OutcomeEmptyToken, "", time.Since(start))
-		return &sdkv1.CompleteExternalActivityResult{
-			Outcome:      OutcomeEmptyToken,
-			Message:      "the callback token is empty: nothing to complete",
-			TokenPreview: preview,
-		}, nil
+		return emptyToken(logger, metrics, executionID, start), nil
 	}
 
 	var (
@@ -125,14 +119,14 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 		kind = "success"
 		p, err := ProtoPayload(o.Result, input.GetResultEncoding())
 		if err != nil {
-			return nil, c.invalidInput(logger, metrics, executionID, preview, fmt.Errorf("result: %w", err))
+			return nil, c.invalidInput(logger, metrics, executionID, preview, digest, fmt.Errorf("result: %w", err))
 		}
 		result = converter.NewRawValue(p)
 	case *sdkv1.CompleteExternalActivityInput_Failure:
 		kind = "error"
 		details, err := detailValues(o.Failure.GetDetails())
 		if err != nil {
-			return nil, c.invalidInput(logger, metrics, executionID, preview, fmt.Errorf("failure %w", err))
+			return nil, c.invalidInput(logger, metrics, executionID, preview, digest, fmt.Errorf("failure %w", err))
 		}
 		failWith = temporal.NewApplicationErrorWithOptions(o.Failure.GetMessage(), o.Failure.GetType(),
 			temporal.ApplicationErrorOptions{NonRetryable: o.Failure.GetNonRetryable(), Details: details})
@@ -140,22 +134,42 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 		kind = "cancellation"
 		details, err := detailValues(o.Cancellation.GetDetails())
 		if err != nil {
-			return nil, c.invalidInput(logger, metrics, executionID, preview, fmt.Errorf("cancellation %w", err))
+			return nil, c.invalidInput(logger, metrics, executionID, preview, digest, fmt.Errorf("cancellation %w", err))
 		}
 		failWith = temporal.NewCanceledError(details...)
 	default:
-		return nil, c.invalidInput(logger, metrics, executionID, preview,
+		return nil, c.invalidInput(logger, metrics, executionID, preview, digest,
 			fmt.Errorf("%w: unknown outcome %T", ErrInvalidCompletionInput, o))
 	}
 
-	logger.Info("Completing external activity with "+kind, "execution_id", executionID, "token_preview", preview)
+	return c.deliver(ctx, logger, metrics, delivery{
+		token: token, executionID: executionID, kind: kind, result: result, failWith: failWith, start: start,
+	})
+}
+
+// delivery is one completion ready to be sent: a result (kind "success") or an error.
+type delivery struct {
+	token       []byte
+	executionID string
+	kind        string // "success", "error" or "cancellation", for the log line
+	result      any
+	failWith    error
+	start       time.Time
+}
+
+// deliver sends d to Temporal and maps the answer to an outcome (see [Completer.Complete]).
+func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics client.MetricsHandler, d delivery) (*sdkv1.CompleteExternalActivityResult, error) {
+	token, executionID, start := d.token, d.executionID, d.start
+	preview, digest := TokenPreview(token), TokenDigest(token)
+	logger.Info("Completing external activity with "+d.kind, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
+	result, failWith := d.result, d.failWith
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
 	err := c.Client.CompleteActivity(callCtx, token, result, failWith)
 	cancel()
 	elapsed := time.Since(start)
 
 	if err == nil {
-		logger.Info("External activity completed successfully", "execution_id", executionID, "token_preview", preview)
+		logger.Info("External activity completed successfully", "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 		recordCompletion(metrics, OutcomeCompleted, "", elapsed)
 		return &sdkv1.CompleteExternalActivityResult{Outcome: OutcomeCompleted, TokenPreview: preview}, nil
 	}
@@ -164,7 +178,7 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 	outcome, known := completionOutcome(code)
 	if !known {
 		logger.Error("Failed to complete external activity",
-			"execution_id", executionID, "token_preview", preview, "error", err.Error())
+			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 		recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
 			strings.ToLower(CodeName(code)), elapsed)
 		return nil, fmt.Errorf("stigmer: completing external activity (token %s): %w", preview, err)
@@ -174,10 +188,21 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 	if outcome == OutcomeInvalidToken {
 		logFn = logger.Error
 	}
-	logFn("Failed to complete external activity", "execution_id", executionID, "token_preview", preview,
+	logFn("Failed to complete external activity", "execution_id", executionID, "token_preview", preview, "token_digest", digest,
 		"error", message, "outcome", outcomeName(outcome))
 	recordCompletion(metrics, outcome, outcomeName(outcome), elapsed)
 	return &sdkv1.CompleteExternalActivityResult{Outcome: outcome, Message: message, TokenPreview: preview}, nil
+}
+
+// emptyToken answers EMPTY_TOKEN for a completion without a token: nothing is sent.
+func emptyToken(logger log.Logger, metrics client.MetricsHandler, executionID string, start time.Time) *sdkv1.CompleteExternalActivityResult {
+	logger.Info("No callback token, nothing to complete", "execution_id", executionID)
+	recordCompletion(metrics, OutcomeEmptyToken, "", time.Since(start))
+	return &sdkv1.CompleteExternalActivityResult{
+		Outcome:      OutcomeEmptyToken,
+		Message:      "the callback token is empty: nothing to complete",
+		TokenPreview: TokenPreview(nil),
+	}
 }
 
 // completionOutcome maps a Temporal error code to its outcome; known is false for the codes that
@@ -196,9 +221,9 @@ func completionOutcome(code codes.Code) (outcome sdkv1.CompleteExternalActivityO
 	}
 }
 
-func (c *Completer) invalidInput(logger log.Logger, metrics client.MetricsHandler, executionID, preview string, err error) error {
+func (c *Completer) invalidInput(logger log.Logger, metrics client.MetricsHandler, executionID, preview, digest string, err error) error {
 	logger.Error("Failed to complete external activity",
-		"execution_id", executionID, "token_preview", preview, "error", err.Error())
+		"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 	recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
 		"invalid_input", 0)
 	return fmt.Errorf("stigmer: completing external activity (token %s): %w", preview, err)

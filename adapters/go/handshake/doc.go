@@ -19,10 +19,14 @@
 //
 //	func CallerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 //		ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(30*time.Minute))
-//		var done *agentexecutionv1.AgentExecution
-//		err := workflow.ExecuteActivity(ctx, "RunAgent", req).Get(ctx, &done)
-//		return done, err
+//		// The terminal execution, fetched with get when the service delivered an earlier one.
+//		return handshake.ExecuteToTerminal(ctx, "RunAgent", req)
 //	}
+//
+// Connect to the service with [Dial] (UNAVAILABLE retried by gRPC's retry service config, API key
+// with [WithAPIKey]), give the Temporal client [NewDataConverter] (it decodes every completion a
+// Stigmer service sends, including the deployed Go service's json/plain), and register
+// [CallerActivities] (the activity [GetExecutionActivityName]) on the caller's worker.
 //
 // # Service side
 //
@@ -42,5 +46,5 @@
 // # Security
 //
 // A task token is a bearer credential. This package never logs it, returns it in a result or puts
-// it into an error; it uses [TokenPreview] instead.
+// it into an error; it uses [TokenPreview] and [TokenDigest] instead.
 package handshake

@@ -14,6 +14,14 @@ const (
 	// ErrTypeEmptyTaskToken is the type of the non-retryable application error returned when the
 	// caller's activity has no task token, which means the code is not running inside an activity.
 	ErrTypeEmptyTaskToken = "STIGMER_EMPTY_TASK_TOKEN"
+	// ErrTypeLocalActivity is the type of the non-retryable application error returned when the
+	// handshake is called from a local activity: a local activity has no task token that a service
+	// could complete, so it can never be left pending.
+	ErrTypeLocalActivity = "STIGMER_LOCAL_ACTIVITY"
+	// ErrTypeInvalidRequest is the type of the non-retryable application error returned before any
+	// call when the create request lacks what the deployed Stigmer service requires and the SDK
+	// cannot fill (for an agent execution: spec.message, and spec.agent_id or spec.session_id).
+	ErrTypeInvalidRequest = "STIGMER_INVALID_REQUEST"
 	// ErrTypeCreateFailed is the type of the application error returned when the service's create
 	// call fails. It is retryable or not depending on the gRPC code (see [CreateFailureRetryable]).
 	ErrTypeCreateFailed = "STIGMER_CREATE_FAILED"

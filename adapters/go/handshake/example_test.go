@@ -2,6 +2,7 @@ package handshake_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log"
 	"time"
@@ -9,8 +10,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
@@ -28,6 +27,20 @@ func ExampleTokenPreview() {
 	// <empty>
 }
 
+func ExampleTokenDigest() {
+	// Unlike the preview, the digest tells apart the tokens of one namespace.
+	fmt.Println(handshake.TokenDigest([]byte("a Temporal task token is a bearer credential")))
+	// Output:
+	// d43d2083faf0
+}
+
+func ExampleExecutionName() {
+	// The metadata.name of an execution whose request has none: the same on every attempt.
+	fmt.Println(handshake.ExecutionName(handshake.IdempotencyKey("default", "wf-1", "run-1", "1")))
+	// Output:
+	// exec-f5fdba99bcea2eb1aa06
+}
+
 func ExampleIdempotencyKey() {
 	// Every attempt of one activity yields the same key, although each has a new task token.
 	fmt.Println(handshake.IdempotencyKey("default", "wf-1", "run-1", "1"))
@@ -40,7 +53,7 @@ func ExampleHandshakeActivityOptions() {
 	fmt.Println(o.StartToCloseTimeout, o.RetryPolicy.MaximumAttempts, o.RetryPolicy.NonRetryableErrorTypes)
 	fmt.Println(handshake.HandshakeActivityOptions(0).StartToCloseTimeout)
 	// Output:
-	// 1h5m0s 3 [STIGMER_EMPTY_TASK_TOKEN]
+	// 1h5m0s 3 [STIGMER_EMPTY_TASK_TOKEN STIGMER_LOCAL_ACTIVITY STIGMER_INVALID_REQUEST]
 	// 24h0m0s
 }
 
@@ -56,23 +69,23 @@ func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentEx
 	return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req, handshake.WithCreateTimeout(10*time.Second))
 }
 
-// CallerWorkflow waits for the agent without holding a worker slot.
+// CallerWorkflow waits for the agent without holding a worker slot, and gets the terminal
+// execution (its final status and messages).
 func CallerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 	ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(30*time.Minute))
 	var a *Activities
-	var done *agentexecutionv1.AgentExecution
-	err := workflow.ExecuteActivity(ctx, a.RunAgent, req).Get(ctx, &done)
-	return done, err
+	return handshake.ExecuteToTerminal(ctx, a.RunAgent, req)
 }
 
-// The caller side: a worker with a handshake activity.
+// The caller side: a worker with a handshake activity and the get-execution activity.
 func Example_caller() {
-	c, err := client.Dial(client.Options{HostPort: "localhost:7233"})
+	// NewDataConverter decodes every completion a Stigmer service sends.
+	c, err := client.Dial(client.Options{HostPort: "localhost:7233", DataConverter: handshake.NewDataConverter()})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	conn, err := grpc.NewClient("stigmer.example:443", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := handshake.Dial("stigmer.example:443", handshake.WithTLS(&tls.Config{}), handshake.WithAPIKey("my-key"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -81,6 +94,7 @@ func Example_caller() {
 	w := worker.New(c, "my-queue", worker.Options{})
 	w.RegisterWorkflow(CallerWorkflow)
 	w.RegisterActivity(&Activities{Agents: agentexecutionv1.NewAgentExecutionCommandControllerClient(conn)})
+	handshake.NewCallerActivities(conn).Register(w)
 	if err := w.Run(worker.InterruptCh()); err != nil {
 		log.Fatal(err)
 	}

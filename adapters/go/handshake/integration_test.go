@@ -343,7 +343,9 @@ func TestManyPendingActivitiesShareOneSlot(t *testing.T) {
 		}
 		hasPreview := false
 		for token := range seen {
-			hasPreview = hasPreview || strings.Contains(line, "token_preview="+handshake.TokenPreview([]byte(token)))
+			// The preview and, beside it, the token's own digest (contract: token_digest).
+			hasPreview = hasPreview || strings.Contains(line, "token_preview="+handshake.TokenPreview([]byte(token))+
+				" token_digest="+handshake.TokenDigest([]byte(token)))
 		}
 		switch {
 		case ours && strings.Contains(line, "INFO Extracted task token ") && hasPreview:

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -37,9 +38,27 @@ func RegisterSystemActivities(w worker.ActivityRegistry, c client.Client) {
 	NewSystemActivities(c).Register(w)
 }
 
-// Register registers a's completion activity on w under [SystemActivityName].
+// Register registers a's completion activity on w under [SystemActivityName]: the one that
+// accepts both inputs ([SystemActivities.CompletePayload]).
 func (a *SystemActivities) Register(w worker.ActivityRegistry) {
-	w.RegisterActivityWithOptions(a.CompleteExternalActivity, activity.RegisterOptions{Name: SystemActivityName})
+	w.RegisterActivityWithOptions(a.CompletePayload, activity.RegisterOptions{Name: SystemActivityName})
+}
+
+// CompletePayload is the system activity as registered: it accepts both the proto
+// [sdkv1.CompleteExternalActivityInput] (binary/protobuf, json/protobuf, or its Go-struct JSON)
+// and the deployed Stigmer Go service's [JSONCompletionInput] (json/plain), so that one worker
+// serves the workflows of both. It then behaves as [SystemActivities.CompleteExternalActivity]
+// (the JSON input through [Completer.CompleteJSON]); an undecodable input fails it with the
+// non-retryable type [ErrTypeCompletionInvalidInput].
+func (a *SystemActivities) CompletePayload(ctx context.Context, input converter.RawValue) (*sdkv1.CompleteExternalActivityResult, error) {
+	in, js, err := decodeCompletionInput(input.Payload())
+	if err != nil {
+		return activityOutcome(nil, err)
+	}
+	if js != nil {
+		return activityOutcome(a.Completer.CompleteJSON(ctx, js))
+	}
+	return a.CompleteExternalActivity(ctx, in)
 }
 
 // CompleteExternalActivity is the system activity (contract section 5). It completes the caller's
@@ -49,7 +68,11 @@ func (a *SystemActivities) Register(w worker.ActivityRegistry) {
 // turned into a completion fails it with the non-retryable type [ErrTypeCompletionInvalidInput];
 // other errors fail it as they are.
 func (a *SystemActivities) CompleteExternalActivity(ctx context.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
-	result, err := a.Completer.Complete(ctx, input)
+	return activityOutcome(a.Completer.Complete(ctx, input))
+}
+
+// activityOutcome turns a completion's outcome into the system activity's result or error.
+func activityOutcome(result *sdkv1.CompleteExternalActivityResult, err error) (*sdkv1.CompleteExternalActivityResult, error) {
 	if err != nil {
 		if errors.Is(err, ErrInvalidCompletionInput) {
 			return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCompletionInvalidInput, nil)
@@ -105,7 +128,7 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 // An empty callback token (a fire-and-forget execution) schedules nothing and returns EMPTY_TOKEN.
 func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput, opts CompleteCallerOptions) (*sdkv1.CompleteExternalActivityResult, error) {
 	logger := workflow.GetLogger(ctx)
-	preview := TokenPreview(input.GetCallbackToken())
+	preview, digest := TokenPreview(input.GetCallbackToken()), TokenDigest(input.GetCallbackToken())
 	executionID := input.GetExecutionId()
 	successPath := true
 	switch input.GetOutcome().(type) {
@@ -123,9 +146,9 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 	}
 
 	if successPath {
-		logger.Info("Completing external activity with success", "execution_id", executionID, "token_preview", preview)
+		logger.Info("Completing external activity with success", "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	} else {
-		logger.Warn("Completing external activity with error", "execution_id", executionID, "token_preview", preview)
+		logger.Warn("Completing external activity with error", "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	}
 
 	ao := workflow.ActivityOptions{
@@ -147,7 +170,7 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), SystemActivityName, input).Get(ctx, &result)
 	if err != nil {
 		logger.Error("Failed to complete external activity",
-			"execution_id", executionID, "token_preview", preview, "error", err.Error())
+			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 		if !successPath {
 			return nil, nil
 		}
@@ -160,10 +183,10 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 		return result, nil
 	case OutcomeAlreadyCompleted:
 		logger.Warn("External activity already completed, the caller has moved on",
-			"execution_id", executionID, "token_preview", preview, "message", result.GetMessage())
+			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "message", result.GetMessage())
 		return result, nil
 	}
-	logger.Error("Failed to complete external activity", "execution_id", executionID, "token_preview", preview,
+	logger.Error("Failed to complete external activity", "execution_id", executionID, "token_preview", preview, "token_digest", digest,
 		"error", outcomeName(result.GetOutcome())+": "+result.GetMessage())
 	if !successPath {
 		return result, nil
@@ -179,8 +202,8 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 //   - start-to-close 2 × expectedDuration + 5 minutes, or 24 hours when expectedDuration is
 //     unknown (zero or negative);
 //   - retry policy: initial interval 1 s, backoff 2.0, maximum interval 1 minute, at most 3
-//     attempts, [ErrTypeEmptyTaskToken] non-retryable (permanent create failures are already
-//     flagged non-retryable). Retries are safe: a retry re-sends the same idempotency key with its
+//     attempts, [ErrTypeEmptyTaskToken], [ErrTypeLocalActivity] and [ErrTypeInvalidRequest]
+//     non-retryable (permanent create failures are already flagged non-retryable). Retries are safe: a retry re-sends the same idempotency key with its
 //     new token, and the service moves the existing execution to that token;
 //   - no heartbeat timeout. Set HeartbeatTimeout yourself when the service relays heartbeats.
 func HandshakeActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
@@ -195,7 +218,7 @@ func HandshakeActivityOptions(expectedDuration time.Duration) workflow.ActivityO
 			BackoffCoefficient:     2.0,
 			MaximumInterval:        time.Minute,
 			MaximumAttempts:        3,
-			NonRetryableErrorTypes: []string{ErrTypeEmptyTaskToken},
+			NonRetryableErrorTypes: []string{ErrTypeEmptyTaskToken, ErrTypeLocalActivity, ErrTypeInvalidRequest},
 		},
 	}
 }

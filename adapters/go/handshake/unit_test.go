@@ -299,7 +299,7 @@ func TestHandshakeActivityOptions(t *testing.T) {
 	rp := o.RetryPolicy
 	if rp == nil || rp.InitialInterval != time.Second || rp.BackoffCoefficient != 2.0 ||
 		rp.MaximumInterval != time.Minute || rp.MaximumAttempts != 3 ||
-		len(rp.NonRetryableErrorTypes) != 1 || rp.NonRetryableErrorTypes[0] != "STIGMER_EMPTY_TASK_TOKEN" {
+		strings.Join(rp.NonRetryableErrorTypes, ",") != "STIGMER_EMPTY_TASK_TOKEN,STIGMER_LOCAL_ACTIVITY,STIGMER_INVALID_REQUEST" {
 		t.Fatalf("retry policy %+v", rp)
 	}
 	if o.HeartbeatTimeout != 0 || o.ScheduleToCloseTimeout != 0 {

@@ -1,7 +1,8 @@
 // Package stigmertest is a recording Stigmer service for tests: a real gRPC server on 127.0.0.1
 // implementing the agent and workflow execution command controllers. It records every create
 // request (callback token, idempotency metadata and annotation), answers with an ACK carrying a
-// fresh execution id, and fails requests for agents or workflows it was told to fail.
+// fresh execution id, and fails requests for agents or workflows it was told to fail. Its query
+// controllers answer get from a script ([Server.ScriptGets]).
 package stigmertest
 
 import (
@@ -52,13 +53,17 @@ type Server struct {
 	// Addr is the address the server listens on.
 	Addr string
 
-	grpc     *grpc.Server
-	conn     *grpc.ClientConn
-	workflow workflowServer
+	grpc          *grpc.Server
+	conn          *grpc.ClientConn
+	workflow      workflowServer
+	agentQuery    agentQueryServer
+	workflowQuery workflowQueryServer
 
 	mu      sync.Mutex
 	creates []Create
 	failing map[string]error
+	gets    map[string][]any // execution id -> scripted answers (proto.Message or error)
+	getN    map[string]int
 	changed chan struct{}
 	nextID  int
 }
@@ -78,11 +83,15 @@ func Start() (*Server, error) {
 		Addr:    lis.Addr().String(),
 		grpc:    grpc.NewServer(),
 		failing: map[string]error{},
+		gets:    map[string][]any{},
+		getN:    map[string]int{},
 		changed: make(chan struct{}),
 	}
-	s.workflow.s = s
+	s.workflow.s, s.agentQuery.s, s.workflowQuery.s = s, s, s
 	agentexecutionv1.RegisterAgentExecutionCommandControllerServer(s.grpc, s)
 	workflowexecutionv1.RegisterWorkflowExecutionCommandControllerServer(s.grpc, &s.workflow)
+	agentexecutionv1.RegisterAgentExecutionQueryControllerServer(s.grpc, &s.agentQuery)
+	workflowexecutionv1.RegisterWorkflowExecutionQueryControllerServer(s.grpc, &s.workflowQuery)
 	go func() { _ = s.grpc.Serve(lis) }()
 	s.conn, err = grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -106,6 +115,79 @@ func (s *Server) AgentClient() agentexecutionv1.AgentExecutionCommandControllerC
 // WorkflowClient returns a client of the workflow execution command controller.
 func (s *Server) WorkflowClient() workflowexecutionv1.WorkflowExecutionCommandControllerClient {
 	return workflowexecutionv1.NewWorkflowExecutionCommandControllerClient(s.conn)
+}
+
+// Conn returns the server's client connection.
+func (s *Server) Conn() *grpc.ClientConn { return s.conn }
+
+// ScriptGets sets what get answers for execution id, one answer per call: a proto.Message (an
+// *AgentExecution or *WorkflowExecution) or an error. The last answer repeats; without a script
+// get answers NOT_FOUND.
+func (s *Server) ScriptGets(id string, answers ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gets[id] = answers
+}
+
+// Gets returns how many get calls execution id received.
+func (s *Server) Gets(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.getN[id]
+}
+
+func (s *Server) get(id string) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.getN[id]++
+	script := s.gets[id]
+	if len(script) == 0 {
+		return nil, status.Errorf(codes.NotFound, "execution %q not found", id)
+	}
+	answer := script[0]
+	if len(script) > 1 {
+		s.gets[id] = script[1:]
+	}
+	if err, ok := answer.(error); ok {
+		return nil, err
+	}
+	return answer, nil
+}
+
+type agentQueryServer struct {
+	agentexecutionv1.UnimplementedAgentExecutionQueryControllerServer
+	s *Server
+}
+
+// Get answers from the script.
+func (q *agentQueryServer) Get(_ context.Context, in *agentexecutionv1.AgentExecutionId) (*agentexecutionv1.AgentExecution, error) {
+	answer, err := q.s.get(in.GetValue())
+	if err != nil {
+		return nil, err
+	}
+	e, ok := answer.(*agentexecutionv1.AgentExecution)
+	if !ok {
+		return nil, status.Errorf(codes.Internal, "scripted answer %T is no AgentExecution", answer)
+	}
+	return e, nil
+}
+
+type workflowQueryServer struct {
+	workflowexecutionv1.UnimplementedWorkflowExecutionQueryControllerServer
+	s *Server
+}
+
+// Get answers from the script.
+func (q *workflowQueryServer) Get(_ context.Context, in *workflowexecutionv1.WorkflowExecutionId) (*workflowexecutionv1.WorkflowExecution, error) {
+	answer, err := q.s.get(in.GetValue())
+	if err != nil {
+		return nil, err
+	}
+	e, ok := answer.(*workflowexecutionv1.WorkflowExecution)
+	if !ok {
+		return nil, status.Errorf(codes.Internal, "scripted answer %T is no WorkflowExecution", answer)
+	}
+	return e, nil
 }
 
 // Fail makes every create for this agent id (or workflow id) fail with the given status.

@@ -1,0 +1,147 @@
+package handshake_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+)
+
+// flakyService answers UNAVAILABLE to the first failures calls, then ACKs; it records the
+// authorization metadata of every call.
+type flakyService struct {
+	agentexecutionv1.UnimplementedAgentExecutionCommandControllerServer
+
+	mu       sync.Mutex
+	failures int
+	calls    int
+	auth     []string
+}
+
+func (s *flakyService) Create(ctx context.Context, in *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	s.auth = append(s.auth, md.Get(handshake.AuthorizationHeader)...)
+	if s.calls <= s.failures {
+		return nil, status.Error(codes.Unavailable, "warming up")
+	}
+	return in, nil
+}
+
+func startFlaky(t *testing.T, failures int) (*flakyService, string) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &flakyService{failures: failures}
+	srv := grpc.NewServer()
+	agentexecutionv1.RegisterAgentExecutionCommandControllerServer(srv, s)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	return s, lis.Addr().String()
+}
+
+func TestDialRetriesUnavailableThroughTheServiceConfig(t *testing.T) {
+	cases := []struct {
+		name      string
+		failures  int
+		wantCalls int
+		wantCode  codes.Code
+	}{
+		{"recovers within the attempts", 3, 4, codes.OK},
+		{"gives up after gRPC's 5 attempts", 100, 5, codes.Unavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, addr := startFlaky(t, tc.failures)
+			// The contract's policy with millisecond backoffs, to keep the test short.
+			fast := strings.NewReplacer(`"0.5s"`, `"0.01s"`, `"10s"`, `"0.05s"`).Replace(handshake.RetryServiceConfig)
+			conn, err := handshake.Dial(addr, handshake.WithAPIKey("k-123"),
+				handshake.WithGRPCOptions(grpc.WithDefaultServiceConfig(fast)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, err = agentexecutionv1.NewAgentExecutionCommandControllerClient(conn).Create(ctx, &agentexecutionv1.AgentExecution{})
+			if status.Code(err) != tc.wantCode {
+				t.Fatalf("create: %v, want %s", err, tc.wantCode)
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.calls != tc.wantCalls {
+				t.Fatalf("%d calls reached the server, want %d", s.calls, tc.wantCalls)
+			}
+			for _, a := range s.auth {
+				if a != "Bearer k-123" {
+					t.Fatalf("authorization %q", a)
+				}
+			}
+			if len(s.auth) != s.calls {
+				t.Fatalf("%d of %d calls carried the API key", len(s.auth), s.calls)
+			}
+		})
+	}
+}
+
+func TestRetryServiceConfigIsTheContracts(t *testing.T) {
+	var cfg struct {
+		MethodConfig []struct {
+			Name         []map[string]string `json:"name"`
+			WaitForReady bool                `json:"waitForReady"`
+			RetryPolicy  struct {
+				MaxAttempts          int      `json:"maxAttempts"`
+				BackoffMultiplier    float64  `json:"backoffMultiplier"`
+				RetryableStatusCodes []string `json:"retryableStatusCodes"`
+			} `json:"retryPolicy"`
+		} `json:"methodConfig"`
+	}
+	if err := json.Unmarshal([]byte(handshake.RetryServiceConfig), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.MethodConfig) != 1 {
+		t.Fatalf("%d method configs", len(cfg.MethodConfig))
+	}
+	mc := cfg.MethodConfig[0]
+	if len(mc.Name) != 1 || len(mc.Name[0]) != 0 || !mc.WaitForReady || mc.RetryPolicy.MaxAttempts != 5 ||
+		mc.RetryPolicy.BackoffMultiplier != 2 || strings.Join(mc.RetryPolicy.RetryableStatusCodes, ",") != "UNAVAILABLE" {
+		t.Fatalf("service config %+v", mc)
+	}
+}
+
+// The real policy: its jittered backoffs (up to 0.5 s, 1 s, 2 s, 4 s) all but never fit 4 retries
+// into 300 ms, so the deadline ends the call first.
+func TestDialStopsRetryingAtTheDeadline(t *testing.T) {
+	s, addr := startFlaky(t, 100)
+	conn, err := handshake.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = agentexecutionv1.NewAgentExecutionCommandControllerClient(conn).Create(ctx, &agentexecutionv1.AgentExecution{})
+	if c := status.Code(err); c != codes.DeadlineExceeded && c != codes.Unavailable {
+		t.Fatalf("create: %v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.calls >= 5 || len(s.auth) != 0 {
+		t.Fatalf("%d calls (auth %v): the deadline did not bound the retries", s.calls, s.auth)
+	}
+}

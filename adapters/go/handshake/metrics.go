@@ -1,0 +1,44 @@
+package handshake
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/client"
+)
+
+// Caller-side metric names (contract, "Caller-side metrics"), recorded through Temporal's activity
+// and workflow metrics handlers, so that a caller team sees its own waits. No label ever carries a
+// token, its preview or its digest.
+const (
+	// MetricCallerHandshakesStarted counts create attempts made by the caller's activity.
+	MetricCallerHandshakesStarted = "stigmer_caller_handshakes_started_total"
+	// MetricCallerHandshakesPending counts creates the service ACKed: the activity went pending.
+	MetricCallerHandshakesPending = "stigmer_caller_handshakes_pending_total"
+	// MetricCallerHandshakes counts resolved handshake activities by "outcome" (completed, failed,
+	// cancelled, timed_out); [ExecuteToTerminal] records it in the caller's workflow.
+	MetricCallerHandshakes = "stigmer_caller_handshakes_total"
+	// MetricCallerHandshakeDuration times handshake activities from their scheduling to their
+	// resolution, in seconds, by "outcome".
+	MetricCallerHandshakeDuration = "stigmer_caller_handshake_duration_seconds"
+)
+
+// durationBuckets are the upper bounds, in seconds, of every Stigmer duration histogram.
+var durationBuckets = [...]float64{
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400,
+	28800, 86400,
+}
+
+// DurationBuckets returns the histogram bucket upper bounds, in seconds, of every Stigmer duration
+// histogram ([MetricCompletionDuration], [MetricCallerHandshakeDuration]), the same in every SDK:
+// the runbook's thresholds (50 ms, 200 ms, 500 ms, ...) are bucket edges. Configure the metrics
+// exporter of the Temporal client with them (package metrics does it for tally and Prometheus);
+// the returned slice is a copy.
+func DurationBuckets() []float64 {
+	return append([]float64(nil), durationBuckets[:]...)
+}
+
+func recordHandshakeOutcome(h client.MetricsHandler, outcome string, d time.Duration) {
+	tagged := h.WithTags(map[string]string{"outcome": outcome})
+	tagged.Counter(MetricCallerHandshakes).Inc(1)
+	tagged.Timer(MetricCallerHandshakeDuration).Record(d)
+}

@@ -1,0 +1,300 @@
+package handshake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
+	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+)
+
+// GetExecutionActivityName is the name of the caller-side activity that fetches an execution
+// until it is terminal. [ExecuteToTerminal] schedules it; register it on the caller's worker with
+// [CallerActivities.Register].
+const GetExecutionActivityName = "stigmer/caller/get-execution"
+
+// ErrTypeGetExecutionFailed is the type of the non-retryable application error with which the
+// [GetExecutionActivityName] activity fails when the service refuses get permanently (NOT_FOUND,
+// PERMISSION_DENIED, ...), and with which [ExecuteToTerminal] fails when the delivered execution
+// is not terminal and has no id. Transient errors are retried inside the activity.
+const ErrTypeGetExecutionFailed = "STIGMER_GET_EXECUTION_FAILED"
+
+// Execution is an agent or a workflow execution: what the handshake delivers.
+type Execution interface {
+	*agentexecutionv1.AgentExecution | *workflowexecutionv1.WorkflowExecution
+	proto.Message
+	GetMetadata() *apiresource.ApiResourceMetadata
+}
+
+// Terminal reports whether the execution's phase is terminal: COMPLETED (3), FAILED (4) or
+// CANCELLED (5). A nil execution is not terminal.
+func Terminal[T Execution](e T) bool {
+	return terminalPhase(phaseOf(e))
+}
+
+func terminalPhase(phase int32) bool { return phase >= 3 && phase <= 5 }
+
+func phaseOf(m proto.Message) int32 {
+	switch e := m.(type) {
+	case *agentexecutionv1.AgentExecution:
+		return int32(e.GetStatus().GetPhase())
+	case *workflowexecutionv1.WorkflowExecution:
+		return int32(e.GetStatus().GetPhase())
+	}
+	return 0
+}
+
+// Defaults of [CallerActivities].
+const (
+	// DefaultPollInterval is the first wait between two gets of a non-terminal execution.
+	DefaultPollInterval = 500 * time.Millisecond
+	// DefaultMaxPollInterval bounds the wait between two gets; it doubles from DefaultPollInterval.
+	DefaultMaxPollInterval = 10 * time.Second
+	// DefaultGetTimeout bounds one get call.
+	DefaultGetTimeout = 10 * time.Second
+)
+
+// CallerActivities holds the caller-side activity [GetExecutionActivityName], which calls the
+// service's get until the execution is terminal. Register it on the worker that runs the caller's
+// workflows ([CallerActivities.Register]).
+type CallerActivities struct {
+	// Agents and Workflows are the service's query clients; a nil one refuses its kind.
+	Agents    agentexecutionv1.AgentExecutionQueryControllerClient
+	Workflows workflowexecutionv1.WorkflowExecutionQueryControllerClient
+	// PollInterval is the first wait between two gets (zero: [DefaultPollInterval]); it doubles up
+	// to MaxPollInterval (zero: [DefaultMaxPollInterval]).
+	PollInterval, MaxPollInterval time.Duration
+	// GetTimeout bounds one get call (zero: [DefaultGetTimeout]).
+	GetTimeout time.Duration
+	// CallOptions are added to every get call (for example per-call credentials).
+	CallOptions []grpc.CallOption
+}
+
+// NewCallerActivities returns the caller activities querying the Stigmer service on conn (for
+// example from [Dial]).
+func NewCallerActivities(conn grpc.ClientConnInterface) *CallerActivities {
+	return &CallerActivities{
+		Agents:    agentexecutionv1.NewAgentExecutionQueryControllerClient(conn),
+		Workflows: workflowexecutionv1.NewWorkflowExecutionQueryControllerClient(conn),
+	}
+}
+
+// Register registers a's activity on w under [GetExecutionActivityName].
+func (a *CallerActivities) Register(w worker.ActivityRegistry) {
+	w.RegisterActivityWithOptions(a.GetExecution, activity.RegisterOptions{Name: GetExecutionActivityName})
+}
+
+// GetExecution calls get for the execution until its phase is terminal and returns it (an
+// AgentExecution or a WorkflowExecution, as binary/protobuf, the same in every SDK) without its
+// callback tokens (spec and status), which some services echo and which must stay out of history.
+// After every get it heartbeats (the details are the phase seen, -1 after an error) and waits with
+// exponential backoff; a transient error (UNAVAILABLE, DEADLINE_EXCEEDED, ...) is retried the same
+// way. A permanent error fails it with the non-retryable type [ErrTypeGetExecutionFailed]; the
+// activity's context ending (cancellation, timeout) ends it.
+func (a *CallerActivities) GetExecution(ctx context.Context, req *sdkv1.GetExecutionInput) (converter.RawValue, error) {
+	var get func(context.Context) (proto.Message, error)
+	id := req.GetExecutionId()
+	switch req.GetKind() {
+	case sdkv1.ExecutionKind_EXECUTION_KIND_AGENT:
+		if a.Agents != nil {
+			get = func(ctx context.Context) (proto.Message, error) {
+				return a.Agents.Get(ctx, &agentexecutionv1.AgentExecutionId{Value: id}, a.CallOptions...)
+			}
+		}
+	case sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW:
+		if a.Workflows != nil {
+			get = func(ctx context.Context) (proto.Message, error) {
+				return a.Workflows.Get(ctx, &workflowexecutionv1.WorkflowExecutionId{Value: id}, a.CallOptions...)
+			}
+		}
+	}
+	var none converter.RawValue
+	if get == nil {
+		return none, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("stigmer: no query client for execution kind %v", req.GetKind()), ErrTypeGetExecutionFailed, nil)
+	}
+	if id == "" {
+		return none, temporal.NewNonRetryableApplicationError("stigmer: the execution id is empty", ErrTypeGetExecutionFailed, nil)
+	}
+
+	logger := activity.GetLogger(ctx)
+	wait := durationOr(a.PollInterval, DefaultPollInterval)
+	maxWait := durationOr(a.MaxPollInterval, DefaultMaxPollInterval)
+	for attempt := 1; ; attempt++ {
+		callCtx, cancel := context.WithTimeout(ctx, durationOr(a.GetTimeout, DefaultGetTimeout))
+		got, err := get(callCtx)
+		cancel()
+		phase := int32(-1)
+		switch {
+		case err == nil:
+			phase = phaseOf(got)
+			if terminalPhase(phase) {
+				clearCallbackToken(got) // some services return it: keep it out of history
+				p, err := converter.NewProtoPayloadConverter().ToPayload(got)
+				if err != nil {
+					return none, err
+				}
+				logger.Info("Fetched the terminal execution", "execution_id", id, "phase", phase, "gets", attempt)
+				return converter.NewRawValue(p), nil
+			}
+		case ctx.Err() != nil:
+			return none, ctx.Err()
+		case !CreateFailureRetryable(grpcCode(err)):
+			return none, temporal.NewNonRetryableApplicationError(
+				"get "+id+": "+CodeName(grpcCode(err))+": "+grpcMessage(err), ErrTypeGetExecutionFailed, nil)
+		default:
+			logger.Warn("Get of the execution failed, retrying", "execution_id", id,
+				"error", CodeName(grpcCode(err))+": "+grpcMessage(err))
+		}
+		activity.RecordHeartbeat(ctx, phase)
+		select {
+		case <-ctx.Done():
+			return none, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, maxWait)
+	}
+}
+
+func durationOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// Defaults of [TerminalOptions], the same in every SDK.
+const (
+	// DefaultGetExecutionStartToClose is the start-to-close timeout of the get-execution activity.
+	DefaultGetExecutionStartToClose = 10 * time.Minute
+	// DefaultGetExecutionHeartbeat is its heartbeat timeout; it exceeds [DefaultMaxPollInterval].
+	DefaultGetExecutionHeartbeat = time.Minute
+	// DefaultGetExecutionMaximumAttempts is its maximum number of attempts (initial retry
+	// interval 1 s; [ErrTypeGetExecutionFailed] is not retried).
+	DefaultGetExecutionMaximumAttempts = 3
+)
+
+// TerminalOptions configures [ExecuteToTerminalWithOptions]. The zero value is the default.
+type TerminalOptions struct {
+	// GetExecution are the activity options of the get-execution activity. Zero timeouts take
+	// [DefaultGetExecutionStartToClose] and [DefaultGetExecutionHeartbeat], a nil retry policy
+	// [DefaultGetExecutionMaximumAttempts] attempts; an empty task queue is the workflow's
+	// (register [CallerActivities] on the caller's worker).
+	GetExecution workflow.ActivityOptions
+}
+
+// ExecuteToTerminal runs the caller's handshake activity (a function or a name, whose only
+// argument is req, as for an activity built on [ExecuteAgentAndWaitPending] or
+// [ExecuteWorkflowAndWaitPending]) with the activity options already on ctx, and returns the
+// terminal execution: when the execution the service delivered is not terminal (some services
+// deliver the execution as created), it fetches the terminal one with the activity
+// [GetExecutionActivityName]. The execution it returns never carries spec.callback_token. It is ExecuteToTerminalWithOptions with the zero [TerminalOptions].
+//
+//	ctx = workflow.WithActivityOptions(ctx, handshake.HandshakeActivityOptions(30*time.Minute))
+//	done, err := handshake.ExecuteToTerminal(ctx, a.RunAgent, req)
+//	// done.GetStatus().GetMessages() holds the agent's reply.
+func ExecuteToTerminal[T Execution](ctx workflow.Context, handshakeActivity any, req T) (T, error) {
+	return ExecuteToTerminalWithOptions(ctx, TerminalOptions{}, handshakeActivity, req)
+}
+
+// ExecuteToTerminalWithOptions is [ExecuteToTerminal] with options. It also records the
+// caller-side metrics [MetricCallerHandshakes] and [MetricCallerHandshakeDuration] (from the
+// scheduling of the handshake activity to its resolution) through the workflow's metrics handler.
+func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T) (T, error) {
+	var zero, delivered T
+	start := workflow.Now(ctx)
+	err := workflow.ExecuteActivity(ctx, handshakeActivity, req).Get(ctx, &delivered)
+	recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(err), workflow.Now(ctx).Sub(start))
+	if err != nil {
+		return zero, err
+	}
+	clearCallbackToken(delivered)
+	if Terminal(delivered) {
+		return delivered, nil
+	}
+	id := delivered.GetMetadata().GetId()
+	if id == "" {
+		return zero, temporal.NewNonRetryableApplicationError(
+			"the delivered execution is not terminal and has no metadata.id to fetch it by",
+			ErrTypeGetExecutionFailed, nil)
+	}
+	kind := sdkv1.ExecutionKind_EXECUTION_KIND_AGENT
+	if _, ok := any(delivered).(*workflowexecutionv1.WorkflowExecution); ok {
+		kind = sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW
+	}
+	workflow.GetLogger(ctx).Info("The delivered execution is not terminal, fetching the terminal one",
+		"execution_id", id, "phase", phaseOf(delivered))
+	ao := opts.GetExecution
+	ao.StartToCloseTimeout = durationOr(ao.StartToCloseTimeout, DefaultGetExecutionStartToClose)
+	ao.HeartbeatTimeout = durationOr(ao.HeartbeatTimeout, DefaultGetExecutionHeartbeat)
+	if ao.RetryPolicy == nil {
+		ao.RetryPolicy = &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			MaximumAttempts:        DefaultGetExecutionMaximumAttempts,
+			NonRetryableErrorTypes: []string{ErrTypeGetExecutionFailed},
+		}
+	}
+	// The input travels as binary/protobuf, as in every SDK.
+	input, err := converter.NewProtoPayloadConverter().ToPayload(&sdkv1.GetExecutionInput{Kind: kind, ExecutionId: id})
+	if err != nil {
+		return zero, err
+	}
+	var final T
+	err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), GetExecutionActivityName,
+		converter.NewRawValue(input)).Get(ctx, &final)
+	if err != nil {
+		return zero, err
+	}
+	clearCallbackToken(final)
+	return final, nil
+}
+
+// clearCallbackToken removes the callback tokens (spec.callback_token, and
+// status.callback_token of agent executions) from an execution: a service that echoes the token
+// (the deployed Stigmer service does, in its completion and its get) must not make the caller's
+// workflow carry it further.
+func clearCallbackToken(m proto.Message) {
+	switch e := m.(type) {
+	case *agentexecutionv1.AgentExecution:
+		if e.GetSpec() != nil {
+			e.Spec.CallbackToken = nil
+		}
+		if e.GetStatus() != nil {
+			e.Status.CallbackToken = nil
+		}
+	case *workflowexecutionv1.WorkflowExecution:
+		if e.GetSpec() != nil {
+			e.Spec.CallbackToken = nil
+		}
+	}
+}
+
+// handshakeOutcome names how the handshake activity resolved, for [MetricCallerHandshakes].
+func handshakeOutcome(err error) string {
+	var (
+		canceled *temporal.CanceledError
+		timeout  *temporal.TimeoutError
+	)
+	switch {
+	case err == nil:
+		return "completed"
+	case errors.As(err, &canceled):
+		return "cancelled"
+	case errors.As(err, &timeout):
+		return "timed_out"
+	default:
+		return "failed"
+	}
+}
