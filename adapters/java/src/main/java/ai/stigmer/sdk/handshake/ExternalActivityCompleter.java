@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
+import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.workflowservice.v1.RespondActivityTaskCanceledRequest;
 import io.temporal.client.ActivityCanceledException;
@@ -104,9 +105,11 @@ public final class ExternalActivityCompleter {
   public static final String METRIC_COMPLETIONS = "stigmer_external_activity_completions_total";
 
   /**
-   * Timer of completion attempts, tagged {@code status} like {@link #METRIC_COMPLETIONS}: from the
-   * start of {@link #complete} to Temporal's answer (zero for an input that cannot be turned into a
-   * completion).
+   * Timer of completion attempts (a histogram in seconds with the buckets {@link
+   * HandshakeMetrics#DURATION_BUCKETS_SECONDS} where the Micrometer registry has {@link
+   * HandshakeMetrics#meterFilter()}), tagged {@code status} like {@link #METRIC_COMPLETIONS}: from
+   * the start of {@link #complete} to Temporal's answer (zero for an input that cannot be turned
+   * into a completion).
    */
   public static final String METRIC_COMPLETION_DURATION =
       "stigmer_external_activity_completion_duration_seconds";
@@ -179,7 +182,7 @@ public final class ExternalActivityCompleter {
    *     sent to Temporal then
    */
   public CompleteExternalActivityResult complete(CompleteExternalActivityInput input) {
-    return completeWith(input, metricsScope);
+    return completeWith(input, metricsScope, null);
   }
 
   /**
@@ -188,23 +191,48 @@ public final class ExternalActivityCompleter {
    * metrics scope, else (not in an activity) to the default scope.
    */
   CompleteExternalActivityResult completeInActivity(CompleteExternalActivityInput input) {
-    Scope scope = metricsScope;
-    if (!metricsScopeSet) {
-      try {
-        scope = Activity.getExecutionContext().getMetricsScope();
-      } catch (IllegalStateException notInAnActivity) {
-        // Called outside an activity (a unit test, or a caller's own thread): the default scope.
-      }
-    }
-    return completeWith(input, scope);
+    return completeWith(input, activityScope(), null);
   }
 
+  /**
+   * Completes the caller successfully with a result payload delivered as it is (the deployed
+   * service's {@code json/plain} {@code Result}), from an activity implementation, with the
+   * metrics and logs of {@link #complete}.
+   */
+  CompleteExternalActivityResult completeInActivity(
+      ByteString token, String executionId, Payload result) {
+    CompleteExternalActivityInput input =
+        CompleteExternalActivityInput.newBuilder()
+            .setCallbackToken(token)
+            .setExecutionId(executionId)
+            .build();
+    return completeWith(input, activityScope(), Objects.requireNonNull(result, "result"));
+  }
+
+  /** The scope set on the builder, else the running activity's, else the default. */
+  private Scope activityScope() {
+    if (metricsScopeSet) {
+      return metricsScope;
+    }
+    try {
+      return Activity.getExecutionContext().getMetricsScope();
+    } catch (IllegalStateException notInAnActivity) {
+      // Called outside an activity (a unit test, or a caller's own thread): the default scope.
+      return metricsScope;
+    }
+  }
+
+  /**
+   * Completes as {@code input} says; {@code rawResult}, when not {@code null}, is the success
+   * result of an input without outcome, delivered untouched.
+   */
   private CompleteExternalActivityResult completeWith(
-      CompleteExternalActivityInput input, Scope scope) {
+      CompleteExternalActivityInput input, Scope scope, Payload rawResult) {
     Objects.requireNonNull(input, "input");
     long start = System.nanoTime();
     byte[] token = input.getCallbackToken().toByteArray();
     String preview = TaskTokens.preview(token);
+    String digest = TaskTokens.digest(token);
     String executionId = input.getExecutionId();
     if (token.length == 0) {
       log.info("No callback token, nothing to complete: execution_id={}", executionId);
@@ -229,7 +257,8 @@ public final class ExternalActivityCompleter {
           description = "Completing external activity with success";
         }
         case OUTCOME_NOT_SET -> {
-          call = () -> completionClient.complete(token, null);
+          RawValue value = rawResult == null ? null : new RawValue(rawResult);
+          call = () -> completionClient.complete(token, value);
           description = "Completing external activity with success";
         }
         case FAILURE -> {
@@ -247,15 +276,22 @@ public final class ExternalActivityCompleter {
       }
     } catch (IllegalArgumentException e) {
       log.error(
-          "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+          "Failed to complete external activity: execution_id={}, token_preview={}, "
+              + "token_digest={}, error={}",
           executionId,
           preview,
+          digest,
           e.getMessage());
       // As in the Go SDK: nothing was sent, so no duration.
       recordCompletion(scope, null, ERROR_TYPE_INVALID_INPUT, 0);
       throw e;
     }
-    log.info("{}: execution_id={}, token_preview={}", description, executionId, preview);
+    log.info(
+        "{}: execution_id={}, token_preview={}, token_digest={}",
+        description,
+        executionId,
+        preview,
+        digest);
     try {
       call.run();
     } catch (ActivityCompletionException | StatusRuntimeException e) {
@@ -265,18 +301,21 @@ public final class ExternalActivityCompleter {
         known = classify(e, preview);
       } catch (ExternalActivityCompletionException unknown) {
         log.error(
-            "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+            "Failed to complete external activity: execution_id={}, token_preview={}, "
+                + "token_digest={}, error={}",
             executionId,
             preview,
+            digest,
             unknown.getMessage());
         recordCompletion(scope, null, errorType(unknown.getStatusCode()), elapsed);
         throw unknown;
       }
       log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, outcome={}, "
-              + "error={}",
+          "Failed to complete external activity: execution_id={}, token_preview={}, "
+              + "token_digest={}, outcome={}, error={}",
           executionId,
           preview,
+          digest,
           known.outcome().name(),
           known.message());
       recordCompletion(scope, known.outcome(), outcomeName(known.outcome()), elapsed);
@@ -288,9 +327,11 @@ public final class ExternalActivityCompleter {
     }
     long elapsed = System.nanoTime() - start;
     log.info(
-        "External activity completed successfully: execution_id={}, token_preview={}",
+        "External activity completed successfully: execution_id={}, token_preview={}, "
+            + "token_digest={}",
         executionId,
-        preview);
+        preview,
+        digest);
     recordCompletion(
         scope,
         CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
@@ -298,6 +339,11 @@ public final class ExternalActivityCompleter {
         elapsed);
     return result(
         CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, "", preview);
+  }
+
+  /** The message types this completer decodes, for the system activity's input converter. */
+  PayloadTypeRegistry typeRegistry() {
+    return typeRegistry;
   }
 
   /**
@@ -311,6 +357,34 @@ public final class ExternalActivityCompleter {
    */
   public HeartbeatResult heartbeat(byte[] token) {
     return heartbeat(token, null);
+  }
+
+  /**
+   * Records a heartbeat without details, with the token as it arrives in {@code
+   * spec.callback_token}; see {@link #heartbeat(byte[])}.
+   *
+   * @param token the caller's task token
+   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
+   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
+   *     known outcomes
+   */
+  public HeartbeatResult heartbeat(ByteString token) {
+    return heartbeat(token, null);
+  }
+
+  /**
+   * Records a heartbeat, with the token as it arrives in {@code spec.callback_token}; see {@link
+   * #heartbeat(byte[], Object)}.
+   *
+   * @param token the caller's task token
+   * @param details heartbeat details, or {@code null} for none
+   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
+   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
+   *     known outcomes
+   * @throws IllegalArgumentException when protobuf details cannot be turned into a payload
+   */
+  public HeartbeatResult heartbeat(ByteString token, Object details) {
+    return heartbeat(token == null ? null : token.toByteArray(), details);
   }
 
   /**

@@ -13,7 +13,9 @@ import java.util.Objects;
  *   <li>start-to-close: 2 × the expected duration + 5 minutes; 24 hours when the duration is
  *       unknown;
  *   <li>retry policy: initial interval 1 s, backoff 2.0, maximum interval 1 minute, at most 3
- *       attempts, never retrying {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN}. Retries are safe
+ *       attempts, never retrying {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN}, {@value
+ *       HandshakeFailureTypes#LOCAL_ACTIVITY} or {@value HandshakeFailureTypes#INVALID_REQUEST}
+ *       (all three are non-retryable failures already). Retries are safe
  *       because of the {@linkplain IdempotencyKeys idempotency key}: a retry re-sends the same key
  *       with its new token, and the service moves the existing execution to that token. Permanent
  *       {@code create} failures are already flagged non-retryable;
@@ -109,7 +111,10 @@ public final class HandshakeActivityOptions {
         .setBackoffCoefficient(2.0)
         .setMaximumInterval(Duration.ofMinutes(1))
         .setMaximumAttempts(MAXIMUM_ATTEMPTS)
-        .setDoNotRetry(HandshakeFailureTypes.EMPTY_TASK_TOKEN)
+        .setDoNotRetry(
+            HandshakeFailureTypes.EMPTY_TASK_TOKEN,
+            HandshakeFailureTypes.LOCAL_ACTIVITY,
+            HandshakeFailureTypes.INVALID_REQUEST)
         .build();
   }
 

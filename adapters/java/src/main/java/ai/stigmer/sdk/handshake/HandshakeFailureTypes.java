@@ -9,10 +9,31 @@ package ai.stigmer.sdk.handshake;
 public final class HandshakeFailureTypes {
 
   /**
-   * The caller helper ran where there is no task token (not inside an activity, or in a local
-   * activity). Never retryable.
+   * The caller helper ran where there is no task token (not inside an activity, or an activity
+   * whose token is empty). Never retryable.
    */
   public static final String EMPTY_TASK_TOKEN = "STIGMER_EMPTY_TASK_TOKEN";
+
+  /**
+   * The caller helper ran in a local activity, which cannot be completed asynchronously. Checked
+   * before the empty token. Never retryable; the same type in every SDK.
+   */
+  public static final String LOCAL_ACTIVITY = "STIGMER_LOCAL_ACTIVITY";
+
+  /**
+   * The execution to create lacks what the deployed Stigmer service requires and the SDK cannot
+   * fill (for an agent execution: {@code spec.message}, and {@code spec.agent_id} or {@code
+   * spec.session_id}), or sets {@code api_version} or {@code kind} to another value. Refused before
+   * any RPC. Never retryable; the same type in every SDK.
+   */
+  public static final String INVALID_REQUEST = "STIGMER_INVALID_REQUEST";
+
+  /**
+   * The {@code get} call of the activity {@value GetExecutionActivity#GET_EXECUTION} failed with a
+   * permanent gRPC code (the message starts with the code name); transient codes are retried inside
+   * the activity. Never retryable.
+   */
+  public static final String GET_EXECUTION_FAILED = "STIGMER_GET_EXECUTION_FAILED";
 
   /**
    * The {@code create} call failed; the message starts with the gRPC code name. Retryable or not
@@ -39,6 +60,12 @@ public final class HandshakeFailureTypes {
    * cross-language contract; the Go SDK uses the same type.
    */
   public static final String COMPLETION_INVALID_INPUT = "STIGMER_COMPLETION_INVALID_INPUT";
+
+  /**
+   * The failure type the system activity fails the caller with when the deployed Stigmer service's
+   * input carries an {@code Error} (even {@code {}}). Never retryable; the same in every SDK.
+   */
+  public static final String AGENT_EXECUTION_FAILED = "AGENT_EXECUTION_FAILED";
 
   private HandshakeFailureTypes() {}
 }

@@ -1,9 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The idempotency key of a caller activity (handshake contract, section 2).
@@ -52,20 +49,10 @@ public final class IdempotencyKeys {
             + nullToEmpty(runId)
             + SEPARATOR
             + nullToEmpty(activityId);
-    return VERSION_PREFIX
-        + HexFormat.of().formatHex(sha256().digest(joined.getBytes(StandardCharsets.UTF_8)));
+    return VERSION_PREFIX + Digests.sha256Hex(joined.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String nullToEmpty(String value) {
     return value == null ? "" : value;
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      // Every Java platform is required to provide SHA-256.
-      throw new IllegalStateException("SHA-256 is not available", e);
-    }
   }
 }

@@ -28,8 +28,6 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.util.JsonFormat;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.common.converter.DataConverter;
-import io.temporal.common.converter.DefaultDataConverter;
-import io.temporal.common.converter.ProtobufJsonPayloadConverter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -158,9 +156,11 @@ public final class PayloadTypeRegistry {
   }
 
   /**
-   * Returns the default Temporal data converter, except that its {@code json/protobuf} converter
-   * knows the types of this registry, so that it reads and writes messages with {@code
-   * google.protobuf.Any} fields holding them.
+   * Returns {@link StigmerDataConverter#create(PayloadTypeRegistry)} with this registry: the
+   * default Temporal data converter, except that its {@code json/protobuf} converter knows the
+   * types of this registry (so that it reads and writes messages with {@code google.protobuf.Any}
+   * fields holding them) and ignores unknown fields, and that {@code json/plain} payloads of the
+   * deployed Go service decode into protobuf types.
    *
    * <p>The default Java converter cannot: it fails on the JSON of any {@code Any}. A worker that
    * runs {@link SystemActivitiesImpl} for workflows written in other languages (the Python SDK, for
@@ -176,11 +176,7 @@ public final class PayloadTypeRegistry {
    * @return a new data converter
    */
   public DataConverter newDataConverter() {
-    return DefaultDataConverter.newDefaultInstance()
-        .withPayloadConverterOverrides(
-            new ProtobufJsonPayloadConverter(
-                JsonFormat.printer().usingTypeRegistry(jsonTypeRegistry),
-                JsonFormat.parser().usingTypeRegistry(jsonTypeRegistry).ignoringUnknownFields()));
+    return StigmerDataConverter.create(this);
   }
 
   /**

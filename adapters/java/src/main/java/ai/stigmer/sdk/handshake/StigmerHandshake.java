@@ -18,6 +18,7 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,16 +52,24 @@ import org.slf4j.LoggerFactory;
  * <p>What one call does (handshake contract, section 1):
  *
  * <ol>
- *   <li>takes the task token of the current activity and refuses an empty one (or a local activity,
- *       which cannot complete asynchronously) with a non-retryable {@link ApplicationFailure} of
- *       type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN};
- *   <li>copies the execution with {@code spec.callback_token} set to the token's raw bytes;
- *   <li>derives the {@linkplain IdempotencyKeys idempotency key} from the activity and sends it as
- *       gRPC metadata {@value IdempotencyKeys#METADATA_KEY} and as the annotation {@value
+ *   <li>takes the task token of the current activity; refuses a local activity (which cannot
+ *       complete asynchronously) with a non-retryable {@link ApplicationFailure} of type {@value
+ *       HandshakeFailureTypes#LOCAL_ACTIVITY}, and an empty token (or no activity at all) with
+ *       {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN};
+ *   <li>derives the {@linkplain IdempotencyKeys idempotency key} from the activity;
+ *   <li>copies the execution, fills what the deployed service requires ({@link ExecutionRequests}:
+ *       {@code api_version}, {@code kind}, a {@code metadata.name} derived from the key) and
+ *       refuses what it cannot fill with {@value HandshakeFailureTypes#INVALID_REQUEST}, before any
+ *       RPC;
+ *   <li>sets {@code spec.callback_token} to the token's raw bytes and sends the key as gRPC
+ *       metadata {@value IdempotencyKeys#METADATA_KEY} and as the annotation {@value
  *       IdempotencyKeys#ANNOTATION_KEY};
  *   <li>calls {@code create} with a deadline ({@link HandshakeOptions#getCreateTimeout()}, 30 s by
  *       default);
- *   <li>logs the token preview, the token length and the execution id of the ACK, never the token;
+ *   <li>logs the token preview, digest and length and the execution id of the ACK ({@code Agent
+ *       execution started, activity pending}), never the token;
+ *   <li>counts {@value HandshakeMetrics#HANDSHAKES_STARTED} before the call and {@value
+ *       HandshakeMetrics#HANDSHAKES_PENDING} after the ACK, in the activity's metrics scope;
  *   <li>calls {@link ActivityExecutionContext#doNotCompleteOnReturn()}.
  * </ol>
  *
@@ -98,9 +107,10 @@ public final class StigmerHandshake {
    * @param stub the command controller of the Stigmer service
    * @param execution the execution to start; not modified
    * @return the service's ACK (the created execution, with its id in {@code metadata.id})
-   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not
-   *     running in a (non-local) activity, or {@value HandshakeFailureTypes#CREATE_FAILED} when
-   *     {@code create} fails
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
+   *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
+   *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
+   *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
    */
   public static AgentExecution executeAgentAndWaitPending(
       AgentExecutionCommandControllerBlockingStub stub, AgentExecution execution) {
@@ -114,9 +124,10 @@ public final class StigmerHandshake {
    * @param execution the execution to start; not modified
    * @param options the deadline of the {@code create} call
    * @return the service's ACK (the created execution, with its id in {@code metadata.id})
-   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not
-   *     running in a (non-local) activity, or {@value HandshakeFailureTypes#CREATE_FAILED} when
-   *     {@code create} fails
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
+   *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
+   *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
+   *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
    */
   public static AgentExecution executeAgentAndWaitPending(
       AgentExecutionCommandControllerBlockingStub stub,
@@ -126,16 +137,17 @@ public final class StigmerHandshake {
     Objects.requireNonNull(execution, "execution");
     Objects.requireNonNull(options, "options");
     PendingActivity pending = PendingActivity.current();
-    AgentExecution.Builder request = execution.toBuilder();
+    AgentExecution.Builder request =
+        pending.prepare(() -> ExecutionRequests.prepareAgent(execution, pending.key)).toBuilder();
     request.getSpecBuilder().setCallbackToken(pending.token);
-    request.getMetadataBuilder().putAnnotations(IdempotencyKeys.ANNOTATION_KEY, pending.key);
+    pending.started();
     AgentExecution ack;
     try {
       ack = prepare(stub, pending.key, options).create(request.build());
     } catch (StatusRuntimeException e) {
-      throw pending.createFailed(e, "agent");
+      throw pending.createFailed(e);
     }
-    pending.leavePending(ack.getMetadata().getId(), "agent");
+    pending.leavePending(ack.getMetadata().getId(), "Agent");
     return ack;
   }
 
@@ -145,9 +157,10 @@ public final class StigmerHandshake {
    * @param stub the command controller of the Stigmer service
    * @param execution the execution to start; not modified
    * @return the service's ACK (the created execution, with its id in {@code metadata.id})
-   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not
-   *     running in a (non-local) activity, or {@value HandshakeFailureTypes#CREATE_FAILED} when
-   *     {@code create} fails
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
+   *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
+   *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
+   *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
    */
   public static WorkflowExecution executeWorkflowAndWaitPending(
       WorkflowExecutionCommandControllerBlockingStub stub, WorkflowExecution execution) {
@@ -161,9 +174,10 @@ public final class StigmerHandshake {
    * @param execution the execution to start; not modified
    * @param options the deadline of the {@code create} call
    * @return the service's ACK (the created execution, with its id in {@code metadata.id})
-   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not
-   *     running in a (non-local) activity, or {@value HandshakeFailureTypes#CREATE_FAILED} when
-   *     {@code create} fails
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
+   *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
+   *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
+   *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
    */
   public static WorkflowExecution executeWorkflowAndWaitPending(
       WorkflowExecutionCommandControllerBlockingStub stub,
@@ -173,16 +187,19 @@ public final class StigmerHandshake {
     Objects.requireNonNull(execution, "execution");
     Objects.requireNonNull(options, "options");
     PendingActivity pending = PendingActivity.current();
-    WorkflowExecution.Builder request = execution.toBuilder();
+    WorkflowExecution.Builder request =
+        pending
+            .prepare(() -> ExecutionRequests.prepareWorkflow(execution, pending.key))
+            .toBuilder();
     request.getSpecBuilder().setCallbackToken(pending.token);
-    request.getMetadataBuilder().putAnnotations(IdempotencyKeys.ANNOTATION_KEY, pending.key);
+    pending.started();
     WorkflowExecution ack;
     try {
       ack = prepare(stub, pending.key, options).create(request.build());
     } catch (StatusRuntimeException e) {
-      throw pending.createFailed(e, "workflow");
+      throw pending.createFailed(e);
     }
-    pending.leavePending(ack.getMetadata().getId(), "workflow");
+    pending.leavePending(ack.getMetadata().getId(), "Workflow");
     return ack;
   }
 
@@ -240,15 +257,19 @@ public final class StigmerHandshake {
   /** The current activity, about to go pending. */
   private static final class PendingActivity {
     private final ActivityExecutionContext context;
+    private final String activityId;
     private final ByteString token;
     private final String preview;
+    private final String digest;
     private final String key;
 
     private PendingActivity(
         ActivityExecutionContext context, ByteString token, String preview, String key) {
       this.context = context;
+      this.activityId = context.getInfo().getActivityId();
       this.token = token;
       this.preview = preview;
+      this.digest = TaskTokens.digest(token);
       this.key = key;
     }
 
@@ -261,9 +282,9 @@ public final class StigmerHandshake {
       }
       ActivityInfo info = context.getInfo();
       if (info.isLocal()) {
-        throw emptyToken(
-            "no task token: a local activity cannot be completed asynchronously; "
-                + "schedule a regular activity");
+        throw nonRetryable(
+            "a local activity cannot be completed asynchronously; schedule a regular activity",
+            HandshakeFailureTypes.LOCAL_ACTIVITY);
       }
       byte[] token = context.getTaskToken();
       if (token == null || token.length == 0) {
@@ -277,38 +298,77 @@ public final class StigmerHandshake {
               info.getWorkflowRunId(),
               info.getActivityId());
       log.info(
-          "Extracted task token: token_preview={}, token_length={}, activity_id={}",
+          "Extracted task token: token_preview={}, token_digest={}, token_length={}, "
+              + "activity_id={}",
           preview,
+          TaskTokens.digest(token),
           token.length,
           info.getActivityId());
       return new PendingActivity(context, ByteString.copyFrom(token), preview, key);
     }
 
-    ApplicationFailure createFailed(StatusRuntimeException e, String kind) {
+    /** Counts the create attempt about to be made. */
+    void started() {
+      HandshakeMetrics.counter(context.getMetricsScope(), HandshakeMetrics.HANDSHAKES_STARTED);
+    }
+
+    /** Fills and checks the request; logs the contract's line for a local refusal. */
+    <T> T prepare(Supplier<T> prepare) {
+      try {
+        return prepare.get();
+      } catch (ApplicationFailure refused) {
+        String message = refused.getOriginalMessage();
+        log.warn(
+            "Stigmer create refused locally: activity_id={}, token_preview={}, token_digest={}, "
+                + "violations={}",
+            activityId,
+            preview,
+            digest,
+            message.substring(message.indexOf(": ") + 2));
+        throw refused;
+      }
+    }
+
+    ApplicationFailure createFailed(StatusRuntimeException e) {
       ApplicationFailure failure = StigmerHandshake.createFailed(e);
       log.warn(
-          "Failed to create execution, activity fails: execution_kind={}, token_preview={}, "
-              + "error={}",
-          kind,
+          "Stigmer create failed: activity_id={}, token_preview={}, token_digest={}, code={}, "
+              + "retryable={}",
+          activityId,
           preview,
-          failure.getOriginalMessage());
+          digest,
+          e.getStatus().getCode().name(),
+          !failure.isNonRetryable());
       return failure;
     }
 
+    /**
+     * Logs the ACK line of the contract, counts the handshake pending and leaves the activity
+     * pending.
+     *
+     * @param kind {@code "Agent"} or {@code "Workflow"}, the first word of the ACK line
+     */
     void leavePending(String executionId, String kind) {
       log.info(
-          "Agent execution started, activity pending: execution_id={}, token_preview={}, "
-              + "token_length={}, execution_kind={}",
+          "{} execution started, activity pending: execution_id={}, token_preview={}, "
+              + "token_digest={}, token_length={}",
+          kind,
           executionId,
           preview,
-          token.size(),
-          kind);
+          digest,
+          token.size());
+      HandshakeMetrics.counter(context.getMetricsScope(), HandshakeMetrics.HANDSHAKES_PENDING);
       context.doNotCompleteOnReturn();
     }
 
     private static ApplicationFailure emptyToken(String message) {
-      return ApplicationFailure.newNonRetryableFailure(
-          message, HandshakeFailureTypes.EMPTY_TASK_TOKEN);
+      return nonRetryable(message, HandshakeFailureTypes.EMPTY_TASK_TOKEN);
+    }
+
+    private static ApplicationFailure nonRetryable(String message, String type) {
+      ApplicationFailure failure = ApplicationFailure.newNonRetryableFailure(message, type);
+      failure.setStackTrace(new StackTraceElement[0]);
+      return failure;
     }
   }
 }

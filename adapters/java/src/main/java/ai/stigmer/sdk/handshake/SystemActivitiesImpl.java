@@ -3,6 +3,11 @@ package ai.stigmer.sdk.handshake;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.temporal.api.common.v1.Payload;
+import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Objects;
 
@@ -16,12 +21,16 @@ import java.util.Objects;
  * worker.registerActivitiesImplementations(new SystemActivitiesImpl(completer));
  * }</pre>
  *
+ * <p>The input is decoded from its raw payload (see {@link SystemActivities}): the proto input as
+ * {@code binary/protobuf} or {@code json/protobuf}, or the deployed Go service's {@code json/plain}
+ * struct.
+ *
  * <ul>
  *   <li>{@code COMPLETED}, {@code ALREADY_COMPLETED}, {@code INVALID_TOKEN}, {@code EMPTY_TOKEN}:
  *       returned as the result;
  *   <li>{@code TRANSIENT}: throws a retryable {@link ApplicationFailure} of type {@value
  *       HandshakeFailureTypes#COMPLETION_TRANSIENT};
- *   <li>an input that cannot be turned into a completion: throws a non-retryable {@link
+ *   <li>an input that cannot be decoded or turned into a completion: throws a non-retryable {@link
  *       ApplicationFailure} of type {@value HandshakeFailureTypes#COMPLETION_INVALID_INPUT};
  *   <li>other Temporal errors: {@link ExternalActivityCompletionException}, which Temporal reports
  *       as a retryable failure.
@@ -34,15 +43,23 @@ import java.util.Objects;
  */
 public final class SystemActivitiesImpl implements SystemActivities {
 
+  private static final String JSON_PLAIN = "json/plain";
+
   private final ExternalActivityCompleter completer;
+  private final JsonFormat.Parser jsonParser;
 
   /**
    * Creates the activity implementation.
    *
-   * @param completer the completer bound to the callers' namespace
+   * @param completer the completer bound to the callers' namespace; its type registry also decodes
+   *     {@code json/protobuf} inputs
    */
   public SystemActivitiesImpl(ExternalActivityCompleter completer) {
     this.completer = Objects.requireNonNull(completer, "completer");
+    this.jsonParser =
+        JsonFormat.parser()
+            .usingTypeRegistry(completer.typeRegistry().getJsonTypeRegistry())
+            .ignoringUnknownFields();
   }
 
   /**
@@ -53,8 +70,81 @@ public final class SystemActivitiesImpl implements SystemActivities {
    * @throws ExternalActivityCompletionException when Temporal answers another error
    */
   @Override
-  public CompleteExternalActivityResult completeExternalActivity(
-      CompleteExternalActivityInput input) {
+  public CompleteExternalActivityResult completeExternalActivity(RawValue input) {
+    Objects.requireNonNull(input, "input");
+    Payload payload = input.getPayload();
+    String encoding =
+        payload.getMetadataOrDefault(PayloadTypeRegistry.ENCODING_KEY, ByteString.EMPTY)
+            .toStringUtf8();
+    switch (encoding) {
+      case PayloadTypeRegistry.BINARY_PROTOBUF -> {
+        try {
+          return complete(CompleteExternalActivityInput.parseFrom(payload.getData()));
+        } catch (InvalidProtocolBufferException e) {
+          throw invalidInput("binary/protobuf: " + e.getMessage());
+        }
+      }
+      case PayloadTypeRegistry.JSON_PROTOBUF -> {
+        CompleteExternalActivityInput.Builder proto = CompleteExternalActivityInput.newBuilder();
+        try {
+          jsonParser.merge(payload.getData().toStringUtf8(), proto);
+        } catch (InvalidProtocolBufferException e) {
+          throw invalidInput("json/protobuf: " + e.getMessage());
+        }
+        return complete(proto.build());
+      }
+      case JSON_PLAIN -> {
+        DeployedSystemInput deployed;
+        try {
+          deployed = DeployedSystemInput.parse(payload);
+        } catch (IllegalArgumentException e) {
+          throw invalidInput(e.getMessage());
+        }
+        return completeDeployed(deployed);
+      }
+      default ->
+          throw invalidInput(
+              "unsupported encoding " + (encoding.isEmpty() ? "<none>" : encoding));
+    }
+  }
+
+  /**
+   * Carries out the deployed service's input: fails the caller for an {@code Error}, else completes
+   * it with {@code Result} as {@code json/plain} without its tokens (no result for null).
+   */
+  private CompleteExternalActivityResult completeDeployed(DeployedSystemInput deployed) {
+    if (deployed.failed()) {
+      return complete(
+          CompletionInputs.failure(
+              deployed.callbackToken(),
+              HandshakeFailureTypes.AGENT_EXECUTION_FAILED,
+              deployed.failureMessage(),
+              true,
+              ""));
+    }
+    if (deployed.result() == null) {
+      return complete(
+          CompleteExternalActivityInput.newBuilder()
+              .setCallbackToken(deployed.callbackToken())
+              .build());
+    }
+    return checked(
+        completer.completeInActivity(
+            deployed.callbackToken(), deployed.executionId(), deployed.resultPayload()),
+        deployed.callbackToken());
+  }
+
+  /**
+   * Completes the caller with a decoded input, as the activity does once it has decoded its input.
+   *
+   * @param input the token and how the caller's activity ends
+   * @return the outcome: {@code COMPLETED}, {@code ALREADY_COMPLETED}, {@code INVALID_TOKEN} or
+   *     {@code EMPTY_TOKEN}
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#COMPLETION_TRANSIENT}
+   *     (retryable) or {@value HandshakeFailureTypes#COMPLETION_INVALID_INPUT} (non-retryable)
+   * @throws ExternalActivityCompletionException when Temporal answers another error
+   */
+  public CompleteExternalActivityResult complete(CompleteExternalActivityInput input) {
     CompleteExternalActivityResult result;
     try {
       result = completer.completeInActivity(input);
@@ -62,6 +152,12 @@ public final class SystemActivitiesImpl implements SystemActivities {
       throw ApplicationFailure.newNonRetryableFailureWithCause(
           e.getMessage(), HandshakeFailureTypes.COMPLETION_INVALID_INPUT, e);
     }
+    return checked(result, input.getCallbackToken());
+  }
+
+  /** Returns the result, or throws the retryable failure of a {@code TRANSIENT} one. */
+  private static CompleteExternalActivityResult checked(
+      CompleteExternalActivityResult result, ByteString token) {
     if (result.getOutcome()
         == CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT) {
       ApplicationFailure transientFailure =
@@ -70,6 +166,8 @@ public final class SystemActivitiesImpl implements SystemActivities {
                   + result.getMessage()
                   + " (token_preview="
                   + result.getTokenPreview()
+                  + ", token_digest="
+                  + TaskTokens.digest(token)
                   + ")",
               HandshakeFailureTypes.COMPLETION_TRANSIENT);
       // Small enough for Temporal to keep it as the pending activity's last failure (4 KiB).
@@ -77,5 +175,14 @@ public final class SystemActivitiesImpl implements SystemActivities {
       throw transientFailure;
     }
     return result;
+  }
+
+  private static ApplicationFailure invalidInput(String reason) {
+    ApplicationFailure failure =
+        ApplicationFailure.newNonRetryableFailure(
+            "invalid " + COMPLETE_EXTERNAL_ACTIVITY + " input: " + reason,
+            HandshakeFailureTypes.COMPLETION_INVALID_INPUT);
+    failure.setStackTrace(new StackTraceElement[0]);
+    return failure;
   }
 }

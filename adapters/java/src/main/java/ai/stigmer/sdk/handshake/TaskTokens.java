@@ -19,6 +19,9 @@ public final class TaskTokens {
   /** Number of Base64 characters a preview shows of a token whose Base64 form is longer. */
   public static final int PREVIEW_LENGTH = 20;
 
+  /** Number of lowercase hexadecimal characters of a {@linkplain #digest(byte[]) digest}. */
+  public static final int DIGEST_LENGTH = 12;
+
   private static final String ELLIPSIS = "...";
 
   private TaskTokens() {}
@@ -49,5 +52,30 @@ public final class TaskTokens {
    */
   public static String preview(ByteString token) {
     return token == null ? EMPTY_PREVIEW : preview(token.toByteArray());
+  }
+
+  /**
+   * Returns the short digest of a token, logged as {@code token_digest} beside every preview: the
+   * first 12 lowercase hexadecimal characters of the SHA-256 of the raw token bytes (the Python
+   * SDK's {@code short_token_digest}, the Go SDK's {@code TokenDigest}). Unlike the preview, which
+   * shows only the proto tag and the namespace of a Temporal token, it tells tokens apart; unlike
+   * the token, it cannot complete anything. The empty or {@code null} token digests as the SHA-256
+   * of no bytes.
+   *
+   * @param token the raw token bytes, may be {@code null}
+   * @return 12 lowercase hexadecimal characters
+   */
+  public static String digest(byte[] token) {
+    return Digests.sha256Hex(token == null ? new byte[0] : token).substring(0, DIGEST_LENGTH);
+  }
+
+  /**
+   * Returns the short digest of a token held as a {@link ByteString}, as {@link #digest(byte[])}.
+   *
+   * @param token the raw token bytes, may be {@code null}
+   * @return 12 lowercase hexadecimal characters
+   */
+  public static String digest(ByteString token) {
+    return digest(token == null ? null : token.toByteArray());
   }
 }

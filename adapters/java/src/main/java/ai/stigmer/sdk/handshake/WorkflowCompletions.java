@@ -109,14 +109,17 @@ public final class WorkflowCompletions {
       CompleteExternalActivityInput input, ActivityOptions options) {
     Logger log = Workflow.getLogger(WorkflowCompletions.class);
     String preview = TaskTokens.preview(input.getCallbackToken());
+    String digest = TaskTokens.digest(input.getCallbackToken());
     CompleteExternalActivityResult result;
     try {
       result = execute(input, options);
     } catch (ActivityFailure e) {
       log.error(
-          "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+          "Failed to complete external activity: execution_id={}, token_preview={}, "
+              + "token_digest={}, error={}",
           input.getExecutionId(),
           preview,
+          digest,
           e.getMessage());
       throw ApplicationFailure.newNonRetryableFailureWithCause(
           "completing the caller's activity failed (token_preview=" + preview + ")",
@@ -130,16 +133,19 @@ public final class WorkflowCompletions {
       case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED:
         log.warn(
             "External activity already completed, the caller has moved on: execution_id={}, "
-                + "token_preview={}, error={}",
+                + "token_preview={}, token_digest={}, error={}",
             input.getExecutionId(),
             preview,
+            digest,
             result.getMessage());
         return result;
       default:
         log.error(
-            "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+            "Failed to complete external activity: execution_id={}, token_preview={}, "
+                + "token_digest={}, error={}",
             input.getExecutionId(),
             preview,
+            digest,
             result.getOutcome().name() + ": " + result.getMessage());
         throw ApplicationFailure.newNonRetryableFailure(
             "completing the caller's activity failed: "
@@ -177,14 +183,17 @@ public final class WorkflowCompletions {
       CompleteExternalActivityInput input, ActivityOptions options) {
     Logger log = Workflow.getLogger(WorkflowCompletions.class);
     String preview = TaskTokens.preview(input.getCallbackToken());
+    String digest = TaskTokens.digest(input.getCallbackToken());
     CompleteExternalActivityResult result;
     try {
       result = execute(input, options);
     } catch (ActivityFailure e) {
       log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+          "Failed to complete external activity: execution_id={}, token_preview={}, "
+              + "token_digest={}, error={}",
           input.getExecutionId(),
           preview,
+          digest,
           e.getMessage());
       return Optional.empty();
     }
@@ -193,9 +202,11 @@ public final class WorkflowCompletions {
         && result.getOutcome()
             != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN) {
       log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, error={}",
+          "Failed to complete external activity: execution_id={}, token_preview={}, "
+              + "token_digest={}, error={}",
           input.getExecutionId(),
           preview,
+          digest,
           result.getOutcome().name() + ": " + result.getMessage());
     }
     return Optional.of(result);

@@ -159,22 +159,31 @@ class CallerIntegrationTest {
                   e ->
                       e.message().startsWith("Extracted task token")
                           && e.message().contains("token_preview=" + preview)
+                          && e.message().contains("token_digest=" + TaskTokens.digest(token))
                           && e.message().contains("token_length=" + token.length)),
           "Extracted task token is logged with preview and length");
       assertTrue(
           ours.stream()
               .anyMatch(
                   e ->
-                      e.message().startsWith("Agent execution started, activity pending")
-                          && e.message().contains("execution_id=" + create.ackId())
-                          && e.message().contains("token_preview=" + preview)),
+                      e.message()
+                          .equals(
+                              "Agent execution started, activity pending: execution_id="
+                                  + create.ackId()
+                                  + ", token_preview="
+                                  + preview
+                                  + ", token_digest="
+                                  + TaskTokens.digest(token)
+                                  + ", token_length="
+                                  + token.length)),
           "the ACK is logged with the execution id");
       assertTrue(
           ours.stream()
               .anyMatch(
                   e ->
                       e.message().startsWith("External activity completed successfully")
-                          && e.message().contains("token_preview=" + preview)),
+                          && e.message().contains("token_preview=" + preview)
+                          && e.message().contains("token_digest=" + TaskTokens.digest(token))),
           "the completion is logged");
       // Nothing shows more of the token than its 20-character preview.
       String tooMuch = base64.substring(0, TaskTokens.PREVIEW_LENGTH + 1);
@@ -267,7 +276,8 @@ class CallerIntegrationTest {
         TestWorker worker = It.callerWorker(client, stigmer)) {
       stigmer.failNextCreates(
           Status.INVALID_ARGUMENT.withDescription("spec.message: must not be empty"));
-      WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request(""));
+      WorkflowStub caller =
+          It.startAgentCaller(client, worker.taskQueue(), It.request("refused by the server"));
 
       WorkflowFailedException e =
           assertThrows(
@@ -290,6 +300,95 @@ class CallerIntegrationTest {
           history.stream()
               .anyMatch(h -> h.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED),
           "the activity failed instead of going pending");
+    }
+  }
+
+  @Test
+  void aLocalActivityIsRefusedWithItsOwnType(TemporalDevServer server) throws Exception {
+    WorkflowClient client = server.client();
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      Fixtures.LocalCaller caller =
+          client.newWorkflowStub(
+              Fixtures.LocalCaller.class, It.workflowOptions(worker.taskQueue(), "local"));
+      WorkflowClient.start(caller::run, It.request("local"));
+      WorkflowFailedException e =
+          assertThrows(
+              WorkflowFailedException.class,
+              () -> It.result(WorkflowStub.fromTyped(caller), AgentExecution.class));
+      ApplicationFailure failure = It.activityApplicationFailure(e);
+      assertEquals(HandshakeFailureTypes.LOCAL_ACTIVITY, failure.getType());
+      assertTrue(failure.isNonRetryable());
+      assertEquals(0, stigmer.agentCreates().size(), "nothing was sent");
+    }
+  }
+
+  @Test
+  void whatTheDeployedServiceRequiresIsFilledFromTheDocsRequest(TemporalDevServer server)
+      throws Exception {
+    WorkflowClient client = server.client();
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      // Only what the docs show: no api_version, kind or metadata.name.
+      AgentExecution docs =
+          AgentExecution.newBuilder()
+              .setSpec(
+                  ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec.newBuilder()
+                      .setAgentId("agent-1")
+                      .setMessage("hello"))
+              .build();
+      stigmer.failNextCreates(Status.UNAVAILABLE.withDescription("restarting"));
+      WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), docs);
+      List<Create<AgentExecution>> creates = stigmer.awaitAgentCreates(2, It.WAIT);
+      for (Create<AgentExecution> create : creates) {
+        AgentExecution sent = create.request();
+        assertEquals("agentic.stigmer.ai/v1", sent.getApiVersion());
+        assertEquals("AgentExecution", sent.getKind());
+        assertEquals(
+            ExecutionRequests.executionName(create.idempotencyKeyHeader()),
+            sent.getMetadata().getName());
+        assertTrue(sent.getMetadata().getName().matches("exec-[0-9a-f]{20}"));
+      }
+      // The retried attempt names the same execution.
+      assertEquals(
+          creates.get(0).request().getMetadata().getName(),
+          creates.get(1).request().getMetadata().getName());
+      caller.terminate("done");
+    }
+  }
+
+  @Test
+  void aRequestTheDeployedServiceWouldRefuseIsRefusedBeforeAnyRpc(TemporalDevServer server)
+      throws Exception {
+    WorkflowClient client = server.client();
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker worker = It.callerWorker(client, stigmer)) {
+      AgentExecution noMessage =
+          It.request("").toBuilder().setKind("WorkflowExecution").build();
+      WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), noMessage);
+      WorkflowFailedException e =
+          assertThrows(
+              WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
+      ApplicationFailure failure = It.activityApplicationFailure(e);
+      assertEquals(HandshakeFailureTypes.INVALID_REQUEST, failure.getType());
+      assertTrue(failure.isNonRetryable());
+      assertEquals(
+          "invalid WorkflowExecution: kind: must be 'AgentExecution'; "
+              + "spec.message: must not be empty",
+          failure.getOriginalMessage());
+      assertEquals(0, stigmer.agentCreates().size(), "nothing was sent");
+      assertTrue(
+          CapturedLogs.events().stream()
+              .anyMatch(
+                  event ->
+                      event.message().startsWith("Stigmer create refused locally: activity_id=")
+                          && event.message().contains("token_digest=")
+                          && event
+                              .message()
+                              .endsWith(
+                                  "violations=kind: must be 'AgentExecution'; spec.message: "
+                                      + "must not be empty")),
+          "the refusal is logged");
     }
   }
 

@@ -247,8 +247,7 @@ class CompletionIntegrationTest {
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
           token,
           completer.complete(CompletionInputs.success(token, finished, create.ackId())));
-      assertEquals(
-          HeartbeatOutcome.ALREADY_COMPLETED, completer.heartbeat(token.toByteArray()).outcome());
+      assertEquals(HeartbeatOutcome.ALREADY_COMPLETED, completer.heartbeat(token).outcome());
     }
   }
 

@@ -168,7 +168,7 @@ class CompletionMetricsTest {
               ApplicationFailure.class,
               () ->
                   new SystemActivitiesImpl(completer)
-                      .completeExternalActivity(CompletionInputs.cancellation(TOKEN, "ae-1")));
+                      .complete(CompletionInputs.cancellation(TOKEN, "ae-1")));
       assertEquals(HandshakeFailureTypes.COMPLETION_TRANSIENT, failure.getType());
     } finally {
       metrics.close();
@@ -194,7 +194,7 @@ class CompletionMetricsTest {
           CompletionInputs.success(ByteString.EMPTY, AgentExecution.getDefaultInstance(), "ae-1");
       completer.complete(empty);
       // Outside an activity the system activity falls back to the same default.
-      new SystemActivitiesImpl(completer).completeExternalActivity(empty);
+      new SystemActivitiesImpl(completer).complete(empty);
     } finally {
       shutdown(stubs);
       metrics.close();

@@ -183,7 +183,7 @@ class CompletionUnitTest {
           outcome.getMessage());
       assertEquals(TaskTokens.preview(TOKEN), outcome.getTokenPreview());
     }
-    assertEquals(HeartbeatOutcome.TRANSIENT, completer.heartbeat(TOKEN.toByteArray()).outcome());
+    assertEquals(HeartbeatOutcome.TRANSIENT, completer.heartbeat(TOKEN).outcome());
   }
 
   @Test
@@ -193,7 +193,7 @@ class CompletionUnitTest {
         assertThrows(
             ApplicationFailure.class,
             () ->
-                activities.completeExternalActivity(
+                activities.complete(
                     CompletionInputs.success(TOKEN, AgentExecution.getDefaultInstance(), "ae-1")));
     assertEquals("STIGMER_COMPLETION_TRANSIENT", failure.getType());
     assertFalse(failure.isNonRetryable());
@@ -204,7 +204,7 @@ class CompletionUnitTest {
   void systemActivityReturnsEmptyTokenWithoutCallingTemporal() {
     CompleteExternalActivityResult result =
         new SystemActivitiesImpl(completer)
-            .completeExternalActivity(
+            .complete(
                 CompletionInputs.success(
                     ByteString.EMPTY, AgentExecution.getDefaultInstance(), "ae-1"));
     assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN, result.getOutcome());
@@ -223,7 +223,7 @@ class CompletionUnitTest {
     ApplicationFailure failure =
         assertThrows(
             ApplicationFailure.class,
-            () -> new SystemActivitiesImpl(completer).completeExternalActivity(input));
+            () -> new SystemActivitiesImpl(completer).complete(input));
     assertEquals("STIGMER_COMPLETION_INVALID_INPUT", failure.getType());
     assertTrue(failure.isNonRetryable());
   }
@@ -233,7 +233,7 @@ class CompletionUnitTest {
     assertEquals(
         "stigmer/system/complete-external-activity",
         SystemActivities.class
-            .getMethod("completeExternalActivity", CompleteExternalActivityInput.class)
+            .getMethod("completeExternalActivity", io.temporal.common.converter.RawValue.class)
             .getAnnotation(io.temporal.activity.ActivityMethod.class)
             .name());
   }

@@ -10,6 +10,10 @@ import com.google.protobuf.ByteString;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.api.common.v1.Payload;
+import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
@@ -85,6 +89,70 @@ public final class Fixtures {
     }
   }
 
+  /** A caller workflow that wrongly runs the handshake in a local activity. */
+  @WorkflowInterface
+  public interface LocalCaller {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request);
+  }
+
+  /** Runs the agent activity as a local activity, once. */
+  public static final class LocalCallerImpl implements LocalCaller {
+    private final CallerActivities activities =
+        Workflow.newLocalActivityStub(
+            CallerActivities.class,
+            LocalActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
+
+    @Override
+    public AgentExecution run(AgentExecution request) {
+      return activities.runAgent(request);
+    }
+  }
+
+  /** A caller workflow that wants the terminal execution, as the README shows. */
+  @WorkflowInterface
+  public interface TerminalCaller {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request);
+  }
+
+  /** Uses {@link WorkflowHandshake#executeToTerminal}. */
+  public static final class TerminalCallerImpl implements TerminalCaller {
+    private final CallerActivities activities =
+        Workflow.newActivityStub(CallerActivities.class, callerOptions());
+
+    @Override
+    public AgentExecution run(AgentExecution request) {
+      return WorkflowHandshake.executeToTerminal(
+          activities::runAgent,
+          request,
+          ActivityOptions.newBuilder(WorkflowHandshake.getExecutionOptions())
+              .setHeartbeatTimeout(Duration.ofSeconds(10))
+              .build());
+    }
+  }
+
+  /** A caller workflow that wants the terminal Stigmer workflow execution. */
+  @WorkflowInterface
+  public interface TerminalWorkflowCaller {
+    @WorkflowMethod
+    WorkflowExecution run(WorkflowExecution request);
+  }
+
+  /** Uses {@link WorkflowHandshake#executeToTerminal} for a workflow execution. */
+  public static final class TerminalWorkflowCallerImpl implements TerminalWorkflowCaller {
+    private final CallerActivities activities =
+        Workflow.newActivityStub(CallerActivities.class, callerOptions());
+
+    @Override
+    public WorkflowExecution run(WorkflowExecution request) {
+      return WorkflowHandshake.executeToTerminal(activities::runWorkflow, request);
+    }
+  }
+
   /** A caller workflow: runs one Stigmer workflow execution. */
   @WorkflowInterface
   public interface WorkflowCaller {
@@ -152,8 +220,39 @@ public final class Fixtures {
       CompleteExternalActivityInput input =
           CompletionInputs.success(
               ByteString.copyFrom(token), finished, finished.getMetadata().getId());
-      return Workflow.newActivityStub(SystemActivities.class, WorkflowCompletions.activityOptions())
-          .completeExternalActivity(input);
+      // Through the workflow's data converter: json/protobuf, as the Python SDK sends it.
+      return Workflow.newUntypedActivityStub(WorkflowCompletions.activityOptions())
+          .execute(
+              SystemActivities.COMPLETE_EXTERNAL_ACTIVITY,
+              CompleteExternalActivityResult.class,
+              input);
+    }
+  }
+
+  /**
+   * A service workflow that schedules the system activity with the input the deployed Stigmer Go
+   * service sends: its JSON struct as a {@code json/plain} payload.
+   */
+  @WorkflowInterface
+  public interface DeployedInputService {
+    @WorkflowMethod
+    CompleteExternalActivityResult run(String deployedInputJson);
+  }
+
+  /** Schedules {@link SystemActivities} with a json/plain input. */
+  public static final class DeployedInputServiceImpl implements DeployedInputService {
+    @Override
+    public CompleteExternalActivityResult run(String deployedInputJson) {
+      Payload payload =
+          Payload.newBuilder()
+              .putMetadata("encoding", ByteString.copyFromUtf8("json/plain"))
+              .setData(ByteString.copyFromUtf8(deployedInputJson))
+              .build();
+      return Workflow.newUntypedActivityStub(WorkflowCompletions.activityOptions())
+          .execute(
+              SystemActivities.COMPLETE_EXTERNAL_ACTIVITY,
+              CompleteExternalActivityResult.class,
+              new RawValue(payload));
     }
   }
 }

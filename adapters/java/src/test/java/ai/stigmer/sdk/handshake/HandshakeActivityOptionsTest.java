@@ -38,7 +38,11 @@ class HandshakeActivityOptionsTest {
     assertEquals(2.0, retry.getBackoffCoefficient());
     assertEquals(Duration.ofMinutes(1), retry.getMaximumInterval());
     assertEquals(3, retry.getMaximumAttempts());
-    assertArrayEquals(new String[] {"STIGMER_EMPTY_TASK_TOKEN"}, retry.getDoNotRetry());
+    assertArrayEquals(
+        new String[] {
+          "STIGMER_EMPTY_TASK_TOKEN", "STIGMER_LOCAL_ACTIVITY", "STIGMER_INVALID_REQUEST"
+        },
+        retry.getDoNotRetry());
   }
 
   @Test

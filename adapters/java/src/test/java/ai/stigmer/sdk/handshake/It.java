@@ -54,10 +54,20 @@ final class It {
         options,
         worker -> {
           worker.registerWorkflowImplementationTypes(
-              Fixtures.AgentCallerImpl.class, Fixtures.WorkflowCallerImpl.class);
+              Fixtures.AgentCallerImpl.class,
+              Fixtures.WorkflowCallerImpl.class,
+              Fixtures.LocalCallerImpl.class,
+              Fixtures.TerminalCallerImpl.class,
+              Fixtures.TerminalWorkflowCallerImpl.class);
           worker.registerActivitiesImplementations(
               new Fixtures.CallerActivitiesImpl(
-                  stigmer.agentStub(), stigmer.workflowStub(), handshake));
+                  stigmer.agentStub(), stigmer.workflowStub(), handshake),
+              GetExecutionActivityImpl.newBuilder()
+                  .setAgentStub(stigmer.agentQueryStub())
+                  .setWorkflowStub(stigmer.workflowQueryStub())
+                  .setInitialInterval(Duration.ofMillis(20))
+                  .setMaximumInterval(Duration.ofMillis(200))
+                  .build());
         });
   }
 

@@ -48,7 +48,9 @@ class SystemActivityIntegrationTest {
         client,
         worker -> {
           worker.registerWorkflowImplementationTypes(
-              Fixtures.ServiceImpl.class, Fixtures.JsonInputServiceImpl.class);
+              Fixtures.ServiceImpl.class,
+              Fixtures.JsonInputServiceImpl.class,
+              Fixtures.DeployedInputServiceImpl.class);
           worker.registerActivitiesImplementations(new SystemActivitiesImpl(completer));
         });
   }
@@ -85,6 +87,116 @@ class SystemActivityIntegrationTest {
                     && e.logger().equals(WorkflowCompletions.class.getName())
                     && e.message().startsWith(start)
                     && e.message().contains(contains));
+  }
+
+  /** The captured deployed input, with the caller's real token in it. */
+  private static String deployedInput(String file, byte[] token) {
+    com.fasterxml.jackson.databind.node.ObjectNode data =
+        (com.fasterxml.jackson.databind.node.ObjectNode) DeployedPayloads.file(file).get("data");
+    data.put("CallbackToken", java.util.Base64.getEncoder().encodeToString(token));
+    return data.toString();
+  }
+
+  private static WorkflowStub startDeployedInputService(
+      WorkflowClient client, String taskQueue, String json) {
+    Fixtures.DeployedInputService service =
+        client.newWorkflowStub(
+            Fixtures.DeployedInputService.class, It.workflowOptions(taskQueue, "deployed"));
+    WorkflowClient.start(service::run, json);
+    return WorkflowStub.fromTyped(service);
+  }
+
+  @Test
+  void deployedServiceInputOfASuccessCompletesTheCaller(TemporalDevServer server)
+      throws Exception {
+    WorkflowClient client = server.client();
+    // The caller decodes the json/plain result with the Stigmer data converter.
+    WorkflowClient callerClient =
+        WorkflowClient.newInstance(
+            server.service(),
+            WorkflowClientOptions.newBuilder()
+                .setNamespace(TemporalDevServer.NAMESPACE)
+                .setDataConverter(StigmerDataConverter.create())
+                .build());
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker callers = It.callerWorker(callerClient, stigmer);
+        TestWorker service = serviceWorker(client)) {
+      WorkflowStub caller =
+          It.startAgentCaller(callerClient, callers.taskQueue(), It.request("go"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+      String json = deployedInput(DeployedPayloads.SYSTEM_INPUT_SUCCESS, token);
+
+      WorkflowStub system = startDeployedInputService(client, service.taskQueue(), json);
+      assertEquals(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+          It.result(system, CompleteExternalActivityResult.class).getOutcome());
+      AgentExecution delivered = It.result(caller, AgentExecution.class);
+      assertEquals("aex-01m8r54we0wrtb949nvtg43c2h", delivered.getMetadata().getId());
+      assertEquals("hello raw", delivered.getSpec().getMessage());
+      assertEquals(
+          ai.stigmer.agentic.agentexecution.v1.ExecutionPhase.EXECUTION_PENDING,
+          delivered.getStatus().getPhase());
+      assertTrue(delivered.getSpec().getCallbackToken().isEmpty(), "no token delivered");
+      // The caller's history holds the Result as json/plain, without the token.
+      io.temporal.api.common.v1.Payload completion =
+          It.history(client, caller.getExecution()).stream()
+              .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+              .findFirst()
+              .orElseThrow()
+              .getActivityTaskCompletedEventAttributes()
+              .getResult()
+              .getPayloads(0);
+      assertEquals("json/plain", completion.getMetadataOrThrow("encoding").toStringUtf8());
+      String base64 = java.util.Base64.getEncoder().encodeToString(token);
+      assertFalse(completion.getData().toStringUtf8().contains(base64.substring(0, 24)));
+    }
+  }
+
+  @Test
+  void deployedServiceInputWithAnEmptyErrorFailsTheCaller(TemporalDevServer server)
+      throws Exception {
+    WorkflowClient client = server.client();
+    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        TestWorker callers = It.callerWorker(client, stigmer);
+        TestWorker service = serviceWorker(client)) {
+      WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("fail"));
+      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+      String json = deployedInput(DeployedPayloads.SYSTEM_INPUT_FAILURE, token);
+
+      WorkflowStub system = startDeployedInputService(client, service.taskQueue(), json);
+      assertEquals(
+          COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+          It.result(system, CompleteExternalActivityResult.class).getOutcome());
+      WorkflowFailedException e =
+          assertThrows(
+              WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
+      ApplicationFailure failure = It.activityApplicationFailure(e);
+      assertEquals("AGENT_EXECUTION_FAILED", failure.getType());
+      assertEquals(
+          "the Stigmer service reported a failure without a message",
+          failure.getOriginalMessage());
+      assertTrue(failure.isNonRetryable());
+    }
+  }
+
+  @Test
+  void anUndecodableInputFailsTheSystemActivityForGood(TemporalDevServer server)
+      throws Exception {
+    WorkflowClient client = server.client();
+    try (TestWorker service = serviceWorker(client)) {
+      WorkflowStub system =
+              startDeployedInputService(
+              client, service.taskQueue(), "{\"CallbackToken\": \"%%%\"}");
+      WorkflowFailedException e =
+          assertThrows(
+              WorkflowFailedException.class,
+              () -> It.result(system, CompleteExternalActivityResult.class));
+      ApplicationFailure failure = It.activityApplicationFailure(e);
+      assertEquals(HandshakeFailureTypes.COMPLETION_INVALID_INPUT, failure.getType());
+      assertEquals(1, scheduledActivities(client, system).size());
+    }
   }
 
   @Test

@@ -2,8 +2,10 @@ package ai.stigmer.sdk.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -70,5 +72,22 @@ class TaskTokensTest {
       assertFalse(shown.length() >= base64.length(), "length " + length + " shows it all");
       assertEquals(base64.substring(0, shown.length()), shown);
     }
+  }
+
+  @Test
+  void digestIsTheFirst12HexOfTheSha256OfTheRawBytes() {
+    assertEquals("ba7816bf8f01", TaskTokens.digest("abc".getBytes(StandardCharsets.US_ASCII)));
+    assertEquals("ba7816bf8f01", TaskTokens.digest(ByteString.copyFromUtf8("abc")));
+    assertEquals("e3b0c44298fc", TaskTokens.digest(new byte[0]));
+    assertEquals("e3b0c44298fc", TaskTokens.digest((byte[]) null));
+  }
+
+  @Test
+  void tokensOfOneNamespaceShareTheirPreviewButNotTheirDigest() {
+    byte[] a = new byte[40];
+    byte[] b = new byte[40];
+    b[39] = 1;
+    assertEquals(TaskTokens.preview(a), TaskTokens.preview(b));
+    assertNotEquals(TaskTokens.digest(a), TaskTokens.digest(b));
   }
 }

@@ -1,0 +1,273 @@
+package ai.stigmer.sdk.handshake;
+
+import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionId;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryControllerGrpc.AgentExecutionQueryControllerBlockingStub;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryControllerGrpc.WorkflowExecutionQueryControllerBlockingStub;
+import ai.stigmer.sdk.v1.GetExecutionInput;
+import com.google.protobuf.Message;
+import io.grpc.StatusRuntimeException;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.common.converter.RawValue;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Implementation of {@value GetExecutionActivity#GET_EXECUTION}, holding the gRPC query stubs of
+ * the Stigmer service. Register it on the caller's worker:
+ *
+ * <pre>{@code
+ * worker.registerActivitiesImplementations(
+ *     GetExecutionActivityImpl.newBuilder()
+ *         .setAgentStub(AgentExecutionQueryControllerGrpc.newBlockingStub(channel))
+ *         .setWorkflowStub(WorkflowExecutionQueryControllerGrpc.newBlockingStub(channel))
+ *         .build());
+ * }</pre>
+ *
+ * <p>It calls {@code get} until the execution is terminal: first at once, then after the initial
+ * interval (500 ms), growing by the backoff coefficient (2.0) up to the maximum interval (10 s),
+ * heartbeating after every call (so a heartbeat timeout detects a lost worker and a cancellation
+ * reaches it). The terminal execution is returned with its callback tokens cleared ({@link
+ * WorkflowHandshake#clearCallbackTokens}), since the deployed service echoes them. A transient
+ * gRPC failure ({@link StigmerHandshake#isRetryable}) is retried in the same way; a permanent one
+ * (NOT_FOUND, PERMISSION_DENIED, ...) fails the activity with a non-retryable {@value
+ * HandshakeFailureTypes#GET_EXECUTION_FAILED}.
+ */
+public final class GetExecutionActivityImpl implements GetExecutionActivity {
+
+  private static final Logger log = LoggerFactory.getLogger(GetExecutionActivityImpl.class);
+
+  /** Default wait after the first non-terminal answer: 500 ms. */
+  public static final Duration DEFAULT_INITIAL_INTERVAL = Duration.ofMillis(500);
+
+  /** Default longest wait between two calls: 10 seconds. */
+  public static final Duration DEFAULT_MAXIMUM_INTERVAL = Duration.ofSeconds(10);
+
+  /** Default growth of the wait: 2.0. */
+  public static final double DEFAULT_BACKOFF_COEFFICIENT = 2.0;
+
+  /** Default deadline of one {@code get} call: 30 seconds. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+
+  private final AgentExecutionQueryControllerBlockingStub agents;
+  private final WorkflowExecutionQueryControllerBlockingStub workflows;
+  private final Duration initialInterval;
+  private final Duration maximumInterval;
+  private final double backoffCoefficient;
+  private final Duration callTimeout;
+
+  private GetExecutionActivityImpl(Builder builder) {
+    this.agents = builder.agents;
+    this.workflows = builder.workflows;
+    this.initialInterval = builder.initialInterval;
+    this.maximumInterval = builder.maximumInterval;
+    this.backoffCoefficient = builder.backoffCoefficient;
+    this.callTimeout = builder.callTimeout;
+  }
+
+  /**
+   * Returns a builder; set at least the stub of the kinds you start.
+   *
+   * @return a new builder
+   */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  @Override
+  public RawValue getExecution(GetExecutionInput input) {
+    Objects.requireNonNull(input, "input");
+    boolean agent;
+    switch (input.getKind()) {
+      case EXECUTION_KIND_AGENT -> agent = true;
+      case EXECUTION_KIND_WORKFLOW -> agent = false;
+      default -> throw invalid("unknown execution kind " + input.getKindValue());
+    }
+    String id = input.getExecutionId();
+    if (id.isEmpty()) {
+      throw invalid("the execution id is empty");
+    }
+    if (agent ? agents == null : workflows == null) {
+      throw invalid(
+          "no "
+              + (agent ? "agent" : "workflow")
+              + " query stub is configured on GetExecutionActivityImpl");
+    }
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    Duration wait = initialInterval;
+    for (int polls = 1; ; polls++) {
+      int phase;
+      try {
+        Message current = agent ? getAgent(id) : getWorkflow(id);
+        phase = WorkflowHandshake.phase(current);
+        if (WorkflowHandshake.isTerminal(current)) {
+          log.info(
+              "Execution is terminal: execution_id={}, phase={}, polls={}", id, phase, polls);
+          return new RawValue(
+              PayloadTypeRegistry.binaryPayload(WorkflowHandshake.clearCallbackTokens(current)));
+        }
+      } catch (StatusRuntimeException e) {
+        ApplicationFailure failure = StigmerHandshake.createFailed(e);
+        if (failure.isNonRetryable()) {
+          throw invalid("get " + id + ": " + failure.getOriginalMessage());
+        }
+        log.warn(
+            "Get execution failed, retrying: execution_id={}, code={}",
+            id,
+            e.getStatus().getCode().name());
+        phase = -1;
+      }
+      // Throws ActivityCompletionException when the caller's workflow cancels this activity.
+      context.heartbeat(phase);
+      sleep(wait);
+      wait = next(wait);
+    }
+  }
+
+  private AgentExecution getAgent(String id) {
+    return agents
+        .withDeadlineAfter(callTimeout.toNanos(), TimeUnit.NANOSECONDS)
+        .get(AgentExecutionId.newBuilder().setValue(id).build());
+  }
+
+  private WorkflowExecution getWorkflow(String id) {
+    return workflows
+        .withDeadlineAfter(callTimeout.toNanos(), TimeUnit.NANOSECONDS)
+        .get(WorkflowExecutionId.newBuilder().setValue(id).build());
+  }
+
+  private Duration next(Duration wait) {
+    long nanos = (long) Math.min(wait.toNanos() * backoffCoefficient, maximumInterval.toNanos());
+    return Duration.ofNanos(nanos);
+  }
+
+  private static void sleep(Duration wait) {
+    try {
+      Thread.sleep(wait.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the execution to end", e);
+    }
+  }
+
+  private static ApplicationFailure invalid(String message) {
+    ApplicationFailure failure =
+        ApplicationFailure.newNonRetryableFailure(
+            message, HandshakeFailureTypes.GET_EXECUTION_FAILED);
+    failure.setStackTrace(new StackTraceElement[0]);
+    return failure;
+  }
+
+  /** Builder of {@link GetExecutionActivityImpl}. Not thread-safe. */
+  public static final class Builder {
+    private AgentExecutionQueryControllerBlockingStub agents;
+    private WorkflowExecutionQueryControllerBlockingStub workflows;
+    private Duration initialInterval = DEFAULT_INITIAL_INTERVAL;
+    private Duration maximumInterval = DEFAULT_MAXIMUM_INTERVAL;
+    private double backoffCoefficient = DEFAULT_BACKOFF_COEFFICIENT;
+    private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+
+    private Builder() {}
+
+    /**
+     * Sets the query stub for agent executions.
+     *
+     * @param agents the stub
+     * @return this builder
+     */
+    public Builder setAgentStub(AgentExecutionQueryControllerBlockingStub agents) {
+      this.agents = Objects.requireNonNull(agents, "agents");
+      return this;
+    }
+
+    /**
+     * Sets the query stub for workflow executions.
+     *
+     * @param workflows the stub
+     * @return this builder
+     */
+    public Builder setWorkflowStub(WorkflowExecutionQueryControllerBlockingStub workflows) {
+      this.workflows = Objects.requireNonNull(workflows, "workflows");
+      return this;
+    }
+
+    /**
+     * Sets the wait after the first non-terminal answer (default 500 ms).
+     *
+     * @param initialInterval a positive duration
+     * @return this builder
+     */
+    public Builder setInitialInterval(Duration initialInterval) {
+      this.initialInterval = positive(initialInterval, "initialInterval");
+      return this;
+    }
+
+    /**
+     * Sets the longest wait between two calls (default 10 s).
+     *
+     * @param maximumInterval a positive duration
+     * @return this builder
+     */
+    public Builder setMaximumInterval(Duration maximumInterval) {
+      this.maximumInterval = positive(maximumInterval, "maximumInterval");
+      return this;
+    }
+
+    /**
+     * Sets the growth of the wait (default 2.0).
+     *
+     * @param backoffCoefficient at least 1.0
+     * @return this builder
+     */
+    public Builder setBackoffCoefficient(double backoffCoefficient) {
+      if (!(backoffCoefficient >= 1.0)) {
+        throw new IllegalArgumentException(
+            "backoffCoefficient must be >= 1: " + backoffCoefficient);
+      }
+      this.backoffCoefficient = backoffCoefficient;
+      return this;
+    }
+
+    /**
+     * Sets the deadline of one {@code get} call (default 30 s).
+     *
+     * @param callTimeout a positive duration
+     * @return this builder
+     */
+    public Builder setCallTimeout(Duration callTimeout) {
+      this.callTimeout = positive(callTimeout, "callTimeout");
+      return this;
+    }
+
+    /**
+     * Builds the activity implementation.
+     *
+     * @return the implementation
+     * @throws IllegalStateException if neither stub is set
+     */
+    public GetExecutionActivityImpl build() {
+      if (agents == null && workflows == null) {
+        throw new IllegalStateException("set the agent stub, the workflow stub or both");
+      }
+      if (maximumInterval.compareTo(initialInterval) < 0) {
+        throw new IllegalStateException("maximumInterval is shorter than initialInterval");
+      }
+      return new GetExecutionActivityImpl(this);
+    }
+
+    private static Duration positive(Duration value, String name) {
+      Objects.requireNonNull(value, name);
+      if (value.isZero() || value.isNegative()) {
+        throw new IllegalArgumentException(name + " must be positive: " + value);
+      }
+      return value;
+    }
+  }
+}

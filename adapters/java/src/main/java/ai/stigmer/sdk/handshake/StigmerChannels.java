@@ -1,0 +1,159 @@
+package ai.stigmer.sdk.handshake;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A gRPC channel to a Stigmer service with the client behaviour every SDK shares (handshake
+ * contract, "Client retries" and "Client credentials"):
+ *
+ * <ul>
+ *   <li>UNAVAILABLE is retried by gRPC itself, through the channel's retry service config ({@link
+ *       #serviceConfig()}: at most 5 attempts, gRPC's cap, with exponential backoff from 100 ms to
+ *       5 s, and {@code waitForReady}, so a call to a service that is down waits for it until the
+ *       call's deadline instead of failing at once). No hand-written loop: the call's deadline
+ *       bounds everything;
+ *   <li>an optional API key sent as {@code authorization: Bearer <key>} on every call ({@link
+ *       BearerTokenCredentials}).
+ * </ul>
+ *
+ * <pre>{@code
+ * ManagedChannel channel = StigmerChannels.newBuilder("stigmer.internal:7233")
+ *     .setApiKey(System.getenv("STIGMER_API_KEY"))
+ *     .build();
+ * var agents = AgentExecutionCommandControllerGrpc.newBlockingStub(channel);
+ * }</pre>
+ *
+ * <p>A retried {@code create} carries the same idempotency key, so a retry after a lost answer
+ * maps to the execution its first attempt created.
+ */
+public final class StigmerChannels {
+
+  /** Attempts of a call, the first included: gRPC's maximum. */
+  public static final int MAX_ATTEMPTS = 5;
+
+  private StigmerChannels() {}
+
+  /**
+   * Returns the retry service config of the channel: every method of every service, {@code
+   * waitForReady}, and a retry policy for UNAVAILABLE.
+   *
+   * @return the service config, in the form {@code ManagedChannelBuilder.defaultServiceConfig}
+   *     takes (numbers as {@code Double})
+   */
+  public static Map<String, ?> serviceConfig() {
+    Map<String, Object> retryPolicy =
+        Map.of(
+            "maxAttempts", (double) MAX_ATTEMPTS,
+            "initialBackoff", "0.1s",
+            "maxBackoff", "5s",
+            "backoffMultiplier", 2.0,
+            "retryableStatusCodes", List.of("UNAVAILABLE"));
+    Map<String, Object> methodConfig =
+        Map.of(
+            // An empty name applies to every method of every service.
+            "name", List.of(Map.of()),
+            "waitForReady", true,
+            "retryPolicy", retryPolicy);
+    return Map.of("methodConfig", List.of(methodConfig));
+  }
+
+  /**
+   * Returns a builder for a channel to a target ({@code host:port}, or any gRPC target string).
+   *
+   * @param target the address of the Stigmer service
+   * @return a new builder, with TLS unless {@link Builder#usePlaintext()} is called
+   */
+  public static Builder newBuilder(String target) {
+    return new Builder(Objects.requireNonNull(target, "target"));
+  }
+
+  /** Builder of a Stigmer channel. Not thread-safe. */
+  public static final class Builder {
+    private final String target;
+    private boolean plaintext;
+    private BearerTokenCredentials credentials;
+
+    private Builder(String target) {
+      this.target = target;
+    }
+
+    /**
+     * Connects without TLS (loopback development, or behind a sidecar that terminates TLS).
+     *
+     * @return this builder
+     */
+    public Builder usePlaintext() {
+      this.plaintext = true;
+      return this;
+    }
+
+    /**
+     * Sends an API key or bearer token as {@code authorization: Bearer <key>} on every call.
+     *
+     * @param apiKey the key, without the {@code Bearer } prefix
+     * @return this builder
+     * @throws IllegalArgumentException if the key is empty or not a valid header value
+     */
+    public Builder setApiKey(String apiKey) {
+      this.credentials = BearerTokenCredentials.of(apiKey);
+      return this;
+    }
+
+    /**
+     * Returns the underlying gRPC builder with the retry config and the credentials applied, for
+     * settings of your own (keep-alive, TLS trust, executor, ...).
+     *
+     * @return a gRPC channel builder
+     */
+    public ManagedChannelBuilder<?> toManagedChannelBuilder() {
+      ManagedChannelBuilder<?> builder =
+          ManagedChannelBuilder.forTarget(target)
+              .defaultServiceConfig(serviceConfig())
+              .enableRetry();
+      if (plaintext) {
+        builder.usePlaintext();
+      } else {
+        builder.useTransportSecurity();
+      }
+      if (credentials != null) {
+        builder.intercept(new CredentialsInterceptor(credentials));
+      }
+      return builder;
+    }
+
+    /**
+     * Builds the channel; shut it down when done.
+     *
+     * @return the channel
+     */
+    public ManagedChannel build() {
+      return toManagedChannelBuilder().build();
+    }
+  }
+
+  /** Puts the credentials on every call that has none of its own. */
+  private static final class CredentialsInterceptor implements ClientInterceptor {
+    private final BearerTokenCredentials credentials;
+
+    CredentialsInterceptor(BearerTokenCredentials credentials) {
+      this.credentials = credentials;
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      CallOptions withCredentials =
+          options.getCredentials() == null ? options.withCallCredentials(credentials) : options;
+      return next.newCall(method, withCredentials);
+    }
+  }
+}

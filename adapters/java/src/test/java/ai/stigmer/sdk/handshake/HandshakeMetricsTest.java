@@ -1,0 +1,112 @@
+package ai.stigmer.sdk.handshake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
+import com.uber.m3.tally.RootScopeBuilder;
+import com.uber.m3.tally.Scope;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.temporal.common.reporter.MicrometerClientStatsReporter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The duration metrics reach a Micrometer registry through Temporal's own reporter (as a worker
+ * exporting to Prometheus has them) with the contract's buckets, in seconds.
+ */
+class HandshakeMetricsTest {
+
+  /** Cumulative counts by bucket upper bound in seconds, as the Prometheus exposition has them. */
+  private static Map<Double, Double> buckets(Timer timer) {
+    Map<Double, Double> counts = new TreeMap<>();
+    for (CountAtBucket bucket : timer.takeSnapshot().histogramCounts()) {
+      counts.put(bucket.bucket(TimeUnit.SECONDS), bucket.count());
+    }
+    return counts;
+  }
+
+  private static Scope scope(SimpleMeterRegistry registry) {
+    return new RootScopeBuilder()
+        .reporter(new MicrometerClientStatsReporter(registry))
+        .reportEvery(com.uber.m3.util.Duration.ofSeconds(60));
+  }
+
+  @Test
+  void bucketsAreTheContractsAndHoldTheRunbooksThresholds() {
+    assertEquals(
+        List.of(
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
+            1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0),
+        HandshakeMetrics.DURATION_BUCKETS_SECONDS);
+  }
+
+  @Test
+  void a120msCompletionLandsInThe200msBucket() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    registry.config().meterFilter(HandshakeMetrics.meterFilter());
+    try (Scope scope = scope(registry)) {
+      ExternalActivityCompleter.recordCompletion(
+          scope,
+          CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
+          null,
+          Duration.ofMillis(120).toNanos());
+    }
+    Timer timer =
+        registry
+            .find(ExternalActivityCompleter.METRIC_COMPLETION_DURATION)
+            .tag("status", "completed")
+            .timer();
+    assertNotNull(timer, "the timer reached the registry");
+    Map<Double, Double> buckets = buckets(timer);
+    assertEquals(HandshakeMetrics.DURATION_BUCKETS_SECONDS, List.copyOf(buckets.keySet()));
+    assertEquals(0.0, buckets.get(0.1), "le=0.1");
+    assertEquals(1.0, buckets.get(0.2), "le=0.2");
+    assertEquals(1.0, buckets.get(86400.0), "le=86400");
+    assertEquals(0.12, timer.totalTime(TimeUnit.SECONDS), 1e-9);
+  }
+
+  @Test
+  void a120msHandshakeLandsInThe200msBucket() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    registry.config().meterFilter(HandshakeMetrics.meterFilter());
+    try (Scope scope = scope(registry)) {
+      HandshakeMetrics.resolved(
+          scope, HandshakeMetrics.OUTCOME_TIMED_OUT, Duration.ofMillis(120).toNanos());
+      HandshakeMetrics.resolved(
+          scope, HandshakeMetrics.OUTCOME_TIMED_OUT, Duration.ofMillis(30).toNanos());
+    }
+    Timer timer =
+        registry.find(HandshakeMetrics.HANDSHAKE_DURATION).tag("outcome", "timed_out").timer();
+    assertNotNull(timer);
+    Map<Double, Double> buckets = buckets(timer);
+    assertEquals(0.0, buckets.get(0.025));
+    assertEquals(1.0, buckets.get(0.05));
+    assertEquals(1.0, buckets.get(0.1));
+    assertEquals(2.0, buckets.get(0.2));
+    assertEquals(
+        2.0,
+        registry
+            .find(HandshakeMetrics.HANDSHAKES)
+            .tag("outcome", "timed_out")
+            .counter()
+            .count());
+  }
+
+  @Test
+  void otherTimersKeepTheirOwnConfiguration() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    registry.config().meterFilter(HandshakeMetrics.meterFilter());
+    try (Scope scope = scope(registry)) {
+      scope.timer("temporal_something_latency").record(com.uber.m3.util.Duration.ofMillis(5));
+    }
+    Timer other = registry.find("temporal_something_latency").timer();
+    assertEquals(0, other.takeSnapshot().histogramCounts().length);
+  }
+}
