@@ -36,11 +36,12 @@ from stigmer_conformance.framing import encode_frame, read_frame
 
 import stigmer_sdk.api
 from stigmer_sdk import AgentExecution, StigmerClient, execute_and_wait_pending
+from stigmer_sdk import converter as stigmer_converter
 from stigmer_sdk import workflow as stigmer_workflow
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.api.sdk.v1 import completion_pb2
-from stigmer_sdk.caller import activity_idempotency_key
+from stigmer_sdk.caller import GetExecutionActivity, activity_idempotency_key
 from stigmer_sdk.completion import (
     HeartbeatOutcome,
     PayloadEncoding,
@@ -92,7 +93,7 @@ def codec(request: pb.CodecRequest) -> pb.CodecResponse:
 
 def sdk_data_converter() -> temporalio.converter.DataConverter:
     """The data converter a caller installs to read every payload a Stigmer service sends."""
-    return temporalio.converter.DataConverter.default
+    return stigmer_converter.data_converter
 
 
 def decode_payload(request: pb.PayloadRequest) -> pb.PayloadResponse:
@@ -168,20 +169,35 @@ def _activity_options(params: pb.CallerInput) -> dict[str, Any]:
     }
 
 
+#: Annotations through which the terminal-path workflow hands the handshake activity what it
+#: needs beyond the execution (the SDKs' terminal helpers pass only the execution); the activity
+#: removes them before create.
+SERVICE_ADDRESS_ANNOTATION = "conformance.stigmer.ai/service-address"
+CRASH_ANNOTATION = "conformance.stigmer.ai/crash-before-attempt"
+TERMINAL_ACTIVITY = "conformance/call-agent-terminal"
+
+
+def get_execution_queue(caller_queue: str, service_address: str) -> str:
+    """The task queue of the get-execution worker for one service (one StigmerClient each)."""
+    return f"{caller_queue}@{service_address}"
+
+
 @workflow.defn(name="conformance/caller")
 class CallerWorkflow:
     @workflow.run
     async def run(self, params: pb.CallerInput) -> AgentExecution:
         if params.terminal:
-            terminal = getattr(stigmer_workflow, "execute_to_terminal", None)
-            if terminal is None:
-                raise ApplicationError(
-                    "stigmer_sdk.workflow has no execute_to_terminal",
-                    type="CONFORMANCE_UNSUPPORTED",
-                    non_retryable=True,
-                )
-            done: AgentExecution = await terminal(
-                "conformance/call-agent", params, **_activity_options(params)
+            request = AgentExecution()
+            request.CopyFrom(params.request)
+            request.metadata.annotations[SERVICE_ADDRESS_ANNOTATION] = params.service_address
+            request.metadata.annotations[CRASH_ANNOTATION] = str(params.crash_before_attempt)
+            done: AgentExecution = await stigmer_workflow.execute_to_terminal(
+                TERMINAL_ACTIVITY,
+                request,
+                get_execution_task_queue=get_execution_queue(
+                    workflow.info().task_queue, params.service_address
+                ),
+                **_activity_options(params),
             )
             return done
         result: AgentExecution = await workflow.execute_activity(
@@ -194,39 +210,72 @@ class CallerWorkflow:
 
 
 class CallerActivities:
-    def __init__(self, output: Output) -> None:
+    def __init__(self, output: Output, temporal: temporalio.client.Client, queue: str) -> None:
         self._output = output
+        self._temporal = temporal
+        self._queue = queue
         self._clients: dict[str, StigmerClient] = {}
+        self.get_workers: list[Worker] = []
+        self.get_worker_tasks: list[asyncio.Task[None]] = []
 
     async def _client(self, address: str) -> StigmerClient:
         if address not in self._clients:
-            self._clients[address] = await StigmerClient.connect(address)
+            client = await StigmerClient.connect(address)
+            self._clients[address] = client
+            # The terminal helper's get-execution activity, polling this service.
+            get_worker = Worker(
+                self._temporal,
+                task_queue=get_execution_queue(self._queue, address),
+                activities=[*GetExecutionActivity(client).activities()],
+            )
+            self.get_workers.append(get_worker)
+            self.get_worker_tasks.append(asyncio.create_task(get_worker.run()))
         return self._clients[address]
 
-    @activity.defn(name="conformance/call-agent")
-    async def call_agent(self, params: pb.CallerInput) -> AgentExecution:
-        case_id = params.request.metadata.annotations[CASE_ANNOTATION]
+    async def _report(self, request: AgentExecution) -> None:
         info = activity.info()
-        token = info.task_token
         await self._output.event(
             pb.Event(
                 caller_token=_token_seen(
-                    case_id, token, activity_idempotency_key(), attempt=info.attempt
+                    request.metadata.annotations[CASE_ANNOTATION],
+                    info.task_token,
+                    activity_idempotency_key(),
+                    attempt=info.attempt,
                 )
             )
         )
+
+    async def _handshake(self, client: StigmerClient, request: AgentExecution, crash: int) -> None:
+        try:
+            await execute_and_wait_pending(client, request)
+        except BaseException:
+            attempt = activity.info().attempt
+            if attempt < crash:
+                # Created, but the worker "dies" before the activity goes pending.
+                raise ApplicationError(
+                    f"attempt {attempt} crashed after create", type="CONFORMANCE_CRASH"
+                ) from None
+            raise
+
+    @activity.defn(name="conformance/call-agent")
+    async def call_agent(self, params: pb.CallerInput) -> AgentExecution:
+        await self._report(params.request)
         client = await self._client(params.service_address)
         if params.fire_and_forget:
             return await client.create(params.request)
-        try:
-            await execute_and_wait_pending(client, params.request)
-        except BaseException:
-            if info.attempt < params.crash_before_attempt:
-                # Created, but the worker "dies" before the activity goes pending.
-                raise ApplicationError(
-                    f"attempt {info.attempt} crashed after create", type="CONFORMANCE_CRASH"
-                ) from None
-            raise
+        await self._handshake(client, params.request, params.crash_before_attempt)
+        raise AssertionError("execute_and_wait_pending returned")  # pragma: no cover
+
+    @activity.defn(name=TERMINAL_ACTIVITY)
+    async def call_agent_terminal(self, request: AgentExecution) -> AgentExecution:
+        await self._report(request)
+        execution = AgentExecution()
+        execution.CopyFrom(request)
+        address = execution.metadata.annotations.pop(SERVICE_ADDRESS_ANNOTATION)
+        crash = int(execution.metadata.annotations.pop(CRASH_ANNOTATION, "0") or 0)
+        client = await self._client(address)
+        await self._handshake(client, execution, crash)
+        raise AssertionError("execute_and_wait_pending returned")  # pragma: no cover
 
 
 # -- service ----------------------------------------------------------------------------------
@@ -345,6 +394,7 @@ class Executable:
         self._worker_tasks: list[asyncio.Task[None]] = []
         self._server: grpc.aio.Server | None = None
         self._service: Service | None = None
+        self._callers: CallerActivities | None = None
 
     async def start(self, request: pb.StartRequest) -> pb.Started:
         client = await temporalio.client.Client.connect(
@@ -355,13 +405,14 @@ class Executable:
         role = request.WhichOneof("role")
         address = ""
         if role == "caller":
-            callers = CallerActivities(self._output)
+            callers = CallerActivities(self._output, client, request.caller.task_queue)
+            self._callers = callers
             self._run(
                 Worker(
                     client,
                     task_queue=request.caller.task_queue,
                     workflows=[CallerWorkflow],
-                    activities=[callers.call_agent],
+                    activities=[callers.call_agent, callers.call_agent_terminal],
                     workflow_runner=UnsandboxedWorkflowRunner(),
                 )
             )
@@ -433,7 +484,8 @@ class Executable:
     async def stop(self) -> None:
         if self._server is not None:
             await self._server.stop(grace=None)
-        for worker in self._workers:
+        get_workers = self._callers.get_workers if self._callers else []
+        for worker in [*self._workers, *get_workers]:
             with contextlib.suppress(Exception):
                 await worker.shutdown()
 

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -89,11 +87,4 @@ func (h *captureHandler) WithGroup(name string) slog.Handler {
 	}
 	next.group = name
 	return &next
-}
-
-// tokenDigest is the contract's token_digest: the first 12 lowercase hex characters of the
-// token's SHA-256, logged beside every token_preview.
-func tokenDigest(token []byte) string {
-	sum := sha256.Sum256(token)
-	return hex.EncodeToString(sum[:])[:12]
 }

@@ -5,6 +5,8 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
@@ -14,7 +16,7 @@ import (
 // sdkDataConverter is the data converter a Go caller installs to read every payload a Stigmer
 // service sends (binary/protobuf, json/protobuf and the deployed service's json/plain).
 func sdkDataConverter() converter.DataConverter {
-	return converter.GetDefaultDataConverter()
+	return handshake.NewDataConverter()
 }
 
 // decodePayload carries out a PayloadRequest: it decodes the payload into req.message_type with

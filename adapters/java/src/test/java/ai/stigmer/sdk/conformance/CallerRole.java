@@ -3,13 +3,16 @@ package ai.stigmer.sdk.conformance;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryControllerGrpc;
 import ai.stigmer.conformance.v1.CallerInput;
 import ai.stigmer.conformance.v1.Event;
 import ai.stigmer.conformance.v1.StartRequest;
 import ai.stigmer.sdk.handshake.HandshakeOptions;
 import ai.stigmer.sdk.handshake.IdempotencyKeys;
 import ai.stigmer.sdk.handshake.StigmerHandshake;
+import ai.stigmer.sdk.handshake.GetExecutionActivityImpl;
 import ai.stigmer.sdk.handshake.TaskTokens;
+import ai.stigmer.sdk.handshake.WorkflowHandshake;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -31,8 +34,10 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +50,9 @@ final class CallerRole implements Role {
 
   static final String WORKFLOW_TYPE = "conformance/caller";
   static final String ACTIVITY_TYPE = "conformance/call-agent";
+  static final String TERMINAL_ACTIVITY_TYPE = "conformance/call-agent-terminal";
+  static final String SERVICE_ADDRESS_ANNOTATION = "conformance.stigmer.ai/service-address";
+  static final String CRASH_ANNOTATION = "conformance.stigmer.ai/crash-before-attempt";
 
   /** Start-to-close of the activity when the input gives none. */
   static final Duration DEFAULT_START_TO_CLOSE = Duration.ofMinutes(5);
@@ -65,6 +73,13 @@ final class CallerRole implements Role {
     /** Reports the token, then starts the execution and goes pending (or returns the ACK). */
     @ActivityMethod(name = ACTIVITY_TYPE)
     AgentExecution callAgent(CallerInput input);
+
+    /**
+     * The handshake activity of the terminal path: its only argument is the execution, whose
+     * conformance annotations say where to create it and when to crash (removed before create).
+     */
+    @ActivityMethod(name = TERMINAL_ACTIVITY_TYPE)
+    AgentExecution callAgentTerminal(AgentExecution request);
   }
 
   /** Implementation of {@link CallerWorkflow}. */
@@ -82,8 +97,23 @@ final class CallerRole implements Role {
     }
 
     private static AgentExecution executeToTerminal(CallerInput input) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "the Java SDK has no WorkflowHandshake.executeToTerminal", "CONFORMANCE_UNSUPPORTED");
+      AgentExecution request = input.getRequest();
+      request =
+          request.toBuilder()
+              .setMetadata(
+                  request.getMetadata().toBuilder()
+                      .putAnnotations(SERVICE_ADDRESS_ANNOTATION, input.getServiceAddress())
+                      .putAnnotations(
+                          CRASH_ANNOTATION, Integer.toString(input.getCrashBeforeAttempt())))
+              .build();
+      CallAgentActivity stub =
+          Workflow.newActivityStub(CallAgentActivity.class, activityOptions(input));
+      ActivityOptions getExecution =
+          ActivityOptions.newBuilder(WorkflowHandshake.getExecutionOptions())
+              .setTaskQueue(
+                  getExecutionQueue(Workflow.getInfo().getTaskQueue(), input.getServiceAddress()))
+              .build();
+      return WorkflowHandshake.executeToTerminal(stub::callAgentTerminal, request, getExecution);
     }
   }
 
@@ -111,6 +141,11 @@ final class CallerRole implements Role {
     return options.build();
   }
 
+  /** The task queue of the get-execution worker for one service. */
+  static String getExecutionQueue(String callerQueue, String serviceAddress) {
+    return callerQueue + "@" + serviceAddress;
+  }
+
   /** Implementation of {@link CallAgentActivity}. */
   static final class CallAgentActivityImpl implements CallAgentActivity {
     private final Frames.Writer events;
@@ -118,17 +153,50 @@ final class CallerRole implements Role {
     private final Map<String, AgentExecutionCommandControllerBlockingStub> stubs =
         new ConcurrentHashMap<>();
 
-    CallAgentActivityImpl(Frames.Writer events) {
+    private final WorkflowClient client;
+    private final String queue;
+    private final List<WorkerFactory> getWorkers = new CopyOnWriteArrayList<>();
+
+    CallAgentActivityImpl(Frames.Writer events, WorkflowClient client, String queue) {
       this.events = events;
+      this.client = client;
+      this.queue = queue;
     }
 
     @Override
-    public AgentExecution callAgent(CallerInput input) {
+    public AgentExecution callAgentTerminal(AgentExecution request) {
+      report(request);
+      Map<String, String> annotations = request.getMetadata().getAnnotationsMap();
+      String address = annotations.getOrDefault(SERVICE_ADDRESS_ANNOTATION, "");
+      int crash = Integer.parseInt(annotations.getOrDefault(CRASH_ANNOTATION, "0"));
+      AgentExecution execution =
+          request.toBuilder()
+              .setMetadata(
+                  request.getMetadata().toBuilder()
+                      .removeAnnotations(SERVICE_ADDRESS_ANNOTATION)
+                      .removeAnnotations(CRASH_ANNOTATION))
+              .build();
+      handshake(stub(address), execution, crash);
+      return null; // ignored: the service completes the activity
+    }
+
+    private void handshake(
+        AgentExecutionCommandControllerBlockingStub stub, AgentExecution request, int crash) {
+      StigmerHandshake.executeAgentAndWaitPending(
+          stub, request, HandshakeOptions.getDefaultInstance());
+      int attempt = Activity.getExecutionContext().getInfo().getAttempt();
+      if (attempt < crash) {
+        // Created, but the worker "dies" before the activity goes pending.
+        throw ApplicationFailure.newFailure(
+            "attempt " + attempt + " crashed after create", "CONFORMANCE_CRASH");
+      }
+    }
+
+    private void report(AgentExecution request) {
       ActivityExecutionContext context = Activity.getExecutionContext();
       ActivityInfo info = context.getInfo();
       byte[] token = context.getTaskToken();
-      String caseId =
-          input.getRequest().getMetadata().getAnnotationsOrDefault(Temporal.CASE_ANNOTATION, "");
+      String caseId = request.getMetadata().getAnnotationsOrDefault(Temporal.CASE_ANNOTATION, "");
       String key =
           IdempotencyKeys.derive(
               info.getNamespace(),
@@ -142,8 +210,15 @@ final class CallerRole implements Role {
           TaskTokens.preview(token),
           token == null ? 0 : token.length,
           info.getAttempt());
-      events.event(Event.newBuilder().setCallerToken(Temporal.tokenSeen(caseId, token, key, info.getAttempt())).build());
+      events.event(
+          Event.newBuilder()
+              .setCallerToken(Temporal.tokenSeen(caseId, token, key, info.getAttempt()))
+              .build());
+    }
 
+    @Override
+    public AgentExecution callAgent(CallerInput input) {
+      report(input.getRequest());
       AgentExecutionCommandControllerBlockingStub stub = stub(input.getServiceAddress());
       if (input.getFireAndForget()) {
         try {
@@ -154,13 +229,7 @@ final class CallerRole implements Role {
           throw StigmerHandshake.createFailed(e);
         }
       }
-      StigmerHandshake.executeAgentAndWaitPending(
-          stub, input.getRequest(), HandshakeOptions.getDefaultInstance());
-      if (info.getAttempt() < input.getCrashBeforeAttempt()) {
-        // Created, but the worker "dies" before the activity goes pending.
-        throw ApplicationFailure.newFailure(
-            "attempt " + info.getAttempt() + " crashed after create", "CONFORMANCE_CRASH");
-      }
+      handshake(stub, input.getRequest(), input.getCrashBeforeAttempt());
       return null; // ignored: the service completes the activity
     }
 
@@ -171,14 +240,31 @@ final class CallerRole implements Role {
       }
       return stubs.computeIfAbsent(
           address,
-          a ->
-              AgentExecutionCommandControllerGrpc.newBlockingStub(
-                  channels.computeIfAbsent(
-                      a,
-                      b -> Grpc.newChannelBuilder(b, InsecureChannelCredentials.create()).build())));
+          a -> {
+            ManagedChannel channel =
+                channels.computeIfAbsent(
+                    a, b -> Grpc.newChannelBuilder(b, InsecureChannelCredentials.create()).build());
+            startGetExecutionWorker(a, channel);
+            return AgentExecutionCommandControllerGrpc.newBlockingStub(channel);
+          });
+    }
+
+    /** The terminal helper's get-execution activity, polling this service. */
+    private void startGetExecutionWorker(String address, ManagedChannel channel) {
+      WorkerFactory factory = WorkerFactory.newInstance(client);
+      factory
+          .newWorker(getExecutionQueue(queue, address))
+          .registerActivitiesImplementations(
+              GetExecutionActivityImpl.newBuilder()
+                  .setAgentStub(AgentExecutionQueryControllerGrpc.newBlockingStub(channel))
+                  .build());
+      factory.start();
+      getWorkers.add(factory);
     }
 
     void close() {
+      getWorkers.forEach(Temporal::shutdown);
+      getWorkers.clear();
       channels.values().forEach(ManagedChannel::shutdownNow);
       channels.clear();
       stubs.clear();
@@ -208,7 +294,7 @@ final class CallerRole implements Role {
       WorkerFactory factory = WorkerFactory.newInstance(client);
       Worker worker = factory.newWorker(queue);
       worker.registerWorkflowImplementationTypes(CallerWorkflowImpl.class);
-      CallAgentActivityImpl activities = new CallAgentActivityImpl(events);
+      CallAgentActivityImpl activities = new CallAgentActivityImpl(events, client, queue);
       worker.registerActivitiesImplementations(activities);
       factory.start();
       log.info("caller worker started: task_queue={}", queue);

@@ -4,6 +4,7 @@ import ai.stigmer.conformance.v1.TemporalTarget;
 import ai.stigmer.conformance.v1.TokenSeen;
 import ai.stigmer.sdk.handshake.PayloadTypeRegistry;
 import com.google.protobuf.ByteString;
+import ai.stigmer.sdk.handshake.StigmerDataConverter;
 import ai.stigmer.sdk.handshake.TaskTokens;
 import io.temporal.client.WorkflowClient;
 import io.temporal.common.converter.DataConverter;
@@ -57,7 +58,7 @@ final class Temporal {
    * (binary/protobuf, json/protobuf and the deployed service's json/plain).
    */
   static DataConverter dataConverter() {
-    return PayloadTypeRegistry.stigmerDefaults().newDataConverter();
+    return StigmerDataConverter.create();
   }
 
   /** What a token looked like: its SHA-256 and length, never the token. */
