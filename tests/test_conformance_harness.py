@@ -108,3 +108,96 @@ def test_printed_matrix_is_rendered_from_the_json_report(tmp_path: Path) -> None
     assert report["summary"] == {"PASS": 1, "FAIL": 0, "XFAIL": 0, "STALE": 0}
     assert "duplicate-completion (rows: caller, columns: service)" in stdout
     assert "conformance: 1 passed, 0 failed" in stdout
+
+
+def _wait_for_grpc(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the service accepts gRPC connections (the process must stay alive meanwhile)."""
+    import grpc
+
+    channel = grpc.insecure_channel(address)
+    try:
+        for _ in range(120):
+            assert process.poll() is None, f"serve exited:\n{log.read_text(errors='replace')}"
+            try:
+                grpc.channel_ready_future(channel).result(timeout=1)
+                return
+            except grpc.FutureTimeoutError:
+                continue
+        raise AssertionError(f"serve did not listen on {address}")
+    finally:
+        channel.close()
+
+
+def test_live_mode_runs_the_caller_scenarios_against_a_separately_started_serve(
+    tmp_path: Path,
+) -> None:
+    """``--service/--temporal`` against ``stigmer-sdk serve`` (its own process, its own dev
+    server): every check of every live scenario runs in each language and prints its table."""
+    import asyncio
+
+    from stigmer_sdk.testing import DevServer, free_port
+
+    async def dev_server() -> DevServer:
+        return await DevServer().start()
+
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(dev_server())
+    address = f"127.0.0.1:{free_port()}"
+    log = tmp_path / "serve.log"
+    serve = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "stigmer-sdk"),
+            "serve",
+            "--address",
+            server.target,
+            "--listen",
+            address,
+            "--store",
+            f"sqlite:///{tmp_path / 'stigmer.db'}",
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_grpc(address, serve, log)
+        report_path = tmp_path / "live.json"
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "conformance" / "run.py"),
+                "--langs",
+                "python,go",
+                "--service",
+                address,
+                "--temporal",
+                server.target,
+                "--report",
+                str(report_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+        loop.run_until_complete(server.stop())
+        loop.close()
+    report = json.loads(report_path.read_text())
+    statuses = _statuses(report)
+    scenarios = json.loads((ROOT / "conformance" / "live-scenarios.json").read_text())
+    expected = {
+        f"live/{s['name']}/{check}/{lang}->service"
+        for s in scenarios["scenarios"]
+        for check in s["checks"]
+        for lang in ("python", "go")
+    }
+    assert set(statuses) == expected
+    # The reference service honours every point, the idempotency key included.
+    assert all(status == "PASS" for status in statuses.values()), result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"live (rows: scenario/check  caller, columns: the service at {address})" in (
+        result.stdout
+    )
+    assert "conformance: " in result.stdout.splitlines()[-1]
