@@ -152,6 +152,9 @@ func (r *runner) run(ctx context.Context, executionID string) error {
 	r.store.update(executionID, func(e *agentexecutionv1.AgentExecution) {
 		e.Status.Phase = agentexecutionv1.ExecutionPhase_EXECUTION_IN_PROGRESS
 		e.Status.StartedAt = started
+		// The deployed server keeps a copy of the token in status (field 10); get returns both.
+		e.Status.CallbackToken = e.GetSpec().GetCallbackToken()
+		touchAudit(e)
 		e.Status.Messages = append(e.Status.Messages, &agentexecutionv1.AgentMessage{
 			Type: agentexecutionv1.MessageType_MESSAGE_HUMAN, Content: e.GetSpec().GetMessage(), Timestamp: started,
 		})
