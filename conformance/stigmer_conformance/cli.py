@@ -305,6 +305,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await _emulator_cases(results, known, args, server, temporal, roles, log_dir)
             fake = FakeService()
             await fake.start()
+            ran: dict[str, dict[str, tuple[str, bool]]] = {lang: {} for lang in players}
             try:
                 for error in cases.CreateErrorCase.load_all():
                     for language in players:
@@ -323,6 +324,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                     temporal, roles[language], fake, error, case["id"]
                                 ),
                             )
+                            ran[language][case["id"]] = (error.code, error.retryable)
+                for language in players:
+                    case = {
+                        "id": f"logs/create-failed/{language}",
+                        "kind": "logs",
+                        "vector": "create-failed",
+                        "language": language,
+                    }
+                    if ran[language] and _selected(case["id"], args.only):
+                        await _case(
+                            results,
+                            known,
+                            case,
+                            logs.check_create_failed_logs(roles[language].caller, ran[language]),
+                        )
             finally:
                 await fake.stop()
         finally:

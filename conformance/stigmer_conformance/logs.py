@@ -30,6 +30,7 @@ TOKEN_TAKEN = "Extracted task token"
 ACK = "Agent execution started, activity pending"
 COMPLETING = "Completing external activity with success"
 COMPLETED = "External activity completed successfully"
+CREATE_FAILED = "Stigmer create failed"
 DIGEST = re.compile(r"^[0-9a-f]{12}$")
 
 #: The checks, in the order they are reported.
@@ -153,3 +154,30 @@ def check_logs(logs: LanguageLogs, name: str) -> dict[str, Any]:
                 )
         return {"records": len(with_preview)}
     raise CaseFailure(f"unknown log check {name}")
+
+
+async def check_create_failed_logs(
+    caller: RoleProcess, expected: dict[str, tuple[str, bool]]
+) -> dict[str, Any]:
+    """``Stigmer create failed`` with ``code`` and ``retryable``, for each create-error case.
+
+    ``expected``: case id -> (gRPC code name, retryable), for the cases this language ran.
+    """
+    check(bool(expected), "no create-error case ran in this language")
+    records = [
+        r
+        for r in (await caller.request(logs=pb.LogsRequest())).logs.records
+        if r.message == CREATE_FAILED
+    ]
+    check(bool(records), f"no {CREATE_FAILED!r} record at all")
+    for case_id, (code, retryable) in expected.items():
+        found = [r for r in records if r.fields.get("code") == code]
+        check(bool(found), f"{case_id}: no {CREATE_FAILED!r} record with code={code}")
+        record = found[-1]
+        check(
+            record.fields.get("retryable", "").lower() == str(retryable).lower(),
+            f"{case_id}: retryable={record.fields.get('retryable')!r}, expected {retryable}",
+        )
+        for key in ("activity_id", "token_preview", "token_digest"):
+            check(key in record.fields, f"{case_id}: {CREATE_FAILED!r} has no {key}")
+    return {"cases": len(expected)}
