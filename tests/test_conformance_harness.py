@@ -101,6 +101,58 @@ def test_known_failing_entries_need_a_reason(tmp_path: Path) -> None:
         conformance_report.load_known_failing(tmp_path, ["python"])
 
 
+def test_known_failing_patterns_match_case_ids(tmp_path: Path) -> None:
+    (tmp_path / "deployed-emulator.txt").write_text(
+        "emulator/retry/one-execution/*  # the key is ignored\n"
+        "emulator/agent-failure/typed-failure/*->deployed  # the Error is lost\n"
+    )
+    known = conformance_report.load_known_failing(tmp_path, ["deployed-emulator"])
+    lookup = conformance_report.lookup
+    assert lookup(known, "emulator/retry/one-execution/go->java") == (
+        "deployed-emulator",
+        "the key is ignored",
+    )
+    assert lookup(known, "emulator/agent-failure/typed-failure/java->deployed") is not None
+    assert lookup(known, "emulator/agent-failure/typed-failure/java->python") is None
+    assert lookup(known, "emulator/retry/terminal/go->java") is None
+
+
+def test_python_log_records_are_normalised_into_message_and_fields() -> None:
+    import importlib.util
+    import logging
+
+    spec = importlib.util.spec_from_file_location(
+        "conformance_python_executable", ROOT / "conformance" / "python" / "executable.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    executable = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(executable)
+    capture = executable.LogCapture()
+    logger = logging.getLogger("stigmer_sdk.test_normalise")
+    logger.addHandler(capture)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info(
+            "Agent execution started, activity pending execution_id=%s token_preview=%s",
+            "aex-1",
+            "CiQw...",
+            extra={"token_digest": "0123456789ab"},
+        )
+        logger.warning("no fields here")
+    finally:
+        logger.removeHandler(capture)
+    ack, plain = capture.records
+    assert ack.message == "Agent execution started, activity pending"
+    assert dict(ack.fields) == {
+        "execution_id": "aex-1",
+        "token_preview": "CiQw...",
+        "token_digest": "0123456789ab",
+    }
+    assert (ack.level, ack.logger) == ("INFO", "stigmer_sdk.test_normalise")
+    assert (plain.message, dict(plain.fields), plain.level) == ("no fields here", {}, "WARN")
+
+
 def test_printed_matrix_is_rendered_from_the_json_report(tmp_path: Path) -> None:
     code, stdout, report = _run(tmp_path, "--only", "duplicate-completion/")
     assert code == 0
