@@ -67,15 +67,24 @@ def _load_all_generated() -> None:
 
 
 class Output:
-    """Writes frames to stdout; events come from worker and server tasks, so writes are locked."""
+    """Writes frames to the protocol's stdout; events come from worker and server tasks, so writes
+    are locked.
+
+    File descriptor 1 is moved aside first and pointed at stderr: anything else that writes to
+    stdout (a print, a native library) lands in the role's log instead of corrupting the framing.
+    """
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
+        sys.stdout.flush()
+        self._protocol = os.fdopen(os.dup(1), "wb")
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
 
     async def send(self, response: pb.HarnessResponse) -> None:
         async with self._lock:
-            sys.stdout.buffer.write(encode_frame(response))
-            sys.stdout.buffer.flush()
+            self._protocol.write(encode_frame(response))
+            self._protocol.flush()
 
     async def event(self, event: pb.Event) -> None:
         await self.send(pb.HarnessResponse(request_id=0, event=event))
