@@ -81,12 +81,12 @@ def render(report: dict[str, Any]) -> str:
             values = "  ".join(f"{cells.get((row, column), '-'):>7}" for column in players)
             lines.append(f"  {row:<8}{values}")
         lines.append("")
+    lines.extend(_live_tables(report))
     summary = report["summary"]
     lines.append(
         "summary: "
         + ", ".join(f"{summary[status]} {status}" for status in (PASS, FAIL, XFAIL, STALE))
     )
-    lines.extend(_live_tables(report))
     failures = [c for c in report["cases"] if c["status"] in (FAIL, STALE)]
     for case in failures:
         lines.append(f"  {case['status']} {case['id']}: {case['message']}")
