@@ -458,9 +458,12 @@ async def _emulator_cases(
 async def run_live(args: argparse.Namespace) -> dict[str, Any]:
     """Live mode: the caller-side scenarios in every language against a running service."""
     all_implementations = Implementation.load_all()
-    languages = [
-        lang for lang in args.langs.split(",") if lang and all_implementations[lang].plays_scenarios
-    ]
+    requested = [lang for lang in args.langs.split(",") if lang]
+    unknown = [lang for lang in requested if lang not in all_implementations]
+    if unknown:
+        raise SystemExit(f"unknown languages: {', '.join(unknown)}")
+    # Codec-only implementations have no caller role.
+    languages = [lang for lang in requested if all_implementations[lang].plays_scenarios]
     known = report.load_known_failing(args.known_failing_dir, languages)
     if not args.no_build:
         for language in languages:
