@@ -209,6 +209,15 @@ class CallerWorkflow:
                 **_activity_options(params),
             )
             return done
+        if params.local_activity:
+            local: AgentExecution = await workflow.execute_local_activity(
+                "conformance/call-agent",
+                params,
+                result_type=AgentExecution,
+                start_to_close_timeout=timedelta(seconds=params.start_to_close_seconds),
+                retry_policy=RetryPolicy(maximum_attempts=1),
+            )
+            return local
         result: AgentExecution = await workflow.execute_activity(
             "conformance/call-agent",
             params,

@@ -543,3 +543,44 @@ async def run_create_error(
         f"the failure message {cause.message!r} lost the server's message",
     )
     return {"creates_received": fake.creates[case_id]}
+
+
+LOCAL_ACTIVITY_TYPE = "STIGMER_LOCAL_ACTIVITY"
+
+
+async def run_local_activity(
+    temporal: temporalio.client.Client, caller: Roles, fake: FakeService, case_id: str
+) -> dict[str, Any]:
+    """The handshake run as a local activity is refused at once, before any create."""
+    caller_input = pb.CallerInput(
+        request=_request(case_id),
+        start_to_close_seconds=30,
+        local_activity=True,
+        service_address=fake.address,
+    )
+    handle = await temporal.start_workflow(
+        "conformance/caller",
+        caller_input,
+        id=f"conformance-{uuid.uuid4()}",
+        task_queue=caller.caller_queue,
+        result_type=AgentExecution,
+    )
+    try:
+        outcome = await asyncio.wait_for(_outcome(handle), 60)
+    finally:
+        await _terminate_quietly(handle)
+    check(isinstance(outcome, WorkflowFailureError), f"caller workflow ended with {outcome!r}")
+    cause = outcome.cause
+    while isinstance(cause, ActivityError):
+        cause = cause.cause
+    check(
+        isinstance(cause, ApplicationError) and cause.type == LOCAL_ACTIVITY_TYPE,
+        f"the local activity failed with {cause!r}, expected type {LOCAL_ACTIVITY_TYPE}",
+    )
+    assert isinstance(cause, ApplicationError)
+    check(cause.non_retryable, "the local-activity refusal is retryable")
+    check(
+        fake.creates[case_id] == 0,
+        f"the service received {fake.creates[case_id]} create(s): the refusal must come first",
+    )
+    return {}

@@ -327,6 +327,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             ran[language][case["id"]] = (error.code, error.retryable)
                 for language in players:
                     case = {
+                        "id": f"local-activity/{language}",
+                        "kind": "create-error",
+                        "vector": "(as a local activity)",
+                        "language": language,
+                    }
+                    if _selected(case["id"], args.only):
+                        await _case(
+                            results,
+                            known,
+                            case,
+                            cases.run_local_activity(temporal, roles[language], fake, case["id"]),
+                        )
+                for language in players:
+                    case = {
                         "id": f"logs/create-failed/{language}",
                         "kind": "logs",
                         "vector": "create-failed",

@@ -51,6 +51,15 @@ func callerWorkflow(ctx workflow.Context, in *conformancev1.CallerInput) (*agent
 	if opts.HeartbeatTimeout < 0 {
 		opts.HeartbeatTimeout = 0
 	}
+	if in.GetLocalActivity() {
+		localCtx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout: opts.StartToCloseTimeout,
+			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		})
+		var result *agentexecutionv1.AgentExecution
+		err := workflow.ExecuteLocalActivity(localCtx, callAgentActivity, in).Get(ctx, &result)
+		return result, err
+	}
 	ctx = workflow.WithActivityOptions(ctx, opts)
 	if in.GetTerminal() {
 		return executeToTerminal(ctx, in)

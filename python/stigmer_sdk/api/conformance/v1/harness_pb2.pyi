@@ -657,6 +657,7 @@ class CallerInput(_message.Message):
     TERMINAL_FIELD_NUMBER: _builtins.int
     MAXIMUM_ATTEMPTS_FIELD_NUMBER: _builtins.int
     CRASH_BEFORE_ATTEMPT_FIELD_NUMBER: _builtins.int
+    LOCAL_ACTIVITY_FIELD_NUMBER: _builtins.int
     start_to_close_seconds: _builtins.float
     """Start-to-close timeout of the activity, in seconds."""
     heartbeat_timeout_seconds: _builtins.float
@@ -678,6 +679,10 @@ class CallerInput(_message.Message):
     """Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
     succeeded, as if the worker died between the ACK and going pending; 0 for none.
     """
+    local_activity: _builtins.bool
+    """Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+    refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+    """
     @_builtins.property
     def request(self) -> _api_pb2.AgentExecution:
         """The execution to create. metadata.annotations["conformance.stigmer.ai/case"] names the case."""
@@ -694,10 +699,11 @@ class CallerInput(_message.Message):
         terminal: _builtins.bool = ...,
         maximum_attempts: _builtins.int = ...,
         crash_before_attempt: _builtins.int = ...,
+        local_activity: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["crash_before_attempt", b"crash_before_attempt", "fire_and_forget", b"fire_and_forget", "heartbeat_timeout_seconds", b"heartbeat_timeout_seconds", "maximum_attempts", b"maximum_attempts", "request", b"request", "service_address", b"service_address", "start_to_close_seconds", b"start_to_close_seconds", "terminal", b"terminal", "wait_for_cancellation", b"wait_for_cancellation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["crash_before_attempt", b"crash_before_attempt", "fire_and_forget", b"fire_and_forget", "heartbeat_timeout_seconds", b"heartbeat_timeout_seconds", "local_activity", b"local_activity", "maximum_attempts", b"maximum_attempts", "request", b"request", "service_address", b"service_address", "start_to_close_seconds", b"start_to_close_seconds", "terminal", b"terminal", "wait_for_cancellation", b"wait_for_cancellation"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

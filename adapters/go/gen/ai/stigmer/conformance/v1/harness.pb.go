@@ -1307,8 +1307,11 @@ type CallerInput struct {
 	// Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
 	// succeeded, as if the worker died between the ACK and going pending; 0 for none.
 	CrashBeforeAttempt uint32 `protobuf:"varint,9,opt,name=crash_before_attempt,json=crashBeforeAttempt,proto3" json:"crash_before_attempt,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+	// refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+	LocalActivity bool `protobuf:"varint,10,opt,name=local_activity,json=localActivity,proto3" json:"local_activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CallerInput) Reset() {
@@ -1402,6 +1405,13 @@ func (x *CallerInput) GetCrashBeforeAttempt() uint32 {
 		return x.CrashBeforeAttempt
 	}
 	return 0
+}
+
+func (x *CallerInput) GetLocalActivity() bool {
+	if x != nil {
+		return x.LocalActivity
+	}
+	return false
 }
 
 // A role is ready.
@@ -2064,7 +2074,7 @@ const file_ai_stigmer_conformance_v1_harness_proto_rawDesc = "" +
 	"\x0fother_namespace\x18\x02 \x01(\tR\x0eotherNamespace\"1\n" +
 	"\x10SystemWorkerRole\x12\x1d\n" +
 	"\n" +
-	"task_queue\x18\x01 \x01(\tR\ttaskQueue\"\xcc\x03\n" +
+	"task_queue\x18\x01 \x01(\tR\ttaskQueue\"\xf3\x03\n" +
 	"\vCallerInput\x12N\n" +
 	"\arequest\x18\x01 \x01(\v24.ai.stigmer.agentic.agentexecution.v1.AgentExecutionR\arequest\x123\n" +
 	"\x16start_to_close_seconds\x18\x02 \x01(\x01R\x13startToCloseSeconds\x12:\n" +
@@ -2074,7 +2084,9 @@ const file_ai_stigmer_conformance_v1_harness_proto_rawDesc = "" +
 	"\x0fservice_address\x18\x06 \x01(\tR\x0eserviceAddress\x12\x1a\n" +
 	"\bterminal\x18\a \x01(\bR\bterminal\x12)\n" +
 	"\x10maximum_attempts\x18\b \x01(\rR\x0fmaximumAttempts\x120\n" +
-	"\x14crash_before_attempt\x18\t \x01(\rR\x12crashBeforeAttempt\"#\n" +
+	"\x14crash_before_attempt\x18\t \x01(\rR\x12crashBeforeAttempt\x12%\n" +
+	"\x0elocal_activity\x18\n" +
+	" \x01(\bR\rlocalActivity\"#\n" +
 	"\aStarted\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"\xb1\x01\n" +
 	"\tTokenSeen\x12\x17\n" +

@@ -356,6 +356,12 @@ class CallerInput(betterproto.Message):
      succeeded, as if the worker died between the ACK and going pending; 0 for none.
     """
 
+    local_activity: bool = betterproto.bool_field(10)
+    """
+    Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+     refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+    """
+
 
 @dataclass(eq=False, repr=False)
 class Started(betterproto.Message):

@@ -238,6 +238,22 @@ private static final long serialVersionUID = 0L;
     return crashBeforeAttempt_;
   }
 
+  public static final int LOCAL_ACTIVITY_FIELD_NUMBER = 10;
+  private boolean localActivity_ = false;
+  /**
+   * <pre>
+   * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+   * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+   * </pre>
+   *
+   * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+   * @return The localActivity.
+   */
+  @java.lang.Override
+  public boolean getLocalActivity() {
+    return localActivity_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -278,6 +294,9 @@ private static final long serialVersionUID = 0L;
     }
     if (crashBeforeAttempt_ != 0) {
       output.writeUInt32(9, crashBeforeAttempt_);
+    }
+    if (localActivity_ != false) {
+      output.writeBool(10, localActivity_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -323,6 +342,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeUInt32Size(9, crashBeforeAttempt_);
     }
+    if (localActivity_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(10, localActivity_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -361,6 +384,8 @@ private static final long serialVersionUID = 0L;
         != other.getMaximumAttempts()) return false;
     if (getCrashBeforeAttempt()
         != other.getCrashBeforeAttempt()) return false;
+    if (getLocalActivity()
+        != other.getLocalActivity()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -397,6 +422,9 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getMaximumAttempts();
     hash = (37 * hash) + CRASH_BEFORE_ATTEMPT_FIELD_NUMBER;
     hash = (53 * hash) + getCrashBeforeAttempt();
+    hash = (37 * hash) + LOCAL_ACTIVITY_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getLocalActivity());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -551,6 +579,7 @@ private static final long serialVersionUID = 0L;
       terminal_ = false;
       maximumAttempts_ = 0;
       crashBeforeAttempt_ = 0;
+      localActivity_ = false;
       return this;
     }
 
@@ -614,6 +643,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000100) != 0)) {
         result.crashBeforeAttempt_ = crashBeforeAttempt_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.localActivity_ = localActivity_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -691,6 +723,9 @@ private static final long serialVersionUID = 0L;
       if (other.getCrashBeforeAttempt() != 0) {
         setCrashBeforeAttempt(other.getCrashBeforeAttempt());
       }
+      if (other.getLocalActivity() != false) {
+        setLocalActivity(other.getLocalActivity());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -764,6 +799,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000100;
               break;
             } // case 72
+            case 80: {
+              localActivity_ = input.readBool();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 80
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1343,6 +1383,53 @@ private static final long serialVersionUID = 0L;
     public Builder clearCrashBeforeAttempt() {
       bitField0_ = (bitField0_ & ~0x00000100);
       crashBeforeAttempt_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private boolean localActivity_ ;
+    /**
+     * <pre>
+     * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+     * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+     * </pre>
+     *
+     * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+     * @return The localActivity.
+     */
+    @java.lang.Override
+    public boolean getLocalActivity() {
+      return localActivity_;
+    }
+    /**
+     * <pre>
+     * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+     * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+     * </pre>
+     *
+     * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+     * @param value The localActivity to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLocalActivity(boolean value) {
+
+      localActivity_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+     * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+     * </pre>
+     *
+     * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLocalActivity() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      localActivity_ = false;
       onChanged();
       return this;
     }

@@ -127,4 +127,15 @@ public interface CallerInputOrBuilder extends
    * @return The crashBeforeAttempt.
    */
   int getCrashBeforeAttempt();
+
+  /**
+   * <pre>
+   * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+   * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+   * </pre>
+   *
+   * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+   * @return The localActivity.
+   */
+  boolean getLocalActivity();
 }

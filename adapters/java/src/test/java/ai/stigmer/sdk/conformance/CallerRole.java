@@ -24,6 +24,7 @@ import io.temporal.activity.ActivityInfo;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
@@ -91,6 +92,17 @@ final class CallerRole implements Role {
     public AgentExecution run(CallerInput input) {
       if (input.getTerminal()) {
         return executeToTerminal(input);
+      }
+      if (input.getLocalActivity()) {
+        Duration startToClose = Temporal.seconds(input.getStartToCloseSeconds());
+        return Workflow.newLocalActivityStub(
+                CallAgentActivity.class,
+                LocalActivityOptions.newBuilder()
+                    .setStartToCloseTimeout(
+                        startToClose.isZero() ? DEFAULT_START_TO_CLOSE : startToClose)
+                    .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                    .build())
+            .callAgent(input);
       }
       return Workflow.newActivityStub(CallAgentActivity.class, activityOptions(input))
           .callAgent(input);
@@ -195,7 +207,8 @@ final class CallerRole implements Role {
     private void report(AgentExecution request) {
       ActivityExecutionContext context = Activity.getExecutionContext();
       ActivityInfo info = context.getInfo();
-      byte[] token = context.getTaskToken();
+      // A local activity has no task token (getTaskToken throws): the SDK must refuse it.
+      byte[] token = info.isLocal() ? new byte[0] : context.getTaskToken();
       String caseId = request.getMetadata().getAnnotationsOrDefault(Temporal.CASE_ANNOTATION, "");
       String key =
           IdempotencyKeys.derive(
