@@ -18,6 +18,7 @@ import ai.stigmer.sdk.v1.ActivityCancellation;
 import ai.stigmer.sdk.v1.ActivityFailure;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import ai.stigmer.sdk.v1.GetExecutionInput;
 import ai.stigmer.sdk.v1.PayloadEncoding;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -92,7 +93,8 @@ public final class PayloadTypeRegistry {
                   CompleteExternalActivityInput.getDefaultInstance(),
                   CompleteExternalActivityResult.getDefaultInstance(),
                   ActivityFailure.getDefaultInstance(),
-                  ActivityCancellation.getDefaultInstance()))
+                  ActivityCancellation.getDefaultInstance(),
+                  GetExecutionInput.getDefaultInstance()))
           .build();
 
   private final Map<String, Message> prototypes;
