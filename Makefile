@@ -98,9 +98,18 @@ test-java: bootstrap ## mvn install for adapters/java, offline (tests included)
 # Languages in the conformance matrix (see conformance/implementations.json).
 CONFORMANCE_LANGS ?= python,python-betterproto,go,java
 
+# Live mode: SERVICE=host:port TEMPORAL=host:port runs only the caller-side scenarios, in every
+# language, against that running Stigmer service (docs/conformance.md, "Live mode").
+SERVICE ?=
+TEMPORAL ?=
+
 .PHONY: conformance
-conformance: bootstrap ## Cross-language conformance matrix on one dev server
+conformance: bootstrap ## Cross-language conformance matrix on one dev server (SERVICE=, TEMPORAL=: live mode)
+ifneq ($(SERVICE)$(TEMPORAL),)
+	$(PY) conformance/run.py --langs $(CONFORMANCE_LANGS) --service "$(SERVICE)" --temporal "$(TEMPORAL)"
+else
 	$(PY) conformance/run.py --langs $(CONFORMANCE_LANGS)
+endif
 
 .PHONY: bench
 bench: bootstrap ## Handshake benchmarks (latency, throughput, overhead, memory); not part of test

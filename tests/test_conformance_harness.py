@@ -101,6 +101,58 @@ def test_known_failing_entries_need_a_reason(tmp_path: Path) -> None:
         conformance_report.load_known_failing(tmp_path, ["python"])
 
 
+def test_known_failing_patterns_match_case_ids(tmp_path: Path) -> None:
+    (tmp_path / "deployed-emulator.txt").write_text(
+        "emulator/retry/one-execution/*  # the key is ignored\n"
+        "emulator/agent-failure/typed-failure/*->deployed  # the Error is lost\n"
+    )
+    known = conformance_report.load_known_failing(tmp_path, ["deployed-emulator"])
+    lookup = conformance_report.lookup
+    assert lookup(known, "emulator/retry/one-execution/go->java") == (
+        "deployed-emulator",
+        "the key is ignored",
+    )
+    assert lookup(known, "emulator/agent-failure/typed-failure/java->deployed") is not None
+    assert lookup(known, "emulator/agent-failure/typed-failure/java->python") is None
+    assert lookup(known, "emulator/retry/terminal/go->java") is None
+
+
+def test_python_log_records_are_normalised_into_message_and_fields() -> None:
+    import importlib.util
+    import logging
+
+    spec = importlib.util.spec_from_file_location(
+        "conformance_python_executable", ROOT / "conformance" / "python" / "executable.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    executable = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(executable)
+    capture = executable.LogCapture()
+    logger = logging.getLogger("stigmer_sdk.test_normalise")
+    logger.addHandler(capture)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info(
+            "Agent execution started, activity pending execution_id=%s token_preview=%s",
+            "aex-1",
+            "CiQw...",
+            extra={"token_digest": "0123456789ab"},
+        )
+        logger.warning("no fields here")
+    finally:
+        logger.removeHandler(capture)
+    ack, plain = capture.records
+    assert ack.message == "Agent execution started, activity pending"
+    assert dict(ack.fields) == {
+        "execution_id": "aex-1",
+        "token_preview": "CiQw...",
+        "token_digest": "0123456789ab",
+    }
+    assert (ack.level, ack.logger) == ("INFO", "stigmer_sdk.test_normalise")
+    assert (plain.message, dict(plain.fields), plain.level) == ("no fields here", {}, "WARN")
+
+
 def test_printed_matrix_is_rendered_from_the_json_report(tmp_path: Path) -> None:
     code, stdout, report = _run(tmp_path, "--only", "duplicate-completion/")
     assert code == 0
@@ -108,3 +160,96 @@ def test_printed_matrix_is_rendered_from_the_json_report(tmp_path: Path) -> None
     assert report["summary"] == {"PASS": 1, "FAIL": 0, "XFAIL": 0, "STALE": 0}
     assert "duplicate-completion (rows: caller, columns: service)" in stdout
     assert "conformance: 1 passed, 0 failed" in stdout
+
+
+def _wait_for_grpc(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the service accepts gRPC connections (the process must stay alive meanwhile)."""
+    import grpc
+
+    channel = grpc.insecure_channel(address)
+    try:
+        for _ in range(120):
+            assert process.poll() is None, f"serve exited:\n{log.read_text(errors='replace')}"
+            try:
+                grpc.channel_ready_future(channel).result(timeout=1)
+                return
+            except grpc.FutureTimeoutError:
+                continue
+        raise AssertionError(f"serve did not listen on {address}")
+    finally:
+        channel.close()
+
+
+def test_live_mode_runs_the_caller_scenarios_against_a_separately_started_serve(
+    tmp_path: Path,
+) -> None:
+    """``--service/--temporal`` against ``stigmer-sdk serve`` (its own process, its own dev
+    server): every check of every live scenario runs in each language and prints its table."""
+    import asyncio
+
+    from stigmer_sdk.testing import DevServer, free_port
+
+    async def dev_server() -> DevServer:
+        return await DevServer().start()
+
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(dev_server())
+    address = f"127.0.0.1:{free_port()}"
+    log = tmp_path / "serve.log"
+    serve = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "stigmer-sdk"),
+            "serve",
+            "--address",
+            server.target,
+            "--listen",
+            address,
+            "--store",
+            f"sqlite:///{tmp_path / 'stigmer.db'}",
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_grpc(address, serve, log)
+        report_path = tmp_path / "live.json"
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "conformance" / "run.py"),
+                "--langs",
+                "python,go",
+                "--service",
+                address,
+                "--temporal",
+                server.target,
+                "--report",
+                str(report_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+        loop.run_until_complete(server.stop())
+        loop.close()
+    report = json.loads(report_path.read_text())
+    statuses = _statuses(report)
+    scenarios = json.loads((ROOT / "conformance" / "live-scenarios.json").read_text())
+    expected = {
+        f"live/{s['name']}/{check}/{lang}->service"
+        for s in scenarios["scenarios"]
+        for check in s["checks"]
+        for lang in ("python", "go")
+    }
+    assert set(statuses) == expected
+    # The reference service honours every point, the idempotency key included.
+    assert all(status == "PASS" for status in statuses.values()), result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"live (rows: scenario/check  caller, columns: the service at {address})" in (
+        result.stdout
+    )
+    assert "conformance: " in result.stdout.splitlines()[-1]

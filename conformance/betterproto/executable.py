@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import logging
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +108,42 @@ def codec(
     return pb.CodecResponse(reencoded=encode(decoded), from_json=encode(parsed))
 
 
+def decode_payload(
+    classes: dict[str, type[betterproto.Message]], request: pb.PayloadRequest
+) -> pb.PayloadResponse:
+    """Decode a Temporal payload's data the way its encoding says, with betterproto alone.
+
+    ``binary/protobuf`` is parsed; ``json/protobuf`` (proto3 JSON) and ``json/plain`` (Go's
+    encoding/json of the protoc-gen-go struct: snake_case keys, enum numbers) both go through
+    ``from_dict``, which accepts either key style and enum numbers, and ignores unknown keys.
+    """
+    cls = classes.get(request.message_type)
+    if cls is None:
+        raise LookupError(f"no betterproto class for {request.message_type}")
+    encoding = request.metadata.get("encoding", b"").decode()
+    if encoding == "binary/protobuf":
+        message = cls().parse(request.data)
+    elif encoding in ("json/protobuf", "json/plain"):
+        message = cls().from_dict(_timestamps_as_text(json.loads(request.data)))
+    else:
+        raise ValueError(f"unsupported payload encoding {encoding!r}")
+    return pb.PayloadResponse(binary=encode(message))
+
+
+def _timestamps_as_text(value: Any) -> Any:
+    """Go's encoding/json writes a Timestamp as {"seconds", "nanos"}: make it RFC 3339."""
+    if isinstance(value, dict):
+        if value and set(value) <= {"seconds", "nanos"}:
+            seconds = int(value.get("seconds", 0))
+            when = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            nanos = int(value.get("nanos", 0))
+            return when + (f".{nanos:09d}".rstrip("0") if nanos else "") + "Z"
+        return {key: _timestamps_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_timestamps_as_text(item) for item in value]
+    return value
+
+
 def handle(
     classes: dict[str, type[betterproto.Message]], request: pb.HarnessRequest
 ) -> pb.HarnessResponse:
@@ -116,6 +154,12 @@ def handle(
             response.codec.CopyFrom(codec(classes, request.codec))
         except Exception as error:
             logger.exception("codec request %s failed", request.request_id)
+            response.error = f"{type(error).__name__}: {error}"
+    elif kind == "payload":
+        try:
+            response.payload.CopyFrom(decode_payload(classes, request.payload))
+        except Exception as error:
+            logger.exception("payload request %s failed", request.request_id)
             response.error = f"{type(error).__name__}: {error}"
     elif kind == "shutdown":
         response.shutdown.SetInParent()

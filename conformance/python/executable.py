@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import hashlib
 import logging
 import os
+import re
+import signal
 import sys
 import uuid
 from datetime import timedelta
@@ -18,10 +21,13 @@ from typing import Any
 
 import grpc
 import grpc.aio
+import temporalio.api.common.v1
 import temporalio.client
+import temporalio.converter
 from google.protobuf import json_format
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,11 +36,12 @@ from stigmer_conformance.framing import encode_frame, read_frame
 
 import stigmer_sdk.api
 from stigmer_sdk import AgentExecution, StigmerClient, execute_and_wait_pending
+from stigmer_sdk import converter as stigmer_converter
 from stigmer_sdk import workflow as stigmer_workflow
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.api.sdk.v1 import completion_pb2
-from stigmer_sdk.caller import activity_idempotency_key
+from stigmer_sdk.caller import GetExecutionActivity, activity_idempotency_key
 from stigmer_sdk.completion import (
     HeartbeatOutcome,
     PayloadEncoding,
@@ -45,6 +52,7 @@ from stigmer_sdk.completion import (
 )
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.tokens import token_preview
 
 CASE_ANNOTATION = "conformance.stigmer.ai/case"
 logger = logging.getLogger("stigmer-conformance-python")
@@ -59,15 +67,24 @@ def _load_all_generated() -> None:
 
 
 class Output:
-    """Writes frames to stdout; events come from worker and server tasks, so writes are locked."""
+    """Writes frames to the protocol's stdout; events come from worker and server tasks, so writes
+    are locked.
+
+    File descriptor 1 is moved aside first and pointed at stderr: anything else that writes to
+    stdout (a print, a native library) lands in the role's log instead of corrupting the framing.
+    """
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
+        sys.stdout.flush()
+        self._protocol = os.fdopen(os.dup(1), "wb")
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
 
     async def send(self, response: pb.HarnessResponse) -> None:
         async with self._lock:
-            sys.stdout.buffer.write(encode_frame(response))
-            sys.stdout.buffer.flush()
+            self._protocol.write(encode_frame(response))
+            self._protocol.flush()
 
     async def event(self, event: pb.Event) -> None:
         await self.send(pb.HarnessResponse(request_id=0, event=event))
@@ -83,63 +100,200 @@ def codec(request: pb.CodecRequest) -> pb.CodecResponse:
     )
 
 
-def _token_seen(case_id: str, token: bytes, key: str) -> pb.TokenSeen:
+def sdk_data_converter() -> temporalio.converter.DataConverter:
+    """The data converter a caller installs to read every payload a Stigmer service sends."""
+    return stigmer_converter.data_converter
+
+
+def decode_payload(request: pb.PayloadRequest) -> pb.PayloadResponse:
+    """Decode a payload as a caller's workflow would, through the SDK's payload converter."""
+    cls = message_class(request.message_type)
+    payload = temporalio.api.common.v1.Payload(metadata=dict(request.metadata), data=request.data)
+    (value,) = sdk_data_converter().payload_converter.from_payloads([payload], [cls])
+    return pb.PayloadResponse(binary=value.SerializeToString(deterministic=True))
+
+
+#: Attributes every logging.LogRecord has: anything else on a record came in through ``extra``.
+_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+#: A " key=value" field at the end of an SDK log message.
+_FIELD = re.compile(r"\s([A-Za-z_][A-Za-z0-9_]*)=(\S*)")
+
+
+class LogCapture(logging.Handler):
+    """Keeps the SDK's log records (logger ``stigmer_sdk``), normalised, for LogsRequest."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.records: list[pb.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        first = _FIELD.search(text)
+        fields = {match.group(1): match.group(2) for match in _FIELD.finditer(text)}
+        for name, value in vars(record).items():
+            if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
+                fields[name] = str(value)
+        self.records.append(
+            pb.LogRecord(
+                level={"WARNING": "WARN", "CRITICAL": "ERROR"}.get(
+                    record.levelname, record.levelname
+                ),
+                logger=record.name,
+                message=(text[: first.start()] if first else text).rstrip(": "),
+                fields=fields,
+            )
+        )
+
+
+def _token_seen(case_id: str, token: bytes, key: str, attempt: int = 0) -> pb.TokenSeen:
     return pb.TokenSeen(
         case_id=case_id,
         sha256=hashlib.sha256(token).digest(),
         length=len(token),
         idempotency_key=key,
+        preview=token_preview(token),
+        attempt=attempt,
     )
 
 
 # -- caller -----------------------------------------------------------------------------------
 
 
+def _activity_options(params: pb.CallerInput) -> dict[str, Any]:
+    return {
+        "start_to_close_timeout": timedelta(seconds=params.start_to_close_seconds),
+        "heartbeat_timeout": (
+            timedelta(seconds=params.heartbeat_timeout_seconds)
+            if params.heartbeat_timeout_seconds
+            else None
+        ),
+        "retry_policy": RetryPolicy(
+            maximum_attempts=params.maximum_attempts or 1, initial_interval=timedelta(seconds=1)
+        ),
+        "cancellation_type": (
+            workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+            if params.wait_for_cancellation
+            else workflow.ActivityCancellationType.TRY_CANCEL
+        ),
+    }
+
+
+#: Annotations through which the terminal-path workflow hands the handshake activity what it
+#: needs beyond the execution (the SDKs' terminal helpers pass only the execution); the activity
+#: removes them before create.
+SERVICE_ADDRESS_ANNOTATION = "conformance.stigmer.ai/service-address"
+CRASH_ANNOTATION = "conformance.stigmer.ai/crash-before-attempt"
+TERMINAL_ACTIVITY = "conformance/call-agent-terminal"
+
+
+def get_execution_queue(caller_queue: str, service_address: str) -> str:
+    """The task queue of the get-execution worker for one service (one StigmerClient each)."""
+    return f"{caller_queue}@{service_address}"
+
+
 @workflow.defn(name="conformance/caller")
 class CallerWorkflow:
     @workflow.run
     async def run(self, params: pb.CallerInput) -> AgentExecution:
+        if params.terminal:
+            request = AgentExecution()
+            request.CopyFrom(params.request)
+            request.metadata.annotations[SERVICE_ADDRESS_ANNOTATION] = params.service_address
+            request.metadata.annotations[CRASH_ANNOTATION] = str(params.crash_before_attempt)
+            done: AgentExecution = await stigmer_workflow.execute_to_terminal(
+                TERMINAL_ACTIVITY,
+                request,
+                get_execution_task_queue=get_execution_queue(
+                    workflow.info().task_queue, params.service_address
+                ),
+                **_activity_options(params),
+            )
+            return done
+        if params.local_activity:
+            local: AgentExecution = await workflow.execute_local_activity(
+                "conformance/call-agent",
+                params,
+                result_type=AgentExecution,
+                start_to_close_timeout=timedelta(seconds=params.start_to_close_seconds),
+                retry_policy=RetryPolicy(maximum_attempts=1),
+            )
+            return local
         result: AgentExecution = await workflow.execute_activity(
             "conformance/call-agent",
             params,
             result_type=AgentExecution,
-            start_to_close_timeout=timedelta(seconds=params.start_to_close_seconds),
-            heartbeat_timeout=(
-                timedelta(seconds=params.heartbeat_timeout_seconds)
-                if params.heartbeat_timeout_seconds
-                else None
-            ),
-            retry_policy=RetryPolicy(maximum_attempts=1),
-            cancellation_type=(
-                workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
-                if params.wait_for_cancellation
-                else workflow.ActivityCancellationType.TRY_CANCEL
-            ),
+            **_activity_options(params),
         )
         return result
 
 
 class CallerActivities:
-    def __init__(self, output: Output) -> None:
+    def __init__(self, output: Output, temporal: temporalio.client.Client, queue: str) -> None:
         self._output = output
+        self._temporal = temporal
+        self._queue = queue
         self._clients: dict[str, StigmerClient] = {}
+        self.get_workers: list[Worker] = []
+        self.get_worker_tasks: list[asyncio.Task[None]] = []
 
     async def _client(self, address: str) -> StigmerClient:
         if address not in self._clients:
-            self._clients[address] = await StigmerClient.connect(address)
+            client = await StigmerClient.connect(address)
+            self._clients[address] = client
+            # The terminal helper's get-execution activity, polling this service.
+            get_worker = Worker(
+                self._temporal,
+                task_queue=get_execution_queue(self._queue, address),
+                activities=[*GetExecutionActivity(client).activities()],
+            )
+            self.get_workers.append(get_worker)
+            self.get_worker_tasks.append(asyncio.create_task(get_worker.run()))
         return self._clients[address]
+
+    async def _report(self, request: AgentExecution) -> None:
+        info = activity.info()
+        await self._output.event(
+            pb.Event(
+                caller_token=_token_seen(
+                    request.metadata.annotations[CASE_ANNOTATION],
+                    info.task_token,
+                    activity_idempotency_key(),
+                    attempt=info.attempt,
+                )
+            )
+        )
+
+    async def _handshake(self, client: StigmerClient, request: AgentExecution, crash: int) -> None:
+        try:
+            await execute_and_wait_pending(client, request)
+        except BaseException:
+            attempt = activity.info().attempt
+            if attempt < crash:
+                # Created, but the worker "dies" before the activity goes pending.
+                raise ApplicationError(
+                    f"attempt {attempt} crashed after create", type="CONFORMANCE_CRASH"
+                ) from None
+            raise
 
     @activity.defn(name="conformance/call-agent")
     async def call_agent(self, params: pb.CallerInput) -> AgentExecution:
-        case_id = params.request.metadata.annotations[CASE_ANNOTATION]
-        token = activity.info().task_token
-        await self._output.event(
-            pb.Event(caller_token=_token_seen(case_id, token, activity_idempotency_key()))
-        )
+        await self._report(params.request)
         client = await self._client(params.service_address)
         if params.fire_and_forget:
             return await client.create(params.request)
-        await execute_and_wait_pending(client, params.request)
+        await self._handshake(client, params.request, params.crash_before_attempt)
+        raise AssertionError("execute_and_wait_pending returned")  # pragma: no cover
+
+    @activity.defn(name=TERMINAL_ACTIVITY)
+    async def call_agent_terminal(self, request: AgentExecution) -> AgentExecution:
+        await self._report(request)
+        execution = AgentExecution()
+        execution.CopyFrom(request)
+        address = execution.metadata.annotations.pop(SERVICE_ADDRESS_ANNOTATION)
+        crash = int(execution.metadata.annotations.pop(CRASH_ANNOTATION, "0") or 0)
+        client = await self._client(address)
+        await self._handshake(client, execution, crash)
+        raise AssertionError("execute_and_wait_pending returned")  # pragma: no cover
 
 
 # -- service ----------------------------------------------------------------------------------
@@ -251,27 +405,32 @@ _HEARTBEAT_OUTCOMES = {
 
 
 class Executable:
-    def __init__(self, output: Output) -> None:
+    def __init__(self, output: Output, logs: LogCapture) -> None:
         self._output = output
+        self._logs = logs
         self._workers: list[Worker] = []
         self._worker_tasks: list[asyncio.Task[None]] = []
         self._server: grpc.aio.Server | None = None
         self._service: Service | None = None
+        self._callers: CallerActivities | None = None
 
     async def start(self, request: pb.StartRequest) -> pb.Started:
         client = await temporalio.client.Client.connect(
-            request.temporal.address, namespace=request.temporal.namespace
+            request.temporal.address,
+            namespace=request.temporal.namespace,
+            data_converter=sdk_data_converter(),
         )
         role = request.WhichOneof("role")
         address = ""
         if role == "caller":
-            callers = CallerActivities(self._output)
+            callers = CallerActivities(self._output, client, request.caller.task_queue)
+            self._callers = callers
             self._run(
                 Worker(
                     client,
                     task_queue=request.caller.task_queue,
                     workflows=[CallerWorkflow],
-                    activities=[callers.call_agent],
+                    activities=[callers.call_agent, callers.call_agent_terminal],
                     workflow_runner=UnsandboxedWorkflowRunner(),
                 )
             )
@@ -321,6 +480,10 @@ class Executable:
         try:
             if kind == "codec":
                 response.codec.CopyFrom(codec(request.codec))
+            elif kind == "payload":
+                response.payload.CopyFrom(decode_payload(request.payload))
+            elif kind == "logs":
+                response.logs.records.extend(self._logs.records)
             elif kind == "start":
                 response.started.CopyFrom(await self.start(request.start))
             elif kind == "complete":
@@ -339,19 +502,26 @@ class Executable:
     async def stop(self) -> None:
         if self._server is not None:
             await self._server.stop(grace=None)
-        for worker in self._workers:
+        get_workers = self._callers.get_workers if self._callers else []
+        for worker in [*self._workers, *get_workers]:
             with contextlib.suppress(Exception):
                 await worker.shutdown()
 
 
 async def main() -> None:
+    # `kill -USR1 <pid>` prints every thread's stack to stderr (the role's log): for a hung role.
+    faulthandler.register(signal.SIGUSR1)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logs = LogCapture()
+    sdk_logger = logging.getLogger("stigmer_sdk")
+    sdk_logger.setLevel(logging.INFO)
+    sdk_logger.addHandler(logs)
     _load_all_generated()
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     output = Output()
-    executable = Executable(output)
+    executable = Executable(output, logs)
     while True:
         request = await read_frame(reader, pb.HarnessRequest)
         if request is None:

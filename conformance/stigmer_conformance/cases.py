@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import grpc
 import temporalio.client
 from google.protobuf import json_format
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, TimeoutError
 
+from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import RoleProcess
 from stigmer_sdk import AgentExecution, AgentExecutionSpec
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2
@@ -85,6 +87,72 @@ async def run_codec(process: RoleProcess, vector: Vector, corrupt: bool) -> dict
         f"{_first_difference(response.codec.from_json, vector.known_binary)})",
     )
     return {}
+
+
+@dataclass(frozen=True)
+class PayloadVector:
+    """A Temporal payload as a deployed Stigmer service sends it, and what it must decode to."""
+
+    name: str
+    message_type: str
+    metadata: dict[str, bytes]
+    data: bytes
+    expected: bytes
+
+    @staticmethod
+    def load_all() -> list[PayloadVector]:
+        vectors = []
+        for path in sorted((CONFORMANCE / "payload-vectors").glob("*.json")):
+            data = json.loads(path.read_text())
+            cls = message_class(data["message_type"])
+            # Written in the deployed schema: what this schema lacks is ignored, as a converter
+            # must ignore unknown fields.
+            expected = json_format.Parse(
+                json.dumps(data["expected"]), cls(), ignore_unknown_fields=True
+            )
+            vectors.append(
+                PayloadVector(
+                    data["name"],
+                    data["message_type"],
+                    {key: value.encode() for key, value in data["metadata"].items()},
+                    json.dumps(data["data"], ensure_ascii=False).encode(),
+                    expected.SerializeToString(deterministic=True),
+                )
+            )
+        return vectors
+
+
+async def run_payload(process: RoleProcess, vector: PayloadVector) -> dict[str, Any]:
+    response = await process.request(
+        payload=pb.PayloadRequest(
+            message_type=vector.message_type, metadata=vector.metadata, data=vector.data
+        )
+    )
+    got = response.payload.binary
+    if got != vector.expected:
+        cls = message_class(vector.message_type)
+        want_dict = json_format.MessageToDict(cls.FromString(vector.expected))
+        try:
+            got_dict = json_format.MessageToDict(cls.FromString(got))
+        except Exception as error:  # noqa: BLE001 - undecodable is an answer too
+            raise CaseFailure(f"the decoded message does not even decode: {error}") from None
+        raise CaseFailure(
+            f"decoded to a different message: {_dict_difference(got_dict, want_dict)}"
+        )
+    return {"bytes": len(vector.data)}
+
+
+def _dict_difference(got: Any, want: Any, path: str = "") -> str:
+    """The first place two JSON values differ, for a readable failure."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        for key in sorted(set(got) | set(want)):
+            if got.get(key) != want.get(key):
+                return _dict_difference(got.get(key), want.get(key), f"{path}.{key}")
+    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        for index, (a, b) in enumerate(zip(got, want, strict=True)):
+            if a != b:
+                return _dict_difference(a, b, f"{path}[{index}]")
+    return f"{path or '.'}: got {got!r}, expected {want!r}"
 
 
 def _equal_when_decoded(vector: Vector, reencoded: bytes) -> str:
@@ -410,3 +478,109 @@ async def _terminate_quietly(handle: temporalio.client.WorkflowHandle[Any, Any])
             await handle.terminate("conformance case over")
     except Exception:  # noqa: BLE001 - cleanup only
         pass
+
+
+@dataclass(frozen=True)
+class CreateErrorCase:
+    """A create answered with one gRPC status code, and whether the caller may retry it."""
+
+    code: str
+    retryable: bool
+    failure_type: str
+
+    @staticmethod
+    def load_all() -> list[CreateErrorCase]:
+        data = json.loads((CONFORMANCE / "create-errors.json").read_text())
+        return [
+            CreateErrorCase(case["code"], case["retryable"], data["failure_type"])
+            for case in data["cases"]
+        ]
+
+
+async def run_create_error(
+    temporal: temporalio.client.Client,
+    caller: Roles,
+    fake: FakeService,
+    error: CreateErrorCase,
+    case_id: str,
+) -> dict[str, Any]:
+    """The caller's activity must fail at once with the contract's type and retryability."""
+    server_message = f"scripted {error.code} for {case_id} ✗"
+    fake.script(case_id, grpc.StatusCode[error.code], server_message)
+    caller_input = pb.CallerInput(
+        request=_request(case_id), start_to_close_seconds=60, service_address=fake.address
+    )
+    handle = await temporal.start_workflow(
+        "conformance/caller",
+        caller_input,
+        id=f"conformance-{uuid.uuid4()}",
+        task_queue=caller.caller_queue,
+        result_type=AgentExecution,
+    )
+    try:
+        outcome = await asyncio.wait_for(_outcome(handle), 90)
+    finally:
+        await _terminate_quietly(handle)
+    check(isinstance(outcome, WorkflowFailureError), f"caller workflow ended with {outcome!r}")
+    cause = outcome.cause.cause if isinstance(outcome.cause, ActivityError) else None
+    check(isinstance(cause, ApplicationError), f"the activity failed with {cause!r}")
+    assert isinstance(cause, ApplicationError)
+    check(
+        cause.type == error.failure_type,
+        f"failure type {cause.type!r}, expected {error.failure_type!r}",
+    )
+    check(
+        cause.non_retryable is not error.retryable,
+        f"non_retryable={cause.non_retryable} for {error.code}, the contract says "
+        f"{'retryable' if error.retryable else 'not retryable'}",
+    )
+    check(
+        cause.message.startswith(error.code),
+        f"the failure message {cause.message!r} does not start with {error.code}",
+    )
+    check(
+        server_message in cause.message,
+        f"the failure message {cause.message!r} lost the server's message",
+    )
+    return {"creates_received": fake.creates[case_id]}
+
+
+LOCAL_ACTIVITY_TYPE = "STIGMER_LOCAL_ACTIVITY"
+
+
+async def run_local_activity(
+    temporal: temporalio.client.Client, caller: Roles, fake: FakeService, case_id: str
+) -> dict[str, Any]:
+    """The handshake run as a local activity is refused at once, before any create."""
+    caller_input = pb.CallerInput(
+        request=_request(case_id),
+        start_to_close_seconds=30,
+        local_activity=True,
+        service_address=fake.address,
+    )
+    handle = await temporal.start_workflow(
+        "conformance/caller",
+        caller_input,
+        id=f"conformance-{uuid.uuid4()}",
+        task_queue=caller.caller_queue,
+        result_type=AgentExecution,
+    )
+    try:
+        outcome = await asyncio.wait_for(_outcome(handle), 60)
+    finally:
+        await _terminate_quietly(handle)
+    check(isinstance(outcome, WorkflowFailureError), f"caller workflow ended with {outcome!r}")
+    cause = outcome.cause
+    while isinstance(cause, ActivityError):
+        cause = cause.cause
+    check(
+        isinstance(cause, ApplicationError) and cause.type == LOCAL_ACTIVITY_TYPE,
+        f"the local activity failed with {cause!r}, expected type {LOCAL_ACTIVITY_TYPE}",
+    )
+    assert isinstance(cause, ApplicationError)
+    check(cause.non_retryable, "the local-activity refusal is retryable")
+    check(
+        fake.creates[case_id] == 0,
+        f"the service received {fake.creates[case_id]} create(s): the refusal must come first",
+    )
+    return {}

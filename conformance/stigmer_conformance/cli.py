@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -15,7 +17,8 @@ from typing import Any
 
 import temporalio.client
 
-from stigmer_conformance import cases, report
+from stigmer_conformance import cases, live, logs, report
+from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.testing import DevServer
@@ -23,11 +26,20 @@ from stigmer_sdk.testing import DevServer
 OTHER_NAMESPACE = "conformance-other"
 
 
+def _selected(case_id: str, only: str) -> bool:
+    """``--only``: comma-separated case id prefixes; empty selects every case."""
+    return not only or any(case_id.startswith(prefix) for prefix in only.split(",") if prefix)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     implementations = list(Implementation.load_all())
     parser = argparse.ArgumentParser(prog="conformance/run.py", description=__doc__)
     parser.add_argument("--langs", default=",".join(implementations), help="languages to run")
-    parser.add_argument("--only", default="", help="run only cases whose id starts with this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only cases whose id starts with one of these comma-separated prefixes",
+    )
     parser.add_argument(
         "--report", type=Path, default=ROOT / "reports" / "conformance.json", help="JSON report"
     )
@@ -49,13 +61,52 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="flip one byte of VECTOR as given to LANG; for testing the suite",
     )
     parser.add_argument("--no-build", action="store_true", help="use existing builds")
-    return parser.parse_args(argv)
+    live = parser.add_argument_group(
+        "live mode: only the caller-side scenarios, against a running Stigmer service"
+    )
+    live.add_argument("--service", default="", metavar="HOST:PORT", help="the Stigmer service")
+    live.add_argument(
+        "--temporal", default="", metavar="HOST:PORT", help="the service's Temporal frontend"
+    )
+    live.add_argument("--namespace", default="default", help="the Temporal namespace")
+    live.add_argument("--agent", default="echo", help="id of an agent that replies")
+    live.add_argument("--failing-agent", default="failing", help="id of an agent that fails")
+    live.add_argument(
+        "--live-start-to-close",
+        type=float,
+        default=60,
+        metavar="SECONDS",
+        help="the caller activity's start-to-close timeout in live scenarios",
+    )
+    parser.add_argument(
+        "--no-emulator",
+        action="store_true",
+        help="skip the deployed-service emulation (stigmer-deployed-emulator)",
+    )
+    args = parser.parse_args(argv)
+    if bool(args.service) != bool(args.temporal):
+        parser.error("--service and --temporal go together")
+    return args
 
 
 async def _start_codec(implementation: Implementation, log_dir: Path) -> RoleProcess:
     process = RoleProcess(implementation, "codec", log_dir)
     await process.start()
     return process
+
+
+async def _start_caller(
+    implementation: Implementation, temporal: pb.TemporalTarget, log_dir: Path
+) -> tuple[RoleProcess, str]:
+    """Only a caller worker (live mode): the process and its task queue."""
+    process = RoleProcess(implementation, "caller", log_dir)
+    await process.start()
+    queue = f"conformance-caller-{implementation.language}-{uuid.uuid4().hex[:6]}"
+    await process.request(
+        timeout=120,
+        start=pb.StartRequest(temporal=temporal, caller=pb.CallerRole(task_queue=queue)),
+    )
+    return process, queue
 
 
 async def _start_language(
@@ -124,7 +175,7 @@ async def _case(
     except Exception as error:  # noqa: BLE001 - any error fails the case, not the run
         details, passed, message = {}, False, f"{type(error).__name__}: {error}"
         traceback.print_exc(file=sys.stderr)
-    entry = known.get(case["id"])
+    entry = report.lookup(known, case["id"])
     case.update(
         status=report.classify(passed, entry),
         message=message or (f"listed as known-failing ({entry[1]}) but passed" if entry else ""),
@@ -147,12 +198,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         language, _, fault = spec.partition(":")
         faults.setdefault(language, []).append(pb.Fault.Value(f"FAULT_{fault}"))
     corrupt = {tuple(spec.split(":", 1)) for spec in args.corrupt_vector}
-    known = report.load_known_failing(args.known_failing_dir, languages)
+    known = report.load_known_failing(args.known_failing_dir, [*languages, live.EMULATOR])
 
     if not args.no_build:
         for language in languages:
             print(f"building {language}...", flush=True)
             await asyncio.to_thread(all_implementations[language].build)
+        if not args.no_emulator:
+            print(f"building {live.EMULATOR}...", flush=True)
+            await asyncio.to_thread(live.Emulator.implementation().build)
 
     results: list[dict[str, Any]] = []
     log_dir = Path(tempfile.mkdtemp(prefix="stigmer-conformance-"))
@@ -188,7 +242,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         "vector": vector.name,
                         "language": language,
                     }
-                    if case["id"].startswith(args.only):
+                    if _selected(case["id"], args.only):
                         await _case(
                             results,
                             known,
@@ -196,6 +250,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             cases.run_codec(
                                 codecs[language], vector, (language, vector.name) in corrupt
                             ),
+                        )
+            for payload in cases.PayloadVector.load_all():
+                for language in languages:
+                    case = {
+                        "id": f"payload/{payload.name}/{language}",
+                        "kind": "payload",
+                        "vector": payload.name,
+                        "language": language,
+                    }
+                    if _selected(case["id"], args.only):
+                        await _case(
+                            results, known, case, cases.run_payload(codecs[language], payload)
                         )
             for scenario in cases.Scenario.load_all():
                 for row in players:
@@ -217,7 +283,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             "column": column,
                             "axes": axes,
                         }
-                        if not case_id.startswith(args.only):
+                        if not _selected(case_id, args.only):
                             continue
                         await _case(
                             results,
@@ -234,6 +300,61 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                 )
                             ),
                         )
+            await _log_cases(results, known, args, players, roles)
+            if not args.no_emulator and players:
+                await _emulator_cases(results, known, args, server, temporal, roles, log_dir)
+            fake = FakeService()
+            await fake.start()
+            ran: dict[str, dict[str, tuple[str, bool]]] = {lang: {} for lang in players}
+            try:
+                for error in cases.CreateErrorCase.load_all():
+                    for language in players:
+                        case = {
+                            "id": f"create-error/{error.code}/{language}",
+                            "kind": "create-error",
+                            "vector": error.code,
+                            "language": language,
+                        }
+                        if _selected(case["id"], args.only):
+                            await _case(
+                                results,
+                                known,
+                                case,
+                                cases.run_create_error(
+                                    temporal, roles[language], fake, error, case["id"]
+                                ),
+                            )
+                            ran[language][case["id"]] = (error.code, error.retryable)
+                for language in players:
+                    case = {
+                        "id": f"local-activity/{language}",
+                        "kind": "create-error",
+                        "vector": "(as a local activity)",
+                        "language": language,
+                    }
+                    if _selected(case["id"], args.only):
+                        await _case(
+                            results,
+                            known,
+                            case,
+                            cases.run_local_activity(temporal, roles[language], fake, case["id"]),
+                        )
+                for language in players:
+                    case = {
+                        "id": f"logs/create-failed/{language}",
+                        "kind": "logs",
+                        "vector": "create-failed",
+                        "language": language,
+                    }
+                    if ran[language] and _selected(case["id"], args.only):
+                        await _case(
+                            results,
+                            known,
+                            case,
+                            logs.check_create_failed_logs(roles[language].caller, ran[language]),
+                        )
+            finally:
+                await fake.stop()
         finally:
             for process in codecs.values():
                 await process.stop()
@@ -253,6 +374,205 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "encodings": _encodings(results),
         "logs": str(log_dir),
     }
+
+
+async def _live_cases(
+    results: list[dict[str, Any]],
+    known: dict[str, tuple[str, str]],
+    args: argparse.Namespace,
+    temporal: temporalio.client.Client,
+    callers: dict[str, tuple[RoleProcess, str]],
+    target: live.LiveTarget,
+    axes: str,
+) -> None:
+    """Every live scenario, per caller and column; each check is a case of its own."""
+    for scenario in live.LiveScenario.load_all():
+        for column in target.columns:
+            for language, (process, queue) in callers.items():
+                case_id = f"{target.name}/{scenario.name}/{language}->{column}"
+                ids = {
+                    name: f"{target.name}/{scenario.name}/{name}/{language}->{column}"
+                    for name in scenario.checks
+                }
+                if not any(_selected(i, args.only) for i in (case_id, *ids.values())):
+                    continue
+                try:
+                    outcome = await live.run_live_scenario(
+                        temporal, process, queue, target, scenario, column, case_id
+                    )
+                except Exception as error:  # noqa: BLE001 - reported by every check
+                    traceback.print_exc(file=sys.stderr)
+                    outcome = live.LiveOutcome(case_id, error=f"{type(error).__name__}: {error}")
+                for name, check_id in ids.items():
+                    case = {
+                        "id": check_id,
+                        "kind": "live",
+                        "target": target.name,
+                        "scenario": scenario.name,
+                        "check": name,
+                        "row": language,
+                        "column": column,
+                        "axes": axes,
+                    }
+
+                    async def run_check(
+                        name: str = name, outcome: live.LiveOutcome = outcome
+                    ) -> dict[str, Any]:
+                        return live.check_live(outcome, name)
+
+                    await _case(results, known, case, run_check())
+
+
+async def _emulator_cases(
+    results: list[dict[str, Any]],
+    known: dict[str, tuple[str, str]],
+    args: argparse.Namespace,
+    server: DevServer,
+    temporal: temporalio.client.Client,
+    roles: dict[str, cases.Roles],
+    log_dir: Path,
+) -> None:
+    """The live scenarios against the deployed-service emulation, in its two completion modes."""
+    if not any(_selected(f"emulator/{s.name}/", args.only) for s in live.LiveScenario.load_all()):
+        return
+    callers = {lang: (r.caller, r.caller_queue) for lang, r in roles.items()}
+    agents = {"echo": "echo", "failing": "failing"}
+    suffix = uuid.uuid4().hex[:6]
+    own, external = live.Emulator(log_dir, "own"), live.Emulator(log_dir, "external")
+    try:
+        own_address = await own.start(server.target, f"emulator-own-{suffix}", "own")
+        external_address = await external.start(
+            server.target, f"emulator-external-{suffix}", "external"
+        )
+        for target in (
+            live.LiveTarget("emulator", own_address, {"deployed": ""}, agents, 15),
+            live.LiveTarget(
+                "emulator",
+                external_address,
+                {lang: r.system_queue for lang, r in roles.items()},
+                agents,
+                30,
+            ),
+        ):
+            await _live_cases(
+                results,
+                known,
+                args,
+                temporal,
+                callers,
+                target,
+                "completer: the emulator's own activity (deployed) or a language's SDK system "
+                "activity",
+            )
+    finally:
+        await own.stop()
+        await external.stop()
+
+
+async def run_live(args: argparse.Namespace) -> dict[str, Any]:
+    """Live mode: the caller-side scenarios in every language against a running service."""
+    all_implementations = Implementation.load_all()
+    requested = [lang for lang in args.langs.split(",") if lang]
+    unknown = [lang for lang in requested if lang not in all_implementations]
+    if unknown:
+        raise SystemExit(f"unknown languages: {', '.join(unknown)}")
+    # Codec-only implementations have no caller role.
+    languages = [lang for lang in requested if all_implementations[lang].plays_scenarios]
+    known = report.load_known_failing(args.known_failing_dir, languages)
+    if not args.no_build:
+        for language in languages:
+            print(f"building {language}...", flush=True)
+            await asyncio.to_thread(all_implementations[language].build)
+    log_dir = Path(tempfile.mkdtemp(prefix="stigmer-conformance-live-"))
+    target = pb.TemporalTarget(address=args.temporal, namespace=args.namespace)
+    temporal = await temporalio.client.Client.connect(args.temporal, namespace=args.namespace)
+    started = await asyncio.gather(
+        *(_start_caller(all_implementations[lang], target, log_dir) for lang in languages)
+    )
+    callers = dict(zip(languages, started, strict=True))
+    results: list[dict[str, Any]] = []
+    try:
+        await _live_cases(
+            results,
+            known,
+            args,
+            temporal,
+            callers,
+            live.LiveTarget(
+                "live",
+                args.service,
+                {"service": ""},
+                {"echo": args.agent, "failing": args.failing_agent},
+                args.live_start_to_close,
+            ),
+            f"the service at {args.service}",
+        )
+    finally:
+        for process, _ in callers.values():
+            await process.stop()
+    return {
+        "languages": languages,
+        "scenario_languages": languages,
+        "service": args.service,
+        "temporal": args.temporal,
+        "summary": report.summarize(results),
+        "cases": results,
+        "logs": str(log_dir),
+    }
+
+
+#: Scenarios whose completer delivers a result with the real token: the completion log lines.
+_COMPLETING_SCENARIOS = ("success", "success-json-encoding", "system-activity-success")
+
+
+async def _log_cases(
+    results: list[dict[str, Any]],
+    known: dict[str, tuple[str, str]],
+    args: argparse.Namespace,
+    players: list[str],
+    roles: dict[str, cases.Roles],
+) -> None:
+    """The contract's log lines, per language, over the scenario cases it played."""
+    scenarios = [c for c in results if c["kind"] == "scenario"]
+    fire_and_forget = {s.name for s in cases.Scenario.load_all() if s.caller.get("fire_and_forget")}
+    for language in players:
+        ids = [f"logs/{name}/{language}" for name in logs.CHECKS]
+        if not any(_selected(case_id, args.only) for case_id in ids):
+            continue
+        caller_tokens: dict[str, pb.TokenSeen] = {}
+        completed: list[str] = []
+        for case in scenarios:
+            if case["row"] == language and case["scenario"] not in fire_and_forget:
+                seen = roles[language].caller.seen(case["id"], "caller_token")
+                if seen is not None and case["status"] in (report.PASS, report.STALE):
+                    caller_tokens[case["id"]] = seen
+            if (
+                case["column"] == language
+                and case["scenario"] in _COMPLETING_SCENARIOS
+                and case["status"] in (report.PASS, report.STALE)
+            ):
+                completed.append(case["id"])
+        collected = await logs.LanguageLogs.collect(
+            language,
+            roles[language].caller,
+            (roles[language].service, roles[language].system_worker),
+            caller_tokens,
+            completed,
+        )
+        for name, case_id in zip(logs.CHECKS, ids, strict=True):
+            # A check with no case to look at (filtered out by --only) is not run at all; in a
+            # full run the scenarios it reads always ran (and report their own failures).
+            empty = not completed if name == "completion" else not caller_tokens
+            if empty or not _selected(case_id, args.only):
+                continue
+            case = {"id": case_id, "kind": "logs", "vector": name, "language": language}
+
+            async def run_check(
+                name: str = name, collected: logs.LanguageLogs = collected
+            ) -> dict[str, Any]:
+                return logs.check_logs(collected, name)
+
+            await _case(results, known, case, run_check())
 
 
 def _encodings(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -278,8 +598,10 @@ def _encodings(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # `kill -USR1 <pid>` prints the runner's stacks to stderr: for a run that hangs.
+    faulthandler.register(signal.SIGUSR1)
     args = parse_args(argv)
-    result = asyncio.run(run(args))
+    result = asyncio.run(run_live(args) if args.service else run(args))
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print()

@@ -157,19 +157,28 @@ class RoleProcess:
             raise ExecutableError(f"{self.name}: {response.error}")
         return response
 
+    def seen(self, case_id: str, kind: str) -> pb.TokenSeen | None:
+        """The first event of ``kind`` reported for ``case_id`` so far, if any."""
+        for event in self._events.get(case_id, []):
+            if event.WhichOneof("event") == kind:
+                seen: pb.TokenSeen = getattr(event, kind)
+                return seen
+        return None
+
+    def seen_all(self, case_id: str, kind: str) -> list[pb.TokenSeen]:
+        """Every event of ``kind`` reported for ``case_id`` so far (one per activity attempt)."""
+        return [
+            getattr(event, kind)
+            for event in self._events.get(case_id, [])
+            if event.WhichOneof("event") == kind
+        ]
+
     async def wait_event(self, case_id: str, kind: str, timeout: float = 30.0) -> pb.TokenSeen:
         """The first event of ``kind`` reported for ``case_id``."""
 
-        def found() -> pb.TokenSeen | None:
-            for event in self._events.get(case_id, []):
-                if event.WhichOneof("event") == kind:
-                    seen: pb.TokenSeen = getattr(event, kind)
-                    return seen
-            return None
-
         async def wait() -> pb.TokenSeen:
             async with self._event_arrived:
-                while (seen := found()) is None:
+                while (seen := self.seen(case_id, kind)) is None:
                     await self._event_arrived.wait()
                 return seen
 

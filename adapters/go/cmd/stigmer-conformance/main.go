@@ -33,16 +33,17 @@ func main() {
 	out := os.Stdout
 	// Stdout belongs to the protocol: anything printed by accident goes to stderr instead.
 	os.Stdout = os.Stderr
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})).
-		With("lang", "go", "pid", os.Getpid())
+	capture := &logCapture{}
+	text := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})
+	logger := slog.New(newCaptureHandler(text, capture)).With("lang", "go", "pid", os.Getpid())
 	slog.SetDefault(logger)
-	os.Exit(run(os.Stdin, out, logger))
+	os.Exit(run(os.Stdin, out, logger, capture))
 }
 
 // run serves requests from in until a ShutdownRequest or the end of in, writing responses and
 // events to out, and returns the exit status.
-func run(in io.Reader, out io.Writer, logger *slog.Logger) int {
-	h := &harness{out: &frameWriter{w: out}, logger: logger}
+func run(in io.Reader, out io.Writer, logger *slog.Logger, capture *logCapture) int {
+	h := &harness{out: &frameWriter{w: out}, logger: logger, capture: capture}
 	defer h.stopRole()
 	for {
 		req := &conformancev1.HarnessRequest{}
@@ -67,9 +68,10 @@ func run(in io.Reader, out io.Writer, logger *slog.Logger) int {
 
 // harness holds the process's state: where frames go and the role it plays, if started.
 type harness struct {
-	out    *frameWriter
-	logger *slog.Logger
-	role   role
+	out     *frameWriter
+	logger  *slog.Logger
+	capture *logCapture
+	role    role
 	// service is the role when it is the service role (the only one answering CompleteRequest).
 	service *serviceRole
 }
@@ -90,6 +92,16 @@ func (h *harness) handle(req *conformancev1.HarnessRequest) (resp *conformancev1
 			return fail(err)
 		}
 		resp.Response = &conformancev1.HarnessResponse_Codec{Codec: out}
+	case *conformancev1.HarnessRequest_Payload:
+		out, err := decodePayload(r.Payload)
+		if err != nil {
+			return fail(err)
+		}
+		resp.Response = &conformancev1.HarnessResponse_Payload{Payload: out}
+	case *conformancev1.HarnessRequest_Logs:
+		resp.Response = &conformancev1.HarnessResponse_Logs{
+			Logs: &conformancev1.LogsResponse{Records: h.capture.snapshot()},
+		}
 	case *conformancev1.HarnessRequest_Start:
 		started, err := h.start(r.Start)
 		if err != nil {

@@ -172,7 +172,7 @@ func TestRunCodecAndShutdown(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if code := run(bytes.NewReader(in), &out, quietLogger()); code != 0 {
+	if code := run(bytes.NewReader(in), &out, quietLogger(), &logCapture{}); code != 0 {
 		t.Fatalf("exit status %d", code)
 	}
 
@@ -201,10 +201,10 @@ func TestRunCodecAndShutdown(t *testing.T) {
 }
 
 func TestRunExitStatus(t *testing.T) {
-	if code := run(bytes.NewReader(nil), io.Discard, quietLogger()); code != 0 {
+	if code := run(bytes.NewReader(nil), io.Discard, quietLogger(), &logCapture{}); code != 0 {
 		t.Errorf("closed stdin: exit status %d, want 0", code)
 	}
-	if code := run(bytes.NewReader([]byte{0, 0, 0, 9, 1}), io.Discard, quietLogger()); code != 1 {
+	if code := run(bytes.NewReader([]byte{0, 0, 0, 9, 1}), io.Discard, quietLogger(), &logCapture{}); code != 1 {
 		t.Errorf("truncated frame: exit status %d, want 1", code)
 	}
 }

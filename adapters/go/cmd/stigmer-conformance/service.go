@@ -139,7 +139,7 @@ func (s *serviceRole) Create(ctx context.Context, req *agentexecutionv1.AgentExe
 	s.mu.Unlock()
 
 	s.logger.Info("Callback token detected", "execution_id", caseID,
-		"token_preview", handshake.TokenPreview(token), "token_length", len(token))
+		"token_preview", handshake.TokenPreview(token), "token_digest", handshake.TokenDigest(token), "token_length", len(token))
 	sum := sha256.Sum256(token)
 	seen := &conformancev1.TokenSeen{CaseId: caseID, Sha256: sum[:], Length: uint32(len(token)), IdempotencyKey: key}
 	if err := s.events.event(&conformancev1.Event{Event: &conformancev1.Event_ServiceToken{ServiceToken: seen}}); err != nil {
@@ -178,7 +178,7 @@ func (s *serviceRole) complete(req *conformancev1.CompleteRequest) (*conformance
 		return nil, err
 	}
 	s.logger.Info("completing", "case", caseID, "action", fmt.Sprintf("%T", req.GetAction()),
-		"token_preview", handshake.TokenPreview(token), "mutation", req.GetTokenMutation().String(),
+		"token_preview", handshake.TokenPreview(token), "token_digest", handshake.TokenDigest(token), "mutation", req.GetTokenMutation().String(),
 		"foreign_namespace", req.GetForeignNamespace(), "system_activity_task_queue", req.GetSystemActivityTaskQueue())
 
 	var in *sdkv1.CompleteExternalActivityInput

@@ -34,10 +34,11 @@ func dial(target *conformancev1.TemporalTarget, namespace string, logger *slog.L
 		return nil, fmt.Errorf("no Temporal address in the start request")
 	}
 	c, err := client.Dial(client.Options{
-		HostPort:  target.GetAddress(),
-		Namespace: namespace,
-		Logger:    tlog.NewStructuredLogger(logger),
-		Identity:  fmt.Sprintf("stigmer-conformance-go@%d", os.Getpid()),
+		HostPort:      target.GetAddress(),
+		Namespace:     namespace,
+		Logger:        tlog.NewStructuredLogger(logger),
+		DataConverter: sdkDataConverter(),
+		Identity:      fmt.Sprintf("stigmer-conformance-go@%d", os.Getpid()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Temporal at %s, namespace %q: %w", target.GetAddress(), namespace, err)

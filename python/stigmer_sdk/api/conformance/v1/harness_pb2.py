@@ -26,53 +26,71 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as ai_dot_stigmer_
 from stigmer_sdk.api.sdk.v1 import completion_pb2 as ai_dot_stigmer_dot_sdk_dot_v1_dot_completion__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'ai/stigmer/conformance/v1/harness.proto\x12\x19\x61i.stigmer.conformance.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a\"ai/stigmer/sdk/v1/completion.proto\"\xa3\x02\n\x0eHarnessRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x38\n\x05\x63odec\x18\x02 \x01(\x0b\x32\'.ai.stigmer.conformance.v1.CodecRequestH\x00\x12\x38\n\x05start\x18\x03 \x01(\x0b\x32\'.ai.stigmer.conformance.v1.StartRequestH\x00\x12>\n\x08\x63omplete\x18\x04 \x01(\x0b\x32*.ai.stigmer.conformance.v1.CompleteRequestH\x00\x12>\n\x08shutdown\x18\x05 \x01(\x0b\x32*.ai.stigmer.conformance.v1.ShutdownRequestH\x00\x42\t\n\x07request\"\xe9\x02\n\x0fHarnessResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x39\n\x05\x63odec\x18\x02 \x01(\x0b\x32(.ai.stigmer.conformance.v1.CodecResponseH\x00\x12\x35\n\x07started\x18\x03 \x01(\x0b\x32\".ai.stigmer.conformance.v1.StartedH\x00\x12?\n\x08\x63omplete\x18\x04 \x01(\x0b\x32+.ai.stigmer.conformance.v1.CompleteResponseH\x00\x12?\n\x08shutdown\x18\x05 \x01(\x0b\x32+.ai.stigmer.conformance.v1.ShutdownResponseH\x00\x12\x31\n\x05\x65vent\x18\x06 \x01(\x0b\x32 .ai.stigmer.conformance.v1.EventH\x00\x12\x0f\n\x05\x65rror\x18\x07 \x01(\tH\x00\x42\n\n\x08response\"B\n\x0c\x43odecRequest\x12\x14\n\x0cmessage_type\x18\x01 \x01(\t\x12\x0e\n\x06\x62inary\x18\x02 \x01(\x0c\x12\x0c\n\x04json\x18\x03 \x01(\t\"5\n\rCodecResponse\x12\x11\n\treencoded\x18\x01 \x01(\x0c\x12\x11\n\tfrom_json\x18\x02 \x01(\x0c\"4\n\x0eTemporalTarget\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\"\xbf\x02\n\x0cStartRequest\x12;\n\x08temporal\x18\x01 \x01(\x0b\x32).ai.stigmer.conformance.v1.TemporalTarget\x12\x30\n\x06\x66\x61ults\x18\x02 \x03(\x0e\x32 .ai.stigmer.conformance.v1.Fault\x12\x37\n\x06\x63\x61ller\x18\x03 \x01(\x0b\x32%.ai.stigmer.conformance.v1.CallerRoleH\x00\x12\x39\n\x07service\x18\x04 \x01(\x0b\x32&.ai.stigmer.conformance.v1.ServiceRoleH\x00\x12\x44\n\rsystem_worker\x18\x05 \x01(\x0b\x32+.ai.stigmer.conformance.v1.SystemWorkerRoleH\x00\x42\x06\n\x04role\" \n\nCallerRole\x12\x12\n\ntask_queue\x18\x01 \x01(\t\"C\n\x0bServiceRole\x12\x1b\n\x13workflow_task_queue\x18\x01 \x01(\t\x12\x17\n\x0fother_namespace\x18\x02 \x01(\t\"&\n\x10SystemWorkerRole\x12\x12\n\ntask_queue\x18\x01 \x01(\t\"\xe8\x01\n\x0b\x43\x61llerInput\x12\x45\n\x07request\x18\x01 \x01(\x0b\x32\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x12\x1e\n\x16start_to_close_seconds\x18\x02 \x01(\x01\x12!\n\x19heartbeat_timeout_seconds\x18\x03 \x01(\x01\x12\x1d\n\x15wait_for_cancellation\x18\x04 \x01(\x08\x12\x17\n\x0f\x66ire_and_forget\x18\x05 \x01(\x08\x12\x17\n\x0fservice_address\x18\x06 \x01(\t\"\x1a\n\x07Started\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"U\n\tTokenSeen\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06sha256\x18\x02 \x01(\x0c\x12\x0e\n\x06length\x18\x03 \x01(\r\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\"\x8d\x01\n\x05\x45vent\x12<\n\x0c\x63\x61ller_token\x18\x01 \x01(\x0b\x32$.ai.stigmer.conformance.v1.TokenSeenH\x00\x12=\n\rservice_token\x18\x02 \x01(\x0b\x32$.ai.stigmer.conformance.v1.TokenSeenH\x00\x42\x07\n\x05\x65vent\"\x89\x03\n\x0f\x43ompleteRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x46\n\x06result\x18\x02 \x01(\x0b\x32\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecutionH\x00\x12\x35\n\x07\x66\x61ilure\x18\x03 \x01(\x0b\x32\".ai.stigmer.sdk.v1.ActivityFailureH\x00\x12\x10\n\x06\x63\x61ncel\x18\x04 \x01(\x08H\x00\x12\x13\n\theartbeat\x18\x05 \x01(\tH\x00\x12@\n\x0etoken_mutation\x18\x06 \x01(\x0e\x32(.ai.stigmer.conformance.v1.TokenMutation\x12\x19\n\x11\x66oreign_namespace\x18\x07 \x01(\x08\x12\"\n\x1asystem_activity_task_queue\x18\x08 \x01(\t\x12\x34\n\x08\x65ncoding\x18\t \x01(\x0e\x32\".ai.stigmer.sdk.v1.PayloadEncodingB\x08\n\x06\x61\x63tion\"\xb0\x01\n\x10\x43ompleteResponse\x12\x43\n\x07outcome\x18\x01 \x01(\x0e\x32\x32.ai.stigmer.sdk.v1.CompleteExternalActivityOutcome\x12\x46\n\x11heartbeat_outcome\x18\x02 \x01(\x0e\x32+.ai.stigmer.conformance.v1.HeartbeatOutcome\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x11\n\x0fShutdownRequest\"\x12\n\x10ShutdownResponse\"i\n\x12SystemActivityCall\x12?\n\x05input\x18\x01 \x01(\x0b\x32\x30.ai.stigmer.sdk.v1.CompleteExternalActivityInput\x12\x12\n\ntask_queue\x18\x02 \x01(\t*\x83\x01\n\rTokenMutation\x12\x1e\n\x1aTOKEN_MUTATION_UNSPECIFIED\x10\x00\x12\x1a\n\x16TOKEN_MUTATION_GARBAGE\x10\x01\x12\x1c\n\x18TOKEN_MUTATION_TRUNCATED\x10\x02\x12\x18\n\x14TOKEN_MUTATION_EMPTY\x10\x03*\x8f\x02\n\x10HeartbeatOutcome\x12!\n\x1dHEARTBEAT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1e\n\x1aHEARTBEAT_OUTCOME_RECORDED\x10\x01\x12&\n\"HEARTBEAT_OUTCOME_CANCEL_REQUESTED\x10\x02\x12\'\n#HEARTBEAT_OUTCOME_ALREADY_COMPLETED\x10\x03\x12#\n\x1fHEARTBEAT_OUTCOME_INVALID_TOKEN\x10\x04\x12!\n\x1dHEARTBEAT_OUTCOME_EMPTY_TOKEN\x10\x05\x12\x1f\n\x1bHEARTBEAT_OUTCOME_TRANSIENT\x10\x06*V\n\x05\x46\x61ult\x12\x15\n\x11\x46\x41ULT_UNSPECIFIED\x10\x00\x12\x19\n\x15\x46\x41ULT_FLIP_TOKEN_BYTE\x10\x01\x12\x1b\n\x17\x46\x41ULT_DROP_FAILURE_TYPE\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'ai/stigmer/conformance/v1/harness.proto\x12\x19\x61i.stigmer.conformance.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a\"ai/stigmer/sdk/v1/completion.proto\"\x99\x03\n\x0eHarnessRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x38\n\x05\x63odec\x18\x02 \x01(\x0b\x32\'.ai.stigmer.conformance.v1.CodecRequestH\x00\x12\x38\n\x05start\x18\x03 \x01(\x0b\x32\'.ai.stigmer.conformance.v1.StartRequestH\x00\x12>\n\x08\x63omplete\x18\x04 \x01(\x0b\x32*.ai.stigmer.conformance.v1.CompleteRequestH\x00\x12>\n\x08shutdown\x18\x05 \x01(\x0b\x32*.ai.stigmer.conformance.v1.ShutdownRequestH\x00\x12<\n\x07payload\x18\x06 \x01(\x0b\x32).ai.stigmer.conformance.v1.PayloadRequestH\x00\x12\x36\n\x04logs\x18\x07 \x01(\x0b\x32&.ai.stigmer.conformance.v1.LogsRequestH\x00\x42\t\n\x07request\"\xe1\x03\n\x0fHarnessResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x39\n\x05\x63odec\x18\x02 \x01(\x0b\x32(.ai.stigmer.conformance.v1.CodecResponseH\x00\x12\x35\n\x07started\x18\x03 \x01(\x0b\x32\".ai.stigmer.conformance.v1.StartedH\x00\x12?\n\x08\x63omplete\x18\x04 \x01(\x0b\x32+.ai.stigmer.conformance.v1.CompleteResponseH\x00\x12?\n\x08shutdown\x18\x05 \x01(\x0b\x32+.ai.stigmer.conformance.v1.ShutdownResponseH\x00\x12\x31\n\x05\x65vent\x18\x06 \x01(\x0b\x32 .ai.stigmer.conformance.v1.EventH\x00\x12\x0f\n\x05\x65rror\x18\x07 \x01(\tH\x00\x12=\n\x07payload\x18\x08 \x01(\x0b\x32*.ai.stigmer.conformance.v1.PayloadResponseH\x00\x12\x37\n\x04logs\x18\t \x01(\x0b\x32\'.ai.stigmer.conformance.v1.LogsResponseH\x00\x42\n\n\x08response\"\xb0\x01\n\x0ePayloadRequest\x12\x14\n\x0cmessage_type\x18\x01 \x01(\t\x12I\n\x08metadata\x18\x02 \x03(\x0b\x32\x37.ai.stigmer.conformance.v1.PayloadRequest.MetadataEntry\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c:\x02\x38\x01\"!\n\x0fPayloadResponse\x12\x0e\n\x06\x62inary\x18\x01 \x01(\x0c\"\r\n\x0bLogsRequest\"\xac\x01\n\tLogRecord\x12\r\n\x05level\x18\x01 \x01(\t\x12\x0e\n\x06logger\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12@\n\x06\x66ields\x18\x04 \x03(\x0b\x32\x30.ai.stigmer.conformance.v1.LogRecord.FieldsEntry\x1a-\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"E\n\x0cLogsResponse\x12\x35\n\x07records\x18\x01 \x03(\x0b\x32$.ai.stigmer.conformance.v1.LogRecord\"B\n\x0c\x43odecRequest\x12\x14\n\x0cmessage_type\x18\x01 \x01(\t\x12\x0e\n\x06\x62inary\x18\x02 \x01(\x0c\x12\x0c\n\x04json\x18\x03 \x01(\t\"5\n\rCodecResponse\x12\x11\n\treencoded\x18\x01 \x01(\x0c\x12\x11\n\tfrom_json\x18\x02 \x01(\x0c\"4\n\x0eTemporalTarget\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\"\xbf\x02\n\x0cStartRequest\x12;\n\x08temporal\x18\x01 \x01(\x0b\x32).ai.stigmer.conformance.v1.TemporalTarget\x12\x30\n\x06\x66\x61ults\x18\x02 \x03(\x0e\x32 .ai.stigmer.conformance.v1.Fault\x12\x37\n\x06\x63\x61ller\x18\x03 \x01(\x0b\x32%.ai.stigmer.conformance.v1.CallerRoleH\x00\x12\x39\n\x07service\x18\x04 \x01(\x0b\x32&.ai.stigmer.conformance.v1.ServiceRoleH\x00\x12\x44\n\rsystem_worker\x18\x05 \x01(\x0b\x32+.ai.stigmer.conformance.v1.SystemWorkerRoleH\x00\x42\x06\n\x04role\" \n\nCallerRole\x12\x12\n\ntask_queue\x18\x01 \x01(\t\"C\n\x0bServiceRole\x12\x1b\n\x13workflow_task_queue\x18\x01 \x01(\t\x12\x17\n\x0fother_namespace\x18\x02 \x01(\t\"&\n\x10SystemWorkerRole\x12\x12\n\ntask_queue\x18\x01 \x01(\t\"\xca\x02\n\x0b\x43\x61llerInput\x12\x45\n\x07request\x18\x01 \x01(\x0b\x32\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x12\x1e\n\x16start_to_close_seconds\x18\x02 \x01(\x01\x12!\n\x19heartbeat_timeout_seconds\x18\x03 \x01(\x01\x12\x1d\n\x15wait_for_cancellation\x18\x04 \x01(\x08\x12\x17\n\x0f\x66ire_and_forget\x18\x05 \x01(\x08\x12\x17\n\x0fservice_address\x18\x06 \x01(\t\x12\x10\n\x08terminal\x18\x07 \x01(\x08\x12\x18\n\x10maximum_attempts\x18\x08 \x01(\r\x12\x1c\n\x14\x63rash_before_attempt\x18\t \x01(\r\x12\x16\n\x0elocal_activity\x18\n \x01(\x08\"\x1a\n\x07Started\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"w\n\tTokenSeen\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06sha256\x18\x02 \x01(\x0c\x12\x0e\n\x06length\x18\x03 \x01(\r\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\x12\x0f\n\x07preview\x18\x05 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x06 \x01(\r\"\x8d\x01\n\x05\x45vent\x12<\n\x0c\x63\x61ller_token\x18\x01 \x01(\x0b\x32$.ai.stigmer.conformance.v1.TokenSeenH\x00\x12=\n\rservice_token\x18\x02 \x01(\x0b\x32$.ai.stigmer.conformance.v1.TokenSeenH\x00\x42\x07\n\x05\x65vent\"\x89\x03\n\x0f\x43ompleteRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x46\n\x06result\x18\x02 \x01(\x0b\x32\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecutionH\x00\x12\x35\n\x07\x66\x61ilure\x18\x03 \x01(\x0b\x32\".ai.stigmer.sdk.v1.ActivityFailureH\x00\x12\x10\n\x06\x63\x61ncel\x18\x04 \x01(\x08H\x00\x12\x13\n\theartbeat\x18\x05 \x01(\tH\x00\x12@\n\x0etoken_mutation\x18\x06 \x01(\x0e\x32(.ai.stigmer.conformance.v1.TokenMutation\x12\x19\n\x11\x66oreign_namespace\x18\x07 \x01(\x08\x12\"\n\x1asystem_activity_task_queue\x18\x08 \x01(\t\x12\x34\n\x08\x65ncoding\x18\t \x01(\x0e\x32\".ai.stigmer.sdk.v1.PayloadEncodingB\x08\n\x06\x61\x63tion\"\xb0\x01\n\x10\x43ompleteResponse\x12\x43\n\x07outcome\x18\x01 \x01(\x0e\x32\x32.ai.stigmer.sdk.v1.CompleteExternalActivityOutcome\x12\x46\n\x11heartbeat_outcome\x18\x02 \x01(\x0e\x32+.ai.stigmer.conformance.v1.HeartbeatOutcome\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x11\n\x0fShutdownRequest\"\x12\n\x10ShutdownResponse\"i\n\x12SystemActivityCall\x12?\n\x05input\x18\x01 \x01(\x0b\x32\x30.ai.stigmer.sdk.v1.CompleteExternalActivityInput\x12\x12\n\ntask_queue\x18\x02 \x01(\t*\x83\x01\n\rTokenMutation\x12\x1e\n\x1aTOKEN_MUTATION_UNSPECIFIED\x10\x00\x12\x1a\n\x16TOKEN_MUTATION_GARBAGE\x10\x01\x12\x1c\n\x18TOKEN_MUTATION_TRUNCATED\x10\x02\x12\x18\n\x14TOKEN_MUTATION_EMPTY\x10\x03*\x8f\x02\n\x10HeartbeatOutcome\x12!\n\x1dHEARTBEAT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1e\n\x1aHEARTBEAT_OUTCOME_RECORDED\x10\x01\x12&\n\"HEARTBEAT_OUTCOME_CANCEL_REQUESTED\x10\x02\x12\'\n#HEARTBEAT_OUTCOME_ALREADY_COMPLETED\x10\x03\x12#\n\x1fHEARTBEAT_OUTCOME_INVALID_TOKEN\x10\x04\x12!\n\x1dHEARTBEAT_OUTCOME_EMPTY_TOKEN\x10\x05\x12\x1f\n\x1bHEARTBEAT_OUTCOME_TRANSIENT\x10\x06*V\n\x05\x46\x61ult\x12\x15\n\x11\x46\x41ULT_UNSPECIFIED\x10\x00\x12\x19\n\x15\x46\x41ULT_FLIP_TOKEN_BYTE\x10\x01\x12\x1b\n\x17\x46\x41ULT_DROP_FAILURE_TYPE\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.conformance.v1.harness_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TOKENMUTATION']._serialized_start=2670
-  _globals['_TOKENMUTATION']._serialized_end=2801
-  _globals['_HEARTBEATOUTCOME']._serialized_start=2804
-  _globals['_HEARTBEATOUTCOME']._serialized_end=3075
-  _globals['_FAULT']._serialized_start=3077
-  _globals['_FAULT']._serialized_end=3163
+  _globals['_PAYLOADREQUEST_METADATAENTRY']._loaded_options = None
+  _globals['_PAYLOADREQUEST_METADATAENTRY']._serialized_options = b'8\001'
+  _globals['_LOGRECORD_FIELDSENTRY']._loaded_options = None
+  _globals['_LOGRECORD_FIELDSENTRY']._serialized_options = b'8\001'
+  _globals['_TOKENMUTATION']._serialized_start=3515
+  _globals['_TOKENMUTATION']._serialized_end=3646
+  _globals['_HEARTBEATOUTCOME']._serialized_start=3649
+  _globals['_HEARTBEATOUTCOME']._serialized_end=3920
+  _globals['_FAULT']._serialized_start=3922
+  _globals['_FAULT']._serialized_end=4008
   _globals['_HARNESSREQUEST']._serialized_start=155
-  _globals['_HARNESSREQUEST']._serialized_end=446
-  _globals['_HARNESSRESPONSE']._serialized_start=449
-  _globals['_HARNESSRESPONSE']._serialized_end=810
-  _globals['_CODECREQUEST']._serialized_start=812
-  _globals['_CODECREQUEST']._serialized_end=878
-  _globals['_CODECRESPONSE']._serialized_start=880
-  _globals['_CODECRESPONSE']._serialized_end=933
-  _globals['_TEMPORALTARGET']._serialized_start=935
-  _globals['_TEMPORALTARGET']._serialized_end=987
-  _globals['_STARTREQUEST']._serialized_start=990
-  _globals['_STARTREQUEST']._serialized_end=1309
-  _globals['_CALLERROLE']._serialized_start=1311
-  _globals['_CALLERROLE']._serialized_end=1343
-  _globals['_SERVICEROLE']._serialized_start=1345
-  _globals['_SERVICEROLE']._serialized_end=1412
-  _globals['_SYSTEMWORKERROLE']._serialized_start=1414
-  _globals['_SYSTEMWORKERROLE']._serialized_end=1452
-  _globals['_CALLERINPUT']._serialized_start=1455
-  _globals['_CALLERINPUT']._serialized_end=1687
-  _globals['_STARTED']._serialized_start=1689
-  _globals['_STARTED']._serialized_end=1715
-  _globals['_TOKENSEEN']._serialized_start=1717
-  _globals['_TOKENSEEN']._serialized_end=1802
-  _globals['_EVENT']._serialized_start=1805
-  _globals['_EVENT']._serialized_end=1946
-  _globals['_COMPLETEREQUEST']._serialized_start=1949
-  _globals['_COMPLETEREQUEST']._serialized_end=2342
-  _globals['_COMPLETERESPONSE']._serialized_start=2345
-  _globals['_COMPLETERESPONSE']._serialized_end=2521
-  _globals['_SHUTDOWNREQUEST']._serialized_start=2523
-  _globals['_SHUTDOWNREQUEST']._serialized_end=2540
-  _globals['_SHUTDOWNRESPONSE']._serialized_start=2542
-  _globals['_SHUTDOWNRESPONSE']._serialized_end=2560
-  _globals['_SYSTEMACTIVITYCALL']._serialized_start=2562
-  _globals['_SYSTEMACTIVITYCALL']._serialized_end=2667
+  _globals['_HARNESSREQUEST']._serialized_end=564
+  _globals['_HARNESSRESPONSE']._serialized_start=567
+  _globals['_HARNESSRESPONSE']._serialized_end=1048
+  _globals['_PAYLOADREQUEST']._serialized_start=1051
+  _globals['_PAYLOADREQUEST']._serialized_end=1227
+  _globals['_PAYLOADREQUEST_METADATAENTRY']._serialized_start=1180
+  _globals['_PAYLOADREQUEST_METADATAENTRY']._serialized_end=1227
+  _globals['_PAYLOADRESPONSE']._serialized_start=1229
+  _globals['_PAYLOADRESPONSE']._serialized_end=1262
+  _globals['_LOGSREQUEST']._serialized_start=1264
+  _globals['_LOGSREQUEST']._serialized_end=1277
+  _globals['_LOGRECORD']._serialized_start=1280
+  _globals['_LOGRECORD']._serialized_end=1452
+  _globals['_LOGRECORD_FIELDSENTRY']._serialized_start=1407
+  _globals['_LOGRECORD_FIELDSENTRY']._serialized_end=1452
+  _globals['_LOGSRESPONSE']._serialized_start=1454
+  _globals['_LOGSRESPONSE']._serialized_end=1523
+  _globals['_CODECREQUEST']._serialized_start=1525
+  _globals['_CODECREQUEST']._serialized_end=1591
+  _globals['_CODECRESPONSE']._serialized_start=1593
+  _globals['_CODECRESPONSE']._serialized_end=1646
+  _globals['_TEMPORALTARGET']._serialized_start=1648
+  _globals['_TEMPORALTARGET']._serialized_end=1700
+  _globals['_STARTREQUEST']._serialized_start=1703
+  _globals['_STARTREQUEST']._serialized_end=2022
+  _globals['_CALLERROLE']._serialized_start=2024
+  _globals['_CALLERROLE']._serialized_end=2056
+  _globals['_SERVICEROLE']._serialized_start=2058
+  _globals['_SERVICEROLE']._serialized_end=2125
+  _globals['_SYSTEMWORKERROLE']._serialized_start=2127
+  _globals['_SYSTEMWORKERROLE']._serialized_end=2165
+  _globals['_CALLERINPUT']._serialized_start=2168
+  _globals['_CALLERINPUT']._serialized_end=2498
+  _globals['_STARTED']._serialized_start=2500
+  _globals['_STARTED']._serialized_end=2526
+  _globals['_TOKENSEEN']._serialized_start=2528
+  _globals['_TOKENSEEN']._serialized_end=2647
+  _globals['_EVENT']._serialized_start=2650
+  _globals['_EVENT']._serialized_end=2791
+  _globals['_COMPLETEREQUEST']._serialized_start=2794
+  _globals['_COMPLETEREQUEST']._serialized_end=3187
+  _globals['_COMPLETERESPONSE']._serialized_start=3190
+  _globals['_COMPLETERESPONSE']._serialized_end=3366
+  _globals['_SHUTDOWNREQUEST']._serialized_start=3368
+  _globals['_SHUTDOWNREQUEST']._serialized_end=3385
+  _globals['_SHUTDOWNRESPONSE']._serialized_start=3387
+  _globals['_SHUTDOWNRESPONSE']._serialized_end=3405
+  _globals['_SYSTEMACTIVITYCALL']._serialized_start=3407
+  _globals['_SYSTEMACTIVITYCALL']._serialized_end=3512
 # @@protoc_insertion_point(module_scope)

@@ -135,6 +135,8 @@ class HarnessRequest(_message.Message):
     START_FIELD_NUMBER: _builtins.int
     COMPLETE_FIELD_NUMBER: _builtins.int
     SHUTDOWN_FIELD_NUMBER: _builtins.int
+    PAYLOAD_FIELD_NUMBER: _builtins.int
+    LOGS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.int
     """Echoed in the response. Never 0."""
     @_builtins.property
@@ -153,6 +155,14 @@ class HarnessRequest(_message.Message):
     def shutdown(self) -> Global___ShutdownRequest:
         """Stop the role and exit after answering."""
 
+    @_builtins.property
+    def payload(self) -> Global___PayloadRequest:
+        """Decode a payload with the SDK's payload converter (codec role; needs no start)."""
+
+    @_builtins.property
+    def logs(self) -> Global___LogsRequest:
+        """Report the log records emitted so far (any role)."""
+
     def __init__(
         self,
         *,
@@ -161,12 +171,14 @@ class HarnessRequest(_message.Message):
         start: Global___StartRequest | None = ...,
         complete: Global___CompleteRequest | None = ...,
         shutdown: Global___ShutdownRequest | None = ...,
+        payload: Global___PayloadRequest | None = ...,
+        logs: Global___LogsRequest | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["codec", b"codec", "complete", b"complete", "request", b"request", "shutdown", b"shutdown", "start", b"start"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["codec", b"codec", "complete", b"complete", "logs", b"logs", "payload", b"payload", "request", b"request", "shutdown", b"shutdown", "start", b"start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["codec", b"codec", "complete", b"complete", "request", b"request", "request_id", b"request_id", "shutdown", b"shutdown", "start", b"start"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["codec", b"codec", "complete", b"complete", "logs", b"logs", "payload", b"payload", "request", b"request", "request_id", b"request_id", "shutdown", b"shutdown", "start", b"start"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_request: _TypeAlias = _typing.Literal["codec", "start", "complete", "shutdown"]  # noqa: Y015
+    _WhichOneofReturnType_request: _TypeAlias = _typing.Literal["codec", "start", "complete", "shutdown", "payload", "logs"]  # noqa: Y015
     _WhichOneofArgType_request: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_request) -> _WhichOneofReturnType_request | None: ...
 
@@ -185,6 +197,8 @@ class HarnessResponse(_message.Message):
     SHUTDOWN_FIELD_NUMBER: _builtins.int
     EVENT_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
+    PAYLOAD_FIELD_NUMBER: _builtins.int
+    LOGS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.int
     """The request answered, or 0 for an event."""
     error: _builtins.str
@@ -209,6 +223,14 @@ class HarnessResponse(_message.Message):
     def event(self) -> Global___Event:
         """Something happened (request_id 0)."""
 
+    @_builtins.property
+    def payload(self) -> Global___PayloadResponse:
+        """Answer to a PayloadRequest."""
+
+    @_builtins.property
+    def logs(self) -> Global___LogsResponse:
+        """Answer to a LogsRequest."""
+
     def __init__(
         self,
         *,
@@ -219,16 +241,193 @@ class HarnessResponse(_message.Message):
         shutdown: Global___ShutdownResponse | None = ...,
         event: Global___Event | None = ...,
         error: _builtins.str = ...,
+        payload: Global___PayloadResponse | None = ...,
+        logs: Global___LogsResponse | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["codec", b"codec", "complete", b"complete", "error", b"error", "event", b"event", "response", b"response", "shutdown", b"shutdown", "started", b"started"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["codec", b"codec", "complete", b"complete", "error", b"error", "event", b"event", "logs", b"logs", "payload", b"payload", "response", b"response", "shutdown", b"shutdown", "started", b"started"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["codec", b"codec", "complete", b"complete", "error", b"error", "event", b"event", "request_id", b"request_id", "response", b"response", "shutdown", b"shutdown", "started", b"started"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["codec", b"codec", "complete", b"complete", "error", b"error", "event", b"event", "logs", b"logs", "payload", b"payload", "request_id", b"request_id", "response", b"response", "shutdown", b"shutdown", "started", b"started"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_response: _TypeAlias = _typing.Literal["codec", "started", "complete", "shutdown", "event", "error"]  # noqa: Y015
+    _WhichOneofReturnType_response: _TypeAlias = _typing.Literal["codec", "started", "complete", "shutdown", "event", "error", "payload", "logs"]  # noqa: Y015
     _WhichOneofArgType_response: _TypeAlias = _typing.Literal["response", b"response"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_response) -> _WhichOneofReturnType_response | None: ...
 
 Global___HarnessResponse: _TypeAlias = HarnessResponse  # noqa: Y015
+
+@_typing.final
+class PayloadRequest(_message.Message):
+    """Decode one Temporal payload into a message, as a caller's data converter would."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class MetadataEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.bytes
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.bytes = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    MESSAGE_TYPE_FIELD_NUMBER: _builtins.int
+    METADATA_FIELD_NUMBER: _builtins.int
+    DATA_FIELD_NUMBER: _builtins.int
+    message_type: _builtins.str
+    """Full name of the message type to decode into."""
+    data: _builtins.bytes
+    """The payload's data."""
+    @_builtins.property
+    def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.bytes]:
+        """The payload's metadata (at least "encoding"; "messageType" when the sender set it)."""
+
+    def __init__(
+        self,
+        *,
+        message_type: _builtins.str = ...,
+        metadata: _abc.Mapping[_builtins.str, _builtins.bytes] | None = ...,
+        data: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "message_type", b"message_type", "metadata", b"metadata"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PayloadRequest: _TypeAlias = PayloadRequest  # noqa: Y015
+
+@_typing.final
+class PayloadResponse(_message.Message):
+    """The decoded message."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BINARY_FIELD_NUMBER: _builtins.int
+    binary: _builtins.bytes
+    """The decoded message, encoded deterministically (known fields only: unknown JSON fields are
+    ignored).
+    """
+    def __init__(
+        self,
+        *,
+        binary: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["binary", b"binary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PayloadResponse: _TypeAlias = PayloadResponse  # noqa: Y015
+
+@_typing.final
+class LogsRequest(_message.Message):
+    """Report every log record the SDK emitted since the process started."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LogsRequest: _TypeAlias = LogsRequest  # noqa: Y015
+
+@_typing.final
+class LogRecord(_message.Message):
+    """One log record, normalised: the message without its fields, and the fields by name."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class FieldsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    LOGGER_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
+    level: _builtins.str
+    """DEBUG, INFO, WARN or ERROR."""
+    logger: _builtins.str
+    """The logger's name, if the language has one."""
+    message: _builtins.str
+    """The message, without the fields (Python "key=value" and Java "key=value, ..." suffixes are
+    split off).
+    """
+    @_builtins.property
+    def fields(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """The structured fields, values as text."""
+
+    def __init__(
+        self,
+        *,
+        level: _builtins.str = ...,
+        logger: _builtins.str = ...,
+        message: _builtins.str = ...,
+        fields: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["fields", b"fields", "level", b"level", "logger", b"logger", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LogRecord: _TypeAlias = LogRecord  # noqa: Y015
+
+@_typing.final
+class LogsResponse(_message.Message):
+    """The log records, oldest first."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECORDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogRecord]:
+        """The records."""
+
+    def __init__(
+        self,
+        *,
+        records: _abc.Iterable[Global___LogRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["records", b"records"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LogsResponse: _TypeAlias = LogsResponse  # noqa: Y015
 
 @_typing.final
 class CodecRequest(_message.Message):
@@ -455,6 +654,10 @@ class CallerInput(_message.Message):
     WAIT_FOR_CANCELLATION_FIELD_NUMBER: _builtins.int
     FIRE_AND_FORGET_FIELD_NUMBER: _builtins.int
     SERVICE_ADDRESS_FIELD_NUMBER: _builtins.int
+    TERMINAL_FIELD_NUMBER: _builtins.int
+    MAXIMUM_ATTEMPTS_FIELD_NUMBER: _builtins.int
+    CRASH_BEFORE_ATTEMPT_FIELD_NUMBER: _builtins.int
+    LOCAL_ACTIVITY_FIELD_NUMBER: _builtins.int
     start_to_close_seconds: _builtins.float
     """Start-to-close timeout of the activity, in seconds."""
     heartbeat_timeout_seconds: _builtins.float
@@ -465,6 +668,21 @@ class CallerInput(_message.Message):
     """Create without a token and return the ACK: the pre-handshake behaviour."""
     service_address: _builtins.str
     """host:port of the service to call."""
+    terminal: _builtins.bool
+    """Resume with the terminal execution: run the handshake through the language's terminal-result
+    helper (Python execute_to_terminal, Go handshake.ExecuteToTerminal, Java
+    WorkflowHandshake.executeToTerminal) instead of the bare activity.
+    """
+    maximum_attempts: _builtins.int
+    """Maximum attempts of the activity; 0 means 1."""
+    crash_before_attempt: _builtins.int
+    """Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
+    succeeded, as if the worker died between the ACK and going pending; 0 for none.
+    """
+    local_activity: _builtins.bool
+    """Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+    refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+    """
     @_builtins.property
     def request(self) -> _api_pb2.AgentExecution:
         """The execution to create. metadata.annotations["conformance.stigmer.ai/case"] names the case."""
@@ -478,10 +696,14 @@ class CallerInput(_message.Message):
         wait_for_cancellation: _builtins.bool = ...,
         fire_and_forget: _builtins.bool = ...,
         service_address: _builtins.str = ...,
+        terminal: _builtins.bool = ...,
+        maximum_attempts: _builtins.int = ...,
+        crash_before_attempt: _builtins.int = ...,
+        local_activity: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["fire_and_forget", b"fire_and_forget", "heartbeat_timeout_seconds", b"heartbeat_timeout_seconds", "request", b"request", "service_address", b"service_address", "start_to_close_seconds", b"start_to_close_seconds", "wait_for_cancellation", b"wait_for_cancellation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["crash_before_attempt", b"crash_before_attempt", "fire_and_forget", b"fire_and_forget", "heartbeat_timeout_seconds", b"heartbeat_timeout_seconds", "local_activity", b"local_activity", "maximum_attempts", b"maximum_attempts", "request", b"request", "service_address", b"service_address", "start_to_close_seconds", b"start_to_close_seconds", "terminal", b"terminal", "wait_for_cancellation", b"wait_for_cancellation"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -519,6 +741,8 @@ class TokenSeen(_message.Message):
     SHA256_FIELD_NUMBER: _builtins.int
     LENGTH_FIELD_NUMBER: _builtins.int
     IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    PREVIEW_FIELD_NUMBER: _builtins.int
+    ATTEMPT_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     """The case, from the execution's "conformance.stigmer.ai/case" annotation."""
     sha256: _builtins.bytes
@@ -527,6 +751,10 @@ class TokenSeen(_message.Message):
     """Length of the token in bytes."""
     idempotency_key: _builtins.str
     """The idempotency key sent (caller) or received (service)."""
+    preview: _builtins.str
+    """The token's preview (contract section 3)."""
+    attempt: _builtins.int
+    """The activity attempt (caller only)."""
     def __init__(
         self,
         *,
@@ -534,10 +762,12 @@ class TokenSeen(_message.Message):
         sha256: _builtins.bytes = ...,
         length: _builtins.int = ...,
         idempotency_key: _builtins.str = ...,
+        preview: _builtins.str = ...,
+        attempt: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "idempotency_key", b"idempotency_key", "length", b"length", "sha256", b"sha256"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "case_id", b"case_id", "idempotency_key", b"idempotency_key", "length", b"length", "preview", b"preview", "sha256", b"sha256"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

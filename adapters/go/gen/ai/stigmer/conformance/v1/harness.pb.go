@@ -215,6 +215,8 @@ type HarnessRequest struct {
 	//	*HarnessRequest_Start
 	//	*HarnessRequest_Complete
 	//	*HarnessRequest_Shutdown
+	//	*HarnessRequest_Payload
+	//	*HarnessRequest_Logs
 	Request       isHarnessRequest_Request `protobuf_oneof:"request"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -300,6 +302,24 @@ func (x *HarnessRequest) GetShutdown() *ShutdownRequest {
 	return nil
 }
 
+func (x *HarnessRequest) GetPayload() *PayloadRequest {
+	if x != nil {
+		if x, ok := x.Request.(*HarnessRequest_Payload); ok {
+			return x.Payload
+		}
+	}
+	return nil
+}
+
+func (x *HarnessRequest) GetLogs() *LogsRequest {
+	if x != nil {
+		if x, ok := x.Request.(*HarnessRequest_Logs); ok {
+			return x.Logs
+		}
+	}
+	return nil
+}
+
 type isHarnessRequest_Request interface {
 	isHarnessRequest_Request()
 }
@@ -324,6 +344,16 @@ type HarnessRequest_Shutdown struct {
 	Shutdown *ShutdownRequest `protobuf:"bytes,5,opt,name=shutdown,proto3,oneof"`
 }
 
+type HarnessRequest_Payload struct {
+	// Decode a payload with the SDK's payload converter (codec role; needs no start).
+	Payload *PayloadRequest `protobuf:"bytes,6,opt,name=payload,proto3,oneof"`
+}
+
+type HarnessRequest_Logs struct {
+	// Report the log records emitted so far (any role).
+	Logs *LogsRequest `protobuf:"bytes,7,opt,name=logs,proto3,oneof"`
+}
+
 func (*HarnessRequest_Codec) isHarnessRequest_Request() {}
 
 func (*HarnessRequest_Start) isHarnessRequest_Request() {}
@@ -331,6 +361,10 @@ func (*HarnessRequest_Start) isHarnessRequest_Request() {}
 func (*HarnessRequest_Complete) isHarnessRequest_Request() {}
 
 func (*HarnessRequest_Shutdown) isHarnessRequest_Request() {}
+
+func (*HarnessRequest_Payload) isHarnessRequest_Request() {}
+
+func (*HarnessRequest_Logs) isHarnessRequest_Request() {}
 
 // One response or event from an executable.
 type HarnessResponse struct {
@@ -347,6 +381,8 @@ type HarnessResponse struct {
 	//	*HarnessResponse_Shutdown
 	//	*HarnessResponse_Event
 	//	*HarnessResponse_Error
+	//	*HarnessResponse_Payload
+	//	*HarnessResponse_Logs
 	Response      isHarnessResponse_Response `protobuf_oneof:"response"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -450,6 +486,24 @@ func (x *HarnessResponse) GetError() string {
 	return ""
 }
 
+func (x *HarnessResponse) GetPayload() *PayloadResponse {
+	if x != nil {
+		if x, ok := x.Response.(*HarnessResponse_Payload); ok {
+			return x.Payload
+		}
+	}
+	return nil
+}
+
+func (x *HarnessResponse) GetLogs() *LogsResponse {
+	if x != nil {
+		if x, ok := x.Response.(*HarnessResponse_Logs); ok {
+			return x.Logs
+		}
+	}
+	return nil
+}
+
 type isHarnessResponse_Response interface {
 	isHarnessResponse_Response()
 }
@@ -484,6 +538,16 @@ type HarnessResponse_Error struct {
 	Error string `protobuf:"bytes,7,opt,name=error,proto3,oneof"`
 }
 
+type HarnessResponse_Payload struct {
+	// Answer to a PayloadRequest.
+	Payload *PayloadResponse `protobuf:"bytes,8,opt,name=payload,proto3,oneof"`
+}
+
+type HarnessResponse_Logs struct {
+	// Answer to a LogsRequest.
+	Logs *LogsResponse `protobuf:"bytes,9,opt,name=logs,proto3,oneof"`
+}
+
 func (*HarnessResponse_Codec) isHarnessResponse_Response() {}
 
 func (*HarnessResponse_Started) isHarnessResponse_Response() {}
@@ -495,6 +559,278 @@ func (*HarnessResponse_Shutdown) isHarnessResponse_Response() {}
 func (*HarnessResponse_Event) isHarnessResponse_Response() {}
 
 func (*HarnessResponse_Error) isHarnessResponse_Response() {}
+
+func (*HarnessResponse_Payload) isHarnessResponse_Response() {}
+
+func (*HarnessResponse_Logs) isHarnessResponse_Response() {}
+
+// Decode one Temporal payload into a message, as a caller's data converter would.
+type PayloadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Full name of the message type to decode into.
+	MessageType string `protobuf:"bytes,1,opt,name=message_type,json=messageType,proto3" json:"message_type,omitempty"`
+	// The payload's metadata (at least "encoding"; "messageType" when the sender set it).
+	Metadata map[string][]byte `protobuf:"bytes,2,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The payload's data.
+	Data          []byte `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayloadRequest) Reset() {
+	*x = PayloadRequest{}
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayloadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayloadRequest) ProtoMessage() {}
+
+func (x *PayloadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayloadRequest.ProtoReflect.Descriptor instead.
+func (*PayloadRequest) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PayloadRequest) GetMessageType() string {
+	if x != nil {
+		return x.MessageType
+	}
+	return ""
+}
+
+func (x *PayloadRequest) GetMetadata() map[string][]byte {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *PayloadRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// The decoded message.
+type PayloadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The decoded message, encoded deterministically (known fields only: unknown JSON fields are
+	// ignored).
+	Binary        []byte `protobuf:"bytes,1,opt,name=binary,proto3" json:"binary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayloadResponse) Reset() {
+	*x = PayloadResponse{}
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayloadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayloadResponse) ProtoMessage() {}
+
+func (x *PayloadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayloadResponse.ProtoReflect.Descriptor instead.
+func (*PayloadResponse) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *PayloadResponse) GetBinary() []byte {
+	if x != nil {
+		return x.Binary
+	}
+	return nil
+}
+
+// Report every log record the SDK emitted since the process started.
+type LogsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogsRequest) Reset() {
+	*x = LogsRequest{}
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogsRequest) ProtoMessage() {}
+
+func (x *LogsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
+func (*LogsRequest) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{4}
+}
+
+// One log record, normalised: the message without its fields, and the fields by name.
+type LogRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// DEBUG, INFO, WARN or ERROR.
+	Level string `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	// The logger's name, if the language has one.
+	Logger string `protobuf:"bytes,2,opt,name=logger,proto3" json:"logger,omitempty"`
+	// The message, without the fields (Python "key=value" and Java "key=value, ..." suffixes are
+	// split off).
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// The structured fields, values as text.
+	Fields        map[string]string `protobuf:"bytes,4,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogRecord) Reset() {
+	*x = LogRecord{}
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogRecord) ProtoMessage() {}
+
+func (x *LogRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogRecord.ProtoReflect.Descriptor instead.
+func (*LogRecord) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LogRecord) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *LogRecord) GetLogger() string {
+	if x != nil {
+		return x.Logger
+	}
+	return ""
+}
+
+func (x *LogRecord) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *LogRecord) GetFields() map[string]string {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+// The log records, oldest first.
+type LogsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The records.
+	Records       []*LogRecord `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogsResponse) Reset() {
+	*x = LogsResponse{}
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogsResponse) ProtoMessage() {}
+
+func (x *LogsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogsResponse.ProtoReflect.Descriptor instead.
+func (*LogsResponse) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *LogsResponse) GetRecords() []*LogRecord {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
 
 // Decode and re-encode one vector.
 type CodecRequest struct {
@@ -512,7 +848,7 @@ type CodecRequest struct {
 
 func (x *CodecRequest) Reset() {
 	*x = CodecRequest{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[2]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -524,7 +860,7 @@ func (x *CodecRequest) String() string {
 func (*CodecRequest) ProtoMessage() {}
 
 func (x *CodecRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[2]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -537,7 +873,7 @@ func (x *CodecRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CodecRequest.ProtoReflect.Descriptor instead.
 func (*CodecRequest) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{2}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CodecRequest) GetMessageType() string {
@@ -574,7 +910,7 @@ type CodecResponse struct {
 
 func (x *CodecResponse) Reset() {
 	*x = CodecResponse{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[3]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -586,7 +922,7 @@ func (x *CodecResponse) String() string {
 func (*CodecResponse) ProtoMessage() {}
 
 func (x *CodecResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[3]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -599,7 +935,7 @@ func (x *CodecResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CodecResponse.ProtoReflect.Descriptor instead.
 func (*CodecResponse) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{3}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CodecResponse) GetReencoded() []byte {
@@ -629,7 +965,7 @@ type TemporalTarget struct {
 
 func (x *TemporalTarget) Reset() {
 	*x = TemporalTarget{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[4]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -641,7 +977,7 @@ func (x *TemporalTarget) String() string {
 func (*TemporalTarget) ProtoMessage() {}
 
 func (x *TemporalTarget) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[4]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -654,7 +990,7 @@ func (x *TemporalTarget) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TemporalTarget.ProtoReflect.Descriptor instead.
 func (*TemporalTarget) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{4}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TemporalTarget) GetAddress() string {
@@ -692,7 +1028,7 @@ type StartRequest struct {
 
 func (x *StartRequest) Reset() {
 	*x = StartRequest{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[5]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +1040,7 @@ func (x *StartRequest) String() string {
 func (*StartRequest) ProtoMessage() {}
 
 func (x *StartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[5]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +1053,7 @@ func (x *StartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartRequest.ProtoReflect.Descriptor instead.
 func (*StartRequest) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{5}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *StartRequest) GetTemporal() *TemporalTarget {
@@ -808,7 +1144,7 @@ type CallerRole struct {
 
 func (x *CallerRole) Reset() {
 	*x = CallerRole{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[6]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +1156,7 @@ func (x *CallerRole) String() string {
 func (*CallerRole) ProtoMessage() {}
 
 func (x *CallerRole) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[6]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +1169,7 @@ func (x *CallerRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallerRole.ProtoReflect.Descriptor instead.
 func (*CallerRole) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{6}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CallerRole) GetTaskQueue() string {
@@ -859,7 +1195,7 @@ type ServiceRole struct {
 
 func (x *ServiceRole) Reset() {
 	*x = ServiceRole{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[7]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -871,7 +1207,7 @@ func (x *ServiceRole) String() string {
 func (*ServiceRole) ProtoMessage() {}
 
 func (x *ServiceRole) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[7]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -884,7 +1220,7 @@ func (x *ServiceRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceRole.ProtoReflect.Descriptor instead.
 func (*ServiceRole) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{7}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ServiceRole) GetWorkflowTaskQueue() string {
@@ -912,7 +1248,7 @@ type SystemWorkerRole struct {
 
 func (x *SystemWorkerRole) Reset() {
 	*x = SystemWorkerRole{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[8]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +1260,7 @@ func (x *SystemWorkerRole) String() string {
 func (*SystemWorkerRole) ProtoMessage() {}
 
 func (x *SystemWorkerRole) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[8]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +1273,7 @@ func (x *SystemWorkerRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SystemWorkerRole.ProtoReflect.Descriptor instead.
 func (*SystemWorkerRole) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{8}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SystemWorkerRole) GetTaskQueue() string {
@@ -962,13 +1298,25 @@ type CallerInput struct {
 	FireAndForget bool `protobuf:"varint,5,opt,name=fire_and_forget,json=fireAndForget,proto3" json:"fire_and_forget,omitempty"`
 	// host:port of the service to call.
 	ServiceAddress string `protobuf:"bytes,6,opt,name=service_address,json=serviceAddress,proto3" json:"service_address,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Resume with the terminal execution: run the handshake through the language's terminal-result
+	// helper (Python execute_to_terminal, Go handshake.ExecuteToTerminal, Java
+	// WorkflowHandshake.executeToTerminal) instead of the bare activity.
+	Terminal bool `protobuf:"varint,7,opt,name=terminal,proto3" json:"terminal,omitempty"`
+	// Maximum attempts of the activity; 0 means 1.
+	MaximumAttempts uint32 `protobuf:"varint,8,opt,name=maximum_attempts,json=maximumAttempts,proto3" json:"maximum_attempts,omitempty"`
+	// Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
+	// succeeded, as if the worker died between the ACK and going pending; 0 for none.
+	CrashBeforeAttempt uint32 `protobuf:"varint,9,opt,name=crash_before_attempt,json=crashBeforeAttempt,proto3" json:"crash_before_attempt,omitempty"`
+	// Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+	// refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+	LocalActivity bool `protobuf:"varint,10,opt,name=local_activity,json=localActivity,proto3" json:"local_activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CallerInput) Reset() {
 	*x = CallerInput{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[9]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -980,7 +1328,7 @@ func (x *CallerInput) String() string {
 func (*CallerInput) ProtoMessage() {}
 
 func (x *CallerInput) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[9]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -993,7 +1341,7 @@ func (x *CallerInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallerInput.ProtoReflect.Descriptor instead.
 func (*CallerInput) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{9}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CallerInput) GetRequest() *v1.AgentExecution {
@@ -1038,6 +1386,34 @@ func (x *CallerInput) GetServiceAddress() string {
 	return ""
 }
 
+func (x *CallerInput) GetTerminal() bool {
+	if x != nil {
+		return x.Terminal
+	}
+	return false
+}
+
+func (x *CallerInput) GetMaximumAttempts() uint32 {
+	if x != nil {
+		return x.MaximumAttempts
+	}
+	return 0
+}
+
+func (x *CallerInput) GetCrashBeforeAttempt() uint32 {
+	if x != nil {
+		return x.CrashBeforeAttempt
+	}
+	return 0
+}
+
+func (x *CallerInput) GetLocalActivity() bool {
+	if x != nil {
+		return x.LocalActivity
+	}
+	return false
+}
+
 // A role is ready.
 type Started struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1049,7 +1425,7 @@ type Started struct {
 
 func (x *Started) Reset() {
 	*x = Started{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[10]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1437,7 @@ func (x *Started) String() string {
 func (*Started) ProtoMessage() {}
 
 func (x *Started) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[10]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1450,7 @@ func (x *Started) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Started.ProtoReflect.Descriptor instead.
 func (*Started) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{10}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Started) GetAddress() string {
@@ -1095,13 +1471,17 @@ type TokenSeen struct {
 	Length uint32 `protobuf:"varint,3,opt,name=length,proto3" json:"length,omitempty"`
 	// The idempotency key sent (caller) or received (service).
 	IdempotencyKey string `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The token's preview (contract section 3).
+	Preview string `protobuf:"bytes,5,opt,name=preview,proto3" json:"preview,omitempty"`
+	// The activity attempt (caller only).
+	Attempt       uint32 `protobuf:"varint,6,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TokenSeen) Reset() {
 	*x = TokenSeen{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[11]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1113,7 +1493,7 @@ func (x *TokenSeen) String() string {
 func (*TokenSeen) ProtoMessage() {}
 
 func (x *TokenSeen) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[11]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1126,7 +1506,7 @@ func (x *TokenSeen) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenSeen.ProtoReflect.Descriptor instead.
 func (*TokenSeen) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{11}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TokenSeen) GetCaseId() string {
@@ -1157,6 +1537,20 @@ func (x *TokenSeen) GetIdempotencyKey() string {
 	return ""
 }
 
+func (x *TokenSeen) GetPreview() string {
+	if x != nil {
+		return x.Preview
+	}
+	return ""
+}
+
+func (x *TokenSeen) GetAttempt() uint32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
 // An unsolicited report.
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1173,7 +1567,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[12]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1185,7 +1579,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[12]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1198,7 +1592,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{12}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Event) GetEvent() isEvent_Event {
@@ -1273,7 +1667,7 @@ type CompleteRequest struct {
 
 func (x *CompleteRequest) Reset() {
 	*x = CompleteRequest{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[13]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1285,7 +1679,7 @@ func (x *CompleteRequest) String() string {
 func (*CompleteRequest) ProtoMessage() {}
 
 func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[13]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1298,7 +1692,7 @@ func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteRequest.ProtoReflect.Descriptor instead.
 func (*CompleteRequest) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{13}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CompleteRequest) GetCaseId() string {
@@ -1426,7 +1820,7 @@ type CompleteResponse struct {
 
 func (x *CompleteResponse) Reset() {
 	*x = CompleteResponse{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[14]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1438,7 +1832,7 @@ func (x *CompleteResponse) String() string {
 func (*CompleteResponse) ProtoMessage() {}
 
 func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[14]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1451,7 +1845,7 @@ func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteResponse.ProtoReflect.Descriptor instead.
 func (*CompleteResponse) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{14}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CompleteResponse) GetOutcome() v11.CompleteExternalActivityOutcome {
@@ -1484,7 +1878,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[15]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1496,7 +1890,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[15]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1509,7 +1903,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{15}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{20}
 }
 
 // Stopped; the process exits after writing this.
@@ -1521,7 +1915,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[16]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1533,7 +1927,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[16]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1546,7 +1940,7 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{16}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{21}
 }
 
 // Input of a service's "conformance/complete-via-system-activity" workflow: it schedules the
@@ -1564,7 +1958,7 @@ type SystemActivityCall struct {
 
 func (x *SystemActivityCall) Reset() {
 	*x = SystemActivityCall{}
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[17]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +1970,7 @@ func (x *SystemActivityCall) String() string {
 func (*SystemActivityCall) ProtoMessage() {}
 
 func (x *SystemActivityCall) ProtoReflect() protoreflect.Message {
-	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[17]
+	mi := &file_ai_stigmer_conformance_v1_harness_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1589,7 +1983,7 @@ func (x *SystemActivityCall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SystemActivityCall.ProtoReflect.Descriptor instead.
 func (*SystemActivityCall) Descriptor() ([]byte, []int) {
-	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{17}
+	return file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SystemActivityCall) GetInput() *v11.CompleteExternalActivityInput {
@@ -1610,15 +2004,17 @@ var File_ai_stigmer_conformance_v1_harness_proto protoreflect.FileDescriptor
 
 const file_ai_stigmer_conformance_v1_harness_proto_rawDesc = "" +
 	"\n" +
-	"'ai/stigmer/conformance/v1/harness.proto\x12\x19ai.stigmer.conformance.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a\"ai/stigmer/sdk/v1/completion.proto\"\xd0\x02\n" +
+	"'ai/stigmer/conformance/v1/harness.proto\x12\x19ai.stigmer.conformance.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a\"ai/stigmer/sdk/v1/completion.proto\"\xd5\x03\n" +
 	"\x0eHarnessRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12?\n" +
 	"\x05codec\x18\x02 \x01(\v2'.ai.stigmer.conformance.v1.CodecRequestH\x00R\x05codec\x12?\n" +
 	"\x05start\x18\x03 \x01(\v2'.ai.stigmer.conformance.v1.StartRequestH\x00R\x05start\x12H\n" +
 	"\bcomplete\x18\x04 \x01(\v2*.ai.stigmer.conformance.v1.CompleteRequestH\x00R\bcomplete\x12H\n" +
-	"\bshutdown\x18\x05 \x01(\v2*.ai.stigmer.conformance.v1.ShutdownRequestH\x00R\bshutdownB\t\n" +
-	"\arequest\"\xa6\x03\n" +
+	"\bshutdown\x18\x05 \x01(\v2*.ai.stigmer.conformance.v1.ShutdownRequestH\x00R\bshutdown\x12E\n" +
+	"\apayload\x18\x06 \x01(\v2).ai.stigmer.conformance.v1.PayloadRequestH\x00R\apayload\x12<\n" +
+	"\x04logs\x18\a \x01(\v2&.ai.stigmer.conformance.v1.LogsRequestH\x00R\x04logsB\t\n" +
+	"\arequest\"\xad\x04\n" +
 	"\x0fHarnessResponse\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\x04R\trequestId\x12@\n" +
@@ -1627,9 +2023,31 @@ const file_ai_stigmer_conformance_v1_harness_proto_rawDesc = "" +
 	"\bcomplete\x18\x04 \x01(\v2+.ai.stigmer.conformance.v1.CompleteResponseH\x00R\bcomplete\x12I\n" +
 	"\bshutdown\x18\x05 \x01(\v2+.ai.stigmer.conformance.v1.ShutdownResponseH\x00R\bshutdown\x128\n" +
 	"\x05event\x18\x06 \x01(\v2 .ai.stigmer.conformance.v1.EventH\x00R\x05event\x12\x16\n" +
-	"\x05error\x18\a \x01(\tH\x00R\x05errorB\n" +
+	"\x05error\x18\a \x01(\tH\x00R\x05error\x12F\n" +
+	"\apayload\x18\b \x01(\v2*.ai.stigmer.conformance.v1.PayloadResponseH\x00R\apayload\x12=\n" +
+	"\x04logs\x18\t \x01(\v2'.ai.stigmer.conformance.v1.LogsResponseH\x00R\x04logsB\n" +
 	"\n" +
-	"\bresponse\"]\n" +
+	"\bresponse\"\xd9\x01\n" +
+	"\x0ePayloadRequest\x12!\n" +
+	"\fmessage_type\x18\x01 \x01(\tR\vmessageType\x12S\n" +
+	"\bmetadata\x18\x02 \x03(\v27.ai.stigmer.conformance.v1.PayloadRequest.MetadataEntryR\bmetadata\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value:\x028\x01\")\n" +
+	"\x0fPayloadResponse\x12\x16\n" +
+	"\x06binary\x18\x01 \x01(\fR\x06binary\"\r\n" +
+	"\vLogsRequest\"\xd8\x01\n" +
+	"\tLogRecord\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12\x16\n" +
+	"\x06logger\x18\x02 \x01(\tR\x06logger\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12H\n" +
+	"\x06fields\x18\x04 \x03(\v20.ai.stigmer.conformance.v1.LogRecord.FieldsEntryR\x06fields\x1a9\n" +
+	"\vFieldsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"N\n" +
+	"\fLogsResponse\x12>\n" +
+	"\arecords\x18\x01 \x03(\v2$.ai.stigmer.conformance.v1.LogRecordR\arecords\"]\n" +
 	"\fCodecRequest\x12!\n" +
 	"\fmessage_type\x18\x01 \x01(\tR\vmessageType\x12\x16\n" +
 	"\x06binary\x18\x02 \x01(\fR\x06binary\x12\x12\n" +
@@ -1656,21 +2074,28 @@ const file_ai_stigmer_conformance_v1_harness_proto_rawDesc = "" +
 	"\x0fother_namespace\x18\x02 \x01(\tR\x0eotherNamespace\"1\n" +
 	"\x10SystemWorkerRole\x12\x1d\n" +
 	"\n" +
-	"task_queue\x18\x01 \x01(\tR\ttaskQueue\"\xd3\x02\n" +
+	"task_queue\x18\x01 \x01(\tR\ttaskQueue\"\xf3\x03\n" +
 	"\vCallerInput\x12N\n" +
 	"\arequest\x18\x01 \x01(\v24.ai.stigmer.agentic.agentexecution.v1.AgentExecutionR\arequest\x123\n" +
 	"\x16start_to_close_seconds\x18\x02 \x01(\x01R\x13startToCloseSeconds\x12:\n" +
 	"\x19heartbeat_timeout_seconds\x18\x03 \x01(\x01R\x17heartbeatTimeoutSeconds\x122\n" +
 	"\x15wait_for_cancellation\x18\x04 \x01(\bR\x13waitForCancellation\x12&\n" +
 	"\x0ffire_and_forget\x18\x05 \x01(\bR\rfireAndForget\x12'\n" +
-	"\x0fservice_address\x18\x06 \x01(\tR\x0eserviceAddress\"#\n" +
+	"\x0fservice_address\x18\x06 \x01(\tR\x0eserviceAddress\x12\x1a\n" +
+	"\bterminal\x18\a \x01(\bR\bterminal\x12)\n" +
+	"\x10maximum_attempts\x18\b \x01(\rR\x0fmaximumAttempts\x120\n" +
+	"\x14crash_before_attempt\x18\t \x01(\rR\x12crashBeforeAttempt\x12%\n" +
+	"\x0elocal_activity\x18\n" +
+	" \x01(\bR\rlocalActivity\"#\n" +
 	"\aStarted\x12\x18\n" +
-	"\aaddress\x18\x01 \x01(\tR\aaddress\"}\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\"\xb1\x01\n" +
 	"\tTokenSeen\x12\x17\n" +
 	"\acase_id\x18\x01 \x01(\tR\x06caseId\x12\x16\n" +
 	"\x06sha256\x18\x02 \x01(\fR\x06sha256\x12\x16\n" +
 	"\x06length\x18\x03 \x01(\rR\x06length\x12'\n" +
-	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\"\xa8\x01\n" +
+	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\x12\x18\n" +
+	"\apreview\x18\x05 \x01(\tR\apreview\x12\x18\n" +
+	"\aattempt\x18\x06 \x01(\rR\aattempt\"\xa8\x01\n" +
 	"\x05Event\x12I\n" +
 	"\fcaller_token\x18\x01 \x01(\v2$.ai.stigmer.conformance.v1.TokenSeenH\x00R\vcallerToken\x12K\n" +
 	"\rservice_token\x18\x02 \x01(\v2$.ai.stigmer.conformance.v1.TokenSeenH\x00R\fserviceTokenB\a\n" +
@@ -1727,65 +2152,79 @@ func file_ai_stigmer_conformance_v1_harness_proto_rawDescGZIP() []byte {
 }
 
 var file_ai_stigmer_conformance_v1_harness_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_ai_stigmer_conformance_v1_harness_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_ai_stigmer_conformance_v1_harness_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_ai_stigmer_conformance_v1_harness_proto_goTypes = []any{
 	(TokenMutation)(0),                        // 0: ai.stigmer.conformance.v1.TokenMutation
 	(HeartbeatOutcome)(0),                     // 1: ai.stigmer.conformance.v1.HeartbeatOutcome
 	(Fault)(0),                                // 2: ai.stigmer.conformance.v1.Fault
 	(*HarnessRequest)(nil),                    // 3: ai.stigmer.conformance.v1.HarnessRequest
 	(*HarnessResponse)(nil),                   // 4: ai.stigmer.conformance.v1.HarnessResponse
-	(*CodecRequest)(nil),                      // 5: ai.stigmer.conformance.v1.CodecRequest
-	(*CodecResponse)(nil),                     // 6: ai.stigmer.conformance.v1.CodecResponse
-	(*TemporalTarget)(nil),                    // 7: ai.stigmer.conformance.v1.TemporalTarget
-	(*StartRequest)(nil),                      // 8: ai.stigmer.conformance.v1.StartRequest
-	(*CallerRole)(nil),                        // 9: ai.stigmer.conformance.v1.CallerRole
-	(*ServiceRole)(nil),                       // 10: ai.stigmer.conformance.v1.ServiceRole
-	(*SystemWorkerRole)(nil),                  // 11: ai.stigmer.conformance.v1.SystemWorkerRole
-	(*CallerInput)(nil),                       // 12: ai.stigmer.conformance.v1.CallerInput
-	(*Started)(nil),                           // 13: ai.stigmer.conformance.v1.Started
-	(*TokenSeen)(nil),                         // 14: ai.stigmer.conformance.v1.TokenSeen
-	(*Event)(nil),                             // 15: ai.stigmer.conformance.v1.Event
-	(*CompleteRequest)(nil),                   // 16: ai.stigmer.conformance.v1.CompleteRequest
-	(*CompleteResponse)(nil),                  // 17: ai.stigmer.conformance.v1.CompleteResponse
-	(*ShutdownRequest)(nil),                   // 18: ai.stigmer.conformance.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),                  // 19: ai.stigmer.conformance.v1.ShutdownResponse
-	(*SystemActivityCall)(nil),                // 20: ai.stigmer.conformance.v1.SystemActivityCall
-	(*v1.AgentExecution)(nil),                 // 21: ai.stigmer.agentic.agentexecution.v1.AgentExecution
-	(*v11.ActivityFailure)(nil),               // 22: ai.stigmer.sdk.v1.ActivityFailure
-	(v11.PayloadEncoding)(0),                  // 23: ai.stigmer.sdk.v1.PayloadEncoding
-	(v11.CompleteExternalActivityOutcome)(0),  // 24: ai.stigmer.sdk.v1.CompleteExternalActivityOutcome
-	(*v11.CompleteExternalActivityInput)(nil), // 25: ai.stigmer.sdk.v1.CompleteExternalActivityInput
+	(*PayloadRequest)(nil),                    // 5: ai.stigmer.conformance.v1.PayloadRequest
+	(*PayloadResponse)(nil),                   // 6: ai.stigmer.conformance.v1.PayloadResponse
+	(*LogsRequest)(nil),                       // 7: ai.stigmer.conformance.v1.LogsRequest
+	(*LogRecord)(nil),                         // 8: ai.stigmer.conformance.v1.LogRecord
+	(*LogsResponse)(nil),                      // 9: ai.stigmer.conformance.v1.LogsResponse
+	(*CodecRequest)(nil),                      // 10: ai.stigmer.conformance.v1.CodecRequest
+	(*CodecResponse)(nil),                     // 11: ai.stigmer.conformance.v1.CodecResponse
+	(*TemporalTarget)(nil),                    // 12: ai.stigmer.conformance.v1.TemporalTarget
+	(*StartRequest)(nil),                      // 13: ai.stigmer.conformance.v1.StartRequest
+	(*CallerRole)(nil),                        // 14: ai.stigmer.conformance.v1.CallerRole
+	(*ServiceRole)(nil),                       // 15: ai.stigmer.conformance.v1.ServiceRole
+	(*SystemWorkerRole)(nil),                  // 16: ai.stigmer.conformance.v1.SystemWorkerRole
+	(*CallerInput)(nil),                       // 17: ai.stigmer.conformance.v1.CallerInput
+	(*Started)(nil),                           // 18: ai.stigmer.conformance.v1.Started
+	(*TokenSeen)(nil),                         // 19: ai.stigmer.conformance.v1.TokenSeen
+	(*Event)(nil),                             // 20: ai.stigmer.conformance.v1.Event
+	(*CompleteRequest)(nil),                   // 21: ai.stigmer.conformance.v1.CompleteRequest
+	(*CompleteResponse)(nil),                  // 22: ai.stigmer.conformance.v1.CompleteResponse
+	(*ShutdownRequest)(nil),                   // 23: ai.stigmer.conformance.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),                  // 24: ai.stigmer.conformance.v1.ShutdownResponse
+	(*SystemActivityCall)(nil),                // 25: ai.stigmer.conformance.v1.SystemActivityCall
+	nil,                                       // 26: ai.stigmer.conformance.v1.PayloadRequest.MetadataEntry
+	nil,                                       // 27: ai.stigmer.conformance.v1.LogRecord.FieldsEntry
+	(*v1.AgentExecution)(nil),                 // 28: ai.stigmer.agentic.agentexecution.v1.AgentExecution
+	(*v11.ActivityFailure)(nil),               // 29: ai.stigmer.sdk.v1.ActivityFailure
+	(v11.PayloadEncoding)(0),                  // 30: ai.stigmer.sdk.v1.PayloadEncoding
+	(v11.CompleteExternalActivityOutcome)(0),  // 31: ai.stigmer.sdk.v1.CompleteExternalActivityOutcome
+	(*v11.CompleteExternalActivityInput)(nil), // 32: ai.stigmer.sdk.v1.CompleteExternalActivityInput
 }
 var file_ai_stigmer_conformance_v1_harness_proto_depIdxs = []int32{
-	5,  // 0: ai.stigmer.conformance.v1.HarnessRequest.codec:type_name -> ai.stigmer.conformance.v1.CodecRequest
-	8,  // 1: ai.stigmer.conformance.v1.HarnessRequest.start:type_name -> ai.stigmer.conformance.v1.StartRequest
-	16, // 2: ai.stigmer.conformance.v1.HarnessRequest.complete:type_name -> ai.stigmer.conformance.v1.CompleteRequest
-	18, // 3: ai.stigmer.conformance.v1.HarnessRequest.shutdown:type_name -> ai.stigmer.conformance.v1.ShutdownRequest
-	6,  // 4: ai.stigmer.conformance.v1.HarnessResponse.codec:type_name -> ai.stigmer.conformance.v1.CodecResponse
-	13, // 5: ai.stigmer.conformance.v1.HarnessResponse.started:type_name -> ai.stigmer.conformance.v1.Started
-	17, // 6: ai.stigmer.conformance.v1.HarnessResponse.complete:type_name -> ai.stigmer.conformance.v1.CompleteResponse
-	19, // 7: ai.stigmer.conformance.v1.HarnessResponse.shutdown:type_name -> ai.stigmer.conformance.v1.ShutdownResponse
-	15, // 8: ai.stigmer.conformance.v1.HarnessResponse.event:type_name -> ai.stigmer.conformance.v1.Event
-	7,  // 9: ai.stigmer.conformance.v1.StartRequest.temporal:type_name -> ai.stigmer.conformance.v1.TemporalTarget
-	2,  // 10: ai.stigmer.conformance.v1.StartRequest.faults:type_name -> ai.stigmer.conformance.v1.Fault
-	9,  // 11: ai.stigmer.conformance.v1.StartRequest.caller:type_name -> ai.stigmer.conformance.v1.CallerRole
-	10, // 12: ai.stigmer.conformance.v1.StartRequest.service:type_name -> ai.stigmer.conformance.v1.ServiceRole
-	11, // 13: ai.stigmer.conformance.v1.StartRequest.system_worker:type_name -> ai.stigmer.conformance.v1.SystemWorkerRole
-	21, // 14: ai.stigmer.conformance.v1.CallerInput.request:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
-	14, // 15: ai.stigmer.conformance.v1.Event.caller_token:type_name -> ai.stigmer.conformance.v1.TokenSeen
-	14, // 16: ai.stigmer.conformance.v1.Event.service_token:type_name -> ai.stigmer.conformance.v1.TokenSeen
-	21, // 17: ai.stigmer.conformance.v1.CompleteRequest.result:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
-	22, // 18: ai.stigmer.conformance.v1.CompleteRequest.failure:type_name -> ai.stigmer.sdk.v1.ActivityFailure
-	0,  // 19: ai.stigmer.conformance.v1.CompleteRequest.token_mutation:type_name -> ai.stigmer.conformance.v1.TokenMutation
-	23, // 20: ai.stigmer.conformance.v1.CompleteRequest.encoding:type_name -> ai.stigmer.sdk.v1.PayloadEncoding
-	24, // 21: ai.stigmer.conformance.v1.CompleteResponse.outcome:type_name -> ai.stigmer.sdk.v1.CompleteExternalActivityOutcome
-	1,  // 22: ai.stigmer.conformance.v1.CompleteResponse.heartbeat_outcome:type_name -> ai.stigmer.conformance.v1.HeartbeatOutcome
-	25, // 23: ai.stigmer.conformance.v1.SystemActivityCall.input:type_name -> ai.stigmer.sdk.v1.CompleteExternalActivityInput
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	10, // 0: ai.stigmer.conformance.v1.HarnessRequest.codec:type_name -> ai.stigmer.conformance.v1.CodecRequest
+	13, // 1: ai.stigmer.conformance.v1.HarnessRequest.start:type_name -> ai.stigmer.conformance.v1.StartRequest
+	21, // 2: ai.stigmer.conformance.v1.HarnessRequest.complete:type_name -> ai.stigmer.conformance.v1.CompleteRequest
+	23, // 3: ai.stigmer.conformance.v1.HarnessRequest.shutdown:type_name -> ai.stigmer.conformance.v1.ShutdownRequest
+	5,  // 4: ai.stigmer.conformance.v1.HarnessRequest.payload:type_name -> ai.stigmer.conformance.v1.PayloadRequest
+	7,  // 5: ai.stigmer.conformance.v1.HarnessRequest.logs:type_name -> ai.stigmer.conformance.v1.LogsRequest
+	11, // 6: ai.stigmer.conformance.v1.HarnessResponse.codec:type_name -> ai.stigmer.conformance.v1.CodecResponse
+	18, // 7: ai.stigmer.conformance.v1.HarnessResponse.started:type_name -> ai.stigmer.conformance.v1.Started
+	22, // 8: ai.stigmer.conformance.v1.HarnessResponse.complete:type_name -> ai.stigmer.conformance.v1.CompleteResponse
+	24, // 9: ai.stigmer.conformance.v1.HarnessResponse.shutdown:type_name -> ai.stigmer.conformance.v1.ShutdownResponse
+	20, // 10: ai.stigmer.conformance.v1.HarnessResponse.event:type_name -> ai.stigmer.conformance.v1.Event
+	6,  // 11: ai.stigmer.conformance.v1.HarnessResponse.payload:type_name -> ai.stigmer.conformance.v1.PayloadResponse
+	9,  // 12: ai.stigmer.conformance.v1.HarnessResponse.logs:type_name -> ai.stigmer.conformance.v1.LogsResponse
+	26, // 13: ai.stigmer.conformance.v1.PayloadRequest.metadata:type_name -> ai.stigmer.conformance.v1.PayloadRequest.MetadataEntry
+	27, // 14: ai.stigmer.conformance.v1.LogRecord.fields:type_name -> ai.stigmer.conformance.v1.LogRecord.FieldsEntry
+	8,  // 15: ai.stigmer.conformance.v1.LogsResponse.records:type_name -> ai.stigmer.conformance.v1.LogRecord
+	12, // 16: ai.stigmer.conformance.v1.StartRequest.temporal:type_name -> ai.stigmer.conformance.v1.TemporalTarget
+	2,  // 17: ai.stigmer.conformance.v1.StartRequest.faults:type_name -> ai.stigmer.conformance.v1.Fault
+	14, // 18: ai.stigmer.conformance.v1.StartRequest.caller:type_name -> ai.stigmer.conformance.v1.CallerRole
+	15, // 19: ai.stigmer.conformance.v1.StartRequest.service:type_name -> ai.stigmer.conformance.v1.ServiceRole
+	16, // 20: ai.stigmer.conformance.v1.StartRequest.system_worker:type_name -> ai.stigmer.conformance.v1.SystemWorkerRole
+	28, // 21: ai.stigmer.conformance.v1.CallerInput.request:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
+	19, // 22: ai.stigmer.conformance.v1.Event.caller_token:type_name -> ai.stigmer.conformance.v1.TokenSeen
+	19, // 23: ai.stigmer.conformance.v1.Event.service_token:type_name -> ai.stigmer.conformance.v1.TokenSeen
+	28, // 24: ai.stigmer.conformance.v1.CompleteRequest.result:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
+	29, // 25: ai.stigmer.conformance.v1.CompleteRequest.failure:type_name -> ai.stigmer.sdk.v1.ActivityFailure
+	0,  // 26: ai.stigmer.conformance.v1.CompleteRequest.token_mutation:type_name -> ai.stigmer.conformance.v1.TokenMutation
+	30, // 27: ai.stigmer.conformance.v1.CompleteRequest.encoding:type_name -> ai.stigmer.sdk.v1.PayloadEncoding
+	31, // 28: ai.stigmer.conformance.v1.CompleteResponse.outcome:type_name -> ai.stigmer.sdk.v1.CompleteExternalActivityOutcome
+	1,  // 29: ai.stigmer.conformance.v1.CompleteResponse.heartbeat_outcome:type_name -> ai.stigmer.conformance.v1.HeartbeatOutcome
+	32, // 30: ai.stigmer.conformance.v1.SystemActivityCall.input:type_name -> ai.stigmer.sdk.v1.CompleteExternalActivityInput
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_ai_stigmer_conformance_v1_harness_proto_init() }
@@ -1798,6 +2237,8 @@ func file_ai_stigmer_conformance_v1_harness_proto_init() {
 		(*HarnessRequest_Start)(nil),
 		(*HarnessRequest_Complete)(nil),
 		(*HarnessRequest_Shutdown)(nil),
+		(*HarnessRequest_Payload)(nil),
+		(*HarnessRequest_Logs)(nil),
 	}
 	file_ai_stigmer_conformance_v1_harness_proto_msgTypes[1].OneofWrappers = []any{
 		(*HarnessResponse_Codec)(nil),
@@ -1806,17 +2247,19 @@ func file_ai_stigmer_conformance_v1_harness_proto_init() {
 		(*HarnessResponse_Shutdown)(nil),
 		(*HarnessResponse_Event)(nil),
 		(*HarnessResponse_Error)(nil),
+		(*HarnessResponse_Payload)(nil),
+		(*HarnessResponse_Logs)(nil),
 	}
-	file_ai_stigmer_conformance_v1_harness_proto_msgTypes[5].OneofWrappers = []any{
+	file_ai_stigmer_conformance_v1_harness_proto_msgTypes[10].OneofWrappers = []any{
 		(*StartRequest_Caller)(nil),
 		(*StartRequest_Service)(nil),
 		(*StartRequest_SystemWorker)(nil),
 	}
-	file_ai_stigmer_conformance_v1_harness_proto_msgTypes[12].OneofWrappers = []any{
+	file_ai_stigmer_conformance_v1_harness_proto_msgTypes[17].OneofWrappers = []any{
 		(*Event_CallerToken)(nil),
 		(*Event_ServiceToken)(nil),
 	}
-	file_ai_stigmer_conformance_v1_harness_proto_msgTypes[13].OneofWrappers = []any{
+	file_ai_stigmer_conformance_v1_harness_proto_msgTypes[18].OneofWrappers = []any{
 		(*CompleteRequest_Result)(nil),
 		(*CompleteRequest_Failure)(nil),
 		(*CompleteRequest_Cancel)(nil),
@@ -1828,7 +2271,7 @@ func file_ai_stigmer_conformance_v1_harness_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ai_stigmer_conformance_v1_harness_proto_rawDesc), len(file_ai_stigmer_conformance_v1_harness_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   18,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -4,7 +4,10 @@
 # This file has been @generated
 
 from dataclasses import dataclass
-from typing import List
+from typing import (
+    Dict,
+    List,
+)
 
 import betterproto
 
@@ -85,6 +88,14 @@ class HarnessRequest(betterproto.Message):
     shutdown: "ShutdownRequest" = betterproto.message_field(5, group="request")
     """Stop the role and exit after answering."""
 
+    payload: "PayloadRequest" = betterproto.message_field(6, group="request")
+    """
+    Decode a payload with the SDK's payload converter (codec role; needs no start).
+    """
+
+    logs: "LogsRequest" = betterproto.message_field(7, group="request")
+    """Report the log records emitted so far (any role)."""
+
 
 @dataclass(eq=False, repr=False)
 class HarnessResponse(betterproto.Message):
@@ -110,6 +121,82 @@ class HarnessResponse(betterproto.Message):
 
     error: str = betterproto.string_field(7, group="response")
     """The request could not be carried out; a human-readable reason."""
+
+    payload: "PayloadResponse" = betterproto.message_field(8, group="response")
+    """Answer to a PayloadRequest."""
+
+    logs: "LogsResponse" = betterproto.message_field(9, group="response")
+    """Answer to a LogsRequest."""
+
+
+@dataclass(eq=False, repr=False)
+class PayloadRequest(betterproto.Message):
+    """
+    Decode one Temporal payload into a message, as a caller's data converter would.
+    """
+
+    message_type: str = betterproto.string_field(1)
+    """Full name of the message type to decode into."""
+
+    metadata: Dict[str, bytes] = betterproto.map_field(
+        2, betterproto.TYPE_STRING, betterproto.TYPE_BYTES
+    )
+    """
+    The payload's metadata (at least "encoding"; "messageType" when the sender set it).
+    """
+
+    data: bytes = betterproto.bytes_field(3)
+    """The payload's data."""
+
+
+@dataclass(eq=False, repr=False)
+class PayloadResponse(betterproto.Message):
+    """The decoded message."""
+
+    binary: bytes = betterproto.bytes_field(1)
+    """
+    The decoded message, encoded deterministically (known fields only: unknown JSON fields are
+     ignored).
+    """
+
+
+@dataclass(eq=False, repr=False)
+class LogsRequest(betterproto.Message):
+    """Report every log record the SDK emitted since the process started."""
+
+    pass
+
+
+@dataclass(eq=False, repr=False)
+class LogRecord(betterproto.Message):
+    """
+    One log record, normalised: the message without its fields, and the fields by name.
+    """
+
+    level: str = betterproto.string_field(1)
+    """DEBUG, INFO, WARN or ERROR."""
+
+    logger: str = betterproto.string_field(2)
+    """The logger's name, if the language has one."""
+
+    message: str = betterproto.string_field(3)
+    """
+    The message, without the fields (Python "key=value" and Java "key=value, ..." suffixes are
+     split off).
+    """
+
+    fields: Dict[str, str] = betterproto.map_field(
+        4, betterproto.TYPE_STRING, betterproto.TYPE_STRING
+    )
+    """The structured fields, values as text."""
+
+
+@dataclass(eq=False, repr=False)
+class LogsResponse(betterproto.Message):
+    """The log records, oldest first."""
+
+    records: List["LogRecord"] = betterproto.message_field(1)
+    """The records."""
 
 
 @dataclass(eq=False, repr=False)
@@ -253,6 +340,28 @@ class CallerInput(betterproto.Message):
     service_address: str = betterproto.string_field(6)
     """host:port of the service to call."""
 
+    terminal: bool = betterproto.bool_field(7)
+    """
+    Resume with the terminal execution: run the handshake through the language's terminal-result
+     helper (Python execute_to_terminal, Go handshake.ExecuteToTerminal, Java
+     WorkflowHandshake.executeToTerminal) instead of the bare activity.
+    """
+
+    maximum_attempts: int = betterproto.uint32_field(8)
+    """Maximum attempts of the activity; 0 means 1."""
+
+    crash_before_attempt: int = betterproto.uint32_field(9)
+    """
+    Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
+     succeeded, as if the worker died between the ACK and going pending; 0 for none.
+    """
+
+    local_activity: bool = betterproto.bool_field(10)
+    """
+    Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+     refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+    """
+
 
 @dataclass(eq=False, repr=False)
 class Started(betterproto.Message):
@@ -279,6 +388,12 @@ class TokenSeen(betterproto.Message):
 
     idempotency_key: str = betterproto.string_field(4)
     """The idempotency key sent (caller) or received (service)."""
+
+    preview: str = betterproto.string_field(5)
+    """The token's preview (contract section 3)."""
+
+    attempt: int = betterproto.uint32_field(6)
+    """The activity attempt (caller only)."""
 
 
 @dataclass(eq=False, repr=False)

@@ -190,6 +190,70 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int TERMINAL_FIELD_NUMBER = 7;
+  private boolean terminal_ = false;
+  /**
+   * <pre>
+   * Resume with the terminal execution: run the handshake through the language's terminal-result
+   * helper (Python execute_to_terminal, Go handshake.ExecuteToTerminal, Java
+   * WorkflowHandshake.executeToTerminal) instead of the bare activity.
+   * </pre>
+   *
+   * <code>bool terminal = 7 [json_name = "terminal"];</code>
+   * @return The terminal.
+   */
+  @java.lang.Override
+  public boolean getTerminal() {
+    return terminal_;
+  }
+
+  public static final int MAXIMUM_ATTEMPTS_FIELD_NUMBER = 8;
+  private int maximumAttempts_ = 0;
+  /**
+   * <pre>
+   * Maximum attempts of the activity; 0 means 1.
+   * </pre>
+   *
+   * <code>uint32 maximum_attempts = 8 [json_name = "maximumAttempts"];</code>
+   * @return The maximumAttempts.
+   */
+  @java.lang.Override
+  public int getMaximumAttempts() {
+    return maximumAttempts_;
+  }
+
+  public static final int CRASH_BEFORE_ATTEMPT_FIELD_NUMBER = 9;
+  private int crashBeforeAttempt_ = 0;
+  /**
+   * <pre>
+   * Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
+   * succeeded, as if the worker died between the ACK and going pending; 0 for none.
+   * </pre>
+   *
+   * <code>uint32 crash_before_attempt = 9 [json_name = "crashBeforeAttempt"];</code>
+   * @return The crashBeforeAttempt.
+   */
+  @java.lang.Override
+  public int getCrashBeforeAttempt() {
+    return crashBeforeAttempt_;
+  }
+
+  public static final int LOCAL_ACTIVITY_FIELD_NUMBER = 10;
+  private boolean localActivity_ = false;
+  /**
+   * <pre>
+   * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+   * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+   * </pre>
+   *
+   * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+   * @return The localActivity.
+   */
+  @java.lang.Override
+  public boolean getLocalActivity() {
+    return localActivity_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -221,6 +285,18 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(serviceAddress_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 6, serviceAddress_);
+    }
+    if (terminal_ != false) {
+      output.writeBool(7, terminal_);
+    }
+    if (maximumAttempts_ != 0) {
+      output.writeUInt32(8, maximumAttempts_);
+    }
+    if (crashBeforeAttempt_ != 0) {
+      output.writeUInt32(9, crashBeforeAttempt_);
+    }
+    if (localActivity_ != false) {
+      output.writeBool(10, localActivity_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -254,6 +330,22 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(serviceAddress_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(6, serviceAddress_);
     }
+    if (terminal_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(7, terminal_);
+    }
+    if (maximumAttempts_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt32Size(8, maximumAttempts_);
+    }
+    if (crashBeforeAttempt_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt32Size(9, crashBeforeAttempt_);
+    }
+    if (localActivity_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(10, localActivity_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -286,6 +378,14 @@ private static final long serialVersionUID = 0L;
         != other.getFireAndForget()) return false;
     if (!getServiceAddress()
         .equals(other.getServiceAddress())) return false;
+    if (getTerminal()
+        != other.getTerminal()) return false;
+    if (getMaximumAttempts()
+        != other.getMaximumAttempts()) return false;
+    if (getCrashBeforeAttempt()
+        != other.getCrashBeforeAttempt()) return false;
+    if (getLocalActivity()
+        != other.getLocalActivity()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -315,6 +415,16 @@ private static final long serialVersionUID = 0L;
         getFireAndForget());
     hash = (37 * hash) + SERVICE_ADDRESS_FIELD_NUMBER;
     hash = (53 * hash) + getServiceAddress().hashCode();
+    hash = (37 * hash) + TERMINAL_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getTerminal());
+    hash = (37 * hash) + MAXIMUM_ATTEMPTS_FIELD_NUMBER;
+    hash = (53 * hash) + getMaximumAttempts();
+    hash = (37 * hash) + CRASH_BEFORE_ATTEMPT_FIELD_NUMBER;
+    hash = (53 * hash) + getCrashBeforeAttempt();
+    hash = (37 * hash) + LOCAL_ACTIVITY_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getLocalActivity());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -466,6 +576,10 @@ private static final long serialVersionUID = 0L;
       waitForCancellation_ = false;
       fireAndForget_ = false;
       serviceAddress_ = "";
+      terminal_ = false;
+      maximumAttempts_ = 0;
+      crashBeforeAttempt_ = 0;
+      localActivity_ = false;
       return this;
     }
 
@@ -520,6 +634,18 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.serviceAddress_ = serviceAddress_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.terminal_ = terminal_;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.maximumAttempts_ = maximumAttempts_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.crashBeforeAttempt_ = crashBeforeAttempt_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.localActivity_ = localActivity_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -588,6 +714,18 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000020;
         onChanged();
       }
+      if (other.getTerminal() != false) {
+        setTerminal(other.getTerminal());
+      }
+      if (other.getMaximumAttempts() != 0) {
+        setMaximumAttempts(other.getMaximumAttempts());
+      }
+      if (other.getCrashBeforeAttempt() != 0) {
+        setCrashBeforeAttempt(other.getCrashBeforeAttempt());
+      }
+      if (other.getLocalActivity() != false) {
+        setLocalActivity(other.getLocalActivity());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -646,6 +784,26 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 50
+            case 56: {
+              terminal_ = input.readBool();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 56
+            case 64: {
+              maximumAttempts_ = input.readUInt32();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 64
+            case 72: {
+              crashBeforeAttempt_ = input.readUInt32();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 72
+            case 80: {
+              localActivity_ = input.readBool();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 80
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1084,6 +1242,194 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       serviceAddress_ = value;
       bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+
+    private boolean terminal_ ;
+    /**
+     * <pre>
+     * Resume with the terminal execution: run the handshake through the language's terminal-result
+     * helper (Python execute_to_terminal, Go handshake.ExecuteToTerminal, Java
+     * WorkflowHandshake.executeToTerminal) instead of the bare activity.
+     * </pre>
+     *
+     * <code>bool terminal = 7 [json_name = "terminal"];</code>
+     * @return The terminal.
+     */
+    @java.lang.Override
+    public boolean getTerminal() {
+      return terminal_;
+    }
+    /**
+     * <pre>
+     * Resume with the terminal execution: run the handshake through the language's terminal-result
+     * helper (Python execute_to_terminal, Go handshake.ExecuteToTerminal, Java
+     * WorkflowHandshake.executeToTerminal) instead of the bare activity.
+     * </pre>
+     *
+     * <code>bool terminal = 7 [json_name = "terminal"];</code>
+     * @param value The terminal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTerminal(boolean value) {
+
+      terminal_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Resume with the terminal execution: run the handshake through the language's terminal-result
+     * helper (Python execute_to_terminal, Go handshake.ExecuteToTerminal, Java
+     * WorkflowHandshake.executeToTerminal) instead of the bare activity.
+     * </pre>
+     *
+     * <code>bool terminal = 7 [json_name = "terminal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTerminal() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      terminal_ = false;
+      onChanged();
+      return this;
+    }
+
+    private int maximumAttempts_ ;
+    /**
+     * <pre>
+     * Maximum attempts of the activity; 0 means 1.
+     * </pre>
+     *
+     * <code>uint32 maximum_attempts = 8 [json_name = "maximumAttempts"];</code>
+     * @return The maximumAttempts.
+     */
+    @java.lang.Override
+    public int getMaximumAttempts() {
+      return maximumAttempts_;
+    }
+    /**
+     * <pre>
+     * Maximum attempts of the activity; 0 means 1.
+     * </pre>
+     *
+     * <code>uint32 maximum_attempts = 8 [json_name = "maximumAttempts"];</code>
+     * @param value The maximumAttempts to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMaximumAttempts(int value) {
+
+      maximumAttempts_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Maximum attempts of the activity; 0 means 1.
+     * </pre>
+     *
+     * <code>uint32 maximum_attempts = 8 [json_name = "maximumAttempts"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMaximumAttempts() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      maximumAttempts_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private int crashBeforeAttempt_ ;
+    /**
+     * <pre>
+     * Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
+     * succeeded, as if the worker died between the ACK and going pending; 0 for none.
+     * </pre>
+     *
+     * <code>uint32 crash_before_attempt = 9 [json_name = "crashBeforeAttempt"];</code>
+     * @return The crashBeforeAttempt.
+     */
+    @java.lang.Override
+    public int getCrashBeforeAttempt() {
+      return crashBeforeAttempt_;
+    }
+    /**
+     * <pre>
+     * Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
+     * succeeded, as if the worker died between the ACK and going pending; 0 for none.
+     * </pre>
+     *
+     * <code>uint32 crash_before_attempt = 9 [json_name = "crashBeforeAttempt"];</code>
+     * @param value The crashBeforeAttempt to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCrashBeforeAttempt(int value) {
+
+      crashBeforeAttempt_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
+     * succeeded, as if the worker died between the ACK and going pending; 0 for none.
+     * </pre>
+     *
+     * <code>uint32 crash_before_attempt = 9 [json_name = "crashBeforeAttempt"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCrashBeforeAttempt() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      crashBeforeAttempt_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private boolean localActivity_ ;
+    /**
+     * <pre>
+     * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+     * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+     * </pre>
+     *
+     * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+     * @return The localActivity.
+     */
+    @java.lang.Override
+    public boolean getLocalActivity() {
+      return localActivity_;
+    }
+    /**
+     * <pre>
+     * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+     * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+     * </pre>
+     *
+     * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+     * @param value The localActivity to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLocalActivity(boolean value) {
+
+      localActivity_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+     * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+     * </pre>
+     *
+     * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLocalActivity() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      localActivity_ = false;
       onChanged();
       return this;
     }

@@ -94,4 +94,48 @@ public interface CallerInputOrBuilder extends
    */
   com.google.protobuf.ByteString
       getServiceAddressBytes();
+
+  /**
+   * <pre>
+   * Resume with the terminal execution: run the handshake through the language's terminal-result
+   * helper (Python execute_to_terminal, Go handshake.ExecuteToTerminal, Java
+   * WorkflowHandshake.executeToTerminal) instead of the bare activity.
+   * </pre>
+   *
+   * <code>bool terminal = 7 [json_name = "terminal"];</code>
+   * @return The terminal.
+   */
+  boolean getTerminal();
+
+  /**
+   * <pre>
+   * Maximum attempts of the activity; 0 means 1.
+   * </pre>
+   *
+   * <code>uint32 maximum_attempts = 8 [json_name = "maximumAttempts"];</code>
+   * @return The maximumAttempts.
+   */
+  int getMaximumAttempts();
+
+  /**
+   * <pre>
+   * Attempts before this number fail (retryably, type CONFORMANCE_CRASH) right after create
+   * succeeded, as if the worker died between the ACK and going pending; 0 for none.
+   * </pre>
+   *
+   * <code>uint32 crash_before_attempt = 9 [json_name = "crashBeforeAttempt"];</code>
+   * @return The crashBeforeAttempt.
+   */
+  int getCrashBeforeAttempt();
+
+  /**
+   * <pre>
+   * Run "conformance/call-agent" as a LOCAL activity (one attempt): the handshake helper must
+   * refuse it non-retryably with type STIGMER_LOCAL_ACTIVITY before any create.
+   * </pre>
+   *
+   * <code>bool local_activity = 10 [json_name = "localActivity"];</code>
+   * @return The localActivity.
+   */
+  boolean getLocalActivity();
 }

@@ -26,6 +26,41 @@ public final class HarnessProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_ai_stigmer_conformance_v1_HarnessResponse_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_conformance_v1_PayloadRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_conformance_v1_PayloadRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_conformance_v1_PayloadRequest_MetadataEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_conformance_v1_PayloadRequest_MetadataEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_conformance_v1_PayloadResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_conformance_v1_PayloadResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_conformance_v1_LogsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_conformance_v1_LogsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_conformance_v1_LogRecord_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_conformance_v1_LogRecord_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_conformance_v1_LogRecord_FieldsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_conformance_v1_LogRecord_FieldsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_conformance_v1_LogsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_conformance_v1_LogsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_ai_stigmer_conformance_v1_CodecRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -117,7 +152,7 @@ public final class HarnessProto {
       "\n\'ai/stigmer/conformance/v1/harness.prot" +
       "o\022\031ai.stigmer.conformance.v1\032.ai/stigmer" +
       "/agentic/agentexecution/v1/api.proto\032\"ai" +
-      "/stigmer/sdk/v1/completion.proto\"\320\002\n\016Har" +
+      "/stigmer/sdk/v1/completion.proto\"\325\003\n\016Har" +
       "nessRequest\022\035\n\nrequest_id\030\001 \001(\004R\trequest" +
       "Id\022?\n\005codec\030\002 \001(\0132\'.ai.stigmer.conforman" +
       "ce.v1.CodecRequestH\000R\005codec\022?\n\005start\030\003 \001" +
@@ -126,95 +161,122 @@ public final class HarnessProto {
       "mer.conformance.v1.CompleteRequestH\000R\010co" +
       "mplete\022H\n\010shutdown\030\005 \001(\0132*.ai.stigmer.co" +
       "nformance.v1.ShutdownRequestH\000R\010shutdown" +
-      "B\t\n\007request\"\246\003\n\017HarnessResponse\022\035\n\nreque" +
-      "st_id\030\001 \001(\004R\trequestId\022@\n\005codec\030\002 \001(\0132(." +
-      "ai.stigmer.conformance.v1.CodecResponseH" +
-      "\000R\005codec\022>\n\007started\030\003 \001(\0132\".ai.stigmer.c" +
-      "onformance.v1.StartedH\000R\007started\022I\n\010comp" +
-      "lete\030\004 \001(\0132+.ai.stigmer.conformance.v1.C" +
-      "ompleteResponseH\000R\010complete\022I\n\010shutdown\030" +
-      "\005 \001(\0132+.ai.stigmer.conformance.v1.Shutdo" +
-      "wnResponseH\000R\010shutdown\0228\n\005event\030\006 \001(\0132 ." +
-      "ai.stigmer.conformance.v1.EventH\000R\005event" +
-      "\022\026\n\005error\030\007 \001(\tH\000R\005errorB\n\n\010response\"]\n\014" +
-      "CodecRequest\022!\n\014message_type\030\001 \001(\tR\013mess" +
-      "ageType\022\026\n\006binary\030\002 \001(\014R\006binary\022\022\n\004json\030" +
-      "\003 \001(\tR\004json\"J\n\rCodecResponse\022\034\n\treencode" +
-      "d\030\001 \001(\014R\treencoded\022\033\n\tfrom_json\030\002 \001(\014R\010f" +
-      "romJson\"H\n\016TemporalTarget\022\030\n\007address\030\001 \001" +
-      "(\tR\007address\022\034\n\tnamespace\030\002 \001(\tR\tnamespac" +
-      "e\"\360\002\n\014StartRequest\022E\n\010temporal\030\001 \001(\0132).a" +
-      "i.stigmer.conformance.v1.TemporalTargetR" +
-      "\010temporal\0228\n\006faults\030\002 \003(\0162 .ai.stigmer.c" +
-      "onformance.v1.FaultR\006faults\022?\n\006caller\030\003 " +
-      "\001(\0132%.ai.stigmer.conformance.v1.CallerRo" +
-      "leH\000R\006caller\022B\n\007service\030\004 \001(\0132&.ai.stigm" +
-      "er.conformance.v1.ServiceRoleH\000R\007service" +
-      "\022R\n\rsystem_worker\030\005 \001(\0132+.ai.stigmer.con" +
-      "formance.v1.SystemWorkerRoleH\000R\014systemWo" +
-      "rkerB\006\n\004role\"+\n\nCallerRole\022\035\n\ntask_queue" +
-      "\030\001 \001(\tR\ttaskQueue\"f\n\013ServiceRole\022.\n\023work" +
-      "flow_task_queue\030\001 \001(\tR\021workflowTaskQueue" +
-      "\022\'\n\017other_namespace\030\002 \001(\tR\016otherNamespac" +
-      "e\"1\n\020SystemWorkerRole\022\035\n\ntask_queue\030\001 \001(" +
-      "\tR\ttaskQueue\"\323\002\n\013CallerInput\022N\n\007request\030" +
-      "\001 \001(\01324.ai.stigmer.agentic.agentexecutio" +
-      "n.v1.AgentExecutionR\007request\0223\n\026start_to" +
-      "_close_seconds\030\002 \001(\001R\023startToCloseSecond" +
-      "s\022:\n\031heartbeat_timeout_seconds\030\003 \001(\001R\027he" +
-      "artbeatTimeoutSeconds\0222\n\025wait_for_cancel" +
-      "lation\030\004 \001(\010R\023waitForCancellation\022&\n\017fir" +
-      "e_and_forget\030\005 \001(\010R\rfireAndForget\022\'\n\017ser" +
-      "vice_address\030\006 \001(\tR\016serviceAddress\"#\n\007St" +
-      "arted\022\030\n\007address\030\001 \001(\tR\007address\"}\n\tToken" +
-      "Seen\022\027\n\007case_id\030\001 \001(\tR\006caseId\022\026\n\006sha256\030" +
-      "\002 \001(\014R\006sha256\022\026\n\006length\030\003 \001(\rR\006length\022\'\n" +
-      "\017idempotency_key\030\004 \001(\tR\016idempotencyKey\"\250" +
-      "\001\n\005Event\022I\n\014caller_token\030\001 \001(\0132$.ai.stig" +
-      "mer.conformance.v1.TokenSeenH\000R\013callerTo" +
-      "ken\022K\n\rservice_token\030\002 \001(\0132$.ai.stigmer." +
-      "conformance.v1.TokenSeenH\000R\014serviceToken" +
-      "B\007\n\005event\"\371\003\n\017CompleteRequest\022\027\n\007case_id" +
-      "\030\001 \001(\tR\006caseId\022N\n\006result\030\002 \001(\01324.ai.stig" +
-      "mer.agentic.agentexecution.v1.AgentExecu" +
-      "tionH\000R\006result\022>\n\007failure\030\003 \001(\0132\".ai.sti" +
-      "gmer.sdk.v1.ActivityFailureH\000R\007failure\022\030" +
-      "\n\006cancel\030\004 \001(\010H\000R\006cancel\022\036\n\theartbeat\030\005 " +
-      "\001(\tH\000R\theartbeat\022O\n\016token_mutation\030\006 \001(\016" +
-      "2(.ai.stigmer.conformance.v1.TokenMutati" +
-      "onR\rtokenMutation\022+\n\021foreign_namespace\030\007" +
-      " \001(\010R\020foreignNamespace\022;\n\032system_activit" +
-      "y_task_queue\030\010 \001(\tR\027systemActivityTaskQu" +
-      "eue\022>\n\010encoding\030\t \001(\0162\".ai.stigmer.sdk.v" +
-      "1.PayloadEncodingR\010encodingB\010\n\006action\"\324\001" +
-      "\n\020CompleteResponse\022L\n\007outcome\030\001 \001(\01622.ai" +
-      ".stigmer.sdk.v1.CompleteExternalActivity" +
-      "OutcomeR\007outcome\022X\n\021heartbeat_outcome\030\002 " +
-      "\001(\0162+.ai.stigmer.conformance.v1.Heartbea" +
-      "tOutcomeR\020heartbeatOutcome\022\030\n\007message\030\003 " +
-      "\001(\tR\007message\"\021\n\017ShutdownRequest\"\022\n\020Shutd" +
-      "ownResponse\"{\n\022SystemActivityCall\022F\n\005inp" +
-      "ut\030\001 \001(\01320.ai.stigmer.sdk.v1.CompleteExt" +
-      "ernalActivityInputR\005input\022\035\n\ntask_queue\030" +
-      "\002 \001(\tR\ttaskQueue*\203\001\n\rTokenMutation\022\036\n\032TO" +
-      "KEN_MUTATION_UNSPECIFIED\020\000\022\032\n\026TOKEN_MUTA" +
-      "TION_GARBAGE\020\001\022\034\n\030TOKEN_MUTATION_TRUNCAT" +
-      "ED\020\002\022\030\n\024TOKEN_MUTATION_EMPTY\020\003*\217\002\n\020Heart" +
-      "beatOutcome\022!\n\035HEARTBEAT_OUTCOME_UNSPECI" +
-      "FIED\020\000\022\036\n\032HEARTBEAT_OUTCOME_RECORDED\020\001\022&" +
-      "\n\"HEARTBEAT_OUTCOME_CANCEL_REQUESTED\020\002\022\'" +
-      "\n#HEARTBEAT_OUTCOME_ALREADY_COMPLETED\020\003\022" +
-      "#\n\037HEARTBEAT_OUTCOME_INVALID_TOKEN\020\004\022!\n\035" +
-      "HEARTBEAT_OUTCOME_EMPTY_TOKEN\020\005\022\037\n\033HEART" +
-      "BEAT_OUTCOME_TRANSIENT\020\006*V\n\005Fault\022\025\n\021FAU" +
-      "LT_UNSPECIFIED\020\000\022\031\n\025FAULT_FLIP_TOKEN_BYT" +
-      "E\020\001\022\033\n\027FAULT_DROP_FAILURE_TYPE\020\002B\355\001B\014Har" +
-      "nessProtoP\001ZVgithub.com/stigmer/stigmer-" +
-      "sdk/adapters/go/gen/ai/stigmer/conforman" +
-      "ce/v1;conformancev1\242\002\003ASC\252\002\031Ai.Stigmer.C" +
-      "onformance.V1\312\002\031Ai\\Stigmer\\Conformance\\V" +
-      "1\342\002%Ai\\Stigmer\\Conformance\\V1\\GPBMetadat" +
-      "a\352\002\034Ai::Stigmer::Conformance::V1b\006proto3"
+      "\022E\n\007payload\030\006 \001(\0132).ai.stigmer.conforman" +
+      "ce.v1.PayloadRequestH\000R\007payload\022<\n\004logs\030" +
+      "\007 \001(\0132&.ai.stigmer.conformance.v1.LogsRe" +
+      "questH\000R\004logsB\t\n\007request\"\255\004\n\017HarnessResp" +
+      "onse\022\035\n\nrequest_id\030\001 \001(\004R\trequestId\022@\n\005c" +
+      "odec\030\002 \001(\0132(.ai.stigmer.conformance.v1.C" +
+      "odecResponseH\000R\005codec\022>\n\007started\030\003 \001(\0132\"" +
+      ".ai.stigmer.conformance.v1.StartedH\000R\007st" +
+      "arted\022I\n\010complete\030\004 \001(\0132+.ai.stigmer.con" +
+      "formance.v1.CompleteResponseH\000R\010complete" +
+      "\022I\n\010shutdown\030\005 \001(\0132+.ai.stigmer.conforma" +
+      "nce.v1.ShutdownResponseH\000R\010shutdown\0228\n\005e" +
+      "vent\030\006 \001(\0132 .ai.stigmer.conformance.v1.E" +
+      "ventH\000R\005event\022\026\n\005error\030\007 \001(\tH\000R\005error\022F\n" +
+      "\007payload\030\010 \001(\0132*.ai.stigmer.conformance." +
+      "v1.PayloadResponseH\000R\007payload\022=\n\004logs\030\t " +
+      "\001(\0132\'.ai.stigmer.conformance.v1.LogsResp" +
+      "onseH\000R\004logsB\n\n\010response\"\331\001\n\016PayloadRequ" +
+      "est\022!\n\014message_type\030\001 \001(\tR\013messageType\022S" +
+      "\n\010metadata\030\002 \003(\01327.ai.stigmer.conformanc" +
+      "e.v1.PayloadRequest.MetadataEntryR\010metad" +
+      "ata\022\022\n\004data\030\003 \001(\014R\004data\032;\n\rMetadataEntry" +
+      "\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\014R\005value" +
+      ":\0028\001\")\n\017PayloadResponse\022\026\n\006binary\030\001 \001(\014R" +
+      "\006binary\"\r\n\013LogsRequest\"\330\001\n\tLogRecord\022\024\n\005" +
+      "level\030\001 \001(\tR\005level\022\026\n\006logger\030\002 \001(\tR\006logg" +
+      "er\022\030\n\007message\030\003 \001(\tR\007message\022H\n\006fields\030\004" +
+      " \003(\01320.ai.stigmer.conformance.v1.LogReco" +
+      "rd.FieldsEntryR\006fields\0329\n\013FieldsEntry\022\020\n" +
+      "\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028" +
+      "\001\"N\n\014LogsResponse\022>\n\007records\030\001 \003(\0132$.ai." +
+      "stigmer.conformance.v1.LogRecordR\007record" +
+      "s\"]\n\014CodecRequest\022!\n\014message_type\030\001 \001(\tR" +
+      "\013messageType\022\026\n\006binary\030\002 \001(\014R\006binary\022\022\n\004" +
+      "json\030\003 \001(\tR\004json\"J\n\rCodecResponse\022\034\n\tree" +
+      "ncoded\030\001 \001(\014R\treencoded\022\033\n\tfrom_json\030\002 \001" +
+      "(\014R\010fromJson\"H\n\016TemporalTarget\022\030\n\007addres" +
+      "s\030\001 \001(\tR\007address\022\034\n\tnamespace\030\002 \001(\tR\tnam" +
+      "espace\"\360\002\n\014StartRequest\022E\n\010temporal\030\001 \001(" +
+      "\0132).ai.stigmer.conformance.v1.TemporalTa" +
+      "rgetR\010temporal\0228\n\006faults\030\002 \003(\0162 .ai.stig" +
+      "mer.conformance.v1.FaultR\006faults\022?\n\006call" +
+      "er\030\003 \001(\0132%.ai.stigmer.conformance.v1.Cal" +
+      "lerRoleH\000R\006caller\022B\n\007service\030\004 \001(\0132&.ai." +
+      "stigmer.conformance.v1.ServiceRoleH\000R\007se" +
+      "rvice\022R\n\rsystem_worker\030\005 \001(\0132+.ai.stigme" +
+      "r.conformance.v1.SystemWorkerRoleH\000R\014sys" +
+      "temWorkerB\006\n\004role\"+\n\nCallerRole\022\035\n\ntask_" +
+      "queue\030\001 \001(\tR\ttaskQueue\"f\n\013ServiceRole\022.\n" +
+      "\023workflow_task_queue\030\001 \001(\tR\021workflowTask" +
+      "Queue\022\'\n\017other_namespace\030\002 \001(\tR\016otherNam" +
+      "espace\"1\n\020SystemWorkerRole\022\035\n\ntask_queue" +
+      "\030\001 \001(\tR\ttaskQueue\"\363\003\n\013CallerInput\022N\n\007req" +
+      "uest\030\001 \001(\01324.ai.stigmer.agentic.agentexe" +
+      "cution.v1.AgentExecutionR\007request\0223\n\026sta" +
+      "rt_to_close_seconds\030\002 \001(\001R\023startToCloseS" +
+      "econds\022:\n\031heartbeat_timeout_seconds\030\003 \001(" +
+      "\001R\027heartbeatTimeoutSeconds\0222\n\025wait_for_c" +
+      "ancellation\030\004 \001(\010R\023waitForCancellation\022&" +
+      "\n\017fire_and_forget\030\005 \001(\010R\rfireAndForget\022\'" +
+      "\n\017service_address\030\006 \001(\tR\016serviceAddress\022" +
+      "\032\n\010terminal\030\007 \001(\010R\010terminal\022)\n\020maximum_a" +
+      "ttempts\030\010 \001(\rR\017maximumAttempts\0220\n\024crash_" +
+      "before_attempt\030\t \001(\rR\022crashBeforeAttempt" +
+      "\022%\n\016local_activity\030\n \001(\010R\rlocalActivity\"" +
+      "#\n\007Started\022\030\n\007address\030\001 \001(\tR\007address\"\261\001\n" +
+      "\tTokenSeen\022\027\n\007case_id\030\001 \001(\tR\006caseId\022\026\n\006s" +
+      "ha256\030\002 \001(\014R\006sha256\022\026\n\006length\030\003 \001(\rR\006len" +
+      "gth\022\'\n\017idempotency_key\030\004 \001(\tR\016idempotenc" +
+      "yKey\022\030\n\007preview\030\005 \001(\tR\007preview\022\030\n\007attemp" +
+      "t\030\006 \001(\rR\007attempt\"\250\001\n\005Event\022I\n\014caller_tok" +
+      "en\030\001 \001(\0132$.ai.stigmer.conformance.v1.Tok" +
+      "enSeenH\000R\013callerToken\022K\n\rservice_token\030\002" +
+      " \001(\0132$.ai.stigmer.conformance.v1.TokenSe" +
+      "enH\000R\014serviceTokenB\007\n\005event\"\371\003\n\017Complete" +
+      "Request\022\027\n\007case_id\030\001 \001(\tR\006caseId\022N\n\006resu" +
+      "lt\030\002 \001(\01324.ai.stigmer.agentic.agentexecu" +
+      "tion.v1.AgentExecutionH\000R\006result\022>\n\007fail" +
+      "ure\030\003 \001(\0132\".ai.stigmer.sdk.v1.ActivityFa" +
+      "ilureH\000R\007failure\022\030\n\006cancel\030\004 \001(\010H\000R\006canc" +
+      "el\022\036\n\theartbeat\030\005 \001(\tH\000R\theartbeat\022O\n\016to" +
+      "ken_mutation\030\006 \001(\0162(.ai.stigmer.conforma" +
+      "nce.v1.TokenMutationR\rtokenMutation\022+\n\021f" +
+      "oreign_namespace\030\007 \001(\010R\020foreignNamespace" +
+      "\022;\n\032system_activity_task_queue\030\010 \001(\tR\027sy" +
+      "stemActivityTaskQueue\022>\n\010encoding\030\t \001(\0162" +
+      "\".ai.stigmer.sdk.v1.PayloadEncodingR\010enc" +
+      "odingB\010\n\006action\"\324\001\n\020CompleteResponse\022L\n\007" +
+      "outcome\030\001 \001(\01622.ai.stigmer.sdk.v1.Comple" +
+      "teExternalActivityOutcomeR\007outcome\022X\n\021he" +
+      "artbeat_outcome\030\002 \001(\0162+.ai.stigmer.confo" +
+      "rmance.v1.HeartbeatOutcomeR\020heartbeatOut" +
+      "come\022\030\n\007message\030\003 \001(\tR\007message\"\021\n\017Shutdo" +
+      "wnRequest\"\022\n\020ShutdownResponse\"{\n\022SystemA" +
+      "ctivityCall\022F\n\005input\030\001 \001(\01320.ai.stigmer." +
+      "sdk.v1.CompleteExternalActivityInputR\005in" +
+      "put\022\035\n\ntask_queue\030\002 \001(\tR\ttaskQueue*\203\001\n\rT" +
+      "okenMutation\022\036\n\032TOKEN_MUTATION_UNSPECIFI" +
+      "ED\020\000\022\032\n\026TOKEN_MUTATION_GARBAGE\020\001\022\034\n\030TOKE" +
+      "N_MUTATION_TRUNCATED\020\002\022\030\n\024TOKEN_MUTATION" +
+      "_EMPTY\020\003*\217\002\n\020HeartbeatOutcome\022!\n\035HEARTBE" +
+      "AT_OUTCOME_UNSPECIFIED\020\000\022\036\n\032HEARTBEAT_OU" +
+      "TCOME_RECORDED\020\001\022&\n\"HEARTBEAT_OUTCOME_CA" +
+      "NCEL_REQUESTED\020\002\022\'\n#HEARTBEAT_OUTCOME_AL" +
+      "READY_COMPLETED\020\003\022#\n\037HEARTBEAT_OUTCOME_I" +
+      "NVALID_TOKEN\020\004\022!\n\035HEARTBEAT_OUTCOME_EMPT" +
+      "Y_TOKEN\020\005\022\037\n\033HEARTBEAT_OUTCOME_TRANSIENT" +
+      "\020\006*V\n\005Fault\022\025\n\021FAULT_UNSPECIFIED\020\000\022\031\n\025FA" +
+      "ULT_FLIP_TOKEN_BYTE\020\001\022\033\n\027FAULT_DROP_FAIL" +
+      "URE_TYPE\020\002B\355\001B\014HarnessProtoP\001ZVgithub.co" +
+      "m/stigmer/stigmer-sdk/adapters/go/gen/ai" +
+      "/stigmer/conformance/v1;conformancev1\242\002\003" +
+      "ASC\252\002\031Ai.Stigmer.Conformance.V1\312\002\031Ai\\Sti" +
+      "gmer\\Conformance\\V1\342\002%Ai\\Stigmer\\Conform" +
+      "ance\\V1\\GPBMetadata\352\002\034Ai::Stigmer::Confo" +
+      "rmance::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -227,105 +289,147 @@ public final class HarnessProto {
     internal_static_ai_stigmer_conformance_v1_HarnessRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_HarnessRequest_descriptor,
-        new java.lang.String[] { "RequestId", "Codec", "Start", "Complete", "Shutdown", "Request", });
+        new java.lang.String[] { "RequestId", "Codec", "Start", "Complete", "Shutdown", "Payload", "Logs", "Request", });
     internal_static_ai_stigmer_conformance_v1_HarnessResponse_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_ai_stigmer_conformance_v1_HarnessResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_HarnessResponse_descriptor,
-        new java.lang.String[] { "RequestId", "Codec", "Started", "Complete", "Shutdown", "Event", "Error", "Response", });
-    internal_static_ai_stigmer_conformance_v1_CodecRequest_descriptor =
+        new java.lang.String[] { "RequestId", "Codec", "Started", "Complete", "Shutdown", "Event", "Error", "Payload", "Logs", "Response", });
+    internal_static_ai_stigmer_conformance_v1_PayloadRequest_descriptor =
       getDescriptor().getMessageTypes().get(2);
+    internal_static_ai_stigmer_conformance_v1_PayloadRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_conformance_v1_PayloadRequest_descriptor,
+        new java.lang.String[] { "MessageType", "Metadata", "Data", });
+    internal_static_ai_stigmer_conformance_v1_PayloadRequest_MetadataEntry_descriptor =
+      internal_static_ai_stigmer_conformance_v1_PayloadRequest_descriptor.getNestedTypes().get(0);
+    internal_static_ai_stigmer_conformance_v1_PayloadRequest_MetadataEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_conformance_v1_PayloadRequest_MetadataEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_ai_stigmer_conformance_v1_PayloadResponse_descriptor =
+      getDescriptor().getMessageTypes().get(3);
+    internal_static_ai_stigmer_conformance_v1_PayloadResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_conformance_v1_PayloadResponse_descriptor,
+        new java.lang.String[] { "Binary", });
+    internal_static_ai_stigmer_conformance_v1_LogsRequest_descriptor =
+      getDescriptor().getMessageTypes().get(4);
+    internal_static_ai_stigmer_conformance_v1_LogsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_conformance_v1_LogsRequest_descriptor,
+        new java.lang.String[] { });
+    internal_static_ai_stigmer_conformance_v1_LogRecord_descriptor =
+      getDescriptor().getMessageTypes().get(5);
+    internal_static_ai_stigmer_conformance_v1_LogRecord_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_conformance_v1_LogRecord_descriptor,
+        new java.lang.String[] { "Level", "Logger", "Message", "Fields", });
+    internal_static_ai_stigmer_conformance_v1_LogRecord_FieldsEntry_descriptor =
+      internal_static_ai_stigmer_conformance_v1_LogRecord_descriptor.getNestedTypes().get(0);
+    internal_static_ai_stigmer_conformance_v1_LogRecord_FieldsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_conformance_v1_LogRecord_FieldsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_ai_stigmer_conformance_v1_LogsResponse_descriptor =
+      getDescriptor().getMessageTypes().get(6);
+    internal_static_ai_stigmer_conformance_v1_LogsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_conformance_v1_LogsResponse_descriptor,
+        new java.lang.String[] { "Records", });
+    internal_static_ai_stigmer_conformance_v1_CodecRequest_descriptor =
+      getDescriptor().getMessageTypes().get(7);
     internal_static_ai_stigmer_conformance_v1_CodecRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_CodecRequest_descriptor,
         new java.lang.String[] { "MessageType", "Binary", "Json", });
     internal_static_ai_stigmer_conformance_v1_CodecResponse_descriptor =
-      getDescriptor().getMessageTypes().get(3);
+      getDescriptor().getMessageTypes().get(8);
     internal_static_ai_stigmer_conformance_v1_CodecResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_CodecResponse_descriptor,
         new java.lang.String[] { "Reencoded", "FromJson", });
     internal_static_ai_stigmer_conformance_v1_TemporalTarget_descriptor =
-      getDescriptor().getMessageTypes().get(4);
+      getDescriptor().getMessageTypes().get(9);
     internal_static_ai_stigmer_conformance_v1_TemporalTarget_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_TemporalTarget_descriptor,
         new java.lang.String[] { "Address", "Namespace", });
     internal_static_ai_stigmer_conformance_v1_StartRequest_descriptor =
-      getDescriptor().getMessageTypes().get(5);
+      getDescriptor().getMessageTypes().get(10);
     internal_static_ai_stigmer_conformance_v1_StartRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_StartRequest_descriptor,
         new java.lang.String[] { "Temporal", "Faults", "Caller", "Service", "SystemWorker", "Role", });
     internal_static_ai_stigmer_conformance_v1_CallerRole_descriptor =
-      getDescriptor().getMessageTypes().get(6);
+      getDescriptor().getMessageTypes().get(11);
     internal_static_ai_stigmer_conformance_v1_CallerRole_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_CallerRole_descriptor,
         new java.lang.String[] { "TaskQueue", });
     internal_static_ai_stigmer_conformance_v1_ServiceRole_descriptor =
-      getDescriptor().getMessageTypes().get(7);
+      getDescriptor().getMessageTypes().get(12);
     internal_static_ai_stigmer_conformance_v1_ServiceRole_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_ServiceRole_descriptor,
         new java.lang.String[] { "WorkflowTaskQueue", "OtherNamespace", });
     internal_static_ai_stigmer_conformance_v1_SystemWorkerRole_descriptor =
-      getDescriptor().getMessageTypes().get(8);
+      getDescriptor().getMessageTypes().get(13);
     internal_static_ai_stigmer_conformance_v1_SystemWorkerRole_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_SystemWorkerRole_descriptor,
         new java.lang.String[] { "TaskQueue", });
     internal_static_ai_stigmer_conformance_v1_CallerInput_descriptor =
-      getDescriptor().getMessageTypes().get(9);
+      getDescriptor().getMessageTypes().get(14);
     internal_static_ai_stigmer_conformance_v1_CallerInput_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_CallerInput_descriptor,
-        new java.lang.String[] { "Request", "StartToCloseSeconds", "HeartbeatTimeoutSeconds", "WaitForCancellation", "FireAndForget", "ServiceAddress", });
+        new java.lang.String[] { "Request", "StartToCloseSeconds", "HeartbeatTimeoutSeconds", "WaitForCancellation", "FireAndForget", "ServiceAddress", "Terminal", "MaximumAttempts", "CrashBeforeAttempt", "LocalActivity", });
     internal_static_ai_stigmer_conformance_v1_Started_descriptor =
-      getDescriptor().getMessageTypes().get(10);
+      getDescriptor().getMessageTypes().get(15);
     internal_static_ai_stigmer_conformance_v1_Started_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_Started_descriptor,
         new java.lang.String[] { "Address", });
     internal_static_ai_stigmer_conformance_v1_TokenSeen_descriptor =
-      getDescriptor().getMessageTypes().get(11);
+      getDescriptor().getMessageTypes().get(16);
     internal_static_ai_stigmer_conformance_v1_TokenSeen_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_TokenSeen_descriptor,
-        new java.lang.String[] { "CaseId", "Sha256", "Length", "IdempotencyKey", });
+        new java.lang.String[] { "CaseId", "Sha256", "Length", "IdempotencyKey", "Preview", "Attempt", });
     internal_static_ai_stigmer_conformance_v1_Event_descriptor =
-      getDescriptor().getMessageTypes().get(12);
+      getDescriptor().getMessageTypes().get(17);
     internal_static_ai_stigmer_conformance_v1_Event_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_Event_descriptor,
         new java.lang.String[] { "CallerToken", "ServiceToken", "Event", });
     internal_static_ai_stigmer_conformance_v1_CompleteRequest_descriptor =
-      getDescriptor().getMessageTypes().get(13);
+      getDescriptor().getMessageTypes().get(18);
     internal_static_ai_stigmer_conformance_v1_CompleteRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_CompleteRequest_descriptor,
         new java.lang.String[] { "CaseId", "Result", "Failure", "Cancel", "Heartbeat", "TokenMutation", "ForeignNamespace", "SystemActivityTaskQueue", "Encoding", "Action", });
     internal_static_ai_stigmer_conformance_v1_CompleteResponse_descriptor =
-      getDescriptor().getMessageTypes().get(14);
+      getDescriptor().getMessageTypes().get(19);
     internal_static_ai_stigmer_conformance_v1_CompleteResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_CompleteResponse_descriptor,
         new java.lang.String[] { "Outcome", "HeartbeatOutcome", "Message", });
     internal_static_ai_stigmer_conformance_v1_ShutdownRequest_descriptor =
-      getDescriptor().getMessageTypes().get(15);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_ai_stigmer_conformance_v1_ShutdownRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_ShutdownRequest_descriptor,
         new java.lang.String[] { });
     internal_static_ai_stigmer_conformance_v1_ShutdownResponse_descriptor =
-      getDescriptor().getMessageTypes().get(16);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_ai_stigmer_conformance_v1_ShutdownResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_ShutdownResponse_descriptor,
         new java.lang.String[] { });
     internal_static_ai_stigmer_conformance_v1_SystemActivityCall_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(22);
     internal_static_ai_stigmer_conformance_v1_SystemActivityCall_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_SystemActivityCall_descriptor,

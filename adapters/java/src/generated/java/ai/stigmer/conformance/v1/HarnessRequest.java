@@ -53,6 +53,8 @@ private static final long serialVersionUID = 0L;
     START(3),
     COMPLETE(4),
     SHUTDOWN(5),
+    PAYLOAD(6),
+    LOGS(7),
     REQUEST_NOT_SET(0);
     private final int value;
     private RequestCase(int value) {
@@ -74,6 +76,8 @@ private static final long serialVersionUID = 0L;
         case 3: return START;
         case 4: return COMPLETE;
         case 5: return SHUTDOWN;
+        case 6: return PAYLOAD;
+        case 7: return LOGS;
         case 0: return REQUEST_NOT_SET;
         default: return null;
       }
@@ -276,6 +280,92 @@ private static final long serialVersionUID = 0L;
     return ai.stigmer.conformance.v1.ShutdownRequest.getDefaultInstance();
   }
 
+  public static final int PAYLOAD_FIELD_NUMBER = 6;
+  /**
+   * <pre>
+   * Decode a payload with the SDK's payload converter (codec role; needs no start).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+   * @return Whether the payload field is set.
+   */
+  @java.lang.Override
+  public boolean hasPayload() {
+    return requestCase_ == 6;
+  }
+  /**
+   * <pre>
+   * Decode a payload with the SDK's payload converter (codec role; needs no start).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+   * @return The payload.
+   */
+  @java.lang.Override
+  public ai.stigmer.conformance.v1.PayloadRequest getPayload() {
+    if (requestCase_ == 6) {
+       return (ai.stigmer.conformance.v1.PayloadRequest) request_;
+    }
+    return ai.stigmer.conformance.v1.PayloadRequest.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Decode a payload with the SDK's payload converter (codec role; needs no start).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.conformance.v1.PayloadRequestOrBuilder getPayloadOrBuilder() {
+    if (requestCase_ == 6) {
+       return (ai.stigmer.conformance.v1.PayloadRequest) request_;
+    }
+    return ai.stigmer.conformance.v1.PayloadRequest.getDefaultInstance();
+  }
+
+  public static final int LOGS_FIELD_NUMBER = 7;
+  /**
+   * <pre>
+   * Report the log records emitted so far (any role).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+   * @return Whether the logs field is set.
+   */
+  @java.lang.Override
+  public boolean hasLogs() {
+    return requestCase_ == 7;
+  }
+  /**
+   * <pre>
+   * Report the log records emitted so far (any role).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+   * @return The logs.
+   */
+  @java.lang.Override
+  public ai.stigmer.conformance.v1.LogsRequest getLogs() {
+    if (requestCase_ == 7) {
+       return (ai.stigmer.conformance.v1.LogsRequest) request_;
+    }
+    return ai.stigmer.conformance.v1.LogsRequest.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Report the log records emitted so far (any role).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.conformance.v1.LogsRequestOrBuilder getLogsOrBuilder() {
+    if (requestCase_ == 7) {
+       return (ai.stigmer.conformance.v1.LogsRequest) request_;
+    }
+    return ai.stigmer.conformance.v1.LogsRequest.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -305,6 +395,12 @@ private static final long serialVersionUID = 0L;
     if (requestCase_ == 5) {
       output.writeMessage(5, (ai.stigmer.conformance.v1.ShutdownRequest) request_);
     }
+    if (requestCase_ == 6) {
+      output.writeMessage(6, (ai.stigmer.conformance.v1.PayloadRequest) request_);
+    }
+    if (requestCase_ == 7) {
+      output.writeMessage(7, (ai.stigmer.conformance.v1.LogsRequest) request_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -333,6 +429,14 @@ private static final long serialVersionUID = 0L;
     if (requestCase_ == 5) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(5, (ai.stigmer.conformance.v1.ShutdownRequest) request_);
+    }
+    if (requestCase_ == 6) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(6, (ai.stigmer.conformance.v1.PayloadRequest) request_);
+    }
+    if (requestCase_ == 7) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(7, (ai.stigmer.conformance.v1.LogsRequest) request_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -369,6 +473,14 @@ private static final long serialVersionUID = 0L;
         if (!getShutdown()
             .equals(other.getShutdown())) return false;
         break;
+      case 6:
+        if (!getPayload()
+            .equals(other.getPayload())) return false;
+        break;
+      case 7:
+        if (!getLogs()
+            .equals(other.getLogs())) return false;
+        break;
       case 0:
       default:
     }
@@ -402,6 +514,14 @@ private static final long serialVersionUID = 0L;
       case 5:
         hash = (37 * hash) + SHUTDOWN_FIELD_NUMBER;
         hash = (53 * hash) + getShutdown().hashCode();
+        break;
+      case 6:
+        hash = (37 * hash) + PAYLOAD_FIELD_NUMBER;
+        hash = (53 * hash) + getPayload().hashCode();
+        break;
+      case 7:
+        hash = (37 * hash) + LOGS_FIELD_NUMBER;
+        hash = (53 * hash) + getLogs().hashCode();
         break;
       case 0:
       default:
@@ -554,6 +674,12 @@ private static final long serialVersionUID = 0L;
       if (shutdownBuilder_ != null) {
         shutdownBuilder_.clear();
       }
+      if (payloadBuilder_ != null) {
+        payloadBuilder_.clear();
+      }
+      if (logsBuilder_ != null) {
+        logsBuilder_.clear();
+      }
       requestCase_ = 0;
       request_ = null;
       return this;
@@ -613,6 +739,14 @@ private static final long serialVersionUID = 0L;
       if (requestCase_ == 5 &&
           shutdownBuilder_ != null) {
         result.request_ = shutdownBuilder_.build();
+      }
+      if (requestCase_ == 6 &&
+          payloadBuilder_ != null) {
+        result.request_ = payloadBuilder_.build();
+      }
+      if (requestCase_ == 7 &&
+          logsBuilder_ != null) {
+        result.request_ = logsBuilder_.build();
       }
     }
 
@@ -680,6 +814,14 @@ private static final long serialVersionUID = 0L;
           mergeShutdown(other.getShutdown());
           break;
         }
+        case PAYLOAD: {
+          mergePayload(other.getPayload());
+          break;
+        }
+        case LOGS: {
+          mergeLogs(other.getLogs());
+          break;
+        }
         case REQUEST_NOT_SET: {
           break;
         }
@@ -743,6 +885,20 @@ private static final long serialVersionUID = 0L;
               requestCase_ = 5;
               break;
             } // case 42
+            case 50: {
+              input.readMessage(
+                  getPayloadFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              requestCase_ = 6;
+              break;
+            } // case 50
+            case 58: {
+              input.readMessage(
+                  getLogsFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              requestCase_ = 7;
+              break;
+            } // case 58
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1529,6 +1685,362 @@ private static final long serialVersionUID = 0L;
       requestCase_ = 5;
       onChanged();
       return shutdownBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.conformance.v1.PayloadRequest, ai.stigmer.conformance.v1.PayloadRequest.Builder, ai.stigmer.conformance.v1.PayloadRequestOrBuilder> payloadBuilder_;
+    /**
+     * <pre>
+     * Decode a payload with the SDK's payload converter (codec role; needs no start).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+     * @return Whether the payload field is set.
+     */
+    @java.lang.Override
+    public boolean hasPayload() {
+      return requestCase_ == 6;
+    }
+    /**
+     * <pre>
+     * Decode a payload with the SDK's payload converter (codec role; needs no start).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+     * @return The payload.
+     */
+    @java.lang.Override
+    public ai.stigmer.conformance.v1.PayloadRequest getPayload() {
+      if (payloadBuilder_ == null) {
+        if (requestCase_ == 6) {
+          return (ai.stigmer.conformance.v1.PayloadRequest) request_;
+        }
+        return ai.stigmer.conformance.v1.PayloadRequest.getDefaultInstance();
+      } else {
+        if (requestCase_ == 6) {
+          return payloadBuilder_.getMessage();
+        }
+        return ai.stigmer.conformance.v1.PayloadRequest.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Decode a payload with the SDK's payload converter (codec role; needs no start).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+     */
+    public Builder setPayload(ai.stigmer.conformance.v1.PayloadRequest value) {
+      if (payloadBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        request_ = value;
+        onChanged();
+      } else {
+        payloadBuilder_.setMessage(value);
+      }
+      requestCase_ = 6;
+      return this;
+    }
+    /**
+     * <pre>
+     * Decode a payload with the SDK's payload converter (codec role; needs no start).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+     */
+    public Builder setPayload(
+        ai.stigmer.conformance.v1.PayloadRequest.Builder builderForValue) {
+      if (payloadBuilder_ == null) {
+        request_ = builderForValue.build();
+        onChanged();
+      } else {
+        payloadBuilder_.setMessage(builderForValue.build());
+      }
+      requestCase_ = 6;
+      return this;
+    }
+    /**
+     * <pre>
+     * Decode a payload with the SDK's payload converter (codec role; needs no start).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+     */
+    public Builder mergePayload(ai.stigmer.conformance.v1.PayloadRequest value) {
+      if (payloadBuilder_ == null) {
+        if (requestCase_ == 6 &&
+            request_ != ai.stigmer.conformance.v1.PayloadRequest.getDefaultInstance()) {
+          request_ = ai.stigmer.conformance.v1.PayloadRequest.newBuilder((ai.stigmer.conformance.v1.PayloadRequest) request_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          request_ = value;
+        }
+        onChanged();
+      } else {
+        if (requestCase_ == 6) {
+          payloadBuilder_.mergeFrom(value);
+        } else {
+          payloadBuilder_.setMessage(value);
+        }
+      }
+      requestCase_ = 6;
+      return this;
+    }
+    /**
+     * <pre>
+     * Decode a payload with the SDK's payload converter (codec role; needs no start).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+     */
+    public Builder clearPayload() {
+      if (payloadBuilder_ == null) {
+        if (requestCase_ == 6) {
+          requestCase_ = 0;
+          request_ = null;
+          onChanged();
+        }
+      } else {
+        if (requestCase_ == 6) {
+          requestCase_ = 0;
+          request_ = null;
+        }
+        payloadBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Decode a payload with the SDK's payload converter (codec role; needs no start).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+     */
+    public ai.stigmer.conformance.v1.PayloadRequest.Builder getPayloadBuilder() {
+      return getPayloadFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Decode a payload with the SDK's payload converter (codec role; needs no start).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+     */
+    @java.lang.Override
+    public ai.stigmer.conformance.v1.PayloadRequestOrBuilder getPayloadOrBuilder() {
+      if ((requestCase_ == 6) && (payloadBuilder_ != null)) {
+        return payloadBuilder_.getMessageOrBuilder();
+      } else {
+        if (requestCase_ == 6) {
+          return (ai.stigmer.conformance.v1.PayloadRequest) request_;
+        }
+        return ai.stigmer.conformance.v1.PayloadRequest.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Decode a payload with the SDK's payload converter (codec role; needs no start).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.conformance.v1.PayloadRequest, ai.stigmer.conformance.v1.PayloadRequest.Builder, ai.stigmer.conformance.v1.PayloadRequestOrBuilder> 
+        getPayloadFieldBuilder() {
+      if (payloadBuilder_ == null) {
+        if (!(requestCase_ == 6)) {
+          request_ = ai.stigmer.conformance.v1.PayloadRequest.getDefaultInstance();
+        }
+        payloadBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            ai.stigmer.conformance.v1.PayloadRequest, ai.stigmer.conformance.v1.PayloadRequest.Builder, ai.stigmer.conformance.v1.PayloadRequestOrBuilder>(
+                (ai.stigmer.conformance.v1.PayloadRequest) request_,
+                getParentForChildren(),
+                isClean());
+        request_ = null;
+      }
+      requestCase_ = 6;
+      onChanged();
+      return payloadBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.conformance.v1.LogsRequest, ai.stigmer.conformance.v1.LogsRequest.Builder, ai.stigmer.conformance.v1.LogsRequestOrBuilder> logsBuilder_;
+    /**
+     * <pre>
+     * Report the log records emitted so far (any role).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+     * @return Whether the logs field is set.
+     */
+    @java.lang.Override
+    public boolean hasLogs() {
+      return requestCase_ == 7;
+    }
+    /**
+     * <pre>
+     * Report the log records emitted so far (any role).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+     * @return The logs.
+     */
+    @java.lang.Override
+    public ai.stigmer.conformance.v1.LogsRequest getLogs() {
+      if (logsBuilder_ == null) {
+        if (requestCase_ == 7) {
+          return (ai.stigmer.conformance.v1.LogsRequest) request_;
+        }
+        return ai.stigmer.conformance.v1.LogsRequest.getDefaultInstance();
+      } else {
+        if (requestCase_ == 7) {
+          return logsBuilder_.getMessage();
+        }
+        return ai.stigmer.conformance.v1.LogsRequest.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Report the log records emitted so far (any role).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+     */
+    public Builder setLogs(ai.stigmer.conformance.v1.LogsRequest value) {
+      if (logsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        request_ = value;
+        onChanged();
+      } else {
+        logsBuilder_.setMessage(value);
+      }
+      requestCase_ = 7;
+      return this;
+    }
+    /**
+     * <pre>
+     * Report the log records emitted so far (any role).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+     */
+    public Builder setLogs(
+        ai.stigmer.conformance.v1.LogsRequest.Builder builderForValue) {
+      if (logsBuilder_ == null) {
+        request_ = builderForValue.build();
+        onChanged();
+      } else {
+        logsBuilder_.setMessage(builderForValue.build());
+      }
+      requestCase_ = 7;
+      return this;
+    }
+    /**
+     * <pre>
+     * Report the log records emitted so far (any role).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+     */
+    public Builder mergeLogs(ai.stigmer.conformance.v1.LogsRequest value) {
+      if (logsBuilder_ == null) {
+        if (requestCase_ == 7 &&
+            request_ != ai.stigmer.conformance.v1.LogsRequest.getDefaultInstance()) {
+          request_ = ai.stigmer.conformance.v1.LogsRequest.newBuilder((ai.stigmer.conformance.v1.LogsRequest) request_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          request_ = value;
+        }
+        onChanged();
+      } else {
+        if (requestCase_ == 7) {
+          logsBuilder_.mergeFrom(value);
+        } else {
+          logsBuilder_.setMessage(value);
+        }
+      }
+      requestCase_ = 7;
+      return this;
+    }
+    /**
+     * <pre>
+     * Report the log records emitted so far (any role).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+     */
+    public Builder clearLogs() {
+      if (logsBuilder_ == null) {
+        if (requestCase_ == 7) {
+          requestCase_ = 0;
+          request_ = null;
+          onChanged();
+        }
+      } else {
+        if (requestCase_ == 7) {
+          requestCase_ = 0;
+          request_ = null;
+        }
+        logsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Report the log records emitted so far (any role).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+     */
+    public ai.stigmer.conformance.v1.LogsRequest.Builder getLogsBuilder() {
+      return getLogsFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Report the log records emitted so far (any role).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+     */
+    @java.lang.Override
+    public ai.stigmer.conformance.v1.LogsRequestOrBuilder getLogsOrBuilder() {
+      if ((requestCase_ == 7) && (logsBuilder_ != null)) {
+        return logsBuilder_.getMessageOrBuilder();
+      } else {
+        if (requestCase_ == 7) {
+          return (ai.stigmer.conformance.v1.LogsRequest) request_;
+        }
+        return ai.stigmer.conformance.v1.LogsRequest.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Report the log records emitted so far (any role).
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.conformance.v1.LogsRequest, ai.stigmer.conformance.v1.LogsRequest.Builder, ai.stigmer.conformance.v1.LogsRequestOrBuilder> 
+        getLogsFieldBuilder() {
+      if (logsBuilder_ == null) {
+        if (!(requestCase_ == 7)) {
+          request_ = ai.stigmer.conformance.v1.LogsRequest.getDefaultInstance();
+        }
+        logsBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            ai.stigmer.conformance.v1.LogsRequest, ai.stigmer.conformance.v1.LogsRequest.Builder, ai.stigmer.conformance.v1.LogsRequestOrBuilder>(
+                (ai.stigmer.conformance.v1.LogsRequest) request_,
+                getParentForChildren(),
+                isClean());
+        request_ = null;
+      }
+      requestCase_ = 7;
+      onChanged();
+      return logsBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -126,5 +126,59 @@ public interface HarnessRequestOrBuilder extends
    */
   ai.stigmer.conformance.v1.ShutdownRequestOrBuilder getShutdownOrBuilder();
 
+  /**
+   * <pre>
+   * Decode a payload with the SDK's payload converter (codec role; needs no start).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+   * @return Whether the payload field is set.
+   */
+  boolean hasPayload();
+  /**
+   * <pre>
+   * Decode a payload with the SDK's payload converter (codec role; needs no start).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+   * @return The payload.
+   */
+  ai.stigmer.conformance.v1.PayloadRequest getPayload();
+  /**
+   * <pre>
+   * Decode a payload with the SDK's payload converter (codec role; needs no start).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadRequest payload = 6 [json_name = "payload"];</code>
+   */
+  ai.stigmer.conformance.v1.PayloadRequestOrBuilder getPayloadOrBuilder();
+
+  /**
+   * <pre>
+   * Report the log records emitted so far (any role).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+   * @return Whether the logs field is set.
+   */
+  boolean hasLogs();
+  /**
+   * <pre>
+   * Report the log records emitted so far (any role).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+   * @return The logs.
+   */
+  ai.stigmer.conformance.v1.LogsRequest getLogs();
+  /**
+   * <pre>
+   * Report the log records emitted so far (any role).
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsRequest logs = 7 [json_name = "logs"];</code>
+   */
+  ai.stigmer.conformance.v1.LogsRequestOrBuilder getLogsOrBuilder();
+
   ai.stigmer.conformance.v1.HarnessRequest.RequestCase getRequestCase();
 }

@@ -55,6 +55,8 @@ private static final long serialVersionUID = 0L;
     SHUTDOWN(5),
     EVENT(6),
     ERROR(7),
+    PAYLOAD(8),
+    LOGS(9),
     RESPONSE_NOT_SET(0);
     private final int value;
     private ResponseCase(int value) {
@@ -78,6 +80,8 @@ private static final long serialVersionUID = 0L;
         case 5: return SHUTDOWN;
         case 6: return EVENT;
         case 7: return ERROR;
+        case 8: return PAYLOAD;
+        case 9: return LOGS;
         case 0: return RESPONSE_NOT_SET;
         default: return null;
       }
@@ -387,6 +391,92 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int PAYLOAD_FIELD_NUMBER = 8;
+  /**
+   * <pre>
+   * Answer to a PayloadRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+   * @return Whether the payload field is set.
+   */
+  @java.lang.Override
+  public boolean hasPayload() {
+    return responseCase_ == 8;
+  }
+  /**
+   * <pre>
+   * Answer to a PayloadRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+   * @return The payload.
+   */
+  @java.lang.Override
+  public ai.stigmer.conformance.v1.PayloadResponse getPayload() {
+    if (responseCase_ == 8) {
+       return (ai.stigmer.conformance.v1.PayloadResponse) response_;
+    }
+    return ai.stigmer.conformance.v1.PayloadResponse.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Answer to a PayloadRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.conformance.v1.PayloadResponseOrBuilder getPayloadOrBuilder() {
+    if (responseCase_ == 8) {
+       return (ai.stigmer.conformance.v1.PayloadResponse) response_;
+    }
+    return ai.stigmer.conformance.v1.PayloadResponse.getDefaultInstance();
+  }
+
+  public static final int LOGS_FIELD_NUMBER = 9;
+  /**
+   * <pre>
+   * Answer to a LogsRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+   * @return Whether the logs field is set.
+   */
+  @java.lang.Override
+  public boolean hasLogs() {
+    return responseCase_ == 9;
+  }
+  /**
+   * <pre>
+   * Answer to a LogsRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+   * @return The logs.
+   */
+  @java.lang.Override
+  public ai.stigmer.conformance.v1.LogsResponse getLogs() {
+    if (responseCase_ == 9) {
+       return (ai.stigmer.conformance.v1.LogsResponse) response_;
+    }
+    return ai.stigmer.conformance.v1.LogsResponse.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Answer to a LogsRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.conformance.v1.LogsResponseOrBuilder getLogsOrBuilder() {
+    if (responseCase_ == 9) {
+       return (ai.stigmer.conformance.v1.LogsResponse) response_;
+    }
+    return ai.stigmer.conformance.v1.LogsResponse.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -421,6 +511,12 @@ private static final long serialVersionUID = 0L;
     }
     if (responseCase_ == 7) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 7, response_);
+    }
+    if (responseCase_ == 8) {
+      output.writeMessage(8, (ai.stigmer.conformance.v1.PayloadResponse) response_);
+    }
+    if (responseCase_ == 9) {
+      output.writeMessage(9, (ai.stigmer.conformance.v1.LogsResponse) response_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -457,6 +553,14 @@ private static final long serialVersionUID = 0L;
     }
     if (responseCase_ == 7) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(7, response_);
+    }
+    if (responseCase_ == 8) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(8, (ai.stigmer.conformance.v1.PayloadResponse) response_);
+    }
+    if (responseCase_ == 9) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(9, (ai.stigmer.conformance.v1.LogsResponse) response_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -501,6 +605,14 @@ private static final long serialVersionUID = 0L;
         if (!getError()
             .equals(other.getError())) return false;
         break;
+      case 8:
+        if (!getPayload()
+            .equals(other.getPayload())) return false;
+        break;
+      case 9:
+        if (!getLogs()
+            .equals(other.getLogs())) return false;
+        break;
       case 0:
       default:
     }
@@ -542,6 +654,14 @@ private static final long serialVersionUID = 0L;
       case 7:
         hash = (37 * hash) + ERROR_FIELD_NUMBER;
         hash = (53 * hash) + getError().hashCode();
+        break;
+      case 8:
+        hash = (37 * hash) + PAYLOAD_FIELD_NUMBER;
+        hash = (53 * hash) + getPayload().hashCode();
+        break;
+      case 9:
+        hash = (37 * hash) + LOGS_FIELD_NUMBER;
+        hash = (53 * hash) + getLogs().hashCode();
         break;
       case 0:
       default:
@@ -697,6 +817,12 @@ private static final long serialVersionUID = 0L;
       if (eventBuilder_ != null) {
         eventBuilder_.clear();
       }
+      if (payloadBuilder_ != null) {
+        payloadBuilder_.clear();
+      }
+      if (logsBuilder_ != null) {
+        logsBuilder_.clear();
+      }
       responseCase_ = 0;
       response_ = null;
       return this;
@@ -760,6 +886,14 @@ private static final long serialVersionUID = 0L;
       if (responseCase_ == 6 &&
           eventBuilder_ != null) {
         result.response_ = eventBuilder_.build();
+      }
+      if (responseCase_ == 8 &&
+          payloadBuilder_ != null) {
+        result.response_ = payloadBuilder_.build();
+      }
+      if (responseCase_ == 9 &&
+          logsBuilder_ != null) {
+        result.response_ = logsBuilder_.build();
       }
     }
 
@@ -835,6 +969,14 @@ private static final long serialVersionUID = 0L;
           responseCase_ = 7;
           response_ = other.response_;
           onChanged();
+          break;
+        }
+        case PAYLOAD: {
+          mergePayload(other.getPayload());
+          break;
+        }
+        case LOGS: {
+          mergeLogs(other.getLogs());
           break;
         }
         case RESPONSE_NOT_SET: {
@@ -913,6 +1055,20 @@ private static final long serialVersionUID = 0L;
               response_ = s;
               break;
             } // case 58
+            case 66: {
+              input.readMessage(
+                  getPayloadFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              responseCase_ = 8;
+              break;
+            } // case 66
+            case 74: {
+              input.readMessage(
+                  getLogsFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              responseCase_ = 9;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1994,6 +2150,362 @@ private static final long serialVersionUID = 0L;
       response_ = value;
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.conformance.v1.PayloadResponse, ai.stigmer.conformance.v1.PayloadResponse.Builder, ai.stigmer.conformance.v1.PayloadResponseOrBuilder> payloadBuilder_;
+    /**
+     * <pre>
+     * Answer to a PayloadRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+     * @return Whether the payload field is set.
+     */
+    @java.lang.Override
+    public boolean hasPayload() {
+      return responseCase_ == 8;
+    }
+    /**
+     * <pre>
+     * Answer to a PayloadRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+     * @return The payload.
+     */
+    @java.lang.Override
+    public ai.stigmer.conformance.v1.PayloadResponse getPayload() {
+      if (payloadBuilder_ == null) {
+        if (responseCase_ == 8) {
+          return (ai.stigmer.conformance.v1.PayloadResponse) response_;
+        }
+        return ai.stigmer.conformance.v1.PayloadResponse.getDefaultInstance();
+      } else {
+        if (responseCase_ == 8) {
+          return payloadBuilder_.getMessage();
+        }
+        return ai.stigmer.conformance.v1.PayloadResponse.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Answer to a PayloadRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+     */
+    public Builder setPayload(ai.stigmer.conformance.v1.PayloadResponse value) {
+      if (payloadBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        response_ = value;
+        onChanged();
+      } else {
+        payloadBuilder_.setMessage(value);
+      }
+      responseCase_ = 8;
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer to a PayloadRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+     */
+    public Builder setPayload(
+        ai.stigmer.conformance.v1.PayloadResponse.Builder builderForValue) {
+      if (payloadBuilder_ == null) {
+        response_ = builderForValue.build();
+        onChanged();
+      } else {
+        payloadBuilder_.setMessage(builderForValue.build());
+      }
+      responseCase_ = 8;
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer to a PayloadRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+     */
+    public Builder mergePayload(ai.stigmer.conformance.v1.PayloadResponse value) {
+      if (payloadBuilder_ == null) {
+        if (responseCase_ == 8 &&
+            response_ != ai.stigmer.conformance.v1.PayloadResponse.getDefaultInstance()) {
+          response_ = ai.stigmer.conformance.v1.PayloadResponse.newBuilder((ai.stigmer.conformance.v1.PayloadResponse) response_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          response_ = value;
+        }
+        onChanged();
+      } else {
+        if (responseCase_ == 8) {
+          payloadBuilder_.mergeFrom(value);
+        } else {
+          payloadBuilder_.setMessage(value);
+        }
+      }
+      responseCase_ = 8;
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer to a PayloadRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+     */
+    public Builder clearPayload() {
+      if (payloadBuilder_ == null) {
+        if (responseCase_ == 8) {
+          responseCase_ = 0;
+          response_ = null;
+          onChanged();
+        }
+      } else {
+        if (responseCase_ == 8) {
+          responseCase_ = 0;
+          response_ = null;
+        }
+        payloadBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer to a PayloadRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+     */
+    public ai.stigmer.conformance.v1.PayloadResponse.Builder getPayloadBuilder() {
+      return getPayloadFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Answer to a PayloadRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+     */
+    @java.lang.Override
+    public ai.stigmer.conformance.v1.PayloadResponseOrBuilder getPayloadOrBuilder() {
+      if ((responseCase_ == 8) && (payloadBuilder_ != null)) {
+        return payloadBuilder_.getMessageOrBuilder();
+      } else {
+        if (responseCase_ == 8) {
+          return (ai.stigmer.conformance.v1.PayloadResponse) response_;
+        }
+        return ai.stigmer.conformance.v1.PayloadResponse.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Answer to a PayloadRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.conformance.v1.PayloadResponse, ai.stigmer.conformance.v1.PayloadResponse.Builder, ai.stigmer.conformance.v1.PayloadResponseOrBuilder> 
+        getPayloadFieldBuilder() {
+      if (payloadBuilder_ == null) {
+        if (!(responseCase_ == 8)) {
+          response_ = ai.stigmer.conformance.v1.PayloadResponse.getDefaultInstance();
+        }
+        payloadBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            ai.stigmer.conformance.v1.PayloadResponse, ai.stigmer.conformance.v1.PayloadResponse.Builder, ai.stigmer.conformance.v1.PayloadResponseOrBuilder>(
+                (ai.stigmer.conformance.v1.PayloadResponse) response_,
+                getParentForChildren(),
+                isClean());
+        response_ = null;
+      }
+      responseCase_ = 8;
+      onChanged();
+      return payloadBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.conformance.v1.LogsResponse, ai.stigmer.conformance.v1.LogsResponse.Builder, ai.stigmer.conformance.v1.LogsResponseOrBuilder> logsBuilder_;
+    /**
+     * <pre>
+     * Answer to a LogsRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+     * @return Whether the logs field is set.
+     */
+    @java.lang.Override
+    public boolean hasLogs() {
+      return responseCase_ == 9;
+    }
+    /**
+     * <pre>
+     * Answer to a LogsRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+     * @return The logs.
+     */
+    @java.lang.Override
+    public ai.stigmer.conformance.v1.LogsResponse getLogs() {
+      if (logsBuilder_ == null) {
+        if (responseCase_ == 9) {
+          return (ai.stigmer.conformance.v1.LogsResponse) response_;
+        }
+        return ai.stigmer.conformance.v1.LogsResponse.getDefaultInstance();
+      } else {
+        if (responseCase_ == 9) {
+          return logsBuilder_.getMessage();
+        }
+        return ai.stigmer.conformance.v1.LogsResponse.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Answer to a LogsRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+     */
+    public Builder setLogs(ai.stigmer.conformance.v1.LogsResponse value) {
+      if (logsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        response_ = value;
+        onChanged();
+      } else {
+        logsBuilder_.setMessage(value);
+      }
+      responseCase_ = 9;
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer to a LogsRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+     */
+    public Builder setLogs(
+        ai.stigmer.conformance.v1.LogsResponse.Builder builderForValue) {
+      if (logsBuilder_ == null) {
+        response_ = builderForValue.build();
+        onChanged();
+      } else {
+        logsBuilder_.setMessage(builderForValue.build());
+      }
+      responseCase_ = 9;
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer to a LogsRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+     */
+    public Builder mergeLogs(ai.stigmer.conformance.v1.LogsResponse value) {
+      if (logsBuilder_ == null) {
+        if (responseCase_ == 9 &&
+            response_ != ai.stigmer.conformance.v1.LogsResponse.getDefaultInstance()) {
+          response_ = ai.stigmer.conformance.v1.LogsResponse.newBuilder((ai.stigmer.conformance.v1.LogsResponse) response_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          response_ = value;
+        }
+        onChanged();
+      } else {
+        if (responseCase_ == 9) {
+          logsBuilder_.mergeFrom(value);
+        } else {
+          logsBuilder_.setMessage(value);
+        }
+      }
+      responseCase_ = 9;
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer to a LogsRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+     */
+    public Builder clearLogs() {
+      if (logsBuilder_ == null) {
+        if (responseCase_ == 9) {
+          responseCase_ = 0;
+          response_ = null;
+          onChanged();
+        }
+      } else {
+        if (responseCase_ == 9) {
+          responseCase_ = 0;
+          response_ = null;
+        }
+        logsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer to a LogsRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+     */
+    public ai.stigmer.conformance.v1.LogsResponse.Builder getLogsBuilder() {
+      return getLogsFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Answer to a LogsRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+     */
+    @java.lang.Override
+    public ai.stigmer.conformance.v1.LogsResponseOrBuilder getLogsOrBuilder() {
+      if ((responseCase_ == 9) && (logsBuilder_ != null)) {
+        return logsBuilder_.getMessageOrBuilder();
+      } else {
+        if (responseCase_ == 9) {
+          return (ai.stigmer.conformance.v1.LogsResponse) response_;
+        }
+        return ai.stigmer.conformance.v1.LogsResponse.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Answer to a LogsRequest.
+     * </pre>
+     *
+     * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.conformance.v1.LogsResponse, ai.stigmer.conformance.v1.LogsResponse.Builder, ai.stigmer.conformance.v1.LogsResponseOrBuilder> 
+        getLogsFieldBuilder() {
+      if (logsBuilder_ == null) {
+        if (!(responseCase_ == 9)) {
+          response_ = ai.stigmer.conformance.v1.LogsResponse.getDefaultInstance();
+        }
+        logsBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            ai.stigmer.conformance.v1.LogsResponse, ai.stigmer.conformance.v1.LogsResponse.Builder, ai.stigmer.conformance.v1.LogsResponseOrBuilder>(
+                (ai.stigmer.conformance.v1.LogsResponse) response_,
+                getParentForChildren(),
+                isClean());
+        response_ = null;
+      }
+      responseCase_ = 9;
+      onChanged();
+      return logsBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -182,5 +182,59 @@ public interface HarnessResponseOrBuilder extends
   com.google.protobuf.ByteString
       getErrorBytes();
 
+  /**
+   * <pre>
+   * Answer to a PayloadRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+   * @return Whether the payload field is set.
+   */
+  boolean hasPayload();
+  /**
+   * <pre>
+   * Answer to a PayloadRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+   * @return The payload.
+   */
+  ai.stigmer.conformance.v1.PayloadResponse getPayload();
+  /**
+   * <pre>
+   * Answer to a PayloadRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.PayloadResponse payload = 8 [json_name = "payload"];</code>
+   */
+  ai.stigmer.conformance.v1.PayloadResponseOrBuilder getPayloadOrBuilder();
+
+  /**
+   * <pre>
+   * Answer to a LogsRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+   * @return Whether the logs field is set.
+   */
+  boolean hasLogs();
+  /**
+   * <pre>
+   * Answer to a LogsRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+   * @return The logs.
+   */
+  ai.stigmer.conformance.v1.LogsResponse getLogs();
+  /**
+   * <pre>
+   * Answer to a LogsRequest.
+   * </pre>
+   *
+   * <code>.ai.stigmer.conformance.v1.LogsResponse logs = 9 [json_name = "logs"];</code>
+   */
+  ai.stigmer.conformance.v1.LogsResponseOrBuilder getLogsOrBuilder();
+
   ai.stigmer.conformance.v1.HarnessResponse.ResponseCase getResponseCase();
 }

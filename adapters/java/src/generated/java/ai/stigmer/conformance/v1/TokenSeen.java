@@ -24,6 +24,7 @@ private static final long serialVersionUID = 0L;
     caseId_ = "";
     sha256_ = com.google.protobuf.ByteString.EMPTY;
     idempotencyKey_ = "";
+    preview_ = "";
   }
 
   @java.lang.Override
@@ -170,6 +171,68 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int PREVIEW_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object preview_ = "";
+  /**
+   * <pre>
+   * The token's preview (contract section 3).
+   * </pre>
+   *
+   * <code>string preview = 5 [json_name = "preview"];</code>
+   * @return The preview.
+   */
+  @java.lang.Override
+  public java.lang.String getPreview() {
+    java.lang.Object ref = preview_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      preview_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The token's preview (contract section 3).
+   * </pre>
+   *
+   * <code>string preview = 5 [json_name = "preview"];</code>
+   * @return The bytes for preview.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPreviewBytes() {
+    java.lang.Object ref = preview_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      preview_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int ATTEMPT_FIELD_NUMBER = 6;
+  private int attempt_ = 0;
+  /**
+   * <pre>
+   * The activity attempt (caller only).
+   * </pre>
+   *
+   * <code>uint32 attempt = 6 [json_name = "attempt"];</code>
+   * @return The attempt.
+   */
+  @java.lang.Override
+  public int getAttempt() {
+    return attempt_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -196,6 +259,12 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(idempotencyKey_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 4, idempotencyKey_);
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(preview_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 5, preview_);
+    }
+    if (attempt_ != 0) {
+      output.writeUInt32(6, attempt_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -218,6 +287,13 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(idempotencyKey_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(4, idempotencyKey_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(preview_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(5, preview_);
+    }
+    if (attempt_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt32Size(6, attempt_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -242,6 +318,10 @@ private static final long serialVersionUID = 0L;
         != other.getLength()) return false;
     if (!getIdempotencyKey()
         .equals(other.getIdempotencyKey())) return false;
+    if (!getPreview()
+        .equals(other.getPreview())) return false;
+    if (getAttempt()
+        != other.getAttempt()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -261,6 +341,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getLength();
     hash = (37 * hash) + IDEMPOTENCY_KEY_FIELD_NUMBER;
     hash = (53 * hash) + getIdempotencyKey().hashCode();
+    hash = (37 * hash) + PREVIEW_FIELD_NUMBER;
+    hash = (53 * hash) + getPreview().hashCode();
+    hash = (37 * hash) + ATTEMPT_FIELD_NUMBER;
+    hash = (53 * hash) + getAttempt();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -400,6 +484,8 @@ private static final long serialVersionUID = 0L;
       sha256_ = com.google.protobuf.ByteString.EMPTY;
       length_ = 0;
       idempotencyKey_ = "";
+      preview_ = "";
+      attempt_ = 0;
       return this;
     }
 
@@ -444,6 +530,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.idempotencyKey_ = idempotencyKey_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.preview_ = preview_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.attempt_ = attempt_;
       }
     }
 
@@ -507,6 +599,14 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000008;
         onChanged();
       }
+      if (!other.getPreview().isEmpty()) {
+        preview_ = other.preview_;
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
+      if (other.getAttempt() != 0) {
+        setAttempt(other.getAttempt());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -553,6 +653,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 34
+            case 42: {
+              preview_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
+            case 48: {
+              attempt_ = input.readUInt32();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 48
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -838,6 +948,142 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       idempotencyKey_ = value;
       bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object preview_ = "";
+    /**
+     * <pre>
+     * The token's preview (contract section 3).
+     * </pre>
+     *
+     * <code>string preview = 5 [json_name = "preview"];</code>
+     * @return The preview.
+     */
+    public java.lang.String getPreview() {
+      java.lang.Object ref = preview_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        preview_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The token's preview (contract section 3).
+     * </pre>
+     *
+     * <code>string preview = 5 [json_name = "preview"];</code>
+     * @return The bytes for preview.
+     */
+    public com.google.protobuf.ByteString
+        getPreviewBytes() {
+      java.lang.Object ref = preview_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        preview_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The token's preview (contract section 3).
+     * </pre>
+     *
+     * <code>string preview = 5 [json_name = "preview"];</code>
+     * @param value The preview to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPreview(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      preview_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The token's preview (contract section 3).
+     * </pre>
+     *
+     * <code>string preview = 5 [json_name = "preview"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPreview() {
+      preview_ = getDefaultInstance().getPreview();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The token's preview (contract section 3).
+     * </pre>
+     *
+     * <code>string preview = 5 [json_name = "preview"];</code>
+     * @param value The bytes for preview to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPreviewBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      preview_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+
+    private int attempt_ ;
+    /**
+     * <pre>
+     * The activity attempt (caller only).
+     * </pre>
+     *
+     * <code>uint32 attempt = 6 [json_name = "attempt"];</code>
+     * @return The attempt.
+     */
+    @java.lang.Override
+    public int getAttempt() {
+      return attempt_;
+    }
+    /**
+     * <pre>
+     * The activity attempt (caller only).
+     * </pre>
+     *
+     * <code>uint32 attempt = 6 [json_name = "attempt"];</code>
+     * @param value The attempt to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAttempt(int value) {
+
+      attempt_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The activity attempt (caller only).
+     * </pre>
+     *
+     * <code>uint32 attempt = 6 [json_name = "attempt"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAttempt() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      attempt_ = 0;
       onChanged();
       return this;
     }

@@ -67,4 +67,34 @@ public interface TokenSeenOrBuilder extends
    */
   com.google.protobuf.ByteString
       getIdempotencyKeyBytes();
+
+  /**
+   * <pre>
+   * The token's preview (contract section 3).
+   * </pre>
+   *
+   * <code>string preview = 5 [json_name = "preview"];</code>
+   * @return The preview.
+   */
+  java.lang.String getPreview();
+  /**
+   * <pre>
+   * The token's preview (contract section 3).
+   * </pre>
+   *
+   * <code>string preview = 5 [json_name = "preview"];</code>
+   * @return The bytes for preview.
+   */
+  com.google.protobuf.ByteString
+      getPreviewBytes();
+
+  /**
+   * <pre>
+   * The activity attempt (caller only).
+   * </pre>
+   *
+   * <code>uint32 attempt = 6 [json_name = "attempt"];</code>
+   * @return The attempt.
+   */
+  int getAttempt();
 }

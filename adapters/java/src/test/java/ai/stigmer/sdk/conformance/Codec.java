@@ -2,6 +2,9 @@ package ai.stigmer.sdk.conformance;
 
 import ai.stigmer.conformance.v1.CodecRequest;
 import ai.stigmer.conformance.v1.CodecResponse;
+import ai.stigmer.conformance.v1.PayloadRequest;
+import ai.stigmer.conformance.v1.PayloadResponse;
+import io.temporal.api.common.v1.Payload;
 import ai.stigmer.sdk.handshake.PayloadTypeRegistry;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
@@ -102,6 +105,26 @@ final class Codec {
         .build();
   }
 
+  /**
+   * Decodes a payload into its message type through the SDK's data converter, as a caller's
+   * workflow would, and encodes the result deterministically.
+   *
+   * @throws IllegalArgumentException for an unknown message type
+   */
+  PayloadResponse decodePayload(PayloadRequest request) {
+    Message prototype = prototypes.get(request.getMessageType());
+    if (prototype == null) {
+      throw new IllegalArgumentException("unknown message type \"" + request.getMessageType() + "\"");
+    }
+    Payload payload =
+        Payload.newBuilder().putAllMetadata(request.getMetadataMap()).setData(request.getData()).build();
+    Class<? extends Message> type = prototype.getClass();
+    Message decoded = Temporal.dataConverter().fromPayload(payload, type, type);
+    return PayloadResponse.newBuilder()
+        .setBinary(PayloadTypeRegistry.deterministicBytes(decoded))
+        .build();
+  }
+
   private static Map<FileDescriptor, Class<?>> rootFiles() {
     Map<FileDescriptor, Class<?>> files = new LinkedHashMap<>();
     for (Class<?> outer :
@@ -121,8 +144,11 @@ final class Codec {
             ai.stigmer.agentic.workflowexecution.v1.QueryProto.class,
             ai.stigmer.agentic.workflowexecution.v1.SpecProto.class,
             ai.stigmer.agentic.workflowexecution.v1.StatusProto.class,
+            ai.stigmer.commons.apiresource.EnumProto.class,
             ai.stigmer.commons.apiresource.MetadataProto.class,
+            ai.stigmer.commons.apiresource.StatusProto.class,
             ai.stigmer.conformance.v1.HarnessProto.class,
+            ai.stigmer.sdk.v1.CallerProto.class,
             ai.stigmer.sdk.v1.CompletionProto.class,
             com.google.protobuf.AnyProto.class,
             com.google.protobuf.StructProto.class,

@@ -117,6 +117,8 @@ public final class ConformanceMain {
     try {
       switch (request.getRequestCase()) {
         case CODEC -> response.setCodec(codec(request.getCodec()));
+        case PAYLOAD -> response.setPayload(Codec.get().decodePayload(request.getPayload()));
+        case LOGS -> response.setLogs(Logs.records());
         case START -> response.setStarted(start(request.getStart()));
         case COMPLETE -> {
           if (service == null) {

@@ -4,7 +4,10 @@ import ai.stigmer.conformance.v1.TemporalTarget;
 import ai.stigmer.conformance.v1.TokenSeen;
 import ai.stigmer.sdk.handshake.PayloadTypeRegistry;
 import com.google.protobuf.ByteString;
+import ai.stigmer.sdk.handshake.StigmerDataConverter;
+import ai.stigmer.sdk.handshake.TaskTokens;
 import io.temporal.client.WorkflowClient;
+import io.temporal.common.converter.DataConverter;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -46,14 +49,29 @@ final class Temporal {
         WorkflowClientOptions.newBuilder()
             .setNamespace(namespace)
             .setIdentity("stigmer-conformance-java@" + ProcessHandle.current().pid())
-            .setDataConverter(PayloadTypeRegistry.stigmerDefaults().newDataConverter())
+            .setDataConverter(dataConverter())
             .build());
+  }
+
+  /**
+   * The data converter a Java caller installs to read every payload a Stigmer service sends
+   * (binary/protobuf, json/protobuf and the deployed service's json/plain).
+   */
+  static DataConverter dataConverter() {
+    return StigmerDataConverter.create();
   }
 
   /** What a token looked like: its SHA-256 and length, never the token. */
   static TokenSeen tokenSeen(String caseId, byte[] token, String idempotencyKey) {
+    return tokenSeen(caseId, token, idempotencyKey, 0);
+  }
+
+  /** What a token looked like in an activity attempt: SHA-256, length, preview, attempt. */
+  static TokenSeen tokenSeen(String caseId, byte[] token, String idempotencyKey, int attempt) {
     byte[] bytes = token == null ? new byte[0] : token;
     return TokenSeen.newBuilder()
+        .setPreview(TaskTokens.preview(bytes))
+        .setAttempt(attempt)
         .setCaseId(caseId)
         .setSha256(ByteString.copyFrom(sha256(bytes)))
         .setLength(bytes.length)
