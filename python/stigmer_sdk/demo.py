@@ -29,6 +29,7 @@ import temporalio.service
 from rich.console import Console
 from rich.table import Table
 from temporalio import activity, workflow
+from temporalio.api.history.v1 import MarkerRecordedEventAttributes
 from temporalio.worker import Worker
 
 with workflow.unsafe.imports_passed_through():
@@ -40,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
     from stigmer_sdk.service.server import ServiceSettings, workflow_id_for
     from stigmer_sdk.service.store import ExecutionKind
+    from stigmer_sdk.service.workflows import FINISH_ACTIVITY
     from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
     from stigmer_sdk.testing import DevServer
     from stigmer_sdk.tokens import short_token_digest, token_preview
@@ -282,7 +284,16 @@ async def _watch_service_workflow(client: temporalio.client.Client, steps: _Step
                     if types.get(scheduled) == SYSTEM_ACTIVITY_NAME:
                         steps.show("service", "caller's activity completed")
                         steps.caller_completed.set()
+                elif event.HasField("marker_recorded_event_attributes"):
+                    # The service's own steps are local activities, recorded as markers.
+                    step = _local_activity_type(event.marker_recorded_event_attributes)
+                    if step == FINISH_ACTIVITY:
+                        steps.show("service", "caller's activity completed", step)
+                        steps.caller_completed.set()
+                    elif step:
+                        steps.show("service", "recorded", step)
                 elif event.HasField("workflow_execution_completed_event_attributes"):
+                    steps.caller_completed.set()  # every outcome is delivered before it ends
                     return
             return
         except temporalio.service.RPCError as error:
@@ -290,6 +301,19 @@ async def _watch_service_workflow(client: temporalio.client.Client, steps: _Step
             if error.status is not temporalio.service.RPCStatusCode.NOT_FOUND:
                 raise
             await asyncio.sleep(0.05)
+
+
+def _local_activity_type(marker: MarkerRecordedEventAttributes) -> str:
+    """The activity type of a local-activity marker ("" for any other marker)."""
+    payloads = marker.details.get("data")
+    if payloads is None or not payloads.payloads:
+        return ""
+    try:
+        data = json.loads(payloads.payloads[0].data)
+    except ValueError:
+        return ""
+    activity_type = data.get("activity_type", "") if isinstance(data, dict) else ""
+    return activity_type if isinstance(activity_type, str) else ""
 
 
 def _report(
