@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import urllib.request
 import uuid
@@ -136,12 +137,15 @@ async def test_a_120_ms_completion_lands_in_the_200_ms_bucket_in_seconds(
     temporal_client: temporalio.client.Client,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The system activity times its completion with time.monotonic(): make that one take 120 ms.
-    import stigmer_sdk.system
+    # The service's finish step times its completion with time.monotonic(): make that one take
+    # 120 ms.
+    import stigmer_sdk.service.activities
 
-    readings = iter([1000.0, 1000.12])
+    readings = itertools.chain([1000.0, 1000.12], itertools.count(2000))
     monkeypatch.setattr(
-        stigmer_sdk.system, "time", SimpleNamespace(monotonic=lambda: next(readings))
+        stigmer_sdk.service.activities,
+        "time",
+        SimpleNamespace(monotonic=lambda: float(next(readings))),
     )
     service, address = metrics_service
     stigmer = await StigmerClient.connect(service.target)

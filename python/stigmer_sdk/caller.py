@@ -327,7 +327,7 @@ def handshake_activity_options(
     - ``heartbeat_timeout``: only when given, that is, when the service relays heartbeats;
       otherwise a pending activity would time out between heartbeats it never gets.
 
-    Example:
+    Examples:
         >>> options = handshake_activity_options(timedelta(minutes=10))
         >>> options["start_to_close_timeout"]
         datetime.timedelta(seconds=1500)

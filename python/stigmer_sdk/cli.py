@@ -143,7 +143,7 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 def parse_duration(text: str, option: str = "duration") -> timedelta:
     """Parse ``90s``, ``5m``, ``1h``, ``2d`` or ``250ms``.
 
-    Example:
+    Examples:
         >>> parse_duration("90s")
         datetime.timedelta(seconds=90)
     """
@@ -156,7 +156,7 @@ def parse_duration(text: str, option: str = "duration") -> timedelta:
 def parse_host_port(text: str, option: str) -> tuple[str, int]:
     """Split ``host:port``; raise :class:`UserError` (usage) when it is not one.
 
-    Example:
+    Examples:
         >>> parse_host_port("127.0.0.1:7233", "--address")
         ('127.0.0.1', 7233)
     """

@@ -119,7 +119,7 @@ def _duration(value: timedelta) -> str:
 def service_config(retry: RetryConfig) -> str:
     """The gRPC service config (JSON) that carries out ``retry`` on every Stigmer method.
 
-    Example:
+    Examples:
         >>> config = json.loads(service_config(RetryConfig()))
         >>> config["methodConfig"][0]["retryPolicy"]["maxAttempts"]
         5

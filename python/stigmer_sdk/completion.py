@@ -5,7 +5,7 @@ These helpers run wherever a Temporal client is at hand: in the service's system
 returns a typed outcome and never raises for the known cases (already completed, invalid token,
 empty token, transient errors), so callers decide what to do with a plain ``match``.
 
-Example:
+Examples:
     >>> async def finish(client: Client, token: bytes, execution: AgentExecution) -> None:
     ...     result = await complete_external_activity(client, token, result=execution)
     ...     if result.outcome is CompletionOutcome.TRANSIENT:
@@ -177,7 +177,7 @@ def proto_payload(
     its data the deterministic encoding of the packed message, as in the Go and Java SDKs. A type
     this process does not know is passed through as packed (binary only).
 
-    Example:
+    Examples:
         >>> from stigmer_sdk.api.agentic.agentexecution.v1.io_pb2 import AgentExecutionId
         >>> payload = proto_payload(AgentExecutionId(value="e-1"))
         >>> sorted(payload.metadata.items())

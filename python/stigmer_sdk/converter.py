@@ -101,7 +101,7 @@ def from_go_json(data: Any, message_type: type[_M]) -> _M:
     Raises:
         GoJSONError: a value has the wrong JSON type for its field.
 
-    Example:
+    Examples:
         >>> from stigmer_sdk import AgentExecution
         >>> execution = from_go_json(
         ...     {"kind": "AgentExecution", "status": {"phase": 3, "new_field": 1}}, AgentExecution)

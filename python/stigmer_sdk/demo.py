@@ -284,6 +284,8 @@ async def _watch_service_workflow(client: temporalio.client.Client, steps: _Step
                     if types.get(scheduled) == SYSTEM_ACTIVITY_NAME:
                         steps.show("service", "caller's activity completed")
                         steps.caller_completed.set()
+                    else:  # the agent's run ended: the finish step completes the caller next
+                        steps.show("service", "completing the caller", FINISH_ACTIVITY)
                 elif event.HasField("marker_recorded_event_attributes"):
                     # The service's own steps are local activities, recorded as markers.
                     step = _local_activity_type(event.marker_recorded_event_attributes)

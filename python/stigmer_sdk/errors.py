@@ -5,7 +5,7 @@ carrying the code, the server's message and any ``google.rpc.BadRequest`` field 
 the manner of Google's generated clients. Token problems are :class:`TokenError` subclasses. No
 error message ever contains a full task token, only its preview.
 
-Example:
+Examples:
     >>> error = StigmerRPCError.for_code(grpc.StatusCode.NOT_FOUND, "agent a-1 not found")
     >>> type(error).__name__, error.retryable
     ('NotFoundError', False)

@@ -13,7 +13,7 @@ The key also names the execution when the caller gave it no ``metadata.name``
 (:func:`execution_name`), since the deployed Stigmer service refuses a nameless resource: every
 attempt then sends the same name too.
 
-Example:
+Examples:
     >>> idempotency_key("default", "wf-1", "run-1", "1")
     'v1:64af68bd1204dce0666305e56cd78a7aebc7043e257ec1a5c5d5a8b171cc1fc6'
     >>> execution_name(idempotency_key("default", "wf-1", "run-1", "1"))

@@ -121,7 +121,7 @@ class HandshakeOutcome(enum.Enum):
     def of(cls, error: BaseException) -> HandshakeOutcome:
         """The outcome an activity's error stands for.
 
-        Example:
+        Examples:
             >>> HandshakeOutcome.of(ValueError("boom")).value
             'failed'
         """

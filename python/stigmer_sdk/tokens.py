@@ -5,7 +5,7 @@ issued for. This module is the one place that renders a token for humans, and it
 a preview (the first 20 Base64 characters and ``...``). :class:`TaskToken` keeps the raw bytes for
 the completion call but never shows them in ``repr``, ``str`` or exceptions.
 
-Example:
+Examples:
     >>> token = TaskToken(bytes(range(64)))
     >>> token.preview()
     'AAECAwQFBgcICQoLDA0O...'
@@ -74,7 +74,7 @@ def token_preview(token: bytes) -> str:
     A token whose Base64 form has 20 characters or fewer shows only the first half of it, so a
     short token is never shown whole. The empty token previews as ``<empty>``.
 
-    Example:
+    Examples:
         >>> token_preview(b"\\x00" * 30)
         'AAAAAAAAAAAAAAAAAAAA...'
         >>> token_preview(b"abc")
@@ -163,7 +163,7 @@ def _parse_fields(data: bytes) -> list[tuple[int, int | bytes]]:
 class TaskToken:
     """A Temporal task token that only ever shows its preview.
 
-    Example:
+    Examples:
         >>> token = TaskToken.from_base64("CgdkZWZhdWx0EgR3Zi0x")
         >>> token.inspect().workflow_id
         'wf-1'

@@ -164,8 +164,9 @@ func executeAndWaitPending[T execution](
 	key := IdempotencyKey(info.WorkflowNamespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID)
 	if violations := prepare(append([]byte(nil), token...), key); len(violations) > 0 {
 		failure := invalidRequestError(kind, violations)
-		logger.Warn("Refused an invalid create request, activity fails",
-			"execution_kind", kind, "token_preview", preview, "token_digest", digest, "error", failure.Error())
+		logger.Warn("Stigmer create refused locally",
+			"activity_id", info.ActivityID, "token_preview", preview, "token_digest", digest,
+			"violations", violationsText(violations))
 		return zero, failure
 	}
 
@@ -177,8 +178,10 @@ func executeAndWaitPending[T execution](
 	ack, err := create(callCtx, o.callOptions...)
 	if err != nil {
 		failure := createFailedError(err)
-		logger.Warn("Failed to create execution, activity fails",
-			"execution_kind", kind, "token_preview", preview, "token_digest", digest, "error", failure.Error())
+		code := grpcCode(err)
+		logger.Warn("Stigmer create failed",
+			"activity_id", info.ActivityID, "token_preview", preview, "token_digest", digest,
+			"code", CodeName(code), "retryable", CreateFailureRetryable(code))
 		return zero, failure
 	}
 	metrics.Counter(MetricCallerHandshakesPending).Inc(1)

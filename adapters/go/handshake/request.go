@@ -135,10 +135,15 @@ func runtimeEnvViolations(env map[string]*executioncontextv1.ExecutionValue) []v
 // invalidRequestError is the non-retryable STIGMER_INVALID_REQUEST error for a request the
 // deployed service would refuse: "invalid <kind>: <field>: <description>; ...".
 func invalidRequestError(kind string, violations []violation) error {
+	return temporal.NewNonRetryableApplicationError(
+		"invalid "+kind+": "+violationsText(violations), ErrTypeInvalidRequest, nil)
+}
+
+// violationsText is "<field>: <description>; ...", as every SDK words a local refusal.
+func violationsText(violations []violation) string {
 	parts := make([]string, len(violations))
 	for i, v := range violations {
 		parts[i] = v.field + ": " + v.description
 	}
-	return temporal.NewNonRetryableApplicationError(
-		"invalid "+kind+": "+strings.Join(parts, "; "), ErrTypeInvalidRequest, nil)
+	return strings.Join(parts, "; ")
 }

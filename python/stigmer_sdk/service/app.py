@@ -201,7 +201,7 @@ class AddressUnavailableError(ServiceStartError):
 def is_loopback(listen: str) -> bool:
     """Whether ``host:port`` listens on loopback only (``localhost``, ``127.x``, ``[::1]``).
 
-    Example:
+    Examples:
         >>> is_loopback("127.0.0.1:7234"), is_loopback("[::1]:0"), is_loopback("0.0.0.0:7234")
         (True, True, False)
     """
@@ -466,7 +466,7 @@ PENDING_METRIC = "stigmer_pending_external_activities"
 def pending_by_age(ages: list[timedelta]) -> dict[str, int]:
     """Count completions owed by age bucket (every bucket present, zeros included).
 
-    Example:
+    Examples:
         >>> pending_by_age([timedelta(minutes=5), timedelta(hours=30)])["24h+"]
         1
     """

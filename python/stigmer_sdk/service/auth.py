@@ -116,7 +116,7 @@ def current_principal() -> Principal:
 def parse_roles(text: str) -> frozenset[Role]:
     """``"caller,runner"`` → the roles; an unknown name is an :class:`AuthConfigError`.
 
-    Example:
+    Examples:
         >>> sorted(parse_roles("runner,caller"))
         [<Role.CALLER: 'caller'>, <Role.RUNNER: 'runner'>]
     """
@@ -138,7 +138,7 @@ def parse_roles(text: str) -> frozenset[Role]:
 def hash_api_key(key: str) -> str:
     """The form an API key is configured in: ``sha256:`` and the hex SHA-256 of its UTF-8 bytes.
 
-    Example:
+    Examples:
         >>> hash_api_key("s3cret")[:15]
         'sha256:1ec1c26b'
     """
@@ -393,7 +393,7 @@ class AuthConfig:
 def parse_certificate_roles(specs: Iterable[str]) -> dict[str, frozenset[Role]]:
     """``["spiffe://corp/runner=runner", "*=caller"]`` → identity → roles.
 
-    Example:
+    Examples:
         >>> parse_certificate_roles(["*=caller"])
         {'*': frozenset({<Role.CALLER: 'caller'>})}
     """

@@ -12,7 +12,7 @@ carries the caller's callback token by contract: with the codec, Temporal's hist
 database hold only ciphertext. The reference service's own workflow never puts a token into
 history, so it does not need the codec. See ``docs/payload-codec.md``.
 
-Example:
+Examples:
     >>> codec = EncryptingPayloadCodec({"k1": bytes(32)})
     >>> import asyncio, temporalio.api.common.v1
     >>> payload = temporalio.api.common.v1.Payload(metadata={"encoding": b"binary/plain"}, data=b"x")

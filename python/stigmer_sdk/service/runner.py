@@ -229,7 +229,7 @@ class ScriptedRunner:
     reached. :attr:`runs` counts the attempts per execution id, :attr:`resumed` those that
     resumed from a checkpoint.
 
-    Example:
+    Examples:
         >>> runner = ScriptedRunner({"slow": Script(duration=timedelta(minutes=5))})
         >>> runner.knows_agent("slow"), runner.knows_agent("nope")
         (True, False)

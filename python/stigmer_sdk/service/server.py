@@ -53,6 +53,7 @@ from stigmer_sdk.service.activities import (
 )
 from stigmer_sdk.service.auth import ANONYMOUS, Authenticator, Principal, Role, acting_as
 from stigmer_sdk.service.auth import current_principal as current_principal
+from stigmer_sdk.service.codec import MAX_SPEC_BYTES
 from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK, Runner
 from stigmer_sdk.service.store import (
     CompletionState,
@@ -64,19 +65,19 @@ from stigmer_sdk.service.store import (
 )
 from stigmer_sdk.service.workers import start_invoke
 from stigmer_sdk.service.workers import workflow_id_for as workflow_id_for  # re-exported
-from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken, token_digest, token_preview
+from stigmer_sdk.tokens import (
+    DEFAULT_MAX_TOKEN_BYTES,
+    TaskToken,
+    short_token_digest,
+    token_digest,
+    token_preview,
+)
 
 logger = logging.getLogger("stigmer_sdk.service")
 
 
 API_VERSION = "agentic.stigmer.ai/v1"
 PHASE_PENDING = 1
-
-#: Largest accepted spec, serialized without its callback token (bytes). It leaves room under
-#: Temporal's 2 MiB payload limit for the execution's workflow and activity I/O. A larger spec
-#: gets RESOURCE_EXHAUSTED. (Agreed with the service workflow; defined here until its branch
-#: has it.)
-MAX_SPEC_BYTES = 1024 * 1024
 
 #: Largest request body the gRPC server reads: a spec at the limit, the largest token and the
 #: rest of the execution. A larger body gets RESOURCE_EXHAUSTED from gRPC itself.
@@ -404,9 +405,11 @@ class ExecutionService:
             raise
         if token:
             logger.info(
-                "Callback token detected execution_id=%s token_preview=%s token_length=%d%s",
+                "Callback token detected execution_id=%s token_preview=%s token_digest=%s "
+                "token_length=%d%s",
                 row.id,
                 token_preview(token),
+                short_token_digest(token),
                 len(token),
                 "" if created else " (repeated idempotency key: token replaced)",
             )

@@ -32,7 +32,7 @@ anyone who can read the database can then complete the callers' activities
 (:func:`plaintext_token_warning`). Rows written in plain form stay readable after a key is
 configured, so encryption can be switched on without downtime; ``rotate_key`` then encrypts them.
 
-Example:
+Examples:
     >>> import asyncio
     >>> async def demo() -> tuple[bool, CompletionState, str]:
     ...     store = await open_store("sqlite://")

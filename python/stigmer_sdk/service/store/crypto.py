@@ -10,7 +10,7 @@ form of earlier releases) has the id ``default``.
 
 A 32-byte key: ``python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"``.
 
-Example:
+Examples:
     >>> keys = load_encryption_keys(
     ...     "old:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,"
     ...     " new:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
@@ -85,7 +85,7 @@ class EncryptionKey:
 def load_encryption_key(text: str) -> bytes:
     """Decode the token encryption key from its Base64 text (standard or URL-safe alphabet).
 
-    Example:
+    Examples:
         >>> len(load_encryption_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="))
         32
 
@@ -111,7 +111,7 @@ def load_encryption_key(text: str) -> bytes:
 def parse_encryption_key(text: str) -> EncryptionKey:
     """Parse one ``kid:base64key`` item; a bare Base64 key gets the id ``default``.
 
-    Example:
+    Examples:
         >>> parse_encryption_key("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").kid
         'k1'
         >>> parse_encryption_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").kid
@@ -189,7 +189,7 @@ def plaintext_token_warning(
     ``None`` when ``keys`` holds a key, in ``development`` (``serve --dev``), and for an in-memory
     SQLite store, which nothing else can read. The text names the store without its password.
 
-    Example:
+    Examples:
         >>> print(plaintext_token_warning("postgresql://svc:pw@db/stigmer", []))
         ... # doctest: +NORMALIZE_WHITESPACE
         Callback tokens are stored in PLAIN TEXT in postgresql://svc@db/stigmer: anyone who can
