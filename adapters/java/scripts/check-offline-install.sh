@@ -1,7 +1,9 @@
 #!/bin/sh
 # Proves that, after `make bootstrap`, the Java adapter (ai.stigmer:stigmer-sdk-java) and its test
 # kit (ai.stigmer:stigmer-sdk-testing) install with Maven offline, and that a separate project
-# builds and runs a test against the two installed artifacts, offline too.
+# builds and runs tests against the two installed artifacts, offline too: the README's quick-start
+# caller and its test (a real Temporal dev server: $STIGMER_TEMPORAL_CLI or `temporal` on the PATH,
+# which the Makefile provides) and a recording-only test.
 #
 # It works on copies: the sources are copied to a temporary directory, and the local repository is
 # a copy of the bootstrapped one ($MAVEN_REPO, default ~/.m2/repository) without any ai.stigmer
@@ -47,10 +49,12 @@ for artifact in \
     exit 1
   fi
 done
-report="$work/src/testing/src/it/consumer/target/surefire-reports/TEST-example.ConsumerTest.xml"
-if ! grep -q 'tests="1" errors="0" skipped="0" failures="0"' "$report"; then
-  echo "the consumer's test did not pass:" >&2
-  cat "$report" >&2
-  exit 1
-fi
-echo "offline install OK: stigmer-sdk-java and stigmer-sdk-testing 0.1.0, consumer test passed"
+for test in ConsumerTest CallerTest; do
+  report="$work/src/testing/src/it/consumer/target/surefire-reports/TEST-example.$test.xml"
+  if ! grep -q 'tests="1" errors="0" skipped="0" failures="0"' "$report"; then
+    echo "the consumer's $test did not pass:" >&2
+    cat "$report" >&2
+    exit 1
+  fi
+done
+echo "offline install OK: stigmer-sdk-java and stigmer-sdk-testing 0.1.0, consumer tests passed"
