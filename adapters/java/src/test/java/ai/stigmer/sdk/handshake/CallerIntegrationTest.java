@@ -114,7 +114,10 @@ class CallerIntegrationTest {
         results.put(task, finished);
         ByteString token = create.agentExecution().getSpec().getCallbackToken();
         CompleteExternalActivityResult outcome =
-            completer.complete(CompletionInputs.success(token, finished, create.executionId()));
+            completer.complete(CompletionInputs.result(
+                token,
+                finished,
+                It.options(create.executionId())));
         assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, outcome.getOutcome());
         assertEquals(TaskTokens.preview(token), outcome.getTokenPreview());
         assertEquals("", outcome.getMessage());
@@ -238,8 +241,10 @@ class CallerIntegrationTest {
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
           completer
               .complete(
-                  CompletionInputs.success(
-                      retried.agentExecution().getSpec().getCallbackToken(), finished, retried.executionId()))
+                  CompletionInputs.result(
+                      retried.agentExecution().getSpec().getCallbackToken(),
+                      finished,
+                      It.options(retried.executionId())))
               .getOutcome());
       assertEquals(finished, It.result(caller, AgentExecution.class));
     }
@@ -437,14 +442,14 @@ class CallerIntegrationTest {
       assertEquals(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
           completer
-              .complete(CompletionInputs.success(token, finished, create.executionId()))
+              .complete(CompletionInputs.result(token, finished, It.options(create.executionId())))
               .getOutcome());
       assertEquals(finished, It.result(stub, WorkflowExecution.class));
       // A second completion finds the activity gone.
       assertEquals(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
           completer
-              .complete(CompletionInputs.success(token, finished, create.executionId()))
+              .complete(CompletionInputs.result(token, finished, It.options(create.executionId())))
               .getOutcome());
     }
   }

@@ -24,6 +24,7 @@ import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
 import ai.stigmer.sdk.v1.PayloadEncoding;
+import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.enums.v1.EventType;
@@ -35,7 +36,6 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -77,11 +77,12 @@ class CompletionIntegrationTest {
           completer.complete(
               CompletionInputs.failure(
                   token,
-                  "AGENT_EXECUTION_FAILED",
-                  "the model refused",
-                  true,
-                  create.executionId(),
-                  detail));
+                  It.failure("AGENT_EXECUTION_FAILED")
+                      .setMessage("the model refused")
+                      .setNonRetryable(true)
+                      .addDetails(Any.pack(detail))
+                      .build(),
+                  It.options(create.executionId())));
       assertOutcome(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, token, result);
 
       WorkflowFailedException e =
@@ -112,7 +113,12 @@ class CompletionIntegrationTest {
           firstToken,
           completer.complete(
               CompletionInputs.failure(
-                  firstToken, "AGENT_EXECUTION_FAILED", "sandbox lost", false, first.executionId())));
+                  firstToken,
+                  It.failure("AGENT_EXECUTION_FAILED")
+                      .setMessage("sandbox lost")
+                      .setNonRetryable(false)
+                      .build(),
+                  It.options(first.executionId()))));
 
       // The caller's retry policy retries the activity; its new attempt sends the same key.
       CreateCall second = stigmer.waitForCalls(2, It.WAIT).get(1);
@@ -128,12 +134,18 @@ class CompletionIntegrationTest {
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
           firstToken,
           completer.complete(
-              CompletionInputs.success(firstToken, It.finished("stale", "x"), first.executionId())));
+              CompletionInputs.result(
+                  firstToken,
+                  It.finished("stale", "x"),
+                  It.options(first.executionId()))));
       AgentExecution finished = It.finished(second.executionId(), "second time lucky");
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
           secondToken,
-          completer.complete(CompletionInputs.success(secondToken, finished, second.executionId())));
+          completer.complete(CompletionInputs.result(
+              secondToken,
+              finished,
+              It.options(second.executionId()))));
       assertEquals(finished, It.result(caller, AgentExecution.class));
     }
   }
@@ -152,7 +164,7 @@ class CompletionIntegrationTest {
       token = create.agentExecution().getSpec().getCallbackToken();
       AgentExecution finished = It.finished(create.executionId(), "counted");
       CompleteExternalActivityInput input =
-          CompletionInputs.success(token, finished, create.executionId());
+          CompletionInputs.result(token, finished, It.options(create.executionId()));
       assertOutcome(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, token, completer.complete(input));
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED, token, completer.complete(input));
@@ -209,17 +221,25 @@ class CompletionIntegrationTest {
         assertOutcome(
             COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
             bad,
-            completer.complete(CompletionInputs.success(bad, finished, create.executionId())));
+            completer.complete(CompletionInputs.result(
+                bad,
+                finished,
+                It.options(create.executionId()))));
         assertOutcome(
             COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
             bad,
-            completer.complete(CompletionInputs.failure(bad, "T", "m", true, create.executionId())));
+            completer.complete(CompletionInputs.failure(
+                bad,
+                It.failure("T").setMessage("m").setNonRetryable(true).build(),
+                It.options(create.executionId()))));
         // Cancellation too: it must not swallow the error.
         assertOutcome(
             COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
             bad,
-            completer.complete(CompletionInputs.cancellation(bad, create.executionId())));
-        HeartbeatResult heartbeat = completer.heartbeat(bad.toByteArray());
+            completer.complete(CompletionInputs.cancellation(
+                bad,
+                It.options(create.executionId()))));
+        HeartbeatResult heartbeat = completer.heartbeat(bad);
         assertEquals(HeartbeatOutcome.INVALID_TOKEN, heartbeat.outcome(), heartbeat.message());
         assertEquals(TaskTokens.preview(bad), heartbeat.tokenPreview());
       }
@@ -227,13 +247,19 @@ class CompletionIntegrationTest {
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
           token,
-          otherNamespace.complete(CompletionInputs.success(token, finished, create.executionId())));
+          otherNamespace.complete(CompletionInputs.result(
+              token,
+              finished,
+              It.options(create.executionId()))));
       // No token: nothing is sent.
       CompleteExternalActivityResult empty =
-          completer.complete(CompletionInputs.success(ByteString.EMPTY, finished, create.executionId()));
+          completer.complete(CompletionInputs.result(
+              ByteString.EMPTY,
+              finished,
+              It.options(create.executionId())));
       assertOutcome(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN, ByteString.EMPTY, empty);
       assertEquals("<empty>", empty.getTokenPreview());
-      assertEquals(HeartbeatOutcome.EMPTY_TOKEN, completer.heartbeat(new byte[0]).outcome());
+      assertEquals(HeartbeatOutcome.EMPTY_TOKEN, completer.heartbeat(ByteString.EMPTY).outcome());
 
       // None of that touched the caller: it is still pending, and the real completion works once.
       assertEquals(
@@ -242,12 +268,18 @@ class CompletionIntegrationTest {
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
           token,
-          completer.complete(CompletionInputs.success(token, finished, create.executionId())));
+          completer.complete(CompletionInputs.result(
+              token,
+              finished,
+              It.options(create.executionId()))));
       assertEquals(finished, It.result(caller, AgentExecution.class));
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
           token,
-          completer.complete(CompletionInputs.success(token, finished, create.executionId())));
+          completer.complete(CompletionInputs.result(
+              token,
+              finished,
+              It.options(create.executionId()))));
       assertEquals(HeartbeatOutcome.ALREADY_COMPLETED, completer.heartbeat(token).outcome());
     }
   }
@@ -265,11 +297,12 @@ class CompletionIntegrationTest {
         ByteString token = create.agentExecution().getSpec().getCallbackToken();
         CompleteExternalActivityInput input =
             create.agentExecution().getSpec().getMessage().equals("json")
-                ? CompletionInputs.success(
+                ? CompletionInputs.result(
                     token,
                     It.finished(create.executionId(), "as json"),
-                    create.executionId(),
-                    PayloadEncoding.PAYLOAD_ENCODING_JSON_PROTOBUF)
+                    It.optionsBuilder(create.executionId())
+                        .setResultEncoding(PayloadEncoding.PAYLOAD_ENCODING_JSON_PROTOBUF)
+                        .build())
                 : CompleteExternalActivityInput.newBuilder()
                     .setCallbackToken(token)
                     .setExecutionId(create.executionId())
@@ -310,7 +343,7 @@ class CompletionIntegrationTest {
       WorkflowStub caller =
           It.startAgentCaller(client, worker.taskQueue(), It.request("cancel me"));
       CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
-      byte[] token = create.agentExecution().getSpec().getCallbackToken().toByteArray();
+      ByteString token = create.token();
 
       HeartbeatResult before = completer.heartbeat(token);
       assertEquals(HeartbeatOutcome.RECORDED, before.outcome());
@@ -347,9 +380,11 @@ class CompletionIntegrationTest {
       AgentExecution detail = It.finished(create.executionId(), "stopped early");
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
-          ByteString.copyFrom(token),
+          token,
           completer.complete(
-              CompletionInputs.cancellation(ByteString.copyFrom(token), create.executionId(), detail)));
+              CompletionInputs.cancellation(
+                  token,
+                  It.optionsBuilder(create.executionId()).addCancellationDetails(detail).build())));
       // The caller's activity ends cancelled, with the detail as its binary/protobuf payload.
       WorkflowFailedException e =
           assertThrows(
@@ -365,7 +400,7 @@ class CompletionIntegrationTest {
       assertEquals(PayloadTypeRegistry.binaryPayload(detail), canceled.getDetails().getPayloads(0));
       assertEquals(
           HeartbeatOutcome.ALREADY_COMPLETED,
-          completer.heartbeat(Arrays.copyOf(token, token.length)).outcome());
+          completer.heartbeat(ByteString.copyFrom(token.toByteArray())).outcome());
     }
   }
 }

@@ -98,6 +98,21 @@ final class It {
     return WorkflowStub.fromTyped(caller);
   }
 
+  /** Completion options with an execution id. */
+  static CompletionOptions options(String executionId) {
+    return optionsBuilder(executionId).build();
+  }
+
+  /** A builder of completion options with an execution id. */
+  static CompletionOptions.Builder optionsBuilder(String executionId) {
+    return CompletionOptions.newBuilder().setExecutionId(executionId);
+  }
+
+  /** A builder of a completion's failure value with its type. */
+  static ai.stigmer.sdk.v1.ActivityFailure.Builder failure(String type) {
+    return ai.stigmer.sdk.v1.ActivityFailure.newBuilder().setType(type);
+  }
+
   /** A caller's request. */
   static AgentExecution request(String message) {
     return AgentExecution.newBuilder()

@@ -125,7 +125,10 @@ class TerminalResultIntegrationTest {
           Status.UNAVAILABLE.withDescription("restarting"),
           withPhase(finished, ExecutionPhase.EXECUTION_IN_PROGRESS),
           echoed);
-      completer.complete(CompletionInputs.success(token, snapshot, create.executionId()));
+      completer.complete(CompletionInputs.result(
+          token,
+          snapshot,
+          It.options(create.executionId())));
 
       AgentExecution result = It.result(caller, AgentExecution.class);
       assertEquals(finished, result, "the terminal execution, tokens cleared");
@@ -196,8 +199,10 @@ class TerminalResultIntegrationTest {
       CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
       AgentExecution finished = It.finished(create.executionId(), "done");
       completer.complete(
-          CompletionInputs.success(
-              create.agentExecution().getSpec().getCallbackToken(), finished, create.executionId()));
+          CompletionInputs.result(
+              create.agentExecution().getSpec().getCallbackToken(),
+              finished,
+              It.options(create.executionId())));
       assertEquals(finished, It.result(caller, AgentExecution.class));
       assertEquals(0, stigmer.getCalls(create.executionId()));
       assertEquals(0, scheduled(client, caller, GetExecutionActivity.GET_EXECUTION));
@@ -221,8 +226,10 @@ class TerminalResultIntegrationTest {
           create.executionId(),
           Status.NOT_FOUND.withDescription("no execution " + create.executionId()));
       completer.complete(
-          CompletionInputs.success(
-              create.agentExecution().getSpec().getCallbackToken(), snapshot, create.executionId()));
+          CompletionInputs.result(
+              create.agentExecution().getSpec().getCallbackToken(),
+              snapshot,
+              It.options(create.executionId())));
       WorkflowFailedException e =
           assertThrows(
               WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
@@ -268,7 +275,10 @@ class TerminalResultIntegrationTest {
                           ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.EXECUTION_FAILED))
               .build();
       stigmer.scriptGets(create.executionId(), failed);
-      completer.complete(CompletionInputs.success(token, snapshot, create.executionId()));
+      completer.complete(CompletionInputs.result(
+          token,
+          snapshot,
+          It.options(create.executionId())));
       WorkflowExecution result = It.result(WorkflowStub.fromTyped(caller), WorkflowExecution.class);
       assertEquals(
           ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.EXECUTION_FAILED,

@@ -70,6 +70,10 @@ class TestKitIntegrationTest {
       assertEquals(call.executionId(), result.getMetadata().getId());
       // get answers the latest state.
       assertEquals(result, stigmer.execution(call.executionId()));
+      // Nothing left to cancel: a clear error at once, not a wait for the timeout.
+      IllegalStateException gone =
+          assertThrows(IllegalStateException.class, () -> stigmer.cancel(call));
+      assertTrue(gone.getMessage().contains("ALREADY_COMPLETED"), gone.getMessage());
     }
   }
 

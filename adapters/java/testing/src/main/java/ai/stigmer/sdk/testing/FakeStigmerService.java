@@ -18,6 +18,8 @@ import ai.stigmer.sdk.handshake.CompletionInputs;
 import ai.stigmer.sdk.handshake.CompletionOptions;
 import ai.stigmer.sdk.handshake.ExternalActivityCompleter;
 import ai.stigmer.sdk.handshake.HandshakeFailureTypes;
+import ai.stigmer.sdk.handshake.HeartbeatOutcome;
+import ai.stigmer.sdk.handshake.HeartbeatResult;
 import ai.stigmer.sdk.v1.ActivityFailure;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
@@ -41,12 +43,14 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +86,13 @@ public final class FakeStigmerService implements AutoCloseable {
 
   /** How long {@link #waitForCalls(int)} and {@link #cancel(CreateCall)} wait by default. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+  /** Heartbeat outcomes after which no cancel request can come. */
+  private static final Set<HeartbeatOutcome> GONE =
+      EnumSet.of(
+          HeartbeatOutcome.ALREADY_COMPLETED,
+          HeartbeatOutcome.INVALID_TOKEN,
+          HeartbeatOutcome.EMPTY_TOKEN);
 
   private static final String API_VERSION = "agentic.stigmer.ai/v1";
   private static final Context.Key<Map<String, String>> METADATA = Context.key("metadata");
@@ -357,13 +368,23 @@ public final class FakeStigmerService implements AutoCloseable {
    * @param timeout how long to wait for the cancel request
    * @return the outcome of the cancellation report
    * @throws AssertionError when no cancel request arrived within the timeout
+   * @throws IllegalStateException when the caller's activity is gone (completed, timed out) or
+   *     the token is refused
    */
   public CompleteExternalActivityResult cancel(CreateCall call, Duration timeout) {
     ExternalActivityCompleter completer = completer();
     Poll.until(
         timeout,
         "the caller's cancel request",
-        () -> completer.heartbeat(call.token()).isCancelRequested());
+        () -> {
+          HeartbeatResult beat = completer.heartbeat(call.token());
+          if (GONE.contains(beat.outcome())) {
+            throw new IllegalStateException(
+                "cannot cancel " + call.executionId() + ": " + beat.outcome() + ": "
+                    + beat.message());
+          }
+          return beat.isCancelRequested();
+        });
     finish(call, 5, agent -> {});
     return deliver(CompletionInputs.cancellation(call.token(), options(call)));
   }
