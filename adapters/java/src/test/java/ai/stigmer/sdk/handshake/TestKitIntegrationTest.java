@@ -26,6 +26,7 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -162,6 +163,26 @@ class TestKitIntegrationTest {
             StatusRuntimeException.class,
             () -> stigmer.agentQueryStub().get(AgentExecutionId.newBuilder().setValue("x").build()));
     assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+  }
+
+  @Test
+  void subscribeStreamsEachNewStateUntilATerminalOne(FakeStigmerService stigmer) {
+    AgentExecution ack = stigmer.agentStub().create(It.request("stream"));
+    AgentExecutionId id = AgentExecutionId.newBuilder().setValue(ack.getMetadata().getId()).build();
+    Iterator<AgentExecution> updates = stigmer.agentQueryStub().subscribe(id);
+    assertEquals(ExecutionPhase.EXECUTION_PENDING, updates.next().getStatus().getPhase());
+    for (ExecutionPhase phase :
+        List.of(ExecutionPhase.EXECUTION_IN_PROGRESS, ExecutionPhase.EXECUTION_COMPLETED)) {
+      stigmer
+          .agentStub()
+          .updateStatus(
+              AgentExecutionUpdateStatusInput.newBuilder()
+                  .setExecutionId(id.getValue())
+                  .setStatus(AgentExecutionStatus.newBuilder().setPhase(phase))
+                  .build());
+      assertEquals(phase, updates.next().getStatus().getPhase());
+    }
+    assertFalse(updates.hasNext(), "the stream ends at a terminal phase");
   }
 
   @Test

@@ -36,6 +36,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.temporal.client.WorkflowClient;
 import java.io.IOException;
@@ -57,6 +58,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -66,7 +68,8 @@ import java.util.function.UnaryOperator;
  * <p>It records every {@code create} (the execution as received, callback token included, and the
  * call's metadata: {@link #calls()}, {@link #waitForCalls}), ACKs it (the execution with an id, the
  * token cleared, phase PENDING), and answers {@code get} with the execution's latest state ({@code
- * updateStatus} replaces it). The test then finishes each handshake on demand: {@link #complete},
+ * updateStatus} replaces it; {@code subscribe} streams each new state until a terminal one). The
+ * test then finishes each handshake on demand: {@link #complete},
  * {@link #fail} and {@link #cancel} act on the caller's activity through Temporal, as a real
  * service's workflow would. {@link #failNext} makes the next {@code create} calls fail with a gRPC
  * status.
@@ -93,6 +96,9 @@ public final class FakeStigmerService implements AutoCloseable {
           HeartbeatOutcome.ALREADY_COMPLETED,
           HeartbeatOutcome.INVALID_TOKEN,
           HeartbeatOutcome.EMPTY_TOKEN);
+
+  /** COMPLETED, FAILED, CANCELLED: the same numbers in both kinds. */
+  private static final Set<Integer> TERMINAL_PHASES = Set.of(3, 4, 5);
 
   private static final String API_VERSION = "agentic.stigmer.ai/v1";
   private static final Context.Key<Map<String, String>> METADATA = Context.key("metadata");
@@ -440,6 +446,7 @@ public final class FakeStigmerService implements AutoCloseable {
         finished = builder.build();
       }
       executions.put(call.executionId(), finished);
+      lock.notifyAll();
       return finished;
     }
   }
@@ -520,9 +527,47 @@ public final class FakeStigmerService implements AutoCloseable {
       }
       updated = update.apply(type.cast(stored));
       executions.put(id, updated);
+      lock.notifyAll();
     }
     response.onNext(updated);
     response.onCompleted();
+  }
+
+  /**
+   * Streams the execution: its state now, then each new state, until it is terminal or the caller
+   * goes away.
+   */
+  private <T extends Message> void subscribe(
+      String id, Class<T> type, Function<T, Integer> phase, StreamObserver<T> response) {
+    ServerCallStreamObserver<T> stream = (ServerCallStreamObserver<T>) response;
+    Message last = null;
+    while (!stream.isCancelled()) {
+      Message current;
+      synchronized (lock) {
+        current = executions.get(id);
+        if (current != null && current.equals(last)) {
+          try {
+            lock.wait(200);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          continue;
+        }
+      }
+      if (!type.isInstance(current)) {
+        response.onError(
+            Status.NOT_FOUND.withDescription("execution " + id + " not found").asRuntimeException());
+        return;
+      }
+      T execution = type.cast(current);
+      response.onNext(execution);
+      last = execution;
+      if (TERMINAL_PHASES.contains(phase.apply(execution))) {
+        response.onCompleted();
+        return;
+      }
+    }
   }
 
   private final class AgentCommands
@@ -604,6 +649,15 @@ public final class FakeStigmerService implements AutoCloseable {
     public void get(AgentExecutionId request, StreamObserver<AgentExecution> response) {
       answerGet(request.getValue(), AgentExecution.class, response);
     }
+
+    @Override
+    public void subscribe(AgentExecutionId request, StreamObserver<AgentExecution> response) {
+      FakeStigmerService.this.subscribe(
+          request.getValue(),
+          AgentExecution.class,
+          execution -> execution.getStatus().getPhaseValue(),
+          response);
+    }
   }
 
   private final class WorkflowQueries
@@ -611,6 +665,15 @@ public final class FakeStigmerService implements AutoCloseable {
     @Override
     public void get(WorkflowExecutionId request, StreamObserver<WorkflowExecution> response) {
       answerGet(request.getValue(), WorkflowExecution.class, response);
+    }
+
+    @Override
+    public void subscribe(WorkflowExecutionId request, StreamObserver<WorkflowExecution> response) {
+      FakeStigmerService.this.subscribe(
+          request.getValue(),
+          WorkflowExecution.class,
+          execution -> execution.getStatus().getPhaseValue(),
+          response);
     }
   }
 }
