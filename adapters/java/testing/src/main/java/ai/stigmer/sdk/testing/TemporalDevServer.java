@@ -33,10 +33,11 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * <p>The Temporal Java SDK has no launcher for the CLI's dev server ({@code io.temporal:
- * temporal-testing}'s {@code TestWorkflowEnvironment} runs its in-memory test server, or connects
- * to a server someone else started), unlike Go's {@code testsuite.StartDevServer} and Python's
- * {@code WorkflowEnvironment.start_local}; this class is that launcher for an existing binary.
+ * <p>The Temporal Java SDK has no launcher for the CLI's dev server (the {@code
+ * TestWorkflowEnvironment} of {@code io.temporal:temporal-testing} runs its in-memory test server,
+ * or connects to a server someone else started), unlike Go's {@code testsuite.StartDevServer} and
+ * Python's {@code WorkflowEnvironment.start_local}; this class is that launcher for an existing
+ * binary.
  *
  * <p>The CLI is, in order: {@link Builder#setCliPath}, {@code $STIGMER_TEMPORAL_CLI}, the system
  * property {@code stigmer.temporal.cli}, {@code temporal} on the {@code PATH}. With the Python SDK
