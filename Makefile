@@ -94,6 +94,14 @@ test-go: bootstrap ## gofmt, go vet and go test for adapters/go
 .PHONY: test-java
 test-java: bootstrap ## mvn install for adapters/java, offline (tests included)
 	cd adapters/java && mvn -o -q -B install
+	@# The adapter and its test kit install offline into a copy of ~/.m2, and a separate project
+	@# builds and runs a test against them (adapters/java/scripts/check-offline-install.sh).
+	sh adapters/java/scripts/check-offline-install.sh
+
+.PHONY: install-java
+install-java: bootstrap ## Install the Java adapter and its test kit (ai.stigmer:stigmer-sdk-testing) into ~/.m2, offline
+	cd adapters/java && mvn -o -q -B install -DskipTests
+	cd adapters/java/testing && mvn -o -q -B install
 
 # Languages in the conformance matrix (see conformance/implementations.json).
 CONFORMANCE_LANGS ?= python,python-betterproto,go,java

@@ -10,8 +10,26 @@ import com.google.protobuf.Message;
 import java.util.Objects;
 
 /**
- * Shorthands for building a {@link CompleteExternalActivityInput}. Deterministic, so usable in
- * workflow code.
+ * Builds a {@link CompleteExternalActivityInput}. Deterministic, so usable in workflow code.
+ *
+ * <p>Every constructor takes the callback token first, then the outcome (the result, or the
+ * failure value {@code {type, message, non_retryable, details}} as an {@link ActivityFailure}, or
+ * nothing for a cancellation), then {@link CompletionOptions} (execution id, result encoding,
+ * cancellation details): the order of Go's {@code handshake.ResultInput}, {@code FailureInput}
+ * and {@code CancellationInput}.
+ *
+ * <pre>{@code
+ * CompletionInputs.result(token, finished,
+ *     CompletionOptions.newBuilder().setExecutionId(id).build());
+ * CompletionInputs.failure(token,
+ *     ActivityFailure.newBuilder()
+ *         .setType(HandshakeFailureTypes.AGENT_EXECUTION_FAILED)
+ *         .setMessage("the model refused")
+ *         .setNonRetryable(true)
+ *         .build(),
+ *     CompletionOptions.newBuilder().setExecutionId(id).build());
+ * CompletionInputs.cancellation(token);
+ * }</pre>
  */
 public final class CompletionInputs {
 
@@ -22,9 +40,119 @@ public final class CompletionInputs {
    *
    * @param callbackToken the caller's task token, as received in {@code spec.callback_token}
    * @param result the activity result, for example the finished execution
-   * @param executionId the execution the completion belongs to, for logs
    * @return the input
    */
+  public static CompleteExternalActivityInput result(ByteString callbackToken, Message result) {
+    return result(callbackToken, result, CompletionOptions.getDefaultInstance());
+  }
+
+  /**
+   * Completes the caller's activity successfully with a result.
+   *
+   * @param callbackToken the caller's task token, as received in {@code spec.callback_token}
+   * @param result the activity result, for example the finished execution
+   * @param options the execution id and the result encoding ({@code binary/protobuf} if unset)
+   * @return the input
+   * @throws IllegalArgumentException when the options hold cancellation details
+   */
+  public static CompleteExternalActivityInput result(
+      ByteString callbackToken, Message result, CompletionOptions options) {
+    Objects.requireNonNull(result, "result");
+    Objects.requireNonNull(options, "options");
+    refuseCancellationDetails(options, "a result");
+    PayloadEncoding encoding =
+        options.getResultEncoding() == null
+            ? PayloadEncoding.PAYLOAD_ENCODING_BINARY_PROTOBUF
+            : options.getResultEncoding();
+    return base(callbackToken, options.getExecutionId())
+        .setResult(Any.pack(result))
+        .setResultEncoding(encoding)
+        .build();
+  }
+
+  /**
+   * Fails the caller's activity with an application failure.
+   *
+   * @param callbackToken the caller's task token, as received in {@code spec.callback_token}
+   * @param failure type, message, non-retryable flag and details of the failure
+   * @return the input
+   */
+  public static CompleteExternalActivityInput failure(
+      ByteString callbackToken, ActivityFailure failure) {
+    return failure(callbackToken, failure, CompletionOptions.getDefaultInstance());
+  }
+
+  /**
+   * Fails the caller's activity with an application failure.
+   *
+   * @param callbackToken the caller's task token, as received in {@code spec.callback_token}
+   * @param failure type, message, non-retryable flag and details of the failure
+   * @param options the execution id
+   * @return the input
+   * @throws IllegalArgumentException when the options hold a result encoding or cancellation
+   *     details
+   */
+  public static CompleteExternalActivityInput failure(
+      ByteString callbackToken, ActivityFailure failure, CompletionOptions options) {
+    Objects.requireNonNull(failure, "failure");
+    Objects.requireNonNull(options, "options");
+    refuseResultEncoding(options, "a failure");
+    refuseCancellationDetails(options, "a failure");
+    return base(callbackToken, options.getExecutionId()).setFailure(failure).build();
+  }
+
+  /**
+   * Reports the caller's activity cancelled, after its workflow requested cancellation.
+   *
+   * @param callbackToken the caller's task token, as received in {@code spec.callback_token}
+   * @return the input
+   */
+  public static CompleteExternalActivityInput cancellation(ByteString callbackToken) {
+    return cancellation(callbackToken, CompletionOptions.getDefaultInstance());
+  }
+
+  /**
+   * Reports the caller's activity cancelled, after its workflow requested cancellation.
+   *
+   * @param callbackToken the caller's task token, as received in {@code spec.callback_token}
+   * @param options the execution id and the cancellation details
+   * @return the input
+   * @throws IllegalArgumentException when the options hold a result encoding
+   */
+  public static CompleteExternalActivityInput cancellation(
+      ByteString callbackToken, CompletionOptions options) {
+    Objects.requireNonNull(options, "options");
+    refuseResultEncoding(options, "a cancellation");
+    ActivityCancellation.Builder cancellation = ActivityCancellation.newBuilder();
+    for (Message detail : options.getCancellationDetails()) {
+      cancellation.addDetails(Any.pack(detail));
+    }
+    return base(callbackToken, options.getExecutionId()).setCancellation(cancellation).build();
+  }
+
+  private static void refuseResultEncoding(CompletionOptions options, String outcome) {
+    if (options.getResultEncoding() != null) {
+      throw new IllegalArgumentException("a result encoding does not apply to " + outcome);
+    }
+  }
+
+  private static void refuseCancellationDetails(CompletionOptions options, String outcome) {
+    if (!options.getCancellationDetails().isEmpty()) {
+      throw new IllegalArgumentException("cancellation details do not apply to " + outcome);
+    }
+  }
+
+  /**
+   * Completes the caller's activity successfully with a result, encoded as {@code binary/protobuf}.
+   *
+   * @param callbackToken the caller's task token, as received in {@code spec.callback_token}
+   * @param result the activity result, for example the finished execution
+   * @param executionId the execution the completion belongs to, for logs
+   * @return the input
+   * @deprecated use {@link #result(ByteString, Message, CompletionOptions)} (token, outcome,
+   *     options)
+   */
+  @Deprecated
   public static CompleteExternalActivityInput success(
       ByteString callbackToken, Message result, String executionId) {
     return success(
@@ -39,14 +167,19 @@ public final class CompletionInputs {
    * @param executionId the execution the completion belongs to, for logs
    * @param encoding the payload encoding of the result
    * @return the input
+   * @deprecated use {@link #result(ByteString, Message, CompletionOptions)} (token, outcome,
+   *     options)
    */
+  @Deprecated
   public static CompleteExternalActivityInput success(
       ByteString callbackToken, Message result, String executionId, PayloadEncoding encoding) {
-    Objects.requireNonNull(result, "result");
-    return base(callbackToken, executionId)
-        .setResult(Any.pack(result))
-        .setResultEncoding(Objects.requireNonNull(encoding, "encoding"))
-        .build();
+    return result(
+        callbackToken,
+        result,
+        CompletionOptions.newBuilder()
+            .setExecutionId(executionId)
+            .setResultEncoding(encoding)
+            .build());
   }
 
   /**
@@ -56,12 +189,14 @@ public final class CompletionInputs {
    * @param failure type, message, non-retryable flag and details of the failure
    * @param executionId the execution the completion belongs to, for logs
    * @return the input
+   * @deprecated use {@link #failure(ByteString, ActivityFailure, CompletionOptions)} (token,
+   *     outcome, options)
    */
+  @Deprecated
   public static CompleteExternalActivityInput failure(
       ByteString callbackToken, ActivityFailure failure, String executionId) {
-    return base(callbackToken, executionId)
-        .setFailure(Objects.requireNonNull(failure, "failure"))
-        .build();
+    return failure(
+        callbackToken, failure, CompletionOptions.newBuilder().setExecutionId(executionId).build());
   }
 
   /**
@@ -74,7 +209,10 @@ public final class CompletionInputs {
    * @param executionId the execution the completion belongs to, for logs
    * @param details structured details, each delivered as one payload
    * @return the input
+   * @deprecated its adjacent strings are easy to swap: use {@link #failure(ByteString,
+   *     ActivityFailure, CompletionOptions)} with an {@link ActivityFailure} builder
    */
+  @Deprecated
   public static CompleteExternalActivityInput failure(
       ByteString callbackToken,
       String type,
@@ -90,7 +228,10 @@ public final class CompletionInputs {
     for (Message detail : details) {
       failure.addDetails(Any.pack(detail));
     }
-    return failure(callbackToken, failure.build(), executionId);
+    return failure(
+        callbackToken,
+        failure.build(),
+        CompletionOptions.newBuilder().setExecutionId(executionId).build());
   }
 
   /**
@@ -100,14 +241,17 @@ public final class CompletionInputs {
    * @param executionId the execution the completion belongs to, for logs
    * @param details details delivered with the cancellation, each as one payload
    * @return the input
+   * @deprecated use {@link #cancellation(ByteString, CompletionOptions)} (token, options)
    */
+  @Deprecated
   public static CompleteExternalActivityInput cancellation(
       ByteString callbackToken, String executionId, Message... details) {
-    ActivityCancellation.Builder cancellation = ActivityCancellation.newBuilder();
-    for (Message detail : details) {
-      cancellation.addDetails(Any.pack(detail));
-    }
-    return base(callbackToken, executionId).setCancellation(cancellation).build();
+    return cancellation(
+        callbackToken,
+        CompletionOptions.newBuilder()
+            .setExecutionId(executionId)
+            .addCancellationDetails(details)
+            .build());
   }
 
   private static CompleteExternalActivityInput.Builder base(

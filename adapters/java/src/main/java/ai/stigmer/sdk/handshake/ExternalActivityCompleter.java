@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * ExternalActivityCompleter completer = ExternalActivityCompleter.newBuilder(workflowClient).build();
  * CompleteExternalActivityResult result =
- *     completer.complete(CompletionInputs.success(callbackToken, finishedExecution, executionId));
+ *     completer.complete(CompletionInputs.result(callbackToken, finishedExecution,
+ *         CompletionOptions.newBuilder().setExecutionId(executionId).build()));
  * switch (result.getOutcome()) { ... }
  * }</pre>
  *
@@ -354,14 +355,17 @@ public final class ExternalActivityCompleter {
    * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
    * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
    *     known outcomes
+   * @deprecated the rest of the API takes the token as a {@link ByteString}: use {@link
+   *     #heartbeat(ByteString)}
    */
+  @Deprecated
   public HeartbeatResult heartbeat(byte[] token) {
-    return heartbeat(token, null);
+    return heartbeatBytes(token, null);
   }
 
   /**
-   * Records a heartbeat without details, with the token as it arrives in {@code
-   * spec.callback_token}; see {@link #heartbeat(byte[])}.
+   * Records a heartbeat without details for the caller's activity, to learn whether its workflow
+   * requested cancellation.
    *
    * @param token the caller's task token
    * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
@@ -373,18 +377,20 @@ public final class ExternalActivityCompleter {
   }
 
   /**
-   * Records a heartbeat, with the token as it arrives in {@code spec.callback_token}; see {@link
-   * #heartbeat(byte[], Object)}.
+   * Records a heartbeat for the caller's activity, to learn whether its workflow requested
+   * cancellation.
    *
-   * @param token the caller's task token
-   * @param details heartbeat details, or {@code null} for none
+   * @param token the caller's task token, as it arrives in {@code spec.callback_token}
+   * @param details heartbeat details, delivered as one payload: a protobuf message (or a {@code
+   *     google.protobuf.Any} holding one) as {@code binary/protobuf}, anything else through the
+   *     workflow client's data converter; {@code null} for none
    * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
    * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
    *     known outcomes
    * @throws IllegalArgumentException when protobuf details cannot be turned into a payload
    */
   public HeartbeatResult heartbeat(ByteString token, Object details) {
-    return heartbeat(token == null ? null : token.toByteArray(), details);
+    return heartbeatBytes(token == null ? null : token.toByteArray(), details);
   }
 
   /**
@@ -399,8 +405,15 @@ public final class ExternalActivityCompleter {
    * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
    *     known outcomes
    * @throws IllegalArgumentException when protobuf details cannot be turned into a payload
+   * @deprecated the rest of the API takes the token as a {@link ByteString}: use {@link
+   *     #heartbeat(ByteString, Object)}
    */
+  @Deprecated
   public HeartbeatResult heartbeat(byte[] token, Object details) {
+    return heartbeatBytes(token, details);
+  }
+
+  private HeartbeatResult heartbeatBytes(byte[] token, Object details) {
     String preview = TaskTokens.preview(token);
     if (token == null || token.length == 0) {
       return new HeartbeatResult(HeartbeatOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, preview);

@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.v1.ActivityFailure;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
@@ -117,10 +118,11 @@ public final class SystemActivitiesImpl implements SystemActivities {
       return complete(
           CompletionInputs.failure(
               deployed.callbackToken(),
-              HandshakeFailureTypes.AGENT_EXECUTION_FAILED,
-              deployed.failureMessage(),
-              true,
-              ""));
+              ActivityFailure.newBuilder()
+                  .setType(HandshakeFailureTypes.AGENT_EXECUTION_FAILED)
+                  .setMessage(deployed.failureMessage())
+                  .setNonRetryable(true)
+                  .build()));
     }
     if (deployed.result() == null) {
       return complete(

@@ -22,18 +22,24 @@ import org.slf4j.Logger;
  * <pre>{@code
  * public AgentExecution run(AgentExecution execution) {
  *   ByteString token = execution.getSpec().getCallbackToken();
- *   String id = execution.getMetadata().getId();
+ *   CompletionOptions options =
+ *       CompletionOptions.newBuilder().setExecutionId(execution.getMetadata().getId()).build();
  *   AgentExecution finished;
  *   try {
  *     finished = runTheAgent(execution);
  *   } catch (ApplicationFailure e) {
  *     // Failure path: a completion problem is logged, the original error stands.
- *     WorkflowCompletions.completeOnFailure(CompletionInputs.failure(
- *         token, "AGENT_EXECUTION_FAILED", e.getOriginalMessage(), true, id));
+ *     WorkflowCompletions.completeOnFailure(CompletionInputs.failure(token,
+ *         ActivityFailure.newBuilder()
+ *             .setType(HandshakeFailureTypes.AGENT_EXECUTION_FAILED)
+ *             .setMessage(e.getOriginalMessage())
+ *             .setNonRetryable(true)
+ *             .build(),
+ *         options));
  *     throw e;
  *   }
  *   // Success path: a completion that fails (other than ALREADY_COMPLETED) fails this workflow.
- *   WorkflowCompletions.completeOnSuccess(CompletionInputs.success(token, finished, id));
+ *   WorkflowCompletions.completeOnSuccess(CompletionInputs.result(token, finished, options));
  *   return finished;
  * }
  * }</pre>

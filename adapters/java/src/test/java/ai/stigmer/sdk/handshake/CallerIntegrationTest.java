@@ -15,8 +15,9 @@ import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus;
 import ai.stigmer.commons.apiresource.ApiResourceMetadata;
 import ai.stigmer.sdk.testing.CapturedLogs;
-import ai.stigmer.sdk.testing.RecordingStigmerService;
-import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
+import ai.stigmer.sdk.testing.FakeStigmerService;
+import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.StigmerTestExtension;
 import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The caller side against a real Temporal dev server and a real gRPC Stigmer service. */
-@ExtendWith(TemporalDevServer.Extension.class)
+@ExtendWith(StigmerTestExtension.class)
 class CallerIntegrationTest {
 
   /** The request as the caller wrote it: the sent one without what the SDK added. */
@@ -63,7 +64,7 @@ class CallerIntegrationTest {
     int n = 20;
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker =
             It.callerWorker(
                 client,
@@ -79,11 +80,11 @@ class CallerIntegrationTest {
 
       // All N creates arrive although the worker runs one activity at a time: each activity
       // released its slot when it went pending.
-      List<Create<AgentExecution>> creates = stigmer.awaitAgentCreates(n, It.WAIT);
+      List<CreateCall> creates = stigmer.waitForCalls(n, It.WAIT);
       assertEquals(n, creates.size());
       Set<ByteString> tokens = new HashSet<>();
-      for (Create<AgentExecution> create : creates) {
-        AgentExecution sent = create.request();
+      for (CreateCall create : creates) {
+        AgentExecution sent = create.agentExecution();
         String task = sent.getSpec().getMessage();
         assertEquals(
             requests.get(task), withoutHandshake(sent), "the rest of the request is intact");
@@ -91,7 +92,7 @@ class CallerIntegrationTest {
         tokens.add(sent.getSpec().getCallbackToken());
         String annotation =
             sent.getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY);
-        assertEquals(annotation, create.idempotencyKeyHeader());
+        assertEquals(annotation, create.idempotencyKey());
         assertTrue(annotation.matches("v1:[0-9a-f]{64}"), annotation);
         // Temporal holds the activity as started, waiting for the completion.
         PendingActivityInfo pending = It.pendingActivity(client, callers.get(task).getExecution());
@@ -107,13 +108,16 @@ class CallerIntegrationTest {
       assertEquals(n, tokens.size(), "every activity has its own token");
 
       Map<String, AgentExecution> results = new HashMap<>();
-      for (Create<AgentExecution> create : creates) {
-        String task = create.request().getSpec().getMessage();
-        AgentExecution finished = It.finished(create.ackId(), "output of " + task);
+      for (CreateCall create : creates) {
+        String task = create.agentExecution().getSpec().getMessage();
+        AgentExecution finished = It.finished(create.executionId(), "output of " + task);
         results.put(task, finished);
-        ByteString token = create.request().getSpec().getCallbackToken();
+        ByteString token = create.agentExecution().getSpec().getCallbackToken();
         CompleteExternalActivityResult outcome =
-            completer.complete(CompletionInputs.success(token, finished, create.ackId()));
+            completer.complete(CompletionInputs.result(
+                token,
+                finished,
+                It.options(create.executionId())));
         assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, outcome.getOutcome());
         assertEquals(TaskTokens.preview(token), outcome.getTokenPreview());
         assertEquals("", outcome.getMessage());
@@ -144,13 +148,13 @@ class CallerIntegrationTest {
     }
   }
 
-  private static void assertLogsShowPreviewsOnly(List<Create<AgentExecution>> creates) {
+  private static void assertLogsShowPreviewsOnly(List<CreateCall> creates) {
     List<CapturedLogs.Event> ours =
         CapturedLogs.events().stream()
             .filter(e -> e.logger().startsWith("ai.stigmer.sdk.handshake"))
             .toList();
-    for (Create<AgentExecution> create : creates) {
-      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+    for (CreateCall create : creates) {
+      byte[] token = create.agentExecution().getSpec().getCallbackToken().toByteArray();
       String preview = TaskTokens.preview(token);
       String base64 = Base64.getEncoder().encodeToString(token);
       assertTrue(
@@ -169,7 +173,7 @@ class CallerIntegrationTest {
                       e.message()
                           .equals(
                               "Agent execution started, activity pending: execution_id="
-                                  + create.ackId()
+                                  + create.executionId()
                                   + ", token_preview="
                                   + preview
                                   + ", token_digest="
@@ -198,22 +202,22 @@ class CallerIntegrationTest {
       throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
-      stigmer.failNextCreates(Status.UNAVAILABLE.withDescription("stigmer is restarting"));
+      stigmer.failNext(Status.UNAVAILABLE.withDescription("stigmer is restarting"));
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("retry me"));
 
-      List<Create<AgentExecution>> creates = stigmer.awaitAgentCreates(2, It.WAIT);
+      List<CreateCall> creates = stigmer.waitForCalls(2, It.WAIT);
       assertEquals(2, creates.size());
-      Create<AgentExecution> failed = creates.get(0);
-      Create<AgentExecution> retried = creates.get(1);
-      assertEquals(failed.idempotencyKeyHeader(), retried.idempotencyKeyHeader());
+      CreateCall failed = creates.get(0);
+      CreateCall retried = creates.get(1);
+      assertEquals(failed.idempotencyKey(), retried.idempotencyKey());
       assertEquals(
-          failed.request().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY),
-          retried.request().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY));
+          failed.agentExecution().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY),
+          retried.agentExecution().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY));
       assertNotEquals(
-          failed.request().getSpec().getCallbackToken(),
-          retried.request().getSpec().getCallbackToken(),
+          failed.agentExecution().getSpec().getCallbackToken(),
+          retried.agentExecution().getSpec().getCallbackToken(),
           "each attempt has its own token");
 
       // The first attempt failed with a retryable STIGMER_CREATE_FAILED.
@@ -230,15 +234,17 @@ class CallerIntegrationTest {
               caller.getExecution().getWorkflowId(),
               caller.getExecution().getRunId(),
               pending.getActivityId()),
-          retried.idempotencyKeyHeader());
+          retried.idempotencyKey());
 
-      AgentExecution finished = It.finished(retried.ackId(), "done after a retry");
+      AgentExecution finished = It.finished(retried.executionId(), "done after a retry");
       assertEquals(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
           completer
               .complete(
-                  CompletionInputs.success(
-                      retried.request().getSpec().getCallbackToken(), finished, retried.ackId()))
+                  CompletionInputs.result(
+                      retried.agentExecution().getSpec().getCallbackToken(),
+                      finished,
+                      It.options(retried.executionId())))
               .getOutcome());
       assertEquals(finished, It.result(caller, AgentExecution.class));
     }
@@ -249,14 +255,14 @@ class CallerIntegrationTest {
     WorkflowClient client = server.client();
     HandshakeOptions shortDeadline =
         HandshakeOptions.newBuilder().setCreateTimeout(Duration.ofMillis(300)).build();
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker =
             It.callerWorker(client, stigmer, WorkerOptions.getDefaultInstance(), shortDeadline)) {
-      stigmer.delayNextCreates(Duration.ofSeconds(2));
+      stigmer.delayNext(Duration.ofSeconds(2));
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("slow"));
 
       // The first create outlives its deadline: a retryable failure, and a second attempt.
-      stigmer.awaitAgentCreates(2, It.WAIT);
+      stigmer.waitForCalls(2, It.WAIT);
       PendingActivityInfo pending = It.pendingActivity(client, caller.getExecution());
       assertEquals(2, pending.getAttempt());
       assertTrue(
@@ -272,9 +278,9 @@ class CallerIntegrationTest {
   @Test
   void permanentCreateFailureFailsTheActivityAtOnce(TemporalDevServer server) throws Exception {
     WorkflowClient client = server.client();
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
-      stigmer.failNextCreates(
+      stigmer.failNext(
           Status.INVALID_ARGUMENT.withDescription("spec.message: must not be empty"));
       WorkflowStub caller =
           It.startAgentCaller(client, worker.taskQueue(), It.request("refused by the server"));
@@ -288,7 +294,7 @@ class CallerIntegrationTest {
           "INVALID_ARGUMENT: spec.message: must not be empty", failure.getOriginalMessage());
       assertTrue(failure.isNonRetryable());
 
-      assertEquals(1, stigmer.agentCreates().size(), "never retried");
+      assertEquals(1, stigmer.calls().size(), "never retried");
       List<HistoryEvent> history = It.history(client, caller.getExecution());
       List<HistoryEvent> started =
           history.stream()
@@ -306,7 +312,7 @@ class CallerIntegrationTest {
   @Test
   void aLocalActivityIsRefusedWithItsOwnType(TemporalDevServer server) throws Exception {
     WorkflowClient client = server.client();
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       Fixtures.LocalCaller caller =
           client.newWorkflowStub(
@@ -319,7 +325,7 @@ class CallerIntegrationTest {
       ApplicationFailure failure = It.activityApplicationFailure(e);
       assertEquals(HandshakeFailureTypes.LOCAL_ACTIVITY, failure.getType());
       assertTrue(failure.isNonRetryable());
-      assertEquals(0, stigmer.agentCreates().size(), "nothing was sent");
+      assertEquals(0, stigmer.calls().size(), "nothing was sent");
     }
   }
 
@@ -327,7 +333,7 @@ class CallerIntegrationTest {
   void whatTheDeployedServiceRequiresIsFilledFromTheDocsRequest(TemporalDevServer server)
       throws Exception {
     WorkflowClient client = server.client();
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       // Only what the docs show: no api_version, kind or metadata.name.
       AgentExecution docs =
@@ -337,22 +343,22 @@ class CallerIntegrationTest {
                       .setAgentId("agent-1")
                       .setMessage("hello"))
               .build();
-      stigmer.failNextCreates(Status.UNAVAILABLE.withDescription("restarting"));
+      stigmer.failNext(Status.UNAVAILABLE.withDescription("restarting"));
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), docs);
-      List<Create<AgentExecution>> creates = stigmer.awaitAgentCreates(2, It.WAIT);
-      for (Create<AgentExecution> create : creates) {
-        AgentExecution sent = create.request();
+      List<CreateCall> creates = stigmer.waitForCalls(2, It.WAIT);
+      for (CreateCall create : creates) {
+        AgentExecution sent = create.agentExecution();
         assertEquals("agentic.stigmer.ai/v1", sent.getApiVersion());
         assertEquals("AgentExecution", sent.getKind());
         assertEquals(
-            ExecutionRequests.executionName(create.idempotencyKeyHeader()),
+            ExecutionRequests.executionName(create.idempotencyKey()),
             sent.getMetadata().getName());
         assertTrue(sent.getMetadata().getName().matches("exec-[0-9a-f]{20}"));
       }
       // The retried attempt names the same execution.
       assertEquals(
-          creates.get(0).request().getMetadata().getName(),
-          creates.get(1).request().getMetadata().getName());
+          creates.get(0).agentExecution().getMetadata().getName(),
+          creates.get(1).agentExecution().getMetadata().getName());
       caller.terminate("done");
     }
   }
@@ -361,7 +367,7 @@ class CallerIntegrationTest {
   void aRequestTheDeployedServiceWouldRefuseIsRefusedBeforeAnyRpc(TemporalDevServer server)
       throws Exception {
     WorkflowClient client = server.client();
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       AgentExecution noMessage =
           It.request("").toBuilder().setKind("WorkflowExecution").build();
@@ -376,7 +382,7 @@ class CallerIntegrationTest {
           "invalid WorkflowExecution: kind: must be 'AgentExecution'; "
               + "spec.message: must not be empty",
           failure.getOriginalMessage());
-      assertEquals(0, stigmer.agentCreates().size(), "nothing was sent");
+      assertEquals(0, stigmer.calls().size(), "nothing was sent");
       assertTrue(
           CapturedLogs.events().stream()
               .anyMatch(
@@ -396,7 +402,7 @@ class CallerIntegrationTest {
   void workflowExecutionsUseTheirOwnCallbackField(TemporalDevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowExecution request =
           WorkflowExecution.newBuilder()
@@ -414,17 +420,17 @@ class CallerIntegrationTest {
       WorkflowClient.start(caller::run, request);
       WorkflowStub stub = WorkflowStub.fromTyped(caller);
 
-      Create<WorkflowExecution> create = stigmer.awaitWorkflowCreates(1, It.WAIT).get(0);
-      ByteString token = create.request().getSpec().getCallbackToken();
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      ByteString token = create.workflowExecution().getSpec().getCallbackToken();
       assertFalse(token.isEmpty());
       assertEquals(
-          create.idempotencyKeyHeader(),
-          create.request().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY));
+          create.idempotencyKey(),
+          create.workflowExecution().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY));
       assertEquals(
-          request.getSpec(), create.request().getSpec().toBuilder().clearCallbackToken().build());
+          request.getSpec(), create.workflowExecution().getSpec().toBuilder().clearCallbackToken().build());
       WorkflowExecution finished =
           request.toBuilder()
-              .setMetadata(ApiResourceMetadata.newBuilder().setId(create.ackId()))
+              .setMetadata(ApiResourceMetadata.newBuilder().setId(create.executionId()))
               .setStatus(
                   WorkflowExecutionStatus.newBuilder()
                       .setPhase(ExecutionPhase.EXECUTION_COMPLETED)
@@ -436,14 +442,14 @@ class CallerIntegrationTest {
       assertEquals(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
           completer
-              .complete(CompletionInputs.success(token, finished, create.ackId()))
+              .complete(CompletionInputs.result(token, finished, It.options(create.executionId())))
               .getOutcome());
       assertEquals(finished, It.result(stub, WorkflowExecution.class));
       // A second completion finds the activity gone.
       assertEquals(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
           completer
-              .complete(CompletionInputs.success(token, finished, create.ackId()))
+              .complete(CompletionInputs.result(token, finished, It.options(create.executionId())))
               .getOutcome());
     }
   }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
-import ai.stigmer.sdk.testing.RecordingStigmerService;
+import ai.stigmer.sdk.testing.FakeStigmerService;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.failure.ApplicationFailure;
@@ -61,7 +61,7 @@ class CallerUnitTest {
 
   @Test
   void outsideAnActivityTheTokenIsRefusedAndNothingIsSent() {
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start()) {
+    try (FakeStigmerService stigmer = FakeStigmerService.start()) {
       ApplicationFailure agent =
           assertThrows(
               ApplicationFailure.class,
@@ -78,7 +78,7 @@ class CallerUnitTest {
                       stigmer.workflowStub(), WorkflowExecution.getDefaultInstance()));
       assertEquals("STIGMER_EMPTY_TASK_TOKEN", workflow.getType());
       assertTrue(workflow.isNonRetryable());
-      assertEquals(0, stigmer.agentCreates().size() + stigmer.workflowCreates().size());
+      assertEquals(0, stigmer.calls().size());
     }
   }
 }

@@ -15,14 +15,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.sdk.testing.CapturedMetrics;
 import ai.stigmer.sdk.testing.Poll;
-import ai.stigmer.sdk.testing.RecordingStigmerService;
-import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
+import ai.stigmer.sdk.testing.FakeStigmerService;
+import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.StigmerTestExtension;
 import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
 import ai.stigmer.sdk.v1.PayloadEncoding;
+import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.enums.v1.EventType;
@@ -34,7 +36,6 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The completion side against a real Temporal dev server. */
-@ExtendWith(TemporalDevServer.Extension.class)
+@ExtendWith(StigmerTestExtension.class)
 class CompletionIntegrationTest {
 
   private static void assertOutcome(
@@ -65,22 +66,23 @@ class CompletionIntegrationTest {
   void typedFailureReachesTheCallerWorkflow(TemporalDevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("fail me"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      ByteString token = create.request().getSpec().getCallbackToken();
-      AgentExecution detail = It.finished(create.ackId(), "partial output");
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      ByteString token = create.agentExecution().getSpec().getCallbackToken();
+      AgentExecution detail = It.finished(create.executionId(), "partial output");
 
       CompleteExternalActivityResult result =
           completer.complete(
               CompletionInputs.failure(
                   token,
-                  "AGENT_EXECUTION_FAILED",
-                  "the model refused",
-                  true,
-                  create.ackId(),
-                  detail));
+                  It.failure("AGENT_EXECUTION_FAILED")
+                      .setMessage("the model refused")
+                      .setNonRetryable(true)
+                      .addDetails(Any.pack(detail))
+                      .build(),
+                  It.options(create.executionId())));
       assertOutcome(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, token, result);
 
       WorkflowFailedException e =
@@ -92,7 +94,7 @@ class CompletionIntegrationTest {
       assertTrue(failure.isNonRetryable());
       assertEquals(1, failure.getDetails().getSize());
       assertEquals(detail, failure.getDetails().get(0, AgentExecution.class));
-      assertEquals(1, stigmer.agentCreates().size(), "a non-retryable failure is not retried");
+      assertEquals(1, stigmer.calls().size(), "a non-retryable failure is not retried");
     }
   }
 
@@ -101,25 +103,30 @@ class CompletionIntegrationTest {
       throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("flaky"));
-      Create<AgentExecution> first = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      ByteString firstToken = first.request().getSpec().getCallbackToken();
+      CreateCall first = stigmer.waitForCalls(1, It.WAIT).get(0);
+      ByteString firstToken = first.agentExecution().getSpec().getCallbackToken();
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
           firstToken,
           completer.complete(
               CompletionInputs.failure(
-                  firstToken, "AGENT_EXECUTION_FAILED", "sandbox lost", false, first.ackId())));
+                  firstToken,
+                  It.failure("AGENT_EXECUTION_FAILED")
+                      .setMessage("sandbox lost")
+                      .setNonRetryable(false)
+                      .build(),
+                  It.options(first.executionId()))));
 
       // The caller's retry policy retries the activity; its new attempt sends the same key.
-      Create<AgentExecution> second = stigmer.awaitAgentCreates(2, It.WAIT).get(1);
-      ByteString secondToken = second.request().getSpec().getCallbackToken();
-      assertEquals(first.idempotencyKeyHeader(), second.idempotencyKeyHeader());
+      CreateCall second = stigmer.waitForCalls(2, It.WAIT).get(1);
+      ByteString secondToken = second.agentExecution().getSpec().getCallbackToken();
+      assertEquals(first.idempotencyKey(), second.idempotencyKey());
       assertEquals(
-          first.request().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY),
-          second.request().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY));
+          first.agentExecution().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY),
+          second.agentExecution().getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY));
       assertNotEquals(firstToken, secondToken);
 
       // The first attempt's token is spent.
@@ -127,12 +134,18 @@ class CompletionIntegrationTest {
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
           firstToken,
           completer.complete(
-              CompletionInputs.success(firstToken, It.finished("stale", "x"), first.ackId())));
-      AgentExecution finished = It.finished(second.ackId(), "second time lucky");
+              CompletionInputs.result(
+                  firstToken,
+                  It.finished("stale", "x"),
+                  It.options(first.executionId()))));
+      AgentExecution finished = It.finished(second.executionId(), "second time lucky");
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
           secondToken,
-          completer.complete(CompletionInputs.success(secondToken, finished, second.ackId())));
+          completer.complete(CompletionInputs.result(
+              secondToken,
+              finished,
+              It.options(second.executionId()))));
       assertEquals(finished, It.result(caller, AgentExecution.class));
     }
   }
@@ -142,16 +155,16 @@ class CompletionIntegrationTest {
     WorkflowClient client = server.client();
     CapturedMetrics metrics = new CapturedMetrics();
     ByteString token;
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       ExternalActivityCompleter completer =
           ExternalActivityCompleter.newBuilder(client).setMetricsScope(metrics.scope()).build();
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("metrics"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      token = create.request().getSpec().getCallbackToken();
-      AgentExecution finished = It.finished(create.ackId(), "counted");
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      token = create.agentExecution().getSpec().getCallbackToken();
+      AgentExecution finished = It.finished(create.executionId(), "counted");
       CompleteExternalActivityInput input =
-          CompletionInputs.success(token, finished, create.ackId());
+          CompletionInputs.result(token, finished, It.options(create.executionId()));
       assertOutcome(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, token, completer.complete(input));
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED, token, completer.complete(input));
@@ -191,13 +204,13 @@ class CompletionIntegrationTest {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     ExternalActivityCompleter otherNamespace =
-        ExternalActivityCompleter.newBuilder(server.otherClient()).build();
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+        ExternalActivityCompleter.newBuilder(server.newClient(It.OTHER_NAMESPACE)).build();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("tokens"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      ByteString token = create.request().getSpec().getCallbackToken();
-      AgentExecution finished = It.finished(create.ackId(), "finally");
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      ByteString token = create.agentExecution().getSpec().getCallbackToken();
+      AgentExecution finished = It.finished(create.executionId(), "finally");
 
       byte[] garbageBytes = new byte[64];
       new Random(7).nextBytes(garbageBytes);
@@ -208,17 +221,25 @@ class CompletionIntegrationTest {
         assertOutcome(
             COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
             bad,
-            completer.complete(CompletionInputs.success(bad, finished, create.ackId())));
+            completer.complete(CompletionInputs.result(
+                bad,
+                finished,
+                It.options(create.executionId()))));
         assertOutcome(
             COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
             bad,
-            completer.complete(CompletionInputs.failure(bad, "T", "m", true, create.ackId())));
+            completer.complete(CompletionInputs.failure(
+                bad,
+                It.failure("T").setMessage("m").setNonRetryable(true).build(),
+                It.options(create.executionId()))));
         // Cancellation too: it must not swallow the error.
         assertOutcome(
             COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
             bad,
-            completer.complete(CompletionInputs.cancellation(bad, create.ackId())));
-        HeartbeatResult heartbeat = completer.heartbeat(bad.toByteArray());
+            completer.complete(CompletionInputs.cancellation(
+                bad,
+                It.options(create.executionId()))));
+        HeartbeatResult heartbeat = completer.heartbeat(bad);
         assertEquals(HeartbeatOutcome.INVALID_TOKEN, heartbeat.outcome(), heartbeat.message());
         assertEquals(TaskTokens.preview(bad), heartbeat.tokenPreview());
       }
@@ -226,13 +247,19 @@ class CompletionIntegrationTest {
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN,
           token,
-          otherNamespace.complete(CompletionInputs.success(token, finished, create.ackId())));
+          otherNamespace.complete(CompletionInputs.result(
+              token,
+              finished,
+              It.options(create.executionId()))));
       // No token: nothing is sent.
       CompleteExternalActivityResult empty =
-          completer.complete(CompletionInputs.success(ByteString.EMPTY, finished, create.ackId()));
+          completer.complete(CompletionInputs.result(
+              ByteString.EMPTY,
+              finished,
+              It.options(create.executionId())));
       assertOutcome(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN, ByteString.EMPTY, empty);
       assertEquals("<empty>", empty.getTokenPreview());
-      assertEquals(HeartbeatOutcome.EMPTY_TOKEN, completer.heartbeat(new byte[0]).outcome());
+      assertEquals(HeartbeatOutcome.EMPTY_TOKEN, completer.heartbeat(ByteString.EMPTY).outcome());
 
       // None of that touched the caller: it is still pending, and the real completion works once.
       assertEquals(
@@ -241,12 +268,18 @@ class CompletionIntegrationTest {
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
           token,
-          completer.complete(CompletionInputs.success(token, finished, create.ackId())));
+          completer.complete(CompletionInputs.result(
+              token,
+              finished,
+              It.options(create.executionId()))));
       assertEquals(finished, It.result(caller, AgentExecution.class));
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
           token,
-          completer.complete(CompletionInputs.success(token, finished, create.ackId())));
+          completer.complete(CompletionInputs.result(
+              token,
+              finished,
+              It.options(create.executionId()))));
       assertEquals(HeartbeatOutcome.ALREADY_COMPLETED, completer.heartbeat(token).outcome());
     }
   }
@@ -255,34 +288,35 @@ class CompletionIntegrationTest {
   void jsonResultAndNoResult(TemporalDevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub json = It.startAgentCaller(client, worker.taskQueue(), It.request("json"));
       WorkflowStub none = It.startAgentCaller(client, worker.taskQueue(), It.request("none"));
-      List<Create<AgentExecution>> creates = stigmer.awaitAgentCreates(2, It.WAIT);
-      for (Create<AgentExecution> create : creates) {
-        ByteString token = create.request().getSpec().getCallbackToken();
+      List<CreateCall> creates = stigmer.waitForCalls(2, It.WAIT);
+      for (CreateCall create : creates) {
+        ByteString token = create.agentExecution().getSpec().getCallbackToken();
         CompleteExternalActivityInput input =
-            create.request().getSpec().getMessage().equals("json")
-                ? CompletionInputs.success(
+            create.agentExecution().getSpec().getMessage().equals("json")
+                ? CompletionInputs.result(
                     token,
-                    It.finished(create.ackId(), "as json"),
-                    create.ackId(),
-                    PayloadEncoding.PAYLOAD_ENCODING_JSON_PROTOBUF)
+                    It.finished(create.executionId(), "as json"),
+                    It.optionsBuilder(create.executionId())
+                        .setResultEncoding(PayloadEncoding.PAYLOAD_ENCODING_JSON_PROTOBUF)
+                        .build())
                 : CompleteExternalActivityInput.newBuilder()
                     .setCallbackToken(token)
-                    .setExecutionId(create.ackId())
+                    .setExecutionId(create.executionId())
                     .build();
         assertOutcome(
             COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED, token, completer.complete(input));
       }
-      Create<AgentExecution> jsonCreate =
+      CreateCall jsonCreate =
           creates.stream()
-              .filter(c -> c.request().getSpec().getMessage().equals("json"))
+              .filter(c -> c.agentExecution().getSpec().getMessage().equals("json"))
               .findFirst()
               .orElseThrow();
       assertEquals(
-          It.finished(jsonCreate.ackId(), "as json"), It.result(json, AgentExecution.class));
+          It.finished(jsonCreate.executionId(), "as json"), It.result(json, AgentExecution.class));
       Payload payload =
           It.history(client, json.getExecution()).stream()
               .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
@@ -304,19 +338,19 @@ class CompletionIntegrationTest {
       throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller =
           It.startAgentCaller(client, worker.taskQueue(), It.request("cancel me"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      ByteString token = create.token();
 
       HeartbeatResult before = completer.heartbeat(token);
       assertEquals(HeartbeatOutcome.RECORDED, before.outcome());
       assertFalse(before.isCancelRequested());
 
       // Heartbeat details reach Temporal: a message as binary/protobuf, a string as JSON.
-      AgentExecution progress = It.finished(create.ackId(), "half way");
+      AgentExecution progress = It.finished(create.executionId(), "half way");
       assertEquals(HeartbeatOutcome.RECORDED, completer.heartbeat(token, progress).outcome());
       assertEquals(
           PayloadTypeRegistry.binaryPayload(progress),
@@ -343,12 +377,14 @@ class CompletionIntegrationTest {
           WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
           It.describe(client, caller.getExecution()).getWorkflowExecutionInfo().getStatus());
 
-      AgentExecution detail = It.finished(create.ackId(), "stopped early");
+      AgentExecution detail = It.finished(create.executionId(), "stopped early");
       assertOutcome(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
-          ByteString.copyFrom(token),
+          token,
           completer.complete(
-              CompletionInputs.cancellation(ByteString.copyFrom(token), create.ackId(), detail)));
+              CompletionInputs.cancellation(
+                  token,
+                  It.optionsBuilder(create.executionId()).addCancellationDetails(detail).build())));
       // The caller's activity ends cancelled, with the detail as its binary/protobuf payload.
       WorkflowFailedException e =
           assertThrows(
@@ -364,7 +400,7 @@ class CompletionIntegrationTest {
       assertEquals(PayloadTypeRegistry.binaryPayload(detail), canceled.getDetails().getPayloads(0));
       assertEquals(
           HeartbeatOutcome.ALREADY_COMPLETED,
-          completer.heartbeat(Arrays.copyOf(token, token.length)).outcome());
+          completer.heartbeat(ByteString.copyFrom(token.toByteArray())).outcome());
     }
   }
 }

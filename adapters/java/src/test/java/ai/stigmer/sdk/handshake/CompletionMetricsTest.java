@@ -126,8 +126,10 @@ class CompletionMetricsTest {
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
           completer
               .complete(
-                  CompletionInputs.success(
-                      ByteString.EMPTY, AgentExecution.getDefaultInstance(), "ae-1"))
+                  CompletionInputs.result(
+                      ByteString.EMPTY,
+                      AgentExecution.getDefaultInstance(),
+                      It.options("ae-1")))
               .getOutcome());
       CompleteExternalActivityInput bad =
           CompleteExternalActivityInput.newBuilder()
@@ -161,14 +163,17 @@ class CompletionMetricsTest {
       AgentExecution result = AgentExecution.getDefaultInstance();
       assertEquals(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT,
-          completer.complete(CompletionInputs.success(TOKEN, result, "ae-1")).getOutcome());
+          completer.complete(CompletionInputs.result(
+              TOKEN,
+              result,
+              It.options("ae-1"))).getOutcome());
       // The system activity, called outside an activity, uses the scope set on the builder too.
       ApplicationFailure failure =
           assertThrows(
               ApplicationFailure.class,
               () ->
                   new SystemActivitiesImpl(completer)
-                      .complete(CompletionInputs.cancellation(TOKEN, "ae-1")));
+                      .complete(CompletionInputs.cancellation(TOKEN, It.options("ae-1"))));
       assertEquals(HandshakeFailureTypes.COMPLETION_TRANSIENT, failure.getType());
     } finally {
       metrics.close();
@@ -191,7 +196,10 @@ class CompletionMetricsTest {
       ExternalActivityCompleter completer =
           ExternalActivityCompleter.newBuilder(client(stubs)).build();
       CompleteExternalActivityInput empty =
-          CompletionInputs.success(ByteString.EMPTY, AgentExecution.getDefaultInstance(), "ae-1");
+          CompletionInputs.result(
+              ByteString.EMPTY,
+              AgentExecution.getDefaultInstance(),
+              It.options("ae-1"));
       completer.complete(empty);
       // Outside an activity the system activity falls back to the same default.
       new SystemActivitiesImpl(completer).complete(empty);
@@ -246,8 +254,10 @@ class CompletionMetricsTest {
               ExternalActivityCompletionException.class,
               () ->
                   completer.complete(
-                      CompletionInputs.success(
-                          TOKEN, AgentExecution.getDefaultInstance(), "ae-1")));
+                      CompletionInputs.result(
+                          TOKEN,
+                          AgentExecution.getDefaultInstance(),
+                          It.options("ae-1"))));
       assertEquals(Status.Code.PERMISSION_DENIED, e.getStatusCode().orElseThrow());
     } finally {
       metrics.close();

@@ -169,9 +169,18 @@ class CompletionUnitTest {
     AgentExecution result = AgentExecution.newBuilder().setKind("AgentExecution").build();
     for (CompleteExternalActivityInput input :
         List.of(
-            CompletionInputs.success(TOKEN, result, "ae-1"),
-            CompletionInputs.failure(TOKEN, "T", "m", false, "ae-1", result),
-            CompletionInputs.cancellation(TOKEN, "ae-1", result))) {
+            CompletionInputs.result(TOKEN, result, It.options("ae-1")),
+            CompletionInputs.failure(
+                TOKEN,
+                It.failure("T")
+                    .setMessage("m")
+                    .setNonRetryable(false)
+                    .addDetails(Any.pack(result))
+                    .build(),
+                It.options("ae-1")),
+            CompletionInputs.cancellation(
+                TOKEN,
+                It.optionsBuilder("ae-1").addCancellationDetails(result).build()))) {
       CompleteExternalActivityResult outcome = completer.complete(input);
       assertEquals(
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT,
@@ -194,7 +203,10 @@ class CompletionUnitTest {
             ApplicationFailure.class,
             () ->
                 activities.complete(
-                    CompletionInputs.success(TOKEN, AgentExecution.getDefaultInstance(), "ae-1")));
+                    CompletionInputs.result(
+                        TOKEN,
+                        AgentExecution.getDefaultInstance(),
+                        It.options("ae-1"))));
     assertEquals("STIGMER_COMPLETION_TRANSIENT", failure.getType());
     assertFalse(failure.isNonRetryable());
     assertTrue(failure.getOriginalMessage().contains(TaskTokens.preview(TOKEN)));
@@ -205,8 +217,10 @@ class CompletionUnitTest {
     CompleteExternalActivityResult result =
         new SystemActivitiesImpl(completer)
             .complete(
-                CompletionInputs.success(
-                    ByteString.EMPTY, AgentExecution.getDefaultInstance(), "ae-1"));
+                CompletionInputs.result(
+                    ByteString.EMPTY,
+                    AgentExecution.getDefaultInstance(),
+                    It.options("ae-1")));
     assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN, result.getOutcome());
     assertEquals("the callback token is empty: nothing to complete", result.getMessage());
     assertEquals("<empty>", result.getTokenPreview());

@@ -6,6 +6,7 @@ import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandControllerGrpc.WorkflowExecutionCommandControllerBlockingStub;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityInterface;
@@ -192,13 +193,19 @@ public final class Fixtures {
       String id = finished.getMetadata().getId();
       if (failureMessage == null) {
         return WorkflowCompletions.completeOnSuccess(
-            CompletionInputs.success(callbackToken, finished, id));
+            CompletionInputs.result(callbackToken, finished, It.options(id)));
       }
       ApplicationFailure original =
           ApplicationFailure.newNonRetryableFailure(failureMessage, "AGENT_EXECUTION_FAILED");
       WorkflowCompletions.completeOnFailure(
           CompletionInputs.failure(
-              callbackToken, "AGENT_EXECUTION_FAILED", failureMessage, true, id, finished));
+              callbackToken,
+              It.failure("AGENT_EXECUTION_FAILED")
+                  .setMessage(failureMessage)
+                  .setNonRetryable(true)
+                  .addDetails(Any.pack(finished))
+                  .build(),
+              It.options(id)));
       throw original;
     }
   }
@@ -218,8 +225,10 @@ public final class Fixtures {
     @Override
     public CompleteExternalActivityResult run(byte[] token, AgentExecution finished) {
       CompleteExternalActivityInput input =
-          CompletionInputs.success(
-              ByteString.copyFrom(token), finished, finished.getMetadata().getId());
+          CompletionInputs.result(
+              ByteString.copyFrom(token),
+              finished,
+              It.options(finished.getMetadata().getId()));
       // Through the workflow's data converter: json/protobuf, as the Python SDK sends it.
       return Workflow.newUntypedActivityStub(WorkflowCompletions.activityOptions())
           .execute(

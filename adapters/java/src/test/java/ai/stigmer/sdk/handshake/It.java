@@ -10,7 +10,7 @@ import ai.stigmer.agentic.agentexecution.v1.AgentMessage;
 import ai.stigmer.agentic.agentexecution.v1.ExecutionPhase;
 import ai.stigmer.agentic.agentexecution.v1.MessageType;
 import ai.stigmer.commons.apiresource.ApiResourceMetadata;
-import ai.stigmer.sdk.testing.RecordingStigmerService;
+import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -35,18 +35,24 @@ final class It {
 
   static final Duration WAIT = Duration.ofSeconds(60);
 
+  /**
+   * A second namespace of the shared dev server (junit-platform.properties registers it), for
+   * tokens presented to the wrong namespace.
+   */
+  static final String OTHER_NAMESPACE = "stigmer-other";
+
   private It() {}
 
   /** A caller worker: the caller workflows and their activities, backed by the given service. */
   static TestWorker callerWorker(
-      WorkflowClient client, RecordingStigmerService stigmer, WorkerOptions options) {
+      WorkflowClient client, FakeStigmerService stigmer, WorkerOptions options) {
     return callerWorker(client, stigmer, options, HandshakeOptions.getDefaultInstance());
   }
 
   /** A caller worker whose agent activity uses these handshake options. */
   static TestWorker callerWorker(
       WorkflowClient client,
-      RecordingStigmerService stigmer,
+      FakeStigmerService stigmer,
       WorkerOptions options,
       HandshakeOptions handshake) {
     return TestWorker.start(
@@ -71,7 +77,7 @@ final class It {
         });
   }
 
-  static TestWorker callerWorker(WorkflowClient client, RecordingStigmerService stigmer) {
+  static TestWorker callerWorker(WorkflowClient client, FakeStigmerService stigmer) {
     return callerWorker(client, stigmer, WorkerOptions.getDefaultInstance());
   }
 
@@ -90,6 +96,21 @@ final class It {
         client.newWorkflowStub(Fixtures.AgentCaller.class, workflowOptions(taskQueue, "caller"));
     WorkflowClient.start(caller::run, request);
     return WorkflowStub.fromTyped(caller);
+  }
+
+  /** Completion options with an execution id. */
+  static CompletionOptions options(String executionId) {
+    return optionsBuilder(executionId).build();
+  }
+
+  /** A builder of completion options with an execution id. */
+  static CompletionOptions.Builder optionsBuilder(String executionId) {
+    return CompletionOptions.newBuilder().setExecutionId(executionId);
+  }
+
+  /** A builder of a completion's failure value with its type. */
+  static ai.stigmer.sdk.v1.ActivityFailure.Builder failure(String type) {
+    return ai.stigmer.sdk.v1.ActivityFailure.newBuilder().setType(type);
   }
 
   /** A caller's request. */

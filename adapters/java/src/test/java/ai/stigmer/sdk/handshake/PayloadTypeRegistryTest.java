@@ -181,7 +181,7 @@ class PayloadTypeRegistryTest {
   @Test
   void registryDataConverterReadsAndWritesAnyFields() {
     CompleteExternalActivityInput input =
-        CompletionInputs.success(ByteString.copyFromUtf8("tok"), golden(), "ae-7");
+        CompletionInputs.result(ByteString.copyFromUtf8("tok"), golden(), It.options("ae-7"));
     // Temporal's default converter cannot write the JSON of an Any field...
     assertThrows(
         RuntimeException.class, () -> DefaultDataConverter.newDefaultInstance().toPayload(input));

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc;
-import ai.stigmer.sdk.testing.RecordingStigmerService;
-import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
+import ai.stigmer.sdk.testing.FakeStigmerService;
+import ai.stigmer.sdk.testing.CreateCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -36,18 +36,16 @@ class StigmerChannelsTest {
 
   @Test
   void unavailableIsRetriedByGrpcAndEveryAttemptCarriesTheApiKey() throws Exception {
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start()) {
+    try (FakeStigmerService stigmer = FakeStigmerService.start()) {
       ManagedChannel channel =
           StigmerChannels.newBuilder(stigmer.target()).usePlaintext().setApiKey("k-123").build();
       try {
-        stigmer.failNextCreates(
-            Status.UNAVAILABLE.withDescription("restarting"),
-            Status.UNAVAILABLE.withDescription("restarting"));
+        stigmer.failNext(Status.UNAVAILABLE.withDescription("restarting"), 2);
         AgentExecution ack = create(channel, 30);
         assertFalse(ack.getMetadata().getId().isEmpty());
-        assertEquals(3, stigmer.agentCreates().size());
-        for (Create<AgentExecution> attempt : stigmer.agentCreates()) {
-          assertEquals("Bearer k-123", attempt.authorizationHeader());
+        assertEquals(3, stigmer.calls().size());
+        for (CreateCall attempt : stigmer.calls()) {
+          assertEquals("Bearer k-123", attempt.authorization());
         }
       } finally {
         close(channel);
@@ -57,30 +55,29 @@ class StigmerChannelsTest {
 
   @Test
   void withoutTheServiceConfigTheFirstUnavailableFails() throws Exception {
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start()) {
-      stigmer.failNextCreates(Status.UNAVAILABLE.withDescription("restarting"));
+    try (FakeStigmerService stigmer = FakeStigmerService.start()) {
+      stigmer.failNext(Status.UNAVAILABLE.withDescription("restarting"));
       StatusRuntimeException e =
           assertThrows(
               StatusRuntimeException.class,
               () -> stigmer.agentStub().withDeadlineAfter(30, TimeUnit.SECONDS).create(REQUEST));
       assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-      assertEquals(1, stigmer.agentCreates().size());
-      assertEquals(null, stigmer.agentCreates().get(0).authorizationHeader());
+      assertEquals(1, stigmer.calls().size());
+      assertEquals(null, stigmer.calls().get(0).authorization());
     }
   }
 
   @Test
   void retriesStopAtGrpcsFiveAttempts() throws Exception {
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start()) {
+    try (FakeStigmerService stigmer = FakeStigmerService.start()) {
       ManagedChannel channel = StigmerChannels.newBuilder(stigmer.target()).usePlaintext().build();
       try {
         Status unavailable = Status.UNAVAILABLE.withDescription("down for good");
-        stigmer.failNextCreates(
-            unavailable, unavailable, unavailable, unavailable, unavailable, unavailable);
+        stigmer.failNext(unavailable, 6);
         StatusRuntimeException e =
             assertThrows(StatusRuntimeException.class, () -> create(channel, 60));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-        assertEquals(StigmerChannels.MAX_ATTEMPTS, stigmer.agentCreates().size());
+        assertEquals(StigmerChannels.MAX_ATTEMPTS, stigmer.calls().size());
       } finally {
         close(channel);
       }
@@ -89,14 +86,14 @@ class StigmerChannelsTest {
 
   @Test
   void permanentCodesAreNotRetried() throws Exception {
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start()) {
+    try (FakeStigmerService stigmer = FakeStigmerService.start()) {
       ManagedChannel channel = StigmerChannels.newBuilder(stigmer.target()).usePlaintext().build();
       try {
-        stigmer.failNextCreates(Status.INVALID_ARGUMENT.withDescription("no"));
+        stigmer.failNext(Status.INVALID_ARGUMENT.withDescription("no"));
         StatusRuntimeException e =
             assertThrows(StatusRuntimeException.class, () -> create(channel, 30));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-        assertEquals(1, stigmer.agentCreates().size());
+        assertEquals(1, stigmer.calls().size());
       } finally {
         close(channel);
       }
@@ -117,7 +114,7 @@ class StigmerChannelsTest {
       // The connection is refused at first; waitForReady keeps the call until the service is up.
       Thread.sleep(500);
       assertFalse(call.isDone(), "the call did not fail while the service was down");
-      try (RecordingStigmerService stigmer = RecordingStigmerService.start(port)) {
+      try (FakeStigmerService stigmer = FakeStigmerService.start(null, port)) {
         AgentExecution ack = call.get(60, TimeUnit.SECONDS);
         assertFalse(ack.getMetadata().getId().isEmpty());
       }

@@ -12,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.sdk.testing.CapturedLogs;
 import ai.stigmer.sdk.testing.CapturedMetrics;
-import ai.stigmer.sdk.testing.RecordingStigmerService;
-import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
+import ai.stigmer.sdk.testing.FakeStigmerService;
+import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.StigmerTestExtension;
 import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
@@ -39,7 +40,7 @@ import org.slf4j.event.Level;
  * The system activity {@code stigmer/system/complete-external-activity}, scheduled by a Java
  * service workflow with {@link WorkflowCompletions}, completing a caller on another worker.
  */
-@ExtendWith(TemporalDevServer.Extension.class)
+@ExtendWith(StigmerTestExtension.class)
 class SystemActivityIntegrationTest {
 
   private static TestWorker serviceWorker(WorkflowClient client) {
@@ -118,13 +119,13 @@ class SystemActivityIntegrationTest {
                 .setNamespace(TemporalDevServer.NAMESPACE)
                 .setDataConverter(StigmerDataConverter.create())
                 .build());
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker callers = It.callerWorker(callerClient, stigmer);
         TestWorker service = serviceWorker(client)) {
       WorkflowStub caller =
           It.startAgentCaller(callerClient, callers.taskQueue(), It.request("go"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      byte[] token = create.agentExecution().getSpec().getCallbackToken().toByteArray();
       String json = deployedInput(DeployedPayloads.SYSTEM_INPUT_SUCCESS, token);
 
       WorkflowStub system = startDeployedInputService(client, service.taskQueue(), json);
@@ -157,12 +158,12 @@ class SystemActivityIntegrationTest {
   void deployedServiceInputWithAnEmptyErrorFailsTheCaller(TemporalDevServer server)
       throws Exception {
     WorkflowClient client = server.client();
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker callers = It.callerWorker(client, stigmer);
         TestWorker service = serviceWorker(client)) {
       WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("fail"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      byte[] token = create.agentExecution().getSpec().getCallbackToken().toByteArray();
       String json = deployedInput(DeployedPayloads.SYSTEM_INPUT_FAILURE, token);
 
       WorkflowStub system = startDeployedInputService(client, service.taskQueue(), json);
@@ -202,13 +203,13 @@ class SystemActivityIntegrationTest {
   @Test
   void successPathCompletesTheCaller(TemporalDevServer server) throws Exception {
     WorkflowClient client = server.client();
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker callers = It.callerWorker(client, stigmer);
         TestWorker service = serviceWorker(client)) {
       WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("ok"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
-      AgentExecution finished = It.finished(create.ackId(), "all good");
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      byte[] token = create.agentExecution().getSpec().getCallbackToken().toByteArray();
+      AgentExecution finished = It.finished(create.executionId(), "all good");
 
       WorkflowStub first = startService(client, service.taskQueue(), token, finished, null);
       CompleteExternalActivityResult result =
@@ -260,14 +261,14 @@ class SystemActivityIntegrationTest {
             WorkflowClientOptions.newBuilder().setNamespace(TemporalDevServer.NAMESPACE).build());
     String serviceQueue;
     byte[] token;
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker callers = It.callerWorker(client, stigmer);
         TestWorker service = serviceWorker(metered)) {
       serviceQueue = service.taskQueue();
       WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("meter"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      token = create.request().getSpec().getCallbackToken().toByteArray();
-      AgentExecution finished = It.finished(create.ackId(), "metered");
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      token = create.agentExecution().getSpec().getCallbackToken().toByteArray();
+      AgentExecution finished = It.finished(create.executionId(), "metered");
       for (var expected :
           List.of(
               COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
@@ -366,13 +367,13 @@ class SystemActivityIntegrationTest {
   void failurePathFailsTheCallerAndTheOriginalErrorStands(TemporalDevServer server)
       throws Exception {
     WorkflowClient client = server.client();
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker callers = It.callerWorker(client, stigmer);
         TestWorker service = serviceWorker(client)) {
       WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("doomed"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
-      AgentExecution partial = It.finished(create.ackId(), "partial");
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      byte[] token = create.agentExecution().getSpec().getCallbackToken().toByteArray();
+      AgentExecution partial = It.finished(create.executionId(), "partial");
 
       WorkflowStub stub =
           startService(client, service.taskQueue(), token, partial, "agent crashed");
@@ -431,13 +432,13 @@ class SystemActivityIntegrationTest {
                 .setNamespace(TemporalDevServer.NAMESPACE)
                 .setDataConverter(PayloadTypeRegistry.stigmerDefaults().newDataConverter())
                 .build());
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker callers = It.callerWorker(client, stigmer);
         TestWorker service = serviceWorker(jsonClient)) {
       WorkflowStub caller = It.startAgentCaller(client, callers.taskQueue(), It.request("json in"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      byte[] token = create.request().getSpec().getCallbackToken().toByteArray();
-      AgentExecution finished = It.finished(create.ackId(), "via json input");
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      byte[] token = create.agentExecution().getSpec().getCallbackToken().toByteArray();
+      AgentExecution finished = It.finished(create.executionId(), "via json input");
 
       Fixtures.JsonInputService json =
           jsonClient.newWorkflowStub(

@@ -11,8 +11,9 @@ import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus;
 import ai.stigmer.sdk.testing.CapturedMetrics;
-import ai.stigmer.sdk.testing.RecordingStigmerService;
-import ai.stigmer.sdk.testing.RecordingStigmerService.Create;
+import ai.stigmer.sdk.testing.FakeStigmerService;
+import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.StigmerTestExtension;
 import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import com.google.protobuf.ByteString;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * the caller gets the terminal execution although the service delivered a snapshot, and the
  * caller-side metrics are counted.
  */
-@ExtendWith(TemporalDevServer.Extension.class)
+@ExtendWith(StigmerTestExtension.class)
 class TerminalResultIntegrationTest {
 
   private static WorkflowStub startTerminalCaller(
@@ -101,17 +102,17 @@ class TerminalResultIntegrationTest {
             meteredStubs,
             WorkflowClientOptions.newBuilder().setNamespace(TemporalDevServer.NAMESPACE).build());
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller =
           startTerminalCaller(client, worker.taskQueue(), It.request("snapshot"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      AgentExecution finished = It.finished(create.ackId(), "the reply");
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      AgentExecution finished = It.finished(create.executionId(), "the reply");
       AgentExecution snapshot =
-          withPhase(create.request(), ExecutionPhase.EXECUTION_PENDING).toBuilder()
-              .setMetadata(create.request().getMetadata().toBuilder().setId(create.ackId()))
+          withPhase(create.agentExecution(), ExecutionPhase.EXECUTION_PENDING).toBuilder()
+              .setMetadata(create.agentExecution().getMetadata().toBuilder().setId(create.executionId()))
               .build();
-      ByteString token = create.request().getSpec().getCallbackToken();
+      ByteString token = create.agentExecution().getSpec().getCallbackToken();
       // As the deployed service does, get echoes the token (spec and status).
       AgentExecution echoed =
           finished.toBuilder()
@@ -119,17 +120,20 @@ class TerminalResultIntegrationTest {
               .setStatus(finished.getStatus().toBuilder().setCallbackToken(token))
               .build();
       stigmer.scriptGets(
-          create.ackId(),
+          create.executionId(),
           withPhase(finished, ExecutionPhase.EXECUTION_IN_PROGRESS),
           Status.UNAVAILABLE.withDescription("restarting"),
           withPhase(finished, ExecutionPhase.EXECUTION_IN_PROGRESS),
           echoed);
-      completer.complete(CompletionInputs.success(token, snapshot, create.ackId()));
+      completer.complete(CompletionInputs.result(
+          token,
+          snapshot,
+          It.options(create.executionId())));
 
       AgentExecution result = It.result(caller, AgentExecution.class);
       assertEquals(finished, result, "the terminal execution, tokens cleared");
       assertEquals("the reply", result.getStatus().getMessages(0).getContent());
-      assertEquals(4, stigmer.getCalls(create.ackId()), "polled until terminal, past UNAVAILABLE");
+      assertEquals(4, stigmer.getCalls(create.executionId()), "polled until terminal, past UNAVAILABLE");
       assertEquals(1, scheduled(client, caller, GetExecutionActivity.GET_EXECUTION));
       // The get activity's input is the kind and id; its result in history holds no token.
       HistoryEvent scheduledGet =
@@ -148,7 +152,7 @@ class TerminalResultIntegrationTest {
       assertEquals(
           GetExecutionInput.newBuilder()
               .setKind(ExecutionKind.EXECUTION_KIND_AGENT)
-              .setExecutionId(create.ackId())
+              .setExecutionId(create.executionId())
               .build(),
           GetExecutionInput.parseFrom(input.getData()));
       Payload getResult =
@@ -189,16 +193,18 @@ class TerminalResultIntegrationTest {
   void aTerminalDeliveryNeedsNoGet(TemporalDevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller = startTerminalCaller(client, worker.taskQueue(), It.request("final"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
-      AgentExecution finished = It.finished(create.ackId(), "done");
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      AgentExecution finished = It.finished(create.executionId(), "done");
       completer.complete(
-          CompletionInputs.success(
-              create.request().getSpec().getCallbackToken(), finished, create.ackId()));
+          CompletionInputs.result(
+              create.agentExecution().getSpec().getCallbackToken(),
+              finished,
+              It.options(create.executionId())));
       assertEquals(finished, It.result(caller, AgentExecution.class));
-      assertEquals(0, stigmer.getCalls(create.ackId()));
+      assertEquals(0, stigmer.getCalls(create.executionId()));
       assertEquals(0, scheduled(client, caller, GetExecutionActivity.GET_EXECUTION));
     }
   }
@@ -207,27 +213,32 @@ class TerminalResultIntegrationTest {
   void aGetThatCannotSucceedFailsTheCallerTyped(TemporalDevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller = startTerminalCaller(client, worker.taskQueue(), It.request("gone"));
-      Create<AgentExecution> create = stigmer.awaitAgentCreates(1, It.WAIT).get(0);
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
       AgentExecution snapshot =
-          It.finished(create.ackId(), "").toBuilder()
+          It.finished(create.executionId(), "").toBuilder()
               .setStatus(AgentExecutionStatus.newBuilder().setPhase(ExecutionPhase.EXECUTION_PENDING))
               .build();
-      // No script: the service answers NOT_FOUND.
+      // The execution is gone: the service answers NOT_FOUND.
+      stigmer.scriptGets(
+          create.executionId(),
+          Status.NOT_FOUND.withDescription("no execution " + create.executionId()));
       completer.complete(
-          CompletionInputs.success(
-              create.request().getSpec().getCallbackToken(), snapshot, create.ackId()));
+          CompletionInputs.result(
+              create.agentExecution().getSpec().getCallbackToken(),
+              snapshot,
+              It.options(create.executionId())));
       WorkflowFailedException e =
           assertThrows(
               WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
       ApplicationFailure failure = It.activityApplicationFailure(e);
       assertEquals(HandshakeFailureTypes.GET_EXECUTION_FAILED, failure.getType());
       assertEquals(
-          "get " + create.ackId() + ": NOT_FOUND: no execution " + create.ackId(),
+          "get " + create.executionId() + ": NOT_FOUND: no execution " + create.executionId(),
           failure.getOriginalMessage());
-      assertEquals(1, stigmer.getCalls(create.ackId()), "a permanent code is not retried");
+      assertEquals(1, stigmer.getCalls(create.executionId()), "a permanent code is not retried");
     }
   }
 
@@ -235,7 +246,7 @@ class TerminalResultIntegrationTest {
   void aWorkflowExecutionIsFetchedByItsKind(TemporalDevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
-    try (RecordingStigmerService stigmer = RecordingStigmerService.start();
+    try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowExecution request =
           WorkflowExecution.newBuilder()
@@ -246,11 +257,11 @@ class TerminalResultIntegrationTest {
               Fixtures.TerminalWorkflowCaller.class,
               It.workflowOptions(worker.taskQueue(), "terminal-wf"));
       WorkflowClient.start(caller::run, request);
-      Create<WorkflowExecution> create = stigmer.awaitWorkflowCreates(1, It.WAIT).get(0);
-      ByteString token = create.request().getSpec().getCallbackToken();
+      CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
+      ByteString token = create.workflowExecution().getSpec().getCallbackToken();
       WorkflowExecution snapshot =
-          create.request().toBuilder()
-              .setMetadata(create.request().getMetadata().toBuilder().setId(create.ackId()))
+          create.workflowExecution().toBuilder()
+              .setMetadata(create.workflowExecution().getMetadata().toBuilder().setId(create.executionId()))
               .setStatus(
                   WorkflowExecutionStatus.newBuilder()
                       .setPhase(
@@ -263,14 +274,17 @@ class TerminalResultIntegrationTest {
                       .setPhase(
                           ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.EXECUTION_FAILED))
               .build();
-      stigmer.scriptGets(create.ackId(), failed);
-      completer.complete(CompletionInputs.success(token, snapshot, create.ackId()));
+      stigmer.scriptGets(create.executionId(), failed);
+      completer.complete(CompletionInputs.result(
+          token,
+          snapshot,
+          It.options(create.executionId())));
       WorkflowExecution result = It.result(WorkflowStub.fromTyped(caller), WorkflowExecution.class);
       assertEquals(
           ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.EXECUTION_FAILED,
           result.getStatus().getPhase());
       assertTrue(result.getSpec().getCallbackToken().isEmpty(), "the echoed token is cleared");
-      assertEquals(1, stigmer.getCalls(create.ackId()));
+      assertEquals(1, stigmer.getCalls(create.executionId()));
     }
   }
 

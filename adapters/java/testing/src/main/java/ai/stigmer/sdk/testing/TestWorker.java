@@ -8,7 +8,10 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** A started worker on a task queue of its own, shut down by {@link #close()}. */
+/**
+ * A started worker on a task queue of its own, shut down by {@link #close()}: a test registers its
+ * workflows and activities, starts workflows on {@link #taskQueue()}, and no other test polls it.
+ */
 public final class TestWorker implements AutoCloseable {
 
   private final WorkerFactory factory;
