@@ -21,6 +21,7 @@ from opentelemetry.trace import SpanKind
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
+from stigmer_sdk.caller import prepare_create
 from stigmer_sdk.service.app import StigmerService
 from stigmer_sdk.service.runner import ScriptedRunner
 from stigmer_sdk.testing import DevServer
@@ -58,6 +59,10 @@ def _parent_chain(span: ReadableSpan, by_id: dict[int, ReadableSpan]) -> list[st
     return names
 
 
+#: The span of the service's finish step, which completes the caller.
+FINISH_SPAN = "RunActivity:stigmer/service/finish-execution"
+
+
 async def test_one_trace_spans_caller_create_service_runner_completion_and_resumption(
     exporter: InMemorySpanExporter, dev_server: DevServer, tmp_path: Path
 ) -> None:
@@ -88,13 +93,13 @@ async def test_one_trace_spans_caller_create_service_runner_completion_and_resum
         assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
 
         def finished() -> bool:
-            return any(
-                span.name == "RunActivity:stigmer/system/complete-external-activity"
-                for span in exporter.get_finished_spans()
-            )
+            return any(span.name == FINISH_SPAN for span in exporter.get_finished_spans())
 
-        while not finished():
-            await asyncio.sleep(0.05)
+        async def until_finished() -> None:
+            while not finished():
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(until_finished(), 60)
         await stigmer.close()
 
     spans = exporter.get_finished_spans()
@@ -139,8 +144,9 @@ async def test_one_trace_spans_caller_create_service_runner_completion_and_resum
         "StartActivity:stigmer/agent-runner/run",
         *service_side,
     ]
-    assert chain("RunActivity:stigmer/system/complete-external-activity") == [
-        "StartActivity:stigmer/system/complete-external-activity",
+    # The finish step (a local activity) completes the caller.
+    assert chain(FINISH_SPAN) == [
+        "StartActivity:stigmer/service/finish-execution",
         *service_side,
     ]
     # The caller's workflow resumes with the result, under its own workflow span.
@@ -192,8 +198,13 @@ async def test_serve_exports_its_spans_over_otlp(dev_server: DevServer, tmp_path
         async with grpc.aio.insecure_channel(listen) as channel:
             await asyncio.wait_for(channel.channel_ready(), 90)
         async with await StigmerClient.connect(listen) as client:
+            # A direct create, as a deployed service also accepts it.
             ack = await client.create(
-                AgentExecution(spec=AgentExecutionSpec(agent_id="echo", message="hi"))
+                prepare_create(
+                    AgentExecution(spec=AgentExecutionSpec(agent_id="echo", message="hi")),
+                    token=b"",
+                    key="v1:traced",
+                )
             )
         process = serve.process
         assert process is not None
