@@ -77,9 +77,20 @@ CONFORMANCE_LANGS ?= python,python-betterproto,go,java
 conformance: bootstrap ## Cross-language conformance matrix on one dev server
 	$(PY) conformance/run.py --langs $(CONFORMANCE_LANGS)
 
+# Counts of `make bench` (see bench/bench_handshake.py --help); under ~10 minutes on 2 cores.
+BENCH_ARGS ?=
+
+$(VENV)/.bench-extra: pyproject.toml $(VENV)/.bootstrapped
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	touch $@
+
 .PHONY: bench
-bench: bootstrap ## Handshake benchmarks (latency, throughput, overhead, memory); not part of test
-	$(PY) bench/bench_handshake.py
+bench: bootstrap $(VENV)/.bench-extra ## SDK beside raw temporalio (Python, Go, Java): reports/bench.{json,md,png}
+	$(PY) bench/bench_handshake.py $(BENCH_ARGS)
+
+.PHONY: bench-long
+bench-long: bootstrap $(VENV)/.bench-extra ## Release check: 10-minute sustained run, 10,000 parked handshakes
+	$(PY) bench/bench_handshake.py --long $(BENCH_ARGS)
 
 .PHONY: docs
 docs: bootstrap ## Build the documentation site (mkdocs, --strict) into build/site

@@ -41,6 +41,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import bench_adapters  # noqa: E402
 from bench_report import write_reports  # noqa: E402
 from bench_workflows import FLOOR_ACTIVITY, HANDSHAKE_ACTIVITY, BenchCallerWorkflow  # noqa: E402
 from roles import INSTANT, PARKED  # noqa: E402
@@ -76,7 +77,8 @@ class Role:
         return cls(process, json.loads(line)["target"])
 
     async def stats(self) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         self.process.stdin.write(b'{"cmd": "stats"}\n')
         await self.process.stdin.drain()
         result: dict[str, Any] = json.loads(await self.process.stdout.readline())
@@ -184,7 +186,7 @@ async def run_one(
         await asyncio.wait_for(handle.result(), timeout)
     except TimeoutError:
         return workflow_id, None, "never_resumed"
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure of the handshake counts as failed
         return workflow_id, None, "failed"
     return workflow_id, (time.perf_counter() - started) * 1000, "ok"
 
@@ -303,6 +305,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_start": load_average(),
         "cpus": os.cpu_count(),
     }
+    commands = bench_adapters.build() if args.adapters else {}
     started = time.perf_counter()
     async with DevServer() as server:
         report["dev_server_args"] = list(server.extra_args)
@@ -330,6 +333,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for name in order:
                     share = args.parked // chunks + (1 if chunk < args.parked % chunks else 0)
                     await park(client, pipelines[name], share, args.timeout)
+            if commands:
+                report["adapters"] = await bench_adapters.run(
+                    commands,
+                    server.target,
+                    pipelines["raw"].service.target,
+                    args.rounds,
+                    args.sequential,
+                    args.adapter_burst,
+                )
             if args.sustained:
                 await sustained(client, pipelines, args.sustained, report)
             report["load_average_end"] = load_average()
@@ -381,6 +393,10 @@ def main() -> None:
     parser.add_argument("--floor", type=int, default=20, help="floor completions per round")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to ACK or resume")
     parser.add_argument("--sustained", type=float, default=0.0, help="sustained-run seconds")
+    parser.add_argument("--adapter-burst", type=int, default=100, help="Go/Java burst size")
+    parser.add_argument(
+        "--no-adapters", dest="adapters", action="store_false", help="skip the Go and Java runs"
+    )
     parser.add_argument(
         "--long", action="store_true", help="10-minute sustained run and 10,000 parked"
     )

@@ -50,7 +50,10 @@ def summarize(data: dict[str, Any]) -> dict[str, Any]:
             round(data.get("parked_rss_growth_kib", 0) / parked, 2) if parked else None
         ),
         "parked": parked,
-        "handshakes": len(data.get("seq_e2e", [])) + len(data.get("burst_e2e", [])),
+        "handshakes": max(
+            len(data.get("seq_e2e", [])) + len(data.get("burst_e2e", [])),
+            len(data.get("seq_overhead", [])) + len(data.get("burst_overhead", [])),
+        ),
         "failed": data.get("failed", 0),
         "never_resumed": data.get("never_resumed", 0),
         "never_pended": data.get("never_pended", 0),
@@ -82,7 +85,9 @@ def analyse(report: dict[str, Any]) -> dict[str, Any]:
     for key, comparison, bound in CHECKS:
         value = sdk_over_floor if key == "overhead_p50_over_floor" else ratios["sdk/raw"].get(key)
         passed = value is not None and (value <= bound if comparison == "<=" else value >= bound)
-        checks.append({"metric": key, "value": value, "bound": f"{comparison} {bound}", "pass": passed})
+        checks.append(
+            {"metric": key, "value": value, "bound": f"{comparison} {bound}", "pass": passed}
+        )
     totals = {k: sum(s[k] for s in summary.values()) for k in ("failed", "never_resumed")}
     totals["never_pended"] = sum(s["never_pended"] for s in summary.values())
     checks.append(
@@ -93,7 +98,32 @@ def analyse(report: dict[str, Any]) -> dict[str, Any]:
             "pass": sum(totals.values()) == 0,
         }
     )
+    adapters = {}
+    for language, data in report.get("adapters", {}).items():
+        if "error" in data:
+            adapters[language] = {"error": data["error"]}
+            continue
+        side = {name: summarize(data[name]) for name in ("raw", "sdk")}
+        adapters[language] = {
+            **side,
+            "ratios": {
+                key: ratio(side["sdk"][key], side["raw"][key])
+                for key, value in side["sdk"].items()
+                if isinstance(value, float)
+            },
+        }
+        for key in ("overhead_p50_sequential", "overhead_p50_burst"):
+            value = adapters[language]["ratios"].get(key)
+            checks.append(
+                {
+                    "metric": f"{language} {key}",
+                    "value": value,
+                    "bound": "<= 1.05",
+                    "pass": value is not None and value <= 1.05,
+                }
+            )
     return {
+        "adapters": adapters,
         "summary": summary,
         "floor_p50_ms": floor,
         "floor_p99_ms": percentile(pipelines["raw"].get("floor", []), 0.99),
@@ -125,7 +155,7 @@ ROWS = (
 
 def fmt(value: object) -> str:
     if value is None:
-        return "–"
+        return "-"
     if isinstance(value, float):
         return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
     return str(value)
@@ -159,7 +189,34 @@ def markdown(report: dict[str, Any]) -> str:
         )
         + " | | |"
     )
-    lines += ["", "| check (SDK against RAW) | value | bound | |", "|---|---|---|---|"]
+    adapter_rows = (
+        ("overhead_p50_sequential", "overhead p50, sequential, ms"),
+        ("overhead_p99_sequential", "overhead p99, sequential, ms"),
+        ("overhead_p50_burst", "overhead p50, in the burst, ms"),
+        ("overhead_p99_burst", "overhead p99, in the burst, ms"),
+        ("ack_p50_sequential", "ACK p50, sequential, ms"),
+        ("ack_p50_burst", "ACK p50, in the burst, ms"),
+        ("burst_throughput", "burst, handshakes/s"),
+    )
+    for language, side in analysis.get("adapters", {}).items():
+        if "error" in side:
+            lines += ["", f"{language}: {side['error']}"]
+            continue
+        lines += [
+            "",
+            f"| {language} caller | raw {language} SDK | adapter | adapter / raw |",
+            "|---|---|---|---|",
+        ]
+        for key, label in adapter_rows:
+            lines.append(
+                f"| {label} | {fmt(side['raw'][key])} | {fmt(side['sdk'][key])} | "
+                f"{fmt(side['ratios'].get(key))} |"
+            )
+        lines.append(
+            f"| handshakes / failed | {side['raw']['handshakes']} / {side['raw']['failed']} | "
+            f"{side['sdk']['handshakes']} / {side['sdk']['failed']} | |"
+        )
+    lines += ["", "| check | value | bound | |", "|---|---|---|---|"]
     for check in analysis["checks"]:
         mark = "pass" if check["pass"] else "FAIL"
         lines.append(f"| {check['metric']} | {fmt(check['value'])} | {check['bound']} | {mark} |")

@@ -20,12 +20,12 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from temporalio.worker import Worker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_workflows import (  # noqa: E402
+from bench_workflows import (
     FLOOR_ACTIVITY,
     HANDSHAKE_ACTIVITY,
     RAW_AGENT_ACTIVITY,
@@ -46,15 +46,17 @@ from bench_workflows import (  # noqa: E402
     RawServiceWorkflow,
 )
 
-from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc  # noqa: E402
-from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution  # noqa: E402
-from stigmer_sdk.api.agentic.agentexecution.v1.enum_pb2 import (  # noqa: E402
+from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
+from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
+from stigmer_sdk.api.agentic.agentexecution.v1.enum_pb2 import (
     EXECUTION_COMPLETED,
     EXECUTION_PENDING,
 )
 
 #: Caller activity slots (the issue's setup).
-CALLER_SLOTS = 4
+CALLER_SLOTS = int(os.environ.get("BENCH_CALLER_SLOTS", "4"))
+#: Activity polls of the caller worker; fewer than the slots leaves one free for eager dispatch.
+CALLER_ACTIVITY_POLLS = int(os.environ.get("BENCH_CALLER_ACTIVITY_POLLS", "5"))
 #: Agent ids every service knows: a zero-length agent and one that stays pending.
 INSTANT, PARKED = "instant", "parked"
 PARKED_SECONDS = 3600.0
@@ -212,6 +214,7 @@ class RawCaller:
 
     @activity.defn(name=FLOOR_ACTIVITY)
     async def floor(self, request: AgentExecution) -> AgentExecution:
+        TIMINGS.add("floor_started_at", time.time() * 1000)
         handle = self.client.get_async_activity_handle(task_token=activity.info().task_token)
         task = asyncio.create_task(handle.complete(request))
         self._pending.add(task)
@@ -253,7 +256,7 @@ async def caller(pipeline: str, temporal: str, service: str, queue: str) -> list
         workflows=[BenchCallerWorkflow],
         activities=activities,
         max_concurrent_activities=CALLER_SLOTS,
-        activity_executor=ThreadPoolExecutor(1),
+        max_concurrent_activity_task_polls=CALLER_ACTIVITY_POLLS,
         **options,
     )
     return [worker]
