@@ -55,8 +55,11 @@ from stigmer_sdk.api.agentic.agentexecution.v1.enum_pb2 import (
 
 #: Caller activity slots (the issue's setup).
 CALLER_SLOTS = int(os.environ.get("BENCH_CALLER_SLOTS", "4"))
-#: Activity polls of the caller worker; fewer than the slots leaves one free for eager dispatch.
-CALLER_ACTIVITY_POLLS = int(os.environ.get("BENCH_CALLER_ACTIVITY_POLLS", "5"))
+#: Activity polls of the caller worker. Each outstanding poll holds a slot; with as many polls as
+#: slots (temporalio's default is 5 polls) no slot is ever free for eager activity dispatch, and
+#: every activity then waits for matching (about 40 ms here). Fewer polls than slots is the fast
+#: path (docs/performance.md); BENCH_CALLER_ACTIVITY_POLLS=5 shows the slow one.
+CALLER_ACTIVITY_POLLS = int(os.environ.get("BENCH_CALLER_ACTIVITY_POLLS", "2"))
 #: Agent ids every service knows: a zero-length agent and one that stays pending.
 INSTANT, PARKED = "instant", "parked"
 PARKED_SECONDS = 3600.0

@@ -105,14 +105,16 @@ type samples struct {
 	SeqAck        []float64 `json:"seq_ack"`
 	BurstAck      []float64 `json:"burst_ack"`
 	BurstRate     []float64 `json:"burst_rate"`
+	WFTGaps       []float64 `json:"caller_wft_gaps"`
 	Failed        int       `json:"failed"`
 }
 
 type bench struct {
-	c     client.Client
-	queue map[string]string
-	stubs map[string]*timedClient
-	out   map[string]*samples
+	c        client.Client
+	describe bool
+	queue    map[string]string
+	stubs    map[string]*timedClient
+	out      map[string]*samples
 }
 
 // one runs a handshake and returns its workflow id, or an error.
@@ -124,6 +126,9 @@ func (b *bench) one(ctx context.Context, mode string, index int) (string, error)
 	if err != nil {
 		return "", err
 	}
+	if b.describe {
+		return run.GetID(), b.waitByDescribe(ctx, run.GetID())
+	}
 	var result agentexecutionv1.AgentExecution
 	if err := run.Get(ctx, &result); err != nil {
 		return run.GetID(), err
@@ -131,9 +136,29 @@ func (b *bench) one(ctx context.Context, mode string, index int) (string, error)
 	return run.GetID(), nil
 }
 
-// overhead is the caller activity's scheduled-to-completed time from the history.
-func (b *bench) overhead(ctx context.Context, workflowID string) (float64, bool) {
-	var scheduled, completed time.Time
+// waitByDescribe waits for the workflow to close by polling DescribeWorkflowExecution, without a
+// history long poll (see docs/performance.md: a long poll on a workflow delays its tasks).
+func (b *bench) waitByDescribe(ctx context.Context, workflowID string) error {
+	for {
+		description, err := b.c.DescribeWorkflowExecution(ctx, workflowID, "")
+		if err != nil {
+			return err
+		}
+		switch description.GetWorkflowExecutionInfo().GetStatus() {
+		case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+			time.Sleep(20 * time.Millisecond)
+		case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+			return nil
+		default:
+			return fmt.Errorf("workflow %s closed with %s", workflowID, description.GetWorkflowExecutionInfo().GetStatus())
+		}
+	}
+}
+
+// overhead is the caller activity's scheduled-to-completed time from the history; it also
+// records each workflow task's wait between WorkflowTaskScheduled and WorkflowTaskStarted.
+func (b *bench) overhead(ctx context.Context, s *samples, workflowID string) (float64, bool) {
+	var scheduled, completed, wftScheduled time.Time
 	iter := b.c.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for iter.HasNext() {
 		event, err := iter.Next()
@@ -145,6 +170,10 @@ func (b *bench) overhead(ctx context.Context, workflowID string) (float64, bool)
 			scheduled = event.GetEventTime().AsTime()
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
 			completed = event.GetEventTime().AsTime()
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+			wftScheduled = event.GetEventTime().AsTime()
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+			s.WFTGaps = append(s.WFTGaps, ms(event.GetEventTime().AsTime().Sub(wftScheduled)))
 		}
 	}
 	if completed.IsZero() {
@@ -162,7 +191,7 @@ func (b *bench) sequential(ctx context.Context, mode string, count int) {
 			s.Failed++
 			continue
 		}
-		if o, ok := b.overhead(ctx, id); ok {
+		if o, ok := b.overhead(ctx, s, id); ok {
 			s.SeqOverhead = append(s.SeqOverhead, o)
 		}
 	}
@@ -187,7 +216,7 @@ func (b *bench) burst(ctx context.Context, mode string, count int) {
 			s.Failed++
 			continue
 		}
-		if o, ok := b.overhead(ctx, id); ok {
+		if o, ok := b.overhead(ctx, s, id); ok {
 			s.BurstOverhead = append(s.BurstOverhead, o)
 		}
 	}
@@ -200,6 +229,7 @@ func main() {
 	sequentialCount := flag.Int("sequential", 20, "one-at-a-time handshakes per mode and round")
 	burstCount := flag.Int("burst", 100, "burst size per mode and round")
 	activityPolls := flag.Int("activity-polls", 0, "activity task pollers (0: the SDK default)")
+	describe := flag.Bool("describe", false, "wait for results by polling describe, not by a history long poll")
 	flag.Parse()
 
 	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
@@ -216,7 +246,7 @@ func main() {
 	}
 	defer conn.Close()
 
-	b := &bench{c: c, queue: map[string]string{}, stubs: map[string]*timedClient{}, out: map[string]*samples{}}
+	b := &bench{c: c, describe: *describe, queue: map[string]string{}, stubs: map[string]*timedClient{}, out: map[string]*samples{}}
 	for _, mode := range []string{"raw", "sdk"} {
 		stub := &timedClient{AgentExecutionCommandControllerClient: agentexecutionv1.NewAgentExecutionCommandControllerClient(conn)}
 		b.stubs[mode], b.out[mode], b.queue[mode] = stub, &samples{}, "bench-go-"+mode

