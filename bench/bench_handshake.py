@@ -264,7 +264,9 @@ async def park(
     pipeline.count("parked", count)
     pipeline.count("parked_pended", pended)
     pipeline.count("parked_seconds_x1000", round(wall * 1000))
-    pipeline.count("parked_rss_growth_kib", pipeline.rss_kib() - before)
+    after = pipeline.rss_kib()
+    pipeline.count("parked_rss_growth_kib", after - before)
+    pipeline.data["rss_after_parking_kib"] = after
     pipeline.count("never_pended", count - pended)
 
 
@@ -327,12 +329,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "raw": await service_wft_gaps(client, "RawServiceWorkflow"),
                 "sdk": await service_wft_gaps(client, AGENT_WORKFLOW),
             }
-            chunks = max(1, args.rounds)
-            for chunk in range(chunks):
-                order = PIPELINES if chunk % 2 == 0 else PIPELINES[::-1]
-                for name in order:
-                    share = args.parked // chunks + (1 if chunk < args.parked % chunks else 0)
-                    await park(client, pipelines[name], share, args.timeout)
             if commands:
                 report["adapters"] = await bench_adapters.run(
                     commands,
@@ -344,6 +340,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
             if args.sustained:
                 await sustained(client, pipelines, args.sustained, report)
+            # Last: parked agents hold the services' runner slots for an hour.
+            chunks = max(1, args.rounds)
+            for chunk in range(chunks):
+                order = PIPELINES if chunk % 2 == 0 else PIPELINES[::-1]
+                for name in (n for n in order if n in args.park):
+                    share = args.parked // chunks + (1 if chunk < args.parked % chunks else 0)
+                    await park(client, pipelines[name], share, args.timeout)
             report["load_average_end"] = load_average()
         finally:
             for pipeline in pipelines.values():
@@ -390,6 +393,9 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=20, help="one-at-a-time per round")
     parser.add_argument("--burst", type=int, default=250, help="burst size per round")
     parser.add_argument("--parked", type=int, default=1000, help="parked per pipeline")
+    parser.add_argument(
+        "--park", nargs="+", choices=PIPELINES, default=list(PIPELINES), help="pipelines to park"
+    )
     parser.add_argument("--floor", type=int, default=20, help="floor completions per round")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to ACK or resume")
     parser.add_argument("--sustained", type=float, default=0.0, help="sustained-run seconds")
@@ -405,6 +411,7 @@ def main() -> None:
     if args.long:
         args.sustained = args.sustained or 600.0
         args.parked = max(args.parked, 10000)
+        args.park = ["sdk", "raw"]  # 10,000 each; the RSS of caller + service is reported
     report = asyncio.run(run(args))
     args.report_dir.mkdir(parents=True, exist_ok=True)
     print(write_reports(report, args.report_dir))

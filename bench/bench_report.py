@@ -50,6 +50,11 @@ def summarize(data: dict[str, Any]) -> dict[str, Any]:
             round(data.get("parked_rss_growth_kib", 0) / parked, 2) if parked else None
         ),
         "parked": parked,
+        "rss_caller_plus_service_mib": (
+            round(data["rss_after_parking_kib"] / 1024, 1)
+            if "rss_after_parking_kib" in data
+            else None
+        ),
         "handshakes": max(
             len(data.get("seq_e2e", [])) + len(data.get("burst_e2e", [])),
             len(data.get("seq_overhead", [])) + len(data.get("burst_overhead", [])),
@@ -149,6 +154,7 @@ ROWS = (
     ("overhead_p99_burst", "overhead p99, in the burst, ms"),
     ("completion_call_p50_burst", "completion call p50, in the burst, ms"),
     ("memory_per_pending_kib", "memory per pending handshake, KiB"),
+    ("rss_caller_plus_service_mib", "RSS caller + service after parking, MiB"),
     ("caller_wft_wait_p50", "caller workflow task wait p50, ms"),
 )
 

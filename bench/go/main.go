@@ -119,6 +119,8 @@ type bench struct {
 
 // one runs a handshake and returns its workflow id, or an error.
 func (b *bench) one(ctx context.Context, mode string, index int) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
 	request := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{
 		AgentId: "instant", Message: fmt.Sprintf("go bench %d", index),
 	}}

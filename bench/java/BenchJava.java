@@ -201,7 +201,11 @@ public final class BenchJava {
     Caller caller =
         client.newWorkflowStub(
             Caller.class,
-            WorkflowOptions.newBuilder().setTaskQueue("bench-java-" + mode).setWorkflowId(id).build());
+            WorkflowOptions.newBuilder()
+                .setTaskQueue("bench-java-" + mode)
+                .setWorkflowId(id)
+                .setWorkflowRunTimeout(Duration.ofMinutes(2))
+                .build());
     try {
       caller.run(
           AgentExecution.newBuilder()
