@@ -52,6 +52,9 @@ from stigmer_sdk.service.workflows import AGENT_WORKFLOW  # noqa: E402
 from stigmer_sdk.testing import DevServer  # noqa: E402
 
 PIPELINES = ("raw", "sdk", "best")
+#: The SDK's caller against the RAW service: the Python caller side alone, as for Go and Java.
+SDK_CALLER = "sdk-caller"
+ROUND_PIPELINES = (*PIPELINES, SDK_CALLER)
 
 
 class Role:
@@ -284,6 +287,14 @@ async def start_pipelines(temporal: str) -> dict[str, Pipeline]:
     pipelines = {}
     for name in PIPELINES:  # one at a time: the SDK service and a RAW one share no queues
         pipelines[name] = await one(name)
+    raw = pipelines["raw"]
+    queue = f"bench-caller-{SDK_CALLER}"
+    caller = await Role.start(
+        "caller",
+        *("--pipeline", "sdk", "--temporal", temporal),
+        *("--service", raw.service.target, "--queue", queue),
+    )
+    pipelines[SDK_CALLER] = Pipeline(SDK_CALLER, raw.service, caller, queue)
     return pipelines
 
 
@@ -318,7 +329,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await sequential(client, pipeline, 3)
                 pipeline.data.clear()
             for round_index in range(args.rounds):
-                order = PIPELINES if round_index % 2 == 0 else PIPELINES[::-1]
+                order = ROUND_PIPELINES if round_index % 2 == 0 else ROUND_PIPELINES[::-1]
                 await floor(client, pipelines["raw"], args.floor)
                 for name in order:
                     await sequential(client, pipelines[name], args.sequential)
@@ -351,7 +362,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             for pipeline in pipelines.values():
                 await pipeline.caller.stop()
-                await pipeline.service.stop()
+                if pipeline.name != SDK_CALLER:  # it shares the RAW service
+                    await pipeline.service.stop()
     report["wall_seconds"] = round(time.perf_counter() - started, 1)
     report["pipelines"] = {name: p.data for name, p in pipelines.items()}
     return report

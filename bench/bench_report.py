@@ -80,6 +80,12 @@ def analyse(report: dict[str, Any]) -> dict[str, Any]:
             for key, value in summary["sdk"].items()
             if isinstance(value, float)
         }
+    if "sdk-caller" in summary:
+        ratios["sdk-caller/raw"] = {
+            key: ratio(summary["sdk-caller"][key], summary["raw"][key])
+            for key, value in summary["sdk-caller"].items()
+            if isinstance(value, float)
+        }
     ratios["best/raw"] = {
         key: ratio(summary["best"][key], summary["raw"][key])
         for key, value in summary["best"].items()
@@ -170,21 +176,28 @@ def fmt(value: object) -> str:
 def markdown(report: dict[str, Any]) -> str:
     analysis = report["analysis"]
     summary, ratios = analysis["summary"], analysis["ratios"]
+    caller_only = "sdk-caller" in summary
     lines = [
-        "| metric | RAW | RAW best | SDK | SDK / RAW | SDK / best |",
-        "|---|---|---|---|---|---|",
+        "| metric | RAW | RAW best | SDK | SDK / RAW | SDK / best |"
+        + (" SDK caller on RAW service | its ratio to RAW |" if caller_only else ""),
+        "|---|---|---|---|---|---|" + ("---|---|" if caller_only else ""),
     ]
     for key, label in ROWS:
-        lines.append(
+        line = (
             f"| {label} | {fmt(summary['raw'][key])} | {fmt(summary['best'][key])} | "
             f"{fmt(summary['sdk'][key])} | {fmt(ratios['sdk/raw'].get(key))} | "
             f"{fmt(ratios['sdk/best'].get(key))} |"
         )
+        if caller_only:
+            line += (
+                f" {fmt(summary['sdk-caller'][key])} | {fmt(ratios['sdk-caller/raw'].get(key))} |"
+            )
+        lines.append(line)
     floor_ratio = analysis["overhead_p50_over_floor"]
     lines.append(
         f"| overhead p50 / in-process floor ({fmt(analysis['floor_p50_ms'])} ms) | "
         f"{fmt(floor_ratio['raw'])} | {fmt(floor_ratio['best'])} | {fmt(floor_ratio['sdk'])} "
-        "| | |"
+        "| | |" + (f" {fmt(floor_ratio['sdk-caller'])} | |" if caller_only else "")
     )
     lines.append(
         "| handshakes / failed / never resumed / never pended | "
@@ -194,6 +207,12 @@ def markdown(report: dict[str, Any]) -> str:
             for s in (summary["raw"], summary["best"], summary["sdk"])
         )
         + " | | |"
+        + (
+            f" {summary['sdk-caller']['handshakes']} / {summary['sdk-caller']['failed']} / "
+            f"{summary['sdk-caller']['never_resumed']} / 0 | |"
+            if caller_only
+            else ""
+        )
     )
     adapter_rows = (
         ("overhead_p50_sequential", "overhead p50, sequential, ms"),
@@ -268,10 +287,12 @@ def plot(report: dict[str, Any], path: Path) -> bool:
         ("burst_ack", "ACK (create call), in the burst"),
         ("burst_complete", "completion call, in the burst"),
     )
-    colors = {"raw": "tab:blue", "best": "tab:green", "sdk": "tab:red"}
+    colors = {"raw": "tab:blue", "best": "tab:green", "sdk": "tab:red", "sdk-caller": "tab:orange"}
     figure, axes = plt.subplots(2, 2, figsize=(11, 7.5))
     for axis, (key, title) in zip(axes.flat, panels, strict=True):
-        for name in ("raw", "best", "sdk"):
+        for name in ("raw", "best", "sdk", "sdk-caller"):
+            if name not in pipelines:
+                continue
             values = sorted(pipelines[name].get(key, []))
             if values:
                 ys = [(i + 1) / len(values) for i in range(len(values))]
