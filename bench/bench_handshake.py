@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import sys
 import time
+import timeit
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,8 +48,10 @@ from bench_report import write_reports  # noqa: E402
 from bench_workflows import FLOOR_ACTIVITY, HANDSHAKE_ACTIVITY, BenchCallerWorkflow  # noqa: E402
 from roles import INSTANT, PARKED  # noqa: E402
 
+from stigmer_sdk import TaskToken, idempotency_key  # noqa: E402
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution  # noqa: E402
 from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec  # noqa: E402
+from stigmer_sdk.completion import proto_payload  # noqa: E402
 from stigmer_sdk.service.workflows import AGENT_WORKFLOW  # noqa: E402
 from stigmer_sdk.testing import DevServer  # noqa: E402
 
@@ -399,6 +403,27 @@ async def sustained(
     }
 
 
+def micro() -> dict[str, float]:
+    """Operations per second of the pure-Python token tools and payload encoding."""
+    vector = json.loads((ROOT / "conformance/vectors/captured-token-attempt-1.json").read_text())
+    spec = AgentExecutionSpec.FromString(base64.b64decode(vector["binary"]))
+    token = TaskToken(spec.callback_token)  # a real token, captured from a dev server
+    execution = AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m" * 200))
+    cases = {
+        "token_preview": lambda: token.preview(),
+        "token_validate": lambda: token.validate(),
+        "token_inspect": lambda: token.inspect(),
+        "idempotency_key": lambda: idempotency_key("default", "wf-1", "run-1", "1"),
+        "binary_payload": lambda: proto_payload(execution),
+    }
+    rates = {}
+    for name, function in cases.items():
+        loops = 20000
+        seconds = min(timeit.repeat(function, number=loops, repeat=3))
+        rates[name] = round(loops / seconds)
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds")
@@ -425,6 +450,7 @@ def main() -> None:
         args.parked = max(args.parked, 10000)
         args.park = ["sdk", "raw"]  # 10,000 each; the RSS of caller + service is reported
     report = asyncio.run(run(args))
+    report["ops_per_second"] = micro()
     args.report_dir.mkdir(parents=True, exist_ok=True)
     print(write_reports(report, args.report_dir))
 

@@ -254,6 +254,12 @@ def markdown(report: dict[str, Any]) -> str:
         f"{settings['sequential']} sequential and a burst of {settings['burst']}, "
         f"{settings['parked']} parked per pipeline.",
     ]
+    if "ops_per_second" in report:
+        lines.append(
+            "Operations per second (pure Python): "
+            + ", ".join(f"{name} {rate:,}" for name, rate in report["ops_per_second"].items())
+            + "."
+        )
     waits = analysis["service_wft_wait_p50"]
     if waits:
         lines.append(
