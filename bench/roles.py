@@ -60,6 +60,9 @@ CALLER_SLOTS = int(os.environ.get("BENCH_CALLER_SLOTS", "4"))
 #: every activity then waits for matching (about 40 ms here). Fewer polls than slots is the fast
 #: path (docs/performance.md); BENCH_CALLER_ACTIVITY_POLLS=5 shows the slow one.
 CALLER_ACTIVITY_POLLS = int(os.environ.get("BENCH_CALLER_ACTIVITY_POLLS", "2"))
+#: Workflows the caller worker keeps cached (temporalio's default is 1000). A parked caller
+#: workflow waits for hours; evicting it frees its memory, and its short history replays on resume.
+CALLER_CACHED_WORKFLOWS = int(os.environ.get("BENCH_CALLER_CACHED_WORKFLOWS", "1000"))
 #: Agent ids every service knows: a zero-length agent and one that stays pending.
 INSTANT, PARKED = "instant", "parked"
 PARKED_SECONDS = 3600.0
@@ -260,6 +263,7 @@ async def caller(pipeline: str, temporal: str, service: str, queue: str) -> list
         activities=activities,
         max_concurrent_activities=CALLER_SLOTS,
         max_concurrent_activity_task_polls=CALLER_ACTIVITY_POLLS,
+        max_cached_workflows=CALLER_CACHED_WORKFLOWS,
         **options,
     )
     return [worker]
