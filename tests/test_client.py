@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -147,3 +149,53 @@ def test_mtls_needs_both_halves() -> None:
 
     with pytest.raises(ValueError, match="both client_cert and client_private_key"):
         TLSConfig(client_cert=b"cert")
+
+
+async def test_retries_are_grpcs_own_and_capped_at_five_attempts(
+    server: tuple[str, _Command],
+) -> None:
+    # A hand-written loop would make 10 attempts; gRPC's retry policy caps maxAttempts at 5.
+    target, command = server
+    command.unavailable_first = 10
+    retry = RetryConfig(max_attempts=10, initial_backoff=timedelta(milliseconds=5))
+    async with await StigmerClient.connect(target, ClientOptions(retry=retry)) as client:
+        with pytest.raises(UnavailableError):
+            await client.create(_execution())
+    assert command.attempts == 5
+
+
+async def test_no_retry_makes_one_attempt(server: tuple[str, _Command]) -> None:
+    from stigmer_sdk.client import NO_RETRY
+
+    target, command = server
+    command.unavailable_first = 1
+    async with await StigmerClient.connect(target, ClientOptions(retry=NO_RETRY)) as client:
+        with pytest.raises(UnavailableError):
+            await client.create(_execution())
+    assert command.attempts == 1
+
+
+async def test_a_service_that_comes_up_within_the_deadline_is_reached() -> None:
+    # wait_for_ready: the call waits for the unreachable service instead of failing at once.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = _Command()
+    late = grpc.aio.server()
+    command_pb2_grpc.add_AgentExecutionCommandControllerServicer_to_server(command, late)
+
+    async def start_later() -> None:
+        # Later than 5 attempts' backoff (at most 1.5 s) could reach without waiting for ready.
+        # (add_insecure_port binds the port, so it must wait too.)
+        await asyncio.sleep(2)
+        late.add_insecure_port(f"127.0.0.1:{port}")
+        await late.start()
+
+    options = ClientOptions(default_timeout=timedelta(seconds=30))
+    async with await StigmerClient.connect(f"127.0.0.1:{port}", options) as client:
+        starter = asyncio.create_task(start_later())
+        ack = await client.create(_execution())
+        await starter
+    await late.stop(grace=None)
+    assert ack.metadata.id == "exec-1"
+    assert command.attempts == 1

@@ -24,12 +24,18 @@ from stigmer_sdk import (
     ExecutionPhase,
     complete_external_activity,
 )
+from stigmer_sdk.client import StigmerClient
+from stigmer_sdk.idempotency import execution_name
+from stigmer_sdk.tokens import short_token_digest, token_preview
+from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from recording_service import RecordingStigmerService
 from workflows import (
     AgentCallerWorkflow,
+    CallerActivities,
     CallerOptions,
     InnerShapeCallerWorkflow,
+    LocalActivityCallerWorkflow,
 )
 
 pytestmark = pytest.mark.integration
@@ -120,7 +126,12 @@ async def test_failure_reaches_caller_as_typed_application_error(
 
 @pytest.mark.parametrize(
     ("code", "retryable"),
-    [(grpc.StatusCode.UNAVAILABLE, True), (grpc.StatusCode.INVALID_ARGUMENT, False)],
+    [
+        (grpc.StatusCode.UNAVAILABLE, True),
+        (grpc.StatusCode.CANCELLED, True),
+        (grpc.StatusCode.UNKNOWN, True),
+        (grpc.StatusCode.INVALID_ARGUMENT, False),
+    ],
 )
 async def test_failed_create_fails_the_activity_at_once(
     worker: Worker,
@@ -141,6 +152,93 @@ async def test_failed_create_fails_the_activity_at_once(
     assert cause.message == f"{code.name}: spec.message: must not be empty"
     # Failed at once: the activity never went pending, and the one attempt made one create.
     assert len(stigmer_service.calls) == 1
+
+
+async def test_create_carries_what_the_deployed_service_requires(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The request exactly as docs/python-sdk.md builds it: only spec.agent_id and spec.message.
+    caplog.set_level(logging.INFO, logger="stigmer_sdk.caller")
+    handle = await _start_caller(temporal_client, task_queue, _request())
+    (call,) = await stigmer_service.wait_for_calls(1)
+    sent = call.execution
+    key = call.metadata[IDEMPOTENCY_METADATA_KEY]
+    assert (sent.api_version, sent.kind) == ("agentic.stigmer.ai/v1", "AgentExecution")
+    assert sent.metadata.name == execution_name(key)
+
+    # The ACK log line of the contract, with the short digest beside the preview.
+    ack = await _wait_for_record(caplog, "Agent execution started, activity pending")
+    assert ack.getMessage() == (
+        "Agent execution started, activity pending execution_id=exec-1 "
+        f"token_preview={token_preview(call.token)} token_digest={short_token_digest(call.token)} "
+        f"token_length={len(call.token)}"
+    )
+    assert ack.__dict__["token_digest"] == short_token_digest(call.token)
+    await handle.terminate()
+
+
+async def _wait_for_record(caplog: pytest.LogCaptureFixture, prefix: str) -> logging.LogRecord:
+    for _ in range(200):
+        for record in caplog.records:
+            if record.getMessage().startswith(prefix):
+                return record
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no log record starting with {prefix!r}")
+
+
+async def test_a_request_the_service_would_refuse_fails_before_any_create(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+) -> None:
+    handle = await _start_caller(
+        temporal_client,
+        task_queue,
+        AgentExecution(spec=AgentExecutionSpec(agent_id="support-bot")),
+        CallerOptions(maximum_attempts=3, retry_interval_seconds=0.1),
+    )
+    with pytest.raises(WorkflowFailureError) as raised:
+        await handle.result()
+    cause = raised.value.cause.cause  # type: ignore[union-attr]
+    assert isinstance(cause, ApplicationError)
+    assert (cause.type, cause.non_retryable) == ("STIGMER_INVALID_REQUEST", True)
+    assert cause.message == "invalid AgentExecution: spec.message: must not be empty"
+    # Not retried, and nothing was sent.
+    assert stigmer_service.calls == []
+
+
+async def test_a_local_activity_is_refused_non_retryably_before_any_create(
+    temporal_client: temporalio.client.Client,
+    stigmer_client: StigmerClient,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+) -> None:
+    callers = CallerActivities(stigmer_client, temporal_client)
+    async with Worker(
+        temporal_client,
+        task_queue=task_queue,
+        workflows=[LocalActivityCallerWorkflow],
+        activities=[callers.run_agent],
+        workflow_runner=sandboxed_workflow_runner(),
+    ):
+        with pytest.raises(WorkflowFailureError) as raised:
+            await temporal_client.execute_workflow(
+                LocalActivityCallerWorkflow.run,
+                _request(),
+                id=f"local-{uuid.uuid4()}",
+                task_queue=task_queue,
+            )
+    # A local activity's failure reaches the workflow as the ApplicationError itself.
+    cause = raised.value.cause
+    assert isinstance(cause, ApplicationError)
+    # Refused, not retried (3 attempts allowed), and nothing sent.
+    assert (cause.type, cause.non_retryable) == ("STIGMER_LOCAL_ACTIVITY", True)
+    assert stigmer_service.calls == []
 
 
 async def test_completion_outcomes_for_used_garbled_foreign_and_empty_tokens(

@@ -4,6 +4,8 @@ demand, and the dev server keeps its state across a restart."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -101,3 +103,19 @@ async def test_dev_server_keeps_its_state_across_a_restart(tmp_path: Path) -> No
         description = await server.client.get_workflow_handle("kept").describe()
     assert description.run_id == run_id
     assert description.status == temporalio.client.WorkflowExecutionStatus.RUNNING
+
+
+def test_dev_server_prints_nothing_on_standard_output(tmp_path: Path) -> None:
+    """A command's output (JSON lines, tables) must hold nothing of the server's."""
+    script = (
+        "import asyncio\n"
+        "from stigmer_sdk.testing import DevServer\n"
+        "async def main() -> None:\n"
+        "    async with DevServer() as server:\n"
+        "        await server.client.count_workflows()\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout == ""

@@ -127,3 +127,17 @@ def test_idempotency_key_depends_on_activity_not_attempt() -> None:
     assert idempotency_key("other", "wf-1", "run-1", "1") != key
     # The separator keeps shifted boundaries apart.
     assert idempotency_key("default", "wf-1r", "un-1", "1") != key
+
+
+def test_short_token_digest_is_the_first_12_hex_of_sha256() -> None:
+    import hashlib
+
+    from stigmer_sdk import short_token_digest
+
+    raw = bytes(range(200))
+    assert short_token_digest(raw) == hashlib.sha256(raw).hexdigest()[:12]
+    assert TaskToken(raw).digest() == short_token_digest(raw)
+    # Tokens that share a preview (same first bytes) have different digests.
+    other = raw[:-1] + b"\x00"
+    assert TaskToken(other).preview() == TaskToken(raw).preview()
+    assert short_token_digest(other) != short_token_digest(raw)

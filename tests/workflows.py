@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import activity, workflow
-from temporalio.common import RetryPolicy
+from temporalio.api.common.v1 import Payload
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -14,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
 
     from stigmer_sdk import (
         AgentExecution,
+        CompleteExternalActivityResult,
         ExecutionPhase,
         StigmerClient,
         WorkflowExecution,
@@ -148,3 +150,47 @@ class CallerActivities:
             result_type=AgentExecution,
         )
         return result
+
+
+@workflow.defn
+class TerminalCallerWorkflow:
+    """Calls an agent through the handshake and returns the terminal execution."""
+
+    @workflow.run
+    async def run(self, request: AgentExecution) -> AgentExecution:
+        return await stigmer_workflow.execute_to_terminal(
+            "run_agent", request, **handshake_activity_options(timedelta(minutes=1))
+        )
+
+
+@workflow.defn
+class DeployedCompletionWorkflow:
+    """Schedules the system activity as the deployed Stigmer Go service does: its JSON struct
+    ``{"CallbackToken", "Result", "Error"}`` as ``json/plain``."""
+
+    @workflow.run
+    async def run(self, document: str) -> CompleteExternalActivityResult:
+        return await workflow.execute_activity(
+            "stigmer/system/complete-external-activity",
+            RawValue(Payload(metadata={"encoding": b"json/plain"}, data=document.encode())),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+            result_type=CompleteExternalActivityResult,
+        )
+
+
+@workflow.defn
+class LocalActivityCallerWorkflow:
+    """Runs the handshake activity as a LOCAL activity, which cannot complete asynchronously."""
+
+    @workflow.run
+    async def run(self, request: AgentExecution) -> AgentExecution:
+        return await workflow.execute_local_activity(
+            "run_agent",
+            request,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(
+                maximum_attempts=3, initial_interval=timedelta(milliseconds=10)
+            ),
+            result_type=AgentExecution,
+        )

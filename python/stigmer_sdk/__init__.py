@@ -14,7 +14,12 @@ The completion side (in a service, an operator's shell, or a test):
 - :class:`SystemActivities` is the ``stigmer/system/complete-external-activity`` activity, and
   :mod:`stigmer_sdk.workflow` schedules it from workflow code.
 
-Token tools: :class:`TaskToken`, :func:`token_preview`, :func:`idempotency_key`.
+Decoding results: :data:`data_converter` (Temporal's default data converter with
+:class:`StigmerPayloadConverter`) reads every completion shape, including the deployed Stigmer
+service's Go-struct ``json/plain``; pass it to ``Client.connect``.
+
+Token tools: :class:`TaskToken`, :func:`token_preview`, :func:`short_token_digest`,
+:func:`idempotency_key`, :func:`execution_name`.
 Generated protobuf modules live under :mod:`stigmer_sdk.api`; the main messages are re-exported.
 """
 
@@ -40,6 +45,10 @@ from stigmer_sdk.api.sdk.v1.completion_pb2 import (
 from stigmer_sdk.caller import (
     CREATE_FAILED_TYPE,
     EMPTY_TASK_TOKEN_TYPE,
+    GET_EXECUTION_ACTIVITY_NAME,
+    INVALID_REQUEST_TYPE,
+    LOCAL_ACTIVITY_TYPE,
+    GetExecutionActivity,
     HandshakeActivityOptions,
     execute_and_wait_pending,
     handshake_activity_options,
@@ -56,26 +65,49 @@ from stigmer_sdk.completion import (
     heartbeat_external_activity,
     report_external_cancellation,
 )
+from stigmer_sdk.converter import (
+    GoJSONError,
+    StigmerPayloadConverter,
+    data_converter,
+    from_go_json,
+    with_stigmer_payloads,
+)
 from stigmer_sdk.errors import (
+    AlreadyExistsError,
     CompletionError,
+    DeadlineExceededError,
     EmptyTokenError,
+    FailedPreconditionError,
     FieldViolation,
+    InternalError,
     InvalidArgumentError,
     MalformedTokenError,
     NotFoundError,
+    PermissionDeniedError,
+    ResourceExhaustedError,
     StigmerError,
     StigmerRPCError,
     TokenError,
     TokenTooLargeError,
+    UnauthenticatedError,
     UnavailableError,
+    UnimplementedError,
 )
 from stigmer_sdk.idempotency import (
     IDEMPOTENCY_ANNOTATION,
     IDEMPOTENCY_METADATA_KEY,
+    execution_name,
     idempotency_key,
 )
+from stigmer_sdk.plugin import StigmerPlugin
 from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities
-from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken, TokenInfo, token_preview
+from stigmer_sdk.tokens import (
+    DEFAULT_MAX_TOKEN_BYTES,
+    TaskToken,
+    TokenInfo,
+    short_token_digest,
+    token_preview,
+)
 
 __version__ = "0.1.0"
 
@@ -83,14 +115,18 @@ __all__ = [
     "CREATE_FAILED_TYPE",
     "DEFAULT_MAX_TOKEN_BYTES",
     "EMPTY_TASK_TOKEN_TYPE",
+    "GET_EXECUTION_ACTIVITY_NAME",
     "IDEMPOTENCY_ANNOTATION",
     "IDEMPOTENCY_METADATA_KEY",
+    "INVALID_REQUEST_TYPE",
+    "LOCAL_ACTIVITY_TYPE",
     "SYSTEM_ACTIVITY_NAME",
     "ActivityFailure",
     "AgentExecution",
     "AgentExecutionSpec",
     "AgentExecutionStatus",
     "AgentMessage",
+    "AlreadyExistsError",
     "ApiResourceMetadata",
     "ClientOptions",
     "CompleteExternalActivityInput",
@@ -98,22 +134,31 @@ __all__ = [
     "CompletionError",
     "CompletionOutcome",
     "CompletionResult",
+    "DeadlineExceededError",
     "EmptyTokenError",
     "ExecutionConfig",
     "ExecutionPhase",
     "ExecutionValue",
+    "FailedPreconditionError",
     "FieldViolation",
+    "GetExecutionActivity",
+    "GoJSONError",
     "HandshakeActivityOptions",
     "HeartbeatOutcome",
     "HeartbeatResult",
+    "InternalError",
     "InvalidArgumentError",
     "MalformedTokenError",
     "MessageType",
     "NotFoundError",
     "PayloadEncoding",
+    "PermissionDeniedError",
+    "ResourceExhaustedError",
     "RetryConfig",
     "StigmerClient",
     "StigmerError",
+    "StigmerPayloadConverter",
+    "StigmerPlugin",
     "StigmerRPCError",
     "SystemActivities",
     "TLSConfig",
@@ -121,16 +166,23 @@ __all__ = [
     "TokenError",
     "TokenInfo",
     "TokenTooLargeError",
+    "UnauthenticatedError",
     "UnavailableError",
+    "UnimplementedError",
     "WorkflowExecution",
     "WorkflowExecutionSpec",
     "WorkflowExecutionStatus",
     "complete_external_activity",
+    "data_converter",
     "execute_and_wait_pending",
+    "execution_name",
+    "from_go_json",
     "handshake_activity_options",
     "heartbeat_external_activity",
     "idempotency_key",
     "report_external_cancellation",
+    "short_token_digest",
     "start_workflow_and_wait_pending",
     "token_preview",
+    "with_stigmer_payloads",
 ]

@@ -26,9 +26,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, NoReturn, TypedDict, TypeVar
+from typing import Any, NoReturn, TypedDict, TypeVar, cast, overload
 
 import temporalio.activity
 import temporalio.client
@@ -37,10 +37,13 @@ import temporalio.exceptions
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
+from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
+from stigmer_sdk.api.sdk.v1 import caller_pb2
 from stigmer_sdk.client import StigmerClient
-from stigmer_sdk.errors import StigmerRPCError
-from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, idempotency_key
-from stigmer_sdk.tokens import token_preview
+from stigmer_sdk.completion import proto_payload
+from stigmer_sdk.errors import FieldViolation, StigmerRPCError
+from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
+from stigmer_sdk.tokens import short_token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.caller")
 
@@ -52,6 +55,20 @@ CREATE_FAILED_TYPE = "STIGMER_CREATE_FAILED"
 EMPTY_TASK_TOKEN_TYPE = "STIGMER_EMPTY_TASK_TOKEN"
 #: Failure type when called from a local activity, which cannot complete asynchronously.
 LOCAL_ACTIVITY_TYPE = "STIGMER_LOCAL_ACTIVITY"
+#: Failure type when the request would be refused by a Stigmer service whatever the attempt:
+#: raised before any call, never retried (see :func:`create_violations`).
+INVALID_REQUEST_TYPE = "STIGMER_INVALID_REQUEST"
+#: The ACK log line's message, by execution kind (the runbook greps for it).
+ACK_MESSAGES = {
+    "AgentExecution": "Agent execution started, activity pending",
+    "WorkflowExecution": "Workflow execution started, activity pending",
+}
+#: The ``api_version`` of every execution resource.
+API_VERSION = "agentic.stigmer.ai/v1"
+#: The ``kind`` of agent executions.
+AGENT_EXECUTION_KIND = "AgentExecution"
+#: The ``kind`` of workflow executions.
+WORKFLOW_EXECUTION_KIND = "WorkflowExecution"
 #: Deadline of the ``create`` call, retries included.
 DEFAULT_CREATE_TIMEOUT = timedelta(seconds=30)
 #: Environment variable that switches :func:`start_workflow_and_wait_pending` to blocking.
@@ -81,6 +98,106 @@ def activity_idempotency_key() -> str:
     )
 
 
+def _kind_of(execution: _Execution) -> str:
+    if isinstance(execution, agent_api.AgentExecution):
+        return AGENT_EXECUTION_KIND
+    return WORKFLOW_EXECUTION_KIND
+
+
+def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution:
+    """The message ``create`` sends: a copy of ``request`` with what the SDK fills in.
+
+    - ``spec.callback_token``: ``token``, as raw bytes;
+    - ``metadata.annotations["stigmer.ai/idempotency-key"]``: ``key``;
+    - ``api_version`` (``agentic.stigmer.ai/v1``) and ``kind`` (``AgentExecution`` or
+      ``WorkflowExecution``), when empty;
+    - ``metadata.name``, when empty: :func:`stigmer_sdk.idempotency.execution_name` of ``key``,
+      so every attempt names the same execution.
+
+    ``request`` itself is not modified.
+    """
+    execution = type(request)()
+    execution.CopyFrom(request)
+    execution.spec.callback_token = token
+    execution.metadata.annotations[IDEMPOTENCY_ANNOTATION] = key
+    if not execution.api_version:
+        execution.api_version = API_VERSION
+    if not execution.kind:
+        execution.kind = _kind_of(execution)
+    if not execution.metadata.name:
+        execution.metadata.name = execution_name(key)
+    return execution
+
+
+def create_violations(execution: _Execution) -> list[FieldViolation]:
+    """What a Stigmer service refuses in ``execution`` whatever the attempt, as field violations.
+
+    The deployed Stigmer service's own rules (its protovalidate constraints and create pipeline),
+    for the fields the SDK cannot fill in (:func:`prepare_create` fills the others):
+
+    - ``api_version`` other than ``agentic.stigmer.ai/v1``; ``kind`` other than the message's;
+    - a ``metadata.name`` without an ASCII letter or digit (its slug would be empty);
+    - agent: empty ``spec.message``; both ``spec.session_id`` and ``spec.agent_id`` empty;
+      ``metadata.owner_scope`` set (an agent execution inherits its session's);
+    - workflow: both ``spec.workflow_id`` and ``spec.workflow_instance_id`` empty;
+      ``metadata.owner_scope`` ``platform`` or undefined (organization, identity_account and,
+      for services that default it, unspecified are left to the service);
+    - a ``spec.runtime_env`` entry with an empty ``value``.
+
+    An empty list means nothing is known to be wrong; the service may still refuse the request
+    (an unknown agent, for example).
+    """
+    violations: list[FieldViolation] = []
+    kind = _kind_of(execution)
+    if execution.api_version and execution.api_version != API_VERSION:
+        violations.append(FieldViolation("api_version", f"must be {API_VERSION!r}"))
+    if execution.kind and execution.kind != kind:
+        violations.append(FieldViolation("kind", f"must be {kind!r}"))
+    name = execution.metadata.name
+    if name and not any(c.isascii() and c.isalnum() for c in name):
+        violations.append(FieldViolation("metadata.name", "must contain an ASCII letter or digit"))
+    scope = execution.metadata.owner_scope
+    if isinstance(execution, agent_api.AgentExecution):
+        spec = execution.spec
+        if not spec.message:
+            violations.append(FieldViolation("spec.message", "must not be empty"))
+        if not spec.session_id and not spec.agent_id:
+            violations.append(
+                FieldViolation("spec.agent_id", "either session_id or agent_id must be set")
+            )
+        if scope != resource_enum.api_resource_owner_scope_unspecified:
+            violations.append(
+                FieldViolation(
+                    "metadata.owner_scope",
+                    "must be unspecified: an agent execution inherits its session's",
+                )
+            )
+        env = spec.runtime_env
+    else:
+        wf_spec = execution.spec
+        if not wf_spec.workflow_id and not wf_spec.workflow_instance_id:
+            violations.append(
+                FieldViolation(
+                    "spec.workflow_id", "either workflow_id or workflow_instance_id must be set"
+                )
+            )
+        if scope not in (
+            resource_enum.api_resource_owner_scope_unspecified,
+            resource_enum.organization,
+            resource_enum.identity_account,
+        ):
+            violations.append(
+                FieldViolation("metadata.owner_scope", "must be organization or identity_account")
+            )
+        env = wf_spec.runtime_env
+    for env_name in sorted(env):
+        if not env[env_name].value:
+            violations.append(
+                FieldViolation(f"spec.runtime_env[{env_name!r}].value", "must not be empty")
+            )
+    return violations
+
+
 async def execute_and_wait_pending(
     client: StigmerClient,
     request: _Execution,
@@ -97,35 +214,64 @@ async def execute_and_wait_pending(
     ``stigmer-idempotency-key`` and annotation ``stigmer.ai/idempotency-key``) with its own token,
     so a retry resumes the existing execution rather than starting a second one.
 
+    The SDK fills ``api_version``, ``kind`` and (when empty) ``metadata.name``, as the deployed
+    Stigmer service requires (:func:`prepare_create`), and refuses before any call what a
+    service would refuse whatever the attempt (:func:`create_violations`).
+
     Raises:
-        temporalio.exceptions.ApplicationError: ``create`` failed (type ``STIGMER_CREATE_FAILED``,
+        temporalio.exceptions.ApplicationError: called from a local activity (type
+            ``STIGMER_LOCAL_ACTIVITY``) or without a task token (``STIGMER_EMPTY_TASK_TOKEN``);
+            the request cannot be accepted (``STIGMER_INVALID_REQUEST``, with the field
+            violations in its message); or ``create`` failed (``STIGMER_CREATE_FAILED``,
             retryable for transient codes, non-retryable for INVALID_ARGUMENT and other
-            permanent ones), or there is no task token. The activity fails at once.
+            permanent ones). All but the last transient case are non-retryable; the activity
+            fails at once and does not go pending.
         BaseException: on success, always, the complete-async signal. Do not catch it.
     """
     token = _task_token()
     preview = token_preview(token)
+    digest = short_token_digest(token)
     info = temporalio.activity.info()
     logger.info(
-        "Extracted task token activity_id=%s token_preview=%s token_length=%d",
+        "Extracted task token activity_id=%s token_preview=%s token_digest=%s token_length=%d",
         info.activity_id,
         preview,
+        digest,
         len(token),
+        extra={
+            "activity_id": info.activity_id,
+            "token_preview": preview,
+            "token_digest": digest,
+            "token_length": len(token),
+        },
     )
-    execution = type(request)()
-    execution.CopyFrom(request)
-    execution.spec.callback_token = token
     key = activity_idempotency_key()
-    execution.metadata.annotations[IDEMPOTENCY_ANNOTATION] = key
+    execution = prepare_create(request, token=token, key=key)
+    violations = create_violations(execution)
+    if violations:
+        detail = "; ".join(f"{v.field}: {v.description}" for v in violations)
+        logger.warning(
+            "Stigmer create refused locally activity_id=%s token_preview=%s token_digest=%s "
+            "violations=%s",
+            info.activity_id,
+            preview,
+            digest,
+            detail,
+        )
+        raise temporalio.exceptions.ApplicationError(
+            f"invalid {execution.kind}: {detail}", type=INVALID_REQUEST_TYPE, non_retryable=True
+        )
     try:
         ack = await client.create(
             execution, idempotency_key=key, timeout=timeout, metadata=metadata
         )
     except StigmerRPCError as error:
         logger.warning(
-            "Stigmer create failed activity_id=%s token_preview=%s code=%s retryable=%s",
+            "Stigmer create failed activity_id=%s token_preview=%s token_digest=%s code=%s "
+            "retryable=%s",
             info.activity_id,
             preview,
+            digest,
             error.code.name,
             error.retryable,
         )
@@ -133,11 +279,18 @@ async def execute_and_wait_pending(
             str(error), type=CREATE_FAILED_TYPE, non_retryable=not error.retryable
         ) from None
     logger.info(
-        "%s started, activity pending execution_id=%s token_preview=%s token_length=%d",
-        ack.kind or "Execution",
+        "%s execution_id=%s token_preview=%s token_digest=%s token_length=%d",
+        ACK_MESSAGES[_kind_of(execution)],
         ack.metadata.id,
         preview,
+        digest,
         len(token),
+        extra={
+            "execution_id": ack.metadata.id,
+            "token_preview": preview,
+            "token_digest": digest,
+            "token_length": len(token),
+        },
     )
     temporalio.activity.raise_complete_async()
 
@@ -189,7 +342,11 @@ def handshake_activity_options(
             backoff_coefficient=2.0,
             maximum_interval=timedelta(minutes=1),
             maximum_attempts=maximum_attempts,
-            non_retryable_error_types=[EMPTY_TASK_TOKEN_TYPE, LOCAL_ACTIVITY_TYPE],
+            non_retryable_error_types=[
+                EMPTY_TASK_TOKEN_TYPE,
+                LOCAL_ACTIVITY_TYPE,
+                INVALID_REQUEST_TYPE,
+            ],
         ),
     )
     if heartbeat_timeout is not None:
@@ -203,9 +360,54 @@ def async_completion_enabled() -> bool:
     return value not in {"false", "0", "no", "off"}
 
 
+_ArgT = TypeVar("_ArgT")
+_ResultT = TypeVar("_ResultT")
+_WorkflowSelfT = TypeVar("_WorkflowSelfT")
+
+
+@overload
 async def start_workflow_and_wait_pending(
     temporal_client: temporalio.client.Client,
-    workflow: str | Any,
+    workflow: Callable[[_WorkflowSelfT, _ArgT, bytes], Awaitable[_ResultT]],
+    arg: _ArgT,
+    *,
+    id: str,
+    task_queue: str,
+    async_completion: bool | None = None,
+    **start_options: Any,
+) -> _ResultT: ...
+
+
+@overload
+async def start_workflow_and_wait_pending(
+    temporal_client: temporalio.client.Client,
+    workflow: str,
+    arg: object,
+    *,
+    id: str,
+    task_queue: str,
+    async_completion: bool | None = None,
+    result_type: type[_ResultT],
+    **start_options: Any,
+) -> _ResultT: ...
+
+
+@overload
+async def start_workflow_and_wait_pending(
+    temporal_client: temporalio.client.Client,
+    workflow: str,
+    arg: object,
+    *,
+    id: str,
+    task_queue: str,
+    async_completion: bool | None = None,
+    **start_options: Any,
+) -> Any: ...
+
+
+async def start_workflow_and_wait_pending(
+    temporal_client: temporalio.client.Client,
+    workflow: str | Callable[..., Awaitable[Any]],
     arg: Any,
     *,
     id: str,
@@ -237,7 +439,12 @@ async def start_workflow_and_wait_pending(
     if async_completion is None:
         async_completion = async_completion_enabled()
     token = _task_token() if async_completion else b""
-    handle = await temporal_client.start_workflow(
+    # temporalio's own overloads take a run method or a name; this one accepts both alike.
+    start = cast(
+        "Callable[..., Awaitable[temporalio.client.WorkflowHandle[Any, Any]]]",
+        temporal_client.start_workflow,
+    )
+    handle = await start(
         workflow,
         args=[arg, token],
         id=id,
@@ -253,8 +460,153 @@ async def start_workflow_and_wait_pending(
             await handle.cancel()
             raise
     logger.info(
-        "Inner workflow started, activity pending workflow_id=%s token_preview=%s",
+        "Inner workflow started, activity pending workflow_id=%s token_preview=%s token_digest=%s",
         id,
         token_preview(token),
+        short_token_digest(token),
     )
     temporalio.activity.raise_complete_async()
+
+
+#: Name under which every Stigmer SDK registers the terminal-result activity.
+GET_EXECUTION_ACTIVITY_NAME = "stigmer/caller/get-execution"
+#: Failure type when the terminal execution cannot be fetched (unknown execution, bad input).
+GET_EXECUTION_FAILED_TYPE = "STIGMER_GET_EXECUTION_FAILED"
+#: Terminal phases (the same numbers for agent and workflow executions).
+TERMINAL_PHASES = frozenset({3, 4, 5})  # EXECUTION_COMPLETED, EXECUTION_FAILED, EXECUTION_CANCELLED
+
+
+def is_terminal(execution: agent_api.AgentExecution | workflow_api.WorkflowExecution) -> bool:
+    """Whether the execution's phase is COMPLETED, FAILED or CANCELLED."""
+    return execution.status.phase in TERMINAL_PHASES
+
+
+_AnyExecution = TypeVar(
+    "_AnyExecution", bound=agent_api.AgentExecution | workflow_api.WorkflowExecution
+)
+
+
+def clear_callback_tokens(execution: _AnyExecution) -> _AnyExecution:
+    """Clear every callback token the execution carries, in place, and return it.
+
+    The deployed Stigmer service echoes ``spec.callback_token`` (and keeps one in
+    ``AgentExecutionStatus.callback_token``); a caller must not pass a token on through its
+    workflow's history.
+    """
+    execution.spec.ClearField("callback_token")
+    if isinstance(execution, agent_api.AgentExecution):
+        execution.status.ClearField("callback_token")
+    return execution
+
+
+def execution_kind(
+    execution: agent_api.AgentExecution | workflow_api.WorkflowExecution,
+) -> caller_pb2.ExecutionKind.ValueType:
+    """The ``ExecutionKind`` of a message."""
+    if isinstance(execution, agent_api.AgentExecution):
+        return caller_pb2.EXECUTION_KIND_AGENT
+    return caller_pb2.EXECUTION_KIND_WORKFLOW
+
+
+class GetExecutionActivity:
+    """The caller-side activity ``stigmer/caller/get-execution``: waits for a terminal execution.
+
+    A service may complete the caller's activity with the execution as it was when created (the
+    deployed Stigmer service does). :func:`stigmer_sdk.workflow.execute_to_terminal` then
+    schedules this activity, which calls ``get`` until the phase is terminal, backing off from
+    ``initial_interval`` to ``maximum_interval`` and heartbeating after every call, and returns
+    the terminal execution as ``binary/protobuf`` with its callback tokens cleared. Transient
+    errors are retried within the activity; NOT_FOUND and other permanent ones fail it
+    (non-retryable, type ``STIGMER_GET_EXECUTION_FAILED``).
+
+    Register it on the caller's worker::
+
+        Worker(client, task_queue=..., workflows=[...],
+               activities=[run_agent, *GetExecutionActivity(stigmer_client).activities()])
+    """
+
+    def __init__(
+        self,
+        client: StigmerClient,
+        *,
+        initial_interval: timedelta = timedelta(milliseconds=500),
+        maximum_interval: timedelta = timedelta(seconds=10),
+        backoff_coefficient: float = 2.0,
+        call_timeout: timedelta | None = None,
+    ) -> None:
+        """Poll through ``client``; ``call_timeout`` bounds each ``get`` (client default)."""
+        if backoff_coefficient < 1:
+            raise ValueError("backoff_coefficient must be at least 1")
+        self._client = client
+        self._initial = initial_interval.total_seconds()
+        self._maximum = maximum_interval.total_seconds()
+        self._coefficient = backoff_coefficient
+        self._call_timeout = call_timeout
+
+    async def _get(
+        self, request: caller_pb2.GetExecutionInput
+    ) -> agent_api.AgentExecution | workflow_api.WorkflowExecution:
+        if request.kind == caller_pb2.EXECUTION_KIND_AGENT:
+            return await self._client.get_agent_execution(
+                request.execution_id, timeout=self._call_timeout
+            )
+        return await self._client.get_workflow_execution(
+            request.execution_id, timeout=self._call_timeout
+        )
+
+    @temporalio.activity.defn(name=GET_EXECUTION_ACTIVITY_NAME)
+    async def get_execution(
+        self, request: caller_pb2.GetExecutionInput
+    ) -> temporalio.common.RawValue:
+        """Return the execution once terminal (see the class docstring)."""
+        if request.kind not in (
+            caller_pb2.EXECUTION_KIND_AGENT,
+            caller_pb2.EXECUTION_KIND_WORKFLOW,
+        ):
+            raise temporalio.exceptions.ApplicationError(
+                f"unknown execution kind {request.kind}",
+                type=GET_EXECUTION_FAILED_TYPE,
+                non_retryable=True,
+            )
+        if not request.execution_id:
+            raise temporalio.exceptions.ApplicationError(
+                "the execution id is empty", type=GET_EXECUTION_FAILED_TYPE, non_retryable=True
+            )
+        interval = self._initial
+        polls = 0
+        while True:
+            polls += 1
+            try:
+                execution = await self._get(request)
+            except StigmerRPCError as error:
+                if not error.retryable:
+                    raise temporalio.exceptions.ApplicationError(
+                        f"get {request.execution_id}: {error}",
+                        type=GET_EXECUTION_FAILED_TYPE,
+                        non_retryable=True,
+                    ) from None
+                logger.warning(
+                    "Get execution failed, retrying execution_id=%s code=%s",
+                    request.execution_id,
+                    error.code.name,
+                )
+                phase = -1
+            else:
+                if is_terminal(execution):
+                    logger.info(
+                        "Execution is terminal execution_id=%s phase=%d polls=%d",
+                        request.execution_id,
+                        execution.status.phase,
+                        polls,
+                    )
+                    return temporalio.common.RawValue(
+                        proto_payload(clear_callback_tokens(execution))
+                    )
+                phase = execution.status.phase
+            temporalio.activity.heartbeat(phase)
+            await asyncio.sleep(interval)
+            interval = min(interval * self._coefficient, self._maximum)
+
+    def activities(self) -> Sequence[Callable[..., Any]]:
+        """The activities to register on the caller's worker."""
+        return [self.get_execution]

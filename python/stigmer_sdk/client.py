@@ -2,7 +2,10 @@
 
 One client holds one ``grpc.aio`` channel and serves the agent and workflow command and query
 controllers. Every call has a deadline, retries UNAVAILABLE (and only UNAVAILABLE) with
-exponential backoff, and turns error statuses into typed :mod:`stigmer_sdk.errors` exceptions.
+exponential backoff within it, through gRPC's own retry support (a ``retryPolicy`` in the
+channel's service config, see :func:`service_config`), and turns error statuses into typed
+:mod:`stigmer_sdk.errors` exceptions. With ``api_key`` set, every call carries
+``authorization: Bearer <key>``.
 
 Example::
 
@@ -15,8 +18,7 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import random
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -43,6 +45,16 @@ _T = TypeVar("_T")
 
 #: Metadata key for the API key, sent as ``authorization: Bearer <key>``.
 AUTHORIZATION_METADATA_KEY = "authorization"
+
+#: The services a client calls; the retry policy applies to each of their methods.
+SERVICES = (
+    "ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController",
+    "ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryController",
+    "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController",
+    "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryController",
+)
+#: gRPC's cap on ``retryPolicy.maxAttempts``: larger values are treated as 5.
+GRPC_MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -73,28 +85,60 @@ class TLSConfig:
 
 @dataclass(frozen=True)
 class RetryConfig:
-    """Backoff for calls that fail with UNAVAILABLE. Other codes are never retried here."""
+    """Backoff for calls that fail with UNAVAILABLE. Other codes are never retried here.
 
-    max_attempts: int = 4
+    Carried out by gRPC itself (:func:`service_config`), within each call's deadline.
+    ``max_attempts`` counts the first attempt; gRPC caps it at 5. With ``wait_for_ready`` (the
+    default) a call to a service that cannot be reached waits for it until the deadline, instead
+    of failing at once; it then fails with :class:`~stigmer_sdk.errors.UnavailableError`.
+    """
+
+    max_attempts: int = GRPC_MAX_ATTEMPTS
     initial_backoff: timedelta = timedelta(milliseconds=100)
     max_backoff: timedelta = timedelta(seconds=5)
     multiplier: float = 2.0
+    wait_for_ready: bool = True
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-
-    def backoff(self, retry: int) -> float:
-        """Seconds to wait before retry number ``retry`` (1-based), with full jitter."""
-        ceiling = min(
-            self.max_backoff.total_seconds(),
-            self.initial_backoff.total_seconds() * self.multiplier ** (retry - 1),
-        )
-        return random.uniform(0, ceiling)
+        if self.initial_backoff <= timedelta(0) or self.max_backoff <= timedelta(0):
+            raise ValueError("backoffs must be positive")
+        if self.multiplier <= 0:
+            raise ValueError("multiplier must be positive")
 
 
-#: Retries disabled: one attempt only.
-NO_RETRY = RetryConfig(max_attempts=1)
+#: Retries disabled: one attempt only, failing at once when the service is unreachable.
+NO_RETRY = RetryConfig(max_attempts=1, wait_for_ready=False)
+
+
+def _duration(value: timedelta) -> str:
+    return f"{value.total_seconds():.9f}s"
+
+
+def service_config(retry: RetryConfig) -> str:
+    """The gRPC service config (JSON) that carries out ``retry`` on every Stigmer method.
+
+    Example:
+        >>> config = json.loads(service_config(RetryConfig()))
+        >>> config["methodConfig"][0]["retryPolicy"]["maxAttempts"]
+        5
+        >>> config["methodConfig"][0]["retryPolicy"]["retryableStatusCodes"]
+        ['UNAVAILABLE']
+    """
+    method: dict[str, Any] = {
+        "name": [{"service": service} for service in SERVICES],
+        "waitForReady": retry.wait_for_ready,
+    }
+    if retry.max_attempts > 1:
+        method["retryPolicy"] = {
+            "maxAttempts": min(retry.max_attempts, GRPC_MAX_ATTEMPTS),
+            "initialBackoff": _duration(retry.initial_backoff),
+            "maxBackoff": _duration(retry.max_backoff),
+            "backoffMultiplier": retry.multiplier,
+            "retryableStatusCodes": ["UNAVAILABLE"],
+        }
+    return json.dumps({"methodConfig": [method]})
 
 
 @dataclass(frozen=True)
@@ -122,7 +166,11 @@ class StigmerClient:
     """
 
     def __init__(self, channel: grpc.aio.Channel, options: ClientOptions | None = None) -> None:
-        """Wrap an open channel. The client closes it in :meth:`close`."""
+        """Wrap an open channel. The client closes it in :meth:`close`.
+
+        Retries are the channel's: :meth:`connect` configures them (:func:`service_config`); a
+        channel opened elsewhere retries only if given that service config.
+        """
         self._channel = channel
         self._options = options or ClientOptions()
         self._agent_command = agent_command.AgentExecutionCommandControllerStub(channel)
@@ -139,6 +187,9 @@ class StigmerClient:
         """
         options = options or ClientOptions()
         channel_options = [*options.channel_options]
+        if not any(name == "grpc.service_config" for name, _ in channel_options):
+            channel_options.append(("grpc.service_config", service_config(options.retry)))
+            channel_options.append(("grpc.enable_retries", 1))
         if isinstance(options.tls, TLSConfig) and options.tls.server_name_override:
             channel_options.append(
                 ("grpc.ssl_target_name_override", options.tls.server_name_override)
@@ -193,26 +244,28 @@ class StigmerClient:
         idempotency_key: str | None = None,
     ) -> _T:
         deadline_seconds = (timeout or self._options.default_timeout).total_seconds()
-        loop = asyncio.get_running_loop()
-        give_up_at = loop.time() + deadline_seconds
-        call_metadata = self._metadata(metadata, idempotency_key)
-        retry = self._options.retry
-        attempt = 1
-        while True:
-            remaining = give_up_at - loop.time()
-            try:
-                return await call(request, timeout=max(remaining, 0.001), metadata=call_metadata)
-            except grpc.RpcError as error:
-                translated = StigmerRPCError.from_grpc_error(error)
-                pause = retry.backoff(attempt)
-                if (
-                    translated.code != grpc.StatusCode.UNAVAILABLE
-                    or attempt >= retry.max_attempts
-                    or loop.time() + pause >= give_up_at
-                ):
-                    raise translated from None
-            await asyncio.sleep(pause)
-            attempt += 1
+        try:
+            return await call(
+                request,
+                timeout=deadline_seconds,
+                metadata=self._metadata(metadata, idempotency_key),
+            )
+        except grpc.RpcError as error:
+            raise self._translate(error) from None
+
+    def _translate(self, error: grpc.RpcError) -> StigmerRPCError:
+        """The typed error; a deadline spent waiting for an unreachable service is UNAVAILABLE."""
+        translated = StigmerRPCError.from_grpc_error(error)
+        if (
+            translated.code == grpc.StatusCode.DEADLINE_EXCEEDED
+            and self._options.retry.wait_for_ready
+            and self._channel.get_state() != grpc.ChannelConnectivity.READY
+        ):
+            return StigmerRPCError.for_code(
+                grpc.StatusCode.UNAVAILABLE,
+                f"the service could not be reached within the deadline ({translated.message})",
+            )
+        return translated
 
     @overload
     async def create(
@@ -353,7 +406,7 @@ class StigmerClient:
             async for update in stream:
                 yield update
         except grpc.RpcError as error:
-            raise StigmerRPCError.from_grpc_error(error) from None
+            raise self._translate(error) from None
 
     async def subscribe_agent_execution(
         self,

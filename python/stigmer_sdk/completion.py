@@ -31,7 +31,7 @@ from google.protobuf import any_pb2, descriptor_pool, message, message_factory
 
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.errors import CompletionError
-from stigmer_sdk.tokens import TaskToken, token_preview
+from stigmer_sdk.tokens import TaskToken, short_token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.completion")
 
@@ -263,6 +263,11 @@ def _resolve(target: ActivityTarget) -> tuple[bytes | ActivityById, str]:
     return raw, token_preview(raw)
 
 
+def _digest(target: bytes | ActivityById) -> str:
+    """The ``token_digest`` log field of a target (``-`` for activity ids)."""
+    return short_token_digest(target) if isinstance(target, bytes) else "-"
+
+
 async def _send(
     target: ActivityTarget,
     action: str,
@@ -277,11 +282,13 @@ async def _send(
             execution_id,
         )
         return CompletionResult(CompletionOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, preview)
+    digest = _digest(resolved)
     logger.info(
-        "Completing external activity with %s execution_id=%s token_preview=%s",
+        "Completing external activity with %s execution_id=%s token_preview=%s token_digest=%s",
         action,
         execution_id,
         preview,
+        digest,
     )
     try:
         await call(_handle(client, resolved))
@@ -290,9 +297,10 @@ async def _send(
         logger.log(
             logging.WARNING if outcome else logging.ERROR,
             "Failed to complete external activity execution_id=%s token_preview=%s "
-            "outcome=%s error=%s",
+            "token_digest=%s outcome=%s error=%s",
             execution_id,
             preview,
+            digest,
             outcome.name if outcome else "ERROR",
             error.message,
         )
@@ -302,9 +310,10 @@ async def _send(
             ) from None
         return CompletionResult(outcome, f"{error.status.name}: {error.message}", preview)
     logger.info(
-        "External activity completed successfully execution_id=%s token_preview=%s",
+        "External activity completed successfully execution_id=%s token_preview=%s token_digest=%s",
         execution_id,
         preview,
+        digest,
     )
     return CompletionResult(CompletionOutcome.COMPLETED, "", preview)
 
@@ -406,7 +415,11 @@ async def heartbeat_external_activity(
     try:
         await _handle(client, resolved).heartbeat(*raw_details, rpc_timeout=rpc_timeout)
     except temporalio.client.AsyncActivityCancelledError:
-        logger.info("Caller requested cancellation token_preview=%s", preview)
+        logger.info(
+            "Caller requested cancellation token_preview=%s token_digest=%s",
+            preview,
+            _digest(resolved),
+        )
         return HeartbeatResult(HeartbeatOutcome.CANCEL_REQUESTED, "cancel requested", preview)
     except temporalio.service.RPCError as error:
         outcome = _classify(error)

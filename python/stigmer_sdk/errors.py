@@ -22,9 +22,12 @@ from typing import Any, ClassVar, cast
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
-#: Status codes worth retrying: the request may succeed if sent again.
+#: Status codes worth retrying: the request may succeed if sent again. CANCELLED is one: a
+#: cancelled RPC says nothing about the request (and when the caller's activity itself was
+#: cancelled, Temporal does not retry it anyway).
 TRANSIENT_CODES = frozenset(
     {
+        grpc.StatusCode.CANCELLED,
         grpc.StatusCode.UNAVAILABLE,
         grpc.StatusCode.DEADLINE_EXCEEDED,
         grpc.StatusCode.RESOURCE_EXHAUSTED,

@@ -9,9 +9,15 @@ The key travels twice, so that it survives proxies that drop metadata and stores
 annotations: as gRPC request metadata :data:`IDEMPOTENCY_METADATA_KEY` and as the execution
 annotation :data:`IDEMPOTENCY_ANNOTATION`.
 
+The key also names the execution when the caller gave it no ``metadata.name``
+(:func:`execution_name`), since the deployed Stigmer service refuses a nameless resource: every
+attempt then sends the same name too.
+
 Example:
     >>> idempotency_key("default", "wf-1", "run-1", "1")
     'v1:64af68bd1204dce0666305e56cd78a7aebc7043e257ec1a5c5d5a8b171cc1fc6'
+    >>> execution_name(idempotency_key("default", "wf-1", "run-1", "1"))
+    'exec-f5fdba99bcea2eb1aa06'
 """
 
 from __future__ import annotations
@@ -35,3 +41,18 @@ def idempotency_key(namespace: str, workflow_id: str, run_id: str, activity_id: 
     """
     material = _SEPARATOR.join((namespace, workflow_id, run_id, activity_id)).encode("utf-8")
     return "v1:" + hashlib.sha256(material).hexdigest()
+
+
+#: Prefix of the names :func:`execution_name` derives.
+EXECUTION_NAME_PREFIX = "exec-"
+_NAME_HEX_CHARS = 20
+
+
+def execution_name(key: str) -> str:
+    """The ``metadata.name`` the SDK gives a nameless execution created under ``key``.
+
+    ``"exec-" + the first 20 lowercase hex characters of SHA-256(key, UTF-8)``, identical in the
+    Python, Go and Java SDKs. Deterministic, so a retried attempt names the same execution; a
+    valid slug as it stands (lowercase letters, digits and one hyphen).
+    """
+    return EXECUTION_NAME_PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()[:_NAME_HEX_CHARS]

@@ -1,5 +1,7 @@
 """Worker set-up helpers.
 
+:class:`stigmer_sdk.plugin.StigmerPlugin` does all of this worker set-up, and more, in one object.
+
 Temporal's workflow sandbox re-imports workflow modules for isolation. Protobuf classes must not
 be re-imported (the sandbox's copy would not be the class the data converter creates), so
 workflows that use Stigmer messages need ``stigmer_sdk`` and ``google.protobuf`` passed through.

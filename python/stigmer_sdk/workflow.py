@@ -9,6 +9,10 @@ and at most 3 attempts.
 - On the failure and cancellation paths (:func:`fail_caller`, :func:`cancel_caller`) a completion
   failure is logged and the execution's original error stands.
 
+The caller's side has one helper too: :func:`execute_to_terminal` runs the handshake activity and
+makes sure the workflow gets the terminal execution, even from a service that delivers the
+execution as created.
+
 Import this module in workflow files through the sandbox's pass-through, as for every module with
 protobuf types::
 
@@ -35,7 +39,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from google.protobuf import message
 from temporalio import workflow
@@ -47,7 +51,17 @@ from temporalio.exceptions import (
     FailureError,
 )
 
-from stigmer_sdk.api.sdk.v1 import completion_pb2
+from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
+from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
+from stigmer_sdk.api.sdk.v1 import caller_pb2, completion_pb2
+from stigmer_sdk.caller import (
+    GET_EXECUTION_ACTIVITY_NAME,
+    GET_EXECUTION_FAILED_TYPE,
+    clear_callback_tokens,
+    execution_kind,
+    handshake_activity_options,
+    is_terminal,
+)
 from stigmer_sdk.completion import (
     EMPTY_TOKEN_MESSAGE,
     CompletionOutcome,
@@ -57,9 +71,10 @@ from stigmer_sdk.completion import (
     proto_payload,
 )
 from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
-from stigmer_sdk.tokens import token_preview
+from stigmer_sdk.tokens import short_token_digest, token_preview
 
 _M = TypeVar("_M", bound=message.Message)
+_Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.WorkflowExecution)
 
 #: Failure type with which :func:`complete_caller` fails the workflow.
 COMPLETION_FAILED_TYPE = "STIGMER_COMPLETION_FAILED"
@@ -132,9 +147,11 @@ async def complete_caller(
         ) from error
     if outcome.outcome is CompletionOutcome.ALREADY_COMPLETED:
         workflow.logger.warning(
-            "Caller's activity was already completed execution_id=%s token_preview=%s",
+            "Caller's activity was already completed execution_id=%s token_preview=%s "
+            "token_digest=%s",
             execution_id,
             preview,
+            short_token_digest(token),
         )
     if outcome.outcome not in _HARMLESS:
         raise ApplicationError(
@@ -191,17 +208,21 @@ async def _best_effort(
         outcome = await execute_system_activity(request, task_queue=task_queue)
     except ActivityError as error:
         workflow.logger.error(
-            "Failed to complete external activity execution_id=%s token_preview=%s error=%s",
+            "Failed to complete external activity execution_id=%s token_preview=%s "
+            "token_digest=%s error=%s",
             execution_id,
             token_preview(request.callback_token),
+            short_token_digest(request.callback_token),
             _cause_message(error),
         )
         return None
     if outcome.outcome not in _HARMLESS:
         workflow.logger.error(
-            "Failed to complete external activity execution_id=%s token_preview=%s error=%s",
+            "Failed to complete external activity execution_id=%s token_preview=%s "
+            "token_digest=%s error=%s",
             execution_id,
             outcome.token_preview,
+            short_token_digest(request.callback_token),
             outcome.message,
         )
     return outcome
@@ -276,3 +297,77 @@ def _cause_message(error: FailureError) -> str:
     while isinstance(cause, FailureError) and cause.cause is not None:
         cause = cause.cause
     return str(cause)
+
+
+#: Start-to-close timeout of ``stigmer/caller/get-execution``.
+GET_EXECUTION_TIMEOUT = timedelta(minutes=10)
+#: Heartbeat timeout of ``stigmer/caller/get-execution`` (it heartbeats after every ``get``).
+GET_EXECUTION_HEARTBEAT_TIMEOUT = timedelta(minutes=1)
+#: Retry policy of ``stigmer/caller/get-execution``.
+GET_EXECUTION_RETRY = RetryPolicy(
+    maximum_attempts=3,
+    initial_interval=timedelta(seconds=1),
+    non_retryable_error_types=[GET_EXECUTION_FAILED_TYPE],
+)
+_TIMEOUT_OPTIONS = ("start_to_close_timeout", "schedule_to_close_timeout")
+
+
+async def execute_to_terminal(
+    activity: Any,
+    request: _Execution,
+    *,
+    get_execution_timeout: timedelta = GET_EXECUTION_TIMEOUT,
+    get_execution_task_queue: str | None = None,
+    **activity_options: Any,
+) -> _Execution:
+    """Run the handshake activity and return the *terminal* execution, tokens cleared.
+
+    ``activity`` is the caller's handshake activity (the one that calls
+    :func:`stigmer_sdk.caller.execute_and_wait_pending`), by function or name, and
+    ``activity_options`` the keyword arguments of ``workflow.execute_activity`` for it
+    (:func:`stigmer_sdk.caller.handshake_activity_options` when no timeout is given). When the
+    delivered execution is not terminal (the deployed Stigmer service delivers it as created),
+    the activity ``stigmer/caller/get-execution`` (:class:`stigmer_sdk.caller.GetExecutionActivity`,
+    registered on the caller's worker, or on ``get_execution_task_queue``) fetches the terminal
+    one. Every callback token is cleared from what is returned.
+
+    Example::
+
+        result = await stigmer_workflow.execute_to_terminal(
+            run_agent, request, **handshake_activity_options(timedelta(minutes=20)))
+        answer = result.status.messages[-1].content
+
+    Raises:
+        ActivityError: the handshake activity failed (the agent failed, for instance), or the
+            terminal execution could not be fetched.
+        ApplicationError: the delivered execution has no id to fetch it by (type
+            ``STIGMER_GET_EXECUTION_FAILED``).
+    """
+    options = dict(activity_options)
+    if not any(name in options for name in _TIMEOUT_OPTIONS):
+        options = {**handshake_activity_options(), **options}
+    cls = type(request)
+    delivered: _Execution = await workflow.execute_activity(
+        activity, request, result_type=cls, **options
+    )
+    if is_terminal(delivered):
+        return clear_callback_tokens(delivered)
+    if not delivered.metadata.id:
+        raise ApplicationError(
+            "the delivered execution is not terminal and has no metadata.id to fetch it by",
+            type=GET_EXECUTION_FAILED_TYPE,
+            non_retryable=True,
+        )
+    get_input = caller_pb2.GetExecutionInput(
+        kind=execution_kind(delivered), execution_id=delivered.metadata.id
+    )
+    terminal: _Execution = await workflow.execute_activity(
+        GET_EXECUTION_ACTIVITY_NAME,
+        RawValue(proto_payload(get_input)),
+        result_type=cls,
+        task_queue=get_execution_task_queue,
+        start_to_close_timeout=get_execution_timeout,
+        heartbeat_timeout=GET_EXECUTION_HEARTBEAT_TIMEOUT,
+        retry_policy=GET_EXECUTION_RETRY,
+    )
+    return clear_callback_tokens(terminal)

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import socket
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -107,6 +109,7 @@ class DevServer:
         self.startup_timeout = startup_timeout
         self.dynamic_config = {**FAST_PATH_DYNAMIC_CONFIG, **(dynamic_config or {})}
         self._environment: WorkflowEnvironment | None = None
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
 
     @property
     def target(self) -> str:
@@ -117,6 +120,11 @@ class DevServer:
     def ui_url(self) -> str | None:
         """The web UI address, when the UI is enabled."""
         return f"http://{self.ip}:{self.ui_port}" if self.ui else None
+
+    @property
+    def log_path(self) -> Path | None:
+        """Where the server's output goes while it runs (never this process's stdout)."""
+        return Path(self._workdir.name) / "temporal.log" if self._workdir else None
 
     @property
     def client(self) -> temporalio.client.Client:
@@ -140,6 +148,7 @@ class DevServer:
         extra_args = self.extra_args
         if self.db_filename:
             self.db_filename.parent.mkdir(parents=True, exist_ok=True)
+        self._workdir = tempfile.TemporaryDirectory(prefix="stigmer-temporal-")
         try:
             self._environment = await WorkflowEnvironment.start_local(
                 namespace="default",
@@ -147,22 +156,41 @@ class DevServer:
                 port=self.port,
                 ui=self.ui,
                 ui_port=self.ui_port,
-                dev_server_existing_path=find_temporal_cli(),
+                dev_server_existing_path=self._quiet_cli(),
                 dev_server_database_filename=str(self.db_filename) if self.db_filename else None,
                 dev_server_log_level="error",
                 dev_server_extra_args=extra_args,
                 dev_server_startup_timeout=timedelta(seconds=self.startup_timeout),
             )
         except Exception as error:
-            message = f"Temporal dev server did not start on {self.target}: {error}"
+            output = self.log_path.read_text(errors="replace")[-2000:] if self.log_path else ""
+            self._cleanup()
+            message = f"Temporal dev server did not start on {self.target}: {error}\n{output}"
             raise RuntimeError(message) from error
         return self
+
+    def _quiet_cli(self) -> str:
+        # The launcher lets the server inherit this process's stdout, where the CLI prints its
+        # banner; a command's output (JSON lines, tables) must hold nothing else. So the launcher
+        # runs a wrapper that execs the real CLI (same process) with its output in a log file.
+        assert self.log_path is not None
+        wrapper = self.log_path.with_name("temporal")
+        cli, log = shlex.quote(find_temporal_cli()), shlex.quote(str(self.log_path))
+        wrapper.write_text(f'#!/bin/sh\nexec {cli} "$@" >>{log} 2>&1\n')
+        wrapper.chmod(0o755)
+        return str(wrapper)
+
+    def _cleanup(self) -> None:
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
 
     async def stop(self) -> None:
         """Stop the server and everything it started."""
         environment, self._environment = self._environment, None
         if environment is not None:
             await environment.shutdown()
+        self._cleanup()
 
     async def __aenter__(self) -> DevServer:
         return await self.start()

@@ -3,6 +3,7 @@
 isort:skip_file
 """
 
+from stigmer_sdk.api.commons.apiresource import enum_pb2 as _enum_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -22,8 +23,8 @@ DESCRIPTOR: _descriptor.FileDescriptor
 class ApiResourceMetadata(_message.Message):
     """Metadata shared by every Stigmer API resource.
 
-    Wire-compatible with the deployed Stigmer services: the field numbers below are theirs. Fields the
-    SDK does not model (such as number 5) are carried through as unknown fields; never reuse them.
+    Wire-compatible with the deployed Stigmer services: names, numbers and types are theirs
+    (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -72,9 +73,11 @@ class ApiResourceMetadata(_message.Message):
     SLUG_FIELD_NUMBER: _builtins.int
     ID_FIELD_NUMBER: _builtins.int
     ORG_FIELD_NUMBER: _builtins.int
+    OWNER_SCOPE_FIELD_NUMBER: _builtins.int
     LABELS_FIELD_NUMBER: _builtins.int
     ANNOTATIONS_FIELD_NUMBER: _builtins.int
     TAGS_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Human-readable name of the resource, unique within its org."""
     slug: _builtins.str
@@ -83,6 +86,10 @@ class ApiResourceMetadata(_message.Message):
     """Server-assigned unique identifier. Empty on create; set in the ACK."""
     org: _builtins.str
     """Organization that owns the resource."""
+    owner_scope: _enum_pb2.ApiResourceOwnerScope.ValueType
+    """Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+    workflow executions only with organization or identity_account.
+    """
     @_builtins.property
     def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Labels used for selection and grouping."""
@@ -97,6 +104,10 @@ class ApiResourceMetadata(_message.Message):
     def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Free-form tags."""
 
+    @_builtins.property
+    def version(self) -> Global___ApiResourceMetadataVersion:
+        """Version of the resource, for resources that keep versions."""
+
     def __init__(
         self,
         *,
@@ -104,14 +115,46 @@ class ApiResourceMetadata(_message.Message):
         slug: _builtins.str = ...,
         id: _builtins.str = ...,
         org: _builtins.str = ...,
+        owner_scope: _enum_pb2.ApiResourceOwnerScope.ValueType = ...,
         labels: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         annotations: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         tags: _abc.Iterable[_builtins.str] | None = ...,
+        version: Global___ApiResourceMetadataVersion | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["version", b"version"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["annotations", b"annotations", "id", b"id", "labels", b"labels", "name", b"name", "org", b"org", "slug", b"slug", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["annotations", b"annotations", "id", b"id", "labels", b"labels", "name", b"name", "org", b"org", "owner_scope", b"owner_scope", "slug", b"slug", "tags", b"tags", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ApiResourceMetadata: _TypeAlias = ApiResourceMetadata  # noqa: Y015
+
+@_typing.final
+class ApiResourceMetadataVersion(_message.Message):
+    """One version of a resource."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    PREVIOUS_VERSION_ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Identifier of this version."""
+    message: _builtins.str
+    """What changed in this version."""
+    previous_version_id: _builtins.str
+    """Identifier of the version before this one; empty for the first."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        message: _builtins.str = ...,
+        previous_version_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "message", b"message", "previous_version_id", b"previous_version_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiResourceMetadataVersion: _TypeAlias = ApiResourceMetadataVersion  # noqa: Y015

@@ -83,3 +83,99 @@ MESSAGE_TOOL: MessageType.ValueType  # 3
 MESSAGE_SYSTEM: MessageType.ValueType  # 4
 """A system message (instructions, progress notes)."""
 Global___MessageType: _TypeAlias = MessageType  # noqa: Y015
+
+class _ToolCallStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ToolCallStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ToolCallStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TOOL_CALL_STATUS_UNSPECIFIED: _ToolCallStatus.ValueType  # 0
+    """Not set."""
+    TOOL_CALL_PENDING: _ToolCallStatus.ValueType  # 1
+    """Requested by the model, not started yet."""
+    TOOL_CALL_RUNNING: _ToolCallStatus.ValueType  # 2
+    """The tool is running."""
+    TOOL_CALL_COMPLETED: _ToolCallStatus.ValueType  # 3
+    """The tool returned a result."""
+    TOOL_CALL_FAILED: _ToolCallStatus.ValueType  # 4
+    """The tool failed; see ToolCall.error."""
+
+class ToolCallStatus(_ToolCallStatus, metaclass=_ToolCallStatusEnumTypeWrapper):
+    """Lifecycle of one tool call."""
+
+TOOL_CALL_STATUS_UNSPECIFIED: ToolCallStatus.ValueType  # 0
+"""Not set."""
+TOOL_CALL_PENDING: ToolCallStatus.ValueType  # 1
+"""Requested by the model, not started yet."""
+TOOL_CALL_RUNNING: ToolCallStatus.ValueType  # 2
+"""The tool is running."""
+TOOL_CALL_COMPLETED: ToolCallStatus.ValueType  # 3
+"""The tool returned a result."""
+TOOL_CALL_FAILED: ToolCallStatus.ValueType  # 4
+"""The tool failed; see ToolCall.error."""
+Global___ToolCallStatus: _TypeAlias = ToolCallStatus  # noqa: Y015
+
+class _TodoStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TodoStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TodoStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TODO_STATUS_UNSPECIFIED: _TodoStatus.ValueType  # 0
+    """Not set."""
+    TODO_PENDING: _TodoStatus.ValueType  # 1
+    """Not started."""
+    TODO_IN_PROGRESS: _TodoStatus.ValueType  # 2
+    """Being worked on."""
+    TODO_COMPLETED: _TodoStatus.ValueType  # 3
+    """Done."""
+    TODO_CANCELLED: _TodoStatus.ValueType  # 4
+    """Dropped."""
+
+class TodoStatus(_TodoStatus, metaclass=_TodoStatusEnumTypeWrapper):
+    """State of one item of the agent's todo list."""
+
+TODO_STATUS_UNSPECIFIED: TodoStatus.ValueType  # 0
+"""Not set."""
+TODO_PENDING: TodoStatus.ValueType  # 1
+"""Not started."""
+TODO_IN_PROGRESS: TodoStatus.ValueType  # 2
+"""Being worked on."""
+TODO_COMPLETED: TodoStatus.ValueType  # 3
+"""Done."""
+TODO_CANCELLED: TodoStatus.ValueType  # 4
+"""Dropped."""
+Global___TodoStatus: _TypeAlias = TodoStatus  # noqa: Y015
+
+class _SubAgentStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SubAgentStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SubAgentStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SUB_AGENT_STATUS_UNSPECIFIED: _SubAgentStatus.ValueType  # 0
+    """Not set."""
+    SUB_AGENT_PENDING: _SubAgentStatus.ValueType  # 1
+    """Delegated, not started yet."""
+    SUB_AGENT_IN_PROGRESS: _SubAgentStatus.ValueType  # 2
+    """The sub-agent is running."""
+    SUB_AGENT_COMPLETED: _SubAgentStatus.ValueType  # 3
+    """The sub-agent returned its output."""
+    SUB_AGENT_FAILED: _SubAgentStatus.ValueType  # 4
+    """The sub-agent failed; see SubAgentExecution.error."""
+
+class SubAgentStatus(_SubAgentStatus, metaclass=_SubAgentStatusEnumTypeWrapper):
+    """Lifecycle of one sub-agent the agent delegated to."""
+
+SUB_AGENT_STATUS_UNSPECIFIED: SubAgentStatus.ValueType  # 0
+"""Not set."""
+SUB_AGENT_PENDING: SubAgentStatus.ValueType  # 1
+"""Delegated, not started yet."""
+SUB_AGENT_IN_PROGRESS: SubAgentStatus.ValueType  # 2
+"""The sub-agent is running."""
+SUB_AGENT_COMPLETED: SubAgentStatus.ValueType  # 3
+"""The sub-agent returned its output."""
+SUB_AGENT_FAILED: SubAgentStatus.ValueType  # 4
+"""The sub-agent failed; see SubAgentExecution.error."""
+Global___SubAgentStatus: _TypeAlias = SubAgentStatus  # noqa: Y015

@@ -22,18 +22,28 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as ai_dot_stigmer_dot_agentic_dot_agentexecution_dot_v1_dot_api__pb2
+from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as ai_dot_stigmer_dot_agentic_dot_agentexecution_dot_v1_dot_enum__pb2
 from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as ai_dot_stigmer_dot_agentic_dot_agentexecution_dot_v1_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-ai/stigmer/agentic/agentexecution/v1/io.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a\x31\x61i/stigmer/agentic/agentexecution/v1/status.proto\"!\n\x10\x41gentExecutionId\x12\r\n\x05value\x18\x01 \x01(\t\"\x83\x01\n\x1f\x41gentExecutionUpdateStatusInput\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\x12J\n\x06status\x18\x02 \x01(\x0b\x32:.ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatusb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-ai/stigmer/agentic/agentexecution/v1/io.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a/ai/stigmer/agentic/agentexecution/v1/enum.proto\x1a\x31\x61i/stigmer/agentic/agentexecution/v1/status.proto\"!\n\x10\x41gentExecutionId\x12\r\n\x05value\x18\x01 \x01(\t\"\x83\x01\n\x1f\x41gentExecutionUpdateStatusInput\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\x12J\n\x06status\x18\x02 \x01(\x0b\x32:.ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus\"\x1a\n\tSessionId\x12\r\n\x05value\x18\x01 \x01(\t\"p\n\x12\x41gentExecutionList\x12\x13\n\x0btotal_pages\x18\x01 \x01(\x05\x12\x45\n\x07\x65ntries\x18\x02 \x03(\x0b\x32\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecution\"\x96\x01\n\x1aListAgentExecutionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x43\n\x05phase\x18\x03 \x01(\x0e\x32\x34.ai.stigmer.agentic.agentexecution.v1.ExecutionPhase\x12\x0c\n\x04tags\x18\x04 \x03(\t\"`\n#ListAgentExecutionsBySessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.agentic.agentexecution.v1.io_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AGENTEXECUTIONID']._serialized_start=138
-  _globals['_AGENTEXECUTIONID']._serialized_end=171
-  _globals['_AGENTEXECUTIONUPDATESTATUSINPUT']._serialized_start=174
-  _globals['_AGENTEXECUTIONUPDATESTATUSINPUT']._serialized_end=305
+  _globals['_AGENTEXECUTIONID']._serialized_start=235
+  _globals['_AGENTEXECUTIONID']._serialized_end=268
+  _globals['_AGENTEXECUTIONUPDATESTATUSINPUT']._serialized_start=271
+  _globals['_AGENTEXECUTIONUPDATESTATUSINPUT']._serialized_end=402
+  _globals['_SESSIONID']._serialized_start=404
+  _globals['_SESSIONID']._serialized_end=430
+  _globals['_AGENTEXECUTIONLIST']._serialized_start=432
+  _globals['_AGENTEXECUTIONLIST']._serialized_end=544
+  _globals['_LISTAGENTEXECUTIONSREQUEST']._serialized_start=547
+  _globals['_LISTAGENTEXECUTIONSREQUEST']._serialized_end=697
+  _globals['_LISTAGENTEXECUTIONSBYSESSIONREQUEST']._serialized_start=699
+  _globals['_LISTAGENTEXECUTIONSBYSESSIONREQUEST']._serialized_end=795
 # @@protoc_insertion_point(module_scope)

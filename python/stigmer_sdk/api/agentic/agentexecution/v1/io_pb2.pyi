@@ -3,9 +3,13 @@
 isort:skip_file
 """
 
+from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as _api_pb2
+from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as _enum_pb2
 from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as _status_pb2
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -66,3 +70,119 @@ class AgentExecutionUpdateStatusInput(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AgentExecutionUpdateStatusInput: _TypeAlias = AgentExecutionUpdateStatusInput  # noqa: Y015
+
+@_typing.final
+class SessionId(_message.Message):
+    """Identifies one conversation session."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VALUE_FIELD_NUMBER: _builtins.int
+    value: _builtins.str
+    """The session id (AgentExecutionSpec.session_id)."""
+    def __init__(
+        self,
+        *,
+        value: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SessionId: _TypeAlias = SessionId  # noqa: Y015
+
+@_typing.final
+class AgentExecutionList(_message.Message):
+    """One page of agent executions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOTAL_PAGES_FIELD_NUMBER: _builtins.int
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    total_pages: _builtins.int
+    """How many pages there are in all."""
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[_api_pb2.AgentExecution]:
+        """The executions of this page."""
+
+    def __init__(
+        self,
+        *,
+        total_pages: _builtins.int = ...,
+        entries: _abc.Iterable[_api_pb2.AgentExecution] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "total_pages", b"total_pages"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AgentExecutionList: _TypeAlias = AgentExecutionList  # noqa: Y015
+
+@_typing.final
+class ListAgentExecutionsRequest(_message.Message):
+    """Which agent executions to list."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    PHASE_FIELD_NUMBER: _builtins.int
+    TAGS_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Most executions per page."""
+    page_token: _builtins.str
+    """Where to continue, from the previous page."""
+    phase: _enum_pb2.ExecutionPhase.ValueType
+    """Only executions in this phase; unspecified lists every phase."""
+    @_builtins.property
+    def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only executions with these tags."""
+
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        phase: _enum_pb2.ExecutionPhase.ValueType = ...,
+        tags: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "phase", b"phase", "tags", b"tags"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAgentExecutionsRequest: _TypeAlias = ListAgentExecutionsRequest  # noqa: Y015
+
+@_typing.final
+class ListAgentExecutionsBySessionRequest(_message.Message):
+    """Lists the agent executions of one session."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The session."""
+    page_size: _builtins.int
+    """Most executions per page."""
+    page_token: _builtins.str
+    """Where to continue, from the previous page."""
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAgentExecutionsBySessionRequest: _TypeAlias = ListAgentExecutionsBySessionRequest  # noqa: Y015

@@ -23,17 +23,31 @@ _sym_db = _symbol_database.Default()
 
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as ai_dot_stigmer_dot_agentic_dot_agentexecution_dot_v1_dot_enum__pb2
+from stigmer_sdk.api.commons.apiresource import status_pb2 as ai_dot_stigmer_dot_commons_dot_apiresource_dot_status__pb2
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n1ai/stigmer/agentic/agentexecution/v1/status.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a/ai/stigmer/agentic/agentexecution/v1/enum.proto\"\xda\x01\n\x14\x41gentExecutionStatus\x12\x44\n\x08messages\x18\x01 \x03(\x0b\x32\x32.ai.stigmer.agentic.agentexecution.v1.AgentMessage\x12\x43\n\x05phase\x18\x02 \x01(\x0e\x32\x34.ai.stigmer.agentic.agentexecution.v1.ExecutionPhase\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x12\n\nstarted_at\x18\x07 \x01(\t\x12\x14\n\x0c\x63ompleted_at\x18\x08 \x01(\t\"s\n\x0c\x41gentMessage\x12?\n\x04type\x18\x01 \x01(\x0e\x32\x31.ai.stigmer.agentic.agentexecution.v1.MessageType\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x11\n\ttimestamp\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n1ai/stigmer/agentic/agentexecution/v1/status.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a/ai/stigmer/agentic/agentexecution/v1/enum.proto\x1a+ai/stigmer/commons/apiresource/status.proto\x1a\x1cgoogle/protobuf/struct.proto\"\x82\x05\n\x14\x41gentExecutionStatus\x12\x44\n\x08messages\x18\x01 \x03(\x0b\x32\x32.ai.stigmer.agentic.agentexecution.v1.AgentMessage\x12\x43\n\x05phase\x18\x02 \x01(\x0e\x32\x34.ai.stigmer.agentic.agentexecution.v1.ExecutionPhase\x12\x42\n\ntool_calls\x18\x03 \x03(\x0b\x32..ai.stigmer.agentic.agentexecution.v1.ToolCall\x12U\n\x14sub_agent_executions\x18\x04 \x03(\x0b\x32\x37.ai.stigmer.agentic.agentexecution.v1.SubAgentExecution\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x12\n\nstarted_at\x18\x07 \x01(\t\x12\x14\n\x0c\x63ompleted_at\x18\x08 \x01(\t\x12T\n\x05todos\x18\t \x03(\x0b\x32\x45.ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.TodosEntry\x12\x16\n\x0e\x63\x61llback_token\x18\n \x01(\x0c\x12?\n\x05\x61udit\x18\x63 \x01(\x0b\x32\x30.ai.stigmer.commons.apiresource.ApiResourceAudit\x1a\\\n\nTodosEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12=\n\x05value\x18\x02 \x01(\x0b\x32..ai.stigmer.agentic.agentexecution.v1.TodoItem:\x02\x38\x01\"\xe2\x01\n\x0c\x41gentMessage\x12?\n\x04type\x18\x01 \x01(\x0e\x32\x31.ai.stigmer.agentic.agentexecution.v1.MessageType\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x11\n\ttimestamp\x18\x03 \x01(\t\x12\x42\n\ntool_calls\x18\x04 \x03(\x0b\x32..ai.stigmer.agentic.agentexecution.v1.ToolCall\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xaf\x02\n\x08ToolCall\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12%\n\x04\x61rgs\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06result\x18\x04 \x01(\t\x12\x44\n\x06status\x18\x05 \x01(\x0e\x32\x34.ai.stigmer.agentic.agentexecution.v1.ToolCallStatus\x12S\n\x12\x63omponent_metadata\x18\x06 \x01(\x0b\x32\x37.ai.stigmer.agentic.agentexecution.v1.ComponentMetadata\x12\x12\n\nstarted_at\x18\x07 \x01(\t\x12\x14\n\x0c\x63ompleted_at\x18\x08 \x01(\t\x12\r\n\x05\x65rror\x18\t \x01(\t\"\x84\x01\n\x11\x43omponentMetadata\x12\x16\n\x0e\x63omponent_type\x18\x01 \x01(\t\x12\x17\n\x0f\x63omponent_group\x18\x02 \x01(\t\x12\x13\n\x0blayout_hint\x18\x03 \x01(\t\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xf6\x01\n\x11SubAgentExecution\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05input\x18\x03 \x01(\t\x12\x0e\n\x06output\x18\x04 \x01(\t\x12\x44\n\x06status\x18\x05 \x01(\x0e\x32\x34.ai.stigmer.agentic.agentexecution.v1.SubAgentStatus\x12\x12\n\nstarted_at\x18\x06 \x01(\t\x12\x14\n\x0c\x63ompleted_at\x18\x07 \x01(\t\x12\r\n\x05\x65rror\x18\x08 \x01(\t\x12)\n\x08metadata\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\"\x91\x01\n\x08TodoItem\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12@\n\x06status\x18\x03 \x01(\x0e\x32\x30.ai.stigmer.agentic.agentexecution.v1.TodoStatus\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x12\n\nupdated_at\x18\x05 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.agentic.agentexecution.v1.status_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AGENTEXECUTIONSTATUS']._serialized_start=141
-  _globals['_AGENTEXECUTIONSTATUS']._serialized_end=359
-  _globals['_AGENTMESSAGE']._serialized_start=361
-  _globals['_AGENTMESSAGE']._serialized_end=476
+  _globals['_AGENTEXECUTIONSTATUS_TODOSENTRY']._loaded_options = None
+  _globals['_AGENTEXECUTIONSTATUS_TODOSENTRY']._serialized_options = b'8\001'
+  _globals['_AGENTEXECUTIONSTATUS']._serialized_start=216
+  _globals['_AGENTEXECUTIONSTATUS']._serialized_end=858
+  _globals['_AGENTEXECUTIONSTATUS_TODOSENTRY']._serialized_start=766
+  _globals['_AGENTEXECUTIONSTATUS_TODOSENTRY']._serialized_end=858
+  _globals['_AGENTMESSAGE']._serialized_start=861
+  _globals['_AGENTMESSAGE']._serialized_end=1087
+  _globals['_TOOLCALL']._serialized_start=1090
+  _globals['_TOOLCALL']._serialized_end=1393
+  _globals['_COMPONENTMETADATA']._serialized_start=1396
+  _globals['_COMPONENTMETADATA']._serialized_end=1528
+  _globals['_SUBAGENTEXECUTION']._serialized_start=1531
+  _globals['_SUBAGENTEXECUTION']._serialized_end=1777
+  _globals['_TODOITEM']._serialized_start=1780
+  _globals['_TODOITEM']._serialized_end=1925
 # @@protoc_insertion_point(module_scope)

@@ -4,9 +4,11 @@ isort:skip_file
 """
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as _enum_pb2
+from stigmer_sdk.api.commons.apiresource import status_pb2 as _status_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
@@ -23,17 +25,43 @@ DESCRIPTOR: _descriptor.FileDescriptor
 class AgentExecutionStatus(_message.Message):
     """Observed state of an agent execution, written by the service.
 
-    Wire-compatible with the deployed services; numbers 3 to 5 exist upstream and are not modelled
-    here, so they travel as unknown fields and are never reused.
+    Wire-compatible with the deployed services: names, numbers and types are theirs
+    (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
     """
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class TodosEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> Global___TodoItem: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: Global___TodoItem | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     MESSAGES_FIELD_NUMBER: _builtins.int
     PHASE_FIELD_NUMBER: _builtins.int
+    TOOL_CALLS_FIELD_NUMBER: _builtins.int
+    SUB_AGENT_EXECUTIONS_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     STARTED_AT_FIELD_NUMBER: _builtins.int
     COMPLETED_AT_FIELD_NUMBER: _builtins.int
+    TODOS_FIELD_NUMBER: _builtins.int
+    CALLBACK_TOKEN_FIELD_NUMBER: _builtins.int
+    AUDIT_FIELD_NUMBER: _builtins.int
     phase: _enum_pb2.ExecutionPhase.ValueType
     """Current lifecycle phase."""
     error: _builtins.str
@@ -42,22 +70,48 @@ class AgentExecutionStatus(_message.Message):
     """When the agent started, RFC 3339 in UTC. Empty until it starts."""
     completed_at: _builtins.str
     """When the execution reached a terminal phase, RFC 3339 in UTC. Empty until then."""
+    callback_token: _builtins.bytes
+    """Where the deployed services keep the caller's task token once the execution runs (the caller
+    sends it in spec.callback_token). A bearer secret like the spec field: the SDK never logs it
+    and the reference service never writes it.
+    """
     @_builtins.property
     def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___AgentMessage]:
         """Conversation messages produced so far, oldest first."""
+
+    @_builtins.property
+    def tool_calls(self) -> _containers.RepeatedCompositeFieldContainer[Global___ToolCall]:
+        """Every tool call of the execution, oldest first (messages[].tool_calls holds them too)."""
+
+    @_builtins.property
+    def sub_agent_executions(self) -> _containers.RepeatedCompositeFieldContainer[Global___SubAgentExecution]:
+        """Sub-agents the agent delegated to, in the order it invoked them."""
+
+    @_builtins.property
+    def todos(self) -> _containers.MessageMap[_builtins.str, Global___TodoItem]:
+        """The agent's todo list as of this status, by todo item id."""
+
+    @_builtins.property
+    def audit(self) -> _status_pb2.ApiResourceAudit:
+        """Who created and last changed the execution, and when."""
 
     def __init__(
         self,
         *,
         messages: _abc.Iterable[Global___AgentMessage] | None = ...,
         phase: _enum_pb2.ExecutionPhase.ValueType = ...,
+        tool_calls: _abc.Iterable[Global___ToolCall] | None = ...,
+        sub_agent_executions: _abc.Iterable[Global___SubAgentExecution] | None = ...,
         error: _builtins.str = ...,
         started_at: _builtins.str = ...,
         completed_at: _builtins.str = ...,
+        todos: _abc.Mapping[_builtins.str, Global___TodoItem] | None = ...,
+        callback_token: _builtins.bytes = ...,
+        audit: _status_pb2.ApiResourceAudit | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["audit", b"audit"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "error", b"error", "messages", b"messages", "phase", b"phase", "started_at", b"started_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audit", b"audit", "callback_token", b"callback_token", "completed_at", b"completed_at", "error", b"error", "messages", b"messages", "phase", b"phase", "started_at", b"started_at", "sub_agent_executions", b"sub_agent_executions", "todos", b"todos", "tool_calls", b"tool_calls"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -72,23 +126,223 @@ class AgentMessage(_message.Message):
     TYPE_FIELD_NUMBER: _builtins.int
     CONTENT_FIELD_NUMBER: _builtins.int
     TIMESTAMP_FIELD_NUMBER: _builtins.int
+    TOOL_CALLS_FIELD_NUMBER: _builtins.int
+    METADATA_FIELD_NUMBER: _builtins.int
     type: _enum_pb2.MessageType.ValueType
     """Who wrote the message."""
     content: _builtins.str
     """The message text."""
     timestamp: _builtins.str
     """When the message was written, RFC 3339 in UTC."""
+    @_builtins.property
+    def tool_calls(self) -> _containers.RepeatedCompositeFieldContainer[Global___ToolCall]:
+        """Tools the model called in this message (type MESSAGE_AI)."""
+
+    @_builtins.property
+    def metadata(self) -> _struct_pb2.Struct:
+        """Free-form metadata about the message."""
+
     def __init__(
         self,
         *,
         type: _enum_pb2.MessageType.ValueType = ...,
         content: _builtins.str = ...,
         timestamp: _builtins.str = ...,
+        tool_calls: _abc.Iterable[Global___ToolCall] | None = ...,
+        metadata: _struct_pb2.Struct | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["metadata", b"metadata"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "timestamp", b"timestamp", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "metadata", b"metadata", "timestamp", b"timestamp", "tool_calls", b"tool_calls", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AgentMessage: _TypeAlias = AgentMessage  # noqa: Y015
+
+@_typing.final
+class ToolCall(_message.Message):
+    """One call of a tool by the agent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ARGS_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    COMPONENT_METADATA_FIELD_NUMBER: _builtins.int
+    STARTED_AT_FIELD_NUMBER: _builtins.int
+    COMPLETED_AT_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Identifier of the call, unique within the execution."""
+    name: _builtins.str
+    """Name of the tool."""
+    result: _builtins.str
+    """What the tool returned, once it has."""
+    status: _enum_pb2.ToolCallStatus.ValueType
+    """Where the call is in its lifecycle."""
+    started_at: _builtins.str
+    """When the call started, RFC 3339 in UTC."""
+    completed_at: _builtins.str
+    """When the call completed or failed, RFC 3339 in UTC."""
+    error: _builtins.str
+    """Error description when status is TOOL_CALL_FAILED."""
+    @_builtins.property
+    def args(self) -> _struct_pb2.Struct:
+        """Arguments the tool was called with."""
+
+    @_builtins.property
+    def component_metadata(self) -> Global___ComponentMetadata:
+        """Hints for rendering the call in a user interface."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        args: _struct_pb2.Struct | None = ...,
+        result: _builtins.str = ...,
+        status: _enum_pb2.ToolCallStatus.ValueType = ...,
+        component_metadata: Global___ComponentMetadata | None = ...,
+        started_at: _builtins.str = ...,
+        completed_at: _builtins.str = ...,
+        error: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["args", b"args", "component_metadata", b"component_metadata"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["args", b"args", "completed_at", b"completed_at", "component_metadata", b"component_metadata", "error", b"error", "id", b"id", "name", b"name", "result", b"result", "started_at", b"started_at", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ToolCall: _TypeAlias = ToolCall  # noqa: Y015
+
+@_typing.final
+class ComponentMetadata(_message.Message):
+    """Rendering hints for a tool call; every field is optional."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COMPONENT_TYPE_FIELD_NUMBER: _builtins.int
+    COMPONENT_GROUP_FIELD_NUMBER: _builtins.int
+    LAYOUT_HINT_FIELD_NUMBER: _builtins.int
+    METADATA_FIELD_NUMBER: _builtins.int
+    component_type: _builtins.str
+    """Kind of component to render, for example "terminal" or "preview"."""
+    component_group: _builtins.str
+    """Groups related calls into one component."""
+    layout_hint: _builtins.str
+    """Where to place the component, for example "inline" or "sidebar"."""
+    @_builtins.property
+    def metadata(self) -> _struct_pb2.Struct:
+        """Component-specific settings."""
+
+    def __init__(
+        self,
+        *,
+        component_type: _builtins.str = ...,
+        component_group: _builtins.str = ...,
+        layout_hint: _builtins.str = ...,
+        metadata: _struct_pb2.Struct | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["metadata", b"metadata"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["component_group", b"component_group", "component_type", b"component_type", "layout_hint", b"layout_hint", "metadata", b"metadata"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComponentMetadata: _TypeAlias = ComponentMetadata  # noqa: Y015
+
+@_typing.final
+class SubAgentExecution(_message.Message):
+    """One delegation of work from the agent to a sub-agent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    INPUT_FIELD_NUMBER: _builtins.int
+    OUTPUT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    STARTED_AT_FIELD_NUMBER: _builtins.int
+    COMPLETED_AT_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    METADATA_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Identifier of the delegation (the id of the tool call that made it)."""
+    name: _builtins.str
+    """Name of the sub-agent."""
+    input: _builtins.str
+    """The task given to the sub-agent."""
+    output: _builtins.str
+    """What the sub-agent returned, once status is SUB_AGENT_COMPLETED."""
+    status: _enum_pb2.SubAgentStatus.ValueType
+    """Where the sub-agent is in its lifecycle."""
+    started_at: _builtins.str
+    """When the sub-agent was invoked, RFC 3339 in UTC."""
+    completed_at: _builtins.str
+    """When the sub-agent completed or failed, RFC 3339 in UTC."""
+    error: _builtins.str
+    """Error description when status is SUB_AGENT_FAILED."""
+    @_builtins.property
+    def metadata(self) -> _struct_pb2.Struct:
+        """Free-form metadata about the delegation."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        input: _builtins.str = ...,
+        output: _builtins.str = ...,
+        status: _enum_pb2.SubAgentStatus.ValueType = ...,
+        started_at: _builtins.str = ...,
+        completed_at: _builtins.str = ...,
+        error: _builtins.str = ...,
+        metadata: _struct_pb2.Struct | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["metadata", b"metadata"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "error", b"error", "id", b"id", "input", b"input", "metadata", b"metadata", "name", b"name", "output", b"output", "started_at", b"started_at", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SubAgentExecution: _TypeAlias = SubAgentExecution  # noqa: Y015
+
+@_typing.final
+class TodoItem(_message.Message):
+    """One item of the agent's todo list."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Identifier of the item."""
+    content: _builtins.str
+    """What is to be done."""
+    status: _enum_pb2.TodoStatus.ValueType
+    """Where the item stands."""
+    created_at: _builtins.str
+    """When the item was created, RFC 3339 in UTC."""
+    updated_at: _builtins.str
+    """When the item last changed, RFC 3339 in UTC."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        content: _builtins.str = ...,
+        status: _enum_pb2.TodoStatus.ValueType = ...,
+        created_at: _builtins.str = ...,
+        updated_at: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "created_at", b"created_at", "id", b"id", "status", b"status", "updated_at", b"updated_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TodoItem: _TypeAlias = TodoItem  # noqa: Y015

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2ai/stigmer/agentic/workflowexecution/v1/enum.proto\x12\'ai.stigmer.agentic.workflowexecution.v1*\xab\x01\n\x0e\x45xecutionPhase\x12\x1f\n\x1b\x45XECUTION_PHASE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45XECUTION_PENDING\x10\x01\x12\x19\n\x15\x45XECUTION_IN_PROGRESS\x10\x02\x12\x17\n\x13\x45XECUTION_COMPLETED\x10\x03\x12\x14\n\x10\x45XECUTION_FAILED\x10\x04\x12\x17\n\x13\x45XECUTION_CANCELLED\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2ai/stigmer/agentic/workflowexecution/v1/enum.proto\x12\'ai.stigmer.agentic.workflowexecution.v1*\xab\x01\n\x0e\x45xecutionPhase\x12\x1f\n\x1b\x45XECUTION_PHASE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45XECUTION_PENDING\x10\x01\x12\x19\n\x15\x45XECUTION_IN_PROGRESS\x10\x02\x12\x17\n\x13\x45XECUTION_COMPLETED\x10\x03\x12\x14\n\x10\x45XECUTION_FAILED\x10\x04\x12\x17\n\x13\x45XECUTION_CANCELLED\x10\x05*\x84\x02\n\x10WorkflowTaskType\x12\"\n\x1eWORKFLOW_TASK_TYPE_UNSPECIFIED\x10\x00\x12\"\n\x1eWORKFLOW_TASK_AGENT_INVOCATION\x10\x01\x12\x1a\n\x16WORKFLOW_TASK_APPROVAL\x10\x02\x12\x1a\n\x16WORKFLOW_TASK_API_CALL\x10\x03\x12\x1d\n\x19WORKFLOW_TASK_CONDITIONAL\x10\x04\x12\x1a\n\x16WORKFLOW_TASK_PARALLEL\x10\x05\x12\x1b\n\x17WORKFLOW_TASK_TRANSFORM\x10\x06\x12\x18\n\x14WORKFLOW_TASK_CUSTOM\x10\x07*\xc6\x01\n\x12WorkflowTaskStatus\x12$\n WORKFLOW_TASK_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15WORKFLOW_TASK_PENDING\x10\x01\x12\x1d\n\x19WORKFLOW_TASK_IN_PROGRESS\x10\x02\x12\x1b\n\x17WORKFLOW_TASK_COMPLETED\x10\x03\x12\x18\n\x14WORKFLOW_TASK_FAILED\x10\x04\x12\x19\n\x15WORKFLOW_TASK_SKIPPED\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,4 +33,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EXECUTIONPHASE']._serialized_start=96
   _globals['_EXECUTIONPHASE']._serialized_end=267
+  _globals['_WORKFLOWTASKTYPE']._serialized_start=270
+  _globals['_WORKFLOWTASKTYPE']._serialized_end=530
+  _globals['_WORKFLOWTASKSTATUS']._serialized_start=533
+  _globals['_WORKFLOWTASKSTATUS']._serialized_end=731
 # @@protoc_insertion_point(module_scope)

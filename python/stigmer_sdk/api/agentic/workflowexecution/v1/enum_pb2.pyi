@@ -51,3 +51,83 @@ EXECUTION_FAILED: ExecutionPhase.ValueType  # 4
 EXECUTION_CANCELLED: ExecutionPhase.ValueType  # 5
 """The execution was cancelled, by its caller or an operator. Terminal."""
 Global___ExecutionPhase: _TypeAlias = ExecutionPhase  # noqa: Y015
+
+class _WorkflowTaskType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WorkflowTaskTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WorkflowTaskType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WORKFLOW_TASK_TYPE_UNSPECIFIED: _WorkflowTaskType.ValueType  # 0
+    """Not set."""
+    WORKFLOW_TASK_AGENT_INVOCATION: _WorkflowTaskType.ValueType  # 1
+    """Runs an agent."""
+    WORKFLOW_TASK_APPROVAL: _WorkflowTaskType.ValueType  # 2
+    """Waits for a human approval."""
+    WORKFLOW_TASK_API_CALL: _WorkflowTaskType.ValueType  # 3
+    """Calls an external API."""
+    WORKFLOW_TASK_CONDITIONAL: _WorkflowTaskType.ValueType  # 4
+    """Chooses a branch."""
+    WORKFLOW_TASK_PARALLEL: _WorkflowTaskType.ValueType  # 5
+    """Runs branches in parallel."""
+    WORKFLOW_TASK_TRANSFORM: _WorkflowTaskType.ValueType  # 6
+    """Transforms data."""
+    WORKFLOW_TASK_CUSTOM: _WorkflowTaskType.ValueType  # 7
+    """Anything else."""
+
+class WorkflowTaskType(_WorkflowTaskType, metaclass=_WorkflowTaskTypeEnumTypeWrapper):
+    """Kind of one task of a workflow execution."""
+
+WORKFLOW_TASK_TYPE_UNSPECIFIED: WorkflowTaskType.ValueType  # 0
+"""Not set."""
+WORKFLOW_TASK_AGENT_INVOCATION: WorkflowTaskType.ValueType  # 1
+"""Runs an agent."""
+WORKFLOW_TASK_APPROVAL: WorkflowTaskType.ValueType  # 2
+"""Waits for a human approval."""
+WORKFLOW_TASK_API_CALL: WorkflowTaskType.ValueType  # 3
+"""Calls an external API."""
+WORKFLOW_TASK_CONDITIONAL: WorkflowTaskType.ValueType  # 4
+"""Chooses a branch."""
+WORKFLOW_TASK_PARALLEL: WorkflowTaskType.ValueType  # 5
+"""Runs branches in parallel."""
+WORKFLOW_TASK_TRANSFORM: WorkflowTaskType.ValueType  # 6
+"""Transforms data."""
+WORKFLOW_TASK_CUSTOM: WorkflowTaskType.ValueType  # 7
+"""Anything else."""
+Global___WorkflowTaskType: _TypeAlias = WorkflowTaskType  # noqa: Y015
+
+class _WorkflowTaskStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WorkflowTaskStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WorkflowTaskStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WORKFLOW_TASK_STATUS_UNSPECIFIED: _WorkflowTaskStatus.ValueType  # 0
+    """Not set."""
+    WORKFLOW_TASK_PENDING: _WorkflowTaskStatus.ValueType  # 1
+    """Not started yet."""
+    WORKFLOW_TASK_IN_PROGRESS: _WorkflowTaskStatus.ValueType  # 2
+    """Running."""
+    WORKFLOW_TASK_COMPLETED: _WorkflowTaskStatus.ValueType  # 3
+    """Finished successfully."""
+    WORKFLOW_TASK_FAILED: _WorkflowTaskStatus.ValueType  # 4
+    """Failed; see WorkflowTask.error."""
+    WORKFLOW_TASK_SKIPPED: _WorkflowTaskStatus.ValueType  # 5
+    """Not run, because of a branch or an earlier failure."""
+
+class WorkflowTaskStatus(_WorkflowTaskStatus, metaclass=_WorkflowTaskStatusEnumTypeWrapper):
+    """Lifecycle of one task of a workflow execution."""
+
+WORKFLOW_TASK_STATUS_UNSPECIFIED: WorkflowTaskStatus.ValueType  # 0
+"""Not set."""
+WORKFLOW_TASK_PENDING: WorkflowTaskStatus.ValueType  # 1
+"""Not started yet."""
+WORKFLOW_TASK_IN_PROGRESS: WorkflowTaskStatus.ValueType  # 2
+"""Running."""
+WORKFLOW_TASK_COMPLETED: WorkflowTaskStatus.ValueType  # 3
+"""Finished successfully."""
+WORKFLOW_TASK_FAILED: WorkflowTaskStatus.ValueType  # 4
+"""Failed; see WorkflowTask.error."""
+WORKFLOW_TASK_SKIPPED: WorkflowTaskStatus.ValueType  # 5
+"""Not run, because of a branch or an earlier failure."""
+Global___WorkflowTaskStatus: _TypeAlias = WorkflowTaskStatus  # noqa: Y015

@@ -22,18 +22,34 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as ai_dot_stigmer_dot_agentic_dot_workflowexecution_dot_v1_dot_api__pb2
+from stigmer_sdk.api.agentic.workflowexecution.v1 import enum_pb2 as ai_dot_stigmer_dot_agentic_dot_workflowexecution_dot_v1_dot_enum__pb2
 from stigmer_sdk.api.agentic.workflowexecution.v1 import status_pb2 as ai_dot_stigmer_dot_agentic_dot_workflowexecution_dot_v1_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n0ai/stigmer/agentic/workflowexecution/v1/io.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a\x34\x61i/stigmer/agentic/workflowexecution/v1/status.proto\"$\n\x13WorkflowExecutionId\x12\r\n\x05value\x18\x01 \x01(\t\"\x8c\x01\n\"WorkflowExecutionUpdateStatusInput\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\x12P\n\x06status\x18\x02 \x01(\x0b\x32@.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatusb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n0ai/stigmer/agentic/workflowexecution/v1/io.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a\x31\x61i/stigmer/agentic/workflowexecution/v1/api.proto\x1a\x32\x61i/stigmer/agentic/workflowexecution/v1/enum.proto\x1a\x34\x61i/stigmer/agentic/workflowexecution/v1/status.proto\"$\n\x13WorkflowExecutionId\x12\r\n\x05value\x18\x01 \x01(\t\"\x8c\x01\n\"WorkflowExecutionUpdateStatusInput\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\x12P\n\x06status\x18\x02 \x01(\x0b\x32@.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus\"\x1b\n\nWorkflowId\x12\r\n\x05value\x18\x01 \x01(\t\"y\n\x15WorkflowExecutionList\x12\x13\n\x0btotal_pages\x18\x01 \x01(\x05\x12K\n\x07\x65ntries\x18\x02 \x03(\x0b\x32:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\"\x9c\x01\n\x1dListWorkflowExecutionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x46\n\x05phase\x18\x03 \x01(\x0e\x32\x37.ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase\x12\x0c\n\x04tags\x18\x04 \x03(\t\"e\n\'ListWorkflowExecutionsByWorkflowRequest\x12\x13\n\x0bworkflow_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"9\n!SubscribeWorkflowExecutionRequest\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\"\xff\x01\n\x17WorkflowExecutionUpdate\x12P\n\x0bupdate_type\x18\x01 \x01(\x0e\x32;.ai.stigmer.agentic.workflowexecution.v1.WorkflowUpdateType\x12M\n\texecution\x18\x02 \x01(\x0b\x32:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\x12\x43\n\x04task\x18\x03 \x01(\x0b\x32\x35.ai.stigmer.agentic.workflowexecution.v1.WorkflowTask*\xf3\x01\n\x12WorkflowUpdateType\x12$\n workflow_update_type_unspecified\x10\x00\x12\x1c\n\x18wf_update_status_changed\x10\x01\x12\x1a\n\x16wf_update_task_started\x10\x02\x12\x1c\n\x18wf_update_task_completed\x10\x03\x12\x19\n\x15wf_update_task_failed\x10\x04\x12!\n\x1dwf_update_execution_completed\x10\x05\x12!\n\x1dwf_update_execution_cancelled\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.agentic.workflowexecution.v1.io_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_WORKFLOWEXECUTIONID']._serialized_start=147
-  _globals['_WORKFLOWEXECUTIONID']._serialized_end=183
-  _globals['_WORKFLOWEXECUTIONUPDATESTATUSINPUT']._serialized_start=186
-  _globals['_WORKFLOWEXECUTIONUPDATESTATUSINPUT']._serialized_end=326
+  _globals['_WORKFLOWUPDATETYPE']._serialized_start=1163
+  _globals['_WORKFLOWUPDATETYPE']._serialized_end=1406
+  _globals['_WORKFLOWEXECUTIONID']._serialized_start=250
+  _globals['_WORKFLOWEXECUTIONID']._serialized_end=286
+  _globals['_WORKFLOWEXECUTIONUPDATESTATUSINPUT']._serialized_start=289
+  _globals['_WORKFLOWEXECUTIONUPDATESTATUSINPUT']._serialized_end=429
+  _globals['_WORKFLOWID']._serialized_start=431
+  _globals['_WORKFLOWID']._serialized_end=458
+  _globals['_WORKFLOWEXECUTIONLIST']._serialized_start=460
+  _globals['_WORKFLOWEXECUTIONLIST']._serialized_end=581
+  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_start=584
+  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_end=740
+  _globals['_LISTWORKFLOWEXECUTIONSBYWORKFLOWREQUEST']._serialized_start=742
+  _globals['_LISTWORKFLOWEXECUTIONSBYWORKFLOWREQUEST']._serialized_end=843
+  _globals['_SUBSCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_start=845
+  _globals['_SUBSCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_end=902
+  _globals['_WORKFLOWEXECUTIONUPDATE']._serialized_start=905
+  _globals['_WORKFLOWEXECUTIONUPDATE']._serialized_end=1160
 # @@protoc_insertion_point(module_scope)

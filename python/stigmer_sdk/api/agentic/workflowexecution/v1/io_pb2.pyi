@@ -3,9 +3,14 @@
 isort:skip_file
 """
 
+from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as _api_pb2
+from stigmer_sdk.api.agentic.workflowexecution.v1 import enum_pb2 as _enum_pb2
 from stigmer_sdk.api.agentic.workflowexecution.v1 import status_pb2 as _status_pb2
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -16,6 +21,50 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _WorkflowUpdateType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WorkflowUpdateTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WorkflowUpdateType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    workflow_update_type_unspecified: _WorkflowUpdateType.ValueType  # 0
+    """Not set."""
+    wf_update_status_changed: _WorkflowUpdateType.ValueType  # 1
+    """The execution's phase changed."""
+    wf_update_task_started: _WorkflowUpdateType.ValueType  # 2
+    """A task started."""
+    wf_update_task_completed: _WorkflowUpdateType.ValueType  # 3
+    """A task completed."""
+    wf_update_task_failed: _WorkflowUpdateType.ValueType  # 4
+    """A task failed."""
+    wf_update_execution_completed: _WorkflowUpdateType.ValueType  # 5
+    """The execution completed. Terminal."""
+    wf_update_execution_cancelled: _WorkflowUpdateType.ValueType  # 6
+    """The execution was cancelled. Terminal."""
+
+class WorkflowUpdateType(_WorkflowUpdateType, metaclass=_WorkflowUpdateTypeEnumTypeWrapper):
+    """What changed in a WorkflowExecutionUpdate.
+
+    Value names are lower snake case because the deployed Stigmer services spell them so; names are
+    part of the JSON wire form and must not change.
+    """
+
+workflow_update_type_unspecified: WorkflowUpdateType.ValueType  # 0
+"""Not set."""
+wf_update_status_changed: WorkflowUpdateType.ValueType  # 1
+"""The execution's phase changed."""
+wf_update_task_started: WorkflowUpdateType.ValueType  # 2
+"""A task started."""
+wf_update_task_completed: WorkflowUpdateType.ValueType  # 3
+"""A task completed."""
+wf_update_task_failed: WorkflowUpdateType.ValueType  # 4
+"""A task failed."""
+wf_update_execution_completed: WorkflowUpdateType.ValueType  # 5
+"""The execution completed. Terminal."""
+wf_update_execution_cancelled: WorkflowUpdateType.ValueType  # 6
+"""The execution was cancelled. Terminal."""
+Global___WorkflowUpdateType: _TypeAlias = WorkflowUpdateType  # noqa: Y015
 
 @_typing.final
 class WorkflowExecutionId(_message.Message):
@@ -66,3 +115,177 @@ class WorkflowExecutionUpdateStatusInput(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WorkflowExecutionUpdateStatusInput: _TypeAlias = WorkflowExecutionUpdateStatusInput  # noqa: Y015
+
+@_typing.final
+class WorkflowId(_message.Message):
+    """Identifies one workflow."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VALUE_FIELD_NUMBER: _builtins.int
+    value: _builtins.str
+    """The workflow id (WorkflowExecutionSpec.workflow_id)."""
+    def __init__(
+        self,
+        *,
+        value: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WorkflowId: _TypeAlias = WorkflowId  # noqa: Y015
+
+@_typing.final
+class WorkflowExecutionList(_message.Message):
+    """One page of workflow executions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOTAL_PAGES_FIELD_NUMBER: _builtins.int
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    total_pages: _builtins.int
+    """How many pages there are in all."""
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[_api_pb2.WorkflowExecution]:
+        """The executions of this page."""
+
+    def __init__(
+        self,
+        *,
+        total_pages: _builtins.int = ...,
+        entries: _abc.Iterable[_api_pb2.WorkflowExecution] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "total_pages", b"total_pages"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WorkflowExecutionList: _TypeAlias = WorkflowExecutionList  # noqa: Y015
+
+@_typing.final
+class ListWorkflowExecutionsRequest(_message.Message):
+    """Which workflow executions to list."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    PHASE_FIELD_NUMBER: _builtins.int
+    TAGS_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Most executions per page."""
+    page_token: _builtins.str
+    """Where to continue, from the previous page."""
+    phase: _enum_pb2.ExecutionPhase.ValueType
+    """Only executions in this phase; unspecified lists every phase."""
+    @_builtins.property
+    def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only executions with these tags."""
+
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        phase: _enum_pb2.ExecutionPhase.ValueType = ...,
+        tags: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "phase", b"phase", "tags", b"tags"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListWorkflowExecutionsRequest: _TypeAlias = ListWorkflowExecutionsRequest  # noqa: Y015
+
+@_typing.final
+class ListWorkflowExecutionsByWorkflowRequest(_message.Message):
+    """Lists the executions of one workflow."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKFLOW_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    workflow_id: _builtins.str
+    """The workflow."""
+    page_size: _builtins.int
+    """Most executions per page."""
+    page_token: _builtins.str
+    """Where to continue, from the previous page."""
+    def __init__(
+        self,
+        *,
+        workflow_id: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "workflow_id", b"workflow_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListWorkflowExecutionsByWorkflowRequest: _TypeAlias = ListWorkflowExecutionsByWorkflowRequest  # noqa: Y015
+
+@_typing.final
+class SubscribeWorkflowExecutionRequest(_message.Message):
+    """The deployed services' request to subscribe to one workflow execution. Same wire form as
+    WorkflowExecutionId (one string, number 1).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXECUTION_ID_FIELD_NUMBER: _builtins.int
+    execution_id: _builtins.str
+    """The execution id."""
+    def __init__(
+        self,
+        *,
+        execution_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["execution_id", b"execution_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SubscribeWorkflowExecutionRequest: _TypeAlias = SubscribeWorkflowExecutionRequest  # noqa: Y015
+
+@_typing.final
+class WorkflowExecutionUpdate(_message.Message):
+    """One change of a workflow execution, as the deployed services stream it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UPDATE_TYPE_FIELD_NUMBER: _builtins.int
+    EXECUTION_FIELD_NUMBER: _builtins.int
+    TASK_FIELD_NUMBER: _builtins.int
+    update_type: Global___WorkflowUpdateType.ValueType
+    """What changed."""
+    @_builtins.property
+    def execution(self) -> _api_pb2.WorkflowExecution:
+        """The execution after the change."""
+
+    @_builtins.property
+    def task(self) -> _status_pb2.WorkflowTask:
+        """The task that changed, for task updates."""
+
+    def __init__(
+        self,
+        *,
+        update_type: Global___WorkflowUpdateType.ValueType = ...,
+        execution: _api_pb2.WorkflowExecution | None = ...,
+        task: _status_pb2.WorkflowTask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["execution", b"execution", "task", b"task"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["execution", b"execution", "task", b"task", "update_type", b"update_type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WorkflowExecutionUpdate: _TypeAlias = WorkflowExecutionUpdate  # noqa: Y015

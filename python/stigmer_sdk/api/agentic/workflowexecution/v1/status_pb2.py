@@ -23,16 +23,19 @@ _sym_db = _symbol_database.Default()
 
 
 from stigmer_sdk.api.agentic.workflowexecution.v1 import enum_pb2 as ai_dot_stigmer_dot_agentic_dot_workflowexecution_dot_v1_dot_enum__pb2
+from stigmer_sdk.api.commons.apiresource import status_pb2 as ai_dot_stigmer_dot_commons_dot_apiresource_dot_status__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n4ai/stigmer/agentic/workflowexecution/v1/status.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a\x32\x61i/stigmer/agentic/workflowexecution/v1/enum.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xe1\x01\n\x17WorkflowExecutionStatus\x12\x46\n\x05phase\x18\x01 \x01(\x0e\x32\x37.ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase\x12\'\n\x06output\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12\x12\n\nstarted_at\x18\x05 \x01(\t\x12\x14\n\x0c\x63ompleted_at\x18\x06 \x01(\t\x12\x1c\n\x14temporal_workflow_id\x18\x07 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n4ai/stigmer/agentic/workflowexecution/v1/status.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a\x32\x61i/stigmer/agentic/workflowexecution/v1/enum.proto\x1a+ai/stigmer/commons/apiresource/status.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xe8\x02\n\x17WorkflowExecutionStatus\x12\x46\n\x05phase\x18\x01 \x01(\x0e\x32\x37.ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase\x12\x44\n\x05tasks\x18\x02 \x03(\x0b\x32\x35.ai.stigmer.agentic.workflowexecution.v1.WorkflowTask\x12\'\n\x06output\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12\x12\n\nstarted_at\x18\x05 \x01(\t\x12\x14\n\x0c\x63ompleted_at\x18\x06 \x01(\t\x12\x1c\n\x14temporal_workflow_id\x18\x07 \x01(\t\x12?\n\x05\x61udit\x18\x63 \x01(\x0b\x32\x30.ai.stigmer.commons.apiresource.ApiResourceAudit\"\x82\x03\n\x0cWorkflowTask\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x11\n\ttask_name\x18\x02 \x01(\t\x12L\n\ttask_type\x18\x03 \x01(\x0e\x32\x39.ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskType\x12&\n\x05input\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x06output\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12K\n\x06status\x18\x06 \x01(\x0e\x32;.ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskStatus\x12\x12\n\nstarted_at\x18\x07 \x01(\t\x12\x14\n\x0c\x63ompleted_at\x18\x08 \x01(\t\x12\r\n\x05\x65rror\x18\t \x01(\t\x12)\n\x08metadata\x18\n \x01(\x0b\x32\x17.google.protobuf.Structb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.agentic.workflowexecution.v1.status_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_WORKFLOWEXECUTIONSTATUS']._serialized_start=180
-  _globals['_WORKFLOWEXECUTIONSTATUS']._serialized_end=405
+  _globals['_WORKFLOWEXECUTIONSTATUS']._serialized_start=225
+  _globals['_WORKFLOWEXECUTIONSTATUS']._serialized_end=585
+  _globals['_WORKFLOWTASK']._serialized_start=588
+  _globals['_WORKFLOWTASK']._serialized_end=974
 # @@protoc_insertion_point(module_scope)

@@ -4,9 +4,12 @@ isort:skip_file
 """
 
 from stigmer_sdk.api.agentic.workflowexecution.v1 import enum_pb2 as _enum_pb2
+from stigmer_sdk.api.commons.apiresource import status_pb2 as _status_pb2
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -22,18 +25,20 @@ DESCRIPTOR: _descriptor.FileDescriptor
 class WorkflowExecutionStatus(_message.Message):
     """Observed state of a workflow execution, written by the service.
 
-    Wire-compatible with the deployed services; number 2 exists upstream and is not modelled here, so
-    it travels as an unknown field and is never reused.
+    Wire-compatible with the deployed services: names, numbers and types are theirs
+    (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
     """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     PHASE_FIELD_NUMBER: _builtins.int
+    TASKS_FIELD_NUMBER: _builtins.int
     OUTPUT_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     STARTED_AT_FIELD_NUMBER: _builtins.int
     COMPLETED_AT_FIELD_NUMBER: _builtins.int
     TEMPORAL_WORKFLOW_ID_FIELD_NUMBER: _builtins.int
+    AUDIT_FIELD_NUMBER: _builtins.int
     phase: _enum_pb2.ExecutionPhase.ValueType
     """Current lifecycle phase."""
     error: _builtins.str
@@ -45,23 +50,97 @@ class WorkflowExecutionStatus(_message.Message):
     temporal_workflow_id: _builtins.str
     """Id of the Temporal workflow that runs this execution."""
     @_builtins.property
+    def tasks(self) -> _containers.RepeatedCompositeFieldContainer[Global___WorkflowTask]:
+        """The tasks of the workflow, in the order they started."""
+
+    @_builtins.property
     def output(self) -> _struct_pb2.Struct:
         """Output of the workflow once it completed."""
+
+    @_builtins.property
+    def audit(self) -> _status_pb2.ApiResourceAudit:
+        """Who created and last changed the execution, and when."""
 
     def __init__(
         self,
         *,
         phase: _enum_pb2.ExecutionPhase.ValueType = ...,
+        tasks: _abc.Iterable[Global___WorkflowTask] | None = ...,
         output: _struct_pb2.Struct | None = ...,
         error: _builtins.str = ...,
         started_at: _builtins.str = ...,
         completed_at: _builtins.str = ...,
         temporal_workflow_id: _builtins.str = ...,
+        audit: _status_pb2.ApiResourceAudit | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["output", b"output"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["audit", b"audit", "output", b"output"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "error", b"error", "output", b"output", "phase", b"phase", "started_at", b"started_at", "temporal_workflow_id", b"temporal_workflow_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audit", b"audit", "completed_at", b"completed_at", "error", b"error", "output", b"output", "phase", b"phase", "started_at", b"started_at", "tasks", b"tasks", "temporal_workflow_id", b"temporal_workflow_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WorkflowExecutionStatus: _TypeAlias = WorkflowExecutionStatus  # noqa: Y015
+
+@_typing.final
+class WorkflowTask(_message.Message):
+    """One task of a workflow execution."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASK_ID_FIELD_NUMBER: _builtins.int
+    TASK_NAME_FIELD_NUMBER: _builtins.int
+    TASK_TYPE_FIELD_NUMBER: _builtins.int
+    INPUT_FIELD_NUMBER: _builtins.int
+    OUTPUT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    STARTED_AT_FIELD_NUMBER: _builtins.int
+    COMPLETED_AT_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    METADATA_FIELD_NUMBER: _builtins.int
+    task_id: _builtins.str
+    """Identifier of the task within the workflow."""
+    task_name: _builtins.str
+    """Name of the task."""
+    task_type: _enum_pb2.WorkflowTaskType.ValueType
+    """What kind of task it is."""
+    status: _enum_pb2.WorkflowTaskStatus.ValueType
+    """Where the task is in its lifecycle."""
+    started_at: _builtins.str
+    """When the task started, RFC 3339 in UTC."""
+    completed_at: _builtins.str
+    """When the task completed or failed, RFC 3339 in UTC."""
+    error: _builtins.str
+    """Error description when status is WORKFLOW_TASK_FAILED."""
+    @_builtins.property
+    def input(self) -> _struct_pb2.Struct:
+        """What the task was given."""
+
+    @_builtins.property
+    def output(self) -> _struct_pb2.Struct:
+        """What the task produced, once it completed."""
+
+    @_builtins.property
+    def metadata(self) -> _struct_pb2.Struct:
+        """Free-form metadata about the task."""
+
+    def __init__(
+        self,
+        *,
+        task_id: _builtins.str = ...,
+        task_name: _builtins.str = ...,
+        task_type: _enum_pb2.WorkflowTaskType.ValueType = ...,
+        input: _struct_pb2.Struct | None = ...,
+        output: _struct_pb2.Struct | None = ...,
+        status: _enum_pb2.WorkflowTaskStatus.ValueType = ...,
+        started_at: _builtins.str = ...,
+        completed_at: _builtins.str = ...,
+        error: _builtins.str = ...,
+        metadata: _struct_pb2.Struct | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["input", b"input", "metadata", b"metadata", "output", b"output"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "error", b"error", "input", b"input", "metadata", b"metadata", "output", b"output", "started_at", b"started_at", "status", b"status", "task_id", b"task_id", "task_name", b"task_name", "task_type", b"task_type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WorkflowTask: _TypeAlias = WorkflowTask  # noqa: Y015

@@ -23,8 +23,8 @@ const (
 
 // Metadata shared by every Stigmer API resource.
 //
-// Wire-compatible with the deployed Stigmer services: the field numbers below are theirs. Fields the
-// SDK does not model (such as number 5) are carried through as unknown fields; never reuse them.
+// Wire-compatible with the deployed Stigmer services: names, numbers and types are theirs
+// (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
 type ApiResourceMetadata struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Human-readable name of the resource, unique within its org.
@@ -35,13 +35,18 @@ type ApiResourceMetadata struct {
 	Id string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
 	// Organization that owns the resource.
 	Org string `protobuf:"bytes,4,opt,name=org,proto3" json:"org,omitempty"`
+	// Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+	// workflow executions only with organization or identity_account.
+	OwnerScope ApiResourceOwnerScope `protobuf:"varint,5,opt,name=owner_scope,json=ownerScope,proto3,enum=ai.stigmer.commons.apiresource.ApiResourceOwnerScope" json:"owner_scope,omitempty"`
 	// Labels used for selection and grouping.
 	Labels map[string]string `protobuf:"bytes,6,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Free-form annotations. The SDK writes "stigmer.ai/idempotency-key" here so that a retried caller
 	// activity maps to the execution its first attempt created.
 	Annotations map[string]string `protobuf:"bytes,7,rep,name=annotations,proto3" json:"annotations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Free-form tags.
-	Tags          []string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty"`
+	Tags []string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty"`
+	// Version of the resource, for resources that keep versions.
+	Version       *ApiResourceMetadataVersion `protobuf:"bytes,9,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -104,6 +109,13 @@ func (x *ApiResourceMetadata) GetOrg() string {
 	return ""
 }
 
+func (x *ApiResourceMetadata) GetOwnerScope() ApiResourceOwnerScope {
+	if x != nil {
+		return x.OwnerScope
+	}
+	return ApiResourceOwnerScope_api_resource_owner_scope_unspecified
+}
+
 func (x *ApiResourceMetadata) GetLabels() map[string]string {
 	if x != nil {
 		return x.Labels
@@ -125,25 +137,103 @@ func (x *ApiResourceMetadata) GetTags() []string {
 	return nil
 }
 
+func (x *ApiResourceMetadata) GetVersion() *ApiResourceMetadataVersion {
+	if x != nil {
+		return x.Version
+	}
+	return nil
+}
+
+// One version of a resource.
+type ApiResourceMetadataVersion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Identifier of this version.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// What changed in this version.
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Identifier of the version before this one; empty for the first.
+	PreviousVersionId string `protobuf:"bytes,3,opt,name=previous_version_id,json=previousVersionId,proto3" json:"previous_version_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ApiResourceMetadataVersion) Reset() {
+	*x = ApiResourceMetadataVersion{}
+	mi := &file_ai_stigmer_commons_apiresource_metadata_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiResourceMetadataVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiResourceMetadataVersion) ProtoMessage() {}
+
+func (x *ApiResourceMetadataVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_commons_apiresource_metadata_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiResourceMetadataVersion.ProtoReflect.Descriptor instead.
+func (*ApiResourceMetadataVersion) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_commons_apiresource_metadata_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ApiResourceMetadataVersion) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ApiResourceMetadataVersion) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ApiResourceMetadataVersion) GetPreviousVersionId() string {
+	if x != nil {
+		return x.PreviousVersionId
+	}
+	return ""
+}
+
 var File_ai_stigmer_commons_apiresource_metadata_proto protoreflect.FileDescriptor
 
 const file_ai_stigmer_commons_apiresource_metadata_proto_rawDesc = "" +
 	"\n" +
-	"-ai/stigmer/commons/apiresource/metadata.proto\x12\x1eai.stigmer.commons.apiresource\"\xaf\x03\n" +
+	"-ai/stigmer/commons/apiresource/metadata.proto\x12\x1eai.stigmer.commons.apiresource\x1a)ai/stigmer/commons/apiresource/enum.proto\"\xdd\x04\n" +
 	"\x13ApiResourceMetadata\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04slug\x18\x02 \x01(\tR\x04slug\x12\x0e\n" +
 	"\x02id\x18\x03 \x01(\tR\x02id\x12\x10\n" +
-	"\x03org\x18\x04 \x01(\tR\x03org\x12W\n" +
+	"\x03org\x18\x04 \x01(\tR\x03org\x12V\n" +
+	"\vowner_scope\x18\x05 \x01(\x0e25.ai.stigmer.commons.apiresource.ApiResourceOwnerScopeR\n" +
+	"ownerScope\x12W\n" +
 	"\x06labels\x18\x06 \x03(\v2?.ai.stigmer.commons.apiresource.ApiResourceMetadata.LabelsEntryR\x06labels\x12f\n" +
 	"\vannotations\x18\a \x03(\v2D.ai.stigmer.commons.apiresource.ApiResourceMetadata.AnnotationsEntryR\vannotations\x12\x12\n" +
-	"\x04tags\x18\b \x03(\tR\x04tags\x1a9\n" +
+	"\x04tags\x18\b \x03(\tR\x04tags\x12T\n" +
+	"\aversion\x18\t \x01(\v2:.ai.stigmer.commons.apiresource.ApiResourceMetadataVersionR\aversion\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a>\n" +
 	"\x10AnnotationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\xfa\x01B\rMetadataProtoP\x01ZMgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource\xa2\x02\x04ASCA\xaa\x02\x1eAi.Stigmer.Commons.Apiresource\xca\x02\x1eAi\\Stigmer\\Commons\\Apiresource\xe2\x02*Ai\\Stigmer\\Commons\\Apiresource\\GPBMetadata\xea\x02!Ai::Stigmer::Commons::Apiresourceb\x06proto3"
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"v\n" +
+	"\x1aApiResourceMetadataVersion\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
+	"\x13previous_version_id\x18\x03 \x01(\tR\x11previousVersionIdB\xfa\x01B\rMetadataProtoP\x01ZMgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource\xa2\x02\x04ASCA\xaa\x02\x1eAi.Stigmer.Commons.Apiresource\xca\x02\x1eAi\\Stigmer\\Commons\\Apiresource\xe2\x02*Ai\\Stigmer\\Commons\\Apiresource\\GPBMetadata\xea\x02!Ai::Stigmer::Commons::Apiresourceb\x06proto3"
 
 var (
 	file_ai_stigmer_commons_apiresource_metadata_proto_rawDescOnce sync.Once
@@ -157,20 +247,24 @@ func file_ai_stigmer_commons_apiresource_metadata_proto_rawDescGZIP() []byte {
 	return file_ai_stigmer_commons_apiresource_metadata_proto_rawDescData
 }
 
-var file_ai_stigmer_commons_apiresource_metadata_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_ai_stigmer_commons_apiresource_metadata_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_ai_stigmer_commons_apiresource_metadata_proto_goTypes = []any{
-	(*ApiResourceMetadata)(nil), // 0: ai.stigmer.commons.apiresource.ApiResourceMetadata
-	nil,                         // 1: ai.stigmer.commons.apiresource.ApiResourceMetadata.LabelsEntry
-	nil,                         // 2: ai.stigmer.commons.apiresource.ApiResourceMetadata.AnnotationsEntry
+	(*ApiResourceMetadata)(nil),        // 0: ai.stigmer.commons.apiresource.ApiResourceMetadata
+	(*ApiResourceMetadataVersion)(nil), // 1: ai.stigmer.commons.apiresource.ApiResourceMetadataVersion
+	nil,                                // 2: ai.stigmer.commons.apiresource.ApiResourceMetadata.LabelsEntry
+	nil,                                // 3: ai.stigmer.commons.apiresource.ApiResourceMetadata.AnnotationsEntry
+	(ApiResourceOwnerScope)(0),         // 4: ai.stigmer.commons.apiresource.ApiResourceOwnerScope
 }
 var file_ai_stigmer_commons_apiresource_metadata_proto_depIdxs = []int32{
-	1, // 0: ai.stigmer.commons.apiresource.ApiResourceMetadata.labels:type_name -> ai.stigmer.commons.apiresource.ApiResourceMetadata.LabelsEntry
-	2, // 1: ai.stigmer.commons.apiresource.ApiResourceMetadata.annotations:type_name -> ai.stigmer.commons.apiresource.ApiResourceMetadata.AnnotationsEntry
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 0: ai.stigmer.commons.apiresource.ApiResourceMetadata.owner_scope:type_name -> ai.stigmer.commons.apiresource.ApiResourceOwnerScope
+	2, // 1: ai.stigmer.commons.apiresource.ApiResourceMetadata.labels:type_name -> ai.stigmer.commons.apiresource.ApiResourceMetadata.LabelsEntry
+	3, // 2: ai.stigmer.commons.apiresource.ApiResourceMetadata.annotations:type_name -> ai.stigmer.commons.apiresource.ApiResourceMetadata.AnnotationsEntry
+	1, // 3: ai.stigmer.commons.apiresource.ApiResourceMetadata.version:type_name -> ai.stigmer.commons.apiresource.ApiResourceMetadataVersion
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_ai_stigmer_commons_apiresource_metadata_proto_init() }
@@ -178,13 +272,14 @@ func file_ai_stigmer_commons_apiresource_metadata_proto_init() {
 	if File_ai_stigmer_commons_apiresource_metadata_proto != nil {
 		return
 	}
+	file_ai_stigmer_commons_apiresource_enum_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ai_stigmer_commons_apiresource_metadata_proto_rawDesc), len(file_ai_stigmer_commons_apiresource_metadata_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

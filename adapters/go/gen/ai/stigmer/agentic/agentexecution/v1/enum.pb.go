@@ -147,6 +147,189 @@ func (MessageType) EnumDescriptor() ([]byte, []int) {
 	return file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDescGZIP(), []int{1}
 }
 
+// Lifecycle of one tool call.
+type ToolCallStatus int32
+
+const (
+	// Not set.
+	ToolCallStatus_TOOL_CALL_STATUS_UNSPECIFIED ToolCallStatus = 0
+	// Requested by the model, not started yet.
+	ToolCallStatus_TOOL_CALL_PENDING ToolCallStatus = 1
+	// The tool is running.
+	ToolCallStatus_TOOL_CALL_RUNNING ToolCallStatus = 2
+	// The tool returned a result.
+	ToolCallStatus_TOOL_CALL_COMPLETED ToolCallStatus = 3
+	// The tool failed; see ToolCall.error.
+	ToolCallStatus_TOOL_CALL_FAILED ToolCallStatus = 4
+)
+
+// Enum value maps for ToolCallStatus.
+var (
+	ToolCallStatus_name = map[int32]string{
+		0: "TOOL_CALL_STATUS_UNSPECIFIED",
+		1: "TOOL_CALL_PENDING",
+		2: "TOOL_CALL_RUNNING",
+		3: "TOOL_CALL_COMPLETED",
+		4: "TOOL_CALL_FAILED",
+	}
+	ToolCallStatus_value = map[string]int32{
+		"TOOL_CALL_STATUS_UNSPECIFIED": 0,
+		"TOOL_CALL_PENDING":            1,
+		"TOOL_CALL_RUNNING":            2,
+		"TOOL_CALL_COMPLETED":          3,
+		"TOOL_CALL_FAILED":             4,
+	}
+)
+
+func (x ToolCallStatus) Enum() *ToolCallStatus {
+	p := new(ToolCallStatus)
+	*p = x
+	return p
+}
+
+func (x ToolCallStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ToolCallStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_ai_stigmer_agentic_agentexecution_v1_enum_proto_enumTypes[2].Descriptor()
+}
+
+func (ToolCallStatus) Type() protoreflect.EnumType {
+	return &file_ai_stigmer_agentic_agentexecution_v1_enum_proto_enumTypes[2]
+}
+
+func (x ToolCallStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ToolCallStatus.Descriptor instead.
+func (ToolCallStatus) EnumDescriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDescGZIP(), []int{2}
+}
+
+// State of one item of the agent's todo list.
+type TodoStatus int32
+
+const (
+	// Not set.
+	TodoStatus_TODO_STATUS_UNSPECIFIED TodoStatus = 0
+	// Not started.
+	TodoStatus_TODO_PENDING TodoStatus = 1
+	// Being worked on.
+	TodoStatus_TODO_IN_PROGRESS TodoStatus = 2
+	// Done.
+	TodoStatus_TODO_COMPLETED TodoStatus = 3
+	// Dropped.
+	TodoStatus_TODO_CANCELLED TodoStatus = 4
+)
+
+// Enum value maps for TodoStatus.
+var (
+	TodoStatus_name = map[int32]string{
+		0: "TODO_STATUS_UNSPECIFIED",
+		1: "TODO_PENDING",
+		2: "TODO_IN_PROGRESS",
+		3: "TODO_COMPLETED",
+		4: "TODO_CANCELLED",
+	}
+	TodoStatus_value = map[string]int32{
+		"TODO_STATUS_UNSPECIFIED": 0,
+		"TODO_PENDING":            1,
+		"TODO_IN_PROGRESS":        2,
+		"TODO_COMPLETED":          3,
+		"TODO_CANCELLED":          4,
+	}
+)
+
+func (x TodoStatus) Enum() *TodoStatus {
+	p := new(TodoStatus)
+	*p = x
+	return p
+}
+
+func (x TodoStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TodoStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_ai_stigmer_agentic_agentexecution_v1_enum_proto_enumTypes[3].Descriptor()
+}
+
+func (TodoStatus) Type() protoreflect.EnumType {
+	return &file_ai_stigmer_agentic_agentexecution_v1_enum_proto_enumTypes[3]
+}
+
+func (x TodoStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TodoStatus.Descriptor instead.
+func (TodoStatus) EnumDescriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDescGZIP(), []int{3}
+}
+
+// Lifecycle of one sub-agent the agent delegated to.
+type SubAgentStatus int32
+
+const (
+	// Not set.
+	SubAgentStatus_SUB_AGENT_STATUS_UNSPECIFIED SubAgentStatus = 0
+	// Delegated, not started yet.
+	SubAgentStatus_SUB_AGENT_PENDING SubAgentStatus = 1
+	// The sub-agent is running.
+	SubAgentStatus_SUB_AGENT_IN_PROGRESS SubAgentStatus = 2
+	// The sub-agent returned its output.
+	SubAgentStatus_SUB_AGENT_COMPLETED SubAgentStatus = 3
+	// The sub-agent failed; see SubAgentExecution.error.
+	SubAgentStatus_SUB_AGENT_FAILED SubAgentStatus = 4
+)
+
+// Enum value maps for SubAgentStatus.
+var (
+	SubAgentStatus_name = map[int32]string{
+		0: "SUB_AGENT_STATUS_UNSPECIFIED",
+		1: "SUB_AGENT_PENDING",
+		2: "SUB_AGENT_IN_PROGRESS",
+		3: "SUB_AGENT_COMPLETED",
+		4: "SUB_AGENT_FAILED",
+	}
+	SubAgentStatus_value = map[string]int32{
+		"SUB_AGENT_STATUS_UNSPECIFIED": 0,
+		"SUB_AGENT_PENDING":            1,
+		"SUB_AGENT_IN_PROGRESS":        2,
+		"SUB_AGENT_COMPLETED":          3,
+		"SUB_AGENT_FAILED":             4,
+	}
+)
+
+func (x SubAgentStatus) Enum() *SubAgentStatus {
+	p := new(SubAgentStatus)
+	*p = x
+	return p
+}
+
+func (x SubAgentStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SubAgentStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_ai_stigmer_agentic_agentexecution_v1_enum_proto_enumTypes[4].Descriptor()
+}
+
+func (SubAgentStatus) Type() protoreflect.EnumType {
+	return &file_ai_stigmer_agentic_agentexecution_v1_enum_proto_enumTypes[4]
+}
+
+func (x SubAgentStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SubAgentStatus.Descriptor instead.
+func (SubAgentStatus) EnumDescriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDescGZIP(), []int{4}
+}
+
 var File_ai_stigmer_agentic_agentexecution_v1_enum_proto protoreflect.FileDescriptor
 
 const file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDesc = "" +
@@ -165,7 +348,26 @@ const file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDesc = "" +
 	"\n" +
 	"MESSAGE_AI\x10\x02\x12\x10\n" +
 	"\fMESSAGE_TOOL\x10\x03\x12\x12\n" +
-	"\x0eMESSAGE_SYSTEM\x10\x04B\xa6\x02B\tEnumProtoP\x01Zdgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1;agentexecutionv1\xa2\x02\x04ASAA\xaa\x02$Ai.Stigmer.Agentic.Agentexecution.V1\xca\x02$Ai\\Stigmer\\Agentic\\Agentexecution\\V1\xe2\x020Ai\\Stigmer\\Agentic\\Agentexecution\\V1\\GPBMetadata\xea\x02(Ai::Stigmer::Agentic::Agentexecution::V1b\x06proto3"
+	"\x0eMESSAGE_SYSTEM\x10\x04*\x8f\x01\n" +
+	"\x0eToolCallStatus\x12 \n" +
+	"\x1cTOOL_CALL_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11TOOL_CALL_PENDING\x10\x01\x12\x15\n" +
+	"\x11TOOL_CALL_RUNNING\x10\x02\x12\x17\n" +
+	"\x13TOOL_CALL_COMPLETED\x10\x03\x12\x14\n" +
+	"\x10TOOL_CALL_FAILED\x10\x04*y\n" +
+	"\n" +
+	"TodoStatus\x12\x1b\n" +
+	"\x17TODO_STATUS_UNSPECIFIED\x10\x00\x12\x10\n" +
+	"\fTODO_PENDING\x10\x01\x12\x14\n" +
+	"\x10TODO_IN_PROGRESS\x10\x02\x12\x12\n" +
+	"\x0eTODO_COMPLETED\x10\x03\x12\x12\n" +
+	"\x0eTODO_CANCELLED\x10\x04*\x93\x01\n" +
+	"\x0eSubAgentStatus\x12 \n" +
+	"\x1cSUB_AGENT_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11SUB_AGENT_PENDING\x10\x01\x12\x19\n" +
+	"\x15SUB_AGENT_IN_PROGRESS\x10\x02\x12\x17\n" +
+	"\x13SUB_AGENT_COMPLETED\x10\x03\x12\x14\n" +
+	"\x10SUB_AGENT_FAILED\x10\x04B\xa6\x02B\tEnumProtoP\x01Zdgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1;agentexecutionv1\xa2\x02\x04ASAA\xaa\x02$Ai.Stigmer.Agentic.Agentexecution.V1\xca\x02$Ai\\Stigmer\\Agentic\\Agentexecution\\V1\xe2\x020Ai\\Stigmer\\Agentic\\Agentexecution\\V1\\GPBMetadata\xea\x02(Ai::Stigmer::Agentic::Agentexecution::V1b\x06proto3"
 
 var (
 	file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDescOnce sync.Once
@@ -179,10 +381,13 @@ func file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDescGZIP() []byte {
 	return file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDescData
 }
 
-var file_ai_stigmer_agentic_agentexecution_v1_enum_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_ai_stigmer_agentic_agentexecution_v1_enum_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_ai_stigmer_agentic_agentexecution_v1_enum_proto_goTypes = []any{
 	(ExecutionPhase)(0), // 0: ai.stigmer.agentic.agentexecution.v1.ExecutionPhase
 	(MessageType)(0),    // 1: ai.stigmer.agentic.agentexecution.v1.MessageType
+	(ToolCallStatus)(0), // 2: ai.stigmer.agentic.agentexecution.v1.ToolCallStatus
+	(TodoStatus)(0),     // 3: ai.stigmer.agentic.agentexecution.v1.TodoStatus
+	(SubAgentStatus)(0), // 4: ai.stigmer.agentic.agentexecution.v1.SubAgentStatus
 }
 var file_ai_stigmer_agentic_agentexecution_v1_enum_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -202,7 +407,7 @@ func file_ai_stigmer_agentic_agentexecution_v1_enum_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDesc), len(file_ai_stigmer_agentic_agentexecution_v1_enum_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      5,
 			NumMessages:   0,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -122,16 +122,272 @@ func (x *AgentExecutionUpdateStatusInput) GetStatus() *AgentExecutionStatus {
 	return nil
 }
 
+// Identifies one conversation session.
+type SessionId struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session id (AgentExecutionSpec.session_id).
+	Value         string `protobuf:"bytes,1,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionId) Reset() {
+	*x = SessionId{}
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionId) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionId) ProtoMessage() {}
+
+func (x *SessionId) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionId.ProtoReflect.Descriptor instead.
+func (*SessionId) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SessionId) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+// One page of agent executions.
+type AgentExecutionList struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many pages there are in all.
+	TotalPages int32 `protobuf:"varint,1,opt,name=total_pages,json=totalPages,proto3" json:"total_pages,omitempty"`
+	// The executions of this page.
+	Entries       []*AgentExecution `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AgentExecutionList) Reset() {
+	*x = AgentExecutionList{}
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AgentExecutionList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AgentExecutionList) ProtoMessage() {}
+
+func (x *AgentExecutionList) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AgentExecutionList.ProtoReflect.Descriptor instead.
+func (*AgentExecutionList) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AgentExecutionList) GetTotalPages() int32 {
+	if x != nil {
+		return x.TotalPages
+	}
+	return 0
+}
+
+func (x *AgentExecutionList) GetEntries() []*AgentExecution {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+// Which agent executions to list.
+type ListAgentExecutionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Most executions per page.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Where to continue, from the previous page.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only executions in this phase; unspecified lists every phase.
+	Phase ExecutionPhase `protobuf:"varint,3,opt,name=phase,proto3,enum=ai.stigmer.agentic.agentexecution.v1.ExecutionPhase" json:"phase,omitempty"`
+	// Only executions with these tags.
+	Tags          []string `protobuf:"bytes,4,rep,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAgentExecutionsRequest) Reset() {
+	*x = ListAgentExecutionsRequest{}
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAgentExecutionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAgentExecutionsRequest) ProtoMessage() {}
+
+func (x *ListAgentExecutionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAgentExecutionsRequest.ProtoReflect.Descriptor instead.
+func (*ListAgentExecutionsRequest) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListAgentExecutionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAgentExecutionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAgentExecutionsRequest) GetPhase() ExecutionPhase {
+	if x != nil {
+		return x.Phase
+	}
+	return ExecutionPhase_EXECUTION_PHASE_UNSPECIFIED
+}
+
+func (x *ListAgentExecutionsRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+// Lists the agent executions of one session.
+type ListAgentExecutionsBySessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session.
+	SessionId string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// Most executions per page.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Where to continue, from the previous page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAgentExecutionsBySessionRequest) Reset() {
+	*x = ListAgentExecutionsBySessionRequest{}
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAgentExecutionsBySessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAgentExecutionsBySessionRequest) ProtoMessage() {}
+
+func (x *ListAgentExecutionsBySessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAgentExecutionsBySessionRequest.ProtoReflect.Descriptor instead.
+func (*ListAgentExecutionsBySessionRequest) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListAgentExecutionsBySessionRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *ListAgentExecutionsBySessionRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAgentExecutionsBySessionRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 var File_ai_stigmer_agentic_agentexecution_v1_io_proto protoreflect.FileDescriptor
 
 const file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDesc = "" +
 	"\n" +
-	"-ai/stigmer/agentic/agentexecution/v1/io.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a1ai/stigmer/agentic/agentexecution/v1/status.proto\"(\n" +
+	"-ai/stigmer/agentic/agentexecution/v1/io.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a/ai/stigmer/agentic/agentexecution/v1/enum.proto\x1a1ai/stigmer/agentic/agentexecution/v1/status.proto\"(\n" +
 	"\x10AgentExecutionId\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\tR\x05value\"\x98\x01\n" +
 	"\x1fAgentExecutionUpdateStatusInput\x12!\n" +
 	"\fexecution_id\x18\x01 \x01(\tR\vexecutionId\x12R\n" +
-	"\x06status\x18\x02 \x01(\v2:.ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatusR\x06statusB\xa4\x02B\aIoProtoP\x01Zdgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1;agentexecutionv1\xa2\x02\x04ASAA\xaa\x02$Ai.Stigmer.Agentic.Agentexecution.V1\xca\x02$Ai\\Stigmer\\Agentic\\Agentexecution\\V1\xe2\x020Ai\\Stigmer\\Agentic\\Agentexecution\\V1\\GPBMetadata\xea\x02(Ai::Stigmer::Agentic::Agentexecution::V1b\x06proto3"
+	"\x06status\x18\x02 \x01(\v2:.ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatusR\x06status\"!\n" +
+	"\tSessionId\x12\x14\n" +
+	"\x05value\x18\x01 \x01(\tR\x05value\"\x85\x01\n" +
+	"\x12AgentExecutionList\x12\x1f\n" +
+	"\vtotal_pages\x18\x01 \x01(\x05R\n" +
+	"totalPages\x12N\n" +
+	"\aentries\x18\x02 \x03(\v24.ai.stigmer.agentic.agentexecution.v1.AgentExecutionR\aentries\"\xb8\x01\n" +
+	"\x1aListAgentExecutionsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12J\n" +
+	"\x05phase\x18\x03 \x01(\x0e24.ai.stigmer.agentic.agentexecution.v1.ExecutionPhaseR\x05phase\x12\x12\n" +
+	"\x04tags\x18\x04 \x03(\tR\x04tags\"\x80\x01\n" +
+	"#ListAgentExecutionsBySessionRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageTokenB\xa4\x02B\aIoProtoP\x01Zdgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1;agentexecutionv1\xa2\x02\x04ASAA\xaa\x02$Ai.Stigmer.Agentic.Agentexecution.V1\xca\x02$Ai\\Stigmer\\Agentic\\Agentexecution\\V1\xe2\x020Ai\\Stigmer\\Agentic\\Agentexecution\\V1\\GPBMetadata\xea\x02(Ai::Stigmer::Agentic::Agentexecution::V1b\x06proto3"
 
 var (
 	file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDescOnce sync.Once
@@ -145,19 +401,27 @@ func file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDescGZIP() []byte {
 	return file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDescData
 }
 
-var file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_ai_stigmer_agentic_agentexecution_v1_io_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_ai_stigmer_agentic_agentexecution_v1_io_proto_goTypes = []any{
-	(*AgentExecutionId)(nil),                // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecutionId
-	(*AgentExecutionUpdateStatusInput)(nil), // 1: ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput
-	(*AgentExecutionStatus)(nil),            // 2: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus
+	(*AgentExecutionId)(nil),                    // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecutionId
+	(*AgentExecutionUpdateStatusInput)(nil),     // 1: ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput
+	(*SessionId)(nil),                           // 2: ai.stigmer.agentic.agentexecution.v1.SessionId
+	(*AgentExecutionList)(nil),                  // 3: ai.stigmer.agentic.agentexecution.v1.AgentExecutionList
+	(*ListAgentExecutionsRequest)(nil),          // 4: ai.stigmer.agentic.agentexecution.v1.ListAgentExecutionsRequest
+	(*ListAgentExecutionsBySessionRequest)(nil), // 5: ai.stigmer.agentic.agentexecution.v1.ListAgentExecutionsBySessionRequest
+	(*AgentExecutionStatus)(nil),                // 6: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus
+	(*AgentExecution)(nil),                      // 7: ai.stigmer.agentic.agentexecution.v1.AgentExecution
+	(ExecutionPhase)(0),                         // 8: ai.stigmer.agentic.agentexecution.v1.ExecutionPhase
 }
 var file_ai_stigmer_agentic_agentexecution_v1_io_proto_depIdxs = []int32{
-	2, // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput.status:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	6, // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput.status:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus
+	7, // 1: ai.stigmer.agentic.agentexecution.v1.AgentExecutionList.entries:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
+	8, // 2: ai.stigmer.agentic.agentexecution.v1.ListAgentExecutionsRequest.phase:type_name -> ai.stigmer.agentic.agentexecution.v1.ExecutionPhase
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_ai_stigmer_agentic_agentexecution_v1_io_proto_init() }
@@ -165,6 +429,8 @@ func file_ai_stigmer_agentic_agentexecution_v1_io_proto_init() {
 	if File_ai_stigmer_agentic_agentexecution_v1_io_proto != nil {
 		return
 	}
+	file_ai_stigmer_agentic_agentexecution_v1_api_proto_init()
+	file_ai_stigmer_agentic_agentexecution_v1_enum_proto_init()
 	file_ai_stigmer_agentic_agentexecution_v1_status_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -172,7 +438,7 @@ func file_ai_stigmer_agentic_agentexecution_v1_io_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDesc), len(file_ai_stigmer_agentic_agentexecution_v1_io_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -7,8 +7,10 @@
 package agentexecutionv1
 
 import (
+	apiresource "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -23,20 +25,32 @@ const (
 
 // Observed state of an agent execution, written by the service.
 //
-// Wire-compatible with the deployed services; numbers 3 to 5 exist upstream and are not modelled
-// here, so they travel as unknown fields and are never reused.
+// Wire-compatible with the deployed services: names, numbers and types are theirs
+// (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
 type AgentExecutionStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Conversation messages produced so far, oldest first.
 	Messages []*AgentMessage `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
 	// Current lifecycle phase.
 	Phase ExecutionPhase `protobuf:"varint,2,opt,name=phase,proto3,enum=ai.stigmer.agentic.agentexecution.v1.ExecutionPhase" json:"phase,omitempty"`
+	// Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+	ToolCalls []*ToolCall `protobuf:"bytes,3,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
+	// Sub-agents the agent delegated to, in the order it invoked them.
+	SubAgentExecutions []*SubAgentExecution `protobuf:"bytes,4,rep,name=sub_agent_executions,json=subAgentExecutions,proto3" json:"sub_agent_executions,omitempty"`
 	// Error description when phase is EXECUTION_FAILED; empty otherwise.
 	Error string `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
 	// When the agent started, RFC 3339 in UTC. Empty until it starts.
 	StartedAt string `protobuf:"bytes,7,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
 	// When the execution reached a terminal phase, RFC 3339 in UTC. Empty until then.
-	CompletedAt   string `protobuf:"bytes,8,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	CompletedAt string `protobuf:"bytes,8,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	// The agent's todo list as of this status, by todo item id.
+	Todos map[string]*TodoItem `protobuf:"bytes,9,rep,name=todos,proto3" json:"todos,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Where the deployed services keep the caller's task token once the execution runs (the caller
+	// sends it in spec.callback_token). A bearer secret like the spec field: the SDK never logs it
+	// and the reference service never writes it.
+	CallbackToken []byte `protobuf:"bytes,10,opt,name=callback_token,json=callbackToken,proto3" json:"callback_token,omitempty"`
+	// Who created and last changed the execution, and when.
+	Audit         *apiresource.ApiResourceAudit `protobuf:"bytes,99,opt,name=audit,proto3" json:"audit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -85,6 +99,20 @@ func (x *AgentExecutionStatus) GetPhase() ExecutionPhase {
 	return ExecutionPhase_EXECUTION_PHASE_UNSPECIFIED
 }
 
+func (x *AgentExecutionStatus) GetToolCalls() []*ToolCall {
+	if x != nil {
+		return x.ToolCalls
+	}
+	return nil
+}
+
+func (x *AgentExecutionStatus) GetSubAgentExecutions() []*SubAgentExecution {
+	if x != nil {
+		return x.SubAgentExecutions
+	}
+	return nil
+}
+
 func (x *AgentExecutionStatus) GetError() string {
 	if x != nil {
 		return x.Error
@@ -106,6 +134,27 @@ func (x *AgentExecutionStatus) GetCompletedAt() string {
 	return ""
 }
 
+func (x *AgentExecutionStatus) GetTodos() map[string]*TodoItem {
+	if x != nil {
+		return x.Todos
+	}
+	return nil
+}
+
+func (x *AgentExecutionStatus) GetCallbackToken() []byte {
+	if x != nil {
+		return x.CallbackToken
+	}
+	return nil
+}
+
+func (x *AgentExecutionStatus) GetAudit() *apiresource.ApiResourceAudit {
+	if x != nil {
+		return x.Audit
+	}
+	return nil
+}
+
 // One message of an agent conversation.
 type AgentMessage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -114,7 +163,11 @@ type AgentMessage struct {
 	// The message text.
 	Content string `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
 	// When the message was written, RFC 3339 in UTC.
-	Timestamp     string `protobuf:"bytes,3,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Timestamp string `protobuf:"bytes,3,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	// Tools the model called in this message (type MESSAGE_AI).
+	ToolCalls []*ToolCall `protobuf:"bytes,4,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
+	// Free-form metadata about the message.
+	Metadata      *structpb.Struct `protobuf:"bytes,5,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -170,22 +223,477 @@ func (x *AgentMessage) GetTimestamp() string {
 	return ""
 }
 
+func (x *AgentMessage) GetToolCalls() []*ToolCall {
+	if x != nil {
+		return x.ToolCalls
+	}
+	return nil
+}
+
+func (x *AgentMessage) GetMetadata() *structpb.Struct {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+// One call of a tool by the agent.
+type ToolCall struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Identifier of the call, unique within the execution.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Name of the tool.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Arguments the tool was called with.
+	Args *structpb.Struct `protobuf:"bytes,3,opt,name=args,proto3" json:"args,omitempty"`
+	// What the tool returned, once it has.
+	Result string `protobuf:"bytes,4,opt,name=result,proto3" json:"result,omitempty"`
+	// Where the call is in its lifecycle.
+	Status ToolCallStatus `protobuf:"varint,5,opt,name=status,proto3,enum=ai.stigmer.agentic.agentexecution.v1.ToolCallStatus" json:"status,omitempty"`
+	// Hints for rendering the call in a user interface.
+	ComponentMetadata *ComponentMetadata `protobuf:"bytes,6,opt,name=component_metadata,json=componentMetadata,proto3" json:"component_metadata,omitempty"`
+	// When the call started, RFC 3339 in UTC.
+	StartedAt string `protobuf:"bytes,7,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// When the call completed or failed, RFC 3339 in UTC.
+	CompletedAt string `protobuf:"bytes,8,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	// Error description when status is TOOL_CALL_FAILED.
+	Error         string `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ToolCall) Reset() {
+	*x = ToolCall{}
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ToolCall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ToolCall) ProtoMessage() {}
+
+func (x *ToolCall) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ToolCall.ProtoReflect.Descriptor instead.
+func (*ToolCall) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ToolCall) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ToolCall) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ToolCall) GetArgs() *structpb.Struct {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *ToolCall) GetResult() string {
+	if x != nil {
+		return x.Result
+	}
+	return ""
+}
+
+func (x *ToolCall) GetStatus() ToolCallStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ToolCallStatus_TOOL_CALL_STATUS_UNSPECIFIED
+}
+
+func (x *ToolCall) GetComponentMetadata() *ComponentMetadata {
+	if x != nil {
+		return x.ComponentMetadata
+	}
+	return nil
+}
+
+func (x *ToolCall) GetStartedAt() string {
+	if x != nil {
+		return x.StartedAt
+	}
+	return ""
+}
+
+func (x *ToolCall) GetCompletedAt() string {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return ""
+}
+
+func (x *ToolCall) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// Rendering hints for a tool call; every field is optional.
+type ComponentMetadata struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Kind of component to render, for example "terminal" or "preview".
+	ComponentType string `protobuf:"bytes,1,opt,name=component_type,json=componentType,proto3" json:"component_type,omitempty"`
+	// Groups related calls into one component.
+	ComponentGroup string `protobuf:"bytes,2,opt,name=component_group,json=componentGroup,proto3" json:"component_group,omitempty"`
+	// Where to place the component, for example "inline" or "sidebar".
+	LayoutHint string `protobuf:"bytes,3,opt,name=layout_hint,json=layoutHint,proto3" json:"layout_hint,omitempty"`
+	// Component-specific settings.
+	Metadata      *structpb.Struct `protobuf:"bytes,4,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComponentMetadata) Reset() {
+	*x = ComponentMetadata{}
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComponentMetadata) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComponentMetadata) ProtoMessage() {}
+
+func (x *ComponentMetadata) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComponentMetadata.ProtoReflect.Descriptor instead.
+func (*ComponentMetadata) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ComponentMetadata) GetComponentType() string {
+	if x != nil {
+		return x.ComponentType
+	}
+	return ""
+}
+
+func (x *ComponentMetadata) GetComponentGroup() string {
+	if x != nil {
+		return x.ComponentGroup
+	}
+	return ""
+}
+
+func (x *ComponentMetadata) GetLayoutHint() string {
+	if x != nil {
+		return x.LayoutHint
+	}
+	return ""
+}
+
+func (x *ComponentMetadata) GetMetadata() *structpb.Struct {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+// One delegation of work from the agent to a sub-agent.
+type SubAgentExecution struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Identifier of the delegation (the id of the tool call that made it).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Name of the sub-agent.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The task given to the sub-agent.
+	Input string `protobuf:"bytes,3,opt,name=input,proto3" json:"input,omitempty"`
+	// What the sub-agent returned, once status is SUB_AGENT_COMPLETED.
+	Output string `protobuf:"bytes,4,opt,name=output,proto3" json:"output,omitempty"`
+	// Where the sub-agent is in its lifecycle.
+	Status SubAgentStatus `protobuf:"varint,5,opt,name=status,proto3,enum=ai.stigmer.agentic.agentexecution.v1.SubAgentStatus" json:"status,omitempty"`
+	// When the sub-agent was invoked, RFC 3339 in UTC.
+	StartedAt string `protobuf:"bytes,6,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// When the sub-agent completed or failed, RFC 3339 in UTC.
+	CompletedAt string `protobuf:"bytes,7,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	// Error description when status is SUB_AGENT_FAILED.
+	Error string `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
+	// Free-form metadata about the delegation.
+	Metadata      *structpb.Struct `protobuf:"bytes,9,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubAgentExecution) Reset() {
+	*x = SubAgentExecution{}
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubAgentExecution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubAgentExecution) ProtoMessage() {}
+
+func (x *SubAgentExecution) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubAgentExecution.ProtoReflect.Descriptor instead.
+func (*SubAgentExecution) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SubAgentExecution) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SubAgentExecution) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SubAgentExecution) GetInput() string {
+	if x != nil {
+		return x.Input
+	}
+	return ""
+}
+
+func (x *SubAgentExecution) GetOutput() string {
+	if x != nil {
+		return x.Output
+	}
+	return ""
+}
+
+func (x *SubAgentExecution) GetStatus() SubAgentStatus {
+	if x != nil {
+		return x.Status
+	}
+	return SubAgentStatus_SUB_AGENT_STATUS_UNSPECIFIED
+}
+
+func (x *SubAgentExecution) GetStartedAt() string {
+	if x != nil {
+		return x.StartedAt
+	}
+	return ""
+}
+
+func (x *SubAgentExecution) GetCompletedAt() string {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return ""
+}
+
+func (x *SubAgentExecution) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *SubAgentExecution) GetMetadata() *structpb.Struct {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+// One item of the agent's todo list.
+type TodoItem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Identifier of the item.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// What is to be done.
+	Content string `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	// Where the item stands.
+	Status TodoStatus `protobuf:"varint,3,opt,name=status,proto3,enum=ai.stigmer.agentic.agentexecution.v1.TodoStatus" json:"status,omitempty"`
+	// When the item was created, RFC 3339 in UTC.
+	CreatedAt string `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// When the item last changed, RFC 3339 in UTC.
+	UpdatedAt     string `protobuf:"bytes,5,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TodoItem) Reset() {
+	*x = TodoItem{}
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TodoItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TodoItem) ProtoMessage() {}
+
+func (x *TodoItem) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TodoItem.ProtoReflect.Descriptor instead.
+func (*TodoItem) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TodoItem) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TodoItem) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+func (x *TodoItem) GetStatus() TodoStatus {
+	if x != nil {
+		return x.Status
+	}
+	return TodoStatus_TODO_STATUS_UNSPECIFIED
+}
+
+func (x *TodoItem) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *TodoItem) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
 var File_ai_stigmer_agentic_agentexecution_v1_status_proto protoreflect.FileDescriptor
 
 const file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDesc = "" +
 	"\n" +
-	"1ai/stigmer/agentic/agentexecution/v1/status.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a/ai/stigmer/agentic/agentexecution/v1/enum.proto\"\x8a\x02\n" +
+	"1ai/stigmer/agentic/agentexecution/v1/status.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a/ai/stigmer/agentic/agentexecution/v1/enum.proto\x1a+ai/stigmer/commons/apiresource/status.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xfa\x05\n" +
 	"\x14AgentExecutionStatus\x12N\n" +
 	"\bmessages\x18\x01 \x03(\v22.ai.stigmer.agentic.agentexecution.v1.AgentMessageR\bmessages\x12J\n" +
-	"\x05phase\x18\x02 \x01(\x0e24.ai.stigmer.agentic.agentexecution.v1.ExecutionPhaseR\x05phase\x12\x14\n" +
+	"\x05phase\x18\x02 \x01(\x0e24.ai.stigmer.agentic.agentexecution.v1.ExecutionPhaseR\x05phase\x12M\n" +
+	"\n" +
+	"tool_calls\x18\x03 \x03(\v2..ai.stigmer.agentic.agentexecution.v1.ToolCallR\ttoolCalls\x12i\n" +
+	"\x14sub_agent_executions\x18\x04 \x03(\v27.ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionR\x12subAgentExecutions\x12\x14\n" +
 	"\x05error\x18\x06 \x01(\tR\x05error\x12\x1d\n" +
 	"\n" +
 	"started_at\x18\a \x01(\tR\tstartedAt\x12!\n" +
-	"\fcompleted_at\x18\b \x01(\tR\vcompletedAt\"\x8d\x01\n" +
+	"\fcompleted_at\x18\b \x01(\tR\vcompletedAt\x12[\n" +
+	"\x05todos\x18\t \x03(\v2E.ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.TodosEntryR\x05todos\x12%\n" +
+	"\x0ecallback_token\x18\n" +
+	" \x01(\fR\rcallbackToken\x12F\n" +
+	"\x05audit\x18c \x01(\v20.ai.stigmer.commons.apiresource.ApiResourceAuditR\x05audit\x1ah\n" +
+	"\n" +
+	"TodosEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12D\n" +
+	"\x05value\x18\x02 \x01(\v2..ai.stigmer.agentic.agentexecution.v1.TodoItemR\x05value:\x028\x01\"\x91\x02\n" +
 	"\fAgentMessage\x12E\n" +
 	"\x04type\x18\x01 \x01(\x0e21.ai.stigmer.agentic.agentexecution.v1.MessageTypeR\x04type\x12\x18\n" +
 	"\acontent\x18\x02 \x01(\tR\acontent\x12\x1c\n" +
-	"\ttimestamp\x18\x03 \x01(\tR\ttimestampB\xa8\x02B\vStatusProtoP\x01Zdgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1;agentexecutionv1\xa2\x02\x04ASAA\xaa\x02$Ai.Stigmer.Agentic.Agentexecution.V1\xca\x02$Ai\\Stigmer\\Agentic\\Agentexecution\\V1\xe2\x020Ai\\Stigmer\\Agentic\\Agentexecution\\V1\\GPBMetadata\xea\x02(Ai::Stigmer::Agentic::Agentexecution::V1b\x06proto3"
+	"\ttimestamp\x18\x03 \x01(\tR\ttimestamp\x12M\n" +
+	"\n" +
+	"tool_calls\x18\x04 \x03(\v2..ai.stigmer.agentic.agentexecution.v1.ToolCallR\ttoolCalls\x123\n" +
+	"\bmetadata\x18\x05 \x01(\v2\x17.google.protobuf.StructR\bmetadata\"\x81\x03\n" +
+	"\bToolCall\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12+\n" +
+	"\x04args\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x04args\x12\x16\n" +
+	"\x06result\x18\x04 \x01(\tR\x06result\x12L\n" +
+	"\x06status\x18\x05 \x01(\x0e24.ai.stigmer.agentic.agentexecution.v1.ToolCallStatusR\x06status\x12f\n" +
+	"\x12component_metadata\x18\x06 \x01(\v27.ai.stigmer.agentic.agentexecution.v1.ComponentMetadataR\x11componentMetadata\x12\x1d\n" +
+	"\n" +
+	"started_at\x18\a \x01(\tR\tstartedAt\x12!\n" +
+	"\fcompleted_at\x18\b \x01(\tR\vcompletedAt\x12\x14\n" +
+	"\x05error\x18\t \x01(\tR\x05error\"\xb9\x01\n" +
+	"\x11ComponentMetadata\x12%\n" +
+	"\x0ecomponent_type\x18\x01 \x01(\tR\rcomponentType\x12'\n" +
+	"\x0fcomponent_group\x18\x02 \x01(\tR\x0ecomponentGroup\x12\x1f\n" +
+	"\vlayout_hint\x18\x03 \x01(\tR\n" +
+	"layoutHint\x123\n" +
+	"\bmetadata\x18\x04 \x01(\v2\x17.google.protobuf.StructR\bmetadata\"\xc0\x02\n" +
+	"\x11SubAgentExecution\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05input\x18\x03 \x01(\tR\x05input\x12\x16\n" +
+	"\x06output\x18\x04 \x01(\tR\x06output\x12L\n" +
+	"\x06status\x18\x05 \x01(\x0e24.ai.stigmer.agentic.agentexecution.v1.SubAgentStatusR\x06status\x12\x1d\n" +
+	"\n" +
+	"started_at\x18\x06 \x01(\tR\tstartedAt\x12!\n" +
+	"\fcompleted_at\x18\a \x01(\tR\vcompletedAt\x12\x14\n" +
+	"\x05error\x18\b \x01(\tR\x05error\x123\n" +
+	"\bmetadata\x18\t \x01(\v2\x17.google.protobuf.StructR\bmetadata\"\xbc\x01\n" +
+	"\bTodoItem\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\acontent\x18\x02 \x01(\tR\acontent\x12H\n" +
+	"\x06status\x18\x03 \x01(\x0e20.ai.stigmer.agentic.agentexecution.v1.TodoStatusR\x06status\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\x04 \x01(\tR\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\x05 \x01(\tR\tupdatedAtB\xa8\x02B\vStatusProtoP\x01Zdgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1;agentexecutionv1\xa2\x02\x04ASAA\xaa\x02$Ai.Stigmer.Agentic.Agentexecution.V1\xca\x02$Ai\\Stigmer\\Agentic\\Agentexecution\\V1\xe2\x020Ai\\Stigmer\\Agentic\\Agentexecution\\V1\\GPBMetadata\xea\x02(Ai::Stigmer::Agentic::Agentexecution::V1b\x06proto3"
 
 var (
 	file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDescOnce sync.Once
@@ -199,22 +707,46 @@ func file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDescGZIP() []byte
 	return file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDescData
 }
 
-var file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_ai_stigmer_agentic_agentexecution_v1_status_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_ai_stigmer_agentic_agentexecution_v1_status_proto_goTypes = []any{
-	(*AgentExecutionStatus)(nil), // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus
-	(*AgentMessage)(nil),         // 1: ai.stigmer.agentic.agentexecution.v1.AgentMessage
-	(ExecutionPhase)(0),          // 2: ai.stigmer.agentic.agentexecution.v1.ExecutionPhase
-	(MessageType)(0),             // 3: ai.stigmer.agentic.agentexecution.v1.MessageType
+	(*AgentExecutionStatus)(nil),         // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus
+	(*AgentMessage)(nil),                 // 1: ai.stigmer.agentic.agentexecution.v1.AgentMessage
+	(*ToolCall)(nil),                     // 2: ai.stigmer.agentic.agentexecution.v1.ToolCall
+	(*ComponentMetadata)(nil),            // 3: ai.stigmer.agentic.agentexecution.v1.ComponentMetadata
+	(*SubAgentExecution)(nil),            // 4: ai.stigmer.agentic.agentexecution.v1.SubAgentExecution
+	(*TodoItem)(nil),                     // 5: ai.stigmer.agentic.agentexecution.v1.TodoItem
+	nil,                                  // 6: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.TodosEntry
+	(ExecutionPhase)(0),                  // 7: ai.stigmer.agentic.agentexecution.v1.ExecutionPhase
+	(*apiresource.ApiResourceAudit)(nil), // 8: ai.stigmer.commons.apiresource.ApiResourceAudit
+	(MessageType)(0),                     // 9: ai.stigmer.agentic.agentexecution.v1.MessageType
+	(*structpb.Struct)(nil),              // 10: google.protobuf.Struct
+	(ToolCallStatus)(0),                  // 11: ai.stigmer.agentic.agentexecution.v1.ToolCallStatus
+	(SubAgentStatus)(0),                  // 12: ai.stigmer.agentic.agentexecution.v1.SubAgentStatus
+	(TodoStatus)(0),                      // 13: ai.stigmer.agentic.agentexecution.v1.TodoStatus
 }
 var file_ai_stigmer_agentic_agentexecution_v1_status_proto_depIdxs = []int32{
-	1, // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.messages:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentMessage
-	2, // 1: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.phase:type_name -> ai.stigmer.agentic.agentexecution.v1.ExecutionPhase
-	3, // 2: ai.stigmer.agentic.agentexecution.v1.AgentMessage.type:type_name -> ai.stigmer.agentic.agentexecution.v1.MessageType
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	1,  // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.messages:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentMessage
+	7,  // 1: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.phase:type_name -> ai.stigmer.agentic.agentexecution.v1.ExecutionPhase
+	2,  // 2: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.tool_calls:type_name -> ai.stigmer.agentic.agentexecution.v1.ToolCall
+	4,  // 3: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.sub_agent_executions:type_name -> ai.stigmer.agentic.agentexecution.v1.SubAgentExecution
+	6,  // 4: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.todos:type_name -> ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.TodosEntry
+	8,  // 5: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.audit:type_name -> ai.stigmer.commons.apiresource.ApiResourceAudit
+	9,  // 6: ai.stigmer.agentic.agentexecution.v1.AgentMessage.type:type_name -> ai.stigmer.agentic.agentexecution.v1.MessageType
+	2,  // 7: ai.stigmer.agentic.agentexecution.v1.AgentMessage.tool_calls:type_name -> ai.stigmer.agentic.agentexecution.v1.ToolCall
+	10, // 8: ai.stigmer.agentic.agentexecution.v1.AgentMessage.metadata:type_name -> google.protobuf.Struct
+	10, // 9: ai.stigmer.agentic.agentexecution.v1.ToolCall.args:type_name -> google.protobuf.Struct
+	11, // 10: ai.stigmer.agentic.agentexecution.v1.ToolCall.status:type_name -> ai.stigmer.agentic.agentexecution.v1.ToolCallStatus
+	3,  // 11: ai.stigmer.agentic.agentexecution.v1.ToolCall.component_metadata:type_name -> ai.stigmer.agentic.agentexecution.v1.ComponentMetadata
+	10, // 12: ai.stigmer.agentic.agentexecution.v1.ComponentMetadata.metadata:type_name -> google.protobuf.Struct
+	12, // 13: ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.status:type_name -> ai.stigmer.agentic.agentexecution.v1.SubAgentStatus
+	10, // 14: ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.metadata:type_name -> google.protobuf.Struct
+	13, // 15: ai.stigmer.agentic.agentexecution.v1.TodoItem.status:type_name -> ai.stigmer.agentic.agentexecution.v1.TodoStatus
+	5,  // 16: ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.TodosEntry.value:type_name -> ai.stigmer.agentic.agentexecution.v1.TodoItem
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_ai_stigmer_agentic_agentexecution_v1_status_proto_init() }
@@ -229,7 +761,7 @@ func file_ai_stigmer_agentic_agentexecution_v1_status_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDesc), len(file_ai_stigmer_agentic_agentexecution_v1_status_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

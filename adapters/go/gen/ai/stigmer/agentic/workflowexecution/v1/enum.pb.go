@@ -86,6 +86,144 @@ func (ExecutionPhase) EnumDescriptor() ([]byte, []int) {
 	return file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDescGZIP(), []int{0}
 }
 
+// Kind of one task of a workflow execution.
+type WorkflowTaskType int32
+
+const (
+	// Not set.
+	WorkflowTaskType_WORKFLOW_TASK_TYPE_UNSPECIFIED WorkflowTaskType = 0
+	// Runs an agent.
+	WorkflowTaskType_WORKFLOW_TASK_AGENT_INVOCATION WorkflowTaskType = 1
+	// Waits for a human approval.
+	WorkflowTaskType_WORKFLOW_TASK_APPROVAL WorkflowTaskType = 2
+	// Calls an external API.
+	WorkflowTaskType_WORKFLOW_TASK_API_CALL WorkflowTaskType = 3
+	// Chooses a branch.
+	WorkflowTaskType_WORKFLOW_TASK_CONDITIONAL WorkflowTaskType = 4
+	// Runs branches in parallel.
+	WorkflowTaskType_WORKFLOW_TASK_PARALLEL WorkflowTaskType = 5
+	// Transforms data.
+	WorkflowTaskType_WORKFLOW_TASK_TRANSFORM WorkflowTaskType = 6
+	// Anything else.
+	WorkflowTaskType_WORKFLOW_TASK_CUSTOM WorkflowTaskType = 7
+)
+
+// Enum value maps for WorkflowTaskType.
+var (
+	WorkflowTaskType_name = map[int32]string{
+		0: "WORKFLOW_TASK_TYPE_UNSPECIFIED",
+		1: "WORKFLOW_TASK_AGENT_INVOCATION",
+		2: "WORKFLOW_TASK_APPROVAL",
+		3: "WORKFLOW_TASK_API_CALL",
+		4: "WORKFLOW_TASK_CONDITIONAL",
+		5: "WORKFLOW_TASK_PARALLEL",
+		6: "WORKFLOW_TASK_TRANSFORM",
+		7: "WORKFLOW_TASK_CUSTOM",
+	}
+	WorkflowTaskType_value = map[string]int32{
+		"WORKFLOW_TASK_TYPE_UNSPECIFIED": 0,
+		"WORKFLOW_TASK_AGENT_INVOCATION": 1,
+		"WORKFLOW_TASK_APPROVAL":         2,
+		"WORKFLOW_TASK_API_CALL":         3,
+		"WORKFLOW_TASK_CONDITIONAL":      4,
+		"WORKFLOW_TASK_PARALLEL":         5,
+		"WORKFLOW_TASK_TRANSFORM":        6,
+		"WORKFLOW_TASK_CUSTOM":           7,
+	}
+)
+
+func (x WorkflowTaskType) Enum() *WorkflowTaskType {
+	p := new(WorkflowTaskType)
+	*p = x
+	return p
+}
+
+func (x WorkflowTaskType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WorkflowTaskType) Descriptor() protoreflect.EnumDescriptor {
+	return file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_enumTypes[1].Descriptor()
+}
+
+func (WorkflowTaskType) Type() protoreflect.EnumType {
+	return &file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_enumTypes[1]
+}
+
+func (x WorkflowTaskType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WorkflowTaskType.Descriptor instead.
+func (WorkflowTaskType) EnumDescriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDescGZIP(), []int{1}
+}
+
+// Lifecycle of one task of a workflow execution.
+type WorkflowTaskStatus int32
+
+const (
+	// Not set.
+	WorkflowTaskStatus_WORKFLOW_TASK_STATUS_UNSPECIFIED WorkflowTaskStatus = 0
+	// Not started yet.
+	WorkflowTaskStatus_WORKFLOW_TASK_PENDING WorkflowTaskStatus = 1
+	// Running.
+	WorkflowTaskStatus_WORKFLOW_TASK_IN_PROGRESS WorkflowTaskStatus = 2
+	// Finished successfully.
+	WorkflowTaskStatus_WORKFLOW_TASK_COMPLETED WorkflowTaskStatus = 3
+	// Failed; see WorkflowTask.error.
+	WorkflowTaskStatus_WORKFLOW_TASK_FAILED WorkflowTaskStatus = 4
+	// Not run, because of a branch or an earlier failure.
+	WorkflowTaskStatus_WORKFLOW_TASK_SKIPPED WorkflowTaskStatus = 5
+)
+
+// Enum value maps for WorkflowTaskStatus.
+var (
+	WorkflowTaskStatus_name = map[int32]string{
+		0: "WORKFLOW_TASK_STATUS_UNSPECIFIED",
+		1: "WORKFLOW_TASK_PENDING",
+		2: "WORKFLOW_TASK_IN_PROGRESS",
+		3: "WORKFLOW_TASK_COMPLETED",
+		4: "WORKFLOW_TASK_FAILED",
+		5: "WORKFLOW_TASK_SKIPPED",
+	}
+	WorkflowTaskStatus_value = map[string]int32{
+		"WORKFLOW_TASK_STATUS_UNSPECIFIED": 0,
+		"WORKFLOW_TASK_PENDING":            1,
+		"WORKFLOW_TASK_IN_PROGRESS":        2,
+		"WORKFLOW_TASK_COMPLETED":          3,
+		"WORKFLOW_TASK_FAILED":             4,
+		"WORKFLOW_TASK_SKIPPED":            5,
+	}
+)
+
+func (x WorkflowTaskStatus) Enum() *WorkflowTaskStatus {
+	p := new(WorkflowTaskStatus)
+	*p = x
+	return p
+}
+
+func (x WorkflowTaskStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WorkflowTaskStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_enumTypes[2].Descriptor()
+}
+
+func (WorkflowTaskStatus) Type() protoreflect.EnumType {
+	return &file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_enumTypes[2]
+}
+
+func (x WorkflowTaskStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WorkflowTaskStatus.Descriptor instead.
+func (WorkflowTaskStatus) EnumDescriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDescGZIP(), []int{2}
+}
+
 var File_ai_stigmer_agentic_workflowexecution_v1_enum_proto protoreflect.FileDescriptor
 
 const file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDesc = "" +
@@ -97,7 +235,23 @@ const file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDesc = "" +
 	"\x15EXECUTION_IN_PROGRESS\x10\x02\x12\x17\n" +
 	"\x13EXECUTION_COMPLETED\x10\x03\x12\x14\n" +
 	"\x10EXECUTION_FAILED\x10\x04\x12\x17\n" +
-	"\x13EXECUTION_CANCELLED\x10\x05B\xb8\x02B\tEnumProtoP\x01Zjgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
+	"\x13EXECUTION_CANCELLED\x10\x05*\x84\x02\n" +
+	"\x10WorkflowTaskType\x12\"\n" +
+	"\x1eWORKFLOW_TASK_TYPE_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eWORKFLOW_TASK_AGENT_INVOCATION\x10\x01\x12\x1a\n" +
+	"\x16WORKFLOW_TASK_APPROVAL\x10\x02\x12\x1a\n" +
+	"\x16WORKFLOW_TASK_API_CALL\x10\x03\x12\x1d\n" +
+	"\x19WORKFLOW_TASK_CONDITIONAL\x10\x04\x12\x1a\n" +
+	"\x16WORKFLOW_TASK_PARALLEL\x10\x05\x12\x1b\n" +
+	"\x17WORKFLOW_TASK_TRANSFORM\x10\x06\x12\x18\n" +
+	"\x14WORKFLOW_TASK_CUSTOM\x10\a*\xc6\x01\n" +
+	"\x12WorkflowTaskStatus\x12$\n" +
+	" WORKFLOW_TASK_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15WORKFLOW_TASK_PENDING\x10\x01\x12\x1d\n" +
+	"\x19WORKFLOW_TASK_IN_PROGRESS\x10\x02\x12\x1b\n" +
+	"\x17WORKFLOW_TASK_COMPLETED\x10\x03\x12\x18\n" +
+	"\x14WORKFLOW_TASK_FAILED\x10\x04\x12\x19\n" +
+	"\x15WORKFLOW_TASK_SKIPPED\x10\x05B\xb8\x02B\tEnumProtoP\x01Zjgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
 
 var (
 	file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDescOnce sync.Once
@@ -111,9 +265,11 @@ func file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDescGZIP() []byt
 	return file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDescData
 }
 
-var file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_goTypes = []any{
-	(ExecutionPhase)(0), // 0: ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase
+	(ExecutionPhase)(0),     // 0: ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase
+	(WorkflowTaskType)(0),   // 1: ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskType
+	(WorkflowTaskStatus)(0), // 2: ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskStatus
 }
 var file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -133,7 +289,7 @@ func file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDesc), len(file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      3,
 			NumMessages:   0,
 			NumExtensions: 0,
 			NumServices:   0,

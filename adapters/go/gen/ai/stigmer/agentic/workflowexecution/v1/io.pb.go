@@ -21,6 +21,78 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What changed in a WorkflowExecutionUpdate.
+//
+// Value names are lower snake case because the deployed Stigmer services spell them so; names are
+// part of the JSON wire form and must not change.
+type WorkflowUpdateType int32
+
+const (
+	// Not set.
+	WorkflowUpdateType_workflow_update_type_unspecified WorkflowUpdateType = 0
+	// The execution's phase changed.
+	WorkflowUpdateType_wf_update_status_changed WorkflowUpdateType = 1
+	// A task started.
+	WorkflowUpdateType_wf_update_task_started WorkflowUpdateType = 2
+	// A task completed.
+	WorkflowUpdateType_wf_update_task_completed WorkflowUpdateType = 3
+	// A task failed.
+	WorkflowUpdateType_wf_update_task_failed WorkflowUpdateType = 4
+	// The execution completed. Terminal.
+	WorkflowUpdateType_wf_update_execution_completed WorkflowUpdateType = 5
+	// The execution was cancelled. Terminal.
+	WorkflowUpdateType_wf_update_execution_cancelled WorkflowUpdateType = 6
+)
+
+// Enum value maps for WorkflowUpdateType.
+var (
+	WorkflowUpdateType_name = map[int32]string{
+		0: "workflow_update_type_unspecified",
+		1: "wf_update_status_changed",
+		2: "wf_update_task_started",
+		3: "wf_update_task_completed",
+		4: "wf_update_task_failed",
+		5: "wf_update_execution_completed",
+		6: "wf_update_execution_cancelled",
+	}
+	WorkflowUpdateType_value = map[string]int32{
+		"workflow_update_type_unspecified": 0,
+		"wf_update_status_changed":         1,
+		"wf_update_task_started":           2,
+		"wf_update_task_completed":         3,
+		"wf_update_task_failed":            4,
+		"wf_update_execution_completed":    5,
+		"wf_update_execution_cancelled":    6,
+	}
+)
+
+func (x WorkflowUpdateType) Enum() *WorkflowUpdateType {
+	p := new(WorkflowUpdateType)
+	*p = x
+	return p
+}
+
+func (x WorkflowUpdateType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WorkflowUpdateType) Descriptor() protoreflect.EnumDescriptor {
+	return file_ai_stigmer_agentic_workflowexecution_v1_io_proto_enumTypes[0].Descriptor()
+}
+
+func (WorkflowUpdateType) Type() protoreflect.EnumType {
+	return &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_enumTypes[0]
+}
+
+func (x WorkflowUpdateType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WorkflowUpdateType.Descriptor instead.
+func (WorkflowUpdateType) EnumDescriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescGZIP(), []int{0}
+}
+
 // Identifies one workflow execution.
 type WorkflowExecutionId struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -122,16 +194,399 @@ func (x *WorkflowExecutionUpdateStatusInput) GetStatus() *WorkflowExecutionStatu
 	return nil
 }
 
+// Identifies one workflow.
+type WorkflowId struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workflow id (WorkflowExecutionSpec.workflow_id).
+	Value         string `protobuf:"bytes,1,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkflowId) Reset() {
+	*x = WorkflowId{}
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkflowId) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkflowId) ProtoMessage() {}
+
+func (x *WorkflowId) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkflowId.ProtoReflect.Descriptor instead.
+func (*WorkflowId) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *WorkflowId) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+// One page of workflow executions.
+type WorkflowExecutionList struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many pages there are in all.
+	TotalPages int32 `protobuf:"varint,1,opt,name=total_pages,json=totalPages,proto3" json:"total_pages,omitempty"`
+	// The executions of this page.
+	Entries       []*WorkflowExecution `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkflowExecutionList) Reset() {
+	*x = WorkflowExecutionList{}
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkflowExecutionList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkflowExecutionList) ProtoMessage() {}
+
+func (x *WorkflowExecutionList) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkflowExecutionList.ProtoReflect.Descriptor instead.
+func (*WorkflowExecutionList) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *WorkflowExecutionList) GetTotalPages() int32 {
+	if x != nil {
+		return x.TotalPages
+	}
+	return 0
+}
+
+func (x *WorkflowExecutionList) GetEntries() []*WorkflowExecution {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+// Which workflow executions to list.
+type ListWorkflowExecutionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Most executions per page.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Where to continue, from the previous page.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only executions in this phase; unspecified lists every phase.
+	Phase ExecutionPhase `protobuf:"varint,3,opt,name=phase,proto3,enum=ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase" json:"phase,omitempty"`
+	// Only executions with these tags.
+	Tags          []string `protobuf:"bytes,4,rep,name=tags,proto3" json:"tags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWorkflowExecutionsRequest) Reset() {
+	*x = ListWorkflowExecutionsRequest{}
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWorkflowExecutionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWorkflowExecutionsRequest) ProtoMessage() {}
+
+func (x *ListWorkflowExecutionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWorkflowExecutionsRequest.ProtoReflect.Descriptor instead.
+func (*ListWorkflowExecutionsRequest) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListWorkflowExecutionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWorkflowExecutionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListWorkflowExecutionsRequest) GetPhase() ExecutionPhase {
+	if x != nil {
+		return x.Phase
+	}
+	return ExecutionPhase_EXECUTION_PHASE_UNSPECIFIED
+}
+
+func (x *ListWorkflowExecutionsRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+// Lists the executions of one workflow.
+type ListWorkflowExecutionsByWorkflowRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workflow.
+	WorkflowId string `protobuf:"bytes,1,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	// Most executions per page.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Where to continue, from the previous page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWorkflowExecutionsByWorkflowRequest) Reset() {
+	*x = ListWorkflowExecutionsByWorkflowRequest{}
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWorkflowExecutionsByWorkflowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWorkflowExecutionsByWorkflowRequest) ProtoMessage() {}
+
+func (x *ListWorkflowExecutionsByWorkflowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWorkflowExecutionsByWorkflowRequest.ProtoReflect.Descriptor instead.
+func (*ListWorkflowExecutionsByWorkflowRequest) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListWorkflowExecutionsByWorkflowRequest) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+func (x *ListWorkflowExecutionsByWorkflowRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWorkflowExecutionsByWorkflowRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// The deployed services' request to subscribe to one workflow execution. Same wire form as
+// WorkflowExecutionId (one string, number 1).
+type SubscribeWorkflowExecutionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The execution id.
+	ExecutionId   string `protobuf:"bytes,1,opt,name=execution_id,json=executionId,proto3" json:"execution_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubscribeWorkflowExecutionRequest) Reset() {
+	*x = SubscribeWorkflowExecutionRequest{}
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubscribeWorkflowExecutionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubscribeWorkflowExecutionRequest) ProtoMessage() {}
+
+func (x *SubscribeWorkflowExecutionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubscribeWorkflowExecutionRequest.ProtoReflect.Descriptor instead.
+func (*SubscribeWorkflowExecutionRequest) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SubscribeWorkflowExecutionRequest) GetExecutionId() string {
+	if x != nil {
+		return x.ExecutionId
+	}
+	return ""
+}
+
+// One change of a workflow execution, as the deployed services stream it.
+type WorkflowExecutionUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What changed.
+	UpdateType WorkflowUpdateType `protobuf:"varint,1,opt,name=update_type,json=updateType,proto3,enum=ai.stigmer.agentic.workflowexecution.v1.WorkflowUpdateType" json:"update_type,omitempty"`
+	// The execution after the change.
+	Execution *WorkflowExecution `protobuf:"bytes,2,opt,name=execution,proto3" json:"execution,omitempty"`
+	// The task that changed, for task updates.
+	Task          *WorkflowTask `protobuf:"bytes,3,opt,name=task,proto3" json:"task,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkflowExecutionUpdate) Reset() {
+	*x = WorkflowExecutionUpdate{}
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkflowExecutionUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkflowExecutionUpdate) ProtoMessage() {}
+
+func (x *WorkflowExecutionUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkflowExecutionUpdate.ProtoReflect.Descriptor instead.
+func (*WorkflowExecutionUpdate) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *WorkflowExecutionUpdate) GetUpdateType() WorkflowUpdateType {
+	if x != nil {
+		return x.UpdateType
+	}
+	return WorkflowUpdateType_workflow_update_type_unspecified
+}
+
+func (x *WorkflowExecutionUpdate) GetExecution() *WorkflowExecution {
+	if x != nil {
+		return x.Execution
+	}
+	return nil
+}
+
+func (x *WorkflowExecutionUpdate) GetTask() *WorkflowTask {
+	if x != nil {
+		return x.Task
+	}
+	return nil
+}
+
 var File_ai_stigmer_agentic_workflowexecution_v1_io_proto protoreflect.FileDescriptor
 
 const file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDesc = "" +
 	"\n" +
-	"0ai/stigmer/agentic/workflowexecution/v1/io.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a4ai/stigmer/agentic/workflowexecution/v1/status.proto\"+\n" +
+	"0ai/stigmer/agentic/workflowexecution/v1/io.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a1ai/stigmer/agentic/workflowexecution/v1/api.proto\x1a2ai/stigmer/agentic/workflowexecution/v1/enum.proto\x1a4ai/stigmer/agentic/workflowexecution/v1/status.proto\"+\n" +
 	"\x13WorkflowExecutionId\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\tR\x05value\"\xa1\x01\n" +
 	"\"WorkflowExecutionUpdateStatusInput\x12!\n" +
 	"\fexecution_id\x18\x01 \x01(\tR\vexecutionId\x12X\n" +
-	"\x06status\x18\x02 \x01(\v2@.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatusR\x06statusB\xb6\x02B\aIoProtoP\x01Zjgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
+	"\x06status\x18\x02 \x01(\v2@.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatusR\x06status\"\"\n" +
+	"\n" +
+	"WorkflowId\x12\x14\n" +
+	"\x05value\x18\x01 \x01(\tR\x05value\"\x8e\x01\n" +
+	"\x15WorkflowExecutionList\x12\x1f\n" +
+	"\vtotal_pages\x18\x01 \x01(\x05R\n" +
+	"totalPages\x12T\n" +
+	"\aentries\x18\x02 \x03(\v2:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionR\aentries\"\xbe\x01\n" +
+	"\x1dListWorkflowExecutionsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12M\n" +
+	"\x05phase\x18\x03 \x01(\x0e27.ai.stigmer.agentic.workflowexecution.v1.ExecutionPhaseR\x05phase\x12\x12\n" +
+	"\x04tags\x18\x04 \x03(\tR\x04tags\"\x86\x01\n" +
+	"'ListWorkflowExecutionsByWorkflowRequest\x12\x1f\n" +
+	"\vworkflow_id\x18\x01 \x01(\tR\n" +
+	"workflowId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"F\n" +
+	"!SubscribeWorkflowExecutionRequest\x12!\n" +
+	"\fexecution_id\x18\x01 \x01(\tR\vexecutionId\"\x9c\x02\n" +
+	"\x17WorkflowExecutionUpdate\x12\\\n" +
+	"\vupdate_type\x18\x01 \x01(\x0e2;.ai.stigmer.agentic.workflowexecution.v1.WorkflowUpdateTypeR\n" +
+	"updateType\x12X\n" +
+	"\texecution\x18\x02 \x01(\v2:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionR\texecution\x12I\n" +
+	"\x04task\x18\x03 \x01(\v25.ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskR\x04task*\xf3\x01\n" +
+	"\x12WorkflowUpdateType\x12$\n" +
+	" workflow_update_type_unspecified\x10\x00\x12\x1c\n" +
+	"\x18wf_update_status_changed\x10\x01\x12\x1a\n" +
+	"\x16wf_update_task_started\x10\x02\x12\x1c\n" +
+	"\x18wf_update_task_completed\x10\x03\x12\x19\n" +
+	"\x15wf_update_task_failed\x10\x04\x12!\n" +
+	"\x1dwf_update_execution_completed\x10\x05\x12!\n" +
+	"\x1dwf_update_execution_cancelled\x10\x06B\xb6\x02B\aIoProtoP\x01Zjgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
 
 var (
 	file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescOnce sync.Once
@@ -145,19 +600,35 @@ func file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescGZIP() []byte 
 	return file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDescData
 }
 
-var file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_ai_stigmer_agentic_workflowexecution_v1_io_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_ai_stigmer_agentic_workflowexecution_v1_io_proto_goTypes = []any{
-	(*WorkflowExecutionId)(nil),                // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId
-	(*WorkflowExecutionUpdateStatusInput)(nil), // 1: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput
-	(*WorkflowExecutionStatus)(nil),            // 2: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus
+	(WorkflowUpdateType)(0),                         // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowUpdateType
+	(*WorkflowExecutionId)(nil),                     // 1: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId
+	(*WorkflowExecutionUpdateStatusInput)(nil),      // 2: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput
+	(*WorkflowId)(nil),                              // 3: ai.stigmer.agentic.workflowexecution.v1.WorkflowId
+	(*WorkflowExecutionList)(nil),                   // 4: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionList
+	(*ListWorkflowExecutionsRequest)(nil),           // 5: ai.stigmer.agentic.workflowexecution.v1.ListWorkflowExecutionsRequest
+	(*ListWorkflowExecutionsByWorkflowRequest)(nil), // 6: ai.stigmer.agentic.workflowexecution.v1.ListWorkflowExecutionsByWorkflowRequest
+	(*SubscribeWorkflowExecutionRequest)(nil),       // 7: ai.stigmer.agentic.workflowexecution.v1.SubscribeWorkflowExecutionRequest
+	(*WorkflowExecutionUpdate)(nil),                 // 8: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdate
+	(*WorkflowExecutionStatus)(nil),                 // 9: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus
+	(*WorkflowExecution)(nil),                       // 10: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
+	(ExecutionPhase)(0),                             // 11: ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase
+	(*WorkflowTask)(nil),                            // 12: ai.stigmer.agentic.workflowexecution.v1.WorkflowTask
 }
 var file_ai_stigmer_agentic_workflowexecution_v1_io_proto_depIdxs = []int32{
-	2, // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput.status:type_name -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	9,  // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput.status:type_name -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus
+	10, // 1: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionList.entries:type_name -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
+	11, // 2: ai.stigmer.agentic.workflowexecution.v1.ListWorkflowExecutionsRequest.phase:type_name -> ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase
+	0,  // 3: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdate.update_type:type_name -> ai.stigmer.agentic.workflowexecution.v1.WorkflowUpdateType
+	10, // 4: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdate.execution:type_name -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
+	12, // 5: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdate.task:type_name -> ai.stigmer.agentic.workflowexecution.v1.WorkflowTask
+	6,  // [6:6] is the sub-list for method output_type
+	6,  // [6:6] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_ai_stigmer_agentic_workflowexecution_v1_io_proto_init() }
@@ -165,19 +636,22 @@ func file_ai_stigmer_agentic_workflowexecution_v1_io_proto_init() {
 	if File_ai_stigmer_agentic_workflowexecution_v1_io_proto != nil {
 		return
 	}
+	file_ai_stigmer_agentic_workflowexecution_v1_api_proto_init()
+	file_ai_stigmer_agentic_workflowexecution_v1_enum_proto_init()
 	file_ai_stigmer_agentic_workflowexecution_v1_status_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDesc), len(file_ai_stigmer_agentic_workflowexecution_v1_io_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   2,
+			NumEnums:      1,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_ai_stigmer_agentic_workflowexecution_v1_io_proto_goTypes,
 		DependencyIndexes: file_ai_stigmer_agentic_workflowexecution_v1_io_proto_depIdxs,
+		EnumInfos:         file_ai_stigmer_agentic_workflowexecution_v1_io_proto_enumTypes,
 		MessageInfos:      file_ai_stigmer_agentic_workflowexecution_v1_io_proto_msgTypes,
 	}.Build()
 	File_ai_stigmer_agentic_workflowexecution_v1_io_proto = out.File

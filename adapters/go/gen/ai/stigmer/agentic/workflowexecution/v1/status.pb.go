@@ -7,6 +7,7 @@
 package workflowexecutionv1
 
 import (
+	apiresource "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
@@ -24,12 +25,14 @@ const (
 
 // Observed state of a workflow execution, written by the service.
 //
-// Wire-compatible with the deployed services; number 2 exists upstream and is not modelled here, so
-// it travels as an unknown field and is never reused.
+// Wire-compatible with the deployed services: names, numbers and types are theirs
+// (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
 type WorkflowExecutionStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Current lifecycle phase.
 	Phase ExecutionPhase `protobuf:"varint,1,opt,name=phase,proto3,enum=ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase" json:"phase,omitempty"`
+	// The tasks of the workflow, in the order they started.
+	Tasks []*WorkflowTask `protobuf:"bytes,2,rep,name=tasks,proto3" json:"tasks,omitempty"`
 	// Output of the workflow once it completed.
 	Output *structpb.Struct `protobuf:"bytes,3,opt,name=output,proto3" json:"output,omitempty"`
 	// Error description when phase is EXECUTION_FAILED; empty otherwise.
@@ -40,8 +43,10 @@ type WorkflowExecutionStatus struct {
 	CompletedAt string `protobuf:"bytes,6,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
 	// Id of the Temporal workflow that runs this execution.
 	TemporalWorkflowId string `protobuf:"bytes,7,opt,name=temporal_workflow_id,json=temporalWorkflowId,proto3" json:"temporal_workflow_id,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Who created and last changed the execution, and when.
+	Audit         *apiresource.ApiResourceAudit `protobuf:"bytes,99,opt,name=audit,proto3" json:"audit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WorkflowExecutionStatus) Reset() {
@@ -81,6 +86,13 @@ func (x *WorkflowExecutionStatus) GetPhase() ExecutionPhase {
 	return ExecutionPhase_EXECUTION_PHASE_UNSPECIFIED
 }
 
+func (x *WorkflowExecutionStatus) GetTasks() []*WorkflowTask {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
 func (x *WorkflowExecutionStatus) GetOutput() *structpb.Struct {
 	if x != nil {
 		return x.Output
@@ -116,19 +128,168 @@ func (x *WorkflowExecutionStatus) GetTemporalWorkflowId() string {
 	return ""
 }
 
+func (x *WorkflowExecutionStatus) GetAudit() *apiresource.ApiResourceAudit {
+	if x != nil {
+		return x.Audit
+	}
+	return nil
+}
+
+// One task of a workflow execution.
+type WorkflowTask struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Identifier of the task within the workflow.
+	TaskId string `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Name of the task.
+	TaskName string `protobuf:"bytes,2,opt,name=task_name,json=taskName,proto3" json:"task_name,omitempty"`
+	// What kind of task it is.
+	TaskType WorkflowTaskType `protobuf:"varint,3,opt,name=task_type,json=taskType,proto3,enum=ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskType" json:"task_type,omitempty"`
+	// What the task was given.
+	Input *structpb.Struct `protobuf:"bytes,4,opt,name=input,proto3" json:"input,omitempty"`
+	// What the task produced, once it completed.
+	Output *structpb.Struct `protobuf:"bytes,5,opt,name=output,proto3" json:"output,omitempty"`
+	// Where the task is in its lifecycle.
+	Status WorkflowTaskStatus `protobuf:"varint,6,opt,name=status,proto3,enum=ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskStatus" json:"status,omitempty"`
+	// When the task started, RFC 3339 in UTC.
+	StartedAt string `protobuf:"bytes,7,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// When the task completed or failed, RFC 3339 in UTC.
+	CompletedAt string `protobuf:"bytes,8,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	// Error description when status is WORKFLOW_TASK_FAILED.
+	Error string `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	// Free-form metadata about the task.
+	Metadata      *structpb.Struct `protobuf:"bytes,10,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkflowTask) Reset() {
+	*x = WorkflowTask{}
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_status_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkflowTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkflowTask) ProtoMessage() {}
+
+func (x *WorkflowTask) ProtoReflect() protoreflect.Message {
+	mi := &file_ai_stigmer_agentic_workflowexecution_v1_status_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkflowTask.ProtoReflect.Descriptor instead.
+func (*WorkflowTask) Descriptor() ([]byte, []int) {
+	return file_ai_stigmer_agentic_workflowexecution_v1_status_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *WorkflowTask) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *WorkflowTask) GetTaskName() string {
+	if x != nil {
+		return x.TaskName
+	}
+	return ""
+}
+
+func (x *WorkflowTask) GetTaskType() WorkflowTaskType {
+	if x != nil {
+		return x.TaskType
+	}
+	return WorkflowTaskType_WORKFLOW_TASK_TYPE_UNSPECIFIED
+}
+
+func (x *WorkflowTask) GetInput() *structpb.Struct {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *WorkflowTask) GetOutput() *structpb.Struct {
+	if x != nil {
+		return x.Output
+	}
+	return nil
+}
+
+func (x *WorkflowTask) GetStatus() WorkflowTaskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return WorkflowTaskStatus_WORKFLOW_TASK_STATUS_UNSPECIFIED
+}
+
+func (x *WorkflowTask) GetStartedAt() string {
+	if x != nil {
+		return x.StartedAt
+	}
+	return ""
+}
+
+func (x *WorkflowTask) GetCompletedAt() string {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return ""
+}
+
+func (x *WorkflowTask) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *WorkflowTask) GetMetadata() *structpb.Struct {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
 var File_ai_stigmer_agentic_workflowexecution_v1_status_proto protoreflect.FileDescriptor
 
 const file_ai_stigmer_agentic_workflowexecution_v1_status_proto_rawDesc = "" +
 	"\n" +
-	"4ai/stigmer/agentic/workflowexecution/v1/status.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a2ai/stigmer/agentic/workflowexecution/v1/enum.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xa3\x02\n" +
+	"4ai/stigmer/agentic/workflowexecution/v1/status.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a2ai/stigmer/agentic/workflowexecution/v1/enum.proto\x1a+ai/stigmer/commons/apiresource/status.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xb8\x03\n" +
 	"\x17WorkflowExecutionStatus\x12M\n" +
-	"\x05phase\x18\x01 \x01(\x0e27.ai.stigmer.agentic.workflowexecution.v1.ExecutionPhaseR\x05phase\x12/\n" +
+	"\x05phase\x18\x01 \x01(\x0e27.ai.stigmer.agentic.workflowexecution.v1.ExecutionPhaseR\x05phase\x12K\n" +
+	"\x05tasks\x18\x02 \x03(\v25.ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskR\x05tasks\x12/\n" +
 	"\x06output\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06output\x12\x14\n" +
 	"\x05error\x18\x04 \x01(\tR\x05error\x12\x1d\n" +
 	"\n" +
 	"started_at\x18\x05 \x01(\tR\tstartedAt\x12!\n" +
 	"\fcompleted_at\x18\x06 \x01(\tR\vcompletedAt\x120\n" +
-	"\x14temporal_workflow_id\x18\a \x01(\tR\x12temporalWorkflowIdB\xba\x02B\vStatusProtoP\x01Zjgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
+	"\x14temporal_workflow_id\x18\a \x01(\tR\x12temporalWorkflowId\x12F\n" +
+	"\x05audit\x18c \x01(\v20.ai.stigmer.commons.apiresource.ApiResourceAuditR\x05audit\"\xde\x03\n" +
+	"\fWorkflowTask\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n" +
+	"\ttask_name\x18\x02 \x01(\tR\btaskName\x12V\n" +
+	"\ttask_type\x18\x03 \x01(\x0e29.ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskTypeR\btaskType\x12-\n" +
+	"\x05input\x18\x04 \x01(\v2\x17.google.protobuf.StructR\x05input\x12/\n" +
+	"\x06output\x18\x05 \x01(\v2\x17.google.protobuf.StructR\x06output\x12S\n" +
+	"\x06status\x18\x06 \x01(\x0e2;.ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskStatusR\x06status\x12\x1d\n" +
+	"\n" +
+	"started_at\x18\a \x01(\tR\tstartedAt\x12!\n" +
+	"\fcompleted_at\x18\b \x01(\tR\vcompletedAt\x12\x14\n" +
+	"\x05error\x18\t \x01(\tR\x05error\x123\n" +
+	"\bmetadata\x18\n" +
+	" \x01(\v2\x17.google.protobuf.StructR\bmetadataB\xba\x02B\vStatusProtoP\x01Zjgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
 
 var (
 	file_ai_stigmer_agentic_workflowexecution_v1_status_proto_rawDescOnce sync.Once
@@ -142,20 +303,31 @@ func file_ai_stigmer_agentic_workflowexecution_v1_status_proto_rawDescGZIP() []b
 	return file_ai_stigmer_agentic_workflowexecution_v1_status_proto_rawDescData
 }
 
-var file_ai_stigmer_agentic_workflowexecution_v1_status_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_ai_stigmer_agentic_workflowexecution_v1_status_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_ai_stigmer_agentic_workflowexecution_v1_status_proto_goTypes = []any{
-	(*WorkflowExecutionStatus)(nil), // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus
-	(ExecutionPhase)(0),             // 1: ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase
-	(*structpb.Struct)(nil),         // 2: google.protobuf.Struct
+	(*WorkflowExecutionStatus)(nil),      // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus
+	(*WorkflowTask)(nil),                 // 1: ai.stigmer.agentic.workflowexecution.v1.WorkflowTask
+	(ExecutionPhase)(0),                  // 2: ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase
+	(*structpb.Struct)(nil),              // 3: google.protobuf.Struct
+	(*apiresource.ApiResourceAudit)(nil), // 4: ai.stigmer.commons.apiresource.ApiResourceAudit
+	(WorkflowTaskType)(0),                // 5: ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskType
+	(WorkflowTaskStatus)(0),              // 6: ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskStatus
 }
 var file_ai_stigmer_agentic_workflowexecution_v1_status_proto_depIdxs = []int32{
-	1, // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus.phase:type_name -> ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase
-	2, // 1: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus.output:type_name -> google.protobuf.Struct
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	2, // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus.phase:type_name -> ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase
+	1, // 1: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus.tasks:type_name -> ai.stigmer.agentic.workflowexecution.v1.WorkflowTask
+	3, // 2: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus.output:type_name -> google.protobuf.Struct
+	4, // 3: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus.audit:type_name -> ai.stigmer.commons.apiresource.ApiResourceAudit
+	5, // 4: ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.task_type:type_name -> ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskType
+	3, // 5: ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.input:type_name -> google.protobuf.Struct
+	3, // 6: ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.output:type_name -> google.protobuf.Struct
+	6, // 7: ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.status:type_name -> ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskStatus
+	3, // 8: ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.metadata:type_name -> google.protobuf.Struct
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_ai_stigmer_agentic_workflowexecution_v1_status_proto_init() }
@@ -170,7 +342,7 @@ func file_ai_stigmer_agentic_workflowexecution_v1_status_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ai_stigmer_agentic_workflowexecution_v1_status_proto_rawDesc), len(file_ai_stigmer_agentic_workflowexecution_v1_status_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

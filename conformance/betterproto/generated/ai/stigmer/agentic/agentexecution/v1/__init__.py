@@ -13,6 +13,7 @@ from typing import (
 )
 
 import betterproto
+import betterproto.lib.google.protobuf as betterproto_lib_google_protobuf
 import grpclib
 from betterproto.grpc.grpclib_server import ServiceBase
 
@@ -66,6 +67,63 @@ class MessageType(betterproto.Enum):
 
     MESSAGE_SYSTEM = 4
     """A system message (instructions, progress notes)."""
+
+
+class ToolCallStatus(betterproto.Enum):
+    """Lifecycle of one tool call."""
+
+    UNSPECIFIED = 0
+    """Not set."""
+
+    TOOL_CALL_PENDING = 1
+    """Requested by the model, not started yet."""
+
+    TOOL_CALL_RUNNING = 2
+    """The tool is running."""
+
+    TOOL_CALL_COMPLETED = 3
+    """The tool returned a result."""
+
+    TOOL_CALL_FAILED = 4
+    """The tool failed; see ToolCall.error."""
+
+
+class TodoStatus(betterproto.Enum):
+    """State of one item of the agent's todo list."""
+
+    UNSPECIFIED = 0
+    """Not set."""
+
+    TODO_PENDING = 1
+    """Not started."""
+
+    TODO_IN_PROGRESS = 2
+    """Being worked on."""
+
+    TODO_COMPLETED = 3
+    """Done."""
+
+    TODO_CANCELLED = 4
+    """Dropped."""
+
+
+class SubAgentStatus(betterproto.Enum):
+    """Lifecycle of one sub-agent the agent delegated to."""
+
+    UNSPECIFIED = 0
+    """Not set."""
+
+    SUB_AGENT_PENDING = 1
+    """Delegated, not started yet."""
+
+    SUB_AGENT_IN_PROGRESS = 2
+    """The sub-agent is running."""
+
+    SUB_AGENT_COMPLETED = 3
+    """The sub-agent returned its output."""
+
+    SUB_AGENT_FAILED = 4
+    """The sub-agent failed; see SubAgentExecution.error."""
 
 
 @dataclass(eq=False, repr=False)
@@ -137,8 +195,8 @@ class AgentExecutionStatus(betterproto.Message):
     """
     Observed state of an agent execution, written by the service.
 
-     Wire-compatible with the deployed services; numbers 3 to 5 exist upstream and are not modelled
-     here, so they travel as unknown fields and are never reused.
+     Wire-compatible with the deployed services: names, numbers and types are theirs
+     (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
     """
 
     messages: List["AgentMessage"] = betterproto.message_field(1)
@@ -146,6 +204,14 @@ class AgentExecutionStatus(betterproto.Message):
 
     phase: "ExecutionPhase" = betterproto.enum_field(2)
     """Current lifecycle phase."""
+
+    tool_calls: List["ToolCall"] = betterproto.message_field(3)
+    """
+    Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+    """
+
+    sub_agent_executions: List["SubAgentExecution"] = betterproto.message_field(4)
+    """Sub-agents the agent delegated to, in the order it invoked them."""
 
     error: str = betterproto.string_field(6)
     """Error description when phase is EXECUTION_FAILED; empty otherwise."""
@@ -157,6 +223,21 @@ class AgentExecutionStatus(betterproto.Message):
     """
     When the execution reached a terminal phase, RFC 3339 in UTC. Empty until then.
     """
+
+    todos: Dict[str, "TodoItem"] = betterproto.map_field(
+        9, betterproto.TYPE_STRING, betterproto.TYPE_MESSAGE
+    )
+    """The agent's todo list as of this status, by todo item id."""
+
+    callback_token: bytes = betterproto.bytes_field(10)
+    """
+    Where the deployed services keep the caller's task token once the execution runs (the caller
+     sends it in spec.callback_token). A bearer secret like the spec field: the SDK never logs it
+     and the reference service never writes it.
+    """
+
+    audit: "___commons_apiresource__.ApiResourceAudit" = betterproto.message_field(99)
+    """Who created and last changed the execution, and when."""
 
 
 @dataclass(eq=False, repr=False)
@@ -171,6 +252,113 @@ class AgentMessage(betterproto.Message):
 
     timestamp: str = betterproto.string_field(3)
     """When the message was written, RFC 3339 in UTC."""
+
+    tool_calls: List["ToolCall"] = betterproto.message_field(4)
+    """Tools the model called in this message (type MESSAGE_AI)."""
+
+    metadata: "betterproto_lib_google_protobuf.Struct" = betterproto.message_field(5)
+    """Free-form metadata about the message."""
+
+
+@dataclass(eq=False, repr=False)
+class ToolCall(betterproto.Message):
+    """One call of a tool by the agent."""
+
+    id: str = betterproto.string_field(1)
+    """Identifier of the call, unique within the execution."""
+
+    name: str = betterproto.string_field(2)
+    """Name of the tool."""
+
+    args: "betterproto_lib_google_protobuf.Struct" = betterproto.message_field(3)
+    """Arguments the tool was called with."""
+
+    result: str = betterproto.string_field(4)
+    """What the tool returned, once it has."""
+
+    status: "ToolCallStatus" = betterproto.enum_field(5)
+    """Where the call is in its lifecycle."""
+
+    component_metadata: "ComponentMetadata" = betterproto.message_field(6)
+    """Hints for rendering the call in a user interface."""
+
+    started_at: str = betterproto.string_field(7)
+    """When the call started, RFC 3339 in UTC."""
+
+    completed_at: str = betterproto.string_field(8)
+    """When the call completed or failed, RFC 3339 in UTC."""
+
+    error: str = betterproto.string_field(9)
+    """Error description when status is TOOL_CALL_FAILED."""
+
+
+@dataclass(eq=False, repr=False)
+class ComponentMetadata(betterproto.Message):
+    """Rendering hints for a tool call; every field is optional."""
+
+    component_type: str = betterproto.string_field(1)
+    """Kind of component to render, for example "terminal" or "preview"."""
+
+    component_group: str = betterproto.string_field(2)
+    """Groups related calls into one component."""
+
+    layout_hint: str = betterproto.string_field(3)
+    """Where to place the component, for example "inline" or "sidebar"."""
+
+    metadata: "betterproto_lib_google_protobuf.Struct" = betterproto.message_field(4)
+    """Component-specific settings."""
+
+
+@dataclass(eq=False, repr=False)
+class SubAgentExecution(betterproto.Message):
+    """One delegation of work from the agent to a sub-agent."""
+
+    id: str = betterproto.string_field(1)
+    """Identifier of the delegation (the id of the tool call that made it)."""
+
+    name: str = betterproto.string_field(2)
+    """Name of the sub-agent."""
+
+    input: str = betterproto.string_field(3)
+    """The task given to the sub-agent."""
+
+    output: str = betterproto.string_field(4)
+    """What the sub-agent returned, once status is SUB_AGENT_COMPLETED."""
+
+    status: "SubAgentStatus" = betterproto.enum_field(5)
+    """Where the sub-agent is in its lifecycle."""
+
+    started_at: str = betterproto.string_field(6)
+    """When the sub-agent was invoked, RFC 3339 in UTC."""
+
+    completed_at: str = betterproto.string_field(7)
+    """When the sub-agent completed or failed, RFC 3339 in UTC."""
+
+    error: str = betterproto.string_field(8)
+    """Error description when status is SUB_AGENT_FAILED."""
+
+    metadata: "betterproto_lib_google_protobuf.Struct" = betterproto.message_field(9)
+    """Free-form metadata about the delegation."""
+
+
+@dataclass(eq=False, repr=False)
+class TodoItem(betterproto.Message):
+    """One item of the agent's todo list."""
+
+    id: str = betterproto.string_field(1)
+    """Identifier of the item."""
+
+    content: str = betterproto.string_field(2)
+    """What is to be done."""
+
+    status: "TodoStatus" = betterproto.enum_field(3)
+    """Where the item stands."""
+
+    created_at: str = betterproto.string_field(4)
+    """When the item was created, RFC 3339 in UTC."""
+
+    updated_at: str = betterproto.string_field(5)
+    """When the item last changed, RFC 3339 in UTC."""
 
 
 @dataclass(eq=False, repr=False)
@@ -219,6 +407,56 @@ class AgentExecutionUpdateStatusInput(betterproto.Message):
     """
     The new status. It replaces the stored status; messages are appended by the service.
     """
+
+
+@dataclass(eq=False, repr=False)
+class SessionId(betterproto.Message):
+    """Identifies one conversation session."""
+
+    value: str = betterproto.string_field(1)
+    """The session id (AgentExecutionSpec.session_id)."""
+
+
+@dataclass(eq=False, repr=False)
+class AgentExecutionList(betterproto.Message):
+    """One page of agent executions."""
+
+    total_pages: int = betterproto.int32_field(1)
+    """How many pages there are in all."""
+
+    entries: List["AgentExecution"] = betterproto.message_field(2)
+    """The executions of this page."""
+
+
+@dataclass(eq=False, repr=False)
+class ListAgentExecutionsRequest(betterproto.Message):
+    """Which agent executions to list."""
+
+    page_size: int = betterproto.int32_field(1)
+    """Most executions per page."""
+
+    page_token: str = betterproto.string_field(2)
+    """Where to continue, from the previous page."""
+
+    phase: "ExecutionPhase" = betterproto.enum_field(3)
+    """Only executions in this phase; unspecified lists every phase."""
+
+    tags: List[str] = betterproto.string_field(4)
+    """Only executions with these tags."""
+
+
+@dataclass(eq=False, repr=False)
+class ListAgentExecutionsBySessionRequest(betterproto.Message):
+    """Lists the agent executions of one session."""
+
+    session_id: str = betterproto.string_field(1)
+    """The session."""
+
+    page_size: int = betterproto.int32_field(2)
+    """Most executions per page."""
+
+    page_token: str = betterproto.string_field(3)
+    """Where to continue, from the previous page."""
 
 
 class AgentExecutionCommandControllerStub(betterproto.ServiceStub):

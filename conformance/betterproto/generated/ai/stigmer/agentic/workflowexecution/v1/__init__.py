@@ -8,6 +8,7 @@ from typing import (
     TYPE_CHECKING,
     AsyncIterator,
     Dict,
+    List,
     Optional,
 )
 
@@ -47,6 +48,86 @@ class ExecutionPhase(betterproto.Enum):
 
     EXECUTION_CANCELLED = 5
     """The execution was cancelled, by its caller or an operator. Terminal."""
+
+
+class WorkflowTaskType(betterproto.Enum):
+    """Kind of one task of a workflow execution."""
+
+    UNSPECIFIED = 0
+    """Not set."""
+
+    WORKFLOW_TASK_AGENT_INVOCATION = 1
+    """Runs an agent."""
+
+    WORKFLOW_TASK_APPROVAL = 2
+    """Waits for a human approval."""
+
+    WORKFLOW_TASK_API_CALL = 3
+    """Calls an external API."""
+
+    WORKFLOW_TASK_CONDITIONAL = 4
+    """Chooses a branch."""
+
+    WORKFLOW_TASK_PARALLEL = 5
+    """Runs branches in parallel."""
+
+    WORKFLOW_TASK_TRANSFORM = 6
+    """Transforms data."""
+
+    WORKFLOW_TASK_CUSTOM = 7
+    """Anything else."""
+
+
+class WorkflowTaskStatus(betterproto.Enum):
+    """Lifecycle of one task of a workflow execution."""
+
+    UNSPECIFIED = 0
+    """Not set."""
+
+    WORKFLOW_TASK_PENDING = 1
+    """Not started yet."""
+
+    WORKFLOW_TASK_IN_PROGRESS = 2
+    """Running."""
+
+    WORKFLOW_TASK_COMPLETED = 3
+    """Finished successfully."""
+
+    WORKFLOW_TASK_FAILED = 4
+    """Failed; see WorkflowTask.error."""
+
+    WORKFLOW_TASK_SKIPPED = 5
+    """Not run, because of a branch or an earlier failure."""
+
+
+class WorkflowUpdateType(betterproto.Enum):
+    """
+    What changed in a WorkflowExecutionUpdate.
+
+     Value names are lower snake case because the deployed Stigmer services spell them so; names are
+     part of the JSON wire form and must not change.
+    """
+
+    workflow_update_type_unspecified = 0
+    """Not set."""
+
+    wf_update_status_changed = 1
+    """The execution's phase changed."""
+
+    wf_update_task_started = 2
+    """A task started."""
+
+    wf_update_task_completed = 3
+    """A task completed."""
+
+    wf_update_task_failed = 4
+    """A task failed."""
+
+    wf_update_execution_completed = 5
+    """The execution completed. Terminal."""
+
+    wf_update_execution_cancelled = 6
+    """The execution was cancelled. Terminal."""
 
 
 @dataclass(eq=False, repr=False)
@@ -110,12 +191,15 @@ class WorkflowExecutionStatus(betterproto.Message):
     """
     Observed state of a workflow execution, written by the service.
 
-     Wire-compatible with the deployed services; number 2 exists upstream and is not modelled here, so
-     it travels as an unknown field and is never reused.
+     Wire-compatible with the deployed services: names, numbers and types are theirs
+     (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
     """
 
     phase: "ExecutionPhase" = betterproto.enum_field(1)
     """Current lifecycle phase."""
+
+    tasks: List["WorkflowTask"] = betterproto.message_field(2)
+    """The tasks of the workflow, in the order they started."""
 
     output: "betterproto_lib_google_protobuf.Struct" = betterproto.message_field(3)
     """Output of the workflow once it completed."""
@@ -133,6 +217,44 @@ class WorkflowExecutionStatus(betterproto.Message):
 
     temporal_workflow_id: str = betterproto.string_field(7)
     """Id of the Temporal workflow that runs this execution."""
+
+    audit: "___commons_apiresource__.ApiResourceAudit" = betterproto.message_field(99)
+    """Who created and last changed the execution, and when."""
+
+
+@dataclass(eq=False, repr=False)
+class WorkflowTask(betterproto.Message):
+    """One task of a workflow execution."""
+
+    task_id: str = betterproto.string_field(1)
+    """Identifier of the task within the workflow."""
+
+    task_name: str = betterproto.string_field(2)
+    """Name of the task."""
+
+    task_type: "WorkflowTaskType" = betterproto.enum_field(3)
+    """What kind of task it is."""
+
+    input: "betterproto_lib_google_protobuf.Struct" = betterproto.message_field(4)
+    """What the task was given."""
+
+    output: "betterproto_lib_google_protobuf.Struct" = betterproto.message_field(5)
+    """What the task produced, once it completed."""
+
+    status: "WorkflowTaskStatus" = betterproto.enum_field(6)
+    """Where the task is in its lifecycle."""
+
+    started_at: str = betterproto.string_field(7)
+    """When the task started, RFC 3339 in UTC."""
+
+    completed_at: str = betterproto.string_field(8)
+    """When the task completed or failed, RFC 3339 in UTC."""
+
+    error: str = betterproto.string_field(9)
+    """Error description when status is WORKFLOW_TASK_FAILED."""
+
+    metadata: "betterproto_lib_google_protobuf.Struct" = betterproto.message_field(10)
+    """Free-form metadata about the task."""
 
 
 @dataclass(eq=False, repr=False)
@@ -179,6 +301,83 @@ class WorkflowExecutionUpdateStatusInput(betterproto.Message):
 
     status: "WorkflowExecutionStatus" = betterproto.message_field(2)
     """The new status. It replaces the stored status."""
+
+
+@dataclass(eq=False, repr=False)
+class WorkflowId(betterproto.Message):
+    """Identifies one workflow."""
+
+    value: str = betterproto.string_field(1)
+    """The workflow id (WorkflowExecutionSpec.workflow_id)."""
+
+
+@dataclass(eq=False, repr=False)
+class WorkflowExecutionList(betterproto.Message):
+    """One page of workflow executions."""
+
+    total_pages: int = betterproto.int32_field(1)
+    """How many pages there are in all."""
+
+    entries: List["WorkflowExecution"] = betterproto.message_field(2)
+    """The executions of this page."""
+
+
+@dataclass(eq=False, repr=False)
+class ListWorkflowExecutionsRequest(betterproto.Message):
+    """Which workflow executions to list."""
+
+    page_size: int = betterproto.int32_field(1)
+    """Most executions per page."""
+
+    page_token: str = betterproto.string_field(2)
+    """Where to continue, from the previous page."""
+
+    phase: "ExecutionPhase" = betterproto.enum_field(3)
+    """Only executions in this phase; unspecified lists every phase."""
+
+    tags: List[str] = betterproto.string_field(4)
+    """Only executions with these tags."""
+
+
+@dataclass(eq=False, repr=False)
+class ListWorkflowExecutionsByWorkflowRequest(betterproto.Message):
+    """Lists the executions of one workflow."""
+
+    workflow_id: str = betterproto.string_field(1)
+    """The workflow."""
+
+    page_size: int = betterproto.int32_field(2)
+    """Most executions per page."""
+
+    page_token: str = betterproto.string_field(3)
+    """Where to continue, from the previous page."""
+
+
+@dataclass(eq=False, repr=False)
+class SubscribeWorkflowExecutionRequest(betterproto.Message):
+    """
+    The deployed services' request to subscribe to one workflow execution. Same wire form as
+     WorkflowExecutionId (one string, number 1).
+    """
+
+    execution_id: str = betterproto.string_field(1)
+    """The execution id."""
+
+
+@dataclass(eq=False, repr=False)
+class WorkflowExecutionUpdate(betterproto.Message):
+    """
+    One change of a workflow execution, as the deployed services stream it.
+    """
+
+    update_type: "WorkflowUpdateType" = betterproto.enum_field(1)
+    """What changed."""
+
+    execution: "WorkflowExecution" = betterproto.message_field(2)
+    """The execution after the change."""
+
+    task: "WorkflowTask" = betterproto.message_field(3)
+    """The task that changed, for task updates."""
 
 
 class WorkflowExecutionCommandControllerStub(betterproto.ServiceStub):

@@ -8,8 +8,8 @@ package ai.stigmer.commons.apiresource;
  * <pre>
  * Metadata shared by every Stigmer API resource.
  *
- * Wire-compatible with the deployed Stigmer services: the field numbers below are theirs. Fields the
- * SDK does not model (such as number 5) are carried through as unknown fields; never reuse them.
+ * Wire-compatible with the deployed Stigmer services: names, numbers and types are theirs
+ * (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
  * </pre>
  *
  * Protobuf type {@code ai.stigmer.commons.apiresource.ApiResourceMetadata}
@@ -28,6 +28,7 @@ private static final long serialVersionUID = 0L;
     slug_ = "";
     id_ = "";
     org_ = "";
+    ownerScope_ = 0;
     tags_ =
         com.google.protobuf.LazyStringArrayList.emptyList();
   }
@@ -66,6 +67,7 @@ private static final long serialVersionUID = 0L;
             ai.stigmer.commons.apiresource.ApiResourceMetadata.class, ai.stigmer.commons.apiresource.ApiResourceMetadata.Builder.class);
   }
 
+  private int bitField0_;
   public static final int NAME_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private volatile java.lang.Object name_ = "";
@@ -252,6 +254,34 @@ private static final long serialVersionUID = 0L;
     } else {
       return (com.google.protobuf.ByteString) ref;
     }
+  }
+
+  public static final int OWNER_SCOPE_FIELD_NUMBER = 5;
+  private int ownerScope_ = 0;
+  /**
+   * <pre>
+   * Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+   * workflow executions only with organization or identity_account.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
+   * @return The enum numeric value on the wire for ownerScope.
+   */
+  @java.lang.Override public int getOwnerScopeValue() {
+    return ownerScope_;
+  }
+  /**
+   * <pre>
+   * Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+   * workflow executions only with organization or identity_account.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
+   * @return The ownerScope.
+   */
+  @java.lang.Override public ai.stigmer.commons.apiresource.ApiResourceOwnerScope getOwnerScope() {
+    ai.stigmer.commons.apiresource.ApiResourceOwnerScope result = ai.stigmer.commons.apiresource.ApiResourceOwnerScope.forNumber(ownerScope_);
+    return result == null ? ai.stigmer.commons.apiresource.ApiResourceOwnerScope.UNRECOGNIZED : result;
   }
 
   public static final int LABELS_FIELD_NUMBER = 6;
@@ -501,6 +531,44 @@ java.lang.String defaultValue) {
     return tags_.getByteString(index);
   }
 
+  public static final int VERSION_FIELD_NUMBER = 9;
+  private ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version_;
+  /**
+   * <pre>
+   * Version of the resource, for resources that keep versions.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+   * @return Whether the version field is set.
+   */
+  @java.lang.Override
+  public boolean hasVersion() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * Version of the resource, for resources that keep versions.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+   * @return The version.
+   */
+  @java.lang.Override
+  public ai.stigmer.commons.apiresource.ApiResourceMetadataVersion getVersion() {
+    return version_ == null ? ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.getDefaultInstance() : version_;
+  }
+  /**
+   * <pre>
+   * Version of the resource, for resources that keep versions.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.commons.apiresource.ApiResourceMetadataVersionOrBuilder getVersionOrBuilder() {
+    return version_ == null ? ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.getDefaultInstance() : version_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -527,6 +595,9 @@ java.lang.String defaultValue) {
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(org_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 4, org_);
     }
+    if (ownerScope_ != ai.stigmer.commons.apiresource.ApiResourceOwnerScope.api_resource_owner_scope_unspecified.getNumber()) {
+      output.writeEnum(5, ownerScope_);
+    }
     com.google.protobuf.GeneratedMessageV3
       .serializeStringMapTo(
         output,
@@ -541,6 +612,9 @@ java.lang.String defaultValue) {
         7);
     for (int i = 0; i < tags_.size(); i++) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 8, tags_.getRaw(i));
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(9, getVersion());
     }
     getUnknownFields().writeTo(output);
   }
@@ -562,6 +636,10 @@ java.lang.String defaultValue) {
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(org_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(4, org_);
+    }
+    if (ownerScope_ != ai.stigmer.commons.apiresource.ApiResourceOwnerScope.api_resource_owner_scope_unspecified.getNumber()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeEnumSize(5, ownerScope_);
     }
     for (java.util.Map.Entry<java.lang.String, java.lang.String> entry
          : internalGetLabels().getMap().entrySet()) {
@@ -591,6 +669,10 @@ java.lang.String defaultValue) {
       size += dataSize;
       size += 1 * getTagsList().size();
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(9, getVersion());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -614,12 +696,18 @@ java.lang.String defaultValue) {
         .equals(other.getId())) return false;
     if (!getOrg()
         .equals(other.getOrg())) return false;
+    if (ownerScope_ != other.ownerScope_) return false;
     if (!internalGetLabels().equals(
         other.internalGetLabels())) return false;
     if (!internalGetAnnotations().equals(
         other.internalGetAnnotations())) return false;
     if (!getTagsList()
         .equals(other.getTagsList())) return false;
+    if (hasVersion() != other.hasVersion()) return false;
+    if (hasVersion()) {
+      if (!getVersion()
+          .equals(other.getVersion())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -639,6 +727,8 @@ java.lang.String defaultValue) {
     hash = (53 * hash) + getId().hashCode();
     hash = (37 * hash) + ORG_FIELD_NUMBER;
     hash = (53 * hash) + getOrg().hashCode();
+    hash = (37 * hash) + OWNER_SCOPE_FIELD_NUMBER;
+    hash = (53 * hash) + ownerScope_;
     if (!internalGetLabels().getMap().isEmpty()) {
       hash = (37 * hash) + LABELS_FIELD_NUMBER;
       hash = (53 * hash) + internalGetLabels().hashCode();
@@ -650,6 +740,10 @@ java.lang.String defaultValue) {
     if (getTagsCount() > 0) {
       hash = (37 * hash) + TAGS_FIELD_NUMBER;
       hash = (53 * hash) + getTagsList().hashCode();
+    }
+    if (hasVersion()) {
+      hash = (37 * hash) + VERSION_FIELD_NUMBER;
+      hash = (53 * hash) + getVersion().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -752,8 +846,8 @@ java.lang.String defaultValue) {
    * <pre>
    * Metadata shared by every Stigmer API resource.
    *
-   * Wire-compatible with the deployed Stigmer services: the field numbers below are theirs. Fields the
-   * SDK does not model (such as number 5) are carried through as unknown fields; never reuse them.
+   * Wire-compatible with the deployed Stigmer services: names, numbers and types are theirs
+   * (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
    * </pre>
    *
    * Protobuf type {@code ai.stigmer.commons.apiresource.ApiResourceMetadata}
@@ -803,13 +897,19 @@ java.lang.String defaultValue) {
 
     // Construct using ai.stigmer.commons.apiresource.ApiResourceMetadata.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessageV3
+              .alwaysUseFieldBuilders) {
+        getVersionFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -819,10 +919,16 @@ java.lang.String defaultValue) {
       slug_ = "";
       id_ = "";
       org_ = "";
+      ownerScope_ = 0;
       internalGetMutableLabels().clear();
       internalGetMutableAnnotations().clear();
       tags_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
+      version_ = null;
+      if (versionBuilder_ != null) {
+        versionBuilder_.dispose();
+        versionBuilder_ = null;
+      }
       return this;
     }
 
@@ -869,17 +975,28 @@ java.lang.String defaultValue) {
         result.org_ = org_;
       }
       if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.ownerScope_ = ownerScope_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00000020) != 0)) {
+      if (((from_bitField0_ & 0x00000040) != 0)) {
         result.annotations_ = internalGetAnnotations();
         result.annotations_.makeImmutable();
       }
-      if (((from_bitField0_ & 0x00000040) != 0)) {
+      if (((from_bitField0_ & 0x00000080) != 0)) {
         tags_.makeImmutable();
         result.tags_ = tags_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.version_ = versionBuilder_ == null
+            ? version_
+            : versionBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -946,21 +1063,27 @@ java.lang.String defaultValue) {
         bitField0_ |= 0x00000008;
         onChanged();
       }
+      if (other.ownerScope_ != 0) {
+        setOwnerScopeValue(other.getOwnerScopeValue());
+      }
       internalGetMutableLabels().mergeFrom(
           other.internalGetLabels());
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000020;
       internalGetMutableAnnotations().mergeFrom(
           other.internalGetAnnotations());
-      bitField0_ |= 0x00000020;
+      bitField0_ |= 0x00000040;
       if (!other.tags_.isEmpty()) {
         if (tags_.isEmpty()) {
           tags_ = other.tags_;
-          bitField0_ |= 0x00000040;
+          bitField0_ |= 0x00000080;
         } else {
           ensureTagsIsMutable();
           tags_.addAll(other.tags_);
         }
         onChanged();
+      }
+      if (other.hasVersion()) {
+        mergeVersion(other.getVersion());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1008,13 +1131,18 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000008;
               break;
             } // case 34
+            case 40: {
+              ownerScope_ = input.readEnum();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
             case 50: {
               com.google.protobuf.MapEntry<java.lang.String, java.lang.String>
               labels__ = input.readMessage(
                   LabelsDefaultEntryHolder.defaultEntry.getParserForType(), extensionRegistry);
               internalGetMutableLabels().getMutableMap().put(
                   labels__.getKey(), labels__.getValue());
-              bitField0_ |= 0x00000010;
+              bitField0_ |= 0x00000020;
               break;
             } // case 50
             case 58: {
@@ -1023,7 +1151,7 @@ java.lang.String defaultValue) {
                   AnnotationsDefaultEntryHolder.defaultEntry.getParserForType(), extensionRegistry);
               internalGetMutableAnnotations().getMutableMap().put(
                   annotations__.getKey(), annotations__.getValue());
-              bitField0_ |= 0x00000020;
+              bitField0_ |= 0x00000040;
               break;
             } // case 58
             case 66: {
@@ -1032,6 +1160,13 @@ java.lang.String defaultValue) {
               tags_.add(s);
               break;
             } // case 66
+            case 74: {
+              input.readMessage(
+                  getVersionFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1417,6 +1552,84 @@ java.lang.String defaultValue) {
       return this;
     }
 
+    private int ownerScope_ = 0;
+    /**
+     * <pre>
+     * Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+     * workflow executions only with organization or identity_account.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
+     * @return The enum numeric value on the wire for ownerScope.
+     */
+    @java.lang.Override public int getOwnerScopeValue() {
+      return ownerScope_;
+    }
+    /**
+     * <pre>
+     * Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+     * workflow executions only with organization or identity_account.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
+     * @param value The enum numeric value on the wire for ownerScope to set.
+     * @return This builder for chaining.
+     */
+    public Builder setOwnerScopeValue(int value) {
+      ownerScope_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+     * workflow executions only with organization or identity_account.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
+     * @return The ownerScope.
+     */
+    @java.lang.Override
+    public ai.stigmer.commons.apiresource.ApiResourceOwnerScope getOwnerScope() {
+      ai.stigmer.commons.apiresource.ApiResourceOwnerScope result = ai.stigmer.commons.apiresource.ApiResourceOwnerScope.forNumber(ownerScope_);
+      return result == null ? ai.stigmer.commons.apiresource.ApiResourceOwnerScope.UNRECOGNIZED : result;
+    }
+    /**
+     * <pre>
+     * Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+     * workflow executions only with organization or identity_account.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
+     * @param value The ownerScope to set.
+     * @return This builder for chaining.
+     */
+    public Builder setOwnerScope(ai.stigmer.commons.apiresource.ApiResourceOwnerScope value) {
+      if (value == null) {
+        throw new NullPointerException();
+      }
+      bitField0_ |= 0x00000010;
+      ownerScope_ = value.getNumber();
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+     * workflow executions only with organization or identity_account.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearOwnerScope() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      ownerScope_ = 0;
+      onChanged();
+      return this;
+    }
+
     private com.google.protobuf.MapField<
         java.lang.String, java.lang.String> labels_;
     private com.google.protobuf.MapField<java.lang.String, java.lang.String>
@@ -1436,7 +1649,7 @@ java.lang.String defaultValue) {
       if (!labels_.isMutable()) {
         labels_ = labels_.copy();
       }
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000020;
       onChanged();
       return labels_;
     }
@@ -1512,7 +1725,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearLabels() {
-      bitField0_ = (bitField0_ & ~0x00000010);
+      bitField0_ = (bitField0_ & ~0x00000020);
       internalGetMutableLabels().getMutableMap()
           .clear();
       return this;
@@ -1537,7 +1750,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableLabels() {
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000020;
       return internalGetMutableLabels().getMutableMap();
     }
     /**
@@ -1554,7 +1767,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableLabels().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000020;
       return this;
     }
     /**
@@ -1568,7 +1781,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000020;
       return this;
     }
 
@@ -1591,7 +1804,7 @@ java.lang.String defaultValue) {
       if (!annotations_.isMutable()) {
         annotations_ = annotations_.copy();
       }
-      bitField0_ |= 0x00000020;
+      bitField0_ |= 0x00000040;
       onChanged();
       return annotations_;
     }
@@ -1671,7 +1884,7 @@ java.lang.String defaultValue) {
       return map.get(key);
     }
     public Builder clearAnnotations() {
-      bitField0_ = (bitField0_ & ~0x00000020);
+      bitField0_ = (bitField0_ & ~0x00000040);
       internalGetMutableAnnotations().getMutableMap()
           .clear();
       return this;
@@ -1697,7 +1910,7 @@ java.lang.String defaultValue) {
     @java.lang.Deprecated
     public java.util.Map<java.lang.String, java.lang.String>
         getMutableAnnotations() {
-      bitField0_ |= 0x00000020;
+      bitField0_ |= 0x00000040;
       return internalGetMutableAnnotations().getMutableMap();
     }
     /**
@@ -1715,7 +1928,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException("map value"); }
       internalGetMutableAnnotations().getMutableMap()
           .put(key, value);
-      bitField0_ |= 0x00000020;
+      bitField0_ |= 0x00000040;
       return this;
     }
     /**
@@ -1730,7 +1943,7 @@ java.lang.String defaultValue) {
         java.util.Map<java.lang.String, java.lang.String> values) {
       internalGetMutableAnnotations().getMutableMap()
           .putAll(values);
-      bitField0_ |= 0x00000020;
+      bitField0_ |= 0x00000040;
       return this;
     }
 
@@ -1740,7 +1953,7 @@ java.lang.String defaultValue) {
       if (!tags_.isModifiable()) {
         tags_ = new com.google.protobuf.LazyStringArrayList(tags_);
       }
-      bitField0_ |= 0x00000040;
+      bitField0_ |= 0x00000080;
     }
     /**
      * <pre>
@@ -1806,7 +2019,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       ensureTagsIsMutable();
       tags_.set(index, value);
-      bitField0_ |= 0x00000040;
+      bitField0_ |= 0x00000080;
       onChanged();
       return this;
     }
@@ -1824,7 +2037,7 @@ java.lang.String defaultValue) {
       if (value == null) { throw new NullPointerException(); }
       ensureTagsIsMutable();
       tags_.add(value);
-      bitField0_ |= 0x00000040;
+      bitField0_ |= 0x00000080;
       onChanged();
       return this;
     }
@@ -1842,7 +2055,7 @@ java.lang.String defaultValue) {
       ensureTagsIsMutable();
       com.google.protobuf.AbstractMessageLite.Builder.addAll(
           values, tags_);
-      bitField0_ |= 0x00000040;
+      bitField0_ |= 0x00000080;
       onChanged();
       return this;
     }
@@ -1857,7 +2070,7 @@ java.lang.String defaultValue) {
     public Builder clearTags() {
       tags_ =
         com.google.protobuf.LazyStringArrayList.emptyList();
-      bitField0_ = (bitField0_ & ~0x00000040);;
+      bitField0_ = (bitField0_ & ~0x00000080);;
       onChanged();
       return this;
     }
@@ -1876,9 +2089,166 @@ java.lang.String defaultValue) {
       checkByteStringIsUtf8(value);
       ensureTagsIsMutable();
       tags_.add(value);
-      bitField0_ |= 0x00000040;
+      bitField0_ |= 0x00000080;
       onChanged();
       return this;
+    }
+
+    private ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.commons.apiresource.ApiResourceMetadataVersion, ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.Builder, ai.stigmer.commons.apiresource.ApiResourceMetadataVersionOrBuilder> versionBuilder_;
+    /**
+     * <pre>
+     * Version of the resource, for resources that keep versions.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+     * @return Whether the version field is set.
+     */
+    public boolean hasVersion() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * Version of the resource, for resources that keep versions.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+     * @return The version.
+     */
+    public ai.stigmer.commons.apiresource.ApiResourceMetadataVersion getVersion() {
+      if (versionBuilder_ == null) {
+        return version_ == null ? ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.getDefaultInstance() : version_;
+      } else {
+        return versionBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Version of the resource, for resources that keep versions.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+     */
+    public Builder setVersion(ai.stigmer.commons.apiresource.ApiResourceMetadataVersion value) {
+      if (versionBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        version_ = value;
+      } else {
+        versionBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Version of the resource, for resources that keep versions.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+     */
+    public Builder setVersion(
+        ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.Builder builderForValue) {
+      if (versionBuilder_ == null) {
+        version_ = builderForValue.build();
+      } else {
+        versionBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Version of the resource, for resources that keep versions.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+     */
+    public Builder mergeVersion(ai.stigmer.commons.apiresource.ApiResourceMetadataVersion value) {
+      if (versionBuilder_ == null) {
+        if (((bitField0_ & 0x00000100) != 0) &&
+          version_ != null &&
+          version_ != ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.getDefaultInstance()) {
+          getVersionBuilder().mergeFrom(value);
+        } else {
+          version_ = value;
+        }
+      } else {
+        versionBuilder_.mergeFrom(value);
+      }
+      if (version_ != null) {
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Version of the resource, for resources that keep versions.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+     */
+    public Builder clearVersion() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      version_ = null;
+      if (versionBuilder_ != null) {
+        versionBuilder_.dispose();
+        versionBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Version of the resource, for resources that keep versions.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+     */
+    public ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.Builder getVersionBuilder() {
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return getVersionFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Version of the resource, for resources that keep versions.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+     */
+    public ai.stigmer.commons.apiresource.ApiResourceMetadataVersionOrBuilder getVersionOrBuilder() {
+      if (versionBuilder_ != null) {
+        return versionBuilder_.getMessageOrBuilder();
+      } else {
+        return version_ == null ?
+            ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.getDefaultInstance() : version_;
+      }
+    }
+    /**
+     * <pre>
+     * Version of the resource, for resources that keep versions.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.commons.apiresource.ApiResourceMetadataVersion, ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.Builder, ai.stigmer.commons.apiresource.ApiResourceMetadataVersionOrBuilder> 
+        getVersionFieldBuilder() {
+      if (versionBuilder_ == null) {
+        versionBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            ai.stigmer.commons.apiresource.ApiResourceMetadataVersion, ai.stigmer.commons.apiresource.ApiResourceMetadataVersion.Builder, ai.stigmer.commons.apiresource.ApiResourceMetadataVersionOrBuilder>(
+                getVersion(),
+                getParentForChildren(),
+                isClean());
+        version_ = null;
+      }
+      return versionBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -90,6 +90,27 @@ public interface ApiResourceMetadataOrBuilder extends
 
   /**
    * <pre>
+   * Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+   * workflow executions only with organization or identity_account.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
+   * @return The enum numeric value on the wire for ownerScope.
+   */
+  int getOwnerScopeValue();
+  /**
+   * <pre>
+   * Who owns the resource. Agent executions leave it unspecified; the deployed service accepts
+   * workflow executions only with organization or identity_account.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
+   * @return The ownerScope.
+   */
+  ai.stigmer.commons.apiresource.ApiResourceOwnerScope getOwnerScope();
+
+  /**
+   * <pre>
    * Labels used for selection and grouping.
    * </pre>
    *
@@ -241,4 +262,31 @@ java.lang.String defaultValue);
    */
   com.google.protobuf.ByteString
       getTagsBytes(int index);
+
+  /**
+   * <pre>
+   * Version of the resource, for resources that keep versions.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+   * @return Whether the version field is set.
+   */
+  boolean hasVersion();
+  /**
+   * <pre>
+   * Version of the resource, for resources that keep versions.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+   * @return The version.
+   */
+  ai.stigmer.commons.apiresource.ApiResourceMetadataVersion getVersion();
+  /**
+   * <pre>
+   * Version of the resource, for resources that keep versions.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion version = 9 [json_name = "version"];</code>
+   */
+  ai.stigmer.commons.apiresource.ApiResourceMetadataVersionOrBuilder getVersionOrBuilder();
 }

@@ -8,8 +8,8 @@ package ai.stigmer.agentic.agentexecution.v1;
  * <pre>
  * Observed state of an agent execution, written by the service.
  *
- * Wire-compatible with the deployed services; numbers 3 to 5 exist upstream and are not modelled
- * here, so they travel as unknown fields and are never reused.
+ * Wire-compatible with the deployed services: names, numbers and types are theirs
+ * (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
  * </pre>
  *
  * Protobuf type {@code ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus}
@@ -26,9 +26,12 @@ private static final long serialVersionUID = 0L;
   private AgentExecutionStatus() {
     messages_ = java.util.Collections.emptyList();
     phase_ = 0;
+    toolCalls_ = java.util.Collections.emptyList();
+    subAgentExecutions_ = java.util.Collections.emptyList();
     error_ = "";
     startedAt_ = "";
     completedAt_ = "";
+    callbackToken_ = com.google.protobuf.ByteString.EMPTY;
   }
 
   @java.lang.Override
@@ -43,6 +46,18 @@ private static final long serialVersionUID = 0L;
     return ai.stigmer.agentic.agentexecution.v1.StatusProto.internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_descriptor;
   }
 
+  @SuppressWarnings({"rawtypes"})
+  @java.lang.Override
+  protected com.google.protobuf.MapFieldReflectionAccessor internalGetMapFieldReflection(
+      int number) {
+    switch (number) {
+      case 9:
+        return internalGetTodos();
+      default:
+        throw new RuntimeException(
+            "Invalid map field number: " + number);
+    }
+  }
   @java.lang.Override
   protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internalGetFieldAccessorTable() {
@@ -51,6 +66,7 @@ private static final long serialVersionUID = 0L;
             ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.class, ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.Builder.class);
   }
 
+  private int bitField0_;
   public static final int MESSAGES_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private java.util.List<ai.stigmer.agentic.agentexecution.v1.AgentMessage> messages_;
@@ -136,6 +152,128 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override public ai.stigmer.agentic.agentexecution.v1.ExecutionPhase getPhase() {
     ai.stigmer.agentic.agentexecution.v1.ExecutionPhase result = ai.stigmer.agentic.agentexecution.v1.ExecutionPhase.forNumber(phase_);
     return result == null ? ai.stigmer.agentic.agentexecution.v1.ExecutionPhase.UNRECOGNIZED : result;
+  }
+
+  public static final int TOOL_CALLS_FIELD_NUMBER = 3;
+  @SuppressWarnings("serial")
+  private java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> toolCalls_;
+  /**
+   * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> getToolCallsList() {
+    return toolCalls_;
+  }
+  /**
+   * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> 
+      getToolCallsOrBuilderList() {
+    return toolCalls_;
+  }
+  /**
+   * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public int getToolCallsCount() {
+    return toolCalls_.size();
+  }
+  /**
+   * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.agentic.agentexecution.v1.ToolCall getToolCalls(int index) {
+    return toolCalls_.get(index);
+  }
+  /**
+   * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder getToolCallsOrBuilder(
+      int index) {
+    return toolCalls_.get(index);
+  }
+
+  public static final int SUB_AGENT_EXECUTIONS_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private java.util.List<ai.stigmer.agentic.agentexecution.v1.SubAgentExecution> subAgentExecutions_;
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<ai.stigmer.agentic.agentexecution.v1.SubAgentExecution> getSubAgentExecutionsList() {
+    return subAgentExecutions_;
+  }
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionOrBuilder> 
+      getSubAgentExecutionsOrBuilderList() {
+    return subAgentExecutions_;
+  }
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  @java.lang.Override
+  public int getSubAgentExecutionsCount() {
+    return subAgentExecutions_.size();
+  }
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.agentic.agentexecution.v1.SubAgentExecution getSubAgentExecutions(int index) {
+    return subAgentExecutions_.get(index);
+  }
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionOrBuilder getSubAgentExecutionsOrBuilder(
+      int index) {
+    return subAgentExecutions_.get(index);
   }
 
   public static final int ERROR_FIELD_NUMBER = 6;
@@ -279,6 +417,156 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int TODOS_FIELD_NUMBER = 9;
+  private static final class TodosDefaultEntryHolder {
+    static final com.google.protobuf.MapEntry<
+        java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> defaultEntry =
+            com.google.protobuf.MapEntry
+            .<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem>newDefaultInstance(
+                ai.stigmer.agentic.agentexecution.v1.StatusProto.internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_TodosEntry_descriptor, 
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "",
+                com.google.protobuf.WireFormat.FieldType.MESSAGE,
+                ai.stigmer.agentic.agentexecution.v1.TodoItem.getDefaultInstance());
+  }
+  @SuppressWarnings("serial")
+  private com.google.protobuf.MapField<
+      java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> todos_;
+  private com.google.protobuf.MapField<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem>
+  internalGetTodos() {
+    if (todos_ == null) {
+      return com.google.protobuf.MapField.emptyMapField(
+          TodosDefaultEntryHolder.defaultEntry);
+    }
+    return todos_;
+  }
+  public int getTodosCount() {
+    return internalGetTodos().getMap().size();
+  }
+  /**
+   * <pre>
+   * The agent's todo list as of this status, by todo item id.
+   * </pre>
+   *
+   * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+   */
+  @java.lang.Override
+  public boolean containsTodos(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    return internalGetTodos().getMap().containsKey(key);
+  }
+  /**
+   * Use {@link #getTodosMap()} instead.
+   */
+  @java.lang.Override
+  @java.lang.Deprecated
+  public java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> getTodos() {
+    return getTodosMap();
+  }
+  /**
+   * <pre>
+   * The agent's todo list as of this status, by todo item id.
+   * </pre>
+   *
+   * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+   */
+  @java.lang.Override
+  public java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> getTodosMap() {
+    return internalGetTodos().getMap();
+  }
+  /**
+   * <pre>
+   * The agent's todo list as of this status, by todo item id.
+   * </pre>
+   *
+   * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+   */
+  @java.lang.Override
+  public /* nullable */
+ai.stigmer.agentic.agentexecution.v1.TodoItem getTodosOrDefault(
+      java.lang.String key,
+      /* nullable */
+ai.stigmer.agentic.agentexecution.v1.TodoItem defaultValue) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> map =
+        internalGetTodos().getMap();
+    return map.containsKey(key) ? map.get(key) : defaultValue;
+  }
+  /**
+   * <pre>
+   * The agent's todo list as of this status, by todo item id.
+   * </pre>
+   *
+   * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.agentic.agentexecution.v1.TodoItem getTodosOrThrow(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> map =
+        internalGetTodos().getMap();
+    if (!map.containsKey(key)) {
+      throw new java.lang.IllegalArgumentException();
+    }
+    return map.get(key);
+  }
+
+  public static final int CALLBACK_TOKEN_FIELD_NUMBER = 10;
+  private com.google.protobuf.ByteString callbackToken_ = com.google.protobuf.ByteString.EMPTY;
+  /**
+   * <pre>
+   * Where the deployed services keep the caller's task token once the execution runs (the caller
+   * sends it in spec.callback_token). A bearer secret like the spec field: the SDK never logs it
+   * and the reference service never writes it.
+   * </pre>
+   *
+   * <code>bytes callback_token = 10 [json_name = "callbackToken"];</code>
+   * @return The callbackToken.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString getCallbackToken() {
+    return callbackToken_;
+  }
+
+  public static final int AUDIT_FIELD_NUMBER = 99;
+  private ai.stigmer.commons.apiresource.ApiResourceAudit audit_;
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   * @return Whether the audit field is set.
+   */
+  @java.lang.Override
+  public boolean hasAudit() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   * @return The audit.
+   */
+  @java.lang.Override
+  public ai.stigmer.commons.apiresource.ApiResourceAudit getAudit() {
+    return audit_ == null ? ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance() : audit_;
+  }
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder getAuditOrBuilder() {
+    return audit_ == null ? ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance() : audit_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -299,6 +587,12 @@ private static final long serialVersionUID = 0L;
     if (phase_ != ai.stigmer.agentic.agentexecution.v1.ExecutionPhase.EXECUTION_PHASE_UNSPECIFIED.getNumber()) {
       output.writeEnum(2, phase_);
     }
+    for (int i = 0; i < toolCalls_.size(); i++) {
+      output.writeMessage(3, toolCalls_.get(i));
+    }
+    for (int i = 0; i < subAgentExecutions_.size(); i++) {
+      output.writeMessage(4, subAgentExecutions_.get(i));
+    }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(error_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 6, error_);
     }
@@ -307,6 +601,18 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(completedAt_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 8, completedAt_);
+    }
+    com.google.protobuf.GeneratedMessageV3
+      .serializeStringMapTo(
+        output,
+        internalGetTodos(),
+        TodosDefaultEntryHolder.defaultEntry,
+        9);
+    if (!callbackToken_.isEmpty()) {
+      output.writeBytes(10, callbackToken_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(99, getAudit());
     }
     getUnknownFields().writeTo(output);
   }
@@ -325,6 +631,14 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeEnumSize(2, phase_);
     }
+    for (int i = 0; i < toolCalls_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(3, toolCalls_.get(i));
+    }
+    for (int i = 0; i < subAgentExecutions_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(4, subAgentExecutions_.get(i));
+    }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(error_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(6, error_);
     }
@@ -333,6 +647,24 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(completedAt_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(8, completedAt_);
+    }
+    for (java.util.Map.Entry<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> entry
+         : internalGetTodos().getMap().entrySet()) {
+      com.google.protobuf.MapEntry<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem>
+      todos__ = TodosDefaultEntryHolder.defaultEntry.newBuilderForType()
+          .setKey(entry.getKey())
+          .setValue(entry.getValue())
+          .build();
+      size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(9, todos__);
+    }
+    if (!callbackToken_.isEmpty()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBytesSize(10, callbackToken_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(99, getAudit());
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -352,12 +684,25 @@ private static final long serialVersionUID = 0L;
     if (!getMessagesList()
         .equals(other.getMessagesList())) return false;
     if (phase_ != other.phase_) return false;
+    if (!getToolCallsList()
+        .equals(other.getToolCallsList())) return false;
+    if (!getSubAgentExecutionsList()
+        .equals(other.getSubAgentExecutionsList())) return false;
     if (!getError()
         .equals(other.getError())) return false;
     if (!getStartedAt()
         .equals(other.getStartedAt())) return false;
     if (!getCompletedAt()
         .equals(other.getCompletedAt())) return false;
+    if (!internalGetTodos().equals(
+        other.internalGetTodos())) return false;
+    if (!getCallbackToken()
+        .equals(other.getCallbackToken())) return false;
+    if (hasAudit() != other.hasAudit()) return false;
+    if (hasAudit()) {
+      if (!getAudit()
+          .equals(other.getAudit())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -375,12 +720,30 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + PHASE_FIELD_NUMBER;
     hash = (53 * hash) + phase_;
+    if (getToolCallsCount() > 0) {
+      hash = (37 * hash) + TOOL_CALLS_FIELD_NUMBER;
+      hash = (53 * hash) + getToolCallsList().hashCode();
+    }
+    if (getSubAgentExecutionsCount() > 0) {
+      hash = (37 * hash) + SUB_AGENT_EXECUTIONS_FIELD_NUMBER;
+      hash = (53 * hash) + getSubAgentExecutionsList().hashCode();
+    }
     hash = (37 * hash) + ERROR_FIELD_NUMBER;
     hash = (53 * hash) + getError().hashCode();
     hash = (37 * hash) + STARTED_AT_FIELD_NUMBER;
     hash = (53 * hash) + getStartedAt().hashCode();
     hash = (37 * hash) + COMPLETED_AT_FIELD_NUMBER;
     hash = (53 * hash) + getCompletedAt().hashCode();
+    if (!internalGetTodos().getMap().isEmpty()) {
+      hash = (37 * hash) + TODOS_FIELD_NUMBER;
+      hash = (53 * hash) + internalGetTodos().hashCode();
+    }
+    hash = (37 * hash) + CALLBACK_TOKEN_FIELD_NUMBER;
+    hash = (53 * hash) + getCallbackToken().hashCode();
+    if (hasAudit()) {
+      hash = (37 * hash) + AUDIT_FIELD_NUMBER;
+      hash = (53 * hash) + getAudit().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -482,8 +845,8 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Observed state of an agent execution, written by the service.
    *
-   * Wire-compatible with the deployed services; numbers 3 to 5 exist upstream and are not modelled
-   * here, so they travel as unknown fields and are never reused.
+   * Wire-compatible with the deployed services: names, numbers and types are theirs
+   * (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
    * </pre>
    *
    * Protobuf type {@code ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus}
@@ -497,6 +860,28 @@ private static final long serialVersionUID = 0L;
       return ai.stigmer.agentic.agentexecution.v1.StatusProto.internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_descriptor;
     }
 
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapFieldReflectionAccessor internalGetMapFieldReflection(
+        int number) {
+      switch (number) {
+        case 9:
+          return internalGetTodos();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapFieldReflectionAccessor internalGetMutableMapFieldReflection(
+        int number) {
+      switch (number) {
+        case 9:
+          return internalGetMutableTodos();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
@@ -507,13 +892,22 @@ private static final long serialVersionUID = 0L;
 
     // Construct using ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessageV3
+              .alwaysUseFieldBuilders) {
+        getMessagesFieldBuilder();
+        getToolCallsFieldBuilder();
+        getSubAgentExecutionsFieldBuilder();
+        getAuditFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -527,9 +921,30 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000001);
       phase_ = 0;
+      if (toolCallsBuilder_ == null) {
+        toolCalls_ = java.util.Collections.emptyList();
+      } else {
+        toolCalls_ = null;
+        toolCallsBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000004);
+      if (subAgentExecutionsBuilder_ == null) {
+        subAgentExecutions_ = java.util.Collections.emptyList();
+      } else {
+        subAgentExecutions_ = null;
+        subAgentExecutionsBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000008);
       error_ = "";
       startedAt_ = "";
       completedAt_ = "";
+      internalGetMutableTodos().clear();
+      callbackToken_ = com.google.protobuf.ByteString.EMPTY;
+      audit_ = null;
+      if (auditBuilder_ != null) {
+        auditBuilder_.dispose();
+        auditBuilder_ = null;
+      }
       return this;
     }
 
@@ -572,6 +987,24 @@ private static final long serialVersionUID = 0L;
       } else {
         result.messages_ = messagesBuilder_.build();
       }
+      if (toolCallsBuilder_ == null) {
+        if (((bitField0_ & 0x00000004) != 0)) {
+          toolCalls_ = java.util.Collections.unmodifiableList(toolCalls_);
+          bitField0_ = (bitField0_ & ~0x00000004);
+        }
+        result.toolCalls_ = toolCalls_;
+      } else {
+        result.toolCalls_ = toolCallsBuilder_.build();
+      }
+      if (subAgentExecutionsBuilder_ == null) {
+        if (((bitField0_ & 0x00000008) != 0)) {
+          subAgentExecutions_ = java.util.Collections.unmodifiableList(subAgentExecutions_);
+          bitField0_ = (bitField0_ & ~0x00000008);
+        }
+        result.subAgentExecutions_ = subAgentExecutions_;
+      } else {
+        result.subAgentExecutions_ = subAgentExecutionsBuilder_.build();
+      }
     }
 
     private void buildPartial0(ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus result) {
@@ -579,15 +1012,29 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.phase_ = phase_;
       }
-      if (((from_bitField0_ & 0x00000004) != 0)) {
+      if (((from_bitField0_ & 0x00000010) != 0)) {
         result.error_ = error_;
       }
-      if (((from_bitField0_ & 0x00000008) != 0)) {
+      if (((from_bitField0_ & 0x00000020) != 0)) {
         result.startedAt_ = startedAt_;
       }
-      if (((from_bitField0_ & 0x00000010) != 0)) {
+      if (((from_bitField0_ & 0x00000040) != 0)) {
         result.completedAt_ = completedAt_;
       }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.todos_ = internalGetTodos().build(TodosDefaultEntryHolder.defaultEntry);
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.callbackToken_ = callbackToken_;
+      }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.audit_ = auditBuilder_ == null
+            ? audit_
+            : auditBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -663,20 +1110,81 @@ private static final long serialVersionUID = 0L;
       if (other.phase_ != 0) {
         setPhaseValue(other.getPhaseValue());
       }
+      if (toolCallsBuilder_ == null) {
+        if (!other.toolCalls_.isEmpty()) {
+          if (toolCalls_.isEmpty()) {
+            toolCalls_ = other.toolCalls_;
+            bitField0_ = (bitField0_ & ~0x00000004);
+          } else {
+            ensureToolCallsIsMutable();
+            toolCalls_.addAll(other.toolCalls_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.toolCalls_.isEmpty()) {
+          if (toolCallsBuilder_.isEmpty()) {
+            toolCallsBuilder_.dispose();
+            toolCallsBuilder_ = null;
+            toolCalls_ = other.toolCalls_;
+            bitField0_ = (bitField0_ & ~0x00000004);
+            toolCallsBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getToolCallsFieldBuilder() : null;
+          } else {
+            toolCallsBuilder_.addAllMessages(other.toolCalls_);
+          }
+        }
+      }
+      if (subAgentExecutionsBuilder_ == null) {
+        if (!other.subAgentExecutions_.isEmpty()) {
+          if (subAgentExecutions_.isEmpty()) {
+            subAgentExecutions_ = other.subAgentExecutions_;
+            bitField0_ = (bitField0_ & ~0x00000008);
+          } else {
+            ensureSubAgentExecutionsIsMutable();
+            subAgentExecutions_.addAll(other.subAgentExecutions_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.subAgentExecutions_.isEmpty()) {
+          if (subAgentExecutionsBuilder_.isEmpty()) {
+            subAgentExecutionsBuilder_.dispose();
+            subAgentExecutionsBuilder_ = null;
+            subAgentExecutions_ = other.subAgentExecutions_;
+            bitField0_ = (bitField0_ & ~0x00000008);
+            subAgentExecutionsBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getSubAgentExecutionsFieldBuilder() : null;
+          } else {
+            subAgentExecutionsBuilder_.addAllMessages(other.subAgentExecutions_);
+          }
+        }
+      }
       if (!other.getError().isEmpty()) {
         error_ = other.error_;
-        bitField0_ |= 0x00000004;
+        bitField0_ |= 0x00000010;
         onChanged();
       }
       if (!other.getStartedAt().isEmpty()) {
         startedAt_ = other.startedAt_;
-        bitField0_ |= 0x00000008;
+        bitField0_ |= 0x00000020;
         onChanged();
       }
       if (!other.getCompletedAt().isEmpty()) {
         completedAt_ = other.completedAt_;
-        bitField0_ |= 0x00000010;
+        bitField0_ |= 0x00000040;
         onChanged();
+      }
+      internalGetMutableTodos().mergeFrom(
+          other.internalGetTodos());
+      bitField0_ |= 0x00000080;
+      if (other.getCallbackToken() != com.google.protobuf.ByteString.EMPTY) {
+        setCallbackToken(other.getCallbackToken());
+      }
+      if (other.hasAudit()) {
+        mergeAudit(other.getAudit());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -722,21 +1230,68 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 16
+            case 26: {
+              ai.stigmer.agentic.agentexecution.v1.ToolCall m =
+                  input.readMessage(
+                      ai.stigmer.agentic.agentexecution.v1.ToolCall.parser(),
+                      extensionRegistry);
+              if (toolCallsBuilder_ == null) {
+                ensureToolCallsIsMutable();
+                toolCalls_.add(m);
+              } else {
+                toolCallsBuilder_.addMessage(m);
+              }
+              break;
+            } // case 26
+            case 34: {
+              ai.stigmer.agentic.agentexecution.v1.SubAgentExecution m =
+                  input.readMessage(
+                      ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.parser(),
+                      extensionRegistry);
+              if (subAgentExecutionsBuilder_ == null) {
+                ensureSubAgentExecutionsIsMutable();
+                subAgentExecutions_.add(m);
+              } else {
+                subAgentExecutionsBuilder_.addMessage(m);
+              }
+              break;
+            } // case 34
             case 50: {
               error_ = input.readStringRequireUtf8();
-              bitField0_ |= 0x00000004;
+              bitField0_ |= 0x00000010;
               break;
             } // case 50
             case 58: {
               startedAt_ = input.readStringRequireUtf8();
-              bitField0_ |= 0x00000008;
+              bitField0_ |= 0x00000020;
               break;
             } // case 58
             case 66: {
               completedAt_ = input.readStringRequireUtf8();
-              bitField0_ |= 0x00000010;
+              bitField0_ |= 0x00000040;
               break;
             } // case 66
+            case 74: {
+              com.google.protobuf.MapEntry<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem>
+              todos__ = input.readMessage(
+                  TodosDefaultEntryHolder.defaultEntry.getParserForType(), extensionRegistry);
+              internalGetMutableTodos().ensureBuilderMap().put(
+                  todos__.getKey(), todos__.getValue());
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 74
+            case 82: {
+              callbackToken_ = input.readBytes();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 82
+            case 794: {
+              input.readMessage(
+                  getAuditFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 794
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1139,6 +1694,630 @@ private static final long serialVersionUID = 0L;
       return this;
     }
 
+    private java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> toolCalls_ =
+      java.util.Collections.emptyList();
+    private void ensureToolCallsIsMutable() {
+      if (!((bitField0_ & 0x00000004) != 0)) {
+        toolCalls_ = new java.util.ArrayList<ai.stigmer.agentic.agentexecution.v1.ToolCall>(toolCalls_);
+        bitField0_ |= 0x00000004;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        ai.stigmer.agentic.agentexecution.v1.ToolCall, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder, ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> toolCallsBuilder_;
+
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> getToolCallsList() {
+      if (toolCallsBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(toolCalls_);
+      } else {
+        return toolCallsBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public int getToolCallsCount() {
+      if (toolCallsBuilder_ == null) {
+        return toolCalls_.size();
+      } else {
+        return toolCallsBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCall getToolCalls(int index) {
+      if (toolCallsBuilder_ == null) {
+        return toolCalls_.get(index);
+      } else {
+        return toolCallsBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public Builder setToolCalls(
+        int index, ai.stigmer.agentic.agentexecution.v1.ToolCall value) {
+      if (toolCallsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureToolCallsIsMutable();
+        toolCalls_.set(index, value);
+        onChanged();
+      } else {
+        toolCallsBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public Builder setToolCalls(
+        int index, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder builderForValue) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        toolCalls_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        toolCallsBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public Builder addToolCalls(ai.stigmer.agentic.agentexecution.v1.ToolCall value) {
+      if (toolCallsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureToolCallsIsMutable();
+        toolCalls_.add(value);
+        onChanged();
+      } else {
+        toolCallsBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public Builder addToolCalls(
+        int index, ai.stigmer.agentic.agentexecution.v1.ToolCall value) {
+      if (toolCallsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureToolCallsIsMutable();
+        toolCalls_.add(index, value);
+        onChanged();
+      } else {
+        toolCallsBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public Builder addToolCalls(
+        ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder builderForValue) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        toolCalls_.add(builderForValue.build());
+        onChanged();
+      } else {
+        toolCallsBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public Builder addToolCalls(
+        int index, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder builderForValue) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        toolCalls_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        toolCallsBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public Builder addAllToolCalls(
+        java.lang.Iterable<? extends ai.stigmer.agentic.agentexecution.v1.ToolCall> values) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, toolCalls_);
+        onChanged();
+      } else {
+        toolCallsBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public Builder clearToolCalls() {
+      if (toolCallsBuilder_ == null) {
+        toolCalls_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000004);
+        onChanged();
+      } else {
+        toolCallsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public Builder removeToolCalls(int index) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        toolCalls_.remove(index);
+        onChanged();
+      } else {
+        toolCallsBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder getToolCallsBuilder(
+        int index) {
+      return getToolCallsFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder getToolCallsOrBuilder(
+        int index) {
+      if (toolCallsBuilder_ == null) {
+        return toolCalls_.get(index);  } else {
+        return toolCallsBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public java.util.List<? extends ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> 
+         getToolCallsOrBuilderList() {
+      if (toolCallsBuilder_ != null) {
+        return toolCallsBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(toolCalls_);
+      }
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder addToolCallsBuilder() {
+      return getToolCallsFieldBuilder().addBuilder(
+          ai.stigmer.agentic.agentexecution.v1.ToolCall.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder addToolCallsBuilder(
+        int index) {
+      return getToolCallsFieldBuilder().addBuilder(
+          index, ai.stigmer.agentic.agentexecution.v1.ToolCall.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+     */
+    public java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder> 
+         getToolCallsBuilderList() {
+      return getToolCallsFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        ai.stigmer.agentic.agentexecution.v1.ToolCall, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder, ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> 
+        getToolCallsFieldBuilder() {
+      if (toolCallsBuilder_ == null) {
+        toolCallsBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            ai.stigmer.agentic.agentexecution.v1.ToolCall, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder, ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder>(
+                toolCalls_,
+                ((bitField0_ & 0x00000004) != 0),
+                getParentForChildren(),
+                isClean());
+        toolCalls_ = null;
+      }
+      return toolCallsBuilder_;
+    }
+
+    private java.util.List<ai.stigmer.agentic.agentexecution.v1.SubAgentExecution> subAgentExecutions_ =
+      java.util.Collections.emptyList();
+    private void ensureSubAgentExecutionsIsMutable() {
+      if (!((bitField0_ & 0x00000008) != 0)) {
+        subAgentExecutions_ = new java.util.ArrayList<ai.stigmer.agentic.agentexecution.v1.SubAgentExecution>(subAgentExecutions_);
+        bitField0_ |= 0x00000008;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        ai.stigmer.agentic.agentexecution.v1.SubAgentExecution, ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder, ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionOrBuilder> subAgentExecutionsBuilder_;
+
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public java.util.List<ai.stigmer.agentic.agentexecution.v1.SubAgentExecution> getSubAgentExecutionsList() {
+      if (subAgentExecutionsBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(subAgentExecutions_);
+      } else {
+        return subAgentExecutionsBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public int getSubAgentExecutionsCount() {
+      if (subAgentExecutionsBuilder_ == null) {
+        return subAgentExecutions_.size();
+      } else {
+        return subAgentExecutionsBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.SubAgentExecution getSubAgentExecutions(int index) {
+      if (subAgentExecutionsBuilder_ == null) {
+        return subAgentExecutions_.get(index);
+      } else {
+        return subAgentExecutionsBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public Builder setSubAgentExecutions(
+        int index, ai.stigmer.agentic.agentexecution.v1.SubAgentExecution value) {
+      if (subAgentExecutionsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureSubAgentExecutionsIsMutable();
+        subAgentExecutions_.set(index, value);
+        onChanged();
+      } else {
+        subAgentExecutionsBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public Builder setSubAgentExecutions(
+        int index, ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder builderForValue) {
+      if (subAgentExecutionsBuilder_ == null) {
+        ensureSubAgentExecutionsIsMutable();
+        subAgentExecutions_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        subAgentExecutionsBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public Builder addSubAgentExecutions(ai.stigmer.agentic.agentexecution.v1.SubAgentExecution value) {
+      if (subAgentExecutionsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureSubAgentExecutionsIsMutable();
+        subAgentExecutions_.add(value);
+        onChanged();
+      } else {
+        subAgentExecutionsBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public Builder addSubAgentExecutions(
+        int index, ai.stigmer.agentic.agentexecution.v1.SubAgentExecution value) {
+      if (subAgentExecutionsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureSubAgentExecutionsIsMutable();
+        subAgentExecutions_.add(index, value);
+        onChanged();
+      } else {
+        subAgentExecutionsBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public Builder addSubAgentExecutions(
+        ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder builderForValue) {
+      if (subAgentExecutionsBuilder_ == null) {
+        ensureSubAgentExecutionsIsMutable();
+        subAgentExecutions_.add(builderForValue.build());
+        onChanged();
+      } else {
+        subAgentExecutionsBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public Builder addSubAgentExecutions(
+        int index, ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder builderForValue) {
+      if (subAgentExecutionsBuilder_ == null) {
+        ensureSubAgentExecutionsIsMutable();
+        subAgentExecutions_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        subAgentExecutionsBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public Builder addAllSubAgentExecutions(
+        java.lang.Iterable<? extends ai.stigmer.agentic.agentexecution.v1.SubAgentExecution> values) {
+      if (subAgentExecutionsBuilder_ == null) {
+        ensureSubAgentExecutionsIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, subAgentExecutions_);
+        onChanged();
+      } else {
+        subAgentExecutionsBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public Builder clearSubAgentExecutions() {
+      if (subAgentExecutionsBuilder_ == null) {
+        subAgentExecutions_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000008);
+        onChanged();
+      } else {
+        subAgentExecutionsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public Builder removeSubAgentExecutions(int index) {
+      if (subAgentExecutionsBuilder_ == null) {
+        ensureSubAgentExecutionsIsMutable();
+        subAgentExecutions_.remove(index);
+        onChanged();
+      } else {
+        subAgentExecutionsBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder getSubAgentExecutionsBuilder(
+        int index) {
+      return getSubAgentExecutionsFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionOrBuilder getSubAgentExecutionsOrBuilder(
+        int index) {
+      if (subAgentExecutionsBuilder_ == null) {
+        return subAgentExecutions_.get(index);  } else {
+        return subAgentExecutionsBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public java.util.List<? extends ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionOrBuilder> 
+         getSubAgentExecutionsOrBuilderList() {
+      if (subAgentExecutionsBuilder_ != null) {
+        return subAgentExecutionsBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(subAgentExecutions_);
+      }
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder addSubAgentExecutionsBuilder() {
+      return getSubAgentExecutionsFieldBuilder().addBuilder(
+          ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder addSubAgentExecutionsBuilder(
+        int index) {
+      return getSubAgentExecutionsFieldBuilder().addBuilder(
+          index, ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Sub-agents the agent delegated to, in the order it invoked them.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+     */
+    public java.util.List<ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder> 
+         getSubAgentExecutionsBuilderList() {
+      return getSubAgentExecutionsFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        ai.stigmer.agentic.agentexecution.v1.SubAgentExecution, ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder, ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionOrBuilder> 
+        getSubAgentExecutionsFieldBuilder() {
+      if (subAgentExecutionsBuilder_ == null) {
+        subAgentExecutionsBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            ai.stigmer.agentic.agentexecution.v1.SubAgentExecution, ai.stigmer.agentic.agentexecution.v1.SubAgentExecution.Builder, ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionOrBuilder>(
+                subAgentExecutions_,
+                ((bitField0_ & 0x00000008) != 0),
+                getParentForChildren(),
+                isClean());
+        subAgentExecutions_ = null;
+      }
+      return subAgentExecutionsBuilder_;
+    }
+
     private java.lang.Object error_ = "";
     /**
      * <pre>
@@ -1194,7 +2373,7 @@ private static final long serialVersionUID = 0L;
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       error_ = value;
-      bitField0_ |= 0x00000004;
+      bitField0_ |= 0x00000010;
       onChanged();
       return this;
     }
@@ -1208,7 +2387,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder clearError() {
       error_ = getDefaultInstance().getError();
-      bitField0_ = (bitField0_ & ~0x00000004);
+      bitField0_ = (bitField0_ & ~0x00000010);
       onChanged();
       return this;
     }
@@ -1226,7 +2405,7 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       error_ = value;
-      bitField0_ |= 0x00000004;
+      bitField0_ |= 0x00000010;
       onChanged();
       return this;
     }
@@ -1286,7 +2465,7 @@ private static final long serialVersionUID = 0L;
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       startedAt_ = value;
-      bitField0_ |= 0x00000008;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }
@@ -1300,7 +2479,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder clearStartedAt() {
       startedAt_ = getDefaultInstance().getStartedAt();
-      bitField0_ = (bitField0_ & ~0x00000008);
+      bitField0_ = (bitField0_ & ~0x00000020);
       onChanged();
       return this;
     }
@@ -1318,7 +2497,7 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       startedAt_ = value;
-      bitField0_ |= 0x00000008;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }
@@ -1378,7 +2557,7 @@ private static final long serialVersionUID = 0L;
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       completedAt_ = value;
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000040;
       onChanged();
       return this;
     }
@@ -1392,7 +2571,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder clearCompletedAt() {
       completedAt_ = getDefaultInstance().getCompletedAt();
-      bitField0_ = (bitField0_ & ~0x00000010);
+      bitField0_ = (bitField0_ & ~0x00000040);
       onChanged();
       return this;
     }
@@ -1410,9 +2589,403 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       completedAt_ = value;
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000040;
       onChanged();
       return this;
+    }
+
+    private static final class TodosConverter implements com.google.protobuf.MapFieldBuilder.Converter<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItemOrBuilder, ai.stigmer.agentic.agentexecution.v1.TodoItem> {
+      @java.lang.Override
+      public ai.stigmer.agentic.agentexecution.v1.TodoItem build(ai.stigmer.agentic.agentexecution.v1.TodoItemOrBuilder val) {
+        if (val instanceof ai.stigmer.agentic.agentexecution.v1.TodoItem) { return (ai.stigmer.agentic.agentexecution.v1.TodoItem) val; }
+        return ((ai.stigmer.agentic.agentexecution.v1.TodoItem.Builder) val).build();
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.MapEntry<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> defaultEntry() {
+        return TodosDefaultEntryHolder.defaultEntry;
+      }
+    };
+    private static final TodosConverter todosConverter = new TodosConverter();
+
+    private com.google.protobuf.MapFieldBuilder<
+        java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItemOrBuilder, ai.stigmer.agentic.agentexecution.v1.TodoItem, ai.stigmer.agentic.agentexecution.v1.TodoItem.Builder> todos_;
+    private com.google.protobuf.MapFieldBuilder<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItemOrBuilder, ai.stigmer.agentic.agentexecution.v1.TodoItem, ai.stigmer.agentic.agentexecution.v1.TodoItem.Builder>
+        internalGetTodos() {
+      if (todos_ == null) {
+        return new com.google.protobuf.MapFieldBuilder<>(todosConverter);
+      }
+      return todos_;
+    }
+    private com.google.protobuf.MapFieldBuilder<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItemOrBuilder, ai.stigmer.agentic.agentexecution.v1.TodoItem, ai.stigmer.agentic.agentexecution.v1.TodoItem.Builder>
+        internalGetMutableTodos() {
+      if (todos_ == null) {
+        todos_ = new com.google.protobuf.MapFieldBuilder<>(todosConverter);
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return todos_;
+    }
+    public int getTodosCount() {
+      return internalGetTodos().ensureBuilderMap().size();
+    }
+    /**
+     * <pre>
+     * The agent's todo list as of this status, by todo item id.
+     * </pre>
+     *
+     * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+     */
+    @java.lang.Override
+    public boolean containsTodos(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      return internalGetTodos().ensureBuilderMap().containsKey(key);
+    }
+    /**
+     * Use {@link #getTodosMap()} instead.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> getTodos() {
+      return getTodosMap();
+    }
+    /**
+     * <pre>
+     * The agent's todo list as of this status, by todo item id.
+     * </pre>
+     *
+     * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+     */
+    @java.lang.Override
+    public java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> getTodosMap() {
+      return internalGetTodos().getImmutableMap();
+    }
+    /**
+     * <pre>
+     * The agent's todo list as of this status, by todo item id.
+     * </pre>
+     *
+     * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+     */
+    @java.lang.Override
+    public /* nullable */
+ai.stigmer.agentic.agentexecution.v1.TodoItem getTodosOrDefault(
+        java.lang.String key,
+        /* nullable */
+ai.stigmer.agentic.agentexecution.v1.TodoItem defaultValue) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItemOrBuilder> map = internalGetMutableTodos().ensureBuilderMap();
+      return map.containsKey(key) ? todosConverter.build(map.get(key)) : defaultValue;
+    }
+    /**
+     * <pre>
+     * The agent's todo list as of this status, by todo item id.
+     * </pre>
+     *
+     * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+     */
+    @java.lang.Override
+    public ai.stigmer.agentic.agentexecution.v1.TodoItem getTodosOrThrow(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItemOrBuilder> map = internalGetMutableTodos().ensureBuilderMap();
+      if (!map.containsKey(key)) {
+        throw new java.lang.IllegalArgumentException();
+      }
+      return todosConverter.build(map.get(key));
+    }
+    public Builder clearTodos() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      internalGetMutableTodos().clear();
+      return this;
+    }
+    /**
+     * <pre>
+     * The agent's todo list as of this status, by todo item id.
+     * </pre>
+     *
+     * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+     */
+    public Builder removeTodos(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      internalGetMutableTodos().ensureBuilderMap()
+          .remove(key);
+      return this;
+    }
+    /**
+     * Use alternate mutation accessors instead.
+     */
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem>
+        getMutableTodos() {
+      bitField0_ |= 0x00000080;
+      return internalGetMutableTodos().ensureMessageMap();
+    }
+    /**
+     * <pre>
+     * The agent's todo list as of this status, by todo item id.
+     * </pre>
+     *
+     * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+     */
+    public Builder putTodos(
+        java.lang.String key,
+        ai.stigmer.agentic.agentexecution.v1.TodoItem value) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      if (value == null) { throw new NullPointerException("map value"); }
+      internalGetMutableTodos().ensureBuilderMap()
+          .put(key, value);
+      bitField0_ |= 0x00000080;
+      return this;
+    }
+    /**
+     * <pre>
+     * The agent's todo list as of this status, by todo item id.
+     * </pre>
+     *
+     * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+     */
+    public Builder putAllTodos(
+        java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> values) {
+      for (java.util.Map.Entry<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem> e : values.entrySet()) {
+        if (e.getKey() == null || e.getValue() == null) {
+          throw new NullPointerException();
+        }
+      }
+      internalGetMutableTodos().ensureBuilderMap()
+          .putAll(values);
+      bitField0_ |= 0x00000080;
+      return this;
+    }
+    /**
+     * <pre>
+     * The agent's todo list as of this status, by todo item id.
+     * </pre>
+     *
+     * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.TodoItem.Builder putTodosBuilderIfAbsent(
+        java.lang.String key) {
+      java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItemOrBuilder> builderMap = internalGetMutableTodos().ensureBuilderMap();
+      ai.stigmer.agentic.agentexecution.v1.TodoItemOrBuilder entry = builderMap.get(key);
+      if (entry == null) {
+        entry = ai.stigmer.agentic.agentexecution.v1.TodoItem.newBuilder();
+        builderMap.put(key, entry);
+      }
+      if (entry instanceof ai.stigmer.agentic.agentexecution.v1.TodoItem) {
+        entry = ((ai.stigmer.agentic.agentexecution.v1.TodoItem) entry).toBuilder();
+        builderMap.put(key, entry);
+      }
+      return (ai.stigmer.agentic.agentexecution.v1.TodoItem.Builder) entry;
+    }
+
+    private com.google.protobuf.ByteString callbackToken_ = com.google.protobuf.ByteString.EMPTY;
+    /**
+     * <pre>
+     * Where the deployed services keep the caller's task token once the execution runs (the caller
+     * sends it in spec.callback_token). A bearer secret like the spec field: the SDK never logs it
+     * and the reference service never writes it.
+     * </pre>
+     *
+     * <code>bytes callback_token = 10 [json_name = "callbackToken"];</code>
+     * @return The callbackToken.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString getCallbackToken() {
+      return callbackToken_;
+    }
+    /**
+     * <pre>
+     * Where the deployed services keep the caller's task token once the execution runs (the caller
+     * sends it in spec.callback_token). A bearer secret like the spec field: the SDK never logs it
+     * and the reference service never writes it.
+     * </pre>
+     *
+     * <code>bytes callback_token = 10 [json_name = "callbackToken"];</code>
+     * @param value The callbackToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCallbackToken(com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      callbackToken_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Where the deployed services keep the caller's task token once the execution runs (the caller
+     * sends it in spec.callback_token). A bearer secret like the spec field: the SDK never logs it
+     * and the reference service never writes it.
+     * </pre>
+     *
+     * <code>bytes callback_token = 10 [json_name = "callbackToken"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCallbackToken() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      callbackToken_ = getDefaultInstance().getCallbackToken();
+      onChanged();
+      return this;
+    }
+
+    private ai.stigmer.commons.apiresource.ApiResourceAudit audit_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.commons.apiresource.ApiResourceAudit, ai.stigmer.commons.apiresource.ApiResourceAudit.Builder, ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder> auditBuilder_;
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     * @return Whether the audit field is set.
+     */
+    public boolean hasAudit() {
+      return ((bitField0_ & 0x00000200) != 0);
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     * @return The audit.
+     */
+    public ai.stigmer.commons.apiresource.ApiResourceAudit getAudit() {
+      if (auditBuilder_ == null) {
+        return audit_ == null ? ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance() : audit_;
+      } else {
+        return auditBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public Builder setAudit(ai.stigmer.commons.apiresource.ApiResourceAudit value) {
+      if (auditBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        audit_ = value;
+      } else {
+        auditBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public Builder setAudit(
+        ai.stigmer.commons.apiresource.ApiResourceAudit.Builder builderForValue) {
+      if (auditBuilder_ == null) {
+        audit_ = builderForValue.build();
+      } else {
+        auditBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public Builder mergeAudit(ai.stigmer.commons.apiresource.ApiResourceAudit value) {
+      if (auditBuilder_ == null) {
+        if (((bitField0_ & 0x00000200) != 0) &&
+          audit_ != null &&
+          audit_ != ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance()) {
+          getAuditBuilder().mergeFrom(value);
+        } else {
+          audit_ = value;
+        }
+      } else {
+        auditBuilder_.mergeFrom(value);
+      }
+      if (audit_ != null) {
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public Builder clearAudit() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      audit_ = null;
+      if (auditBuilder_ != null) {
+        auditBuilder_.dispose();
+        auditBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public ai.stigmer.commons.apiresource.ApiResourceAudit.Builder getAuditBuilder() {
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return getAuditFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder getAuditOrBuilder() {
+      if (auditBuilder_ != null) {
+        return auditBuilder_.getMessageOrBuilder();
+      } else {
+        return audit_ == null ?
+            ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance() : audit_;
+      }
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.commons.apiresource.ApiResourceAudit, ai.stigmer.commons.apiresource.ApiResourceAudit.Builder, ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder> 
+        getAuditFieldBuilder() {
+      if (auditBuilder_ == null) {
+        auditBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            ai.stigmer.commons.apiresource.ApiResourceAudit, ai.stigmer.commons.apiresource.ApiResourceAudit.Builder, ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder>(
+                getAudit(),
+                getParentForChildren(),
+                isClean());
+        audit_ = null;
+      }
+      return auditBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

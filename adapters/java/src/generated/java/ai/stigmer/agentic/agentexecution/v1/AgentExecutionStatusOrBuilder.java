@@ -73,6 +73,94 @@ public interface AgentExecutionStatusOrBuilder extends
 
   /**
    * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> 
+      getToolCallsList();
+  /**
+   * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  ai.stigmer.agentic.agentexecution.v1.ToolCall getToolCalls(int index);
+  /**
+   * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  int getToolCallsCount();
+  /**
+   * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  java.util.List<? extends ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> 
+      getToolCallsOrBuilderList();
+  /**
+   * <pre>
+   * Every tool call of the execution, oldest first (messages[].tool_calls holds them too).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 3 [json_name = "toolCalls"];</code>
+   */
+  ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder getToolCallsOrBuilder(
+      int index);
+
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  java.util.List<ai.stigmer.agentic.agentexecution.v1.SubAgentExecution> 
+      getSubAgentExecutionsList();
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  ai.stigmer.agentic.agentexecution.v1.SubAgentExecution getSubAgentExecutions(int index);
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  int getSubAgentExecutionsCount();
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  java.util.List<? extends ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionOrBuilder> 
+      getSubAgentExecutionsOrBuilderList();
+  /**
+   * <pre>
+   * Sub-agents the agent delegated to, in the order it invoked them.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.SubAgentExecution sub_agent_executions = 4 [json_name = "subAgentExecutions"];</code>
+   */
+  ai.stigmer.agentic.agentexecution.v1.SubAgentExecutionOrBuilder getSubAgentExecutionsOrBuilder(
+      int index);
+
+  /**
+   * <pre>
    * Error description when phase is EXECUTION_FAILED; empty otherwise.
    * </pre>
    *
@@ -130,4 +218,97 @@ public interface AgentExecutionStatusOrBuilder extends
    */
   com.google.protobuf.ByteString
       getCompletedAtBytes();
+
+  /**
+   * <pre>
+   * The agent's todo list as of this status, by todo item id.
+   * </pre>
+   *
+   * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+   */
+  int getTodosCount();
+  /**
+   * <pre>
+   * The agent's todo list as of this status, by todo item id.
+   * </pre>
+   *
+   * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+   */
+  boolean containsTodos(
+      java.lang.String key);
+  /**
+   * Use {@link #getTodosMap()} instead.
+   */
+  @java.lang.Deprecated
+  java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem>
+  getTodos();
+  /**
+   * <pre>
+   * The agent's todo list as of this status, by todo item id.
+   * </pre>
+   *
+   * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+   */
+  java.util.Map<java.lang.String, ai.stigmer.agentic.agentexecution.v1.TodoItem>
+  getTodosMap();
+  /**
+   * <pre>
+   * The agent's todo list as of this status, by todo item id.
+   * </pre>
+   *
+   * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+   */
+  /* nullable */
+ai.stigmer.agentic.agentexecution.v1.TodoItem getTodosOrDefault(
+      java.lang.String key,
+      /* nullable */
+ai.stigmer.agentic.agentexecution.v1.TodoItem defaultValue);
+  /**
+   * <pre>
+   * The agent's todo list as of this status, by todo item id.
+   * </pre>
+   *
+   * <code>map&lt;string, .ai.stigmer.agentic.agentexecution.v1.TodoItem&gt; todos = 9 [json_name = "todos"];</code>
+   */
+  ai.stigmer.agentic.agentexecution.v1.TodoItem getTodosOrThrow(
+      java.lang.String key);
+
+  /**
+   * <pre>
+   * Where the deployed services keep the caller's task token once the execution runs (the caller
+   * sends it in spec.callback_token). A bearer secret like the spec field: the SDK never logs it
+   * and the reference service never writes it.
+   * </pre>
+   *
+   * <code>bytes callback_token = 10 [json_name = "callbackToken"];</code>
+   * @return The callbackToken.
+   */
+  com.google.protobuf.ByteString getCallbackToken();
+
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   * @return Whether the audit field is set.
+   */
+  boolean hasAudit();
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   * @return The audit.
+   */
+  ai.stigmer.commons.apiresource.ApiResourceAudit getAudit();
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   */
+  ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder getAuditOrBuilder();
 }

@@ -24,6 +24,7 @@ private static final long serialVersionUID = 0L;
     type_ = 0;
     content_ = "";
     timestamp_ = "";
+    toolCalls_ = java.util.Collections.emptyList();
   }
 
   @java.lang.Override
@@ -46,6 +47,7 @@ private static final long serialVersionUID = 0L;
             ai.stigmer.agentic.agentexecution.v1.AgentMessage.class, ai.stigmer.agentic.agentexecution.v1.AgentMessage.Builder.class);
   }
 
+  private int bitField0_;
   public static final int TYPE_FIELD_NUMBER = 1;
   private int type_ = 0;
   /**
@@ -166,6 +168,105 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int TOOL_CALLS_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> toolCalls_;
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> getToolCallsList() {
+    return toolCalls_;
+  }
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> 
+      getToolCallsOrBuilderList() {
+    return toolCalls_;
+  }
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public int getToolCallsCount() {
+    return toolCalls_.size();
+  }
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.agentic.agentexecution.v1.ToolCall getToolCalls(int index) {
+    return toolCalls_.get(index);
+  }
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder getToolCallsOrBuilder(
+      int index) {
+    return toolCalls_.get(index);
+  }
+
+  public static final int METADATA_FIELD_NUMBER = 5;
+  private com.google.protobuf.Struct metadata_;
+  /**
+   * <pre>
+   * Free-form metadata about the message.
+   * </pre>
+   *
+   * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+   * @return Whether the metadata field is set.
+   */
+  @java.lang.Override
+  public boolean hasMetadata() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * Free-form metadata about the message.
+   * </pre>
+   *
+   * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+   * @return The metadata.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Struct getMetadata() {
+    return metadata_ == null ? com.google.protobuf.Struct.getDefaultInstance() : metadata_;
+  }
+  /**
+   * <pre>
+   * Free-form metadata about the message.
+   * </pre>
+   *
+   * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.StructOrBuilder getMetadataOrBuilder() {
+    return metadata_ == null ? com.google.protobuf.Struct.getDefaultInstance() : metadata_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -189,6 +290,12 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(timestamp_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 3, timestamp_);
     }
+    for (int i = 0; i < toolCalls_.size(); i++) {
+      output.writeMessage(4, toolCalls_.get(i));
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(5, getMetadata());
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -207,6 +314,14 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(timestamp_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(3, timestamp_);
+    }
+    for (int i = 0; i < toolCalls_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(4, toolCalls_.get(i));
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(5, getMetadata());
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -228,6 +343,13 @@ private static final long serialVersionUID = 0L;
         .equals(other.getContent())) return false;
     if (!getTimestamp()
         .equals(other.getTimestamp())) return false;
+    if (!getToolCallsList()
+        .equals(other.getToolCallsList())) return false;
+    if (hasMetadata() != other.hasMetadata()) return false;
+    if (hasMetadata()) {
+      if (!getMetadata()
+          .equals(other.getMetadata())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -245,6 +367,14 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getContent().hashCode();
     hash = (37 * hash) + TIMESTAMP_FIELD_NUMBER;
     hash = (53 * hash) + getTimestamp().hashCode();
+    if (getToolCallsCount() > 0) {
+      hash = (37 * hash) + TOOL_CALLS_FIELD_NUMBER;
+      hash = (53 * hash) + getToolCallsList().hashCode();
+    }
+    if (hasMetadata()) {
+      hash = (37 * hash) + METADATA_FIELD_NUMBER;
+      hash = (53 * hash) + getMetadata().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -368,13 +498,20 @@ private static final long serialVersionUID = 0L;
 
     // Construct using ai.stigmer.agentic.agentexecution.v1.AgentMessage.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessageV3
+              .alwaysUseFieldBuilders) {
+        getToolCallsFieldBuilder();
+        getMetadataFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -383,6 +520,18 @@ private static final long serialVersionUID = 0L;
       type_ = 0;
       content_ = "";
       timestamp_ = "";
+      if (toolCallsBuilder_ == null) {
+        toolCalls_ = java.util.Collections.emptyList();
+      } else {
+        toolCalls_ = null;
+        toolCallsBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000008);
+      metadata_ = null;
+      if (metadataBuilder_ != null) {
+        metadataBuilder_.dispose();
+        metadataBuilder_ = null;
+      }
       return this;
     }
 
@@ -409,9 +558,22 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public ai.stigmer.agentic.agentexecution.v1.AgentMessage buildPartial() {
       ai.stigmer.agentic.agentexecution.v1.AgentMessage result = new ai.stigmer.agentic.agentexecution.v1.AgentMessage(this);
+      buildPartialRepeatedFields(result);
       if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartialRepeatedFields(ai.stigmer.agentic.agentexecution.v1.AgentMessage result) {
+      if (toolCallsBuilder_ == null) {
+        if (((bitField0_ & 0x00000008) != 0)) {
+          toolCalls_ = java.util.Collections.unmodifiableList(toolCalls_);
+          bitField0_ = (bitField0_ & ~0x00000008);
+        }
+        result.toolCalls_ = toolCalls_;
+      } else {
+        result.toolCalls_ = toolCallsBuilder_.build();
+      }
     }
 
     private void buildPartial0(ai.stigmer.agentic.agentexecution.v1.AgentMessage result) {
@@ -425,6 +587,14 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.timestamp_ = timestamp_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.metadata_ = metadataBuilder_ == null
+            ? metadata_
+            : metadataBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -484,6 +654,35 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000004;
         onChanged();
       }
+      if (toolCallsBuilder_ == null) {
+        if (!other.toolCalls_.isEmpty()) {
+          if (toolCalls_.isEmpty()) {
+            toolCalls_ = other.toolCalls_;
+            bitField0_ = (bitField0_ & ~0x00000008);
+          } else {
+            ensureToolCallsIsMutable();
+            toolCalls_.addAll(other.toolCalls_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.toolCalls_.isEmpty()) {
+          if (toolCallsBuilder_.isEmpty()) {
+            toolCallsBuilder_.dispose();
+            toolCallsBuilder_ = null;
+            toolCalls_ = other.toolCalls_;
+            bitField0_ = (bitField0_ & ~0x00000008);
+            toolCallsBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getToolCallsFieldBuilder() : null;
+          } else {
+            toolCallsBuilder_.addAllMessages(other.toolCalls_);
+          }
+        }
+      }
+      if (other.hasMetadata()) {
+        mergeMetadata(other.getMetadata());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -525,6 +724,26 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 26
+            case 34: {
+              ai.stigmer.agentic.agentexecution.v1.ToolCall m =
+                  input.readMessage(
+                      ai.stigmer.agentic.agentexecution.v1.ToolCall.parser(),
+                      extensionRegistry);
+              if (toolCallsBuilder_ == null) {
+                ensureToolCallsIsMutable();
+                toolCalls_.add(m);
+              } else {
+                toolCallsBuilder_.addMessage(m);
+              }
+              break;
+            } // case 34
+            case 42: {
+              input.readMessage(
+                  getMetadataFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -797,6 +1016,475 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000004;
       onChanged();
       return this;
+    }
+
+    private java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> toolCalls_ =
+      java.util.Collections.emptyList();
+    private void ensureToolCallsIsMutable() {
+      if (!((bitField0_ & 0x00000008) != 0)) {
+        toolCalls_ = new java.util.ArrayList<ai.stigmer.agentic.agentexecution.v1.ToolCall>(toolCalls_);
+        bitField0_ |= 0x00000008;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        ai.stigmer.agentic.agentexecution.v1.ToolCall, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder, ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> toolCallsBuilder_;
+
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> getToolCallsList() {
+      if (toolCallsBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(toolCalls_);
+      } else {
+        return toolCallsBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public int getToolCallsCount() {
+      if (toolCallsBuilder_ == null) {
+        return toolCalls_.size();
+      } else {
+        return toolCallsBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCall getToolCalls(int index) {
+      if (toolCallsBuilder_ == null) {
+        return toolCalls_.get(index);
+      } else {
+        return toolCallsBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public Builder setToolCalls(
+        int index, ai.stigmer.agentic.agentexecution.v1.ToolCall value) {
+      if (toolCallsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureToolCallsIsMutable();
+        toolCalls_.set(index, value);
+        onChanged();
+      } else {
+        toolCallsBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public Builder setToolCalls(
+        int index, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder builderForValue) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        toolCalls_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        toolCallsBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public Builder addToolCalls(ai.stigmer.agentic.agentexecution.v1.ToolCall value) {
+      if (toolCallsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureToolCallsIsMutable();
+        toolCalls_.add(value);
+        onChanged();
+      } else {
+        toolCallsBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public Builder addToolCalls(
+        int index, ai.stigmer.agentic.agentexecution.v1.ToolCall value) {
+      if (toolCallsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureToolCallsIsMutable();
+        toolCalls_.add(index, value);
+        onChanged();
+      } else {
+        toolCallsBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public Builder addToolCalls(
+        ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder builderForValue) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        toolCalls_.add(builderForValue.build());
+        onChanged();
+      } else {
+        toolCallsBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public Builder addToolCalls(
+        int index, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder builderForValue) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        toolCalls_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        toolCallsBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public Builder addAllToolCalls(
+        java.lang.Iterable<? extends ai.stigmer.agentic.agentexecution.v1.ToolCall> values) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, toolCalls_);
+        onChanged();
+      } else {
+        toolCallsBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public Builder clearToolCalls() {
+      if (toolCallsBuilder_ == null) {
+        toolCalls_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000008);
+        onChanged();
+      } else {
+        toolCallsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public Builder removeToolCalls(int index) {
+      if (toolCallsBuilder_ == null) {
+        ensureToolCallsIsMutable();
+        toolCalls_.remove(index);
+        onChanged();
+      } else {
+        toolCallsBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder getToolCallsBuilder(
+        int index) {
+      return getToolCallsFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder getToolCallsOrBuilder(
+        int index) {
+      if (toolCallsBuilder_ == null) {
+        return toolCalls_.get(index);  } else {
+        return toolCallsBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public java.util.List<? extends ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> 
+         getToolCallsOrBuilderList() {
+      if (toolCallsBuilder_ != null) {
+        return toolCallsBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(toolCalls_);
+      }
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder addToolCallsBuilder() {
+      return getToolCallsFieldBuilder().addBuilder(
+          ai.stigmer.agentic.agentexecution.v1.ToolCall.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder addToolCallsBuilder(
+        int index) {
+      return getToolCallsFieldBuilder().addBuilder(
+          index, ai.stigmer.agentic.agentexecution.v1.ToolCall.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Tools the model called in this message (type MESSAGE_AI).
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+     */
+    public java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder> 
+         getToolCallsBuilderList() {
+      return getToolCallsFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        ai.stigmer.agentic.agentexecution.v1.ToolCall, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder, ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> 
+        getToolCallsFieldBuilder() {
+      if (toolCallsBuilder_ == null) {
+        toolCallsBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            ai.stigmer.agentic.agentexecution.v1.ToolCall, ai.stigmer.agentic.agentexecution.v1.ToolCall.Builder, ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder>(
+                toolCalls_,
+                ((bitField0_ & 0x00000008) != 0),
+                getParentForChildren(),
+                isClean());
+        toolCalls_ = null;
+      }
+      return toolCallsBuilder_;
+    }
+
+    private com.google.protobuf.Struct metadata_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> metadataBuilder_;
+    /**
+     * <pre>
+     * Free-form metadata about the message.
+     * </pre>
+     *
+     * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+     * @return Whether the metadata field is set.
+     */
+    public boolean hasMetadata() {
+      return ((bitField0_ & 0x00000010) != 0);
+    }
+    /**
+     * <pre>
+     * Free-form metadata about the message.
+     * </pre>
+     *
+     * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+     * @return The metadata.
+     */
+    public com.google.protobuf.Struct getMetadata() {
+      if (metadataBuilder_ == null) {
+        return metadata_ == null ? com.google.protobuf.Struct.getDefaultInstance() : metadata_;
+      } else {
+        return metadataBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Free-form metadata about the message.
+     * </pre>
+     *
+     * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+     */
+    public Builder setMetadata(com.google.protobuf.Struct value) {
+      if (metadataBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        metadata_ = value;
+      } else {
+        metadataBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Free-form metadata about the message.
+     * </pre>
+     *
+     * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+     */
+    public Builder setMetadata(
+        com.google.protobuf.Struct.Builder builderForValue) {
+      if (metadataBuilder_ == null) {
+        metadata_ = builderForValue.build();
+      } else {
+        metadataBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Free-form metadata about the message.
+     * </pre>
+     *
+     * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+     */
+    public Builder mergeMetadata(com.google.protobuf.Struct value) {
+      if (metadataBuilder_ == null) {
+        if (((bitField0_ & 0x00000010) != 0) &&
+          metadata_ != null &&
+          metadata_ != com.google.protobuf.Struct.getDefaultInstance()) {
+          getMetadataBuilder().mergeFrom(value);
+        } else {
+          metadata_ = value;
+        }
+      } else {
+        metadataBuilder_.mergeFrom(value);
+      }
+      if (metadata_ != null) {
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Free-form metadata about the message.
+     * </pre>
+     *
+     * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+     */
+    public Builder clearMetadata() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      metadata_ = null;
+      if (metadataBuilder_ != null) {
+        metadataBuilder_.dispose();
+        metadataBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Free-form metadata about the message.
+     * </pre>
+     *
+     * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+     */
+    public com.google.protobuf.Struct.Builder getMetadataBuilder() {
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return getMetadataFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Free-form metadata about the message.
+     * </pre>
+     *
+     * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+     */
+    public com.google.protobuf.StructOrBuilder getMetadataOrBuilder() {
+      if (metadataBuilder_ != null) {
+        return metadataBuilder_.getMessageOrBuilder();
+      } else {
+        return metadata_ == null ?
+            com.google.protobuf.Struct.getDefaultInstance() : metadata_;
+      }
+    }
+    /**
+     * <pre>
+     * Free-form metadata about the message.
+     * </pre>
+     *
+     * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> 
+        getMetadataFieldBuilder() {
+      if (metadataBuilder_ == null) {
+        metadataBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder>(
+                getMetadata(),
+                getParentForChildren(),
+                isClean());
+        metadata_ = null;
+      }
+      return metadataBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -66,4 +66,75 @@ public interface AgentMessageOrBuilder extends
    */
   com.google.protobuf.ByteString
       getTimestampBytes();
+
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  java.util.List<ai.stigmer.agentic.agentexecution.v1.ToolCall> 
+      getToolCallsList();
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  ai.stigmer.agentic.agentexecution.v1.ToolCall getToolCalls(int index);
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  int getToolCallsCount();
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  java.util.List<? extends ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder> 
+      getToolCallsOrBuilderList();
+  /**
+   * <pre>
+   * Tools the model called in this message (type MESSAGE_AI).
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.agentexecution.v1.ToolCall tool_calls = 4 [json_name = "toolCalls"];</code>
+   */
+  ai.stigmer.agentic.agentexecution.v1.ToolCallOrBuilder getToolCallsOrBuilder(
+      int index);
+
+  /**
+   * <pre>
+   * Free-form metadata about the message.
+   * </pre>
+   *
+   * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+   * @return Whether the metadata field is set.
+   */
+  boolean hasMetadata();
+  /**
+   * <pre>
+   * Free-form metadata about the message.
+   * </pre>
+   *
+   * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+   * @return The metadata.
+   */
+  com.google.protobuf.Struct getMetadata();
+  /**
+   * <pre>
+   * Free-form metadata about the message.
+   * </pre>
+   *
+   * <code>.google.protobuf.Struct metadata = 5 [json_name = "metadata"];</code>
+   */
+  com.google.protobuf.StructOrBuilder getMetadataOrBuilder();
 }

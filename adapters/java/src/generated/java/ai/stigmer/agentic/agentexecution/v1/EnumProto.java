@@ -33,15 +33,25 @@ public final class EnumProto {
       "EXECUTION_CANCELLED\020\005*t\n\013MessageType\022\034\n\030" +
       "MESSAGE_TYPE_UNSPECIFIED\020\000\022\021\n\rMESSAGE_HU" +
       "MAN\020\001\022\016\n\nMESSAGE_AI\020\002\022\020\n\014MESSAGE_TOOL\020\003\022" +
-      "\022\n\016MESSAGE_SYSTEM\020\004B\246\002B\tEnumProtoP\001Zdgit" +
-      "hub.com/stigmer/stigmer-sdk/adapters/go/" +
-      "gen/ai/stigmer/agentic/agentexecution/v1" +
-      ";agentexecutionv1\242\002\004ASAA\252\002$Ai.Stigmer.Ag" +
-      "entic.Agentexecution.V1\312\002$Ai\\Stigmer\\Age" +
-      "ntic\\Agentexecution\\V1\342\0020Ai\\Stigmer\\Agen" +
-      "tic\\Agentexecution\\V1\\GPBMetadata\352\002(Ai::" +
-      "Stigmer::Agentic::Agentexecution::V1b\006pr" +
-      "oto3"
+      "\022\n\016MESSAGE_SYSTEM\020\004*\217\001\n\016ToolCallStatus\022 " +
+      "\n\034TOOL_CALL_STATUS_UNSPECIFIED\020\000\022\025\n\021TOOL" +
+      "_CALL_PENDING\020\001\022\025\n\021TOOL_CALL_RUNNING\020\002\022\027" +
+      "\n\023TOOL_CALL_COMPLETED\020\003\022\024\n\020TOOL_CALL_FAI" +
+      "LED\020\004*y\n\nTodoStatus\022\033\n\027TODO_STATUS_UNSPE" +
+      "CIFIED\020\000\022\020\n\014TODO_PENDING\020\001\022\024\n\020TODO_IN_PR" +
+      "OGRESS\020\002\022\022\n\016TODO_COMPLETED\020\003\022\022\n\016TODO_CAN" +
+      "CELLED\020\004*\223\001\n\016SubAgentStatus\022 \n\034SUB_AGENT" +
+      "_STATUS_UNSPECIFIED\020\000\022\025\n\021SUB_AGENT_PENDI" +
+      "NG\020\001\022\031\n\025SUB_AGENT_IN_PROGRESS\020\002\022\027\n\023SUB_A" +
+      "GENT_COMPLETED\020\003\022\024\n\020SUB_AGENT_FAILED\020\004B\246" +
+      "\002B\tEnumProtoP\001Zdgithub.com/stigmer/stigm" +
+      "er-sdk/adapters/go/gen/ai/stigmer/agenti" +
+      "c/agentexecution/v1;agentexecutionv1\242\002\004A" +
+      "SAA\252\002$Ai.Stigmer.Agentic.Agentexecution." +
+      "V1\312\002$Ai\\Stigmer\\Agentic\\Agentexecution\\V" +
+      "1\342\0020Ai\\Stigmer\\Agentic\\Agentexecution\\V1" +
+      "\\GPBMetadata\352\002(Ai::Stigmer::Agentic::Age" +
+      "ntexecution::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -25,6 +25,26 @@ public final class IoProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionUpdateStatusInput_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_agentexecution_v1_SessionId_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_agentexecution_v1_SessionId_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionList_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionList_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsBySessionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsBySessionRequest_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -36,24 +56,41 @@ public final class IoProto {
     java.lang.String[] descriptorData = {
       "\n-ai/stigmer/agentic/agentexecution/v1/i" +
       "o.proto\022$ai.stigmer.agentic.agentexecuti" +
-      "on.v1\0321ai/stigmer/agentic/agentexecution" +
-      "/v1/status.proto\"(\n\020AgentExecutionId\022\024\n\005" +
-      "value\030\001 \001(\tR\005value\"\230\001\n\037AgentExecutionUpd" +
-      "ateStatusInput\022!\n\014execution_id\030\001 \001(\tR\013ex" +
-      "ecutionId\022R\n\006status\030\002 \001(\0132:.ai.stigmer.a" +
-      "gentic.agentexecution.v1.AgentExecutionS" +
-      "tatusR\006statusB\244\002B\007IoProtoP\001Zdgithub.com/" +
-      "stigmer/stigmer-sdk/adapters/go/gen/ai/s" +
-      "tigmer/agentic/agentexecution/v1;agentex" +
-      "ecutionv1\242\002\004ASAA\252\002$Ai.Stigmer.Agentic.Ag" +
-      "entexecution.V1\312\002$Ai\\Stigmer\\Agentic\\Age" +
-      "ntexecution\\V1\342\0020Ai\\Stigmer\\Agentic\\Agen" +
-      "texecution\\V1\\GPBMetadata\352\002(Ai::Stigmer:" +
-      ":Agentic::Agentexecution::V1b\006proto3"
+      "on.v1\032.ai/stigmer/agentic/agentexecution" +
+      "/v1/api.proto\032/ai/stigmer/agentic/agente" +
+      "xecution/v1/enum.proto\0321ai/stigmer/agent" +
+      "ic/agentexecution/v1/status.proto\"(\n\020Age" +
+      "ntExecutionId\022\024\n\005value\030\001 \001(\tR\005value\"\230\001\n\037" +
+      "AgentExecutionUpdateStatusInput\022!\n\014execu" +
+      "tion_id\030\001 \001(\tR\013executionId\022R\n\006status\030\002 \001" +
+      "(\0132:.ai.stigmer.agentic.agentexecution.v" +
+      "1.AgentExecutionStatusR\006status\"!\n\tSessio" +
+      "nId\022\024\n\005value\030\001 \001(\tR\005value\"\205\001\n\022AgentExecu" +
+      "tionList\022\037\n\013total_pages\030\001 \001(\005R\ntotalPage" +
+      "s\022N\n\007entries\030\002 \003(\01324.ai.stigmer.agentic." +
+      "agentexecution.v1.AgentExecutionR\007entrie" +
+      "s\"\270\001\n\032ListAgentExecutionsRequest\022\033\n\tpage" +
+      "_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(" +
+      "\tR\tpageToken\022J\n\005phase\030\003 \001(\01624.ai.stigmer" +
+      ".agentic.agentexecution.v1.ExecutionPhas" +
+      "eR\005phase\022\022\n\004tags\030\004 \003(\tR\004tags\"\200\001\n#ListAge" +
+      "ntExecutionsBySessionRequest\022\035\n\nsession_" +
+      "id\030\001 \001(\tR\tsessionId\022\033\n\tpage_size\030\002 \001(\005R\010" +
+      "pageSize\022\035\n\npage_token\030\003 \001(\tR\tpageTokenB" +
+      "\244\002B\007IoProtoP\001Zdgithub.com/stigmer/stigme" +
+      "r-sdk/adapters/go/gen/ai/stigmer/agentic" +
+      "/agentexecution/v1;agentexecutionv1\242\002\004AS" +
+      "AA\252\002$Ai.Stigmer.Agentic.Agentexecution.V" +
+      "1\312\002$Ai\\Stigmer\\Agentic\\Agentexecution\\V1" +
+      "\342\0020Ai\\Stigmer\\Agentic\\Agentexecution\\V1\\" +
+      "GPBMetadata\352\002(Ai::Stigmer::Agentic::Agen" +
+      "texecution::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          ai.stigmer.agentic.agentexecution.v1.ApiProto.getDescriptor(),
+          ai.stigmer.agentic.agentexecution.v1.EnumProto.getDescriptor(),
           ai.stigmer.agentic.agentexecution.v1.StatusProto.getDescriptor(),
         });
     internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionId_descriptor =
@@ -68,6 +105,32 @@ public final class IoProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionUpdateStatusInput_descriptor,
         new java.lang.String[] { "ExecutionId", "Status", });
+    internal_static_ai_stigmer_agentic_agentexecution_v1_SessionId_descriptor =
+      getDescriptor().getMessageTypes().get(2);
+    internal_static_ai_stigmer_agentic_agentexecution_v1_SessionId_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_agentexecution_v1_SessionId_descriptor,
+        new java.lang.String[] { "Value", });
+    internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionList_descriptor =
+      getDescriptor().getMessageTypes().get(3);
+    internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionList_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionList_descriptor,
+        new java.lang.String[] { "TotalPages", "Entries", });
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsRequest_descriptor =
+      getDescriptor().getMessageTypes().get(4);
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsRequest_descriptor,
+        new java.lang.String[] { "PageSize", "PageToken", "Phase", "Tags", });
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsBySessionRequest_descriptor =
+      getDescriptor().getMessageTypes().get(5);
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsBySessionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_agentexecution_v1_ListAgentExecutionsBySessionRequest_descriptor,
+        new java.lang.String[] { "SessionId", "PageSize", "PageToken", });
+    ai.stigmer.agentic.agentexecution.v1.ApiProto.getDescriptor();
+    ai.stigmer.agentic.agentexecution.v1.EnumProto.getDescriptor();
     ai.stigmer.agentic.agentexecution.v1.StatusProto.getDescriptor();
   }
 

@@ -21,10 +21,35 @@ public final class StatusProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_TodosEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_TodosEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_ai_stigmer_agentic_agentexecution_v1_AgentMessage_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_ai_stigmer_agentic_agentexecution_v1_AgentMessage_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ToolCall_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_agentexecution_v1_ToolCall_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ComponentMetadata_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_agentexecution_v1_ComponentMetadata_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_agentexecution_v1_SubAgentExecution_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_agentexecution_v1_SubAgentExecution_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_agentexecution_v1_TodoItem_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_agentexecution_v1_TodoItem_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -37,44 +62,123 @@ public final class StatusProto {
       "\n1ai/stigmer/agentic/agentexecution/v1/s" +
       "tatus.proto\022$ai.stigmer.agentic.agentexe" +
       "cution.v1\032/ai/stigmer/agentic/agentexecu" +
-      "tion/v1/enum.proto\"\212\002\n\024AgentExecutionSta" +
-      "tus\022N\n\010messages\030\001 \003(\01322.ai.stigmer.agent" +
-      "ic.agentexecution.v1.AgentMessageR\010messa" +
-      "ges\022J\n\005phase\030\002 \001(\01624.ai.stigmer.agentic." +
-      "agentexecution.v1.ExecutionPhaseR\005phase\022" +
-      "\024\n\005error\030\006 \001(\tR\005error\022\035\n\nstarted_at\030\007 \001(" +
-      "\tR\tstartedAt\022!\n\014completed_at\030\010 \001(\tR\013comp" +
-      "letedAt\"\215\001\n\014AgentMessage\022E\n\004type\030\001 \001(\01621" +
-      ".ai.stigmer.agentic.agentexecution.v1.Me" +
-      "ssageTypeR\004type\022\030\n\007content\030\002 \001(\tR\007conten" +
-      "t\022\034\n\ttimestamp\030\003 \001(\tR\ttimestampB\250\002B\013Stat" +
-      "usProtoP\001Zdgithub.com/stigmer/stigmer-sd" +
-      "k/adapters/go/gen/ai/stigmer/agentic/age" +
-      "ntexecution/v1;agentexecutionv1\242\002\004ASAA\252\002" +
-      "$Ai.Stigmer.Agentic.Agentexecution.V1\312\002$" +
-      "Ai\\Stigmer\\Agentic\\Agentexecution\\V1\342\0020A" +
-      "i\\Stigmer\\Agentic\\Agentexecution\\V1\\GPBM" +
-      "etadata\352\002(Ai::Stigmer::Agentic::Agentexe" +
-      "cution::V1b\006proto3"
+      "tion/v1/enum.proto\032+ai/stigmer/commons/a" +
+      "piresource/status.proto\032\034google/protobuf" +
+      "/struct.proto\"\372\005\n\024AgentExecutionStatus\022N" +
+      "\n\010messages\030\001 \003(\01322.ai.stigmer.agentic.ag" +
+      "entexecution.v1.AgentMessageR\010messages\022J" +
+      "\n\005phase\030\002 \001(\01624.ai.stigmer.agentic.agent" +
+      "execution.v1.ExecutionPhaseR\005phase\022M\n\nto" +
+      "ol_calls\030\003 \003(\0132..ai.stigmer.agentic.agen" +
+      "texecution.v1.ToolCallR\ttoolCalls\022i\n\024sub" +
+      "_agent_executions\030\004 \003(\01327.ai.stigmer.age" +
+      "ntic.agentexecution.v1.SubAgentExecution" +
+      "R\022subAgentExecutions\022\024\n\005error\030\006 \001(\tR\005err" +
+      "or\022\035\n\nstarted_at\030\007 \001(\tR\tstartedAt\022!\n\014com" +
+      "pleted_at\030\010 \001(\tR\013completedAt\022[\n\005todos\030\t " +
+      "\003(\0132E.ai.stigmer.agentic.agentexecution." +
+      "v1.AgentExecutionStatus.TodosEntryR\005todo" +
+      "s\022%\n\016callback_token\030\n \001(\014R\rcallbackToken" +
+      "\022F\n\005audit\030c \001(\01320.ai.stigmer.commons.api" +
+      "resource.ApiResourceAuditR\005audit\032h\n\nTodo" +
+      "sEntry\022\020\n\003key\030\001 \001(\tR\003key\022D\n\005value\030\002 \001(\0132" +
+      "..ai.stigmer.agentic.agentexecution.v1.T" +
+      "odoItemR\005value:\0028\001\"\221\002\n\014AgentMessage\022E\n\004t" +
+      "ype\030\001 \001(\01621.ai.stigmer.agentic.agentexec" +
+      "ution.v1.MessageTypeR\004type\022\030\n\007content\030\002 " +
+      "\001(\tR\007content\022\034\n\ttimestamp\030\003 \001(\tR\ttimesta" +
+      "mp\022M\n\ntool_calls\030\004 \003(\0132..ai.stigmer.agen" +
+      "tic.agentexecution.v1.ToolCallR\ttoolCall" +
+      "s\0223\n\010metadata\030\005 \001(\0132\027.google.protobuf.St" +
+      "ructR\010metadata\"\201\003\n\010ToolCall\022\016\n\002id\030\001 \001(\tR" +
+      "\002id\022\022\n\004name\030\002 \001(\tR\004name\022+\n\004args\030\003 \001(\0132\027." +
+      "google.protobuf.StructR\004args\022\026\n\006result\030\004" +
+      " \001(\tR\006result\022L\n\006status\030\005 \001(\01624.ai.stigme" +
+      "r.agentic.agentexecution.v1.ToolCallStat" +
+      "usR\006status\022f\n\022component_metadata\030\006 \001(\01327" +
+      ".ai.stigmer.agentic.agentexecution.v1.Co" +
+      "mponentMetadataR\021componentMetadata\022\035\n\nst" +
+      "arted_at\030\007 \001(\tR\tstartedAt\022!\n\014completed_a" +
+      "t\030\010 \001(\tR\013completedAt\022\024\n\005error\030\t \001(\tR\005err" +
+      "or\"\271\001\n\021ComponentMetadata\022%\n\016component_ty" +
+      "pe\030\001 \001(\tR\rcomponentType\022\'\n\017component_gro" +
+      "up\030\002 \001(\tR\016componentGroup\022\037\n\013layout_hint\030" +
+      "\003 \001(\tR\nlayoutHint\0223\n\010metadata\030\004 \001(\0132\027.go" +
+      "ogle.protobuf.StructR\010metadata\"\300\002\n\021SubAg" +
+      "entExecution\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001" +
+      "(\tR\004name\022\024\n\005input\030\003 \001(\tR\005input\022\026\n\006output" +
+      "\030\004 \001(\tR\006output\022L\n\006status\030\005 \001(\01624.ai.stig" +
+      "mer.agentic.agentexecution.v1.SubAgentSt" +
+      "atusR\006status\022\035\n\nstarted_at\030\006 \001(\tR\tstarte" +
+      "dAt\022!\n\014completed_at\030\007 \001(\tR\013completedAt\022\024" +
+      "\n\005error\030\010 \001(\tR\005error\0223\n\010metadata\030\t \001(\0132\027" +
+      ".google.protobuf.StructR\010metadata\"\274\001\n\010To" +
+      "doItem\022\016\n\002id\030\001 \001(\tR\002id\022\030\n\007content\030\002 \001(\tR" +
+      "\007content\022H\n\006status\030\003 \001(\01620.ai.stigmer.ag" +
+      "entic.agentexecution.v1.TodoStatusR\006stat" +
+      "us\022\035\n\ncreated_at\030\004 \001(\tR\tcreatedAt\022\035\n\nupd" +
+      "ated_at\030\005 \001(\tR\tupdatedAtB\250\002B\013StatusProto" +
+      "P\001Zdgithub.com/stigmer/stigmer-sdk/adapt" +
+      "ers/go/gen/ai/stigmer/agentic/agentexecu" +
+      "tion/v1;agentexecutionv1\242\002\004ASAA\252\002$Ai.Sti" +
+      "gmer.Agentic.Agentexecution.V1\312\002$Ai\\Stig" +
+      "mer\\Agentic\\Agentexecution\\V1\342\0020Ai\\Stigm" +
+      "er\\Agentic\\Agentexecution\\V1\\GPBMetadata" +
+      "\352\002(Ai::Stigmer::Agentic::Agentexecution:" +
+      ":V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           ai.stigmer.agentic.agentexecution.v1.EnumProto.getDescriptor(),
+          ai.stigmer.commons.apiresource.StatusProto.getDescriptor(),
+          com.google.protobuf.StructProto.getDescriptor(),
         });
     internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_descriptor =
       getDescriptor().getMessageTypes().get(0);
     internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_descriptor,
-        new java.lang.String[] { "Messages", "Phase", "Error", "StartedAt", "CompletedAt", });
+        new java.lang.String[] { "Messages", "Phase", "ToolCalls", "SubAgentExecutions", "Error", "StartedAt", "CompletedAt", "Todos", "CallbackToken", "Audit", });
+    internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_TodosEntry_descriptor =
+      internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_descriptor.getNestedTypes().get(0);
+    internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_TodosEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionStatus_TodosEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
     internal_static_ai_stigmer_agentic_agentexecution_v1_AgentMessage_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_ai_stigmer_agentic_agentexecution_v1_AgentMessage_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_agentexecution_v1_AgentMessage_descriptor,
-        new java.lang.String[] { "Type", "Content", "Timestamp", });
+        new java.lang.String[] { "Type", "Content", "Timestamp", "ToolCalls", "Metadata", });
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ToolCall_descriptor =
+      getDescriptor().getMessageTypes().get(2);
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ToolCall_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_agentexecution_v1_ToolCall_descriptor,
+        new java.lang.String[] { "Id", "Name", "Args", "Result", "Status", "ComponentMetadata", "StartedAt", "CompletedAt", "Error", });
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ComponentMetadata_descriptor =
+      getDescriptor().getMessageTypes().get(3);
+    internal_static_ai_stigmer_agentic_agentexecution_v1_ComponentMetadata_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_agentexecution_v1_ComponentMetadata_descriptor,
+        new java.lang.String[] { "ComponentType", "ComponentGroup", "LayoutHint", "Metadata", });
+    internal_static_ai_stigmer_agentic_agentexecution_v1_SubAgentExecution_descriptor =
+      getDescriptor().getMessageTypes().get(4);
+    internal_static_ai_stigmer_agentic_agentexecution_v1_SubAgentExecution_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_agentexecution_v1_SubAgentExecution_descriptor,
+        new java.lang.String[] { "Id", "Name", "Input", "Output", "Status", "StartedAt", "CompletedAt", "Error", "Metadata", });
+    internal_static_ai_stigmer_agentic_agentexecution_v1_TodoItem_descriptor =
+      getDescriptor().getMessageTypes().get(5);
+    internal_static_ai_stigmer_agentic_agentexecution_v1_TodoItem_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_agentexecution_v1_TodoItem_descriptor,
+        new java.lang.String[] { "Id", "Content", "Status", "CreatedAt", "UpdatedAt", });
     ai.stigmer.agentic.agentexecution.v1.EnumProto.getDescriptor();
+    ai.stigmer.commons.apiresource.StatusProto.getDescriptor();
+    com.google.protobuf.StructProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

@@ -30,15 +30,27 @@ public final class EnumProto {
       "UTION_PHASE_UNSPECIFIED\020\000\022\025\n\021EXECUTION_P" +
       "ENDING\020\001\022\031\n\025EXECUTION_IN_PROGRESS\020\002\022\027\n\023E" +
       "XECUTION_COMPLETED\020\003\022\024\n\020EXECUTION_FAILED" +
-      "\020\004\022\027\n\023EXECUTION_CANCELLED\020\005B\270\002B\tEnumProt" +
-      "oP\001Zjgithub.com/stigmer/stigmer-sdk/adap" +
-      "ters/go/gen/ai/stigmer/agentic/workflowe" +
-      "xecution/v1;workflowexecutionv1\242\002\004ASAW\252\002" +
-      "\'Ai.Stigmer.Agentic.Workflowexecution.V1" +
-      "\312\002\'Ai\\Stigmer\\Agentic\\Workflowexecution\\" +
-      "V1\342\0023Ai\\Stigmer\\Agentic\\Workflowexecutio" +
-      "n\\V1\\GPBMetadata\352\002+Ai::Stigmer::Agentic:" +
-      ":Workflowexecution::V1b\006proto3"
+      "\020\004\022\027\n\023EXECUTION_CANCELLED\020\005*\204\002\n\020Workflow" +
+      "TaskType\022\"\n\036WORKFLOW_TASK_TYPE_UNSPECIFI" +
+      "ED\020\000\022\"\n\036WORKFLOW_TASK_AGENT_INVOCATION\020\001" +
+      "\022\032\n\026WORKFLOW_TASK_APPROVAL\020\002\022\032\n\026WORKFLOW" +
+      "_TASK_API_CALL\020\003\022\035\n\031WORKFLOW_TASK_CONDIT" +
+      "IONAL\020\004\022\032\n\026WORKFLOW_TASK_PARALLEL\020\005\022\033\n\027W" +
+      "ORKFLOW_TASK_TRANSFORM\020\006\022\030\n\024WORKFLOW_TAS" +
+      "K_CUSTOM\020\007*\306\001\n\022WorkflowTaskStatus\022$\n WOR" +
+      "KFLOW_TASK_STATUS_UNSPECIFIED\020\000\022\031\n\025WORKF" +
+      "LOW_TASK_PENDING\020\001\022\035\n\031WORKFLOW_TASK_IN_P" +
+      "ROGRESS\020\002\022\033\n\027WORKFLOW_TASK_COMPLETED\020\003\022\030" +
+      "\n\024WORKFLOW_TASK_FAILED\020\004\022\031\n\025WORKFLOW_TAS" +
+      "K_SKIPPED\020\005B\270\002B\tEnumProtoP\001Zjgithub.com/" +
+      "stigmer/stigmer-sdk/adapters/go/gen/ai/s" +
+      "tigmer/agentic/workflowexecution/v1;work" +
+      "flowexecutionv1\242\002\004ASAW\252\002\'Ai.Stigmer.Agen" +
+      "tic.Workflowexecution.V1\312\002\'Ai\\Stigmer\\Ag" +
+      "entic\\Workflowexecution\\V1\342\0023Ai\\Stigmer\\" +
+      "Agentic\\Workflowexecution\\V1\\GPBMetadata" +
+      "\352\002+Ai::Stigmer::Agentic::Workflowexecuti" +
+      "on::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

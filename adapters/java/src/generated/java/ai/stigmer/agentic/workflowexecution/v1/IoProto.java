@@ -25,6 +25,36 @@ public final class IoProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionUpdateStatusInput_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowId_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowId_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionList_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionList_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsByWorkflowRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsByWorkflowRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_SubscribeWorkflowExecutionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_workflowexecution_v1_SubscribeWorkflowExecutionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionUpdate_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionUpdate_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -36,25 +66,58 @@ public final class IoProto {
     java.lang.String[] descriptorData = {
       "\n0ai/stigmer/agentic/workflowexecution/v" +
       "1/io.proto\022\'ai.stigmer.agentic.workflowe" +
-      "xecution.v1\0324ai/stigmer/agentic/workflow" +
-      "execution/v1/status.proto\"+\n\023WorkflowExe" +
-      "cutionId\022\024\n\005value\030\001 \001(\tR\005value\"\241\001\n\"Workf" +
-      "lowExecutionUpdateStatusInput\022!\n\014executi" +
-      "on_id\030\001 \001(\tR\013executionId\022X\n\006status\030\002 \001(\013" +
-      "2@.ai.stigmer.agentic.workflowexecution." +
-      "v1.WorkflowExecutionStatusR\006statusB\266\002B\007I" +
-      "oProtoP\001Zjgithub.com/stigmer/stigmer-sdk" +
-      "/adapters/go/gen/ai/stigmer/agentic/work" +
-      "flowexecution/v1;workflowexecutionv1\242\002\004A" +
-      "SAW\252\002\'Ai.Stigmer.Agentic.Workflowexecuti" +
-      "on.V1\312\002\'Ai\\Stigmer\\Agentic\\Workflowexecu" +
-      "tion\\V1\342\0023Ai\\Stigmer\\Agentic\\Workflowexe" +
-      "cution\\V1\\GPBMetadata\352\002+Ai::Stigmer::Age" +
-      "ntic::Workflowexecution::V1b\006proto3"
+      "xecution.v1\0321ai/stigmer/agentic/workflow" +
+      "execution/v1/api.proto\0322ai/stigmer/agent" +
+      "ic/workflowexecution/v1/enum.proto\0324ai/s" +
+      "tigmer/agentic/workflowexecution/v1/stat" +
+      "us.proto\"+\n\023WorkflowExecutionId\022\024\n\005value" +
+      "\030\001 \001(\tR\005value\"\241\001\n\"WorkflowExecutionUpdat" +
+      "eStatusInput\022!\n\014execution_id\030\001 \001(\tR\013exec" +
+      "utionId\022X\n\006status\030\002 \001(\0132@.ai.stigmer.age" +
+      "ntic.workflowexecution.v1.WorkflowExecut" +
+      "ionStatusR\006status\"\"\n\nWorkflowId\022\024\n\005value" +
+      "\030\001 \001(\tR\005value\"\216\001\n\025WorkflowExecutionList\022" +
+      "\037\n\013total_pages\030\001 \001(\005R\ntotalPages\022T\n\007entr" +
+      "ies\030\002 \003(\0132:.ai.stigmer.agentic.workflowe" +
+      "xecution.v1.WorkflowExecutionR\007entries\"\276" +
+      "\001\n\035ListWorkflowExecutionsRequest\022\033\n\tpage" +
+      "_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001(" +
+      "\tR\tpageToken\022M\n\005phase\030\003 \001(\01627.ai.stigmer" +
+      ".agentic.workflowexecution.v1.ExecutionP" +
+      "haseR\005phase\022\022\n\004tags\030\004 \003(\tR\004tags\"\206\001\n\'List" +
+      "WorkflowExecutionsByWorkflowRequest\022\037\n\013w" +
+      "orkflow_id\030\001 \001(\tR\nworkflowId\022\033\n\tpage_siz" +
+      "e\030\002 \001(\005R\010pageSize\022\035\n\npage_token\030\003 \001(\tR\tp" +
+      "ageToken\"F\n!SubscribeWorkflowExecutionRe" +
+      "quest\022!\n\014execution_id\030\001 \001(\tR\013executionId" +
+      "\"\234\002\n\027WorkflowExecutionUpdate\022\\\n\013update_t" +
+      "ype\030\001 \001(\0162;.ai.stigmer.agentic.workflowe" +
+      "xecution.v1.WorkflowUpdateTypeR\nupdateTy" +
+      "pe\022X\n\texecution\030\002 \001(\0132:.ai.stigmer.agent" +
+      "ic.workflowexecution.v1.WorkflowExecutio" +
+      "nR\texecution\022I\n\004task\030\003 \001(\01325.ai.stigmer." +
+      "agentic.workflowexecution.v1.WorkflowTas" +
+      "kR\004task*\363\001\n\022WorkflowUpdateType\022$\n workfl" +
+      "ow_update_type_unspecified\020\000\022\034\n\030wf_updat" +
+      "e_status_changed\020\001\022\032\n\026wf_update_task_sta" +
+      "rted\020\002\022\034\n\030wf_update_task_completed\020\003\022\031\n\025" +
+      "wf_update_task_failed\020\004\022!\n\035wf_update_exe" +
+      "cution_completed\020\005\022!\n\035wf_update_executio" +
+      "n_cancelled\020\006B\266\002B\007IoProtoP\001Zjgithub.com/" +
+      "stigmer/stigmer-sdk/adapters/go/gen/ai/s" +
+      "tigmer/agentic/workflowexecution/v1;work" +
+      "flowexecutionv1\242\002\004ASAW\252\002\'Ai.Stigmer.Agen" +
+      "tic.Workflowexecution.V1\312\002\'Ai\\Stigmer\\Ag" +
+      "entic\\Workflowexecution\\V1\342\0023Ai\\Stigmer\\" +
+      "Agentic\\Workflowexecution\\V1\\GPBMetadata" +
+      "\352\002+Ai::Stigmer::Agentic::Workflowexecuti" +
+      "on::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          ai.stigmer.agentic.workflowexecution.v1.ApiProto.getDescriptor(),
+          ai.stigmer.agentic.workflowexecution.v1.EnumProto.getDescriptor(),
           ai.stigmer.agentic.workflowexecution.v1.StatusProto.getDescriptor(),
         });
     internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionId_descriptor =
@@ -69,6 +132,44 @@ public final class IoProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionUpdateStatusInput_descriptor,
         new java.lang.String[] { "ExecutionId", "Status", });
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowId_descriptor =
+      getDescriptor().getMessageTypes().get(2);
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowId_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowId_descriptor,
+        new java.lang.String[] { "Value", });
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionList_descriptor =
+      getDescriptor().getMessageTypes().get(3);
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionList_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionList_descriptor,
+        new java.lang.String[] { "TotalPages", "Entries", });
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsRequest_descriptor =
+      getDescriptor().getMessageTypes().get(4);
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsRequest_descriptor,
+        new java.lang.String[] { "PageSize", "PageToken", "Phase", "Tags", });
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsByWorkflowRequest_descriptor =
+      getDescriptor().getMessageTypes().get(5);
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsByWorkflowRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_workflowexecution_v1_ListWorkflowExecutionsByWorkflowRequest_descriptor,
+        new java.lang.String[] { "WorkflowId", "PageSize", "PageToken", });
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_SubscribeWorkflowExecutionRequest_descriptor =
+      getDescriptor().getMessageTypes().get(6);
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_SubscribeWorkflowExecutionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_workflowexecution_v1_SubscribeWorkflowExecutionRequest_descriptor,
+        new java.lang.String[] { "ExecutionId", });
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionUpdate_descriptor =
+      getDescriptor().getMessageTypes().get(7);
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionUpdate_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionUpdate_descriptor,
+        new java.lang.String[] { "UpdateType", "Execution", "Task", });
+    ai.stigmer.agentic.workflowexecution.v1.ApiProto.getDescriptor();
+    ai.stigmer.agentic.workflowexecution.v1.EnumProto.getDescriptor();
     ai.stigmer.agentic.workflowexecution.v1.StatusProto.getDescriptor();
   }
 

@@ -20,6 +20,11 @@ public final class StatusProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionStatus_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowTask_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowTask_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -32,28 +37,46 @@ public final class StatusProto {
       "\n4ai/stigmer/agentic/workflowexecution/v" +
       "1/status.proto\022\'ai.stigmer.agentic.workf" +
       "lowexecution.v1\0322ai/stigmer/agentic/work" +
-      "flowexecution/v1/enum.proto\032\034google/prot" +
-      "obuf/struct.proto\"\243\002\n\027WorkflowExecutionS" +
-      "tatus\022M\n\005phase\030\001 \001(\01627.ai.stigmer.agenti" +
-      "c.workflowexecution.v1.ExecutionPhaseR\005p" +
-      "hase\022/\n\006output\030\003 \001(\0132\027.google.protobuf.S" +
-      "tructR\006output\022\024\n\005error\030\004 \001(\tR\005error\022\035\n\ns" +
-      "tarted_at\030\005 \001(\tR\tstartedAt\022!\n\014completed_" +
-      "at\030\006 \001(\tR\013completedAt\0220\n\024temporal_workfl" +
-      "ow_id\030\007 \001(\tR\022temporalWorkflowIdB\272\002B\013Stat" +
-      "usProtoP\001Zjgithub.com/stigmer/stigmer-sd" +
-      "k/adapters/go/gen/ai/stigmer/agentic/wor" +
-      "kflowexecution/v1;workflowexecutionv1\242\002\004" +
-      "ASAW\252\002\'Ai.Stigmer.Agentic.Workflowexecut" +
-      "ion.V1\312\002\'Ai\\Stigmer\\Agentic\\Workflowexec" +
-      "ution\\V1\342\0023Ai\\Stigmer\\Agentic\\Workflowex" +
-      "ecution\\V1\\GPBMetadata\352\002+Ai::Stigmer::Ag" +
-      "entic::Workflowexecution::V1b\006proto3"
+      "flowexecution/v1/enum.proto\032+ai/stigmer/" +
+      "commons/apiresource/status.proto\032\034google" +
+      "/protobuf/struct.proto\"\270\003\n\027WorkflowExecu" +
+      "tionStatus\022M\n\005phase\030\001 \001(\01627.ai.stigmer.a" +
+      "gentic.workflowexecution.v1.ExecutionPha" +
+      "seR\005phase\022K\n\005tasks\030\002 \003(\01325.ai.stigmer.ag" +
+      "entic.workflowexecution.v1.WorkflowTaskR" +
+      "\005tasks\022/\n\006output\030\003 \001(\0132\027.google.protobuf" +
+      ".StructR\006output\022\024\n\005error\030\004 \001(\tR\005error\022\035\n" +
+      "\nstarted_at\030\005 \001(\tR\tstartedAt\022!\n\014complete" +
+      "d_at\030\006 \001(\tR\013completedAt\0220\n\024temporal_work" +
+      "flow_id\030\007 \001(\tR\022temporalWorkflowId\022F\n\005aud" +
+      "it\030c \001(\01320.ai.stigmer.commons.apiresourc" +
+      "e.ApiResourceAuditR\005audit\"\336\003\n\014WorkflowTa" +
+      "sk\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\ttask_name" +
+      "\030\002 \001(\tR\010taskName\022V\n\ttask_type\030\003 \001(\01629.ai" +
+      ".stigmer.agentic.workflowexecution.v1.Wo" +
+      "rkflowTaskTypeR\010taskType\022-\n\005input\030\004 \001(\0132" +
+      "\027.google.protobuf.StructR\005input\022/\n\006outpu" +
+      "t\030\005 \001(\0132\027.google.protobuf.StructR\006output" +
+      "\022S\n\006status\030\006 \001(\0162;.ai.stigmer.agentic.wo" +
+      "rkflowexecution.v1.WorkflowTaskStatusR\006s" +
+      "tatus\022\035\n\nstarted_at\030\007 \001(\tR\tstartedAt\022!\n\014" +
+      "completed_at\030\010 \001(\tR\013completedAt\022\024\n\005error" +
+      "\030\t \001(\tR\005error\0223\n\010metadata\030\n \001(\0132\027.google" +
+      ".protobuf.StructR\010metadataB\272\002B\013StatusPro" +
+      "toP\001Zjgithub.com/stigmer/stigmer-sdk/ada" +
+      "pters/go/gen/ai/stigmer/agentic/workflow" +
+      "execution/v1;workflowexecutionv1\242\002\004ASAW\252" +
+      "\002\'Ai.Stigmer.Agentic.Workflowexecution.V" +
+      "1\312\002\'Ai\\Stigmer\\Agentic\\Workflowexecution" +
+      "\\V1\342\0023Ai\\Stigmer\\Agentic\\Workflowexecuti" +
+      "on\\V1\\GPBMetadata\352\002+Ai::Stigmer::Agentic" +
+      "::Workflowexecution::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           ai.stigmer.agentic.workflowexecution.v1.EnumProto.getDescriptor(),
+          ai.stigmer.commons.apiresource.StatusProto.getDescriptor(),
           com.google.protobuf.StructProto.getDescriptor(),
         });
     internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionStatus_descriptor =
@@ -61,8 +84,15 @@ public final class StatusProto {
     internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionStatus_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionStatus_descriptor,
-        new java.lang.String[] { "Phase", "Output", "Error", "StartedAt", "CompletedAt", "TemporalWorkflowId", });
+        new java.lang.String[] { "Phase", "Tasks", "Output", "Error", "StartedAt", "CompletedAt", "TemporalWorkflowId", "Audit", });
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowTask_descriptor =
+      getDescriptor().getMessageTypes().get(1);
+    internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowTask_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowTask_descriptor,
+        new java.lang.String[] { "TaskId", "TaskName", "TaskType", "Input", "Output", "Status", "StartedAt", "CompletedAt", "Error", "Metadata", });
     ai.stigmer.agentic.workflowexecution.v1.EnumProto.getDescriptor();
+    ai.stigmer.commons.apiresource.StatusProto.getDescriptor();
     com.google.protobuf.StructProto.getDescriptor();
   }
 

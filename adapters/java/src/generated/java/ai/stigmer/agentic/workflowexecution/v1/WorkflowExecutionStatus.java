@@ -8,8 +8,8 @@ package ai.stigmer.agentic.workflowexecution.v1;
  * <pre>
  * Observed state of a workflow execution, written by the service.
  *
- * Wire-compatible with the deployed services; number 2 exists upstream and is not modelled here, so
- * it travels as an unknown field and is never reused.
+ * Wire-compatible with the deployed services: names, numbers and types are theirs
+ * (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
  * </pre>
  *
  * Protobuf type {@code ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus}
@@ -25,6 +25,7 @@ private static final long serialVersionUID = 0L;
   }
   private WorkflowExecutionStatus() {
     phase_ = 0;
+    tasks_ = java.util.Collections.emptyList();
     error_ = "";
     startedAt_ = "";
     completedAt_ = "";
@@ -76,6 +77,67 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override public ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase getPhase() {
     ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase result = ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.forNumber(phase_);
     return result == null ? ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.UNRECOGNIZED : result;
+  }
+
+  public static final int TASKS_FIELD_NUMBER = 2;
+  @SuppressWarnings("serial")
+  private java.util.List<ai.stigmer.agentic.workflowexecution.v1.WorkflowTask> tasks_;
+  /**
+   * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<ai.stigmer.agentic.workflowexecution.v1.WorkflowTask> getTasksList() {
+    return tasks_;
+  }
+  /**
+   * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskOrBuilder> 
+      getTasksOrBuilderList() {
+    return tasks_;
+  }
+  /**
+   * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  @java.lang.Override
+  public int getTasksCount() {
+    return tasks_.size();
+  }
+  /**
+   * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.agentic.workflowexecution.v1.WorkflowTask getTasks(int index) {
+    return tasks_.get(index);
+  }
+  /**
+   * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskOrBuilder getTasksOrBuilder(
+      int index) {
+    return tasks_.get(index);
   }
 
   public static final int OUTPUT_FIELD_NUMBER = 3;
@@ -304,6 +366,44 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int AUDIT_FIELD_NUMBER = 99;
+  private ai.stigmer.commons.apiresource.ApiResourceAudit audit_;
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   * @return Whether the audit field is set.
+   */
+  @java.lang.Override
+  public boolean hasAudit() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   * @return The audit.
+   */
+  @java.lang.Override
+  public ai.stigmer.commons.apiresource.ApiResourceAudit getAudit() {
+    return audit_ == null ? ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance() : audit_;
+  }
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   */
+  @java.lang.Override
+  public ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder getAuditOrBuilder() {
+    return audit_ == null ? ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance() : audit_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -321,6 +421,9 @@ private static final long serialVersionUID = 0L;
     if (phase_ != ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.EXECUTION_PHASE_UNSPECIFIED.getNumber()) {
       output.writeEnum(1, phase_);
     }
+    for (int i = 0; i < tasks_.size(); i++) {
+      output.writeMessage(2, tasks_.get(i));
+    }
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(3, getOutput());
     }
@@ -336,6 +439,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(temporalWorkflowId_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 7, temporalWorkflowId_);
     }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(99, getAudit());
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -348,6 +454,10 @@ private static final long serialVersionUID = 0L;
     if (phase_ != ai.stigmer.agentic.workflowexecution.v1.ExecutionPhase.EXECUTION_PHASE_UNSPECIFIED.getNumber()) {
       size += com.google.protobuf.CodedOutputStream
         .computeEnumSize(1, phase_);
+    }
+    for (int i = 0; i < tasks_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(2, tasks_.get(i));
     }
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
@@ -365,6 +475,10 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(temporalWorkflowId_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(7, temporalWorkflowId_);
     }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(99, getAudit());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -381,6 +495,8 @@ private static final long serialVersionUID = 0L;
     ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus other = (ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus) obj;
 
     if (phase_ != other.phase_) return false;
+    if (!getTasksList()
+        .equals(other.getTasksList())) return false;
     if (hasOutput() != other.hasOutput()) return false;
     if (hasOutput()) {
       if (!getOutput()
@@ -394,6 +510,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getCompletedAt())) return false;
     if (!getTemporalWorkflowId()
         .equals(other.getTemporalWorkflowId())) return false;
+    if (hasAudit() != other.hasAudit()) return false;
+    if (hasAudit()) {
+      if (!getAudit()
+          .equals(other.getAudit())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -407,6 +528,10 @@ private static final long serialVersionUID = 0L;
     hash = (19 * hash) + getDescriptor().hashCode();
     hash = (37 * hash) + PHASE_FIELD_NUMBER;
     hash = (53 * hash) + phase_;
+    if (getTasksCount() > 0) {
+      hash = (37 * hash) + TASKS_FIELD_NUMBER;
+      hash = (53 * hash) + getTasksList().hashCode();
+    }
     if (hasOutput()) {
       hash = (37 * hash) + OUTPUT_FIELD_NUMBER;
       hash = (53 * hash) + getOutput().hashCode();
@@ -419,6 +544,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getCompletedAt().hashCode();
     hash = (37 * hash) + TEMPORAL_WORKFLOW_ID_FIELD_NUMBER;
     hash = (53 * hash) + getTemporalWorkflowId().hashCode();
+    if (hasAudit()) {
+      hash = (37 * hash) + AUDIT_FIELD_NUMBER;
+      hash = (53 * hash) + getAudit().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -520,8 +649,8 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Observed state of a workflow execution, written by the service.
    *
-   * Wire-compatible with the deployed services; number 2 exists upstream and is not modelled here, so
-   * it travels as an unknown field and is never reused.
+   * Wire-compatible with the deployed services: names, numbers and types are theirs
+   * (tests/test_schema_parity.py holds them against tests/data/deployed_schema.tsv).
    * </pre>
    *
    * Protobuf type {@code ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus}
@@ -556,7 +685,9 @@ private static final long serialVersionUID = 0L;
     private void maybeForceBuilderInitialization() {
       if (com.google.protobuf.GeneratedMessageV3
               .alwaysUseFieldBuilders) {
+        getTasksFieldBuilder();
         getOutputFieldBuilder();
+        getAuditFieldBuilder();
       }
     }
     @java.lang.Override
@@ -564,6 +695,13 @@ private static final long serialVersionUID = 0L;
       super.clear();
       bitField0_ = 0;
       phase_ = 0;
+      if (tasksBuilder_ == null) {
+        tasks_ = java.util.Collections.emptyList();
+      } else {
+        tasks_ = null;
+        tasksBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000002);
       output_ = null;
       if (outputBuilder_ != null) {
         outputBuilder_.dispose();
@@ -573,6 +711,11 @@ private static final long serialVersionUID = 0L;
       startedAt_ = "";
       completedAt_ = "";
       temporalWorkflowId_ = "";
+      audit_ = null;
+      if (auditBuilder_ != null) {
+        auditBuilder_.dispose();
+        auditBuilder_ = null;
+      }
       return this;
     }
 
@@ -599,9 +742,22 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus buildPartial() {
       ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus result = new ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus(this);
+      buildPartialRepeatedFields(result);
       if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartialRepeatedFields(ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus result) {
+      if (tasksBuilder_ == null) {
+        if (((bitField0_ & 0x00000002) != 0)) {
+          tasks_ = java.util.Collections.unmodifiableList(tasks_);
+          bitField0_ = (bitField0_ & ~0x00000002);
+        }
+        result.tasks_ = tasks_;
+      } else {
+        result.tasks_ = tasksBuilder_.build();
+      }
     }
 
     private void buildPartial0(ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus result) {
@@ -610,23 +766,29 @@ private static final long serialVersionUID = 0L;
         result.phase_ = phase_;
       }
       int to_bitField0_ = 0;
-      if (((from_bitField0_ & 0x00000002) != 0)) {
+      if (((from_bitField0_ & 0x00000004) != 0)) {
         result.output_ = outputBuilder_ == null
             ? output_
             : outputBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
-      if (((from_bitField0_ & 0x00000004) != 0)) {
+      if (((from_bitField0_ & 0x00000008) != 0)) {
         result.error_ = error_;
       }
-      if (((from_bitField0_ & 0x00000008) != 0)) {
+      if (((from_bitField0_ & 0x00000010) != 0)) {
         result.startedAt_ = startedAt_;
       }
-      if (((from_bitField0_ & 0x00000010) != 0)) {
+      if (((from_bitField0_ & 0x00000020) != 0)) {
         result.completedAt_ = completedAt_;
       }
-      if (((from_bitField0_ & 0x00000020) != 0)) {
+      if (((from_bitField0_ & 0x00000040) != 0)) {
         result.temporalWorkflowId_ = temporalWorkflowId_;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.audit_ = auditBuilder_ == null
+            ? audit_
+            : auditBuilder_.build();
+        to_bitField0_ |= 0x00000002;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -678,28 +840,57 @@ private static final long serialVersionUID = 0L;
       if (other.phase_ != 0) {
         setPhaseValue(other.getPhaseValue());
       }
+      if (tasksBuilder_ == null) {
+        if (!other.tasks_.isEmpty()) {
+          if (tasks_.isEmpty()) {
+            tasks_ = other.tasks_;
+            bitField0_ = (bitField0_ & ~0x00000002);
+          } else {
+            ensureTasksIsMutable();
+            tasks_.addAll(other.tasks_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.tasks_.isEmpty()) {
+          if (tasksBuilder_.isEmpty()) {
+            tasksBuilder_.dispose();
+            tasksBuilder_ = null;
+            tasks_ = other.tasks_;
+            bitField0_ = (bitField0_ & ~0x00000002);
+            tasksBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getTasksFieldBuilder() : null;
+          } else {
+            tasksBuilder_.addAllMessages(other.tasks_);
+          }
+        }
+      }
       if (other.hasOutput()) {
         mergeOutput(other.getOutput());
       }
       if (!other.getError().isEmpty()) {
         error_ = other.error_;
-        bitField0_ |= 0x00000004;
+        bitField0_ |= 0x00000008;
         onChanged();
       }
       if (!other.getStartedAt().isEmpty()) {
         startedAt_ = other.startedAt_;
-        bitField0_ |= 0x00000008;
+        bitField0_ |= 0x00000010;
         onChanged();
       }
       if (!other.getCompletedAt().isEmpty()) {
         completedAt_ = other.completedAt_;
-        bitField0_ |= 0x00000010;
+        bitField0_ |= 0x00000020;
         onChanged();
       }
       if (!other.getTemporalWorkflowId().isEmpty()) {
         temporalWorkflowId_ = other.temporalWorkflowId_;
-        bitField0_ |= 0x00000020;
+        bitField0_ |= 0x00000040;
         onChanged();
+      }
+      if (other.hasAudit()) {
+        mergeAudit(other.getAudit());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -732,33 +923,53 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000001;
               break;
             } // case 8
+            case 18: {
+              ai.stigmer.agentic.workflowexecution.v1.WorkflowTask m =
+                  input.readMessage(
+                      ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.parser(),
+                      extensionRegistry);
+              if (tasksBuilder_ == null) {
+                ensureTasksIsMutable();
+                tasks_.add(m);
+              } else {
+                tasksBuilder_.addMessage(m);
+              }
+              break;
+            } // case 18
             case 26: {
               input.readMessage(
                   getOutputFieldBuilder().getBuilder(),
                   extensionRegistry);
-              bitField0_ |= 0x00000002;
+              bitField0_ |= 0x00000004;
               break;
             } // case 26
             case 34: {
               error_ = input.readStringRequireUtf8();
-              bitField0_ |= 0x00000004;
+              bitField0_ |= 0x00000008;
               break;
             } // case 34
             case 42: {
               startedAt_ = input.readStringRequireUtf8();
-              bitField0_ |= 0x00000008;
+              bitField0_ |= 0x00000010;
               break;
             } // case 42
             case 50: {
               completedAt_ = input.readStringRequireUtf8();
-              bitField0_ |= 0x00000010;
+              bitField0_ |= 0x00000020;
               break;
             } // case 50
             case 58: {
               temporalWorkflowId_ = input.readStringRequireUtf8();
-              bitField0_ |= 0x00000020;
+              bitField0_ |= 0x00000040;
               break;
             } // case 58
+            case 794: {
+              input.readMessage(
+                  getAuditFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 794
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -849,6 +1060,318 @@ private static final long serialVersionUID = 0L;
       return this;
     }
 
+    private java.util.List<ai.stigmer.agentic.workflowexecution.v1.WorkflowTask> tasks_ =
+      java.util.Collections.emptyList();
+    private void ensureTasksIsMutable() {
+      if (!((bitField0_ & 0x00000002) != 0)) {
+        tasks_ = new java.util.ArrayList<ai.stigmer.agentic.workflowexecution.v1.WorkflowTask>(tasks_);
+        bitField0_ |= 0x00000002;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        ai.stigmer.agentic.workflowexecution.v1.WorkflowTask, ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder, ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskOrBuilder> tasksBuilder_;
+
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public java.util.List<ai.stigmer.agentic.workflowexecution.v1.WorkflowTask> getTasksList() {
+      if (tasksBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(tasks_);
+      } else {
+        return tasksBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public int getTasksCount() {
+      if (tasksBuilder_ == null) {
+        return tasks_.size();
+      } else {
+        return tasksBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public ai.stigmer.agentic.workflowexecution.v1.WorkflowTask getTasks(int index) {
+      if (tasksBuilder_ == null) {
+        return tasks_.get(index);
+      } else {
+        return tasksBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public Builder setTasks(
+        int index, ai.stigmer.agentic.workflowexecution.v1.WorkflowTask value) {
+      if (tasksBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureTasksIsMutable();
+        tasks_.set(index, value);
+        onChanged();
+      } else {
+        tasksBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public Builder setTasks(
+        int index, ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder builderForValue) {
+      if (tasksBuilder_ == null) {
+        ensureTasksIsMutable();
+        tasks_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        tasksBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public Builder addTasks(ai.stigmer.agentic.workflowexecution.v1.WorkflowTask value) {
+      if (tasksBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureTasksIsMutable();
+        tasks_.add(value);
+        onChanged();
+      } else {
+        tasksBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public Builder addTasks(
+        int index, ai.stigmer.agentic.workflowexecution.v1.WorkflowTask value) {
+      if (tasksBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureTasksIsMutable();
+        tasks_.add(index, value);
+        onChanged();
+      } else {
+        tasksBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public Builder addTasks(
+        ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder builderForValue) {
+      if (tasksBuilder_ == null) {
+        ensureTasksIsMutable();
+        tasks_.add(builderForValue.build());
+        onChanged();
+      } else {
+        tasksBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public Builder addTasks(
+        int index, ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder builderForValue) {
+      if (tasksBuilder_ == null) {
+        ensureTasksIsMutable();
+        tasks_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        tasksBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public Builder addAllTasks(
+        java.lang.Iterable<? extends ai.stigmer.agentic.workflowexecution.v1.WorkflowTask> values) {
+      if (tasksBuilder_ == null) {
+        ensureTasksIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, tasks_);
+        onChanged();
+      } else {
+        tasksBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public Builder clearTasks() {
+      if (tasksBuilder_ == null) {
+        tasks_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000002);
+        onChanged();
+      } else {
+        tasksBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public Builder removeTasks(int index) {
+      if (tasksBuilder_ == null) {
+        ensureTasksIsMutable();
+        tasks_.remove(index);
+        onChanged();
+      } else {
+        tasksBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder getTasksBuilder(
+        int index) {
+      return getTasksFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskOrBuilder getTasksOrBuilder(
+        int index) {
+      if (tasksBuilder_ == null) {
+        return tasks_.get(index);  } else {
+        return tasksBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public java.util.List<? extends ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskOrBuilder> 
+         getTasksOrBuilderList() {
+      if (tasksBuilder_ != null) {
+        return tasksBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(tasks_);
+      }
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder addTasksBuilder() {
+      return getTasksFieldBuilder().addBuilder(
+          ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder addTasksBuilder(
+        int index) {
+      return getTasksFieldBuilder().addBuilder(
+          index, ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The tasks of the workflow, in the order they started.
+     * </pre>
+     *
+     * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+     */
+    public java.util.List<ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder> 
+         getTasksBuilderList() {
+      return getTasksFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        ai.stigmer.agentic.workflowexecution.v1.WorkflowTask, ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder, ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskOrBuilder> 
+        getTasksFieldBuilder() {
+      if (tasksBuilder_ == null) {
+        tasksBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            ai.stigmer.agentic.workflowexecution.v1.WorkflowTask, ai.stigmer.agentic.workflowexecution.v1.WorkflowTask.Builder, ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskOrBuilder>(
+                tasks_,
+                ((bitField0_ & 0x00000002) != 0),
+                getParentForChildren(),
+                isClean());
+        tasks_ = null;
+      }
+      return tasksBuilder_;
+    }
+
     private com.google.protobuf.Struct output_;
     private com.google.protobuf.SingleFieldBuilderV3<
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> outputBuilder_;
@@ -861,7 +1384,7 @@ private static final long serialVersionUID = 0L;
      * @return Whether the output field is set.
      */
     public boolean hasOutput() {
-      return ((bitField0_ & 0x00000002) != 0);
+      return ((bitField0_ & 0x00000004) != 0);
     }
     /**
      * <pre>
@@ -894,7 +1417,7 @@ private static final long serialVersionUID = 0L;
       } else {
         outputBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00000002;
+      bitField0_ |= 0x00000004;
       onChanged();
       return this;
     }
@@ -912,7 +1435,7 @@ private static final long serialVersionUID = 0L;
       } else {
         outputBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00000002;
+      bitField0_ |= 0x00000004;
       onChanged();
       return this;
     }
@@ -925,7 +1448,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder mergeOutput(com.google.protobuf.Struct value) {
       if (outputBuilder_ == null) {
-        if (((bitField0_ & 0x00000002) != 0) &&
+        if (((bitField0_ & 0x00000004) != 0) &&
           output_ != null &&
           output_ != com.google.protobuf.Struct.getDefaultInstance()) {
           getOutputBuilder().mergeFrom(value);
@@ -936,7 +1459,7 @@ private static final long serialVersionUID = 0L;
         outputBuilder_.mergeFrom(value);
       }
       if (output_ != null) {
-        bitField0_ |= 0x00000002;
+        bitField0_ |= 0x00000004;
         onChanged();
       }
       return this;
@@ -949,7 +1472,7 @@ private static final long serialVersionUID = 0L;
      * <code>.google.protobuf.Struct output = 3 [json_name = "output"];</code>
      */
     public Builder clearOutput() {
-      bitField0_ = (bitField0_ & ~0x00000002);
+      bitField0_ = (bitField0_ & ~0x00000004);
       output_ = null;
       if (outputBuilder_ != null) {
         outputBuilder_.dispose();
@@ -966,7 +1489,7 @@ private static final long serialVersionUID = 0L;
      * <code>.google.protobuf.Struct output = 3 [json_name = "output"];</code>
      */
     public com.google.protobuf.Struct.Builder getOutputBuilder() {
-      bitField0_ |= 0x00000002;
+      bitField0_ |= 0x00000004;
       onChanged();
       return getOutputFieldBuilder().getBuilder();
     }
@@ -1061,7 +1584,7 @@ private static final long serialVersionUID = 0L;
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       error_ = value;
-      bitField0_ |= 0x00000004;
+      bitField0_ |= 0x00000008;
       onChanged();
       return this;
     }
@@ -1075,7 +1598,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder clearError() {
       error_ = getDefaultInstance().getError();
-      bitField0_ = (bitField0_ & ~0x00000004);
+      bitField0_ = (bitField0_ & ~0x00000008);
       onChanged();
       return this;
     }
@@ -1093,7 +1616,7 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       error_ = value;
-      bitField0_ |= 0x00000004;
+      bitField0_ |= 0x00000008;
       onChanged();
       return this;
     }
@@ -1153,7 +1676,7 @@ private static final long serialVersionUID = 0L;
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       startedAt_ = value;
-      bitField0_ |= 0x00000008;
+      bitField0_ |= 0x00000010;
       onChanged();
       return this;
     }
@@ -1167,7 +1690,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder clearStartedAt() {
       startedAt_ = getDefaultInstance().getStartedAt();
-      bitField0_ = (bitField0_ & ~0x00000008);
+      bitField0_ = (bitField0_ & ~0x00000010);
       onChanged();
       return this;
     }
@@ -1185,7 +1708,7 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       startedAt_ = value;
-      bitField0_ |= 0x00000008;
+      bitField0_ |= 0x00000010;
       onChanged();
       return this;
     }
@@ -1245,7 +1768,7 @@ private static final long serialVersionUID = 0L;
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       completedAt_ = value;
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }
@@ -1259,7 +1782,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder clearCompletedAt() {
       completedAt_ = getDefaultInstance().getCompletedAt();
-      bitField0_ = (bitField0_ & ~0x00000010);
+      bitField0_ = (bitField0_ & ~0x00000020);
       onChanged();
       return this;
     }
@@ -1277,7 +1800,7 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       completedAt_ = value;
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }
@@ -1337,7 +1860,7 @@ private static final long serialVersionUID = 0L;
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       temporalWorkflowId_ = value;
-      bitField0_ |= 0x00000020;
+      bitField0_ |= 0x00000040;
       onChanged();
       return this;
     }
@@ -1351,7 +1874,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder clearTemporalWorkflowId() {
       temporalWorkflowId_ = getDefaultInstance().getTemporalWorkflowId();
-      bitField0_ = (bitField0_ & ~0x00000020);
+      bitField0_ = (bitField0_ & ~0x00000040);
       onChanged();
       return this;
     }
@@ -1369,9 +1892,166 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       temporalWorkflowId_ = value;
-      bitField0_ |= 0x00000020;
+      bitField0_ |= 0x00000040;
       onChanged();
       return this;
+    }
+
+    private ai.stigmer.commons.apiresource.ApiResourceAudit audit_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.commons.apiresource.ApiResourceAudit, ai.stigmer.commons.apiresource.ApiResourceAudit.Builder, ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder> auditBuilder_;
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     * @return Whether the audit field is set.
+     */
+    public boolean hasAudit() {
+      return ((bitField0_ & 0x00000080) != 0);
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     * @return The audit.
+     */
+    public ai.stigmer.commons.apiresource.ApiResourceAudit getAudit() {
+      if (auditBuilder_ == null) {
+        return audit_ == null ? ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance() : audit_;
+      } else {
+        return auditBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public Builder setAudit(ai.stigmer.commons.apiresource.ApiResourceAudit value) {
+      if (auditBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        audit_ = value;
+      } else {
+        auditBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public Builder setAudit(
+        ai.stigmer.commons.apiresource.ApiResourceAudit.Builder builderForValue) {
+      if (auditBuilder_ == null) {
+        audit_ = builderForValue.build();
+      } else {
+        auditBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public Builder mergeAudit(ai.stigmer.commons.apiresource.ApiResourceAudit value) {
+      if (auditBuilder_ == null) {
+        if (((bitField0_ & 0x00000080) != 0) &&
+          audit_ != null &&
+          audit_ != ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance()) {
+          getAuditBuilder().mergeFrom(value);
+        } else {
+          audit_ = value;
+        }
+      } else {
+        auditBuilder_.mergeFrom(value);
+      }
+      if (audit_ != null) {
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public Builder clearAudit() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      audit_ = null;
+      if (auditBuilder_ != null) {
+        auditBuilder_.dispose();
+        auditBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public ai.stigmer.commons.apiresource.ApiResourceAudit.Builder getAuditBuilder() {
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return getAuditFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    public ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder getAuditOrBuilder() {
+      if (auditBuilder_ != null) {
+        return auditBuilder_.getMessageOrBuilder();
+      } else {
+        return audit_ == null ?
+            ai.stigmer.commons.apiresource.ApiResourceAudit.getDefaultInstance() : audit_;
+      }
+    }
+    /**
+     * <pre>
+     * Who created and last changed the execution, and when.
+     * </pre>
+     *
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        ai.stigmer.commons.apiresource.ApiResourceAudit, ai.stigmer.commons.apiresource.ApiResourceAudit.Builder, ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder> 
+        getAuditFieldBuilder() {
+      if (auditBuilder_ == null) {
+        auditBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            ai.stigmer.commons.apiresource.ApiResourceAudit, ai.stigmer.commons.apiresource.ApiResourceAudit.Builder, ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder>(
+                getAudit(),
+                getParentForChildren(),
+                isClean());
+        audit_ = null;
+      }
+      return auditBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

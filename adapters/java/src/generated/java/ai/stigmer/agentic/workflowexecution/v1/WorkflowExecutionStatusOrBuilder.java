@@ -29,6 +29,50 @@ public interface WorkflowExecutionStatusOrBuilder extends
 
   /**
    * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  java.util.List<ai.stigmer.agentic.workflowexecution.v1.WorkflowTask> 
+      getTasksList();
+  /**
+   * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  ai.stigmer.agentic.workflowexecution.v1.WorkflowTask getTasks(int index);
+  /**
+   * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  int getTasksCount();
+  /**
+   * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  java.util.List<? extends ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskOrBuilder> 
+      getTasksOrBuilderList();
+  /**
+   * <pre>
+   * The tasks of the workflow, in the order they started.
+   * </pre>
+   *
+   * <code>repeated .ai.stigmer.agentic.workflowexecution.v1.WorkflowTask tasks = 2 [json_name = "tasks"];</code>
+   */
+  ai.stigmer.agentic.workflowexecution.v1.WorkflowTaskOrBuilder getTasksOrBuilder(
+      int index);
+
+  /**
+   * <pre>
    * Output of the workflow once it completed.
    * </pre>
    *
@@ -133,4 +177,31 @@ public interface WorkflowExecutionStatusOrBuilder extends
    */
   com.google.protobuf.ByteString
       getTemporalWorkflowIdBytes();
+
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   * @return Whether the audit field is set.
+   */
+  boolean hasAudit();
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   * @return The audit.
+   */
+  ai.stigmer.commons.apiresource.ApiResourceAudit getAudit();
+  /**
+   * <pre>
+   * Who created and last changed the execution, and when.
+   * </pre>
+   *
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceAudit audit = 99 [json_name = "audit"];</code>
+   */
+  ai.stigmer.commons.apiresource.ApiResourceAuditOrBuilder getAuditOrBuilder();
 }

@@ -1,0 +1,371 @@
+"""A payload converter that decodes every completion a Stigmer service sends.
+
+Temporal's default converter decodes a proto result only from ``binary/protobuf`` and (strictly)
+``json/protobuf``. Stigmer services complete the caller's activity in three shapes:
+
+- ``binary/protobuf`` (the SDK's own services, the default);
+- ``json/protobuf`` (proto JSON), possibly carrying fields a newer server added;
+- ``json/plain`` holding Go's ``encoding/json`` of the proto struct: what the deployed Stigmer Go
+  service sends. Keys are the protoc-gen-go JSON tags (the proto field names, snake_case), enums
+  are numbers, ``Timestamp`` is ``{"seconds": .., "nanos": ..}``, ``bytes`` are standard Base64,
+  ``Struct`` and ``Value`` are plain JSON, and empty fields are omitted.
+
+:class:`StigmerPayloadConverter` decodes all three into the proto type the caller asked for
+(``result_type=AgentExecution``), ignoring unknown fields everywhere so that a newer server cannot
+break an older caller. Encoding is unchanged from Temporal's default. Install it with one line on
+the client, which its workers inherit::
+
+    from stigmer_sdk.converter import data_converter
+
+    client = await Client.connect("localhost:7233", data_converter=data_converter)
+
+or, keeping a data converter of your own (a codec, for instance)::
+
+    converter = with_stigmer_payloads(my_data_converter)
+
+:func:`from_go_json` is the ``json/plain`` decoding on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+import math
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import temporalio.api.common.v1
+import temporalio.converter
+from google.protobuf import json_format, message, symbol_database
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+_M = TypeVar("_M", bound=message.Message)
+
+_Payload = temporalio.api.common.v1.Payload
+
+# Well-known types whose Go encoding/json form is their proto JSON (they implement
+# json.Marshaler), or that proto JSON writes as a scalar.
+_PROTO_JSON_TYPES = frozenset(
+    {
+        "google.protobuf.Struct",
+        "google.protobuf.Value",
+        "google.protobuf.ListValue",
+        "google.protobuf.FieldMask",
+    }
+)
+_SCALAR_WRAPPERS = frozenset(
+    {
+        "google.protobuf.DoubleValue",
+        "google.protobuf.FloatValue",
+        "google.protobuf.Int64Value",
+        "google.protobuf.UInt64Value",
+        "google.protobuf.Int32Value",
+        "google.protobuf.UInt32Value",
+        "google.protobuf.BoolValue",
+        "google.protobuf.StringValue",
+        "google.protobuf.BytesValue",
+    }
+)
+_INT_TYPES = frozenset(
+    {
+        FieldDescriptor.TYPE_INT64,
+        FieldDescriptor.TYPE_UINT64,
+        FieldDescriptor.TYPE_INT32,
+        FieldDescriptor.TYPE_FIXED64,
+        FieldDescriptor.TYPE_FIXED32,
+        FieldDescriptor.TYPE_UINT32,
+        FieldDescriptor.TYPE_SFIXED32,
+        FieldDescriptor.TYPE_SFIXED64,
+        FieldDescriptor.TYPE_SINT32,
+        FieldDescriptor.TYPE_SINT64,
+    }
+)
+_FLOAT_TYPES = frozenset({FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT})
+_SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+class GoJSONError(ValueError):
+    """A Go-struct JSON document does not fit the proto type it is decoded into."""
+
+
+def from_go_json(data: Any, message_type: type[_M]) -> _M:
+    """Decode Go's ``encoding/json`` of a protoc-gen-go struct (already parsed) into a message.
+
+    Accepts the protoc-gen-go JSON tags (proto field names) and proto JSON's lowerCamelCase
+    names; enums as numbers or names; ``Timestamp``/``Duration`` as ``{"seconds", "nanos"}`` or
+    their RFC 3339 strings; 64-bit integers as numbers or strings; ``null`` as absent. Unknown
+    keys are ignored.
+
+    Raises:
+        GoJSONError: a value has the wrong JSON type for its field.
+
+    Example:
+        >>> from stigmer_sdk import AgentExecution
+        >>> execution = from_go_json(
+        ...     {"kind": "AgentExecution", "status": {"phase": 3, "new_field": 1}}, AgentExecution)
+        >>> execution.kind, execution.status.phase
+        ('AgentExecution', 3)
+    """
+    result = message_type()
+    _merge(result, data, "")
+    return result
+
+
+def _merge(target: message.Message, data: Any, path: str) -> None:
+    descriptor: Descriptor = target.DESCRIPTOR  # type: ignore[assignment]
+    full_name = descriptor.full_name
+    if full_name in _PROTO_JSON_TYPES or (isinstance(data, Mapping) and "@type" in data):
+        _parse_proto_json(target, data, path)
+        return
+    if full_name in _SCALAR_WRAPPERS and not isinstance(data, Mapping):
+        _set_scalar(target, descriptor.fields_by_name["value"], data, path)
+        return
+    if full_name in ("google.protobuf.Timestamp", "google.protobuf.Duration") and isinstance(
+        data, str
+    ):
+        _parse_proto_json(target, data, path)
+        return
+    if not isinstance(data, Mapping):
+        raise GoJSONError(f"{path or full_name}: expected a JSON object, got {_kind(data)}")
+    for key, value in data.items():
+        field = _field(descriptor, key)
+        if field is None or value is None:
+            continue  # unknown fields are ignored; null is Go's nil (absent)
+        _set_field(target, field, value, f"{path}.{field.name}" if path else field.name)
+
+
+def _field(descriptor: Descriptor, key: str) -> FieldDescriptor | None:
+    field = descriptor.fields_by_name.get(key)
+    if field is not None:
+        return field
+    for candidate in descriptor.fields:
+        if candidate.json_name == key:
+            return candidate
+    return None
+
+
+def _is_map(field: FieldDescriptor) -> bool:
+    return field.message_type is not None and field.message_type.GetOptions().map_entry
+
+
+def _set_field(target: message.Message, field: FieldDescriptor, value: Any, path: str) -> None:
+    container: Any = getattr(target, field.name)
+    if _is_map(field):
+        if not isinstance(value, Mapping):
+            raise GoJSONError(f"{path}: expected a JSON object (map), got {_kind(value)}")
+        entry = field.message_type
+        assert entry is not None  # a map field's entry type
+        key_field = entry.fields_by_name["key"]
+        value_field = entry.fields_by_name["value"]
+        for raw_key, item in value.items():
+            key = _scalar(key_field, raw_key, f"{path}[{raw_key!r}]")
+            if item is None:
+                continue
+            if value_field.message_type is not None:
+                _merge(container[key], item, f"{path}[{raw_key!r}]")
+            else:
+                container[key] = _scalar(value_field, item, f"{path}[{raw_key!r}]")
+        return
+    if field.is_repeated:
+        if not isinstance(value, list):
+            raise GoJSONError(f"{path}: expected a JSON array, got {_kind(value)}")
+        for index, item in enumerate(value):
+            if item is None:
+                continue
+            if field.message_type is not None:
+                _merge(container.add(), item, f"{path}[{index}]")
+            else:
+                container.append(_scalar(field, item, f"{path}[{index}]"))
+        return
+    if field.message_type is not None:
+        container.SetInParent()
+        _merge(container, value, path)
+        return
+    _set_scalar(target, field, value, path)
+
+
+def _set_scalar(target: message.Message, field: FieldDescriptor, value: Any, path: str) -> None:
+    setattr(target, field.name, _scalar(field, value, path))
+
+
+def _scalar(field: FieldDescriptor, value: Any, path: str) -> Any:
+    kind = field.type
+    if kind == FieldDescriptor.TYPE_STRING:
+        if isinstance(value, str):
+            return value
+    elif kind == FieldDescriptor.TYPE_BOOL:
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+    elif kind == FieldDescriptor.TYPE_BYTES:
+        if isinstance(value, str):
+            return _base64(value, path)
+    elif kind == FieldDescriptor.TYPE_ENUM:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            enum = field.enum_type
+            assert enum is not None  # an enum field's type
+            by_name = enum.values_by_name.get(value)
+            if by_name is not None:
+                return by_name.number
+            raise GoJSONError(f"{path}: {value!r} is not a {enum.full_name} value")
+    elif kind in _INT_TYPES:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+    elif kind in _FLOAT_TYPES:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str) and value in _SPECIAL_FLOATS:
+            return _SPECIAL_FLOATS[value]
+    raise GoJSONError(f"{path}: {_kind(value)} does not fit a field of type {_type_name(field)}")
+
+
+def _base64(text: str, path: str) -> bytes:
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        if "-" in text or "_" in text:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise GoJSONError(f"{path}: not Base64: {error}") from None
+
+
+def _parse_proto_json(target: message.Message, data: Any, path: str) -> None:
+    try:
+        json_format.ParseDict(data, target, ignore_unknown_fields=True)
+    except json_format.ParseError as error:
+        raise GoJSONError(f"{path or target.DESCRIPTOR.full_name}: {error}") from None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", str: "a string", list: "an array", dict: "an object"}.get(
+        type(value), "a number"
+    )
+
+
+def _type_name(field: FieldDescriptor) -> str:
+    if field.enum_type is not None:
+        return str(field.enum_type.full_name)
+    return {
+        FieldDescriptor.TYPE_STRING: "string",
+        FieldDescriptor.TYPE_BOOL: "bool",
+        FieldDescriptor.TYPE_BYTES: "bytes",
+    }.get(field.type, "number")
+
+
+def _message_class(type_hint: type | None) -> type[message.Message] | None:
+    if isinstance(type_hint, type) and issubclass(type_hint, message.Message):
+        return type_hint
+    return None
+
+
+def _class_for(payload: _Payload, type_hint: type | None) -> type[message.Message]:
+    """The message class to decode into: the payload's ``messageType`` when this process knows
+    it (as Temporal's default does), else the caller's type hint."""
+    name = payload.metadata.get("messageType", b"").decode()
+    if name:
+        try:
+            cls: type[message.Message] = symbol_database.Default().GetSymbol(name)
+        except KeyError:
+            pass
+        else:
+            return cls
+    hinted = _message_class(type_hint)
+    if hinted is not None:
+        return hinted
+    raise RuntimeError(f"Unknown Protobuf type {name or '<none>'}")
+
+
+class TolerantJSONProtoPayloadConverter(temporalio.converter.JSONProtoPayloadConverter):
+    """``json/protobuf`` that ignores unknown fields, and decodes a ``messageType`` this process
+    does not know (a newer server's name, or none) into the requested type."""
+
+    def __init__(self) -> None:
+        """Ignore unknown fields."""
+        super().__init__(ignore_unknown_fields=True)
+
+    def from_payload(self, payload: _Payload, type_hint: type | None = None) -> Any:
+        """Decode into ``messageType``, else ``type_hint`` (see the class docstring)."""
+        value = _class_for(payload, type_hint)()
+        try:
+            return json_format.Parse(payload.data, value, ignore_unknown_fields=True)
+        except json_format.ParseError as error:
+            raise RuntimeError(f"Failed parsing json/protobuf: {error}") from error
+
+
+class TolerantBinaryProtoPayloadConverter(temporalio.converter.BinaryProtoPayloadConverter):
+    """``binary/protobuf`` that decodes a ``messageType`` this process does not know into the
+    requested type (unknown fields are kept, as always in binary)."""
+
+    def from_payload(self, payload: _Payload, type_hint: type | None = None) -> Any:
+        """Decode into ``messageType``, else ``type_hint`` (see the class docstring)."""
+        value = _class_for(payload, type_hint)()
+        try:
+            value.ParseFromString(payload.data)
+        except message.DecodeError as error:
+            raise RuntimeError(f"Failed parsing binary/protobuf: {error}") from error
+        return value
+
+
+class GoJSONPlainPayloadConverter(temporalio.converter.JSONPlainPayloadConverter):
+    """``json/plain`` that also decodes Go-struct JSON into a requested proto type.
+
+    Any other type hint (or none) is decoded as Temporal's default ``json/plain`` converter does.
+    """
+
+    def from_payload(self, payload: _Payload, type_hint: type | None = None) -> Any:
+        """See the class docstring."""
+        cls = _message_class(type_hint)
+        if cls is None:
+            return super().from_payload(payload, type_hint)
+        try:
+            document = json.loads(payload.data)
+            return None if document is None else from_go_json(document, cls)
+        except (json.JSONDecodeError, UnicodeDecodeError, GoJSONError) as error:
+            raise RuntimeError(
+                f"Failed parsing json/plain as {cls.DESCRIPTOR.full_name}: {error}"
+            ) from error
+
+
+class StigmerPayloadConverter(temporalio.converter.CompositePayloadConverter):
+    """Temporal's default payload converter, decoding every Stigmer completion shape.
+
+    Same encoders, in the same order, as ``temporalio.converter.DefaultPayloadConverter``, so
+    what it writes is unchanged; see the module docstring for what it reads.
+    """
+
+    def __init__(self) -> None:
+        """The default converters, with the tolerant proto and Go-struct JSON decoders."""
+        super().__init__(
+            temporalio.converter.BinaryNullPayloadConverter(),
+            temporalio.converter.BinaryPlainPayloadConverter(),
+            TolerantJSONProtoPayloadConverter(),
+            TolerantBinaryProtoPayloadConverter(),
+            GoJSONPlainPayloadConverter(),
+        )
+
+
+def with_stigmer_payloads(
+    converter: temporalio.converter.DataConverter,
+) -> temporalio.converter.DataConverter:
+    """``converter`` with :class:`StigmerPayloadConverter` as its payload converter (its codec and
+    failure converter kept)."""
+    return dataclasses.replace(converter, payload_converter_class=StigmerPayloadConverter)
+
+
+#: Temporal's default data converter with :class:`StigmerPayloadConverter`: pass it as
+#: ``Client.connect(..., data_converter=data_converter)``.
+data_converter = with_stigmer_payloads(temporalio.converter.DataConverter.default)

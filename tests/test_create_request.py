@@ -1,0 +1,139 @@
+"""What the caller sends on ``create``: the fields the SDK fills, and what it refuses locally.
+
+The rules are the deployed Stigmer service's (api_version and kind constants, a non-empty name,
+its protovalidate constraints and create pipeline); see docs/handshake-contract.md section 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from stigmer_sdk import (
+    AgentExecution,
+    AgentExecutionSpec,
+    ApiResourceMetadata,
+    ExecutionValue,
+    WorkflowExecution,
+    WorkflowExecutionSpec,
+)
+from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
+from stigmer_sdk.caller import create_violations, prepare_create
+from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
+
+KEY = idempotency_key("default", "wf-1", "run-1", "1")
+
+
+def test_execution_name_is_exec_and_20_hex_of_the_keys_sha256() -> None:
+    expected = "exec-" + hashlib.sha256(KEY.encode()).hexdigest()[:20]
+    assert execution_name(KEY) == expected == "exec-f5fdba99bcea2eb1aa06"
+
+
+def test_prepare_fills_api_version_kind_name_token_and_key_without_touching_the_request() -> None:
+    request = AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m"))
+    sent = prepare_create(request, token=b"tok", key=KEY)
+    assert (sent.api_version, sent.kind) == ("agentic.stigmer.ai/v1", "AgentExecution")
+    assert sent.metadata.name == execution_name(KEY)
+    assert sent.metadata.annotations[IDEMPOTENCY_ANNOTATION] == KEY
+    assert sent.spec.callback_token == b"tok"
+    assert request == AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m"))
+
+    workflow = prepare_create(
+        WorkflowExecution(spec=WorkflowExecutionSpec(workflow_id="w")), token=b"t", key=KEY
+    )
+    assert workflow.kind == "WorkflowExecution"
+    assert workflow.spec.callback_token == b"t"
+
+
+def test_prepare_keeps_what_the_caller_set() -> None:
+    request = AgentExecution(
+        api_version="agentic.stigmer.ai/v1",
+        kind="AgentExecution",
+        metadata=ApiResourceMetadata(name="my run"),
+        spec=AgentExecutionSpec(agent_id="a", message="m"),
+    )
+    assert prepare_create(request, token=b"t", key=KEY).metadata.name == "my run"
+
+
+def test_a_valid_docs_request_has_no_violations() -> None:
+    for request in (
+        AgentExecution(spec=AgentExecutionSpec(agent_id="support-bot", message="hi")),
+        AgentExecution(spec=AgentExecutionSpec(session_id="ses-1", message="hi")),
+        WorkflowExecution(spec=WorkflowExecutionSpec(workflow_id="w", trigger_message="go")),
+        WorkflowExecution(spec=WorkflowExecutionSpec(workflow_instance_id="wi")),
+    ):
+        assert create_violations(prepare_create(request, token=b"t", key=KEY)) == []
+
+
+@pytest.mark.parametrize(
+    ("request_", "fields"),
+    [
+        (AgentExecution(spec=AgentExecutionSpec(agent_id="a")), ["spec.message"]),
+        (AgentExecution(spec=AgentExecutionSpec(message="m")), ["spec.agent_id"]),
+        (
+            AgentExecution(api_version="v2", kind="Agent", spec=AgentExecutionSpec(message="m")),
+            ["api_version", "kind", "spec.agent_id"],
+        ),
+        (
+            AgentExecution(
+                metadata=ApiResourceMetadata(owner_scope=resource_enum.organization),
+                spec=AgentExecutionSpec(agent_id="a", message="m"),
+            ),
+            ["metadata.owner_scope"],
+        ),
+        (
+            AgentExecution(
+                metadata=ApiResourceMetadata(name="¡¿ ✓"),
+                spec=AgentExecutionSpec(agent_id="a", message="m"),
+            ),
+            ["metadata.name"],
+        ),
+        (
+            AgentExecution(
+                spec=AgentExecutionSpec(
+                    agent_id="a",
+                    message="m",
+                    runtime_env={
+                        "TOKEN": ExecutionValue(is_secret=True),
+                        "OK": ExecutionValue(value="1"),
+                    },
+                )
+            ),
+            ["spec.runtime_env['TOKEN'].value"],
+        ),
+        (WorkflowExecution(spec=WorkflowExecutionSpec(trigger_message="go")), ["spec.workflow_id"]),
+        (
+            WorkflowExecution(
+                kind="AgentExecution",
+                metadata=ApiResourceMetadata(owner_scope=resource_enum.platform),
+                spec=WorkflowExecutionSpec(workflow_id="w"),
+            ),
+            ["kind", "metadata.owner_scope"],
+        ),
+    ],
+    ids=[
+        "no-message",
+        "no-agent-or-session",
+        "wrong-version-and-kind",
+        "agent-owner-scope",
+        "name-without-slug",
+        "empty-env-value",
+        "no-workflow",
+        "workflow-platform-scope",
+    ],
+)
+def test_violations_name_every_refused_field(
+    request_: AgentExecution | WorkflowExecution, fields: list[str]
+) -> None:
+    sent = prepare_create(request_, token=b"t", key=KEY)
+    assert [v.field for v in create_violations(sent)] == fields
+
+
+def test_workflow_owner_scopes_the_deployed_service_accepts_pass() -> None:
+    for scope in (resource_enum.organization, resource_enum.identity_account):
+        request = WorkflowExecution(
+            metadata=ApiResourceMetadata(owner_scope=scope),
+            spec=WorkflowExecutionSpec(workflow_id="w"),
+        )
+        assert create_violations(request) == []
