@@ -275,7 +275,7 @@ class ServiceActivities:
                 "execution_id=%s token_preview=%s token_digest=%s",
                 stored.id,
                 stored.callback_token_preview,
-                stored.callback_token_digest[:12],
+                stored.callback_token_short_digest,
             )
             delivered = await deliver_outcome(self._client, stored)
             if delivered.outcome is CompletionOutcome.TRANSIENT:

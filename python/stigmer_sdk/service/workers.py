@@ -389,7 +389,7 @@ async def heartbeat_callers(store: ExecutionStore, client: temporalio.client.Cli
                 "Caller requested cancellation execution_id=%s token_preview=%s token_digest=%s",
                 row.id,
                 row.callback_token_preview,
-                row.callback_token_digest[:12],
+                row.callback_token_short_digest,
             )
             handle = client.get_workflow_handle(workflow_id_for(row.kind, row.id))
             with contextlib.suppress(temporalio.service.RPCError):  # closed meanwhile
@@ -406,7 +406,7 @@ async def heartbeat_callers(store: ExecutionStore, client: temporalio.client.Cli
                 "error=%s",
                 row.id,
                 row.callback_token_preview,
-                row.callback_token_digest[:12],
+                row.callback_token_short_digest,
                 outcome,
             )
     return cancelled

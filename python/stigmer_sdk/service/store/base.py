@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Literal, Self
 
 from stigmer_sdk.errors import StigmerError
-from stigmer_sdk.tokens import token_preview
+from stigmer_sdk.tokens import SHORT_DIGEST_CHARS, token_preview
 
 #: Default largest number of connections one PostgreSQL store opens (``open_store(pool_size=)``).
 DEFAULT_POOL_SIZE = 10
@@ -128,6 +128,13 @@ class StoredExecution:
         if self.callback_token_error:
             return "<undecryptable>"
         return token_preview(self.callback_token)
+
+    @property
+    def callback_token_short_digest(self) -> str:
+        """The ``token_digest`` log field of the stored token
+        (:func:`stigmer_sdk.tokens.short_token_digest`), from its recorded digest, so it is known
+        even once the token is erased."""
+        return self.callback_token_digest[:SHORT_DIGEST_CHARS]
 
     def __repr__(self) -> str:
         return (
