@@ -32,6 +32,26 @@ def run_cli(
     )
 
 
+def serve_args(listen: str, temporal: str, store: str, *, queues: str) -> list[str]:
+    """``serve``'s address, Temporal, store and task-queue options. A long-lived dev server is
+    shared between tests: queues of their own (suffix ``queues``) keep other tests' leftover
+    workflows, with rows in other stores, away from this service."""
+    return [
+        "--listen",
+        listen,
+        "--address",
+        temporal,
+        "--store",
+        store,
+        "--task-queue",
+        f"svc-{queues}",
+        "--agent-runner-task-queue",
+        f"agent-runner-{queues}",
+        "--workflow-runner-task-queue",
+        f"workflow-runner-{queues}",
+    ]
+
+
 class ServeProcess:
     """``stigmer-sdk serve`` in its own process group, so it can be killed like a crash."""
 

@@ -30,7 +30,7 @@ import grpc.aio
 import psycopg
 import pytest
 import temporalio.client
-from cli_helpers import ServeProcess
+from cli_helpers import ServeProcess, serve_args
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
@@ -92,18 +92,7 @@ class Service:
         self.target = f"127.0.0.1:{free_port()}"
         queues = uuid.uuid4().hex[:8]
         self.process = ServeProcess(
-            "--listen",
-            self.target,
-            "--address",
-            temporal,
-            "--store",
-            store_url,
-            "--task-queue",
-            f"svc-{queues}",
-            "--agent-runner-task-queue",
-            f"agent-runner-{queues}",
-            "--workflow-runner-task-queue",
-            f"workflow-runner-{queues}",
+            *serve_args(self.target, temporal, store_url, queues=queues),
             "--caller-heartbeat",
             "1s",
             "--runner-heartbeat-timeout",

@@ -9,7 +9,7 @@ from pathlib import Path
 import grpc.aio
 import pytest
 import temporalio.client
-from cli_helpers import ServeProcess
+from cli_helpers import ServeProcess, serve_args
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, MessageType
@@ -55,18 +55,7 @@ async def test_sigkill_during_agent_run_then_restart_completes_the_caller(
     # workflows (with rows in other stores) away from this service.
     queues = uuid.uuid4().hex[:8]
     serve = ServeProcess(
-        "--listen",
-        target,
-        "--address",
-        dev_server.target,
-        "--store",
-        store_url,
-        "--task-queue",
-        f"svc-{queues}",
-        "--agent-runner-task-queue",
-        f"agent-runner-{queues}",
-        "--workflow-runner-task-queue",
-        f"workflow-runner-{queues}",
+        *serve_args(target, dev_server.target, store_url, queues=queues),
         "--caller-heartbeat",
         "1s",
         "--runner-heartbeat-timeout",

@@ -25,7 +25,7 @@ import grpc.aio
 import psycopg
 import pytest
 import temporalio.client
-from cli_helpers import ServeProcess
+from cli_helpers import ServeProcess, serve_args
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from temporalio.worker import Worker
 
@@ -119,36 +119,14 @@ async def cluster() -> AsyncIterator[TemporalCluster]:
         yield running
 
 
-@pytest.fixture
-async def shared_store() -> AsyncIterator[str]:
-    admin = postgres_admin_url()
-    database = f"stigmer_scale_{uuid.uuid4().hex[:10]}"
-    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
-        await connection.execute(f'CREATE DATABASE "{database}"')
-    yield admin.rsplit("/", 1)[0] + "/" + database
-    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
-        await connection.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-
-
 def _replicas(cluster: TemporalCluster, store_url: str, tmp_path: Path) -> list[Replica]:
     queues = uuid.uuid4().hex[:8]
     replicas = []
     for index in range(REPLICAS):
         listen, metrics = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
         serve = ServeProcess(
-            "--listen",
-            listen,
-            "--address",
-            cluster.target,
-            "--store",
-            store_url,
             # Every replica serves the same queues: that is what makes them replicas.
-            "--task-queue",
-            f"svc-{queues}",
-            "--agent-runner-task-queue",
-            f"agent-runner-{queues}",
-            "--workflow-runner-task-queue",
-            f"workflow-runner-{queues}",
+            *serve_args(listen, cluster.target, store_url, queues=queues),
             "--caller-heartbeat",
             "1s",
             "--runner-heartbeat-timeout",
@@ -186,9 +164,12 @@ async def _gauge_counts_each_owed_completion_once(
         await asyncio.sleep(0.25)
 
 
+# One PostgreSQL store shared by every replica (a SQLite file belongs to one process).
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
 async def test_replicas_survive_kills_and_a_rolling_restart(
-    cluster: TemporalCluster, shared_store: str, tmp_path: Path
+    cluster: TemporalCluster, store_url: str, tmp_path: Path
 ) -> None:
+    shared_store = store_url
     replicas = _replicas(cluster, shared_store, tmp_path)
     figures = Figures()
     for replica in replicas:
