@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
 import random
 import shutil
@@ -37,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
+
+from stigmer_sdk.testing import FAST_PATH_DYNAMIC_CONFIG
 
 #: The pinned server release, and the Go toolchain it needs (newer than the machine's Go).
 TEMPORAL_SERVER_VERSION = "v1.32.2"
@@ -338,10 +341,16 @@ class TemporalCluster:
 
     def _write_dynamic_config(self) -> None:
         # Loopback test cluster: a new namespace must be usable at once, not after the default
-        # 10 s namespace-cache refresh.
+        # 10 s namespace-cache refresh. With few shards the history queue processors' per-shard
+        # read limit (20/s) would add up to 50 ms to each dispatch, as on the dev server
+        # (stigmer_sdk.testing.FAST_PATH_DYNAMIC_CONFIG).
+        values: dict[str, object] = {
+            "system.namespaceCacheRefreshInterval": "1s",
+            "frontend.enableUpdateWorkflowExecution": True,
+            **FAST_PATH_DYNAMIC_CONFIG,
+        }
         (self.workdir / "dynamicconfig.yaml").write_text(
-            "system.namespaceCacheRefreshInterval:\n  - value: 1s\n"
-            "frontend.enableUpdateWorkflowExecution:\n  - value: true\n"
+            "".join(f"{key}:\n  - value: {json.dumps(value)}\n" for key, value in values.items())
         )
 
     def _config(self, service: str) -> str:

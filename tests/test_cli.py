@@ -517,3 +517,30 @@ def test_serve_on_an_address_it_cannot_listen_on_exits_8(
     assert shown.returncode == 8, shown.stdout + shown.stderr
     assert "cannot listen on 192.0.2.1:7234" in shown.stderr
     assert "Traceback" not in shown.stdout + shown.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "colocated"),
+    [((), True), (("--agent-runner-task-queue", "my-runners"), False)],
+)
+def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
+    monkeypatch: pytest.MonkeyPatch, arguments: tuple[str, ...], colocated: bool
+) -> None:
+    from typer.testing import CliRunner
+
+    from stigmer_sdk import cli
+    from stigmer_sdk.service.app import ServiceConfig
+
+    configs: list[ServiceConfig] = []
+
+    async def capture(options: object, config: ServiceConfig) -> None:
+        configs.append(config)
+
+    monkeypatch.setattr(cli, "run_service", capture)
+    result = CliRunner().invoke(cli.app, ["serve", *arguments])
+    assert result.exit_code == 0, result.output
+    (config,) = configs
+    assert config.settings.colocate_builtin_runner is colocated
+    summary = cli._runner_summary(config)
+    queue = config.settings.service_task_queue if colocated else "my-runners"
+    assert summary == f"built-in scripted (task queue {queue})"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import temporalio.api.enums.v1
+import temporalio.api.history.v1
 import temporalio.client
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
@@ -790,6 +791,68 @@ async def test_a_handshake_is_lean_two_local_activities_no_timer_three_writes(
     assert kinds.count("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED") == 1  # the run
     assert len(events) <= 13, kinds  # 23 before: 4 local activities and a timer
     assert len(recorder.writes) <= 3, recorder.writes
+
+
+# The fast path (docs/performance.md): a zero-length handshake is mostly dispatch, so the service
+# starts its invoke workflow eagerly and serves the built-in runner on its own task queue.
+
+
+async def _invoke_history(
+    dev_server: DevServer,
+    temporal_client: temporalio.client.Client,
+    store_url: str,
+    **settings: object,
+) -> tuple[str, list[temporalio.api.history.v1.HistoryEvent]]:
+    """(the service's task queue, the invoke workflow's history) of one instant handshake."""
+    async with _own_service(
+        dev_server,
+        temporal_client,
+        store_url,
+        ScriptedRunner({"instant": Script(duration=timedelta(0), progress=())}),
+        **settings,
+    ) as running:
+        result = await (await running.start_caller(_ask("instant"))).result()
+        handle = temporal_client.get_workflow_handle(
+            workflow_id_for(ExecutionKind.AGENT, result.metadata.id)
+        )
+        await handle.result()
+        return (
+            running.service.config.settings.service_task_queue,
+            [event async for event in handle.fetch_history_events()],
+        )
+
+
+def _first(
+    events: list[temporalio.api.history.v1.HistoryEvent],
+    kind: temporalio.api.enums.v1.EventType.ValueType,
+) -> temporalio.api.history.v1.HistoryEvent:
+    return next(event for event in events if event.event_type == kind)
+
+
+async def test_the_invoke_workflow_starts_eagerly_and_its_run_is_on_the_service_queue(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
+) -> None:
+    service_queue, events = await _invoke_history(dev_server, temporal_client, store_url)
+    started = _first(
+        events, temporalio.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
+    )
+    assert started.workflow_execution_started_event_attributes.eager_execution_accepted
+    # On the workflow's own queue, with a free slot, Temporal hands the run back in the workflow
+    # task's completion (eager activity dispatch); on another queue it never can.
+    run = _first(events, temporalio.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    assert run.activity_task_scheduled_event_attributes.task_queue.name == service_queue
+
+
+async def test_without_colocation_the_run_goes_to_the_runner_queue(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
+) -> None:
+    service_queue, events = await _invoke_history(
+        dev_server, temporal_client, store_url, colocate_builtin_runner=False
+    )
+    run = _first(events, temporalio.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    queue = run.activity_task_scheduled_event_attributes.task_queue.name
+    assert queue != service_queue
+    assert queue.startswith("agent-runner-")
 
 
 class _StubbornRunner(ScriptedRunner):

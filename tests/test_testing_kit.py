@@ -119,3 +119,11 @@ def test_dev_server_prints_nothing_on_standard_output(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout == ""
+
+
+def test_the_dev_server_lifts_the_per_shard_queue_read_limit() -> None:
+    # One history shard: at the server's default of 20 reads per second every dispatch through
+    # matching waits up to 50 ms once a burst allowance is spent (docs/performance.md).
+    arguments = DevServer().extra_args
+    for processor in ("transfer", "timer"):
+        assert f"history.{processor}ProcessorMaxPollRPS=10000" in arguments

@@ -570,6 +570,10 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         ),
         runner_maximum_attempts=options.runner_max_attempts,
         runner_contract=options.runner_contract,
+        # A runner queue named on the command line is where the built-in runner is expected.
+        colocate_builtin_runner=not (
+            options.agent_runner_task_queue or options.workflow_runner_task_queue
+        ),
     )
     return ServiceConfig(
         listen=options.listen,
@@ -736,13 +740,22 @@ def _summary(
             else "plain"
         ),
         authentication=config.auth.describe(),
-        runner="built-in scripted" if config.builtin_runner else "external",
+        runner=_runner_summary(config),
     )
     if config.metrics_address:
         summary["metrics"] = f"http://{config.metrics_address}/metrics"
     if options.otlp_endpoint:
         summary["traces"] = f"OTLP {options.otlp_endpoint}"
     return summary
+
+
+def _runner_summary(config: ServiceConfig) -> str:
+    from stigmer_sdk.service.workers import colocated_runner_settings
+
+    if not config.builtin_runner:
+        return "external"
+    settings = colocated_runner_settings(config.settings, builtin_runner=True)
+    return f"built-in scripted (task queue {settings.agent_runner_task_queue})"
 
 
 # --- demo -----------------------------------------------------------------------------------------

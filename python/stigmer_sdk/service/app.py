@@ -55,7 +55,11 @@ from stigmer_sdk.service.store import (
     open_store,
     plaintext_token_warning,
 )
-from stigmer_sdk.service.workers import background_tasks, service_workers
+from stigmer_sdk.service.workers import (
+    background_tasks,
+    colocated_runner_settings,
+    service_workers,
+)
 from stigmer_sdk.tracing import client_interceptors
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -291,7 +295,7 @@ class StigmerService:
             raise
 
     async def _start(self) -> StigmerService:
-        settings = self.config.settings
+        settings = colocated_runner_settings(self.config.settings, self.runner is not None)
         check_exposure(self.config)
         warning = plaintext_token_warning(
             self.config.store_url,

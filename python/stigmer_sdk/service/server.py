@@ -112,6 +112,11 @@ class ServiceSettings:
     runner_retry_maximum_interval: timedelta = timedelta(minutes=1)
     #: ``stigmer`` (the SDK's runner activities) or ``deployed`` (EnsureThread, ExecuteGraphton).
     runner_contract: str = RUNNER_CONTRACT_SDK
+    #: With the built-in runner (``stigmer`` contract), serve its activities on
+    #: ``service_task_queue`` instead of the runner queues: a run is then handed to the worker
+    #: with the workflow task that schedules it (eager activity dispatch) instead of going through
+    #: matching. Every replica must then run the built-in runner (docs/performance.md).
+    colocate_builtin_runner: bool = True
     #: How often, and after how long, executions whose workflow never started get it started.
     reconcile_interval: timedelta = timedelta(seconds=10)
     reconcile_older_than: timedelta = timedelta(seconds=5)

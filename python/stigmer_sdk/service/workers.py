@@ -51,7 +51,7 @@ from stigmer_sdk.service.activities import (
     set_phase,
 )
 from stigmer_sdk.service.codec import service_data_converter
-from stigmer_sdk.service.runner import Runner, RunnerActivities
+from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK, Runner, RunnerActivities
 from stigmer_sdk.service.store import (
     CompletionState,
     ExecutionKind,
@@ -129,6 +129,9 @@ async def start_invoke(
         task_queue=settings.service_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        # The first workflow task comes back in the start's answer when this process's service
+        # worker has a free slot (the SDK asks only then), saving its dispatch through matching.
+        request_eager_start=True,
     )
     try:
         # Bounded, the client's own retries included: the reconciler starts it later.
@@ -169,6 +172,18 @@ def service_workers(
     """
     polling = worker_client(client)
     service_activities = ServiceActivities(store, updates, client)
+    # Runner activities on the service's own queue (colocated_runner_settings) are served by the
+    # service worker, so that they are dispatched eagerly; the others by runner workers.
+    runner_queues: dict[str, list[Callable[..., Any]]] = {}
+    if runner is not None:
+        runner_activities = RunnerActivities(runner, on_progress=service_activities.record_progress)
+        runner_queues.setdefault(settings.agent_runner_task_queue, []).extend(
+            [runner_activities.run_agent, *runner_activities.deployed_activities()]
+        )
+        runner_queues.setdefault(settings.workflow_runner_task_queue, []).append(
+            runner_activities.run_workflow
+        )
+    colocated = runner_queues.pop(settings.service_task_queue, [])
     workers = [
         Worker(
             polling,
@@ -177,28 +192,40 @@ def service_workers(
             activities=[
                 *service_activities.activities(),
                 *SystemActivities(client).activities(),
+                *colocated,
             ],
             workflow_runner=sandboxed_workflow_runner(),
             graceful_shutdown_timeout=graceful_shutdown,
+            # As on a runner worker: heartbeats of colocated runs reach Temporal soon enough for
+            # a cancel to reach them (the service's own activities do not heartbeat).
+            max_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
+            default_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
         )
     ]
-    if runner is not None:
-        runner_activities = RunnerActivities(runner, on_progress=service_activities.record_progress)
-        workers += [
-            runner_worker(
-                polling,
-                settings.agent_runner_task_queue,
-                [runner_activities.run_agent, *runner_activities.deployed_activities()],
-                graceful_shutdown=graceful_shutdown,
-            ),
-            runner_worker(
-                polling,
-                settings.workflow_runner_task_queue,
-                [runner_activities.run_workflow],
-                graceful_shutdown=graceful_shutdown,
-            ),
-        ]
+    workers += [
+        runner_worker(polling, queue, activities, graceful_shutdown=graceful_shutdown)
+        for queue, activities in runner_queues.items()
+    ]
     return workers
+
+
+def colocated_runner_settings(settings: ServiceSettings, builtin_runner: bool) -> ServiceSettings:
+    """``settings`` with the runner queues moved onto the service's own queue, when it applies.
+
+    It applies with the built-in runner on the SDK's contract and ``colocate_builtin_runner``: a
+    deployed-contract runner keeps the deployed queue names, and an external runner polls its own.
+    """
+    if not (
+        builtin_runner
+        and settings.colocate_builtin_runner
+        and settings.runner_contract == RUNNER_CONTRACT_SDK
+    ):
+        return settings
+    return replace(
+        settings,
+        agent_runner_task_queue=settings.service_task_queue,
+        workflow_runner_task_queue=settings.service_task_queue,
+    )
 
 
 def runner_worker(

