@@ -7,8 +7,9 @@
 //     generated gRPC stub and returns activity.ErrResultPending;
 //   - sdk: the activity calls handshake.ExecuteAgentAndWaitPending.
 //
-// The modes alternate (raw, sdk, then sdk, raw). Each round runs handshakes one at a time and
-// then a burst. The overhead of a handshake is its caller activity's scheduled-to-completed time,
+// Each round runs handshakes one at a time, the modes taking turns (raw, sdk, raw, ...; the next
+// round starts with sdk), then one burst of both modes at once, interleaved, so that both meet
+// the same load. The overhead of a handshake is its caller activity's scheduled-to-completed time,
 // read from the workflow's history. The result is one JSON object on stdout.
 package main
 
@@ -184,42 +185,69 @@ func (b *bench) overhead(ctx context.Context, s *samples, workflowID string) (fl
 	return ms(completed.Sub(scheduled)), true
 }
 
-func (b *bench) sequential(ctx context.Context, mode string, count int) {
-	s := b.out[mode]
-	b.stubs[mode].drain()
+// sequential runs handshakes one at a time, the modes taking turns, so that a change in the
+// machine's load weighs on both alike.
+func (b *bench) sequential(ctx context.Context, order []string, count int) {
+	for _, mode := range order {
+		b.stubs[mode].drain()
+	}
 	for i := range count {
-		id, err := b.one(ctx, mode, i)
-		if err != nil {
-			s.Failed++
-			continue
-		}
-		if o, ok := b.overhead(ctx, s, id); ok {
-			s.SeqOverhead = append(s.SeqOverhead, o)
+		for _, mode := range order {
+			s := b.out[mode]
+			id, err := b.one(ctx, mode, i)
+			if err != nil {
+				s.Failed++
+				continue
+			}
+			if o, ok := b.overhead(ctx, s, id); ok {
+				s.SeqOverhead = append(s.SeqOverhead, o)
+			}
 		}
 	}
-	s.SeqAck = append(s.SeqAck, b.stubs[mode].drain()...)
+	for _, mode := range order {
+		b.out[mode].SeqAck = append(b.out[mode].SeqAck, b.stubs[mode].drain()...)
+	}
 }
 
-func (b *bench) burst(ctx context.Context, mode string, count int) {
-	s := b.out[mode]
-	b.stubs[mode].drain()
-	ids := make([]string, count)
-	errs := make([]error, count)
+// burst starts a burst of every mode at once, interleaved: both modes meet the same queue and
+// load. Each mode's rate runs until its own last handshake resumes.
+func (b *bench) burst(ctx context.Context, order []string, count int) {
+	ids := map[string][]string{}
+	errs := map[string][]error{}
+	lastDone := map[string]time.Time{}
+	var mu sync.Mutex
+	for _, mode := range order {
+		b.stubs[mode].drain()
+		ids[mode], errs[mode] = make([]string, count), make([]error, count)
+	}
 	started := time.Now()
 	var wg sync.WaitGroup
 	for i := range count {
-		wg.Go(func() { ids[i], errs[i] = b.one(ctx, mode, i) })
+		for _, mode := range order {
+			wg.Go(func() {
+				id, err := b.one(ctx, mode, i)
+				mu.Lock()
+				defer mu.Unlock()
+				ids[mode][i], errs[mode][i] = id, err
+				if now := time.Now(); now.After(lastDone[mode]) {
+					lastDone[mode] = now
+				}
+			})
+		}
 	}
 	wg.Wait()
-	s.BurstRate = append(s.BurstRate, float64(count)/time.Since(started).Seconds())
-	s.BurstAck = append(s.BurstAck, b.stubs[mode].drain()...)
-	for i, id := range ids {
-		if errs[i] != nil {
-			s.Failed++
-			continue
-		}
-		if o, ok := b.overhead(ctx, s, id); ok {
-			s.BurstOverhead = append(s.BurstOverhead, o)
+	for _, mode := range order {
+		s := b.out[mode]
+		s.BurstRate = append(s.BurstRate, float64(count)/lastDone[mode].Sub(started).Seconds())
+		s.BurstAck = append(s.BurstAck, b.stubs[mode].drain()...)
+		for i, id := range ids[mode] {
+			if errs[mode][i] != nil {
+				s.Failed++
+				continue
+			}
+			if o, ok := b.overhead(ctx, s, id); ok {
+				s.BurstOverhead = append(s.BurstOverhead, o)
+			}
 		}
 	}
 }
@@ -269,8 +297,8 @@ func main() {
 		defer w.Stop()
 	}
 	ctx := context.Background()
-	for _, mode := range []string{"raw", "sdk"} { // warm up
-		b.sequential(ctx, mode, 3)
+	b.sequential(ctx, []string{"raw", "sdk"}, 3) // warm up
+	for _, mode := range []string{"raw", "sdk"} {
 		b.out[mode] = &samples{}
 	}
 	for round := range *rounds {
@@ -278,12 +306,8 @@ func main() {
 		if round%2 == 1 {
 			order = []string{"sdk", "raw"}
 		}
-		for _, mode := range order {
-			b.sequential(ctx, mode, *sequentialCount)
-		}
-		for _, mode := range order {
-			b.burst(ctx, mode, *burstCount)
-		}
+		b.sequential(ctx, order, *sequentialCount)
+		b.burst(ctx, order, *burstCount)
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(b.out); err != nil {
 		fmt.Fprintln(os.Stderr, "encode:", err)

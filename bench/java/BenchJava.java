@@ -6,8 +6,9 @@
  *   raw - the activity puts its task token into spec.callback_token, calls create through the
  *         generated gRPC stub and calls doNotCompleteOnReturn;
  *   sdk - the activity calls StigmerHandshake.executeAgentAndWaitPending.
- * The modes alternate (raw, sdk, then sdk, raw); each round runs handshakes one at a time and then
- * a burst. The overhead of a handshake is its caller activity's scheduled-to-completed time, read
+ * Each round runs handshakes one at a time, the modes taking turns (raw, sdk, raw, ...; the next
+ * round starts with sdk), then one burst of both modes at once, interleaved, so that both meet the
+ * same load. The overhead of a handshake is its caller activity's scheduled-to-completed time, read
  * from the workflow's history. Prints one JSON object on stdout.
  *
  * Usage: java -cp ... BenchJava TEMPORAL SERVICE ROUNDS SEQUENTIAL BURST
@@ -59,6 +60,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 public final class BenchJava {
@@ -231,42 +233,65 @@ public final class BenchJava {
     return completed == 0 ? null : (completed - scheduled) / 1e6;
   }
 
-  void sequential(String mode, int count) {
-    Samples samples = out.get(mode);
-    timings.get(mode).drain();
+  /** Handshakes one at a time, the modes taking turns: a change in load weighs on both alike. */
+  void sequential(List<String> order, int count) {
+    for (String mode : order) {
+      timings.get(mode).drain();
+    }
     for (int i = 0; i < count; i++) {
-      String id = one(mode, i);
-      Double o = id == null ? null : overhead(id);
-      if (o == null) {
-        samples.failed++;
-      } else {
-        samples.seqOverhead.add(o);
+      for (String mode : order) {
+        String id = one(mode, i);
+        Double o = id == null ? null : overhead(id);
+        if (o == null) {
+          out.get(mode).failed++;
+        } else {
+          out.get(mode).seqOverhead.add(o);
+        }
       }
     }
-    samples.seqAck.addAll(timings.get(mode).drain());
+    for (String mode : order) {
+      out.get(mode).seqAck.addAll(timings.get(mode).drain());
+    }
   }
 
-  void burst(String mode, int count, ExecutorService pool) throws Exception {
-    Samples samples = out.get(mode);
-    timings.get(mode).drain();
+  /** A burst of every mode at once, interleaved: both modes meet the same queue and load. */
+  void burst(List<String> order, int count, ExecutorService pool) throws Exception {
+    Map<String, List<Future<String>>> runs = new LinkedHashMap<>();
+    Map<String, AtomicLong> lastDone = new LinkedHashMap<>();
+    for (String mode : order) {
+      timings.get(mode).drain();
+      runs.put(mode, new ArrayList<>());
+      lastDone.put(mode, new AtomicLong());
+    }
     long started = System.nanoTime();
-    List<Future<String>> runs = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      int index = i;
-      runs.add(pool.submit(() -> one(mode, index)));
+      for (String mode : order) {
+        int index = i;
+        runs.get(mode)
+            .add(
+                pool.submit(
+                    () -> {
+                      String id = one(mode, index);
+                      lastDone.get(mode).accumulateAndGet(System.nanoTime(), Math::max);
+                      return id;
+                    }));
+      }
     }
-    List<String> ids = new ArrayList<>();
-    for (Future<String> run : runs) {
-      ids.add(run.get());
-    }
-    samples.burstRate.add(count / ((System.nanoTime() - started) / 1e9));
-    samples.burstAck.addAll(timings.get(mode).drain());
-    for (String id : ids) {
-      Double o = id == null ? null : overhead(id);
-      if (o == null) {
-        samples.failed++;
-      } else {
-        samples.burstOverhead.add(o);
+    for (String mode : order) {
+      Samples samples = out.get(mode);
+      List<String> ids = new ArrayList<>();
+      for (Future<String> run : runs.get(mode)) {
+        ids.add(run.get());
+      }
+      samples.burstRate.add(count / ((lastDone.get(mode).get() - started) / 1e9));
+      samples.burstAck.addAll(timings.get(mode).drain());
+      for (String id : ids) {
+        Double o = id == null ? null : overhead(id);
+        if (o == null) {
+          samples.failed++;
+        } else {
+          samples.burstOverhead.add(o);
+        }
       }
     }
   }
@@ -302,20 +327,16 @@ public final class BenchJava {
           mode.equals("raw") ? new RawHandshake(stub) : new SdkHandshake(stub));
     }
     factory.start();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, burstCount));
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, 2 * burstCount));
     try {
-      for (String mode : List.of("raw", "sdk")) { // warm up
-        bench.sequential(mode, 3);
+      bench.sequential(List.of("raw", "sdk"), 3); // warm up
+      for (String mode : List.of("raw", "sdk")) {
         bench.out.put(mode, new Samples());
       }
       for (int round = 0; round < rounds; round++) {
         List<String> order = round % 2 == 0 ? List.of("raw", "sdk") : List.of("sdk", "raw");
-        for (String mode : order) {
-          bench.sequential(mode, sequentialCount);
-        }
-        for (String mode : order) {
-          bench.burst(mode, burstCount, pool);
-        }
+        bench.sequential(order, sequentialCount);
+        bench.burst(order, burstCount, pool);
       }
       System.out.println(
           "{\"raw\": " + bench.out.get("raw").json() + ", \"sdk\": " + bench.out.get("sdk").json() + "}");
