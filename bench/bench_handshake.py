@@ -350,7 +350,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     server.target,
                     pipelines["raw"].service.target,
                     args.rounds,
-                    args.sequential,
+                    args.adapter_sequential,
                     args.adapter_burst,
                 )
             if args.sustained:
@@ -436,6 +436,12 @@ def main() -> None:
     parser.add_argument("--floor", type=int, default=20, help="floor completions per round")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to ACK or resume")
     parser.add_argument("--sustained", type=float, default=0.0, help="sustained-run seconds")
+    parser.add_argument(
+        "--adapter-sequential",
+        type=int,
+        default=60,
+        help="Go/Java one-at-a-time per mode and round (cheap; enough for a steady median)",
+    )
     parser.add_argument("--adapter-burst", type=int, default=100, help="Go/Java burst size")
     parser.add_argument(
         "--no-adapters", dest="adapters", action="store_false", help="skip the Go and Java runs"

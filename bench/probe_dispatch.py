@@ -1,14 +1,17 @@
 """Probe where a workflow's tasks wait: dispatch gaps read from histories (docs/performance.md).
 
-Runs a two-activity workflow one at a time on a fresh dev server, in four set-ups, and prints the
-median WorkflowTaskScheduled -> WorkflowTaskStarted and ActivityTaskScheduled -> Started gaps:
+Runs a two-activity workflow back to back (or with a pause between runs) on a dev server with
+the history queue processors' read limit at the server's default (20 reads per second per
+shard) or lifted (:data:`stigmer_sdk.testing.FAST_PATH_DYNAMIC_CONFIG`), and prints the median
+WorkflowTaskScheduled -> WorkflowTaskStarted and ActivityTaskScheduled -> Started gaps. The
+worker has 4 activity slots and 5 activity polls (temporalio's default), so no slot is free for
+eager activity dispatch and every task goes through matching.
 
-* activity polls 5 (temporalio's default) or 2, with 4 activity slots: with as many polls as
-  slots no slot is free for eager activity dispatch;
-* the starter waits for the result with ``handle.result()`` (a history long poll) or by polling
-  ``describe()`` (every ``--interval`` seconds).
+With the default limit, back-to-back runs spend the limiter's burst allowance within a few
+workflows; from then on every dispatch waits for the next read, about 45 ms. A pause between
+runs refills it; lifting the limit removes the wait.
 
-``python bench/probe_dispatch.py [-n 15]``
+``python bench/probe_dispatch.py [-n 12]``
 """
 
 from __future__ import annotations
@@ -20,11 +23,14 @@ import uuid
 from datetime import timedelta
 
 from temporalio import activity, workflow
-from temporalio.api.enums.v1 import EventType, WorkflowExecutionStatus
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from stigmer_sdk.testing import DevServer
+
+#: The server's own default for history.transferProcessorMaxPollRPS (and the other processors).
+SERVER_DEFAULT_READS_PER_SECOND = 20
 
 
 @activity.defn
@@ -58,7 +64,8 @@ async def gaps(handle: WorkflowHandle[TwoActivities, str]) -> tuple[list[float],
     return workflow_waits, activity_waits
 
 
-async def probe(server: DevServer, polls: int, long_poll: bool, count: int, interval: float) -> str:
+async def probe(server: DevServer, count: int, pause: float) -> tuple[float, float]:
+    """Median (workflow-task wait, activity wait) in ms over ``count`` runs."""
     client = await Client.connect(server.target)
     queue = f"probe-{uuid.uuid4().hex[:8]}"
     workflow_waits: list[float] = []
@@ -69,42 +76,37 @@ async def probe(server: DevServer, polls: int, long_poll: bool, count: int, inte
         workflows=[TwoActivities],
         activities=[noop],
         max_concurrent_activities=4,
-        max_concurrent_activity_task_polls=polls,
         workflow_runner=UnsandboxedWorkflowRunner(),
     ):
-        for index in range(count + 2):
+        for _ in range(count):
             handle = await client.start_workflow(
                 TwoActivities.run, id=f"probe-{uuid.uuid4()}", task_queue=queue
             )
-            if long_poll:
-                await handle.result()
-            else:
-                while (await handle.describe()).raw_description.workflow_execution_info.status == (
-                    WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
-                ):
-                    await asyncio.sleep(interval)
-            if index >= 2:  # the first two warm the worker up
-                waits = await gaps(handle)
-                workflow_waits += waits[0]
-                activity_waits += waits[1]
-    wait = "result() long poll" if long_poll else f"describe() every {interval:g} s"
-    return (
-        f"activity polls {polls}, {wait}: workflow task wait p50 "
-        f"{statistics.median(workflow_waits):.1f} ms, activity wait p50 "
-        f"{statistics.median(activity_waits):.1f} ms"
-    )
+            await handle.result()
+            waits = await gaps(handle)
+            workflow_waits += waits[0]
+            activity_waits += waits[1]
+            await asyncio.sleep(pause)
+    return statistics.median(workflow_waits), statistics.median(activity_waits)
 
 
-async def main(count: int, interval: float) -> None:
-    async with DevServer() as server:
-        for polls in (5, 2):
-            for long_poll in (True, False):
-                print(await probe(server, polls, long_poll, count, interval), flush=True)
+async def main(count: int, pause: float) -> None:
+    print("| queue read limit | runs | workflow task wait p50 | activity wait p50 |")
+    print("|---|---|---|---|")
+    default = {"history.transferProcessorMaxPollRPS": SERVER_DEFAULT_READS_PER_SECOND}
+    for label, dynamic_config in (("server default (20/s per shard)", default), ("lifted", {})):
+        async with DevServer(dynamic_config=dynamic_config) as server:
+            await probe(server, 2, 0.0)  # warm up
+            await asyncio.sleep(3)  # a full allowance for each set-up
+            for runs, wait in (("back to back", 0.0), (f"{pause:g} s apart", pause)):
+                workflow_wait, activity_wait = await probe(server, count, wait)
+                print(f"| {label} | {runs} | {workflow_wait:.1f} ms | {activity_wait:.1f} ms |")
+                await asyncio.sleep(3)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-n", "--count", type=int, default=15)
-    parser.add_argument("--interval", type=float, default=0.3, help="describe() polling, seconds")
+    parser.add_argument("-n", "--count", type=int, default=12)
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds between spaced runs")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.count, arguments.interval))
+    asyncio.run(main(arguments.count, arguments.pause))

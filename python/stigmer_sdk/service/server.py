@@ -94,6 +94,10 @@ IDEMPOTENCY_CONFLICT_REASONS = {
 }
 
 
+#: Creates in flight (this one included) up to which the invoke workflow is started eagerly.
+EAGER_START_MAX_CREATES_IN_FLIGHT = 2
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """What the servicers need to know besides the store and Temporal."""
@@ -274,6 +278,7 @@ class ExecutionService:
         self._runner = runner
         self._settings = settings
         self._redeliveries: set[asyncio.Task[None]] = set()
+        self._creates_in_flight = 0
 
     def _violations(self, kind: ExecutionKind, request: Execution) -> list[tuple[str, str]]:
         """What the deployed service would refuse, with its field paths and wording."""
@@ -352,6 +357,15 @@ class ExecutionService:
     async def create(
         self, kind: ExecutionKind, request: Execution, context: grpc.aio.ServicerContext[Any, Any]
     ) -> Execution:
+        self._creates_in_flight += 1
+        try:
+            return await self._create(kind, request, context)
+        finally:
+            self._creates_in_flight -= 1
+
+    async def _create(
+        self, kind: ExecutionKind, request: Execution, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> Execution:
         started = time.perf_counter()
         principal = current_principal()
         if not principal.may(Role.CALLER):
@@ -422,7 +436,11 @@ class ExecutionService:
         # before starting, this starts it; a running workflow is kept (USE_EXISTING) and a closed
         # one is never run again (REJECT_DUPLICATE).
         try:
-            await start_invoke(self._temporal, self._settings, kind, row.id)
+            # Eager start hands the first workflow task to this process at once: the handshake
+            # is faster, but in a burst that work competes with the creates still waiting for
+            # their ACK. So only when this create is (nearly) alone.
+            eager = self._creates_in_flight <= EAGER_START_MAX_CREATES_IN_FLIGHT
+            await start_invoke(self._temporal, self._settings, kind, row.id, eager=eager)
         except temporalio.service.RPCError as error:
             # The execution is durable: the reconciler starts its workflow once Temporal answers
             # (service.workers). Refusing here would make a client retry persist another one.

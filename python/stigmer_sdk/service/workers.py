@@ -113,11 +113,15 @@ async def start_invoke(
     settings: ServiceSettings,
     kind: ExecutionKind,
     execution_id: str,
+    *,
+    eager: bool = True,
 ) -> bool:
     """Start the execution's invoke workflow; ``False`` when it already ran (and closed).
 
     Idempotent: a running workflow is kept (USE_EXISTING) and a closed one is never run again
-    (REJECT_DUPLICATE).
+    (REJECT_DUPLICATE). With ``eager``, its first workflow task comes back in the start's answer
+    when this process's service worker has a free slot (the SDK asks only then), saving its
+    dispatch through matching.
 
     Raises:
         temporalio.service.RPCError: Temporal could not be reached, or refused.
@@ -129,9 +133,7 @@ async def start_invoke(
         task_queue=settings.service_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        # The first workflow task comes back in the start's answer when this process's service
-        # worker has a free slot (the SDK asks only then), saving its dispatch through matching.
-        request_eager_start=True,
+        request_eager_start=eager,
     )
     try:
         # Bounded, the client's own retries included: the reconciler starts it later.
