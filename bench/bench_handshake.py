@@ -59,6 +59,8 @@ PIPELINES = ("raw", "sdk", "best")
 #: The SDK's caller against the RAW service: the Python caller side alone, as for Go and Java.
 SDK_CALLER = "sdk-caller"
 ROUND_PIPELINES = (*PIPELINES, SDK_CALLER)
+#: Worker caches of callers and service in `make bench-long` (temporalio's default is 1000).
+LONG_RUN_CACHED_WORKFLOWS = 100
 
 
 class Role:
@@ -455,6 +457,10 @@ def main() -> None:
         args.sustained = args.sustained or 600.0
         args.parked = max(args.parked, 10000)
         args.park = ["sdk", "raw"]  # 10,000 each; the RSS of caller + service is reported
+        # Parked handshakes wait for hours: bounded worker caches keep them out of memory
+        # (docs/performance.md, "Memory of parked handshakes"); the roles read these.
+        for variable in ("BENCH_CALLER_CACHED_WORKFLOWS", "BENCH_SERVICE_CACHED_WORKFLOWS"):
+            os.environ.setdefault(variable, str(LONG_RUN_CACHED_WORKFLOWS))
     report = asyncio.run(run(args))
     report["ops_per_second"] = micro()
     args.report_dir.mkdir(parents=True, exist_ok=True)

@@ -57,12 +57,14 @@ from stigmer_sdk.api.agentic.agentexecution.v1.enum_pb2 import (
 CALLER_SLOTS = int(os.environ.get("BENCH_CALLER_SLOTS", "4"))
 #: Activity polls of the caller worker. Each outstanding poll holds a slot; with as many polls as
 #: slots (temporalio's default is 5 polls) no slot is ever free for eager activity dispatch, and
-#: every activity then waits for matching (about 40 ms here). Fewer polls than slots is the fast
+#: every activity then goes through matching, one more dispatch. Fewer polls than slots is the fast
 #: path (docs/performance.md); BENCH_CALLER_ACTIVITY_POLLS=5 shows the slow one.
 CALLER_ACTIVITY_POLLS = int(os.environ.get("BENCH_CALLER_ACTIVITY_POLLS", "2"))
 #: Workflows the caller worker keeps cached (temporalio's default is 1000). A parked caller
 #: workflow waits for hours; evicting it frees its memory, and its short history replays on resume.
 CALLER_CACHED_WORKFLOWS = int(os.environ.get("BENCH_CALLER_CACHED_WORKFLOWS", "1000"))
+#: The same for the SDK service's worker (ServiceSettings.max_cached_workflows).
+SERVICE_CACHED_WORKFLOWS = int(os.environ.get("BENCH_SERVICE_CACHED_WORKFLOWS", "1000"))
 #: Agent ids every service knows: a zero-length agent and one that stays pending.
 INSTANT, PARKED = "instant", "parked"
 PARKED_SECONDS = 3600.0
@@ -191,7 +193,10 @@ async def sdk_service(temporal: str, scratch: Path) -> tuple[str, list[Any]]:
         listen="127.0.0.1:0",
         temporal=TemporalConnection(address=temporal),
         store_url=f"sqlite:///{scratch / 'bench.db'}",
-        settings=ServiceSettings(caller_heartbeat_interval=timedelta(minutes=10)),
+        settings=ServiceSettings(
+            caller_heartbeat_interval=timedelta(minutes=10),
+            max_cached_workflows=SERVICE_CACHED_WORKFLOWS,
+        ),
     )
     service = StigmerService(config, runner=ScriptedRunner(scripts))
     await service.start()

@@ -544,3 +544,20 @@ def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
     summary = cli._runner_summary(config)
     queue = config.settings.service_task_queue if colocated else "my-runners"
     assert summary == f"built-in scripted (task queue {queue})"
+
+
+def test_serve_bounds_the_service_workers_workflow_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from stigmer_sdk import cli
+    from stigmer_sdk.service.app import ServiceConfig
+
+    configs: list[ServiceConfig] = []
+
+    async def capture(options: object, config: ServiceConfig) -> None:
+        configs.append(config)
+
+    monkeypatch.setattr(cli, "run_service", capture)
+    result = CliRunner().invoke(cli.app, ["serve", "--max-cached-workflows", "50"])
+    assert result.exit_code == 0, result.output
+    assert configs[0].settings.max_cached_workflows == 50

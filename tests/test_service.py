@@ -855,6 +855,30 @@ async def test_without_colocation_the_run_goes_to_the_runner_queue(
     assert queue.startswith("agent-runner-")
 
 
+async def test_only_a_create_that_is_alone_starts_its_workflow_eagerly(
+    running_service: RunningService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stigmer_sdk.service import server as server_module
+
+    requested: list[bool] = []
+    real_start = server_module.start_invoke
+
+    async def slow_start(*args: Any, eager: bool, **kwargs: Any) -> bool:
+        requested.append(eager)
+        await asyncio.sleep(0.3)  # the second create arrives while this one is in flight
+        return await real_start(*args, eager=eager, **kwargs)
+
+    monkeypatch.setattr(server_module, "start_invoke", slow_start)
+    first = asyncio.create_task(running_service.stigmer.create(_ask("quick", "first")))
+    while not requested:
+        await asyncio.sleep(0.01)
+    await running_service.stigmer.create(_ask("quick", "second"))
+    await first
+    await asyncio.sleep(2 * server_module.EAGER_START_QUIET_SECONDS)
+    await running_service.stigmer.create(_ask("quick", "after a quiet spell"))
+    assert requested == [True, False, True]
+
+
 class _StubbornRunner(ScriptedRunner):
     """Finishes its run whatever happens: a cancel request does not stop it."""
 

@@ -311,6 +311,7 @@ class ServeOptions:
     insecure_no_auth: bool = False
     runner_max_attempts: int = 0
     runner_contract: str = "stigmer"
+    max_cached_workflows: int = 1000
 
 
 @app.command()
@@ -367,6 +368,14 @@ def serve(
     runner_heartbeat_timeout: Annotated[
         str, typer.Option(help="A runner silent this long is retried (after a crash, say).")
     ] = "30s",
+    max_cached_workflows: Annotated[
+        int,
+        typer.Option(
+            help="Execution workflows kept in memory; a parked one beyond it is replayed when "
+            "it resumes (bounds memory with many long runs).",
+            min=0,
+        ),
+    ] = 1000,
     runner_max_attempts: Annotated[
         int,
         typer.Option(
@@ -502,6 +511,7 @@ def serve(
             insecure_no_auth=insecure_no_auth,
             runner_max_attempts=runner_max_attempts,
             runner_contract=runner_contract,
+            max_cached_workflows=max_cached_workflows,
         )
         await run_service(options, serve_config(options))
 
@@ -570,6 +580,7 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         ),
         runner_maximum_attempts=options.runner_max_attempts,
         runner_contract=options.runner_contract,
+        max_cached_workflows=options.max_cached_workflows,
         # A runner queue named on the command line is where the built-in runner is expected.
         colocate_builtin_runner=not (
             options.agent_runner_task_queue or options.workflow_runner_task_queue

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -94,8 +95,12 @@ IDEMPOTENCY_CONFLICT_REASONS = {
 }
 
 
-#: Creates in flight (this one included) up to which the invoke workflow is started eagerly.
-EAGER_START_MAX_CREATES_IN_FLIGHT = 2
+#: The invoke workflow is started eagerly only by a create that is alone: no other create in
+#: flight, and none begun within this many seconds before it (a burst). Eager start hands the
+#: first workflow task to this process at once, which shortens the handshake but, in a burst,
+#: makes the start call heavier and puts that work ahead of the creates still waiting for their
+#: ACK (docs/performance.md).
+EAGER_START_QUIET_SECONDS = 0.025
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,9 @@ class ServiceSettings:
     #: with the workflow task that schedules it (eager activity dispatch) instead of going through
     #: matching. Every replica must then run the built-in runner (docs/performance.md).
     colocate_builtin_runner: bool = True
+    #: Execution workflows the service worker keeps in memory (temporalio's default). Each
+    #: parked handshake beyond it costs no memory until it resumes, and then one short replay.
+    max_cached_workflows: int = 1000
     #: How often, and after how long, executions whose workflow never started get it started.
     reconcile_interval: timedelta = timedelta(seconds=10)
     reconcile_older_than: timedelta = timedelta(seconds=5)
@@ -279,6 +287,7 @@ class ExecutionService:
         self._settings = settings
         self._redeliveries: set[asyncio.Task[None]] = set()
         self._creates_in_flight = 0
+        self._last_create_began = -math.inf
 
     def _violations(self, kind: ExecutionKind, request: Execution) -> list[tuple[str, str]]:
         """What the deployed service would refuse, with its field paths and wording."""
@@ -357,14 +366,25 @@ class ExecutionService:
     async def create(
         self, kind: ExecutionKind, request: Execution, context: grpc.aio.ServicerContext[Any, Any]
     ) -> Execution:
+        began = time.monotonic()
+        alone = (
+            self._creates_in_flight == 0
+            and began - self._last_create_began >= EAGER_START_QUIET_SECONDS
+        )
         self._creates_in_flight += 1
+        self._last_create_began = began
         try:
-            return await self._create(kind, request, context)
+            return await self._create(kind, request, context, eager=alone)
         finally:
             self._creates_in_flight -= 1
 
     async def _create(
-        self, kind: ExecutionKind, request: Execution, context: grpc.aio.ServicerContext[Any, Any]
+        self,
+        kind: ExecutionKind,
+        request: Execution,
+        context: grpc.aio.ServicerContext[Any, Any],
+        *,
+        eager: bool,
     ) -> Execution:
         started = time.perf_counter()
         principal = current_principal()
@@ -436,10 +456,6 @@ class ExecutionService:
         # before starting, this starts it; a running workflow is kept (USE_EXISTING) and a closed
         # one is never run again (REJECT_DUPLICATE).
         try:
-            # Eager start hands the first workflow task to this process at once: the handshake
-            # is faster, but in a burst that work competes with the creates still waiting for
-            # their ACK. So only when this create is (nearly) alone.
-            eager = self._creates_in_flight <= EAGER_START_MAX_CREATES_IN_FLIGHT
             await start_invoke(self._temporal, self._settings, kind, row.id, eager=eager)
         except temporalio.service.RPCError as error:
             # The execution is durable: the reconciler starts its workflow once Temporal answers

@@ -197,6 +197,7 @@ def service_workers(
                 *colocated,
             ],
             workflow_runner=sandboxed_workflow_runner(),
+            max_cached_workflows=settings.max_cached_workflows,
             graceful_shutdown_timeout=graceful_shutdown,
             # As on a runner worker: heartbeats of colocated runs reach Temporal soon enough for
             # a cancel to reach them (the service's own activities do not heartbeat).
