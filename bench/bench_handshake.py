@@ -59,6 +59,8 @@ PIPELINES = ("raw", "sdk", "best")
 #: The SDK's caller against the RAW service: the Python caller side alone, as for Go and Java.
 SDK_CALLER = "sdk-caller"
 ROUND_PIPELINES = (*PIPELINES, SDK_CALLER)
+#: Longest stats line read from a role, bytes.
+STATS_LINE_LIMIT = 256 * 1024 * 1024
 #: Worker caches of callers and service in `make bench-long` (temporalio's default is 1000).
 LONG_RUN_CACHED_WORKFLOWS = 100
 
@@ -78,6 +80,9 @@ class Role:
             *args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
+            # A stats line carries every sample since the last one: after the sustained run of
+            # `make bench-long` it is megabytes, past asyncio's 64 KiB default line limit.
+            limit=STATS_LINE_LIMIT,
         )
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), 120)

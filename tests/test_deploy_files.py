@@ -104,3 +104,17 @@ def test_compose_schema_rejects_an_unknown_service_key() -> None:
     document["services"]["stigmer-service"]["replicas_typo"] = 3
     with pytest.raises(ValueError, match="replicas_typo"):
         compose_pydantic.ComposeSpecification.model_validate(document)
+
+
+def test_the_compose_temporal_server_takes_the_fast_path() -> None:
+    from stigmer_sdk.testing import FAST_PATH_DYNAMIC_CONFIG
+
+    compose = DEPLOY / "compose"
+    temporal = yaml.safe_load((compose / "compose.yaml").read_text())["services"]["temporal"]
+    (mount,) = temporal["volumes"]
+    source, target, _mode = mount.split(":")
+    assert target == temporal["environment"]["DYNAMIC_CONFIG_FILE_PATH"]
+    dynamic = yaml.safe_load((compose / source).read_text())
+    assert {key: values[0]["value"] for key, values in dynamic.items()} == dict(
+        FAST_PATH_DYNAMIC_CONFIG
+    )
