@@ -371,6 +371,7 @@ def serve(
     max_cached_workflows: Annotated[
         int,
         typer.Option(
+            envvar="STIGMER_MAX_CACHED_WORKFLOWS",
             help="Execution workflows kept in memory; a parked one beyond it is replayed when "
             "it resumes (bounds memory with many long runs).",
             min=0,
