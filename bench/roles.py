@@ -63,7 +63,7 @@ CALLER_ACTIVITY_POLLS = int(os.environ.get("BENCH_CALLER_ACTIVITY_POLLS", "2"))
 #: Workflows the caller worker keeps cached (temporalio's default is 1000). A parked caller
 #: workflow waits for hours; evicting it frees its memory, and its short history replays on resume.
 CALLER_CACHED_WORKFLOWS = int(os.environ.get("BENCH_CALLER_CACHED_WORKFLOWS", "1000"))
-#: The same for the SDK service's worker (ServiceSettings.max_cached_workflows).
+#: The same for the service workers, RAW and SDK (ServiceSettings.max_cached_workflows).
 SERVICE_CACHED_WORKFLOWS = int(os.environ.get("BENCH_SERVICE_CACHED_WORKFLOWS", "1000"))
 #: Agent ids every service knows: a zero-length agent and one that stays pending.
 INSTANT, PARKED = "instant", "parked"
@@ -169,6 +169,7 @@ async def raw_service(temporal: str, eager: bool) -> tuple[str, list[Any]]:
         task_queue=service.queue,
         workflows=[RawServiceWorkflow],
         activities=[service.agent, service.complete],
+        max_cached_workflows=SERVICE_CACHED_WORKFLOWS,
     )
     server = grpc.aio.server()
     command_pb2_grpc.add_AgentExecutionCommandControllerServicer_to_server(service, server)
