@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
+from stigmer_sdk.service.app import ServiceConfig
 from stigmer_sdk.service.store import ExecutionKind, open_store
 from stigmer_sdk.testing import DevServer, free_port
 
@@ -519,17 +520,11 @@ def test_serve_on_an_address_it_cannot_listen_on_exits_8(
     assert "Traceback" not in shown.stdout + shown.stderr
 
 
-@pytest.mark.parametrize(
-    ("arguments", "colocated"),
-    [((), True), (("--agent-runner-task-queue", "my-runners"), False)],
-)
-def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
-    monkeypatch: pytest.MonkeyPatch, arguments: tuple[str, ...], colocated: bool
-) -> None:
+def _serve_config(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> ServiceConfig:
+    """The ServiceConfig that ``serve ARGUMENTS`` builds, without starting the service."""
     from typer.testing import CliRunner
 
     from stigmer_sdk import cli
-    from stigmer_sdk.service.app import ServiceConfig
 
     configs: list[ServiceConfig] = []
 
@@ -540,6 +535,19 @@ def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
     result = CliRunner().invoke(cli.app, ["serve", *arguments])
     assert result.exit_code == 0, result.output
     (config,) = configs
+    return config
+
+
+@pytest.mark.parametrize(
+    ("arguments", "colocated"),
+    [((), True), (("--agent-runner-task-queue", "my-runners"), False)],
+)
+def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
+    monkeypatch: pytest.MonkeyPatch, arguments: tuple[str, ...], colocated: bool
+) -> None:
+    from stigmer_sdk import cli
+
+    config = _serve_config(monkeypatch, *arguments)
     assert config.settings.colocate_builtin_runner is colocated
     summary = cli._runner_summary(config)
     queue = config.settings.service_task_queue if colocated else "my-runners"
@@ -547,17 +555,5 @@ def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
 
 
 def test_serve_bounds_the_service_workers_workflow_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    from typer.testing import CliRunner
-
-    from stigmer_sdk import cli
-    from stigmer_sdk.service.app import ServiceConfig
-
-    configs: list[ServiceConfig] = []
-
-    async def capture(options: object, config: ServiceConfig) -> None:
-        configs.append(config)
-
-    monkeypatch.setattr(cli, "run_service", capture)
-    result = CliRunner().invoke(cli.app, ["serve", "--max-cached-workflows", "50"])
-    assert result.exit_code == 0, result.output
-    assert configs[0].settings.max_cached_workflows == 50
+    config = _serve_config(monkeypatch, "--max-cached-workflows", "50")
+    assert config.settings.max_cached_workflows == 50

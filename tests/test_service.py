@@ -773,18 +773,29 @@ async def test_an_undeliverable_token_ends_recorded_never_pending(
         assert [r.id for r in await store.list_pending()] == []
 
 
+def _instant_runner() -> ScriptedRunner:
+    """A runner whose one agent, ``instant``, answers at once."""
+    return ScriptedRunner({"instant": Script(duration=timedelta(0), progress=())})
+
+
+async def _instant_invoke_history(
+    running: RunningService,
+) -> list[temporalio.api.history.v1.HistoryEvent]:
+    """The invoke workflow's history of one handshake with the ``instant`` agent."""
+    result = await (await running.start_caller(_ask("instant"))).result()
+    handle = running.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, result.metadata.id)
+    )
+    await handle.result()
+    return [event async for event in handle.fetch_history_events()]
+
+
 async def test_a_handshake_is_lean_two_local_activities_no_timer_three_writes(
     dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
 ) -> None:
-    runner = ScriptedRunner({"instant": Script(duration=timedelta(0), progress=())})
-    async with _own_service(dev_server, temporal_client, store_url, runner) as running:
+    async with _own_service(dev_server, temporal_client, store_url, _instant_runner()) as running:
         recorder = _RecordingStore(running.service)
-        result = await (await running.start_caller(_ask("instant"))).result()
-        service = temporal_client.get_workflow_handle(
-            workflow_id_for(ExecutionKind.AGENT, result.metadata.id)
-        )
-        await service.result()
-        events = [event async for event in service.fetch_history_events()]
+        events = await _instant_invoke_history(running)
     kinds = [temporalio.api.enums.v1.EventType.Name(event.event_type) for event in events]
     assert "EVENT_TYPE_TIMER_STARTED" not in kinds
     assert kinds.count("EVENT_TYPE_MARKER_RECORDED") == 2  # begin, finish
@@ -805,21 +816,10 @@ async def _invoke_history(
 ) -> tuple[str, list[temporalio.api.history.v1.HistoryEvent]]:
     """(the service's task queue, the invoke workflow's history) of one instant handshake."""
     async with _own_service(
-        dev_server,
-        temporal_client,
-        store_url,
-        ScriptedRunner({"instant": Script(duration=timedelta(0), progress=())}),
-        **settings,
+        dev_server, temporal_client, store_url, _instant_runner(), **settings
     ) as running:
-        result = await (await running.start_caller(_ask("instant"))).result()
-        handle = temporal_client.get_workflow_handle(
-            workflow_id_for(ExecutionKind.AGENT, result.metadata.id)
-        )
-        await handle.result()
-        return (
-            running.service.config.settings.service_task_queue,
-            [event async for event in handle.fetch_history_events()],
-        )
+        events = await _instant_invoke_history(running)
+        return running.service.config.settings.service_task_queue, events
 
 
 def _first(
