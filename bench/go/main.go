@@ -185,6 +185,17 @@ func (b *bench) overhead(ctx context.Context, s *samples, workflowID string) (fl
 	return ms(completed.Sub(scheduled)), true
 }
 
+// record adds a finished handshake's overhead to overheads, or counts it failed.
+func (b *bench) record(ctx context.Context, s *samples, workflowID string, err error, overheads *[]float64) {
+	if err != nil {
+		s.Failed++
+		return
+	}
+	if o, ok := b.overhead(ctx, s, workflowID); ok {
+		*overheads = append(*overheads, o)
+	}
+}
+
 // sequential runs handshakes one at a time, the modes taking turns, so that a change in the
 // machine's load weighs on both alike.
 func (b *bench) sequential(ctx context.Context, order []string, count int) {
@@ -195,13 +206,7 @@ func (b *bench) sequential(ctx context.Context, order []string, count int) {
 		for _, mode := range order {
 			s := b.out[mode]
 			id, err := b.one(ctx, mode, i)
-			if err != nil {
-				s.Failed++
-				continue
-			}
-			if o, ok := b.overhead(ctx, s, id); ok {
-				s.SeqOverhead = append(s.SeqOverhead, o)
-			}
+			b.record(ctx, s, id, err, &s.SeqOverhead)
 		}
 	}
 	for _, mode := range order {
@@ -241,13 +246,7 @@ func (b *bench) burst(ctx context.Context, order []string, count int) {
 		s.BurstRate = append(s.BurstRate, float64(count)/lastDone[mode].Sub(started).Seconds())
 		s.BurstAck = append(s.BurstAck, b.stubs[mode].drain()...)
 		for i, id := range ids[mode] {
-			if errs[mode][i] != nil {
-				s.Failed++
-				continue
-			}
-			if o, ok := b.overhead(ctx, s, id); ok {
-				s.BurstOverhead = append(s.BurstOverhead, o)
-			}
+			b.record(ctx, s, id, errs[mode][i], &s.BurstOverhead)
 		}
 	}
 }

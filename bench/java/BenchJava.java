@@ -233,6 +233,16 @@ public final class BenchJava {
     return completed == 0 ? null : (completed - scheduled) / 1e6;
   }
 
+  /** Adds a finished handshake's overhead to overheads, or counts it failed (id null). */
+  void record(Samples samples, String id, List<Double> overheads) {
+    Double o = id == null ? null : overhead(id);
+    if (o == null) {
+      samples.failed++;
+    } else {
+      overheads.add(o);
+    }
+  }
+
   /** Handshakes one at a time, the modes taking turns: a change in load weighs on both alike. */
   void sequential(List<String> order, int count) {
     for (String mode : order) {
@@ -240,13 +250,8 @@ public final class BenchJava {
     }
     for (int i = 0; i < count; i++) {
       for (String mode : order) {
-        String id = one(mode, i);
-        Double o = id == null ? null : overhead(id);
-        if (o == null) {
-          out.get(mode).failed++;
-        } else {
-          out.get(mode).seqOverhead.add(o);
-        }
+        Samples samples = out.get(mode);
+        record(samples, one(mode, i), samples.seqOverhead);
       }
     }
     for (String mode : order) {
@@ -286,12 +291,7 @@ public final class BenchJava {
       samples.burstRate.add(count / ((lastDone.get(mode).get() - started) / 1e9));
       samples.burstAck.addAll(timings.get(mode).drain());
       for (String id : ids) {
-        Double o = id == null ? null : overhead(id);
-        if (o == null) {
-          samples.failed++;
-        } else {
-          samples.burstOverhead.add(o);
-        }
+        record(samples, id, samples.burstOverhead);
       }
     }
   }
