@@ -25,6 +25,16 @@ class Migration:
     statements: tuple[str, ...]
 
 
+# Version 2, the same SQL on both backends: the partial index behind the owed-completions queries.
+_V2 = Migration(
+    2,
+    "index of owed completions",
+    (
+        "CREATE INDEX executions_pending ON executions (created_at, id) "
+        "WHERE completion_state = 'pending'",
+    ),
+)
+
 # Version 3, the same SQL on both backends: owner and request digest (idempotency conflicts), the
 # activity identity and digest of the token (kept after the token is erased), the key id of an
 # encrypted token, and the execution's revision (0: never rewritten, its workflow never ran).
@@ -69,14 +79,7 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX executions_idempotency_key ON executions (kind, idempotency_key)",
         ),
     ),
-    Migration(
-        2,
-        "index of owed completions",
-        (
-            "CREATE INDEX executions_pending ON executions (created_at, id) "
-            "WHERE completion_state = 'pending'",
-        ),
-    ),
+    _V2,
     _V3,
 )
 
@@ -103,14 +106,7 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX executions_idempotency_key ON executions (kind, idempotency_key)",
         ),
     ),
-    Migration(
-        2,
-        "index of owed completions",
-        (
-            "CREATE INDEX executions_pending ON executions (created_at, id) "
-            "WHERE completion_state = 'pending'",
-        ),
-    ),
+    _V2,
     _V3,
 )
 
