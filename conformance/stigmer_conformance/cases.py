@@ -282,14 +282,7 @@ async def run_scenario(run: ScenarioRun) -> dict[str, Any]:
         fire_and_forget=options.get("fire_and_forget", False),
         service_address=run.service.service_address,
     )
-    workflow_id = f"conformance-{uuid.uuid4()}"
-    handle = await run.temporal.start_workflow(
-        "conformance/caller",
-        caller_input,
-        id=workflow_id,
-        task_queue=run.caller.caller_queue,
-        result_type=AgentExecution,
-    )
+    handle = await _start_caller(run.temporal, run.caller, caller_input)
     try:
         await _check_tokens(run, handle, caller_input.fire_and_forget)
         caller_done: asyncio.Task[Any] | None = None
@@ -390,6 +383,34 @@ async def _outcome(handle: temporalio.client.WorkflowHandle[Any, Any]) -> Any:
         return await handle.result()
     except WorkflowFailureError as error:
         return error
+
+
+async def _start_caller(
+    temporal: temporalio.client.Client, caller: Roles, caller_input: pb.CallerInput
+) -> temporalio.client.WorkflowHandle[Any, AgentExecution]:
+    """Start the caller workflow of ``caller``'s implementation with ``caller_input``."""
+    return await temporal.start_workflow(
+        "conformance/caller",
+        caller_input,
+        id=f"conformance-{uuid.uuid4()}",
+        task_queue=caller.caller_queue,
+        result_type=AgentExecution,
+    )
+
+
+async def _caller_outcome(
+    temporal: temporalio.client.Client,
+    caller: Roles,
+    caller_input: pb.CallerInput,
+    *,
+    timeout: float,
+) -> Any:
+    """Run a caller workflow to its end: its result or its WorkflowFailureError."""
+    handle = await _start_caller(temporal, caller, caller_input)
+    try:
+        return await asyncio.wait_for(_outcome(handle), timeout)
+    finally:
+        await _terminate_quietly(handle)
 
 
 async def _check_caller_outcome(
@@ -510,17 +531,7 @@ async def run_create_error(
     caller_input = pb.CallerInput(
         request=_request(case_id), start_to_close_seconds=60, service_address=fake.address
     )
-    handle = await temporal.start_workflow(
-        "conformance/caller",
-        caller_input,
-        id=f"conformance-{uuid.uuid4()}",
-        task_queue=caller.caller_queue,
-        result_type=AgentExecution,
-    )
-    try:
-        outcome = await asyncio.wait_for(_outcome(handle), 90)
-    finally:
-        await _terminate_quietly(handle)
+    outcome = await _caller_outcome(temporal, caller, caller_input, timeout=90)
     check(isinstance(outcome, WorkflowFailureError), f"caller workflow ended with {outcome!r}")
     cause = outcome.cause.cause if isinstance(outcome.cause, ActivityError) else None
     check(isinstance(cause, ApplicationError), f"the activity failed with {cause!r}")
@@ -558,17 +569,7 @@ async def run_local_activity(
         local_activity=True,
         service_address=fake.address,
     )
-    handle = await temporal.start_workflow(
-        "conformance/caller",
-        caller_input,
-        id=f"conformance-{uuid.uuid4()}",
-        task_queue=caller.caller_queue,
-        result_type=AgentExecution,
-    )
-    try:
-        outcome = await asyncio.wait_for(_outcome(handle), 60)
-    finally:
-        await _terminate_quietly(handle)
+    outcome = await _caller_outcome(temporal, caller, caller_input, timeout=60)
     check(isinstance(outcome, WorkflowFailureError), f"caller workflow ended with {outcome!r}")
     cause = outcome.cause
     while isinstance(cause, ActivityError):
