@@ -1,4 +1,4 @@
-"""``pip install stigmer-sdk`` gives the caller and completion side, and nothing of the service.
+"""``pip install stigmer-handshake`` gives the caller and completion side, and nothing of the service.
 
 A fresh virtual environment gets the core wheel alone. A caller application then runs a real
 handshake in it (tests/core_only_app.py, against the session's dev server), and the service's
@@ -53,7 +53,7 @@ def _installed(python: Path) -> set[str]:
 
 def test_core_install_has_the_minimal_dependencies(core_venv: Path) -> None:
     installed = _installed(core_venv)
-    assert {"temporalio", "grpcio", "protobuf", "stigmer-sdk"} <= installed
+    assert {"temporalio", "grpcio", "protobuf", "stigmer-handshake"} <= installed
     assert not installed & SERVICE_ONLY, installed & SERVICE_ONLY
 
 
@@ -79,4 +79,4 @@ def test_service_needs_its_extra(core_venv: Path) -> None:
         check=False,
     )
     assert result.returncode != 0
-    assert "pip install 'stigmer-sdk[service]'" in result.stderr
+    assert "pip install 'stigmer-handshake[service]'" in result.stderr

@@ -667,7 +667,7 @@ def _start_tracing(endpoint: str | None) -> Callable[[], None] | None:
         from stigmer_sdk.tracing import configure_otlp
     except ImportError:
         raise UserError(
-            "--otlp-endpoint needs OpenTelemetry: pip install 'stigmer-sdk[otel]'"
+            "--otlp-endpoint needs OpenTelemetry: pip install 'stigmer-handshake[otel]'"
         ) from None
     return configure_otlp(endpoint, service_name="stigmer-service")
 

@@ -70,7 +70,7 @@ class StigmerPlugin(temporalio.plugin.SimplePlugin):
         system_activities: register the completion system activity on workers (services and
             workers that complete callers want it; pure callers may turn it off).
         tracing: add temporalio's OpenTelemetry ``TracingInterceptor``, so one trace follows a
-            handshake across workflows and activities (needs ``stigmer-sdk[otel]``).
+            handshake across workflows and activities (needs ``stigmer-handshake[otel]``).
         interceptors: more client or worker interceptors.
     """
 

@@ -1,6 +1,6 @@
 """OpenTelemetry tracing of the handshake: one trace from the caller's workflow to its resumption.
 
-Needs the ``[otel]`` extra (``pip install 'stigmer-sdk[otel]'``). With tracing enabled:
+Needs the ``[otel]`` extra (``pip install 'stigmer-handshake[otel]'``). With tracing enabled:
 
 - Temporal calls, workflows and activities get spans from temporalio's ``TracingInterceptor``
   (``StartWorkflow:``, ``RunWorkflow:``, ``StartActivity:``, ``RunActivity:``), its context carried

@@ -14,5 +14,5 @@ _missing = [name for name in _SERVICE_MODULES if importlib.util.find_spec(name) 
 if _missing:
     raise ImportError(
         f"the Stigmer reference service needs {', '.join(_missing)}: "
-        "pip install 'stigmer-sdk[service]'"
+        "pip install 'stigmer-handshake[service]'"
     )

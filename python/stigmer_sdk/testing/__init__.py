@@ -7,7 +7,7 @@
 - :mod:`stigmer_sdk.testing.pytest_plugin`: pytest fixtures over both. Enable it in a
   ``conftest.py`` with ``pytest_plugins = ["stigmer_sdk.testing.pytest_plugin"]``.
 
-Install with ``pip install 'stigmer-sdk[testing]'``.
+Install with ``pip install 'stigmer-handshake[testing]'``.
 """
 
 from __future__ import annotations

