@@ -1,4 +1,4 @@
-"""``pip install stigmer-handshake`` gives the caller and completion side, and nothing of the service.
+"""``pip install stigmer-handshake`` gives the caller and completion side, none of the service.
 
 A fresh virtual environment gets the core wheel alone. A caller application then runs a real
 handshake in it (tests/core_only_app.py, against the session's dev server), and the service's
