@@ -639,10 +639,10 @@ async def test_migration_4_scopes_keys_by_owner_and_counts_owed_rows_as_open(
 async def test_a_status_token_is_never_stored(store: ExecutionStore) -> None:
     carrying = AgentExecution.FromString(agent_execution())
     carrying.status.callback_token = b"bearer"
-    with pytest.raises(ValueError, match="status.callback_token"):
+    with pytest.raises(ValueError, match=r"status\.callback_token"):
         await create(store, execution=carrying.SerializeToString())
     row, _ = await create(store, key="v1:s")
-    with pytest.raises(ValueError, match="status.callback_token"):
+    with pytest.raises(ValueError, match=r"status\.callback_token"):
         await store.update_execution(row.id, carrying.SerializeToString())
     assert await store.get(row.id) == row
 
