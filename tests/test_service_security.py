@@ -5,6 +5,7 @@ body is decoded, update locks released."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -15,8 +16,10 @@ from typing import Any
 import grpc
 import grpc.aio
 import pytest
+import temporalio.client
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from temporalio.worker import Worker
 
 from stigmer_sdk import (
     AgentExecution,
@@ -34,12 +37,15 @@ from stigmer_sdk.idempotency import idempotency_key
 from stigmer_sdk.service.activities import ExecutionUpdates
 from stigmer_sdk.service.app import StigmerService, with_settings
 from stigmer_sdk.service.auth import AuthConfig, StaticKeys, hash_api_key
-from stigmer_sdk.service.runner import ScriptedRunner
-from stigmer_sdk.service.server import EdgeInterceptor
+from stigmer_sdk.service.runner import Script, ScriptedRunner
+from stigmer_sdk.service.server import EdgeInterceptor, workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
+from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
+from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from service_fixtures import SCRIPTS, all_ids, service_config
+from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +89,8 @@ async def secured(dev_server: DevServer, tmp_path: Path) -> AsyncIterator[Factor
             auth=AuthConfig(keys=keys),
             drain_grace=timedelta(seconds=1),  # "slow" runs need not finish at the end
         )
-        service = await StigmerService(config, runner=ScriptedRunner(SCRIPTS)).start()
+        runner = ScriptedRunner({**SCRIPTS, "steady": Script(duration=timedelta(seconds=2))})
+        service = await StigmerService(config, runner=runner).start()
         clients = {
             name: await StigmerClient.connect(
                 service.target, ClientOptions(retry=NO_RETRY, api_key=f"key-{name}")
@@ -158,6 +165,49 @@ async def test_status_tokens_are_stripped_on_every_path(secured: Factory) -> Non
     assert b"SEEDED-BY-CALLER" not in row.execution
 
 
+async def test_a_status_token_never_reaches_the_caller_or_history(
+    secured: Factory, temporal_client: temporalio.client.Client
+) -> None:
+    """A runner's updateStatus with a token while the caller waits: the delivered result, the
+    caller's history and the service's invoke workflow history never carry it."""
+    edge = await secured()
+    queue = f"callers-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        temporal_client,
+        task_queue=queue,
+        workflows=[AgentCallerWorkflow],
+        activities=[
+            CallerActivities(edge.clients["alice"], temporal_client).run_agent,
+            *SystemActivities(temporal_client).activities(),
+        ],
+        workflow_runner=sandboxed_workflow_runner(),
+    ):
+        caller = await temporal_client.start_workflow(
+            AgentCallerWorkflow.run,
+            args=[ask("steady", "a question"), CallerOptions()],
+            id=f"caller-{uuid.uuid4()}",
+            task_queue=queue,
+        )
+        while not (ids := await all_ids(edge.store_url)):
+            await asyncio.sleep(0.05)
+        update = agent_status.AgentExecutionStatus(
+            phase=ExecutionPhase.EXECUTION_IN_PROGRESS, callback_token=b"BEARER-IN-STATUS"
+        )
+        await edge.clients["runner"].update_agent_execution_status(ids[0], update)
+        result = await asyncio.wait_for(caller.result(), 60)
+        caller_history = await caller.fetch_history()
+        invoke_history = await temporal_client.get_workflow_handle(
+            workflow_id_for(ExecutionKind.AGENT, ids[0])
+        ).fetch_history()
+    assert isinstance(result, AgentExecution)
+    assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
+    assert result.status.callback_token == b""
+    for history in (caller_history, invoke_history):
+        text = history.to_json()
+        assert "BEARER-IN-STATUS" not in text
+        assert base64.b64encode(b"BEARER-IN-STATUS").decode() not in text
+
+
 # --- idempotency keys per owner --------------------------------------------------------------
 
 
@@ -186,8 +236,13 @@ async def test_key_squatting_is_refused_without_revealing_the_owner(secured: Fac
 
 async def test_open_executions_quota_is_resource_exhausted(secured: Factory) -> None:
     edge = await secured(max_open_executions_per_principal=2)
-    for _ in range(2):
-        await edge.clients["alice"].create(ask("slow"))
+    key = idempotency_key("default", f"wf-{uuid.uuid4()}", "run-1", "1")
+    first = ask("slow")
+    opened = await edge.clients["alice"].create(first, idempotency_key=key)
+    await edge.clients["alice"].create(ask("slow"))
+    # A retried create of an execution already open opens nothing: no quota applies.
+    again = await edge.clients["alice"].create(first, idempotency_key=key)
+    assert again.metadata.id == opened.metadata.id
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await _raw_create(edge.service.target, "alice", ask("slow"))
     assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED

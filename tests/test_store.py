@@ -1031,6 +1031,9 @@ async def test_open_executions_are_counted_per_owner(store: ExecutionStore) -> N
     assert await store.count_open("alice") == 2
     assert await store.count_open("bob") == 1
     assert await store.count_open("carol") == 0
+    assert await store.has_key(ExecutionKind.AGENT, "alice", "v1:a1")
+    assert not await store.has_key(ExecutionKind.AGENT, "bob", "v1:a1")
+    assert not await store.has_key(ExecutionKind.WORKFLOW, "alice", "v1:a1")
     running = AgentExecution.FromString(alice_one.execution)
     running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
     await store.update_execution(alice_one.id, running.SerializeToString())

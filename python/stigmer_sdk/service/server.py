@@ -484,7 +484,7 @@ class ExecutionService:
         key = await self._idempotency_key(request, context)
         digest = request_digest(request.spec)  # the spec as meant, whichever attempt sent it
         token = request.spec.callback_token
-        await self._check_limits(principal, context)
+        await self._check_limits(principal, kind, key, context)
         try:
             await self._tokens.check(principal, token, key)
         except TokenRefusedError as refused:
@@ -565,9 +565,17 @@ class ExecutionService:
         return ack
 
     async def _check_limits(
-        self, principal: Principal, context: grpc.aio.ServicerContext[Any, Any]
+        self,
+        principal: Principal,
+        kind: ExecutionKind,
+        key: str,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> None:
-        """RESOURCE_EXHAUSTED (with ``ErrorInfo``) when the principal is over a quota."""
+        """RESOURCE_EXHAUSTED (with ``ErrorInfo``) when the principal is over a quota.
+
+        A repeated create of an execution already stored under the principal's key (a retried
+        caller attempt) opens nothing, so the open-executions quota does not apply to it.
+        """
         if not self._create_rate.allow(principal.name):
             await _abort(
                 context,
@@ -577,7 +585,11 @@ class ExecutionService:
                 reason=CREATE_RATE_REASON,
             )
         limit = self._settings.max_open_executions_per_principal
-        if limit > 0 and await self._store.count_open(principal.name) >= limit:
+        if (
+            limit > 0
+            and await self._store.count_open(principal.name) >= limit
+            and not (key and await self._store.has_key(kind, principal.name, key))
+        ):
             await _abort(
                 context,
                 grpc.StatusCode.RESOURCE_EXHAUSTED,

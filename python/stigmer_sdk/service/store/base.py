@@ -228,6 +228,11 @@ class ExecutionStore(abc.ABC):
         while they owe their caller a completion."""
 
     @abc.abstractmethod
+    async def has_key(self, kind: ExecutionKind, owner: str, idempotency_key: str) -> bool:
+        """Whether ``owner`` already stored an execution of ``kind`` under ``idempotency_key``
+        (a repeated create then creates nothing, so no quota applies to it)."""
+
+    @abc.abstractmethod
     async def get(self, id: str) -> StoredExecution | None:
         """The stored execution ``id``, or ``None`` if there is none.
 

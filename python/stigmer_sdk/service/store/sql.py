@@ -438,6 +438,12 @@ class SQLStore(ExecutionStore):
 
     # --- ExecutionStore ----------------------------------------------------------------------
 
+    async def has_key(self, kind: ExecutionKind, owner: str, idempotency_key: str) -> bool:
+        """See :meth:`ExecutionStore.has_key`."""
+        where = "kind = ? AND owner = ? AND idempotency_key = ?"
+        params = (kind.value, owner, idempotency_key)
+        return await self._run(self._count_plan(where, params), write=False) > 0
+
     async def count_open(self, owner: str) -> int:
         """See :meth:`ExecutionStore.count_open`."""
         where = f"owner = ? AND phase IN ({', '.join(str(p) for p in OPEN_PHASES)})"
