@@ -244,5 +244,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
     # Alice's refused creates stored nothing: bob's one execution is all there is.
     assert len(await all_ids(store_url)) == 1
     log = serve.log()
-    assert "Refused a callback token principal=key:alice" in log
+    assert "PERMISSION_DENIED" in log
+    assert "principal=key:alice" in log
+    assert "why=outside the principal's scope" in log
     assert "Traceback" not in log

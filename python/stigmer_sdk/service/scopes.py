@@ -32,9 +32,9 @@ Scopes are configured per principal name (``serve --principal-scope``)::
 from __future__ import annotations
 
 import fnmatch
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import grpc
 import temporalio.api.common.v1
@@ -46,8 +46,6 @@ import temporalio.service
 from stigmer_sdk.idempotency import idempotency_key
 from stigmer_sdk.service.auth import AuthConfigError, Principal
 from stigmer_sdk.tokens import TaskToken, TokenInfo, short_token_digest, token_preview
-
-logger = logging.getLogger("stigmer_sdk.service")
 
 #: ``google.rpc.ErrorInfo`` reason of a token outside the principal's scope or not pending.
 TOKEN_REFUSED_REASON = "CALLBACK_TOKEN_REFUSED"
@@ -146,11 +144,19 @@ class TokenRefusedError(Exception):
     """A callback token the service will not act on for this principal."""
 
     def __init__(
-        self, code: grpc.StatusCode, message: str, *, reason: str = "", field: str = ""
+        self,
+        code: grpc.StatusCode,
+        message: str,
+        *,
+        reason: str = "",
+        field: str = "",
+        log_note: str = "",
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        #: For the service's log line only (which check failed, the token's preview and digest).
+        self.log_note = log_note
         #: ``google.rpc.ErrorInfo`` reason (PERMISSION_DENIED, UNAVAILABLE).
         self.reason = reason
         #: The request field at fault (INVALID_ARGUMENT, as a ``BadRequest`` violation).
@@ -274,17 +280,16 @@ class CallbackTokenAuthorizer:
                 return
         self._refuse(principal, token, "the activity is not pending and started at that attempt")
 
-    def _refuse(self, principal: Principal, token: bytes, why: str) -> None:
-        # The log says why; the answer does not (no oracle for another caller's activities).
-        logger.warning(
-            "Refused a callback token principal=%s token_preview=%s token_digest=%s: %s",
-            principal.name,
-            token_preview(token),
-            short_token_digest(token),
-            why,
-        )
+    def _refuse(self, principal: Principal, token: bytes, why: str) -> NoReturn:
+        # The log line says why; the answer does not (no oracle for another caller's activities).
         raise TokenRefusedError(
-            grpc.StatusCode.PERMISSION_DENIED, TOKEN_REFUSED_MESSAGE, reason=TOKEN_REFUSED_REASON
+            grpc.StatusCode.PERMISSION_DENIED,
+            TOKEN_REFUSED_MESSAGE,
+            reason=TOKEN_REFUSED_REASON,
+            log_note=(
+                f" principal={principal.name} token_preview={token_preview(token)} "
+                f"token_digest={short_token_digest(token)} why={why}"
+            ),
         )
 
     @staticmethod

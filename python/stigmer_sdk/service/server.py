@@ -1,13 +1,15 @@
 """gRPC servicers of the reference service: the agent and workflow command and query controllers.
 
 Every call passes the :class:`EdgeInterceptor` first: it authenticates the caller (see
-:mod:`stigmer_sdk.service.auth`) and turns an undecodable request body into INVALID_ARGUMENT
-(never UNKNOWN, never a traceback).
+:mod:`stigmer_sdk.service.auth`) before the request body is decoded, and turns an undecodable
+body into INVALID_ARGUMENT (never UNKNOWN, never a traceback).
 
 ``create`` refuses a spec above :data:`MAX_SPEC_BYTES` (RESOURCE_EXHAUSTED), validates the request
 as the deployed Stigmer service does (INVALID_ARGUMENT with ``google.rpc.BadRequest`` field
-violations, nothing persisted), honours the idempotency key bound to its owner, request digest and
-caller activity (FAILED_PRECONDITION on a conflict), persists the execution with its token before
+violations, nothing persisted), holds the principal to its quotas (RESOURCE_EXHAUSTED), authorises
+the callback token for the principal (:mod:`stigmer_sdk.service.scopes`), ignores the caller's
+status, honours the idempotency key (unique per owner, bound to its request digest and caller
+activity: FAILED_PRECONDITION on a conflict), persists the execution with its token before
 anything else, starts the invoke workflow (its id derived from the execution id, so a repeated
 start is harmless), and answers with the ACK in milliseconds. ``get``, ``subscribe`` and
 ``updateStatus`` answer NOT_FOUND for an execution the caller may not see.
@@ -490,7 +492,13 @@ class ExecutionService:
         except TokenRefusedError as refused:
             if refused.field:
                 await _abort_invalid(context, [(refused.field, refused.message)])
-            await _abort(context, refused.code, refused.message, reason=refused.reason)
+            await _abort(
+                context,
+                refused.code,
+                refused.message,
+                reason=refused.reason,
+                log_note=refused.log_note,
+            )
         execution = type(request)()
         execution.CopyFrom(request)  # type: ignore[arg-type]
         execution.spec.ClearField("callback_token")
