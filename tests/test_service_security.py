@@ -36,8 +36,16 @@ from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import idempotency_key
 from stigmer_sdk.service.activities import ExecutionUpdates
 from stigmer_sdk.service.app import StigmerService, with_settings
-from stigmer_sdk.service.auth import AuthConfig, StaticKeys, hash_api_key
+from stigmer_sdk.service.auth import (
+    AuthConfig,
+    AuthConfigError,
+    Principal,
+    Role,
+    StaticKeys,
+    hash_api_key,
+)
 from stigmer_sdk.service.runner import Script, ScriptedRunner
+from stigmer_sdk.service.scopes import ScopePolicy
 from stigmer_sdk.service.server import EdgeInterceptor, workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
 from stigmer_sdk.system import SystemActivities
@@ -390,3 +398,31 @@ async def test_update_locks_are_released(tmp_path: Path) -> None:
 
         await asyncio.gather(*(updates.update(i, progress) for i in ids * 3))
         assert updates.locks_held == 0
+
+
+# --- scopes -----------------------------------------------------------------------------------
+
+
+def test_scopes_are_parsed_per_principal_with_a_default() -> None:
+    policy = ScopePolicy.parse(
+        [
+            "key:alice=workflow:alice-*",
+            "key:alice=workflow:shared",
+            "jwt:svc=namespace:stigmer",
+            "*=workflow:none-",
+        ]
+    )
+    alice = policy.scope_of(Principal("key:alice", frozenset({Role.CALLER})))
+    assert alice.allows("default", "alice-1")
+    assert alice.allows("other", "shared")  # no namespace rule: not limited by namespace
+    assert not alice.allows("default", "bob-1")
+    svc = policy.scope_of(Principal("jwt:svc", frozenset({Role.CALLER})))
+    assert svc.allows("stigmer", "anything")
+    assert not svc.allows("default", "anything")
+    stranger = policy.scope_of(Principal("key:carol", frozenset({Role.CALLER})))
+    assert not stranger.allows("default", "alice-1")
+    assert policy.restricts
+    assert not ScopePolicy.parse([]).restricts
+    for bad in ("key:alice", "=workflow:x", "key:alice=run:x", "key:alice=workflow:"):
+        with pytest.raises(AuthConfigError):
+            ScopePolicy.parse([bad])

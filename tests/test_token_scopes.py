@@ -227,6 +227,17 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
             )
             request.spec.callback_token = made_up
             assert (await _refused(alice, request)).message == refused.message
+            # A token of another namespace, the workflow in alice's scope: refused alike.
+            other_namespace = forge(
+                namespace_id=str(uuid.uuid4()),
+                workflow_id=f"alice-{uuid.uuid4()}",
+                run_id=str(uuid.uuid4()),
+                scheduled_event_id=5,
+                attempt=1,
+                activity_id="1",
+            )
+            request.spec.callback_token = other_namespace
+            assert (await _refused(alice, request)).message == refused.message
 
             result = await asyncio.wait_for(victim.result(), 60)
             history = await victim.fetch_history()

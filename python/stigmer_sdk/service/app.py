@@ -336,7 +336,14 @@ class StigmerService:
     async def _start(self) -> StigmerService:
         settings = colocated_runner_settings(self.config.settings, self.runner is not None)
         check_exposure(self.config)
-        verifies_callback_tokens(self.config)  # an unknown mode fails before anything starts
+        if verifies_callback_tokens(self.config) and not self.config.scopes.restricts:
+            logger.warning(
+                "No callback token scopes (--principal-scope): every caller may hand the service "
+                "tokens for any workflow of namespace %s; a forged token then needs the "
+                "victim's run id, which Temporal checks. Give each calling service its own "
+                "workflow-id prefix and scope (docs/security.md)",
+                self.config.temporal.namespace,
+            )
         warning = plaintext_token_warning(
             self.config.store_url,
             self.config.encryption_keys or self.config.token_encryption_key,

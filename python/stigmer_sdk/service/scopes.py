@@ -93,6 +93,11 @@ class ScopePolicy:
     scopes: Mapping[str, TokenScope] = field(default_factory=dict)
     default: TokenScope = TokenScope()
 
+    @property
+    def restricts(self) -> bool:
+        """Whether any principal's scope is narrower than everything."""
+        return bool(self.scopes) or self.default != TokenScope()
+
     def scope_of(self, principal: Principal) -> TokenScope:
         """The principal's scope."""
         return self.scopes.get(principal.name, self.default)
