@@ -239,6 +239,23 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
             request.spec.callback_token = other_namespace
             assert (await _refused(alice, request)).message == refused.message
 
+            # In bob's own scope, Temporal still decides: the attempt that died, or another
+            # activity id, is no started pending activity.
+            for stale in (
+                {"attempt": 1, "activity_id": "1"},
+                {"attempt": 2, "activity_id": "2"},
+            ):
+                fields = {
+                    "namespace_id": namespace_id,
+                    "workflow_id": victim.id,
+                    "run_id": victim.result_run_id or "",
+                    "scheduled_event_id": scheduled_event_id,
+                    **stale,
+                }
+                request = ask("echo", "stale")
+                request.spec.callback_token = forge(**fields)
+                assert (await _refused(bob, request)).message == refused.message
+
             result = await asyncio.wait_for(victim.result(), 60)
             history = await victim.fetch_history()
         await alice.close()
@@ -252,6 +269,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
     assert replies == ["After a long look at 'bob's question': the evidence is mixed."]
     assert b"ATTACKER" not in result.SerializeToString()
     assert b"ATTACKER" not in history.to_json().encode()
+    assert "stale" not in str(result)
     # Alice's refused creates stored nothing: bob's one execution is all there is.
     assert len(await all_ids(store_url)) == 1
     log = serve.log()
