@@ -23,6 +23,7 @@ from google.protobuf.message import DecodeError
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.errors import TokenError
+from stigmer_sdk.service.scopes import missing_token_fields
 from stigmer_sdk.service.server import MAX_SPEC_BYTES
 from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken
 
@@ -158,11 +159,15 @@ def _valid_token(token: bytes) -> bool:
     return True
 
 
-def expected_codes(case: Case, known: str) -> frozenset[grpc.StatusCode]:
+def expected_codes(
+    case: Case, known: str, *, tokens_verified: bool = True
+) -> frozenset[grpc.StatusCode]:
     """What the service may answer to ``case``: OK only for a request it should accept.
 
     An unknown agent or workflow (a bit flip can make one) is NOT_FOUND, as the deployed service
-    answers it; every other refusal is INVALID_ARGUMENT, or RESOURCE_EXHAUSTED for size.
+    answers it; every other refusal is INVALID_ARGUMENT, or RESOURCE_EXHAUSTED for size. With
+    ``tokens_verified`` (authentication on), a token without the fields of a genuine one is
+    INVALID_ARGUMENT and one with them names no pending activity: PERMISSION_DENIED.
     """
     invalid = frozenset({grpc.StatusCode.INVALID_ARGUMENT})
     _, message_type = KINDS[case.kind]
@@ -192,4 +197,9 @@ def expected_codes(case: Case, known: str) -> frozenset[grpc.StatusCode]:
         target = request.spec.workflow_id or request.spec.workflow_instance_id
     if target != known:
         return frozenset({grpc.StatusCode.NOT_FOUND})
+    if token and tokens_verified:
+        info = TaskToken(token).inspect()
+        if info is None or missing_token_fields(info):
+            return invalid
+        return frozenset({grpc.StatusCode.PERMISSION_DENIED})
     return frozenset({grpc.StatusCode.OK})

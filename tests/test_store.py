@@ -26,6 +26,7 @@ import pytest
 from psycopg import sql
 
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
+from stigmer_sdk.api.agentic.agentexecution.v1.enum_pb2 import ExecutionPhase
 from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
 from stigmer_sdk.service.store import (
     ENCRYPTION_KEY_ENV,
@@ -618,6 +619,34 @@ async def legacy_row(
     )
 
 
+async def test_migration_4_scopes_keys_by_owner_and_counts_owed_rows_as_open(
+    backend: Backend,
+) -> None:
+    await legacy_schema(backend, 3)
+    await legacy_row(backend, "ae-owed", token=b"owed", key="v1:old")
+    await legacy_row(backend, "ae-done", token=b"", key="v1:done")
+    async with await backend.open() as store:
+        assert store.migrations_applied == (4,)
+        assert await store.count_open("") == 1  # the row still owed its completion
+        # The legacy key belongs to its owner (""), not to everyone.
+        other, created = await create(store, key="v1:old", owner="key:bob")
+        assert created
+        assert other.id != "ae-owed"
+        same, created = await create(store, token=b"owed again", key="v1:old")
+        assert (same.id, created) == ("ae-owed", False)
+
+
+async def test_a_status_token_is_never_stored(store: ExecutionStore) -> None:
+    carrying = AgentExecution.FromString(agent_execution())
+    carrying.status.callback_token = b"bearer"
+    with pytest.raises(ValueError, match=r"status\.callback_token"):
+        await create(store, execution=carrying.SerializeToString())
+    row, _ = await create(store, key="v1:s")
+    with pytest.raises(ValueError, match=r"status\.callback_token"):
+        await store.update_execution(row.id, carrying.SerializeToString())
+    assert await store.get(row.id) == row
+
+
 @pytest.mark.parametrize("version", [1, 2])
 async def test_missing_migrations_are_applied_on_open(
     backend: Backend, clock: FakeClock, version: int
@@ -969,22 +998,49 @@ async def test_closed_store_refuses_work(backend: Backend) -> None:
 # --- Idempotency bound to owner, request and activity ------------------------------------------
 
 
-async def test_a_repeated_key_from_another_owner_is_refused(store: ExecutionStore) -> None:
-    first, _ = await create(store, token=activity_token("wf", "1"), key="v1:k", owner="alice")
-    with pytest.raises(IdempotencyConflictError) as raised:
-        await create(store, token=activity_token("wf", "1", 2), key="v1:k", owner="mallory")
-    assert raised.value.reason == "owner"
-    assert raised.value.execution_id == first.id
-    assert isinstance(raised.value, StoreError)
-    assert first.id not in str(raised.value)
-    with pytest.raises(IdempotencyConflictError, match="another principal"):
-        await create(store, key="v1:k")  # no owner is another owner too
+async def test_keys_are_unique_per_owner_so_nobody_squats_anothers(store: ExecutionStore) -> None:
+    # Mallory sends alice's key first: it becomes mallory's own execution, nothing more.
+    squatted, created = await create(
+        store, token=activity_token("wf", "1"), key="v1:k", owner="mallory"
+    )
+    assert created
+    first, created = await create(store, token=activity_token("wf", "1"), key="v1:k", owner="alice")
+    assert created
+    assert first.id != squatted.id
+    assert first.owner == "alice"
+    anonymous, created = await create(store, key="v1:k")  # no owner is another owner too
+    assert created
+    assert anonymous.id not in (first.id, squatted.id)
     assert await store.get(first.id) == first  # the victim's token is untouched
     again, created = await create(
         store, token=activity_token("wf", "1", 2), key="v1:k", owner="alice"
     )
     assert not created
-    assert again.owner == "alice"
+    assert again.id == first.id
+    assert again.callback_token == activity_token("wf", "1", 2)
+
+
+async def test_open_executions_are_counted_per_owner(store: ExecutionStore) -> None:
+    pending = AgentExecution.FromString(agent_execution())
+    pending.status.phase = ExecutionPhase.EXECUTION_PENDING
+    opened = pending.SerializeToString()
+    alice_one, _ = await create(store, token=b"a", key="v1:a1", owner="alice", execution=opened)
+    await create(store, key="v1:a2", owner="alice", execution=opened)
+    await create(store, key="v1:b1", owner="bob", execution=opened)
+    await create(store, key="v1:b2", owner="bob")  # no phase: not counted
+    assert await store.count_open("alice") == 2
+    assert await store.count_open("bob") == 1
+    assert await store.count_open("carol") == 0
+    assert await store.has_key(ExecutionKind.AGENT, "alice", "v1:a1")
+    assert not await store.has_key(ExecutionKind.AGENT, "bob", "v1:a1")
+    assert not await store.has_key(ExecutionKind.WORKFLOW, "alice", "v1:a1")
+    running = AgentExecution.FromString(alice_one.execution)
+    running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
+    await store.update_execution(alice_one.id, running.SerializeToString())
+    assert await store.count_open("alice") == 2  # still open
+    running.status.phase = ExecutionPhase.EXECUTION_COMPLETED
+    await store.finish(alice_one.id, running.SerializeToString(), "COMPLETED")
+    assert await store.count_open("alice") == 1
 
 
 async def test_a_repeated_key_with_another_request_is_refused(store: ExecutionStore) -> None:
@@ -1058,7 +1114,7 @@ async def test_the_activity_binding_survives_the_tokens_erasure(store: Execution
     assert redelivered.callback_token_digest == token_digest(activity_token("wf", "1", 3))
 
 
-@pytest.mark.parametrize("conflict", ["owner", "request", "activity"])
+@pytest.mark.parametrize("conflict", ["request", "activity"])
 async def test_concurrent_creates_with_conflicting_callers_store_one_execution(
     backend: Backend, conflict: str
 ) -> None:
@@ -1069,7 +1125,6 @@ async def test_concurrent_creates_with_conflicting_callers_store_one_execution(
     def caller(i: int) -> dict[str, Any]:
         group = i % 3
         return {
-            "owner": f"owner-{group}" if conflict == "owner" else "",
             "request_digest": f"request-{group}" if conflict == "request" else "",
             "token": activity_token("wf", f"{group if conflict == 'activity' else 0}", i + 1),
         }
@@ -1397,7 +1452,7 @@ async def test_replicas_starting_at_once_on_an_old_schema_migrate_it_once(
     stores = await asyncio.gather(*(backend.open() for _ in range(8)))
     try:
         applied = sorted(store.migrations_applied for store in stores)
-        assert applied == [()] * 7 + [(3,)]
+        assert applied == [()] * 7 + [ALL_VERSIONS[2:]]
         rows = await asyncio.gather(*(store.get("ae-old") for store in stores))
         assert all(
             row is not None and row.callback_token == activity_token("wf", "1") for row in rows

@@ -312,6 +312,15 @@ class ServeOptions:
     runner_max_attempts: int = 0
     runner_contract: str = "stigmer"
     max_cached_workflows: int = 1000
+    # Callback token scopes and limits (docs/security.md).
+    principal_scope: Sequence[str] = ()
+    verify_callback_tokens: str = "auto"
+    max_open_executions_per_principal: int = 0
+    create_rate_per_principal: float = 0.0
+    create_burst_per_principal: int = 20
+    max_subscriptions_per_principal: int = 64
+    max_subscriptions: int = 1024
+    max_concurrent_rpcs: int = 4096
 
 
 @app.command()
@@ -468,6 +477,50 @@ def serve(
             help="On SIGTERM: how long in-flight work may finish before the exit.",
         ),
     ] = "30s",
+    principal_scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Workflows a principal may hand callback tokens for: "
+            "PRINCIPAL=workflow:GLOB,namespace:NAME ('*' as PRINCIPAL: everyone else). "
+            "Default: STIGMER_PRINCIPAL_SCOPES (';' between specs).",
+        ),
+    ] = None,
+    verify_callback_tokens: Annotated[
+        str,
+        typer.Option(
+            envvar="STIGMER_VERIFY_CALLBACK_TOKENS",
+            help="Check each callback token (scope, genuine fields, pending in Temporal): "
+            "auto (when authentication is on), always or never.",
+        ),
+    ] = "auto",
+    max_open_executions_per_principal: Annotated[
+        int,
+        typer.Option(
+            envvar="STIGMER_MAX_OPEN_EXECUTIONS_PER_PRINCIPAL",
+            help="Open executions a principal may have (0: no limit); beyond: RESOURCE_EXHAUSTED.",
+            min=0,
+        ),
+    ] = 0,
+    create_rate_per_principal: Annotated[
+        float,
+        typer.Option(
+            envvar="STIGMER_CREATE_RATE_PER_PRINCIPAL",
+            help="Creates per second per principal and replica (0: no limit).",
+            min=0,
+        ),
+    ] = 0.0,
+    create_burst_per_principal: Annotated[
+        int, typer.Option(help="Creates a principal may send at once above its rate.", min=1)
+    ] = 20,
+    max_subscriptions_per_principal: Annotated[
+        int, typer.Option(help="Open subscribe streams per principal and replica.", min=1)
+    ] = 64,
+    max_subscriptions: Annotated[
+        int, typer.Option(help="Open subscribe streams per replica.", min=1)
+    ] = 1024,
+    max_concurrent_rpcs: Annotated[
+        int, typer.Option(help="gRPC calls served at once per replica.", min=1)
+    ] = 4096,
     verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="INFO logs.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -513,6 +566,14 @@ def serve(
             runner_max_attempts=runner_max_attempts,
             runner_contract=runner_contract,
             max_cached_workflows=max_cached_workflows,
+            principal_scope=principal_scope or (),
+            verify_callback_tokens=verify_callback_tokens,
+            max_open_executions_per_principal=max_open_executions_per_principal,
+            create_rate_per_principal=create_rate_per_principal,
+            create_burst_per_principal=create_burst_per_principal,
+            max_subscriptions_per_principal=max_subscriptions_per_principal,
+            max_subscriptions=max_subscriptions,
+            max_concurrent_rpcs=max_concurrent_rpcs,
         )
         await run_service(options, serve_config(options))
 
@@ -531,6 +592,7 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
     from stigmer_sdk.service.app import ListenerTLS, ServiceConfig
     from stigmer_sdk.service.auth import AuthConfig
     from stigmer_sdk.service.runner import RUNNER_CONTRACTS
+    from stigmer_sdk.service.scopes import TOKEN_CHECK_MODES, ScopePolicy
     from stigmer_sdk.service.server import ServiceSettings
 
     parse_host_port(options.listen, "--listen")
@@ -586,7 +648,25 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         colocate_builtin_runner=not (
             options.agent_runner_task_queue or options.workflow_runner_task_queue
         ),
+        verify_callback_tokens=options.verify_callback_tokens,
+        max_open_executions_per_principal=options.max_open_executions_per_principal,
+        create_rate_per_principal=options.create_rate_per_principal,
+        create_burst_per_principal=options.create_burst_per_principal,
+        max_subscriptions_per_principal=options.max_subscriptions_per_principal,
+        max_subscriptions=options.max_subscriptions,
+        max_concurrent_rpcs=options.max_concurrent_rpcs,
     )
+    if options.verify_callback_tokens not in TOKEN_CHECK_MODES:
+        raise UserError(f"--verify-callback-tokens must be one of {', '.join(TOKEN_CHECK_MODES)}")
+    try:
+        scopes = ScopePolicy.parse(
+            [
+                *options.principal_scope,
+                *(s for s in os.environ.get("STIGMER_PRINCIPAL_SCOPES", "").split(";") if s),
+            ]
+        )
+    except ValueError as error:
+        raise UserError(f"--principal-scope: {_first_line(error)}") from None
     return ServiceConfig(
         listen=options.listen,
         listen_tls=listen_tls,
@@ -594,6 +674,7 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         store_url=store_url,
         encryption_keys=tuple(_encryption_keys(options.encryption_key)),
         auth=auth,
+        scopes=scopes,
         insecure_no_auth=options.insecure_no_auth,
         development=options.dev,
         builtin_runner=options.builtin_runner,

@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -79,9 +78,19 @@ def set_phase(execution: Execution, phase: int) -> None:
     status.phase = phase
 
 
+def clear_status_token(execution: Execution) -> Execution:
+    """Drop ``status.callback_token`` (agent executions have one): the service owns status, and
+    a token there would be stored, returned and put into history in clear. Returns ``execution``.
+    """
+    status: Any = execution.status
+    if "callback_token" in status.DESCRIPTOR.fields_by_name:
+        status.ClearField("callback_token")
+    return execution
+
+
 def decode(row: StoredExecution) -> Execution:
-    """The stored execution as its proto message (never with the token)."""
-    return message_type(row.kind).FromString(row.execution)
+    """The stored execution as its proto message (never with a token, in spec or status)."""
+    return clear_status_token(message_type(row.kind).FromString(row.execution))
 
 
 class ExecutionUpdates:
@@ -89,18 +98,32 @@ class ExecutionUpdates:
 
     def __init__(self, store: ExecutionStore) -> None:
         self._store = store
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        #: Update lock of each execution being changed, with how many hold or wait for it; a
+        #: lock is dropped when its last user leaves, so the map holds only executions in use.
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._changed = asyncio.Condition()
 
     @contextlib.asynccontextmanager
     async def changing(self, execution_id: str) -> AsyncIterator[None]:
         """Hold the execution's update lock; wake subscribers afterwards."""
+        lock, users = self._locks.get(execution_id) or (asyncio.Lock(), 0)
+        self._locks[execution_id] = (lock, users + 1)
         try:
-            async with self._locks[execution_id]:
+            async with lock:
                 yield
         finally:
+            lock, users = self._locks[execution_id]
+            if users > 1:
+                self._locks[execution_id] = (lock, users - 1)
+            else:
+                del self._locks[execution_id]
             async with self._changed:
                 self._changed.notify_all()
+
+    @property
+    def locks_held(self) -> int:
+        """How many executions have an update lock in use (held or waited for)."""
+        return len(self._locks)
 
     async def update(self, execution_id: str, change: Callable[[Execution], None]) -> Execution:
         """Apply ``change`` to the stored execution and save it."""
@@ -193,6 +216,7 @@ def _close(execution: Execution, finish: FinishInput, result: bytes) -> None:
         runner_result = type(execution).FromString(result)
         started_at = execution.status.started_at
         execution.status.CopyFrom(runner_result.status)  # type: ignore[arg-type]
+        clear_status_token(execution)
         execution.status.started_at = execution.status.started_at or started_at
     set_phase(execution, finish.phase)
     if finish.error:

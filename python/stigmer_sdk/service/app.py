@@ -41,6 +41,7 @@ from stigmer_sdk.service.runner import (
     Runner,
     ScriptedRunner,
 )
+from stigmer_sdk.service.scopes import TOKEN_CHECK_MODES, ScopePolicy
 from stigmer_sdk.service.server import (
     MAX_REQUEST_BYTES,
     EdgeInterceptor,
@@ -146,6 +147,8 @@ class ServiceConfig:
     settings: ServiceSettings = field(default_factory=ServiceSettings)
     #: Credentials the gRPC API accepts; none configured means every call is anonymous.
     auth: AuthConfig = field(default_factory=AuthConfig)
+    #: Which workflows each principal may hand the service callback tokens for.
+    scopes: ScopePolicy = field(default_factory=ScopePolicy)
     #: Serve without authentication on a non-loopback address (refused otherwise).
     insecure_no_auth: bool = False
     #: A development instance (``serve --dev``): no warning about plain-text tokens.
@@ -189,6 +192,9 @@ class ServiceConfig:
             store_url=env.get("STIGMER_STORE_URL", DEFAULT_STORE_URL),
             encryption_keys=tuple(encryption_keys_from(environ=env)),
             auth=auth,
+            scopes=ScopePolicy.parse(
+                spec for spec in env.get("STIGMER_PRINCIPAL_SCOPES", "").split(";") if spec
+            ),
             insecure_no_auth=env.get("STIGMER_INSECURE_NO_AUTH", "").lower()
             in {"1", "true", "yes"},
         )
@@ -249,6 +255,39 @@ def check_exposure(config: ServiceConfig) -> None:
     )
 
 
+def verifies_callback_tokens(config: ServiceConfig) -> bool:
+    """Whether ``create`` checks callback tokens for their principal (docs/security.md).
+
+    Raises:
+        ServiceStartError: an unknown :attr:`ServiceSettings.verify_callback_tokens` mode.
+    """
+    mode = config.settings.verify_callback_tokens
+    if mode not in TOKEN_CHECK_MODES:
+        raise ServiceStartError(
+            f"verify_callback_tokens must be one of {', '.join(TOKEN_CHECK_MODES)}, got {mode!r}"
+        )
+    return mode == "always" or (mode == "auto" and config.auth.enabled)
+
+
+def grpc_limits(settings: ServiceSettings) -> list[tuple[str, int]]:
+    """The gRPC server options that bound a connection: HTTP/2 streams and keepalive pings.
+
+    Examples:
+        >>> dict(grpc_limits(ServiceSettings()))["grpc.max_concurrent_streams"]
+        256
+    """
+    ping_ms = int(settings.keepalive_min_ping_interval.total_seconds() * 1000)
+    return [
+        ("grpc.max_concurrent_streams", settings.max_concurrent_streams),
+        # A client pinging more often than this (with or without calls) gets a strike; after
+        # two, GOAWAY: keepalive floods cost a connection, not the replica.
+        ("grpc.http2.min_recv_ping_interval_without_data_ms", ping_ms),
+        ("grpc.http2.min_ping_interval_without_data_ms", ping_ms),
+        ("grpc.http2.max_ping_strikes", 2),
+        ("grpc.keepalive_permit_without_calls", 0),
+    ]
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").lower() in {"1", "true", "yes"}
 
@@ -297,6 +336,14 @@ class StigmerService:
     async def _start(self) -> StigmerService:
         settings = colocated_runner_settings(self.config.settings, self.runner is not None)
         check_exposure(self.config)
+        if verifies_callback_tokens(self.config) and not self.config.scopes.restricts:
+            logger.warning(
+                "No callback token scopes (--principal-scope): every caller may hand the service "
+                "tokens for any workflow of namespace %s; a forged token then needs the "
+                "victim's run id, which Temporal checks. Give each calling service its own "
+                "workflow-id prefix and scope (docs/security.md)",
+                self.config.temporal.namespace,
+            )
         warning = plaintext_token_warning(
             self.config.store_url,
             self.config.encryption_keys or self.config.token_encryption_key,
@@ -315,7 +362,9 @@ class StigmerService:
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+                *grpc_limits(settings),
             ],
+            maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
         try:
             if self.config.listen_tls is not None:
@@ -374,7 +423,15 @@ class StigmerService:
         self.health.add_to(self._server)
         add_controllers(
             self._server,
-            ExecutionService(self.store, updates, self.temporal_client, self.runner, settings),
+            ExecutionService(
+                self.store,
+                updates,
+                self.temporal_client,
+                self.runner,
+                settings,
+                scopes=self.config.scopes,
+                verify_tokens=verifies_callback_tokens(self.config),
+            ),
         )
         await self._server.start()
         await self.health.start()

@@ -1,13 +1,15 @@
 """gRPC servicers of the reference service: the agent and workflow command and query controllers.
 
 Every call passes the :class:`EdgeInterceptor` first: it authenticates the caller (see
-:mod:`stigmer_sdk.service.auth`) and turns an undecodable request body into INVALID_ARGUMENT
-(never UNKNOWN, never a traceback).
+:mod:`stigmer_sdk.service.auth`) before the request body is decoded, and turns an undecodable
+body into INVALID_ARGUMENT (never UNKNOWN, never a traceback).
 
 ``create`` refuses a spec above :data:`MAX_SPEC_BYTES` (RESOURCE_EXHAUSTED), validates the request
 as the deployed Stigmer service does (INVALID_ARGUMENT with ``google.rpc.BadRequest`` field
-violations, nothing persisted), honours the idempotency key bound to its owner, request digest and
-caller activity (FAILED_PRECONDITION on a conflict), persists the execution with its token before
+violations, nothing persisted), holds the principal to its quotas (RESOURCE_EXHAUSTED), authorises
+the callback token for the principal (:mod:`stigmer_sdk.service.scopes`), ignores the caller's
+status, honours the idempotency key (unique per owner, bound to its request digest and caller
+activity: FAILED_PRECONDITION on a conflict), persists the execution with its token before
 anything else, starts the invoke workflow (its id derived from the execution id, so a repeated
 start is harmless), and answers with the ACK in milliseconds. ``get``, ``subscribe`` and
 ``updateStatus`` answer NOT_FOUND for an execution the caller may not see.
@@ -48,6 +50,7 @@ from stigmer_sdk.service.activities import (
     TERMINAL_PHASES,
     Execution,
     ExecutionUpdates,
+    clear_status_token,
     decode,
     deliver_final_outcome,
     set_phase,
@@ -56,6 +59,7 @@ from stigmer_sdk.service.auth import ANONYMOUS, Authenticator, Principal, Role, 
 from stigmer_sdk.service.auth import current_principal as current_principal
 from stigmer_sdk.service.codec import MAX_SPEC_BYTES
 from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK, Runner
+from stigmer_sdk.service.scopes import CallbackTokenAuthorizer, ScopePolicy, TokenRefusedError
 from stigmer_sdk.service.store import (
     CompletionState,
     ExecutionKind,
@@ -88,8 +92,11 @@ MAX_REQUEST_BYTES = MAX_SPEC_BYTES + DEFAULT_MAX_TOKEN_BYTES + 64 * 1024
 ERROR_DOMAIN = "stigmer.ai"
 #: A spec above the limit: RESOURCE_EXHAUSTED, but sending it again cannot succeed.
 SPEC_TOO_LARGE_REASON = "SPEC_TOO_LARGE"
+#: Per-principal limits (retryable: the same request may succeed later).
+OPEN_EXECUTIONS_QUOTA_REASON = "OPEN_EXECUTIONS_QUOTA_EXCEEDED"
+CREATE_RATE_REASON = "CREATE_RATE_EXCEEDED"
+SUBSCRIPTION_LIMIT_REASON = "SUBSCRIPTION_LIMIT_EXCEEDED"
 IDEMPOTENCY_CONFLICT_REASONS = {
-    "owner": "the idempotency key belongs to another principal",
     "request": "the idempotency key was first used with a different request",
     "activity": "the new callback token belongs to another caller activity than the first one",
 }
@@ -139,6 +146,24 @@ class ServiceSettings:
     require_resource_fields: bool = True
     #: Largest spec accepted by ``create`` (see :data:`MAX_SPEC_BYTES`).
     max_spec_bytes: int = MAX_SPEC_BYTES
+    #: Check each callback token for its principal (scope, genuine fields, pending with
+    #: Temporal; docs/security.md): ``auto`` (when authentication is on), ``always``, ``never``.
+    verify_callback_tokens: str = "auto"
+    #: Limits (docs/security.md). Per principal: most open (pending or in progress) executions,
+    #: counted in the store across replicas (0: no limit).
+    max_open_executions_per_principal: int = 0
+    #: Per principal and replica: sustained creates per second (0: no limit), and the burst.
+    create_rate_per_principal: float = 0.0
+    create_burst_per_principal: int = 20
+    #: Concurrent ``subscribe`` streams per replica: per principal, and in all.
+    max_subscriptions_per_principal: int = 64
+    max_subscriptions: int = 1024
+    #: gRPC: calls served at once per replica (beyond: RESOURCE_EXHAUSTED), HTTP/2 streams per
+    #: connection, and the keepalive pings tolerated (a client pinging more often than this is
+    #: sent GOAWAY after two strikes).
+    max_concurrent_rpcs: int = 4096
+    max_concurrent_streams: int = 256
+    keepalive_min_ping_interval: timedelta = timedelta(seconds=10)
 
 
 async def _abort_invalid(
@@ -184,12 +209,7 @@ class UndecodableRequest:
     reason: str
 
 
-def _safe_deserializer(
-    deserializer: Callable[[bytes], Any] | None,
-) -> Callable[[bytes], Any] | None:
-    if deserializer is None:
-        return None
-
+def _safe_deserializer(deserializer: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
     def decode(data: bytes) -> Any:
         try:
             return deserializer(data)
@@ -208,29 +228,36 @@ _current_method: contextvars.ContextVar[str] = contextvars.ContextVar(
 
 
 class EdgeInterceptor(grpc.aio.ServerInterceptor):
-    """Authenticates every call and answers an undecodable body with INVALID_ARGUMENT.
+    """Authenticates every call before its body is decoded, and answers an undecodable body with
+    INVALID_ARGUMENT.
 
-    Authentication comes first, so a stranger learns nothing from the answer to a bad body.
-    Inside the call, :func:`current_principal` is the caller.
+    gRPC hands the handler the raw bytes (no deserializer); the body is parsed only once the
+    caller is authenticated, so a stranger costs the service no parsing and learns nothing from
+    the answer to a bad body. Inside the call, :func:`current_principal` is the caller.
     """
 
     def __init__(self, authenticator: Authenticator | None) -> None:
         self._authenticator = authenticator
 
     async def _enter(
-        self, method: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> Principal:
+        self,
+        method: str,
+        body: Any,
+        decode: Callable[[bytes], Any] | None,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> tuple[Principal, Any]:
         _current_method.set(method)
         principal = ANONYMOUS
         if self._authenticator is not None:
             principal = await self._authenticator.authenticate_call(context)
+        request = decode(body) if decode is not None else body
         if isinstance(request, UndecodableRequest):
             await _abort(
                 context,
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"the request body is not a valid message ({request.reason})",
             )
-        return principal
+        return principal, request
 
     async def intercept_service(
         self,
@@ -242,31 +269,67 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
             return None
         enter = self._enter
         method = handler_call_details.method.rsplit("/", 1)[-1]
-        deserializer = _safe_deserializer(handler.request_deserializer)
+        deserializer = handler.request_deserializer
+        decode = _safe_deserializer(deserializer) if deserializer is not None else None
         if handler.unary_unary is not None:
             inner_unary: Behaviour = handler.unary_unary
 
-            async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-                with acting_as(await enter(method, request, context)):
+            async def unary(body: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+                principal, request = await enter(method, body, decode, context)
+                with acting_as(principal):
                     return await inner_unary(request, context)
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary, deserializer, handler.response_serializer
-            )
+            # No deserializer: the body arrives as bytes and is decoded after authentication.
+            return grpc.unary_unary_rpc_method_handler(unary, None, handler.response_serializer)
         if handler.unary_stream is not None:
             inner_stream: Behaviour = handler.unary_stream
 
             async def stream(
-                request: Any, context: grpc.aio.ServicerContext[Any, Any]
+                body: Any, context: grpc.aio.ServicerContext[Any, Any]
             ) -> AsyncIterator[Any]:
-                with acting_as(await enter(method, request, context)):
+                principal, request = await enter(method, body, decode, context)
+                with acting_as(principal):
                     async for item in inner_stream(request, context):
                         yield item
 
-            return grpc.unary_stream_rpc_method_handler(
-                stream, deserializer, handler.response_serializer
-            )
+            return grpc.unary_stream_rpc_method_handler(stream, None, handler.response_serializer)
         return handler
+
+
+class CreateRateLimiter:
+    """A token bucket per principal: ``rate`` creates per second, bursts of ``burst``.
+
+    Per replica (behind a load balancer spreading calls over N replicas a principal gets up to
+    N times the rate). Buckets of principals idle long enough to be full again are dropped.
+    """
+
+    def __init__(
+        self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._rate = rate
+        self._burst = max(1, burst)
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, principal: str) -> bool:
+        """Take one create from ``principal``'s bucket; ``False`` when it is empty."""
+        if self._rate <= 0:
+            return True
+        now = self._clock()
+        if len(self._buckets) > 10_000:  # bounded: forget the principals whose buckets are full
+            full_after = self._burst / self._rate
+            self._buckets = {
+                name: (level, at)
+                for name, (level, at) in self._buckets.items()
+                if now - at < full_after
+            }
+        level, at = self._buckets.get(principal, (float(self._burst), now))
+        level = min(float(self._burst), level + (now - at) * self._rate)
+        if level < 1:
+            self._buckets[principal] = (level, now)
+            return False
+        self._buckets[principal] = (level - 1, now)
+        return True
 
 
 class ExecutionService:
@@ -279,7 +342,12 @@ class ExecutionService:
         temporal_client: temporalio.client.Client,
         runner: Runner | None,
         settings: ServiceSettings,
+        *,
+        scopes: ScopePolicy | None = None,
+        verify_tokens: bool = False,
     ) -> None:
+        """``verify_tokens``: check callback tokens for their principal (the service resolves
+        :attr:`ServiceSettings.verify_callback_tokens` into it), against ``scopes``."""
         self._store = store
         self._updates = updates
         self._temporal = temporal_client
@@ -288,6 +356,13 @@ class ExecutionService:
         self._redeliveries: set[asyncio.Task[None]] = set()
         self._creates_in_flight = 0
         self._last_create_began = -math.inf
+        self._tokens = CallbackTokenAuthorizer(
+            temporal_client, scopes or ScopePolicy(), enabled=verify_tokens
+        )
+        self._create_rate = CreateRateLimiter(
+            settings.create_rate_per_principal, settings.create_burst_per_principal
+        )
+        self._subscriptions: dict[str, int] = {}
 
     def _violations(self, kind: ExecutionKind, request: Execution) -> list[tuple[str, str]]:
         """What the deployed service would refuse, with its field paths and wording."""
@@ -411,9 +486,25 @@ class ExecutionService:
         key = await self._idempotency_key(request, context)
         digest = request_digest(request.spec)  # the spec as meant, whichever attempt sent it
         token = request.spec.callback_token
+        await self._check_limits(principal, kind, key, context)
+        try:
+            await self._tokens.check(principal, token, key)
+        except TokenRefusedError as refused:
+            if refused.field:
+                await _abort_invalid(context, [(refused.field, refused.message)])
+            await _abort(
+                context,
+                refused.code,
+                refused.message,
+                reason=refused.reason,
+                log_note=refused.log_note,
+            )
         execution = type(request)()
         execution.CopyFrom(request)  # type: ignore[arg-type]
         execution.spec.ClearField("callback_token")
+        # The service owns status: whatever a caller sends there (a phase, messages, a token) is
+        # dropped, so it can neither seed what the run reports nor store a token in clear.
+        execution.ClearField("status")
         execution.api_version = API_VERSION
         execution.kind = type(request).__name__
         prefix = "aex" if kind is ExecutionKind.AGENT else "wex"
@@ -432,7 +523,7 @@ class ExecutionService:
                 owner=principal.name,
                 request_digest=digest,
             )
-        except IdempotencyConflictError as conflict:
+        except IdempotencyConflictError as conflict:  # the same owner's key, another request
             await _abort(
                 context,
                 grpc.StatusCode.FAILED_PRECONDITION,
@@ -480,6 +571,40 @@ class ExecutionService:
             (time.perf_counter() - started) * 1000,
         )
         return ack
+
+    async def _check_limits(
+        self,
+        principal: Principal,
+        kind: ExecutionKind,
+        key: str,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> None:
+        """RESOURCE_EXHAUSTED (with ``ErrorInfo``) when the principal is over a quota.
+
+        A repeated create of an execution already stored under the principal's key (a retried
+        caller attempt) opens nothing, so the open-executions quota does not apply to it.
+        """
+        if not self._create_rate.allow(principal.name):
+            await _abort(
+                context,
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"create rate of {principal.name or 'the anonymous principal'} above "
+                f"{self._settings.create_rate_per_principal:g}/s; retry later",
+                reason=CREATE_RATE_REASON,
+            )
+        limit = self._settings.max_open_executions_per_principal
+        if (
+            limit > 0
+            and await self._store.count_open(principal.name) >= limit
+            and not (key and await self._store.has_key(kind, principal.name, key))
+        ):
+            await _abort(
+                context,
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"{principal.name or 'the anonymous principal'} has {limit} open executions, "
+                "its quota; retry once some have finished",
+                reason=OPEN_EXECUTIONS_QUOTA_REASON,
+            )
 
     async def _redeliver(self, execution_id: str) -> None:
         """Complete the newest token of a delivered execution with its recorded outcome."""
@@ -533,6 +658,7 @@ class ExecutionService:
         def replace(execution: Execution) -> None:
             messages = list(getattr(execution.status, "messages", []))
             execution.status.CopyFrom(status)  # type: ignore[arg-type]
+            clear_status_token(execution)  # never stored, returned or put into history
             if isinstance(execution, agent_api.AgentExecution):
                 # Messages are appended: a runner reports what is new.
                 new = list(execution.status.messages)
@@ -549,6 +675,34 @@ class ExecutionService:
         self, execution_id: str, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Execution]:
         await self._visible(execution_id, context)
+        name = current_principal().name
+        settings = self._settings
+        if (
+            self._subscriptions.get(name, 0) >= settings.max_subscriptions_per_principal
+            or sum(self._subscriptions.values()) >= settings.max_subscriptions
+        ):
+            await _abort(
+                context,
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "too many open subscriptions (per principal "
+                f"{settings.max_subscriptions_per_principal}, in all {settings.max_subscriptions})"
+                "; close one or use get",
+                reason=SUBSCRIPTION_LIMIT_REASON,
+            )
+        self._subscriptions[name] = self._subscriptions.get(name, 0) + 1
+        try:
+            async for execution in self._follow(execution_id, context):
+                yield execution
+        finally:
+            remaining = self._subscriptions[name] - 1
+            if remaining:
+                self._subscriptions[name] = remaining
+            else:
+                del self._subscriptions[name]
+
+    async def _follow(
+        self, execution_id: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Execution]:
         last: bytes | None = None
         while True:
             row = await self._store.get(execution_id)

@@ -16,8 +16,8 @@ written once for both backends), :mod:`.sqlite` and :mod:`.postgres` (the backen
 :mod:`.crypto` (encryption and key configuration), :mod:`.migrations`, and :mod:`.commands`
 (``stigmer-sdk store ...``).
 
-Idempotency: a repeated key is bound to its first create's owner, request digest and activity
-(:class:`IdempotencyConflictError`; see :meth:`ExecutionStore.create`).
+Idempotency: keys are unique per owner; a repeated key is bound to its first create's request
+digest and activity (:class:`IdempotencyConflictError`; see :meth:`ExecutionStore.create`).
 
 Token lifecycle: a token is stored (encrypted, when keys are configured) until its completion's
 outcome is recorded (:meth:`ExecutionStore.mark_completion`, :meth:`ExecutionStore.finish`); the

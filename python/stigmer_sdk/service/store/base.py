@@ -46,11 +46,12 @@ _CONFLICT_DETAIL: dict[str, str] = {
 
 
 class IdempotencyConflictError(StoreError):
-    """An idempotency key is already stored, for another owner, request or activity.
+    """An idempotency key is already stored by the same owner, for another request or activity.
 
-    Nothing was changed. :attr:`reason` is ``"owner"`` (another principal created the execution),
-    ``"request"`` (both request digests are known and differ) or ``"activity"`` (the new token
-    decodes to another activity than the one recorded at the first create). The message names
+    Nothing was changed. :attr:`reason` is ``"request"`` (both request digests are known and
+    differ) or ``"activity"`` (the new token decodes to another activity than the one recorded at
+    the first create). ``"owner"`` is no longer raised (keys are unique per owner since schema
+    version 4); it stays in the type for compatibility. The message names
     neither the stored execution nor any token.
     """
 
@@ -194,10 +195,11 @@ class ExecutionStore(abc.ABC):
 
         The execution and its token are durable (committed) when this returns.
 
-        With an ``idempotency_key`` already stored for ``kind``, nothing is inserted. The repeat is
-        refused with :class:`IdempotencyConflictError` when
+        Keys are scoped by ``owner``: another owner's use of the same key is another execution,
+        so nobody can squat, or learn of, another principal's key. With an ``idempotency_key``
+        already stored for ``kind`` and ``owner``, nothing is inserted. The repeat is refused
+        with :class:`IdempotencyConflictError` when
 
-        - ``owner`` differs from the stored owner (reason ``"owner"``);
         - both ``request_digest`` and the stored one are non-empty and differ (``"request"``);
         - ``callback_token`` is non-empty and belongs to another activity than the first token
           stored under the key (``"activity"``). A token's activity is its namespace, workflow id,
@@ -218,6 +220,17 @@ class ExecutionStore(abc.ABC):
             ExecutionExistsError: ``id`` is already taken by another execution.
             IdempotencyConflictError: see above.
         """
+
+    @abc.abstractmethod
+    async def count_open(self, owner: str) -> int:
+        """How many executions of ``owner`` are open (phase PENDING or IN_PROGRESS), from an
+        index: for the per-principal quota. Rows written before schema version 4 count as open
+        while they owe their caller a completion."""
+
+    @abc.abstractmethod
+    async def has_key(self, kind: ExecutionKind, owner: str, idempotency_key: str) -> bool:
+        """Whether ``owner`` already stored an execution of ``kind`` under ``idempotency_key``
+        (a repeated create then creates nothing, so no quota applies to it)."""
 
     @abc.abstractmethod
     async def get(self, id: str) -> StoredExecution | None:

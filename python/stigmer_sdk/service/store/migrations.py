@@ -55,6 +55,22 @@ _V3 = Migration(
         "WHERE execution_revision = 0",
     ),
 )
+# Version 4, the same SQL on both backends: idempotency keys are unique per owner (a principal
+# cannot squat another's key), and the execution's phase is a column, so that a principal's open
+# executions are counted (quotas) from an index. Rows of earlier releases that still owe their
+# caller a completion count as open; the others as closed (phase 0, unknown).
+_V4 = Migration(
+    4,
+    "idempotency keys unique per owner, execution phase",
+    (
+        "DROP INDEX executions_idempotency_key",
+        "CREATE UNIQUE INDEX executions_idempotency_key "
+        "ON executions (kind, owner, idempotency_key)",
+        "ALTER TABLE executions ADD COLUMN phase INTEGER NOT NULL DEFAULT 0",
+        "UPDATE executions SET phase = 1 WHERE completion_state = 'pending'",
+        "CREATE INDEX executions_open_by_owner ON executions (owner) WHERE phase IN (1, 2)",
+    ),
+)
 SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -81,6 +97,7 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     ),
     _V2,
     _V3,
+    _V4,
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -108,6 +125,7 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
     ),
     _V2,
     _V3,
+    _V4,
 )
 
 #: Latest schema version; both backends are always at the same version.

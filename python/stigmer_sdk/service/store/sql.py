@@ -55,6 +55,7 @@ _COLUMN_NAMES = (
     "token_digest",
     "token_key_id",
     "execution_revision",
+    "phase",
 )
 #: The columns of a row, in the order every ``SELECT`` and ``RETURNING`` lists them.
 COLUMNS = ", ".join(_COLUMN_NAMES)
@@ -75,6 +76,7 @@ COLUMNS = ", ".join(_COLUMN_NAMES)
     _DIGEST,
     _KEY_ID,
     _REVISION,
+    _PHASE,
 ) = range(len(_COLUMN_NAMES))
 
 _INSERT = (
@@ -84,7 +86,12 @@ _INSERT = (
     f"ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
 )
 _SELECT_BY_ID = f"SELECT {COLUMNS} FROM executions WHERE id = ?"
-_SELECT_BY_KEY = f"SELECT {COLUMNS} FROM executions WHERE kind = ? AND idempotency_key = ?"
+# Keys are unique per owner (migration 4): another principal's use of a key is another execution.
+_SELECT_BY_KEY = (
+    f"SELECT {COLUMNS} FROM executions WHERE kind = ? AND owner = ? AND idempotency_key = ?"
+)
+#: Phases that count as open for quotas (PENDING, IN_PROGRESS; both kinds number them alike).
+OPEN_PHASES = (1, 2)
 _REPLACE_TOKEN = (
     "UPDATE executions SET callback_token = ?, token_encrypted = ?, token_key_id = ?, "
     "token_digest = ?, token_identity = ?, completion_state = CASE completion_state "
@@ -136,8 +143,9 @@ def utc_clock(clock: Callable[[], datetime] | None) -> Callable[[], datetime]:
     return now
 
 
-def check_execution(kind: ExecutionKind, execution: bytes) -> None:
-    """Refuse bytes that are not ``kind``'s message or that still carry a callback token.
+def check_execution(kind: ExecutionKind, execution: bytes) -> int:
+    """Refuse bytes that are not ``kind``'s message or that still carry a callback token (in
+    its spec or its status); return the execution's phase.
 
     The token would otherwise sit unencrypted in the execution column.
     """
@@ -152,6 +160,10 @@ def check_execution(kind: ExecutionKind, execution: bytes) -> None:
             "execution still carries spec.callback_token; clear it and pass the token as "
             "callback_token"
         )
+    status: Any = message.status
+    if "callback_token" in status.DESCRIPTOR.fields_by_name and status.callback_token:
+        raise ValueError("execution carries status.callback_token; tokens are never stored there")
+    return int(status.phase)
 
 
 def token_identity(token: bytes) -> str:
@@ -284,6 +296,7 @@ class SQLStore(ExecutionStore):
         request_digest: str,
     ) -> Plan[tuple[StoredExecution, bool]]:
         now = self._now()
+        phase = check_execution(kind, execution)
         stored, encrypted, kid = self._cipher.seal(id, token)
         values = (
             id,
@@ -302,6 +315,7 @@ class SQLStore(ExecutionStore):
             token_digest(token) if token else "",
             kid,
             0,
+            phase,
         )
         inserted = yield Query(_INSERT, values, "one")
         if inserted is not None:
@@ -309,13 +323,11 @@ class SQLStore(ExecutionStore):
         existing = None
         if key is not None:
             # Row lock: concurrent retries replace the token one after another.
-            existing = yield Query(_SELECT_BY_KEY, (kind.value, key), "one", lock=True)
+            existing = yield Query(_SELECT_BY_KEY, (kind.value, owner, key), "one", lock=True)
         if existing is None:
             raise ExecutionExistsError(f"execution {id!r} already exists")
         assert key is not None
         existing_id = str(existing[_ID])
-        if existing[_OWNER] != owner:
-            raise IdempotencyConflictError("owner", idempotency_key=key, execution_id=existing_id)
         if request_digest and existing[_REQUEST] and existing[_REQUEST] != request_digest:
             raise IdempotencyConflictError("request", idempotency_key=key, execution_id=existing_id)
         if not token:
@@ -349,7 +361,9 @@ class SQLStore(ExecutionStore):
             raise KeyError(id)
         # Checked against the stored kind after the write, which raising undoes: one statement
         # instead of a SELECT of the kind before it.
-        check_execution(ExecutionKind(row[_KIND]), execution)
+        phase = check_execution(ExecutionKind(row[_KIND]), execution)
+        if phase != row[_PHASE]:  # only when the phase changes: begin and finish
+            yield Query("UPDATE executions SET phase = ? WHERE id = ?", (phase, id))
         return row
 
     def _update_plan(self, id: str, execution: bytes) -> Plan[StoredExecution]:
@@ -424,6 +438,17 @@ class SQLStore(ExecutionStore):
 
     # --- ExecutionStore ----------------------------------------------------------------------
 
+    async def has_key(self, kind: ExecutionKind, owner: str, idempotency_key: str) -> bool:
+        """See :meth:`ExecutionStore.has_key`."""
+        where = "kind = ? AND owner = ? AND idempotency_key = ?"
+        params = (kind.value, owner, idempotency_key)
+        return await self._run(self._count_plan(where, params), write=False) > 0
+
+    async def count_open(self, owner: str) -> int:
+        """See :meth:`ExecutionStore.count_open`."""
+        where = f"owner = ? AND phase IN ({', '.join(str(p) for p in OPEN_PHASES)})"
+        return await self._run(self._count_plan(where, (owner,)), write=False)
+
     async def create(
         self,
         *,
@@ -436,7 +461,6 @@ class SQLStore(ExecutionStore):
         request_digest: str = "",
     ) -> tuple[StoredExecution, bool]:
         """See :meth:`ExecutionStore.create`."""
-        check_execution(kind, execution)
         plan = self._create_plan(
             id, kind, execution, callback_token, idempotency_key, owner, request_digest
         )
