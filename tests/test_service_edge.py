@@ -496,11 +496,16 @@ async def test_get_by_an_empty_id_is_invalid_argument(edge: Edge) -> None:
 
 
 async def test_client_certificates_are_principals(dev_server: DevServer, tmp_path: Path) -> None:
+    from cryptography import x509
     from test_client_tls import _issue
 
     ca, ca_name, ca_key = _issue("edge-ca", None, ca=True)
     server_pem, _, _ = _issue("localhost", (ca_name, ca_key), ca=False)
-    pems = {name: _issue(name, (ca_name, ca_key), ca=False)[0] for name in PEERS}
+    pems = {name: _issue(name, (ca_name, ca_key), ca=False, sans=[])[0] for name in PEERS}
+    # CN "billing" but SAN "impostor.corp": known by its SAN only, so not billing.
+    pems["impostor"] = _issue(
+        "billing", (ca_name, ca_key), ca=False, sans=[x509.DNSName("impostor.corp")]
+    )[0]
     config = dataclasses.replace(
         with_settings(
             service_config(dev_server, f"sqlite:///{tmp_path / 'stigmer.db'}", "edge-mtls"),
@@ -540,6 +545,7 @@ async def test_client_certificates_are_principals(dev_server: DevServer, tmp_pat
             assert (await clients["runner-cn"].get_agent_execution(execution_id)).metadata.id
             # A certificate of the CA whose identity has no role is no principal.
             assert await _code(clients["stranger"].create(ask())) == grpc.StatusCode.UNAUTHENTICATED
+            assert await _code(clients["impostor"].create(ask())) == grpc.StatusCode.UNAUTHENTICATED
         finally:
             for client in clients.values():
                 await client.close()
