@@ -117,6 +117,7 @@ async def edge(
     config = dataclasses.replace(
         with_settings(service_config(dev_server, store_url, suffix), require_resource_fields=True),
         auth=AuthConfig(keys=_keys()),
+        health_listen="127.0.0.1:0",
     )
     async with StigmerService(config, runner=ScriptedRunner(EDGE_SCRIPTS)) as service:
         clients = {
@@ -143,6 +144,69 @@ async def _code(call: object) -> grpc.StatusCode:
 
 
 # --- authentication and authorisation ------------------------------------------------------
+
+#: Every service of the main port, by full name.
+SERVED = (
+    "ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController",
+    "ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryController",
+    "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController",
+    "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryController",
+    "grpc.health.v1.Health",
+)
+
+
+async def _raw_call(channel: grpc.aio.Channel, method: str, streaming: bool) -> grpc.StatusCode:
+    """Call ``method`` with an empty body and no credentials; its status code."""
+    try:
+        if streaming:
+            async for _ in channel.unary_stream(method)(b"", timeout=10):
+                pass
+        else:
+            await channel.unary_unary(method)(b"", timeout=10)
+    except grpc.aio.AioRpcError as error:
+        return error.code()
+    return grpc.StatusCode.OK
+
+
+async def test_the_health_check_alone_answers_without_credentials(edge: Edge) -> None:
+    import importlib
+
+    from google.protobuf import descriptor_pool
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from stigmer_sdk.service.health import READINESS_SERVICE
+
+    for kind in ("agentexecution", "workflowexecution"):  # their services join the default pool
+        for module in ("command_pb2", "query_pb2"):
+            importlib.import_module(f"stigmer_sdk.api.agentic.{kind}.v1.{module}")
+
+    health_target = f"127.0.0.1:{edge.service.health_port}"
+    for target in (edge.service.target, health_target):  # probes need no credential and no TLS
+        async with grpc.aio.insecure_channel(target) as channel:
+            check = health_pb2_grpc.HealthStub(channel).Check
+            for name in ("", READINESS_SERVICE):
+                response = await check(health_pb2.HealthCheckRequest(service=name), timeout=10)
+                assert response.status == health_pb2.HealthCheckResponse.SERVING
+    methods = [
+        (f"/{service.full_name}/{method.name}", method.server_streaming)
+        for service in map(descriptor_pool.Default().FindServiceByName, SERVED)
+        for method in service.methods
+    ]
+    assert len(methods) >= 10
+    async with grpc.aio.insecure_channel(edge.service.target) as channel:
+        codes = {
+            method: await _raw_call(channel, method, streaming) for method, streaming in methods
+        }
+    assert codes.pop("/grpc.health.v1.Health/Check") == grpc.StatusCode.OK
+    # Everything else, Health/Watch (a stream) included, needs credentials.
+    assert set(codes.values()) == {grpc.StatusCode.UNAUTHENTICATED}, codes
+    # The health-only port serves Check and nothing else: no stream, no execution.
+    async with grpc.aio.insecure_channel(health_target) as channel:
+        codes = {
+            method: await _raw_call(channel, method, streaming) for method, streaming in methods
+        }
+    assert codes.pop("/grpc.health.v1.Health/Check") == grpc.StatusCode.OK
+    assert set(codes.values()) == {grpc.StatusCode.UNIMPLEMENTED}, codes
 
 
 async def test_unauthenticated_calls_get_unauthenticated(edge: Edge) -> None:

@@ -312,6 +312,7 @@ class ServeOptions:
     runner_max_attempts: int = 0
     runner_contract: str = "stigmer"
     max_cached_workflows: int = 1000
+    health_listen: str | None = None
 
 
 @app.command()
@@ -394,7 +395,17 @@ def serve(
     metrics_address: Annotated[
         str | None,
         typer.Option(
-            envvar="STIGMER_METRICS_ADDRESS", help="host:port of a Prometheus /metrics endpoint."
+            envvar="STIGMER_METRICS_ADDRESS",
+            help="host:port of a Prometheus /metrics endpoint, unauthenticated (default: off; "
+            "bind it where only Prometheus reaches, e.g. 127.0.0.1:9464).",
+        ),
+    ] = None,
+    health_listen: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STIGMER_HEALTH_LISTEN",
+            help="host:port of a plaintext listener for grpc.health.v1.Health/Check only, for "
+            "probes without TLS or credentials (default: off).",
         ),
     ] = None,
     otlp_endpoint: Annotated[
@@ -513,6 +524,7 @@ def serve(
             runner_max_attempts=runner_max_attempts,
             runner_contract=runner_contract,
             max_cached_workflows=max_cached_workflows,
+            health_listen=health_listen,
         )
         await run_service(options, serve_config(options))
 
@@ -536,6 +548,8 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
     parse_host_port(options.listen, "--listen")
     if options.metrics_address:
         parse_host_port(options.metrics_address, "--metrics-address")
+    if options.health_listen:
+        parse_host_port(options.health_listen, "--health-listen")
     if bool(options.listen_tls_cert) != bool(options.listen_tls_key):
         raise UserError("--listen-tls-cert and --listen-tls-key go together")
     store_url = options.store or f"sqlite:///{options.data_dir / 'stigmer.db'}"
@@ -598,6 +612,7 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         development=options.dev,
         builtin_runner=options.builtin_runner,
         metrics_address=options.metrics_address,
+        health_listen=options.health_listen,
         pending_metrics_interval=parse_duration(
             options.pending_metrics_interval, "--pending-metrics-interval"
         ),
@@ -756,6 +771,8 @@ def _summary(
     )
     if config.metrics_address:
         summary["metrics"] = f"http://{config.metrics_address}/metrics"
+    if config.health_listen:
+        summary["health"] = f"{config.health_listen} (Health/Check, plaintext)"
     if options.otlp_endpoint:
         summary["traces"] = f"OTLP {options.otlp_endpoint}"
     return summary

@@ -2,7 +2,8 @@
 
 Every call passes the :class:`EdgeInterceptor` first: it authenticates the caller (see
 :mod:`stigmer_sdk.service.auth`) and turns an undecodable request body into INVALID_ARGUMENT
-(never UNKNOWN, never a traceback).
+(never UNKNOWN, never a traceback). ``grpc.health.v1.Health/Check`` alone answers without
+credentials (:data:`UNAUTHENTICATED_METHODS`), so that probes need none.
 
 ``create`` refuses a spec above :data:`MAX_SPEC_BYTES` (RESOURCE_EXHAUSTED), validates the request
 as the deployed Stigmer service does (INVALID_ARGUMENT with ``google.rpc.BadRequest`` field
@@ -201,6 +202,11 @@ def _safe_deserializer(
 
 Behaviour = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Any]
 
+#: Full method names served without authentication: the health check, a unary call that tells
+#: only SERVING or NOT_SERVING. ``Health/Watch`` (a stream a stranger could hold open) stays
+#: behind authentication.
+UNAUTHENTICATED_METHODS = frozenset({"/grpc.health.v1.Health/Check"})
+
 #: The RPC being served (its method name), for the one log line of a refusal.
 _current_method: contextvars.ContextVar[str] = contextvars.ContextVar(
     "stigmer_method", default="call"
@@ -218,11 +224,16 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         self._authenticator = authenticator
 
     async def _enter(
-        self, method: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        self,
+        method: str,
+        request: Any,
+        context: grpc.aio.ServicerContext[Any, Any],
+        *,
+        authenticate: bool = True,
     ) -> Principal:
         _current_method.set(method)
         principal = ANONYMOUS
-        if self._authenticator is not None:
+        if self._authenticator is not None and authenticate:
             principal = await self._authenticator.authenticate_call(context)
         if isinstance(request, UndecodableRequest):
             await _abort(
@@ -245,9 +256,13 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         deserializer = _safe_deserializer(handler.request_deserializer)
         if handler.unary_unary is not None:
             inner_unary: Behaviour = handler.unary_unary
+            authenticate = handler_call_details.method not in UNAUTHENTICATED_METHODS
 
             async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-                with acting_as(await enter(method, request, context)):
+                principal = await enter(method, request, context, authenticate=authenticate)
+                if not authenticate:  # the health check: it reads nothing of any principal
+                    return await inner_unary(request, context)
+                with acting_as(principal):
                     return await inner_unary(request, context)
 
             return grpc.unary_unary_rpc_method_handler(
