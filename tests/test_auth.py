@@ -425,6 +425,19 @@ def test_a_certificate_with_sans_is_known_by_its_sans_only() -> None:
     assert peer_identities(cn_only) == ("runner-cn",)  # type: ignore[arg-type]
 
 
+def test_service_log_fields_are_escaped(caplog: pytest.LogCaptureFixture) -> None:
+    import stigmer_sdk.service  # installs the filter
+
+    assert stigmer_sdk.service
+    subject = "jwt:evil\r\nWARNING forged\x1b[31m\u202e"
+    with caplog.at_level(logging.INFO, "stigmer_sdk.service"):
+        logging.getLogger("stigmer_sdk.service").info("principal=%s n=%d", subject, 3)
+        logging.getLogger("stigmer_sdk.service.store").info("error=%s", ValueError("a\nb"))
+    first, second = (record.getMessage() for record in caplog.records)
+    assert first == "principal=jwt:evil\\x0d\\x0aWARNING forged\\x1b[31m\\u202e n=3"
+    assert second == "error=a\\x0ab"
+
+
 def test_roles_decide_what_a_principal_sees() -> None:
     alice = Principal("key:alice", frozenset({Role.CALLER}))
     runner = Principal("key:runner", frozenset({Role.RUNNER}))

@@ -545,6 +545,20 @@ async def test_a_second_service_on_a_used_address_is_refused(edge: Edge) -> None
     assert (await edge.client("alice").get_agent_execution(ack.metadata.id)).metadata.id
 
 
+async def test_request_fields_reach_the_log_escaped_and_bounded(
+    edge: Edge, caplog: pytest.LogCaptureFixture
+) -> None:
+    forged = "aex_1\n2026-01-01 INFO Execution accepted execution_id=aex_forged " + "x" * 2000
+    with caplog.at_level(logging.INFO, "stigmer_sdk.service"):
+        code = await _code(edge.client("alice").get_agent_execution(forged))
+    assert code == grpc.StatusCode.NOT_FOUND
+    (line,) = [r.getMessage() for r in caplog.records if "aex_1" in r.getMessage()]
+    assert "\n" not in line
+    assert "aex_1\\x0a2026-01-01 INFO" in line
+    assert len(line) < 1000
+    assert "characters)" in line
+
+
 async def test_get_by_an_empty_id_is_invalid_argument(edge: Edge) -> None:
     async with grpc.aio.insecure_channel(edge.service.target) as channel:
         get = agent_query.AgentExecutionQueryControllerStub(channel).get
