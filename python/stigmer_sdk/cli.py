@@ -443,7 +443,7 @@ def serve(
         Path | None,
         typer.Option(
             envvar="STIGMER_API_KEYS_FILE",
-            help="Accept these API keys: lines 'sha256:<hex of the key> NAME [ROLES]'.",
+            help="Accept these API keys: lines 'sha256:<salt>:<hex of salt+key> NAME [ROLES]'.",
         ),
     ] = None,
     jwt_jwks: Annotated[
