@@ -174,7 +174,8 @@ audit: bootstrap $(AUDIT_VENV)/.installed ## pip-audit (image lock, dev venv), g
 	  || failed="$$failed pip-audit(.venv)"; \
 	(cd adapters/go && go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...) \
 	  || failed="$$failed govulncheck"; \
-	go run github.com/google/osv-scanner/v2/cmd/osv-scanner@$(OSV_SCANNER_VERSION) scan source \
+	GOTOOLCHAIN=go1.27.3 go run github.com/google/osv-scanner/v2/cmd/osv-scanner@$(OSV_SCANNER_VERSION) \
+	  scan source \
 	  --lockfile=pom.xml:adapters/java/pom.xml || failed="$$failed osv-scanner(java)"; \
 	if [ -n "$$failed" ]; then echo "audit failed or could not run:$$failed"; exit 1; fi
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import re
 import shlex
@@ -107,11 +108,14 @@ class Shipped:
     """A container's command line and environment, taken from a manifest."""
 
     args: list[str]
+    #: As the container sees it: file paths are the manifest's.
     env: dict[str, str]
     #: The compose health check's command, if any.
     healthcheck: list[str] | None
     grpc_port: int
     health_port: int
+    #: Path in the container → the file or directory of this test that a Secret puts there.
+    mounts: dict[str, Path]
 
 
 def _k8s(secrets: Secrets, files: Path, store: str) -> Shipped:
@@ -143,7 +147,7 @@ def _k8s(secrets: Secrets, files: Path, store: str) -> Shipped:
     env: dict[str, str] = {}
     for variable in container["env"]:
         if "value" in variable:
-            env[variable["name"]] = _mapped(variable["value"], mounts)
+            env[variable["name"]] = variable["value"]
         elif "secretKeyRef" in variable["valueFrom"]:
             ref = variable["valueFrom"]["secretKeyRef"]
             env[variable["name"]] = secret_values[(ref["name"], ref["key"])]
@@ -154,7 +158,7 @@ def _k8s(secrets: Secrets, files: Path, store: str) -> Shipped:
     args = [re.sub(r"\$\((\w+)\)", lambda m: env[m.group(1)], arg) for arg in container["args"]]
     probe_port = container["readinessProbe"]["grpc"]["port"]
     assert container["readinessProbe"]["grpc"]["service"] == READINESS_SERVICE
-    return Shipped(args, env, None, ports["grpc"], probe_port)
+    return Shipped(args, env, None, ports["grpc"], probe_port, mounts)
 
 
 def _compose(secrets: Secrets, files: Path, store: str) -> Shipped:
@@ -165,7 +169,7 @@ def _compose(secrets: Secrets, files: Path, store: str) -> Shipped:
         "tls.key": secrets.key.decode(),
         "api-keys": secrets.api_keys,
     }
-    mounts = {}
+    mounts: dict[str, Path] = {}
     for name in service["secrets"]:
         path = files / name
         path.write_text(secret_texts[Path(document["secrets"][name]["file"]).name])
@@ -174,12 +178,17 @@ def _compose(secrets: Secrets, files: Path, store: str) -> Shipped:
     env = {}
     for name, value in service["environment"].items():
         value = re.sub(r"\$\{(\w+)(:\?[^}]*)?\}", lambda m: interpolated[m.group(1)], value)
-        env[name] = _mapped(str(value), mounts)
+        env[name] = str(value)
     env["STIGMER_STORE_URL"] = store  # the compose PostgreSQL is not here
     grpc_port = int(_flag(service["command"], "--listen").rsplit(":", 1)[1])
     health_port = int(_flag(service["command"], "--health-listen").rsplit(":", 1)[1])
     return Shipped(
-        list(service["command"]), env, service["healthcheck"]["test"], grpc_port, health_port
+        list(service["command"]),
+        env,
+        service["healthcheck"]["test"],
+        grpc_port,
+        health_port,
+        mounts,
     )
 
 
@@ -211,22 +220,39 @@ def _with_free_ports(shipped: Shipped, *ports: int) -> tuple[Shipped, dict[int, 
             [move(part) for part in shipped.healthcheck] if shipped.healthcheck else None,
             moved[shipped.grpc_port],
             moved[shipped.health_port],
+            shipped.mounts,
         ),
         moved,
     )
 
 
+#: A built image to run instead of the fresh venv, e.g. ``localhost/stigmer-sdk:0.1.0`` (built
+#: with buildah as docs/deployment.md shows; run with buildah's chroot isolation, which needs
+#: root). Unset in ``make test``, which builds no image.
+IMAGE = os.environ.get("STIGMER_TEST_IMAGE", "")
+
+
+@dataclass
+class Running:
+    shipped: Shipped
+    #: Runs a command in the service's environment (the venv, or a container of the image).
+    run: Any
+
+
 @pytest.fixture(params=["k8s", "compose"])
 async def running(
     request: pytest.FixtureRequest,
-    image_venv: Path,
     secrets: Secrets,
     dev_server: DevServer,
     tmp_path: Path,
-) -> AsyncIterator[tuple[Shipped, Path]]:
+) -> AsyncIterator[Running]:
     files = tmp_path / "secrets"
     files.mkdir()
-    store = f"sqlite:///{tmp_path / 'stigmer.db'}"
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o777)  # the image runs as uid 10001
+    store_in_container = "/var/lib/stigmer" if IMAGE else str(data)
+    store = f"sqlite:///{store_in_container}/stigmer.db"
     read = _k8s if request.param == "k8s" else _compose
     shipped = read(secrets, files, store)
     metrics = _flag(shipped.args, "--metrics-address")
@@ -235,25 +261,56 @@ async def running(
         shipped, shipped.grpc_port, shipped.health_port, int(metrics.rsplit(":", 1)[1])
     )
     env = {
-        "PATH": f"{image_venv / 'bin'}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
         **shipped.env,
         # What a cluster supplies: its Temporal, and (here, on a shared dev server) a task queue
         # of this test's own.
         "TEMPORAL_ADDRESS": dev_server.target,
         "STIGMER_TASK_QUEUE": f"image-{uuid.uuid4().hex[:8]}",
     }
+    container = ""
+    if IMAGE:
+        for path in (*shipped.mounts.values(), *files.iterdir()):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        volumes = [f"{host}:{inside}:ro" for inside, host in shipped.mounts.items()]
+        volumes.append(f"{data}:{store_in_container}")
+        inspect = ["buildah", "inspect", "--type", "image", IMAGE]
+        described = subprocess.run(inspect, capture_output=True, check=True).stdout
+        config = json.loads(described)["OCIv1"]["config"]
+        assert config["Entrypoint"] == ["stigmer-sdk"]
+        container = subprocess.run(
+            ["buildah", "from", IMAGE], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+        def command(argv: list[str], environment: dict[str, str]) -> list[str]:
+            return [
+                "buildah",
+                "run",
+                "--isolation",
+                "chroot",
+                "--user",
+                config["User"],
+                *(f"--volume={volume}" for volume in volumes),
+                *(f"--env={name}={value}" for name, value in environment.items()),
+                container,
+                "--",
+                *argv,
+            ]
+
+        serve = command(["stigmer-sdk", *shipped.args], env)
+    else:
+        venv = request.getfixturevalue("image_venv")  # installed once per module
+        path = f"{venv / 'bin'}:/usr/bin:/bin"
+        mapped = {name: _mapped(value, shipped.mounts) for name, value in env.items()}
+
+        def command(argv: list[str], environment: dict[str, str]) -> list[str]:
+            return ["env", "-i", f"PATH={path}", f"HOME={tmp_path}", *_pairs(environment), *argv]
+
+        serve = command(["stigmer-sdk", *shipped.args], mapped)
     log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(image_venv / "bin" / "stigmer-sdk"), *shipped.args],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
+    process = subprocess.Popen(serve, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:
         await _wait_ready(f"127.0.0.1:{shipped.health_port}", process, tmp_path / "serve.log")
-        yield shipped, image_venv
+        yield Running(shipped, lambda argv: command(argv, {}))
     finally:
         process.terminate()
         try:
@@ -262,6 +319,12 @@ async def running(
             process.kill()
             process.wait()
         log.close()
+        if container:
+            subprocess.run(["buildah", "rm", container], capture_output=True, check=False)
+
+
+def _pairs(environment: dict[str, str]) -> list[str]:
+    return [f"{name}={value}" for name, value in environment.items()]
 
 
 async def _wait_ready(target: str, process: subprocess.Popen[Any], log: Path) -> None:
@@ -296,9 +359,9 @@ def _ask() -> AgentExecution:
 
 
 async def test_the_shipped_command_answers_health_and_authenticated_creates(
-    running: tuple[Shipped, Path], secrets: Secrets
+    running: Running, secrets: Secrets
 ) -> None:
-    shipped, venv = running
+    shipped = running.shipped
     serving = health_pb2.HealthCheckResponse.SERVING
     target = f"localhost:{shipped.grpc_port}"
     # The probe's port: plaintext, no credential.
@@ -323,9 +386,8 @@ async def test_the_shipped_command_answers_health_and_authenticated_creates(
     if shipped.healthcheck is not None:  # compose's health check, run as compose runs it
         kind, *command = shipped.healthcheck
         assert kind == "CMD"
-        env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin"}
         result = await asyncio.to_thread(
-            subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
+            subprocess.run, running.run(command), capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0, result.stderr
 
