@@ -150,6 +150,35 @@ dist: bootstrap ## Build the Python wheel and sdist into dist/ and check them wi
 	$(PY) -m build --wheel --sdist --outdir dist .
 	$(PY) -m twine check --strict dist/*
 
+# Known-vulnerability scans of every dependency (docs/security.md, "Supply chain"). Not part of
+# `make test`: each tool fetches its advisory database (PyPI's vulnerability data, vuln.go.dev,
+# the OSV API), which a machine that reaches only package registries cannot; every scan runs,
+# and the target fails if any of them failed or could not audit everything.
+AUDIT_VENV ?= .venv-audit
+PIP_AUDIT_VERSION := 2.10.1
+GOVULNCHECK_VERSION := v1.10.0
+OSV_SCANNER_VERSION := v2.6.0
+
+$(AUDIT_VENV)/.installed:
+	python3 -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install -q 'pip-audit==$(PIP_AUDIT_VERSION)'
+	touch $@
+
+.PHONY: audit
+audit: bootstrap $(AUDIT_VENV)/.installed ## pip-audit (image lock, dev venv), govulncheck (Go), osv-scanner (Java build)
+	@failed=""; \
+	$(AUDIT_VENV)/bin/pip-audit --strict --require-hashes --disable-pip \
+	  -r deploy/requirements.lock || failed="$$failed pip-audit(lock)"; \
+	$(AUDIT_VENV)/bin/pip-audit --strict --skip-editable \
+	  --path "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+	  || failed="$$failed pip-audit(.venv)"; \
+	(cd adapters/go && go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...) \
+	  || failed="$$failed govulncheck"; \
+	GOTOOLCHAIN=go1.27.3 go run github.com/google/osv-scanner/v2/cmd/osv-scanner@$(OSV_SCANNER_VERSION) \
+	  scan source \
+	  --lockfile=pom.xml:adapters/java/pom.xml || failed="$$failed osv-scanner(java)"; \
+	if [ -n "$$failed" ]; then echo "audit failed or could not run:$$failed"; exit 1; fi
+
 .PHONY: test
 test: proto-check check-generated lint-python docs test-python test-faults test-go test-java conformance ## Every check and test
 

@@ -61,3 +61,26 @@ def test_the_rule_tests_notice_an_alert_that_no_longer_fires(alert: str, tmp_pat
     tested = _run("test", "rules", RULE_TESTS.name, cwd=tmp_path)
     assert tested.returncode != 0
     assert alert in tested.stdout + tested.stderr
+
+
+def test_the_compose_prometheus_config_loads_the_alert_rules(tmp_path: Path) -> None:
+    """deploy/compose/prometheus.yml, with its rule file where compose mounts alerts.yaml, passes
+    promtool's config check (which loads and checks the rules too)."""
+    import yaml
+
+    compose = DEPLOY.parent / "compose"
+    document = yaml.safe_load((compose / "compose.yaml").read_text())
+    targets = {
+        config["target"]: (compose / document["configs"][config["source"]]["file"]).resolve()
+        for config in document["services"]["prometheus"]["configs"]
+    }
+    config = yaml.safe_load((compose / "prometheus.yml").read_text())
+    (rule_file,) = config["rule_files"]
+    assert targets[rule_file] == RULES
+    config["rule_files"] = [str(targets[rule_file])]  # the mount, as this host has no /etc path
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    checked = _run("check", "config", "prometheus.yml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    found = re.search(r"SUCCESS: (\d+) rules found", checked.stdout)
+    assert found is not None, checked.stdout
+    assert int(found.group(1)) >= len(ALERTS)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
+import hashlib
 import http.server
+import json
+import logging
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +19,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from test_client_tls import _issue
 
 from stigmer_sdk.service.app import ServiceConfig, ServiceStartError, check_exposure
 from stigmer_sdk.service.auth import (
@@ -29,6 +35,7 @@ from stigmer_sdk.service.auth import (
     hash_api_key,
     jwks_of,
     parse_certificate_roles,
+    peer_identities,
 )
 
 ISSUER = "https://id.example.test/"
@@ -61,8 +68,10 @@ def _token(key: Any, kid: str, **claims: Any) -> str:
     return jwt.encode(body, key, algorithm=algorithm, headers={"kid": kid})
 
 
-def _jwt_auth(jwks: str) -> AuthConfig:
-    return AuthConfig(jwt=JwtConfig(jwks=jwks, issuer=ISSUER, audience=AUDIENCE))
+def _jwt_auth(jwks: str, ca_file: str | None = None) -> AuthConfig:
+    return AuthConfig(
+        jwt=JwtConfig(jwks=jwks, issuer=ISSUER, audience=AUDIENCE, jwks_ca_file=ca_file)
+    )
 
 
 async def _authenticate(config: AuthConfig, *headers: str, peers: tuple[str, ...] = ()) -> Any:
@@ -77,14 +86,27 @@ def test_static_keys_are_configured_hashed_and_matched() -> None:
     assert keys.match("k-run") == Principal("key:worker", frozenset({Role.RUNNER, Role.CALLER}))
     assert keys.match("k-alice ") is None
     assert keys.match("") is None
-    # Only digests are held.
+    # Only digests are held, each with its own salt: one key hashes differently each time.
     assert "k-alice" not in repr(keys)
+    assert hash_api_key("k-alice") != hash_api_key("k-alice")
+    salt, digest = hash_api_key("k-alice", salt="5a17").removeprefix("sha256:").split(":")
+    assert (salt, digest) == ("5a17", hashlib.sha256(b"5a17k-alice").hexdigest())  # as in a shell
+
+
+def test_unsalted_digests_of_earlier_releases_still_match_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unsalted = "sha256:" + hashlib.sha256(b"k-old").hexdigest()
+    with caplog.at_level(logging.WARNING, "stigmer_sdk.service"):
+        keys = StaticKeys.parse(f"{unsalted} legacy")
+    assert keys.match("k-old") == Principal("key:legacy", frozenset({Role.CALLER}))
+    assert "unsalted API-key digest" in caplog.text
 
 
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("k-alice alice", "sha256:<64 hex>"),  # a key in clear text is refused
+        ("k-alice alice", "sha256:<salt>:<64 hex>"),  # a key in clear text is refused
         ("sha256:abcd alice", "not a SHA-256"),
         (f"{hash_api_key('x')} alice root", "unknown role"),
         (f"{hash_api_key('x')} a; {hash_api_key('y')} a", "given twice"),
@@ -162,12 +184,22 @@ async def test_jwt_signed_by_another_key_is_refused(jwks_file: Path) -> None:
 class JwksServer:
     url: str
     body: bytes
+    ca_file: str = ""
     gets: int = 0
+
+    def auth(self) -> AuthConfig:
+        return _jwt_auth(self.url, self.ca_file)
 
 
 @pytest.fixture
-def jwks_server(jwks_file: Path) -> Iterator[JwksServer]:
+def jwks_server(jwks_file: Path, tmp_path: Path) -> Iterator[JwksServer]:
+    """The JWKS over HTTPS, with a throwaway CA and server certificate (for 127.0.0.1)."""
     served = JwksServer("", jwks_file.read_bytes())
+    ca, ca_name, ca_key = _issue("jwks-ca", None, ca=True)
+    server_pem, _, _ = _issue("localhost", (ca_name, ca_key), ca=False)
+    (tmp_path / "ca.pem").write_bytes(ca.cert)
+    (tmp_path / "server.pem").write_bytes(server_pem.cert + server_pem.key)
+    served.ca_file = str(tmp_path / "ca.pem")
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -181,16 +213,19 @@ def jwks_server(jwks_file: Path) -> Iterator[JwksServer]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(tmp_path / "server.pem"))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    served.url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+    served.url = f"https://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
     yield served
     server.shutdown()
     thread.join()
 
 
 async def test_jwt_from_a_jwks_url(jwks_server: JwksServer, ec_key: Any) -> None:
-    authenticator = _jwt_auth(jwks_server.url).authenticator()
+    authenticator = jwks_server.auth().authenticator()
     for _ in range(3):
         principal = await authenticator.authenticate([f"Bearer {_token(ec_key, 'ec-1')}"], ())
         assert principal.name == "jwt:svc-a"
@@ -204,8 +239,7 @@ async def test_jwt_from_a_jwks_url(jwks_server: JwksServer, ec_key: Any) -> None
 
 
 async def test_a_key_added_to_the_jwks_url_is_picked_up(jwks_server: JwksServer) -> None:
-    config = _jwt_auth(jwks_server.url)
-    authenticator = config.authenticator()
+    authenticator = jwks_server.auth().authenticator()
     assert authenticator._jwt is not None
     authenticator._jwt.JWKS_MIN_REFRESH_SECONDS = 0  # type: ignore[misc]
     new_key = ec.generate_private_key(ec.SECP256R1())
@@ -219,9 +253,117 @@ async def test_a_key_added_to_the_jwks_url_is_picked_up(jwks_server: JwksServer)
 async def test_an_unreachable_jwks_url_is_unavailable_not_unauthenticated(ec_key: Any) -> None:
     from stigmer_sdk.testing import free_port
 
-    config = _jwt_auth(f"http://127.0.0.1:{free_port()}/jwks.json")
+    config = _jwt_auth(f"https://127.0.0.1:{free_port()}/jwks.json")
     with pytest.raises(JwksUnavailableError):
         await _authenticate(config, f"Bearer {_token(ec_key, 'ec-1')}")
+
+
+def test_a_jwks_over_plain_http_is_refused(jwks_file: Path) -> None:
+    # A man in the middle of an http:// fetch would serve its own keys and mint admin JWTs.
+    for url in ("http://id.example.test/jwks.json", "HTTP://127.0.0.1/jwks.json", "ftp://x/j"):
+        with pytest.raises(AuthConfigError, match="https://"):
+            _jwt_auth(url)
+    with pytest.raises(AuthConfigError, match="https://"):
+        AuthConfig.from_options(
+            jwt_jwks="http://id.example.test/jwks.json", jwt_issuer=ISSUER, jwt_audience=AUDIENCE
+        )
+    assert _jwt_auth(str(jwks_file)).jwt is not None
+
+
+async def test_a_server_certificate_of_another_ca_is_refused(jwks_server: JwksServer) -> None:
+    token = _token(ec.generate_private_key(ec.SECP256R1()), "ec-1")
+    with pytest.raises(JwksUnavailableError):
+        await _authenticate(_jwt_auth(jwks_server.url), f"Bearer {token}")  # system CAs only
+    assert jwks_server.gets == 0
+
+
+async def test_the_jwk_use_and_alg_must_agree_with_the_token(
+    tmp_path: Path, rsa_key: Any, ec_key: Any
+) -> None:
+    document = json.loads(jwks_of({"enc": rsa_key.public_key(), "es": ec_key.public_key()}))
+    document["keys"][0]["use"] = "enc"
+    document["keys"][1]["alg"] = "ES384"  # the key says ES384; the token is ES256
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(document))
+    config = _jwt_auth(str(path))
+    with pytest.raises(AuthError, match="use 'enc'"):
+        await _authenticate(config, f"Bearer {_token(rsa_key, 'enc')}")
+    with pytest.raises(AuthError, match="'ES256' is not its JWK's algorithm 'ES384'"):
+        await _authenticate(config, f"Bearer {_token(ec_key, 'es')}")
+    document["keys"][0]["use"] = "sig"
+    document["keys"][1]["alg"] = "ES256"
+    path.write_text(json.dumps(document))
+    config = _jwt_auth(str(path))
+    assert (await _authenticate(config, f"Bearer {_token(rsa_key, 'enc')}")).name == "jwt:svc-a"
+    assert (await _authenticate(config, f"Bearer {_token(ec_key, 'es')}")).name == "jwt:svc-a"
+
+
+async def test_a_broken_jwks_answer_is_unavailable_and_backs_off(
+    jwks_server: JwksServer, ec_key: Any
+) -> None:
+    jwks_server.body = b"<html>502 Bad Gateway</html>"
+    authenticator = jwks_server.auth().authenticator()
+    token = f"Bearer {_token(ec_key, 'ec-1')}"
+    for _ in range(3):  # never UNKNOWN, and not one fetch per call
+        with pytest.raises(JwksUnavailableError, match="retrying in"):
+            await authenticator.authenticate([token], ())
+    assert jwks_server.gets == 1
+    # After the backoff the next call fetches again, and gets the keys once they are back.
+    jwks_server.body = Path(jwks_server.ca_file).parent.joinpath("jwks.json").read_bytes()
+    assert authenticator._jwt is not None
+    authenticator._jwt._retry_at = 0.0
+    assert (await authenticator.authenticate([token], ())).name == "jwt:svc-a"
+    assert jwks_server.gets == 2
+
+
+async def test_concurrent_calls_share_one_bounded_jwks_fetch(ec_key: Any) -> None:
+    fetches: list[float] = []
+    release = threading.Event()
+    document = jwks_of({"ec-1": ec_key.public_key()}).encode()
+
+    def fetch(url: str, timeout: float, ca_file: str | None) -> bytes:
+        fetches.append(timeout)
+        release.wait(10)
+        return document
+
+    from stigmer_sdk.service.auth import JwtVerifier
+
+    verifier = JwtVerifier(
+        JwtConfig(jwks="https://id.example.test/jwks.json", issuer=ISSUER, audience=AUDIENCE),
+        fetch=fetch,
+    )
+    calls = [asyncio.create_task(verifier.verify(_token(ec_key, "ec-1"))) for _ in range(5)]
+    await asyncio.sleep(0.2)
+    assert not any(call.done() for call in calls)  # all wait for the one fetch in flight
+    release.set()
+    principals = await asyncio.gather(*calls)
+    assert {principal.name for principal in principals} == {"jwt:svc-a"}
+    assert fetches == [JwtVerifier.JWKS_FETCH_TIMEOUT_SECONDS]
+
+
+async def test_a_fetch_that_hangs_is_cut_at_its_bound(ec_key: Any) -> None:
+    from stigmer_sdk.service.auth import JwtVerifier
+
+    hang = threading.Event()
+
+    class Quick(JwtVerifier):
+        JWKS_FETCH_TIMEOUT_SECONDS = 0.1
+
+    verifier = Quick(
+        JwtConfig(jwks="https://id.example.test/jwks.json", issuer=ISSUER, audience=AUDIENCE),
+        fetch=lambda url, timeout, ca: hang.wait(5) and b"",
+    )
+    try:
+        with pytest.raises(JwksUnavailableError):
+            await verifier.verify(_token(ec_key, "ec-1"))
+    finally:
+        hang.set()
+
+
+async def test_an_overlong_jwt_subject_is_refused(jwks_file: Path, rsa_key: Any) -> None:
+    token = _token(rsa_key, "rsa-1", sub="x" * 257)
+    with pytest.raises(AuthError, match="longer than 256"):
+        await _authenticate(_jwt_auth(str(jwks_file)), f"Bearer {token}")
 
 
 async def test_a_jwt_is_no_api_key_and_an_api_key_no_jwt(jwks_file: Path, rsa_key: Any) -> None:
@@ -260,6 +402,40 @@ async def test_certificate_identities_map_to_roles() -> None:
     # A present authorization header is checked, not ignored in favour of the certificate.
     with pytest.raises(AuthError, match="unknown API key"):
         await _authenticate(config, "Bearer wrong", peers=("billing",))
+
+
+class _PeerContext:
+    def __init__(self, auth: dict[str, list[bytes]]) -> None:
+        self._auth = auth
+
+    def auth_context(self) -> dict[str, list[bytes]]:
+        return self._auth
+
+
+def test_a_certificate_with_sans_is_known_by_its_sans_only() -> None:
+    with_sans = _PeerContext(
+        {
+            "x509_subject_alternative_name": [b"spiffe://corp/billing", b"billing.corp"],
+            "x509_common_name": [b"runner-cn"],
+        }
+    )
+    # The CN (which a CA may fill freely) is no identity once the certificate has SANs.
+    assert peer_identities(with_sans) == ("spiffe://corp/billing", "billing.corp")  # type: ignore[arg-type]
+    cn_only = _PeerContext({"x509_common_name": [b"runner-cn"]})
+    assert peer_identities(cn_only) == ("runner-cn",)  # type: ignore[arg-type]
+
+
+def test_service_log_fields_are_escaped(caplog: pytest.LogCaptureFixture) -> None:
+    import stigmer_sdk.service  # installs the filter
+
+    assert stigmer_sdk.service
+    subject = "jwt:evil\r\nWARNING forged\x1b[31m\u202e"
+    with caplog.at_level(logging.INFO, "stigmer_sdk.service"):
+        logging.getLogger("stigmer_sdk.service").info("principal=%s n=%d", subject, 3)
+        logging.getLogger("stigmer_sdk.service.store").info("error=%s", ValueError("a\nb"))
+    first, second = (record.getMessage() for record in caplog.records)
+    assert first == "principal=jwt:evil\\x0d\\x0aWARNING forged\\x1b[31m\\u202e n=3"
+    assert second == "error=a\\x0ab"
 
 
 def test_roles_decide_what_a_principal_sees() -> None:

@@ -39,8 +39,12 @@ class Pem:
 
 
 def _issue(
-    name: str, issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None, ca: bool
+    name: str,
+    issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None,
+    ca: bool,
+    sans: list[x509.GeneralName] | None = None,
 ) -> tuple[Pem, x509.Name, ec.EllipticCurvePrivateKey]:
+    """A certificate with CN ``name``; a leaf has ``sans`` (default: localhost, 127.0.0.1)."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     issuer_name, issuer_key = issuer or (subject, key)
@@ -55,13 +59,10 @@ def _issue(
         .not_valid_after(now + timedelta(hours=1))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
-    if not ca:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
+    if sans is None and not ca:
+        sans = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     cert = builder.sign(issuer_key, hashes.SHA256())
     pem = Pem(
         cert.public_bytes(serialization.Encoding.PEM),

@@ -66,13 +66,44 @@ def test_deployment_probes_the_grpc_health_service_and_drains_within_its_grace()
     assert spec["replicas"] == 3
     pod = spec["template"]["spec"]
     (container,) = pod["containers"]
-    grpc_port = next(p["containerPort"] for p in container["ports"] if p["name"] == "grpc")
-    assert _arg(container["args"], "--listen").endswith(f":{grpc_port}")
-    assert container["readinessProbe"]["grpc"] == {"port": grpc_port, "service": READINESS_SERVICE}
-    assert container["livenessProbe"]["grpc"] == {"port": grpc_port}
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert _arg(container["args"], "--listen").endswith(f":{ports['grpc']}")
+    # The kubelet's gRPC probe has no TLS and no credential: it probes the health-only port.
+    health = ports["health"]
+    assert _arg(container["args"], "--health-listen") == f"$(POD_IP):{health}"
+    assert container["readinessProbe"]["grpc"] == {"port": health, "service": READINESS_SERVICE}
+    assert container["livenessProbe"]["grpc"] == {"port": health}
+    assert container["startupProbe"]["grpc"] == {"port": health}
     drain = parse_duration(_arg(container["args"], "--drain-grace")).total_seconds()
     assert pod["terminationGracePeriodSeconds"] > drain
     assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_deployment_runs_authenticated_over_tls_with_metrics_apart() -> None:
+    pod = _by_kind("Deployment")["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    env = {variable["name"]: variable for variable in container["env"]}
+    mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    secrets = {volume["name"]: volume["secret"]["secretName"] for volume in pod["volumes"]}
+    # TLS and API keys from Secrets, mounted read-only where the environment points.
+    assert env["STIGMER_TLS_CERT"]["value"] == f"{mounts['tls']}/tls.crt"
+    assert env["STIGMER_TLS_KEY"]["value"] == f"{mounts['tls']}/tls.key"
+    assert env["STIGMER_API_KEYS_FILE"]["value"].startswith(f"{mounts['auth']}/")
+    assert secrets == {"tls": "stigmer-service-tls", "auth": "stigmer-service"}
+    assert all(mount["readOnly"] for mount in container["volumeMounts"])
+    # Metrics (unauthenticated) on their own port at the pod's IP, not 0.0.0.0, not in the
+    # Service; the NetworkPolicy lets only the monitoring namespace reach them.
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert _arg(container["args"], "--metrics-address") == f"$(POD_IP):{ports['metrics']}"
+    assert env["POD_IP"]["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP"
+    assert [port["name"] for port in _by_kind("Service")["spec"]["ports"]] == ["grpc"]
+    policy = _by_kind("NetworkPolicy")["spec"]
+    rules = {rule["ports"][0]["port"]: rule.get("from") for rule in policy["ingress"]}
+    assert set(rules) == {"grpc", "metrics"}  # the health port: the kubelet only
+    assert rules["grpc"] is None
+    assert rules["metrics"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    ]
 
 
 def test_pdb_and_hpa_select_the_deployment_and_scale_on_the_pending_gauge() -> None:
@@ -97,6 +128,37 @@ def test_compose_file_follows_the_compose_specification() -> None:
     drain = parse_duration(_arg(service["command"], "--drain-grace")).total_seconds()
     assert parse_duration(service["stop_grace_period"]).total_seconds() > drain
     assert service["environment"]["STIGMER_STORE_URL"].startswith("postgresql://")
+
+
+def test_compose_service_runs_authenticated_over_tls_and_prometheus_loads_the_alerts() -> None:
+    compose = DEPLOY / "compose"
+    document = yaml.safe_load((compose / "compose.yaml").read_text())
+    service = document["services"]["stigmer-service"]
+    env = service["environment"]
+    for variable, name in [
+        ("STIGMER_TLS_CERT", "stigmer-tls-cert"),
+        ("STIGMER_TLS_KEY", "stigmer-tls-key"),
+        ("STIGMER_API_KEYS_FILE", "stigmer-api-keys"),
+    ]:
+        assert env[variable] == f"/run/secrets/{name}"
+        assert name in service["secrets"]
+        assert document["secrets"][name]["file"].startswith("./secrets/")
+    # The health-only port stays inside the container, where the health check probes it.
+    health = _arg(service["command"], "--health-listen")
+    assert health.startswith("127.0.0.1:")
+    assert f"'{health}'" in " ".join(service["healthcheck"]["test"])
+    assert "ports" not in service  # nothing published on the host
+    # Prometheus mounts deploy/prometheus/alerts.yaml and loads it.
+    prometheus = document["services"]["prometheus"]
+    targets = {config["source"]: config["target"] for config in prometheus["configs"]}
+    rule_files = yaml.safe_load((compose / "prometheus.yml").read_text())["rule_files"]
+    assert rule_files == [targets["alerts"]]
+    alerts = (compose / document["configs"]["alerts"]["file"]).resolve()
+    assert alerts == (DEPLOY / "prometheus" / "alerts.yaml").resolve()
+    scrape = yaml.safe_load((compose / document["configs"]["prometheus"]["file"]).read_text())
+    (job,) = scrape["scrape_configs"]
+    metrics_port = int(_arg(service["command"], "--metrics-address").rsplit(":", 1)[1])
+    assert job["dns_sd_configs"][0]["port"] == metrics_port
 
 
 def test_compose_schema_rejects_an_unknown_service_key() -> None:

@@ -117,6 +117,7 @@ async def edge(
     config = dataclasses.replace(
         with_settings(service_config(dev_server, store_url, suffix), require_resource_fields=True),
         auth=AuthConfig(keys=_keys()),
+        health_listen="127.0.0.1:0",
     )
     async with StigmerService(config, runner=ScriptedRunner(EDGE_SCRIPTS)) as service:
         clients = {
@@ -143,6 +144,69 @@ async def _code(call: object) -> grpc.StatusCode:
 
 
 # --- authentication and authorisation ------------------------------------------------------
+
+#: Every service of the main port, by full name.
+SERVED = (
+    "ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController",
+    "ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryController",
+    "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController",
+    "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryController",
+    "grpc.health.v1.Health",
+)
+
+
+async def _raw_call(channel: grpc.aio.Channel, method: str, streaming: bool) -> grpc.StatusCode:
+    """Call ``method`` with an empty body and no credentials; its status code."""
+    try:
+        if streaming:
+            async for _ in channel.unary_stream(method)(b"", timeout=10):
+                pass
+        else:
+            await channel.unary_unary(method)(b"", timeout=10)
+    except grpc.aio.AioRpcError as error:
+        return error.code()
+    return grpc.StatusCode.OK
+
+
+async def test_the_health_check_alone_answers_without_credentials(edge: Edge) -> None:
+    import importlib
+
+    from google.protobuf import descriptor_pool
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from stigmer_sdk.service.health import READINESS_SERVICE
+
+    for kind in ("agentexecution", "workflowexecution"):  # their services join the default pool
+        for module in ("command_pb2", "query_pb2"):
+            importlib.import_module(f"stigmer_sdk.api.agentic.{kind}.v1.{module}")
+
+    health_target = f"127.0.0.1:{edge.service.health_port}"
+    for target in (edge.service.target, health_target):  # probes need no credential and no TLS
+        async with grpc.aio.insecure_channel(target) as channel:
+            check = health_pb2_grpc.HealthStub(channel).Check
+            for name in ("", READINESS_SERVICE):
+                response = await check(health_pb2.HealthCheckRequest(service=name), timeout=10)
+                assert response.status == health_pb2.HealthCheckResponse.SERVING
+    methods = [
+        (f"/{service.full_name}/{method.name}", method.server_streaming)
+        for service in map(descriptor_pool.Default().FindServiceByName, SERVED)
+        for method in service.methods
+    ]
+    assert len(methods) >= 10
+    async with grpc.aio.insecure_channel(edge.service.target) as channel:
+        codes = {
+            method: await _raw_call(channel, method, streaming) for method, streaming in methods
+        }
+    assert codes.pop("/grpc.health.v1.Health/Check") == grpc.StatusCode.OK
+    # Everything else, Health/Watch (a stream) included, needs credentials.
+    assert set(codes.values()) == {grpc.StatusCode.UNAUTHENTICATED}, codes
+    # The health-only port serves Check and nothing else: no stream, no execution.
+    async with grpc.aio.insecure_channel(health_target) as channel:
+        codes = {
+            method: await _raw_call(channel, method, streaming) for method, streaming in methods
+        }
+    assert codes.pop("/grpc.health.v1.Health/Check") == grpc.StatusCode.OK
+    assert set(codes.values()) == {grpc.StatusCode.UNIMPLEMENTED}, codes
 
 
 async def test_unauthenticated_calls_get_unauthenticated(edge: Edge) -> None:
@@ -477,6 +541,20 @@ async def test_a_second_service_on_a_used_address_is_refused(edge: Edge) -> None
     assert (await edge.client("alice").get_agent_execution(ack.metadata.id)).metadata.id
 
 
+async def test_request_fields_reach_the_log_escaped_and_bounded(
+    edge: Edge, caplog: pytest.LogCaptureFixture
+) -> None:
+    forged = "aex_1\n2026-01-01 INFO Execution accepted execution_id=aex_forged " + "x" * 2000
+    with caplog.at_level(logging.INFO, "stigmer_sdk.service"):
+        code = await _code(edge.client("alice").get_agent_execution(forged))
+    assert code == grpc.StatusCode.NOT_FOUND
+    (line,) = [r.getMessage() for r in caplog.records if "aex_1" in r.getMessage()]
+    assert "\n" not in line
+    assert "aex_1\\x0a2026-01-01 INFO" in line
+    assert len(line) < 1000
+    assert "characters)" in line
+
+
 async def test_get_by_an_empty_id_is_invalid_argument(edge: Edge) -> None:
     async with grpc.aio.insecure_channel(edge.service.target) as channel:
         get = agent_query.AgentExecutionQueryControllerStub(channel).get
@@ -492,11 +570,16 @@ async def test_get_by_an_empty_id_is_invalid_argument(edge: Edge) -> None:
 
 
 async def test_client_certificates_are_principals(dev_server: DevServer, tmp_path: Path) -> None:
+    from cryptography import x509
     from test_client_tls import _issue
 
     ca, ca_name, ca_key = _issue("edge-ca", None, ca=True)
     server_pem, _, _ = _issue("localhost", (ca_name, ca_key), ca=False)
-    pems = {name: _issue(name, (ca_name, ca_key), ca=False)[0] for name in PEERS}
+    pems = {name: _issue(name, (ca_name, ca_key), ca=False, sans=[])[0] for name in PEERS}
+    # CN "billing" but SAN "impostor.corp": known by its SAN only, so not billing.
+    pems["impostor"] = _issue(
+        "billing", (ca_name, ca_key), ca=False, sans=[x509.DNSName("impostor.corp")]
+    )[0]
     config = dataclasses.replace(
         with_settings(
             service_config(dev_server, f"sqlite:///{tmp_path / 'stigmer.db'}", "edge-mtls"),
@@ -536,6 +619,7 @@ async def test_client_certificates_are_principals(dev_server: DevServer, tmp_pat
             assert (await clients["runner-cn"].get_agent_execution(execution_id)).metadata.id
             # A certificate of the CA whose identity has no role is no principal.
             assert await _code(clients["stranger"].create(ask())) == grpc.StatusCode.UNAUTHENTICATED
+            assert await _code(clients["impostor"].create(ask())) == grpc.StatusCode.UNAUTHENTICATED
         finally:
             for client in clients.values():
                 await client.close()

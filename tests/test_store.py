@@ -23,6 +23,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
 
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
@@ -587,6 +589,12 @@ async def legacy_schema(backend: Backend, version: int) -> None:
         )
 
 
+def v1_envelope(key: bytes, execution_id: str, token: bytes) -> bytes:
+    """A token sealed as releases before the version 2 envelope did."""
+    nonce = os.urandom(12)
+    return b"\x01" + nonce + AESGCM(key).encrypt(nonce, token, execution_id.encode())
+
+
 async def legacy_row(
     backend: Backend,
     id: str,
@@ -596,12 +604,11 @@ async def legacy_row(
     encryption_key: bytes | None = None,
     updated: bool = False,
 ) -> None:
-    """A row as a release before key ids wrote it (v1 columns only)."""
+    """A row as a release before key ids wrote it (v1 columns only; a token sealed in the
+    version 1 envelope, bound to the execution id only)."""
     stored, encrypted = token, False
     if encryption_key is not None and token:
-        stored, encrypted, _ = TokenCipher([EncryptionKey("default", encryption_key)]).seal(
-            id, token
-        )
+        stored, encrypted = v1_envelope(encryption_key, id, token), True
     await backend.sql(
         "INSERT INTO executions (id, kind, idempotency_key, execution, callback_token, "
         "token_encrypted, completion_state, completion_outcome, created_at, updated_at) "
@@ -725,7 +732,7 @@ async def test_encrypted_token_is_not_stored_in_clear(backend: Backend, token: b
         assert stored != token
         if len(token) >= 16:  # a short token may turn up in random bytes by chance
             assert token not in stored
-        assert stored[:1] == b"\x01"  # format version
+        assert stored[:1] == b"\x02"  # format version
         assert len(stored) == 1 + 12 + len(token) + 16  # version, nonce, ciphertext, tag
         fetched = await store.get(row.id)
         assert fetched is not None
@@ -813,7 +820,9 @@ async def test_altered_ciphertext_fails(backend: Backend) -> None:
     async with await backend.open(encryption_key=KEY) as store:
         row, _ = await create(store, token=b"token")
         stored, _ = await raw_token(backend, row.id)
-        for altered in (stored[:-1] + bytes([stored[-1] ^ 1]), b"\x02" + stored[1:], stored[:20]):
+        assert stored[:1] == b"\x02"
+        altered_versions = (b"\x03" + stored[1:], b"\x01" + stored[1:])  # unknown; downgraded
+        for altered in (stored[:-1] + bytes([stored[-1] ^ 1]), *altered_versions, stored[:20]):
             await backend.sql(
                 "UPDATE executions SET callback_token = ? WHERE id = ?", (altered, row.id)
             )
@@ -821,13 +830,75 @@ async def test_altered_ciphertext_fails(backend: Backend) -> None:
                 await store.get(row.id)
 
 
-async def test_plain_rows_stay_readable_once_a_key_is_set(backend: Backend) -> None:
+async def test_an_encrypted_row_downgraded_to_plain_is_refused(backend: Backend) -> None:
+    async with await backend.open(encryption_key=KEY) as store:
+        victim, _ = await create(store, token=b"the caller's token")
+        # Whoever can write the database plants a token of their choice, marked plain.
+        await backend.sql(
+            "UPDATE executions SET callback_token = ?, token_encrypted = ?, token_key_id = NULL "
+            "WHERE id = ?",
+            (b"attacker's token", False, victim.id),
+        )
+        with pytest.raises(TokenDecryptionError, match="plain text") as raised:
+            await store.get(victim.id)
+        assert "store encrypt" in str(raised.value)
+        (listed,) = await store.list_pending()
+        assert listed.callback_token == b""
+        assert "plain text" in listed.callback_token_error
+
+
+async def test_plain_rows_are_refused_once_a_key_is_set_until_encrypted(backend: Backend) -> None:
     async with await backend.open() as plain:
         old, _ = await create(plain, token=b"written before the key")
     async with await backend.open(encryption_key=KEY) as store:
+        with pytest.raises(TokenDecryptionError, match="plain text"):
+            await store.get(old.id)
+        report = await store.rotate_key()  # what `stigmer-sdk store encrypt` runs
+        assert (report.rotated, report.remaining) == (1, 0)
         fetched = await store.get(old.id)
         assert fetched is not None
         assert fetched.callback_token == b"written before the key"
+    stored, encrypted = await raw_token(backend, old.id)
+    assert encrypted
+    assert b"written before the key" not in stored
+
+
+async def test_the_ciphertext_is_bound_to_its_purpose_key_id_and_row(backend: Backend) -> None:
+    from stigmer_sdk.service.store.crypto import associated_data
+
+    async with await backend.open(encryption_keys=[KEY_1]) as store:
+        row, _ = await create(store, token=b"bound")
+    stored, _ = await raw_token(backend, row.id)
+    nonce, sealed = stored[1:13], stored[13:]
+    aead = AESGCM(KEY_1.key)
+    assert aead.decrypt(nonce, sealed, associated_data(row.id, KEY_1.kid)) == b"bound"
+    # The id alone (version 1's associated data), another key id, another row: none decrypts.
+    for wrong in (
+        row.id.encode(),
+        associated_data(row.id, "other"),
+        associated_data("x", "2025-01"),
+    ):
+        with pytest.raises(InvalidTag):
+            aead.decrypt(nonce, sealed, wrong)
+
+
+async def test_rows_sealed_by_earlier_releases_stay_readable_and_rotate_to_v2(
+    backend: Backend,
+) -> None:
+    await legacy_schema(backend, SCHEMA_VERSION)
+    await legacy_row(backend, "ae-v1", token=b"sealed as version 1", encryption_key=KEY)
+    async with await backend.open(encryption_keys=[EncryptionKey("default", KEY)]) as store:
+        fetched = await store.get("ae-v1")
+        assert fetched is not None
+        assert fetched.callback_token == b"sealed as version 1"
+        report = await store.rotate_key()
+        assert (report.rotated, report.remaining) == (1, 0)
+        assert (await store.rotate_key()).rotated == 0  # now current: nothing left to do
+        fetched = await store.get("ae-v1")
+        assert fetched is not None
+        assert fetched.callback_token == b"sealed as version 1"
+    stored, _ = await raw_token(backend, "ae-v1")
+    assert stored[:1] == b"\x02"
 
 
 def test_load_encryption_key_accepts_base64_of_32_bytes() -> None:
@@ -1338,6 +1409,7 @@ async def test_rotation_re_encrypts_every_row_and_the_old_key_can_be_retired(
     assert set(raw.values()) == {"2026-06"}
     for execution_id, (stored, encrypted) in [(i, await raw_token(backend, i)) for i in tokens]:
         assert encrypted
+        assert stored[:1] == b"\x02"
         assert tokens[execution_id] not in stored
     # The old key retired: every row still decrypts.
     async with await backend.open(encryption_keys=[KEY_2]) as store:
@@ -1591,6 +1663,30 @@ def test_rotate_key_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     result = runner.invoke(app, ["store", "rotate-key", "--store", url])
     assert result.exit_code == 2
     assert "no encryption key" in result.output
+
+
+def test_store_encrypt_command_encrypts_plain_rows(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stigmer_sdk.cli import app
+
+    url = f"sqlite:///{tmp_path / 'stigmer.db'}"
+
+    async def seed() -> list[str]:
+        async with await open_store(url) as store:
+            return [(await create(store, token=f"plain {i}".encode()))[0].id for i in range(2)]
+
+    async def read() -> list[StoredExecution]:
+        async with await open_store(url, encryption_keys=[KEY_2]) as store:
+            return await store.list_pending()
+
+    asyncio.run(seed())
+    assert all("plain text" in row.callback_token_error for row in asyncio.run(read()))
+    key = f"{KEY_2.kid}:{base64.b64encode(KEY_2.key).decode()}"
+    result = CliRunner().invoke(app, ["store", "encrypt", "--store", url, "--encryption-key", key])
+    assert result.exit_code == 0, result.output
+    assert "key 2026-06: rotated 2" in result.output
+    assert sorted(row.callback_token for row in asyncio.run(read())) == [b"plain 0", b"plain 1"]
 
 
 async def test_sqlite_a_failing_writer_answers_every_caller(

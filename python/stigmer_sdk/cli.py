@@ -321,6 +321,7 @@ class ServeOptions:
     max_subscriptions_per_principal: int = 64
     max_subscriptions: int = 1024
     max_concurrent_rpcs: int = 4096
+    health_listen: str | None = None
 
 
 @app.command()
@@ -403,7 +404,17 @@ def serve(
     metrics_address: Annotated[
         str | None,
         typer.Option(
-            envvar="STIGMER_METRICS_ADDRESS", help="host:port of a Prometheus /metrics endpoint."
+            envvar="STIGMER_METRICS_ADDRESS",
+            help="host:port of a Prometheus /metrics endpoint, unauthenticated (default: off; "
+            "bind it where only Prometheus reaches, e.g. 127.0.0.1:9464).",
+        ),
+    ] = None,
+    health_listen: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STIGMER_HEALTH_LISTEN",
+            help="host:port of a plaintext listener for grpc.health.v1.Health/Check only, for "
+            "probes without TLS or credentials (default: off).",
         ),
     ] = None,
     otlp_endpoint: Annotated[
@@ -441,7 +452,7 @@ def serve(
         Path | None,
         typer.Option(
             envvar="STIGMER_API_KEYS_FILE",
-            help="Accept these API keys: lines 'sha256:<hex of the key> NAME [ROLES]'.",
+            help="Accept these API keys: lines 'sha256:<salt>:<hex of salt+key> NAME [ROLES]'.",
         ),
     ] = None,
     jwt_jwks: Annotated[
@@ -574,6 +585,7 @@ def serve(
             max_subscriptions_per_principal=max_subscriptions_per_principal,
             max_subscriptions=max_subscriptions,
             max_concurrent_rpcs=max_concurrent_rpcs,
+            health_listen=health_listen,
         )
         await run_service(options, serve_config(options))
 
@@ -598,6 +610,8 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
     parse_host_port(options.listen, "--listen")
     if options.metrics_address:
         parse_host_port(options.metrics_address, "--metrics-address")
+    if options.health_listen:
+        parse_host_port(options.health_listen, "--health-listen")
     if bool(options.listen_tls_cert) != bool(options.listen_tls_key):
         raise UserError("--listen-tls-cert and --listen-tls-key go together")
     store_url = options.store or f"sqlite:///{options.data_dir / 'stigmer.db'}"
@@ -679,6 +693,7 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
         development=options.dev,
         builtin_runner=options.builtin_runner,
         metrics_address=options.metrics_address,
+        health_listen=options.health_listen,
         pending_metrics_interval=parse_duration(
             options.pending_metrics_interval, "--pending-metrics-interval"
         ),
@@ -837,6 +852,8 @@ def _summary(
     )
     if config.metrics_address:
         summary["metrics"] = f"http://{config.metrics_address}/metrics"
+    if config.health_listen:
+        summary["health"] = f"{config.health_listen} (Health/Check, plaintext)"
     if options.otlp_endpoint:
         summary["traces"] = f"OTLP {options.otlp_endpoint}"
     return summary

@@ -16,3 +16,7 @@ if _missing:
         f"the Stigmer reference service needs {', '.join(_missing)}: "
         "pip install 'stigmer-handshake[service]'"
     )
+
+from stigmer_sdk.service import logfields  # noqa: E402 -- after the extra's check
+
+logfields.install()

@@ -135,8 +135,13 @@ class ServiceConfig:
     encryption_keys: tuple[EncryptionKey, ...] = ()
     #: Serve the built-in runner's activities (the scripted agents, or ``runner``).
     builtin_runner: bool = True
-    #: ``host:port`` for a Prometheus ``/metrics`` endpoint (Temporal's and the runbook's metrics).
+    #: ``host:port`` for a Prometheus ``/metrics`` endpoint (Temporal's and the runbook's metrics);
+    #: off by default. Its own port, without authentication: bind it where only Prometheus
+    #: reaches (loopback, the pod's IP behind a NetworkPolicy), not the callers' network.
     metrics_address: str | None = None
+    #: ``host:port`` of a plaintext listener serving only ``grpc.health.v1.Health/Check``, for
+    #: probes without TLS or credentials (the kubelet's); off by default.
+    health_listen: str | None = None
     #: How often the pending-completions gauge is refreshed from the store.
     pending_metrics_interval: timedelta = timedelta(seconds=30)
     #: On stop (SIGTERM): how long in-flight calls and activities may run before they are
@@ -188,6 +193,7 @@ class ServiceConfig:
                 else None
             ),
             metrics_address=env.get("STIGMER_METRICS_ADDRESS") or None,
+            health_listen=env.get("STIGMER_HEALTH_LISTEN") or None,
             temporal=temporal,
             store_url=env.get("STIGMER_STORE_URL", DEFAULT_STORE_URL),
             encryption_keys=tuple(encryption_keys_from(environ=env)),
@@ -306,6 +312,9 @@ class StigmerService:
         self.store: ExecutionStore | None = None
         self.temporal_client: temporalio.client.Client | None = None
         self._server: grpc.aio.Server | None = None
+        self._health_server: grpc.aio.Server | None = None
+        #: Port of the health-only listener (``health_listen``), 0 without one.
+        self.health_port = 0
         self._workers: list[Worker] = []
         self._worker_tasks: list[asyncio.Task[None]] = []
         self._background: list[asyncio.Task[None]] = []
@@ -379,6 +388,18 @@ class StigmerService:
                 f"cannot listen on {self.config.listen}: the address is in use by another "
                 f"process or not available here ({error})"
             ) from None
+        if self.config.health_listen:
+            self._health_server = grpc.aio.server(
+                options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4096)]
+            )
+            try:
+                self.health_port = self._health_server.add_insecure_port(self.config.health_listen)
+            except RuntimeError as error:
+                self._health_server = None
+                raise AddressUnavailableError(
+                    f"cannot listen on {self.config.health_listen} (health): the address is in "
+                    f"use by another process or not available here ({error})"
+                ) from None
         self.store = await open_store(
             self.config.store_url,
             encryption_key=self.config.token_encryption_key,
@@ -421,6 +442,9 @@ class StigmerService:
             interval=self.config.readiness_interval.total_seconds(),
         )
         self.health.add_to(self._server)
+        if self._health_server is not None:
+            self.health.add_check_only_to(self._health_server)
+            await self._health_server.start()
         add_controllers(
             self._server,
             ExecutionService(
@@ -489,6 +513,9 @@ class StigmerService:
             *([server_stopped] if server_stopped is not None else []),
         )
         self._server = None
+        if self._health_server is not None:  # last: probes see the drain until the end
+            await self._health_server.stop(grace=None)
+            self._health_server = None
         if self.health is not None:
             await self.health.stop()
             self.health = None

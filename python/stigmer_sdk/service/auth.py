@@ -4,13 +4,16 @@ Every call is authenticated by the server's interceptor, through
 :meth:`Authenticator.authenticate_call`, which turns the call's credential into a
 :class:`Principal`:
 
-* ``authorization: Bearer <key>`` with a **static API key**. Keys are configured by their
-  SHA-256 only (``sha256:<64 hex>``; see :func:`hash_api_key`) and compared in constant time.
-* ``authorization: Bearer <jwt>`` with a **JWT** verified against a JWKS file or URL: signature,
-  issuer, audience and expiry are required. The principal is a claim (``sub`` by default), the
-  roles another (``roles`` by default, a list or a space separated string).
-* The **mTLS client certificate** (when the listener requires one): its first URI or DNS subject
-  alternative name, else its subject common name, mapped to roles by configuration.
+* ``authorization: Bearer <key>`` with a **static API key**. Keys are configured by a salted
+  SHA-256 only (``sha256:<salt>:<64 hex>``; see :func:`hash_api_key`) and compared in constant
+  time. Unsalted ``sha256:<64 hex>`` digests of earlier releases are still accepted, with a
+  warning at start-up.
+* ``authorization: Bearer <jwt>`` with a **JWT** verified against a JWKS file or ``https://`` URL:
+  signature, issuer, audience and expiry are required, and the JWK's ``use`` and ``alg`` (when
+  present) must agree with the token. The principal is a claim (``sub`` by default), the roles
+  another (``roles`` by default, a list or a space separated string).
+* The **mTLS client certificate** (when the listener requires one): its URI or DNS subject
+  alternative names; its subject common name only when it has no SAN at all.
 
 A call whose credential is missing, wrong, expired or unknown gets UNAUTHENTICATED; a present
 ``authorization`` header is never ignored in favour of the certificate. With authentication
@@ -28,6 +31,7 @@ Roles (see ``docs/security.md``):
 Example::
 
     keys = StaticKeys.parse(f"{hash_api_key('s3cret')} billing-service caller")
+    assert keys.match("s3cret") is not None
     authenticator = AuthConfig(keys=keys).authenticator()
     principal = await authenticator.authenticate(["Bearer s3cret"], peer_identities=())
     assert principal.name == "key:billing-service"
@@ -43,9 +47,11 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
+import secrets
+import ssl
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +75,10 @@ class Role(enum.StrEnum):
 
 
 ALL_ROLES = frozenset(Role)
+
+#: Longest principal name taken from a credential (a JWT subject): longer is refused, so that
+#: owner columns and log lines stay bounded.
+MAX_PRINCIPAL_CHARS = 256
 
 
 class AuthError(Exception):
@@ -135,34 +145,50 @@ def parse_roles(text: str) -> frozenset[Role]:
     return frozenset(roles)
 
 
-def hash_api_key(key: str) -> str:
-    """The form an API key is configured in: ``sha256:`` and the hex SHA-256 of its UTF-8 bytes.
+#: Length of the random salt of a configured key digest, in bytes (hex in the configuration).
+SALT_BYTES = 16
+
+
+def hash_api_key(key: str, salt: str | None = None) -> str:
+    """The form an API key is configured in: ``sha256:<salt>:<hex SHA-256 of salt + key>``.
+
+    The salt (random hex unless given) is prefixed to the key's text before hashing, so that a
+    leaked key file cannot be looked up in precomputed tables. The same digest in a shell:
+    ``SALT=$(openssl rand -hex 16); printf '%s' "$SALT$KEY" | sha256sum``.
 
     Examples:
-        >>> hash_api_key("s3cret")[:15]
-        'sha256:1ec1c26b'
+        >>> hash_api_key("s3cret", salt="00ff")[:20]
+        'sha256:00ff:280199f4'
     """
-    return HASH_PREFIX + hashlib.sha256(key.encode()).hexdigest()
+    salt = secrets.token_hex(SALT_BYTES) if salt is None else salt
+    return f"{HASH_PREFIX}{salt}:{_salted_digest(salt, key).hex()}"
+
+
+def _salted_digest(salt: str, key: str) -> bytes:
+    return hashlib.sha256((salt + key).encode()).digest()
 
 
 @dataclass(frozen=True)
 class _KeyEntry:
     digest: bytes
     principal: Principal
+    #: ``""`` for an unsalted digest of an earlier release.
+    salt: str = ""
 
 
 @dataclass(frozen=True)
 class StaticKeys:
-    """Static API keys, held as SHA-256 digests only."""
+    """Static API keys, held as salted SHA-256 digests only."""
 
     entries: tuple[_KeyEntry, ...] = ()
 
     @classmethod
     def parse(cls, text: str, *, source: str = "API keys") -> StaticKeys:
-        """Read lines ``sha256:<hex> <name> [roles]`` (roles default to ``caller``).
+        """Read lines ``sha256:<salt>:<hex> <name> [roles]`` (roles default to ``caller``).
 
         Blank lines and ``#`` comments are skipped; ``;`` separates entries too (for an
-        environment variable). A key given in clear text is refused: configure its hash.
+        environment variable). A key given in clear text is refused: configure its hash. An
+        unsalted ``sha256:<hex>`` entry (earlier releases) is accepted with a warning.
         """
         entries: list[_KeyEntry] = []
         names: set[str] = set()
@@ -173,10 +199,10 @@ class StaticKeys:
             parts = line.split()
             if len(parts) not in (2, 3) or not parts[0].startswith(HASH_PREFIX):
                 raise AuthConfigError(
-                    f"{source}, entry {number}: expected 'sha256:<64 hex> <name> [roles]' "
-                    "(hash a key: printf %s KEY | sha256sum)"
+                    f"{source}, entry {number}: expected 'sha256:<salt>:<64 hex> <name> [roles]' "
+                    '(hash a key: SALT=$(openssl rand -hex 16); printf %s "$SALT$KEY" | sha256sum)'
                 )
-            hex_digest = parts[0].removeprefix(HASH_PREFIX)
+            salt, _, hex_digest = parts[0].removeprefix(HASH_PREFIX).rpartition(":")
             try:
                 digest = bytes.fromhex(hex_digest)
             except ValueError:
@@ -184,11 +210,19 @@ class StaticKeys:
             if len(digest) != hashlib.sha256().digest_size:
                 raise AuthConfigError(f"{source}, entry {number}: not a SHA-256 hex digest")
             name = parts[1]
+            if not salt:
+                logger.warning(
+                    "%s, entry %d (%s): unsalted API-key digest; configure a salted one "
+                    "(sha256:<salt>:<hex>, docs/security.md)",
+                    source,
+                    number,
+                    name,
+                )
             if name in names:
                 raise AuthConfigError(f"{source}, entry {number}: name {name!r} given twice")
             names.add(name)
             roles = parse_roles(parts[2]) if len(parts) == 3 else frozenset({Role.CALLER})
-            entries.append(_KeyEntry(digest, Principal(f"key:{name}", roles)))
+            entries.append(_KeyEntry(digest, Principal(f"key:{name}", roles), salt))
         return cls(tuple(entries))
 
     @classmethod
@@ -201,10 +235,9 @@ class StaticKeys:
 
     def match(self, key: str) -> Principal | None:
         """The principal of ``key``, comparing its digest with every entry in constant time."""
-        presented = hashlib.sha256(key.encode()).digest()
         found: Principal | None = None
         for entry in self.entries:  # no early exit: the time does not depend on the position
-            if hmac.compare_digest(presented, entry.digest):
+            if hmac.compare_digest(_salted_digest(entry.salt, key), entry.digest):
                 found = entry.principal
         return found
 
@@ -222,71 +255,195 @@ class JwtConfig:
     default_roles: frozenset[Role] = frozenset({Role.CALLER})
     algorithms: tuple[str, ...] = ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA")
     leeway_seconds: float = 30.0
+    #: PEM file of the CAs a JWKS URL's server certificate must chain to (default: the system's,
+    #: or ``SSL_CERT_FILE``).
+    jwks_ca_file: str | None = None
 
     def __post_init__(self) -> None:
         if not (self.jwks and self.issuer and self.audience):
             raise AuthConfigError("a JWKS, an issuer and an audience are all required for JWTs")
+        if "://" in self.jwks and not self.jwks.startswith("https://"):
+            # Over http a man in the middle serves its own keys and mints any principal's JWT.
+            raise AuthConfigError(
+                f"the JWKS must be an https:// URL or a file path, not {self.jwks.split('://')[0]}://"
+            )
+
+
+#: Fetches a JWKS URL: ``(url, timeout seconds, CA file) -> body``; raises on any failure.
+JwksFetch = Callable[[str, float, "str | None"], bytes]
+
+
+def fetch_jwks(url: str, timeout: float, ca_file: str | None = None) -> bytes:
+    """GET ``url`` over verified TLS, within ``timeout`` seconds in all, at most 1 MiB."""
+    context = ssl.create_default_context(cafile=ca_file)
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+        body = b""
+        while chunk := response.read(64 * 1024):
+            body += chunk
+            if len(body) > JwtVerifier.JWKS_MAX_BYTES:
+                raise ValueError(f"the JWKS is larger than {JwtVerifier.JWKS_MAX_BYTES} bytes")
+            if time.monotonic() > deadline:  # a server dripping bytes does not hold us
+                raise TimeoutError(f"the JWKS took more than {timeout:g} s")
+        return body
+
+
+@dataclass(frozen=True)
+class _Jwk:
+    """One usable key of a JWKS, with the ``use`` and ``alg`` it declares (``None``: any)."""
+
+    kid: str | None
+    key: Any
+    use: str | None
+    alg: str | None
+
+
+def parse_jwks(document: bytes | str) -> tuple[_Jwk, ...]:
+    """The usable keys of a JWKS document; a key of an unsupported type is skipped.
+
+    Raises:
+        ValueError: not a JWKS (not JSON, no ``keys`` list, no usable key).
+    """
+    data = json.loads(document)
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+        raise ValueError("not a JWKS: expected a JSON object with a 'keys' list")
+    keys = []
+    for entry in data["keys"]:
+        if not isinstance(entry, dict):
+            continue
+        try:
+            parsed = jwt.PyJWK(entry)
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+            continue
+        use, alg = entry.get("use"), entry.get("alg")
+        keys.append(
+            _Jwk(
+                parsed.key_id,
+                parsed.key,
+                use if isinstance(use, str) else None,
+                alg if isinstance(alg, str) else None,
+            )
+        )
+    if not keys:
+        raise ValueError("the JWKS has no usable key")
+    return tuple(keys)
 
 
 class JwtVerifier:
-    """Verify JWTs: signature (key by ``kid``), ``iss``, ``aud``, ``exp`` (required)."""
+    """Verify JWTs: signature (key by ``kid``), ``iss``, ``aud``, ``exp`` (required).
+
+    A JWKS URL is fetched by one task at a time (the others wait for its result, no lock is held
+    across the network call), within :attr:`JWKS_FETCH_TIMEOUT_SECONDS`. A failed fetch is not
+    retried before a backoff (1 s, doubling, up to :attr:`JWKS_BACKOFF_MAX_SECONDS`); meanwhile
+    the last keys fetched are used, and without any, calls get UNAVAILABLE at once.
+    """
 
     #: A JWKS URL is fetched again after this long, and on an unknown ``kid`` at most this often
     #: (so that tokens with made-up key ids cannot make the service hammer the identity provider).
     JWKS_LIFESPAN_SECONDS = 300.0
     JWKS_MIN_REFRESH_SECONDS = 30.0
+    JWKS_FETCH_TIMEOUT_SECONDS = 5.0
+    JWKS_BACKOFF_INITIAL_SECONDS = 1.0
+    JWKS_BACKOFF_MAX_SECONDS = 60.0
+    JWKS_MAX_BYTES = 1024 * 1024
 
-    def __init__(self, config: JwtConfig) -> None:
+    def __init__(self, config: JwtConfig, fetch: JwksFetch = fetch_jwks) -> None:
         self.config = config
-        self._client: jwt.PyJWKClient | None = None
-        self._keys: jwt.PyJWKSet | None = None
+        self._url = config.jwks if config.jwks.startswith("https://") else None
+        self._fetch = fetch
+        self._keys: tuple[_Jwk, ...] | None = None
         self._fetched_at = -float("inf")
-        self._lock = threading.Lock()
-        if config.jwks.startswith(("https://", "http://")):
-            self._client = jwt.PyJWKClient(config.jwks, cache_jwk_set=False, cache_keys=False)
-        else:
+        self._failures = 0
+        self._retry_at = -float("inf")
+        self._fetching: asyncio.Future[None] | None = None
+        if self._url is None:
             try:
-                self._keys = jwt.PyJWKSet.from_json(Path(config.jwks).read_text())
-            except (OSError, jwt.PyJWTError) as error:
+                self._keys = parse_jwks(Path(config.jwks).read_bytes())
+            except (OSError, ValueError) as error:
                 raise AuthConfigError(f"cannot read the JWKS {config.jwks}: {error}") from error
 
-    def _key_set(self, *, refresh: bool) -> jwt.PyJWKSet:
+    async def _refetch(self) -> None:
+        """Fetch the JWKS URL once; record the keys, or the failure and its backoff."""
+        assert self._url is not None
+        try:
+            body = await asyncio.wait_for(
+                asyncio.to_thread(
+                    self._fetch,
+                    self._url,
+                    self.JWKS_FETCH_TIMEOUT_SECONDS,
+                    self.config.jwks_ca_file,
+                ),
+                self.JWKS_FETCH_TIMEOUT_SECONDS + 1,
+            )
+            keys = parse_jwks(body)
+        except Exception as error:  # noqa: BLE001 -- any failure: unreachable, not JSON, no key
+            self._fetching = None
+            self._failures += 1
+            backoff = min(
+                self.JWKS_BACKOFF_MAX_SECONDS,
+                self.JWKS_BACKOFF_INITIAL_SECONDS * 2 ** (self._failures - 1),
+            )
+            self._retry_at = time.monotonic() + backoff
+            logger.warning(
+                "Could not fetch the JWKS url=%s error=%s retry_in_s=%g%s",
+                self._url,
+                f"{type(error).__name__}: {error}",
+                backoff,
+                " (keeping the last keys)" if self._keys is not None else "",
+            )
+            return
+        self._keys, self._failures, self._fetching = keys, 0, None
+        self._fetched_at = time.monotonic()
+
+    async def _key_set(self, *, refresh: bool) -> tuple[_Jwk, ...]:
         """The JWKS; a URL's is fetched when stale, or on ``refresh`` if not fetched just now."""
-        if self._client is None:
-            assert self._keys is not None
-            return self._keys
-        with self._lock:
-            age = time.monotonic() - self._fetched_at
-            if (
+        if self._url is not None:
+            now = time.monotonic()
+            age = now - self._fetched_at
+            stale = (
                 self._keys is None
                 or age > self.JWKS_LIFESPAN_SECONDS
                 or (refresh and age > self.JWKS_MIN_REFRESH_SECONDS)
-            ):
-                try:
-                    self._keys = jwt.PyJWKSet.from_dict(self._client.fetch_data())
-                except jwt.PyJWTError as error:
-                    if self._keys is None:
-                        raise JwksUnavailableError(f"cannot fetch the JWKS: {error}") from None
-                    logger.warning("Could not refresh the JWKS, keeping the last one: %s", error)
-                self._fetched_at = time.monotonic()
-            return self._keys
+            )
+            if stale and now >= self._retry_at:
+                if self._fetching is None:  # one fetch at a time; the others wait for it
+                    self._fetching = asyncio.ensure_future(self._refetch())
+                await asyncio.shield(self._fetching)
+        if self._keys is None:
+            raise JwksUnavailableError(
+                "cannot fetch the JWKS; retrying in "
+                f"{max(0.0, self._retry_at - time.monotonic()):.0f} s"
+            )
+        return self._keys
 
-    def _signing_key(self, token: str) -> Any:
-        kid = jwt.get_unverified_header(token).get("kid")
+    async def _signing_key(self, token: str) -> Any:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise AuthError(f"invalid JWT: {error}") from None
+        kid, alg = header.get("kid"), header.get("alg")
         for refresh in (False, True):
-            for key in self._key_set(refresh=refresh).keys:
-                if kid is None or key.key_id == kid:
-                    return key.key
-            if self._client is None:
+            for key in await self._key_set(refresh=refresh):
+                if kid is not None and key.kid != kid:
+                    continue
+                if key.use not in (None, "sig"):
+                    raise AuthError(f"the JWK {key.kid!r} is for use {key.use!r}, not signatures")
+                if key.alg is not None and key.alg != alg:
+                    raise AuthError(
+                        f"the JWT's algorithm {alg!r} is not its JWK's algorithm {key.alg!r}"
+                    )
+                return key.key
+            if self._url is None:
                 break
         raise AuthError("no key of the JWKS matches the token's kid")
 
-    def _verify_sync(self, token: str) -> Principal:
+    def _verify_claims(self, token: str, key: Any) -> Principal:
         config = self.config
         try:
             claims = jwt.decode(
                 token,
-                self._signing_key(token),
+                key,
                 algorithms=list(config.algorithms),
                 audience=config.audience,
                 issuer=config.issuer,
@@ -298,6 +455,11 @@ class JwtVerifier:
         subject = claims.get(config.principal_claim)
         if not isinstance(subject, str) or not subject:
             raise AuthError(f"the JWT has no {config.principal_claim!r} claim")
+        if len(subject) > MAX_PRINCIPAL_CHARS:
+            raise AuthError(
+                f"the JWT's {config.principal_claim!r} claim is longer than "
+                f"{MAX_PRINCIPAL_CHARS} characters"
+            )
         raw_roles = claims.get(config.roles_claim)
         if raw_roles is None:
             roles = config.default_roles
@@ -312,10 +474,15 @@ class JwtVerifier:
         return Principal(f"jwt:{subject}", roles)
 
     async def verify(self, token: str) -> Principal:
-        """The principal of a valid token, else :class:`AuthError`."""
-        if self._client is not None:  # fetching the JWKS blocks
-            return await asyncio.to_thread(self._verify_sync, token)
-        return self._verify_sync(token)
+        """The principal of a valid token, else :class:`AuthError` (or
+        :class:`JwksUnavailableError` when no JWKS could be fetched)."""
+        key = await self._signing_key(token)
+        try:
+            return self._verify_claims(token, key)
+        except AuthError:
+            raise
+        except Exception as error:  # noqa: BLE001 -- a key type the algorithm refuses, etc.
+            raise AuthError(f"invalid JWT: {type(error).__name__}: {error}") from None
 
 
 def looks_like_jwt(credential: str) -> bool:
@@ -407,12 +574,13 @@ def parse_certificate_roles(specs: Iterable[str]) -> dict[str, frozenset[Role]]:
 
 
 def peer_identities(context: grpc.aio.ServicerContext[Any, Any]) -> tuple[str, ...]:
-    """The verified client certificate's identities, SANs first, then the subject CN."""
+    """The verified client certificate's identities: its SANs; the subject CN only without any.
+
+    A CA may put anything in the CN of a certificate issued for a SAN (RFC 6125 ignores the CN
+    once SANs exist), so a CN never stands beside SANs as an identity.
+    """
     auth = context.auth_context() or {}
-    values = [
-        *auth.get("x509_subject_alternative_name", []),
-        *auth.get("x509_common_name", []),
-    ]
+    values = auth.get("x509_subject_alternative_name", []) or auth.get("x509_common_name", [])
     return tuple(value.decode(errors="replace") for value in values)
 
 
@@ -470,6 +638,14 @@ class Authenticator:
         except JwksUnavailableError as error:
             logger.warning("Could not authenticate a call: %s", error)
             await context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
+            raise
+        except Exception as error:  # never UNKNOWN for a credential that cannot be read
+            logger.warning(
+                "Refused a call whose credential failed: %s: %s", type(error).__name__, error
+            )
+            await context.abort(
+                grpc.StatusCode.UNAUTHENTICATED, "the credential could not be verified"
+            )
             raise
 
 

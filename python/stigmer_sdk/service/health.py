@@ -8,7 +8,9 @@ The standard gRPC health service (``grpc.health.v1.Health``) answers on the serv
   work, that is, while its Temporal workers run and both the store and Temporal answer. It turns
   NOT_SERVING as soon as a drain starts, so a load balancer stops routing ``create`` to it.
 
-Kubernetes probes it directly (``grpc: {port: 7234, service: stigmer.readiness}``); so does
+``Health/Check`` answers without credentials; ``Health/Watch`` needs them. With ``--health-listen``
+the replica also serves ``Health/Check`` alone on a separate plaintext port, for probes that speak
+neither TLS nor credentials: the kubelet's (``grpc: {port: 7235, service: stigmer.readiness}``),
 ``grpc_health_probe -addr=... -service=stigmer.readiness``.
 """
 
@@ -18,7 +20,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
+import grpc
 import grpc.aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
@@ -59,6 +63,11 @@ class ReplicaHealth:
     def add_to(self, server: grpc.aio.Server) -> None:
         """Serve the health service on ``server`` (before it starts)."""
         health_pb2_grpc.add_HealthServicer_to_server(self.servicer, server)
+
+    def add_check_only_to(self, server: grpc.aio.Server) -> None:
+        """Serve ``Health/Check`` alone on ``server``; ``Watch`` there is UNIMPLEMENTED, so that
+        an unauthenticated port holds no stream open."""
+        health_pb2_grpc.add_HealthServicer_to_server(_CheckOnly(self.servicer), server)
 
     async def start(self) -> None:
         """Report live, run the first readiness check, and keep checking in the background."""
@@ -104,6 +113,23 @@ class ReplicaHealth:
                 logger.warning("Replica not ready: %s", reason)
         self._ready = ready
         await self.servicer.set(READINESS_SERVICE, SERVING if ready else NOT_SERVING)
+
+
+class _CheckOnly(health_pb2_grpc.HealthServicer):
+    def __init__(self, servicer: health.aio.HealthServicer) -> None:
+        self._servicer = servicer
+
+    async def Check(
+        self, request: health_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> health_pb2.HealthCheckResponse:
+        return await self._servicer.Check(request, context)
+
+    async def Watch(
+        self, request: health_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> None:
+        await context.abort(
+            grpc.StatusCode.UNIMPLEMENTED, "Watch is served on the authenticated port only"
+        )
 
 
 __all__ = ["READINESS_SERVICE", "ReplicaHealth"]

@@ -2,7 +2,8 @@
 
 Every call passes the :class:`EdgeInterceptor` first: it authenticates the caller (see
 :mod:`stigmer_sdk.service.auth`) before the request body is decoded, and turns an undecodable
-body into INVALID_ARGUMENT (never UNKNOWN, never a traceback).
+body into INVALID_ARGUMENT (never UNKNOWN, never a traceback). ``grpc.health.v1.Health/Check``
+alone answers without credentials (:data:`UNAUTHENTICATED_METHODS`), so that probes need none.
 
 ``create`` refuses a spec above :data:`MAX_SPEC_BYTES` (RESOURCE_EXHAUSTED), validates the request
 as the deployed Stigmer service does (INVALID_ARGUMENT with ``google.rpc.BadRequest`` field
@@ -221,6 +222,11 @@ def _safe_deserializer(deserializer: Callable[[bytes], Any]) -> Callable[[bytes]
 
 Behaviour = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Any]
 
+#: Full method names served without authentication: the health check, a unary call that tells
+#: only SERVING or NOT_SERVING. ``Health/Watch`` (a stream a stranger could hold open) stays
+#: behind authentication.
+UNAUTHENTICATED_METHODS = frozenset({"/grpc.health.v1.Health/Check"})
+
 #: The RPC being served (its method name), for the one log line of a refusal.
 _current_method: contextvars.ContextVar[str] = contextvars.ContextVar(
     "stigmer_method", default="call"
@@ -245,10 +251,12 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         body: Any,
         decode: Callable[[bytes], Any] | None,
         context: grpc.aio.ServicerContext[Any, Any],
+        *,
+        authenticate: bool = True,
     ) -> tuple[Principal, Any]:
         _current_method.set(method)
         principal = ANONYMOUS
-        if self._authenticator is not None:
+        if self._authenticator is not None and authenticate:
             principal = await self._authenticator.authenticate_call(context)
         request = decode(body) if decode is not None else body
         if isinstance(request, UndecodableRequest):
@@ -273,9 +281,14 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         decode = _safe_deserializer(deserializer) if deserializer is not None else None
         if handler.unary_unary is not None:
             inner_unary: Behaviour = handler.unary_unary
+            authenticate = handler_call_details.method not in UNAUTHENTICATED_METHODS
 
             async def unary(body: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-                principal, request = await enter(method, body, decode, context)
+                principal, request = await enter(
+                    method, body, decode, context, authenticate=authenticate
+                )
+                if not authenticate:  # the health check: it reads nothing of any principal
+                    return await inner_unary(request, context)
                 with acting_as(principal):
                     return await inner_unary(request, context)
 

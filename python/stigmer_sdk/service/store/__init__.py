@@ -26,11 +26,13 @@ and erased once the outcome is redelivered to it.
 
 Tokens at rest: with encryption keys (:class:`EncryptionKey`, :func:`load_encryption_keys`,
 :data:`ENCRYPTION_KEYS_ENV`) each token is stored AES-256-GCM encrypted with the newest key, bound
-to its execution id, and the row records the key id; :meth:`ExecutionStore.rotate_key`
-re-encrypts every row with the newest key. Without a key, tokens are stored as their plain bytes;
-anyone who can read the database can then complete the callers' activities
-(:func:`plaintext_token_warning`). Rows written in plain form stay readable after a key is
-configured, so encryption can be switched on without downtime; ``rotate_key`` then encrypts them.
+by its associated data to its purpose, key id and execution id, and the row records the key id;
+:meth:`ExecutionStore.rotate_key` re-encrypts every row with the newest key. Without a key, tokens
+are stored as their plain bytes; anyone who can read the database can then complete the callers'
+activities (:func:`plaintext_token_warning`). Once a key is configured, a row marked plain is
+refused (:class:`TokenDecryptionError`: whoever can write the database could otherwise plant a
+token of their choice); ``rotate_key`` (``stigmer-sdk store encrypt``) encrypts such rows, so run
+it right after switching encryption on.
 
 Examples:
     >>> import asyncio

@@ -324,8 +324,9 @@ class ExecutionStore(abc.ABC):
     async def rotate_key(self, *, batch_size: int = 200) -> RotationReport:
         """Re-encrypt every stored token with the newest configured key, in place.
 
-        Tokens under an older key, under no recorded key (written before key ids) or in plain
-        text are rewritten, ``batch_size`` rows per transaction, each only if it did not change
+        Tokens under an older key, under no recorded key (written before key ids), in an older
+        envelope (associated data of an earlier release) or in plain text are rewritten,
+        ``batch_size`` rows per transaction, each only if it did not change
         meanwhile. Safe while the service runs. When the report's ``remaining`` is 0, the older
         keys can be removed from the configuration.
 

@@ -1,5 +1,12 @@
 """``stigmer-sdk store ...``: operator commands on the execution store.
 
+``stigmer-sdk store encrypt`` encrypts the tokens stored in plain text (written before
+encryption was switched on), which the service refuses once keys are configured, and re-seals
+tokens of earlier releases' envelope; it is the same pass as ``rotate-key``, run after a first key
+is configured::
+
+    stigmer-sdk store encrypt --encryption-key 2026-06:<base64>
+
 ``stigmer-sdk store rotate-key`` re-encrypts every stored callback token with the newest key::
 
     export STIGMER_STORE_URL=postgresql://stigmer@db/stigmer
@@ -93,3 +100,25 @@ def rotate_key_command(
             err=True,
         )
         raise typer.Exit(1)
+
+
+@store_app.command("encrypt")
+def encrypt_command(
+    store: Annotated[
+        str, typer.Option(envvar="STIGMER_STORE_URL", help="The service's store URL.")
+    ] = "sqlite:///.stigmer/stigmer.db",
+    encryption_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=(
+                "kid:base64key, once per key, oldest first; the last one encrypts. Default: "
+                f"{ENCRYPTION_KEYS_ENV} (after {ENCRYPTION_KEY_ENV}, as key id 'default')."
+            ),
+        ),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 200,
+) -> None:
+    """Encrypt every callback token stored in plain text (and re-seal earlier releases'
+    envelopes) with the newest key: once keys are configured the service refuses plain rows.
+    The same pass as rotate-key; safe while the service runs."""
+    rotate_key_command(store=store, encryption_key=encryption_key, batch_size=batch_size)

@@ -52,10 +52,31 @@ DEFAULT_KEY_ID = "default"
 _KID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 # Envelope of an encrypted token: version byte, 12-byte nonce, ciphertext with its 16-byte tag.
-# The key id is a column of the row, not part of the envelope.
+# The key id is a column of the row, not part of the envelope. Version 1 (earlier releases) bound
+# the ciphertext to the execution id only; version 2 binds it to its purpose, its key id and its
+# row (:func:`associated_data`). Version 1 rows stay readable; rotation re-seals them as version 2.
 _ENVELOPE_V1 = b"\x01"
+_ENVELOPE_V2 = b"\x02"
+#: First byte of what :meth:`TokenCipher.seal` writes now.
+CURRENT_ENVELOPE = _ENVELOPE_V2
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
+#: What a sealed value is: part of the associated data, so that no other sealed value of the
+#: service (of another purpose) can stand in for a callback token.
+_PURPOSE = b"stigmer/executions.callback_token/v2"
+
+
+def associated_data(execution_id: str, kid: str) -> bytes:
+    """The AES-GCM associated data of a version 2 envelope: purpose, key id and row id.
+
+    A ciphertext copied to another row, relabelled with another key id, or taken from another
+    purpose does not decrypt.
+
+    Examples:
+        >>> associated_data("aex_1", "k1")
+        b'stigmer/executions.callback_token/v2\\x00k1\\x00aex_1'
+    """
+    return b"\x00".join((_PURPOSE, kid.encode("utf-8"), execution_id.encode("utf-8")))
 
 
 @dataclass(frozen=True)
@@ -195,7 +216,7 @@ def plaintext_token_warning(
         Callback tokens are stored in PLAIN TEXT in postgresql://svc@db/stigmer: anyone who can
         read the database can complete the callers' activities. Configure an encryption key
         (--encryption-key kid:base64key or STIGMER_ENCRYPTION_KEYS), then run
-        `stigmer-sdk store rotate-key` to encrypt the tokens already stored.
+        `stigmer-sdk store encrypt` to encrypt the tokens already stored.
         >>> plaintext_token_warning("sqlite://", []) is None
         True
     """
@@ -211,7 +232,7 @@ def plaintext_token_warning(
         f"Callback tokens are stored in PLAIN TEXT in {redact_url(store_url)}: anyone who can "
         "read the database can complete the callers' activities. Configure an encryption key "
         f"(--encryption-key kid:base64key or {ENCRYPTION_KEYS_ENV}), then run "
-        "`stigmer-sdk store rotate-key` to encrypt the tokens already stored."
+        "`stigmer-sdk store encrypt` to encrypt the tokens already stored."
     )
 
 
@@ -234,6 +255,9 @@ class TokenCipher:
 
     The last key of ``keys`` seals; any of them opens the rows that recorded its id. A row
     sealed before key ids were recorded (no id) is opened with whichever key authenticates it.
+    With keys configured, a row marked plain is refused (a downgrade: whoever can write the
+    database could otherwise plant any token); :meth:`ExecutionStore.rotate_key`
+    (``stigmer-sdk store encrypt``) encrypts such rows.
     """
 
     def __init__(self, keys: Sequence[EncryptionKey]) -> None:
@@ -252,13 +276,33 @@ class TokenCipher:
         if not token or self.write_kid is None:
             return token, False, None
         nonce = os.urandom(_NONCE_BYTES)
-        # The id as associated data: a ciphertext copied to another row does not decrypt.
-        sealed = self._aeads[self.write_kid].encrypt(nonce, token, execution_id.encode("utf-8"))
-        return _ENVELOPE_V1 + nonce + sealed, True, self.write_kid
+        aad = associated_data(execution_id, self.write_kid)
+        sealed = self._aeads[self.write_kid].encrypt(nonce, token, aad)
+        return _ENVELOPE_V2 + nonce + sealed, True, self.write_kid
 
-    def open(self, execution_id: str, stored: bytes, encrypted: bool, kid: str | None) -> bytes:
-        """The raw token from its stored form."""
+    def open(
+        self,
+        execution_id: str,
+        stored: bytes,
+        encrypted: bool,
+        kid: str | None,
+        *,
+        allow_plain: bool = False,
+    ) -> bytes:
+        """The raw token from its stored form.
+
+        Raises:
+            TokenDecryptionError: the token cannot be decrypted, or it is stored in plain text
+                while keys are configured (unless ``allow_plain``: the rotation that encrypts it).
+        """
         if not encrypted:
+            if stored and self._aeads and not allow_plain:
+                raise TokenDecryptionError(
+                    f"callback token of execution {execution_id!r} is stored in plain text, but "
+                    "encryption keys are configured: refused (a row from before encryption was "
+                    "switched on, or a downgrade); run `stigmer-sdk store encrypt` to encrypt "
+                    "the plain rows"
+                )
             return stored
         if not self._aeads:
             raise TokenDecryptionError(
@@ -266,7 +310,11 @@ class TokenCipher:
                 f"opened without an encryption key (set {ENCRYPTION_KEYS_ENV} or "
                 f"{ENCRYPTION_KEY_ENV})"
             )
-        if len(stored) < 1 + _NONCE_BYTES + _TAG_BYTES or stored[:1] != _ENVELOPE_V1:
+        version = stored[:1]
+        if len(stored) < 1 + _NONCE_BYTES + _TAG_BYTES or version not in (
+            _ENVELOPE_V1,
+            _ENVELOPE_V2,
+        ):
             raise TokenDecryptionError(
                 f"callback token of execution {execution_id!r} has an unknown encrypted format"
             )
@@ -275,11 +323,16 @@ class TokenCipher:
                 f"callback token of execution {execution_id!r} is encrypted with key id "
                 f"{kid!r}, which is not configured (configured: {', '.join(self._aeads)})"
             )
-        candidates = [self._aeads[kid]] if kid is not None else list(self._aeads.values())
+        candidates = [kid] if kid is not None else list(self._aeads)
         nonce, sealed = stored[1 : 1 + _NONCE_BYTES], stored[1 + _NONCE_BYTES :]
-        for aead in candidates:
+        for candidate in candidates:
+            aad = (
+                execution_id.encode("utf-8")  # version 1: the row id only
+                if version == _ENVELOPE_V1
+                else associated_data(execution_id, candidate)
+            )
             try:
-                return aead.decrypt(nonce, sealed, execution_id.encode("utf-8"))
+                return self._aeads[candidate].decrypt(nonce, sealed, aad)
             except InvalidTag:
                 continue
         raise TokenDecryptionError(

@@ -33,7 +33,7 @@ from stigmer_sdk.service.store.base import (
     StoreError,
     TokenDecryptionError,
 )
-from stigmer_sdk.service.store.crypto import TokenCipher
+from stigmer_sdk.service.store.crypto import CURRENT_ENVELOPE, TokenCipher
 from stigmer_sdk.tokens import TaskToken, token_digest
 
 _T = TypeVar("_T")
@@ -108,7 +108,12 @@ _MARK = (
     "callback_token = ?, token_encrypted = ?, token_key_id = NULL, token_digest = ?, "
     f"updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
 )
-_NOT_UNDER_KEY = "length(callback_token) > 0 AND (token_key_id IS NULL OR token_key_id <> ?)"
+# A stored token not sealed by the newest key in the current envelope: plain, under an older key,
+# or in an older envelope. Parameters: the newest key id, then CURRENT_ENVELOPE.
+_NOT_UNDER_KEY = (
+    "length(callback_token) > 0 AND (token_key_id IS NULL OR token_key_id <> ? "
+    "OR substr(callback_token, 1, 1) <> ?)"
+)
 
 
 @dataclass(frozen=True)
@@ -412,14 +417,16 @@ class SQLStore(ExecutionStore):
         rows = yield Query(
             "SELECT id, callback_token, token_encrypted, token_key_id FROM executions "
             f"WHERE id > ? AND {_NOT_UNDER_KEY} ORDER BY id LIMIT ?",
-            (after, kid, batch_size),
+            (after, kid, CURRENT_ENVELOPE, batch_size),
             "all",
             lock=True,
         )
         rotated, undecryptable = 0, []
         for execution_id, stored, encrypted, stored_kid in rows:
             try:
-                token = self._cipher.open(execution_id, bytes(stored), bool(encrypted), stored_kid)
+                token = self._cipher.open(
+                    execution_id, bytes(stored), bool(encrypted), stored_kid, allow_plain=True
+                )
             except TokenDecryptionError:
                 undecryptable.append(str(execution_id))
                 continue
@@ -546,7 +553,9 @@ class SQLStore(ExecutionStore):
             self._count_plan("length(callback_token) > 0 AND token_key_id = ?", (kid,)),
             write=False,
         )
-        remaining = await self._run(self._count_plan(_NOT_UNDER_KEY, (kid,)), write=False)
+        remaining = await self._run(
+            self._count_plan(_NOT_UNDER_KEY, (kid, CURRENT_ENVELOPE)), write=False
+        )
         return RotationReport(
             key_id=kid,
             rotated=rotated,
