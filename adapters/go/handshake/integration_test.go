@@ -1,3 +1,5 @@
+//go:build integration
+
 package handshake_test
 
 import (
