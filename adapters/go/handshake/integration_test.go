@@ -87,17 +87,6 @@ func getEnv(t *testing.T) *testEnv {
 	return env
 }
 
-// Names under which the test workflows and activities are registered.
-const (
-	wfAgentCaller       = "AgentCaller"
-	wfCancellableCaller = "CancellableAgentCaller"
-	wfWorkflowCaller    = "WorkflowCaller"
-	wfService           = "ServiceWorkflow"
-	actRunAgent         = "RunAgent"
-	actRunAgentCrash    = "RunAgentCrashAfterCreate"
-	actRunWorkflow      = "RunWorkflow"
-)
-
 // agentCaller is a caller's workflow: one handshake activity with the contract's options, sped up
 // for tests (initial retry interval 100 ms) and with maxAttempts when positive.
 func agentCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution, maxAttempts int32, activityName string) (*agentexecutionv1.AgentExecution, error) {

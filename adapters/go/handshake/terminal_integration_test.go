@@ -35,15 +35,6 @@ import (
 	"github.com/stigmer/stigmer-sdk/adapters/go/metrics"
 )
 
-const wfTerminalCaller = "TerminalCaller"
-
-// terminalCaller is a caller's workflow written with ExecuteToTerminal.
-func terminalCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ao := handshake.ActivityOptions(time.Minute)
-	ao.RetryPolicy.MaximumAttempts = 1
-	return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), actRunAgent, req)
-}
-
 // callerEnv is a caller as the docs set one up: a client with the SDK's data converter and a
 // Prometheus metrics handler, a worker with the handshake activity and the caller activities, on
 // a fake Stigmer service whose gets are counted.
@@ -198,6 +189,8 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 		if completed != 2 {
 			t.Fatalf("%d completed activities, want the handshake and get-execution", completed)
 		}
+		// The history replays on today's code, and is the one the replay test keeps (-record-history).
+		recordReplayHistory(ctx, t, caller.c, r)
 	})
 
 	t.Run("terminal delivered, no get", func(t *testing.T) {

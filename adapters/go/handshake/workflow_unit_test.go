@@ -1,0 +1,165 @@
+package handshake_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
+	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+)
+
+// Workflow-side unit tests on the Temporal Go SDK's test environment: no server, the activities
+// stand in for the Stigmer service.
+
+// scriptedAgents answers get with the executions of phases, one per call, the last one repeated.
+type scriptedAgents struct {
+	agentexecutionv1.AgentExecutionQueryControllerClient
+	phases []agentexecutionv1.ExecutionPhase
+	gets   int
+}
+
+func (s *scriptedAgents) Get(_ context.Context, in *agentexecutionv1.AgentExecutionId, _ ...grpc.CallOption) (*agentexecutionv1.AgentExecution, error) {
+	phase := s.phases[min(s.gets, len(s.phases)-1)]
+	s.gets++
+	return &agentexecutionv1.AgentExecution{
+		Metadata: &apiresource.ApiResourceMetadata{Id: in.GetValue()},
+		Spec:     &agentexecutionv1.AgentExecutionSpec{CallbackToken: []byte("echoed token")},
+		Status:   &agentexecutionv1.AgentExecutionStatus{Phase: phase, CallbackToken: []byte("echoed token")},
+	}, nil
+}
+
+func newTestEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(terminalCaller, workflow.RegisterOptions{Name: wfTerminalCaller})
+	return env
+}
+
+// registerDelivery registers the handshake activity as one that the service completed at once
+// with delivered (what a pending activity's completion looks like to the workflow).
+func registerDelivery(env *testsuite.TestWorkflowEnvironment, delivered *agentexecutionv1.AgentExecution, err error) {
+	env.RegisterActivityWithOptions(func(context.Context, *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+		return delivered, err
+	}, activity.RegisterOptions{Name: actRunAgent})
+}
+
+func TestExecuteToTerminalFetchesANonTerminalDeliveryOnTheTestEnvironment(t *testing.T) {
+	env := newTestEnv(t)
+	registerDelivery(env, &agentexecutionv1.AgentExecution{
+		Metadata: &apiresource.ApiResourceMetadata{Id: "exec-1"},
+		Status:   &agentexecutionv1.AgentExecutionStatus{Phase: agentexecutionv1.ExecutionPhase_EXECUTION_PENDING},
+	}, nil)
+	agents := &scriptedAgents{phases: []agentexecutionv1.ExecutionPhase{
+		agentexecutionv1.ExecutionPhase_EXECUTION_IN_PROGRESS, agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED,
+	}}
+	(&handshake.CallerActivities{Agents: agents, PollInterval: time.Millisecond}).Register(env)
+
+	env.ExecuteWorkflow(wfTerminalCaller, &agentexecutionv1.AgentExecution{})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var got *agentexecutionv1.AgentExecution
+	if err := env.GetWorkflowResult(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.GetStatus().GetPhase() != agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED || got.GetMetadata().GetId() != "exec-1" {
+		t.Fatalf("result %v, want the completed exec-1", got)
+	}
+	if len(got.GetSpec().GetCallbackToken()) != 0 || len(got.GetStatus().GetCallbackToken()) != 0 {
+		t.Fatalf("result %v carries the echoed callback token", got)
+	}
+	if agents.gets != 2 {
+		t.Fatalf("%d gets, want 2 (in progress, completed)", agents.gets)
+	}
+}
+
+func TestExecuteToTerminalReturnsATerminalDeliveryWithoutGet(t *testing.T) {
+	env := newTestEnv(t)
+	done := &agentexecutionv1.AgentExecution{
+		Metadata: &apiresource.ApiResourceMetadata{Id: "exec-2"},
+		Spec:     &agentexecutionv1.AgentExecutionSpec{CallbackToken: []byte("echoed token")},
+		Status:   &agentexecutionv1.AgentExecutionStatus{Phase: agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED},
+	}
+	registerDelivery(env, done, nil)
+	agents := &scriptedAgents{phases: []agentexecutionv1.ExecutionPhase{agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED}}
+	(&handshake.CallerActivities{Agents: agents}).Register(env)
+
+	env.ExecuteWorkflow(wfTerminalCaller, &agentexecutionv1.AgentExecution{})
+	var got *agentexecutionv1.AgentExecution
+	if err := env.GetWorkflowResult(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := proto.Clone(done).(*agentexecutionv1.AgentExecution)
+	want.Spec.CallbackToken = nil
+	if !proto.Equal(got, want) || agents.gets != 0 {
+		t.Fatalf("result %v after %d gets, want %v without its token and no get", got, agents.gets, want)
+	}
+}
+
+func TestExecuteToTerminalPassesATypedFailureThrough(t *testing.T) {
+	env := newTestEnv(t)
+	registerDelivery(env, nil, temporal.NewNonRetryableApplicationError("agent crashed", handshake.ErrTypeAgentExecutionFailed, nil))
+	env.ExecuteWorkflow(wfTerminalCaller, &agentexecutionv1.AgentExecution{})
+	var appErr *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeAgentExecutionFailed {
+		t.Fatalf("workflow error %v, want %s", err, handshake.ErrTypeAgentExecutionFailed)
+	}
+}
+
+// completeCallerWorkflow is a service's workflow that completes its caller with input.
+func completeCallerWorkflow(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
+	return handshake.CompleteCaller(ctx, input)
+}
+
+func TestCompleteCallerOnTheTestEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		outcome sdkv1.CompleteExternalActivityOutcome
+		failure bool // the input carries a failure (failure path)
+		wantErr bool
+	}{
+		{"completed", handshake.OutcomeCompleted, false, false},
+		{"already completed is no error", handshake.OutcomeAlreadyCompleted, false, false},
+		{"invalid token fails the success path", handshake.OutcomeInvalidToken, false, true},
+		{"invalid token is only logged on the failure path", handshake.OutcomeInvalidToken, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			env.RegisterWorkflow(completeCallerWorkflow)
+			var scheduled int
+			env.RegisterActivityWithOptions(func(_ context.Context, in *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
+				scheduled++
+				return &sdkv1.CompleteExternalActivityResult{Outcome: tc.outcome, TokenPreview: handshake.TokenPreview(in.GetCallbackToken())}, nil
+			}, activity.RegisterOptions{Name: handshake.SystemActivityName})
+			in, err := handshake.ResultInput([]byte("token"), &agentexecutionv1.AgentExecution{})
+			if tc.failure {
+				in, err = handshake.FailureInput([]byte("token"), handshake.Failure{Type: handshake.ErrTypeAgentExecutionFailed, NonRetryable: true})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			env.ExecuteWorkflow(completeCallerWorkflow, in)
+			var appErr *temporal.ApplicationError
+			err = env.GetWorkflowError()
+			if tc.wantErr != (err != nil) || (tc.wantErr && (!errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeCompletionFailed)) {
+				t.Fatalf("workflow error %v, want error %v (%s)", err, tc.wantErr, handshake.ErrTypeCompletionFailed)
+			}
+			if scheduled != 1 {
+				t.Fatalf("system activity scheduled %d times, want 1", scheduled)
+			}
+		})
+	}
+}
