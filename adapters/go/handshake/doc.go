@@ -23,8 +23,8 @@
 //		return handshake.ExecuteToTerminal(ctx, "RunAgent", req)
 //	}
 //
-// Connect to the service with [Dial] (UNAVAILABLE retried by gRPC's retry service config, API key
-// with [WithAPIKey]), give the Temporal client [NewDataConverter] (it decodes every completion a
+// Connect to the service with [NewConn] (UNAVAILABLE retried by gRPC's retry service config, API
+// key and TLS in [ConnOptions], 30 s on every call without a deadline), give the Temporal client [NewDataConverter] (it decodes every completion a
 // Stigmer service sends, including the deployed Go service's json/plain), and register
 // [CallerActivities] (the activity [GetExecutionActivityName]) on the caller's worker.
 //

@@ -85,7 +85,7 @@ func Example_caller() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	conn, err := handshake.Dial("stigmer.example:443", handshake.WithTLS(&tls.Config{}), handshake.WithAPIKey("my-key"))
+	conn, err := handshake.NewConn("stigmer.example:443", handshake.ConnOptions{TLS: &tls.Config{}, APIKey: "my-key"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -83,7 +83,7 @@ type CallerActivities struct {
 }
 
 // NewCallerActivities returns the caller activities querying the Stigmer service on conn (for
-// example from [Dial]).
+// example from [NewConn]).
 func NewCallerActivities(conn grpc.ClientConnInterface) *CallerActivities {
 	return &CallerActivities{
 		Agents:    agentexecutionv1.NewAgentExecutionQueryControllerClient(conn),

@@ -168,11 +168,11 @@ func StartFakeStigmerService(temporalClient client.Client, opts ...FakeOption) (
 	return s, nil
 }
 
-// Target is the fake's "host:port", for [handshake.Dial] or grpc.NewClient.
+// Target is the fake's "host:port", for [handshake.NewConn] or grpc.NewClient.
 func (s *FakeStigmerService) Target() string { return s.addr }
 
 // Conn returns a plaintext client connection to the fake, made on first use and closed by Stop.
-// For a connection with the SDK's retry policy use handshake.Dial(s.Target()).
+// For a connection with the SDK's retry policy use handshake.NewConn(s.Target(), handshake.ConnOptions{}).
 func (s *FakeStigmerService) Conn() (*grpc.ClientConn, error) {
 	s.connOnce.Do(func() {
 		s.conn, s.connErr = grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
