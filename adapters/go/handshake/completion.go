@@ -89,8 +89,9 @@ func CompleteExternalActivity(ctx context.Context, c client.Client, input *sdkv1
 // (Temporal NOT_FOUND), INVALID_TOKEN (INVALID_ARGUMENT), EMPTY_TOKEN (nothing sent) and
 // TRANSIENT (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN).
 // Any other Temporal error (PERMISSION_DENIED, UNAUTHENTICATED, ...) is returned as an error that
-// wraps it; an input that cannot be turned into a completion returns an error wrapping
-// [ErrInvalidCompletionInput]. Neither the result nor the errors ever contain the token, only its
+// wraps it, as a [*CompletionError] (errors.As) with Temporal's gRPC code; an input that cannot be
+// turned into a completion returns a [*CompletionError] wrapping [ErrInvalidCompletionInput]
+// (errors.Is). Neither the result nor the errors ever contain the token, only its
 // preview.
 func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
 	if input == nil {
@@ -181,7 +182,7 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 		recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
 			strings.ToLower(CodeName(code)), elapsed)
-		return nil, fmt.Errorf("stigmer: completing external activity (token %s): %w", preview, err)
+		return nil, &CompletionError{Op: "completing", Code: code, TokenPreview: preview, ExecutionID: executionID, Err: err}
 	}
 	message := CodeName(code) + ": " + grpcMessage(err)
 	logFn := logger.Warn
@@ -226,7 +227,7 @@ func (c *Completer) invalidInput(logger log.Logger, metrics client.MetricsHandle
 		"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 	recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
 		"invalid_input", 0)
-	return fmt.Errorf("stigmer: completing external activity (token %s): %w", preview, err)
+	return &CompletionError{Op: "completing", TokenPreview: preview, ExecutionID: executionID, Err: err}
 }
 
 // outcomeName is the lower-case outcome name used in log fields and metric labels, for example
@@ -326,8 +327,8 @@ func HeartbeatExternalActivity(ctx context.Context, c client.Client, token []byt
 // Heartbeat records a heartbeat with details (encoded by the client's data converter) for the
 // caller's activity identified by token, through client.RecordActivityHeartbeat. Heartbeating is
 // how a service learns that the caller's workflow requested cancellation: the outcome is then
-// [HeartbeatCancelRequested]. The known cases return a nil error; other errors are returned
-// wrapped, with the token preview and never the token.
+// [HeartbeatCancelRequested]. The known cases return a nil error; other errors are returned as a
+// [*CompletionError] that wraps them, with the token preview and never the token.
 func (c *Completer) Heartbeat(ctx context.Context, token []byte, details ...any) (HeartbeatOutcome, error) {
 	if len(token) == 0 {
 		return HeartbeatEmptyToken, nil
@@ -350,7 +351,7 @@ func (c *Completer) Heartbeat(ctx context.Context, token []byte, details ...any)
 	code := grpcCode(err)
 	outcome, known := completionOutcome(code)
 	if !known {
-		return HeartbeatUnspecified, fmt.Errorf("stigmer: heartbeating external activity (token %s): %w", TokenPreview(token), err)
+		return HeartbeatUnspecified, &CompletionError{Op: "heartbeating", Code: code, TokenPreview: TokenPreview(token), Err: err}
 	}
 	switch outcome {
 	case OutcomeAlreadyCompleted:

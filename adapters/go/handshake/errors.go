@@ -52,6 +52,36 @@ const (
 // protoregistry.GlobalTypes. Test with errors.Is.
 var ErrInvalidCompletionInput = errors.New("stigmer: invalid completion input")
 
+// CompletionError is the error with which [Completer.Complete], [Completer.CompleteJSON] and
+// [Completer.Heartbeat] (and the functions built on them) report a completion that is none of the
+// known outcomes: Temporal refused the call for another reason (PERMISSION_DENIED,
+// UNAUTHENTICATED, ...), or the input cannot be turned into a completion (it then wraps
+// [ErrInvalidCompletionInput], and Code is codes.OK: nothing was sent). It carries the token's
+// preview, never the token. Test with errors.As; it is the Python SDK's CompletionError and the
+// Java SDK's completion exception.
+type CompletionError struct {
+	// Op is what failed: "completing" or "heartbeating".
+	Op string
+	// Code is the gRPC code of Temporal's answer; codes.OK when nothing was sent.
+	Code codes.Code
+	// TokenPreview identifies the caller's activity ([TokenPreview]).
+	TokenPreview string
+	// ExecutionID is the Stigmer execution the completion was for, when known.
+	ExecutionID string
+	// Err is the underlying error.
+	Err error
+}
+
+func (e *CompletionError) Error() string {
+	msg := "stigmer: " + e.Op + " external activity (token " + e.TokenPreview
+	if e.ExecutionID != "" {
+		msg += ", execution " + e.ExecutionID
+	}
+	return msg + "): " + e.Err.Error()
+}
+
+func (e *CompletionError) Unwrap() error { return e.Err }
+
 // grpcCode returns the gRPC status code of err: from a Temporal serviceerror (which carries a
 // status), any error with a gRPC status, or a context error. Other errors are codes.Unknown.
 func grpcCode(err error) codes.Code {
