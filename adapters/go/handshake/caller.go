@@ -6,9 +6,11 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	grpcmetadata "google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
@@ -68,7 +70,10 @@ func WithCallOptions(opts ...grpc.CallOption) Option {
 //     `return handshake.ExecuteAgentAndWaitPending(ctx, c, execution)`;
 //   - if create fails, it returns an application error of type [ErrTypeCreateFailed] whose message
 //     starts with the gRPC code name, retryable or not according to [CreateFailureRetryable]; the
-//     activity then fails at once and does not go pending.
+//     activity then fails at once and does not go pending. When the service's google.rpc.ErrorInfo
+//     (domain [ErrorInfoDomain]) gives a reason no retry can overcome (SPEC_TOO_LARGE,
+//     IDEMPOTENCY_CONFLICT_OWNER, _REQUEST or _ACTIVITY), the error is the non-retryable
+//     [ErrTypeInvalidRequest] instead, whatever the code.
 //
 // When the execution ends, the caller's activity result is the final
 // *agentexecutionv1.AgentExecution, or an application failure.
@@ -179,9 +184,10 @@ func executeAndWaitPending[T execution](
 	if err != nil {
 		failure := createFailedError(err)
 		code := grpcCode(err)
+		reason := refusalReason(err)
 		logger.Warn("Stigmer create failed",
 			"activity_id", info.ActivityID, "token_preview", preview, "token_digest", digest,
-			"code", CodeName(code), "retryable", CreateFailureRetryable(code))
+			"code", CodeName(code), "reason", reason, "retryable", reason == "" && CreateFailureRetryable(code))
 		return zero, failure
 	}
 	metrics.Counter(MetricCallerHandshakesPending).Inc(1)
@@ -215,13 +221,48 @@ func CreateFailureRetryable(c codes.Code) bool {
 	}
 }
 
-// createFailedError maps a failed create call to the STIGMER_CREATE_FAILED application error:
-// "<CODE_NAME>: <server message>", non-retryable unless [CreateFailureRetryable].
+// ErrorInfoDomain is the google.rpc.ErrorInfo domain of the Stigmer service's refusals.
+const ErrorInfoDomain = "stigmer.ai"
+
+// nonRetryableReasons are the google.rpc.ErrorInfo reasons (domain [ErrorInfoDomain]) with which
+// the Stigmer service refuses a create that no retry can make succeed, whatever the gRPC code
+// (SPEC_TOO_LARGE comes with RESOURCE_EXHAUSTED, which is otherwise retryable). The same list in
+// every SDK (docs/handshake-contract.md, section 1).
+var nonRetryableReasons = map[string]bool{
+	"SPEC_TOO_LARGE":                true,
+	"IDEMPOTENCY_CONFLICT_OWNER":    true,
+	"IDEMPOTENCY_CONFLICT_REQUEST":  true,
+	"IDEMPOTENCY_CONFLICT_ACTIVITY": true,
+}
+
+// refusalReason returns the reason of err's google.rpc.ErrorInfo detail of domain
+// [ErrorInfoDomain] when it is one that cannot succeed on retry, else "".
+func refusalReason(err error) string {
+	s, ok := status.FromError(err)
+	if !ok {
+		return ""
+	}
+	for _, d := range s.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetDomain() == ErrorInfoDomain && nonRetryableReasons[info.GetReason()] {
+			return info.GetReason()
+		}
+	}
+	return ""
+}
+
+// createFailedError maps a failed create call to its application error, "<CODE_NAME>: <server
+// message>": of type [ErrTypeInvalidRequest], non-retryable, when the service's ErrorInfo says no
+// retry can succeed (SPEC_TOO_LARGE, IDEMPOTENCY_CONFLICT_*; the message then ends with
+// " (reason <REASON>)"), else of type [ErrTypeCreateFailed], non-retryable unless
+// [CreateFailureRetryable].
 func createFailedError(err error) error {
 	code := grpcCode(err)
 	msg := CodeName(code)
 	if serverMsg := grpcMessage(err); serverMsg != "" {
 		msg += ": " + serverMsg
+	}
+	if reason := refusalReason(err); reason != "" {
+		return temporal.NewNonRetryableApplicationError(msg+" (reason "+reason+")", ErrTypeInvalidRequest, nil)
 	}
 	return temporal.NewApplicationErrorWithOptions(msg, ErrTypeCreateFailed,
 		temporal.ApplicationErrorOptions{NonRetryable: !CreateFailureRetryable(code)})

@@ -12,7 +12,10 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
@@ -27,6 +30,7 @@ type fakeCommands struct {
 	mu        sync.Mutex
 	agents    []*agentexecutionv1.AgentExecution
 	workflows []*workflowexecutionv1.WorkflowExecution
+	createErr error // when set, every create fails with it
 }
 
 func (f *fakeCommands) agentCreates() []*agentexecutionv1.AgentExecution {
@@ -44,6 +48,9 @@ func (f fakeAgents) Create(_ context.Context, in *agentexecutionv1.AgentExecutio
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.agents = append(f.agents, proto.Clone(in).(*agentexecutionv1.AgentExecution))
+	if f.createErr != nil {
+		return nil, f.createErr
+	}
 	ack := proto.Clone(in).(*agentexecutionv1.AgentExecution)
 	ack.Metadata.Id = "aex-1"
 	return ack, nil
@@ -125,6 +132,9 @@ func TestCreateFillsDeployedServiceFields(t *testing.T) {
 		c.GetMetadata().GetName() != handshake.ExecutionName(key) || !strings.HasPrefix(key, "v1:") {
 		t.Fatalf("create carries api_version %q kind %q name %q (key %q)",
 			c.GetApiVersion(), c.GetKind(), c.GetMetadata().GetName(), key)
+	}
+	if got := c.GetMetadata().GetAnnotations()["stigmer.ai/result-encoding"]; got != "binary/protobuf" {
+		t.Fatalf("create declares result encoding %q, want binary/protobuf", got)
 	}
 
 	// A name the caller chose is kept.
@@ -306,5 +316,36 @@ func TestAckLogLine(t *testing.T) {
 	}
 	if strings.Contains(ack, "token_digest=e3b0c44298fc") {
 		t.Errorf("ACK line digests an empty token: %q", ack)
+	}
+}
+
+// A refusal whose google.rpc.ErrorInfo says no retry can succeed is non-retryable
+// STIGMER_INVALID_REQUEST whatever its code; without it the code decides.
+func TestCreateRefusalReasonsThatCannotSucceedAreNotRetried(t *testing.T) {
+	refusal := func(code codes.Code, domain, reason string) error {
+		st, err := status.New(code, "refused").WithDetails(&errdetails.ErrorInfo{Domain: domain, Reason: reason})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Err()
+	}
+	req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "hi"}}
+	for _, tc := range []struct {
+		err          error
+		wantType     string
+		nonRetryable bool
+	}{
+		{refusal(codes.ResourceExhausted, handshake.ErrorInfoDomain, "SPEC_TOO_LARGE"), handshake.ErrTypeInvalidRequest, true},
+		{refusal(codes.FailedPrecondition, handshake.ErrorInfoDomain, "IDEMPOTENCY_CONFLICT_REQUEST"), handshake.ErrTypeInvalidRequest, true},
+		{refusal(codes.ResourceExhausted, handshake.ErrorInfoDomain, "RATE_LIMITED"), handshake.ErrTypeCreateFailed, false},
+		{refusal(codes.ResourceExhausted, "example.com", "SPEC_TOO_LARGE"), handshake.ErrTypeCreateFailed, false},
+		{status.Error(codes.ResourceExhausted, "busy"), handshake.ErrTypeCreateFailed, false},
+	} {
+		err := runCaller(t, &fakeCommands{createErr: tc.err}, req, false)
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != tc.wantType || appErr.NonRetryable() != tc.nonRetryable ||
+			!strings.HasPrefix(appErr.Message(), "RESOURCE_EXHAUSTED: ") && !strings.HasPrefix(appErr.Message(), "FAILED_PRECONDITION: ") {
+			t.Fatalf("create refused with %v: activity error %v, want %s non-retryable=%v", tc.err, err, tc.wantType, tc.nonRetryable)
+		}
 	}
 }

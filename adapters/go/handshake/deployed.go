@@ -20,6 +20,15 @@ import (
 // caller is failed when a [JSONCompletionInput] carries an Error.
 const ErrTypeAgentExecutionFailed = "AGENT_EXECUTION_FAILED"
 
+// Typed failures of an execution, as a Stigmer service delivers them to the caller's activity
+// (non-retryable application errors; the same types in every SDK).
+const (
+	// ErrTypeAgentExecutionCancelled: the execution was cancelled.
+	ErrTypeAgentExecutionCancelled = "AGENT_EXECUTION_CANCELLED"
+	// ErrTypeAgentExecutionTimeout: the agent ran past its deadline.
+	ErrTypeAgentExecutionTimeout = "AGENT_EXECUTION_TIMEOUT"
+)
+
 // NoFailureMessage is the message of the failure delivered for a [JSONCompletionInput] whose Error
 // carries no message (the deployed service's Go error becomes {} in JSON).
 const NoFailureMessage = "the Stigmer service reported a failure without a message"

@@ -46,6 +46,17 @@ const (
 	IdempotencyKeyAnnotation = "stigmer.ai/idempotency-key"
 )
 
+// The result-encoding declaration (contract, "Result encoding"): every create of a Stigmer SDK
+// declares that its caller decodes binary/protobuf, so the reference service delivers the terminal
+// execution in that encoding; a caller without the annotation (Stigmer's own Go workflow runner,
+// which decodes into any) gets json/plain in the deployed Go service's shape.
+const (
+	// ResultEncodingAnnotation is the metadata.annotations key of the declaration.
+	ResultEncodingAnnotation = "stigmer.ai/result-encoding"
+	// ResultEncodingBinaryProtobuf is its value: the caller decodes binary/protobuf.
+	ResultEncodingBinaryProtobuf = "binary/protobuf"
+)
+
 // ErrInvalidCompletionInput is wrapped by the errors [CompleteExternalActivity] returns when its
 // input cannot be turned into a Temporal completion: a nil input, a result or detail with an empty
 // or malformed type URL, or a JSON-encoded result whose message type is not registered in

@@ -114,6 +114,7 @@ func fillResource(apiVersion, kind *string, wantKind string, md *apiresource.Api
 		md.Annotations = map[string]string{}
 	}
 	md.Annotations[IdempotencyKeyAnnotation] = key
+	md.Annotations[ResultEncodingAnnotation] = ResultEncodingBinaryProtobuf
 	return v
 }
 
