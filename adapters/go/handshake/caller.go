@@ -175,7 +175,7 @@ func executeAndWaitPending[T execution](
 		return zero, failure
 	}
 
-	metrics := activity.GetMetricsHandler(ctx)
+	metrics := stigmerMetrics(activity.GetMetricsHandler(ctx))
 	metrics.Counter(MetricCallerHandshakesStarted).Inc(1)
 	callCtx, cancel := context.WithTimeout(ctx, o.createTimeout)
 	defer cancel()

@@ -198,7 +198,7 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 // emptyToken answers EMPTY_TOKEN for a completion without a token: nothing is sent.
 func emptyToken(logger log.Logger, metrics client.MetricsHandler, executionID string, start time.Time) *sdkv1.CompleteExternalActivityResult {
 	logger.Info("No callback token, nothing to complete", "execution_id", executionID)
-	recordCompletion(metrics, OutcomeEmptyToken, "", time.Since(start))
+	recordCompletion(metrics, OutcomeEmptyToken, outcomeName(OutcomeEmptyToken), time.Since(start))
 	return &sdkv1.CompleteExternalActivityResult{
 		Outcome:      OutcomeEmptyToken,
 		Message:      "the callback token is empty: nothing to complete",
@@ -237,6 +237,7 @@ func outcomeName(o sdkv1.CompleteExternalActivityOutcome) string {
 }
 
 func recordCompletion(h client.MetricsHandler, outcome sdkv1.CompleteExternalActivityOutcome, errorType string, d time.Duration) {
+	h = stigmerMetrics(h)
 	status := "error"
 	if outcome != sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED {
 		status = outcomeName(outcome)

@@ -37,8 +37,17 @@ func DurationBuckets() []float64 {
 	return append([]float64(nil), durationBuckets[:]...)
 }
 
+// ServiceLabel is the "service" label of every metric this SDK records, as the contract and the
+// runbook require: "go" (the Python and Java SDKs record "python" and "java").
+const ServiceLabel = "go"
+
+// stigmerMetrics is h with the "service" label of every Stigmer metric.
+func stigmerMetrics(h client.MetricsHandler) client.MetricsHandler {
+	return h.WithTags(map[string]string{"service": ServiceLabel})
+}
+
 func recordHandshakeOutcome(h client.MetricsHandler, outcome string, d time.Duration) {
-	tagged := h.WithTags(map[string]string{"outcome": outcome})
+	tagged := stigmerMetrics(h).WithTags(map[string]string{"outcome": outcome})
 	tagged.Counter(MetricCallerHandshakes).Inc(1)
 	tagged.Timer(MetricCallerHandshakeDuration).Record(d)
 }
