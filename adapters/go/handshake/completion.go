@@ -51,9 +51,12 @@ const (
 )
 
 // Completer completes, fails, cancels and heartbeats caller activities by task token (contract
-// section 4). The zero value is not usable: set Client. A Completer is safe for concurrent use.
+// section 4). Without Client it works only inside an activity (see Client). A Completer is safe
+// for concurrent use.
 type Completer struct {
-	// Client is the Temporal client connected to the caller's namespace. Required.
+	// Client is the Temporal client connected to the caller's namespace. Nil: the client of the
+	// worker running the activity whose context is given (activity.GetClient), as for the system
+	// activity that [NewPlugin] registers.
 	Client client.Client
 	// Logger receives the completion log lines. Nil: the activity logger when the context is an
 	// activity context, else slog.Default().
@@ -165,7 +168,7 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 	logger.Info("Completing external activity with "+d.kind, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	result, failWith := d.result, d.failWith
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
-	err := c.Client.CompleteActivity(callCtx, token, result, failWith)
+	err := c.temporalClient(ctx).CompleteActivity(callCtx, token, result, failWith)
 	cancel()
 	elapsed := time.Since(start)
 
@@ -272,6 +275,13 @@ func (c *Completer) metrics(ctx context.Context) client.MetricsHandler {
 	}
 }
 
+func (c *Completer) temporalClient(ctx context.Context) client.Client {
+	if c.Client == nil && activity.IsActivity(ctx) {
+		return activity.GetClient(ctx)
+	}
+	return c.Client
+}
+
 func (c *Completer) timeout() time.Duration {
 	if c.Timeout > 0 {
 		return c.Timeout
@@ -336,7 +346,7 @@ func (c *Completer) Heartbeat(ctx context.Context, token []byte, details ...any)
 	}
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	err := c.Client.RecordActivityHeartbeat(callCtx, token, details...)
+	err := c.temporalClient(ctx).RecordActivityHeartbeat(callCtx, token, details...)
 	if err == nil {
 		return HeartbeatRecorded, nil
 	}

@@ -214,9 +214,7 @@ func ExecuteToTerminal[T Execution](ctx workflow.Context, handshakeActivity any,
 // scheduling of the handshake activity to its resolution) through the workflow's metrics handler.
 func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T) (T, error) {
 	var zero, delivered T
-	start := workflow.Now(ctx)
-	err := workflow.ExecuteActivity(ctx, handshakeActivity, req).Get(ctx, &delivered)
-	recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(err), workflow.Now(ctx).Sub(start))
+	err := ObserveHandshake(ctx, workflow.ExecuteActivity(ctx, handshakeActivity, req), &delivered)
 	if err != nil {
 		return zero, err
 	}
