@@ -92,9 +92,11 @@ test-go: bootstrap ## gofmt, go vet and go test (integration tests included) for
 	@# ($$STIGMER_TEMPORAL_CLI, set above): they are behind the "integration" build tag.
 	cd adapters/go && go vet ./... && go vet -tags integration ./...
 	cd adapters/go && go test -count=1 -tags integration ./...
-	@# adapters/go/metrics is a module of its own (tally and the Prometheus client stay out of the core).
-	cd adapters/go/metrics && go vet ./... && go vet -tags integration ./...
-	cd adapters/go/metrics && go test -count=1 -tags integration ./...
+	@# adapters/go/metrics and adapters/go/tracing are modules of their own (tally, the Prometheus
+	@# client and OpenTelemetry stay out of the core).
+	for m in metrics tracing; do \
+	  (cd adapters/go/$$m && go vet ./... && go vet -tags integration ./... && go test -count=1 -tags integration ./...); \
+	done
 
 .PHONY: test-java
 test-java: bootstrap ## mvn install for adapters/java, offline (tests included)
