@@ -15,34 +15,19 @@ import (
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
-	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 )
 
-// DefaultCreateTimeout is the deadline of the create call when no [WithCreateTimeout] is given.
+// DefaultCreateTimeout is the deadline of the create call when [CreateOptions].Timeout is zero.
 const DefaultCreateTimeout = 30 * time.Second
 
-// Option configures [ExecuteAgentAndWaitPending] and [ExecuteWorkflowAndWaitPending].
-type Option func(*callOptions)
-
-type callOptions struct {
-	createTimeout time.Duration
-	callOptions   []grpc.CallOption
-}
-
-// WithCreateTimeout sets the deadline of the create call (default [DefaultCreateTimeout]). A
-// shorter deadline already on the activity's context still applies. Zero or negative keeps the
-// default.
-func WithCreateTimeout(d time.Duration) Option {
-	return func(o *callOptions) {
-		if d > 0 {
-			o.createTimeout = d
-		}
-	}
-}
-
-// WithCallOptions adds gRPC call options (for example per-call credentials) to the create call.
-func WithCallOptions(opts ...grpc.CallOption) Option {
-	return func(o *callOptions) { o.callOptions = append(o.callOptions, opts...) }
+// CreateOptions configures [ExecuteAgentAndWaitPending] and [ExecuteWorkflowAndWaitPending]. The
+// zero value is the default.
+type CreateOptions struct {
+	// Timeout is the deadline of the create call. Zero: [DefaultCreateTimeout]. A shorter
+	// deadline already on the activity's context still applies.
+	Timeout time.Duration
+	// CallOptions are added to the create call (for example per-call credentials).
+	CallOptions []grpc.CallOption
 }
 
 // ExecuteAgentAndWaitPending starts an agent execution on the Stigmer service and leaves the
@@ -50,30 +35,30 @@ func WithCallOptions(opts ...grpc.CallOption) Option {
 // Temporal activity:
 //
 //   - it refuses a local activity with a non-retryable application error of type
-//     [ErrTypeLocalActivity], then takes the activity's task token and refuses an empty one with a
-//     non-retryable application error of type [ErrTypeEmptyTaskToken] (the code is not running in
+//     [FailureTypeLocalActivity], then takes the activity's task token and refuses an empty one with a
+//     non-retryable application error of type [FailureTypeEmptyTaskToken] (the code is not running in
 //     an activity);
 //   - it fills api_version, kind and, when empty, metadata.name ([ExecutionName]) as the deployed
 //     Stigmer service requires, and refuses before any call, with a non-retryable application error
-//     of type [ErrTypeInvalidRequest], a request that service would refuse for a missing field;
+//     of type [FailureTypeInvalidRequest], a request that service would refuse for a missing field;
 //   - it clones execution (the caller's message is never modified), sets spec.callback_token to the
 //     token's raw bytes and writes the idempotency key ([IdempotencyKey]) to
 //     metadata.annotations[[IdempotencyKeyAnnotation]] and the [IdempotencyKeyHeader] request
 //     metadata;
-//   - it calls create with a deadline ([DefaultCreateTimeout] unless [WithCreateTimeout]) and logs
+//   - it calls create with a deadline ([DefaultCreateTimeout] unless [CreateOptions].Timeout) and logs
 //     the token preview ([TokenPreview]), digest ([TokenDigest]) and length and the execution id,
 //     never the token itself;
 //   - on success it returns the service's ACK and [activity.ErrResultPending] itself, unwrapped:
 //     the worker recognises pending activities by comparing the returned error with that exact
 //     value, so do not wrap it (fmt.Errorf("...: %w", err) would fail the activity instead).
 //     Return it from the activity as is, for example `return nil, err` or directly
-//     `return handshake.ExecuteAgentAndWaitPending(ctx, c, execution)`;
-//   - if create fails, it returns an application error of type [ErrTypeCreateFailed] whose message
-//     starts with the gRPC code name, retryable or not according to [CreateFailureRetryable]; the
+//     `return handshake.ExecuteAgentAndWaitPending(ctx, c, execution, handshake.CreateOptions{})`;
+//   - if create fails, it returns an application error of type [FailureTypeCreateFailed] whose message
+//     starts with the gRPC code name, retryable or not by the contract's code table (section 1); the
 //     activity then fails at once and does not go pending. When the service's google.rpc.ErrorInfo
 //     (domain [ErrorInfoDomain]) gives a reason no retry can overcome (SPEC_TOO_LARGE,
 //     IDEMPOTENCY_CONFLICT_OWNER, _REQUEST or _ACTIVITY), the error is the non-retryable
-//     [ErrTypeInvalidRequest] instead, whatever the code.
+//     [FailureTypeInvalidRequest] instead, whatever the code.
 //
 // When the execution ends, the caller's activity result is the final
 // *agentexecutionv1.AgentExecution, or an application failure.
@@ -81,7 +66,7 @@ func ExecuteAgentAndWaitPending(
 	ctx context.Context,
 	client agentexecutionv1.AgentExecutionCommandControllerClient,
 	execution *agentexecutionv1.AgentExecution,
-	opts ...Option,
+	opts CreateOptions,
 ) (*agentexecutionv1.AgentExecution, error) {
 	req, _ := proto.Clone(execution).(*agentexecutionv1.AgentExecution)
 	if req == nil {
@@ -107,7 +92,7 @@ func ExecuteWorkflowAndWaitPending(
 	ctx context.Context,
 	client workflowexecutionv1.WorkflowExecutionCommandControllerClient,
 	execution *workflowexecutionv1.WorkflowExecution,
-	opts ...Option,
+	opts CreateOptions,
 ) (*workflowexecutionv1.WorkflowExecution, error) {
 	req, _ := proto.Clone(execution).(*workflowexecutionv1.WorkflowExecution)
 	if req == nil {
@@ -125,26 +110,20 @@ func ExecuteWorkflowAndWaitPending(
 		opts)
 }
 
-// execution is what the ACK of either command controller offers.
-type execution interface {
-	proto.Message
-	GetMetadata() *apiresource.ApiResourceMetadata
-}
-
 // executeAndWaitPending is the language-neutral part of the caller side. prepare fills the
 // (already cloned) request (the deployed-service fields, the idempotency annotation, the token) and
 // returns what the deployed service would refuse it for; create sends the request.
-func executeAndWaitPending[T execution](
+func executeAndWaitPending[T Execution](
 	ctx context.Context,
 	kind string,
 	prepare func(token []byte, key string) []violation,
 	create func(context.Context, ...grpc.CallOption) (T, error),
-	opts []Option,
+	opts CreateOptions,
 ) (T, error) {
 	var zero T
-	o := callOptions{createTimeout: DefaultCreateTimeout}
-	for _, opt := range opts {
-		opt(&o)
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultCreateTimeout
 	}
 
 	if !activity.IsActivity(ctx) {
@@ -155,7 +134,7 @@ func executeAndWaitPending[T execution](
 		return zero, temporal.NewNonRetryableApplicationError(
 			"stigmer: ExecuteAgentAndWaitPending and ExecuteWorkflowAndWaitPending cannot run in a local "+
 				"activity (it has no task token a service could complete); schedule a regular activity",
-			ErrTypeLocalActivity, nil)
+			FailureTypeLocalActivity, nil)
 	}
 	token := info.TaskToken
 	if len(token) == 0 {
@@ -177,17 +156,17 @@ func executeAndWaitPending[T execution](
 
 	metrics := stigmerMetrics(activity.GetMetricsHandler(ctx))
 	metrics.Counter(MetricCallerHandshakesStarted).Inc(1)
-	callCtx, cancel := context.WithTimeout(ctx, o.createTimeout)
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	callCtx = grpcmetadata.AppendToOutgoingContext(callCtx, IdempotencyKeyHeader, key)
-	ack, err := create(callCtx, o.callOptions...)
+	ack, err := create(callCtx, opts.CallOptions...)
 	if err != nil {
 		failure := createFailedError(err)
 		code := grpcCode(err)
 		reason := refusalReason(err)
 		logger.Warn("Stigmer create failed",
 			"activity_id", info.ActivityID, "token_preview", preview, "token_digest", digest,
-			"code", CodeName(code), "reason", reason, "retryable", reason == "" && CreateFailureRetryable(code))
+			"code", codeName(code), "reason", reason, "retryable", reason == "" && createFailureRetryable(code))
 		return zero, failure
 	}
 	metrics.Counter(MetricCallerHandshakesPending).Inc(1)
@@ -205,13 +184,13 @@ func emptyTaskTokenError() error {
 	return temporal.NewNonRetryableApplicationError(
 		"stigmer: the activity has no task token; ExecuteAgentAndWaitPending and "+
 			"ExecuteWorkflowAndWaitPending must be called from inside a Temporal activity",
-		ErrTypeEmptyTaskToken, nil)
+		FailureTypeEmptyTaskToken, nil)
 }
 
-// CreateFailureRetryable reports whether a failed create call with this gRPC code is worth
+// createFailureRetryable reports whether a failed create call with this gRPC code is worth
 // retrying (contract section 1): UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED,
 // INTERNAL, UNKNOWN and CANCELLED are; every other code is not.
-func CreateFailureRetryable(c codes.Code) bool {
+func createFailureRetryable(c codes.Code) bool {
 	switch c {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted,
 		codes.Internal, codes.Unknown, codes.Canceled:
@@ -251,19 +230,19 @@ func refusalReason(err error) string {
 }
 
 // createFailedError maps a failed create call to its application error, "<CODE_NAME>: <server
-// message>": of type [ErrTypeInvalidRequest], non-retryable, when the service's ErrorInfo says no
+// message>": of type [FailureTypeInvalidRequest], non-retryable, when the service's ErrorInfo says no
 // retry can succeed (SPEC_TOO_LARGE, IDEMPOTENCY_CONFLICT_*; the message then ends with
-// " (reason <REASON>)"), else of type [ErrTypeCreateFailed], non-retryable unless
-// [CreateFailureRetryable].
+// " (reason <REASON>)"), else of type [FailureTypeCreateFailed], non-retryable unless
+// [createFailureRetryable].
 func createFailedError(err error) error {
 	code := grpcCode(err)
-	msg := CodeName(code)
+	msg := codeName(code)
 	if serverMsg := grpcMessage(err); serverMsg != "" {
 		msg += ": " + serverMsg
 	}
 	if reason := refusalReason(err); reason != "" {
-		return temporal.NewNonRetryableApplicationError(msg+" (reason "+reason+")", ErrTypeInvalidRequest, nil)
+		return temporal.NewNonRetryableApplicationError(msg+" (reason "+reason+")", FailureTypeInvalidRequest, nil)
 	}
-	return temporal.NewApplicationErrorWithOptions(msg, ErrTypeCreateFailed,
-		temporal.ApplicationErrorOptions{NonRetryable: !CreateFailureRetryable(code)})
+	return temporal.NewApplicationErrorWithOptions(msg, FailureTypeCreateFailed,
+		temporal.ApplicationErrorOptions{NonRetryable: !createFailureRetryable(code)})
 }

@@ -86,7 +86,7 @@ func runCallerLogged(t *testing.T, f *fakeCommands, req *agentexecutionv1.AgentE
 	suite.SetLogger(logs)
 	env := suite.NewTestActivityEnvironment()
 	act := func(ctx context.Context, in *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-		return handshake.ExecuteAgentAndWaitPending(ctx, fakeAgents{fakeCommands: f}, in)
+		return handshake.ExecuteAgentAndWaitPending(ctx, fakeAgents{fakeCommands: f}, in, handshake.CreateOptions{})
 	}
 	env.RegisterActivityWithOptions(act, activity.RegisterOptions{Name: "RunAgent"})
 	var err error
@@ -196,9 +196,9 @@ func TestCreateRefusesInvalidRequestsLocally(t *testing.T) {
 			f := &fakeCommands{}
 			err := runCaller(t, f, tc.req, false)
 			var appErr *temporal.ApplicationError
-			if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeInvalidRequest || !appErr.NonRetryable() ||
+			if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeInvalidRequest || !appErr.NonRetryable() ||
 				!strings.Contains(appErr.Message(), tc.want) {
-				t.Fatalf("error %v, want a non-retryable %s mentioning %q", err, handshake.ErrTypeInvalidRequest, tc.want)
+				t.Fatalf("error %v, want a non-retryable %s mentioning %q", err, handshake.FailureTypeInvalidRequest, tc.want)
 			}
 			if n := len(f.agentCreates()); n != 0 {
 				t.Fatalf("%d creates sent for an invalid request", n)
@@ -214,7 +214,7 @@ func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 	env := suite.NewTestActivityEnvironment()
 	f := &fakeCommands{}
 	act := func(ctx context.Context, in *workflowexecutionv1.WorkflowExecution) (*workflowexecutionv1.WorkflowExecution, error) {
-		return handshake.ExecuteWorkflowAndWaitPending(ctx, fakeWorkflows{fakeCommands: f}, in)
+		return handshake.ExecuteWorkflowAndWaitPending(ctx, fakeWorkflows{fakeCommands: f}, in, handshake.CreateOptions{})
 	}
 	env.RegisterActivityWithOptions(act, activity.RegisterOptions{Name: "RunWorkflow"})
 	ok := &workflowexecutionv1.WorkflowExecution{Spec: &workflowexecutionv1.WorkflowExecutionSpec{WorkflowId: "wfl-1"}}
@@ -241,9 +241,9 @@ func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 
 	_, err := env.ExecuteActivity("RunWorkflow", &workflowexecutionv1.WorkflowExecution{})
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeInvalidRequest ||
+	if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeInvalidRequest ||
 		appErr.Message() != "invalid WorkflowExecution: spec.workflow_id: either workflow_id or workflow_instance_id must be set" {
-		t.Fatalf("error %v, want %s", err, handshake.ErrTypeInvalidRequest)
+		t.Fatalf("error %v, want %s", err, handshake.FailureTypeInvalidRequest)
 	}
 	platform := &workflowexecutionv1.WorkflowExecution{
 		Metadata: &apiresource.ApiResourceMetadata{OwnerScope: apiresource.ApiResourceOwnerScope_platform},
@@ -285,8 +285,8 @@ func TestLocalActivityIsRefused(t *testing.T) {
 	req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "hi"}}
 	err := runCaller(t, f, req, true)
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeLocalActivity || !appErr.NonRetryable() {
-		t.Fatalf("error %v, want a non-retryable %s", err, handshake.ErrTypeLocalActivity)
+	if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeLocalActivity || !appErr.NonRetryable() {
+		t.Fatalf("error %v, want a non-retryable %s", err, handshake.FailureTypeLocalActivity)
 	}
 	if n := len(f.agentCreates()); n != 0 {
 		t.Fatalf("%d creates sent from a local activity", n)
@@ -335,11 +335,11 @@ func TestCreateRefusalReasonsThatCannotSucceedAreNotRetried(t *testing.T) {
 		wantType     string
 		nonRetryable bool
 	}{
-		{refusal(codes.ResourceExhausted, handshake.ErrorInfoDomain, "SPEC_TOO_LARGE"), handshake.ErrTypeInvalidRequest, true},
-		{refusal(codes.FailedPrecondition, handshake.ErrorInfoDomain, "IDEMPOTENCY_CONFLICT_REQUEST"), handshake.ErrTypeInvalidRequest, true},
-		{refusal(codes.ResourceExhausted, handshake.ErrorInfoDomain, "RATE_LIMITED"), handshake.ErrTypeCreateFailed, false},
-		{refusal(codes.ResourceExhausted, "example.com", "SPEC_TOO_LARGE"), handshake.ErrTypeCreateFailed, false},
-		{status.Error(codes.ResourceExhausted, "busy"), handshake.ErrTypeCreateFailed, false},
+		{refusal(codes.ResourceExhausted, handshake.ErrorInfoDomain, "SPEC_TOO_LARGE"), handshake.FailureTypeInvalidRequest, true},
+		{refusal(codes.FailedPrecondition, handshake.ErrorInfoDomain, "IDEMPOTENCY_CONFLICT_REQUEST"), handshake.FailureTypeInvalidRequest, true},
+		{refusal(codes.ResourceExhausted, handshake.ErrorInfoDomain, "RATE_LIMITED"), handshake.FailureTypeCreateFailed, false},
+		{refusal(codes.ResourceExhausted, "example.com", "SPEC_TOO_LARGE"), handshake.FailureTypeCreateFailed, false},
+		{status.Error(codes.ResourceExhausted, "busy"), handshake.FailureTypeCreateFailed, false},
 	} {
 		err := runCaller(t, &fakeCommands{createErr: tc.err}, req, false)
 		var appErr *temporal.ApplicationError

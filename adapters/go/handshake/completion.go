@@ -80,7 +80,7 @@ func CompleteExternalActivity(ctx context.Context, c client.Client, input *sdkv1
 
 // Complete delivers input to the caller's activity and reports what became of it:
 //
-//   - a result is sent as the payload [ProtoPayload] builds (binary/protobuf unless
+//   - a result is sent as the contract's result payload (binary/protobuf unless
 //     input.result_encoding asks for json/protobuf), passed to Temporal untouched as a
 //     converter.RawValue; no outcome at all completes with a null result;
 //   - a failure becomes a temporal.ApplicationError with its message, type, non_retryable flag
@@ -121,7 +121,7 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 		result = converter.NewRawValue(nullPayload())
 	case *sdkv1.CompleteExternalActivityInput_Result:
 		kind = "success"
-		p, err := ProtoPayload(o.Result, input.GetResultEncoding())
+		p, err := protoPayload(o.Result, input.GetResultEncoding())
 		if err != nil {
 			return nil, c.invalidInput(logger, metrics, executionID, preview, digest, fmt.Errorf("result: %w", err))
 		}
@@ -184,10 +184,10 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 		logger.Error("Failed to complete external activity",
 			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 		recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
-			strings.ToLower(CodeName(code)), elapsed)
+			strings.ToLower(codeName(code)), elapsed)
 		return nil, &CompletionError{Op: "completing", Code: code, TokenPreview: preview, ExecutionID: executionID, Err: err}
 	}
-	message := CodeName(code) + ": " + grpcMessage(err)
+	message := codeName(code) + ": " + grpcMessage(err)
 	logFn := logger.Warn
 	if outcome == OutcomeInvalidToken {
 		logFn = logger.Error

@@ -28,7 +28,7 @@ func (r refusingClient) RecordActivityHeartbeat(context.Context, []byte, ...any)
 func TestCompletionErrorIsTyped(t *testing.T) {
 	token := []byte("a task token that must never appear in an error message")
 	completer := &handshake.Completer{Client: refusingClient{err: serviceerror.NewPermissionDenied("no access to namespace", "")}, Logger: nopLogger}
-	in, err := handshake.ResultInput(token, nil, handshake.WithExecutionID("exec-7"))
+	in, err := handshake.ResultInput(token, nil, handshake.InputOptions{ExecutionID: "exec-7"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,13 +14,13 @@
 //
 //	func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 //		// Returns the ACK and activity.ErrResultPending, unwrapped, as the worker requires.
-//		return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req)
+//		return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req, handshake.CreateOptions{})
 //	}
 //
 //	func CallerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 //		ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(30*time.Minute))
 //		// The terminal execution, fetched with get when the service delivered an earlier one.
-//		return handshake.ExecuteToTerminal(ctx, "RunAgent", req)
+//		return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, "RunAgent", req)
 //	}
 //
 // Connect to the service with [NewConn] (UNAVAILABLE retried by gRPC's retry service config, API
@@ -36,7 +36,7 @@
 // [RegisterSystemActivities]. [HeartbeatExternalActivity] tells the service when the caller's
 // workflow requested cancellation ([HeartbeatCancelRequested]).
 //
-//	in, err := handshake.ResultInput(token, finalExecution, handshake.WithExecutionID(executionID))
+//	in, err := handshake.ResultInput(token, finalExecution, handshake.InputOptions{ExecutionID: executionID})
 //	if err != nil {
 //		return err
 //	}
@@ -45,8 +45,7 @@
 //
 // Every completion input takes the token first, then the outcome, then options:
 // [ResultInput](token, result, ...), [FailureInput](token, [Failure]{...}, ...),
-// [CancellationInput](token, ...), with [WithExecutionID], [WithResultEncoding] and [WithDetails]
-// (the same order as the Java SDK's).
+// [CancellationInput](token, ...), with [InputOptions] (the same order as the Java SDK's).
 //
 // # Testing
 //

@@ -11,31 +11,31 @@ import (
 // Application failure types written by this package. They are part of the cross-language contract:
 // the Python and Java SDKs use the same strings.
 const (
-	// ErrTypeEmptyTaskToken is the type of the non-retryable application error returned when the
+	// FailureTypeEmptyTaskToken is the type of the non-retryable application error returned when the
 	// caller's activity has no task token, which means the code is not running inside an activity.
-	ErrTypeEmptyTaskToken = "STIGMER_EMPTY_TASK_TOKEN"
-	// ErrTypeLocalActivity is the type of the non-retryable application error returned when the
+	FailureTypeEmptyTaskToken = "STIGMER_EMPTY_TASK_TOKEN"
+	// FailureTypeLocalActivity is the type of the non-retryable application error returned when the
 	// handshake is called from a local activity: a local activity has no task token that a service
 	// could complete, so it can never be left pending.
-	ErrTypeLocalActivity = "STIGMER_LOCAL_ACTIVITY"
-	// ErrTypeInvalidRequest is the type of the non-retryable application error returned before any
+	FailureTypeLocalActivity = "STIGMER_LOCAL_ACTIVITY"
+	// FailureTypeInvalidRequest is the type of the non-retryable application error returned before any
 	// call when the create request lacks what the deployed Stigmer service requires and the SDK
 	// cannot fill (for an agent execution: spec.message, and spec.agent_id or spec.session_id).
-	ErrTypeInvalidRequest = "STIGMER_INVALID_REQUEST"
-	// ErrTypeCreateFailed is the type of the application error returned when the service's create
-	// call fails. It is retryable or not depending on the gRPC code (see [CreateFailureRetryable]).
-	ErrTypeCreateFailed = "STIGMER_CREATE_FAILED"
-	// ErrTypeCompletionTransient is the type of the retryable application error with which the system
+	FailureTypeInvalidRequest = "STIGMER_INVALID_REQUEST"
+	// FailureTypeCreateFailed is the type of the application error returned when the service's create
+	// call fails. It is retryable or not depending on the gRPC code (contract section 1: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN and CANCELLED are).
+	FailureTypeCreateFailed = "STIGMER_CREATE_FAILED"
+	// FailureTypeCompletionTransient is the type of the retryable application error with which the system
 	// activity fails on a transient completion error, so that Temporal retries it.
-	ErrTypeCompletionTransient = "STIGMER_COMPLETION_TRANSIENT"
-	// ErrTypeCompletionInvalidInput is the type of the non-retryable application error with which the
+	FailureTypeCompletionTransient = "STIGMER_COMPLETION_TRANSIENT"
+	// FailureTypeCompletionInvalidInput is the type of the non-retryable application error with which the
 	// system activity fails when its input cannot be turned into a completion (for example a result
 	// whose type URL names no message, or a JSON result whose type is not linked into the worker).
 	// Retrying would not help.
-	ErrTypeCompletionInvalidInput = "STIGMER_COMPLETION_INVALID_INPUT"
-	// ErrTypeCompletionFailed is the type of the non-retryable application error returned by
+	FailureTypeCompletionInvalidInput = "STIGMER_COMPLETION_INVALID_INPUT"
+	// FailureTypeCompletionFailed is the type of the non-retryable application error returned by
 	// [CompleteCaller] on the success path when the caller could not be completed.
-	ErrTypeCompletionFailed = "STIGMER_COMPLETION_FAILED"
+	FailureTypeCompletionFailed = "STIGMER_COMPLETION_FAILED"
 )
 
 // Where the idempotency key is sent (contract section 1).
@@ -149,10 +149,10 @@ var codeNames = map[codes.Code]string{
 	codes.Unauthenticated:    "UNAUTHENTICATED",
 }
 
-// CodeName returns the canonical upper-snake-case name of a gRPC code, for example
+// codeName returns the canonical upper-snake-case name of a gRPC code, for example
 // "INVALID_ARGUMENT" or "CANCELLED", as used at the start of STIGMER_CREATE_FAILED messages.
 // Codes outside the gRPC specification are named "Code(<n>)".
-func CodeName(c codes.Code) string {
+func codeName(c codes.Code) string {
 	if name, ok := codeNames[c]; ok {
 		return name
 	}

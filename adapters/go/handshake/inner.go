@@ -64,7 +64,7 @@ func StartWorkflowAndWaitPending(ctx context.Context, opts InnerWorkflowOptions,
 	if info.IsLocalActivity {
 		return temporal.NewNonRetryableApplicationError(
 			"stigmer: StartWorkflowAndWaitPending cannot run in a local activity (it has no task token); "+
-				"schedule a regular activity", ErrTypeLocalActivity, nil)
+				"schedule a regular activity", FailureTypeLocalActivity, nil)
 	}
 	async := AsyncCompletionEnabled()
 	if opts.AsyncCompletion != nil {
@@ -106,8 +106,8 @@ const DefaultFailureType = "STIGMER_EXECUTION_FAILED"
 // CompleteCallerWhenDone runs body and completes the caller's activity (token, as the inner
 // workflow received it from [StartWorkflowAndWaitPending]) with its outcome, however it ends:
 //
-//   - a result completes the caller ([CompleteCallerWithOptions], success path: a completion
-//     failure is returned as the non-retryable [ErrTypeCompletionFailed]);
+//   - a result completes the caller ([CompleteCaller], success path: a completion
+//     failure is returned as the non-retryable [FailureTypeCompletionFailed]);
 //   - an error fails the caller with [FailureFrom] of it and is returned as is;
 //   - a cancellation (the inner workflow was cancelled) reports the caller cancelled, from a
 //     disconnected context, and is returned as is.
@@ -126,23 +126,23 @@ func CompleteCallerWhenDone[T proto.Message](ctx workflow.Context, token []byte,
 			inErr error
 		)
 		if isCancellation(ctx, err) {
-			in, inErr = CancellationInput(token)
+			in, inErr = CancellationInput(token, InputOptions{})
 		} else {
-			in, inErr = FailureInput(token, FailureFrom(err))
+			in, inErr = FailureInput(token, FailureFrom(err), InputOptions{})
 		}
 		if inErr == nil {
 			// The failure path never fails this workflow: the original error stands.
 			disconnected, cancel := workflow.NewDisconnectedContext(ctx)
 			defer cancel()
-			_, _ = CompleteCallerWithOptions(disconnected, in, opts)
+			_, _ = CompleteCaller(disconnected, in, opts)
 		}
 		return result, err
 	}
-	in, inErr := ResultInput(token, result)
+	in, inErr := ResultInput(token, result, InputOptions{})
 	if inErr != nil {
 		return result, inErr
 	}
-	if _, err := CompleteCallerWithOptions(ctx, in, opts); err != nil {
+	if _, err := CompleteCaller(ctx, in, opts); err != nil {
 		return result, err
 	}
 	return result, nil

@@ -21,7 +21,7 @@ const PluginName = "stigmer.StigmerPlugin"
 // activity.
 type PluginOptions struct {
 	// Stigmer is the connection to the Stigmer service ([NewConn]) that the caller activities
-	// ([CallerActivities]: [GetExecutionActivityName] and [WatchExecutionActivityName]) query;
+	// ([CallerActivities]: [GetExecutionActivityName]) queries;
 	// nil: they are not registered.
 	Stigmer grpc.ClientConnInterface
 	// DisableSystemActivities leaves out the completion system activity ([SystemActivityName]),

@@ -18,6 +18,7 @@ import (
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 )
 
 const (
@@ -57,7 +58,7 @@ func innerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution, t
 	return handshake.CompleteCallerWhenDone(ctx, token, handshake.CompleteCallerOptions{},
 		func(ctx workflow.Context) (*agentexecutionv1.AgentExecution, error) {
 			if req.GetSpec().GetMessage() == "fail" {
-				return nil, temporal.NewNonRetryableApplicationError("the agent failed", handshake.ErrTypeAgentExecutionFailed, nil)
+				return nil, temporal.NewNonRetryableApplicationError("the agent failed", handshake.FailureTypeAgentExecutionFailed, nil)
 			}
 			return &agentexecutionv1.AgentExecution{
 				Metadata: &apiresource.ApiResourceMetadata{Id: "inner"},
@@ -74,7 +75,7 @@ func innerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution, t
 func TestPluginSetsUpACaller(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	svc := startFake(t, e)
+	svc := startFake(t, e, handshaketest.FakeOptions{})
 	conn, err := svc.Conn()
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +165,8 @@ func TestPluginSetsUpACaller(t *testing.T) {
 			t.Fatal(err)
 		}
 		var appErr *temporal.ApplicationError
-		if err := run.Get(ctx, nil); !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeAgentExecutionFailed || !appErr.NonRetryable() {
-			t.Fatalf("caller error %v, want the inner workflow's %s", err, handshake.ErrTypeAgentExecutionFailed)
+		if err := run.Get(ctx, nil); !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeAgentExecutionFailed || !appErr.NonRetryable() {
+			t.Fatalf("caller error %v, want the inner workflow's %s", err, handshake.FailureTypeAgentExecutionFailed)
 		}
 	})
 

@@ -137,7 +137,7 @@ func runtimeEnvViolations(env map[string]*executioncontextv1.ExecutionValue) []v
 // deployed service would refuse: "invalid <kind>: <field>: <description>; ...".
 func invalidRequestError(kind string, violations []violation) error {
 	return temporal.NewNonRetryableApplicationError(
-		"invalid "+kind+": "+violationsText(violations), ErrTypeInvalidRequest, nil)
+		"invalid "+kind+": "+violationsText(violations), FailureTypeInvalidRequest, nil)
 }
 
 // violationsText is "<field>: <description>; ...", as every SDK words a local refusal.

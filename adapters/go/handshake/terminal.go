@@ -25,11 +25,11 @@ import (
 // [CallerActivities.Register].
 const GetExecutionActivityName = "stigmer/caller/get-execution"
 
-// ErrTypeGetExecutionFailed is the type of the non-retryable application error with which the
+// FailureTypeGetExecutionFailed is the type of the non-retryable application error with which the
 // [GetExecutionActivityName] activity fails when the service refuses get permanently (NOT_FOUND,
 // PERMISSION_DENIED, ...), and with which [ExecuteToTerminal] fails when the delivered execution
 // is not terminal and has no id. Transient errors are retried inside the activity.
-const ErrTypeGetExecutionFailed = "STIGMER_GET_EXECUTION_FAILED"
+const FailureTypeGetExecutionFailed = "STIGMER_GET_EXECUTION_FAILED"
 
 // Execution is an agent or a workflow execution: what the handshake delivers.
 type Execution interface {
@@ -38,9 +38,9 @@ type Execution interface {
 	GetMetadata() *apiresource.ApiResourceMetadata
 }
 
-// Terminal reports whether the execution's phase is terminal: COMPLETED (3), FAILED (4) or
+// IsTerminal reports whether the execution's phase is terminal: COMPLETED (3), FAILED (4) or
 // CANCELLED (5). A nil execution is not terminal.
-func Terminal[T Execution](e T) bool {
+func IsTerminal[T Execution](e T) bool {
 	return terminalPhase(phaseOf(e))
 }
 
@@ -101,7 +101,7 @@ func (a *CallerActivities) Register(w worker.ActivityRegistry) {
 // callback tokens (spec and status), which some services echo and which must stay out of history.
 // After every get it heartbeats (the details are the phase seen, -1 after an error) and waits with
 // exponential backoff; a transient error (UNAVAILABLE, DEADLINE_EXCEEDED, ...) is retried the same
-// way. A permanent error fails it with the non-retryable type [ErrTypeGetExecutionFailed]; the
+// way. A permanent error fails it with the non-retryable type [FailureTypeGetExecutionFailed]; the
 // activity's context ending (cancellation, timeout) ends it.
 func (a *CallerActivities) GetExecution(ctx context.Context, req *sdkv1.GetExecutionInput) (converter.RawValue, error) {
 	var get func(context.Context) (proto.Message, error)
@@ -123,10 +123,10 @@ func (a *CallerActivities) GetExecution(ctx context.Context, req *sdkv1.GetExecu
 	var none converter.RawValue
 	if get == nil {
 		return none, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("stigmer: no query client for execution kind %v", req.GetKind()), ErrTypeGetExecutionFailed, nil)
+			fmt.Sprintf("stigmer: no query client for execution kind %v", req.GetKind()), FailureTypeGetExecutionFailed, nil)
 	}
 	if id == "" {
-		return none, temporal.NewNonRetryableApplicationError("stigmer: the execution id is empty", ErrTypeGetExecutionFailed, nil)
+		return none, temporal.NewNonRetryableApplicationError("stigmer: the execution id is empty", FailureTypeGetExecutionFailed, nil)
 	}
 
 	logger := activity.GetLogger(ctx)
@@ -151,12 +151,12 @@ func (a *CallerActivities) GetExecution(ctx context.Context, req *sdkv1.GetExecu
 			}
 		case ctx.Err() != nil:
 			return none, ctx.Err()
-		case !CreateFailureRetryable(grpcCode(err)):
+		case !createFailureRetryable(grpcCode(err)):
 			return none, temporal.NewNonRetryableApplicationError(
-				"get "+id+": "+CodeName(grpcCode(err))+": "+grpcMessage(err), ErrTypeGetExecutionFailed, nil)
+				"get "+id+": "+codeName(grpcCode(err))+": "+grpcMessage(err), FailureTypeGetExecutionFailed, nil)
 		default:
 			logger.Warn("Get of the execution failed, retrying", "execution_id", id,
-				"error", CodeName(grpcCode(err))+": "+grpcMessage(err))
+				"error", codeName(grpcCode(err))+": "+grpcMessage(err))
 		}
 		activity.RecordHeartbeat(ctx, phase)
 		select {
@@ -182,11 +182,11 @@ const (
 	// DefaultGetExecutionHeartbeat is its heartbeat timeout; it exceeds [DefaultMaxPollInterval].
 	DefaultGetExecutionHeartbeat = time.Minute
 	// DefaultGetExecutionMaximumAttempts is its maximum number of attempts (initial retry
-	// interval 1 s; [ErrTypeGetExecutionFailed] is not retried).
+	// interval 1 s; [FailureTypeGetExecutionFailed] is not retried).
 	DefaultGetExecutionMaximumAttempts = 3
 )
 
-// TerminalOptions configures [ExecuteToTerminalWithOptions]. The zero value is the default.
+// TerminalOptions configures [ExecuteToTerminal]. The zero value is the default.
 type TerminalOptions struct {
 	// GetExecution are the activity options of the get-execution activity. Zero timeouts take
 	// [DefaultGetExecutionStartToClose] and [DefaultGetExecutionHeartbeat], a nil retry policy
@@ -200,33 +200,29 @@ type TerminalOptions struct {
 // [ExecuteWorkflowAndWaitPending]) with the activity options already on ctx, and returns the
 // terminal execution: when the execution the service delivered is not terminal (some services
 // deliver the execution as created), it fetches the terminal one with the activity
-// [GetExecutionActivityName]. The execution it returns never carries spec.callback_token. It is ExecuteToTerminalWithOptions with the zero [TerminalOptions].
+// [GetExecutionActivityName]. The execution it returns never carries spec.callback_token. It also
+// records the caller-side metrics [MetricCallerHandshakes] and [MetricCallerHandshakeDuration]
+// (from the scheduling of the handshake activity to its resolution) through the workflow's
+// metrics handler. The zero [TerminalOptions] are the defaults.
 //
 //	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(30*time.Minute))
-//	done, err := handshake.ExecuteToTerminal(ctx, a.RunAgent, req)
+//	done, err := handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, a.RunAgent, req)
 //	// done.GetStatus().GetMessages() holds the agent's reply.
-func ExecuteToTerminal[T Execution](ctx workflow.Context, handshakeActivity any, req T) (T, error) {
-	return ExecuteToTerminalWithOptions(ctx, TerminalOptions{}, handshakeActivity, req)
-}
-
-// ExecuteToTerminalWithOptions is [ExecuteToTerminal] with options. It also records the
-// caller-side metrics [MetricCallerHandshakes] and [MetricCallerHandshakeDuration] (from the
-// scheduling of the handshake activity to its resolution) through the workflow's metrics handler.
-func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T) (T, error) {
+func ExecuteToTerminal[T Execution](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T) (T, error) {
 	var zero, delivered T
 	err := ObserveHandshake(ctx, workflow.ExecuteActivity(ctx, handshakeActivity, req), &delivered)
 	if err != nil {
 		return zero, err
 	}
 	clearCallbackToken(delivered)
-	if Terminal(delivered) {
+	if IsTerminal(delivered) {
 		return delivered, nil
 	}
 	id := delivered.GetMetadata().GetId()
 	if id == "" {
 		return zero, temporal.NewNonRetryableApplicationError(
 			"the delivered execution is not terminal and has no metadata.id to fetch it by",
-			ErrTypeGetExecutionFailed, nil)
+			FailureTypeGetExecutionFailed, nil)
 	}
 	kind := sdkv1.ExecutionKind_EXECUTION_KIND_AGENT
 	if _, ok := any(delivered).(*workflowexecutionv1.WorkflowExecution); ok {
@@ -241,7 +237,7 @@ func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts Termin
 		ao.RetryPolicy = &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			MaximumAttempts:        DefaultGetExecutionMaximumAttempts,
-			NonRetryableErrorTypes: []string{ErrTypeGetExecutionFailed},
+			NonRetryableErrorTypes: []string{FailureTypeGetExecutionFailed},
 		}
 	}
 	// The input travels as binary/protobuf, as in every SDK.

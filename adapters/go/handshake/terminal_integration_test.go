@@ -204,9 +204,9 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 			t.Fatal(err)
 		}
 		var appErr *temporal.ApplicationError
-		if err := r.Get(ctx, nil); !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeGetExecutionFailed ||
+		if err := r.Get(ctx, nil); !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeGetExecutionFailed ||
 			!strings.Contains(appErr.Message(), ": NOT_FOUND: ") {
-			t.Fatalf("caller error %v, want %s NOT_FOUND", err, handshake.ErrTypeGetExecutionFailed)
+			t.Fatalf("caller error %v, want %s NOT_FOUND", err, handshake.FailureTypeGetExecutionFailed)
 		}
 	})
 

@@ -243,7 +243,7 @@ func TestProtoPayloadUnknownType(t *testing.T) {
 func TestCompleteEmptyTokenNeverCallsTemporal(t *testing.T) {
 	// A nil client panics if used: EMPTY_TOKEN must be answered without calling Temporal.
 	c := &handshake.Completer{}
-	in, err := handshake.ResultInput(nil, sampleExecution(), handshake.WithExecutionID("exec-1"))
+	in, err := handshake.ResultInput(nil, sampleExecution(), handshake.InputOptions{ExecutionID: "exec-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,22 +315,22 @@ func TestActivityOptions(t *testing.T) {
 }
 
 func TestExecuteOutsideActivityRefusesEmptyToken(t *testing.T) {
-	svc, err := handshaketest.StartFakeStigmerService(nil)
+	svc, err := handshaketest.StartFakeStigmerService(nil, handshaketest.FakeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Stop()
 	req := sampleExecution()
-	ack, err := handshake.ExecuteAgentAndWaitPending(context.Background(), svc.AgentClient(), req)
+	ack, err := handshake.ExecuteAgentAndWaitPending(context.Background(), svc.AgentClient(), req, handshake.CreateOptions{})
 	if ack != nil {
 		t.Fatalf("ack %v, want nil", ack)
 	}
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeEmptyTaskToken || !appErr.NonRetryable() {
-		t.Fatalf("err = %#v, want non-retryable %s", err, handshake.ErrTypeEmptyTaskToken)
+	if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeEmptyTaskToken || !appErr.NonRetryable() {
+		t.Fatalf("err = %#v, want non-retryable %s", err, handshake.FailureTypeEmptyTaskToken)
 	}
-	if _, err := handshake.ExecuteWorkflowAndWaitPending(context.Background(), svc.WorkflowClient(), nil); !errors.As(err, &appErr) ||
-		appErr.Type() != handshake.ErrTypeEmptyTaskToken {
+	if _, err := handshake.ExecuteWorkflowAndWaitPending(context.Background(), svc.WorkflowClient(), nil, handshake.CreateOptions{}); !errors.As(err, &appErr) ||
+		appErr.Type() != handshake.FailureTypeEmptyTaskToken {
 		t.Fatalf("workflow variant: err = %v", err)
 	}
 	if n := len(svc.Calls()); n != 0 {

@@ -110,17 +110,17 @@ func TestExecuteToTerminalReturnsATerminalDeliveryWithoutGet(t *testing.T) {
 
 func TestExecuteToTerminalPassesATypedFailureThrough(t *testing.T) {
 	env := newTestEnv(t)
-	registerDelivery(env, nil, temporal.NewNonRetryableApplicationError("agent crashed", handshake.ErrTypeAgentExecutionFailed, nil))
+	registerDelivery(env, nil, temporal.NewNonRetryableApplicationError("agent crashed", handshake.FailureTypeAgentExecutionFailed, nil))
 	env.ExecuteWorkflow(wfTerminalCaller, &agentexecutionv1.AgentExecution{})
 	var appErr *temporal.ApplicationError
-	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeAgentExecutionFailed {
-		t.Fatalf("workflow error %v, want %s", err, handshake.ErrTypeAgentExecutionFailed)
+	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeAgentExecutionFailed {
+		t.Fatalf("workflow error %v, want %s", err, handshake.FailureTypeAgentExecutionFailed)
 	}
 }
 
 // completeCallerWorkflow is a service's workflow that completes its caller with input.
 func completeCallerWorkflow(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
-	return handshake.CompleteCaller(ctx, input)
+	return handshake.CompleteCaller(ctx, input, handshake.CompleteCallerOptions{})
 }
 
 func TestCompleteCallerOnTheTestEnvironment(t *testing.T) {
@@ -144,9 +144,9 @@ func TestCompleteCallerOnTheTestEnvironment(t *testing.T) {
 				scheduled++
 				return &sdkv1.CompleteExternalActivityResult{Outcome: tc.outcome, TokenPreview: handshake.TokenPreview(in.GetCallbackToken())}, nil
 			}, activity.RegisterOptions{Name: handshake.SystemActivityName})
-			in, err := handshake.ResultInput([]byte("token"), &agentexecutionv1.AgentExecution{})
+			in, err := handshake.ResultInput([]byte("token"), &agentexecutionv1.AgentExecution{}, handshake.InputOptions{})
 			if tc.failure {
-				in, err = handshake.FailureInput([]byte("token"), handshake.Failure{Type: handshake.ErrTypeAgentExecutionFailed, NonRetryable: true})
+				in, err = handshake.FailureInput([]byte("token"), handshake.Failure{Type: handshake.FailureTypeAgentExecutionFailed, NonRetryable: true}, handshake.InputOptions{})
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -154,8 +154,8 @@ func TestCompleteCallerOnTheTestEnvironment(t *testing.T) {
 			env.ExecuteWorkflow(completeCallerWorkflow, in)
 			var appErr *temporal.ApplicationError
 			err = env.GetWorkflowError()
-			if tc.wantErr != (err != nil) || (tc.wantErr && (!errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeCompletionFailed)) {
-				t.Fatalf("workflow error %v, want error %v (%s)", err, tc.wantErr, handshake.ErrTypeCompletionFailed)
+			if tc.wantErr != (err != nil) || (tc.wantErr && (!errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeCompletionFailed)) {
+				t.Fatalf("workflow error %v, want error %v (%s)", err, tc.wantErr, handshake.FailureTypeCompletionFailed)
 			}
 			if scheduled != 1 {
 				t.Fatalf("system activity scheduled %d times, want 1", scheduled)

@@ -26,5 +26,5 @@ const wfTerminalCaller = "TerminalCaller"
 func terminalCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 	ao := handshake.ActivityOptions(time.Minute)
 	ao.RetryPolicy.MaximumAttempts = 1
-	return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), actRunAgent, req)
+	return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), handshake.TerminalOptions{}, actRunAgent, req)
 }

@@ -24,7 +24,7 @@ import (
 
 func fake(t *testing.T, c client.Client) *handshaketest.FakeStigmerService {
 	t.Helper()
-	svc, err := handshaketest.StartFakeStigmerService(c)
+	svc, err := handshaketest.StartFakeStigmerService(c, handshaketest.FakeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 
 func askAgent(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(time.Minute))
-	return handshake.ExecuteToTerminal(ctx, "RunAgent", req)
+	return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, "RunAgent", req)
 }
 
 // A Go worker with the SDK's metrics installed runs a handshake; the scrape shows Temporal's own
@@ -40,7 +40,7 @@ func TestWorkerExpositionKeepsTemporalNamesBesideTheSDKs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer server.Stop()
-	service, err := handshaketest.StartFakeStigmerService(server.Client())
+	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestWorkerExpositionKeepsTemporalNamesBesideTheSDKs(t *testing.T) {
 	w.RegisterWorkflow(askAgent)
 	agents := service.AgentClient()
 	w.RegisterActivityWithOptions(func(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-		return handshake.ExecuteAgentAndWaitPending(ctx, agents, req)
+		return handshake.ExecuteAgentAndWaitPending(ctx, agents, req, handshake.CreateOptions{})
 	}, activity.RegisterOptions{Name: "RunAgent"})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

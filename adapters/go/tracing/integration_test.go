@@ -24,7 +24,7 @@ import (
 
 func askAgent(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(time.Minute))
-	return handshake.ExecuteToTerminal(ctx, "RunAgent", req)
+	return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, "RunAgent", req)
 }
 
 // A caller set up with one plugin object (tracing interceptor included) and a traced connection:
@@ -42,7 +42,7 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer server.Stop()
-	service, err := handshaketest.StartFakeStigmerService(server.Client())
+	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 	w.RegisterWorkflow(askAgent)
 	agents := agentexecutionv1.NewAgentExecutionCommandControllerClient(conn)
 	w.RegisterActivityWithOptions(func(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-		return handshake.ExecuteAgentAndWaitPending(ctx, agents, req)
+		return handshake.ExecuteAgentAndWaitPending(ctx, agents, req, handshake.CreateOptions{})
 	}, activity.RegisterOptions{Name: "RunAgent"})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@
 //   - [ConnOptions] adds the OpenTelemetry gRPC instrumentation to [handshake.NewConn], so that
 //     the create call carries the trace context (traceparent) to the Stigmer service.
 //
+// For example:
+//
 //	tp := sdktrace.NewTracerProvider(...)
 //	interceptor, err := tracing.NewInterceptor(tp)
 //	plugin, err := handshake.NewPlugin(handshake.PluginOptions{Interceptors: []interceptor.Interceptor{interceptor}})
