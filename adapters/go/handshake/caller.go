@@ -170,6 +170,8 @@ func executeAndWaitPending[T Execution](
 		return zero, failure
 	}
 	metrics.Counter(MetricCallerHandshakesPending).Inc(1)
+	// For the watch of ExecuteToTerminal: the execution id as the pending activity's heartbeat.
+	recordExecutionID(ctx, kind, ack.GetMetadata().GetId(), token)
 	started := "Agent execution started, activity pending"
 	if kind == KindWorkflowExecution {
 		started = "Workflow execution started, activity pending"

@@ -21,7 +21,7 @@ const PluginName = "stigmer.StigmerPlugin"
 // activity.
 type PluginOptions struct {
 	// Stigmer is the connection to the Stigmer service ([NewConn]) that the caller activities
-	// ([CallerActivities]: [GetExecutionActivityName]) queries;
+	// ([CallerActivities]: [GetExecutionActivityName] and [WatchExecutionActivityName]) query;
 	// nil: they are not registered.
 	Stigmer grpc.ClientConnInterface
 	// DisableSystemActivities leaves out the completion system activity ([SystemActivityName]),
@@ -116,6 +116,7 @@ func NewPlugin(opts PluginOptions) (*temporal.SimplePlugin, error) {
 			if opts.Stigmer != nil {
 				callers := NewCallerActivities(opts.Stigmer)
 				register(GetExecutionActivityName, callers.GetExecution)
+				register(WatchExecutionActivityName, callers.WatchExecution)
 			}
 			return nil
 		},

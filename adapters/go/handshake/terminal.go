@@ -78,6 +78,9 @@ type CallerActivities struct {
 	PollInterval, MaxPollInterval time.Duration
 	// GetTimeout bounds one get call (zero: [DefaultGetTimeout]).
 	GetTimeout time.Duration
+	// WatchInterval is the first wait between two gets of [CallerActivities.WatchExecution] (zero:
+	// [DefaultWatchInterval]); it doubles up to MaxWatchInterval (zero: [DefaultMaxWatchInterval]).
+	WatchInterval, MaxWatchInterval time.Duration
 	// CallOptions are added to every get call (for example per-call credentials).
 	CallOptions []grpc.CallOption
 }
@@ -91,9 +94,11 @@ func NewCallerActivities(conn grpc.ClientConnInterface) *CallerActivities {
 	}
 }
 
-// Register registers a's activity on w under [GetExecutionActivityName].
+// Register registers a's activities on w under [GetExecutionActivityName] and
+// [WatchExecutionActivityName].
 func (a *CallerActivities) Register(w worker.ActivityRegistry) {
 	w.RegisterActivityWithOptions(a.GetExecution, activity.RegisterOptions{Name: GetExecutionActivityName})
+	w.RegisterActivityWithOptions(a.WatchExecution, activity.RegisterOptions{Name: WatchExecutionActivityName})
 }
 
 // GetExecution calls get for the execution until its phase is terminal and returns it (an
@@ -193,6 +198,13 @@ type TerminalOptions struct {
 	// [DefaultGetExecutionMaximumAttempts] attempts; an empty task queue is the workflow's
 	// (register [CallerActivities] on the caller's worker).
 	GetExecution workflow.ActivityOptions
+	// WatchAfter is how long the handshake may stay pending before the execution is watched with
+	// [WatchExecutionActivityName] (zero: [DefaultWatchAfter]; negative: never watched).
+	WatchAfter time.Duration
+	// Watch are the activity options of the watch activity. Zero timeouts: unbounded
+	// start-to-close, heartbeat timeout [DefaultWatchHeartbeat]; an empty task queue is the
+	// workflow's.
+	Watch workflow.ActivityOptions
 }
 
 // ExecuteToTerminal runs the caller's handshake activity (a function or a name, whose only
@@ -210,7 +222,12 @@ type TerminalOptions struct {
 //	// done.GetStatus().GetMessages() holds the agent's reply.
 func ExecuteToTerminal[T Execution](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T) (T, error) {
 	var zero, delivered T
-	err := ObserveHandshake(ctx, workflow.ExecuteActivity(ctx, handshakeActivity, req), &delivered)
+	var err error
+	if workflow.GetVersion(ctx, watchVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		err = ObserveHandshake(ctx, workflow.ExecuteActivity(ctx, handshakeActivity, req), &delivered)
+	} else {
+		err = executeWatched(ctx, opts, handshakeActivity, req, &delivered)
+	}
 	if err != nil {
 		return zero, err
 	}

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -159,6 +161,68 @@ func TestCompleteCallerOnTheTestEnvironment(t *testing.T) {
 			}
 			if scheduled != 1 {
 				t.Fatalf("system activity scheduled %d times, want 1", scheduled)
+			}
+		})
+	}
+}
+
+// watchedCaller is terminalCaller with the watch's options for the test environment.
+func watchedCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+	ao := handshake.ActivityOptions(time.Hour)
+	ao.RetryPolicy.MaximumAttempts = 1
+	return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), handshake.TerminalOptions{}, actRunAgent, req)
+}
+
+func executionIn(phase agentexecutionv1.ExecutionPhase) *agentexecutionv1.AgentExecution {
+	return &agentexecutionv1.AgentExecution{
+		Metadata: &apiresource.ApiResourceMetadata{Id: "exec-w"},
+		Status:   &agentexecutionv1.AgentExecutionStatus{Phase: phase},
+	}
+}
+
+// The watch of ExecuteToTerminal (issue 19 item 6): a handshake still pending after
+// DefaultWatchAfter is raced against the watch activity; what the watch sees decides only when
+// the execution FAILED or was CANCELLED.
+func TestExecuteToTerminalWatchesAPendingHandshake(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		handshakeTime time.Duration // when the service's completion arrives
+		watched       agentexecutionv1.ExecutionPhase
+		wantType      string // the typed failure; "" for the delivered execution
+		wantWatches   int
+	}{
+		{"failed while pending", time.Hour, agentexecutionv1.ExecutionPhase_EXECUTION_FAILED, handshake.FailureTypeAgentExecutionFailed, 1},
+		{"cancelled while pending", time.Hour, agentexecutionv1.ExecutionPhase_EXECUTION_CANCELLED, handshake.FailureTypeAgentExecutionCancelled, 1},
+		{"completed: the handshake delivers", time.Hour, agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED, "", 1},
+		{"handshake before the watch", 10 * time.Second, agentexecutionv1.ExecutionPhase_EXECUTION_FAILED, "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
+			registerDelivery(env, nil, nil)
+			(&handshake.CallerActivities{}).Register(env)
+			env.OnActivity(actRunAgent, mock.Anything, mock.Anything).After(tc.handshakeTime).
+				Return(executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil)
+			watches := 0
+			env.OnActivity(handshake.WatchExecutionActivityName, mock.Anything, mock.Anything).Return(
+				func(context.Context, handshake.WatchInput) (converter.RawValue, error) {
+					watches++
+					p, err := converter.NewProtoPayloadConverter().ToPayload(executionIn(tc.watched))
+					return converter.NewRawValue(p), err
+				})
+
+			env.ExecuteWorkflow("WatchedCaller", &agentexecutionv1.AgentExecution{})
+			err := env.GetWorkflowError()
+			var appErr *temporal.ApplicationError
+			switch {
+			case tc.wantType != "" && (!errors.As(err, &appErr) || appErr.Type() != tc.wantType || !appErr.NonRetryable()):
+				t.Fatalf("workflow error %v, want the non-retryable %s", err, tc.wantType)
+			case tc.wantType == "" && err != nil:
+				t.Fatalf("workflow error %v, want the delivered execution", err)
+			}
+			if watches != tc.wantWatches {
+				t.Fatalf("%d watches, want %d", watches, tc.wantWatches)
 			}
 		})
 	}
