@@ -2,6 +2,7 @@ package handshake
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -12,9 +13,6 @@ import (
 	grpcmetadata "google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
-
-	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
-	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
 )
 
 // DefaultCreateTimeout is the deadline of the create call when [CreateOptions].Timeout is zero.
@@ -62,68 +60,42 @@ type CreateOptions struct {
 //
 // When the execution ends, the caller's activity result is the final
 // *agentexecutionv1.AgentExecution, or an application failure.
-func ExecuteAgentAndWaitPending(
-	ctx context.Context,
-	client agentexecutionv1.AgentExecutionCommandControllerClient,
-	execution *agentexecutionv1.AgentExecution,
-	opts CreateOptions,
-) (*agentexecutionv1.AgentExecution, error) {
-	req, _ := proto.Clone(execution).(*agentexecutionv1.AgentExecution)
-	if req == nil {
-		req = &agentexecutionv1.AgentExecution{}
-	}
-	return executeAndWaitPending(ctx, KindAgentExecution,
-		func(token []byte, key string) []violation {
-			v := prepareAgent(req, key)
-			req.Spec.CallbackToken = token
-			return v
-		},
-		func(ctx context.Context, callOpts ...grpc.CallOption) (*agentexecutionv1.AgentExecution, error) {
-			return client.Create(ctx, req, callOpts...)
-		},
-		opts)
+func ExecuteAgentAndWaitPending[T proto.Message](ctx context.Context, client Creator[T], execution T, opts CreateOptions) (T, error) {
+	return executeAndWaitPending(ctx, KindAgentExecution, client, execution, opts)
 }
 
 // ExecuteWorkflowAndWaitPending is [ExecuteAgentAndWaitPending] for workflow executions: it starts
 // a workflow execution through the WorkflowExecutionCommandController with spec.callback_token set
 // to the activity's task token, and returns the ACK and [activity.ErrResultPending] (unwrapped).
 // Everything else (idempotency key, deadline, logs, errors) is as for agent executions.
-func ExecuteWorkflowAndWaitPending(
-	ctx context.Context,
-	client workflowexecutionv1.WorkflowExecutionCommandControllerClient,
-	execution *workflowexecutionv1.WorkflowExecution,
-	opts CreateOptions,
-) (*workflowexecutionv1.WorkflowExecution, error) {
-	req, _ := proto.Clone(execution).(*workflowexecutionv1.WorkflowExecution)
-	if req == nil {
-		req = &workflowexecutionv1.WorkflowExecution{}
-	}
-	return executeAndWaitPending(ctx, KindWorkflowExecution,
-		func(token []byte, key string) []violation {
-			v := prepareWorkflow(req, key)
-			req.Spec.CallbackToken = token
-			return v
-		},
-		func(ctx context.Context, callOpts ...grpc.CallOption) (*workflowexecutionv1.WorkflowExecution, error) {
-			return client.Create(ctx, req, callOpts...)
-		},
-		opts)
+func ExecuteWorkflowAndWaitPending[T proto.Message](ctx context.Context, client Creator[T], execution T, opts CreateOptions) (T, error) {
+	return executeAndWaitPending(ctx, KindWorkflowExecution, client, execution, opts)
+}
+
+// Creator is the create call of an execution command controller client: the generated
+// AgentExecutionCommandControllerClient or WorkflowExecutionCommandControllerClient of any
+// generated copy of the API (this SDK's, or Stigmer's github.com/stigmer/stigmer/apis/stubs/go).
+type Creator[T proto.Message] interface {
+	Create(ctx context.Context, in T, opts ...grpc.CallOption) (T, error)
 }
 
 // executeAndWaitPending is the language-neutral part of the caller side. prepare fills the
 // (already cloned) request (the deployed-service fields, the idempotency annotation, the token) and
 // returns what the deployed service would refuse it for; create sends the request.
-func executeAndWaitPending[T Execution](
-	ctx context.Context,
-	kind string,
-	prepare func(token []byte, key string) []violation,
-	create func(context.Context, ...grpc.CallOption) (T, error),
-	opts CreateOptions,
-) (T, error) {
+func executeAndWaitPending[T proto.Message](ctx context.Context, kind string, client Creator[T], execution T, opts CreateOptions) (T, error) {
 	var zero T
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultCreateTimeout
+	}
+	// The caller's message is never modified; a nil one is an empty request.
+	req := execution.ProtoReflect().Type().New().Interface().(T)
+	if execution.ProtoReflect().IsValid() {
+		req = proto.Clone(execution).(T)
+	}
+	if kindOf(req) != kind {
+		return zero, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("stigmer: %s is not a %s", req.ProtoReflect().Descriptor().FullName(), kind), FailureTypeInvalidRequest, nil)
 	}
 
 	if !activity.IsActivity(ctx) {
@@ -146,7 +118,11 @@ func executeAndWaitPending[T Execution](
 		"token_preview", preview, "token_digest", digest, "token_length", len(token), "activity_id", info.ActivityID)
 
 	key := IdempotencyKey(info.WorkflowNamespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID)
-	if violations := prepare(append([]byte(nil), token...), key); len(violations) > 0 {
+	violations := prepare(req, kind, key)
+	if spec := mutableSub(req.ProtoReflect(), "spec"); spec != nil {
+		setBytes(spec, "callback_token", append([]byte(nil), token...))
+	}
+	if len(violations) > 0 {
 		failure := invalidRequestError(kind, violations)
 		logger.Warn("Stigmer create refused locally",
 			"activity_id", info.ActivityID, "token_preview", preview, "token_digest", digest,
@@ -159,7 +135,7 @@ func executeAndWaitPending[T Execution](
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	callCtx = grpcmetadata.AppendToOutgoingContext(callCtx, IdempotencyKeyHeader, key)
-	ack, err := create(callCtx, opts.CallOptions...)
+	ack, err := client.Create(callCtx, req, opts.CallOptions...)
 	if err != nil {
 		failure := createFailedError(err)
 		code := grpcCode(err)
@@ -171,13 +147,13 @@ func executeAndWaitPending[T Execution](
 	}
 	metrics.Counter(MetricCallerHandshakesPending).Inc(1)
 	// For the watch of ExecuteToTerminal: the execution id as the pending activity's heartbeat.
-	recordExecutionID(ctx, kind, ack.GetMetadata().GetId(), token)
+	recordExecutionID(ctx, kind, executionID(ack), token)
 	started := "Agent execution started, activity pending"
 	if kind == KindWorkflowExecution {
 		started = "Workflow execution started, activity pending"
 	}
 	logger.Info(started,
-		"execution_id", ack.GetMetadata().GetId(), "token_preview", preview, "token_digest", digest,
+		"execution_id", executionID(ack), "token_preview", preview, "token_digest", digest,
 		"token_length", len(token), "execution_kind", kind)
 	return ack, activity.ErrResultPending
 }

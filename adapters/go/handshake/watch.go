@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -16,8 +15,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/proto"
 
-	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
-	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 )
 
@@ -135,7 +132,7 @@ func (a *CallerActivities) WatchExecution(ctx context.Context, in WatchInput) (c
 				continue
 			}
 		} else {
-			got, err := a.get(ctx, in.Kind, id)
+			got, err := a.getOnce(ctx, in.Kind, id)
 			switch {
 			case err == nil && terminalPhase(phaseOf(got)):
 				clearCallbackToken(got)
@@ -159,23 +156,10 @@ func (a *CallerActivities) WatchExecution(ctx context.Context, in WatchInput) (c
 	}
 }
 
-// get calls the query controller of kind for id, with the get timeout.
-func (a *CallerActivities) get(ctx context.Context, kind sdkv1.ExecutionKind, id string) (proto.Message, error) {
-	callCtx, cancel := context.WithTimeout(ctx, durationOr(a.GetTimeout, DefaultGetTimeout))
-	defer cancel()
-	switch {
-	case kind == sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW && a.Workflows != nil:
-		return a.Workflows.Get(callCtx, &workflowexecutionv1.WorkflowExecutionId{Value: id}, a.CallOptions...)
-	case kind == sdkv1.ExecutionKind_EXECUTION_KIND_AGENT && a.Agents != nil:
-		return a.Agents.Get(callCtx, &agentexecutionv1.AgentExecutionId{Value: id}, a.CallOptions...)
-	}
-	return nil, fmt.Errorf("stigmer: no query client for execution kind %v", kind)
-}
-
 // executeWatched runs the handshake activity and, when it is still pending after watchAfter, the
 // watch activity beside it: a FAILED or CANCELLED execution seen by the watch cancels the
 // handshake and returns the typed failure; the handshake resolving first cancels the watch.
-func executeWatched[T Execution](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T, delivered *T) error {
+func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T, delivered *T) error {
 	ao := workflow.GetActivityOptions(ctx)
 	if ao.ActivityID == "" {
 		// A known id, so that the watch can find the pending handshake; a side effect keeps it
@@ -204,10 +188,7 @@ func executeWatched[T Execution](ctx workflow.Context, opts TerminalOptions, han
 		handshakeErr  error
 		ended         T // what the watch saw: FAILED or CANCELLED
 	)
-	kind := sdkv1.ExecutionKind_EXECUTION_KIND_AGENT
-	if _, ok := any(req).(*workflowexecutionv1.WorkflowExecution); ok {
-		kind = sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW
-	}
+	kind := executionKind(req)
 	sel := workflow.NewSelector(ctx)
 	sel.AddFuture(handshake, func(f workflow.Future) {
 		handshakeDone = true
@@ -253,7 +234,7 @@ func executeWatched[T Execution](ctx workflow.Context, opts TerminalOptions, han
 	if phaseOf(ended) == 5 {
 		failureType, state = FailureTypeAgentExecutionCancelled, "CANCELLED"
 	}
-	id := ended.GetMetadata().GetId()
+	id := executionID(ended)
 	workflow.GetLogger(ctx).Warn("The execution ended while the handshake was pending", "execution_id", id, "phase", state)
 	recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(temporal.NewApplicationError("", failureType)), workflow.Now(ctx).Sub(start))
 	return temporal.NewNonRetryableApplicationError(

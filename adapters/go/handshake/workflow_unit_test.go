@@ -3,6 +3,7 @@ package handshake_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -24,21 +25,26 @@ import (
 // Workflow-side unit tests on the Temporal Go SDK's test environment: no server, the activities
 // stand in for the Stigmer service.
 
-// scriptedAgents answers get with the executions of phases, one per call, the last one repeated.
+// scriptedAgents is a connection to a service whose get answers with the executions of phases,
+// one per call, the last one repeated.
 type scriptedAgents struct {
-	agentexecutionv1.AgentExecutionQueryControllerClient
+	grpc.ClientConnInterface
 	phases []agentexecutionv1.ExecutionPhase
 	gets   int
 }
 
-func (s *scriptedAgents) Get(_ context.Context, in *agentexecutionv1.AgentExecutionId, _ ...grpc.CallOption) (*agentexecutionv1.AgentExecution, error) {
+func (s *scriptedAgents) Invoke(_ context.Context, method string, args, reply any, _ ...grpc.CallOption) error {
+	if method != agentexecutionv1.AgentExecutionQueryController_Get_FullMethodName {
+		return fmt.Errorf("unexpected method %s", method)
+	}
 	phase := s.phases[min(s.gets, len(s.phases)-1)]
 	s.gets++
-	return &agentexecutionv1.AgentExecution{
-		Metadata: &apiresource.ApiResourceMetadata{Id: in.GetValue()},
+	proto.Merge(reply.(proto.Message), &agentexecutionv1.AgentExecution{
+		Metadata: &apiresource.ApiResourceMetadata{Id: args.(*agentexecutionv1.AgentExecutionId).GetValue()},
 		Spec:     &agentexecutionv1.AgentExecutionSpec{CallbackToken: []byte("echoed token")},
 		Status:   &agentexecutionv1.AgentExecutionStatus{Phase: phase, CallbackToken: []byte("echoed token")},
-	}, nil
+	})
+	return nil
 }
 
 func newTestEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
@@ -66,7 +72,7 @@ func TestExecuteToTerminalFetchesANonTerminalDeliveryOnTheTestEnvironment(t *tes
 	agents := &scriptedAgents{phases: []agentexecutionv1.ExecutionPhase{
 		agentexecutionv1.ExecutionPhase_EXECUTION_IN_PROGRESS, agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED,
 	}}
-	(&handshake.CallerActivities{Agents: agents, PollInterval: time.Millisecond}).Register(env)
+	(&handshake.CallerActivities{Conn: agents, PollInterval: time.Millisecond}).Register(env)
 
 	env.ExecuteWorkflow(wfTerminalCaller, &agentexecutionv1.AgentExecution{})
 	if err := env.GetWorkflowError(); err != nil {
@@ -96,7 +102,7 @@ func TestExecuteToTerminalReturnsATerminalDeliveryWithoutGet(t *testing.T) {
 	}
 	registerDelivery(env, done, nil)
 	agents := &scriptedAgents{phases: []agentexecutionv1.ExecutionPhase{agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED}}
-	(&handshake.CallerActivities{Agents: agents}).Register(env)
+	(&handshake.CallerActivities{Conn: agents}).Register(env)
 
 	env.ExecuteWorkflow(wfTerminalCaller, &agentexecutionv1.AgentExecution{})
 	var got *agentexecutionv1.AgentExecution
