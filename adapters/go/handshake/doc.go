@@ -28,6 +28,18 @@
 // Stigmer service sends, including the deployed Go service's json/plain), and register
 // [CallerActivities] (the activity [GetExecutionActivityName]) on the caller's worker.
 //
+// [NewPlugin] wires all of this (data converter, system activity, caller activities, interceptors
+// such as OpenTelemetry tracing) on a client and its workers in one plugin object.
+// [StartWorkflowAndWaitPending] and [CompleteCallerWhenDone] are the inner-workflow shape, with
+// the blocking fallback of [AsyncCompletionEnv]; [ObserveHandshake] records the caller metrics
+// around a hand-written activity call. [ExecuteToTerminal] watches a handshake still pending after
+// [DefaultWatchAfter] with [WatchExecutionActivityName], so that a FAILED or CANCELLED execution
+// ends it with a typed failure even when the service never completes it.
+//
+// The package links no generated copy of the execution API: it recognises executions by protobuf
+// full name, so a program that links Stigmer's own stubs (github.com/stigmer/stigmer/apis/stubs/go)
+// passes its own messages and clients. This module's generated types are under gen/.
+//
 // # Service side
 //
 // When the execution ends, the service completes the caller's activity with the token: directly
