@@ -84,12 +84,19 @@ demo: bootstrap ## Run the token handshake end to end on embedded defaults
 	$(VENV)/bin/stigmer-sdk demo
 
 .PHONY: test-go
-test-go: bootstrap ## gofmt, go vet and go test for adapters/go
+test-go: bootstrap ## gofmt, go vet and go test (integration tests included) for adapters/go
 	@# Not "tee /dev/stderr": reopening stderr truncates a log file it points to.
 	cd adapters/go && unformatted="$$(gofmt -l .)" && \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	cd adapters/go && go vet ./...
-	cd adapters/go && go test -count=1 ./...
+	@# The integration tests and the test kit's examples need the Temporal CLI
+	@# ($$STIGMER_TEMPORAL_CLI, set above): they are behind the "integration" build tag.
+	cd adapters/go && go vet ./... && go vet -tags integration ./...
+	cd adapters/go && go test -count=1 -tags integration ./...
+	@# adapters/go/metrics and adapters/go/tracing are modules of their own (tally, the Prometheus
+	@# client and OpenTelemetry stay out of the core).
+	for m in metrics tracing; do \
+	  (cd adapters/go/$$m && go vet ./... && go vet -tags integration ./... && go test -count=1 -tags integration ./...); \
+	done
 
 .PHONY: test-java
 test-java: bootstrap ## mvn install for adapters/java, offline (tests included)

@@ -96,7 +96,7 @@ func rawActivity(stub agentexecutionv1.AgentExecutionCommandControllerClient) fu
 
 func sdkActivity(stub agentexecutionv1.AgentExecutionCommandControllerClient) func(context.Context, *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 	return func(ctx context.Context, request *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-		return handshake.ExecuteAgentAndWaitPending(ctx, stub, request)
+		return handshake.ExecuteAgentAndWaitPending(ctx, stub, request, handshake.CreateOptions{})
 	}
 }
 

@@ -4,7 +4,7 @@ The same scenarios (``conformance/live-scenarios.json``) run in two settings:
 
 - live mode: against any service given by ``--service``/``--temporal`` (a release candidate, a
   ``stigmer-sdk serve``, a deployed Stigmer server): one column, ``service``;
-- the emulation: against ``stigmer-deployed-emulator`` (adapters/go/cmd), which behaves like the
+- the emulation: against ``stigmer-deployed-emulator`` (adapters/go/internal/cmd), which behaves like the
   deployed Go service. Column ``deployed``: its own completion activity (the deployed bug);
   columns named after a language: its completions served by that language's SDK system activity.
 

@@ -12,7 +12,10 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
@@ -27,6 +30,7 @@ type fakeCommands struct {
 	mu        sync.Mutex
 	agents    []*agentexecutionv1.AgentExecution
 	workflows []*workflowexecutionv1.WorkflowExecution
+	createErr error // when set, every create fails with it
 }
 
 func (f *fakeCommands) agentCreates() []*agentexecutionv1.AgentExecution {
@@ -44,6 +48,9 @@ func (f fakeAgents) Create(_ context.Context, in *agentexecutionv1.AgentExecutio
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.agents = append(f.agents, proto.Clone(in).(*agentexecutionv1.AgentExecution))
+	if f.createErr != nil {
+		return nil, f.createErr
+	}
 	ack := proto.Clone(in).(*agentexecutionv1.AgentExecution)
 	ack.Metadata.Id = "aex-1"
 	return ack, nil
@@ -79,7 +86,7 @@ func runCallerLogged(t *testing.T, f *fakeCommands, req *agentexecutionv1.AgentE
 	suite.SetLogger(logs)
 	env := suite.NewTestActivityEnvironment()
 	act := func(ctx context.Context, in *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-		return handshake.ExecuteAgentAndWaitPending(ctx, fakeAgents{fakeCommands: f}, in)
+		return handshake.ExecuteAgentAndWaitPending(ctx, fakeAgents{fakeCommands: f}, in, handshake.CreateOptions{})
 	}
 	env.RegisterActivityWithOptions(act, activity.RegisterOptions{Name: "RunAgent"})
 	var err error
@@ -125,6 +132,9 @@ func TestCreateFillsDeployedServiceFields(t *testing.T) {
 		c.GetMetadata().GetName() != handshake.ExecutionName(key) || !strings.HasPrefix(key, "v1:") {
 		t.Fatalf("create carries api_version %q kind %q name %q (key %q)",
 			c.GetApiVersion(), c.GetKind(), c.GetMetadata().GetName(), key)
+	}
+	if got := c.GetMetadata().GetAnnotations()["stigmer.ai/result-encoding"]; got != "binary/protobuf" {
+		t.Fatalf("create declares result encoding %q, want binary/protobuf", got)
 	}
 
 	// A name the caller chose is kept.
@@ -186,9 +196,9 @@ func TestCreateRefusesInvalidRequestsLocally(t *testing.T) {
 			f := &fakeCommands{}
 			err := runCaller(t, f, tc.req, false)
 			var appErr *temporal.ApplicationError
-			if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeInvalidRequest || !appErr.NonRetryable() ||
+			if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeInvalidRequest || !appErr.NonRetryable() ||
 				!strings.Contains(appErr.Message(), tc.want) {
-				t.Fatalf("error %v, want a non-retryable %s mentioning %q", err, handshake.ErrTypeInvalidRequest, tc.want)
+				t.Fatalf("error %v, want a non-retryable %s mentioning %q", err, handshake.FailureTypeInvalidRequest, tc.want)
 			}
 			if n := len(f.agentCreates()); n != 0 {
 				t.Fatalf("%d creates sent for an invalid request", n)
@@ -204,7 +214,7 @@ func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 	env := suite.NewTestActivityEnvironment()
 	f := &fakeCommands{}
 	act := func(ctx context.Context, in *workflowexecutionv1.WorkflowExecution) (*workflowexecutionv1.WorkflowExecution, error) {
-		return handshake.ExecuteWorkflowAndWaitPending(ctx, fakeWorkflows{fakeCommands: f}, in)
+		return handshake.ExecuteWorkflowAndWaitPending(ctx, fakeWorkflows{fakeCommands: f}, in, handshake.CreateOptions{})
 	}
 	env.RegisterActivityWithOptions(act, activity.RegisterOptions{Name: "RunWorkflow"})
 	ok := &workflowexecutionv1.WorkflowExecution{Spec: &workflowexecutionv1.WorkflowExecutionSpec{WorkflowId: "wfl-1"}}
@@ -231,9 +241,9 @@ func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 
 	_, err := env.ExecuteActivity("RunWorkflow", &workflowexecutionv1.WorkflowExecution{})
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeInvalidRequest ||
+	if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeInvalidRequest ||
 		appErr.Message() != "invalid WorkflowExecution: spec.workflow_id: either workflow_id or workflow_instance_id must be set" {
-		t.Fatalf("error %v, want %s", err, handshake.ErrTypeInvalidRequest)
+		t.Fatalf("error %v, want %s", err, handshake.FailureTypeInvalidRequest)
 	}
 	platform := &workflowexecutionv1.WorkflowExecution{
 		Metadata: &apiresource.ApiResourceMetadata{OwnerScope: apiresource.ApiResourceOwnerScope_platform},
@@ -275,8 +285,8 @@ func TestLocalActivityIsRefused(t *testing.T) {
 	req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "hi"}}
 	err := runCaller(t, f, req, true)
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeLocalActivity || !appErr.NonRetryable() {
-		t.Fatalf("error %v, want a non-retryable %s", err, handshake.ErrTypeLocalActivity)
+	if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeLocalActivity || !appErr.NonRetryable() {
+		t.Fatalf("error %v, want a non-retryable %s", err, handshake.FailureTypeLocalActivity)
 	}
 	if n := len(f.agentCreates()); n != 0 {
 		t.Fatalf("%d creates sent from a local activity", n)
@@ -306,5 +316,36 @@ func TestAckLogLine(t *testing.T) {
 	}
 	if strings.Contains(ack, "token_digest=e3b0c44298fc") {
 		t.Errorf("ACK line digests an empty token: %q", ack)
+	}
+}
+
+// A refusal whose google.rpc.ErrorInfo says no retry can succeed is non-retryable
+// STIGMER_INVALID_REQUEST whatever its code; without it the code decides.
+func TestCreateRefusalReasonsThatCannotSucceedAreNotRetried(t *testing.T) {
+	refusal := func(code codes.Code, domain, reason string) error {
+		st, err := status.New(code, "refused").WithDetails(&errdetails.ErrorInfo{Domain: domain, Reason: reason})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Err()
+	}
+	req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "hi"}}
+	for _, tc := range []struct {
+		err          error
+		wantType     string
+		nonRetryable bool
+	}{
+		{refusal(codes.ResourceExhausted, handshake.ErrorInfoDomain, "SPEC_TOO_LARGE"), handshake.FailureTypeInvalidRequest, true},
+		{refusal(codes.FailedPrecondition, handshake.ErrorInfoDomain, "IDEMPOTENCY_CONFLICT_REQUEST"), handshake.FailureTypeInvalidRequest, true},
+		{refusal(codes.ResourceExhausted, handshake.ErrorInfoDomain, "RATE_LIMITED"), handshake.FailureTypeCreateFailed, false},
+		{refusal(codes.ResourceExhausted, "example.com", "SPEC_TOO_LARGE"), handshake.FailureTypeCreateFailed, false},
+		{status.Error(codes.ResourceExhausted, "busy"), handshake.FailureTypeCreateFailed, false},
+	} {
+		err := runCaller(t, &fakeCommands{createErr: tc.err}, req, false)
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != tc.wantType || appErr.NonRetryable() != tc.nonRetryable ||
+			!strings.HasPrefix(appErr.Message(), "RESOURCE_EXHAUSTED: ") && !strings.HasPrefix(appErr.Message(), "FAILED_PRECONDITION: ") {
+			t.Fatalf("create refused with %v: activity error %v, want %s non-retryable=%v", tc.err, err, tc.wantType, tc.nonRetryable)
+		}
 	}
 }

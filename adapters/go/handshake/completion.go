@@ -51,9 +51,12 @@ const (
 )
 
 // Completer completes, fails, cancels and heartbeats caller activities by task token (contract
-// section 4). The zero value is not usable: set Client. A Completer is safe for concurrent use.
+// section 4). Without Client it works only inside an activity (see Client). A Completer is safe
+// for concurrent use.
 type Completer struct {
-	// Client is the Temporal client connected to the caller's namespace. Required.
+	// Client is the Temporal client connected to the caller's namespace. Nil: the client of the
+	// worker running the activity whose context is given (activity.GetClient), as for the system
+	// activity that [NewPlugin] registers.
 	Client client.Client
 	// Logger receives the completion log lines. Nil: the activity logger when the context is an
 	// activity context, else slog.Default().
@@ -77,7 +80,7 @@ func CompleteExternalActivity(ctx context.Context, c client.Client, input *sdkv1
 
 // Complete delivers input to the caller's activity and reports what became of it:
 //
-//   - a result is sent as the payload [ProtoPayload] builds (binary/protobuf unless
+//   - a result is sent as the contract's result payload (binary/protobuf unless
 //     input.result_encoding asks for json/protobuf), passed to Temporal untouched as a
 //     converter.RawValue; no outcome at all completes with a null result;
 //   - a failure becomes a temporal.ApplicationError with its message, type, non_retryable flag
@@ -89,8 +92,9 @@ func CompleteExternalActivity(ctx context.Context, c client.Client, input *sdkv1
 // (Temporal NOT_FOUND), INVALID_TOKEN (INVALID_ARGUMENT), EMPTY_TOKEN (nothing sent) and
 // TRANSIENT (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN).
 // Any other Temporal error (PERMISSION_DENIED, UNAUTHENTICATED, ...) is returned as an error that
-// wraps it; an input that cannot be turned into a completion returns an error wrapping
-// [ErrInvalidCompletionInput]. Neither the result nor the errors ever contain the token, only its
+// wraps it, as a [*CompletionError] (errors.As) with Temporal's gRPC code; an input that cannot be
+// turned into a completion returns a [*CompletionError] wrapping [ErrInvalidCompletionInput]
+// (errors.Is). Neither the result nor the errors ever contain the token, only its
 // preview.
 func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
 	if input == nil {
@@ -117,7 +121,7 @@ func (c *Completer) Complete(ctx context.Context, input *sdkv1.CompleteExternalA
 		result = converter.NewRawValue(nullPayload())
 	case *sdkv1.CompleteExternalActivityInput_Result:
 		kind = "success"
-		p, err := ProtoPayload(o.Result, input.GetResultEncoding())
+		p, err := protoPayload(o.Result, input.GetResultEncoding())
 		if err != nil {
 			return nil, c.invalidInput(logger, metrics, executionID, preview, digest, fmt.Errorf("result: %w", err))
 		}
@@ -164,7 +168,7 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 	logger.Info("Completing external activity with "+d.kind, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	result, failWith := d.result, d.failWith
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
-	err := c.Client.CompleteActivity(callCtx, token, result, failWith)
+	err := c.temporalClient(ctx).CompleteActivity(callCtx, token, result, failWith)
 	cancel()
 	elapsed := time.Since(start)
 
@@ -180,10 +184,10 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 		logger.Error("Failed to complete external activity",
 			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 		recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
-			strings.ToLower(CodeName(code)), elapsed)
-		return nil, fmt.Errorf("stigmer: completing external activity (token %s): %w", preview, err)
+			strings.ToLower(codeName(code)), elapsed)
+		return nil, &CompletionError{Op: "completing", Code: code, TokenPreview: preview, ExecutionID: executionID, Err: err}
 	}
-	message := CodeName(code) + ": " + grpcMessage(err)
+	message := codeName(code) + ": " + grpcMessage(err)
 	logFn := logger.Warn
 	if outcome == OutcomeInvalidToken {
 		logFn = logger.Error
@@ -197,7 +201,7 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 // emptyToken answers EMPTY_TOKEN for a completion without a token: nothing is sent.
 func emptyToken(logger log.Logger, metrics client.MetricsHandler, executionID string, start time.Time) *sdkv1.CompleteExternalActivityResult {
 	logger.Info("No callback token, nothing to complete", "execution_id", executionID)
-	recordCompletion(metrics, OutcomeEmptyToken, "", time.Since(start))
+	recordCompletion(metrics, OutcomeEmptyToken, outcomeName(OutcomeEmptyToken), time.Since(start))
 	return &sdkv1.CompleteExternalActivityResult{
 		Outcome:      OutcomeEmptyToken,
 		Message:      "the callback token is empty: nothing to complete",
@@ -226,7 +230,7 @@ func (c *Completer) invalidInput(logger log.Logger, metrics client.MetricsHandle
 		"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 	recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
 		"invalid_input", 0)
-	return fmt.Errorf("stigmer: completing external activity (token %s): %w", preview, err)
+	return &CompletionError{Op: "completing", TokenPreview: preview, ExecutionID: executionID, Err: err}
 }
 
 // outcomeName is the lower-case outcome name used in log fields and metric labels, for example
@@ -236,6 +240,7 @@ func outcomeName(o sdkv1.CompleteExternalActivityOutcome) string {
 }
 
 func recordCompletion(h client.MetricsHandler, outcome sdkv1.CompleteExternalActivityOutcome, errorType string, d time.Duration) {
+	h = stigmerMetrics(h)
 	status := "error"
 	if outcome != sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED {
 		status = outcomeName(outcome)
@@ -268,6 +273,13 @@ func (c *Completer) metrics(ctx context.Context) client.MetricsHandler {
 	default:
 		return client.MetricsNopHandler
 	}
+}
+
+func (c *Completer) temporalClient(ctx context.Context) client.Client {
+	if c.Client == nil && activity.IsActivity(ctx) {
+		return activity.GetClient(ctx)
+	}
+	return c.Client
 }
 
 func (c *Completer) timeout() time.Duration {
@@ -326,15 +338,15 @@ func HeartbeatExternalActivity(ctx context.Context, c client.Client, token []byt
 // Heartbeat records a heartbeat with details (encoded by the client's data converter) for the
 // caller's activity identified by token, through client.RecordActivityHeartbeat. Heartbeating is
 // how a service learns that the caller's workflow requested cancellation: the outcome is then
-// [HeartbeatCancelRequested]. The known cases return a nil error; other errors are returned
-// wrapped, with the token preview and never the token.
+// [HeartbeatCancelRequested]. The known cases return a nil error; other errors are returned as a
+// [*CompletionError] that wraps them, with the token preview and never the token.
 func (c *Completer) Heartbeat(ctx context.Context, token []byte, details ...any) (HeartbeatOutcome, error) {
 	if len(token) == 0 {
 		return HeartbeatEmptyToken, nil
 	}
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	err := c.Client.RecordActivityHeartbeat(callCtx, token, details...)
+	err := c.temporalClient(ctx).RecordActivityHeartbeat(callCtx, token, details...)
 	if err == nil {
 		return HeartbeatRecorded, nil
 	}
@@ -350,7 +362,7 @@ func (c *Completer) Heartbeat(ctx context.Context, token []byte, details ...any)
 	code := grpcCode(err)
 	outcome, known := completionOutcome(code)
 	if !known {
-		return HeartbeatUnspecified, fmt.Errorf("stigmer: heartbeating external activity (token %s): %w", TokenPreview(token), err)
+		return HeartbeatUnspecified, &CompletionError{Op: "heartbeating", Code: code, TokenPreview: TokenPreview(token), Err: err}
 	}
 	switch outcome {
 	case OutcomeAlreadyCompleted:

@@ -27,7 +27,7 @@ import (
 //   - binary/protobuf (the SDKs' default result encoding),
 //   - json/protobuf (unknown fields discarded, where Temporal's default converter refuses them),
 //   - json/plain written by Go's encoding/json from the generated struct, as the deployed Stigmer
-//     Go service sends results ([GoJSONPayloadConverter]).
+//     Go service sends results.
 //
 // What it writes is what the default converter writes. Install it with one line:
 //
@@ -38,11 +38,11 @@ func NewDataConverter() converter.DataConverter {
 		converter.NewByteSlicePayloadConverter(),
 		converter.NewProtoJSONPayloadConverterWithOptions(converter.ProtoJSONPayloadConverterOptions{AllowUnknownFields: true}),
 		converter.NewProtoPayloadConverter(),
-		NewGoJSONPayloadConverter(),
+		newGoJSONPayloadConverter(),
 	)
 }
 
-// GoJSONPayloadConverter is the json/plain payload converter of [NewDataConverter]. It writes
+// goJSONPayloadConverter is the json/plain payload converter of [NewDataConverter]. It writes
 // what Temporal's JSON converter writes. When the requested type is a protobuf message, it reads
 // the JSON that Go's encoding/json makes of the message's generated struct: keys are the
 // protoc-gen-go JSON tags (the proto field names; JSON names are accepted too), enums are numbers
@@ -51,42 +51,42 @@ func NewDataConverter() converter.DataConverter {
 // the oneof's Go name holding one object keyed by the chosen field's Go name, google.protobuf.Struct,
 // Value and ListValue are in their proto JSON form (their structs marshal themselves so), and empty
 // fields are omitted. Unknown keys are ignored. Other requested types are decoded by encoding/json.
-type GoJSONPayloadConverter struct {
+type goJSONPayloadConverter struct {
 	json *converter.JSONPayloadConverter
 }
 
-var _ converter.PayloadConverter = (*GoJSONPayloadConverter)(nil)
+var _ converter.PayloadConverter = (*goJSONPayloadConverter)(nil)
 
-// NewGoJSONPayloadConverter returns a [GoJSONPayloadConverter].
-func NewGoJSONPayloadConverter() *GoJSONPayloadConverter {
-	return &GoJSONPayloadConverter{json: converter.NewJSONPayloadConverter()}
+// newGoJSONPayloadConverter returns a [goJSONPayloadConverter].
+func newGoJSONPayloadConverter() *goJSONPayloadConverter {
+	return &goJSONPayloadConverter{json: converter.NewJSONPayloadConverter()}
 }
 
 // ToPayload encodes value as Temporal's JSON payload converter does.
-func (c *GoJSONPayloadConverter) ToPayload(value any) (*commonpb.Payload, error) {
+func (c *goJSONPayloadConverter) ToPayload(value any) (*commonpb.Payload, error) {
 	return c.json.ToPayload(value)
 }
 
 // FromPayload decodes a json/plain payload into valuePtr: a protobuf message (or a pointer to
 // one) from Go-struct JSON, anything else with encoding/json.
-func (c *GoJSONPayloadConverter) FromPayload(payload *commonpb.Payload, valuePtr any) error {
+func (c *goJSONPayloadConverter) FromPayload(payload *commonpb.Payload, valuePtr any) error {
 	m, ok := targetMessage(valuePtr)
 	if !ok {
 		return c.json.FromPayload(payload, valuePtr)
 	}
-	if err := UnmarshalGoJSON(payload.GetData(), m); err != nil {
+	if err := unmarshalGoJSON(payload.GetData(), m); err != nil {
 		return fmt.Errorf("%w: %v", converter.ErrUnableToDecode, err)
 	}
 	return nil
 }
 
 // ToString returns the payload's JSON.
-func (c *GoJSONPayloadConverter) ToString(payload *commonpb.Payload) string {
+func (c *goJSONPayloadConverter) ToString(payload *commonpb.Payload) string {
 	return c.json.ToString(payload)
 }
 
 // Encoding returns "json/plain".
-func (c *GoJSONPayloadConverter) Encoding() string { return converter.MetadataEncodingJSON }
+func (c *goJSONPayloadConverter) Encoding() string { return converter.MetadataEncodingJSON }
 
 // targetMessage returns the message valuePtr designates: valuePtr itself when it is a message, or
 // the message a pointer to a message pointer holds (allocated when nil).
@@ -108,10 +108,10 @@ func targetMessage(valuePtr any) (proto.Message, bool) {
 	return elem.Interface().(proto.Message), true
 }
 
-// UnmarshalGoJSON decodes into m (after resetting it) the JSON that Go's encoding/json makes of a
-// generated protobuf struct, as [GoJSONPayloadConverter] describes; null values and unknown keys
+// unmarshalGoJSON decodes into m (after resetting it) the JSON that Go's encoding/json makes of a
+// generated protobuf struct, as [goJSONPayloadConverter] describes; null values and unknown keys
 // are ignored.
-func UnmarshalGoJSON(data []byte, m proto.Message) error {
+func unmarshalGoJSON(data []byte, m proto.Message) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any

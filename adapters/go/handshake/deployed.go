@@ -16,9 +16,18 @@ import (
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 )
 
-// ErrTypeAgentExecutionFailed is the type of the non-retryable application error with which a
+// FailureTypeAgentExecutionFailed is the type of the non-retryable application error with which a
 // caller is failed when a [JSONCompletionInput] carries an Error.
-const ErrTypeAgentExecutionFailed = "AGENT_EXECUTION_FAILED"
+const FailureTypeAgentExecutionFailed = "AGENT_EXECUTION_FAILED"
+
+// Typed failures of an execution, as a Stigmer service delivers them to the caller's activity
+// (non-retryable application errors; the same types in every SDK).
+const (
+	// FailureTypeAgentExecutionCancelled: the execution was cancelled.
+	FailureTypeAgentExecutionCancelled = "AGENT_EXECUTION_CANCELLED"
+	// FailureTypeAgentExecutionTimeout: the agent ran past its deadline.
+	FailureTypeAgentExecutionTimeout = "AGENT_EXECUTION_TIMEOUT"
+)
 
 // NoFailureMessage is the message of the failure delivered for a [JSONCompletionInput] whose Error
 // carries no message (the deployed service's Go error becomes {} in JSON).
@@ -36,7 +45,7 @@ type JSONCompletionInput struct {
 	CallbackToken []byte
 	// Result is the execution, as Go's encoding/json wrote it; JSON null or absent for none.
 	Result json.RawMessage
-	// Error, when present (even {}), fails the caller with [ErrTypeAgentExecutionFailed].
+	// Error, when present (even {}), fails the caller with [FailureTypeAgentExecutionFailed].
 	Error json.RawMessage
 }
 
@@ -50,7 +59,7 @@ func present(raw json.RawMessage) bool {
 // delivers the proto input, with the same outcomes:
 //
 //   - an Error that is present (even {}) fails the caller with a non-retryable application error
-//     of type [ErrTypeAgentExecutionFailed] whose message is the error's message (the error itself
+//     of type [FailureTypeAgentExecutionFailed] whose message is the error's message (the error itself
 //     when it is a JSON string, else the first string under "message", "Message", "msg", "error",
 //     "Error", "cause" or "Cause", looking into objects found there), else [NoFailureMessage];
 //   - otherwise the Result is delivered as a json/plain payload without the callback tokens the
@@ -70,7 +79,7 @@ func (c *Completer) CompleteJSON(ctx context.Context, input *JSONCompletionInput
 	switch {
 	case present(input.Error):
 		d.kind = "error"
-		d.failWith = temporal.NewApplicationErrorWithOptions(failureMessage(input.Error), ErrTypeAgentExecutionFailed,
+		d.failWith = temporal.NewApplicationErrorWithOptions(failureMessage(input.Error), FailureTypeAgentExecutionFailed,
 			temporal.ApplicationErrorOptions{NonRetryable: true})
 	case present(input.Result):
 		d.kind = "success"
@@ -198,7 +207,7 @@ func decodeCompletionInput(p *commonpb.Payload) (*sdkv1.CompleteExternalActivity
 			}
 			return nil, js, nil
 		}
-		if err := UnmarshalGoJSON(p.GetData(), in); err != nil {
+		if err := unmarshalGoJSON(p.GetData(), in); err != nil {
 			return nil, nil, fmt.Errorf("%w: decoding the JSON input: %v", ErrInvalidCompletionInput, err)
 		}
 		return in, nil, nil

@@ -1,3 +1,5 @@
+//go:build integration
+
 package handshake_test
 
 import (
@@ -143,16 +145,16 @@ func TestSystemActivityServesTheDeployedServiceInput(t *testing.T) {
 			expectOutcome(t, "system activity", res, err, handshake.OutcomeCompleted)
 			var appErr *temporal.ApplicationError
 			err = c.run.Get(ctx, nil)
-			if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeAgentExecutionFailed ||
+			if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeAgentExecutionFailed ||
 				appErr.Message() != tc.want || !appErr.NonRetryable() {
-				t.Fatalf("caller error %v, want a non-retryable %s %q", err, handshake.ErrTypeAgentExecutionFailed, tc.want)
+				t.Fatalf("caller error %v, want a non-retryable %s %q", err, handshake.FailureTypeAgentExecutionFailed, tc.want)
 			}
 		})
 	}
 
 	t.Run("proto input as binary/protobuf", func(t *testing.T) {
 		c := call(t, "deployed-proto-"+caller.tq)
-		in, err := handshake.ResultInput(c.token, c.agent, handshake.WithExecutionID(c.id))
+		in, err := handshake.ResultInput(c.token, c.agent, handshake.InputOptions{ExecutionID: c.id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,8 +175,8 @@ func TestSystemActivityServesTheDeployedServiceInput(t *testing.T) {
 			Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`[1,2]`),
 		})
 		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeCompletionInvalidInput {
-			t.Fatalf("error %v, want %s", err, handshake.ErrTypeCompletionInvalidInput)
+		if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeCompletionInvalidInput {
+			t.Fatalf("error %v, want %s", err, handshake.FailureTypeCompletionInvalidInput)
 		}
 	})
 }

@@ -4,13 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// RetryServiceConfig is the gRPC service config of [Dial] (contract, "Client retries"): every
+// RetryServiceConfig is the gRPC service config of [NewConn] (contract, "Client retries"): every
 // method of the Stigmer API is retried on UNAVAILABLE by gRPC itself, with exponential backoff
 // (0.5 s doubling to at most 10 s, jittered), up to 5 attempts (gRPC's cap) and never past the
 // call's deadline; waitForReady makes a call wait for a connection (until its deadline) instead of
@@ -34,64 +35,76 @@ const RetryServiceConfig = `{
 // "Bearer <key>".
 const AuthorizationHeader = "authorization"
 
-// DialOption configures [Dial].
-type DialOption func(*dialOptions)
+// DefaultCallTimeout is the deadline [NewConn] gives every unary call whose context has none (the
+// same 30 s in every Stigmer SDK): a call without a deadline never waits forever for a service
+// that is down.
+const DefaultCallTimeout = 30 * time.Second
 
-type dialOptions struct {
-	tls    *tls.Config
-	apiKey string
-	extra  []grpc.DialOption
+// ConnOptions configures [NewConn]. The zero value is a plaintext connection without credentials
+// and with [DefaultCallTimeout].
+type ConnOptions struct {
+	// TLS connects with TLS (mutual TLS when it has a client certificate). Nil: plaintext, for
+	// development and loopback.
+	TLS *tls.Config
+	// APIKey is sent on every call as the request metadata "authorization: Bearer <key>". It is
+	// sent over plaintext connections too (the reference service in development); use TLS
+	// anywhere else. Empty: nothing is sent.
+	APIKey string
+	// CallTimeout is the deadline of every unary call whose context has none. Zero:
+	// [DefaultCallTimeout]; negative: no default deadline. A deadline on the call's context
+	// always wins.
+	CallTimeout time.Duration
+	// GRPCOptions are added after those of [NewConn] (interceptors, keepalive, ...); a
+	// grpc.WithDefaultServiceConfig here replaces [RetryServiceConfig].
+	GRPCOptions []grpc.DialOption
 }
 
-// WithTLS connects with TLS (mutual TLS when config has a client certificate). Without it the
-// connection is plaintext, for development and loopback.
-func WithTLS(config *tls.Config) DialOption {
-	return func(o *dialOptions) { o.tls = config }
-}
-
-// WithAPIKey sends key on every call as the request metadata "authorization: Bearer <key>". It is
-// sent over plaintext connections too (the reference service in development); use [WithTLS]
-// anywhere else. An empty key sends nothing.
-func WithAPIKey(key string) DialOption {
-	return func(o *dialOptions) { o.apiKey = key }
-}
-
-// WithGRPCOptions adds gRPC dial options (interceptors, keepalive, ...), applied after those of
-// [Dial]; a grpc.WithDefaultServiceConfig here replaces [RetryServiceConfig].
-func WithGRPCOptions(opts ...grpc.DialOption) DialOption {
-	return func(o *dialOptions) { o.extra = append(o.extra, opts...) }
-}
-
-// Dial returns a client connection to the Stigmer service at target (for example
+// NewConn returns a client connection to the Stigmer service at target (for example
 // "stigmer.example.com:443" or "localhost:7234") for the command and query clients of the
 // generated packages (agentexecutionv1.NewAgentExecutionCommandControllerClient, ...) and
 // [NewCallerActivities]. It retries UNAVAILABLE through gRPC's retry service config
-// ([RetryServiceConfig]), never with a hand-written loop, and sends the credentials of
-// [WithAPIKey]. The connection is lazy (grpc.NewClient): it connects on the first call.
-func Dial(target string, opts ...DialOption) (*grpc.ClientConn, error) {
-	var o dialOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
+// ([RetryServiceConfig]), never with a hand-written loop, sends the credentials of
+// [ConnOptions].APIKey and gives every unary call without a deadline [ConnOptions].CallTimeout.
+// Like grpc.NewClient, it does not connect: the first call does (a service that is down shows up
+// there, as UNAVAILABLE or DEADLINE_EXCEEDED within the call's deadline).
+func NewConn(target string, opts ConnOptions) (*grpc.ClientConn, error) {
 	transport := insecure.NewCredentials()
-	if o.tls != nil {
-		transport = credentials.NewTLS(o.tls)
+	if opts.TLS != nil {
+		transport = credentials.NewTLS(opts.TLS)
 	}
 	dialOpts := []grpc.DialOption{
 		grpc.WithTransportCredentials(transport),
 		grpc.WithDefaultServiceConfig(RetryServiceConfig),
 	}
-	if o.apiKey != "" {
-		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer(o.apiKey)))
+	switch {
+	case opts.CallTimeout == 0:
+		dialOpts = append(dialOpts, grpc.WithChainUnaryInterceptor(defaultDeadline(DefaultCallTimeout)))
+	case opts.CallTimeout > 0:
+		dialOpts = append(dialOpts, grpc.WithChainUnaryInterceptor(defaultDeadline(opts.CallTimeout)))
 	}
-	conn, err := grpc.NewClient(target, append(dialOpts, o.extra...)...)
+	if opts.APIKey != "" {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer(opts.APIKey)))
+	}
+	conn, err := grpc.NewClient(target, append(dialOpts, opts.GRPCOptions...)...)
 	if err != nil {
 		return nil, fmt.Errorf("stigmer: connecting to %s: %w", target, err)
 	}
 	return conn, nil
 }
 
-// bearer is the per-RPC credential of [WithAPIKey].
+// defaultDeadline gives a unary call whose context has no deadline the deadline d.
+func defaultDeadline(d time.Duration) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+}
+
+// bearer is the per-RPC credential of [ConnOptions].APIKey.
 type bearer string
 
 func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {

@@ -55,7 +55,7 @@ func startFlaky(t *testing.T, failures int) (*flakyService, string) {
 	return s, lis.Addr().String()
 }
 
-func TestDialRetriesUnavailableThroughTheServiceConfig(t *testing.T) {
+func TestNewConnRetriesUnavailableThroughTheServiceConfig(t *testing.T) {
 	cases := []struct {
 		name      string
 		failures  int
@@ -70,8 +70,9 @@ func TestDialRetriesUnavailableThroughTheServiceConfig(t *testing.T) {
 			s, addr := startFlaky(t, tc.failures)
 			// The contract's policy with millisecond backoffs, to keep the test short.
 			fast := strings.NewReplacer(`"0.5s"`, `"0.01s"`, `"10s"`, `"0.05s"`).Replace(handshake.RetryServiceConfig)
-			conn, err := handshake.Dial(addr, handshake.WithAPIKey("k-123"),
-				handshake.WithGRPCOptions(grpc.WithDefaultServiceConfig(fast)))
+			conn, err := handshake.NewConn(addr, handshake.ConnOptions{
+				APIKey: "k-123", GRPCOptions: []grpc.DialOption{grpc.WithDefaultServiceConfig(fast)},
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,9 +127,9 @@ func TestRetryServiceConfigIsTheContracts(t *testing.T) {
 
 // The real policy: its jittered backoffs (up to 0.5 s, 1 s, 2 s, 4 s) all but never fit 4 retries
 // into 300 ms, so the deadline ends the call first.
-func TestDialStopsRetryingAtTheDeadline(t *testing.T) {
+func TestNewConnStopsRetryingAtTheDeadline(t *testing.T) {
 	s, addr := startFlaky(t, 100)
-	conn, err := handshake.Dial(addr)
+	conn, err := handshake.NewConn(addr, handshake.ConnOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,4 +145,77 @@ func TestDialStopsRetryingAtTheDeadline(t *testing.T) {
 	if s.calls >= 5 || len(s.auth) != 0 {
 		t.Fatalf("%d calls (auth %v): the deadline did not bound the retries", s.calls, s.auth)
 	}
+}
+
+// deadlineService records the deadline each create arrives with; a create whose message is
+// "block" waits until the call ends.
+type deadlineService struct {
+	agentexecutionv1.UnimplementedAgentExecutionCommandControllerServer
+	seen chan time.Duration // remaining time at arrival; -1 without a deadline
+}
+
+func (s *deadlineService) Create(ctx context.Context, in *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+	remaining := time.Duration(-1)
+	if d, ok := ctx.Deadline(); ok {
+		remaining = time.Until(d)
+	}
+	s.seen <- remaining
+	if in.GetSpec().GetMessage() == "block" {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return in, nil
+}
+
+func TestNewConnGivesCallsWithoutADeadlineOne(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &deadlineService{seen: make(chan time.Duration, 1)}
+	srv := grpc.NewServer()
+	agentexecutionv1.RegisterAgentExecutionCommandControllerServer(srv, svc)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	create := func(t *testing.T, opts handshake.ConnOptions, ctx context.Context, message string) (time.Duration, error) {
+		t.Helper()
+		conn, err := handshake.NewConn(lis.Addr().String(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_, err = agentexecutionv1.NewAgentExecutionCommandControllerClient(conn).Create(ctx,
+			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{Message: message}})
+		return <-svc.seen, err
+	}
+
+	t.Run("default 30 s", func(t *testing.T) {
+		remaining, err := create(t, handshake.ConnOptions{}, context.Background(), "")
+		if err != nil || remaining <= 0 || remaining > handshake.DefaultCallTimeout {
+			t.Fatalf("create: %v; the call arrived with %v left, want a deadline of at most %v", err, remaining, handshake.DefaultCallTimeout)
+		}
+		if handshake.DefaultCallTimeout != 30*time.Second {
+			t.Fatalf("DefaultCallTimeout = %v, want the contract's 30 s", handshake.DefaultCallTimeout)
+		}
+	})
+	t.Run("the configured deadline ends a call that hangs", func(t *testing.T) {
+		_, err := create(t, handshake.ConnOptions{CallTimeout: 100 * time.Millisecond}, context.Background(), "block")
+		if status.Code(err) != codes.DeadlineExceeded {
+			t.Fatalf("create: %v, want DEADLINE_EXCEEDED", err)
+		}
+	})
+	t.Run("the context's own deadline wins", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		defer cancel()
+		remaining, err := create(t, handshake.ConnOptions{CallTimeout: time.Second}, ctx, "")
+		if err != nil || remaining <= time.Second {
+			t.Fatalf("create: %v; %v left, want the context's hour", err, remaining)
+		}
+	})
+	t.Run("negative: none", func(t *testing.T) {
+		remaining, err := create(t, handshake.ConnOptions{CallTimeout: -1}, context.Background(), "")
+		if err != nil || remaining != -1 {
+			t.Fatalf("create: %v; %v left, want no deadline", err, remaining)
+		}
+	})
 }

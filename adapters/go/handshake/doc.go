@@ -14,19 +14,31 @@
 //
 //	func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 //		// Returns the ACK and activity.ErrResultPending, unwrapped, as the worker requires.
-//		return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req)
+//		return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req, handshake.CreateOptions{})
 //	}
 //
 //	func CallerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 //		ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(30*time.Minute))
 //		// The terminal execution, fetched with get when the service delivered an earlier one.
-//		return handshake.ExecuteToTerminal(ctx, "RunAgent", req)
+//		return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, "RunAgent", req)
 //	}
 //
-// Connect to the service with [Dial] (UNAVAILABLE retried by gRPC's retry service config, API key
-// with [WithAPIKey]), give the Temporal client [NewDataConverter] (it decodes every completion a
+// Connect to the service with [NewConn] (UNAVAILABLE retried by gRPC's retry service config, API
+// key and TLS in [ConnOptions], 30 s on every call without a deadline), give the Temporal client [NewDataConverter] (it decodes every completion a
 // Stigmer service sends, including the deployed Go service's json/plain), and register
 // [CallerActivities] (the activity [GetExecutionActivityName]) on the caller's worker.
+//
+// [NewPlugin] wires all of this (data converter, system activity, caller activities, interceptors
+// such as OpenTelemetry tracing) on a client and its workers in one plugin object.
+// [StartWorkflowAndWaitPending] and [CompleteCallerWhenDone] are the inner-workflow shape, with
+// the blocking fallback of [AsyncCompletionEnv]; [ObserveHandshake] records the caller metrics
+// around a hand-written activity call. [ExecuteToTerminal] watches a handshake still pending after
+// [DefaultWatchAfter] with [WatchExecutionActivityName], so that a FAILED or CANCELLED execution
+// ends it with a typed failure even when the service never completes it.
+//
+// The package links no generated copy of the execution API: it recognises executions by protobuf
+// full name, so a program that links Stigmer's own stubs (github.com/stigmer/stigmer/apis/stubs/go)
+// passes its own messages and clients. This module's generated types are under gen/.
 //
 // # Service side
 //
@@ -36,7 +48,7 @@
 // [RegisterSystemActivities]. [HeartbeatExternalActivity] tells the service when the caller's
 // workflow requested cancellation ([HeartbeatCancelRequested]).
 //
-//	in, err := handshake.ResultInput(token, finalExecution, handshake.WithExecutionID(executionID))
+//	in, err := handshake.ResultInput(token, finalExecution, handshake.InputOptions{ExecutionID: executionID})
 //	if err != nil {
 //		return err
 //	}
@@ -45,8 +57,7 @@
 //
 // Every completion input takes the token first, then the outcome, then options:
 // [ResultInput](token, result, ...), [FailureInput](token, [Failure]{...}, ...),
-// [CancellationInput](token, ...), with [WithExecutionID], [WithResultEncoding] and [WithDetails]
-// (the same order as the Java SDK's).
+// [CancellationInput](token, ...), with [InputOptions] (the same order as the Java SDK's).
 //
 // # Testing
 //

@@ -11,31 +11,31 @@ import (
 // Application failure types written by this package. They are part of the cross-language contract:
 // the Python and Java SDKs use the same strings.
 const (
-	// ErrTypeEmptyTaskToken is the type of the non-retryable application error returned when the
+	// FailureTypeEmptyTaskToken is the type of the non-retryable application error returned when the
 	// caller's activity has no task token, which means the code is not running inside an activity.
-	ErrTypeEmptyTaskToken = "STIGMER_EMPTY_TASK_TOKEN"
-	// ErrTypeLocalActivity is the type of the non-retryable application error returned when the
+	FailureTypeEmptyTaskToken = "STIGMER_EMPTY_TASK_TOKEN"
+	// FailureTypeLocalActivity is the type of the non-retryable application error returned when the
 	// handshake is called from a local activity: a local activity has no task token that a service
 	// could complete, so it can never be left pending.
-	ErrTypeLocalActivity = "STIGMER_LOCAL_ACTIVITY"
-	// ErrTypeInvalidRequest is the type of the non-retryable application error returned before any
+	FailureTypeLocalActivity = "STIGMER_LOCAL_ACTIVITY"
+	// FailureTypeInvalidRequest is the type of the non-retryable application error returned before any
 	// call when the create request lacks what the deployed Stigmer service requires and the SDK
 	// cannot fill (for an agent execution: spec.message, and spec.agent_id or spec.session_id).
-	ErrTypeInvalidRequest = "STIGMER_INVALID_REQUEST"
-	// ErrTypeCreateFailed is the type of the application error returned when the service's create
-	// call fails. It is retryable or not depending on the gRPC code (see [CreateFailureRetryable]).
-	ErrTypeCreateFailed = "STIGMER_CREATE_FAILED"
-	// ErrTypeCompletionTransient is the type of the retryable application error with which the system
+	FailureTypeInvalidRequest = "STIGMER_INVALID_REQUEST"
+	// FailureTypeCreateFailed is the type of the application error returned when the service's create
+	// call fails. It is retryable or not depending on the gRPC code (contract section 1: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN and CANCELLED are).
+	FailureTypeCreateFailed = "STIGMER_CREATE_FAILED"
+	// FailureTypeCompletionTransient is the type of the retryable application error with which the system
 	// activity fails on a transient completion error, so that Temporal retries it.
-	ErrTypeCompletionTransient = "STIGMER_COMPLETION_TRANSIENT"
-	// ErrTypeCompletionInvalidInput is the type of the non-retryable application error with which the
+	FailureTypeCompletionTransient = "STIGMER_COMPLETION_TRANSIENT"
+	// FailureTypeCompletionInvalidInput is the type of the non-retryable application error with which the
 	// system activity fails when its input cannot be turned into a completion (for example a result
 	// whose type URL names no message, or a JSON result whose type is not linked into the worker).
 	// Retrying would not help.
-	ErrTypeCompletionInvalidInput = "STIGMER_COMPLETION_INVALID_INPUT"
-	// ErrTypeCompletionFailed is the type of the non-retryable application error returned by
+	FailureTypeCompletionInvalidInput = "STIGMER_COMPLETION_INVALID_INPUT"
+	// FailureTypeCompletionFailed is the type of the non-retryable application error returned by
 	// [CompleteCaller] on the success path when the caller could not be completed.
-	ErrTypeCompletionFailed = "STIGMER_COMPLETION_FAILED"
+	FailureTypeCompletionFailed = "STIGMER_COMPLETION_FAILED"
 )
 
 // Where the idempotency key is sent (contract section 1).
@@ -46,11 +46,52 @@ const (
 	IdempotencyKeyAnnotation = "stigmer.ai/idempotency-key"
 )
 
+// The result-encoding declaration (contract, "Result encoding"): every create of a Stigmer SDK
+// declares that its caller decodes binary/protobuf, so the reference service delivers the terminal
+// execution in that encoding; a caller without the annotation (Stigmer's own Go workflow runner,
+// which decodes into any) gets json/plain in the deployed Go service's shape.
+const (
+	// ResultEncodingAnnotation is the metadata.annotations key of the declaration.
+	ResultEncodingAnnotation = "stigmer.ai/result-encoding"
+	// ResultEncodingBinaryProtobuf is its value: the caller decodes binary/protobuf.
+	ResultEncodingBinaryProtobuf = "binary/protobuf"
+)
+
 // ErrInvalidCompletionInput is wrapped by the errors [CompleteExternalActivity] returns when its
 // input cannot be turned into a Temporal completion: a nil input, a result or detail with an empty
 // or malformed type URL, or a JSON-encoded result whose message type is not registered in
 // protoregistry.GlobalTypes. Test with errors.Is.
 var ErrInvalidCompletionInput = errors.New("stigmer: invalid completion input")
+
+// CompletionError is the error with which [Completer.Complete], [Completer.CompleteJSON] and
+// [Completer.Heartbeat] (and the functions built on them) report a completion that is none of the
+// known outcomes: Temporal refused the call for another reason (PERMISSION_DENIED,
+// UNAUTHENTICATED, ...), or the input cannot be turned into a completion (it then wraps
+// [ErrInvalidCompletionInput], and Code is codes.OK: nothing was sent). It carries the token's
+// preview, never the token. Test with errors.As; it is the Python SDK's CompletionError and the
+// Java SDK's completion exception.
+type CompletionError struct {
+	// Op is what failed: "completing" or "heartbeating".
+	Op string
+	// Code is the gRPC code of Temporal's answer; codes.OK when nothing was sent.
+	Code codes.Code
+	// TokenPreview identifies the caller's activity ([TokenPreview]).
+	TokenPreview string
+	// ExecutionID is the Stigmer execution the completion was for, when known.
+	ExecutionID string
+	// Err is the underlying error.
+	Err error
+}
+
+func (e *CompletionError) Error() string {
+	msg := "stigmer: " + e.Op + " external activity (token " + e.TokenPreview
+	if e.ExecutionID != "" {
+		msg += ", execution " + e.ExecutionID
+	}
+	return msg + "): " + e.Err.Error()
+}
+
+func (e *CompletionError) Unwrap() error { return e.Err }
 
 // grpcCode returns the gRPC status code of err: from a Temporal serviceerror (which carries a
 // status), any error with a gRPC status, or a context error. Other errors are codes.Unknown.
@@ -108,10 +149,10 @@ var codeNames = map[codes.Code]string{
 	codes.Unauthenticated:    "UNAUTHENTICATED",
 }
 
-// CodeName returns the canonical upper-snake-case name of a gRPC code, for example
+// codeName returns the canonical upper-snake-case name of a gRPC code, for example
 // "INVALID_ARGUMENT" or "CANCELLED", as used at the start of STIGMER_CREATE_FAILED messages.
 // Codes outside the gRPC specification are named "Code(<n>)".
-func CodeName(c codes.Code) string {
+func codeName(c codes.Code) string {
 	if name, ok := codeNames[c]; ok {
 		return name
 	}

@@ -66,7 +66,7 @@ type Activities struct {
 // with the final AgentExecution when the agent is done.
 func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 	// The error is activity.ErrResultPending itself on success: return it unwrapped.
-	return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req, handshake.WithCreateTimeout(10*time.Second))
+	return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req, handshake.CreateOptions{Timeout: 10 * time.Second})
 }
 
 // CallerWorkflow waits for the agent without holding a worker slot, and gets the terminal
@@ -74,7 +74,7 @@ func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentEx
 func CallerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(30*time.Minute))
 	var a *Activities
-	return handshake.ExecuteToTerminal(ctx, a.RunAgent, req)
+	return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, a.RunAgent, req)
 }
 
 // The caller side: a worker with a handshake activity and the get-execution activity.
@@ -85,7 +85,7 @@ func Example_caller() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	conn, err := handshake.Dial("stigmer.example:443", handshake.WithTLS(&tls.Config{}), handshake.WithAPIKey("my-key"))
+	conn, err := handshake.NewConn("stigmer.example:443", handshake.ConnOptions{TLS: &tls.Config{}, APIKey: "my-key"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -105,12 +105,12 @@ func Example_caller() {
 func InvokeAgentWorkflow(ctx workflow.Context, execution *agentexecutionv1.AgentExecution) error {
 	token := execution.GetSpec().GetCallbackToken()
 	// ... run the agent, producing the final execution ...
-	in, err := handshake.ResultInput(token, execution, handshake.WithExecutionID(execution.GetMetadata().GetId()))
+	in, err := handshake.ResultInput(token, execution, handshake.InputOptions{ExecutionID: execution.GetMetadata().GetId()})
 	if err != nil {
 		return err
 	}
 	// Success path: a completion problem fails this workflow.
-	_, err = handshake.CompleteCaller(ctx, in)
+	_, err = handshake.CompleteCaller(ctx, in, handshake.CompleteCallerOptions{})
 	return err
 }
 
@@ -130,8 +130,8 @@ func Example_service() {
 	// Directly, for example from a request handler.
 	var token []byte // spec.callback_token of the execution
 	in, err := handshake.FailureInput(token, handshake.Failure{
-		Type: handshake.ErrTypeAgentExecutionFailed, Message: "agent crashed", NonRetryable: true,
-	}, handshake.WithExecutionID("exec-1"))
+		Type: handshake.FailureTypeAgentExecutionFailed, Message: "agent crashed", NonRetryable: true,
+	}, handshake.InputOptions{ExecutionID: "exec-1"})
 	if err != nil {
 		log.Fatal(err)
 	}

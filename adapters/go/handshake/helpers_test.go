@@ -107,8 +107,8 @@ func (h *getHook) setAnswer(f func(id string, n int) error) {
 }
 
 // option is the fake's server option that installs the hook.
-func (h *getHook) option() handshaketest.FakeOption {
-	return handshaketest.WithServerOptions(grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+func (h *getHook) option() handshaketest.FakeOptions {
+	return handshaketest.FakeOptions{ServerOptions: []grpc.ServerOption{grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
 		if info.FullMethod != agentexecutionv1.AgentExecutionQueryController_Get_FullMethodName &&
 			info.FullMethod != workflowexecutionv1.WorkflowExecutionQueryController_Get_FullMethodName {
 			return next(ctx, req)
@@ -124,5 +124,5 @@ func (h *getHook) option() handshaketest.FakeOption {
 			}
 		}
 		return next(ctx, req)
-	}))
+	})}}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"testing"
 
-	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
@@ -31,8 +30,7 @@ func TestCompletionInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	result := mustInput(t)(handshake.ResultInput(token, done, handshake.WithExecutionID("exec-1"),
-		handshake.WithResultEncoding(sdkv1.PayloadEncoding_PAYLOAD_ENCODING_JSON_PROTOBUF)))
+	result := mustInput(t)(handshake.ResultInput(token, done, handshake.InputOptions{ExecutionID: "exec-1", ResultEncoding: sdkv1.PayloadEncoding_PAYLOAD_ENCODING_JSON_PROTOBUF}))
 	want := &sdkv1.CompleteExternalActivityInput{
 		CallbackToken: token, ExecutionId: "exec-1",
 		ResultEncoding: sdkv1.PayloadEncoding_PAYLOAD_ENCODING_JSON_PROTOBUF,
@@ -41,13 +39,13 @@ func TestCompletionInputs(t *testing.T) {
 	if !proto.Equal(result, want) {
 		t.Errorf("ResultInput = %v, want %v", result, want)
 	}
-	if null := mustInput(t)(handshake.ResultInput(token, nil)); null.GetOutcome() != nil || null.GetExecutionId() != "" {
+	if null := mustInput(t)(handshake.ResultInput(token, nil, handshake.InputOptions{})); null.GetOutcome() != nil || null.GetExecutionId() != "" {
 		t.Errorf("ResultInput(nil) = %v, want no outcome", null)
 	}
 
 	failure := mustInput(t)(handshake.FailureInput(token, handshake.Failure{
 		Type: "AGENT_EXECUTION_FAILED", Message: "tool crashed", NonRetryable: true, Details: []proto.Message{done},
-	}, handshake.WithExecutionID("exec-2")))
+	}, handshake.InputOptions{ExecutionID: "exec-2"}))
 	want = &sdkv1.CompleteExternalActivityInput{
 		CallbackToken: token, ExecutionId: "exec-2",
 		Outcome: &sdkv1.CompleteExternalActivityInput_Failure{Failure: &sdkv1.ActivityFailure{
@@ -58,7 +56,7 @@ func TestCompletionInputs(t *testing.T) {
 		t.Errorf("FailureInput = %v, want %v", failure, want)
 	}
 
-	cancellation := mustInput(t)(handshake.CancellationInput(token, handshake.WithExecutionID("exec-3"), handshake.WithDetails(done)))
+	cancellation := mustInput(t)(handshake.CancellationInput(token, handshake.InputOptions{ExecutionID: "exec-3", Details: []proto.Message{done}}))
 	want = &sdkv1.CompleteExternalActivityInput{
 		CallbackToken: token, ExecutionId: "exec-3",
 		Outcome: &sdkv1.CompleteExternalActivityInput_Cancellation{
@@ -68,24 +66,12 @@ func TestCompletionInputs(t *testing.T) {
 	if !proto.Equal(cancellation, want) {
 		t.Errorf("CancellationInput = %v, want %v", cancellation, want)
 	}
-
-	// The deprecated positional constructors build the same inputs.
-	if old := mustInput(t)(handshake.NewResultInput(token, "exec-1", done)); !proto.Equal(old,
-		mustInput(t)(handshake.ResultInput(token, done, handshake.WithExecutionID("exec-1")))) {
-		t.Errorf("NewResultInput = %v", old)
-	}
-	if old := mustInput(t)(handshake.NewFailureInput(token, "exec-2", "tool crashed", "AGENT_EXECUTION_FAILED", true, done)); !proto.Equal(old, failure) {
-		t.Errorf("NewFailureInput = %v, want %v", old, failure)
-	}
-	if old := mustInput(t)(handshake.NewCancellationInput(token, "exec-3", done)); !proto.Equal(old, cancellation) {
-		t.Errorf("NewCancellationInput = %v, want %v", old, cancellation)
-	}
 }
 
 func TestCompletionInputsRefuseOptionsThatDoNotApply(t *testing.T) {
 	token := []byte("token")
-	json := handshake.WithResultEncoding(sdkv1.PayloadEncoding_PAYLOAD_ENCODING_JSON_PROTOBUF)
-	details := handshake.WithDetails(sampleExecution())
+	json := handshake.InputOptions{ResultEncoding: sdkv1.PayloadEncoding_PAYLOAD_ENCODING_JSON_PROTOBUF}
+	details := handshake.InputOptions{Details: []proto.Message{sampleExecution()}}
 	for name, build := range map[string]func() (*sdkv1.CompleteExternalActivityInput, error){
 		"result with details": func() (*sdkv1.CompleteExternalActivityInput, error) {
 			return handshake.ResultInput(token, nil, details)
@@ -101,13 +87,5 @@ func TestCompletionInputsRefuseOptionsThatDoNotApply(t *testing.T) {
 		if in, err := build(); in != nil || !errors.Is(err, handshake.ErrInvalidCompletionInput) {
 			t.Errorf("%s: %v, %v; want ErrInvalidCompletionInput", name, in, err)
 		}
-	}
-}
-
-func TestDeprecatedActivityOptionsName(t *testing.T) {
-	var old, current workflow.ActivityOptions = handshake.HandshakeActivityOptions(0), handshake.ActivityOptions(0)
-	if old.StartToCloseTimeout != current.StartToCloseTimeout ||
-		old.RetryPolicy.MaximumAttempts != current.RetryPolicy.MaximumAttempts {
-		t.Errorf("HandshakeActivityOptions %+v, ActivityOptions %+v", old, current)
 	}
 }

@@ -1,3 +1,5 @@
+//go:build integration
+
 package handshake_test
 
 import (
@@ -85,17 +87,6 @@ func getEnv(t *testing.T) *testEnv {
 	return env
 }
 
-// Names under which the test workflows and activities are registered.
-const (
-	wfAgentCaller       = "AgentCaller"
-	wfCancellableCaller = "CancellableAgentCaller"
-	wfWorkflowCaller    = "WorkflowCaller"
-	wfService           = "ServiceWorkflow"
-	actRunAgent         = "RunAgent"
-	actRunAgentCrash    = "RunAgentCrashAfterCreate"
-	actRunWorkflow      = "RunWorkflow"
-)
-
 // agentCaller is a caller's workflow: one handshake activity with the contract's options, sped up
 // for tests (initial retry interval 100 ms) and with maxAttempts when positive.
 func agentCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution, maxAttempts int32, activityName string) (*agentexecutionv1.AgentExecution, error) {
@@ -135,7 +126,7 @@ func workflowCaller(ctx workflow.Context, req *workflowexecutionv1.WorkflowExecu
 
 // serviceWorkflow stands for the Stigmer service's workflow at the end of an execution.
 func serviceWorkflow(ctx workflow.Context, in *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
-	return handshake.CompleteCaller(ctx, in)
+	return handshake.CompleteCaller(ctx, in, handshake.CompleteCallerOptions{})
 }
 
 // callerActivities are the caller's handshake activities.
@@ -146,7 +137,7 @@ type callerActivities struct {
 
 func (a *callerActivities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 	before := proto.Clone(req)
-	ack, err := handshake.ExecuteAgentAndWaitPending(ctx, a.agents, req)
+	ack, err := handshake.ExecuteAgentAndWaitPending(ctx, a.agents, req, handshake.CreateOptions{})
 	if !proto.Equal(before, req) {
 		return nil, temporal.NewNonRetryableApplicationError("the caller's message was modified", "TEST_MUTATED", nil)
 	}
@@ -156,7 +147,7 @@ func (a *callerActivities) RunAgent(ctx context.Context, req *agentexecutionv1.A
 // RunAgentCrashAfterCreate fails its first attempt after a successful create, as an activity whose
 // worker crashed would; later attempts go pending.
 func (a *callerActivities) RunAgentCrashAfterCreate(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ack, err := handshake.ExecuteAgentAndWaitPending(ctx, a.agents, req)
+	ack, err := handshake.ExecuteAgentAndWaitPending(ctx, a.agents, req, handshake.CreateOptions{})
 	if err == activity.ErrResultPending && activity.GetInfo(ctx).Attempt == 1 {
 		return nil, errors.New("simulated crash after create")
 	}
@@ -164,13 +155,13 @@ func (a *callerActivities) RunAgentCrashAfterCreate(ctx context.Context, req *ag
 }
 
 func (a *callerActivities) RunWorkflow(ctx context.Context, req *workflowexecutionv1.WorkflowExecution) (*workflowexecutionv1.WorkflowExecution, error) {
-	return handshake.ExecuteWorkflowAndWaitPending(ctx, a.workflows, req)
+	return handshake.ExecuteWorkflowAndWaitPending(ctx, a.workflows, req, handshake.CreateOptions{})
 }
 
 // startFake starts a fake Stigmer service for one test, finishing handshakes through e.c.
-func startFake(t *testing.T, e *testEnv, opts ...handshaketest.FakeOption) *handshaketest.FakeStigmerService {
+func startFake(t *testing.T, e *testEnv, opts handshaketest.FakeOptions) *handshaketest.FakeStigmerService {
 	t.Helper()
-	svc, err := handshaketest.StartFakeStigmerService(e.c, opts...)
+	svc, err := handshaketest.StartFakeStigmerService(e.c, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +174,7 @@ func startFake(t *testing.T, e *testEnv, opts ...handshaketest.FakeOption) *hand
 // service.
 func startWorker(t *testing.T, e *testEnv, opts worker.Options) (string, *handshaketest.FakeStigmerService) {
 	t.Helper()
-	svc := startFake(t, e)
+	svc := startFake(t, e, handshaketest.FakeOptions{})
 	tq := fmt.Sprintf("tq-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), queueN.Add(1))
 	w := worker.New(e.c, tq, opts)
 	w.RegisterWorkflowWithOptions(agentCaller, workflow.RegisterOptions{Name: wfAgentCaller})
@@ -247,7 +238,7 @@ func finalExecution(c handshaketest.CreateCall) *agentexecutionv1.AgentExecution
 
 func mustResultInput(t *testing.T, c handshaketest.CreateCall, result proto.Message) *sdkv1.CompleteExternalActivityInput {
 	t.Helper()
-	in, err := handshake.ResultInput(c.Token(), result, handshake.WithExecutionID(c.ExecutionID))
+	in, err := handshake.ResultInput(c.Token(), result, handshake.InputOptions{ExecutionID: c.ExecutionID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +375,7 @@ func TestCompletionWithFailure(t *testing.T) {
 			in, err := handshake.FailureInput(creates[0].Token(), handshake.Failure{
 				Type: "AGENT_EXECUTION_FAILED", Message: "agent execution failed: tool crashed",
 				NonRetryable: nonRetryable, Details: []proto.Message{detail},
-			}, handshake.WithExecutionID(creates[0].ExecutionID))
+			}, handshake.InputOptions{ExecutionID: creates[0].ExecutionID})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -508,9 +499,9 @@ func TestCreateFailures(t *testing.T) {
 			if !errors.As(err, &appErr) {
 				t.Fatalf("workflow error %v, want an ApplicationError", err)
 			}
-			if appErr.Type() != handshake.ErrTypeCreateFailed || appErr.Message() != tc.wantMessage || appErr.NonRetryable() != tc.nonRetryable {
+			if appErr.Type() != handshake.FailureTypeCreateFailed || appErr.Message() != tc.wantMessage || appErr.NonRetryable() != tc.nonRetryable {
 				t.Fatalf("type %q message %q non-retryable %v; want %s %q %v",
-					appErr.Type(), appErr.Message(), appErr.NonRetryable(), handshake.ErrTypeCreateFailed, tc.wantMessage, tc.nonRetryable)
+					appErr.Type(), appErr.Message(), appErr.NonRetryable(), handshake.FailureTypeCreateFailed, tc.wantMessage, tc.nonRetryable)
 			}
 			creates := callsMatching(svc, inSession(session))
 			if len(creates) != tc.wantCreates {
@@ -591,7 +582,7 @@ func TestWorkflowExecutionHandshake(t *testing.T) {
 	done := proto.Clone(c.Workflow()).(*workflowexecutionv1.WorkflowExecution)
 	done.Spec.CallbackToken = nil
 	done.Metadata.Id = c.ExecutionID
-	in, err := handshake.ResultInput(c.Token(), done, handshake.WithExecutionID(c.ExecutionID))
+	in, err := handshake.ResultInput(c.Token(), done, handshake.InputOptions{ExecutionID: c.ExecutionID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -644,7 +635,7 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 		run, c := pendingCaller(t, "sys-fail")
 		in, err := handshake.FailureInput(c.Token(), handshake.Failure{
 			Type: "AGENT_EXECUTION_FAILED", Message: "agent gave up", NonRetryable: true,
-		}, handshake.WithExecutionID(c.ExecutionID))
+		}, handshake.InputOptions{ExecutionID: c.ExecutionID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -659,22 +650,22 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 
 	garbage := []byte("garbage token for the system activity")
 	t.Run("success path with a bad token fails the workflow", func(t *testing.T) {
-		in, err := handshake.ResultInput(garbage, sampleExecution(), handshake.WithExecutionID("exec-x"))
+		in, err := handshake.ResultInput(garbage, sampleExecution(), handshake.InputOptions{ExecutionID: "exec-x"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = runService(t, "svc-bad-"+tq, in)
 		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeCompletionFailed ||
+		if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeCompletionFailed ||
 			!strings.Contains(appErr.Message(), "INVALID_TOKEN") {
-			t.Fatalf("service workflow error %v, want %s with INVALID_TOKEN", err, handshake.ErrTypeCompletionFailed)
+			t.Fatalf("service workflow error %v, want %s with INVALID_TOKEN", err, handshake.FailureTypeCompletionFailed)
 		}
 	})
 
 	t.Run("failure path with a bad token keeps the original error", func(t *testing.T) {
 		in, err := handshake.FailureInput(garbage, handshake.Failure{
 			Type: "AGENT_EXECUTION_FAILED", Message: "boom", NonRetryable: true,
-		}, handshake.WithExecutionID("exec-y"))
+		}, handshake.InputOptions{ExecutionID: "exec-y"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -732,7 +723,7 @@ func TestHeartbeatSurfacesCancelRequest(t *testing.T) {
 
 	detail := finalExecution(c)
 	detail.Status.Phase = agentexecutionv1.ExecutionPhase_EXECUTION_CANCELLED
-	in, err := handshake.CancellationInput(c.Token(), handshake.WithExecutionID(c.ExecutionID), handshake.WithDetails(detail))
+	in, err := handshake.CancellationInput(c.Token(), handshake.InputOptions{ExecutionID: c.ExecutionID, Details: []proto.Message{detail}})
 	if err != nil {
 		t.Fatal(err)
 	}

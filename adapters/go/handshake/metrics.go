@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/workflow"
 )
 
 // Caller-side metric names (contract, "Caller-side metrics"), recorded through Temporal's activity
@@ -37,8 +38,32 @@ func DurationBuckets() []float64 {
 	return append([]float64(nil), durationBuckets[:]...)
 }
 
+// ServiceLabel is the "service" label of every metric this SDK records, as the contract and the
+// runbook require: "go" (the Python and Java SDKs record "python" and "java").
+const ServiceLabel = "go"
+
+// stigmerMetrics is h with the "service" label of every Stigmer metric.
+func stigmerMetrics(h client.MetricsHandler) client.MetricsHandler {
+	return h.WithTags(map[string]string{"service": ServiceLabel})
+}
+
 func recordHandshakeOutcome(h client.MetricsHandler, outcome string, d time.Duration) {
-	tagged := h.WithTags(map[string]string{"outcome": outcome})
+	tagged := stigmerMetrics(h).WithTags(map[string]string{"outcome": outcome})
 	tagged.Counter(MetricCallerHandshakes).Inc(1)
 	tagged.Timer(MetricCallerHandshakeDuration).Record(d)
+}
+
+// ObserveHandshake waits in a workflow for a handshake activity that the caller scheduled by hand
+// (the future of workflow.ExecuteActivity, just called), decodes its result into valuePtr and
+// records the caller-side metrics [MetricCallerHandshakes] and [MetricCallerHandshakeDuration] by
+// outcome, in workflow time (replay-safe), as [ExecuteToTerminal] does. The error is returned
+// unchanged. It is the Python SDK's observe_handshake.
+//
+//	var out *agentexecutionv1.AgentExecution
+//	err := handshake.ObserveHandshake(ctx, workflow.ExecuteActivity(ctx, a.RunAgent, req), &out)
+func ObserveHandshake(ctx workflow.Context, handshake workflow.Future, valuePtr any) error {
+	start := workflow.Now(ctx)
+	err := handshake.Get(ctx, valuePtr)
+	recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(err), workflow.Now(ctx).Sub(start))
+	return err
 }

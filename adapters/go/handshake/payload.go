@@ -18,11 +18,11 @@ import (
 // deterministic is the binary encoding of every protobuf payload this package writes.
 var deterministic = proto.MarshalOptions{Deterministic: true}
 
-// MessageTypeFromTypeURL returns the full message name a google.protobuf.Any type URL names: the
+// messageTypeFromTypeURL returns the full message name a google.protobuf.Any type URL names: the
 // part after its last "/", for example "ai.stigmer.agentic.agentexecution.v1.AgentExecution" for
 // "type.googleapis.com/ai.stigmer.agentic.agentexecution.v1.AgentExecution". The error wraps
 // [ErrInvalidCompletionInput] when the URL names no valid message.
-func MessageTypeFromTypeURL(typeURL string) (protoreflect.FullName, error) {
+func messageTypeFromTypeURL(typeURL string) (protoreflect.FullName, error) {
 	name := protoreflect.FullName(typeURL[strings.LastIndexByte(typeURL, '/')+1:])
 	if !name.IsValid() {
 		return "", fmt.Errorf("%w: type URL %q names no protobuf message", ErrInvalidCompletionInput, typeURL)
@@ -30,7 +30,7 @@ func MessageTypeFromTypeURL(typeURL string) (protoreflect.FullName, error) {
 	return name, nil
 }
 
-// ProtoPayload builds the Temporal payload that carries the message packed in msg, as the contract
+// protoPayload builds the Temporal payload that carries the message packed in msg, as the contract
 // (section 4, "Result payload") fixes it:
 //
 //   - [sdkv1.PayloadEncoding_PAYLOAD_ENCODING_BINARY_PROTOBUF] (and UNSPECIFIED, the default):
@@ -45,11 +45,11 @@ func MessageTypeFromTypeURL(typeURL string) (protoreflect.FullName, error) {
 //
 // Every Temporal SDK's default data converter decodes the payload into the caller's declared
 // result type. Errors wrap [ErrInvalidCompletionInput].
-func ProtoPayload(msg *anypb.Any, encoding sdkv1.PayloadEncoding) (*commonpb.Payload, error) {
+func protoPayload(msg *anypb.Any, encoding sdkv1.PayloadEncoding) (*commonpb.Payload, error) {
 	if msg == nil {
 		return nil, fmt.Errorf("%w: nil google.protobuf.Any", ErrInvalidCompletionInput)
 	}
-	name, err := MessageTypeFromTypeURL(msg.GetTypeUrl())
+	name, err := messageTypeFromTypeURL(msg.GetTypeUrl())
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func nullPayload() *commonpb.Payload {
 func detailValues(details []*anypb.Any) ([]any, error) {
 	values := make([]any, 0, len(details))
 	for i, d := range details {
-		p, err := ProtoPayload(d, sdkv1.PayloadEncoding_PAYLOAD_ENCODING_BINARY_PROTOBUF)
+		p, err := protoPayload(d, sdkv1.PayloadEncoding_PAYLOAD_ENCODING_BINARY_PROTOBUF)
 		if err != nil {
 			return nil, fmt.Errorf("detail %d: %w", i, err)
 		}
@@ -121,9 +121,9 @@ func detailValues(details []*anypb.Any) ([]any, error) {
 	return values, nil
 }
 
-// PackMessage packs m into a google.protobuf.Any with the deterministic binary encoding, as
+// packMessage packs m into a google.protobuf.Any with the deterministic binary encoding, as
 // results and details of a [sdkv1.CompleteExternalActivityInput] should be.
-func PackMessage(m proto.Message) (*anypb.Any, error) {
+func packMessage(m proto.Message) (*anypb.Any, error) {
 	a := &anypb.Any{}
 	if err := anypb.MarshalFrom(a, m, deterministic); err != nil {
 		return nil, fmt.Errorf("stigmer: packing %T: %w", m, err)
@@ -134,7 +134,7 @@ func PackMessage(m proto.Message) (*anypb.Any, error) {
 func packAll(ms []proto.Message) ([]*anypb.Any, error) {
 	out := make([]*anypb.Any, 0, len(ms))
 	for _, m := range ms {
-		a, err := PackMessage(m)
+		a, err := packMessage(m)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +147,7 @@ func packAll(ms []proto.Message) ([]*anypb.Any, error) {
 // failure with this Type, Message and NonRetryable flag, and Details delivered as binary/protobuf
 // failure details (decoded with temporal.ApplicationError.Details).
 type Failure struct {
-	// Type is the application failure's type, for example [ErrTypeAgentExecutionFailed]. The
+	// Type is the application failure's type, for example [FailureTypeAgentExecutionFailed]. The
 	// caller's retry policy matches it against its NonRetryableErrorTypes.
 	Type string
 	// Message is the failure's message.
@@ -158,71 +158,51 @@ type Failure struct {
 	Details []proto.Message
 }
 
-// InputOption sets an optional field of the completion input that [ResultInput],
+// InputOptions are the optional fields of the completion input that [ResultInput],
 // [FailureInput] or [CancellationInput] builds. Every completion input takes its parameters in
 // the same order, in Go as in Java (docs/handshake-contract.md, "Completion inputs across
 // languages"): the callback token, then the outcome (the result, or a [Failure]; a cancellation
-// has none), then options.
-type InputOption func(*inputOptions)
-
-type inputOptions struct {
-	executionID string
-	encoding    sdkv1.PayloadEncoding
-	encodingSet bool
-	details     []proto.Message
-	detailsSet  bool
+// has none), then options. The zero value sets none.
+type InputOptions struct {
+	// ExecutionID names the Stigmer execution the completion is for (input.execution_id). It is
+	// only logged, beside the token preview.
+	ExecutionID string
+	// ResultEncoding chooses the encoding of a result's payload (input.result_encoding):
+	// binary/protobuf (the default) or json/protobuf. Only [ResultInput] accepts it.
+	ResultEncoding sdkv1.PayloadEncoding
+	// Details are cancellation details, delivered as binary/protobuf details of the caller's
+	// temporal.CanceledError. Only [CancellationInput] accepts them: a failure's details go in
+	// [Failure].Details.
+	Details []proto.Message
 }
 
-// WithExecutionID names the Stigmer execution the completion is for (input.execution_id). It is
-// only logged, beside the token preview.
-func WithExecutionID(executionID string) InputOption {
-	return func(o *inputOptions) { o.executionID = executionID }
-}
-
-// WithResultEncoding chooses the encoding of a result's payload (input.result_encoding):
-// binary/protobuf (the default) or json/protobuf. Only [ResultInput] accepts it.
-func WithResultEncoding(encoding sdkv1.PayloadEncoding) InputOption {
-	return func(o *inputOptions) { o.encoding, o.encodingSet = encoding, true }
-}
-
-// WithDetails adds cancellation details, delivered as binary/protobuf details of the caller's
-// temporal.CanceledError. Only [CancellationInput] accepts it: a failure's details go in
-// [Failure].Details.
-func WithDetails(details ...proto.Message) InputOption {
-	return func(o *inputOptions) { o.details, o.detailsSet = append(o.details, details...), true }
-}
-
-// inputFor applies opts to a new input for token, refusing options that do not apply to kind.
-func inputFor(token []byte, kind string, opts []InputOption) (*sdkv1.CompleteExternalActivityInput, *inputOptions, error) {
-	o := &inputOptions{}
-	for _, opt := range opts {
-		opt(o)
+// inputFor builds a new input for token from opts, refusing options that do not apply to kind.
+func inputFor(token []byte, kind string, opts InputOptions) (*sdkv1.CompleteExternalActivityInput, error) {
+	if opts.ResultEncoding != sdkv1.PayloadEncoding_PAYLOAD_ENCODING_UNSPECIFIED && kind != "result" {
+		return nil, fmt.Errorf("%w: ResultEncoding applies to a result, not to a %s", ErrInvalidCompletionInput, kind)
 	}
-	if o.encodingSet && kind != "result" {
-		return nil, nil, fmt.Errorf("%w: WithResultEncoding applies to a result, not to a %s", ErrInvalidCompletionInput, kind)
-	}
-	if o.detailsSet && kind != "cancellation" {
-		return nil, nil, fmt.Errorf("%w: WithDetails applies to a cancellation, not to a %s (a failure's details go in Failure.Details)",
+	if len(opts.Details) > 0 && kind != "cancellation" {
+		return nil, fmt.Errorf("%w: Details apply to a cancellation, not to a %s (a failure's details go in Failure.Details)",
 			ErrInvalidCompletionInput, kind)
 	}
 	return &sdkv1.CompleteExternalActivityInput{
-		CallbackToken: token, ExecutionId: o.executionID, ResultEncoding: o.encoding,
-	}, o, nil
+		CallbackToken: token, ExecutionId: opts.ExecutionID, ResultEncoding: opts.ResultEncoding,
+	}, nil
 }
 
 // ResultInput returns the input that completes the caller's activity successfully with result
-// (a binary/protobuf payload unless [WithResultEncoding] asks for json/protobuf). A nil result
+// (a binary/protobuf payload unless [InputOptions].ResultEncoding asks for json/protobuf). A nil result
 // completes it with no result (null). Errors wrap [ErrInvalidCompletionInput] or come from
 // packing the result.
 //
-//	in, err := handshake.ResultInput(token, finalExecution, handshake.WithExecutionID(id))
-func ResultInput(callbackToken []byte, result proto.Message, opts ...InputOption) (*sdkv1.CompleteExternalActivityInput, error) {
-	in, _, err := inputFor(callbackToken, "result", opts)
+//	in, err := handshake.ResultInput(token, finalExecution, handshake.InputOptions{ExecutionID: id})
+func ResultInput(callbackToken []byte, result proto.Message, opts InputOptions) (*sdkv1.CompleteExternalActivityInput, error) {
+	in, err := inputFor(callbackToken, "result", opts)
 	if err != nil {
 		return nil, err
 	}
 	if result != nil {
-		a, err := PackMessage(result)
+		a, err := packMessage(result)
 		if err != nil {
 			return nil, err
 		}
@@ -234,10 +214,10 @@ func ResultInput(callbackToken []byte, result proto.Message, opts ...InputOption
 // FailureInput returns the input that fails the caller's activity with failure.
 //
 //	in, err := handshake.FailureInput(token, handshake.Failure{
-//		Type: handshake.ErrTypeAgentExecutionFailed, Message: "tool crashed", NonRetryable: true,
-//	}, handshake.WithExecutionID(id))
-func FailureInput(callbackToken []byte, failure Failure, opts ...InputOption) (*sdkv1.CompleteExternalActivityInput, error) {
-	in, _, err := inputFor(callbackToken, "failure", opts)
+//		Type: handshake.FailureTypeAgentExecutionFailed, Message: "tool crashed", NonRetryable: true,
+//	}, handshake.InputOptions{ExecutionID: id})
+func FailureInput(callbackToken []byte, failure Failure, opts InputOptions) (*sdkv1.CompleteExternalActivityInput, error) {
+	in, err := inputFor(callbackToken, "failure", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -252,15 +232,15 @@ func FailureInput(callbackToken []byte, failure Failure, opts ...InputOption) (*
 }
 
 // CancellationInput returns the input that reports the caller's activity cancelled, with the
-// details of [WithDetails]. Use it after a heartbeat answered [HeartbeatCancelRequested].
+// details of [InputOptions].Details. Use it after a heartbeat answered [HeartbeatCancelRequested].
 //
-//	in, err := handshake.CancellationInput(token, handshake.WithExecutionID(id), handshake.WithDetails(cancelledExecution))
-func CancellationInput(callbackToken []byte, opts ...InputOption) (*sdkv1.CompleteExternalActivityInput, error) {
-	in, o, err := inputFor(callbackToken, "cancellation", opts)
+//	in, err := handshake.CancellationInput(token, handshake.InputOptions{ExecutionID: id, Details: []proto.Message{cancelled}})
+func CancellationInput(callbackToken []byte, opts InputOptions) (*sdkv1.CompleteExternalActivityInput, error) {
+	in, err := inputFor(callbackToken, "cancellation", opts)
 	if err != nil {
 		return nil, err
 	}
-	packed, err := packAll(o.details)
+	packed, err := packAll(opts.Details)
 	if err != nil {
 		return nil, err
 	}
@@ -268,29 +248,4 @@ func CancellationInput(callbackToken []byte, opts ...InputOption) (*sdkv1.Comple
 		Cancellation: &sdkv1.ActivityCancellation{Details: packed},
 	}
 	return in, nil
-}
-
-// NewResultInput is ResultInput(callbackToken, result, WithExecutionID(executionID)).
-//
-// Deprecated: use [ResultInput], whose parameter order all SDKs share.
-func NewResultInput(callbackToken []byte, executionID string, result proto.Message) (*sdkv1.CompleteExternalActivityInput, error) {
-	return ResultInput(callbackToken, result, WithExecutionID(executionID))
-}
-
-// NewFailureInput is FailureInput(callbackToken, Failure{Type: failureType, Message: message,
-// NonRetryable: nonRetryable, Details: details}, WithExecutionID(executionID)).
-//
-// Deprecated: use [FailureInput] with a [Failure]: adjacent string parameters are easy to swap.
-func NewFailureInput(callbackToken []byte, executionID, message, failureType string, nonRetryable bool, details ...proto.Message) (*sdkv1.CompleteExternalActivityInput, error) {
-	return FailureInput(callbackToken, Failure{
-		Type: failureType, Message: message, NonRetryable: nonRetryable, Details: details,
-	}, WithExecutionID(executionID))
-}
-
-// NewCancellationInput is CancellationInput(callbackToken, WithExecutionID(executionID),
-// WithDetails(details...)).
-//
-// Deprecated: use [CancellationInput], whose parameter order all SDKs share.
-func NewCancellationInput(callbackToken []byte, executionID string, details ...proto.Message) (*sdkv1.CompleteExternalActivityInput, error) {
-	return CancellationInput(callbackToken, WithExecutionID(executionID), WithDetails(details...))
 }

@@ -3,18 +3,14 @@ package handshake
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"maps"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"go.temporal.io/sdk/temporal"
-
-	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
-	executioncontextv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/executioncontext/v1"
-	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
-	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // What the deployed Stigmer service requires of a create request (contract, "Deployed-service
@@ -41,79 +37,76 @@ func ExecutionName(idempotencyKey string) string {
 // the Python and Java SDKs word it.
 type violation struct{ field, description string }
 
-// prepareAgent fills what the SDK can fill on a (cloned) agent execution request and returns what
-// the deployed service would refuse it for.
-func prepareAgent(req *agentexecutionv1.AgentExecution, key string) []violation {
-	if req.Spec == nil {
-		req.Spec = &agentexecutionv1.AgentExecutionSpec{}
-	}
-	if req.Metadata == nil {
-		req.Metadata = &apiresource.ApiResourceMetadata{}
-	}
-	v := fillResource(&req.ApiVersion, &req.Kind, KindAgentExecution, req.Metadata, key)
-	if req.Spec.GetMessage() == "" {
-		v = append(v, violation{"spec.message", "must not be empty"})
-	}
-	if req.Spec.GetAgentId() == "" && req.Spec.GetSessionId() == "" {
-		v = append(v, violation{"spec.agent_id", "either session_id or agent_id must be set"})
-	}
-	if req.Metadata.GetOwnerScope() != apiresource.ApiResourceOwnerScope_api_resource_owner_scope_unspecified {
-		v = append(v, violation{"metadata.owner_scope", "must be unspecified: an agent execution inherits its session's"})
-	}
-	return append(v, runtimeEnvViolations(req.Spec.GetRuntimeEnv())...)
-}
+// Owner scopes of ai.stigmer.commons.apiresource.ApiResourceOwnerScope.
+const (
+	ownerScopeUnspecified     = 0
+	ownerScopeOrganization    = 2
+	ownerScopeIdentityAccount = 3
+)
 
-// prepareWorkflow is prepareAgent for workflow execution requests.
-func prepareWorkflow(req *workflowexecutionv1.WorkflowExecution, key string) []violation {
-	if req.Spec == nil {
-		req.Spec = &workflowexecutionv1.WorkflowExecutionSpec{}
+// prepare fills what the SDK can fill on a (cloned) agent or workflow execution request, of any
+// generated copy of the API, and returns what the deployed service would refuse it for.
+func prepare(req proto.Message, kind, key string) []violation {
+	m := req.ProtoReflect()
+	spec, md := mutableSub(m, "spec"), mutableSub(m, "metadata")
+	if spec == nil || md == nil {
+		return []violation{{"spec", "the message has no spec or metadata: not an execution"}}
 	}
-	if req.Metadata == nil {
-		req.Metadata = &apiresource.ApiResourceMetadata{}
+	v := fillResource(m, kind, md, key)
+	if kind == KindAgentExecution {
+		if getString(spec, "message") == "" {
+			v = append(v, violation{"spec.message", "must not be empty"})
+		}
+		if getString(spec, "agent_id") == "" && getString(spec, "session_id") == "" {
+			v = append(v, violation{"spec.agent_id", "either session_id or agent_id must be set"})
+		}
+		if getEnum(md, "owner_scope") != ownerScopeUnspecified {
+			v = append(v, violation{"metadata.owner_scope", "must be unspecified: an agent execution inherits its session's"})
+		}
+	} else {
+		if getString(spec, "workflow_id") == "" && getString(spec, "workflow_instance_id") == "" {
+			v = append(v, violation{"spec.workflow_id", "either workflow_id or workflow_instance_id must be set"})
+		}
+		switch getEnum(md, "owner_scope") {
+		// Unspecified is left to services that default it.
+		case ownerScopeUnspecified, ownerScopeOrganization, ownerScopeIdentityAccount:
+		default:
+			v = append(v, violation{"metadata.owner_scope", "must be organization or identity_account"})
+		}
 	}
-	v := fillResource(&req.ApiVersion, &req.Kind, KindWorkflowExecution, req.Metadata, key)
-	if req.Spec.GetWorkflowId() == "" && req.Spec.GetWorkflowInstanceId() == "" {
-		v = append(v, violation{"spec.workflow_id", "either workflow_id or workflow_instance_id must be set"})
-	}
-	switch req.Metadata.GetOwnerScope() {
-	// Unspecified is left to services that default it.
-	case apiresource.ApiResourceOwnerScope_api_resource_owner_scope_unspecified,
-		apiresource.ApiResourceOwnerScope_organization, apiresource.ApiResourceOwnerScope_identity_account:
-	default:
-		v = append(v, violation{"metadata.owner_scope", "must be organization or identity_account"})
-	}
-	return append(v, runtimeEnvViolations(req.Spec.GetRuntimeEnv())...)
+	return append(v, runtimeEnvViolations(spec)...)
 }
 
 // fillResource sets api_version, kind and metadata.name when they are empty, writes the
-// idempotency annotation, and reports an api_version or kind that the caller set to another value
-// and a name whose slug would be empty.
-func fillResource(apiVersion, kind *string, wantKind string, md *apiresource.ApiResourceMetadata, key string) []violation {
+// idempotency and result-encoding annotations, and reports an api_version or kind that the caller
+// set to another value and a name whose slug would be empty.
+func fillResource(m protoreflect.Message, wantKind string, md protoreflect.Message, key string) []violation {
 	var v []violation
-	switch *apiVersion {
+	switch getString(m, "api_version") {
 	case "":
-		*apiVersion = APIVersion
+		setString(m, "api_version", APIVersion)
 	case APIVersion:
 	default:
 		v = append(v, violation{"api_version", "must be '" + APIVersion + "'"})
 	}
-	switch *kind {
+	switch getString(m, "kind") {
 	case "":
-		*kind = wantKind
+		setString(m, "kind", wantKind)
 	case wantKind:
 	default:
 		v = append(v, violation{"kind", "must be '" + wantKind + "'"})
 	}
-	if md.Name == "" {
-		md.Name = ExecutionName(key)
+	if getString(md, "name") == "" {
+		setString(md, "name", ExecutionName(key))
 	}
-	if !strings.ContainsFunc(md.Name, isASCIIAlnum) {
+	if !strings.ContainsFunc(getString(md, "name"), isASCIIAlnum) {
 		v = append(v, violation{"metadata.name", "must contain an ASCII letter or digit"})
 	}
-	if md.Annotations == nil {
-		md.Annotations = map[string]string{}
+	if fd := fieldOf(md, "annotations"); fd != nil && fd.IsMap() {
+		annotations := md.Mutable(fd).Map()
+		annotations.Set(protoreflect.ValueOfString(IdempotencyKeyAnnotation).MapKey(), protoreflect.ValueOfString(key))
+		annotations.Set(protoreflect.ValueOfString(ResultEncodingAnnotation).MapKey(), protoreflect.ValueOfString(ResultEncodingBinaryProtobuf))
 	}
-	md.Annotations[IdempotencyKeyAnnotation] = key
 	return v
 }
 
@@ -121,11 +114,27 @@ func isASCIIAlnum(r rune) bool {
 	return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
-// runtimeEnvViolations reports runtime_env entries without a value, in name order.
-func runtimeEnvViolations(env map[string]*executioncontextv1.ExecutionValue) []violation {
+// runtimeEnvViolations reports spec.runtime_env entries without a value, in name order.
+func runtimeEnvViolations(spec protoreflect.Message) []violation {
+	fd := fieldOf(spec, "runtime_env")
+	if fd == nil || !fd.IsMap() || !spec.Has(fd) {
+		return nil
+	}
+	env := spec.Get(fd).Map()
+	var names []string
+	env.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
+		names = append(names, k.String())
+		return true
+	})
+	slices.Sort(names)
 	var v []violation
-	for _, name := range slices.Sorted(maps.Keys(env)) {
-		if env[name].GetValue() == "" {
+	for _, name := range names {
+		value := env.Get(protoreflect.ValueOfString(name).MapKey())
+		var entry protoreflect.Message
+		if fd.MapValue().Message() != nil {
+			entry = value.Message()
+		}
+		if getString(entry, "value") == "" {
 			v = append(v, violation{"spec.runtime_env['" + name + "'].value", "must not be empty"})
 		}
 	}
@@ -136,7 +145,7 @@ func runtimeEnvViolations(env map[string]*executioncontextv1.ExecutionValue) []v
 // deployed service would refuse: "invalid <kind>: <field>: <description>; ...".
 func invalidRequestError(kind string, violations []violation) error {
 	return temporal.NewNonRetryableApplicationError(
-		"invalid "+kind+": "+violationsText(violations), ErrTypeInvalidRequest, nil)
+		"invalid "+kind+": "+violationsText(violations), FailureTypeInvalidRequest, nil)
 }
 
 // violationsText is "<field>: <description>; ...", as every SDK words a local refusal.

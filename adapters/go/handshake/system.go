@@ -49,7 +49,7 @@ func (a *SystemActivities) Register(w worker.ActivityRegistry) {
 // and the deployed Stigmer Go service's [JSONCompletionInput] (json/plain), so that one worker
 // serves the workflows of both. It then behaves as [SystemActivities.CompleteExternalActivity]
 // (the JSON input through [Completer.CompleteJSON]); an undecodable input fails it with the
-// non-retryable type [ErrTypeCompletionInvalidInput].
+// non-retryable type [FailureTypeCompletionInvalidInput].
 func (a *SystemActivities) CompletePayload(ctx context.Context, input converter.RawValue) (*sdkv1.CompleteExternalActivityResult, error) {
 	in, js, err := decodeCompletionInput(input.Payload())
 	if err != nil {
@@ -64,8 +64,8 @@ func (a *SystemActivities) CompletePayload(ctx context.Context, input converter.
 // CompleteExternalActivity is the system activity (contract section 5). It completes the caller's
 // activity as [Completer.Complete] does and returns the outcomes COMPLETED, ALREADY_COMPLETED,
 // INVALID_TOKEN and EMPTY_TOKEN as its result. On TRANSIENT it fails with a retryable application
-// error of type [ErrTypeCompletionTransient], so that Temporal retries it; an input that cannot be
-// turned into a completion fails it with the non-retryable type [ErrTypeCompletionInvalidInput];
+// error of type [FailureTypeCompletionTransient], so that Temporal retries it; an input that cannot be
+// turned into a completion fails it with the non-retryable type [FailureTypeCompletionInvalidInput];
 // other errors fail it as they are.
 func (a *SystemActivities) CompleteExternalActivity(ctx context.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
 	return activityOutcome(a.Completer.Complete(ctx, input))
@@ -75,14 +75,14 @@ func (a *SystemActivities) CompleteExternalActivity(ctx context.Context, input *
 func activityOutcome(result *sdkv1.CompleteExternalActivityResult, err error) (*sdkv1.CompleteExternalActivityResult, error) {
 	if err != nil {
 		if errors.Is(err, ErrInvalidCompletionInput) {
-			return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCompletionInvalidInput, nil)
+			return nil, temporal.NewNonRetryableApplicationError(err.Error(), FailureTypeCompletionInvalidInput, nil)
 		}
 		return nil, err
 	}
 	if result.GetOutcome() == OutcomeTransient {
 		return nil, temporal.NewApplicationErrorWithOptions(
 			"TRANSIENT: "+result.GetMessage()+" (token "+result.GetTokenPreview()+")",
-			ErrTypeCompletionTransient, temporal.ApplicationErrorOptions{})
+			FailureTypeCompletionTransient, temporal.ApplicationErrorOptions{})
 	}
 	return result, nil
 }
@@ -95,7 +95,7 @@ const (
 	DefaultSystemActivityMaximumAttempts = 3
 )
 
-// CompleteCallerOptions configures [CompleteCallerWithOptions]. The zero value is the contract's
+// CompleteCallerOptions configures [CompleteCaller]. The zero value is the contract's
 // default: the workflow's task queue, start-to-close 1 minute, at most 3 attempts.
 type CompleteCallerOptions struct {
 	// TaskQueue of the worker that runs the system activity. Empty: the workflow's task queue.
@@ -106,19 +106,13 @@ type CompleteCallerOptions struct {
 	MaximumAttempts int32
 }
 
-// CompleteCaller completes the caller's activity from a workflow by scheduling the system activity
-// with the default [CompleteCallerOptions]. See [CompleteCallerWithOptions].
-func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
-	return CompleteCallerWithOptions(ctx, input, CompleteCallerOptions{})
-}
-
-// CompleteCallerWithOptions completes the caller's activity from a workflow: workflow code must
+// CompleteCaller completes the caller's activity from a workflow: workflow code must
 // stay deterministic and cannot call the Temporal client, so it schedules the system activity
 // [SystemActivityName]. The semantics follow contract section 5 and depend on the input:
 //
 //   - Success path (input carries a result, or no outcome): an outcome other than COMPLETED,
 //     ALREADY_COMPLETED or EMPTY_TOKEN, or the system activity failing after its retries, returns a
-//     non-retryable application error of type [ErrTypeCompletionFailed]; return it from the
+//     non-retryable application error of type [FailureTypeCompletionFailed]; return it from the
 //     workflow so that the workflow fails. ALREADY_COMPLETED is logged as a warning (the caller
 //     has moved on) and is not an error.
 //   - Failure path (input carries a failure or a cancellation): a completion problem is logged and
@@ -126,7 +120,7 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 //     when the system activity failed.
 //
 // An empty callback token (a fire-and-forget execution) schedules nothing and returns EMPTY_TOKEN.
-func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput, opts CompleteCallerOptions) (*sdkv1.CompleteExternalActivityResult, error) {
+func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput, opts CompleteCallerOptions) (*sdkv1.CompleteExternalActivityResult, error) {
 	logger := workflow.GetLogger(ctx)
 	preview, digest := TokenPreview(input.GetCallbackToken()), TokenDigest(input.GetCallbackToken())
 	executionID := input.GetExecutionId()
@@ -156,7 +150,7 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 		StartToCloseTimeout: opts.StartToCloseTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			MaximumAttempts:        opts.MaximumAttempts,
-			NonRetryableErrorTypes: []string{ErrTypeCompletionInvalidInput},
+			NonRetryableErrorTypes: []string{FailureTypeCompletionInvalidInput},
 		},
 	}
 	if ao.StartToCloseTimeout <= 0 {
@@ -175,7 +169,7 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 			return nil, nil
 		}
 		return nil, temporal.NewNonRetryableApplicationError(
-			"stigmer: completing the caller's activity failed (token "+preview+")", ErrTypeCompletionFailed, err)
+			"stigmer: completing the caller's activity failed (token "+preview+")", FailureTypeCompletionFailed, err)
 	}
 
 	switch result.GetOutcome() {
@@ -193,7 +187,7 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 	}
 	return result, temporal.NewNonRetryableApplicationError(
 		"stigmer: completing the caller's activity failed: "+result.GetOutcome().String()+": "+result.GetMessage()+
-			" (token "+preview+")", ErrTypeCompletionFailed, nil)
+			" (token "+preview+")", FailureTypeCompletionFailed, nil)
 }
 
 // ActivityOptions returns the activity options for a caller activity that uses
@@ -202,7 +196,7 @@ func CompleteCallerWithOptions(ctx workflow.Context, input *sdkv1.CompleteExtern
 //   - start-to-close 2 × expectedDuration + 5 minutes, or 24 hours when expectedDuration is
 //     unknown (zero or negative);
 //   - retry policy: initial interval 1 s, backoff 2.0, maximum interval 1 minute, at most 3
-//     attempts, [ErrTypeEmptyTaskToken], [ErrTypeLocalActivity] and [ErrTypeInvalidRequest]
+//     attempts, [FailureTypeEmptyTaskToken], [FailureTypeLocalActivity] and [FailureTypeInvalidRequest]
 //     non-retryable (permanent create failures are already flagged non-retryable). Retries are safe: a retry re-sends the same idempotency key with its
 //     new token, and the service moves the existing execution to that token;
 //   - no heartbeat timeout. Set HeartbeatTimeout yourself when the service relays heartbeats.
@@ -218,14 +212,7 @@ func ActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
 			BackoffCoefficient:     2.0,
 			MaximumInterval:        time.Minute,
 			MaximumAttempts:        3,
-			NonRetryableErrorTypes: []string{ErrTypeEmptyTaskToken, ErrTypeLocalActivity, ErrTypeInvalidRequest},
+			NonRetryableErrorTypes: []string{FailureTypeEmptyTaskToken, FailureTypeLocalActivity, FailureTypeInvalidRequest},
 		},
 	}
-}
-
-// HandshakeActivityOptions is the former name of [ActivityOptions].
-//
-// Deprecated: use [ActivityOptions]; the name repeated its package's.
-func HandshakeActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
-	return ActivityOptions(expectedDuration)
 }

@@ -27,8 +27,8 @@ func TestSystemActivityInvalidInputIsNonRetryable(t *testing.T) {
 	}
 	res, err := acts.CompleteExternalActivity(context.Background(), in)
 	var appErr *temporal.ApplicationError
-	if res != nil || !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeCompletionInvalidInput || !appErr.NonRetryable() {
-		t.Fatalf("got %v, %v; want a non-retryable %s", res, err, handshake.ErrTypeCompletionInvalidInput)
+	if res != nil || !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeCompletionInvalidInput || !appErr.NonRetryable() {
+		t.Fatalf("got %v, %v; want a non-retryable %s", res, err, handshake.FailureTypeCompletionInvalidInput)
 	}
 }
 
@@ -48,7 +48,7 @@ func TestUnreachableTemporalIsTransient(t *testing.T) {
 	defer c.Close()
 	completer := &handshake.Completer{Client: c, Logger: nopLogger, Timeout: 300 * time.Millisecond}
 	token := []byte("a token that never reaches a server")
-	in, err := handshake.ResultInput(token, sampleExecution(), handshake.WithExecutionID("exec-1"))
+	in, err := handshake.ResultInput(token, sampleExecution(), handshake.InputOptions{ExecutionID: "exec-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,9 +61,9 @@ func TestUnreachableTemporalIsTransient(t *testing.T) {
 	acts := &handshake.SystemActivities{Completer: completer}
 	_, err = acts.CompleteExternalActivity(context.Background(), in)
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeCompletionTransient || appErr.NonRetryable() ||
+	if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeCompletionTransient || appErr.NonRetryable() ||
 		!strings.HasPrefix(appErr.Message(), "TRANSIENT: ") {
-		t.Fatalf("system activity error %v, want a retryable %s", err, handshake.ErrTypeCompletionTransient)
+		t.Fatalf("system activity error %v, want a retryable %s", err, handshake.FailureTypeCompletionTransient)
 	}
 
 	if out, err := completer.Heartbeat(context.Background(), token); err != nil || out != handshake.HeartbeatTransient {

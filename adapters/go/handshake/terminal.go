@@ -13,10 +13,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
-	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
-	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
-	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 )
 
@@ -25,36 +23,20 @@ import (
 // [CallerActivities.Register].
 const GetExecutionActivityName = "stigmer/caller/get-execution"
 
-// ErrTypeGetExecutionFailed is the type of the non-retryable application error with which the
+// FailureTypeGetExecutionFailed is the type of the non-retryable application error with which the
 // [GetExecutionActivityName] activity fails when the service refuses get permanently (NOT_FOUND,
 // PERMISSION_DENIED, ...), and with which [ExecuteToTerminal] fails when the delivered execution
 // is not terminal and has no id. Transient errors are retried inside the activity.
-const ErrTypeGetExecutionFailed = "STIGMER_GET_EXECUTION_FAILED"
+const FailureTypeGetExecutionFailed = "STIGMER_GET_EXECUTION_FAILED"
 
-// Execution is an agent or a workflow execution: what the handshake delivers.
-type Execution interface {
-	*agentexecutionv1.AgentExecution | *workflowexecutionv1.WorkflowExecution
-	proto.Message
-	GetMetadata() *apiresource.ApiResourceMetadata
-}
-
-// Terminal reports whether the execution's phase is terminal: COMPLETED (3), FAILED (4) or
-// CANCELLED (5). A nil execution is not terminal.
-func Terminal[T Execution](e T) bool {
-	return terminalPhase(phaseOf(e))
+// IsTerminal reports whether the execution's phase (status.phase, of an AgentExecution or a
+// WorkflowExecution of any generated copy of the API) is terminal: COMPLETED (3), FAILED (4) or
+// CANCELLED (5). A nil execution, or another message, is not terminal.
+func IsTerminal(execution proto.Message) bool {
+	return terminalPhase(phaseOf(execution))
 }
 
 func terminalPhase(phase int32) bool { return phase >= 3 && phase <= 5 }
-
-func phaseOf(m proto.Message) int32 {
-	switch e := m.(type) {
-	case *agentexecutionv1.AgentExecution:
-		return int32(e.GetStatus().GetPhase())
-	case *workflowexecutionv1.WorkflowExecution:
-		return int32(e.GetStatus().GetPhase())
-	}
-	return 0
-}
 
 // Defaults of [CallerActivities].
 const (
@@ -70,30 +52,33 @@ const (
 // service's get until the execution is terminal. Register it on the worker that runs the caller's
 // workflows ([CallerActivities.Register]).
 type CallerActivities struct {
-	// Agents and Workflows are the service's query clients; a nil one refuses its kind.
-	Agents    agentexecutionv1.AgentExecutionQueryControllerClient
-	Workflows workflowexecutionv1.WorkflowExecutionQueryControllerClient
+	// Conn is the connection to the Stigmer service ([NewConn]). Its get calls use the RPC
+	// method paths of the API and the message types registered by whichever generated copy of
+	// the API the program links (this SDK's, or Stigmer's stubs).
+	Conn grpc.ClientConnInterface
 	// PollInterval is the first wait between two gets (zero: [DefaultPollInterval]); it doubles up
 	// to MaxPollInterval (zero: [DefaultMaxPollInterval]).
 	PollInterval, MaxPollInterval time.Duration
 	// GetTimeout bounds one get call (zero: [DefaultGetTimeout]).
 	GetTimeout time.Duration
+	// WatchInterval is the first wait between two gets of [CallerActivities.WatchExecution] (zero:
+	// [DefaultWatchInterval]); it doubles up to MaxWatchInterval (zero: [DefaultMaxWatchInterval]).
+	WatchInterval, MaxWatchInterval time.Duration
 	// CallOptions are added to every get call (for example per-call credentials).
 	CallOptions []grpc.CallOption
 }
 
 // NewCallerActivities returns the caller activities querying the Stigmer service on conn (for
-// example from [Dial]).
+// example from [NewConn]).
 func NewCallerActivities(conn grpc.ClientConnInterface) *CallerActivities {
-	return &CallerActivities{
-		Agents:    agentexecutionv1.NewAgentExecutionQueryControllerClient(conn),
-		Workflows: workflowexecutionv1.NewWorkflowExecutionQueryControllerClient(conn),
-	}
+	return &CallerActivities{Conn: conn}
 }
 
-// Register registers a's activity on w under [GetExecutionActivityName].
+// Register registers a's activities on w under [GetExecutionActivityName] and
+// [WatchExecutionActivityName].
 func (a *CallerActivities) Register(w worker.ActivityRegistry) {
 	w.RegisterActivityWithOptions(a.GetExecution, activity.RegisterOptions{Name: GetExecutionActivityName})
+	w.RegisterActivityWithOptions(a.WatchExecution, activity.RegisterOptions{Name: WatchExecutionActivityName})
 }
 
 // GetExecution calls get for the execution until its phase is terminal and returns it (an
@@ -101,41 +86,24 @@ func (a *CallerActivities) Register(w worker.ActivityRegistry) {
 // callback tokens (spec and status), which some services echo and which must stay out of history.
 // After every get it heartbeats (the details are the phase seen, -1 after an error) and waits with
 // exponential backoff; a transient error (UNAVAILABLE, DEADLINE_EXCEEDED, ...) is retried the same
-// way. A permanent error fails it with the non-retryable type [ErrTypeGetExecutionFailed]; the
+// way. A permanent error fails it with the non-retryable type [FailureTypeGetExecutionFailed]; the
 // activity's context ending (cancellation, timeout) ends it.
 func (a *CallerActivities) GetExecution(ctx context.Context, req *sdkv1.GetExecutionInput) (converter.RawValue, error) {
-	var get func(context.Context) (proto.Message, error)
-	id := req.GetExecutionId()
-	switch req.GetKind() {
-	case sdkv1.ExecutionKind_EXECUTION_KIND_AGENT:
-		if a.Agents != nil {
-			get = func(ctx context.Context) (proto.Message, error) {
-				return a.Agents.Get(ctx, &agentexecutionv1.AgentExecutionId{Value: id}, a.CallOptions...)
-			}
-		}
-	case sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW:
-		if a.Workflows != nil {
-			get = func(ctx context.Context) (proto.Message, error) {
-				return a.Workflows.Get(ctx, &workflowexecutionv1.WorkflowExecutionId{Value: id}, a.CallOptions...)
-			}
-		}
-	}
 	var none converter.RawValue
-	if get == nil {
+	id := req.GetExecutionId()
+	if a.Conn == nil {
 		return none, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("stigmer: no query client for execution kind %v", req.GetKind()), ErrTypeGetExecutionFailed, nil)
+			"stigmer: CallerActivities has no connection to the Stigmer service", FailureTypeGetExecutionFailed, nil)
 	}
 	if id == "" {
-		return none, temporal.NewNonRetryableApplicationError("stigmer: the execution id is empty", ErrTypeGetExecutionFailed, nil)
+		return none, temporal.NewNonRetryableApplicationError("stigmer: the execution id is empty", FailureTypeGetExecutionFailed, nil)
 	}
-
+	get := func(ctx context.Context) (proto.Message, error) { return a.getOnce(ctx, req.GetKind(), id) }
 	logger := activity.GetLogger(ctx)
 	wait := durationOr(a.PollInterval, DefaultPollInterval)
 	maxWait := durationOr(a.MaxPollInterval, DefaultMaxPollInterval)
 	for attempt := 1; ; attempt++ {
-		callCtx, cancel := context.WithTimeout(ctx, durationOr(a.GetTimeout, DefaultGetTimeout))
-		got, err := get(callCtx)
-		cancel()
+		got, err := get(ctx)
 		phase := int32(-1)
 		switch {
 		case err == nil:
@@ -151,12 +119,12 @@ func (a *CallerActivities) GetExecution(ctx context.Context, req *sdkv1.GetExecu
 			}
 		case ctx.Err() != nil:
 			return none, ctx.Err()
-		case !CreateFailureRetryable(grpcCode(err)):
+		case errors.Is(err, errNoExecutionType) || !createFailureRetryable(grpcCode(err)):
 			return none, temporal.NewNonRetryableApplicationError(
-				"get "+id+": "+CodeName(grpcCode(err))+": "+grpcMessage(err), ErrTypeGetExecutionFailed, nil)
+				"get "+id+": "+codeName(grpcCode(err))+": "+grpcMessage(err), FailureTypeGetExecutionFailed, nil)
 		default:
 			logger.Warn("Get of the execution failed, retrying", "execution_id", id,
-				"error", CodeName(grpcCode(err))+": "+grpcMessage(err))
+				"error", codeName(grpcCode(err))+": "+grpcMessage(err))
 		}
 		activity.RecordHeartbeat(ctx, phase)
 		select {
@@ -182,17 +150,24 @@ const (
 	// DefaultGetExecutionHeartbeat is its heartbeat timeout; it exceeds [DefaultMaxPollInterval].
 	DefaultGetExecutionHeartbeat = time.Minute
 	// DefaultGetExecutionMaximumAttempts is its maximum number of attempts (initial retry
-	// interval 1 s; [ErrTypeGetExecutionFailed] is not retried).
+	// interval 1 s; [FailureTypeGetExecutionFailed] is not retried).
 	DefaultGetExecutionMaximumAttempts = 3
 )
 
-// TerminalOptions configures [ExecuteToTerminalWithOptions]. The zero value is the default.
+// TerminalOptions configures [ExecuteToTerminal]. The zero value is the default.
 type TerminalOptions struct {
 	// GetExecution are the activity options of the get-execution activity. Zero timeouts take
 	// [DefaultGetExecutionStartToClose] and [DefaultGetExecutionHeartbeat], a nil retry policy
 	// [DefaultGetExecutionMaximumAttempts] attempts; an empty task queue is the workflow's
 	// (register [CallerActivities] on the caller's worker).
 	GetExecution workflow.ActivityOptions
+	// WatchAfter is how long the handshake may stay pending before the execution is watched with
+	// [WatchExecutionActivityName] (zero: [DefaultWatchAfter]; negative: never watched).
+	WatchAfter time.Duration
+	// Watch are the activity options of the watch activity. Zero timeouts: unbounded
+	// start-to-close, heartbeat timeout [DefaultWatchHeartbeat]; an empty task queue is the
+	// workflow's.
+	Watch workflow.ActivityOptions
 }
 
 // ExecuteToTerminal runs the caller's handshake activity (a function or a name, whose only
@@ -200,40 +175,36 @@ type TerminalOptions struct {
 // [ExecuteWorkflowAndWaitPending]) with the activity options already on ctx, and returns the
 // terminal execution: when the execution the service delivered is not terminal (some services
 // deliver the execution as created), it fetches the terminal one with the activity
-// [GetExecutionActivityName]. The execution it returns never carries spec.callback_token. It is ExecuteToTerminalWithOptions with the zero [TerminalOptions].
+// [GetExecutionActivityName]. The execution it returns never carries spec.callback_token. It also
+// records the caller-side metrics [MetricCallerHandshakes] and [MetricCallerHandshakeDuration]
+// (from the scheduling of the handshake activity to its resolution) through the workflow's
+// metrics handler. The zero [TerminalOptions] are the defaults.
 //
 //	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(30*time.Minute))
-//	done, err := handshake.ExecuteToTerminal(ctx, a.RunAgent, req)
+//	done, err := handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, a.RunAgent, req)
 //	// done.GetStatus().GetMessages() holds the agent's reply.
-func ExecuteToTerminal[T Execution](ctx workflow.Context, handshakeActivity any, req T) (T, error) {
-	return ExecuteToTerminalWithOptions(ctx, TerminalOptions{}, handshakeActivity, req)
-}
-
-// ExecuteToTerminalWithOptions is [ExecuteToTerminal] with options. It also records the
-// caller-side metrics [MetricCallerHandshakes] and [MetricCallerHandshakeDuration] (from the
-// scheduling of the handshake activity to its resolution) through the workflow's metrics handler.
-func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T) (T, error) {
+func ExecuteToTerminal[T proto.Message](ctx workflow.Context, opts TerminalOptions, handshakeActivity any, req T) (T, error) {
 	var zero, delivered T
-	start := workflow.Now(ctx)
-	err := workflow.ExecuteActivity(ctx, handshakeActivity, req).Get(ctx, &delivered)
-	recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(err), workflow.Now(ctx).Sub(start))
+	var err error
+	if workflow.GetVersion(ctx, watchVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		err = ObserveHandshake(ctx, workflow.ExecuteActivity(ctx, handshakeActivity, req), &delivered)
+	} else {
+		err = executeWatched(ctx, opts, handshakeActivity, req, &delivered)
+	}
 	if err != nil {
 		return zero, err
 	}
 	clearCallbackToken(delivered)
-	if Terminal(delivered) {
+	if IsTerminal(delivered) {
 		return delivered, nil
 	}
-	id := delivered.GetMetadata().GetId()
+	id := executionID(delivered)
 	if id == "" {
 		return zero, temporal.NewNonRetryableApplicationError(
 			"the delivered execution is not terminal and has no metadata.id to fetch it by",
-			ErrTypeGetExecutionFailed, nil)
+			FailureTypeGetExecutionFailed, nil)
 	}
-	kind := sdkv1.ExecutionKind_EXECUTION_KIND_AGENT
-	if _, ok := any(delivered).(*workflowexecutionv1.WorkflowExecution); ok {
-		kind = sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW
-	}
+	kind := executionKind(delivered)
 	workflow.GetLogger(ctx).Info("The delivered execution is not terminal, fetching the terminal one",
 		"execution_id", id, "phase", phaseOf(delivered))
 	ao := opts.GetExecution
@@ -243,7 +214,7 @@ func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts Termin
 		ao.RetryPolicy = &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			MaximumAttempts:        DefaultGetExecutionMaximumAttempts,
-			NonRetryableErrorTypes: []string{ErrTypeGetExecutionFailed},
+			NonRetryableErrorTypes: []string{FailureTypeGetExecutionFailed},
 		}
 	}
 	// The input travels as binary/protobuf, as in every SDK.
@@ -266,19 +237,49 @@ func ExecuteToTerminalWithOptions[T Execution](ctx workflow.Context, opts Termin
 // (the deployed Stigmer service does, in its completion and its get) must not make the caller's
 // workflow carry it further.
 func clearCallbackToken(m proto.Message) {
-	switch e := m.(type) {
-	case *agentexecutionv1.AgentExecution:
-		if e.GetSpec() != nil {
-			e.Spec.CallbackToken = nil
-		}
-		if e.GetStatus() != nil {
-			e.Status.CallbackToken = nil
-		}
-	case *workflowexecutionv1.WorkflowExecution:
-		if e.GetSpec() != nil {
-			e.Spec.CallbackToken = nil
+	if kindOf(m) == "" || !m.ProtoReflect().IsValid() {
+		return
+	}
+	for _, part := range []protoreflect.Name{"spec", "status"} {
+		if msg := sub(m.ProtoReflect(), part); msg != nil {
+			clearField(msg, "callback_token")
 		}
 	}
+}
+
+// executionKind is the sdk.v1 kind of an execution message.
+func executionKind(m proto.Message) sdkv1.ExecutionKind {
+	if kindOf(m) == KindWorkflowExecution {
+		return sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW
+	}
+	return sdkv1.ExecutionKind_EXECUTION_KIND_AGENT
+}
+
+// errNoExecutionType: the program links no generated copy of the execution API's types.
+var errNoExecutionType = errors.New("stigmer: the execution API's message types are not linked into this program")
+
+// getOnce calls get for the execution id of kind, with the get timeout, on a.Conn, with the
+// request and reply types registered by the program's generated copy of the API.
+func (a *CallerActivities) getOnce(ctx context.Context, kind sdkv1.ExecutionKind, id string) (proto.Message, error) {
+	method, requestName, replyName := agentGetMethod, agentIDName, agentExecutionName
+	if kind == sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW {
+		method, requestName, replyName = workflowGetMethod, workflowIDName, workflowExecutionName
+	}
+	request, err := newMessage(requestName)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNoExecutionType, err)
+	}
+	reply, err := newMessage(replyName)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNoExecutionType, err)
+	}
+	setString(request.ProtoReflect(), "value", id)
+	callCtx, cancel := context.WithTimeout(ctx, durationOr(a.GetTimeout, DefaultGetTimeout))
+	defer cancel()
+	if err := a.Conn.Invoke(callCtx, method, request, reply, a.CallOptions...); err != nil {
+		return nil, err
+	}
+	return reply, nil
 }
 
 // handshakeOutcome names how the handshake activity resolved, for [MetricCallerHandshakes].

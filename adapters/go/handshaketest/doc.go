@@ -19,10 +19,10 @@
 //	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{})
 //	if err != nil { ... }
 //	defer server.Stop()
-//	service, err := handshaketest.StartFakeStigmerService(server.Client())
+//	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
 //	if err != nil { ... }
 //	defer service.Stop()
-//	// ... a worker whose activities call handshake.ExecuteAgentAndWaitPending(ctx, service.AgentClient(), req),
+//	// ... a worker whose activities call handshake.ExecuteAgentAndWaitPending(ctx, service.AgentClient(), req, handshake.CreateOptions{}),
 //	// and a caller's workflow started on it ...
 //	calls, err := service.WaitForCalls(ctx, 1)
 //	res, err := service.Complete(ctx, calls[0], "four")

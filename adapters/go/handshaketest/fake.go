@@ -27,7 +27,7 @@ import (
 // Defaults of [FakeStigmerService.Fail] for the empty fields of its [handshake.Failure].
 const (
 	DefaultFailureMessage = "the agent failed"
-	DefaultFailureType    = handshake.ErrTypeAgentExecutionFailed
+	DefaultFailureType    = handshake.FailureTypeAgentExecutionFailed
 )
 
 // CancelPollInterval is how often [FakeStigmerService.Cancel] heartbeats while it waits for the
@@ -90,29 +90,16 @@ func (c CreateCall) IdempotencyKey() string {
 	return ""
 }
 
-// FakeOption configures [StartFakeStigmerService].
-type FakeOption func(*fakeOptions)
-
-type fakeOptions struct {
-	address       string
-	serverOptions []grpc.ServerOption
-	logger        log.Logger
-}
-
-// WithAddress makes the fake listen on address. Default: "127.0.0.1:0" (a free loopback port).
-func WithAddress(address string) FakeOption {
-	return func(o *fakeOptions) { o.address = address }
-}
-
-// WithServerOptions passes options to the fake's grpc.NewServer, for example an interceptor that
-// delays or fails some calls.
-func WithServerOptions(opts ...grpc.ServerOption) FakeOption {
-	return func(o *fakeOptions) { o.serverOptions = append(o.serverOptions, opts...) }
-}
-
-// WithLogger gives the completion log lines of Complete, Fail and Cancel to logger. Default: none.
-func WithLogger(logger log.Logger) FakeOption {
-	return func(o *fakeOptions) { o.logger = logger }
+// FakeOptions configures [StartFakeStigmerService]. The zero value listens on a free loopback
+// port and logs nothing.
+type FakeOptions struct {
+	// Address is where the fake listens. Empty: "127.0.0.1:0" (a free loopback port).
+	Address string
+	// ServerOptions are passed to the fake's grpc.NewServer, for example an interceptor that
+	// delays or fails some calls.
+	ServerOptions []grpc.ServerOption
+	// Logger receives the completion log lines of Complete, Fail and Cancel. Nil: none.
+	Logger log.Logger
 }
 
 // FakeStigmerService is a Stigmer service for the tests of a caller application: a real gRPC
@@ -142,23 +129,26 @@ type FakeStigmerService struct {
 // StartFakeStigmerService starts a fake service. temporalClient (connected to the callers'
 // namespace) is what Complete, Fail and Cancel use; it may be nil when the test only records
 // creates. Stop the fake with [FakeStigmerService.Stop].
-func StartFakeStigmerService(temporalClient client.Client, opts ...FakeOption) (*FakeStigmerService, error) {
-	o := fakeOptions{address: "127.0.0.1:0", logger: log.NewStructuredLogger(slogDiscard())}
-	for _, opt := range opts {
-		opt(&o)
+func StartFakeStigmerService(temporalClient client.Client, opts FakeOptions) (*FakeStigmerService, error) {
+	address, logger := opts.Address, opts.Logger
+	if address == "" {
+		address = "127.0.0.1:0"
 	}
-	lis, err := net.Listen("tcp", o.address)
+	if logger == nil {
+		logger = log.NewStructuredLogger(slogDiscard())
+	}
+	lis, err := net.Listen("tcp", address)
 	if err != nil {
 		return nil, fmt.Errorf("handshaketest: fake Stigmer service: %w", err)
 	}
 	s := &FakeStigmerService{
-		grpc:       grpc.NewServer(o.serverOptions...),
+		grpc:       grpc.NewServer(opts.ServerOptions...),
 		addr:       lis.Addr().String(),
 		executions: map[string]proto.Message{},
 		changed:    make(chan struct{}),
 	}
 	if temporalClient != nil {
-		s.completer = &handshake.Completer{Client: temporalClient, Logger: o.logger, MetricsHandler: client.MetricsNopHandler}
+		s.completer = &handshake.Completer{Client: temporalClient, Logger: logger, MetricsHandler: client.MetricsNopHandler}
 	}
 	agentexecutionv1.RegisterAgentExecutionCommandControllerServer(s.grpc, agentCommand{s: s})
 	workflowexecutionv1.RegisterWorkflowExecutionCommandControllerServer(s.grpc, workflowCommand{s: s})
@@ -168,11 +158,11 @@ func StartFakeStigmerService(temporalClient client.Client, opts ...FakeOption) (
 	return s, nil
 }
 
-// Target is the fake's "host:port", for [handshake.Dial] or grpc.NewClient.
+// Target is the fake's "host:port", for [handshake.NewConn] or grpc.NewClient.
 func (s *FakeStigmerService) Target() string { return s.addr }
 
 // Conn returns a plaintext client connection to the fake, made on first use and closed by Stop.
-// For a connection with the SDK's retry policy use handshake.Dial(s.Target()).
+// For a connection with the SDK's retry policy use handshake.NewConn(s.Target(), handshake.ConnOptions{}).
 func (s *FakeStigmerService) Conn() (*grpc.ClientConn, error) {
 	s.connOnce.Do(func() {
 		s.conn, s.connErr = grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -272,7 +262,7 @@ func (s *FakeStigmerService) Complete(ctx context.Context, call CreateCall, repl
 	if err != nil {
 		return nil, err
 	}
-	in, err := handshake.ResultInput(call.Token(), execution, handshake.WithExecutionID(call.ExecutionID))
+	in, err := handshake.ResultInput(call.Token(), execution, handshake.InputOptions{ExecutionID: call.ExecutionID})
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +281,7 @@ func (s *FakeStigmerService) Fail(ctx context.Context, call CreateCall, failure 
 	if failure.Type == "" {
 		failure.Type = DefaultFailureType
 	}
-	in, err := handshake.FailureInput(call.Token(), failure, handshake.WithExecutionID(call.ExecutionID))
+	in, err := handshake.FailureInput(call.Token(), failure, handshake.InputOptions{ExecutionID: call.ExecutionID})
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +317,7 @@ func (s *FakeStigmerService) Cancel(ctx context.Context, call CreateCall) (*sdkv
 	if _, err := s.finish(call, 5, nil); err != nil {
 		return nil, err
 	}
-	in, err := handshake.CancellationInput(call.Token(), handshake.WithExecutionID(call.ExecutionID))
+	in, err := handshake.CancellationInput(call.Token(), handshake.InputOptions{ExecutionID: call.ExecutionID})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/uber-go/tally/v4"
+	contribtally "go.temporal.io/sdk/contrib/tally"
 
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 	"github.com/stigmer/stigmer-sdk/adapters/go/metrics"
@@ -111,5 +113,38 @@ func TestDurationBucketsAreTheContracts(t *testing.T) {
 	handshake.DurationBuckets()[0] = 99 // a copy: the next call is unaffected
 	if handshake.DurationBuckets()[0] != 0.005 {
 		t.Fatal("DurationBuckets returns shared state")
+	}
+}
+
+// Temporal's metrics keep their Prometheus names beside the SDK's: counters end in _total,
+// timers are histograms in seconds ending in _seconds, with the reporter's buckets, and
+// contribtally.ScopeFromHandler finds the scope.
+func TestTemporalMetricsKeepTheirPrometheusNames(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h, closer := metrics.NewPrometheusHandler(reg, time.Hour)
+	tagged := h.WithTags(map[string]string{"namespace": "default"})
+	tagged.Counter("temporal_request").Inc(2)
+	tagged.Timer("temporal_request_latency").Record(3 * time.Millisecond)
+	tagged.Timer(handshake.MetricCompletionDuration).Record(3 * time.Millisecond)
+	if contribtally.ScopeFromHandler(tagged) == tally.NoopScope {
+		t.Error("contribtally.ScopeFromHandler does not find the scope")
+	}
+	if err := closer.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := scrape(t, reg)
+	if got := sample(lines, "temporal_request_total", `namespace="default"`); got != 2 {
+		t.Errorf("temporal_request_total = %v, want 2", got)
+	}
+	if got := sample(lines, "temporal_request_latency_seconds_count"); got != 1 {
+		t.Errorf("temporal_request_latency_seconds_count = %v, want 1", got)
+	}
+	// Temporal's histograms keep the reporter's buckets (0.002 is theirs; 0.025 the contract's).
+	if sample(lines, "temporal_request_latency_seconds_bucket", `le="0.002"`) != 0 ||
+		sample(lines, "temporal_request_latency_seconds_bucket", `le="0.025"`) != -1 {
+		t.Error("temporal_request_latency_seconds does not have the reporter's default buckets")
+	}
+	if got := sample(lines, handshake.MetricCompletionDuration+"_bucket", `le="0.005"`); got != 1 {
+		t.Errorf("%s le=0.005 = %v, want 1", handshake.MetricCompletionDuration, got)
 	}
 }

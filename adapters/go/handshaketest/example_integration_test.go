@@ -1,3 +1,5 @@
+//go:build integration
+
 package handshaketest_test
 
 import (
@@ -24,7 +26,7 @@ type Activities struct {
 
 // RunAgent asks the Stigmer service to run an agent and goes pending until the service delivers.
 func (a *Activities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req)
+	return handshake.ExecuteAgentAndWaitPending(ctx, a.Agents, req, handshake.CreateOptions{})
 }
 
 // AskAgent is the caller's workflow under test: it returns the agent's last message.
@@ -32,7 +34,7 @@ func AskAgent(ctx workflow.Context, question string) (string, error) {
 	ao := handshake.ActivityOptions(time.Minute)
 	ao.RetryPolicy.MaximumAttempts = 1
 	req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-math", Message: question}}
-	done, err := handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), "RunAgent", req)
+	done, err := handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), handshake.TerminalOptions{}, "RunAgent", req)
 	if err != nil {
 		return "", err
 	}
@@ -71,7 +73,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer server.Stop()
-	service, err := handshaketest.StartFakeStigmerService(server.Client())
+	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -113,7 +115,7 @@ func ExampleFakeStigmerService_Fail() {
 		log.Fatal(err)
 	}
 	defer server.Stop()
-	service, err := handshaketest.StartFakeStigmerService(server.Client())
+	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

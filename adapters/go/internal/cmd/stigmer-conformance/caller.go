@@ -98,7 +98,7 @@ func executeToTerminal(ctx workflow.Context, in *conformancev1.CallerInput) (*ag
 	opts := handshake.TerminalOptions{GetExecution: workflow.ActivityOptions{
 		TaskQueue: getExecutionQueue(workflow.GetInfo(ctx).TaskQueueName, in.GetServiceAddress()),
 	}}
-	return handshake.ExecuteToTerminalWithOptions(ctx, opts, callAgentTerminal, req)
+	return handshake.ExecuteToTerminal(ctx, opts, callAgentTerminal, req)
 }
 
 // callerRole runs the caller worker: the workflow "conformance/caller" and the activity
@@ -171,7 +171,7 @@ func (r *callerRole) handshake(ctx context.Context, address string, req *agentex
 		return nil, err
 	}
 	agents := agentexecutionv1.NewAgentExecutionCommandControllerClient(conn)
-	ack, err := handshake.ExecuteAgentAndWaitPending(ctx, agents, req)
+	ack, err := handshake.ExecuteAgentAndWaitPending(ctx, agents, req, handshake.CreateOptions{})
 	if attempt := activity.GetInfo(ctx).Attempt; err == activity.ErrResultPending && attempt < crashBefore {
 		return nil, temporal.NewApplicationError(
 			fmt.Sprintf("attempt %d crashed after create", attempt), "CONFORMANCE_CRASH")

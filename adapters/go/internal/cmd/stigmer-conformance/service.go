@@ -191,7 +191,7 @@ func (s *serviceRole) complete(req *conformancev1.CompleteRequest) (*conformance
 		mapped, message := heartbeatOutcome(outcome)
 		return &conformancev1.CompleteResponse{HeartbeatOutcome: mapped, Message: message}, nil
 	case *conformancev1.CompleteRequest_Result:
-		in, err = handshake.NewResultInput(token, caseID, action.Result)
+		in, err = handshake.ResultInput(token, action.Result, handshake.InputOptions{ExecutionID: caseID})
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +202,7 @@ func (s *serviceRole) complete(req *conformancev1.CompleteRequest) (*conformance
 		if s.dropFailureType {
 			failureType = ""
 		}
-		in, err = handshake.NewFailureInput(token, caseID, f.GetMessage(), failureType, f.GetNonRetryable())
+		in, err = handshake.FailureInput(token, handshake.Failure{Type: failureType, Message: f.GetMessage(), NonRetryable: f.GetNonRetryable()}, handshake.InputOptions{ExecutionID: caseID})
 		if err != nil {
 			return nil, err
 		}
@@ -211,7 +211,7 @@ func (s *serviceRole) complete(req *conformancev1.CompleteRequest) (*conformance
 			in.GetFailure().Details = append(in.GetFailure().Details, proto.Clone(d).(*anypb.Any))
 		}
 	case *conformancev1.CompleteRequest_Cancel:
-		in, err = handshake.NewCancellationInput(token, caseID)
+		in, err = handshake.CancellationInput(token, handshake.InputOptions{ExecutionID: caseID})
 		if err != nil {
 			return nil, err
 		}

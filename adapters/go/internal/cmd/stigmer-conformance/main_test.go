@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"google.golang.org/protobuf/types/known/anypb"
 	"io"
 	"log/slog"
 	"strings"
@@ -18,7 +19,6 @@ import (
 	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	conformancev1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/conformance/v1"
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
-	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 )
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -108,7 +108,8 @@ func sampleExecution() *agentexecutionv1.AgentExecution {
 }
 
 func TestCodec(t *testing.T) {
-	result, err := handshake.PackMessage(sampleExecution())
+	result := &anypb.Any{}
+	err := anypb.MarshalFrom(result, sampleExecution(), proto.MarshalOptions{Deterministic: true})
 	if err != nil {
 		t.Fatal(err)
 	}

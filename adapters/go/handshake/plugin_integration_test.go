@@ -1,0 +1,181 @@
+//go:build integration
+
+package handshake_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
+)
+
+const (
+	wfInnerCaller = "InnerCaller"
+	wfInner       = "InnerWorkflow"
+	actAskInner   = "AskInner"
+)
+
+// innerCaller runs the inner-workflow shape's activity with mode ("async", "blocking", "env").
+func innerCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution, mode string) (*agentexecutionv1.AgentExecution, error) {
+	ao := handshake.ActivityOptions(time.Minute)
+	ao.RetryPolicy.MaximumAttempts = 1
+	ctx = workflow.WithActivityOptions(ctx, ao)
+	var out *agentexecutionv1.AgentExecution
+	err := handshake.ObserveHandshake(ctx, workflow.ExecuteActivity(ctx, actAskInner, req, mode), &out)
+	return out, err
+}
+
+// askInner starts the inner workflow with the token (or, blocking, without) and goes pending.
+func askInner(ctx context.Context, req *agentexecutionv1.AgentExecution, mode string) (*agentexecutionv1.AgentExecution, error) {
+	opts := handshake.InnerWorkflowOptions{StartWorkflowOptions: client.StartWorkflowOptions{
+		ID: "inner-" + activity.GetInfo(ctx).WorkflowExecution.ID, TaskQueue: activity.GetInfo(ctx).TaskQueue,
+	}}
+	switch mode {
+	case "async":
+		opts.AsyncCompletion = new(true)
+	case "blocking":
+		opts.AsyncCompletion = new(false)
+	}
+	var out *agentexecutionv1.AgentExecution
+	err := handshake.StartWorkflowAndWaitPending(ctx, opts, wfInner, req, &out)
+	return out, err
+}
+
+// innerWorkflow answers with the length of the token it got; a message "fail" fails it.
+func innerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution, token []byte) (*agentexecutionv1.AgentExecution, error) {
+	return handshake.CompleteCallerWhenDone(ctx, token, handshake.CompleteCallerOptions{},
+		func(ctx workflow.Context) (*agentexecutionv1.AgentExecution, error) {
+			if req.GetSpec().GetMessage() == "fail" {
+				return nil, temporal.NewNonRetryableApplicationError("the agent failed", handshake.FailureTypeAgentExecutionFailed, nil)
+			}
+			return &agentexecutionv1.AgentExecution{
+				Metadata: &apiresource.ApiResourceMetadata{Id: "inner"},
+				Status: &agentexecutionv1.AgentExecutionStatus{
+					Phase:    agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED,
+					Messages: []*agentexecutionv1.AgentMessage{{Content: fmt.Sprintf("token of %d bytes", len(token))}},
+				},
+			}, nil
+		})
+}
+
+// A caller set up with one plugin object: its client gets the data converter, its worker the
+// system activity and the get-execution activity, without any other registration.
+func TestPluginSetsUpACaller(t *testing.T) {
+	e := getEnv(t)
+	ctx := testContext(t)
+	svc := startFake(t, e, handshaketest.FakeOptions{})
+	conn, err := svc.Conn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugin, err := handshake.NewPlugin(handshake.PluginOptions{Stigmer: conn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := newRecordingMetrics()
+	c, err := e.dev.Dial(client.Options{Plugins: []client.Plugin{plugin}, MetricsHandler: metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tq := fmt.Sprintf("tq-plugin-%d", queueN.Add(1))
+	w := worker.New(c, tq, worker.Options{})
+	w.RegisterWorkflowWithOptions(terminalCaller, workflow.RegisterOptions{Name: wfTerminalCaller})
+	w.RegisterWorkflowWithOptions(serviceWorkflow, workflow.RegisterOptions{Name: wfService})
+	w.RegisterWorkflowWithOptions(innerCaller, workflow.RegisterOptions{Name: wfInnerCaller})
+	w.RegisterWorkflowWithOptions(innerWorkflow, workflow.RegisterOptions{Name: wfInner})
+	acts := &callerActivities{agents: svc.AgentClient()}
+	w.RegisterActivityWithOptions(acts.RunAgent, activity.RegisterOptions{Name: actRunAgent})
+	w.RegisterActivityWithOptions(askInner, activity.RegisterOptions{Name: actAskInner})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	t.Run("handshake, completed by the plugin's system activity", func(t *testing.T) {
+		session := "plugin-" + tq
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, wfTerminalCaller, agentRequest(session, "agt-1", "hi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		call := waitCalls(ctx, t, svc, 1, inSession(session))[0]
+		// The service's workflow completes the caller through the system activity the plugin
+		// registered (it completes through the worker's own client).
+		svcRun, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, wfService, mustResultInput(t, call, finalExecution(call)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svcRun.Get(ctx, nil); err != nil {
+			t.Fatalf("service workflow: %v", err)
+		}
+		var got *agentexecutionv1.AgentExecution
+		if err := run.Get(ctx, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.GetStatus().GetPhase() != agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED || got.GetMetadata().GetId() != call.ExecutionID {
+			t.Fatalf("caller got %v", got)
+		}
+	})
+
+	for _, tc := range []struct {
+		mode, env string
+		wantToken bool
+	}{
+		{"async", "", true},
+		{"blocking", "", false},
+		{"env", "false", false},
+		{"env", "true", true},
+	} {
+		t.Run(fmt.Sprintf("inner workflow, %s %s", tc.mode, tc.env), func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv(handshake.AsyncCompletionEnv, tc.env)
+			}
+			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, wfInnerCaller,
+				&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{Message: "hi"}}, tc.mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *agentexecutionv1.AgentExecution
+			if err := run.Get(ctx, &got); err != nil {
+				t.Fatal(err)
+			}
+			reply := got.GetStatus().GetMessages()[0].GetContent()
+			if (reply != "token of 0 bytes") != tc.wantToken {
+				t.Fatalf("inner workflow answered %q; want a token: %v", reply, tc.wantToken)
+			}
+		})
+	}
+
+	t.Run("inner workflow failing, async", func(t *testing.T) {
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, wfInnerCaller,
+			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{Message: "fail"}}, "async")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var appErr *temporal.ApplicationError
+		if err := run.Get(ctx, nil); !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeAgentExecutionFailed || !appErr.NonRetryable() {
+			t.Fatalf("caller error %v, want the inner workflow's %s", err, handshake.FailureTypeAgentExecutionFailed)
+		}
+	})
+
+	// ObserveHandshake recorded the inner-shape handshakes: five completed... and one failed.
+	counts, _ := metrics.snapshot()
+	if got := sumMetric(counts, handshake.MetricCallerHandshakes, "outcome=completed", "service=go"); got != 5 {
+		t.Errorf("completed handshakes = %d, want 5 (one terminal, four inner)", got)
+	}
+	if got := sumMetric(counts, handshake.MetricCallerHandshakes, "outcome=failed", "service=go"); got != 1 {
+		t.Errorf("failed handshakes = %d, want 1", got)
+	}
+}

@@ -1,0 +1,235 @@
+package handshake_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
+	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+)
+
+// Workflow-side unit tests on the Temporal Go SDK's test environment: no server, the activities
+// stand in for the Stigmer service.
+
+// scriptedAgents is a connection to a service whose get answers with the executions of phases,
+// one per call, the last one repeated.
+type scriptedAgents struct {
+	grpc.ClientConnInterface
+	phases []agentexecutionv1.ExecutionPhase
+	gets   int
+}
+
+func (s *scriptedAgents) Invoke(_ context.Context, method string, args, reply any, _ ...grpc.CallOption) error {
+	if method != agentexecutionv1.AgentExecutionQueryController_Get_FullMethodName {
+		return fmt.Errorf("unexpected method %s", method)
+	}
+	phase := s.phases[min(s.gets, len(s.phases)-1)]
+	s.gets++
+	proto.Merge(reply.(proto.Message), &agentexecutionv1.AgentExecution{
+		Metadata: &apiresource.ApiResourceMetadata{Id: args.(*agentexecutionv1.AgentExecutionId).GetValue()},
+		Spec:     &agentexecutionv1.AgentExecutionSpec{CallbackToken: []byte("echoed token")},
+		Status:   &agentexecutionv1.AgentExecutionStatus{Phase: phase, CallbackToken: []byte("echoed token")},
+	})
+	return nil
+}
+
+func newTestEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(terminalCaller, workflow.RegisterOptions{Name: wfTerminalCaller})
+	return env
+}
+
+// registerDelivery registers the handshake activity as one that the service completed at once
+// with delivered (what a pending activity's completion looks like to the workflow).
+func registerDelivery(env *testsuite.TestWorkflowEnvironment, delivered *agentexecutionv1.AgentExecution, err error) {
+	env.RegisterActivityWithOptions(func(context.Context, *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+		return delivered, err
+	}, activity.RegisterOptions{Name: actRunAgent})
+}
+
+func TestExecuteToTerminalFetchesANonTerminalDeliveryOnTheTestEnvironment(t *testing.T) {
+	env := newTestEnv(t)
+	registerDelivery(env, &agentexecutionv1.AgentExecution{
+		Metadata: &apiresource.ApiResourceMetadata{Id: "exec-1"},
+		Status:   &agentexecutionv1.AgentExecutionStatus{Phase: agentexecutionv1.ExecutionPhase_EXECUTION_PENDING},
+	}, nil)
+	agents := &scriptedAgents{phases: []agentexecutionv1.ExecutionPhase{
+		agentexecutionv1.ExecutionPhase_EXECUTION_IN_PROGRESS, agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED,
+	}}
+	(&handshake.CallerActivities{Conn: agents, PollInterval: time.Millisecond}).Register(env)
+
+	env.ExecuteWorkflow(wfTerminalCaller, &agentexecutionv1.AgentExecution{})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var got *agentexecutionv1.AgentExecution
+	if err := env.GetWorkflowResult(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.GetStatus().GetPhase() != agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED || got.GetMetadata().GetId() != "exec-1" {
+		t.Fatalf("result %v, want the completed exec-1", got)
+	}
+	if len(got.GetSpec().GetCallbackToken()) != 0 || len(got.GetStatus().GetCallbackToken()) != 0 {
+		t.Fatalf("result %v carries the echoed callback token", got)
+	}
+	if agents.gets != 2 {
+		t.Fatalf("%d gets, want 2 (in progress, completed)", agents.gets)
+	}
+}
+
+func TestExecuteToTerminalReturnsATerminalDeliveryWithoutGet(t *testing.T) {
+	env := newTestEnv(t)
+	done := &agentexecutionv1.AgentExecution{
+		Metadata: &apiresource.ApiResourceMetadata{Id: "exec-2"},
+		Spec:     &agentexecutionv1.AgentExecutionSpec{CallbackToken: []byte("echoed token")},
+		Status:   &agentexecutionv1.AgentExecutionStatus{Phase: agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED},
+	}
+	registerDelivery(env, done, nil)
+	agents := &scriptedAgents{phases: []agentexecutionv1.ExecutionPhase{agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED}}
+	(&handshake.CallerActivities{Conn: agents}).Register(env)
+
+	env.ExecuteWorkflow(wfTerminalCaller, &agentexecutionv1.AgentExecution{})
+	var got *agentexecutionv1.AgentExecution
+	if err := env.GetWorkflowResult(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := proto.Clone(done).(*agentexecutionv1.AgentExecution)
+	want.Spec.CallbackToken = nil
+	if !proto.Equal(got, want) || agents.gets != 0 {
+		t.Fatalf("result %v after %d gets, want %v without its token and no get", got, agents.gets, want)
+	}
+}
+
+func TestExecuteToTerminalPassesATypedFailureThrough(t *testing.T) {
+	env := newTestEnv(t)
+	registerDelivery(env, nil, temporal.NewNonRetryableApplicationError("agent crashed", handshake.FailureTypeAgentExecutionFailed, nil))
+	env.ExecuteWorkflow(wfTerminalCaller, &agentexecutionv1.AgentExecution{})
+	var appErr *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeAgentExecutionFailed {
+		t.Fatalf("workflow error %v, want %s", err, handshake.FailureTypeAgentExecutionFailed)
+	}
+}
+
+// completeCallerWorkflow is a service's workflow that completes its caller with input.
+func completeCallerWorkflow(ctx workflow.Context, input *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
+	return handshake.CompleteCaller(ctx, input, handshake.CompleteCallerOptions{})
+}
+
+func TestCompleteCallerOnTheTestEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		outcome sdkv1.CompleteExternalActivityOutcome
+		failure bool // the input carries a failure (failure path)
+		wantErr bool
+	}{
+		{"completed", handshake.OutcomeCompleted, false, false},
+		{"already completed is no error", handshake.OutcomeAlreadyCompleted, false, false},
+		{"invalid token fails the success path", handshake.OutcomeInvalidToken, false, true},
+		{"invalid token is only logged on the failure path", handshake.OutcomeInvalidToken, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			env.RegisterWorkflow(completeCallerWorkflow)
+			var scheduled int
+			env.RegisterActivityWithOptions(func(_ context.Context, in *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
+				scheduled++
+				return &sdkv1.CompleteExternalActivityResult{Outcome: tc.outcome, TokenPreview: handshake.TokenPreview(in.GetCallbackToken())}, nil
+			}, activity.RegisterOptions{Name: handshake.SystemActivityName})
+			in, err := handshake.ResultInput([]byte("token"), &agentexecutionv1.AgentExecution{}, handshake.InputOptions{})
+			if tc.failure {
+				in, err = handshake.FailureInput([]byte("token"), handshake.Failure{Type: handshake.FailureTypeAgentExecutionFailed, NonRetryable: true}, handshake.InputOptions{})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			env.ExecuteWorkflow(completeCallerWorkflow, in)
+			var appErr *temporal.ApplicationError
+			err = env.GetWorkflowError()
+			if tc.wantErr != (err != nil) || (tc.wantErr && (!errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeCompletionFailed)) {
+				t.Fatalf("workflow error %v, want error %v (%s)", err, tc.wantErr, handshake.FailureTypeCompletionFailed)
+			}
+			if scheduled != 1 {
+				t.Fatalf("system activity scheduled %d times, want 1", scheduled)
+			}
+		})
+	}
+}
+
+// watchedCaller is terminalCaller with the watch's options for the test environment.
+func watchedCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+	ao := handshake.ActivityOptions(time.Hour)
+	ao.RetryPolicy.MaximumAttempts = 1
+	return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), handshake.TerminalOptions{}, actRunAgent, req)
+}
+
+func executionIn(phase agentexecutionv1.ExecutionPhase) *agentexecutionv1.AgentExecution {
+	return &agentexecutionv1.AgentExecution{
+		Metadata: &apiresource.ApiResourceMetadata{Id: "exec-w"},
+		Status:   &agentexecutionv1.AgentExecutionStatus{Phase: phase},
+	}
+}
+
+// The watch of ExecuteToTerminal (issue 19 item 6): a handshake still pending after
+// DefaultWatchAfter is raced against the watch activity; what the watch sees decides only when
+// the execution FAILED or was CANCELLED.
+func TestExecuteToTerminalWatchesAPendingHandshake(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		handshakeTime time.Duration // when the service's completion arrives
+		watched       agentexecutionv1.ExecutionPhase
+		wantType      string // the typed failure; "" for the delivered execution
+		wantWatches   int
+	}{
+		{"failed while pending", time.Hour, agentexecutionv1.ExecutionPhase_EXECUTION_FAILED, handshake.FailureTypeAgentExecutionFailed, 1},
+		{"cancelled while pending", time.Hour, agentexecutionv1.ExecutionPhase_EXECUTION_CANCELLED, handshake.FailureTypeAgentExecutionCancelled, 1},
+		{"completed: the handshake delivers", time.Hour, agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED, "", 1},
+		{"handshake before the watch", 10 * time.Second, agentexecutionv1.ExecutionPhase_EXECUTION_FAILED, "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
+			registerDelivery(env, nil, nil)
+			(&handshake.CallerActivities{}).Register(env)
+			env.OnActivity(actRunAgent, mock.Anything, mock.Anything).After(tc.handshakeTime).
+				Return(executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil)
+			watches := 0
+			env.OnActivity(handshake.WatchExecutionActivityName, mock.Anything, mock.Anything).Return(
+				func(context.Context, handshake.WatchInput) (converter.RawValue, error) {
+					watches++
+					p, err := converter.NewProtoPayloadConverter().ToPayload(executionIn(tc.watched))
+					return converter.NewRawValue(p), err
+				})
+
+			env.ExecuteWorkflow("WatchedCaller", &agentexecutionv1.AgentExecution{})
+			err := env.GetWorkflowError()
+			var appErr *temporal.ApplicationError
+			switch {
+			case tc.wantType != "" && (!errors.As(err, &appErr) || appErr.Type() != tc.wantType || !appErr.NonRetryable()):
+				t.Fatalf("workflow error %v, want the non-retryable %s", err, tc.wantType)
+			case tc.wantType == "" && err != nil:
+				t.Fatalf("workflow error %v, want the delivered execution", err)
+			}
+			if watches != tc.wantWatches {
+				t.Fatalf("%d watches, want %d", watches, tc.wantWatches)
+			}
+		})
+	}
+}

@@ -1,0 +1,129 @@
+//go:build integration
+
+package tracing_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
+	"github.com/stigmer/stigmer-sdk/adapters/go/tracing"
+)
+
+func askAgent(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(time.Minute))
+	return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, "RunAgent", req)
+}
+
+// A caller set up with one plugin object (tracing interceptor included) and a traced connection:
+// the workflow, its handshake activity and the create call are one trace, whose context reaches
+// the Stigmer service in the create's metadata; checked with an in-memory exporter.
+func TestTracedHandshakeIsOneTrace(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	exporter := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Stop()
+	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer service.Stop()
+	conn, err := handshake.NewConn(service.Target(), tracing.ConnOptions(tp, handshake.ConnOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	tracer, err := tracing.NewInterceptor(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugin, err := handshake.NewPlugin(handshake.PluginOptions{Stigmer: conn, Interceptors: []interceptor.Interceptor{tracer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := server.Dial(client.Options{Plugins: []client.Plugin{plugin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := worker.New(c, "traced", worker.Options{})
+	w.RegisterWorkflow(askAgent)
+	agents := agentexecutionv1.NewAgentExecutionCommandControllerClient(conn)
+	w.RegisterActivityWithOptions(func(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+		return handshake.ExecuteAgentAndWaitPending(ctx, agents, req, handshake.CreateOptions{})
+	}, activity.RegisterOptions{Name: "RunAgent"})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "traced"}, askAgent,
+		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, err := service.WaitForCalls(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := service.Complete(ctx, calls[0], "four"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	spans := exporter.GetSpans()
+	byName := map[string]tracetest.SpanStub{}
+	for _, s := range spans {
+		byName[s.Name] = s
+	}
+	start, ok := byName["StartWorkflow:askAgent"]
+	if !ok {
+		t.Fatalf("no StartWorkflow:askAgent span among %d", len(spans))
+	}
+	traceID := start.SpanContext.TraceID()
+	var createSpan bool
+	for _, want := range []string{"RunWorkflow:askAgent", "StartActivity:RunAgent", "RunActivity:RunAgent"} {
+		s, ok := byName[want]
+		if !ok || s.SpanContext.TraceID() != traceID {
+			t.Errorf("span %s missing or in another trace (found: %v)", want, ok)
+		}
+	}
+	for _, s := range spans {
+		if strings.HasSuffix(strings.ToLower(s.Name), "agentexecutioncommandcontroller/create") {
+			createSpan = true
+			if s.SpanContext.TraceID() != traceID {
+				t.Errorf("the create call's span %s is in another trace", s.Name)
+			}
+		}
+	}
+	if !createSpan {
+		t.Error("no client span for the create call")
+	}
+	// The service receives the trace context with the create.
+	traceparent := calls[0].Metadata.Get("traceparent")
+	if len(traceparent) != 1 || !strings.Contains(traceparent[0], traceID.String()) {
+		t.Errorf("the create carried traceparent %v, want one of trace %s", traceparent, traceID)
+	}
+}
