@@ -199,3 +199,26 @@ def test_the_guides_test_passes_in_a_scratch_project(
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
+
+
+def test_every_python_block_of_the_guides_type_checks() -> None:
+    from check_doc_examples import check
+
+    assert check([README, *sorted((ROOT / "docs").glob("*.md"))]) == []
+
+
+def test_the_block_check_reports_a_broken_block_at_its_line(tmp_path: Path) -> None:
+    from check_doc_examples import check
+
+    guide = tmp_path / "guide.md"
+    guide.write_text(
+        "# Guide\n\n<!-- fragment: client: temporalio.client.Client -->\n```python\n"
+        "from stigmer_sdk import complete_external_activity\n\n"
+        "await complete_external_activity(client)\n```\n\n"
+        "```python\nx: int = 'text'\n```\n"
+    )
+    problems = check([guide])
+    assert any(p.startswith("guide.md:7: error: Missing positional argument") for p in problems), (
+        problems
+    )
+    assert any(p.startswith("guide.md:11: error: Incompatible types") for p in problems), problems
