@@ -188,6 +188,9 @@ async def test_complete_names_a_missing_workflow_or_activity_not_found(
     assert typo.returncode == 7, typo.stdout + typo.stderr
     assert json.loads(typo.stdout)["outcome"] == "NOT_FOUND"
     assert "no workflow" in json.loads(typo.stdout)["message"]
+    # The log says what the exit code says.
+    assert "outcome=NOT_FOUND" in typo.stderr
+    assert "ALREADY_COMPLETED" not in typo.stderr
     wrong_activity = run_cli(*by_ids, "--workflow-id", handle.id, "--activity-id", "9")
     assert wrong_activity.returncode == 7
     assert "has no activity '9'" in json.loads(wrong_activity.stdout)["message"]

@@ -60,7 +60,7 @@ from stigmer_sdk.completion import (
 )
 from stigmer_sdk.errors import EmptyTokenError, MalformedTokenError, TokenError
 from stigmer_sdk.service.store.commands import store_app
-from stigmer_sdk.tokens import TaskToken, short_token_digest
+from stigmer_sdk.tokens import TaskToken, short_token_digest, token_preview
 
 if TYPE_CHECKING:
     import temporalio.client
@@ -85,6 +85,7 @@ app = typer.Typer(
 token_app = typer.Typer(help="Task token tools.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(token_app, name="token")
 app.add_typer(store_app, name="store")
+logger = logging.getLogger("stigmer_sdk.cli")
 #: Results (standard output) and messages (standard error).
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -873,6 +874,13 @@ def _completion_target(
     raise UserError("give --token, or --workflow-id with --activity-id")
 
 
+def _target_preview(target: ActivityTarget) -> str:
+    """How logs name a completion's target: its ids, or its token's preview."""
+    if isinstance(target, ActivityById):
+        return target.describe()
+    return token_preview(target.raw if isinstance(target, TaskToken) else bytes(target))
+
+
 async def not_found_reason(client: temporalio.client.Client, target: ActivityTarget) -> str | None:
     """Why Temporal answered NOT_FOUND, when the activity never existed: ``None`` when it did
     (it was completed, failed, cancelled or timed out: ALREADY_COMPLETED)."""
@@ -955,18 +963,25 @@ def complete(
                 value = _result_message(result, result_type)
         connection = temporal_connection(address, namespace, tls, tls_cert, tls_key, api_key)
         client = await connect_temporal(connection)
-        outcome = await _deliver(client, target, value)
-        name, code = outcome.outcome.name, EXIT_CODES[outcome.outcome]
-        message = outcome.message
-        if outcome.outcome is CompletionOutcome.ALREADY_COMPLETED:
-            reason = await not_found_reason(client, target)
-            if reason is not None:
-                name, code, message = "NOT_FOUND", ExitCode.NOT_FOUND, reason
-        record = {"outcome": name, "token_preview": outcome.token_preview, "message": message}
+        # An activity that never existed is NOT_FOUND before anything is sent, so that the
+        # completion's own log line (Temporal's NOT_FOUND reads ALREADY_COMPLETED there) and
+        # the exit code never disagree.
+        reason = await not_found_reason(client, target)
+        if reason is not None:
+            name, code, message = "NOT_FOUND", ExitCode.NOT_FOUND, reason
+            preview = _target_preview(target)
+            logger.warning(
+                "Manual completion not sent outcome=NOT_FOUND target=%s %s", preview, reason
+            )
+        else:
+            outcome = await _deliver(client, target, value)
+            name, code = outcome.outcome.name, EXIT_CODES[outcome.outcome]
+            message, preview = outcome.message, outcome.token_preview
+        record = {"outcome": name, "token_preview": preview, "message": message}
         if isinstance(target, TaskToken):
             record["token_digest"] = short_token_digest(target.raw)
         colour = "green" if code is ExitCode.OK else "yellow"
-        _emit(as_json, record, f"[{colour}]{name}[/{colour}] {outcome.token_preview} {message}")
+        _emit(as_json, record, f"[{colour}]{name}[/{colour}] {preview} {message}")
         return code
 
     async def _deliver(
