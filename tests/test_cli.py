@@ -8,6 +8,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import temporalio.client
@@ -560,3 +561,27 @@ def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
 def test_serve_bounds_the_service_workers_workflow_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     config = _serve_config(monkeypatch, "--max-cached-workflows", "50")
     assert config.settings.max_cached_workflows == 50
+
+
+def test_every_command_has_json() -> None:
+    import typer.main
+
+    from stigmer_sdk.cli import app
+
+    def leaves(command: Any, path: str) -> list[tuple[str, Any]]:
+        if hasattr(command, "commands"):  # a group
+            return [
+                leaf
+                for name, sub in command.commands.items()
+                for leaf in leaves(sub, f"{path} {name}")
+            ]
+        return [(path, command)]
+
+    commands = leaves(typer.main.get_command(app), "stigmer-sdk")
+    assert len(commands) >= 6
+    missing = [
+        path
+        for path, command in commands
+        if not any("--json" in getattr(p, "opts", ()) for p in command.params)
+    ]
+    assert missing == []
