@@ -82,6 +82,9 @@ RUNNER_CONTRACTS = (RUNNER_CONTRACT_SDK, RUNNER_CONTRACT_DEPLOYED)
 
 #: Failure type of an agent that failed, unless the runner chose another.
 AGENT_EXECUTION_FAILED = "AGENT_EXECUTION_FAILED"
+#: Failure type (non-retryable) of an execution that ran past its deadline: the runner's
+#: start-to-close or schedule-to-close timeout, all attempts included.
+AGENT_EXECUTION_TIMEOUT = "AGENT_EXECUTION_TIMEOUT"
 
 #: Log line of every run attempt's start (the fault suite counts runs by it).
 RUN_STARTED_LOG = "Runner attempt started"
