@@ -171,8 +171,9 @@ async def _wait_until_ready(channel: grpc.aio.Channel, target: str, timeout: tim
         await channel.close()
         raise StigmerRPCError.for_code(
             grpc.StatusCode.UNAVAILABLE,
-            f"no Stigmer service answered at {target} within {timeout.total_seconds():g} s: "
-            "is it running there? (`stigmer-sdk serve --dev` starts one on localhost:7234; "
+            f"no Stigmer service answered at {target} within {timeout.total_seconds():g} s "
+            "(nothing listening there, or the TLS handshake failed): is it running there, with "
+            "these TLS settings? (`stigmer-sdk serve --dev` starts one on localhost:7234; "
             "ClientOptions(connect_timeout=None) connects lazily instead)",
         ) from None
 
