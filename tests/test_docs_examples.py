@@ -117,7 +117,10 @@ def serve_dev(user_venv: Path, tmp_path: Path) -> Iterator[tuple[int, int]]:
     *_, serve = _quick_start_commands(GUIDE)
     program, *args = serve.split()
     assert program == "stigmer-sdk"
-    listen, temporal = free_port(), free_port()
+    listen = free_port()
+    temporal = free_port()
+    while temporal == listen:  # a port freed by the first probe may come back at once
+        temporal = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -161,7 +164,8 @@ def test_the_quick_start_prints_the_agents_reply(
         env=_user_env(),
         check=False,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
+    served = (tmp_path / "serve.log").read_text(errors="replace")[-3000:]
+    assert result.returncode == 0, result.stderr[-3000:] + "\nserve --dev:\n" + served
     assert result.stdout == "Done: What is the token handshake?\n"
 
 
