@@ -19,10 +19,12 @@ help: ## List the targets
 .PHONY: bootstrap
 bootstrap: $(VENV)/.bootstrapped $(VENV)/.java-bootstrapped ## Create .venv with the SDK and its dev tools
 
+# The dev tools are PEP 735 dependency groups (pyproject.toml), not an extra: they stay out of the
+# wheel's metadata. `--group` needs pip >= 25.1, hence the upgrade first.
 $(VENV)/.bootstrapped: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[service,testing,otel]' --group dev
 	touch $@
 
 # Java (adapters/java): resolve the dependencies and every Maven plugin the build runs (surefire
@@ -130,7 +132,7 @@ endif
 BENCH_ARGS ?=
 
 $(VENV)/.bench-extra: pyproject.toml $(VENV)/.bootstrapped
-	$(PY) -m pip install -q -e '.[dev,bench]'
+	$(PY) -m pip install -q -e '.[bench]'
 	touch $@
 
 .PHONY: bench
@@ -148,14 +150,33 @@ cluster: bootstrap ## A real Temporal cluster (frontend, history, matching) on P
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
 		$(PY) scripts/temporal_cluster.py
 
+# `make docs` and `make dist` install only what they need, each into a venv of its own (the SDK
+# with the extras the guides import and the `docs` group; the `dist` group alone), not the
+# whole bootstrap (Maven, Go tools, the dev group).
+DOCS_VENV := .venv-docs
+DIST_VENV := .venv-dist
+
+$(DOCS_VENV)/.installed: pyproject.toml
+	python3 -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(DOCS_VENV)/bin/python -m pip install -q -e '.[service,testing]' --group docs
+	touch $@
+
+$(DIST_VENV)/.installed: pyproject.toml
+	python3 -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/python -m pip install -q --upgrade pip
+	$(DIST_VENV)/bin/python -m pip install -q --group dist
+	touch $@
+
 .PHONY: docs
-docs: bootstrap ## Build the documentation site (mkdocs, --strict) into build/site
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+docs: $(DOCS_VENV)/.installed ## Type-check the guides' code blocks; build the site (mkdocs, --strict) into build/site
+	$(DOCS_VENV)/bin/python scripts/check_doc_examples.py
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict --quiet
 
 .PHONY: dist
-dist: bootstrap ## Build the Python wheel and sdist into dist/ and check them with twine
-	$(PY) -m build --wheel --sdist --outdir dist .
-	$(PY) -m twine check --strict dist/*
+dist: $(DIST_VENV)/.installed ## Build the Python wheel and sdist into dist/ and check them with twine
+	$(DIST_VENV)/bin/python -m build --wheel --sdist --outdir dist .
+	$(DIST_VENV)/bin/python -m twine check --strict dist/*
 
 # Known-vulnerability scans of every dependency (docs/security.md, "Supply chain"). Not part of
 # `make test`: each tool fetches its advisory database (PyPI's vulnerability data, vuln.go.dev,

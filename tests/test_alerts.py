@@ -15,13 +15,16 @@ DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
 RULES = DEPLOY / "alerts.yaml"
 RULE_TESTS = DEPLOY / "alerts_test.yaml"
 
-#: The runbook's alerts: stuck over 24 h, failure rate, slow p99, backlog, error rate.
+#: The runbook's alerts: stuck over 24 h, failure rate, slow p99, backlog, error rate,
+#: executions approaching their deadline, invalid task tokens.
 ALERTS = (
     "StigmerExternalActivityStuck",
     "StigmerExternalActivityCompletionFailureHigh",
     "StigmerExternalActivityCompletionSlow",
     "StigmerExternalActivityBacklog",
     "StigmerExternalActivityErrorRateHigh",
+    "StigmerExecutionApproachingTimeout",
+    "StigmerInvalidCallbackTokens",
 )
 
 

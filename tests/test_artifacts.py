@@ -51,6 +51,28 @@ def test_wheel_ships_the_typed_package_and_the_license(dist: Path) -> None:
     assert not any(name.startswith(("tests/", "adapters/")) for name in names)
 
 
+def test_the_wheel_publishes_the_user_extras_and_no_dev_tools(dist: Path) -> None:
+    (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        text = archive.read(metadata).decode()
+        (entry_points,) = (n for n in archive.namelist() if n.endswith("entry_points.txt"))
+        entries = archive.read(entry_points).decode()
+    extras = {
+        line.split(":", 1)[1].strip()
+        for line in text.splitlines()
+        if line.startswith("Provides-Extra:")
+    }
+    assert extras == {"service", "devserver", "testing", "otel", "bench"}
+    # The repository's tools are dependency groups, never requirements of an installed wheel.
+    for tool in ("ruff", "mypy", "tox", "mkdocs", "twine", "betterproto", "buf-bin"):
+        assert f"Requires-Dist: {tool}" not in text
+    assert "[pytest11]\nstigmer_sdk.testing.pytest_plugin = stigmer_sdk.testing.pytest_plugin" in (
+        entries
+    )
+    assert "stigmer-sdk = stigmer_sdk._launcher:main" in entries
+
+
 def test_sdist_holds_the_sources_and_the_license(dist: Path) -> None:
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as archive:

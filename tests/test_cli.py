@@ -6,8 +6,10 @@ import base64
 import hashlib
 import json
 import re
+import shlex
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import temporalio.client
@@ -188,6 +190,9 @@ async def test_complete_names_a_missing_workflow_or_activity_not_found(
     assert typo.returncode == 7, typo.stdout + typo.stderr
     assert json.loads(typo.stdout)["outcome"] == "NOT_FOUND"
     assert "no workflow" in json.loads(typo.stdout)["message"]
+    # The log says what the exit code says.
+    assert "outcome=NOT_FOUND" in typo.stderr
+    assert "ALREADY_COMPLETED" not in typo.stderr
     wrong_activity = run_cli(*by_ids, "--workflow-id", handle.id, "--activity-id", "9")
     assert wrong_activity.returncode == 7
     assert "has no activity '9'" in json.loads(wrong_activity.stdout)["message"]
@@ -557,3 +562,94 @@ def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
 def test_serve_bounds_the_service_workers_workflow_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     config = _serve_config(monkeypatch, "--max-cached-workflows", "50")
     assert config.settings.max_cached_workflows == 50
+
+
+def test_every_command_has_json() -> None:
+    import typer.main
+
+    from stigmer_sdk.cli import app
+
+    def leaves(command: Any, path: str) -> list[tuple[str, Any]]:
+        if hasattr(command, "commands"):  # a group
+            return [
+                leaf
+                for name, sub in command.commands.items()
+                for leaf in leaves(sub, f"{path} {name}")
+            ]
+        return [(path, command)]
+
+    commands = leaves(typer.main.get_command(app), "stigmer-sdk")
+    assert len(commands) >= 6
+    missing = [
+        path
+        for path, command in commands
+        if not any("--json" in getattr(p, "opts", ()) for p in command.params)
+    ]
+    assert missing == []
+
+
+async def test_the_command_pending_prints_completes_and_records_the_caller(
+    worker: Worker,
+    dev_server: DevServer,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+    tmp_path: Path,
+) -> None:
+    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    url = f"sqlite:///{tmp_path / 'stigmer.db'}"
+    async with await open_store(url) as store:
+        await store.create(
+            id="aex_stuck",
+            kind=ExecutionKind.AGENT,
+            execution=AgentExecution(
+                spec=AgentExecutionSpec(agent_id="a", message="m")
+            ).SerializeToString(),
+            callback_token=token,
+            idempotency_key=None,
+        )
+    listed = run_cli("pending", "--store", url, "--json")
+    (record,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert "token" not in record  # the ids are enough; the token only on request
+    command = record["complete_command"].split()
+    assert command[:2] == ["stigmer-sdk", "complete"]
+    assert command[-2:] == ["--execution-id", "aex_stuck"]
+    args = (*shlex.split(record["complete_command"])[1:], "--address", dev_server.target)
+    done = run_cli(*args, "--store", url, "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout) == {**json.loads(done.stdout), "recorded": True}
+    # pending agrees: nothing is owed any more, and the row says how it ended.
+    assert run_cli("pending", "--store", url, "--json").stdout == ""
+    async with await open_store(url) as store:
+        row = await store.get("aex_stuck")
+    assert row is not None
+    assert (row.completion_outcome, row.callback_token) == ("COMPLETED", b"")
+    with pytest.raises(WorkflowFailureError):
+        await handle.result()
+
+
+def test_pending_shows_the_full_token_only_on_request_with_a_warning(tmp_path: Path) -> None:
+    import asyncio
+
+    url = f"sqlite:///{tmp_path / 'stigmer.db'}"
+
+    async def seed() -> None:
+        async with await open_store(url) as store:
+            await store.create(
+                id="aex_1",
+                kind=ExecutionKind.AGENT,
+                execution=AgentExecution(
+                    spec=AgentExecutionSpec(agent_id="a", message="m")
+                ).SerializeToString(),
+                callback_token=CALLER_TOKEN,
+                idempotency_key=None,
+            )
+
+    asyncio.run(seed())
+    shown = run_cli("pending", "--store", url, "--json", "--show-token")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["token"] == base64.b64encode(CALLER_TOKEN).decode()
+    assert "bearer credentials" in shown.stderr
+    hidden = run_cli("pending", "--store", url, "--json")
+    assert "token" not in json.loads(hidden.stdout)
+    assert base64.b64encode(CALLER_TOKEN).decode() not in hidden.stdout + hidden.stderr

@@ -13,6 +13,8 @@ import pytest
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
 from stigmer_sdk import (
     AgentExecution,
@@ -22,9 +24,12 @@ from stigmer_sdk import (
     NotFoundError,
     RetryConfig,
     StigmerClient,
+    StigmerRPCError,
     UnavailableError,
+    execute_and_wait_pending,
 )
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc, query_pb2_grpc
+from stigmer_sdk.caller import INVALID_REQUEST_TYPE
 
 FAST_RETRY = RetryConfig(max_attempts=4, initial_backoff=timedelta(milliseconds=5))
 
@@ -33,6 +38,8 @@ class _Command(command_pb2_grpc.AgentExecutionCommandControllerServicer):
     def __init__(self) -> None:
         self.attempts = 0
         self.unavailable_first = 0
+        #: An ErrorInfo reason to refuse every create with, as RESOURCE_EXHAUSTED.
+        self.refuse_with_reason = ""
         self.metadata: list[dict[str, str]] = []
 
     async def create(self, request, context):  # type: ignore[override]
@@ -40,6 +47,13 @@ class _Command(command_pb2_grpc.AgentExecutionCommandControllerServicer):
         self.metadata.append(dict(context.invocation_metadata()))
         if self.attempts <= self.unavailable_first:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "warming up")
+        if self.refuse_with_reason:
+            detail = any_pb2.Any()
+            detail.Pack(error_details_pb2.ErrorInfo(reason=self.refuse_with_reason, domain="x"))
+            status = status_pb2.Status(
+                code=code_pb2.RESOURCE_EXHAUSTED, message="refused", details=[detail]
+            )
+            await context.abort_with_status(rpc_status.to_status(status))
         if not request.spec.message:
             bad_request = error_details_pb2.BadRequest()
             bad_request.field_violations.add(field="spec.message", description="must not be empty")
@@ -97,7 +111,7 @@ async def test_gives_up_after_max_attempts(server: tuple[str, _Command]) -> None
             await client.create(_execution())
     assert command.attempts == 4
     assert raised.value.retryable
-    assert raised.value.message == "warming up"
+    assert raised.value.message == f"warming up (target {target})"
 
 
 async def test_invalid_argument_is_typed_with_field_violations_and_not_retried(
@@ -138,10 +152,48 @@ async def test_not_found_and_subscribe(server: tuple[str, _Command]) -> None:
 
 
 async def test_unreachable_service_is_unavailable_within_the_deadline() -> None:
-    options = ClientOptions(retry=FAST_RETRY, default_timeout=timedelta(seconds=2))
+    options = ClientOptions(
+        retry=FAST_RETRY, default_timeout=timedelta(seconds=2), connect_timeout=None
+    )
     async with await StigmerClient.connect("127.0.0.1:1", options) as client:
-        with pytest.raises(UnavailableError):
+        with pytest.raises(UnavailableError) as raised:
             await client.create(_execution())
+    assert "(target 127.0.0.1:1)" in raised.value.message
+
+
+async def test_connect_checks_that_the_service_answers_and_names_the_address() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        target = f"127.0.0.1:{probe.getsockname()[1]}"
+    options = ClientOptions(connect_timeout=timedelta(seconds=1))
+    with pytest.raises(UnavailableError) as raised:
+        await StigmerClient.connect(target, options)
+    assert f"no Stigmer service answered at {target}" in raised.value.message
+    assert "stigmer-sdk serve --dev" in raised.value.message
+
+
+async def test_a_reason_that_cannot_succeed_is_not_retryable(server: tuple[str, _Command]) -> None:
+    target, command = server
+    command.refuse_with_reason = "SPEC_TOO_LARGE"
+    async with await StigmerClient.connect(target, ClientOptions(retry=FAST_RETRY)) as client:
+        with pytest.raises(StigmerRPCError) as raised:
+            await client.create(_execution())
+    assert raised.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert raised.value.reason == "SPEC_TOO_LARGE"
+    assert not raised.value.retryable
+    # The caller's activity fails at once, non-retryable, as an invalid request.
+    async with await StigmerClient.connect(target) as client:
+        with pytest.raises(ApplicationError) as failure:
+            await ActivityEnvironment().run(execute_and_wait_pending, client, _execution())
+    assert failure.value.type == INVALID_REQUEST_TYPE
+    assert failure.value.non_retryable
+    assert "SPEC_TOO_LARGE" in failure.value.message
+    # The same code without the reason stays retryable.
+    command.refuse_with_reason = "RATE_LIMITED"
+    async with await StigmerClient.connect(target, ClientOptions(retry=FAST_RETRY)) as client:
+        with pytest.raises(StigmerRPCError) as raised:
+            await client.create(_execution())
+    assert raised.value.retryable
 
 
 def test_mtls_needs_both_halves() -> None:
@@ -191,7 +243,7 @@ async def test_a_service_that_comes_up_within_the_deadline_is_reached() -> None:
         late.add_insecure_port(f"127.0.0.1:{port}")
         await late.start()
 
-    options = ClientOptions(default_timeout=timedelta(seconds=30))
+    options = ClientOptions(default_timeout=timedelta(seconds=30), connect_timeout=None)
     async with await StigmerClient.connect(f"127.0.0.1:{port}", options) as client:
         starter = asyncio.create_task(start_later())
         ack = await client.create(_execution())

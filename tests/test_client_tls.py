@@ -126,6 +126,7 @@ async def test_server_rejects_a_client_without_certificate(mtls_server: Pki) -> 
         tls=TLSConfig(server_root_ca_cert=mtls_server.ca.cert),
         retry=NO_RETRY,
         default_timeout=timedelta(seconds=5),
+        connect_timeout=None,  # the call's failure is under test, not connect's
     )
     async with await StigmerClient.connect(mtls_server.target, options) as client:
         with pytest.raises(StigmerRPCError) as raised:
@@ -143,6 +144,7 @@ async def test_client_rejects_a_server_it_does_not_trust(mtls_server: Pki) -> No
         ),
         retry=NO_RETRY,
         default_timeout=timedelta(seconds=5),
+        connect_timeout=None,  # the call's failure is under test, not connect's
     )
     async with await StigmerClient.connect(mtls_server.target, options) as client:
         with pytest.raises(StigmerRPCError) as raised:
@@ -179,6 +181,7 @@ async def test_the_service_serves_mutual_tls(dev_server, tmp_path) -> None:  # t
             tls=TLSConfig(server_root_ca_cert=ca.cert),
             retry=NO_RETRY,
             default_timeout=timedelta(seconds=5),
+            connect_timeout=None,  # the call's failure is under test, not connect's
         )
         async with await StigmerClient.connect(service.target, anonymous) as client:
             with pytest.raises(StigmerRPCError) as raised:
@@ -186,7 +189,10 @@ async def test_the_service_serves_mutual_tls(dev_server, tmp_path) -> None:  # t
         assert raised.value.code is grpc.StatusCode.UNAVAILABLE
 
         async with await StigmerClient.connect(
-            service.target, ClientOptions(retry=NO_RETRY, default_timeout=timedelta(seconds=5))
+            service.target,
+            ClientOptions(
+                retry=NO_RETRY, default_timeout=timedelta(seconds=5), connect_timeout=None
+            ),
         ) as plaintext:
             with pytest.raises(StigmerRPCError):
                 await plaintext.create(_execution())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import re
 import urllib.request
 import uuid
@@ -16,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 import temporalio.client
 from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
@@ -27,9 +29,10 @@ from stigmer_sdk.metrics import (
     DURATION_BUCKETS_SECONDS,
     prometheus_runtime,
 )
-from stigmer_sdk.service.app import StigmerService
-from stigmer_sdk.service.runner import ScriptedRunner
-from stigmer_sdk.system import COMPLETION_DURATION_METRIC
+from stigmer_sdk.service.activities import COMPLETION_OWED_LOG
+from stigmer_sdk.service.app import APPROACHING_TIMEOUT_METRIC, StigmerService, with_settings
+from stigmer_sdk.service.runner import AGENT_EXECUTION_TIMEOUT, ScriptedRunner
+from stigmer_sdk.system import COMPLETION_DURATION_METRIC, REGISTERED_LOG
 from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
@@ -248,3 +251,61 @@ async def test_caller_metrics_from_a_real_caller_workers_endpoint(
     assert _bucket_bounds(text, CALLER_DURATION_METRIC)[: len(DURATION_BUCKETS_SECONDS)] == [
         f"{b:g}" for b in DURATION_BUCKETS_SECONDS
     ]
+
+
+async def test_an_agent_past_its_deadline_approaches_it_then_times_out_typed(
+    dev_server: DevServer,
+    temporal_client: temporalio.client.Client,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    address = f"127.0.0.1:{free_port()}"
+    config = with_settings(
+        replace(
+            service_config(
+                dev_server, f"sqlite:///{tmp_path / 'stigmer.db'}", uuid.uuid4().hex[:8]
+            ),
+            metrics_address=address,
+            pending_metrics_interval=timedelta(milliseconds=200),
+        ),
+        runner_timeout=timedelta(seconds=5),  # the "slow" agent needs 60 s
+    )
+    async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
+        stigmer = await StigmerClient.connect(service.target)
+        queue = f"deadline-{uuid.uuid4().hex[:8]}"
+        async with Worker(
+            temporal_client,
+            task_queue=queue,
+            workflows=[AgentCallerWorkflow],
+            activities=[CallerActivities(stigmer, temporal_client).run_agent],
+            workflow_runner=sandboxed_workflow_runner(),
+        ):
+            handle = await temporal_client.start_workflow(
+                AgentCallerWorkflow.run,
+                args=[
+                    AgentExecution(spec=AgentExecutionSpec(agent_id="slow", message="m")),
+                    CallerOptions(),
+                ],
+                id=f"deadline-{uuid.uuid4()}",
+                task_queue=queue,
+            )
+
+            async def approaching() -> None:
+                while not _value(_scrape(address), APPROACHING_TIMEOUT_METRIC):
+                    await asyncio.sleep(0.2)
+
+            # Owed for more than 0.8 of its deadline: the warning gauge, before the timeout.
+            await asyncio.wait_for(approaching(), 60)
+            with pytest.raises(WorkflowFailureError) as failure:
+                await handle.result()
+        await stigmer.close()
+    cause = failure.value.cause
+    assert isinstance(cause, ActivityError)
+    assert isinstance(cause.cause, ApplicationError)
+    assert (cause.cause.type, cause.cause.non_retryable) == (AGENT_EXECUTION_TIMEOUT, True)
+    assert "ran past its deadline of 5 s" in cause.cause.message
+    messages = [record.getMessage() for record in caplog.records]
+    # The runbook's lines: the system activity registered, a completion owed at the start.
+    assert any(m.startswith(f"{REGISTERED_LOG} activity=") for m in messages), messages
+    assert any(m.startswith(COMPLETION_OWED_LOG) for m in messages), messages

@@ -45,6 +45,7 @@ from stigmer_sdk.service.activities import (
 from stigmer_sdk.service.app import StigmerService, with_settings
 from stigmer_sdk.service.codec import MAX_SPEC_BYTES
 from stigmer_sdk.service.runner import (
+    RUN_FAILED_LOG,
     RUNNER_CONTRACT_DEPLOYED,
     RunContext,
     Runner,
@@ -143,7 +144,10 @@ async def test_success_resumes_the_caller_with_the_agents_result(
     assert row.completion_outcome == "COMPLETED"
 
 
-async def test_agent_failure_reaches_the_caller_typed(running_service: RunningService) -> None:
+async def test_agent_failure_reaches_the_caller_typed(
+    running_service: RunningService, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     handle = await running_service.start_caller(_ask("failing"))
     with pytest.raises(WorkflowFailureError) as raised:
         await handle.result()
@@ -170,11 +174,18 @@ async def test_agent_failure_reaches_the_caller_typed(running_service: RunningSe
         CompletionState.DELIVERED,
         "COMPLETED",
     )
+    # An expected failure: one line, and no traceback anywhere in the log.
+    failed = [r for r in caplog.records if r.getMessage().startswith(RUN_FAILED_LOG)]
+    assert len(failed) == 1, [r.getMessage() for r in failed]
+    assert f"execution_id={execution_id}" in failed[0].getMessage()
+    assert "type=AGENT_EXECUTION_FAILED" in failed[0].getMessage()
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
 
 
 async def test_caller_cancellation_reaches_the_agent_and_is_reported(
-    running_service: RunningService,
+    running_service: RunningService, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     handle = await running_service.start_caller(
         _ask("slow"), CallerOptions(wait_for_cancellation=True)
     )
@@ -204,6 +215,8 @@ async def test_caller_cancellation_reaches_the_agent_and_is_reported(
     assert any(e.HasField("activity_task_canceled_event_attributes") for e in caller_events)
     row = await _stored(running_service.store_url, execution_id)
     assert row.completion_outcome == "COMPLETED"
+    # An expected cancellation: no traceback anywhere in the log.
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
 
 
 async def _pending_ids(running: RunningService, count: int, timeout: float = 30) -> list[str]:

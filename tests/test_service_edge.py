@@ -454,6 +454,9 @@ async def test_spec_size_limit(edge: Edge) -> None:
         await alice.create(over)
     assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert f"the limit is {MAX_SPEC_BYTES} bytes" in caught.value.message
+    # RESOURCE_EXHAUSTED is usually worth retrying; with this reason the client knows it is not.
+    assert caught.value.reason == "SPEC_TOO_LARGE"
+    assert not caught.value.retryable
     async with grpc.aio.insecure_channel(edge.service.target) as channel:
         with pytest.raises(grpc.aio.AioRpcError) as raw:
             await channel.unary_unary(CREATE)(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 import os
 import sqlite3
@@ -1649,6 +1650,15 @@ def test_rotate_key_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert "remaining 0" in result.output
     assert base64.b64encode(KEY_1.key).decode() not in result.output
     assert sorted(asyncio.run(read([KEY_2]))) == [b"t0", b"t1", b"t2"]
+    result = runner.invoke(app, ["store", "rotate-key", "--store", url, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "key_id": "2026-06",
+        "rotated": 0,
+        "already_current": 3,
+        "undecryptable": [],
+        "remaining": 0,
+    }
 
     # A row under a key not given is reported, and the exit code says the old key is still needed.
     async def foreign() -> None:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from stigmer_sdk.cli import main
+from stigmer_sdk._launcher import main
 
 main()

@@ -223,7 +223,9 @@ async def execute_and_wait_pending(
         temporalio.exceptions.ApplicationError: called from a local activity (type
             ``STIGMER_LOCAL_ACTIVITY``) or without a task token (``STIGMER_EMPTY_TASK_TOKEN``);
             the request cannot be accepted (``STIGMER_INVALID_REQUEST``, with the field
-            violations in its message); or ``create`` failed (``STIGMER_CREATE_FAILED``,
+            violations in its message, or the service's ``ErrorInfo`` reason when it refused
+            the request itself, such as ``SPEC_TOO_LARGE``); or ``create`` failed
+            (``STIGMER_CREATE_FAILED``,
             retryable for transient codes, non-retryable for INVALID_ARGUMENT and other
             permanent ones). All but the last transient case are non-retryable; the activity
             fails at once and does not go pending.
@@ -277,6 +279,10 @@ async def execute_and_wait_pending(
             error.code.name,
             error.retryable,
         )
+        if error.invalid_request:  # SPEC_TOO_LARGE and the like: no attempt can succeed
+            raise temporalio.exceptions.ApplicationError(
+                str(error), type=INVALID_REQUEST_TYPE, non_retryable=True
+            ) from None
         raise temporalio.exceptions.ApplicationError(
             str(error), type=CREATE_FAILED_TYPE, non_retryable=not error.retryable
         ) from None

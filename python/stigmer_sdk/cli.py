@@ -27,6 +27,7 @@ Exit codes (every command):
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import enum
 import json
@@ -60,7 +61,7 @@ from stigmer_sdk.completion import (
 )
 from stigmer_sdk.errors import EmptyTokenError, MalformedTokenError, TokenError
 from stigmer_sdk.service.store.commands import store_app
-from stigmer_sdk.tokens import TaskToken, short_token_digest
+from stigmer_sdk.tokens import TaskToken, short_token_digest, token_preview
 
 if TYPE_CHECKING:
     import temporalio.client
@@ -85,6 +86,7 @@ app = typer.Typer(
 token_app = typer.Typer(help="Task token tools.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(token_app, name="token")
 app.add_typer(store_app, name="store")
+logger = logging.getLogger("stigmer_sdk.cli")
 #: Results (standard output) and messages (standard error).
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -971,6 +973,78 @@ def _completion_target(
     raise UserError("give --token, or --workflow-id with --activity-id")
 
 
+#: Outcomes after which the stored token can no longer be delivered: ``complete`` records them.
+_FINAL_OUTCOMES = frozenset(
+    {
+        CompletionOutcome.COMPLETED.name,
+        CompletionOutcome.ALREADY_COMPLETED.name,
+        CompletionOutcome.INVALID_TOKEN.name,
+    }
+)
+
+
+def _names_target(row: StoredExecution, target: ActivityTarget) -> bool:
+    """Whether the row's stored token is the one ``target`` gives, or names its activity."""
+    if not row.callback_token:
+        return False
+    if isinstance(target, ActivityById):
+        info = TaskToken(row.callback_token).inspect()
+        return (
+            info is not None
+            and (info.workflow_id, info.activity_id) == (target.workflow_id, target.activity_id)
+            and (not target.run_id or info.run_id == target.run_id)
+        )
+    raw = target.raw if isinstance(target, TaskToken) else bytes(target)
+    return raw == row.callback_token
+
+
+async def _record_outcome(
+    url: str,
+    keys: Sequence[EncryptionKey],
+    execution_id: str,
+    target: ActivityTarget,
+    outcome: str,
+) -> bool:
+    """Record a manual completion's final outcome on the execution, as the service's own finish
+    step does (the token is erased, its digest kept), so that ``pending`` agrees. Only while the
+    stored token is the one completed: a retried caller's newer token stays owed."""
+    from stigmer_sdk.service.store import StoreError, open_store
+    from stigmer_sdk.tokens import token_digest
+
+    await require_existing_store(url)
+    try:
+        opened = await open_store(url, encryption_keys=keys)
+    except (StoreError, ValueError) as error:
+        raise UserError(f"store {_redacted(url)}: {error}", ExitCode.UNAVAILABLE) from None
+    try:
+        row = await opened.get(execution_id)
+        if row is None:
+            raise UserError(
+                f"the outcome was delivered, but the store has no execution {execution_id}",
+                ExitCode.NOT_FOUND,
+            )
+        if not _names_target(row, target):
+            logger.warning(
+                "Manual completion not recorded execution_id=%s: its stored token is another "
+                "activity's, or none, or unreadable (--encryption-key)",
+                execution_id,
+            )
+            return False
+        digest = token_digest(row.callback_token)
+        marked = await opened.mark_completion(execution_id, outcome, token_digest=digest)
+    finally:
+        await opened.close()
+    logger.info("Manual completion recorded execution_id=%s outcome=%s", execution_id, outcome)
+    return marked.completion_outcome == outcome
+
+
+def _target_preview(target: ActivityTarget) -> str:
+    """How logs name a completion's target: its ids, or its token's preview."""
+    if isinstance(target, ActivityById):
+        return target.describe()
+    return token_preview(target.raw if isinstance(target, TaskToken) else bytes(target))
+
+
 async def not_found_reason(client: temporalio.client.Client, target: ActivityTarget) -> str | None:
     """Why Temporal answered NOT_FOUND, when the activity never existed: ``None`` when it did
     (it was completed, failed, cancelled or timed out: ALREADY_COMPLETED)."""
@@ -1020,6 +1094,20 @@ def complete(
     error_type: Annotated[str, typer.Option("--type", help="Failure type.")] = "MANUAL_COMPLETION",
     non_retryable: Annotated[bool, typer.Option(help="Mark the failure non-retryable.")] = False,
     cancel: Annotated[bool, typer.Option(help="Report the activity cancelled.")] = False,
+    execution_id: Annotated[
+        str | None,
+        typer.Option(
+            help="The execution whose caller this is (as `pending` prints it): the outcome is "
+            "recorded in --store, so that `pending` no longer lists it."
+        ),
+    ] = None,
+    store: Annotated[
+        str, typer.Option(envvar="STIGMER_STORE_URL", help="The service's store URL.")
+    ] = "sqlite:///.stigmer/stigmer.db",
+    encryption_key: Annotated[
+        list[str] | None,
+        typer.Option(help="The service's token encryption keys, as for `pending`."),
+    ] = None,
     address: AddressOption = "127.0.0.1:7233",
     namespace: NamespaceOption = "default",
     tls: TlsOption = False,
@@ -1031,7 +1119,8 @@ def complete(
     """Complete, fail or cancel a pending caller activity by hand.
 
     Give the activity by --token, or by --workflow-id and --activity-id (as `pending` prints
-    them), and exactly one outcome: --result, --error or --cancel. Exit codes: 0 delivered,
+    them), and exactly one outcome: --result, --error or --cancel. With --execution-id the
+    outcome is also recorded in the service's store (--store). Exit codes: 0 delivered,
     3 already completed, 4 invalid token, 5 empty token, 6 transient, 7 not found.
     """
 
@@ -1053,18 +1142,29 @@ def complete(
                 value = _result_message(result, result_type)
         connection = temporal_connection(address, namespace, tls, tls_cert, tls_key, api_key)
         client = await connect_temporal(connection)
-        outcome = await _deliver(client, target, value)
-        name, code = outcome.outcome.name, EXIT_CODES[outcome.outcome]
-        message = outcome.message
-        if outcome.outcome is CompletionOutcome.ALREADY_COMPLETED:
-            reason = await not_found_reason(client, target)
-            if reason is not None:
-                name, code, message = "NOT_FOUND", ExitCode.NOT_FOUND, reason
-        record = {"outcome": name, "token_preview": outcome.token_preview, "message": message}
+        # An activity that never existed is NOT_FOUND before anything is sent, so that the
+        # completion's own log line (Temporal's NOT_FOUND reads ALREADY_COMPLETED there) and
+        # the exit code never disagree.
+        reason = await not_found_reason(client, target)
+        if reason is not None:
+            name, code, message = "NOT_FOUND", ExitCode.NOT_FOUND, reason
+            preview = _target_preview(target)
+            logger.warning(
+                "Manual completion not sent outcome=NOT_FOUND target=%s %s", preview, reason
+            )
+        else:
+            outcome = await _deliver(client, target, value)
+            name, code = outcome.outcome.name, EXIT_CODES[outcome.outcome]
+            message, preview = outcome.message, outcome.token_preview
+        record: dict[str, Any] = {"outcome": name, "token_preview": preview, "message": message}
+        if execution_id and name in _FINAL_OUTCOMES:
+            record["recorded"] = await _record_outcome(
+                store, _encryption_keys(encryption_key), execution_id, target, name
+            )
         if isinstance(target, TaskToken):
             record["token_digest"] = short_token_digest(target.raw)
         colour = "green" if code is ExitCode.OK else "yellow"
-        _emit(as_json, record, f"[{colour}]{name}[/{colour}] {outcome.token_preview} {message}")
+        _emit(as_json, record, f"[{colour}]{name}[/{colour}] {preview} {message}")
         return code
 
     async def _deliver(
@@ -1169,9 +1269,18 @@ def pending_record(row: StoredExecution, now: datetime) -> dict[str, Any]:
                 f"completed by hand: execution {row.id}",
                 "--type",
                 "MANUAL_COMPLETION",
+                "--execution-id",
+                row.id,
             ]
         )
     return record
+
+
+#: What ``pending --show-token`` says first, on standard error.
+SHOW_TOKEN_WARNING = (
+    "[yellow]warning:[/yellow] --show-token prints bearer credentials: whoever holds a token can "
+    "complete, fail or cancel its caller's activity. Keep them out of tickets, chats and logs."
+)
 
 
 def _pending_text(record: dict[str, Any]) -> str:
@@ -1190,6 +1299,8 @@ def _pending_text(record: dict[str, Any]) -> str:
         lines.append(f"  [yellow]cannot read the token:[/yellow] {record['token_error']}")
     if "complete_command" in record:
         lines.append(f"  complete  {record['complete_command']}")
+    if "token" in record:
+        lines.append(f"  full token {record['token']}")
     return "\n".join(lines)
 
 
@@ -1210,6 +1321,13 @@ def pending(
             )
         ),
     ] = None,
+    show_token: Annotated[
+        bool,
+        typer.Option(
+            help="Also print each full token (Base64): a bearer credential, for `token inspect` "
+            "or `complete --token`; the ids and the printed command need none."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """List executions whose caller completion is still owed, oldest first (read-only).
@@ -1234,6 +1352,11 @@ def pending(
             await opened.close()
         now = datetime.now(UTC)
         records = [pending_record(row, now) for row in rows]
+        if show_token:
+            errors.print(SHOW_TOKEN_WARNING, highlight=False)
+            for record, row in zip(records, rows, strict=True):
+                if row.callback_token:
+                    record["token"] = base64.b64encode(row.callback_token).decode()
         if as_json:
             for record in records:
                 typer.echo(json.dumps(record))

@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -154,8 +155,27 @@ class ClientOptions:
     #: Sent as ``authorization: Bearer <api_key>``.
     api_key: str | None = None
     retry: RetryConfig = field(default_factory=RetryConfig)
+    #: How long ``connect`` waits for the service to answer before it fails with
+    #: ``UnavailableError`` naming the address; ``None`` connects lazily (the first call waits,
+    #: for a service that may start later).
+    connect_timeout: timedelta | None = timedelta(seconds=5)
     #: Extra gRPC channel options.
     channel_options: Sequence[tuple[str, int | str]] = ()
+
+
+async def _wait_until_ready(channel: grpc.aio.Channel, target: str, timeout: timedelta) -> None:
+    """Wait for ``channel`` to connect; close it and raise ``UnavailableError`` if it does not."""
+    try:
+        await asyncio.wait_for(channel.channel_ready(), timeout.total_seconds())
+    except TimeoutError:
+        await channel.close()
+        raise StigmerRPCError.for_code(
+            grpc.StatusCode.UNAVAILABLE,
+            f"no Stigmer service answered at {target} within {timeout.total_seconds():g} s "
+            "(nothing listening there, or the TLS handshake failed): is it running there, with "
+            "these TLS settings? (`stigmer-sdk serve --dev` starts one on localhost:7234; "
+            "ClientOptions(connect_timeout=None) connects lazily instead)",
+        ) from None
 
 
 class StigmerClient:
@@ -165,14 +185,22 @@ class StigmerClient:
     with :meth:`close` or ``async with``.
     """
 
-    def __init__(self, channel: grpc.aio.Channel, options: ClientOptions | None = None) -> None:
+    def __init__(
+        self,
+        channel: grpc.aio.Channel,
+        options: ClientOptions | None = None,
+        *,
+        target: str | None = None,
+    ) -> None:
         """Wrap an open channel. The client closes it in :meth:`close`.
 
         Retries are the channel's: :meth:`connect` configures them (:func:`service_config`); a
-        channel opened elsewhere retries only if given that service config.
+        channel opened elsewhere retries only if given that service config. ``target`` (the
+        channel's address) goes into the message of every UNAVAILABLE error.
         """
         self._channel = channel
         self._options = options or ClientOptions()
+        self._target = target
         self._agent_command = agent_command.AgentExecutionCommandControllerStub(channel)
         self._agent_query = agent_query.AgentExecutionQueryControllerStub(channel)
         self._workflow_command = workflow_command.WorkflowExecutionCommandControllerStub(channel)
@@ -180,10 +208,15 @@ class StigmerClient:
 
     @classmethod
     async def connect(cls, target: str, options: ClientOptions | None = None) -> StigmerClient:
-        """Open a channel to ``target`` (``host:port``).
+        """Open a channel to ``target`` (``host:port``) and check that the service answers.
 
-        The channel connects lazily; the first call reports an unreachable service as
-        :class:`~stigmer_sdk.errors.UnavailableError` after its retries.
+        Waits at most ``options.connect_timeout`` (5 s by default) for the connection; an
+        unreachable service fails with :class:`~stigmer_sdk.errors.UnavailableError` naming
+        ``target``. With ``connect_timeout=None`` the channel connects lazily instead, and the
+        first call reports an unreachable service after its retries.
+
+        Raises:
+            UnavailableError: no service answered at ``target`` within ``connect_timeout``.
         """
         options = options or ClientOptions()
         channel_options = [*options.channel_options]
@@ -199,7 +232,9 @@ class StigmerClient:
             channel = grpc.aio.secure_channel(target, tls.credentials(), options=channel_options)
         else:
             channel = grpc.aio.insecure_channel(target, options=channel_options)
-        return cls(channel, options)
+        if options.connect_timeout is not None:
+            await _wait_until_ready(channel, target, options.connect_timeout)
+        return cls(channel, options, target=target)
 
     @property
     def options(self) -> ClientOptions:
@@ -254,16 +289,26 @@ class StigmerClient:
             raise self._translate(error) from None
 
     def _translate(self, error: grpc.RpcError) -> StigmerRPCError:
-        """The typed error; a deadline spent waiting for an unreachable service is UNAVAILABLE."""
+        """The typed error; a deadline spent waiting for an unreachable service is UNAVAILABLE.
+
+        An UNAVAILABLE error names the address it could not reach.
+        """
         translated = StigmerRPCError.from_grpc_error(error)
         if (
             translated.code == grpc.StatusCode.DEADLINE_EXCEEDED
             and self._options.retry.wait_for_ready
             and self._channel.get_state() != grpc.ChannelConnectivity.READY
         ):
-            return StigmerRPCError.for_code(
+            translated = StigmerRPCError.for_code(
                 grpc.StatusCode.UNAVAILABLE,
                 f"the service could not be reached within the deadline ({translated.message})",
+            )
+        if translated.code == grpc.StatusCode.UNAVAILABLE and self._target:
+            return StigmerRPCError.for_code(
+                translated.code,
+                f"{translated.message} (target {self._target})",
+                translated.field_violations,
+                reason=translated.reason,
             )
         return translated
 

@@ -37,6 +37,19 @@ TRANSIENT_CODES = frozenset(
     }
 )
 
+#: ``google.rpc.ErrorInfo`` reasons (domain ``stigmer.ai``) of requests that cannot succeed
+#: whatever the attempt, whatever their status code: a spec over the size limit (sent with
+#: RESOURCE_EXHAUSTED, a code otherwise worth retrying) and an idempotency key bound to another
+#: principal, request or caller activity. The same list in every SDK.
+NON_RETRYABLE_REASONS = frozenset(
+    {
+        "SPEC_TOO_LARGE",
+        "IDEMPOTENCY_CONFLICT_OWNER",
+        "IDEMPOTENCY_CONFLICT_REQUEST",
+        "IDEMPOTENCY_CONFLICT_ACTIVITY",
+    }
+)
+
 
 class StigmerError(Exception):
     """Base of every error raised by the Stigmer SDK."""
@@ -77,37 +90,55 @@ class StigmerRPCError(StigmerError):
         code: grpc.StatusCode,
         message: str,
         field_violations: Sequence[FieldViolation] = (),
+        *,
+        reason: str = "",
     ) -> None:
         """Create the error; prefer :meth:`for_code` or :meth:`from_grpc_error`."""
-        super().__init__(f"{code.name}: {message}")
+        super().__init__(f"{code.name}: {message}" + (f" (reason {reason})" if reason else ""))
         self.code = code
         self.message = message
         self.field_violations = tuple(field_violations)
+        #: The ``google.rpc.ErrorInfo`` reason the service sent, if any (``SPEC_TOO_LARGE``...).
+        self.reason = reason
 
     @property
     def retryable(self) -> bool:
-        """Whether sending the same request again may succeed."""
-        return self.code in TRANSIENT_CODES
+        """Whether sending the same request again may succeed.
+
+        False for a permanent status code, and for a transient one whose ``ErrorInfo`` reason
+        says the request itself cannot succeed (``NON_RETRYABLE_REASONS``).
+        """
+        return self.code in TRANSIENT_CODES and self.reason not in NON_RETRYABLE_REASONS
+
+    @property
+    def invalid_request(self) -> bool:
+        """The service refused the request itself: sending it again cannot succeed."""
+        return self.reason in NON_RETRYABLE_REASONS
 
     @staticmethod
     def for_code(
         code: grpc.StatusCode,
         message: str,
         field_violations: Sequence[FieldViolation] = (),
+        *,
+        reason: str = "",
     ) -> StigmerRPCError:
         """Build the subclass that stands for ``code``."""
         cls = _ERROR_BY_CODE.get(code, StigmerRPCError)
-        return cls(code, message, field_violations)
+        return cls(code, message, field_violations, reason=reason)
 
     @staticmethod
     def from_grpc_error(error: grpc.RpcError) -> StigmerRPCError:
-        """Translate a grpc error, reading field violations from its rich status, if any."""
+        """Translate a grpc error, reading field violations and the ``ErrorInfo`` reason from its
+        rich status, if any."""
         code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
         message = error.details() if hasattr(error, "details") else str(error)
-        return StigmerRPCError.for_code(code, message or "", _field_violations(error))
+        violations, reason = _status_details(error)
+        return StigmerRPCError.for_code(code, message or "", violations, reason=reason)
 
 
-def _field_violations(error: grpc.RpcError) -> list[FieldViolation]:
+def _status_details(error: grpc.RpcError) -> tuple[list[FieldViolation], str]:
+    """The ``BadRequest`` field violations and the ``ErrorInfo`` reason of a rich status."""
     trailers = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
     for entry in trailers or ():
         # grpc.aio yields plain (key, value) tuples; the sync API yields named tuples.
@@ -116,14 +147,18 @@ def _field_violations(error: grpc.RpcError) -> list[FieldViolation]:
             continue
         status = status_pb2.Status.FromString(value)
         violations: list[FieldViolation] = []
+        reason = ""
         for detail in status.details:
             bad_request = error_details_pb2.BadRequest()
+            info = error_details_pb2.ErrorInfo()
             if detail.Unpack(bad_request):
                 violations.extend(
                     FieldViolation(v.field, v.description) for v in bad_request.field_violations
                 )
-        return violations
-    return []
+            elif detail.Unpack(info) and not reason:
+                reason = info.reason
+        return violations, reason
+    return [], ""
 
 
 class InvalidArgumentError(StigmerRPCError):

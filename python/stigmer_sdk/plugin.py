@@ -38,7 +38,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from stigmer_sdk.caller import GetExecutionActivity
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.converter import with_stigmer_payloads
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities, log_registered
 from stigmer_sdk.worker import PASSTHROUGH_MODULES, sandboxed_workflow_runner
 
 #: The plugin's name, as temporalio reports it.
@@ -112,6 +112,8 @@ class StigmerPlugin(temporalio.plugin.SimplePlugin):
             *(config.get("activities") or ()),
             *(activity for activity in added if _activity_name(activity) not in registered),
         ]
+        if self._system_activities or SYSTEM_ACTIVITY_NAME in registered:
+            log_registered(config.get("task_queue") or "")
         return config
 
 

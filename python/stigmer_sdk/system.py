@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,16 @@ from stigmer_sdk.tokens import short_token_digest, token_preview
 
 #: Name under which every Stigmer SDK registers the completion system activity.
 SYSTEM_ACTIVITY_NAME = "stigmer/system/complete-external-activity"
+#: Logged when a worker gets the system activity (the runbook greps for it).
+REGISTERED_LOG = "Registered CompleteExternalActivity"
+
+logger = logging.getLogger("stigmer_sdk.system")
+
+
+def log_registered(task_queue: str) -> None:
+    """Log that a worker of ``task_queue`` serves the system activity."""
+    logger.info("%s activity=%s task_queue=%s", REGISTERED_LOG, SYSTEM_ACTIVITY_NAME, task_queue)
+
 
 #: Failure type of a transient completion error; Temporal retries it.
 COMPLETION_TRANSIENT_TYPE = "STIGMER_COMPLETION_TRANSIENT"

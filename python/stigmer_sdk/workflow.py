@@ -80,6 +80,11 @@ _Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.Workfl
 #: Failure type with which :func:`complete_caller` fails the workflow.
 COMPLETION_FAILED_TYPE = "STIGMER_COMPLETION_FAILED"
 
+#: Failure type when the handshake activity completed with no result: the complete-async signal
+#: was swallowed (a bare ``except:`` around ``execute_and_wait_pending``) and the activity returned
+#: ``None`` instead of going pending. Non-retryable: the same code swallows it again.
+NO_RESULT_TYPE = "STIGMER_NO_RESULT"
+
 #: Start-to-close timeout of the system activity.
 SYSTEM_ACTIVITY_TIMEOUT = timedelta(minutes=1)
 
@@ -313,6 +318,14 @@ GET_EXECUTION_RETRY = RetryPolicy(
 _TIMEOUT_OPTIONS = ("start_to_close_timeout", "schedule_to_close_timeout")
 
 
+def _activity_name(activity: Any) -> str:
+    if isinstance(activity, str):
+        return activity
+    definition = getattr(activity, "__temporal_activity_definition", None)
+    name = getattr(definition, "name", None) or getattr(activity, "__name__", None)
+    return str(name or activity)
+
+
 async def execute_to_terminal(
     activity: Any,
     request: _Execution,
@@ -342,7 +355,9 @@ async def execute_to_terminal(
         ActivityError: the handshake activity failed (the agent failed, for instance), or the
             terminal execution could not be fetched.
         ApplicationError: the delivered execution has no id to fetch it by (type
-            ``STIGMER_GET_EXECUTION_FAILED``).
+            ``STIGMER_GET_EXECUTION_FAILED``), or the activity completed with no result
+            (``STIGMER_NO_RESULT``, non-retryable: a bare ``except:`` swallowed the
+            complete-async signal).
     """
     options = dict(activity_options)
     if not any(name in options for name in _TIMEOUT_OPTIONS):
@@ -353,6 +368,14 @@ async def execute_to_terminal(
     delivered: _Execution = await observe_handshake(
         workflow.execute_activity(activity, request, result_type=cls, **options)
     )
+    if delivered is None:
+        raise ApplicationError(
+            f"the handshake activity {_activity_name(activity)} completed with no result: "
+            "its complete-async signal was swallowed, most likely by a bare `except:` (or "
+            "`except BaseException`) around execute_and_wait_pending; catch Exception instead",
+            type=NO_RESULT_TYPE,
+            non_retryable=True,
+        )
     if is_terminal(delivered):
         return clear_callback_tokens(delivered)
     if not delivered.metadata.id:

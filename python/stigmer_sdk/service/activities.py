@@ -47,7 +47,7 @@ from stigmer_sdk.service.workflows import (
     FinishInput,
 )
 from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, record_completion_metrics
-from stigmer_sdk.tokens import token_digest
+from stigmer_sdk.tokens import short_token_digest, token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.service")
 
@@ -59,6 +59,9 @@ FAILURE_NON_RETRYABLE_ANNOTATION = "stigmer.ai/failure-non-retryable"
 
 #: Failure type of a service activity whose execution has no row in the store.
 EXECUTION_NOT_IN_STORE = "ExecutionNotInStore"
+#: Logged by the begin step, at the start of the service's workflow, when a caller is owed a
+#: completion (the runbook greps for it, as for the deployed Go service's line).
+COMPLETION_OWED_LOG = "Callback token present, will complete external activity on finish"
 
 #: Phase written when the run starts.
 PHASE_IN_PROGRESS = 2
@@ -127,6 +130,13 @@ class ExecutionUpdates:
 
     async def update(self, execution_id: str, change: Callable[[Execution], None]) -> Execution:
         """Apply ``change`` to the stored execution and save it."""
+        execution, _ = await self.update_row(execution_id, change)
+        return execution
+
+    async def update_row(
+        self, execution_id: str, change: Callable[[Execution], None]
+    ) -> tuple[Execution, StoredExecution]:
+        """:meth:`update`, returning the row as read too (its token, completion state...)."""
         async with self.changing(execution_id):
             row = await self._store.get(execution_id)
             if row is None:
@@ -136,7 +146,7 @@ class ExecutionUpdates:
             await self._store.update_execution(
                 execution_id, execution.SerializeToString(deterministic=True)
             )
-        return execution
+        return execution, row
 
     async def wait_for_change(self, timeout: float) -> None:
         """Return after the next update in this process, or after ``timeout`` seconds."""
@@ -249,11 +259,24 @@ class ServiceActivities:
 
     @activity.defn(name=BEGIN_ACTIVITY)
     async def begin(self, ref: ExecutionRef) -> bytes:
-        """Mark the execution IN_PROGRESS; return it, serialized, for the runner (no token)."""
+        """Mark the execution IN_PROGRESS; return it, serialized, for the runner (no token).
+
+        Logs, when a caller is owed a completion, the runbook's line at the workflow's start
+        (:data:`COMPLETION_OWED_LOG`): the token's preview, digest and length, never the token.
+        """
         try:
-            execution = await self._updates.update(ref.execution_id, _start)
+            execution, row = await self._updates.update_row(ref.execution_id, _start)
         except KeyError:
             raise _not_in_store(ref.execution_id) from None
+        if row.completion_state is CompletionState.PENDING and row.callback_token:
+            logger.info(
+                "%s execution_id=%s token_preview=%s token_digest=%s token_length=%d",
+                COMPLETION_OWED_LOG,
+                ref.execution_id,
+                token_preview(row.callback_token),
+                short_token_digest(row.callback_token),
+                len(row.callback_token),
+            )
         return execution.SerializeToString(deterministic=True)
 
     @activity.defn(name=FINISH_ACTIVITY)

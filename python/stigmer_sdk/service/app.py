@@ -429,6 +429,7 @@ class StigmerService:
                     meter,
                     self.config.pending_metrics_interval.total_seconds(),
                     GaugeLeadership(self.config.store_url),
+                    deadline=settings.runner_timeout,
                 )
             )
         )
@@ -549,6 +550,19 @@ PENDING_AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
     ("24h+", None),
 )
 PENDING_METRIC = "stigmer_pending_external_activities"
+#: Owed completions older than this share of the execution deadline are approaching it.
+APPROACHING_TIMEOUT_FRACTION = 0.8
+APPROACHING_TIMEOUT_METRIC = "stigmer_executions_approaching_timeout"
+
+
+def approaching_timeout(ages: list[timedelta], deadline: timedelta) -> int:
+    """How many owed completions are at least 0.8 of ``deadline`` old.
+
+    Examples:
+        >>> approaching_timeout([timedelta(hours=1), timedelta(hours=20)], timedelta(hours=24))
+        1
+    """
+    return sum(1 for age in ages if age >= deadline * APPROACHING_TIMEOUT_FRACTION)
 
 
 def pending_by_age(ages: list[timedelta]) -> dict[str, int]:
@@ -572,14 +586,20 @@ async def publish_pending_metrics(
     meter: temporalio.common.MetricMeter,
     interval: float,
     leadership: GaugeLeadership | None = None,
+    *,
+    deadline: timedelta | None = None,
 ) -> None:
-    """Keep ``stigmer_pending_external_activities{age_bucket}`` current, from the store.
+    """Keep ``stigmer_pending_external_activities{age_bucket}`` current, from the store, and
+    with ``deadline`` (the execution deadline) ``stigmer_executions_approaching_timeout``.
 
     With ``leadership``, only the leading replica exports the store's counts and the others
     export zeros, so that the sum over replicas counts each owed completion once.
     """
-    gauge = meter.with_additional_attributes({"service": "python"}).create_gauge(
-        PENDING_METRIC, "Caller completions still owed, by age"
+    service_meter = meter.with_additional_attributes({"service": "python"})
+    gauge = service_meter.create_gauge(PENDING_METRIC, "Caller completions still owed, by age")
+    approaching = service_meter.create_gauge(
+        APPROACHING_TIMEOUT_METRIC,
+        "Owed completions older than 0.8 of the execution deadline",
     )
     try:
         while True:
@@ -587,11 +607,13 @@ async def publish_pending_metrics(
                 if leadership is None or await leadership.is_leader():
                     created = await store.pending_created_at()  # no row read, no token decrypted
                     now = datetime.now(UTC)
-                    counts = pending_by_age([now - at for at in created])
+                    ages = [now - at for at in created]
                 else:
-                    counts = pending_by_age([])
-                for bucket, count in counts.items():
+                    ages = []
+                for bucket, count in pending_by_age(ages).items():
                     gauge.set(count, {"age_bucket": bucket})
+                if deadline is not None:
+                    approaching.set(approaching_timeout(ages, deadline))
             except Exception:
                 logger.exception("Could not refresh the pending-completions gauge")
             await asyncio.sleep(interval)

@@ -56,7 +56,7 @@ from typing import Any, Protocol, TypeVar
 
 from google.protobuf import struct_pb2
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
@@ -82,9 +82,14 @@ RUNNER_CONTRACTS = (RUNNER_CONTRACT_SDK, RUNNER_CONTRACT_DEPLOYED)
 
 #: Failure type of an agent that failed, unless the runner chose another.
 AGENT_EXECUTION_FAILED = "AGENT_EXECUTION_FAILED"
+#: Failure type (non-retryable) of an execution that ran past its deadline: the runner's
+#: start-to-close or schedule-to-close timeout, all attempts included.
+AGENT_EXECUTION_TIMEOUT = "AGENT_EXECUTION_TIMEOUT"
 
 #: Log line of every run attempt's start (the fault suite counts runs by it).
 RUN_STARTED_LOG = "Runner attempt started"
+#: The log line of a run that ended with a typed failure (one line, no traceback).
+RUN_FAILED_LOG = "Runner attempt failed"
 
 _R = TypeVar("_R")
 
@@ -309,6 +314,21 @@ def _string(value: str) -> struct_pb2.Value:
     return struct_pb2.Value(string_value=value)
 
 
+def benign(error: ApplicationError) -> ApplicationError:
+    """``error`` as a BENIGN application error (same message, type, details and retryability):
+    an expected failure, which temporalio logs at DEBUG instead of WARNING with a traceback."""
+    if error.category is ApplicationErrorCategory.BENIGN:
+        return error
+    return ApplicationError(
+        error.message,
+        *error.details,
+        type=error.type,
+        non_retryable=error.non_retryable,
+        next_retry_delay=error.next_retry_delay,
+        category=ApplicationErrorCategory.BENIGN,
+    )
+
+
 class RunnerActivities:
     """Serves a :class:`Runner` as the runner activities, heartbeating its progress."""
 
@@ -362,6 +382,19 @@ class RunnerActivities:
         ticker = asyncio.create_task(keep_alive())
         try:
             return await work(context)
+        except ApplicationError as error:
+            # A typed failure is the runner's answer, not a bug: one line, and temporalio's own
+            # "Completing activity as failed" drops to DEBUG (a BENIGN error) with its traceback.
+            logger.info(
+                "%s execution_id=%s attempt=%d type=%s non_retryable=%s message=%s",
+                RUN_FAILED_LOG,
+                execution_id,
+                info.attempt,
+                error.type,
+                error.non_retryable,
+                error.message,
+            )
+            raise benign(error) from error.__cause__
         finally:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -67,7 +67,7 @@ from stigmer_sdk.service.workflows import (
     InvokeInput,
     InvokeWorkflowExecutionWorkflow,
 )
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.system import SystemActivities, log_registered
 from stigmer_sdk.tokens import token_digest
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
@@ -205,6 +205,7 @@ def service_workers(
             default_heartbeat_throttle_interval=_RUNNER_HEARTBEAT_THROTTLE,
         )
     ]
+    log_registered(settings.service_task_queue)
     workers += [
         runner_worker(polling, queue, activities, graceful_shutdown=graceful_shutdown)
         for queue, activities in runner_queues.items()

@@ -30,7 +30,8 @@ from typing import Any, ClassVar, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutType
+from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -41,7 +42,9 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
     from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
     from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
+    from stigmer_sdk.api.sdk.v1 import completion_pb2
     from stigmer_sdk.service.runner import (
+        AGENT_EXECUTION_TIMEOUT,
         AGENT_RUNNER_ACTIVITY,
         ENSURE_THREAD_ACTIVITY,
         EXECUTE_GRAPHTON_ACTIVITY,
@@ -49,6 +52,16 @@ with workflow.unsafe.imports_passed_through():
         RUNNER_CONTRACT_SDK,
         WORKFLOW_RUNNER_ACTIVITY,
     )
+
+#: Timeouts that mean the run took longer than the execution's deadline (a heartbeat timeout
+#: means its worker was lost; it is retried, and reported as a failure if it persists).
+_DEADLINE_TIMEOUTS = frozenset({TimeoutType.START_TO_CLOSE, TimeoutType.SCHEDULE_TO_CLOSE})
+
+
+def _past_deadline(error: ActivityError) -> bool:
+    cause = error.cause
+    return isinstance(cause, TemporalTimeoutError) and cause.type in _DEADLINE_TIMEOUTS
+
 
 AGENT_WORKFLOW = "stigmer/agent-execution/invoke"
 WORKFLOW_WORKFLOW = "stigmer/workflow-execution/invoke"
@@ -223,6 +236,16 @@ class _InvokeExecution:
             failure = stigmer_workflow.failure_from_error(
                 error, default_type="AGENT_EXECUTION_FAILED"
             )
+            past_deadline = _past_deadline(error)
+            if past_deadline:
+                failure = completion_pb2.ActivityFailure(
+                    message=(
+                        "the execution ran past its deadline of "
+                        f"{params.runner_timeout_seconds:g} s"
+                    ),
+                    type=AGENT_EXECUTION_TIMEOUT,
+                    non_retryable=True,
+                )
             await self._finish(
                 ref,
                 PHASE_FAILED,
@@ -230,6 +253,10 @@ class _InvokeExecution:
                 failure_type=failure.type,
                 non_retryable=failure.non_retryable,
             )
+            if past_deadline:  # the service's workflow fails with the same type
+                raise ApplicationError(
+                    failure.message, type=AGENT_EXECUTION_TIMEOUT, non_retryable=True
+                ) from error
             raise
         if self._caller_cancelled:
             # The run finished after the caller asked to cancel: a cancellation, not a late

@@ -160,20 +160,27 @@ class DevServer:
             self.db_filename.parent.mkdir(parents=True, exist_ok=True)
         self._workdir = tempfile.TemporaryDirectory(prefix="stigmer-temporal-")
         try:
+            # Before the launcher: without the CLI its install hint is the error, as raised.
+            cli = self._quiet_cli()
+        except FileNotFoundError:
+            self._cleanup()
+            raise
+        try:
             self._environment = await WorkflowEnvironment.start_local(
                 namespace="default",
                 ip=self.ip,
                 port=self.port,
                 ui=self.ui,
                 ui_port=self.ui_port,
-                dev_server_existing_path=self._quiet_cli(),
+                dev_server_existing_path=cli,
                 dev_server_database_filename=str(self.db_filename) if self.db_filename else None,
                 dev_server_log_level="error",
                 dev_server_extra_args=extra_args,
                 dev_server_startup_timeout=timedelta(seconds=self.startup_timeout),
             )
         except Exception as error:
-            output = self.log_path.read_text(errors="replace")[-2000:] if self.log_path else ""
+            log = self.log_path
+            output = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
             self._cleanup()
             message = f"Temporal dev server did not start on {self.target}: {error}\n{output}"
             raise RuntimeError(message) from error

@@ -23,6 +23,8 @@ by execution id), 2 for bad usage.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -73,6 +75,7 @@ def rotate_key_command(
         ),
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Re-encrypt every stored callback token with the newest encryption key, in place."""
     import asyncio
@@ -87,11 +90,14 @@ def rotate_key_command(
     except StoreError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(
-        f"key {report.key_id}: rotated {report.rotated}, already current "
-        f"{report.already_current}, undecryptable {len(report.undecryptable)}, "
-        f"remaining {report.remaining}"
-    )
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(report)))
+    else:
+        typer.echo(
+            f"key {report.key_id}: rotated {report.rotated}, already current "
+            f"{report.already_current}, undecryptable {len(report.undecryptable)}, "
+            f"remaining {report.remaining}"
+        )
     for execution_id in report.undecryptable:
         typer.echo(f"undecryptable: {execution_id}", err=True)
     if report.remaining:
