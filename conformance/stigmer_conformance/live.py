@@ -4,8 +4,8 @@ The same scenarios (``conformance/live-scenarios.json``) run in two settings:
 
 - live mode: against any service given by ``--service``/``--temporal`` (a release candidate, a
   ``stigmer-sdk serve``, a deployed Stigmer server): one column, ``service``;
-- the emulation: against ``stigmer-deployed-emulator`` (adapters/go/internal/cmd), which behaves like the
-  deployed Go service. Column ``deployed``: its own completion activity (the deployed bug);
+- the emulation: against ``stigmer-deployed-emulator`` (adapters/go/internal/cmd), which behaves
+  like the deployed Go service. Column ``deployed``: its own completion activity (the deployed bug);
   columns named after a language: its completions served by that language's SDK system activity.
 
 Each scenario's checks are reported as separate cases, so that the table shows which contract

@@ -2,25 +2,25 @@
 
 The caller side (inside a Temporal activity):
 
-- :class:`StigmerClient` talks to the Stigmer execution API;
-- :func:`execute_and_wait_pending` sends the activity's task token with the execution and
+- `StigmerClient` talks to the Stigmer execution API;
+- `execute_and_wait_pending` sends the activity's task token with the execution and
   returns the activity pending;
-- :func:`handshake_activity_options` gives the workflow the documented activity options.
+- `handshake_activity_options` gives the workflow the documented activity options.
 
 The completion side (in a service, an operator's shell, or a test):
 
-- :func:`complete_external_activity`, :func:`report_external_cancellation` and
-  :func:`heartbeat_external_activity` act on a token and return typed outcomes;
-- :class:`SystemActivities` is the ``stigmer/system/complete-external-activity`` activity, and
-  :mod:`stigmer_sdk.workflow` schedules it from workflow code.
+- `complete_external_activity`, `report_external_cancellation` and
+  `heartbeat_external_activity` act on a token and return typed outcomes;
+- `SystemActivities` is the ``stigmer/system/complete-external-activity`` activity, and
+  `stigmer_sdk.workflow` schedules it from workflow code.
 
-Decoding results: :data:`data_converter` (Temporal's default data converter with
-:class:`StigmerPayloadConverter`) reads every completion shape, including the deployed Stigmer
+Decoding results: `data_converter` (Temporal's default data converter with
+`StigmerPayloadConverter`) reads every completion shape, including the deployed Stigmer
 service's Go-struct ``json/plain``; pass it to ``Client.connect``.
 
-Token tools: :class:`TaskToken`, :func:`token_preview`, :func:`short_token_digest`,
-:func:`idempotency_key`, :func:`execution_name`.
-Generated protobuf modules live under :mod:`stigmer_sdk.api`; the main messages are re-exported.
+Token tools: `TaskToken`, `token_preview`, `short_token_digest`,
+`idempotency_key`, `execution_name`.
+Generated protobuf modules live under `stigmer_sdk.api`; the main messages are re-exported.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """The caller side of the handshake, used inside a Temporal activity.
 
-:func:`execute_and_wait_pending` is the one call an activity needs: it sends the activity's task
+`execute_and_wait_pending` is the one call an activity needs: it sends the activity's task
 token with the execution, waits for the service's ACK, and returns the activity *pending*, so no
 worker slot is held while the agent runs. The service completes the activity with the result
 when the execution ends, and the caller's workflow resumes with it.
 
-Example::
-
+Example:
+    ```python
     @activity.defn
     async def run_agent(request: AgentExecution) -> AgentExecution:
         await execute_and_wait_pending(stigmer_client, request)
@@ -14,11 +14,12 @@ Example::
     # in the workflow:
     result = await workflow.execute_activity(
         run_agent, request, **handshake_activity_options(timedelta(minutes=20)))
+    ```
 
-.. warning::
-   Returning pending is done by raising ``activity.raise_complete_async()``'s signal, a
-   ``BaseException``. A bare ``except:`` (or ``except BaseException:``) around the call swallows
-   it and the activity then completes with ``None`` at once. Catch ``Exception`` instead.
+Warning:
+    Returning pending is done by raising ``activity.raise_complete_async()``'s signal, a
+    ``BaseException``. A bare ``except:`` (or ``except BaseException:``) around the call swallows
+    it and the activity then completes with ``None`` at once. Catch ``Exception`` instead.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ EMPTY_TASK_TOKEN_TYPE = "STIGMER_EMPTY_TASK_TOKEN"
 #: Failure type when called from a local activity, which cannot complete asynchronously.
 LOCAL_ACTIVITY_TYPE = "STIGMER_LOCAL_ACTIVITY"
 #: Failure type when the request would be refused by a Stigmer service whatever the attempt:
-#: raised before any call, never retried (see :func:`create_violations`).
+#: raised before any call, never retried (see `create_violations`).
 INVALID_REQUEST_TYPE = "STIGMER_INVALID_REQUEST"
 #: The ACK log line's message, by execution kind (the runbook greps for it).
 ACK_MESSAGES = {
@@ -72,7 +73,7 @@ AGENT_EXECUTION_KIND = "AgentExecution"
 WORKFLOW_EXECUTION_KIND = "WorkflowExecution"
 #: Deadline of the ``create`` call, retries included.
 DEFAULT_CREATE_TIMEOUT = timedelta(seconds=30)
-#: Environment variable that switches :func:`start_workflow_and_wait_pending` to blocking.
+#: Environment variable that switches `start_workflow_and_wait_pending` to blocking.
 ASYNC_COMPLETION_ENV = "ENABLE_ASYNC_ACTIVITY_COMPLETION"
 
 
@@ -112,7 +113,7 @@ def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution
     - ``metadata.annotations["stigmer.ai/idempotency-key"]``: ``key``;
     - ``api_version`` (``agentic.stigmer.ai/v1``) and ``kind`` (``AgentExecution`` or
       ``WorkflowExecution``), when empty;
-    - ``metadata.name``, when empty: :func:`stigmer_sdk.idempotency.execution_name` of ``key``,
+    - ``metadata.name``, when empty: `stigmer_sdk.idempotency.execution_name` of ``key``,
       so every attempt names the same execution.
 
     ``request`` itself is not modified.
@@ -134,7 +135,7 @@ def create_violations(execution: _Execution) -> list[FieldViolation]:
     """What a Stigmer service refuses in ``execution`` whatever the attempt, as field violations.
 
     The deployed Stigmer service's own rules (its protovalidate constraints and create pipeline),
-    for the fields the SDK cannot fill in (:func:`prepare_create` fills the others):
+    for the fields the SDK cannot fill in (`prepare_create` fills the others):
 
     - ``api_version`` other than ``agentic.stigmer.ai/v1``; ``kind`` other than the message's;
     - a ``metadata.name`` without an ASCII letter or digit (its slug would be empty);
@@ -216,8 +217,8 @@ async def execute_and_wait_pending(
     so a retry resumes the existing execution rather than starting a second one.
 
     The SDK fills ``api_version``, ``kind`` and (when empty) ``metadata.name``, as the deployed
-    Stigmer service requires (:func:`prepare_create`), and refuses before any call what a
-    service would refuse whatever the attempt (:func:`create_violations`).
+    Stigmer service requires (`prepare_create`), and refuses before any call what a
+    service would refuse whatever the attempt (`create_violations`).
 
     Raises:
         temporalio.exceptions.ApplicationError: called from a local activity (type
@@ -429,7 +430,7 @@ async def start_workflow_and_wait_pending(
 
     The inner workflow is started with two arguments, ``arg`` and the token (``bytes``), and
     completes the activity itself when it ends, typically with
-    :func:`stigmer_sdk.workflow.complete_caller_when_done`.
+    `stigmer_sdk.workflow.complete_caller_when_done`.
 
     With ``async_completion=False`` (or ``ENABLE_ASYNC_ACTIVITY_COMPLETION=false`` when it is not
     given) the old blocking shape is used instead, for compatibility: the inner workflow gets an
@@ -521,17 +522,19 @@ class GetExecutionActivity:
     """The caller-side activity ``stigmer/caller/get-execution``: waits for a terminal execution.
 
     A service may complete the caller's activity with the execution as it was when created (the
-    deployed Stigmer service does). :func:`stigmer_sdk.workflow.execute_to_terminal` then
+    deployed Stigmer service does). `stigmer_sdk.workflow.execute_to_terminal` then
     schedules this activity, which calls ``get`` until the phase is terminal, backing off from
     ``initial_interval`` to ``maximum_interval`` and heartbeating after every call, and returns
     the terminal execution as ``binary/protobuf`` with its callback tokens cleared. Transient
     errors are retried within the activity; NOT_FOUND and other permanent ones fail it
     (non-retryable, type ``STIGMER_GET_EXECUTION_FAILED``).
 
-    Register it on the caller's worker::
+    Register it on the caller's worker:
 
-        Worker(client, task_queue=..., workflows=[...],
-               activities=[run_agent, *GetExecutionActivity(stigmer_client).activities()])
+    ```python
+    Worker(client, task_queue=..., workflows=[...],
+           activities=[run_agent, *GetExecutionActivity(stigmer_client).activities()])
+    ```
     """
 
     def __init__(

@@ -130,7 +130,7 @@ class UserError(Exception):
 
 
 def _run(main: Coroutine[Any, Any, _T]) -> _T:
-    """Run a command's coroutine; a :class:`UserError` becomes its message and exit code."""
+    """Run a command's coroutine; a `UserError` becomes its message and exit code."""
     try:
         return asyncio.run(main)
     except UserError as error:
@@ -156,7 +156,7 @@ def parse_duration(text: str, option: str = "duration") -> timedelta:
 
 
 def parse_host_port(text: str, option: str) -> tuple[str, int]:
-    """Split ``host:port``; raise :class:`UserError` (usage) when it is not one.
+    """Split ``host:port``; raise `UserError` (usage) when it is not one.
 
     Examples:
         >>> parse_host_port("127.0.0.1:7233", "--address")
@@ -256,7 +256,7 @@ def temporal_connection(
 async def connect_temporal(
     connection: TemporalConnection, runtime: Any = None
 ) -> temporalio.client.Client:
-    """Connect, turning a failure into a :class:`UserError` (unavailable)."""
+    """Connect, turning a failure into a `UserError` (unavailable)."""
     import temporalio.service
 
     try:
@@ -281,7 +281,7 @@ def _first_line(error: BaseException) -> str:
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """``serve``'s command-line options, as given. New options go here and in :func:`serve`."""
+    """``serve``'s command-line options, as given. New options go here and in `serve`."""
 
     listen: str
     listen_tls_cert: Path | None
@@ -771,7 +771,7 @@ def _start_tracing(endpoint: str | None) -> Callable[[], None] | None:
 
 
 async def _start(service: StigmerService, config: ServiceConfig) -> None:
-    """Start the service; what the operator can fix becomes a :class:`UserError`."""
+    """Start the service; what the operator can fix becomes a `UserError`."""
     from stigmer_sdk.service.app import AddressUnavailableError, ServiceStartError
     from stigmer_sdk.service.store import StoreError
 
@@ -1186,7 +1186,7 @@ def complete(
 
 
 async def require_existing_store(url: str) -> None:
-    """Raise :class:`UserError` (not found) unless ``url`` names an existing store; never creates
+    """Raise `UserError` (not found) unless ``url`` names an existing store; never creates
     one (``open_store`` would)."""
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme == "sqlite":

@@ -3,17 +3,18 @@
 One client holds one ``grpc.aio`` channel and serves the agent and workflow command and query
 controllers. Every call has a deadline, retries UNAVAILABLE (and only UNAVAILABLE) with
 exponential backoff within it, through gRPC's own retry support (a ``retryPolicy`` in the
-channel's service config, see :func:`service_config`), and turns error statuses into typed
-:mod:`stigmer_sdk.errors` exceptions. With ``api_key`` set, every call carries
+channel's service config, see `service_config`), and turns error statuses into typed
+`stigmer_sdk.errors` exceptions. With ``api_key`` set, every call carries
 ``authorization: Bearer <key>``.
 
-Example::
-
+Example:
+    ```python
     async def main() -> None:
         async with await StigmerClient.connect("localhost:7234") as client:
             ack = await client.create(AgentExecution(spec=AgentExecutionSpec(
                 agent_id="support-bot", message="Summarise ticket 42")))
             print(ack.metadata.id)
+    ```
 """
 
 from __future__ import annotations
@@ -88,10 +89,10 @@ class TLSConfig:
 class RetryConfig:
     """Backoff for calls that fail with UNAVAILABLE. Other codes are never retried here.
 
-    Carried out by gRPC itself (:func:`service_config`), within each call's deadline.
+    Carried out by gRPC itself (`service_config`), within each call's deadline.
     ``max_attempts`` counts the first attempt; gRPC caps it at 5. With ``wait_for_ready`` (the
     default) a call to a service that cannot be reached waits for it until the deadline, instead
-    of failing at once; it then fails with :class:`~stigmer_sdk.errors.UnavailableError`.
+    of failing at once; it then fails with `UnavailableError`.
     """
 
     max_attempts: int = GRPC_MAX_ATTEMPTS
@@ -144,9 +145,9 @@ def service_config(retry: RetryConfig) -> str:
 
 @dataclass(frozen=True)
 class ClientOptions:
-    """Connection options of a :class:`StigmerClient`."""
+    """Connection options of a `StigmerClient`."""
 
-    #: ``True`` for TLS with system roots, or a :class:`TLSConfig`; ``False`` for plaintext.
+    #: ``True`` for TLS with system roots, or a `TLSConfig`; ``False`` for plaintext.
     tls: bool | TLSConfig = False
     #: Default deadline of each call; a call may pass its own ``timeout``.
     default_timeout: timedelta = timedelta(seconds=30)
@@ -181,8 +182,8 @@ async def _wait_until_ready(channel: grpc.aio.Channel, target: str, timeout: tim
 class StigmerClient:
     """Typed asyncio client for the agent and workflow execution controllers.
 
-    Create it with :meth:`connect` (or wrap an existing channel with the constructor) and close it
-    with :meth:`close` or ``async with``.
+    Create it with `connect` (or wrap an existing channel with the constructor) and close it
+    with `close` or ``async with``.
     """
 
     def __init__(
@@ -192,9 +193,9 @@ class StigmerClient:
         *,
         target: str | None = None,
     ) -> None:
-        """Wrap an open channel. The client closes it in :meth:`close`.
+        """Wrap an open channel. The client closes it in `close`.
 
-        Retries are the channel's: :meth:`connect` configures them (:func:`service_config`); a
+        Retries are the channel's: `connect` configures them (`service_config`); a
         channel opened elsewhere retries only if given that service config. ``target`` (the
         channel's address) goes into the message of every UNAVAILABLE error.
         """
@@ -211,7 +212,7 @@ class StigmerClient:
         """Open a channel to ``target`` (``host:port``) and check that the service answers.
 
         Waits at most ``options.connect_timeout`` (5 s by default) for the connection; an
-        unreachable service fails with :class:`~stigmer_sdk.errors.UnavailableError` naming
+        unreachable service fails with `UnavailableError` naming
         ``target``. With ``connect_timeout=None`` the channel connects lazily instead, and the
         first call reports an unreachable service after its retries.
 
@@ -345,13 +346,13 @@ class StigmerClient:
         Args:
             execution: the execution to create; its type picks the controller.
             idempotency_key: sent as ``stigmer-idempotency-key`` metadata; a repeated key returns
-                the existing execution (see :mod:`stigmer_sdk.idempotency`).
+                the existing execution (see `stigmer_sdk.idempotency`).
             timeout: deadline for the call, retries included.
             metadata: extra call metadata.
 
         Raises:
             StigmerRPCError: a subclass chosen by status code, such as
-                :class:`~stigmer_sdk.errors.InvalidArgumentError` with field violations.
+                `InvalidArgumentError` with field violations.
         """
         if isinstance(execution, agent_api.AgentExecution):
             return await self._unary(
@@ -378,7 +379,7 @@ class StigmerClient:
         timeout: timedelta | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> agent_api.AgentExecution:
-        """Fetch one agent execution; :class:`~stigmer_sdk.errors.NotFoundError` if unknown."""
+        """Fetch one agent execution; `NotFoundError` if unknown."""
         return await self._unary(
             self._agent_query.get,
             agent_io.AgentExecutionId(value=execution_id),
@@ -393,7 +394,7 @@ class StigmerClient:
         timeout: timedelta | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> workflow_api.WorkflowExecution:
-        """Fetch one workflow execution; :class:`~stigmer_sdk.errors.NotFoundError` if unknown."""
+        """Fetch one workflow execution; `NotFoundError` if unknown."""
         return await self._unary(
             self._workflow_query.get,
             workflow_io.WorkflowExecutionId(value=execution_id),

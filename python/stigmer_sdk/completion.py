@@ -1,7 +1,7 @@
 """The completion side of the handshake: finish a caller's activity from its task token.
 
 These helpers run wherever a Temporal client is at hand: in the service's system activity
-(:mod:`stigmer_sdk.system`), in an operator's shell (``stigmer-sdk complete``), or in a test. Each
+(`stigmer_sdk.system`), in an operator's shell (``stigmer-sdk complete``), or in a test. Each
 returns a typed outcome and never raises for the known cases (already completed, invalid token,
 empty token, transient errors), so callers decide what to do with a plain ``match``.
 
@@ -118,7 +118,7 @@ class HeartbeatOutcome(enum.Enum):
     #: Recorded; the caller has not asked to cancel.
     RECORDED = "RECORDED"
     #: Recorded, and the caller's workflow asked to cancel the activity: stop the work and
-    #: report the cancellation with :func:`report_external_cancellation`.
+    #: report the cancellation with `report_external_cancellation`.
     CANCEL_REQUESTED = "CANCEL_REQUESTED"
     ALREADY_COMPLETED = "ALREADY_COMPLETED"
     INVALID_TOKEN = "INVALID_TOKEN"
@@ -383,7 +383,7 @@ async def report_external_cancellation(
 ) -> CompletionResult:
     """Report the activity that issued ``token`` as cancelled.
 
-    Use after :func:`heartbeat_external_activity` returned ``CANCEL_REQUESTED`` and the work
+    Use after `heartbeat_external_activity` returned ``CANCEL_REQUESTED`` and the work
     stopped. Protobuf details are sent as binary pass-through payloads.
     """
     raw_details = [_raw(detail, PayloadEncoding.BINARY_PROTOBUF) for detail in details]

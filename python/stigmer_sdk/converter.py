@@ -10,20 +10,24 @@ Temporal's default converter decodes a proto result only from ``binary/protobuf`
   are numbers, ``Timestamp`` is ``{"seconds": .., "nanos": ..}``, ``bytes`` are standard Base64,
   ``Struct`` and ``Value`` are plain JSON, and empty fields are omitted.
 
-:class:`StigmerPayloadConverter` decodes all three into the proto type the caller asked for
+`StigmerPayloadConverter` decodes all three into the proto type the caller asked for
 (``result_type=AgentExecution``), ignoring unknown fields everywhere so that a newer server cannot
 break an older caller. Encoding is unchanged from Temporal's default. Install it with one line on
-the client, which its workers inherit::
+the client, which its workers inherit:
 
-    from stigmer_sdk.converter import data_converter
+```python
+from stigmer_sdk.converter import data_converter
 
-    client = await Client.connect("localhost:7233", data_converter=data_converter)
+client = await Client.connect("localhost:7233", data_converter=data_converter)
+```
 
-or, keeping a data converter of your own (a codec, for instance)::
+or, keeping a data converter of your own (a codec, for instance):
 
-    converter = with_stigmer_payloads(my_data_converter)
+```python
+converter = with_stigmer_payloads(my_data_converter)
+```
 
-:func:`from_go_json` is the ``json/plain`` decoding on its own.
+`from_go_json` is the ``json/plain`` decoding on its own.
 """
 
 from __future__ import annotations
@@ -361,11 +365,11 @@ class StigmerPayloadConverter(temporalio.converter.CompositePayloadConverter):
 def with_stigmer_payloads(
     converter: temporalio.converter.DataConverter,
 ) -> temporalio.converter.DataConverter:
-    """``converter`` with :class:`StigmerPayloadConverter` as its payload converter (its codec and
+    """``converter`` with `StigmerPayloadConverter` as its payload converter (its codec and
     failure converter kept)."""
     return dataclasses.replace(converter, payload_converter_class=StigmerPayloadConverter)
 
 
-#: Temporal's default data converter with :class:`StigmerPayloadConverter`: pass it as
+#: Temporal's default data converter with `StigmerPayloadConverter`: pass it as
 #: ``Client.connect(..., data_converter=data_converter)``.
 data_converter = with_stigmer_payloads(temporalio.converter.DataConverter.default)

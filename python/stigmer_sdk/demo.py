@@ -1,7 +1,7 @@
 """``stigmer-sdk demo``: the whole handshake on embedded defaults, step by step.
 
 Starts a Temporal dev server, the reference service on SQLite, and a caller worker; runs a caller
-workflow whose activity calls an agent through :func:`~stigmer_sdk.execute_and_wait_pending`;
+workflow whose activity calls an agent through `execute_and_wait_pending`;
 and prints each step of the handshake with its timing, the result and the handshake overhead.
 The steps come from events, never from log text: the caller activity's own code, the ACK seen by
 a gRPC interceptor on the caller's channel, the service workflow's history and the execution's

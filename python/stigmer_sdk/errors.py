@@ -1,8 +1,8 @@
 """Typed errors of the Stigmer SDK.
 
-Server errors arrive as :class:`StigmerRPCError` subclasses chosen by gRPC status code, each
+Server errors arrive as `StigmerRPCError` subclasses chosen by gRPC status code, each
 carrying the code, the server's message and any ``google.rpc.BadRequest`` field violations, in
-the manner of Google's generated clients. Token problems are :class:`TokenError` subclasses. No
+the manner of Google's generated clients. Token problems are `TokenError` subclasses. No
 error message ever contains a full task token, only its preview.
 
 Examples:
@@ -93,7 +93,7 @@ class StigmerRPCError(StigmerError):
         *,
         reason: str = "",
     ) -> None:
-        """Create the error; prefer :meth:`for_code` or :meth:`from_grpc_error`."""
+        """Create the error; prefer `for_code` or `from_grpc_error`."""
         super().__init__(f"{code.name}: {message}" + (f" (reason {reason})" if reason else ""))
         self.code = code
         self.message = message
@@ -162,7 +162,7 @@ def _status_details(error: grpc.RpcError) -> tuple[list[FieldViolation], str]:
 
 
 class InvalidArgumentError(StigmerRPCError):
-    """INVALID_ARGUMENT: the request is wrong; see :attr:`field_violations`."""
+    """INVALID_ARGUMENT: the request is wrong; see `field_violations`."""
 
     status_code = grpc.StatusCode.INVALID_ARGUMENT
 

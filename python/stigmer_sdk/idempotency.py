@@ -6,11 +6,11 @@ not from the attempt: every attempt sends the same key with its own token, and t
 the existing execution to the newest token instead of starting another run.
 
 The key travels twice, so that it survives proxies that drop metadata and stores that drop
-annotations: as gRPC request metadata :data:`IDEMPOTENCY_METADATA_KEY` and as the execution
-annotation :data:`IDEMPOTENCY_ANNOTATION`.
+annotations: as gRPC request metadata `IDEMPOTENCY_METADATA_KEY` and as the execution
+annotation `IDEMPOTENCY_ANNOTATION`.
 
 The key also names the execution when the caller gave it no ``metadata.name``
-(:func:`execution_name`), since the deployed Stigmer service refuses a nameless resource: every
+(`execution_name`), since the deployed Stigmer service refuses a nameless resource: every
 attempt then sends the same name too.
 
 Examples:
@@ -43,7 +43,7 @@ def idempotency_key(namespace: str, workflow_id: str, run_id: str, activity_id: 
     return "v1:" + hashlib.sha256(material).hexdigest()
 
 
-#: Prefix of the names :func:`execution_name` derives.
+#: Prefix of the names `execution_name` derives.
 EXECUTION_NAME_PREFIX = "exec-"
 _NAME_HEX_CHARS = 20
 

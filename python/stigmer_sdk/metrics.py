@@ -1,25 +1,26 @@
 """Metrics of the token handshake: names, histogram buckets and the Prometheus exporter.
 
 Every metric goes through Temporal's metric meters, so it is exported by the worker's runtime
-alongside Temporal's own metrics. A runtime made by :func:`prometheus_runtime` serves them on
+alongside Temporal's own metrics. A runtime made by `prometheus_runtime` serves them on
 ``/metrics`` with durations in seconds and the handshake's histogram buckets.
 
-Service side (the runbook's metrics, recorded by :mod:`stigmer_sdk.system` and the service):
+Service side (the runbook's metrics, recorded by `stigmer_sdk.system` and the service):
 ``stigmer_external_activity_completions_total{status}``,
 ``stigmer_external_activity_completion_duration_seconds{status}``,
 ``stigmer_external_activity_errors_total{error_type}`` and
 ``stigmer_pending_external_activities{age_bucket}``.
 
-Caller side (recorded by :mod:`stigmer_sdk.caller` and :mod:`stigmer_sdk.workflow`):
+Caller side (recorded by `stigmer_sdk.caller` and `stigmer_sdk.workflow`):
 ``stigmer_caller_handshakes_started_total`` and ``stigmer_caller_handshakes_pending_total`` from
 the caller's activity, ``stigmer_caller_handshakes_total{outcome}`` and
 ``stigmer_caller_handshake_duration_seconds{outcome}`` from the caller's workflow.
 
-Example::
-
+Example:
+    ```python
     runtime = prometheus_runtime("0.0.0.0:9464")
     client = await Client.connect("temporal:7233", runtime=runtime)
     # workers on `client` export the caller metrics on http://host:9464/metrics
+    ```
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def prometheus_config(bind_address: str) -> temporalio.runtime.PrometheusConfig:
     """Temporal's Prometheus exporter on ``bind_address`` (``host:port``), durations in seconds.
 
     Temporal's own duration histograms are exported in seconds too, and the SDK's histograms get
-    :data:`DURATION_BUCKETS_SECONDS` instead of the exporter's millisecond defaults.
+    `DURATION_BUCKETS_SECONDS` instead of the exporter's millisecond defaults.
     """
     return temporalio.runtime.PrometheusConfig(
         bind_address=bind_address,
@@ -100,7 +101,7 @@ def prometheus_config(bind_address: str) -> temporalio.runtime.PrometheusConfig:
 
 def prometheus_runtime(bind_address: str) -> temporalio.runtime.Runtime:
     """A Temporal runtime that serves ``/metrics`` on ``bind_address``; see
-    :func:`prometheus_config`. Connect the client of the workers to observe with it."""
+    `prometheus_config`. Connect the client of the workers to observe with it."""
     return temporalio.runtime.Runtime(
         telemetry=temporalio.runtime.TelemetryConfig(metrics=prometheus_config(bind_address))
     )
@@ -163,15 +164,16 @@ def record_handshake_outcome(outcome: HandshakeOutcome, seconds: float) -> None:
 
 async def observe_handshake(activity: Awaitable[_T]) -> _T:
     """Await a handshake activity in a workflow; record its outcome, duration and, when tracing
-    is on, a ``StigmerHandshakeResumed`` span (:mod:`stigmer_sdk.tracing`).
+    is on, a ``StigmerHandshakeResumed`` span (`stigmer_sdk.tracing`).
 
     ``activity`` is the not-yet-awaited ``workflow.execute_activity(...)`` call; the duration runs
     from now (workflow time, so replay-safe) to its resolution. Errors are re-raised unchanged.
 
-    Example::
-
+    Example:
+        ```python
         result = await observe_handshake(
             workflow.execute_activity(run_agent, request, **handshake_activity_options()))
+        ```
     """
     started = temporalio.workflow.now()
     try:

@@ -3,23 +3,24 @@
 A caller's worker needs four things wired up by hand without it:
 
 - the data converter that decodes every completion a Stigmer service sends
-  (:mod:`stigmer_sdk.converter`: binary/protobuf, json/protobuf, and the deployed Go service's
+  (`stigmer_sdk.converter`: binary/protobuf, json/protobuf, and the deployed Go service's
   json/plain);
-- the workflow sandbox's passthrough of protobuf and the SDK (:mod:`stigmer_sdk.worker`);
+- the workflow sandbox's passthrough of protobuf and the SDK (`stigmer_sdk.worker`);
 - the activity ``stigmer/caller/get-execution``, which
-  :func:`stigmer_sdk.workflow.execute_to_terminal` runs when a service delivers a non-terminal
-  execution (registered when a :class:`~stigmer_sdk.StigmerClient` is given);
+  `stigmer_sdk.workflow.execute_to_terminal` runs when a service delivers a non-terminal
+  execution (registered when a `StigmerClient` is given);
 - for workers that complete callers, the system activity
-  ``stigmer/system/complete-external-activity`` (:class:`~stigmer_sdk.SystemActivities`).
+  ``stigmer/system/complete-external-activity`` (`SystemActivities`).
 
 The plugin is a temporalio plugin (``temporalio.plugin.SimplePlugin``): put it on the client and
 every worker built from that client gets it too.
 
-Example::
-
+Example:
+    ```python
     stigmer = await StigmerClient.connect("stigmer.example.com:443")
     client = await Client.connect("localhost:7233", plugins=[StigmerPlugin(stigmer=stigmer)])
     worker = Worker(client, task_queue="callers", workflows=[AskAgent], activities=[ask_agent])
+    ```
 """
 
 from __future__ import annotations

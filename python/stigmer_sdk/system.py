@@ -15,11 +15,12 @@ complete its caller. It schedules this activity instead, with one of two inputs:
 
 The result is a ``CompleteExternalActivityResult`` in both cases.
 
-Example::
-
+Example:
+    ```python
     def make_worker(client: Client) -> Worker:
         return Worker(client, task_queue="stigmer-system",
                       activities=SystemActivities(client).activities())
+    ```
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ class DeployedCompletionInput:
 
     def failure(self) -> completion_pb2.ActivityFailure:
         """The failure delivered for an ``Error``: its message if it has one, else
-        :data:`NO_ERROR_MESSAGE`."""
+        `NO_ERROR_MESSAGE`."""
         return completion_pb2.ActivityFailure(
             message=error_message(self.error) or NO_ERROR_MESSAGE,
             type=AGENT_EXECUTION_FAILED_TYPE,

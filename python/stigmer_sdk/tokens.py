@@ -2,7 +2,7 @@
 
 A Temporal task token is a bearer credential: whoever holds it can complete the activity it was
 issued for. This module is the one place that renders a token for humans, and it only ever renders
-a preview (the first 20 Base64 characters and ``...``). :class:`TaskToken` keeps the raw bytes for
+a preview (the first 20 Base64 characters and ``...``). `TaskToken` keeps the raw bytes for
 the completion call but never shows them in ``repr``, ``str`` or exceptions.
 
 Examples:
@@ -38,7 +38,7 @@ def token_digest(token: bytes) -> str:
     """Hex SHA-256 of ``token``: tells two tokens apart without carrying either.
 
     For bookkeeping (which token a completion went to). Logs carry the short form,
-    :func:`short_token_digest`, beside the preview.
+    `short_token_digest`, beside the preview.
 
     >>> token_digest(b"")[:16]
     'e3b0c44298fc1c14'
@@ -231,18 +231,18 @@ class TaskToken:
         return self.preview()
 
     def preview(self) -> str:
-        """The loggable preview; see :func:`token_preview`."""
+        """The loggable preview; see `token_preview`."""
         return token_preview(self._raw)
 
     def digest(self) -> str:
-        """The loggable short digest; see :func:`short_token_digest`."""
+        """The loggable short digest; see `short_token_digest`."""
         return short_token_digest(self._raw)
 
     def validate(self, max_bytes: int = DEFAULT_MAX_TOKEN_BYTES) -> None:
         """Check that the token is non-empty, at most ``max_bytes`` long and well formed.
 
         Well formed means it parses as protobuf wire format, which every Temporal task token does;
-        field contents are not checked (see :meth:`inspect`).
+        field contents are not checked (see `inspect`).
 
         Raises:
             EmptyTokenError: the token is empty.

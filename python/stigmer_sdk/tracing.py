@@ -9,19 +9,20 @@ Needs the ``[otel]`` extra (``pip install 'stigmer-handshake[otel]'``). With tra
   the call's metadata (``traceparent``): the caller activity's ``create`` links the service's
   handling, and so its invoke workflow, runner and completion, into the caller's trace;
 - the caller's workflow records a ``StigmerHandshakeResumed`` span when the handshake activity
-  resolves (:func:`stigmer_sdk.metrics.observe_handshake`).
+  resolves (`stigmer_sdk.metrics.observe_handshake`).
 
 The reference service enables it with ``stigmer-sdk serve --otlp-endpoint`` (or
-:func:`configure_otlp`). A caller enables it with :func:`enable_tracing` before it connects its
-Temporal client (with ``interceptors=client_interceptors()``) and its :class:`StigmerClient`.
+`configure_otlp`). A caller enables it with `enable_tracing` before it connects its
+Temporal client (with ``interceptors=client_interceptors()``) and its `StigmerClient`.
 
-Example::
-
+Example:
+    ```python
     shutdown = configure_otlp("http://otel-collector:4317", service_name="my-caller")
     client = await Client.connect("temporal:7233", interceptors=client_interceptors())
     stigmer = await StigmerClient.connect("stigmer:7234")  # instrumented channel
     ...
     shutdown()
+    ```
 """
 
 from __future__ import annotations
@@ -79,12 +80,12 @@ def enable_tracing(provider: TracerProvider | None = None) -> Callable[[], None]
 
 def client_interceptors() -> Sequence[temporalio.client.Interceptor]:
     """The Temporal client interceptors that tracing needs: ``[TracingInterceptor]`` once
-    :func:`enable_tracing` ran, else none. They apply to the client's workers too."""
+    `enable_tracing` ran, else none. They apply to the client's workers too."""
     return [_interceptor] if _interceptor is not None else []
 
 
 def configure_otlp(endpoint: str, *, service_name: str) -> Callable[[], None]:
-    """Export spans over OTLP/gRPC to ``endpoint`` and :func:`enable_tracing` with them.
+    """Export spans over OTLP/gRPC to ``endpoint`` and `enable_tracing` with them.
 
     Returns the shutdown function (flushes the exporter). Raises ``ImportError`` without the
     ``[otel]`` extra.

@@ -1,14 +1,14 @@
 """Worker set-up helpers.
 
-:class:`stigmer_sdk.plugin.StigmerPlugin` does all of this worker set-up, and more, in one object.
+`stigmer_sdk.plugin.StigmerPlugin` does all of this worker set-up, and more, in one object.
 
 Temporal's workflow sandbox re-imports workflow modules for isolation. Protobuf classes must not
 be re-imported (the sandbox's copy would not be the class the data converter creates), so
 workflows that use Stigmer messages need ``stigmer_sdk`` and ``google.protobuf`` passed through.
-:func:`sandboxed_workflow_runner` does that.
+`sandboxed_workflow_runner` does that.
 
-Example::
-
+Example:
+    ```python
     worker = Worker(
         client,
         task_queue="my-queue",
@@ -16,6 +16,7 @@ Example::
         activities=[run_agent, *SystemActivities(client).activities()],
         workflow_runner=sandboxed_workflow_runner(),
     )
+    ```
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ PASSTHROUGH_MODULES = ("stigmer_sdk", "google.protobuf", "grpc")
 
 
 def sandboxed_workflow_runner(*extra_passthrough: str) -> SandboxedWorkflowRunner:
-    """The default sandbox, with :data:`PASSTHROUGH_MODULES` and ``extra_passthrough`` passed
+    """The default sandbox, with `PASSTHROUGH_MODULES` and ``extra_passthrough`` passed
     through."""
     restrictions = SandboxRestrictions.default.with_passthrough_modules(
         *PASSTHROUGH_MODULES, *extra_passthrough

@@ -1,26 +1,28 @@
 """Workflow-side helpers: complete the caller from a service's (or inner) workflow.
 
 Everything here is deterministic: the Temporal client call happens in the system activity
-(:mod:`stigmer_sdk.system`), which these helpers schedule with a 1-minute start-to-close timeout
+(`stigmer_sdk.system`), which these helpers schedule with a 1-minute start-to-close timeout
 and at most 3 attempts.
 
-- On the success path (:func:`complete_caller`) a completion failure fails the workflow: the
+- On the success path (`complete_caller`) a completion failure fails the workflow: the
   caller would otherwise wait until its timeout for a result that exists.
-- On the failure and cancellation paths (:func:`fail_caller`, :func:`cancel_caller`) a completion
+- On the failure and cancellation paths (`fail_caller`, `cancel_caller`) a completion
   failure is logged and the execution's original error stands.
 
-The caller's side has one helper too: :func:`execute_to_terminal` runs the handshake activity and
+The caller's side has one helper too: `execute_to_terminal` runs the handshake activity and
 makes sure the workflow gets the terminal execution, even from a service that delivers the
 execution as created.
 
 Import this module in workflow files through the sandbox's pass-through, as for every module with
-protobuf types::
+protobuf types:
 
-    with workflow.unsafe.imports_passed_through():
-        from stigmer_sdk import workflow as stigmer_workflow
+```python
+with workflow.unsafe.imports_passed_through():
+    from stigmer_sdk import workflow as stigmer_workflow
+```
 
-Example::
-
+Example:
+    ```python
     @workflow.defn
     class InvokeAgent:
         @workflow.run
@@ -32,6 +34,7 @@ Example::
                 await stigmer_workflow.fail_caller(token, failure_from(error))
                 raise
             await stigmer_workflow.complete_caller(token, result)
+    ```
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ from stigmer_sdk.tokens import short_token_digest, token_preview
 _M = TypeVar("_M", bound=message.Message)
 _Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.WorkflowExecution)
 
-#: Failure type with which :func:`complete_caller` fails the workflow.
+#: Failure type with which `complete_caller` fails the workflow.
 COMPLETION_FAILED_TYPE = "STIGMER_COMPLETION_FAILED"
 
 #: Failure type when the handshake activity completed with no result: the complete-async signal
@@ -265,7 +268,7 @@ async def complete_caller_when_done(
     """Run ``body`` and complete the caller with its outcome, however it ends.
 
     The inner-workflow shape: a workflow started by
-    :func:`stigmer_sdk.caller.start_workflow_and_wait_pending` wraps its work in this call. A
+    `stigmer_sdk.caller.start_workflow_and_wait_pending` wraps its work in this call. A
     result completes the caller; an error fails it (and is re-raised); a cancellation reports the
     caller cancelled (and is re-raised).
     """
@@ -337,19 +340,20 @@ async def execute_to_terminal(
     """Run the handshake activity and return the *terminal* execution, tokens cleared.
 
     ``activity`` is the caller's handshake activity (the one that calls
-    :func:`stigmer_sdk.caller.execute_and_wait_pending`), by function or name, and
+    `stigmer_sdk.caller.execute_and_wait_pending`), by function or name, and
     ``activity_options`` the keyword arguments of ``workflow.execute_activity`` for it
-    (:func:`stigmer_sdk.caller.handshake_activity_options` when no timeout is given). When the
+    (`stigmer_sdk.caller.handshake_activity_options` when no timeout is given). When the
     delivered execution is not terminal (the deployed Stigmer service delivers it as created),
-    the activity ``stigmer/caller/get-execution`` (:class:`stigmer_sdk.caller.GetExecutionActivity`,
+    the activity ``stigmer/caller/get-execution`` (`stigmer_sdk.caller.GetExecutionActivity`,
     registered on the caller's worker, or on ``get_execution_task_queue``) fetches the terminal
     one. Every callback token is cleared from what is returned.
 
-    Example::
-
+    Example:
+        ```python
         result = await stigmer_workflow.execute_to_terminal(
             run_agent, request, **handshake_activity_options(timedelta(minutes=20)))
         answer = result.status.messages[-1].content
+        ```
 
     Raises:
         ActivityError: the handshake activity failed (the agent failed, for instance), or the

@@ -136,7 +136,7 @@ class ExecutionUpdates:
     async def update_row(
         self, execution_id: str, change: Callable[[Execution], None]
     ) -> tuple[Execution, StoredExecution]:
-        """:meth:`update`, returning the row as read too (its token, completion state...)."""
+        """`update`, returning the row as read too (its token, completion state...)."""
         async with self.changing(execution_id):
             row = await self._store.get(execution_id)
             if row is None:
@@ -196,7 +196,7 @@ def _not_in_store(execution_id: str) -> ApplicationError:
 async def deliver_outcome(
     temporal_client: temporalio.client.Client, row: StoredExecution
 ) -> CompletionResult:
-    """:func:`deliver_final_outcome`, with an unexpected refusal as the outcome ``FAILED``.
+    """`deliver_final_outcome`, with an unexpected refusal as the outcome ``FAILED``.
 
     So that a token Temporal refuses for another reason (PERMISSION_DENIED, say) ends recorded,
     not owed forever.
@@ -262,7 +262,7 @@ class ServiceActivities:
         """Mark the execution IN_PROGRESS; return it, serialized, for the runner (no token).
 
         Logs, when a caller is owed a completion, the runbook's line at the workflow's start
-        (:data:`COMPLETION_OWED_LOG`): the token's preview, digest and length, never the token.
+        (`COMPLETION_OWED_LOG`): the token's preview, digest and length, never the token.
         """
         try:
             execution, row = await self._updates.update_row(ref.execution_id, _start)

@@ -1,11 +1,12 @@
 """Assemble and run the reference service: store, Temporal workers and the gRPC server.
 
-Example::
-
+Example:
+    ```python
     config = ServiceConfig(temporal_address="127.0.0.1:7233", store_url="sqlite:///stigmer.db")
     async with StigmerService(config) as service:
         print("listening on", service.target)
         await service.wait_closed()
+    ```
 """
 
 from __future__ import annotations
@@ -265,7 +266,7 @@ def verifies_callback_tokens(config: ServiceConfig) -> bool:
     """Whether ``create`` checks callback tokens for their principal (docs/security.md).
 
     Raises:
-        ServiceStartError: an unknown :attr:`ServiceSettings.verify_callback_tokens` mode.
+        ServiceStartError: an unknown `ServiceSettings.verify_callback_tokens` mode.
     """
     mode = config.settings.verify_callback_tokens
     if mode not in TOKEN_CHECK_MODES:
@@ -306,7 +307,7 @@ class StigmerService:
     """The running service: gRPC server, service worker and (optionally) the runner worker."""
 
     def __init__(self, config: ServiceConfig, runner: Runner | None = None) -> None:
-        """``runner`` defaults to :class:`ScriptedRunner` with the demo agents."""
+        """``runner`` defaults to `ScriptedRunner` with the demo agents."""
         self.config = config
         self.runner: Runner | None = (runner or ScriptedRunner()) if config.builtin_runner else None
         self.store: ExecutionStore | None = None
@@ -333,7 +334,7 @@ class StigmerService:
         On failure everything started so far is stopped again.
 
         Raises:
-            ServiceStartError: the configuration is unsafe (see :func:`check_exposure`) or the
+            ServiceStartError: the configuration is unsafe (see `check_exposure`) or the
                 address is already in use.
         """
         try:
@@ -492,7 +493,7 @@ class StigmerService:
 
     async def stop(self) -> None:
         """Drain: report not ready, refuse new calls, let in-flight calls and activities finish
-        within :attr:`ServiceConfig.drain_grace`, then close the store."""
+        within `ServiceConfig.drain_grace`, then close the store."""
         if self.health is not None:
             await self.health.drain()
         grace = self.config.drain_grace.total_seconds()
@@ -623,7 +624,7 @@ async def publish_pending_metrics(
 
 
 def with_settings(config: ServiceConfig, **changes: object) -> ServiceConfig:
-    """A copy of ``config`` with some :class:`ServiceSettings` changed."""
+    """A copy of ``config`` with some `ServiceSettings` changed."""
     return replace(config, settings=replace(config.settings, **changes))  # type: ignore[arg-type]
 
 

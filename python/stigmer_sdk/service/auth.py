@@ -1,11 +1,11 @@
 """Authentication and authorisation of the reference service's gRPC API.
 
 Every call is authenticated by the server's interceptor, through
-:meth:`Authenticator.authenticate_call`, which turns the call's credential into a
-:class:`Principal`:
+`Authenticator.authenticate_call`, which turns the call's credential into a
+`Principal`:
 
 * ``authorization: Bearer <key>`` with a **static API key**. Keys are configured by a salted
-  SHA-256 only (``sha256:<salt>:<64 hex>``; see :func:`hash_api_key`) and compared in constant
+  SHA-256 only (``sha256:<salt>:<64 hex>``; see `hash_api_key`) and compared in constant
   time. Unsalted ``sha256:<64 hex>`` digests of earlier releases are still accepted, with a
   warning at start-up.
 * ``authorization: Bearer <jwt>`` with a **JWT** verified against a JWKS file or ``https://`` URL:
@@ -17,7 +17,7 @@ Every call is authenticated by the server's interceptor, through
 
 A call whose credential is missing, wrong, expired or unknown gets UNAUTHENTICATED; a present
 ``authorization`` header is never ignored in favour of the certificate. With authentication
-disabled (:data:`ANONYMOUS`), every call acts as the anonymous principal ``""`` with every role,
+disabled (`ANONYMOUS`), every call acts as the anonymous principal ``""`` with every role,
 as the service did before authentication existed.
 
 Roles (see ``docs/security.md``):
@@ -28,13 +28,14 @@ Roles (see ``docs/security.md``):
 ``admin``   everything, on every execution
 =========  ==========================================================================
 
-Example::
-
+Example:
+    ```python
     keys = StaticKeys.parse(f"{hash_api_key('s3cret')} billing-service caller")
     assert keys.match("s3cret") is not None
     authenticator = AuthConfig(keys=keys).authenticator()
     principal = await authenticator.authenticate(["Bearer s3cret"], peer_identities=())
     assert principal.name == "key:billing-service"
+    ```
 """
 
 from __future__ import annotations
@@ -119,12 +120,12 @@ _current: contextvars.ContextVar[Principal] = contextvars.ContextVar(
 
 
 def current_principal() -> Principal:
-    """The principal of the call being served (:data:`ANONYMOUS` outside an authenticated call)."""
+    """The principal of the call being served (`ANONYMOUS` outside an authenticated call)."""
     return _current.get()
 
 
 def parse_roles(text: str) -> frozenset[Role]:
-    """``"caller,runner"`` → the roles; an unknown name is an :class:`AuthConfigError`.
+    """``"caller,runner"`` → the roles; an unknown name is an `AuthConfigError`.
 
     Examples:
         >>> sorted(parse_roles("runner,caller"))
@@ -227,7 +228,7 @@ class StaticKeys:
 
     @classmethod
     def from_file(cls, path: Path) -> StaticKeys:
-        """:meth:`parse` a key file."""
+        """`parse` a key file."""
         return cls.parse(path.read_text(), source=str(path))
 
     def __bool__(self) -> bool:
@@ -334,8 +335,8 @@ class JwtVerifier:
     """Verify JWTs: signature (key by ``kid``), ``iss``, ``aud``, ``exp`` (required).
 
     A JWKS URL is fetched by one task at a time (the others wait for its result, no lock is held
-    across the network call), within :attr:`JWKS_FETCH_TIMEOUT_SECONDS`. A failed fetch is not
-    retried before a backoff (1 s, doubling, up to :attr:`JWKS_BACKOFF_MAX_SECONDS`); meanwhile
+    across the network call), within `JWKS_FETCH_TIMEOUT_SECONDS`. A failed fetch is not
+    retried before a backoff (1 s, doubling, up to `JWKS_BACKOFF_MAX_SECONDS`); meanwhile
     the last keys fetched are used, and without any, calls get UNAVAILABLE at once.
     """
 
@@ -474,8 +475,8 @@ class JwtVerifier:
         return Principal(f"jwt:{subject}", roles)
 
     async def verify(self, token: str) -> Principal:
-        """The principal of a valid token, else :class:`AuthError` (or
-        :class:`JwksUnavailableError` when no JWKS could be fetched)."""
+        """The principal of a valid token, else `AuthError` (or
+        `JwksUnavailableError` when no JWKS could be fetched)."""
         key = await self._signing_key(token)
         try:
             return self._verify_claims(token, key)
@@ -502,7 +503,7 @@ class AuthConfig:
 
     @property
     def enabled(self) -> bool:
-        """Whether any credential is configured (else every call is :data:`ANONYMOUS`)."""
+        """Whether any credential is configured (else every call is `ANONYMOUS`)."""
         return bool(self.keys) or self.jwt is not None or bool(self.certificate_roles)
 
     def describe(self) -> str:
@@ -585,7 +586,7 @@ def peer_identities(context: grpc.aio.ServicerContext[Any, Any]) -> tuple[str, .
 
 
 class Authenticator:
-    """Turn a call's credential into a :class:`Principal` (or raise :class:`AuthError`)."""
+    """Turn a call's credential into a `Principal` (or raise `AuthError`)."""
 
     def __init__(self, config: AuthConfig) -> None:
         self.config = config
@@ -651,7 +652,7 @@ class Authenticator:
 
 @contextlib.contextmanager
 def acting_as(principal: Principal) -> Iterator[None]:
-    """Make ``principal`` the :func:`current_principal` inside the block."""
+    """Make ``principal`` the `current_principal` inside the block."""
     token = _current.set(principal)
     try:
         yield

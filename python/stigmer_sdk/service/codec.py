@@ -1,11 +1,11 @@
 """How the service's workflow I/O is written into Temporal payloads, and a payload codec.
 
-:class:`ServicePayloadConverter` writes protobuf messages as ``binary/protobuf`` (the default
+`ServicePayloadConverter` writes protobuf messages as ``binary/protobuf`` (the default
 converter writes ``json/protobuf``) and ``bytes`` as ``binary/plain``; it reads every encoding the
 default converter reads, ignoring unknown protobuf fields (a newer runner may send fields this
-SDK does not know). The service's workers run on a client with :func:`service_data_converter`.
+SDK does not know). The service's workers run on a client with `service_data_converter`.
 
-:class:`EncryptingPayloadCodec` encrypts every payload with AES-GCM under a key id written into
+`EncryptingPayloadCodec` encrypts every payload with AES-GCM under a key id written into
 the payload's metadata. Use it on every client and worker of a service that schedules the
 cross-language system activity (``stigmer/system/complete-external-activity``), whose input
 carries the caller's callback token by contract: with the codec, Temporal's history and

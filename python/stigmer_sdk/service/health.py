@@ -4,7 +4,7 @@ The standard gRPC health service (``grpc.health.v1.Health``) answers on the serv
 
 - the overall status (service name ``""``) is the liveness check: SERVING while the process runs,
   including while it drains, so that an orchestrator does not kill a replica finishing its work;
-- :data:`READINESS_SERVICE` is the readiness check: SERVING only while the replica takes new
+- `READINESS_SERVICE` is the readiness check: SERVING only while the replica takes new
   work, that is, while its Temporal workers run and both the store and Temporal answer. It turns
   NOT_SERVING as soon as a drain starts, so a load balancer stops routing ``create`` to it.
 
@@ -76,7 +76,7 @@ class ReplicaHealth:
         self._task = asyncio.create_task(self._loop())
 
     async def drain(self) -> None:
-        """Stop reporting ready for good; liveness stays SERVING until :meth:`stop`."""
+        """Stop reporting ready for good; liveness stays SERVING until `stop`."""
         self._draining = True
         await self._set_ready(False, "draining")
 

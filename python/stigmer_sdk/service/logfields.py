@@ -1,10 +1,10 @@
 """Log fields escaped and bounded: what a caller sends cannot forge or flood the service's log.
 
 Execution ids, idempotency keys, JWT subjects and certificate names reach log lines from requests.
-:class:`EscapingFilter`, installed on the service's loggers when :mod:`stigmer_sdk.service` is
+`EscapingFilter`, installed on the service's loggers when `stigmer_sdk.service` is
 imported, rewrites every text argument of a record: control characters (newlines, escape
 sequences, Unicode line separators and bidirectional overrides) become visible escapes, and a
-field longer than :data:`MAX_FIELD_CHARS` is cut with a note of how much was left out. The
+field longer than `MAX_FIELD_CHARS` is cut with a note of how much was left out. The
 message templates are the service's own and are left as they are.
 """
 
@@ -50,7 +50,7 @@ def log_field(value: object, limit: int = MAX_FIELD_CHARS) -> str:
 
 
 class EscapingFilter(logging.Filter):
-    """Pass every record, with its text and exception arguments made :func:`log_field` safe."""
+    """Pass every record, with its text and exception arguments made `log_field` safe."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
@@ -67,7 +67,7 @@ def _safe(arg: object) -> object:
 
 
 def install() -> None:
-    """Add :class:`EscapingFilter` to :data:`SERVICE_LOGGERS` (once)."""
+    """Add `EscapingFilter` to `SERVICE_LOGGERS` (once)."""
     for name in SERVICE_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(existing, EscapingFilter) for existing in logger.filters):

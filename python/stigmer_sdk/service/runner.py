@@ -9,21 +9,21 @@ The service's workflow runs each execution through an activity on a runner task 
 
 Plug in a real runtime either way:
 
-1. a Python object implementing :class:`Runner`, served by the service's own worker
+1. a Python object implementing `Runner`, served by the service's own worker
    (``StigmerService(config, runner=MyRunner())``); or
 2. an activity with the name above, served by your own worker on the runner task queue (in any
    language), with the built-in runner turned off (``serve --no-builtin-runner``).
 
 The runner returns the execution with its final status. It should heartbeat (the built-in worker
-does it for a :class:`Runner`), and a failure should be an ``ApplicationError`` whose type, message
+does it for a `Runner`), and a failure should be an ``ApplicationError`` whose type, message
 and non_retryable flag the caller will see.
 
 **Crashes and checkpoints.** A run whose worker dies stops heartbeating; after the heartbeat
 timeout Temporal retries it, with backoff, until the execution's deadline (configurable:
 ``ServiceSettings.runner_maximum_attempts`` and friends, ``serve --runner-max-attempts``). The
 retry need not start over: the runner's latest heartbeat details are its checkpoint. A
-:class:`Runner` saves one with :meth:`RunContext.save_checkpoint` and, on the next attempt, finds
-it in :attr:`RunContext.checkpoint`; an activity in another language heartbeats its checkpoint
+`Runner` saves one with `RunContext.save_checkpoint` and, on the next attempt, finds
+it in `RunContext.checkpoint`; an activity in another language heartbeats its checkpoint
 as the details and reads them back from its activity info. So a crash costs at most the work
 since the last checkpoint.
 
@@ -37,11 +37,11 @@ returns a result.
 --runner-contract deployed``) the service runs agents as the deployed Stigmer service does, on
 the same task queue: ``EnsureThread(session_id, agent_id) -> thread_id`` (plain JSON), then
 ``ExecuteGraphton(AgentExecution, thread_id) -> AgentExecutionStatus`` (``json/protobuf``). The
-real Stigmer agent runner can then run its agents, and :class:`RunnerActivities` serves that
-contract too (:meth:`RunnerActivities.deployed_activities`), standing in for the deployed
+real Stigmer agent runner can then run its agents, and `RunnerActivities` serves that
+contract too (`RunnerActivities.deployed_activities`), standing in for the deployed
 server's runner in tests.
 
-:class:`ScriptedRunner` is a deterministic runner for demos and tests.
+`ScriptedRunner` is a deterministic runner for demos and tests.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def now_rfc3339() -> str:
 
 
 class RunContext:
-    """What a :class:`Runner` gets besides the execution: progress reports and checkpoints.
+    """What a `Runner` gets besides the execution: progress reports and checkpoints.
 
     Calling it reports a progress message (``await progress("reading sources")``), which the
     built-in worker records on the execution.
@@ -108,7 +108,7 @@ class RunContext:
     Attributes:
         execution_id: the execution being run.
         attempt: 1 for the first run, more after a crash or a retryable failure.
-        checkpoint: what the previous attempt last saved with :meth:`save_checkpoint`, or
+        checkpoint: what the previous attempt last saved with `save_checkpoint`, or
             ``None``: resume from there instead of from the start.
     """
 
@@ -142,7 +142,7 @@ class RunContext:
             )
 
     async def save_checkpoint(self, data: bytes) -> None:
-        """Save where the run is; a retried attempt gets ``data`` as its :attr:`checkpoint`.
+        """Save where the run is; a retried attempt gets ``data`` as its `checkpoint`.
 
         Sent as the run's heartbeat details, so it survives the worker.
         """
@@ -190,7 +190,7 @@ class Script:
     #: How long it runs. Cancellation is honoured throughout.
     duration: timedelta = timedelta(seconds=1)
     #: The reply; ``{message}`` is replaced by the execution's message (its first
-    #: :data:`REPLY_ECHO_LIMIT` characters, so that a reply to a spec at the size limit fits).
+    #: `REPLY_ECHO_LIMIT` characters, so that a reply to a spec at the size limit fits).
     reply: str = "Done: {message}"
     #: Progress messages, spread evenly over the duration; each step is a checkpoint.
     progress: tuple[str, ...] = ("thinking", "calling tools", "writing the answer")
@@ -231,7 +231,7 @@ class ScriptedRunner:
     """A deterministic runner for demos and tests: each agent or workflow id has a script.
 
     Each progress step is a checkpoint: a run retried after a crash resumes at the step it had
-    reached. :attr:`runs` counts the attempts per execution id, :attr:`resumed` those that
+    reached. `runs` counts the attempts per execution id, `resumed` those that
     resumed from a checkpoint.
 
     Examples:
@@ -330,7 +330,7 @@ def benign(error: ApplicationError) -> ApplicationError:
 
 
 class RunnerActivities:
-    """Serves a :class:`Runner` as the runner activities, heartbeating its progress."""
+    """Serves a `Runner` as the runner activities, heartbeating its progress."""
 
     def __init__(
         self,

@@ -7,13 +7,13 @@ an unsigned protobuf) and the service would complete that activity: a confused d
 
 The model follows Temporal's own: the namespace is the trust boundary (Temporal's authorizer and
 claim mapper scope principals to namespaces), and within it a principal is scoped to workflow-id
-patterns. Before a ``create`` with a token is accepted, :class:`CallbackTokenAuthorizer` checks
+patterns. Before a ``create`` with a token is accepted, `CallbackTokenAuthorizer` checks
 
 1. that the token carries every field a token Temporal issues for an activity task carries
    (namespace id, workflow id, run id, scheduled event id, attempt, activity id): a forged
    token that names an activity by its id alone is refused (INVALID_ARGUMENT);
 2. that it is for the service's own namespace and a workflow id in the principal's
-   :class:`TokenScope`;
+   `TokenScope`;
 3. that an SDK idempotency key (``v1:...``) is the key of the token's own activity, so a key
    cannot be borrowed for another activity (INVALID_ARGUMENT);
 4. with Temporal (``DescribeWorkflowExecution``) that the workflow run is running and the
@@ -22,11 +22,13 @@ patterns. Before a ``create`` with a token is accepted, :class:`CallbackTokenAut
 Checks 2 and 4 answer alike (PERMISSION_DENIED, reason ``CALLBACK_TOKEN_REFUSED``), so a
 refused principal cannot tell another caller's running activity from a made-up one.
 
-Scopes are configured per principal name (``serve --principal-scope``)::
+Scopes are configured per principal name (``serve --principal-scope``):
 
-    key:billing=workflow:billing-*
-    jwt:svc-a=namespace:default,workflow:svc-a-*,workflow:shared-*
-    *=workflow:*          # principals not listed (the default)
+```python
+key:billing=workflow:billing-*
+jwt:svc-a=namespace:default,workflow:svc-a-*,workflow:shared-*
+*=workflow:*          # principals not listed (the default)
+```
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ TOKEN_REFUSED_MESSAGE = (
 #: ``never``.
 TOKEN_CHECK_MODES = ("auto", "always", "never")
 
-#: Prefix of the idempotency keys the SDKs derive from their activity (:func:`idempotency_key`).
+#: Prefix of the idempotency keys the SDKs derive from their activity (`idempotency_key`).
 SDK_KEY_PREFIX = "v1:"
 
 
@@ -88,7 +90,7 @@ class TokenScope:
 
 @dataclass(frozen=True)
 class ScopePolicy:
-    """The :class:`TokenScope` of each principal name; :attr:`default` for the others."""
+    """The `TokenScope` of each principal name; `default` for the others."""
 
     scopes: Mapping[str, TokenScope] = field(default_factory=dict)
     default: TokenScope = TokenScope()

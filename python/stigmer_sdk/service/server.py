@@ -1,14 +1,14 @@
 """gRPC servicers of the reference service: the agent and workflow command and query controllers.
 
-Every call passes the :class:`EdgeInterceptor` first: it authenticates the caller (see
-:mod:`stigmer_sdk.service.auth`) before the request body is decoded, and turns an undecodable
+Every call passes the `EdgeInterceptor` first: it authenticates the caller (see
+`stigmer_sdk.service.auth`) before the request body is decoded, and turns an undecodable
 body into INVALID_ARGUMENT (never UNKNOWN, never a traceback). ``grpc.health.v1.Health/Check``
-alone answers without credentials (:data:`UNAUTHENTICATED_METHODS`), so that probes need none.
+alone answers without credentials (`UNAUTHENTICATED_METHODS`), so that probes need none.
 
-``create`` refuses a spec above :data:`MAX_SPEC_BYTES` (RESOURCE_EXHAUSTED), validates the request
+``create`` refuses a spec above `MAX_SPEC_BYTES` (RESOURCE_EXHAUSTED), validates the request
 as the deployed Stigmer service does (INVALID_ARGUMENT with ``google.rpc.BadRequest`` field
 violations, nothing persisted), holds the principal to its quotas (RESOURCE_EXHAUSTED), authorises
-the callback token for the principal (:mod:`stigmer_sdk.service.scopes`), ignores the caller's
+the callback token for the principal (`stigmer_sdk.service.scopes`), ignores the caller's
 status, honours the idempotency key (unique per owner, bound to its request digest and caller
 activity: FAILED_PRECONDITION on a conflict), persists the execution with its token before
 anything else, starts the invoke workflow (its id derived from the execution id, so a repeated
@@ -145,7 +145,7 @@ class ServiceSettings:
     #: Refuse a create without ``api_version``, ``kind`` or ``metadata.name``, as the deployed
     #: service does (wrong values are refused either way).
     require_resource_fields: bool = True
-    #: Largest spec accepted by ``create`` (see :data:`MAX_SPEC_BYTES`).
+    #: Largest spec accepted by ``create`` (see `MAX_SPEC_BYTES`).
     max_spec_bytes: int = MAX_SPEC_BYTES
     #: Check each callback token for its principal (scope, genuine fields, pending with
     #: Temporal; docs/security.md): ``auto`` (when authentication is on), ``always``, ``never``.
@@ -239,7 +239,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
 
     gRPC hands the handler the raw bytes (no deserializer); the body is parsed only once the
     caller is authenticated, so a stranger costs the service no parsing and learns nothing from
-    the answer to a bad body. Inside the call, :func:`current_principal` is the caller.
+    the answer to a bad body. Inside the call, `current_principal` is the caller.
     """
 
     def __init__(self, authenticator: Authenticator | None) -> None:
@@ -360,7 +360,7 @@ class ExecutionService:
         verify_tokens: bool = False,
     ) -> None:
         """``verify_tokens``: check callback tokens for their principal (the service resolves
-        :attr:`ServiceSettings.verify_callback_tokens` into it), against ``scopes``."""
+        `ServiceSettings.verify_callback_tokens` into it), against ``scopes``."""
         self._store = store
         self._updates = updates
         self._temporal = temporal_client

@@ -2,11 +2,11 @@
 
 - **Workers.** The service worker (the invoke workflows, their bookkeeping activities and the
   system activity) and, with the built-in runner, the runner workers. They run on a client with
-  :func:`stigmer_sdk.service.codec.service_data_converter`, so the workflows' I/O is binary.
+  `stigmer_sdk.service.codec.service_data_converter`, so the workflows' I/O is binary.
 - **Heartbeat relay.** Every ``caller_heartbeat_interval`` the relay heartbeats the caller of
   every execution still owed a completion, with the latest progress message as the details.
   When Temporal answers that the caller asked to cancel, it signals the execution's workflow
-  (:data:`~stigmer_sdk.service.workflows.CALLER_CANCEL_SIGNAL`), which cancels the run. Running
+  (`CALLER_CANCEL_SIGNAL`), which cancels the run. Running
   here rather than in each workflow saves every handshake a timer and a local activity per
   interval.
 - **Reconciler.** At startup and every ``reconcile_interval``, it starts the workflow of every
@@ -168,7 +168,7 @@ def service_workers(
     """The service worker, and the runner workers when ``runner`` is given.
 
     ``client`` is the service's client: callers are completed through it (their results are
-    written as binary protobuf either way); the workers poll through :func:`worker_client`. On
+    written as binary protobuf either way); the workers poll through `worker_client`. On
     shutdown each worker lets the tasks it holds run for up to ``graceful_shutdown`` (a replica's
     drain) before they are cancelled and retried elsewhere.
     """
@@ -241,12 +241,14 @@ def runner_worker(
 ) -> Worker:
     """A worker serving runner activities, its heartbeats sent soon enough for cancellation.
 
-    Also the stand-in for a deployed Stigmer service's agent runner::
+    Also the stand-in for a deployed Stigmer service's agent runner:
 
-        activities = RunnerActivities(ScriptedRunner()).deployed_activities()
-        worker = runner_worker(client, AGENT_RUNNER_TASK_QUEUE, activities)
+    ```python
+    activities = RunnerActivities(ScriptedRunner()).deployed_activities()
+    worker = runner_worker(client, AGENT_RUNNER_TASK_QUEUE, activities)
+    ```
 
-    It polls through :func:`worker_client` (``client`` may be any client): the deployed service
+    It polls through `worker_client` (``client`` may be any client): the deployed service
     sends the execution as ``json/protobuf`` with fields this SDK may not know, which the
     default converter refuses and the service's converter ignores.
     """
@@ -333,7 +335,7 @@ async def settle_closed(
 
     An operator terminated the workflow, or it hit a timeout: its finish step never ran. The
     execution is marked FAILED and its caller gets a failure of type
-    :data:`WORKFLOW_CLOSED_TYPE`, recorded like any outcome. How many were settled.
+    `WORKFLOW_CLOSED_TYPE`, recorded like any outcome. How many were settled.
     """
     query = (
         f"TaskQueue = '{settings.service_task_queue}' AND ExecutionStatus IN "
@@ -385,7 +387,7 @@ async def run_reconciler(
     interval: timedelta,
     older_than: timedelta,
 ) -> None:
-    """:func:`reconcile_unstarted` and :func:`settle_closed` now and every ``interval``."""
+    """`reconcile_unstarted` and `settle_closed` now and every ``interval``."""
     # Workflows that closed while no service ran are found from an hour before the start.
     since = datetime.now(UTC) - timedelta(hours=1)
 
@@ -446,7 +448,7 @@ async def heartbeat_callers(store: ExecutionStore, client: temporalio.client.Cli
 async def run_heartbeat_relay(
     store: ExecutionStore, client: temporalio.client.Client, *, interval: timedelta
 ) -> None:
-    """:func:`heartbeat_callers` every ``interval``, until cancelled."""
+    """`heartbeat_callers` every ``interval``, until cancelled."""
     await _every(
         interval, "Heartbeating callers", lambda: heartbeat_callers(store, client), first=False
     )

@@ -3,7 +3,7 @@
 ``stigmer/agent-execution/invoke`` (and ``stigmer/workflow-execution/invoke``), per handshake:
 
 1. ``begin`` (local activity): mark the execution IN_PROGRESS, return it (without token);
-2. the runner activity on the runner task queue (:mod:`stigmer_sdk.service.runner`), retried
+2. the runner activity on the runner task queue (`stigmer_sdk.service.runner`), retried
    with backoff until the execution's deadline by default;
 3. ``finish`` (local activity): write the final status, complete the caller through the
    Temporal client with the token it reads from the store itself, and record the outcome with
@@ -13,11 +13,11 @@ Three store writes in all (create, begin, finish), two local activities and no t
 travels through history: the workflow input names the execution, the local activities' results
 are the execution (begin) and the completion outcome (finish). The inputs and outputs are
 ``binary/plain`` bytes, ``binary/protobuf`` messages, or small JSON records of strings and
-numbers (:mod:`stigmer_sdk.service.codec`).
+numbers (`stigmer_sdk.service.codec`).
 
 Every way out of the run records an outcome: success, failure (also of ``begin``), the caller's
-cancel request (sent as the :data:`CALLER_CANCEL_SIGNAL` signal by the service's heartbeat relay,
-see :mod:`stigmer_sdk.service.workers`), or this workflow's own cancellation. A token that cannot
+cancel request (sent as the `CALLER_CANCEL_SIGNAL` signal by the service's heartbeat relay,
+see `stigmer_sdk.service.workers`), or this workflow's own cancellation. A token that cannot
 be delivered is recorded as ``INVALID_TOKEN`` or ``ALREADY_COMPLETED``, never left owed.
 """
 

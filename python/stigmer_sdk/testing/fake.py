@@ -1,20 +1,21 @@
 """A fake Stigmer service for the tests of a caller application.
 
-:class:`FakeStigmerService` is a real gRPC server on loopback that speaks the agent and workflow
+`FakeStigmerService` is a real gRPC server on loopback that speaks the agent and workflow
 execution API. It records every ``create`` (the execution as received, callback token included,
 and the call's metadata), ACKs it, and answers ``get`` with the execution's latest state. The test
-then finishes each handshake on demand: :meth:`~FakeStigmerService.complete`,
-:meth:`~FakeStigmerService.fail` or :meth:`~FakeStigmerService.cancel` act on the caller's
-activity through Temporal, as a real service's workflow would. :meth:`~FakeStigmerService.fail_next`
+then finishes each handshake on demand: `complete`,
+`fail` or `cancel` act on the caller's
+activity through Temporal, as a real service's workflow would. `fail_next`
 makes the next ``create`` calls fail with a gRPC status.
 
-Example::
-
+Example:
+    ```python
     async with FakeStigmerService(temporal_client) as service:
         stigmer = await StigmerClient.connect(service.target)
         ...  # start the caller's workflow
         (call,) = await service.wait_for_calls(1)
         await service.complete(call, reply="four")
+    ```
 """
 
 from __future__ import annotations
@@ -199,8 +200,8 @@ class FakeStigmerService:
     """A recording Stigmer service on loopback that finishes handshakes on demand.
 
     Args:
-        temporal_client: the Temporal client (caller's namespace) that :meth:`complete`,
-            :meth:`fail` and :meth:`cancel` use; only recording needs none.
+        temporal_client: the Temporal client (caller's namespace) that `complete`,
+            `fail` and `cancel` use; only recording needs none.
         host: the address to listen on.
     """
 
@@ -227,7 +228,7 @@ class FakeStigmerService:
 
     @property
     def target(self) -> str:
-        """``host:port`` for :meth:`StigmerClient.connect`."""
+        """``host:port`` for `StigmerClient.connect`."""
         return f"{self._host}:{self.port}"
 
     @property

@@ -2,35 +2,35 @@
 
 The service writes an execution here, with the caller's callback token, before it acknowledges
 ``create``; the token therefore survives restarts, and the completion owed to the caller can always
-be found again (:meth:`ExecutionStore.list_pending`). :func:`open_store` picks the backend from a
+be found again (`ExecutionStore.list_pending`). `open_store` picks the backend from a
 URL and brings the schema up to date:
 
 - ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``, or ``sqlite://`` (also
   ``sqlite://:memory:``) for a private in-memory database. One process, or a few on one host.
-  Concurrent writes are group-committed (:mod:`.sqlite`).
+  Concurrent writes are group-committed (`.sqlite`).
 - ``postgresql://user:password@host:port/database`` (or ``postgres://``), with any libpq URL
-  parameters, for several service replicas sharing one database (:mod:`.postgres`).
+  parameters, for several service replicas sharing one database (`.postgres`).
 
-The package, by concept: :mod:`.base` (the interface and types), :mod:`.sql` (the operations,
-written once for both backends), :mod:`.sqlite` and :mod:`.postgres` (the backends),
-:mod:`.crypto` (encryption and key configuration), :mod:`.migrations`, and :mod:`.commands`
+The package, by concept: `.base` (the interface and types), `.sql` (the operations,
+written once for both backends), `.sqlite` and `.postgres` (the backends),
+`.crypto` (encryption and key configuration), `.migrations`, and `.commands`
 (``stigmer-sdk store ...``).
 
 Idempotency: keys are unique per owner; a repeated key is bound to its first create's request
-digest and activity (:class:`IdempotencyConflictError`; see :meth:`ExecutionStore.create`).
+digest and activity (`IdempotencyConflictError`; see `ExecutionStore.create`).
 
 Token lifecycle: a token is stored (encrypted, when keys are configured) until its completion's
-outcome is recorded (:meth:`ExecutionStore.mark_completion`, :meth:`ExecutionStore.finish`); the
+outcome is recorded (`ExecutionStore.mark_completion`, `ExecutionStore.finish`); the
 token is then erased and only its digest is kept. A retried caller's new token is stored again
 and erased once the outcome is redelivered to it.
 
-Tokens at rest: with encryption keys (:class:`EncryptionKey`, :func:`load_encryption_keys`,
-:data:`ENCRYPTION_KEYS_ENV`) each token is stored AES-256-GCM encrypted with the newest key, bound
+Tokens at rest: with encryption keys (`EncryptionKey`, `load_encryption_keys`,
+`ENCRYPTION_KEYS_ENV`) each token is stored AES-256-GCM encrypted with the newest key, bound
 by its associated data to its purpose, key id and execution id, and the row records the key id;
-:meth:`ExecutionStore.rotate_key` re-encrypts every row with the newest key. Without a key, tokens
+`ExecutionStore.rotate_key` re-encrypts every row with the newest key. Without a key, tokens
 are stored as their plain bytes; anyone who can read the database can then complete the callers'
-activities (:func:`plaintext_token_warning`). Once a key is configured, a row marked plain is
-refused (:class:`TokenDecryptionError`: whoever can write the database could otherwise plant a
+activities (`plaintext_token_warning`). Once a key is configured, a row marked plain is
+refused (`TokenDecryptionError`: whoever can write the database could otherwise plant a
 token of their choice); ``rotate_key`` (``stigmer-sdk store encrypt``) encrypts such rows, so run
 it right after switching encryption on.
 

@@ -1,4 +1,4 @@
-"""The store's interface and types: :class:`ExecutionStore`, :class:`StoredExecution`, errors."""
+"""The store's interface and types: `ExecutionStore`, `StoredExecution`, errors."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class ExecutionExistsError(StoreError):
     """An execution with this id is already stored (under another or no idempotency key)."""
 
 
-#: Why :class:`IdempotencyConflictError` refused a repeated idempotency key.
+#: Why `IdempotencyConflictError` refused a repeated idempotency key.
 ConflictReason = Literal["owner", "request", "activity"]
 
 _CONFLICT_DETAIL: dict[str, str] = {
@@ -48,7 +48,7 @@ _CONFLICT_DETAIL: dict[str, str] = {
 class IdempotencyConflictError(StoreError):
     """An idempotency key is already stored by the same owner, for another request or activity.
 
-    Nothing was changed. :attr:`reason` is ``"request"`` (both request digests are known and
+    Nothing was changed. `reason` is ``"request"`` (both request digests are known and
     differ) or ``"activity"`` (the new token decodes to another activity than the one recorded at
     the first create). ``"owner"`` is no longer raised (keys are unique per owner since schema
     version 4); it stays in the type for compatibility. The message names
@@ -81,7 +81,7 @@ class CompletionState(enum.Enum):
     NOT_REQUESTED = "not_requested"
     #: A token is stored and the caller's completion is still owed.
     PENDING = "pending"
-    #: Completion attempted; :attr:`StoredExecution.completion_outcome` says how it went.
+    #: Completion attempted; `StoredExecution.completion_outcome` says how it went.
     DELIVERED = "delivered"
 
 
@@ -111,13 +111,13 @@ class StoredExecution:
     #: When the row last changed (UTC).
     updated_at: datetime
     #: Why the stored token could not be decrypted (``callback_token`` is then ``b""``). Only
-    #: :meth:`ExecutionStore.list_pending` returns such rows; the other methods raise.
+    #: `ExecutionStore.list_pending` returns such rows; the other methods raise.
     callback_token_error: str = ""
     #: Principal that created the execution (``""`` when the service has no authentication).
     owner: str = ""
     #: Digest of the create request without its token (``""`` when the service sent none).
     request_digest: str = ""
-    #: :func:`stigmer_sdk.tokens.token_digest` of the stored token, kept after the token itself
+    #: `stigmer_sdk.tokens.token_digest` of the stored token, kept after the token itself
     #: is erased (delivered); ``""`` when no token was ever stored.
     callback_token_digest: str = ""
     #: How many times the execution was rewritten since create (0: its workflow never ran).
@@ -125,7 +125,7 @@ class StoredExecution:
 
     @property
     def callback_token_preview(self) -> str:
-        """The loggable preview of the callback token (see :func:`token_preview`)."""
+        """The loggable preview of the callback token (see `token_preview`)."""
         if self.callback_token_error:
             return "<undecryptable>"
         return token_preview(self.callback_token)
@@ -133,7 +133,7 @@ class StoredExecution:
     @property
     def callback_token_short_digest(self) -> str:
         """The ``token_digest`` log field of the stored token
-        (:func:`stigmer_sdk.tokens.short_token_digest`), from its recorded digest, so it is known
+        (`stigmer_sdk.tokens.short_token_digest`), from its recorded digest, so it is known
         even once the token is erased."""
         return self.callback_token_digest[:SHORT_DIGEST_CHARS]
 
@@ -154,13 +154,13 @@ class StoredExecution:
 
 @dataclass(frozen=True)
 class RotationReport:
-    """What :meth:`ExecutionStore.rotate_key` did."""
+    """What `ExecutionStore.rotate_key` did."""
 
     #: Key id every rotated token is now encrypted with (the newest configured key).
     key_id: str
     #: Tokens re-encrypted (or encrypted for the first time, if they were plain).
     rotated: int
-    #: Tokens that were already under :attr:`key_id`.
+    #: Tokens that were already under `key_id`.
     already_current: int
     #: Executions whose token cannot be decrypted with the configured keys; left as they are.
     undecryptable: tuple[str, ...]
@@ -170,7 +170,7 @@ class RotationReport:
 
 
 class ExecutionStore(abc.ABC):
-    """Durable executions and callback tokens. Open one with :func:`open_store`.
+    """Durable executions and callback tokens. Open one with `open_store`.
 
     Every method is safe to call concurrently from one event loop, and the PostgreSQL backend from
     several processes sharing a database. Every write is one transaction.
@@ -198,12 +198,12 @@ class ExecutionStore(abc.ABC):
         Keys are scoped by ``owner``: another owner's use of the same key is another execution,
         so nobody can squat, or learn of, another principal's key. With an ``idempotency_key``
         already stored for ``kind`` and ``owner``, nothing is inserted. The repeat is refused
-        with :class:`IdempotencyConflictError` when
+        with `IdempotencyConflictError` when
 
         - both ``request_digest`` and the stored one are non-empty and differ (``"request"``);
         - ``callback_token`` is non-empty and belongs to another activity than the first token
           stored under the key (``"activity"``). A token's activity is its namespace, workflow id,
-          run id and activity id (:meth:`stigmer_sdk.tokens.TaskToken.inspect`); a token that
+          run id and activity id (`stigmer_sdk.tokens.TaskToken.inspect`); a token that
           does not decode, or decodes to none of the four, has the activity ``""``, which matches
           only another such token. The first token's activity is kept (as a digest) after the
           token itself is erased.
@@ -258,9 +258,9 @@ class ExecutionStore(abc.ABC):
 
         The outcome is final (delivered, or the token can no longer be delivered: invalid,
         already completed, not found), so the token is erased from the store; its digest stays in
-        :attr:`StoredExecution.callback_token_digest`.
+        `StoredExecution.callback_token_digest`.
 
-        With ``token_digest`` (:func:`stigmer_sdk.tokens.token_digest` of the token the
+        With ``token_digest`` (`stigmer_sdk.tokens.token_digest` of the token the
         completion went to), the mark is conditional and atomic: it applies only while that token
         is the stored one. When the stored token is empty (none, or already erased by an earlier
         mark) or another one (a retried caller replaced it meanwhile), nothing changes and the
@@ -274,10 +274,10 @@ class ExecutionStore(abc.ABC):
     async def finish(
         self, id: str, execution: bytes, outcome: str, *, token_digest: str | None = None
     ) -> StoredExecution:
-        """:meth:`update_execution` and :meth:`mark_completion` in ONE transaction.
+        """`update_execution` and `mark_completion` in ONE transaction.
 
         The final execution is always written; the completion is marked (and the token erased)
-        under the same condition as :meth:`mark_completion`. When the returned row is still
+        under the same condition as `mark_completion`. When the returned row is still
         ``PENDING`` with a token, a retried caller's newer token is owed the outcome.
 
         Raises:
@@ -301,7 +301,7 @@ class ExecutionStore(abc.ABC):
     async def pending_created_at(self, *, kind: ExecutionKind | None = None) -> list[datetime]:
         """When each execution still owed a completion was created, oldest first.
 
-        What :meth:`list_pending` lists, without reading rows or decrypting tokens (served from
+        What `list_pending` lists, without reading rows or decrypting tokens (served from
         the index of owed completions): for the pending gauge.
         """
 
@@ -317,7 +317,7 @@ class ExecutionStore(abc.ABC):
         since create (``execution_revision == 0``): their workflow's first step never ran.
 
         For the orphan reconciler. Oldest first, at most ``limit``; a token that cannot be
-        decrypted is tolerated as in :meth:`list_pending`.
+        decrypted is tolerated as in `list_pending`.
         """
 
     @abc.abstractmethod

@@ -3,18 +3,22 @@
 ``stigmer-sdk store encrypt`` encrypts the tokens stored in plain text (written before
 encryption was switched on), which the service refuses once keys are configured, and re-seals
 tokens of earlier releases' envelope; it is the same pass as ``rotate-key``, run after a first key
-is configured::
+is configured:
 
-    stigmer-sdk store encrypt --encryption-key 2026-06:<base64>
+```sh
+stigmer-sdk store encrypt --encryption-key 2026-06:<base64>
+```
 
-``stigmer-sdk store rotate-key`` re-encrypts every stored callback token with the newest key::
+``stigmer-sdk store rotate-key`` re-encrypts every stored callback token with the newest key:
 
-    export STIGMER_STORE_URL=postgresql://stigmer@db/stigmer
-    stigmer-sdk store rotate-key --encryption-key 2025-01:<old base64> \\
-        --encryption-key 2026-06:<new base64>
+```sh
+export STIGMER_STORE_URL=postgresql://stigmer@db/stigmer
+stigmer-sdk store rotate-key --encryption-key 2025-01:<old base64> \\
+    --encryption-key 2026-06:<new base64>
+```
 
 Give the keys oldest first, as the service is configured (``--encryption-key`` once per key, or
-``STIGMER_ENCRYPTION_KEYS``, see :mod:`stigmer_sdk.service.store.crypto`). Roll the service out
+``STIGMER_ENCRYPTION_KEYS``, see `stigmer_sdk.service.store.crypto`). Roll the service out
 with the new key LAST first, so that new writes use it, then run this; once it reports
 ``remaining 0``, remove the old key from the configuration. Safe while the service runs. Exit
 code 0 when every token is under the newest key, 1 when some are left (undecryptable rows, listed

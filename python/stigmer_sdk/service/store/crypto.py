@@ -1,9 +1,9 @@
 """Encryption of callback tokens at rest: AES-256-GCM with key ids, and key configuration.
 
-Keys are configured as ``kid:base64key`` items (:func:`parse_encryption_key`), oldest first:
+Keys are configured as ``kid:base64key`` items (`parse_encryption_key`), oldest first:
 ``STIGMER_ENCRYPTION_KEYS="2025-01:AAEC...=,2026-06:ZmZm...="`` or ``--encryption-key`` given
 once per key. The LAST key is the newest: new writes use it, and each row records the id of the
-key its token was sealed with. Older keys only decrypt; after :meth:`ExecutionStore.rotate_key`
+key its token was sealed with. Older keys only decrypt; after `ExecutionStore.rotate_key`
 re-encrypted every row under the newest key they can be removed. A key id is 1 to 64 characters
 of ``A-Z a-z 0-9 . _ -``. A bare Base64 key (``STIGMER_TOKEN_ENCRYPTION_KEY``, the single-key
 form of earlier releases) has the id ``default``.
@@ -40,7 +40,7 @@ from stigmer_sdk.service.store.base import TokenDecryptionError
 ENCRYPTION_KEY_ENV = "STIGMER_TOKEN_ENCRYPTION_KEY"
 
 #: Environment variable holding ``kid:base64key`` items, oldest first, separated by commas or
-#: whitespace; see :func:`load_encryption_keys`.
+#: whitespace; see `load_encryption_keys`.
 ENCRYPTION_KEYS_ENV = "STIGMER_ENCRYPTION_KEYS"
 
 #: Length of the AES-256-GCM key, in bytes.
@@ -54,10 +54,10 @@ _KID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Envelope of an encrypted token: version byte, 12-byte nonce, ciphertext with its 16-byte tag.
 # The key id is a column of the row, not part of the envelope. Version 1 (earlier releases) bound
 # the ciphertext to the execution id only; version 2 binds it to its purpose, its key id and its
-# row (:func:`associated_data`). Version 1 rows stay readable; rotation re-seals them as version 2.
+# row (`associated_data`). Version 1 rows stay readable; rotation re-seals them as version 2.
 _ENVELOPE_V1 = b"\x01"
 _ENVELOPE_V2 = b"\x02"
-#: First byte of what :meth:`TokenCipher.seal` writes now.
+#: First byte of what `TokenCipher.seal` writes now.
 CURRENT_ENVELOPE = _ENVELOPE_V2
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
@@ -177,7 +177,7 @@ def encryption_keys_from(
     options: Sequence[str] = (), environ: Mapping[str, str] | None = None
 ) -> list[EncryptionKey]:
     """The keys a command configures: ``options`` (repeated ``--encryption-key``) if any, else
-    :data:`ENCRYPTION_KEYS_ENV`, after the bare :data:`ENCRYPTION_KEY_ENV` key if that is set.
+    `ENCRYPTION_KEYS_ENV`, after the bare `ENCRYPTION_KEY_ENV` key if that is set.
 
     Raises:
         ValueError: a bad key, or two keys with one id.
@@ -256,7 +256,7 @@ class TokenCipher:
     The last key of ``keys`` seals; any of them opens the rows that recorded its id. A row
     sealed before key ids were recorded (no id) is opened with whichever key authenticates it.
     With keys configured, a row marked plain is refused (a downgrade: whoever can write the
-    database could otherwise plant any token); :meth:`ExecutionStore.rotate_key`
+    database could otherwise plant any token); `ExecutionStore.rotate_key`
     (``stigmer-sdk store encrypt``) encrypts such rows.
     """
 

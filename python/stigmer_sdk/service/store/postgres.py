@@ -1,6 +1,6 @@
 """PostgreSQL backend: several service replicas sharing one database.
 
-Connections come from a :mod:`psycopg_pool` pool, in autocommit mode at READ COMMITTED; every
+Connections come from a `psycopg_pool` pool, in autocommit mode at READ COMMITTED; every
 write runs in an explicit transaction.
 """
 
@@ -63,7 +63,7 @@ async def _execute(connection: PgConnection, query: Query) -> Any:
 
 
 def postgres_error(error: psycopg.Error) -> StoreError:
-    """A :class:`StoreError` for ``error`` that never quotes row data.
+    """A `StoreError` for ``error`` that never quotes row data.
 
     Only the primary message of a server error: its DETAIL may quote a row, token included.
     Hence also ``from None`` where it is raised, which keeps the original out of tracebacks.
@@ -96,7 +96,7 @@ async def _configure(connection: PgConnection) -> None:
 
 
 class Pool:
-    """A :class:`psycopg_pool.AsyncConnectionPool` that maps errors to :class:`StoreError`."""
+    """A `psycopg_pool.AsyncConnectionPool` that maps errors to `StoreError`."""
 
     def __init__(self, url: str, max_size: int) -> None:
         if max_size < 1:
@@ -220,5 +220,5 @@ class PostgresStore(SQLStore):
         return missing
 
     async def close(self) -> None:
-        """See :meth:`ExecutionStore.close`."""
+        """See `ExecutionStore.close`."""
         await self._pool.close()

@@ -1,6 +1,6 @@
 """The logic and SQL both backends share.
 
-Every operation is written once, as a *plan*: a generator that yields :class:`Query` objects
+Every operation is written once, as a *plan*: a generator that yields `Query` objects
 (SQL with ``?`` placeholders and Python values) and receives their results. A backend only drives
 plans: SQLite synchronously on its writer thread, inside the batch's transaction; PostgreSQL
 asynchronously on a pooled connection, inside ``connection.transaction()``. What differs between
@@ -193,7 +193,7 @@ def token_identity(token: bytes) -> str:
 
 def request_digest(spec: Message) -> str:
     """Hex SHA-256 of a create request's spec without its callback token: what
-    :meth:`ExecutionStore.create` compares as ``request_digest`` (the same key with another spec
+    `ExecutionStore.create` compares as ``request_digest`` (the same key with another spec
     is another request). Deterministic serialization, so map order does not matter.
 
     >>> from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec
@@ -215,7 +215,7 @@ def initial_state(callback_token: bytes) -> CompletionState:
 
 
 class SQLStore(ExecutionStore):
-    """:class:`ExecutionStore` on an SQL database; a backend supplies :meth:`_run`."""
+    """`ExecutionStore` on an SQL database; a backend supplies `_run`."""
 
     def __init__(self, cipher: TokenCipher, now: Callable[[], datetime]) -> None:
         self._cipher = cipher
@@ -446,13 +446,13 @@ class SQLStore(ExecutionStore):
     # --- ExecutionStore ----------------------------------------------------------------------
 
     async def has_key(self, kind: ExecutionKind, owner: str, idempotency_key: str) -> bool:
-        """See :meth:`ExecutionStore.has_key`."""
+        """See `ExecutionStore.has_key`."""
         where = "kind = ? AND owner = ? AND idempotency_key = ?"
         params = (kind.value, owner, idempotency_key)
         return await self._run(self._count_plan(where, params), write=False) > 0
 
     async def count_open(self, owner: str) -> int:
-        """See :meth:`ExecutionStore.count_open`."""
+        """See `ExecutionStore.count_open`."""
         where = f"owner = ? AND phase IN ({', '.join(str(p) for p in OPEN_PHASES)})"
         return await self._run(self._count_plan(where, (owner,)), write=False)
 
@@ -467,36 +467,36 @@ class SQLStore(ExecutionStore):
         owner: str = "",
         request_digest: str = "",
     ) -> tuple[StoredExecution, bool]:
-        """See :meth:`ExecutionStore.create`."""
+        """See `ExecutionStore.create`."""
         plan = self._create_plan(
             id, kind, execution, callback_token, idempotency_key, owner, request_digest
         )
         return await self._run(plan, write=True)
 
     async def get(self, id: str) -> StoredExecution | None:
-        """See :meth:`ExecutionStore.get`."""
+        """See `ExecutionStore.get`."""
         return await self._run(self._get_plan(id), write=False)
 
     async def update_execution(self, id: str, execution: bytes) -> StoredExecution:
-        """See :meth:`ExecutionStore.update_execution`."""
+        """See `ExecutionStore.update_execution`."""
         return await self._run(self._update_plan(id, execution), write=True)
 
     async def mark_completion(
         self, id: str, outcome: str, *, token_digest: str | None = None
     ) -> StoredExecution:
-        """See :meth:`ExecutionStore.mark_completion`."""
+        """See `ExecutionStore.mark_completion`."""
         return await self._run(self._mark_plan(id, outcome, token_digest), write=True)
 
     async def finish(
         self, id: str, execution: bytes, outcome: str, *, token_digest: str | None = None
     ) -> StoredExecution:
-        """See :meth:`ExecutionStore.finish`."""
+        """See `ExecutionStore.finish`."""
         return await self._run(self._finish_plan(id, execution, outcome, token_digest), write=True)
 
     async def list_pending(
         self, *, older_than: timedelta | None = None, kind: ExecutionKind | None = None
     ) -> list[StoredExecution]:
-        """See :meth:`ExecutionStore.list_pending`."""
+        """See `ExecutionStore.list_pending`."""
         where, params = "completion_state = 'pending'", list[Any]()
         if older_than is not None:
             where += " AND created_at <= ?"
@@ -507,7 +507,7 @@ class SQLStore(ExecutionStore):
         return await self._run(self._list_plan(where, params, None), write=False)
 
     async def pending_created_at(self, *, kind: ExecutionKind | None = None) -> list[datetime]:
-        """See :meth:`ExecutionStore.pending_created_at`."""
+        """See `ExecutionStore.pending_created_at`."""
         sql = "SELECT created_at FROM executions WHERE completion_state = 'pending'"
         params: tuple[Any, ...] = ()
         if kind is not None:
@@ -526,7 +526,7 @@ class SQLStore(ExecutionStore):
         kind: ExecutionKind | None = None,
         limit: int | None = None,
     ) -> list[StoredExecution]:
-        """See :meth:`ExecutionStore.list_unstarted`."""
+        """See `ExecutionStore.list_unstarted`."""
         where = "execution_revision = 0 AND created_at <= ?"
         params: list[Any] = [self._now() - older_than]
         if kind is not None:
@@ -535,7 +535,7 @@ class SQLStore(ExecutionStore):
         return await self._run(self._list_plan(where, params, limit), write=False)
 
     async def rotate_key(self, *, batch_size: int = 200) -> RotationReport:
-        """See :meth:`ExecutionStore.rotate_key`."""
+        """See `ExecutionStore.rotate_key`."""
         kid = self._cipher.write_kid
         if kid is None:
             raise ValueError("rotate_key needs an encryption key; the store was opened without")

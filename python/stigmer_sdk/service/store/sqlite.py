@@ -230,7 +230,7 @@ class SQLiteStore(SQLStore):
         return missing
 
     async def close(self) -> None:
-        """See :meth:`ExecutionStore.close`. Operations queued before it still run."""
+        """See `ExecutionStore.close`. Operations queued before it still run."""
         if self._closed:
             return
         self._closed = True
