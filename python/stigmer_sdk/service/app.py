@@ -17,7 +17,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -34,7 +34,7 @@ from stigmer_sdk.metrics import prometheus_runtime
 from stigmer_sdk.service.activities import ExecutionUpdates
 from stigmer_sdk.service.auth import AuthConfig
 from stigmer_sdk.service.health import ReplicaHealth
-from stigmer_sdk.service.leader import GaugeLeadership
+from stigmer_sdk.service.leader import ReplicaLeadership
 from stigmer_sdk.service.runner import (
     AGENT_RUNNER_TASK_QUEUE,
     WORKFLOW_RUNNER_TASK_QUEUE,
@@ -400,14 +400,18 @@ class StigmerService:
         )
         self._worker_tasks = [asyncio.create_task(worker.run()) for worker in self._workers]
         meter = (runtime or temporalio.runtime.Runtime.default()).metric_meter
-        self._background += background_tasks(self.store, updates, self.temporal_client, settings)
+        # One leader of all the replicas sharing the store: it relays heartbeats and counts.
+        leadership = ReplicaLeadership(self.config.store_url)
+        self._background += background_tasks(
+            self.store, updates, self.temporal_client, settings, leadership
+        )
         self._background.append(
             asyncio.create_task(
                 publish_pending_metrics(
                     self.store,
                     meter,
                     self.config.pending_metrics_interval.total_seconds(),
-                    GaugeLeadership(self.config.store_url),
+                    leadership,
                 )
             )
         )
@@ -544,7 +548,7 @@ async def publish_pending_metrics(
     store: ExecutionStore,
     meter: temporalio.common.MetricMeter,
     interval: float,
-    leadership: GaugeLeadership | None = None,
+    leadership: ReplicaLeadership | None = None,
 ) -> None:
     """Keep ``stigmer_pending_external_activities{age_bucket}`` current, from the store.
 
@@ -558,9 +562,12 @@ async def publish_pending_metrics(
         while True:
             try:
                 if leadership is None or await leadership.is_leader():
-                    created = await store.pending_created_at()  # no row read, no token decrypted
-                    now = datetime.now(UTC)
-                    counts = pending_by_age([now - at for at in created])
+                    # One aggregate in the store: no row sent back, no token decrypted.
+                    bounds = [upper for _, upper in PENDING_AGE_BUCKETS if upper is not None]
+                    by_age = await store.pending_age_counts(bounds)
+                    counts = dict(
+                        zip((name for name, _ in PENDING_AGE_BUCKETS), by_age, strict=True)
+                    )
                 else:
                     counts = pending_by_age([])
                 for bucket, count in counts.items():

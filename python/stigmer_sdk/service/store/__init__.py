@@ -56,12 +56,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from stigmer_sdk.service.store.base import (
+    CALLER_HEARTBEATS_ANNOTATION,
+    CALLER_HEARTBEATS_NONE,
     DEFAULT_POOL_SIZE,
     CompletionState,
     ConflictReason,
     ExecutionExistsError,
     ExecutionKind,
     ExecutionStore,
+    HeartbeatTarget,
     IdempotencyConflictError,
     RotationReport,
     StoredExecution,
@@ -85,6 +88,8 @@ from stigmer_sdk.service.store.migrations import SCHEMA_VERSION
 from stigmer_sdk.service.store.sql import SQLStore, request_digest, token_identity, utc_clock
 
 __all__ = [
+    "CALLER_HEARTBEATS_ANNOTATION",
+    "CALLER_HEARTBEATS_NONE",
     "DEFAULT_KEY_ID",
     "DEFAULT_POOL_SIZE",
     "ENCRYPTION_KEYS_ENV",
@@ -97,6 +102,7 @@ __all__ = [
     "ExecutionExistsError",
     "ExecutionKind",
     "ExecutionStore",
+    "HeartbeatTarget",
     "IdempotencyConflictError",
     "RotationReport",
     "StoreError",
