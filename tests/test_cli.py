@@ -557,3 +557,11 @@ def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
 def test_serve_bounds_the_service_workers_workflow_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     config = _serve_config(monkeypatch, "--max-cached-workflows", "50")
     assert config.settings.max_cached_workflows == 50
+
+
+def test_serve_sets_the_caller_heartbeat_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _serve_config(monkeypatch).settings.caller_heartbeat_budget == 100.0
+    config = _serve_config(monkeypatch, "--caller-heartbeat-budget", "25")
+    assert config.settings.caller_heartbeat_budget == 25.0
+    monkeypatch.setenv("STIGMER_CALLER_HEARTBEAT_BUDGET", "0")
+    assert _serve_config(monkeypatch).settings.caller_heartbeat_budget == 0.0
