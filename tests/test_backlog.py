@@ -31,6 +31,7 @@ import stigmer_sdk.service.workers as workers_module
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
 from stigmer_sdk.completion import HeartbeatOutcome, HeartbeatResult
 from stigmer_sdk.service.leader import ReplicaLeadership
+from stigmer_sdk.service.runner import RECENT_RUNS_KEPT, ScriptedRunner
 from stigmer_sdk.service.store import (
     CALLER_HEARTBEATS_ANNOTATION,
     ExecutionKind,
@@ -369,3 +370,14 @@ async def test_postgresql_can_serve_the_relay_reconciler_and_gauge_from_indexes(
         assert "executions_unstarted" in unstarted, unstarted
         gauge = await plan(sql_module.pending_age_sql(2), (now, now))
         assert "executions_pending" in gauge, gauge
+
+
+def test_the_scripted_runner_keeps_counts_for_recent_executions_only() -> None:
+    runner = ScriptedRunner()
+    for index in range(RECENT_RUNS_KEPT + 5):
+        runner.runs[f"ae-{index}"] = runner.runs.get(f"ae-{index}", 0) + 1
+    runner.runs["ae-9"] += 1  # an id still kept is counted on
+    assert len(runner.runs) == RECENT_RUNS_KEPT
+    assert "ae-0" not in runner.runs
+    assert runner.runs[f"ae-{RECENT_RUNS_KEPT + 4}"] == 1
+    assert runner.runs["ae-9"] == 2
