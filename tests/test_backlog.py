@@ -381,3 +381,14 @@ def test_the_scripted_runner_keeps_counts_for_recent_executions_only() -> None:
     assert "ae-0" not in runner.runs
     assert runner.runs[f"ae-{RECENT_RUNS_KEPT + 4}"] == 1
     assert runner.runs["ae-9"] == 2
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_sqlite_commits_a_lone_create_at_once(store_url: str) -> None:
+    """Group commit makes no lone create wait for company: each one, alone in the queue, is
+    its own transaction, committed as soon as the writer takes it."""
+    async with await open_store(store_url) as store:
+        sqlite_store = cast(Any, store)
+        for index in range(20):
+            await fill(store, 1, start=index)
+        assert sqlite_store.commits == sqlite_store.operations == 20
