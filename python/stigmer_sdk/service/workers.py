@@ -3,15 +3,17 @@
 - **Workers.** The service worker (the invoke workflows, their bookkeeping activities and the
   system activity) and, with the built-in runner, the runner workers. They run on a client with
   :func:`stigmer_sdk.service.codec.service_data_converter`, so the workflows' I/O is binary.
-- **Heartbeat relay.** Every ``caller_heartbeat_interval`` the relay heartbeats the caller of
-  every execution still owed a completion, with the latest progress message as the details.
-  When Temporal answers that the caller asked to cancel, it signals the execution's workflow
+- **Heartbeat relay** (:class:`HeartbeatRelay`). On the leading replica only, every
+  ``caller_heartbeat_interval`` it heartbeats the callers still owed a completion, with the latest
+  progress note as the details, within ``caller_heartbeat_budget`` RPCs a second, reading ids and
+  tokens from an index, never an execution. When Temporal answers that the caller asked to
+  cancel, it signals the execution's workflow
   (:data:`~stigmer_sdk.service.workflows.CALLER_CANCEL_SIGNAL`), which cancels the run. Running
   here rather than in each workflow saves every handshake a timer and a local activity per
   interval.
-- **Reconciler.** At startup and every ``reconcile_interval``, it starts the workflow of every
-  stored execution that never began (``create`` persisted it, then could not start its workflow:
-  Temporal was down, or the service died in between). The start is idempotent (the workflow id
+- **Reconciler.** At startup and every ``reconcile_interval``, it starts the workflows of a page
+  of stored executions that never began, the next round going on after it (``create`` persisted
+  them, then could not start their workflow: Temporal was down, or the service died in between). The start is idempotent (the workflow id
   is derived from the execution id), so a workflow that did start is left alone. It also settles
   the executions whose workflow closed without recording an outcome (terminated by an operator,
   timed out): FAILED, and their caller gets a typed failure instead of waiting for good.
