@@ -13,8 +13,9 @@
   interval.
 - **Reconciler.** At startup and every ``reconcile_interval``, it starts the workflows of a page
   of stored executions that never began, the next round going on after it (``create`` persisted
-  them, then could not start their workflow: Temporal was down, or the service died in between). The start is idempotent (the workflow id
-  is derived from the execution id), so a workflow that did start is left alone. It also settles
+  them, then could not start their workflow: Temporal was down, or the service died in
+  between). The start is idempotent (the workflow id is derived from the execution id), so a
+  workflow that did start is left alone. It also settles
   the executions whose workflow closed without recording an outcome (terminated by an operator,
   timed out): FAILED, and their caller gets a typed failure instead of waiting for good.
 """
