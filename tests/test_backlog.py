@@ -392,3 +392,21 @@ async def test_sqlite_commits_a_lone_create_at_once(store_url: str) -> None:
         for index in range(20):
             await fill(store, 1, start=index)
         assert sqlite_store.commits == sqlite_store.operations == 20
+
+
+async def test_a_zero_budget_turns_the_relay_off() -> None:
+    from stigmer_sdk.service.activities import ExecutionUpdates
+    from stigmer_sdk.service.server import ServiceSettings
+    from stigmer_sdk.service.workers import background_tasks
+
+    async with await open_store("sqlite://") as store:
+        client = cast(temporalio.client.Client, FakeClient())
+        counts = []
+        for budget in (100.0, 0.0):
+            settings = ServiceSettings(caller_heartbeat_budget=budget)
+            tasks = background_tasks(store, ExecutionUpdates(store), client, settings)
+            counts.append(len(tasks))
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    assert counts == [2, 1]  # relay and reconciler; the reconciler alone
