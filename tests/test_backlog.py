@@ -410,3 +410,23 @@ async def test_a_zero_budget_turns_the_relay_off() -> None:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
     assert counts == [2, 1]  # relay and reconciler; the reconciler alone
+
+
+@pytest.mark.parametrize("store_url", ["sqlite", "postgresql"], indirect=True)
+async def test_the_progress_note_is_bounded_and_not_kept_after_the_end(store_url: str) -> None:
+    async with await open_store(store_url) as store:
+        await store.create(
+            id="ae-1",
+            kind=ExecutionKind.AGENT,
+            execution=execution(),
+            callback_token=b"t",
+            idempotency_key=None,
+        )
+        await store.update_execution("ae-1", execution(note="n" * 10_000, phase=2))
+        (target,) = await store.heartbeat_targets()
+        assert target.progress_note == "n" * sql_module.PROGRESS_NOTE_CHARS
+        await store.update_execution("ae-1", execution(note="the final reply", phase=3))
+        assert await store.heartbeat_targets() == []
+        await store.update_execution("ae-1", execution(note="back to running", phase=2))
+        (target,) = await store.heartbeat_targets()
+        assert target.progress_note == "back to running"

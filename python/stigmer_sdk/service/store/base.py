@@ -176,7 +176,8 @@ class HeartbeatTarget:
     callback_token: bytes
     #: :func:`stigmer_sdk.tokens.token_digest` of the token, as recorded.
     callback_token_digest: str
-    #: Latest progress note of an agent execution (``""``: none), the heartbeat's details.
+    #: Latest progress note of a running agent execution (``""``: none; at most 4096
+    #: characters), the heartbeat's details.
     progress_note: str = ""
     #: Why the token could not be decrypted (``""`` when it could).
     callback_token_error: str = ""

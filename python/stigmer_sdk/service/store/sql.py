@@ -105,6 +105,8 @@ _SELECT_BY_KEY = (
 OPEN_PHASES = (1, 2)
 #: COMPLETED, FAILED, CANCELLED: an owed completion in one of them is being finished.
 TERMINAL_PHASES = (3, 4, 5)
+#: Longest progress note kept for the relay's heartbeat details (characters).
+PROGRESS_NOTE_CHARS = 4096
 _REPLACE_TOKEN = (
     "UPDATE executions SET callback_token = ?, token_encrypted = ?, token_key_id = ?, "
     "token_digest = ?, token_identity = ?, completion_state = CASE completion_state "
@@ -226,7 +228,12 @@ def execution_facts(kind: ExecutionKind, execution: bytes) -> ExecutionFacts:
             message.metadata.annotations.get(CALLER_HEARTBEATS_ANNOTATION, "").strip().lower()
             != CALLER_HEARTBEATS_NONE
         ),
-        progress_note=str(messages[-1].content) if messages else "",
+        # Only while it runs (no heartbeat after the end: the final reply is not copied).
+        progress_note=(
+            str(messages[-1].content)[:PROGRESS_NOTE_CHARS]
+            if messages and int(status.phase) not in TERMINAL_PHASES
+            else ""
+        ),
     )
 
 
