@@ -57,7 +57,6 @@ from stigmer_sdk.service.activities import (
     set_phase,
 )
 from stigmer_sdk.service.codec import service_data_converter
-from stigmer_sdk.service.leader import ReplicaLeadership
 from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK, Runner, RunnerActivities
 from stigmer_sdk.service.store import (
     CompletionState,
@@ -79,6 +78,7 @@ from stigmer_sdk.tokens import token_digest
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 if TYPE_CHECKING:
+    from stigmer_sdk.service.leader import ReplicaLeadership
     from stigmer_sdk.service.server import ServiceSettings
 
 logger = logging.getLogger("stigmer_sdk.service")
