@@ -653,3 +653,11 @@ def test_pending_shows_the_full_token_only_on_request_with_a_warning(tmp_path: P
     hidden = run_cli("pending", "--store", url, "--json")
     assert "token" not in json.loads(hidden.stdout)
     assert base64.b64encode(CALLER_TOKEN).decode() not in hidden.stdout + hidden.stderr
+
+
+def test_serve_sets_the_caller_heartbeat_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _serve_config(monkeypatch).settings.caller_heartbeat_budget == 100.0
+    config = _serve_config(monkeypatch, "--caller-heartbeat-budget", "25")
+    assert config.settings.caller_heartbeat_budget == 25.0
+    monkeypatch.setenv("STIGMER_CALLER_HEARTBEAT_BUDGET", "0")
+    assert _serve_config(monkeypatch).settings.caller_heartbeat_budget == 0.0

@@ -320,6 +320,8 @@ class ServeOptions:
     max_open_executions_per_principal: int = 0
     create_rate_per_principal: float = 0.0
     create_burst_per_principal: int = 20
+    # Caller-heartbeat relay (docs/service-workflow.md).
+    caller_heartbeat_budget: float = 100.0
     max_subscriptions_per_principal: int = 64
     max_subscriptions: int = 1024
     max_concurrent_rpcs: int = 4096
@@ -377,6 +379,15 @@ def serve(
     caller_heartbeat: Annotated[
         str, typer.Option(help="How often the caller's token is heartbeated.")
     ] = "30s",
+    caller_heartbeat_budget: Annotated[
+        float,
+        typer.Option(
+            envvar="STIGMER_CALLER_HEARTBEAT_BUDGET",
+            help="Caller heartbeats a second the leading replica may send to Temporal, spread "
+            "over the interval (0: no relay).",
+            min=0,
+        ),
+    ] = 100.0,
     runner_heartbeat_timeout: Annotated[
         str, typer.Option(help="A runner silent this long is retried (after a crash, say).")
     ] = "30s",
@@ -560,6 +571,7 @@ def serve(
             data_dir=data_dir,
             builtin_runner=builtin_runner,
             caller_heartbeat=caller_heartbeat,
+            caller_heartbeat_budget=caller_heartbeat_budget,
             runner_heartbeat_timeout=runner_heartbeat_timeout,
             metrics_address=metrics_address,
             otlp_endpoint=otlp_endpoint,
@@ -654,6 +666,7 @@ def serve_config(options: ServeOptions) -> ServiceConfig:
             options.workflow_runner_task_queue or defaults.workflow_runner_task_queue
         ),
         caller_heartbeat_interval=parse_duration(options.caller_heartbeat, "--caller-heartbeat"),
+        caller_heartbeat_budget=options.caller_heartbeat_budget,
         runner_heartbeat_timeout=parse_duration(
             options.runner_heartbeat_timeout, "--runner-heartbeat-timeout"
         ),

@@ -18,7 +18,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -35,7 +35,7 @@ from stigmer_sdk.metrics import prometheus_runtime
 from stigmer_sdk.service.activities import ExecutionUpdates
 from stigmer_sdk.service.auth import AuthConfig
 from stigmer_sdk.service.health import ReplicaHealth
-from stigmer_sdk.service.leader import GaugeLeadership
+from stigmer_sdk.service.leader import ReplicaLeadership
 from stigmer_sdk.service.runner import (
     AGENT_RUNNER_TASK_QUEUE,
     WORKFLOW_RUNNER_TASK_QUEUE,
@@ -422,14 +422,18 @@ class StigmerService:
         )
         self._worker_tasks = [asyncio.create_task(worker.run()) for worker in self._workers]
         meter = (runtime or temporalio.runtime.Runtime.default()).metric_meter
-        self._background += background_tasks(self.store, updates, self.temporal_client, settings)
+        # One leader of all the replicas sharing the store: it relays heartbeats and counts.
+        leadership = ReplicaLeadership(self.config.store_url)
+        self._background += background_tasks(
+            self.store, updates, self.temporal_client, settings, leadership
+        )
         self._background.append(
             asyncio.create_task(
                 publish_pending_metrics(
                     self.store,
                     meter,
                     self.config.pending_metrics_interval.total_seconds(),
-                    GaugeLeadership(self.config.store_url),
+                    leadership,
                     deadline=settings.runner_timeout,
                 )
             )
@@ -556,16 +560,6 @@ APPROACHING_TIMEOUT_FRACTION = 0.8
 APPROACHING_TIMEOUT_METRIC = "stigmer_executions_approaching_timeout"
 
 
-def approaching_timeout(ages: list[timedelta], deadline: timedelta) -> int:
-    """How many owed completions are at least 0.8 of ``deadline`` old.
-
-    Examples:
-        >>> approaching_timeout([timedelta(hours=1), timedelta(hours=20)], timedelta(hours=24))
-        1
-    """
-    return sum(1 for age in ages if age >= deadline * APPROACHING_TIMEOUT_FRACTION)
-
-
 def pending_by_age(ages: list[timedelta]) -> dict[str, int]:
     """Count completions owed by age bucket (every bucket present, zeros included).
 
@@ -586,7 +580,7 @@ async def publish_pending_metrics(
     store: ExecutionStore,
     meter: temporalio.common.MetricMeter,
     interval: float,
-    leadership: GaugeLeadership | None = None,
+    leadership: ReplicaLeadership | None = None,
     *,
     deadline: timedelta | None = None,
 ) -> None:
@@ -606,15 +600,26 @@ async def publish_pending_metrics(
         while True:
             try:
                 if leadership is None or await leadership.is_leader():
-                    created = await store.pending_created_at()  # no row read, no token decrypted
-                    now = datetime.now(UTC)
-                    ages = [now - at for at in created]
+                    # One aggregate in the store: no row sent back, no token decrypted.
+                    bounds = [upper for _, upper in PENDING_AGE_BUCKETS if upper is not None]
+                    by_age = await store.pending_age_counts(bounds)
+                    counts = dict(
+                        zip((name for name, _ in PENDING_AGE_BUCKETS), by_age, strict=True)
+                    )
+                    late = (
+                        (await store.pending_age_counts([deadline * APPROACHING_TIMEOUT_FRACTION]))[
+                            -1
+                        ]
+                        if deadline is not None
+                        else 0
+                    )
                 else:
-                    ages = []
-                for bucket, count in pending_by_age(ages).items():
+                    counts = pending_by_age([])
+                    late = 0
+                for bucket, count in counts.items():
                     gauge.set(count, {"age_bucket": bucket})
                 if deadline is not None:
-                    approaching.set(approaching_timeout(ages, deadline))
+                    approaching.set(late)
             except Exception:
                 logger.exception("Could not refresh the pending-completions gauge")
             await asyncio.sleep(interval)

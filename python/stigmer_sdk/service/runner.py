@@ -225,6 +225,23 @@ DEMO_SCRIPTS: Mapping[str, Script] = {
 
 _STEP_CHECKPOINT = b"scripted-step:"
 
+#: Execution ids `ScriptedRunner` keeps counts for (the most recent ones).
+RECENT_RUNS_KEPT = 10_000
+
+
+class RecentCounts(dict[str, int]):
+    """Counts per execution id that keep only the ``limit`` ids first counted most recently,
+    so that a long-lived service's memory does not grow with every execution it ran."""
+
+    def __init__(self, limit: int = RECENT_RUNS_KEPT) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: str, value: int) -> None:
+        if key not in self and len(self) >= self.limit:
+            del self[next(iter(self))]  # the oldest (dicts keep insertion order)
+        super().__setitem__(key, value)
+
 
 @dataclass
 class ScriptedRunner:
@@ -232,7 +249,7 @@ class ScriptedRunner:
 
     Each progress step is a checkpoint: a run retried after a crash resumes at the step it had
     reached. `runs` counts the attempts per execution id, `resumed` those that
-    resumed from a checkpoint.
+    resumed from a checkpoint (both for the `RECENT_RUNS_KEPT` latest executions).
 
     Examples:
         >>> runner = ScriptedRunner({"slow": Script(duration=timedelta(minutes=5))})
@@ -241,8 +258,8 @@ class ScriptedRunner:
     """
 
     scripts: Mapping[str, Script] = field(default_factory=lambda: dict(DEMO_SCRIPTS))
-    runs: dict[str, int] = field(default_factory=dict)
-    resumed: dict[str, int] = field(default_factory=dict)
+    runs: dict[str, int] = field(default_factory=RecentCounts)
+    resumed: dict[str, int] = field(default_factory=RecentCounts)
 
     def knows_agent(self, agent_id: str) -> bool:
         """Agents are the scripts' ids."""

@@ -120,6 +120,9 @@ class ServiceSettings:
     workflow_runner_task_queue: str = "workflow_execution_runner"
     max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES
     caller_heartbeat_interval: timedelta = timedelta(seconds=30)
+    #: Heartbeat RPCs a second the relay (on the leading replica) may send to Temporal, spread
+    #: over the interval; 0 turns the relay off (docs/service-workflow.md).
+    caller_heartbeat_budget: float = 100.0
     runner_heartbeat_timeout: timedelta = timedelta(seconds=30)
     #: The execution's deadline: its run, all attempts included, must end within it.
     runner_timeout: timedelta = timedelta(hours=24)

@@ -3,16 +3,19 @@
 - **Workers.** The service worker (the invoke workflows, their bookkeeping activities and the
   system activity) and, with the built-in runner, the runner workers. They run on a client with
   `stigmer_sdk.service.codec.service_data_converter`, so the workflows' I/O is binary.
-- **Heartbeat relay.** Every ``caller_heartbeat_interval`` the relay heartbeats the caller of
-  every execution still owed a completion, with the latest progress message as the details.
-  When Temporal answers that the caller asked to cancel, it signals the execution's workflow
+- **Heartbeat relay** (`HeartbeatRelay`). On the leading replica only, every
+  ``caller_heartbeat_interval`` it heartbeats the callers still owed a completion, with the latest
+  progress note as the details, within ``caller_heartbeat_budget`` RPCs a second, reading ids and
+  tokens from an index, never an execution. When Temporal answers that the caller asked to
+  cancel, it signals the execution's workflow
   (`CALLER_CANCEL_SIGNAL`), which cancels the run. Running
   here rather than in each workflow saves every handshake a timer and a local activity per
   interval.
-- **Reconciler.** At startup and every ``reconcile_interval``, it starts the workflow of every
-  stored execution that never began (``create`` persisted it, then could not start its workflow:
-  Temporal was down, or the service died in between). The start is idempotent (the workflow id
-  is derived from the execution id), so a workflow that did start is left alone. It also settles
+- **Reconciler.** At startup and every ``reconcile_interval``, it starts the workflows of a page
+  of stored executions that never began, the next round going on after it (``create`` persisted
+  them, then could not start their workflow: Temporal was down, or the service died in
+  between). The start is idempotent (the workflow id is derived from the execution id), so a
+  workflow that did start is left alone. It also settles
   the executions whose workflow closed without recording an outcome (terminated by an operator,
   timed out): FAILED, and their caller gets a typed failure instead of waiting for good.
 """
@@ -21,9 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +39,10 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.worker import Worker
 
-from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.completion import (
     CompletionOutcome,
     HeartbeatOutcome,
+    HeartbeatResult,
     heartbeat_external_activity,
 )
 from stigmer_sdk.service.activities import (
@@ -56,7 +62,7 @@ from stigmer_sdk.service.store import (
     CompletionState,
     ExecutionKind,
     ExecutionStore,
-    StoredExecution,
+    HeartbeatTarget,
 )
 from stigmer_sdk.service.workflows import (
     AGENT_WORKFLOW,
@@ -72,6 +78,7 @@ from stigmer_sdk.tokens import token_digest
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 if TYPE_CHECKING:
+    from stigmer_sdk.service.leader import ReplicaLeadership
     from stigmer_sdk.service.server import ServiceSettings
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -262,29 +269,43 @@ def runner_worker(
     )
 
 
+#: Unstarted executions the reconciler starts at most per round (the next round goes on).
+_RECONCILE_BATCH = 256
+
+
 async def reconcile_unstarted(
     store: ExecutionStore,
     client: temporalio.client.Client,
     settings: ServiceSettings,
     *,
     older_than: timedelta,
-) -> int:
-    """Start the workflow of every stored execution that never began; how many were started."""
+    after: tuple[datetime, str] | None = None,
+    limit: int = _RECONCILE_BATCH,
+) -> tuple[int, tuple[datetime, str] | None]:
+    """Start the workflows of up to ``limit`` stored executions that never began, the oldest
+    after the keyset position ``after``; how many were started, and where the next round
+    resumes (``None``: from the oldest again).
+
+    Reads ids and kinds from the index of unstarted executions, never a blob or a token, and
+    one page a round, so that its work does not grow with a backlog.
+    """
     started = 0
-    for row in await store.list_unstarted(older_than):
+    page = await store.unstarted_ids(older_than, after=after, limit=limit)
+    for _created_at, execution_id, kind in page:
         try:
-            if await start_invoke(client, settings, row.kind, row.id):
+            if await start_invoke(client, settings, kind, execution_id):
                 started += 1
         except temporalio.service.RPCError as error:
             logger.warning(
                 "Could not start the workflow of an unstarted execution execution_id=%s error=%s",
-                row.id,
+                execution_id,
                 error.message,
             )
             raise
     if started:
         logger.info("Reconciler started the workflows of %d unstarted executions", started)
-    return started
+    resume = (page[-1][0], page[-1][1]) if len(page) == limit else None
+    return started, resume
 
 
 #: Failure type delivered to a caller whose execution's workflow ended without finishing.
@@ -391,67 +412,187 @@ async def run_reconciler(
     # Workflows that closed while no service ran are found from an hour before the start.
     since = datetime.now(UTC) - timedelta(hours=1)
 
+    resume: tuple[datetime, str] | None = None
+
     async def once() -> None:
-        nonlocal since
+        nonlocal since, resume
         checked_at = datetime.now(UTC)
-        await reconcile_unstarted(store, client, settings, older_than=older_than)
+        _, resume = await reconcile_unstarted(
+            store, client, settings, older_than=older_than, after=resume
+        )
         await settle_closed(store, updates, client, settings, since=since - interval)
         since = checked_at
 
     await _every(interval, "Reconciling unstarted executions", once, first=True)
 
 
-async def heartbeat_callers(store: ExecutionStore, client: temporalio.client.Client) -> int:
-    """Heartbeat every caller still owed a completion; signal the cancel requests; how many."""
-    semaphore = asyncio.Semaphore(_RELAY_CONCURRENCY)
-    cancelled = 0
+#: Owed completions the relay reads per store page (at most; a round reads only its budget).
+_RELAY_PAGE = 500
 
-    async def beat(row: StoredExecution) -> None:
-        nonlocal cancelled
-        execution = decode(row)
-        if execution.status.phase in TERMINAL_PHASES:
-            return
-        details: list[Any] = []
-        if isinstance(execution, agent_api.AgentExecution) and execution.status.messages:
-            details.append(execution.status.messages[-1].content)
-        async with semaphore:
-            result = await heartbeat_external_activity(client, row.callback_token, *details)
-            if result.outcome is not HeartbeatOutcome.CANCEL_REQUESTED:
-                return
-            logger.info(
-                "Caller requested cancellation execution_id=%s token_preview=%s token_digest=%s",
-                row.id,
-                row.callback_token_preview,
-                row.callback_token_short_digest,
+HeartbeatFunction = Callable[..., Awaitable[HeartbeatResult]]
+
+
+@dataclass(frozen=True)
+class RelayRound:
+    """What one round of `HeartbeatRelay` did."""
+
+    #: Heartbeat RPCs sent to Temporal (at most `HeartbeatRelay.per_round`).
+    sent: int = 0
+    #: Cancel requests learned and signalled to the executions' workflows.
+    cancelled: int = 0
+    #: Whether this replica led (only the leader relays).
+    led: bool = False
+
+
+class HeartbeatRelay:
+    """Heartbeats the callers still owed a completion, within a budget of RPCs a second.
+
+    It exists to learn of cancel requests (an async-completed activity hears of them only in a
+    heartbeat's answer) and to relay the latest progress note as the heartbeat's details. Its work
+    per interval does not grow with the backlog:
+
+    - only the leader relays (``leadership``; one replica of all those sharing a store);
+    - a round sends at most `per_round` = ``budget`` x ``interval`` heartbeats, one every
+      ``1 / budget`` seconds (spread over the interval, never a burst), and resumes where the
+      previous round stopped, so that with more owed completions than a round holds each is
+      heartbeated every ``ceil(pending / per_round)`` intervals;
+    - it reads keyset pages of ids, tokens and progress notes from an index
+      (`ExecutionStore.heartbeat_targets`), never an execution blob;
+    - it skips callers that opted out (``stigmer.ai/caller-heartbeats: none``).
+
+    When Temporal answers that the caller asked to cancel, it signals the execution's workflow
+    (`CALLER_CANCEL_SIGNAL`).
+    """
+
+    def __init__(
+        self,
+        store: ExecutionStore,
+        client: temporalio.client.Client,
+        *,
+        interval: timedelta,
+        budget: float,
+        leadership: ReplicaLeadership | None = None,
+        heartbeat: HeartbeatFunction | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if budget <= 0:
+            raise ValueError(f"the caller-heartbeat budget must be above 0, got {budget}")
+        if interval <= timedelta(0):
+            raise ValueError(f"the caller-heartbeat interval must be above 0, got {interval}")
+        self._store = store
+        self._client = client
+        self._interval = interval.total_seconds()
+        self._spacing = 1.0 / budget
+        self._leadership = leadership
+        self._heartbeat: HeartbeatFunction = heartbeat or functools.partial(
+            heartbeat_external_activity, client
+        )
+        self._sleep = sleep
+        self._clock = clock
+        #: Id of the last execution heartbeated: the next round resumes after it.
+        self._cursor = ""
+        #: When the next heartbeat may be sent (the pacing carries over from round to round).
+        self._next_at = 0.0
+        #: Heartbeats sent since the relay was made (for tests and benchmarks).
+        self.sent = 0
+        self.per_round = max(1, math.floor(budget * self._interval))
+
+    async def relay_round(self) -> RelayRound:
+        """One interval's heartbeats, when this replica leads."""
+        if self._leadership is not None and not await self._leadership.is_leader():
+            self._cursor = ""
+            return RelayRound()
+        semaphore = asyncio.Semaphore(_RELAY_CONCURRENCY)
+        beats: list[asyncio.Task[bool]] = []
+        began_after, wrapped, slots = self._cursor, False, self.per_round
+        while slots > 0:
+            page = await self._store.heartbeat_targets(
+                after=self._cursor, limit=min(_RELAY_PAGE, slots)
             )
-            handle = client.get_workflow_handle(workflow_id_for(row.kind, row.id))
-            with contextlib.suppress(temporalio.service.RPCError):  # closed meanwhile
-                await handle.signal(CALLER_CANCEL_SIGNAL)
-                cancelled += 1
+            if wrapped:  # no execution twice in a round
+                page = [target for target in page if target.id <= began_after]
+            if not page:
+                if wrapped or not began_after:
+                    self._cursor = ""
+                    break
+                wrapped, self._cursor = True, ""
+                continue
+            for target in page:
+                slots -= 1
+                if not target.callback_token:
+                    self._log_undecryptable(target)
+                    continue
+                await self._pace()
+                beats.append(asyncio.create_task(self._beat(target, semaphore)))
+            self._cursor = page[-1].id
+            if wrapped and self._cursor >= began_after:
+                break
+        cancelled = sum(await asyncio.gather(*beats))
+        self.sent += len(beats)
+        return RelayRound(sent=len(beats), cancelled=cancelled, led=True)
 
-    rows = [row for row in await store.list_pending() if row.callback_token]
-    # One row's failure (Temporal refusing its token for another reason) hides no other.
-    outcomes = await asyncio.gather(*(beat(row) for row in rows), return_exceptions=True)
-    for row, outcome in zip(rows, outcomes, strict=True):
-        if isinstance(outcome, Exception):
+    async def run(self) -> None:
+        """A round every ``interval``, until cancelled."""
+        while True:
+            started = self._clock()
+            try:
+                await self.relay_round()
+            except Exception as error:  # noqa: BLE001 - a background loop must survive outages
+                logger.warning("Heartbeating callers failed, retrying: %s", error)
+            await self._sleep(max(0.0, self._interval - (self._clock() - started)))
+
+    async def _pace(self) -> None:
+        now = self._clock()
+        if self._next_at > now:
+            await self._sleep(self._next_at - now)
+            now = self._clock()
+        self._next_at = max(self._next_at, now) + self._spacing
+
+    async def _beat(self, target: HeartbeatTarget, semaphore: asyncio.Semaphore) -> bool:
+        """Heartbeat one caller; whether it asked to cancel (and its workflow was signalled).
+
+        One caller's failure (Temporal refusing its token for another reason) hides no other.
+        """
+        details = [target.progress_note] if target.progress_note else []
+        try:
+            async with semaphore:
+                result = await self._heartbeat(target.callback_token, *details)
+                if result.outcome is not HeartbeatOutcome.CANCEL_REQUESTED:
+                    return False
+                logger.info(
+                    "Caller requested cancellation execution_id=%s token_preview=%s "
+                    "token_digest=%s",
+                    target.id,
+                    target.callback_token_preview,
+                    target.callback_token_short_digest,
+                )
+                handle = self._client.get_workflow_handle(workflow_id_for(target.kind, target.id))
+                with contextlib.suppress(temporalio.service.RPCError):  # closed meanwhile
+                    await handle.signal(CALLER_CANCEL_SIGNAL)
+                    return True
+                return False
+        except Exception as error:  # noqa: BLE001 - logged per caller
             logger.warning(
                 "Could not heartbeat a caller execution_id=%s token_preview=%s token_digest=%s "
                 "error=%s",
-                row.id,
-                row.callback_token_preview,
-                row.callback_token_short_digest,
-                outcome,
+                target.id,
+                target.callback_token_preview,
+                target.callback_token_short_digest,
+                error,
             )
-    return cancelled
+            return False
 
-
-async def run_heartbeat_relay(
-    store: ExecutionStore, client: temporalio.client.Client, *, interval: timedelta
-) -> None:
-    """`heartbeat_callers` every ``interval``, until cancelled."""
-    await _every(
-        interval, "Heartbeating callers", lambda: heartbeat_callers(store, client), first=False
-    )
+    @staticmethod
+    def _log_undecryptable(target: HeartbeatTarget) -> None:
+        logger.warning(
+            "Could not heartbeat a caller execution_id=%s token_preview=%s token_digest=%s "
+            "error=%s",
+            target.id,
+            target.callback_token_preview,
+            target.callback_token_short_digest,
+            target.callback_token_error,
+        )
 
 
 def background_tasks(
@@ -459,12 +600,11 @@ def background_tasks(
     updates: ExecutionUpdates,
     client: temporalio.client.Client,
     settings: ServiceSettings,
+    leadership: ReplicaLeadership | None = None,
 ) -> list[asyncio.Task[None]]:
-    """Start the heartbeat relay and the reconciler (cancel the tasks to stop them)."""
-    return [
-        asyncio.create_task(
-            run_heartbeat_relay(store, client, interval=settings.caller_heartbeat_interval)
-        ),
+    """Start the heartbeat relay (on the leader, unless its budget is 0) and the reconciler
+    (cancel the tasks to stop them)."""
+    tasks = [
         asyncio.create_task(
             run_reconciler(
                 store,
@@ -476,3 +616,13 @@ def background_tasks(
             )
         ),
     ]
+    if settings.caller_heartbeat_budget > 0:
+        relay = HeartbeatRelay(
+            store,
+            client,
+            interval=settings.caller_heartbeat_interval,
+            budget=settings.caller_heartbeat_budget,
+            leadership=leadership,
+        )
+        tasks.insert(0, asyncio.create_task(relay.run()))
+    return tasks

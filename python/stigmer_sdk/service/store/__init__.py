@@ -58,12 +58,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from stigmer_sdk.service.store.base import (
+    CALLER_HEARTBEATS_ANNOTATION,
+    CALLER_HEARTBEATS_NONE,
     DEFAULT_POOL_SIZE,
     CompletionState,
     ConflictReason,
     ExecutionExistsError,
     ExecutionKind,
     ExecutionStore,
+    HeartbeatTarget,
     IdempotencyConflictError,
     RotationReport,
     StoredExecution,
@@ -87,6 +90,8 @@ from stigmer_sdk.service.store.migrations import SCHEMA_VERSION
 from stigmer_sdk.service.store.sql import SQLStore, request_digest, token_identity, utc_clock
 
 __all__ = [
+    "CALLER_HEARTBEATS_ANNOTATION",
+    "CALLER_HEARTBEATS_NONE",
     "DEFAULT_KEY_ID",
     "DEFAULT_POOL_SIZE",
     "ENCRYPTION_KEYS_ENV",
@@ -99,6 +104,7 @@ __all__ = [
     "ExecutionExistsError",
     "ExecutionKind",
     "ExecutionStore",
+    "HeartbeatTarget",
     "IdempotencyConflictError",
     "RotationReport",
     "StoreError",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Literal, Self
 
@@ -147,6 +148,57 @@ class StoredExecution:
             f"completion_outcome={self.completion_outcome!r}, owner={self.owner!r}, "
             f"execution_revision={self.execution_revision}, "
             f"created_at={self.created_at.isoformat()}, updated_at={self.updated_at.isoformat()})"
+        )
+
+    __str__ = __repr__
+
+
+#: Annotation of a create's ``metadata.annotations`` by which a caller says whether it wants the
+#: service's caller heartbeats: `CALLER_HEARTBEATS_NONE` opts out (docs/service-workflow.md).
+CALLER_HEARTBEATS_ANNOTATION = "stigmer.ai/caller-heartbeats"
+#: Value of `CALLER_HEARTBEATS_ANNOTATION`: the caller learns of its own cancellation (no
+#: heartbeat timeout on its activity); the relay never heartbeats it.
+CALLER_HEARTBEATS_NONE = "none"
+
+
+@dataclass(frozen=True, repr=False)
+class HeartbeatTarget:
+    """What the caller-heartbeat relay needs of one owed completion: no execution blob.
+
+    ``repr`` shows the token's preview and length, never the token.
+    """
+
+    #: Execution id.
+    id: str
+    #: Agent or workflow execution (names its invoke workflow).
+    kind: ExecutionKind
+    #: Raw callback token, decrypted; ``b""`` when it cannot be (`callback_token_error`).
+    callback_token: bytes
+    #: `stigmer_sdk.tokens.token_digest` of the token, as recorded.
+    callback_token_digest: str
+    #: Latest progress note of a running agent execution (``""``: none; at most 4096
+    #: characters), the heartbeat's details.
+    progress_note: str = ""
+    #: Why the token could not be decrypted (``""`` when it could).
+    callback_token_error: str = ""
+
+    @property
+    def callback_token_preview(self) -> str:
+        """The loggable preview of the callback token."""
+        if self.callback_token_error:
+            return "<undecryptable>"
+        return token_preview(self.callback_token)
+
+    @property
+    def callback_token_short_digest(self) -> str:
+        """The ``token_digest`` log field of the token."""
+        return self.callback_token_digest[:SHORT_DIGEST_CHARS]
+
+    def __repr__(self) -> str:
+        return (
+            f"HeartbeatTarget(id={self.id!r}, kind={self.kind.value}, "
+            f"callback_token=<preview={self.callback_token_preview!r}, "
+            f"length={len(self.callback_token)}>)"
         )
 
     __str__ = __repr__
@@ -304,6 +356,55 @@ class ExecutionStore(abc.ABC):
         What `list_pending` lists, without reading rows or decrypting tokens (served from
         the index of owed completions): for the pending gauge.
         """
+
+    async def pending_age_counts(self, bounds: Sequence[timedelta]) -> list[int]:
+        """How many completions are owed, by age: ``len(bounds) + 1`` counts, the ``i``-th of
+        executions created between ``bounds[i - 1]`` (included) and ``bounds[i]`` ago, the last
+        of those at least ``bounds[-1]`` old. ``bounds`` increase.
+
+        The SQL backends count in the database (one aggregate over the index of owed
+        completions); this default counts `pending_created_at`.
+        """
+        now = datetime.now(UTC)
+        counts = [0] * (len(bounds) + 1)
+        for created in await self.pending_created_at():
+            age = now - created
+            counts[next((i for i, b in enumerate(bounds) if age < b), len(bounds))] += 1
+        return counts
+
+    async def heartbeat_targets(
+        self, *, after: str = "", limit: int = 500
+    ) -> list[HeartbeatTarget]:
+        """Owed completions the heartbeat relay beats: at most ``limit`` with ids above
+        ``after``, by id (keyset pages), never those whose caller opted out
+        (`CALLER_HEARTBEATS_ANNOTATION`) nor those already terminal (being finished).
+
+        The SQL backends read the id, kind, token and progress note from an index, never the
+        execution blob; this default reads `list_pending`.
+        """
+        rows = sorted(
+            (row for row in await self.list_pending() if row.id > after), key=lambda r: r.id
+        )
+        return [
+            HeartbeatTarget(
+                row.id,
+                row.kind,
+                row.callback_token,
+                row.callback_token_digest,
+                callback_token_error=row.callback_token_error,
+            )
+            for row in rows[:limit]
+        ]
+
+    async def unstarted_ids(
+        self, older_than: timedelta, *, after: tuple[datetime, str] | None = None, limit: int = 500
+    ) -> list[tuple[datetime, str, ExecutionKind]]:
+        """``(created_at, id, kind)`` of what `list_unstarted` lists, oldest first, after the
+        keyset position ``after`` (a previous page's last ``(created_at, id)``), at most
+        ``limit``: for the reconciler, without reading blobs or decrypting tokens."""
+        rows = await self.list_unstarted(older_than)
+        keyed = [(row.created_at, row.id, row.kind) for row in rows]
+        return [k for k in keyed if after is None or (k[0], k[1]) > after][:limit]
 
     @abc.abstractmethod
     async def list_unstarted(

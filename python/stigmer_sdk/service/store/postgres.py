@@ -37,25 +37,35 @@ CHECK_IDLE_AFTER_SECONDS = 1.0
 #: How long an operation waits for a free pooled connection before failing, in seconds.
 POOL_TIMEOUT_SECONDS = 30.0
 
+#: Whether libpq supports pipeline mode (14 and later; psycopg's binary wheel bundles one).
+_PIPELINE = psycopg.AsyncPipeline.is_supported()
+
 # Key of the transaction-level advisory lock that serialises migrations across replicas.
 MIGRATION_LOCK_ID = 0x5354_474D_4552_0001
 
 
-async def drive(connection: PgConnection, plan: Plan[_T]) -> _T:
-    """Run ``plan``'s queries on ``connection`` and return its result."""
+async def drive(
+    connection: PgConnection, plan: Plan[_T], pipeline: psycopg.AsyncPipeline | None = None
+) -> _T:
+    """Run ``plan``'s queries on ``connection`` and return its result (``pipeline``: the
+    connection's pipeline, when in pipeline mode)."""
     try:
         query = next(plan)
         while True:
-            query = plan.send(await _execute(connection, query))
+            query = plan.send(await _execute(connection, query, pipeline))
     except StopIteration as stop:
         result: _T = stop.value
         return result
 
 
-async def _execute(connection: PgConnection, query: Query) -> Any:
+async def _execute(
+    connection: PgConnection, query: Query, pipeline: psycopg.AsyncPipeline | None = None
+) -> Any:
     sql = query.sql.replace("?", "%s") + (" FOR UPDATE" if query.lock else "")
     cursor = await connection.execute(sql, query.params)
     if query.fetch == "none":
+        if pipeline is not None:
+            await pipeline.sync()  # the row count is known once the statement's result is in
         return cursor.rowcount
     if query.fetch == "all":
         return await cursor.fetchall()
@@ -179,8 +189,13 @@ class PostgresStore(SQLStore):
             async with self._pool.connection() as connection:
                 if not write:
                     return await drive(connection, plan)
-                async with connection.transaction():
-                    return await drive(connection, plan)
+                if not _PIPELINE:
+                    async with connection.transaction():
+                        return await drive(connection, plan)
+                # Pipelined: BEGIN goes out with the first statement, not in a round trip of
+                # its own (a lone create: two round trips, not three).
+                async with connection.pipeline() as pipeline, connection.transaction():
+                    return await drive(connection, plan, pipeline)
         finally:
             plan.close()
 

@@ -23,10 +23,13 @@ from google.protobuf.message import DecodeError, Message
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
 from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
 from stigmer_sdk.service.store.base import (
+    CALLER_HEARTBEATS_ANNOTATION,
+    CALLER_HEARTBEATS_NONE,
     CompletionState,
     ExecutionExistsError,
     ExecutionKind,
     ExecutionStore,
+    HeartbeatTarget,
     IdempotencyConflictError,
     RotationReport,
     StoredExecution,
@@ -56,6 +59,8 @@ _COLUMN_NAMES = (
     "token_key_id",
     "execution_revision",
     "phase",
+    "caller_heartbeats",
+    "progress_note",
 )
 #: The columns of a row, in the order every ``SELECT`` and ``RETURNING`` lists them.
 COLUMNS = ", ".join(_COLUMN_NAMES)
@@ -77,7 +82,13 @@ COLUMNS = ", ".join(_COLUMN_NAMES)
     _KEY_ID,
     _REVISION,
     _PHASE,
+    _HEARTBEATS,
+    _PROGRESS,
 ) = range(len(_COLUMN_NAMES))
+#: The columns of a row with ``NULL`` for the execution blob: the relay's reads never fetch it.
+_COLUMNS_WITHOUT_BLOB = ", ".join(
+    "NULL AS execution" if name == "execution" else name for name in _COLUMN_NAMES
+)
 
 _INSERT = (
     f"INSERT INTO executions ({COLUMNS}) VALUES ({', '.join('?' * len(_COLUMN_NAMES))}) "
@@ -92,6 +103,10 @@ _SELECT_BY_KEY = (
 )
 #: Phases that count as open for quotas (PENDING, IN_PROGRESS; both kinds number them alike).
 OPEN_PHASES = (1, 2)
+#: COMPLETED, FAILED, CANCELLED: an owed completion in one of them is being finished.
+TERMINAL_PHASES = (3, 4, 5)
+#: Longest progress note kept for the relay's heartbeat details (characters).
+PROGRESS_NOTE_CHARS = 4096
 _REPLACE_TOKEN = (
     "UPDATE executions SET callback_token = ?, token_encrypted = ?, token_key_id = ?, "
     "token_digest = ?, token_identity = ?, completion_state = CASE completion_state "
@@ -108,6 +123,32 @@ _MARK = (
     "callback_token = ?, token_encrypted = ?, token_key_id = NULL, token_digest = ?, "
     f"updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
 )
+#: The relay's keyset page (params: after id, limit), from the index ``executions_heartbeat``.
+HEARTBEAT_TARGETS_SQL = (
+    f"SELECT {_COLUMNS_WITHOUT_BLOB} FROM executions WHERE completion_state = 'pending' "
+    "AND caller_heartbeats = 1 AND id > ? AND phase NOT IN "
+    f"({', '.join(str(phase) for phase in TERMINAL_PHASES)}) ORDER BY id LIMIT ?"
+)
+#: The reconciler's keyset page (params: created at most, after created_at (twice), after id,
+#: limit), from the index ``executions_unstarted``.
+UNSTARTED_IDS_SQL = (
+    "SELECT created_at, id, kind FROM executions WHERE execution_revision = 0 "
+    "AND created_at <= ? AND (created_at > ? OR (created_at = ? AND id > ?)) "
+    "ORDER BY created_at, id LIMIT ?"
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def pending_age_sql(bounds: int) -> str:
+    """The gauge's aggregate over the index of owed completions, for ``bounds`` age bounds
+    (params: one cutoff time per bound): the total, then how many were created after each
+    cutoff."""
+    younger = "".join(
+        ", coalesce(sum(CASE WHEN created_at > ? THEN 1 ELSE 0 END), 0)" for _ in range(bounds)
+    )
+    return f"SELECT count(*){younger} FROM executions WHERE completion_state = 'pending'"
+
+
 # A stored token not sealed by the newest key in the current envelope: plain, under an older key,
 # or in an older envelope. Parameters: the newest key id, then CURRENT_ENVELOPE.
 _NOT_UNDER_KEY = (
@@ -148,12 +189,29 @@ def utc_clock(clock: Callable[[], datetime] | None) -> Callable[[], datetime]:
     return now
 
 
+@dataclass(frozen=True)
+class ExecutionFacts:
+    """What the store keeps in columns of an execution it also stores whole."""
+
+    #: ``status.phase``.
+    phase: int
+    #: Whether the caller wants the relay's heartbeats (`CALLER_HEARTBEATS_ANNOTATION`).
+    caller_heartbeats: bool
+    #: The latest progress note (an agent execution's last status message), ``""`` if none.
+    progress_note: str
+
+
 def check_execution(kind: ExecutionKind, execution: bytes) -> int:
     """Refuse bytes that are not ``kind``'s message or that still carry a callback token (in
     its spec or its status); return the execution's phase.
 
     The token would otherwise sit unencrypted in the execution column.
     """
+    return execution_facts(kind, execution).phase
+
+
+def execution_facts(kind: ExecutionKind, execution: bytes) -> ExecutionFacts:
+    """`check_execution`, returning what the store keeps in columns."""
     message: AgentExecution | WorkflowExecution
     message = AgentExecution() if kind is ExecutionKind.AGENT else WorkflowExecution()
     try:
@@ -168,7 +226,20 @@ def check_execution(kind: ExecutionKind, execution: bytes) -> int:
     status: Any = message.status
     if "callback_token" in status.DESCRIPTOR.fields_by_name and status.callback_token:
         raise ValueError("execution carries status.callback_token; tokens are never stored there")
-    return int(status.phase)
+    messages = status.messages if "messages" in status.DESCRIPTOR.fields_by_name else ()
+    return ExecutionFacts(
+        phase=int(status.phase),
+        caller_heartbeats=(
+            message.metadata.annotations.get(CALLER_HEARTBEATS_ANNOTATION, "").strip().lower()
+            != CALLER_HEARTBEATS_NONE
+        ),
+        # Only while it runs (no heartbeat after the end: the final reply is not copied).
+        progress_note=(
+            str(messages[-1].content)[:PROGRESS_NOTE_CHARS]
+            if messages and int(status.phase) not in TERMINAL_PHASES
+            else ""
+        ),
+    )
 
 
 def token_identity(token: bytes) -> str:
@@ -301,7 +372,7 @@ class SQLStore(ExecutionStore):
         request_digest: str,
     ) -> Plan[tuple[StoredExecution, bool]]:
         now = self._now()
-        phase = check_execution(kind, execution)
+        facts = execution_facts(kind, execution)
         stored, encrypted, kid = self._cipher.seal(id, token)
         values = (
             id,
@@ -320,7 +391,9 @@ class SQLStore(ExecutionStore):
             token_digest(token) if token else "",
             kid,
             0,
-            phase,
+            facts.phase,
+            int(facts.caller_heartbeats),
+            facts.progress_note,
         )
         inserted = yield Query(_INSERT, values, "one")
         if inserted is not None:
@@ -366,9 +439,13 @@ class SQLStore(ExecutionStore):
             raise KeyError(id)
         # Checked against the stored kind after the write, which raising undoes: one statement
         # instead of a SELECT of the kind before it.
-        phase = check_execution(ExecutionKind(row[_KIND]), execution)
-        if phase != row[_PHASE]:  # only when the phase changes: begin and finish
-            yield Query("UPDATE executions SET phase = ? WHERE id = ?", (phase, id))
+        facts = execution_facts(ExecutionKind(row[_KIND]), execution)
+        # Only when they change: begin and finish (phase), a progress note (the relay's details).
+        if facts.phase != row[_PHASE] or facts.progress_note != row[_PROGRESS]:
+            yield Query(
+                "UPDATE executions SET phase = ?, progress_note = ? WHERE id = ?",
+                (facts.phase, facts.progress_note, id),
+            )
         return row
 
     def _update_plan(self, id: str, execution: bytes) -> Plan[StoredExecution]:
@@ -516,6 +593,65 @@ class SQLStore(ExecutionStore):
         def plan() -> Plan[list[datetime]]:
             rows = yield Query(sql + " ORDER BY created_at", params, "all")
             return [self._to_datetime(row[0]) for row in rows]
+
+        return await self._run(plan(), write=False)
+
+    async def pending_age_counts(self, bounds: Sequence[timedelta]) -> list[int]:
+        """See `ExecutionStore.pending_age_counts`: one aggregate, served from the index
+        of owed completions (``created_at`` is its first column), no row sent back."""
+        now = self._now()
+        cutoffs = [now - bound for bound in bounds]
+        sql = pending_age_sql(len(bounds))
+
+        def plan() -> Plan[list[int]]:
+            row = yield Query(sql, tuple(cutoffs), "one")
+            total, *below = (int(value) for value in row)
+            counts, previous = [], 0
+            for count in below:
+                counts.append(count - previous)
+                previous = count
+            return [*counts, total - previous]
+
+        return await self._run(plan(), write=False)
+
+    async def heartbeat_targets(
+        self, *, after: str = "", limit: int = 500
+    ) -> list[HeartbeatTarget]:
+        """See `ExecutionStore.heartbeat_targets`: a keyset page of the relay's index,
+        the execution column not fetched."""
+
+        def plan() -> Plan[list[HeartbeatTarget]]:
+            rows = yield Query(HEARTBEAT_TARGETS_SQL, (after, int(limit)), "all")
+            return [self._heartbeat_target(row) for row in rows]
+
+        return await self._run(plan(), write=False)
+
+    def _heartbeat_target(self, row: Sequence[Any]) -> HeartbeatTarget:
+        token, error = b"", ""
+        try:
+            token = self._open_token(row)
+        except TokenDecryptionError as failure:
+            error = str(failure)
+        return HeartbeatTarget(
+            id=str(row[_ID]),
+            kind=ExecutionKind(row[_KIND]),
+            callback_token=token,
+            callback_token_digest=token_digest(token) if token else str(row[_DIGEST]),
+            progress_note=str(row[_PROGRESS]),
+            callback_token_error=error,
+        )
+
+    async def unstarted_ids(
+        self, older_than: timedelta, *, after: tuple[datetime, str] | None = None, limit: int = 500
+    ) -> list[tuple[datetime, str, ExecutionKind]]:
+        """See `ExecutionStore.unstarted_ids`: a keyset page of the index of unstarted
+        executions, three small columns read."""
+        since, last_id = after or (_EPOCH, "")
+        params = (self._now() - older_than, since, since, last_id, int(limit))
+
+        def plan() -> Plan[list[tuple[datetime, str, ExecutionKind]]]:
+            rows = yield Query(UNSTARTED_IDS_SQL, params, "all")
+            return [(self._to_datetime(c), str(i), ExecutionKind(k)) for c, i, k in rows]
 
         return await self._run(plan(), write=False)
 
