@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 import temporalio.converter
-from google.protobuf import json_format, symbol_database
+from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
 
 import stigmer_sdk
 from stigmer_sdk import AgentExecution, ExecutionPhase, WorkflowExecution
+from stigmer_sdk.completion import message_class
 from stigmer_sdk.converter import (
     GoJSONError,
     StigmerPayloadConverter,
@@ -68,7 +69,7 @@ def test_the_captured_deployed_completion_decodes() -> None:
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
 def test_go_struct_json_decodes_to_the_same_message_as_its_binary(vector: dict[str, Any]) -> None:
-    cls = symbol_database.Default().GetSymbol(vector["message_type"])
+    cls = message_class(vector["message_type"])
     expected = cls.FromString(base64.b64decode(vector["binary_base64"]))
     assert from_go_json(vector["go_json"], cls) == expected
     payload = _payload("json/plain", json.dumps(vector["go_json"]).encode())

@@ -34,6 +34,7 @@ from stigmer_sdk import (
     WorkflowExecutionSpec,
 )
 from stigmer_sdk.client import NO_RETRY, ClientOptions
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.service import activities as activities_module
 from stigmer_sdk.service.activities import (
@@ -640,7 +641,9 @@ async def test_no_token_in_temporal_history_or_its_database(tmp_path: Path) -> N
     database = tmp_path / "temporal.db"
     control_token = b"\x0a\x24" + uuid.uuid4().bytes * 4 + b"control token carried by a workflow"
     async with DevServer(db_filename=database) as server:
-        client = await temporalio.client.Client.connect(server.target)
+        client = await temporalio.client.Client.connect(
+            server.target, data_converter=data_converter
+        )
         store_url = f"sqlite:///{tmp_path / 'stigmer.db'}"
         async with _own_service(server, client, store_url, ScriptedRunner(SCRIPTS)) as running:
             recorder = _RecordingStore(running.service)

@@ -438,7 +438,9 @@ class Executable:
             other = None
             if request.service.other_namespace:
                 other = await temporalio.client.Client.connect(
-                    request.temporal.address, namespace=request.service.other_namespace
+                    request.temporal.address,
+                    namespace=request.service.other_namespace,
+                    data_converter=sdk_data_converter(),
                 )
             self._service = Service(
                 self._output, client, other, request.service, set(request.faults)

@@ -21,6 +21,7 @@ from stigmer_conformance import cases, live, logs, report
 from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.testing import DevServer
 
 OTHER_NAMESPACE = "conformance-other"
@@ -211,7 +212,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     log_dir = Path(tempfile.mkdtemp(prefix="stigmer-conformance-"))
     async with DevServer(namespaces=[OTHER_NAMESPACE]) as server:
-        temporal = await temporalio.client.Client.connect(server.target)
+        temporal = await temporalio.client.Client.connect(
+            server.target, data_converter=data_converter
+        )
         # Scenarios run among the languages that play every role; codec-only ones (a second,
         # independent implementation of one language, say) join the vectors only.
         players = [lang for lang in languages if all_implementations[lang].plays_scenarios]
@@ -485,7 +488,9 @@ async def run_live(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.to_thread(all_implementations[language].build)
     log_dir = Path(tempfile.mkdtemp(prefix="stigmer-conformance-live-"))
     target = pb.TemporalTarget(address=args.temporal, namespace=args.namespace)
-    temporal = await temporalio.client.Client.connect(args.temporal, namespace=args.namespace)
+    temporal = await temporalio.client.Client.connect(
+        args.temporal, namespace=args.namespace, data_converter=data_converter
+    )
     started = await asyncio.gather(
         *(_start_caller(all_implementations[lang], target, log_dir) for lang in languages)
     )

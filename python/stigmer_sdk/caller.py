@@ -34,13 +34,14 @@ import temporalio.activity
 import temporalio.client
 import temporalio.common
 import temporalio.exceptions
+from google.protobuf import message
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
 from stigmer_sdk.api.sdk.v1 import caller_pb2
 from stigmer_sdk.client import StigmerClient
-from stigmer_sdk.completion import proto_payload
+from stigmer_sdk.completion import as_message, proto_payload
 from stigmer_sdk.errors import FieldViolation, StigmerRPCError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
 from stigmer_sdk.metrics import record_handshake_pending, record_handshake_started
@@ -99,10 +100,35 @@ def activity_idempotency_key() -> str:
     )
 
 
+_AGENT_EXECUTION_TYPE = agent_api.AgentExecution.DESCRIPTOR.full_name
+_WORKFLOW_EXECUTION_TYPE = workflow_api.WorkflowExecution.DESCRIPTOR.full_name
+
+
+def _is_agent(execution: message.Message) -> bool:
+    """By full name, so that another generated class of the message (Stigmer's) counts too."""
+    return bool(execution.DESCRIPTOR.full_name == _AGENT_EXECUTION_TYPE)
+
+
 def _kind_of(execution: _Execution) -> str:
-    if isinstance(execution, agent_api.AgentExecution):
+    if _is_agent(execution):
         return AGENT_EXECUTION_KIND
     return WORKFLOW_EXECUTION_KIND
+
+
+def as_sdk_execution(
+    execution: message.Message,
+) -> agent_api.AgentExecution | workflow_api.WorkflowExecution:
+    """An ``AgentExecution`` or ``WorkflowExecution`` of any generated class as the SDK's own.
+
+    Stigmer's own stubs (or any other generation of the execution API) have classes of their
+    own for the same messages; they are converted through their serialized bytes.
+
+    Raises:
+        TypeError: ``execution`` is neither message.
+    """
+    if _is_agent(execution):
+        return as_message(execution, agent_api.AgentExecution)
+    return as_message(execution, workflow_api.WorkflowExecution)
 
 
 def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution:
@@ -247,7 +273,9 @@ async def execute_and_wait_pending(
         },
     )
     key = activity_idempotency_key()
-    execution = prepare_create(request, token=token, key=key)
+    # Another generated class of the message (Stigmer's stubs) becomes the SDK's, bytes intact.
+    own = cast("_Execution", as_sdk_execution(request))
+    execution = prepare_create(own, token=token, key=key)
     violations = create_violations(execution)
     if violations:
         detail = "; ".join(f"{v.field}: {v.description}" for v in violations)
@@ -497,8 +525,8 @@ def clear_callback_tokens(execution: _AnyExecution) -> _AnyExecution:
     workflow's history.
     """
     execution.spec.ClearField("callback_token")
-    if isinstance(execution, agent_api.AgentExecution):
-        execution.status.ClearField("callback_token")
+    if _is_agent(execution):
+        cast("agent_api.AgentExecution", execution).status.ClearField("callback_token")
     return execution
 
 
@@ -506,7 +534,7 @@ def execution_kind(
     execution: agent_api.AgentExecution | workflow_api.WorkflowExecution,
 ) -> caller_pb2.ExecutionKind.ValueType:
     """The ``ExecutionKind`` of a message."""
-    if isinstance(execution, agent_api.AgentExecution):
+    if _is_agent(execution):
         return caller_pb2.EXECUTION_KIND_AGENT
     return caller_pb2.EXECUTION_KIND_WORKFLOW
 

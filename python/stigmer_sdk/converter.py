@@ -38,8 +38,11 @@ from typing import Any, TypeVar
 
 import temporalio.api.common.v1
 import temporalio.converter
-from google.protobuf import json_format, message, symbol_database
+from google.protobuf import descriptor_pool, json_format, message
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from stigmer_sdk.api._pool import POOL
+from stigmer_sdk.completion import message_class
 
 _M = TypeVar("_M", bound=message.Message)
 
@@ -273,20 +276,38 @@ def _message_class(type_hint: type | None) -> type[message.Message] | None:
 
 
 def _class_for(payload: _Payload, type_hint: type | None) -> type[message.Message]:
-    """The message class to decode into: the payload's ``messageType`` when this process knows
-    it (as Temporal's default does), else the caller's type hint."""
+    """The message class to decode into: the caller's type hint when it names the payload's
+    ``messageType`` (so that a caller gets its own generated class, the SDK's or Stigmer's), else
+    the class this process knows by that name (the SDK's own first, as Temporal's default
+    converter would find it), else the type hint."""
     name = payload.metadata.get("messageType", b"").decode()
+    hinted = _message_class(type_hint)
+    if hinted is not None and (not name or hinted.DESCRIPTOR.full_name == name):
+        return hinted
     if name:
         try:
-            cls: type[message.Message] = symbol_database.Default().GetSymbol(name)
+            return message_class(name)
         except KeyError:
             pass
-        else:
-            return cls
-    hinted = _message_class(type_hint)
     if hinted is not None:
         return hinted
     raise RuntimeError(f"Unknown Protobuf type {name or '<none>'}")
+
+
+#: Where proto JSON looks up the type of a ``google.protobuf.Any``: the SDK's private pool, then
+#: protobuf's default pool (a user's own messages packed into a completion's result).
+_ANY_POOLS = (POOL, descriptor_pool.Default())
+
+
+def _json_with_any_pools(convert: Any) -> Any:
+    error: json_format.Error | None = None
+    for pool in _ANY_POOLS:
+        try:
+            return convert(pool)
+        except json_format.Error as failed:  # an Any whose type is in the other pool
+            error = failed if error is None else error
+    assert error is not None
+    raise error
 
 
 class TolerantJSONProtoPayloadConverter(temporalio.converter.JSONProtoPayloadConverter):
@@ -297,12 +318,31 @@ class TolerantJSONProtoPayloadConverter(temporalio.converter.JSONProtoPayloadCon
         """Ignore unknown fields."""
         super().__init__(ignore_unknown_fields=True)
 
+    def to_payload(self, value: Any) -> _Payload | None:
+        """As Temporal's, with ``Any`` fields resolved in the SDK's private pool too."""
+        if not isinstance(value, message.Message):
+            return None
+        document = _json_with_any_pools(
+            lambda pool: json_format.MessageToDict(value, descriptor_pool=pool)
+        )
+        return _Payload(
+            metadata={
+                "encoding": b"json/protobuf",
+                "messageType": value.DESCRIPTOR.full_name.encode(),
+            },
+            data=json.dumps(document, separators=(",", ":"), sort_keys=True).encode(),
+        )
+
     def from_payload(self, payload: _Payload, type_hint: type | None = None) -> Any:
-        """Decode into ``messageType``, else ``type_hint`` (see the class docstring)."""
-        value = _class_for(payload, type_hint)()
+        """Decode into ``type_hint`` or ``messageType`` (see the class docstring)."""
+        cls = _class_for(payload, type_hint)
         try:
-            return json_format.Parse(payload.data, value, ignore_unknown_fields=True)
-        except json_format.ParseError as error:
+            return _json_with_any_pools(
+                lambda pool: json_format.Parse(
+                    payload.data, cls(), ignore_unknown_fields=True, descriptor_pool=pool
+                )
+            )
+        except json_format.Error as error:
             raise RuntimeError(f"Failed parsing json/protobuf: {error}") from error
 
 

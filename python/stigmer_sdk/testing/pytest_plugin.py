@@ -26,6 +26,7 @@ import pytest_asyncio
 import temporalio.client
 
 from stigmer_sdk.client import NO_RETRY, ClientOptions, StigmerClient
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.testing import DevServer, FakeStigmerService
 
 
@@ -44,8 +45,10 @@ async def dev_server(stigmer_dev_server_namespaces: Sequence[str]) -> AsyncItera
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def temporal_client(dev_server: DevServer) -> temporalio.client.Client:
-    """A client of the dev server's ``default`` namespace."""
-    return await temporalio.client.Client.connect(dev_server.target)
+    """A client of the dev server's ``default`` namespace, with the SDK's data converter (the
+    SDK's messages live in a private descriptor pool that Temporal's default converter does not
+    search; docs/handshake-contract.md)."""
+    return await temporalio.client.Client.connect(dev_server.target, data_converter=data_converter)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
