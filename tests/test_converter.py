@@ -25,6 +25,7 @@ from stigmer_sdk.converter import (
     StigmerPayloadConverter,
     data_converter,
     from_go_json,
+    to_go_json,
     with_stigmer_payloads,
 )
 
@@ -74,6 +75,18 @@ def test_go_struct_json_decodes_to_the_same_message_as_its_binary(vector: dict[s
     assert from_go_json(vector["go_json"], cls) == expected
     payload = _payload("json/plain", json.dumps(vector["go_json"]).encode())
     assert _decode(payload, cls) == expected
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
+def test_go_struct_json_is_written_as_go_writes_it(vector: dict[str, Any]) -> None:
+    # What the reference service delivers to a caller that has not declared binary/protobuf:
+    # the same document, key order included, as Go's encoding/json of the generated struct.
+    cls = message_class(vector["message_type"])
+    execution = cls.FromString(base64.b64decode(vector["binary_base64"]))
+    written = to_go_json(execution)
+    assert json.dumps(written, ensure_ascii=False) == json.dumps(
+        vector["go_json"], ensure_ascii=False
+    )
 
 
 def test_go_struct_json_covers_the_new_fields() -> None:

@@ -71,6 +71,12 @@ API_VERSION = "agentic.stigmer.ai/v1"
 AGENT_EXECUTION_KIND = "AgentExecution"
 #: The ``kind`` of workflow executions.
 WORKFLOW_EXECUTION_KIND = "WorkflowExecution"
+#: Annotation by which a caller declares how it decodes the result delivered to its activity.
+#: Without it a Stigmer service delivers ``json/plain`` (Go's ``encoding/json`` of the execution,
+#: what the deployed Go service sends and Stigmer's own Go callers decode into ``any``).
+RESULT_ENCODING_ANNOTATION = "stigmer.ai/result-encoding"
+#: The value this SDK declares on every create: it decodes ``binary/protobuf``.
+BINARY_RESULT_ENCODING = "binary/protobuf"
 #: Deadline of the ``create`` call, retries included.
 DEFAULT_CREATE_TIMEOUT = timedelta(seconds=30)
 #: Environment variable that switches :func:`start_workflow_and_wait_pending` to blocking.
@@ -136,6 +142,8 @@ def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution
 
     - ``spec.callback_token``: ``token``, as raw bytes;
     - ``metadata.annotations["stigmer.ai/idempotency-key"]``: ``key``;
+    - ``metadata.annotations["stigmer.ai/result-encoding"]``: ``binary/protobuf``, the result
+      encoding this SDK decodes (a service delivers ``json/plain`` to callers without it);
     - ``api_version`` (``agentic.stigmer.ai/v1``) and ``kind`` (``AgentExecution`` or
       ``WorkflowExecution``), when empty;
     - ``metadata.name``, when empty: :func:`stigmer_sdk.idempotency.execution_name` of ``key``,
@@ -147,6 +155,7 @@ def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution
     execution.CopyFrom(request)
     execution.spec.callback_token = token
     execution.metadata.annotations[IDEMPOTENCY_ANNOTATION] = key
+    execution.metadata.annotations[RESULT_ENCODING_ANNOTATION] = BINARY_RESULT_ENCODING
     if not execution.api_version:
         execution.api_version = API_VERSION
     if not execution.kind:

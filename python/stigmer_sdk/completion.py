@@ -407,8 +407,8 @@ async def complete_external_activity(
         raise ValueError("give either result or failure, not both")
     if failure is not None:
         error = (
-            application_error(failure)
-            if isinstance(failure, completion_pb2.ActivityFailure)
+            application_error(as_message(failure, completion_pb2.ActivityFailure))
+            if isinstance(failure, message.Message)  # the SDK's class, or another generation's
             else failure
         )
         return await _send(

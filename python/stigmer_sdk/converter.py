@@ -116,6 +116,92 @@ def from_go_json(data: Any, message_type: type[_M]) -> _M:
     return result
 
 
+def to_go_json(value: message.Message) -> dict[str, Any]:
+    """Go's ``encoding/json`` of the protoc-gen-go struct of ``value``, as a JSON document.
+
+    What the deployed Stigmer Go service delivers as ``json/plain``, and what the reference
+    service delivers to a caller that has not declared ``binary/protobuf``
+    (docs/handshake-contract.md, "Result encoding"): the proto field names as keys, in
+    declaration order; enums and 64-bit integers as numbers; ``bytes`` as standard Base64;
+    ``Timestamp`` and ``Duration`` as ``{"seconds", "nanos"}``; ``Struct``, ``Value`` and
+    ``ListValue`` as their proto JSON; zero scalars, empty lists and maps, and unset messages
+    omitted (``omitempty``); map keys sorted. :func:`from_go_json` reads it back.
+
+    Raises:
+        GoJSONError: ``value`` has a oneof (Go writes those under its own type names; no
+            execution message has one).
+
+    Examples:
+        >>> from stigmer_sdk import AgentExecution
+        >>> execution = AgentExecution(kind="AgentExecution")
+        >>> execution.status.phase = 3
+        >>> execution.status.started_at = "2026-01-01T00:00:00Z"
+        >>> to_go_json(execution)
+        {'kind': 'AgentExecution', 'status': {'phase': 3, 'started_at': '2026-01-01T00:00:00Z'}}
+    """
+    document = _go_value(value)
+    assert isinstance(document, dict)  # a message that is not a well-known scalar
+    return document
+
+
+def _go_value(value: message.Message) -> Any:
+    descriptor: Descriptor = value.DESCRIPTOR  # type: ignore[assignment]
+    full_name = descriptor.full_name
+    if full_name in _PROTO_JSON_TYPES:
+        return _as_go_writes(json_format.MessageToDict(value))
+    document: dict[str, Any] = {}
+    for field in descriptor.fields:
+        oneof = field.containing_oneof
+        if oneof is not None and not _is_synthetic(oneof):
+            raise GoJSONError(f"{full_name}.{oneof.name}: oneofs have no Go-struct JSON here")
+        item: Any = getattr(value, field.name)
+        if _is_map(field):
+            if len(item):
+                entry = field.message_type
+                assert entry is not None  # a map field's entry type
+                value_field = entry.fields_by_name["value"]
+                document[field.name] = {
+                    str(key).lower() if isinstance(key, bool) else str(key): _go_single(
+                        value_field, item[key]
+                    )
+                    for key in sorted(item)
+                }
+        elif field.is_repeated:
+            if len(item):
+                document[field.name] = [_go_single(field, element) for element in item]
+        elif field.message_type is not None or oneof is not None:
+            if value.HasField(field.name):
+                document[field.name] = _go_single(field, item)
+        elif item != field.default_value:
+            document[field.name] = _go_single(field, item)
+    return document
+
+
+def _as_go_writes(data: Any) -> Any:
+    """Proto JSON of a ``Struct`` as Go's protojson writes it: object keys sorted, integral
+    numbers without a fraction (Python's json_format writes ``1.0``)."""
+    if isinstance(data, dict):
+        return {key: _as_go_writes(data[key]) for key in sorted(data)}
+    if isinstance(data, list):
+        return [_as_go_writes(item) for item in data]
+    if isinstance(data, float) and data.is_integer() and abs(data) < 2**53:
+        return int(data)
+    return data
+
+
+def _is_synthetic(oneof: Any) -> bool:
+    # A proto3 `optional` field's oneof; Go makes it a pointer field, not an interface.
+    return len(oneof.fields) == 1 and oneof.name == f"_{oneof.fields[0].name}"
+
+
+def _go_single(field: FieldDescriptor, item: Any) -> Any:
+    if field.message_type is not None:
+        return _go_value(item)
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return base64.b64encode(item).decode()
+    return item
+
+
 def _merge(target: message.Message, data: Any, path: str) -> None:
     descriptor: Descriptor = target.DESCRIPTOR  # type: ignore[assignment]
     full_name = descriptor.full_name
