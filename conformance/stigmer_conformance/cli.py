@@ -12,6 +12,7 @@ import tempfile
 import time
 import traceback
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.converter import data_converter
+from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
+from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.testing import DevServer
 
 OTHER_NAMESPACE = "conformance-other"
@@ -306,6 +309,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await _log_cases(results, known, args, players, roles)
             if not args.no_emulator and players:
                 await _emulator_cases(results, known, args, server, temporal, roles, log_dir)
+            if players:
+                await _reference_cases(results, known, args, server, temporal, roles, log_dir)
             fake = FakeService()
             await fake.start()
             ran: dict[str, dict[str, tuple[str, bool]]] = {lang: {} for lang in players}
@@ -470,6 +475,110 @@ async def _emulator_cases(
     finally:
         await own.stop()
         await external.stop()
+
+
+async def _reference_cases(
+    results: list[dict[str, Any]],
+    known: dict[str, tuple[str, str]],
+    args: argparse.Namespace,
+    server: DevServer,
+    temporal: temporalio.client.Client,
+    roles: dict[str, cases.Roles],
+    log_dir: Path,
+) -> None:
+    """Both kinds of caller against the reference service (stigmer_sdk.service, in process).
+
+    Every language's SDK caller (the live scenarios: it declares ``binary/protobuf`` and gets its
+    typed result or failure), and a Go caller written as Stigmer's own workflow runner, which
+    declares nothing and decodes the ``json/plain`` result into ``any``
+    (conformance/go-any-caller).
+    """
+    if args.only and not any(
+        prefix.startswith("reference/") or "reference/".startswith(prefix)
+        for prefix in args.only.split(",")
+    ):
+        return
+    config = ServiceConfig(
+        listen="127.0.0.1:0",
+        temporal=TemporalConnection(address=server.target),
+        store_url=f"sqlite:///{log_dir / 'reference-service.db'}",
+    )
+    async with StigmerService(config, runner=ScriptedRunner(REFERENCE_SCRIPTS)) as service:
+        await _live_cases(
+            results,
+            known,
+            args,
+            temporal,
+            {lang: (r.caller, r.caller_queue) for lang, r in roles.items()},
+            live.LiveTarget("reference", service.target, {"service": ""}, REFERENCE_AGENTS, 60),
+            "caller: a language's SDK; service: the reference service",
+        )
+        case = {
+            "id": "reference/go-any-caller/reply-in-any/go-any->service",
+            "kind": "reference",
+            "row": "go-any",
+            "column": "service",
+            "axes": "caller: Stigmer's own Go runner's code; service: the reference service",
+        }
+        if _selected(case["id"], args.only):
+            await _case(
+                results,
+                known,
+                case,
+                _go_any_caller(server.target, service.target, args.no_build),
+                timeout=240,
+            )
+
+
+#: The reference service's agents in these cases: the live scenarios' echo and failing agents.
+REFERENCE_SCRIPTS = {
+    "echo": Script(duration=timedelta(milliseconds=300), reply="echo: {message}"),
+    "failing": Script(
+        duration=timedelta(milliseconds=100),
+        failure_type="AGENT_EXECUTION_FAILED",
+        failure_message="the agent could not finish",
+    ),
+}
+REFERENCE_AGENTS = {"echo": "echo", "failing": "failing"}
+GO_ANY_CALLER = ROOT / ".tools" / "conformance" / "go-any-caller"
+
+
+async def _go_any_caller(temporal: str, service: str, no_build: bool) -> dict[str, Any]:
+    if not no_build:
+        await _checked(
+            "go", "build", "-o", str(GO_ANY_CALLER), ".", cwd=ROOT / "conformance" / "go-any-caller"
+        )
+    message = "ping from Stigmer's runner"
+    output = await _checked(
+        str(GO_ANY_CALLER),
+        "-temporal",
+        temporal,
+        "-service",
+        service,
+        "-agent",
+        "echo",
+        "-message",
+        message,
+    )
+    outcome = json.loads(output)
+    # Go's encoding/json decodes a JSON object into `any` as a map; binary/protobuf would have
+    # failed the decode ("must be a concrete type, not interface").
+    cases.check(outcome["result_type"] == "map[string]interface {}", f"result decoded as {outcome}")
+    cases.check(outcome["phase"] == 3, f"phase {outcome['phase']!r}, expected 3 (COMPLETED)")
+    cases.check(outcome["reply"] == f"echo: {message}", f"reply {outcome['reply']!r}")
+    return {"outcome": outcome}
+
+
+async def _checked(*command: str, cwd: Path | None = None) -> str:
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await process.communicate()
+    if process.returncode != 0:
+        raise cases.CaseFailure(
+            f"{' '.join(command[:2])} exited {process.returncode}: {stderr.decode()[-2000:]}"
+        )
+    return stdout.decode()
 
 
 async def run_live(args: argparse.Namespace) -> dict[str, Any]:
