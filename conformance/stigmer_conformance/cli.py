@@ -441,7 +441,8 @@ async def _emulator_cases(
     log_dir: Path,
 ) -> None:
     """The live scenarios against the deployed-service emulation, in its two completion modes."""
-    if not any(_selected(f"emulator/{s.name}/", args.only) for s in live.LiveScenario.load_all()):
+    names = [*(s.name for s in live.LiveScenario.load_all()), "go-any-caller"]
+    if not any(_selected(f"emulator/{name}/", args.only) for name in names):
         return
     callers = {lang: (r.caller, r.caller_queue) for lang, r in roles.items()}
     agents = {"echo": "echo", "failing": "failing"}
@@ -471,6 +472,22 @@ async def _emulator_cases(
                 target,
                 "completer: the emulator's own activity (deployed) or a language's SDK system "
                 "activity",
+            )
+        case = {
+            "id": "emulator/go-any-caller/resumes-with-a-map/go-any->deployed",
+            "kind": "emulator",
+            "row": "go-any",
+            "column": "deployed",
+            "axes": "caller: Stigmer's own Go runner's code; service: the deployed emulation",
+        }
+        if _selected(case["id"], args.only):
+            # The deployed service delivers the execution as created (PENDING, no reply yet).
+            await _case(
+                results,
+                known,
+                case,
+                _go_any_caller(server.target, own_address, args.no_build, 1, None),
+                timeout=240,
             )
     finally:
         await own.stop()
@@ -525,7 +542,7 @@ async def _reference_cases(
                 results,
                 known,
                 case,
-                _go_any_caller(server.target, service.target, args.no_build),
+                _go_any_caller(server.target, service.target, args.no_build, 3, "echo: {message}"),
                 timeout=240,
             )
 
@@ -543,11 +560,16 @@ REFERENCE_AGENTS = {"echo": "echo", "failing": "failing"}
 GO_ANY_CALLER = ROOT / ".tools" / "conformance" / "go-any-caller"
 
 
-async def _go_any_caller(temporal: str, service: str, no_build: bool) -> dict[str, Any]:
-    if not no_build:
+async def _go_any_caller(
+    temporal: str, service: str, no_build: bool, phase: int, reply: str | None
+) -> dict[str, Any]:
+    """Run conformance/go-any-caller against ``service``: its workflow must resume with a map
+    (Go's ``any`` of a JSON object) holding ``phase`` and, unless None, ``reply``."""
+    if not no_build and not _GO_ANY_CALLER_BUILT:
         await _checked(
             "go", "build", "-o", str(GO_ANY_CALLER), ".", cwd=ROOT / "conformance" / "go-any-caller"
         )
+        _GO_ANY_CALLER_BUILT.append(True)
     message = "ping from Stigmer's runner"
     output = await _checked(
         str(GO_ANY_CALLER),
@@ -564,9 +586,15 @@ async def _go_any_caller(temporal: str, service: str, no_build: bool) -> dict[st
     # Go's encoding/json decodes a JSON object into `any` as a map; binary/protobuf would have
     # failed the decode ("must be a concrete type, not interface").
     cases.check(outcome["result_type"] == "map[string]interface {}", f"result decoded as {outcome}")
-    cases.check(outcome["phase"] == 3, f"phase {outcome['phase']!r}, expected 3 (COMPLETED)")
-    cases.check(outcome["reply"] == f"echo: {message}", f"reply {outcome['reply']!r}")
+    cases.check(outcome["phase"] == phase, f"phase {outcome['phase']!r}, expected {phase}")
+    if reply is not None:
+        expected = reply.format(message=message)
+        cases.check(outcome["reply"] == expected, f"reply {outcome['reply']!r}, not {expected!r}")
     return {"outcome": outcome}
+
+
+#: Whether this run built conformance/go-any-caller already (a list, to be mutable in place).
+_GO_ANY_CALLER_BUILT: list[bool] = []
 
 
 async def _checked(*command: str, cwd: Path | None = None) -> str:
