@@ -4,8 +4,23 @@ protoc writes modules at their proto package path (``ai/stigmer/agentic/...``) w
 imports (``from ai.stigmer.agentic... import spec_pb2``). The SDK ships them as
 ``stigmer_sdk.api.agentic...``, so this script generates into a scratch directory, moves the
 tree under the package and rewrites those imports, the way temporalio's own generator does for
-``temporalio.api``. Only import lines and module references are rewritten, never the serialized
-descriptors.
+``temporalio.api``. Only import lines, module references, the descriptor pool and the
+runtime-version check are rewritten, never the serialized descriptors.
+
+The descriptor pool: the modules add their files to ``stigmer_sdk.api._pool.POOL``, a private
+``DescriptorPool``, instead of protobuf's default pool. Stigmer's own generated stubs
+(``stigmer-apis``, the open-source repository's ``apis/stubs/python``) add files of the same
+names and messages of the same full names, with descriptors that differ from ours, to the
+default pool; in one pool the second import fails ("duplicate file name"), in two pools both
+load in either order (docs/handshake-contract.md, "Living beside Stigmer's stubs"). The pool
+holds its own copy of the well-known types our files import, listed in :data:`_pool.py`.
+
+The runtime-version check: protoc stamps the gencode with its own version (7.x for grpcio-tools
+1.85) and the protobuf runtime refuses gencode newer than itself, so as generated the modules
+would not load on protobuf 6. The SDK supports protobuf 6.32 and 7 (Stigmer's own stubs pin
+protobuf 6), and this gencode uses nothing newer than 6.32 has (``AddSerializedFile`` and the
+``builder`` calls), so the stamp is rewritten to the oldest runtime the SDK supports,
+:data:`MIN_RUNTIME`. ``tox -e protobuf6`` runs the SDK's tests on that runtime.
 """
 
 from __future__ import annotations
@@ -21,6 +36,33 @@ ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "proto"
 OUT = ROOT / "python" / "stigmer_sdk" / "api"
 
+#: The oldest protobuf runtime the generated modules declare they need (pyproject: protobuf>=6.32).
+MIN_RUNTIME = (6, 32, 0)
+_VERSION_CHECK = re.compile(
+    r"(_runtime_version\.ValidateProtobufRuntimeVersion\(\n\s*_runtime_version\.Domain\.PUBLIC,\n)"
+    r"\s*\d+,\n\s*\d+,\n\s*\d+,\n"
+)
+_VERSION_COMMENT = re.compile(r"^# Protobuf Python Version: .*$", re.MULTILINE)
+
+_DEFAULT_POOL_ADD = "_descriptor_pool.Default().AddSerializedFile("
+_BUILDER_IMPORT = "from google.protobuf.internal import builder as _builder\n"
+_WELL_KNOWN_IMPORT = re.compile(r'^import "google/protobuf/(\w+)\.proto";', re.MULTILINE)
+
+_POOL_MODULE = '''"""The private descriptor pool of the SDK's generated modules. Do not edit.
+
+Every ``stigmer_sdk.api`` module adds its file here rather than to protobuf's default pool, so
+that Stigmer's own stubs, which define files and messages of the same names, load beside them
+(scripts/generate_python.py). The well-known types those files import are copied in first.
+"""
+
+from google.protobuf import descriptor_pool
+{imports}
+
+POOL = descriptor_pool.DescriptorPool()
+for _well_known in ({modules}):
+    POOL.AddSerializedFile(_well_known.DESCRIPTOR.serialized_pb)
+'''
+
 _IMPORT_LINE = re.compile(r"^(from|import) ai\.stigmer\.", re.MULTILINE)
 # A module reference in a .pyi stub, such as ai.stigmer.agentic.agentexecution.v1.spec_pb2.
 _MODULE_REF = re.compile(r"(?<![\w.])ai\.stigmer\.((?:\w+\.)*\w+_pb2(?:_grpc)?)\b")
@@ -29,8 +71,27 @@ _MODULE_REF = re.compile(r"(?<![\w.])ai\.stigmer\.((?:\w+\.)*\w+_pb2(?:_grpc)?)\
 def _rewrite(text: str, is_stub: bool) -> str:
     text = _IMPORT_LINE.sub(r"\1 stigmer_sdk.api.", text)
     if is_stub:
-        text = _MODULE_REF.sub(r"stigmer_sdk.api.\1", text)
-    return text
+        return _MODULE_REF.sub(r"stigmer_sdk.api.\1", text)
+    return _lower_runtime_check(text)
+
+
+def _lower_runtime_check(text: str) -> str:
+    """Make a ``_pb2`` module declare :data:`MIN_RUNTIME` instead of protoc's own version."""
+    if "ValidateProtobufRuntimeVersion" not in text:
+        return text  # a _pb2_grpc module
+    if text.count(_DEFAULT_POOL_ADD) != 1 or _BUILDER_IMPORT not in text:
+        raise SystemExit("generate_python: the gencode's descriptor pool call changed shape")
+    text = text.replace(
+        _BUILDER_IMPORT, _BUILDER_IMPORT + "from stigmer_sdk.api import _pool as _stigmer_pool\n"
+    ).replace(_DEFAULT_POOL_ADD, "_stigmer_pool.POOL.AddSerializedFile(")
+    major, minor, patch = MIN_RUNTIME
+    text, count = _VERSION_CHECK.subn(rf"\g<1>    {major},\n    {minor},\n    {patch},\n", text)
+    if count != 1:
+        raise SystemExit("generate_python: the gencode's runtime-version check changed shape")
+    return _VERSION_COMMENT.sub(
+        f"# Protobuf Python Version: {major}.{minor}.{patch} (the minimum, see generate_python.py)",
+        text,
+    )
 
 
 def main() -> int:
@@ -70,6 +131,19 @@ def main() -> int:
     for path in OUT.rglob("*"):
         if path.suffix in {".py", ".pyi"}:
             path.write_text(_rewrite(path.read_text(), is_stub=path.suffix == ".pyi"))
+    well_known = sorted(
+        {
+            name
+            for proto in protos
+            for name in _WELL_KNOWN_IMPORT.findall((PROTO_ROOT / proto).read_text())
+        }
+    )
+    (OUT / "_pool.py").write_text(
+        _POOL_MODULE.format(
+            imports="\n".join(f"from google.protobuf import {name}_pb2" for name in well_known),
+            modules=", ".join(f"{name}_pb2" for name in well_known) + ",",
+        )
+    )
     for directory in [OUT, *(d for d in OUT.rglob("*") if d.is_dir())]:
         init = directory / "__init__.py"
         if not init.exists():

@@ -10,6 +10,7 @@ import temporalio.client
 from temporalio.worker import Worker
 
 from stigmer_sdk.client import StigmerClient
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
@@ -35,7 +36,9 @@ def stigmer_dev_server_namespaces() -> tuple[str, ...]:
 
 @pytest.fixture(scope="session")
 async def other_namespace_client(dev_server: DevServer) -> temporalio.client.Client:
-    return await temporalio.client.Client.connect(dev_server.target, namespace=OTHER_NAMESPACE)
+    return await temporalio.client.Client.connect(
+        dev_server.target, namespace=OTHER_NAMESPACE, data_converter=data_converter
+    )
 
 
 @pytest.fixture

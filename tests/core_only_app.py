@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         ExecutionPhase,
         StigmerClient,
         complete_external_activity,
+        data_converter,
         execute_and_wait_pending,
         handshake_activity_options,
     )
@@ -76,7 +77,9 @@ async def main(temporal_address: str) -> None:
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     STIGMER = await StigmerClient.connect(f"127.0.0.1:{port}")
-    temporal = await temporalio.client.Client.connect(temporal_address)
+    temporal = await temporalio.client.Client.connect(
+        temporal_address, data_converter=data_converter
+    )
     queue = f"core-only-{uuid.uuid4().hex[:8]}"
     async with Worker(
         temporal,

@@ -149,6 +149,7 @@ async def running_service(
             activities=[
                 callers.run_agent,
                 callers.run_agent_crash_after_create,
+                callers.run_agent_undeclared,
                 callers.run_workflow_execution,
                 *SystemActivities(temporal_client).activities(),
             ],

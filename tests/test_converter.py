@@ -14,16 +14,18 @@ from typing import Any
 
 import pytest
 import temporalio.converter
-from google.protobuf import json_format, symbol_database
+from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
 
 import stigmer_sdk
 from stigmer_sdk import AgentExecution, ExecutionPhase, WorkflowExecution
+from stigmer_sdk.completion import message_class
 from stigmer_sdk.converter import (
     GoJSONError,
     StigmerPayloadConverter,
     data_converter,
     from_go_json,
+    to_go_json,
     with_stigmer_payloads,
 )
 
@@ -68,11 +70,23 @@ def test_the_captured_deployed_completion_decodes() -> None:
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
 def test_go_struct_json_decodes_to_the_same_message_as_its_binary(vector: dict[str, Any]) -> None:
-    cls = symbol_database.Default().GetSymbol(vector["message_type"])
+    cls = message_class(vector["message_type"])
     expected = cls.FromString(base64.b64decode(vector["binary_base64"]))
     assert from_go_json(vector["go_json"], cls) == expected
     payload = _payload("json/plain", json.dumps(vector["go_json"]).encode())
     assert _decode(payload, cls) == expected
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
+def test_go_struct_json_is_written_as_go_writes_it(vector: dict[str, Any]) -> None:
+    # What the reference service delivers to a caller that has not declared binary/protobuf:
+    # the same document, key order included, as Go's encoding/json of the generated struct.
+    cls = message_class(vector["message_type"])
+    execution = cls.FromString(base64.b64decode(vector["binary_base64"]))
+    written = to_go_json(execution)
+    assert json.dumps(written, ensure_ascii=False) == json.dumps(
+        vector["go_json"], ensure_ascii=False
+    )
 
 
 def test_go_struct_json_covers_the_new_fields() -> None:

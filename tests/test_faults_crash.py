@@ -35,6 +35,7 @@ from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
 from stigmer_sdk.caller import prepare_create
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.service.activities import TERMINAL_PHASES, decode
 from stigmer_sdk.service.server import workflow_id_for
@@ -269,7 +270,9 @@ async def test_temporal_stopped_mid_run_and_restarted_with_its_state(
     create_seconds: list[float] = []
     try:
         await service.start()
-        client = await temporalio.client.Client.connect(server.target)
+        client = await temporalio.client.Client.connect(
+            server.target, data_converter=data_converter
+        )
         async with _callers(client, service.target) as start:
             handles = await start(callers)
             direct = await StigmerClient.connect(service.target)

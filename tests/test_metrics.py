@@ -21,6 +21,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.metrics import (
     CALLER_DURATION_METRIC,
     CALLER_HANDSHAKES_METRIC,
@@ -191,7 +192,7 @@ async def test_caller_metrics_from_a_real_caller_workers_endpoint(
     service, _ = metrics_service
     address = f"127.0.0.1:{free_port()}"
     caller_client = await temporalio.client.Client.connect(
-        dev_server.target, runtime=prometheus_runtime(address)
+        dev_server.target, runtime=prometheus_runtime(address), data_converter=data_converter
     )
     stigmer = await StigmerClient.connect(service.target)
     queue = f"caller-metrics-{uuid.uuid4().hex[:8]}"

@@ -13,6 +13,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec
+from stigmer_sdk.converter import with_stigmer_payloads
 from stigmer_sdk.service.codec import (
     ENCRYPTED_ENCODING,
     KEY_ID_METADATA,
@@ -100,8 +101,10 @@ async def test_with_the_codec_the_system_activity_input_keeps_the_token_out_of_h
 ) -> None:
     token = b"\x0a\x30" + uuid.uuid4().bytes * 3 + b"a token in a system activity input"
     config = temporal_client.config()
-    config["data_converter"] = temporalio.converter.DataConverter(
-        payload_codec=EncryptingPayloadCodec({"k1": os.urandom(32)})
+    config["data_converter"] = with_stigmer_payloads(
+        temporalio.converter.DataConverter(
+            payload_codec=EncryptingPayloadCodec({"k1": os.urandom(32)})
+        )
     )
     encrypted = temporalio.client.Client(**config)
     queue = f"codec-{uuid.uuid4().hex[:8]}"

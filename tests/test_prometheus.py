@@ -31,6 +31,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.metrics import prometheus_runtime
 from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
@@ -201,7 +202,9 @@ async def test_every_dashboard_and_alert_query_returns_data(
     listen, service_metrics = serve
     caller_metrics = f"127.0.0.1:{free_port()}"
     client = await temporalio.client.Client.connect(
-        dev_server.target, runtime=prometheus_runtime(caller_metrics)
+        dev_server.target,
+        runtime=prometheus_runtime(caller_metrics),
+        data_converter=data_converter,
     )
     prometheus = Prometheus(tmp_path, [service_metrics, caller_metrics])
     prometheus.start()

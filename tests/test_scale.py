@@ -31,6 +31,7 @@ from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase
 from stigmer_sdk.client import ClientOptions, RetryConfig, StigmerClient
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.service.health import READINESS_SERVICE
 from stigmer_sdk.service.store import open_store
 from stigmer_sdk.testing import free_port
@@ -177,7 +178,7 @@ async def test_replicas_survive_kills_and_a_rolling_restart(
     for replica in replicas:
         await replica.wait_ready()
 
-    temporal = await temporalio.client.Client.connect(cluster.target)
+    temporal = await temporalio.client.Client.connect(cluster.target, data_converter=data_converter)
     # One channel over every replica, round robin: a dead replica's share moves to the others
     # (UNAVAILABLE is retried).
     stigmer = await StigmerClient.connect(

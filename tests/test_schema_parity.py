@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor, FileDescriptor
 
 import stigmer_sdk.api.agentic.agentexecution.v1.command_pb2
 import stigmer_sdk.api.agentic.agentexecution.v1.io_pb2
 import stigmer_sdk.api.agentic.workflowexecution.v1.command_pb2
 import stigmer_sdk.api.agentic.workflowexecution.v1.io_pb2
+from stigmer_sdk.api._pool import POOL as SDK_POOL
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 
 DATA = Path(__file__).parent / "data"
@@ -63,7 +63,7 @@ def _load_table() -> tuple[dict[str, dict[str, tuple[str, str, str]]], dict[str,
 
 
 DEPLOYED_MESSAGES, DEPLOYED_ENUMS = _load_table()
-POOL = descriptor_pool.Default()
+POOL = SDK_POOL  # the generated modules' private pool (scripts/generate_python.py)
 
 
 def _field_type(field: FieldDescriptor) -> str:

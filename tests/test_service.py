@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -34,6 +35,7 @@ from stigmer_sdk import (
     WorkflowExecutionSpec,
 )
 from stigmer_sdk.client import NO_RETRY, ClientOptions
+from stigmer_sdk.converter import data_converter, from_go_json, to_go_json
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.service import activities as activities_module
 from stigmer_sdk.service.activities import (
@@ -120,6 +122,34 @@ async def _service_outcome(running: RunningService, execution_id: str) -> str:
         workflow_id_for(ExecutionKind.AGENT, execution_id), result_type=str
     )
     return await handle.result()
+
+
+@pytest.mark.parametrize(
+    ("activity_name", "encoding"),
+    [("run_agent", b"binary/protobuf"), ("run_agent_undeclared", b"json/plain")],
+)
+async def test_the_result_comes_in_the_encoding_the_caller_declared(
+    running_service: RunningService, activity_name: str, encoding: bytes
+) -> None:
+    # The SDK's callers declare binary/protobuf on create; a caller that declares nothing (as
+    # Stigmer's own Go runner) gets json/plain in the deployed Go service's shape, which a Go
+    # caller decodes into `any`. Both decode into the proto type through the SDK's converter.
+    handle = await running_service.start_caller(
+        _ask("quick", "which encoding?"), CallerOptions(activity=activity_name)
+    )
+    result = await handle.result()
+    assert result.status.messages[-1].content == "quick answer to which encoding?"
+    completed = [
+        event.activity_task_completed_event_attributes.result.payloads[0]
+        async for event in handle.fetch_history_events()
+        if event.HasField("activity_task_completed_event_attributes")
+    ]
+    assert [payload.metadata["encoding"] for payload in completed] == [encoding]
+    if encoding == b"json/plain":
+        document = json.loads(completed[0].data)
+        assert document == to_go_json(from_go_json(document, AgentExecution))
+        assert document["status"]["phase"] == ExecutionPhase.EXECUTION_COMPLETED  # a number
+        assert "callback_token" not in document["spec"]
 
 
 async def test_success_resumes_the_caller_with_the_agents_result(
@@ -653,7 +683,9 @@ async def test_no_token_in_temporal_history_or_its_database(tmp_path: Path) -> N
     database = tmp_path / "temporal.db"
     control_token = b"\x0a\x24" + uuid.uuid4().bytes * 4 + b"control token carried by a workflow"
     async with DevServer(db_filename=database) as server:
-        client = await temporalio.client.Client.connect(server.target)
+        client = await temporalio.client.Client.connect(
+            server.target, data_converter=data_converter
+        )
         store_url = f"sqlite:///{tmp_path / 'stigmer.db'}"
         async with _own_service(server, client, store_url, ScriptedRunner(SCRIPTS)) as running:
             recorder = _RecordingStore(running.service)

@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
 from stigmer_sdk.caller import prepare_create
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.service.app import StigmerService
 from stigmer_sdk.service.runner import ScriptedRunner
 from stigmer_sdk.testing import DevServer
@@ -69,7 +70,7 @@ async def test_one_trace_spans_caller_create_service_runner_completion_and_resum
     suffix = uuid.uuid4().hex[:8]
     config = service_config(dev_server, f"sqlite:///{tmp_path / 'stigmer.db'}", suffix)
     caller = await temporalio.client.Client.connect(
-        dev_server.target, interceptors=client_interceptors()
+        dev_server.target, interceptors=client_interceptors(), data_converter=data_converter
     )
     async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
         stigmer = await StigmerClient.connect(service.target)

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         start_workflow_and_wait_pending,
     )
     from stigmer_sdk import workflow as stigmer_workflow
+    from stigmer_sdk.caller import RESULT_ENCODING_ANNOTATION, prepare_create
     from stigmer_sdk.metrics import observe_handshake
 
 
@@ -134,6 +135,16 @@ class CallerActivities:
         except BaseException as pending:  # the complete-async signal, deliberately swallowed
             raise ApplicationError("simulated crash after create", type="CRASH") from pending
         raise AssertionError("unreachable: execute_and_wait_pending always raises")
+
+    @activity.defn(name="run_agent_undeclared")
+    async def run_agent_undeclared(self, request: AgentExecution) -> AgentExecution:
+        """Creates as a caller that has not declared its result encoding (Stigmer's own Go
+        workflow runner): the SDK's create without the result-encoding annotation."""
+        info = activity.info()
+        execution = prepare_create(request, token=info.task_token, key=info.activity_id)
+        del execution.metadata.annotations[RESULT_ENCODING_ANNOTATION]
+        await self._stigmer.create(execution)
+        activity.raise_complete_async()
 
     @activity.defn(name="run_workflow_execution")
     async def run_workflow_execution(self, request: WorkflowExecution) -> WorkflowExecution:

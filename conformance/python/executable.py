@@ -38,6 +38,7 @@ import stigmer_sdk.api
 from stigmer_sdk import AgentExecution, StigmerClient, execute_and_wait_pending
 from stigmer_sdk import converter as stigmer_converter
 from stigmer_sdk import workflow as stigmer_workflow
+from stigmer_sdk.api._pool import POOL
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.api.sdk.v1 import completion_pb2
@@ -93,7 +94,8 @@ class Output:
 def codec(request: pb.CodecRequest) -> pb.CodecResponse:
     cls = message_class(request.message_type)
     decoded = cls.FromString(request.binary)
-    parsed = json_format.Parse(request.json, cls())
+    # Any fields name the SDK's messages, which live in its private descriptor pool.
+    parsed = json_format.Parse(request.json, cls(), descriptor_pool=POOL)
     return pb.CodecResponse(
         reencoded=decoded.SerializeToString(deterministic=True),
         from_json=parsed.SerializeToString(deterministic=True),
@@ -438,7 +440,9 @@ class Executable:
             other = None
             if request.service.other_namespace:
                 other = await temporalio.client.Client.connect(
-                    request.temporal.address, namespace=request.service.other_namespace
+                    request.temporal.address,
+                    namespace=request.service.other_namespace,
+                    data_converter=sdk_data_converter(),
                 )
             self._service = Service(
                 self._output, client, other, request.service, set(request.faults)

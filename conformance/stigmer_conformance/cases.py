@@ -20,6 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import RoleProcess
 from stigmer_sdk import AgentExecution, AgentExecutionSpec
+from stigmer_sdk.api._pool import POOL
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.api.sdk.v1 import completion_pb2
@@ -108,7 +109,10 @@ class PayloadVector:
             # Written in the deployed schema: what this schema lacks is ignored, as a converter
             # must ignore unknown fields.
             expected = json_format.Parse(
-                json.dumps(data["expected"]), cls(), ignore_unknown_fields=True
+                json.dumps(data["expected"]),
+                cls(),
+                ignore_unknown_fields=True,
+                descriptor_pool=POOL,
             )
             vectors.append(
                 PayloadVector(
@@ -131,9 +135,9 @@ async def run_payload(process: RoleProcess, vector: PayloadVector) -> dict[str, 
     got = response.payload.binary
     if got != vector.expected:
         cls = message_class(vector.message_type)
-        want_dict = json_format.MessageToDict(cls.FromString(vector.expected))
+        want_dict = json_format.MessageToDict(cls.FromString(vector.expected), descriptor_pool=POOL)
         try:
-            got_dict = json_format.MessageToDict(cls.FromString(got))
+            got_dict = json_format.MessageToDict(cls.FromString(got), descriptor_pool=POOL)
         except Exception as error:  # noqa: BLE001 - undecodable is an answer too
             raise CaseFailure(f"the decoded message does not even decode: {error}") from None
         raise CaseFailure(

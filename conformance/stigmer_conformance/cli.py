@@ -12,6 +12,7 @@ import tempfile
 import time
 import traceback
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ from stigmer_conformance import cases, live, logs, report
 from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
+from stigmer_sdk.converter import data_converter
+from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
+from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.testing import DevServer
 
 OTHER_NAMESPACE = "conformance-other"
@@ -211,7 +215,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     log_dir = Path(tempfile.mkdtemp(prefix="stigmer-conformance-"))
     async with DevServer(namespaces=[OTHER_NAMESPACE]) as server:
-        temporal = await temporalio.client.Client.connect(server.target)
+        temporal = await temporalio.client.Client.connect(
+            server.target, data_converter=data_converter
+        )
         # Scenarios run among the languages that play every role; codec-only ones (a second,
         # independent implementation of one language, say) join the vectors only.
         players = [lang for lang in languages if all_implementations[lang].plays_scenarios]
@@ -303,6 +309,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await _log_cases(results, known, args, players, roles)
             if not args.no_emulator and players:
                 await _emulator_cases(results, known, args, server, temporal, roles, log_dir)
+            if players:
+                await _reference_cases(results, known, args, server, temporal, roles, log_dir)
             fake = FakeService()
             await fake.start()
             ran: dict[str, dict[str, tuple[str, bool]]] = {lang: {} for lang in players}
@@ -433,7 +441,8 @@ async def _emulator_cases(
     log_dir: Path,
 ) -> None:
     """The live scenarios against the deployed-service emulation, in its two completion modes."""
-    if not any(_selected(f"emulator/{s.name}/", args.only) for s in live.LiveScenario.load_all()):
+    names = [*(s.name for s in live.LiveScenario.load_all()), "go-any-caller"]
+    if not any(_selected(f"emulator/{name}/", args.only) for name in names):
         return
     callers = {lang: (r.caller, r.caller_queue) for lang, r in roles.items()}
     agents = {"echo": "echo", "failing": "failing"}
@@ -464,9 +473,140 @@ async def _emulator_cases(
                 "completer: the emulator's own activity (deployed) or a language's SDK system "
                 "activity",
             )
+        case = {
+            "id": "emulator/go-any-caller/resumes-with-a-map/go-any->deployed",
+            "kind": "emulator",
+            "row": "go-any",
+            "column": "deployed",
+            "axes": "caller: Stigmer's own Go runner's code; service: the deployed emulation",
+        }
+        if _selected(case["id"], args.only):
+            # The deployed service delivers the execution as created (PENDING, no reply yet).
+            await _case(
+                results,
+                known,
+                case,
+                _go_any_caller(server.target, own_address, args.no_build, 1, None),
+                timeout=240,
+            )
     finally:
         await own.stop()
         await external.stop()
+
+
+async def _reference_cases(
+    results: list[dict[str, Any]],
+    known: dict[str, tuple[str, str]],
+    args: argparse.Namespace,
+    server: DevServer,
+    temporal: temporalio.client.Client,
+    roles: dict[str, cases.Roles],
+    log_dir: Path,
+) -> None:
+    """Both kinds of caller against the reference service (stigmer_sdk.service, in process).
+
+    Every language's SDK caller (the live scenarios: it declares ``binary/protobuf`` and gets its
+    typed result or failure), and a Go caller written as Stigmer's own workflow runner, which
+    declares nothing and decodes the ``json/plain`` result into ``any``
+    (conformance/go-any-caller).
+    """
+    if args.only and not any(
+        prefix.startswith("reference/") or "reference/".startswith(prefix)
+        for prefix in args.only.split(",")
+    ):
+        return
+    config = ServiceConfig(
+        listen="127.0.0.1:0",
+        temporal=TemporalConnection(address=server.target),
+        store_url=f"sqlite:///{log_dir / 'reference-service.db'}",
+    )
+    async with StigmerService(config, runner=ScriptedRunner(REFERENCE_SCRIPTS)) as service:
+        await _live_cases(
+            results,
+            known,
+            args,
+            temporal,
+            {lang: (r.caller, r.caller_queue) for lang, r in roles.items()},
+            live.LiveTarget("reference", service.target, {"service": ""}, REFERENCE_AGENTS, 60),
+            "caller: a language's SDK; service: the reference service",
+        )
+        case = {
+            "id": "reference/go-any-caller/reply-in-any/go-any->service",
+            "kind": "reference",
+            "row": "go-any",
+            "column": "service",
+            "axes": "caller: Stigmer's own Go runner's code; service: the reference service",
+        }
+        if _selected(case["id"], args.only):
+            await _case(
+                results,
+                known,
+                case,
+                _go_any_caller(server.target, service.target, args.no_build, 3, "echo: {message}"),
+                timeout=240,
+            )
+
+
+#: The reference service's agents in these cases: the live scenarios' echo and failing agents.
+REFERENCE_SCRIPTS = {
+    "echo": Script(duration=timedelta(milliseconds=300), reply="echo: {message}"),
+    "failing": Script(
+        duration=timedelta(milliseconds=100),
+        failure_type="AGENT_EXECUTION_FAILED",
+        failure_message="the agent could not finish",
+    ),
+}
+REFERENCE_AGENTS = {"echo": "echo", "failing": "failing"}
+GO_ANY_CALLER = ROOT / ".tools" / "conformance" / "go-any-caller"
+
+
+async def _go_any_caller(
+    temporal: str, service: str, no_build: bool, phase: int, reply: str | None
+) -> dict[str, Any]:
+    """Run conformance/go-any-caller against ``service``: its workflow must resume with a map
+    (Go's ``any`` of a JSON object) holding ``phase`` and, unless None, ``reply``."""
+    if not no_build and not _GO_ANY_CALLER_BUILT:
+        await _checked(
+            "go", "build", "-o", str(GO_ANY_CALLER), ".", cwd=ROOT / "conformance" / "go-any-caller"
+        )
+        _GO_ANY_CALLER_BUILT.append(True)
+    message = "ping from Stigmer's runner"
+    output = await _checked(
+        str(GO_ANY_CALLER),
+        "-temporal",
+        temporal,
+        "-service",
+        service,
+        "-agent",
+        "echo",
+        "-message",
+        message,
+    )
+    outcome = json.loads(output)
+    # Go's encoding/json decodes a JSON object into `any` as a map; binary/protobuf would have
+    # failed the decode ("must be a concrete type, not interface").
+    cases.check(outcome["result_type"] == "map[string]interface {}", f"result decoded as {outcome}")
+    cases.check(outcome["phase"] == phase, f"phase {outcome['phase']!r}, expected {phase}")
+    if reply is not None:
+        expected = reply.format(message=message)
+        cases.check(outcome["reply"] == expected, f"reply {outcome['reply']!r}, not {expected!r}")
+    return {"outcome": outcome}
+
+
+#: Whether this run built conformance/go-any-caller already (a list, to be mutable in place).
+_GO_ANY_CALLER_BUILT: list[bool] = []
+
+
+async def _checked(*command: str, cwd: Path | None = None) -> str:
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await process.communicate()
+    if process.returncode != 0:
+        raise cases.CaseFailure(
+            f"{' '.join(command[:2])} exited {process.returncode}: {stderr.decode()[-2000:]}"
+        )
+    return stdout.decode()
 
 
 async def run_live(args: argparse.Namespace) -> dict[str, Any]:
@@ -485,7 +625,9 @@ async def run_live(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.to_thread(all_implementations[language].build)
     log_dir = Path(tempfile.mkdtemp(prefix="stigmer-conformance-live-"))
     target = pb.TemporalTarget(address=args.temporal, namespace=args.namespace)
-    temporal = await temporalio.client.Client.connect(args.temporal, namespace=args.namespace)
+    temporal = await temporalio.client.Client.connect(
+        args.temporal, namespace=args.namespace, data_converter=data_converter
+    )
     started = await asyncio.gather(
         *(_start_caller(all_implementations[lang], target, log_dir) for lang in languages)
     )

@@ -29,6 +29,7 @@ from stigmer_sdk import (
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.completion import pack_any
+from stigmer_sdk.converter import data_converter
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 
@@ -254,7 +255,9 @@ async def capture() -> list[dict[str, object]]:
     from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
 
     async with DevServer() as server:
-        client = await temporalio.client.Client.connect(server.target)
+        client = await temporalio.client.Client.connect(
+            server.target, data_converter=data_converter
+        )
         service = await RecordingStigmerService().start()
         stigmer = await StigmerClient.connect(service.target)
         queue = f"capture-{uuid.uuid4()}"

@@ -35,13 +35,14 @@ import temporalio.activity
 import temporalio.client
 import temporalio.common
 import temporalio.exceptions
+from google.protobuf import message
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
 from stigmer_sdk.api.sdk.v1 import caller_pb2
 from stigmer_sdk.client import StigmerClient
-from stigmer_sdk.completion import proto_payload
+from stigmer_sdk.completion import as_message, proto_payload
 from stigmer_sdk.errors import FieldViolation, StigmerRPCError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
 from stigmer_sdk.metrics import record_handshake_pending, record_handshake_started
@@ -71,6 +72,12 @@ API_VERSION = "agentic.stigmer.ai/v1"
 AGENT_EXECUTION_KIND = "AgentExecution"
 #: The ``kind`` of workflow executions.
 WORKFLOW_EXECUTION_KIND = "WorkflowExecution"
+#: Annotation by which a caller declares how it decodes the result delivered to its activity.
+#: Without it a Stigmer service delivers ``json/plain`` (Go's ``encoding/json`` of the execution,
+#: what the deployed Go service sends and Stigmer's own Go callers decode into ``any``).
+RESULT_ENCODING_ANNOTATION = "stigmer.ai/result-encoding"
+#: The value this SDK declares on every create: it decodes ``binary/protobuf``.
+BINARY_RESULT_ENCODING = "binary/protobuf"
 #: Deadline of the ``create`` call, retries included.
 DEFAULT_CREATE_TIMEOUT = timedelta(seconds=30)
 #: Environment variable that switches `start_workflow_and_wait_pending` to blocking.
@@ -100,10 +107,35 @@ def activity_idempotency_key() -> str:
     )
 
 
+_AGENT_EXECUTION_TYPE = agent_api.AgentExecution.DESCRIPTOR.full_name
+_WORKFLOW_EXECUTION_TYPE = workflow_api.WorkflowExecution.DESCRIPTOR.full_name
+
+
+def _is_agent(execution: message.Message) -> bool:
+    """By full name, so that another generated class of the message (Stigmer's) counts too."""
+    return bool(execution.DESCRIPTOR.full_name == _AGENT_EXECUTION_TYPE)
+
+
 def _kind_of(execution: _Execution) -> str:
-    if isinstance(execution, agent_api.AgentExecution):
+    if _is_agent(execution):
         return AGENT_EXECUTION_KIND
     return WORKFLOW_EXECUTION_KIND
+
+
+def as_sdk_execution(
+    execution: message.Message,
+) -> agent_api.AgentExecution | workflow_api.WorkflowExecution:
+    """An ``AgentExecution`` or ``WorkflowExecution`` of any generated class as the SDK's own.
+
+    Stigmer's own stubs (or any other generation of the execution API) have classes of their
+    own for the same messages; they are converted through their serialized bytes.
+
+    Raises:
+        TypeError: ``execution`` is neither message.
+    """
+    if _is_agent(execution):
+        return as_message(execution, agent_api.AgentExecution)
+    return as_message(execution, workflow_api.WorkflowExecution)
 
 
 def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution:
@@ -111,6 +143,8 @@ def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution
 
     - ``spec.callback_token``: ``token``, as raw bytes;
     - ``metadata.annotations["stigmer.ai/idempotency-key"]``: ``key``;
+    - ``metadata.annotations["stigmer.ai/result-encoding"]``: ``binary/protobuf``, the result
+      encoding this SDK decodes (a service delivers ``json/plain`` to callers without it);
     - ``api_version`` (``agentic.stigmer.ai/v1``) and ``kind`` (``AgentExecution`` or
       ``WorkflowExecution``), when empty;
     - ``metadata.name``, when empty: `stigmer_sdk.idempotency.execution_name` of ``key``,
@@ -122,6 +156,7 @@ def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution
     execution.CopyFrom(request)
     execution.spec.callback_token = token
     execution.metadata.annotations[IDEMPOTENCY_ANNOTATION] = key
+    execution.metadata.annotations[RESULT_ENCODING_ANNOTATION] = BINARY_RESULT_ENCODING
     if not execution.api_version:
         execution.api_version = API_VERSION
     if not execution.kind:
@@ -250,7 +285,9 @@ async def execute_and_wait_pending(
         },
     )
     key = activity_idempotency_key()
-    execution = prepare_create(request, token=token, key=key)
+    # Another generated class of the message (Stigmer's stubs) becomes the SDK's, bytes intact.
+    own = cast("_Execution", as_sdk_execution(request))
+    execution = prepare_create(own, token=token, key=key)
     violations = create_violations(execution)
     if violations:
         detail = "; ".join(f"{v.field}: {v.description}" for v in violations)
@@ -504,8 +541,8 @@ def clear_callback_tokens(execution: _AnyExecution) -> _AnyExecution:
     workflow's history.
     """
     execution.spec.ClearField("callback_token")
-    if isinstance(execution, agent_api.AgentExecution):
-        execution.status.ClearField("callback_token")
+    if _is_agent(execution):
+        cast("agent_api.AgentExecution", execution).status.ClearField("callback_token")
     return execution
 
 
@@ -513,7 +550,7 @@ def execution_kind(
     execution: agent_api.AgentExecution | workflow_api.WorkflowExecution,
 ) -> caller_pb2.ExecutionKind.ValueType:
     """The ``ExecutionKind`` of a message."""
-    if isinstance(execution, agent_api.AgentExecution):
+    if _is_agent(execution):
         return caller_pb2.EXECUTION_KIND_AGENT
     return caller_pb2.EXECUTION_KIND_WORKFLOW
 

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import temporalio.api.common.v1
 import temporalio.client
@@ -29,6 +29,7 @@ import temporalio.exceptions
 import temporalio.service
 from google.protobuf import any_pb2, descriptor_pool, message, message_factory
 
+from stigmer_sdk.api._pool import POOL
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.errors import CompletionError
 from stigmer_sdk.tokens import TaskToken, short_token_digest, token_preview
@@ -151,21 +152,73 @@ class PayloadEncoding(enum.Enum):
         return cls(value)
 
 
+_M = TypeVar("_M", bound=message.Message)
+
+#: ``google.protobuf.Any`` of the SDK's private descriptor pool (the type of its messages' Any
+#: fields; protobuf's own ``any_pb2.Any`` is another class, see `as_message`).
+_Any = cast(
+    "type[any_pb2.Any]",
+    message_factory.GetMessageClass(POOL.FindMessageTypeByName("google.protobuf.Any")),
+)
+
+
 def pack_any(value: message.Message) -> any_pb2.Any:
-    """Pack a message into ``google.protobuf.Any`` with deterministic bytes."""
-    packed = any_pb2.Any()
+    """Pack a message into ``google.protobuf.Any`` with deterministic bytes.
+
+    The ``Any`` is the SDK's own class (its messages' ``Any`` fields take it); any message with
+    a full name packs, whichever generated code it comes from.
+    """
+    packed = _Any()
     packed.Pack(value, deterministic=True)
     return packed
+
+
+def _is_any(value: message.Message) -> bool:
+    return bool(value.DESCRIPTOR.full_name == "google.protobuf.Any")
 
 
 def message_class(full_name: str) -> type[message.Message]:
     """The generated class of a protobuf message, by full name (a ``messageType``).
 
+    The SDK's own class when it has one (its generated modules live in a private descriptor
+    pool, docs/handshake-contract.md), else the class in protobuf's default pool.
+
     Raises:
         KeyError: no such message is loaded in this process.
     """
-    descriptor = descriptor_pool.Default().FindMessageTypeByName(full_name)
-    return message_factory.GetMessageClass(descriptor)
+    for pool in (POOL, descriptor_pool.Default()):
+        try:
+            descriptor = pool.FindMessageTypeByName(full_name)
+        except KeyError:
+            continue
+        return message_factory.GetMessageClass(descriptor)
+    raise KeyError(full_name)
+
+
+def as_message(value: message.Message, cls: type[_M]) -> _M:
+    """``value`` as an instance of ``cls``, converted through its serialized bytes if needed.
+
+    Two generated classes of one message (the SDK's, and Stigmer's own stubs or another copy of
+    the API) share the wire but not the Python class; the SDK accepts either.
+
+    Raises:
+        TypeError: ``value`` is another message than ``cls`` (its full name differs).
+
+    Examples:
+        >>> from google.protobuf import struct_pb2
+        >>> from stigmer_sdk import WorkflowExecutionStatus
+        >>> output = WorkflowExecutionStatus().output
+        >>> converted = as_message(struct_pb2.Struct(fields={}), type(output))
+        >>> type(converted) is type(output)
+        True
+    """
+    if isinstance(value, cls):
+        return value
+    expected = cls.DESCRIPTOR.full_name
+    actual = getattr(getattr(value, "DESCRIPTOR", None), "full_name", type(value).__name__)
+    if actual != expected:
+        raise TypeError(f"expected a {expected} message, got {actual}")
+    return cls.FromString(value.SerializeToString())
 
 
 def proto_payload(
@@ -185,7 +238,8 @@ def proto_payload(
         >>> payload.data
         b'\\n\\x03e-1'
     """  # noqa: E501
-    if isinstance(value, any_pb2.Any):
+    if _is_any(value):
+        value = cast("any_pb2.Any", value)
         type_name = value.TypeName()
         try:
             unpacked = message_class(type_name)()
@@ -353,8 +407,8 @@ async def complete_external_activity(
         raise ValueError("give either result or failure, not both")
     if failure is not None:
         error = (
-            application_error(failure)
-            if isinstance(failure, completion_pb2.ActivityFailure)
+            application_error(as_message(failure, completion_pb2.ActivityFailure))
+            if isinstance(failure, message.Message)  # the SDK's class, or another generation's
             else failure
         )
         return await _send(
@@ -484,9 +538,9 @@ def completion_input(
         callback_token=token, result_encoding=encoding.value, execution_id=execution_id
     )
     if result is not None:
-        request.result.CopyFrom(result if isinstance(result, any_pb2.Any) else pack_any(result))
+        request.result.CopyFrom(as_message(result, _Any) if _is_any(result) else pack_any(result))
     elif failure is not None:
-        request.failure.CopyFrom(failure)
+        request.failure.CopyFrom(as_message(failure, completion_pb2.ActivityFailure))
     elif cancelled:
         request.cancellation.details.extend(pack_any(d) for d in cancellation_details)
     return request

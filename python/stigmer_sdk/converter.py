@@ -42,8 +42,11 @@ from typing import Any, TypeVar
 
 import temporalio.api.common.v1
 import temporalio.converter
-from google.protobuf import json_format, message, symbol_database
+from google.protobuf import descriptor_pool, json_format, message
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from stigmer_sdk.api._pool import POOL
+from stigmer_sdk.completion import message_class
 
 _M = TypeVar("_M", bound=message.Message)
 
@@ -115,6 +118,92 @@ def from_go_json(data: Any, message_type: type[_M]) -> _M:
     result = message_type()
     _merge(result, data, "")
     return result
+
+
+def to_go_json(value: message.Message) -> dict[str, Any]:
+    """Go's ``encoding/json`` of the protoc-gen-go struct of ``value``, as a JSON document.
+
+    What the deployed Stigmer Go service delivers as ``json/plain``, and what the reference
+    service delivers to a caller that has not declared ``binary/protobuf``
+    (docs/handshake-contract.md, "Result encoding"): the proto field names as keys, in
+    declaration order; enums and 64-bit integers as numbers; ``bytes`` as standard Base64;
+    ``Timestamp`` and ``Duration`` as ``{"seconds", "nanos"}``; ``Struct``, ``Value`` and
+    ``ListValue`` as their proto JSON; zero scalars, empty lists and maps, and unset messages
+    omitted (``omitempty``); map keys sorted. `from_go_json` reads it back.
+
+    Raises:
+        GoJSONError: ``value`` has a oneof (Go writes those under its own type names; no
+            execution message has one).
+
+    Examples:
+        >>> from stigmer_sdk import AgentExecution
+        >>> execution = AgentExecution(kind="AgentExecution")
+        >>> execution.status.phase = 3
+        >>> execution.status.started_at = "2026-01-01T00:00:00Z"
+        >>> to_go_json(execution)
+        {'kind': 'AgentExecution', 'status': {'phase': 3, 'started_at': '2026-01-01T00:00:00Z'}}
+    """
+    document = _go_value(value)
+    assert isinstance(document, dict)  # a message that is not a well-known scalar
+    return document
+
+
+def _go_value(value: message.Message) -> Any:
+    descriptor: Descriptor = value.DESCRIPTOR  # type: ignore[assignment]
+    full_name = descriptor.full_name
+    if full_name in _PROTO_JSON_TYPES:
+        return _as_go_writes(json_format.MessageToDict(value))
+    document: dict[str, Any] = {}
+    for field in descriptor.fields:
+        oneof = field.containing_oneof
+        if oneof is not None and not _is_synthetic(oneof):
+            raise GoJSONError(f"{full_name}.{oneof.name}: oneofs have no Go-struct JSON here")
+        item: Any = getattr(value, field.name)
+        if _is_map(field):
+            if len(item):
+                entry = field.message_type
+                assert entry is not None  # a map field's entry type
+                value_field = entry.fields_by_name["value"]
+                document[field.name] = {
+                    str(key).lower() if isinstance(key, bool) else str(key): _go_single(
+                        value_field, item[key]
+                    )
+                    for key in sorted(item)
+                }
+        elif field.is_repeated:
+            if len(item):
+                document[field.name] = [_go_single(field, element) for element in item]
+        elif field.message_type is not None or oneof is not None:
+            if value.HasField(field.name):
+                document[field.name] = _go_single(field, item)
+        elif item != field.default_value:
+            document[field.name] = _go_single(field, item)
+    return document
+
+
+def _as_go_writes(data: Any) -> Any:
+    """Proto JSON of a ``Struct`` as Go's protojson writes it: object keys sorted, integral
+    numbers without a fraction (Python's json_format writes ``1.0``)."""
+    if isinstance(data, dict):
+        return {key: _as_go_writes(data[key]) for key in sorted(data)}
+    if isinstance(data, list):
+        return [_as_go_writes(item) for item in data]
+    if isinstance(data, float) and data.is_integer() and abs(data) < 2**53:
+        return int(data)
+    return data
+
+
+def _is_synthetic(oneof: Any) -> bool:
+    # A proto3 `optional` field's oneof; Go makes it a pointer field, not an interface.
+    return len(oneof.fields) == 1 and oneof.name == f"_{oneof.fields[0].name}"
+
+
+def _go_single(field: FieldDescriptor, item: Any) -> Any:
+    if field.message_type is not None:
+        return _go_value(item)
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return base64.b64encode(item).decode()
+    return item
 
 
 def _merge(target: message.Message, data: Any, path: str) -> None:
@@ -277,20 +366,38 @@ def _message_class(type_hint: type | None) -> type[message.Message] | None:
 
 
 def _class_for(payload: _Payload, type_hint: type | None) -> type[message.Message]:
-    """The message class to decode into: the payload's ``messageType`` when this process knows
-    it (as Temporal's default does), else the caller's type hint."""
+    """The message class to decode into: the caller's type hint when it names the payload's
+    ``messageType`` (so that a caller gets its own generated class, the SDK's or Stigmer's), else
+    the class this process knows by that name (the SDK's own first, as Temporal's default
+    converter would find it), else the type hint."""
     name = payload.metadata.get("messageType", b"").decode()
+    hinted = _message_class(type_hint)
+    if hinted is not None and (not name or hinted.DESCRIPTOR.full_name == name):
+        return hinted
     if name:
         try:
-            cls: type[message.Message] = symbol_database.Default().GetSymbol(name)
+            return message_class(name)
         except KeyError:
             pass
-        else:
-            return cls
-    hinted = _message_class(type_hint)
     if hinted is not None:
         return hinted
     raise RuntimeError(f"Unknown Protobuf type {name or '<none>'}")
+
+
+#: Where proto JSON looks up the type of a ``google.protobuf.Any``: the SDK's private pool, then
+#: protobuf's default pool (a user's own messages packed into a completion's result).
+_ANY_POOLS = (POOL, descriptor_pool.Default())
+
+
+def _json_with_any_pools(convert: Any) -> Any:
+    error: json_format.Error | None = None
+    for pool in _ANY_POOLS:
+        try:
+            return convert(pool)
+        except json_format.Error as failed:  # an Any whose type is in the other pool
+            error = failed if error is None else error
+    assert error is not None
+    raise error
 
 
 class TolerantJSONProtoPayloadConverter(temporalio.converter.JSONProtoPayloadConverter):
@@ -301,12 +408,31 @@ class TolerantJSONProtoPayloadConverter(temporalio.converter.JSONProtoPayloadCon
         """Ignore unknown fields."""
         super().__init__(ignore_unknown_fields=True)
 
+    def to_payload(self, value: Any) -> _Payload | None:
+        """As Temporal's, with ``Any`` fields resolved in the SDK's private pool too."""
+        if not isinstance(value, message.Message):
+            return None
+        document = _json_with_any_pools(
+            lambda pool: json_format.MessageToDict(value, descriptor_pool=pool)
+        )
+        return _Payload(
+            metadata={
+                "encoding": b"json/protobuf",
+                "messageType": value.DESCRIPTOR.full_name.encode(),
+            },
+            data=json.dumps(document, separators=(",", ":"), sort_keys=True).encode(),
+        )
+
     def from_payload(self, payload: _Payload, type_hint: type | None = None) -> Any:
-        """Decode into ``messageType``, else ``type_hint`` (see the class docstring)."""
-        value = _class_for(payload, type_hint)()
+        """Decode into ``type_hint`` or ``messageType`` (see the class docstring)."""
+        cls = _class_for(payload, type_hint)
         try:
-            return json_format.Parse(payload.data, value, ignore_unknown_fields=True)
-        except json_format.ParseError as error:
+            return _json_with_any_pools(
+                lambda pool: json_format.Parse(
+                    payload.data, cls(), ignore_unknown_fields=True, descriptor_pool=pool
+                )
+            )
+        except json_format.Error as error:
             raise RuntimeError(f"Failed parsing json/protobuf: {error}") from error
 
 

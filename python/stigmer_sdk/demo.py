@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec
     from stigmer_sdk.caller import execute_and_wait_pending, handshake_activity_options
     from stigmer_sdk.client import StigmerClient
+    from stigmer_sdk.converter import data_converter
     from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
     from stigmer_sdk.service.server import ServiceSettings, workflow_id_for
     from stigmer_sdk.service.store import ExecutionKind
@@ -215,7 +216,9 @@ async def _run(
         )
         async with StigmerService(config) as service:
             steps.show("setup", f"Stigmer service on {service.target}", f"store {config.store_url}")
-            client = await temporalio.client.Client.connect(temporal.target)
+            client = await temporalio.client.Client.connect(
+                temporal.target, data_converter=data_converter
+            )
             stigmer = StigmerClient(
                 grpc.aio.insecure_channel(service.target, interceptors=[_AckObserver(steps)])
             )

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
+import temporalio.api.common.v1
 import temporalio.client
+import temporalio.common
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -23,12 +26,14 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.sdk.v1 import completion_pb2
+from stigmer_sdk.caller import BINARY_RESULT_ENCODING, RESULT_ENCODING_ANNOTATION
 from stigmer_sdk.completion import (
     CompletionOutcome,
     CompletionResult,
     complete_external_activity,
     report_external_cancellation,
 )
+from stigmer_sdk.converter import to_go_json
 from stigmer_sdk.errors import CompletionError
 from stigmer_sdk.service.runner import now_rfc3339
 from stigmer_sdk.service.store import (
@@ -166,7 +171,10 @@ async def deliver_final_outcome(
     execution = decode(row)
     if execution.status.phase == PHASE_COMPLETED:
         return await complete_external_activity(
-            temporal_client, row.callback_token, result=execution, execution_id=row.id
+            temporal_client,
+            row.callback_token,
+            result=result_for_caller(execution),
+            execution_id=row.id,
         )
     if execution.status.phase == PHASE_CANCELLED:
         return await report_external_cancellation(
@@ -180,6 +188,25 @@ async def deliver_final_outcome(
     )
     return await complete_external_activity(
         temporal_client, row.callback_token, failure=failure, execution_id=row.id
+    )
+
+
+def result_for_caller(execution: Execution) -> Execution | temporalio.common.RawValue:
+    """The terminal execution in the encoding its caller declared on create.
+
+    ``binary/protobuf`` when ``metadata.annotations["stigmer.ai/result-encoding"]`` says so (the
+    SDKs' callers do); otherwise ``json/plain`` in the deployed Go service's shape
+    (`stigmer_sdk.converter.to_go_json`), which Stigmer's own Go callers decode into
+    ``any`` and every SDK's converter decodes into the proto type.
+    """
+    declared = execution.metadata.annotations.get(RESULT_ENCODING_ANNOTATION)
+    if declared == BINARY_RESULT_ENCODING:
+        return execution
+    document = json.dumps(to_go_json(execution), ensure_ascii=False, separators=(",", ":"))
+    return temporalio.common.RawValue(
+        temporalio.api.common.v1.Payload(
+            metadata={"encoding": b"json/plain"}, data=document.encode()
+        )
     )
 
 

@@ -33,6 +33,11 @@ import temporalio.converter
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from stigmer_sdk.converter import (
+    TolerantBinaryProtoPayloadConverter,
+    TolerantJSONProtoPayloadConverter,
+)
+
 #: Largest serialized ``spec`` ``create`` accepts. It leaves room under Temporal's 2 MiB payload
 #: limit for the execution's metadata and a status as large again as half a MiB (the delivered
 #: execution carries both the spec and the status).
@@ -59,8 +64,10 @@ class ServicePayloadConverter(temporalio.converter.CompositePayloadConverter):
         super().__init__(
             temporalio.converter.BinaryNullPayloadConverter(),
             temporalio.converter.BinaryPlainPayloadConverter(),
-            temporalio.converter.BinaryProtoPayloadConverter(),
-            temporalio.converter.JSONProtoPayloadConverter(ignore_unknown_fields=True),
+            # The SDK's proto converters: its messages live in a private descriptor pool, which
+            # Temporal's own do not search (docs/handshake-contract.md).
+            TolerantBinaryProtoPayloadConverter(),
+            TolerantJSONProtoPayloadConverter(),
             temporalio.converter.JSONPlainPayloadConverter(),
         )
 

@@ -54,7 +54,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from google.protobuf import struct_pb2
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
@@ -323,12 +322,8 @@ class ScriptedRunner:
         result = workflow_api.WorkflowExecution()
         result.CopyFrom(execution)
         result.status.phase = workflow_enum.EXECUTION_COMPLETED
-        result.status.output.CopyFrom(struct_pb2.Struct(fields={"reply": _string(reply)}))
+        result.status.output.update({"reply": reply})
         return result
-
-
-def _string(value: str) -> struct_pb2.Value:
-    return struct_pb2.Value(string_value=value)
 
 
 def benign(error: ApplicationError) -> ApplicationError:

@@ -34,6 +34,7 @@ import pytest
 import temporalio.client
 
 from stigmer_sdk.client import NO_RETRY, ClientOptions, StigmerClient
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.testing import DevServer, FakeStigmerService
 
 try:
@@ -100,8 +101,12 @@ else:
 
     @pytest_asyncio.fixture(scope="session", loop_scope="session")
     async def temporal_client(dev_server: DevServer) -> temporalio.client.Client:
-        """A client of the dev server's ``default`` namespace (usable on any loop)."""
-        return await temporalio.client.Client.connect(dev_server.target)
+        """A client of the dev server's ``default`` namespace (usable on any loop), with the SDK's
+        data converter (the SDK's messages live in a private descriptor pool that Temporal's
+        default converter does not search; docs/handshake-contract.md)."""
+        return await temporalio.client.Client.connect(
+            dev_server.target, data_converter=data_converter
+        )
 
     @pytest_asyncio.fixture
     async def stigmer_service(
