@@ -26,6 +26,7 @@ from typing import Any
 import grpc.aio
 import pytest
 import temporalio.client
+import yaml
 from cli_helpers import ServeProcess
 from temporalio.client import WorkflowFailureError
 from temporalio.worker import Worker
@@ -33,10 +34,16 @@ from temporalio.worker import Worker
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.metrics import prometheus_runtime
+from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from workflows import CallerActivities, CallerOptions, ObservedCallerWorkflow
+from workflows import (
+    CallerActivities,
+    CallerOptions,
+    InnerAgentWorkflow,
+    ObservedCallerWorkflow,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -215,8 +222,11 @@ async def test_every_dashboard_and_alert_query_returns_data(
         async with Worker(
             client,
             task_queue=queue,
-            workflows=[ObservedCallerWorkflow],
-            activities=[CallerActivities(stigmer, client).run_agent],
+            workflows=[ObservedCallerWorkflow, InnerAgentWorkflow],
+            activities=[
+                CallerActivities(stigmer, client).run_agent,
+                *SystemActivities(client).activities(),
+            ],
             workflow_runner=sandboxed_workflow_runner(),
         ):
 
@@ -233,12 +243,27 @@ async def test_every_dashboard_and_alert_query_returns_data(
                 with contextlib.suppress(WorkflowFailureError):
                     await handle.result()
 
+            async def garbled_completion() -> None:
+                """A completion refused as INVALID_TOKEN, by the caller process's system activity
+                (the invalid-token alert's series)."""
+                handle = await client.start_workflow(
+                    InnerAgentWorkflow.run,
+                    args=[AgentExecution(), b"\xff\x00garbage\x01\x02"],
+                    id=f"prometheus-garbled-{uuid.uuid4()}",
+                    task_queue=queue,
+                )
+                with contextlib.suppress(WorkflowFailureError):
+                    await handle.result()
+
             # Two waves, so that every counter has increased between two scrapes: completed,
             # failed (the agent fails), and timed out (the caller gives up before the 2 s agent
             # ends, so the service's completion finds no activity: a completion error).
             for wave in (1, 2):
                 await asyncio.gather(
-                    handshake("echo"), handshake("failing"), handshake("echo", timeout=1)
+                    handshake("echo"),
+                    handshake("failing"),
+                    handshake("echo", timeout=1),
+                    garbled_completion(),
                 )
                 # The service completes the timed-out caller when its agent ends.
                 await asyncio.wait_for(
@@ -253,7 +278,7 @@ async def test_every_dashboard_and_alert_query_returns_data(
         await stigmer.close()
 
         rules = prometheus.get("/api/v1/rules")["data"]["groups"][0]["rules"]
-        assert len(rules) == 5
+        assert len(rules) == len(yaml.safe_load(RULES.read_text())["groups"][0]["rules"])
         for rule in rules:
             assert rule["health"] in {"ok", "unknown"}, rule
         alert_queries = [re.sub(r"\s*>\s*[\d.]+\s*$", "", rule["query"]) for rule in rules]
