@@ -1697,6 +1697,11 @@ def test_store_encrypt_command_encrypts_plain_rows(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "key 2026-06: rotated 2" in result.output
     assert sorted(row.callback_token for row in asyncio.run(read())) == [b"plain 0", b"plain 1"]
+    again = CliRunner().invoke(
+        app, ["store", "encrypt", "--store", url, "--encryption-key", key, "--json"]
+    )
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["already_current"] == 2
 
 
 async def test_sqlite_a_failing_writer_answers_every_caller(

@@ -127,8 +127,11 @@ def encrypt_command(
         ),
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Encrypt every callback token stored in plain text (and re-seal earlier releases'
     envelopes) with the newest key: once keys are configured the service refuses plain rows.
     The same pass as rotate-key; safe while the service runs."""
-    rotate_key_command(store=store, encryption_key=encryption_key, batch_size=batch_size)
+    rotate_key_command(
+        store=store, encryption_key=encryption_key, batch_size=batch_size, as_json=as_json
+    )
