@@ -278,6 +278,13 @@ def go(c: dict[str, Any]) -> str:
     for key, seconds in c["timeouts"].items():
         out.append(f"\tTimeout{camel(key)} = {go_duration(seconds)}")
     out.append(")")
+    out += ["", "// Retry policies and poll schedules, field by field (constants).", "const ("]
+    for key, p in c["retry_policies"].items():
+        out.append(f"\tRetry{camel(key)}InitialInterval = {go_duration(p['initial_interval'])}")
+        out.append(f"\tRetry{camel(key)}Backoff = {num(p['backoff'])}")
+        out.append(f"\tRetry{camel(key)}MaximumInterval = {go_duration(p['maximum_interval'])}")
+        out.append(f"\tRetry{camel(key)}MaximumAttempts = {p['maximum_attempts']}")
+    out.append(")")
     out += ["", "// Retry policies and poll schedules.", "var ("]
     for key, p in c["retry_policies"].items():
         out.append(
@@ -291,6 +298,9 @@ def go(c: dict[str, Any]) -> str:
     out.append(f"\tMetricServiceLabel = {quote(m['service_label'])}")
     for lang, value in m["service_values"].items():
         out.append(f"\tMetricService{camel(lang)} = {quote(value)}")
+    out.append(")")
+    out += ["", "// Metric names.", "const ("]
+    out += [f"\tMetric{camel(i['id'])}Name = {quote(i['name'])}" for i in m["instruments"]]
     out.append(")")
     out += ["", "// Metrics.", "var ("]
     out.append(

@@ -146,14 +146,14 @@ RETRY_HANDSHAKE_ACTIVITY: Final = RetryPolicySpec(
 RETRY_SYSTEM_ACTIVITY: Final = RetryPolicySpec(
     initial_interval=timedelta(milliseconds=1000),
     backoff=2.0,
-    maximum_interval=timedelta(milliseconds=60000),
+    maximum_interval=timedelta(milliseconds=100000),
     maximum_attempts=3,
-    non_retryable=(),
+    non_retryable=("STIGMER_COMPLETION_INVALID_INPUT",),
 )
 RETRY_GET_EXECUTION: Final = RetryPolicySpec(
     initial_interval=timedelta(milliseconds=1000),
     backoff=2.0,
-    maximum_interval=timedelta(milliseconds=60000),
+    maximum_interval=timedelta(milliseconds=100000),
     maximum_attempts=3,
     non_retryable=("STIGMER_GET_EXECUTION_FAILED",),
 )
@@ -320,6 +320,29 @@ LOG_COMPLETING_ERROR: Final = LogSpec(
         "token_digest",
     ),
 )
+LOG_COMPLETING_CANCELLATION: Final = LogSpec(
+    "INFO",
+    "Completing external activity with cancellation",
+    (
+        "execution_id",
+        "token_preview",
+        "token_digest",
+    ),
+)
+LOG_NO_CALLBACK_TOKEN: Final = LogSpec(
+    "INFO",
+    "No callback token, skipping external activity completion",
+    ("execution_id",),
+)
+LOG_ALREADY_COMPLETED: Final = LogSpec(
+    "WARNING",
+    "Caller's activity was already completed",
+    (
+        "execution_id",
+        "token_preview",
+        "token_digest",
+    ),
+)
 LOG_COMPLETED: Final = LogSpec(
     "INFO",
     "External activity completed successfully",
@@ -349,6 +372,9 @@ LOGS: Final = (
     LOG_CALLBACK_TOKEN_DETECTED,
     LOG_COMPLETING_SUCCESS,
     LOG_COMPLETING_ERROR,
+    LOG_COMPLETING_CANCELLATION,
+    LOG_NO_CALLBACK_TOKEN,
+    LOG_ALREADY_COMPLETED,
     LOG_COMPLETED,
     LOG_COMPLETION_FAILED,
 )

@@ -3,6 +3,7 @@ package handshake
 import (
 	"context"
 	"errors"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"os"
 	"strings"
 
@@ -17,7 +18,7 @@ import (
 
 // AsyncCompletionEnv is the environment variable that, set to "false" (or "0", "no", "off"),
 // switches [StartWorkflowAndWaitPending] to the blocking shape, as in every Stigmer SDK.
-const AsyncCompletionEnv = "ENABLE_ASYNC_ACTIVITY_COMPLETION"
+const AsyncCompletionEnv = contract.AsyncCompletionEnv
 
 // AsyncCompletionEnabled reports whether [AsyncCompletionEnv] allows pending activities (the
 // default: yes).

@@ -2,6 +2,7 @@ package handshake
 
 import (
 	"context"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"maps"
 	"sync"
 
@@ -15,7 +16,7 @@ import (
 
 // PluginName is the name of the plugin [NewPlugin] returns, as Temporal reports it (the Python
 // SDK's StigmerPlugin has the same).
-const PluginName = "stigmer.StigmerPlugin"
+const PluginName = contract.PluginName
 
 // PluginOptions configures [NewPlugin]. The zero value wires the data converter and the system
 // activity.

@@ -3,6 +3,7 @@ package handshake
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"slices"
 	"strings"
 	"unicode"
@@ -17,11 +18,11 @@ import (
 // create fields"). The SDK fills these when they are empty.
 const (
 	// APIVersion is the api_version of agent and workflow executions.
-	APIVersion = "agentic.stigmer.ai/v1"
+	APIVersion = contract.ApiVersion
 	// KindAgentExecution is the kind of agent executions.
-	KindAgentExecution = "AgentExecution"
+	KindAgentExecution = contract.AgentExecutionKind
 	// KindWorkflowExecution is the kind of workflow executions.
-	KindWorkflowExecution = "WorkflowExecution"
+	KindWorkflowExecution = contract.WorkflowExecutionKind
 )
 
 // ExecutionName returns the metadata.name the SDK gives an execution whose request has none:

@@ -144,11 +144,39 @@ const (
 	TimeoutHandshakeStartToCloseMargin          = 300 * time.Second
 )
 
+// Retry policies and poll schedules, field by field (constants).
+const (
+	RetryHandshakeActivityInitialInterval  = 1 * time.Second
+	RetryHandshakeActivityBackoff          = 2
+	RetryHandshakeActivityMaximumInterval  = 60 * time.Second
+	RetryHandshakeActivityMaximumAttempts  = 3
+	RetrySystemActivityInitialInterval     = 1 * time.Second
+	RetrySystemActivityBackoff             = 2
+	RetrySystemActivityMaximumInterval     = 100 * time.Second
+	RetrySystemActivityMaximumAttempts     = 3
+	RetryGetExecutionInitialInterval       = 1 * time.Second
+	RetryGetExecutionBackoff               = 2
+	RetryGetExecutionMaximumInterval       = 100 * time.Second
+	RetryGetExecutionMaximumAttempts       = 3
+	RetryGetExecutionPollInitialInterval   = 500 * time.Millisecond
+	RetryGetExecutionPollBackoff           = 2
+	RetryGetExecutionPollMaximumInterval   = 10 * time.Second
+	RetryGetExecutionPollMaximumAttempts   = 0
+	RetryWatchExecutionPollInitialInterval = 5 * time.Second
+	RetryWatchExecutionPollBackoff         = 2
+	RetryWatchExecutionPollMaximumInterval = 30 * time.Second
+	RetryWatchExecutionPollMaximumAttempts = 0
+	RetryGrpcClientInitialInterval         = 100 * time.Millisecond
+	RetryGrpcClientBackoff                 = 2
+	RetryGrpcClientMaximumInterval         = 5 * time.Second
+	RetryGrpcClientMaximumAttempts         = 5
+)
+
 // Retry policies and poll schedules.
 var (
 	RetryHandshakeActivity  = RetryPolicy{1 * time.Second, 2, 60 * time.Second, 3, []string{"STIGMER_EMPTY_TASK_TOKEN", "STIGMER_LOCAL_ACTIVITY", "STIGMER_INVALID_REQUEST"}}
-	RetrySystemActivity     = RetryPolicy{1 * time.Second, 2, 60 * time.Second, 3, []string{}}
-	RetryGetExecution       = RetryPolicy{1 * time.Second, 2, 60 * time.Second, 3, []string{"STIGMER_GET_EXECUTION_FAILED"}}
+	RetrySystemActivity     = RetryPolicy{1 * time.Second, 2, 100 * time.Second, 3, []string{"STIGMER_COMPLETION_INVALID_INPUT"}}
+	RetryGetExecution       = RetryPolicy{1 * time.Second, 2, 100 * time.Second, 3, []string{"STIGMER_GET_EXECUTION_FAILED"}}
 	RetryGetExecutionPoll   = RetryPolicy{500 * time.Millisecond, 2, 10 * time.Second, 0, []string{}}
 	RetryWatchExecutionPoll = RetryPolicy{5 * time.Second, 2, 30 * time.Second, 0, []string{}}
 	RetryGrpcClient         = RetryPolicy{100 * time.Millisecond, 2, 5 * time.Second, 5, []string{}}
@@ -160,6 +188,17 @@ const (
 	MetricServicePython = "python"
 	MetricServiceGo     = "go"
 	MetricServiceJava   = "java"
+)
+
+// Metric names.
+const (
+	MetricCompletionsName        = "stigmer_external_activity_completions_total"
+	MetricCompletionDurationName = "stigmer_external_activity_completion_duration_seconds"
+	MetricErrorsName             = "stigmer_external_activity_errors_total"
+	MetricCallerStartedName      = "stigmer_caller_handshakes_started_total"
+	MetricCallerPendingName      = "stigmer_caller_handshakes_pending_total"
+	MetricCallerHandshakesName   = "stigmer_caller_handshakes_total"
+	MetricCallerDurationName     = "stigmer_caller_handshake_duration_seconds"
 )
 
 // Metrics.
@@ -178,15 +217,18 @@ var (
 
 // Log lines.
 var (
-	LogTokenTaken            = Log{"INFO", "Extracted task token", []string{"activity_id", "token_preview", "token_digest", "token_length"}}
-	LogAckAgent              = Log{"INFO", "Agent execution started, activity pending", []string{"execution_id", "token_preview", "token_digest", "token_length"}}
-	LogAckWorkflow           = Log{"INFO", "Workflow execution started, activity pending", []string{"execution_id", "token_preview", "token_digest", "token_length"}}
-	LogCreateRefused         = Log{"WARNING", "Stigmer create refused locally", []string{"activity_id", "token_preview", "token_digest", "violations"}}
-	LogCreateFailed          = Log{"WARNING", "Stigmer create failed", []string{"activity_id", "token_preview", "token_digest", "code", "retryable"}}
-	LogCallbackTokenDetected = Log{"INFO", "Callback token detected", []string{"execution_id", "token_preview", "token_digest", "token_length"}}
-	LogCompletingSuccess     = Log{"INFO", "Completing external activity with success", []string{"execution_id", "token_preview", "token_digest"}}
-	LogCompletingError       = Log{"INFO", "Completing external activity with error", []string{"execution_id", "token_preview", "token_digest"}}
-	LogCompleted             = Log{"INFO", "External activity completed successfully", []string{"execution_id", "token_preview", "token_digest"}}
-	LogCompletionFailed      = Log{"ERROR", "Failed to complete external activity", []string{"execution_id", "token_preview", "token_digest", "outcome", "error"}}
-	Logs                     = []Log{LogTokenTaken, LogAckAgent, LogAckWorkflow, LogCreateRefused, LogCreateFailed, LogCallbackTokenDetected, LogCompletingSuccess, LogCompletingError, LogCompleted, LogCompletionFailed}
+	LogTokenTaken             = Log{"INFO", "Extracted task token", []string{"activity_id", "token_preview", "token_digest", "token_length"}}
+	LogAckAgent               = Log{"INFO", "Agent execution started, activity pending", []string{"execution_id", "token_preview", "token_digest", "token_length"}}
+	LogAckWorkflow            = Log{"INFO", "Workflow execution started, activity pending", []string{"execution_id", "token_preview", "token_digest", "token_length"}}
+	LogCreateRefused          = Log{"WARNING", "Stigmer create refused locally", []string{"activity_id", "token_preview", "token_digest", "violations"}}
+	LogCreateFailed           = Log{"WARNING", "Stigmer create failed", []string{"activity_id", "token_preview", "token_digest", "code", "retryable"}}
+	LogCallbackTokenDetected  = Log{"INFO", "Callback token detected", []string{"execution_id", "token_preview", "token_digest", "token_length"}}
+	LogCompletingSuccess      = Log{"INFO", "Completing external activity with success", []string{"execution_id", "token_preview", "token_digest"}}
+	LogCompletingError        = Log{"INFO", "Completing external activity with error", []string{"execution_id", "token_preview", "token_digest"}}
+	LogCompletingCancellation = Log{"INFO", "Completing external activity with cancellation", []string{"execution_id", "token_preview", "token_digest"}}
+	LogNoCallbackToken        = Log{"INFO", "No callback token, skipping external activity completion", []string{"execution_id"}}
+	LogAlreadyCompleted       = Log{"WARNING", "Caller's activity was already completed", []string{"execution_id", "token_preview", "token_digest"}}
+	LogCompleted              = Log{"INFO", "External activity completed successfully", []string{"execution_id", "token_preview", "token_digest"}}
+	LogCompletionFailed       = Log{"ERROR", "Failed to complete external activity", []string{"execution_id", "token_preview", "token_digest", "outcome", "error"}}
+	Logs                      = []Log{LogTokenTaken, LogAckAgent, LogAckWorkflow, LogCreateRefused, LogCreateFailed, LogCallbackTokenDetected, LogCompletingSuccess, LogCompletingError, LogCompletingCancellation, LogNoCallbackToken, LogAlreadyCompleted, LogCompleted, LogCompletionFailed}
 )

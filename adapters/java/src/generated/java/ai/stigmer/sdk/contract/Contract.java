@@ -116,9 +116,9 @@ public final class Contract {
   public static final RetryPolicy RETRY_HANDSHAKE_ACTIVITY =
       new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(60000), 3, List.of("STIGMER_EMPTY_TASK_TOKEN", "STIGMER_LOCAL_ACTIVITY", "STIGMER_INVALID_REQUEST"));
   public static final RetryPolicy RETRY_SYSTEM_ACTIVITY =
-      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(60000), 3, List.of());
+      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(100000), 3, List.of("STIGMER_COMPLETION_INVALID_INPUT"));
   public static final RetryPolicy RETRY_GET_EXECUTION =
-      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(60000), 3, List.of("STIGMER_GET_EXECUTION_FAILED"));
+      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(100000), 3, List.of("STIGMER_GET_EXECUTION_FAILED"));
   public static final RetryPolicy RETRY_GET_EXECUTION_POLL =
       new RetryPolicy(Duration.ofMillis(500), 2.0, Duration.ofMillis(10000), 0, List.of());
   public static final RetryPolicy RETRY_WATCH_EXECUTION_POLL =
@@ -166,10 +166,16 @@ public final class Contract {
       new Log("INFO", "Completing external activity with success", List.of("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_COMPLETING_ERROR =
       new Log("INFO", "Completing external activity with error", List.of("execution_id", "token_preview", "token_digest"));
+  public static final Log LOG_COMPLETING_CANCELLATION =
+      new Log("INFO", "Completing external activity with cancellation", List.of("execution_id", "token_preview", "token_digest"));
+  public static final Log LOG_NO_CALLBACK_TOKEN =
+      new Log("INFO", "No callback token, skipping external activity completion", List.of("execution_id"));
+  public static final Log LOG_ALREADY_COMPLETED =
+      new Log("WARNING", "Caller's activity was already completed", List.of("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_COMPLETED =
       new Log("INFO", "External activity completed successfully", List.of("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_COMPLETION_FAILED =
       new Log("ERROR", "Failed to complete external activity", List.of("execution_id", "token_preview", "token_digest", "outcome", "error"));
   public static final List<Log> LOGS =
-      List.of(LOG_TOKEN_TAKEN, LOG_ACK_AGENT, LOG_ACK_WORKFLOW, LOG_CREATE_REFUSED, LOG_CREATE_FAILED, LOG_CALLBACK_TOKEN_DETECTED, LOG_COMPLETING_SUCCESS, LOG_COMPLETING_ERROR, LOG_COMPLETED, LOG_COMPLETION_FAILED);
+      List.of(LOG_TOKEN_TAKEN, LOG_ACK_AGENT, LOG_ACK_WORKFLOW, LOG_CREATE_REFUSED, LOG_CREATE_FAILED, LOG_CALLBACK_TOKEN_DETECTED, LOG_COMPLETING_SUCCESS, LOG_COMPLETING_ERROR, LOG_COMPLETING_CANCELLATION, LOG_NO_CALLBACK_TOKEN, LOG_ALREADY_COMPLETED, LOG_COMPLETED, LOG_COMPLETION_FAILED);
 }
