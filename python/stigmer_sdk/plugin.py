@@ -35,6 +35,7 @@ import temporalio.worker
 from temporalio.worker import WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from stigmer_sdk import _contract
 from stigmer_sdk.caller import GetExecutionActivity
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.converter import with_stigmer_payloads
@@ -42,7 +43,7 @@ from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.worker import PASSTHROUGH_MODULES, sandboxed_workflow_runner
 
 #: The plugin's name, as temporalio reports it.
-PLUGIN_NAME = "stigmer.StigmerPlugin"
+PLUGIN_NAME = _contract.PLUGIN_NAME
 
 
 def _data_converter(

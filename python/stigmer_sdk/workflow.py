@@ -51,6 +51,7 @@ from temporalio.exceptions import (
     FailureError,
 )
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.sdk.v1 import caller_pb2, completion_pb2
@@ -78,10 +79,10 @@ _M = TypeVar("_M", bound=message.Message)
 _Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.WorkflowExecution)
 
 #: Failure type with which :func:`complete_caller` fails the workflow.
-COMPLETION_FAILED_TYPE = "STIGMER_COMPLETION_FAILED"
+COMPLETION_FAILED_TYPE = _contract.FAILURE_COMPLETION_FAILED
 
 #: Start-to-close timeout of the system activity.
-SYSTEM_ACTIVITY_TIMEOUT = timedelta(minutes=1)
+SYSTEM_ACTIVITY_TIMEOUT = _contract.TIMEOUT_SYSTEM_ACTIVITY_START_TO_CLOSE
 
 #: Retry policy of the system activity.
 SYSTEM_ACTIVITY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=1))
@@ -301,9 +302,9 @@ def _cause_message(error: FailureError) -> str:
 
 
 #: Start-to-close timeout of ``stigmer/caller/get-execution``.
-GET_EXECUTION_TIMEOUT = timedelta(minutes=10)
+GET_EXECUTION_TIMEOUT = _contract.TIMEOUT_GET_EXECUTION_START_TO_CLOSE
 #: Heartbeat timeout of ``stigmer/caller/get-execution`` (it heartbeats after every ``get``).
-GET_EXECUTION_HEARTBEAT_TIMEOUT = timedelta(minutes=1)
+GET_EXECUTION_HEARTBEAT_TIMEOUT = _contract.TIMEOUT_GET_EXECUTION_HEARTBEAT
 #: Retry policy of ``stigmer/caller/get-execution``.
 GET_EXECUTION_RETRY = RetryPolicy(
     maximum_attempts=3,
