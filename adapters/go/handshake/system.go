@@ -96,6 +96,18 @@ const (
 	DefaultSystemActivityMaximumAttempts = contract.RetrySystemActivityMaximumAttempts
 )
 
+// SystemActivityInput is input as the contract sends it to the system activity: binary/protobuf
+// with its messageType, whatever the workflow's data converter prefers (Go's default puts
+// json/protobuf first, which a Python or Java worker lacking the result's type cannot read). Pass
+// it to workflow.ExecuteActivity with [SystemActivityName]; [CompleteCaller] does.
+func SystemActivityInput(input *sdkv1.CompleteExternalActivityInput) (converter.RawValue, error) {
+	payload, err := converter.NewProtoPayloadConverter().ToPayload(input)
+	if err != nil {
+		return converter.RawValue{}, err
+	}
+	return converter.NewRawValue(payload), nil
+}
+
 // CompleteCallerOptions configures [CompleteCaller]. The zero value is the contract's
 // default: the workflow's task queue, start-to-close 1 minute, at most 3 attempts.
 type CompleteCallerOptions struct {
@@ -164,16 +176,13 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 		ao.RetryPolicy.MaximumAttempts = DefaultSystemActivityMaximumAttempts
 	}
 
-	// The input travels as binary/protobuf whatever the workflow's data converter prefers (Go's
-	// default puts json/protobuf first): the contract's encoding, which every SDK's system worker
-	// reads, while the JSON form is not readable by a worker lacking the result's type.
-	payload, err := converter.NewProtoPayloadConverter().ToPayload(input)
+	payload, err := SystemActivityInput(input)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(
 			"stigmer: encoding the system activity's input: "+err.Error(), FailureTypeCompletionFailed, err)
 	}
 	var result *sdkv1.CompleteExternalActivityResult
-	err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), SystemActivityName, converter.NewRawValue(payload)).Get(ctx, &result)
+	err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), SystemActivityName, payload).Get(ctx, &result)
 	if err != nil {
 		logger.Error(contract.LogCompletionFailed.Message,
 			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())

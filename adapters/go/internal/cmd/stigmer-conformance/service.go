@@ -46,8 +46,12 @@ func completeViaSystemActivityWorkflow(ctx workflow.Context, call *conformancev1
 		StartToCloseTimeout: handshake.DefaultSystemActivityStartToClose,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: handshake.DefaultSystemActivityMaximumAttempts},
 	})
+	input, err := handshake.SystemActivityInput(call.GetInput())
+	if err != nil {
+		return nil, err
+	}
 	var result *sdkv1.CompleteExternalActivityResult
-	err := workflow.ExecuteActivity(ctx, handshake.SystemActivityName, call.GetInput()).Get(ctx, &result)
+	err = workflow.ExecuteActivity(ctx, handshake.SystemActivityName, input).Get(ctx, &result)
 	return result, err
 }
 
