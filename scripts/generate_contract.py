@@ -504,7 +504,8 @@ def docs_section(c: dict[str, Any]) -> str:
     ]
     out += [
         "",
-        "Log lines (fields as key-value pairs, never in the message):",
+        "Log lines (fields as key-value pairs, never in the message; a line may be logged more "
+        "severely than its level, never less):",
         "",
         "| level | message | fields |",
         "|---|---|---|",

@@ -9,7 +9,8 @@ What an operator or another language sees, not what an executable reports about 
 - ``failure-retryability``: in the histories of a language's caller workflows, every failure of a
   contract type that the contract makes always or never retryable has that ``non_retryable``;
 - ``logs``: every record of a language whose message starts with a contract message is exactly
-  that message (no field written into the text), at the contract's level, with every field;
+  that message (no field written into the text), at the contract's level or above, with every
+  field;
 - ``metrics``: each process's Prometheus exposition: every ``stigmer_`` series is a contract
   metric, labelled ``service`` = the language, histograms with the contract's buckets.
 """
@@ -37,6 +38,8 @@ SYSTEM_WORKFLOW = "conformance/complete-via-system-activity"
 CALLER_WORKFLOW = "conformance/caller"
 #: The harness's log levels (pb.LogRecord.level) for the contract's.
 _LEVELS = {"WARNING": "WARN"}
+#: A contract level is the least severe a line may be logged at.
+_SEVERITY = {"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3}
 _STATUS_CODES = {code.name for code in grpc.StatusCode}
 
 
@@ -159,7 +162,7 @@ def check_logs(records: Iterable[pb.LogRecord]) -> dict[str, Any]:
         )
         level = _LEVELS.get(line.level, line.level)
         check(
-            record.level == level,
+            _SEVERITY.get(record.level, -1) >= _SEVERITY[level],
             f"{line.message!r} logged at {record.level}, the contract says {level}",
         )
         missing = [field for field in line.fields if field not in record.fields]

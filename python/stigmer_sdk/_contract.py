@@ -353,13 +353,12 @@ LOG_COMPLETED: Final = LogSpec(
     ),
 )
 LOG_COMPLETION_FAILED: Final = LogSpec(
-    "ERROR",
+    "WARNING",
     "Failed to complete external activity",
     (
         "execution_id",
         "token_preview",
         "token_digest",
-        "outcome",
         "error",
     ),
 )

@@ -229,6 +229,6 @@ var (
 	LogNoCallbackToken        = Log{"INFO", "No callback token, skipping external activity completion", []string{"execution_id"}}
 	LogAlreadyCompleted       = Log{"WARNING", "Caller's activity was already completed", []string{"execution_id", "token_preview", "token_digest"}}
 	LogCompleted              = Log{"INFO", "External activity completed successfully", []string{"execution_id", "token_preview", "token_digest"}}
-	LogCompletionFailed       = Log{"ERROR", "Failed to complete external activity", []string{"execution_id", "token_preview", "token_digest", "outcome", "error"}}
+	LogCompletionFailed       = Log{"WARNING", "Failed to complete external activity", []string{"execution_id", "token_preview", "token_digest", "error"}}
 	Logs                      = []Log{LogTokenTaken, LogAckAgent, LogAckWorkflow, LogCreateRefused, LogCreateFailed, LogCallbackTokenDetected, LogCompletingSuccess, LogCompletingError, LogCompletingCancellation, LogNoCallbackToken, LogAlreadyCompleted, LogCompleted, LogCompletionFailed}
 )

@@ -175,7 +175,7 @@ public final class Contract {
   public static final Log LOG_COMPLETED =
       new Log("INFO", "External activity completed successfully", List.of("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_COMPLETION_FAILED =
-      new Log("ERROR", "Failed to complete external activity", List.of("execution_id", "token_preview", "token_digest", "outcome", "error"));
+      new Log("WARNING", "Failed to complete external activity", List.of("execution_id", "token_preview", "token_digest", "error"));
   public static final List<Log> LOGS =
       List.of(LOG_TOKEN_TAKEN, LOG_ACK_AGENT, LOG_ACK_WORKFLOW, LOG_CREATE_REFUSED, LOG_CREATE_FAILED, LOG_CALLBACK_TOKEN_DETECTED, LOG_COMPLETING_SUCCESS, LOG_COMPLETING_ERROR, LOG_COMPLETING_CANCELLATION, LOG_NO_CALLBACK_TOKEN, LOG_ALREADY_COMPLETED, LOG_COMPLETED, LOG_COMPLETION_FAILED);
 }
