@@ -51,7 +51,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="LANG:FAULT",
-        help="make LANG's service misbehave (FLIP_TOKEN_BYTE, DROP_FAILURE_TYPE); for testing",
+        help="make LANG misbehave (FLIP_TOKEN_BYTE, DROP_FAILURE_TYPE, SYSTEM_INPUT_JSON, "
+        "DROP_SERVICE_LABEL, LOG_FIELD_IN_MESSAGE, FLIP_RETRYABILITY); for testing",
     )
     parser.add_argument(
         "--corrupt-vector",
