@@ -120,3 +120,17 @@ def test_generated_python_matches_the_contract() -> None:
     )
     assert list(_contract.DURATION_BUCKETS_SECONDS) == data["metrics"]["duration_buckets_seconds"]
     assert [log.message for log in _contract.LOGS] == [entry["message"] for entry in data["logs"]]
+
+
+def test_transient_status_codes_agree_with_python_and_the_conformance_cases() -> None:
+    """The create-error conformance cases and Python's retry rule follow the contract's codes."""
+    import json
+
+    from stigmer_sdk import _contract
+    from stigmer_sdk.errors import TRANSIENT_CODES
+
+    assert {code.name for code in TRANSIENT_CODES} == set(_contract.TRANSIENT_STATUS_CODES)
+    cases = json.loads((ROOT / "conformance" / "create-errors.json").read_text())["cases"]
+    assert {case["code"]: case["retryable"] for case in cases} == {
+        case["code"]: case["code"] in _contract.TRANSIENT_STATUS_CODES for case in cases
+    }
