@@ -73,7 +73,9 @@ def record_completion_metrics(result: CompletionResult, seconds: float) -> None:
     ``status`` is the outcome in lower case (``completed``, ``already_completed``, ...), as in the
     Go and Java SDKs; every outcome but ``completed`` also counts as an error of that type.
     """
-    meter = temporalio.activity.metric_meter().with_additional_attributes({"service": "python"})
+    meter = temporalio.activity.metric_meter().with_additional_attributes(
+        {_contract.METRIC_SERVICE_LABEL: _contract.METRIC_SERVICE_PYTHON}
+    )
     status = result.outcome.name.lower()
     meter.create_counter(COMPLETIONS_METRIC, "External activity completions, by outcome").add(
         1, {"status": status}
