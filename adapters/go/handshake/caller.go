@@ -3,7 +3,6 @@ package handshake
 import (
 	"context"
 	"fmt"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -14,6 +13,8 @@ import (
 	grpcmetadata "google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // DefaultCreateTimeout is the deadline of the create call when [CreateOptions].Timeout is zero.

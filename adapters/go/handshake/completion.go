@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"log/slog"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // Outcome aliases, so that callers need not spell the generated enum names.
@@ -253,11 +253,11 @@ func recordCompletion(h client.MetricsHandler, outcome sdkv1.CompleteExternalAct
 	if outcome != sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED {
 		status = outcomeName(outcome)
 	}
-	tagged := h.WithTags(map[string]string{"status": status})
+	tagged := h.WithTags(map[string]string{contract.MetricCompletions.Labels[0]: status})
 	tagged.Counter(MetricCompletions).Inc(1)
 	tagged.Timer(MetricCompletionDuration).Record(d)
 	if errorType != "" {
-		h.WithTags(map[string]string{"error_type": errorType}).Counter(MetricErrors).Inc(1)
+		h.WithTags(map[string]string{contract.MetricErrors.Labels[0]: errorType}).Counter(MetricErrors).Inc(1)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -15,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // FailureTypeAgentExecutionFailed is the type of the non-retryable application error with which a

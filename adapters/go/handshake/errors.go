@@ -3,10 +3,11 @@ package handshake
 import (
 	"context"
 	"errors"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // Application failure types written by this package. They are part of the cross-language contract:

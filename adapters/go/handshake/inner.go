@@ -3,7 +3,6 @@ package handshake
 import (
 	"context"
 	"errors"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"os"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // AsyncCompletionEnv is the environment variable that, set to "false" (or "0", "no", "off"),

@@ -1,11 +1,12 @@
 package handshake
 
 import (
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // Caller-side metric names (contract, "Caller-side metrics"), recorded through Temporal's activity
@@ -43,7 +44,7 @@ func stigmerMetrics(h client.MetricsHandler) client.MetricsHandler {
 }
 
 func recordHandshakeOutcome(h client.MetricsHandler, outcome string, d time.Duration) {
-	tagged := stigmerMetrics(h).WithTags(map[string]string{"outcome": outcome})
+	tagged := stigmerMetrics(h).WithTags(map[string]string{contract.MetricCallerHandshakes.Labels[0]: outcome})
 	tagged.Counter(MetricCallerHandshakes).Inc(1)
 	tagged.Timer(MetricCallerHandshakeDuration).Record(d)
 }

@@ -2,7 +2,6 @@ package handshake
 
 import (
 	"context"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"maps"
 	"sync"
 
@@ -12,6 +11,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/grpc"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // PluginName is the name of the plugin [NewPlugin] returns, as Temporal reports it (the Python

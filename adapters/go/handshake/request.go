@@ -3,7 +3,6 @@ package handshake
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"slices"
 	"strings"
 	"unicode"
@@ -12,6 +11,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // What the deployed Stigmer service requires of a create request (contract, "Deployed-service
@@ -31,7 +32,7 @@ const (
 // execution; the Python and Java SDKs derive the same name.
 func ExecutionName(idempotencyKey string) string {
 	sum := sha256.Sum256([]byte(idempotencyKey))
-	return "exec-" + hex.EncodeToString(sum[:])[:20]
+	return contract.ExecutionNamePrefix + hex.EncodeToString(sum[:])[:contract.ExecutionNameHexChars]
 }
 
 // violation is one field the deployed service would refuse: "<field>: <description>", worded as

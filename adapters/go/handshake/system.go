@@ -3,7 +3,6 @@ package handshake
 import (
 	"context"
 	"errors"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -14,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // SystemActivityName is the name the completion system activity is registered under, in every

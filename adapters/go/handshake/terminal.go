@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -17,6 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // GetExecutionActivityName is the name of the caller-side activity that fetches an execution

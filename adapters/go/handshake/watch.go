@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -17,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // WatchExecutionActivityName is the caller-side activity that [ExecuteToTerminal] starts when its
