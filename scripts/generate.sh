@@ -58,3 +58,8 @@ rm -rf adapters/go/gen adapters/java/src/generated
 
 # betterproto classes for the second Python codec of the conformance suite.
 "$PYTHON" conformance/betterproto/generate.py
+
+# The handshake contract's constants (Python, Go, Java) and the generated section of
+# docs/handshake-contract.md, from contract/handshake.yaml. After buf: it writes into
+# adapters/java/src/generated, which buf's step recreates.
+"$PYTHON" scripts/generate_contract.py

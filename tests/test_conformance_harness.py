@@ -72,6 +72,62 @@ def test_a_service_that_drops_the_failure_type_fails_the_run(tmp_path: Path) -> 
     assert "failure type" in case["message"]
 
 
+@pytest.mark.parametrize(
+    ("fault", "only", "failing", "reason"),
+    [
+        (
+            "SYSTEM_INPUT_JSON",
+            "system-activity-success/,contract/system-input",
+            {"contract/system-input/python"},
+            "sent as 'json/protobuf'",
+        ),
+        (
+            "DROP_SERVICE_LABEL",
+            "success/,contract/metrics",
+            {"contract/metrics/python"},
+            "service=None",
+        ),
+        (
+            "LOG_FIELD_IN_MESSAGE",
+            "success/,contract/logs",
+            {"contract/logs/python"},
+            "a field written into the message text",
+        ),
+        (
+            "FLIP_RETRYABILITY",
+            "create-error/INVALID_ARGUMENT,contract/failure-retryability",
+            {"create-error/INVALID_ARGUMENT/python", "contract/failure-retryability/python"},
+            "non_retryable=False",
+        ),
+    ],
+)
+def test_a_language_that_breaks_the_contract_fails_the_outside_checks(
+    tmp_path: Path, fault: str, only: str, failing: set[str], reason: str
+) -> None:
+    """Each fault is seen from outside: histories, the metric exposition, the log records."""
+    code, _, report = _run(tmp_path, "--no-emulator", "--only", only, "--fault", f"python:{fault}")
+    statuses = _statuses(report)
+    assert code == 1
+    assert {case for case, status in statuses.items() if status == "FAIL"} == failing
+    contract_case = next(case for case in report["cases"] if case["id"] in failing)
+    assert reason in contract_case["message"]
+
+
+def test_the_outside_checks_pass_without_a_fault(tmp_path: Path) -> None:
+    code, _, report = _run(
+        tmp_path,
+        "--no-emulator",
+        "--only",
+        "system-activity-success/,success/,create-error/INVALID_ARGUMENT,contract/",
+    )
+    statuses = _statuses(report)
+    assert code == 0, statuses
+    assert {case for case in statuses if case.startswith("contract/")} == {
+        f"contract/{name}/python"
+        for name in ("system-input", "failure-retryability", "logs", "metrics")
+    }
+
+
 def test_a_known_failing_case_that_passes_is_stale(tmp_path: Path) -> None:
     known = tmp_path / "known"
     known.mkdir()

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import sys
 import uuid
 from datetime import timedelta
@@ -26,7 +27,7 @@ import temporalio.client
 import temporalio.converter
 from google.protobuf import json_format
 from temporalio import activity, workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -36,7 +37,9 @@ from stigmer_conformance.framing import encode_frame, read_frame
 
 import stigmer_sdk.api
 from stigmer_sdk import AgentExecution, StigmerClient, execute_and_wait_pending
+from stigmer_sdk import _contract as stigmer_contract
 from stigmer_sdk import converter as stigmer_converter
+from stigmer_sdk import metrics as stigmer_metrics
 from stigmer_sdk import workflow as stigmer_workflow
 from stigmer_sdk.api._pool import POOL
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
@@ -56,6 +59,8 @@ from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.tokens import token_preview
 
 CASE_ANNOTATION = "conformance.stigmer.ai/case"
+#: The faults this process was started with (StartRequest.faults): for the suite's own tests.
+FAULTS: set[int] = set()
 logger = logging.getLogger("stigmer-conformance-python")
 
 
@@ -131,6 +136,10 @@ class LogCapture(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
         first = _FIELD.search(text)
+        if pb.FAULT_LOG_FIELD_IN_MESSAGE in FAULTS and first:
+            # An SDK that writes the fields into the message text, where no parser splits them.
+            text = f"{text[: first.start()]}:{text[first.start() :]}"
+            first = None
         fields = {match.group(1): match.group(2) for match in _FIELD.finditer(text)}
         for name, value in vars(record).items():
             if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
@@ -268,6 +277,12 @@ class CallerActivities:
     async def _handshake(self, client: StigmerClient, request: AgentExecution, crash: int) -> None:
         try:
             await execute_and_wait_pending(client, request)
+        except ApplicationError as error:
+            if pb.FAULT_FLIP_RETRYABILITY in FAULTS:
+                raise ApplicationError(
+                    error.message, type=error.type, non_retryable=not error.non_retryable
+                ) from None
+            raise
         except BaseException:
             attempt = activity.info().attempt
             if attempt < crash:
@@ -307,6 +322,16 @@ class CompleteViaSystemActivityWorkflow:
     async def run(
         self, call: pb.SystemActivityCall
     ) -> completion_pb2.CompleteExternalActivityResult:
+        if pb.FAULT_SYSTEM_INPUT_JSON in FAULTS:
+            # The input as json/protobuf: what Go's default converter wrote before the contract.
+            proto: completion_pb2.CompleteExternalActivityResult = await workflow.execute_activity(
+                stigmer_contract.ACTIVITY_SYSTEM,
+                RawValue(temporalio.converter.JSONProtoPayloadConverter().to_payload(call.input)),
+                task_queue=call.task_queue,
+                start_to_close_timeout=stigmer_contract.TIMEOUT_SYSTEM_ACTIVITY_START_TO_CLOSE,
+                result_type=completion_pb2.CompleteExternalActivityResult,
+            )
+            return proto
         result = await stigmer_workflow.execute_system_activity(
             call.input, task_queue=call.task_queue
         )
@@ -406,6 +431,13 @@ _HEARTBEAT_OUTCOMES = {
 # -- the loop ---------------------------------------------------------------------------------
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 class Executable:
     def __init__(self, output: Output, logs: LogCapture) -> None:
         self._output = output
@@ -417,10 +449,15 @@ class Executable:
         self._callers: CallerActivities | None = None
 
     async def start(self, request: pb.StartRequest) -> pb.Started:
+        FAULTS.update(request.faults)
+        if pb.FAULT_DROP_SERVICE_LABEL in FAULTS:
+            stigmer_metrics.SERVICE_LABEL = {}
+        metrics_address = f"127.0.0.1:{_free_port()}"
         client = await temporalio.client.Client.connect(
             request.temporal.address,
             namespace=request.temporal.namespace,
             data_converter=sdk_data_converter(),
+            runtime=stigmer_metrics.prometheus_runtime(metrics_address),
         )
         role = request.WhichOneof("role")
         address = ""
@@ -472,7 +509,7 @@ class Executable:
             )
         else:
             raise ValueError(f"unknown role {role}")
-        return pb.Started(address=address)
+        return pb.Started(address=address, metrics_address=metrics_address)
 
     def _run(self, worker: Worker) -> None:
         self._workers.append(worker)

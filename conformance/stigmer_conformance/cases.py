@@ -217,6 +217,10 @@ class Roles:
     caller_queue: str
     system_queue: str
     service_address: str = ""
+    #: Task queue of the service's workflows (the system-activity scenarios schedule from there).
+    service_queue: str = ""
+    #: role -> host:port of that process's Prometheus exposition, for the roles that have one.
+    metrics_addresses: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any
 
 import temporalio.client
 
-from stigmer_conformance import cases, live, logs, report
+from stigmer_conformance import cases, contract, live, logs, report
 from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
@@ -55,7 +55,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="LANG:FAULT",
-        help="make LANG's service misbehave (FLIP_TOKEN_BYTE, DROP_FAILURE_TYPE); for testing",
+        help="make LANG misbehave (FLIP_TOKEN_BYTE, DROP_FAILURE_TYPE, SYSTEM_INPUT_JSON, "
+        "DROP_SERVICE_LABEL, LOG_FIELD_IN_MESSAGE, FLIP_RETRYABILITY); for testing",
     )
     parser.add_argument(
         "--corrupt-vector",
@@ -135,10 +136,13 @@ async def _start_language(
         caller_queue=f"conformance-caller-{language}-{suffix}",
         system_queue=f"conformance-system-{language}-{suffix}",
     )
-    await roles.caller.request(
+    roles.service_queue = f"conformance-service-{language}-{suffix}"
+    caller_started = await roles.caller.request(
         timeout=120,
         start=pb.StartRequest(
-            temporal=temporal, caller=pb.CallerRole(task_queue=roles.caller_queue)
+            temporal=temporal,
+            faults=faults,
+            caller=pb.CallerRole(task_queue=roles.caller_queue),
         ),
     )
     started = await roles.service.request(
@@ -147,19 +151,27 @@ async def _start_language(
             temporal=temporal,
             faults=faults,
             service=pb.ServiceRole(
-                workflow_task_queue=f"conformance-service-{language}-{suffix}",
+                workflow_task_queue=roles.service_queue,
                 other_namespace=OTHER_NAMESPACE,
             ),
         ),
     )
     roles.service_address = started.started.address
-    await roles.system_worker.request(
+    worker_started = await roles.system_worker.request(
         timeout=120,
         start=pb.StartRequest(
             temporal=temporal,
+            faults=faults,
             system_worker=pb.SystemWorkerRole(task_queue=roles.system_queue),
         ),
     )
+    for role, response in (
+        ("caller", caller_started),
+        ("service", started),
+        ("system_worker", worker_started),
+    ):
+        if response.started.metrics_address:
+            roles.metrics_addresses[role] = response.started.metrics_address
     return roles
 
 
@@ -363,6 +375,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         )
             finally:
                 await fake.stop()
+            await _contract_cases(results, known, args, temporal, players, roles)
         finally:
             for process in codecs.values():
                 await process.stop()
@@ -715,6 +728,65 @@ async def _log_cases(
                 return logs.check_logs(collected, name)
 
             await _case(results, known, case, run_check())
+
+
+async def _contract_cases(
+    results: list[dict[str, Any]],
+    known: dict[str, tuple[str, str]],
+    args: argparse.Namespace,
+    temporal: temporalio.client.Client,
+    players: list[str],
+    roles: dict[str, cases.Roles],
+) -> None:
+    """What an outsider sees of each language, against the generated contract: histories,
+    log records, metric expositions. A check whose cases did not run (``--only``) is skipped."""
+    system_scenarios = {s.name for s in cases.Scenario.load_all() if s.system_activity}
+    for language in players:
+        played = [c for c in results if c.get("row") == language or c.get("language") == language]
+        inputs = {
+            "system-input": any(c.get("scenario") in system_scenarios for c in played),
+            "failure-retryability": any(
+                c["kind"] == "create-error" or c.get("scenario") == "typed-failure" for c in played
+            ),
+            "logs": any(c["kind"] in ("scenario", "create-error") for c in played),
+            "metrics": any(c["kind"] in ("scenario", "create-error") for c in played),
+        }
+        language_roles = roles[language]
+        for name in contract.CHECKS:
+            case_id = f"contract/{name}/{language}"
+            if not inputs[name] or not _selected(case_id, args.only):
+                continue
+            case = {"id": case_id, "kind": "contract", "vector": name, "language": language}
+            await _case(
+                results, known, case, _contract_check(name, language, language_roles, temporal)
+            )
+
+
+async def _contract_check(
+    name: str, language: str, language_roles: cases.Roles, temporal: temporalio.client.Client
+) -> dict[str, Any]:
+    if name == "system-input":
+        return await contract.check_system_input(temporal, language_roles.service_queue)
+    if name == "failure-retryability":
+        return await contract.check_failure_retryability(temporal, language_roles.caller_queue)
+    if name == "logs":
+        records: list[pb.LogRecord] = []
+        for process in (
+            language_roles.caller,
+            language_roles.service,
+            language_roles.system_worker,
+        ):
+            records.extend((await process.request(logs=pb.LogsRequest())).logs.records)
+        return contract.check_logs(records)
+    cases.check(
+        bool(language_roles.metrics_addresses),
+        f"the {language} executable exposes no metrics (Started.metrics_address)",
+    )
+    expositions = {
+        role: await asyncio.to_thread(contract.scrape, address)
+        for role, address in language_roles.metrics_addresses.items()
+    }
+    return contract.check_metrics(language, expositions)
 
 
 def _encodings(results: list[dict[str, Any]]) -> dict[str, Any]:

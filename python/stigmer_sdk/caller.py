@@ -37,6 +37,7 @@ import temporalio.common
 import temporalio.exceptions
 from google.protobuf import message
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
@@ -53,35 +54,35 @@ logger = logging.getLogger("stigmer_sdk.caller")
 _Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.WorkflowExecution)
 
 #: Failure type when ``create`` fails; ``non_retryable`` tells whether a retry can help.
-CREATE_FAILED_TYPE = "STIGMER_CREATE_FAILED"
+CREATE_FAILED_TYPE = _contract.FAILURE_CREATE_FAILED
 #: Failure type when there is no task token (not in an activity).
-EMPTY_TASK_TOKEN_TYPE = "STIGMER_EMPTY_TASK_TOKEN"
+EMPTY_TASK_TOKEN_TYPE = _contract.FAILURE_EMPTY_TASK_TOKEN
 #: Failure type when called from a local activity, which cannot complete asynchronously.
-LOCAL_ACTIVITY_TYPE = "STIGMER_LOCAL_ACTIVITY"
+LOCAL_ACTIVITY_TYPE = _contract.FAILURE_LOCAL_ACTIVITY
 #: Failure type when the request would be refused by a Stigmer service whatever the attempt:
 #: raised before any call, never retried (see `create_violations`).
-INVALID_REQUEST_TYPE = "STIGMER_INVALID_REQUEST"
+INVALID_REQUEST_TYPE = _contract.FAILURE_INVALID_REQUEST
 #: The ACK log line's message, by execution kind (the runbook greps for it).
 ACK_MESSAGES = {
     "AgentExecution": "Agent execution started, activity pending",
     "WorkflowExecution": "Workflow execution started, activity pending",
 }
 #: The ``api_version`` of every execution resource.
-API_VERSION = "agentic.stigmer.ai/v1"
+API_VERSION = _contract.API_VERSION
 #: The ``kind`` of agent executions.
-AGENT_EXECUTION_KIND = "AgentExecution"
+AGENT_EXECUTION_KIND = _contract.AGENT_EXECUTION_KIND
 #: The ``kind`` of workflow executions.
-WORKFLOW_EXECUTION_KIND = "WorkflowExecution"
+WORKFLOW_EXECUTION_KIND = _contract.WORKFLOW_EXECUTION_KIND
 #: Annotation by which a caller declares how it decodes the result delivered to its activity.
 #: Without it a Stigmer service delivers ``json/plain`` (Go's ``encoding/json`` of the execution,
 #: what the deployed Go service sends and Stigmer's own Go callers decode into ``any``).
-RESULT_ENCODING_ANNOTATION = "stigmer.ai/result-encoding"
+RESULT_ENCODING_ANNOTATION = _contract.ANNOTATION_RESULT_ENCODING
 #: The value this SDK declares on every create: it decodes ``binary/protobuf``.
-BINARY_RESULT_ENCODING = "binary/protobuf"
+BINARY_RESULT_ENCODING = _contract.PAYLOAD_RESULT_ENCODING_DECLARED
 #: Deadline of the ``create`` call, retries included.
-DEFAULT_CREATE_TIMEOUT = timedelta(seconds=30)
+DEFAULT_CREATE_TIMEOUT = _contract.TIMEOUT_CREATE
 #: Environment variable that switches `start_workflow_and_wait_pending` to blocking.
-ASYNC_COMPLETION_ENV = "ENABLE_ASYNC_ACTIVITY_COMPLETION"
+ASYNC_COMPLETION_ENV = _contract.ASYNC_COMPLETION_ENV
 
 
 def _task_token() -> bytes:
@@ -351,9 +352,9 @@ class HandshakeActivityOptions(TypedDict, total=False):
 
 
 #: Start-to-close timeout when the expected duration is unknown.
-UNKNOWN_DURATION_TIMEOUT = timedelta(hours=24)
+UNKNOWN_DURATION_TIMEOUT = _contract.TIMEOUT_HANDSHAKE_UNKNOWN_DURATION_START_TO_CLOSE
 #: Added to twice the expected duration, for queueing and the handshake itself.
-TIMEOUT_BUFFER = timedelta(minutes=5)
+TIMEOUT_BUFFER = _contract.TIMEOUT_HANDSHAKE_START_TO_CLOSE_MARGIN
 
 
 def handshake_activity_options(
@@ -516,9 +517,9 @@ async def start_workflow_and_wait_pending(
 
 
 #: Name under which every Stigmer SDK registers the terminal-result activity.
-GET_EXECUTION_ACTIVITY_NAME = "stigmer/caller/get-execution"
+GET_EXECUTION_ACTIVITY_NAME = _contract.ACTIVITY_GET_EXECUTION
 #: Failure type when the terminal execution cannot be fetched (unknown execution, bad input).
-GET_EXECUTION_FAILED_TYPE = "STIGMER_GET_EXECUTION_FAILED"
+GET_EXECUTION_FAILED_TYPE = _contract.FAILURE_GET_EXECUTION_FAILED
 #: Terminal phases (the same numbers for agent and workflow executions).
 TERMINAL_PHASES = frozenset({3, 4, 5})  # EXECUTION_COMPLETED, EXECUTION_FAILED, EXECUTION_CANCELLED
 

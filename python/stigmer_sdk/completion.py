@@ -29,6 +29,7 @@ import temporalio.exceptions
 import temporalio.service
 from google.protobuf import any_pb2, descriptor_pool, message, message_factory
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api._pool import POOL
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.errors import CompletionError
@@ -37,7 +38,7 @@ from stigmer_sdk.tokens import TaskToken, short_token_digest, token_preview
 logger = logging.getLogger("stigmer_sdk.completion")
 
 #: Message of every EMPTY_TOKEN outcome, the same in the Go and Java SDKs.
-EMPTY_TOKEN_MESSAGE = "the callback token is empty: nothing to complete"
+EMPTY_TOKEN_MESSAGE = _contract.EMPTY_TOKEN_MESSAGE
 
 #: Temporal status codes that make a completion worth retrying.
 _TRANSIENT_STATUSES = frozenset(

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import hashlib
 
+from stigmer_sdk import _contract
+
 #: gRPC request metadata carrying the key on ``create``.
-IDEMPOTENCY_METADATA_KEY = "stigmer-idempotency-key"
+IDEMPOTENCY_METADATA_KEY = _contract.HEADER_IDEMPOTENCY_KEY
 
 #: ``metadata.annotations`` entry carrying the key on the execution itself.
-IDEMPOTENCY_ANNOTATION = "stigmer.ai/idempotency-key"
+IDEMPOTENCY_ANNOTATION = _contract.ANNOTATION_IDEMPOTENCY_KEY
 
 _SEPARATOR = "\x1f"  # ASCII unit separator: cannot be confused with id characters.
 
@@ -44,8 +46,8 @@ def idempotency_key(namespace: str, workflow_id: str, run_id: str, activity_id: 
 
 
 #: Prefix of the names `execution_name` derives.
-EXECUTION_NAME_PREFIX = "exec-"
-_NAME_HEX_CHARS = 20
+EXECUTION_NAME_PREFIX = _contract.EXECUTION_NAME_PREFIX
+_NAME_HEX_CHARS = _contract.EXECUTION_NAME_HEX_CHARS
 
 
 def execution_name(key: str) -> str:

@@ -37,47 +37,26 @@ import temporalio.runtime
 import temporalio.workflow
 from temporalio.exceptions import ActivityError, CancelledError, TimeoutError
 
+from stigmer_sdk import _contract
 from stigmer_sdk.system import COMPLETION_DURATION_METRIC
 from stigmer_sdk.tracing import RESUMED_SPAN, workflow_span
 
 #: Upper bounds (seconds) of every duration histogram of the SDK, in all three languages. The
 #: runbook's thresholds (50 ms, 200 ms, 500 ms) are edges; the long end covers agents that run
 #: for hours.
-DURATION_BUCKETS_SECONDS: tuple[float, ...] = (
-    0.005,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.2,
-    0.5,
-    1,
-    2.5,
-    5,
-    10,
-    30,
-    60,
-    300,
-    900,
-    1800,
-    3600,
-    7200,
-    14400,
-    28800,
-    86400,
-)
+DURATION_BUCKETS_SECONDS: tuple[float, ...] = _contract.DURATION_BUCKETS_SECONDS
 
 #: Caller activity: a ``create`` attempt was made (one per activity attempt).
-CALLER_STARTED_METRIC = "stigmer_caller_handshakes_started_total"
+CALLER_STARTED_METRIC = _contract.METRIC_CALLER_STARTED.name
 #: Caller activity: the service ACKed and the activity went pending.
-CALLER_PENDING_METRIC = "stigmer_caller_handshakes_pending_total"
+CALLER_PENDING_METRIC = _contract.METRIC_CALLER_PENDING.name
 #: Caller workflow: the handshake activity resolved, by ``outcome``.
-CALLER_HANDSHAKES_METRIC = "stigmer_caller_handshakes_total"
+CALLER_HANDSHAKES_METRIC = _contract.METRIC_CALLER_HANDSHAKES.name
 #: Caller workflow: seconds from scheduling the handshake activity to its resolution, by outcome.
-CALLER_DURATION_METRIC = "stigmer_caller_handshake_duration_seconds"
+CALLER_DURATION_METRIC = _contract.METRIC_CALLER_DURATION.name
 
 #: The ``service`` label of every metric this SDK records (Go and Java record "go" and "java").
-SERVICE_LABEL = {"service": "python"}
+SERVICE_LABEL = {_contract.METRIC_SERVICE_LABEL: _contract.METRIC_SERVICE_PYTHON}
 
 #: Every histogram of the SDK and the buckets it is exported with.
 HISTOGRAM_BUCKETS: Mapping[str, Sequence[float]] = {

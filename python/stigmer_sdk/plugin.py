@@ -36,6 +36,7 @@ import temporalio.worker
 from temporalio.worker import WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from stigmer_sdk import _contract
 from stigmer_sdk.caller import GetExecutionActivity
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.converter import with_stigmer_payloads
@@ -43,7 +44,7 @@ from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities, log_regis
 from stigmer_sdk.worker import PASSTHROUGH_MODULES, sandboxed_workflow_runner
 
 #: The plugin's name, as temporalio reports it.
-PLUGIN_NAME = "stigmer.StigmerPlugin"
+PLUGIN_NAME = _contract.PLUGIN_NAME
 
 
 def _data_converter(

@@ -41,6 +41,7 @@ import temporalio.common
 import temporalio.exceptions
 from google.protobuf import json_format, message
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.completion import (
     CompletionOutcome,
@@ -51,7 +52,7 @@ from stigmer_sdk.completion import (
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
 #: Name under which every Stigmer SDK registers the completion system activity.
-SYSTEM_ACTIVITY_NAME = "stigmer/system/complete-external-activity"
+SYSTEM_ACTIVITY_NAME = _contract.ACTIVITY_SYSTEM
 #: Logged when a worker gets the system activity (the runbook greps for it).
 REGISTERED_LOG = "Registered CompleteExternalActivity"
 
@@ -64,18 +65,18 @@ def log_registered(task_queue: str) -> None:
 
 
 #: Failure type of a transient completion error; Temporal retries it.
-COMPLETION_TRANSIENT_TYPE = "STIGMER_COMPLETION_TRANSIENT"
+COMPLETION_TRANSIENT_TYPE = _contract.FAILURE_COMPLETION_TRANSIENT
 #: Failure type of an input that cannot become a completion; never retried.
-COMPLETION_INVALID_INPUT_TYPE = "STIGMER_COMPLETION_INVALID_INPUT"
+COMPLETION_INVALID_INPUT_TYPE = _contract.FAILURE_COMPLETION_INVALID_INPUT
 #: Failure type with which a deployed-service ``Error`` fails the caller.
-AGENT_EXECUTION_FAILED_TYPE = "AGENT_EXECUTION_FAILED"
+AGENT_EXECUTION_FAILED_TYPE = _contract.FAILURE_AGENT_EXECUTION_FAILED
 #: Message of that failure when the ``Error`` carries none (Go's ``error`` marshals to ``{}``).
-NO_ERROR_MESSAGE = "the Stigmer service reported a failure without a message"
+NO_ERROR_MESSAGE = _contract.NO_FAILURE_MESSAGE
 
 # Metric names of the operator runbook. Labels carry outcomes only, never a token or its preview.
-COMPLETIONS_METRIC = "stigmer_external_activity_completions_total"
-COMPLETION_DURATION_METRIC = "stigmer_external_activity_completion_duration_seconds"
-ERRORS_METRIC = "stigmer_external_activity_errors_total"
+COMPLETIONS_METRIC = _contract.METRIC_COMPLETIONS.name
+COMPLETION_DURATION_METRIC = _contract.METRIC_COMPLETION_DURATION.name
+ERRORS_METRIC = _contract.METRIC_ERRORS.name
 
 
 def record_completion_metrics(result: CompletionResult, seconds: float) -> None:
@@ -84,7 +85,9 @@ def record_completion_metrics(result: CompletionResult, seconds: float) -> None:
     ``status`` is the outcome in lower case (``completed``, ``already_completed``, ...), as in the
     Go and Java SDKs; every outcome but ``completed`` also counts as an error of that type.
     """
-    meter = temporalio.activity.metric_meter().with_additional_attributes({"service": "python"})
+    meter = temporalio.activity.metric_meter().with_additional_attributes(
+        {_contract.METRIC_SERVICE_LABEL: _contract.METRIC_SERVICE_PYTHON}
+    )
     status = result.outcome.name.lower()
     meter.create_counter(COMPLETIONS_METRIC, "External activity completions, by outcome").add(
         1, {"status": status}

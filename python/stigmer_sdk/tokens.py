@@ -23,13 +23,14 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from stigmer_sdk import _contract
 from stigmer_sdk.errors import EmptyTokenError, MalformedTokenError, TokenTooLargeError
 
 #: Largest token accepted by default. Real Temporal tokens are a few hundred bytes.
-DEFAULT_MAX_TOKEN_BYTES = 64 * 1024
+DEFAULT_MAX_TOKEN_BYTES = _contract.MAX_TOKEN_BYTES
 
 #: How many Base64 characters a preview shows.
-PREVIEW_CHARS = 20
+PREVIEW_CHARS = _contract.TOKEN_PREVIEW_CHARS
 
 _EMPTY_PREVIEW = "<empty>"
 
@@ -49,7 +50,7 @@ def token_digest(token: bytes) -> str:
 
 
 #: How many hex characters of the SHA-256 the short digest keeps.
-SHORT_DIGEST_CHARS = 12
+SHORT_DIGEST_CHARS = _contract.TOKEN_DIGEST_CHARS
 
 
 def short_token_digest(token: bytes) -> str:

@@ -54,6 +54,7 @@ from temporalio.exceptions import (
     FailureError,
 )
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.sdk.v1 import caller_pb2, completion_pb2
@@ -81,7 +82,7 @@ _M = TypeVar("_M", bound=message.Message)
 _Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.WorkflowExecution)
 
 #: Failure type with which `complete_caller` fails the workflow.
-COMPLETION_FAILED_TYPE = "STIGMER_COMPLETION_FAILED"
+COMPLETION_FAILED_TYPE = _contract.FAILURE_COMPLETION_FAILED
 
 #: Failure type when the handshake activity completed with no result: the complete-async signal
 #: was swallowed (a bare ``except:`` around ``execute_and_wait_pending``) and the activity returned
@@ -89,7 +90,7 @@ COMPLETION_FAILED_TYPE = "STIGMER_COMPLETION_FAILED"
 NO_RESULT_TYPE = "STIGMER_NO_RESULT"
 
 #: Start-to-close timeout of the system activity.
-SYSTEM_ACTIVITY_TIMEOUT = timedelta(minutes=1)
+SYSTEM_ACTIVITY_TIMEOUT = _contract.TIMEOUT_SYSTEM_ACTIVITY_START_TO_CLOSE
 
 #: Retry policy of the system activity.
 SYSTEM_ACTIVITY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=1))
@@ -309,9 +310,9 @@ def _cause_message(error: FailureError) -> str:
 
 
 #: Start-to-close timeout of ``stigmer/caller/get-execution``.
-GET_EXECUTION_TIMEOUT = timedelta(minutes=10)
+GET_EXECUTION_TIMEOUT = _contract.TIMEOUT_GET_EXECUTION_START_TO_CLOSE
 #: Heartbeat timeout of ``stigmer/caller/get-execution`` (it heartbeats after every ``get``).
-GET_EXECUTION_HEARTBEAT_TIMEOUT = timedelta(minutes=1)
+GET_EXECUTION_HEARTBEAT_TIMEOUT = _contract.TIMEOUT_GET_EXECUTION_HEARTBEAT
 #: Retry policy of ``stigmer/caller/get-execution``.
 GET_EXECUTION_RETRY = RetryPolicy(
     maximum_attempts=3,

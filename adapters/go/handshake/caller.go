@@ -13,10 +13,12 @@ import (
 	grpcmetadata "google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // DefaultCreateTimeout is the deadline of the create call when [CreateOptions].Timeout is zero.
-const DefaultCreateTimeout = 30 * time.Second
+const DefaultCreateTimeout = contract.TimeoutCreate
 
 // CreateOptions configures [ExecuteAgentAndWaitPending] and [ExecuteWorkflowAndWaitPending]. The
 // zero value is the default.
@@ -114,7 +116,7 @@ func executeAndWaitPending[T proto.Message](ctx context.Context, kind string, cl
 	}
 	logger := activity.GetLogger(ctx)
 	preview, digest := TokenPreview(token), TokenDigest(token)
-	logger.Info("Extracted task token",
+	logger.Info(contract.LogTokenTaken.Message,
 		"token_preview", preview, "token_digest", digest, "token_length", len(token), "activity_id", info.ActivityID)
 
 	key := IdempotencyKey(info.WorkflowNamespace, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID)
@@ -124,7 +126,7 @@ func executeAndWaitPending[T proto.Message](ctx context.Context, kind string, cl
 	}
 	if len(violations) > 0 {
 		failure := invalidRequestError(kind, violations)
-		logger.Warn("Stigmer create refused locally",
+		logger.Warn(contract.LogCreateRefused.Message,
 			"activity_id", info.ActivityID, "token_preview", preview, "token_digest", digest,
 			"violations", violationsText(violations))
 		return zero, failure
@@ -140,7 +142,7 @@ func executeAndWaitPending[T proto.Message](ctx context.Context, kind string, cl
 		failure := createFailedError(err)
 		code := grpcCode(err)
 		reason := refusalReason(err)
-		logger.Warn("Stigmer create failed",
+		logger.Warn(contract.LogCreateFailed.Message,
 			"activity_id", info.ActivityID, "token_preview", preview, "token_digest", digest,
 			"code", codeName(code), "reason", reason, "retryable", reason == "" && createFailureRetryable(code))
 		return zero, failure
@@ -148,9 +150,9 @@ func executeAndWaitPending[T proto.Message](ctx context.Context, kind string, cl
 	metrics.Counter(MetricCallerHandshakesPending).Inc(1)
 	// For the watch of ExecuteToTerminal: the execution id as the pending activity's heartbeat.
 	recordExecutionID(ctx, kind, executionID(ack), token)
-	started := "Agent execution started, activity pending"
+	started := contract.LogAckAgent.Message
 	if kind == KindWorkflowExecution {
-		started = "Workflow execution started, activity pending"
+		started = contract.LogAckWorkflow.Message
 	}
 	logger.Info(started,
 		"execution_id", executionID(ack), "token_preview", preview, "token_digest", digest,
@@ -179,7 +181,7 @@ func createFailureRetryable(c codes.Code) bool {
 }
 
 // ErrorInfoDomain is the google.rpc.ErrorInfo domain of the Stigmer service's refusals.
-const ErrorInfoDomain = "stigmer.ai"
+const ErrorInfoDomain = contract.ErrorInfoDomain
 
 // nonRetryableReasons are the google.rpc.ErrorInfo reasons (domain [ErrorInfoDomain]) with which
 // the Stigmer service refuses a create that no retry can make succeed, whatever the gRPC code

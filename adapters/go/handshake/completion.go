@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // Outcome aliases, so that callers need not spell the generated enum names.
@@ -38,16 +39,16 @@ const (
 // DefaultCompletionTimeout bounds one completion or heartbeat call when [Completer.Timeout] is
 // zero. The Temporal client retries transient errors internally until this deadline; after it the
 // outcome is TRANSIENT. It fits the one-minute start-to-close timeout of the system activity.
-const DefaultCompletionTimeout = 20 * time.Second
+const DefaultCompletionTimeout = contract.TimeoutCompletionRpc
 
 // Metric names (contract section 7). No label ever carries a token or its preview.
 const (
 	// MetricCompletions counts completion attempts by "status" (the lower-case outcome, or "error").
-	MetricCompletions = "stigmer_external_activity_completions_total"
+	MetricCompletions = contract.MetricCompletionsName
 	// MetricCompletionDuration times completion attempts by "status".
-	MetricCompletionDuration = "stigmer_external_activity_completion_duration_seconds"
+	MetricCompletionDuration = contract.MetricCompletionDurationName
 	// MetricErrors counts failed completion attempts by "error_type".
-	MetricErrors = "stigmer_external_activity_errors_total"
+	MetricErrors = contract.MetricErrorsName
 )
 
 // Completer completes, fails, cancels and heartbeats caller activities by task token (contract
@@ -161,11 +162,18 @@ type delivery struct {
 	start       time.Time
 }
 
+// completingMessage is the contract's log line for each kind of delivery.
+var completingMessage = map[string]string{
+	"success":      contract.LogCompletingSuccess.Message,
+	"error":        contract.LogCompletingError.Message,
+	"cancellation": contract.LogCompletingCancellation.Message,
+}
+
 // deliver sends d to Temporal and maps the answer to an outcome (see [Completer.Complete]).
 func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics client.MetricsHandler, d delivery) (*sdkv1.CompleteExternalActivityResult, error) {
 	token, executionID, start := d.token, d.executionID, d.start
 	preview, digest := TokenPreview(token), TokenDigest(token)
-	logger.Info("Completing external activity with "+d.kind, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
+	logger.Info(completingMessage[d.kind], "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	result, failWith := d.result, d.failWith
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout())
 	err := c.temporalClient(ctx).CompleteActivity(callCtx, token, result, failWith)
@@ -173,7 +181,7 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 	elapsed := time.Since(start)
 
 	if err == nil {
-		logger.Info("External activity completed successfully", "execution_id", executionID, "token_preview", preview, "token_digest", digest)
+		logger.Info(contract.LogCompleted.Message, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 		recordCompletion(metrics, OutcomeCompleted, "", elapsed)
 		return &sdkv1.CompleteExternalActivityResult{Outcome: OutcomeCompleted, TokenPreview: preview}, nil
 	}
@@ -181,7 +189,7 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 	code := grpcCode(err)
 	outcome, known := completionOutcome(code)
 	if !known {
-		logger.Error("Failed to complete external activity",
+		logger.Error(contract.LogCompletionFailed.Message,
 			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 		recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
 			strings.ToLower(codeName(code)), elapsed)
@@ -192,7 +200,7 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 	if outcome == OutcomeInvalidToken {
 		logFn = logger.Error
 	}
-	logFn("Failed to complete external activity", "execution_id", executionID, "token_preview", preview, "token_digest", digest,
+	logFn(contract.LogCompletionFailed.Message, "execution_id", executionID, "token_preview", preview, "token_digest", digest,
 		"error", message, "outcome", outcomeName(outcome))
 	recordCompletion(metrics, outcome, outcomeName(outcome), elapsed)
 	return &sdkv1.CompleteExternalActivityResult{Outcome: outcome, Message: message, TokenPreview: preview}, nil
@@ -200,11 +208,11 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 
 // emptyToken answers EMPTY_TOKEN for a completion without a token: nothing is sent.
 func emptyToken(logger log.Logger, metrics client.MetricsHandler, executionID string, start time.Time) *sdkv1.CompleteExternalActivityResult {
-	logger.Info("No callback token, nothing to complete", "execution_id", executionID)
+	logger.Info(contract.LogNoCallbackToken.Message, "execution_id", executionID)
 	recordCompletion(metrics, OutcomeEmptyToken, outcomeName(OutcomeEmptyToken), time.Since(start))
 	return &sdkv1.CompleteExternalActivityResult{
 		Outcome:      OutcomeEmptyToken,
-		Message:      "the callback token is empty: nothing to complete",
+		Message:      contract.EmptyTokenMessage,
 		TokenPreview: TokenPreview(nil),
 	}
 }
@@ -226,7 +234,7 @@ func completionOutcome(code codes.Code) (outcome sdkv1.CompleteExternalActivityO
 }
 
 func (c *Completer) invalidInput(logger log.Logger, metrics client.MetricsHandler, executionID, preview, digest string, err error) error {
-	logger.Error("Failed to complete external activity",
+	logger.Error(contract.LogCompletionFailed.Message,
 		"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 	recordCompletion(metrics, sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED,
 		"invalid_input", 0)
@@ -245,11 +253,11 @@ func recordCompletion(h client.MetricsHandler, outcome sdkv1.CompleteExternalAct
 	if outcome != sdkv1.CompleteExternalActivityOutcome_COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_UNSPECIFIED {
 		status = outcomeName(outcome)
 	}
-	tagged := h.WithTags(map[string]string{"status": status})
+	tagged := h.WithTags(map[string]string{contract.MetricCompletions.Labels[0]: status})
 	tagged.Counter(MetricCompletions).Inc(1)
 	tagged.Timer(MetricCompletionDuration).Record(d)
 	if errorType != "" {
-		h.WithTags(map[string]string{"error_type": errorType}).Counter(MetricErrors).Inc(1)
+		h.WithTags(map[string]string{contract.MetricErrors.Labels[0]: errorType}).Counter(MetricErrors).Inc(1)
 	}
 }
 

@@ -14,24 +14,25 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // FailureTypeAgentExecutionFailed is the type of the non-retryable application error with which a
 // caller is failed when a [JSONCompletionInput] carries an Error.
-const FailureTypeAgentExecutionFailed = "AGENT_EXECUTION_FAILED"
+const FailureTypeAgentExecutionFailed = contract.FailureAgentExecutionFailed
 
 // Typed failures of an execution, as a Stigmer service delivers them to the caller's activity
 // (non-retryable application errors; the same types in every SDK).
 const (
 	// FailureTypeAgentExecutionCancelled: the execution was cancelled.
-	FailureTypeAgentExecutionCancelled = "AGENT_EXECUTION_CANCELLED"
+	FailureTypeAgentExecutionCancelled = contract.FailureAgentExecutionCancelled
 	// FailureTypeAgentExecutionTimeout: the agent ran past its deadline.
-	FailureTypeAgentExecutionTimeout = "AGENT_EXECUTION_TIMEOUT"
+	FailureTypeAgentExecutionTimeout = contract.FailureAgentExecutionTimeout
 )
 
 // NoFailureMessage is the message of the failure delivered for a [JSONCompletionInput] whose Error
 // carries no message (the deployed service's Go error becomes {} in JSON).
-const NoFailureMessage = "the Stigmer service reported a failure without a message"
+const NoFailureMessage = contract.NoFailureMessage
 
 // JSONCompletionInput is the input that the deployed Stigmer Go service schedules for the system
 // activity [SystemActivityName], encoded json/plain by Go's encoding/json:

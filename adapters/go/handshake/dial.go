@@ -9,6 +9,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // RetryServiceConfig is the gRPC service config of [NewConn] (contract, "Client retries"): every
@@ -33,12 +35,12 @@ const RetryServiceConfig = `{
 
 // AuthorizationHeader is the request metadata key that carries an API key or bearer token, as
 // "Bearer <key>".
-const AuthorizationHeader = "authorization"
+const AuthorizationHeader = contract.HeaderAuthorization
 
 // DefaultCallTimeout is the deadline [NewConn] gives every unary call whose context has none (the
 // same 30 s in every Stigmer SDK): a call without a deadline never waits forever for a service
 // that is down.
-const DefaultCallTimeout = 30 * time.Second
+const DefaultCallTimeout = contract.TimeoutDefaultCall
 
 // ConnOptions configures [NewConn]. The zero value is a plaintext connection without credentials
 // and with [DefaultCallTimeout].

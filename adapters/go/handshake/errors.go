@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // Application failure types written by this package. They are part of the cross-language contract:
@@ -13,37 +15,37 @@ import (
 const (
 	// FailureTypeEmptyTaskToken is the type of the non-retryable application error returned when the
 	// caller's activity has no task token, which means the code is not running inside an activity.
-	FailureTypeEmptyTaskToken = "STIGMER_EMPTY_TASK_TOKEN"
+	FailureTypeEmptyTaskToken = contract.FailureEmptyTaskToken
 	// FailureTypeLocalActivity is the type of the non-retryable application error returned when the
 	// handshake is called from a local activity: a local activity has no task token that a service
 	// could complete, so it can never be left pending.
-	FailureTypeLocalActivity = "STIGMER_LOCAL_ACTIVITY"
+	FailureTypeLocalActivity = contract.FailureLocalActivity
 	// FailureTypeInvalidRequest is the type of the non-retryable application error returned before any
 	// call when the create request lacks what the deployed Stigmer service requires and the SDK
 	// cannot fill (for an agent execution: spec.message, and spec.agent_id or spec.session_id).
-	FailureTypeInvalidRequest = "STIGMER_INVALID_REQUEST"
+	FailureTypeInvalidRequest = contract.FailureInvalidRequest
 	// FailureTypeCreateFailed is the type of the application error returned when the service's create
 	// call fails. It is retryable or not depending on the gRPC code (contract section 1: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN and CANCELLED are).
-	FailureTypeCreateFailed = "STIGMER_CREATE_FAILED"
+	FailureTypeCreateFailed = contract.FailureCreateFailed
 	// FailureTypeCompletionTransient is the type of the retryable application error with which the system
 	// activity fails on a transient completion error, so that Temporal retries it.
-	FailureTypeCompletionTransient = "STIGMER_COMPLETION_TRANSIENT"
+	FailureTypeCompletionTransient = contract.FailureCompletionTransient
 	// FailureTypeCompletionInvalidInput is the type of the non-retryable application error with which the
 	// system activity fails when its input cannot be turned into a completion (for example a result
 	// whose type URL names no message, or a JSON result whose type is not linked into the worker).
 	// Retrying would not help.
-	FailureTypeCompletionInvalidInput = "STIGMER_COMPLETION_INVALID_INPUT"
+	FailureTypeCompletionInvalidInput = contract.FailureCompletionInvalidInput
 	// FailureTypeCompletionFailed is the type of the non-retryable application error returned by
 	// [CompleteCaller] on the success path when the caller could not be completed.
-	FailureTypeCompletionFailed = "STIGMER_COMPLETION_FAILED"
+	FailureTypeCompletionFailed = contract.FailureCompletionFailed
 )
 
 // Where the idempotency key is sent (contract section 1).
 const (
 	// IdempotencyKeyHeader is the gRPC request metadata key that carries the idempotency key.
-	IdempotencyKeyHeader = "stigmer-idempotency-key"
+	IdempotencyKeyHeader = contract.HeaderIdempotencyKey
 	// IdempotencyKeyAnnotation is the metadata.annotations key that carries the idempotency key.
-	IdempotencyKeyAnnotation = "stigmer.ai/idempotency-key"
+	IdempotencyKeyAnnotation = contract.AnnotationIdempotencyKey
 )
 
 // The result-encoding declaration (contract, "Result encoding"): every create of a Stigmer SDK
@@ -52,9 +54,9 @@ const (
 // which decodes into any) gets json/plain in the deployed Go service's shape.
 const (
 	// ResultEncodingAnnotation is the metadata.annotations key of the declaration.
-	ResultEncodingAnnotation = "stigmer.ai/result-encoding"
+	ResultEncodingAnnotation = contract.AnnotationResultEncoding
 	// ResultEncodingBinaryProtobuf is its value: the caller decodes binary/protobuf.
-	ResultEncodingBinaryProtobuf = "binary/protobuf"
+	ResultEncodingBinaryProtobuf = contract.PayloadResultEncodingDeclared
 )
 
 // ErrInvalidCompletionInput is wrapped by the errors [CompleteExternalActivity] returns when its

@@ -13,11 +13,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // AsyncCompletionEnv is the environment variable that, set to "false" (or "0", "no", "off"),
 // switches [StartWorkflowAndWaitPending] to the blocking shape, as in every Stigmer SDK.
-const AsyncCompletionEnv = "ENABLE_ASYNC_ACTIVITY_COMPLETION"
+const AsyncCompletionEnv = contract.AsyncCompletionEnv
 
 // AsyncCompletionEnabled reports whether [AsyncCompletionEnv] allows pending activities (the
 // default: yes).

@@ -5,6 +5,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // Caller-side metric names (contract, "Caller-side metrics"), recorded through Temporal's activity
@@ -12,22 +14,16 @@ import (
 // token, its preview or its digest.
 const (
 	// MetricCallerHandshakesStarted counts create attempts made by the caller's activity.
-	MetricCallerHandshakesStarted = "stigmer_caller_handshakes_started_total"
+	MetricCallerHandshakesStarted = contract.MetricCallerStartedName
 	// MetricCallerHandshakesPending counts creates the service ACKed: the activity went pending.
-	MetricCallerHandshakesPending = "stigmer_caller_handshakes_pending_total"
+	MetricCallerHandshakesPending = contract.MetricCallerPendingName
 	// MetricCallerHandshakes counts resolved handshake activities by "outcome" (completed, failed,
 	// cancelled, timed_out); [ExecuteToTerminal] records it in the caller's workflow.
-	MetricCallerHandshakes = "stigmer_caller_handshakes_total"
+	MetricCallerHandshakes = contract.MetricCallerHandshakesName
 	// MetricCallerHandshakeDuration times handshake activities from their scheduling to their
 	// resolution, in seconds, by "outcome".
-	MetricCallerHandshakeDuration = "stigmer_caller_handshake_duration_seconds"
+	MetricCallerHandshakeDuration = contract.MetricCallerDurationName
 )
-
-// durationBuckets are the upper bounds, in seconds, of every Stigmer duration histogram.
-var durationBuckets = [...]float64{
-	0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400,
-	28800, 86400,
-}
 
 // DurationBuckets returns the histogram bucket upper bounds, in seconds, of every Stigmer duration
 // histogram ([MetricCompletionDuration], [MetricCallerHandshakeDuration]), the same in every SDK:
@@ -35,20 +31,20 @@ var durationBuckets = [...]float64{
 // exporter of the Temporal client with them (package metrics does it for tally and Prometheus);
 // the returned slice is a copy.
 func DurationBuckets() []float64 {
-	return append([]float64(nil), durationBuckets[:]...)
+	return append([]float64(nil), contract.DurationBucketsSeconds...)
 }
 
 // ServiceLabel is the "service" label of every metric this SDK records, as the contract and the
 // runbook require: "go" (the Python and Java SDKs record "python" and "java").
-const ServiceLabel = "go"
+const ServiceLabel = contract.MetricServiceGo
 
 // stigmerMetrics is h with the "service" label of every Stigmer metric.
 func stigmerMetrics(h client.MetricsHandler) client.MetricsHandler {
-	return h.WithTags(map[string]string{"service": ServiceLabel})
+	return h.WithTags(map[string]string{contract.MetricServiceLabel: ServiceLabel})
 }
 
 func recordHandshakeOutcome(h client.MetricsHandler, outcome string, d time.Duration) {
-	tagged := stigmerMetrics(h).WithTags(map[string]string{"outcome": outcome})
+	tagged := stigmerMetrics(h).WithTags(map[string]string{contract.MetricCallerHandshakes.Labels[0]: outcome})
 	tagged.Counter(MetricCallerHandshakes).Inc(1)
 	tagged.Timer(MetricCallerHandshakeDuration).Record(d)
 }

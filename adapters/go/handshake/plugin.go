@@ -11,11 +11,13 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/grpc"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // PluginName is the name of the plugin [NewPlugin] returns, as Temporal reports it (the Python
 // SDK's StigmerPlugin has the same).
-const PluginName = "stigmer.StigmerPlugin"
+const PluginName = contract.PluginName
 
 // PluginOptions configures [NewPlugin]. The zero value wires the data converter and the system
 // activity.

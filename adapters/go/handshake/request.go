@@ -11,17 +11,19 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // What the deployed Stigmer service requires of a create request (contract, "Deployed-service
 // create fields"). The SDK fills these when they are empty.
 const (
 	// APIVersion is the api_version of agent and workflow executions.
-	APIVersion = "agentic.stigmer.ai/v1"
+	APIVersion = contract.ApiVersion
 	// KindAgentExecution is the kind of agent executions.
-	KindAgentExecution = "AgentExecution"
+	KindAgentExecution = contract.AgentExecutionKind
 	// KindWorkflowExecution is the kind of workflow executions.
-	KindWorkflowExecution = "WorkflowExecution"
+	KindWorkflowExecution = contract.WorkflowExecutionKind
 )
 
 // ExecutionName returns the metadata.name the SDK gives an execution whose request has none:
@@ -30,7 +32,7 @@ const (
 // execution; the Python and Java SDKs derive the same name.
 func ExecutionName(idempotencyKey string) string {
 	sum := sha256.Sum256([]byte(idempotencyKey))
-	return "exec-" + hex.EncodeToString(sum[:])[:20]
+	return contract.ExecutionNamePrefix + hex.EncodeToString(sum[:])[:contract.ExecutionNameHexChars]
 }
 
 // violation is one field the deployed service would refuse: "<field>: <description>", worded as

@@ -13,11 +13,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // SystemActivityName is the name the completion system activity is registered under, in every
 // Stigmer SDK, so that a workflow in one language can schedule it on a worker in another.
-const SystemActivityName = "stigmer/system/complete-external-activity"
+const SystemActivityName = contract.ActivitySystem
 
 // SystemActivities holds the completion system activity. Register it with
 // [RegisterSystemActivities] (or worker.RegisterActivityWithOptions under [SystemActivityName]).
@@ -90,10 +91,22 @@ func activityOutcome(result *sdkv1.CompleteExternalActivityResult, err error) (*
 // Defaults of [CompleteCallerOptions].
 const (
 	// DefaultSystemActivityStartToClose is the start-to-close timeout of the system activity.
-	DefaultSystemActivityStartToClose = time.Minute
+	DefaultSystemActivityStartToClose = contract.TimeoutSystemActivityStartToClose
 	// DefaultSystemActivityMaximumAttempts is the maximum number of attempts of the system activity.
-	DefaultSystemActivityMaximumAttempts = 3
+	DefaultSystemActivityMaximumAttempts = contract.RetrySystemActivityMaximumAttempts
 )
+
+// SystemActivityInput is input as the contract sends it to the system activity: binary/protobuf
+// with its messageType, whatever the workflow's data converter prefers (Go's default puts
+// json/protobuf first, which a Python or Java worker lacking the result's type cannot read). Pass
+// it to workflow.ExecuteActivity with [SystemActivityName]; [CompleteCaller] does.
+func SystemActivityInput(input *sdkv1.CompleteExternalActivityInput) (converter.RawValue, error) {
+	payload, err := converter.NewProtoPayloadConverter().ToPayload(input)
+	if err != nil {
+		return converter.RawValue{}, err
+	}
+	return converter.NewRawValue(payload), nil
+}
 
 // CompleteCallerOptions configures [CompleteCaller]. The zero value is the contract's
 // default: the workflow's task queue, start-to-close 1 minute, at most 3 attempts.
@@ -131,26 +144,29 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 	}
 
 	if len(input.GetCallbackToken()) == 0 {
-		logger.Info("No callback token, nothing to complete", "execution_id", executionID)
+		logger.Info(contract.LogNoCallbackToken.Message, "execution_id", executionID)
 		return &sdkv1.CompleteExternalActivityResult{
 			Outcome:      OutcomeEmptyToken,
-			Message:      "the callback token is empty: nothing to complete",
+			Message:      contract.EmptyTokenMessage,
 			TokenPreview: preview,
 		}, nil
 	}
 
 	if successPath {
-		logger.Info("Completing external activity with success", "execution_id", executionID, "token_preview", preview, "token_digest", digest)
+		logger.Info(contract.LogCompletingSuccess.Message, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	} else {
-		logger.Warn("Completing external activity with error", "execution_id", executionID, "token_preview", preview, "token_digest", digest)
+		logger.Info(contract.LogCompletingError.Message, "execution_id", executionID, "token_preview", preview, "token_digest", digest)
 	}
 
 	ao := workflow.ActivityOptions{
 		TaskQueue:           opts.TaskQueue,
 		StartToCloseTimeout: opts.StartToCloseTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        contract.RetrySystemActivity.InitialInterval,
+			BackoffCoefficient:     contract.RetrySystemActivity.Backoff,
+			MaximumInterval:        contract.RetrySystemActivity.MaximumInterval,
 			MaximumAttempts:        opts.MaximumAttempts,
-			NonRetryableErrorTypes: []string{FailureTypeCompletionInvalidInput},
+			NonRetryableErrorTypes: contract.RetrySystemActivity.NonRetryable,
 		},
 	}
 	if ao.StartToCloseTimeout <= 0 {
@@ -160,10 +176,15 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 		ao.RetryPolicy.MaximumAttempts = DefaultSystemActivityMaximumAttempts
 	}
 
-	var result *sdkv1.CompleteExternalActivityResult
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), SystemActivityName, input).Get(ctx, &result)
+	payload, err := SystemActivityInput(input)
 	if err != nil {
-		logger.Error("Failed to complete external activity",
+		return nil, temporal.NewNonRetryableApplicationError(
+			"stigmer: encoding the system activity's input: "+err.Error(), FailureTypeCompletionFailed, err)
+	}
+	var result *sdkv1.CompleteExternalActivityResult
+	err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), SystemActivityName, payload).Get(ctx, &result)
+	if err != nil {
+		logger.Error(contract.LogCompletionFailed.Message,
 			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "error", err.Error())
 		if !successPath {
 			return nil, nil
@@ -176,11 +197,11 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 	case OutcomeCompleted, OutcomeEmptyToken:
 		return result, nil
 	case OutcomeAlreadyCompleted:
-		logger.Warn("External activity already completed, the caller has moved on",
+		logger.Warn(contract.LogAlreadyCompleted.Message,
 			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "message", result.GetMessage())
 		return result, nil
 	}
-	logger.Error("Failed to complete external activity", "execution_id", executionID, "token_preview", preview, "token_digest", digest,
+	logger.Error(contract.LogCompletionFailed.Message, "execution_id", executionID, "token_preview", preview, "token_digest", digest,
 		"error", outcomeName(result.GetOutcome())+": "+result.GetMessage())
 	if !successPath {
 		return result, nil
@@ -201,18 +222,18 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 //     new token, and the service moves the existing execution to that token;
 //   - no heartbeat timeout. Set HeartbeatTimeout yourself when the service relays heartbeats.
 func ActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
-	startToClose := 24 * time.Hour
+	startToClose := contract.TimeoutHandshakeUnknownDurationStartToClose
 	if expectedDuration > 0 {
-		startToClose = 2*expectedDuration + 5*time.Minute
+		startToClose = 2*expectedDuration + contract.TimeoutHandshakeStartToCloseMargin
 	}
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: startToClose,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2.0,
-			MaximumInterval:        time.Minute,
-			MaximumAttempts:        3,
-			NonRetryableErrorTypes: []string{FailureTypeEmptyTaskToken, FailureTypeLocalActivity, FailureTypeInvalidRequest},
+			InitialInterval:        contract.RetryHandshakeActivity.InitialInterval,
+			BackoffCoefficient:     contract.RetryHandshakeActivity.Backoff,
+			MaximumInterval:        contract.RetryHandshakeActivity.MaximumInterval,
+			MaximumAttempts:        contract.RetryHandshakeActivity.MaximumAttempts,
+			NonRetryableErrorTypes: append([]string(nil), contract.RetryHandshakeActivity.NonRetryable...),
 		},
 	}
 }

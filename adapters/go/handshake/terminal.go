@@ -16,18 +16,19 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // GetExecutionActivityName is the name of the caller-side activity that fetches an execution
 // until it is terminal. [ExecuteToTerminal] schedules it; register it on the caller's worker with
 // [CallerActivities.Register].
-const GetExecutionActivityName = "stigmer/caller/get-execution"
+const GetExecutionActivityName = contract.ActivityGetExecution
 
 // FailureTypeGetExecutionFailed is the type of the non-retryable application error with which the
 // [GetExecutionActivityName] activity fails when the service refuses get permanently (NOT_FOUND,
 // PERMISSION_DENIED, ...), and with which [ExecuteToTerminal] fails when the delivered execution
 // is not terminal and has no id. Transient errors are retried inside the activity.
-const FailureTypeGetExecutionFailed = "STIGMER_GET_EXECUTION_FAILED"
+const FailureTypeGetExecutionFailed = contract.FailureGetExecutionFailed
 
 // IsTerminal reports whether the execution's phase (status.phase, of an AgentExecution or a
 // WorkflowExecution of any generated copy of the API) is terminal: COMPLETED (3), FAILED (4) or
@@ -41,11 +42,11 @@ func terminalPhase(phase int32) bool { return phase >= 3 && phase <= 5 }
 // Defaults of [CallerActivities].
 const (
 	// DefaultPollInterval is the first wait between two gets of a non-terminal execution.
-	DefaultPollInterval = 500 * time.Millisecond
+	DefaultPollInterval = contract.RetryGetExecutionPollInitialInterval
 	// DefaultMaxPollInterval bounds the wait between two gets; it doubles from DefaultPollInterval.
-	DefaultMaxPollInterval = 10 * time.Second
+	DefaultMaxPollInterval = contract.RetryGetExecutionPollMaximumInterval
 	// DefaultGetTimeout bounds one get call.
-	DefaultGetTimeout = 10 * time.Second
+	DefaultGetTimeout = contract.TimeoutGet
 )
 
 // CallerActivities holds the caller-side activity [GetExecutionActivityName], which calls the
@@ -146,12 +147,12 @@ func durationOr(d, def time.Duration) time.Duration {
 // Defaults of [TerminalOptions], the same in every SDK.
 const (
 	// DefaultGetExecutionStartToClose is the start-to-close timeout of the get-execution activity.
-	DefaultGetExecutionStartToClose = 10 * time.Minute
+	DefaultGetExecutionStartToClose = contract.TimeoutGetExecutionStartToClose
 	// DefaultGetExecutionHeartbeat is its heartbeat timeout; it exceeds [DefaultMaxPollInterval].
-	DefaultGetExecutionHeartbeat = time.Minute
+	DefaultGetExecutionHeartbeat = contract.TimeoutGetExecutionHeartbeat
 	// DefaultGetExecutionMaximumAttempts is its maximum number of attempts (initial retry
 	// interval 1 s; [FailureTypeGetExecutionFailed] is not retried).
-	DefaultGetExecutionMaximumAttempts = 3
+	DefaultGetExecutionMaximumAttempts = contract.RetryGetExecutionMaximumAttempts
 )
 
 // TerminalOptions configures [ExecuteToTerminal]. The zero value is the default.
@@ -212,9 +213,11 @@ func ExecuteToTerminal[T proto.Message](ctx workflow.Context, opts TerminalOptio
 	ao.HeartbeatTimeout = durationOr(ao.HeartbeatTimeout, DefaultGetExecutionHeartbeat)
 	if ao.RetryPolicy == nil {
 		ao.RetryPolicy = &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
+			InitialInterval:        contract.RetryGetExecution.InitialInterval,
+			BackoffCoefficient:     contract.RetryGetExecution.Backoff,
+			MaximumInterval:        contract.RetryGetExecution.MaximumInterval,
 			MaximumAttempts:        DefaultGetExecutionMaximumAttempts,
-			NonRetryableErrorTypes: []string{FailureTypeGetExecutionFailed},
+			NonRetryableErrorTypes: append([]string(nil), contract.RetryGetExecution.NonRetryable...),
 		}
 	}
 	// The input travels as binary/protobuf, as in every SDK.

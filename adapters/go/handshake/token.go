@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // previewLength is how many Base64 characters of a token a preview shows (contract section 3).
-const previewLength = 20
+const previewLength = contract.TokenPreviewChars
 
 // TokenPreview returns the loggable preview of a task token (contract section 3): the first 20
 // characters of its standard Base64 form (RFC 4648, with padding) followed by "...". When the
@@ -28,7 +30,7 @@ func TokenPreview(token []byte) string {
 }
 
 // digestLength is how many hex characters of SHA-256 a token digest shows.
-const digestLength = 12
+const digestLength = contract.TokenDigestChars
 
 // TokenDigest returns the short digest of a task token that log lines carry as token_digest
 // beside token_preview: the first 12 lowercase hex characters of SHA-256 of the raw token bytes.

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // WatchExecutionActivityName is the caller-side activity that [ExecuteToTerminal] starts when its
@@ -23,20 +24,20 @@ import (
 // is terminal, so that a FAILED or CANCELLED execution reaches the caller as a typed failure even
 // from a service whose completion never arrives (the deployed Go server, issue 19). Register it
 // with [CallerActivities.Register] (or [NewPlugin]).
-const WatchExecutionActivityName = "stigmer/caller/watch-execution"
+const WatchExecutionActivityName = contract.ActivityWatchExecution
 
 // Defaults of the watch (the same in every SDK; docs/handshake-contract.md).
 const (
 	// DefaultWatchAfter is how long [ExecuteToTerminal] waits for the handshake before it starts
 	// watching the execution.
-	DefaultWatchAfter = 30 * time.Second
+	DefaultWatchAfter = contract.TimeoutWatchAfter
 	// DefaultWatchInterval is the first wait between two gets of the watch; it doubles up to
 	// [DefaultMaxWatchInterval].
-	DefaultWatchInterval = 5 * time.Second
+	DefaultWatchInterval = contract.RetryWatchExecutionPollInitialInterval
 	// DefaultMaxWatchInterval caps the wait between two gets of the watch.
-	DefaultMaxWatchInterval = 30 * time.Second
+	DefaultMaxWatchInterval = contract.RetryWatchExecutionPollMaximumInterval
 	// DefaultWatchHeartbeat is the heartbeat timeout of the watch activity.
-	DefaultWatchHeartbeat = time.Minute
+	DefaultWatchHeartbeat = contract.TimeoutWatchExecutionHeartbeat
 )
 
 // watchVersion marks the workflows whose ExecuteToTerminal races the handshake against the watch;

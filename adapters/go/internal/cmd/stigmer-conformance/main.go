@@ -158,6 +158,10 @@ func (h *harness) start(start *conformancev1.StartRequest) (*conformancev1.Start
 	if err != nil {
 		return nil, err
 	}
+	if started.MetricsAddress, err = metricsExposition.serve(); err != nil {
+		r.stop()
+		return nil, fmt.Errorf("serving /metrics: %w", err)
+	}
 	h.role, h.logger = r, logger
 	// The handshake helpers log through slog.Default when they have no activity logger.
 	slog.SetDefault(logger)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -32,6 +33,11 @@ import (
 // system activity.
 const completeViaSystemActivityWorkflowName = "conformance/complete-via-system-activity"
 
+// systemInputJSON is the fault FAULT_SYSTEM_INPUT_JSON: the system-activity workflow sends its
+// input through the workflow's data converter (json/protobuf), as the Go SDK did before the
+// contract fixed binary/protobuf.
+var systemInputJSON atomic.Bool
+
 // completeTimeout bounds one CompleteRequest, the system-activity workflow included (its activity
 // may take 3 attempts of up to 1 minute, but real runs answer in well under a second).
 const completeTimeout = 4 * time.Minute
@@ -46,8 +52,16 @@ func completeViaSystemActivityWorkflow(ctx workflow.Context, call *conformancev1
 		StartToCloseTimeout: handshake.DefaultSystemActivityStartToClose,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: handshake.DefaultSystemActivityMaximumAttempts},
 	})
+	var input any = call.GetInput() // FAULT_SYSTEM_INPUT_JSON: the workflow converter's json/protobuf
+	if !systemInputJSON.Load() {
+		raw, err := handshake.SystemActivityInput(call.GetInput())
+		if err != nil {
+			return nil, err
+		}
+		input = raw
+	}
 	var result *sdkv1.CompleteExternalActivityResult
-	err := workflow.ExecuteActivity(ctx, handshake.SystemActivityName, call.GetInput()).Get(ctx, &result)
+	err := workflow.ExecuteActivity(ctx, handshake.SystemActivityName, input).Get(ctx, &result)
 	return result, err
 }
 
@@ -78,6 +92,7 @@ type serviceRole struct {
 // workflow, and the gRPC server on 127.0.0.1 (port 0).
 func startService(start *conformancev1.StartRequest, events *frameWriter, logger *slog.Logger) (*serviceRole, error) {
 	role := start.GetService()
+	systemInputJSON.Store(slices.Contains(start.GetFaults(), conformancev1.Fault_FAULT_SYSTEM_INPUT_JSON))
 	s := &serviceRole{
 		events:            events,
 		logger:            logger,

@@ -17,6 +17,10 @@ import (
 // caseAnnotation names the case of an execution, in metadata.annotations.
 const caseAnnotation = "conformance.stigmer.ai/case"
 
+// metricsExposition holds every metric this process's clients record; the runner reads it at
+// Started.metrics_address.
+var metricsExposition = newExposition()
+
 // role is a started role: stop releases its workers, servers and connections.
 type role interface {
 	stop()
@@ -34,11 +38,12 @@ func dial(target *conformancev1.TemporalTarget, namespace string, logger *slog.L
 		return nil, fmt.Errorf("no Temporal address in the start request")
 	}
 	c, err := client.Dial(client.Options{
-		HostPort:      target.GetAddress(),
-		Namespace:     namespace,
-		Logger:        tlog.NewStructuredLogger(logger),
-		DataConverter: sdkDataConverter(),
-		Identity:      fmt.Sprintf("stigmer-conformance-go@%d", os.Getpid()),
+		HostPort:       target.GetAddress(),
+		Namespace:      namespace,
+		Logger:         tlog.NewStructuredLogger(logger),
+		DataConverter:  sdkDataConverter(),
+		Identity:       fmt.Sprintf("stigmer-conformance-go@%d", os.Getpid()),
+		MetricsHandler: handler{e: metricsExposition},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Temporal at %s, namespace %q: %w", target.GetAddress(), namespace, err)

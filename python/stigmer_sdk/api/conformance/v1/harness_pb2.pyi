@@ -101,6 +101,14 @@ class _FaultEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Fault.ValueType
     """Service: flip one bit of the received token before every use."""
     FAULT_DROP_FAILURE_TYPE: _Fault.ValueType  # 2
     """Service: drop the failure type before failing the caller."""
+    FAULT_SYSTEM_INPUT_JSON: _Fault.ValueType  # 3
+    """Service: schedule the system activity with its input as json/protobuf."""
+    FAULT_DROP_SERVICE_LABEL: _Fault.ValueType  # 4
+    """Every role: record the SDK's metrics without the "service" label."""
+    FAULT_LOG_FIELD_IN_MESSAGE: _Fault.ValueType  # 5
+    """Every role: write the log fields into the message text."""
+    FAULT_FLIP_RETRYABILITY: _Fault.ValueType  # 6
+    """Caller: flip the retryability of every failure the handshake raises."""
 
 class Fault(_Fault, metaclass=_FaultEnumTypeWrapper):
     """Deliberate misbehaviour, to prove that the runner catches it."""
@@ -111,6 +119,14 @@ FAULT_FLIP_TOKEN_BYTE: Fault.ValueType  # 1
 """Service: flip one bit of the received token before every use."""
 FAULT_DROP_FAILURE_TYPE: Fault.ValueType  # 2
 """Service: drop the failure type before failing the caller."""
+FAULT_SYSTEM_INPUT_JSON: Fault.ValueType  # 3
+"""Service: schedule the system activity with its input as json/protobuf."""
+FAULT_DROP_SERVICE_LABEL: Fault.ValueType  # 4
+"""Every role: record the SDK's metrics without the "service" label."""
+FAULT_LOG_FIELD_IN_MESSAGE: Fault.ValueType  # 5
+"""Every role: write the log fields into the message text."""
+FAULT_FLIP_RETRYABILITY: Fault.ValueType  # 6
+"""Caller: flip the retryability of every failure the handshake raises."""
 Global___Fault: _TypeAlias = Fault  # noqa: Y015
 
 @_typing.final
@@ -716,16 +732,20 @@ class Started(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ADDRESS_FIELD_NUMBER: _builtins.int
+    METRICS_ADDRESS_FIELD_NUMBER: _builtins.int
     address: _builtins.str
     """Service role: the host:port it listens on. Empty for other roles."""
+    metrics_address: _builtins.str
+    """The host:port of the process's Prometheus exposition (/metrics), if it has one."""
     def __init__(
         self,
         *,
         address: _builtins.str = ...,
+        metrics_address: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "metrics_address", b"metrics_address"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

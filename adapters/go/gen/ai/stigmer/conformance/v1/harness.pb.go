@@ -159,6 +159,14 @@ const (
 	Fault_FAULT_FLIP_TOKEN_BYTE Fault = 1
 	// Service: drop the failure type before failing the caller.
 	Fault_FAULT_DROP_FAILURE_TYPE Fault = 2
+	// Service: schedule the system activity with its input as json/protobuf.
+	Fault_FAULT_SYSTEM_INPUT_JSON Fault = 3
+	// Every role: record the SDK's metrics without the "service" label.
+	Fault_FAULT_DROP_SERVICE_LABEL Fault = 4
+	// Every role: write the log fields into the message text.
+	Fault_FAULT_LOG_FIELD_IN_MESSAGE Fault = 5
+	// Caller: flip the retryability of every failure the handshake raises.
+	Fault_FAULT_FLIP_RETRYABILITY Fault = 6
 )
 
 // Enum value maps for Fault.
@@ -167,11 +175,19 @@ var (
 		0: "FAULT_UNSPECIFIED",
 		1: "FAULT_FLIP_TOKEN_BYTE",
 		2: "FAULT_DROP_FAILURE_TYPE",
+		3: "FAULT_SYSTEM_INPUT_JSON",
+		4: "FAULT_DROP_SERVICE_LABEL",
+		5: "FAULT_LOG_FIELD_IN_MESSAGE",
+		6: "FAULT_FLIP_RETRYABILITY",
 	}
 	Fault_value = map[string]int32{
-		"FAULT_UNSPECIFIED":       0,
-		"FAULT_FLIP_TOKEN_BYTE":   1,
-		"FAULT_DROP_FAILURE_TYPE": 2,
+		"FAULT_UNSPECIFIED":          0,
+		"FAULT_FLIP_TOKEN_BYTE":      1,
+		"FAULT_DROP_FAILURE_TYPE":    2,
+		"FAULT_SYSTEM_INPUT_JSON":    3,
+		"FAULT_DROP_SERVICE_LABEL":   4,
+		"FAULT_LOG_FIELD_IN_MESSAGE": 5,
+		"FAULT_FLIP_RETRYABILITY":    6,
 	}
 )
 
@@ -1418,9 +1434,11 @@ func (x *CallerInput) GetLocalActivity() bool {
 type Started struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Service role: the host:port it listens on. Empty for other roles.
-	Address       string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// The host:port of the process's Prometheus exposition (/metrics), if it has one.
+	MetricsAddress string `protobuf:"bytes,2,opt,name=metrics_address,json=metricsAddress,proto3" json:"metrics_address,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Started) Reset() {
@@ -1456,6 +1474,13 @@ func (*Started) Descriptor() ([]byte, []int) {
 func (x *Started) GetAddress() string {
 	if x != nil {
 		return x.Address
+	}
+	return ""
+}
+
+func (x *Started) GetMetricsAddress() string {
+	if x != nil {
+		return x.MetricsAddress
 	}
 	return ""
 }
@@ -2086,9 +2111,10 @@ const file_ai_stigmer_conformance_v1_harness_proto_rawDesc = "" +
 	"\x10maximum_attempts\x18\b \x01(\rR\x0fmaximumAttempts\x120\n" +
 	"\x14crash_before_attempt\x18\t \x01(\rR\x12crashBeforeAttempt\x12%\n" +
 	"\x0elocal_activity\x18\n" +
-	" \x01(\bR\rlocalActivity\"#\n" +
+	" \x01(\bR\rlocalActivity\"L\n" +
 	"\aStarted\x12\x18\n" +
-	"\aaddress\x18\x01 \x01(\tR\aaddress\"\xb1\x01\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12'\n" +
+	"\x0fmetrics_address\x18\x02 \x01(\tR\x0emetricsAddress\"\xb1\x01\n" +
 	"\tTokenSeen\x12\x17\n" +
 	"\acase_id\x18\x01 \x01(\tR\x06caseId\x12\x16\n" +
 	"\x06sha256\x18\x02 \x01(\fR\x06sha256\x12\x16\n" +
@@ -2133,11 +2159,15 @@ const file_ai_stigmer_conformance_v1_harness_proto_rawDesc = "" +
 	"#HEARTBEAT_OUTCOME_ALREADY_COMPLETED\x10\x03\x12#\n" +
 	"\x1fHEARTBEAT_OUTCOME_INVALID_TOKEN\x10\x04\x12!\n" +
 	"\x1dHEARTBEAT_OUTCOME_EMPTY_TOKEN\x10\x05\x12\x1f\n" +
-	"\x1bHEARTBEAT_OUTCOME_TRANSIENT\x10\x06*V\n" +
+	"\x1bHEARTBEAT_OUTCOME_TRANSIENT\x10\x06*\xce\x01\n" +
 	"\x05Fault\x12\x15\n" +
 	"\x11FAULT_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15FAULT_FLIP_TOKEN_BYTE\x10\x01\x12\x1b\n" +
-	"\x17FAULT_DROP_FAILURE_TYPE\x10\x02B\xed\x01B\fHarnessProtoP\x01ZVgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/conformance/v1;conformancev1\xa2\x02\x03ASC\xaa\x02\x19Ai.Stigmer.Conformance.V1\xca\x02\x19Ai\\Stigmer\\Conformance\\V1\xe2\x02%Ai\\Stigmer\\Conformance\\V1\\GPBMetadata\xea\x02\x1cAi::Stigmer::Conformance::V1b\x06proto3"
+	"\x17FAULT_DROP_FAILURE_TYPE\x10\x02\x12\x1b\n" +
+	"\x17FAULT_SYSTEM_INPUT_JSON\x10\x03\x12\x1c\n" +
+	"\x18FAULT_DROP_SERVICE_LABEL\x10\x04\x12\x1e\n" +
+	"\x1aFAULT_LOG_FIELD_IN_MESSAGE\x10\x05\x12\x1b\n" +
+	"\x17FAULT_FLIP_RETRYABILITY\x10\x06B\xed\x01B\fHarnessProtoP\x01ZVgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/conformance/v1;conformancev1\xa2\x02\x03ASC\xaa\x02\x19Ai.Stigmer.Conformance.V1\xca\x02\x19Ai\\Stigmer\\Conformance\\V1\xe2\x02%Ai\\Stigmer\\Conformance\\V1\\GPBMetadata\xea\x02\x1cAi::Stigmer::Conformance::V1b\x06proto3"
 
 var (
 	file_ai_stigmer_conformance_v1_harness_proto_rawDescOnce sync.Once

@@ -68,6 +68,20 @@ class Fault(betterproto.Enum):
     DROP_FAILURE_TYPE = 2
     """Service: drop the failure type before failing the caller."""
 
+    SYSTEM_INPUT_JSON = 3
+    """
+    Service: schedule the system activity with its input as json/protobuf.
+    """
+
+    DROP_SERVICE_LABEL = 4
+    """Every role: record the SDK's metrics without the "service" label."""
+
+    LOG_FIELD_IN_MESSAGE = 5
+    """Every role: write the log fields into the message text."""
+
+    FLIP_RETRYABILITY = 6
+    """Caller: flip the retryability of every failure the handshake raises."""
+
 
 @dataclass(eq=False, repr=False)
 class HarnessRequest(betterproto.Message):
@@ -369,6 +383,11 @@ class Started(betterproto.Message):
 
     address: str = betterproto.string_field(1)
     """Service role: the host:port it listens on. Empty for other roles."""
+
+    metrics_address: str = betterproto.string_field(2)
+    """
+    The host:port of the process's Prometheus exposition (/metrics), if it has one.
+    """
 
 
 @dataclass(eq=False, repr=False)

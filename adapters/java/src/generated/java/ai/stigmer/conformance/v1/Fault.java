@@ -37,6 +37,38 @@ public enum Fault
    * <code>FAULT_DROP_FAILURE_TYPE = 2;</code>
    */
   FAULT_DROP_FAILURE_TYPE(2),
+  /**
+   * <pre>
+   * Service: schedule the system activity with its input as json/protobuf.
+   * </pre>
+   *
+   * <code>FAULT_SYSTEM_INPUT_JSON = 3;</code>
+   */
+  FAULT_SYSTEM_INPUT_JSON(3),
+  /**
+   * <pre>
+   * Every role: record the SDK's metrics without the "service" label.
+   * </pre>
+   *
+   * <code>FAULT_DROP_SERVICE_LABEL = 4;</code>
+   */
+  FAULT_DROP_SERVICE_LABEL(4),
+  /**
+   * <pre>
+   * Every role: write the log fields into the message text.
+   * </pre>
+   *
+   * <code>FAULT_LOG_FIELD_IN_MESSAGE = 5;</code>
+   */
+  FAULT_LOG_FIELD_IN_MESSAGE(5),
+  /**
+   * <pre>
+   * Caller: flip the retryability of every failure the handshake raises.
+   * </pre>
+   *
+   * <code>FAULT_FLIP_RETRYABILITY = 6;</code>
+   */
+  FAULT_FLIP_RETRYABILITY(6),
   UNRECOGNIZED(-1),
   ;
 
@@ -64,6 +96,38 @@ public enum Fault
    * <code>FAULT_DROP_FAILURE_TYPE = 2;</code>
    */
   public static final int FAULT_DROP_FAILURE_TYPE_VALUE = 2;
+  /**
+   * <pre>
+   * Service: schedule the system activity with its input as json/protobuf.
+   * </pre>
+   *
+   * <code>FAULT_SYSTEM_INPUT_JSON = 3;</code>
+   */
+  public static final int FAULT_SYSTEM_INPUT_JSON_VALUE = 3;
+  /**
+   * <pre>
+   * Every role: record the SDK's metrics without the "service" label.
+   * </pre>
+   *
+   * <code>FAULT_DROP_SERVICE_LABEL = 4;</code>
+   */
+  public static final int FAULT_DROP_SERVICE_LABEL_VALUE = 4;
+  /**
+   * <pre>
+   * Every role: write the log fields into the message text.
+   * </pre>
+   *
+   * <code>FAULT_LOG_FIELD_IN_MESSAGE = 5;</code>
+   */
+  public static final int FAULT_LOG_FIELD_IN_MESSAGE_VALUE = 5;
+  /**
+   * <pre>
+   * Caller: flip the retryability of every failure the handshake raises.
+   * </pre>
+   *
+   * <code>FAULT_FLIP_RETRYABILITY = 6;</code>
+   */
+  public static final int FAULT_FLIP_RETRYABILITY_VALUE = 6;
 
 
   public final int getNumber() {
@@ -93,6 +157,10 @@ public enum Fault
       case 0: return FAULT_UNSPECIFIED;
       case 1: return FAULT_FLIP_TOKEN_BYTE;
       case 2: return FAULT_DROP_FAILURE_TYPE;
+      case 3: return FAULT_SYSTEM_INPUT_JSON;
+      case 4: return FAULT_DROP_SERVICE_LABEL;
+      case 5: return FAULT_LOG_FIELD_IN_MESSAGE;
+      case 6: return FAULT_FLIP_RETRYABILITY;
       default: return null;
     }
   }

@@ -226,57 +226,61 @@ public final class HarnessProto {
       "ttempts\030\010 \001(\rR\017maximumAttempts\0220\n\024crash_" +
       "before_attempt\030\t \001(\rR\022crashBeforeAttempt" +
       "\022%\n\016local_activity\030\n \001(\010R\rlocalActivity\"" +
-      "#\n\007Started\022\030\n\007address\030\001 \001(\tR\007address\"\261\001\n" +
-      "\tTokenSeen\022\027\n\007case_id\030\001 \001(\tR\006caseId\022\026\n\006s" +
-      "ha256\030\002 \001(\014R\006sha256\022\026\n\006length\030\003 \001(\rR\006len" +
-      "gth\022\'\n\017idempotency_key\030\004 \001(\tR\016idempotenc" +
-      "yKey\022\030\n\007preview\030\005 \001(\tR\007preview\022\030\n\007attemp" +
-      "t\030\006 \001(\rR\007attempt\"\250\001\n\005Event\022I\n\014caller_tok" +
-      "en\030\001 \001(\0132$.ai.stigmer.conformance.v1.Tok" +
-      "enSeenH\000R\013callerToken\022K\n\rservice_token\030\002" +
-      " \001(\0132$.ai.stigmer.conformance.v1.TokenSe" +
-      "enH\000R\014serviceTokenB\007\n\005event\"\371\003\n\017Complete" +
-      "Request\022\027\n\007case_id\030\001 \001(\tR\006caseId\022N\n\006resu" +
-      "lt\030\002 \001(\01324.ai.stigmer.agentic.agentexecu" +
-      "tion.v1.AgentExecutionH\000R\006result\022>\n\007fail" +
-      "ure\030\003 \001(\0132\".ai.stigmer.sdk.v1.ActivityFa" +
-      "ilureH\000R\007failure\022\030\n\006cancel\030\004 \001(\010H\000R\006canc" +
-      "el\022\036\n\theartbeat\030\005 \001(\tH\000R\theartbeat\022O\n\016to" +
-      "ken_mutation\030\006 \001(\0162(.ai.stigmer.conforma" +
-      "nce.v1.TokenMutationR\rtokenMutation\022+\n\021f" +
-      "oreign_namespace\030\007 \001(\010R\020foreignNamespace" +
-      "\022;\n\032system_activity_task_queue\030\010 \001(\tR\027sy" +
-      "stemActivityTaskQueue\022>\n\010encoding\030\t \001(\0162" +
-      "\".ai.stigmer.sdk.v1.PayloadEncodingR\010enc" +
-      "odingB\010\n\006action\"\324\001\n\020CompleteResponse\022L\n\007" +
-      "outcome\030\001 \001(\01622.ai.stigmer.sdk.v1.Comple" +
-      "teExternalActivityOutcomeR\007outcome\022X\n\021he" +
-      "artbeat_outcome\030\002 \001(\0162+.ai.stigmer.confo" +
-      "rmance.v1.HeartbeatOutcomeR\020heartbeatOut" +
-      "come\022\030\n\007message\030\003 \001(\tR\007message\"\021\n\017Shutdo" +
-      "wnRequest\"\022\n\020ShutdownResponse\"{\n\022SystemA" +
-      "ctivityCall\022F\n\005input\030\001 \001(\01320.ai.stigmer." +
-      "sdk.v1.CompleteExternalActivityInputR\005in" +
-      "put\022\035\n\ntask_queue\030\002 \001(\tR\ttaskQueue*\203\001\n\rT" +
-      "okenMutation\022\036\n\032TOKEN_MUTATION_UNSPECIFI" +
-      "ED\020\000\022\032\n\026TOKEN_MUTATION_GARBAGE\020\001\022\034\n\030TOKE" +
-      "N_MUTATION_TRUNCATED\020\002\022\030\n\024TOKEN_MUTATION" +
-      "_EMPTY\020\003*\217\002\n\020HeartbeatOutcome\022!\n\035HEARTBE" +
-      "AT_OUTCOME_UNSPECIFIED\020\000\022\036\n\032HEARTBEAT_OU" +
-      "TCOME_RECORDED\020\001\022&\n\"HEARTBEAT_OUTCOME_CA" +
-      "NCEL_REQUESTED\020\002\022\'\n#HEARTBEAT_OUTCOME_AL" +
-      "READY_COMPLETED\020\003\022#\n\037HEARTBEAT_OUTCOME_I" +
-      "NVALID_TOKEN\020\004\022!\n\035HEARTBEAT_OUTCOME_EMPT" +
-      "Y_TOKEN\020\005\022\037\n\033HEARTBEAT_OUTCOME_TRANSIENT" +
-      "\020\006*V\n\005Fault\022\025\n\021FAULT_UNSPECIFIED\020\000\022\031\n\025FA" +
-      "ULT_FLIP_TOKEN_BYTE\020\001\022\033\n\027FAULT_DROP_FAIL" +
-      "URE_TYPE\020\002B\355\001B\014HarnessProtoP\001ZVgithub.co" +
-      "m/stigmer/stigmer-sdk/adapters/go/gen/ai" +
-      "/stigmer/conformance/v1;conformancev1\242\002\003" +
-      "ASC\252\002\031Ai.Stigmer.Conformance.V1\312\002\031Ai\\Sti" +
-      "gmer\\Conformance\\V1\342\002%Ai\\Stigmer\\Conform" +
-      "ance\\V1\\GPBMetadata\352\002\034Ai::Stigmer::Confo" +
-      "rmance::V1b\006proto3"
+      "L\n\007Started\022\030\n\007address\030\001 \001(\tR\007address\022\'\n\017" +
+      "metrics_address\030\002 \001(\tR\016metricsAddress\"\261\001" +
+      "\n\tTokenSeen\022\027\n\007case_id\030\001 \001(\tR\006caseId\022\026\n\006" +
+      "sha256\030\002 \001(\014R\006sha256\022\026\n\006length\030\003 \001(\rR\006le" +
+      "ngth\022\'\n\017idempotency_key\030\004 \001(\tR\016idempoten" +
+      "cyKey\022\030\n\007preview\030\005 \001(\tR\007preview\022\030\n\007attem" +
+      "pt\030\006 \001(\rR\007attempt\"\250\001\n\005Event\022I\n\014caller_to" +
+      "ken\030\001 \001(\0132$.ai.stigmer.conformance.v1.To" +
+      "kenSeenH\000R\013callerToken\022K\n\rservice_token\030" +
+      "\002 \001(\0132$.ai.stigmer.conformance.v1.TokenS" +
+      "eenH\000R\014serviceTokenB\007\n\005event\"\371\003\n\017Complet" +
+      "eRequest\022\027\n\007case_id\030\001 \001(\tR\006caseId\022N\n\006res" +
+      "ult\030\002 \001(\01324.ai.stigmer.agentic.agentexec" +
+      "ution.v1.AgentExecutionH\000R\006result\022>\n\007fai" +
+      "lure\030\003 \001(\0132\".ai.stigmer.sdk.v1.ActivityF" +
+      "ailureH\000R\007failure\022\030\n\006cancel\030\004 \001(\010H\000R\006can" +
+      "cel\022\036\n\theartbeat\030\005 \001(\tH\000R\theartbeat\022O\n\016t" +
+      "oken_mutation\030\006 \001(\0162(.ai.stigmer.conform" +
+      "ance.v1.TokenMutationR\rtokenMutation\022+\n\021" +
+      "foreign_namespace\030\007 \001(\010R\020foreignNamespac" +
+      "e\022;\n\032system_activity_task_queue\030\010 \001(\tR\027s" +
+      "ystemActivityTaskQueue\022>\n\010encoding\030\t \001(\016" +
+      "2\".ai.stigmer.sdk.v1.PayloadEncodingR\010en" +
+      "codingB\010\n\006action\"\324\001\n\020CompleteResponse\022L\n" +
+      "\007outcome\030\001 \001(\01622.ai.stigmer.sdk.v1.Compl" +
+      "eteExternalActivityOutcomeR\007outcome\022X\n\021h" +
+      "eartbeat_outcome\030\002 \001(\0162+.ai.stigmer.conf" +
+      "ormance.v1.HeartbeatOutcomeR\020heartbeatOu" +
+      "tcome\022\030\n\007message\030\003 \001(\tR\007message\"\021\n\017Shutd" +
+      "ownRequest\"\022\n\020ShutdownResponse\"{\n\022System" +
+      "ActivityCall\022F\n\005input\030\001 \001(\01320.ai.stigmer" +
+      ".sdk.v1.CompleteExternalActivityInputR\005i" +
+      "nput\022\035\n\ntask_queue\030\002 \001(\tR\ttaskQueue*\203\001\n\r" +
+      "TokenMutation\022\036\n\032TOKEN_MUTATION_UNSPECIF" +
+      "IED\020\000\022\032\n\026TOKEN_MUTATION_GARBAGE\020\001\022\034\n\030TOK" +
+      "EN_MUTATION_TRUNCATED\020\002\022\030\n\024TOKEN_MUTATIO" +
+      "N_EMPTY\020\003*\217\002\n\020HeartbeatOutcome\022!\n\035HEARTB" +
+      "EAT_OUTCOME_UNSPECIFIED\020\000\022\036\n\032HEARTBEAT_O" +
+      "UTCOME_RECORDED\020\001\022&\n\"HEARTBEAT_OUTCOME_C" +
+      "ANCEL_REQUESTED\020\002\022\'\n#HEARTBEAT_OUTCOME_A" +
+      "LREADY_COMPLETED\020\003\022#\n\037HEARTBEAT_OUTCOME_" +
+      "INVALID_TOKEN\020\004\022!\n\035HEARTBEAT_OUTCOME_EMP" +
+      "TY_TOKEN\020\005\022\037\n\033HEARTBEAT_OUTCOME_TRANSIEN" +
+      "T\020\006*\316\001\n\005Fault\022\025\n\021FAULT_UNSPECIFIED\020\000\022\031\n\025" +
+      "FAULT_FLIP_TOKEN_BYTE\020\001\022\033\n\027FAULT_DROP_FA" +
+      "ILURE_TYPE\020\002\022\033\n\027FAULT_SYSTEM_INPUT_JSON\020" +
+      "\003\022\034\n\030FAULT_DROP_SERVICE_LABEL\020\004\022\036\n\032FAULT" +
+      "_LOG_FIELD_IN_MESSAGE\020\005\022\033\n\027FAULT_FLIP_RE" +
+      "TRYABILITY\020\006B\355\001B\014HarnessProtoP\001ZVgithub." +
+      "com/stigmer/stigmer-sdk/adapters/go/gen/" +
+      "ai/stigmer/conformance/v1;conformancev1\242" +
+      "\002\003ASC\252\002\031Ai.Stigmer.Conformance.V1\312\002\031Ai\\S" +
+      "tigmer\\Conformance\\V1\342\002%Ai\\Stigmer\\Confo" +
+      "rmance\\V1\\GPBMetadata\352\002\034Ai::Stigmer::Con" +
+      "formance::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -391,7 +395,7 @@ public final class HarnessProto {
     internal_static_ai_stigmer_conformance_v1_Started_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_conformance_v1_Started_descriptor,
-        new java.lang.String[] { "Address", });
+        new java.lang.String[] { "Address", "MetricsAddress", });
     internal_static_ai_stigmer_conformance_v1_TokenSeen_descriptor =
       getDescriptor().getMessageTypes().get(16);
     internal_static_ai_stigmer_conformance_v1_TokenSeen_fieldAccessorTable = new

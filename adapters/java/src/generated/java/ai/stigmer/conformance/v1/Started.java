@@ -22,6 +22,7 @@ private static final long serialVersionUID = 0L;
   }
   private Started() {
     address_ = "";
+    metricsAddress_ = "";
   }
 
   @java.lang.Override
@@ -91,6 +92,53 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int METRICS_ADDRESS_FIELD_NUMBER = 2;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object metricsAddress_ = "";
+  /**
+   * <pre>
+   * The host:port of the process's Prometheus exposition (/metrics), if it has one.
+   * </pre>
+   *
+   * <code>string metrics_address = 2 [json_name = "metricsAddress"];</code>
+   * @return The metricsAddress.
+   */
+  @java.lang.Override
+  public java.lang.String getMetricsAddress() {
+    java.lang.Object ref = metricsAddress_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      metricsAddress_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The host:port of the process's Prometheus exposition (/metrics), if it has one.
+   * </pre>
+   *
+   * <code>string metrics_address = 2 [json_name = "metricsAddress"];</code>
+   * @return The bytes for metricsAddress.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getMetricsAddressBytes() {
+    java.lang.Object ref = metricsAddress_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      metricsAddress_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -108,6 +156,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(address_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 1, address_);
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(metricsAddress_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 2, metricsAddress_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -119,6 +170,9 @@ private static final long serialVersionUID = 0L;
     size = 0;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(address_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(1, address_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(metricsAddress_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(2, metricsAddress_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -137,6 +191,8 @@ private static final long serialVersionUID = 0L;
 
     if (!getAddress()
         .equals(other.getAddress())) return false;
+    if (!getMetricsAddress()
+        .equals(other.getMetricsAddress())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -150,6 +206,8 @@ private static final long serialVersionUID = 0L;
     hash = (19 * hash) + getDescriptor().hashCode();
     hash = (37 * hash) + ADDRESS_FIELD_NUMBER;
     hash = (53 * hash) + getAddress().hashCode();
+    hash = (37 * hash) + METRICS_ADDRESS_FIELD_NUMBER;
+    hash = (53 * hash) + getMetricsAddress().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -286,6 +344,7 @@ private static final long serialVersionUID = 0L;
       super.clear();
       bitField0_ = 0;
       address_ = "";
+      metricsAddress_ = "";
       return this;
     }
 
@@ -321,6 +380,9 @@ private static final long serialVersionUID = 0L;
       int from_bitField0_ = bitField0_;
       if (((from_bitField0_ & 0x00000001) != 0)) {
         result.address_ = address_;
+      }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.metricsAddress_ = metricsAddress_;
       }
     }
 
@@ -373,6 +435,11 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000001;
         onChanged();
       }
+      if (!other.getMetricsAddress().isEmpty()) {
+        metricsAddress_ = other.metricsAddress_;
+        bitField0_ |= 0x00000002;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -404,6 +471,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000001;
               break;
             } // case 10
+            case 18: {
+              metricsAddress_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 18
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -509,6 +581,98 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       address_ = value;
       bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object metricsAddress_ = "";
+    /**
+     * <pre>
+     * The host:port of the process's Prometheus exposition (/metrics), if it has one.
+     * </pre>
+     *
+     * <code>string metrics_address = 2 [json_name = "metricsAddress"];</code>
+     * @return The metricsAddress.
+     */
+    public java.lang.String getMetricsAddress() {
+      java.lang.Object ref = metricsAddress_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        metricsAddress_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The host:port of the process's Prometheus exposition (/metrics), if it has one.
+     * </pre>
+     *
+     * <code>string metrics_address = 2 [json_name = "metricsAddress"];</code>
+     * @return The bytes for metricsAddress.
+     */
+    public com.google.protobuf.ByteString
+        getMetricsAddressBytes() {
+      java.lang.Object ref = metricsAddress_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        metricsAddress_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The host:port of the process's Prometheus exposition (/metrics), if it has one.
+     * </pre>
+     *
+     * <code>string metrics_address = 2 [json_name = "metricsAddress"];</code>
+     * @param value The metricsAddress to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMetricsAddress(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      metricsAddress_ = value;
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The host:port of the process's Prometheus exposition (/metrics), if it has one.
+     * </pre>
+     *
+     * <code>string metrics_address = 2 [json_name = "metricsAddress"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMetricsAddress() {
+      metricsAddress_ = getDefaultInstance().getMetricsAddress();
+      bitField0_ = (bitField0_ & ~0x00000002);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The host:port of the process's Prometheus exposition (/metrics), if it has one.
+     * </pre>
+     *
+     * <code>string metrics_address = 2 [json_name = "metricsAddress"];</code>
+     * @param value The bytes for metricsAddress to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMetricsAddressBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      metricsAddress_ = value;
+      bitField0_ |= 0x00000002;
       onChanged();
       return this;
     }

@@ -27,4 +27,24 @@ public interface StartedOrBuilder extends
    */
   com.google.protobuf.ByteString
       getAddressBytes();
+
+  /**
+   * <pre>
+   * The host:port of the process's Prometheus exposition (/metrics), if it has one.
+   * </pre>
+   *
+   * <code>string metrics_address = 2 [json_name = "metricsAddress"];</code>
+   * @return The metricsAddress.
+   */
+  java.lang.String getMetricsAddress();
+  /**
+   * <pre>
+   * The host:port of the process's Prometheus exposition (/metrics), if it has one.
+   * </pre>
+   *
+   * <code>string metrics_address = 2 [json_name = "metricsAddress"];</code>
+   * @return The bytes for metricsAddress.
+   */
+  com.google.protobuf.ByteString
+      getMetricsAddressBytes();
 }

@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.executioncontext.v1.ExecutionValue;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
@@ -39,19 +40,19 @@ import java.util.TreeMap;
 public final class ExecutionRequests {
 
   /** The {@code api_version} of agent and workflow executions. */
-  public static final String API_VERSION = "agentic.stigmer.ai/v1";
+  public static final String API_VERSION = Contract.API_VERSION;
 
   /** The {@code kind} of agent executions. */
-  public static final String AGENT_EXECUTION_KIND = "AgentExecution";
+  public static final String AGENT_EXECUTION_KIND = Contract.AGENT_EXECUTION_KIND;
 
   /** The {@code kind} of workflow executions. */
-  public static final String WORKFLOW_EXECUTION_KIND = "WorkflowExecution";
+  public static final String WORKFLOW_EXECUTION_KIND = Contract.WORKFLOW_EXECUTION_KIND;
 
   /** Prefix of a derived {@code metadata.name}. */
-  public static final String NAME_PREFIX = "exec-";
+  public static final String NAME_PREFIX = Contract.EXECUTION_NAME_PREFIX;
 
   /** Number of hexadecimal characters of the key's SHA-256 in a derived name. */
-  public static final int NAME_HEX_LENGTH = 20;
+  public static final int NAME_HEX_LENGTH = Contract.EXECUTION_NAME_HEX_CHARS;
 
   private static final int OWNER_SCOPE_UNSPECIFIED = 0;
   private static final Set<Integer> WORKFLOW_OWNER_SCOPES = Set.of(0, 2, 3);

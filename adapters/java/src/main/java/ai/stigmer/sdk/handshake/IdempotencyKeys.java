@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -16,10 +17,10 @@ import java.nio.charset.StandardCharsets;
 public final class IdempotencyKeys {
 
   /** gRPC request metadata key that carries the idempotency key on {@code create}. */
-  public static final String METADATA_KEY = "stigmer-idempotency-key";
+  public static final String METADATA_KEY = Contract.HEADER_IDEMPOTENCY_KEY;
 
   /** Key of the execution's {@code metadata.annotations} entry that carries the idempotency key. */
-  public static final String ANNOTATION_KEY = "stigmer.ai/idempotency-key";
+  public static final String ANNOTATION_KEY = Contract.ANNOTATION_IDEMPOTENCY_KEY;
 
   /** Prefix of every key of this version of the algorithm. */
   public static final String VERSION_PREFIX = "v1:";

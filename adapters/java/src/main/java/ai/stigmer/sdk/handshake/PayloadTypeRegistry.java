@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionId;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec;
@@ -61,16 +62,16 @@ import java.util.Optional;
 public final class PayloadTypeRegistry {
 
   /** Metadata key of the payload encoding. */
-  public static final String ENCODING_KEY = "encoding";
+  public static final String ENCODING_KEY = Contract.PAYLOAD_ENCODING_KEY;
 
   /** Metadata key of the protobuf message type. */
-  public static final String MESSAGE_TYPE_KEY = "messageType";
+  public static final String MESSAGE_TYPE_KEY = Contract.PAYLOAD_MESSAGE_TYPE_KEY;
 
   /** Encoding of binary protobuf payloads. */
-  public static final String BINARY_PROTOBUF = "binary/protobuf";
+  public static final String BINARY_PROTOBUF = Contract.PAYLOAD_BINARY_PROTOBUF;
 
   /** Encoding of JSON protobuf payloads. */
-  public static final String JSON_PROTOBUF = "json/protobuf";
+  public static final String JSON_PROTOBUF = Contract.PAYLOAD_JSON_PROTOBUF;
 
   private static final PayloadTypeRegistry STIGMER_DEFAULTS =
       newBuilder()

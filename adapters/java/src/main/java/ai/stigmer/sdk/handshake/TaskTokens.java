@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import com.google.protobuf.ByteString;
 import java.util.Base64;
 
@@ -17,10 +18,10 @@ public final class TaskTokens {
   public static final String EMPTY_PREVIEW = "<empty>";
 
   /** Number of Base64 characters a preview shows of a token whose Base64 form is longer. */
-  public static final int PREVIEW_LENGTH = 20;
+  public static final int PREVIEW_LENGTH = Contract.TOKEN_PREVIEW_CHARS;
 
   /** Number of lowercase hexadecimal characters of a {@linkplain #digest(byte[]) digest}. */
-  public static final int DIGEST_LENGTH = 12;
+  public static final int DIGEST_LENGTH = Contract.TOKEN_DIGEST_CHARS;
 
   private static final String ELLIPSIS = "...";
 

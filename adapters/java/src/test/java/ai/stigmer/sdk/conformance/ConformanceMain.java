@@ -161,6 +161,7 @@ public final class ConformanceMain {
       case SYSTEM_WORKER -> role = SystemWorkerRole.start(start);
       default -> throw new IllegalArgumentException("StartRequest names no role");
     }
+    started.setMetricsAddress(MetricsExposition.get().serve());
     return started.build();
   }
 

@@ -34,7 +34,10 @@ final class Temporal {
       throw new IllegalArgumentException("no Temporal address in the start request");
     }
     return WorkflowServiceStubs.newConnectedServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(target.getAddress()).build(),
+        WorkflowServiceStubsOptions.newBuilder()
+            .setTarget(target.getAddress())
+            .setMetricsScope(MetricsExposition.get().scope())
+            .build(),
         CONNECT_TIMEOUT);
   }
 
