@@ -14,26 +14,41 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import temporalio.client
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import WorkflowFailureError
+from temporalio.client import WorkflowFailureError, WorkflowHistory
 from temporalio.exceptions import ApplicationError
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
 from stigmer_sdk.api.sdk.v1 import caller_pb2
 from stigmer_sdk.caller import GetExecutionActivity
+from stigmer_sdk.converter import data_converter
 from stigmer_sdk.testing import FakeStigmerService
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from workflows import CallerActivities, WatchedCallerWorkflow
+from workflows import CallerActivities, TerminalCallerWorkflow, WatchedCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
 WATCH = "stigmer/caller/watch-execution"
+#: A TerminalCallerWorkflow recorded with the SDK before the watch (execute_to_terminal scheduled
+#: the handshake activity alone): no patch marker, no timer.
+BEFORE_WATCH = Path(__file__).parent / "data" / "histories" / "terminal-caller-before-watch.json"
+
+
+async def _replay(history: WorkflowHistory, *workflows: type) -> None:
+    """Replay ``history``; raises on a nondeterminism."""
+    replayer = Replayer(
+        workflows=list(workflows),
+        data_converter=data_converter,
+        workflow_runner=sandboxed_workflow_runner(),
+    )
+    await replayer.replay_workflow(history)
 
 
 @pytest.fixture
@@ -136,6 +151,15 @@ async def test_a_pending_handshake_ends_with_the_watched_typed_failure(
         "activity_id": handshake.activity_task_scheduled_event_attributes.activity_id,
         "kind": caller_pb2.EXECUTION_KIND_AGENT,
     }
+    # The watched path replays as it ran.
+    await _replay(await handle.fetch_history(), WatchedCallerWorkflow)
+
+
+async def test_a_history_from_before_the_watch_replays() -> None:
+    await _replay(
+        WorkflowHistory.from_json("terminal-before-watch", BEFORE_WATCH.read_text()),
+        TerminalCallerWorkflow,
+    )
 
 
 async def test_a_quick_handshake_schedules_no_watch(
