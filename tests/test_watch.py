@@ -225,3 +225,30 @@ async def test_a_handshake_that_resolves_while_watched_cancels_the_watch(
     events = await _events(handle)
     (watch,) = _scheduled(events, WATCH)
     assert _cancel_requested(events, watch)
+
+
+@pytest.mark.parametrize("watch_after_seconds", [None, 0.2], ids=["before-the-watch", "watched"])
+async def test_cancelling_the_caller_cancels_the_pending_handshake(
+    watch_worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: FakeStigmerService,
+    task_queue: str,
+    watch_after_seconds: float | None,
+) -> None:
+    handle = await _start(temporal_client, task_queue, watch_after_seconds)
+    await stigmer_service.wait_for_calls(1)
+    if watch_after_seconds is not None:
+        for _ in range(200):
+            if _scheduled(await _events(handle), WATCH):
+                break
+            await asyncio.sleep(0.05)
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError):
+        await asyncio.wait_for(handle.result(), 30)
+    # As when the workflow awaits the activity itself, the handshake activity is asked to cancel
+    # (a service learns it by heartbeating): the race must not leave it behind.
+    events = await _events(handle)
+    (handshake,) = _scheduled(events, "run_agent")
+    assert _cancel_requested(events, handshake)
+    for watch in _scheduled(events, WATCH):
+        assert _cancel_requested(events, watch)

@@ -368,18 +368,42 @@ async def _execute_watched(
     )
     if watch_after is None:
         return await handshake
+    watches: list[workflow.ActivityHandle[_Execution]] = []
+    try:
+        return await _race(
+            handshake, options["activity_id"], watches, request, cls, watch_after, watch_task_queue
+        )
+    except asyncio.CancelledError:
+        # The workflow is cancelled while it waits on the race: as when it awaits the activity
+        # itself, the handshake activity is asked to cancel (the service learns it by heartbeat).
+        for watch in watches:
+            watch.cancel()
+        handshake.cancel()
+        return await handshake
+
+
+async def _race(
+    handshake: workflow.ActivityHandle[_Execution],
+    handshake_id: str,
+    watches: list[workflow.ActivityHandle[_Execution]],
+    request: _Execution,
+    cls: type[_Execution],
+    watch_after: timedelta,
+    watch_task_queue: str | None,
+) -> _Execution:
     done, _ = await workflow.wait([handshake], timeout=watch_after.total_seconds())
     if done:
         return await handshake
     watch: workflow.ActivityHandle[_Execution] = workflow.start_activity(
         WATCH_EXECUTION_ACTIVITY_NAME,
-        WatchInput(activity_id=options["activity_id"], kind=execution_kind(request)),
+        WatchInput(activity_id=handshake_id, kind=execution_kind(request)),
         result_type=cls,
         task_queue=watch_task_queue,
         start_to_close_timeout=WATCH_START_TO_CLOSE,
         heartbeat_timeout=WATCH_HEARTBEAT_TIMEOUT,
         retry_policy=WATCH_RETRY,
     )
+    watches.append(watch)
     await workflow.wait([handshake, watch], return_when=asyncio.FIRST_COMPLETED)
     if handshake.done():
         watch.cancel()
