@@ -165,6 +165,28 @@ class CallerActivities:
 
 
 @workflow.defn
+class WatchedCallerWorkflow:
+    """`TerminalCallerWorkflow` whose pending handshake is watched after ``watch_after_seconds``
+    (the default, 30 s, when it is None)."""
+
+    @workflow.run
+    async def run(
+        self, request: AgentExecution, watch_after_seconds: float | None
+    ) -> AgentExecution:
+        watch_after = (
+            stigmer_workflow.WATCH_AFTER
+            if watch_after_seconds is None
+            else timedelta(seconds=watch_after_seconds)
+        )
+        return await stigmer_workflow.execute_to_terminal(
+            "run_agent",
+            request,
+            watch_after=watch_after,
+            **handshake_activity_options(timedelta(minutes=2)),
+        )
+
+
+@workflow.defn
 class TerminalCallerWorkflow:
     """Calls an agent through the handshake and returns the terminal execution."""
 

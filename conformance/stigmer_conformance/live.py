@@ -135,7 +135,10 @@ async def run_live_scenario(
     options = scenario.caller
     caller_input = pb.CallerInput(
         request=_request(case_id, target.agents[scenario.agent], target.columns[column]),
-        start_to_close_seconds=options.get("start_to_close_seconds", target.start_to_close_seconds),
+        # A scenario's own start-to-close is a minimum (agent-failure's covers the watch bound).
+        start_to_close_seconds=max(
+            options.get("start_to_close_seconds", 0), target.start_to_close_seconds
+        ),
         terminal=options.get("terminal", False),
         maximum_attempts=options.get("maximum_attempts", 1),
         crash_before_attempt=options.get("crash_before_attempt", 0),

@@ -25,6 +25,7 @@ Warning:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -35,7 +36,10 @@ import temporalio.activity
 import temporalio.client
 import temporalio.common
 import temporalio.exceptions
+import temporalio.service
 from google.protobuf import message
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.workflowservice.v1 import RecordActivityTaskHeartbeatRequest
 
 from stigmer_sdk import _contract
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
@@ -340,7 +344,49 @@ async def execute_and_wait_pending(
         },
     )
     record_handshake_pending()
+    # For the watch of execute_to_terminal: the execution id as the pending activity's heartbeat.
+    _record_execution_id(execution_kind(execution), ack.metadata.id, token)
     temporalio.activity.raise_complete_async()
+
+
+#: Background heartbeat calls of `_record_execution_id`, kept referenced until they finish.
+_RECORDING: set[asyncio.Task[None]] = set()
+
+
+def _record_execution_id(
+    kind: caller_pb2.ExecutionKind.ValueType, execution_id: str, token: bytes
+) -> None:
+    """Record the ACKed execution as the pending activity's heartbeat details.
+
+    A ``binary/protobuf`` ``GetExecutionInput``, where ``stigmer/caller/watch-execution`` finds
+    it. Sent through the worker's client from a background task, so that the activity's return
+    is not delayed (as in Go); a failure only means no watch.
+    """
+    if not execution_id:
+        return
+    try:
+        client = temporalio.activity.client()
+    except RuntimeError:  # no client (an ActivityEnvironment): nothing to record to
+        return
+    details = proto_payload(caller_pb2.GetExecutionInput(kind=kind, execution_id=execution_id))
+    request = RecordActivityTaskHeartbeatRequest(
+        task_token=token,
+        details=Payloads(payloads=[details]),
+        namespace=temporalio.activity.info().namespace,
+        identity=client.identity,
+    )
+
+    async def send() -> None:
+        try:
+            await client.workflow_service.record_activity_task_heartbeat(
+                request, timeout=DEFAULT_CREATE_TIMEOUT
+            )
+        except Exception as error:  # noqa: BLE001 - best effort: the handshake does not need it
+            logger.debug("Could not record the execution for the watch: %s", error)
+
+    task = asyncio.get_running_loop().create_task(send())
+    _RECORDING.add(task)
+    task.add_done_callback(_RECORDING.discard)
 
 
 class HandshakeActivityOptions(TypedDict, total=False):
@@ -524,6 +570,34 @@ GET_EXECUTION_FAILED_TYPE = _contract.FAILURE_GET_EXECUTION_FAILED
 TERMINAL_PHASES = frozenset({3, 4, 5})  # EXECUTION_COMPLETED, EXECUTION_FAILED, EXECUTION_CANCELLED
 
 
+#: Name under which every Stigmer SDK registers the watch of a pending handshake's execution.
+WATCH_EXECUTION_ACTIVITY_NAME = "stigmer/caller/watch-execution"
+#: How long `stigmer_sdk.workflow.execute_to_terminal` waits for the handshake before it starts
+#: watching the execution (the same in every SDK).
+WATCH_AFTER = timedelta(seconds=30)
+#: First wait between two ``get`` calls of the watch; it doubles up to `MAX_WATCH_INTERVAL`.
+WATCH_INTERVAL = timedelta(seconds=5)
+#: Longest wait between two ``get`` calls of the watch.
+MAX_WATCH_INTERVAL = timedelta(seconds=30)
+#: Heartbeat timeout of the watch activity (it heartbeats after every attempt).
+WATCH_HEARTBEAT_TIMEOUT = timedelta(minutes=1)
+#: Bound of each Temporal ``describe`` call the watch makes.
+_DESCRIBE_TIMEOUT = timedelta(seconds=30)
+
+
+@dataclasses.dataclass(frozen=True)
+class WatchInput:
+    """The input of ``stigmer/caller/watch-execution`` (``json/plain``, as Go's ``WatchInput``).
+
+    ``activity_id`` is the id of the workflow's pending handshake activity, whose heartbeat
+    details hold the execution id (recorded after the service's ACK); ``kind`` is the
+    ``ExecutionKind`` number.
+    """
+
+    activity_id: str
+    kind: int
+
+
 def is_terminal(execution: agent_api.AgentExecution | workflow_api.WorkflowExecution) -> bool:
     """Whether the execution's phase is COMPLETED, FAILED or CANCELLED."""
     return execution.status.phase in TERMINAL_PHASES
@@ -583,8 +657,14 @@ class GetExecutionActivity:
         maximum_interval: timedelta = timedelta(seconds=10),
         backoff_coefficient: float = 2.0,
         call_timeout: timedelta | None = None,
+        watch_interval: timedelta = WATCH_INTERVAL,
+        max_watch_interval: timedelta = MAX_WATCH_INTERVAL,
     ) -> None:
-        """Poll through ``client``; ``call_timeout`` bounds each ``get`` (client default)."""
+        """Poll through ``client``; ``call_timeout`` bounds each ``get`` (client default).
+
+        ``watch_interval`` and ``max_watch_interval`` are the backoff of the watch
+        (``stigmer/caller/watch-execution``, also registered by `activities`).
+        """
         if backoff_coefficient < 1:
             raise ValueError("backoff_coefficient must be at least 1")
         self._client = client
@@ -592,6 +672,8 @@ class GetExecutionActivity:
         self._maximum = maximum_interval.total_seconds()
         self._coefficient = backoff_coefficient
         self._call_timeout = call_timeout
+        self._watch_interval = watch_interval.total_seconds()
+        self._max_watch_interval = max_watch_interval.total_seconds()
 
     async def _get(
         self, request: caller_pb2.GetExecutionInput
@@ -657,6 +739,88 @@ class GetExecutionActivity:
             await asyncio.sleep(interval)
             interval = min(interval * self._coefficient, self._maximum)
 
+    @temporalio.activity.defn(name=WATCH_EXECUTION_ACTIVITY_NAME)
+    async def watch_execution(self, request: WatchInput) -> temporalio.common.RawValue:
+        """Watch the execution of the workflow's pending handshake until it is terminal.
+
+        Reads the execution id from the heartbeat details of the pending handshake activity
+        ``request.activity_id`` (describing its own workflow), then calls ``get`` with backoff
+        (``watch_interval``, doubling, capped by ``max_watch_interval``), heartbeating after every
+        attempt, and returns the terminal execution (``binary/protobuf``, tokens cleared). Errors
+        of ``get`` are retried. When the handshake is no longer pending it fails with the
+        non-retryable ``STIGMER_GET_EXECUTION_FAILED``; the workflow then only waits for the
+        handshake. `stigmer_sdk.workflow.execute_to_terminal` schedules it.
+        """
+        info = temporalio.activity.info()
+        wait = self._watch_interval
+        execution_id = ""
+        while True:
+            if not execution_id:
+                try:
+                    found, gone = await _pending_execution_id(
+                        info.workflow_id or "", info.workflow_run_id or "", request.activity_id
+                    )
+                except temporalio.service.RPCError as error:
+                    logger.warning("Could not describe the caller's workflow: %s", error)
+                else:
+                    if gone:
+                        raise temporalio.exceptions.ApplicationError(
+                            f"stigmer: the handshake activity {request.activity_id} is no longer "
+                            "pending",
+                            type=GET_EXECUTION_FAILED_TYPE,
+                            non_retryable=True,
+                        )
+                    if found:
+                        execution_id = found
+                        continue
+            else:
+                get = caller_pb2.GetExecutionInput(
+                    kind=cast("caller_pb2.ExecutionKind.ValueType", request.kind),
+                    execution_id=execution_id,
+                )
+                try:
+                    execution = await self._get(get)
+                except StigmerRPCError as error:
+                    logger.warning(
+                        "Get execution failed, retrying execution_id=%s code=%s",
+                        execution_id,
+                        error.code.name,
+                    )
+                else:
+                    if is_terminal(execution):
+                        logger.info(
+                            "The watched execution is terminal execution_id=%s phase=%d",
+                            execution_id,
+                            execution.status.phase,
+                        )
+                        return temporalio.common.RawValue(
+                            proto_payload(clear_callback_tokens(execution))
+                        )
+            temporalio.activity.heartbeat(execution_id)
+            await asyncio.sleep(wait)
+            wait = min(2 * wait, self._max_watch_interval)
+
     def activities(self) -> Sequence[Callable[..., Any]]:
-        """The activities to register on the caller's worker."""
-        return [self.get_execution]
+        """The activities to register on the caller's worker (get and watch)."""
+        return [self.get_execution, self.watch_execution]
+
+
+async def _pending_execution_id(
+    workflow_id: str, run_id: str, activity_id: str
+) -> tuple[str, bool]:
+    """The execution id the pending handshake ``activity_id`` recorded ("" when none yet), and
+    whether that activity is no longer pending."""
+    handle = temporalio.activity.client().get_workflow_handle(workflow_id, run_id=run_id)
+    description = await handle.describe(rpc_timeout=_DESCRIBE_TIMEOUT)
+    for pending in description.raw_description.pending_activities:
+        if pending.activity_id != activity_id:
+            continue
+        details = pending.heartbeat_details.payloads
+        if not details:
+            return "", False
+        try:
+            recorded = caller_pb2.GetExecutionInput.FromString(details[0].data)
+        except message.DecodeError:
+            return "", False
+        return recorded.execution_id, False
+    return "", True

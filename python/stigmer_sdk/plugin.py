@@ -6,9 +6,9 @@ A caller's worker needs four things wired up by hand without it:
   (`stigmer_sdk.converter`: binary/protobuf, json/protobuf, and the deployed Go service's
   json/plain);
 - the workflow sandbox's passthrough of protobuf and the SDK (`stigmer_sdk.worker`);
-- the activity ``stigmer/caller/get-execution``, which
+- the activities ``stigmer/caller/get-execution`` and ``stigmer/caller/watch-execution``, which
   `stigmer_sdk.workflow.execute_to_terminal` runs when a service delivers a non-terminal
-  execution (registered when a `StigmerClient` is given);
+  execution, and while a handshake stays pending (registered when a `StigmerClient` is given);
 - for workers that complete callers, the system activity
   ``stigmer/system/complete-external-activity`` (`SystemActivities`).
 
@@ -67,8 +67,9 @@ class StigmerPlugin(temporalio.plugin.SimplePlugin):
     """Sets a Temporal client and its workers up for Stigmer handshakes.
 
     Args:
-        stigmer: the Stigmer client that the ``stigmer/caller/get-execution`` activity polls;
-            without one, that activity is not registered.
+        stigmer: the Stigmer client that the ``stigmer/caller/get-execution`` and
+            ``stigmer/caller/watch-execution`` activities poll; without one, they are not
+            registered.
         system_activities: register the completion system activity on workers (services and
             workers that complete callers want it; pure callers may turn it off).
         tracing: add temporalio's OpenTelemetry ``TracingInterceptor``, so one trace follows a

@@ -61,6 +61,10 @@ from stigmer_sdk.api.sdk.v1 import caller_pb2, completion_pb2
 from stigmer_sdk.caller import (
     GET_EXECUTION_ACTIVITY_NAME,
     GET_EXECUTION_FAILED_TYPE,
+    WATCH_AFTER,
+    WATCH_EXECUTION_ACTIVITY_NAME,
+    WATCH_HEARTBEAT_TIMEOUT,
+    WatchInput,
     clear_callback_tokens,
     execution_kind,
     handshake_activity_options,
@@ -75,7 +79,7 @@ from stigmer_sdk.completion import (
     proto_payload,
 )
 from stigmer_sdk.metrics import observe_handshake
-from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
+from stigmer_sdk.system import AGENT_EXECUTION_FAILED_TYPE, SYSTEM_ACTIVITY_NAME
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
 _M = TypeVar("_M", bound=message.Message)
@@ -330,12 +334,116 @@ def _activity_name(activity: Any) -> str:
     return str(name or activity)
 
 
+#: Failure type when the watch saw the execution CANCELLED while the handshake was pending.
+AGENT_EXECUTION_CANCELLED_TYPE = "AGENT_EXECUTION_CANCELLED"
+#: Start-to-close timeout of ``stigmer/caller/watch-execution``: none in effect (its heartbeat
+#: timeout bounds a lost worker; the handshake's resolution cancels it).
+WATCH_START_TO_CLOSE = timedelta(days=3650)
+#: Retry policy of ``stigmer/caller/watch-execution``: retried until cancelled, except when the
+#: handshake is no longer pending.
+WATCH_RETRY = RetryPolicy(non_retryable_error_types=[GET_EXECUTION_FAILED_TYPE])
+#: The ``workflow.patched`` id of the watch: histories recorded before it replay without it.
+WATCH_PATCH = "stigmer/watch-execution"
+_PHASE_FAILED = 4
+_PHASE_CANCELLED = 5
+
+
+async def _execute_watched(
+    activity: Any,
+    request: _Execution,
+    cls: type[_Execution],
+    watch_after: timedelta | None,
+    watch_task_queue: str | None,
+    options: dict[str, Any],
+) -> _Execution:
+    """Run the handshake activity and, if still pending after ``watch_after``, the watch beside it.
+
+    A FAILED or CANCELLED execution seen by the watch cancels the handshake and raises the typed
+    failure; the handshake resolving first cancels the watch.
+    """
+    if "activity_id" not in options:
+        # A known id, so that the watch can find the pending handshake (replay-safe uuid).
+        options = {**options, "activity_id": f"stigmer-handshake-{workflow.uuid4().hex[:16]}"}
+    handshake: workflow.ActivityHandle[_Execution] = workflow.start_activity(
+        activity, request, result_type=cls, **options
+    )
+    if watch_after is None:
+        return await handshake
+    watches: list[workflow.ActivityHandle[_Execution]] = []
+    try:
+        return await _race(
+            handshake, options["activity_id"], watches, request, cls, watch_after, watch_task_queue
+        )
+    except asyncio.CancelledError:
+        # The workflow is cancelled while it waits on the race: as when it awaits the activity
+        # itself, the handshake activity is asked to cancel (the service learns it by heartbeat).
+        for watch in watches:
+            watch.cancel()
+        handshake.cancel()
+        return await handshake
+
+
+async def _race(
+    handshake: workflow.ActivityHandle[_Execution],
+    handshake_id: str,
+    watches: list[workflow.ActivityHandle[_Execution]],
+    request: _Execution,
+    cls: type[_Execution],
+    watch_after: timedelta,
+    watch_task_queue: str | None,
+) -> _Execution:
+    done, _ = await workflow.wait([handshake], timeout=watch_after.total_seconds())
+    if done:
+        return await handshake
+    watch: workflow.ActivityHandle[_Execution] = workflow.start_activity(
+        WATCH_EXECUTION_ACTIVITY_NAME,
+        WatchInput(activity_id=handshake_id, kind=execution_kind(request)),
+        result_type=cls,
+        task_queue=watch_task_queue,
+        start_to_close_timeout=WATCH_START_TO_CLOSE,
+        heartbeat_timeout=WATCH_HEARTBEAT_TIMEOUT,
+        retry_policy=WATCH_RETRY,
+    )
+    watches.append(watch)
+    await workflow.wait([handshake, watch], return_when=asyncio.FIRST_COMPLETED)
+    if handshake.done():
+        watch.cancel()
+        return await handshake
+    try:
+        seen: _Execution = await watch
+    except ActivityError as error:
+        workflow.logger.warning(
+            "The watch of the execution ended without a terminal execution error=%s",
+            _cause_message(error),
+        )
+        return await handshake  # no watch: the handshake decides
+    if seen.status.phase not in (_PHASE_FAILED, _PHASE_CANCELLED):
+        return await handshake
+    handshake.cancel()
+    failure_type, state = AGENT_EXECUTION_FAILED_TYPE, "FAILED"
+    if seen.status.phase == _PHASE_CANCELLED:
+        failure_type, state = AGENT_EXECUTION_CANCELLED_TYPE, "CANCELLED"
+    execution_id = seen.metadata.id
+    workflow.logger.warning(
+        "The execution ended while the handshake was pending execution_id=%s phase=%s",
+        execution_id,
+        state,
+    )
+    raise ApplicationError(
+        f"stigmer: execution {execution_id} ended {state} while the caller's activity was "
+        "pending (seen by get)",
+        type=failure_type,
+        non_retryable=True,
+    )
+
+
 async def execute_to_terminal(
     activity: Any,
     request: _Execution,
     *,
     get_execution_timeout: timedelta = GET_EXECUTION_TIMEOUT,
     get_execution_task_queue: str | None = None,
+    watch_after: timedelta | None = WATCH_AFTER,
     **activity_options: Any,
 ) -> _Execution:
     """Run the handshake activity and return the *terminal* execution, tokens cleared.
@@ -348,6 +456,17 @@ async def execute_to_terminal(
     the activity ``stigmer/caller/get-execution`` (`stigmer_sdk.caller.GetExecutionActivity`,
     registered on the caller's worker, or on ``get_execution_task_queue``) fetches the terminal
     one. Every callback token is cleared from what is returned.
+
+    A service may never complete the activity of a failed execution (the deployed Stigmer
+    service cannot decode its own failure). So when the handshake is still pending after
+    ``watch_after`` (`stigmer_sdk.caller.WATCH_AFTER`, 30 s; ``None``: never), the activity
+    ``stigmer/caller/watch-execution`` (registered with ``get-execution``, on the same task
+    queue) calls ``get`` with backoff (5 s doubling to 30 s) until the execution is terminal. A
+    FAILED or CANCELLED execution seen while the handshake is pending cancels the handshake and
+    raises the non-retryable ``AGENT_EXECUTION_FAILED`` / ``AGENT_EXECUTION_CANCELLED``: at most
+    30 s (watch-after) + 30 s (backoff cap) + one ``get`` after the execution turned terminal,
+    never later than max(watch-after, time terminal) + 30 s + one ``get``. A handshake that
+    resolves first cancels the watch; one that resolves within ``watch_after`` schedules none.
 
     Example:
         ```python
@@ -362,7 +481,9 @@ async def execute_to_terminal(
         ApplicationError: the delivered execution has no id to fetch it by (type
             ``STIGMER_GET_EXECUTION_FAILED``), or the activity completed with no result
             (``STIGMER_NO_RESULT``, non-retryable: a bare ``except:`` swallowed the
-            complete-async signal).
+            complete-async signal); the watch saw the execution FAILED or CANCELLED while the
+            handshake was pending (``AGENT_EXECUTION_FAILED`` / ``AGENT_EXECUTION_CANCELLED``,
+            non-retryable).
     """
     options = dict(activity_options)
     if not any(name in options for name in _TIMEOUT_OPTIONS):
@@ -370,9 +491,13 @@ async def execute_to_terminal(
     cls = type(request)
     # Caller-side metrics (stigmer_caller_handshakes_total, ..._duration_seconds) and the
     # resumption span: stigmer_sdk.metrics.
-    delivered: _Execution = await observe_handshake(
-        workflow.execute_activity(activity, request, result_type=cls, **options)
-    )
+    if workflow.patched(WATCH_PATCH):
+        handshake = _execute_watched(
+            activity, request, cls, watch_after, get_execution_task_queue, options
+        )
+    else:  # a history recorded before the watch: its commands as they were
+        handshake = workflow.execute_activity(activity, request, result_type=cls, **options)
+    delivered: _Execution = await observe_handshake(handshake)
     if delivered is None:
         raise ApplicationError(
             f"the handshake activity {_activity_name(activity)} completed with no result: "

@@ -95,9 +95,12 @@ func executeToTerminal(ctx workflow.Context, in *conformancev1.CallerInput) (*ag
 	}
 	req.Metadata.Annotations[serviceAddressAnnotation] = in.GetServiceAddress()
 	req.Metadata.Annotations[crashAnnotation] = strconv.Itoa(int(in.GetCrashBeforeAttempt()))
-	opts := handshake.TerminalOptions{GetExecution: workflow.ActivityOptions{
-		TaskQueue: getExecutionQueue(workflow.GetInfo(ctx).TaskQueueName, in.GetServiceAddress()),
-	}}
+	// The caller activities (get and watch) run on the worker polling this service.
+	callerQueue := getExecutionQueue(workflow.GetInfo(ctx).TaskQueueName, in.GetServiceAddress())
+	opts := handshake.TerminalOptions{
+		GetExecution: workflow.ActivityOptions{TaskQueue: callerQueue},
+		Watch:        workflow.ActivityOptions{TaskQueue: callerQueue},
+	}
 	return handshake.ExecuteToTerminal(ctx, opts, callAgentTerminal, req)
 }
 
