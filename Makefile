@@ -92,8 +92,10 @@ test-go: bootstrap ## gofmt, go vet and go test for adapters/go
 	cd adapters/go && go test -count=1 ./...
 
 .PHONY: test-java
-test-java: bootstrap ## mvn install for adapters/java, offline (tests included)
-	cd adapters/java && mvn -o -q -B install
+test-java: bootstrap ## mvn install for adapters/java, offline (tests included, integration tests too)
+	@# -Pintegration: also the tests tagged "integration", which start a Temporal dev server with
+	@# $$STIGMER_TEMPORAL_CLI (plain `mvn test` leaves them out).
+	cd adapters/java && mvn -o -q -B install -Pintegration
 	@# The adapter and its test kit install offline into a copy of ~/.m2, and a separate project
 	@# builds and runs a test against them (adapters/java/scripts/check-offline-install.sh).
 	sh adapters/java/scripts/check-offline-install.sh

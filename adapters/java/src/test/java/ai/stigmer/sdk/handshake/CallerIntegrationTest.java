@@ -15,10 +15,10 @@ import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus;
 import ai.stigmer.commons.apiresource.ApiResourceMetadata;
 import ai.stigmer.sdk.testing.CapturedLogs;
-import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.DevServer;
+import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.StigmerTestExtension;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
 import com.google.protobuf.ByteString;
@@ -43,10 +43,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The caller side against a real Temporal dev server and a real gRPC Stigmer service. */
+@Tag("integration")
 @ExtendWith(StigmerTestExtension.class)
 class CallerIntegrationTest {
 
@@ -59,7 +61,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void manyActivitiesGoPendingOnOneSlotAndEachGetsItsResult(TemporalDevServer server)
+  void manyActivitiesGoPendingOnOneSlotAndEachGetsItsResult(DevServer server)
       throws Exception {
     int n = 20;
     WorkflowClient client = server.client();
@@ -99,7 +101,7 @@ class CallerIntegrationTest {
         assertEquals(PendingActivityState.PENDING_ACTIVITY_STATE_STARTED, pending.getState());
         assertEquals(
             IdempotencyKeys.derive(
-                TemporalDevServer.NAMESPACE,
+                DevServer.NAMESPACE,
                 callers.get(task).getExecution().getWorkflowId(),
                 callers.get(task).getExecution().getRunId(),
                 pending.getActivityId()),
@@ -198,7 +200,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void transientCreateFailureIsRetriedWithTheSameKeyAndANewToken(TemporalDevServer server)
+  void transientCreateFailureIsRetriedWithTheSameKeyAndANewToken(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
@@ -230,7 +232,7 @@ class CallerIntegrationTest {
       assertFalse(lastFailure.getApplicationFailureInfo().getNonRetryable());
       assertEquals(
           IdempotencyKeys.derive(
-              TemporalDevServer.NAMESPACE,
+              DevServer.NAMESPACE,
               caller.getExecution().getWorkflowId(),
               caller.getExecution().getRunId(),
               pending.getActivityId()),
@@ -251,7 +253,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void createHasADeadline(TemporalDevServer server) throws Exception {
+  void createHasADeadline(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     HandshakeOptions shortDeadline =
         HandshakeOptions.newBuilder().setCreateTimeout(Duration.ofMillis(300)).build();
@@ -276,7 +278,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void permanentCreateFailureFailsTheActivityAtOnce(TemporalDevServer server) throws Exception {
+  void permanentCreateFailureFailsTheActivityAtOnce(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
@@ -310,7 +312,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void aLocalActivityIsRefusedWithItsOwnType(TemporalDevServer server) throws Exception {
+  void aLocalActivityIsRefusedWithItsOwnType(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
@@ -330,7 +332,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void whatTheDeployedServiceRequiresIsFilledFromTheDocsRequest(TemporalDevServer server)
+  void whatTheDeployedServiceRequiresIsFilledFromTheDocsRequest(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -364,7 +366,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void aRequestTheDeployedServiceWouldRefuseIsRefusedBeforeAnyRpc(TemporalDevServer server)
+  void aRequestTheDeployedServiceWouldRefuseIsRefusedBeforeAnyRpc(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -399,7 +401,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void workflowExecutionsUseTheirOwnCallbackField(TemporalDevServer server) throws Exception {
+  void workflowExecutionsUseTheirOwnCallbackField(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();

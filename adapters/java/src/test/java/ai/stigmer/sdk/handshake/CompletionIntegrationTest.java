@@ -14,11 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.sdk.testing.CapturedMetrics;
-import ai.stigmer.sdk.testing.Poll;
-import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.DevServer;
+import ai.stigmer.sdk.testing.FakeStigmerService;
+import ai.stigmer.sdk.testing.Poll;
 import ai.stigmer.sdk.testing.StigmerTestExtension;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
@@ -40,10 +40,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The completion side against a real Temporal dev server. */
+@Tag("integration")
 @ExtendWith(StigmerTestExtension.class)
 class CompletionIntegrationTest {
 
@@ -63,7 +65,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void typedFailureReachesTheCallerWorkflow(TemporalDevServer server) throws Exception {
+  void typedFailureReachesTheCallerWorkflow(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -99,7 +101,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void retryableFailureMakesTheCallerRetryWithTheSameKeyAndANewToken(TemporalDevServer server)
+  void retryableFailureMakesTheCallerRetryWithTheSameKeyAndANewToken(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
@@ -151,7 +153,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void metricsCountCompletedThenAlreadyCompleted(TemporalDevServer server) throws Exception {
+  void metricsCountCompletedThenAlreadyCompleted(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     CapturedMetrics metrics = new CapturedMetrics();
     ByteString token;
@@ -200,7 +202,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void badTokensAreReportedAndLeaveTheCallerPending(TemporalDevServer server) throws Exception {
+  void badTokensAreReportedAndLeaveTheCallerPending(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     ExternalActivityCompleter otherNamespace =
@@ -285,7 +287,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void jsonResultAndNoResult(TemporalDevServer server) throws Exception {
+  void jsonResultAndNoResult(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -334,7 +336,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void heartbeatSurfacesTheCancelRequestAndTheCancellationIsDelivered(TemporalDevServer server)
+  void heartbeatSurfacesTheCancelRequestAndTheCancellationIsDelivered(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);

@@ -13,9 +13,9 @@ import ai.stigmer.sdk.handshake.StigmerChannels;
 import ai.stigmer.sdk.handshake.StigmerHandshake;
 import ai.stigmer.sdk.handshake.WorkflowHandshake;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.DevServer;
 import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.StigmerTestExtension;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import io.grpc.ManagedChannel;
 import io.temporal.activity.ActivityInterface;
@@ -85,7 +85,7 @@ class CallerTest {
   }
 
   @Test
-  void theCallerGetsTheAgentsReply(TemporalDevServer server, FakeStigmerService stigmer)
+  void theCallerGetsTheAgentsReply(DevServer server, FakeStigmerService stigmer)
       throws Exception {
     ManagedChannel channel = StigmerChannels.newBuilder(stigmer.target()).usePlaintext().build();
     try (TestWorker worker =

