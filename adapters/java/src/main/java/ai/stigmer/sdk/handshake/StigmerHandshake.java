@@ -5,9 +5,12 @@ import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandControllerGrpc.WorkflowExecutionCommandControllerBlockingStub;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
 import io.temporal.activity.Activity;
@@ -98,6 +101,19 @@ public final class StigmerHandshake {
           Status.Code.INTERNAL,
           Status.Code.UNKNOWN,
           Status.Code.CANCELLED);
+
+  /**
+   * The {@code google.rpc.ErrorInfo} reasons of a refused {@code create} that sending the same
+   * request again cannot change, whatever the gRPC code (SPEC_TOO_LARGE comes with
+   * RESOURCE_EXHAUSTED, otherwise retryable): the failure is then {@value
+   * HandshakeFailureTypes#INVALID_REQUEST}, non-retryable, as in every SDK.
+   */
+  public static final Set<String> NON_RETRYABLE_REASONS =
+      Set.of(
+          "SPEC_TOO_LARGE",
+          "IDEMPOTENCY_CONFLICT_OWNER",
+          "IDEMPOTENCY_CONFLICT_REQUEST",
+          "IDEMPOTENCY_CONFLICT_ACTIVITY");
 
   private StigmerHandshake() {}
 
@@ -219,7 +235,10 @@ public final class StigmerHandshake {
    * Maps a failed {@code create} call to the application failure the activity fails with: type
    * {@value HandshakeFailureTypes#CREATE_FAILED}, message {@code "<CODE>: <server message>"} (just
    * the code name when the server sent no message), non-retryable unless {@link
-   * #isRetryable(Status.Code)}.
+   * #isRetryable(Status.Code)}. When the status carries a {@code google.rpc.ErrorInfo} whose
+   * reason is one of {@link #NON_RETRYABLE_REASONS}, the failure is {@value
+   * HandshakeFailureTypes#INVALID_REQUEST} instead, non-retryable, its message {@code "<CODE>
+   * <REASON>: <server message>"}.
    *
    * <p>The failure carries neither the gRPC exception as cause nor a stack trace: the message holds
    * all of the status, and Temporal keeps at most 4 KiB of an attempt's failure on a pending
@@ -231,19 +250,44 @@ public final class StigmerHandshake {
    */
   public static ApplicationFailure createFailed(StatusRuntimeException e) {
     Status status = e.getStatus();
+    String reason = nonRetryableReason(e);
+    String head = status.getCode().name() + (reason == null ? "" : " " + reason);
     String description = status.getDescription();
     String message =
-        description == null || description.isEmpty()
-            ? status.getCode().name()
-            : status.getCode().name() + ": " + description;
+        description == null || description.isEmpty() ? head : head + ": " + description;
     ApplicationFailure failure =
         ApplicationFailure.newBuilder()
             .setMessage(message)
-            .setType(HandshakeFailureTypes.CREATE_FAILED)
-            .setNonRetryable(!isRetryable(status.getCode()))
+            .setType(
+                reason == null
+                    ? HandshakeFailureTypes.CREATE_FAILED
+                    : HandshakeFailureTypes.INVALID_REQUEST)
+            .setNonRetryable(reason != null || !isRetryable(status.getCode()))
             .build();
     failure.setStackTrace(new StackTraceElement[0]);
     return failure;
+  }
+
+  /** The first ErrorInfo reason of the status that is in {@link #NON_RETRYABLE_REASONS}. */
+  private static String nonRetryableReason(StatusRuntimeException e) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(e);
+    if (details == null) {
+      return null;
+    }
+    for (com.google.protobuf.Any detail : details.getDetailsList()) {
+      if (!detail.is(ErrorInfo.class)) {
+        continue;
+      }
+      try {
+        String reason = detail.unpack(ErrorInfo.class).getReason();
+        if (NON_RETRYABLE_REASONS.contains(reason)) {
+          return reason;
+        }
+      } catch (InvalidProtocolBufferException malformed) {
+        // A detail that does not parse says nothing about retrying.
+      }
+    }
+    return null;
   }
 
   private static <S extends AbstractStub<S>> S prepare(

@@ -1,6 +1,7 @@
 package ai.stigmer.sdk.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.sdk.testing.FakeStigmerService;
+import com.google.protobuf.Any;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.temporal.failure.ApplicationFailure;
 import java.util.EnumSet;
 import java.util.Set;
@@ -57,6 +62,35 @@ class CallerUnitTest {
                     .withDescription("spec.message: must not be empty")
                     .asRuntimeException())
             .getOriginalMessage());
+  }
+
+  @Test
+  void anErrorInfoReasonThatCannotSucceedMakesTheFailureNonRetryable() {
+    for (String reason : StigmerHandshake.NON_RETRYABLE_REASONS) {
+      ApplicationFailure failure =
+          StigmerHandshake.createFailed(
+              withErrorInfo(Code.RESOURCE_EXHAUSTED, "spec too large", reason));
+      assertEquals("STIGMER_INVALID_REQUEST", failure.getType(), reason);
+      assertTrue(failure.isNonRetryable(), reason);
+      assertEquals(
+          "RESOURCE_EXHAUSTED " + reason + ": spec too large", failure.getOriginalMessage());
+    }
+    // Another reason, or none, leaves the code's retryability.
+    ApplicationFailure other =
+        StigmerHandshake.createFailed(withErrorInfo(Code.RESOURCE_EXHAUSTED, "busy", "QUOTA"));
+    assertEquals("STIGMER_CREATE_FAILED", other.getType());
+    assertFalse(other.isNonRetryable());
+    assertEquals("RESOURCE_EXHAUSTED: busy", other.getOriginalMessage());
+  }
+
+  private static StatusRuntimeException withErrorInfo(Code code, String message, String reason) {
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.getNumber())
+            .setMessage(message)
+            .addDetails(
+                Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain("stigmer.ai").build()))
+            .build());
   }
 
   @Test
