@@ -56,7 +56,9 @@ class CallerIntegrationTest {
   private static AgentExecution withoutHandshake(AgentExecution sent) {
     AgentExecution.Builder b = sent.toBuilder();
     b.getSpecBuilder().clearCallbackToken();
-    b.getMetadataBuilder().removeAnnotations(IdempotencyKeys.ANNOTATION_KEY);
+    b.getMetadataBuilder()
+        .removeAnnotations(IdempotencyKeys.ANNOTATION_KEY)
+        .removeAnnotations(ExecutionRequests.RESULT_ENCODING_ANNOTATION);
     return b.build();
   }
 
