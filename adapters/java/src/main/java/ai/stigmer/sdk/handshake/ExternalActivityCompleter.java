@@ -85,7 +85,8 @@ import org.slf4j.LoggerFactory;
  * #METRIC_COMPLETIONS} and {@value #METRIC_COMPLETION_DURATION} tagged {@code status} (the outcome
  * in lower case, {@code completed}, {@code already_completed}, ..., or {@code error} when {@code
  * complete} throws), and {@value #METRIC_ERRORS} tagged {@code error_type} for every attempt that
- * did not complete the activity and had a token. They go to the scope set with {@link
+ * did not complete the activity; every one also tagged {@code service=java} ({@link
+ * HandshakeMetrics#SERVICE_TAG}). They go to the scope set with {@link
  * Builder#setMetricsScope}; by default to the metrics scope of the workflow client's service stubs
  * ({@link com.uber.m3.tally.NoopScope} unless one was configured), or, in {@link
  * SystemActivitiesImpl}, to the metrics scope of the running activity. No tag ever carries the
@@ -117,11 +118,11 @@ public final class ExternalActivityCompleter {
 
   /**
    * Counter of failed completion attempts, tagged {@code error_type}: the outcome in lower case for
-   * {@code already_completed}, {@code invalid_token} and {@code transient}; the gRPC code in lower
-   * case (for example {@code permission_denied}, or {@code unknown} without one) when {@link
-   * #complete} throws {@link ExternalActivityCompletionException}; {@code invalid_input} for an
-   * input that cannot be turned into a completion. {@code completed} and {@code empty_token} are
-   * not errors.
+   * {@code already_completed}, {@code invalid_token}, {@code transient} and {@code empty_token}
+   * (as in the Python SDK); the gRPC code in lower case (for example {@code permission_denied}, or
+   * {@code unknown} without one) when {@link #complete} throws {@link
+   * ExternalActivityCompletionException}; {@code invalid_input} for an input that cannot be turned
+   * into a completion. {@code completed} is not an error.
    */
   public static final String METRIC_ERRORS = "stigmer_external_activity_errors_total";
 
@@ -240,7 +241,8 @@ public final class ExternalActivityCompleter {
       recordCompletion(
           scope,
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
-          null,
+          outcomeName(
+              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN),
           System.nanoTime() - start);
       return result(
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
@@ -509,11 +511,12 @@ public final class ExternalActivityCompleter {
       Scope scope, CompleteExternalActivityOutcome outcome, String errorType, long nanos) {
     try {
       String status = outcome == null ? STATUS_ERROR : outcomeName(outcome);
-      Scope tagged = scope.tagged(Map.of(STATUS_TAG, status));
+      Scope service = HandshakeMetrics.withService(scope);
+      Scope tagged = service.tagged(Map.of(STATUS_TAG, status));
       tagged.counter(METRIC_COMPLETIONS).inc(1);
       tagged.timer(METRIC_COMPLETION_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
       if (errorType != null) {
-        scope.tagged(Map.of(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
+        service.tagged(Map.of(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
       }
     } catch (RuntimeException e) {
       // A failing metrics reporter must not change what became of the completion.

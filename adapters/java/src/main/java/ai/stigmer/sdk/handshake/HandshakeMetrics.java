@@ -46,6 +46,16 @@ public final class HandshakeMetrics {
    */
   public static final String HANDSHAKE_DURATION = "stigmer_caller_handshake_duration_seconds";
 
+  /**
+   * Tag of every metric this SDK records, valued {@value #SERVICE}: the SDK's language, as the
+   * Python ({@code python}) and Go ({@code go}) SDKs record it, for the runbook's dashboards and
+   * alerts.
+   */
+  public static final String SERVICE_TAG = "service";
+
+  /** The value of {@value #SERVICE_TAG}. */
+  public static final String SERVICE = "java";
+
   /** Tag of {@value #HANDSHAKES} and {@value #HANDSHAKE_DURATION}. */
   public static final String OUTCOME_TAG = "outcome";
 
@@ -116,10 +126,15 @@ public final class HandshakeMetrics {
     };
   }
 
+  /** The scope with this SDK's {@value #SERVICE_TAG} tag. */
+  static Scope withService(Scope scope) {
+    return scope.tagged(Map.of(SERVICE_TAG, SERVICE));
+  }
+
   /** Increments a counter by one; a failing reporter is logged, never thrown. */
   static void counter(Scope scope, String name) {
     try {
-      scope.counter(name).inc(1);
+      withService(scope).counter(name).inc(1);
     } catch (RuntimeException e) {
       log.warn("Failed to record the metric {}: {}", name, e.toString());
     }
@@ -128,7 +143,7 @@ public final class HandshakeMetrics {
   /** Counts a resolved handshake and records its duration, both tagged with the outcome. */
   static void resolved(Scope scope, String outcome, long nanos) {
     try {
-      Scope tagged = scope.tagged(Map.of(OUTCOME_TAG, outcome));
+      Scope tagged = withService(scope).tagged(Map.of(OUTCOME_TAG, outcome));
       tagged.counter(HANDSHAKES).inc(1);
       tagged.timer(HANDSHAKE_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
     } catch (RuntimeException e) {

@@ -178,18 +178,18 @@ class CompletionIntegrationTest {
     String duration = ExternalActivityCompleter.METRIC_COMPLETION_DURATION;
     assertEquals(
         Map.of(
-            CapturedMetrics.key(completions, Map.of("status", "completed")),
+            CapturedMetrics.key(completions, Map.of("status", "completed", "service", "java")),
             1L,
-            CapturedMetrics.key(completions, Map.of("status", "already_completed")),
+            CapturedMetrics.key(completions, Map.of("status", "already_completed", "service", "java")),
             1L,
             CapturedMetrics.key(
-                ExternalActivityCompleter.METRIC_ERRORS, Map.of("error_type", "already_completed")),
+                ExternalActivityCompleter.METRIC_ERRORS, Map.of("error_type", "already_completed", "service", "java")),
             1L),
         metrics.counters());
     assertEquals(
         Map.of(
-            CapturedMetrics.key(duration, Map.of("status", "completed")), 1,
-            CapturedMetrics.key(duration, Map.of("status", "already_completed")), 1),
+            CapturedMetrics.key(duration, Map.of("status", "completed", "service", "java")), 1,
+            CapturedMetrics.key(duration, Map.of("status", "already_completed", "service", "java")), 1),
         metrics.timerCounts());
     String base64 = Base64.getEncoder().encodeToString(token.toByteArray()).substring(0, 16);
     metrics

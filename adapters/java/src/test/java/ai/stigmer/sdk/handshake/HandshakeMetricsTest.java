@@ -62,6 +62,7 @@ class HandshakeMetricsTest {
         registry
             .find(ExternalActivityCompleter.METRIC_COMPLETION_DURATION)
             .tag("status", "completed")
+            .tag("service", "java")
             .timer();
     assertNotNull(timer, "the timer reached the registry");
     Map<Double, Double> buckets = buckets(timer);
@@ -95,6 +96,7 @@ class HandshakeMetricsTest {
         registry
             .find(HandshakeMetrics.HANDSHAKES)
             .tag("outcome", "timed_out")
+            .tag("service", "java")
             .counter()
             .count());
   }
