@@ -237,7 +237,11 @@ public final class ExternalActivityCompleter {
     String digest = TaskTokens.digest(token);
     String executionId = input.getExecutionId();
     if (token.length == 0) {
-      log.info("No callback token, nothing to complete: execution_id={}", executionId);
+      KeyValueLog.info(
+          log,
+          "No callback token, skipping external activity completion",
+          "execution_id",
+          executionId);
       recordCompletion(
           scope,
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
@@ -278,22 +282,29 @@ public final class ExternalActivityCompleter {
             throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
       }
     } catch (IllegalArgumentException e) {
-      log.error(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, error={}",
+      KeyValueLog.error(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           executionId,
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "error",
           e.getMessage());
       // As in the Go SDK: nothing was sent, so no duration.
       recordCompletion(scope, null, ERROR_TYPE_INVALID_INPUT, 0);
       throw e;
     }
-    log.info(
-        "{}: execution_id={}, token_preview={}, token_digest={}",
+    KeyValueLog.info(
+        log,
         description,
+        "execution_id",
         executionId,
+        "token_preview",
         preview,
+        "token_digest",
         digest);
     try {
       call.run();
@@ -303,23 +314,32 @@ public final class ExternalActivityCompleter {
       try {
         known = classify(e, preview);
       } catch (ExternalActivityCompletionException unknown) {
-        log.error(
-            "Failed to complete external activity: execution_id={}, token_preview={}, "
-                + "token_digest={}, error={}",
+        KeyValueLog.error(
+            log,
+            "Failed to complete external activity",
+            "execution_id",
             executionId,
+            "token_preview",
             preview,
+            "token_digest",
             digest,
+            "error",
             unknown.getMessage());
         recordCompletion(scope, null, errorType(unknown.getStatusCode()), elapsed);
         throw unknown;
       }
-      log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, outcome={}, error={}",
+      KeyValueLog.warn(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           executionId,
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "outcome",
           known.outcome().name(),
+          "error",
           known.message());
       recordCompletion(scope, known.outcome(), outcomeName(known.outcome()), elapsed);
       return result(known.outcome(), known.message(), preview);
@@ -329,11 +349,14 @@ public final class ExternalActivityCompleter {
       throw e;
     }
     long elapsed = System.nanoTime() - start;
-    log.info(
-        "External activity completed successfully: execution_id={}, token_preview={}, "
-            + "token_digest={}",
+    KeyValueLog.info(
+        log,
+        "External activity completed successfully",
+        "execution_id",
         executionId,
+        "token_preview",
         preview,
+        "token_digest",
         digest);
     recordCompletion(
         scope,

@@ -108,8 +108,8 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
         Message current = agent ? getAgent(id) : getWorkflow(id);
         phase = WorkflowHandshake.phase(current);
         if (WorkflowHandshake.isTerminal(current)) {
-          log.info(
-              "Execution is terminal: execution_id={}, phase={}, polls={}", id, phase, polls);
+          KeyValueLog.info(
+              log, "Execution is terminal", "execution_id", id, "phase", phase, "polls", polls);
           return new RawValue(
               PayloadTypeRegistry.binaryPayload(WorkflowHandshake.clearCallbackTokens(current)));
         }
@@ -118,9 +118,12 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
         if (failure.isNonRetryable()) {
           throw invalid("get " + id + ": " + failure.getOriginalMessage());
         }
-        log.warn(
-            "Get execution failed, retrying: execution_id={}, code={}",
+        KeyValueLog.warn(
+            log,
+            "Get execution failed, retrying",
+            "execution_id",
             id,
+            "code",
             e.getStatus().getCode().name());
         phase = -1;
       }

@@ -341,13 +341,17 @@ public final class StigmerHandshake {
               info.getWorkflowId(),
               info.getWorkflowRunId(),
               info.getActivityId());
-      log.info(
-          "Extracted task token: token_preview={}, token_digest={}, token_length={}, "
-              + "activity_id={}",
+      KeyValueLog.info(
+          log,
+          "Extracted task token",
+          "activity_id",
+          info.getActivityId(),
+          "token_preview",
           preview,
+          "token_digest",
           TaskTokens.digest(token),
-          token.length,
-          info.getActivityId());
+          "token_length",
+          token.length);
       return new PendingActivity(context, ByteString.copyFrom(token), preview, key);
     }
 
@@ -362,12 +366,16 @@ public final class StigmerHandshake {
         return prepare.get();
       } catch (ApplicationFailure refused) {
         String message = refused.getOriginalMessage();
-        log.warn(
-            "Stigmer create refused locally: activity_id={}, token_preview={}, token_digest={}, "
-                + "violations={}",
+        KeyValueLog.warn(
+            log,
+            "Stigmer create refused locally",
+            "activity_id",
             activityId,
+            "token_preview",
             preview,
+            "token_digest",
             digest,
+            "violations",
             message.substring(message.indexOf(": ") + 2));
         throw refused;
       }
@@ -375,13 +383,18 @@ public final class StigmerHandshake {
 
     ApplicationFailure createFailed(StatusRuntimeException e) {
       ApplicationFailure failure = StigmerHandshake.createFailed(e);
-      log.warn(
-          "Stigmer create failed: activity_id={}, token_preview={}, token_digest={}, code={}, "
-              + "retryable={}",
+      KeyValueLog.warn(
+          log,
+          "Stigmer create failed",
+          "activity_id",
           activityId,
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "code",
           e.getStatus().getCode().name(),
+          "retryable",
           !failure.isNonRetryable());
       return failure;
     }
@@ -393,13 +406,16 @@ public final class StigmerHandshake {
      * @param kind {@code "Agent"} or {@code "Workflow"}, the first word of the ACK line
      */
     void leavePending(String executionId, String kind) {
-      log.info(
-          "{} execution started, activity pending: execution_id={}, token_preview={}, "
-              + "token_digest={}, token_length={}",
-          kind,
+      KeyValueLog.info(
+          log,
+          kind + " execution started, activity pending",
+          "execution_id",
           executionId,
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "token_length",
           token.size());
       HandshakeMetrics.counter(context.getMetricsScope(), HandshakeMetrics.HANDSHAKES_PENDING);
       context.doNotCompleteOnReturn();

@@ -120,12 +120,16 @@ public final class WorkflowCompletions {
     try {
       result = execute(input, options);
     } catch (ActivityFailure e) {
-      log.error(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, error={}",
+      KeyValueLog.error(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           input.getExecutionId(),
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "error",
           e.getMessage());
       throw ApplicationFailure.newNonRetryableFailureWithCause(
           "completing the caller's activity failed (token_preview=" + preview + ")",
@@ -137,21 +141,29 @@ public final class WorkflowCompletions {
       case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN:
         return result;
       case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED:
-        log.warn(
-            "External activity already completed, the caller has moved on: execution_id={}, "
-                + "token_preview={}, token_digest={}, error={}",
+        KeyValueLog.warn(
+            log,
+            "Caller's activity was already completed",
+            "execution_id",
             input.getExecutionId(),
+            "token_preview",
             preview,
+            "token_digest",
             digest,
+            "error",
             result.getMessage());
         return result;
       default:
-        log.error(
-            "Failed to complete external activity: execution_id={}, token_preview={}, "
-                + "token_digest={}, error={}",
+        KeyValueLog.error(
+            log,
+            "Failed to complete external activity",
+            "execution_id",
             input.getExecutionId(),
+            "token_preview",
             preview,
+            "token_digest",
             digest,
+            "error",
             result.getOutcome().name() + ": " + result.getMessage());
         throw ApplicationFailure.newNonRetryableFailure(
             "completing the caller's activity failed: "
@@ -194,12 +206,16 @@ public final class WorkflowCompletions {
     try {
       result = execute(input, options);
     } catch (ActivityFailure e) {
-      log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, error={}",
+      KeyValueLog.warn(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           input.getExecutionId(),
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "error",
           e.getMessage());
       return Optional.empty();
     }
@@ -207,12 +223,16 @@ public final class WorkflowCompletions {
             != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
         && result.getOutcome()
             != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN) {
-      log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, error={}",
+      KeyValueLog.warn(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           input.getExecutionId(),
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "error",
           result.getOutcome().name() + ": " + result.getMessage());
     }
     return Optional.of(result);

@@ -125,11 +125,13 @@ public final class WorkflowHandshake {
           "the delivered execution is not terminal and has no metadata.id to fetch it by",
           HandshakeFailureTypes.GET_EXECUTION_FAILED);
     }
-    Workflow.getLogger(WorkflowHandshake.class)
-        .info(
-            "Delivered execution is not terminal, fetching it: execution_id={}, phase={}",
-            id,
-            phase(delivered));
+    KeyValueLog.info(
+        Workflow.getLogger(WorkflowHandshake.class),
+        "Delivered execution is not terminal, fetching it",
+        "execution_id",
+        id,
+        "phase",
+        phase(delivered));
     GetExecutionInput input =
         GetExecutionInput.newBuilder()
             .setKind(

@@ -165,25 +165,27 @@ class CallerIntegrationTest {
           ours.stream()
               .anyMatch(
                   e ->
-                      e.message().startsWith("Extracted task token")
-                          && e.message().contains("token_preview=" + preview)
-                          && e.message().contains("token_digest=" + TaskTokens.digest(token))
-                          && e.message().contains("token_length=" + token.length)),
-          "Extracted task token is logged with preview and length");
+                      e.message().startsWith("Extracted task token activity_id=")
+                          && e.fields().get("token_preview").equals(preview)
+                          && e.fields().get("token_digest").equals(TaskTokens.digest(token))
+                          && e.fields().get("token_length").equals(String.valueOf(token.length))
+                          && e.message().contains(" token_preview=" + preview + " ")),
+          "Extracted task token is logged with preview and length as key-value fields");
       assertTrue(
           ours.stream()
               .anyMatch(
                   e ->
                       e.message()
                           .equals(
-                              "Agent execution started, activity pending: execution_id="
+                              "Agent execution started, activity pending execution_id="
                                   + create.executionId()
-                                  + ", token_preview="
+                                  + " token_preview="
                                   + preview
-                                  + ", token_digest="
+                                  + " token_digest="
                                   + TaskTokens.digest(token)
-                                  + ", token_length="
-                                  + token.length)),
+                                  + " token_length="
+                                  + token.length)
+                          && e.fields().get("execution_id").equals(create.executionId())),
           "the ACK is logged with the execution id");
       assertTrue(
           ours.stream()
@@ -391,7 +393,7 @@ class CallerIntegrationTest {
           CapturedLogs.events().stream()
               .anyMatch(
                   event ->
-                      event.message().startsWith("Stigmer create refused locally: activity_id=")
+                      event.message().startsWith("Stigmer create refused locally activity_id=")
                           && event.message().contains("token_digest=")
                           && event
                               .message()

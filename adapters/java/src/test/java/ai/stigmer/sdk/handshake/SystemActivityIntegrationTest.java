@@ -240,7 +240,7 @@ class SystemActivityIntegrationTest {
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
           It.result(again, CompleteExternalActivityResult.class).getOutcome());
       assertTrue(
-          logged(Level.WARN, "External activity already completed", TaskTokens.preview(token)));
+          logged(Level.WARN, "Caller's activity was already completed", TaskTokens.preview(token)));
     }
   }
 
