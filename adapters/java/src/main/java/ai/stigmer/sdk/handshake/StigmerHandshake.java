@@ -102,8 +102,12 @@ public final class StigmerHandshake {
           Status.Code.UNKNOWN,
           Status.Code.CANCELLED);
 
+  /** The {@code google.rpc.ErrorInfo} domain of the Stigmer service's refusals. */
+  public static final String ERROR_INFO_DOMAIN = "stigmer.ai";
+
   /**
-   * The {@code google.rpc.ErrorInfo} reasons of a refused {@code create} that sending the same
+   * The {@code google.rpc.ErrorInfo} reasons (domain {@value #ERROR_INFO_DOMAIN}) of a refused
+   * {@code create} that sending the same
    * request again cannot change, whatever the gRPC code (SPEC_TOO_LARGE comes with
    * RESOURCE_EXHAUSTED, otherwise retryable): the failure is then {@value
    * HandshakeFailureTypes#INVALID_REQUEST}, non-retryable, as in every SDK.
@@ -220,6 +224,89 @@ public final class StigmerHandshake {
   }
 
   /**
+   * Environment variable that chooses the shape of {@link #startWorkflowAndWaitPending} when the
+   * call does not: {@code false} (or {@code 0}, {@code no}, {@code off}) selects the blocking
+   * fallback of the architecture note; anything else, or unset, the pending shape.
+   */
+  public static final String ASYNC_COMPLETION_ENV = "ENABLE_ASYNC_ACTIVITY_COMPLETION";
+
+  /**
+   * Tells whether {@value #ASYNC_COMPLETION_ENV} allows pending activities (the default: yes).
+   *
+   * @return false only when the variable says {@code false}, {@code 0}, {@code no} or {@code off}
+   */
+  public static boolean asyncCompletionEnabled() {
+    String value = System.getenv(ASYNC_COMPLETION_ENV);
+    if (value == null) {
+      return true;
+    }
+    String normalized = value.trim().toLowerCase(java.util.Locale.ROOT);
+    return !Set.of("false", "0", "no", "off").contains(normalized);
+  }
+
+  /**
+   * The inner-workflow shape (architecture note; Python's {@code start_workflow_and_wait_pending}):
+   * from inside a Temporal activity, starts an inner workflow with two arguments, {@code arg} and
+   * this activity's task token ({@code byte[]}), and leaves the activity pending; the inner
+   * workflow completes the activity itself when it ends, typically with {@link
+   * WorkflowCompletions#completeCallerWhenDone}. Call it as the last statement of the activity
+   * method and return anything.
+   *
+   * <p>With {@code asyncCompletion} false (or, when it is {@code null}, {@value
+   * #ASYNC_COMPLETION_ENV}{@code =false}) the blocking fallback is used instead: the inner workflow
+   * gets an empty token, and this call waits for its result and returns it, holding the worker's
+   * activity slot meanwhile.
+   *
+   * @param client the client that starts the inner workflow
+   * @param workflowType the inner workflow's type name
+   * @param options its options (workflow id and task queue at least)
+   * @param arg its first argument
+   * @param resultType the type of its result, for the blocking shape
+   * @param asyncCompletion the shape: {@code true} pending, {@code false} blocking, {@code null}
+   *     from {@value #ASYNC_COMPLETION_ENV}
+   * @param <R> the result type
+   * @return {@code null} in the pending shape (the activity's result comes from the inner
+   *     workflow), the inner workflow's result in the blocking shape
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} or {@value
+   *     HandshakeFailureTypes#EMPTY_TASK_TOKEN} as {@link #executeAgentAndWaitPending} does, in the
+   *     pending shape
+   */
+  public static <R> R startWorkflowAndWaitPending(
+      io.temporal.client.WorkflowClient client,
+      String workflowType,
+      io.temporal.client.WorkflowOptions options,
+      Object arg,
+      Class<R> resultType,
+      Boolean asyncCompletion) {
+    Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(workflowType, "workflowType");
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(resultType, "resultType");
+    boolean pendingShape = asyncCompletion == null ? asyncCompletionEnabled() : asyncCompletion;
+    io.temporal.client.WorkflowStub inner = client.newUntypedWorkflowStub(workflowType, options);
+    String workflowId = options.getWorkflowId();
+    if (!pendingShape) {
+      inner.start(arg, new byte[0]);
+      KeyValueLog.info(
+          log, "Waiting for inner workflow (blocking shape)", "workflow_id", workflowId);
+      return inner.getResult(resultType);
+    }
+    PendingActivity pending = PendingActivity.current();
+    inner.start(arg, pending.token.toByteArray());
+    KeyValueLog.info(
+        log,
+        "Inner workflow started, activity pending",
+        "workflow_id",
+        workflowId,
+        "token_preview",
+        pending.preview,
+        "token_digest",
+        pending.digest);
+    pending.context.doNotCompleteOnReturn();
+    return null;
+  }
+
+  /**
    * Tells whether a failed {@code create} is worth retrying (handshake contract, section 1):
    * UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN and CANCELLED
    * are; every other code is permanent.
@@ -237,8 +324,8 @@ public final class StigmerHandshake {
    * the code name when the server sent no message), non-retryable unless {@link
    * #isRetryable(Status.Code)}. When the status carries a {@code google.rpc.ErrorInfo} whose
    * reason is one of {@link #NON_RETRYABLE_REASONS}, the failure is {@value
-   * HandshakeFailureTypes#INVALID_REQUEST} instead, non-retryable, its message {@code "<CODE>
-   * <REASON>: <server message>"}.
+   * HandshakeFailureTypes#INVALID_REQUEST} instead, non-retryable, its message ending with {@code
+   * " (reason <REASON>)"}, as in the Go SDK.
    *
    * <p>The failure carries neither the gRPC exception as cause nor a stack trace: the message holds
    * all of the status, and Temporal keeps at most 4 KiB of an attempt's failure on a pending
@@ -251,10 +338,14 @@ public final class StigmerHandshake {
   public static ApplicationFailure createFailed(StatusRuntimeException e) {
     Status status = e.getStatus();
     String reason = nonRetryableReason(e);
-    String head = status.getCode().name() + (reason == null ? "" : " " + reason);
     String description = status.getDescription();
     String message =
-        description == null || description.isEmpty() ? head : head + ": " + description;
+        description == null || description.isEmpty()
+            ? status.getCode().name()
+            : status.getCode().name() + ": " + description;
+    if (reason != null) {
+      message += " (reason " + reason + ")";
+    }
     ApplicationFailure failure =
         ApplicationFailure.newBuilder()
             .setMessage(message)
@@ -279,9 +370,10 @@ public final class StigmerHandshake {
         continue;
       }
       try {
-        String reason = detail.unpack(ErrorInfo.class).getReason();
-        if (NON_RETRYABLE_REASONS.contains(reason)) {
-          return reason;
+        ErrorInfo info = detail.unpack(ErrorInfo.class);
+        if (ERROR_INFO_DOMAIN.equals(info.getDomain())
+            && NON_RETRYABLE_REASONS.contains(info.getReason())) {
+          return info.getReason();
         }
       } catch (InvalidProtocolBufferException malformed) {
         // A detail that does not parse says nothing about retrying.
@@ -294,8 +386,12 @@ public final class StigmerHandshake {
       S stub, String idempotencyKey, HandshakeOptions options) {
     Metadata headers = new Metadata();
     headers.put(IDEMPOTENCY_METADATA_KEY, idempotencyKey);
-    return stub.withDeadlineAfter(options.getCreateTimeout().toNanos(), TimeUnit.NANOSECONDS)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    S prepared =
+        stub.withDeadlineAfter(options.getCreateTimeout().toNanos(), TimeUnit.NANOSECONDS)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    return TraceContextPropagation.Availability.AVAILABLE
+        ? prepared.withInterceptors(TraceContextPropagation.INSTANCE)
+        : prepared;
   }
 
   /** The current activity, about to go pending. */

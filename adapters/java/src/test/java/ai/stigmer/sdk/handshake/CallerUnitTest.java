@@ -73,7 +73,8 @@ class CallerUnitTest {
       assertEquals("STIGMER_INVALID_REQUEST", failure.getType(), reason);
       assertTrue(failure.isNonRetryable(), reason);
       assertEquals(
-          "RESOURCE_EXHAUSTED " + reason + ": spec too large", failure.getOriginalMessage());
+          "RESOURCE_EXHAUSTED: spec too large (reason " + reason + ")",
+          failure.getOriginalMessage());
     }
     // Another reason, or none, leaves the code's retryability.
     ApplicationFailure other =
@@ -81,15 +82,26 @@ class CallerUnitTest {
     assertEquals("STIGMER_CREATE_FAILED", other.getType());
     assertFalse(other.isNonRetryable());
     assertEquals("RESOURCE_EXHAUSTED: busy", other.getOriginalMessage());
+    // Only the Stigmer service's domain counts.
+    assertEquals(
+        "STIGMER_CREATE_FAILED",
+        StigmerHandshake.createFailed(
+                withErrorInfo(Code.RESOURCE_EXHAUSTED, "x", "SPEC_TOO_LARGE", "example.com"))
+            .getType());
   }
 
   private static StatusRuntimeException withErrorInfo(Code code, String message, String reason) {
+    return withErrorInfo(code, message, reason, "stigmer.ai");
+  }
+
+  private static StatusRuntimeException withErrorInfo(
+      Code code, String message, String reason, String domain) {
     return StatusProto.toStatusRuntimeException(
         com.google.rpc.Status.newBuilder()
             .setCode(code.getNumber())
             .setMessage(message)
             .addDetails(
-                Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain("stigmer.ai").build()))
+                Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(domain).build()))
             .build());
   }
 
