@@ -4,6 +4,8 @@ import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandControllerGrpc.WorkflowExecutionCommandControllerBlockingStub;
+import ai.stigmer.sdk.v1.ExecutionKind;
+import ai.stigmer.sdk.v1.GetExecutionInput;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
@@ -16,6 +18,7 @@ import io.grpc.stub.MetadataUtils;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
+import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -284,15 +287,14 @@ public final class StigmerHandshake {
     Objects.requireNonNull(resultType, "resultType");
     boolean pendingShape = asyncCompletion == null ? asyncCompletionEnabled() : asyncCompletion;
     io.temporal.client.WorkflowStub inner = client.newUntypedWorkflowStub(workflowType, options);
-    String workflowId = options.getWorkflowId();
     if (!pendingShape) {
-      inner.start(arg, new byte[0]);
+      String workflowId = inner.start(arg, new byte[0]).getWorkflowId();
       KeyValueLog.info(
           log, "Waiting for inner workflow (blocking shape)", "workflow_id", workflowId);
       return inner.getResult(resultType);
     }
     PendingActivity pending = PendingActivity.current();
-    inner.start(arg, pending.token.toByteArray());
+    String workflowId = inner.start(arg, pending.token.toByteArray()).getWorkflowId();
     KeyValueLog.info(
         log,
         "Inner workflow started, activity pending",
@@ -514,7 +516,36 @@ public final class StigmerHandshake {
           "token_length",
           token.size());
       HandshakeMetrics.counter(context.getMetricsScope(), HandshakeMetrics.HANDSHAKES_PENDING);
+      recordExecution(executionId, kind);
       context.doNotCompleteOnReturn();
+    }
+
+    /**
+     * Records the execution's kind and id as this activity's heartbeat details ({@code
+     * GetExecutionInput}, {@code binary/protobuf}; never the token), where {@value
+     * WatchExecutionActivity#WATCH_EXECUTION} finds them while the activity is pending. Best
+     * effort: the handshake does not depend on it.
+     */
+    private void recordExecution(String executionId, String kind) {
+      GetExecutionInput recorded =
+          GetExecutionInput.newBuilder()
+              .setKind(
+                  kind.equals("Workflow")
+                      ? ExecutionKind.EXECUTION_KIND_WORKFLOW
+                      : ExecutionKind.EXECUTION_KIND_AGENT)
+              .setExecutionId(executionId)
+              .build();
+      try {
+        context.heartbeat(new RawValue(PayloadTypeRegistry.binaryPayload(recorded)));
+      } catch (RuntimeException e) {
+        KeyValueLog.warn(
+            log,
+            "Could not record the execution for the watcher",
+            "execution_id",
+            executionId,
+            "error",
+            e.toString());
+      }
     }
 
     private static ApplicationFailure emptyToken(String message) {

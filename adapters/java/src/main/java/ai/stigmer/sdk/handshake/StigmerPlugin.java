@@ -35,7 +35,8 @@ import java.util.Objects;
  *       deployed Go service's {@code json/plain}. A client's own {@code DefaultDataConverter} keeps
  *       its other converters; a converter of another class is left as it is;
  *   <li>with a Stigmer channel ({@link Builder#setStigmerChannel}), the caller-side activities on
- *       every worker: {@value GetExecutionActivity#GET_EXECUTION} ({@link GetExecutionActivityImpl}),
+ *       every worker: {@value GetExecutionActivity#GET_EXECUTION} ({@link GetExecutionActivityImpl})
+ *       and {@value WatchExecutionActivity#WATCH_EXECUTION} ({@link WatchExecutionActivityImpl}),
  *       which {@link WorkflowHandshake#executeToTerminal} schedules;
  *   <li>the completion system activity {@value SystemActivities#COMPLETE_EXTERNAL_ACTIVITY} on
  *       every worker ({@link SystemActivitiesImpl#withWorkerClient}), which {@link
@@ -82,6 +83,7 @@ public final class StigmerPlugin extends SimplePlugin {
     private PayloadTypeRegistry registry = PayloadTypeRegistry.stigmerDefaults();
     private Channel stigmerChannel;
     private GetExecutionActivityImpl getExecution;
+    private WatchExecutionActivityImpl watchExecution;
     private boolean systemActivities = true;
     private boolean tracing;
     private final List<WorkerInterceptor> workerInterceptors = new ArrayList<>();
@@ -122,6 +124,18 @@ public final class StigmerPlugin extends SimplePlugin {
      */
     public Builder setGetExecutionActivity(GetExecutionActivityImpl activity) {
       this.getExecution = Objects.requireNonNull(activity, "activity");
+      return this;
+    }
+
+    /**
+     * Registers this {@value WatchExecutionActivity#WATCH_EXECUTION} implementation instead of the
+     * default one of {@link #setStigmerChannel}.
+     *
+     * @param activity the implementation
+     * @return this builder
+     */
+    public Builder setWatchExecutionActivity(WatchExecutionActivityImpl activity) {
+      this.watchExecution = Objects.requireNonNull(activity, "activity");
       return this;
     }
 
@@ -187,6 +201,7 @@ public final class StigmerPlugin extends SimplePlugin {
               .customizeDataConverter(existing -> withStigmerPayloads(existing, types));
       List<Object> activities = new ArrayList<>();
       GetExecutionActivityImpl get = getExecution;
+      WatchExecutionActivityImpl watch = watchExecution;
       if (stigmerChannel != null) {
         if (get == null) {
           get =
@@ -196,9 +211,15 @@ public final class StigmerPlugin extends SimplePlugin {
                       WorkflowExecutionQueryControllerGrpc.newBlockingStub(stigmerChannel))
                   .build();
         }
+        if (watch == null) {
+          watch = WatchExecutionActivityImpl.newBuilder().setChannel(stigmerChannel).build();
+        }
       }
       if (get != null) {
         activities.add(get);
+      }
+      if (watch != null) {
+        activities.add(watch);
       }
       if (systemActivities) {
         activities.add(SystemActivitiesImpl.withWorkerClient(types));

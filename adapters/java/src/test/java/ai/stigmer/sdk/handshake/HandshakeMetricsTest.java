@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
+import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import java.time.Duration;
@@ -32,6 +34,14 @@ class HandshakeMetricsTest {
     return counts;
   }
 
+  /**
+   * A registry on a clock that never moves: Micrometer's histograms rotate their time windows by
+   * the wall clock, which, on a loaded machine, could drop a recording between two assertions.
+   */
+  private static SimpleMeterRegistry registry() {
+    return new SimpleMeterRegistry(SimpleConfig.DEFAULT, new MockClock());
+  }
+
   private static Scope scope(SimpleMeterRegistry registry) {
     return new RootScopeBuilder()
         .reporter(new MicrometerClientStatsReporter(registry))
@@ -49,7 +59,7 @@ class HandshakeMetricsTest {
 
   @Test
   void a120msCompletionLandsInThe200msBucket() throws Exception {
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    SimpleMeterRegistry registry = registry();
     registry.config().meterFilter(HandshakeMetrics.meterFilter());
     try (Scope scope = scope(registry)) {
       ExternalActivityCompleter.recordCompletion(
@@ -75,7 +85,7 @@ class HandshakeMetricsTest {
 
   @Test
   void a120msHandshakeLandsInThe200msBucket() throws Exception {
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    SimpleMeterRegistry registry = registry();
     registry.config().meterFilter(HandshakeMetrics.meterFilter());
     try (Scope scope = scope(registry)) {
       HandshakeMetrics.resolved(
@@ -103,7 +113,7 @@ class HandshakeMetricsTest {
 
   @Test
   void otherTimersKeepTheirOwnConfiguration() throws Exception {
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    SimpleMeterRegistry registry = registry();
     registry.config().meterFilter(HandshakeMetrics.meterFilter());
     try (Scope scope = scope(registry)) {
       scope.timer("temporal_something_latency").record(com.uber.m3.util.Duration.ofMillis(5));

@@ -224,6 +224,144 @@ class PluginTest {
         "no span attribute carries a token");
   }
 
+  // ---- a failure learnt while the handshake is pending (the watcher)
+
+  /** A caller that starts watching after one second instead of 30. */
+  @WorkflowInterface
+  public interface WatchedCaller {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request);
+  }
+
+  public static final class WatchedCallerImpl implements WatchedCaller {
+    private final Fixtures.CallerActivities activities =
+        Workflow.newActivityStub(Fixtures.CallerActivities.class, Fixtures.callerOptions());
+
+    @Override
+    public AgentExecution run(AgentExecution request) {
+      return WorkflowHandshake.executeToTerminal(
+          activities::runAgent,
+          request,
+          WorkflowHandshake.TerminalOptions.newBuilder()
+              .setWatchAfter(Duration.ofSeconds(1))
+              .build());
+    }
+  }
+
+  private Worker startWatched() throws IOException {
+    Worker worker =
+        start(
+            StigmerPlugin.newBuilder()
+                .setWatchExecutionActivity(
+                    WatchExecutionActivityImpl.newBuilder()
+                        .setChannel(lazyChannel())
+                        .setBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                        .build()));
+    worker.registerWorkflowImplementationTypes(WatchedCallerImpl.class);
+    worker.registerActivitiesImplementations(
+        new Fixtures.CallerActivitiesImpl(
+            stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance()));
+    env.start();
+    return worker;
+  }
+
+  /** A channel to the port the fake will listen on (set up by {@link #start} itself). */
+  private io.grpc.Channel lazyChannel() {
+    return new io.grpc.Channel() {
+      @Override
+      public <Q, R> io.grpc.ClientCall<Q, R> newCall(
+          io.grpc.MethodDescriptor<Q, R> method, io.grpc.CallOptions options) {
+        return channel.newCall(method, options);
+      }
+
+      @Override
+      public String authority() {
+        return channel.authority();
+      }
+    };
+  }
+
+  private WorkflowStub startWatchedCaller() {
+    WatchedCaller caller =
+        env.getWorkflowClient()
+            .newWorkflowStub(WatchedCaller.class, It.workflowOptions(TASK_QUEUE, "watched"));
+    WorkflowClient.start(caller::run, It.request("task"));
+    return WorkflowStub.fromTyped(caller);
+  }
+
+  private static AgentExecution inPhase(CreateCall call, ExecutionPhase phase) {
+    return It.finished(call.executionId(), "")
+        .toBuilder()
+        .setStatus(AgentExecutionStatus.newBuilder().setPhase(phase))
+        .build();
+  }
+
+  @Test
+  void aFailureWhileTheHandshakeIsPendingReachesTheCallerTyped() throws Exception {
+    startWatched();
+    WorkflowStub caller = startWatchedCaller();
+    CreateCall call = stigmer.waitForCalls(1).get(0);
+    // The service fails the execution but never completes the caller (the deployed service's
+    // completion activity cannot decode its own Error).
+    stigmer.scriptGets(
+        call.executionId(),
+        inPhase(call, ExecutionPhase.EXECUTION_IN_PROGRESS),
+        inPhase(call, ExecutionPhase.EXECUTION_FAILED));
+
+    WorkflowFailedException failed =
+        assertThrows(WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
+
+    ApplicationFailure cause = (ApplicationFailure) failed.getCause();
+    assertEquals(HandshakeFailureTypes.AGENT_EXECUTION_FAILED, cause.getType());
+    assertTrue(cause.isNonRetryable());
+    assertTrue(cause.getOriginalMessage().contains(call.executionId()), cause.getMessage());
+    assertTrue(
+        scheduledActivities(caller.getExecution().getWorkflowId())
+            .contains(WatchExecutionActivity.WATCH_EXECUTION));
+    // The handshake activity was cancelled.
+    assertTrue(
+        env
+            .getWorkflowClient()
+            .fetchHistory(caller.getExecution().getWorkflowId())
+            .getEvents()
+            .stream()
+            .anyMatch(
+                event ->
+                    event.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED),
+        "the handshake activity's cancellation was requested");
+  }
+
+  @Test
+  void aCancellationWhileTheHandshakeIsPendingReachesTheCallerTyped() throws Exception {
+    startWatched();
+    WorkflowStub caller = startWatchedCaller();
+    CreateCall call = stigmer.waitForCalls(1).get(0);
+    stigmer.scriptGets(call.executionId(), inPhase(call, ExecutionPhase.EXECUTION_CANCELLED));
+
+    WorkflowFailedException failed =
+        assertThrows(WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
+
+    ApplicationFailure cause = (ApplicationFailure) failed.getCause();
+    assertEquals(HandshakeFailureTypes.AGENT_EXECUTION_CANCELLED, cause.getType());
+    assertTrue(cause.isNonRetryable());
+  }
+
+  @Test
+  void aHandshakeThatCompletesWhileWatchedReturnsItsResult() throws Exception {
+    startWatched();
+    WorkflowStub caller = startWatchedCaller();
+    CreateCall call = stigmer.waitForCalls(1).get(0);
+    stigmer.scriptGets(call.executionId(), inPhase(call, ExecutionPhase.EXECUTION_IN_PROGRESS));
+    // The watcher is polling: the execution is still running when the service completes it.
+    ai.stigmer.sdk.testing.Poll.until(
+        Duration.ofSeconds(30), "the watcher's get", () -> stigmer.getCalls(call.executionId()) > 0);
+    stigmer.complete(call, "done");
+
+    AgentExecution result = It.result(caller, AgentExecution.class);
+
+    assertEquals("done", result.getStatus().getMessages(0).getContent());
+  }
+
   // ---- the inner-workflow shape
 
   private String innerWorkflowId;

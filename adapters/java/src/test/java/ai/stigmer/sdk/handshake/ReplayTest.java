@@ -6,31 +6,41 @@ import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Replays a recorded history of a caller workflow ({@code histories/terminal-caller.json}: a
- * handshake through {@link WorkflowHandshake#executeToTerminal}, completed by the fake service,
- * recorded by {@link WorkflowUnitTest} with {@code -Dstigmer.record.history}), so that a change to
- * the SDK's workflow code that would break running callers' replays fails here.
+ * Replays recorded histories of a caller workflow (a handshake through {@link
+ * WorkflowHandshake#executeToTerminal}, completed by the fake service, recorded by {@link
+ * WorkflowUnitTest} with {@code -Dstigmer.record.history}), so that a change to the SDK's workflow
+ * code that would break running callers' replays fails here:
+ *
+ * <ul>
+ *   <li>{@code histories/terminal-caller.json}: recorded before the watcher of {@code
+ *       executeToTerminal} existed (no version marker): it must keep replaying;
+ *   <li>{@code histories/terminal-caller-watched.json}: with the watcher's version marker and its
+ *       timer.
+ * </ul>
  */
 class ReplayTest {
 
-  private static final String HISTORY = "histories/terminal-caller.json";
-
-  @Test
-  void theRecordedHandshakeReplays() throws Exception {
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"histories/terminal-caller.json", "histories/terminal-caller-watched.json"})
+  void theRecordedHandshakeReplays(String history) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
-        HISTORY, Fixtures.TerminalCallerImpl.class);
+        history, Fixtures.TerminalCallerImpl.class);
   }
 
-  @Test
-  void aWorkflowThatDiffersFromTheRecordingDoesNotReplay() {
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"histories/terminal-caller.json", "histories/terminal-caller-watched.json"})
+  void aWorkflowThatDiffersFromTheRecordingDoesNotReplay(String history) {
     assertThrows(
         RuntimeException.class,
         () ->
             WorkflowReplayer.replayWorkflowExecutionFromResource(
-                HISTORY, SleepsFirstCallerImpl.class));
+                history, SleepsFirstCallerImpl.class));
   }
 
   /** The recorded caller with a timer before the handshake: not what the history holds. */
