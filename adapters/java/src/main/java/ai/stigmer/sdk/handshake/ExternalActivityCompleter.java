@@ -380,22 +380,6 @@ public final class ExternalActivityCompleter {
    * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
    * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
    *     known outcomes
-   * @deprecated the rest of the API takes the token as a {@link ByteString}: use {@link
-   *     #heartbeat(ByteString)}
-   */
-  @Deprecated
-  public HeartbeatResult heartbeat(byte[] token) {
-    return heartbeatBytes(token, null);
-  }
-
-  /**
-   * Records a heartbeat without details for the caller's activity, to learn whether its workflow
-   * requested cancellation.
-   *
-   * @param token the caller's task token
-   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
-   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
-   *     known outcomes
    */
   public HeartbeatResult heartbeat(ByteString token) {
     return heartbeat(token, null);
@@ -416,26 +400,6 @@ public final class ExternalActivityCompleter {
    */
   public HeartbeatResult heartbeat(ByteString token, Object details) {
     return heartbeatBytes(token == null ? null : token.toByteArray(), details);
-  }
-
-  /**
-   * Records a heartbeat for the caller's activity, to learn whether its workflow requested
-   * cancellation.
-   *
-   * @param token the caller's task token
-   * @param details heartbeat details, delivered as one payload: a protobuf message (or a {@code
-   *     google.protobuf.Any} holding one) as {@code binary/protobuf}, anything else through the
-   *     workflow client's data converter; {@code null} for none
-   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
-   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
-   *     known outcomes
-   * @throws IllegalArgumentException when protobuf details cannot be turned into a payload
-   * @deprecated the rest of the API takes the token as a {@link ByteString}: use {@link
-   *     #heartbeat(ByteString, Object)}
-   */
-  @Deprecated
-  public HeartbeatResult heartbeat(byte[] token, Object details) {
-    return heartbeatBytes(token, details);
   }
 
   private HeartbeatResult heartbeatBytes(byte[] token, Object details) {
