@@ -2,13 +2,16 @@ package ai.stigmer.sdk.handshake;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandControllerGrpc.WorkflowExecutionCommandControllerBlockingStub;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandControllerGrpc;
 import ai.stigmer.sdk.v1.ExecutionKind;
 import ai.stigmer.sdk.v1.GetExecutionInput;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
+import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -37,19 +40,22 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * public final class AgentActivitiesImpl implements AgentActivities {
- *   private final AgentExecutionCommandControllerBlockingStub stigmer;
+ *   private final StigmerHandshake stigmer;
  *
- *   public AgentActivitiesImpl(AgentExecutionCommandControllerBlockingStub stigmer) {
+ *   public AgentActivitiesImpl(StigmerHandshake stigmer) { // StigmerHandshake.create(channel)
  *     this.stigmer = stigmer;
  *   }
  *
  *   @Override
  *   public AgentExecution runAgent(AgentExecution execution) {
- *     StigmerHandshake.executeAgentAndWaitPending(stigmer, execution, HandshakeOptions.getDefaultInstance());
+ *     stigmer.executeAgentAndWaitPending(execution);
  *     return null; // ignored: the service completes this activity with the finished execution
  *   }
  * }
  * }</pre>
+ *
+ * <p>An instance holds the command stubs and the options; it is thread-safe, and not final, so a
+ * unit test of the activity can mock it. The static members are pure helpers.
  *
  * <p>The workflow then receives the finished {@link AgentExecution} (or an {@code ActivityFailure}
  * whose cause is the {@code ApplicationFailure} the service reported) when the execution ends.
@@ -87,7 +93,7 @@ import org.slf4j.LoggerFactory;
  * <p>Do not log {@code ActivityInfo} objects yourself: the Temporal SDK's {@code toString()} of an
  * activity info includes the full task token in Base64.
  */
-public final class StigmerHandshake {
+public class StigmerHandshake {
 
   private static final Logger log = LoggerFactory.getLogger(StigmerHandshake.class);
 
@@ -122,43 +128,66 @@ public final class StigmerHandshake {
           "IDEMPOTENCY_CONFLICT_REQUEST",
           "IDEMPOTENCY_CONFLICT_ACTIVITY");
 
-  private StigmerHandshake() {}
+  private final AgentExecutionCommandControllerBlockingStub agents;
+  private final WorkflowExecutionCommandControllerBlockingStub workflows;
+  private final HandshakeOptions options;
 
   /**
-   * Starts an agent execution with the default options and leaves the current activity pending.
+   * Creates a handshake over these stubs (either may be null when that kind is never started).
    *
-   * @param stub the command controller of the Stigmer service
-   * @param execution the execution to start; not modified
-   * @return the service's ACK (the created execution, with its id in {@code metadata.id})
-   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
-   *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
-   *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
-   *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
+   * @param agents the agent execution command stub, or null
+   * @param workflows the workflow execution command stub, or null
+   * @param options the deadline of the {@code create} call
    */
-  public static AgentExecution executeAgentAndWaitPending(
-      AgentExecutionCommandControllerBlockingStub stub, AgentExecution execution) {
-    return executeAgentAndWaitPending(stub, execution, HandshakeOptions.getDefaultInstance());
+  public StigmerHandshake(
+      AgentExecutionCommandControllerBlockingStub agents,
+      WorkflowExecutionCommandControllerBlockingStub workflows,
+      HandshakeOptions options) {
+    this.agents = agents;
+    this.workflows = workflows;
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  /**
+   * Creates a handshake over a channel to the Stigmer service ({@link StigmerChannels}), for both
+   * kinds, with the default options.
+   *
+   * @param channel the channel
+   * @return the handshake
+   */
+  public static StigmerHandshake create(Channel channel) {
+    return create(channel, HandshakeOptions.getDefaultInstance());
+  }
+
+  /**
+   * Creates a handshake over a channel to the Stigmer service, for both kinds.
+   *
+   * @param channel the channel
+   * @param options the deadline of the {@code create} call
+   * @return the handshake
+   */
+  public static StigmerHandshake create(Channel channel, HandshakeOptions options) {
+    Objects.requireNonNull(channel, "channel");
+    return new StigmerHandshake(
+        AgentExecutionCommandControllerGrpc.newBlockingStub(channel),
+        WorkflowExecutionCommandControllerGrpc.newBlockingStub(channel),
+        options);
   }
 
   /**
    * Starts an agent execution and leaves the current activity pending.
    *
-   * @param stub the command controller of the Stigmer service
    * @param execution the execution to start; not modified
-   * @param options the deadline of the {@code create} call
    * @return the service's ACK (the created execution, with its id in {@code metadata.id})
    * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
    *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
    *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
    *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
    */
-  public static AgentExecution executeAgentAndWaitPending(
-      AgentExecutionCommandControllerBlockingStub stub,
-      AgentExecution execution,
-      HandshakeOptions options) {
-    Objects.requireNonNull(stub, "stub");
+  public AgentExecution executeAgentAndWaitPending(AgentExecution execution) {
     Objects.requireNonNull(execution, "execution");
-    Objects.requireNonNull(options, "options");
+    AgentExecutionCommandControllerBlockingStub stub =
+        Objects.requireNonNull(agents, "this handshake has no agent execution stub");
     PendingActivity pending = PendingActivity.current();
     AgentExecution.Builder request =
         pending.prepare(() -> ExecutionRequests.prepareAgent(execution, pending.key)).toBuilder();
@@ -175,40 +204,19 @@ public final class StigmerHandshake {
   }
 
   /**
-   * Starts a workflow execution with the default options and leaves the current activity pending.
-   *
-   * @param stub the command controller of the Stigmer service
-   * @param execution the execution to start; not modified
-   * @return the service's ACK (the created execution, with its id in {@code metadata.id})
-   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
-   *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
-   *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
-   *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
-   */
-  public static WorkflowExecution executeWorkflowAndWaitPending(
-      WorkflowExecutionCommandControllerBlockingStub stub, WorkflowExecution execution) {
-    return executeWorkflowAndWaitPending(stub, execution, HandshakeOptions.getDefaultInstance());
-  }
-
-  /**
    * Starts a workflow execution and leaves the current activity pending.
    *
-   * @param stub the command controller of the Stigmer service
    * @param execution the execution to start; not modified
-   * @param options the deadline of the {@code create} call
    * @return the service's ACK (the created execution, with its id in {@code metadata.id})
    * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
    *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
    *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
    *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
    */
-  public static WorkflowExecution executeWorkflowAndWaitPending(
-      WorkflowExecutionCommandControllerBlockingStub stub,
-      WorkflowExecution execution,
-      HandshakeOptions options) {
-    Objects.requireNonNull(stub, "stub");
+  public WorkflowExecution executeWorkflowAndWaitPending(WorkflowExecution execution) {
     Objects.requireNonNull(execution, "execution");
-    Objects.requireNonNull(options, "options");
+    WorkflowExecutionCommandControllerBlockingStub stub =
+        Objects.requireNonNull(workflows, "this handshake has no workflow execution stub");
     PendingActivity pending = PendingActivity.current();
     WorkflowExecution.Builder request =
         pending

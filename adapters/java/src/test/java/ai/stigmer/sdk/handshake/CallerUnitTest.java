@@ -108,20 +108,20 @@ class CallerUnitTest {
   @Test
   void outsideAnActivityTheTokenIsRefusedAndNothingIsSent() {
     try (FakeStigmerService stigmer = FakeStigmerService.start()) {
+      StigmerHandshake handshake =
+          new StigmerHandshake(
+              stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance());
       ApplicationFailure agent =
           assertThrows(
               ApplicationFailure.class,
-              () ->
-                  StigmerHandshake.executeAgentAndWaitPending(
-                      stigmer.agentStub(), AgentExecution.getDefaultInstance()));
+              () -> handshake.executeAgentAndWaitPending(AgentExecution.getDefaultInstance()));
       assertEquals("STIGMER_EMPTY_TASK_TOKEN", agent.getType());
       assertTrue(agent.isNonRetryable());
       ApplicationFailure workflow =
           assertThrows(
               ApplicationFailure.class,
               () ->
-                  StigmerHandshake.executeWorkflowAndWaitPending(
-                      stigmer.workflowStub(), WorkflowExecution.getDefaultInstance()));
+                  handshake.executeWorkflowAndWaitPending(WorkflowExecution.getDefaultInstance()));
       assertEquals("STIGMER_EMPTY_TASK_TOKEN", workflow.getType());
       assertTrue(workflow.isNonRetryable());
       assertEquals(0, stigmer.calls().size());
