@@ -67,7 +67,7 @@ public final class ExecutionRequests {
   public static final int NAME_HEX_LENGTH = 20;
 
   private static final int OWNER_SCOPE_UNSPECIFIED = 0;
-  private static final Set<Integer> WORKFLOW_OWNER_SCOPES = Set.of(0, 2, 3);
+  private static final Set<Integer> WORKFLOW_OWNER_SCOPES = Immutables.set(0, 2, 3);
 
   private ExecutionRequests() {}
 

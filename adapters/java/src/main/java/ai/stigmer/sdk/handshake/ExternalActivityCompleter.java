@@ -257,29 +257,37 @@ public final class ExternalActivityCompleter {
     String description;
     try {
       switch (input.getOutcomeCase()) {
-        case RESULT -> {
-          RawValue value =
-              new RawValue(typeRegistry.toPayload(input.getResult(), input.getResultEncoding()));
-          call = () -> completionClient.complete(token, value);
-          description = "Completing external activity with success";
-        }
-        case OUTCOME_NOT_SET -> {
-          RawValue value = rawResult == null ? null : new RawValue(rawResult);
-          call = () -> completionClient.complete(token, value);
-          description = "Completing external activity with success";
-        }
-        case FAILURE -> {
-          ApplicationFailure failure = toApplicationFailure(input.getFailure());
-          call = () -> completionClient.completeExceptionally(token, failure);
-          description = "Completing external activity with error";
-        }
-        case CANCELLATION -> {
-          Optional<Payloads> details = toPayloads(input.getCancellation().getDetailsList());
-          call = () -> reportCancellation(token, details);
-          description = "Completing external activity with cancellation";
-        }
-        default ->
-            throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
+        case RESULT:
+          {
+            RawValue value =
+                new RawValue(typeRegistry.toPayload(input.getResult(), input.getResultEncoding()));
+            call = () -> completionClient.complete(token, value);
+            description = "Completing external activity with success";
+            break;
+          }
+        case OUTCOME_NOT_SET:
+          {
+            RawValue value = rawResult == null ? null : new RawValue(rawResult);
+            call = () -> completionClient.complete(token, value);
+            description = "Completing external activity with success";
+            break;
+          }
+        case FAILURE:
+          {
+            ApplicationFailure failure = toApplicationFailure(input.getFailure());
+            call = () -> completionClient.completeExceptionally(token, failure);
+            description = "Completing external activity with error";
+            break;
+          }
+        case CANCELLATION:
+          {
+            Optional<Payloads> details = toPayloads(input.getCancellation().getDetailsList());
+            call = () -> reportCancellation(token, details);
+            description = "Completing external activity with cancellation";
+            break;
+          }
+        default:
+          throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
       }
     } catch (IllegalArgumentException e) {
       KeyValueLog.error(
@@ -408,10 +416,10 @@ public final class ExternalActivityCompleter {
       return new HeartbeatResult(HeartbeatOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, preview);
     }
     Object value;
-    if (details instanceof Any any) {
-      value = toRawValue(any);
-    } else if (details instanceof Message message) {
-      value = new RawValue(PayloadTypeRegistry.binaryPayload(message));
+    if (details instanceof Any) {
+      value = toRawValue((Any) details);
+    } else if (details instanceof Message) {
+      value = new RawValue(PayloadTypeRegistry.binaryPayload((Message) details));
     } else {
       value = details;
     }
@@ -430,13 +438,17 @@ public final class ExternalActivityCompleter {
         return new HeartbeatResult(HeartbeatOutcome.RESET, "", preview);
       }
       Known known = classify(e, preview);
-      HeartbeatOutcome outcome =
-          switch (known.outcome()) {
-            case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED ->
-                HeartbeatOutcome.ALREADY_COMPLETED;
-            case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN -> HeartbeatOutcome.INVALID_TOKEN;
-            default -> HeartbeatOutcome.TRANSIENT;
-          };
+      HeartbeatOutcome outcome;
+      switch (known.outcome()) {
+        case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED:
+          outcome = HeartbeatOutcome.ALREADY_COMPLETED;
+          break;
+        case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN:
+          outcome = HeartbeatOutcome.INVALID_TOKEN;
+          break;
+        default:
+          outcome = HeartbeatOutcome.TRANSIENT;
+      }
       return new HeartbeatResult(outcome, known.message(), preview);
     }
   }
@@ -498,17 +510,24 @@ public final class ExternalActivityCompleter {
       Scope scope, CompleteExternalActivityOutcome outcome, String errorType, long nanos) {
     try {
       String status = outcome == null ? STATUS_ERROR : outcomeName(outcome);
-      Scope service = HandshakeMetrics.withService(scope);
-      Scope tagged = service.tagged(Map.of(STATUS_TAG, status));
+      Scope tagged = scope.tagged(serviceTags(STATUS_TAG, status));
       tagged.counter(METRIC_COMPLETIONS).inc(1);
       tagged.timer(METRIC_COMPLETION_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
       if (errorType != null) {
-        service.tagged(Map.of(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
+        scope.tagged(serviceTags(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
       }
     } catch (RuntimeException e) {
       // A failing metrics reporter must not change what became of the completion.
       log.warn("Failed to record the completion metrics: {}", e.toString());
     }
+  }
+
+  /** One tag beside {@code service=java}, in one map (one tally subscope). */
+  private static Map<String, String> serviceTags(String name, String value) {
+    Map<String, String> tags = new java.util.HashMap<>();
+    tags.put(HandshakeMetrics.SERVICE_TAG, HandshakeMetrics.SERVICE);
+    tags.put(name, value);
+    return tags;
   }
 
   /** The lower-case outcome name of the metric tags, for example {@code already_completed}. */
@@ -526,7 +545,23 @@ public final class ExternalActivityCompleter {
   }
 
   /** A known outcome of a failed Temporal call. */
-  record Known(CompleteExternalActivityOutcome outcome, String message) {}
+  static final class Known {
+    private final CompleteExternalActivityOutcome outcome;
+    private final String message;
+
+    Known(CompleteExternalActivityOutcome outcome, String message) {
+      this.outcome = outcome;
+      this.message = message;
+    }
+
+    CompleteExternalActivityOutcome outcome() {
+      return outcome;
+    }
+
+    String message() {
+      return message;
+    }
+  }
 
   /**
    * Maps a failed completion to its known outcome, or throws {@link
@@ -546,21 +581,26 @@ public final class ExternalActivityCompleter {
           preview,
           e);
     }
-    CompleteExternalActivityOutcome outcome =
-        switch (status.getCode()) {
-          case NOT_FOUND ->
-              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED;
-          case INVALID_ARGUMENT ->
-              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN;
-          case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN ->
-              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT;
-          default ->
-              throw new ExternalActivityCompletionException(
-                  messageOf(status) + " (token_preview=" + preview + ")",
-                  status.getCode(),
-                  preview,
-                  e);
-        };
+    CompleteExternalActivityOutcome outcome;
+    switch (status.getCode()) {
+      case NOT_FOUND:
+        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED;
+        break;
+      case INVALID_ARGUMENT:
+        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN;
+        break;
+      case UNAVAILABLE:
+      case DEADLINE_EXCEEDED:
+      case RESOURCE_EXHAUSTED:
+      case ABORTED:
+      case INTERNAL:
+      case UNKNOWN:
+        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT;
+        break;
+      default:
+        throw new ExternalActivityCompletionException(
+            messageOf(status) + " (token_preview=" + preview + ")", status.getCode(), preview, e);
+    }
     return new Known(outcome, messageOf(status));
   }
 
@@ -574,11 +614,11 @@ public final class ExternalActivityCompleter {
 
   private static Status findStatus(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof StatusRuntimeException sre) {
-        return sre.getStatus();
+      if (t instanceof StatusRuntimeException) {
+        return ((StatusRuntimeException) t).getStatus();
       }
-      if (t instanceof StatusException se) {
-        return se.getStatus();
+      if (t instanceof StatusException) {
+        return ((StatusException) t).getStatus();
       }
       if (t.getCause() == t) {
         break;

@@ -86,9 +86,14 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
     Objects.requireNonNull(input, "input");
     boolean agent;
     switch (input.getKind()) {
-      case EXECUTION_KIND_AGENT -> agent = true;
-      case EXECUTION_KIND_WORKFLOW -> agent = false;
-      default -> throw invalid("unknown execution kind " + input.getKindValue());
+      case EXECUTION_KIND_AGENT:
+        agent = true;
+        break;
+      case EXECUTION_KIND_WORKFLOW:
+        agent = false;
+        break;
+      default:
+        throw invalid("unknown execution kind " + input.getKindValue());
     }
     String id = input.getExecutionId();
     if (id.isEmpty()) {

@@ -8,7 +8,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import java.time.Duration;
-import java.util.List;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -62,20 +63,19 @@ public final class StigmerChannels {
    *     takes (numbers as {@code Double})
    */
   public static Map<String, ?> serviceConfig() {
-    Map<String, Object> retryPolicy =
-        Map.of(
-            "maxAttempts", (double) MAX_ATTEMPTS,
-            "initialBackoff", "0.1s",
-            "maxBackoff", "5s",
-            "backoffMultiplier", 2.0,
-            "retryableStatusCodes", List.of("UNAVAILABLE"));
-    Map<String, Object> methodConfig =
-        Map.of(
-            // An empty name applies to every method of every service.
-            "name", List.of(Map.of()),
-            "waitForReady", true,
-            "retryPolicy", retryPolicy);
-    return Map.of("methodConfig", List.of(methodConfig));
+    Map<String, Object> retryPolicy = new LinkedHashMap<>();
+    retryPolicy.put("maxAttempts", (double) MAX_ATTEMPTS);
+    retryPolicy.put("initialBackoff", "0.1s");
+    retryPolicy.put("maxBackoff", "5s");
+    retryPolicy.put("backoffMultiplier", 2.0);
+    retryPolicy.put("retryableStatusCodes", Collections.singletonList("UNAVAILABLE"));
+    Map<String, Object> methodConfig = new LinkedHashMap<>();
+    // An empty name applies to every method of every service.
+    methodConfig.put("name", Collections.singletonList(Collections.emptyMap()));
+    methodConfig.put("waitForReady", true);
+    methodConfig.put("retryPolicy", Collections.unmodifiableMap(retryPolicy));
+    return Collections.singletonMap(
+        "methodConfig", Collections.singletonList(Collections.unmodifiableMap(methodConfig)));
   }
 
   /**

@@ -122,7 +122,7 @@ public class StigmerHandshake {
    * HandshakeFailureTypes#INVALID_REQUEST}, non-retryable, as in every SDK.
    */
   public static final Set<String> NON_RETRYABLE_REASONS =
-      Set.of(
+      Immutables.set(
           "SPEC_TOO_LARGE",
           "IDEMPOTENCY_CONFLICT_OWNER",
           "IDEMPOTENCY_CONFLICT_REQUEST",
@@ -252,7 +252,7 @@ public class StigmerHandshake {
       return true;
     }
     String normalized = value.trim().toLowerCase(java.util.Locale.ROOT);
-    return !Set.of("false", "0", "no", "off").contains(normalized);
+    return !Immutables.set("false", "0", "no", "off").contains(normalized);
   }
 
   /**

@@ -105,34 +105,34 @@ public final class SystemActivitiesImpl implements SystemActivities {
         payload.getMetadataOrDefault(PayloadTypeRegistry.ENCODING_KEY, ByteString.EMPTY)
             .toStringUtf8();
     switch (encoding) {
-      case PayloadTypeRegistry.BINARY_PROTOBUF -> {
+      case PayloadTypeRegistry.BINARY_PROTOBUF:
         try {
           return complete(CompleteExternalActivityInput.parseFrom(payload.getData()));
         } catch (InvalidProtocolBufferException e) {
           throw invalidInput("binary/protobuf: " + e.getMessage());
         }
-      }
-      case PayloadTypeRegistry.JSON_PROTOBUF -> {
-        CompleteExternalActivityInput.Builder proto = CompleteExternalActivityInput.newBuilder();
-        try {
-          jsonParser.merge(payload.getData().toStringUtf8(), proto);
-        } catch (InvalidProtocolBufferException e) {
-          throw invalidInput("json/protobuf: " + e.getMessage());
+      case PayloadTypeRegistry.JSON_PROTOBUF:
+        {
+          CompleteExternalActivityInput.Builder proto = CompleteExternalActivityInput.newBuilder();
+          try {
+            jsonParser.merge(payload.getData().toStringUtf8(), proto);
+          } catch (InvalidProtocolBufferException e) {
+            throw invalidInput("json/protobuf: " + e.getMessage());
+          }
+          return complete(proto.build());
         }
-        return complete(proto.build());
-      }
-      case JSON_PLAIN -> {
-        DeployedSystemInput deployed;
-        try {
-          deployed = DeployedSystemInput.parse(payload);
-        } catch (IllegalArgumentException e) {
-          throw invalidInput(e.getMessage());
+      case JSON_PLAIN:
+        {
+          DeployedSystemInput deployed;
+          try {
+            deployed = DeployedSystemInput.parse(payload);
+          } catch (IllegalArgumentException e) {
+            throw invalidInput(e.getMessage());
+          }
+          return completeDeployed(deployed);
         }
-        return completeDeployed(deployed);
-      }
-      default ->
-          throw invalidInput(
-              "unsupported encoding " + (encoding.isEmpty() ? "<none>" : encoding));
+      default:
+        throw invalidInput("unsupported encoding " + (encoding.isEmpty() ? "<none>" : encoding));
     }
   }
 

@@ -52,7 +52,7 @@ import java.util.concurrent.TimeUnit;
 public final class WorkflowHandshake {
 
   /** Phases (of agent and workflow executions alike) after which an execution no longer changes. */
-  public static final Set<Integer> TERMINAL_PHASES = Set.of(3, 4, 5);
+  public static final Set<Integer> TERMINAL_PHASES = Immutables.set(3, 4, 5);
 
   /** Start-to-close timeout of {@value GetExecutionActivity#GET_EXECUTION}: 10 minutes. */
   public static final Duration GET_EXECUTION_START_TO_CLOSE = Duration.ofMinutes(10);

@@ -30,6 +30,7 @@ import io.temporal.api.common.v1.Payload;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.history.v1.ActivityTaskCanceledEventAttributes;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
@@ -346,6 +347,19 @@ class CompletionIntegrationTest {
           It.startAgentCaller(client, worker.taskQueue(), It.request("cancel me"));
       CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
       ByteString token = create.token();
+      // Right after the ACK the caller records its execution in its heartbeat details, for the
+      // watcher of executeToTerminal; the service's heartbeats below come after it.
+      Poll.until(
+          It.WAIT,
+          "the caller's record of its execution",
+          () -> {
+            PendingActivityInfo pending = It.pendingActivity(client, caller.getExecution());
+            return pending.hasHeartbeatDetails()
+                && WatchExecutionActivityImpl.recordedExecution(pending) != null
+                && WatchExecutionActivityImpl.recordedExecution(pending)
+                    .getExecutionId()
+                    .equals(create.executionId());
+          });
 
       HeartbeatResult before = completer.heartbeat(token);
       assertEquals(HeartbeatOutcome.RECORDED, before.outcome());

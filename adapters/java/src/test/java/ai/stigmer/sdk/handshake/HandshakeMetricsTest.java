@@ -3,6 +3,7 @@ package ai.stigmer.sdk.handshake;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import ai.stigmer.sdk.testing.Poll;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
@@ -68,6 +69,14 @@ class HandshakeMetricsTest {
           null,
           Duration.ofMillis(120).toNanos());
     }
+    Poll.until(
+        java.time.Duration.ofSeconds(30),
+        "the completion in the registry",
+        () -> {
+          Timer recorded =
+              registry.find(ExternalActivityCompleter.METRIC_COMPLETION_DURATION).timer();
+          return recorded != null && recorded.count() == 1;
+        });
     Timer timer =
         registry
             .find(ExternalActivityCompleter.METRIC_COMPLETION_DURATION)
@@ -93,6 +102,27 @@ class HandshakeMetricsTest {
       HandshakeMetrics.resolved(
           scope, HandshakeMetrics.OUTCOME_TIMED_OUT, Duration.ofMillis(30).toNanos());
     }
+    // tally's own reporting thread may still be handing over what it took before the close.
+    Poll.until(
+        java.time.Duration.ofSeconds(30),
+        "both handshakes in the registry",
+        () -> {
+          io.micrometer.core.instrument.Counter counter =
+              registry
+                  .find(HandshakeMetrics.HANDSHAKES)
+                  .tag("outcome", "timed_out")
+                  .tag("service", "java")
+                  .counter();
+          Timer recorded =
+              registry
+                  .find(HandshakeMetrics.HANDSHAKE_DURATION)
+                  .tag("outcome", "timed_out")
+                  .timer();
+          return counter != null
+              && counter.count() == 2.0
+              && recorded != null
+              && recorded.count() == 2;
+        });
     Timer timer =
         registry.find(HandshakeMetrics.HANDSHAKE_DURATION).tag("outcome", "timed_out").timer();
     assertNotNull(timer);

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -70,7 +72,7 @@ public final class DevServer implements AutoCloseable {
     this.server = server;
     this.logFile = logFile;
     this.temporaryLog = temporaryLog;
-    this.namespaces = Set.copyOf(namespaces);
+    this.namespaces = Collections.unmodifiableSet(new LinkedHashSet<>(namespaces));
     this.service = service;
     this.client = newClient(NAMESPACE);
     this.shutdownHook = new Thread(server::close, "temporal-dev-server-stop");
@@ -148,11 +150,11 @@ public final class DevServer implements AutoCloseable {
   public static Path findCli() {
     List<String> tried = new ArrayList<>();
     for (String[] source :
-        List.of(
+        Arrays.asList(
             new String[] {"$" + CLI_ENV, System.getenv(CLI_ENV)},
             new String[] {"-D" + CLI_PROPERTY, System.getProperty(CLI_PROPERTY)})) {
       String value = source[1];
-      if (value == null || value.isBlank()) {
+      if (value == null || value.trim().isEmpty()) {
         tried.add(source[0] + " (not set)");
       } else if (Files.isExecutable(Paths.get(value))) {
         return Paths.get(value);
@@ -181,7 +183,8 @@ public final class DevServer implements AutoCloseable {
   /** Options of a dev server; {@link #start()} starts it. */
   public static final class Builder {
     private Path cliPath;
-    private final Set<String> namespaces = new LinkedHashSet<>(List.of(NAMESPACE));
+    private final Set<String> namespaces =
+        new LinkedHashSet<>(Collections.singletonList(NAMESPACE));
     private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
     private Path logFile;
 
@@ -206,7 +209,7 @@ public final class DevServer implements AutoCloseable {
      */
     public Builder addNamespaces(String... namespaces) {
       for (String namespace : namespaces) {
-        if (namespace == null || namespace.isBlank()) {
+        if (namespace == null || namespace.trim().isEmpty()) {
           throw new IllegalArgumentException("a namespace must not be empty");
         }
         this.namespaces.add(namespace);
