@@ -545,6 +545,8 @@ public class StigmerHandshake {
               .build();
       try {
         context.heartbeat(new RawValue(PayloadTypeRegistry.binaryPayload(recorded)));
+      } catch (io.temporal.client.ActivityCompletionException done) {
+        // Already completed (a fast agent) or cancelled: nothing left to watch.
       } catch (RuntimeException e) {
         KeyValueLog.warn(
             log,
