@@ -30,10 +30,11 @@ $(VENV)/.bootstrapped: pyproject.toml
 # Java (adapters/java): resolve the dependencies and every Maven plugin the build runs (surefire
 # and its JUnit provider included: dependency:go-offline alone misses them), so that `mvn -o
 # install` and `mvn -o test` work afterwards. Skipped, with a note, where Maven is not installed.
-$(VENV)/.java-bootstrapped: adapters/java/pom.xml | $(VENV)/.bootstrapped
+$(VENV)/.java-bootstrapped: adapters/java/pom.xml adapters/java/core/pom.xml adapters/java/testing/pom.xml adapters/java/bom/pom.xml | $(VENV)/.bootstrapped
 	@if command -v mvn >/dev/null; then \
 	  cd adapters/java && mvn -q -B dependency:go-offline \
-	    && mvn -q -B install -Dtest=TaskTokensTest -Dmaven.install.skip=true; \
+	    && mvn -q -B install -Dtest=TaskTokensTest -Dsurefire.failIfNoSpecifiedTests=false \
+	      -Dmaven.install.skip=true; \
 	else echo "mvn not found: the Java adapter's dependencies are not resolved"; fi
 	touch $@
 
@@ -109,16 +110,17 @@ test-go: bootstrap ## gofmt, go vet and go test (integration tests included) for
 	done
 
 .PHONY: test-java
-test-java: bootstrap ## mvn install for adapters/java, offline (tests included)
-	cd adapters/java && mvn -o -q -B install
+test-java: bootstrap ## mvn install for adapters/java, offline (tests included, integration tests too)
+	@# -Pintegration: also the tests tagged "integration", which start a Temporal dev server with
+	@# $$STIGMER_TEMPORAL_CLI (plain `mvn test` leaves them out).
+	cd adapters/java && mvn -o -q -B install -Pintegration
 	@# The adapter and its test kit install offline into a copy of ~/.m2, and a separate project
 	@# builds and runs a test against them (adapters/java/scripts/check-offline-install.sh).
 	sh adapters/java/scripts/check-offline-install.sh
 
 .PHONY: install-java
-install-java: bootstrap ## Install the Java adapter and its test kit (ai.stigmer:stigmer-sdk-testing) into ~/.m2, offline
+install-java: bootstrap ## Install the Java SDK, its test kit and BOM (ai.stigmer:stigmer-sdk-*) into ~/.m2, offline
 	cd adapters/java && mvn -o -q -B install -DskipTests
-	cd adapters/java/testing && mvn -o -q -B install
 
 # Languages in the conformance matrix (see conformance/implementations.json).
 CONFORMANCE_LANGS ?= python,python-betterproto,go,java

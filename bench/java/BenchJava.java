@@ -5,7 +5,7 @@
  * both calling the same Stigmer service:
  *   raw - the activity puts its task token into spec.callback_token, calls create through the
  *         generated gRPC stub and calls doNotCompleteOnReturn;
- *   sdk - the activity calls StigmerHandshake.executeAgentAndWaitPending.
+ *   sdk - the activity calls StigmerHandshake#executeAgentAndWaitPending.
  * Each round runs handshakes one at a time, the modes taking turns (raw, sdk, raw, ...; the next
  * round starts with sdk), then one burst of both modes at once, interleaved, so that both meet the
  * same load. The overhead of a handshake is its caller activity's scheduled-to-completed time, read
@@ -18,6 +18,7 @@ import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec;
+import ai.stigmer.sdk.handshake.HandshakeOptions;
 import ai.stigmer.sdk.handshake.StigmerHandshake;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -128,7 +129,8 @@ public final class BenchJava {
 
     @Override
     public AgentExecution handshake(AgentExecution request) {
-      return StigmerHandshake.executeAgentAndWaitPending(stub, request);
+      return new StigmerHandshake(stub, null, HandshakeOptions.getDefaultInstance())
+          .executeAgentAndWaitPending(request);
     }
   }
 

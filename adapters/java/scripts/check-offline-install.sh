@@ -1,7 +1,9 @@
 #!/bin/sh
-# Proves that, after `make bootstrap`, the Java adapter (ai.stigmer:stigmer-sdk-java) and its test
-# kit (ai.stigmer:stigmer-sdk-testing) install with Maven offline, and that a separate project
-# builds and runs tests against the two installed artifacts, offline too: the README's quick-start
+# Proves that, after `make bootstrap`, the Java build (the parent ai.stigmer:stigmer-sdk-parent and
+# its modules: the SDK ai.stigmer:stigmer-sdk-java, its test kit ai.stigmer:stigmer-sdk-testing and
+# the BOM ai.stigmer:stigmer-sdk-bom) installs with Maven offline, and that a separate project
+# (which imports the BOM) builds and runs tests against the installed artifacts, offline too: the
+# README's quick-start
 # caller and its test (a real Temporal dev server: $STIGMER_TEMPORAL_CLI or `temporal` on the PATH,
 # which the Makefile provides) and a recording-only test.
 #
@@ -32,14 +34,15 @@ cat > "$work/settings.xml" <<XML
 XML
 
 mkdir "$work/src"
-(cd "$java_dir" && tar --exclude=target -cf - pom.xml src testing) | (cd "$work/src" && tar -xf -)
+(cd "$java_dir" && tar --exclude=target -cf - pom.xml core bom src testing) | (cd "$work/src" && tar -xf -)
 mvn="mvn -B -q -o -s $work/settings.xml -gs $work/settings.xml"
 
 (cd "$work/src" && $mvn install -DskipTests)
-(cd "$work/src/testing" && $mvn install)
 (cd "$work/src/testing/src/it/consumer" && $mvn test)
 
 for artifact in \
+  ai/stigmer/stigmer-sdk-parent/0.1.0/stigmer-sdk-parent-0.1.0.pom \
+  ai/stigmer/stigmer-sdk-bom/0.1.0/stigmer-sdk-bom-0.1.0.pom \
   ai/stigmer/stigmer-sdk-java/0.1.0/stigmer-sdk-java-0.1.0.jar \
   ai/stigmer/stigmer-sdk-java/0.1.0/stigmer-sdk-java-0.1.0.pom \
   ai/stigmer/stigmer-sdk-testing/0.1.0/stigmer-sdk-testing-0.1.0.jar \
@@ -57,4 +60,4 @@ for test in ConsumerTest CallerTest; do
     exit 1
   fi
 done
-echo "offline install OK: stigmer-sdk-java and stigmer-sdk-testing 0.1.0, consumer tests passed"
+echo "offline install OK: stigmer-sdk-parent, -bom, -java and -testing 0.1.0, consumer tests passed"

@@ -30,7 +30,8 @@ public final class CompletionOptions {
   private CompletionOptions(Builder builder) {
     this.executionId = builder.executionId;
     this.resultEncoding = builder.resultEncoding;
-    this.cancellationDetails = List.copyOf(builder.cancellationDetails);
+    this.cancellationDetails =
+        java.util.Collections.unmodifiableList(new java.util.ArrayList<>(builder.cancellationDetails));
   }
 
   /** Returns a builder with no option set. */

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import io.temporal.api.common.v1.Payload;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -18,16 +20,39 @@ import java.util.List;
  * @param result the JSON of {@code Result}, {@code null} for null or absent
  * @param error the JSON of {@code Error}, {@code null} for null or absent
  */
-record DeployedSystemInput(ByteString callbackToken, JsonNode result, JsonNode error) {
+final class DeployedSystemInput {
+  private final ByteString callbackToken;
+  private final JsonNode result;
+  private final JsonNode error;
+
+  DeployedSystemInput(ByteString callbackToken, JsonNode result, JsonNode error) {
+    this.callbackToken = callbackToken;
+    this.result = result;
+    this.error = error;
+  }
+
+  ByteString callbackToken() {
+    return callbackToken;
+  }
+
+  JsonNode result() {
+    return result;
+  }
+
+  JsonNode error() {
+    return error;
+  }
 
   /** Message of the failure when the {@code Error} carries none (Go marshals an error as {}). */
   static final String FAILURE_WITHOUT_MESSAGE =
       "the Stigmer service reported a failure without a message";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final List<String> KEYS = List.of("CallbackToken", "Result", "Error");
+  private static final List<String> KEYS =
+      Collections.unmodifiableList(Arrays.asList("CallbackToken", "Result", "Error"));
   private static final List<String> MESSAGE_KEYS =
-      List.of("message", "Message", "msg", "error", "Error", "cause", "Cause");
+      Collections.unmodifiableList(
+          Arrays.asList("message", "Message", "msg", "error", "Error", "cause", "Cause"));
 
   /** Whether the service reported a failure: {@code Error} present and not null, even {}. */
   boolean failed() {
@@ -117,8 +142,8 @@ record DeployedSystemInput(ByteString callbackToken, JsonNode result, JsonNode e
     if (cleaned.isObject()) {
       for (String part : new String[] {"spec", "status"}) {
         JsonNode section = cleaned.get(part);
-        if (section instanceof ObjectNode object) {
-          object.remove("callback_token");
+        if (section instanceof ObjectNode) {
+          ((ObjectNode) section).remove("callback_token");
         }
       }
     }

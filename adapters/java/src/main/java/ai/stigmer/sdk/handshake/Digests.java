@@ -2,7 +2,6 @@ package ai.stigmer.sdk.handshake;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /** SHA-256 in lowercase hexadecimal, for the keys, names and digests of the contract. */
 final class Digests {
@@ -18,6 +17,10 @@ final class Digests {
       // Every Java platform is required to provide SHA-256.
       throw new IllegalStateException("SHA-256 is not available", e);
     }
-    return HexFormat.of().formatHex(sha256.digest(data));
+    StringBuilder hex = new StringBuilder();
+    for (byte b : sha256.digest(data)) {
+      hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    }
+    return hex.toString();
   }
 }

@@ -18,7 +18,9 @@ import java.util.TreeMap;
  * What the deployed Stigmer service requires of a {@code create} request (handshake contract,
  * sections 1.1 and 1.2), the same in every SDK.
  *
- * <p>The SDK fills, when they are empty, {@code api_version} ({@value #API_VERSION}), {@code kind}
+ * <p>The SDK sets the annotations {@value IdempotencyKeys#ANNOTATION_KEY} and {@value
+ * #RESULT_ENCODING_ANNOTATION} ({@value #RESULT_ENCODING_BINARY_PROTOBUF}), and fills, when they
+ * are empty, {@code api_version} ({@value #API_VERSION}), {@code kind}
  * ({@value #AGENT_EXECUTION_KIND} or {@value #WORKFLOW_EXECUTION_KIND}) and {@code metadata.name}
  * ({@link #executionName(String)}: derived from the idempotency key, so that every attempt of one
  * activity names the same execution). It refuses locally, with a non-retryable {@link
@@ -48,6 +50,17 @@ public final class ExecutionRequests {
   /** The {@code kind} of workflow executions. */
   public static final String WORKFLOW_EXECUTION_KIND = Contract.WORKFLOW_EXECUTION_KIND;
 
+  /**
+   * Annotation of every create, declaring how the caller's activity decodes its result (handshake
+   * contract, "Result-encoding declaration"): with {@value #RESULT_ENCODING_BINARY_PROTOBUF}, the
+   * reference service delivers the terminal execution as {@code binary/protobuf}; without it, as
+   * the deployed Go service's {@code json/plain}. The three SDKs set it on every create.
+   */
+  public static final String RESULT_ENCODING_ANNOTATION = "stigmer.ai/result-encoding";
+
+  /** The value of {@value #RESULT_ENCODING_ANNOTATION} this SDK declares. */
+  public static final String RESULT_ENCODING_BINARY_PROTOBUF = "binary/protobuf";
+
   /** Prefix of a derived {@code metadata.name}. */
   public static final String NAME_PREFIX = Contract.EXECUTION_NAME_PREFIX;
 
@@ -55,7 +68,7 @@ public final class ExecutionRequests {
   public static final int NAME_HEX_LENGTH = Contract.EXECUTION_NAME_HEX_CHARS;
 
   private static final int OWNER_SCOPE_UNSPECIFIED = 0;
-  private static final Set<Integer> WORKFLOW_OWNER_SCOPES = Set.of(0, 2, 3);
+  private static final Set<Integer> WORKFLOW_OWNER_SCOPES = Immutables.set(0, 2, 3);
 
   private ExecutionRequests() {}
 
@@ -186,6 +199,7 @@ public final class ExecutionRequests {
       metadata.setName(executionName(idempotencyKey));
     }
     metadata.putAnnotations(IdempotencyKeys.ANNOTATION_KEY, idempotencyKey);
+    metadata.putAnnotations(RESULT_ENCODING_ANNOTATION, RESULT_ENCODING_BINARY_PROTOBUF);
   }
 
   private static void refuse(String kind, List<String> violations) {

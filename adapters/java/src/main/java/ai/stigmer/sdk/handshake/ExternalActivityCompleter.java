@@ -85,7 +85,8 @@ import org.slf4j.LoggerFactory;
  * #METRIC_COMPLETIONS} and {@value #METRIC_COMPLETION_DURATION} tagged {@code status} (the outcome
  * in lower case, {@code completed}, {@code already_completed}, ..., or {@code error} when {@code
  * complete} throws), and {@value #METRIC_ERRORS} tagged {@code error_type} for every attempt that
- * did not complete the activity and had a token. They go to the scope set with {@link
+ * did not complete the activity; every one also tagged {@code service=java} ({@link
+ * HandshakeMetrics#SERVICE_TAG}). They go to the scope set with {@link
  * Builder#setMetricsScope}; by default to the metrics scope of the workflow client's service stubs
  * ({@link com.uber.m3.tally.NoopScope} unless one was configured), or, in {@link
  * SystemActivitiesImpl}, to the metrics scope of the running activity. No tag ever carries the
@@ -117,11 +118,11 @@ public final class ExternalActivityCompleter {
 
   /**
    * Counter of failed completion attempts, tagged {@code error_type}: the outcome in lower case for
-   * {@code already_completed}, {@code invalid_token} and {@code transient}; the gRPC code in lower
-   * case (for example {@code permission_denied}, or {@code unknown} without one) when {@link
-   * #complete} throws {@link ExternalActivityCompletionException}; {@code invalid_input} for an
-   * input that cannot be turned into a completion. {@code completed} and {@code empty_token} are
-   * not errors.
+   * {@code already_completed}, {@code invalid_token}, {@code transient} and {@code empty_token}
+   * (as in the Python SDK); the gRPC code in lower case (for example {@code permission_denied}, or
+   * {@code unknown} without one) when {@link #complete} throws {@link
+   * ExternalActivityCompletionException}; {@code invalid_input} for an input that cannot be turned
+   * into a completion. {@code completed} is not an error.
    */
   public static final String METRIC_ERRORS = "stigmer_external_activity_errors_total";
 
@@ -236,11 +237,16 @@ public final class ExternalActivityCompleter {
     String digest = TaskTokens.digest(token);
     String executionId = input.getExecutionId();
     if (token.length == 0) {
-      log.info("No callback token, nothing to complete: execution_id={}", executionId);
+      KeyValueLog.info(
+          log,
+          "No callback token, skipping external activity completion",
+          "execution_id",
+          executionId);
       recordCompletion(
           scope,
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
-          null,
+          outcomeName(
+              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN),
           System.nanoTime() - start);
       return result(
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
@@ -251,47 +257,62 @@ public final class ExternalActivityCompleter {
     String description;
     try {
       switch (input.getOutcomeCase()) {
-        case RESULT -> {
-          RawValue value =
-              new RawValue(typeRegistry.toPayload(input.getResult(), input.getResultEncoding()));
-          call = () -> completionClient.complete(token, value);
-          description = "Completing external activity with success";
-        }
-        case OUTCOME_NOT_SET -> {
-          RawValue value = rawResult == null ? null : new RawValue(rawResult);
-          call = () -> completionClient.complete(token, value);
-          description = "Completing external activity with success";
-        }
-        case FAILURE -> {
-          ApplicationFailure failure = toApplicationFailure(input.getFailure());
-          call = () -> completionClient.completeExceptionally(token, failure);
-          description = "Completing external activity with error";
-        }
-        case CANCELLATION -> {
-          Optional<Payloads> details = toPayloads(input.getCancellation().getDetailsList());
-          call = () -> reportCancellation(token, details);
-          description = "Completing external activity with cancellation";
-        }
-        default ->
-            throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
+        case RESULT:
+          {
+            RawValue value =
+                new RawValue(typeRegistry.toPayload(input.getResult(), input.getResultEncoding()));
+            call = () -> completionClient.complete(token, value);
+            description = "Completing external activity with success";
+            break;
+          }
+        case OUTCOME_NOT_SET:
+          {
+            RawValue value = rawResult == null ? null : new RawValue(rawResult);
+            call = () -> completionClient.complete(token, value);
+            description = "Completing external activity with success";
+            break;
+          }
+        case FAILURE:
+          {
+            ApplicationFailure failure = toApplicationFailure(input.getFailure());
+            call = () -> completionClient.completeExceptionally(token, failure);
+            description = "Completing external activity with error";
+            break;
+          }
+        case CANCELLATION:
+          {
+            Optional<Payloads> details = toPayloads(input.getCancellation().getDetailsList());
+            call = () -> reportCancellation(token, details);
+            description = "Completing external activity with cancellation";
+            break;
+          }
+        default:
+          throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
       }
     } catch (IllegalArgumentException e) {
-      log.error(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, error={}",
+      KeyValueLog.error(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           executionId,
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "error",
           e.getMessage());
       // As in the Go SDK: nothing was sent, so no duration.
       recordCompletion(scope, null, ERROR_TYPE_INVALID_INPUT, 0);
       throw e;
     }
-    log.info(
-        "{}: execution_id={}, token_preview={}, token_digest={}",
+    KeyValueLog.info(
+        log,
         description,
+        "execution_id",
         executionId,
+        "token_preview",
         preview,
+        "token_digest",
         digest);
     try {
       call.run();
@@ -301,23 +322,32 @@ public final class ExternalActivityCompleter {
       try {
         known = classify(e, preview);
       } catch (ExternalActivityCompletionException unknown) {
-        log.error(
-            "Failed to complete external activity: execution_id={}, token_preview={}, "
-                + "token_digest={}, error={}",
+        KeyValueLog.error(
+            log,
+            "Failed to complete external activity",
+            "execution_id",
             executionId,
+            "token_preview",
             preview,
+            "token_digest",
             digest,
+            "error",
             unknown.getMessage());
         recordCompletion(scope, null, errorType(unknown.getStatusCode()), elapsed);
         throw unknown;
       }
-      log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, outcome={}, error={}",
+      KeyValueLog.warn(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           executionId,
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "outcome",
           known.outcome().name(),
+          "error",
           known.message());
       recordCompletion(scope, known.outcome(), outcomeName(known.outcome()), elapsed);
       return result(known.outcome(), known.message(), preview);
@@ -327,11 +357,14 @@ public final class ExternalActivityCompleter {
       throw e;
     }
     long elapsed = System.nanoTime() - start;
-    log.info(
-        "External activity completed successfully: execution_id={}, token_preview={}, "
-            + "token_digest={}",
+    KeyValueLog.info(
+        log,
+        "External activity completed successfully",
+        "execution_id",
         executionId,
+        "token_preview",
         preview,
+        "token_digest",
         digest);
     recordCompletion(
         scope,
@@ -345,22 +378,6 @@ public final class ExternalActivityCompleter {
   /** The message types this completer decodes, for the system activity's input converter. */
   PayloadTypeRegistry typeRegistry() {
     return typeRegistry;
-  }
-
-  /**
-   * Records a heartbeat without details for the caller's activity, to learn whether its workflow
-   * requested cancellation.
-   *
-   * @param token the caller's task token
-   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
-   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
-   *     known outcomes
-   * @deprecated the rest of the API takes the token as a {@link ByteString}: use {@link
-   *     #heartbeat(ByteString)}
-   */
-  @Deprecated
-  public HeartbeatResult heartbeat(byte[] token) {
-    return heartbeatBytes(token, null);
   }
 
   /**
@@ -393,36 +410,16 @@ public final class ExternalActivityCompleter {
     return heartbeatBytes(token == null ? null : token.toByteArray(), details);
   }
 
-  /**
-   * Records a heartbeat for the caller's activity, to learn whether its workflow requested
-   * cancellation.
-   *
-   * @param token the caller's task token
-   * @param details heartbeat details, delivered as one payload: a protobuf message (or a {@code
-   *     google.protobuf.Any} holding one) as {@code binary/protobuf}, anything else through the
-   *     workflow client's data converter; {@code null} for none
-   * @return the outcome; {@link HeartbeatOutcome#CANCEL_REQUESTED} when cancellation was requested
-   * @throws ExternalActivityCompletionException when Temporal answers an error that is none of the
-   *     known outcomes
-   * @throws IllegalArgumentException when protobuf details cannot be turned into a payload
-   * @deprecated the rest of the API takes the token as a {@link ByteString}: use {@link
-   *     #heartbeat(ByteString, Object)}
-   */
-  @Deprecated
-  public HeartbeatResult heartbeat(byte[] token, Object details) {
-    return heartbeatBytes(token, details);
-  }
-
   private HeartbeatResult heartbeatBytes(byte[] token, Object details) {
     String preview = TaskTokens.preview(token);
     if (token == null || token.length == 0) {
       return new HeartbeatResult(HeartbeatOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, preview);
     }
     Object value;
-    if (details instanceof Any any) {
-      value = toRawValue(any);
-    } else if (details instanceof Message message) {
-      value = new RawValue(PayloadTypeRegistry.binaryPayload(message));
+    if (details instanceof Any) {
+      value = toRawValue((Any) details);
+    } else if (details instanceof Message) {
+      value = new RawValue(PayloadTypeRegistry.binaryPayload((Message) details));
     } else {
       value = details;
     }
@@ -441,13 +438,17 @@ public final class ExternalActivityCompleter {
         return new HeartbeatResult(HeartbeatOutcome.RESET, "", preview);
       }
       Known known = classify(e, preview);
-      HeartbeatOutcome outcome =
-          switch (known.outcome()) {
-            case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED ->
-                HeartbeatOutcome.ALREADY_COMPLETED;
-            case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN -> HeartbeatOutcome.INVALID_TOKEN;
-            default -> HeartbeatOutcome.TRANSIENT;
-          };
+      HeartbeatOutcome outcome;
+      switch (known.outcome()) {
+        case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED:
+          outcome = HeartbeatOutcome.ALREADY_COMPLETED;
+          break;
+        case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN:
+          outcome = HeartbeatOutcome.INVALID_TOKEN;
+          break;
+        default:
+          outcome = HeartbeatOutcome.TRANSIENT;
+      }
       return new HeartbeatResult(outcome, known.message(), preview);
     }
   }
@@ -509,16 +510,24 @@ public final class ExternalActivityCompleter {
       Scope scope, CompleteExternalActivityOutcome outcome, String errorType, long nanos) {
     try {
       String status = outcome == null ? STATUS_ERROR : outcomeName(outcome);
-      Scope tagged = scope.tagged(Map.of(STATUS_TAG, status));
+      Scope tagged = scope.tagged(serviceTags(STATUS_TAG, status));
       tagged.counter(METRIC_COMPLETIONS).inc(1);
       tagged.timer(METRIC_COMPLETION_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
       if (errorType != null) {
-        scope.tagged(Map.of(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
+        scope.tagged(serviceTags(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
       }
     } catch (RuntimeException e) {
       // A failing metrics reporter must not change what became of the completion.
       log.warn("Failed to record the completion metrics: {}", e.toString());
     }
+  }
+
+  /** One tag beside {@code service=java}, in one map (one tally subscope). */
+  private static Map<String, String> serviceTags(String name, String value) {
+    Map<String, String> tags = new java.util.HashMap<>();
+    tags.put(HandshakeMetrics.SERVICE_TAG, HandshakeMetrics.SERVICE);
+    tags.put(name, value);
+    return tags;
   }
 
   /** The lower-case outcome name of the metric tags, for example {@code already_completed}. */
@@ -536,7 +545,23 @@ public final class ExternalActivityCompleter {
   }
 
   /** A known outcome of a failed Temporal call. */
-  record Known(CompleteExternalActivityOutcome outcome, String message) {}
+  static final class Known {
+    private final CompleteExternalActivityOutcome outcome;
+    private final String message;
+
+    Known(CompleteExternalActivityOutcome outcome, String message) {
+      this.outcome = outcome;
+      this.message = message;
+    }
+
+    CompleteExternalActivityOutcome outcome() {
+      return outcome;
+    }
+
+    String message() {
+      return message;
+    }
+  }
 
   /**
    * Maps a failed completion to its known outcome, or throws {@link
@@ -556,21 +581,26 @@ public final class ExternalActivityCompleter {
           preview,
           e);
     }
-    CompleteExternalActivityOutcome outcome =
-        switch (status.getCode()) {
-          case NOT_FOUND ->
-              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED;
-          case INVALID_ARGUMENT ->
-              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN;
-          case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN ->
-              CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT;
-          default ->
-              throw new ExternalActivityCompletionException(
-                  messageOf(status) + " (token_preview=" + preview + ")",
-                  status.getCode(),
-                  preview,
-                  e);
-        };
+    CompleteExternalActivityOutcome outcome;
+    switch (status.getCode()) {
+      case NOT_FOUND:
+        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED;
+        break;
+      case INVALID_ARGUMENT:
+        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN;
+        break;
+      case UNAVAILABLE:
+      case DEADLINE_EXCEEDED:
+      case RESOURCE_EXHAUSTED:
+      case ABORTED:
+      case INTERNAL:
+      case UNKNOWN:
+        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT;
+        break;
+      default:
+        throw new ExternalActivityCompletionException(
+            messageOf(status) + " (token_preview=" + preview + ")", status.getCode(), preview, e);
+    }
     return new Known(outcome, messageOf(status));
   }
 
@@ -584,11 +614,11 @@ public final class ExternalActivityCompleter {
 
   private static Status findStatus(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof StatusRuntimeException sre) {
-        return sre.getStatus();
+      if (t instanceof StatusRuntimeException) {
+        return ((StatusRuntimeException) t).getStatus();
       }
-      if (t instanceof StatusException se) {
-        return se.getStatus();
+      if (t instanceof StatusException) {
+        return ((StatusException) t).getStatus();
       }
       if (t.getCause() == t) {
         break;

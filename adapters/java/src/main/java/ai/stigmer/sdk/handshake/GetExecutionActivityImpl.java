@@ -86,9 +86,14 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
     Objects.requireNonNull(input, "input");
     boolean agent;
     switch (input.getKind()) {
-      case EXECUTION_KIND_AGENT -> agent = true;
-      case EXECUTION_KIND_WORKFLOW -> agent = false;
-      default -> throw invalid("unknown execution kind " + input.getKindValue());
+      case EXECUTION_KIND_AGENT:
+        agent = true;
+        break;
+      case EXECUTION_KIND_WORKFLOW:
+        agent = false;
+        break;
+      default:
+        throw invalid("unknown execution kind " + input.getKindValue());
     }
     String id = input.getExecutionId();
     if (id.isEmpty()) {
@@ -108,8 +113,8 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
         Message current = agent ? getAgent(id) : getWorkflow(id);
         phase = WorkflowHandshake.phase(current);
         if (WorkflowHandshake.isTerminal(current)) {
-          log.info(
-              "Execution is terminal: execution_id={}, phase={}, polls={}", id, phase, polls);
+          KeyValueLog.info(
+              log, "Execution is terminal", "execution_id", id, "phase", phase, "polls", polls);
           return new RawValue(
               PayloadTypeRegistry.binaryPayload(WorkflowHandshake.clearCallbackTokens(current)));
         }
@@ -118,9 +123,12 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
         if (failure.isNonRetryable()) {
           throw invalid("get " + id + ": " + failure.getOriginalMessage());
         }
-        log.warn(
-            "Get execution failed, retrying: execution_id={}, code={}",
+        KeyValueLog.warn(
+            log,
+            "Get execution failed, retrying",
+            "execution_id",
             id,
+            "code",
             e.getStatus().getCode().name());
         phase = -1;
       }

@@ -40,7 +40,7 @@ final class GoStructJson {
   private static final String STRUCT = "google.protobuf.Struct";
   private static final String LIST_VALUE = "google.protobuf.ListValue";
   private static final Set<String> WRAPPERS =
-      Set.of(
+      Immutables.set(
           "google.protobuf.DoubleValue",
           "google.protobuf.FloatValue",
           "google.protobuf.Int64Value",
@@ -221,15 +221,19 @@ final class GoStructJson {
   private static Object mapKey(FieldDescriptor keyField, String key)
       throws InvalidProtocolBufferException {
     try {
-      return switch (keyField.getJavaType()) {
-        case STRING -> key;
-        case BOOLEAN -> Boolean.parseBoolean(key);
-        case INT -> (int) parseLong(keyField, key);
-        case LONG -> parseLong(keyField, key);
-        default ->
-            throw new InvalidProtocolBufferException(
-                "unsupported map key type of " + keyField.getFullName());
-      };
+      switch (keyField.getJavaType()) {
+        case STRING:
+          return key;
+        case BOOLEAN:
+          return Boolean.parseBoolean(key);
+        case INT:
+          return (int) parseLong(keyField, key);
+        case LONG:
+          return parseLong(keyField, key);
+        default:
+          throw new InvalidProtocolBufferException(
+              "unsupported map key type of " + keyField.getFullName());
+      }
     } catch (NumberFormatException e) {
       throw new InvalidProtocolBufferException(
           "invalid map key \"" + key + "\" of " + keyField.getFullName());
@@ -237,10 +241,13 @@ final class GoStructJson {
   }
 
   private static long parseLong(FieldDescriptor field, String text) {
-    return switch (field.getType()) {
-      case UINT64, FIXED64 -> Long.parseUnsignedLong(text);
-      default -> Long.parseLong(text);
-    };
+    switch (field.getType()) {
+      case UINT64:
+      case FIXED64:
+        return Long.parseUnsignedLong(text);
+      default:
+        return Long.parseLong(text);
+    }
   }
 
   /** The value of one (non-repeated, or one element of a repeated) field. */

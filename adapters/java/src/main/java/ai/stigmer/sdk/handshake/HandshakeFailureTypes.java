@@ -67,5 +67,18 @@ public final class HandshakeFailureTypes {
    */
   public static final String AGENT_EXECUTION_FAILED = "AGENT_EXECUTION_FAILED";
 
+  /**
+   * The agent ran past its deadline: a service fails the caller with this type instead of {@value
+   * #AGENT_EXECUTION_FAILED}. Never retryable; the same in every SDK.
+   */
+  public static final String AGENT_EXECUTION_TIMEOUT = "AGENT_EXECUTION_TIMEOUT";
+
+  /**
+   * The execution was cancelled on the service's side while the caller's activity was pending,
+   * learnt by {@link WorkflowHandshake#executeToTerminal}'s watcher. Never retryable; the same in
+   * every SDK.
+   */
+  public static final String AGENT_EXECUTION_CANCELLED = "AGENT_EXECUTION_CANCELLED";
+
   private HandshakeFailureTypes() {}
 }

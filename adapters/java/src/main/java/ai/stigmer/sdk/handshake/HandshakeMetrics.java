@@ -4,6 +4,7 @@ import com.uber.m3.tally.Scope;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,6 +47,16 @@ public final class HandshakeMetrics {
    */
   public static final String HANDSHAKE_DURATION = "stigmer_caller_handshake_duration_seconds";
 
+  /**
+   * Tag of every metric this SDK records, valued {@value #SERVICE}: the SDK's language, as the
+   * Python ({@code python}) and Go ({@code go}) SDKs record it, for the runbook's dashboards and
+   * alerts.
+   */
+  public static final String SERVICE_TAG = "service";
+
+  /** The value of {@value #SERVICE_TAG}. */
+  public static final String SERVICE = "java";
+
   /** Tag of {@value #HANDSHAKES} and {@value #HANDSHAKE_DURATION}. */
   public static final String OUTCOME_TAG = "outcome";
 
@@ -67,12 +78,12 @@ public final class HandshakeMetrics {
    * {@link #meterFilter()}: 50 ms, 200 ms and 500 ms, the runbook's thresholds, are bucket edges.
    */
   public static final List<Double> DURATION_BUCKETS_SECONDS =
-      List.of(
+      Immutables.list(
           0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
           1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0);
 
   private static final Set<String> DURATION_METRICS =
-      Set.of(HANDSHAKE_DURATION, ExternalActivityCompleter.METRIC_COMPLETION_DURATION);
+      Immutables.set(HANDSHAKE_DURATION, ExternalActivityCompleter.METRIC_COMPLETION_DURATION);
 
   private HandshakeMetrics() {}
 
@@ -116,10 +127,15 @@ public final class HandshakeMetrics {
     };
   }
 
+  /** The scope with this SDK's {@value #SERVICE_TAG} tag. */
+  static Scope withService(Scope scope) {
+    return scope.tagged(Immutables.map(SERVICE_TAG, SERVICE));
+  }
+
   /** Increments a counter by one; a failing reporter is logged, never thrown. */
   static void counter(Scope scope, String name) {
     try {
-      scope.counter(name).inc(1);
+      withService(scope).counter(name).inc(1);
     } catch (RuntimeException e) {
       log.warn("Failed to record the metric {}: {}", name, e.toString());
     }
@@ -128,7 +144,10 @@ public final class HandshakeMetrics {
   /** Counts a resolved handshake and records its duration, both tagged with the outcome. */
   static void resolved(Scope scope, String outcome, long nanos) {
     try {
-      Scope tagged = scope.tagged(Map.of(OUTCOME_TAG, outcome));
+      Map<String, String> tags = new HashMap<>();
+      tags.put(SERVICE_TAG, SERVICE);
+      tags.put(OUTCOME_TAG, outcome);
+      Scope tagged = scope.tagged(tags);
       tagged.counter(HANDSHAKES).inc(1);
       tagged.timer(HANDSHAKE_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
     } catch (RuntimeException e) {

@@ -59,7 +59,8 @@ public final class HandshakeOptions {
   @Override
   public boolean equals(Object o) {
     return this == o
-        || (o instanceof HandshakeOptions other && createTimeout.equals(other.createTimeout));
+        || (o instanceof HandshakeOptions
+            && createTimeout.equals(((HandshakeOptions) o).createTimeout));
   }
 
   @Override

@@ -76,7 +76,7 @@ public final class PayloadTypeRegistry {
   private static final PayloadTypeRegistry STIGMER_DEFAULTS =
       newBuilder()
           .addAll(
-              List.of(
+              Immutables.list(
                   AgentExecution.getDefaultInstance(),
                   AgentExecutionSpec.getDefaultInstance(),
                   AgentExecutionStatus.getDefaultInstance(),
@@ -102,7 +102,7 @@ public final class PayloadTypeRegistry {
   private final JsonFormat.TypeRegistry jsonTypeRegistry;
 
   private PayloadTypeRegistry(Builder builder) {
-    this.prototypes = Map.copyOf(builder.prototypes);
+    this.prototypes = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(builder.prototypes));
     JsonFormat.TypeRegistry.Builder json = JsonFormat.TypeRegistry.newBuilder();
     builder.prototypes.values().forEach(p -> json.add(p.getDescriptorForType()));
     this.jsonTypeRegistry = json.build();

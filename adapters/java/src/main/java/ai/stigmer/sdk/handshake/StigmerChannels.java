@@ -7,9 +7,12 @@ import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
-import java.util.List;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A gRPC channel to a Stigmer service with the client behaviour every SDK shares (handshake
@@ -21,6 +24,10 @@ import java.util.Objects;
  *       5 s, and {@code waitForReady}, so a call to a service that is down waits for it until the
  *       call's deadline instead of failing at once). No hand-written loop: the call's deadline
  *       bounds everything;
+ *   <li>a default deadline of 30 s ({@link #DEFAULT_CALL_TIMEOUT}, {@link
+ *       Builder#setDefaultCallTimeout}) on every unary call that has none of its own, so that a
+ *       call made while the service is down fails with {@code DEADLINE_EXCEEDED} instead of
+ *       waiting forever; streams ({@code subscribe}) get none: their caller bounds them;
  *   <li>an optional API key sent as {@code authorization: Bearer <key>} on every call ({@link
  *       BearerTokenCredentials}).
  * </ul>
@@ -40,6 +47,12 @@ public final class StigmerChannels {
   /** Attempts of a call, the first included: gRPC's maximum. */
   public static final int MAX_ATTEMPTS = 5;
 
+  /**
+   * Deadline of a unary call made without one, retries included: 30 s, as in the Python and Go
+   * clients.
+   */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+
   private StigmerChannels() {}
 
   /**
@@ -50,20 +63,19 @@ public final class StigmerChannels {
    *     takes (numbers as {@code Double})
    */
   public static Map<String, ?> serviceConfig() {
-    Map<String, Object> retryPolicy =
-        Map.of(
-            "maxAttempts", (double) MAX_ATTEMPTS,
-            "initialBackoff", "0.1s",
-            "maxBackoff", "5s",
-            "backoffMultiplier", 2.0,
-            "retryableStatusCodes", List.of("UNAVAILABLE"));
-    Map<String, Object> methodConfig =
-        Map.of(
-            // An empty name applies to every method of every service.
-            "name", List.of(Map.of()),
-            "waitForReady", true,
-            "retryPolicy", retryPolicy);
-    return Map.of("methodConfig", List.of(methodConfig));
+    Map<String, Object> retryPolicy = new LinkedHashMap<>();
+    retryPolicy.put("maxAttempts", (double) MAX_ATTEMPTS);
+    retryPolicy.put("initialBackoff", "0.1s");
+    retryPolicy.put("maxBackoff", "5s");
+    retryPolicy.put("backoffMultiplier", 2.0);
+    retryPolicy.put("retryableStatusCodes", Collections.singletonList("UNAVAILABLE"));
+    Map<String, Object> methodConfig = new LinkedHashMap<>();
+    // An empty name applies to every method of every service.
+    methodConfig.put("name", Collections.singletonList(Collections.emptyMap()));
+    methodConfig.put("waitForReady", true);
+    methodConfig.put("retryPolicy", Collections.unmodifiableMap(retryPolicy));
+    return Collections.singletonMap(
+        "methodConfig", Collections.singletonList(Collections.unmodifiableMap(methodConfig)));
   }
 
   /**
@@ -81,6 +93,7 @@ public final class StigmerChannels {
     private final String target;
     private boolean plaintext;
     private BearerTokenCredentials credentials;
+    private Duration defaultCallTimeout = DEFAULT_CALL_TIMEOUT;
 
     private Builder(String target) {
       this.target = target;
@@ -99,12 +112,35 @@ public final class StigmerChannels {
     /**
      * Sends an API key or bearer token as {@code authorization: Bearer <key>} on every call.
      *
-     * @param apiKey the key, without the {@code Bearer } prefix
+     * <p>{@code null} or {@code ""} means no key: calls carry no {@code authorization} header, as
+     * with Python's {@code api_key=None} and Go without {@code WithAPIKey}. So {@code
+     * setApiKey(System.getenv("STIGMER_API_KEY"))} works whether the variable is set or not.
+     *
+     * @param apiKey the key, without the {@code Bearer } prefix; {@code null} or empty for none
      * @return this builder
-     * @throws IllegalArgumentException if the key is empty or not a valid header value
+     * @throws IllegalArgumentException if the key has a character that cannot travel in a header
+     *     (whitespace, control or non-ASCII characters)
      */
     public Builder setApiKey(String apiKey) {
-      this.credentials = BearerTokenCredentials.of(apiKey);
+      this.credentials =
+          apiKey == null || apiKey.isEmpty() ? null : BearerTokenCredentials.of(apiKey);
+      return this;
+    }
+
+    /**
+     * Sets the deadline of every unary call made without one ({@link #DEFAULT_CALL_TIMEOUT} by
+     * default); a call's own deadline ({@code stub.withDeadlineAfter}) wins.
+     *
+     * @param timeout the deadline, retries included; positive
+     * @return this builder
+     * @throws IllegalArgumentException if the timeout is not positive
+     */
+    public Builder setDefaultCallTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("the default call timeout must be positive");
+      }
+      this.defaultCallTimeout = timeout;
       return this;
     }
 
@@ -127,6 +163,7 @@ public final class StigmerChannels {
       if (credentials != null) {
         builder.intercept(new CredentialsInterceptor(credentials));
       }
+      builder.intercept(new DefaultDeadlineInterceptor(defaultCallTimeout));
       return builder;
     }
 
@@ -137,6 +174,25 @@ public final class StigmerChannels {
      */
     public ManagedChannel build() {
       return toManagedChannelBuilder().build();
+    }
+  }
+
+  /** Gives every unary call without a deadline the default one. */
+  private static final class DefaultDeadlineInterceptor implements ClientInterceptor {
+    private final long nanos;
+
+    DefaultDeadlineInterceptor(Duration timeout) {
+      this.nanos = timeout.toNanos();
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      CallOptions withDeadline =
+          options.getDeadline() == null && method.getType() == MethodDescriptor.MethodType.UNARY
+              ? options.withDeadlineAfter(nanos, TimeUnit.NANOSECONDS)
+              : options;
+      return next.newCall(method, withDeadline);
     }
   }
 

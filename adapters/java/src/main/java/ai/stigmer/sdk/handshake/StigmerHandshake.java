@@ -2,17 +2,26 @@ package ai.stigmer.sdk.handshake;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandControllerGrpc.WorkflowExecutionCommandControllerBlockingStub;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandControllerGrpc;
+import ai.stigmer.sdk.v1.ExecutionKind;
+import ai.stigmer.sdk.v1.GetExecutionInput;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
+import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -31,19 +40,22 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * public final class AgentActivitiesImpl implements AgentActivities {
- *   private final AgentExecutionCommandControllerBlockingStub stigmer;
+ *   private final StigmerHandshake stigmer;
  *
- *   public AgentActivitiesImpl(AgentExecutionCommandControllerBlockingStub stigmer) {
+ *   public AgentActivitiesImpl(StigmerHandshake stigmer) { // StigmerHandshake.create(channel)
  *     this.stigmer = stigmer;
  *   }
  *
  *   @Override
  *   public AgentExecution runAgent(AgentExecution execution) {
- *     StigmerHandshake.executeAgentAndWaitPending(stigmer, execution, HandshakeOptions.getDefaultInstance());
+ *     stigmer.executeAgentAndWaitPending(execution);
  *     return null; // ignored: the service completes this activity with the finished execution
  *   }
  * }
  * }</pre>
+ *
+ * <p>An instance holds the command stubs and the options; it is thread-safe, and not final, so a
+ * unit test of the activity can mock it. The static members are pure helpers.
  *
  * <p>The workflow then receives the finished {@link AgentExecution} (or an {@code ActivityFailure}
  * whose cause is the {@code ApplicationFailure} the service reported) when the execution ends.
@@ -81,7 +93,7 @@ import org.slf4j.LoggerFactory;
  * <p>Do not log {@code ActivityInfo} objects yourself: the Temporal SDK's {@code toString()} of an
  * activity info includes the full task token in Base64.
  */
-public final class StigmerHandshake {
+public class StigmerHandshake {
 
   private static final Logger log = LoggerFactory.getLogger(StigmerHandshake.class);
 
@@ -99,43 +111,83 @@ public final class StigmerHandshake {
           Status.Code.UNKNOWN,
           Status.Code.CANCELLED);
 
-  private StigmerHandshake() {}
+  /** The {@code google.rpc.ErrorInfo} domain of the Stigmer service's refusals. */
+  public static final String ERROR_INFO_DOMAIN = "stigmer.ai";
 
   /**
-   * Starts an agent execution with the default options and leaves the current activity pending.
-   *
-   * @param stub the command controller of the Stigmer service
-   * @param execution the execution to start; not modified
-   * @return the service's ACK (the created execution, with its id in {@code metadata.id})
-   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
-   *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
-   *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
-   *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
+   * The {@code google.rpc.ErrorInfo} reasons (domain {@value #ERROR_INFO_DOMAIN}) of a refused
+   * {@code create} that sending the same
+   * request again cannot change, whatever the gRPC code (SPEC_TOO_LARGE comes with
+   * RESOURCE_EXHAUSTED, otherwise retryable): the failure is then {@value
+   * HandshakeFailureTypes#INVALID_REQUEST}, non-retryable, as in every SDK.
    */
-  public static AgentExecution executeAgentAndWaitPending(
-      AgentExecutionCommandControllerBlockingStub stub, AgentExecution execution) {
-    return executeAgentAndWaitPending(stub, execution, HandshakeOptions.getDefaultInstance());
+  public static final Set<String> NON_RETRYABLE_REASONS =
+      Immutables.set(
+          "SPEC_TOO_LARGE",
+          "IDEMPOTENCY_CONFLICT_OWNER",
+          "IDEMPOTENCY_CONFLICT_REQUEST",
+          "IDEMPOTENCY_CONFLICT_ACTIVITY");
+
+  private final AgentExecutionCommandControllerBlockingStub agents;
+  private final WorkflowExecutionCommandControllerBlockingStub workflows;
+  private final HandshakeOptions options;
+
+  /**
+   * Creates a handshake over these stubs (either may be null when that kind is never started).
+   *
+   * @param agents the agent execution command stub, or null
+   * @param workflows the workflow execution command stub, or null
+   * @param options the deadline of the {@code create} call
+   */
+  public StigmerHandshake(
+      AgentExecutionCommandControllerBlockingStub agents,
+      WorkflowExecutionCommandControllerBlockingStub workflows,
+      HandshakeOptions options) {
+    this.agents = agents;
+    this.workflows = workflows;
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  /**
+   * Creates a handshake over a channel to the Stigmer service ({@link StigmerChannels}), for both
+   * kinds, with the default options.
+   *
+   * @param channel the channel
+   * @return the handshake
+   */
+  public static StigmerHandshake create(Channel channel) {
+    return create(channel, HandshakeOptions.getDefaultInstance());
+  }
+
+  /**
+   * Creates a handshake over a channel to the Stigmer service, for both kinds.
+   *
+   * @param channel the channel
+   * @param options the deadline of the {@code create} call
+   * @return the handshake
+   */
+  public static StigmerHandshake create(Channel channel, HandshakeOptions options) {
+    Objects.requireNonNull(channel, "channel");
+    return new StigmerHandshake(
+        AgentExecutionCommandControllerGrpc.newBlockingStub(channel),
+        WorkflowExecutionCommandControllerGrpc.newBlockingStub(channel),
+        options);
   }
 
   /**
    * Starts an agent execution and leaves the current activity pending.
    *
-   * @param stub the command controller of the Stigmer service
    * @param execution the execution to start; not modified
-   * @param options the deadline of the {@code create} call
    * @return the service's ACK (the created execution, with its id in {@code metadata.id})
    * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
    *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
    *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
    *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
    */
-  public static AgentExecution executeAgentAndWaitPending(
-      AgentExecutionCommandControllerBlockingStub stub,
-      AgentExecution execution,
-      HandshakeOptions options) {
-    Objects.requireNonNull(stub, "stub");
+  public AgentExecution executeAgentAndWaitPending(AgentExecution execution) {
     Objects.requireNonNull(execution, "execution");
-    Objects.requireNonNull(options, "options");
+    AgentExecutionCommandControllerBlockingStub stub =
+        Objects.requireNonNull(agents, "this handshake has no agent execution stub");
     PendingActivity pending = PendingActivity.current();
     AgentExecution.Builder request =
         pending.prepare(() -> ExecutionRequests.prepareAgent(execution, pending.key)).toBuilder();
@@ -152,40 +204,19 @@ public final class StigmerHandshake {
   }
 
   /**
-   * Starts a workflow execution with the default options and leaves the current activity pending.
-   *
-   * @param stub the command controller of the Stigmer service
-   * @param execution the execution to start; not modified
-   * @return the service's ACK (the created execution, with its id in {@code metadata.id})
-   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
-   *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
-   *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
-   *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
-   */
-  public static WorkflowExecution executeWorkflowAndWaitPending(
-      WorkflowExecutionCommandControllerBlockingStub stub, WorkflowExecution execution) {
-    return executeWorkflowAndWaitPending(stub, execution, HandshakeOptions.getDefaultInstance());
-  }
-
-  /**
    * Starts a workflow execution and leaves the current activity pending.
    *
-   * @param stub the command controller of the Stigmer service
    * @param execution the execution to start; not modified
-   * @param options the deadline of the {@code create} call
    * @return the service's ACK (the created execution, with its id in {@code metadata.id})
    * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} in a local
    *     activity, {@value HandshakeFailureTypes#EMPTY_TASK_TOKEN} when not running in an activity,
    *     {@value HandshakeFailureTypes#INVALID_REQUEST} for a request the deployed service would
    *     refuse, or {@value HandshakeFailureTypes#CREATE_FAILED} when {@code create} fails
    */
-  public static WorkflowExecution executeWorkflowAndWaitPending(
-      WorkflowExecutionCommandControllerBlockingStub stub,
-      WorkflowExecution execution,
-      HandshakeOptions options) {
-    Objects.requireNonNull(stub, "stub");
+  public WorkflowExecution executeWorkflowAndWaitPending(WorkflowExecution execution) {
     Objects.requireNonNull(execution, "execution");
-    Objects.requireNonNull(options, "options");
+    WorkflowExecutionCommandControllerBlockingStub stub =
+        Objects.requireNonNull(workflows, "this handshake has no workflow execution stub");
     PendingActivity pending = PendingActivity.current();
     WorkflowExecution.Builder request =
         pending
@@ -204,6 +235,88 @@ public final class StigmerHandshake {
   }
 
   /**
+   * Environment variable that chooses the shape of {@link #startWorkflowAndWaitPending} when the
+   * call does not: {@code false} (or {@code 0}, {@code no}, {@code off}) selects the blocking
+   * fallback of the architecture note; anything else, or unset, the pending shape.
+   */
+  public static final String ASYNC_COMPLETION_ENV = "ENABLE_ASYNC_ACTIVITY_COMPLETION";
+
+  /**
+   * Tells whether {@value #ASYNC_COMPLETION_ENV} allows pending activities (the default: yes).
+   *
+   * @return false only when the variable says {@code false}, {@code 0}, {@code no} or {@code off}
+   */
+  public static boolean asyncCompletionEnabled() {
+    String value = System.getenv(ASYNC_COMPLETION_ENV);
+    if (value == null) {
+      return true;
+    }
+    String normalized = value.trim().toLowerCase(java.util.Locale.ROOT);
+    return !Immutables.set("false", "0", "no", "off").contains(normalized);
+  }
+
+  /**
+   * The inner-workflow shape (architecture note; Python's {@code start_workflow_and_wait_pending}):
+   * from inside a Temporal activity, starts an inner workflow with two arguments, {@code arg} and
+   * this activity's task token ({@code byte[]}), and leaves the activity pending; the inner
+   * workflow completes the activity itself when it ends, typically with {@link
+   * WorkflowCompletions#completeCallerWhenDone}. Call it as the last statement of the activity
+   * method and return anything.
+   *
+   * <p>With {@code asyncCompletion} false (or, when it is {@code null}, {@value
+   * #ASYNC_COMPLETION_ENV}{@code =false}) the blocking fallback is used instead: the inner workflow
+   * gets an empty token, and this call waits for its result and returns it, holding the worker's
+   * activity slot meanwhile.
+   *
+   * @param client the client that starts the inner workflow
+   * @param workflowType the inner workflow's type name
+   * @param options its options (workflow id and task queue at least)
+   * @param arg its first argument
+   * @param resultType the type of its result, for the blocking shape
+   * @param asyncCompletion the shape: {@code true} pending, {@code false} blocking, {@code null}
+   *     from {@value #ASYNC_COMPLETION_ENV}
+   * @param <R> the result type
+   * @return {@code null} in the pending shape (the activity's result comes from the inner
+   *     workflow), the inner workflow's result in the blocking shape
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#LOCAL_ACTIVITY} or {@value
+   *     HandshakeFailureTypes#EMPTY_TASK_TOKEN} as {@link #executeAgentAndWaitPending} does, in the
+   *     pending shape
+   */
+  public static <R> R startWorkflowAndWaitPending(
+      io.temporal.client.WorkflowClient client,
+      String workflowType,
+      io.temporal.client.WorkflowOptions options,
+      Object arg,
+      Class<R> resultType,
+      Boolean asyncCompletion) {
+    Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(workflowType, "workflowType");
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(resultType, "resultType");
+    boolean pendingShape = asyncCompletion == null ? asyncCompletionEnabled() : asyncCompletion;
+    io.temporal.client.WorkflowStub inner = client.newUntypedWorkflowStub(workflowType, options);
+    if (!pendingShape) {
+      String workflowId = inner.start(arg, new byte[0]).getWorkflowId();
+      KeyValueLog.info(
+          log, "Waiting for inner workflow (blocking shape)", "workflow_id", workflowId);
+      return inner.getResult(resultType);
+    }
+    PendingActivity pending = PendingActivity.current();
+    String workflowId = inner.start(arg, pending.token.toByteArray()).getWorkflowId();
+    KeyValueLog.info(
+        log,
+        "Inner workflow started, activity pending",
+        "workflow_id",
+        workflowId,
+        "token_preview",
+        pending.preview,
+        "token_digest",
+        pending.digest);
+    pending.context.doNotCompleteOnReturn();
+    return null;
+  }
+
+  /**
    * Tells whether a failed {@code create} is worth retrying (handshake contract, section 1):
    * UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNKNOWN and CANCELLED
    * are; every other code is permanent.
@@ -219,7 +332,10 @@ public final class StigmerHandshake {
    * Maps a failed {@code create} call to the application failure the activity fails with: type
    * {@value HandshakeFailureTypes#CREATE_FAILED}, message {@code "<CODE>: <server message>"} (just
    * the code name when the server sent no message), non-retryable unless {@link
-   * #isRetryable(Status.Code)}.
+   * #isRetryable(Status.Code)}. When the status carries a {@code google.rpc.ErrorInfo} whose
+   * reason is one of {@link #NON_RETRYABLE_REASONS}, the failure is {@value
+   * HandshakeFailureTypes#INVALID_REQUEST} instead, non-retryable, its message ending with {@code
+   * " (reason <REASON>)"}, as in the Go SDK.
    *
    * <p>The failure carries neither the gRPC exception as cause nor a stack trace: the message holds
    * all of the status, and Temporal keeps at most 4 KiB of an attempt's failure on a pending
@@ -231,27 +347,61 @@ public final class StigmerHandshake {
    */
   public static ApplicationFailure createFailed(StatusRuntimeException e) {
     Status status = e.getStatus();
+    String reason = nonRetryableReason(e);
     String description = status.getDescription();
     String message =
         description == null || description.isEmpty()
             ? status.getCode().name()
             : status.getCode().name() + ": " + description;
+    if (reason != null) {
+      message += " (reason " + reason + ")";
+    }
     ApplicationFailure failure =
         ApplicationFailure.newBuilder()
             .setMessage(message)
-            .setType(HandshakeFailureTypes.CREATE_FAILED)
-            .setNonRetryable(!isRetryable(status.getCode()))
+            .setType(
+                reason == null
+                    ? HandshakeFailureTypes.CREATE_FAILED
+                    : HandshakeFailureTypes.INVALID_REQUEST)
+            .setNonRetryable(reason != null || !isRetryable(status.getCode()))
             .build();
     failure.setStackTrace(new StackTraceElement[0]);
     return failure;
+  }
+
+  /** The first ErrorInfo reason of the status that is in {@link #NON_RETRYABLE_REASONS}. */
+  private static String nonRetryableReason(StatusRuntimeException e) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(e);
+    if (details == null) {
+      return null;
+    }
+    for (com.google.protobuf.Any detail : details.getDetailsList()) {
+      if (!detail.is(ErrorInfo.class)) {
+        continue;
+      }
+      try {
+        ErrorInfo info = detail.unpack(ErrorInfo.class);
+        if (ERROR_INFO_DOMAIN.equals(info.getDomain())
+            && NON_RETRYABLE_REASONS.contains(info.getReason())) {
+          return info.getReason();
+        }
+      } catch (InvalidProtocolBufferException malformed) {
+        // A detail that does not parse says nothing about retrying.
+      }
+    }
+    return null;
   }
 
   private static <S extends AbstractStub<S>> S prepare(
       S stub, String idempotencyKey, HandshakeOptions options) {
     Metadata headers = new Metadata();
     headers.put(IDEMPOTENCY_METADATA_KEY, idempotencyKey);
-    return stub.withDeadlineAfter(options.getCreateTimeout().toNanos(), TimeUnit.NANOSECONDS)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    S prepared =
+        stub.withDeadlineAfter(options.getCreateTimeout().toNanos(), TimeUnit.NANOSECONDS)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    return TraceContextPropagation.Availability.AVAILABLE
+        ? prepared.withInterceptors(TraceContextPropagation.INSTANCE)
+        : prepared;
   }
 
   /** The current activity, about to go pending. */
@@ -297,13 +447,17 @@ public final class StigmerHandshake {
               info.getWorkflowId(),
               info.getWorkflowRunId(),
               info.getActivityId());
-      log.info(
-          "Extracted task token: token_preview={}, token_digest={}, token_length={}, "
-              + "activity_id={}",
+      KeyValueLog.info(
+          log,
+          "Extracted task token",
+          "activity_id",
+          info.getActivityId(),
+          "token_preview",
           preview,
+          "token_digest",
           TaskTokens.digest(token),
-          token.length,
-          info.getActivityId());
+          "token_length",
+          token.length);
       return new PendingActivity(context, ByteString.copyFrom(token), preview, key);
     }
 
@@ -318,12 +472,16 @@ public final class StigmerHandshake {
         return prepare.get();
       } catch (ApplicationFailure refused) {
         String message = refused.getOriginalMessage();
-        log.warn(
-            "Stigmer create refused locally: activity_id={}, token_preview={}, token_digest={}, "
-                + "violations={}",
+        KeyValueLog.warn(
+            log,
+            "Stigmer create refused locally",
+            "activity_id",
             activityId,
+            "token_preview",
             preview,
+            "token_digest",
             digest,
+            "violations",
             message.substring(message.indexOf(": ") + 2));
         throw refused;
       }
@@ -331,13 +489,18 @@ public final class StigmerHandshake {
 
     ApplicationFailure createFailed(StatusRuntimeException e) {
       ApplicationFailure failure = StigmerHandshake.createFailed(e);
-      log.warn(
-          "Stigmer create failed: activity_id={}, token_preview={}, token_digest={}, code={}, "
-              + "retryable={}",
+      KeyValueLog.warn(
+          log,
+          "Stigmer create failed",
+          "activity_id",
           activityId,
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "code",
           e.getStatus().getCode().name(),
+          "retryable",
           !failure.isNonRetryable());
       return failure;
     }
@@ -349,16 +512,50 @@ public final class StigmerHandshake {
      * @param kind {@code "Agent"} or {@code "Workflow"}, the first word of the ACK line
      */
     void leavePending(String executionId, String kind) {
-      log.info(
-          "{} execution started, activity pending: execution_id={}, token_preview={}, "
-              + "token_digest={}, token_length={}",
-          kind,
+      KeyValueLog.info(
+          log,
+          kind + " execution started, activity pending",
+          "execution_id",
           executionId,
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "token_length",
           token.size());
       HandshakeMetrics.counter(context.getMetricsScope(), HandshakeMetrics.HANDSHAKES_PENDING);
+      recordExecution(executionId, kind);
       context.doNotCompleteOnReturn();
+    }
+
+    /**
+     * Records the execution's kind and id as this activity's heartbeat details ({@code
+     * GetExecutionInput}, {@code binary/protobuf}; never the token), where {@value
+     * WatchExecutionActivity#WATCH_EXECUTION} finds them while the activity is pending. Best
+     * effort: the handshake does not depend on it.
+     */
+    private void recordExecution(String executionId, String kind) {
+      GetExecutionInput recorded =
+          GetExecutionInput.newBuilder()
+              .setKind(
+                  kind.equals("Workflow")
+                      ? ExecutionKind.EXECUTION_KIND_WORKFLOW
+                      : ExecutionKind.EXECUTION_KIND_AGENT)
+              .setExecutionId(executionId)
+              .build();
+      try {
+        context.heartbeat(new RawValue(PayloadTypeRegistry.binaryPayload(recorded)));
+      } catch (io.temporal.client.ActivityCompletionException done) {
+        // Already completed (a fast agent) or cancelled: nothing left to watch.
+      } catch (RuntimeException e) {
+        KeyValueLog.warn(
+            log,
+            "Could not record the execution for the watcher",
+            "execution_id",
+            executionId,
+            "error",
+            e.toString());
+      }
     }
 
     private static ApplicationFailure emptyToken(String message) {

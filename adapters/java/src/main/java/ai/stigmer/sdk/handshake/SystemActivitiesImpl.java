@@ -46,7 +46,10 @@ public final class SystemActivitiesImpl implements SystemActivities {
 
   private static final String JSON_PLAIN = "json/plain";
 
-  private final ExternalActivityCompleter completer;
+  private final ExternalActivityCompleter fixedCompleter;
+  private final PayloadTypeRegistry registry;
+  private final java.util.Map<io.temporal.client.WorkflowClient, ExternalActivityCompleter>
+      completers = new java.util.concurrent.ConcurrentHashMap<>();
   private final JsonFormat.Parser jsonParser;
 
   /**
@@ -56,11 +59,35 @@ public final class SystemActivitiesImpl implements SystemActivities {
    *     {@code json/protobuf} inputs
    */
   public SystemActivitiesImpl(ExternalActivityCompleter completer) {
-    this.completer = Objects.requireNonNull(completer, "completer");
+    this(Objects.requireNonNull(completer, "completer"), completer.typeRegistry());
+  }
+
+  private SystemActivitiesImpl(ExternalActivityCompleter completer, PayloadTypeRegistry registry) {
+    this.fixedCompleter = completer;
+    this.registry = registry;
     this.jsonParser =
-        JsonFormat.parser()
-            .usingTypeRegistry(completer.typeRegistry().getJsonTypeRegistry())
-            .ignoringUnknownFields();
+        JsonFormat.parser().usingTypeRegistry(registry.getJsonTypeRegistry()).ignoringUnknownFields();
+  }
+
+  /**
+   * Returns an implementation that completes callers through the workflow client of the worker
+   * running it ({@code Activity.getExecutionContext().getWorkflowClient()}): its namespace and
+   * data converter. {@link StigmerPlugin} registers this one.
+   *
+   * @param registry the result types it encodes and decodes
+   * @return the activity implementation
+   */
+  public static SystemActivitiesImpl withWorkerClient(PayloadTypeRegistry registry) {
+    return new SystemActivitiesImpl(null, Objects.requireNonNull(registry, "registry"));
+  }
+
+  private ExternalActivityCompleter completer() {
+    if (fixedCompleter != null) {
+      return fixedCompleter;
+    }
+    return completers.computeIfAbsent(
+        io.temporal.activity.Activity.getExecutionContext().getWorkflowClient(),
+        client -> ExternalActivityCompleter.newBuilder(client).setTypeRegistry(registry).build());
   }
 
   /**
@@ -78,34 +105,34 @@ public final class SystemActivitiesImpl implements SystemActivities {
         payload.getMetadataOrDefault(PayloadTypeRegistry.ENCODING_KEY, ByteString.EMPTY)
             .toStringUtf8();
     switch (encoding) {
-      case PayloadTypeRegistry.BINARY_PROTOBUF -> {
+      case PayloadTypeRegistry.BINARY_PROTOBUF:
         try {
           return complete(CompleteExternalActivityInput.parseFrom(payload.getData()));
         } catch (InvalidProtocolBufferException e) {
           throw invalidInput("binary/protobuf: " + e.getMessage());
         }
-      }
-      case PayloadTypeRegistry.JSON_PROTOBUF -> {
-        CompleteExternalActivityInput.Builder proto = CompleteExternalActivityInput.newBuilder();
-        try {
-          jsonParser.merge(payload.getData().toStringUtf8(), proto);
-        } catch (InvalidProtocolBufferException e) {
-          throw invalidInput("json/protobuf: " + e.getMessage());
+      case PayloadTypeRegistry.JSON_PROTOBUF:
+        {
+          CompleteExternalActivityInput.Builder proto = CompleteExternalActivityInput.newBuilder();
+          try {
+            jsonParser.merge(payload.getData().toStringUtf8(), proto);
+          } catch (InvalidProtocolBufferException e) {
+            throw invalidInput("json/protobuf: " + e.getMessage());
+          }
+          return complete(proto.build());
         }
-        return complete(proto.build());
-      }
-      case JSON_PLAIN -> {
-        DeployedSystemInput deployed;
-        try {
-          deployed = DeployedSystemInput.parse(payload);
-        } catch (IllegalArgumentException e) {
-          throw invalidInput(e.getMessage());
+      case JSON_PLAIN:
+        {
+          DeployedSystemInput deployed;
+          try {
+            deployed = DeployedSystemInput.parse(payload);
+          } catch (IllegalArgumentException e) {
+            throw invalidInput(e.getMessage());
+          }
+          return completeDeployed(deployed);
         }
-        return completeDeployed(deployed);
-      }
-      default ->
-          throw invalidInput(
-              "unsupported encoding " + (encoding.isEmpty() ? "<none>" : encoding));
+      default:
+        throw invalidInput("unsupported encoding " + (encoding.isEmpty() ? "<none>" : encoding));
     }
   }
 
@@ -131,7 +158,7 @@ public final class SystemActivitiesImpl implements SystemActivities {
               .build());
     }
     return checked(
-        completer.completeInActivity(
+        completer().completeInActivity(
             deployed.callbackToken(), deployed.executionId(), deployed.resultPayload()),
         deployed.callbackToken());
   }
@@ -149,7 +176,7 @@ public final class SystemActivitiesImpl implements SystemActivities {
   public CompleteExternalActivityResult complete(CompleteExternalActivityInput input) {
     CompleteExternalActivityResult result;
     try {
-      result = completer.completeInActivity(input);
+      result = completer().completeInActivity(input);
     } catch (IllegalArgumentException e) {
       throw ApplicationFailure.newNonRetryableFailureWithCause(
           e.getMessage(), HandshakeFailureTypes.COMPLETION_INVALID_INPUT, e);

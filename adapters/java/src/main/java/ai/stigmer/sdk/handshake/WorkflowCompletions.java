@@ -3,11 +3,16 @@ package ai.stigmer.sdk.handshake;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Functions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.Objects;
@@ -120,12 +125,16 @@ public final class WorkflowCompletions {
     try {
       result = execute(input, options);
     } catch (ActivityFailure e) {
-      log.error(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, error={}",
+      KeyValueLog.error(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           input.getExecutionId(),
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "error",
           e.getMessage());
       throw ApplicationFailure.newNonRetryableFailureWithCause(
           "completing the caller's activity failed (token_preview=" + preview + ")",
@@ -137,21 +146,29 @@ public final class WorkflowCompletions {
       case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN:
         return result;
       case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED:
-        log.warn(
-            "External activity already completed, the caller has moved on: execution_id={}, "
-                + "token_preview={}, token_digest={}, error={}",
+        KeyValueLog.warn(
+            log,
+            "Caller's activity was already completed",
+            "execution_id",
             input.getExecutionId(),
+            "token_preview",
             preview,
+            "token_digest",
             digest,
+            "error",
             result.getMessage());
         return result;
       default:
-        log.error(
-            "Failed to complete external activity: execution_id={}, token_preview={}, "
-                + "token_digest={}, error={}",
+        KeyValueLog.error(
+            log,
+            "Failed to complete external activity",
+            "execution_id",
             input.getExecutionId(),
+            "token_preview",
             preview,
+            "token_digest",
             digest,
+            "error",
             result.getOutcome().name() + ": " + result.getMessage());
         throw ApplicationFailure.newNonRetryableFailure(
             "completing the caller's activity failed: "
@@ -194,12 +211,16 @@ public final class WorkflowCompletions {
     try {
       result = execute(input, options);
     } catch (ActivityFailure e) {
-      log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, error={}",
+      KeyValueLog.warn(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           input.getExecutionId(),
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "error",
           e.getMessage());
       return Optional.empty();
     }
@@ -207,15 +228,122 @@ public final class WorkflowCompletions {
             != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
         && result.getOutcome()
             != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN) {
-      log.warn(
-          "Failed to complete external activity: execution_id={}, token_preview={}, "
-              + "token_digest={}, error={}",
+      KeyValueLog.warn(
+          log,
+          "Failed to complete external activity",
+          "execution_id",
           input.getExecutionId(),
+          "token_preview",
           preview,
+          "token_digest",
           digest,
+          "error",
           result.getOutcome().name() + ": " + result.getMessage());
     }
     return Optional.of(result);
+  }
+
+  /**
+   * Runs the inner workflow's work and completes the caller with its outcome, however it ends: the
+   * workflow side of the inner-workflow shape ({@link
+   * StigmerHandshake#startWorkflowAndWaitPending}, which started this workflow with the caller's
+   * token as its last argument). The same as Python's {@code complete_caller_when_done}.
+   *
+   * <ul>
+   *   <li>a result completes the caller ({@link #completeOnSuccess}) and is returned;
+   *   <li>a cancellation (a {@link CanceledFailure}, also as the cause of an activity or child
+   *       workflow failure) reports the caller cancelled, from a detached scope, and is rethrown;
+   *   <li>any other failure fails the caller ({@link #failureFromError}) and is rethrown.
+   * </ul>
+   *
+   * <p>With the blocking shape the token is empty: nothing is scheduled, and the caller's activity
+   * gets the workflow's result by waiting for it.
+   *
+   * <pre>{@code
+   * public AgentExecution run(AgentExecution request, byte[] token) {
+   *   return WorkflowCompletions.completeCallerWhenDone(
+   *       ByteString.copyFrom(token), () -> runTheAgent(request), CompletionOptions.getDefaultInstance());
+   * }
+   * }</pre>
+   *
+   * @param token the caller's token (the inner workflow's last argument); empty for the blocking
+   *     shape
+   * @param body the work; its result is the caller's result
+   * @param options execution id and result encoding of the completion
+   * @param <R> the result type, a protobuf message
+   * @return what {@code body} returned
+   */
+  public static <R extends Message> R completeCallerWhenDone(
+      ByteString token, Functions.Func<R> body, CompletionOptions options) {
+    Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(options, "options");
+    R result;
+    try {
+      result = body.apply();
+    } catch (RuntimeException e) {
+      if (isCancellation(e)) {
+        CompletionOptions cancellation =
+            CompletionOptions.newBuilder().setExecutionId(options.getExecutionId()).build();
+        // The workflow's own scope is cancelled: the report runs in a scope of its own.
+        Workflow.newDetachedCancellationScope(
+                () -> completeOnFailure(CompletionInputs.cancellation(token, cancellation)))
+            .run();
+      } else {
+        completeOnFailure(CompletionInputs.failure(token, failureFromError(e), options));
+      }
+      throw e;
+    }
+    completeOnSuccess(CompletionInputs.result(token, result, options));
+    return result;
+  }
+
+  /**
+   * Describes an error as the failure to deliver to the caller: an {@link ApplicationFailure}
+   * (also as the cause of an activity or child workflow failure) keeps its type, message and
+   * non-retryable flag; anything else becomes {@value #EXECUTION_FAILED_TYPE} with the error's
+   * message. The same as Python's {@code failure_from_error}.
+   *
+   * @param error the error the work ended with
+   * @return the failure value
+   */
+  public static ai.stigmer.sdk.v1.ActivityFailure failureFromError(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof TemporalFailure && !(cause instanceof ApplicationFailure)) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof ApplicationFailure) {
+      ApplicationFailure application = (ApplicationFailure) cause;
+      String type = application.getType();
+      return ai.stigmer.sdk.v1.ActivityFailure.newBuilder()
+          .setMessage(application.getOriginalMessage())
+          .setType(type == null || type.isEmpty() ? EXECUTION_FAILED_TYPE : type)
+          .setNonRetryable(application.isNonRetryable())
+          .build();
+    }
+    String message = error.getMessage();
+    return ai.stigmer.sdk.v1.ActivityFailure.newBuilder()
+        .setMessage(message == null ? error.getClass().getName() : message)
+        .setType(EXECUTION_FAILED_TYPE)
+        .build();
+  }
+
+  /**
+   * Failure type of {@link #failureFromError} for an error that is not an application failure.
+   */
+  public static final String EXECUTION_FAILED_TYPE = "STIGMER_EXECUTION_FAILED";
+
+  /** Whether the error is, or was caused by, a Temporal cancellation. */
+  static boolean isCancellation(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof CanceledFailure) {
+        return true;
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
+    }
+    return false;
   }
 
   /**

@@ -15,7 +15,12 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Functions;
 import io.temporal.workflow.Workflow;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Promise;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -47,13 +52,28 @@ import java.util.concurrent.TimeUnit;
 public final class WorkflowHandshake {
 
   /** Phases (of agent and workflow executions alike) after which an execution no longer changes. */
-  public static final Set<Integer> TERMINAL_PHASES = Set.of(3, 4, 5);
+  public static final Set<Integer> TERMINAL_PHASES = Immutables.set(3, 4, 5);
 
   /** Start-to-close timeout of {@value GetExecutionActivity#GET_EXECUTION}: 10 minutes. */
   public static final Duration GET_EXECUTION_START_TO_CLOSE = Duration.ofMinutes(10);
 
   /** Heartbeat timeout of {@value GetExecutionActivity#GET_EXECUTION}: 1 minute. */
   public static final Duration GET_EXECUTION_HEARTBEAT_TIMEOUT = Duration.ofMinutes(1);
+
+  /**
+   * How long {@link #executeToTerminal} waits for the handshake before it starts {@value
+   * WatchExecutionActivity#WATCH_EXECUTION}: 30 s, as in every SDK.
+   */
+  public static final Duration WATCH_AFTER = Duration.ofSeconds(30);
+
+  /** Heartbeat timeout of {@value WatchExecutionActivity#WATCH_EXECUTION}: 60 s. */
+  public static final Duration WATCH_EXECUTION_HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * The {@code Workflow.getVersion} change id of the watcher: histories recorded before it replay
+   * without it.
+   */
+  static final String WATCH_CHANGE_ID = "stigmer-watch-execution";
 
   private WorkflowHandshake() {}
 
@@ -76,6 +96,28 @@ public final class WorkflowHandshake {
             RetryOptions.newBuilder()
                 .setInitialInterval(Duration.ofSeconds(1))
                 .setMaximumAttempts(GET_EXECUTION_MAXIMUM_ATTEMPTS)
+                .setDoNotRetry(HandshakeFailureTypes.GET_EXECUTION_FAILED)
+                .build())
+        .build();
+  }
+
+  /**
+   * Returns the options {@link #executeToTerminal} schedules {@value
+   * WatchExecutionActivity#WATCH_EXECUTION} with, as in every SDK: heartbeat timeout 60 s, no
+   * start-to-close bound (the longest Java allows stands for none: the workflow's own timeout
+   * bounds it), retried until cancelled except for {@value
+   * HandshakeFailureTypes#GET_EXECUTION_FAILED}; on the workflow's task queue.
+   *
+   * @return the activity options
+   */
+  public static ActivityOptions watchExecutionOptions() {
+    return ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofDays(3650))
+        .setHeartbeatTimeout(WATCH_EXECUTION_HEARTBEAT_TIMEOUT)
+        .setRetryOptions(
+            RetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofSeconds(1))
+                .setMaximumInterval(Duration.ofSeconds(30))
                 .setDoNotRetry(HandshakeFailureTypes.GET_EXECUTION_FAILED)
                 .build())
         .build();
@@ -115,7 +157,51 @@ public final class WorkflowHandshake {
   public static <E extends Message> E executeToTerminal(
       Functions.Func1<E, E> handshake, E request, ActivityOptions getExecutionOptions) {
     Objects.requireNonNull(getExecutionOptions, "getExecutionOptions");
-    E delivered = execute(handshake, request);
+    return executeToTerminal(
+        handshake,
+        request,
+        TerminalOptions.newBuilder().setGetExecutionOptions(getExecutionOptions).build());
+  }
+
+  /**
+   * Runs the handshake activity and returns the terminal execution; learns of a FAILED or
+   * CANCELLED execution while the handshake is still pending (handshake contract, "Typed failure
+   * while pending").
+   *
+   * <p>If the handshake has not resolved after {@link TerminalOptions#getWatchAfter()} ({@link
+   * #WATCH_AFTER}, 30 s), it starts {@value WatchExecutionActivity#WATCH_EXECUTION}, which calls
+   * {@code get} (backoff from 5 s, doubling, capped at 30 s) until the execution is terminal. When
+   * the watcher returns a FAILED or CANCELLED execution while the handshake is still pending, the
+   * handshake activity is cancelled and this method throws a non-retryable {@link
+   * ApplicationFailure} of type {@value HandshakeFailureTypes#AGENT_EXECUTION_FAILED} or {@value
+   * HandshakeFailureTypes#AGENT_EXECUTION_CANCELLED} (the execution, tokens cleared, as its
+   * detail). When the handshake resolves first, the watcher is cancelled. So the failure reaches
+   * the workflow at most 30 s (watch-after) + 30 s (backoff cap) + one {@code get} call after the
+   * execution turned terminal, and never later than max(watch-after, time terminal) + 30 s + one
+   * {@code get}. A watcher that fails (no execution recorded, several pending handshakes) changes
+   * nothing: the workflow waits for the handshake.
+   *
+   * @param handshake the activity stub's method that calls {@link StigmerHandshake}
+   * @param request the execution to start
+   * @param options get-execution and watcher settings
+   * @param <E> {@code AgentExecution} or {@code WorkflowExecution}
+   * @return the terminal execution, callback tokens cleared
+   * @throws ActivityFailure as the handshake activity (or the get activity) failed
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#AGENT_EXECUTION_FAILED} or
+   *     {@value HandshakeFailureTypes#AGENT_EXECUTION_CANCELLED} as the watcher found, or {@value
+   *     HandshakeFailureTypes#GET_EXECUTION_FAILED} when the delivered execution is not terminal and
+   *     has no {@code metadata.id}
+   */
+  public static <E extends Message> E executeToTerminal(
+      Functions.Func1<E, E> handshake, E request, TerminalOptions options) {
+    Objects.requireNonNull(options, "options");
+    ActivityOptions getExecutionOptions = options.getGetExecutionOptions();
+    // Callers whose history began before the watcher replay as they ran.
+    int version = Workflow.getVersion(WATCH_CHANGE_ID, Workflow.DEFAULT_VERSION, 1);
+    E delivered =
+        version == Workflow.DEFAULT_VERSION
+            ? execute(handshake, request)
+            : executeWatched(handshake, request, options);
     if (delivered == null || isTerminal(delivered)) {
       return delivered == null ? null : clearCallbackTokens(delivered);
     }
@@ -125,11 +211,13 @@ public final class WorkflowHandshake {
           "the delivered execution is not terminal and has no metadata.id to fetch it by",
           HandshakeFailureTypes.GET_EXECUTION_FAILED);
     }
-    Workflow.getLogger(WorkflowHandshake.class)
-        .info(
-            "Delivered execution is not terminal, fetching it: execution_id={}, phase={}",
-            id,
-            phase(delivered));
+    KeyValueLog.info(
+        Workflow.getLogger(WorkflowHandshake.class),
+        "Delivered execution is not terminal, fetching it",
+        "execution_id",
+        id,
+        "phase",
+        phase(delivered));
     GetExecutionInput input =
         GetExecutionInput.newBuilder()
             .setKind(
@@ -211,6 +299,108 @@ public final class WorkflowHandshake {
     }
   }
 
+  /** {@link #execute} raced against the watcher; the same metrics. */
+  private static <E extends Message> E executeWatched(
+      Functions.Func1<E, E> handshake, E request, TerminalOptions options) {
+    Objects.requireNonNull(handshake, "handshake");
+    Objects.requireNonNull(request, "request");
+    long start = Workflow.currentTimeMillis();
+    String outcome = HandshakeMetrics.OUTCOME_FAILED;
+    List<Promise<E>> handshakes = new ArrayList<>(1);
+    CancellationScope handshakeScope =
+        Workflow.newCancellationScope(() -> handshakes.add(Async.function(handshake, request)));
+    handshakeScope.run();
+    Promise<E> delivered = handshakes.get(0);
+    try {
+      if (!Workflow.await(options.getWatchAfter(), delivered::isCompleted)) {
+        E ended = watch(delivered, request, options.getWatchExecutionOptions());
+        if (ended != null) {
+          handshakeScope.cancel();
+          boolean cancelled = phase(ended) == PHASE_CANCELLED;
+          outcome =
+              cancelled ? HandshakeMetrics.OUTCOME_CANCELLED : HandshakeMetrics.OUTCOME_FAILED;
+          String id = executionId(ended);
+          KeyValueLog.warn(
+              Workflow.getLogger(WorkflowHandshake.class),
+              "Execution ended while the handshake was pending",
+              "execution_id",
+              id,
+              "phase",
+              phase(ended));
+          throw ApplicationFailure.newNonRetryableFailure(
+              "the execution "
+                  + id
+                  + (cancelled ? " was cancelled" : " failed")
+                  + " while the caller's activity was pending",
+              cancelled
+                  ? HandshakeFailureTypes.AGENT_EXECUTION_CANCELLED
+                  : HandshakeFailureTypes.AGENT_EXECUTION_FAILED,
+              ended);
+        }
+      }
+      E result = delivered.get();
+      outcome = HandshakeMetrics.OUTCOME_COMPLETED;
+      return result;
+    } catch (ActivityFailure e) {
+      outcome = outcomeOf(e.getCause());
+      throw e;
+    } catch (CanceledFailure e) {
+      outcome = HandshakeMetrics.OUTCOME_CANCELLED;
+      throw e;
+    } finally {
+      long nanos = TimeUnit.MILLISECONDS.toNanos(Workflow.currentTimeMillis() - start);
+      HandshakeMetrics.resolved(Workflow.getMetricsScope(), outcome, nanos);
+    }
+  }
+
+  /**
+   * Runs the watcher until the handshake resolves or the execution is terminal: the FAILED or
+   * CANCELLED execution (tokens cleared) when it ended so while the handshake was pending, else
+   * null.
+   */
+  private static <E extends Message> E watch(
+      Promise<E> delivered, E request, ActivityOptions watchOptions) {
+    @SuppressWarnings("unchecked")
+    Class<E> type = (Class<E>) request.getClass();
+    GetExecutionInput input =
+        GetExecutionInput.newBuilder()
+            .setKind(
+                request instanceof WorkflowExecution
+                    ? ExecutionKind.EXECUTION_KIND_WORKFLOW
+                    : ExecutionKind.EXECUTION_KIND_AGENT)
+            .build();
+    List<Promise<E>> watches = new ArrayList<>(1);
+    CancellationScope watchScope =
+        Workflow.newCancellationScope(
+            () ->
+                watches.add(
+                    Workflow.newUntypedActivityStub(watchOptions)
+                        .executeAsync(
+                            WatchExecutionActivity.WATCH_EXECUTION,
+                            type,
+                            new RawValue(PayloadTypeRegistry.binaryPayload(input)))));
+    watchScope.run();
+    Promise<E> watched = watches.get(0);
+    Workflow.await(() -> delivered.isCompleted() || watched.isCompleted());
+    if (delivered.isCompleted()) {
+      watchScope.cancel();
+      return null;
+    }
+    E execution;
+    try {
+      execution = watched.get();
+    } catch (ActivityFailure e) {
+      return null; // nothing learnt: wait for the handshake
+    }
+    int phase = phase(execution);
+    return phase == PHASE_FAILED || phase == PHASE_CANCELLED
+        ? clearCallbackTokens(execution)
+        : null;
+  }
+
+  private static final int PHASE_FAILED = 4;
+  private static final int PHASE_CANCELLED = 5;
+
   /**
    * Tells whether an execution is terminal: its {@code status.phase} is COMPLETED (3), FAILED (4)
    * or CANCELLED (5).
@@ -255,5 +445,109 @@ public final class WorkflowHandshake {
     Message metadata = (Message) execution.getField(metadataField);
     FieldDescriptor idField = metadata.getDescriptorForType().findFieldByName("id");
     return idField == null ? "" : String.valueOf(metadata.getField(idField));
+  }
+
+  /** Settings of {@link #executeToTerminal}. Immutable. */
+  public static final class TerminalOptions {
+    private final ActivityOptions getExecutionOptions;
+    private final Duration watchAfter;
+    private final ActivityOptions watchExecutionOptions;
+
+    private TerminalOptions(Builder builder) {
+      this.getExecutionOptions = builder.getExecutionOptions;
+      this.watchAfter = builder.watchAfter;
+      this.watchExecutionOptions = builder.watchExecutionOptions;
+    }
+
+    /**
+     * Returns a builder with the defaults of every SDK.
+     *
+     * @return a new builder
+     */
+    public static Builder newBuilder() {
+      return new Builder();
+    }
+
+    /**
+     * Returns the options with the defaults of every SDK.
+     *
+     * @return the options
+     */
+    public static TerminalOptions getDefaultInstance() {
+      return newBuilder().build();
+    }
+
+    /** The options of {@value GetExecutionActivity#GET_EXECUTION}. */
+    public ActivityOptions getGetExecutionOptions() {
+      return getExecutionOptions;
+    }
+
+    /** How long the handshake may stay pending before the watcher starts. */
+    public Duration getWatchAfter() {
+      return watchAfter;
+    }
+
+    /** The options of {@value WatchExecutionActivity#WATCH_EXECUTION}. */
+    public ActivityOptions getWatchExecutionOptions() {
+      return watchExecutionOptions;
+    }
+
+    /** Builder of {@link TerminalOptions}. */
+    public static final class Builder {
+      private ActivityOptions getExecutionOptions = WorkflowHandshake.getExecutionOptions();
+      private Duration watchAfter = WATCH_AFTER;
+      private ActivityOptions watchExecutionOptions = WorkflowHandshake.watchExecutionOptions();
+
+      private Builder() {}
+
+      /**
+       * Sets the options of {@value GetExecutionActivity#GET_EXECUTION} ({@link
+       * WorkflowHandshake#getExecutionOptions()} by default).
+       *
+       * @param options the options
+       * @return this builder
+       */
+      public Builder setGetExecutionOptions(ActivityOptions options) {
+        this.getExecutionOptions = Objects.requireNonNull(options, "options");
+        return this;
+      }
+
+      /**
+       * Sets how long the handshake may stay pending before the watcher starts ({@link
+       * WorkflowHandshake#WATCH_AFTER} by default).
+       *
+       * @param watchAfter a positive duration
+       * @return this builder
+       */
+      public Builder setWatchAfter(Duration watchAfter) {
+        Objects.requireNonNull(watchAfter, "watchAfter");
+        if (watchAfter.isZero() || watchAfter.isNegative()) {
+          throw new IllegalArgumentException("watchAfter must be positive");
+        }
+        this.watchAfter = watchAfter;
+        return this;
+      }
+
+      /**
+       * Sets the options of {@value WatchExecutionActivity#WATCH_EXECUTION} ({@link
+       * WorkflowHandshake#watchExecutionOptions()} by default), for example its task queue.
+       *
+       * @param options the options
+       * @return this builder
+       */
+      public Builder setWatchExecutionOptions(ActivityOptions options) {
+        this.watchExecutionOptions = Objects.requireNonNull(options, "options");
+        return this;
+      }
+
+      /**
+       * Builds the options.
+       *
+       * @return the options
+       */
+      public TerminalOptions build() {
+        return new TerminalOptions(this);
+      }
+    }
   }
 }

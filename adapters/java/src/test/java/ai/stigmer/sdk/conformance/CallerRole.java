@@ -194,8 +194,8 @@ final class CallerRole implements Role {
 
     private void handshake(
         AgentExecutionCommandControllerBlockingStub stub, AgentExecution request, int crash) {
-      StigmerHandshake.executeAgentAndWaitPending(
-          stub, request, HandshakeOptions.getDefaultInstance());
+      new StigmerHandshake(stub, null, HandshakeOptions.getDefaultInstance())
+          .executeAgentAndWaitPending(request);
       int attempt = Activity.getExecutionContext().getInfo().getAttempt();
       if (attempt < crash) {
         // Created, but the worker "dies" before the activity goes pending.

@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
 
 /**
  * The log records of the SDK ({@code ai.stigmer.sdk}) kept by the test SLF4J backend, normalised
- * for a {@code LogsRequest}: the SDK logs "message: key=value, key=value", so the message is the
- * text before the first field and the fields are split off by name.
+ * for a {@code LogsRequest}: the SDK logs "message key=value key=value" with the fields also in the
+ * MDC (KeyValueLog), so the message is the text before the first field and the fields are the MDC
+ * entries (split off the text by name when there are none).
  */
 final class Logs {
 
@@ -27,7 +28,11 @@ final class Logs {
           || !event.logger().startsWith("ai.stigmer.sdk")) {
         continue; // the harness's own lines and third-party warnings
       }
-      response.addRecords(normalise(event.level().toString(), event.logger(), event.message()));
+      LogRecord record = normalise(event.level().toString(), event.logger(), event.message());
+      if (!event.fields().isEmpty()) {
+        record = record.toBuilder().clearFields().putAllFields(event.fields()).build();
+      }
+      response.addRecords(record);
     }
     return response.build();
   }

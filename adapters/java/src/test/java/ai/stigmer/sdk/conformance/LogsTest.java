@@ -14,8 +14,8 @@ class LogsTest {
         Logs.normalise(
             "INFO",
             "ai.stigmer.sdk.handshake.StigmerHandshake",
-            "Agent execution started, activity pending: execution_id=aex-1, "
-                + "token_preview=CiQw..., token_digest=0123456789ab, token_length=172");
+            "Agent execution started, activity pending execution_id=aex-1 "
+                + "token_preview=CiQw... token_digest=0123456789ab token_length=172");
     assertEquals("Agent execution started, activity pending", record.getMessage());
     assertEquals(
         Map.of(

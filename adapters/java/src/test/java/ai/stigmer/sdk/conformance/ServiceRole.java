@@ -11,6 +11,7 @@ import ai.stigmer.conformance.v1.StartRequest;
 import ai.stigmer.conformance.v1.SystemActivityCall;
 import ai.stigmer.conformance.v1.TokenMutation;
 import ai.stigmer.sdk.handshake.CompletionInputs;
+import ai.stigmer.sdk.handshake.CompletionOptions;
 import ai.stigmer.sdk.handshake.ExternalActivityCompleter;
 import ai.stigmer.sdk.handshake.HeartbeatResult;
 import ai.stigmer.sdk.handshake.IdempotencyKeys;
@@ -246,13 +247,18 @@ final class ServiceRole implements Role {
     CompleteExternalActivityInput input;
     switch (request.getActionCase()) {
       case HEARTBEAT -> {
-        HeartbeatResult beat = target.heartbeat(token, request.getHeartbeat());
+        HeartbeatResult beat = target.heartbeat(callbackToken, request.getHeartbeat());
         return heartbeatResponse(beat);
       }
       case RESULT ->
           input =
-              CompletionInputs.success(
-                      callbackToken, request.getResult(), caseId, request.getEncoding())
+              CompletionInputs.result(
+                      callbackToken,
+                      request.getResult(),
+                      CompletionOptions.newBuilder()
+                          .setExecutionId(caseId)
+                          .setResultEncoding(request.getEncoding())
+                          .build())
                   .toBuilder()
                   .setResult(packDeterministically(request.getResult()))
                   .build();
@@ -261,9 +267,16 @@ final class ServiceRole implements Role {
         if (dropFailureType) {
           failure = failure.toBuilder().clearType().build();
         }
-        input = CompletionInputs.failure(callbackToken, failure, caseId);
+        input =
+            CompletionInputs.failure(
+                callbackToken,
+                failure,
+                CompletionOptions.newBuilder().setExecutionId(caseId).build());
       }
-      case CANCEL -> input = CompletionInputs.cancellation(callbackToken, caseId);
+      case CANCEL ->
+          input =
+              CompletionInputs.cancellation(
+                  callbackToken, CompletionOptions.newBuilder().setExecutionId(caseId).build());
       default ->
           throw new IllegalArgumentException(
               "CompleteRequest for case \"" + caseId + "\" has no action");

@@ -15,10 +15,10 @@ import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus;
 import ai.stigmer.commons.apiresource.ApiResourceMetadata;
 import ai.stigmer.sdk.testing.CapturedLogs;
-import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.DevServer;
+import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.StigmerTestExtension;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
 import com.google.protobuf.ByteString;
@@ -43,10 +43,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The caller side against a real Temporal dev server and a real gRPC Stigmer service. */
+@Tag("integration")
 @ExtendWith(StigmerTestExtension.class)
 class CallerIntegrationTest {
 
@@ -54,12 +56,14 @@ class CallerIntegrationTest {
   private static AgentExecution withoutHandshake(AgentExecution sent) {
     AgentExecution.Builder b = sent.toBuilder();
     b.getSpecBuilder().clearCallbackToken();
-    b.getMetadataBuilder().removeAnnotations(IdempotencyKeys.ANNOTATION_KEY);
+    b.getMetadataBuilder()
+        .removeAnnotations(IdempotencyKeys.ANNOTATION_KEY)
+        .removeAnnotations(ExecutionRequests.RESULT_ENCODING_ANNOTATION);
     return b.build();
   }
 
   @Test
-  void manyActivitiesGoPendingOnOneSlotAndEachGetsItsResult(TemporalDevServer server)
+  void manyActivitiesGoPendingOnOneSlotAndEachGetsItsResult(DevServer server)
       throws Exception {
     int n = 20;
     WorkflowClient client = server.client();
@@ -99,7 +103,7 @@ class CallerIntegrationTest {
         assertEquals(PendingActivityState.PENDING_ACTIVITY_STATE_STARTED, pending.getState());
         assertEquals(
             IdempotencyKeys.derive(
-                TemporalDevServer.NAMESPACE,
+                DevServer.NAMESPACE,
                 callers.get(task).getExecution().getWorkflowId(),
                 callers.get(task).getExecution().getRunId(),
                 pending.getActivityId()),
@@ -161,25 +165,27 @@ class CallerIntegrationTest {
           ours.stream()
               .anyMatch(
                   e ->
-                      e.message().startsWith("Extracted task token")
-                          && e.message().contains("token_preview=" + preview)
-                          && e.message().contains("token_digest=" + TaskTokens.digest(token))
-                          && e.message().contains("token_length=" + token.length)),
-          "Extracted task token is logged with preview and length");
+                      e.message().startsWith("Extracted task token activity_id=")
+                          && e.fields().get("token_preview").equals(preview)
+                          && e.fields().get("token_digest").equals(TaskTokens.digest(token))
+                          && e.fields().get("token_length").equals(String.valueOf(token.length))
+                          && e.message().contains(" token_preview=" + preview + " ")),
+          "Extracted task token is logged with preview and length as key-value fields");
       assertTrue(
           ours.stream()
               .anyMatch(
                   e ->
                       e.message()
                           .equals(
-                              "Agent execution started, activity pending: execution_id="
+                              "Agent execution started, activity pending execution_id="
                                   + create.executionId()
-                                  + ", token_preview="
+                                  + " token_preview="
                                   + preview
-                                  + ", token_digest="
+                                  + " token_digest="
                                   + TaskTokens.digest(token)
-                                  + ", token_length="
-                                  + token.length)),
+                                  + " token_length="
+                                  + token.length)
+                          && e.fields().get("execution_id").equals(create.executionId())),
           "the ACK is logged with the execution id");
       assertTrue(
           ours.stream()
@@ -198,7 +204,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void transientCreateFailureIsRetriedWithTheSameKeyAndANewToken(TemporalDevServer server)
+  void transientCreateFailureIsRetriedWithTheSameKeyAndANewToken(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
@@ -230,7 +236,7 @@ class CallerIntegrationTest {
       assertFalse(lastFailure.getApplicationFailureInfo().getNonRetryable());
       assertEquals(
           IdempotencyKeys.derive(
-              TemporalDevServer.NAMESPACE,
+              DevServer.NAMESPACE,
               caller.getExecution().getWorkflowId(),
               caller.getExecution().getRunId(),
               pending.getActivityId()),
@@ -251,7 +257,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void createHasADeadline(TemporalDevServer server) throws Exception {
+  void createHasADeadline(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     HandshakeOptions shortDeadline =
         HandshakeOptions.newBuilder().setCreateTimeout(Duration.ofMillis(300)).build();
@@ -276,7 +282,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void permanentCreateFailureFailsTheActivityAtOnce(TemporalDevServer server) throws Exception {
+  void permanentCreateFailureFailsTheActivityAtOnce(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
@@ -310,7 +316,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void aLocalActivityIsRefusedWithItsOwnType(TemporalDevServer server) throws Exception {
+  void aLocalActivityIsRefusedWithItsOwnType(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
@@ -330,7 +336,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void whatTheDeployedServiceRequiresIsFilledFromTheDocsRequest(TemporalDevServer server)
+  void whatTheDeployedServiceRequiresIsFilledFromTheDocsRequest(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -364,7 +370,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void aRequestTheDeployedServiceWouldRefuseIsRefusedBeforeAnyRpc(TemporalDevServer server)
+  void aRequestTheDeployedServiceWouldRefuseIsRefusedBeforeAnyRpc(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -387,7 +393,7 @@ class CallerIntegrationTest {
           CapturedLogs.events().stream()
               .anyMatch(
                   event ->
-                      event.message().startsWith("Stigmer create refused locally: activity_id=")
+                      event.message().startsWith("Stigmer create refused locally activity_id=")
                           && event.message().contains("token_digest=")
                           && event
                               .message()
@@ -399,7 +405,7 @@ class CallerIntegrationTest {
   }
 
   @Test
-  void workflowExecutionsUseTheirOwnCallbackField(TemporalDevServer server) throws Exception {
+  void workflowExecutionsUseTheirOwnCallbackField(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();

@@ -60,27 +60,6 @@ class CompletionInputsTest {
   }
 
   @Test
-  @SuppressWarnings("deprecation")
-  void deprecatedPositionalFormsBuildTheSameInputs() {
-    ActivityFailure failure =
-        ActivityFailure.newBuilder().setType("T").setMessage("m").setNonRetryable(true).build();
-    assertEquals(
-        CompletionInputs.failure(TOKEN, failure, WITH_ID),
-        CompletionInputs.failure(TOKEN, "T", "m", true, "ae-1"));
-    assertEquals(
-        CompletionInputs.result(TOKEN, RESULT, WITH_ID),
-        CompletionInputs.success(TOKEN, RESULT, "ae-1"));
-    assertEquals(
-        CompletionInputs.cancellation(
-            TOKEN,
-            CompletionOptions.newBuilder()
-                .setExecutionId("ae-1")
-                .addCancellationDetails(RESULT)
-                .build()),
-        CompletionInputs.cancellation(TOKEN, "ae-1", RESULT));
-  }
-
-  @Test
   void cancellationCarriesItsDetails() {
     CompleteExternalActivityInput input =
         CompletionInputs.cancellation(

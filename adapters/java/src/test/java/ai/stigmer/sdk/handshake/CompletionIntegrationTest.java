@@ -14,11 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.sdk.testing.CapturedMetrics;
-import ai.stigmer.sdk.testing.Poll;
-import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.DevServer;
+import ai.stigmer.sdk.testing.FakeStigmerService;
+import ai.stigmer.sdk.testing.Poll;
 import ai.stigmer.sdk.testing.StigmerTestExtension;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
@@ -30,6 +30,7 @@ import io.temporal.api.common.v1.Payload;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.history.v1.ActivityTaskCanceledEventAttributes;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
@@ -40,10 +41,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The completion side against a real Temporal dev server. */
+@Tag("integration")
 @ExtendWith(StigmerTestExtension.class)
 class CompletionIntegrationTest {
 
@@ -63,7 +66,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void typedFailureReachesTheCallerWorkflow(TemporalDevServer server) throws Exception {
+  void typedFailureReachesTheCallerWorkflow(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -99,7 +102,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void retryableFailureMakesTheCallerRetryWithTheSameKeyAndANewToken(TemporalDevServer server)
+  void retryableFailureMakesTheCallerRetryWithTheSameKeyAndANewToken(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
@@ -151,7 +154,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void metricsCountCompletedThenAlreadyCompleted(TemporalDevServer server) throws Exception {
+  void metricsCountCompletedThenAlreadyCompleted(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     CapturedMetrics metrics = new CapturedMetrics();
     ByteString token;
@@ -176,18 +179,18 @@ class CompletionIntegrationTest {
     String duration = ExternalActivityCompleter.METRIC_COMPLETION_DURATION;
     assertEquals(
         Map.of(
-            CapturedMetrics.key(completions, Map.of("status", "completed")),
+            CapturedMetrics.key(completions, Map.of("status", "completed", "service", "java")),
             1L,
-            CapturedMetrics.key(completions, Map.of("status", "already_completed")),
+            CapturedMetrics.key(completions, Map.of("status", "already_completed", "service", "java")),
             1L,
             CapturedMetrics.key(
-                ExternalActivityCompleter.METRIC_ERRORS, Map.of("error_type", "already_completed")),
+                ExternalActivityCompleter.METRIC_ERRORS, Map.of("error_type", "already_completed", "service", "java")),
             1L),
         metrics.counters());
     assertEquals(
         Map.of(
-            CapturedMetrics.key(duration, Map.of("status", "completed")), 1,
-            CapturedMetrics.key(duration, Map.of("status", "already_completed")), 1),
+            CapturedMetrics.key(duration, Map.of("status", "completed", "service", "java")), 1,
+            CapturedMetrics.key(duration, Map.of("status", "already_completed", "service", "java")), 1),
         metrics.timerCounts());
     String base64 = Base64.getEncoder().encodeToString(token.toByteArray()).substring(0, 16);
     metrics
@@ -200,7 +203,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void badTokensAreReportedAndLeaveTheCallerPending(TemporalDevServer server) throws Exception {
+  void badTokensAreReportedAndLeaveTheCallerPending(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     ExternalActivityCompleter otherNamespace =
@@ -285,7 +288,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void jsonResultAndNoResult(TemporalDevServer server) throws Exception {
+  void jsonResultAndNoResult(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -334,7 +337,7 @@ class CompletionIntegrationTest {
   }
 
   @Test
-  void heartbeatSurfacesTheCancelRequestAndTheCancellationIsDelivered(TemporalDevServer server)
+  void heartbeatSurfacesTheCancelRequestAndTheCancellationIsDelivered(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
@@ -344,6 +347,19 @@ class CompletionIntegrationTest {
           It.startAgentCaller(client, worker.taskQueue(), It.request("cancel me"));
       CreateCall create = stigmer.waitForCalls(1, It.WAIT).get(0);
       ByteString token = create.token();
+      // Right after the ACK the caller records its execution in its heartbeat details, for the
+      // watcher of executeToTerminal; the service's heartbeats below come after it.
+      Poll.until(
+          It.WAIT,
+          "the caller's record of its execution",
+          () -> {
+            PendingActivityInfo pending = It.pendingActivity(client, caller.getExecution());
+            return pending.hasHeartbeatDetails()
+                && WatchExecutionActivityImpl.recordedExecution(pending) != null
+                && WatchExecutionActivityImpl.recordedExecution(pending)
+                    .getExecutionId()
+                    .equals(create.executionId());
+          });
 
       HeartbeatResult before = completer.heartbeat(token);
       assertEquals(HeartbeatOutcome.RECORDED, before.outcome());

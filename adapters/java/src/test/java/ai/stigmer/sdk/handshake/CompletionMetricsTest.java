@@ -51,15 +51,15 @@ class CompletionMetricsTest {
       ByteString.copyFrom(new byte[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8});
 
   private static String completions(String status) {
-    return CapturedMetrics.key(METRIC_COMPLETIONS, Map.of("status", status));
+    return CapturedMetrics.key(METRIC_COMPLETIONS, Map.of("status", status, "service", "java"));
   }
 
   private static String duration(String status) {
-    return CapturedMetrics.key(METRIC_COMPLETION_DURATION, Map.of("status", status));
+    return CapturedMetrics.key(METRIC_COMPLETION_DURATION, Map.of("status", status, "service", "java"));
   }
 
   private static String errors(String errorType) {
-    return CapturedMetrics.key(METRIC_ERRORS, Map.of("error_type", errorType));
+    return CapturedMetrics.key(METRIC_ERRORS, Map.of("error_type", errorType, "service", "java"));
   }
 
   /** Service stubs to a port nothing listens on, with a short retry: every call is UNAVAILABLE. */
@@ -143,7 +143,14 @@ class CompletionMetricsTest {
     }
     assertEquals(
         Map.of(
-            completions("empty_token"), 1L, completions("error"), 1L, errors("invalid_input"), 1L),
+            completions("empty_token"),
+            1L,
+            errors("empty_token"),
+            1L,
+            completions("error"),
+            1L,
+            errors("invalid_input"),
+            1L),
         metrics.counters());
     assertEquals(Map.of(duration("empty_token"), 1, duration("error"), 1), metrics.timerCounts());
     // Nothing was sent for the invalid input: no duration, as in the Go SDK.
@@ -207,7 +214,9 @@ class CompletionMetricsTest {
       shutdown(stubs);
       metrics.close();
     }
-    assertEquals(Map.of(completions("empty_token"), 2L), ours(metrics.counters()));
+    assertEquals(
+        Map.of(completions("empty_token"), 2L, errors("empty_token"), 2L),
+        ours(metrics.counters()));
     assertEquals(Map.of(duration("empty_token"), 2), ours(metrics.timerCounts()));
   }
 

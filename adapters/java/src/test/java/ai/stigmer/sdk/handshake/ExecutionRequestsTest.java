@@ -41,6 +41,10 @@ class ExecutionRequestsTest {
     assertEquals("AgentExecution", sent.getKind());
     assertEquals("exec-2106b688aba43d0aae5e", sent.getMetadata().getName());
     assertEquals(KEY, sent.getMetadata().getAnnotationsOrThrow(IdempotencyKeys.ANNOTATION_KEY));
+    assertEquals(
+        "binary/protobuf",
+        sent.getMetadata().getAnnotationsOrThrow("stigmer.ai/result-encoding"),
+        "the caller declares that it decodes binary/protobuf");
     assertEquals(docs.getSpec(), sent.getSpec());
     assertEquals(AgentExecution.getDefaultInstance().getKind(), docs.getKind(), "input untouched");
   }

@@ -36,29 +36,27 @@ public final class Fixtures {
 
   /** Uses {@link StigmerHandshake} exactly as the README shows. */
   public static final class CallerActivitiesImpl implements CallerActivities {
-    private final AgentExecutionCommandControllerBlockingStub agents;
-    private final WorkflowExecutionCommandControllerBlockingStub workflows;
-
-    private final HandshakeOptions options;
+    private final StigmerHandshake agents;
+    private final StigmerHandshake workflows;
 
     CallerActivitiesImpl(
         AgentExecutionCommandControllerBlockingStub agents,
         WorkflowExecutionCommandControllerBlockingStub workflows,
         HandshakeOptions options) {
-      this.agents = agents;
-      this.workflows = workflows;
-      this.options = options;
+      this.agents = new StigmerHandshake(agents, null, options);
+      this.workflows =
+          new StigmerHandshake(null, workflows, HandshakeOptions.getDefaultInstance());
     }
 
     @Override
     public AgentExecution runAgent(AgentExecution execution) {
-      StigmerHandshake.executeAgentAndWaitPending(agents, execution, options);
+      agents.executeAgentAndWaitPending(execution);
       return null;
     }
 
     @Override
     public WorkflowExecution runWorkflow(WorkflowExecution execution) {
-      StigmerHandshake.executeWorkflowAndWaitPending(workflows, execution);
+      workflows.executeWorkflowAndWaitPending(execution);
       return null;
     }
   }

@@ -3,11 +3,14 @@ package ai.stigmer.sdk.handshake;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import ai.stigmer.sdk.testing.Poll;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
+import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import java.time.Duration;
@@ -32,6 +35,14 @@ class HandshakeMetricsTest {
     return counts;
   }
 
+  /**
+   * A registry on a clock that never moves: Micrometer's histograms rotate their time windows by
+   * the wall clock, which, on a loaded machine, could drop a recording between two assertions.
+   */
+  private static SimpleMeterRegistry registry() {
+    return new SimpleMeterRegistry(SimpleConfig.DEFAULT, new MockClock());
+  }
+
   private static Scope scope(SimpleMeterRegistry registry) {
     return new RootScopeBuilder()
         .reporter(new MicrometerClientStatsReporter(registry))
@@ -49,7 +60,7 @@ class HandshakeMetricsTest {
 
   @Test
   void a120msCompletionLandsInThe200msBucket() throws Exception {
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    SimpleMeterRegistry registry = registry();
     registry.config().meterFilter(HandshakeMetrics.meterFilter());
     try (Scope scope = scope(registry)) {
       ExternalActivityCompleter.recordCompletion(
@@ -58,10 +69,19 @@ class HandshakeMetricsTest {
           null,
           Duration.ofMillis(120).toNanos());
     }
+    Poll.until(
+        java.time.Duration.ofSeconds(30),
+        "the completion in the registry",
+        () -> {
+          Timer recorded =
+              registry.find(ExternalActivityCompleter.METRIC_COMPLETION_DURATION).timer();
+          return recorded != null && recorded.count() == 1;
+        });
     Timer timer =
         registry
             .find(ExternalActivityCompleter.METRIC_COMPLETION_DURATION)
             .tag("status", "completed")
+            .tag("service", "java")
             .timer();
     assertNotNull(timer, "the timer reached the registry");
     Map<Double, Double> buckets = buckets(timer);
@@ -74,7 +94,7 @@ class HandshakeMetricsTest {
 
   @Test
   void a120msHandshakeLandsInThe200msBucket() throws Exception {
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    SimpleMeterRegistry registry = registry();
     registry.config().meterFilter(HandshakeMetrics.meterFilter());
     try (Scope scope = scope(registry)) {
       HandshakeMetrics.resolved(
@@ -82,6 +102,27 @@ class HandshakeMetricsTest {
       HandshakeMetrics.resolved(
           scope, HandshakeMetrics.OUTCOME_TIMED_OUT, Duration.ofMillis(30).toNanos());
     }
+    // tally's own reporting thread may still be handing over what it took before the close.
+    Poll.until(
+        java.time.Duration.ofSeconds(30),
+        "both handshakes in the registry",
+        () -> {
+          io.micrometer.core.instrument.Counter counter =
+              registry
+                  .find(HandshakeMetrics.HANDSHAKES)
+                  .tag("outcome", "timed_out")
+                  .tag("service", "java")
+                  .counter();
+          Timer recorded =
+              registry
+                  .find(HandshakeMetrics.HANDSHAKE_DURATION)
+                  .tag("outcome", "timed_out")
+                  .timer();
+          return counter != null
+              && counter.count() == 2.0
+              && recorded != null
+              && recorded.count() == 2;
+        });
     Timer timer =
         registry.find(HandshakeMetrics.HANDSHAKE_DURATION).tag("outcome", "timed_out").timer();
     assertNotNull(timer);
@@ -95,13 +136,14 @@ class HandshakeMetricsTest {
         registry
             .find(HandshakeMetrics.HANDSHAKES)
             .tag("outcome", "timed_out")
+            .tag("service", "java")
             .counter()
             .count());
   }
 
   @Test
   void otherTimersKeepTheirOwnConfiguration() throws Exception {
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    SimpleMeterRegistry registry = registry();
     registry.config().meterFilter(HandshakeMetrics.meterFilter());
     try (Scope scope = scope(registry)) {
       scope.timer("temporal_something_latency").record(com.uber.m3.util.Duration.ofMillis(5));

@@ -10,8 +10,8 @@ import ai.stigmer.agentic.agentexecution.v1.AgentMessage;
 import ai.stigmer.agentic.agentexecution.v1.ExecutionPhase;
 import ai.stigmer.agentic.agentexecution.v1.MessageType;
 import ai.stigmer.commons.apiresource.ApiResourceMetadata;
+import ai.stigmer.sdk.testing.DevServer;
 import ai.stigmer.sdk.testing.FakeStigmerService;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -178,7 +178,7 @@ final class It {
   }
 
   /** A completer for the callers' namespace. */
-  static ExternalActivityCompleter completer(TemporalDevServer server) {
+  static ExternalActivityCompleter completer(DevServer server) {
     return ExternalActivityCompleter.newBuilder(server.client()).build();
   }
 }

@@ -2,18 +2,20 @@ package ai.stigmer.sdk.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc;
-import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.FakeStigmerService;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -121,6 +123,65 @@ class StigmerChannelsTest {
     } finally {
       close(channel);
     }
+  }
+
+  @Test
+  void aCallWithoutDeadlineGetsTheDefaultOne() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    // Nothing listens: without a default deadline, waitForReady would keep the call forever.
+    ManagedChannel channel =
+        StigmerChannels.newBuilder("127.0.0.1:" + port)
+            .usePlaintext()
+            .setDefaultCallTimeout(Duration.ofMillis(300))
+            .build();
+    try {
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> AgentExecutionCommandControllerGrpc.newBlockingStub(channel).create(REQUEST));
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+    } finally {
+      close(channel);
+    }
+  }
+
+  @Test
+  void aCallsOwnDeadlineWinsOverTheDefault() throws Exception {
+    try (FakeStigmerService stigmer = FakeStigmerService.start()) {
+      ManagedChannel channel =
+          StigmerChannels.newBuilder(stigmer.target())
+              .usePlaintext()
+              .setDefaultCallTimeout(Duration.ofMillis(50))
+              .build();
+      try {
+        stigmer.delayNext(Duration.ofMillis(500));
+        assertFalse(create(channel, 30).getMetadata().getId().isEmpty());
+      } finally {
+        close(channel);
+      }
+    }
+  }
+
+  @Test
+  void anUnsetOrEmptyApiKeySendsNoAuthorization() throws Exception {
+    for (String key : new String[] {null, ""}) {
+      try (FakeStigmerService stigmer = FakeStigmerService.start()) {
+        ManagedChannel channel =
+            StigmerChannels.newBuilder(stigmer.target()).usePlaintext().setApiKey(key).build();
+        try {
+          create(channel, 30);
+          assertNull(stigmer.calls().get(0).authorization());
+        } finally {
+          close(channel);
+        }
+      }
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> StigmerChannels.newBuilder("x:1").setDefaultCallTimeout(Duration.ZERO));
   }
 
   @Test

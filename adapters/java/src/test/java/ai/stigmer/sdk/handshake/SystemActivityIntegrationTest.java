@@ -12,10 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.sdk.testing.CapturedLogs;
 import ai.stigmer.sdk.testing.CapturedMetrics;
-import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.DevServer;
+import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.StigmerTestExtension;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
 import io.temporal.api.enums.v1.EventType;
@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.event.Level;
@@ -40,6 +41,7 @@ import org.slf4j.event.Level;
  * The system activity {@code stigmer/system/complete-external-activity}, scheduled by a Java
  * service workflow with {@link WorkflowCompletions}, completing a caller on another worker.
  */
+@Tag("integration")
 @ExtendWith(StigmerTestExtension.class)
 class SystemActivityIntegrationTest {
 
@@ -108,7 +110,7 @@ class SystemActivityIntegrationTest {
   }
 
   @Test
-  void deployedServiceInputOfASuccessCompletesTheCaller(TemporalDevServer server)
+  void deployedServiceInputOfASuccessCompletesTheCaller(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     // The caller decodes the json/plain result with the Stigmer data converter.
@@ -116,7 +118,7 @@ class SystemActivityIntegrationTest {
         WorkflowClient.newInstance(
             server.service(),
             WorkflowClientOptions.newBuilder()
-                .setNamespace(TemporalDevServer.NAMESPACE)
+                .setNamespace(DevServer.NAMESPACE)
                 .setDataConverter(StigmerDataConverter.create())
                 .build());
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -155,7 +157,7 @@ class SystemActivityIntegrationTest {
   }
 
   @Test
-  void deployedServiceInputWithAnEmptyErrorFailsTheCaller(TemporalDevServer server)
+  void deployedServiceInputWithAnEmptyErrorFailsTheCaller(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -183,7 +185,7 @@ class SystemActivityIntegrationTest {
   }
 
   @Test
-  void anUndecodableInputFailsTheSystemActivityForGood(TemporalDevServer server)
+  void anUndecodableInputFailsTheSystemActivityForGood(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     try (TestWorker service = serviceWorker(client)) {
@@ -201,7 +203,7 @@ class SystemActivityIntegrationTest {
   }
 
   @Test
-  void successPathCompletesTheCaller(TemporalDevServer server) throws Exception {
+  void successPathCompletesTheCaller(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker callers = It.callerWorker(client, stigmer);
@@ -238,12 +240,12 @@ class SystemActivityIntegrationTest {
           COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
           It.result(again, CompleteExternalActivityResult.class).getOutcome());
       assertTrue(
-          logged(Level.WARN, "External activity already completed", TaskTokens.preview(token)));
+          logged(Level.WARN, "Caller's activity was already completed", TaskTokens.preview(token)));
     }
   }
 
   @Test
-  void metricsGoToTheRunningActivityScope(TemporalDevServer server) throws Exception {
+  void metricsGoToTheRunningActivityScope(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     CapturedMetrics metrics = new CapturedMetrics();
     // The service worker's client reports its metrics to the captured scope; its completer has no
@@ -258,7 +260,7 @@ class SystemActivityIntegrationTest {
     WorkflowClient metered =
         WorkflowClient.newInstance(
             meteredStubs,
-            WorkflowClientOptions.newBuilder().setNamespace(TemporalDevServer.NAMESPACE).build());
+            WorkflowClientOptions.newBuilder().setNamespace(DevServer.NAMESPACE).build());
     String serviceQueue;
     byte[] token;
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -318,13 +320,13 @@ class SystemActivityIntegrationTest {
           assertEquals(
               SystemActivities.COMPLETE_EXTERNAL_ACTIVITY, metricTags.get("activity_type"), key);
           assertEquals(serviceQueue, metricTags.get("task_queue"), key);
-          assertEquals(TemporalDevServer.NAMESPACE, metricTags.get("namespace"), key);
+          assertEquals(DevServer.NAMESPACE, metricTags.get("namespace"), key);
           assertFalse(metricTags.containsValue(preview), key + " carries the token preview");
         });
   }
 
   @Test
-  void successPathFailsTheWorkflowOnAnInvalidToken(TemporalDevServer server) {
+  void successPathFailsTheWorkflowOnAnInvalidToken(DevServer server) {
     WorkflowClient client = server.client();
     try (TestWorker service = serviceWorker(client)) {
       WorkflowStub stub =
@@ -346,7 +348,7 @@ class SystemActivityIntegrationTest {
   }
 
   @Test
-  void emptyTokenSchedulesNothing(TemporalDevServer server) throws Exception {
+  void emptyTokenSchedulesNothing(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     try (TestWorker service = serviceWorker(client)) {
       WorkflowStub stub =
@@ -364,7 +366,7 @@ class SystemActivityIntegrationTest {
   }
 
   @Test
-  void failurePathFailsTheCallerAndTheOriginalErrorStands(TemporalDevServer server)
+  void failurePathFailsTheCallerAndTheOriginalErrorStands(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -398,7 +400,7 @@ class SystemActivityIntegrationTest {
   }
 
   @Test
-  void failurePathLogsACompletionProblemAndKeepsTheOriginalError(TemporalDevServer server) {
+  void failurePathLogsACompletionProblemAndKeepsTheOriginalError(DevServer server) {
     WorkflowClient client = server.client();
     try (TestWorker service = serviceWorker(client)) {
       byte[] garbage = garbageToken();
@@ -420,7 +422,7 @@ class SystemActivityIntegrationTest {
   }
 
   @Test
-  void jsonInputFromAnotherLanguageIsReadWithTheRegistryConverter(TemporalDevServer server)
+  void jsonInputFromAnotherLanguageIsReadWithTheRegistryConverter(DevServer server)
       throws Exception {
     WorkflowClient client = server.client();
     // A service worker whose client reads json/protobuf inputs with Any fields, as a Python
@@ -429,7 +431,7 @@ class SystemActivityIntegrationTest {
         WorkflowClient.newInstance(
             server.service(),
             WorkflowClientOptions.newBuilder()
-                .setNamespace(TemporalDevServer.NAMESPACE)
+                .setNamespace(DevServer.NAMESPACE)
                 .setDataConverter(PayloadTypeRegistry.stigmerDefaults().newDataConverter())
                 .build());
     try (FakeStigmerService stigmer = FakeStigmerService.start();

@@ -11,15 +11,15 @@ import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatus;
 import ai.stigmer.sdk.testing.CapturedMetrics;
-import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.DevServer;
+import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.StigmerTestExtension;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
-import com.google.protobuf.ByteString;
-import io.grpc.Status;
 import ai.stigmer.sdk.v1.ExecutionKind;
 import ai.stigmer.sdk.v1.GetExecutionInput;
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * the caller gets the terminal execution although the service delivered a snapshot, and the
  * caller-side metrics are counted.
  */
+@Tag("integration")
 @ExtendWith(StigmerTestExtension.class)
 class TerminalResultIntegrationTest {
 
@@ -89,7 +91,7 @@ class TerminalResultIntegrationTest {
   }
 
   @Test
-  void aSnapshotDeliveryIsFollowedByGetUntilTerminal(TemporalDevServer server) throws Exception {
+  void aSnapshotDeliveryIsFollowedByGetUntilTerminal(DevServer server) throws Exception {
     CapturedMetrics metrics = new CapturedMetrics();
     WorkflowServiceStubs meteredStubs =
         WorkflowServiceStubs.newServiceStubs(
@@ -100,7 +102,7 @@ class TerminalResultIntegrationTest {
     WorkflowClient client =
         WorkflowClient.newInstance(
             meteredStubs,
-            WorkflowClientOptions.newBuilder().setNamespace(TemporalDevServer.NAMESPACE).build());
+            WorkflowClientOptions.newBuilder().setNamespace(DevServer.NAMESPACE).build());
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();
         TestWorker worker = It.callerWorker(client, stigmer)) {
@@ -190,7 +192,7 @@ class TerminalResultIntegrationTest {
   }
 
   @Test
-  void aTerminalDeliveryNeedsNoGet(TemporalDevServer server) throws Exception {
+  void aTerminalDeliveryNeedsNoGet(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -210,7 +212,7 @@ class TerminalResultIntegrationTest {
   }
 
   @Test
-  void aGetThatCannotSucceedFailsTheCallerTyped(TemporalDevServer server) throws Exception {
+  void aGetThatCannotSucceedFailsTheCallerTyped(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();
@@ -243,7 +245,7 @@ class TerminalResultIntegrationTest {
   }
 
   @Test
-  void aWorkflowExecutionIsFetchedByItsKind(TemporalDevServer server) throws Exception {
+  void aWorkflowExecutionIsFetchedByItsKind(DevServer server) throws Exception {
     WorkflowClient client = server.client();
     ExternalActivityCompleter completer = It.completer(server);
     try (FakeStigmerService stigmer = FakeStigmerService.start();

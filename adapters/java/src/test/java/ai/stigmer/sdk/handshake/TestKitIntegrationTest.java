@@ -12,9 +12,9 @@ import ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput;
 import ai.stigmer.agentic.agentexecution.v1.ExecutionPhase;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.DevServer;
 import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.StigmerTestExtension;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import ai.stigmer.sdk.v1.ActivityFailure;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
@@ -28,6 +28,7 @@ import io.temporal.failure.CanceledFailure;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -36,12 +37,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * extension injects the shared dev server and a fresh fake per test; the fake records creates and
  * finishes each handshake on demand through the real dev server.
  */
+@Tag("integration")
 @ExtendWith(StigmerTestExtension.class)
 class TestKitIntegrationTest {
 
   @Test
   void completeDeliversTheFinishedExecutionWithTheReply(
-      TemporalDevServer server, FakeStigmerService stigmer) throws Exception {
+      DevServer server, FakeStigmerService stigmer) throws Exception {
     WorkflowClient client = server.client();
     try (TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("2+2"));
@@ -79,7 +81,7 @@ class TestKitIntegrationTest {
   }
 
   @Test
-  void failDeliversTheFailureValue(TemporalDevServer server, FakeStigmerService stigmer) {
+  void failDeliversTheFailureValue(DevServer server, FakeStigmerService stigmer) {
     WorkflowClient client = server.client();
     try (TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("fail"));
@@ -104,7 +106,7 @@ class TestKitIntegrationTest {
 
   @Test
   void cancelWaitsForTheCancelRequestThenReportsIt(
-      TemporalDevServer server, FakeStigmerService stigmer) {
+      DevServer server, FakeStigmerService stigmer) {
     WorkflowClient client = server.client();
     try (TestWorker worker = It.callerWorker(client, stigmer)) {
       WorkflowStub caller = It.startAgentCaller(client, worker.taskQueue(), It.request("cancel"));
@@ -123,7 +125,7 @@ class TestKitIntegrationTest {
 
   @Test
   void failNextFailsTheNextCreatesAfterRecordingThem(
-      TemporalDevServer server, FakeStigmerService stigmer) throws Exception {
+      DevServer server, FakeStigmerService stigmer) throws Exception {
     WorkflowClient client = server.client();
     stigmer.failNext(Status.UNAVAILABLE.withDescription("restarting"), 2);
     try (TestWorker worker = It.callerWorker(client, stigmer)) {
@@ -195,8 +197,8 @@ class TestKitIntegrationTest {
   }
 
   @Test
-  void theSharedServerHasTheConfiguredNamespaces(TemporalDevServer server) {
-    assertTrue(server.namespaces().contains(TemporalDevServer.NAMESPACE));
+  void theSharedServerHasTheConfiguredNamespaces(DevServer server) {
+    assertTrue(server.namespaces().contains(DevServer.NAMESPACE));
     assertTrue(server.namespaces().contains(It.OTHER_NAMESPACE));
   }
 
@@ -206,7 +208,7 @@ class TestKitIntegrationTest {
         assertThrows(
             IllegalStateException.class,
             () ->
-                TemporalDevServer.newBuilder()
+                DevServer.newBuilder()
                     .setCliPath(Path.of("/nonexistent/temporal"))
                     .start());
     assertTrue(e.getMessage().contains("/nonexistent/temporal"), e.getMessage());

@@ -4,8 +4,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.MDC;
 import org.slf4j.event.Level;
 import org.slf4j.helpers.FormattingTuple;
 import org.slf4j.helpers.MarkerIgnoringBase;
@@ -19,8 +21,9 @@ import org.slf4j.helpers.MessageFormatter;
  */
 public final class CapturedLogs {
 
-  /** One formatted log event. */
-  public record Event(Level level, String logger, String message, String thrown) {
+  /** One formatted log event, with the MDC entries (the SDK's key-value fields) at that time. */
+  public record Event(
+      Level level, String logger, String message, String thrown, Map<String, String> fields) {
     /** Returns the message and the stack trace of the throwable, if any. */
     public String fullText() {
       return thrown == null ? message : message + "\n" + thrown;
@@ -51,7 +54,10 @@ public final class CapturedLogs {
       tuple.getThrowable().printStackTrace(new PrintWriter(out));
       thrown = out.toString();
     }
-    Event event = new Event(level, logger, tuple.getMessage(), thrown);
+    Map<String, String> mdc = MDC.getCopyOfContextMap();
+    Event event =
+        new Event(
+            level, logger, tuple.getMessage(), thrown, mdc == null ? Map.of() : Map.copyOf(mdc));
     EVENTS.add(event);
     if (VERBOSE) {
       System.err.println("[" + level + "] " + logger + " - " + event.fullText());

@@ -3,19 +3,17 @@ package example;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
-import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryControllerGrpc;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec;
 import ai.stigmer.sdk.handshake.GetExecutionActivityImpl;
 import ai.stigmer.sdk.handshake.HandshakeActivityOptions;
-import ai.stigmer.sdk.handshake.HandshakeOptions;
 import ai.stigmer.sdk.handshake.StigmerChannels;
 import ai.stigmer.sdk.handshake.StigmerHandshake;
 import ai.stigmer.sdk.handshake.WorkflowHandshake;
 import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.DevServer;
 import ai.stigmer.sdk.testing.FakeStigmerService;
 import ai.stigmer.sdk.testing.StigmerTestExtension;
-import ai.stigmer.sdk.testing.TemporalDevServer;
 import ai.stigmer.sdk.testing.TestWorker;
 import io.grpc.ManagedChannel;
 import io.temporal.activity.ActivityInterface;
@@ -43,17 +41,15 @@ class CallerTest {
   }
 
   public static final class AgentActivitiesImpl implements AgentActivities {
-    private final AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub
-        stigmer;
+    private final StigmerHandshake stigmer;
 
     public AgentActivitiesImpl(ManagedChannel channel) {
-      this.stigmer = AgentExecutionCommandControllerGrpc.newBlockingStub(channel);
+      this.stigmer = StigmerHandshake.create(channel);
     }
 
     @Override
     public AgentExecution runAgent(AgentExecution execution) {
-      StigmerHandshake.executeAgentAndWaitPending(
-          stigmer, execution, HandshakeOptions.getDefaultInstance());
+      stigmer.executeAgentAndWaitPending(execution);
       return null; // ignored: Stigmer completes this activity with the finished execution
     }
   }
@@ -85,7 +81,7 @@ class CallerTest {
   }
 
   @Test
-  void theCallerGetsTheAgentsReply(TemporalDevServer server, FakeStigmerService stigmer)
+  void theCallerGetsTheAgentsReply(DevServer server, FakeStigmerService stigmer)
       throws Exception {
     ManagedChannel channel = StigmerChannels.newBuilder(stigmer.target()).usePlaintext().build();
     try (TestWorker worker =

@@ -4,31 +4,53 @@ import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
-/**
- * One {@code create} that a {@link FakeStigmerService} received.
- *
- * @param execution the execution as the caller sent it, {@code spec.callback_token} included: an
- *     {@link AgentExecution} or a {@link WorkflowExecution}
- * @param metadata the call's ASCII gRPC metadata, keys in lower case
- * @param executionId the id the fake assigned ({@code ae-N} or {@code we-N}); a failed create got
- *     one too, but no execution under it
- */
-public record CreateCall(Message execution, Map<String, String> metadata, String executionId) {
+/** One {@code create} that a {@link FakeStigmerService} received. */
+public final class CreateCall {
 
   /** The metadata key of the idempotency key. */
   public static final String IDEMPOTENCY_KEY_HEADER = "stigmer-idempotency-key";
 
-  /** Validates and copies the parts. */
-  public CreateCall {
+  private final Message execution;
+  private final Map<String, String> metadata;
+  private final String executionId;
+
+  /**
+   * Validates and copies the parts.
+   *
+   * @param execution the execution as the caller sent it, {@code spec.callback_token} included:
+   *     an {@link AgentExecution} or a {@link WorkflowExecution}
+   * @param metadata the call's ASCII gRPC metadata, keys in lower case
+   * @param executionId the id the fake assigned ({@code ae-N} or {@code we-N}); a failed create
+   *     got one too, but no execution under it
+   */
+  public CreateCall(Message execution, Map<String, String> metadata, String executionId) {
     Objects.requireNonNull(execution, "execution");
     if (!(execution instanceof AgentExecution) && !(execution instanceof WorkflowExecution)) {
       throw new IllegalArgumentException("not an execution: " + execution.getClass().getName());
     }
-    metadata = Map.copyOf(metadata);
-    Objects.requireNonNull(executionId, "executionId");
+    this.execution = execution;
+    this.metadata = Collections.unmodifiableMap(new HashMap<>(metadata));
+    this.executionId = Objects.requireNonNull(executionId, "executionId");
+  }
+
+  /** The execution as the caller sent it, {@code spec.callback_token} included. */
+  public Message execution() {
+    return execution;
+  }
+
+  /** The call's ASCII gRPC metadata, keys in lower case. */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /** The id the fake assigned ({@code ae-N} or {@code we-N}). */
+  public String executionId() {
+    return executionId;
   }
 
   /** Whether this is an agent execution's create. */
@@ -42,8 +64,8 @@ public record CreateCall(Message execution, Map<String, String> metadata, String
    * @throws IllegalStateException for a workflow execution's create
    */
   public AgentExecution agentExecution() {
-    if (execution instanceof AgentExecution agent) {
-      return agent;
+    if (execution instanceof AgentExecution) {
+      return (AgentExecution) execution;
     }
     throw new IllegalStateException("create " + executionId + " is a workflow execution's");
   }
@@ -54,8 +76,8 @@ public record CreateCall(Message execution, Map<String, String> metadata, String
    * @throws IllegalStateException for an agent execution's create
    */
   public WorkflowExecution workflowExecution() {
-    if (execution instanceof WorkflowExecution workflow) {
-      return workflow;
+    if (execution instanceof WorkflowExecution) {
+      return (WorkflowExecution) execution;
     }
     throw new IllegalStateException("create " + executionId + " is an agent execution's");
   }

@@ -44,8 +44,11 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -98,7 +101,8 @@ public final class FakeStigmerService implements AutoCloseable {
           HeartbeatOutcome.EMPTY_TOKEN);
 
   /** COMPLETED, FAILED, CANCELLED: the same numbers in both kinds. */
-  private static final Set<Integer> TERMINAL_PHASES = Set.of(3, 4, 5);
+  private static final Set<Integer> TERMINAL_PHASES =
+      Collections.unmodifiableSet(new HashSet<>(Arrays.asList(3, 4, 5)));
 
   private static final String API_VERSION = "agentic.stigmer.ai/v1";
   private static final Context.Key<Map<String, String>> METADATA = Context.key("metadata");
@@ -211,7 +215,7 @@ public final class FakeStigmerService implements AutoCloseable {
   /** Every {@code create} received so far, of either kind, failed ones included, oldest first. */
   public List<CreateCall> calls() {
     synchronized (lock) {
-      return List.copyOf(calls);
+      return Collections.unmodifiableList(new ArrayList<>(calls));
     }
   }
 
@@ -245,7 +249,7 @@ public final class FakeStigmerService implements AutoCloseable {
           throw new AssertionError("interrupted while waiting for " + count + " creates", e);
         }
       }
-      return List.copyOf(calls);
+      return Collections.unmodifiableList(new ArrayList<>(calls));
     }
   }
 
@@ -281,7 +285,7 @@ public final class FakeStigmerService implements AutoCloseable {
 
   /** Makes the next {@code create} calls answer only after these delays, one per call. */
   public void delayNext(Duration... delays) {
-    this.delays.addAll(List.of(delays));
+    this.delays.addAll(Arrays.asList(delays));
   }
 
   /**
@@ -294,7 +298,7 @@ public final class FakeStigmerService implements AutoCloseable {
         throw new IllegalArgumentException("an answer is an execution or a Status: " + answer);
       }
     }
-    getScripts.put(executionId, new ConcurrentLinkedQueue<>(List.of(answers)));
+    getScripts.put(executionId, new ConcurrentLinkedQueue<>(Arrays.asList(answers)));
   }
 
   /** How many {@code get} calls arrived for an id. */
@@ -435,8 +439,8 @@ public final class FakeStigmerService implements AutoCloseable {
     synchronized (lock) {
       Message stored = execution(call.executionId());
       Message finished;
-      if (stored instanceof AgentExecution agent) {
-        AgentExecution.Builder builder = agent.toBuilder();
+      if (stored instanceof AgentExecution) {
+        AgentExecution.Builder builder = ((AgentExecution) stored).toBuilder();
         builder.getStatusBuilder().setPhaseValue(phase);
         more.accept(builder.getStatusBuilder());
         finished = builder.build();
@@ -471,7 +475,9 @@ public final class FakeStigmerService implements AutoCloseable {
     Status failure;
     T acked = null;
     synchronized (lock) {
-      calls.add(new CreateCall(request, metadata == null ? Map.of() : metadata, id));
+      calls.add(
+          new CreateCall(
+              request, metadata == null ? Collections.<String, String>emptyMap() : metadata, id));
       failure = failures.poll();
       if (failure == null) {
         acked = ack.apply(request, id);
@@ -500,8 +506,8 @@ public final class FakeStigmerService implements AutoCloseable {
         answer = executions.get(id);
       }
     }
-    if (answer instanceof Status status) {
-      response.onError(status.asRuntimeException());
+    if (answer instanceof Status) {
+      response.onError(((Status) answer).asRuntimeException());
     } else if (type.isInstance(answer)) {
       response.onNext(type.cast(answer));
       response.onCompleted();

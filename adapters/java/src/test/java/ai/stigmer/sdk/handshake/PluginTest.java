@@ -1,0 +1,471 @@
+package ai.stigmer.sdk.handshake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatus;
+import ai.stigmer.agentic.agentexecution.v1.ExecutionPhase;
+import ai.stigmer.sdk.testing.CreateCall;
+import ai.stigmer.sdk.testing.FakeStigmerService;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.opentracingshim.OpenTracingShim;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentracing.util.GlobalTracer;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A caller set up with one {@link StigmerPlugin} object on temporal-testing's in-memory
+ * environment: the handshake (with the plugin's get-execution activity), the inner-workflow shape
+ * with both values of the blocking-fallback flag, and a traced handshake checked with
+ * OpenTelemetry's in-memory exporter.
+ */
+class PluginTest {
+
+  private static final String TASK_QUEUE = "plugin-callers";
+  private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
+
+  static {
+    OpenTelemetrySdk otel =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(SPANS))
+                    .build())
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
+    GlobalTracer.registerIfAbsent(OpenTracingShim.createTracerShim(otel));
+  }
+
+  private TestWorkflowEnvironment env;
+  private FakeStigmerService stigmer;
+  private ManagedChannel channel;
+
+  /** An environment whose client carries the plugin, and a fake service on its client. */
+  private Worker start(StigmerPlugin.Builder plugin) throws IOException {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    // The plugin's channel connects on first use, once the fake listens on the port.
+    channel = StigmerChannels.newBuilder("127.0.0.1:" + port).usePlaintext().build();
+    env =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder()
+                .setUseTimeskipping(false)
+                .setWorkflowClientOptions(
+                    WorkflowClientOptions.newBuilder()
+                        .setPlugins(plugin.setStigmerChannel(channel).build())
+                        .build())
+                .build());
+    stigmer = FakeStigmerService.start(env.getWorkflowClient(), port);
+    return env.newWorker(TASK_QUEUE);
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    if (stigmer != null) {
+      stigmer.close();
+    }
+    if (env != null) {
+      env.close();
+    }
+  }
+
+  @Test
+  void theHandshakeRunsWithThePluginsActivities() throws Exception {
+    Worker worker = start(StigmerPlugin.newBuilder());
+    worker.registerWorkflowImplementationTypes(Fixtures.TerminalCallerImpl.class);
+    worker.registerActivitiesImplementations(
+        new Fixtures.CallerActivitiesImpl(
+            stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance()));
+    env.start();
+
+    WorkflowStub caller = startTerminalCaller(It.request("what is 2+2?"));
+    CreateCall call = stigmer.waitForCalls(1).get(0);
+    // Delivered as created, as the deployed service does: the plugin's get-execution fetches it.
+    AgentExecution finished = It.finished(call.executionId(), "four");
+    stigmer.scriptGets(call.executionId(), finished);
+    AgentExecution asCreated =
+        finished.toBuilder()
+            .setStatus(AgentExecutionStatus.newBuilder().setPhase(ExecutionPhase.EXECUTION_PENDING))
+            .build();
+    ExternalActivityCompleter.newBuilder(env.getWorkflowClient())
+        .build()
+        .complete(CompletionInputs.result(call.token(), asCreated));
+
+    AgentExecution result = It.result(caller, AgentExecution.class);
+
+    assertEquals("four", result.getStatus().getMessages(0).getContent());
+    assertTrue(stigmer.getCalls(call.executionId()) >= 1, "get-execution asked the service");
+  }
+
+  @Test
+  void theInnerWorkflowShapeCompletesThePendingCaller() throws Exception {
+    Worker worker = start(StigmerPlugin.newBuilder());
+    registerInnerShape(worker, true);
+    env.start();
+
+    AgentExecution result = runInnerCaller("hello");
+
+    assertEquals("inner: hello", result.getStatus().getMessages(0).getContent());
+    // The inner workflow completed the caller through the plugin's system activity.
+    assertTrue(
+        scheduledActivities(innerWorkflowId).contains(SystemActivities.COMPLETE_EXTERNAL_ACTIVITY));
+    assertTrue(innerToken.get(innerWorkflowId), "the inner workflow got the caller's token");
+  }
+
+  @Test
+  void theBlockingFallbackWaitsForTheInnerWorkflow() throws Exception {
+    Worker worker = start(StigmerPlugin.newBuilder());
+    registerInnerShape(worker, false);
+    env.start();
+
+    AgentExecution result = runInnerCaller("hello");
+
+    assertEquals("inner: hello", result.getStatus().getMessages(0).getContent());
+    assertFalse(
+        scheduledActivities(innerWorkflowId).contains(SystemActivities.COMPLETE_EXTERNAL_ACTIVITY),
+        "nothing to complete: the caller's activity returned the result itself");
+    assertFalse(innerToken.get(innerWorkflowId), "the blocking shape passes an empty token");
+  }
+
+  @Test
+  void anInnerFailureReachesTheCallerTyped() throws Exception {
+    Worker worker = start(StigmerPlugin.newBuilder());
+    registerInnerShape(worker, true);
+    env.start();
+
+    WorkflowFailedException failed =
+        assertThrows(WorkflowFailedException.class, () -> runInnerCaller("fail"));
+
+    ApplicationFailure cause = It.activityApplicationFailure(failed);
+    assertEquals(HandshakeFailureTypes.AGENT_EXECUTION_FAILED, cause.getType());
+    assertTrue(cause.isNonRetryable());
+  }
+
+  @Test
+  void aTracedHandshakeIsOneTraceThatReachesTheService() throws Exception {
+    Worker worker = start(StigmerPlugin.newBuilder().setTracing(true));
+    worker.registerWorkflowImplementationTypes(Fixtures.TerminalCallerImpl.class);
+    worker.registerActivitiesImplementations(
+        new Fixtures.CallerActivitiesImpl(
+            stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance()));
+    env.start();
+    SPANS.reset();
+
+    WorkflowStub caller = startTerminalCaller(It.request("traced"));
+    CreateCall call = stigmer.waitForCalls(1).get(0);
+    stigmer.complete(call, "done");
+    It.result(caller, AgentExecution.class);
+
+    List<SpanData> spans = SPANS.getFinishedSpanItems();
+    Set<String> names = spans.stream().map(SpanData::getName).collect(Collectors.toSet());
+    assertTrue(names.contains("StartWorkflow:TerminalCaller"), names.toString());
+    assertTrue(names.contains("RunWorkflow:TerminalCaller"), names.toString());
+    assertTrue(names.contains("StartActivity:RunAgent"), names.toString());
+    assertTrue(names.contains("RunActivity:RunAgent"), names.toString());
+    Set<String> traces = spans.stream().map(SpanData::getTraceId).collect(Collectors.toSet());
+    assertEquals(1, traces.size(), "one trace: " + spans);
+    String runActivity =
+        spans.stream()
+            .filter(span -> span.getName().equals("RunActivity:RunAgent"))
+            .findFirst()
+            .orElseThrow()
+            .getSpanId();
+    // The create carried the activity's span to the service, as W3C traceparent.
+    String traceparent = call.metadata().get("traceparent");
+    assertEquals(
+        "00-" + traces.iterator().next() + "-" + runActivity + "-01",
+        traceparent,
+        "create metadata: " + call.metadata());
+    assertFalse(
+        spans.stream()
+            .anyMatch(
+                span ->
+                    span.getAttributes().asMap().values().stream()
+                        .anyMatch(value -> String.valueOf(value).contains("callback"))),
+        "no span attribute carries a token");
+  }
+
+  // ---- a failure learnt while the handshake is pending (the watcher)
+
+  /** A caller that starts watching after one second instead of 30. */
+  @WorkflowInterface
+  public interface WatchedCaller {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request);
+  }
+
+  public static final class WatchedCallerImpl implements WatchedCaller {
+    private final Fixtures.CallerActivities activities =
+        Workflow.newActivityStub(Fixtures.CallerActivities.class, Fixtures.callerOptions());
+
+    @Override
+    public AgentExecution run(AgentExecution request) {
+      return WorkflowHandshake.executeToTerminal(
+          activities::runAgent,
+          request,
+          WorkflowHandshake.TerminalOptions.newBuilder()
+              .setWatchAfter(Duration.ofSeconds(1))
+              .build());
+    }
+  }
+
+  private Worker startWatched() throws IOException {
+    Worker worker =
+        start(
+            StigmerPlugin.newBuilder()
+                .setWatchExecutionActivity(
+                    WatchExecutionActivityImpl.newBuilder()
+                        .setChannel(lazyChannel())
+                        .setBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                        .build()));
+    worker.registerWorkflowImplementationTypes(WatchedCallerImpl.class);
+    worker.registerActivitiesImplementations(
+        new Fixtures.CallerActivitiesImpl(
+            stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance()));
+    env.start();
+    return worker;
+  }
+
+  /** A channel to the port the fake will listen on (set up by {@link #start} itself). */
+  private io.grpc.Channel lazyChannel() {
+    return new io.grpc.Channel() {
+      @Override
+      public <Q, R> io.grpc.ClientCall<Q, R> newCall(
+          io.grpc.MethodDescriptor<Q, R> method, io.grpc.CallOptions options) {
+        return channel.newCall(method, options);
+      }
+
+      @Override
+      public String authority() {
+        return channel.authority();
+      }
+    };
+  }
+
+  private WorkflowStub startWatchedCaller() {
+    WatchedCaller caller =
+        env.getWorkflowClient()
+            .newWorkflowStub(WatchedCaller.class, It.workflowOptions(TASK_QUEUE, "watched"));
+    WorkflowClient.start(caller::run, It.request("task"));
+    return WorkflowStub.fromTyped(caller);
+  }
+
+  private static AgentExecution inPhase(CreateCall call, ExecutionPhase phase) {
+    return It.finished(call.executionId(), "")
+        .toBuilder()
+        .setStatus(AgentExecutionStatus.newBuilder().setPhase(phase))
+        .build();
+  }
+
+  @Test
+  void aFailureWhileTheHandshakeIsPendingReachesTheCallerTyped() throws Exception {
+    startWatched();
+    WorkflowStub caller = startWatchedCaller();
+    CreateCall call = stigmer.waitForCalls(1).get(0);
+    // The service fails the execution but never completes the caller (the deployed service's
+    // completion activity cannot decode its own Error).
+    stigmer.scriptGets(
+        call.executionId(),
+        inPhase(call, ExecutionPhase.EXECUTION_IN_PROGRESS),
+        inPhase(call, ExecutionPhase.EXECUTION_FAILED));
+
+    WorkflowFailedException failed =
+        assertThrows(WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
+
+    ApplicationFailure cause = (ApplicationFailure) failed.getCause();
+    assertEquals(HandshakeFailureTypes.AGENT_EXECUTION_FAILED, cause.getType());
+    assertTrue(cause.isNonRetryable());
+    assertTrue(cause.getOriginalMessage().contains(call.executionId()), cause.getMessage());
+    assertTrue(
+        scheduledActivities(caller.getExecution().getWorkflowId())
+            .contains(WatchExecutionActivity.WATCH_EXECUTION));
+    // The handshake activity was cancelled.
+    assertTrue(
+        env
+            .getWorkflowClient()
+            .fetchHistory(caller.getExecution().getWorkflowId())
+            .getEvents()
+            .stream()
+            .anyMatch(
+                event ->
+                    event.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED),
+        "the handshake activity's cancellation was requested");
+  }
+
+  @Test
+  void aCancellationWhileTheHandshakeIsPendingReachesTheCallerTyped() throws Exception {
+    startWatched();
+    WorkflowStub caller = startWatchedCaller();
+    CreateCall call = stigmer.waitForCalls(1).get(0);
+    stigmer.scriptGets(call.executionId(), inPhase(call, ExecutionPhase.EXECUTION_CANCELLED));
+
+    WorkflowFailedException failed =
+        assertThrows(WorkflowFailedException.class, () -> It.result(caller, AgentExecution.class));
+
+    ApplicationFailure cause = (ApplicationFailure) failed.getCause();
+    assertEquals(HandshakeFailureTypes.AGENT_EXECUTION_CANCELLED, cause.getType());
+    assertTrue(cause.isNonRetryable());
+  }
+
+  @Test
+  void aHandshakeThatCompletesWhileWatchedReturnsItsResult() throws Exception {
+    startWatched();
+    WorkflowStub caller = startWatchedCaller();
+    CreateCall call = stigmer.waitForCalls(1).get(0);
+    stigmer.scriptGets(call.executionId(), inPhase(call, ExecutionPhase.EXECUTION_IN_PROGRESS));
+    // The watcher is polling: the execution is still running when the service completes it.
+    ai.stigmer.sdk.testing.Poll.until(
+        Duration.ofSeconds(30), "the watcher's get", () -> stigmer.getCalls(call.executionId()) > 0);
+    stigmer.complete(call, "done");
+
+    AgentExecution result = It.result(caller, AgentExecution.class);
+
+    assertEquals("done", result.getStatus().getMessages(0).getContent());
+  }
+
+  // ---- the inner-workflow shape
+
+  private String innerWorkflowId;
+  private static final java.util.Map<String, Boolean> innerToken =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The caller's workflow: runs the activity that starts the inner workflow. */
+  @WorkflowInterface
+  public interface InnerCaller {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request, String innerWorkflowId);
+  }
+
+  public static final class InnerCallerImpl implements InnerCaller {
+    private final InnerActivities activities =
+        Workflow.newActivityStub(
+            InnerActivities.class,
+            HandshakeActivityOptions.forExpectedDuration(Duration.ofMinutes(1)));
+
+    @Override
+    public AgentExecution run(AgentExecution request, String innerWorkflowId) {
+      return activities.startInner(request, innerWorkflowId);
+    }
+  }
+
+  @ActivityInterface
+  public interface InnerActivities {
+    AgentExecution startInner(AgentExecution request, String innerWorkflowId);
+  }
+
+  /** Starts the inner workflow in the shape the flag says. */
+  public static final class InnerActivitiesImpl implements InnerActivities {
+    private final boolean asyncCompletion;
+
+    InnerActivitiesImpl(boolean asyncCompletion) {
+      this.asyncCompletion = asyncCompletion;
+    }
+
+    @Override
+    public AgentExecution startInner(AgentExecution request, String innerWorkflowId) {
+      return StigmerHandshake.startWorkflowAndWaitPending(
+          Activity.getExecutionContext().getWorkflowClient(),
+          "InnerAgent",
+          WorkflowOptions.newBuilder()
+              .setTaskQueue(TASK_QUEUE)
+              .setWorkflowId(innerWorkflowId)
+              .build(),
+          request,
+          AgentExecution.class,
+          asyncCompletion);
+    }
+  }
+
+  /** The inner workflow: its work, wrapped in {@link WorkflowCompletions#completeCallerWhenDone}. */
+  @WorkflowInterface
+  public interface InnerAgent {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request, byte[] token);
+  }
+
+  public static final class InnerAgentImpl implements InnerAgent {
+    @Override
+    public AgentExecution run(AgentExecution request, byte[] token) {
+      innerToken.put(Workflow.getInfo().getWorkflowId(), token.length > 0);
+      return WorkflowCompletions.completeCallerWhenDone(
+          ByteString.copyFrom(token),
+          () -> {
+            if (request.getSpec().getMessage().equals("fail")) {
+              throw ApplicationFailure.newNonRetryableFailure(
+                  "the agent failed", HandshakeFailureTypes.AGENT_EXECUTION_FAILED);
+            }
+            return It.finished("inner-1", "inner: " + request.getSpec().getMessage());
+          },
+          CompletionOptions.newBuilder().setExecutionId("inner-1").build());
+    }
+  }
+
+  private void registerInnerShape(Worker worker, boolean asyncCompletion) {
+    worker.registerWorkflowImplementationTypes(InnerCallerImpl.class, InnerAgentImpl.class);
+    worker.registerActivitiesImplementations(new InnerActivitiesImpl(asyncCompletion));
+  }
+
+  private AgentExecution runInnerCaller(String message) throws Exception {
+    innerWorkflowId = "inner-" + UUID.randomUUID();
+    InnerCaller caller =
+        env.getWorkflowClient()
+            .newWorkflowStub(InnerCaller.class, It.workflowOptions(TASK_QUEUE, "inner-caller"));
+    WorkflowClient.start(caller::run, It.request(message), innerWorkflowId);
+    return It.result(WorkflowStub.fromTyped(caller), AgentExecution.class);
+  }
+
+  private Set<String> scheduledActivities(String workflowId) {
+    return env.getWorkflowClient().fetchHistory(workflowId).getEvents().stream()
+        .filter(event -> event.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
+        .map(attributes -> attributes.getActivityType().getName())
+        .collect(Collectors.toSet());
+  }
+
+  private WorkflowStub startTerminalCaller(AgentExecution request) {
+    Fixtures.TerminalCaller caller =
+        env.getWorkflowClient()
+            .newWorkflowStub(Fixtures.TerminalCaller.class, It.workflowOptions(TASK_QUEUE, "p"));
+    WorkflowClient.start(caller::run, request);
+    return WorkflowStub.fromTyped(caller);
+  }
+}
