@@ -125,7 +125,18 @@ final class CallerRole implements Role {
               .setTaskQueue(
                   getExecutionQueue(Workflow.getInfo().getTaskQueue(), input.getServiceAddress()))
               .build();
-      return WorkflowHandshake.executeToTerminal(stub::callAgentTerminal, request, getExecution);
+      ActivityOptions watch =
+          ActivityOptions.newBuilder(WorkflowHandshake.watchExecutionOptions())
+              .setTaskQueue(
+                  getExecutionQueue(Workflow.getInfo().getTaskQueue(), input.getServiceAddress()))
+              .build();
+      return WorkflowHandshake.executeToTerminal(
+          stub::callAgentTerminal,
+          request,
+          WorkflowHandshake.TerminalOptions.newBuilder()
+              .setGetExecutionOptions(getExecution)
+              .setWatchExecutionOptions(watch)
+              .build());
     }
   }
 
@@ -270,6 +281,9 @@ final class CallerRole implements Role {
           .registerActivitiesImplementations(
               GetExecutionActivityImpl.newBuilder()
                   .setAgentStub(AgentExecutionQueryControllerGrpc.newBlockingStub(channel))
+                  .build(),
+              ai.stigmer.sdk.handshake.WatchExecutionActivityImpl.newBuilder()
+                  .setChannel(channel)
                   .build());
       factory.start();
       getWorkers.add(factory);
