@@ -171,14 +171,22 @@ async def _raw_call(channel: grpc.aio.Channel, method: str, streaming: bool) -> 
 async def test_the_health_check_alone_answers_without_credentials(edge: Edge) -> None:
     import importlib
 
-    from google.protobuf import descriptor_pool
+    from google.protobuf import descriptor, descriptor_pool
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+    from stigmer_sdk.api._pool import POOL
     from stigmer_sdk.service.health import READINESS_SERVICE
 
-    for kind in ("agentexecution", "workflowexecution"):  # their services join the default pool
+    for kind in ("agentexecution", "workflowexecution"):  # their services join the SDK's pool
         for module in ("command_pb2", "query_pb2"):
             importlib.import_module(f"stigmer_sdk.api.agentic.{kind}.v1.{module}")
+
+    def find_service(name: str) -> descriptor.ServiceDescriptor:
+        """The SDK's services are in its private pool, the health service in the default one."""
+        try:
+            return POOL.FindServiceByName(name)
+        except KeyError:
+            return descriptor_pool.Default().FindServiceByName(name)
 
     health_target = f"127.0.0.1:{edge.service.health_port}"
     for target in (edge.service.target, health_target):  # probes need no credential and no TLS
@@ -189,7 +197,7 @@ async def test_the_health_check_alone_answers_without_credentials(edge: Edge) ->
                 assert response.status == health_pb2.HealthCheckResponse.SERVING
     methods = [
         (f"/{service.full_name}/{method.name}", method.server_streaming)
-        for service in map(descriptor_pool.Default().FindServiceByName, SERVED)
+        for service in map(find_service, SERVED)
         for method in service.methods
     ]
     assert len(methods) >= 10
