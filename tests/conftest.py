@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
-from collections.abc import AsyncIterator
+import venv
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 import temporalio.client
@@ -27,6 +31,44 @@ from workflows import (
 pytest_plugins = ("stigmer_sdk.testing.pytest_plugin", "service_fixtures")
 
 OTHER_NAMESPACE = "stigmer-other"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's wheel, built once for the session's fresh-venv tests."""
+    dist = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = dist.glob("*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Makes a fresh virtual environment named ``name`` and pip-installs ``requirements`` into
+    it, as a user would (each argument one ``pip install``); returns its ``bin`` directory."""
+
+    def make(name: str, *requirements: list[str]) -> Path:
+        root = tmp_path_factory.mktemp(name)
+        venv.create(root / "venv", with_pip=True)
+        bin_dir = root / "venv" / "bin"
+        for requirement in requirements:
+            install = subprocess.run(
+                [str(bin_dir / "python"), "-m", "pip", "install", "-q", *requirement],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert install.returncode == 0, install.stderr[-3000:]
+        return bin_dir
+
+    return make
 
 
 @pytest.fixture(scope="session")

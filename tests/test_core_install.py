@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import venv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,20 +24,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def core_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("core")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(root / "dist"), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = (root / "dist").glob("*.whl")
-    venv.create(root / "venv", with_pip=True)
-    python = root / "venv" / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
-    )
-    return python
+def core_venv(built_wheel: Path, fresh_venv: Callable[..., Path]) -> Path:
+    return fresh_venv("core", [str(built_wheel)]) / "python"
 
 
 def _installed(python: Path) -> set[str]:

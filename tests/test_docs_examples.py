@@ -16,10 +16,8 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
-import venv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -60,29 +58,12 @@ def _user_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def user_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def user_venv(built_wheel: Path, fresh_venv: Callable[..., Path]) -> Path:
     """A fresh venv with the wheel and the extras the guide installs: its ``bin`` directory."""
-    root = tmp_path_factory.mktemp("newcomer")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(root / "dist"), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = (root / "dist").glob("*.whl")
-    venv.create(root / "venv", with_pip=True)
-    bin_dir = root / "venv" / "bin"
     # The guide's two installs: the quick start's extras, then the test kit's.
-    subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", f"{wheel}[service,devserver]"],
-        check=True,
-        capture_output=True,
+    return fresh_venv(
+        "newcomer", [f"{built_wheel}[service,devserver]"], [f"{built_wheel}[testing]"]
     )
-    subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", f"{wheel}[testing]"],
-        check=True,
-        capture_output=True,
-    )
-    return bin_dir
 
 
 def test_the_readme_quick_start_is_the_guides() -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import venv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,24 +24,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("beside-stigmer")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(root / "dist"), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = (root / "dist").glob("*.whl")
-    venv.create(root / "venv", with_pip=True)
-    python = root / "venv" / "bin" / "python"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", STIGMER_SDK, str(wheel)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert install.returncode == 0, install.stderr[-3000:]
-    return python
+def shared_venv(built_wheel: Path, fresh_venv: Callable[..., Path]) -> Path:
+    return fresh_venv("beside-stigmer", [STIGMER_SDK, str(built_wheel)]) / "python"
 
 
 def test_both_stay_installed_and_pip_check_is_clean(shared_venv: Path) -> None:
