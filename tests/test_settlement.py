@@ -1,27 +1,38 @@
 """Settling a finished execution: one policy for a completion Temporal cannot take now.
 
 A transient answer (UNAVAILABLE) and an unexpected refusal (PERMISSION_DENIED) leave the caller
-owed, its token kept, whichever path delivers: the redelivery to a retried caller and the
-workflow's finish step alike. Real dev server, real stores (SQLite and PostgreSQL).
+owed, its token kept, whichever path delivers: the redelivery to a retried caller, the
+workflow's finish step and the reconciler alike. Real dev server, real stores (SQLite and
+PostgreSQL).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
 import temporalio.client
 import temporalio.service
+from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, MessageType
 from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
-from stigmer_sdk.service.server import ExecutionService, ServiceSettings
+from stigmer_sdk.service.config import ServiceSettings
+from stigmer_sdk.service.server import ExecutionService
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
+from stigmer_sdk.service.workers import (
+    WORKFLOW_CLOSED_TYPE,
+    ClosedRound,
+    settle_closed,
+    workflow_id_for,
+)
 from stigmer_sdk.service.workflows import PHASE_COMPLETED, FinishInput
 
 from recording_service import RecordingStigmerService, start_pending_caller
@@ -174,3 +185,76 @@ async def test_a_finish_step_refused_unexpectedly_keeps_the_caller_owed(
     assert owed is not None
     assert owed.completion_state is CompletionState.PENDING
     assert owed.callback_token == b"a caller's token"
+
+
+async def test_the_reconciler_keeps_a_refused_settlement_owed_for_its_next_round(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+    store_url: str,
+) -> None:
+    """A workflow closed without finishing; the caller's failure is refused once: nothing is
+    recorded, the round reports the close time to look back to, and the next round settles it."""
+    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    execution_id = f"aex_closed_{uuid.uuid4().hex[:8]}"
+    service_queue = f"service-{uuid.uuid4().hex[:8]}"
+    running = _finished(execution_id)
+    running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
+    # The execution's workflow, closed without finishing (no worker ever ran it).
+    invoke = await temporal_client.start_workflow(
+        "stigmer/never-runs",
+        id=workflow_id_for(ExecutionKind.AGENT, execution_id),
+        task_queue=service_queue,
+    )
+    await invoke.terminate("an operator")
+    settings = ServiceSettings(service_task_queue=service_queue)
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    async with await open_store(store_url) as store:
+        await store.create(
+            id=execution_id,
+            kind=ExecutionKind.AGENT,
+            execution=running.SerializeToString(deterministic=True),
+            callback_token=token,
+            idempotency_key=None,
+        )
+        updates = ExecutionUpdates(store)
+        client = _RefusingFirst(
+            temporal_client, temporalio.service.RPCStatusCode.PERMISSION_DENIED, refusals=1
+        )
+
+        async def first_round() -> ClosedRound:
+            while True:  # until the visibility store lists the closed workflow
+                closed = await settle_closed(
+                    store, updates, cast(temporalio.client.Client, client), settings, since=since
+                )
+                if client.refusals_left == 0:
+                    return closed
+                await asyncio.sleep(0.2)
+
+        deferred = await asyncio.wait_for(first_round(), 30)
+        owed = await store.get(execution_id)
+        assert deferred.settled == 0
+        assert deferred.oldest_deferred is not None
+        assert since < deferred.oldest_deferred <= datetime.now(UTC)
+        assert owed is not None
+        assert (owed.completion_state, owed.callback_token) == (CompletionState.PENDING, token)
+        # The next round looks back from the deferred close time (run_reconciler's window).
+        settled = await settle_closed(
+            store,
+            updates,
+            cast(temporalio.client.Client, client),
+            settings,
+            since=deferred.oldest_deferred - settings.reconcile_interval,
+        )
+        row = await store.get(execution_id)
+    assert settled.settled == 1
+    assert settled.oldest_deferred is None
+    with pytest.raises(WorkflowFailureError) as raised:
+        await asyncio.wait_for(handle.result(), 30)
+    cause = raised.value.cause.cause  # type: ignore[union-attr]
+    assert isinstance(cause, ApplicationError)
+    assert cause.type == WORKFLOW_CLOSED_TYPE
+    assert row is not None
+    assert row.completion_state is CompletionState.DELIVERED
+    assert row.completion_outcome == "COMPLETED"
