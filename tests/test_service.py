@@ -446,9 +446,15 @@ async def test_a_retry_after_delivery_gets_the_outcome_redelivered(
             True,
         )
     (execution_id,) = await _all_ids(running_service.store_url)  # one execution, not two
-    assert any(
-        "Redelivered the outcome to a retried caller" in r.getMessage() for r in caplog.records
-    )
+
+    async def redelivered() -> None:
+        # Logged once the outcome is recorded, which may be just after the caller resumed.
+        while not any(
+            "Redelivered the outcome to a retried caller" in r.getMessage() for r in caplog.records
+        ):
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(redelivered(), 10)
     row = await _stored(running_service.store_url, execution_id)
     assert row.completion_outcome == "COMPLETED"
 

@@ -42,7 +42,7 @@ from stigmer_sdk.service.workflows import (
     ExecutionRef,
     FinishInput,
 )
-from stigmer_sdk.tokens import short_token_digest, token_preview
+from stigmer_sdk.tokens import token_preview
 
 logger = logging.getLogger("stigmer_sdk.service")
 
@@ -117,7 +117,7 @@ class ServiceActivities:
                 COMPLETION_OWED_LOG,
                 ref.execution_id,
                 token_preview(row.callback_token),
-                short_token_digest(row.callback_token),
+                row.callback_token_short_digest,
                 len(row.callback_token),
             )
         return execution.SerializeToString(deterministic=True)

@@ -74,7 +74,6 @@ from stigmer_sdk.service.workers import workflow_id_for as workflow_id_for  # re
 from stigmer_sdk.tokens import (
     DEFAULT_MAX_TOKEN_BYTES,
     TaskToken,
-    short_token_digest,
     token_preview,
 )
 
@@ -496,7 +495,7 @@ class ExecutionService:
                 "token_length=%d%s",
                 row.id,
                 token_preview(token),
-                short_token_digest(token),
+                row.callback_token_short_digest,  # the stored token's, computed by the store
                 len(token),
                 "" if created else " (repeated idempotency key: token replaced)",
             )
