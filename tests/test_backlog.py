@@ -25,7 +25,8 @@ import psycopg
 import pytest
 import temporalio.client
 
-import stigmer_sdk.service.activities as activities_module
+import stigmer_sdk.service.executions as executions_module
+import stigmer_sdk.service.settlement as settlement_module
 import stigmer_sdk.service.store.sql as sql_module
 import stigmer_sdk.service.workers as workers_module
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
@@ -145,7 +146,7 @@ def no_blob_decoded(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
         return wrapper
 
-    for module in (workers_module, activities_module):
+    for module in (executions_module, settlement_module):  # every caller of decode
         monkeypatch.setattr(module, "decode", spy("decode", module.decode))
     monkeypatch.setattr(
         sql_module, "execution_facts", spy("execution_facts", sql_module.execution_facts)

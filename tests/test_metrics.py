@@ -143,11 +143,11 @@ async def test_a_120_ms_completion_lands_in_the_200_ms_bucket_in_seconds(
 ) -> None:
     # The service's finish step times its completion with time.monotonic(): make that one take
     # 120 ms.
-    import stigmer_sdk.service.activities
+    import stigmer_sdk.service.settlement
 
     readings = itertools.chain([1000.0, 1000.12], itertools.count(2000))
     monkeypatch.setattr(
-        stigmer_sdk.service.activities,
+        stigmer_sdk.service.settlement,
         "time",
         SimpleNamespace(monotonic=lambda: float(next(readings))),
     )

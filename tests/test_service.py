@@ -37,7 +37,7 @@ from stigmer_sdk import (
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.converter import data_converter, from_go_json, to_go_json
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
-from stigmer_sdk.service import activities as activities_module
+from stigmer_sdk.service import settlement as settlement_module
 from stigmer_sdk.service.activities import (
     EXECUTION_NOT_IN_STORE,
     ExecutionUpdates,
@@ -446,9 +446,15 @@ async def test_a_retry_after_delivery_gets_the_outcome_redelivered(
             True,
         )
     (execution_id,) = await _all_ids(running_service.store_url)  # one execution, not two
-    assert any(
-        "Redelivered the outcome to a retried caller" in r.getMessage() for r in caplog.records
-    )
+
+    async def redelivered() -> None:
+        # Logged once the outcome is recorded, which may be just after the caller resumed.
+        while not any(
+            "Redelivered the outcome to a retried caller" in r.getMessage() for r in caplog.records
+        ):
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(redelivered(), 10)
     row = await _stored(running_service.store_url, execution_id)
     assert row.completion_outcome == "COMPLETED"
 
@@ -501,7 +507,7 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
             callback_token=first_token,
             idempotency_key="v1:window",
         )
-        real_deliver = activities_module.deliver_final_outcome
+        real_deliver = settlement_module.deliver_final_outcome
 
         async def deliver_while_retried(client: temporalio.client.Client, row: object) -> object:
             # The retried caller's create lands while the first token is being completed.
@@ -512,10 +518,10 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
                 callback_token=retried_token,
                 idempotency_key="v1:window",
             )
-            monkeypatch.setattr(activities_module, "deliver_final_outcome", real_deliver)
+            monkeypatch.setattr(settlement_module, "deliver_final_outcome", real_deliver)
             return await real_deliver(client, row)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(activities_module, "deliver_final_outcome", deliver_while_retried)
+        monkeypatch.setattr(settlement_module, "deliver_final_outcome", deliver_while_retried)
         activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
         outcome = await ActivityEnvironment().run(
             activities.finish,

@@ -7,207 +7,50 @@ outcome, so no token is ever an activity's input or result.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import dataclasses
-import json
+import functools
 import logging
-import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import temporalio.api.common.v1
 import temporalio.client
-import temporalio.common
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
-from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
-from stigmer_sdk.api.sdk.v1 import completion_pb2
-from stigmer_sdk.caller import BINARY_RESULT_ENCODING, RESULT_ENCODING_ANNOTATION
-from stigmer_sdk.completion import (
-    CompletionOutcome,
-    CompletionResult,
-    complete_external_activity,
-    report_external_cancellation,
+from stigmer_sdk.completion import CompletionOutcome
+from stigmer_sdk.service.executions import (
+    PHASE_IN_PROGRESS,
+    TERMINAL_PHASES,
+    Execution,
+    ExecutionUpdates,
+    clear_status_token,
+    set_phase,
 )
-from stigmer_sdk.converter import to_go_json
-from stigmer_sdk.errors import CompletionError
+from stigmer_sdk.service.executions import decode as decode  # re-exported for the CLI
 from stigmer_sdk.service.runner import now_rfc3339
-from stigmer_sdk.service.store import (
-    CompletionState,
-    ExecutionKind,
-    ExecutionStore,
-    StoredExecution,
+from stigmer_sdk.service.settlement import (
+    FAILURE_NON_RETRYABLE_ANNOTATION,
+    FAILURE_TYPE_ANNOTATION,
+    CompletionDeferred,
+    Settlement,
 )
+from stigmer_sdk.service.store import CompletionState, ExecutionStore
 from stigmer_sdk.service.workflows import (
     BEGIN_ACTIVITY,
     FINISH_ACTIVITY,
-    PHASE_CANCELLED,
-    PHASE_COMPLETED,
-    PHASE_FAILED,
     ExecutionRef,
     FinishInput,
 )
-from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, record_completion_metrics
-from stigmer_sdk.tokens import short_token_digest, token_digest, token_preview
+from stigmer_sdk.tokens import token_preview
 
 logger = logging.getLogger("stigmer_sdk.service")
-
-Execution = agent_api.AgentExecution | workflow_api.WorkflowExecution
-
-#: Annotations that keep a failed execution's failure type and retryability, for redelivery.
-FAILURE_TYPE_ANNOTATION = "stigmer.ai/failure-type"
-FAILURE_NON_RETRYABLE_ANNOTATION = "stigmer.ai/failure-non-retryable"
 
 #: Failure type of a service activity whose execution has no row in the store.
 EXECUTION_NOT_IN_STORE = "ExecutionNotInStore"
 #: Logged by the begin step, at the start of the service's workflow, when a caller is owed a
 #: completion (the runbook greps for it, as for the deployed Go service's line).
 COMPLETION_OWED_LOG = "Callback token present, will complete external activity on finish"
-
-#: Phase written when the run starts.
-PHASE_IN_PROGRESS = 2
-TERMINAL_PHASES = frozenset({PHASE_COMPLETED, PHASE_FAILED, PHASE_CANCELLED})
-
-
-def message_type(kind: ExecutionKind) -> type[Execution]:
-    """The proto message stored for ``kind``."""
-    return (
-        agent_api.AgentExecution if kind is ExecutionKind.AGENT else workflow_api.WorkflowExecution
-    )
-
-
-def set_phase(execution: Execution, phase: int) -> None:
-    """Set the phase; both execution packages number their phases alike."""
-    status: Any = execution.status
-    status.phase = phase
-
-
-def clear_status_token(execution: Execution) -> Execution:
-    """Drop ``status.callback_token`` (agent executions have one): the service owns status, and
-    a token there would be stored, returned and put into history in clear. Returns ``execution``.
-    """
-    status: Any = execution.status
-    if "callback_token" in status.DESCRIPTOR.fields_by_name:
-        status.ClearField("callback_token")
-    return execution
-
-
-def decode(row: StoredExecution) -> Execution:
-    """The stored execution as its proto message (never with a token, in spec or status)."""
-    return clear_status_token(message_type(row.kind).FromString(row.execution))
-
-
-class ExecutionUpdates:
-    """Serialises read-modify-write updates per execution, and wakes subscribers after each."""
-
-    def __init__(self, store: ExecutionStore) -> None:
-        self._store = store
-        #: Update lock of each execution being changed, with how many hold or wait for it; a
-        #: lock is dropped when its last user leaves, so the map holds only executions in use.
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-        self._changed = asyncio.Condition()
-
-    @contextlib.asynccontextmanager
-    async def changing(self, execution_id: str) -> AsyncIterator[None]:
-        """Hold the execution's update lock; wake subscribers afterwards."""
-        lock, users = self._locks.get(execution_id) or (asyncio.Lock(), 0)
-        self._locks[execution_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[execution_id]
-            if users > 1:
-                self._locks[execution_id] = (lock, users - 1)
-            else:
-                del self._locks[execution_id]
-            async with self._changed:
-                self._changed.notify_all()
-
-    @property
-    def locks_held(self) -> int:
-        """How many executions have an update lock in use (held or waited for)."""
-        return len(self._locks)
-
-    async def update(self, execution_id: str, change: Callable[[Execution], None]) -> Execution:
-        """Apply ``change`` to the stored execution and save it."""
-        execution, _ = await self.update_row(execution_id, change)
-        return execution
-
-    async def update_row(
-        self, execution_id: str, change: Callable[[Execution], None]
-    ) -> tuple[Execution, StoredExecution]:
-        """`update`, returning the row as read too (its token, completion state...)."""
-        async with self.changing(execution_id):
-            row = await self._store.get(execution_id)
-            if row is None:
-                raise KeyError(execution_id)
-            execution = decode(row)
-            change(execution)
-            await self._store.update_execution(
-                execution_id, execution.SerializeToString(deterministic=True)
-            )
-        return execution, row
-
-    async def wait_for_change(self, timeout: float) -> None:
-        """Return after the next update in this process, or after ``timeout`` seconds."""
-        async with self._changed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout)
-
-
-async def deliver_final_outcome(
-    temporal_client: temporalio.client.Client, row: StoredExecution
-) -> CompletionResult:
-    """Complete ``row``'s caller, by its stored token, with the finished execution's outcome.
-
-    For a token that arrived after the execution ended (or while its completion was under way):
-    the result, the failure (its type and retryability kept in annotations) or the cancellation.
-    """
-    execution = decode(row)
-    if execution.status.phase == PHASE_COMPLETED:
-        return await complete_external_activity(
-            temporal_client,
-            row.callback_token,
-            result=result_for_caller(execution),
-            execution_id=row.id,
-        )
-    if execution.status.phase == PHASE_CANCELLED:
-        return await report_external_cancellation(
-            temporal_client, row.callback_token, execution_id=row.id
-        )
-    annotations = execution.metadata.annotations
-    failure = completion_pb2.ActivityFailure(
-        message=execution.status.error,
-        type=annotations.get(FAILURE_TYPE_ANNOTATION, "AGENT_EXECUTION_FAILED"),
-        non_retryable=annotations.get(FAILURE_NON_RETRYABLE_ANNOTATION) == "true",
-    )
-    return await complete_external_activity(
-        temporal_client, row.callback_token, failure=failure, execution_id=row.id
-    )
-
-
-def result_for_caller(execution: Execution) -> Execution | temporalio.common.RawValue:
-    """The terminal execution in the encoding its caller declared on create.
-
-    ``binary/protobuf`` when ``metadata.annotations["stigmer.ai/result-encoding"]`` says so (the
-    SDKs' callers do); otherwise ``json/plain`` in the deployed Go service's shape
-    (`stigmer_sdk.converter.to_go_json`), which Stigmer's own Go callers decode into
-    ``any`` and every SDK's converter decodes into the proto type.
-    """
-    declared = execution.metadata.annotations.get(RESULT_ENCODING_ANNOTATION)
-    if declared == BINARY_RESULT_ENCODING:
-        return execution
-    document = json.dumps(to_go_json(execution), ensure_ascii=False, separators=(",", ":"))
-    return temporalio.common.RawValue(
-        temporalio.api.common.v1.Payload(
-            metadata={"encoding": b"json/plain"}, data=document.encode()
-        )
-    )
 
 
 def _not_in_store(execution_id: str) -> ApplicationError:
@@ -220,26 +63,6 @@ def _not_in_store(execution_id: str) -> ApplicationError:
     )
 
 
-async def deliver_outcome(
-    temporal_client: temporalio.client.Client, row: StoredExecution
-) -> CompletionResult:
-    """`deliver_final_outcome`, with an unexpected refusal as the outcome ``FAILED``.
-
-    So that a token Temporal refuses for another reason (PERMISSION_DENIED, say) ends recorded,
-    not owed forever.
-    Counted in the runbook's completion metrics when run in an activity.
-    """
-    started = time.monotonic()
-    try:
-        result = await deliver_final_outcome(temporal_client, row)
-    except CompletionError as error:
-        preview = row.callback_token_preview
-        result = CompletionResult(CompletionOutcome.INVALID_TOKEN, str(error), preview)
-    if activity.in_activity():
-        record_completion_metrics(result, time.monotonic() - started)
-    return result
-
-
 def _start(execution: Execution) -> None:
     if execution.status.phase not in TERMINAL_PHASES:
         set_phase(execution, PHASE_IN_PROGRESS)
@@ -247,7 +70,7 @@ def _start(execution: Execution) -> None:
         execution.status.started_at = now_rfc3339()
 
 
-def _close(execution: Execution, finish: FinishInput, result: bytes) -> None:
+def _close(execution: Execution, *, finish: FinishInput, result: bytes) -> None:
     """Give ``execution`` its final status; keep the runner's status (messages, output)."""
     if result:
         runner_result = type(execution).FromString(result)
@@ -274,15 +97,8 @@ class ServiceActivities:
         updates: ExecutionUpdates,
         temporal_client: temporalio.client.Client,
     ) -> None:
-        self._store = store
         self._updates = updates
-        self._client = temporal_client
-
-    async def _row(self, execution_id: str) -> StoredExecution:
-        row = await self._store.get(execution_id)
-        if row is None:
-            raise _not_in_store(execution_id)
-        return row
+        self._settlement = Settlement(store, updates, temporal_client)
 
     @activity.defn(name=BEGIN_ACTIVITY)
     async def begin(self, ref: ExecutionRef) -> bytes:
@@ -301,7 +117,7 @@ class ServiceActivities:
                 COMPLETION_OWED_LOG,
                 ref.execution_id,
                 token_preview(row.callback_token),
-                short_token_digest(row.callback_token),
+                row.callback_token_short_digest,
                 len(row.callback_token),
             )
         return execution.SerializeToString(deterministic=True)
@@ -310,23 +126,21 @@ class ServiceActivities:
     async def finish(self, finish: FinishInput, result: bytes) -> str:
         """Write the final status, complete the caller, record the outcome; return its name.
 
-        The token is read from the store here, so it never enters the workflow's history. A
-        transient completion error is raised (the step is retried, nothing recorded); every other
-        outcome is recorded, in the same transaction as the final status. A retried caller may
-        have replaced the token while the old one was being completed: the newer token then gets
-        the outcome too, so the retried attempt does not wait for its timeout.
+        The token is read from the store by the settlement (`Settlement.settle`), so it never
+        enters the workflow's history. A completion Temporal cannot take now (a transient error
+        or an unexpected refusal) is raised, retryable: the step is retried, nothing recorded.
+        Every other outcome is recorded in the same transaction as the final status; a retried
+        caller's newer token, stored meanwhile, gets the outcome too.
         """
-        async with self._updates.changing(finish.execution_id):
-            row = await self._row(finish.execution_id)
-            execution = decode(row)
-            _close(execution, finish, result)
-            final = execution.SerializeToString(deterministic=True)
-            row = dataclasses.replace(row, execution=final)
-            if not row.callback_token:
-                await self._store.update_execution(row.id, final)
-                outcome = CompletionOutcome.EMPTY_TOKEN.name
-            else:
-                outcome = await self._deliver_and_record(row, final)
+        try:
+            outcome = await self._settlement.settle(
+                finish.execution_id, functools.partial(_close, finish=finish, result=result)
+            )
+        except KeyError:
+            raise _not_in_store(finish.execution_id) from None
+        except CompletionDeferred as deferred:
+            raise ApplicationError(str(deferred), type=deferred.failure_type) from None
+        outcome = outcome or CompletionOutcome.EMPTY_TOKEN.name  # with a close, never None
         logger.info(
             "Execution finished execution_id=%s phase=%s completion=%s",
             finish.execution_id,
@@ -334,42 +148,6 @@ class ServiceActivities:
             outcome,
         )
         return outcome
-
-    async def _deliver_and_record(self, row: StoredExecution, final: bytes) -> str:
-        delivered = await deliver_outcome(self._client, row)
-        if delivered.outcome is CompletionOutcome.TRANSIENT:
-            raise ApplicationError(delivered.message, type=COMPLETION_TRANSIENT_TYPE)
-        first = delivered.outcome.name
-        outcome, digest = first, token_digest(row.callback_token)
-        stored = await self._record(row.id, final, outcome, digest)
-        while stored.completion_state is CompletionState.PENDING and stored.callback_token:
-            # Still owed after the mark: the stored token is not the one completed.
-            logger.info(
-                "A retried caller's token arrived during completion, completing it too "
-                "execution_id=%s token_preview=%s token_digest=%s",
-                stored.id,
-                stored.callback_token_preview,
-                stored.callback_token_short_digest,
-            )
-            delivered = await deliver_outcome(self._client, stored)
-            if delivered.outcome is CompletionOutcome.TRANSIENT:
-                # Retried from the start: the newer token is still owed.
-                raise ApplicationError(delivered.message, type=COMPLETION_TRANSIENT_TYPE)
-            outcome, digest = delivered.outcome.name, token_digest(stored.callback_token)
-            stored = await self._record(stored.id, None, outcome, digest)
-        return first
-
-    async def _record(
-        self, execution_id: str, final: bytes | None, outcome: str, digest: str
-    ) -> StoredExecution:
-        """Write the final execution (when given) and the outcome for the token ``digest``, in
-        one transaction; the token is erased with it."""
-        try:
-            if final is not None:
-                return await self._store.finish(execution_id, final, outcome, token_digest=digest)
-            return await self._store.mark_completion(execution_id, outcome, token_digest=digest)
-        except KeyError:
-            raise _not_in_store(execution_id) from None
 
     async def record_progress(self, execution_id: str, note: str) -> None:
         """Append a progress note to an agent execution's messages (runner callback)."""

@@ -32,8 +32,9 @@ from temporalio.worker import Worker
 
 from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.metrics import prometheus_runtime
-from stigmer_sdk.service.activities import ExecutionUpdates
 from stigmer_sdk.service.auth import AuthConfig
+from stigmer_sdk.service.config import ServiceSettings
+from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.health import ReplicaHealth
 from stigmer_sdk.service.leader import ReplicaLeadership
 from stigmer_sdk.service.runner import (
@@ -47,7 +48,6 @@ from stigmer_sdk.service.server import (
     MAX_REQUEST_BYTES,
     EdgeInterceptor,
     ExecutionService,
-    ServiceSettings,
     add_controllers,
 )
 from stigmer_sdk.service.store import (
@@ -319,6 +319,7 @@ class StigmerService:
         self._workers: list[Worker] = []
         self._worker_tasks: list[asyncio.Task[None]] = []
         self._background: list[asyncio.Task[None]] = []
+        self._execution_service: ExecutionService | None = None
         self.health: ReplicaHealth | None = None
         self.port = 0
 
@@ -451,18 +452,16 @@ class StigmerService:
         if self._health_server is not None:
             self.health.add_check_only_to(self._health_server)
             await self._health_server.start()
-        add_controllers(
-            self._server,
-            ExecutionService(
-                self.store,
-                updates,
-                self.temporal_client,
-                self.runner,
-                settings,
-                scopes=self.config.scopes,
-                verify_tokens=verifies_callback_tokens(self.config),
-            ),
+        self._execution_service = ExecutionService(
+            self.store,
+            updates,
+            self.temporal_client,
+            self.runner,
+            settings,
+            scopes=self.config.scopes,
+            verify_tokens=verifies_callback_tokens(self.config),
         )
+        add_controllers(self._server, self._execution_service)
         await self._server.start()
         await self.health.start()
         logger.info(
@@ -530,6 +529,9 @@ class StigmerService:
                 await task
         self._workers.clear()
         self._worker_tasks.clear()
+        if self._execution_service is not None:  # after the server: no create starts another
+            await self._execution_service.close()
+            self._execution_service = None
         if self.store is not None:
             await self.store.close()
             self.store = None

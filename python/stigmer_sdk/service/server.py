@@ -26,7 +26,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -47,20 +46,21 @@ from stigmer_sdk.api.agentic.workflowexecution.v1 import io_pb2 as workflow_io
 from stigmer_sdk.api.agentic.workflowexecution.v1 import query_pb2_grpc as workflow_query
 from stigmer_sdk.errors import TokenError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, IDEMPOTENCY_METADATA_KEY
-from stigmer_sdk.service.activities import (
+from stigmer_sdk.service.auth import ANONYMOUS, Authenticator, Principal, Role, acting_as
+from stigmer_sdk.service.auth import current_principal as current_principal
+from stigmer_sdk.service.codec import MAX_SPEC_BYTES
+from stigmer_sdk.service.config import ServiceSettings as ServiceSettings  # re-exported (CLI, demo)
+from stigmer_sdk.service.executions import (
     TERMINAL_PHASES,
     Execution,
     ExecutionUpdates,
     clear_status_token,
     decode,
-    deliver_final_outcome,
     set_phase,
 )
-from stigmer_sdk.service.auth import ANONYMOUS, Authenticator, Principal, Role, acting_as
-from stigmer_sdk.service.auth import current_principal as current_principal
-from stigmer_sdk.service.codec import MAX_SPEC_BYTES
-from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK, Runner
+from stigmer_sdk.service.runner import Runner
 from stigmer_sdk.service.scopes import CallbackTokenAuthorizer, ScopePolicy, TokenRefusedError
+from stigmer_sdk.service.settlement import Settlement
 from stigmer_sdk.service.store import (
     CompletionState,
     ExecutionKind,
@@ -74,8 +74,6 @@ from stigmer_sdk.service.workers import workflow_id_for as workflow_id_for  # re
 from stigmer_sdk.tokens import (
     DEFAULT_MAX_TOKEN_BYTES,
     TaskToken,
-    short_token_digest,
-    token_digest,
     token_preview,
 )
 
@@ -109,65 +107,6 @@ IDEMPOTENCY_CONFLICT_REASONS = {
 #: makes the start call heavier and puts that work ahead of the creates still waiting for their
 #: ACK (docs/performance.md).
 EAGER_START_QUIET_SECONDS = 0.025
-
-
-@dataclass(frozen=True)
-class ServiceSettings:
-    """What the servicers need to know besides the store and Temporal."""
-
-    service_task_queue: str = "agent_execution_stigmer"
-    agent_runner_task_queue: str = "agent_execution_runner"
-    workflow_runner_task_queue: str = "workflow_execution_runner"
-    max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES
-    caller_heartbeat_interval: timedelta = timedelta(seconds=30)
-    #: Heartbeat RPCs a second the relay (on the leading replica) may send to Temporal, spread
-    #: over the interval; 0 turns the relay off (docs/service-workflow.md).
-    caller_heartbeat_budget: float = 100.0
-    runner_heartbeat_timeout: timedelta = timedelta(seconds=30)
-    #: The execution's deadline: its run, all attempts included, must end within it.
-    runner_timeout: timedelta = timedelta(hours=24)
-    #: Run attempts before the execution fails; 0 retries (with backoff) until the deadline.
-    runner_maximum_attempts: int = 0
-    runner_retry_initial_interval: timedelta = timedelta(seconds=1)
-    runner_retry_maximum_interval: timedelta = timedelta(minutes=1)
-    #: ``stigmer`` (the SDK's runner activities) or ``deployed`` (EnsureThread, ExecuteGraphton).
-    runner_contract: str = RUNNER_CONTRACT_SDK
-    #: With the built-in runner (``stigmer`` contract), serve its activities on
-    #: ``service_task_queue`` instead of the runner queues: a run is then handed to the worker
-    #: with the workflow task that schedules it (eager activity dispatch) instead of going through
-    #: matching. Every replica must then run the built-in runner (docs/performance.md).
-    colocate_builtin_runner: bool = True
-    #: Execution workflows the service worker keeps in memory (temporalio's default). Each
-    #: parked handshake beyond it costs no memory until it resumes, and then one short replay.
-    max_cached_workflows: int = 1000
-    #: How often, and after how long, executions whose workflow never started get it started.
-    reconcile_interval: timedelta = timedelta(seconds=10)
-    reconcile_older_than: timedelta = timedelta(seconds=5)
-    #: How often ``subscribe`` polls the store for changes made by other replicas.
-    subscribe_poll_interval: timedelta = timedelta(seconds=1)
-    #: Refuse a create without ``api_version``, ``kind`` or ``metadata.name``, as the deployed
-    #: service does (wrong values are refused either way).
-    require_resource_fields: bool = True
-    #: Largest spec accepted by ``create`` (see `MAX_SPEC_BYTES`).
-    max_spec_bytes: int = MAX_SPEC_BYTES
-    #: Check each callback token for its principal (scope, genuine fields, pending with
-    #: Temporal; docs/security.md): ``auto`` (when authentication is on), ``always``, ``never``.
-    verify_callback_tokens: str = "auto"
-    #: Limits (docs/security.md). Per principal: most open (pending or in progress) executions,
-    #: counted in the store across replicas (0: no limit).
-    max_open_executions_per_principal: int = 0
-    #: Per principal and replica: sustained creates per second (0: no limit), and the burst.
-    create_rate_per_principal: float = 0.0
-    create_burst_per_principal: int = 20
-    #: Concurrent ``subscribe`` streams per replica: per principal, and in all.
-    max_subscriptions_per_principal: int = 64
-    max_subscriptions: int = 1024
-    #: gRPC: calls served at once per replica (beyond: RESOURCE_EXHAUSTED), HTTP/2 streams per
-    #: connection, and the keepalive pings tolerated (a client pinging more often than this is
-    #: sent GOAWAY after two strikes).
-    max_concurrent_rpcs: int = 4096
-    max_concurrent_streams: int = 256
-    keepalive_min_ping_interval: timedelta = timedelta(seconds=10)
 
 
 async def _abort_invalid(
@@ -369,6 +308,7 @@ class ExecutionService:
         self._temporal = temporal_client
         self._runner = runner
         self._settings = settings
+        self._settlement = Settlement(store, updates, temporal_client)
         self._redeliveries: set[asyncio.Task[None]] = set()
         self._creates_in_flight = 0
         self._last_create_began = -math.inf
@@ -555,7 +495,7 @@ class ExecutionService:
                 "token_length=%d%s",
                 row.id,
                 token_preview(token),
-                short_token_digest(token),
+                row.callback_token_short_digest,  # the stored token's, computed by the store
                 len(token),
                 "" if created else " (repeated idempotency key: token replaced)",
             )
@@ -623,22 +563,16 @@ class ExecutionService:
             )
 
     async def _redeliver(self, execution_id: str) -> None:
-        """Complete the newest token of a delivered execution with its recorded outcome."""
-        try:
-            row = await self._store.get(execution_id)
-            if row is None or not row.callback_token:
-                return
-            result = await deliver_final_outcome(self._temporal, row)
-            await self._store.mark_completion(
-                row.id, result.outcome.name, token_digest=token_digest(row.callback_token)
-            )
-            logger.info(
-                "Redelivered the outcome to a retried caller execution_id=%s outcome=%s",
-                row.id,
-                result.outcome.name,
-            )
-        except Exception:
-            logger.exception("Could not redeliver execution_id=%s", execution_id)
+        """Complete the newest token of a delivered execution with its recorded outcome
+        (`Settlement.redeliver`: retried until delivered)."""
+        await self._settlement.redeliver(execution_id)
+
+    async def close(self) -> None:
+        """Stop the redeliveries under way (their tokens stay stored; a caller that retries
+        again gets its outcome from the next replica)."""
+        for task in list(self._redeliveries):
+            task.cancel()
+        await asyncio.gather(*self._redeliveries, return_exceptions=True)
 
     async def _visible(
         self, execution_id: str, context: grpc.aio.ServicerContext[Any, Any]

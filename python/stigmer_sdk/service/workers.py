@@ -40,30 +40,22 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.worker import Worker
 
 from stigmer_sdk.completion import (
-    CompletionOutcome,
     HeartbeatOutcome,
     HeartbeatResult,
     heartbeat_external_activity,
 )
-from stigmer_sdk.service.activities import (
+from stigmer_sdk.service.activities import ServiceActivities
+from stigmer_sdk.service.codec import service_data_converter
+from stigmer_sdk.service.config import ServiceSettings
+from stigmer_sdk.service.executions import TERMINAL_PHASES, Execution, ExecutionUpdates, set_phase
+from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK, Runner, RunnerActivities
+from stigmer_sdk.service.settlement import (
     FAILURE_NON_RETRYABLE_ANNOTATION,
     FAILURE_TYPE_ANNOTATION,
-    TERMINAL_PHASES,
-    Execution,
-    ExecutionUpdates,
-    ServiceActivities,
-    decode,
-    deliver_outcome,
-    set_phase,
+    CompletionDeferred,
+    Settlement,
 )
-from stigmer_sdk.service.codec import service_data_converter
-from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK, Runner, RunnerActivities
-from stigmer_sdk.service.store import (
-    CompletionState,
-    ExecutionKind,
-    ExecutionStore,
-    HeartbeatTarget,
-)
+from stigmer_sdk.service.store import ExecutionKind, ExecutionStore, HeartbeatTarget
 from stigmer_sdk.service.workflows import (
     AGENT_WORKFLOW,
     CALLER_CANCEL_SIGNAL,
@@ -74,12 +66,10 @@ from stigmer_sdk.service.workflows import (
     InvokeWorkflowExecutionWorkflow,
 )
 from stigmer_sdk.system import SystemActivities, log_registered
-from stigmer_sdk.tokens import token_digest
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 if TYPE_CHECKING:
     from stigmer_sdk.service.leader import ReplicaLeadership
-    from stigmer_sdk.service.server import ServiceSettings
 
 logger = logging.getLogger("stigmer_sdk.service")
 
@@ -313,28 +303,7 @@ WORKFLOW_CLOSED_TYPE = "STIGMER_EXECUTION_WORKFLOW_CLOSED"
 _CLOSED_STATUSES = ("Terminated", "TimedOut", "Canceled", "Failed", "ContinuedAsNew")
 
 
-async def _settle(
-    store: ExecutionStore, client: temporalio.client.Client, execution_id: str, status: str
-) -> str | None:
-    """Fail the closed workflow's execution if its completion is still owed; the outcome."""
-    row = await store.get(execution_id)
-    if row is None or row.completion_state is not CompletionState.PENDING:
-        return None
-    if not row.callback_token:
-        return None
-    execution = decode(row)
-    _fail_closed(execution, f"the execution's workflow ended without finishing: {status}")
-    final = execution.SerializeToString(deterministic=True)
-    result = await deliver_outcome(client, replace(row, execution=final))
-    if result.outcome is CompletionOutcome.TRANSIENT:
-        return None  # the next round
-    await store.finish(
-        row.id, final, result.outcome.name, token_digest=token_digest(row.callback_token)
-    )
-    return result.outcome.name
-
-
-def _fail_closed(execution: Execution, message: str) -> None:
+def _fail_closed(execution: Execution, *, message: str) -> None:
     if execution.status.phase in TERMINAL_PHASES:
         return
     set_phase(execution, PHASE_FAILED)
@@ -344,6 +313,17 @@ def _fail_closed(execution: Execution, message: str) -> None:
     annotations[FAILURE_NON_RETRYABLE_ANNOTATION] = "true"
 
 
+@dataclass(frozen=True)
+class ClosedRound:
+    """What one round of `settle_closed` did."""
+
+    #: Executions settled (FAILED, their outcome recorded).
+    settled: int = 0
+    #: Close time of the oldest workflow whose caller's completion was deferred (Temporal could
+    #: not take it now): the next round must look back to it.
+    oldest_deferred: datetime | None = None
+
+
 async def settle_closed(
     store: ExecutionStore,
     updates: ExecutionUpdates,
@@ -351,19 +331,22 @@ async def settle_closed(
     settings: ServiceSettings,
     *,
     since: datetime,
-) -> int:
+) -> ClosedRound:
     """Finish the executions whose workflow closed (since ``since``) without recording an outcome.
 
     An operator terminated the workflow, or it hit a timeout: its finish step never ran. The
     execution is marked FAILED and its caller gets a failure of type
-    `WORKFLOW_CLOSED_TYPE`, recorded like any outcome. How many were settled.
+    `WORKFLOW_CLOSED_TYPE`, recorded like any outcome (`Settlement.settle`); one Temporal cannot
+    take now is left owed for the next round.
     """
     query = (
         f"TaskQueue = '{settings.service_task_queue}' AND ExecutionStatus IN "
         f"({', '.join(repr(status) for status in _CLOSED_STATUSES)}) AND "
         f"CloseTime > '{since.astimezone(UTC).isoformat().replace('+00:00', 'Z')}'"
     )
+    settlement = Settlement(store, updates, client)
     settled = 0
+    oldest_deferred: datetime | None = None
     async for closed in client.list_workflows(query):
         for kind in ExecutionKind:
             prefix = workflow_id_for(kind, "")
@@ -371,8 +354,18 @@ async def settle_closed(
                 continue
             execution_id = closed.id.removeprefix(prefix)
             status = closed.status.name if closed.status else "CLOSED"
-            async with updates.changing(execution_id):
-                outcome = await _settle(store, client, execution_id, status)
+            close = functools.partial(
+                _fail_closed,
+                message=f"the execution's workflow ended without finishing: {status}",
+            )
+            try:
+                outcome = await settlement.settle(execution_id, close, owed_only=True)
+            except KeyError:
+                continue
+            except CompletionDeferred:
+                closed_at = closed.close_time or since
+                oldest_deferred = min(oldest_deferred or closed_at, closed_at)
+                continue
             if outcome is None:
                 continue
             logger.warning(
@@ -383,7 +376,7 @@ async def settle_closed(
                 outcome,
             )
             settled += 1
-    return settled
+    return ClosedRound(settled, oldest_deferred)
 
 
 async def _every(
@@ -420,8 +413,9 @@ async def run_reconciler(
         _, resume = await reconcile_unstarted(
             store, client, settings, older_than=older_than, after=resume
         )
-        await settle_closed(store, updates, client, settings, since=since - interval)
-        since = checked_at
+        closed = await settle_closed(store, updates, client, settings, since=since - interval)
+        # A deferred settlement is looked for again from its close time on.
+        since = min(checked_at, closed.oldest_deferred or checked_at)
 
     await _every(interval, "Reconciling unstarted executions", once, first=True)
 
