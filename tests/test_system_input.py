@@ -12,6 +12,8 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
 from temporalio.exceptions import ApplicationError
 
+from stigmer_sdk import AgentExecution, AgentExecutionSpec
+from stigmer_sdk.api._pool import POOL
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.completion import completion_input, proto_payload
 from stigmer_sdk.system import (
@@ -39,6 +41,17 @@ def test_the_proto_input_decodes_in_both_encodings() -> None:
     as_json = Payload(
         metadata={"encoding": b"json/protobuf"},
         data=json_format.MessageToJson(proto).encode(),
+    )
+    assert decode_system_activity_input(as_json) == proto
+
+
+def test_a_json_protobuf_result_decodes_with_its_execution() -> None:
+    """The result's ``Any`` names a message of the SDK's private pool (Go sent this shape)."""
+    execution = AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m"))
+    proto = completion_input(b"tok", result=execution)
+    as_json = Payload(
+        metadata={"encoding": b"json/protobuf"},
+        data=json_format.MessageToJson(proto, descriptor_pool=POOL).encode(),
     )
     assert decode_system_activity_input(as_json) == proto
 

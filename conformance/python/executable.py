@@ -326,7 +326,9 @@ class CompleteViaSystemActivityWorkflow:
             # The input as json/protobuf: what Go's default converter wrote before the contract.
             proto: completion_pb2.CompleteExternalActivityResult = await workflow.execute_activity(
                 stigmer_contract.ACTIVITY_SYSTEM,
-                RawValue(temporalio.converter.JSONProtoPayloadConverter().to_payload(call.input)),
+                RawValue(
+                    stigmer_converter.TolerantJSONProtoPayloadConverter().to_payload(call.input)
+                ),
                 task_queue=call.task_queue,
                 start_to_close_timeout=stigmer_contract.TIMEOUT_SYSTEM_ACTIVITY_START_TO_CLOSE,
                 result_type=completion_pb2.CompleteExternalActivityResult,

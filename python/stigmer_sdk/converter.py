@@ -400,6 +400,21 @@ def _json_with_any_pools(convert: Any) -> Any:
     raise error
 
 
+def parse_json_proto(data: bytes | str, cls: type[_M]) -> _M:
+    """Proto JSON into a new ``cls``, unknown fields ignored, an ``Any``'s type looked up in the
+    SDK's private pool, then the default one.
+
+    Raises:
+        json_format.Error: ``data`` is not proto JSON of ``cls``.
+    """
+    parsed: _M = _json_with_any_pools(
+        lambda pool: json_format.Parse(
+            data, cls(), ignore_unknown_fields=True, descriptor_pool=pool
+        )
+    )
+    return parsed
+
+
 class TolerantJSONProtoPayloadConverter(temporalio.converter.JSONProtoPayloadConverter):
     """``json/protobuf`` that ignores unknown fields, and decodes a ``messageType`` this process
     does not know (a newer server's name, or none) into the requested type."""
@@ -427,11 +442,7 @@ class TolerantJSONProtoPayloadConverter(temporalio.converter.JSONProtoPayloadCon
         """Decode into ``type_hint`` or ``messageType`` (see the class docstring)."""
         cls = _class_for(payload, type_hint)
         try:
-            return _json_with_any_pools(
-                lambda pool: json_format.Parse(
-                    payload.data, cls(), ignore_unknown_fields=True, descriptor_pool=pool
-                )
-            )
+            return parse_json_proto(payload.data, cls)
         except json_format.Error as error:
             raise RuntimeError(f"Failed parsing json/protobuf: {error}") from error
 

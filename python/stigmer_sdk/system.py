@@ -49,6 +49,7 @@ from stigmer_sdk.completion import (
     complete_external_activity,
     complete_from_input,
 )
+from stigmer_sdk.converter import parse_json_proto
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
 #: Name under which every Stigmer SDK registers the completion system activity.
@@ -179,12 +180,10 @@ def decode_system_activity_input(
             raise _invalid(f"binary/protobuf: {error}") from None
         return proto
     if encoding == "json/protobuf":
-        proto = completion_pb2.CompleteExternalActivityInput()
         try:
-            json_format.Parse(payload.data, proto, ignore_unknown_fields=True)
-        except json_format.ParseError as error:
+            return parse_json_proto(payload.data, completion_pb2.CompleteExternalActivityInput)
+        except json_format.Error as error:
             raise _invalid(f"json/protobuf: {error}") from None
-        return proto
     if encoding != "json/plain":
         raise _invalid(f"unsupported encoding {encoding or '<none>'}")
     try:

@@ -40,6 +40,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -408,6 +409,9 @@ async def _race(
     await workflow.wait([handshake, watch], return_when=asyncio.FIRST_COMPLETED)
     if handshake.done():
         watch.cancel()
+        # Awaited, so that the cancel request is sent before the workflow moves on or completes.
+        with contextlib.suppress(asyncio.CancelledError, ActivityError):
+            await watch
         return await handshake
     try:
         seen: _Execution = await watch
