@@ -173,6 +173,7 @@ public final class Contract {
   public static final int TOKEN_PREVIEW_CHARS = 20;
   public static final int TOKEN_DIGEST_CHARS = 12;
   public static final int MAX_TOKEN_BYTES = 65536;
+  public static final String WATCH_VERSION = "stigmer/watch-execution";
 
   public static final String HEADER_IDEMPOTENCY_KEY = "stigmer-idempotency-key";
   public static final String HEADER_AUTHORIZATION = "authorization";

@@ -75,7 +75,7 @@ public final class WorkflowHandshake {
    * The {@code Workflow.getVersion} change id of the watcher: histories recorded before it replay
    * without it.
    */
-  static final String WATCH_CHANGE_ID = "stigmer/watch-execution";
+  static final String WATCH_CHANGE_ID = Contract.WATCH_VERSION;
 
   private WorkflowHandshake() {}
 
