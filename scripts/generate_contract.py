@@ -348,8 +348,28 @@ def java_duration(seconds: float) -> str:
     return f"Duration.ofMillis({millis(seconds)})"
 
 
+def java_list(items: Iterable[str]) -> str:
+    """An unmodifiable list, as Java 8 (the SDK's floor) writes one."""
+    return "list(" + ", ".join(items) + ")"
+
+
 def java_strings(values: Iterable[str]) -> str:
-    return "List.of(" + ", ".join(quote(v) for v in values) + ")"
+    return java_list(quote(v) for v in values)
+
+
+def java_value_class(name: str, doc: str, fields: list[tuple[str, str]]) -> list[str]:
+    """A small immutable class with record-style accessors (Java 8 has no records)."""
+    out = [f"  /** {doc} */", f"  public static final class {name} {{"]
+    out += [f"    private final {t} {n};" for t, n in fields]
+    out.append("")
+    params = ", ".join(f"{t} {n}" for t, n in fields)
+    out.append(f"    {name}({params}) {{")
+    out += [f"      this.{n} = {n};" for _, n in fields]
+    out.append("    }")
+    for t, n in fields:
+        out += ["", f"    public {t} {n}() {{", f"      return {n};", "    }"]
+    out += ["  }", ""]
+    return out
 
 
 def java(c: dict[str, Any]) -> str:
@@ -358,6 +378,9 @@ def java(c: dict[str, Any]) -> str:
         "package ai.stigmer.sdk.contract;",
         "",
         "import java.time.Duration;",
+        "import java.util.Arrays;",
+        "import java.util.Collections;",
+        "import java.util.LinkedHashMap;",
         "import java.util.List;",
         "import java.util.Map;",
         "",
@@ -365,19 +388,41 @@ def java(c: dict[str, Any]) -> str:
         "public final class Contract {",
         "  private Contract() {}",
         "",
-        "  /** A retry policy or poll schedule of the contract. */",
-        "  public record RetryPolicy(",
-        "      Duration initialInterval,",
-        "      double backoff,",
-        "      Duration maximumInterval,",
-        "      int maximumAttempts,",
-        "      List<String> nonRetryable) {}",
+    ]
+    out += java_value_class(
+        "RetryPolicy",
+        "A retry policy or poll schedule of the contract.",
+        [
+            ("Duration", "initialInterval"),
+            ("double", "backoff"),
+            ("Duration", "maximumInterval"),
+            ("int", "maximumAttempts"),
+            ("List<String>", "nonRetryable"),
+        ],
+    )
+    out += java_value_class(
+        "Log",
+        "A log line: its level, its message (never with a field in it) and its fields.",
+        [("String", "level"), ("String", "message"), ("List<String>", "fields")],
+    )
+    out += java_value_class(
+        "Metric",
+        "A metric: its exported name, type and labels (besides service).",
+        [("String", "name"), ("String", "type"), ("List<String>", "labels")],
+    )
+    out += [
+        "  @SafeVarargs",
+        "  private static <T> List<T> list(T... items) {",
+        "    return Collections.unmodifiableList(Arrays.asList(items));",
+        "  }",
         "",
-        "  /** A log line: its level, its message (never with a field in it) and its fields. */",
-        "  public record Log(String level, String message, List<String> fields) {}",
-        "",
-        "  /** A metric: its exported name, type and labels (besides service). */",
-        "  public record Metric(String name, String type, List<String> labels) {}",
+        "  private static Map<String, String> map(String... keysAndValues) {",
+        "    Map<String, String> map = new LinkedHashMap<>();",
+        "    for (int i = 0; i < keysAndValues.length; i += 2) {",
+        "      map.put(keysAndValues[i], keysAndValues[i + 1]);",
+        "    }",
+        "    return Collections.unmodifiableMap(map);",
+        "  }",
         "",
     ]
     for f in c["failure_types"]:
@@ -386,11 +431,8 @@ def java(c: dict[str, Any]) -> str:
     out.append("")
     out.append("  /** Each failure type's retryability: never, always or by_status_code. */")
     out.append("  public static final Map<String, String> FAILURE_RETRYABILITY =")
-    out.append("      Map.ofEntries(")
-    entries = [
-        f"          Map.entry({quote(f['type'])}, {quote(f['retryable'])})"
-        for f in c["failure_types"]
-    ]
+    out.append("      map(")
+    entries = [f"          {quote(f['type'])}, {quote(f['retryable'])}" for f in c["failure_types"]]
     out.append(",\n".join(entries) + ");")
     out.append("")
     out.append("  public static final List<String> TRANSIENT_STATUS_CODES =")
@@ -428,9 +470,7 @@ def java(c: dict[str, Any]) -> str:
     for lang, value in m["service_values"].items():
         out.append(f"  public static final String METRIC_SERVICE_{upper(lang)} = {quote(value)};")
     out.append("  public static final List<Double> DURATION_BUCKETS_SECONDS =")
-    out.append(
-        "      List.of(" + ", ".join(f"{float(b)!r}" for b in m["duration_buckets_seconds"]) + ");"
-    )
+    out.append("      " + java_list(f"{float(b)!r}" for b in m["duration_buckets_seconds"]) + ";")
     out.append(f"  public static final List<String> OUTCOMES = {java_strings(m['outcomes'])};")
     for i in m["instruments"]:
         out.append(f"  public static final Metric METRIC_{upper(i['id'])} =")
@@ -439,9 +479,7 @@ def java(c: dict[str, Any]) -> str:
             f"{java_strings(i['labels'])});"
         )
     out.append("  public static final List<Metric> METRICS =")
-    out.append(
-        "      List.of(" + ", ".join(f"METRIC_{upper(i['id'])}" for i in m["instruments"]) + ");"
-    )
+    out.append("      " + java_list(f"METRIC_{upper(i['id'])}" for i in m["instruments"]) + ";")
     out.append("")
     for e in c["logs"]:
         out.append(f"  public static final Log LOG_{upper(e['id'])} =")
@@ -450,7 +488,7 @@ def java(c: dict[str, Any]) -> str:
             f"{java_strings(e['fields'])});"
         )
     out.append("  public static final List<Log> LOGS =")
-    out.append("      List.of(" + ", ".join(f"LOG_{upper(e['id'])}" for e in c["logs"]) + ");")
+    out.append("      " + java_list(f"LOG_{upper(e['id'])}" for e in c["logs"]) + ";")
     out.append("}")
     return "\n".join(out) + "\n"
 

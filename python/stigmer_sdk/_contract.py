@@ -98,6 +98,7 @@ EMPTY_TOKEN_MESSAGE: Final = "the callback token is empty: nothing to complete"
 TOKEN_PREVIEW_CHARS: Final = 20
 TOKEN_DIGEST_CHARS: Final = 12
 MAX_TOKEN_BYTES: Final = 65536
+WATCH_VERSION: Final = "stigmer/watch-execution"
 
 # headers.
 HEADER_IDEMPOTENCY_KEY: Final = "stigmer-idempotency-key"

@@ -344,7 +344,7 @@ WATCH_START_TO_CLOSE = timedelta(days=3650)
 #: handshake is no longer pending.
 WATCH_RETRY = RetryPolicy(non_retryable_error_types=[GET_EXECUTION_FAILED_TYPE])
 #: The ``workflow.patched`` id of the watch: histories recorded before it replay without it.
-WATCH_PATCH = "stigmer/watch-execution"
+WATCH_PATCH = _contract.WATCH_VERSION
 _PHASE_FAILED = 4
 _PHASE_CANCELLED = 5
 

@@ -102,6 +102,7 @@ const (
 	TokenPreviewChars     = 20
 	TokenDigestChars      = 12
 	MaxTokenBytes         = 65536
+	WatchVersion          = "stigmer/watch-execution"
 )
 
 // headers.

@@ -2,6 +2,9 @@
 package ai.stigmer.sdk.contract;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -10,18 +13,104 @@ public final class Contract {
   private Contract() {}
 
   /** A retry policy or poll schedule of the contract. */
-  public record RetryPolicy(
-      Duration initialInterval,
-      double backoff,
-      Duration maximumInterval,
-      int maximumAttempts,
-      List<String> nonRetryable) {}
+  public static final class RetryPolicy {
+    private final Duration initialInterval;
+    private final double backoff;
+    private final Duration maximumInterval;
+    private final int maximumAttempts;
+    private final List<String> nonRetryable;
+
+    RetryPolicy(Duration initialInterval, double backoff, Duration maximumInterval, int maximumAttempts, List<String> nonRetryable) {
+      this.initialInterval = initialInterval;
+      this.backoff = backoff;
+      this.maximumInterval = maximumInterval;
+      this.maximumAttempts = maximumAttempts;
+      this.nonRetryable = nonRetryable;
+    }
+
+    public Duration initialInterval() {
+      return initialInterval;
+    }
+
+    public double backoff() {
+      return backoff;
+    }
+
+    public Duration maximumInterval() {
+      return maximumInterval;
+    }
+
+    public int maximumAttempts() {
+      return maximumAttempts;
+    }
+
+    public List<String> nonRetryable() {
+      return nonRetryable;
+    }
+  }
 
   /** A log line: its level, its message (never with a field in it) and its fields. */
-  public record Log(String level, String message, List<String> fields) {}
+  public static final class Log {
+    private final String level;
+    private final String message;
+    private final List<String> fields;
+
+    Log(String level, String message, List<String> fields) {
+      this.level = level;
+      this.message = message;
+      this.fields = fields;
+    }
+
+    public String level() {
+      return level;
+    }
+
+    public String message() {
+      return message;
+    }
+
+    public List<String> fields() {
+      return fields;
+    }
+  }
 
   /** A metric: its exported name, type and labels (besides service). */
-  public record Metric(String name, String type, List<String> labels) {}
+  public static final class Metric {
+    private final String name;
+    private final String type;
+    private final List<String> labels;
+
+    Metric(String name, String type, List<String> labels) {
+      this.name = name;
+      this.type = type;
+      this.labels = labels;
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public String type() {
+      return type;
+    }
+
+    public List<String> labels() {
+      return labels;
+    }
+  }
+
+  @SafeVarargs
+  private static <T> List<T> list(T... items) {
+    return Collections.unmodifiableList(Arrays.asList(items));
+  }
+
+  private static Map<String, String> map(String... keysAndValues) {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return Collections.unmodifiableMap(map);
+  }
 
   /** the caller's activity has no task token (retryable: never). */
   public static final String FAILURE_EMPTY_TASK_TOKEN = "STIGMER_EMPTY_TASK_TOKEN";
@@ -48,21 +137,21 @@ public final class Contract {
 
   /** Each failure type's retryability: never, always or by_status_code. */
   public static final Map<String, String> FAILURE_RETRYABILITY =
-      Map.ofEntries(
-          Map.entry("STIGMER_EMPTY_TASK_TOKEN", "never"),
-          Map.entry("STIGMER_LOCAL_ACTIVITY", "never"),
-          Map.entry("STIGMER_INVALID_REQUEST", "never"),
-          Map.entry("STIGMER_CREATE_FAILED", "by_status_code"),
-          Map.entry("STIGMER_COMPLETION_TRANSIENT", "always"),
-          Map.entry("STIGMER_COMPLETION_INVALID_INPUT", "never"),
-          Map.entry("STIGMER_COMPLETION_FAILED", "never"),
-          Map.entry("STIGMER_GET_EXECUTION_FAILED", "by_status_code"),
-          Map.entry("AGENT_EXECUTION_FAILED", "never"),
-          Map.entry("AGENT_EXECUTION_CANCELLED", "never"),
-          Map.entry("AGENT_EXECUTION_TIMEOUT", "never"));
+      map(
+          "STIGMER_EMPTY_TASK_TOKEN", "never",
+          "STIGMER_LOCAL_ACTIVITY", "never",
+          "STIGMER_INVALID_REQUEST", "never",
+          "STIGMER_CREATE_FAILED", "by_status_code",
+          "STIGMER_COMPLETION_TRANSIENT", "always",
+          "STIGMER_COMPLETION_INVALID_INPUT", "never",
+          "STIGMER_COMPLETION_FAILED", "never",
+          "STIGMER_GET_EXECUTION_FAILED", "by_status_code",
+          "AGENT_EXECUTION_FAILED", "never",
+          "AGENT_EXECUTION_CANCELLED", "never",
+          "AGENT_EXECUTION_TIMEOUT", "never");
 
   public static final List<String> TRANSIENT_STATUS_CODES =
-      List.of("CANCELLED", "UNKNOWN", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED", "INTERNAL", "UNAVAILABLE");
+      list("CANCELLED", "UNKNOWN", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED", "INTERNAL", "UNAVAILABLE");
 
   public static final String ACTIVITY_SYSTEM = "stigmer/system/complete-external-activity";
   public static final String ACTIVITY_GET_EXECUTION = "stigmer/caller/get-execution";
@@ -84,6 +173,7 @@ public final class Contract {
   public static final int TOKEN_PREVIEW_CHARS = 20;
   public static final int TOKEN_DIGEST_CHARS = 12;
   public static final int MAX_TOKEN_BYTES = 65536;
+  public static final String WATCH_VERSION = "stigmer/watch-execution";
 
   public static final String HEADER_IDEMPOTENCY_KEY = "stigmer-idempotency-key";
   public static final String HEADER_AUTHORIZATION = "authorization";
@@ -114,68 +204,68 @@ public final class Contract {
   public static final Duration TIMEOUT_HANDSHAKE_START_TO_CLOSE_MARGIN = Duration.ofMillis(300000);
 
   public static final RetryPolicy RETRY_HANDSHAKE_ACTIVITY =
-      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(60000), 3, List.of("STIGMER_EMPTY_TASK_TOKEN", "STIGMER_LOCAL_ACTIVITY", "STIGMER_INVALID_REQUEST"));
+      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(60000), 3, list("STIGMER_EMPTY_TASK_TOKEN", "STIGMER_LOCAL_ACTIVITY", "STIGMER_INVALID_REQUEST"));
   public static final RetryPolicy RETRY_SYSTEM_ACTIVITY =
-      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(100000), 3, List.of("STIGMER_COMPLETION_INVALID_INPUT"));
+      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(100000), 3, list("STIGMER_COMPLETION_INVALID_INPUT"));
   public static final RetryPolicy RETRY_GET_EXECUTION =
-      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(100000), 3, List.of("STIGMER_GET_EXECUTION_FAILED"));
+      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(100000), 3, list("STIGMER_GET_EXECUTION_FAILED"));
   public static final RetryPolicy RETRY_GET_EXECUTION_POLL =
-      new RetryPolicy(Duration.ofMillis(500), 2.0, Duration.ofMillis(10000), 0, List.of());
+      new RetryPolicy(Duration.ofMillis(500), 2.0, Duration.ofMillis(10000), 0, list());
   public static final RetryPolicy RETRY_WATCH_EXECUTION_POLL =
-      new RetryPolicy(Duration.ofMillis(5000), 2.0, Duration.ofMillis(30000), 0, List.of());
+      new RetryPolicy(Duration.ofMillis(5000), 2.0, Duration.ofMillis(30000), 0, list());
   public static final RetryPolicy RETRY_GRPC_CLIENT =
-      new RetryPolicy(Duration.ofMillis(100), 2.0, Duration.ofMillis(5000), 5, List.of());
+      new RetryPolicy(Duration.ofMillis(100), 2.0, Duration.ofMillis(5000), 5, list());
 
   public static final String METRIC_SERVICE_LABEL = "service";
   public static final String METRIC_SERVICE_PYTHON = "python";
   public static final String METRIC_SERVICE_GO = "go";
   public static final String METRIC_SERVICE_JAVA = "java";
   public static final List<Double> DURATION_BUCKETS_SECONDS =
-      List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0);
-  public static final List<String> OUTCOMES = List.of("completed", "failed", "cancelled", "timed_out");
+      list(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0);
+  public static final List<String> OUTCOMES = list("completed", "failed", "cancelled", "timed_out");
   public static final Metric METRIC_COMPLETIONS =
-      new Metric("stigmer_external_activity_completions_total", "counter", List.of("status"));
+      new Metric("stigmer_external_activity_completions_total", "counter", list("status"));
   public static final Metric METRIC_COMPLETION_DURATION =
-      new Metric("stigmer_external_activity_completion_duration_seconds", "histogram", List.of("status"));
+      new Metric("stigmer_external_activity_completion_duration_seconds", "histogram", list("status"));
   public static final Metric METRIC_ERRORS =
-      new Metric("stigmer_external_activity_errors_total", "counter", List.of("error_type"));
+      new Metric("stigmer_external_activity_errors_total", "counter", list("error_type"));
   public static final Metric METRIC_CALLER_STARTED =
-      new Metric("stigmer_caller_handshakes_started_total", "counter", List.of());
+      new Metric("stigmer_caller_handshakes_started_total", "counter", list());
   public static final Metric METRIC_CALLER_PENDING =
-      new Metric("stigmer_caller_handshakes_pending_total", "counter", List.of());
+      new Metric("stigmer_caller_handshakes_pending_total", "counter", list());
   public static final Metric METRIC_CALLER_HANDSHAKES =
-      new Metric("stigmer_caller_handshakes_total", "counter", List.of("outcome"));
+      new Metric("stigmer_caller_handshakes_total", "counter", list("outcome"));
   public static final Metric METRIC_CALLER_DURATION =
-      new Metric("stigmer_caller_handshake_duration_seconds", "histogram", List.of("outcome"));
+      new Metric("stigmer_caller_handshake_duration_seconds", "histogram", list("outcome"));
   public static final List<Metric> METRICS =
-      List.of(METRIC_COMPLETIONS, METRIC_COMPLETION_DURATION, METRIC_ERRORS, METRIC_CALLER_STARTED, METRIC_CALLER_PENDING, METRIC_CALLER_HANDSHAKES, METRIC_CALLER_DURATION);
+      list(METRIC_COMPLETIONS, METRIC_COMPLETION_DURATION, METRIC_ERRORS, METRIC_CALLER_STARTED, METRIC_CALLER_PENDING, METRIC_CALLER_HANDSHAKES, METRIC_CALLER_DURATION);
 
   public static final Log LOG_TOKEN_TAKEN =
-      new Log("INFO", "Extracted task token", List.of("activity_id", "token_preview", "token_digest", "token_length"));
+      new Log("INFO", "Extracted task token", list("activity_id", "token_preview", "token_digest", "token_length"));
   public static final Log LOG_ACK_AGENT =
-      new Log("INFO", "Agent execution started, activity pending", List.of("execution_id", "token_preview", "token_digest", "token_length"));
+      new Log("INFO", "Agent execution started, activity pending", list("execution_id", "token_preview", "token_digest", "token_length"));
   public static final Log LOG_ACK_WORKFLOW =
-      new Log("INFO", "Workflow execution started, activity pending", List.of("execution_id", "token_preview", "token_digest", "token_length"));
+      new Log("INFO", "Workflow execution started, activity pending", list("execution_id", "token_preview", "token_digest", "token_length"));
   public static final Log LOG_CREATE_REFUSED =
-      new Log("WARNING", "Stigmer create refused locally", List.of("activity_id", "token_preview", "token_digest", "violations"));
+      new Log("WARNING", "Stigmer create refused locally", list("activity_id", "token_preview", "token_digest", "violations"));
   public static final Log LOG_CREATE_FAILED =
-      new Log("WARNING", "Stigmer create failed", List.of("activity_id", "token_preview", "token_digest", "code", "retryable"));
+      new Log("WARNING", "Stigmer create failed", list("activity_id", "token_preview", "token_digest", "code", "retryable"));
   public static final Log LOG_CALLBACK_TOKEN_DETECTED =
-      new Log("INFO", "Callback token detected", List.of("execution_id", "token_preview", "token_digest", "token_length"));
+      new Log("INFO", "Callback token detected", list("execution_id", "token_preview", "token_digest", "token_length"));
   public static final Log LOG_COMPLETING_SUCCESS =
-      new Log("INFO", "Completing external activity with success", List.of("execution_id", "token_preview", "token_digest"));
+      new Log("INFO", "Completing external activity with success", list("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_COMPLETING_ERROR =
-      new Log("INFO", "Completing external activity with error", List.of("execution_id", "token_preview", "token_digest"));
+      new Log("INFO", "Completing external activity with error", list("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_COMPLETING_CANCELLATION =
-      new Log("INFO", "Completing external activity with cancellation", List.of("execution_id", "token_preview", "token_digest"));
+      new Log("INFO", "Completing external activity with cancellation", list("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_NO_CALLBACK_TOKEN =
-      new Log("INFO", "No callback token, skipping external activity completion", List.of("execution_id"));
+      new Log("INFO", "No callback token, skipping external activity completion", list("execution_id"));
   public static final Log LOG_ALREADY_COMPLETED =
-      new Log("WARNING", "Caller's activity was already completed", List.of("execution_id", "token_preview", "token_digest"));
+      new Log("WARNING", "Caller's activity was already completed", list("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_COMPLETED =
-      new Log("INFO", "External activity completed successfully", List.of("execution_id", "token_preview", "token_digest"));
+      new Log("INFO", "External activity completed successfully", list("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_COMPLETION_FAILED =
-      new Log("WARNING", "Failed to complete external activity", List.of("execution_id", "token_preview", "token_digest", "error"));
+      new Log("WARNING", "Failed to complete external activity", list("execution_id", "token_preview", "token_digest", "error"));
   public static final List<Log> LOGS =
-      List.of(LOG_TOKEN_TAKEN, LOG_ACK_AGENT, LOG_ACK_WORKFLOW, LOG_CREATE_REFUSED, LOG_CREATE_FAILED, LOG_CALLBACK_TOKEN_DETECTED, LOG_COMPLETING_SUCCESS, LOG_COMPLETING_ERROR, LOG_COMPLETING_CANCELLATION, LOG_NO_CALLBACK_TOKEN, LOG_ALREADY_COMPLETED, LOG_COMPLETED, LOG_COMPLETION_FAILED);
+      list(LOG_TOKEN_TAKEN, LOG_ACK_AGENT, LOG_ACK_WORKFLOW, LOG_CREATE_REFUSED, LOG_CREATE_FAILED, LOG_CALLBACK_TOKEN_DETECTED, LOG_COMPLETING_SUCCESS, LOG_COMPLETING_ERROR, LOG_COMPLETING_CANCELLATION, LOG_NO_CALLBACK_TOKEN, LOG_ALREADY_COMPLETED, LOG_COMPLETED, LOG_COMPLETION_FAILED);
 }

@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import com.uber.m3.tally.Scope;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -52,10 +53,10 @@ public final class HandshakeMetrics {
    * Python ({@code python}) and Go ({@code go}) SDKs record it, for the runbook's dashboards and
    * alerts.
    */
-  public static final String SERVICE_TAG = "service";
+  public static final String SERVICE_TAG = Contract.METRIC_SERVICE_LABEL;
 
   /** The value of {@value #SERVICE_TAG}. */
-  public static final String SERVICE = "java";
+  public static final String SERVICE = Contract.METRIC_SERVICE_JAVA;
 
   /** Tag of {@value #HANDSHAKES} and {@value #HANDSHAKE_DURATION}. */
   public static final String OUTCOME_TAG = "outcome";

@@ -227,6 +227,7 @@ public final class StigmerPlugin extends SimplePlugin {
       if (!activities.isEmpty()) {
         plugin.registerActivitiesImplementations(activities.toArray());
       }
+      plugin.addWorkerInterceptors(HandshakeActivityIds.workerInterceptor());
       if (tracing) {
         plugin.addWorkerInterceptors(StigmerTracing.workerInterceptor());
         plugin.addClientInterceptors(StigmerTracing.clientInterceptor());

@@ -2,7 +2,13 @@ package ai.stigmer.sdk.handshake;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryControllerGrpc;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryControllerGrpc;
+import ai.stigmer.sdk.contract.Contract;
+import ai.stigmer.sdk.v1.ExecutionKind;
 import ai.stigmer.sdk.v1.GetExecutionInput;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Channel;
 import io.temporal.activity.Activity;
@@ -14,6 +20,7 @@ import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,17 +32,20 @@ import java.util.concurrent.TimeUnit;
  * workflow's pending handshake (the heartbeat details its activity recorded: a {@code
  * GetExecutionInput} as {@code binary/protobuf}), then polls {@code get} as {@link
  * GetExecutionActivityImpl} does, from {@link #DEFAULT_INITIAL_INTERVAL} doubling up to {@link
- * #DEFAULT_MAXIMUM_INTERVAL}. When the workflow has several pending handshakes of that kind, it
- * cannot tell them apart and fails with {@value HandshakeFailureTypes#GET_EXECUTION_FAILED}; the
- * workflow then just waits for its handshake.
+ * #DEFAULT_MAXIMUM_INTERVAL}. The input names the handshake by its activity id ({@code json/plain}
+ * {@code {"activity_id", "kind"}}, as in Go and Python); when that activity is no longer pending it
+ * fails with {@value HandshakeFailureTypes#GET_EXECUTION_FAILED} and the workflow then just waits
+ * for its handshake.
  */
 public final class WatchExecutionActivityImpl implements WatchExecutionActivity {
 
   /** First wait between two {@code get} calls: 5 s. */
-  public static final Duration DEFAULT_INITIAL_INTERVAL = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_INITIAL_INTERVAL =
+      Contract.RETRY_WATCH_EXECUTION_POLL.initialInterval();
 
   /** Longest wait between two {@code get} calls: 30 s. */
-  public static final Duration DEFAULT_MAXIMUM_INTERVAL = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_MAXIMUM_INTERVAL =
+      Contract.RETRY_WATCH_EXECUTION_POLL.maximumInterval();
 
   private final GetExecutionActivityImpl poller;
   private final Duration initialInterval;
@@ -57,37 +67,118 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
   }
 
   @Override
-  public RawValue watchExecution(GetExecutionInput input) {
+  public RawValue watchExecution(RawValue input) {
     Objects.requireNonNull(input, "input");
+    WatchInput watched = WatchInput.fromPayload(input.getPayload());
     GetExecutionInput target =
-        input.getExecutionId().isEmpty() ? findPendingHandshake(input) : input;
+        watched.activityId.isEmpty()
+            ? findPendingHandshake(watched.kind)
+            : findPendingHandshake(watched.activityId);
     return poller.getExecution(target);
   }
 
-  /** Waits until the workflow's pending handshake has recorded its execution, and returns it. */
-  private GetExecutionInput findPendingHandshake(GetExecutionInput input) {
+  /**
+   * The {@code json/plain} input of {@value WatchExecutionActivity#WATCH_EXECUTION}, as Go's {@code
+   * WatchInput} and Python's {@code WatchInput} write it: {@code {"activity_id", "kind"}}.
+   */
+  static final class WatchInput {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    final String activityId;
+    final ExecutionKind kind;
+
+    WatchInput(String activityId, ExecutionKind kind) {
+      this.activityId = activityId;
+      this.kind = kind;
+    }
+
+    /** The payload: {@code json/plain} {@code {"activity_id": ..., "kind": <number>}}. */
+    Payload toPayload() {
+      ObjectNode node = MAPPER.createObjectNode();
+      node.put("activity_id", activityId);
+      node.put("kind", kind.getNumber());
+      return Payload.newBuilder()
+          .putMetadata(
+              PayloadTypeRegistry.ENCODING_KEY, ByteString.copyFromUtf8(Contract.PAYLOAD_JSON_PLAIN))
+          .setData(ByteString.copyFromUtf8(node.toString()))
+          .build();
+    }
+
+    static WatchInput fromPayload(Payload payload) {
+      try {
+        JsonNode node = MAPPER.readTree(payload.getData().toByteArray());
+        if (node == null || !node.isObject()) {
+          throw invalid("not a JSON object");
+        }
+        ExecutionKind kind = ExecutionKind.forNumber(node.path("kind").asInt(0));
+        if (kind == null || kind == ExecutionKind.EXECUTION_KIND_UNSPECIFIED) {
+          throw invalid("no known kind");
+        }
+        return new WatchInput(node.path("activity_id").asText(""), kind);
+      } catch (IOException e) {
+        throw invalid(e.getMessage());
+      }
+    }
+
+    private static ApplicationFailure invalid(String why) {
+      ApplicationFailure failure =
+          ApplicationFailure.newNonRetryableFailure(
+              "stigmer: the watch input is not {\"activity_id\", \"kind\"}: " + why,
+              HandshakeFailureTypes.GET_EXECUTION_FAILED);
+      failure.setStackTrace(new StackTraceElement[0]);
+      return failure;
+    }
+  }
+
+  /**
+   * Waits until the handshake activity {@code activityId} of this workflow has recorded its
+   * execution, and returns it; fails with {@value HandshakeFailureTypes#GET_EXECUTION_FAILED} when
+   * that activity is no longer pending (as Go and Python do).
+   */
+  private GetExecutionInput findPendingHandshake(String activityId) {
     ActivityExecutionContext context = Activity.getExecutionContext();
-    ActivityInfo info = context.getInfo();
+    Duration wait = initialInterval;
+    while (true) {
+      boolean pendingSeen = false;
+      for (PendingActivityInfo pending : pendingActivities(context)) {
+        if (!pending.getActivityId().equals(activityId)) {
+          continue;
+        }
+        pendingSeen = true;
+        GetExecutionInput recorded = recordedExecution(pending);
+        if (recorded != null) {
+          return recorded;
+        }
+      }
+      if (!pendingSeen) {
+        ApplicationFailure failure =
+            ApplicationFailure.newNonRetryableFailure(
+                "stigmer: the handshake activity " + activityId + " is no longer pending",
+                HandshakeFailureTypes.GET_EXECUTION_FAILED);
+        failure.setStackTrace(new StackTraceElement[0]);
+        throw failure;
+      }
+      // Throws ActivityCompletionException when the workflow cancels the watch.
+      context.heartbeat(null);
+      sleep(wait);
+      wait = next(wait);
+    }
+  }
+
+  /**
+   * Without an activity id (a Java caller whose worker lacks {@link StigmerPlugin}'s interceptor):
+   * waits until the workflow's only pending handshake of that kind has recorded its execution.
+   * With several, it cannot tell them apart and fails with {@value
+   * HandshakeFailureTypes#GET_EXECUTION_FAILED}.
+   */
+  private GetExecutionInput findPendingHandshake(ExecutionKind kind) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
     Duration wait = initialInterval;
     while (true) {
       List<GetExecutionInput> found = new ArrayList<>();
-      for (PendingActivityInfo pending :
-          context
-              .getWorkflowClient()
-              .getWorkflowServiceStubs()
-              .blockingStub()
-              .withDeadlineAfter(30, TimeUnit.SECONDS)
-              .describeWorkflowExecution(
-                  DescribeWorkflowExecutionRequest.newBuilder()
-                      .setNamespace(info.getNamespace())
-                      .setExecution(
-                          WorkflowExecution.newBuilder()
-                              .setWorkflowId(info.getWorkflowId())
-                              .setRunId(info.getRunId()))
-                      .build())
-              .getPendingActivitiesList()) {
+      for (PendingActivityInfo pending : pendingActivities(context)) {
         GetExecutionInput recorded = recordedExecution(pending);
-        if (recorded != null && recorded.getKind() == input.getKind()) {
+        if (recorded != null && recorded.getKind() == kind) {
           found.add(recorded);
         }
       }
@@ -97,7 +188,8 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
       if (found.size() > 1) {
         ApplicationFailure failure =
             ApplicationFailure.newNonRetryableFailure(
-                "several pending handshakes in this workflow: cannot tell which one to watch",
+                "stigmer: several pending handshakes in this workflow: cannot tell which one to"
+                    + " watch",
                 HandshakeFailureTypes.GET_EXECUTION_FAILED);
         failure.setStackTrace(new StackTraceElement[0]);
         throw failure;
@@ -105,8 +197,31 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
       // Throws ActivityCompletionException when the workflow cancels the watch.
       context.heartbeat(null);
       sleep(wait);
-      wait = wait.multipliedBy(2).compareTo(maximumInterval) > 0 ? maximumInterval : wait.multipliedBy(2);
+      wait = next(wait);
     }
+  }
+
+  private Duration next(Duration wait) {
+    Duration doubled = wait.multipliedBy(2);
+    return doubled.compareTo(maximumInterval) > 0 ? maximumInterval : doubled;
+  }
+
+  private static List<PendingActivityInfo> pendingActivities(ActivityExecutionContext context) {
+    ActivityInfo info = context.getInfo();
+    return context
+        .getWorkflowClient()
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .describeWorkflowExecution(
+            DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(info.getNamespace())
+                .setExecution(
+                    WorkflowExecution.newBuilder()
+                        .setWorkflowId(info.getWorkflowId())
+                        .setRunId(info.getRunId()))
+                .build())
+        .getPendingActivitiesList();
   }
 
   /** The execution a handshake activity recorded in its heartbeat details, or null. */
@@ -118,7 +233,7 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
     String type =
         payload
             .getMetadataOrDefault(
-                PayloadTypeRegistry.MESSAGE_TYPE_KEY, com.google.protobuf.ByteString.EMPTY)
+                PayloadTypeRegistry.MESSAGE_TYPE_KEY, ByteString.EMPTY)
             .toStringUtf8();
     if (!type.equals(GetExecutionInput.getDescriptor().getFullName())) {
       return null;

@@ -1,6 +1,7 @@
 package ai.stigmer.sdk.handshake;
 
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.sdk.v1.ExecutionKind;
 import ai.stigmer.sdk.v1.GetExecutionInput;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
@@ -64,16 +65,17 @@ public final class WorkflowHandshake {
    * How long {@link #executeToTerminal} waits for the handshake before it starts {@value
    * WatchExecutionActivity#WATCH_EXECUTION}: 30 s, as in every SDK.
    */
-  public static final Duration WATCH_AFTER = Duration.ofSeconds(30);
+  public static final Duration WATCH_AFTER = Contract.TIMEOUT_WATCH_AFTER;
 
   /** Heartbeat timeout of {@value WatchExecutionActivity#WATCH_EXECUTION}: 60 s. */
-  public static final Duration WATCH_EXECUTION_HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration WATCH_EXECUTION_HEARTBEAT_TIMEOUT =
+      Contract.TIMEOUT_WATCH_EXECUTION_HEARTBEAT;
 
   /**
    * The {@code Workflow.getVersion} change id of the watcher: histories recorded before it replay
    * without it.
    */
-  static final String WATCH_CHANGE_ID = "stigmer-watch-execution";
+  static final String WATCH_CHANGE_ID = Contract.WATCH_VERSION;
 
   private WorkflowHandshake() {}
 
@@ -309,33 +311,36 @@ public final class WorkflowHandshake {
     List<Promise<E>> handshakes = new ArrayList<>(1);
     CancellationScope handshakeScope =
         Workflow.newCancellationScope(() -> handshakes.add(Async.function(handshake, request)));
-    handshakeScope.run();
+    // Its activity id, so that the watch can find the pending handshake.
+    String handshakeActivityId = HandshakeActivityIds.schedule(handshakeScope::run);
     Promise<E> delivered = handshakes.get(0);
     try {
       if (!Workflow.await(options.getWatchAfter(), delivered::isCompleted)) {
-        E ended = watch(delivered, request, options.getWatchExecutionOptions());
+        E ended =
+            watch(delivered, handshakeActivityId, request, options.getWatchExecutionOptions());
         if (ended != null) {
           handshakeScope.cancel();
           boolean cancelled = phase(ended) == PHASE_CANCELLED;
           outcome =
               cancelled ? HandshakeMetrics.OUTCOME_CANCELLED : HandshakeMetrics.OUTCOME_FAILED;
           String id = executionId(ended);
+          String state = cancelled ? "CANCELLED" : "FAILED";
           KeyValueLog.warn(
               Workflow.getLogger(WorkflowHandshake.class),
-              "Execution ended while the handshake was pending",
+              "The execution ended while the handshake was pending",
               "execution_id",
               id,
               "phase",
-              phase(ended));
+              state);
           throw ApplicationFailure.newNonRetryableFailure(
-              "the execution "
+              "stigmer: execution "
                   + id
-                  + (cancelled ? " was cancelled" : " failed")
-                  + " while the caller's activity was pending",
+                  + " ended "
+                  + state
+                  + " while the caller's activity was pending (seen by get)",
               cancelled
                   ? HandshakeFailureTypes.AGENT_EXECUTION_CANCELLED
-                  : HandshakeFailureTypes.AGENT_EXECUTION_FAILED,
-              ended);
+                  : HandshakeFailureTypes.AGENT_EXECUTION_FAILED);
         }
       }
       E result = delivered.get();
@@ -359,16 +364,15 @@ public final class WorkflowHandshake {
    * null.
    */
   private static <E extends Message> E watch(
-      Promise<E> delivered, E request, ActivityOptions watchOptions) {
+      Promise<E> delivered, String handshakeActivityId, E request, ActivityOptions watchOptions) {
     @SuppressWarnings("unchecked")
     Class<E> type = (Class<E>) request.getClass();
-    GetExecutionInput input =
-        GetExecutionInput.newBuilder()
-            .setKind(
-                request instanceof WorkflowExecution
-                    ? ExecutionKind.EXECUTION_KIND_WORKFLOW
-                    : ExecutionKind.EXECUTION_KIND_AGENT)
-            .build();
+    WatchExecutionActivityImpl.WatchInput input =
+        new WatchExecutionActivityImpl.WatchInput(
+            handshakeActivityId,
+            request instanceof WorkflowExecution
+                ? ExecutionKind.EXECUTION_KIND_WORKFLOW
+                : ExecutionKind.EXECUTION_KIND_AGENT);
     List<Promise<E>> watches = new ArrayList<>(1);
     CancellationScope watchScope =
         Workflow.newCancellationScope(
@@ -378,7 +382,7 @@ public final class WorkflowHandshake {
                         .executeAsync(
                             WatchExecutionActivity.WATCH_EXECUTION,
                             type,
-                            new RawValue(PayloadTypeRegistry.binaryPayload(input)))));
+                            new RawValue(input.toPayload()))));
     watchScope.run();
     Promise<E> watched = watches.get(0);
     Workflow.await(() -> delivered.isCompleted() || watched.isCompleted());

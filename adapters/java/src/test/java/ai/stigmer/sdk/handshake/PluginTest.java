@@ -1,6 +1,7 @@
 package ai.stigmer.sdk.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -314,7 +315,37 @@ class PluginTest {
     ApplicationFailure cause = (ApplicationFailure) failed.getCause();
     assertEquals(HandshakeFailureTypes.AGENT_EXECUTION_FAILED, cause.getType());
     assertTrue(cause.isNonRetryable());
-    assertTrue(cause.getOriginalMessage().contains(call.executionId()), cause.getMessage());
+    // The same message as Go and Python.
+    assertEquals(
+        "stigmer: execution "
+            + call.executionId()
+            + " ended FAILED while the caller's activity was pending (seen by get)",
+        cause.getOriginalMessage());
+    // The watch's input names the handshake as Go and Python do: json/plain
+    // {"activity_id", "kind"}, so that a Go or Python worker can run it.
+    java.util.List<io.temporal.api.history.v1.HistoryEvent> events =
+        env.getWorkflowClient().fetchHistory(caller.getExecution().getWorkflowId()).getEvents();
+    String handshakeId = null;
+    io.temporal.api.common.v1.Payload watchInput = null;
+    for (io.temporal.api.history.v1.HistoryEvent event : events) {
+      if (event.getEventType() != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+        continue;
+      }
+      io.temporal.api.history.v1.ActivityTaskScheduledEventAttributes scheduled =
+          event.getActivityTaskScheduledEventAttributes();
+      if (scheduled.getActivityType().getName().equals(WatchExecutionActivity.WATCH_EXECUTION)) {
+        watchInput = scheduled.getInput().getPayloads(0);
+      } else if (handshakeId == null) {
+        handshakeId = scheduled.getActivityId();
+      }
+    }
+    assertNotNull(watchInput, "the watch was scheduled");
+    assertEquals("json/plain", watchInput.getMetadataOrThrow("encoding").toStringUtf8());
+    com.fasterxml.jackson.databind.JsonNode input =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(watchInput.getData().toByteArray());
+    assertEquals(handshakeId, input.get("activity_id").asText());
+    assertEquals(1, input.get("kind").asInt(), "EXECUTION_KIND_AGENT");
     assertTrue(
         scheduledActivities(caller.getExecution().getWorkflowId())
             .contains(WatchExecutionActivity.WATCH_EXECUTION));
