@@ -24,9 +24,16 @@ from temporalio.client import WorkflowFailureError, WorkflowHistory
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer, Worker
 
-from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
+from stigmer_sdk import (
+    AgentExecution,
+    AgentExecutionSpec,
+    ExecutionPhase,
+    MessageType,
+    StigmerClient,
+)
 from stigmer_sdk.api.sdk.v1 import caller_pb2
 from stigmer_sdk.caller import GetExecutionActivity
+from stigmer_sdk.completion import complete_external_activity
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.testing import FakeStigmerService
 from stigmer_sdk.worker import sandboxed_workflow_runner
@@ -217,8 +224,16 @@ async def test_a_handshake_that_resolves_while_watched_cancels_the_watch(
         if _scheduled(await _events(handle), WATCH):
             break
         await asyncio.sleep(0.05)
-    # ... until the service delivers: the caller resumes with it, and the watch is cancelled.
-    await stigmer_service.complete(call, reply="done")
+    # ... until the service delivers: the caller resumes with it, and the watch is cancelled. The
+    # delivered copy is COMPLETED while `get` still answers RUNNING, so that the watch cannot see
+    # the terminal execution first and end the race itself (it then returns without a cancel).
+    delivered = AgentExecution()
+    delivered.CopyFrom(stigmer_service.execution(call.execution_id))
+    delivered.status.phase = ExecutionPhase.EXECUTION_COMPLETED
+    delivered.status.messages.add(type=MessageType.MESSAGE_AI, content="done")
+    await complete_external_activity(
+        temporal_client, call.token, result=delivered, execution_id=call.execution_id
+    )
 
     result = await asyncio.wait_for(handle.result(), 60)
     assert result.status.messages[-1].content == "done"
