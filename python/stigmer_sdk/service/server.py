@@ -703,6 +703,12 @@ class AgentCommandController(agent_command.AgentExecutionCommandControllerServic
     ) -> Execution:
         return await self._service.update_status(request.execution_id, request.status, context)
 
+    async def cancel(  # type: ignore[override]
+        self, request: agent_io.AgentExecutionId, context: Context
+    ) -> Execution:
+        # Placeholder until the cancel RPC lands (issue 25 item 1).
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "cancel is not served yet")
+
 
 class AgentQueryController(agent_query.AgentExecutionQueryControllerServicer):
     """``ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryController``."""
@@ -737,6 +743,12 @@ class WorkflowCommandController(workflow_command.WorkflowExecutionCommandControl
         self, request: workflow_io.WorkflowExecutionUpdateStatusInput, context: Context
     ) -> Execution:
         return await self._service.update_status(request.execution_id, request.status, context)
+
+    async def cancel(  # type: ignore[override]
+        self, request: workflow_io.WorkflowExecutionId, context: Context
+    ) -> Execution:
+        # Placeholder until the cancel RPC lands (issue 25 item 1).
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "cancel is not served yet")
 
 
 class WorkflowQueryController(workflow_query.WorkflowExecutionQueryControllerServicer):

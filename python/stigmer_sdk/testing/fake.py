@@ -148,6 +148,12 @@ class _AgentCommand(agent_command.AgentExecutionCommandControllerServicer):
     ) -> Execution:
         return await self._state.update_status(request.execution_id, request.status, context)
 
+    async def cancel(  # type: ignore[override]
+        self, request: agent_io.AgentExecutionId, context: Context
+    ) -> Execution:
+        # Placeholder until the cancel RPC lands (issue 25 item 1).
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "cancel is not served yet")
+
 
 class _WorkflowCommand(workflow_command.WorkflowExecutionCommandControllerServicer):
     def __init__(self, state: _State) -> None:
@@ -162,6 +168,12 @@ class _WorkflowCommand(workflow_command.WorkflowExecutionCommandControllerServic
         self, request: workflow_io.WorkflowExecutionUpdateStatusInput, context: Context
     ) -> Execution:
         return await self._state.update_status(request.execution_id, request.status, context)
+
+    async def cancel(  # type: ignore[override]
+        self, request: workflow_io.WorkflowExecutionId, context: Context
+    ) -> Execution:
+        # Placeholder until the cancel RPC lands (issue 25 item 1).
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "cancel is not served yet")
 
 
 class _AgentQuery(agent_query.AgentExecutionQueryControllerServicer):

@@ -27,7 +27,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as ai_dot_stigmer_
 from stigmer_sdk.api.agentic.agentexecution.v1 import io_pb2 as ai_dot_stigmer_dot_agentic_dot_agentexecution_dot_v1_dot_io__pb2
 
 
-DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n2ai/stigmer/agentic/agentexecution/v1/command.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a-ai/stigmer/agentic/agentexecution/v1/io.proto2\xa5\x02\n\x1f\x41gentExecutionCommandController\x12t\n\x06\x63reate\x12\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x1a\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x12\x8b\x01\n\x0cupdateStatus\x12\x45.ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput\x1a\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecutionb\x06proto3')
+DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n2ai/stigmer/agentic/agentexecution/v1/command.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a-ai/stigmer/agentic/agentexecution/v1/io.proto2\x9d\x03\n\x1f\x41gentExecutionCommandController\x12t\n\x06\x63reate\x12\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x1a\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x12\x8b\x01\n\x0cupdateStatus\x12\x45.ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput\x1a\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x12v\n\x06\x63\x61ncel\x12\x36.ai.stigmer.agentic.agentexecution.v1.AgentExecutionId\x1a\x34.ai.stigmer.agentic.agentexecution.v1.AgentExecutionb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,5 +35,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.agentic.agentexe
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_AGENTEXECUTIONCOMMANDCONTROLLER']._serialized_start=188
-  _globals['_AGENTEXECUTIONCOMMANDCONTROLLER']._serialized_end=481
+  _globals['_AGENTEXECUTIONCOMMANDCONTROLLER']._serialized_end=601
 # @@protoc_insertion_point(module_scope)

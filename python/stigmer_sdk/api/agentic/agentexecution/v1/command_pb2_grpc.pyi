@@ -47,6 +47,14 @@ class AgentExecutionCommandControllerStub:
     """
     updateStatus: _grpc.UnaryUnaryMultiCallable[_io_pb2.AgentExecutionUpdateStatusInput, _api_pb2.AgentExecution]
     """Replaces the status of an execution; used by agent runtimes to report progress."""
+    cancel: _grpc.UnaryUnaryMultiCallable[_io_pb2.AgentExecutionId, _api_pb2.AgentExecution]
+    """Cancels an execution on behalf of its caller: the service stops the agent and the execution
+    ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+    execution). Only the principal that created the execution may cancel it; for any other the
+    answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+    unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+    helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+    """
 
 @_typing.type_check_only
 class AgentExecutionCommandControllerAsyncStub(AgentExecutionCommandControllerStub):
@@ -66,6 +74,14 @@ class AgentExecutionCommandControllerAsyncStub(AgentExecutionCommandControllerSt
     """
     updateStatus: _aio.UnaryUnaryMultiCallable[_io_pb2.AgentExecutionUpdateStatusInput, _api_pb2.AgentExecution]  # type: ignore[assignment]
     """Replaces the status of an execution; used by agent runtimes to report progress."""
+    cancel: _aio.UnaryUnaryMultiCallable[_io_pb2.AgentExecutionId, _api_pb2.AgentExecution]  # type: ignore[assignment]
+    """Cancels an execution on behalf of its caller: the service stops the agent and the execution
+    ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+    execution). Only the principal that created the execution may cancel it; for any other the
+    answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+    unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+    helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+    """
 
 class AgentExecutionCommandControllerServicer(metaclass=_abc_1.ABCMeta):
     """Writes agent executions. Method names are lower camel case because the full method path
@@ -94,5 +110,19 @@ class AgentExecutionCommandControllerServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_api_pb2.AgentExecution, _abc.Awaitable[_api_pb2.AgentExecution]]:
         """Replaces the status of an execution; used by agent runtimes to report progress."""
+
+    @_abc_1.abstractmethod
+    def cancel(
+        self,
+        request: _io_pb2.AgentExecutionId,
+        context: _ServicerContext,
+    ) -> _typing.Union[_api_pb2.AgentExecution, _abc.Awaitable[_api_pb2.AgentExecution]]:
+        """Cancels an execution on behalf of its caller: the service stops the agent and the execution
+        ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+        execution). Only the principal that created the execution may cancel it; for any other the
+        answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+        unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+        helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+        """
 
 def add_AgentExecutionCommandControllerServicer_to_server(servicer: AgentExecutionCommandControllerServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -27,7 +27,7 @@ from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as ai_dot_stigm
 from stigmer_sdk.api.agentic.workflowexecution.v1 import io_pb2 as ai_dot_stigmer_dot_agentic_dot_workflowexecution_dot_v1_dot_io__pb2
 
 
-DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n5ai/stigmer/agentic/workflowexecution/v1/command.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a\x31\x61i/stigmer/agentic/workflowexecution/v1/api.proto\x1a\x30\x61i/stigmer/agentic/workflowexecution/v1/io.proto2\xc1\x02\n\"WorkflowExecutionCommandController\x12\x80\x01\n\x06\x63reate\x12:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\x1a:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\x12\x97\x01\n\x0cupdateStatus\x12K.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput\x1a:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionb\x06proto3')
+DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n5ai/stigmer/agentic/workflowexecution/v1/command.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a\x31\x61i/stigmer/agentic/workflowexecution/v1/api.proto\x1a\x30\x61i/stigmer/agentic/workflowexecution/v1/io.proto2\xc6\x03\n\"WorkflowExecutionCommandController\x12\x80\x01\n\x06\x63reate\x12:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\x1a:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\x12\x97\x01\n\x0cupdateStatus\x12K.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput\x1a:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\x12\x82\x01\n\x06\x63\x61ncel\x12<.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId\x1a:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,5 +35,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.agentic.workflow
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_WORKFLOWEXECUTIONCOMMANDCONTROLLER']._serialized_start=200
-  _globals['_WORKFLOWEXECUTIONCOMMANDCONTROLLER']._serialized_end=521
+  _globals['_WORKFLOWEXECUTIONCOMMANDCONTROLLER']._serialized_end=654
 # @@protoc_insertion_point(module_scope)

@@ -45,6 +45,14 @@ class WorkflowExecutionCommandControllerStub:
     """
     updateStatus: _grpc.UnaryUnaryMultiCallable[_io_pb2.WorkflowExecutionUpdateStatusInput, _api_pb2.WorkflowExecution]
     """Replaces the status of an execution; used by workflow runtimes to report progress."""
+    cancel: _grpc.UnaryUnaryMultiCallable[_io_pb2.WorkflowExecutionId, _api_pb2.WorkflowExecution]
+    """Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+    ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+    execution). Only the principal that created the execution may cancel it; for any other the
+    answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+    unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+    helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+    """
 
 @_typing.type_check_only
 class WorkflowExecutionCommandControllerAsyncStub(WorkflowExecutionCommandControllerStub):
@@ -62,6 +70,14 @@ class WorkflowExecutionCommandControllerAsyncStub(WorkflowExecutionCommandContro
     """
     updateStatus: _aio.UnaryUnaryMultiCallable[_io_pb2.WorkflowExecutionUpdateStatusInput, _api_pb2.WorkflowExecution]  # type: ignore[assignment]
     """Replaces the status of an execution; used by workflow runtimes to report progress."""
+    cancel: _aio.UnaryUnaryMultiCallable[_io_pb2.WorkflowExecutionId, _api_pb2.WorkflowExecution]  # type: ignore[assignment]
+    """Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+    ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+    execution). Only the principal that created the execution may cancel it; for any other the
+    answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+    unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+    helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+    """
 
 class WorkflowExecutionCommandControllerServicer(metaclass=_abc_1.ABCMeta):
     """Writes workflow executions. Method names are lower camel case because the full method path is
@@ -88,5 +104,19 @@ class WorkflowExecutionCommandControllerServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_api_pb2.WorkflowExecution, _abc.Awaitable[_api_pb2.WorkflowExecution]]:
         """Replaces the status of an execution; used by workflow runtimes to report progress."""
+
+    @_abc_1.abstractmethod
+    def cancel(
+        self,
+        request: _io_pb2.WorkflowExecutionId,
+        context: _ServicerContext,
+    ) -> _typing.Union[_api_pb2.WorkflowExecution, _abc.Awaitable[_api_pb2.WorkflowExecution]]:
+        """Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+        ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+        execution). Only the principal that created the execution may cancel it; for any other the
+        answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+        unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+        helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+        """
 
 def add_WorkflowExecutionCommandControllerServicer_to_server(servicer: WorkflowExecutionCommandControllerServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

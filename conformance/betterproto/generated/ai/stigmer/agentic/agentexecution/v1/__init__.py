@@ -494,6 +494,23 @@ class AgentExecutionCommandControllerStub(betterproto.ServiceStub):
             metadata=metadata,
         )
 
+    async def cancel(
+        self,
+        agent_execution_id: "AgentExecutionId",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "AgentExecution":
+        return await self._unary_unary(
+            "/ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController/cancel",
+            agent_execution_id,
+            AgentExecution,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
 
 class AgentExecutionQueryControllerStub(betterproto.ServiceStub):
     async def get(
@@ -542,6 +559,9 @@ class AgentExecutionCommandControllerBase(ServiceBase):
     ) -> "AgentExecution":
         raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
 
+    async def cancel(self, agent_execution_id: "AgentExecutionId") -> "AgentExecution":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
     async def __rpc_create(
         self, stream: "grpclib.server.Stream[AgentExecution, AgentExecution]"
     ) -> None:
@@ -557,6 +577,13 @@ class AgentExecutionCommandControllerBase(ServiceBase):
         response = await self.update_status(request)
         await stream.send_message(response)
 
+    async def __rpc_cancel(
+        self, stream: "grpclib.server.Stream[AgentExecutionId, AgentExecution]"
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.cancel(request)
+        await stream.send_message(response)
+
     def __mapping__(self) -> Dict[str, grpclib.const.Handler]:
         return {
             "/ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController/create": grpclib.const.Handler(
@@ -569,6 +596,12 @@ class AgentExecutionCommandControllerBase(ServiceBase):
                 self.__rpc_update_status,
                 grpclib.const.Cardinality.UNARY_UNARY,
                 AgentExecutionUpdateStatusInput,
+                AgentExecution,
+            ),
+            "/ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController/cancel": grpclib.const.Handler(
+                self.__rpc_cancel,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                AgentExecutionId,
                 AgentExecution,
             ),
         }

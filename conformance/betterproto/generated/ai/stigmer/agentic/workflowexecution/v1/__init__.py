@@ -415,6 +415,23 @@ class WorkflowExecutionCommandControllerStub(betterproto.ServiceStub):
             metadata=metadata,
         )
 
+    async def cancel(
+        self,
+        workflow_execution_id: "WorkflowExecutionId",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "WorkflowExecution":
+        return await self._unary_unary(
+            "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/cancel",
+            workflow_execution_id,
+            WorkflowExecution,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
 
 class WorkflowExecutionQueryControllerStub(betterproto.ServiceStub):
     async def get(
@@ -466,6 +483,11 @@ class WorkflowExecutionCommandControllerBase(ServiceBase):
     ) -> "WorkflowExecution":
         raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
 
+    async def cancel(
+        self, workflow_execution_id: "WorkflowExecutionId"
+    ) -> "WorkflowExecution":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
     async def __rpc_create(
         self, stream: "grpclib.server.Stream[WorkflowExecution, WorkflowExecution]"
     ) -> None:
@@ -481,6 +503,13 @@ class WorkflowExecutionCommandControllerBase(ServiceBase):
         response = await self.update_status(request)
         await stream.send_message(response)
 
+    async def __rpc_cancel(
+        self, stream: "grpclib.server.Stream[WorkflowExecutionId, WorkflowExecution]"
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.cancel(request)
+        await stream.send_message(response)
+
     def __mapping__(self) -> Dict[str, grpclib.const.Handler]:
         return {
             "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/create": grpclib.const.Handler(
@@ -493,6 +522,12 @@ class WorkflowExecutionCommandControllerBase(ServiceBase):
                 self.__rpc_update_status,
                 grpclib.const.Cardinality.UNARY_UNARY,
                 WorkflowExecutionUpdateStatusInput,
+                WorkflowExecution,
+            ),
+            "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/cancel": grpclib.const.Handler(
+                self.__rpc_cancel,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                WorkflowExecutionId,
                 WorkflowExecution,
             ),
         }

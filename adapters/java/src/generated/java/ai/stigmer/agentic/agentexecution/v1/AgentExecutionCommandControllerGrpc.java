@@ -79,6 +79,37 @@ public final class AgentExecutionCommandControllerGrpc {
     return getUpdateStatusMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<ai.stigmer.agentic.agentexecution.v1.AgentExecutionId,
+      ai.stigmer.agentic.agentexecution.v1.AgentExecution> getCancelMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "cancel",
+      requestType = ai.stigmer.agentic.agentexecution.v1.AgentExecutionId.class,
+      responseType = ai.stigmer.agentic.agentexecution.v1.AgentExecution.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<ai.stigmer.agentic.agentexecution.v1.AgentExecutionId,
+      ai.stigmer.agentic.agentexecution.v1.AgentExecution> getCancelMethod() {
+    io.grpc.MethodDescriptor<ai.stigmer.agentic.agentexecution.v1.AgentExecutionId, ai.stigmer.agentic.agentexecution.v1.AgentExecution> getCancelMethod;
+    if ((getCancelMethod = AgentExecutionCommandControllerGrpc.getCancelMethod) == null) {
+      synchronized (AgentExecutionCommandControllerGrpc.class) {
+        if ((getCancelMethod = AgentExecutionCommandControllerGrpc.getCancelMethod) == null) {
+          AgentExecutionCommandControllerGrpc.getCancelMethod = getCancelMethod =
+              io.grpc.MethodDescriptor.<ai.stigmer.agentic.agentexecution.v1.AgentExecutionId, ai.stigmer.agentic.agentexecution.v1.AgentExecution>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "cancel"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  ai.stigmer.agentic.agentexecution.v1.AgentExecutionId.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  ai.stigmer.agentic.agentexecution.v1.AgentExecution.getDefaultInstance()))
+              .setSchemaDescriptor(new AgentExecutionCommandControllerMethodDescriptorSupplier("cancel"))
+              .build();
+        }
+      }
+    }
+    return getCancelMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -170,6 +201,21 @@ public final class AgentExecutionCommandControllerGrpc {
         io.grpc.stub.StreamObserver<ai.stigmer.agentic.agentexecution.v1.AgentExecution> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getUpdateStatusMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the agent and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    default void cancel(ai.stigmer.agentic.agentexecution.v1.AgentExecutionId request,
+        io.grpc.stub.StreamObserver<ai.stigmer.agentic.agentexecution.v1.AgentExecution> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCancelMethod(), responseObserver);
+    }
   }
 
   /**
@@ -234,6 +280,22 @@ public final class AgentExecutionCommandControllerGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getUpdateStatusMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the agent and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    public void cancel(ai.stigmer.agentic.agentexecution.v1.AgentExecutionId request,
+        io.grpc.stub.StreamObserver<ai.stigmer.agentic.agentexecution.v1.AgentExecution> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCancelMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -280,6 +342,21 @@ public final class AgentExecutionCommandControllerGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getUpdateStatusMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the agent and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.AgentExecution cancel(ai.stigmer.agentic.agentexecution.v1.AgentExecutionId request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCancelMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -325,6 +402,21 @@ public final class AgentExecutionCommandControllerGrpc {
     public ai.stigmer.agentic.agentexecution.v1.AgentExecution updateStatus(ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getUpdateStatusMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the agent and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    public ai.stigmer.agentic.agentexecution.v1.AgentExecution cancel(ai.stigmer.agentic.agentexecution.v1.AgentExecutionId request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCancelMethod(), getCallOptions(), request);
     }
   }
 
@@ -374,10 +466,27 @@ public final class AgentExecutionCommandControllerGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getUpdateStatusMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the agent and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<ai.stigmer.agentic.agentexecution.v1.AgentExecution> cancel(
+        ai.stigmer.agentic.agentexecution.v1.AgentExecutionId request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCancelMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE = 0;
   private static final int METHODID_UPDATE_STATUS = 1;
+  private static final int METHODID_CANCEL = 2;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -402,6 +511,10 @@ public final class AgentExecutionCommandControllerGrpc {
           break;
         case METHODID_UPDATE_STATUS:
           serviceImpl.updateStatus((ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput) request,
+              (io.grpc.stub.StreamObserver<ai.stigmer.agentic.agentexecution.v1.AgentExecution>) responseObserver);
+          break;
+        case METHODID_CANCEL:
+          serviceImpl.cancel((ai.stigmer.agentic.agentexecution.v1.AgentExecutionId) request,
               (io.grpc.stub.StreamObserver<ai.stigmer.agentic.agentexecution.v1.AgentExecution>) responseObserver);
           break;
         default:
@@ -436,6 +549,13 @@ public final class AgentExecutionCommandControllerGrpc {
               ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput,
               ai.stigmer.agentic.agentexecution.v1.AgentExecution>(
                 service, METHODID_UPDATE_STATUS)))
+        .addMethod(
+          getCancelMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              ai.stigmer.agentic.agentexecution.v1.AgentExecutionId,
+              ai.stigmer.agentic.agentexecution.v1.AgentExecution>(
+                service, METHODID_CANCEL)))
         .build();
   }
 
@@ -486,6 +606,7 @@ public final class AgentExecutionCommandControllerGrpc {
               .setSchemaDescriptor(new AgentExecutionCommandControllerFileDescriptorSupplier())
               .addMethod(getCreateMethod())
               .addMethod(getUpdateStatusMethod())
+              .addMethod(getCancelMethod())
               .build();
         }
       }

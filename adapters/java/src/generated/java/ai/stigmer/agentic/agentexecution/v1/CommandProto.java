@@ -28,13 +28,16 @@ public final class CommandProto {
       "ommand.proto\022$ai.stigmer.agentic.agentex" +
       "ecution.v1\032.ai/stigmer/agentic/agentexec" +
       "ution/v1/api.proto\032-ai/stigmer/agentic/a" +
-      "gentexecution/v1/io.proto2\245\002\n\037AgentExecu" +
+      "gentexecution/v1/io.proto2\235\003\n\037AgentExecu" +
       "tionCommandController\022t\n\006create\0224.ai.sti" +
       "gmer.agentic.agentexecution.v1.AgentExec" +
       "ution\0324.ai.stigmer.agentic.agentexecutio" +
       "n.v1.AgentExecution\022\213\001\n\014updateStatus\022E.a" +
       "i.stigmer.agentic.agentexecution.v1.Agen" +
       "tExecutionUpdateStatusInput\0324.ai.stigmer" +
+      ".agentic.agentexecution.v1.AgentExecutio" +
+      "n\022v\n\006cancel\0226.ai.stigmer.agentic.agentex" +
+      "ecution.v1.AgentExecutionId\0324.ai.stigmer" +
       ".agentic.agentexecution.v1.AgentExecutio" +
       "nB\251\002B\014CommandProtoP\001Zdgithub.com/stigmer" +
       "/stigmer-sdk/adapters/go/gen/ai/stigmer/" +

@@ -28,7 +28,7 @@ public final class CommandProto {
       "1/command.proto\022\'ai.stigmer.agentic.work" +
       "flowexecution.v1\0321ai/stigmer/agentic/wor" +
       "kflowexecution/v1/api.proto\0320ai/stigmer/" +
-      "agentic/workflowexecution/v1/io.proto2\301\002" +
+      "agentic/workflowexecution/v1/io.proto2\306\003" +
       "\n\"WorkflowExecutionCommandController\022\200\001\n" +
       "\006create\022:.ai.stigmer.agentic.workflowexe" +
       "cution.v1.WorkflowExecution\032:.ai.stigmer" +
@@ -37,15 +37,18 @@ public final class CommandProto {
       "entic.workflowexecution.v1.WorkflowExecu" +
       "tionUpdateStatusInput\032:.ai.stigmer.agent" +
       "ic.workflowexecution.v1.WorkflowExecutio" +
-      "nB\273\002B\014CommandProtoP\001Zjgithub.com/stigmer" +
-      "/stigmer-sdk/adapters/go/gen/ai/stigmer/" +
-      "agentic/workflowexecution/v1;workflowexe" +
-      "cutionv1\242\002\004ASAW\252\002\'Ai.Stigmer.Agentic.Wor" +
-      "kflowexecution.V1\312\002\'Ai\\Stigmer\\Agentic\\W" +
-      "orkflowexecution\\V1\342\0023Ai\\Stigmer\\Agentic" +
-      "\\Workflowexecution\\V1\\GPBMetadata\352\002+Ai::" +
-      "Stigmer::Agentic::Workflowexecution::V1b" +
-      "\006proto3"
+      "n\022\202\001\n\006cancel\022<.ai.stigmer.agentic.workfl" +
+      "owexecution.v1.WorkflowExecutionId\032:.ai." +
+      "stigmer.agentic.workflowexecution.v1.Wor" +
+      "kflowExecutionB\273\002B\014CommandProtoP\001Zjgithu" +
+      "b.com/stigmer/stigmer-sdk/adapters/go/ge" +
+      "n/ai/stigmer/agentic/workflowexecution/v" +
+      "1;workflowexecutionv1\242\002\004ASAW\252\002\'Ai.Stigme" +
+      "r.Agentic.Workflowexecution.V1\312\002\'Ai\\Stig" +
+      "mer\\Agentic\\Workflowexecution\\V1\342\0023Ai\\St" +
+      "igmer\\Agentic\\Workflowexecution\\V1\\GPBMe" +
+      "tadata\352\002+Ai::Stigmer::Agentic::Workflowe" +
+      "xecution::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

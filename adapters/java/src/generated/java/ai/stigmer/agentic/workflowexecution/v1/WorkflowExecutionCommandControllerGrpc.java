@@ -78,6 +78,37 @@ public final class WorkflowExecutionCommandControllerGrpc {
     return getUpdateStatusMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId,
+      ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution> getCancelMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "cancel",
+      requestType = ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId.class,
+      responseType = ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId,
+      ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution> getCancelMethod() {
+    io.grpc.MethodDescriptor<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId, ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution> getCancelMethod;
+    if ((getCancelMethod = WorkflowExecutionCommandControllerGrpc.getCancelMethod) == null) {
+      synchronized (WorkflowExecutionCommandControllerGrpc.class) {
+        if ((getCancelMethod = WorkflowExecutionCommandControllerGrpc.getCancelMethod) == null) {
+          WorkflowExecutionCommandControllerGrpc.getCancelMethod = getCancelMethod =
+              io.grpc.MethodDescriptor.<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId, ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "cancel"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution.getDefaultInstance()))
+              .setSchemaDescriptor(new WorkflowExecutionCommandControllerMethodDescriptorSupplier("cancel"))
+              .build();
+        }
+      }
+    }
+    return getCancelMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -167,6 +198,21 @@ public final class WorkflowExecutionCommandControllerGrpc {
         io.grpc.stub.StreamObserver<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getUpdateStatusMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    default void cancel(ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId request,
+        io.grpc.stub.StreamObserver<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCancelMethod(), responseObserver);
+    }
   }
 
   /**
@@ -228,6 +274,22 @@ public final class WorkflowExecutionCommandControllerGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getUpdateStatusMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    public void cancel(ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId request,
+        io.grpc.stub.StreamObserver<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCancelMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -272,6 +334,21 @@ public final class WorkflowExecutionCommandControllerGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getUpdateStatusMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    public ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution cancel(ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCancelMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -315,6 +392,21 @@ public final class WorkflowExecutionCommandControllerGrpc {
     public ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution updateStatus(ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getUpdateStatusMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    public ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution cancel(ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCancelMethod(), getCallOptions(), request);
     }
   }
 
@@ -362,10 +454,27 @@ public final class WorkflowExecutionCommandControllerGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getUpdateStatusMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+     * ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+     * execution). Only the principal that created the execution may cancel it; for any other the
+     * answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+     * unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+     * helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution> cancel(
+        ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCancelMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE = 0;
   private static final int METHODID_UPDATE_STATUS = 1;
+  private static final int METHODID_CANCEL = 2;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -390,6 +499,10 @@ public final class WorkflowExecutionCommandControllerGrpc {
           break;
         case METHODID_UPDATE_STATUS:
           serviceImpl.updateStatus((ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput) request,
+              (io.grpc.stub.StreamObserver<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution>) responseObserver);
+          break;
+        case METHODID_CANCEL:
+          serviceImpl.cancel((ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId) request,
               (io.grpc.stub.StreamObserver<ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution>) responseObserver);
           break;
         default:
@@ -424,6 +537,13 @@ public final class WorkflowExecutionCommandControllerGrpc {
               ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput,
               ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution>(
                 service, METHODID_UPDATE_STATUS)))
+        .addMethod(
+          getCancelMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId,
+              ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution>(
+                service, METHODID_CANCEL)))
         .build();
   }
 
@@ -474,6 +594,7 @@ public final class WorkflowExecutionCommandControllerGrpc {
               .setSchemaDescriptor(new WorkflowExecutionCommandControllerFileDescriptorSupplier())
               .addMethod(getCreateMethod())
               .addMethod(getUpdateStatusMethod())
+              .addMethod(getCancelMethod())
               .build();
         }
       }
