@@ -49,6 +49,7 @@ FAILURE_GET_EXECUTION_FAILED: Final = "STIGMER_GET_EXECUTION_FAILED"
 FAILURE_AGENT_EXECUTION_FAILED: Final = "AGENT_EXECUTION_FAILED"
 FAILURE_AGENT_EXECUTION_CANCELLED: Final = "AGENT_EXECUTION_CANCELLED"
 FAILURE_AGENT_EXECUTION_TIMEOUT: Final = "AGENT_EXECUTION_TIMEOUT"
+FAILURE_CANCEL_FAILED: Final = "STIGMER_CANCEL_FAILED"
 #: Retryability of each failure type: never, always or by_status_code.
 FAILURE_RETRYABILITY: Final[dict[str, str]] = {
     "STIGMER_EMPTY_TASK_TOKEN": "never",
@@ -62,6 +63,7 @@ FAILURE_RETRYABILITY: Final[dict[str, str]] = {
     "AGENT_EXECUTION_FAILED": "never",
     "AGENT_EXECUTION_CANCELLED": "never",
     "AGENT_EXECUTION_TIMEOUT": "never",
+    "STIGMER_CANCEL_FAILED": "by_status_code",
 }
 TRANSIENT_STATUS_CODES: Final = frozenset(
     {
@@ -79,6 +81,7 @@ TRANSIENT_STATUS_CODES: Final = frozenset(
 ACTIVITY_SYSTEM: Final = "stigmer/system/complete-external-activity"
 ACTIVITY_GET_EXECUTION: Final = "stigmer/caller/get-execution"
 ACTIVITY_WATCH_EXECUTION: Final = "stigmer/caller/watch-execution"
+ACTIVITY_CANCEL_EXECUTION: Final = "stigmer/caller/cancel-execution"
 
 # task_queues.
 TASK_QUEUE_AGENT_RUNNER: Final = "agent_execution_runner"
@@ -99,6 +102,7 @@ TOKEN_PREVIEW_CHARS: Final = 20
 TOKEN_DIGEST_CHARS: Final = 12
 MAX_TOKEN_BYTES: Final = 65536
 WATCH_VERSION: Final = "stigmer/watch-execution"
+CANCEL_VERSION: Final = "stigmer/cancel-execution"
 
 # headers.
 HEADER_IDEMPOTENCY_KEY: Final = "stigmer-idempotency-key"
@@ -129,6 +133,7 @@ TIMEOUT_SYSTEM_ACTIVITY_START_TO_CLOSE: Final = timedelta(milliseconds=60000)
 TIMEOUT_GET_EXECUTION_START_TO_CLOSE: Final = timedelta(milliseconds=600000)
 TIMEOUT_GET_EXECUTION_HEARTBEAT: Final = timedelta(milliseconds=60000)
 TIMEOUT_WATCH_EXECUTION_HEARTBEAT: Final = timedelta(milliseconds=60000)
+TIMEOUT_CANCEL_EXECUTION_START_TO_CLOSE: Final = timedelta(milliseconds=30000)
 TIMEOUT_HANDSHAKE_UNKNOWN_DURATION_START_TO_CLOSE: Final = timedelta(milliseconds=86400000)
 TIMEOUT_HANDSHAKE_START_TO_CLOSE_MARGIN: Final = timedelta(milliseconds=300000)
 
@@ -164,6 +169,13 @@ RETRY_GET_EXECUTION_POLL: Final = RetryPolicySpec(
     maximum_interval=timedelta(milliseconds=10000),
     maximum_attempts=0,
     non_retryable=(),
+)
+RETRY_CANCEL_EXECUTION: Final = RetryPolicySpec(
+    initial_interval=timedelta(milliseconds=1000),
+    backoff=2.0,
+    maximum_interval=timedelta(milliseconds=10000),
+    maximum_attempts=5,
+    non_retryable=("STIGMER_CANCEL_FAILED",),
 )
 RETRY_WATCH_EXECUTION_POLL: Final = RetryPolicySpec(
     initial_interval=timedelta(milliseconds=5000),

@@ -53,6 +53,8 @@ const (
 	FailureAgentExecutionCancelled = "AGENT_EXECUTION_CANCELLED"
 	// FailureAgentExecutionTimeout: the agent ran past its deadline (retryable: never).
 	FailureAgentExecutionTimeout = "AGENT_EXECUTION_TIMEOUT"
+	// FailureCancelFailed: cancel-execution failed; non-retryable for NOT_FOUND, PERMISSION_DENIED and INVALID_ARGUMENT (retryable: by_status_code).
+	FailureCancelFailed = "STIGMER_CANCEL_FAILED"
 )
 
 // FailureRetryability is each failure type's retryability: never, always or
@@ -69,6 +71,7 @@ var FailureRetryability = map[string]string{
 	"AGENT_EXECUTION_FAILED":           "never",
 	"AGENT_EXECUTION_CANCELLED":        "never",
 	"AGENT_EXECUTION_TIMEOUT":          "never",
+	"STIGMER_CANCEL_FAILED":            "by_status_code",
 }
 
 // TransientStatusCodes are the gRPC codes after which a call may succeed on retry.
@@ -76,9 +79,10 @@ var TransientStatusCodes = []string{"CANCELLED", "UNKNOWN", "DEADLINE_EXCEEDED",
 
 // activities.
 const (
-	ActivitySystem         = "stigmer/system/complete-external-activity"
-	ActivityGetExecution   = "stigmer/caller/get-execution"
-	ActivityWatchExecution = "stigmer/caller/watch-execution"
+	ActivitySystem          = "stigmer/system/complete-external-activity"
+	ActivityGetExecution    = "stigmer/caller/get-execution"
+	ActivityWatchExecution  = "stigmer/caller/watch-execution"
+	ActivityCancelExecution = "stigmer/caller/cancel-execution"
 )
 
 // task_queues.
@@ -103,6 +107,7 @@ const (
 	TokenDigestChars      = 12
 	MaxTokenBytes         = 65536
 	WatchVersion          = "stigmer/watch-execution"
+	CancelVersion         = "stigmer/cancel-execution"
 )
 
 // headers.
@@ -141,6 +146,7 @@ const (
 	TimeoutGetExecutionStartToClose             = 600 * time.Second
 	TimeoutGetExecutionHeartbeat                = 60 * time.Second
 	TimeoutWatchExecutionHeartbeat              = 60 * time.Second
+	TimeoutCancelExecutionStartToClose          = 30 * time.Second
 	TimeoutHandshakeUnknownDurationStartToClose = 86400 * time.Second
 	TimeoutHandshakeStartToCloseMargin          = 300 * time.Second
 )
@@ -163,6 +169,10 @@ const (
 	RetryGetExecutionPollBackoff           = 2
 	RetryGetExecutionPollMaximumInterval   = 10 * time.Second
 	RetryGetExecutionPollMaximumAttempts   = 0
+	RetryCancelExecutionInitialInterval    = 1 * time.Second
+	RetryCancelExecutionBackoff            = 2
+	RetryCancelExecutionMaximumInterval    = 10 * time.Second
+	RetryCancelExecutionMaximumAttempts    = 5
 	RetryWatchExecutionPollInitialInterval = 5 * time.Second
 	RetryWatchExecutionPollBackoff         = 2
 	RetryWatchExecutionPollMaximumInterval = 30 * time.Second
@@ -179,6 +189,7 @@ var (
 	RetrySystemActivity     = RetryPolicy{1 * time.Second, 2, 100 * time.Second, 3, []string{"STIGMER_COMPLETION_INVALID_INPUT"}}
 	RetryGetExecution       = RetryPolicy{1 * time.Second, 2, 100 * time.Second, 3, []string{"STIGMER_GET_EXECUTION_FAILED"}}
 	RetryGetExecutionPoll   = RetryPolicy{500 * time.Millisecond, 2, 10 * time.Second, 0, []string{}}
+	RetryCancelExecution    = RetryPolicy{1 * time.Second, 2, 10 * time.Second, 5, []string{"STIGMER_CANCEL_FAILED"}}
 	RetryWatchExecutionPoll = RetryPolicy{5 * time.Second, 2, 30 * time.Second, 0, []string{}}
 	RetryGrpcClient         = RetryPolicy{100 * time.Millisecond, 2, 5 * time.Second, 5, []string{}}
 )

@@ -134,6 +134,8 @@ public final class Contract {
   public static final String FAILURE_AGENT_EXECUTION_CANCELLED = "AGENT_EXECUTION_CANCELLED";
   /** the agent ran past its deadline (retryable: never). */
   public static final String FAILURE_AGENT_EXECUTION_TIMEOUT = "AGENT_EXECUTION_TIMEOUT";
+  /** cancel-execution failed; non-retryable for NOT_FOUND, PERMISSION_DENIED and INVALID_ARGUMENT (retryable: by_status_code). */
+  public static final String FAILURE_CANCEL_FAILED = "STIGMER_CANCEL_FAILED";
 
   /** Each failure type's retryability: never, always or by_status_code. */
   public static final Map<String, String> FAILURE_RETRYABILITY =
@@ -148,7 +150,8 @@ public final class Contract {
           "STIGMER_GET_EXECUTION_FAILED", "by_status_code",
           "AGENT_EXECUTION_FAILED", "never",
           "AGENT_EXECUTION_CANCELLED", "never",
-          "AGENT_EXECUTION_TIMEOUT", "never");
+          "AGENT_EXECUTION_TIMEOUT", "never",
+          "STIGMER_CANCEL_FAILED", "by_status_code");
 
   public static final List<String> TRANSIENT_STATUS_CODES =
       list("CANCELLED", "UNKNOWN", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED", "INTERNAL", "UNAVAILABLE");
@@ -156,6 +159,7 @@ public final class Contract {
   public static final String ACTIVITY_SYSTEM = "stigmer/system/complete-external-activity";
   public static final String ACTIVITY_GET_EXECUTION = "stigmer/caller/get-execution";
   public static final String ACTIVITY_WATCH_EXECUTION = "stigmer/caller/watch-execution";
+  public static final String ACTIVITY_CANCEL_EXECUTION = "stigmer/caller/cancel-execution";
 
   public static final String TASK_QUEUE_AGENT_RUNNER = "agent_execution_runner";
   public static final String TASK_QUEUE_STIGMER_SYSTEM = "agent_execution_stigmer";
@@ -174,6 +178,7 @@ public final class Contract {
   public static final int TOKEN_DIGEST_CHARS = 12;
   public static final int MAX_TOKEN_BYTES = 65536;
   public static final String WATCH_VERSION = "stigmer/watch-execution";
+  public static final String CANCEL_VERSION = "stigmer/cancel-execution";
 
   public static final String HEADER_IDEMPOTENCY_KEY = "stigmer-idempotency-key";
   public static final String HEADER_AUTHORIZATION = "authorization";
@@ -200,6 +205,7 @@ public final class Contract {
   public static final Duration TIMEOUT_GET_EXECUTION_START_TO_CLOSE = Duration.ofMillis(600000);
   public static final Duration TIMEOUT_GET_EXECUTION_HEARTBEAT = Duration.ofMillis(60000);
   public static final Duration TIMEOUT_WATCH_EXECUTION_HEARTBEAT = Duration.ofMillis(60000);
+  public static final Duration TIMEOUT_CANCEL_EXECUTION_START_TO_CLOSE = Duration.ofMillis(30000);
   public static final Duration TIMEOUT_HANDSHAKE_UNKNOWN_DURATION_START_TO_CLOSE = Duration.ofMillis(86400000);
   public static final Duration TIMEOUT_HANDSHAKE_START_TO_CLOSE_MARGIN = Duration.ofMillis(300000);
 
@@ -211,6 +217,8 @@ public final class Contract {
       new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(100000), 3, list("STIGMER_GET_EXECUTION_FAILED"));
   public static final RetryPolicy RETRY_GET_EXECUTION_POLL =
       new RetryPolicy(Duration.ofMillis(500), 2.0, Duration.ofMillis(10000), 0, list());
+  public static final RetryPolicy RETRY_CANCEL_EXECUTION =
+      new RetryPolicy(Duration.ofMillis(1000), 2.0, Duration.ofMillis(10000), 5, list("STIGMER_CANCEL_FAILED"));
   public static final RetryPolicy RETRY_WATCH_EXECUTION_POLL =
       new RetryPolicy(Duration.ofMillis(5000), 2.0, Duration.ofMillis(30000), 0, list());
   public static final RetryPolicy RETRY_GRPC_CLIENT =
