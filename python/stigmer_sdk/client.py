@@ -402,6 +402,41 @@ class StigmerClient:
             metadata=metadata,
         )
 
+    async def cancel_agent_execution(
+        self,
+        execution_id: str,
+        *,
+        timeout: timedelta | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> agent_api.AgentExecution:
+        """Ask the service to stop an agent execution the caller created; the execution as it
+        is now (a terminal one unchanged). It ends CANCELLED once its run has stopped.
+
+        `NotFoundError` for an unknown execution or another principal's; the deployed Stigmer
+        service answers `UnimplementedError`.
+        """
+        return await self._unary(
+            self._agent_command.cancel,
+            agent_io.AgentExecutionId(value=execution_id),
+            timeout=timeout,
+            metadata=metadata,
+        )
+
+    async def cancel_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        timeout: timedelta | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> workflow_api.WorkflowExecution:
+        """`cancel_agent_execution` for a workflow execution."""
+        return await self._unary(
+            self._workflow_command.cancel,
+            workflow_io.WorkflowExecutionId(value=execution_id),
+            timeout=timeout,
+            metadata=metadata,
+        )
+
     async def update_agent_execution_status(
         self,
         execution_id: str,

@@ -12,8 +12,9 @@ the callback token for the principal (`stigmer_sdk.service.scopes`), ignores the
 status, honours the idempotency key (unique per owner, bound to its request digest and caller
 activity: FAILED_PRECONDITION on a conflict), persists the execution with its token before
 anything else, starts the invoke workflow (its id derived from the execution id, so a repeated
-start is harmless), and answers with the ACK in milliseconds. ``get``, ``subscribe`` and
-``updateStatus`` answer NOT_FOUND for an execution the caller may not see.
+start is harmless), and answers with the ACK in milliseconds. ``get``, ``subscribe``,
+``updateStatus`` and ``cancel`` answer NOT_FOUND for an execution the caller may not see.
+``cancel`` records the request, then signals the execution's workflow to stop its run.
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ from stigmer_sdk.service.store import (
     StoredExecution,
     request_digest,
 )
-from stigmer_sdk.service.workers import start_invoke
+from stigmer_sdk.service.workers import request_cancel, start_invoke
 from stigmer_sdk.service.workers import workflow_id_for as workflow_id_for  # re-exported
+from stigmer_sdk.service.workflows import CANCEL_REQUESTED_ANNOTATION
 from stigmer_sdk.tokens import (
     DEFAULT_MAX_TOKEN_BYTES,
     TaskToken,
@@ -591,6 +593,48 @@ class ExecutionService:
     ) -> Execution:
         return decode(await self._visible(execution_id, context))
 
+    async def cancel(
+        self, execution_id: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> Execution:
+        """Stop the run of an execution the caller created; the execution as it is then.
+
+        NOT_FOUND, as ``get``, for an execution the caller may not see. Idempotent: a terminal
+        execution is returned unchanged, a repeated cancel signals again. The request is first
+        recorded in the store (`CANCEL_REQUESTED_ANNOTATION`, read by the workflow's begin step),
+        then the execution's workflow is signalled (started with the signal if it never was);
+        UNAVAILABLE when Temporal cannot take the signal now (the caller retries). The execution
+        ends CANCELLED once the run has stopped, and its caller's activity is reported cancelled
+        by the settlement.
+        """
+        row = await self._visible(execution_id, context)
+        if decode(row).status.phase in TERMINAL_PHASES:
+            return decode(row)
+
+        def record(execution: Execution) -> None:
+            if execution.status.phase not in TERMINAL_PHASES:
+                execution.metadata.annotations[CANCEL_REQUESTED_ANNOTATION] = "true"
+
+        execution = await self._updates.update(execution_id, record)
+        if execution.status.phase in TERMINAL_PHASES:
+            return execution
+        try:
+            signalled = await request_cancel(self._temporal, self._settings, row.kind, row.id)
+        except temporalio.service.RPCError as error:
+            await _abort(
+                context,
+                grpc.StatusCode.UNAVAILABLE,
+                f"the cancel of {execution_id} is recorded but its run could not be stopped yet "
+                f"({error.message}); retry",
+            )
+            raise
+        logger.info(
+            "Execution cancel requested execution_id=%s principal=%s signalled=%s",
+            execution_id,
+            current_principal().name,
+            signalled,
+        )
+        return execution
+
     async def update_status(
         self, execution_id: str, status: object, context: grpc.aio.ServicerContext[Any, Any]
     ) -> Execution:
@@ -706,8 +750,7 @@ class AgentCommandController(agent_command.AgentExecutionCommandControllerServic
     async def cancel(  # type: ignore[override]
         self, request: agent_io.AgentExecutionId, context: Context
     ) -> Execution:
-        # Placeholder until the cancel RPC lands (issue 25 item 1).
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "cancel is not served yet")
+        return await self._service.cancel(request.value, context)
 
 
 class AgentQueryController(agent_query.AgentExecutionQueryControllerServicer):
@@ -747,8 +790,7 @@ class WorkflowCommandController(workflow_command.WorkflowExecutionCommandControl
     async def cancel(  # type: ignore[override]
         self, request: workflow_io.WorkflowExecutionId, context: Context
     ) -> Execution:
-        # Placeholder until the cancel RPC lands (issue 25 item 1).
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "cancel is not served yet")
+        return await self._service.cancel(request.value, context)
 
 
 class WorkflowQueryController(workflow_query.WorkflowExecutionQueryControllerServicer):

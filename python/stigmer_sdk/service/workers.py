@@ -146,6 +146,44 @@ async def start_invoke(
     return True
 
 
+async def request_cancel(
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    kind: ExecutionKind,
+    execution_id: str,
+) -> bool:
+    """Signal the execution's invoke workflow to stop its run (`CALLER_CANCEL_SIGNAL`), starting
+    the workflow with the signal if it never started; ``False`` when it already ran (and closed).
+
+    The signal is the one the heartbeat relay sends when a caller's heartbeat answer says
+    cancel: the workflow cancels the runner activity, whose heartbeats tell the agent, and ends
+    the execution CANCELLED (its caller gets the cancellation from the settlement).
+
+    Raises:
+        temporalio.service.RPCError: Temporal could not be reached, or refused.
+    """
+    start = client.start_workflow(
+        AGENT_WORKFLOW if kind is ExecutionKind.AGENT else WORKFLOW_WORKFLOW,
+        invoke_input(settings, kind, execution_id),
+        id=workflow_id_for(kind, execution_id),
+        task_queue=settings.service_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        start_signal=CALLER_CANCEL_SIGNAL,
+    )
+    try:
+        await asyncio.wait_for(start, _START_TIMEOUT.total_seconds())
+    except WorkflowAlreadyStartedError:
+        return False
+    except TimeoutError:
+        raise temporalio.service.RPCError(
+            f"Temporal did not answer within {_START_TIMEOUT.total_seconds():g} s",
+            temporalio.service.RPCStatusCode.DEADLINE_EXCEEDED,
+            b"",
+        ) from None
+    return True
+
+
 def worker_client(client: temporalio.client.Client) -> temporalio.client.Client:
     """A client on ``client``'s connection with the service's binary data converter."""
     config = client.config()

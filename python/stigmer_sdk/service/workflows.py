@@ -16,8 +16,9 @@ are the execution (begin) and the completion outcome (finish). The inputs and ou
 numbers (`stigmer_sdk.service.codec`).
 
 Every way out of the run records an outcome: success, failure (also of ``begin``), the caller's
-cancel request (sent as the `CALLER_CANCEL_SIGNAL` signal by the service's heartbeat relay,
-see `stigmer_sdk.service.workers`), or this workflow's own cancellation. A token that cannot
+cancel request (sent as the `CALLER_CANCEL_SIGNAL` signal by the service's ``cancel`` or its
+heartbeat relay, see `stigmer_sdk.service.workers`; a cancel recorded in the store before the run
+began is seen by ``begin``), or this workflow's own cancellation. A token that cannot
 be delivered is recorded as ``INVALID_TOKEN`` or ``ALREADY_COMPLETED``, never left owed.
 """
 
@@ -69,8 +70,13 @@ WORKFLOW_WORKFLOW = "stigmer/workflow-execution/invoke"
 BEGIN_ACTIVITY = "stigmer/service/begin-execution"
 FINISH_ACTIVITY = "stigmer/service/finish-execution"
 
-#: Signal the service's heartbeat relay sends when the caller asked to cancel its activity.
+#: Signal that stops the run: sent by the service's ``cancel`` (with a signal-with-start) and by
+#: its heartbeat relay when a caller's heartbeat answer says cancel.
 CALLER_CANCEL_SIGNAL = "stigmer/caller-cancel-requested"
+#: Annotation the service's ``cancel`` writes on the stored execution before it signals: the
+#: begin step hands it to the workflow, so that a cancel accepted before a crash, whose signal
+#: never went out, still ends the execution CANCELLED when the reconciler starts its workflow.
+CANCEL_REQUESTED_ANNOTATION = "stigmer.ai/cancel-requested"
 
 # ExecutionPhase values, the same in both execution packages.
 PHASE_COMPLETED = 3
@@ -216,9 +222,10 @@ class _InvokeExecution:
             # Not in this store (after all retries of a misrouted task): nothing to record.
             failure = stigmer_workflow.failure_from_error(error, default_type="STIGMER_BEGIN")
             raise ApplicationError(failure.message, type=failure.type) from error
-        if self._caller_cancelled:
-            return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
         execution = self.message_type.FromString(begun)
+        metadata: Any = execution.metadata  # type: ignore[attr-defined]
+        if self._caller_cancelled or CANCEL_REQUESTED_ANNOTATION in metadata.annotations:
+            return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
         self._run = asyncio.ensure_future(self._run_execution(params, execution))
         try:
             result: bytes = await self._run

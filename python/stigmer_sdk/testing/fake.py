@@ -6,7 +6,8 @@ and the call's metadata), ACKs it, and answers ``get`` with the execution's late
 then finishes each handshake on demand: `complete`,
 `fail` or `cancel` act on the caller's
 activity through Temporal, as a real service's workflow would. `fail_next`
-makes the next ``create`` calls fail with a gRPC status.
+makes the next ``create`` calls fail with a gRPC status. ``cancel`` calls are recorded
+(`cancel_calls`), or answered UNIMPLEMENTED with ``implements_cancel=False``.
 
 Example:
     ```python
@@ -91,6 +92,9 @@ class _State:
     executions: dict[str, Execution] = field(default_factory=dict)
     failures: list[tuple[grpc.StatusCode, str]] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Execution ids of every ``cancel`` received, in order (the unimplemented ones too).
+    cancels: list[str] = field(default_factory=list)
+    implements_cancel: bool = True
 
     async def create(self, request: Execution, context: Context) -> Execution:
         metadata = {key: str(value) for key, value in context.invocation_metadata() or ()}
@@ -115,6 +119,14 @@ class _State:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"execution {execution_id} not found")
         assert execution is not None
         return execution
+
+    async def cancel(self, execution_id: str, context: Context) -> Execution:
+        self.cancels.append(execution_id)
+        self.changed.set()
+        if not self.implements_cancel:  # as the deployed Stigmer service
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "unknown method cancel")
+        # Recorded only: the test finishes the execution (FakeStigmerService.cancel).
+        return await self.get(execution_id, context)
 
     async def update_status(self, execution_id: str, status: Any, context: Context) -> Execution:
         execution = await self.get(execution_id, context)
@@ -151,8 +163,7 @@ class _AgentCommand(agent_command.AgentExecutionCommandControllerServicer):
     async def cancel(  # type: ignore[override]
         self, request: agent_io.AgentExecutionId, context: Context
     ) -> Execution:
-        # Placeholder until the cancel RPC lands (issue 25 item 1).
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "cancel is not served yet")
+        return await self._state.cancel(request.value, context)
 
 
 class _WorkflowCommand(workflow_command.WorkflowExecutionCommandControllerServicer):
@@ -172,8 +183,7 @@ class _WorkflowCommand(workflow_command.WorkflowExecutionCommandControllerServic
     async def cancel(  # type: ignore[override]
         self, request: workflow_io.WorkflowExecutionId, context: Context
     ) -> Execution:
-        # Placeholder until the cancel RPC lands (issue 25 item 1).
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "cancel is not served yet")
+        return await self._state.cancel(request.value, context)
 
 
 class _AgentQuery(agent_query.AgentExecutionQueryControllerServicer):
@@ -215,13 +225,20 @@ class FakeStigmerService:
         temporal_client: the Temporal client (caller's namespace) that `complete`,
             `fail` and `cancel` use; only recording needs none.
         host: the address to listen on.
+        implements_cancel: whether the ``cancel`` RPC is served (it records the call and
+            returns the execution unchanged; `cancel` finishes it). ``False`` answers
+            UNIMPLEMENTED, as the deployed Stigmer service does.
     """
 
     def __init__(
-        self, temporal_client: temporalio.client.Client | None = None, host: str = "127.0.0.1"
+        self,
+        temporal_client: temporalio.client.Client | None = None,
+        host: str = "127.0.0.1",
+        *,
+        implements_cancel: bool = True,
     ) -> None:
         self._temporal = temporal_client
-        self._state = _State()
+        self._state = _State(implements_cancel=implements_cancel)
         self._server = grpc.aio.server()
         agent_command.add_AgentExecutionCommandControllerServicer_to_server(
             _AgentCommand(self._state), self._server
@@ -247,6 +264,22 @@ class FakeStigmerService:
     def calls(self) -> Sequence[CreateCall]:
         """Every ``create`` received so far, failed ones included, in order."""
         return self._state.calls
+
+    @property
+    def cancel_calls(self) -> Sequence[str]:
+        """The execution id of every ``cancel`` received so far, in order."""
+        return self._state.cancels
+
+    async def wait_for_cancel_calls(self, count: int, timeout: float = 60.0) -> Sequence[str]:
+        """Wait until ``count`` cancel calls have arrived in all; return all of them."""
+
+        async def wait() -> None:
+            while len(self._state.cancels) < count:
+                self._state.changed.clear()
+                await self._state.changed.wait()
+
+        await asyncio.wait_for(wait(), timeout)
+        return self._state.cancels
 
     def execution(self, execution_id: str) -> Execution:
         """The execution's latest state, as ``get`` answers it."""
