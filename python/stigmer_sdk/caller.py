@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, NoReturn, TypedDict, TypeVar, cast, overload
 
+import grpc
 import temporalio.activity
 import temporalio.client
 import temporalio.common
@@ -572,6 +573,14 @@ TERMINAL_PHASES = frozenset({3, 4, 5})  # EXECUTION_COMPLETED, EXECUTION_FAILED,
 
 #: Name under which every Stigmer SDK registers the watch of a pending handshake's execution.
 WATCH_EXECUTION_ACTIVITY_NAME = "stigmer/caller/watch-execution"
+#: Name under which every Stigmer SDK registers the pushed cancel of a pending handshake's
+#: execution (beside the watch; same input).
+CANCEL_EXECUTION_ACTIVITY_NAME = _contract.ACTIVITY_CANCEL_EXECUTION
+#: Failure type of the cancel activity when the service refuses the cancel for good.
+CANCEL_FAILED_TYPE = _contract.FAILURE_CANCEL_FAILED
+#: Create annotation by which a caller opts out of the service's relayed heartbeats, and its value.
+CALLER_HEARTBEATS_ANNOTATION = _contract.ANNOTATION_CALLER_HEARTBEATS
+CALLER_HEARTBEATS_NONE = _contract.CALLER_HEARTBEATS_NONE
 #: How long `stigmer_sdk.workflow.execute_to_terminal` waits for the handshake before it starts
 #: watching the execution (the same in every SDK).
 WATCH_AFTER = timedelta(seconds=30)
@@ -800,9 +809,104 @@ class GetExecutionActivity:
             await asyncio.sleep(wait)
             wait = min(2 * wait, self._max_watch_interval)
 
+    @temporalio.activity.defn(name=CANCEL_EXECUTION_ACTIVITY_NAME)
+    async def cancel_execution(self, request: WatchInput) -> None:
+        """Ask the service to stop the execution of the workflow's pending handshake.
+
+        `stigmer_sdk.workflow.execute_to_terminal` schedules it when its workflow is cancelled,
+        before it cancels the handshake. The execution id is read from the pending handshake's
+        heartbeat details, as the watch does; a handshake no longer pending has nothing to cancel
+        (returns). A service that answers UNIMPLEMENTED (the deployed one) is logged once per
+        process at WARNING and the activity returns: the handshake's own cancellation is the
+        fallback.
+
+        Raises:
+            temporalio.exceptions.ApplicationError: non-retryable ``STIGMER_CANCEL_FAILED`` for
+                NOT_FOUND, PERMISSION_DENIED and INVALID_ARGUMENT (and an unknown kind); a
+                retryable failure for any other error, or while the handshake has not recorded
+                its execution id yet.
+        """
+        if request.kind not in (
+            caller_pb2.EXECUTION_KIND_AGENT,
+            caller_pb2.EXECUTION_KIND_WORKFLOW,
+        ):
+            raise temporalio.exceptions.ApplicationError(
+                f"unknown execution kind {request.kind}",
+                type=CANCEL_FAILED_TYPE,
+                non_retryable=True,
+            )
+        info = temporalio.activity.info()
+        try:
+            execution_id, gone = await _pending_execution_id(
+                info.workflow_id or "", info.workflow_run_id or "", request.activity_id
+            )
+        except temporalio.service.RPCError as error:
+            raise temporalio.exceptions.ApplicationError(
+                f"could not describe the caller's workflow: {error}"
+            ) from None
+        if gone:
+            logger.info(
+                "The handshake is no longer pending, nothing to cancel activity_id=%s",
+                request.activity_id,
+            )
+            return
+        if not execution_id:  # pending, its ACK not recorded yet: the next attempt finds it
+            raise temporalio.exceptions.ApplicationError(
+                f"the handshake activity {request.activity_id} has not recorded its execution yet"
+            )
+        spec = _contract.LOG_CANCEL_REQUESTED
+        logger.info(
+            "%s execution_id=%s activity_id=%s",
+            spec.message,
+            execution_id,
+            request.activity_id,
+            extra={"execution_id": execution_id, "activity_id": request.activity_id},
+        )
+        try:
+            if request.kind == caller_pb2.EXECUTION_KIND_AGENT:
+                await self._client.cancel_agent_execution(execution_id, timeout=self._call_timeout)
+            else:
+                await self._client.cancel_workflow_execution(
+                    execution_id, timeout=self._call_timeout
+                )
+        except StigmerRPCError as error:
+            if error.code == grpc.StatusCode.UNIMPLEMENTED:
+                _log_cancel_unimplemented(execution_id, error)
+                return
+            permanent = error.code in _CANCEL_PERMANENT_CODES
+            raise temporalio.exceptions.ApplicationError(
+                f"cancel {execution_id}: {error}",
+                # Only the permanent codes carry the type the retry policy does not retry.
+                type=CANCEL_FAILED_TYPE if permanent else None,
+                non_retryable=permanent,
+            ) from None
+
     def activities(self) -> Sequence[Callable[..., Any]]:
-        """The activities to register on the caller's worker (get and watch)."""
-        return [self.get_execution, self.watch_execution]
+        """The activities to register on the caller's worker (get, watch and cancel)."""
+        return [self.get_execution, self.watch_execution, self.cancel_execution]
+
+
+#: Codes after which a cancel cannot succeed: ``STIGMER_CANCEL_FAILED``, non-retryable.
+_CANCEL_PERMANENT_CODES = frozenset(
+    {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT}
+)
+#: Whether this process has logged a service's UNIMPLEMENTED cancel (once is enough).
+_cancel_unimplemented_logged = False
+
+
+def _log_cancel_unimplemented(execution_id: str, error: StigmerRPCError) -> None:
+    global _cancel_unimplemented_logged
+    if _cancel_unimplemented_logged:
+        return
+    _cancel_unimplemented_logged = True
+    spec = _contract.LOG_CANCEL_UNIMPLEMENTED
+    logger.warning(
+        "%s execution_id=%s code=%s",
+        spec.message,
+        execution_id,
+        error.code.name,
+        extra={"execution_id": execution_id, "code": error.code.name},
+    )
 
 
 async def _pending_execution_id(

@@ -60,6 +60,9 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.sdk.v1 import caller_pb2, completion_pb2
 from stigmer_sdk.caller import (
+    CALLER_HEARTBEATS_ANNOTATION,
+    CALLER_HEARTBEATS_NONE,
+    CANCEL_EXECUTION_ACTIVITY_NAME,
     GET_EXECUTION_ACTIVITY_NAME,
     GET_EXECUTION_FAILED_TYPE,
     WATCH_AFTER,
@@ -347,6 +350,19 @@ WATCH_RETRY = RetryPolicy(non_retryable_error_types=[GET_EXECUTION_FAILED_TYPE])
 WATCH_PATCH = _contract.WATCH_VERSION
 _PHASE_FAILED = 4
 _PHASE_CANCELLED = 5
+#: The ``workflow.patched`` id of the pushed cancel: histories recorded before it replay as they
+#: were (no opt-out annotation, no cancel-execution activity).
+CANCEL_PATCH = _contract.CANCEL_VERSION
+#: Start-to-close timeout of ``stigmer/caller/cancel-execution``.
+CANCEL_EXECUTION_TIMEOUT = _contract.TIMEOUT_CANCEL_EXECUTION_START_TO_CLOSE
+#: Retry policy of ``stigmer/caller/cancel-execution``.
+CANCEL_EXECUTION_RETRY = RetryPolicy(
+    initial_interval=_contract.RETRY_CANCEL_EXECUTION.initial_interval,
+    backoff_coefficient=_contract.RETRY_CANCEL_EXECUTION.backoff,
+    maximum_interval=_contract.RETRY_CANCEL_EXECUTION.maximum_interval,
+    maximum_attempts=_contract.RETRY_CANCEL_EXECUTION.maximum_attempts,
+    non_retryable_error_types=list(_contract.RETRY_CANCEL_EXECUTION.non_retryable),
+)
 
 
 async def _execute_watched(
@@ -365,23 +381,70 @@ async def _execute_watched(
     if "activity_id" not in options:
         # A known id, so that the watch can find the pending handshake (replay-safe uuid).
         options = {**options, "activity_id": f"stigmer-handshake-{workflow.uuid4().hex[:16]}"}
+    # Taken when the handshake is scheduled: a history from before the pushed cancel keeps the
+    # request as it was sent and, when cancelled, only cancels its handshake.
+    push_cancel = workflow.patched(CANCEL_PATCH)
+    if push_cancel:
+        request = _opted_out_of_relay(request, options)
     handshake: workflow.ActivityHandle[_Execution] = workflow.start_activity(
         activity, request, result_type=cls, **options
     )
-    if watch_after is None:
-        return await handshake
+    handshake_id: str = options["activity_id"]
     watches: list[workflow.ActivityHandle[_Execution]] = []
     try:
+        if watch_after is None:
+            # Shielded: the workflow's cancellation must not cancel the handshake before the
+            # service has been told (below).
+            return await asyncio.shield(handshake)
         return await _race(
-            handshake, options["activity_id"], watches, request, cls, watch_after, watch_task_queue
+            handshake, handshake_id, watches, request, cls, watch_after, watch_task_queue
         )
     except asyncio.CancelledError:
-        # The workflow is cancelled while it waits on the race: as when it awaits the activity
-        # itself, the handshake activity is asked to cancel (the service learns it by heartbeat).
+        # The workflow is cancelled while the handshake is pending: the watch stops, the
+        # service is told to stop the execution (pushed cancel), then the handshake activity is
+        # asked to cancel; the service reports it cancelled once the run has stopped.
         for watch in watches:
             watch.cancel()
+        if push_cancel and not handshake.done():
+            await _cancel_execution(handshake_id, request, watch_task_queue)
         handshake.cancel()
         return await handshake
+
+
+def _opted_out_of_relay(request: _Execution, options: dict[str, Any]) -> _Execution:
+    """``request`` with the create annotation that opts its caller out of the service's relayed
+    heartbeats (``stigmer.ai/caller-heartbeats: none``): the helper pushes the cancel itself.
+
+    Unchanged when the handshake activity has a heartbeat timeout (the relay's heartbeats keep
+    it alive) or the request already says either way.
+    """
+    annotations = request.metadata.annotations
+    if options.get("heartbeat_timeout") or CALLER_HEARTBEATS_ANNOTATION in annotations:
+        return request
+    opted_out = type(request)()
+    opted_out.CopyFrom(request)
+    opted_out.metadata.annotations[CALLER_HEARTBEATS_ANNOTATION] = CALLER_HEARTBEATS_NONE
+    return opted_out
+
+
+async def _cancel_execution(handshake_id: str, request: _Execution, task_queue: str | None) -> None:
+    """Run ``stigmer/caller/cancel-execution`` for the pending handshake; a failure is logged
+    (the handshake's own cancellation still follows)."""
+    try:
+        await workflow.execute_activity(
+            CANCEL_EXECUTION_ACTIVITY_NAME,
+            WatchInput(activity_id=handshake_id, kind=execution_kind(request)),
+            task_queue=task_queue,
+            start_to_close_timeout=CANCEL_EXECUTION_TIMEOUT,
+            retry_policy=CANCEL_EXECUTION_RETRY,
+        )
+    except ActivityError as error:
+        workflow.logger.warning(
+            "Could not cancel the execution through the Stigmer service, cancelling the "
+            "handshake only activity_id=%s error=%s",
+            handshake_id,
+            _cause_message(error),
+        )
 
 
 async def _race(
@@ -396,6 +459,8 @@ async def _race(
     done, _ = await workflow.wait([handshake], timeout=watch_after.total_seconds())
     if done:
         return await handshake
+    # From here on the handshake is awaited shielded: a cancel of the workflow is handled by
+    # _execute_watched (the service is told before the handshake is cancelled).
     watch: workflow.ActivityHandle[_Execution] = workflow.start_activity(
         WATCH_EXECUTION_ACTIVITY_NAME,
         WatchInput(activity_id=handshake_id, kind=execution_kind(request)),
@@ -420,9 +485,9 @@ async def _race(
             "The watch of the execution ended without a terminal execution error=%s",
             _cause_message(error),
         )
-        return await handshake  # no watch: the handshake decides
+        return await asyncio.shield(handshake)  # no watch: the handshake decides
     if seen.status.phase not in (_PHASE_FAILED, _PHASE_CANCELLED):
-        return await handshake
+        return await asyncio.shield(handshake)
     handshake.cancel()
     failure_type, state = AGENT_EXECUTION_FAILED_TYPE, "FAILED"
     if seen.status.phase == _PHASE_CANCELLED:

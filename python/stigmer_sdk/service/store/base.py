@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Literal, Self
 
+from stigmer_sdk import _contract
 from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.tokens import SHORT_DIGEST_CHARS, token_preview
 
@@ -155,10 +156,10 @@ class StoredExecution:
 
 #: Annotation of a create's ``metadata.annotations`` by which a caller says whether it wants the
 #: service's caller heartbeats: `CALLER_HEARTBEATS_NONE` opts out (docs/service-workflow.md).
-CALLER_HEARTBEATS_ANNOTATION = "stigmer.ai/caller-heartbeats"
+CALLER_HEARTBEATS_ANNOTATION = _contract.ANNOTATION_CALLER_HEARTBEATS
 #: Value of `CALLER_HEARTBEATS_ANNOTATION`: the caller learns of its own cancellation (no
 #: heartbeat timeout on its activity); the relay never heartbeats it.
-CALLER_HEARTBEATS_NONE = "none"
+CALLER_HEARTBEATS_NONE = _contract.CALLER_HEARTBEATS_NONE
 
 
 @dataclass(frozen=True, repr=False)
