@@ -245,3 +245,22 @@ class ObservedCallerWorkflow:
                 result_type=AgentExecution,
             )
         )
+
+
+@workflow.defn
+class CancellableCallerWorkflow:
+    """`TerminalCallerWorkflow` with a choice of watch: ``watch_after_seconds`` below 0 awaits the
+    handshake without a watch (``watch_after=None``). For the pushed cancel's tests."""
+
+    @workflow.run
+    async def run(self, request: AgentExecution, watch_after_seconds: float) -> AgentExecution:
+        return await stigmer_workflow.execute_to_terminal(
+            "run_agent",
+            request,
+            watch_after=(
+                None if watch_after_seconds < 0 else timedelta(seconds=watch_after_seconds)
+            ),
+            # Waits for the service to report the cancellation (the whole loop is observed).
+            cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            **handshake_activity_options(timedelta(minutes=2)),
+        )
