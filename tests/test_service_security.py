@@ -239,6 +239,47 @@ async def test_key_squatting_is_refused_without_revealing_the_owner(secured: Fac
     assert len(await all_ids(edge.store_url)) == 2
 
 
+async def test_only_the_creator_may_cancel_and_a_cancel_is_idempotent(secured: Factory) -> None:
+    """``cancel`` is scoped as ``get``: another principal's execution is NOT_FOUND (and stays
+    running); the creator's cancel stops it (CANCELLED); a cancel of a terminal execution
+    returns it unchanged."""
+    edge = await secured()
+    alice, bob = edge.clients["alice"], edge.clients["bob"]
+    created = await alice.create(ask("slow"))
+    execution_id = created.metadata.id
+    with pytest.raises(StigmerRPCError) as foreign:
+        await bob.cancel_agent_execution(execution_id)
+    assert foreign.value.code == grpc.StatusCode.NOT_FOUND
+    # The same answer as get's: nothing tells bob the execution exists.
+    assert str(foreign.value) == str(await _code_of(bob.get_agent_execution(execution_id)))
+    with pytest.raises(StigmerRPCError) as unknown:
+        await alice.cancel_agent_execution("aex_unknown")
+    assert unknown.value.code == grpc.StatusCode.NOT_FOUND
+    unchanged = await alice.get_agent_execution(execution_id)
+    assert "stigmer.ai/cancel-requested" not in unchanged.metadata.annotations
+
+    accepted = await alice.cancel_agent_execution(execution_id)
+    assert accepted.metadata.annotations["stigmer.ai/cancel-requested"] == "true"
+    repeated = await alice.cancel_agent_execution(execution_id)  # before the run stopped
+    assert repeated.metadata.id == execution_id
+    temporal = edge.service.temporal_client
+    assert temporal is not None
+    await temporal.get_workflow_handle(workflow_id_for(ExecutionKind.AGENT, execution_id)).result()
+    cancelled = await alice.get_agent_execution(execution_id)
+    assert cancelled.status.phase == ExecutionPhase.EXECUTION_CANCELLED
+    again = await alice.cancel_agent_execution(execution_id)
+    assert again == cancelled  # terminal: returned unchanged
+    assert await alice.get_agent_execution(execution_id) == cancelled
+
+
+async def _code_of(call: Any) -> StigmerRPCError:
+    try:
+        await call
+    except StigmerRPCError as error:
+        return error
+    raise AssertionError("the call succeeded")
+
+
 # --- quotas ----------------------------------------------------------------------------------
 
 
