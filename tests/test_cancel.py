@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import temporalio.client
+import temporalio.service
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import CancelledError
 from temporalio.worker import Replayer, Worker
@@ -29,6 +30,7 @@ from stigmer_sdk.caller import GetExecutionActivity
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.service.app import StigmerService, with_settings
+from stigmer_sdk.service.executions import decode
 from stigmer_sdk.service.runner import ScriptedRunner
 from stigmer_sdk.service.server import workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
@@ -246,3 +248,49 @@ async def test_the_cancel_reaches_a_service_or_falls_back_when_unimplemented(
         assert unimplemented[0].levelno == logging.WARNING
         assert f"execution_id={call.execution_id}" in unimplemented[0].getMessage()
         assert "code=UNIMPLEMENTED" in unimplemented[0].getMessage()
+
+
+async def test_a_cancel_recorded_before_a_crash_still_stops_the_execution(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, tmp_path: Path
+) -> None:
+    """``cancel`` recorded the request in the store, then the service died before its signal
+    (and before the execution's workflow ever started): the reconciler starts the workflow, whose
+    begin step reads the recorded cancel, and the execution ends CANCELLED without running."""
+    store_url = f"sqlite:///{tmp_path / 'crash.db'}"
+    execution = _ask("slow")
+    execution.metadata.id = f"aex_{uuid.uuid4().hex}"
+    execution.metadata.annotations[CANCEL_REQUESTED_ANNOTATION] = "true"
+    execution.status.phase = ExecutionPhase.EXECUTION_PENDING
+    async with await open_store(store_url) as store:
+        await store.create(
+            id=execution.metadata.id,
+            kind=ExecutionKind.AGENT,
+            execution=execution.SerializeToString(deterministic=True),
+            callback_token=b"",
+            idempotency_key=None,
+        )
+    config = with_settings(
+        service_config(dev_server, store_url, uuid.uuid4().hex[:8]),
+        caller_heartbeat_budget=0.0,
+        reconcile_older_than=timedelta(0),
+    )
+    async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)):
+        service = temporal_client.get_workflow_handle(
+            workflow_id_for(ExecutionKind.AGENT, execution.metadata.id)
+        )
+
+        async def started() -> None:
+            while True:
+                try:
+                    await service.describe()
+                    return
+                except temporalio.service.RPCError:
+                    await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(started(), 60)
+        await service.result()
+    async with await open_store(store_url) as store:
+        row = await store.get(execution.metadata.id)
+    assert row is not None
+    assert decode(row).status.phase == ExecutionPhase.EXECUTION_CANCELLED
+    assert await _activity_types(service, "activity_task_scheduled_event_attributes") == []
