@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import temporalio.client
 import temporalio.service
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHistory
 from temporalio.exceptions import CancelledError
 from temporalio.worker import Replayer, Worker
 
@@ -294,3 +294,19 @@ async def test_a_cancel_recorded_before_a_crash_still_stops_the_execution(
     assert row is not None
     assert decode(row).status.phase == ExecutionPhase.EXECUTION_CANCELLED
     assert await _activity_types(service, "activity_task_scheduled_event_attributes") == []
+
+
+HISTORIES = Path(__file__).parent / "data" / "histories"
+
+
+@pytest.mark.parametrize("name", ["unwatched", "watched"])
+async def test_a_cancel_recorded_before_the_pushed_cancel_replays(name: str) -> None:
+    """Recorded with the SDK before the pushed cancel (no cancel-version marker, the handshake
+    cancelled at once, no cancel-execution activity): replays with it."""
+    path = HISTORIES / f"cancellable-caller-{name}-before-pushed-cancel.json"
+    replayer = Replayer(
+        workflows=[CancellableCallerWorkflow],
+        data_converter=data_converter,
+        workflow_runner=sandboxed_workflow_runner(),
+    )
+    await replayer.replay_workflow(WorkflowHistory.from_json(name, path.read_text()))
