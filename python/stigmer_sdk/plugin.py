@@ -67,9 +67,9 @@ class StigmerPlugin(temporalio.plugin.SimplePlugin):
     """Sets a Temporal client and its workers up for Stigmer handshakes.
 
     Args:
-        stigmer: the Stigmer client that the ``stigmer/caller/get-execution`` and
-            ``stigmer/caller/watch-execution`` activities poll; without one, they are not
-            registered.
+        stigmer: the Stigmer client that the ``stigmer/caller/get-execution``,
+            ``stigmer/caller/watch-execution`` and ``stigmer/caller/cancel-execution`` activities
+            call; without one, they are not registered.
         system_activities: register the completion system activity on workers (services and
             workers that complete callers want it; pure callers may turn it off).
         tracing: add temporalio's OpenTelemetry ``TracingInterceptor``, so one trace follows a

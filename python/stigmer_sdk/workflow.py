@@ -355,6 +355,9 @@ _PHASE_CANCELLED = 5
 CANCEL_PATCH = _contract.CANCEL_VERSION
 #: Start-to-close timeout of ``stigmer/caller/cancel-execution``.
 CANCEL_EXECUTION_TIMEOUT = _contract.TIMEOUT_CANCEL_EXECUTION_START_TO_CLOSE
+#: Bound of all attempts of ``stigmer/caller/cancel-execution``, queueing included: a worker
+#: that does not serve it delays the workflow's cancellation by at most this much.
+CANCEL_EXECUTION_SCHEDULE_TO_CLOSE = _contract.TIMEOUT_CANCEL_EXECUTION_SCHEDULE_TO_CLOSE
 #: Retry policy of ``stigmer/caller/cancel-execution``.
 CANCEL_EXECUTION_RETRY = RetryPolicy(
     initial_interval=_contract.RETRY_CANCEL_EXECUTION.initial_interval,
@@ -436,6 +439,7 @@ async def _cancel_execution(handshake_id: str, request: _Execution, task_queue: 
             WatchInput(activity_id=handshake_id, kind=execution_kind(request)),
             task_queue=task_queue,
             start_to_close_timeout=CANCEL_EXECUTION_TIMEOUT,
+            schedule_to_close_timeout=CANCEL_EXECUTION_SCHEDULE_TO_CLOSE,
             retry_policy=CANCEL_EXECUTION_RETRY,
         )
     except ActivityError as error:
