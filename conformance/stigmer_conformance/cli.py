@@ -24,6 +24,7 @@ from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
+from stigmer_sdk.service.config import ServiceSettings
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.testing import DevServer
 
@@ -408,6 +409,8 @@ async def _live_cases(
 ) -> None:
     """Every live scenario, per caller and column; each check is a case of its own."""
     for scenario in live.LiveScenario.load_all():
+        if not scenario.runs_against(target.name):
+            continue
         for column in target.columns:
             for language, (process, queue) in callers.items():
                 case_id = f"{target.name}/{scenario.name}/{language}->{column}"
@@ -532,6 +535,9 @@ async def _reference_cases(
         listen="127.0.0.1:0",
         temporal=TemporalConnection(address=server.target),
         store_url=f"sqlite:///{log_dir / 'reference-service.db'}",
+        # The relay off: only a helper's pushed cancel stops pushed-cancel's slow agent.
+        settings=ServiceSettings(caller_heartbeat_budget=0.0),
+        drain_grace=timedelta(seconds=1),  # a slow run left by a failed case need not finish
     )
     async with StigmerService(config, runner=ScriptedRunner(REFERENCE_SCRIPTS)) as service:
         await _live_cases(
@@ -568,8 +574,10 @@ REFERENCE_SCRIPTS = {
         failure_type="AGENT_EXECUTION_FAILED",
         failure_message="the agent could not finish",
     ),
+    # pushed-cancel's: runs until cancelled (a case that fails leaves it to the drain).
+    "slow": Script(duration=timedelta(minutes=5)),
 }
-REFERENCE_AGENTS = {"echo": "echo", "failing": "failing"}
+REFERENCE_AGENTS = {"echo": "echo", "failing": "failing", "slow": "slow"}
 GO_ANY_CALLER = ROOT / ".tools" / "conformance" / "go-any-caller"
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import temporalio.client
 from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from stigmer_conformance.cases import CASE_ANNOTATION, CONFORMANCE, CaseFailure, check
 from stigmer_conformance.logs import ACK
@@ -33,6 +33,8 @@ from stigmer_conformance.processes import ROOT, ExecutableError, Implementation,
 from stigmer_sdk import AgentExecution, AgentExecutionSpec
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
+from stigmer_sdk.api.sdk.v1 import caller_pb2
+from stigmer_sdk.client import StigmerClient
 
 #: The emulator's per-execution completion queue (its test hook; see the emulator's doc).
 COMPLETION_QUEUE_ANNOTATION = "emulator.stigmer.ai/completion-task-queue"
@@ -50,14 +52,26 @@ class LiveScenario:
     agent: str
     caller: dict[str, Any]
     checks: tuple[str, ...]
+    #: The targets it runs against (empty: all).
+    targets: tuple[str, ...] = ()
 
     @staticmethod
     def load_all() -> list[LiveScenario]:
         data = json.loads((CONFORMANCE / "live-scenarios.json").read_text())
         return [
-            LiveScenario(s["name"], s["agent"], s.get("caller", {}), tuple(s["checks"]))
+            LiveScenario(
+                s["name"],
+                s["agent"],
+                s.get("caller", {}),
+                tuple(s["checks"]),
+                tuple(s.get("targets", ())),
+            )
             for s in data["scenarios"]
         ]
+
+    def runs_against(self, target: str) -> bool:
+        """Whether the scenario runs against ``target`` (a `LiveTarget` name)."""
+        return not self.targets or target in self.targets
 
 
 @dataclass
@@ -82,6 +96,9 @@ class LiveOutcome:
     acks: list[pb.LogRecord] = field(default_factory=list)
     result: Any = None
     error: str = ""
+    #: pushed-cancel: the execution the handshake recorded, and its phase seen by get afterwards.
+    execution_id: str = ""
+    final_phase: int = 0
 
 
 def _request(case_id: str, agent_id: str, completion_queue: str) -> AgentExecution:
@@ -152,6 +169,9 @@ async def run_live_scenario(
         result_type=AgentExecution,
     )
     try:
+        if options.get("cancel_after_ack"):
+            outcome.execution_id = await _recorded_execution_id(handle)
+            await handle.cancel()
         try:
             outcome.result = await asyncio.wait_for(
                 handle.result(), caller_input.start_to_close_seconds * 3 + 30
@@ -165,10 +185,49 @@ async def run_live_scenario(
             description = await handle.describe()
             if description.status == temporalio.client.WorkflowExecutionStatus.RUNNING:
                 await handle.terminate("conformance case over")
+    if outcome.execution_id:
+        outcome.final_phase = await _phase_once_terminal(
+            target.service_address, outcome.execution_id, PUSHED_CANCEL_WAIT
+        )
     outcome.attempts = caller.seen_all(case_id, "caller_token")
     records = list((await caller.request(logs=pb.LogsRequest())).logs.records)[before:]
     outcome.acks = _acks(records, outcome.attempts)
     return outcome
+
+
+#: How long pushed-cancel waits for the service to report the execution terminal after the
+#: caller's workflow was cancelled (a failure bound, not a measure: the run stops within one
+#: cancel call, one signal and one runner heartbeat).
+PUSHED_CANCEL_WAIT = 45.0
+
+
+async def _recorded_execution_id(handle: temporalio.client.WorkflowHandle[Any, Any]) -> str:
+    """The execution id the caller's pending handshake recorded as its heartbeat details (after
+    the ACK; what the helper's cancel activity reads), once there."""
+
+    async def wait() -> str:
+        while True:
+            description = await handle.describe()
+            for pending in description.raw_description.pending_activities:
+                details = pending.heartbeat_details.payloads
+                if details:
+                    recorded = caller_pb2.GetExecutionInput.FromString(details[0].data)
+                    if recorded.execution_id:
+                        return recorded.execution_id
+            await asyncio.sleep(0.1)
+
+    return await asyncio.wait_for(wait(), 60)
+
+
+async def _phase_once_terminal(address: str, execution_id: str, wait_seconds: float) -> int:
+    """The execution's phase once terminal, or the last one seen after ``wait_seconds``."""
+    async with await StigmerClient.connect(address) as stigmer:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            phase = (await stigmer.get_agent_execution(execution_id)).status.phase
+            if phase in TERMINAL_PHASES or time.monotonic() > deadline:
+                return phase
+            await asyncio.sleep(0.2)
 
 
 def _terminal(outcome: LiveOutcome) -> AgentExecution:
@@ -272,6 +331,30 @@ def check_live(outcome: LiveOutcome, name: str) -> dict[str, Any]:
             f"the caller resumed with {result.metadata.id}, its attempts created {ids[0]}",
         )
         return {"execution_id": ids[0], "attempts": len(ids)}
+    if name == "caller-cancelled":
+        check(not outcome.error, outcome.error)
+        result = outcome.result
+        check(
+            isinstance(result, WorkflowFailureError),
+            f"the cancelled caller's workflow ended with {result!r}, expected a cancellation",
+        )
+        assert isinstance(result, WorkflowFailureError)
+        check(
+            isinstance(result.cause, CancelledError),
+            f"the cancelled caller's workflow ended with {_failure_text(result)}, expected a "
+            "cancellation (a service without cancel must not fail it)",
+        )
+        return {}
+    if name == "execution-cancelled":
+        check(bool(outcome.execution_id), outcome.error or "no execution id was recorded")
+        phase = enum_pb2.ExecutionPhase.Name(outcome.final_phase)  # type: ignore[arg-type]
+        check(
+            outcome.final_phase == enum_pb2.EXECUTION_CANCELLED,
+            f"the execution is {phase} {PUSHED_CANCEL_WAIT:g} s after the caller's workflow was "
+            "cancelled, expected EXECUTION_CANCELLED: the helper did not push the cancel "
+            "(stigmer/caller/cancel-execution) and the service's relay is off",
+        )
+        return {"execution_id": outcome.execution_id}
     raise CaseFailure(f"unknown live check {name}")
 
 
