@@ -39,7 +39,11 @@ from stigmer_sdk import (
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
 from stigmer_sdk.api.agentic.agentexecution.v1 import io_pb2 as agent_io
 from stigmer_sdk.api.agentic.agentexecution.v1 import query_pb2_grpc as agent_query
-from stigmer_sdk.caller import GET_EXECUTION_ACTIVITY_NAME, WATCH_EXECUTION_ACTIVITY_NAME
+from stigmer_sdk.caller import (
+    CANCEL_EXECUTION_ACTIVITY_NAME,
+    GET_EXECUTION_ACTIVITY_NAME,
+    WATCH_EXECUTION_ACTIVITY_NAME,
+)
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.plugin import StigmerPlugin
 from stigmer_sdk.system import NO_ERROR_MESSAGE, SYSTEM_ACTIVITY_NAME, SystemActivities
@@ -400,6 +404,7 @@ async def test_the_plugin_is_the_one_line_set_up_of_a_caller(
         "run_agent",
         GET_EXECUTION_ACTIVITY_NAME,
         WATCH_EXECUTION_ACTIVITY_NAME,
+        CANCEL_EXECUTION_ACTIVITY_NAME,
         SYSTEM_ACTIVITY_NAME,
     }
     async with worker:
