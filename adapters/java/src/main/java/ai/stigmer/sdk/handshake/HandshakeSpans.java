@@ -6,6 +6,7 @@ import io.opentracing.Tracer;
 import io.opentracing.util.GlobalTracer;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInfo;
+import io.temporal.workflow.unsafe.WorkflowUnsafe;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +41,14 @@ final class HandshakeSpans {
 
   private HandshakeSpans() {}
 
-  /** Records {@value #RESUMED_SPAN} in the running workflow; a failure is logged, never thrown. */
+  /**
+   * Records {@value #RESUMED_SPAN} in the running workflow (outside a workflow: nothing); a failure
+   * is logged, never thrown.
+   */
   static void resumed(String outcome) {
-    if (!TraceContextPropagation.Availability.AVAILABLE || Workflow.isReplaying()) {
+    if (!TraceContextPropagation.Availability.AVAILABLE
+        || !WorkflowUnsafe.isWorkflowThread()
+        || Workflow.isReplaying()) {
       return;
     }
     try {
