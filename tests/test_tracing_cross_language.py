@@ -156,6 +156,9 @@ def _chain(span: Span, by_id: dict[str, Span]) -> list[Span]:
     return ancestors
 
 
+# The first test of each language builds its harness (go build, mvn test-compile): minutes on a
+# cold cache and two cores, beyond the default timeout.
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("language", ["go", "java"])
 async def test_a_callers_trace_continues_in_the_python_service_and_back(
     language: str,
