@@ -145,6 +145,7 @@ def python(c: dict[str, Any]) -> str:
         ("headers", "HEADER_"),
         ("annotations", "ANNOTATION_"),
         ("payloads", "PAYLOAD_"),
+        ("tracing", "TRACING_"),
     ):
         out.append("")
         out.append(f"# {section}.")
@@ -268,6 +269,7 @@ def go(c: dict[str, Any]) -> str:
         ("headers", "Header"),
         ("annotations", "Annotation"),
         ("payloads", "Payload"),
+        ("tracing", "Tracing"),
     ):
         out += ["", f"// {section}.", "const ("]
         for key, value in c[section].items():
@@ -444,6 +446,7 @@ def java(c: dict[str, Any]) -> str:
         ("headers", "HEADER_"),
         ("annotations", "ANNOTATION_"),
         ("payloads", "PAYLOAD_"),
+        ("tracing", "TRACING_"),
     ):
         out.append("")
         for key, value in c[section].items():
@@ -507,7 +510,15 @@ def docs_section(c: dict[str, Any]) -> str:
     ]
     out += [f"| `{f['type']}` | {f['retryable']} | {f['doc']} |" for f in c["failure_types"]]
     out += ["", "Names:", "", "| name | value |", "|---|---|"]
-    for section in ("activities", "task_queues", "headers", "annotations", "payloads", "names"):
+    for section in (
+        "activities",
+        "task_queues",
+        "headers",
+        "annotations",
+        "payloads",
+        "names",
+        "tracing",
+    ):
         out += [f"| {section}.{k} | `{v}` |" for k, v in c[section].items()]
     out += ["", "Timeouts (seconds):", "", "| timeout | value |", "|---|---|"]
     out += [f"| {k} | {num(v)} |" for k, v in c["timeouts"].items()]

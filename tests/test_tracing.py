@@ -21,6 +21,11 @@ from opentelemetry.trace import SpanKind
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
+from stigmer_sdk._contract import (
+    TRACING_OUTCOME_ATTRIBUTE,
+    TRACING_RUN_ID_ATTRIBUTE,
+    TRACING_WORKFLOW_ID_ATTRIBUTE,
+)
 from stigmer_sdk.caller import prepare_create
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.service.app import StigmerService
@@ -82,7 +87,7 @@ async def test_one_trace_spans_caller_create_service_runner_completion_and_resum
             activities=[CallerActivities(stigmer, caller).run_agent],
             workflow_runner=sandboxed_workflow_runner(),
         ):
-            result = await caller.execute_workflow(
+            handle = await caller.start_workflow(
                 ObservedCallerWorkflow.run,
                 args=[
                     AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="m")),
@@ -91,6 +96,7 @@ async def test_one_trace_spans_caller_create_service_runner_completion_and_resum
                 id=f"traced-{uuid.uuid4()}",
                 task_queue=queue,
             )
+            result = await handle.result()
         assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
 
         def finished() -> bool:
@@ -152,8 +158,13 @@ async def test_one_trace_spans_caller_create_service_runner_completion_and_resum
     ]
     # The caller's workflow resumes with the result, under its own workflow span.
     resumed = one(RESUMED_SPAN)
-    assert resumed.attributes is not None
-    assert resumed.attributes["outcome"] == "completed"
+    # The contract's attributes, the same in the Go and Java SDKs.
+    assert resumed.kind == SpanKind.INTERNAL
+    assert dict(resumed.attributes or {}) == {
+        TRACING_WORKFLOW_ID_ATTRIBUTE: handle.id,
+        TRACING_RUN_ID_ATTRIBUTE: handle.result_run_id,
+        TRACING_OUTCOME_ATTRIBUTE: "completed",
+    }
     assert _parent_chain(resumed, by_id) == ["StartWorkflow:ObservedCallerWorkflow"]
 
 

@@ -125,6 +125,13 @@ PAYLOAD_SYSTEM_INPUT_MESSAGE_TYPE: Final = "ai.stigmer.sdk.v1.CompleteExternalAc
 PAYLOAD_SYSTEM_RESULT_MESSAGE_TYPE: Final = "ai.stigmer.sdk.v1.CompleteExternalActivityResult"
 PAYLOAD_RESULT_ENCODING_DECLARED: Final = "binary/protobuf"
 
+# tracing.
+TRACING_TRACER_NAME: Final = "stigmer_sdk"
+TRACING_RESUMED_SPAN: Final = "StigmerHandshakeResumed"
+TRACING_WORKFLOW_ID_ATTRIBUTE: Final = "temporalWorkflowID"
+TRACING_RUN_ID_ATTRIBUTE: Final = "temporalRunID"
+TRACING_OUTCOME_ATTRIBUTE: Final = "outcome"
+
 # Timeouts.
 TIMEOUT_DEFAULT_CALL: Final = timedelta(milliseconds=30000)
 TIMEOUT_CREATE: Final = timedelta(milliseconds=30000)

@@ -39,7 +39,7 @@ from temporalio.exceptions import ActivityError, CancelledError, TimeoutError
 
 from stigmer_sdk import _contract
 from stigmer_sdk.system import COMPLETION_DURATION_METRIC
-from stigmer_sdk.tracing import RESUMED_SPAN, workflow_span
+from stigmer_sdk.tracing import OUTCOME_ATTRIBUTE, RESUMED_SPAN, workflow_span
 
 #: Upper bounds (seconds) of every duration histogram of the SDK, in all three languages. The
 #: runbook's thresholds (50 ms, 200 ms, 500 ms) are edges; the long end covers agents that run
@@ -166,7 +166,7 @@ async def observe_handshake(activity: Awaitable[_T]) -> _T:
 
 def _resolved(outcome: HandshakeOutcome, started: datetime) -> None:
     record_handshake_outcome(outcome, _since(started))
-    workflow_span(RESUMED_SPAN, {"outcome": outcome.value})
+    workflow_span(RESUMED_SPAN, {OUTCOME_ATTRIBUTE: outcome.value})
 
 
 def _since(started: datetime) -> float:

@@ -30,15 +30,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from stigmer_sdk._contract import (
+    TRACING_OUTCOME_ATTRIBUTE,
+    TRACING_RESUMED_SPAN,
+    TRACING_TRACER_NAME,
+)
+
 if TYPE_CHECKING:
     import temporalio.client
     from opentelemetry.sdk.trace import TracerProvider
 
-#: The span the caller's workflow records when its handshake activity resolves.
-RESUMED_SPAN = "StigmerHandshakeResumed"
+#: The span the caller's workflow records when its handshake activity resolves (the same in the
+#: Go and Java SDKs): attributes ``temporalWorkflowID``, ``temporalRunID`` and ``outcome``.
+RESUMED_SPAN = TRACING_RESUMED_SPAN
+
+#: The attribute of `RESUMED_SPAN` that holds the outcome (``completed``, ``failed``, ...).
+OUTCOME_ATTRIBUTE = TRACING_OUTCOME_ATTRIBUTE
 
 #: Name of the tracer (instrumentation scope) of the SDK's spans.
-TRACER_NAME = "stigmer_sdk"
+TRACER_NAME = TRACING_TRACER_NAME
 
 _interceptor: Any = None
 

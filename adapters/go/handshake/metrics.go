@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/tracehook"
 )
 
 // Caller-side metric names (contract, "Caller-side metrics"), recorded through Temporal's activity
@@ -24,6 +25,13 @@ const (
 	// resolution, in seconds, by "outcome".
 	MetricCallerHandshakeDuration = contract.MetricCallerDurationName
 )
+
+// ResumedSpanName is the span the caller's workflow records when its handshake activity resolves
+// ([ObserveHandshake], [ExecuteToTerminal]), when the worker traces with package tracing: a span
+// without duration, at the workflow time of the resolution, under the workflow's RunWorkflow span,
+// with the attributes temporalWorkflowID, temporalRunID and outcome (completed, failed, cancelled,
+// timed_out). The Python and Java SDKs record the same span.
+const ResumedSpanName = contract.TracingResumedSpan
 
 // DurationBuckets returns the histogram bucket upper bounds, in seconds, of every Stigmer duration
 // histogram ([MetricCompletionDuration], [MetricCallerHandshakeDuration]), the same in every SDK:
@@ -43,8 +51,16 @@ func stigmerMetrics(h client.MetricsHandler) client.MetricsHandler {
 	return h.WithTags(map[string]string{contract.MetricServiceLabel: ServiceLabel})
 }
 
-func recordHandshakeOutcome(h client.MetricsHandler, outcome string, d time.Duration) {
-	tagged := stigmerMetrics(h).WithTags(map[string]string{contract.MetricCallerHandshakes.Labels[0]: outcome})
+// recordHandshakeOutcome records a resolved handshake in the caller's workflow: the metrics and,
+// when the worker traces with package tracing, the span [ResumedSpanName].
+func recordHandshakeOutcome(ctx workflow.Context, outcome string, d time.Duration) {
+	info := workflow.GetInfo(ctx)
+	tracehook.Record(ctx, ResumedSpanName, map[string]string{
+		contract.TracingWorkflowIdAttribute: info.WorkflowExecution.ID,
+		contract.TracingRunIdAttribute:      info.WorkflowExecution.RunID,
+		contract.TracingOutcomeAttribute:    outcome,
+	})
+	tagged := stigmerMetrics(workflow.GetMetricsHandler(ctx)).WithTags(map[string]string{contract.MetricCallerHandshakes.Labels[0]: outcome})
 	tagged.Counter(MetricCallerHandshakes).Inc(1)
 	tagged.Timer(MetricCallerHandshakeDuration).Record(d)
 }
@@ -60,6 +76,6 @@ func recordHandshakeOutcome(h client.MetricsHandler, outcome string, d time.Dura
 func ObserveHandshake(ctx workflow.Context, handshake workflow.Future, valuePtr any) error {
 	start := workflow.Now(ctx)
 	err := handshake.Get(ctx, valuePtr)
-	recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(err), workflow.Now(ctx).Sub(start))
+	recordHandshakeOutcome(ctx, handshakeOutcome(err), workflow.Now(ctx).Sub(start))
 	return err
 }

@@ -53,10 +53,11 @@ type PluginOptions struct {
 //	c, err := client.Dial(client.Options{HostPort: addr, Plugins: []client.Plugin{plugin}})
 //	w := worker.New(c, "callers", worker.Options{})
 func NewPlugin(opts PluginOptions) (*temporal.SimplePlugin, error) {
-	var workerInterceptors []interceptor.WorkerInterceptor
+	// Client interceptors only: the SDK gives a client interceptor that is also a worker
+	// interceptor to the client's workers and replayers; listing it as a worker interceptor too
+	// would run it twice there (every workflow and activity span doubled).
 	var clientInterceptors []interceptor.ClientInterceptor
 	for _, i := range opts.Interceptors {
-		workerInterceptors = append(workerInterceptors, i)
 		clientInterceptors = append(clientInterceptors, i)
 	}
 	// Names the user registered per worker, so that the plugin does not replace them.
@@ -67,7 +68,6 @@ func NewPlugin(opts PluginOptions) (*temporal.SimplePlugin, error) {
 	return temporal.NewSimplePlugin(temporal.SimplePluginOptions{
 		Name:               PluginName,
 		ClientInterceptors: clientInterceptors,
-		WorkerInterceptors: workerInterceptors,
 		ConfigureClient: func(_ context.Context, o client.PluginConfigureClientOptions) error {
 			if o.ClientOptions.DataConverter == nil {
 				o.ClientOptions.DataConverter = NewDataConverter()

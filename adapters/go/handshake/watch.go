@@ -227,7 +227,7 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 	cancelTimer()
 	cancelWatch()
 	if handshakeDone {
-		recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(handshakeErr), workflow.Now(ctx).Sub(start))
+		recordHandshakeOutcome(ctx, handshakeOutcome(handshakeErr), workflow.Now(ctx).Sub(start))
 		return handshakeErr
 	}
 	cancelHandshake()
@@ -237,7 +237,7 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 	}
 	id := executionID(ended)
 	workflow.GetLogger(ctx).Warn("The execution ended while the handshake was pending", "execution_id", id, "phase", state)
-	recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(temporal.NewApplicationError("", failureType)), workflow.Now(ctx).Sub(start))
+	recordHandshakeOutcome(ctx, handshakeOutcome(temporal.NewApplicationError("", failureType)), workflow.Now(ctx).Sub(start))
 	return temporal.NewNonRetryableApplicationError(
 		"stigmer: execution "+id+" ended "+state+" while the caller's activity was pending (seen by get)", failureType, nil)
 }

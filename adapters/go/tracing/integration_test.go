@@ -4,12 +4,14 @@ package tracing_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
@@ -96,6 +98,11 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 	spans := exporter.GetSpans()
 	byName := map[string]tracetest.SpanStub{}
 	for _, s := range spans {
+		// One span each: the plugin's interceptors run once (a client interceptor that is also a
+		// worker interceptor reaches the workers without being listed again).
+		if _, twice := byName[s.Name]; twice {
+			t.Errorf("span %s recorded twice", s.Name)
+		}
 		byName[s.Name] = s
 	}
 	start, ok := byName["StartWorkflow:askAgent"]
@@ -120,6 +127,25 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 	}
 	if !createSpan {
 		t.Error("no client span for the create call")
+	}
+	// The workflow records the resumption under its RunWorkflow span, with the contract's attributes.
+	resumed, ok := byName[handshake.ResumedSpanName]
+	if !ok {
+		t.Fatalf("no %s span", handshake.ResumedSpanName)
+	}
+	if resumed.Parent.SpanID() != byName["RunWorkflow:askAgent"].SpanContext.SpanID() || resumed.SpanContext.TraceID() != traceID {
+		t.Errorf("%s is not a child of RunWorkflow:askAgent in the trace", resumed.Name)
+	}
+	if resumed.SpanKind != trace.SpanKindInternal {
+		t.Errorf("%s has kind %v", resumed.Name, resumed.SpanKind)
+	}
+	got := map[string]string{}
+	for _, a := range resumed.Attributes {
+		got[string(a.Key)] = a.Value.Emit()
+	}
+	want := map[string]string{"temporalWorkflowID": run.GetID(), "temporalRunID": run.GetRunID(), "outcome": "completed"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s attributes = %v, want %v", resumed.Name, got, want)
 	}
 	// The service receives the trace context with the create.
 	traceparent := calls[0].Metadata.Get("traceparent")

@@ -137,6 +137,15 @@ const (
 	PayloadResultEncodingDeclared  = "binary/protobuf"
 )
 
+// tracing.
+const (
+	TracingTracerName          = "stigmer_sdk"
+	TracingResumedSpan         = "StigmerHandshakeResumed"
+	TracingWorkflowIdAttribute = "temporalWorkflowID"
+	TracingRunIdAttribute      = "temporalRunID"
+	TracingOutcomeAttribute    = "outcome"
+)
+
 // Timeouts.
 const (
 	TimeoutDefaultCall                          = 30 * time.Second

@@ -198,6 +198,12 @@ public final class Contract {
   public static final String PAYLOAD_SYSTEM_RESULT_MESSAGE_TYPE = "ai.stigmer.sdk.v1.CompleteExternalActivityResult";
   public static final String PAYLOAD_RESULT_ENCODING_DECLARED = "binary/protobuf";
 
+  public static final String TRACING_TRACER_NAME = "stigmer_sdk";
+  public static final String TRACING_RESUMED_SPAN = "StigmerHandshakeResumed";
+  public static final String TRACING_WORKFLOW_ID_ATTRIBUTE = "temporalWorkflowID";
+  public static final String TRACING_RUN_ID_ATTRIBUTE = "temporalRunID";
+  public static final String TRACING_OUTCOME_ATTRIBUTE = "outcome";
+
   public static final Duration TIMEOUT_DEFAULT_CALL = Duration.ofMillis(30000);
   public static final Duration TIMEOUT_CREATE = Duration.ofMillis(30000);
   public static final Duration TIMEOUT_COMPLETION_RPC = Duration.ofMillis(30000);

@@ -142,8 +142,12 @@ public final class HandshakeMetrics {
     }
   }
 
-  /** Counts a resolved handshake and records its duration, both tagged with the outcome. */
+  /**
+   * Counts a resolved handshake and records its duration, both tagged with the outcome, and, when
+   * the worker traces, its span StigmerHandshakeResumed ({@link HandshakeSpans}).
+   */
   static void resolved(Scope scope, String outcome, long nanos) {
+    HandshakeSpans.resumed(outcome);
     try {
       Map<String, String> tags = new HashMap<>();
       tags.put(SERVICE_TAG, SERVICE);

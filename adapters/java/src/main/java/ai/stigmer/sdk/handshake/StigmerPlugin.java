@@ -71,6 +71,11 @@ public final class StigmerPlugin extends SimplePlugin {
 
   /** Adds Stigmer's payload converters to a {@link DefaultDataConverter}; leaves others alone. */
   static DataConverter withStigmerPayloads(DataConverter existing, PayloadTypeRegistry registry) {
+    if (existing == null) {
+      // Client options without a converter of their own: a default one (not the global one,
+      // which withPayloadConverterOverrides would change in place for every client).
+      existing = DefaultDataConverter.newDefaultInstance();
+    }
     if (existing instanceof DefaultDataConverter) {
       return ((DefaultDataConverter) existing)
           .withPayloadConverterOverrides(StigmerDataConverter.payloadConverters(registry));

@@ -2,6 +2,7 @@ package ai.stigmer.sdk.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import ai.stigmer.sdk.testing.CreateCall;
 import ai.stigmer.sdk.testing.FakeStigmerService;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.opentracingshim.OpenTracingShim;
@@ -31,7 +33,11 @@ import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.converter.DefaultDataConverter;
+import io.temporal.common.converter.GlobalDataConverter;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
@@ -41,7 +47,9 @@ import io.temporal.workflow.WorkflowMethod;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -106,6 +114,26 @@ class PluginTest {
     }
     if (env != null) {
       env.close();
+    }
+  }
+
+  @Test
+  void aClientWithoutAConverterOfItsOwnGetsTheDefaultOneWithStigmerPayloads() {
+    // Real client options leave the converter unset until the client fills in the default.
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:1").build());
+    try {
+      WorkflowClient client =
+          WorkflowClient.newInstance(
+              stubs,
+              WorkflowClientOptions.newBuilder()
+                  .setPlugins(StigmerPlugin.newBuilder().build())
+                  .build());
+      assertTrue(client.getOptions().getDataConverter() instanceof DefaultDataConverter);
+      assertNotSame(GlobalDataConverter.get(), client.getOptions().getDataConverter());
+    } finally {
+      stubs.shutdownNow();
     }
   }
 
@@ -210,6 +238,20 @@ class PluginTest {
             .findFirst()
             .orElseThrow()
             .getSpanId();
+    // One span each: the plugin's interceptors run once.
+    assertEquals(names.size(), spans.size(), "one span per name: " + spans);
+    // The workflow recorded its resumption under its RunWorkflow span, with the contract's
+    // attributes, as the Python and Go SDKs do.
+    SpanData resumed = span(spans, HandshakeSpans.RESUMED_SPAN);
+    assertEquals(span(spans, "RunWorkflow:TerminalCaller").getSpanId(), resumed.getParentSpanId());
+    assertEquals(SpanKind.INTERNAL, resumed.getKind());
+    Map<String, String> attributes = new HashMap<>();
+    resumed.getAttributes().forEach((key, value) -> attributes.put(key.getKey(), value.toString()));
+    Map<String, String> expected = new HashMap<>();
+    expected.put("temporalWorkflowID", caller.getExecution().getWorkflowId());
+    expected.put("temporalRunID", caller.getExecution().getRunId());
+    expected.put("outcome", "completed");
+    assertEquals(expected, attributes);
     // The create carried the activity's span to the service, as W3C traceparent.
     String traceparent = call.metadata().get("traceparent");
     assertEquals(
@@ -223,6 +265,13 @@ class PluginTest {
                     span.getAttributes().asMap().values().stream()
                         .anyMatch(value -> String.valueOf(value).contains("callback"))),
         "no span attribute carries a token");
+  }
+
+  private static SpanData span(List<SpanData> spans, String name) {
+    return spans.stream()
+        .filter(span -> span.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no span " + name + " among " + spans));
   }
 
   // ---- a failure learnt while the handshake is pending (the watcher)
