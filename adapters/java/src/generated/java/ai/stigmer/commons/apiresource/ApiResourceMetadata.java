@@ -264,7 +264,7 @@ private static final long serialVersionUID = 0L;
    * workflow executions only with organization or identity_account.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
    * @return The enum numeric value on the wire for ownerScope.
    */
   @java.lang.Override public int getOwnerScopeValue() {
@@ -276,7 +276,7 @@ private static final long serialVersionUID = 0L;
    * workflow executions only with organization or identity_account.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
    * @return The ownerScope.
    */
   @java.lang.Override public ai.stigmer.commons.apiresource.ApiResourceOwnerScope getOwnerScope() {
@@ -1559,7 +1559,7 @@ java.lang.String defaultValue) {
      * workflow executions only with organization or identity_account.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
      * @return The enum numeric value on the wire for ownerScope.
      */
     @java.lang.Override public int getOwnerScopeValue() {
@@ -1571,7 +1571,7 @@ java.lang.String defaultValue) {
      * workflow executions only with organization or identity_account.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
      * @param value The enum numeric value on the wire for ownerScope to set.
      * @return This builder for chaining.
      */
@@ -1587,7 +1587,7 @@ java.lang.String defaultValue) {
      * workflow executions only with organization or identity_account.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
      * @return The ownerScope.
      */
     @java.lang.Override
@@ -1601,7 +1601,7 @@ java.lang.String defaultValue) {
      * workflow executions only with organization or identity_account.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
      * @param value The ownerScope to set.
      * @return This builder for chaining.
      */
@@ -1620,7 +1620,7 @@ java.lang.String defaultValue) {
      * workflow executions only with organization or identity_account.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
      * @return This builder for chaining.
      */
     public Builder clearOwnerScope() {

@@ -94,7 +94,7 @@ public interface ApiResourceMetadataOrBuilder extends
    * workflow executions only with organization or identity_account.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
    * @return The enum numeric value on the wire for ownerScope.
    */
   int getOwnerScopeValue();
@@ -104,7 +104,7 @@ public interface ApiResourceMetadataOrBuilder extends
    * workflow executions only with organization or identity_account.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceOwnerScope owner_scope = 5 [json_name = "ownerScope"];</code>
    * @return The ownerScope.
    */
   ai.stigmer.commons.apiresource.ApiResourceOwnerScope getOwnerScope();

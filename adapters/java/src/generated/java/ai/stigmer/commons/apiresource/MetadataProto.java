@@ -47,38 +47,36 @@ public final class MetadataProto {
       "\n-ai/stigmer/commons/apiresource/metadat" +
       "a.proto\022\036ai.stigmer.commons.apiresource\032" +
       ")ai/stigmer/commons/apiresource/enum.pro" +
-      "to\032\033buf/validate/validate.proto\"\347\004\n\023ApiR" +
-      "esourceMetadata\022\022\n\004name\030\001 \001(\tR\004name\022\022\n\004s" +
-      "lug\030\002 \001(\tR\004slug\022\016\n\002id\030\003 \001(\tR\002id\022\020\n\003org\030\004" +
-      " \001(\tR\003org\022`\n\013owner_scope\030\005 \001(\01625.ai.stig" +
-      "mer.commons.apiresource.ApiResourceOwner" +
-      "ScopeB\010\272H\005\202\001\002\020\001R\nownerScope\022W\n\006labels\030\006 " +
-      "\003(\0132?.ai.stigmer.commons.apiresource.Api" +
-      "ResourceMetadata.LabelsEntryR\006labels\022f\n\013" +
-      "annotations\030\007 \003(\0132D.ai.stigmer.commons.a" +
-      "piresource.ApiResourceMetadata.Annotatio" +
-      "nsEntryR\013annotations\022\022\n\004tags\030\010 \003(\tR\004tags" +
-      "\022T\n\007version\030\t \001(\0132:.ai.stigmer.commons.a" +
-      "piresource.ApiResourceMetadataVersionR\007v" +
-      "ersion\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022" +
-      "\024\n\005value\030\002 \001(\tR\005value:\0028\001\032>\n\020Annotations" +
-      "Entry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005" +
-      "value:\0028\001\"v\n\032ApiResourceMetadataVersion\022" +
-      "\016\n\002id\030\001 \001(\tR\002id\022\030\n\007message\030\002 \001(\tR\007messag" +
-      "e\022.\n\023previous_version_id\030\003 \001(\tR\021previous" +
-      "VersionIdB\372\001B\rMetadataProtoP\001ZMgithub.co" +
-      "m/stigmer/stigmer-sdk/adapters/go/gen/ai" +
-      "/stigmer/commons/apiresource\242\002\004ASCA\252\002\036Ai" +
-      ".Stigmer.Commons.Apiresource\312\002\036Ai\\Stigme" +
-      "r\\Commons\\Apiresource\342\002*Ai\\Stigmer\\Commo" +
-      "ns\\Apiresource\\GPBMetadata\352\002!Ai::Stigmer" +
-      "::Commons::Apiresourceb\006proto3"
+      "to\"\335\004\n\023ApiResourceMetadata\022\022\n\004name\030\001 \001(\t" +
+      "R\004name\022\022\n\004slug\030\002 \001(\tR\004slug\022\016\n\002id\030\003 \001(\tR\002" +
+      "id\022\020\n\003org\030\004 \001(\tR\003org\022V\n\013owner_scope\030\005 \001(" +
+      "\01625.ai.stigmer.commons.apiresource.ApiRe" +
+      "sourceOwnerScopeR\nownerScope\022W\n\006labels\030\006" +
+      " \003(\0132?.ai.stigmer.commons.apiresource.Ap" +
+      "iResourceMetadata.LabelsEntryR\006labels\022f\n" +
+      "\013annotations\030\007 \003(\0132D.ai.stigmer.commons." +
+      "apiresource.ApiResourceMetadata.Annotati" +
+      "onsEntryR\013annotations\022\022\n\004tags\030\010 \003(\tR\004tag" +
+      "s\022T\n\007version\030\t \001(\0132:.ai.stigmer.commons." +
+      "apiresource.ApiResourceMetadataVersionR\007" +
+      "version\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key" +
+      "\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\032>\n\020Annotation" +
+      "sEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR" +
+      "\005value:\0028\001\"v\n\032ApiResourceMetadataVersion" +
+      "\022\016\n\002id\030\001 \001(\tR\002id\022\030\n\007message\030\002 \001(\tR\007messa" +
+      "ge\022.\n\023previous_version_id\030\003 \001(\tR\021previou" +
+      "sVersionIdB\372\001B\rMetadataProtoP\001ZMgithub.c" +
+      "om/stigmer/stigmer-sdk/adapters/go/gen/a" +
+      "i/stigmer/commons/apiresource\242\002\004ASCA\252\002\036A" +
+      "i.Stigmer.Commons.Apiresource\312\002\036Ai\\Stigm" +
+      "er\\Commons\\Apiresource\342\002*Ai\\Stigmer\\Comm" +
+      "ons\\Apiresource\\GPBMetadata\352\002!Ai::Stigme" +
+      "r::Commons::Apiresourceb\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           ai.stigmer.commons.apiresource.EnumProto.getDescriptor(),
-          build.buf.validate.ValidateProto.getDescriptor(),
         });
     internal_static_ai_stigmer_commons_apiresource_ApiResourceMetadata_descriptor =
       getDescriptor().getMessageTypes().get(0);
@@ -104,13 +102,7 @@ public final class MetadataProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_commons_apiresource_ApiResourceMetadataVersion_descriptor,
         new java.lang.String[] { "Id", "Message", "PreviousVersionId", });
-    com.google.protobuf.ExtensionRegistry registry =
-        com.google.protobuf.ExtensionRegistry.newInstance();
-    registry.add(build.buf.validate.ValidateProto.field);
-    com.google.protobuf.Descriptors.FileDescriptor
-        .internalUpdateFileDescriptor(descriptor, registry);
     ai.stigmer.commons.apiresource.EnumProto.getDescriptor();
-    build.buf.validate.ValidateProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

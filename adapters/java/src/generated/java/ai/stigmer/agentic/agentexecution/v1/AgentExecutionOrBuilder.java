@@ -13,7 +13,7 @@ public interface AgentExecutionOrBuilder extends
    * API version, always "agentic.stigmer.ai/v1".
    * </pre>
    *
-   * <code>string api_version = 1 [json_name = "apiVersion", (.buf.validate.field) = { ... }</code>
+   * <code>string api_version = 1 [json_name = "apiVersion"];</code>
    * @return The apiVersion.
    */
   java.lang.String getApiVersion();
@@ -22,7 +22,7 @@ public interface AgentExecutionOrBuilder extends
    * API version, always "agentic.stigmer.ai/v1".
    * </pre>
    *
-   * <code>string api_version = 1 [json_name = "apiVersion", (.buf.validate.field) = { ... }</code>
+   * <code>string api_version = 1 [json_name = "apiVersion"];</code>
    * @return The bytes for apiVersion.
    */
   com.google.protobuf.ByteString
@@ -33,7 +33,7 @@ public interface AgentExecutionOrBuilder extends
    * Resource kind, always "AgentExecution".
    * </pre>
    *
-   * <code>string kind = 2 [json_name = "kind", (.buf.validate.field) = { ... }</code>
+   * <code>string kind = 2 [json_name = "kind"];</code>
    * @return The kind.
    */
   java.lang.String getKind();
@@ -42,7 +42,7 @@ public interface AgentExecutionOrBuilder extends
    * Resource kind, always "AgentExecution".
    * </pre>
    *
-   * <code>string kind = 2 [json_name = "kind", (.buf.validate.field) = { ... }</code>
+   * <code>string kind = 2 [json_name = "kind"];</code>
    * @return The bytes for kind.
    */
   com.google.protobuf.ByteString
@@ -53,7 +53,7 @@ public interface AgentExecutionOrBuilder extends
    * Resource metadata; metadata.id is the execution id assigned by the service.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
    * @return Whether the metadata field is set.
    */
   boolean hasMetadata();
@@ -62,7 +62,7 @@ public interface AgentExecutionOrBuilder extends
    * Resource metadata; metadata.id is the execution id assigned by the service.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
    * @return The metadata.
    */
   ai.stigmer.commons.apiresource.ApiResourceMetadata getMetadata();
@@ -71,7 +71,7 @@ public interface AgentExecutionOrBuilder extends
    * Resource metadata; metadata.id is the execution id assigned by the service.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
    */
   ai.stigmer.commons.apiresource.ApiResourceMetadataOrBuilder getMetadataOrBuilder();
 
@@ -80,7 +80,7 @@ public interface AgentExecutionOrBuilder extends
    * What to run, written by the caller.
    * </pre>
    *
-   * <code>.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec spec = 4 [json_name = "spec"];</code>
    * @return Whether the spec field is set.
    */
   boolean hasSpec();
@@ -89,7 +89,7 @@ public interface AgentExecutionOrBuilder extends
    * What to run, written by the caller.
    * </pre>
    *
-   * <code>.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec spec = 4 [json_name = "spec"];</code>
    * @return The spec.
    */
   ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec getSpec();
@@ -98,7 +98,7 @@ public interface AgentExecutionOrBuilder extends
    * What to run, written by the caller.
    * </pre>
    *
-   * <code>.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec spec = 4 [json_name = "spec"];</code>
    */
   ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpecOrBuilder getSpecOrBuilder();
 

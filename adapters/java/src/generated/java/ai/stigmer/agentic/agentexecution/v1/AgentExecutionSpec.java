@@ -164,7 +164,7 @@ private static final long serialVersionUID = 0L;
    * The user message to send to the agent. Required, non-empty.
    * </pre>
    *
-   * <code>string message = 3 [json_name = "message", (.buf.validate.field) = { ... }</code>
+   * <code>string message = 3 [json_name = "message"];</code>
    * @return The message.
    */
   @java.lang.Override
@@ -185,7 +185,7 @@ private static final long serialVersionUID = 0L;
    * The user message to send to the agent. Required, non-empty.
    * </pre>
    *
-   * <code>string message = 3 [json_name = "message", (.buf.validate.field) = { ... }</code>
+   * <code>string message = 3 [json_name = "message"];</code>
    * @return The bytes for message.
    */
   @java.lang.Override
@@ -1066,7 +1066,7 @@ ai.stigmer.agentic.executioncontext.v1.ExecutionValue defaultValue) {
      * The user message to send to the agent. Required, non-empty.
      * </pre>
      *
-     * <code>string message = 3 [json_name = "message", (.buf.validate.field) = { ... }</code>
+     * <code>string message = 3 [json_name = "message"];</code>
      * @return The message.
      */
     public java.lang.String getMessage() {
@@ -1086,7 +1086,7 @@ ai.stigmer.agentic.executioncontext.v1.ExecutionValue defaultValue) {
      * The user message to send to the agent. Required, non-empty.
      * </pre>
      *
-     * <code>string message = 3 [json_name = "message", (.buf.validate.field) = { ... }</code>
+     * <code>string message = 3 [json_name = "message"];</code>
      * @return The bytes for message.
      */
     public com.google.protobuf.ByteString
@@ -1107,7 +1107,7 @@ ai.stigmer.agentic.executioncontext.v1.ExecutionValue defaultValue) {
      * The user message to send to the agent. Required, non-empty.
      * </pre>
      *
-     * <code>string message = 3 [json_name = "message", (.buf.validate.field) = { ... }</code>
+     * <code>string message = 3 [json_name = "message"];</code>
      * @param value The message to set.
      * @return This builder for chaining.
      */
@@ -1124,7 +1124,7 @@ ai.stigmer.agentic.executioncontext.v1.ExecutionValue defaultValue) {
      * The user message to send to the agent. Required, non-empty.
      * </pre>
      *
-     * <code>string message = 3 [json_name = "message", (.buf.validate.field) = { ... }</code>
+     * <code>string message = 3 [json_name = "message"];</code>
      * @return This builder for chaining.
      */
     public Builder clearMessage() {
@@ -1138,7 +1138,7 @@ ai.stigmer.agentic.executioncontext.v1.ExecutionValue defaultValue) {
      * The user message to send to the agent. Required, non-empty.
      * </pre>
      *
-     * <code>string message = 3 [json_name = "message", (.buf.validate.field) = { ... }</code>
+     * <code>string message = 3 [json_name = "message"];</code>
      * @param value The bytes for message to set.
      * @return This builder for chaining.
      */

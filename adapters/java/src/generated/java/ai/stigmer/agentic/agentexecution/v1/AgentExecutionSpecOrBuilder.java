@@ -53,7 +53,7 @@ public interface AgentExecutionSpecOrBuilder extends
    * The user message to send to the agent. Required, non-empty.
    * </pre>
    *
-   * <code>string message = 3 [json_name = "message", (.buf.validate.field) = { ... }</code>
+   * <code>string message = 3 [json_name = "message"];</code>
    * @return The message.
    */
   java.lang.String getMessage();
@@ -62,7 +62,7 @@ public interface AgentExecutionSpecOrBuilder extends
    * The user message to send to the agent. Required, non-empty.
    * </pre>
    *
-   * <code>string message = 3 [json_name = "message", (.buf.validate.field) = { ... }</code>
+   * <code>string message = 3 [json_name = "message"];</code>
    * @return The bytes for message.
    */
   com.google.protobuf.ByteString

@@ -34,33 +34,23 @@ public final class ApiProto {
       "ion.v1\032/ai/stigmer/agentic/agentexecutio" +
       "n/v1/spec.proto\0321ai/stigmer/agentic/agen" +
       "texecution/v1/status.proto\032-ai/stigmer/c" +
-      "ommons/apiresource/metadata.proto\032\033buf/v" +
-      "alidate/validate.proto\"\241\005\n\016AgentExecutio" +
-      "n\022=\n\013api_version\030\001 \001(\tB\034\272H\031r\027\n\025agentic.s" +
-      "tigmer.ai/v1R\napiVersion\022)\n\004kind\030\002 \001(\tB\025" +
-      "\272H\022r\020\n\016AgentExecutionR\004kind\022\372\002\n\010metadata" +
-      "\030\003 \001(\01323.ai.stigmer.commons.apiresource." +
-      "ApiResourceMetadataB\250\002\272H\244\002\272\001\230\001\n,agent_ex" +
-      "ecution.owner_scope.unspecified_only\022QAg" +
-      "entExecution owner_scope must be unspeci" +
-      "fied (inherits premission from session)\032" +
-      "\025this.owner_scope == 0\272\001\201\001\n\023execution.na" +
-      "me.slug\022Hname must contain an ASCII lett" +
-      "er or digit (the slug is derived from it" +
-      ")\032 this.name.matches(\'[A-Za-z0-9]\')\310\001\001R\010" +
-      "metadata\022T\n\004spec\030\004 \001(\01328.ai.stigmer.agen" +
-      "tic.agentexecution.v1.AgentExecutionSpec" +
-      "B\006\272H\003\310\001\001R\004spec\022R\n\006status\030\005 \001(\0132:.ai.stig" +
-      "mer.agentic.agentexecution.v1.AgentExecu" +
-      "tionStatusR\006statusB\245\002B\010ApiProtoP\001Zdgithu" +
-      "b.com/stigmer/stigmer-sdk/adapters/go/ge" +
-      "n/ai/stigmer/agentic/agentexecution/v1;a" +
-      "gentexecutionv1\242\002\004ASAA\252\002$Ai.Stigmer.Agen" +
-      "tic.Agentexecution.V1\312\002$Ai\\Stigmer\\Agent" +
-      "ic\\Agentexecution\\V1\342\0020Ai\\Stigmer\\Agenti" +
-      "c\\Agentexecution\\V1\\GPBMetadata\352\002(Ai::St" +
-      "igmer::Agentic::Agentexecution::V1b\006prot" +
-      "o3"
+      "ommons/apiresource/metadata.proto\"\270\002\n\016Ag" +
+      "entExecution\022\037\n\013api_version\030\001 \001(\tR\napiVe" +
+      "rsion\022\022\n\004kind\030\002 \001(\tR\004kind\022O\n\010metadata\030\003 " +
+      "\001(\01323.ai.stigmer.commons.apiresource.Api" +
+      "ResourceMetadataR\010metadata\022L\n\004spec\030\004 \001(\013" +
+      "28.ai.stigmer.agentic.agentexecution.v1." +
+      "AgentExecutionSpecR\004spec\022R\n\006status\030\005 \001(\013" +
+      "2:.ai.stigmer.agentic.agentexecution.v1." +
+      "AgentExecutionStatusR\006statusB\245\002B\010ApiProt" +
+      "oP\001Zdgithub.com/stigmer/stigmer-sdk/adap" +
+      "ters/go/gen/ai/stigmer/agentic/agentexec" +
+      "ution/v1;agentexecutionv1\242\002\004ASAA\252\002$Ai.St" +
+      "igmer.Agentic.Agentexecution.V1\312\002$Ai\\Sti" +
+      "gmer\\Agentic\\Agentexecution\\V1\342\0020Ai\\Stig" +
+      "mer\\Agentic\\Agentexecution\\V1\\GPBMetadat" +
+      "a\352\002(Ai::Stigmer::Agentic::Agentexecution" +
+      "::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -68,7 +58,6 @@ public final class ApiProto {
           ai.stigmer.agentic.agentexecution.v1.SpecProto.getDescriptor(),
           ai.stigmer.agentic.agentexecution.v1.StatusProto.getDescriptor(),
           ai.stigmer.commons.apiresource.MetadataProto.getDescriptor(),
-          build.buf.validate.ValidateProto.getDescriptor(),
         });
     internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecution_descriptor =
       getDescriptor().getMessageTypes().get(0);
@@ -76,15 +65,9 @@ public final class ApiProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecution_descriptor,
         new java.lang.String[] { "ApiVersion", "Kind", "Metadata", "Spec", "Status", });
-    com.google.protobuf.ExtensionRegistry registry =
-        com.google.protobuf.ExtensionRegistry.newInstance();
-    registry.add(build.buf.validate.ValidateProto.field);
-    com.google.protobuf.Descriptors.FileDescriptor
-        .internalUpdateFileDescriptor(descriptor, registry);
     ai.stigmer.agentic.agentexecution.v1.SpecProto.getDescriptor();
     ai.stigmer.agentic.agentexecution.v1.StatusProto.getDescriptor();
     ai.stigmer.commons.apiresource.MetadataProto.getDescriptor();
-    build.buf.validate.ValidateProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

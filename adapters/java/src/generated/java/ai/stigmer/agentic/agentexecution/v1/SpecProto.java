@@ -42,38 +42,33 @@ public final class SpecProto {
       "\n/ai/stigmer/agentic/agentexecution/v1/s" +
       "pec.proto\022$ai.stigmer.agentic.agentexecu" +
       "tion.v1\032<ai/stigmer/agentic/executioncon" +
-      "text/v1/execution_value.proto\032\033buf/valid" +
-      "ate/validate.proto\"\346\004\n\022AgentExecutionSpe" +
-      "c\022\035\n\nsession_id\030\001 \001(\tR\tsessionId\022\031\n\010agen" +
-      "t_id\030\002 \001(\tR\007agentId\022!\n\007message\030\003 \001(\tB\007\272H" +
-      "\004r\002\020\001R\007message\022`\n\020execution_config\030\004 \001(\013" +
-      "25.ai.stigmer.agentic.agentexecution.v1." +
-      "ExecutionConfigR\017executionConfig\022i\n\013runt" +
-      "ime_env\030\005 \003(\0132H.ai.stigmer.agentic.agent" +
-      "execution.v1.AgentExecutionSpec.RuntimeE" +
-      "nvEntryR\nruntimeEnv\022%\n\016callback_token\030\006 " +
-      "\001(\014R\rcallbackToken\032u\n\017RuntimeEnvEntry\022\020\n" +
-      "\003key\030\001 \001(\tR\003key\022L\n\005value\030\002 \001(\01326.ai.stig" +
-      "mer.agentic.executioncontext.v1.Executio" +
-      "nValueR\005value:\0028\001:\207\001\272H\203\001\032\200\001\n%agent_execu" +
-      "tion_spec.agent_or_session\022)either agent" +
-      "_id or session_id must be set\032,this.agen" +
-      "t_id != \'\' || this.session_id != \'\'\"0\n\017E" +
-      "xecutionConfig\022\035\n\nmodel_name\030\001 \001(\tR\tmode" +
-      "lNameB\246\002B\tSpecProtoP\001Zdgithub.com/stigme" +
-      "r/stigmer-sdk/adapters/go/gen/ai/stigmer" +
-      "/agentic/agentexecution/v1;agentexecutio" +
-      "nv1\242\002\004ASAA\252\002$Ai.Stigmer.Agentic.Agentexe" +
-      "cution.V1\312\002$Ai\\Stigmer\\Agentic\\Agentexec" +
-      "ution\\V1\342\0020Ai\\Stigmer\\Agentic\\Agentexecu" +
-      "tion\\V1\\GPBMetadata\352\002(Ai::Stigmer::Agent" +
-      "ic::Agentexecution::V1b\006proto3"
+      "text/v1/execution_value.proto\"\323\003\n\022AgentE" +
+      "xecutionSpec\022\035\n\nsession_id\030\001 \001(\tR\tsessio" +
+      "nId\022\031\n\010agent_id\030\002 \001(\tR\007agentId\022\030\n\007messag" +
+      "e\030\003 \001(\tR\007message\022`\n\020execution_config\030\004 \001" +
+      "(\01325.ai.stigmer.agentic.agentexecution.v" +
+      "1.ExecutionConfigR\017executionConfig\022i\n\013ru" +
+      "ntime_env\030\005 \003(\0132H.ai.stigmer.agentic.age" +
+      "ntexecution.v1.AgentExecutionSpec.Runtim" +
+      "eEnvEntryR\nruntimeEnv\022%\n\016callback_token\030" +
+      "\006 \001(\014R\rcallbackToken\032u\n\017RuntimeEnvEntry\022" +
+      "\020\n\003key\030\001 \001(\tR\003key\022L\n\005value\030\002 \001(\01326.ai.st" +
+      "igmer.agentic.executioncontext.v1.Execut" +
+      "ionValueR\005value:\0028\001\"0\n\017ExecutionConfig\022\035" +
+      "\n\nmodel_name\030\001 \001(\tR\tmodelNameB\246\002B\tSpecPr" +
+      "otoP\001Zdgithub.com/stigmer/stigmer-sdk/ad" +
+      "apters/go/gen/ai/stigmer/agentic/agentex" +
+      "ecution/v1;agentexecutionv1\242\002\004ASAA\252\002$Ai." +
+      "Stigmer.Agentic.Agentexecution.V1\312\002$Ai\\S" +
+      "tigmer\\Agentic\\Agentexecution\\V1\342\0020Ai\\St" +
+      "igmer\\Agentic\\Agentexecution\\V1\\GPBMetad" +
+      "ata\352\002(Ai::Stigmer::Agentic::Agentexecuti" +
+      "on::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           ai.stigmer.agentic.executioncontext.v1.ExecutionValueProto.getDescriptor(),
-          build.buf.validate.ValidateProto.getDescriptor(),
         });
     internal_static_ai_stigmer_agentic_agentexecution_v1_AgentExecutionSpec_descriptor =
       getDescriptor().getMessageTypes().get(0);
@@ -93,14 +88,7 @@ public final class SpecProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_agentexecution_v1_ExecutionConfig_descriptor,
         new java.lang.String[] { "ModelName", });
-    com.google.protobuf.ExtensionRegistry registry =
-        com.google.protobuf.ExtensionRegistry.newInstance();
-    registry.add(build.buf.validate.ValidateProto.field);
-    registry.add(build.buf.validate.ValidateProto.message);
-    com.google.protobuf.Descriptors.FileDescriptor
-        .internalUpdateFileDescriptor(descriptor, registry);
     ai.stigmer.agentic.executioncontext.v1.ExecutionValueProto.getDescriptor();
-    build.buf.validate.ValidateProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

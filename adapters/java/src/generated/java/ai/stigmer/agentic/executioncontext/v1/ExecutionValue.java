@@ -52,7 +52,7 @@ private static final long serialVersionUID = 0L;
    * The value itself. Secret values are never logged by the SDK or the reference service.
    * </pre>
    *
-   * <code>string value = 1 [json_name = "value", (.buf.validate.field) = { ... }</code>
+   * <code>string value = 1 [json_name = "value"];</code>
    * @return The value.
    */
   @java.lang.Override
@@ -73,7 +73,7 @@ private static final long serialVersionUID = 0L;
    * The value itself. Secret values are never logged by the SDK or the reference service.
    * </pre>
    *
-   * <code>string value = 1 [json_name = "value", (.buf.validate.field) = { ... }</code>
+   * <code>string value = 1 [json_name = "value"];</code>
    * @return The bytes for value.
    */
   @java.lang.Override
@@ -466,7 +466,7 @@ private static final long serialVersionUID = 0L;
      * The value itself. Secret values are never logged by the SDK or the reference service.
      * </pre>
      *
-     * <code>string value = 1 [json_name = "value", (.buf.validate.field) = { ... }</code>
+     * <code>string value = 1 [json_name = "value"];</code>
      * @return The value.
      */
     public java.lang.String getValue() {
@@ -486,7 +486,7 @@ private static final long serialVersionUID = 0L;
      * The value itself. Secret values are never logged by the SDK or the reference service.
      * </pre>
      *
-     * <code>string value = 1 [json_name = "value", (.buf.validate.field) = { ... }</code>
+     * <code>string value = 1 [json_name = "value"];</code>
      * @return The bytes for value.
      */
     public com.google.protobuf.ByteString
@@ -507,7 +507,7 @@ private static final long serialVersionUID = 0L;
      * The value itself. Secret values are never logged by the SDK or the reference service.
      * </pre>
      *
-     * <code>string value = 1 [json_name = "value", (.buf.validate.field) = { ... }</code>
+     * <code>string value = 1 [json_name = "value"];</code>
      * @param value The value to set.
      * @return This builder for chaining.
      */
@@ -524,7 +524,7 @@ private static final long serialVersionUID = 0L;
      * The value itself. Secret values are never logged by the SDK or the reference service.
      * </pre>
      *
-     * <code>string value = 1 [json_name = "value", (.buf.validate.field) = { ... }</code>
+     * <code>string value = 1 [json_name = "value"];</code>
      * @return This builder for chaining.
      */
     public Builder clearValue() {
@@ -538,7 +538,7 @@ private static final long serialVersionUID = 0L;
      * The value itself. Secret values are never logged by the SDK or the reference service.
      * </pre>
      *
-     * <code>string value = 1 [json_name = "value", (.buf.validate.field) = { ... }</code>
+     * <code>string value = 1 [json_name = "value"];</code>
      * @param value The bytes for value to set.
      * @return This builder for chaining.
      */

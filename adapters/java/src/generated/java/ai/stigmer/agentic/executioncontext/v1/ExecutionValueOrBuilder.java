@@ -13,7 +13,7 @@ public interface ExecutionValueOrBuilder extends
    * The value itself. Secret values are never logged by the SDK or the reference service.
    * </pre>
    *
-   * <code>string value = 1 [json_name = "value", (.buf.validate.field) = { ... }</code>
+   * <code>string value = 1 [json_name = "value"];</code>
    * @return The value.
    */
   java.lang.String getValue();
@@ -22,7 +22,7 @@ public interface ExecutionValueOrBuilder extends
    * The value itself. Secret values are never logged by the SDK or the reference service.
    * </pre>
    *
-   * <code>string value = 1 [json_name = "value", (.buf.validate.field) = { ... }</code>
+   * <code>string value = 1 [json_name = "value"];</code>
    * @return The bytes for value.
    */
   com.google.protobuf.ByteString

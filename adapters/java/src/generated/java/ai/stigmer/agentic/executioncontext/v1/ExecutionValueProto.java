@@ -31,23 +31,21 @@ public final class ExecutionValueProto {
     java.lang.String[] descriptorData = {
       "\n<ai/stigmer/agentic/executioncontext/v1" +
       "/execution_value.proto\022&ai.stigmer.agent" +
-      "ic.executioncontext.v1\032\033buf/validate/val" +
-      "idate.proto\"L\n\016ExecutionValue\022\035\n\005value\030\001" +
-      " \001(\tB\007\272H\004r\002\020\001R\005value\022\033\n\tis_secret\030\002 \001(\010R" +
-      "\010isSecretB\274\002B\023ExecutionValueProtoP\001Zhgit" +
-      "hub.com/stigmer/stigmer-sdk/adapters/go/" +
-      "gen/ai/stigmer/agentic/executioncontext/" +
-      "v1;executioncontextv1\242\002\004ASAE\252\002&Ai.Stigme" +
-      "r.Agentic.Executioncontext.V1\312\002&Ai\\Stigm" +
-      "er\\Agentic\\Executioncontext\\V1\342\0022Ai\\Stig" +
-      "mer\\Agentic\\Executioncontext\\V1\\GPBMetad" +
-      "ata\352\002*Ai::Stigmer::Agentic::Executioncon" +
-      "text::V1b\006proto3"
+      "ic.executioncontext.v1\"C\n\016ExecutionValue" +
+      "\022\024\n\005value\030\001 \001(\tR\005value\022\033\n\tis_secret\030\002 \001(" +
+      "\010R\010isSecretB\274\002B\023ExecutionValueProtoP\001Zhg" +
+      "ithub.com/stigmer/stigmer-sdk/adapters/g" +
+      "o/gen/ai/stigmer/agentic/executioncontex" +
+      "t/v1;executioncontextv1\242\002\004ASAE\252\002&Ai.Stig" +
+      "mer.Agentic.Executioncontext.V1\312\002&Ai\\Sti" +
+      "gmer\\Agentic\\Executioncontext\\V1\342\0022Ai\\St" +
+      "igmer\\Agentic\\Executioncontext\\V1\\GPBMet" +
+      "adata\352\002*Ai::Stigmer::Agentic::Executionc" +
+      "ontext::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
-          build.buf.validate.ValidateProto.getDescriptor(),
         });
     internal_static_ai_stigmer_agentic_executioncontext_v1_ExecutionValue_descriptor =
       getDescriptor().getMessageTypes().get(0);
@@ -55,12 +53,6 @@ public final class ExecutionValueProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_executioncontext_v1_ExecutionValue_descriptor,
         new java.lang.String[] { "Value", "IsSecret", });
-    com.google.protobuf.ExtensionRegistry registry =
-        com.google.protobuf.ExtensionRegistry.newInstance();
-    registry.add(build.buf.validate.ValidateProto.field);
-    com.google.protobuf.Descriptors.FileDescriptor
-        .internalUpdateFileDescriptor(descriptor, registry);
-    build.buf.validate.ValidateProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

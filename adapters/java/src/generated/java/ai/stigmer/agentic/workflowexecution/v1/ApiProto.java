@@ -35,34 +35,23 @@ public final class ApiProto {
       "wexecution/v1/spec.proto\0324ai/stigmer/age" +
       "ntic/workflowexecution/v1/status.proto\032-" +
       "ai/stigmer/commons/apiresource/metadata." +
-      "proto\032\033buf/validate/validate.proto\"\365\005\n\021W" +
-      "orkflowExecution\022=\n\013api_version\030\001 \001(\tB\034\272" +
-      "H\031r\027\n\025agentic.stigmer.ai/v1R\napiVersion\022" +
-      ",\n\004kind\030\002 \001(\tB\030\272H\025r\023\n\021WorkflowExecutionR" +
-      "\004kind\022\274\003\n\010metadata\030\003 \001(\01323.ai.stigmer.co" +
-      "mmons.apiresource.ApiResourceMetadataB\352\002" +
-      "\272H\346\002\272\001\332\001\n=workflow_execution.owner_scope" +
-      ".org_or_identity_or_unspecified\022PWorkflo" +
-      "wExecution resources can only have organ" +
-      "ization or identity_account scope\032Gthis." +
-      "owner_scope == 0 || this.owner_scope == " +
-      "2 || this.owner_scope == 3\272\001\201\001\n\023executio" +
-      "n.name.slug\022Hname must contain an ASCII " +
-      "letter or digit (the slug is derived fro" +
-      "m it)\032 this.name.matches(\'[A-Za-z0-9]\')\310" +
-      "\001\001R\010metadata\022Z\n\004spec\030\004 \001(\0132>.ai.stigmer." +
-      "agentic.workflowexecution.v1.WorkflowExe" +
-      "cutionSpecB\006\272H\003\310\001\001R\004spec\022X\n\006status\030\005 \001(\013" +
-      "2@.ai.stigmer.agentic.workflowexecution." +
-      "v1.WorkflowExecutionStatusR\006statusB\267\002B\010A" +
-      "piProtoP\001Zjgithub.com/stigmer/stigmer-sd" +
-      "k/adapters/go/gen/ai/stigmer/agentic/wor" +
-      "kflowexecution/v1;workflowexecutionv1\242\002\004" +
-      "ASAW\252\002\'Ai.Stigmer.Agentic.Workflowexecut" +
-      "ion.V1\312\002\'Ai\\Stigmer\\Agentic\\Workflowexec" +
-      "ution\\V1\342\0023Ai\\Stigmer\\Agentic\\Workflowex" +
-      "ecution\\V1\\GPBMetadata\352\002+Ai::Stigmer::Ag" +
-      "entic::Workflowexecution::V1b\006proto3"
+      "proto\"\307\002\n\021WorkflowExecution\022\037\n\013api_versi" +
+      "on\030\001 \001(\tR\napiVersion\022\022\n\004kind\030\002 \001(\tR\004kind" +
+      "\022O\n\010metadata\030\003 \001(\01323.ai.stigmer.commons." +
+      "apiresource.ApiResourceMetadataR\010metadat" +
+      "a\022R\n\004spec\030\004 \001(\0132>.ai.stigmer.agentic.wor" +
+      "kflowexecution.v1.WorkflowExecutionSpecR" +
+      "\004spec\022X\n\006status\030\005 \001(\0132@.ai.stigmer.agent" +
+      "ic.workflowexecution.v1.WorkflowExecutio" +
+      "nStatusR\006statusB\267\002B\010ApiProtoP\001Zjgithub.c" +
+      "om/stigmer/stigmer-sdk/adapters/go/gen/a" +
+      "i/stigmer/agentic/workflowexecution/v1;w" +
+      "orkflowexecutionv1\242\002\004ASAW\252\002\'Ai.Stigmer.A" +
+      "gentic.Workflowexecution.V1\312\002\'Ai\\Stigmer" +
+      "\\Agentic\\Workflowexecution\\V1\342\0023Ai\\Stigm" +
+      "er\\Agentic\\Workflowexecution\\V1\\GPBMetad" +
+      "ata\352\002+Ai::Stigmer::Agentic::Workflowexec" +
+      "ution::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -70,7 +59,6 @@ public final class ApiProto {
           ai.stigmer.agentic.workflowexecution.v1.SpecProto.getDescriptor(),
           ai.stigmer.agentic.workflowexecution.v1.StatusProto.getDescriptor(),
           ai.stigmer.commons.apiresource.MetadataProto.getDescriptor(),
-          build.buf.validate.ValidateProto.getDescriptor(),
         });
     internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecution_descriptor =
       getDescriptor().getMessageTypes().get(0);
@@ -78,15 +66,9 @@ public final class ApiProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecution_descriptor,
         new java.lang.String[] { "ApiVersion", "Kind", "Metadata", "Spec", "Status", });
-    com.google.protobuf.ExtensionRegistry registry =
-        com.google.protobuf.ExtensionRegistry.newInstance();
-    registry.add(build.buf.validate.ValidateProto.field);
-    com.google.protobuf.Descriptors.FileDescriptor
-        .internalUpdateFileDescriptor(descriptor, registry);
     ai.stigmer.agentic.workflowexecution.v1.SpecProto.getDescriptor();
     ai.stigmer.agentic.workflowexecution.v1.StatusProto.getDescriptor();
     ai.stigmer.commons.apiresource.MetadataProto.getDescriptor();
-    build.buf.validate.ValidateProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

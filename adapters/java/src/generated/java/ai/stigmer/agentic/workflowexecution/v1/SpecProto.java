@@ -42,28 +42,23 @@ public final class SpecProto {
       "\n2ai/stigmer/agentic/workflowexecution/v" +
       "1/spec.proto\022\'ai.stigmer.agentic.workflo" +
       "wexecution.v1\032<ai/stigmer/agentic/execut" +
-      "ioncontext/v1/execution_value.proto\032\033buf" +
-      "/validate/validate.proto\"\227\006\n\025WorkflowExe" +
-      "cutionSpec\0220\n\024workflow_instance_id\030\001 \001(\t" +
-      "R\022workflowInstanceId\022\'\n\017trigger_message\030" +
-      "\003 \001(\tR\016triggerMessage\022~\n\020trigger_metadat" +
-      "a\030\004 \003(\0132S.ai.stigmer.agentic.workflowexe" +
-      "cution.v1.WorkflowExecutionSpec.TriggerM" +
-      "etadataEntryR\017triggerMetadata\022o\n\013runtime" +
-      "_env\030\005 \003(\0132N.ai.stigmer.agentic.workflow" +
-      "execution.v1.WorkflowExecutionSpec.Runti" +
-      "meEnvEntryR\nruntimeEnv\022\037\n\013workflow_id\030\006 " +
-      "\001(\tR\nworkflowId\022%\n\016callback_token\030\007 \001(\014R" +
-      "\rcallbackToken\032B\n\024TriggerMetadataEntry\022\020" +
-      "\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\002" +
-      "8\001\032u\n\017RuntimeEnvEntry\022\020\n\003key\030\001 \001(\tR\003key\022" +
-      "L\n\005value\030\002 \001(\01326.ai.stigmer.agentic.exec" +
-      "utioncontext.v1.ExecutionValueR\005value:\0028" +
-      "\001:\250\001\272H\244\001\032\241\001\n,workflow_execution_spec.wor" +
-      "kflow_or_instance\0226either workflow_id or" +
-      " workflow_instance_id must be set\0329this." +
-      "workflow_id != \'\' || this.workflow_insta" +
-      "nce_id != \'\'J\004\010\002\020\003B\270\002B\tSpecProtoP\001Zjgith" +
+      "ioncontext/v1/execution_value.proto\"\354\004\n\025" +
+      "WorkflowExecutionSpec\0220\n\024workflow_instan" +
+      "ce_id\030\001 \001(\tR\022workflowInstanceId\022\'\n\017trigg" +
+      "er_message\030\003 \001(\tR\016triggerMessage\022~\n\020trig" +
+      "ger_metadata\030\004 \003(\0132S.ai.stigmer.agentic." +
+      "workflowexecution.v1.WorkflowExecutionSp" +
+      "ec.TriggerMetadataEntryR\017triggerMetadata" +
+      "\022o\n\013runtime_env\030\005 \003(\0132N.ai.stigmer.agent" +
+      "ic.workflowexecution.v1.WorkflowExecutio" +
+      "nSpec.RuntimeEnvEntryR\nruntimeEnv\022\037\n\013wor" +
+      "kflow_id\030\006 \001(\tR\nworkflowId\022%\n\016callback_t" +
+      "oken\030\007 \001(\014R\rcallbackToken\032B\n\024TriggerMeta" +
+      "dataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001" +
+      "(\tR\005value:\0028\001\032u\n\017RuntimeEnvEntry\022\020\n\003key\030" +
+      "\001 \001(\tR\003key\022L\n\005value\030\002 \001(\01326.ai.stigmer.a" +
+      "gentic.executioncontext.v1.ExecutionValu" +
+      "eR\005value:\0028\001J\004\010\002\020\003B\270\002B\tSpecProtoP\001Zjgith" +
       "ub.com/stigmer/stigmer-sdk/adapters/go/g" +
       "en/ai/stigmer/agentic/workflowexecution/" +
       "v1;workflowexecutionv1\242\002\004ASAW\252\002\'Ai.Stigm" +
@@ -77,7 +72,6 @@ public final class SpecProto {
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           ai.stigmer.agentic.executioncontext.v1.ExecutionValueProto.getDescriptor(),
-          build.buf.validate.ValidateProto.getDescriptor(),
         });
     internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionSpec_descriptor =
       getDescriptor().getMessageTypes().get(0);
@@ -97,13 +91,7 @@ public final class SpecProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_ai_stigmer_agentic_workflowexecution_v1_WorkflowExecutionSpec_RuntimeEnvEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
-    com.google.protobuf.ExtensionRegistry registry =
-        com.google.protobuf.ExtensionRegistry.newInstance();
-    registry.add(build.buf.validate.ValidateProto.message);
-    com.google.protobuf.Descriptors.FileDescriptor
-        .internalUpdateFileDescriptor(descriptor, registry);
     ai.stigmer.agentic.executioncontext.v1.ExecutionValueProto.getDescriptor();
-    build.buf.validate.ValidateProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

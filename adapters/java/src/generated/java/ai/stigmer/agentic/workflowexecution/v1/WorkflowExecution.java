@@ -55,7 +55,7 @@ private static final long serialVersionUID = 0L;
    * API version, always "agentic.stigmer.ai/v1".
    * </pre>
    *
-   * <code>string api_version = 1 [json_name = "apiVersion", (.buf.validate.field) = { ... }</code>
+   * <code>string api_version = 1 [json_name = "apiVersion"];</code>
    * @return The apiVersion.
    */
   @java.lang.Override
@@ -76,7 +76,7 @@ private static final long serialVersionUID = 0L;
    * API version, always "agentic.stigmer.ai/v1".
    * </pre>
    *
-   * <code>string api_version = 1 [json_name = "apiVersion", (.buf.validate.field) = { ... }</code>
+   * <code>string api_version = 1 [json_name = "apiVersion"];</code>
    * @return The bytes for apiVersion.
    */
   @java.lang.Override
@@ -102,7 +102,7 @@ private static final long serialVersionUID = 0L;
    * Resource kind, always "WorkflowExecution".
    * </pre>
    *
-   * <code>string kind = 2 [json_name = "kind", (.buf.validate.field) = { ... }</code>
+   * <code>string kind = 2 [json_name = "kind"];</code>
    * @return The kind.
    */
   @java.lang.Override
@@ -123,7 +123,7 @@ private static final long serialVersionUID = 0L;
    * Resource kind, always "WorkflowExecution".
    * </pre>
    *
-   * <code>string kind = 2 [json_name = "kind", (.buf.validate.field) = { ... }</code>
+   * <code>string kind = 2 [json_name = "kind"];</code>
    * @return The bytes for kind.
    */
   @java.lang.Override
@@ -148,7 +148,7 @@ private static final long serialVersionUID = 0L;
    * Resource metadata; metadata.id is the execution id assigned by the service.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
    * @return Whether the metadata field is set.
    */
   @java.lang.Override
@@ -160,7 +160,7 @@ private static final long serialVersionUID = 0L;
    * Resource metadata; metadata.id is the execution id assigned by the service.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
    * @return The metadata.
    */
   @java.lang.Override
@@ -172,7 +172,7 @@ private static final long serialVersionUID = 0L;
    * Resource metadata; metadata.id is the execution id assigned by the service.
    * </pre>
    *
-   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
    */
   @java.lang.Override
   public ai.stigmer.commons.apiresource.ApiResourceMetadataOrBuilder getMetadataOrBuilder() {
@@ -186,7 +186,7 @@ private static final long serialVersionUID = 0L;
    * What to run, written by the caller.
    * </pre>
    *
-   * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
    * @return Whether the spec field is set.
    */
   @java.lang.Override
@@ -198,7 +198,7 @@ private static final long serialVersionUID = 0L;
    * What to run, written by the caller.
    * </pre>
    *
-   * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
    * @return The spec.
    */
   @java.lang.Override
@@ -210,7 +210,7 @@ private static final long serialVersionUID = 0L;
    * What to run, written by the caller.
    * </pre>
    *
-   * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+   * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
    */
   @java.lang.Override
   public ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpecOrBuilder getSpecOrBuilder() {
@@ -737,7 +737,7 @@ private static final long serialVersionUID = 0L;
      * API version, always "agentic.stigmer.ai/v1".
      * </pre>
      *
-     * <code>string api_version = 1 [json_name = "apiVersion", (.buf.validate.field) = { ... }</code>
+     * <code>string api_version = 1 [json_name = "apiVersion"];</code>
      * @return The apiVersion.
      */
     public java.lang.String getApiVersion() {
@@ -757,7 +757,7 @@ private static final long serialVersionUID = 0L;
      * API version, always "agentic.stigmer.ai/v1".
      * </pre>
      *
-     * <code>string api_version = 1 [json_name = "apiVersion", (.buf.validate.field) = { ... }</code>
+     * <code>string api_version = 1 [json_name = "apiVersion"];</code>
      * @return The bytes for apiVersion.
      */
     public com.google.protobuf.ByteString
@@ -778,7 +778,7 @@ private static final long serialVersionUID = 0L;
      * API version, always "agentic.stigmer.ai/v1".
      * </pre>
      *
-     * <code>string api_version = 1 [json_name = "apiVersion", (.buf.validate.field) = { ... }</code>
+     * <code>string api_version = 1 [json_name = "apiVersion"];</code>
      * @param value The apiVersion to set.
      * @return This builder for chaining.
      */
@@ -795,7 +795,7 @@ private static final long serialVersionUID = 0L;
      * API version, always "agentic.stigmer.ai/v1".
      * </pre>
      *
-     * <code>string api_version = 1 [json_name = "apiVersion", (.buf.validate.field) = { ... }</code>
+     * <code>string api_version = 1 [json_name = "apiVersion"];</code>
      * @return This builder for chaining.
      */
     public Builder clearApiVersion() {
@@ -809,7 +809,7 @@ private static final long serialVersionUID = 0L;
      * API version, always "agentic.stigmer.ai/v1".
      * </pre>
      *
-     * <code>string api_version = 1 [json_name = "apiVersion", (.buf.validate.field) = { ... }</code>
+     * <code>string api_version = 1 [json_name = "apiVersion"];</code>
      * @param value The bytes for apiVersion to set.
      * @return This builder for chaining.
      */
@@ -829,7 +829,7 @@ private static final long serialVersionUID = 0L;
      * Resource kind, always "WorkflowExecution".
      * </pre>
      *
-     * <code>string kind = 2 [json_name = "kind", (.buf.validate.field) = { ... }</code>
+     * <code>string kind = 2 [json_name = "kind"];</code>
      * @return The kind.
      */
     public java.lang.String getKind() {
@@ -849,7 +849,7 @@ private static final long serialVersionUID = 0L;
      * Resource kind, always "WorkflowExecution".
      * </pre>
      *
-     * <code>string kind = 2 [json_name = "kind", (.buf.validate.field) = { ... }</code>
+     * <code>string kind = 2 [json_name = "kind"];</code>
      * @return The bytes for kind.
      */
     public com.google.protobuf.ByteString
@@ -870,7 +870,7 @@ private static final long serialVersionUID = 0L;
      * Resource kind, always "WorkflowExecution".
      * </pre>
      *
-     * <code>string kind = 2 [json_name = "kind", (.buf.validate.field) = { ... }</code>
+     * <code>string kind = 2 [json_name = "kind"];</code>
      * @param value The kind to set.
      * @return This builder for chaining.
      */
@@ -887,7 +887,7 @@ private static final long serialVersionUID = 0L;
      * Resource kind, always "WorkflowExecution".
      * </pre>
      *
-     * <code>string kind = 2 [json_name = "kind", (.buf.validate.field) = { ... }</code>
+     * <code>string kind = 2 [json_name = "kind"];</code>
      * @return This builder for chaining.
      */
     public Builder clearKind() {
@@ -901,7 +901,7 @@ private static final long serialVersionUID = 0L;
      * Resource kind, always "WorkflowExecution".
      * </pre>
      *
-     * <code>string kind = 2 [json_name = "kind", (.buf.validate.field) = { ... }</code>
+     * <code>string kind = 2 [json_name = "kind"];</code>
      * @param value The bytes for kind to set.
      * @return This builder for chaining.
      */
@@ -923,7 +923,7 @@ private static final long serialVersionUID = 0L;
      * Resource metadata; metadata.id is the execution id assigned by the service.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
      * @return Whether the metadata field is set.
      */
     public boolean hasMetadata() {
@@ -934,7 +934,7 @@ private static final long serialVersionUID = 0L;
      * Resource metadata; metadata.id is the execution id assigned by the service.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
      * @return The metadata.
      */
     public ai.stigmer.commons.apiresource.ApiResourceMetadata getMetadata() {
@@ -949,7 +949,7 @@ private static final long serialVersionUID = 0L;
      * Resource metadata; metadata.id is the execution id assigned by the service.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
      */
     public Builder setMetadata(ai.stigmer.commons.apiresource.ApiResourceMetadata value) {
       if (metadataBuilder_ == null) {
@@ -969,7 +969,7 @@ private static final long serialVersionUID = 0L;
      * Resource metadata; metadata.id is the execution id assigned by the service.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
      */
     public Builder setMetadata(
         ai.stigmer.commons.apiresource.ApiResourceMetadata.Builder builderForValue) {
@@ -987,7 +987,7 @@ private static final long serialVersionUID = 0L;
      * Resource metadata; metadata.id is the execution id assigned by the service.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
      */
     public Builder mergeMetadata(ai.stigmer.commons.apiresource.ApiResourceMetadata value) {
       if (metadataBuilder_ == null) {
@@ -1012,7 +1012,7 @@ private static final long serialVersionUID = 0L;
      * Resource metadata; metadata.id is the execution id assigned by the service.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
      */
     public Builder clearMetadata() {
       bitField0_ = (bitField0_ & ~0x00000004);
@@ -1029,7 +1029,7 @@ private static final long serialVersionUID = 0L;
      * Resource metadata; metadata.id is the execution id assigned by the service.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
      */
     public ai.stigmer.commons.apiresource.ApiResourceMetadata.Builder getMetadataBuilder() {
       bitField0_ |= 0x00000004;
@@ -1041,7 +1041,7 @@ private static final long serialVersionUID = 0L;
      * Resource metadata; metadata.id is the execution id assigned by the service.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
      */
     public ai.stigmer.commons.apiresource.ApiResourceMetadataOrBuilder getMetadataOrBuilder() {
       if (metadataBuilder_ != null) {
@@ -1056,7 +1056,7 @@ private static final long serialVersionUID = 0L;
      * Resource metadata; metadata.id is the execution id assigned by the service.
      * </pre>
      *
-     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.commons.apiresource.ApiResourceMetadata metadata = 3 [json_name = "metadata"];</code>
      */
     private com.google.protobuf.SingleFieldBuilderV3<
         ai.stigmer.commons.apiresource.ApiResourceMetadata, ai.stigmer.commons.apiresource.ApiResourceMetadata.Builder, ai.stigmer.commons.apiresource.ApiResourceMetadataOrBuilder> 
@@ -1080,7 +1080,7 @@ private static final long serialVersionUID = 0L;
      * What to run, written by the caller.
      * </pre>
      *
-     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
      * @return Whether the spec field is set.
      */
     public boolean hasSpec() {
@@ -1091,7 +1091,7 @@ private static final long serialVersionUID = 0L;
      * What to run, written by the caller.
      * </pre>
      *
-     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
      * @return The spec.
      */
     public ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec getSpec() {
@@ -1106,7 +1106,7 @@ private static final long serialVersionUID = 0L;
      * What to run, written by the caller.
      * </pre>
      *
-     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
      */
     public Builder setSpec(ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec value) {
       if (specBuilder_ == null) {
@@ -1126,7 +1126,7 @@ private static final long serialVersionUID = 0L;
      * What to run, written by the caller.
      * </pre>
      *
-     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
      */
     public Builder setSpec(
         ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.Builder builderForValue) {
@@ -1144,7 +1144,7 @@ private static final long serialVersionUID = 0L;
      * What to run, written by the caller.
      * </pre>
      *
-     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
      */
     public Builder mergeSpec(ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec value) {
       if (specBuilder_ == null) {
@@ -1169,7 +1169,7 @@ private static final long serialVersionUID = 0L;
      * What to run, written by the caller.
      * </pre>
      *
-     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
      */
     public Builder clearSpec() {
       bitField0_ = (bitField0_ & ~0x00000008);
@@ -1186,7 +1186,7 @@ private static final long serialVersionUID = 0L;
      * What to run, written by the caller.
      * </pre>
      *
-     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
      */
     public ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.Builder getSpecBuilder() {
       bitField0_ |= 0x00000008;
@@ -1198,7 +1198,7 @@ private static final long serialVersionUID = 0L;
      * What to run, written by the caller.
      * </pre>
      *
-     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
      */
     public ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpecOrBuilder getSpecOrBuilder() {
       if (specBuilder_ != null) {
@@ -1213,7 +1213,7 @@ private static final long serialVersionUID = 0L;
      * What to run, written by the caller.
      * </pre>
      *
-     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec", (.buf.validate.field) = { ... }</code>
+     * <code>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec spec = 4 [json_name = "spec"];</code>
      */
     private com.google.protobuf.SingleFieldBuilderV3<
         ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec, ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.Builder, ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpecOrBuilder> 
