@@ -8,8 +8,14 @@ section 1.2. tests/test_service_edge.py checks that the reference service applie
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
 
+import protovalidate
 import pytest
+from google.protobuf import json_format, message
 
 from stigmer_sdk import (
     AgentExecution,
@@ -168,3 +174,37 @@ def test_an_undefined_owner_scope_is_refused_for_both_kinds() -> None:
         request.metadata.owner_scope = 42  # type: ignore[assignment]
         fields = [v.field for v in create_violations(prepare_create(request, token=b"t", key=KEY))]
         assert "metadata.owner_scope" in fields
+
+
+VECTORS = json.loads((Path(__file__).parent / "create_rules_vectors.json").read_text())["cases"]
+_CLASSES: dict[str, type[message.Message]] = {
+    "AgentExecution": AgentExecution,
+    "WorkflowExecution": WorkflowExecution,
+}
+
+
+def _vector_request(case: dict[str, Any]) -> message.Message:
+    return json_format.ParseDict(case["request"], _CLASSES[case["kind"]]())
+
+
+@pytest.mark.parametrize("case", VECTORS, ids=[case["name"] for case in VECTORS])
+def test_the_shared_vectors_are_what_the_rules_report(case: dict[str, Any]) -> None:
+    """The vectors that Go and Java check too (their own tests read the same file)."""
+    violations = create_violations(_vector_request(case))  # type: ignore[arg-type]
+    assert [[v.field, v.description] for v in violations] == case["violations"]
+
+
+def test_the_shared_vectors_break_every_rule_the_protos_declare() -> None:
+    proto_root = Path(__file__).parent.parent / "proto" / "ai" / "stigmer"
+    declared = {
+        rule_id
+        for path in proto_root.rglob("*.proto")
+        for rule_id in re.findall(r'^\s*id: "([^"]+)"', path.read_text(), re.MULTILINE)
+    }
+    declared |= {"string.const", "string.min_len", "enum.defined_only"}
+    broken = {
+        violation.proto.rule_id
+        for case in VECTORS
+        for violation in protovalidate.collect_violations(_vector_request(case))
+    }
+    assert declared <= broken, declared - broken
