@@ -153,7 +153,10 @@ public final class ExecutionRequests {
   static List<String> agentViolations(AgentExecution request) {
     List<String[]> violations =
         common(
-            request.getApiVersion(), request.getKind(), AGENT_EXECUTION_KIND, request.getMetadata());
+            request.getApiVersion(),
+            request.getKind(),
+            AGENT_EXECUTION_KIND,
+            request.getMetadata());
     if (request.getMetadata().getOwnerScopeValue() != OWNER_SCOPE_UNSPECIFIED) {
       violations.add(new String[] {"metadata", AGENT_OWNER_SCOPE});
     }
