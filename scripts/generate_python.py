@@ -70,7 +70,7 @@ for _well_known in ({modules}):
 POOL.AddSerializedFile(_buf_validate.SERIALIZED)
 '''
 
-_BUF_VALIDATE_MODULE = '''"""buf/validate/validate.proto's descriptor, for the SDK's private pool. Do not edit.
+_BUF_VALIDATE_MODULE = '''"""The descriptor of buf/validate/validate.proto. Do not edit.
 
 Serialized without source info from proto-vendor/buf/validate/validate.proto (Apache-2.0, Buf
 Technologies) by scripts/generate_python.py.

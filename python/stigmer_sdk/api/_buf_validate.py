@@ -1,4 +1,4 @@
-"""buf/validate/validate.proto's descriptor, for the SDK's private pool. Do not edit.
+"""The descriptor of buf/validate/validate.proto. Do not edit.
 
 Serialized without source info from proto-vendor/buf/validate/validate.proto (Apache-2.0, Buf
 Technologies) by scripts/generate_python.py.
