@@ -12,17 +12,24 @@ stubs) is converted to the SDK's class first, so its rules are the ones checked.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING
-
-import protovalidate
 
 from stigmer_sdk.errors import FieldViolation
 
 if TYPE_CHECKING:
+    import protovalidate
     from google.protobuf import message
 
-_VALIDATOR = protovalidate.Validator()
+
+@functools.cache
+def _validator() -> protovalidate.Validator:
+    """Created on first use: importing protovalidate (its native engine and protobuf-py) takes
+    about half a second, which ``import stigmer_sdk`` and workflow sandboxes need not pay."""
+    import protovalidate
+
+    return protovalidate.Validator()
 
 
 def rule_violations(execution: message.Message) -> list[FieldViolation]:
@@ -35,7 +42,7 @@ def rule_violations(execution: message.Message) -> list[FieldViolation]:
     """
     violations = [
         FieldViolation(_field_path(violation.proto), violation.proto.message or "")
-        for violation in _VALIDATOR.collect_violations(execution)
+        for violation in _validator().collect_violations(execution)
     ]
     return sorted(violations, key=lambda v: (v.field, v.description))
 
