@@ -50,11 +50,11 @@ check-generated: bootstrap ## Fail if regenerating changes any committed file
 proto-check: bootstrap ## buf lint, buf format and buf breaking against the baseline
 	$(BUF) lint
 	$(BUF) format --diff --exit-code
-	$(BUF) breaking --against $(BASELINE)
+	$(BUF) breaking proto --against $(BASELINE)
 
 .PHONY: baseline
 baseline: bootstrap ## Refresh the released-API baseline (release engineers only)
-	$(BUF) build -o $(BASELINE)
+	$(BUF) build proto -o $(BASELINE)
 
 .PHONY: lint-python
 lint-python: bootstrap ## ruff and mypy --strict

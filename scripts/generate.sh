@@ -53,6 +53,11 @@ install_maven_exe protoc-gen-grpc-java io.grpc protoc-gen-grpc-java "$GRPC_JAVA_
 rm -rf adapters/go/gen adapters/java/src/generated
 "$BUF" generate
 
+# The execution API's descriptors (their buf.validate create rules), embedded in the Go SDK, which
+# checks the rules against its own descriptors in a private registry (adapters/go/internal/createrules).
+"$BUF" build proto --path proto/ai/stigmer/agentic --exclude-source-info \
+  -o adapters/go/internal/createrules/execution_api.binpb
+
 # Python through grpcio-tools, then moved under stigmer_sdk.api and its imports rewritten.
 "$PYTHON" scripts/generate_python.py
 

@@ -34,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "proto"
+#: Third-party protos our files import (buf/validate/validate.proto): never generated as modules.
+VENDOR_ROOT = ROOT / "proto-vendor"
 OUT = ROOT / "python" / "stigmer_sdk" / "api"
 
 #: The oldest protobuf runtime the generated modules declare they need (pyproject: protobuf>=6.32).
@@ -58,18 +60,38 @@ that Stigmer's own stubs, which define files and messages of the same names, loa
 from google.protobuf import descriptor_pool
 {imports}
 
+from stigmer_sdk.api import _buf_validate
+
 POOL = descriptor_pool.DescriptorPool()
 for _well_known in ({modules}):
     POOL.AddSerializedFile(_well_known.DESCRIPTOR.serialized_pb)
+# buf/validate/validate.proto (proto-vendor), whose options carry the create rules that
+# protovalidate reads from our descriptors; only its descriptor, no message classes.
+POOL.AddSerializedFile(_buf_validate.SERIALIZED)
 '''
 
+_BUF_VALIDATE_MODULE = '''"""The descriptor of buf/validate/validate.proto. Do not edit.
+
+Serialized without source info from proto-vendor/buf/validate/validate.proto (Apache-2.0, Buf
+Technologies) by scripts/generate_python.py.
+"""
+
+SERIALIZED = (
+{lines}
+)
+'''
+
+# protovalidate's options: the gencode imports buf.validate.validate_pb2 only to load that file
+# into the pool first. The SDK's pool holds it itself (``_pool.py``), so the line goes: no module
+# of that name is shipped, and the one a program may have (another generation) stays untouched.
+_VALIDATE_IMPORT = re.compile(r"^from buf\.validate import validate_pb2 as \w+\n", re.MULTILINE)
 _IMPORT_LINE = re.compile(r"^(from|import) ai\.stigmer\.", re.MULTILINE)
 # A module reference in a .pyi stub, such as ai.stigmer.agentic.agentexecution.v1.spec_pb2.
 _MODULE_REF = re.compile(r"(?<![\w.])ai\.stigmer\.((?:\w+\.)*\w+_pb2(?:_grpc)?)\b")
 
 
 def _rewrite(text: str, is_stub: bool) -> str:
-    text = _IMPORT_LINE.sub(r"\1 stigmer_sdk.api.", text)
+    text = _VALIDATE_IMPORT.sub("", _IMPORT_LINE.sub(r"\1 stigmer_sdk.api.", text))
     if is_stub:
         return _MODULE_REF.sub(r"stigmer_sdk.api.\1", text)
     return _lower_runtime_check(text)
@@ -94,12 +116,42 @@ def _lower_runtime_check(text: str) -> str:
     )
 
 
+_VALIDATE_PROTO = "buf/validate/validate.proto"
+
+
+def _validate_descriptor() -> bytes:
+    """validate.proto's ``FileDescriptorProto``, serialized, without source info."""
+    from google.protobuf import descriptor_pb2
+
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "validate.binpb"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "grpc_tools.protoc",
+                f"-I{VENDOR_ROOT}",
+                f"--descriptor_set_out={out}",
+                _VALIDATE_PROTO,
+            ],
+            check=True,
+        )
+        files = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()).file
+    (validate,) = files
+    return validate.SerializeToString(deterministic=True)
+
+
+def _bytes_literal(data: bytes, width: int = 64) -> str:
+    return "\n".join(f"    {data[i : i + width]!r}" for i in range(0, len(data), width))
+
+
 def main() -> int:
     protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in PROTO_ROOT.rglob("*.proto"))
     with tempfile.TemporaryDirectory() as scratch:
         args = [
             "grpc_tools.protoc",
             f"-I{PROTO_ROOT}",
+            f"-I{VENDOR_ROOT}",
             f"--python_out={scratch}",
             f"--grpc_python_out={scratch}",
             f"--mypy_out={scratch}",
@@ -137,12 +189,16 @@ def main() -> int:
             for proto in protos
             for name in _WELL_KNOWN_IMPORT.findall((PROTO_ROOT / proto).read_text())
         }
+        | set(_WELL_KNOWN_IMPORT.findall((VENDOR_ROOT / _VALIDATE_PROTO).read_text()))
     )
     (OUT / "_pool.py").write_text(
         _POOL_MODULE.format(
             imports="\n".join(f"from google.protobuf import {name}_pb2" for name in well_known),
             modules=", ".join(f"{name}_pb2" for name in well_known) + ",",
         )
+    )
+    (OUT / "_buf_validate.py").write_text(
+        _BUF_VALIDATE_MODULE.format(lines=_bytes_literal(_validate_descriptor()))
     )
     for directory in [OUT, *(d for d in OUT.rglob("*") if d.is_dir())]:
         init = directory / "__init__.py"

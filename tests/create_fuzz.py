@@ -14,6 +14,7 @@ tests/test_faults_fuzz.py and bench/bench_create_fuzz.py.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -45,6 +46,9 @@ class Case:
     kind: str
     source: str
     body: bytes
+
+
+_ASCII_ALNUM = re.compile("[A-Za-z0-9]")
 
 
 def _strings(rng: random.Random) -> list[str]:
@@ -182,17 +186,20 @@ def expected_codes(
     if (
         request.api_version != API_VERSION
         or request.kind != type(request).__name__
-        or not request.metadata.name
+        or not _ASCII_ALNUM.search(request.metadata.name)  # its slug would be empty
         or not request.HasField("spec")
         or (token and not _valid_token(token))
+        or any(not entry.value for entry in request.spec.runtime_env.values())
     ):
         return invalid
     if isinstance(request, agent_api.AgentExecution):
-        if not (request.spec.agent_id and request.spec.message):
+        if not (request.spec.agent_id and request.spec.message) or request.metadata.owner_scope:
             return invalid
         target = request.spec.agent_id
     else:
         if not (request.spec.workflow_id or request.spec.workflow_instance_id):
+            return invalid
+        if request.metadata.owner_scope not in (0, 2, 3):  # unspecified, organization, identity
             return invalid
         target = request.spec.workflow_id or request.spec.workflow_instance_id
     if target != known:

@@ -1,14 +1,21 @@
 """What the caller sends on ``create``: the fields the SDK fills, and what it refuses locally.
 
-The rules are the deployed Stigmer service's (api_version and kind constants, a non-empty name,
-its protovalidate constraints and create pipeline); see docs/handshake-contract.md section 1.
+The rules are the ``buf.validate`` constraints on the protos (the deployed Stigmer service's own,
+and its create pipeline's as CEL), checked with protovalidate; see docs/handshake-contract.md
+section 1.2. tests/test_service_edge.py checks that the reference service applies the same.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
 
+import protovalidate
 import pytest
+from google.protobuf import json_format, message
 
 from stigmer_sdk import (
     AgentExecution,
@@ -70,24 +77,24 @@ def test_a_valid_docs_request_has_no_violations() -> None:
     ("request_", "fields"),
     [
         (AgentExecution(spec=AgentExecutionSpec(agent_id="a")), ["spec.message"]),
-        (AgentExecution(spec=AgentExecutionSpec(message="m")), ["spec.agent_id"]),
+        (AgentExecution(spec=AgentExecutionSpec(message="m")), ["spec"]),
         (
             AgentExecution(api_version="v2", kind="Agent", spec=AgentExecutionSpec(message="m")),
-            ["api_version", "kind", "spec.agent_id"],
+            ["api_version", "kind", "spec"],
         ),
         (
             AgentExecution(
                 metadata=ApiResourceMetadata(owner_scope=resource_enum.organization),
                 spec=AgentExecutionSpec(agent_id="a", message="m"),
             ),
-            ["metadata.owner_scope"],
+            ["metadata"],
         ),
         (
             AgentExecution(
                 metadata=ApiResourceMetadata(name="¡¿ ✓"),
                 spec=AgentExecutionSpec(agent_id="a", message="m"),
             ),
-            ["metadata.name"],
+            ["metadata"],
         ),
         (
             AgentExecution(
@@ -100,16 +107,16 @@ def test_a_valid_docs_request_has_no_violations() -> None:
                     },
                 )
             ),
-            ["spec.runtime_env['TOKEN'].value"],
+            ['spec.runtime_env["TOKEN"].value'],
         ),
-        (WorkflowExecution(spec=WorkflowExecutionSpec(trigger_message="go")), ["spec.workflow_id"]),
+        (WorkflowExecution(spec=WorkflowExecutionSpec(trigger_message="go")), ["spec"]),
         (
             WorkflowExecution(
                 kind="AgentExecution",
                 metadata=ApiResourceMetadata(owner_scope=resource_enum.platform),
                 spec=WorkflowExecutionSpec(workflow_id="w"),
             ),
-            ["kind", "metadata.owner_scope"],
+            ["kind", "metadata"],
         ),
     ],
     ids=[
@@ -136,4 +143,68 @@ def test_workflow_owner_scopes_the_deployed_service_accepts_pass() -> None:
             metadata=ApiResourceMetadata(owner_scope=scope),
             spec=WorkflowExecutionSpec(workflow_id="w"),
         )
-        assert create_violations(request) == []
+        assert create_violations(prepare_create(request, token=b"t", key=KEY)) == []
+
+
+def test_each_violation_says_which_rule_it_breaks() -> None:
+    request = AgentExecution(
+        api_version="v2",
+        metadata=ApiResourceMetadata(name="¡¿ ✓", owner_scope=resource_enum.organization),
+        spec=AgentExecutionSpec(runtime_env={"TOKEN": ExecutionValue(is_secret=True)}),
+    )
+    violations = create_violations(prepare_create(request, token=b"t", key=KEY))
+    assert [(v.field, v.description) for v in violations] == [
+        ("api_version", "must equal `agentic.stigmer.ai/v1`"),
+        (
+            "metadata",
+            "AgentExecution owner_scope must be unspecified (inherits premission from session)",
+        ),
+        ("metadata", "name must contain an ASCII letter or digit (the slug is derived from it)"),
+        ("spec", "either agent_id or session_id must be set"),
+        ("spec.message", "must be at least 1 characters"),
+        ('spec.runtime_env["TOKEN"].value', "must be at least 1 characters"),
+    ]
+
+
+def test_an_undefined_owner_scope_is_refused_for_both_kinds() -> None:
+    for request in (
+        AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")),
+        WorkflowExecution(spec=WorkflowExecutionSpec(workflow_id="w")),
+    ):
+        request.metadata.owner_scope = 42  # type: ignore[assignment]
+        fields = [v.field for v in create_violations(prepare_create(request, token=b"t", key=KEY))]
+        assert "metadata.owner_scope" in fields
+
+
+VECTORS = json.loads((Path(__file__).parent / "create_rules_vectors.json").read_text())["cases"]
+_CLASSES: dict[str, type[message.Message]] = {
+    "AgentExecution": AgentExecution,
+    "WorkflowExecution": WorkflowExecution,
+}
+
+
+def _vector_request(case: dict[str, Any]) -> message.Message:
+    return json_format.ParseDict(case["request"], _CLASSES[case["kind"]]())
+
+
+@pytest.mark.parametrize("case", VECTORS, ids=[case["name"] for case in VECTORS])
+def test_the_shared_vectors_are_what_the_rules_report(case: dict[str, Any]) -> None:
+    """The vectors that Go and Java check too (their own tests read the same file)."""
+    violations = create_violations(_vector_request(case))  # type: ignore[arg-type]
+    assert [[v.field, v.description] for v in violations] == case["violations"]
+
+
+def test_the_shared_vectors_break_every_rule_the_protos_declare() -> None:
+    proto_root = Path(__file__).parent.parent / "proto" / "ai" / "stigmer"
+    declared = {
+        rule_id
+        for path in proto_root.rglob("*.proto")
+        for rule_id in re.findall(r'^\s*id: "([^"]+)"', path.read_text(), re.MULTILINE)
+    }
+    declared |= {"string.const", "string.min_len", "enum.defined_only"}
+    broken = {
+        violation.proto.rule_id
+        for case in VECTORS
+        for violation in protovalidate.collect_violations(_vector_request(case))
+    }
+    assert declared <= broken, declared - broken

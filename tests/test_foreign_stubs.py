@@ -36,11 +36,24 @@ def generated_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "generated"
     out.mkdir()
     files = sorted(str(p.relative_to(protos)) for p in protos.rglob("*.proto"))
+    # As Stigmer's stubs do, the copy loads buf/validate/validate.proto into the default pool as
+    # a module of its own (buf.validate.validate_pb2), beside the SDK's private copy of it.
+    vendor = ROOT / "proto-vendor"
     subprocess.run(
-        [sys.executable, "-m", "grpc_tools.protoc", f"-I{protos}", f"--python_out={out}", *files],
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{protos}",
+            f"-I{vendor}",
+            f"--python_out={out}",
+            *files,
+            "buf/validate/validate.proto",
+        ],
         check=True,
     )
-    for directory in [out / "ai", *(d for d in (out / "ai").rglob("*") if d.is_dir())]:
+    packages = [out / "ai", out / "buf"]
+    for directory in [*packages, *(d for p in packages for d in p.rglob("*") if d.is_dir())]:
         (directory / "__init__.py").touch()
     return out
 

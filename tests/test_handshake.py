@@ -209,7 +209,7 @@ async def test_a_request_the_service_would_refuse_fails_before_any_create(
     cause = raised.value.cause.cause  # type: ignore[union-attr]
     assert isinstance(cause, ApplicationError)
     assert (cause.type, cause.non_retryable) == ("STIGMER_INVALID_REQUEST", True)
-    assert cause.message == "invalid AgentExecution: spec.message: must not be empty"
+    assert cause.message == "invalid AgentExecution: spec.message: must be at least 1 characters"
     # Not retried, and nothing was sent.
     assert stigmer_service.calls == []
 

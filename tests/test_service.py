@@ -408,7 +408,9 @@ async def test_workflow_execution_needs_a_workflow(running_service: RunningServi
         await running_service.stigmer.create(
             WorkflowExecution(spec=WorkflowExecutionSpec(trigger_message="go"))
         )
-    assert [v.field for v in raised.value.field_violations] == ["spec.workflow_id"]
+    assert [(v.field, v.description) for v in raised.value.field_violations] == [
+        ("spec", "either workflow_id or workflow_instance_id must be set")
+    ]
     with pytest.raises(NotFoundError, match="workflow 'nope' not found"):
         await running_service.stigmer.create(
             WorkflowExecution(spec=WorkflowExecutionSpec(workflow_id="nope"))

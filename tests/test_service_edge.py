@@ -37,6 +37,7 @@ from stigmer_sdk import (
 from stigmer_sdk.api.agentic.agentexecution.v1 import io_pb2 as agent_io
 from stigmer_sdk.api.agentic.agentexecution.v1 import query_pb2_grpc as agent_query
 from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
+from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY, idempotency_key
 from stigmer_sdk.service.app import ListenerTLS, ServiceStartError, StigmerService, with_settings
@@ -487,11 +488,14 @@ async def test_spec_size_limit(edge: Edge) -> None:
 @pytest.mark.parametrize(
     ("change", "field", "description"),
     [
-        ({"api_version": ""}, "api_version", f"value must equal `{API_VERSION}`"),
-        ({"api_version": "agentic.stigmer.ai/v2"}, "api_version", "value must equal"),
-        ({"kind": ""}, "kind", "value must equal `AgentExecution`"),
-        ({"kind": "WorkflowExecution"}, "kind", "value must equal `AgentExecution`"),
-        ({"name": ""}, "metadata.name", "must not be empty"),
+        ({"api_version": ""}, "api_version", f"must equal `{API_VERSION}`"),
+        ({"api_version": "agentic.stigmer.ai/v2"}, "api_version", "must equal"),
+        ({"kind": ""}, "kind", "must equal `AgentExecution`"),
+        ({"kind": "WorkflowExecution"}, "kind", "must equal `AgentExecution`"),
+        ({"name": ""}, "metadata", "name must contain an ASCII letter or digit"),
+        ({"name": "¡¿ ✓"}, "metadata", "name must contain an ASCII letter or digit"),
+        ({"owner_scope": "organization"}, "metadata", "owner_scope must be unspecified"),
+        ({"session": "ses-1"}, "spec.agent_id", "this service runs agents by id"),
         ({"metadata": None}, "metadata", "value is required"),
     ],
 )
@@ -502,7 +506,12 @@ async def test_create_is_validated_as_the_deployed_service_does(
     if "metadata" in change:
         request.ClearField("metadata")
     if "name" in change:
-        request.metadata.name = ""
+        request.metadata.name = change["name"] or ""
+    if "owner_scope" in change:
+        request.metadata.owner_scope = resource_enum.organization
+    if "session" in change:
+        request.spec.session_id = change["session"] or ""
+        request.spec.agent_id = ""
     for attribute in ("api_version", "kind"):
         if attribute in change:
             setattr(request, attribute, change[attribute])

@@ -46,6 +46,7 @@ def main() -> int:
                 "-m",
                 "grpc_tools.protoc",
                 f"-I{PROTO_ROOT}",
+                f"-I{ROOT / 'proto-vendor'}",  # buf/validate, imported for its options only
                 f"--python_betterproto_out={scratch}",
                 *protos,
             ],
@@ -62,6 +63,8 @@ def main() -> int:
         if OUT.exists():
             shutil.rmtree(OUT)
         shutil.copytree(scratch, OUT)
+    # betterproto writes classes for the imported buf/validate too; nothing uses them.
+    shutil.rmtree(OUT / "buf")
     return 0
 
 

@@ -45,10 +45,10 @@ from temporalio.api.workflowservice.v1 import RecordActivityTaskHeartbeatRequest
 from stigmer_sdk import _contract
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
-from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
 from stigmer_sdk.api.sdk.v1 import caller_pb2
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.completion import as_message, proto_payload
+from stigmer_sdk.create_rules import rule_violations
 from stigmer_sdk.errors import FieldViolation, StigmerRPCError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
 from stigmer_sdk.metrics import record_handshake_pending, record_handshake_started
@@ -175,70 +175,16 @@ def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution
 def create_violations(execution: _Execution) -> list[FieldViolation]:
     """What a Stigmer service refuses in ``execution`` whatever the attempt, as field violations.
 
-    The deployed Stigmer service's own rules (its protovalidate constraints and create pipeline),
-    for the fields the SDK cannot fill in (`prepare_create` fills the others):
-
-    - ``api_version`` other than ``agentic.stigmer.ai/v1``; ``kind`` other than the message's;
-    - a ``metadata.name`` without an ASCII letter or digit (its slug would be empty);
-    - agent: empty ``spec.message``; both ``spec.session_id`` and ``spec.agent_id`` empty;
-      ``metadata.owner_scope`` set (an agent execution inherits its session's);
-    - workflow: both ``spec.workflow_id`` and ``spec.workflow_instance_id`` empty;
-      ``metadata.owner_scope`` ``platform`` or undefined (organization, identity_account and,
-      for services that default it, unspecified are left to the service);
-    - a ``spec.runtime_env`` entry with an empty ``value``.
+    The create rules declared on the protos as ``buf.validate`` constraints (the deployed
+    Stigmer service's own, and its create pipeline's as CEL), checked with protovalidate
+    (`stigmer_sdk.create_rules.rule_violations`; docs/handshake-contract.md section 1.2). Call
+    it on what `prepare_create` returns: it fills ``api_version``, ``kind`` and
+    ``metadata.name``, which the rules require.
 
     An empty list means nothing is known to be wrong; the service may still refuse the request
     (an unknown agent, for example).
     """
-    violations: list[FieldViolation] = []
-    kind = _kind_of(execution)
-    if execution.api_version and execution.api_version != API_VERSION:
-        violations.append(FieldViolation("api_version", f"must be {API_VERSION!r}"))
-    if execution.kind and execution.kind != kind:
-        violations.append(FieldViolation("kind", f"must be {kind!r}"))
-    name = execution.metadata.name
-    if name and not any(c.isascii() and c.isalnum() for c in name):
-        violations.append(FieldViolation("metadata.name", "must contain an ASCII letter or digit"))
-    scope = execution.metadata.owner_scope
-    if isinstance(execution, agent_api.AgentExecution):
-        spec = execution.spec
-        if not spec.message:
-            violations.append(FieldViolation("spec.message", "must not be empty"))
-        if not spec.session_id and not spec.agent_id:
-            violations.append(
-                FieldViolation("spec.agent_id", "either session_id or agent_id must be set")
-            )
-        if scope != resource_enum.api_resource_owner_scope_unspecified:
-            violations.append(
-                FieldViolation(
-                    "metadata.owner_scope",
-                    "must be unspecified: an agent execution inherits its session's",
-                )
-            )
-        env = spec.runtime_env
-    else:
-        wf_spec = execution.spec
-        if not wf_spec.workflow_id and not wf_spec.workflow_instance_id:
-            violations.append(
-                FieldViolation(
-                    "spec.workflow_id", "either workflow_id or workflow_instance_id must be set"
-                )
-            )
-        if scope not in (
-            resource_enum.api_resource_owner_scope_unspecified,
-            resource_enum.organization,
-            resource_enum.identity_account,
-        ):
-            violations.append(
-                FieldViolation("metadata.owner_scope", "must be organization or identity_account")
-            )
-        env = wf_spec.runtime_env
-    for env_name in sorted(env):
-        if not env[env_name].value:
-            violations.append(
-                FieldViolation(f"spec.runtime_env[{env_name!r}].value", "must not be empty")
-            )
-    return violations
+    return rule_violations(execution)
 
 
 async def execute_and_wait_pending(

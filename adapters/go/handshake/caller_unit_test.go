@@ -153,42 +153,42 @@ func TestCreateRefusesInvalidRequestsLocally(t *testing.T) {
 	}{
 		"no message": {
 			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1"}},
-			"spec.message: must not be empty",
+			"spec.message: must be at least 1 characters",
 		},
 		"no agent or session": {
 			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{Message: "hi"}},
-			"spec.agent_id: either session_id or agent_id must be set",
+			"spec: either agent_id or session_id must be set",
 		},
 		"no spec": {&agentexecutionv1.AgentExecution{},
-			"invalid AgentExecution: spec.message: must not be empty; spec.agent_id: either session_id or agent_id must be set"},
+			"invalid AgentExecution: spec: either agent_id or session_id must be set; spec.message: must be at least 1 characters"},
 		"owner scope": {
 			&agentexecutionv1.AgentExecution{
 				Metadata: &apiresource.ApiResourceMetadata{OwnerScope: apiresource.ApiResourceOwnerScope_organization},
 				Spec:     &agentexecutionv1.AgentExecutionSpec{AgentId: "a", Message: "hi"},
 			},
-			"metadata.owner_scope: must be unspecified: an agent execution inherits its session's",
+			"metadata: AgentExecution owner_scope must be unspecified (inherits premission from session)",
 		},
 		"name without a letter or digit": {
 			&agentexecutionv1.AgentExecution{
 				Metadata: &apiresource.ApiResourceMetadata{Name: "--- é"},
 				Spec:     &agentexecutionv1.AgentExecutionSpec{AgentId: "a", Message: "hi"},
 			},
-			"metadata.name: must contain an ASCII letter or digit",
+			"metadata: name must contain an ASCII letter or digit (the slug is derived from it)",
 		},
 		"empty runtime env value": {
 			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{
 				AgentId: "a", Message: "hi",
 				RuntimeEnv: map[string]*executioncontextv1.ExecutionValue{"B": {}, "A": {Value: "1"}, "C": {IsSecret: true}},
 			}},
-			"spec.runtime_env['B'].value: must not be empty; spec.runtime_env['C'].value: must not be empty",
+			`spec.runtime_env["B"].value: must be at least 1 characters; spec.runtime_env["C"].value: must be at least 1 characters`,
 		},
 		"wrong kind": {
 			&agentexecutionv1.AgentExecution{Kind: "Agent", Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "a", Message: "hi"}},
-			"kind: must be 'AgentExecution'",
+			"kind: must equal `AgentExecution`",
 		},
 		"wrong api_version": {
 			&agentexecutionv1.AgentExecution{ApiVersion: "v0", Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "a", Message: "hi"}},
-			"api_version: must be 'agentic.stigmer.ai/v1'",
+			"api_version: must equal `agentic.stigmer.ai/v1`",
 		},
 	}
 	for name, tc := range cases {
@@ -242,7 +242,7 @@ func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 	_, err := env.ExecuteActivity("RunWorkflow", &workflowexecutionv1.WorkflowExecution{})
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeInvalidRequest ||
-		appErr.Message() != "invalid WorkflowExecution: spec.workflow_id: either workflow_id or workflow_instance_id must be set" {
+		appErr.Message() != "invalid WorkflowExecution: spec: either workflow_id or workflow_instance_id must be set" {
 		t.Fatalf("error %v, want %s", err, handshake.FailureTypeInvalidRequest)
 	}
 	platform := &workflowexecutionv1.WorkflowExecution{
@@ -250,7 +250,7 @@ func TestWorkflowCreateFillsAndRefuses(t *testing.T) {
 		Spec:     &workflowexecutionv1.WorkflowExecutionSpec{WorkflowId: "wfl-1"},
 	}
 	_, err = env.ExecuteActivity("RunWorkflow", platform)
-	if !errors.As(err, &appErr) || appErr.Message() != "invalid WorkflowExecution: metadata.owner_scope: must be organization or identity_account" {
+	if !errors.As(err, &appErr) || appErr.Message() != "invalid WorkflowExecution: metadata: WorkflowExecution resources can only have organization or identity_account scope" {
 		t.Fatalf("error %v, want the owner scope refused", err)
 	}
 	if len(f.workflows) != 1 {

@@ -3,16 +3,14 @@ package handshake
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/createrules"
 )
 
 // What the deployed Stigmer service requires of a create request (contract, "Deployed-service
@@ -35,110 +33,51 @@ func ExecutionName(idempotencyKey string) string {
 	return contract.ExecutionNamePrefix + hex.EncodeToString(sum[:])[:contract.ExecutionNameHexChars]
 }
 
-// violation is one field the deployed service would refuse: "<field>: <description>", worded as
-// the Python and Java SDKs word it.
+// violation is one create rule a request breaks: "<field>: <description>", as protovalidate
+// reports it (field path and rule message), worded the same in every SDK.
 type violation struct{ field, description string }
 
-// Owner scopes of ai.stigmer.commons.apiresource.ApiResourceOwnerScope.
-const (
-	ownerScopeUnspecified     = 0
-	ownerScopeOrganization    = 2
-	ownerScopeIdentityAccount = 3
-)
-
 // prepare fills what the SDK can fill on a (cloned) agent or workflow execution request, of any
-// generated copy of the API, and returns what the deployed service would refuse it for.
+// generated copy of the API, and returns the create rules it breaks.
 func prepare(req proto.Message, kind, key string) []violation {
 	m := req.ProtoReflect()
 	spec, md := mutableSub(m, "spec"), mutableSub(m, "metadata")
 	if spec == nil || md == nil {
 		return []violation{{"spec", "the message has no spec or metadata: not an execution"}}
 	}
-	v := fillResource(m, kind, md, key)
-	if kind == KindAgentExecution {
-		if getString(spec, "message") == "" {
-			v = append(v, violation{"spec.message", "must not be empty"})
-		}
-		if getString(spec, "agent_id") == "" && getString(spec, "session_id") == "" {
-			v = append(v, violation{"spec.agent_id", "either session_id or agent_id must be set"})
-		}
-		if getEnum(md, "owner_scope") != ownerScopeUnspecified {
-			v = append(v, violation{"metadata.owner_scope", "must be unspecified: an agent execution inherits its session's"})
-		}
-	} else {
-		if getString(spec, "workflow_id") == "" && getString(spec, "workflow_instance_id") == "" {
-			v = append(v, violation{"spec.workflow_id", "either workflow_id or workflow_instance_id must be set"})
-		}
-		switch getEnum(md, "owner_scope") {
-		// Unspecified is left to services that default it.
-		case ownerScopeUnspecified, ownerScopeOrganization, ownerScopeIdentityAccount:
-		default:
-			v = append(v, violation{"metadata.owner_scope", "must be organization or identity_account"})
-		}
-	}
-	return append(v, runtimeEnvViolations(spec)...)
+	fillResource(m, kind, md, key)
+	return ruleViolations(req)
 }
 
-// fillResource sets api_version, kind and metadata.name when they are empty, writes the
-// idempotency and result-encoding annotations, and reports an api_version or kind that the caller
-// set to another value and a name whose slug would be empty.
-func fillResource(m protoreflect.Message, wantKind string, md protoreflect.Message, key string) []violation {
-	var v []violation
-	switch getString(m, "api_version") {
-	case "":
+// fillResource sets api_version, kind and metadata.name when they are empty and writes the
+// idempotency and result-encoding annotations.
+func fillResource(m protoreflect.Message, wantKind string, md protoreflect.Message, key string) {
+	if getString(m, "api_version") == "" {
 		setString(m, "api_version", APIVersion)
-	case APIVersion:
-	default:
-		v = append(v, violation{"api_version", "must be '" + APIVersion + "'"})
 	}
-	switch getString(m, "kind") {
-	case "":
+	if getString(m, "kind") == "" {
 		setString(m, "kind", wantKind)
-	case wantKind:
-	default:
-		v = append(v, violation{"kind", "must be '" + wantKind + "'"})
 	}
 	if getString(md, "name") == "" {
 		setString(md, "name", ExecutionName(key))
-	}
-	if !strings.ContainsFunc(getString(md, "name"), isASCIIAlnum) {
-		v = append(v, violation{"metadata.name", "must contain an ASCII letter or digit"})
 	}
 	if fd := fieldOf(md, "annotations"); fd != nil && fd.IsMap() {
 		annotations := md.Mutable(fd).Map()
 		annotations.Set(protoreflect.ValueOfString(IdempotencyKeyAnnotation).MapKey(), protoreflect.ValueOfString(key))
 		annotations.Set(protoreflect.ValueOfString(ResultEncodingAnnotation).MapKey(), protoreflect.ValueOfString(ResultEncodingBinaryProtobuf))
 	}
-	return v
 }
 
-func isASCIIAlnum(r rune) bool {
-	return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
-}
-
-// runtimeEnvViolations reports spec.runtime_env entries without a value, in name order.
-func runtimeEnvViolations(spec protoreflect.Message) []violation {
-	fd := fieldOf(spec, "runtime_env")
-	if fd == nil || !fd.IsMap() || !spec.Has(fd) {
-		return nil
+// ruleViolations checks req against the create rules, the buf.validate constraints declared on
+// the protos (docs/handshake-contract.md section 1.2), with protovalidate (internal/createrules).
+func ruleViolations(req proto.Message) []violation {
+	checked, err := createrules.Check(req)
+	if err != nil {
+		return []violation{{"spec", err.Error()}}
 	}
-	env := spec.Get(fd).Map()
-	var names []string
-	env.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
-		names = append(names, k.String())
-		return true
-	})
-	slices.Sort(names)
-	var v []violation
-	for _, name := range names {
-		value := env.Get(protoreflect.ValueOfString(name).MapKey())
-		var entry protoreflect.Message
-		if fd.MapValue().Message() != nil {
-			entry = value.Message()
-		}
-		if getString(entry, "value") == "" {
-			v = append(v, violation{"spec.runtime_env['" + name + "'].value", "must not be empty"})
-		}
+	v := make([]violation, len(checked))
+	for i, each := range checked {
+		v[i] = violation{each.Field, each.Description}
 	}
 	return v
 }

@@ -41,10 +41,12 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
 from stigmer_sdk.api.agentic.agentexecution.v1 import io_pb2 as agent_io
 from stigmer_sdk.api.agentic.agentexecution.v1 import query_pb2_grpc as agent_query
+from stigmer_sdk.api.agentic.agentexecution.v1 import spec_pb2 as agent_spec
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import command_pb2_grpc as workflow_command
 from stigmer_sdk.api.agentic.workflowexecution.v1 import io_pb2 as workflow_io
 from stigmer_sdk.api.agentic.workflowexecution.v1 import query_pb2_grpc as workflow_query
+from stigmer_sdk.create_rules import rule_violations
 from stigmer_sdk.errors import TokenError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.service.auth import ANONYMOUS, Authenticator, Principal, Role, acting_as
@@ -323,30 +325,25 @@ class ExecutionService:
         self._subscriptions: dict[str, int] = {}
 
     def _violations(self, kind: ExecutionKind, request: Execution) -> list[tuple[str, str]]:
-        """What the deployed service would refuse, with its field paths and wording."""
-        violations: list[tuple[str, str]] = []
-        required = self._settings.require_resource_fields
-        expected_kind = type(request).__name__
-        if request.api_version != API_VERSION and (request.api_version or required):
-            violations.append(("api_version", f"value must equal `{API_VERSION}`"))
-        if request.kind != expected_kind and (request.kind or required):
-            violations.append(("kind", f"value must equal `{expected_kind}`"))
-        if required and not request.HasField("metadata"):
-            violations.append(("metadata", "value is required"))
-        elif required and not request.metadata.name:
-            violations.append(("metadata.name", "must not be empty (the slug is derived from it)"))
+        """The create rules (declared on the protos, checked with protovalidate, as the SDKs
+        check them) and what only this service refuses, with their field paths."""
+        checked = request
+        if not self._settings.require_resource_fields:
+            # Lenient: what a caller left empty is what the SDKs would fill.
+            checked = type(request)()
+            checked.CopyFrom(request)  # type: ignore[arg-type]
+            checked.api_version = checked.api_version or API_VERSION
+            checked.kind = checked.kind or type(request).__name__
+            checked.metadata.name = checked.metadata.name or "unnamed"
+        violations = [(v.field, v.description) for v in rule_violations(checked)]
         if not request.HasField("spec"):
-            return [*violations, ("spec", "must be set")]
-        if isinstance(request, agent_api.AgentExecution):
-            if not request.spec.agent_id:
-                violations.append(("spec.agent_id", "must not be empty"))
-            if not request.spec.message:
-                violations.append(("spec.message", "must not be empty"))
-        elif not (request.spec.workflow_id or request.spec.workflow_instance_id):
-            violations.append(
-                ("spec.workflow_id", "either workflow_id or workflow_instance_id must be set")
-            )
-        token = request.spec.callback_token
+            return violations
+        spec = request.spec
+        # Valid for the API (the session names the agent), but this service has no sessions.
+        agent = spec if isinstance(spec, agent_spec.AgentExecutionSpec) else None
+        if agent is not None and agent.session_id and not agent.agent_id:
+            violations.append(("spec.agent_id", "must be set: this service runs agents by id"))
+        token = spec.callback_token
         if token:
             try:
                 TaskToken(token).validate(self._settings.max_token_bytes)

@@ -15,6 +15,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/proto/ai/stigmer"
 cp -r "$root/proto/ai/stigmer/agentic" "$root/proto/ai/stigmer/commons" "$work/proto/ai/stigmer/"
+# buf/validate, imported for the create rules' options, as Stigmer's protos import it.
+cp -r "$root/proto-vendor" "$work/proto-vendor"
 # What Stigmer's copy has and the SDK's lacks.
 cat >>"$work/proto/ai/stigmer/agentic/agentexecution/v1/api.proto" <<'PROTO'
 
@@ -29,14 +31,19 @@ cat >"$work/buf.yaml" <<'YAML'
 version: v2
 modules:
   - path: proto
+  - path: proto-vendor
 YAML
 cat >"$work/buf.gen.yaml" <<YAML
 version: v2
 managed:
   enabled: true
+  disable:
+    - path: buf/validate
   override:
     - file_option: go_package_prefix
       value: github.com/stigmer/stigmer-sdk/adapters/go/internal/coexist/stubs
+inputs:
+  - directory: proto
 plugins:
   - local: $tools/protoc-gen-go
     out: out

@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from stigmer_sdk.api.commons.apiresource import enum_pb2 as ai_dot_stigmer_dot_commons_dot_apiresource_dot_enum__pb2
 
 
-DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n-ai/stigmer/commons/apiresource/metadata.proto\x12\x1e\x61i.stigmer.commons.apiresource\x1a)ai/stigmer/commons/apiresource/enum.proto\"\x80\x04\n\x13\x41piResourceMetadata\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04slug\x18\x02 \x01(\t\x12\n\n\x02id\x18\x03 \x01(\t\x12\x0b\n\x03org\x18\x04 \x01(\t\x12J\n\x0bowner_scope\x18\x05 \x01(\x0e\x32\x35.ai.stigmer.commons.apiresource.ApiResourceOwnerScope\x12O\n\x06labels\x18\x06 \x03(\x0b\x32?.ai.stigmer.commons.apiresource.ApiResourceMetadata.LabelsEntry\x12Y\n\x0b\x61nnotations\x18\x07 \x03(\x0b\x32\x44.ai.stigmer.commons.apiresource.ApiResourceMetadata.AnnotationsEntry\x12\x0c\n\x04tags\x18\x08 \x03(\t\x12K\n\x07version\x18\t \x01(\x0b\x32:.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x32\n\x10\x41nnotationsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"V\n\x1a\x41piResourceMetadataVersion\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x1b\n\x13previous_version_id\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n-ai/stigmer/commons/apiresource/metadata.proto\x12\x1e\x61i.stigmer.commons.apiresource\x1a)ai/stigmer/commons/apiresource/enum.proto\x1a\x1b\x62uf/validate/validate.proto\"\x8a\x04\n\x13\x41piResourceMetadata\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04slug\x18\x02 \x01(\t\x12\n\n\x02id\x18\x03 \x01(\t\x12\x0b\n\x03org\x18\x04 \x01(\t\x12T\n\x0bowner_scope\x18\x05 \x01(\x0e\x32\x35.ai.stigmer.commons.apiresource.ApiResourceOwnerScopeB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12O\n\x06labels\x18\x06 \x03(\x0b\x32?.ai.stigmer.commons.apiresource.ApiResourceMetadata.LabelsEntry\x12Y\n\x0b\x61nnotations\x18\x07 \x03(\x0b\x32\x44.ai.stigmer.commons.apiresource.ApiResourceMetadata.AnnotationsEntry\x12\x0c\n\x04tags\x18\x08 \x03(\t\x12K\n\x07version\x18\t \x01(\x0b\x32:.ai.stigmer.commons.apiresource.ApiResourceMetadataVersion\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x32\n\x10\x41nnotationsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"V\n\x1a\x41piResourceMetadataVersion\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x1b\n\x13previous_version_id\x18\x03 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,12 +37,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APIRESOURCEMETADATA_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_APIRESOURCEMETADATA_ANNOTATIONSENTRY']._loaded_options = None
   _globals['_APIRESOURCEMETADATA_ANNOTATIONSENTRY']._serialized_options = b'8\001'
-  _globals['_APIRESOURCEMETADATA']._serialized_start=125
-  _globals['_APIRESOURCEMETADATA']._serialized_end=637
-  _globals['_APIRESOURCEMETADATA_LABELSENTRY']._serialized_start=540
-  _globals['_APIRESOURCEMETADATA_LABELSENTRY']._serialized_end=585
-  _globals['_APIRESOURCEMETADATA_ANNOTATIONSENTRY']._serialized_start=587
-  _globals['_APIRESOURCEMETADATA_ANNOTATIONSENTRY']._serialized_end=637
-  _globals['_APIRESOURCEMETADATAVERSION']._serialized_start=639
-  _globals['_APIRESOURCEMETADATAVERSION']._serialized_end=725
+  _globals['_APIRESOURCEMETADATA'].fields_by_name['owner_scope']._loaded_options = None
+  _globals['_APIRESOURCEMETADATA'].fields_by_name['owner_scope']._serialized_options = b'\272H\005\202\001\002\020\001'
+  _globals['_APIRESOURCEMETADATA']._serialized_start=154
+  _globals['_APIRESOURCEMETADATA']._serialized_end=676
+  _globals['_APIRESOURCEMETADATA_LABELSENTRY']._serialized_start=579
+  _globals['_APIRESOURCEMETADATA_LABELSENTRY']._serialized_end=624
+  _globals['_APIRESOURCEMETADATA_ANNOTATIONSENTRY']._serialized_start=626
+  _globals['_APIRESOURCEMETADATA_ANNOTATIONSENTRY']._serialized_end=676
+  _globals['_APIRESOURCEMETADATAVERSION']._serialized_start=678
+  _globals['_APIRESOURCEMETADATAVERSION']._serialized_end=764
 # @@protoc_insertion_point(module_scope)

@@ -28,13 +28,21 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as ai_dot_stigm
 from stigmer_sdk.api.commons.apiresource import metadata_pb2 as ai_dot_stigmer_dot_commons_dot_apiresource_dot_metadata__pb2
 
 
-DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n.ai/stigmer/agentic/agentexecution/v1/api.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a/ai/stigmer/agentic/agentexecution/v1/spec.proto\x1a\x31\x61i/stigmer/agentic/agentexecution/v1/status.proto\x1a-ai/stigmer/commons/apiresource/metadata.proto\"\x8e\x02\n\x0e\x41gentExecution\x12\x13\n\x0b\x61pi_version\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x45\n\x08metadata\x18\x03 \x01(\x0b\x32\x33.ai.stigmer.commons.apiresource.ApiResourceMetadata\x12\x46\n\x04spec\x18\x04 \x01(\x0b\x32\x38.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec\x12J\n\x06status\x18\x05 \x01(\x0b\x32:.ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatusb\x06proto3')
+DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n.ai/stigmer/agentic/agentexecution/v1/api.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a/ai/stigmer/agentic/agentexecution/v1/spec.proto\x1a\x31\x61i/stigmer/agentic/agentexecution/v1/status.proto\x1a-ai/stigmer/commons/apiresource/metadata.proto\x1a\x1b\x62uf/validate/validate.proto\"\xf7\x04\n\x0e\x41gentExecution\x12\x31\n\x0b\x61pi_version\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\n\x15\x61gentic.stigmer.ai/v1\x12#\n\x04kind\x18\x02 \x01(\tB\x15\xbaH\x12r\x10\n\x0e\x41gentExecution\x12\xf0\x02\n\x08metadata\x18\x03 \x01(\x0b\x32\x33.ai.stigmer.commons.apiresource.ApiResourceMetadataB\xa8\x02\xbaH\xa4\x02\xba\x01\x98\x01\n,agent_execution.owner_scope.unspecified_only\x12QAgentExecution owner_scope must be unspecified (inherits premission from session)\x1a\x15this.owner_scope == 0\xba\x01\x81\x01\n\x13\x65xecution.name.slug\x12Hname must contain an ASCII letter or digit (the slug is derived from it)\x1a this.name.matches(\'[A-Za-z0-9]\')\xc8\x01\x01\x12N\n\x04spec\x18\x04 \x01(\x0b\x32\x38.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpecB\x06\xbaH\x03\xc8\x01\x01\x12J\n\x06status\x18\x05 \x01(\x0b\x32:.ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatusb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.agentic.agentexecution.v1.api_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AGENTEXECUTION']._serialized_start=236
-  _globals['_AGENTEXECUTION']._serialized_end=506
+  _globals['_AGENTEXECUTION'].fields_by_name['api_version']._loaded_options = None
+  _globals['_AGENTEXECUTION'].fields_by_name['api_version']._serialized_options = b'\272H\031r\027\n\025agentic.stigmer.ai/v1'
+  _globals['_AGENTEXECUTION'].fields_by_name['kind']._loaded_options = None
+  _globals['_AGENTEXECUTION'].fields_by_name['kind']._serialized_options = b'\272H\022r\020\n\016AgentExecution'
+  _globals['_AGENTEXECUTION'].fields_by_name['metadata']._loaded_options = None
+  _globals['_AGENTEXECUTION'].fields_by_name['metadata']._serialized_options = b'\272H\244\002\272\001\230\001\n,agent_execution.owner_scope.unspecified_only\022QAgentExecution owner_scope must be unspecified (inherits premission from session)\032\025this.owner_scope == 0\272\001\201\001\n\023execution.name.slug\022Hname must contain an ASCII letter or digit (the slug is derived from it)\032 this.name.matches(\'[A-Za-z0-9]\')\310\001\001'
+  _globals['_AGENTEXECUTION'].fields_by_name['spec']._loaded_options = None
+  _globals['_AGENTEXECUTION'].fields_by_name['spec']._serialized_options = b'\272H\003\310\001\001'
+  _globals['_AGENTEXECUTION']._serialized_start=265
+  _globals['_AGENTEXECUTION']._serialized_end=896
 # @@protoc_insertion_point(module_scope)

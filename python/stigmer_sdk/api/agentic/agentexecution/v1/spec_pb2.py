@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from stigmer_sdk.api.agentic.executioncontext.v1 import execution_value_pb2 as ai_dot_stigmer_dot_agentic_dot_executioncontext_dot_v1_dot_execution__value__pb2
 
 
-DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n/ai/stigmer/agentic/agentexecution/v1/spec.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\"\xfe\x02\n\x12\x41gentExecutionSpec\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12O\n\x10\x65xecution_config\x18\x04 \x01(\x0b\x32\x35.ai.stigmer.agentic.agentexecution.v1.ExecutionConfig\x12]\n\x0bruntime_env\x18\x05 \x03(\x0b\x32H.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec.RuntimeEnvEntry\x12\x16\n\x0e\x63\x61llback_token\x18\x06 \x01(\x0c\x1ai\n\x0fRuntimeEnvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x45\n\x05value\x18\x02 \x01(\x0b\x32\x36.ai.stigmer.agentic.executioncontext.v1.ExecutionValue:\x02\x38\x01\"%\n\x0f\x45xecutionConfig\x12\x12\n\nmodel_name\x18\x01 \x01(\tb\x06proto3')
+DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n/ai/stigmer/agentic/agentexecution/v1/spec.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\x1a\x1b\x62uf/validate/validate.proto\"\x91\x04\n\x12\x41gentExecutionSpec\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x18\n\x07message\x18\x03 \x01(\tB\x07\xbaH\x04r\x02\x10\x01\x12O\n\x10\x65xecution_config\x18\x04 \x01(\x0b\x32\x35.ai.stigmer.agentic.agentexecution.v1.ExecutionConfig\x12]\n\x0bruntime_env\x18\x05 \x03(\x0b\x32H.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpec.RuntimeEnvEntry\x12\x16\n\x0e\x63\x61llback_token\x18\x06 \x01(\x0c\x1ai\n\x0fRuntimeEnvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x45\n\x05value\x18\x02 \x01(\x0b\x32\x36.ai.stigmer.agentic.executioncontext.v1.ExecutionValue:\x02\x38\x01:\x87\x01\xbaH\x83\x01\x1a\x80\x01\n%agent_execution_spec.agent_or_session\x12)either agent_id or session_id must be set\x1a,this.agent_id != \'\' || this.session_id != \'\'\"%\n\x0f\x45xecutionConfig\x12\x12\n\nmodel_name\x18\x01 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,10 +35,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_AGENTEXECUTIONSPEC_RUNTIMEENVENTRY']._loaded_options = None
   _globals['_AGENTEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_options = b'8\001'
-  _globals['_AGENTEXECUTIONSPEC']._serialized_start=152
-  _globals['_AGENTEXECUTIONSPEC']._serialized_end=534
-  _globals['_AGENTEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_start=429
-  _globals['_AGENTEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_end=534
-  _globals['_EXECUTIONCONFIG']._serialized_start=536
-  _globals['_EXECUTIONCONFIG']._serialized_end=573
+  _globals['_AGENTEXECUTIONSPEC'].fields_by_name['message']._loaded_options = None
+  _globals['_AGENTEXECUTIONSPEC'].fields_by_name['message']._serialized_options = b'\272H\004r\002\020\001'
+  _globals['_AGENTEXECUTIONSPEC']._loaded_options = None
+  _globals['_AGENTEXECUTIONSPEC']._serialized_options = b'\272H\203\001\032\200\001\n%agent_execution_spec.agent_or_session\022)either agent_id or session_id must be set\032,this.agent_id != \'\' || this.session_id != \'\''
+  _globals['_AGENTEXECUTIONSPEC']._serialized_start=181
+  _globals['_AGENTEXECUTIONSPEC']._serialized_end=710
+  _globals['_AGENTEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_start=467
+  _globals['_AGENTEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_end=572
+  _globals['_EXECUTIONCONFIG']._serialized_start=712
+  _globals['_EXECUTIONCONFIG']._serialized_end=749
 # @@protoc_insertion_point(module_scope)

@@ -25,13 +25,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\x12&ai.stigmer.agentic.executioncontext.v1\"2\n\x0e\x45xecutionValue\x12\r\n\x05value\x18\x01 \x01(\t\x12\x11\n\tis_secret\x18\x02 \x01(\x08\x62\x06proto3')
+DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\x12&ai.stigmer.agentic.executioncontext.v1\x1a\x1b\x62uf/validate/validate.proto\";\n\x0e\x45xecutionValue\x12\x16\n\x05value\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01\x12\x11\n\tis_secret\x18\x02 \x01(\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.agentic.executioncontext.v1.execution_value_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_EXECUTIONVALUE']._serialized_start=104
-  _globals['_EXECUTIONVALUE']._serialized_end=154
+  _globals['_EXECUTIONVALUE'].fields_by_name['value']._loaded_options = None
+  _globals['_EXECUTIONVALUE'].fields_by_name['value']._serialized_options = b'\272H\004r\002\020\001'
+  _globals['_EXECUTIONVALUE']._serialized_start=133
+  _globals['_EXECUTIONVALUE']._serialized_end=192
 # @@protoc_insertion_point(module_scope)

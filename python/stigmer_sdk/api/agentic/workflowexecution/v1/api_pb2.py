@@ -28,13 +28,21 @@ from stigmer_sdk.api.agentic.workflowexecution.v1 import status_pb2 as ai_dot_st
 from stigmer_sdk.api.commons.apiresource import metadata_pb2 as ai_dot_stigmer_dot_commons_dot_apiresource_dot_metadata__pb2
 
 
-DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n1ai/stigmer/agentic/workflowexecution/v1/api.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a\x32\x61i/stigmer/agentic/workflowexecution/v1/spec.proto\x1a\x34\x61i/stigmer/agentic/workflowexecution/v1/status.proto\x1a-ai/stigmer/commons/apiresource/metadata.proto\"\x9d\x02\n\x11WorkflowExecution\x12\x13\n\x0b\x61pi_version\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x45\n\x08metadata\x18\x03 \x01(\x0b\x32\x33.ai.stigmer.commons.apiresource.ApiResourceMetadata\x12L\n\x04spec\x18\x04 \x01(\x0b\x32>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec\x12P\n\x06status\x18\x05 \x01(\x0b\x32@.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatusb\x06proto3')
+DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n1ai/stigmer/agentic/workflowexecution/v1/api.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a\x32\x61i/stigmer/agentic/workflowexecution/v1/spec.proto\x1a\x34\x61i/stigmer/agentic/workflowexecution/v1/status.proto\x1a-ai/stigmer/commons/apiresource/metadata.proto\x1a\x1b\x62uf/validate/validate.proto\"\xcb\x05\n\x11WorkflowExecution\x12\x31\n\x0b\x61pi_version\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\n\x15\x61gentic.stigmer.ai/v1\x12&\n\x04kind\x18\x02 \x01(\tB\x18\xbaH\x15r\x13\n\x11WorkflowExecution\x12\xb2\x03\n\x08metadata\x18\x03 \x01(\x0b\x32\x33.ai.stigmer.commons.apiresource.ApiResourceMetadataB\xea\x02\xbaH\xe6\x02\xba\x01\xda\x01\n=workflow_execution.owner_scope.org_or_identity_or_unspecified\x12PWorkflowExecution resources can only have organization or identity_account scope\x1aGthis.owner_scope == 0 || this.owner_scope == 2 || this.owner_scope == 3\xba\x01\x81\x01\n\x13\x65xecution.name.slug\x12Hname must contain an ASCII letter or digit (the slug is derived from it)\x1a this.name.matches(\'[A-Za-z0-9]\')\xc8\x01\x01\x12T\n\x04spec\x18\x04 \x01(\x0b\x32>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpecB\x06\xbaH\x03\xc8\x01\x01\x12P\n\x06status\x18\x05 \x01(\x0b\x32@.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatusb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ai.stigmer.agentic.workflowexecution.v1.api_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_WORKFLOWEXECUTION']._serialized_start=248
-  _globals['_WORKFLOWEXECUTION']._serialized_end=533
+  _globals['_WORKFLOWEXECUTION'].fields_by_name['api_version']._loaded_options = None
+  _globals['_WORKFLOWEXECUTION'].fields_by_name['api_version']._serialized_options = b'\272H\031r\027\n\025agentic.stigmer.ai/v1'
+  _globals['_WORKFLOWEXECUTION'].fields_by_name['kind']._loaded_options = None
+  _globals['_WORKFLOWEXECUTION'].fields_by_name['kind']._serialized_options = b'\272H\025r\023\n\021WorkflowExecution'
+  _globals['_WORKFLOWEXECUTION'].fields_by_name['metadata']._loaded_options = None
+  _globals['_WORKFLOWEXECUTION'].fields_by_name['metadata']._serialized_options = b'\272H\346\002\272\001\332\001\n=workflow_execution.owner_scope.org_or_identity_or_unspecified\022PWorkflowExecution resources can only have organization or identity_account scope\032Gthis.owner_scope == 0 || this.owner_scope == 2 || this.owner_scope == 3\272\001\201\001\n\023execution.name.slug\022Hname must contain an ASCII letter or digit (the slug is derived from it)\032 this.name.matches(\'[A-Za-z0-9]\')\310\001\001'
+  _globals['_WORKFLOWEXECUTION'].fields_by_name['spec']._loaded_options = None
+  _globals['_WORKFLOWEXECUTION'].fields_by_name['spec']._serialized_options = b'\272H\003\310\001\001'
+  _globals['_WORKFLOWEXECUTION']._serialized_start=277
+  _globals['_WORKFLOWEXECUTION']._serialized_end=992
 # @@protoc_insertion_point(module_scope)

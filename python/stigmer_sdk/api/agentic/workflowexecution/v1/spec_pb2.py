@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from stigmer_sdk.api.agentic.executioncontext.v1 import execution_value_pb2 as ai_dot_stigmer_dot_agentic_dot_executioncontext_dot_v1_dot_execution__value__pb2
 
 
-DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n2ai/stigmer/agentic/workflowexecution/v1/spec.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\"\xf8\x03\n\x15WorkflowExecutionSpec\x12\x1c\n\x14workflow_instance_id\x18\x01 \x01(\t\x12\x17\n\x0ftrigger_message\x18\x03 \x01(\t\x12m\n\x10trigger_metadata\x18\x04 \x03(\x0b\x32S.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.TriggerMetadataEntry\x12\x63\n\x0bruntime_env\x18\x05 \x03(\x0b\x32N.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.RuntimeEnvEntry\x12\x13\n\x0bworkflow_id\x18\x06 \x01(\t\x12\x16\n\x0e\x63\x61llback_token\x18\x07 \x01(\x0c\x1a\x36\n\x14TriggerMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1ai\n\x0fRuntimeEnvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x45\n\x05value\x18\x02 \x01(\x0b\x32\x36.ai.stigmer.agentic.executioncontext.v1.ExecutionValue:\x02\x38\x01J\x04\x08\x02\x10\x03\x62\x06proto3')
+DESCRIPTOR = _stigmer_pool.POOL.AddSerializedFile(b'\n2ai/stigmer/agentic/workflowexecution/v1/spec.proto\x12\'ai.stigmer.agentic.workflowexecution.v1\x1a<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\x1a\x1b\x62uf/validate/validate.proto\"\xa3\x05\n\x15WorkflowExecutionSpec\x12\x1c\n\x14workflow_instance_id\x18\x01 \x01(\t\x12\x17\n\x0ftrigger_message\x18\x03 \x01(\t\x12m\n\x10trigger_metadata\x18\x04 \x03(\x0b\x32S.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.TriggerMetadataEntry\x12\x63\n\x0bruntime_env\x18\x05 \x03(\x0b\x32N.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.RuntimeEnvEntry\x12\x13\n\x0bworkflow_id\x18\x06 \x01(\t\x12\x16\n\x0e\x63\x61llback_token\x18\x07 \x01(\x0c\x1a\x36\n\x14TriggerMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1ai\n\x0fRuntimeEnvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x45\n\x05value\x18\x02 \x01(\x0b\x32\x36.ai.stigmer.agentic.executioncontext.v1.ExecutionValue:\x02\x38\x01:\xa8\x01\xbaH\xa4\x01\x1a\xa1\x01\n,workflow_execution_spec.workflow_or_instance\x12\x36\x65ither workflow_id or workflow_instance_id must be set\x1a\x39this.workflow_id != \'\' || this.workflow_instance_id != \'\'J\x04\x08\x02\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,10 +37,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WORKFLOWEXECUTIONSPEC_TRIGGERMETADATAENTRY']._serialized_options = b'8\001'
   _globals['_WORKFLOWEXECUTIONSPEC_RUNTIMEENVENTRY']._loaded_options = None
   _globals['_WORKFLOWEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_options = b'8\001'
-  _globals['_WORKFLOWEXECUTIONSPEC']._serialized_start=158
-  _globals['_WORKFLOWEXECUTIONSPEC']._serialized_end=662
-  _globals['_WORKFLOWEXECUTIONSPEC_TRIGGERMETADATAENTRY']._serialized_start=495
-  _globals['_WORKFLOWEXECUTIONSPEC_TRIGGERMETADATAENTRY']._serialized_end=549
-  _globals['_WORKFLOWEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_start=551
-  _globals['_WORKFLOWEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_end=656
+  _globals['_WORKFLOWEXECUTIONSPEC']._loaded_options = None
+  _globals['_WORKFLOWEXECUTIONSPEC']._serialized_options = b'\272H\244\001\032\241\001\n,workflow_execution_spec.workflow_or_instance\0226either workflow_id or workflow_instance_id must be set\0329this.workflow_id != \'\' || this.workflow_instance_id != \'\''
+  _globals['_WORKFLOWEXECUTIONSPEC']._serialized_start=187
+  _globals['_WORKFLOWEXECUTIONSPEC']._serialized_end=862
+  _globals['_WORKFLOWEXECUTIONSPEC_TRIGGERMETADATAENTRY']._serialized_start=524
+  _globals['_WORKFLOWEXECUTIONSPEC_TRIGGERMETADATAENTRY']._serialized_end=578
+  _globals['_WORKFLOWEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_start=580
+  _globals['_WORKFLOWEXECUTIONSPEC_RUNTIMEENVENTRY']._serialized_end=685
 # @@protoc_insertion_point(module_scope)

@@ -7,6 +7,7 @@
 package agentexecutionv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	apiresource "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -109,13 +110,17 @@ var File_ai_stigmer_agentic_agentexecution_v1_api_proto protoreflect.FileDescrip
 
 const file_ai_stigmer_agentic_agentexecution_v1_api_proto_rawDesc = "" +
 	"\n" +
-	".ai/stigmer/agentic/agentexecution/v1/api.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a/ai/stigmer/agentic/agentexecution/v1/spec.proto\x1a1ai/stigmer/agentic/agentexecution/v1/status.proto\x1a-ai/stigmer/commons/apiresource/metadata.proto\"\xb8\x02\n" +
-	"\x0eAgentExecution\x12\x1f\n" +
-	"\vapi_version\x18\x01 \x01(\tR\n" +
-	"apiVersion\x12\x12\n" +
-	"\x04kind\x18\x02 \x01(\tR\x04kind\x12O\n" +
-	"\bmetadata\x18\x03 \x01(\v23.ai.stigmer.commons.apiresource.ApiResourceMetadataR\bmetadata\x12L\n" +
-	"\x04spec\x18\x04 \x01(\v28.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpecR\x04spec\x12R\n" +
+	".ai/stigmer/agentic/agentexecution/v1/api.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a/ai/stigmer/agentic/agentexecution/v1/spec.proto\x1a1ai/stigmer/agentic/agentexecution/v1/status.proto\x1a-ai/stigmer/commons/apiresource/metadata.proto\x1a\x1bbuf/validate/validate.proto\"\xa1\x05\n" +
+	"\x0eAgentExecution\x12=\n" +
+	"\vapi_version\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\n" +
+	"\x15agentic.stigmer.ai/v1R\n" +
+	"apiVersion\x12)\n" +
+	"\x04kind\x18\x02 \x01(\tB\x15\xbaH\x12r\x10\n" +
+	"\x0eAgentExecutionR\x04kind\x12\xfa\x02\n" +
+	"\bmetadata\x18\x03 \x01(\v23.ai.stigmer.commons.apiresource.ApiResourceMetadataB\xa8\x02\xbaH\xa4\x02\xba\x01\x98\x01\n" +
+	",agent_execution.owner_scope.unspecified_only\x12QAgentExecution owner_scope must be unspecified (inherits premission from session)\x1a\x15this.owner_scope == 0\xba\x01\x81\x01\n" +
+	"\x13execution.name.slug\x12Hname must contain an ASCII letter or digit (the slug is derived from it)\x1a this.name.matches('[A-Za-z0-9]')\xc8\x01\x01R\bmetadata\x12T\n" +
+	"\x04spec\x18\x04 \x01(\v28.ai.stigmer.agentic.agentexecution.v1.AgentExecutionSpecB\x06\xbaH\x03\xc8\x01\x01R\x04spec\x12R\n" +
 	"\x06status\x18\x05 \x01(\v2:.ai.stigmer.agentic.agentexecution.v1.AgentExecutionStatusR\x06statusB\xa5\x02B\bApiProtoP\x01Zdgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1;agentexecutionv1\xa2\x02\x04ASAA\xaa\x02$Ai.Stigmer.Agentic.Agentexecution.V1\xca\x02$Ai\\Stigmer\\Agentic\\Agentexecution\\V1\xe2\x020Ai\\Stigmer\\Agentic\\Agentexecution\\V1\\GPBMetadata\xea\x02(Ai::Stigmer::Agentic::Agentexecution::V1b\x06proto3"
 
 var (

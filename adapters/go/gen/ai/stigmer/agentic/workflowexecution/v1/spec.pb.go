@@ -7,6 +7,7 @@
 package workflowexecutionv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/executioncontext/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -136,7 +137,7 @@ var File_ai_stigmer_agentic_workflowexecution_v1_spec_proto protoreflect.FileDes
 
 const file_ai_stigmer_agentic_workflowexecution_v1_spec_proto_rawDesc = "" +
 	"\n" +
-	"2ai/stigmer/agentic/workflowexecution/v1/spec.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\"\xec\x04\n" +
+	"2ai/stigmer/agentic/workflowexecution/v1/spec.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\x1a\x1bbuf/validate/validate.proto\"\x97\x06\n" +
 	"\x15WorkflowExecutionSpec\x120\n" +
 	"\x14workflow_instance_id\x18\x01 \x01(\tR\x12workflowInstanceId\x12'\n" +
 	"\x0ftrigger_message\x18\x03 \x01(\tR\x0etriggerMessage\x12~\n" +
@@ -151,7 +152,8 @@ const file_ai_stigmer_agentic_workflowexecution_v1_spec_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1au\n" +
 	"\x0fRuntimeEnvEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12L\n" +
-	"\x05value\x18\x02 \x01(\v26.ai.stigmer.agentic.executioncontext.v1.ExecutionValueR\x05value:\x028\x01J\x04\b\x02\x10\x03B\xb8\x02B\tSpecProtoP\x01Zjgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
+	"\x05value\x18\x02 \x01(\v26.ai.stigmer.agentic.executioncontext.v1.ExecutionValueR\x05value:\x028\x01:\xa8\x01\xbaH\xa4\x01\x1a\xa1\x01\n" +
+	",workflow_execution_spec.workflow_or_instance\x126either workflow_id or workflow_instance_id must be set\x1a9this.workflow_id != '' || this.workflow_instance_id != ''J\x04\b\x02\x10\x03B\xb8\x02B\tSpecProtoP\x01Zjgithub.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
 
 var (
 	file_ai_stigmer_agentic_workflowexecution_v1_spec_proto_rawDescOnce sync.Once

@@ -5,14 +5,15 @@ import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.executioncontext.v1.ExecutionValue;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.commons.apiresource.ApiResourceMetadata;
+import ai.stigmer.commons.apiresource.ApiResourceOwnerScope;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * What the deployed Stigmer service requires of a {@code create} request (handshake contract,
@@ -25,18 +26,26 @@ import java.util.TreeMap;
  * ({@link #executionName(String)}: derived from the idempotency key, so that every attempt of one
  * activity names the same execution). It refuses locally, with a non-retryable {@link
  * ApplicationFailure} of type {@value HandshakeFailureTypes#INVALID_REQUEST} and before any RPC,
- * what the deployed service would refuse and the SDK cannot fill; the message is {@code invalid
- * <kind>: <field>: <description>; ...}:
+ * what breaks the create rules; the message is {@code invalid <kind>: <field>: <description>;
+ * ...}, sorted by field path, then description.
+ *
+ * <p>The create rules are the {@code buf.validate} constraints declared on the protos
+ * (proto/ai/stigmer/agentic; handshake contract section 1.2), which the Python and Go SDKs and the
+ * reference service check with protovalidate. protovalidate-java needs protobuf-java 4, and this
+ * adapter is on the Temporal Java SDK's protobuf-java 3.25, so this class checks the same rules in
+ * code, with protovalidate's field paths and the rules' messages; its tests hold it to the vectors
+ * every SDK checks (tests/create_rules_vectors.json):
  *
  * <ul>
- *   <li>{@code api_version} or {@code kind} set to another value;
- *   <li>a {@code metadata.name} without an ASCII letter or digit (its slug would be empty);
- *   <li>agent executions: an empty {@code spec.message}; neither {@code spec.agent_id} nor {@code
- *       spec.session_id}; a {@code metadata.owner_scope} set (it inherits its session's);
- *   <li>workflow executions: neither {@code spec.workflow_id} nor {@code
- *       spec.workflow_instance_id}; a {@code metadata.owner_scope} of platform (1) or undefined
- *       (unspecified, organization and identity account are left to the service);
- *   <li>a {@code spec.runtime_env} entry whose {@code value} is empty.
+ *   <li>{@code api_version} or {@code kind} other than the constant ({@code string.const});
+ *   <li>{@code metadata}: a name without an ASCII letter or digit (its slug would be empty); an
+ *       agent execution's owner scope set (it inherits its session's); a workflow execution's
+ *       owner scope other than unspecified, organization or identity account;
+ *   <li>{@code metadata.owner_scope}: an undefined value ({@code enum.defined_only});
+ *   <li>{@code spec}: neither {@code agent_id} nor {@code session_id}, neither {@code
+ *       workflow_id} nor {@code workflow_instance_id};
+ *   <li>{@code spec.message} of an agent execution empty, a {@code spec.runtime_env} entry's
+ *       {@code value} empty ({@code string.min_len}).
  * </ul>
  */
 public final class ExecutionRequests {
@@ -106,24 +115,7 @@ public final class ExecutionRequests {
       request.setKind(AGENT_EXECUTION_KIND);
     }
     fillMetadata(request.getMetadataBuilder(), idempotencyKey);
-    List<String> violations =
-        common(
-            request.getApiVersion(),
-            request.getKind(),
-            AGENT_EXECUTION_KIND,
-            request.getMetadata());
-    if (request.getSpec().getMessage().isEmpty()) {
-      violations.add("spec.message: must not be empty");
-    }
-    if (request.getSpec().getSessionId().isEmpty() && request.getSpec().getAgentId().isEmpty()) {
-      violations.add("spec.agent_id: either session_id or agent_id must be set");
-    }
-    if (request.getMetadata().getOwnerScopeValue() != OWNER_SCOPE_UNSPECIFIED) {
-      violations.add(
-          "metadata.owner_scope: must be unspecified: an agent execution inherits its session's");
-    }
-    runtimeEnv(request.getSpec().getRuntimeEnvMap(), violations);
-    refuse(request.getKind(), violations);
+    refuse(request.getKind(), agentViolations(request.build()));
     return request.build();
   }
 
@@ -147,35 +139,87 @@ public final class ExecutionRequests {
       request.setKind(WORKFLOW_EXECUTION_KIND);
     }
     fillMetadata(request.getMetadataBuilder(), idempotencyKey);
-    List<String> violations =
+    refuse(request.getKind(), workflowViolations(request.build()));
+    return request.build();
+  }
+
+  /**
+   * The create rules an agent execution request breaks, as {@code <field>: <description>}, sorted
+   * by field path, then description.
+   *
+   * @param request the request as it would be sent
+   * @return the violations; empty when the request keeps every rule
+   */
+  static List<String> agentViolations(AgentExecution request) {
+    List<String[]> violations =
+        common(
+            request.getApiVersion(),
+            request.getKind(),
+            AGENT_EXECUTION_KIND,
+            request.getMetadata());
+    if (request.getMetadata().getOwnerScopeValue() != OWNER_SCOPE_UNSPECIFIED) {
+      violations.add(new String[] {"metadata", AGENT_OWNER_SCOPE});
+    }
+    if (request.getSpec().getSessionId().isEmpty() && request.getSpec().getAgentId().isEmpty()) {
+      violations.add(new String[] {"spec", "either agent_id or session_id must be set"});
+    }
+    if (request.getSpec().getMessage().isEmpty()) {
+      violations.add(new String[] {"spec.message", MIN_LEN_1});
+    }
+    runtimeEnv(request.getSpec().getRuntimeEnvMap(), violations);
+    return sorted(violations);
+  }
+
+  /**
+   * The create rules a workflow execution request breaks, as {@code <field>: <description>},
+   * sorted by field path, then description.
+   *
+   * @param request the request as it would be sent
+   * @return the violations; empty when the request keeps every rule
+   */
+  static List<String> workflowViolations(WorkflowExecution request) {
+    List<String[]> violations =
         common(
             request.getApiVersion(),
             request.getKind(),
             WORKFLOW_EXECUTION_KIND,
             request.getMetadata());
+    if (!WORKFLOW_OWNER_SCOPES.contains(request.getMetadata().getOwnerScopeValue())) {
+      violations.add(new String[] {"metadata", WORKFLOW_OWNER_SCOPE});
+    }
     if (request.getSpec().getWorkflowId().isEmpty()
         && request.getSpec().getWorkflowInstanceId().isEmpty()) {
-      violations.add("spec.workflow_id: either workflow_id or workflow_instance_id must be set");
-    }
-    if (!WORKFLOW_OWNER_SCOPES.contains(request.getMetadata().getOwnerScopeValue())) {
-      violations.add("metadata.owner_scope: must be organization or identity_account");
+      violations.add(
+          new String[] {"spec", "either workflow_id or workflow_instance_id must be set"});
     }
     runtimeEnv(request.getSpec().getRuntimeEnvMap(), violations);
-    refuse(request.getKind(), violations);
-    return request.build();
+    return sorted(violations);
   }
 
-  private static List<String> common(
+  // The rules' messages, as declared on the protos (CEL) or protovalidate's standard rules.
+  private static final String MIN_LEN_1 = "must be at least 1 characters";
+  private static final String AGENT_OWNER_SCOPE =
+      "AgentExecution owner_scope must be unspecified (inherits premission from session)";
+  private static final String WORKFLOW_OWNER_SCOPE =
+      "WorkflowExecution resources can only have organization or identity_account scope";
+  private static final String NAME_SLUG =
+      "name must contain an ASCII letter or digit (the slug is derived from it)";
+
+  private static List<String[]> common(
       String apiVersion, String kind, String wantedKind, ApiResourceMetadata metadata) {
-    List<String> violations = new ArrayList<>();
+    List<String[]> violations = new ArrayList<>();
     if (!apiVersion.equals(API_VERSION)) {
-      violations.add("api_version: must be '" + API_VERSION + "'");
+      violations.add(new String[] {"api_version", "must equal `" + API_VERSION + "`"});
     }
     if (!kind.equals(wantedKind)) {
-      violations.add("kind: must be '" + wantedKind + "'");
+      violations.add(new String[] {"kind", "must equal `" + wantedKind + "`"});
     }
     if (metadata.getName().chars().noneMatch(ExecutionRequests::isAsciiAlphanumeric)) {
-      violations.add("metadata.name: must contain an ASCII letter or digit");
+      violations.add(new String[] {"metadata", NAME_SLUG});
+    }
+    if (metadata.getOwnerScope() == ApiResourceOwnerScope.UNRECOGNIZED) {
+      violations.add(
+          new String[] {"metadata.owner_scope", "value must be one of the defined enum values"});
     }
     return violations;
   }
@@ -184,14 +228,28 @@ public final class ExecutionRequests {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   }
 
-  private static void runtimeEnv(Map<String, ExecutionValue> env, List<String> violations) {
-    new TreeMap<>(env)
-        .forEach(
-            (name, value) -> {
-              if (value.getValue().isEmpty()) {
-                violations.add("spec.runtime_env['" + name + "'].value: must not be empty");
-              }
-            });
+  private static void runtimeEnv(Map<String, ExecutionValue> env, List<String[]> violations) {
+    env.forEach(
+        (name, value) -> {
+          if (value.getValue().isEmpty()) {
+            violations.add(new String[] {"spec.runtime_env[" + quote(name) + "].value", MIN_LEN_1});
+          }
+        });
+  }
+
+  /** A map key as protovalidate writes it in a field path: a double-quoted string. */
+  private static String quote(String key) {
+    return "\"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static List<String> sorted(List<String[]> violations) {
+    violations.sort(
+        Comparator.<String[], String>comparing(v -> v[0]).thenComparing(v -> v[1]));
+    List<String> text = new ArrayList<>(violations.size());
+    for (String[] violation : violations) {
+      text.add(violation[0] + ": " + violation[1]);
+    }
+    return text;
   }
 
   private static void fillMetadata(ApiResourceMetadata.Builder metadata, String idempotencyKey) {

@@ -385,8 +385,8 @@ class CallerIntegrationTest {
       assertEquals(HandshakeFailureTypes.INVALID_REQUEST, failure.getType());
       assertTrue(failure.isNonRetryable());
       assertEquals(
-          "invalid WorkflowExecution: kind: must be 'AgentExecution'; "
-              + "spec.message: must not be empty",
+          "invalid WorkflowExecution: kind: must equal `AgentExecution`; "
+              + "spec.message: must be at least 1 characters",
           failure.getOriginalMessage());
       assertEquals(0, stigmer.calls().size(), "nothing was sent");
       assertTrue(
@@ -398,8 +398,8 @@ class CallerIntegrationTest {
                           && event
                               .message()
                               .endsWith(
-                                  "violations=kind: must be 'AgentExecution'; spec.message: "
-                                      + "must not be empty")),
+                                  "violations=kind: must equal `AgentExecution`; "
+                                      + "spec.message: must be at least 1 characters")),
           "the refusal is logged");
     }
   }

@@ -78,13 +78,14 @@ class ExecutionRequestsTest {
     assertEquals(HandshakeFailureTypes.INVALID_REQUEST, e.getType());
     assertTrue(e.isNonRetryable());
     assertEquals(
-        "invalid AgentExecution: api_version: must be 'agentic.stigmer.ai/v1'; "
-            + "metadata.name: must contain an ASCII letter or digit; "
-            + "spec.message: must not be empty; "
-            + "spec.agent_id: either session_id or agent_id must be set; "
-            + "metadata.owner_scope: must be unspecified: an agent execution inherits its "
-            + "session's; "
-            + "spec.runtime_env['B_KEY'].value: must not be empty",
+        "invalid AgentExecution: api_version: must equal `agentic.stigmer.ai/v1`; "
+            + "metadata: AgentExecution owner_scope must be unspecified (inherits premission "
+            + "from session); "
+            + "metadata: name must contain an ASCII letter or digit (the slug is derived from "
+            + "it); "
+            + "spec: either agent_id or session_id must be set; "
+            + "spec.message: must be at least 1 characters; "
+            + "spec.runtime_env[\"B_KEY\"].value: must be at least 1 characters",
         e.getOriginalMessage());
   }
 
@@ -99,7 +100,7 @@ class ExecutionRequestsTest {
         assertThrows(
             ApplicationFailure.class, () -> ExecutionRequests.prepareAgent(wrongKind, KEY));
     assertEquals(
-        "invalid WorkflowExecution: kind: must be 'AgentExecution'", e.getOriginalMessage());
+        "invalid WorkflowExecution: kind: must equal `AgentExecution`", e.getOriginalMessage());
   }
 
   private static WorkflowExecution workflowWithScope(ApiResourceOwnerScope scope) {
@@ -122,8 +123,8 @@ class ExecutionRequestsTest {
         assertThrows(
             ApplicationFailure.class, () -> ExecutionRequests.prepareWorkflow(platform, KEY));
     assertEquals(
-        "invalid WorkflowExecution: metadata.owner_scope: must be organization or "
-            + "identity_account",
+        "invalid WorkflowExecution: metadata: WorkflowExecution resources can only have "
+            + "organization or identity_account scope",
         e.getOriginalMessage());
   }
 
@@ -137,7 +138,7 @@ class ExecutionRequestsTest {
     assertTrue(
         e.getOriginalMessage()
             .equals(
-                "invalid WorkflowExecution: spec.workflow_id: either workflow_id or "
+                "invalid WorkflowExecution: spec: either workflow_id or "
                     + "workflow_instance_id must be set"),
         e.getOriginalMessage());
     WorkflowExecution ok =

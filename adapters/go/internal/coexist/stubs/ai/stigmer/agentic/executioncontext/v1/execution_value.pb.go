@@ -7,6 +7,7 @@
 package executioncontextv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -80,9 +81,9 @@ var File_ai_stigmer_agentic_executioncontext_v1_execution_value_proto protorefle
 
 const file_ai_stigmer_agentic_executioncontext_v1_execution_value_proto_rawDesc = "" +
 	"\n" +
-	"<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\x12&ai.stigmer.agentic.executioncontext.v1\"C\n" +
-	"\x0eExecutionValue\x12\x14\n" +
-	"\x05value\x18\x01 \x01(\tR\x05value\x12\x1b\n" +
+	"<ai/stigmer/agentic/executioncontext/v1/execution_value.proto\x12&ai.stigmer.agentic.executioncontext.v1\x1a\x1bbuf/validate/validate.proto\"L\n" +
+	"\x0eExecutionValue\x12\x1d\n" +
+	"\x05value\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x05value\x12\x1b\n" +
 	"\tis_secret\x18\x02 \x01(\bR\bisSecretB\xfb\x02\n" +
 	"*com.ai.stigmer.agentic.executioncontext.v1B\x13ExecutionValueProtoP\x01Z{github.com/stigmer/stigmer-sdk/adapters/go/internal/coexist/stubs/ai/stigmer/agentic/executioncontext/v1;executioncontextv1\xa2\x02\x04ASAE\xaa\x02&Ai.Stigmer.Agentic.Executioncontext.V1\xca\x02&Ai\\Stigmer\\Agentic\\Executioncontext\\V1\xe2\x022Ai\\Stigmer\\Agentic\\Executioncontext\\V1\\GPBMetadata\xea\x02*Ai::Stigmer::Agentic::Executioncontext::V1b\x06proto3"
 

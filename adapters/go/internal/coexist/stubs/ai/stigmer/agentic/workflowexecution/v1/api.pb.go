@@ -7,6 +7,7 @@
 package workflowexecutionv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	apiresource "github.com/stigmer/stigmer-sdk/adapters/go/internal/coexist/stubs/ai/stigmer/commons/apiresource"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -109,13 +110,17 @@ var File_ai_stigmer_agentic_workflowexecution_v1_api_proto protoreflect.FileDesc
 
 const file_ai_stigmer_agentic_workflowexecution_v1_api_proto_rawDesc = "" +
 	"\n" +
-	"1ai/stigmer/agentic/workflowexecution/v1/api.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a2ai/stigmer/agentic/workflowexecution/v1/spec.proto\x1a4ai/stigmer/agentic/workflowexecution/v1/status.proto\x1a-ai/stigmer/commons/apiresource/metadata.proto\"\xc7\x02\n" +
-	"\x11WorkflowExecution\x12\x1f\n" +
-	"\vapi_version\x18\x01 \x01(\tR\n" +
-	"apiVersion\x12\x12\n" +
-	"\x04kind\x18\x02 \x01(\tR\x04kind\x12O\n" +
-	"\bmetadata\x18\x03 \x01(\v23.ai.stigmer.commons.apiresource.ApiResourceMetadataR\bmetadata\x12R\n" +
-	"\x04spec\x18\x04 \x01(\v2>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpecR\x04spec\x12X\n" +
+	"1ai/stigmer/agentic/workflowexecution/v1/api.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a2ai/stigmer/agentic/workflowexecution/v1/spec.proto\x1a4ai/stigmer/agentic/workflowexecution/v1/status.proto\x1a-ai/stigmer/commons/apiresource/metadata.proto\x1a\x1bbuf/validate/validate.proto\"\xf5\x05\n" +
+	"\x11WorkflowExecution\x12=\n" +
+	"\vapi_version\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\n" +
+	"\x15agentic.stigmer.ai/v1R\n" +
+	"apiVersion\x12,\n" +
+	"\x04kind\x18\x02 \x01(\tB\x18\xbaH\x15r\x13\n" +
+	"\x11WorkflowExecutionR\x04kind\x12\xbc\x03\n" +
+	"\bmetadata\x18\x03 \x01(\v23.ai.stigmer.commons.apiresource.ApiResourceMetadataB\xea\x02\xbaH\xe6\x02\xba\x01\xda\x01\n" +
+	"=workflow_execution.owner_scope.org_or_identity_or_unspecified\x12PWorkflowExecution resources can only have organization or identity_account scope\x1aGthis.owner_scope == 0 || this.owner_scope == 2 || this.owner_scope == 3\xba\x01\x81\x01\n" +
+	"\x13execution.name.slug\x12Hname must contain an ASCII letter or digit (the slug is derived from it)\x1a this.name.matches('[A-Za-z0-9]')\xc8\x01\x01R\bmetadata\x12Z\n" +
+	"\x04spec\x18\x04 \x01(\v2>.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpecB\x06\xbaH\x03\xc8\x01\x01R\x04spec\x12X\n" +
 	"\x06status\x18\x05 \x01(\v2@.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionStatusR\x06statusB\xf7\x02\n" +
 	"+com.ai.stigmer.agentic.workflowexecution.v1B\bApiProtoP\x01Z}github.com/stigmer/stigmer-sdk/adapters/go/internal/coexist/stubs/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
 
