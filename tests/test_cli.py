@@ -219,7 +219,7 @@ async def test_complete_names_a_missing_workflow_or_activity_not_found(
         (("serve", "--listen", "bad"), 2, "--listen must be host:port"),
         (("serve", "--address", "nope"), 2, "--address must be host:port"),
         (("serve", "--encryption-key", "xyz"), 2, "--encryption-key"),
-        (("serve", "--store", "mysql://db"), 2, "unsupported URL scheme 'mysql'"),
+        (("serve", "--store", "mysql://db"), 2, "unsupported store URL scheme 'mysql'"),
         (("serve", "--caller-heartbeat", "soon"), 2, "not a duration"),
         (("serve", "--address", "127.0.0.1:1", "--store", "sqlite:///{tmp}/s.db"), 8, "Temporal"),
         (("pending", "--store", "bogus://x"), 2, "unsupported URL scheme"),
@@ -414,7 +414,7 @@ def test_serve_help_states_the_services_default_task_queues() -> None:
         ("--workflow-runner-task-queue", defaults.workflow_runner_task_queue),
     ):
         assert option in help_text
-        assert f"(default {default})" in help_text
+        assert f"default: {default}]" in help_text
 
 
 async def test_serve_json_summary_on_stdout_and_logs_on_stderr(
@@ -533,7 +533,7 @@ def _serve_config(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> ServiceCo
 
     configs: list[ServiceConfig] = []
 
-    async def capture(options: object, config: ServiceConfig) -> None:
+    async def capture(settings: object, config: ServiceConfig, **_: object) -> None:
         configs.append(config)
 
     monkeypatch.setattr(cli, "run_service", capture)

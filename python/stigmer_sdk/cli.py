@@ -30,16 +30,16 @@ import asyncio
 import base64
 import contextlib
 import enum
+import inspect
 import json
 import logging
 import os
-import re
 import shlex
 import signal
 import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -60,6 +60,18 @@ from stigmer_sdk.completion import (
     report_external_cancellation,
 )
 from stigmer_sdk.errors import EmptyTokenError, MalformedTokenError, TokenError
+from stigmer_sdk.service import config
+from stigmer_sdk.service.config import (
+    ServeSettings,
+    SettingField,
+    first_line,
+    format_duration,
+    is_repeatable,
+    parse_value,
+    read_setting_file,
+    setting_fields,
+    settings_from_values,
+)
 from stigmer_sdk.service.store.commands import store_app
 from stigmer_sdk.tokens import TaskToken, short_token_digest, token_preview
 
@@ -92,6 +104,7 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 _T = TypeVar("_T")
+_S = TypeVar("_S")
 
 
 # --- Exit codes and user errors -------------------------------------------------------------------
@@ -138,21 +151,18 @@ def _run(main: Coroutine[Any, Any, _T]) -> _T:
         raise typer.Exit(error.code) from None
 
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def parse_duration(text: str, option: str = "duration") -> timedelta:
-    """Parse ``90s``, ``5m``, ``1h``, ``2d`` or ``250ms``.
+    """Parse ``90s``, ``5m``, ``1h``, ``2d`` or ``250ms``; raise `UserError` (usage) when it is
+    not a duration.
 
     Examples:
         >>> parse_duration("90s")
         datetime.timedelta(seconds=90)
     """
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise UserError(f"{option} {text!r} is not a duration such as 30s, 5m, 1h or 2d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    try:
+        return config.parse_duration(text, option)
+    except ValueError as error:
+        raise UserError(str(error)) from None
 
 
 def parse_host_port(text: str, option: str) -> tuple[str, int]:
@@ -162,10 +172,10 @@ def parse_host_port(text: str, option: str) -> tuple[str, int]:
         >>> parse_host_port("127.0.0.1:7233", "--address")
         ('127.0.0.1', 7233)
     """
-    host, colon, port = text.rpartition(":")
-    if not colon or not host or not port.isdigit() or int(port) > 65535 or " " in host:
-        raise UserError(f"{option} must be host:port, such as 127.0.0.1:7233; got {text!r}")
-    return host.strip("[]"), int(port)
+    try:
+        return config.parse_host_port(text, option)
+    except ValueError as error:
+        raise UserError(str(error)) from None
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -178,12 +188,10 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _read_file(path: Path | None, option: str) -> bytes | None:
-    if path is None:
-        return None
     try:
-        return path.read_bytes()
-    except OSError as error:
-        raise UserError(f"{option}: cannot read {path}: {error.strerror}") from None
+        return read_setting_file(path, option)
+    except ValueError as error:
+        raise UserError(str(error)) from None
 
 
 def _encryption_keys(texts: Sequence[str] | None) -> list[EncryptionKey]:
@@ -264,477 +272,138 @@ async def connect_temporal(
     except (RuntimeError, OSError, ValueError, temporalio.service.RPCError) as error:
         raise UserError(
             f"cannot connect to Temporal at {connection.address} "
-            f"(namespace {connection.namespace}): {_first_line(error)}",
+            f"(namespace {connection.namespace}): {first_line(error)}",
             ExitCode.UNAVAILABLE,
         ) from None
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]
+# --- serve: options, derived from the settings ---------------------------------------------
+# A new serve option is a field of ServeSettings or ServiceSettings (stigmer_sdk.service.config):
+# its option, environment variable and docs row follow from it.
 
 
-# --- serve: options -------------------------------------------------------------------------------
-# A new serve option: (1) a parameter of serve() below, (2) a field of ServeOptions, set in serve(),
-# (3) its use in serve_config(), which validates it (raise UserError) and builds ServiceConfig.
+def _cli_type(item: SettingField) -> tuple[Any, Any]:
+    """The command-line type and default of a setting (durations as text, repeatables as lists)."""
+    if item.type is timedelta:
+        return str, format_duration(item.default)
+    if is_repeatable(item.type):
+        return list[str] | None, None
+    return item.type, item.default
 
 
-@dataclass(frozen=True)
-class ServeOptions:
-    """``serve``'s command-line options, as given. New options go here and in `serve`."""
-
-    listen: str
-    listen_tls_cert: Path | None
-    listen_tls_key: Path | None
-    listen_client_ca: Path | None
-    temporal: TemporalConnection
-    store: str | None
-    encryption_key: Sequence[str]
-    dev: bool
-    data_dir: Path
-    builtin_runner: bool
-    caller_heartbeat: str
-    runner_heartbeat_timeout: str
-    metrics_address: str | None
-    otlp_endpoint: str | None
-    task_queue: str | None
-    agent_runner_task_queue: str | None
-    workflow_runner_task_queue: str | None
-    #: Print the summary as one JSON line instead of a table.
-    as_json: bool = False
-    pending_metrics_interval: str = "30s"
-    drain_grace: str = "30s"
-    api_keys_file: Path | None = None
-    jwt_jwks: str | None = None
-    jwt_issuer: str | None = None
-    jwt_audience: str | None = None
-    jwt_roles_claim: str = "roles"
-    client_cert_role: Sequence[str] = ()
-    insecure_no_auth: bool = False
-    runner_max_attempts: int = 0
-    runner_contract: str = "stigmer"
-    max_cached_workflows: int = 1000
-    # Callback token scopes and limits (docs/security.md).
-    principal_scope: Sequence[str] = ()
-    verify_callback_tokens: str = "auto"
-    max_open_executions_per_principal: int = 0
-    create_rate_per_principal: float = 0.0
-    create_burst_per_principal: int = 20
-    # Caller-heartbeat relay (docs/service-workflow.md).
-    caller_heartbeat_budget: float = 100.0
-    max_subscriptions_per_principal: int = 64
-    max_subscriptions: int = 1024
-    max_concurrent_rpcs: int = 4096
-    health_listen: str | None = None
+def serve_parameters(cls: type = ServeSettings) -> list[inspect.Parameter]:
+    """``serve``'s options: one per setting of ``cls`` that has one."""
+    parameters = []
+    for item in setting_fields(cls):
+        if item.setting.flag is None:
+            continue
+        type_, default = _cli_type(item)
+        option = typer.Option(
+            item.setting.flag,
+            envvar=item.setting.env,
+            help=item.setting.help,
+            min=item.setting.minimum,
+        )
+        parameters.append(
+            inspect.Parameter(
+                item.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[type_, option],
+                default=default,
+            )
+        )
+    return parameters
 
 
-@app.command()
-def serve(
-    listen: Annotated[
-        str, typer.Option(envvar="STIGMER_LISTEN", help="gRPC listen address.")
-    ] = "127.0.0.1:7234",
-    listen_tls_cert: Annotated[
-        Path | None,
-        typer.Option(envvar="STIGMER_TLS_CERT", help="Serve gRPC over TLS with this certificate."),
-    ] = None,
-    listen_tls_key: Annotated[
-        Path | None, typer.Option(envvar="STIGMER_TLS_KEY", help="Private key of that certificate.")
-    ] = None,
-    listen_client_ca: Annotated[
-        Path | None,
-        typer.Option(envvar="STIGMER_TLS_CLIENT_CA", help="Require client certificates (mTLS)."),
-    ] = None,
-    address: AddressOption = "127.0.0.1:7233",
-    namespace: NamespaceOption = "default",
-    tls: TlsOption = False,
-    tls_cert: TlsCertOption = None,
-    tls_key: TlsKeyOption = None,
-    api_key: ApiKeyOption = None,
-    store: Annotated[
-        str | None,
-        typer.Option(
-            envvar="STIGMER_STORE_URL", help="sqlite:///path or postgresql://user:pw@host/db."
+def settings_from_options(cls: type[_S], values: dict[str, Any]) -> _S:
+    """The settings ``serve``'s parsed options give.
+
+    Raises:
+        ValueError: a duration that is not one.
+    """
+    converted: dict[str, Any] = {}
+    for item in setting_fields(cls):
+        if item.name not in values:
+            continue
+        value = values[item.name]
+        if item.type is timedelta:
+            value = parse_value(timedelta, value, item.setting.names[0])
+        elif is_repeatable(item.type):
+            # An environment variable's items are separated by ';', as for the environment reader.
+            value = tuple(part for text in value or () for part in parse_value(item.type, text))
+        converted[item.name] = value
+    return settings_from_values(cls, converted)
+
+
+def serve_command(cls: type[ServeSettings] = ServeSettings) -> Callable[..., None]:
+    """The ``serve`` command for the settings ``cls`` (a subclass adds options)."""
+
+    def serve(**values: Any) -> None:
+        verbose, as_json = values.pop("verbose"), values.pop("as_json")
+        _configure_logging(verbose)
+
+        async def run() -> None:
+            from stigmer_sdk.service.app import ServiceConfig
+
+            try:
+                settings = settings_from_options(cls, values)
+                service_config = ServiceConfig.from_settings(settings)
+            except ValueError as error:
+                raise UserError(str(error)) from None
+            await run_service(settings, service_config, as_json=as_json)
+
+        _run(run())
+
+    extra = [
+        inspect.Parameter(
+            "verbose",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[bool, typer.Option("--verbose/--quiet", help="INFO logs.")],
+            default=True,
         ),
-    ] = None,
-    encryption_key: Annotated[
-        list[str] | None,
-        typer.Option(
-            help=(
-                "kid:base64 of 32 bytes, once per key, oldest first (the last encrypts new "
-                "writes): tokens at rest are AES-GCM encrypted. Default: "
-                "STIGMER_ENCRYPTION_KEYS, after a bare STIGMER_TOKEN_ENCRYPTION_KEY."
-            ),
+        inspect.Parameter(
+            "as_json",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")],
+            default=False,
         ),
-    ] = None,
-    dev: Annotated[
-        bool, typer.Option(help="Start an embedded Temporal dev server and use SQLite.")
-    ] = False,
-    data_dir: Annotated[
-        Path, typer.Option(help="Where --dev keeps Temporal's and the store's files.")
-    ] = Path(".stigmer"),
-    builtin_runner: Annotated[
-        bool,
-        typer.Option(help="Serve the built-in scripted runner (off: your worker serves it)."),
-    ] = True,
-    caller_heartbeat: Annotated[
-        str, typer.Option(help="How often the caller's token is heartbeated.")
-    ] = "30s",
-    caller_heartbeat_budget: Annotated[
-        float,
-        typer.Option(
-            envvar="STIGMER_CALLER_HEARTBEAT_BUDGET",
-            help="Caller heartbeats a second the leading replica may send to Temporal, spread "
-            "over the interval (0: no relay).",
-            min=0,
-        ),
-    ] = 100.0,
-    runner_heartbeat_timeout: Annotated[
-        str, typer.Option(help="A runner silent this long is retried (after a crash, say).")
-    ] = "30s",
-    max_cached_workflows: Annotated[
-        int,
-        typer.Option(
-            envvar="STIGMER_MAX_CACHED_WORKFLOWS",
-            help="Execution workflows kept in memory; a parked one beyond it is replayed when "
-            "it resumes (bounds memory with many long runs).",
-            min=0,
-        ),
-    ] = 1000,
-    runner_max_attempts: Annotated[
-        int,
-        typer.Option(
-            envvar="STIGMER_RUNNER_MAX_ATTEMPTS",
-            help="Run attempts of an execution (0: retry with backoff until its deadline).",
-        ),
-    ] = 0,
-    runner_contract: Annotated[
-        str,
-        typer.Option(
-            envvar="STIGMER_RUNNER_CONTRACT",
-            help="stigmer (the SDK's runner activity) or deployed (EnsureThread, ExecuteGraphton).",
-        ),
-    ] = "stigmer",
-    metrics_address: Annotated[
-        str | None,
-        typer.Option(
-            envvar="STIGMER_METRICS_ADDRESS",
-            help="host:port of a Prometheus /metrics endpoint, unauthenticated (default: off; "
-            "bind it where only Prometheus reaches, e.g. 127.0.0.1:9464).",
-        ),
-    ] = None,
-    health_listen: Annotated[
-        str | None,
-        typer.Option(
-            envvar="STIGMER_HEALTH_LISTEN",
-            help="host:port of a plaintext listener for grpc.health.v1.Health/Check only, for "
-            "probes without TLS or credentials (default: off).",
-        ),
-    ] = None,
-    otlp_endpoint: Annotated[
-        str | None,
-        typer.Option(
-            envvar="OTEL_EXPORTER_OTLP_ENDPOINT",
-            help="Export traces over OTLP/gRPC to this endpoint (needs the [otel] extra).",
-        ),
-    ] = None,
-    task_queue: Annotated[
-        str | None,
-        typer.Option(
-            envvar="STIGMER_TASK_QUEUE",
-            help=(
-                "Task queue of the invoke workflows; one per store "
-                "(default agent_execution_stigmer)."
-            ),
-        ),
-    ] = None,
-    agent_runner_task_queue: Annotated[
-        str | None,
-        typer.Option(
-            envvar="STIGMER_AGENT_RUNNER_TASK_QUEUE",
-            help="Task queue of agent runs (default agent_execution_runner).",
-        ),
-    ] = None,
-    workflow_runner_task_queue: Annotated[
-        str | None,
-        typer.Option(
-            envvar="STIGMER_WORKFLOW_RUNNER_TASK_QUEUE",
-            help="Task queue of workflow runs (default workflow_execution_runner).",
-        ),
-    ] = None,
-    api_keys_file: Annotated[
-        Path | None,
-        typer.Option(
-            envvar="STIGMER_API_KEYS_FILE",
-            help="Accept these API keys: lines 'sha256:<salt>:<hex of salt+key> NAME [ROLES]'.",
-        ),
-    ] = None,
-    jwt_jwks: Annotated[
-        str | None,
-        typer.Option(envvar="STIGMER_JWT_JWKS", help="Accept JWTs signed by this JWKS (file/URL)."),
-    ] = None,
-    jwt_issuer: Annotated[
-        str | None, typer.Option(envvar="STIGMER_JWT_ISSUER", help="Required JWT issuer (iss).")
-    ] = None,
-    jwt_audience: Annotated[
-        str | None, typer.Option(envvar="STIGMER_JWT_AUDIENCE", help="Required JWT audience.")
-    ] = None,
-    jwt_roles_claim: Annotated[
-        str, typer.Option(envvar="STIGMER_JWT_ROLES_CLAIM", help="JWT claim with the roles.")
-    ] = "roles",
-    client_cert_role: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="mTLS identity (SAN or CN, '*' for any) and its roles: IDENTITY=caller,runner."
-        ),
-    ] = None,
-    insecure_no_auth: Annotated[
-        bool,
-        typer.Option(help="Serve a non-loopback address without authentication (unsafe)."),
-    ] = False,
-    pending_metrics_interval: Annotated[
-        str, typer.Option(help="How often the pending gauge is refreshed from the store.")
-    ] = "30s",
-    drain_grace: Annotated[
-        str,
-        typer.Option(
-            envvar="STIGMER_DRAIN_GRACE",
-            help="On SIGTERM: how long in-flight work may finish before the exit.",
-        ),
-    ] = "30s",
-    principal_scope: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Workflows a principal may hand callback tokens for: "
-            "PRINCIPAL=workflow:GLOB,namespace:NAME ('*' as PRINCIPAL: everyone else). "
-            "Default: STIGMER_PRINCIPAL_SCOPES (';' between specs).",
-        ),
-    ] = None,
-    verify_callback_tokens: Annotated[
-        str,
-        typer.Option(
-            envvar="STIGMER_VERIFY_CALLBACK_TOKENS",
-            help="Check each callback token (scope, genuine fields, pending in Temporal): "
-            "auto (when authentication is on), always or never.",
-        ),
-    ] = "auto",
-    max_open_executions_per_principal: Annotated[
-        int,
-        typer.Option(
-            envvar="STIGMER_MAX_OPEN_EXECUTIONS_PER_PRINCIPAL",
-            help="Open executions a principal may have (0: no limit); beyond: RESOURCE_EXHAUSTED.",
-            min=0,
-        ),
-    ] = 0,
-    create_rate_per_principal: Annotated[
-        float,
-        typer.Option(
-            envvar="STIGMER_CREATE_RATE_PER_PRINCIPAL",
-            help="Creates per second per principal and replica (0: no limit).",
-            min=0,
-        ),
-    ] = 0.0,
-    create_burst_per_principal: Annotated[
-        int, typer.Option(help="Creates a principal may send at once above its rate.", min=1)
-    ] = 20,
-    max_subscriptions_per_principal: Annotated[
-        int, typer.Option(help="Open subscribe streams per principal and replica.", min=1)
-    ] = 64,
-    max_subscriptions: Annotated[
-        int, typer.Option(help="Open subscribe streams per replica.", min=1)
-    ] = 1024,
-    max_concurrent_rpcs: Annotated[
-        int, typer.Option(help="gRPC calls served at once per replica.", min=1)
-    ] = 4096,
-    verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="INFO logs.")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-) -> None:
-    """Run the reference Stigmer service and its Temporal workers.
+    ]
+    parameters = [*serve_parameters(cls), *extra]
+    serve.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    serve.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+    serve.__doc__ = """Run the reference Stigmer service and its Temporal workers.
 
     Roles: caller (create; read its own executions), runner (read and update the status of any
     execution), admin (everything). Without credentials the service only listens on loopback.
     create refuses a spec above 1 MiB (1048576 bytes, without its callback token) with
     RESOURCE_EXHAUSTED. Stops cleanly on SIGINT or SIGTERM (draining first). The summary goes to
-    standard output, logs to standard error.
+    standard output, logs to standard error. Every option is also an environment variable
+    (docs/configuration.md).
     """
-    _configure_logging(verbose)
-
-    async def run() -> None:
-        options = ServeOptions(
-            listen=listen,
-            listen_tls_cert=listen_tls_cert,
-            listen_tls_key=listen_tls_key,
-            listen_client_ca=listen_client_ca,
-            temporal=temporal_connection(address, namespace, tls, tls_cert, tls_key, api_key),
-            store=store,
-            encryption_key=encryption_key or (),
-            dev=dev,
-            data_dir=data_dir,
-            builtin_runner=builtin_runner,
-            caller_heartbeat=caller_heartbeat,
-            caller_heartbeat_budget=caller_heartbeat_budget,
-            runner_heartbeat_timeout=runner_heartbeat_timeout,
-            metrics_address=metrics_address,
-            otlp_endpoint=otlp_endpoint,
-            task_queue=task_queue,
-            agent_runner_task_queue=agent_runner_task_queue,
-            workflow_runner_task_queue=workflow_runner_task_queue,
-            as_json=as_json,
-            pending_metrics_interval=pending_metrics_interval,
-            drain_grace=drain_grace,
-            api_keys_file=api_keys_file,
-            jwt_jwks=jwt_jwks,
-            jwt_issuer=jwt_issuer,
-            jwt_audience=jwt_audience,
-            jwt_roles_claim=jwt_roles_claim,
-            client_cert_role=client_cert_role or (),
-            insecure_no_auth=insecure_no_auth,
-            runner_max_attempts=runner_max_attempts,
-            runner_contract=runner_contract,
-            max_cached_workflows=max_cached_workflows,
-            principal_scope=principal_scope or (),
-            verify_callback_tokens=verify_callback_tokens,
-            max_open_executions_per_principal=max_open_executions_per_principal,
-            create_rate_per_principal=create_rate_per_principal,
-            create_burst_per_principal=create_burst_per_principal,
-            max_subscriptions_per_principal=max_subscriptions_per_principal,
-            max_subscriptions=max_subscriptions,
-            max_concurrent_rpcs=max_concurrent_rpcs,
-            health_listen=health_listen,
-        )
-        await run_service(options, serve_config(options))
-
-    _run(run())
+    return serve
 
 
-# --- serve: config --------------------------------------------------------------------------------
-
-
-def serve_config(options: ServeOptions) -> ServiceConfig:
-    """Validate ``serve``'s options and build the service configuration.
-
-    Raises:
-        UserError: an option is invalid (usage) or a file cannot be read.
-    """
-    from stigmer_sdk.service.app import ListenerTLS, ServiceConfig
-    from stigmer_sdk.service.auth import AuthConfig
-    from stigmer_sdk.service.runner import RUNNER_CONTRACTS
-    from stigmer_sdk.service.scopes import TOKEN_CHECK_MODES, ScopePolicy
-    from stigmer_sdk.service.server import ServiceSettings
-
-    parse_host_port(options.listen, "--listen")
-    if options.metrics_address:
-        parse_host_port(options.metrics_address, "--metrics-address")
-    if options.health_listen:
-        parse_host_port(options.health_listen, "--health-listen")
-    if bool(options.listen_tls_cert) != bool(options.listen_tls_key):
-        raise UserError("--listen-tls-cert and --listen-tls-key go together")
-    store_url = options.store or f"sqlite:///{options.data_dir / 'stigmer.db'}"
-    scheme = store_url.partition("://")[0].lower() if "://" in store_url else ""
-    if scheme not in ("sqlite", "postgresql", "postgres"):
-        raise UserError(
-            f"--store: unsupported URL scheme {scheme!r}: use sqlite:///path/to/file.db or "
-            "postgresql://user:password@host:port/database"
-        )
-    listen_tls = None
-    cert = _read_file(options.listen_tls_cert, "--listen-tls-cert")
-    key = _read_file(options.listen_tls_key, "--listen-tls-key")
-    if cert and key:
-        listen_tls = ListenerTLS(
-            cert, key, _read_file(options.listen_client_ca, "--listen-client-ca")
-        )
-    try:
-        auth = AuthConfig.from_options(
-            api_keys_file=options.api_keys_file,
-            api_keys=os.environ.get("STIGMER_API_KEYS"),
-            jwt_jwks=options.jwt_jwks,
-            jwt_issuer=options.jwt_issuer,
-            jwt_audience=options.jwt_audience,
-            jwt_roles_claim=options.jwt_roles_claim,
-            certificate_roles=options.client_cert_role,
-        )
-    except (OSError, ValueError) as error:
-        raise UserError(f"authentication: {_first_line(error)}") from None
-    if options.runner_contract not in RUNNER_CONTRACTS:
-        raise UserError(f"--runner-contract must be one of {', '.join(RUNNER_CONTRACTS)}")
-    if options.runner_max_attempts < 0:
-        raise UserError("--runner-max-attempts must be 0 (until the deadline) or more")
-    defaults = ServiceSettings()
-    settings = ServiceSettings(
-        service_task_queue=options.task_queue or defaults.service_task_queue,
-        agent_runner_task_queue=options.agent_runner_task_queue or defaults.agent_runner_task_queue,
-        workflow_runner_task_queue=(
-            options.workflow_runner_task_queue or defaults.workflow_runner_task_queue
-        ),
-        caller_heartbeat_interval=parse_duration(options.caller_heartbeat, "--caller-heartbeat"),
-        caller_heartbeat_budget=options.caller_heartbeat_budget,
-        runner_heartbeat_timeout=parse_duration(
-            options.runner_heartbeat_timeout, "--runner-heartbeat-timeout"
-        ),
-        runner_maximum_attempts=options.runner_max_attempts,
-        runner_contract=options.runner_contract,
-        max_cached_workflows=options.max_cached_workflows,
-        # A runner queue named on the command line is where the built-in runner is expected.
-        colocate_builtin_runner=not (
-            options.agent_runner_task_queue or options.workflow_runner_task_queue
-        ),
-        verify_callback_tokens=options.verify_callback_tokens,
-        max_open_executions_per_principal=options.max_open_executions_per_principal,
-        create_rate_per_principal=options.create_rate_per_principal,
-        create_burst_per_principal=options.create_burst_per_principal,
-        max_subscriptions_per_principal=options.max_subscriptions_per_principal,
-        max_subscriptions=options.max_subscriptions,
-        max_concurrent_rpcs=options.max_concurrent_rpcs,
-    )
-    if options.verify_callback_tokens not in TOKEN_CHECK_MODES:
-        raise UserError(f"--verify-callback-tokens must be one of {', '.join(TOKEN_CHECK_MODES)}")
-    try:
-        scopes = ScopePolicy.parse(
-            [
-                *options.principal_scope,
-                *(s for s in os.environ.get("STIGMER_PRINCIPAL_SCOPES", "").split(";") if s),
-            ]
-        )
-    except ValueError as error:
-        raise UserError(f"--principal-scope: {_first_line(error)}") from None
-    return ServiceConfig(
-        listen=options.listen,
-        listen_tls=listen_tls,
-        temporal=options.temporal,
-        store_url=store_url,
-        encryption_keys=tuple(_encryption_keys(options.encryption_key)),
-        auth=auth,
-        scopes=scopes,
-        insecure_no_auth=options.insecure_no_auth,
-        development=options.dev,
-        builtin_runner=options.builtin_runner,
-        metrics_address=options.metrics_address,
-        health_listen=options.health_listen,
-        pending_metrics_interval=parse_duration(
-            options.pending_metrics_interval, "--pending-metrics-interval"
-        ),
-        drain_grace=parse_duration(options.drain_grace, "--drain-grace"),
-        settings=settings,
-    )
+app.command("serve")(serve_command())
 
 
 # --- serve: lifecycle -----------------------------------------------------------------------------
 
 
-async def run_service(options: ServeOptions, config: ServiceConfig) -> None:
+async def run_service(settings: ServeSettings, config: ServiceConfig, *, as_json: bool) -> None:
     """Start the dev server (``--dev``), tracing and the service; run until SIGINT or SIGTERM."""
     from stigmer_sdk.service.app import StigmerService
 
     stop = _stop_on_signals()  # first: a SIGTERM during start-up still stops cleanly
-    dev_server = await _start_dev_server(options) if options.dev else None
+    dev_server = await _start_dev_server(settings) if settings.dev else None
     tracing: Callable[[], None] | None = None
     try:
         if dev_server is not None:
             config = replace(config, temporal=replace(config.temporal, address=dev_server.target))
-        tracing = _start_tracing(options.otlp_endpoint)
+        tracing = _start_tracing(settings.otlp_endpoint)
         service = StigmerService(config)
         await _start(service, config)
         try:
-            _print_summary(_summary(service, config, dev_server, options), options.as_json)
+            _print_summary(_summary(service, config, dev_server, settings), as_json)
             await _until_stopped(service, stop)
         finally:
             await service.stop()
@@ -755,17 +424,16 @@ def _print_summary(summary: dict[str, str], as_json: bool) -> None:
     console.print(table)
 
 
-async def _start_dev_server(options: ServeOptions) -> DevServer:
+async def _start_dev_server(settings: ServeSettings) -> DevServer:
     from stigmer_sdk.testing import DevServer
 
-    host, port = parse_host_port(options.temporal.address, "--address")
-    server = DevServer(ip=host, port=port, ui=True, db_filename=options.data_dir / "temporal.db")
+    host, port = parse_host_port(settings.address, "--address")
+    server = DevServer(ip=host, port=port, ui=True, db_filename=settings.data_dir / "temporal.db")
     try:
         await server.start()
     except (RuntimeError, OSError, TimeoutError) as error:
         raise UserError(
-            f"cannot start the Temporal dev server on {options.temporal.address}: "
-            f"{_first_line(error)}",
+            f"cannot start the Temporal dev server on {settings.address}: {first_line(error)}",
             ExitCode.UNAVAILABLE,
         ) from None
     return server
@@ -799,13 +467,13 @@ async def _start(service: StigmerService, config: ServiceConfig) -> None:
             raise UserError(str(error), ExitCode.USAGE) from None
         if isinstance(error, StoreError | ValueError):
             raise UserError(
-                f"store {_redacted(config.store_url)}: {_first_line(error)}",
+                f"store {_redacted(config.store_url)}: {first_line(error)}",
                 ExitCode.UNAVAILABLE if isinstance(error, StoreError) else ExitCode.USAGE,
             ) from None
         text = str(error)
         if "client connect" in text.lower():
             raise UserError(
-                f"cannot connect to Temporal at {config.temporal.address}: {_first_line(error)}",
+                f"cannot connect to Temporal at {config.temporal.address}: {first_line(error)}",
                 ExitCode.UNAVAILABLE,
             ) from None
         if isinstance(error, RuntimeError) and "bind" in text.lower():
@@ -842,7 +510,7 @@ def _summary(
     service: StigmerService,
     config: ServiceConfig,
     dev_server: DevServer | None,
-    options: ServeOptions,
+    settings: ServeSettings,
 ) -> dict[str, str]:
     """What ``serve`` prints once it is up (never a credential)."""
     tls_mode = "plaintext"
@@ -869,8 +537,8 @@ def _summary(
         summary["metrics"] = f"http://{config.metrics_address}/metrics"
     if config.health_listen:
         summary["health"] = f"{config.health_listen} (Health/Check, plaintext)"
-    if options.otlp_endpoint:
-        summary["traces"] = f"OTLP {options.otlp_endpoint}"
+    if settings.otlp_endpoint:
+        summary["traces"] = f"OTLP {settings.otlp_endpoint}"
     return summary
 
 
@@ -1227,7 +895,7 @@ async def require_existing_store(url: str) -> None:
                 found = row[0] if row else None
         except psycopg.Error as error:
             raise UserError(
-                f"store {_redacted(url)}: {_first_line(error)}", ExitCode.UNAVAILABLE
+                f"store {_redacted(url)}: {first_line(error)}", ExitCode.UNAVAILABLE
             ) from None
     else:
         raise UserError(
@@ -1406,7 +1074,7 @@ def main() -> None:
         if os.environ.get("STIGMER_DEBUG"):
             raise
         print(
-            f"error: unexpected {type(error).__name__}: {_first_line(error)} "
+            f"error: unexpected {type(error).__name__}: {first_line(error)} "
             "(STIGMER_DEBUG=1 shows the traceback)",
             file=sys.stderr,
         )

@@ -110,6 +110,7 @@ __all__ = [
     "StoreError",
     "StoredExecution",
     "TokenDecryptionError",
+    "check_store_url",
     "encryption_keys_from",
     "load_encryption_key",
     "load_encryption_keys",
@@ -119,6 +120,25 @@ __all__ = [
     "request_digest",
     "token_identity",
 ]
+
+
+_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
+def check_store_url(url: str) -> str:
+    """Check that ``url`` names a store backend (without opening it); return its scheme.
+
+    Raises:
+        ValueError: an unknown URL scheme.
+    """
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in _SCHEMES:
+        # Only the scheme is echoed: the rest of a URL may hold a password.
+        raise ValueError(
+            f"unsupported store URL scheme {scheme!r}: use sqlite:///path/to/file.db, sqlite:// "
+            "(in memory) or postgresql://user:password@host:port/database"
+        )
+    return scheme
 
 
 async def open_store(
@@ -149,23 +169,17 @@ async def open_store(
     keys = [EncryptionKey(DEFAULT_KEY_ID, encryption_key)] if encryption_key is not None else []
     cipher = TokenCipher([*keys, *encryption_keys])
     now = utc_clock(clock)
-    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    scheme = check_store_url(url)
     # Each backend imported when used: the CLI's commands that need no store load no driver.
     store: SQLStore
     if scheme == "sqlite":
         from stigmer_sdk.service.store.sqlite import SQLiteStore, sqlite_path
 
         store = SQLiteStore(sqlite_path(url), cipher, now)
-    elif scheme in ("postgresql", "postgres"):
+    else:  # postgresql or postgres
         from stigmer_sdk.service.store.postgres import PostgresStore
 
         store = PostgresStore(url, cipher, now, pool_size)
-    else:
-        # Only the scheme is echoed: the rest of a URL may hold a password.
-        raise ValueError(
-            f"unsupported store URL scheme {scheme!r}: use sqlite:///path/to/file.db, sqlite:// "
-            "(in memory) or postgresql://user:password@host:port/database"
-        )
     try:
         await store.open()
     except BaseException:
