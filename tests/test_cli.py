@@ -222,7 +222,7 @@ async def test_complete_names_a_missing_workflow_or_activity_not_found(
         (("serve", "--store", "mysql://db"), 2, "unsupported store URL scheme 'mysql'"),
         (("serve", "--caller-heartbeat", "soon"), 2, "not a duration"),
         (("serve", "--address", "127.0.0.1:1", "--store", "sqlite:///{tmp}/s.db"), 8, "Temporal"),
-        (("pending", "--store", "bogus://x"), 2, "unsupported URL scheme"),
+        (("pending", "--store", "bogus://x"), 2, "unsupported store URL scheme"),
         (("pending", "--store", "sqlite:///{tmp}/x.db", "--encryption-key", "abc"), 2, "Base64"),
         (("pending", "--store", "sqlite:///{tmp}/x.db", "--older-than", "old"), 2, "duration"),
         (("pending", "--store", "postgresql://u:secret@127.0.0.1:1/db"), 8, "127.0.0.1:1/db"),
@@ -529,14 +529,15 @@ def _serve_config(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> ServiceCo
     """The ServiceConfig that ``serve ARGUMENTS`` builds, without starting the service."""
     from typer.testing import CliRunner
 
-    from stigmer_sdk import cli
+    from stigmer_sdk.service import cli
+    from stigmer_sdk.service.cli import serve
 
     configs: list[ServiceConfig] = []
 
     async def capture(settings: object, config: ServiceConfig, **_: object) -> None:
         configs.append(config)
 
-    monkeypatch.setattr(cli, "run_service", capture)
+    monkeypatch.setattr(serve, "run_service", capture)
     result = CliRunner().invoke(cli.app, ["serve", *arguments])
     assert result.exit_code == 0, result.output
     (config,) = configs
@@ -550,11 +551,11 @@ def _serve_config(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> ServiceCo
 def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
     monkeypatch: pytest.MonkeyPatch, arguments: tuple[str, ...], colocated: bool
 ) -> None:
-    from stigmer_sdk import cli
+    from stigmer_sdk.service.cli import serve
 
     config = _serve_config(monkeypatch, *arguments)
     assert config.settings.colocate_builtin_runner is colocated
-    summary = cli._runner_summary(config)
+    summary = serve._runner_summary(config)
     queue = config.settings.service_task_queue if colocated else "my-runners"
     assert summary == f"built-in scripted (task queue {queue})"
 
@@ -567,7 +568,7 @@ def test_serve_bounds_the_service_workers_workflow_cache(monkeypatch: pytest.Mon
 def test_every_command_has_json() -> None:
     import typer.main
 
-    from stigmer_sdk.cli import app
+    from stigmer_sdk.service.cli import app
 
     def leaves(command: Any, path: str) -> list[tuple[str, Any]]:
         if hasattr(command, "commands"):  # a group

@@ -12,8 +12,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from stigmer_sdk import cli
 from stigmer_sdk.service.app import ServiceConfig
+from stigmer_sdk.service.cli import serve
 from stigmer_sdk.service.config import (
     ServeSettings,
     ServiceSettings,
@@ -47,9 +47,9 @@ def _serve(
     async def capture(settings: Any, config: ServiceConfig, **_: object) -> None:
         seen.append(settings)
 
-    monkeypatch.setattr(cli, "run_service", capture)
+    monkeypatch.setattr(serve, "run_service", capture)
     app = typer.Typer(rich_markup_mode=None)
-    app.command("serve")(cli.serve_command(_ExtendedSettings))
+    app.command("serve")(serve.serve_command(_ExtendedSettings))
     result = CliRunner().invoke(app, arguments, env=env)
     assert result.exit_code == 0, result.output
     return seen[0] if seen else result.output

@@ -58,12 +58,14 @@ from stigmer_sdk.service.server import (
     add_controllers,
 )
 from stigmer_sdk.service.store import (
+    DEFAULT_STORE_URL,
     EncryptionKey,
     ExecutionStore,
     check_store_url,
     encryption_keys_from,
     open_store,
     plaintext_token_warning,
+    store_url_in,
 )
 from stigmer_sdk.service.workers import (
     background_tasks,
@@ -75,7 +77,6 @@ from stigmer_sdk.tracing import client_interceptors
 logger = logging.getLogger("stigmer_sdk.service")
 
 DEFAULT_LISTEN = "127.0.0.1:7234"
-DEFAULT_STORE_URL = "sqlite:///.stigmer/stigmer.db"
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ class ServiceConfig:
             raise ValueError("--listen-tls-cert and --listen-tls-key go together")
         if bool(settings.tls_cert) != bool(settings.tls_key):
             raise ValueError("--tls-cert and --tls-key go together")
-        store_url = settings.store or f"sqlite:///{settings.data_dir / 'stigmer.db'}"
+        store_url = settings.store or store_url_in(settings.data_dir)
         try:
             check_store_url(store_url)
         except ValueError as error:
