@@ -1,7 +1,7 @@
 """Interoperating with the deployed Stigmer Go service, on a real Temporal dev server.
 
 The deployed service's behaviour is reproduced from its captured payloads
-(tests/data/deployed_service): it completes the caller with Go-struct ``json/plain``, delivers the
+(testdata/deployed-service): it completes the caller with Go-struct ``json/plain``, delivers the
 execution as created (not terminal), and schedules the system activity with a JSON Go struct.
 """
 
@@ -57,7 +57,7 @@ from workflows import (
 
 pytestmark = pytest.mark.integration
 
-DATA = Path(__file__).parent / "data" / "deployed_service"
+DATA = Path(__file__).resolve().parent.parent / "testdata" / "deployed-service"
 
 
 def _captured(name: str) -> dict[str, Any]:
