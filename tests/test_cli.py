@@ -525,6 +525,20 @@ def test_serve_on_an_address_it_cannot_listen_on_exits_8(
     assert "Traceback" not in shown.stdout + shown.stderr
 
 
+async def _store_owed(url: str, execution_id: str, token: bytes) -> None:
+    """Store an agent execution whose completion is owed to the caller of ``token``."""
+    async with await open_store(url) as store:
+        await store.create(
+            id=execution_id,
+            kind=ExecutionKind.AGENT,
+            execution=AgentExecution(
+                spec=AgentExecutionSpec(agent_id="a", message="m")
+            ).SerializeToString(),
+            callback_token=token,
+            idempotency_key=None,
+        )
+
+
 def _serve_config(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> ServiceConfig:
     """The ServiceConfig that ``serve ARGUMENTS`` builds, without starting the service."""
     from typer.testing import CliRunner
@@ -599,16 +613,7 @@ async def test_the_command_pending_prints_completes_and_records_the_caller(
 ) -> None:
     handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
     url = f"sqlite:///{tmp_path / 'stigmer.db'}"
-    async with await open_store(url) as store:
-        await store.create(
-            id="aex_stuck",
-            kind=ExecutionKind.AGENT,
-            execution=AgentExecution(
-                spec=AgentExecutionSpec(agent_id="a", message="m")
-            ).SerializeToString(),
-            callback_token=token,
-            idempotency_key=None,
-        )
+    await _store_owed(url, "aex_stuck", token)
     listed = run_cli("pending", "--store", url, "--json")
     (record,) = [json.loads(line) for line in listed.stdout.splitlines()]
     assert "token" not in record  # the ids are enough; the token only on request
@@ -634,19 +639,7 @@ def test_pending_shows_the_full_token_only_on_request_with_a_warning(tmp_path: P
 
     url = f"sqlite:///{tmp_path / 'stigmer.db'}"
 
-    async def seed() -> None:
-        async with await open_store(url) as store:
-            await store.create(
-                id="aex_1",
-                kind=ExecutionKind.AGENT,
-                execution=AgentExecution(
-                    spec=AgentExecutionSpec(agent_id="a", message="m")
-                ).SerializeToString(),
-                callback_token=CALLER_TOKEN,
-                idempotency_key=None,
-            )
-
-    asyncio.run(seed())
+    asyncio.run(_store_owed(url, "aex_1", CALLER_TOKEN))
     shown = run_cli("pending", "--store", url, "--json", "--show-token")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["token"] == base64.b64encode(CALLER_TOKEN).decode()

@@ -64,11 +64,16 @@ from stigmer_sdk.testing import DevServer, find_temporal_cli
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from recording_service import RecordingStigmerService, start_pending_caller
-from service_fixtures import SCRIPTS, RunningService, count_rows, service_config
+from service_fixtures import (
+    SCRIPTS,
+    RunningService,
+    caller_worker,
+    count_rows,
+    service_config,
+    varint,
+)
 from service_fixtures import all_ids as _all_ids
 from workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
     CallerOptions,
     InnerAgentWorkflow,
     WorkflowExecutionCallerWorkflow,
@@ -588,13 +593,7 @@ async def _own_service(
     async with StigmerService(config, runner=runner) as service:
         stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
         caller_queue = f"caller-{suffix}"
-        async with Worker(
-            temporal_client,
-            task_queue=caller_queue,
-            workflows=[AgentCallerWorkflow],
-            activities=[CallerActivities(stigmer, temporal_client).run_agent],
-            workflow_runner=sandboxed_workflow_runner(),
-        ):
+        async with caller_worker(temporal_client, stigmer, caller_queue):
             yield RunningService(service, stigmer, temporal_client, caller_queue, store_url)
         await stigmer.close()
 
@@ -787,18 +786,9 @@ def _collect_payloads(message: Any, into: list[Any]) -> None:
 
 def _fake_token(size: int) -> bytes:
     """Protobuf wire format (so ``create`` accepts it) that no Temporal server issued."""
-    header = b"\x12" + _varint(size - 4)
+    header = b"\x12" + varint(size - 4)
     assert len(header) == 4
     return header + b"w" * (size - 4)
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 @pytest.mark.parametrize("agent", ["quick", "failing"])

@@ -30,7 +30,6 @@ from temporalio.worker import Worker
 
 from stigmer_sdk import (
     AgentExecution,
-    AgentExecutionSpec,
     ExecutionPhase,
     MessageType,
     StigmerClient,
@@ -43,31 +42,10 @@ from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.tokens import TaskToken
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from service_fixtures import all_ids
+from service_fixtures import all_ids, ask, varint
 from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
 
 pytestmark = pytest.mark.integration
-
-API_VERSION = "agentic.stigmer.ai/v1"
-
-
-def ask(agent_id: str, message: str) -> AgentExecution:
-    request = AgentExecution(
-        api_version=API_VERSION,
-        kind="AgentExecution",
-        spec=AgentExecutionSpec(agent_id=agent_id, message=message),
-    )
-    request.metadata.name = f"exec-{uuid.uuid4().hex[:20]}"
-    return request
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 def forge(**fields: str | int) -> bytes:
@@ -86,10 +64,10 @@ def forge(**fields: str | int) -> bytes:
     for name, value in fields.items():
         number = numbers[name]
         if isinstance(value, int):
-            token += _varint(number << 3) + _varint(value)
+            token += varint(number << 3) + varint(value)
         else:
             data = value.encode()
-            token += _varint(number << 3 | 2) + _varint(len(data)) + data
+            token += varint(number << 3 | 2) + varint(len(data)) + data
     return token
 
 

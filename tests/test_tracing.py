@@ -18,7 +18,6 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
 from stigmer_sdk.caller import prepare_create
@@ -27,10 +26,9 @@ from stigmer_sdk.service.app import StigmerService
 from stigmer_sdk.service.runner import ScriptedRunner
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.tracing import RESUMED_SPAN, client_interceptors, enable_tracing
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from service_fixtures import SCRIPTS, service_config
-from workflows import CallerActivities, CallerOptions, ObservedCallerWorkflow
+from service_fixtures import SCRIPTS, caller_worker, service_config
+from workflows import ObservedCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -75,22 +73,8 @@ async def test_one_trace_spans_caller_create_service_runner_completion_and_resum
     async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
         stigmer = await StigmerClient.connect(service.target)
         queue = f"traced-{suffix}"
-        async with Worker(
-            caller,
-            task_queue=queue,
-            workflows=[ObservedCallerWorkflow],
-            activities=[CallerActivities(stigmer, caller).run_agent],
-            workflow_runner=sandboxed_workflow_runner(),
-        ):
-            result = await caller.execute_workflow(
-                ObservedCallerWorkflow.run,
-                args=[
-                    AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="m")),
-                    CallerOptions(),
-                ],
-                id=f"traced-{uuid.uuid4()}",
-                task_queue=queue,
-            )
+        async with caller_worker(caller, stigmer, queue, ObservedCallerWorkflow) as callers:
+            result = await (await callers.start("quick")).result()
         assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
 
         def finished() -> bool:

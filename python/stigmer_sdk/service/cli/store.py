@@ -81,25 +81,27 @@ def _rotate(store: str, encryption_key: list[str] | None, batch_size: int, as_js
         raise typer.Exit(1)
 
 
-@store_app.command("rotate-key")
-def rotate_key_command(
-    store: StoreOption = DEFAULT_STORE_URL,
-    encryption_key: EncryptionKeyOption = None,
-    batch_size: BatchSizeOption = 200,
-    as_json: JsonOption = False,
-) -> None:
-    """Re-encrypt every stored callback token with the newest encryption key, in place."""
-    _rotate(store, encryption_key, batch_size, as_json)
+def _rotation_command(name: str, doc: str) -> None:
+    """Register ``store NAME``: the one rotation pass, with its options, under ``doc``."""
+
+    def command(
+        store: StoreOption = DEFAULT_STORE_URL,
+        encryption_key: EncryptionKeyOption = None,
+        batch_size: BatchSizeOption = 200,
+        as_json: JsonOption = False,
+    ) -> None:
+        _rotate(store, encryption_key, batch_size, as_json)
+
+    command.__doc__ = doc
+    store_app.command(name)(command)
 
 
-@store_app.command("encrypt")
-def encrypt_command(
-    store: StoreOption = DEFAULT_STORE_URL,
-    encryption_key: EncryptionKeyOption = None,
-    batch_size: BatchSizeOption = 200,
-    as_json: JsonOption = False,
-) -> None:
-    """Encrypt every callback token stored in plain text (and re-seal earlier releases'
-    envelopes) with the newest key: once keys are configured the service refuses plain rows.
-    The same pass as rotate-key; safe while the service runs."""
-    _rotate(store, encryption_key, batch_size, as_json)
+_rotation_command(
+    "rotate-key", "Re-encrypt every stored callback token with the newest encryption key, in place."
+)
+_rotation_command(
+    "encrypt",
+    "Encrypt every callback token stored in plain text (and re-seal earlier releases' "
+    "envelopes) with the newest key: once keys are configured the service refuses plain rows. "
+    "The same pass as rotate-key; safe while the service runs.",
+)
