@@ -71,6 +71,18 @@ def forge(**fields: str | int) -> bytes:
     return token
 
 
+def _made_up_alice_token(namespace_id: str) -> bytes:
+    """A token for a run of alice's scope that does not exist, in ``namespace_id``."""
+    return forge(
+        namespace_id=namespace_id,
+        workflow_id=f"alice-{uuid.uuid4()}",
+        run_id=str(uuid.uuid4()),
+        scheduled_event_id=5,
+        attempt=1,
+        activity_id="1",
+    )
+
+
 async def _pending_attempt(
     temporal: temporalio.client.Client, handle: temporalio.client.WorkflowHandle[object, object]
 ) -> tuple[int, str]:
@@ -195,26 +207,10 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
             assert not refused.retryable
             assert "does not name a started, pending activity" in refused.message
             # The same answer as for a run that does not exist: no oracle for bob's activities.
-            made_up = forge(
-                namespace_id=namespace_id,
-                workflow_id=f"alice-{uuid.uuid4()}",
-                run_id=str(uuid.uuid4()),
-                scheduled_event_id=5,
-                attempt=1,
-                activity_id="1",
-            )
-            request.spec.callback_token = made_up
+            request.spec.callback_token = _made_up_alice_token(namespace_id)
             assert (await _refused(alice, request)).message == refused.message
             # A token of another namespace, the workflow in alice's scope: refused alike.
-            other_namespace = forge(
-                namespace_id=str(uuid.uuid4()),
-                workflow_id=f"alice-{uuid.uuid4()}",
-                run_id=str(uuid.uuid4()),
-                scheduled_event_id=5,
-                attempt=1,
-                activity_id="1",
-            )
-            request.spec.callback_token = other_namespace
+            request.spec.callback_token = _made_up_alice_token(str(uuid.uuid4()))
             assert (await _refused(alice, request)).message == refused.message
 
             # In bob's own scope, Temporal still decides: the attempt that died, or another
