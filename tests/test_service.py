@@ -581,12 +581,14 @@ async def _own_service(
     dev_server: DevServer,
     temporal_client: temporalio.client.Client,
     store_url: str,
-    runner: Runner,
+    runner: Runner | None = None,
     *,
     builtin_runner: bool = True,
     **settings: object,
 ) -> AsyncIterator[RunningService]:
-    """A service with ``runner`` and settings of its own, and a caller worker."""
+    """A service with ``runner`` (the scripted agents by default) and settings of its own, and
+    a caller worker."""
+    runner = ScriptedRunner(SCRIPTS) if runner is None else runner
     suffix = uuid.uuid4().hex[:8]
     config = with_settings(service_config(dev_server, store_url, suffix), **settings)
     config = dataclasses.replace(config, builtin_runner=builtin_runner)
@@ -692,7 +694,7 @@ async def test_no_token_in_temporal_history_or_its_database(tmp_path: Path) -> N
             server.target, data_converter=data_converter
         )
         store_url = f"sqlite:///{tmp_path / 'stigmer.db'}"
-        async with _own_service(server, client, store_url, ScriptedRunner(SCRIPTS)) as running:
+        async with _own_service(server, client, store_url) as running:
             recorder = _RecordingStore(running.service)
             done = await running.start_caller(_ask("quick"))
             failed = await running.start_caller(_ask("failing"))
@@ -995,7 +997,6 @@ async def test_the_deployed_runner_contract_runs_the_agent(
         dev_server,
         temporal_client,
         store_url,
-        ScriptedRunner(SCRIPTS),
         runner_contract=RUNNER_CONTRACT_DEPLOYED,
     ) as running:
         result = await (await running.start_caller(_ask("quick", "deployed"))).result()
@@ -1048,7 +1049,6 @@ async def test_the_reconciler_starts_the_workflow_of_a_row_that_never_got_one(
         dev_server,
         temporal_client,
         store_url,
-        ScriptedRunner(SCRIPTS),
         reconcile_older_than=timedelta(0),
     ):
         result = await asyncio.wait_for(handle.result(), 60)
@@ -1071,7 +1071,6 @@ async def test_a_terminated_workflow_still_ends_its_caller_typed_and_recorded(
         dev_server,
         temporal_client,
         store_url,
-        ScriptedRunner(SCRIPTS),
         reconcile_interval=timedelta(milliseconds=500),
     ) as running:
         handle = await running.start_caller(_ask("slow"))

@@ -145,7 +145,7 @@ async def test_serve_exports_its_spans_over_otlp(dev_server: DevServer, tmp_path
     import signal
 
     import grpc.aio
-    from cli_helpers import ServeProcess
+    from cli_helpers import ServeProcess, serve_args
     from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
     from stigmer_sdk.testing import free_port
@@ -163,17 +163,9 @@ async def test_serve_exports_its_spans_over_otlp(dev_server: DevServer, tmp_path
     await collector.start()
     listen = f"127.0.0.1:{free_port()}"
     suffix = uuid.uuid4().hex[:8]
+    store = f"sqlite:///{tmp_path / 'stigmer.db'}"
     serve = ServeProcess(
-        "--address",
-        dev_server.target,
-        "--listen",
-        listen,
-        "--store",
-        f"sqlite:///{tmp_path / 'stigmer.db'}",
-        "--task-queue",
-        f"svc-{suffix}",
-        "--agent-runner-task-queue",
-        f"agents-{suffix}",
+        *serve_args(listen, dev_server.target, store, queues=suffix),
         "--otlp-endpoint",
         f"http://127.0.0.1:{port}",
         log_path=tmp_path / "serve.log",
