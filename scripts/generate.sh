@@ -68,3 +68,5 @@ rm -rf adapters/go/gen adapters/java/src/generated
 # docs/handshake-contract.md, from contract/handshake.yaml. After buf: it writes into
 # adapters/java/src/generated, which buf's step recreates.
 "$PYTHON" scripts/generate_contract.py
+# docs/configuration.md: every serve setting, from stigmer_sdk.service.config.
+"$PYTHON" scripts/generate_configuration_doc.py

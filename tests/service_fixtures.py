@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ import pytest
 import temporalio.client
 from temporalio.worker import Worker
 
+from stigmer_sdk import AgentExecution, AgentExecutionSpec
 from stigmer_sdk.client import NO_RETRY, ClientOptions, StigmerClient
 from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
 from stigmer_sdk.service.runner import Script, ScriptedRunner
@@ -22,7 +24,12 @@ from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from workflows import AgentCallerWorkflow, CallerActivities, WorkflowExecutionCallerWorkflow
+from workflows import (
+    AgentCallerWorkflow,
+    CallerActivities,
+    CallerOptions,
+    WorkflowExecutionCallerWorkflow,
+)
 
 POSTGRES_ENV = "STIGMER_TEST_POSTGRES_URL"
 
@@ -35,6 +42,72 @@ SCRIPTS = {
         failure_message="tool quota exceeded",
     ),
 }
+
+
+API_VERSION = "agentic.stigmer.ai/v1"
+
+
+def ask(agent_id: str = "quick", message: str = "what changed?") -> AgentExecution:
+    """A create request as the deployed service requires it (api_version, kind, metadata.name)."""
+    request = AgentExecution(
+        api_version=API_VERSION,
+        kind="AgentExecution",
+        spec=AgentExecutionSpec(agent_id=agent_id, message=message),
+    )
+    request.metadata.name = f"exec-{uuid.uuid4().hex[:20]}"
+    return request
+
+
+def varint(value: int) -> bytes:
+    """Protobuf's base-128 varint of ``value`` (to build wire bytes by hand)."""
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+@dataclass
+class Callers:
+    """Starts caller workflows on a caller worker's queue (`caller_worker`)."""
+
+    temporal: temporalio.client.Client
+    queue: str
+    workflow: type
+
+    async def start(
+        self, agent_id: str, message: str = "m", options: CallerOptions | None = None
+    ) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
+        """Start one caller of ``agent_id``."""
+        return await self.temporal.start_workflow(
+            self.workflow.run,
+            args=[
+                AgentExecution(spec=AgentExecutionSpec(agent_id=agent_id, message=message)),
+                options or CallerOptions(),
+            ],
+            id=f"{self.queue}-{uuid.uuid4()}",
+            task_queue=self.queue,
+        )
+
+
+@contextlib.asynccontextmanager
+async def caller_worker(
+    temporal: temporalio.client.Client,
+    stigmer: StigmerClient,
+    queue: str,
+    workflow: type = AgentCallerWorkflow,
+) -> AsyncIterator[Callers]:
+    """A worker of caller workflows (``workflow``, with the handshake activity ``run_agent``)
+    on ``queue``; yields what starts them."""
+    async with Worker(
+        temporal,
+        task_queue=queue,
+        workflows=[workflow],
+        activities=[CallerActivities(stigmer, temporal).run_agent],
+        workflow_runner=sandboxed_workflow_runner(),
+    ):
+        yield Callers(temporal, queue, workflow)
 
 
 def postgres_admin_url() -> str:

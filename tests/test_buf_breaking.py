@@ -50,15 +50,19 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
+#: The callback token field of each spec, where the deployed service reads it.
+EACH_CALLBACK_TOKEN_FIELD = pytest.mark.parametrize(
+    ("spec", "field"),
+    [(AGENT_SPEC, "bytes callback_token = 6;"), (WORKFLOW_SPEC, "bytes callback_token = 7;")],
+)
+
+
 def test_unchanged_copy_is_not_breaking(module_copy: Path) -> None:
     result = _breaking(module_copy)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(
-    ("spec", "field"),
-    [(AGENT_SPEC, "bytes callback_token = 6;"), (WORKFLOW_SPEC, "bytes callback_token = 7;")],
-)
+@EACH_CALLBACK_TOKEN_FIELD
 def test_renumbering_callback_token_is_breaking(module_copy: Path, spec: Path, field: str) -> None:
     _edit(module_copy / spec, field, "bytes callback_token = 10;")
     result = _breaking(module_copy)
@@ -68,10 +72,7 @@ def test_renumbering_callback_token_is_breaking(module_copy: Path, spec: Path, f
     )
 
 
-@pytest.mark.parametrize(
-    ("spec", "field"),
-    [(AGENT_SPEC, "bytes callback_token = 6;"), (WORKFLOW_SPEC, "bytes callback_token = 7;")],
-)
+@EACH_CALLBACK_TOKEN_FIELD
 def test_removing_callback_token_is_breaking(module_copy: Path, spec: Path, field: str) -> None:
     _edit(module_copy / spec, field, "")
     result = _breaking(module_copy)

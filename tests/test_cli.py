@@ -219,10 +219,10 @@ async def test_complete_names_a_missing_workflow_or_activity_not_found(
         (("serve", "--listen", "bad"), 2, "--listen must be host:port"),
         (("serve", "--address", "nope"), 2, "--address must be host:port"),
         (("serve", "--encryption-key", "xyz"), 2, "--encryption-key"),
-        (("serve", "--store", "mysql://db"), 2, "unsupported URL scheme 'mysql'"),
+        (("serve", "--store", "mysql://db"), 2, "unsupported store URL scheme 'mysql'"),
         (("serve", "--caller-heartbeat", "soon"), 2, "not a duration"),
         (("serve", "--address", "127.0.0.1:1", "--store", "sqlite:///{tmp}/s.db"), 8, "Temporal"),
-        (("pending", "--store", "bogus://x"), 2, "unsupported URL scheme"),
+        (("pending", "--store", "bogus://x"), 2, "unsupported store URL scheme"),
         (("pending", "--store", "sqlite:///{tmp}/x.db", "--encryption-key", "abc"), 2, "Base64"),
         (("pending", "--store", "sqlite:///{tmp}/x.db", "--older-than", "old"), 2, "duration"),
         (("pending", "--store", "postgresql://u:secret@127.0.0.1:1/db"), 8, "127.0.0.1:1/db"),
@@ -414,7 +414,7 @@ def test_serve_help_states_the_services_default_task_queues() -> None:
         ("--workflow-runner-task-queue", defaults.workflow_runner_task_queue),
     ):
         assert option in help_text
-        assert f"(default {default})" in help_text
+        assert f"default: {default}]" in help_text
 
 
 async def test_serve_json_summary_on_stdout_and_logs_on_stderr(
@@ -525,18 +525,33 @@ def test_serve_on_an_address_it_cannot_listen_on_exits_8(
     assert "Traceback" not in shown.stdout + shown.stderr
 
 
+async def _store_owed(url: str, execution_id: str, token: bytes) -> None:
+    """Store an agent execution whose completion is owed to the caller of ``token``."""
+    async with await open_store(url) as store:
+        await store.create(
+            id=execution_id,
+            kind=ExecutionKind.AGENT,
+            execution=AgentExecution(
+                spec=AgentExecutionSpec(agent_id="a", message="m")
+            ).SerializeToString(),
+            callback_token=token,
+            idempotency_key=None,
+        )
+
+
 def _serve_config(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> ServiceConfig:
     """The ServiceConfig that ``serve ARGUMENTS`` builds, without starting the service."""
     from typer.testing import CliRunner
 
-    from stigmer_sdk import cli
+    from stigmer_sdk.service import cli
+    from stigmer_sdk.service.cli import serve
 
     configs: list[ServiceConfig] = []
 
-    async def capture(options: object, config: ServiceConfig) -> None:
+    async def capture(settings: object, config: ServiceConfig, **_: object) -> None:
         configs.append(config)
 
-    monkeypatch.setattr(cli, "run_service", capture)
+    monkeypatch.setattr(serve, "run_service", capture)
     result = CliRunner().invoke(cli.app, ["serve", *arguments])
     assert result.exit_code == 0, result.output
     (config,) = configs
@@ -550,11 +565,11 @@ def _serve_config(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> ServiceCo
 def test_serve_colocates_the_builtin_runner_unless_a_runner_queue_is_named(
     monkeypatch: pytest.MonkeyPatch, arguments: tuple[str, ...], colocated: bool
 ) -> None:
-    from stigmer_sdk import cli
+    from stigmer_sdk.service.cli import serve
 
     config = _serve_config(monkeypatch, *arguments)
     assert config.settings.colocate_builtin_runner is colocated
-    summary = cli._runner_summary(config)
+    summary = serve._runner_summary(config)
     queue = config.settings.service_task_queue if colocated else "my-runners"
     assert summary == f"built-in scripted (task queue {queue})"
 
@@ -567,7 +582,7 @@ def test_serve_bounds_the_service_workers_workflow_cache(monkeypatch: pytest.Mon
 def test_every_command_has_json() -> None:
     import typer.main
 
-    from stigmer_sdk.cli import app
+    from stigmer_sdk.service.cli import app
 
     def leaves(command: Any, path: str) -> list[tuple[str, Any]]:
         if hasattr(command, "commands"):  # a group
@@ -598,16 +613,7 @@ async def test_the_command_pending_prints_completes_and_records_the_caller(
 ) -> None:
     handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
     url = f"sqlite:///{tmp_path / 'stigmer.db'}"
-    async with await open_store(url) as store:
-        await store.create(
-            id="aex_stuck",
-            kind=ExecutionKind.AGENT,
-            execution=AgentExecution(
-                spec=AgentExecutionSpec(agent_id="a", message="m")
-            ).SerializeToString(),
-            callback_token=token,
-            idempotency_key=None,
-        )
+    await _store_owed(url, "aex_stuck", token)
     listed = run_cli("pending", "--store", url, "--json")
     (record,) = [json.loads(line) for line in listed.stdout.splitlines()]
     assert "token" not in record  # the ids are enough; the token only on request
@@ -633,19 +639,7 @@ def test_pending_shows_the_full_token_only_on_request_with_a_warning(tmp_path: P
 
     url = f"sqlite:///{tmp_path / 'stigmer.db'}"
 
-    async def seed() -> None:
-        async with await open_store(url) as store:
-            await store.create(
-                id="aex_1",
-                kind=ExecutionKind.AGENT,
-                execution=AgentExecution(
-                    spec=AgentExecutionSpec(agent_id="a", message="m")
-                ).SerializeToString(),
-                callback_token=CALLER_TOKEN,
-                idempotency_key=None,
-            )
-
-    asyncio.run(seed())
+    asyncio.run(_store_owed(url, "aex_1", CALLER_TOKEN))
     shown = run_cli("pending", "--store", url, "--json", "--show-token")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["token"] == base64.b64encode(CALLER_TOKEN).decode()

@@ -121,35 +121,36 @@ async def test_mutual_tls_with_a_client_certificate(mtls_server: Pki) -> None:
     assert ack.metadata.id == "exec-tls"
 
 
-async def test_server_rejects_a_client_without_certificate(mtls_server: Pki) -> None:
+async def _create_is_unavailable(target: str, tls: TLSConfig) -> None:
+    """A create over ``tls`` fails UNAVAILABLE: the handshake was refused."""
     options = ClientOptions(
-        tls=TLSConfig(server_root_ca_cert=mtls_server.ca.cert),
+        tls=tls,
         retry=NO_RETRY,
         default_timeout=timedelta(seconds=5),
         connect_timeout=None,  # the call's failure is under test, not connect's
     )
-    async with await StigmerClient.connect(mtls_server.target, options) as client:
+    async with await StigmerClient.connect(target, options) as client:
         with pytest.raises(StigmerRPCError) as raised:
             await client.create(_execution())
     assert raised.value.code is grpc.StatusCode.UNAVAILABLE
+
+
+async def test_server_rejects_a_client_without_certificate(mtls_server: Pki) -> None:
+    await _create_is_unavailable(
+        mtls_server.target, TLSConfig(server_root_ca_cert=mtls_server.ca.cert)
+    )
 
 
 async def test_client_rejects_a_server_it_does_not_trust(mtls_server: Pki) -> None:
     other_ca, _, _ = _issue("other-ca", None, ca=True)
-    options = ClientOptions(
-        tls=TLSConfig(
+    await _create_is_unavailable(
+        mtls_server.target,
+        TLSConfig(
             server_root_ca_cert=other_ca.cert,
             client_cert=mtls_server.client.cert,
             client_private_key=mtls_server.client.key,
         ),
-        retry=NO_RETRY,
-        default_timeout=timedelta(seconds=5),
-        connect_timeout=None,  # the call's failure is under test, not connect's
     )
-    async with await StigmerClient.connect(mtls_server.target, options) as client:
-        with pytest.raises(StigmerRPCError) as raised:
-            await client.create(_execution())
-    assert raised.value.code is grpc.StatusCode.UNAVAILABLE
 
 
 async def test_the_service_serves_mutual_tls(dev_server, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,8 @@
 """The payload converter decodes every completion shape a Stigmer service sends.
 
-Vectors: the payloads captured from the deployed Stigmer Go service (tests/data/deployed_service)
+Vectors: the payloads captured from the deployed Stigmer Go service (testdata/deployed-service)
 and Go ``encoding/json`` of the SDK's own generated Go structs with their binary form
-(tests/data/go_struct_json_vectors.json, from tests/data/gostructjson/main.go).
+(testdata/go-struct-json-vectors.json, from tests/data/gostructjson/main.go).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from stigmer_sdk.converter import (
     with_stigmer_payloads,
 )
 
-DATA = Path(__file__).parent / "data"
-VECTORS = json.loads((DATA / "go_struct_json_vectors.json").read_text())
-CAPTURED = json.loads((DATA / "deployed_service" / "completion-success.json").read_text())
+DATA = Path(__file__).resolve().parent.parent / "testdata"
+VECTORS = json.loads((DATA / "go-struct-json-vectors.json").read_text())
+CAPTURED = json.loads((DATA / "deployed-service" / "completion-success.json").read_text())
 
 
 def _payload(encoding: str, data: bytes, message_type: str = "") -> Payload:

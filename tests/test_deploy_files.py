@@ -17,8 +17,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from stigmer_sdk.cli import parse_duration
 from stigmer_sdk.service.app import PENDING_METRIC
+from stigmer_sdk.service.config import parse_duration
 from stigmer_sdk.service.health import READINESS_SERVICE
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"

@@ -57,6 +57,19 @@ def _user_env() -> dict[str, str]:
     return {**env, "NO_COLOR": "1", "COLUMNS": "200"}
 
 
+def _run_as_user(command: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in the user's virtual environment, as the guide's reader would."""
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_user_env(),
+        check=False,
+    )
+
+
 @pytest.fixture(scope="module")
 def user_venv(built_wheel: Path, fresh_venv: Callable[..., Path]) -> Path:
     """A fresh venv with the wheel and the extras the guide installs: its ``bin`` directory."""
@@ -136,15 +149,7 @@ def test_the_quick_start_prints_the_agents_reply(
     program = program.replace('"localhost:7234"', f'"127.0.0.1:{listen}"')
     program = program.replace('"localhost:7233"', f'"127.0.0.1:{temporal}"')
     (tmp_path / "support_app.py").write_text(program)
-    result = subprocess.run(
-        [str(user_venv / "python"), "support_app.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_user_env(),
-        check=False,
-    )
+    result = _run_as_user([str(user_venv / "python"), "support_app.py"], tmp_path, 120)
     served = (tmp_path / "serve.log").read_text(errors="replace")[-3000:]
     assert result.returncode == 0, result.stderr[-3000:] + "\nserve --dev:\n" + served
     assert result.stdout == "Done: What is the token handshake?\n"
@@ -173,15 +178,7 @@ def test_the_guides_test_passes_in_a_scratch_project(
     )
     # A pytest.ini of its own, empty, so that pytest looks no further up for a configuration.
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    result = subprocess.run(
-        [str(user_venv / "pytest"), "-q", *pytest_options],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=_user_env(),
-        check=False,
-    )
+    result = _run_as_user([str(user_venv / "pytest"), "-q", *pytest_options], tmp_path, 240)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
 

@@ -31,7 +31,6 @@ import psycopg
 import pytest
 import temporalio.client
 from cli_helpers import ServeProcess, serve_args
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
 from stigmer_sdk.caller import prepare_create
@@ -41,10 +40,9 @@ from stigmer_sdk.service.activities import TERMINAL_PHASES, decode
 from stigmer_sdk.service.server import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
 from stigmer_sdk.testing import DevServer, free_port
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from service_fixtures import all_ids
-from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+from service_fixtures import all_ids, caller_worker
+from workflows import AgentCallerWorkflow, CallerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -120,13 +118,7 @@ async def _callers(
     """A caller worker; yields ``start(n)`` that starts ``n`` caller workflows."""
     stigmer = await StigmerClient.connect(target)
     queue = f"fault-callers-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        temporal_client,
-        task_queue=queue,
-        workflows=[AgentCallerWorkflow],
-        activities=[CallerActivities(stigmer, temporal_client).run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
-    ):
+    async with caller_worker(temporal_client, stigmer, queue):
 
         async def start(count: int) -> list[temporalio.client.WorkflowHandle]:  # type: ignore[type-arg]
             handles = []

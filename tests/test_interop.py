@@ -1,7 +1,7 @@
 """Interoperating with the deployed Stigmer Go service, on a real Temporal dev server.
 
 The deployed service's behaviour is reproduced from its captured payloads
-(tests/data/deployed_service): it completes the caller with Go-struct ``json/plain``, delivers the
+(testdata/deployed-service): it completes the caller with Go-struct ``json/plain``, delivers the
 execution as created (not terminal), and schedules the system activity with a JSON Go struct.
 """
 
@@ -61,7 +61,7 @@ from workflows import (
 
 pytestmark = pytest.mark.integration
 
-DATA = Path(__file__).parent / "data" / "deployed_service"
+DATA = Path(__file__).resolve().parent.parent / "testdata" / "deployed-service"
 
 
 def _captured(name: str) -> dict[str, Any]:
@@ -103,17 +103,11 @@ async def test_a_caller_resumes_with_the_deployed_services_json_plain_result(
     stigmer_service: RecordingStigmerService,
     task_queue: str,
 ) -> None:
-    handle = await interop_client.start_workflow(
-        AgentCallerWorkflow.run,
-        args=[AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")), CallerOptions()],
-        id=f"interop-{uuid.uuid4()}",
-        task_queue=task_queue,
-    )
-    (call,) = await stigmer_service.wait_for_calls(1)
+    handle, token = await _pending_caller(interop_client, stigmer_service, task_queue)
     # Completed as the deployed service completes it: Go's encoding/json of the struct.
     completion = _captured("completion-success.json")
     assert completion["metadata"]["encoding"] == "json/plain"
-    await temporal_client.get_async_activity_handle(task_token=call.token).complete(
+    await temporal_client.get_async_activity_handle(task_token=token).complete(
         _json_plain(completion["data"])
     )
     result = await handle.result()

@@ -37,7 +37,7 @@ from stigmer_sdk.system import COMPLETION_DURATION_METRIC, REGISTERED_LOG
 from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from service_fixtures import SCRIPTS, service_config
+from service_fixtures import SCRIPTS, caller_worker, service_config
 from workflows import (
     AgentCallerWorkflow,
     CallerActivities,
@@ -86,13 +86,7 @@ async def test_completions_and_pending_gauge_are_exported_without_tokens(
     service, address = metrics_service
     stigmer = await StigmerClient.connect(service.target)
     queue = f"metrics-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        temporal_client,
-        task_queue=queue,
-        workflows=[AgentCallerWorkflow],
-        activities=[CallerActivities(stigmer, temporal_client).run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
-    ):
+    async with caller_worker(temporal_client, stigmer, queue):
 
         async def call(agent_id: str) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
             return await temporal_client.start_workflow(
@@ -154,13 +148,7 @@ async def test_a_120_ms_completion_lands_in_the_200_ms_bucket_in_seconds(
     service, address = metrics_service
     stigmer = await StigmerClient.connect(service.target)
     queue = f"metrics-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        temporal_client,
-        task_queue=queue,
-        workflows=[AgentCallerWorkflow],
-        activities=[CallerActivities(stigmer, temporal_client).run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
-    ):
+    async with caller_worker(temporal_client, stigmer, queue):
         await temporal_client.execute_workflow(
             AgentCallerWorkflow.run,
             args=[
@@ -275,22 +263,8 @@ async def test_an_agent_past_its_deadline_approaches_it_then_times_out_typed(
     async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
         stigmer = await StigmerClient.connect(service.target)
         queue = f"deadline-{uuid.uuid4().hex[:8]}"
-        async with Worker(
-            temporal_client,
-            task_queue=queue,
-            workflows=[AgentCallerWorkflow],
-            activities=[CallerActivities(stigmer, temporal_client).run_agent],
-            workflow_runner=sandboxed_workflow_runner(),
-        ):
-            handle = await temporal_client.start_workflow(
-                AgentCallerWorkflow.run,
-                args=[
-                    AgentExecution(spec=AgentExecutionSpec(agent_id="slow", message="m")),
-                    CallerOptions(),
-                ],
-                id=f"deadline-{uuid.uuid4()}",
-                task_queue=queue,
-            )
+        async with caller_worker(temporal_client, stigmer, queue) as callers:
+            handle = await callers.start("slow")
 
             async def approaching() -> None:
                 while not _value(_scrape(address), APPROACHING_TIMEOUT_METRIC):

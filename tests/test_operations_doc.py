@@ -43,13 +43,13 @@ def test_every_documented_command_and_option_exists() -> None:
 
 
 def test_the_doc_names_every_alert_metric_and_exit_code() -> None:
-    from stigmer_sdk.cli import ExitCode
     from stigmer_sdk.metrics import (
         CALLER_DURATION_METRIC,
         CALLER_HANDSHAKES_METRIC,
         CALLER_PENDING_METRIC,
         CALLER_STARTED_METRIC,
     )
+    from stigmer_sdk.service.cli import ExitCode
 
     text = DOC.read_text()
     rules = (ROOT / "deploy" / "prometheus" / "alerts.yaml").read_text()

@@ -27,7 +27,7 @@ import grpc.aio
 import pytest
 import temporalio.client
 import yaml
-from cli_helpers import ServeProcess
+from cli_helpers import ServeProcess, serve_args
 from temporalio.client import WorkflowFailureError
 from temporalio.worker import Worker
 
@@ -177,21 +177,11 @@ async def serve(dev_server: DevServer, tmp_path: Path) -> AsyncIterator[tuple[st
     """``stigmer-sdk serve`` with its metrics endpoint; yields (gRPC target, metrics address)."""
     listen, metrics = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
     suffix = uuid.uuid4().hex[:8]
+    store = f"sqlite:///{tmp_path / 'stigmer.db'}"
     process = ServeProcess(
-        "--address",
-        dev_server.target,
-        "--listen",
-        listen,
+        *serve_args(listen, dev_server.target, store, queues=suffix),
         "--metrics-address",
         metrics,
-        "--store",
-        f"sqlite:///{tmp_path / 'stigmer.db'}",
-        "--task-queue",
-        f"svc-{suffix}",
-        "--agent-runner-task-queue",
-        f"agents-{suffix}",
-        "--workflow-runner-task-queue",
-        f"workflows-{suffix}",
         log_path=tmp_path / "serve.log",
     )
     await process.start()

@@ -10,15 +10,13 @@ import grpc.aio
 import pytest
 import temporalio.client
 from cli_helpers import ServeProcess, serve_args
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, MessageType
 from stigmer_sdk.client import ClientOptions, RetryConfig, StigmerClient
 from stigmer_sdk.testing import DevServer, free_port
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from service_fixtures import all_ids
-from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+from service_fixtures import all_ids, caller_worker
+from workflows import AgentCallerWorkflow, CallerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -69,13 +67,7 @@ async def test_sigkill_during_agent_run_then_restart_completes_the_caller(
         stigmer = await StigmerClient.connect(target, ClientOptions(retry=retry))
         caller_queue = f"caller-{uuid.uuid4().hex[:8]}"
 
-        async with Worker(
-            temporal_client,
-            task_queue=caller_queue,
-            workflows=[AgentCallerWorkflow],
-            activities=[CallerActivities(stigmer, temporal_client).run_agent],
-            workflow_runner=sandboxed_workflow_runner(),
-        ):
+        async with caller_worker(temporal_client, stigmer, caller_queue):
             request = AgentExecution(
                 spec=AgentExecutionSpec(agent_id="deep-research", message="survive a crash")
             )

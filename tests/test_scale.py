@@ -27,7 +27,6 @@ import pytest
 import temporalio.client
 from cli_helpers import ServeProcess, serve_args
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase
 from stigmer_sdk.client import ClientOptions, RetryConfig, StigmerClient
@@ -35,11 +34,10 @@ from stigmer_sdk.converter import data_converter
 from stigmer_sdk.service.health import READINESS_SERVICE
 from stigmer_sdk.service.store import open_store
 from stigmer_sdk.testing import free_port
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from service_fixtures import postgres_admin_url
+from service_fixtures import caller_worker, postgres_admin_url
 from temporal_cluster import TemporalCluster
-from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+from workflows import AgentCallerWorkflow, CallerOptions
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -206,13 +204,7 @@ async def test_replicas_survive_kills_and_a_rolling_restart(
             handles[handle.id] = (handle, REPLIES[agent].format(message=message))
 
     try:
-        async with Worker(
-            temporal,
-            task_queue=caller_queue,
-            workflows=[AgentCallerWorkflow],
-            activities=[CallerActivities(stigmer, temporal).run_agent],
-            workflow_runner=sandboxed_workflow_runner(),
-        ):
+        async with caller_worker(temporal, stigmer, caller_queue):
             # The burst: slow agents keep completions owed while the gauge is checked.
             await start_callers(12, "deep-research", "burst-slow")
             await start_callers(18, "research-assistant", "burst")

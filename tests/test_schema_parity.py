@@ -168,7 +168,8 @@ def _unknown_keys(message: Descriptor, data: Any, path: str) -> list[str]:
 
 
 def test_the_captured_completion_names_only_known_fields() -> None:
-    captured = json.loads((DATA / "deployed_service" / "completion-success.json").read_text())
+    captured_file = DATA.parent.parent / "testdata" / "deployed-service" / "completion-success.json"
+    captured = json.loads(captured_file.read_text())
     assert _unknown_keys(agent_api.AgentExecution.DESCRIPTOR, captured["data"], "") == []
 
 

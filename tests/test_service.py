@@ -64,11 +64,16 @@ from stigmer_sdk.testing import DevServer, find_temporal_cli
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from recording_service import RecordingStigmerService, start_pending_caller
-from service_fixtures import SCRIPTS, RunningService, count_rows, service_config
+from service_fixtures import (
+    SCRIPTS,
+    RunningService,
+    caller_worker,
+    count_rows,
+    service_config,
+    varint,
+)
 from service_fixtures import all_ids as _all_ids
 from workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
     CallerOptions,
     InnerAgentWorkflow,
     WorkflowExecutionCallerWorkflow,
@@ -578,25 +583,21 @@ async def _own_service(
     dev_server: DevServer,
     temporal_client: temporalio.client.Client,
     store_url: str,
-    runner: Runner,
+    runner: Runner | None = None,
     *,
     builtin_runner: bool = True,
     **settings: object,
 ) -> AsyncIterator[RunningService]:
-    """A service with ``runner`` and settings of its own, and a caller worker."""
+    """A service with ``runner`` (the scripted agents by default) and settings of its own, and
+    a caller worker."""
+    runner = ScriptedRunner(SCRIPTS) if runner is None else runner
     suffix = uuid.uuid4().hex[:8]
     config = with_settings(service_config(dev_server, store_url, suffix), **settings)
     config = dataclasses.replace(config, builtin_runner=builtin_runner)
     async with StigmerService(config, runner=runner) as service:
         stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
         caller_queue = f"caller-{suffix}"
-        async with Worker(
-            temporal_client,
-            task_queue=caller_queue,
-            workflows=[AgentCallerWorkflow],
-            activities=[CallerActivities(stigmer, temporal_client).run_agent],
-            workflow_runner=sandboxed_workflow_runner(),
-        ):
+        async with caller_worker(temporal_client, stigmer, caller_queue):
             yield RunningService(service, stigmer, temporal_client, caller_queue, store_url)
         await stigmer.close()
 
@@ -695,7 +696,7 @@ async def test_no_token_in_temporal_history_or_its_database(tmp_path: Path) -> N
             server.target, data_converter=data_converter
         )
         store_url = f"sqlite:///{tmp_path / 'stigmer.db'}"
-        async with _own_service(server, client, store_url, ScriptedRunner(SCRIPTS)) as running:
+        async with _own_service(server, client, store_url) as running:
             recorder = _RecordingStore(running.service)
             done = await running.start_caller(_ask("quick"))
             failed = await running.start_caller(_ask("failing"))
@@ -789,18 +790,9 @@ def _collect_payloads(message: Any, into: list[Any]) -> None:
 
 def _fake_token(size: int) -> bytes:
     """Protobuf wire format (so ``create`` accepts it) that no Temporal server issued."""
-    header = b"\x12" + _varint(size - 4)
+    header = b"\x12" + varint(size - 4)
     assert len(header) == 4
     return header + b"w" * (size - 4)
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 @pytest.mark.parametrize("agent", ["quick", "failing"])
@@ -1007,7 +999,6 @@ async def test_the_deployed_runner_contract_runs_the_agent(
         dev_server,
         temporal_client,
         store_url,
-        ScriptedRunner(SCRIPTS),
         runner_contract=RUNNER_CONTRACT_DEPLOYED,
     ) as running:
         result = await (await running.start_caller(_ask("quick", "deployed"))).result()
@@ -1060,7 +1051,6 @@ async def test_the_reconciler_starts_the_workflow_of_a_row_that_never_got_one(
         dev_server,
         temporal_client,
         store_url,
-        ScriptedRunner(SCRIPTS),
         reconcile_older_than=timedelta(0),
     ):
         result = await asyncio.wait_for(handle.result(), 60)
@@ -1083,7 +1073,6 @@ async def test_a_terminated_workflow_still_ends_its_caller_typed_and_recorded(
         dev_server,
         temporal_client,
         store_url,
-        ScriptedRunner(SCRIPTS),
         reconcile_interval=timedelta(milliseconds=500),
     ) as running:
         handle = await running.start_caller(_ask("slow"))

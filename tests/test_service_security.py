@@ -23,7 +23,6 @@ from temporalio.worker import Worker
 
 from stigmer_sdk import (
     AgentExecution,
-    AgentExecutionSpec,
     ExecutionPhase,
     MessageType,
     StigmerClient,
@@ -52,26 +51,15 @@ from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from service_fixtures import SCRIPTS, all_ids, service_config
+from service_fixtures import SCRIPTS, all_ids, ask, service_config
 from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
 
 pytestmark = pytest.mark.integration
 
-API_VERSION = "agentic.stigmer.ai/v1"
 CREATE = "/ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController/create"
 PRINCIPALS = {"alice": "caller", "bob": "caller", "runner": "runner"}
 
 Factory = Callable[..., Any]
-
-
-def ask(agent_id: str = "quick", message: str = "what changed?") -> AgentExecution:
-    request = AgentExecution(
-        api_version=API_VERSION,
-        kind="AgentExecution",
-        spec=AgentExecutionSpec(agent_id=agent_id, message=message),
-    )
-    request.metadata.name = f"exec-{uuid.uuid4().hex[:20]}"
-    return request
 
 
 @dataclasses.dataclass

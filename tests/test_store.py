@@ -43,6 +43,7 @@ from stigmer_sdk.service.store import (
     IdempotencyConflictError,
     StoredExecution,
     StoreError,
+    StoreNotFoundError,
     TokenDecryptionError,
     encryption_keys_from,
     load_encryption_key,
@@ -1620,13 +1621,34 @@ async def test_postgres_pool_size_is_checked() -> None:
         await open_store("postgresql://127.0.0.1:1/none", pool_size=0)
 
 
+async def test_open_store_without_create_opens_only_an_existing_store(backend: Backend) -> None:
+    """An operator's command (pending, complete, store) never creates an empty store elsewhere."""
+    with pytest.raises(StoreNotFoundError, match="no executions table"):
+        await open_store(backend.url, create=False)
+    if backend.sqlite_path is not None:
+        assert not backend.sqlite_path.exists()
+    async with await open_store(backend.url) as created:
+        await create(created, token=b"owed")
+    async with await open_store(backend.url, create=False) as existing:
+        assert [row.callback_token for row in await existing.list_pending()] == [b"owed"]
+
+
+async def test_open_store_without_create_refuses_an_empty_sqlite_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    with pytest.raises(StoreNotFoundError):
+        await open_store(f"sqlite:///{empty}", create=False)
+    with pytest.raises(StoreNotFoundError):
+        await open_store("sqlite://", create=False)
+
+
 # --- stigmer-sdk store rotate-key ---------------------------------------------------------------
 
 
 def test_rotate_key_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from stigmer_sdk.cli import app
+    from stigmer_sdk.service.cli import app
 
     url = f"sqlite:///{tmp_path / 'stigmer.db'}"
     old = f"{KEY_1.kid}:{base64.b64encode(KEY_1.key).decode()}"
@@ -1678,7 +1700,7 @@ def test_rotate_key_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_store_encrypt_command_encrypts_plain_rows(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from stigmer_sdk.cli import app
+    from stigmer_sdk.service.cli import app
 
     url = f"sqlite:///{tmp_path / 'stigmer.db'}"
 

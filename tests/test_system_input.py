@@ -23,7 +23,7 @@ from stigmer_sdk.system import (
     error_message,
 )
 
-DATA = Path(__file__).parent / "data" / "deployed_service"
+DATA = Path(__file__).resolve().parent.parent / "testdata" / "deployed-service"
 
 
 def _captured(name: str) -> dict[str, Any]:

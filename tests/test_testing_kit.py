@@ -13,13 +13,12 @@ import pytest
 import temporalio.client
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError, CancelledError
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
 from stigmer_sdk.testing import DevServer, FakeStigmerService, free_port
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+from service_fixtures import caller_worker
+from workflows import AgentCallerWorkflow, CallerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -50,13 +49,7 @@ async def test_fake_service_completes_fails_and_cancels_on_demand(
     stigmer_client: StigmerClient,
     task_queue: str,
 ) -> None:
-    async with Worker(
-        temporal_client,
-        task_queue=task_queue,
-        workflows=[AgentCallerWorkflow],
-        activities=[CallerActivities(stigmer_client, temporal_client).run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
-    ):
+    async with caller_worker(temporal_client, stigmer_client, task_queue):
         completed = await _pending_caller(temporal_client, stigmer_service, task_queue)
         call = stigmer_service.calls[-1]
         assert call.token  # the raw task token reached the service

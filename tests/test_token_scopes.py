@@ -30,7 +30,6 @@ from temporalio.worker import Worker
 
 from stigmer_sdk import (
     AgentExecution,
-    AgentExecutionSpec,
     ExecutionPhase,
     MessageType,
     StigmerClient,
@@ -43,31 +42,10 @@ from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.tokens import TaskToken
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from service_fixtures import all_ids
+from service_fixtures import all_ids, ask, varint
 from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
 
 pytestmark = pytest.mark.integration
-
-API_VERSION = "agentic.stigmer.ai/v1"
-
-
-def ask(agent_id: str, message: str) -> AgentExecution:
-    request = AgentExecution(
-        api_version=API_VERSION,
-        kind="AgentExecution",
-        spec=AgentExecutionSpec(agent_id=agent_id, message=message),
-    )
-    request.metadata.name = f"exec-{uuid.uuid4().hex[:20]}"
-    return request
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 def forge(**fields: str | int) -> bytes:
@@ -86,11 +64,23 @@ def forge(**fields: str | int) -> bytes:
     for name, value in fields.items():
         number = numbers[name]
         if isinstance(value, int):
-            token += _varint(number << 3) + _varint(value)
+            token += varint(number << 3) + varint(value)
         else:
             data = value.encode()
-            token += _varint(number << 3 | 2) + _varint(len(data)) + data
+            token += varint(number << 3 | 2) + varint(len(data)) + data
     return token
+
+
+def _made_up_alice_token(namespace_id: str) -> bytes:
+    """A token for a run of alice's scope that does not exist, in ``namespace_id``."""
+    return forge(
+        namespace_id=namespace_id,
+        workflow_id=f"alice-{uuid.uuid4()}",
+        run_id=str(uuid.uuid4()),
+        scheduled_event_id=5,
+        attempt=1,
+        activity_id="1",
+    )
 
 
 async def _pending_attempt(
@@ -217,26 +207,10 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
             assert not refused.retryable
             assert "does not name a started, pending activity" in refused.message
             # The same answer as for a run that does not exist: no oracle for bob's activities.
-            made_up = forge(
-                namespace_id=namespace_id,
-                workflow_id=f"alice-{uuid.uuid4()}",
-                run_id=str(uuid.uuid4()),
-                scheduled_event_id=5,
-                attempt=1,
-                activity_id="1",
-            )
-            request.spec.callback_token = made_up
+            request.spec.callback_token = _made_up_alice_token(namespace_id)
             assert (await _refused(alice, request)).message == refused.message
             # A token of another namespace, the workflow in alice's scope: refused alike.
-            other_namespace = forge(
-                namespace_id=str(uuid.uuid4()),
-                workflow_id=f"alice-{uuid.uuid4()}",
-                run_id=str(uuid.uuid4()),
-                scheduled_event_id=5,
-                attempt=1,
-                activity_id="1",
-            )
-            request.spec.callback_token = other_namespace
+            request.spec.callback_token = _made_up_alice_token(str(uuid.uuid4()))
             assert (await _refused(alice, request)).message == refused.message
 
             # In bob's own scope, Temporal still decides: the attempt that died, or another

@@ -16,16 +16,10 @@ from stigmer_sdk import (
     token_preview,
 )
 
+from service_fixtures import varint
+
 
 def _field(number: int, value: bytes | int) -> bytes:
-    def varint(n: int) -> bytes:
-        out = bytearray()
-        while True:
-            byte, n = n & 0x7F, n >> 7
-            out.append(byte | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
-
     if isinstance(value, int):
         return varint(number << 3) + varint(value)
     return varint(number << 3 | 2) + varint(len(value)) + value

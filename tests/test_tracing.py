@@ -18,7 +18,6 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
 from stigmer_sdk._contract import (
@@ -32,10 +31,9 @@ from stigmer_sdk.service.app import StigmerService
 from stigmer_sdk.service.runner import ScriptedRunner
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.tracing import RESUMED_SPAN, client_interceptors, enable_tracing
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from service_fixtures import SCRIPTS, service_config
-from workflows import CallerActivities, CallerOptions, ObservedCallerWorkflow
+from service_fixtures import SCRIPTS, caller_worker, service_config
+from workflows import ObservedCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -80,22 +78,8 @@ async def test_one_trace_spans_caller_create_service_runner_completion_and_resum
     async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
         stigmer = await StigmerClient.connect(service.target)
         queue = f"traced-{suffix}"
-        async with Worker(
-            caller,
-            task_queue=queue,
-            workflows=[ObservedCallerWorkflow],
-            activities=[CallerActivities(stigmer, caller).run_agent],
-            workflow_runner=sandboxed_workflow_runner(),
-        ):
-            handle = await caller.start_workflow(
-                ObservedCallerWorkflow.run,
-                args=[
-                    AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="m")),
-                    CallerOptions(),
-                ],
-                id=f"traced-{uuid.uuid4()}",
-                task_queue=queue,
-            )
+        async with caller_worker(caller, stigmer, queue, ObservedCallerWorkflow) as callers:
+            handle = await callers.start("quick")
             result = await handle.result()
         assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
 
@@ -172,7 +156,7 @@ async def test_serve_exports_its_spans_over_otlp(dev_server: DevServer, tmp_path
     import signal
 
     import grpc.aio
-    from cli_helpers import ServeProcess
+    from cli_helpers import ServeProcess, serve_args
     from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
     from stigmer_sdk.testing import free_port
@@ -190,17 +174,9 @@ async def test_serve_exports_its_spans_over_otlp(dev_server: DevServer, tmp_path
     await collector.start()
     listen = f"127.0.0.1:{free_port()}"
     suffix = uuid.uuid4().hex[:8]
+    store = f"sqlite:///{tmp_path / 'stigmer.db'}"
     serve = ServeProcess(
-        "--address",
-        dev_server.target,
-        "--listen",
-        listen,
-        "--store",
-        f"sqlite:///{tmp_path / 'stigmer.db'}",
-        "--task-queue",
-        f"svc-{suffix}",
-        "--agent-runner-task-queue",
-        f"agents-{suffix}",
+        *serve_args(listen, dev_server.target, store, queues=suffix),
         "--otlp-endpoint",
         f"http://127.0.0.1:{port}",
         log_path=tmp_path / "serve.log",

@@ -12,6 +12,7 @@ import tempfile
 import time
 import traceback
 import uuid
+from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -489,25 +490,41 @@ async def _emulator_cases(
                 "completer: the emulator's own activity (deployed) or a language's SDK system "
                 "activity",
             )
-        case = {
-            "id": "emulator/go-any-caller/resumes-with-a-map/go-any->deployed",
-            "kind": "emulator",
-            "row": "go-any",
-            "column": "deployed",
-            "axes": "caller: Stigmer's own Go runner's code; service: the deployed emulation",
-        }
-        if _selected(case["id"], args.only):
-            # The deployed service delivers the execution as created (PENDING, no reply yet).
-            await _case(
-                results,
-                known,
-                case,
-                _go_any_caller(server.target, own_address, args.no_build, 1, None),
-                timeout=240,
-            )
+        # The deployed service delivers the execution as created (PENDING, no reply yet).
+        await _go_any_case(
+            results,
+            known,
+            args,
+            "emulator/go-any-caller/resumes-with-a-map/go-any->deployed",
+            "the deployed emulation",
+            _go_any_caller(server.target, own_address, args.no_build, 1, None),
+        )
     finally:
         await own.stop()
         await external.stop()
+
+
+async def _go_any_case(
+    results: list[dict[str, Any]],
+    known: dict[str, tuple[str, str]],
+    args: argparse.Namespace,
+    case_id: str,
+    service: str,
+    run: Coroutine[Any, Any, Any],
+) -> None:
+    """The Go caller written as Stigmer's own workflow runner (conformance/go-any-caller) as
+    the case ``case_id`` (``KIND/.../go-any->COLUMN``) against ``service``, when selected."""
+    if not _selected(case_id, args.only):
+        run.close()  # never awaited: not selected
+        return
+    case = {
+        "id": case_id,
+        "kind": case_id.partition("/")[0],
+        "row": "go-any",
+        "column": case_id.rpartition("->")[2],
+        "axes": f"caller: Stigmer's own Go runner's code; service: {service}",
+    }
+    await _case(results, known, case, run, timeout=240)
 
 
 async def _reference_cases(
@@ -549,21 +566,14 @@ async def _reference_cases(
             live.LiveTarget("reference", service.target, {"service": ""}, REFERENCE_AGENTS, 60),
             "caller: a language's SDK; service: the reference service",
         )
-        case = {
-            "id": "reference/go-any-caller/reply-in-any/go-any->service",
-            "kind": "reference",
-            "row": "go-any",
-            "column": "service",
-            "axes": "caller: Stigmer's own Go runner's code; service: the reference service",
-        }
-        if _selected(case["id"], args.only):
-            await _case(
-                results,
-                known,
-                case,
-                _go_any_caller(server.target, service.target, args.no_build, 3, "echo: {message}"),
-                timeout=240,
-            )
+        await _go_any_case(
+            results,
+            known,
+            args,
+            "reference/go-any-caller/reply-in-any/go-any->service",
+            "the reference service",
+            _go_any_caller(server.target, service.target, args.no_build, 3, "echo: {message}"),
+        )
 
 
 #: The reference service's agents in these cases: the live scenarios' echo and failing agents.

@@ -14,10 +14,10 @@ MISSING_EXTRA_EXIT_CODE = 2
 
 
 def main() -> None:
-    """Run ``stigmer_sdk.cli.main``, or say which extra it needs."""
+    """Run ``stigmer_sdk.service.cli.main``, or say which extra it needs."""
     try:
         import stigmer_sdk.service  # noqa: F401 -- raises, naming the extra, when it is missing
-        from stigmer_sdk.cli import main as cli_main
+        from stigmer_sdk.service.cli import main as cli_main
     except ImportError as error:
         # The service package's own check names the extra; a module missing further in is a
         # dependency of the extra too (a partial install).

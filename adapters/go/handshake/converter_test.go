@@ -20,11 +20,33 @@ import (
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 )
 
-// capturedPayload reads one of the deployed Stigmer service's payloads (testdata/deployed, copied
-// from the captures of the interop issue) as a Temporal payload.
+// sharedTestdata is the path of a file in the repository's testdata/ folder: go test runs in the
+// package's directory, and the folder is found by walking up from there (Go's embed cannot reach
+// a parent directory).
+func sharedTestdata(t *testing.T, parts ...string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		candidate := filepath.Join(append([]string{dir, "testdata"}, parts...)...)
+		if _, err := os.Stat(candidate); err == nil {
+			return candidate
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("no testdata/%s above the package directory", filepath.Join(parts...))
+		}
+		dir = parent
+	}
+}
+
+// capturedPayload reads one of the deployed Stigmer service's payloads (the repository's
+// testdata/deployed-service, shared by every language's tests) as a Temporal payload.
 func capturedPayload(t *testing.T, name string) *commonpb.Payload {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "deployed", name))
+	raw, err := os.ReadFile(sharedTestdata(t, "deployed-service", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func forwarder(ctx workflow.Context, input converter.RawValue) (*sdkv1.CompleteE
 	return res, err
 }
 
-// deployedInput is the captured system-activity input (testdata/deployed) for the caller of c: its
+// deployedInput is the captured system-activity input (testdata/deployed-service at the repository root) for the caller of c: its
 // token and, in the result, its execution id.
 func deployedInput(t *testing.T, name string, c *createdCall, errorJSON string) *commonpb.Payload {
 	t.Helper()

@@ -19,7 +19,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from pathlib import Path
 from types import TracebackType
 
 import grpc
@@ -33,12 +32,20 @@ from temporalio.worker import Worker
 from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.metrics import prometheus_runtime
 from stigmer_sdk.service.auth import AuthConfig
-from stigmer_sdk.service.config import ServiceSettings
+from stigmer_sdk.service.config import (
+    ServeSettings,
+    ServiceSettings,
+    first_line,
+    parse_host_port,
+    read_env,
+    read_setting_file,
+)
 from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.health import ReplicaHealth
 from stigmer_sdk.service.leader import ReplicaLeadership
 from stigmer_sdk.service.runner import (
     AGENT_RUNNER_TASK_QUEUE,
+    RUNNER_CONTRACTS,
     WORKFLOW_RUNNER_TASK_QUEUE,
     Runner,
     ScriptedRunner,
@@ -51,11 +58,14 @@ from stigmer_sdk.service.server import (
     add_controllers,
 )
 from stigmer_sdk.service.store import (
+    DEFAULT_STORE_URL,
     EncryptionKey,
     ExecutionStore,
+    check_store_url,
     encryption_keys_from,
     open_store,
     plaintext_token_warning,
+    store_url_in,
 )
 from stigmer_sdk.service.workers import (
     background_tasks,
@@ -67,7 +77,6 @@ from stigmer_sdk.tracing import client_interceptors
 logger = logging.getLogger("stigmer_sdk.service")
 
 DEFAULT_LISTEN = "127.0.0.1:7234"
-DEFAULT_STORE_URL = "sqlite:///.stigmer/stigmer.db"
 
 
 @dataclass(frozen=True)
@@ -162,48 +171,115 @@ class ServiceConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceConfig:
-        """Read ``STIGMER_*`` and ``TEMPORAL_*`` environment variables over the defaults."""
+        """Read the environment variables of `ServeSettings` over the defaults.
+
+        Raises:
+            ValueError: a variable's value is invalid, or a file it names cannot be read.
+        """
         env = os.environ if env is None else env
-        temporal = TemporalConnection(
-            address=env.get("TEMPORAL_ADDRESS", TemporalConnection.address),
-            namespace=env.get("TEMPORAL_NAMESPACE", TemporalConnection.namespace),
-            tls=_flag(env.get("TEMPORAL_TLS")),
-            tls_cert=_read(env.get("TEMPORAL_TLS_CERT")),
-            tls_key=_read(env.get("TEMPORAL_TLS_KEY")),
-            api_key=env.get("TEMPORAL_API_KEY") or None,
+        return cls.from_settings(read_env(ServeSettings, env), environ=env)
+
+    @classmethod
+    def from_settings(
+        cls, settings: ServeSettings, environ: Mapping[str, str] | None = None
+    ) -> ServiceConfig:
+        """Validate ``serve``'s settings and build the configuration: files read, addresses,
+        modes and the store URL checked, authentication and scopes parsed.
+
+        ``environ`` is where the encryption keys are read when ``settings`` names none
+        (`encryption_keys_from`).
+
+        Raises:
+            ValueError: a setting is invalid, or a file it names cannot be read (the message
+                names the option).
+        """
+        parse_host_port(settings.listen, "--listen")
+        parse_host_port(settings.address, "--address")
+        for option, address in (
+            ("--metrics-address", settings.metrics_address),
+            ("--health-listen", settings.health_listen),
+        ):
+            if address:
+                parse_host_port(address, option)
+        if bool(settings.listen_tls_cert) != bool(settings.listen_tls_key):
+            raise ValueError("--listen-tls-cert and --listen-tls-key go together")
+        if bool(settings.tls_cert) != bool(settings.tls_key):
+            raise ValueError("--tls-cert and --tls-key go together")
+        store_url = settings.store or store_url_in(settings.data_dir)
+        try:
+            check_store_url(store_url)
+        except ValueError as error:
+            raise ValueError(f"--store: {error}") from None
+        service = settings.service
+        if service.runner_contract not in RUNNER_CONTRACTS:
+            raise ValueError(f"--runner-contract must be one of {', '.join(RUNNER_CONTRACTS)}")
+        if service.runner_maximum_attempts < 0:
+            raise ValueError("--runner-max-attempts must be 0 (until the deadline) or more")
+        if service.verify_callback_tokens not in TOKEN_CHECK_MODES:
+            raise ValueError(
+                f"--verify-callback-tokens must be one of {', '.join(TOKEN_CHECK_MODES)}"
+            )
+        defaults = ServiceSettings()
+        # A runner queue other than the default is where the built-in runner is expected.
+        service = replace(
+            service,
+            colocate_builtin_runner=service.colocate_builtin_runner
+            and service.agent_runner_task_queue == defaults.agent_runner_task_queue
+            and service.workflow_runner_task_queue == defaults.workflow_runner_task_queue,
         )
-        keys_file = env.get("STIGMER_API_KEYS_FILE")
-        auth = AuthConfig.from_options(
-            api_keys_file=Path(keys_file) if keys_file else None,
-            api_keys=env.get("STIGMER_API_KEYS") or None,
-            jwt_jwks=env.get("STIGMER_JWT_JWKS") or None,
-            jwt_issuer=env.get("STIGMER_JWT_ISSUER") or None,
-            jwt_audience=env.get("STIGMER_JWT_AUDIENCE") or None,
-            jwt_principal_claim=env.get("STIGMER_JWT_PRINCIPAL_CLAIM", "sub"),
-            jwt_roles_claim=env.get("STIGMER_JWT_ROLES_CLAIM", "roles"),
-            certificate_roles=[
-                spec for spec in env.get("STIGMER_CLIENT_CERT_ROLES", "").split(";") if spec
-            ],
-        )
-        cert, private_key = _read(env.get("STIGMER_TLS_CERT")), _read(env.get("STIGMER_TLS_KEY"))
+        cert = read_setting_file(settings.listen_tls_cert, "--listen-tls-cert")
+        key = read_setting_file(settings.listen_tls_key, "--listen-tls-key")
+        try:
+            auth = AuthConfig.from_options(
+                api_keys_file=settings.api_keys_file,
+                api_keys=settings.api_keys,
+                jwt_jwks=settings.jwt_jwks,
+                jwt_issuer=settings.jwt_issuer,
+                jwt_audience=settings.jwt_audience,
+                jwt_principal_claim=settings.jwt_principal_claim,
+                jwt_roles_claim=settings.jwt_roles_claim,
+                certificate_roles=settings.client_cert_role,
+            )
+        except (OSError, ValueError) as error:
+            raise ValueError(f"authentication: {first_line(error)}") from None
+        try:
+            scopes = ScopePolicy.parse(settings.principal_scope)
+        except ValueError as error:
+            raise ValueError(f"--principal-scope: {first_line(error)}") from None
+        try:
+            keys = encryption_keys_from(settings.encryption_key, environ=environ)
+        except ValueError as error:
+            raise ValueError(f"--encryption-key: {error}") from None
         return cls(
-            listen=env.get("STIGMER_LISTEN", DEFAULT_LISTEN),
+            listen=settings.listen,
             listen_tls=(
-                ListenerTLS(cert, private_key, _read(env.get("STIGMER_TLS_CLIENT_CA")))
-                if cert and private_key
+                ListenerTLS(
+                    cert, key, read_setting_file(settings.listen_client_ca, "--listen-client-ca")
+                )
+                if cert and key
                 else None
             ),
-            metrics_address=env.get("STIGMER_METRICS_ADDRESS") or None,
-            health_listen=env.get("STIGMER_HEALTH_LISTEN") or None,
-            temporal=temporal,
-            store_url=env.get("STIGMER_STORE_URL", DEFAULT_STORE_URL),
-            encryption_keys=tuple(encryption_keys_from(environ=env)),
-            auth=auth,
-            scopes=ScopePolicy.parse(
-                spec for spec in env.get("STIGMER_PRINCIPAL_SCOPES", "").split(";") if spec
+            temporal=TemporalConnection(
+                address=settings.address,
+                namespace=settings.namespace,
+                tls=settings.tls,
+                tls_cert=read_setting_file(settings.tls_cert, "--tls-cert"),
+                tls_key=read_setting_file(settings.tls_key, "--tls-key"),
+                api_key=settings.api_key,
             ),
-            insecure_no_auth=env.get("STIGMER_INSECURE_NO_AUTH", "").lower()
-            in {"1", "true", "yes"},
+            store_url=store_url,
+            encryption_keys=tuple(keys),
+            auth=auth,
+            scopes=scopes,
+            insecure_no_auth=settings.insecure_no_auth,
+            development=settings.dev,
+            builtin_runner=settings.builtin_runner,
+            metrics_address=settings.metrics_address,
+            health_listen=settings.health_listen,
+            pending_metrics_interval=settings.pending_metrics_interval,
+            drain_grace=settings.drain_grace,
+            readiness_interval=settings.readiness_interval,
+            settings=service,
         )
 
 
@@ -293,14 +369,6 @@ def grpc_limits(settings: ServiceSettings) -> list[tuple[str, int]]:
         ("grpc.http2.max_ping_strikes", 2),
         ("grpc.keepalive_permit_without_calls", 0),
     ]
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").lower() in {"1", "true", "yes"}
-
-
-def _read(path: str | None) -> bytes | None:
-    return Path(path).read_bytes() if path else None
 
 
 class StigmerService:

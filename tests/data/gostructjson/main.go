@@ -1,7 +1,7 @@
-// Writes tests/data/go_struct_json_vectors.json: Go encoding/json (what the deployed Stigmer service
+// Writes testdata/go-struct-json-vectors.json: Go encoding/json (what the deployed Stigmer service
 // sends as json/plain) and the deterministic binary form of sample executions, from the SDK's own
 // generated Go code. To regenerate: copy this file into adapters/go/internal/tmpvectors/ and run
-// `go run ./internal/tmpvectors > ../../tests/data/go_struct_json_vectors.json` there; delete the copy.
+// `go run ./internal/tmpvectors > ../../testdata/go-struct-json-vectors.json` there; delete the copy.
 package main
 
 import (

@@ -13,8 +13,8 @@ URL and brings the schema up to date:
 
 The package, by concept: `.base` (the interface and types), `.sql` (the operations,
 written once for both backends), `.sqlite` and `.postgres` (the backends),
-`.crypto` (encryption and key configuration), `.migrations`, and `.commands`
-(``stigmer-sdk store ...``).
+`.crypto` (encryption and key configuration) and `.migrations`. The ``stigmer-sdk store ...``
+commands are in `stigmer_sdk.service.cli.store`.
 
 Idempotency: keys are unique per owner; a repeated key is bound to its first create's request
 digest and activity (`IdempotencyConflictError`; see `ExecutionStore.create`).
@@ -56,6 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from stigmer_sdk.service.store.base import (
     CALLER_HEARTBEATS_ANNOTATION,
@@ -71,6 +72,7 @@ from stigmer_sdk.service.store.base import (
     RotationReport,
     StoredExecution,
     StoreError,
+    StoreNotFoundError,
     TokenDecryptionError,
 )
 from stigmer_sdk.service.store.crypto import (
@@ -85,6 +87,7 @@ from stigmer_sdk.service.store.crypto import (
     load_encryption_keys,
     parse_encryption_key,
     plaintext_token_warning,
+    redact_url,
 )
 from stigmer_sdk.service.store.migrations import SCHEMA_VERSION
 from stigmer_sdk.service.store.sql import SQLStore, request_digest, token_identity, utc_clock
@@ -94,6 +97,7 @@ __all__ = [
     "CALLER_HEARTBEATS_NONE",
     "DEFAULT_KEY_ID",
     "DEFAULT_POOL_SIZE",
+    "DEFAULT_STORE_URL",
     "ENCRYPTION_KEYS_ENV",
     "ENCRYPTION_KEY_BYTES",
     "ENCRYPTION_KEY_ENV",
@@ -108,17 +112,48 @@ __all__ = [
     "IdempotencyConflictError",
     "RotationReport",
     "StoreError",
+    "StoreNotFoundError",
     "StoredExecution",
     "TokenDecryptionError",
+    "check_store_url",
     "encryption_keys_from",
     "load_encryption_key",
     "load_encryption_keys",
     "open_store",
     "parse_encryption_key",
     "plaintext_token_warning",
+    "redact_url",
     "request_digest",
+    "rotate_store_key",
+    "store_url_in",
     "token_identity",
 ]
+
+
+_SCHEMES = ("sqlite", "postgresql", "postgres")
+#: The store of a service started without one: SQLite in ``.stigmer`` (see `store_url_in`).
+DEFAULT_STORE_URL = "sqlite:///.stigmer/stigmer.db"
+
+
+def store_url_in(directory: Path) -> str:
+    """The URL of the SQLite store kept in ``directory`` (``serve --data-dir``)."""
+    return f"sqlite:///{directory / 'stigmer.db'}"
+
+
+def check_store_url(url: str) -> str:
+    """Check that ``url`` names a store backend (without opening it); return its scheme.
+
+    Raises:
+        ValueError: an unknown URL scheme.
+    """
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in _SCHEMES:
+        # Only the scheme is echoed: the rest of a URL may hold a password.
+        raise ValueError(
+            f"unsupported store URL scheme {scheme!r}: use sqlite:///path/to/file.db, sqlite:// "
+            "(in memory) or postgresql://user:password@host:port/database"
+        )
+    return scheme
 
 
 async def open_store(
@@ -128,6 +163,7 @@ async def open_store(
     encryption_keys: Sequence[EncryptionKey] = (),
     clock: Callable[[], datetime] | None = None,
     pool_size: int = DEFAULT_POOL_SIZE,
+    create: bool = True,
 ) -> ExecutionStore:
     """Open the store at ``url`` (see the module documentation) and apply missing migrations.
 
@@ -136,10 +172,12 @@ async def open_store(
     encrypt tokens at rest. ``clock`` returns the current time for ``created_at`` /
     ``updated_at`` and ``older_than``; it must be timezone-aware (tests pass a fake one).
     Defaults to the system clock. ``pool_size`` is the most connections a PostgreSQL store
-    opens: size it to the worker's concurrent activities and gRPC calls.
+    opens: size it to the worker's concurrent activities and gRPC calls. ``create=False`` opens
+    an existing store only (an operator's command must not create an empty one elsewhere).
 
     Raises:
         ValueError: unknown URL scheme, a key that is not 32 bytes, two keys with one id.
+        StoreNotFoundError: ``create=False`` and there is no store at ``url``.
         StoreError: the database cannot be opened or migrated.
     """
     if encryption_key is not None and len(encryption_key) != ENCRYPTION_KEY_BYTES:
@@ -149,26 +187,43 @@ async def open_store(
     keys = [EncryptionKey(DEFAULT_KEY_ID, encryption_key)] if encryption_key is not None else []
     cipher = TokenCipher([*keys, *encryption_keys])
     now = utc_clock(clock)
-    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    scheme = check_store_url(url)
     # Each backend imported when used: the CLI's commands that need no store load no driver.
     store: SQLStore
     if scheme == "sqlite":
         from stigmer_sdk.service.store.sqlite import SQLiteStore, sqlite_path
 
         store = SQLiteStore(sqlite_path(url), cipher, now)
-    elif scheme in ("postgresql", "postgres"):
+    else:  # postgresql or postgres
         from stigmer_sdk.service.store.postgres import PostgresStore
 
         store = PostgresStore(url, cipher, now, pool_size)
-    else:
-        # Only the scheme is echoed: the rest of a URL may hold a password.
-        raise ValueError(
-            f"unsupported store URL scheme {scheme!r}: use sqlite:///path/to/file.db, sqlite:// "
-            "(in memory) or postgresql://user:password@host:port/database"
-        )
     try:
+        if not create and not await store.exists():
+            raise StoreNotFoundError(
+                f"no store at {redact_url(url)}: the database is missing or has no executions table"
+            )
         await store.open()
     except BaseException:
         await store.close()
         raise
     return store
+
+
+async def rotate_store_key(
+    url: str, keys: Sequence[EncryptionKey], *, batch_size: int = 200
+) -> RotationReport:
+    """Open the existing store at ``url`` with ``keys`` (oldest first) and rotate every token
+    to the last (``stigmer-sdk store rotate-key``).
+
+    Raises:
+        ValueError: no keys, or a bad URL.
+        StoreNotFoundError: no store at ``url``.
+        StoreError: the store cannot be opened.
+    """
+    if not keys:
+        raise ValueError(
+            f"no encryption key: pass --encryption-key kid:base64key (or set {ENCRYPTION_KEYS_ENV})"
+        )
+    async with await open_store(url, encryption_keys=keys, create=False) as store:
+        return await store.rotate_key(batch_size=batch_size)

@@ -22,6 +22,11 @@ class StoreError(StigmerError):
     """The execution store failed: unreachable database, closed store, inconsistent data."""
 
 
+class StoreNotFoundError(StoreError):
+    """No store at that URL (``open_store(url, create=False)``): no database file, or a
+    database without the executions table."""
+
+
 class TokenDecryptionError(StoreError):
     """A stored callback token cannot be decrypted.
 

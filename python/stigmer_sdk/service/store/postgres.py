@@ -84,6 +84,10 @@ def postgres_error(error: psycopg.Error) -> StoreError:
     return StoreError(f"PostgreSQL error: {error}")
 
 
+#: How long `PostgresStore.exists` waits for the server (a command's check, not the service's).
+EXISTS_CONNECT_TIMEOUT_SECONDS = 10
+
+
 async def connect(url: str) -> PgConnection:
     """One autocommit connection at READ COMMITTED (also what the pool hands out).
 
@@ -198,6 +202,18 @@ class PostgresStore(SQLStore):
                     return await drive(connection, plan, pipeline)
         finally:
             plan.close()
+
+    async def exists(self) -> bool:
+        """Whether the database holds the executions table (creates nothing)."""
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                self._url, connect_timeout=EXISTS_CONNECT_TIMEOUT_SECONDS
+            ) as connection:
+                cursor = await connection.execute("SELECT to_regclass('executions') IS NOT NULL")
+                row = await cursor.fetchone()
+        except psycopg.Error as error:
+            raise StoreError(f"cannot connect to PostgreSQL: {error}") from None
+        return bool(row and row[0])
 
     async def open(self) -> None:
         """Apply missing migrations, one replica at a time, then open the pool."""

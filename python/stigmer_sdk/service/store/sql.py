@@ -300,6 +300,18 @@ class SQLStore(ExecutionStore):
     def _to_datetime(self, value: Any) -> datetime:
         """A timestamp column's value as an aware UTC datetime."""
 
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect and apply missing migrations (creating the database if need be)."""
+
+    @abc.abstractmethod
+    async def exists(self) -> bool:
+        """Whether the database exists and holds the executions table; creates nothing.
+
+        Raises:
+            StoreError: the database cannot be reached.
+        """
+
     # --- Rows --------------------------------------------------------------------------------
 
     def _open_token(self, row: Sequence[Any]) -> bytes:

@@ -191,6 +191,25 @@ class SQLiteStore(SQLStore):
         if self._path != ":memory:":
             self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stigmer-store")
 
+    async def exists(self) -> bool:
+        """Whether the file exists and holds the executions table (read-only: never creates
+        it, unlike `open`)."""
+        if self._path == ":memory:" or not Path(self._path).is_file():
+            return False
+
+        def check() -> bool:
+            uri = f"file:{self._path}?mode=ro"
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+                found = connection.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'executions'"
+                ).fetchone()
+            return found is not None
+
+        try:
+            return await asyncio.to_thread(check)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read SQLite database {self._path!r}: {error}") from error
+
     def _open(self) -> tuple[int, ...]:
         if self._path != ":memory:":
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)

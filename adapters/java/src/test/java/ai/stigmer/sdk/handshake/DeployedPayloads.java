@@ -10,7 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
-/** The payloads captured from the deployed Stigmer service (test resources, deployed-service/). */
+/**
+ * The payloads captured from the deployed Stigmer service: the repository's testdata/deployed-service/,
+ * on the test classpath (core/pom.xml).
+ */
 final class DeployedPayloads {
 
   static final String COMPLETION_SUCCESS = "completion-success.json";

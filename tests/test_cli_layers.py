@@ -1,0 +1,72 @@
+"""The command line knows no SQL and no store URL format: the store owns both
+(`stigmer_sdk.service.store.open_store`, ``create=False`` for an operator's command)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+CLI = Path(__file__).resolve().parent.parent / "python" / "stigmer_sdk" / "service" / "cli"
+#: SQL statements, the store's URL schemes (or splitting a URL at ``://``), the database drivers.
+_SQL = re.compile(r"\b(SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b")
+_SCHEME = re.compile(r"\b(sqlite|postgres(ql)?)\b|^://$", re.IGNORECASE)
+_DRIVERS = {"sqlite3", "psycopg", "psycopg_pool"}
+
+
+def _strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """The string constants of the code, docstrings apart (an example URL there is prose)."""
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+MODULES = sorted(CLI.glob("*.py"))
+
+
+def test_the_cli_package_has_its_modules() -> None:
+    assert {path.stem for path in MODULES} >= {"serve", "complete", "pending", "token", "store"}
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda path: path.name)
+def test_no_sql_nor_store_url_format_in_the_cli(module: Path) -> None:
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    found = [
+        f"{module.name}:{line}: {text!r}"
+        for line, text in _strings(tree)
+        if _SQL.search(text) or _SCHEME.search(text)
+    ]
+    found += [f"{module.name}: imports {name}" for name in _imports(tree) & _DRIVERS]
+    assert found == []
+
+
+def test_the_check_finds_sql_and_schemes() -> None:
+    """The patterns catch what the CLI used to hold (require_existing_store, serve_config)."""
+    assert _SQL.search("SELECT 1 FROM sqlite_master WHERE type = 'table'")
+    assert _SCHEME.search("://")
+    assert _SCHEME.search("sqlite:///path/to/file.db")
+    assert "sqlite3" in _imports(ast.parse("import sqlite3"))
