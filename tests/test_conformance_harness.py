@@ -173,9 +173,14 @@ def test_known_failing_patterns_match_case_ids(tmp_path: Path) -> None:
     assert lookup(known, "emulator/retry/terminal/go->java") is None
 
 
-def test_python_log_records_are_normalised_into_message_and_fields() -> None:
+def test_python_log_records_are_reported_as_a_handler_sees_them() -> None:
+    """The message is the record's rendered text, the fields are its structured ones: nothing
+    is split off the text, so a field written into the message shows as such."""
     import importlib.util
     import logging
+
+    from stigmer_sdk import _contract
+    from stigmer_sdk.logs import log_line
 
     spec = importlib.util.spec_from_file_location(
         "conformance_python_executable", ROOT / "conformance" / "python" / "executable.py"
@@ -189,13 +194,15 @@ def test_python_log_records_are_normalised_into_message_and_fields() -> None:
     logger.addHandler(capture)
     logger.setLevel(logging.INFO)
     try:
-        logger.info(
-            "Agent execution started, activity pending execution_id=%s token_preview=%s",
-            "aex-1",
-            "CiQw...",
-            extra={"token_digest": "0123456789ab"},
+        log_line(
+            logger,
+            _contract.LOG_ACK_AGENT,
+            execution_id="aex-1",
+            token_preview="CiQw...",
+            token_digest="0123456789ab",
+            token_length=120,
         )
-        logger.warning("no fields here")
+        logger.warning("no fields here token_preview=%s", "CiQw...")
     finally:
         logger.removeHandler(capture)
     ack, plain = capture.records
@@ -204,9 +211,14 @@ def test_python_log_records_are_normalised_into_message_and_fields() -> None:
         "execution_id": "aex-1",
         "token_preview": "CiQw...",
         "token_digest": "0123456789ab",
+        "token_length": "120",
     }
     assert (ack.level, ack.logger) == ("INFO", "stigmer_sdk.test_normalise")
-    assert (plain.message, dict(plain.fields), plain.level) == ("no fields here", {}, "WARN")
+    assert (plain.message, dict(plain.fields), plain.level) == (
+        "no fields here token_preview=CiQw...",
+        {},
+        "WARN",
+    )
 
 
 def test_printed_matrix_is_rendered_from_the_json_report(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ from temporalio.api.common.v1 import Payloads
 from temporalio.api.workflowservice.v1 import RecordActivityTaskHeartbeatRequest
 
 from stigmer_sdk import _contract
+from stigmer_sdk._retry import retry_policy
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
@@ -50,6 +51,7 @@ from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.completion import as_message, proto_payload
 from stigmer_sdk.errors import FieldViolation, StigmerRPCError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
+from stigmer_sdk.logs import log_line
 from stigmer_sdk.metrics import record_handshake_pending, record_handshake_started
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
@@ -66,10 +68,10 @@ LOCAL_ACTIVITY_TYPE = _contract.FAILURE_LOCAL_ACTIVITY
 #: Failure type when the request would be refused by a Stigmer service whatever the attempt:
 #: raised before any call, never retried (see `create_violations`).
 INVALID_REQUEST_TYPE = _contract.FAILURE_INVALID_REQUEST
-#: The ACK log line's message, by execution kind (the runbook greps for it).
-ACK_MESSAGES = {
-    "AgentExecution": "Agent execution started, activity pending",
-    "WorkflowExecution": "Workflow execution started, activity pending",
+#: The ACK log line's contract line, by execution kind (the runbook greps for its message).
+ACK_LINES = {
+    "AgentExecution": _contract.LOG_ACK_AGENT,
+    "WorkflowExecution": _contract.LOG_ACK_WORKFLOW,
 }
 #: The ``api_version`` of every execution resource.
 API_VERSION = _contract.API_VERSION
@@ -276,18 +278,13 @@ async def execute_and_wait_pending(
     preview = token_preview(token)
     digest = short_token_digest(token)
     info = temporalio.activity.info()
-    logger.info(
-        "Extracted task token activity_id=%s token_preview=%s token_digest=%s token_length=%d",
-        info.activity_id,
-        preview,
-        digest,
-        len(token),
-        extra={
-            "activity_id": info.activity_id,
-            "token_preview": preview,
-            "token_digest": digest,
-            "token_length": len(token),
-        },
+    log_line(
+        logger,
+        _contract.LOG_TOKEN_TAKEN,
+        activity_id=info.activity_id,
+        token_preview=preview,
+        token_digest=digest,
+        token_length=len(token),
     )
     key = activity_idempotency_key()
     # Another generated class of the message (Stigmer's stubs) becomes the SDK's, bytes intact.
@@ -296,13 +293,13 @@ async def execute_and_wait_pending(
     violations = create_violations(execution)
     if violations:
         detail = "; ".join(f"{v.field}: {v.description}" for v in violations)
-        logger.warning(
-            "Stigmer create refused locally activity_id=%s token_preview=%s token_digest=%s "
-            "violations=%s",
-            info.activity_id,
-            preview,
-            digest,
-            detail,
+        log_line(
+            logger,
+            _contract.LOG_CREATE_REFUSED,
+            activity_id=info.activity_id,
+            token_preview=preview,
+            token_digest=digest,
+            violations=detail,
         )
         raise temporalio.exceptions.ApplicationError(
             f"invalid {execution.kind}: {detail}", type=INVALID_REQUEST_TYPE, non_retryable=True
@@ -313,14 +310,14 @@ async def execute_and_wait_pending(
             execution, idempotency_key=key, timeout=timeout, metadata=metadata
         )
     except StigmerRPCError as error:
-        logger.warning(
-            "Stigmer create failed activity_id=%s token_preview=%s token_digest=%s code=%s "
-            "retryable=%s",
-            info.activity_id,
-            preview,
-            digest,
-            error.code.name,
-            error.retryable,
+        log_line(
+            logger,
+            _contract.LOG_CREATE_FAILED,
+            activity_id=info.activity_id,
+            token_preview=preview,
+            token_digest=digest,
+            code=error.code.name,
+            retryable=error.retryable,
         )
         if error.invalid_request:  # SPEC_TOO_LARGE and the like: no attempt can succeed
             raise temporalio.exceptions.ApplicationError(
@@ -329,19 +326,13 @@ async def execute_and_wait_pending(
         raise temporalio.exceptions.ApplicationError(
             str(error), type=CREATE_FAILED_TYPE, non_retryable=not error.retryable
         ) from None
-    logger.info(
-        "%s execution_id=%s token_preview=%s token_digest=%s token_length=%d",
-        ACK_MESSAGES[_kind_of(execution)],
-        ack.metadata.id,
-        preview,
-        digest,
-        len(token),
-        extra={
-            "execution_id": ack.metadata.id,
-            "token_preview": preview,
-            "token_digest": digest,
-            "token_length": len(token),
-        },
+    log_line(
+        logger,
+        ACK_LINES[_kind_of(execution)],
+        execution_id=ack.metadata.id,
+        token_preview=preview,
+        token_digest=digest,
+        token_length=len(token),
     )
     record_handshake_pending()
     # For the watch of execute_to_terminal: the execution id as the pending activity's heartbeat.
@@ -407,7 +398,7 @@ def handshake_activity_options(
     expected_duration: timedelta | None = None,
     *,
     heartbeat_timeout: timedelta | None = None,
-    maximum_attempts: int = 3,
+    maximum_attempts: int = _contract.RETRY_HANDSHAKE_ACTIVITY.maximum_attempts,
 ) -> HandshakeActivityOptions:
     """The documented activity options for a handshake activity.
 
@@ -431,16 +422,8 @@ def handshake_activity_options(
             if expected_duration is not None
             else UNKNOWN_DURATION_TIMEOUT
         ),
-        retry_policy=temporalio.common.RetryPolicy(
-            initial_interval=timedelta(seconds=1),
-            backoff_coefficient=2.0,
-            maximum_interval=timedelta(minutes=1),
-            maximum_attempts=maximum_attempts,
-            non_retryable_error_types=[
-                EMPTY_TASK_TOKEN_TYPE,
-                LOCAL_ACTIVITY_TYPE,
-                INVALID_REQUEST_TYPE,
-            ],
+        retry_policy=retry_policy(
+            _contract.RETRY_HANDSHAKE_ACTIVITY, maximum_attempts=maximum_attempts
         ),
     )
     if heartbeat_timeout is not None:

@@ -60,6 +60,7 @@ from stigmer_sdk.completion import (
     report_external_cancellation,
 )
 from stigmer_sdk.errors import EmptyTokenError, MalformedTokenError, TokenError
+from stigmer_sdk.logs import KeyValueFormatter
 from stigmer_sdk.service.store.commands import store_app
 from stigmer_sdk.tokens import TaskToken, short_token_digest, token_preview
 
@@ -170,11 +171,10 @@ def parse_host_port(text: str, option: str) -> tuple[str, int]:
 
 def _configure_logging(verbose: bool) -> None:
     """Logs go to standard error only, never into a command's output."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    # The contract lines' fields (structured on the record) as key=value after the message.
+    handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 
 def _read_file(path: Path | None, option: str) -> bytes | None:
