@@ -554,10 +554,10 @@ TERMINAL_PHASES = frozenset({3, 4, 5})  # EXECUTION_COMPLETED, EXECUTION_FAILED,
 
 
 #: Name under which every Stigmer SDK registers the watch of a pending handshake's execution.
-WATCH_EXECUTION_ACTIVITY_NAME = "stigmer/caller/watch-execution"
+WATCH_EXECUTION_ACTIVITY_NAME = _contract.ACTIVITY_WATCH_EXECUTION
 #: How long `stigmer_sdk.workflow.execute_to_terminal` waits for the handshake before it starts
 #: watching the execution (the same in every SDK).
-WATCH_AFTER = timedelta(seconds=30)
+WATCH_AFTER = _contract.TIMEOUT_WATCH_AFTER
 #: First wait between two ``get`` calls of the watch; it doubles up to `MAX_WATCH_INTERVAL`.
 WATCH_INTERVAL = timedelta(seconds=5)
 #: Longest wait between two ``get`` calls of the watch.

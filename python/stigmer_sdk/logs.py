@@ -8,7 +8,7 @@ to be more severe (a failure with an unknown cause) is logged above it.
 
 Plain-text handlers show only the message unless they format the fields:
 `KeyValueFormatter` appends them as ` key=value` pairs, as the runbook greps them
-(`grep "Extracted task token" | grep -oP 'token_preview=\\K[^ ]+'`). The `stigmer-sdk` command
+(`grep -oP 'token_preview=\\K[^ ]+'`). The `stigmer-sdk` command
 installs it; an application sets it on its own handler:
 
     handler = logging.StreamHandler()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from stigmer_sdk import _contract
 from stigmer_sdk.service.codec import MAX_SPEC_BYTES
 from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK
 from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES
@@ -18,8 +19,8 @@ from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES
 class ServiceSettings:
     """What the servicers need to know besides the store and Temporal."""
 
-    service_task_queue: str = "agent_execution_stigmer"
-    agent_runner_task_queue: str = "agent_execution_runner"
+    service_task_queue: str = _contract.TASK_QUEUE_STIGMER_SYSTEM
+    agent_runner_task_queue: str = _contract.TASK_QUEUE_AGENT_RUNNER
     workflow_runner_task_queue: str = "workflow_execution_runner"
     max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES
     caller_heartbeat_interval: timedelta = timedelta(seconds=30)

@@ -82,7 +82,7 @@ from stigmer_sdk.tokens import (
 logger = logging.getLogger("stigmer_sdk.service")
 
 
-API_VERSION = "agentic.stigmer.ai/v1"
+API_VERSION = _contract.API_VERSION
 PHASE_PENDING = 1
 
 #: Largest request body the gRPC server reads: a spec at the limit, the largest token and the
@@ -90,7 +90,7 @@ PHASE_PENDING = 1
 MAX_REQUEST_BYTES = MAX_SPEC_BYTES + DEFAULT_MAX_TOKEN_BYTES + 64 * 1024
 
 #: ``google.rpc.ErrorInfo`` domain of the service's refusals, and their reasons.
-ERROR_DOMAIN = "stigmer.ai"
+ERROR_DOMAIN = _contract.ERROR_INFO_DOMAIN
 #: A spec above the limit: RESOURCE_EXHAUSTED, but sending it again cannot succeed.
 SPEC_TOO_LARGE_REASON = "SPEC_TOO_LARGE"
 #: Per-principal limits (retryable: the same request may succeed later).
