@@ -544,8 +544,8 @@ def docs_section(c: dict[str, Any]) -> str:
     ]
     out += [
         "",
-        "Log lines (fields as key-value pairs, never in the message; a line may be logged more "
-        "severely than its level, never less):",
+        "Log lines (fields as key-value pairs, never in the message; each line at its level, "
+        "ERROR only for the escalation its contract entry names):",
         "",
         "| level | message | fields |",
         "|---|---|---|",
