@@ -4,6 +4,7 @@ consistently. Runs the real runner with the Python implementation against a real
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -321,3 +322,61 @@ def test_live_mode_runs_the_caller_scenarios_against_a_separately_started_serve(
         result.stdout
     )
     assert "conformance: " in result.stdout.splitlines()[-1]
+
+
+def _ack_record(**changes: Any) -> Any:
+    from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
+
+    record = {
+        "level": "INFO",
+        "logger": "stigmer_sdk.caller",
+        "message": "Agent execution started, activity pending",
+        "fields": {
+            "execution_id": "aex-1",
+            "token_preview": "CiQw...",
+            "token_digest": "0123456789ab",
+            "token_length": "120",
+            # The logger's own context (Temporal's keys are CamelCase): not the line's fields.
+            "ActivityID": "7",
+        },
+    }
+    record.update(changes)
+    return pb.LogRecord(**record)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"level": "WARN"}, "logged at WARN, the contract says INFO"),
+        (
+            {"message": "Agent execution started, activity pending execution_id=aex-1"},
+            "a field written into the message text",
+        ),
+        (
+            {"fields": {"execution_id": "aex-1", "token_preview": "CiQw...", "token_length": "1"}},
+            "has the fields ['execution_id', 'token_length', 'token_preview']",
+        ),
+        (
+            {
+                "fields": {
+                    "execution_id": "aex-1",
+                    "token_preview": "CiQw...",
+                    "token_digest": "0123456789ab",
+                    "token_length": "120",
+                    "execution_kind": "AgentExecution",
+                }
+            },
+            "has the fields ['execution_id', 'execution_kind',",
+        ),
+    ],
+)
+def test_the_log_check_compares_message_level_and_field_set(
+    changes: dict[str, Any], reason: str
+) -> None:
+    from stigmer_conformance import contract
+
+    assert contract.check_logs([_ack_record()]) == {
+        "lines": {"Agent execution started, activity pending": 1}
+    }
+    with pytest.raises(contract.CaseFailure, match=re.escape(reason)):
+        contract.check_logs([_ack_record(**changes)])
