@@ -236,3 +236,11 @@ def test_no_sdk_code_writes_a_contract_name_by_hand() -> None:
                     if f'"{value}"' in text
                 ]
     assert found == []
+
+
+def test_the_handshake_outcomes_are_the_contracts() -> None:
+    """The ``outcome`` label's values, an enum in Python (kept beside the generated list)."""
+    from stigmer_sdk import _contract
+    from stigmer_sdk.metrics import HandshakeOutcome
+
+    assert [outcome.value for outcome in HandshakeOutcome] == list(_contract.OUTCOMES)
