@@ -438,6 +438,23 @@ def test_service_log_fields_are_escaped(caplog: pytest.LogCaptureFixture) -> Non
     assert second == "error=a\\x0ab"
 
 
+def test_a_contract_lines_fields_are_escaped_too(caplog: pytest.LogCaptureFixture) -> None:
+    import stigmer_sdk.service  # installs the filter
+    from stigmer_sdk import _contract
+    from stigmer_sdk.logs import log_line, record_fields
+
+    assert stigmer_sdk.service
+    with caplog.at_level(logging.INFO, "stigmer_sdk.service"):
+        log_line(
+            logging.getLogger("stigmer_sdk.service"),
+            _contract.LOG_NO_CALLBACK_TOKEN,
+            execution_id="aex_1\nINFO forged",
+        )
+    (record,) = caplog.records
+    assert record.getMessage() == _contract.LOG_NO_CALLBACK_TOKEN.message
+    assert record_fields(record) == {"execution_id": "aex_1\\x0aINFO forged"}
+
+
 def test_roles_decide_what_a_principal_sees() -> None:
     alice = Principal("key:alice", frozenset({Role.CALLER}))
     runner = Principal("key:runner", frozenset({Role.RUNNER}))

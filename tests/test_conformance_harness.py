@@ -4,6 +4,7 @@ consistently. Runs the real runner with the Python implementation against a real
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -173,9 +174,14 @@ def test_known_failing_patterns_match_case_ids(tmp_path: Path) -> None:
     assert lookup(known, "emulator/retry/terminal/go->java") is None
 
 
-def test_python_log_records_are_normalised_into_message_and_fields() -> None:
+def test_python_log_records_are_reported_as_a_handler_sees_them() -> None:
+    """The message is the record's rendered text, the fields are its structured ones: nothing
+    is split off the text, so a field written into the message shows as such."""
     import importlib.util
     import logging
+
+    from stigmer_sdk import _contract
+    from stigmer_sdk.logs import log_line
 
     spec = importlib.util.spec_from_file_location(
         "conformance_python_executable", ROOT / "conformance" / "python" / "executable.py"
@@ -189,13 +195,15 @@ def test_python_log_records_are_normalised_into_message_and_fields() -> None:
     logger.addHandler(capture)
     logger.setLevel(logging.INFO)
     try:
-        logger.info(
-            "Agent execution started, activity pending execution_id=%s token_preview=%s",
-            "aex-1",
-            "CiQw...",
-            extra={"token_digest": "0123456789ab"},
+        log_line(
+            logger,
+            _contract.LOG_ACK_AGENT,
+            execution_id="aex-1",
+            token_preview="CiQw...",
+            token_digest="0123456789ab",
+            token_length=120,
         )
-        logger.warning("no fields here")
+        logger.warning("no fields here token_preview=%s", "CiQw...")
     finally:
         logger.removeHandler(capture)
     ack, plain = capture.records
@@ -204,9 +212,14 @@ def test_python_log_records_are_normalised_into_message_and_fields() -> None:
         "execution_id": "aex-1",
         "token_preview": "CiQw...",
         "token_digest": "0123456789ab",
+        "token_length": "120",
     }
     assert (ack.level, ack.logger) == ("INFO", "stigmer_sdk.test_normalise")
-    assert (plain.message, dict(plain.fields), plain.level) == ("no fields here", {}, "WARN")
+    assert (plain.message, dict(plain.fields), plain.level) == (
+        "no fields here token_preview=CiQw...",
+        {},
+        "WARN",
+    )
 
 
 def test_printed_matrix_is_rendered_from_the_json_report(tmp_path: Path) -> None:
@@ -310,3 +323,61 @@ def test_live_mode_runs_the_caller_scenarios_against_a_separately_started_serve(
         result.stdout
     )
     assert "conformance: " in result.stdout.splitlines()[-1]
+
+
+def _ack_record(**changes: Any) -> Any:
+    from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
+
+    record = {
+        "level": "INFO",
+        "logger": "stigmer_sdk.caller",
+        "message": "Agent execution started, activity pending",
+        "fields": {
+            "execution_id": "aex-1",
+            "token_preview": "CiQw...",
+            "token_digest": "0123456789ab",
+            "token_length": "120",
+            # The logger's own context (Temporal's keys are CamelCase): not the line's fields.
+            "ActivityID": "7",
+        },
+    }
+    record.update(changes)
+    return pb.LogRecord(**record)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"level": "WARN"}, "logged at WARN, the contract says INFO"),
+        (
+            {"message": "Agent execution started, activity pending execution_id=aex-1"},
+            "a field written into the message text",
+        ),
+        (
+            {"fields": {"execution_id": "aex-1", "token_preview": "CiQw...", "token_length": "1"}},
+            "has the fields ['execution_id', 'token_length', 'token_preview']",
+        ),
+        (
+            {
+                "fields": {
+                    "execution_id": "aex-1",
+                    "token_preview": "CiQw...",
+                    "token_digest": "0123456789ab",
+                    "token_length": "120",
+                    "execution_kind": "AgentExecution",
+                }
+            },
+            "has the fields ['execution_id', 'execution_kind',",
+        ),
+    ],
+)
+def test_the_log_check_compares_message_level_and_field_set(
+    changes: dict[str, Any], reason: str
+) -> None:
+    from stigmer_conformance import contract
+
+    assert contract.check_logs([_ack_record()]) == {
+        "lines": {"Agent execution started, activity pending": 1}
+    }
+    with pytest.raises(contract.CaseFailure, match=re.escape(reason)):
+        contract.check_logs([_ack_record(**changes)])

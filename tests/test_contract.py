@@ -6,6 +6,7 @@ edit of a generated file fails here (so in `make test`), not only in check_gener
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -134,3 +135,112 @@ def test_transient_status_codes_agree_with_python_and_the_conformance_cases() ->
     assert {case["code"]: case["retryable"] for case in cases} == {
         case["code"]: case["code"] in _contract.TRANSIENT_STATUS_CODES for case in cases
     }
+
+
+#: A log message written into a copied SDK by its generated contract, and read back from the
+#: real log output of a Python process that imports that copy.
+_PROBE = """
+import asyncio, json, logging, sys
+from stigmer_sdk.completion import complete_external_activity
+from stigmer_sdk.logs import record_fields
+
+class Json(logging.Handler):
+    def emit(self, record):
+        print(json.dumps({"level": record.levelname, "message": record.getMessage(),
+                          "fields": record_fields(record)}), flush=True)
+
+logger = logging.getLogger("stigmer_sdk")
+logger.addHandler(Json())
+logger.setLevel(logging.INFO)
+# An empty token: the SDK logs the contract's "no callback token" line and sends nothing.
+asyncio.run(complete_external_activity(None, b"", execution_id="aex-probe"))
+"""
+
+
+def test_a_changed_log_message_reaches_the_python_process_log_output(tmp_path: Path) -> None:
+    data = yaml.safe_load(CONTRACT.read_text())
+    line = next(entry for entry in data["logs"] if entry["id"] == "no_callback_token")
+    line["message"] = "Nothing to complete, no token"
+    line["level"] = "WARNING"
+    contract_file = tmp_path / "handshake.yaml"
+    contract_file.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "out"
+    copy_outputs(out)
+    shutil.copytree(
+        ROOT / "python" / "stigmer_sdk", out / "python" / "stigmer_sdk", dirs_exist_ok=True
+    )
+
+    assert generate("--contract", contract_file, "--out", out).returncode == 0
+    run = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(out / "python"), "PATH": "/usr/bin:/bin"},
+    )
+
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(text) for text in run.stdout.splitlines()]
+    assert records == [
+        {
+            "level": "WARNING",
+            "message": "Nothing to complete, no token",
+            "fields": {"execution_id": "aex-probe"},
+        }
+    ]
+
+
+#: What the contract names, by kind: none may be written as a string literal in the SDKs' code.
+def _contract_literals() -> dict[str, str]:
+    data = yaml.safe_load(CONTRACT.read_text())
+    literals = {f["type"]: "failure type" for f in data["failure_types"]}
+    literals |= {name: "activity" for name in data["activities"].values()}
+    literals |= {m["name"]: "metric" for m in data["metrics"]["instruments"]}
+    literals |= {entry["message"]: "log message" for entry in data["logs"]}
+    literals[data["names"]["plugin_name"]] = "plugin name"
+    literals[data["names"]["watch_ended_message"]] = "message"
+    return literals
+
+
+#: SDK code that may not use the generated constants: generated code, tests, and the deployed
+#: service's emulation, which plays the other side as the deployed service writes it.
+_NOT_SDK_CODE = re.compile(
+    r"(_contract\.py|/internal/contract/|/gen/|_pb2\.py|_pb2_grpc\.py|_test\.go|/coexist/stubs/"
+    r"|/stigmer-deployed-emulator/|/src/generated/)"
+)
+_COMMENT = re.compile(r"^\s*(#|//|\*|/\*)")
+
+
+def test_no_sdk_code_writes_a_contract_name_by_hand() -> None:
+    """A failure type, activity, metric or log message of the contract is written only by the
+    generator: a copy in one language would not follow a change of the contract."""
+    literals = _contract_literals()
+    found = []
+    for root, suffix in (
+        ("python/stigmer_sdk", ".py"),
+        ("adapters/go", ".go"),
+        ("adapters/java/src/main", ".java"),
+    ):
+        for path in sorted((ROOT / root).rglob(f"*{suffix}")):
+            rel = path.relative_to(ROOT).as_posix()
+            if _NOT_SDK_CODE.search("/" + rel):
+                continue
+            for number, text in enumerate(path.read_text().splitlines(), 1):
+                if _COMMENT.match(text):
+                    continue
+                found += [
+                    f"{rel}:{number}: the {kind} {value!r}"
+                    for value, kind in literals.items()
+                    if f'"{value}"' in text
+                ]
+    assert found == []
+
+
+def test_the_handshake_outcomes_are_the_contracts() -> None:
+    """The ``outcome`` label's values, an enum in Python (kept beside the generated list)."""
+    from stigmer_sdk import _contract
+    from stigmer_sdk.metrics import HandshakeOutcome
+
+    assert [outcome.value for outcome in HandshakeOutcome] == list(_contract.OUTCOMES)

@@ -26,6 +26,7 @@ from stigmer_sdk import (
 )
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.idempotency import execution_name
+from stigmer_sdk.logs import record_fields
 from stigmer_sdk.tokens import short_token_digest, token_preview
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
@@ -174,12 +175,14 @@ async def test_create_carries_what_the_deployed_service_requires(
 
     # The ACK log line of the contract, with the short digest beside the preview.
     ack = await _wait_for_record(caplog, "Agent execution started, activity pending")
-    assert ack.getMessage() == (
-        "Agent execution started, activity pending execution_id=exec-1 "
-        f"token_preview={token_preview(call.token)} token_digest={short_token_digest(call.token)} "
-        f"token_length={len(call.token)}"
-    )
-    assert ack.__dict__["token_digest"] == short_token_digest(call.token)
+    assert ack.getMessage() == "Agent execution started, activity pending"
+    assert ack.levelno == logging.INFO
+    assert record_fields(ack) == {
+        "execution_id": "exec-1",
+        "token_preview": token_preview(call.token),
+        "token_digest": short_token_digest(call.token),
+        "token_length": str(len(call.token)),
+    }
     await handle.terminate()
 
 
@@ -386,6 +389,7 @@ async def test_no_log_record_or_error_carries_the_full_token(
         await handle.result()
 
     texts = [record.getMessage() for record in caplog.records]
+    texts += [str(record_fields(record)) for record in caplog.records]
     texts += [str(outcome) for outcome in outcomes]
     assert any("Extracted task token" in text for text in texts)
     assert any(call.token and base64.b64encode(call.token).decode()[:20] in t for t in texts)

@@ -219,9 +219,15 @@ async def test_a_handshake_that_resolves_while_watched_cancels_the_watch(
     assert caller_pb2.GetExecutionInput.FromString(recorded.data) == caller_pb2.GetExecutionInput(
         kind=caller_pb2.EXECUTION_KIND_AGENT, execution_id=call.execution_id
     )
-    # The watch runs (the execution is not terminal: it keeps polling) ...
+    # The watch runs (the execution is not terminal: it keeps polling) and has found the
+    # execution id, which it heartbeats: delivered before that, the watch would see the handshake
+    # gone and end the race itself, without a cancel ...
     for _ in range(200):
-        if _scheduled(await _events(handle), WATCH):
+        description = await handle.describe()
+        if any(
+            p.activity_type.name == WATCH and p.heartbeat_details.payloads
+            for p in description.raw_description.pending_activities
+        ):
             break
         await asyncio.sleep(0.05)
     # ... until the service delivers: the caller resumes with it, and the watch is cancelled. The

@@ -11,7 +11,6 @@ import faulthandler
 import hashlib
 import logging
 import os
-import re
 import signal
 import socket
 import sys
@@ -55,6 +54,7 @@ from stigmer_sdk.completion import (
     message_class,
 )
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
+from stigmer_sdk.logs import record_fields
 from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.tokens import token_preview
 
@@ -120,14 +120,10 @@ def decode_payload(request: pb.PayloadRequest) -> pb.PayloadResponse:
     return pb.PayloadResponse(binary=value.SerializeToString(deterministic=True))
 
 
-#: Attributes every logging.LogRecord has: anything else on a record came in through ``extra``.
-_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
-#: A " key=value" field at the end of an SDK log message.
-_FIELD = re.compile(r"\s([A-Za-z_][A-Za-z0-9_]*)=(\S*)")
-
-
 class LogCapture(logging.Handler):
-    """Keeps the SDK's log records (logger ``stigmer_sdk``), normalised, for LogsRequest."""
+    """Keeps the SDK's log records (logger ``stigmer_sdk``) for LogsRequest, as a handler sees
+    them: the rendered message (``%(message)s``) and the contract line's structured fields
+    (``stigmer_sdk.logs.record_fields``); nothing is split off the text."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.INFO)
@@ -135,22 +131,18 @@ class LogCapture(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
-        first = _FIELD.search(text)
-        if pb.FAULT_LOG_FIELD_IN_MESSAGE in FAULTS and first:
-            # An SDK that writes the fields into the message text, where no parser splits them.
-            text = f"{text[: first.start()]}:{text[first.start() :]}"
-            first = None
-        fields = {match.group(1): match.group(2) for match in _FIELD.finditer(text)}
-        for name, value in vars(record).items():
-            if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
-                fields[name] = str(value)
+        fields = record_fields(record)
+        if pb.FAULT_LOG_FIELD_IN_MESSAGE in FAULTS and fields:
+            # An SDK that writes the fields into the message text instead of beside it.
+            text += "".join(f" {key}={value}" for key, value in fields.items())
+            fields = {}
         self.records.append(
             pb.LogRecord(
                 level={"WARNING": "WARN", "CRITICAL": "ERROR"}.get(
                     record.levelname, record.levelname
                 ),
                 logger=record.name,
-                message=(text[: first.start()] if first else text).rstrip(": "),
+                message=text,
                 fields=fields,
             )
         )

@@ -24,13 +24,14 @@ from typing import Any
 
 from stigmer_conformance.cases import CaseFailure, check
 from stigmer_conformance.processes import RoleProcess
+from stigmer_sdk import _contract as contract
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 
-TOKEN_TAKEN = "Extracted task token"
-ACK = "Agent execution started, activity pending"
-COMPLETING = "Completing external activity with success"
-COMPLETED = "External activity completed successfully"
-CREATE_FAILED = "Stigmer create failed"
+TOKEN_TAKEN = contract.LOG_TOKEN_TAKEN.message
+ACK = contract.LOG_ACK_AGENT.message
+COMPLETING = contract.LOG_COMPLETING_SUCCESS.message
+COMPLETED = contract.LOG_COMPLETED.message
+CREATE_FAILED = contract.LOG_CREATE_FAILED.message
 DIGEST = re.compile(r"^[0-9a-f]{12}$")
 
 #: The checks, in the order they are reported.
@@ -175,7 +176,7 @@ async def check_create_failed_logs(
         check(bool(found), f"{case_id}: no {CREATE_FAILED!r} record with code={code}")
         record = found[-1]
         check(
-            record.fields.get("retryable", "").lower() == str(retryable).lower(),
+            record.fields.get("retryable") == str(retryable).lower(),
             f"{case_id}: retryable={record.fields.get('retryable')!r}, expected {retryable}",
         )
         for key in ("activity_id", "token_preview", "token_digest"):

@@ -98,6 +98,7 @@ ASYNC_COMPLETION_ENV: Final = "ENABLE_ASYNC_ACTIVITY_COMPLETION"
 ERROR_INFO_DOMAIN: Final = "stigmer.ai"
 NO_FAILURE_MESSAGE: Final = "the Stigmer service reported a failure without a message"
 EMPTY_TOKEN_MESSAGE: Final = "the callback token is empty: nothing to complete"
+WATCH_ENDED_MESSAGE: Final = "stigmer: execution {execution_id} ended {state} while the caller's activity was pending (seen by get)"  # noqa: E501
 TOKEN_PREVIEW_CHARS: Final = 20
 TOKEN_DIGEST_CHARS: Final = 12
 MAX_TOKEN_BYTES: Final = 65536

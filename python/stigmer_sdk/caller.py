@@ -43,6 +43,7 @@ from temporalio.api.common.v1 import Payloads
 from temporalio.api.workflowservice.v1 import RecordActivityTaskHeartbeatRequest
 
 from stigmer_sdk import _contract
+from stigmer_sdk._retry import retry_policy
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.sdk.v1 import caller_pb2
@@ -51,6 +52,7 @@ from stigmer_sdk.completion import as_message, proto_payload
 from stigmer_sdk.create_rules import rule_violations
 from stigmer_sdk.errors import FieldViolation, StigmerRPCError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, execution_name, idempotency_key
+from stigmer_sdk.logs import log_line
 from stigmer_sdk.metrics import record_handshake_pending, record_handshake_started
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
@@ -67,10 +69,10 @@ LOCAL_ACTIVITY_TYPE = _contract.FAILURE_LOCAL_ACTIVITY
 #: Failure type when the request would be refused by a Stigmer service whatever the attempt:
 #: raised before any call, never retried (see `create_violations`).
 INVALID_REQUEST_TYPE = _contract.FAILURE_INVALID_REQUEST
-#: The ACK log line's message, by execution kind (the runbook greps for it).
-ACK_MESSAGES = {
-    "AgentExecution": "Agent execution started, activity pending",
-    "WorkflowExecution": "Workflow execution started, activity pending",
+#: The ACK log line's contract line, by execution kind (the runbook greps for its message).
+ACK_LINES = {
+    "AgentExecution": _contract.LOG_ACK_AGENT,
+    "WorkflowExecution": _contract.LOG_ACK_WORKFLOW,
 }
 #: The ``api_version`` of every execution resource.
 API_VERSION = _contract.API_VERSION
@@ -223,18 +225,13 @@ async def execute_and_wait_pending(
     preview = token_preview(token)
     digest = short_token_digest(token)
     info = temporalio.activity.info()
-    logger.info(
-        "Extracted task token activity_id=%s token_preview=%s token_digest=%s token_length=%d",
-        info.activity_id,
-        preview,
-        digest,
-        len(token),
-        extra={
-            "activity_id": info.activity_id,
-            "token_preview": preview,
-            "token_digest": digest,
-            "token_length": len(token),
-        },
+    log_line(
+        logger,
+        _contract.LOG_TOKEN_TAKEN,
+        activity_id=info.activity_id,
+        token_preview=preview,
+        token_digest=digest,
+        token_length=len(token),
     )
     key = activity_idempotency_key()
     # Another generated class of the message (Stigmer's stubs) becomes the SDK's, bytes intact.
@@ -243,13 +240,13 @@ async def execute_and_wait_pending(
     violations = create_violations(execution)
     if violations:
         detail = "; ".join(f"{v.field}: {v.description}" for v in violations)
-        logger.warning(
-            "Stigmer create refused locally activity_id=%s token_preview=%s token_digest=%s "
-            "violations=%s",
-            info.activity_id,
-            preview,
-            digest,
-            detail,
+        log_line(
+            logger,
+            _contract.LOG_CREATE_REFUSED,
+            activity_id=info.activity_id,
+            token_preview=preview,
+            token_digest=digest,
+            violations=detail,
         )
         raise temporalio.exceptions.ApplicationError(
             f"invalid {execution.kind}: {detail}", type=INVALID_REQUEST_TYPE, non_retryable=True
@@ -260,14 +257,14 @@ async def execute_and_wait_pending(
             execution, idempotency_key=key, timeout=timeout, metadata=metadata
         )
     except StigmerRPCError as error:
-        logger.warning(
-            "Stigmer create failed activity_id=%s token_preview=%s token_digest=%s code=%s "
-            "retryable=%s",
-            info.activity_id,
-            preview,
-            digest,
-            error.code.name,
-            error.retryable,
+        log_line(
+            logger,
+            _contract.LOG_CREATE_FAILED,
+            activity_id=info.activity_id,
+            token_preview=preview,
+            token_digest=digest,
+            code=error.code.name,
+            retryable=error.retryable,
         )
         if error.invalid_request:  # SPEC_TOO_LARGE and the like: no attempt can succeed
             raise temporalio.exceptions.ApplicationError(
@@ -276,19 +273,13 @@ async def execute_and_wait_pending(
         raise temporalio.exceptions.ApplicationError(
             str(error), type=CREATE_FAILED_TYPE, non_retryable=not error.retryable
         ) from None
-    logger.info(
-        "%s execution_id=%s token_preview=%s token_digest=%s token_length=%d",
-        ACK_MESSAGES[_kind_of(execution)],
-        ack.metadata.id,
-        preview,
-        digest,
-        len(token),
-        extra={
-            "execution_id": ack.metadata.id,
-            "token_preview": preview,
-            "token_digest": digest,
-            "token_length": len(token),
-        },
+    log_line(
+        logger,
+        ACK_LINES[_kind_of(execution)],
+        execution_id=ack.metadata.id,
+        token_preview=preview,
+        token_digest=digest,
+        token_length=len(token),
     )
     record_handshake_pending()
     # For the watch of execute_to_terminal: the execution id as the pending activity's heartbeat.
@@ -354,7 +345,7 @@ def handshake_activity_options(
     expected_duration: timedelta | None = None,
     *,
     heartbeat_timeout: timedelta | None = None,
-    maximum_attempts: int = 3,
+    maximum_attempts: int = _contract.RETRY_HANDSHAKE_ACTIVITY.maximum_attempts,
 ) -> HandshakeActivityOptions:
     """The documented activity options for a handshake activity.
 
@@ -378,16 +369,8 @@ def handshake_activity_options(
             if expected_duration is not None
             else UNKNOWN_DURATION_TIMEOUT
         ),
-        retry_policy=temporalio.common.RetryPolicy(
-            initial_interval=timedelta(seconds=1),
-            backoff_coefficient=2.0,
-            maximum_interval=timedelta(minutes=1),
-            maximum_attempts=maximum_attempts,
-            non_retryable_error_types=[
-                EMPTY_TASK_TOKEN_TYPE,
-                LOCAL_ACTIVITY_TYPE,
-                INVALID_REQUEST_TYPE,
-            ],
+        retry_policy=retry_policy(
+            _contract.RETRY_HANDSHAKE_ACTIVITY, maximum_attempts=maximum_attempts
         ),
     )
     if heartbeat_timeout is not None:
@@ -518,7 +501,7 @@ TERMINAL_PHASES = frozenset({3, 4, 5})  # EXECUTION_COMPLETED, EXECUTION_FAILED,
 
 
 #: Name under which every Stigmer SDK registers the watch of a pending handshake's execution.
-WATCH_EXECUTION_ACTIVITY_NAME = "stigmer/caller/watch-execution"
+WATCH_EXECUTION_ACTIVITY_NAME = _contract.ACTIVITY_WATCH_EXECUTION
 #: Name under which every Stigmer SDK registers the pushed cancel of a pending handshake's
 #: execution (beside the watch; same input).
 CANCEL_EXECUTION_ACTIVITY_NAME = _contract.ACTIVITY_CANCEL_EXECUTION
@@ -529,7 +512,7 @@ CALLER_HEARTBEATS_ANNOTATION = _contract.ANNOTATION_CALLER_HEARTBEATS
 CALLER_HEARTBEATS_NONE = _contract.CALLER_HEARTBEATS_NONE
 #: How long `stigmer_sdk.workflow.execute_to_terminal` waits for the handshake before it starts
 #: watching the execution (the same in every SDK).
-WATCH_AFTER = timedelta(seconds=30)
+WATCH_AFTER = _contract.TIMEOUT_WATCH_AFTER
 #: First wait between two ``get`` calls of the watch; it doubles up to `MAX_WATCH_INTERVAL`.
 WATCH_INTERVAL = timedelta(seconds=5)
 #: Longest wait between two ``get`` calls of the watch.

@@ -30,6 +30,7 @@ from typing import Any, TypeVar, overload
 import grpc
 import grpc.aio
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
 from stigmer_sdk.api.agentic.agentexecution.v1 import io_pb2 as agent_io
@@ -46,7 +47,7 @@ from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
 _T = TypeVar("_T")
 
 #: Metadata key for the API key, sent as ``authorization: Bearer <key>``.
-AUTHORIZATION_METADATA_KEY = "authorization"
+AUTHORIZATION_METADATA_KEY = _contract.HEADER_AUTHORIZATION
 
 #: The services a client calls; the retry policy applies to each of their methods.
 SERVICES = (

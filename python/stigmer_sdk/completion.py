@@ -33,6 +33,7 @@ from stigmer_sdk import _contract
 from stigmer_sdk.api._pool import POOL
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.errors import CompletionError
+from stigmer_sdk.logs import log_line
 from stigmer_sdk.tokens import TaskToken, short_token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.completion")
@@ -318,6 +319,14 @@ def _resolve(target: ActivityTarget) -> tuple[bytes | ActivityById, str]:
     return raw, token_preview(raw)
 
 
+#: The contract's "Completing external activity with ..." line of each kind of delivery.
+_COMPLETING_LINES = {
+    "success": _contract.LOG_COMPLETING_SUCCESS,
+    "error": _contract.LOG_COMPLETING_ERROR,
+    "cancellation": _contract.LOG_COMPLETING_CANCELLATION,
+}
+
+
 def _digest(target: bytes | ActivityById) -> str:
     """The ``token_digest`` log field of a target (``-`` for activity ids)."""
     return short_token_digest(target) if isinstance(target, bytes) else "-"
@@ -332,43 +341,41 @@ async def _send(
 ) -> CompletionResult:
     resolved, preview = _resolve(target)
     if not resolved:
-        logger.info(
-            "No callback token, skipping external activity completion execution_id=%s",
-            execution_id,
-        )
+        log_line(logger, _contract.LOG_NO_CALLBACK_TOKEN, execution_id=execution_id)
         return CompletionResult(CompletionOutcome.EMPTY_TOKEN, EMPTY_TOKEN_MESSAGE, preview)
     digest = _digest(resolved)
-    logger.info(
-        "Completing external activity with %s execution_id=%s token_preview=%s token_digest=%s",
-        action,
-        execution_id,
-        preview,
-        digest,
+    log_line(
+        logger,
+        _COMPLETING_LINES[action],
+        execution_id=execution_id,
+        token_preview=preview,
+        token_digest=digest,
     )
     try:
         await call(_handle(client, resolved))
     except temporalio.service.RPCError as error:
         outcome = _classify(error)
-        logger.log(
-            logging.WARNING if outcome else logging.ERROR,
-            "Failed to complete external activity execution_id=%s token_preview=%s "
-            "token_digest=%s outcome=%s error=%s",
-            execution_id,
-            preview,
-            digest,
-            outcome.name if outcome else "ERROR",
-            error.message,
+        # A known outcome at the contract's level (WARNING); an unknown cause at ERROR.
+        log_line(
+            logger,
+            _contract.LOG_COMPLETION_FAILED,
+            level=None if outcome else logging.ERROR,
+            execution_id=execution_id,
+            token_preview=preview,
+            token_digest=digest,
+            error=f"{error.status.name}: {error.message}",
         )
         if outcome is None:
             raise CompletionError(
                 f"{error.status.name}: {error.message} (token {preview})"
             ) from None
         return CompletionResult(outcome, f"{error.status.name}: {error.message}", preview)
-    logger.info(
-        "External activity completed successfully execution_id=%s token_preview=%s token_digest=%s",
-        execution_id,
-        preview,
-        digest,
+    log_line(
+        logger,
+        _contract.LOG_COMPLETED,
+        execution_id=execution_id,
+        token_preview=preview,
+        token_digest=digest,
     )
     return CompletionResult(CompletionOutcome.COMPLETED, "", preview)
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -56,6 +57,7 @@ from temporalio.exceptions import (
 )
 
 from stigmer_sdk import _contract
+from stigmer_sdk._retry import retry_policy
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.sdk.v1 import caller_pb2, completion_pb2
@@ -82,11 +84,18 @@ from stigmer_sdk.completion import (
     completion_input,
     proto_payload,
 )
+from stigmer_sdk.logs import log_line
 from stigmer_sdk.metrics import observe_handshake
 from stigmer_sdk.system import AGENT_EXECUTION_FAILED_TYPE, SYSTEM_ACTIVITY_NAME
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
 _M = TypeVar("_M", bound=message.Message)
+
+#: The contract's log lines written in a workflow: under ``stigmer_sdk`` (where an application
+#: configures the SDK's logs), silent during replay, with the workflow's details in the record's
+#: ``temporal_workflow`` attribute rather than appended to the contract's message.
+_logger = workflow.LoggerAdapter(logging.getLogger("stigmer_sdk.workflow"), None)
+_logger.workflow_info_on_message = False
 _Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.WorkflowExecution)
 
 #: Failure type with which `complete_caller` fails the workflow.
@@ -101,7 +110,7 @@ NO_RESULT_TYPE = "STIGMER_NO_RESULT"
 SYSTEM_ACTIVITY_TIMEOUT = _contract.TIMEOUT_SYSTEM_ACTIVITY_START_TO_CLOSE
 
 #: Retry policy of the system activity.
-SYSTEM_ACTIVITY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=1))
+SYSTEM_ACTIVITY_RETRY = retry_policy(_contract.RETRY_SYSTEM_ACTIVITY)
 
 _HARMLESS = (
     CompletionOutcome.COMPLETED,
@@ -164,12 +173,12 @@ async def complete_caller(
             non_retryable=True,
         ) from error
     if outcome.outcome is CompletionOutcome.ALREADY_COMPLETED:
-        workflow.logger.warning(
-            "Caller's activity was already completed execution_id=%s token_preview=%s "
-            "token_digest=%s",
-            execution_id,
-            preview,
-            short_token_digest(token),
+        log_line(
+            _logger,
+            _contract.LOG_ALREADY_COMPLETED,
+            execution_id=execution_id,
+            token_preview=preview,
+            token_digest=short_token_digest(token),
         )
     if outcome.outcome not in _HARMLESS:
         raise ApplicationError(
@@ -225,23 +234,26 @@ async def _best_effort(
     try:
         outcome = await execute_system_activity(request, task_queue=task_queue)
     except ActivityError as error:
-        workflow.logger.error(
-            "Failed to complete external activity execution_id=%s token_preview=%s "
-            "token_digest=%s error=%s",
-            execution_id,
-            token_preview(request.callback_token),
-            short_token_digest(request.callback_token),
-            _cause_message(error),
+        # The system activity failed after its retries: an unknown cause, logged at ERROR.
+        log_line(
+            _logger,
+            _contract.LOG_COMPLETION_FAILED,
+            level=logging.ERROR,
+            execution_id=execution_id,
+            token_preview=token_preview(request.callback_token),
+            token_digest=short_token_digest(request.callback_token),
+            error=_cause_message(error),
         )
         return None
     if outcome.outcome not in _HARMLESS:
-        workflow.logger.error(
-            "Failed to complete external activity execution_id=%s token_preview=%s "
-            "token_digest=%s error=%s",
-            execution_id,
-            outcome.token_preview,
-            short_token_digest(request.callback_token),
-            outcome.message,
+        # A known outcome (invalid token, transient): the contract's level.
+        log_line(
+            _logger,
+            _contract.LOG_COMPLETION_FAILED,
+            execution_id=execution_id,
+            token_preview=outcome.token_preview,
+            token_digest=short_token_digest(request.callback_token),
+            error=f"{outcome.outcome.name}: {outcome.message}",
         )
     return outcome
 
@@ -322,11 +334,7 @@ GET_EXECUTION_TIMEOUT = _contract.TIMEOUT_GET_EXECUTION_START_TO_CLOSE
 #: Heartbeat timeout of ``stigmer/caller/get-execution`` (it heartbeats after every ``get``).
 GET_EXECUTION_HEARTBEAT_TIMEOUT = _contract.TIMEOUT_GET_EXECUTION_HEARTBEAT
 #: Retry policy of ``stigmer/caller/get-execution``.
-GET_EXECUTION_RETRY = RetryPolicy(
-    maximum_attempts=3,
-    initial_interval=timedelta(seconds=1),
-    non_retryable_error_types=[GET_EXECUTION_FAILED_TYPE],
-)
+GET_EXECUTION_RETRY = retry_policy(_contract.RETRY_GET_EXECUTION)
 _TIMEOUT_OPTIONS = ("start_to_close_timeout", "schedule_to_close_timeout")
 
 
@@ -339,7 +347,7 @@ def _activity_name(activity: Any) -> str:
 
 
 #: Failure type when the watch saw the execution CANCELLED while the handshake was pending.
-AGENT_EXECUTION_CANCELLED_TYPE = "AGENT_EXECUTION_CANCELLED"
+AGENT_EXECUTION_CANCELLED_TYPE = _contract.FAILURE_AGENT_EXECUTION_CANCELLED
 #: Start-to-close timeout of ``stigmer/caller/watch-execution``: none in effect (its heartbeat
 #: timeout bounds a lost worker; the handshake's resolution cancels it).
 WATCH_START_TO_CLOSE = timedelta(days=3650)
@@ -503,8 +511,7 @@ async def _race(
         state,
     )
     raise ApplicationError(
-        f"stigmer: execution {execution_id} ended {state} while the caller's activity was "
-        "pending (seen by get)",
+        _contract.WATCH_ENDED_MESSAGE.format(execution_id=execution_id, state=state),
         type=failure_type,
         non_retryable=True,
     )

@@ -144,7 +144,7 @@ func executeAndWaitPending[T proto.Message](ctx context.Context, kind string, cl
 		reason := refusalReason(err)
 		logger.Warn(contract.LogCreateFailed.Message,
 			"activity_id", info.ActivityID, "token_preview", preview, "token_digest", digest,
-			"code", codeName(code), "reason", reason, "retryable", reason == "" && createFailureRetryable(code))
+			"code", codeName(code), "retryable", reason == "" && createFailureRetryable(code))
 		return zero, failure
 	}
 	metrics.Counter(MetricCallerHandshakesPending).Inc(1)
@@ -156,7 +156,7 @@ func executeAndWaitPending[T proto.Message](ctx context.Context, kind string, cl
 	}
 	logger.Info(started,
 		"execution_id", executionID(ack), "token_preview", preview, "token_digest", digest,
-		"token_length", len(token), "execution_kind", kind)
+		"token_length", len(token))
 	return ack, activity.ErrResultPending
 }
 

@@ -196,12 +196,9 @@ func (c *Completer) deliver(ctx context.Context, logger log.Logger, metrics clie
 		return nil, &CompletionError{Op: "completing", Code: code, TokenPreview: preview, ExecutionID: executionID, Err: err}
 	}
 	message := codeName(code) + ": " + grpcMessage(err)
-	logFn := logger.Warn
-	if outcome == OutcomeInvalidToken {
-		logFn = logger.Error
-	}
-	logFn(contract.LogCompletionFailed.Message, "execution_id", executionID, "token_preview", preview, "token_digest", digest,
-		"error", message, "outcome", outcomeName(outcome))
+	// A known outcome (already completed, invalid token, transient) at the contract's level.
+	logger.Warn(contract.LogCompletionFailed.Message, "execution_id", executionID, "token_preview", preview, "token_digest", digest,
+		"error", message)
 	recordCompletion(metrics, outcome, outcomeName(outcome), elapsed)
 	return &sdkv1.CompleteExternalActivityResult{Outcome: outcome, Message: message, TokenPreview: preview}, nil
 }

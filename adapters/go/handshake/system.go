@@ -198,10 +198,11 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 		return result, nil
 	case OutcomeAlreadyCompleted:
 		logger.Warn(contract.LogAlreadyCompleted.Message,
-			"execution_id", executionID, "token_preview", preview, "token_digest", digest, "message", result.GetMessage())
+			"execution_id", executionID, "token_preview", preview, "token_digest", digest)
 		return result, nil
 	}
-	logger.Error(contract.LogCompletionFailed.Message, "execution_id", executionID, "token_preview", preview, "token_digest", digest,
+	// A known outcome (invalid token, transient) at the contract's level; ERROR is for the unknown.
+	logger.Warn(contract.LogCompletionFailed.Message, "execution_id", executionID, "token_preview", preview, "token_digest", digest,
 		"error", outcomeName(result.GetOutcome())+": "+result.GetMessage())
 	if !successPath {
 		return result, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -239,5 +240,10 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 	workflow.GetLogger(ctx).Warn("The execution ended while the handshake was pending", "execution_id", id, "phase", state)
 	recordHandshakeOutcome(ctx, handshakeOutcome(temporal.NewApplicationError("", failureType)), workflow.Now(ctx).Sub(start))
 	return temporal.NewNonRetryableApplicationError(
-		"stigmer: execution "+id+" ended "+state+" while the caller's activity was pending (seen by get)", failureType, nil)
+		watchEndedMessage(id, state), failureType, nil)
+}
+
+// watchEndedMessage is the contract's message of the typed failure the watch raises.
+func watchEndedMessage(executionID, state string) string {
+	return strings.NewReplacer("{execution_id}", executionID, "{state}", state).Replace(contract.WatchEndedMessage)
 }

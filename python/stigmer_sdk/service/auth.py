@@ -61,9 +61,11 @@ import grpc
 import grpc.aio
 import jwt
 
+from stigmer_sdk import _contract
+
 logger = logging.getLogger("stigmer_sdk.service")
 
-AUTHORIZATION_METADATA_KEY = "authorization"
+AUTHORIZATION_METADATA_KEY = _contract.HEADER_AUTHORIZATION
 HASH_PREFIX = "sha256:"
 
 

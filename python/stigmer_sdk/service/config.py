@@ -28,6 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stigmer_sdk import _contract
 from stigmer_sdk.service.codec import MAX_SPEC_BYTES
 from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK
 from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES
@@ -264,12 +265,12 @@ class ServiceSettings:
     Temporal. Every field is a ``serve`` option and an environment variable."""
 
     service_task_queue: str = setting(
-        "agent_execution_stigmer",
+        _contract.TASK_QUEUE_STIGMER_SYSTEM,
         help="Task queue of the invoke workflows; one per store.",
         flag="--task-queue",
     )
     agent_runner_task_queue: str = setting(
-        "agent_execution_runner",
+        _contract.TASK_QUEUE_AGENT_RUNNER,
         help="Task queue of agent runs (another than the default: the built-in runner is "
         "served there instead of on the service's queue).",
     )

@@ -2,9 +2,10 @@
 
 Execution ids, idempotency keys, JWT subjects and certificate names reach log lines from requests.
 `EscapingFilter`, installed on the service's loggers when `stigmer_sdk.service` is
-imported, rewrites every text argument of a record: control characters (newlines, escape
-sequences, Unicode line separators and bidirectional overrides) become visible escapes, and a
-field longer than `MAX_FIELD_CHARS` is cut with a note of how much was left out. The
+imported, rewrites every text argument of a record and every field of a contract line: control
+characters (newlines, escape sequences, Unicode line separators and bidirectional overrides)
+become visible escapes, and a field longer than `MAX_FIELD_CHARS` is cut with a note of how much
+was left out. The
 message templates are the service's own and are left as they are.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
+
+from stigmer_sdk.logs import FIELDS_ATTRIBUTE
 
 #: Longest text field of a log line, in characters, before it is cut.
 MAX_FIELD_CHARS = 512
@@ -58,6 +61,9 @@ class EscapingFilter(logging.Filter):
             record.args = tuple(_safe(arg) for arg in args)
         elif isinstance(args, dict):
             record.args = {key: _safe(arg) for key, arg in args.items()}
+        fields = getattr(record, FIELDS_ATTRIBUTE, None)
+        if isinstance(fields, dict):  # a contract line's fields (stigmer_sdk.logs.log_line)
+            setattr(record, FIELDS_ATTRIBUTE, {key: log_field(v) for key, v in fields.items()})
         return True
 
 

@@ -57,6 +57,7 @@ from typing import Any, Protocol, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
 from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
@@ -67,7 +68,7 @@ logger = logging.getLogger("stigmer_sdk.service")
 
 AGENT_RUNNER_ACTIVITY = "stigmer/agent-runner/run"
 WORKFLOW_RUNNER_ACTIVITY = "stigmer/workflow-runner/run"
-AGENT_RUNNER_TASK_QUEUE = "agent_execution_runner"
+AGENT_RUNNER_TASK_QUEUE = _contract.TASK_QUEUE_AGENT_RUNNER
 WORKFLOW_RUNNER_TASK_QUEUE = "workflow_execution_runner"
 
 #: The deployed Stigmer service's runner activities (on ``agent_execution_runner``).
@@ -80,10 +81,10 @@ RUNNER_CONTRACT_DEPLOYED = "deployed"
 RUNNER_CONTRACTS = (RUNNER_CONTRACT_SDK, RUNNER_CONTRACT_DEPLOYED)
 
 #: Failure type of an agent that failed, unless the runner chose another.
-AGENT_EXECUTION_FAILED = "AGENT_EXECUTION_FAILED"
+AGENT_EXECUTION_FAILED = _contract.FAILURE_AGENT_EXECUTION_FAILED
 #: Failure type (non-retryable) of an execution that ran past its deadline: the runner's
 #: start-to-close or schedule-to-close timeout, all attempts included.
-AGENT_EXECUTION_TIMEOUT = "AGENT_EXECUTION_TIMEOUT"
+AGENT_EXECUTION_TIMEOUT = _contract.FAILURE_AGENT_EXECUTION_TIMEOUT
 
 #: Log line of every run attempt's start (the fault suite counts runs by it).
 RUN_STARTED_LOG = "Runner attempt started"

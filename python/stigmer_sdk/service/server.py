@@ -37,6 +37,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
 from stigmer_sdk.api.agentic.agentexecution.v1 import io_pb2 as agent_io
@@ -49,6 +50,7 @@ from stigmer_sdk.api.agentic.workflowexecution.v1 import query_pb2_grpc as workf
 from stigmer_sdk.create_rules import rule_violations
 from stigmer_sdk.errors import TokenError
 from stigmer_sdk.idempotency import IDEMPOTENCY_ANNOTATION, IDEMPOTENCY_METADATA_KEY
+from stigmer_sdk.logs import log_line
 from stigmer_sdk.service.auth import ANONYMOUS, Authenticator, Principal, Role, acting_as
 from stigmer_sdk.service.auth import current_principal as current_principal
 from stigmer_sdk.service.codec import MAX_SPEC_BYTES
@@ -84,7 +86,7 @@ from stigmer_sdk.tokens import (
 logger = logging.getLogger("stigmer_sdk.service")
 
 
-API_VERSION = "agentic.stigmer.ai/v1"
+API_VERSION = _contract.API_VERSION
 PHASE_PENDING = 1
 
 #: Largest request body the gRPC server reads: a spec at the limit, the largest token and the
@@ -92,7 +94,7 @@ PHASE_PENDING = 1
 MAX_REQUEST_BYTES = MAX_SPEC_BYTES + DEFAULT_MAX_TOKEN_BYTES + 64 * 1024
 
 #: ``google.rpc.ErrorInfo`` domain of the service's refusals, and their reasons.
-ERROR_DOMAIN = "stigmer.ai"
+ERROR_DOMAIN = _contract.ERROR_INFO_DOMAIN
 #: A spec above the limit: RESOURCE_EXHAUSTED, but sending it again cannot succeed.
 SPEC_TOO_LARGE_REASON = "SPEC_TOO_LARGE"
 #: Per-principal limits (retryable: the same request may succeed later).
@@ -489,15 +491,18 @@ class ExecutionService:
             )
             raise
         if token:
-            logger.info(
-                "Callback token detected execution_id=%s token_preview=%s token_digest=%s "
-                "token_length=%d%s",
-                row.id,
-                token_preview(token),
-                row.callback_token_short_digest,  # the stored token's, computed by the store
-                len(token),
-                "" if created else " (repeated idempotency key: token replaced)",
+            log_line(
+                logger,
+                _contract.LOG_CALLBACK_TOKEN_DETECTED,
+                execution_id=row.id,
+                token_preview=token_preview(token),
+                token_digest=row.callback_token_short_digest,  # the stored token's, by the store
+                token_length=len(token),
             )
+            if not created:
+                logger.info(
+                    "Repeated idempotency key: callback token replaced execution_id=%s", row.id
+                )
         # Started on every create, the repeated ones too: if an earlier create persisted but died
         # before starting, this starts it; a running workflow is kept (USE_EXISTING) and a closed
         # one is never run again (REJECT_DUPLICATE).

@@ -35,6 +35,7 @@ import temporalio.client
 import temporalio.common
 from temporalio import activity
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.caller import BINARY_RESULT_ENCODING, RESULT_ENCODING_ANNOTATION
 from stigmer_sdk.completion import (
@@ -107,7 +108,7 @@ async def deliver_final_outcome(
     annotations = execution.metadata.annotations
     failure = completion_pb2.ActivityFailure(
         message=execution.status.error,
-        type=annotations.get(FAILURE_TYPE_ANNOTATION, "AGENT_EXECUTION_FAILED"),
+        type=annotations.get(FAILURE_TYPE_ANNOTATION, _contract.FAILURE_AGENT_EXECUTION_FAILED),
         non_retryable=annotations.get(FAILURE_NON_RETRYABLE_ANNOTATION) == "true",
     )
     return await complete_external_activity(

@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     import temporalio.converter
     from google.protobuf import message
 
+    from stigmer_sdk import _contract
     from stigmer_sdk import workflow as stigmer_workflow
     from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
     from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
@@ -241,7 +242,7 @@ class _InvokeExecution:
             if self._caller_cancelled or stigmer_workflow.is_cancellation(error):
                 return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
             failure = stigmer_workflow.failure_from_error(
-                error, default_type="AGENT_EXECUTION_FAILED"
+                error, default_type=_contract.FAILURE_AGENT_EXECUTION_FAILED
             )
             past_deadline = _past_deadline(error)
             if past_deadline:

@@ -32,6 +32,7 @@ import grpc.aio
 import temporalio.client
 from google.protobuf.message import Message
 
+from stigmer_sdk import _contract
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
@@ -57,7 +58,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 #: Phases after which an execution no longer changes (the same numbers in both kinds).
 _TERMINAL = frozenset({3, 4, 5})
 
-_API_VERSION = "agentic.stigmer.ai/v1"
+_API_VERSION = _contract.API_VERSION
 
 
 _M = TypeVar("_M", bound=Message)
@@ -316,7 +317,7 @@ class FakeStigmerService:
         self,
         call: CreateCall,
         message: str = "the agent failed",
-        failure_type: str = "AGENT_EXECUTION_FAILED",
+        failure_type: str = _contract.FAILURE_AGENT_EXECUTION_FAILED,
         non_retryable: bool = True,
     ) -> CompletionResult:
         """Finish the execution as FAILED and fail the caller's activity."""

@@ -103,6 +103,7 @@ const (
 	ErrorInfoDomain       = "stigmer.ai"
 	NoFailureMessage      = "the Stigmer service reported a failure without a message"
 	EmptyTokenMessage     = "the callback token is empty: nothing to complete"
+	WatchEndedMessage     = "stigmer: execution {execution_id} ended {state} while the caller's activity was pending (seen by get)"
 	TokenPreviewChars     = 20
 	TokenDigestChars      = 12
 	MaxTokenBytes         = 65536

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from stigmer_sdk.completion import CompletionOutcome
 from stigmer_sdk.errors import MalformedTokenError
+from stigmer_sdk.logs import KeyValueFormatter
 from stigmer_sdk.service import config
 from stigmer_sdk.service.config import (
     ServeSettings,
@@ -118,11 +119,10 @@ def parse_host_port(text: str, option: str) -> tuple[str, int]:
 
 def configure_logging(verbose: bool) -> None:
     """Logs go to standard error only, never into a command's output."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    # The contract lines' fields (structured on the record) as key=value after the message.
+    handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 
 def read_file(path: Path | None, option: str) -> bytes | None:

@@ -34,7 +34,6 @@ func (c *logCapture) add(r *conformancev1.LogRecord) {
 type captureHandler struct {
 	next    slog.Handler
 	capture *logCapture
-	attrs   []slog.Attr
 	group   string
 }
 
@@ -55,9 +54,8 @@ func (h *captureHandler) Handle(ctx context.Context, r slog.Record) error {
 		}
 		fields[key] = fmt.Sprint(a.Value.Resolve().Any())
 	}
-	for _, a := range h.attrs {
-		add(a)
-	}
+	// Only the record's own attributes are the line's fields: the logger's context (With: the
+	// harness's lang and pid, Temporal's ActivityID, WorkflowID...) is not.
 	r.Attrs(func(a slog.Attr) bool {
 		add(a)
 		return true
@@ -75,7 +73,6 @@ func (h *captureHandler) Handle(ctx context.Context, r slog.Record) error {
 func (h *captureHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	next := *h
 	next.next = h.next.WithAttrs(attrs)
-	next.attrs = append(append([]slog.Attr(nil), h.attrs...), attrs...)
 	return &next
 }
 

@@ -27,6 +27,7 @@ import (
 	conformancev1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/conformance/v1"
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
 // completeViaSystemActivityWorkflowName is the service's workflow that completes through the
@@ -153,7 +154,7 @@ func (s *serviceRole) Create(ctx context.Context, req *agentexecutionv1.AgentExe
 	s.tokens[caseID] = token
 	s.mu.Unlock()
 
-	s.logger.Info("Callback token detected", "execution_id", caseID,
+	s.logger.Info(contract.LogCallbackTokenDetected.Message, "execution_id", caseID,
 		"token_preview", handshake.TokenPreview(token), "token_digest", handshake.TokenDigest(token), "token_length", len(token))
 	sum := sha256.Sum256(token)
 	seen := &conformancev1.TokenSeen{CaseId: caseID, Sha256: sum[:], Length: uint32(len(token)), IdempotencyKey: key}

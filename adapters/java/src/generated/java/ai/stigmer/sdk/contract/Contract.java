@@ -174,6 +174,7 @@ public final class Contract {
   public static final String ERROR_INFO_DOMAIN = "stigmer.ai";
   public static final String NO_FAILURE_MESSAGE = "the Stigmer service reported a failure without a message";
   public static final String EMPTY_TOKEN_MESSAGE = "the callback token is empty: nothing to complete";
+  public static final String WATCH_ENDED_MESSAGE = "stigmer: execution {execution_id} ended {state} while the caller's activity was pending (seen by get)";
   public static final int TOKEN_PREVIEW_CHARS = 20;
   public static final int TOKEN_DIGEST_CHARS = 12;
   public static final int MAX_TOKEN_BYTES = 65536;

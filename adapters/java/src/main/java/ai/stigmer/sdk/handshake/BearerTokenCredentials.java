@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import java.util.Objects;
@@ -18,7 +19,7 @@ public final class BearerTokenCredentials extends CallCredentials {
 
   /** The metadata key the token travels in. */
   public static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+      Metadata.Key.of(Contract.HEADER_AUTHORIZATION, Metadata.ASCII_STRING_MARSHALLER);
 
   private final String headerValue;
 

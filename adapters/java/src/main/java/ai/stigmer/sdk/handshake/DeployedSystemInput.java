@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -44,8 +45,7 @@ final class DeployedSystemInput {
   }
 
   /** Message of the failure when the {@code Error} carries none (Go marshals an error as {}). */
-  static final String FAILURE_WITHOUT_MESSAGE =
-      "the Stigmer service reported a failure without a message";
+  static final String FAILURE_WITHOUT_MESSAGE = Contract.NO_FAILURE_MESSAGE;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final List<String> KEYS =
@@ -154,7 +154,7 @@ final class DeployedSystemInput {
       throw new IllegalStateException("writing a JSON tree cannot fail", e);
     }
     return Payload.newBuilder()
-        .putMetadata(PayloadTypeRegistry.ENCODING_KEY, ByteString.copyFromUtf8("json/plain"))
+        .putMetadata(PayloadTypeRegistry.ENCODING_KEY, ByteString.copyFromUtf8(Contract.PAYLOAD_JSON_PLAIN))
         .setData(ByteString.copyFrom(data))
         .build();
   }

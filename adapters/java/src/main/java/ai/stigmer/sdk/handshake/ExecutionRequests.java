@@ -65,10 +65,11 @@ public final class ExecutionRequests {
    * reference service delivers the terminal execution as {@code binary/protobuf}; without it, as
    * the deployed Go service's {@code json/plain}. The three SDKs set it on every create.
    */
-  public static final String RESULT_ENCODING_ANNOTATION = "stigmer.ai/result-encoding";
+  public static final String RESULT_ENCODING_ANNOTATION = Contract.ANNOTATION_RESULT_ENCODING;
 
   /** The value of {@value #RESULT_ENCODING_ANNOTATION} this SDK declares. */
-  public static final String RESULT_ENCODING_BINARY_PROTOBUF = "binary/protobuf";
+  public static final String RESULT_ENCODING_BINARY_PROTOBUF =
+      Contract.PAYLOAD_RESULT_ENCODING_DECLARED;
 
   /** Prefix of a derived {@code metadata.name}. */
   public static final String NAME_PREFIX = Contract.EXECUTION_NAME_PREFIX;

@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.sdk.v1.ActivityFailure;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
@@ -81,10 +82,10 @@ import org.slf4j.LoggerFactory;
  * token from a delivered cancellation.
  *
  * <p>Every call to {@link #complete} is counted in the metrics of the operator runbook (handshake
- * contract, section 7), with the same names and tags as the Go and Python SDKs: {@value
- * #METRIC_COMPLETIONS} and {@value #METRIC_COMPLETION_DURATION} tagged {@code status} (the outcome
+ * contract, section 7), with the same names and tags as the Go and Python SDKs: {@link
+ * #METRIC_COMPLETIONS} and {@link #METRIC_COMPLETION_DURATION} tagged {@code status} (the outcome
  * in lower case, {@code completed}, {@code already_completed}, ..., or {@code error} when {@code
- * complete} throws), and {@value #METRIC_ERRORS} tagged {@code error_type} for every attempt that
+ * complete} throws), and {@link #METRIC_ERRORS} tagged {@code error_type} for every attempt that
  * did not complete the activity; every one also tagged {@code service=java} ({@link
  * HandshakeMetrics#SERVICE_TAG}). They go to the scope set with {@link
  * Builder#setMetricsScope}; by default to the metrics scope of the workflow client's service stubs
@@ -104,7 +105,7 @@ public final class ExternalActivityCompleter {
    * completed}, {@code already_completed}, {@code invalid_token}, {@code empty_token}, {@code
    * transient}), or {@code error} when {@link #complete} throws.
    */
-  public static final String METRIC_COMPLETIONS = "stigmer_external_activity_completions_total";
+  public static final String METRIC_COMPLETIONS = Contract.METRIC_COMPLETIONS.name();
 
   /**
    * Timer of completion attempts (a histogram in seconds with the buckets {@link
@@ -114,7 +115,7 @@ public final class ExternalActivityCompleter {
    * into a completion).
    */
   public static final String METRIC_COMPLETION_DURATION =
-      "stigmer_external_activity_completion_duration_seconds";
+      Contract.METRIC_COMPLETION_DURATION.name();
 
   /**
    * Counter of failed completion attempts, tagged {@code error_type}: the outcome in lower case for
@@ -124,11 +125,10 @@ public final class ExternalActivityCompleter {
    * ExternalActivityCompletionException}; {@code invalid_input} for an input that cannot be turned
    * into a completion. {@code completed} is not an error.
    */
-  public static final String METRIC_ERRORS = "stigmer_external_activity_errors_total";
+  public static final String METRIC_ERRORS = Contract.METRIC_ERRORS.name();
 
   /** Message of the {@code EMPTY_TOKEN} outcome. */
-  public static final String EMPTY_TOKEN_MESSAGE =
-      "the callback token is empty: nothing to complete";
+  public static final String EMPTY_TOKEN_MESSAGE = Contract.EMPTY_TOKEN_MESSAGE;
 
   private static final String STATUS_TAG = "status";
   private static final String ERROR_TYPE_TAG = "error_type";
@@ -237,9 +237,9 @@ public final class ExternalActivityCompleter {
     String digest = TaskTokens.digest(token);
     String executionId = input.getExecutionId();
     if (token.length == 0) {
-      KeyValueLog.info(
+      KeyValueLog.line(
           log,
-          "No callback token, skipping external activity completion",
+          Contract.LOG_NO_CALLBACK_TOKEN,
           "execution_id",
           executionId);
       recordCompletion(
@@ -254,7 +254,7 @@ public final class ExternalActivityCompleter {
           preview);
     }
     Runnable call;
-    String description;
+    Contract.Log description;
     try {
       switch (input.getOutcomeCase()) {
         case RESULT:
@@ -262,37 +262,38 @@ public final class ExternalActivityCompleter {
             RawValue value =
                 new RawValue(typeRegistry.toPayload(input.getResult(), input.getResultEncoding()));
             call = () -> completionClient.complete(token, value);
-            description = "Completing external activity with success";
+            description = Contract.LOG_COMPLETING_SUCCESS;
             break;
           }
         case OUTCOME_NOT_SET:
           {
             RawValue value = rawResult == null ? null : new RawValue(rawResult);
             call = () -> completionClient.complete(token, value);
-            description = "Completing external activity with success";
+            description = Contract.LOG_COMPLETING_SUCCESS;
             break;
           }
         case FAILURE:
           {
             ApplicationFailure failure = toApplicationFailure(input.getFailure());
             call = () -> completionClient.completeExceptionally(token, failure);
-            description = "Completing external activity with error";
+            description = Contract.LOG_COMPLETING_ERROR;
             break;
           }
         case CANCELLATION:
           {
             Optional<Payloads> details = toPayloads(input.getCancellation().getDetailsList());
             call = () -> reportCancellation(token, details);
-            description = "Completing external activity with cancellation";
+            description = Contract.LOG_COMPLETING_CANCELLATION;
             break;
           }
         default:
           throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
       }
     } catch (IllegalArgumentException e) {
-      KeyValueLog.error(
+      KeyValueLog.lineAt(
           log,
-          "Failed to complete external activity",
+          KeyValueLog.Level.ERROR,
+          Contract.LOG_COMPLETION_FAILED,
           "execution_id",
           executionId,
           "token_preview",
@@ -305,7 +306,7 @@ public final class ExternalActivityCompleter {
       recordCompletion(scope, null, ERROR_TYPE_INVALID_INPUT, 0);
       throw e;
     }
-    KeyValueLog.info(
+    KeyValueLog.line(
         log,
         description,
         "execution_id",
@@ -322,9 +323,10 @@ public final class ExternalActivityCompleter {
       try {
         known = classify(e, preview);
       } catch (ExternalActivityCompletionException unknown) {
-        KeyValueLog.error(
+        KeyValueLog.lineAt(
             log,
-            "Failed to complete external activity",
+            KeyValueLog.Level.ERROR,
+            Contract.LOG_COMPLETION_FAILED,
             "execution_id",
             executionId,
             "token_preview",
@@ -336,17 +338,15 @@ public final class ExternalActivityCompleter {
         recordCompletion(scope, null, errorType(unknown.getStatusCode()), elapsed);
         throw unknown;
       }
-      KeyValueLog.warn(
+      KeyValueLog.line(
           log,
-          "Failed to complete external activity",
+          Contract.LOG_COMPLETION_FAILED,
           "execution_id",
           executionId,
           "token_preview",
           preview,
           "token_digest",
           digest,
-          "outcome",
-          known.outcome().name(),
           "error",
           known.message());
       recordCompletion(scope, known.outcome(), outcomeName(known.outcome()), elapsed);
@@ -357,9 +357,9 @@ public final class ExternalActivityCompleter {
       throw e;
     }
     long elapsed = System.nanoTime() - start;
-    KeyValueLog.info(
+    KeyValueLog.line(
         log,
-        "External activity completed successfully",
+        Contract.LOG_COMPLETED,
         "execution_id",
         executionId,
         "token_preview",
@@ -681,9 +681,9 @@ public final class ExternalActivityCompleter {
     }
 
     /**
-     * Sets the scope that receives the completion metrics ({@value
-     * ExternalActivityCompleter#METRIC_COMPLETIONS}, {@value
-     * ExternalActivityCompleter#METRIC_COMPLETION_DURATION}, {@value
+     * Sets the scope that receives the completion metrics ({@link
+     * ExternalActivityCompleter#METRIC_COMPLETIONS}, {@link
+     * ExternalActivityCompleter#METRIC_COMPLETION_DURATION}, {@link
      * ExternalActivityCompleter#METRIC_ERRORS}). Without it, {@link
      * ExternalActivityCompleter#complete} reports to the metrics scope of the workflow client's
      * service stubs ({@code WorkflowServiceStubsOptions.getMetricsScope()}, a {@link

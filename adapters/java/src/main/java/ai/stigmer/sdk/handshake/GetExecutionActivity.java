@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.sdk.v1.GetExecutionInput;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
@@ -20,7 +21,7 @@ import io.temporal.common.converter.RawValue;
 public interface GetExecutionActivity {
 
   /** Name of the activity, the same in every SDK. */
-  String GET_EXECUTION = "stigmer/caller/get-execution";
+  String GET_EXECUTION = Contract.ACTIVITY_GET_EXECUTION;
 
   /**
    * Calls {@code get} for the execution until its phase is terminal (COMPLETED, FAILED or

@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
  * The caller-side metrics of the handshake (handshake contract, "Caller-side metrics") and the
  * buckets of every duration histogram of this SDK, the same names, tags and buckets as the Python
  * and Go SDKs. They are reported through Temporal's metric scopes: the activity's ({@code
- * Activity.getExecutionContext().getMetricsScope()}) for {@value #HANDSHAKES_STARTED} and {@value
+ * Activity.getExecutionContext().getMetricsScope()}) for {@link #HANDSHAKES_STARTED} and {@link
  * #HANDSHAKES_PENDING}, the workflow's ({@code Workflow.getMetricsScope()}, which drops what a
- * replay re-records) for {@value #HANDSHAKES} and {@value #HANDSHAKE_DURATION}. So they reach
+ * replay re-records) for {@link #HANDSHAKES} and {@link #HANDSHAKE_DURATION}. So they reach
  * whatever reporter the worker's {@code WorkflowServiceStubsOptions.setMetricsScope} was given
  * (Prometheus through Micrometer, for instance), with Temporal's own tags (namespace, task queue,
  * activity or workflow type). Durations are tally timers, which Temporal's Micrometer reporter
@@ -30,23 +30,23 @@ public final class HandshakeMetrics {
   private static final Logger log = LoggerFactory.getLogger(HandshakeMetrics.class);
 
   /** Counter: a caller activity made a {@code create} attempt. */
-  public static final String HANDSHAKES_STARTED = "stigmer_caller_handshakes_started_total";
+  public static final String HANDSHAKES_STARTED = Contract.METRIC_CALLER_STARTED.name();
 
   /** Counter: a caller activity got its ACK and went pending. */
-  public static final String HANDSHAKES_PENDING = "stigmer_caller_handshakes_pending_total";
+  public static final String HANDSHAKES_PENDING = Contract.METRIC_CALLER_PENDING.name();
 
   /**
    * Counter, tagged {@value #OUTCOME_TAG}: the handshake activity resolved in the caller's workflow
    * ({@link WorkflowHandshake}).
    */
-  public static final String HANDSHAKES = "stigmer_caller_handshakes_total";
+  public static final String HANDSHAKES = Contract.METRIC_CALLER_HANDSHAKES.name();
 
   /**
    * Timer (a histogram in seconds where the registry has {@link #meterFilter()}), tagged {@value
    * #OUTCOME_TAG}: from the scheduling of the handshake activity to its resolution, in workflow
    * time.
    */
-  public static final String HANDSHAKE_DURATION = "stigmer_caller_handshake_duration_seconds";
+  public static final String HANDSHAKE_DURATION = Contract.METRIC_CALLER_DURATION.name();
 
   /**
    * Tag of every metric this SDK records, valued {@value #SERVICE}: the SDK's language, as the
@@ -58,7 +58,7 @@ public final class HandshakeMetrics {
   /** The value of {@value #SERVICE_TAG}. */
   public static final String SERVICE = Contract.METRIC_SERVICE_JAVA;
 
-  /** Tag of {@value #HANDSHAKES} and {@value #HANDSHAKE_DURATION}. */
+  /** Tag of {@link #HANDSHAKES} and {@link #HANDSHAKE_DURATION}. */
   public static final String OUTCOME_TAG = "outcome";
 
   /** Outcome: the activity returned (the service completed it). */
@@ -75,13 +75,10 @@ public final class HandshakeMetrics {
 
   /**
    * Upper bounds, in seconds, of the buckets of every duration histogram of this SDK (caller
-   * handshakes and {@value ExternalActivityCompleter#METRIC_COMPLETION_DURATION}), applied by
+   * handshakes and {@link ExternalActivityCompleter#METRIC_COMPLETION_DURATION}), applied by
    * {@link #meterFilter()}: 50 ms, 200 ms and 500 ms, the runbook's thresholds, are bucket edges.
    */
-  public static final List<Double> DURATION_BUCKETS_SECONDS =
-      Immutables.list(
-          0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
-          1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0);
+  public static final List<Double> DURATION_BUCKETS_SECONDS = Contract.DURATION_BUCKETS_SECONDS;
 
   private static final Set<String> DURATION_METRICS =
       Immutables.set(HANDSHAKE_DURATION, ExternalActivityCompleter.METRIC_COMPLETION_DURATION);
@@ -89,8 +86,8 @@ public final class HandshakeMetrics {
   private HandshakeMetrics() {}
 
   /**
-   * Returns the Micrometer filter that gives the SDK's duration timers ({@value
-   * #HANDSHAKE_DURATION} and {@value ExternalActivityCompleter#METRIC_COMPLETION_DURATION}) the
+   * Returns the Micrometer filter that gives the SDK's duration timers ({@link
+   * #HANDSHAKE_DURATION} and {@link ExternalActivityCompleter#METRIC_COMPLETION_DURATION}) the
    * buckets {@link #DURATION_BUCKETS_SECONDS}. Temporal's Micrometer reporter ({@code
    * MicrometerClientStatsReporter}) turns tally timers into Micrometer timers without buckets, so
    * add it to the registry the worker reports to:

@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc.AgentExecutionCommandControllerBlockingStub;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandControllerGrpc;
@@ -80,7 +81,7 @@ import org.slf4j.LoggerFactory;
  *       default);
  *   <li>logs the token preview, digest and length and the execution id of the ACK ({@code Agent
  *       execution started, activity pending}), never the token;
- *   <li>counts {@value HandshakeMetrics#HANDSHAKES_STARTED} before the call and {@value
+ *   <li>counts {@link HandshakeMetrics#HANDSHAKES_STARTED} before the call and {@link
  *       HandshakeMetrics#HANDSHAKES_PENDING} after the ACK, in the activity's metrics scope;
  *   <li>calls {@link ActivityExecutionContext#doNotCompleteOnReturn()}.
  * </ol>
@@ -112,7 +113,7 @@ public class StigmerHandshake {
           Status.Code.CANCELLED);
 
   /** The {@code google.rpc.ErrorInfo} domain of the Stigmer service's refusals. */
-  public static final String ERROR_INFO_DOMAIN = "stigmer.ai";
+  public static final String ERROR_INFO_DOMAIN = Contract.ERROR_INFO_DOMAIN;
 
   /**
    * The {@code google.rpc.ErrorInfo} reasons (domain {@value #ERROR_INFO_DOMAIN}) of a refused
@@ -239,7 +240,7 @@ public class StigmerHandshake {
    * call does not: {@code false} (or {@code 0}, {@code no}, {@code off}) selects the blocking
    * fallback of the architecture note; anything else, or unset, the pending shape.
    */
-  public static final String ASYNC_COMPLETION_ENV = "ENABLE_ASYNC_ACTIVITY_COMPLETION";
+  public static final String ASYNC_COMPLETION_ENV = Contract.ASYNC_COMPLETION_ENV;
 
   /**
    * Tells whether {@value #ASYNC_COMPLETION_ENV} allows pending activities (the default: yes).
@@ -447,9 +448,9 @@ public class StigmerHandshake {
               info.getWorkflowId(),
               info.getWorkflowRunId(),
               info.getActivityId());
-      KeyValueLog.info(
+      KeyValueLog.line(
           log,
-          "Extracted task token",
+          Contract.LOG_TOKEN_TAKEN,
           "activity_id",
           info.getActivityId(),
           "token_preview",
@@ -472,9 +473,9 @@ public class StigmerHandshake {
         return prepare.get();
       } catch (ApplicationFailure refused) {
         String message = refused.getOriginalMessage();
-        KeyValueLog.warn(
+        KeyValueLog.line(
             log,
-            "Stigmer create refused locally",
+            Contract.LOG_CREATE_REFUSED,
             "activity_id",
             activityId,
             "token_preview",
@@ -489,9 +490,9 @@ public class StigmerHandshake {
 
     ApplicationFailure createFailed(StatusRuntimeException e) {
       ApplicationFailure failure = StigmerHandshake.createFailed(e);
-      KeyValueLog.warn(
+      KeyValueLog.line(
           log,
-          "Stigmer create failed",
+          Contract.LOG_CREATE_FAILED,
           "activity_id",
           activityId,
           "token_preview",
@@ -512,9 +513,9 @@ public class StigmerHandshake {
      * @param kind {@code "Agent"} or {@code "Workflow"}, the first word of the ACK line
      */
     void leavePending(String executionId, String kind) {
-      KeyValueLog.info(
+      KeyValueLog.line(
           log,
-          kind + " execution started, activity pending",
+          "Workflow".equals(kind) ? Contract.LOG_ACK_WORKFLOW : Contract.LOG_ACK_AGENT,
           "execution_id",
           executionId,
           "token_preview",

@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Message;
@@ -22,7 +23,7 @@ import java.util.Optional;
  */
 public final class StigmerJsonPlainPayloadConverter implements PayloadConverter {
 
-  private static final String ENCODING = "json/plain";
+  private static final String ENCODING = Contract.PAYLOAD_JSON_PLAIN;
 
   private final JacksonJsonPayloadConverter jackson = new JacksonJsonPayloadConverter();
   private final ObjectMapper mapper = new ObjectMapper();

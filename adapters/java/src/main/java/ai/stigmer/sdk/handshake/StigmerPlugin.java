@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryControllerGrpc;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryControllerGrpc;
 import io.grpc.Channel;
@@ -54,7 +55,7 @@ import java.util.Objects;
 public final class StigmerPlugin extends SimplePlugin {
 
   /** The plugin's name, as Temporal reports it (the same as Python's). */
-  public static final String NAME = "stigmer.StigmerPlugin";
+  public static final String NAME = Contract.PLUGIN_NAME;
 
   private StigmerPlugin(SimplePlugin.Builder builder) {
     super(builder);

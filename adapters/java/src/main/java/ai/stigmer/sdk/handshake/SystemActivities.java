@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
@@ -30,7 +31,7 @@ import io.temporal.common.converter.RawValue;
 public interface SystemActivities {
 
   /** Name of the completion system activity, the same in every SDK. */
-  String COMPLETE_EXTERNAL_ACTIVITY = "stigmer/system/complete-external-activity";
+  String COMPLETE_EXTERNAL_ACTIVITY = Contract.ACTIVITY_SYSTEM;
 
   /**
    * Completes, fails or cancels the caller's activity identified by the input's callback token.

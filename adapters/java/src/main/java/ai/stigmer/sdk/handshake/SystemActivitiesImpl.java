@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.sdk.v1.ActivityFailure;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
@@ -44,7 +45,7 @@ import java.util.Objects;
  */
 public final class SystemActivitiesImpl implements SystemActivities {
 
-  private static final String JSON_PLAIN = "json/plain";
+  private static final String JSON_PLAIN = Contract.PAYLOAD_JSON_PLAIN;
 
   private final ExternalActivityCompleter fixedCompleter;
   private final PayloadTypeRegistry registry;

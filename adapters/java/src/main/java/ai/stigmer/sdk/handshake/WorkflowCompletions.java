@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import ai.stigmer.sdk.v1.CompleteExternalActivityResult;
@@ -125,9 +126,10 @@ public final class WorkflowCompletions {
     try {
       result = execute(input, options);
     } catch (ActivityFailure e) {
-      KeyValueLog.error(
+      KeyValueLog.lineAt(
           log,
-          "Failed to complete external activity",
+          KeyValueLog.Level.ERROR,
+          Contract.LOG_COMPLETION_FAILED,
           "execution_id",
           input.getExecutionId(),
           "token_preview",
@@ -146,22 +148,21 @@ public final class WorkflowCompletions {
       case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN:
         return result;
       case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED:
-        KeyValueLog.warn(
+        KeyValueLog.line(
             log,
-            "Caller's activity was already completed",
+            Contract.LOG_ALREADY_COMPLETED,
             "execution_id",
             input.getExecutionId(),
             "token_preview",
             preview,
             "token_digest",
-            digest,
-            "error",
-            result.getMessage());
+            digest);
         return result;
       default:
-        KeyValueLog.error(
+        // A known outcome (invalid token, transient): the contract's level.
+        KeyValueLog.line(
             log,
-            "Failed to complete external activity",
+            Contract.LOG_COMPLETION_FAILED,
             "execution_id",
             input.getExecutionId(),
             "token_preview",
@@ -211,9 +212,11 @@ public final class WorkflowCompletions {
     try {
       result = execute(input, options);
     } catch (ActivityFailure e) {
-      KeyValueLog.warn(
+      // The system activity failed after its retries: an unknown cause, logged at ERROR.
+      KeyValueLog.lineAt(
           log,
-          "Failed to complete external activity",
+          KeyValueLog.Level.ERROR,
+          Contract.LOG_COMPLETION_FAILED,
           "execution_id",
           input.getExecutionId(),
           "token_preview",
@@ -228,9 +231,9 @@ public final class WorkflowCompletions {
             != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
         && result.getOutcome()
             != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN) {
-      KeyValueLog.warn(
+      KeyValueLog.line(
           log,
-          "Failed to complete external activity",
+          Contract.LOG_COMPLETION_FAILED,
           "execution_id",
           input.getExecutionId(),
           "token_preview",

@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  * phase is COMPLETED, FAILED or CANCELLED.
  *
  * <p>Both methods count the resolved handshake in the workflow's metrics scope ({@code
- * Workflow.getMetricsScope()}): {@value HandshakeMetrics#HANDSHAKES} and {@value
+ * Workflow.getMetricsScope()}): {@link HandshakeMetrics#HANDSHAKES} and {@link
  * HandshakeMetrics#HANDSHAKE_DURATION} (seconds of workflow time from scheduling the handshake
  * activity to its resolution), tagged {@code outcome} = {@code completed}, {@code failed}, {@code
  * cancelled} or {@code timed_out}.
@@ -333,11 +333,9 @@ public final class WorkflowHandshake {
               "phase",
               state);
           throw ApplicationFailure.newNonRetryableFailure(
-              "stigmer: execution "
-                  + id
-                  + " ended "
-                  + state
-                  + " while the caller's activity was pending (seen by get)",
+              Contract.WATCH_ENDED_MESSAGE
+                  .replace("{execution_id}", id)
+                  .replace("{state}", state),
               cancelled
                   ? HandshakeFailureTypes.AGENT_EXECUTION_CANCELLED
                   : HandshakeFailureTypes.AGENT_EXECUTION_FAILED);

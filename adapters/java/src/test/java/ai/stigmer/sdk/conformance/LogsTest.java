@@ -9,28 +9,23 @@ import org.junit.jupiter.api.Test;
 class LogsTest {
 
   @Test
-  void splitsTheSdksMessageFromItsFields() {
+  void reportsTheTextAsItIsAndTheFieldsFromTheMdc() {
     LogRecord record =
-        Logs.normalise(
+        Logs.record(
             "INFO",
             "ai.stigmer.sdk.handshake.StigmerHandshake",
-            "Agent execution started, activity pending execution_id=aex-1 "
-                + "token_preview=CiQw... token_digest=0123456789ab token_length=172");
+            "Agent execution started, activity pending",
+            Map.of("execution_id", "aex-1", "token_preview", "CiQw..."));
     assertEquals("Agent execution started, activity pending", record.getMessage());
-    assertEquals(
-        Map.of(
-            "execution_id", "aex-1",
-            "token_preview", "CiQw...",
-            "token_digest", "0123456789ab",
-            "token_length", "172"),
-        record.getFieldsMap());
+    assertEquals(Map.of("execution_id", "aex-1", "token_preview", "CiQw..."), record.getFieldsMap());
     assertEquals("INFO", record.getLevel());
   }
 
   @Test
-  void keepsAMessageWithoutFieldsWhole() {
-    LogRecord record = Logs.normalise("WARN", "ai.stigmer.sdk.x", "Worker stopped, bye");
-    assertEquals("Worker stopped, bye", record.getMessage());
+  void aFieldWrittenIntoTheTextStaysInTheMessage() {
+    LogRecord record =
+        Logs.record("WARN", "ai.stigmer.sdk.x", "Stigmer create failed code=UNAVAILABLE", Map.of());
+    assertEquals("Stigmer create failed code=UNAVAILABLE", record.getMessage());
     assertEquals(Map.of(), record.getFieldsMap());
   }
 }

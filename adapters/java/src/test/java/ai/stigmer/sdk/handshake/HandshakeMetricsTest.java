@@ -3,6 +3,7 @@ package ai.stigmer.sdk.handshake;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.sdk.testing.Poll;
 import ai.stigmer.sdk.v1.CompleteExternalActivityOutcome;
 import com.uber.m3.tally.RootScopeBuilder;
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -150,5 +152,16 @@ class HandshakeMetricsTest {
     }
     Timer other = registry.find("temporal_something_latency").timer();
     assertEquals(0, other.takeSnapshot().histogramCounts().length);
+  }
+
+  @Test
+  void theOutcomesAreTheContracts() {
+    assertEquals(
+        Contract.OUTCOMES,
+        Arrays.asList(
+            HandshakeMetrics.OUTCOME_COMPLETED,
+            HandshakeMetrics.OUTCOME_FAILED,
+            HandshakeMetrics.OUTCOME_CANCELLED,
+            HandshakeMetrics.OUTCOME_TIMED_OUT));
   }
 }

@@ -82,14 +82,14 @@ class SystemActivityIntegrationTest {
         .toList();
   }
 
-  private static boolean logged(Level level, String start, String contains) {
+  private static boolean logged(Level level, String message, String contains) {
     return CapturedLogs.events().stream()
         .anyMatch(
             e ->
                 e.level() == level
                     && e.logger().equals(WorkflowCompletions.class.getName())
-                    && e.message().startsWith(start)
-                    && e.message().contains(contains));
+                    && e.message().equals(message)
+                    && e.fields().values().stream().anyMatch(v -> v.contains(contains)));
   }
 
   /** The captured deployed input, with the caller's real token in it. */
