@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -175,9 +176,6 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 	defer cancelHandshake()
 	handshake := workflow.ExecuteActivity(handshakeCtx, handshakeActivity, req)
 	watchAfter := durationOr(opts.WatchAfter, DefaultWatchAfter)
-	if opts.WatchAfter < 0 {
-		return ObserveHandshake(ctx, handshake, delivered)
-	}
 
 	start := workflow.Now(ctx)
 	timerCtx, cancelTimer := workflow.WithCancel(ctx)
@@ -187,7 +185,8 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 	var (
 		handshakeDone bool
 		handshakeErr  error
-		ended         T // what the watch saw: FAILED or CANCELLED
+		ended         T    // what the watch saw: FAILED or CANCELLED
+		cancelled     bool // the workflow was cancelled
 	)
 	kind := executionKind(req)
 	sel := workflow.NewSelector(ctx)
@@ -195,6 +194,19 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 		handshakeDone = true
 		handshakeErr = f.Get(ctx, delivered)
 	})
+	// The workflow's cancellation also cancels the handshake (its context is ctx's): the cancel
+	// request reaches the service with the relay's next heartbeat; pushCancel tells it at once.
+	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { cancelled = true })
+	if opts.WatchAfter < 0 {
+		for !handshakeDone && !cancelled {
+			sel.Select(ctx)
+		}
+		if ok, err := pushCancelIfPending(ctx, opts, ao.ActivityID, kind, handshake, handshakeDone, handshakeErr, delivered); ok {
+			handshakeErr = err
+		}
+		recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(handshakeErr), workflow.Now(ctx).Sub(start))
+		return handshakeErr
+	}
 	sel.AddFuture(workflow.NewTimer(timerCtx, watchAfter), func(f workflow.Future) {
 		if f.Get(ctx, nil) != nil {
 			return // cancelled: the handshake resolved
@@ -221,11 +233,16 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 			}
 		})
 	})
-	for !handshakeDone && phaseOf(ended) == 0 {
+	for !handshakeDone && phaseOf(ended) == 0 && !cancelled {
 		sel.Select(ctx)
 	}
 	cancelTimer()
 	cancelWatch()
+	if phaseOf(ended) == 0 {
+		if ok, err := pushCancelIfPending(ctx, opts, ao.ActivityID, kind, handshake, handshakeDone, handshakeErr, delivered); ok {
+			handshakeDone, handshakeErr = true, err
+		}
+	}
 	if handshakeDone {
 		recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(handshakeErr), workflow.Now(ctx).Sub(start))
 		return handshakeErr
@@ -240,4 +257,22 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 	recordHandshakeOutcome(workflow.GetMetricsHandler(ctx), handshakeOutcome(temporal.NewApplicationError("", failureType)), workflow.Now(ctx).Sub(start))
 	return temporal.NewNonRetryableApplicationError(
 		"stigmer: execution "+id+" ended "+state+" while the caller's activity was pending (seen by get)", failureType, nil)
+}
+
+// pushCancelIfPending: when the workflow is cancelled and the handshake is still pending (or was
+// resolved by that very cancellation, as the TRY_CANCEL type does), it pushes the cancellation to
+// the service ([pushCancel]), then waits for the handshake, whose cancellation the workflow
+// requested with its own, and returns its outcome and true; otherwise false.
+func pushCancelIfPending[T proto.Message](ctx workflow.Context, opts TerminalOptions, activityID string, kind sdkv1.ExecutionKind,
+	handshake workflow.Future, done bool, err error, delivered *T,
+) (bool, error) {
+	var canceled *temporal.CanceledError
+	if ctx.Err() == nil || (done && !errors.As(err, &canceled)) {
+		return false, nil
+	}
+	pushCancel(ctx, opts, activityID, kind)
+	if done {
+		return true, err
+	}
+	return true, handshake.Get(ctx, delivered)
 }

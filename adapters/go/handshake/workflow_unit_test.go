@@ -10,8 +10,10 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -232,4 +234,114 @@ func TestExecuteToTerminalWatchesAPendingHandshake(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Pushed cancellation (issue 25): the caller's workflow cancelled while the handshake is pending
+// runs the cancel activity, with the pending handshake's activity id and the contract's options,
+// before the watch starts and while it runs; the workflow still ends cancelled.
+func TestExecuteToTerminalPushesTheCancellationOfAPendingHandshake(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cancelAt time.Duration
+	}{
+		{"before the watch", 5 * time.Second},
+		{"while the watch runs", handshake.DefaultWatchAfter + 10*time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
+			registerDelivery(env, nil, nil)
+			(&handshake.CallerActivities{}).Register(env)
+			env.OnActivity(actRunAgent, mock.Anything, mock.Anything).After(time.Hour).
+				Return(executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil)
+			env.OnActivity(handshake.WatchExecutionActivityName, mock.Anything, mock.Anything).After(time.Hour).
+				Return(converter.RawValue{}, errors.New("the watch outlived the test"))
+			handshakeID := ""
+			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				if info.ActivityType.Name == actRunAgent {
+					handshakeID = info.ActivityID
+				}
+			})
+			var inputs []handshake.CancelInput
+			options := &scheduledOptions{name: handshake.CancelExecutionActivityName}
+			env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{options}})
+			env.OnActivity(handshake.CancelExecutionActivityName, mock.Anything, mock.Anything).Return(
+				func(_ context.Context, in handshake.CancelInput) error {
+					inputs = append(inputs, in)
+					return nil
+				})
+			env.RegisterDelayedCallback(env.CancelWorkflow, tc.cancelAt)
+
+			env.ExecuteWorkflow("WatchedCaller", &agentexecutionv1.AgentExecution{})
+			var canceled *temporal.CanceledError
+			if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
+				t.Fatalf("workflow error %v, want cancelled", err)
+			}
+			want := handshake.CancelInput{ActivityID: handshakeID, Kind: sdkv1.ExecutionKind_EXECUTION_KIND_AGENT}
+			if handshakeID == "" || len(inputs) != 1 || inputs[0] != want {
+				t.Fatalf("cancel activity inputs %+v, want one %+v", inputs, want)
+			}
+			if len(options.seen) != 1 {
+				t.Fatalf("%d cancel activities scheduled, want 1", len(options.seen))
+			}
+			ao := options.seen[0]
+			rp := ao.RetryPolicy
+			if ao.StartToCloseTimeout != handshake.DefaultCancelExecutionStartToClose || rp == nil ||
+				rp.InitialInterval != time.Second || rp.BackoffCoefficient != 2 || rp.MaximumInterval != 10*time.Second ||
+				rp.MaximumAttempts != handshake.DefaultCancelExecutionMaximumAttempts ||
+				len(rp.NonRetryableErrorTypes) != 1 || rp.NonRetryableErrorTypes[0] != handshake.FailureTypeCancelFailed {
+				t.Fatalf("cancel activity options %+v, retry policy %+v", ao, rp)
+			}
+		})
+	}
+}
+
+// A handshake that completed is not cancelled: no cancel activity.
+func TestExecuteToTerminalDoesNotCancelACompletedHandshake(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
+	registerDelivery(env, executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil)
+	(&handshake.CallerActivities{}).Register(env)
+	cancels := 0
+	env.OnActivity(handshake.CancelExecutionActivityName, mock.Anything, mock.Anything).Return(
+		func(context.Context, handshake.CancelInput) error { cancels++; return nil })
+	env.ExecuteWorkflow("WatchedCaller", &agentexecutionv1.AgentExecution{})
+	if err := env.GetWorkflowError(); err != nil || cancels != 0 {
+		t.Fatalf("workflow error %v, %d cancels; want the delivered execution and none", err, cancels)
+	}
+}
+
+// scheduledOptions records the activity options with which the workflow schedules the activity
+// name (the test environment does not show the retry policy to the activity).
+type scheduledOptions struct {
+	interceptor.WorkerInterceptorBase
+	name string
+	seen []workflow.ActivityOptions
+}
+
+func (s *scheduledOptions) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &scheduledOptionsInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, s: s}
+}
+
+type scheduledOptionsInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+	s *scheduledOptions
+}
+
+func (i *scheduledOptionsInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
+	return i.Next.Init(&scheduledOptionsOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, s: i.s})
+}
+
+type scheduledOptionsOutbound struct {
+	interceptor.WorkflowOutboundInterceptorBase
+	s *scheduledOptions
+}
+
+func (o *scheduledOptionsOutbound) ExecuteActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
+	if activityType == o.s.name {
+		o.s.seen = append(o.s.seen, workflow.GetActivityOptions(ctx))
+	}
+	return o.Next.ExecuteActivity(ctx, activityType, args...)
 }
