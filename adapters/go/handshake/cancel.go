@@ -145,7 +145,7 @@ func (a *CallerActivities) CancelExecution(ctx context.Context, in CancelInput) 
 		}
 		// The contract's retry policy does not retry the failure type, so any other code is
 		// retried here, with its backoff, while the attempt's deadline allows.
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+durationOr(a.GetTimeout, DefaultGetTimeout) {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < 2*wait {
 			return temporal.NewApplicationError(msg, FailureTypeCancelFailed)
 		}
 		logger.Warn("Cancel of the execution failed, retrying", "execution_id", id, "error", codeName(code)+": "+grpcMessage(err))
