@@ -77,7 +77,36 @@ public final class WorkflowHandshake {
    */
   static final String WATCH_CHANGE_ID = Contract.WATCH_VERSION;
 
+  /**
+   * The {@code Workflow.getVersion} change id of the pushed cancellation: histories recorded before
+   * it replay without it.
+   */
+  static final String CANCEL_CHANGE_ID = Contract.CANCEL_VERSION;
+
   private WorkflowHandshake() {}
+
+  /**
+   * Returns the options {@link #executeToTerminal} schedules {@value
+   * CancelExecutionActivity#CANCEL_EXECUTION} with, as in every SDK: start-to-close 30 s, retry
+   * from 1 s, doubling, up to 10 s, at most 5 attempts, never retrying {@value
+   * HandshakeFailureTypes#CANCEL_FAILED}; on the workflow's task queue.
+   *
+   * @return the activity options
+   */
+  public static ActivityOptions cancelExecutionOptions() {
+    Contract.RetryPolicy retry = Contract.RETRY_CANCEL_EXECUTION;
+    return ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Contract.TIMEOUT_CANCEL_EXECUTION_START_TO_CLOSE)
+        .setRetryOptions(
+            RetryOptions.newBuilder()
+                .setInitialInterval(retry.initialInterval())
+                .setBackoffCoefficient(retry.backoff())
+                .setMaximumInterval(retry.maximumInterval())
+                .setMaximumAttempts(retry.maximumAttempts())
+                .setDoNotRetry(retry.nonRetryable().toArray(new String[0]))
+                .build())
+        .build();
+  }
 
   /** Maximum attempts of {@value GetExecutionActivity#GET_EXECUTION}: 3. */
   public static final int GET_EXECUTION_MAXIMUM_ATTEMPTS = 3;
@@ -348,14 +377,59 @@ public final class WorkflowHandshake {
       return result;
     } catch (ActivityFailure e) {
       outcome = outcomeOf(e.getCause());
+      if (e.getCause() instanceof CanceledFailure) {
+        pushCancel(handshakeActivityId, request, options);
+      }
       throw e;
     } catch (CanceledFailure e) {
       outcome = HandshakeMetrics.OUTCOME_CANCELLED;
+      pushCancel(handshakeActivityId, request, options);
       throw e;
     } finally {
       long nanos = TimeUnit.MILLISECONDS.toNanos(Workflow.currentTimeMillis() - start);
       HandshakeMetrics.resolved(Workflow.getMetricsScope(), outcome, nanos);
     }
+  }
+
+  /**
+   * When the workflow (the scope calling {@link #executeToTerminal}) was cancelled with the
+   * handshake pending, tells the service at once (pushed cancellation): runs {@value
+   * CancelExecutionActivity#CANCEL_EXECUTION} in a detached scope and waits for it; the workflow's
+   * cancellation already asked Temporal to cancel the handshake activity. A failure of the cancel
+   * activity is logged, never thrown: the service's relay remains.
+   */
+  private static <E extends Message> void pushCancel(
+      String handshakeActivityId, E request, TerminalOptions options) {
+    if (!CancellationScope.current().isCancelRequested()) {
+      return; // the handshake was cancelled by the service, not by this workflow
+    }
+    WatchExecutionActivityImpl.WatchInput input =
+        new WatchExecutionActivityImpl.WatchInput(
+            handshakeActivityId,
+            request instanceof WorkflowExecution
+                ? ExecutionKind.EXECUTION_KIND_WORKFLOW
+                : ExecutionKind.EXECUTION_KIND_AGENT);
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              if (Workflow.getVersion(CANCEL_CHANGE_ID, Workflow.DEFAULT_VERSION, 1)
+                  == Workflow.DEFAULT_VERSION) {
+                return; // a history from before the pushed cancellation
+              }
+              try {
+                Workflow.newUntypedActivityStub(options.getCancelExecutionOptions())
+                    .execute(
+                        CancelExecutionActivity.CANCEL_EXECUTION,
+                        Void.class,
+                        new RawValue(input.toPayload()));
+              } catch (ActivityFailure e) {
+                KeyValueLog.warn(
+                    Workflow.getLogger(WorkflowHandshake.class),
+                    "The cancel of the execution failed; the service's relay remains",
+                    "error",
+                    String.valueOf(e.getCause() == null ? e : e.getCause().getMessage()));
+              }
+            })
+        .run();
   }
 
   /**
@@ -456,11 +530,13 @@ public final class WorkflowHandshake {
     private final ActivityOptions getExecutionOptions;
     private final Duration watchAfter;
     private final ActivityOptions watchExecutionOptions;
+    private final ActivityOptions cancelExecutionOptions;
 
     private TerminalOptions(Builder builder) {
       this.getExecutionOptions = builder.getExecutionOptions;
       this.watchAfter = builder.watchAfter;
       this.watchExecutionOptions = builder.watchExecutionOptions;
+      this.cancelExecutionOptions = builder.cancelExecutionOptions;
     }
 
     /**
@@ -496,11 +572,17 @@ public final class WorkflowHandshake {
       return watchExecutionOptions;
     }
 
+    /** The options of {@value CancelExecutionActivity#CANCEL_EXECUTION}. */
+    public ActivityOptions getCancelExecutionOptions() {
+      return cancelExecutionOptions;
+    }
+
     /** Builder of {@link TerminalOptions}. */
     public static final class Builder {
       private ActivityOptions getExecutionOptions = WorkflowHandshake.getExecutionOptions();
       private Duration watchAfter = WATCH_AFTER;
       private ActivityOptions watchExecutionOptions = WorkflowHandshake.watchExecutionOptions();
+      private ActivityOptions cancelExecutionOptions = WorkflowHandshake.cancelExecutionOptions();
 
       private Builder() {}
 
@@ -541,6 +623,18 @@ public final class WorkflowHandshake {
        */
       public Builder setWatchExecutionOptions(ActivityOptions options) {
         this.watchExecutionOptions = Objects.requireNonNull(options, "options");
+        return this;
+      }
+
+      /**
+       * Sets the options of {@value CancelExecutionActivity#CANCEL_EXECUTION} ({@link
+       * WorkflowHandshake#cancelExecutionOptions()} by default), for example its task queue.
+       *
+       * @param options the options
+       * @return this builder
+       */
+      public Builder setCancelExecutionOptions(ActivityOptions options) {
+        this.cancelExecutionOptions = Objects.requireNonNull(options, "options");
         return this;
       }
 
