@@ -114,6 +114,11 @@ func (a *CallerActivities) CancelExecution(ctx context.Context, in CancelInput) 
 			id = found
 			continue
 		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < 2*wait {
+			// Nothing recorded within the attempt (not a handshake activity?): the relay remains.
+			logger.Warn("The pending handshake recorded no execution, nothing to cancel", "activity_id", in.ActivityID)
+			return nil
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
