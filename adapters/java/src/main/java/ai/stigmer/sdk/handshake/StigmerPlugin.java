@@ -6,6 +6,7 @@ import io.grpc.Channel;
 import io.temporal.common.SimplePlugin;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.DefaultDataConverter;
+import io.temporal.common.converter.GlobalDataConverter;
 import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.common.interceptors.WorkflowClientInterceptor;
 import java.util.ArrayList;
@@ -72,6 +73,10 @@ public final class StigmerPlugin extends SimplePlugin {
 
   /** Adds Stigmer's payload converters to a {@link DefaultDataConverter}; leaves others alone. */
   static DataConverter withStigmerPayloads(DataConverter existing, PayloadTypeRegistry registry) {
+    if (existing == null) {
+      // Client options without a data converter (the README's set-up): the one they default to.
+      existing = GlobalDataConverter.get();
+    }
     if (existing instanceof DefaultDataConverter) {
       return ((DefaultDataConverter) existing)
           .withPayloadConverterOverrides(StigmerDataConverter.payloadConverters(registry));
