@@ -103,6 +103,7 @@ TOKEN_DIGEST_CHARS: Final = 12
 MAX_TOKEN_BYTES: Final = 65536
 WATCH_VERSION: Final = "stigmer/watch-execution"
 CANCEL_VERSION: Final = "stigmer/cancel-execution"
+CALLER_HEARTBEATS_NONE: Final = "none"
 
 # headers.
 HEADER_IDEMPOTENCY_KEY: Final = "stigmer-idempotency-key"
@@ -111,6 +112,7 @@ HEADER_AUTHORIZATION: Final = "authorization"
 # annotations.
 ANNOTATION_IDEMPOTENCY_KEY: Final = "stigmer.ai/idempotency-key"
 ANNOTATION_RESULT_ENCODING: Final = "stigmer.ai/result-encoding"
+ANNOTATION_CALLER_HEARTBEATS: Final = "stigmer.ai/caller-heartbeats"
 
 # payloads.
 PAYLOAD_ENCODING_KEY: Final = "encoding"
@@ -375,6 +377,22 @@ LOG_COMPLETION_FAILED: Final = LogSpec(
         "error",
     ),
 )
+LOG_CANCEL_REQUESTED: Final = LogSpec(
+    "INFO",
+    "Cancel of the execution requested from the Stigmer service",
+    (
+        "execution_id",
+        "activity_id",
+    ),
+)
+LOG_CANCEL_UNIMPLEMENTED: Final = LogSpec(
+    "WARNING",
+    "Stigmer service does not implement cancel, falling back to the handshake's cancellation",
+    (
+        "execution_id",
+        "code",
+    ),
+)
 LOGS: Final = (
     LOG_TOKEN_TAKEN,
     LOG_ACK_AGENT,
@@ -389,4 +407,6 @@ LOGS: Final = (
     LOG_ALREADY_COMPLETED,
     LOG_COMPLETED,
     LOG_COMPLETION_FAILED,
+    LOG_CANCEL_REQUESTED,
+    LOG_CANCEL_UNIMPLEMENTED,
 )

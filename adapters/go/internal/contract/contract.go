@@ -108,6 +108,7 @@ const (
 	MaxTokenBytes         = 65536
 	WatchVersion          = "stigmer/watch-execution"
 	CancelVersion         = "stigmer/cancel-execution"
+	CallerHeartbeatsNone  = "none"
 )
 
 // headers.
@@ -118,8 +119,9 @@ const (
 
 // annotations.
 const (
-	AnnotationIdempotencyKey = "stigmer.ai/idempotency-key"
-	AnnotationResultEncoding = "stigmer.ai/result-encoding"
+	AnnotationIdempotencyKey   = "stigmer.ai/idempotency-key"
+	AnnotationResultEncoding   = "stigmer.ai/result-encoding"
+	AnnotationCallerHeartbeats = "stigmer.ai/caller-heartbeats"
 )
 
 // payloads.
@@ -242,5 +244,7 @@ var (
 	LogAlreadyCompleted       = Log{"WARNING", "Caller's activity was already completed", []string{"execution_id", "token_preview", "token_digest"}}
 	LogCompleted              = Log{"INFO", "External activity completed successfully", []string{"execution_id", "token_preview", "token_digest"}}
 	LogCompletionFailed       = Log{"WARNING", "Failed to complete external activity", []string{"execution_id", "token_preview", "token_digest", "error"}}
-	Logs                      = []Log{LogTokenTaken, LogAckAgent, LogAckWorkflow, LogCreateRefused, LogCreateFailed, LogCallbackTokenDetected, LogCompletingSuccess, LogCompletingError, LogCompletingCancellation, LogNoCallbackToken, LogAlreadyCompleted, LogCompleted, LogCompletionFailed}
+	LogCancelRequested        = Log{"INFO", "Cancel of the execution requested from the Stigmer service", []string{"execution_id", "activity_id"}}
+	LogCancelUnimplemented    = Log{"WARNING", "Stigmer service does not implement cancel, falling back to the handshake's cancellation", []string{"execution_id", "code"}}
+	Logs                      = []Log{LogTokenTaken, LogAckAgent, LogAckWorkflow, LogCreateRefused, LogCreateFailed, LogCallbackTokenDetected, LogCompletingSuccess, LogCompletingError, LogCompletingCancellation, LogNoCallbackToken, LogAlreadyCompleted, LogCompleted, LogCompletionFailed, LogCancelRequested, LogCancelUnimplemented}
 )

@@ -179,12 +179,14 @@ public final class Contract {
   public static final int MAX_TOKEN_BYTES = 65536;
   public static final String WATCH_VERSION = "stigmer/watch-execution";
   public static final String CANCEL_VERSION = "stigmer/cancel-execution";
+  public static final String CALLER_HEARTBEATS_NONE = "none";
 
   public static final String HEADER_IDEMPOTENCY_KEY = "stigmer-idempotency-key";
   public static final String HEADER_AUTHORIZATION = "authorization";
 
   public static final String ANNOTATION_IDEMPOTENCY_KEY = "stigmer.ai/idempotency-key";
   public static final String ANNOTATION_RESULT_ENCODING = "stigmer.ai/result-encoding";
+  public static final String ANNOTATION_CALLER_HEARTBEATS = "stigmer.ai/caller-heartbeats";
 
   public static final String PAYLOAD_ENCODING_KEY = "encoding";
   public static final String PAYLOAD_MESSAGE_TYPE_KEY = "messageType";
@@ -274,6 +276,10 @@ public final class Contract {
       new Log("INFO", "External activity completed successfully", list("execution_id", "token_preview", "token_digest"));
   public static final Log LOG_COMPLETION_FAILED =
       new Log("WARNING", "Failed to complete external activity", list("execution_id", "token_preview", "token_digest", "error"));
+  public static final Log LOG_CANCEL_REQUESTED =
+      new Log("INFO", "Cancel of the execution requested from the Stigmer service", list("execution_id", "activity_id"));
+  public static final Log LOG_CANCEL_UNIMPLEMENTED =
+      new Log("WARNING", "Stigmer service does not implement cancel, falling back to the handshake's cancellation", list("execution_id", "code"));
   public static final List<Log> LOGS =
-      list(LOG_TOKEN_TAKEN, LOG_ACK_AGENT, LOG_ACK_WORKFLOW, LOG_CREATE_REFUSED, LOG_CREATE_FAILED, LOG_CALLBACK_TOKEN_DETECTED, LOG_COMPLETING_SUCCESS, LOG_COMPLETING_ERROR, LOG_COMPLETING_CANCELLATION, LOG_NO_CALLBACK_TOKEN, LOG_ALREADY_COMPLETED, LOG_COMPLETED, LOG_COMPLETION_FAILED);
+      list(LOG_TOKEN_TAKEN, LOG_ACK_AGENT, LOG_ACK_WORKFLOW, LOG_CREATE_REFUSED, LOG_CREATE_FAILED, LOG_CALLBACK_TOKEN_DETECTED, LOG_COMPLETING_SUCCESS, LOG_COMPLETING_ERROR, LOG_COMPLETING_CANCELLATION, LOG_NO_CALLBACK_TOKEN, LOG_ALREADY_COMPLETED, LOG_COMPLETED, LOG_COMPLETION_FAILED, LOG_CANCEL_REQUESTED, LOG_CANCEL_UNIMPLEMENTED);
 }
