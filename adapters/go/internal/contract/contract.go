@@ -149,6 +149,7 @@ const (
 	TimeoutGetExecutionHeartbeat                = 60 * time.Second
 	TimeoutWatchExecutionHeartbeat              = 60 * time.Second
 	TimeoutCancelExecutionStartToClose          = 30 * time.Second
+	TimeoutCancelExecutionScheduleToClose       = 165 * time.Second
 	TimeoutHandshakeUnknownDurationStartToClose = 86400 * time.Second
 	TimeoutHandshakeStartToCloseMargin          = 300 * time.Second
 )

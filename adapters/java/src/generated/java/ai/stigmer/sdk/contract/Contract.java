@@ -208,6 +208,7 @@ public final class Contract {
   public static final Duration TIMEOUT_GET_EXECUTION_HEARTBEAT = Duration.ofMillis(60000);
   public static final Duration TIMEOUT_WATCH_EXECUTION_HEARTBEAT = Duration.ofMillis(60000);
   public static final Duration TIMEOUT_CANCEL_EXECUTION_START_TO_CLOSE = Duration.ofMillis(30000);
+  public static final Duration TIMEOUT_CANCEL_EXECUTION_SCHEDULE_TO_CLOSE = Duration.ofMillis(165000);
   public static final Duration TIMEOUT_HANDSHAKE_UNKNOWN_DURATION_START_TO_CLOSE = Duration.ofMillis(86400000);
   public static final Duration TIMEOUT_HANDSHAKE_START_TO_CLOSE_MARGIN = Duration.ofMillis(300000);
 
