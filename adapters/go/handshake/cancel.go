@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"sync/atomic"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -33,6 +33,9 @@ const FailureTypeCancelFailed = contract.FailureCancelFailed
 const (
 	// DefaultCancelExecutionStartToClose is the start-to-close timeout of one attempt.
 	DefaultCancelExecutionStartToClose = contract.TimeoutCancelExecutionStartToClose
+	// DefaultCancelExecutionScheduleToClose bounds all attempts, queueing included: a worker
+	// that does not serve the activity delays the workflow's cancellation by at most this much.
+	DefaultCancelExecutionScheduleToClose = contract.TimeoutCancelExecutionScheduleToClose
 	// DefaultCancelExecutionMaximumAttempts is its maximum number of attempts.
 	DefaultCancelExecutionMaximumAttempts = contract.RetryCancelExecutionMaximumAttempts
 )
@@ -52,10 +55,25 @@ const (
 // details hold the execution id, and the execution's kind.
 type CancelInput = WatchInput
 
-// cancelActivityOptions fills the zero fields of o with the contract's cancel options.
-func cancelActivityOptions(o workflow.ActivityOptions) workflow.ActivityOptions {
+// Pushed cancellation's opt-out of the service's relayed heartbeats: [ExecuteToTerminal] puts
+// this annotation, with the value [CallerHeartbeatsNone], into the request it passes to its
+// handshake activity (unless the activity has a heartbeat timeout or the request already carries
+// the annotation); the service then never relays heartbeats to that caller.
+const (
+	CallerHeartbeatsAnnotation = contract.AnnotationCallerHeartbeats
+	CallerHeartbeatsNone       = contract.CallerHeartbeatsNone
+)
+
+// cancelActivityOptions fills the zero fields of o with the contract's cancel options; an empty
+// task queue is the watch's (opts.Watch.TaskQueue, itself the workflow's when empty).
+func cancelActivityOptions(opts TerminalOptions) workflow.ActivityOptions {
+	o := opts.Cancel
+	if o.TaskQueue == "" {
+		o.TaskQueue = opts.Watch.TaskQueue
+	}
 	if o.StartToCloseTimeout <= 0 && o.ScheduleToCloseTimeout <= 0 {
 		o.StartToCloseTimeout = DefaultCancelExecutionStartToClose
+		o.ScheduleToCloseTimeout = DefaultCancelExecutionScheduleToClose
 	}
 	if o.RetryPolicy == nil {
 		o.RetryPolicy = &temporal.RetryPolicy{
@@ -69,29 +87,30 @@ func cancelActivityOptions(o workflow.ActivityOptions) workflow.ActivityOptions 
 	return o
 }
 
-// pushCancel runs, when the workflow was cancelled while the handshake activityID is pending and
-// the workflow is of the cancel version, the cancel activity in a disconnected context and waits
-// for it; a failure is logged, never raised: the handshake's own cancellation still follows.
-func pushCancel(ctx workflow.Context, opts TerminalOptions, activityID string, kind sdkv1.ExecutionKind) {
-	shielded, _ := workflow.NewDisconnectedContext(ctx)
-	if workflow.GetVersion(shielded, cancelVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return
-	}
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(shielded, cancelActivityOptions(opts.Cancel)),
-		CancelExecutionActivityName, CancelInput{ActivityID: activityID, Kind: kind}).Get(shielded, nil)
+// requestCancel runs the cancel activity for the pending handshake activityID on ctx (a
+// disconnected context) and waits for it; a failure is logged, never raised: the handshake's own
+// cancellation still follows.
+func requestCancel(ctx workflow.Context, opts TerminalOptions, activityID string, kind sdkv1.ExecutionKind) {
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, cancelActivityOptions(opts)),
+		CancelExecutionActivityName, CancelInput{ActivityID: activityID, Kind: kind}).Get(ctx, nil)
 	if err != nil {
-		workflow.GetLogger(ctx).Warn("The cancel of the execution failed; the service's relay remains", "error", err.Error())
+		workflow.GetLogger(ctx).Warn("Could not cancel the execution through the Stigmer service, cancelling the handshake only",
+			"activity_id", activityID, "error", err.Error())
 	}
 }
 
+// cancelUnimplementedLogged: the service's UNIMPLEMENTED cancel is logged once per process.
+var cancelUnimplementedLogged atomic.Bool
+
 // CancelExecution is the activity [CancelExecutionActivityName]: it reads the execution id from
-// the pending handshake activity of its own workflow (as [CallerActivities.WatchExecution] does),
-// waiting while the handshake has not recorded it yet, and calls the service's cancel. When the
-// handshake is no longer pending there is nothing to cancel. A service that answers UNIMPLEMENTED
-// (the deployed one) is logged once at WARNING and the activity returns normally: the service's
-// relay remains what cancels the execution. NOT_FOUND, PERMISSION_DENIED and INVALID_ARGUMENT fail
-// it with the non-retryable [FailureTypeCancelFailed]; any other code is retried with the
-// contract's backoff within the attempt, then fails it with the retryable one.
+// the pending handshake activity of its own workflow (as [CallerActivities.WatchExecution] does)
+// and calls the service's cancel. A handshake no longer pending has nothing to cancel (it
+// returns); a pending one that has not recorded its execution yet fails it retryably, so that the
+// next attempt finds it. A service that answers UNIMPLEMENTED (the deployed one) is logged once
+// per process at WARNING and the activity returns normally: the handshake's own cancellation is
+// all that reaches it. NOT_FOUND, PERMISSION_DENIED and INVALID_ARGUMENT fail it with the
+// non-retryable [FailureTypeCancelFailed]; any other error with a retryable application error
+// without a type.
 func (a *CallerActivities) CancelExecution(ctx context.Context, in CancelInput) error {
 	info := activity.GetInfo(ctx)
 	logger := activity.GetLogger(ctx)
@@ -99,68 +118,39 @@ func (a *CallerActivities) CancelExecution(ctx context.Context, in CancelInput) 
 		return temporal.NewNonRetryableApplicationError(
 			"stigmer: CallerActivities has no connection to the Stigmer service", FailureTypeCancelFailed, nil)
 	}
-	c := activity.GetClient(ctx)
-	wait := contract.RetryCancelExecution.InitialInterval
-	id := ""
-	for id == "" {
-		callCtx, cancel := context.WithTimeout(ctx, durationOr(a.GetTimeout, DefaultGetTimeout))
-		found, gone, err := pendingExecutionID(callCtx, c, info.WorkflowExecution.ID, info.WorkflowExecution.RunID, in.ActivityID)
-		cancel()
-		switch {
-		case gone:
-			logger.Info("The handshake is no longer pending, nothing to cancel", "activity_id", in.ActivityID)
-			return nil
-		case err == nil && found != "":
-			id = found
-			continue
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < 2*wait {
-			// Nothing recorded within the attempt (not a handshake activity?): the relay remains.
-			logger.Warn("The pending handshake recorded no execution, nothing to cancel", "activity_id", in.ActivityID)
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, contract.RetryCancelExecution.MaximumInterval)
+	callCtx, cancel := context.WithTimeout(ctx, durationOr(a.GetTimeout, DefaultGetTimeout))
+	id, gone, err := pendingExecutionID(callCtx, activity.GetClient(ctx), info.WorkflowExecution.ID, info.WorkflowExecution.RunID, in.ActivityID)
+	cancel()
+	switch {
+	case gone:
+		logger.Info("The handshake is no longer pending, nothing to cancel", "activity_id", in.ActivityID)
+		return nil
+	case err != nil:
+		return temporal.NewApplicationError("stigmer: describing the workflow for its pending handshake: "+err.Error(), "")
+	case id == "":
+		return temporal.NewApplicationError(
+			"stigmer: the handshake activity "+in.ActivityID+" has not recorded its execution yet", "")
 	}
-	wait = contract.RetryCancelExecution.InitialInterval
-	for {
-		_, err := a.callOnce(ctx, in.Kind, id, agentCancelMethod, workflowCancelMethod)
-		code := grpcCode(err)
-		switch {
-		case err == nil:
-			logger.Info("Cancelled the execution", "execution_id", id)
-			return nil
-		case code == codes.Unimplemented:
-			if !a.cancelUnimplementedLogged.Swap(true) {
-				logger.Warn("The Stigmer service does not implement cancel; its relay cancels the execution",
-					"execution_id", id)
-			}
-			return nil
-		case ctx.Err() != nil:
-			return ctx.Err()
+	logger.Info(contract.LogCancelRequested.Message, "execution_id", id, "activity_id", in.ActivityID)
+	_, err = a.callOnce(ctx, in.Kind, id, agentCancelMethod, workflowCancelMethod)
+	code := grpcCode(err)
+	switch {
+	case err == nil:
+		return nil
+	case code == codes.Unimplemented:
+		if !cancelUnimplementedLogged.Swap(true) {
+			logger.Warn(contract.LogCancelUnimplemented.Message, "execution_id", id, "code", codeName(code))
 		}
-		msg := fmt.Sprintf("cancel %s: %s: %s", id, codeName(code), grpcMessage(err))
-		if errors.Is(err, errNoExecutionType) || code == codes.NotFound || code == codes.PermissionDenied ||
-			code == codes.InvalidArgument {
-			return temporal.NewNonRetryableApplicationError(msg, FailureTypeCancelFailed, nil)
-		}
-		// The contract's retry policy does not retry the failure type, so any other code is
-		// retried here, with its backoff, while the attempt's deadline allows.
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < 2*wait {
-			return temporal.NewApplicationError(msg, FailureTypeCancelFailed)
-		}
-		logger.Warn("Cancel of the execution failed, retrying", "execution_id", id, "error", codeName(code)+": "+grpcMessage(err))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, contract.RetryCancelExecution.MaximumInterval)
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
 	}
+	msg := fmt.Sprintf("cancel %s: %s: %s", id, codeName(code), grpcMessage(err))
+	if errors.Is(err, errNoExecutionType) || code == codes.NotFound || code == codes.PermissionDenied ||
+		code == codes.InvalidArgument {
+		return temporal.NewNonRetryableApplicationError(msg, FailureTypeCancelFailed, nil)
+	}
+	return temporal.NewApplicationError(msg, "")
 }
 
 // callOnce calls the execution API's method (agentMethod or workflowMethod by kind; both take the

@@ -3,7 +3,6 @@ package handshake
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -67,9 +66,6 @@ type CallerActivities struct {
 	WatchInterval, MaxWatchInterval time.Duration
 	// CallOptions are added to every get and cancel call (for example per-call credentials).
 	CallOptions []grpc.CallOption
-
-	// cancelUnimplementedLogged: the service's UNIMPLEMENTED cancel is logged once.
-	cancelUnimplementedLogged atomic.Bool
 }
 
 // NewCallerActivities returns the caller activities querying the Stigmer service on conn (for
@@ -175,9 +171,10 @@ type TerminalOptions struct {
 	Watch workflow.ActivityOptions
 	// Cancel are the activity options of [CancelExecutionActivityName], which tells the service
 	// to cancel the execution when the workflow is cancelled while the handshake is pending. Zero
-	// timeouts: start-to-close [DefaultCancelExecutionStartToClose]; a nil retry policy: the
-	// contract's (1 s doubling up to 10 s, [DefaultCancelExecutionMaximumAttempts] attempts,
-	// [FailureTypeCancelFailed] not retried); an empty task queue is the workflow's.
+	// timeouts: start-to-close [DefaultCancelExecutionStartToClose], schedule-to-close
+	// [DefaultCancelExecutionScheduleToClose]; a nil retry policy: the contract's (1 s doubling up
+	// to 10 s, [DefaultCancelExecutionMaximumAttempts] attempts, [FailureTypeCancelFailed] not
+	// retried); an empty task queue is Watch's (the workflow's when that is empty too).
 	Cancel workflow.ActivityOptions
 }
 

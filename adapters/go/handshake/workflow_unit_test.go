@@ -287,7 +287,8 @@ func TestExecuteToTerminalPushesTheCancellationOfAPendingHandshake(t *testing.T)
 			}
 			ao := options.seen[0]
 			rp := ao.RetryPolicy
-			if ao.StartToCloseTimeout != handshake.DefaultCancelExecutionStartToClose || rp == nil ||
+			if ao.StartToCloseTimeout != handshake.DefaultCancelExecutionStartToClose ||
+				ao.ScheduleToCloseTimeout != handshake.DefaultCancelExecutionScheduleToClose || rp == nil ||
 				rp.InitialInterval != time.Second || rp.BackoffCoefficient != 2 || rp.MaximumInterval != 10*time.Second ||
 				rp.MaximumAttempts != handshake.DefaultCancelExecutionMaximumAttempts ||
 				len(rp.NonRetryableErrorTypes) != 1 || rp.NonRetryableErrorTypes[0] != handshake.FailureTypeCancelFailed {
@@ -344,4 +345,46 @@ func (o *scheduledOptionsOutbound) ExecuteActivity(ctx workflow.Context, activit
 		o.s.seen = append(o.s.seen, workflow.GetActivityOptions(ctx))
 	}
 	return o.Next.ExecuteActivity(ctx, activityType, args...)
+}
+
+// The opt-out of the service's relayed heartbeats: the handshake activity gets the request with
+// the annotation stigmer.ai/caller-heartbeats: none, unless it has a heartbeat timeout or the
+// request already says either way.
+func TestExecuteToTerminalOptsTheCallerOutOfTheRelay(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		heartbeat time.Duration
+		preset    string
+		want      string
+	}{
+		{"no heartbeat timeout", 0, "", handshake.CallerHeartbeatsNone},
+		{"a heartbeat timeout", time.Minute, "", ""},
+		{"the caller's own choice", 0, "all", "all"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			env.RegisterWorkflowWithOptions(func(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+				ao := handshake.ActivityOptions(time.Hour)
+				ao.HeartbeatTimeout = tc.heartbeat
+				return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), handshake.TerminalOptions{}, actRunAgent, req)
+			}, workflow.RegisterOptions{Name: "OptOutCaller"})
+			got, sent := "", false
+			env.RegisterActivityWithOptions(func(_ context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+				got, sent = req.GetMetadata().GetAnnotations()[handshake.CallerHeartbeatsAnnotation], true
+				return executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil
+			}, activity.RegisterOptions{Name: actRunAgent})
+			req := &agentexecutionv1.AgentExecution{Metadata: &apiresource.ApiResourceMetadata{Annotations: map[string]string{"team": "qa"}}}
+			if tc.preset != "" {
+				req.Metadata.Annotations[handshake.CallerHeartbeatsAnnotation] = tc.preset
+			}
+			env.ExecuteWorkflow("OptOutCaller", req)
+			if err := env.GetWorkflowError(); err != nil || !sent {
+				t.Fatalf("workflow error %v (handshake ran: %v)", err, sent)
+			}
+			if got != tc.want {
+				t.Fatalf("annotation %q, want %q", got, tc.want)
+			}
+		})
+	}
 }

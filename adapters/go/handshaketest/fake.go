@@ -139,6 +139,8 @@ type FakeStigmerService struct {
 	changed    chan struct{}
 	cancels    []CancelRequest
 	cancelOff  bool
+	stopped    context.Context // done once Stop is called
+	stop       context.CancelFunc
 }
 
 // StartFakeStigmerService starts a fake service. temporalClient (connected to the callers'
@@ -163,6 +165,7 @@ func StartFakeStigmerService(temporalClient client.Client, opts FakeOptions) (*F
 		changed:    make(chan struct{}),
 		cancelOff:  opts.CancelUnimplemented,
 	}
+	s.stopped, s.stop = context.WithCancel(context.Background())
 	if temporalClient != nil {
 		s.completer = &handshake.Completer{Client: temporalClient, Logger: logger, MetricsHandler: client.MetricsNopHandler}
 	}
@@ -206,6 +209,7 @@ func (s *FakeStigmerService) WorkflowClient() workflowexecutionv1.WorkflowExecut
 
 // Stop closes [Conn] and stops the server at once.
 func (s *FakeStigmerService) Stop() {
+	s.stop()
 	if s.conn != nil {
 		_ = s.conn.Close()
 	}
@@ -366,9 +370,9 @@ func (s *FakeStigmerService) WaitForCancelRequests(ctx context.Context, count in
 }
 
 // cancelRPC answers the cancel RPC as the reference service does: the execution of id ends
-// CANCELLED (a terminal one is returned unchanged), then the caller's activity is reported
-// cancelled through Temporal (a failed report is logged, as a service's settlement would retry
-// it). Unknown ids answer NOT_FOUND; with [FakeOptions].CancelUnimplemented, UNIMPLEMENTED.
+// CANCELLED (a terminal one is returned unchanged), and the caller's activity is reported
+// cancelled through Temporal in the background ([FakeStigmerService.reportCancelled]). Unknown
+// ids answer NOT_FOUND; with [FakeOptions].CancelUnimplemented, UNIMPLEMENTED.
 func (s *FakeStigmerService) cancelRPC(ctx context.Context, id string, workflowKind bool) (proto.Message, error) {
 	s.mu.Lock()
 	request := CancelRequest{ExecutionID: id, Workflow: workflowKind}
@@ -402,16 +406,42 @@ func (s *FakeStigmerService) cancelRPC(ctx context.Context, id string, workflowK
 	out := proto.Clone(e)
 	s.mu.Unlock()
 	if token != nil && s.completer != nil {
-		in, err := handshake.CancellationInput(token, handshake.InputOptions{ExecutionID: id})
-		if err == nil {
-			_, err = s.completer.Complete(ctx, in)
-		}
-		if err != nil {
-			s.completer.Logger.Warn("handshaketest: reporting the cancelled execution's caller failed", "execution_id", id, "error", err)
-		}
+		go s.reportCancelled(id, token)
 	}
 	return out, nil
 }
+
+// reportCancelled reports the caller's activity of a cancelled execution cancelled, as the
+// reference service's settlement does once the run has stopped: after the caller's workflow has
+// asked to cancel the activity (a helper that pushes the cancel asks right after its cancel
+// call). It gives up after [DefaultCancelReportWait], when the activity is gone, or when the fake
+// stops.
+func (s *FakeStigmerService) reportCancelled(executionID string, token []byte) {
+	ctx, cancel := context.WithTimeout(s.stopped, DefaultCancelReportWait)
+	defer cancel()
+	for {
+		outcome, err := s.completer.Heartbeat(ctx, token)
+		if err == nil && outcome == handshake.HeartbeatCancelRequested {
+			break
+		}
+		if err != nil || (outcome != handshake.HeartbeatRecorded && outcome != handshake.HeartbeatTransient) {
+			return // the activity is gone (the workflow ended) or the token is refused
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(CancelPollInterval):
+		}
+	}
+	in, err := handshake.CancellationInput(token, handshake.InputOptions{ExecutionID: executionID})
+	if err == nil {
+		_, _ = s.completer.Complete(ctx, in)
+	}
+}
+
+// DefaultCancelReportWait bounds how long the fake's cancel RPC waits, in the background, for the
+// caller's cancel request before it reports the caller's activity cancelled.
+const DefaultCancelReportWait = time.Minute
 
 var errNoTemporal = errors.New("handshaketest: StartFakeStigmerService needs a Temporal client to finish calls")
 
