@@ -26,15 +26,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The implementation of {@value CancelExecutionActivity#CANCEL_EXECUTION}: finds the execution of
- * the workflow's pending handshake as {@link WatchExecutionActivityImpl} does (waiting while the
- * handshake has not recorded it yet; nothing to do when the handshake is no longer pending), then
- * calls {@code cancel} on the service.
+ * the workflow's pending handshake as {@link WatchExecutionActivityImpl} does (nothing to do when
+ * the handshake is no longer pending; a retryable failure when it has not recorded its execution
+ * yet, so that the next attempt finds it), then calls {@code cancel} on the service.
  *
- * <p>A service without {@code cancel} (the deployed one answers UNIMPLEMENTED) is logged once at
- * WARNING and the activity returns normally: the service's relay remains what cancels the
- * execution. NOT_FOUND, PERMISSION_DENIED and INVALID_ARGUMENT fail it with the non-retryable
- * {@value HandshakeFailureTypes#CANCEL_FAILED}; any other code is retried with the contract's
- * backoff (1 s doubling up to 10 s) within the attempt, then fails it with the retryable one.
+ * <p>A service without {@code cancel} (the deployed one answers UNIMPLEMENTED) is logged once per
+ * process at WARNING and the activity returns normally: the handshake's own cancellation is all
+ * that reaches it. NOT_FOUND, PERMISSION_DENIED and INVALID_ARGUMENT fail it with the non-retryable
+ * {@value HandshakeFailureTypes#CANCEL_FAILED}; any other error with a retryable failure without a
+ * type (the contract's retry policy retries it).
  */
 public final class CancelExecutionActivityImpl implements CancelExecutionActivity {
 
@@ -47,15 +47,12 @@ public final class CancelExecutionActivityImpl implements CancelExecutionActivit
       agents;
   private final WorkflowExecutionCommandControllerGrpc.WorkflowExecutionCommandControllerBlockingStub
       workflows;
-  private final Duration initialInterval;
-  private final Duration maximumInterval;
-  private final AtomicBoolean unimplementedLogged = new AtomicBoolean();
+  /** The service's UNIMPLEMENTED is logged once per process. */
+  private static final AtomicBoolean UNIMPLEMENTED_LOGGED = new AtomicBoolean();
 
   private CancelExecutionActivityImpl(Builder builder) {
     this.agents = AgentExecutionCommandControllerGrpc.newBlockingStub(builder.channel);
     this.workflows = WorkflowExecutionCommandControllerGrpc.newBlockingStub(builder.channel);
-    this.initialInterval = builder.initialInterval;
-    this.maximumInterval = builder.maximumInterval;
   }
 
   /**
@@ -83,43 +80,32 @@ public final class CancelExecutionActivityImpl implements CancelExecutionActivit
       return;
     }
     String id = execution.getExecutionId();
-    Duration wait = initialInterval;
-    while (true) {
-      Status.Code code;
-      String message;
-      try {
-        cancel(execution.getKind(), id);
-        KeyValueLog.info(log, "Cancelled the execution", "execution_id", id);
-        return;
-      } catch (StatusRuntimeException e) {
-        code = e.getStatus().getCode();
-        message = e.getStatus().getDescription();
-      }
+    KeyValueLog.info(
+        log,
+        Contract.LOG_CANCEL_REQUESTED.message(),
+        "execution_id",
+        id,
+        "activity_id",
+        target.activityId);
+    try {
+      cancel(execution.getKind(), id);
+      return;
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
       if (code == Status.Code.UNIMPLEMENTED) {
-        if (!unimplementedLogged.getAndSet(true)) {
+        if (!UNIMPLEMENTED_LOGGED.getAndSet(true)) {
           KeyValueLog.warn(
-              log,
-              "The Stigmer service does not implement cancel; its relay cancels the execution",
-              "execution_id",
-              id);
+              log, Contract.LOG_CANCEL_UNIMPLEMENTED.message(), "execution_id", id, "code", code.name());
         }
         return;
       }
-      String failureMessage = "cancel " + id + ": " + code.name() + ": " + message;
+      String message = "cancel " + id + ": " + code.name() + ": " + e.getStatus().getDescription();
       if (code == Status.Code.NOT_FOUND
           || code == Status.Code.PERMISSION_DENIED
           || code == Status.Code.INVALID_ARGUMENT) {
-        throw failure(ApplicationFailure.newNonRetryableFailure(failureMessage, CANCEL_FAILED));
+        throw failure(ApplicationFailure.newNonRetryableFailure(message, CANCEL_FAILED));
       }
-      // The contract's retry policy does not retry the failure type, so any other code is retried
-      // here, with its backoff, while the attempt's start-to-close timeout allows.
-      if (remaining(context).compareTo(wait.multipliedBy(2)) < 0) {
-        throw failure(ApplicationFailure.newFailure(failureMessage, CANCEL_FAILED));
-      }
-      KeyValueLog.warn(
-          log, "Cancel of the execution failed, retrying", "execution_id", id, "code", code.name());
-      sleep(wait);
-      wait = next(wait);
+      throw failure(ApplicationFailure.newFailure(message, null));
     }
   }
 
@@ -139,62 +125,46 @@ public final class CancelExecutionActivityImpl implements CancelExecutionActivit
 
   /**
    * The execution the pending handshake recorded (by its activity id, or without one the only
-   * pending handshake of the kind), waiting while it has recorded none; null when no such
-   * handshake is pending any more, or none recorded its execution within the attempt.
+   * pending handshake of the kind); null when no such handshake is pending any more. A pending
+   * handshake that has not recorded its execution yet fails the attempt retryably, so that the
+   * next one finds it.
    */
-  private GetExecutionInput findPendingHandshake(
+  private static GetExecutionInput findPendingHandshake(
       ActivityExecutionContext context, WatchExecutionActivityImpl.WatchInput target) {
-    Duration wait = initialInterval;
-    while (true) {
-      boolean pendingSeen = false;
-      List<GetExecutionInput> found = new ArrayList<>();
-      for (PendingActivityInfo pending : WatchExecutionActivityImpl.pendingActivities(context)) {
-        GetExecutionInput recorded = WatchExecutionActivityImpl.recordedExecution(pending);
-        if (target.activityId.isEmpty()) {
-          if (recorded != null && recorded.getKind() == target.kind) {
-            found.add(recorded);
-          }
-        } else if (pending.getActivityId().equals(target.activityId)) {
-          pendingSeen = true;
-          if (recorded != null) {
-            return recorded;
-          }
-        }
-      }
+    boolean pendingSeen = false;
+    List<GetExecutionInput> found = new ArrayList<>();
+    for (PendingActivityInfo pending : WatchExecutionActivityImpl.pendingActivities(context)) {
+      GetExecutionInput recorded = WatchExecutionActivityImpl.recordedExecution(pending);
       if (target.activityId.isEmpty()) {
-        if (found.size() == 1) {
-          return found.get(0);
+        if (recorded != null && recorded.getKind() == target.kind) {
+          found.add(recorded);
         }
-        if (found.size() > 1) {
-          throw failure(
-              ApplicationFailure.newNonRetryableFailure(
-                  "stigmer: several pending handshakes in this workflow: cannot tell which one to"
-                      + " cancel",
-                  CANCEL_FAILED));
+      } else if (pending.getActivityId().equals(target.activityId)) {
+        pendingSeen = true;
+        if (recorded != null) {
+          return recorded;
         }
-      } else if (!pendingSeen) {
-        return null;
       }
-      if (remaining(context).compareTo(wait.multipliedBy(2)) < 0) {
-        return null; // nothing recorded in time: the relay remains
+    }
+    if (target.activityId.isEmpty()) {
+      if (found.size() > 1) {
+        throw failure(
+            ApplicationFailure.newNonRetryableFailure(
+                "stigmer: several pending handshakes in this workflow: cannot tell which one to"
+                    + " cancel",
+                CANCEL_FAILED));
       }
-      sleep(wait);
-      wait = next(wait);
+      return found.isEmpty() ? null : found.get(0);
     }
-  }
-
-  private static Duration remaining(ActivityExecutionContext context) {
-    long startToClose = context.getInfo().getStartToCloseTimeout().toMillis();
-    if (startToClose <= 0) {
-      return Duration.ofDays(1);
+    if (!pendingSeen) {
+      return null;
     }
-    long elapsed = System.currentTimeMillis() - context.getInfo().getCurrentAttemptScheduledTimestamp();
-    return Duration.ofMillis(startToClose - elapsed);
-  }
-
-  private Duration next(Duration wait) {
-    Duration doubled = wait.multipliedBy(2);
-    return doubled.compareTo(maximumInterval) > 0 ? maximumInterval : doubled;
+    throw failure(
+        ApplicationFailure.newFailure(
+            "stigmer: the handshake activity "
+                + target.activityId
+                + " has not recorded its execution yet",
+            null));
   }
 
   private static ApplicationFailure failure(ApplicationFailure failure) {
@@ -202,20 +172,9 @@ public final class CancelExecutionActivityImpl implements CancelExecutionActivit
     return failure;
   }
 
-  private static void sleep(Duration wait) {
-    try {
-      Thread.sleep(wait.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while cancelling the execution", e);
-    }
-  }
-
   /** Settings of the cancel activity. Not thread-safe. */
   public static final class Builder {
     private Channel channel;
-    private Duration initialInterval = Contract.RETRY_CANCEL_EXECUTION.initialInterval();
-    private Duration maximumInterval = Contract.RETRY_CANCEL_EXECUTION.maximumInterval();
 
     private Builder() {}
 
@@ -227,21 +186,6 @@ public final class CancelExecutionActivityImpl implements CancelExecutionActivit
      */
     public Builder setChannel(Channel channel) {
       this.channel = Objects.requireNonNull(channel, "channel");
-      return this;
-    }
-
-    /**
-     * Sets the backoff between two looks for the pending handshake and two {@code cancel} calls
-     * after a transient failure: from {@code initial}, doubling, capped at {@code maximum}; the
-     * contract's 1 s and 10 s by default.
-     *
-     * @param initial the first wait
-     * @param maximum the longest wait
-     * @return this builder
-     */
-    public Builder setBackoff(Duration initial, Duration maximum) {
-      this.initialInterval = Objects.requireNonNull(initial, "initial");
-      this.maximumInterval = Objects.requireNonNull(maximum, "maximum");
       return this;
     }
 

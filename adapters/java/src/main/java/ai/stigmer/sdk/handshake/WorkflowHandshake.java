@@ -87,9 +87,11 @@ public final class WorkflowHandshake {
 
   /**
    * Returns the options {@link #executeToTerminal} schedules {@value
-   * CancelExecutionActivity#CANCEL_EXECUTION} with, as in every SDK: start-to-close 30 s, retry
-   * from 1 s, doubling, up to 10 s, at most 5 attempts, never retrying {@value
-   * HandshakeFailureTypes#CANCEL_FAILED}; on the workflow's task queue.
+   * CancelExecutionActivity#CANCEL_EXECUTION} with, as in every SDK: start-to-close 30 s,
+   * schedule-to-close 165 s (all attempts: a worker that does not serve it delays the workflow's
+   * cancellation by at most that), retry from 1 s, doubling, up to 10 s, at most 5 attempts, never
+   * retrying {@value HandshakeFailureTypes#CANCEL_FAILED}; on the watcher's task queue (the
+   * workflow's by default).
    *
    * @return the activity options
    */
@@ -97,6 +99,7 @@ public final class WorkflowHandshake {
     Contract.RetryPolicy retry = Contract.RETRY_CANCEL_EXECUTION;
     return ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Contract.TIMEOUT_CANCEL_EXECUTION_START_TO_CLOSE)
+        .setScheduleToCloseTimeout(Contract.TIMEOUT_CANCEL_EXECUTION_SCHEDULE_TO_CLOSE)
         .setRetryOptions(
             RetryOptions.newBuilder()
                 .setInitialInterval(retry.initialInterval())
@@ -338,10 +341,22 @@ public final class WorkflowHandshake {
     long start = Workflow.currentTimeMillis();
     String outcome = HandshakeMetrics.OUTCOME_FAILED;
     List<Promise<E>> handshakes = new ArrayList<>(1);
+    // Taken when the handshake is scheduled: a history from before the pushed cancel keeps its
+    // request as sent and, when cancelled, only cancels its handshake.
+    boolean pushCancel =
+        Workflow.getVersion(CANCEL_CHANGE_ID, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
+    // Detached with the pushed cancel: the workflow's cancellation must not cancel the handshake
+    // before the service has been told (pushCancel below).
     CancellationScope handshakeScope =
-        Workflow.newCancellationScope(() -> handshakes.add(Async.function(handshake, request)));
-    // Its activity id, so that the watch can find the pending handshake.
-    String handshakeActivityId = HandshakeActivityIds.schedule(handshakeScope::run);
+        pushCancel
+            ? Workflow.newDetachedCancellationScope(
+                () -> handshakes.add(Async.function(handshake, request)))
+            : Workflow.newCancellationScope(
+                () -> handshakes.add(Async.function(handshake, request)));
+    // Its activity id, so that the watch can find the pending handshake; with the pushed cancel,
+    // the request opted out of the service's relayed heartbeats (HandshakeActivityIds).
+    String handshakeActivityId = HandshakeActivityIds.schedule(handshakeScope::run, pushCancel);
     Promise<E> delivered = handshakes.get(0);
     try {
       if (!Workflow.await(options.getWatchAfter(), delivered::isCompleted)) {
@@ -372,18 +387,21 @@ public final class WorkflowHandshake {
                   : HandshakeFailureTypes.AGENT_EXECUTION_FAILED);
         }
       }
+      // Throws CanceledFailure when the workflow is cancelled: the detached handshake would not.
+      Workflow.await(delivered::isCompleted);
       E result = delivered.get();
       outcome = HandshakeMetrics.OUTCOME_COMPLETED;
       return result;
     } catch (ActivityFailure e) {
       outcome = outcomeOf(e.getCause());
-      if (e.getCause() instanceof CanceledFailure) {
-        pushCancel(handshakeActivityId, request, options);
-      }
       throw e;
     } catch (CanceledFailure e) {
       outcome = HandshakeMetrics.OUTCOME_CANCELLED;
-      pushCancel(handshakeActivityId, request, options);
+      if (pushCancel && !delivered.isCompleted()) {
+        pushCancel(handshakeActivityId, request, options);
+        handshakeScope.cancel();
+        awaitShielded(delivered);
+      }
       throw e;
     } finally {
       long nanos = TimeUnit.MILLISECONDS.toNanos(Workflow.currentTimeMillis() - start);
@@ -392,17 +410,13 @@ public final class WorkflowHandshake {
   }
 
   /**
-   * When the workflow (the scope calling {@link #executeToTerminal}) was cancelled with the
-   * handshake pending, tells the service at once (pushed cancellation): runs {@value
-   * CancelExecutionActivity#CANCEL_EXECUTION} in a detached scope and waits for it; the workflow's
-   * cancellation already asked Temporal to cancel the handshake activity. A failure of the cancel
-   * activity is logged, never thrown: the service's relay remains.
+   * Tells the service that the workflow was cancelled while the handshake is pending (pushed
+   * cancellation): runs {@value CancelExecutionActivity#CANCEL_EXECUTION} in a detached scope and
+   * waits for it. A failure of the cancel activity is logged, never thrown: the handshake's own
+   * cancellation follows.
    */
   private static <E extends Message> void pushCancel(
       String handshakeActivityId, E request, TerminalOptions options) {
-    if (!CancellationScope.current().isCancelRequested()) {
-      return; // the handshake was cancelled by the service, not by this workflow
-    }
     WatchExecutionActivityImpl.WatchInput input =
         new WatchExecutionActivityImpl.WatchInput(
             handshakeActivityId,
@@ -411,12 +425,8 @@ public final class WorkflowHandshake {
                 : ExecutionKind.EXECUTION_KIND_AGENT);
     Workflow.newDetachedCancellationScope(
             () -> {
-              if (Workflow.getVersion(CANCEL_CHANGE_ID, Workflow.DEFAULT_VERSION, 1)
-                  == Workflow.DEFAULT_VERSION) {
-                return; // a history from before the pushed cancellation
-              }
               try {
-                Workflow.newUntypedActivityStub(options.getCancelExecutionOptions())
+                Workflow.newUntypedActivityStub(options.cancelExecutionOptionsOnQueue())
                     .execute(
                         CancelExecutionActivity.CANCEL_EXECUTION,
                         Void.class,
@@ -424,9 +434,25 @@ public final class WorkflowHandshake {
               } catch (ActivityFailure e) {
                 KeyValueLog.warn(
                     Workflow.getLogger(WorkflowHandshake.class),
-                    "The cancel of the execution failed; the service's relay remains",
+                    "Could not cancel the execution through the Stigmer service, cancelling the"
+                        + " handshake only",
+                    "activity_id",
+                    handshakeActivityId,
                     "error",
-                    String.valueOf(e.getCause() == null ? e : e.getCause().getMessage()));
+                    e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+              }
+            })
+        .run();
+  }
+
+  /** Waits, shielded from the workflow's cancellation, until the promise is resolved. */
+  private static void awaitShielded(Promise<?> promise) {
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              try {
+                promise.get();
+              } catch (ActivityFailure | CanceledFailure e) {
+                // cancelled with the activity's own cancellation type, or it ended otherwise
               }
             })
         .run();
@@ -575,6 +601,17 @@ public final class WorkflowHandshake {
     /** The options of {@value CancelExecutionActivity#CANCEL_EXECUTION}. */
     public ActivityOptions getCancelExecutionOptions() {
       return cancelExecutionOptions;
+    }
+
+    /** The cancel options; without a task queue, the watcher's (as in every SDK). */
+    ActivityOptions cancelExecutionOptionsOnQueue() {
+      if (cancelExecutionOptions.getTaskQueue() != null
+          || watchExecutionOptions.getTaskQueue() == null) {
+        return cancelExecutionOptions;
+      }
+      return ActivityOptions.newBuilder(cancelExecutionOptions)
+          .setTaskQueue(watchExecutionOptions.getTaskQueue())
+          .build();
     }
 
     /** Builder of {@link TerminalOptions}. */

@@ -1,6 +1,7 @@
 package ai.stigmer.sdk.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -88,6 +89,27 @@ class PushedCancelTest {
     AgentExecution run(AgentExecution request);
   }
 
+  /** A caller whose handshake activity has a heartbeat timeout: it keeps the relay. */
+  @WorkflowInterface
+  public interface HeartbeatingCaller {
+    @WorkflowMethod
+    AgentExecution run(AgentExecution request);
+  }
+
+  public static final class HeartbeatingCallerImpl implements HeartbeatingCaller {
+    private final Fixtures.CallerActivities activities =
+        Workflow.newActivityStub(
+            Fixtures.CallerActivities.class,
+            ActivityOptions.newBuilder(Fixtures.callerOptions())
+                .setHeartbeatTimeout(Duration.ofMinutes(5))
+                .build());
+
+    @Override
+    public AgentExecution run(AgentExecution request) {
+      return WorkflowHandshake.executeToTerminal(activities::runAgent, request);
+    }
+  }
+
   public static final class QuicklyWatchedCallerImpl implements QuicklyWatchedCaller {
     private final Fixtures.CallerActivities activities =
         Workflow.newActivityStub(Fixtures.CallerActivities.class, Fixtures.callerOptions());
@@ -129,7 +151,7 @@ class PushedCancelTest {
     stigmer = FakeStigmerService.start(env.getWorkflowClient(), port);
     Worker worker = env.newWorker(TASK_QUEUE);
     worker.registerWorkflowImplementationTypes(
-        UnwatchedCallerImpl.class, QuicklyWatchedCallerImpl.class);
+        UnwatchedCallerImpl.class, QuicklyWatchedCallerImpl.class, HeartbeatingCallerImpl.class);
     worker.registerActivitiesImplementations(
         new Fixtures.CallerActivitiesImpl(
             stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance()));
@@ -195,6 +217,9 @@ class PushedCancelTest {
     assertEquals(
         Contract.TIMEOUT_CANCEL_EXECUTION_START_TO_CLOSE.toMillis(),
         Durations.toMillis(cancel.getStartToCloseTimeout()));
+    assertEquals(
+        Contract.TIMEOUT_CANCEL_EXECUTION_SCHEDULE_TO_CLOSE.toMillis(),
+        Durations.toMillis(cancel.getScheduleToCloseTimeout()));
     RetryPolicy retry = cancel.getRetryPolicy();
     Contract.RetryPolicy want = Contract.RETRY_CANCEL_EXECUTION;
     assertEquals(want.initialInterval().toMillis(), Durations.toMillis(retry.getInitialInterval()));
@@ -212,6 +237,12 @@ class PushedCancelTest {
 
     cancelAndCheck(caller, call);
 
+    // The helper opted its caller out of the service's relayed heartbeats.
+    assertEquals(
+        Contract.CALLER_HEARTBEATS_NONE,
+        call.agentExecution()
+            .getMetadata()
+            .getAnnotationsOrDefault(Contract.ANNOTATION_CALLER_HEARTBEATS, ""));
     List<FakeStigmerService.CancelRequest> cancels = stigmer.cancelRequests();
     assertEquals(1, cancels.size(), cancels.toString());
     assertEquals(call.executionId(), cancels.get(0).executionId());
@@ -239,6 +270,18 @@ class PushedCancelTest {
             .anyMatch(
                 a -> a.getActivityType().getName().equals(WatchExecutionActivity.WATCH_EXECUTION)),
         "the watch ran");
+  }
+
+  @Test
+  void aHandshakeWithAHeartbeatTimeoutKeepsTheRelay() throws Exception {
+    start();
+    WorkflowStub caller = startCaller(HeartbeatingCaller.class);
+    CreateCall call = stigmer.waitForCalls(1).get(0);
+    assertFalse(
+        call.agentExecution()
+            .getMetadata()
+            .containsAnnotations(Contract.ANNOTATION_CALLER_HEARTBEATS));
+    cancelAndCheck(caller, call);
   }
 
   @Test

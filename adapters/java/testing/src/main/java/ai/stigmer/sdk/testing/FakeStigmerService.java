@@ -610,8 +610,9 @@ public final class FakeStigmerService implements AutoCloseable {
 
   /**
    * Answers {@code cancel} as the reference service does: the execution ends CANCELLED (a terminal
-   * one is returned unchanged), then the caller's activity is reported cancelled through Temporal
-   * (when the fake has a client; a refused report is left to the caller's own cancellation).
+   * one is returned unchanged), and the caller's activity is reported cancelled through Temporal,
+   * in the background, once the caller's workflow has asked to cancel it (when the fake has a
+   * client).
    */
   private <T extends Message> void cancelExecution(
       String id, Class<T> type, boolean workflow, StreamObserver<T> response) {
@@ -646,15 +647,39 @@ public final class FakeStigmerService implements AutoCloseable {
     if (owner != null) {
       answer = type.cast(finish(owner, 5, agent -> {}));
       if (temporalClient != null) {
-        try {
-          deliver(CompletionInputs.cancellation(owner.token(), options(owner)));
-        } catch (RuntimeException e) {
-          // The caller's workflow cancels its activity itself; nothing is lost.
-        }
+        CreateCall cancelled = owner;
+        Thread report = new Thread(() -> reportCancelled(cancelled), "fake-stigmer-cancel-report");
+        report.setDaemon(true);
+        report.start();
       }
     }
     response.onNext(answer);
     response.onCompleted();
+  }
+
+  /**
+   * Reports the caller's activity of a cancelled execution cancelled, as the reference service's
+   * settlement does once the run has stopped: after the caller's workflow has asked to cancel the
+   * activity (a helper that pushes the cancel asks right after its cancel call). Gives up after
+   * {@link #DEFAULT_TIMEOUT}, or when the activity is gone (the workflow ended).
+   */
+  private void reportCancelled(CreateCall call) {
+    try {
+      ExternalActivityCompleter completer = completer();
+      Poll.until(
+          DEFAULT_TIMEOUT,
+          "the caller's cancel request",
+          () -> {
+            HeartbeatResult beat = completer.heartbeat(call.token());
+            if (GONE.contains(beat.outcome())) {
+              throw new IllegalStateException("gone: " + beat.outcome());
+            }
+            return beat.isCancelRequested();
+          });
+      deliver(CompletionInputs.cancellation(call.token(), options(call)));
+    } catch (RuntimeException | AssertionError e) {
+      // The caller's workflow ended or never asked: nothing to report.
+    }
   }
 
   private static int phaseOf(Message execution) {
