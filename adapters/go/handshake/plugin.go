@@ -23,7 +23,8 @@ const PluginName = contract.PluginName
 // activity.
 type PluginOptions struct {
 	// Stigmer is the connection to the Stigmer service ([NewConn]) that the caller activities
-	// ([CallerActivities]: [GetExecutionActivityName] and [WatchExecutionActivityName]) query;
+	// ([CallerActivities]: [GetExecutionActivityName], [WatchExecutionActivityName] and
+	// [CancelExecutionActivityName]) query;
 	// nil: they are not registered.
 	Stigmer grpc.ClientConnInterface
 	// DisableSystemActivities leaves out the completion system activity ([SystemActivityName]),
@@ -119,6 +120,7 @@ func NewPlugin(opts PluginOptions) (*temporal.SimplePlugin, error) {
 				callers := NewCallerActivities(opts.Stigmer)
 				register(GetExecutionActivityName, callers.GetExecution)
 				register(WatchExecutionActivityName, callers.WatchExecution)
+				register(CancelExecutionActivityName, callers.CancelExecution)
 			}
 			return nil
 		},

@@ -3,7 +3,6 @@ package handshake
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -65,7 +64,7 @@ type CallerActivities struct {
 	// WatchInterval is the first wait between two gets of [CallerActivities.WatchExecution] (zero:
 	// [DefaultWatchInterval]); it doubles up to MaxWatchInterval (zero: [DefaultMaxWatchInterval]).
 	WatchInterval, MaxWatchInterval time.Duration
-	// CallOptions are added to every get call (for example per-call credentials).
+	// CallOptions are added to every get and cancel call (for example per-call credentials).
 	CallOptions []grpc.CallOption
 }
 
@@ -75,11 +74,12 @@ func NewCallerActivities(conn grpc.ClientConnInterface) *CallerActivities {
 	return &CallerActivities{Conn: conn}
 }
 
-// Register registers a's activities on w under [GetExecutionActivityName] and
-// [WatchExecutionActivityName].
+// Register registers a's activities on w under [GetExecutionActivityName],
+// [WatchExecutionActivityName] and [CancelExecutionActivityName].
 func (a *CallerActivities) Register(w worker.ActivityRegistry) {
 	w.RegisterActivityWithOptions(a.GetExecution, activity.RegisterOptions{Name: GetExecutionActivityName})
 	w.RegisterActivityWithOptions(a.WatchExecution, activity.RegisterOptions{Name: WatchExecutionActivityName})
+	w.RegisterActivityWithOptions(a.CancelExecution, activity.RegisterOptions{Name: CancelExecutionActivityName})
 }
 
 // GetExecution calls get for the execution until its phase is terminal and returns it (an
@@ -169,6 +169,13 @@ type TerminalOptions struct {
 	// start-to-close, heartbeat timeout [DefaultWatchHeartbeat]; an empty task queue is the
 	// workflow's.
 	Watch workflow.ActivityOptions
+	// Cancel are the activity options of [CancelExecutionActivityName], which tells the service
+	// to cancel the execution when the workflow is cancelled while the handshake is pending. Zero
+	// timeouts: start-to-close [DefaultCancelExecutionStartToClose], schedule-to-close
+	// [DefaultCancelExecutionScheduleToClose]; a nil retry policy: the contract's (1 s doubling up
+	// to 10 s, [DefaultCancelExecutionMaximumAttempts] attempts, [FailureTypeCancelFailed] not
+	// retried); an empty task queue is Watch's (the workflow's when that is empty too).
+	Cancel workflow.ActivityOptions
 }
 
 // ExecuteToTerminal runs the caller's handshake activity (a function or a name, whose only
@@ -264,25 +271,7 @@ var errNoExecutionType = errors.New("stigmer: the execution API's message types 
 // getOnce calls get for the execution id of kind, with the get timeout, on a.Conn, with the
 // request and reply types registered by the program's generated copy of the API.
 func (a *CallerActivities) getOnce(ctx context.Context, kind sdkv1.ExecutionKind, id string) (proto.Message, error) {
-	method, requestName, replyName := agentGetMethod, agentIDName, agentExecutionName
-	if kind == sdkv1.ExecutionKind_EXECUTION_KIND_WORKFLOW {
-		method, requestName, replyName = workflowGetMethod, workflowIDName, workflowExecutionName
-	}
-	request, err := newMessage(requestName)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errNoExecutionType, err)
-	}
-	reply, err := newMessage(replyName)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errNoExecutionType, err)
-	}
-	setString(request.ProtoReflect(), "value", id)
-	callCtx, cancel := context.WithTimeout(ctx, durationOr(a.GetTimeout, DefaultGetTimeout))
-	defer cancel()
-	if err := a.Conn.Invoke(callCtx, method, request, reply, a.CallOptions...); err != nil {
-		return nil, err
-	}
-	return reply, nil
+	return a.callOnce(ctx, kind, id, agentGetMethod, workflowGetMethod)
 }
 
 // handshakeOutcome names how the handshake activity resolved, for [MetricCallerHandshakes].

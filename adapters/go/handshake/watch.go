@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
@@ -172,13 +174,20 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 			return "stigmer-handshake-" + hex.EncodeToString(b)
 		}).Get(&ao.ActivityID)
 	}
-	handshakeCtx, cancelHandshake := workflow.WithCancel(workflow.WithActivityOptions(ctx, ao))
+	// Taken when the handshake is scheduled: a history from before the pushed cancel keeps its
+	// request as sent and, when cancelled, only cancels its handshake.
+	pushCancel := workflow.GetVersion(ctx, cancelVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	parent := ctx
+	if pushCancel {
+		req = optedOutOfRelay(req, ao)
+		// Disconnected: the workflow's cancellation must not cancel the handshake before the
+		// service has been told (pushCancelIfPending).
+		parent, _ = workflow.NewDisconnectedContext(ctx)
+	}
+	handshakeCtx, cancelHandshake := workflow.WithCancel(workflow.WithActivityOptions(parent, ao))
 	defer cancelHandshake()
 	handshake := workflow.ExecuteActivity(handshakeCtx, handshakeActivity, req)
 	watchAfter := durationOr(opts.WatchAfter, DefaultWatchAfter)
-	if opts.WatchAfter < 0 {
-		return ObserveHandshake(ctx, handshake, delivered)
-	}
 
 	start := workflow.Now(ctx)
 	timerCtx, cancelTimer := workflow.WithCancel(ctx)
@@ -188,7 +197,8 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 	var (
 		handshakeDone bool
 		handshakeErr  error
-		ended         T // what the watch saw: FAILED or CANCELLED
+		ended         T    // what the watch saw: FAILED or CANCELLED
+		cancelled     bool // the workflow was cancelled
 	)
 	kind := executionKind(req)
 	sel := workflow.NewSelector(ctx)
@@ -196,6 +206,19 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 		handshakeDone = true
 		handshakeErr = f.Get(ctx, delivered)
 	})
+	// The workflow's cancellation: with pushCancel the service is told first, then the handshake
+	// is cancelled; before it, the handshake (of ctx) was cancelled with the workflow.
+	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { cancelled = true })
+	if opts.WatchAfter < 0 {
+		for !handshakeDone && !cancelled {
+			sel.Select(ctx)
+		}
+		if ok, err := pushCancelIfPending(ctx, opts, pushCancel, ao.ActivityID, kind, handshake, cancelHandshake, handshakeDone, handshakeErr, delivered); ok {
+			handshakeErr = err
+		}
+		recordHandshakeOutcome(ctx, handshakeOutcome(handshakeErr), workflow.Now(ctx).Sub(start))
+		return handshakeErr
+	}
 	sel.AddFuture(workflow.NewTimer(timerCtx, watchAfter), func(f workflow.Future) {
 		if f.Get(ctx, nil) != nil {
 			return // cancelled: the handshake resolved
@@ -222,11 +245,16 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 			}
 		})
 	})
-	for !handshakeDone && phaseOf(ended) == 0 {
+	for !handshakeDone && phaseOf(ended) == 0 && !cancelled {
 		sel.Select(ctx)
 	}
 	cancelTimer()
 	cancelWatch()
+	if phaseOf(ended) == 0 {
+		if ok, err := pushCancelIfPending(ctx, opts, pushCancel, ao.ActivityID, kind, handshake, cancelHandshake, handshakeDone, handshakeErr, delivered); ok {
+			handshakeDone, handshakeErr = true, err
+		}
+	}
 	if handshakeDone {
 		recordHandshakeOutcome(ctx, handshakeOutcome(handshakeErr), workflow.Now(ctx).Sub(start))
 		return handshakeErr
@@ -246,4 +274,56 @@ func executeWatched[T proto.Message](ctx workflow.Context, opts TerminalOptions,
 // watchEndedMessage is the contract's message of the typed failure the watch raises.
 func watchEndedMessage(executionID, state string) string {
 	return strings.NewReplacer("{execution_id}", executionID, "{state}", state).Replace(contract.WatchEndedMessage)
+}
+
+// pushCancelIfPending: when the workflow is cancelled and the handshake is still pending (or, in
+// a history from before the pushed cancel, was resolved by that very cancellation), it tells the
+// service (with pushCancel: [pushCancel], the handshake still pending), then cancels the handshake
+// and waits for it with the activity's own cancellation type, and returns its outcome and true;
+// otherwise false.
+func pushCancelIfPending[T proto.Message](ctx workflow.Context, opts TerminalOptions, pushCancel bool, activityID string,
+	kind sdkv1.ExecutionKind, handshake workflow.Future, cancelHandshake workflow.CancelFunc, done bool, err error, delivered *T,
+) (bool, error) {
+	var canceled *temporal.CanceledError
+	if ctx.Err() == nil || (done && !errors.As(err, &canceled)) {
+		return false, nil
+	}
+	if done {
+		return true, err
+	}
+	shielded, _ := workflow.NewDisconnectedContext(ctx)
+	if pushCancel {
+		requestCancel(shielded, opts, activityID, kind)
+	}
+	cancelHandshake()
+	return true, handshake.Get(shielded, delivered)
+}
+
+// optedOutOfRelay returns a copy of req with the create annotation that opts its caller out of
+// the service's relayed heartbeats ([CallerHeartbeatsAnnotation]: [CallerHeartbeatsNone]): the
+// helper pushes the cancel itself. req itself is returned when the handshake activity has a
+// heartbeat timeout (the relay's heartbeats keep it alive), when req already carries the
+// annotation (the caller's choice stands), or when it has no metadata.annotations.
+func optedOutOfRelay[T proto.Message](req T, ao workflow.ActivityOptions) T {
+	if ao.HeartbeatTimeout > 0 || kindOf(req) == "" || !req.ProtoReflect().IsValid() {
+		return req
+	}
+	if md := sub(req.ProtoReflect(), "metadata"); md != nil {
+		if fd := fieldOf(md, "annotations"); fd != nil && fd.IsMap() &&
+			md.Get(fd).Map().Has(protoreflect.ValueOfString(CallerHeartbeatsAnnotation).MapKey()) {
+			return req
+		}
+	}
+	out := proto.Clone(req).(T)
+	md := mutableSub(out.ProtoReflect(), "metadata")
+	if md == nil {
+		return req
+	}
+	fd := fieldOf(md, "annotations")
+	if fd == nil || !fd.IsMap() {
+		return req
+	}
+	md.Mutable(fd).Map().Set(protoreflect.ValueOfString(CallerHeartbeatsAnnotation).MapKey(),
+		protoreflect.ValueOfString(CallerHeartbeatsNone))
+	return out
 }

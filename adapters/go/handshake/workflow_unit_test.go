@@ -10,8 +10,10 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -229,6 +231,159 @@ func TestExecuteToTerminalWatchesAPendingHandshake(t *testing.T) {
 			}
 			if watches != tc.wantWatches {
 				t.Fatalf("%d watches, want %d", watches, tc.wantWatches)
+			}
+		})
+	}
+}
+
+// Pushed cancellation (issue 25): the caller's workflow cancelled while the handshake is pending
+// runs the cancel activity, with the pending handshake's activity id and the contract's options,
+// before the watch starts and while it runs; the workflow still ends cancelled.
+func TestExecuteToTerminalPushesTheCancellationOfAPendingHandshake(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cancelAt time.Duration
+	}{
+		{"before the watch", 5 * time.Second},
+		{"while the watch runs", handshake.DefaultWatchAfter + 10*time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
+			registerDelivery(env, nil, nil)
+			(&handshake.CallerActivities{}).Register(env)
+			env.OnActivity(actRunAgent, mock.Anything, mock.Anything).After(time.Hour).
+				Return(executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil)
+			env.OnActivity(handshake.WatchExecutionActivityName, mock.Anything, mock.Anything).After(time.Hour).
+				Return(converter.RawValue{}, errors.New("the watch outlived the test"))
+			handshakeID := ""
+			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				if info.ActivityType.Name == actRunAgent {
+					handshakeID = info.ActivityID
+				}
+			})
+			var inputs []handshake.CancelInput
+			options := &scheduledOptions{name: handshake.CancelExecutionActivityName}
+			env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{options}})
+			env.OnActivity(handshake.CancelExecutionActivityName, mock.Anything, mock.Anything).Return(
+				func(_ context.Context, in handshake.CancelInput) error {
+					inputs = append(inputs, in)
+					return nil
+				})
+			env.RegisterDelayedCallback(env.CancelWorkflow, tc.cancelAt)
+
+			env.ExecuteWorkflow("WatchedCaller", &agentexecutionv1.AgentExecution{})
+			var canceled *temporal.CanceledError
+			if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
+				t.Fatalf("workflow error %v, want cancelled", err)
+			}
+			want := handshake.CancelInput{ActivityID: handshakeID, Kind: sdkv1.ExecutionKind_EXECUTION_KIND_AGENT}
+			if handshakeID == "" || len(inputs) != 1 || inputs[0] != want {
+				t.Fatalf("cancel activity inputs %+v, want one %+v", inputs, want)
+			}
+			if len(options.seen) != 1 {
+				t.Fatalf("%d cancel activities scheduled, want 1", len(options.seen))
+			}
+			ao := options.seen[0]
+			rp := ao.RetryPolicy
+			if ao.StartToCloseTimeout != handshake.DefaultCancelExecutionStartToClose ||
+				ao.ScheduleToCloseTimeout != handshake.DefaultCancelExecutionScheduleToClose || rp == nil ||
+				rp.InitialInterval != time.Second || rp.BackoffCoefficient != 2 || rp.MaximumInterval != 10*time.Second ||
+				rp.MaximumAttempts != handshake.DefaultCancelExecutionMaximumAttempts ||
+				len(rp.NonRetryableErrorTypes) != 1 || rp.NonRetryableErrorTypes[0] != handshake.FailureTypeCancelFailed {
+				t.Fatalf("cancel activity options %+v, retry policy %+v", ao, rp)
+			}
+		})
+	}
+}
+
+// A handshake that completed is not cancelled: no cancel activity.
+func TestExecuteToTerminalDoesNotCancelACompletedHandshake(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
+	registerDelivery(env, executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil)
+	(&handshake.CallerActivities{}).Register(env)
+	cancels := 0
+	env.OnActivity(handshake.CancelExecutionActivityName, mock.Anything, mock.Anything).Return(
+		func(context.Context, handshake.CancelInput) error { cancels++; return nil })
+	env.ExecuteWorkflow("WatchedCaller", &agentexecutionv1.AgentExecution{})
+	if err := env.GetWorkflowError(); err != nil || cancels != 0 {
+		t.Fatalf("workflow error %v, %d cancels; want the delivered execution and none", err, cancels)
+	}
+}
+
+// scheduledOptions records the activity options with which the workflow schedules the activity
+// name (the test environment does not show the retry policy to the activity).
+type scheduledOptions struct {
+	interceptor.WorkerInterceptorBase
+	name string
+	seen []workflow.ActivityOptions
+}
+
+func (s *scheduledOptions) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &scheduledOptionsInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, s: s}
+}
+
+type scheduledOptionsInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+	s *scheduledOptions
+}
+
+func (i *scheduledOptionsInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
+	return i.Next.Init(&scheduledOptionsOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, s: i.s})
+}
+
+type scheduledOptionsOutbound struct {
+	interceptor.WorkflowOutboundInterceptorBase
+	s *scheduledOptions
+}
+
+func (o *scheduledOptionsOutbound) ExecuteActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
+	if activityType == o.s.name {
+		o.s.seen = append(o.s.seen, workflow.GetActivityOptions(ctx))
+	}
+	return o.Next.ExecuteActivity(ctx, activityType, args...)
+}
+
+// The opt-out of the service's relayed heartbeats: the handshake activity gets the request with
+// the annotation stigmer.ai/caller-heartbeats: none, unless it has a heartbeat timeout or the
+// request already says either way.
+func TestExecuteToTerminalOptsTheCallerOutOfTheRelay(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		heartbeat time.Duration
+		preset    string
+		want      string
+	}{
+		{"no heartbeat timeout", 0, "", handshake.CallerHeartbeatsNone},
+		{"a heartbeat timeout", time.Minute, "", ""},
+		{"the caller's own choice", 0, "all", "all"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			env.RegisterWorkflowWithOptions(func(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+				ao := handshake.ActivityOptions(time.Hour)
+				ao.HeartbeatTimeout = tc.heartbeat
+				return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), handshake.TerminalOptions{}, actRunAgent, req)
+			}, workflow.RegisterOptions{Name: "OptOutCaller"})
+			got, sent := "", false
+			env.RegisterActivityWithOptions(func(_ context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+				got, sent = req.GetMetadata().GetAnnotations()[handshake.CallerHeartbeatsAnnotation], true
+				return executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil
+			}, activity.RegisterOptions{Name: actRunAgent})
+			req := &agentexecutionv1.AgentExecution{Metadata: &apiresource.ApiResourceMetadata{Annotations: map[string]string{"team": "qa"}}}
+			if tc.preset != "" {
+				req.Metadata.Annotations[handshake.CallerHeartbeatsAnnotation] = tc.preset
+			}
+			env.ExecuteWorkflow("OptOutCaller", req)
+			if err := env.GetWorkflowError(); err != nil || !sent {
+				t.Fatalf("workflow error %v (handshake ran: %v)", err, sent)
+			}
+			if got != tc.want {
+				t.Fatalf("annotation %q, want %q", got, tc.want)
 			}
 		})
 	}

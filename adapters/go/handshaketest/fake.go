@@ -100,6 +100,19 @@ type FakeOptions struct {
 	ServerOptions []grpc.ServerOption
 	// Logger receives the completion log lines of Complete, Fail and Cancel. Nil: none.
 	Logger log.Logger
+	// CancelUnimplemented makes the cancel RPC answer UNIMPLEMENTED, as the deployed service
+	// does (it is still recorded in [FakeStigmerService.CancelRequests]).
+	CancelUnimplemented bool
+}
+
+// CancelRequest is one call of the cancel RPC the fake received.
+type CancelRequest struct {
+	// ExecutionID is the id the caller asked to cancel.
+	ExecutionID string
+	// Workflow is true for the workflow execution controller's cancel, false for the agent's.
+	Workflow bool
+	// Code is the status the call was answered with.
+	Code codes.Code
 }
 
 // FakeStigmerService is a Stigmer service for the tests of a caller application: a real gRPC
@@ -124,6 +137,10 @@ type FakeStigmerService struct {
 	executions map[string]proto.Message
 	failures   []error
 	changed    chan struct{}
+	cancels    []CancelRequest
+	cancelOff  bool
+	stopped    context.Context // done once Stop is called
+	stop       context.CancelFunc
 }
 
 // StartFakeStigmerService starts a fake service. temporalClient (connected to the callers'
@@ -146,7 +163,9 @@ func StartFakeStigmerService(temporalClient client.Client, opts FakeOptions) (*F
 		addr:       lis.Addr().String(),
 		executions: map[string]proto.Message{},
 		changed:    make(chan struct{}),
+		cancelOff:  opts.CancelUnimplemented,
 	}
+	s.stopped, s.stop = context.WithCancel(context.Background())
 	if temporalClient != nil {
 		s.completer = &handshake.Completer{Client: temporalClient, Logger: logger, MetricsHandler: client.MetricsNopHandler}
 	}
@@ -190,6 +209,7 @@ func (s *FakeStigmerService) WorkflowClient() workflowexecutionv1.WorkflowExecut
 
 // Stop closes [Conn] and stops the server at once.
 func (s *FakeStigmerService) Stop() {
+	s.stop()
 	if s.conn != nil {
 		_ = s.conn.Close()
 	}
@@ -324,6 +344,105 @@ func (s *FakeStigmerService) Cancel(ctx context.Context, call CreateCall) (*sdkv
 	return s.completer.Complete(ctx, in)
 }
 
+// CancelRequests returns every call of the cancel RPC received so far, in order.
+func (s *FakeStigmerService) CancelRequests() []CancelRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CancelRequest(nil), s.cancels...)
+}
+
+// WaitForCancelRequests waits until the fake has received at least count cancel calls, and
+// returns them; ctx bounds the wait.
+func (s *FakeStigmerService) WaitForCancelRequests(ctx context.Context, count int) ([]CancelRequest, error) {
+	for {
+		s.mu.Lock()
+		got, changed := append([]CancelRequest(nil), s.cancels...), s.changed
+		s.mu.Unlock()
+		if len(got) >= count {
+			return got, nil
+		}
+		select {
+		case <-ctx.Done():
+			return got, fmt.Errorf("handshaketest: %d cancel calls, want %d: %w", len(got), count, ctx.Err())
+		case <-changed:
+		}
+	}
+}
+
+// cancelRPC answers the cancel RPC as the reference service does: the execution of id ends
+// CANCELLED (a terminal one is returned unchanged), and the caller's activity is reported
+// cancelled through Temporal in the background ([FakeStigmerService.reportCancelled]). Unknown
+// ids answer NOT_FOUND; with [FakeOptions].CancelUnimplemented, UNIMPLEMENTED.
+func (s *FakeStigmerService) cancelRPC(ctx context.Context, id string, workflowKind bool) (proto.Message, error) {
+	s.mu.Lock()
+	request := CancelRequest{ExecutionID: id, Workflow: workflowKind}
+	defer func() {
+		s.mu.Lock()
+		s.cancels = append(s.cancels, request)
+		close(s.changed)
+		s.changed = make(chan struct{})
+		s.mu.Unlock()
+	}()
+	if s.cancelOff {
+		s.mu.Unlock()
+		request.Code = codes.Unimplemented
+		return nil, status.Error(codes.Unimplemented, "method cancel not implemented")
+	}
+	e, ok := s.executions[id]
+	if !ok {
+		s.mu.Unlock()
+		request.Code = codes.NotFound
+		return nil, status.Errorf(codes.NotFound, "execution %s not found", id)
+	}
+	var token []byte
+	if phase := executionPhase(e); phase < 3 || phase > 5 {
+		for _, c := range s.calls {
+			if c.ExecutionID == id {
+				token = c.Token()
+			}
+		}
+		setPhase(e, 5)
+	}
+	out := proto.Clone(e)
+	s.mu.Unlock()
+	if token != nil && s.completer != nil {
+		go s.reportCancelled(id, token)
+	}
+	return out, nil
+}
+
+// reportCancelled reports the caller's activity of a cancelled execution cancelled, as the
+// reference service's settlement does once the run has stopped: after the caller's workflow has
+// asked to cancel the activity (a helper that pushes the cancel asks right after its cancel
+// call). It gives up after [DefaultCancelReportWait], when the activity is gone, or when the fake
+// stops.
+func (s *FakeStigmerService) reportCancelled(executionID string, token []byte) {
+	ctx, cancel := context.WithTimeout(s.stopped, DefaultCancelReportWait)
+	defer cancel()
+	for {
+		outcome, err := s.completer.Heartbeat(ctx, token)
+		if err == nil && outcome == handshake.HeartbeatCancelRequested {
+			break
+		}
+		if err != nil || (outcome != handshake.HeartbeatRecorded && outcome != handshake.HeartbeatTransient) {
+			return // the activity is gone (the workflow ended) or the token is refused
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(CancelPollInterval):
+		}
+	}
+	in, err := handshake.CancellationInput(token, handshake.InputOptions{ExecutionID: executionID})
+	if err == nil {
+		_, _ = s.completer.Complete(ctx, in)
+	}
+}
+
+// DefaultCancelReportWait bounds how long the fake's cancel RPC waits, in the background, for the
+// caller's cancel request before it reports the caller's activity cancelled.
+const DefaultCancelReportWait = time.Minute
+
 var errNoTemporal = errors.New("handshaketest: StartFakeStigmerService needs a Temporal client to finish calls")
 
 // finish sets the call's execution to phase (3 COMPLETED, 4 FAILED, 5 CANCELLED; the same numbers
@@ -338,18 +457,7 @@ func (s *FakeStigmerService) finish(call CreateCall, phase int32, edit func(prot
 	if !ok {
 		return nil, fmt.Errorf("handshaketest: no execution %q: the create was failed or not received by this fake", call.ExecutionID)
 	}
-	switch e := e.(type) {
-	case *agentexecutionv1.AgentExecution:
-		if e.Status == nil {
-			e.Status = &agentexecutionv1.AgentExecutionStatus{}
-		}
-		e.Status.Phase = agentexecutionv1.ExecutionPhase(phase)
-	case *workflowexecutionv1.WorkflowExecution:
-		if e.Status == nil {
-			e.Status = &workflowexecutionv1.WorkflowExecutionStatus{}
-		}
-		e.Status.Phase = workflowexecutionv1.ExecutionPhase(phase)
-	}
+	setPhase(e, phase)
 	if edit != nil {
 		edit(e)
 	}
@@ -425,4 +533,31 @@ func fillACK(apiVersionField, kindField *string, kind string) {
 	if *kindField == "" {
 		*kindField = kind
 	}
+}
+
+// setPhase sets an execution's status.phase (the same numbers in both kinds).
+func setPhase(m proto.Message, phase int32) {
+	switch e := m.(type) {
+	case *agentexecutionv1.AgentExecution:
+		if e.Status == nil {
+			e.Status = &agentexecutionv1.AgentExecutionStatus{}
+		}
+		e.Status.Phase = agentexecutionv1.ExecutionPhase(phase)
+	case *workflowexecutionv1.WorkflowExecution:
+		if e.Status == nil {
+			e.Status = &workflowexecutionv1.WorkflowExecutionStatus{}
+		}
+		e.Status.Phase = workflowexecutionv1.ExecutionPhase(phase)
+	}
+}
+
+// executionPhase is an execution's status.phase.
+func executionPhase(m proto.Message) int32 {
+	switch e := m.(type) {
+	case *agentexecutionv1.AgentExecution:
+		return int32(e.GetStatus().GetPhase())
+	case *workflowexecutionv1.WorkflowExecution:
+		return int32(e.GetStatus().GetPhase())
+	}
+	return 0
 }

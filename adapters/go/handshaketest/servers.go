@@ -52,6 +52,10 @@ func (c agentCommand) UpdateStatus(_ context.Context, in *agentexecutionv1.Agent
 	}))
 }
 
+func (c agentCommand) Cancel(ctx context.Context, in *agentexecutionv1.AgentExecutionId) (*agentexecutionv1.AgentExecution, error) {
+	return as[*agentexecutionv1.AgentExecution](c.s.cancelRPC(ctx, in.GetValue(), false))
+}
+
 type workflowCommand struct {
 	workflowexecutionv1.UnimplementedWorkflowExecutionCommandControllerServer
 	s *FakeStigmerService
@@ -67,6 +71,10 @@ func (c workflowCommand) UpdateStatus(_ context.Context, in *workflowexecutionv1
 			e.Status = proto.Clone(in.GetStatus()).(*workflowexecutionv1.WorkflowExecutionStatus)
 		}
 	}))
+}
+
+func (c workflowCommand) Cancel(ctx context.Context, in *workflowexecutionv1.WorkflowExecutionId) (*workflowexecutionv1.WorkflowExecution, error) {
+	return as[*workflowexecutionv1.WorkflowExecution](c.s.cancelRPC(ctx, in.GetValue(), true))
 }
 
 type agentQuery struct {

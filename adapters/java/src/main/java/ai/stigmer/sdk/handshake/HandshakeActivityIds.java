@@ -1,5 +1,9 @@
 package ai.stigmer.sdk.handshake;
 
+import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
+import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
+import ai.stigmer.sdk.contract.Contract;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.common.interceptors.WorkerInterceptorBase;
 import io.temporal.common.interceptors.WorkflowInboundCallsInterceptor;
@@ -7,6 +11,7 @@ import io.temporal.common.interceptors.WorkflowInboundCallsInterceptorBase;
 import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptor;
 import io.temporal.common.interceptors.WorkflowOutboundCallsInterceptorBase;
 import io.temporal.workflow.WorkflowLocal;
+import java.time.Duration;
 
 /**
  * Tells {@link WorkflowHandshake#executeToTerminal} the activity id of the handshake activity it
@@ -21,8 +26,17 @@ import io.temporal.workflow.WorkflowLocal;
  */
 public final class HandshakeActivityIds {
 
-  /** The id of the first activity scheduled while {@link #schedule} runs. */
-  private static final WorkflowLocal<String[]> SLOT = WorkflowLocal.withCachedInitial(() -> null);
+  /** The first activity scheduled while {@link #schedule} runs: its id, and whether to opt out. */
+  private static final WorkflowLocal<Slot> SLOT = WorkflowLocal.withCachedInitial(() -> null);
+
+  private static final class Slot {
+    final boolean optOutOfRelay;
+    String id;
+
+    Slot(boolean optOutOfRelay) {
+      this.optOutOfRelay = optOutOfRelay;
+    }
+  }
 
   private HandshakeActivityIds() {}
 
@@ -31,14 +45,62 @@ public final class HandshakeActivityIds {
    * activity, or empty when no interceptor saw it.
    */
   static String schedule(Runnable schedule) {
-    String[] slot = {null};
+    return schedule(schedule, false);
+  }
+
+  /**
+   * As {@link #schedule(Runnable)}; with {@code optOutOfRelay}, the interceptor also puts the
+   * annotation {@value ai.stigmer.sdk.contract.Contract#ANNOTATION_CALLER_HEARTBEATS}: {@value
+   * ai.stigmer.sdk.contract.Contract#CALLER_HEARTBEATS_NONE} into a copy of the activity's
+   * execution request (pushed cancellation: the service then relays no heartbeats to this caller),
+   * unless the activity has a heartbeat timeout (the relay's heartbeats keep it alive) or the
+   * request already carries the annotation. Only the interceptor sees the activity's options:
+   * without it, the request is sent as it is.
+   */
+  static String schedule(Runnable schedule, boolean optOutOfRelay) {
+    Slot slot = new Slot(optOutOfRelay);
     SLOT.set(slot);
     try {
       schedule.run();
     } finally {
       SLOT.set(null);
     }
-    return slot[0] == null ? "" : slot[0];
+    return slot.id == null ? "" : slot.id;
+  }
+
+  /** The input with its execution request opted out of the relay, when it should be. */
+  private static <R> WorkflowOutboundCallsInterceptor.ActivityInput<R> optedOutOfRelay(
+      WorkflowOutboundCallsInterceptor.ActivityInput<R> input) {
+    ActivityOptions options = input.getOptions();
+    Duration heartbeat = options == null ? null : options.getHeartbeatTimeout();
+    Object[] args = input.getArgs();
+    if ((heartbeat != null && !heartbeat.isZero()) || args == null || args.length != 1) {
+      return input;
+    }
+    Object request = args[0];
+    Object optedOut = request;
+    String key = Contract.ANNOTATION_CALLER_HEARTBEATS;
+    if (request instanceof AgentExecution
+        && !((AgentExecution) request).getMetadata().containsAnnotations(key)) {
+      AgentExecution.Builder builder = ((AgentExecution) request).toBuilder();
+      builder.getMetadataBuilder().putAnnotations(key, Contract.CALLER_HEARTBEATS_NONE);
+      optedOut = builder.build();
+    } else if (request instanceof WorkflowExecution
+        && !((WorkflowExecution) request).getMetadata().containsAnnotations(key)) {
+      WorkflowExecution.Builder builder = ((WorkflowExecution) request).toBuilder();
+      builder.getMetadataBuilder().putAnnotations(key, Contract.CALLER_HEARTBEATS_NONE);
+      optedOut = builder.build();
+    }
+    if (optedOut == request) {
+      return input;
+    }
+    return new WorkflowOutboundCallsInterceptor.ActivityInput<>(
+        input.getActivityName(),
+        input.getResultClass(),
+        input.getResultType(),
+        new Object[] {optedOut},
+        options,
+        input.getHeader());
   }
 
   /**
@@ -68,10 +130,13 @@ public final class HandshakeActivityIds {
 
     @Override
     public <R> ActivityOutput<R> executeActivity(ActivityInput<R> input) {
+      Slot slot = SLOT.get();
+      if (slot != null && slot.id == null && slot.optOutOfRelay) {
+        input = optedOutOfRelay(input);
+      }
       ActivityOutput<R> output = super.executeActivity(input);
-      String[] slot = SLOT.get();
-      if (slot != null && slot[0] == null) {
-        slot[0] = output.getActivityId();
+      if (slot != null && slot.id == null) {
+        slot.id = output.getActivityId();
       }
       return output;
     }

@@ -82,5 +82,12 @@ public final class HandshakeFailureTypes {
    */
   public static final String AGENT_EXECUTION_CANCELLED = Contract.FAILURE_AGENT_EXECUTION_CANCELLED;
 
+  /**
+   * {@value CancelExecutionActivity#CANCEL_EXECUTION} failed: non-retryable when the service
+   * refused the cancel for good (NOT_FOUND, PERMISSION_DENIED, INVALID_ARGUMENT), retryable
+   * otherwise; the same in every SDK.
+   */
+  public static final String CANCEL_FAILED = Contract.FAILURE_CANCEL_FAILED;
+
   private HandshakeFailureTypes() {}
 }

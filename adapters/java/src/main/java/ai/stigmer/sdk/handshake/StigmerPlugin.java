@@ -36,8 +36,9 @@ import java.util.Objects;
  *       deployed Go service's {@code json/plain}. A client's own {@code DefaultDataConverter} keeps
  *       its other converters; a converter of another class is left as it is;
  *   <li>with a Stigmer channel ({@link Builder#setStigmerChannel}), the caller-side activities on
- *       every worker: {@value GetExecutionActivity#GET_EXECUTION} ({@link GetExecutionActivityImpl})
- *       and {@value WatchExecutionActivity#WATCH_EXECUTION} ({@link WatchExecutionActivityImpl}),
+ *       every worker: {@value GetExecutionActivity#GET_EXECUTION} ({@link GetExecutionActivityImpl}),
+ *       {@value WatchExecutionActivity#WATCH_EXECUTION} ({@link WatchExecutionActivityImpl}) and
+ *       {@value CancelExecutionActivity#CANCEL_EXECUTION} ({@link CancelExecutionActivityImpl}),
  *       which {@link WorkflowHandshake#executeToTerminal} schedules;
  *   <li>the completion system activity {@value SystemActivities#COMPLETE_EXTERNAL_ACTIVITY} on
  *       every worker ({@link SystemActivitiesImpl#withWorkerClient}), which {@link
@@ -90,6 +91,7 @@ public final class StigmerPlugin extends SimplePlugin {
     private Channel stigmerChannel;
     private GetExecutionActivityImpl getExecution;
     private WatchExecutionActivityImpl watchExecution;
+    private CancelExecutionActivityImpl cancelExecution;
     private boolean systemActivities = true;
     private boolean tracing;
     private final List<WorkerInterceptor> workerInterceptors = new ArrayList<>();
@@ -142,6 +144,18 @@ public final class StigmerPlugin extends SimplePlugin {
      */
     public Builder setWatchExecutionActivity(WatchExecutionActivityImpl activity) {
       this.watchExecution = Objects.requireNonNull(activity, "activity");
+      return this;
+    }
+
+    /**
+     * Registers this {@value CancelExecutionActivity#CANCEL_EXECUTION} implementation instead of
+     * the default one of {@link #setStigmerChannel}.
+     *
+     * @param activity the implementation
+     * @return this builder
+     */
+    public Builder setCancelExecutionActivity(CancelExecutionActivityImpl activity) {
+      this.cancelExecution = Objects.requireNonNull(activity, "activity");
       return this;
     }
 
@@ -208,6 +222,7 @@ public final class StigmerPlugin extends SimplePlugin {
       List<Object> activities = new ArrayList<>();
       GetExecutionActivityImpl get = getExecution;
       WatchExecutionActivityImpl watch = watchExecution;
+      CancelExecutionActivityImpl cancel = cancelExecution;
       if (stigmerChannel != null) {
         if (get == null) {
           get =
@@ -220,12 +235,18 @@ public final class StigmerPlugin extends SimplePlugin {
         if (watch == null) {
           watch = WatchExecutionActivityImpl.newBuilder().setChannel(stigmerChannel).build();
         }
+        if (cancel == null) {
+          cancel = CancelExecutionActivityImpl.newBuilder().setChannel(stigmerChannel).build();
+        }
       }
       if (get != null) {
         activities.add(get);
       }
       if (watch != null) {
         activities.add(watch);
+      }
+      if (cancel != null) {
+        activities.add(cancel);
       }
       if (systemActivities) {
         activities.add(SystemActivitiesImpl.withWorkerClient(types));

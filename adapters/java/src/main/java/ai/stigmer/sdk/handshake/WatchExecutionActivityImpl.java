@@ -206,7 +206,7 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
     return doubled.compareTo(maximumInterval) > 0 ? maximumInterval : doubled;
   }
 
-  private static List<PendingActivityInfo> pendingActivities(ActivityExecutionContext context) {
+  static List<PendingActivityInfo> pendingActivities(ActivityExecutionContext context) {
     ActivityInfo info = context.getInfo();
     return context
         .getWorkflowClient()

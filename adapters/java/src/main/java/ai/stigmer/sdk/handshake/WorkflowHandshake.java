@@ -77,7 +77,39 @@ public final class WorkflowHandshake {
    */
   static final String WATCH_CHANGE_ID = Contract.WATCH_VERSION;
 
+  /**
+   * The {@code Workflow.getVersion} change id of the pushed cancellation: histories recorded before
+   * it replay without it.
+   */
+  static final String CANCEL_CHANGE_ID = Contract.CANCEL_VERSION;
+
   private WorkflowHandshake() {}
+
+  /**
+   * Returns the options {@link #executeToTerminal} schedules {@value
+   * CancelExecutionActivity#CANCEL_EXECUTION} with, as in every SDK: start-to-close 30 s,
+   * schedule-to-close 165 s (all attempts: a worker that does not serve it delays the workflow's
+   * cancellation by at most that), retry from 1 s, doubling, up to 10 s, at most 5 attempts, never
+   * retrying {@value HandshakeFailureTypes#CANCEL_FAILED}; on the watcher's task queue (the
+   * workflow's by default).
+   *
+   * @return the activity options
+   */
+  public static ActivityOptions cancelExecutionOptions() {
+    Contract.RetryPolicy retry = Contract.RETRY_CANCEL_EXECUTION;
+    return ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Contract.TIMEOUT_CANCEL_EXECUTION_START_TO_CLOSE)
+        .setScheduleToCloseTimeout(Contract.TIMEOUT_CANCEL_EXECUTION_SCHEDULE_TO_CLOSE)
+        .setRetryOptions(
+            RetryOptions.newBuilder()
+                .setInitialInterval(retry.initialInterval())
+                .setBackoffCoefficient(retry.backoff())
+                .setMaximumInterval(retry.maximumInterval())
+                .setMaximumAttempts(retry.maximumAttempts())
+                .setDoNotRetry(retry.nonRetryable().toArray(new String[0]))
+                .build())
+        .build();
+  }
 
   /** Maximum attempts of {@value GetExecutionActivity#GET_EXECUTION}: 3. */
   public static final int GET_EXECUTION_MAXIMUM_ATTEMPTS = 3;
@@ -309,10 +341,22 @@ public final class WorkflowHandshake {
     long start = Workflow.currentTimeMillis();
     String outcome = HandshakeMetrics.OUTCOME_FAILED;
     List<Promise<E>> handshakes = new ArrayList<>(1);
+    // Taken when the handshake is scheduled: a history from before the pushed cancel keeps its
+    // request as sent and, when cancelled, only cancels its handshake.
+    boolean pushCancel =
+        Workflow.getVersion(CANCEL_CHANGE_ID, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
+    // Detached with the pushed cancel: the workflow's cancellation must not cancel the handshake
+    // before the service has been told (pushCancel below).
     CancellationScope handshakeScope =
-        Workflow.newCancellationScope(() -> handshakes.add(Async.function(handshake, request)));
-    // Its activity id, so that the watch can find the pending handshake.
-    String handshakeActivityId = HandshakeActivityIds.schedule(handshakeScope::run);
+        pushCancel
+            ? Workflow.newDetachedCancellationScope(
+                () -> handshakes.add(Async.function(handshake, request)))
+            : Workflow.newCancellationScope(
+                () -> handshakes.add(Async.function(handshake, request)));
+    // Its activity id, so that the watch can find the pending handshake; with the pushed cancel,
+    // the request opted out of the service's relayed heartbeats (HandshakeActivityIds).
+    String handshakeActivityId = HandshakeActivityIds.schedule(handshakeScope::run, pushCancel);
     Promise<E> delivered = handshakes.get(0);
     try {
       if (!Workflow.await(options.getWatchAfter(), delivered::isCompleted)) {
@@ -341,6 +385,8 @@ public final class WorkflowHandshake {
                   : HandshakeFailureTypes.AGENT_EXECUTION_FAILED);
         }
       }
+      // Throws CanceledFailure when the workflow is cancelled: the detached handshake would not.
+      Workflow.await(delivered::isCompleted);
       E result = delivered.get();
       outcome = HandshakeMetrics.OUTCOME_COMPLETED;
       return result;
@@ -349,11 +395,65 @@ public final class WorkflowHandshake {
       throw e;
     } catch (CanceledFailure e) {
       outcome = HandshakeMetrics.OUTCOME_CANCELLED;
+      if (pushCancel && !delivered.isCompleted()) {
+        pushCancel(handshakeActivityId, request, options);
+        handshakeScope.cancel();
+        awaitShielded(delivered);
+      }
       throw e;
     } finally {
       long nanos = TimeUnit.MILLISECONDS.toNanos(Workflow.currentTimeMillis() - start);
       HandshakeMetrics.resolved(Workflow.getMetricsScope(), outcome, nanos);
     }
+  }
+
+  /**
+   * Tells the service that the workflow was cancelled while the handshake is pending (pushed
+   * cancellation): runs {@value CancelExecutionActivity#CANCEL_EXECUTION} in a detached scope and
+   * waits for it. A failure of the cancel activity is logged, never thrown: the handshake's own
+   * cancellation follows.
+   */
+  private static <E extends Message> void pushCancel(
+      String handshakeActivityId, E request, TerminalOptions options) {
+    WatchExecutionActivityImpl.WatchInput input =
+        new WatchExecutionActivityImpl.WatchInput(
+            handshakeActivityId,
+            request instanceof WorkflowExecution
+                ? ExecutionKind.EXECUTION_KIND_WORKFLOW
+                : ExecutionKind.EXECUTION_KIND_AGENT);
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              try {
+                Workflow.newUntypedActivityStub(options.cancelExecutionOptionsOnQueue())
+                    .execute(
+                        CancelExecutionActivity.CANCEL_EXECUTION,
+                        Void.class,
+                        new RawValue(input.toPayload()));
+              } catch (ActivityFailure e) {
+                KeyValueLog.warn(
+                    Workflow.getLogger(WorkflowHandshake.class),
+                    "Could not cancel the execution through the Stigmer service, cancelling the"
+                        + " handshake only",
+                    "activity_id",
+                    handshakeActivityId,
+                    "error",
+                    e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+              }
+            })
+        .run();
+  }
+
+  /** Waits, shielded from the workflow's cancellation, until the promise is resolved. */
+  private static void awaitShielded(Promise<?> promise) {
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              try {
+                promise.get();
+              } catch (ActivityFailure | CanceledFailure e) {
+                // cancelled with the activity's own cancellation type, or it ended otherwise
+              }
+            })
+        .run();
   }
 
   /**
@@ -454,11 +554,13 @@ public final class WorkflowHandshake {
     private final ActivityOptions getExecutionOptions;
     private final Duration watchAfter;
     private final ActivityOptions watchExecutionOptions;
+    private final ActivityOptions cancelExecutionOptions;
 
     private TerminalOptions(Builder builder) {
       this.getExecutionOptions = builder.getExecutionOptions;
       this.watchAfter = builder.watchAfter;
       this.watchExecutionOptions = builder.watchExecutionOptions;
+      this.cancelExecutionOptions = builder.cancelExecutionOptions;
     }
 
     /**
@@ -494,11 +596,28 @@ public final class WorkflowHandshake {
       return watchExecutionOptions;
     }
 
+    /** The options of {@value CancelExecutionActivity#CANCEL_EXECUTION}. */
+    public ActivityOptions getCancelExecutionOptions() {
+      return cancelExecutionOptions;
+    }
+
+    /** The cancel options; without a task queue, the watcher's (as in every SDK). */
+    ActivityOptions cancelExecutionOptionsOnQueue() {
+      if (cancelExecutionOptions.getTaskQueue() != null
+          || watchExecutionOptions.getTaskQueue() == null) {
+        return cancelExecutionOptions;
+      }
+      return ActivityOptions.newBuilder(cancelExecutionOptions)
+          .setTaskQueue(watchExecutionOptions.getTaskQueue())
+          .build();
+    }
+
     /** Builder of {@link TerminalOptions}. */
     public static final class Builder {
       private ActivityOptions getExecutionOptions = WorkflowHandshake.getExecutionOptions();
       private Duration watchAfter = WATCH_AFTER;
       private ActivityOptions watchExecutionOptions = WorkflowHandshake.watchExecutionOptions();
+      private ActivityOptions cancelExecutionOptions = WorkflowHandshake.cancelExecutionOptions();
 
       private Builder() {}
 
@@ -539,6 +658,18 @@ public final class WorkflowHandshake {
        */
       public Builder setWatchExecutionOptions(ActivityOptions options) {
         this.watchExecutionOptions = Objects.requireNonNull(options, "options");
+        return this;
+      }
+
+      /**
+       * Sets the options of {@value CancelExecutionActivity#CANCEL_EXECUTION} ({@link
+       * WorkflowHandshake#cancelExecutionOptions()} by default), for example its task queue.
+       *
+       * @param options the options
+       * @return this builder
+       */
+      public Builder setCancelExecutionOptions(ActivityOptions options) {
+        this.cancelExecutionOptions = Objects.requireNonNull(options, "options");
         return this;
       }
 

@@ -273,7 +273,7 @@ final class CallerRole implements Role {
           });
     }
 
-    /** The terminal helper's get-execution activity, polling this service. */
+    /** The terminal helper's get-execution, watch and cancel activities, on this service. */
     private void startGetExecutionWorker(String address, ManagedChannel channel) {
       WorkerFactory factory = WorkerFactory.newInstance(client);
       factory
@@ -283,6 +283,10 @@ final class CallerRole implements Role {
                   .setAgentStub(AgentExecutionQueryControllerGrpc.newBlockingStub(channel))
                   .build(),
               ai.stigmer.sdk.handshake.WatchExecutionActivityImpl.newBuilder()
+                  .setChannel(channel)
+                  .build(),
+              // The pushed cancel runs on the watcher's queue (issue 25 item 1).
+              ai.stigmer.sdk.handshake.CancelExecutionActivityImpl.newBuilder()
                   .setChannel(channel)
                   .build());
       factory.start();
@@ -318,7 +322,15 @@ final class CallerRole implements Role {
     WorkflowServiceStubs service = Temporal.connect(start.getTemporal());
     try {
       WorkflowClient client = Temporal.client(service, start.getTemporal().getNamespace());
-      WorkerFactory factory = WorkerFactory.newInstance(client);
+      // As StigmerPlugin does: the handshake's activity id for the watch and the pushed cancel,
+      // and the pushed cancel's opt-out of the relay (issue 25 item 1).
+      WorkerFactory factory =
+          WorkerFactory.newInstance(
+              client,
+              io.temporal.worker.WorkerFactoryOptions.newBuilder()
+                  .setWorkerInterceptors(
+                      ai.stigmer.sdk.handshake.HandshakeActivityIds.workerInterceptor())
+                  .build());
       Worker worker = factory.newWorker(queue);
       worker.registerWorkflowImplementationTypes(CallerWorkflowImpl.class);
       CallAgentActivityImpl activities = new CallAgentActivityImpl(events, client, queue);

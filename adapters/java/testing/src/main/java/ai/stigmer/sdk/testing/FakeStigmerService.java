@@ -75,7 +75,9 @@ import java.util.function.UnaryOperator;
  * test then finishes each handshake on demand: {@link #complete},
  * {@link #fail} and {@link #cancel} act on the caller's activity through Temporal, as a real
  * service's workflow would. {@link #failNext} makes the next {@code create} calls fail with a gRPC
- * status.
+ * status. The {@code cancel} RPC (pushed cancellation) ends the execution CANCELLED and reports
+ * the caller's activity cancelled; it is recorded ({@link #cancelRequests()}) and can be answered
+ * with a status instead ({@link #answerCancelsWith}, {@link #failNextCancel}).
  *
  * <pre>{@code
  * try (FakeStigmerService stigmer = FakeStigmerService.start(temporalClient)) {
@@ -115,6 +117,9 @@ public final class FakeStigmerService implements AutoCloseable {
   private final Map<String, Queue<Object>> getScripts = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> getCalls = new ConcurrentHashMap<>();
   private final AtomicInteger ids = new AtomicInteger();
+  private final List<CancelRequest> cancels = new ArrayList<>();
+  private final Queue<Status> cancelFailures = new ConcurrentLinkedQueue<>();
+  private volatile Status cancelAnswer;
   private final WorkflowClient temporalClient;
   private volatile ExternalActivityCompleter completer;
   private final Server server;
@@ -280,6 +285,92 @@ public final class FakeStigmerService implements AutoCloseable {
     Objects.requireNonNull(status, "status");
     for (int i = 0; i < times; i++) {
       failures.add(status);
+    }
+  }
+
+  /**
+   * Makes every {@code cancel} call answer with this status (recorded all the same), for example
+   * {@code Status.UNIMPLEMENTED} as the deployed service does; {@code null} restores the normal
+   * answer.
+   */
+  public void answerCancelsWith(Status status) {
+    this.cancelAnswer = status;
+  }
+
+  /** Makes the next {@code times} {@code cancel} calls fail with this status, once recorded. */
+  public void failNextCancel(Status status, int times) {
+    Objects.requireNonNull(status, "status");
+    for (int i = 0; i < times; i++) {
+      cancelFailures.add(status);
+    }
+  }
+
+  /** Every {@code cancel} call received so far, of either kind, failed ones included, oldest first. */
+  public List<CancelRequest> cancelRequests() {
+    synchronized (lock) {
+      return Collections.unmodifiableList(new ArrayList<>(cancels));
+    }
+  }
+
+  /**
+   * Waits until {@code count} {@code cancel} calls have arrived in all, and returns all of them.
+   *
+   * @param count how many
+   * @param timeout how long to wait
+   * @return every cancel call so far, oldest first
+   * @throws AssertionError when fewer arrived within the timeout
+   */
+  public List<CancelRequest> waitForCancelRequests(int count, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (cancels.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(
+              "timed out after " + timeout + " waiting for " + count + " cancel calls; got "
+                  + cancels.size());
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(lock, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AssertionError("interrupted while waiting for " + count + " cancel calls", e);
+        }
+      }
+      return Collections.unmodifiableList(new ArrayList<>(cancels));
+    }
+  }
+
+  /** One {@code cancel} call the fake received. */
+  public static final class CancelRequest {
+    private final String executionId;
+    private final boolean workflow;
+    private final Status.Code code;
+
+    CancelRequest(String executionId, boolean workflow, Status.Code code) {
+      this.executionId = executionId;
+      this.workflow = workflow;
+      this.code = code;
+    }
+
+    /** The id the caller asked to cancel. */
+    public String executionId() {
+      return executionId;
+    }
+
+    /** Whether it came to the workflow execution controller (else the agent's). */
+    public boolean isWorkflow() {
+      return workflow;
+    }
+
+    /** The status code the call was answered with. */
+    public Status.Code code() {
+      return code;
+    }
+
+    @Override
+    public String toString() {
+      return (workflow ? "workflow " : "agent ") + executionId + " " + code;
     }
   }
 
@@ -517,6 +608,90 @@ public final class FakeStigmerService implements AutoCloseable {
     }
   }
 
+  /**
+   * Answers {@code cancel} as the reference service does: the execution ends CANCELLED (a terminal
+   * one is returned unchanged), and the caller's activity is reported cancelled through Temporal,
+   * in the background, once the caller's workflow has asked to cancel it (when the fake has a
+   * client).
+   */
+  private <T extends Message> void cancelExecution(
+      String id, Class<T> type, boolean workflow, StreamObserver<T> response) {
+    Status failure = cancelFailures.poll();
+    if (failure == null) {
+      failure = cancelAnswer;
+    }
+    T answer = null;
+    CreateCall owner = null;
+    synchronized (lock) {
+      Message stored = executions.get(id);
+      if (failure == null && !type.isInstance(stored)) {
+        failure = Status.NOT_FOUND.withDescription("execution " + id + " not found");
+      }
+      cancels.add(new CancelRequest(id, workflow, failure == null ? Status.Code.OK : failure.getCode()));
+      lock.notifyAll();
+      if (failure == null) {
+        answer = type.cast(stored);
+        if (!TERMINAL_PHASES.contains(phaseOf(stored))) {
+          for (CreateCall call : calls) {
+            if (id.equals(call.executionId())) {
+              owner = call;
+            }
+          }
+        }
+      }
+    }
+    if (failure != null) {
+      response.onError(failure.asRuntimeException());
+      return;
+    }
+    if (owner != null) {
+      answer = type.cast(finish(owner, 5, agent -> {}));
+      if (temporalClient != null) {
+        CreateCall cancelled = owner;
+        Thread report = new Thread(() -> reportCancelled(cancelled), "fake-stigmer-cancel-report");
+        report.setDaemon(true);
+        report.start();
+      }
+    }
+    response.onNext(answer);
+    response.onCompleted();
+  }
+
+  /**
+   * Reports the caller's activity of a cancelled execution cancelled, as the reference service's
+   * settlement does once the run has stopped: after the caller's workflow has asked to cancel the
+   * activity (a helper that pushes the cancel asks right after its cancel call). Gives up after
+   * {@link #DEFAULT_TIMEOUT}, or when the activity is gone (the workflow ended).
+   */
+  private void reportCancelled(CreateCall call) {
+    try {
+      ExternalActivityCompleter completer = completer();
+      Poll.until(
+          DEFAULT_TIMEOUT,
+          "the caller's cancel request",
+          () -> {
+            HeartbeatResult beat = completer.heartbeat(call.token());
+            if (GONE.contains(beat.outcome())) {
+              throw new IllegalStateException("gone: " + beat.outcome());
+            }
+            return beat.isCancelRequested();
+          });
+      deliver(CompletionInputs.cancellation(call.token(), options(call)));
+    } catch (RuntimeException | AssertionError e) {
+      // The caller's workflow ended or never asked: nothing to report.
+    }
+  }
+
+  private static int phaseOf(Message execution) {
+    if (execution instanceof AgentExecution) {
+      return ((AgentExecution) execution).getStatus().getPhaseValue();
+    }
+    if (execution instanceof WorkflowExecution) {
+      return ((WorkflowExecution) execution).getStatus().getPhaseValue();
+    }
+    return 0;
+  }
+
   private <T extends Message> void updateStatus(
       String id,
       Class<T> type,
@@ -610,6 +785,11 @@ public final class FakeStigmerService implements AutoCloseable {
           stored -> stored.toBuilder().setStatus(request.getStatus()).build(),
           response);
     }
+
+    @Override
+    public void cancel(AgentExecutionId request, StreamObserver<AgentExecution> response) {
+      cancelExecution(request.getValue(), AgentExecution.class, false, response);
+    }
   }
 
   private final class WorkflowCommands
@@ -646,6 +826,11 @@ public final class FakeStigmerService implements AutoCloseable {
           WorkflowExecution.class,
           stored -> stored.toBuilder().setStatus(request.getStatus()).build(),
           response);
+    }
+
+    @Override
+    public void cancel(WorkflowExecutionId request, StreamObserver<WorkflowExecution> response) {
+      cancelExecution(request.getValue(), WorkflowExecution.class, true, response);
     }
   }
 
