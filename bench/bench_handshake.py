@@ -63,6 +63,8 @@ ROUND_PIPELINES = (*PIPELINES, SDK_CALLER)
 STATS_LINE_LIMIT = 256 * 1024 * 1024
 #: Worker caches of callers and service in `make bench-long` (temporalio's default is 1000).
 LONG_RUN_CACHED_WORKFLOWS = 100
+#: Workflow ids of the failures already printed (the first only).
+FAILURES_SHOWN: list[str] = []
 
 
 class Role:
@@ -200,7 +202,10 @@ async def run_one(
         await asyncio.wait_for(handle.result(), timeout)
     except TimeoutError:
         return workflow_id, None, "never_resumed"
-    except Exception:  # noqa: BLE001 - any failure of the handshake counts as failed
+    except Exception as error:  # noqa: BLE001 - any failure of the handshake counts as failed
+        if not FAILURES_SHOWN:  # the first one, for whoever reads the run's output
+            FAILURES_SHOWN.append(workflow_id)
+            print(f"handshake {workflow_id} failed: {error!r} {error.__cause__!r}", file=sys.stderr)
         return workflow_id, None, "failed"
     return workflow_id, (time.perf_counter() - started) * 1000, "ok"
 
