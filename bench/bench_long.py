@@ -27,7 +27,8 @@ In this order, because parked agents hold the runner's slots for an hour:
    beside the budget (long polls apart).
 
 Writes ``reports/bench-long.json`` and ``reports/bench-long.md`` after every step (a run cut
-short still reports what it reached).
+short still reports what it reached). ``touch reports/bench-long.stop`` ends the parking after
+the current step: the run then measures at rest with what is parked and ends cleanly.
 """
 
 from __future__ import annotations
@@ -270,7 +271,9 @@ def growth_per_parked(steps: list[dict[str, Any]], key: str) -> float | None:
 def markdown(report: dict[str, Any]) -> str:
     settings = report["settings"]
     lines = [
-        f"# make bench-long ({report.get('state', 'running')})",
+        f"# make bench-long ({report.get('state', 'running')}"
+        + (f", parking cut short at {report['cut_short_at']:,}" if "cut_short_at" in report else "")
+        + ")",
         "",
         f"Store: PostgreSQL. Caller: docs' set-up (StigmerPlugin, temporalio's default slots and "
         f"pollers), workflow caches {CACHED_WORKFLOWS}. Relay: every "
@@ -437,7 +440,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 print(write(report, args.report_dir), file=sys.stderr)
 
             parked = 0
+            stop_file = args.report_dir / "bench-long.stop"
+            stop_file.unlink(missing_ok=True)
             while parked < args.parked:
+                if stop_file.exists():  # cut short: measure at rest with what is parked
+                    report["cut_short_at"] = parked
+                    report["at_rest"].append(
+                        {"parked": parked, **await at_rest(metrics, 2 * args.caller_heartbeat + 5)}
+                    )
+                    break
                 share = min(args.step, args.parked - parked)
                 result = await park_step(client, pipeline, share, args.timeout)
                 parked += share
