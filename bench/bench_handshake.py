@@ -109,12 +109,20 @@ class Role:
         assert self.process.stdout is not None
         self.process.stdin.write(b'{"cmd": "stats"}\n')
         await self.process.stdin.drain()
-        line = await self.process.stdout.readline()
-        if not line:
-            code = await self.process.wait()
-            raise RuntimeError(f"role process {self.process.pid} exited with {code}")
-        result: dict[str, Any] = json.loads(line)
-        return result
+        return await self.answer()
+
+    async def answer(self) -> dict[str, Any]:
+        """The role's next JSON line; anything else a library printed on stdout goes to stderr."""
+        assert self.process.stdout is not None
+        while True:
+            line = await self.process.stdout.readline()
+            if not line:
+                code = await self.process.wait()
+                raise RuntimeError(f"role process {self.process.pid} exited with {code}")
+            if line.startswith(b"{"):
+                result: dict[str, Any] = json.loads(line)
+                return result
+            print(f"role {self.process.pid} printed: {line[:500]!r}", file=sys.stderr)
 
     def rss_kib(self) -> int:
         with open(f"/proc/{self.process.pid}/status") as status:
@@ -141,8 +149,7 @@ class Pipeline:
     caller: Role
     queue: str
     data: dict[str, Any] = field(default_factory=dict)
-    #: The client that starts its caller workflows, when not the bench's (the SDK's callers run
-    #: StigmerPlugin's converter, whose payloads the RAW callers' default one cannot decode).
+    #: The client that starts its caller workflows, when not the bench's.
     client: temporalio.client.Client | None = None
 
     def samples(self, key: str) -> list[float]:
@@ -377,14 +384,13 @@ async def run_server(
     server.dynamic_config = dict(SERVER_CONFIGS[config])
     async with server:
         report["dev_server_args"] = list(server.extra_args)
-        client = await temporalio.client.Client.connect(server.target)
-        pipelines = await start_pipelines(server.target, args.caller_setup)
-        # The SDK's callers run StigmerPlugin's converter: results are in the SDK's private pool.
-        sdk_client = await temporalio.client.Client.connect(
+        # The messages are the SDK's, in its private descriptor pool: every pipeline's clients
+        # convert them with the SDK's payload converter (temporalio's default one looks them up
+        # in the default pool), as a hand-written pipeline would with its own messages.
+        client = await temporalio.client.Client.connect(
             server.target, data_converter=data_converter
         )
-        for name in ("sdk", SDK_CALLER):
-            pipelines[name].client = sdk_client
+        pipelines = await start_pipelines(server.target, args.caller_setup)
         try:
             for pipeline in pipelines.values():  # warm up every path once
                 await sequential(client, pipeline, 3)

@@ -491,8 +491,7 @@ async def profile(role: Role) -> dict[str, Any]:
     assert role.process.stdout is not None
     role.process.stdin.write(b'{"cmd": "profile", "top": 15}\n')
     await role.process.stdin.drain()
-    result: dict[str, Any] = json.loads(await role.process.stdout.readline())
-    return result
+    return await role.answer()
 
 
 def main() -> None:

@@ -61,6 +61,11 @@ from stigmer_sdk.api.agentic.agentexecution.v1.enum_pb2 import (
     EXECUTION_PENDING,
 )
 
+# The bench's messages are the SDK's, in its private descriptor pool: temporalio's default payload
+# converter looks json/protobuf types up in the default pool, so every client converts them with
+# the SDK's payload converter (a hand-written pipeline would use its own messages).
+from stigmer_sdk.converter import data_converter
+
 #: Caller activity slots (the issue's setup).
 CALLER_SLOTS = int(os.environ.get("BENCH_CALLER_SLOTS", "4"))
 #: Activity polls of the caller worker. Each outstanding poll holds a slot; with as many polls as
@@ -176,7 +181,7 @@ class RawService(command_pb2_grpc.AgentExecutionCommandControllerServicer):
 
 
 async def raw_service(temporal: str, eager: bool) -> tuple[str, list[Any]]:
-    client = await temporalio.client.Client.connect(temporal)
+    client = await temporalio.client.Client.connect(temporal, data_converter=data_converter)
     service = RawService(client, eager, queue=f"raw-service-{'best' if eager else 'raw'}")
     worker = Worker(
         client,
@@ -323,7 +328,7 @@ async def caller(
         client = await temporalio.client.Client.connect(temporal, plugins=[StigmerPlugin(stigmer)])
         activities = [SdkCaller(stigmer).handshake]
     else:
-        client = await temporalio.client.Client.connect(temporal)
+        client = await temporalio.client.Client.connect(temporal, data_converter=data_converter)
         raw = RawCaller(client, grpc.aio.insecure_channel(service))
         activities = [raw.handshake, raw.floor]
     worker = Worker(
