@@ -105,7 +105,11 @@ async def drop_database(admin: str, url: str) -> None:
 def scrape_requests(address: str) -> dict[str, float]:
     """Temporal client requests so far, by ``kind:operation`` (kind: request or long_request)."""
     with urllib.request.urlopen(f"http://{address}/metrics", timeout=10) as response:
-        text = response.read().decode()
+        return parse_requests(response.read().decode())
+
+
+def parse_requests(text: str) -> dict[str, float]:
+    """`scrape_requests` on a Prometheus exposition's text."""
     counts: dict[str, float] = {}
     for line in text.splitlines():
         match = REQUEST_METRIC.match(line)
