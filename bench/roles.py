@@ -352,7 +352,7 @@ _BASELINE: dict[str, tuple[int, int]] | None = None
 def memory_profile(top: int) -> dict[str, Any]:
     """Python objects by type that grew since the previous call (the first call sets the
     baseline), largest first: counts and shallow sizes of the objects the garbage collector
-    tracks. (tracemalloc crashed temporalio's Rust threads under Python 3.11.)"""
+    tracks. (A run under tracemalloc lost its caller to a crash.)"""
     global _BASELINE
     import gc
 
