@@ -149,9 +149,13 @@ $(VENV)/.bench-extra: pyproject.toml $(VENV)/.bootstrapped
 bench: bootstrap $(VENV)/.bench-extra ## SDK beside raw temporalio (Python, Go, Java): reports/bench.{json,md,png}
 	$(PY) bench/bench_handshake.py $(BENCH_ARGS)
 
+# Counts of `make bench-long` (see bench/bench_long.py --help): 100,000 parked by default.
+BENCH_LONG_ARGS ?=
+
 .PHONY: bench-long
-bench-long: bootstrap $(VENV)/.bench-extra ## Release check: 10-minute sustained run, 10,000 parked handshakes
-	$(PY) bench/bench_handshake.py --long $(BENCH_ARGS)
+bench-long: bootstrap $(VENV)/.bench-extra ## Release check: 100,000 parked on PostgreSQL: RSS, RPCs at rest, cancel latency
+	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
+		$(PY) bench/bench_long.py $(BENCH_LONG_ARGS)
 
 # The official Temporal server (go.temporal.io/server) needs Go >= 1.26.10: its build uses
 # GOTOOLCHAIN=go1.27.3, which the Go module proxy serves (scripts/temporal_cluster.py).

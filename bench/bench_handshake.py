@@ -1,6 +1,10 @@
 """Side-by-side handshake benchmark: the SDK against hand-written raw temporalio, in one run.
 
-One Temporal dev server; one process per role and pipeline (``bench/roles.py``):
+Two Temporal dev servers, one after the other (``--servers``): ``default``, a plain
+``temporal server start-dev`` (no dynamic config), and ``fast``, the fast path
+(`stigmer_sdk.testing.FAST_PATH_DYNAMIC_CONFIG`: eager workflow start and activity execution on,
+the history queues' read limit lifted). On each, one process per role and pipeline
+(``bench/roles.py``):
 
 * ``raw``  -- a minimal hand-written pipeline: temporalio, grpcio and our generated messages only.
   gRPC ``create`` starts a workflow with the execution (the token waits in memory), which runs an
@@ -10,10 +14,12 @@ One Temporal dev server; one process per role and pipeline (``bench/roles.py``):
 * ``sdk``  -- the SDK's caller (``execute_and_wait_pending``) against the reference service
   (``StigmerService`` on SQLite).
 
-Each caller worker has 4 activity slots. The pipelines alternate (raw, sdk, best, then the other
-way round) so that a busy machine weighs on all of them alike: read the ratios, not the absolute
-times. The floor is a direct in-process async completion (the activity hands its token to a task
-of its own process that completes it at once), measured in the same run.
+Each caller worker is set up as docs/python-sdk.md's quick start sets it up (``--caller-setup
+docs``: temporalio's default slots and pollers; the SDK's client with ``StigmerPlugin``), or
+with 4 slots and 2 pollers (``--caller-setup tuned``). The pipelines alternate (raw, sdk, best,
+then the other way round) so that a busy machine weighs on all of them alike: read the ratios,
+not the absolute times. The floor is a direct in-process async completion (the activity hands its
+token to a task of its own process that completes it at once), measured in the same run.
 
 Writes ``reports/bench.json``, ``reports/bench.md`` (the table) and ``reports/bench.png`` (the
 latency distributions). ``make bench`` runs the default counts; ``make bench-long`` the sustained
@@ -52,8 +58,9 @@ from stigmer_sdk import TaskToken, idempotency_key  # noqa: E402
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution  # noqa: E402
 from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec  # noqa: E402
 from stigmer_sdk.completion import proto_payload  # noqa: E402
+from stigmer_sdk.converter import data_converter  # noqa: E402
 from stigmer_sdk.service.workflows import AGENT_WORKFLOW  # noqa: E402
-from stigmer_sdk.testing import DevServer  # noqa: E402
+from stigmer_sdk.testing import FAST_PATH_DYNAMIC_CONFIG, DevServer  # noqa: E402
 
 PIPELINES = ("raw", "sdk", "best")
 #: The SDK's caller against the RAW service: the Python caller side alone, as for Go and Java.
@@ -61,8 +68,15 @@ SDK_CALLER = "sdk-caller"
 ROUND_PIPELINES = (*PIPELINES, SDK_CALLER)
 #: Longest stats line read from a role, bytes.
 STATS_LINE_LIMIT = 256 * 1024 * 1024
-#: Worker caches of callers and service in `make bench-long` (temporalio's default is 1000).
+#: The dev server configurations: dynamic config of each (``default`` has none).
+SERVER_CONFIGS: dict[str, dict[str, object]] = {
+    "default": {},
+    "fast": dict(FAST_PATH_DYNAMIC_CONFIG),
+}
+#: Worker caches of callers and service in `--long` (temporalio's default is 1000).
 LONG_RUN_CACHED_WORKFLOWS = 100
+#: Workflow ids of the failures already printed (the first only).
+FAILURES_SHOWN: list[str] = []
 
 
 class Role:
@@ -95,8 +109,20 @@ class Role:
         assert self.process.stdout is not None
         self.process.stdin.write(b'{"cmd": "stats"}\n')
         await self.process.stdin.drain()
-        result: dict[str, Any] = json.loads(await self.process.stdout.readline())
-        return result
+        return await self.answer()
+
+    async def answer(self) -> dict[str, Any]:
+        """The role's next JSON line; anything else a library printed on stdout goes to stderr."""
+        assert self.process.stdout is not None
+        while True:
+            line = await self.process.stdout.readline()
+            if not line:
+                code = await self.process.wait()
+                raise RuntimeError(f"role process {self.process.pid} exited with {code}")
+            if line.startswith(b"{"):
+                result: dict[str, Any] = json.loads(line)
+                return result
+            print(f"role {self.process.pid} printed: {line[:500]!r}", file=sys.stderr)
 
     def rss_kib(self) -> int:
         with open(f"/proc/{self.process.pid}/status") as status:
@@ -123,6 +149,8 @@ class Pipeline:
     caller: Role
     queue: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: The client that starts its caller workflows, when not the bench's.
+    client: temporalio.client.Client | None = None
 
     def samples(self, key: str) -> list[float]:
         values: list[float] = self.data.setdefault(key, [])
@@ -190,7 +218,7 @@ async def run_one(
     """Start a caller workflow and wait for its result: (workflow id, e2e ms, outcome)."""
     workflow_id = f"bench-{pipeline.name}-{uuid.uuid4().hex[:12]}"
     started = time.perf_counter()
-    handle = await client.start_workflow(
+    handle = await (pipeline.client or client).start_workflow(
         BenchCallerWorkflow.run,
         args=[request(agent, index), activity],
         id=workflow_id,
@@ -200,7 +228,10 @@ async def run_one(
         await asyncio.wait_for(handle.result(), timeout)
     except TimeoutError:
         return workflow_id, None, "never_resumed"
-    except Exception:  # noqa: BLE001 - any failure of the handshake counts as failed
+    except Exception as error:  # noqa: BLE001 - any failure of the handshake counts as failed
+        if not FAILURES_SHOWN:  # the first one, for whoever reads the run's output
+            FAILURES_SHOWN.append(workflow_id)
+            print(f"handshake {workflow_id} failed: {error!r} {error.__cause__!r}", file=sys.stderr)
         return workflow_id, None, "failed"
     return workflow_id, (time.perf_counter() - started) * 1000, "ok"
 
@@ -260,7 +291,7 @@ async def park(
 
     async def start(index: int) -> None:
         async with limit:
-            await client.start_workflow(
+            await (pipeline.client or client).start_workflow(
                 BenchCallerWorkflow.run,
                 args=[request(PARKED, index), HANDSHAKE_ACTIVITY],
                 id=f"bench-parked-{pipeline.name}-{uuid.uuid4().hex[:12]}",
@@ -284,13 +315,13 @@ async def park(
     pipeline.count("never_pended", count - pended)
 
 
-async def start_pipelines(temporal: str) -> dict[str, Pipeline]:
+async def start_pipelines(temporal: str, setup: str) -> dict[str, Pipeline]:
     async def one(name: str) -> Pipeline:
         service = await Role.start("service", "--pipeline", name, "--temporal", temporal)
         queue = f"bench-caller-{name}"
         caller = await Role.start(
             "caller",
-            *("--pipeline", name, "--temporal", temporal),
+            *("--pipeline", name, "--temporal", temporal, "--setup", setup),
             *("--service", service.target, "--queue", queue),
         )
         return Pipeline(name, service, caller, queue)
@@ -302,7 +333,7 @@ async def start_pipelines(temporal: str) -> dict[str, Pipeline]:
     queue = f"bench-caller-{SDK_CALLER}"
     caller = await Role.start(
         "caller",
-        *("--pipeline", "sdk", "--temporal", temporal),
+        *("--pipeline", "sdk", "--temporal", temporal, "--setup", setup),
         *("--service", raw.service.target, "--queue", queue),
     )
     pipelines[SDK_CALLER] = Pipeline(SDK_CALLER, raw.service, caller, queue)
@@ -324,17 +355,42 @@ def load_average() -> list[float]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Every server configuration of ``args.servers``, one after the other."""
     report: dict[str, Any] = {
         "settings": {k: v for k, v in vars(args).items() if k != "report_dir"},
         "load_average_start": load_average(),
         "cpus": os.cpu_count(),
+        "servers": {},
     }
     commands = bench_adapters.build() if args.adapters else {}
     started = time.perf_counter()
-    async with DevServer() as server:
+    for index, name in enumerate(args.servers):
+        # The Go and Java callers are compared on the last configuration only (the fast path).
+        adapters = commands if index == len(args.servers) - 1 else {}
+        report["servers"][name] = await run_server(args, name, adapters)
+        print(f"server {name} done", file=sys.stderr)
+    report["load_average_end"] = load_average()
+    report["wall_seconds"] = round(time.perf_counter() - started, 1)
+    return report
+
+
+async def run_server(
+    args: argparse.Namespace, config: str, commands: dict[str, Any]
+) -> dict[str, Any]:
+    """One dev server configuration: every pipeline, alternating, then the parked ones."""
+    report: dict[str, Any] = {"load_average_start": load_average()}
+    started = time.perf_counter()
+    server = DevServer()
+    server.dynamic_config = dict(SERVER_CONFIGS[config])
+    async with server:
         report["dev_server_args"] = list(server.extra_args)
-        client = await temporalio.client.Client.connect(server.target)
-        pipelines = await start_pipelines(server.target)
+        # The messages are the SDK's, in its private descriptor pool: every pipeline's clients
+        # convert them with the SDK's payload converter (temporalio's default one looks them up
+        # in the default pool), as a hand-written pipeline would with its own messages.
+        client = await temporalio.client.Client.connect(
+            server.target, data_converter=data_converter
+        )
+        pipelines = await start_pipelines(server.target, args.caller_setup)
         try:
             for pipeline in pipelines.values():  # warm up every path once
                 await sequential(client, pipeline, 3)
@@ -346,7 +402,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     await sequential(client, pipelines[name], args.sequential)
                 for name in order:
                     await burst(client, pipelines[name], args.burst)
-                print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
+                print(f"{config}: round {round_index + 1}/{args.rounds} done", file=sys.stderr)
             report["service_wft_gaps"] = {
                 "raw": await service_wft_gaps(client, "RawServiceWorkflow"),
                 "sdk": await service_wft_gaps(client, AGENT_WORKFLOW),
@@ -455,6 +511,19 @@ def main() -> None:
     )
     parser.add_argument(
         "--long", action="store_true", help="10-minute sustained run and 10,000 parked"
+    )
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        choices=list(SERVER_CONFIGS),
+        default=list(SERVER_CONFIGS),
+        help="dev server configurations, run one after the other",
+    )
+    parser.add_argument(
+        "--caller-setup",
+        choices=["docs", "tuned"],
+        default="docs",
+        help="callers as docs/python-sdk.md sets them up, or with 4 slots and 2 pollers",
     )
     parser.add_argument("--report-dir", type=Path, default=ROOT / "reports")
     args = parser.parse_args()

@@ -5,9 +5,16 @@
     in memory; ``best`` also asks for eager workflow start) or the SDK's reference service
     (``StigmerService`` on SQLite with scripted agents).
 ``python bench/roles.py caller --pipeline raw|best|sdk --temporal HOST:PORT --service HOST:PORT``
-    A caller worker with 4 activity slots: the SDK's ``execute_and_wait_pending``, or the
-    hand-written RAW activity (grpcio stub, then ``raise_complete_async``). The RAW caller also
-    serves the floor activity: it hands its own token to an in-process task that completes it.
+    A caller worker: the SDK's ``execute_and_wait_pending``, or the hand-written RAW activity
+    (grpcio stub, then ``raise_complete_async``). The RAW caller also serves the floor activity:
+    it hands its own token to an in-process task that completes it. ``--setup docs`` (the
+    default) sets the worker up as docs/python-sdk.md's quick start does: temporalio's default
+    slots and pollers, and for the SDK a client with ``StigmerPlugin``; ``--setup tuned`` gives
+    it 4 activity slots and 2 pollers (``BENCH_CALLER_SLOTS``, ``BENCH_CALLER_ACTIVITY_POLLS``).
+``python bench/roles.py runner --temporal HOST:PORT``
+    An agent runner of its own (the service started with ``--external-runner``), as a deployment
+    runs one: ``instant`` agents end at once, ``parked`` ones wait an hour, ``cancellable`` ones
+    wait until cancelled and record when they stopped (event ``agent_stopped``).
 
 Each process prints one JSON line ``{"ready": ..., "target": ...}`` on stdout, then answers JSON
 commands read from stdin, one a line: ``stats`` (timings gathered since the last ``stats``),
@@ -43,6 +50,7 @@ from bench_workflows import (
     RAW_AGENT_ACTIVITY,
     RAW_COMPLETE_ACTIVITY,
     BenchCallerWorkflow,
+    DocsCallerWorkflow,
     RawServiceWorkflow,
 )
 
@@ -52,6 +60,11 @@ from stigmer_sdk.api.agentic.agentexecution.v1.enum_pb2 import (
     EXECUTION_COMPLETED,
     EXECUTION_PENDING,
 )
+
+# The bench's messages are the SDK's, in its private descriptor pool: temporalio's default payload
+# converter looks json/protobuf types up in the default pool, so every client converts them with
+# the SDK's payload converter (a hand-written pipeline would use its own messages).
+from stigmer_sdk.converter import data_converter
 
 #: Caller activity slots (the issue's setup).
 CALLER_SLOTS = int(os.environ.get("BENCH_CALLER_SLOTS", "4"))
@@ -65,8 +78,9 @@ CALLER_ACTIVITY_POLLS = int(os.environ.get("BENCH_CALLER_ACTIVITY_POLLS", "2"))
 CALLER_CACHED_WORKFLOWS = int(os.environ.get("BENCH_CALLER_CACHED_WORKFLOWS", "1000"))
 #: The same for the service workers, RAW and SDK (ServiceSettings.max_cached_workflows).
 SERVICE_CACHED_WORKFLOWS = int(os.environ.get("BENCH_SERVICE_CACHED_WORKFLOWS", "1000"))
-#: Agent ids every service knows: a zero-length agent and one that stays pending.
-INSTANT, PARKED = "instant", "parked"
+#: Agent ids every service knows: a zero-length agent and one that stays pending; the external
+#: runner also knows one that waits until cancelled.
+INSTANT, PARKED, CANCELLABLE = "instant", "parked", "cancellable"
 PARKED_SECONDS = 3600.0
 
 
@@ -76,6 +90,8 @@ class Timings:
     def __init__(self) -> None:
         self.samples: dict[str, list[float]] = {}
         self.counts: dict[str, int] = {}
+        #: Wall-clock times (Unix seconds) of named events, by key (compared across processes).
+        self.events: dict[str, dict[str, float]] = {}
 
     def add(self, name: str, milliseconds: float) -> None:
         self.samples.setdefault(name, []).append(round(milliseconds, 3))
@@ -83,9 +99,12 @@ class Timings:
     def count(self, name: str) -> None:
         self.counts[name] = self.counts.get(name, 0) + 1
 
+    def event(self, name: str, key: str) -> None:
+        self.events.setdefault(name, {})[key] = time.time()
+
     def drain(self) -> dict[str, Any]:
-        out = {"samples": self.samples, "counts": self.counts}
-        self.samples, self.counts = {}, {}
+        out = {"samples": self.samples, "counts": self.counts, "events": self.events}
+        self.samples, self.counts, self.events = {}, {}, {}
         return out
 
 
@@ -162,7 +181,7 @@ class RawService(command_pb2_grpc.AgentExecutionCommandControllerServicer):
 
 
 async def raw_service(temporal: str, eager: bool) -> tuple[str, list[Any]]:
-    client = await temporalio.client.Client.connect(temporal)
+    client = await temporalio.client.Client.connect(temporal, data_converter=data_converter)
     service = RawService(client, eager, queue=f"raw-service-{'best' if eager else 'raw'}")
     worker = Worker(
         client,
@@ -181,7 +200,9 @@ async def raw_service(temporal: str, eager: bool) -> tuple[str, list[Any]]:
 # --- SDK service --------------------------------------------------------------------------------
 
 
-async def sdk_service(temporal: str, scratch: Path) -> tuple[str, list[Any]]:
+async def sdk_service(
+    temporal: str, scratch: Path, args: argparse.Namespace
+) -> tuple[str, list[Any]]:
     from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
     from stigmer_sdk.service.runner import Script, ScriptedRunner
     from stigmer_sdk.service.server import ServiceSettings
@@ -190,18 +211,61 @@ async def sdk_service(temporal: str, scratch: Path) -> tuple[str, list[Any]]:
         INSTANT: Script(duration=timedelta(0), progress=()),
         PARKED: Script(duration=timedelta(seconds=PARKED_SECONDS), progress=()),
     }
+    heartbeat: dict[str, Any] = {
+        "caller_heartbeat_interval": timedelta(seconds=args.caller_heartbeat)
+    }
+    if args.caller_heartbeat_budget is not None:
+        heartbeat["caller_heartbeat_budget"] = args.caller_heartbeat_budget
     config = ServiceConfig(
         listen="127.0.0.1:0",
         temporal=TemporalConnection(address=temporal),
-        store_url=f"sqlite:///{scratch / 'bench.db'}",
-        settings=ServiceSettings(
-            caller_heartbeat_interval=timedelta(minutes=10),
-            max_cached_workflows=SERVICE_CACHED_WORKFLOWS,
-        ),
+        store_url=args.store_url or f"sqlite:///{scratch / 'bench.db'}",
+        builtin_runner=not args.external_runner,
+        metrics_address=args.metrics_address or None,
+        settings=ServiceSettings(max_cached_workflows=SERVICE_CACHED_WORKFLOWS, **heartbeat),
     )
-    service = StigmerService(config, runner=ScriptedRunner(scripts))
+    runner = None if args.external_runner else ScriptedRunner(scripts)
+    service = StigmerService(config, runner=runner)
     await service.start()
     return service.target, [service]
+
+
+class BenchRunner:
+    """The external runner's agents (`stigmer_sdk.service.runner.Runner`)."""
+
+    def knows_agent(self, agent_id: str) -> bool:
+        return agent_id in (INSTANT, PARKED, CANCELLABLE)
+
+    def knows_workflow(self, workflow_id: str) -> bool:
+        return False
+
+    async def run_agent(self, execution: AgentExecution, progress: Any) -> AgentExecution:
+        agent = execution.spec.agent_id
+        if agent == PARKED:
+            await asyncio.sleep(PARKED_SECONDS)
+        elif agent == CANCELLABLE:
+            TIMINGS.event("agent_started", execution.spec.message)
+            try:
+                await asyncio.sleep(PARKED_SECONDS)
+            except asyncio.CancelledError:
+                TIMINGS.event("agent_stopped", execution.spec.message)
+                raise
+        result = AgentExecution()
+        result.CopyFrom(execution)
+        result.status.phase = EXECUTION_COMPLETED
+        return result
+
+    async def run_workflow(self, execution: Any, progress: Any) -> Any:
+        raise NotImplementedError("the bench runs agents only")
+
+
+async def runner(temporal: str) -> list[Any]:
+    from stigmer_sdk.service.runner import AGENT_RUNNER_TASK_QUEUE, RunnerActivities
+    from stigmer_sdk.service.workers import runner_worker
+
+    client = await temporalio.client.Client.connect(temporal)
+    activities = RunnerActivities(BenchRunner())
+    return [runner_worker(client, AGENT_RUNNER_TASK_QUEUE, [activities.run_agent])]
 
 
 # --- callers ------------------------------------------------------------------------------------
@@ -248,27 +312,32 @@ class SdkCaller:
         await execute_and_wait_pending(self.stigmer, request)
 
 
-async def caller(pipeline: str, temporal: str, service: str, queue: str) -> list[Any]:
-    client = await temporalio.client.Client.connect(temporal)
+async def caller(
+    pipeline: str, temporal: str, service: str, queue: str, setup: str = "docs"
+) -> list[Any]:
     activities: list[Callable[..., Any]]
     options: dict[str, Any] = {}
+    if setup == "tuned":
+        options["max_concurrent_activities"] = CALLER_SLOTS
+        options["max_concurrent_activity_task_polls"] = CALLER_ACTIVITY_POLLS
     if pipeline == "sdk":
-        from stigmer_sdk import StigmerClient
-        from stigmer_sdk.worker import sandboxed_workflow_runner
+        from stigmer_sdk import StigmerClient, StigmerPlugin
 
         stigmer = await StigmerClient.connect(service)
+        # As docs/python-sdk.md's quick start: one plugin on the client.
+        client = await temporalio.client.Client.connect(temporal, plugins=[StigmerPlugin(stigmer)])
         activities = [SdkCaller(stigmer).handshake]
-        options["workflow_runner"] = sandboxed_workflow_runner()
     else:
+        client = await temporalio.client.Client.connect(temporal, data_converter=data_converter)
         raw = RawCaller(client, grpc.aio.insecure_channel(service))
         activities = [raw.handshake, raw.floor]
     worker = Worker(
         client,
         task_queue=queue,
-        workflows=[BenchCallerWorkflow],
+        workflows=[BenchCallerWorkflow, DocsCallerWorkflow]
+        if pipeline == "sdk"
+        else [BenchCallerWorkflow],
         activities=activities,
-        max_concurrent_activities=CALLER_SLOTS,
-        max_concurrent_activity_task_polls=CALLER_ACTIVITY_POLLS,
         max_cached_workflows=CALLER_CACHED_WORKFLOWS,
         **options,
     )
@@ -277,6 +346,40 @@ async def caller(pipeline: str, temporal: str, service: str, queue: str) -> list
 
 # --- process main -------------------------------------------------------------------------------
 
+_BASELINE: dict[str, tuple[int, int]] | None = None
+
+
+def memory_profile(top: int) -> dict[str, Any]:
+    """Python objects by type that grew since the previous call (the first call sets the
+    baseline), largest first: counts and shallow sizes of the objects the garbage collector
+    tracks. (A run under tracemalloc lost its caller to a crash.)"""
+    global _BASELINE
+    import gc
+
+    gc.collect()
+    histogram: dict[str, tuple[int, int]] = {}
+    for obj in gc.get_objects():
+        name = type(obj).__qualname__
+        module = getattr(type(obj), "__module__", "")
+        key = f"{module}.{name}" if module and module != "builtins" else name
+        count, size = histogram.get(key, (0, 0))
+        histogram[key] = (count + 1, size + sys.getsizeof(obj, 0))
+    out: dict[str, Any] = {"objects": sum(c for c, _ in histogram.values())}
+    if _BASELINE is not None:
+        baseline = _BASELINE
+        growth: list[dict[str, Any]] = [
+            {
+                "where": key,
+                "kib": round((size - baseline.get(key, (0, 0))[1]) / 1024, 1),
+                "count": count - baseline.get(key, (0, 0))[0],
+            }
+            for key, (count, size) in histogram.items()
+        ]
+        growth.sort(key=lambda g: -g["kib"])
+        out["growth"] = growth[:top]
+    _BASELINE = histogram
+    return out
+
 
 async def serve(args: argparse.Namespace) -> None:
     time_completions()
@@ -284,11 +387,13 @@ async def serve(args: argparse.Namespace) -> None:
         target = ""
         if args.role == "service":
             if args.pipeline == "sdk":
-                target, parts = await sdk_service(args.temporal, Path(scratch))
+                target, parts = await sdk_service(args.temporal, Path(scratch), args)
             else:
                 target, parts = await raw_service(args.temporal, eager=args.pipeline == "best")
+        elif args.role == "runner":
+            parts = await runner(args.temporal)
         else:
-            parts = await caller(args.pipeline, args.temporal, args.service, args.queue)
+            parts = await caller(args.pipeline, args.temporal, args.service, args.queue, args.setup)
         workers = [asyncio.create_task(part.run()) for part in parts if isinstance(part, Worker)]
         print(json.dumps({"ready": args.role, "target": target}), flush=True)
         loop = asyncio.get_running_loop()
@@ -298,6 +403,8 @@ async def serve(args: argparse.Namespace) -> None:
             command = json.loads(line)
             if command["cmd"] == "stats":
                 print(json.dumps(TIMINGS.drain()), flush=True)
+            elif command["cmd"] == "profile":
+                print(json.dumps(memory_profile(command.get("top", 15))), flush=True)
             elif command["cmd"] == "stop":
                 break
         for part in parts:
@@ -312,11 +419,19 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("role", choices=["service", "caller"])
-    parser.add_argument("--pipeline", choices=["raw", "best", "sdk"], required=True)
+    parser.add_argument("role", choices=["service", "caller", "runner"])
+    parser.add_argument("--pipeline", choices=["raw", "best", "sdk"], default="sdk")
     parser.add_argument("--temporal", required=True)
     parser.add_argument("--service", default="")
     parser.add_argument("--queue", default="")
+    parser.add_argument("--setup", choices=["docs", "tuned"], default="docs")
+    parser.add_argument("--store-url", default="", help="SDK service: store (SQLite by default)")
+    parser.add_argument("--external-runner", action="store_true", help="SDK service: no runner")
+    parser.add_argument("--metrics-address", default="", help="SDK service: Prometheus endpoint")
+    parser.add_argument(
+        "--caller-heartbeat", type=float, default=600.0, help="SDK service: relay interval, s"
+    )
+    parser.add_argument("--caller-heartbeat-budget", type=float, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     asyncio.run(serve(args))

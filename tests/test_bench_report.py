@@ -36,3 +36,46 @@ def test_the_report_table_shows_the_completion_call_p99() -> None:
     table = markdown(report)
     (row,) = [line for line in table.splitlines() if "completion call p99" in line]
     assert "| 100 |" in row
+
+
+def test_a_report_of_two_server_configurations_checks_each_against_the_targets(
+    tmp_path: Path,
+) -> None:
+    from bench_report import write_reports
+
+    server = {
+        "pipelines": {
+            name: _pipeline([float(ms) for ms in range(1, 101)]) for name in ("raw", "best", "sdk")
+        },
+        "load_average_start": (0.0, 0.0, 0.0),
+    }
+    report: dict[str, Any] = {
+        "settings": {"rounds": 1, "sequential": 2, "burst": 100, "parked": 0},
+        "load_average_start": (0.0, 0.0, 0.0),
+        "cpus": 2,
+        "servers": {"default": server, "fast": dict(server)},
+    }
+    table = write_reports(report, tmp_path)
+    assert table.count("| ack_p50_sequential |") == 2
+    assert table.count("| overhead_p99_sequential | 1.00 | <= 1.1 | pass |") == 2
+    assert "### default dev server" in table
+    assert "### dev server with the fast path" in table
+
+
+def test_bench_long_counts_the_services_temporal_requests_by_operation() -> None:
+    from bench_long import parse_requests
+
+    text = "\n".join(
+        [
+            "# TYPE temporal_request counter",
+            'temporal_request{namespace="default",operation="RecordActivityTaskHeartbeat"} 7',
+            'temporal_request{namespace="default",operation="RecordActivityTaskHeartbeat",'
+            'task_queue="q"} 3',
+            'temporal_long_request{namespace="default",operation="PollWorkflowTaskQueue"} 2',
+            'temporal_request_latency_bucket{operation="Check",le="0.1"} 5',
+        ]
+    )
+    assert parse_requests(text) == {
+        "request:RecordActivityTaskHeartbeat": 10.0,
+        "long_request:PollWorkflowTaskQueue": 2.0,
+    }
