@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PROTOC_GEN_GO_VERSION=v1.36.12      # = google.golang.org/protobuf in adapters/go/go.mod
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
-JAVA_PROTOC_VERSION=3.25.8          # = protobuf-java used by io.temporal:temporal-sdk (adapters/java/pom.xml)
+JAVA_PROTOC_VERSION=4.36.0          # = protobuf-java of adapters/java/pom.xml (what build.buf:protovalidate is built on)
 GRPC_JAVA_VERSION=1.76.0            # = grpc-bom used by io.temporal:temporal-sdk
 
 TOOLS="$PWD/.tools/bin"

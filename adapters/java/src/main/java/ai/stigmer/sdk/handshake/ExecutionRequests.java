@@ -2,18 +2,22 @@ package ai.stigmer.sdk.handshake;
 
 import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
-import ai.stigmer.agentic.executioncontext.v1.ExecutionValue;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.commons.apiresource.ApiResourceMetadata;
-import ai.stigmer.commons.apiresource.ApiResourceOwnerScope;
+import build.buf.protovalidate.ValidationResult;
+import build.buf.protovalidate.Validator;
+import build.buf.protovalidate.ValidatorFactory;
+import build.buf.protovalidate.Violation;
+import build.buf.protovalidate.exceptions.ValidationException;
+import build.buf.validate.FieldPath;
+import build.buf.validate.FieldPathElement;
+import com.google.protobuf.Message;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * What the deployed Stigmer service requires of a {@code create} request (handshake contract,
@@ -30,23 +34,10 @@ import java.util.Set;
  * ...}, sorted by field path, then description.
  *
  * <p>The create rules are the {@code buf.validate} constraints declared on the protos
- * (proto/ai/stigmer/agentic; handshake contract section 1.2), which the Python and Go SDKs and the
- * reference service check with protovalidate. protovalidate-java needs protobuf-java 4, and this
- * adapter is on the Temporal Java SDK's protobuf-java 3.25, so this class checks the same rules in
- * code, with protovalidate's field paths and the rules' messages; its tests hold it to the vectors
- * every SDK checks (tests/create_rules_vectors.json):
- *
- * <ul>
- *   <li>{@code api_version} or {@code kind} other than the constant ({@code string.const});
- *   <li>{@code metadata}: a name without an ASCII letter or digit (its slug would be empty); an
- *       agent execution's owner scope set (it inherits its session's); a workflow execution's
- *       owner scope other than unspecified, organization or identity account;
- *   <li>{@code metadata.owner_scope}: an undefined value ({@code enum.defined_only});
- *   <li>{@code spec}: neither {@code agent_id} nor {@code session_id}, neither {@code
- *       workflow_id} nor {@code workflow_instance_id};
- *   <li>{@code spec.message} of an agent execution empty, a {@code spec.runtime_env} entry's
- *       {@code value} empty ({@code string.min_len}).
- * </ul>
+ * (proto/ai/stigmer/agentic; handshake contract section 1.2), checked here with protovalidate-java,
+ * as the Python and Go SDKs and the reference service check them with protovalidate; the field
+ * path is protovalidate's, written as protovalidate-go's {@code FieldPathString} writes it. Its
+ * tests hold it to the vectors every SDK checks (tests/create_rules_vectors.json).
  */
 public final class ExecutionRequests {
 
@@ -76,9 +67,6 @@ public final class ExecutionRequests {
 
   /** Number of hexadecimal characters of the key's SHA-256 in a derived name. */
   public static final int NAME_HEX_LENGTH = Contract.EXECUTION_NAME_HEX_CHARS;
-
-  private static final int OWNER_SCOPE_UNSPECIFIED = 0;
-  private static final Set<Integer> WORKFLOW_OWNER_SCOPES = Immutables.set(0, 2, 3);
 
   private ExecutionRequests() {}
 
@@ -152,23 +140,7 @@ public final class ExecutionRequests {
    * @return the violations; empty when the request keeps every rule
    */
   static List<String> agentViolations(AgentExecution request) {
-    List<String[]> violations =
-        common(
-            request.getApiVersion(),
-            request.getKind(),
-            AGENT_EXECUTION_KIND,
-            request.getMetadata());
-    if (request.getMetadata().getOwnerScopeValue() != OWNER_SCOPE_UNSPECIFIED) {
-      violations.add(new String[] {"metadata", AGENT_OWNER_SCOPE});
-    }
-    if (request.getSpec().getSessionId().isEmpty() && request.getSpec().getAgentId().isEmpty()) {
-      violations.add(new String[] {"spec", "either agent_id or session_id must be set"});
-    }
-    if (request.getSpec().getMessage().isEmpty()) {
-      violations.add(new String[] {"spec.message", MIN_LEN_1});
-    }
-    runtimeEnv(request.getSpec().getRuntimeEnvMap(), violations);
-    return sorted(violations);
+    return violations(request);
   }
 
   /**
@@ -179,63 +151,57 @@ public final class ExecutionRequests {
    * @return the violations; empty when the request keeps every rule
    */
   static List<String> workflowViolations(WorkflowExecution request) {
-    List<String[]> violations =
-        common(
-            request.getApiVersion(),
-            request.getKind(),
-            WORKFLOW_EXECUTION_KIND,
-            request.getMetadata());
-    if (!WORKFLOW_OWNER_SCOPES.contains(request.getMetadata().getOwnerScopeValue())) {
-      violations.add(new String[] {"metadata", WORKFLOW_OWNER_SCOPE});
+    return violations(request);
+  }
+
+  /** protovalidate's validator, built on first use (it compiles the rules' CEL once). */
+  private static final class CreateRules {
+    static final Validator VALIDATOR = ValidatorFactory.newBuilder().build();
+  }
+
+  private static List<String> violations(Message request) {
+    ValidationResult result;
+    try {
+      result = CreateRules.VALIDATOR.validate(request);
+    } catch (ValidationException e) {
+      // A rule that does not compile or evaluate is a bug of the protos, not bad input.
+      throw new IllegalStateException("the create rules could not be checked: " + e.getMessage(), e);
     }
-    if (request.getSpec().getWorkflowId().isEmpty()
-        && request.getSpec().getWorkflowInstanceId().isEmpty()) {
-      violations.add(
-          new String[] {"spec", "either workflow_id or workflow_instance_id must be set"});
+    List<String[]> violations = new ArrayList<>();
+    for (Violation violation : result.getViolations()) {
+      build.buf.validate.Violation proto = violation.toProto();
+      violations.add(new String[] {fieldPath(proto.getField()), proto.getMessage()});
     }
-    runtimeEnv(request.getSpec().getRuntimeEnvMap(), violations);
     return sorted(violations);
   }
 
-  // The rules' messages, as declared on the protos (CEL) or protovalidate's standard rules.
-  private static final String MIN_LEN_1 = "must be at least 1 characters";
-  private static final String AGENT_OWNER_SCOPE =
-      "AgentExecution owner_scope must be unspecified (inherits premission from session)";
-  private static final String WORKFLOW_OWNER_SCOPE =
-      "WorkflowExecution resources can only have organization or identity_account scope";
-  private static final String NAME_SLUG =
-      "name must contain an ASCII letter or digit (the slug is derived from it)";
-
-  private static List<String[]> common(
-      String apiVersion, String kind, String wantedKind, ApiResourceMetadata metadata) {
-    List<String[]> violations = new ArrayList<>();
-    if (!apiVersion.equals(API_VERSION)) {
-      violations.add(new String[] {"api_version", "must equal `" + API_VERSION + "`"});
+  /** protovalidate's field path as text, as protovalidate-go's {@code FieldPathString} writes it. */
+  private static String fieldPath(FieldPath path) {
+    List<String> parts = new ArrayList<>();
+    for (FieldPathElement element : path.getElementsList()) {
+      StringBuilder part = new StringBuilder(element.getFieldName());
+      switch (element.getSubscriptCase()) {
+        case INDEX:
+          part.append('[').append(element.getIndex()).append(']');
+          break;
+        case BOOL_KEY:
+          part.append('[').append(element.getBoolKey()).append(']');
+          break;
+        case INT_KEY:
+          part.append('[').append(element.getIntKey()).append(']');
+          break;
+        case UINT_KEY:
+          part.append('[').append(Long.toUnsignedString(element.getUintKey())).append(']');
+          break;
+        case STRING_KEY:
+          part.append('[').append(quote(element.getStringKey())).append(']');
+          break;
+        default:
+          break;
+      }
+      parts.add(part.toString());
     }
-    if (!kind.equals(wantedKind)) {
-      violations.add(new String[] {"kind", "must equal `" + wantedKind + "`"});
-    }
-    if (metadata.getName().chars().noneMatch(ExecutionRequests::isAsciiAlphanumeric)) {
-      violations.add(new String[] {"metadata", NAME_SLUG});
-    }
-    if (metadata.getOwnerScope() == ApiResourceOwnerScope.UNRECOGNIZED) {
-      violations.add(
-          new String[] {"metadata.owner_scope", "value must be one of the defined enum values"});
-    }
-    return violations;
-  }
-
-  private static boolean isAsciiAlphanumeric(int c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-  }
-
-  private static void runtimeEnv(Map<String, ExecutionValue> env, List<String[]> violations) {
-    env.forEach(
-        (name, value) -> {
-          if (value.getValue().isEmpty()) {
-            violations.add(new String[] {"spec.runtime_env[" + quote(name) + "].value", MIN_LEN_1});
-          }
-        });
+    return String.join(".", parts);
   }
 
   /** A map key as protovalidate writes it in a field path: a double-quoted string. */

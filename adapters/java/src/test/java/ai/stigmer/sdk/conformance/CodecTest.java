@@ -24,7 +24,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.DynamicMessage;
-import com.google.protobuf.GeneratedMessageV3;
+import com.google.protobuf.GeneratedMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
@@ -196,7 +196,7 @@ class CodecTest {
     }
     for (Map.Entry<String, Message> entry : prototypes.entrySet()) {
       assertFalse(entry.getValue() instanceof DynamicMessage, entry.getKey() + " is dynamic");
-      assertInstanceOf(GeneratedMessageV3.class, entry.getValue(), entry.getKey());
+      assertInstanceOf(GeneratedMessage.class, entry.getValue(), entry.getKey());
     }
   }
 

@@ -135,12 +135,20 @@ class ExecutionRequestsTest {
         assertThrows(
             ApplicationFailure.class, () -> ExecutionRequests.prepareWorkflow(none, KEY));
     assertEquals(HandshakeFailureTypes.INVALID_REQUEST, e.getType());
-    assertTrue(
-        e.getOriginalMessage()
-            .equals(
-                "invalid WorkflowExecution: spec: either workflow_id or "
-                    + "workflow_instance_id must be set"),
-        e.getOriginalMessage());
+    // No spec at all: the field's own rule (required), as protovalidate reports it in every SDK.
+    assertEquals("invalid WorkflowExecution: spec: value is required", e.getOriginalMessage());
+    WorkflowExecution emptySpec =
+        none.toBuilder()
+            .setSpec(
+                WorkflowExecutionSpec.newBuilder()
+                    .putRuntimeEnv("K", ExecutionValue.newBuilder().setValue("v").build()))
+            .build();
+    ApplicationFailure noWorkflow =
+        assertThrows(
+            ApplicationFailure.class, () -> ExecutionRequests.prepareWorkflow(emptySpec, KEY));
+    assertEquals(
+        "invalid WorkflowExecution: spec: either workflow_id or workflow_instance_id must be set",
+        noWorkflow.getOriginalMessage());
     WorkflowExecution ok =
         WorkflowExecution.newBuilder()
             .setSpec(WorkflowExecutionSpec.newBuilder().setWorkflowId("wf-1"))
