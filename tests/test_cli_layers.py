@@ -70,3 +70,47 @@ def test_the_check_finds_sql_and_schemes() -> None:
     assert _SCHEME.search("://")
     assert _SCHEME.search("sqlite:///path/to/file.db")
     assert "sqlite3" in _imports(ast.parse("import sqlite3"))
+
+
+PACKAGE = CLI.parent.parent
+#: The console script's launcher imports the service on purpose: it names the missing extra.
+_LAUNCHER = PACKAGE / "_launcher.py"
+
+
+def _imported_modules(tree: ast.AST) -> set[str]:
+    """Every module an import statement names, in full (function-level imports included)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+CORE_MODULES = sorted(
+    path
+    for path in PACKAGE.rglob("*.py")
+    if PACKAGE / "service" not in path.parents and path != _LAUNCHER
+)
+
+
+@pytest.mark.parametrize("module", CORE_MODULES, ids=lambda path: str(path.relative_to(PACKAGE)))
+def test_no_module_of_the_core_imports_the_service(module: Path) -> None:
+    """`pip install stigmer-handshake` (no extra) must import everything outside the service."""
+    imported = _imported_modules(ast.parse(module.read_text(encoding="utf-8")))
+    assert (
+        sorted(
+            name
+            for name in imported
+            if name == "stigmer_sdk.service" or name.startswith("stigmer_sdk.service.")
+        )
+        == []
+    )
+
+
+def test_the_core_check_finds_a_function_level_import_of_the_service() -> None:
+    tree = ast.parse("def demo():\n    from stigmer_sdk.service.app import StigmerService\n")
+    assert "stigmer_sdk.service.app" in _imported_modules(tree)
+    assert len(CORE_MODULES) > 20

@@ -19,7 +19,7 @@ def demo(
     as_json: JsonOption = False,
 ) -> None:
     """Run the whole handshake on embedded defaults and show each step."""
-    from stigmer_sdk.demo import run_demo
+    from stigmer_sdk.service.demo import run_demo
 
     result = run_command(
         run_demo(agent_id=agent, message=message, console=console, as_json=as_json)
