@@ -24,23 +24,27 @@ var File_ai_stigmer_agentic_agentexecution_v1_command_proto protoreflect.FileDes
 
 const file_ai_stigmer_agentic_agentexecution_v1_command_proto_rawDesc = "" +
 	"\n" +
-	"2ai/stigmer/agentic/agentexecution/v1/command.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a-ai/stigmer/agentic/agentexecution/v1/io.proto2\xa5\x02\n" +
+	"2ai/stigmer/agentic/agentexecution/v1/command.proto\x12$ai.stigmer.agentic.agentexecution.v1\x1a.ai/stigmer/agentic/agentexecution/v1/api.proto\x1a-ai/stigmer/agentic/agentexecution/v1/io.proto2\x9d\x03\n" +
 	"\x1fAgentExecutionCommandController\x12t\n" +
 	"\x06create\x124.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x1a4.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x12\x8b\x01\n" +
-	"\fupdateStatus\x12E.ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput\x1a4.ai.stigmer.agentic.agentexecution.v1.AgentExecutionB\xe6\x02\n" +
+	"\fupdateStatus\x12E.ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput\x1a4.ai.stigmer.agentic.agentexecution.v1.AgentExecution\x12v\n" +
+	"\x06cancel\x126.ai.stigmer.agentic.agentexecution.v1.AgentExecutionId\x1a4.ai.stigmer.agentic.agentexecution.v1.AgentExecutionB\xe6\x02\n" +
 	"(com.ai.stigmer.agentic.agentexecution.v1B\fCommandProtoP\x01Zwgithub.com/stigmer/stigmer-sdk/adapters/go/internal/coexist/stubs/ai/stigmer/agentic/agentexecution/v1;agentexecutionv1\xa2\x02\x04ASAA\xaa\x02$Ai.Stigmer.Agentic.Agentexecution.V1\xca\x02$Ai\\Stigmer\\Agentic\\Agentexecution\\V1\xe2\x020Ai\\Stigmer\\Agentic\\Agentexecution\\V1\\GPBMetadata\xea\x02(Ai::Stigmer::Agentic::Agentexecution::V1b\x06proto3"
 
 var file_ai_stigmer_agentic_agentexecution_v1_command_proto_goTypes = []any{
 	(*AgentExecution)(nil),                  // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecution
 	(*AgentExecutionUpdateStatusInput)(nil), // 1: ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput
+	(*AgentExecutionId)(nil),                // 2: ai.stigmer.agentic.agentexecution.v1.AgentExecutionId
 }
 var file_ai_stigmer_agentic_agentexecution_v1_command_proto_depIdxs = []int32{
 	0, // 0: ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController.create:input_type -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
 	1, // 1: ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController.updateStatus:input_type -> ai.stigmer.agentic.agentexecution.v1.AgentExecutionUpdateStatusInput
-	0, // 2: ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController.create:output_type -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
-	0, // 3: ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController.updateStatus:output_type -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
+	2, // 2: ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController.cancel:input_type -> ai.stigmer.agentic.agentexecution.v1.AgentExecutionId
+	0, // 3: ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController.create:output_type -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
+	0, // 4: ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController.updateStatus:output_type -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
+	0, // 5: ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController.cancel:output_type -> ai.stigmer.agentic.agentexecution.v1.AgentExecution
+	3, // [3:6] is the sub-list for method output_type
+	0, // [0:3] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	AgentExecutionCommandController_Create_FullMethodName       = "/ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController/create"
 	AgentExecutionCommandController_UpdateStatus_FullMethodName = "/ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController/updateStatus"
+	AgentExecutionCommandController_Cancel_FullMethodName       = "/ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController/cancel"
 )
 
 // AgentExecutionCommandControllerClient is the client API for AgentExecutionCommandController service.
@@ -40,6 +41,13 @@ type AgentExecutionCommandControllerClient interface {
 	Create(ctx context.Context, in *AgentExecution, opts ...grpc.CallOption) (*AgentExecution, error)
 	// Replaces the status of an execution; used by agent runtimes to report progress.
 	UpdateStatus(ctx context.Context, in *AgentExecutionUpdateStatusInput, opts ...grpc.CallOption) (*AgentExecution, error)
+	// Cancels an execution on behalf of its caller: the service stops the agent and the execution
+	// ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+	// execution). Only the principal that created the execution may cancel it; for any other the
+	// answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+	// unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+	// helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+	Cancel(ctx context.Context, in *AgentExecutionId, opts ...grpc.CallOption) (*AgentExecution, error)
 }
 
 type agentExecutionCommandControllerClient struct {
@@ -70,6 +78,16 @@ func (c *agentExecutionCommandControllerClient) UpdateStatus(ctx context.Context
 	return out, nil
 }
 
+func (c *agentExecutionCommandControllerClient) Cancel(ctx context.Context, in *AgentExecutionId, opts ...grpc.CallOption) (*AgentExecution, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AgentExecution)
+	err := c.cc.Invoke(ctx, AgentExecutionCommandController_Cancel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AgentExecutionCommandControllerServer is the server API for AgentExecutionCommandController service.
 // All implementations must embed UnimplementedAgentExecutionCommandControllerServer
 // for forward compatibility.
@@ -87,6 +105,13 @@ type AgentExecutionCommandControllerServer interface {
 	Create(context.Context, *AgentExecution) (*AgentExecution, error)
 	// Replaces the status of an execution; used by agent runtimes to report progress.
 	UpdateStatus(context.Context, *AgentExecutionUpdateStatusInput) (*AgentExecution, error)
+	// Cancels an execution on behalf of its caller: the service stops the agent and the execution
+	// ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+	// execution). Only the principal that created the execution may cancel it; for any other the
+	// answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+	// unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+	// helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+	Cancel(context.Context, *AgentExecutionId) (*AgentExecution, error)
 	mustEmbedUnimplementedAgentExecutionCommandControllerServer()
 }
 
@@ -102,6 +127,9 @@ func (UnimplementedAgentExecutionCommandControllerServer) Create(context.Context
 }
 func (UnimplementedAgentExecutionCommandControllerServer) UpdateStatus(context.Context, *AgentExecutionUpdateStatusInput) (*AgentExecution, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateStatus not implemented")
+}
+func (UnimplementedAgentExecutionCommandControllerServer) Cancel(context.Context, *AgentExecutionId) (*AgentExecution, error) {
+	return nil, status.Error(codes.Unimplemented, "method Cancel not implemented")
 }
 func (UnimplementedAgentExecutionCommandControllerServer) mustEmbedUnimplementedAgentExecutionCommandControllerServer() {
 }
@@ -161,6 +189,24 @@ func _AgentExecutionCommandController_UpdateStatus_Handler(srv interface{}, ctx 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AgentExecutionCommandController_Cancel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AgentExecutionId)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AgentExecutionCommandControllerServer).Cancel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AgentExecutionCommandController_Cancel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AgentExecutionCommandControllerServer).Cancel(ctx, req.(*AgentExecutionId))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AgentExecutionCommandController_ServiceDesc is the grpc.ServiceDesc for AgentExecutionCommandController service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -175,6 +221,10 @@ var AgentExecutionCommandController_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "updateStatus",
 			Handler:    _AgentExecutionCommandController_UpdateStatus_Handler,
+		},
+		{
+			MethodName: "cancel",
+			Handler:    _AgentExecutionCommandController_Cancel_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -24,23 +24,27 @@ var File_ai_stigmer_agentic_workflowexecution_v1_command_proto protoreflect.File
 
 const file_ai_stigmer_agentic_workflowexecution_v1_command_proto_rawDesc = "" +
 	"\n" +
-	"5ai/stigmer/agentic/workflowexecution/v1/command.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a1ai/stigmer/agentic/workflowexecution/v1/api.proto\x1a0ai/stigmer/agentic/workflowexecution/v1/io.proto2\xc1\x02\n" +
+	"5ai/stigmer/agentic/workflowexecution/v1/command.proto\x12'ai.stigmer.agentic.workflowexecution.v1\x1a1ai/stigmer/agentic/workflowexecution/v1/api.proto\x1a0ai/stigmer/agentic/workflowexecution/v1/io.proto2\xc6\x03\n" +
 	"\"WorkflowExecutionCommandController\x12\x80\x01\n" +
 	"\x06create\x12:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\x1a:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\x12\x97\x01\n" +
-	"\fupdateStatus\x12K.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput\x1a:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionB\xfb\x02\n" +
+	"\fupdateStatus\x12K.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput\x1a:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution\x12\x82\x01\n" +
+	"\x06cancel\x12<.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId\x1a:.ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionB\xfb\x02\n" +
 	"+com.ai.stigmer.agentic.workflowexecution.v1B\fCommandProtoP\x01Z}github.com/stigmer/stigmer-sdk/adapters/go/internal/coexist/stubs/ai/stigmer/agentic/workflowexecution/v1;workflowexecutionv1\xa2\x02\x04ASAW\xaa\x02'Ai.Stigmer.Agentic.Workflowexecution.V1\xca\x02'Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\xe2\x023Ai\\Stigmer\\Agentic\\Workflowexecution\\V1\\GPBMetadata\xea\x02+Ai::Stigmer::Agentic::Workflowexecution::V1b\x06proto3"
 
 var file_ai_stigmer_agentic_workflowexecution_v1_command_proto_goTypes = []any{
 	(*WorkflowExecution)(nil),                  // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
 	(*WorkflowExecutionUpdateStatusInput)(nil), // 1: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput
+	(*WorkflowExecutionId)(nil),                // 2: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId
 }
 var file_ai_stigmer_agentic_workflowexecution_v1_command_proto_depIdxs = []int32{
 	0, // 0: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController.create:input_type -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
 	1, // 1: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController.updateStatus:input_type -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionUpdateStatusInput
-	0, // 2: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController.create:output_type -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
-	0, // 3: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController.updateStatus:output_type -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
+	2, // 2: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController.cancel:input_type -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId
+	0, // 3: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController.create:output_type -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
+	0, // 4: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController.updateStatus:output_type -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
+	0, // 5: ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController.cancel:output_type -> ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution
+	3, // [3:6] is the sub-list for method output_type
+	0, // [0:3] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	WorkflowExecutionCommandController_Create_FullMethodName       = "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/create"
 	WorkflowExecutionCommandController_UpdateStatus_FullMethodName = "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/updateStatus"
+	WorkflowExecutionCommandController_Cancel_FullMethodName       = "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/cancel"
 )
 
 // WorkflowExecutionCommandControllerClient is the client API for WorkflowExecutionCommandController service.
@@ -38,6 +39,13 @@ type WorkflowExecutionCommandControllerClient interface {
 	Create(ctx context.Context, in *WorkflowExecution, opts ...grpc.CallOption) (*WorkflowExecution, error)
 	// Replaces the status of an execution; used by workflow runtimes to report progress.
 	UpdateStatus(ctx context.Context, in *WorkflowExecutionUpdateStatusInput, opts ...grpc.CallOption) (*WorkflowExecution, error)
+	// Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+	// ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+	// execution). Only the principal that created the execution may cancel it; for any other the
+	// answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+	// unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+	// helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+	Cancel(ctx context.Context, in *WorkflowExecutionId, opts ...grpc.CallOption) (*WorkflowExecution, error)
 }
 
 type workflowExecutionCommandControllerClient struct {
@@ -68,6 +76,16 @@ func (c *workflowExecutionCommandControllerClient) UpdateStatus(ctx context.Cont
 	return out, nil
 }
 
+func (c *workflowExecutionCommandControllerClient) Cancel(ctx context.Context, in *WorkflowExecutionId, opts ...grpc.CallOption) (*WorkflowExecution, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WorkflowExecution)
+	err := c.cc.Invoke(ctx, WorkflowExecutionCommandController_Cancel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // WorkflowExecutionCommandControllerServer is the server API for WorkflowExecutionCommandController service.
 // All implementations must embed UnimplementedWorkflowExecutionCommandControllerServer
 // for forward compatibility.
@@ -83,6 +101,13 @@ type WorkflowExecutionCommandControllerServer interface {
 	Create(context.Context, *WorkflowExecution) (*WorkflowExecution, error)
 	// Replaces the status of an execution; used by workflow runtimes to report progress.
 	UpdateStatus(context.Context, *WorkflowExecutionUpdateStatusInput) (*WorkflowExecution, error)
+	// Cancels an execution on behalf of its caller: the service stops the workflow run and the execution
+	// ends CANCELLED (the caller's pending activity is then reported cancelled, as for any cancelled
+	// execution). Only the principal that created the execution may cancel it; for any other the
+	// answer is NOT_FOUND, as for get. Idempotent: an execution already terminal is returned
+	// unchanged. The deployed services do not serve it yet (UNIMPLEMENTED); the SDKs' terminal-result
+	// helpers call it when the caller's workflow cancels the handshake (docs/handshake-contract.md).
+	Cancel(context.Context, *WorkflowExecutionId) (*WorkflowExecution, error)
 	mustEmbedUnimplementedWorkflowExecutionCommandControllerServer()
 }
 
@@ -98,6 +123,9 @@ func (UnimplementedWorkflowExecutionCommandControllerServer) Create(context.Cont
 }
 func (UnimplementedWorkflowExecutionCommandControllerServer) UpdateStatus(context.Context, *WorkflowExecutionUpdateStatusInput) (*WorkflowExecution, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateStatus not implemented")
+}
+func (UnimplementedWorkflowExecutionCommandControllerServer) Cancel(context.Context, *WorkflowExecutionId) (*WorkflowExecution, error) {
+	return nil, status.Error(codes.Unimplemented, "method Cancel not implemented")
 }
 func (UnimplementedWorkflowExecutionCommandControllerServer) mustEmbedUnimplementedWorkflowExecutionCommandControllerServer() {
 }
@@ -157,6 +185,24 @@ func _WorkflowExecutionCommandController_UpdateStatus_Handler(srv interface{}, c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _WorkflowExecutionCommandController_Cancel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WorkflowExecutionId)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WorkflowExecutionCommandControllerServer).Cancel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WorkflowExecutionCommandController_Cancel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WorkflowExecutionCommandControllerServer).Cancel(ctx, req.(*WorkflowExecutionId))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // WorkflowExecutionCommandController_ServiceDesc is the grpc.ServiceDesc for WorkflowExecutionCommandController service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -171,6 +217,10 @@ var WorkflowExecutionCommandController_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "updateStatus",
 			Handler:    _WorkflowExecutionCommandController_UpdateStatus_Handler,
+		},
+		{
+			MethodName: "cancel",
+			Handler:    _WorkflowExecutionCommandController_Cancel_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
