@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 GENERATED=(python/stigmer_sdk/api adapters/go/gen adapters/java/src/generated conformance/betterproto/generated
   python/stigmer_sdk/_contract.py adapters/go/internal/contract docs/handshake-contract.md
-  adapters/go/internal/createrules/execution_api.binpb docs/configuration.md)
+  adapters/go/internal/createrules/execution_api.binpb docs/configuration.md
+  adapters/go/internal/coexist/stubs adapters/java/src/test/generated)
 
 snapshot() { find "${GENERATED[@]}" -type f ! -name '*.pyc' -print0 2>/dev/null | sort -z | xargs -0 sha256sum; }
 

@@ -61,6 +61,12 @@ rm -rf adapters/go/gen adapters/java/src/generated
 # Python through grpcio-tools, then moved under stigmer_sdk.api and its imports rewritten.
 "$PYTHON" scripts/generate_python.py
 
+# The Go coexistence tests' second, differing copy of the execution API (its own generate.sh,
+# with the plugins installed above).
+bash adapters/go/internal/coexist/generate.sh
+# The same for the Java tests (a differing copy in another Java package).
+bash adapters/java/scripts/generate-coexist.sh
+
 # betterproto classes for the second Python codec of the conformance suite.
 "$PYTHON" conformance/betterproto/generate.py
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
@@ -132,8 +133,22 @@ async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
         await connection.execute(f'CREATE DATABASE "{database}"')
     yield _with_database(admin, database)
-    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
-        await connection.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+    await _drop_database(admin, database)
+
+
+async def _drop_database(admin: str, database: str) -> None:
+    """Drops a test database, its connections terminated. An autovacuum worker on it (no role
+    the test role may signal) makes FORCE refuse with InsufficientPrivilege until it exits, which
+    it does at once: try again, a bounded number of times."""
+    for attempt in range(50):
+        async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
+            try:
+                await connection.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                if attempt == 49:
+                    raise
+        await asyncio.sleep(0.1)
 
 
 async def all_ids(store_url: str) -> list[str]:

@@ -9,8 +9,11 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../../.." && pwd)"
 tools="$root/.tools/bin"
-GOBIN="$tools" go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
-GOBIN="$tools" go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+# The versions of scripts/generate.sh (which runs this after installing them: its stamps skip it).
+[[ -f "$tools/.protoc-gen-go-v1.36.12" ]] ||
+  GOBIN="$tools" go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+[[ -f "$tools/.protoc-gen-go-grpc-v1.6.2" ]] ||
+  GOBIN="$tools" go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/proto/ai/stigmer"

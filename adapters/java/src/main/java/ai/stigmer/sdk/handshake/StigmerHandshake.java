@@ -11,6 +11,7 @@ import ai.stigmer.sdk.v1.ExecutionKind;
 import ai.stigmer.sdk.v1.GetExecutionInput;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Channel;
 import io.grpc.Metadata;
@@ -233,6 +234,38 @@ public class StigmerHandshake {
     }
     pending.leavePending(ack.getMetadata().getId(), "Workflow");
     return ack;
+  }
+
+  /**
+   * Starts an agent or a workflow execution given as a message of any generated class whose full
+   * name is {@code ai.stigmer.agentic.agentexecution.v1.AgentExecution} or {@code
+   * ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution} (Stigmer's own generated classes,
+   * for example), and leaves the current activity pending, as {@link #executeAgentAndWaitPending}
+   * and {@link #executeWorkflowAndWaitPending} do (which it calls). The request travels through the
+   * wire format, so fields that the SDK's copy of the API lacks reach the service; the ACK comes
+   * back as the caller's class. In the workflow, Temporal's data converter ({@link
+   * StigmerDataConverter}) decodes the delivered execution into the activity method's own return
+   * class the same way, by full name.
+   *
+   * @param execution the execution to start; not modified
+   * @param <E> the caller's generated class
+   * @return the service's ACK, as an instance of the caller's class
+   * @throws ApplicationFailure of type {@value HandshakeFailureTypes#INVALID_REQUEST} for a message
+   *     of another full name, and as {@link #executeAgentAndWaitPending} throws
+   */
+  public <E extends Message> E executeAndWaitPending(E execution) {
+    Objects.requireNonNull(execution, "execution");
+    Message ack;
+    if (ForeignMessages.sameName(execution, WorkflowExecution.getDefaultInstance())) {
+      ack =
+          executeWorkflowAndWaitPending(
+              ForeignMessages.as(execution, WorkflowExecution.getDefaultInstance()));
+    } else {
+      ack =
+          executeAgentAndWaitPending(
+              ForeignMessages.as(execution, AgentExecution.getDefaultInstance()));
+    }
+    return ForeignMessages.as(ack, execution);
   }
 
   /**

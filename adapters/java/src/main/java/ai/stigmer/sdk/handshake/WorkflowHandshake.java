@@ -255,9 +255,7 @@ public final class WorkflowHandshake {
     GetExecutionInput input =
         GetExecutionInput.newBuilder()
             .setKind(
-                delivered instanceof WorkflowExecution
-                    ? ExecutionKind.EXECUTION_KIND_WORKFLOW
-                    : ExecutionKind.EXECUTION_KIND_AGENT)
+                kindOf(delivered))
             .setExecutionId(id)
             .build();
     @SuppressWarnings("unchecked")
@@ -468,9 +466,7 @@ public final class WorkflowHandshake {
     WatchExecutionActivityImpl.WatchInput input =
         new WatchExecutionActivityImpl.WatchInput(
             handshakeActivityId,
-            request instanceof WorkflowExecution
-                ? ExecutionKind.EXECUTION_KIND_WORKFLOW
-                : ExecutionKind.EXECUTION_KIND_AGENT);
+            kindOf(request));
     List<Promise<E>> watches = new ArrayList<>(1);
     CancellationScope watchScope =
         Workflow.newCancellationScope(
@@ -522,6 +518,16 @@ public final class WorkflowHandshake {
       return HandshakeMetrics.OUTCOME_CANCELLED;
     }
     return HandshakeMetrics.OUTCOME_FAILED;
+  }
+
+  /**
+   * The kind of an execution by its full name, so that a message of any generated class
+   * (Stigmer's own, for example) works: WORKFLOW for a {@code WorkflowExecution}, else AGENT.
+   */
+  static ExecutionKind kindOf(Message execution) {
+    return ForeignMessages.sameName(execution, WorkflowExecution.getDefaultInstance())
+        ? ExecutionKind.EXECUTION_KIND_WORKFLOW
+        : ExecutionKind.EXECUTION_KIND_AGENT;
   }
 
   /** The number of {@code status.phase}, 0 when the message has none. */
