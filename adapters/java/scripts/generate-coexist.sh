@@ -17,6 +17,8 @@ mkdir -p "$work/proto/ai/stigmer/agentic"
 cp -r "$root/proto/ai/stigmer/commons" "$work/proto/ai/stigmer/"
 cp -r "$root/proto/ai/stigmer/agentic/agentexecution" "$root/proto/ai/stigmer/agentic/executioncontext" \
   "$work/proto/ai/stigmer/agentic/"
+# buf/validate, imported for the create rules' options (its classes are protovalidate-java's).
+cp -r "$root/proto-vendor" "$work/proto-vendor"
 # What Stigmer's copy has and the SDK's lacks (as adapters/go/internal/coexist/generate.sh).
 cat >>"$work/proto/ai/stigmer/agentic/agentexecution/v1/api.proto" <<'PROTO'
 
@@ -31,14 +33,20 @@ cat >"$work/buf.yaml" <<'YAML'
 version: v2
 modules:
   - path: proto
+  - path: proto-vendor
 YAML
 cat >"$work/buf.gen.yaml" <<YAML
 version: v2
 managed:
   enabled: true
+  disable:
+    - path: buf/validate
   override:
     - file_option: java_package_prefix
       value: ai.stigmer.sdk.coexist.stubs
+# Only the copy: buf/validate is imported, never generated.
+inputs:
+  - directory: proto
 plugins:
   - protoc_builtin: java
     protoc_path: $root/.tools/bin/protoc-java
