@@ -246,8 +246,12 @@ async def test_the_cancel_reaches_a_service_or_falls_back_when_unimplemented(
     else:
         assert len(unimplemented) == 1
         assert unimplemented[0].levelno == logging.WARNING
-        assert f"execution_id={call.execution_id}" in unimplemented[0].getMessage()
-        assert "code=UNIMPLEMENTED" in unimplemented[0].getMessage()
+        # The contract's message exactly, its fields beside it (not in the text).
+        assert unimplemented[0].getMessage() == _contract.LOG_CANCEL_UNIMPLEMENTED.message
+        assert unimplemented[0].stigmer_fields == {
+            "execution_id": call.execution_id,
+            "code": "UNIMPLEMENTED",
+        }
 
 
 async def test_a_cancel_recorded_before_a_crash_still_stops_the_execution(

@@ -783,13 +783,11 @@ class GetExecutionActivity:
             raise temporalio.exceptions.ApplicationError(
                 f"the handshake activity {request.activity_id} has not recorded its execution yet"
             )
-        spec = _contract.LOG_CANCEL_REQUESTED
-        logger.info(
-            "%s execution_id=%s activity_id=%s",
-            spec.message,
-            execution_id,
-            request.activity_id,
-            extra={"execution_id": execution_id, "activity_id": request.activity_id},
+        log_line(
+            logger,
+            _contract.LOG_CANCEL_REQUESTED,
+            execution_id=execution_id,
+            activity_id=request.activity_id,
         )
         try:
             if request.kind == caller_pb2.EXECUTION_KIND_AGENT:
@@ -828,13 +826,8 @@ def _log_cancel_unimplemented(execution_id: str, error: StigmerRPCError) -> None
     if _cancel_unimplemented_logged:
         return
     _cancel_unimplemented_logged = True
-    spec = _contract.LOG_CANCEL_UNIMPLEMENTED
-    logger.warning(
-        "%s execution_id=%s code=%s",
-        spec.message,
-        execution_id,
-        error.code.name,
-        extra={"execution_id": execution_id, "code": error.code.name},
+    log_line(
+        logger, _contract.LOG_CANCEL_UNIMPLEMENTED, execution_id=execution_id, code=error.code.name
     )
 
 
