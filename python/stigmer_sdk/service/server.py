@@ -609,8 +609,9 @@ class ExecutionService:
         by the settlement.
         """
         row = await self._visible(execution_id, context)
-        if decode(row).status.phase in TERMINAL_PHASES:
-            return decode(row)
+        current = decode(row)
+        if current.status.phase in TERMINAL_PHASES:
+            return current
 
         def record(execution: Execution) -> None:
             if execution.status.phase not in TERMINAL_PHASES:

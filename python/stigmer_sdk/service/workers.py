@@ -123,27 +123,7 @@ async def start_invoke(
     Raises:
         temporalio.service.RPCError: Temporal could not be reached, or refused.
     """
-    start = client.start_workflow(
-        AGENT_WORKFLOW if kind is ExecutionKind.AGENT else WORKFLOW_WORKFLOW,
-        invoke_input(settings, kind, execution_id),
-        id=workflow_id_for(kind, execution_id),
-        task_queue=settings.service_task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        request_eager_start=eager,
-    )
-    try:
-        # Bounded, the client's own retries included: the reconciler starts it later.
-        await asyncio.wait_for(start, _START_TIMEOUT.total_seconds())
-    except WorkflowAlreadyStartedError:
-        return False
-    except TimeoutError:
-        raise temporalio.service.RPCError(
-            f"Temporal did not answer within {_START_TIMEOUT.total_seconds():g} s",
-            temporalio.service.RPCStatusCode.DEADLINE_EXCEEDED,
-            b"",
-        ) from None
-    return True
+    return await _start_or_join(client, settings, kind, execution_id, request_eager_start=eager)
 
 
 async def request_cancel(
@@ -162,6 +142,23 @@ async def request_cancel(
     Raises:
         temporalio.service.RPCError: Temporal could not be reached, or refused.
     """
+    return await _start_or_join(
+        client, settings, kind, execution_id, start_signal=CALLER_CANCEL_SIGNAL
+    )
+
+
+async def _start_or_join(
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    kind: ExecutionKind,
+    execution_id: str,
+    *,
+    request_eager_start: bool = False,
+    start_signal: str | None = None,
+) -> bool:
+    """The one start of an execution's invoke workflow (`start_invoke`, `request_cancel`):
+    a running workflow is kept (USE_EXISTING, the signal, if any, still sent), a closed one is
+    never run again (REJECT_DUPLICATE: ``False``). Bounded, the client's own retries included."""
     start = client.start_workflow(
         AGENT_WORKFLOW if kind is ExecutionKind.AGENT else WORKFLOW_WORKFLOW,
         invoke_input(settings, kind, execution_id),
@@ -169,9 +166,11 @@ async def request_cancel(
         task_queue=settings.service_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        start_signal=CALLER_CANCEL_SIGNAL,
+        request_eager_start=request_eager_start,
+        start_signal=start_signal,
     )
     try:
+        # The reconciler (or the caller's retry) starts it later.
         await asyncio.wait_for(start, _START_TIMEOUT.total_seconds())
     except WorkflowAlreadyStartedError:
         return False
