@@ -176,7 +176,9 @@ def test_an_undefined_owner_scope_is_refused_for_both_kinds() -> None:
         assert "metadata.owner_scope" in fields
 
 
-VECTORS = json.loads((Path(__file__).parent / "create_rules_vectors.json").read_text())["cases"]
+VECTORS = json.loads(
+    (Path(__file__).resolve().parent.parent / "testdata" / "create-rules-vectors.json").read_text()
+)["cases"]
 _CLASSES: dict[str, type[message.Message]] = {
     "AgentExecution": AgentExecution,
     "WorkflowExecution": WorkflowExecution,

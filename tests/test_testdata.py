@@ -39,6 +39,14 @@ def test_every_language_reads_the_one_testdata_folder() -> None:
     assert 'sharedTestdata(t, "deployed-service"' in go
     pom = (ROOT / "adapters" / "java" / "core" / "pom.xml").read_text()
     assert "<directory>${project.basedir}/../../../testdata</directory>" in pom
+    vectors = "testdata/create-rules-vectors.json"
+    assert (ROOT / vectors).is_file()
+    go_rules = ROOT / "adapters" / "go" / "internal" / "createrules" / "createrules_test.go"
+    assert f'"../../../../{vectors}"' in go_rules.read_text()
+    java_rules = (
+        ROOT / "adapters/java/src/test/java/ai/stigmer/sdk/handshake/CreateRuleVectorsTest.java"
+    )
+    assert 'resolve("testdata").resolve("create-rules-vectors.json")' in java_rules.read_text()
 
 
 def test_no_fixture_is_copied() -> None:

@@ -14,10 +14,10 @@ import (
 	"github.com/stigmer/stigmer-sdk/adapters/go/internal/createrules"
 )
 
-// The create-rule vectors every SDK checks (tests/create_rules_vectors.json, written from the
+// The create-rule vectors every SDK checks (testdata/create-rules-vectors.json, written from the
 // Python SDK's protovalidate): the Go SDK reports the same violations, in the same order.
 func TestSharedVectors(t *testing.T) {
-	data, err := os.ReadFile("../../../../tests/create_rules_vectors.json")
+	data, err := os.ReadFile("../../../../testdata/create-rules-vectors.json")
 	if err != nil {
 		t.Fatal(err)
 	}

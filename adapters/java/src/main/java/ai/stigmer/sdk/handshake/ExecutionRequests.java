@@ -37,7 +37,7 @@ import java.util.Objects;
  * (proto/ai/stigmer/agentic; handshake contract section 1.2), checked here with protovalidate-java,
  * as the Python and Go SDKs and the reference service check them with protovalidate; the field
  * path is protovalidate's, written as protovalidate-go's {@code FieldPathString} writes it. Its
- * tests hold it to the vectors every SDK checks (tests/create_rules_vectors.json).
+ * tests hold it to the vectors every SDK checks (testdata/create-rules-vectors.json).
  */
 public final class ExecutionRequests {
 

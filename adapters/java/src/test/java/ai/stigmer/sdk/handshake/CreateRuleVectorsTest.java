@@ -19,7 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The create-rule vectors every SDK checks (tests/create_rules_vectors.json, the violations
+ * The create-rule vectors every SDK checks (testdata/create-rules-vectors.json, the violations
  * protovalidate reports for the protos' rules in Python and Go): this SDK's check of the same
  * rules reports exactly them, in the same order.
  */
@@ -28,13 +28,13 @@ class CreateRuleVectorsTest {
   private static Path vectors() {
     Path dir = Paths.get("").toAbsolutePath();
     while (dir != null) {
-      Path candidate = dir.resolve("tests").resolve("create_rules_vectors.json");
+      Path candidate = dir.resolve("testdata").resolve("create-rules-vectors.json");
       if (Files.isRegularFile(candidate)) {
         return candidate;
       }
       dir = dir.getParent();
     }
-    throw new IllegalStateException("tests/create_rules_vectors.json not found above the build");
+    throw new IllegalStateException("testdata/create-rules-vectors.json not found above the build");
   }
 
   @Test
