@@ -43,9 +43,14 @@ from temporalio.api.common.v1 import Payloads
 from temporalio.api.workflowservice.v1 import RecordActivityTaskHeartbeatRequest
 
 from stigmer_sdk import _contract
+from stigmer_sdk._execution import AGENT_EXECUTION_KIND as AGENT_EXECUTION_KIND
+from stigmer_sdk._execution import API_VERSION as API_VERSION
+from stigmer_sdk._execution import TERMINAL_PHASES as TERMINAL_PHASES
+from stigmer_sdk._execution import WORKFLOW_EXECUTION_KIND as WORKFLOW_EXECUTION_KIND
+from stigmer_sdk._execution import Execution, ExecutionKind, ExecutionT
+from stigmer_sdk._execution import clear_callback_tokens as clear_callback_tokens
+from stigmer_sdk._execution import is_terminal as is_terminal
 from stigmer_sdk._retry import retry_policy
-from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
-from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.sdk.v1 import caller_pb2
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.completion import as_message, proto_payload
@@ -57,8 +62,6 @@ from stigmer_sdk.metrics import record_handshake_pending, record_handshake_start
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
 logger = logging.getLogger("stigmer_sdk.caller")
-
-_Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.WorkflowExecution)
 
 #: Failure type when ``create`` fails; ``non_retryable`` tells whether a retry can help.
 CREATE_FAILED_TYPE = _contract.FAILURE_CREATE_FAILED
@@ -74,12 +77,6 @@ ACK_LINES = {
     "AgentExecution": _contract.LOG_ACK_AGENT,
     "WorkflowExecution": _contract.LOG_ACK_WORKFLOW,
 }
-#: The ``api_version`` of every execution resource.
-API_VERSION = _contract.API_VERSION
-#: The ``kind`` of agent executions.
-AGENT_EXECUTION_KIND = _contract.AGENT_EXECUTION_KIND
-#: The ``kind`` of workflow executions.
-WORKFLOW_EXECUTION_KIND = _contract.WORKFLOW_EXECUTION_KIND
 #: Annotation by which a caller declares how it decodes the result delivered to its activity.
 #: Without it a Stigmer service delivers ``json/plain`` (Go's ``encoding/json`` of the execution,
 #: what the deployed Go service sends and Stigmer's own Go callers decode into ``any``).
@@ -115,24 +112,9 @@ def activity_idempotency_key() -> str:
     )
 
 
-_AGENT_EXECUTION_TYPE = agent_api.AgentExecution.DESCRIPTOR.full_name
-_WORKFLOW_EXECUTION_TYPE = workflow_api.WorkflowExecution.DESCRIPTOR.full_name
-
-
-def _is_agent(execution: message.Message) -> bool:
-    """By full name, so that another generated class of the message (Stigmer's) counts too."""
-    return bool(execution.DESCRIPTOR.full_name == _AGENT_EXECUTION_TYPE)
-
-
-def _kind_of(execution: _Execution) -> str:
-    if _is_agent(execution):
-        return AGENT_EXECUTION_KIND
-    return WORKFLOW_EXECUTION_KIND
-
-
 def as_sdk_execution(
     execution: message.Message,
-) -> agent_api.AgentExecution | workflow_api.WorkflowExecution:
+) -> Execution:
     """An ``AgentExecution`` or ``WorkflowExecution`` of any generated class as the SDK's own.
 
     Stigmer's own stubs (or any other generation of the execution API) have classes of their
@@ -141,12 +123,10 @@ def as_sdk_execution(
     Raises:
         TypeError: ``execution`` is neither message.
     """
-    if _is_agent(execution):
-        return as_message(execution, agent_api.AgentExecution)
-    return as_message(execution, workflow_api.WorkflowExecution)
+    return as_message(execution, ExecutionKind.of(execution).message_type)
 
 
-def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution:
+def prepare_create(request: ExecutionT, *, token: bytes, key: str) -> ExecutionT:
     """The message ``create`` sends: a copy of ``request`` with what the SDK fills in.
 
     - ``spec.callback_token``: ``token``, as raw bytes;
@@ -168,13 +148,13 @@ def prepare_create(request: _Execution, *, token: bytes, key: str) -> _Execution
     if not execution.api_version:
         execution.api_version = API_VERSION
     if not execution.kind:
-        execution.kind = _kind_of(execution)
+        execution.kind = ExecutionKind.of(execution).resource_kind
     if not execution.metadata.name:
         execution.metadata.name = execution_name(key)
     return execution
 
 
-def create_violations(execution: _Execution) -> list[FieldViolation]:
+def create_violations(execution: ExecutionT) -> list[FieldViolation]:
     """What a Stigmer service refuses in ``execution`` whatever the attempt, as field violations.
 
     The create rules declared on the protos as ``buf.validate`` constraints (the deployed
@@ -191,7 +171,7 @@ def create_violations(execution: _Execution) -> list[FieldViolation]:
 
 async def execute_and_wait_pending(
     client: StigmerClient,
-    request: _Execution,
+    request: ExecutionT,
     *,
     timeout: timedelta = DEFAULT_CREATE_TIMEOUT,
     metadata: Mapping[str, str] | None = None,
@@ -235,7 +215,7 @@ async def execute_and_wait_pending(
     )
     key = activity_idempotency_key()
     # Another generated class of the message (Stigmer's stubs) becomes the SDK's, bytes intact.
-    own = cast("_Execution", as_sdk_execution(request))
+    own = cast("ExecutionT", as_sdk_execution(request))
     execution = prepare_create(own, token=token, key=key)
     violations = create_violations(execution)
     if violations:
@@ -275,7 +255,7 @@ async def execute_and_wait_pending(
         ) from None
     log_line(
         logger,
-        ACK_LINES[_kind_of(execution)],
+        ACK_LINES[ExecutionKind.of(execution).resource_kind],
         execution_id=ack.metadata.id,
         token_preview=preview,
         token_digest=digest,
@@ -496,8 +476,6 @@ async def start_workflow_and_wait_pending(
 GET_EXECUTION_ACTIVITY_NAME = _contract.ACTIVITY_GET_EXECUTION
 #: Failure type when the terminal execution cannot be fetched (unknown execution, bad input).
 GET_EXECUTION_FAILED_TYPE = _contract.FAILURE_GET_EXECUTION_FAILED
-#: Terminal phases (the same numbers for agent and workflow executions).
-TERMINAL_PHASES = frozenset({3, 4, 5})  # EXECUTION_COMPLETED, EXECUTION_FAILED, EXECUTION_CANCELLED
 
 
 #: Name under which every Stigmer SDK registers the watch of a pending handshake's execution.
@@ -536,36 +514,9 @@ class WatchInput:
     kind: int
 
 
-def is_terminal(execution: agent_api.AgentExecution | workflow_api.WorkflowExecution) -> bool:
-    """Whether the execution's phase is COMPLETED, FAILED or CANCELLED."""
-    return execution.status.phase in TERMINAL_PHASES
-
-
-_AnyExecution = TypeVar(
-    "_AnyExecution", bound=agent_api.AgentExecution | workflow_api.WorkflowExecution
-)
-
-
-def clear_callback_tokens(execution: _AnyExecution) -> _AnyExecution:
-    """Clear every callback token the execution carries, in place, and return it.
-
-    The deployed Stigmer service echoes ``spec.callback_token`` (and keeps one in
-    ``AgentExecutionStatus.callback_token``); a caller must not pass a token on through its
-    workflow's history.
-    """
-    execution.spec.ClearField("callback_token")
-    if _is_agent(execution):
-        cast("agent_api.AgentExecution", execution).status.ClearField("callback_token")
-    return execution
-
-
-def execution_kind(
-    execution: agent_api.AgentExecution | workflow_api.WorkflowExecution,
-) -> caller_pb2.ExecutionKind.ValueType:
-    """The ``ExecutionKind`` of a message."""
-    if _is_agent(execution):
-        return caller_pb2.EXECUTION_KIND_AGENT
-    return caller_pb2.EXECUTION_KIND_WORKFLOW
+def execution_kind(execution: Execution) -> caller_pb2.ExecutionKind.ValueType:
+    """The ``ExecutionKind`` number of a message."""
+    return ExecutionKind.of(execution).proto
 
 
 class GetExecutionActivity:
@@ -613,9 +564,7 @@ class GetExecutionActivity:
         self._watch_interval = watch_interval.total_seconds()
         self._max_watch_interval = max_watch_interval.total_seconds()
 
-    async def _get(
-        self, request: caller_pb2.GetExecutionInput
-    ) -> agent_api.AgentExecution | workflow_api.WorkflowExecution:
+    async def _get(self, request: caller_pb2.GetExecutionInput) -> Execution:
         if request.kind == caller_pb2.EXECUTION_KIND_AGENT:
             return await self._client.get_agent_execution(
                 request.execution_id, timeout=self._call_timeout

@@ -57,9 +57,14 @@ from temporalio.exceptions import (
 )
 
 from stigmer_sdk import _contract
+from stigmer_sdk._execution import (
+    PHASE_CANCELLED,
+    PHASE_FAILED,
+    ExecutionT,
+    clear_callback_tokens,
+    is_terminal,
+)
 from stigmer_sdk._retry import retry_policy
-from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
-from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.api.sdk.v1 import caller_pb2, completion_pb2
 from stigmer_sdk.caller import (
     CALLER_HEARTBEATS_ANNOTATION,
@@ -71,10 +76,8 @@ from stigmer_sdk.caller import (
     WATCH_EXECUTION_ACTIVITY_NAME,
     WATCH_HEARTBEAT_TIMEOUT,
     WatchInput,
-    clear_callback_tokens,
     execution_kind,
     handshake_activity_options,
-    is_terminal,
 )
 from stigmer_sdk.completion import (
     EMPTY_TOKEN_MESSAGE,
@@ -96,7 +99,6 @@ _M = TypeVar("_M", bound=message.Message)
 #: ``temporal_workflow`` attribute rather than appended to the contract's message.
 _logger = workflow.LoggerAdapter(logging.getLogger("stigmer_sdk.workflow"), None)
 _logger.workflow_info_on_message = False
-_Execution = TypeVar("_Execution", agent_api.AgentExecution, workflow_api.WorkflowExecution)
 
 #: Failure type with which `complete_caller` fails the workflow.
 COMPLETION_FAILED_TYPE = _contract.FAILURE_COMPLETION_FAILED
@@ -356,8 +358,6 @@ WATCH_START_TO_CLOSE = timedelta(days=3650)
 WATCH_RETRY = RetryPolicy(non_retryable_error_types=[GET_EXECUTION_FAILED_TYPE])
 #: The ``workflow.patched`` id of the watch: histories recorded before it replay without it.
 WATCH_PATCH = _contract.WATCH_VERSION
-_PHASE_FAILED = 4
-_PHASE_CANCELLED = 5
 #: The ``workflow.patched`` id of the pushed cancel: histories recorded before it replay as they
 #: were (no opt-out annotation, no cancel-execution activity).
 CANCEL_PATCH = _contract.CANCEL_VERSION
@@ -378,12 +378,12 @@ CANCEL_EXECUTION_RETRY = RetryPolicy(
 
 async def _execute_watched(
     activity: Any,
-    request: _Execution,
-    cls: type[_Execution],
+    request: ExecutionT,
+    cls: type[ExecutionT],
     watch_after: timedelta | None,
     watch_task_queue: str | None,
     options: dict[str, Any],
-) -> _Execution:
+) -> ExecutionT:
     """Run the handshake activity and, if still pending after ``watch_after``, the watch beside it.
 
     A FAILED or CANCELLED execution seen by the watch cancels the handshake and raises the typed
@@ -397,11 +397,11 @@ async def _execute_watched(
     push_cancel = workflow.patched(CANCEL_PATCH)
     if push_cancel:
         request = _opted_out_of_relay(request, options)
-    handshake: workflow.ActivityHandle[_Execution] = workflow.start_activity(
+    handshake: workflow.ActivityHandle[ExecutionT] = workflow.start_activity(
         activity, request, result_type=cls, **options
     )
     handshake_id: str = options["activity_id"]
-    watches: list[workflow.ActivityHandle[_Execution]] = []
+    watches: list[workflow.ActivityHandle[ExecutionT]] = []
     try:
         if watch_after is None:
             # Shielded: the workflow's cancellation must not cancel the handshake before the
@@ -422,7 +422,7 @@ async def _execute_watched(
         return await handshake
 
 
-def _opted_out_of_relay(request: _Execution, options: dict[str, Any]) -> _Execution:
+def _opted_out_of_relay(request: ExecutionT, options: dict[str, Any]) -> ExecutionT:
     """``request`` with the create annotation that opts its caller out of the service's relayed
     heartbeats (``stigmer.ai/caller-heartbeats: none``): the helper pushes the cancel itself.
 
@@ -438,7 +438,7 @@ def _opted_out_of_relay(request: _Execution, options: dict[str, Any]) -> _Execut
     return opted_out
 
 
-async def _cancel_execution(handshake_id: str, request: _Execution, task_queue: str | None) -> None:
+async def _cancel_execution(handshake_id: str, request: ExecutionT, task_queue: str | None) -> None:
     """Run ``stigmer/caller/cancel-execution`` for the pending handshake; a failure is logged
     (the handshake's own cancellation still follows)."""
     try:
@@ -460,20 +460,20 @@ async def _cancel_execution(handshake_id: str, request: _Execution, task_queue: 
 
 
 async def _race(
-    handshake: workflow.ActivityHandle[_Execution],
+    handshake: workflow.ActivityHandle[ExecutionT],
     handshake_id: str,
-    watches: list[workflow.ActivityHandle[_Execution]],
-    request: _Execution,
-    cls: type[_Execution],
+    watches: list[workflow.ActivityHandle[ExecutionT]],
+    request: ExecutionT,
+    cls: type[ExecutionT],
     watch_after: timedelta,
     watch_task_queue: str | None,
-) -> _Execution:
+) -> ExecutionT:
     done, _ = await workflow.wait([handshake], timeout=watch_after.total_seconds())
     if done:
         return await handshake
     # From here on the handshake is awaited shielded: a cancel of the workflow is handled by
     # _execute_watched (the service is told before the handshake is cancelled).
-    watch: workflow.ActivityHandle[_Execution] = workflow.start_activity(
+    watch: workflow.ActivityHandle[ExecutionT] = workflow.start_activity(
         WATCH_EXECUTION_ACTIVITY_NAME,
         WatchInput(activity_id=handshake_id, kind=execution_kind(request)),
         result_type=cls,
@@ -491,18 +491,18 @@ async def _race(
             await watch
         return await handshake
     try:
-        seen: _Execution = await watch
+        seen: ExecutionT = await watch
     except ActivityError as error:
         workflow.logger.warning(
             "The watch of the execution ended without a terminal execution error=%s",
             _cause_message(error),
         )
         return await asyncio.shield(handshake)  # no watch: the handshake decides
-    if seen.status.phase not in (_PHASE_FAILED, _PHASE_CANCELLED):
+    if seen.status.phase not in (PHASE_FAILED, PHASE_CANCELLED):
         return await asyncio.shield(handshake)
     handshake.cancel()
     failure_type, state = AGENT_EXECUTION_FAILED_TYPE, "FAILED"
-    if seen.status.phase == _PHASE_CANCELLED:
+    if seen.status.phase == PHASE_CANCELLED:
         failure_type, state = AGENT_EXECUTION_CANCELLED_TYPE, "CANCELLED"
     execution_id = seen.metadata.id
     workflow.logger.warning(
@@ -519,13 +519,13 @@ async def _race(
 
 async def execute_to_terminal(
     activity: Any,
-    request: _Execution,
+    request: ExecutionT,
     *,
     get_execution_timeout: timedelta = GET_EXECUTION_TIMEOUT,
     get_execution_task_queue: str | None = None,
     watch_after: timedelta | None = WATCH_AFTER,
     **activity_options: Any,
-) -> _Execution:
+) -> ExecutionT:
     """Run the handshake activity and return the *terminal* execution, tokens cleared.
 
     ``activity`` is the caller's handshake activity (the one that calls
@@ -577,7 +577,7 @@ async def execute_to_terminal(
         )
     else:  # a history recorded before the watch: its commands as they were
         handshake = workflow.execute_activity(activity, request, result_type=cls, **options)
-    delivered: _Execution = await observe_handshake(handshake)
+    delivered: ExecutionT = await observe_handshake(handshake)
     if delivered is None:
         raise ApplicationError(
             f"the handshake activity {_activity_name(activity)} completed with no result: "
@@ -597,7 +597,7 @@ async def execute_to_terminal(
     get_input = caller_pb2.GetExecutionInput(
         kind=execution_kind(delivered), execution_id=delivered.metadata.id
     )
-    terminal: _Execution = await workflow.execute_activity(
+    terminal: ExecutionT = await workflow.execute_activity(
         GET_EXECUTION_ACTIVITY_NAME,
         RawValue(proto_payload(get_input)),
         result_type=cls,

@@ -16,18 +16,18 @@ import temporalio.client
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from stigmer_sdk._execution import (
+    PHASE_IN_PROGRESS,
+    Execution,
+    ExecutionPhase,
+    clear_callback_tokens,
+    is_terminal,
+    set_phase,
+)
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
 from stigmer_sdk.completion import CompletionOutcome
-from stigmer_sdk.service.executions import (
-    PHASE_IN_PROGRESS,
-    TERMINAL_PHASES,
-    Execution,
-    ExecutionUpdates,
-    clear_status_token,
-    set_phase,
-)
-from stigmer_sdk.service.executions import decode as decode  # re-exported for the CLI
+from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.runner import now_rfc3339
 from stigmer_sdk.service.settlement import (
     FAILURE_NON_RETRYABLE_ANNOTATION,
@@ -64,7 +64,7 @@ def _not_in_store(execution_id: str) -> ApplicationError:
 
 
 def _start(execution: Execution) -> None:
-    if execution.status.phase not in TERMINAL_PHASES:
+    if not is_terminal(execution):
         set_phase(execution, PHASE_IN_PROGRESS)
     if not execution.status.started_at:
         execution.status.started_at = now_rfc3339()
@@ -76,7 +76,7 @@ def _close(execution: Execution, *, finish: FinishInput, result: bytes) -> None:
         runner_result = type(execution).FromString(result)
         started_at = execution.status.started_at
         execution.status.CopyFrom(runner_result.status)  # type: ignore[arg-type]
-        clear_status_token(execution)
+        clear_callback_tokens(execution)
         execution.status.started_at = execution.status.started_at or started_at
     set_phase(execution, finish.phase)
     if finish.error:
@@ -144,7 +144,7 @@ class ServiceActivities:
         logger.info(
             "Execution finished execution_id=%s phase=%s completion=%s",
             finish.execution_id,
-            agent_enum.ExecutionPhase.Name(agent_enum.ExecutionPhase.ValueType(finish.phase)),
+            ExecutionPhase.Name(ExecutionPhase.ValueType(finish.phase)),
             outcome,
         )
         return outcome
@@ -154,7 +154,7 @@ class ServiceActivities:
 
         def append(execution: Execution) -> None:
             # Not after the end (a run the workflow no longer waits for can still report).
-            if execution.status.phase in TERMINAL_PHASES:
+            if is_terminal(execution):
                 return
             if isinstance(execution, agent_api.AgentExecution):
                 execution.status.messages.add(

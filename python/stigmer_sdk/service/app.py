@@ -42,6 +42,7 @@ from stigmer_sdk.service.config import (
 )
 from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.health import ReplicaHealth
+from stigmer_sdk.service.instance import ExecutionService
 from stigmer_sdk.service.leader import ReplicaLeadership
 from stigmer_sdk.service.runner import (
     AGENT_RUNNER_TASK_QUEUE,
@@ -51,12 +52,7 @@ from stigmer_sdk.service.runner import (
     ScriptedRunner,
 )
 from stigmer_sdk.service.scopes import TOKEN_CHECK_MODES, ScopePolicy
-from stigmer_sdk.service.server import (
-    MAX_REQUEST_BYTES,
-    EdgeInterceptor,
-    ExecutionService,
-    add_controllers,
-)
+from stigmer_sdk.service.servicer import MAX_REQUEST_BYTES, EdgeInterceptor, add_controllers
 from stigmer_sdk.service.store import (
     DEFAULT_STORE_URL,
     EncryptionKey,

@@ -40,8 +40,9 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.client import StigmerClient
     from stigmer_sdk.converter import data_converter
     from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
-    from stigmer_sdk.service.server import ServiceSettings, workflow_id_for
+    from stigmer_sdk.service.config import ServiceSettings
     from stigmer_sdk.service.store import ExecutionKind
+    from stigmer_sdk.service.workers import workflow_id_for
     from stigmer_sdk.service.workflows import FINISH_ACTIVITY
     from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
     from stigmer_sdk.testing import DevServer

@@ -1,6 +1,8 @@
-"""The stored execution as the service handles it: its message types, phases and update lock.
+"""The stored execution as the service handles it: its decoding and update lock.
 
-Shared by the servicers (`stigmer_sdk.service.server`), the workflow steps
+The model itself (kinds, message types, phases, tokens) is `stigmer_sdk._execution`.
+
+Shared by the logic behind the controllers (`stigmer_sdk.service.instance`), the workflow steps
 (`stigmer_sdk.service.activities`), the settlement (`stigmer_sdk.service.settlement`) and the
 background work (`stigmer_sdk.service.workers`), so that none of them imports another for it.
 """
@@ -10,46 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
-from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
-from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
-from stigmer_sdk.service.store import ExecutionKind, ExecutionStore, StoredExecution
-from stigmer_sdk.service.workflows import PHASE_CANCELLED, PHASE_COMPLETED, PHASE_FAILED
-
-Execution = agent_api.AgentExecution | workflow_api.WorkflowExecution
-
-#: Phase written when the run starts.
-PHASE_IN_PROGRESS = 2
-TERMINAL_PHASES = frozenset({PHASE_COMPLETED, PHASE_FAILED, PHASE_CANCELLED})
-
-
-def message_type(kind: ExecutionKind) -> type[Execution]:
-    """The proto message stored for ``kind``."""
-    return (
-        agent_api.AgentExecution if kind is ExecutionKind.AGENT else workflow_api.WorkflowExecution
-    )
-
-
-def set_phase(execution: Execution, phase: int) -> None:
-    """Set the phase; both execution packages number their phases alike."""
-    status: Any = execution.status
-    status.phase = phase
-
-
-def clear_status_token(execution: Execution) -> Execution:
-    """Drop ``status.callback_token`` (agent executions have one): the service owns status, and
-    a token there would be stored, returned and put into history in clear. Returns ``execution``.
-    """
-    status: Any = execution.status
-    if "callback_token" in status.DESCRIPTOR.fields_by_name:
-        status.ClearField("callback_token")
-    return execution
+from stigmer_sdk._execution import Execution, clear_callback_tokens
+from stigmer_sdk.service.store import ExecutionStore, StoredExecution
 
 
 def decode(row: StoredExecution) -> Execution:
     """The stored execution as its proto message (never with a token, in spec or status)."""
-    return clear_status_token(message_type(row.kind).FromString(row.execution))
+    return clear_callback_tokens(row.kind.message_type.FromString(row.execution))
 
 
 class ExecutionUpdates:

@@ -38,15 +38,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-import grpc
 import temporalio.api.common.v1
 import temporalio.api.enums.v1
 import temporalio.api.workflowservice.v1
 import temporalio.client
 import temporalio.service
 
-from stigmer_sdk.idempotency import idempotency_key
+from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY, idempotency_key
 from stigmer_sdk.service.auth import AuthConfigError, Principal
+from stigmer_sdk.service.refusals import InvalidRequest, PermissionDenied, Unavailable
 from stigmer_sdk.tokens import TaskToken, TokenInfo, short_token_digest, token_preview
 
 #: ``google.rpc.ErrorInfo`` reason of a token outside the principal's scope or not pending.
@@ -147,29 +147,6 @@ class ScopePolicy:
         return cls(scopes, default)
 
 
-class TokenRefusedError(Exception):
-    """A callback token the service will not act on for this principal."""
-
-    def __init__(
-        self,
-        code: grpc.StatusCode,
-        message: str,
-        *,
-        reason: str = "",
-        field: str = "",
-        log_note: str = "",
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        #: For the service's log line only (which check failed, the token's preview and digest).
-        self.log_note = log_note
-        #: ``google.rpc.ErrorInfo`` reason (PERMISSION_DENIED, UNAVAILABLE).
-        self.reason = reason
-        #: The request field at fault (INVALID_ARGUMENT, as a ``BadRequest`` violation).
-        self.field = field
-
-
 def missing_token_fields(info: TokenInfo) -> list[str]:
     """The fields of ``temporal.server.api.token.v1.Task`` that every activity task token Temporal
     issues carries and ``info`` lacks (a token completing "by id" has no run id and scheduled
@@ -219,19 +196,22 @@ class CallbackTokenAuthorizer:
         """Accept ``token`` (and its idempotency ``key``) from ``principal``, or raise.
 
         Raises:
-            TokenRefusedError: INVALID_ARGUMENT (not a genuine token, or a key of another
-                activity), PERMISSION_DENIED (out of scope, or not a started pending activity),
-                UNAVAILABLE (Temporal could not be asked; retryable).
+            InvalidRequest: not a genuine token, or a key of another activity.
+            PermissionDenied: out of scope, or not a started pending activity.
+            Unavailable: Temporal could not be asked (retryable).
         """
         if not self.enabled or not token:
             return
         info = TaskToken(token).inspect()
         missing = missing_token_fields(info) if info is not None else ["all"]
         if info is None or missing:
-            raise TokenRefusedError(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"lacks {', '.join(missing)}: not an activity task token Temporal issued",
-                field="spec.callback_token",
+            raise InvalidRequest(
+                [
+                    (
+                        "spec.callback_token",
+                        f"lacks {', '.join(missing)}: not an activity task token Temporal issued",
+                    )
+                ]
             )
         try:
             namespace_id = await self._own_namespace_id()
@@ -245,11 +225,14 @@ class CallbackTokenAuthorizer:
                 self.namespace, info.workflow_id, info.run_id, info.activity_id
             )
             if key != expected:
-                raise TokenRefusedError(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    "is not the key of the callback token's activity (namespace, workflow id, "
-                    "run id, activity id)",
-                    field="stigmer-idempotency-key",
+                raise InvalidRequest(
+                    [
+                        (
+                            IDEMPOTENCY_METADATA_KEY,
+                            "is not the key of the callback token's activity (namespace, "
+                            "workflow id, run id, activity id)",
+                        )
+                    ]
                 )
         await self._check_pending(principal, token, info)
 
@@ -289,8 +272,7 @@ class CallbackTokenAuthorizer:
 
     def _refuse(self, principal: Principal, token: bytes, why: str) -> NoReturn:
         # The log line says why; the answer does not (no oracle for another caller's activities).
-        raise TokenRefusedError(
-            grpc.StatusCode.PERMISSION_DENIED,
+        raise PermissionDenied(
             TOKEN_REFUSED_MESSAGE,
             reason=TOKEN_REFUSED_REASON,
             log_note=(
@@ -300,8 +282,7 @@ class CallbackTokenAuthorizer:
         )
 
     @staticmethod
-    def _unavailable(error: temporalio.service.RPCError) -> TokenRefusedError:
-        return TokenRefusedError(
-            grpc.StatusCode.UNAVAILABLE,
+    def _unavailable(error: temporalio.service.RPCError) -> Unavailable:
+        return Unavailable(
             f"cannot check the callback token with Temporal yet: {error.message}",
         )

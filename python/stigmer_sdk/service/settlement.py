@@ -4,7 +4,7 @@ Three paths end a handshake, and all of them settle through `Settlement`:
 
 - the finish step of the execution's workflow (`stigmer_sdk.service.activities`) gives the
   execution its final status and delivers it;
-- the redelivery (`stigmer_sdk.service.server`): a retried caller of an execution already
+- the redelivery (`stigmer_sdk.service.instance`): a retried caller of an execution already
   delivered gets the recorded outcome;
 - the reconciler (`stigmer_sdk.service.workers`) fails an execution whose workflow closed
   without finishing, and delivers that.
@@ -36,6 +36,7 @@ import temporalio.common
 from temporalio import activity
 
 from stigmer_sdk import _contract
+from stigmer_sdk._execution import PHASE_CANCELLED, PHASE_COMPLETED, Execution, is_terminal
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.caller import BINARY_RESULT_ENCODING, RESULT_ENCODING_ANNOTATION
 from stigmer_sdk.completion import (
@@ -46,14 +47,8 @@ from stigmer_sdk.completion import (
 )
 from stigmer_sdk.converter import to_go_json
 from stigmer_sdk.errors import CompletionError
-from stigmer_sdk.service.executions import (
-    TERMINAL_PHASES,
-    Execution,
-    ExecutionUpdates,
-    decode,
-)
+from stigmer_sdk.service.executions import ExecutionUpdates, decode
 from stigmer_sdk.service.store import CompletionState, ExecutionStore, StoredExecution
-from stigmer_sdk.service.workflows import PHASE_CANCELLED, PHASE_COMPLETED
 from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, record_completion_metrics
 from stigmer_sdk.tokens import token_digest
 
@@ -187,7 +182,7 @@ class Settlement:
                 close(execution)
                 final = execution.SerializeToString(deterministic=True)
                 row = dataclasses.replace(row, execution=final)
-            elif not row.callback_token or decode(row).status.phase not in TERMINAL_PHASES:
+            elif not row.callback_token or not is_terminal(decode(row)):
                 return None  # nothing owed, or the finish step has yet to run
             if not row.callback_token:
                 if owed_only or final is None:

@@ -39,6 +39,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.worker import Worker
 
+from stigmer_sdk._execution import PHASE_FAILED, Execution, ExecutionKind, is_terminal, set_phase
 from stigmer_sdk.completion import (
     HeartbeatOutcome,
     HeartbeatResult,
@@ -47,7 +48,7 @@ from stigmer_sdk.completion import (
 from stigmer_sdk.service.activities import ServiceActivities
 from stigmer_sdk.service.codec import service_data_converter
 from stigmer_sdk.service.config import ServiceSettings
-from stigmer_sdk.service.executions import TERMINAL_PHASES, Execution, ExecutionUpdates, set_phase
+from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.runner import RUNNER_CONTRACT_SDK, Runner, RunnerActivities
 from stigmer_sdk.service.settlement import (
     FAILURE_NON_RETRYABLE_ANNOTATION,
@@ -55,11 +56,10 @@ from stigmer_sdk.service.settlement import (
     CompletionDeferred,
     Settlement,
 )
-from stigmer_sdk.service.store import ExecutionKind, ExecutionStore, HeartbeatTarget
+from stigmer_sdk.service.store import ExecutionStore, HeartbeatTarget
 from stigmer_sdk.service.workflows import (
     AGENT_WORKFLOW,
     CALLER_CANCEL_SIGNAL,
-    PHASE_FAILED,
     WORKFLOW_WORKFLOW,
     InvokeAgentExecutionWorkflow,
     InvokeInput,
@@ -341,7 +341,7 @@ _CLOSED_STATUSES = ("Terminated", "TimedOut", "Canceled", "Failed", "ContinuedAs
 
 
 def _fail_closed(execution: Execution, *, message: str) -> None:
-    if execution.status.phase in TERMINAL_PHASES:
+    if is_terminal(execution):
         return
     set_phase(execution, PHASE_FAILED)
     execution.status.error = message

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
 
     from stigmer_sdk import _contract
     from stigmer_sdk import workflow as stigmer_workflow
+    from stigmer_sdk._execution import PHASE_CANCELLED, PHASE_COMPLETED, PHASE_FAILED
     from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
     from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
     from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
@@ -78,11 +79,6 @@ CALLER_CANCEL_SIGNAL = "stigmer/caller-cancel-requested"
 #: begin step hands it to the workflow, so that a cancel accepted before a crash, whose signal
 #: never went out, still ends the execution CANCELLED when the reconciler starts its workflow.
 CANCEL_REQUESTED_ANNOTATION = "stigmer.ai/cancel-requested"
-
-# ExecutionPhase values, the same in both execution packages.
-PHASE_COMPLETED = 3
-PHASE_FAILED = 4
-PHASE_CANCELLED = 5
 
 _T = TypeVar("_T")
 

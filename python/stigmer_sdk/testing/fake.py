@@ -33,6 +33,7 @@ import temporalio.client
 from google.protobuf.message import Message
 
 from stigmer_sdk import _contract
+from stigmer_sdk._execution import API_VERSION, Execution, ExecutionKind, is_terminal
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
@@ -52,13 +53,7 @@ from stigmer_sdk.completion import (
     report_external_cancellation,
 )
 
-#: An execution of either kind.
-Execution = agent_api.AgentExecution | workflow_api.WorkflowExecution
 Context = grpc.aio.ServicerContext[Any, Any]
-#: Phases after which an execution no longer changes (the same numbers in both kinds).
-_TERMINAL = frozenset({3, 4, 5})
-
-_API_VERSION = _contract.API_VERSION
 
 
 _M = TypeVar("_M", bound=Message)
@@ -108,8 +103,8 @@ class _State:
             await context.abort(code, message)
         ack = _copy(request)
         ack.spec.ClearField("callback_token")  # services never echo the token
-        ack.api_version = ack.api_version or _API_VERSION
-        ack.kind = ack.kind or type(request).__name__
+        ack.api_version = ack.api_version or API_VERSION
+        ack.kind = ack.kind or ExecutionKind.of(request).resource_kind
         ack.metadata.id = execution_id
         self.executions[execution_id] = ack
         return ack
@@ -142,7 +137,7 @@ class _State:
             if current != last:
                 last = current
                 yield execution
-            if execution.status.phase in _TERMINAL:
+            if is_terminal(execution):
                 return
             await asyncio.sleep(0.05)
 

@@ -39,7 +39,7 @@ def _phase_name(execution: Any) -> str:
 
 def pending_record(row: StoredExecution, now: datetime) -> dict[str, Any]:
     """What ``pending`` shows of one row: ids, age, phase, the caller's ids and the command."""
-    from stigmer_sdk.service.activities import decode
+    from stigmer_sdk.service.executions import decode
 
     execution = decode(row)
     spec: Any = execution.spec

@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Literal, Self
 
 from stigmer_sdk import _contract
+from stigmer_sdk._execution import ExecutionKind as ExecutionKind  # the store spells kinds so
 from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.tokens import SHORT_DIGEST_CHARS, token_preview
 
@@ -72,13 +73,6 @@ class IdempotencyConflictError(StoreError):
         self.idempotency_key = idempotency_key
         #: The stored execution the key belongs to; for logs, not for the refused client.
         self.execution_id = execution_id
-
-
-class ExecutionKind(enum.Enum):
-    """Which proto message a stored execution holds."""
-
-    AGENT = "agent"
-    WORKFLOW = "workflow"
 
 
 class CompletionState(enum.Enum):

@@ -20,8 +20,7 @@ from typing import Any, Literal, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
-from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
-from stigmer_sdk.api.agentic.workflowexecution.v1.api_pb2 import WorkflowExecution
+from stigmer_sdk._execution import PHASE_IN_PROGRESS, PHASE_PENDING, TERMINAL_PHASES, Execution
 from stigmer_sdk.service.store.base import (
     CALLER_HEARTBEATS_ANNOTATION,
     CALLER_HEARTBEATS_NONE,
@@ -101,10 +100,8 @@ _SELECT_BY_ID = f"SELECT {COLUMNS} FROM executions WHERE id = ?"
 _SELECT_BY_KEY = (
     f"SELECT {COLUMNS} FROM executions WHERE kind = ? AND owner = ? AND idempotency_key = ?"
 )
-#: Phases that count as open for quotas (PENDING, IN_PROGRESS; both kinds number them alike).
-OPEN_PHASES = (1, 2)
-#: COMPLETED, FAILED, CANCELLED: an owed completion in one of them is being finished.
-TERMINAL_PHASES = (3, 4, 5)
+#: Phases that count as open for quotas (both kinds number them alike).
+OPEN_PHASES = (PHASE_PENDING, PHASE_IN_PROGRESS)
 #: Longest progress note kept for the relay's heartbeat details (characters).
 PROGRESS_NOTE_CHARS = 4096
 _REPLACE_TOKEN = (
@@ -127,7 +124,7 @@ _MARK = (
 HEARTBEAT_TARGETS_SQL = (
     f"SELECT {_COLUMNS_WITHOUT_BLOB} FROM executions WHERE completion_state = 'pending' "
     "AND caller_heartbeats = 1 AND id > ? AND phase NOT IN "
-    f"({', '.join(str(phase) for phase in TERMINAL_PHASES)}) ORDER BY id LIMIT ?"
+    f"({', '.join(str(phase) for phase in sorted(TERMINAL_PHASES))}) ORDER BY id LIMIT ?"
 )
 #: The reconciler's keyset page (params: created at most, after created_at (twice), after id,
 #: limit), from the index ``executions_unstarted``.
@@ -212,8 +209,7 @@ def check_execution(kind: ExecutionKind, execution: bytes) -> int:
 
 def execution_facts(kind: ExecutionKind, execution: bytes) -> ExecutionFacts:
     """`check_execution`, returning what the store keeps in columns."""
-    message: AgentExecution | WorkflowExecution
-    message = AgentExecution() if kind is ExecutionKind.AGENT else WorkflowExecution()
+    message: Execution = kind.message_type()
     try:
         message.ParseFromString(execution)
     except DecodeError:
