@@ -12,7 +12,7 @@ The completion side (in a service, an operator's shell, or a test):
 - `complete_external_activity`, `report_external_cancellation` and
   `heartbeat_external_activity` act on a token and return typed outcomes;
 - `SystemActivities` is the ``stigmer/system/complete-external-activity`` activity, and
-  `stigmer_sdk.workflow` schedules it from workflow code.
+  `stigmer_sdk.in_workflow` schedules it from workflow code.
 
 Decoding results: `data_converter` (Temporal's default data converter with
 `StigmerPayloadConverter`) reads every completion shape, including the deployed Stigmer
@@ -102,7 +102,7 @@ from stigmer_sdk.idempotency import (
     idempotency_key,
 )
 from stigmer_sdk.plugin import StigmerPlugin
-from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities
+from stigmer_sdk.system_activity import SYSTEM_ACTIVITY_NAME, SystemActivities
 from stigmer_sdk.tokens import (
     DEFAULT_MAX_TOKEN_BYTES,
     TaskToken,

@@ -5,7 +5,7 @@ everything this module covers. Its kind has one enum, `ExecutionKind`, that says
 vocabulary spells it: the store's value (``agent``), the resource ``kind`` field
 (``AgentExecution``), the SDK proto's ``ai.stigmer.sdk.v1.ExecutionKind`` number, the message
 class. Phases are the generated ``ExecutionPhase`` enum (both execution packages number
-their phases alike). Used by the SDK (`stigmer_sdk.caller`, `stigmer_sdk.workflow`, the test
+their phases alike). Used by the SDK (`stigmer_sdk.caller`, `stigmer_sdk.in_workflow`, the test
 kit) and the service; imports nothing of either.
 """
 

@@ -424,7 +424,7 @@ async def start_workflow_and_wait_pending(
 
     The inner workflow is started with two arguments, ``arg`` and the token (``bytes``), and
     completes the activity itself when it ends, typically with
-    `stigmer_sdk.workflow.complete_caller_when_done`.
+    `stigmer_sdk.in_workflow.complete_caller_when_done`.
 
     With ``async_completion=False`` (or ``ENABLE_ASYNC_ACTIVITY_COMPLETION=false`` when it is not
     given) the old blocking shape is used instead, for compatibility: the inner workflow gets an
@@ -488,7 +488,7 @@ CANCEL_FAILED_TYPE = _contract.FAILURE_CANCEL_FAILED
 #: Create annotation by which a caller opts out of the service's relayed heartbeats, and its value.
 CALLER_HEARTBEATS_ANNOTATION = _contract.ANNOTATION_CALLER_HEARTBEATS
 CALLER_HEARTBEATS_NONE = _contract.CALLER_HEARTBEATS_NONE
-#: How long `stigmer_sdk.workflow.execute_to_terminal` waits for the handshake before it starts
+#: How long `stigmer_sdk.in_workflow.execute_to_terminal` waits for the handshake before it starts
 #: watching the execution (the same in every SDK).
 WATCH_AFTER = _contract.TIMEOUT_WATCH_AFTER
 #: First wait between two ``get`` calls of the watch; it doubles up to `MAX_WATCH_INTERVAL`.
@@ -523,7 +523,7 @@ class GetExecutionActivity:
     """The caller-side activity ``stigmer/caller/get-execution``: waits for a terminal execution.
 
     A service may complete the caller's activity with the execution as it was when created (the
-    deployed Stigmer service does). `stigmer_sdk.workflow.execute_to_terminal` then
+    deployed Stigmer service does). `stigmer_sdk.in_workflow.execute_to_terminal` then
     schedules this activity, which calls ``get`` until the phase is terminal, backing off from
     ``initial_interval`` to ``maximum_interval`` and heartbeating after every call, and returns
     the terminal execution as ``binary/protobuf`` with its callback tokens cleared. Transient
@@ -636,7 +636,7 @@ class GetExecutionActivity:
         attempt, and returns the terminal execution (``binary/protobuf``, tokens cleared). Errors
         of ``get`` are retried. When the handshake is no longer pending it fails with the
         non-retryable ``STIGMER_GET_EXECUTION_FAILED``; the workflow then only waits for the
-        handshake. `stigmer_sdk.workflow.execute_to_terminal` schedules it.
+        handshake. `stigmer_sdk.in_workflow.execute_to_terminal` schedules it.
         """
         info = temporalio.activity.info()
         wait = self._watch_interval
@@ -691,7 +691,7 @@ class GetExecutionActivity:
     async def cancel_execution(self, request: WatchInput) -> None:
         """Ask the service to stop the execution of the workflow's pending handshake.
 
-        `stigmer_sdk.workflow.execute_to_terminal` schedules it when its workflow is cancelled,
+        `stigmer_sdk.in_workflow.execute_to_terminal` schedules it when its workflow is cancelled,
         before it cancels the handshake. The execution id is read from the pending handshake's
         heartbeat details, as the watch does; a handshake no longer pending has nothing to cancel
         (returns). A service that answers UNIMPLEMENTED (the deployed one) is logged once per

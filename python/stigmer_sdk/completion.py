@@ -1,9 +1,10 @@
 """The completion side of the handshake: finish a caller's activity from its task token.
 
 These helpers run wherever a Temporal client is at hand: in the service's system activity
-(`stigmer_sdk.system`), in an operator's shell (``stigmer-sdk complete``), or in a test. Each
-returns a typed outcome and never raises for the known cases (already completed, invalid token,
-empty token, transient errors), so callers decide what to do with a plain ``match``.
+(`stigmer_sdk.system_activity`), in an operator's shell (``stigmer-sdk complete``), or in a
+test. Each returns a typed outcome and never raises for the known cases (already completed,
+invalid token, empty token, transient errors), so callers decide what to do with a plain
+``match``.
 
 Examples:
     >>> async def finish(client: Client, token: bytes, execution: AgentExecution) -> None:

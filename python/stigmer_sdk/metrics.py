@@ -4,13 +4,13 @@ Every metric goes through Temporal's metric meters, so it is exported by the wor
 alongside Temporal's own metrics. A runtime made by `prometheus_runtime` serves them on
 ``/metrics`` with durations in seconds and the handshake's histogram buckets.
 
-Service side (the runbook's metrics, recorded by `stigmer_sdk.system` and the service):
+Service side (the runbook's metrics, recorded by `stigmer_sdk.system_activity` and the service):
 ``stigmer_external_activity_completions_total{status}``,
 ``stigmer_external_activity_completion_duration_seconds{status}``,
 ``stigmer_external_activity_errors_total{error_type}`` and
 ``stigmer_pending_external_activities{age_bucket}``.
 
-Caller side (recorded by `stigmer_sdk.caller` and `stigmer_sdk.workflow`):
+Caller side (recorded by `stigmer_sdk.caller` and `stigmer_sdk.in_workflow`):
 ``stigmer_caller_handshakes_started_total`` and ``stigmer_caller_handshakes_pending_total`` from
 the caller's activity, ``stigmer_caller_handshakes_total{outcome}`` and
 ``stigmer_caller_handshake_duration_seconds{outcome}`` from the caller's workflow.
@@ -38,7 +38,7 @@ import temporalio.workflow
 from temporalio.exceptions import ActivityError, CancelledError, TimeoutError
 
 from stigmer_sdk import _contract
-from stigmer_sdk.system import COMPLETION_DURATION_METRIC
+from stigmer_sdk.system_activity import COMPLETION_DURATION_METRIC
 from stigmer_sdk.tracing import OUTCOME_ATTRIBUTE, RESUMED_SPAN, workflow_span
 
 #: Upper bounds (seconds) of every duration histogram of the SDK, in all three languages. The

@@ -5,9 +5,9 @@ A caller's worker needs four things wired up by hand without it:
 - the data converter that decodes every completion a Stigmer service sends
   (`stigmer_sdk.converter`: binary/protobuf, json/protobuf, and the deployed Go service's
   json/plain);
-- the workflow sandbox's passthrough of protobuf and the SDK (`stigmer_sdk.worker`);
+- the workflow sandbox's passthrough of protobuf and the SDK (`stigmer_sdk.sandbox`);
 - the activities ``stigmer/caller/get-execution`` and ``stigmer/caller/watch-execution``, which
-  `stigmer_sdk.workflow.execute_to_terminal` runs when a service delivers a non-terminal
+  `stigmer_sdk.in_workflow.execute_to_terminal` runs when a service delivers a non-terminal
   execution, and while a handshake stays pending (registered when a `StigmerClient` is given);
 - for workers that complete callers, the system activity
   ``stigmer/system/complete-external-activity`` (`SystemActivities`).
@@ -40,8 +40,8 @@ from stigmer_sdk import _contract
 from stigmer_sdk.caller import GetExecutionActivity
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.converter import with_stigmer_payloads
-from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities, log_registered
-from stigmer_sdk.worker import PASSTHROUGH_MODULES, sandboxed_workflow_runner
+from stigmer_sdk.sandbox import PASSTHROUGH_MODULES, sandboxed_workflow_runner
+from stigmer_sdk.system_activity import SYSTEM_ACTIVITY_NAME, SystemActivities, log_registered
 
 #: The plugin's name, as temporalio reports it.
 PLUGIN_NAME = _contract.PLUGIN_NAME

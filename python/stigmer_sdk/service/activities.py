@@ -28,6 +28,12 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2 as agent_enum
 from stigmer_sdk.completion import CompletionOutcome
 from stigmer_sdk.service.executions import ExecutionUpdates
+from stigmer_sdk.service.invoke_workflow import (
+    BEGIN_ACTIVITY,
+    FINISH_ACTIVITY,
+    ExecutionRef,
+    FinishInput,
+)
 from stigmer_sdk.service.runner import now_rfc3339
 from stigmer_sdk.service.settlement import (
     FAILURE_NON_RETRYABLE_ANNOTATION,
@@ -36,12 +42,6 @@ from stigmer_sdk.service.settlement import (
     Settlement,
 )
 from stigmer_sdk.service.store import CompletionState, ExecutionStore
-from stigmer_sdk.service.workflows import (
-    BEGIN_ACTIVITY,
-    FINISH_ACTIVITY,
-    ExecutionRef,
-    FinishInput,
-)
 from stigmer_sdk.tokens import token_preview
 
 logger = logging.getLogger("stigmer_sdk.service")

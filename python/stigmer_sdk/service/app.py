@@ -42,8 +42,10 @@ from stigmer_sdk.service.config import (
 )
 from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.health import ReplicaHealth
+from stigmer_sdk.service.heartbeat_relay import HeartbeatRelay
 from stigmer_sdk.service.instance import ExecutionService
 from stigmer_sdk.service.leader import ReplicaLeadership
+from stigmer_sdk.service.reconciler import run_reconciler
 from stigmer_sdk.service.runner import (
     AGENT_RUNNER_TASK_QUEUE,
     RUNNER_CONTRACTS,
@@ -63,11 +65,7 @@ from stigmer_sdk.service.store import (
     plaintext_token_warning,
     store_url_in,
 )
-from stigmer_sdk.service.workers import (
-    background_tasks,
-    colocated_runner_settings,
-    service_workers,
-)
+from stigmer_sdk.service.temporal_workers import colocated_runner_settings, service_workers
 from stigmer_sdk.tracing import client_interceptors
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -610,6 +608,39 @@ class StigmerService:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+def background_tasks(
+    store: ExecutionStore,
+    updates: ExecutionUpdates,
+    client: temporalio.client.Client,
+    settings: ServiceSettings,
+    leadership: ReplicaLeadership | None = None,
+) -> list[asyncio.Task[None]]:
+    """Start the heartbeat relay (on the leader, unless its budget is 0) and the reconciler
+    (cancel the tasks to stop them)."""
+    tasks = [
+        asyncio.create_task(
+            run_reconciler(
+                store,
+                updates,
+                client,
+                settings,
+                interval=settings.reconcile_interval,
+                older_than=settings.reconcile_older_than,
+            )
+        ),
+    ]
+    if settings.caller_heartbeat_budget > 0:
+        relay = HeartbeatRelay(
+            store,
+            client,
+            interval=settings.caller_heartbeat_interval,
+            budget=settings.caller_heartbeat_budget,
+            leadership=leadership,
+        )
+        tasks.insert(0, asyncio.create_task(relay.run()))
+    return tasks
 
 
 #: Age buckets of the pending-completions gauge, as the runbook's alerts use them.

@@ -39,15 +39,15 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.caller import execute_and_wait_pending, handshake_activity_options
     from stigmer_sdk.client import StigmerClient
     from stigmer_sdk.converter import data_converter
+    from stigmer_sdk.sandbox import sandboxed_workflow_runner
     from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
     from stigmer_sdk.service.config import ServiceSettings
+    from stigmer_sdk.service.invoke_workflow import FINISH_ACTIVITY
+    from stigmer_sdk.service.start_invoke import workflow_id_for
     from stigmer_sdk.service.store import ExecutionKind
-    from stigmer_sdk.service.workers import workflow_id_for
-    from stigmer_sdk.service.workflows import FINISH_ACTIVITY
-    from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME
+    from stigmer_sdk.system_activity import SYSTEM_ACTIVITY_NAME
     from stigmer_sdk.testing import DevServer
     from stigmer_sdk.tokens import short_token_digest, token_preview
-    from stigmer_sdk.worker import sandboxed_workflow_runner
 
 CALLER_TASK_QUEUE = "stigmer-demo-caller"
 

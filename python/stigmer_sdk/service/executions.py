@@ -4,7 +4,7 @@ The model itself (kinds, message types, phases, tokens) is `stigmer_sdk._executi
 
 Shared by the logic behind the controllers (`stigmer_sdk.service.instance`), the workflow steps
 (`stigmer_sdk.service.activities`), the settlement (`stigmer_sdk.service.settlement`) and the
-background work (`stigmer_sdk.service.workers`), so that none of them imports another for it.
+background work (`stigmer_sdk.service.reconciler`), so that none of them imports another for it.
 """
 
 from __future__ import annotations

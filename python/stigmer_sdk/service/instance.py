@@ -47,6 +47,7 @@ from stigmer_sdk.logs import log_line
 from stigmer_sdk.service.auth import Principal, Role
 from stigmer_sdk.service.config import ServiceSettings
 from stigmer_sdk.service.executions import ExecutionUpdates, decode
+from stigmer_sdk.service.invoke_workflow import CANCEL_REQUESTED_ANNOTATION
 from stigmer_sdk.service.refusals import (
     FailedPrecondition,
     InvalidRequest,
@@ -58,6 +59,7 @@ from stigmer_sdk.service.refusals import (
 from stigmer_sdk.service.runner import Runner
 from stigmer_sdk.service.scopes import CallbackTokenAuthorizer, ScopePolicy
 from stigmer_sdk.service.settlement import Settlement
+from stigmer_sdk.service.start_invoke import request_cancel, start_invoke
 from stigmer_sdk.service.store import (
     CompletionState,
     ExecutionStore,
@@ -65,8 +67,6 @@ from stigmer_sdk.service.store import (
     StoredExecution,
     request_digest,
 )
-from stigmer_sdk.service.workers import request_cancel, start_invoke
-from stigmer_sdk.service.workflows import CANCEL_REQUESTED_ANNOTATION
 from stigmer_sdk.tokens import TaskToken, token_preview
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -321,7 +321,7 @@ class ExecutionService:
             await start_invoke(self._temporal, self._settings, kind, row.id, eager=eager)
         except temporalio.service.RPCError as error:
             # The execution is durable: the reconciler starts its workflow once Temporal answers
-            # (service.workers). Refusing here would make a client retry persist another one.
+            # (service.reconciler). Refusing here would make a client retry persist another one.
             logger.warning(
                 "Could not start the execution workflow yet, the reconciler will "
                 "execution_id=%s error=%s",

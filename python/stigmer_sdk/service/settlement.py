@@ -6,7 +6,7 @@ Three paths end a handshake, and all of them settle through `Settlement`:
   execution its final status and delivers it;
 - the redelivery (`stigmer_sdk.service.instance`): a retried caller of an execution already
   delivered gets the recorded outcome;
-- the reconciler (`stigmer_sdk.service.workers`) fails an execution whose workflow closed
+- the reconciler (`stigmer_sdk.service.reconciler`) fails an execution whose workflow closed
   without finishing, and delivers that.
 
 A settlement reads the stored token under the execution's update lock, delivers the outcome
@@ -49,7 +49,7 @@ from stigmer_sdk.converter import to_go_json
 from stigmer_sdk.errors import CompletionError
 from stigmer_sdk.service.executions import ExecutionUpdates, decode
 from stigmer_sdk.service.store import CompletionState, ExecutionStore, StoredExecution
-from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, record_completion_metrics
+from stigmer_sdk.system_activity import COMPLETION_TRANSIENT_TYPE, record_completion_metrics
 from stigmer_sdk.tokens import token_digest
 
 logger = logging.getLogger("stigmer_sdk.service")

@@ -284,7 +284,7 @@ def _summary(
 
 
 def _runner_summary(config: ServiceConfig) -> str:
-    from stigmer_sdk.service.workers import colocated_runner_settings
+    from stigmer_sdk.service.temporal_workers import colocated_runner_settings
 
     if not config.builtin_runner:
         return "external"

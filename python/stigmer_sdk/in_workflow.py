@@ -1,7 +1,7 @@
 """Workflow-side helpers: complete the caller from a service's (or inner) workflow.
 
 Everything here is deterministic: the Temporal client call happens in the system activity
-(`stigmer_sdk.system`), which these helpers schedule with a 1-minute start-to-close timeout
+(`stigmer_sdk.system_activity`), which these helpers schedule with a 1-minute start-to-close timeout
 and at most 3 attempts.
 
 - On the success path (`complete_caller`) a completion failure fails the workflow: the
@@ -18,7 +18,7 @@ protobuf types:
 
 ```python
 with workflow.unsafe.imports_passed_through():
-    from stigmer_sdk import workflow as stigmer_workflow
+    from stigmer_sdk import in_workflow as stigmer_workflow
 ```
 
 Example:
@@ -89,7 +89,7 @@ from stigmer_sdk.completion import (
 )
 from stigmer_sdk.logs import log_line
 from stigmer_sdk.metrics import observe_handshake
-from stigmer_sdk.system import AGENT_EXECUTION_FAILED_TYPE, SYSTEM_ACTIVITY_NAME
+from stigmer_sdk.system_activity import AGENT_EXECUTION_FAILED_TYPE, SYSTEM_ACTIVITY_NAME
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
 _M = TypeVar("_M", bound=message.Message)

@@ -17,9 +17,9 @@ numbers (`stigmer_sdk.service.codec`).
 
 Every way out of the run records an outcome: success, failure (also of ``begin``), the caller's
 cancel request (sent as the `CALLER_CANCEL_SIGNAL` signal by the service's ``cancel`` or its
-heartbeat relay, see `stigmer_sdk.service.workers`; a cancel recorded in the store before the run
-began is seen by ``begin``), or this workflow's own cancellation. A token that cannot
-be delivered is recorded as ``INVALID_TOKEN`` or ``ALREADY_COMPLETED``, never left owed.
+heartbeat relay, see `stigmer_sdk.service.heartbeat_relay`; a cancel recorded in the store
+before the run began is seen by ``begin``), or this workflow's own cancellation. A token that
+cannot be delivered is recorded as ``INVALID_TOKEN`` or ``ALREADY_COMPLETED``, never left owed.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from google.protobuf import message
 
     from stigmer_sdk import _contract
-    from stigmer_sdk import workflow as stigmer_workflow
+    from stigmer_sdk import in_workflow as stigmer_workflow
     from stigmer_sdk._execution import PHASE_CANCELLED, PHASE_COMPLETED, PHASE_FAILED
     from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
     from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
