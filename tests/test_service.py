@@ -55,13 +55,15 @@ from stigmer_sdk.service.runner import (
     Script,
     ScriptedRunner,
 )
-from stigmer_sdk.service.server import workflow_id_for
+from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
-from stigmer_sdk.service.workers import WORKFLOW_CLOSED_TYPE, runner_worker
-from stigmer_sdk.service.workflows import PHASE_COMPLETED, ExecutionRef, FinishInput
-from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, SystemActivities
+from stigmer_sdk.service.reconciler import WORKFLOW_CLOSED_TYPE
+from stigmer_sdk.service.temporal_workers import runner_worker
+from stigmer_sdk._execution import PHASE_COMPLETED
+from stigmer_sdk.service.invoke_workflow import ExecutionRef, FinishInput
+from stigmer_sdk.system_activity import COMPLETION_TRANSIENT_TYPE, SystemActivities
 from stigmer_sdk.testing import DevServer, find_temporal_cli
-from stigmer_sdk.worker import sandboxed_workflow_runner
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 
 from recording_service import RecordingStigmerService, start_pending_caller
 from service_fixtures import (
@@ -903,7 +905,7 @@ async def test_without_colocation_the_run_goes_to_the_runner_queue(
 async def test_only_a_create_that_is_alone_starts_its_workflow_eagerly(
     running_service: RunningService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from stigmer_sdk.service import server as server_module
+    from stigmer_sdk.service import instance as server_module
 
     requested: list[bool] = []
     real_start = server_module.start_invoke

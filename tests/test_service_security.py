@@ -45,11 +45,12 @@ from stigmer_sdk.service.auth import (
 )
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.service.scopes import ScopePolicy
-from stigmer_sdk.service.server import EdgeInterceptor, workflow_id_for
+from stigmer_sdk.service.servicer import EdgeInterceptor
+from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.system_activity import SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.worker import sandboxed_workflow_runner
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 
 from service_fixtures import SCRIPTS, all_ids, ask, service_config
 from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions

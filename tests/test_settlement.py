@@ -25,15 +25,12 @@ from temporalio.worker import Worker
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, MessageType
 from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
 from stigmer_sdk.service.config import ServiceSettings
-from stigmer_sdk.service.server import ExecutionService
+from stigmer_sdk.service.instance import ExecutionService
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
-from stigmer_sdk.service.workers import (
-    WORKFLOW_CLOSED_TYPE,
-    ClosedRound,
-    settle_closed,
-    workflow_id_for,
-)
-from stigmer_sdk.service.workflows import PHASE_COMPLETED, FinishInput
+from stigmer_sdk.service.reconciler import WORKFLOW_CLOSED_TYPE, ClosedRound, settle_closed
+from stigmer_sdk.service.start_invoke import workflow_id_for
+from stigmer_sdk._execution import PHASE_COMPLETED
+from stigmer_sdk.service.invoke_workflow import FinishInput
 
 from recording_service import RecordingStigmerService, start_pending_caller
 

@@ -26,7 +26,6 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
-from types import TracebackType
 
 import temporalio.client
 from temporalio.testing import WorkflowEnvironment
@@ -213,10 +212,5 @@ class DevServer:
     async def __aenter__(self) -> DevServer:
         return await self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
