@@ -397,7 +397,7 @@ async def test_sqlite_commits_a_lone_create_at_once(store_url: str) -> None:
 
 
 async def test_a_zero_budget_turns_the_relay_off() -> None:
-    from stigmer_sdk.service.activities import ExecutionUpdates
+    from stigmer_sdk.service.executions import ExecutionUpdates
     from stigmer_sdk.service.config import ServiceSettings
     from stigmer_sdk.service.app import background_tasks
 

@@ -38,12 +38,8 @@ from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.converter import data_converter, from_go_json, to_go_json
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.service import settlement as settlement_module
-from stigmer_sdk.service.activities import (
-    EXECUTION_NOT_IN_STORE,
-    ExecutionUpdates,
-    ServiceActivities,
-    decode,
-)
+from stigmer_sdk.service.activities import EXECUTION_NOT_IN_STORE, ServiceActivities
+from stigmer_sdk.service.executions import ExecutionUpdates, decode
 from stigmer_sdk.service.app import StigmerService, with_settings
 from stigmer_sdk.service.codec import MAX_SPEC_BYTES
 from stigmer_sdk.service.runner import (

@@ -33,7 +33,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import query_pb2_grpc as agent_qu
 from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import idempotency_key
-from stigmer_sdk.service.activities import ExecutionUpdates
+from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.app import StigmerService, with_settings
 from stigmer_sdk.service.auth import (
     AuthConfig,

@@ -414,27 +414,21 @@ async def complete_external_activity(
     """
     if failure is not None and result is not None:
         raise ValueError("give either result or failure, not both")
+    call: Callable[[temporalio.client.AsyncActivityHandle], Awaitable[None]]
     if failure is not None:
         error = (
             application_error(as_message(failure, completion_pb2.ActivityFailure))
             if isinstance(failure, message.Message)  # the SDK's class, or another generation's
             else failure
         )
-        return await _send(
-            token,
-            "error",
-            lambda handle: handle.fail(error, rpc_timeout=rpc_timeout),
-            client,
-            execution_id,
+        action, call = "error", lambda handle: handle.fail(error, rpc_timeout=rpc_timeout)
+    else:
+        raw_result = _raw(result, encoding)
+        action, call = (
+            "success",
+            lambda handle: handle.complete(raw_result, rpc_timeout=rpc_timeout),
         )
-    raw_result = _raw(result, encoding)
-    return await _send(
-        token,
-        "success",
-        lambda handle: handle.complete(raw_result, rpc_timeout=rpc_timeout),
-        client,
-        execution_id,
-    )
+    return await _send(token, action, call, client, execution_id)
 
 
 async def report_external_cancellation(

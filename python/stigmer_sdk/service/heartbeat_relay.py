@@ -140,7 +140,7 @@ class HeartbeatRelay:
             for target in page:
                 slots -= 1
                 if not target.callback_token:
-                    self._log_undecryptable(target)
+                    self._log_not_heartbeated(target, target.callback_token_error)
                     continue
                 await self._pace()
                 beats.append(asyncio.create_task(self._beat(target, semaphore)))
@@ -192,23 +192,16 @@ class HeartbeatRelay:
                     return True
                 return False
         except Exception as error:  # noqa: BLE001 - logged per caller
-            logger.warning(
-                "Could not heartbeat a caller execution_id=%s token_preview=%s token_digest=%s "
-                "error=%s",
-                target.id,
-                target.callback_token_preview,
-                target.callback_token_short_digest,
-                error,
-            )
+            self._log_not_heartbeated(target, error)
             return False
 
     @staticmethod
-    def _log_undecryptable(target: HeartbeatTarget) -> None:
+    def _log_not_heartbeated(target: HeartbeatTarget, error: object) -> None:
         logger.warning(
             "Could not heartbeat a caller execution_id=%s token_preview=%s token_digest=%s "
             "error=%s",
             target.id,
             target.callback_token_preview,
             target.callback_token_short_digest,
-            target.callback_token_error,
+            error,
         )
