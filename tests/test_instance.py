@@ -14,7 +14,7 @@ import temporalio.client
 import temporalio.service
 from google.rpc import error_details_pb2
 
-from stigmer_sdk._execution import API_VERSION, PHASE_COMPLETED, PHASE_PENDING, ExecutionKind
+from stigmer_sdk._execution import API_VERSION, ExecutionKind, ExecutionPhase
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
 from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec
 from stigmer_sdk.service import instance as instance_module
@@ -82,12 +82,12 @@ async def test_a_create_is_persisted_pending_without_its_token_and_its_workflow_
 ) -> None:
     request = _ask()
     request.spec.callback_token = b"\x0a\x03abc"
-    request.status.phase = PHASE_COMPLETED  # the caller's status is ignored
+    request.status.phase = ExecutionPhase.EXECUTION_COMPLETED  # the caller's status is ignored
 
     ack = await _service(store).create(ExecutionKind.AGENT, request, principal=ALICE)
 
     assert ack.metadata.id.startswith("aex_")
-    assert ack.status.phase == PHASE_PENDING
+    assert ack.status.phase == ExecutionPhase.EXECUTION_PENDING
     assert not ack.spec.callback_token
     assert started == [(ExecutionKind.AGENT, ack.metadata.id)]
     row = await store.get(ack.metadata.id)

@@ -36,13 +36,14 @@ AGENT_EXECUTION_KIND = _contract.AGENT_EXECUTION_KIND
 #: The resource ``kind`` of workflow executions.
 WORKFLOW_EXECUTION_KIND = _contract.WORKFLOW_EXECUTION_KIND
 
-PHASE_PENDING = ExecutionPhase.EXECUTION_PENDING
-PHASE_IN_PROGRESS = ExecutionPhase.EXECUTION_IN_PROGRESS
-PHASE_COMPLETED = ExecutionPhase.EXECUTION_COMPLETED
-PHASE_FAILED = ExecutionPhase.EXECUTION_FAILED
-PHASE_CANCELLED = ExecutionPhase.EXECUTION_CANCELLED
 #: Phases after which an execution no longer changes.
-TERMINAL_PHASES = frozenset({PHASE_COMPLETED, PHASE_FAILED, PHASE_CANCELLED})
+TERMINAL_PHASES = frozenset(
+    {
+        ExecutionPhase.EXECUTION_COMPLETED,
+        ExecutionPhase.EXECUTION_FAILED,
+        ExecutionPhase.EXECUTION_CANCELLED,
+    }
+)
 
 _AGENT_MESSAGE = agent_api.AgentExecution.DESCRIPTOR.full_name
 

@@ -58,8 +58,7 @@ from temporalio.exceptions import (
 
 from stigmer_sdk import _contract
 from stigmer_sdk._execution import (
-    PHASE_CANCELLED,
-    PHASE_FAILED,
+    ExecutionPhase,
     ExecutionT,
     clear_callback_tokens,
     is_terminal,
@@ -498,11 +497,14 @@ async def _race(
             _cause_message(error),
         )
         return await asyncio.shield(handshake)  # no watch: the handshake decides
-    if seen.status.phase not in (PHASE_FAILED, PHASE_CANCELLED):
+    if seen.status.phase not in (
+        ExecutionPhase.EXECUTION_FAILED,
+        ExecutionPhase.EXECUTION_CANCELLED,
+    ):
         return await asyncio.shield(handshake)
     handshake.cancel()
     failure_type, state = AGENT_EXECUTION_FAILED_TYPE, "FAILED"
-    if seen.status.phase == PHASE_CANCELLED:
+    if seen.status.phase == ExecutionPhase.EXECUTION_CANCELLED:
         failure_type, state = AGENT_EXECUTION_CANCELLED_TYPE, "CANCELLED"
     execution_id = seen.metadata.id
     workflow.logger.warning(

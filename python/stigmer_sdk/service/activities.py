@@ -17,7 +17,6 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from stigmer_sdk._execution import (
-    PHASE_IN_PROGRESS,
     Execution,
     ExecutionPhase,
     clear_callback_tokens,
@@ -65,7 +64,7 @@ def _not_in_store(execution_id: str) -> ApplicationError:
 
 def _start(execution: Execution) -> None:
     if not is_terminal(execution):
-        set_phase(execution, PHASE_IN_PROGRESS)
+        set_phase(execution, ExecutionPhase.EXECUTION_IN_PROGRESS)
     if not execution.status.started_at:
         execution.status.started_at = now_rfc3339()
 

@@ -31,9 +31,9 @@ import temporalio.service
 from stigmer_sdk import _contract
 from stigmer_sdk._execution import (
     API_VERSION,
-    PHASE_PENDING,
     Execution,
     ExecutionKind,
+    ExecutionPhase,
     clear_callback_tokens,
     is_terminal,
     set_phase,
@@ -363,7 +363,7 @@ class ExecutionService:
         execution.metadata.id = f"{_ID_PREFIXES[kind]}_{uuid.uuid4().hex}"
         if key:
             execution.metadata.annotations[IDEMPOTENCY_ANNOTATION] = key
-        set_phase(execution, PHASE_PENDING)
+        set_phase(execution, ExecutionPhase.EXECUTION_PENDING)
         try:
             return await self._store.create(
                 id=execution.metadata.id,

@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
 
     from stigmer_sdk import _contract
     from stigmer_sdk import in_workflow as stigmer_workflow
-    from stigmer_sdk._execution import PHASE_CANCELLED, PHASE_COMPLETED, PHASE_FAILED
+    from stigmer_sdk._execution import ExecutionPhase
     from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
     from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
     from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
@@ -222,21 +222,19 @@ class _InvokeExecution:
         execution = self.message_type.FromString(begun)
         metadata: Any = execution.metadata  # type: ignore[attr-defined]
         if self._caller_cancelled or CANCEL_REQUESTED_ANNOTATION in metadata.annotations:
-            return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
+            return await self._finish_cancelled(ref)
         self._run = asyncio.ensure_future(self._run_execution(params, execution))
         try:
             result: bytes = await self._run
         except asyncio.CancelledError:
             if self._caller_cancelled:
-                return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
+                return await self._finish_cancelled(ref)
             # This workflow was cancelled (by an operator): report it, then end cancelled.
-            await asyncio.shield(
-                asyncio.ensure_future(self._finish(ref, PHASE_CANCELLED, error="cancelled"))
-            )
+            await asyncio.shield(asyncio.ensure_future(self._finish_cancelled(ref)))
             raise
         except ActivityError as error:
             if self._caller_cancelled or stigmer_workflow.is_cancellation(error):
-                return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
+                return await self._finish_cancelled(ref)
             failure = stigmer_workflow.failure_from_error(
                 error, default_type=_contract.FAILURE_AGENT_EXECUTION_FAILED
             )
@@ -252,7 +250,7 @@ class _InvokeExecution:
                 )
             await self._finish(
                 ref,
-                PHASE_FAILED,
+                ExecutionPhase.EXECUTION_FAILED,
                 error=failure.message,
                 failure_type=failure.type,
                 non_retryable=failure.non_retryable,
@@ -265,8 +263,11 @@ class _InvokeExecution:
         if self._caller_cancelled:
             # The run finished after the caller asked to cancel: a cancellation, not a late
             # success.
-            return await self._finish(ref, PHASE_CANCELLED, error="cancelled")
-        return await self._finish(ref, PHASE_COMPLETED, result=result)
+            return await self._finish_cancelled(ref)
+        return await self._finish(ref, ExecutionPhase.EXECUTION_COMPLETED, result=result)
+
+    async def _finish_cancelled(self, ref: ExecutionRef) -> str:
+        return await self._finish(ref, ExecutionPhase.EXECUTION_CANCELLED, error="cancelled")
 
     async def _finish(
         self,

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import temporalio.client
 import temporalio.service
 
-from stigmer_sdk._execution import PHASE_FAILED, Execution, ExecutionKind, is_terminal, set_phase
+from stigmer_sdk._execution import Execution, ExecutionKind, ExecutionPhase, is_terminal, set_phase
 from stigmer_sdk.service.config import ServiceSettings
 from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.settlement import (
@@ -84,7 +84,7 @@ _CLOSED_STATUSES = ("Terminated", "TimedOut", "Canceled", "Failed", "ContinuedAs
 def _fail_closed(execution: Execution, *, message: str) -> None:
     if is_terminal(execution):
         return
-    set_phase(execution, PHASE_FAILED)
+    set_phase(execution, ExecutionPhase.EXECUTION_FAILED)
     execution.status.error = message
     annotations = execution.metadata.annotations
     annotations[FAILURE_TYPE_ANNOTATION] = WORKFLOW_CLOSED_TYPE

@@ -36,7 +36,7 @@ import temporalio.common
 from temporalio import activity
 
 from stigmer_sdk import _contract
-from stigmer_sdk._execution import PHASE_CANCELLED, PHASE_COMPLETED, Execution, is_terminal
+from stigmer_sdk._execution import Execution, ExecutionPhase, is_terminal
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.caller import BINARY_RESULT_ENCODING, RESULT_ENCODING_ANNOTATION
 from stigmer_sdk.completion import (
@@ -89,14 +89,14 @@ async def deliver_final_outcome(
         CompletionError: Temporal refused for another reason than the token (PERMISSION_DENIED...).
     """
     execution = decode(row)
-    if execution.status.phase == PHASE_COMPLETED:
+    if execution.status.phase == ExecutionPhase.EXECUTION_COMPLETED:
         return await complete_external_activity(
             temporal_client,
             row.callback_token,
             result=result_for_caller(execution),
             execution_id=row.id,
         )
-    if execution.status.phase == PHASE_CANCELLED:
+    if execution.status.phase == ExecutionPhase.EXECUTION_CANCELLED:
         return await report_external_cancellation(
             temporal_client, row.callback_token, execution_id=row.id
         )

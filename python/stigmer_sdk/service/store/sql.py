@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
-from stigmer_sdk._execution import PHASE_IN_PROGRESS, PHASE_PENDING, TERMINAL_PHASES, Execution
+from stigmer_sdk._execution import TERMINAL_PHASES, Execution, ExecutionPhase
 from stigmer_sdk.service.store.base import (
     CALLER_HEARTBEATS_ANNOTATION,
     CALLER_HEARTBEATS_NONE,
@@ -101,7 +101,7 @@ _SELECT_BY_KEY = (
     f"SELECT {COLUMNS} FROM executions WHERE kind = ? AND owner = ? AND idempotency_key = ?"
 )
 #: Phases that count as open for quotas (both kinds number them alike).
-OPEN_PHASES = (PHASE_PENDING, PHASE_IN_PROGRESS)
+OPEN_PHASES = (ExecutionPhase.EXECUTION_PENDING, ExecutionPhase.EXECUTION_IN_PROGRESS)
 #: Longest progress note kept for the relay's heartbeat details (characters).
 PROGRESS_NOTE_CHARS = 4096
 _REPLACE_TOKEN = (
