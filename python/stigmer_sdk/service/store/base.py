@@ -85,8 +85,30 @@ class CompletionState(enum.Enum):
     DELIVERED = "delivered"
 
 
+class LoggableToken:
+    """What a record holding a callback token logs of it: a preview and a short digest."""
+
+    callback_token: bytes
+    callback_token_digest: str
+    callback_token_error: str
+
+    @property
+    def callback_token_preview(self) -> str:
+        """The loggable preview of the callback token (see `token_preview`)."""
+        if self.callback_token_error:
+            return "<undecryptable>"
+        return token_preview(self.callback_token)
+
+    @property
+    def callback_token_short_digest(self) -> str:
+        """The ``token_digest`` log field of the stored token
+        (`stigmer_sdk.tokens.short_token_digest`), from its recorded digest, so it is known
+        even once the token is erased."""
+        return self.callback_token_digest[:SHORT_DIGEST_CHARS]
+
+
 @dataclass(frozen=True, repr=False)
-class StoredExecution:
+class StoredExecution(LoggableToken):
     """One stored execution, with its decrypted callback token.
 
     ``repr`` and ``str`` show the token's preview and length, never the token.
@@ -123,20 +145,6 @@ class StoredExecution:
     #: How many times the execution was rewritten since create (0: its workflow never ran).
     execution_revision: int = 0
 
-    @property
-    def callback_token_preview(self) -> str:
-        """The loggable preview of the callback token (see `token_preview`)."""
-        if self.callback_token_error:
-            return "<undecryptable>"
-        return token_preview(self.callback_token)
-
-    @property
-    def callback_token_short_digest(self) -> str:
-        """The ``token_digest`` log field of the stored token
-        (`stigmer_sdk.tokens.short_token_digest`), from its recorded digest, so it is known
-        even once the token is erased."""
-        return self.callback_token_digest[:SHORT_DIGEST_CHARS]
-
     def __repr__(self) -> str:
         return (
             f"StoredExecution(id={self.id!r}, kind={self.kind.value}, "
@@ -161,7 +169,7 @@ CALLER_HEARTBEATS_NONE = _contract.CALLER_HEARTBEATS_NONE
 
 
 @dataclass(frozen=True, repr=False)
-class HeartbeatTarget:
+class HeartbeatTarget(LoggableToken):
     """What the caller-heartbeat relay needs of one owed completion: no execution blob.
 
     ``repr`` shows the token's preview and length, never the token.
@@ -180,18 +188,6 @@ class HeartbeatTarget:
     progress_note: str = ""
     #: Why the token could not be decrypted (``""`` when it could).
     callback_token_error: str = ""
-
-    @property
-    def callback_token_preview(self) -> str:
-        """The loggable preview of the callback token."""
-        if self.callback_token_error:
-            return "<undecryptable>"
-        return token_preview(self.callback_token)
-
-    @property
-    def callback_token_short_digest(self) -> str:
-        """The ``token_digest`` log field of the token."""
-        return self.callback_token_digest[:SHORT_DIGEST_CHARS]
 
     def __repr__(self) -> str:
         return (
