@@ -97,30 +97,36 @@ _V6_SQLITE = Migration(
     ),
 )
 _V6_POSTGRES = Migration(6, _V6_DESCRIPTION, _V6_STATEMENTS)
-SQLITE_MIGRATIONS: tuple[Migration, ...] = (
-    Migration(
+def _v1(binary: str, flag: str, timestamp: str) -> Migration:
+    """Version 1, the executions table, in a backend's column types (``binary``, ``flag``: the
+    ``token_encrypted`` column's type and check, ``timestamp``)."""
+    return Migration(
         1,
         "executions table",
         (
-            """
+            f"""
             CREATE TABLE executions (
                 id TEXT NOT NULL PRIMARY KEY,
                 kind TEXT NOT NULL CHECK (kind IN ('agent', 'workflow')),
                 idempotency_key TEXT,
-                execution BLOB NOT NULL,
-                callback_token BLOB NOT NULL,
-                token_encrypted INTEGER NOT NULL CHECK (token_encrypted IN (0, 1)),
+                execution {binary} NOT NULL,
+                callback_token {binary} NOT NULL,
+                token_encrypted {flag},
                 completion_state TEXT NOT NULL
                     CHECK (completion_state IN ('not_requested', 'pending', 'delivered')),
                 completion_outcome TEXT NOT NULL,
-                created_at TEXT NOT NULL,
-                updated_at TEXT NOT NULL
+                created_at {timestamp} NOT NULL,
+                updated_at {timestamp} NOT NULL
             )
             """,
             # NULL keys are distinct, so executions without a key never conflict.
             "CREATE UNIQUE INDEX executions_idempotency_key ON executions (kind, idempotency_key)",
         ),
-    ),
+    )
+
+
+SQLITE_MIGRATIONS: tuple[Migration, ...] = (
+    _v1("BLOB", "INTEGER NOT NULL CHECK (token_encrypted IN (0, 1))", "TEXT"),
     _V2,
     _V3,
     _V4,
@@ -128,28 +134,7 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
-    Migration(
-        1,
-        "executions table",
-        (
-            """
-            CREATE TABLE executions (
-                id TEXT NOT NULL PRIMARY KEY,
-                kind TEXT NOT NULL CHECK (kind IN ('agent', 'workflow')),
-                idempotency_key TEXT,
-                execution BYTEA NOT NULL,
-                callback_token BYTEA NOT NULL,
-                token_encrypted BOOLEAN NOT NULL,
-                completion_state TEXT NOT NULL
-                    CHECK (completion_state IN ('not_requested', 'pending', 'delivered')),
-                completion_outcome TEXT NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL,
-                updated_at TIMESTAMPTZ NOT NULL
-            )
-            """,
-            "CREATE UNIQUE INDEX executions_idempotency_key ON executions (kind, idempotency_key)",
-        ),
-    ),
+    _v1("BYTEA", "BOOLEAN NOT NULL", "TIMESTAMPTZ"),
     _V2,
     _V3,
     _V4,
