@@ -97,6 +97,8 @@ _V6_SQLITE = Migration(
     ),
 )
 _V6_POSTGRES = Migration(6, _V6_DESCRIPTION, _V6_STATEMENTS)
+
+
 def _v1(binary: str, flag: str, timestamp: str) -> Migration:
     """Version 1, the executions table, in a backend's column types (``binary``, ``flag``: the
     ``token_encrypted`` column's type and check, ``timestamp``)."""
@@ -125,19 +127,16 @@ def _v1(binary: str, flag: str, timestamp: str) -> Migration:
     )
 
 
+#: The versions whose SQL is the same on both backends.
+_SHARED = (_V2, _V3, _V4)
 SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     _v1("BLOB", "INTEGER NOT NULL CHECK (token_encrypted IN (0, 1))", "TEXT"),
-    _V2,
-    _V3,
-    _V4,
+    *_SHARED,
     _V6_SQLITE,
 )
-
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
     _v1("BYTEA", "BOOLEAN NOT NULL", "TIMESTAMPTZ"),
-    _V2,
-    _V3,
-    _V4,
+    *_SHARED,
     _V6_POSTGRES,
 )
 
