@@ -21,8 +21,8 @@ from stigmer_sdk.service.codec import (
     PayloadDecryptionError,
     ServicePayloadConverter,
 )
-from stigmer_sdk.system_activity import SystemActivities
-from stigmer_sdk.sandbox import sandboxed_workflow_runner
+from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from workflows import InnerAgentWorkflow
 

@@ -48,11 +48,10 @@ from stigmer_sdk.service.auth import (
     parse_certificate_roles,
 )
 from stigmer_sdk.service.runner import Script, ScriptedRunner
-from stigmer_sdk.service.codec import MAX_SPEC_BYTES
-from stigmer_sdk.service.servicer import MAX_REQUEST_BYTES
-from stigmer_sdk.system_activity import SystemActivities
+from stigmer_sdk.service.server import MAX_REQUEST_BYTES, MAX_SPEC_BYTES
+from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.sandbox import sandboxed_workflow_runner
+from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from service_fixtures import SCRIPTS, all_ids, count_rows, service_config
 from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions

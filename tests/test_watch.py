@@ -36,7 +36,7 @@ from stigmer_sdk.caller import GetExecutionActivity
 from stigmer_sdk.completion import complete_external_activity
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.testing import FakeStigmerService
-from stigmer_sdk.sandbox import sandboxed_workflow_runner
+from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from workflows import CallerActivities, TerminalCallerWorkflow, WatchedCallerWorkflow
 

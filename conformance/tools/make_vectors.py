@@ -249,7 +249,7 @@ async def capture() -> list[dict[str, object]]:
 
     from stigmer_sdk.client import StigmerClient
     from stigmer_sdk.testing import DevServer
-    from stigmer_sdk.sandbox import sandboxed_workflow_runner
+    from stigmer_sdk.worker import sandboxed_workflow_runner
 
     from recording_service import RecordingStigmerService
     from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
