@@ -70,7 +70,7 @@ temporal-server: bootstrap ## Build (once, cached) the official Temporal server 
 test-python: bootstrap temporal-server ## pytest, unit and integration (starts PostgreSQL if needed)
 	bash scripts/ensure_prometheus.sh
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
-		$(VENV)/bin/pytest --ignore-glob='tests/test_faults_*.py'
+		$(VENV)/bin/pytest --ignore=tests/service/faults
 
 # The whole Python suite (what test-python runs, which is on protobuf 7) again on protobuf 6, the
 # older major the SDK supports, in its own environment (tox.ini: protobuf6).
@@ -83,12 +83,12 @@ test-protobuf: bootstrap temporal-server ## The whole Python suite on protobuf 6
 .PHONY: test-alerts
 test-alerts: bootstrap ## promtool check and unit tests of deploy/prometheus/alerts.yaml
 	bash scripts/ensure_prometheus.sh
-	$(VENV)/bin/pytest tests/test_alerts.py -q
+	$(VENV)/bin/pytest tests/deploy/test_alerts.py -q
 
 .PHONY: test-dashboard
 test-dashboard: bootstrap ## A real Prometheus runs every dashboard and alert query on a live workload
 	bash scripts/ensure_prometheus.sh
-	$(VENV)/bin/pytest tests/test_prometheus.py -q
+	$(VENV)/bin/pytest tests/deploy/test_prometheus.py -q
 
 .PHONY: demo
 demo: bootstrap ## Run the token handshake end to end on embedded defaults
@@ -228,7 +228,7 @@ test: proto-check check-generated lint-python docs test-python test-protobuf tes
 bench-fuzz: bootstrap ## Create fuzz: status-code histogram and rejection latency; not part of test
 	$(PY) bench/bench_create_fuzz.py
 
-# The fault suite (tests/test_faults_*.py): SIGKILLs of `serve` on SQLite and PostgreSQL, the
+# The fault suite (tests/service/faults/): SIGKILLs of `serve` on SQLite and PostgreSQL, the
 # Temporal dev server stopped and restarted with its state, PostgreSQL backends terminated, and the
 # create fuzz. Figures go to reports/faults.jsonl. `soak` runs it at ten times the counts.
 FAULT_SCALE ?= 1
@@ -237,7 +237,7 @@ FAULT_SCALE ?= 1
 test-faults: bootstrap ## Fault suite: crashes, outages, terminated backends, create fuzz (<= 8 min)
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
 		STIGMER_FAULT_SCALE=$(FAULT_SCALE) $(VENV)/bin/pytest -q -rA -o log_cli=false \
-		$(wildcard tests/test_faults_*.py)
+		tests/service/faults
 
 .PHONY: soak
 soak: ## The fault suite at ten times the counts (release engineers)

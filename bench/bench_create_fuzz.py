@@ -1,6 +1,6 @@
 """Create fuzz benchmark: the status-code histogram of hostile creates and the rejection latency.
 
-The cases of tests/create_fuzz.py (grammar-built, mutated and random bodies, both kinds) at
+The cases of tests/helpers/create_fuzz.py (grammar-built, mutated and random bodies, both kinds) at
 larger counts, sent one at a time to the reference service (SQLite, API-key authentication, a
 real Temporal dev server, all in this process). Prints the histogram, the latency of refusals and
 of accepted creates (p50/p95/p99/max, ms), the log lines and tracebacks written, and the answers
@@ -30,8 +30,6 @@ import grpc.aio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from create_fuzz import KINDS, all_cases, expected_codes  # noqa: E402
-
 from stigmer_sdk.service.app import (  # noqa: E402
     ServiceConfig,
     StigmerService,
@@ -40,6 +38,8 @@ from stigmer_sdk.service.app import (  # noqa: E402
 from stigmer_sdk.service.auth import AuthConfig, StaticKeys, hash_api_key  # noqa: E402
 from stigmer_sdk.service.runner import Script, ScriptedRunner  # noqa: E402
 from stigmer_sdk.testing import DevServer  # noqa: E402
+
+from helpers.create_fuzz import KINDS, all_cases, expected_codes  # noqa: E402
 
 KEY = "bench-fuzz-key"
 KNOWN = "instant"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the reference service into a new virtual environment, exactly as deploy/Dockerfile does
-# (tests/test_image.py runs this script too): every dependency from the hashed lock file
+# (tests/deploy/test_image.py runs this script too): every dependency from the hashed lock file
 # deploy/requirements.lock (pip refuses a file whose hash differs, and any package not in the
 # lock), then this package itself without dependencies.
 #   sh deploy/install.sh VENV [SOURCE_DIR]

@@ -7,7 +7,7 @@ A block is a whole module, unless the line before it is a fragment marker:
 Then the block is the body of an ``async def`` whose parameters are the names it uses without
 defining them (``name: type``, separated by ``;``, types fully qualified), so that a snippet with
 top-level ``await`` is checked too. A bare ``<!-- fragment -->`` has no parameters. The quick
-start and the guide's test also run, in tests/test_docs_examples.py.
+start and the guide's test also run, in tests/docs/test_docs_examples.py.
 
 Usage: check_doc_examples.py [FILE.md ...]; exit status 1 with mypy's report, by document line.
 """

@@ -8,7 +8,7 @@ they reference (metadata, audit, execution values), one row each:
     kind  type  member  number  label  field_type
 
 ``field_type`` is the scalar name (``string``, ``bytes``, ...), the full name of a message or enum,
-or ``map<K,V>`` for a map. tests/test_schema_parity.py holds the SDK's generated descriptors
+or ``map<K,V>`` for a map. tests/wire/test_schema_parity.py holds the SDK's generated descriptors
 against this table, so a drift between the two fails a test. Only facts (names, numbers, types)
 are recorded; nothing of the deployed repository's text is copied.
 
@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     schema = parse_protos([_git(args.repo, "show", f"{commit}:{p}") for p in paths])
     lines = [
         f"# Deployed Stigmer execution API schema, github.com/stigmer/stigmer apis/ at {commit}.",
-        "# Written by scripts/deployed_schema.py; checked by tests/test_schema_parity.py.",
+        "# Written by scripts/deployed_schema.py; checked by tests/wire/test_schema_parity.py.",
         "kind\ttype\tmember\tnumber\tlabel\tfield_type",
         *("\t".join(row) for row in rows(schema)),
     ]

@@ -19,7 +19,7 @@ from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from workflows import (
+from helpers.workflows import (
     AgentCallerWorkflow,
     CallerActivities,
     InnerAgentWorkflow,
@@ -28,7 +28,7 @@ from workflows import (
 
 # The SDK's own test kit provides dev_server, temporal_client, stigmer_service (the fake Stigmer
 # service) and stigmer_client; the service fixtures (stores, a running service) are the suite's.
-pytest_plugins = ("stigmer_sdk.testing.pytest_plugin", "service_fixtures")
+pytest_plugins = ("stigmer_sdk.testing.pytest_plugin", "helpers.fixtures")
 
 OTHER_NAMESPACE = "stigmer-other"
 

@@ -251,8 +251,8 @@ async def capture() -> list[dict[str, object]]:
     from stigmer_sdk.testing import DevServer
     from stigmer_sdk.worker import sandboxed_workflow_runner
 
-    from recording_service import RecordingStigmerService
-    from workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+    from helpers.recording_service import RecordingStigmerService
+    from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
 
     async with DevServer() as server:
         client = await temporalio.client.Client.connect(

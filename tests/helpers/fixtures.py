@@ -1,0 +1,248 @@
+"""Fixtures for the reference service: stores on SQLite and PostgreSQL, and a running service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+import temporalio.client
+from temporalio.worker import Worker
+
+from stigmer_sdk import AgentExecution, AgentExecutionSpec
+from stigmer_sdk.client import NO_RETRY, ClientOptions, StigmerClient
+from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
+from stigmer_sdk.service.runner import Script, ScriptedRunner
+from stigmer_sdk.service.server import ServiceSettings
+from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.testing import DevServer
+from stigmer_sdk.worker import sandboxed_workflow_runner
+
+from helpers.workflows import (
+    AgentCallerWorkflow,
+    CallerActivities,
+    CallerOptions,
+    WorkflowExecutionCallerWorkflow,
+)
+
+POSTGRES_ENV = "STIGMER_TEST_POSTGRES_URL"
+
+SCRIPTS = {
+    "quick": Script(duration=timedelta(milliseconds=300), reply="quick answer to {message}"),
+    "slow": Script(duration=timedelta(seconds=60), progress=tuple(f"step {i}" for i in range(60))),
+    "failing": Script(
+        duration=timedelta(milliseconds=100),
+        failure_type="AGENT_EXECUTION_FAILED",
+        failure_message="tool quota exceeded",
+    ),
+}
+
+
+API_VERSION = "agentic.stigmer.ai/v1"
+
+
+def ask(agent_id: str = "quick", message: str = "what changed?") -> AgentExecution:
+    """A create request as the deployed service requires it (api_version, kind, metadata.name)."""
+    request = AgentExecution(
+        api_version=API_VERSION,
+        kind="AgentExecution",
+        spec=AgentExecutionSpec(agent_id=agent_id, message=message),
+    )
+    request.metadata.name = f"exec-{uuid.uuid4().hex[:20]}"
+    return request
+
+
+def varint(value: int) -> bytes:
+    """Protobuf's base-128 varint of ``value`` (to build wire bytes by hand)."""
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+@dataclass
+class Callers:
+    """Starts caller workflows on a caller worker's queue (`caller_worker`)."""
+
+    temporal: temporalio.client.Client
+    queue: str
+    workflow: type
+
+    async def start(
+        self, agent_id: str, message: str = "m", options: CallerOptions | None = None
+    ) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
+        """Start one caller of ``agent_id``."""
+        return await self.temporal.start_workflow(
+            self.workflow.run,
+            args=[
+                AgentExecution(spec=AgentExecutionSpec(agent_id=agent_id, message=message)),
+                options or CallerOptions(),
+            ],
+            id=f"{self.queue}-{uuid.uuid4()}",
+            task_queue=self.queue,
+        )
+
+
+@contextlib.asynccontextmanager
+async def caller_worker(
+    temporal: temporalio.client.Client,
+    stigmer: StigmerClient,
+    queue: str,
+    workflow: type = AgentCallerWorkflow,
+) -> AsyncIterator[Callers]:
+    """A worker of caller workflows (``workflow``, with the handshake activity ``run_agent``)
+    on ``queue``; yields what starts them."""
+    async with Worker(
+        temporal,
+        task_queue=queue,
+        workflows=[workflow],
+        activities=[CallerActivities(stigmer, temporal).run_agent],
+        workflow_runner=sandboxed_workflow_runner(),
+    ):
+        yield Callers(temporal, queue, workflow)
+
+
+def postgres_admin_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.fail(f"{POSTGRES_ENV} is not set: run `bash scripts/ensure_postgres.sh`")
+    return url
+
+
+def _with_database(url: str, database: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty store: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'stigmer.db'}"
+        return
+    admin = postgres_admin_url()
+    database = f"stigmer_{uuid.uuid4().hex[:12]}"
+    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
+        await connection.execute(f'CREATE DATABASE "{database}"')
+    yield _with_database(admin, database)
+    await _drop_database(admin, database)
+
+
+async def _drop_database(admin: str, database: str) -> None:
+    """Drops a test database, its connections terminated. An autovacuum worker on it (no role
+    the test role may signal) makes FORCE refuse with InsufficientPrivilege until it exits, which
+    it does at once: try again, a bounded number of times."""
+    for attempt in range(50):
+        async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
+            try:
+                await connection.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                if attempt == 49:
+                    raise
+        await asyncio.sleep(0.1)
+
+
+async def all_ids(store_url: str) -> list[str]:
+    """Every execution id in the store, oldest first, by direct SQL."""
+    query = "SELECT id FROM executions ORDER BY created_at"
+    if store_url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(store_url.removeprefix("sqlite:///")) as connection:
+            return [row[0] for row in connection.execute(query)]
+    async with await psycopg.AsyncConnection.connect(store_url) as connection:
+        cursor = await connection.execute(query)
+        return [row[0] for row in await cursor.fetchall()]
+
+
+async def count_rows(store_url: str) -> int:
+    """How many executions the store holds, by direct SQL."""
+    if store_url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(store_url.removeprefix("sqlite:///")) as connection:
+            (count,) = connection.execute("SELECT count(*) FROM executions").fetchone()
+            return int(count)
+    async with await psycopg.AsyncConnection.connect(store_url) as connection:
+        cursor = await connection.execute("SELECT count(*) FROM executions")
+        row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def service_config(dev_server: DevServer, store_url: str, suffix: str) -> ServiceConfig:
+    return ServiceConfig(
+        listen="127.0.0.1:0",
+        temporal=TemporalConnection(address=dev_server.target),
+        store_url=store_url,
+        settings=ServiceSettings(
+            service_task_queue=f"svc-{suffix}",
+            agent_runner_task_queue=f"agent-runner-{suffix}",
+            workflow_runner_task_queue=f"workflow-runner-{suffix}",
+            caller_heartbeat_interval=timedelta(milliseconds=500),
+            runner_heartbeat_timeout=timedelta(seconds=3),
+            subscribe_poll_interval=timedelta(milliseconds=100),
+            # Requests built without api_version, kind and metadata.name (the SDK fills them
+            # once py-interop lands; then this line can go). tests/service/test_service_edge.py runs
+            # the deployed service's validation.
+            require_resource_fields=False,
+        ),
+    )
+
+
+@dataclass
+class RunningService:
+    service: StigmerService
+    stigmer: StigmerClient
+    temporal: temporalio.client.Client
+    caller_queue: str
+    store_url: str
+
+    async def start_caller(
+        self, request: object, options: object | None = None
+    ) -> temporalio.client.WorkflowHandle[AgentCallerWorkflow, object]:
+        from helpers.workflows import CallerOptions
+
+        return await self.temporal.start_workflow(
+            AgentCallerWorkflow.run,
+            args=[request, options or CallerOptions()],
+            id=f"caller-{uuid.uuid4()}",
+            task_queue=self.caller_queue,
+        )
+
+
+@pytest.fixture
+async def running_service(
+    dev_server: DevServer, temporal_client: temporalio.client.Client, store_url: str
+) -> AsyncIterator[RunningService]:
+    suffix = uuid.uuid4().hex[:8]
+    config = service_config(dev_server, store_url, suffix)
+    async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
+        stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
+        caller_queue = f"caller-{suffix}"
+        callers = CallerActivities(stigmer, temporal_client)
+        async with Worker(
+            temporal_client,
+            task_queue=caller_queue,
+            workflows=[AgentCallerWorkflow, WorkflowExecutionCallerWorkflow],
+            activities=[
+                callers.run_agent,
+                callers.run_agent_crash_after_create,
+                callers.run_agent_undeclared,
+                callers.run_workflow_execution,
+                *SystemActivities(temporal_client).activities(),
+            ],
+            max_concurrent_activities=1,
+            workflow_runner=sandboxed_workflow_runner(),
+        ):
+            yield RunningService(service, stigmer, temporal_client, caller_queue, store_url)
+        await stigmer.close()
