@@ -59,7 +59,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution  # 
 from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec  # noqa: E402
 from stigmer_sdk.completion import proto_payload  # noqa: E402
 from stigmer_sdk.converter import data_converter  # noqa: E402
-from stigmer_sdk.service.workflows import AGENT_WORKFLOW  # noqa: E402
+from stigmer_sdk.service.invoke_workflow import AGENT_WORKFLOW  # noqa: E402
 from stigmer_sdk.testing import FAST_PATH_DYNAMIC_CONFIG, DevServer  # noqa: E402
 
 PIPELINES = ("raw", "sdk", "best")

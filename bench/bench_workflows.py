@@ -3,7 +3,7 @@
 * :class:`BenchCallerWorkflow` is the caller: it runs one handshake activity (the SDK's, the
   hand-written RAW one, or the in-process floor) and returns the delivered execution.
 * :class:`DocsCallerWorkflow` runs it as docs/python-sdk.md's quick start does, through
-  ``stigmer_sdk.workflow.execute_to_terminal`` (whose cancellation path pushes the cancel to the
+  ``stigmer_sdk.in_workflow.execute_to_terminal`` (whose cancellation path pushes the cancel to the
   service, where the service implements ``cancel``).
 * :class:`RawServiceWorkflow` is the RAW service's workflow: an agent activity, then an activity
   that completes the caller's activity with its token. Nothing else: no store, no timer.
@@ -18,7 +18,7 @@ from temporalio.common import RetryPolicy
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
-    from stigmer_sdk import workflow as stigmer_workflow
+    from stigmer_sdk import in_workflow as stigmer_workflow
     from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
     from stigmer_sdk.caller import handshake_activity_options
 

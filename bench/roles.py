@@ -204,8 +204,8 @@ async def sdk_service(
     temporal: str, scratch: Path, args: argparse.Namespace
 ) -> tuple[str, list[Any]]:
     from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
+    from stigmer_sdk.service.config import ServiceSettings
     from stigmer_sdk.service.runner import Script, ScriptedRunner
-    from stigmer_sdk.service.server import ServiceSettings
 
     scripts = {
         INSTANT: Script(duration=timedelta(0), progress=()),
@@ -261,7 +261,7 @@ class BenchRunner:
 
 async def runner(temporal: str) -> list[Any]:
     from stigmer_sdk.service.runner import AGENT_RUNNER_TASK_QUEUE, RunnerActivities
-    from stigmer_sdk.service.workers import runner_worker
+    from stigmer_sdk.service.temporal_workers import runner_worker
 
     client = await temporalio.client.Client.connect(temporal)
     activities = RunnerActivities(BenchRunner())

@@ -15,9 +15,9 @@ from temporalio.worker import Worker
 
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.converter import data_converter
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
+from stigmer_sdk.system_activity import SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.workflows import (
     AgentCallerWorkflow,

@@ -38,8 +38,8 @@ import stigmer_sdk.api
 from stigmer_sdk import AgentExecution, StigmerClient, execute_and_wait_pending
 from stigmer_sdk import _contract as stigmer_contract
 from stigmer_sdk import converter as stigmer_converter
+from stigmer_sdk import in_workflow as stigmer_workflow
 from stigmer_sdk import metrics as stigmer_metrics
-from stigmer_sdk import workflow as stigmer_workflow
 from stigmer_sdk.api._pool import POOL
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
@@ -55,7 +55,7 @@ from stigmer_sdk.completion import (
 )
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
 from stigmer_sdk.logs import record_fields
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.system_activity import SystemActivities
 from stigmer_sdk.tokens import token_preview
 
 CASE_ANNOTATION = "conformance.stigmer.ai/case"

@@ -248,8 +248,8 @@ async def capture() -> list[dict[str, object]]:
     from temporalio.worker import Worker
 
     from stigmer_sdk.client import StigmerClient
+    from stigmer_sdk.sandbox import sandboxed_workflow_runner
     from stigmer_sdk.testing import DevServer
-    from stigmer_sdk.worker import sandboxed_workflow_runner
 
     from helpers.recording_service import RecordingStigmerService
     from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions

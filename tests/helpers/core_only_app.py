@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         handshake_activity_options,
     )
     from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc
-    from stigmer_sdk.worker import sandboxed_workflow_runner
+    from stigmer_sdk.sandbox import sandboxed_workflow_runner
 
 
 class StandInService(command_pb2_grpc.AgentExecutionCommandControllerServicer):

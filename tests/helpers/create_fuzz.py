@@ -24,8 +24,8 @@ from google.protobuf.message import DecodeError
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.workflowexecution.v1 import api_pb2 as workflow_api
 from stigmer_sdk.errors import TokenError
+from stigmer_sdk.service.codec import MAX_SPEC_BYTES
 from stigmer_sdk.service.scopes import missing_token_fields
-from stigmer_sdk.service.server import MAX_SPEC_BYTES
 from stigmer_sdk.tokens import DEFAULT_MAX_TOKEN_BYTES, TaskToken
 
 API_VERSION = "agentic.stigmer.ai/v1"

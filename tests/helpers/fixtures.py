@@ -18,12 +18,12 @@ from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec
 from stigmer_sdk.client import NO_RETRY, ClientOptions, StigmerClient
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
+from stigmer_sdk.service.config import ServiceSettings
 from stigmer_sdk.service.runner import Script, ScriptedRunner
-from stigmer_sdk.service.server import ServiceSettings
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.system_activity import SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.workflows import (
     AgentCallerWorkflow,

@@ -35,7 +35,7 @@ class AskAgent:
     @workflow.run
     async def run(self, question: str) -> str:
         from stigmer_sdk import handshake_activity_options
-        from stigmer_sdk import workflow as stigmer_workflow
+        from stigmer_sdk import in_workflow as stigmer_workflow
 
         request = COPY_EXECUTION()
         request.spec.agent_id = "echo"

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
         handshake_activity_options,
         start_workflow_and_wait_pending,
     )
-    from stigmer_sdk import workflow as stigmer_workflow
+    from stigmer_sdk import in_workflow as stigmer_workflow
     from stigmer_sdk.caller import RESULT_ENCODING_ANNOTATION, prepare_create
     from stigmer_sdk.metrics import observe_handshake
 

@@ -45,9 +45,9 @@ from stigmer_sdk.caller import (
 )
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.plugin import StigmerPlugin
-from stigmer_sdk.system import NO_ERROR_MESSAGE, SYSTEM_ACTIVITY_NAME, SystemActivities
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
+from stigmer_sdk.system_activity import NO_ERROR_MESSAGE, SYSTEM_ACTIVITY_NAME, SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.paths import ROOT
 from helpers.recording_service import RecordingStigmerService

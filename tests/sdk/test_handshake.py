@@ -27,8 +27,8 @@ from stigmer_sdk import (
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.idempotency import execution_name
 from stigmer_sdk.logs import record_fields
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.tokens import short_token_digest, token_preview
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.recording_service import RecordingStigmerService
 from helpers.workflows import (

@@ -15,8 +15,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient, execute_and_wait_pending
-from stigmer_sdk.worker import sandboxed_workflow_runner
-from stigmer_sdk.workflow import NO_RESULT_TYPE
+from stigmer_sdk.in_workflow import NO_RESULT_TYPE
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 
 from helpers.workflows import TerminalCallerWorkflow
 

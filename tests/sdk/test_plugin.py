@@ -8,9 +8,9 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from stigmer_sdk.converter import StigmerPayloadConverter
 from stigmer_sdk.plugin import StigmerPlugin
-from stigmer_sdk.system import SYSTEM_ACTIVITY_NAME, SystemActivities
+from stigmer_sdk.sandbox import PASSTHROUGH_MODULES
+from stigmer_sdk.system_activity import SYSTEM_ACTIVITY_NAME, SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.worker import PASSTHROUGH_MODULES
 
 from helpers.workflows import AgentCallerWorkflow
 

@@ -34,8 +34,8 @@ from stigmer_sdk.api.sdk.v1 import caller_pb2
 from stigmer_sdk.caller import GetExecutionActivity
 from stigmer_sdk.completion import complete_external_activity
 from stigmer_sdk.converter import data_converter
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.testing import FakeStigmerService
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.paths import TEST_DATA
 from helpers.workflows import CallerActivities, TerminalCallerWorkflow, WatchedCallerWorkflow

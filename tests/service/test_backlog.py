@@ -26,12 +26,15 @@ import pytest
 import temporalio.client
 
 import stigmer_sdk.service.executions as executions_module
+import stigmer_sdk.service.reconciler as reconciler_module
 import stigmer_sdk.service.settlement as settlement_module
 import stigmer_sdk.service.store.sql as sql_module
-import stigmer_sdk.service.workers as workers_module
 from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
 from stigmer_sdk.completion import HeartbeatOutcome, HeartbeatResult
+from stigmer_sdk.service.heartbeat_relay import HeartbeatRelay
+from stigmer_sdk.service.invoke_workflow import CALLER_CANCEL_SIGNAL
 from stigmer_sdk.service.leader import ReplicaLeadership
+from stigmer_sdk.service.reconciler import reconcile_unstarted
 from stigmer_sdk.service.runner import RECENT_RUNS_KEPT, ScriptedRunner
 from stigmer_sdk.service.store import (
     CALLER_HEARTBEATS_ANNOTATION,
@@ -39,8 +42,6 @@ from stigmer_sdk.service.store import (
     ExecutionStore,
     open_store,
 )
-from stigmer_sdk.service.workers import HeartbeatRelay, reconcile_unstarted
-from stigmer_sdk.service.workflows import CALLER_CANCEL_SIGNAL
 
 PENDING = 1000
 REPLICAS = 3
@@ -315,7 +316,7 @@ async def test_reconciler_reads_one_page_of_ids_and_resumes_after_it(
         started.append(execution_id)
         return True
 
-    monkeypatch.setattr(workers_module, "start_invoke", start_invoke)
+    monkeypatch.setattr(reconciler_module, "start_invoke", start_invoke)
     async with await open_store(store_url, clock=clock) as store:
         await fill(store, 5)
         no_blob_decoded.clear()
@@ -396,9 +397,9 @@ async def test_sqlite_commits_a_lone_create_at_once(store_url: str) -> None:
 
 
 async def test_a_zero_budget_turns_the_relay_off() -> None:
-    from stigmer_sdk.service.activities import ExecutionUpdates
-    from stigmer_sdk.service.server import ServiceSettings
-    from stigmer_sdk.service.workers import background_tasks
+    from stigmer_sdk.service.app import background_tasks
+    from stigmer_sdk.service.config import ServiceSettings
+    from stigmer_sdk.service.executions import ExecutionUpdates
 
     async with await open_store("sqlite://") as store:
         client = cast(temporalio.client.Client, FakeClient())

@@ -29,15 +29,15 @@ from stigmer_sdk import caller as caller_module
 from stigmer_sdk.caller import GetExecutionActivity
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.converter import data_converter
+from stigmer_sdk.in_workflow import _opted_out_of_relay
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service.app import StigmerService, with_settings
 from stigmer_sdk.service.executions import decode
+from stigmer_sdk.service.invoke_workflow import CANCEL_REQUESTED_ANNOTATION
 from stigmer_sdk.service.runner import ScriptedRunner
-from stigmer_sdk.service.server import workflow_id_for
+from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
-from stigmer_sdk.service.workflows import CANCEL_REQUESTED_ANNOTATION
 from stigmer_sdk.testing import DevServer, FakeStigmerService
-from stigmer_sdk.worker import sandboxed_workflow_runner
-from stigmer_sdk.workflow import _opted_out_of_relay
 
 from helpers.fixtures import SCRIPTS, service_config
 from helpers.paths import TEST_DATA

@@ -30,12 +30,12 @@ from stigmer_sdk.metrics import (
     DURATION_BUCKETS_SECONDS,
     prometheus_runtime,
 )
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service.activities import COMPLETION_OWED_LOG
 from stigmer_sdk.service.app import APPROACHING_TIMEOUT_METRIC, StigmerService, with_settings
 from stigmer_sdk.service.runner import AGENT_EXECUTION_TIMEOUT, ScriptedRunner
-from stigmer_sdk.system import COMPLETION_DURATION_METRIC, REGISTERED_LOG
+from stigmer_sdk.system_activity import COMPLETION_DURATION_METRIC, REGISTERED_LOG
 from stigmer_sdk.testing import DevServer, free_port
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.fixtures import SCRIPTS, caller_worker, service_config
 from helpers.workflows import (
@@ -215,7 +215,7 @@ async def test_caller_metrics_from_a_real_caller_workers_endpoint(
         await asyncio.wait_for(scrape_until(CALLER_PENDING_METRIC, 2), 60)
         await cancelled.cancel()
         await (await start("quick")).result()
-        # stigmer_sdk.workflow.execute_to_terminal records them too.
+        # stigmer_sdk.in_workflow.execute_to_terminal records them too.
         await caller_client.execute_workflow(
             TerminalCallerWorkflow.run,
             AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="m")),

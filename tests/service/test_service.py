@@ -37,15 +37,14 @@ from stigmer_sdk import (
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.converter import data_converter, from_go_json, to_go_json
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service import settlement as settlement_module
-from stigmer_sdk.service.activities import (
-    EXECUTION_NOT_IN_STORE,
-    ExecutionUpdates,
-    ServiceActivities,
-    decode,
-)
+from stigmer_sdk.service.activities import EXECUTION_NOT_IN_STORE, ServiceActivities
 from stigmer_sdk.service.app import StigmerService, with_settings
 from stigmer_sdk.service.codec import MAX_SPEC_BYTES
+from stigmer_sdk.service.executions import ExecutionUpdates, decode
+from stigmer_sdk.service.invoke_workflow import ExecutionRef, FinishInput
+from stigmer_sdk.service.reconciler import WORKFLOW_CLOSED_TYPE
 from stigmer_sdk.service.runner import (
     RUN_FAILED_LOG,
     RUNNER_CONTRACT_DEPLOYED,
@@ -55,13 +54,11 @@ from stigmer_sdk.service.runner import (
     Script,
     ScriptedRunner,
 )
-from stigmer_sdk.service.server import workflow_id_for
+from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
-from stigmer_sdk.service.workers import WORKFLOW_CLOSED_TYPE, runner_worker
-from stigmer_sdk.service.workflows import PHASE_COMPLETED, ExecutionRef, FinishInput
-from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, SystemActivities
+from stigmer_sdk.service.temporal_workers import runner_worker
+from stigmer_sdk.system_activity import COMPLETION_TRANSIENT_TYPE, SystemActivities
 from stigmer_sdk.testing import DevServer, find_temporal_cli
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.fixtures import (
     SCRIPTS,
@@ -473,7 +470,10 @@ async def test_an_execution_missing_from_the_store_fails_its_activity_typed_and_
     ref = ExecutionRef(kind=ExecutionKind.AGENT.value, execution_id="aex_not_here")
     arguments: dict[str, list[object]] = {
         "begin": [ref],
-        "finish": [FinishInput(ref.kind, ref.execution_id, PHASE_COMPLETED), b""],
+        "finish": [
+            FinishInput(ref.kind, ref.execution_id, ExecutionPhase.EXECUTION_COMPLETED),
+            b"",
+        ],
     }
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
@@ -532,7 +532,9 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
         activities = ServiceActivities(store, ExecutionUpdates(store), temporal_client)
         outcome = await ActivityEnvironment().run(
             activities.finish,
-            FinishInput(ExecutionKind.AGENT.value, "aex_window", PHASE_COMPLETED),
+            FinishInput(
+                ExecutionKind.AGENT.value, "aex_window", ExecutionPhase.EXECUTION_COMPLETED
+            ),
             result.SerializeToString(deterministic=True),
         )
         row = await store.get("aex_window")
@@ -564,7 +566,7 @@ async def test_a_token_that_cannot_be_reached_yet_stays_owed(tmp_path: Path) -> 
         with pytest.raises(ApplicationError) as raised:
             await ActivityEnvironment().run(
                 activities.finish,
-                FinishInput(ExecutionKind.AGENT.value, row.id, PHASE_COMPLETED),
+                FinishInput(ExecutionKind.AGENT.value, row.id, ExecutionPhase.EXECUTION_COMPLETED),
                 b"",
             )
         owed = await store.get(row.id)
@@ -903,7 +905,7 @@ async def test_without_colocation_the_run_goes_to_the_runner_queue(
 async def test_only_a_create_that_is_alone_starts_its_workflow_eagerly(
     running_service: RunningService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from stigmer_sdk.service import server as server_module
+    from stigmer_sdk.service import instance as server_module
 
     requested: list[bool] = []
     real_start = server_module.start_invoke

@@ -40,6 +40,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
 from stigmer_sdk.api.commons.apiresource import enum_pb2 as resource_enum
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import IDEMPOTENCY_METADATA_KEY, idempotency_key
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service.app import ListenerTLS, ServiceStartError, StigmerService, with_settings
 from stigmer_sdk.service.auth import (
     AuthConfig,
@@ -47,11 +48,11 @@ from stigmer_sdk.service.auth import (
     hash_api_key,
     parse_certificate_roles,
 )
+from stigmer_sdk.service.codec import MAX_SPEC_BYTES
 from stigmer_sdk.service.runner import Script, ScriptedRunner
-from stigmer_sdk.service.server import MAX_REQUEST_BYTES, MAX_SPEC_BYTES
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.service.servicer import MAX_REQUEST_BYTES
+from stigmer_sdk.system_activity import SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.fixtures import SCRIPTS, all_ids, count_rows, service_config
 from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions

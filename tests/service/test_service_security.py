@@ -33,7 +33,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import query_pb2_grpc as agent_qu
 from stigmer_sdk.api.agentic.agentexecution.v1 import status_pb2 as agent_status
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.idempotency import idempotency_key
-from stigmer_sdk.service.activities import ExecutionUpdates
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service.app import StigmerService, with_settings
 from stigmer_sdk.service.auth import (
     AuthConfig,
@@ -43,13 +43,14 @@ from stigmer_sdk.service.auth import (
     StaticKeys,
     hash_api_key,
 )
+from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.service.scopes import ScopePolicy
-from stigmer_sdk.service.server import EdgeInterceptor, workflow_id_for
+from stigmer_sdk.service.servicer import EdgeInterceptor
+from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.system_activity import SystemActivities
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.fixtures import SCRIPTS, all_ids, ask, service_config
 from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions

@@ -23,17 +23,14 @@ from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, MessageType
-from stigmer_sdk.service.activities import ExecutionUpdates, ServiceActivities
+from stigmer_sdk.service.activities import ServiceActivities
 from stigmer_sdk.service.config import ServiceSettings
-from stigmer_sdk.service.server import ExecutionService
+from stigmer_sdk.service.executions import ExecutionUpdates
+from stigmer_sdk.service.instance import ExecutionService
+from stigmer_sdk.service.invoke_workflow import FinishInput
+from stigmer_sdk.service.reconciler import WORKFLOW_CLOSED_TYPE, ClosedRound, settle_closed
+from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
-from stigmer_sdk.service.workers import (
-    WORKFLOW_CLOSED_TYPE,
-    ClosedRound,
-    settle_closed,
-    workflow_id_for,
-)
-from stigmer_sdk.service.workflows import PHASE_COMPLETED, FinishInput
 
 from helpers.recording_service import RecordingStigmerService, start_pending_caller
 
@@ -176,7 +173,7 @@ async def test_a_finish_step_refused_unexpectedly_keeps_the_caller_owed(
         with pytest.raises(ApplicationError) as raised:
             await ActivityEnvironment().run(
                 activities.finish,
-                FinishInput(ExecutionKind.AGENT.value, row.id, PHASE_COMPLETED),
+                FinishInput(ExecutionKind.AGENT.value, row.id, ExecutionPhase.EXECUTION_COMPLETED),
                 b"",
             )
         owed = await store.get(row.id)

@@ -35,11 +35,11 @@ from stigmer_sdk import (
     StigmerRPCError,
 )
 from stigmer_sdk.client import NO_RETRY, ClientOptions
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service.auth import hash_api_key
-from stigmer_sdk.system import SystemActivities
+from stigmer_sdk.system_activity import SystemActivities
 from stigmer_sdk.testing import DevServer, free_port
 from stigmer_sdk.tokens import TaskToken
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.cli import ServeProcess, serve_args
 from helpers.fixtures import all_ids, ask, varint

@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec
 from stigmer_sdk.converter import with_stigmer_payloads
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service.codec import (
     ENCRYPTED_ENCODING,
     KEY_ID_METADATA,
@@ -21,8 +22,7 @@ from stigmer_sdk.service.codec import (
     PayloadDecryptionError,
     ServicePayloadConverter,
 )
-from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.worker import sandboxed_workflow_runner
+from stigmer_sdk.system_activity import SystemActivities
 
 from helpers.workflows import InnerAgentWorkflow
 

@@ -15,7 +15,7 @@ from stigmer_sdk import AgentExecution, AgentExecutionSpec
 from stigmer_sdk.api._pool import POOL
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.completion import completion_input, proto_payload
-from stigmer_sdk.system import (
+from stigmer_sdk.system_activity import (
     NO_ERROR_MESSAGE,
     DeployedCompletionInput,
     decode_system_activity_input,

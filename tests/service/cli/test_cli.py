@@ -404,7 +404,7 @@ async def test_serve_dev_runs_everything_embedded_and_stops_on_sigterm(tmp_path:
 
 
 def test_serve_help_states_the_services_default_task_queues() -> None:
-    from stigmer_sdk.service.server import ServiceSettings
+    from stigmer_sdk.service.config import ServiceSettings
 
     help_text = " ".join(run_cli("serve", "--help").stdout.split())
     defaults = ServiceSettings()

@@ -32,11 +32,12 @@ import pytest
 import temporalio.client
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
+from stigmer_sdk._execution import TERMINAL_PHASES
 from stigmer_sdk.caller import prepare_create
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.errors import StigmerError
-from stigmer_sdk.service.activities import TERMINAL_PHASES, decode
-from stigmer_sdk.service.server import workflow_id_for
+from stigmer_sdk.service.executions import decode
+from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
 from stigmer_sdk.testing import DevServer, free_port
 

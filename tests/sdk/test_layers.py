@@ -5,7 +5,7 @@ cycle the service had, its servicers and its workers importing each other, was o
 still ties the two modules together. A module's parent packages, imported implicitly, do not
 count. The generated ``api``
 package is left out. That no module of the SDK core imports the service is
-``test_cli_layers.test_no_module_of_the_core_imports_the_service``.
+``tests/service/cli/test_cli_layers.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "python" / "stigmer_sdk"
+from helpers.paths import ROOT
+
+PACKAGE = ROOT / "python" / "stigmer_sdk"
 
 
 def _module_name(root: Path, path: Path) -> str:
