@@ -23,14 +23,6 @@ from stigmer_sdk.service.auth import ANONYMOUS, Principal, Role
 from stigmer_sdk.service.config import ServiceSettings
 from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.instance import ExecutionService
-from stigmer_sdk.service.refusals import (
-    FailedPrecondition,
-    InvalidRequest,
-    NotFound,
-    PermissionDenied,
-    Refusal,
-    ResourceExhausted,
-)
 from stigmer_sdk.service.servicer import ERROR_DOMAIN, REFUSAL_CODES, refusal_status
 from stigmer_sdk.service.store import ExecutionStore, open_store
 
@@ -101,7 +93,7 @@ async def test_an_invalid_create_names_its_fields_and_persists_nothing(
     request = _ask()
     request.spec.agent_id = ""
 
-    with pytest.raises(InvalidRequest) as raised:
+    with pytest.raises(refusals.InvalidRequest) as raised:
         await _service(store).create(ExecutionKind.AGENT, request, principal=ALICE)
 
     (field, description), *_ = raised.value.violations
@@ -116,9 +108,9 @@ async def test_the_pipeline_refuses_by_role_key_and_quota(
 ) -> None:
     service = _service(store, max_open_executions_per_principal=1)
     runner_only = Principal(name="key:runner", roles=frozenset({Role.RUNNER}))
-    with pytest.raises(PermissionDenied, match="role caller needed"):
+    with pytest.raises(refusals.PermissionDenied, match="role caller needed"):
         await service.create(ExecutionKind.AGENT, _ask(), principal=runner_only)
-    with pytest.raises(InvalidRequest, match="sent more than once"):
+    with pytest.raises(refusals.InvalidRequest, match="sent more than once"):
         await service.create(
             ExecutionKind.AGENT, _ask(), principal=ALICE, idempotency_keys_sent=["a", "b"]
         )
@@ -126,7 +118,7 @@ async def test_the_pipeline_refuses_by_role_key_and_quota(
     await service.create(ExecutionKind.AGENT, _ask(), principal=ALICE, idempotency_keys_sent=["k"])
     # The same key again opens nothing: the quota does not apply to it.
     await service.create(ExecutionKind.AGENT, _ask(), principal=ALICE, idempotency_keys_sent=["k"])
-    with pytest.raises(ResourceExhausted) as quota:
+    with pytest.raises(refusals.ResourceExhausted) as quota:
         await service.create(ExecutionKind.AGENT, _ask("another"), principal=ALICE)
 
     assert quota.value.reason == instance_module.OPEN_EXECUTIONS_QUOTA_REASON
@@ -138,7 +130,7 @@ async def test_a_repeated_key_with_another_request_is_a_failed_precondition(
 ) -> None:
     service = _service(store)
     await service.create(ExecutionKind.AGENT, _ask(), principal=ALICE, idempotency_keys_sent=["k"])
-    with pytest.raises(FailedPrecondition) as raised:
+    with pytest.raises(refusals.FailedPrecondition) as raised:
         await service.create(
             ExecutionKind.AGENT, _ask("other"), principal=ALICE, idempotency_keys_sent=["k"]
         )
@@ -155,13 +147,13 @@ async def test_queries_answer_not_found_for_another_callers_execution(
 
     assert (await service.get(ack.metadata.id, principal=ALICE)).metadata.id == ack.metadata.id
     assert (await service.get(ack.metadata.id, principal=ANONYMOUS)).metadata.id  # admin
-    with pytest.raises(NotFound):
+    with pytest.raises(refusals.NotFound):
         await service.get(ack.metadata.id, principal=BOB)
-    with pytest.raises(NotFound):
+    with pytest.raises(refusals.NotFound):
         await service.cancel(ack.metadata.id, principal=BOB)
-    with pytest.raises(InvalidRequest, match="value: must not be empty"):
+    with pytest.raises(refusals.InvalidRequest, match="value: must not be empty"):
         await service.get("", principal=ALICE)
-    with pytest.raises(PermissionDenied, match="role runner needed"):
+    with pytest.raises(refusals.PermissionDenied, match="role runner needed"):
         await service.update_status(ack.metadata.id, ack.status, principal=ALICE)
 
 
@@ -187,14 +179,16 @@ def test_the_edge_maps_every_refusal_to_a_status_code() -> None:
     declared = {
         value
         for value in vars(refusals).values()
-        if inspect.isclass(value) and issubclass(value, Refusal) and value is not Refusal
+        if inspect.isclass(value)
+        and issubclass(value, refusals.Refusal)
+        and value is not refusals.Refusal
     }
     assert declared == set(REFUSAL_CODES)
     assert len(set(REFUSAL_CODES.values())) == len(REFUSAL_CODES)  # one code, one refusal
 
 
 def test_the_edge_answers_with_the_google_rpc_details() -> None:
-    code, status = refusal_status(InvalidRequest([("spec.agent_id", "must be set")]))
+    code, status = refusal_status(refusals.InvalidRequest([("spec.agent_id", "must be set")]))
     assert code is grpc.StatusCode.INVALID_ARGUMENT
     assert status is not None
     assert (status.code, status.message) == (3, "spec.agent_id: must be set")
@@ -204,7 +198,7 @@ def test_the_edge_answers_with_the_google_rpc_details() -> None:
         ("spec.agent_id", "must be set")
     ]
 
-    code, status = refusal_status(ResourceExhausted("too many", reason="SPEC_TOO_LARGE"))
+    code, status = refusal_status(refusals.ResourceExhausted("too many", reason="SPEC_TOO_LARGE"))
     assert code is grpc.StatusCode.RESOURCE_EXHAUSTED
     assert status is not None
     info = error_details_pb2.ErrorInfo()
@@ -212,4 +206,7 @@ def test_the_edge_answers_with_the_google_rpc_details() -> None:
     assert (info.reason, info.domain) == ("SPEC_TOO_LARGE", ERROR_DOMAIN)
 
     # Without a reason: a plain status, no details (as the deployed service answers).
-    assert refusal_status(NotFound("execution x not found")) == (grpc.StatusCode.NOT_FOUND, None)
+    assert refusal_status(refusals.NotFound("execution x not found")) == (
+        grpc.StatusCode.NOT_FOUND,
+        None,
+    )
