@@ -30,6 +30,7 @@ import grpc
 import grpc.aio
 
 from stigmer_sdk import _contract
+from stigmer_sdk._execution import Execution
 from stigmer_sdk.api.agentic.agentexecution.v1 import api_pb2 as agent_api
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc as agent_command
 from stigmer_sdk.api.agentic.agentexecution.v1 import io_pb2 as agent_io
@@ -330,12 +331,12 @@ class StigmerClient:
 
     async def create(
         self,
-        execution: agent_api.AgentExecution | workflow_api.WorkflowExecution,
+        execution: Execution,
         *,
         idempotency_key: str | None = None,
         timeout: timedelta | None = None,
         metadata: Mapping[str, str] | None = None,
-    ) -> agent_api.AgentExecution | workflow_api.WorkflowExecution:
+    ) -> Execution:
         """Create an agent or workflow execution and return the service's ACK.
 
         Args:
