@@ -89,28 +89,13 @@ func TestPluginSetsUpACaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	tq := fmt.Sprintf("tq-plugin-%d", queueN.Add(1))
-	w := worker.New(c, tq, worker.Options{})
-	w.RegisterWorkflowWithOptions(terminalCaller, workflow.RegisterOptions{Name: wfTerminalCaller})
-	w.RegisterWorkflowWithOptions(serviceWorkflow, workflow.RegisterOptions{Name: wfService})
-	w.RegisterWorkflowWithOptions(innerCaller, workflow.RegisterOptions{Name: wfInnerCaller})
-	w.RegisterWorkflowWithOptions(innerWorkflow, workflow.RegisterOptions{Name: wfInner})
-	acts := &callerActivities{agents: svc.AgentClient()}
-	w.RegisterActivityWithOptions(acts.RunAgent, activity.RegisterOptions{Name: actRunAgent})
-	w.RegisterActivityWithOptions(askInner, activity.RegisterOptions{Name: actAskInner})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	t.Cleanup(c.Close)
+	callers := startCallers(t, c, svc, worker.Options{}, true)
+	tq := callers.tq
 
 	t.Run("handshake, completed by the plugin's system activity", func(t *testing.T) {
-		session := "plugin-" + tq
-		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, wfTerminalCaller, agentRequest(session, "agt-1", "hi"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		call := waitCalls(ctx, t, svc, 1, inSession(session))[0]
+		run, creates := callers.startInSession(ctx, t, wfTerminalCaller, "plugin-"+tq, 1)
+		call := creates[0]
 		// The service's workflow completes the caller through the system activity the plugin
 		// registered (it completes through the worker's own client).
 		svcRun, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, wfService, mustResultInput(t, call, finalExecution(call)))

@@ -20,11 +20,29 @@ const (
 	actRunWorkflow      = "RunWorkflow"
 )
 
-const wfTerminalCaller = "TerminalCaller"
+// Caller workflows written with ExecuteToTerminal, registered under these names.
+const (
+	wfTerminalCaller  = "TerminalCaller"
+	wfWatchingCaller  = "WatchingCaller"
+	wfUnwatchedCaller = "UnwatchedCaller"
+)
 
-// terminalCaller is a caller's workflow written with ExecuteToTerminal.
-func terminalCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ao := handshake.ActivityOptions(time.Minute)
-	ao.RetryPolicy.MaximumAttempts = 1
-	return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), handshake.TerminalOptions{}, actRunAgent, req)
+var (
+	// terminalCaller watches its pending handshake after the default 30 s.
+	terminalCaller = terminalCallerWatchingAfter(0)
+	// watchingCaller watches its pending handshake after 200 ms.
+	watchingCaller = terminalCallerWatchingAfter(200 * time.Millisecond)
+	// unwatchedCaller's handshake stays pending without a watch for the whole test.
+	unwatchedCaller = terminalCallerWatchingAfter(time.Hour)
+)
+
+// terminalCallerWatchingAfter is a caller's workflow: one attempt of the handshake activity
+// through ExecuteToTerminal, its pending handshake watched after watchAfter (zero: the default).
+func terminalCallerWatchingAfter(watchAfter time.Duration) func(workflow.Context, *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+	return func(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
+		ao := handshake.ActivityOptions(time.Minute)
+		ao.RetryPolicy.MaximumAttempts = 1
+		return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao),
+			handshake.TerminalOptions{WatchAfter: watchAfter}, actRunAgent, req)
+	}
 }
