@@ -76,13 +76,7 @@ func cancelActivityOptions(opts TerminalOptions) workflow.ActivityOptions {
 		o.ScheduleToCloseTimeout = DefaultCancelExecutionScheduleToClose
 	}
 	if o.RetryPolicy == nil {
-		o.RetryPolicy = &temporal.RetryPolicy{
-			InitialInterval:        contract.RetryCancelExecution.InitialInterval,
-			BackoffCoefficient:     contract.RetryCancelExecution.Backoff,
-			MaximumInterval:        contract.RetryCancelExecution.MaximumInterval,
-			MaximumAttempts:        DefaultCancelExecutionMaximumAttempts,
-			NonRetryableErrorTypes: append([]string(nil), contract.RetryCancelExecution.NonRetryable...),
-		}
+		o.RetryPolicy = retryPolicy(contract.RetryCancelExecution)
 	}
 	return o
 }

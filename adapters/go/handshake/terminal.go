@@ -219,13 +219,7 @@ func ExecuteToTerminal[T proto.Message](ctx workflow.Context, opts TerminalOptio
 	ao.StartToCloseTimeout = durationOr(ao.StartToCloseTimeout, DefaultGetExecutionStartToClose)
 	ao.HeartbeatTimeout = durationOr(ao.HeartbeatTimeout, DefaultGetExecutionHeartbeat)
 	if ao.RetryPolicy == nil {
-		ao.RetryPolicy = &temporal.RetryPolicy{
-			InitialInterval:        contract.RetryGetExecution.InitialInterval,
-			BackoffCoefficient:     contract.RetryGetExecution.Backoff,
-			MaximumInterval:        contract.RetryGetExecution.MaximumInterval,
-			MaximumAttempts:        DefaultGetExecutionMaximumAttempts,
-			NonRetryableErrorTypes: append([]string(nil), contract.RetryGetExecution.NonRetryable...),
-		}
+		ao.RetryPolicy = retryPolicy(contract.RetryGetExecution)
 	}
 	// The input travels as binary/protobuf, as in every SDK.
 	input, err := converter.NewProtoPayloadConverter().ToPayload(&sdkv1.GetExecutionInput{Kind: kind, ExecutionId: id})
