@@ -9,21 +9,13 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 	"github.com/stigmer/stigmer-sdk/adapters/go/metrics"
 )
-
-func askAgent(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(time.Minute))
-	return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, "RunAgent", req)
-}
 
 // A Go worker with the SDK's metrics installed runs a handshake; the scrape shows Temporal's own
 // metrics under their Prometheus names and the SDK's with the "service" label.
@@ -45,18 +37,13 @@ func TestWorkerExpositionKeepsTemporalNamesBesideTheSDKs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer service.Stop()
-	w := worker.New(server.Client(), "metrics", worker.Options{})
-	w.RegisterWorkflow(askAgent)
-	agents := service.AgentClient()
-	w.RegisterActivityWithOptions(func(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-		return handshake.ExecuteAgentAndWaitPending(ctx, agents, req, handshake.CreateOptions{})
-	}, activity.RegisterOptions{Name: "RunAgent"})
-	if err := w.Start(); err != nil {
+	w, err := handshaketest.StartCaller(server.Client(), "metrics", service.AgentClient())
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Stop()
 
-	run, err := server.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "metrics"}, askAgent,
+	run, err := server.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "metrics"}, handshaketest.AskAgent,
 		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}})
 	if err != nil {
 		t.Fatal(err)
@@ -74,9 +61,9 @@ func TestWorkerExpositionKeepsTemporalNamesBesideTheSDKs(t *testing.T) {
 
 	want := []struct{ metric, label string }{
 		{"temporal_request_total", `operation="StartWorkflowExecution"`},
-		{"temporal_workflow_completed_total", `workflow_type="askAgent"`},
+		{"temporal_workflow_completed_total", `workflow_type="AskAgent"`},
 		{"temporal_activity_execution_latency_seconds_count", `activity_type="RunAgent"`},
-		{"temporal_workflow_endtoend_latency_seconds_count", `workflow_type="askAgent"`},
+		{"temporal_workflow_endtoend_latency_seconds_count", `workflow_type="AskAgent"`},
 		{handshake.MetricCallerHandshakesStarted, `service="go"`},
 		{handshake.MetricCallerHandshakesPending, `service="go"`},
 		{handshake.MetricCallerHandshakes, `outcome="completed"`},
