@@ -2,6 +2,7 @@ package handshaketest
 
 import (
 	"context"
+	"testing"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -24,19 +25,57 @@ func AskAgent(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agen
 	return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, RunAgentActivityName, req)
 }
 
-// StartCaller starts a worker on taskQueue of c that runs [AskAgent] and its handshake activity,
-// which creates the execution through agents (handshake.ExecuteAgentAndWaitPending). The caller
-// activities (get, watch, cancel) come with c's plugin (handshake.NewPlugin with Stigmer set);
-// without one, a service that delivers the terminal execution needs none. Stop the worker when
-// done.
-func StartCaller(c client.Client, taskQueue string, agents agentexecutionv1.AgentExecutionCommandControllerClient) (worker.Worker, error) {
+// StartForTest starts a dev server with server options and a fake Stigmer service with fake
+// options on its client, both stopped when the test ends; it fails the test (never skips it) when
+// either cannot start.
+func StartForTest(ctx context.Context, t testing.TB, server DevServerOptions, fake FakeOptions) (*DevServer, *FakeStigmerService) {
+	t.Helper()
+	dev, err := StartDevServer(ctx, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dev.Stop() })
+	s, err := StartFakeStigmerService(dev.Client(), fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return dev, s
+}
+
+// AskAgentOnce runs one handshake end to end, for tests of what a handshake leaves behind
+// (metrics, traces): a worker of c on taskQueue runs [AskAgent] with req, its handshake activity
+// creating through agents (nil: [FakeStigmerService.AgentClient]); the fake completes that create
+// with reply ([FakeStigmerService.Complete]). It returns the ended run and the create. The caller
+// activities (get, watch, cancel) come with c's plugin when it has one; without one, a delivery as
+// terminal as the fake's needs none.
+func (s *FakeStigmerService) AskAgentOnce(ctx context.Context, c client.Client, taskQueue string,
+	agents agentexecutionv1.AgentExecutionCommandControllerClient, req *agentexecutionv1.AgentExecution, reply string,
+) (client.WorkflowRun, CreateCall, error) {
+	if agents == nil {
+		agents = s.AgentClient()
+	}
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflow(AskAgent)
 	w.RegisterActivityWithOptions(func(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
 		return handshake.ExecuteAgentAndWaitPending(ctx, agents, req, handshake.CreateOptions{})
 	}, activity.RegisterOptions{Name: RunAgentActivityName})
 	if err := w.Start(); err != nil {
-		return nil, err
+		return nil, CreateCall{}, err
 	}
-	return w, nil
+	defer w.Stop()
+	before := len(s.Calls())
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: taskQueue}, AskAgent, req)
+	if err != nil {
+		return nil, CreateCall{}, err
+	}
+	calls, err := s.WaitForCalls(ctx, before+1)
+	if err != nil {
+		return run, CreateCall{}, err
+	}
+	call := calls[before]
+	if _, err := s.Complete(ctx, call, reply); err != nil {
+		return run, call, err
+	}
+	return run, call, run.Get(ctx, nil)
 }

@@ -25,37 +25,11 @@ func TestWorkerExpositionKeepsTemporalNamesBesideTheSDKs(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	handler, closer := metrics.NewPrometheusHandler(reg, 50*time.Millisecond)
 	defer closer.Close()
-	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{
+	server, service := handshaketest.StartForTest(ctx, t, handshaketest.DevServerOptions{
 		ClientOptions: client.Options{MetricsHandler: handler, DataConverter: handshake.NewDataConverter()},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Stop()
-	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer service.Stop()
-	w, err := handshaketest.StartCaller(server.Client(), "metrics", service.AgentClient())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-
-	run, err := server.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "metrics"}, handshaketest.AskAgent,
-		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls, err := service.WaitForCalls(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := service.Complete(ctx, calls[0], "four"); err != nil {
-		t.Fatal(err)
-	}
-	if err := run.Get(ctx, nil); err != nil {
+	}, handshaketest.FakeOptions{})
+	if _, _, err := service.AskAgentOnce(ctx, server.Client(), "metrics", nil,
+		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}}, "four"); err != nil {
 		t.Fatal(err)
 	}
 

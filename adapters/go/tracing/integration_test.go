@@ -31,16 +31,7 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 
-	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Stop()
-	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer service.Stop()
+	server, service := handshaketest.StartForTest(ctx, t, handshaketest.DevServerOptions{}, handshaketest.FakeOptions{})
 	conn, err := handshake.NewConn(service.Target(), tracing.ConnOptions(tp, handshake.ConnOptions{}))
 	if err != nil {
 		t.Fatal(err)
@@ -60,25 +51,9 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	w, err := handshaketest.StartCaller(c, "traced", agentexecutionv1.NewAgentExecutionCommandControllerClient(conn))
+	run, call, err := service.AskAgentOnce(ctx, c, "traced", agentexecutionv1.NewAgentExecutionCommandControllerClient(conn),
+		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}}, "four")
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "traced"}, handshaketest.AskAgent,
-		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls, err := service.WaitForCalls(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := service.Complete(ctx, calls[0], "four"); err != nil {
-		t.Fatal(err)
-	}
-	if err := run.Get(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -135,7 +110,7 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 		t.Errorf("%s attributes = %v, want %v", resumed.Name, got, want)
 	}
 	// The service receives the trace context with the create.
-	traceparent := calls[0].Metadata.Get("traceparent")
+	traceparent := call.Metadata.Get("traceparent")
 	if len(traceparent) != 1 || !strings.Contains(traceparent[0], traceID.String()) {
 		t.Errorf("the create carried traceparent %v, want one of trace %s", traceparent, traceID)
 	}
