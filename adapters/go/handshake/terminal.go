@@ -178,6 +178,15 @@ type TerminalOptions struct {
 	Cancel workflow.ActivityOptions
 }
 
+// The changes of ExecuteToTerminal's commands, marked with workflow.GetVersion so that histories
+// recorded before a change keep their commands.
+const (
+	// watchVersion: the handshake is raced against the watch.
+	watchVersion = contract.WatchVersion
+	// cancelVersion: the cancellation of a pending handshake is pushed to the service.
+	cancelVersion = contract.CancelVersion
+)
+
 // ExecuteToTerminal runs the caller's handshake activity (a function or a name, whose only
 // argument is req, as for an activity built on [ExecuteAgentAndWaitPending] or
 // [ExecuteWorkflowAndWaitPending]) with the activity options already on ctx, and returns the
