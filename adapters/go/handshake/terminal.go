@@ -38,7 +38,8 @@ func IsTerminal(execution proto.Message) bool {
 
 func terminalPhase(phase int32) bool { return phase >= 3 && phase <= 5 }
 
-// Defaults of [CallerActivities].
+// Defaults of the get-execution activity, the same in every SDK: its polling ([CallerActivities])
+// and its activity options ([TerminalOptions]).
 const (
 	// DefaultPollInterval is the first wait between two gets of a non-terminal execution.
 	DefaultPollInterval = contract.RetryGetExecutionPollInitialInterval
@@ -46,6 +47,13 @@ const (
 	DefaultMaxPollInterval = contract.RetryGetExecutionPollMaximumInterval
 	// DefaultGetTimeout bounds one get call.
 	DefaultGetTimeout = contract.TimeoutGet
+	// DefaultGetExecutionStartToClose is the start-to-close timeout of the get-execution activity.
+	DefaultGetExecutionStartToClose = contract.TimeoutGetExecutionStartToClose
+	// DefaultGetExecutionHeartbeat is its heartbeat timeout; it exceeds [DefaultMaxPollInterval].
+	DefaultGetExecutionHeartbeat = contract.TimeoutGetExecutionHeartbeat
+	// DefaultGetExecutionMaximumAttempts is its maximum number of attempts (initial retry
+	// interval 1 s; [FailureTypeGetExecutionFailed] is not retried).
+	DefaultGetExecutionMaximumAttempts = contract.RetryGetExecutionMaximumAttempts
 )
 
 // CallerActivities holds the caller-side activity [GetExecutionActivityName], which calls the
@@ -143,17 +151,6 @@ func durationOr(d, def time.Duration) time.Duration {
 	}
 	return def
 }
-
-// Defaults of [TerminalOptions], the same in every SDK.
-const (
-	// DefaultGetExecutionStartToClose is the start-to-close timeout of the get-execution activity.
-	DefaultGetExecutionStartToClose = contract.TimeoutGetExecutionStartToClose
-	// DefaultGetExecutionHeartbeat is its heartbeat timeout; it exceeds [DefaultMaxPollInterval].
-	DefaultGetExecutionHeartbeat = contract.TimeoutGetExecutionHeartbeat
-	// DefaultGetExecutionMaximumAttempts is its maximum number of attempts (initial retry
-	// interval 1 s; [FailureTypeGetExecutionFailed] is not retried).
-	DefaultGetExecutionMaximumAttempts = contract.RetryGetExecutionMaximumAttempts
-)
 
 // TerminalOptions configures [ExecuteToTerminal]. The zero value is the default.
 type TerminalOptions struct {

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
@@ -44,16 +45,15 @@ func StartForTest(ctx context.Context, t testing.TB, server DevServerOptions, fa
 }
 
 // AskAgentOnce runs one handshake end to end, for tests of what a handshake leaves behind
-// (metrics, traces): a worker of c on taskQueue runs [AskAgent] with req, its handshake activity
-// creating through agents (nil: [FakeStigmerService.AgentClient]); the fake completes that create
-// with reply ([FakeStigmerService.Complete]). It returns the ended run and the create. The caller
-// activities (get, watch, cancel) come with c's plugin when it has one; without one, a delivery as
-// terminal as the fake's needs none.
-func (s *FakeStigmerService) AskAgentOnce(ctx context.Context, c client.Client, taskQueue string,
-	agents agentexecutionv1.AgentExecutionCommandControllerClient, req *agentexecutionv1.AgentExecution, reply string,
-) (client.WorkflowRun, CreateCall, error) {
-	if agents == nil {
-		agents = s.AgentClient()
+// (metrics, traces): a worker of c on taskQueue runs [AskAgent] with the question "2 + 2?" for the
+// agent "agt-1", its handshake activity creating through conn (nil: the fake's own connection);
+// the fake completes that create with the reply "four" ([FakeStigmerService.Complete]). It
+// returns the ended run and the create. The caller activities (get, watch, cancel) come with c's
+// plugin when it has one; without one, a delivery as terminal as the fake's needs none.
+func (s *FakeStigmerService) AskAgentOnce(ctx context.Context, c client.Client, taskQueue string, conn grpc.ClientConnInterface) (client.WorkflowRun, CreateCall, error) {
+	agents := s.AgentClient()
+	if conn != nil {
+		agents = agentexecutionv1.NewAgentExecutionCommandControllerClient(conn)
 	}
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflow(AskAgent)
@@ -65,7 +65,8 @@ func (s *FakeStigmerService) AskAgentOnce(ctx context.Context, c client.Client, 
 	}
 	defer w.Stop()
 	before := len(s.Calls())
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: taskQueue}, AskAgent, req)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: taskQueue}, AskAgent,
+		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}})
 	if err != nil {
 		return nil, CreateCall{}, err
 	}
@@ -74,7 +75,7 @@ func (s *FakeStigmerService) AskAgentOnce(ctx context.Context, c client.Client, 
 		return run, CreateCall{}, err
 	}
 	call := calls[before]
-	if _, err := s.Complete(ctx, call, reply); err != nil {
+	if _, err := s.Complete(ctx, call, "four"); err != nil {
 		return run, call, err
 	}
 	return run, call, run.Get(ctx, nil)

@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
-	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 	"github.com/stigmer/stigmer-sdk/adapters/go/metrics"
@@ -28,8 +27,7 @@ func TestWorkerExpositionKeepsTemporalNamesBesideTheSDKs(t *testing.T) {
 	server, service := handshaketest.StartForTest(ctx, t, handshaketest.DevServerOptions{
 		ClientOptions: client.Options{MetricsHandler: handler, DataConverter: handshake.NewDataConverter()},
 	}, handshaketest.FakeOptions{})
-	if _, _, err := service.AskAgentOnce(ctx, server.Client(), "metrics", nil,
-		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}}, "four"); err != nil {
+	if _, _, err := service.AskAgentOnce(ctx, server.Client(), "metrics", nil); err != nil {
 		t.Fatal(err)
 	}
 

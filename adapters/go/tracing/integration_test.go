@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 
-	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 	"github.com/stigmer/stigmer-sdk/adapters/go/tracing"
@@ -51,8 +50,7 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	run, call, err := service.AskAgentOnce(ctx, c, "traced", agentexecutionv1.NewAgentExecutionCommandControllerClient(conn),
-		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}}, "four")
+	run, call, err := service.AskAgentOnce(ctx, c, "traced", conn)
 	if err != nil {
 		t.Fatal(err)
 	}
