@@ -3,7 +3,6 @@ package handshake_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -128,46 +127,39 @@ func TestNewConnStopsRetryingAtTheDeadline(t *testing.T) {
 	}
 }
 
-// deadlineService records the deadline each create arrives with; a create whose message is
-// "block" waits until the call ends.
-type deadlineService struct {
-	agentexecutionv1.UnimplementedAgentExecutionCommandControllerServer
-	seen chan time.Duration // remaining time at arrival; -1 without a deadline
-}
-
-func (s *deadlineService) Create(ctx context.Context, in *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	remaining := time.Duration(-1)
-	if d, ok := ctx.Deadline(); ok {
-		remaining = time.Until(d)
-	}
-	s.seen <- remaining
-	if in.GetSpec().GetMessage() == "block" {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	return in, nil
-}
-
 func TestNewConnGivesCallsWithoutADeadlineOne(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	// The kit's fake, with an interceptor that records the deadline each create arrives with (-1
+	// without one); a create whose message is "block" waits until the call ends.
+	seen := make(chan time.Duration, 1)
+	recordDeadline := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+		remaining := time.Duration(-1)
+		if d, ok := ctx.Deadline(); ok {
+			remaining = time.Until(d)
+		}
+		seen <- remaining
+		if req.(*agentexecutionv1.AgentExecution).GetSpec().GetMessage() == "block" {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return next(ctx, req)
+	}
+	svc, err := handshaketest.StartFakeStigmerService(nil, handshaketest.FakeOptions{
+		ServerOptions: []grpc.ServerOption{grpc.UnaryInterceptor(recordDeadline)},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &deadlineService{seen: make(chan time.Duration, 1)}
-	srv := grpc.NewServer()
-	agentexecutionv1.RegisterAgentExecutionCommandControllerServer(srv, svc)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
+	t.Cleanup(svc.Stop)
 	create := func(t *testing.T, opts handshake.ConnOptions, ctx context.Context, message string) (time.Duration, error) {
 		t.Helper()
-		conn, err := handshake.NewConn(lis.Addr().String(), opts)
+		conn, err := handshake.NewConn(svc.Target(), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer conn.Close()
 		_, err = agentexecutionv1.NewAgentExecutionCommandControllerClient(conn).Create(ctx,
 			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{Message: message}})
-		return <-svc.seen, err
+		return <-seen, err
 	}
 
 	t.Run("default 30 s", func(t *testing.T) {
