@@ -40,10 +40,6 @@ const (
 	DefaultCancelExecutionMaximumAttempts = contract.RetryCancelExecutionMaximumAttempts
 )
 
-// cancelVersion marks the workflows whose ExecuteToTerminal pushes the cancellation to the
-// service; histories recorded before keep their commands (workflow.GetVersion).
-const cancelVersion = contract.CancelVersion
-
 // RPC methods of the pushed cancel, by path (request and reply types are get's).
 const (
 	agentCancelMethod    = "/ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController/cancel"
@@ -76,13 +72,7 @@ func cancelActivityOptions(opts TerminalOptions) workflow.ActivityOptions {
 		o.ScheduleToCloseTimeout = DefaultCancelExecutionScheduleToClose
 	}
 	if o.RetryPolicy == nil {
-		o.RetryPolicy = &temporal.RetryPolicy{
-			InitialInterval:        contract.RetryCancelExecution.InitialInterval,
-			BackoffCoefficient:     contract.RetryCancelExecution.Backoff,
-			MaximumInterval:        contract.RetryCancelExecution.MaximumInterval,
-			MaximumAttempts:        DefaultCancelExecutionMaximumAttempts,
-			NonRetryableErrorTypes: append([]string(nil), contract.RetryCancelExecution.NonRetryable...),
-		}
+		o.RetryPolicy = retryPolicy(contract.RetryCancelExecution)
 	}
 	return o
 }

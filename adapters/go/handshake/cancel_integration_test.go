@@ -11,11 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -26,64 +24,25 @@ import (
 	"github.com/stigmer/stigmer-sdk/adapters/go/internal/contract"
 )
 
-const wfUnwatchedCaller = "UnwatchedCaller"
-
-// unwatchedCaller's handshake stays pending without a watch for the whole test.
-func unwatchedCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ao := handshake.ActivityOptions(time.Minute)
-	ao.RetryPolicy.MaximumAttempts = 1
-	return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao),
-		handshake.TerminalOptions{WatchAfter: time.Hour}, actRunAgent, req)
-}
-
-// startCancelCallers starts a worker running the caller workflows and the caller activities
-// against svc.
-func startCancelCallers(t *testing.T, e *testEnv, svc *handshaketest.FakeStigmerService) string {
-	t.Helper()
-	conn, err := svc.Conn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tq := fmt.Sprintf("tq-cancel-%d", queueN.Add(1))
-	w := worker.New(e.c, tq, worker.Options{})
-	w.RegisterWorkflowWithOptions(watchingCaller, workflow.RegisterOptions{Name: wfWatchingCaller})
-	w.RegisterWorkflowWithOptions(unwatchedCaller, workflow.RegisterOptions{Name: wfUnwatchedCaller})
-	acts := &callerActivities{agents: svc.AgentClient()}
-	w.RegisterActivityWithOptions(acts.RunAgent, activity.RegisterOptions{Name: actRunAgent})
-	callers := handshake.NewCallerActivities(conn)
-	callers.WatchInterval, callers.MaxWatchInterval = 50*time.Millisecond, 100*time.Millisecond
-	callers.Register(w)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	return tq
-}
-
 // cancelPendingCaller starts the caller workflow wf, waits for its create, cancels the workflow
 // and returns the create and the workflow's outcome.
-func cancelPendingCaller(ctx context.Context, t *testing.T, e *testEnv, svc *handshaketest.FakeStigmerService, tq, wf string) (handshaketest.CreateCall, error) {
+func cancelPendingCaller(ctx context.Context, t *testing.T, callers *callerEnv, wf string) (handshaketest.CreateCall, error) {
 	t.Helper()
-	session := fmt.Sprintf("cancel-%s-%d", wf, queueN.Add(1))
-	run, err := e.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, wf, agentRequest(session, "agt-1", "hi"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := waitCalls(ctx, t, svc, 1, inSession(session))[0]
+	run, creates := callers.startInSession(ctx, t, wf, fmt.Sprintf("cancel-%s-%d", wf, queueN.Add(1)), 1)
 	if wf == wfWatchingCaller {
-		waitPendingActivity(ctx, t, e, run, handshake.WatchExecutionActivityName)
+		waitPendingActivity(ctx, t, callers.c, run, handshake.WatchExecutionActivityName)
 	}
-	if err := e.c.CancelWorkflow(ctx, run.GetID(), run.GetRunID()); err != nil {
+	if err := callers.c.CancelWorkflow(ctx, run.GetID(), run.GetRunID()); err != nil {
 		t.Fatal(err)
 	}
-	return call, run.Get(ctx, nil)
+	return creates[0], run.Get(ctx, nil)
 }
 
 // waitPendingActivity waits until the workflow run has a pending activity of type name.
-func waitPendingActivity(ctx context.Context, t *testing.T, e *testEnv, run client.WorkflowRun, name string) {
+func waitPendingActivity(ctx context.Context, t *testing.T, c client.Client, run client.WorkflowRun, name string) {
 	t.Helper()
 	for {
-		desc, err := e.c.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+		desc, err := c.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,11 +77,10 @@ func cancelsOf(svc *handshaketest.FakeStigmerService, id string) []handshaketest
 func TestCancelledCallerPushesTheCancelToTheService(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	svc := startFake(t, e, handshaketest.FakeOptions{})
-	tq := startCancelCallers(t, e, svc)
+	callers := startWorker(t, e, worker.Options{})
 	for _, wf := range []string{wfUnwatchedCaller, wfWatchingCaller} {
 		t.Run(wf, func(t *testing.T) {
-			call, err := cancelPendingCaller(ctx, t, e, svc, tq, wf)
+			call, err := cancelPendingCaller(ctx, t, callers, wf)
 			var canceled *temporal.CanceledError
 			if !errors.As(err, &canceled) {
 				t.Fatalf("caller outcome %v, want cancelled", err)
@@ -132,12 +90,12 @@ func TestCancelledCallerPushesTheCancelToTheService(t *testing.T) {
 				t.Fatalf("create annotation %s=%q, want %q", handshake.CallerHeartbeatsAnnotation, got, handshake.CallerHeartbeatsNone)
 			}
 			// The workflow waits for the cancel activity before it ends: the call is in.
-			got := cancelsOf(svc, call.ExecutionID)
+			got := cancelsOf(callers.svc, call.ExecutionID)
 			if len(got) != 1 || got[0].Workflow || got[0].Code != codes.OK {
 				t.Fatalf("cancel calls for %s: %+v, want one agent cancel answered OK (all: %+v)",
-					call.ExecutionID, got, svc.CancelRequests())
+					call.ExecutionID, got, callers.svc.CancelRequests())
 			}
-			ended, _ := svc.Execution(call.ExecutionID)
+			ended, _ := callers.svc.Execution(call.ExecutionID)
 			if phase := ended.(*agentexecutionv1.AgentExecution).GetStatus().GetPhase(); phase != agentexecutionv1.ExecutionPhase_EXECUTION_CANCELLED {
 				t.Fatalf("execution %s is %v, want CANCELLED", call.ExecutionID, phase)
 			}
@@ -151,10 +109,10 @@ func TestCancelledCallerToleratesAServiceWithoutCancel(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
 	svc := startFake(t, e, handshaketest.FakeOptions{CancelUnimplemented: true})
-	tq := startCancelCallers(t, e, svc)
+	callers := startCallers(t, e.c, svc, worker.Options{}, false)
 	var ids []string
 	for range 2 {
-		call, err := cancelPendingCaller(ctx, t, e, svc, tq, wfUnwatchedCaller)
+		call, err := cancelPendingCaller(ctx, t, callers, wfUnwatchedCaller)
 		var canceled *temporal.CanceledError
 		if !errors.As(err, &canceled) {
 			t.Fatalf("caller outcome %v, want cancelled", err)
@@ -210,8 +168,8 @@ func TestCancelExecutionRetriesOnlyTransientCodes(t *testing.T) {
 				return next(ctx, req)
 			}
 			svc := startFake(t, e, handshaketest.FakeOptions{ServerOptions: []grpc.ServerOption{grpc.UnaryInterceptor(failCancel)}})
-			tq := startCancelCallers(t, e, svc)
-			call, err := cancelPendingCaller(ctx, t, e, svc, tq, wfUnwatchedCaller)
+			callers := startCallers(t, e.c, svc, worker.Options{}, false)
+			call, err := cancelPendingCaller(ctx, t, callers, wfUnwatchedCaller)
 			var canceled *temporal.CanceledError
 			if !errors.As(err, &canceled) {
 				t.Fatalf("caller outcome %v, want cancelled", err)

@@ -88,14 +88,7 @@ func TestSystemActivityServesTheDeployedServiceInput(t *testing.T) {
 
 	call := func(t *testing.T, session string) *createdCall {
 		t.Helper()
-		req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{
-			AgentId: "agt-" + session, SessionId: session, Message: "hello",
-		}}
-		r, err := caller.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: session, TaskQueue: caller.tq}, wfTerminalCaller, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		creates := waitCalls(ctx, t, caller.svc, 1, inSession(session))
+		r, creates := caller.startInSession(ctx, t, wfTerminalCaller, session, 1)
 		return &createdCall{run: r, token: creates[0].Token(), id: creates[0].ExecutionID, agent: finalExecution(creates[0])}
 	}
 	serve := func(t *testing.T, id string, p *commonpb.Payload) (*sdkv1.CompleteExternalActivityResult, error) {

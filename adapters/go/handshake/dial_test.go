@@ -3,56 +3,39 @@ package handshake_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
+	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 )
 
-// flakyService answers UNAVAILABLE to the first failures calls, then ACKs; it records the
-// authorization metadata of every call.
-type flakyService struct {
-	agentexecutionv1.UnimplementedAgentExecutionCommandControllerServer
-
-	mu       sync.Mutex
-	failures int
-	calls    int
-	auth     []string
-}
-
-func (s *flakyService) Create(ctx context.Context, in *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls++
-	s.auth = append(s.auth, md.Get(handshake.AuthorizationHeader)...)
-	if s.calls <= s.failures {
-		return nil, status.Error(codes.Unavailable, "warming up")
-	}
-	return in, nil
-}
-
-func startFlaky(t *testing.T, failures int) (*flakyService, string) {
+// startFlaky starts the test kit's fake Stigmer service answering UNAVAILABLE to the first
+// failures creates, then ACKing; it records every create with its metadata.
+func startFlaky(t *testing.T, failures int) *handshaketest.FakeStigmerService {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := handshaketest.StartFakeStigmerService(nil, handshaketest.FakeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &flakyService{failures: failures}
-	srv := grpc.NewServer()
-	agentexecutionv1.RegisterAgentExecutionCommandControllerServer(srv, s)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	return s, lis.Addr().String()
+	t.Cleanup(s.Stop)
+	s.FailNext(codes.Unavailable, "warming up", failures)
+	return s
+}
+
+// authorizations are the authorization metadata values of the creates s received.
+func authorizations(s *handshaketest.FakeStigmerService) []string {
+	var auth []string
+	for _, c := range s.Calls() {
+		auth = append(auth, c.Metadata.Get(handshake.AuthorizationHeader)...)
+	}
+	return auth
 }
 
 func TestNewConnRetriesUnavailableThroughTheServiceConfig(t *testing.T) {
@@ -67,10 +50,10 @@ func TestNewConnRetriesUnavailableThroughTheServiceConfig(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s, addr := startFlaky(t, tc.failures)
+			s := startFlaky(t, tc.failures)
 			// The contract's policy with millisecond backoffs, to keep the test short.
 			fast := strings.NewReplacer(`"0.5s"`, `"0.01s"`, `"10s"`, `"0.05s"`).Replace(handshake.RetryServiceConfig)
-			conn, err := handshake.NewConn(addr, handshake.ConnOptions{
+			conn, err := handshake.NewConn(s.Target(), handshake.ConnOptions{
 				APIKey: "k-123", GRPCOptions: []grpc.DialOption{grpc.WithDefaultServiceConfig(fast)},
 			})
 			if err != nil {
@@ -83,18 +66,17 @@ func TestNewConnRetriesUnavailableThroughTheServiceConfig(t *testing.T) {
 			if status.Code(err) != tc.wantCode {
 				t.Fatalf("create: %v, want %s", err, tc.wantCode)
 			}
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if s.calls != tc.wantCalls {
-				t.Fatalf("%d calls reached the server, want %d", s.calls, tc.wantCalls)
+			calls, auth := len(s.Calls()), authorizations(s)
+			if calls != tc.wantCalls {
+				t.Fatalf("%d calls reached the server, want %d", calls, tc.wantCalls)
 			}
-			for _, a := range s.auth {
+			for _, a := range auth {
 				if a != "Bearer k-123" {
 					t.Fatalf("authorization %q", a)
 				}
 			}
-			if len(s.auth) != s.calls {
-				t.Fatalf("%d of %d calls carried the API key", len(s.auth), s.calls)
+			if len(auth) != calls {
+				t.Fatalf("%d of %d calls carried the API key", len(auth), calls)
 			}
 		})
 	}
@@ -128,8 +110,8 @@ func TestRetryServiceConfigIsTheContracts(t *testing.T) {
 // The real policy: its jittered backoffs (up to 0.5 s, 1 s, 2 s, 4 s) all but never fit 4 retries
 // into 300 ms, so the deadline ends the call first.
 func TestNewConnStopsRetryingAtTheDeadline(t *testing.T) {
-	s, addr := startFlaky(t, 100)
-	conn, err := handshake.NewConn(addr, handshake.ConnOptions{})
+	s := startFlaky(t, 100)
+	conn, err := handshake.NewConn(s.Target(), handshake.ConnOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,53 +122,44 @@ func TestNewConnStopsRetryingAtTheDeadline(t *testing.T) {
 	if c := status.Code(err); c != codes.DeadlineExceeded && c != codes.Unavailable {
 		t.Fatalf("create: %v", err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.calls >= 5 || len(s.auth) != 0 {
-		t.Fatalf("%d calls (auth %v): the deadline did not bound the retries", s.calls, s.auth)
+	if calls, auth := len(s.Calls()), authorizations(s); calls >= 5 || len(auth) != 0 {
+		t.Fatalf("%d calls (auth %v): the deadline did not bound the retries", calls, auth)
 	}
-}
-
-// deadlineService records the deadline each create arrives with; a create whose message is
-// "block" waits until the call ends.
-type deadlineService struct {
-	agentexecutionv1.UnimplementedAgentExecutionCommandControllerServer
-	seen chan time.Duration // remaining time at arrival; -1 without a deadline
-}
-
-func (s *deadlineService) Create(ctx context.Context, in *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	remaining := time.Duration(-1)
-	if d, ok := ctx.Deadline(); ok {
-		remaining = time.Until(d)
-	}
-	s.seen <- remaining
-	if in.GetSpec().GetMessage() == "block" {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	return in, nil
 }
 
 func TestNewConnGivesCallsWithoutADeadlineOne(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	// The kit's fake, with an interceptor that records the deadline each create arrives with (-1
+	// without one); a create whose message is "block" waits until the call ends.
+	seen := make(chan time.Duration, 1)
+	recordDeadline := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+		remaining := time.Duration(-1)
+		if d, ok := ctx.Deadline(); ok {
+			remaining = time.Until(d)
+		}
+		seen <- remaining
+		if req.(*agentexecutionv1.AgentExecution).GetSpec().GetMessage() == "block" {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return next(ctx, req)
+	}
+	svc, err := handshaketest.StartFakeStigmerService(nil, handshaketest.FakeOptions{
+		ServerOptions: []grpc.ServerOption{grpc.UnaryInterceptor(recordDeadline)},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &deadlineService{seen: make(chan time.Duration, 1)}
-	srv := grpc.NewServer()
-	agentexecutionv1.RegisterAgentExecutionCommandControllerServer(srv, svc)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
+	t.Cleanup(svc.Stop)
 	create := func(t *testing.T, opts handshake.ConnOptions, ctx context.Context, message string) (time.Duration, error) {
 		t.Helper()
-		conn, err := handshake.NewConn(lis.Addr().String(), opts)
+		conn, err := handshake.NewConn(svc.Target(), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer conn.Close()
 		_, err = agentexecutionv1.NewAgentExecutionCommandControllerClient(conn).Create(ctx,
 			&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{Message: message}})
-		return <-svc.seen, err
+		return <-seen, err
 	}
 
 	t.Run("default 30 s", func(t *testing.T) {

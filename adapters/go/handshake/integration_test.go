@@ -26,7 +26,6 @@ import (
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	workflowexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/workflowexecution/v1"
-	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	sdkv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/sdk/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
@@ -87,77 +86,6 @@ func getEnv(t *testing.T) *testEnv {
 	return env
 }
 
-// agentCaller is a caller's workflow: one handshake activity with the contract's options, sped up
-// for tests (initial retry interval 100 ms) and with maxAttempts when positive.
-func agentCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution, maxAttempts int32, activityName string) (*agentexecutionv1.AgentExecution, error) {
-	ao := handshake.ActivityOptions(time.Minute)
-	ao.RetryPolicy.InitialInterval = 100 * time.Millisecond
-	if maxAttempts > 0 {
-		ao.RetryPolicy.MaximumAttempts = maxAttempts
-	}
-	var out *agentexecutionv1.AgentExecution
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), activityName, req).Get(ctx, &out)
-	return out, err
-}
-
-// cancellableCaller waits for the activity's cancellation and returns the execution delivered as
-// the first cancellation detail.
-func cancellableCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ao := handshake.ActivityOptions(time.Minute)
-	ao.WaitForCancellation = true
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), actRunAgent, req).Get(ctx, nil)
-	var canceled *temporal.CanceledError
-	if !errors.As(err, &canceled) {
-		return nil, fmt.Errorf("activity ended without cancellation: %v", err)
-	}
-	var detail *agentexecutionv1.AgentExecution
-	if err := canceled.Details(&detail); err != nil {
-		return nil, fmt.Errorf("decoding cancellation details: %w", err)
-	}
-	return detail, nil
-}
-
-func workflowCaller(ctx workflow.Context, req *workflowexecutionv1.WorkflowExecution) (*workflowexecutionv1.WorkflowExecution, error) {
-	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(time.Minute))
-	var out *workflowexecutionv1.WorkflowExecution
-	err := workflow.ExecuteActivity(ctx, actRunWorkflow, req).Get(ctx, &out)
-	return out, err
-}
-
-// serviceWorkflow stands for the Stigmer service's workflow at the end of an execution.
-func serviceWorkflow(ctx workflow.Context, in *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
-	return handshake.CompleteCaller(ctx, in, handshake.CompleteCallerOptions{})
-}
-
-// callerActivities are the caller's handshake activities.
-type callerActivities struct {
-	agents    agentexecutionv1.AgentExecutionCommandControllerClient
-	workflows workflowexecutionv1.WorkflowExecutionCommandControllerClient
-}
-
-func (a *callerActivities) RunAgent(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	before := proto.Clone(req)
-	ack, err := handshake.ExecuteAgentAndWaitPending(ctx, a.agents, req, handshake.CreateOptions{})
-	if !proto.Equal(before, req) {
-		return nil, temporal.NewNonRetryableApplicationError("the caller's message was modified", "TEST_MUTATED", nil)
-	}
-	return ack, err
-}
-
-// RunAgentCrashAfterCreate fails its first attempt after a successful create, as an activity whose
-// worker crashed would; later attempts go pending.
-func (a *callerActivities) RunAgentCrashAfterCreate(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ack, err := handshake.ExecuteAgentAndWaitPending(ctx, a.agents, req, handshake.CreateOptions{})
-	if err == activity.ErrResultPending && activity.GetInfo(ctx).Attempt == 1 {
-		return nil, errors.New("simulated crash after create")
-	}
-	return ack, err
-}
-
-func (a *callerActivities) RunWorkflow(ctx context.Context, req *workflowexecutionv1.WorkflowExecution) (*workflowexecutionv1.WorkflowExecution, error) {
-	return handshake.ExecuteWorkflowAndWaitPending(ctx, a.workflows, req, handshake.CreateOptions{})
-}
-
 // startFake starts a fake Stigmer service for one test, finishing handshakes through e.c.
 func startFake(t *testing.T, e *testEnv, opts handshaketest.FakeOptions) *handshaketest.FakeStigmerService {
 	t.Helper()
@@ -169,45 +97,77 @@ func startFake(t *testing.T, e *testEnv, opts handshaketest.FakeOptions) *handsh
 	return svc
 }
 
-// startWorker starts a fake Stigmer service and a worker on a fresh task queue with every test
-// workflow and activity (on that service) and the system activity, and returns the queue and the
-// service.
-func startWorker(t *testing.T, e *testEnv, opts worker.Options) (string, *handshaketest.FakeStigmerService) {
+// callerEnv is one test's caller side: a worker on a fresh task queue of c running every caller
+// workflow and handshake activity of these tests, on the fake Stigmer service svc.
+type callerEnv struct {
+	c       client.Client
+	tq      string
+	svc     *handshaketest.FakeStigmerService
+	metrics *recordingMetrics // startCaller's client's metrics; nil otherwise
+	gets    *getHook          // startCaller's count of the fake's gets; nil otherwise
+}
+
+// startCallers starts the worker of a callerEnv on c. Unless c carries the SDK's plugin
+// (viaPlugin), it also registers what the plugin brings: the caller activities on svc, with short
+// poll and watch intervals, and the system activity.
+func startCallers(t *testing.T, c client.Client, svc *handshaketest.FakeStigmerService, opts worker.Options, viaPlugin bool) *callerEnv {
 	t.Helper()
-	svc := startFake(t, e, handshaketest.FakeOptions{})
 	tq := fmt.Sprintf("tq-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), queueN.Add(1))
-	w := worker.New(e.c, tq, opts)
-	w.RegisterWorkflowWithOptions(agentCaller, workflow.RegisterOptions{Name: wfAgentCaller})
-	w.RegisterWorkflowWithOptions(cancellableCaller, workflow.RegisterOptions{Name: wfCancellableCaller})
-	w.RegisterWorkflowWithOptions(workflowCaller, workflow.RegisterOptions{Name: wfWorkflowCaller})
-	w.RegisterWorkflowWithOptions(serviceWorkflow, workflow.RegisterOptions{Name: wfService})
+	w := worker.New(c, tq, opts)
+	for name, wf := range map[string]any{
+		wfAgentCaller: agentCaller, wfCancellableCaller: cancellableCaller, wfWorkflowCaller: workflowCaller,
+		wfService: serviceWorkflow, wfTerminalCaller: terminalCaller, wfWatchingCaller: watchingCaller,
+		wfUnwatchedCaller: unwatchedCaller, wfInnerCaller: innerCaller, wfInner: innerWorkflow,
+	} {
+		w.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: name})
+	}
 	acts := &callerActivities{agents: svc.AgentClient(), workflows: svc.WorkflowClient()}
-	w.RegisterActivityWithOptions(acts.RunAgent, activity.RegisterOptions{Name: actRunAgent})
-	w.RegisterActivityWithOptions(acts.RunAgentCrashAfterCreate, activity.RegisterOptions{Name: actRunAgentCrash})
-	w.RegisterActivityWithOptions(acts.RunWorkflow, activity.RegisterOptions{Name: actRunWorkflow})
-	handshake.RegisterSystemActivities(w, e.c)
+	for name, act := range map[string]any{
+		actRunAgent: acts.RunAgent, actRunAgentCrash: acts.RunAgentCrashAfterCreate, actRunWorkflow: acts.RunWorkflow,
+		actAskInner: askInner,
+	} {
+		w.RegisterActivityWithOptions(act, activity.RegisterOptions{Name: name})
+	}
+	if !viaPlugin {
+		conn, err := svc.Conn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		callers := handshake.NewCallerActivities(conn)
+		callers.PollInterval, callers.MaxPollInterval = 20*time.Millisecond, 100*time.Millisecond
+		callers.WatchInterval, callers.MaxWatchInterval = 50*time.Millisecond, 100*time.Millisecond
+		callers.Register(w)
+		handshake.RegisterSystemActivities(w, c)
+	}
 	if err := w.Start(); err != nil {
 		t.Fatalf("starting worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
-	return tq, svc
+	return &callerEnv{c: c, tq: tq, svc: svc}
+}
+
+// startWorker starts a fake Stigmer service and the callers' worker on e's client.
+func startWorker(t *testing.T, e *testEnv, opts worker.Options) *callerEnv {
+	t.Helper()
+	return startCallers(t, e.c, startFake(t, e, handshaketest.FakeOptions{}), opts, false)
+}
+
+// startInSession starts the caller workflow wf (its id: session) with an agent request in session
+// followed by args, and waits for the session's first creates.
+func (ce *callerEnv) startInSession(ctx context.Context, t *testing.T, wf, session string, creates int, args ...any) (client.WorkflowRun, []handshaketest.CreateCall) {
+	t.Helper()
+	run, err := ce.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: session, TaskQueue: ce.tq}, wf,
+		append([]any{agentRequest(session, "agent-1", "go")}, args...)...)
+	if err != nil {
+		t.Fatalf("starting %s: %v", session, err)
+	}
+	return run, waitCalls(ctx, t, ce.svc, creates, inSession(session))
 }
 
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// agentRequest is a caller's execution request, tagged with session so that the test can find its
-// creates among the recording service's.
-func agentRequest(session, agentID, message string) *agentexecutionv1.AgentExecution {
-	return &agentexecutionv1.AgentExecution{
-		ApiVersion: "agentic.stigmer.ai/v1",
-		Kind:       "AgentExecution",
-		Metadata:   &apiresource.ApiResourceMetadata{Name: "run", Annotations: map[string]string{"team": "qa"}},
-		Spec:       &agentexecutionv1.AgentExecutionSpec{SessionId: session, AgentId: agentID, Message: message},
-	}
 }
 
 func inSession(session string) func(handshaketest.CreateCall) bool {
@@ -258,17 +218,17 @@ func expectOutcome(t *testing.T, what string, res *sdkv1.CompleteExternalActivit
 func TestManyPendingActivitiesShareOneSlot(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq, svc := startWorker(t, e, worker.Options{MaxConcurrentActivityExecutionSize: 1})
+	callers := startWorker(t, e, worker.Options{MaxConcurrentActivityExecutionSize: 1})
 	const n = 24
-	session := "slot-" + tq
+	session := "slot-" + callers.tq
 
 	runs := map[string]client.WorkflowRun{}
 	for i := range n {
-		wfID := fmt.Sprintf("%s-caller-%02d", tq, i)
-		runs[wfID] = startAgentCaller(ctx, t, e, tq, wfID, agentRequest(session, "agent-1", wfID), 0, actRunAgent)
+		wfID := fmt.Sprintf("%s-caller-%02d", callers.tq, i)
+		runs[wfID] = startAgentCaller(ctx, t, e, callers.tq, wfID, agentRequest(session, "agent-1", wfID), 0, actRunAgent)
 	}
 	// All n creates with one activity slot: each activity released the slot by going pending.
-	creates := waitCalls(ctx, t, svc, n, inSession(session))
+	creates := waitCalls(ctx, t, callers.svc, n, inSession(session))
 	if len(creates) != n {
 		t.Fatalf("%d creates, want %d (an activity was retried?)", len(creates), n)
 	}
@@ -326,7 +286,7 @@ func TestManyPendingActivitiesShareOneSlot(t *testing.T) {
 				t.Fatalf("a log line contains a full token: %s", line)
 			}
 		}
-		ours := strings.Contains(line, "WorkflowID="+tq+"-caller-")
+		ours := strings.Contains(line, "WorkflowID="+callers.tq+"-caller-")
 		id := ""
 		if i := strings.Index(line, "execution_id="); i >= 0 {
 			id = strings.Fields(line[i+len("execution_id="):])[0]
@@ -362,13 +322,12 @@ func TestManyPendingActivitiesShareOneSlot(t *testing.T) {
 func TestCompletionWithFailure(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq, svc := startWorker(t, e, worker.Options{})
+	callers := startWorker(t, e, worker.Options{})
 	for _, nonRetryable := range []bool{true, false} {
 		t.Run(fmt.Sprintf("non_retryable=%v", nonRetryable), func(t *testing.T) {
-			session := fmt.Sprintf("fail-%s-%v", tq, nonRetryable)
+			session := fmt.Sprintf("fail-%s-%v", callers.tq, nonRetryable)
 			// One attempt only, so that a retryable failure also reaches the workflow.
-			run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 1, actRunAgent)
-			creates := waitCalls(ctx, t, svc, 1, inSession(session))
+			run, creates := callers.startInSession(ctx, t, wfAgentCaller, session, 1, int32(1), actRunAgent)
 			detail := finalExecution(creates[0])
 			detail.Status.Phase = agentexecutionv1.ExecutionPhase_EXECUTION_FAILED
 			detail.Status.Error = "tool crashed"
@@ -406,10 +365,9 @@ func TestCompletionWithFailure(t *testing.T) {
 func TestCompletionOutcomes(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq, svc := startWorker(t, e, worker.Options{})
-	session := "outcomes-" + tq
-	run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 0, actRunAgent)
-	creates := waitCalls(ctx, t, svc, 1, inSession(session))
+	callers := startWorker(t, e, worker.Options{})
+	session := "outcomes-" + callers.tq
+	run, creates := callers.startInSession(ctx, t, wfAgentCaller, session, 1, int32(0), actRunAgent)
 	c := creates[0]
 	done := finalExecution(c)
 	withToken := func(token []byte) *sdkv1.CompleteExternalActivityInput {
@@ -471,7 +429,7 @@ func TestCompletionOutcomes(t *testing.T) {
 func TestCreateFailures(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq, svc := startWorker(t, e, worker.Options{})
+	callers := startWorker(t, e, worker.Options{})
 	cases := []struct {
 		code         codes.Code
 		message      string
@@ -482,9 +440,9 @@ func TestCreateFailures(t *testing.T) {
 		nonRetryable bool
 	}{
 		// Retryable: the activity is retried up to its maximum attempts.
-		{codes.Unavailable, "backend down", "agent-down-" + tq, 2, 2, "UNAVAILABLE: backend down", false},
+		{codes.Unavailable, "backend down", "agent-down-" + callers.tq, 2, 2, "UNAVAILABLE: backend down", false},
 		// Permanent: fails at once although three attempts are allowed.
-		{codes.InvalidArgument, "spec.message: must not be empty", "agent-bad-" + tq, 3, 1,
+		{codes.InvalidArgument, "spec.message: must not be empty", "agent-bad-" + callers.tq, 3, 1,
 			"INVALID_ARGUMENT: spec.message: must not be empty", true},
 	}
 	for _, tc := range cases {
@@ -492,8 +450,8 @@ func TestCreateFailures(t *testing.T) {
 			session := tc.agentID
 			// Every attempt the policy allows would fail: a create the SDK should not have made
 			// shows up in the count below.
-			svc.FailNext(tc.code, tc.message, int(tc.attempts))
-			run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, tc.agentID, "go"), tc.attempts, actRunAgent)
+			callers.svc.FailNext(tc.code, tc.message, int(tc.attempts))
+			run := startAgentCaller(ctx, t, e, callers.tq, session, agentRequest(session, tc.agentID, "go"), tc.attempts, actRunAgent)
 			err := run.Get(ctx, nil)
 			var appErr *temporal.ApplicationError
 			if !errors.As(err, &appErr) {
@@ -503,7 +461,7 @@ func TestCreateFailures(t *testing.T) {
 				t.Fatalf("type %q message %q non-retryable %v; want %s %q %v",
 					appErr.Type(), appErr.Message(), appErr.NonRetryable(), handshake.FailureTypeCreateFailed, tc.wantMessage, tc.nonRetryable)
 			}
-			creates := callsMatching(svc, inSession(session))
+			creates := callsMatching(callers.svc, inSession(session))
 			if len(creates) != tc.wantCreates {
 				t.Fatalf("%d create attempts, want %d", len(creates), tc.wantCreates)
 			}
@@ -519,10 +477,9 @@ func TestCreateFailures(t *testing.T) {
 func TestRetriedActivityKeepsIdempotencyKey(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq, svc := startWorker(t, e, worker.Options{})
-	session := "retry-" + tq
-	run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 3, actRunAgentCrash)
-	creates := waitCalls(ctx, t, svc, 2, inSession(session))
+	callers := startWorker(t, e, worker.Options{})
+	session := "retry-" + callers.tq
+	run, creates := callers.startInSession(ctx, t, wfAgentCaller, session, 2, int32(3), actRunAgentCrash)
 	first, second := creates[0], creates[1]
 	if string(first.Token()) == string(second.Token()) {
 		t.Fatal("the retry sent the same token")
@@ -562,17 +519,17 @@ func TestRetriedActivityKeepsIdempotencyKey(t *testing.T) {
 func TestWorkflowExecutionHandshake(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq, svc := startWorker(t, e, worker.Options{})
+	callers := startWorker(t, e, worker.Options{})
 	req := &workflowexecutionv1.WorkflowExecution{
 		ApiVersion: "agentic.stigmer.ai/v1",
 		Kind:       "WorkflowExecution",
-		Spec:       &workflowexecutionv1.WorkflowExecutionSpec{WorkflowId: "wf-def-" + tq, TriggerMessage: "go"},
+		Spec:       &workflowexecutionv1.WorkflowExecutionSpec{WorkflowId: "wf-def-" + callers.tq, TriggerMessage: "go"},
 	}
-	run, err := e.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "wfcaller-" + tq, TaskQueue: tq}, wfWorkflowCaller, req)
+	run, err := e.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "wfcaller-" + callers.tq, TaskQueue: callers.tq}, wfWorkflowCaller, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	creates := waitCalls(ctx, t, svc, 1, func(c handshaketest.CreateCall) bool {
+	creates := waitCalls(ctx, t, callers.svc, 1, func(c handshaketest.CreateCall) bool {
 		return c.Workflow().GetSpec().GetWorkflowId() == req.Spec.WorkflowId
 	})
 	c := creates[0]
@@ -597,11 +554,11 @@ func TestWorkflowExecutionHandshake(t *testing.T) {
 func TestSystemActivityFromWorkflow(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq, svc := startWorker(t, e, worker.Options{})
+	callers := startWorker(t, e, worker.Options{})
 
 	runService := func(t *testing.T, id string, in *sdkv1.CompleteExternalActivityInput) (*sdkv1.CompleteExternalActivityResult, error) {
 		t.Helper()
-		run, err := e.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, wfService, in)
+		run, err := e.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: callers.tq}, wfService, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -611,23 +568,22 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 	}
 	pendingCaller := func(t *testing.T, name string) (client.WorkflowRun, handshaketest.CreateCall) {
 		t.Helper()
-		session := name + "-" + tq
-		run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 1, actRunAgent)
-		creates := waitCalls(ctx, t, svc, 1, inSession(session))
+		session := name + "-" + callers.tq
+		run, creates := callers.startInSession(ctx, t, wfAgentCaller, session, 1, int32(1), actRunAgent)
 		return run, creates[0]
 	}
 
 	t.Run("success path", func(t *testing.T) {
 		run, c := pendingCaller(t, "sys-ok")
 		done := finalExecution(c)
-		res, err := runService(t, "svc-ok-"+tq, mustResultInput(t, c, done))
+		res, err := runService(t, "svc-ok-"+callers.tq, mustResultInput(t, c, done))
 		expectOutcome(t, "service workflow", res, err, handshake.OutcomeCompleted)
 		var got *agentexecutionv1.AgentExecution
 		if err := run.Get(ctx, &got); err != nil || !proto.Equal(got, done) {
 			t.Fatalf("caller returned %v, %v; want %v", got, err, done)
 		}
 		// Completing again: ALREADY_COMPLETED is a warning, not a failure.
-		res, err = runService(t, "svc-again-"+tq, mustResultInput(t, c, done))
+		res, err = runService(t, "svc-again-"+callers.tq, mustResultInput(t, c, done))
 		expectOutcome(t, "service workflow, again", res, err, handshake.OutcomeAlreadyCompleted)
 	})
 
@@ -639,7 +595,7 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := runService(t, "svc-fail-"+tq, in)
+		res, err := runService(t, "svc-fail-"+callers.tq, in)
 		expectOutcome(t, "service workflow", res, err, handshake.OutcomeCompleted)
 		var appErr *temporal.ApplicationError
 		if err := run.Get(ctx, nil); !errors.As(err, &appErr) || appErr.Type() != "AGENT_EXECUTION_FAILED" ||
@@ -654,7 +610,7 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = runService(t, "svc-bad-"+tq, in)
+		_, err = runService(t, "svc-bad-"+callers.tq, in)
 		var appErr *temporal.ApplicationError
 		if !errors.As(err, &appErr) || appErr.Type() != handshake.FailureTypeCompletionFailed ||
 			!strings.Contains(appErr.Message(), "INVALID_TOKEN") {
@@ -669,12 +625,12 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := runService(t, "svc-bad-fail-"+tq, in)
+		res, err := runService(t, "svc-bad-fail-"+callers.tq, in)
 		expectOutcome(t, "service workflow", res, err, handshake.OutcomeInvalidToken)
 	})
 
 	t.Run("empty token schedules nothing", func(t *testing.T) {
-		res, err := runService(t, "svc-empty-"+tq, &sdkv1.CompleteExternalActivityInput{ExecutionId: "exec-z"})
+		res, err := runService(t, "svc-empty-"+callers.tq, &sdkv1.CompleteExternalActivityInput{ExecutionId: "exec-z"})
 		expectOutcome(t, "service workflow", res, err, handshake.OutcomeEmptyToken)
 	})
 
@@ -688,14 +644,8 @@ func TestSystemActivityFromWorkflow(t *testing.T) {
 func TestHeartbeatSurfacesCancelRequest(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq, svc := startWorker(t, e, worker.Options{})
-	session := "cancel-" + tq
-	run, err := e.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: session, TaskQueue: tq}, wfCancellableCaller,
-		agentRequest(session, "agent-1", "go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	creates := waitCalls(ctx, t, svc, 1, inSession(session))
+	callers := startWorker(t, e, worker.Options{})
+	run, creates := callers.startInSession(ctx, t, wfCancellableCaller, "cancel-"+callers.tq, 1)
 	c := creates[0]
 	if out, err := handshake.HeartbeatExternalActivity(ctx, e.c, c.Token(), "progress 1"); err != nil || out != handshake.HeartbeatRecorded {
 		t.Fatalf("heartbeat before cancellation: %v, %v", out, err)
@@ -756,12 +706,11 @@ func completedPayloads(ctx context.Context, t *testing.T, e *testEnv, run client
 func TestHistoryCarriesTheExactPayload(t *testing.T) {
 	e := getEnv(t)
 	ctx := testContext(t)
-	tq, svc := startWorker(t, e, worker.Options{})
+	callers := startWorker(t, e, worker.Options{})
 
 	t.Run("binary result", func(t *testing.T) {
-		session := "payload-" + tq
-		run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 0, actRunAgent)
-		creates := waitCalls(ctx, t, svc, 1, inSession(session))
+		session := "payload-" + callers.tq
+		run, creates := callers.startInSession(ctx, t, wfAgentCaller, session, 1, int32(0), actRunAgent)
 		done := finalExecution(creates[0])
 		done.Metadata.Labels = map[string]string{"z": "1", "a": "2", "k": "3", "b": "4"}
 		in := mustResultInput(t, creates[0], done)
@@ -792,9 +741,8 @@ func TestHistoryCarriesTheExactPayload(t *testing.T) {
 	})
 
 	t.Run("no result", func(t *testing.T) {
-		session := "null-" + tq
-		run := startAgentCaller(ctx, t, e, tq, session, agentRequest(session, "agent-1", "go"), 0, actRunAgent)
-		creates := waitCalls(ctx, t, svc, 1, inSession(session))
+		session := "null-" + callers.tq
+		run, creates := callers.startInSession(ctx, t, wfAgentCaller, session, 1, int32(0), actRunAgent)
 		res, err := handshake.CompleteExternalActivity(ctx, e.c, mustResultInput(t, creates[0], nil))
 		expectOutcome(t, "completing", res, err, handshake.OutcomeCompleted)
 		var out *agentexecutionv1.AgentExecution

@@ -3,72 +3,18 @@
 package handshake_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
-	"github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/commons/apiresource"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 )
-
-const (
-	wfInnerCaller = "InnerCaller"
-	wfInner       = "InnerWorkflow"
-	actAskInner   = "AskInner"
-)
-
-// innerCaller runs the inner-workflow shape's activity with mode ("async", "blocking", "env").
-func innerCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution, mode string) (*agentexecutionv1.AgentExecution, error) {
-	ao := handshake.ActivityOptions(time.Minute)
-	ao.RetryPolicy.MaximumAttempts = 1
-	ctx = workflow.WithActivityOptions(ctx, ao)
-	var out *agentexecutionv1.AgentExecution
-	err := handshake.ObserveHandshake(ctx, workflow.ExecuteActivity(ctx, actAskInner, req, mode), &out)
-	return out, err
-}
-
-// askInner starts the inner workflow with the token (or, blocking, without) and goes pending.
-func askInner(ctx context.Context, req *agentexecutionv1.AgentExecution, mode string) (*agentexecutionv1.AgentExecution, error) {
-	opts := handshake.InnerWorkflowOptions{StartWorkflowOptions: client.StartWorkflowOptions{
-		ID: "inner-" + activity.GetInfo(ctx).WorkflowExecution.ID, TaskQueue: activity.GetInfo(ctx).TaskQueue,
-	}}
-	switch mode {
-	case "async":
-		opts.AsyncCompletion = new(true)
-	case "blocking":
-		opts.AsyncCompletion = new(false)
-	}
-	var out *agentexecutionv1.AgentExecution
-	err := handshake.StartWorkflowAndWaitPending(ctx, opts, wfInner, req, &out)
-	return out, err
-}
-
-// innerWorkflow answers with the length of the token it got; a message "fail" fails it.
-func innerWorkflow(ctx workflow.Context, req *agentexecutionv1.AgentExecution, token []byte) (*agentexecutionv1.AgentExecution, error) {
-	return handshake.CompleteCallerWhenDone(ctx, token, handshake.CompleteCallerOptions{},
-		func(ctx workflow.Context) (*agentexecutionv1.AgentExecution, error) {
-			if req.GetSpec().GetMessage() == "fail" {
-				return nil, temporal.NewNonRetryableApplicationError("the agent failed", handshake.FailureTypeAgentExecutionFailed, nil)
-			}
-			return &agentexecutionv1.AgentExecution{
-				Metadata: &apiresource.ApiResourceMetadata{Id: "inner"},
-				Status: &agentexecutionv1.AgentExecutionStatus{
-					Phase:    agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED,
-					Messages: []*agentexecutionv1.AgentMessage{{Content: fmt.Sprintf("token of %d bytes", len(token))}},
-				},
-			}, nil
-		})
-}
 
 // A caller set up with one plugin object: its client gets the data converter, its worker the
 // system activity and the get-execution activity, without any other registration.
@@ -89,28 +35,13 @@ func TestPluginSetsUpACaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	tq := fmt.Sprintf("tq-plugin-%d", queueN.Add(1))
-	w := worker.New(c, tq, worker.Options{})
-	w.RegisterWorkflowWithOptions(terminalCaller, workflow.RegisterOptions{Name: wfTerminalCaller})
-	w.RegisterWorkflowWithOptions(serviceWorkflow, workflow.RegisterOptions{Name: wfService})
-	w.RegisterWorkflowWithOptions(innerCaller, workflow.RegisterOptions{Name: wfInnerCaller})
-	w.RegisterWorkflowWithOptions(innerWorkflow, workflow.RegisterOptions{Name: wfInner})
-	acts := &callerActivities{agents: svc.AgentClient()}
-	w.RegisterActivityWithOptions(acts.RunAgent, activity.RegisterOptions{Name: actRunAgent})
-	w.RegisterActivityWithOptions(askInner, activity.RegisterOptions{Name: actAskInner})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	t.Cleanup(c.Close)
+	callers := startCallers(t, c, svc, worker.Options{}, true)
+	tq := callers.tq
 
 	t.Run("handshake, completed by the plugin's system activity", func(t *testing.T) {
-		session := "plugin-" + tq
-		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, wfTerminalCaller, agentRequest(session, "agt-1", "hi"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		call := waitCalls(ctx, t, svc, 1, inSession(session))[0]
+		run, creates := callers.startInSession(ctx, t, wfTerminalCaller, "plugin-"+tq, 1)
+		call := creates[0]
 		// The service's workflow completes the caller through the system activity the plugin
 		// registered (it completes through the worker's own client).
 		svcRun, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, wfService, mustResultInput(t, call, finalExecution(call)))

@@ -161,19 +161,13 @@ func CompleteCaller(ctx workflow.Context, input *sdkv1.CompleteExternalActivityI
 	ao := workflow.ActivityOptions{
 		TaskQueue:           opts.TaskQueue,
 		StartToCloseTimeout: opts.StartToCloseTimeout,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        contract.RetrySystemActivity.InitialInterval,
-			BackoffCoefficient:     contract.RetrySystemActivity.Backoff,
-			MaximumInterval:        contract.RetrySystemActivity.MaximumInterval,
-			MaximumAttempts:        opts.MaximumAttempts,
-			NonRetryableErrorTypes: contract.RetrySystemActivity.NonRetryable,
-		},
+		RetryPolicy:         retryPolicy(contract.RetrySystemActivity),
 	}
 	if ao.StartToCloseTimeout <= 0 {
 		ao.StartToCloseTimeout = DefaultSystemActivityStartToClose
 	}
-	if ao.RetryPolicy.MaximumAttempts <= 0 {
-		ao.RetryPolicy.MaximumAttempts = DefaultSystemActivityMaximumAttempts
+	if opts.MaximumAttempts > 0 {
+		ao.RetryPolicy.MaximumAttempts = opts.MaximumAttempts
 	}
 
 	payload, err := SystemActivityInput(input)
@@ -229,12 +223,18 @@ func ActivityOptions(expectedDuration time.Duration) workflow.ActivityOptions {
 	}
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: startToClose,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        contract.RetryHandshakeActivity.InitialInterval,
-			BackoffCoefficient:     contract.RetryHandshakeActivity.Backoff,
-			MaximumInterval:        contract.RetryHandshakeActivity.MaximumInterval,
-			MaximumAttempts:        contract.RetryHandshakeActivity.MaximumAttempts,
-			NonRetryableErrorTypes: append([]string(nil), contract.RetryHandshakeActivity.NonRetryable...),
-		},
+		RetryPolicy:         retryPolicy(contract.RetryHandshakeActivity),
+	}
+}
+
+// retryPolicy is the Temporal retry policy of one of the contract's policies, with its own copy
+// of the non-retryable types.
+func retryPolicy(p contract.RetryPolicy) *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:        p.InitialInterval,
+		BackoffCoefficient:     p.Backoff,
+		MaximumInterval:        p.MaximumInterval,
+		MaximumAttempts:        p.MaximumAttempts,
+		NonRetryableErrorTypes: append([]string(nil), p.NonRetryable...),
 	}
 }

@@ -38,7 +38,8 @@ func IsTerminal(execution proto.Message) bool {
 
 func terminalPhase(phase int32) bool { return phase >= 3 && phase <= 5 }
 
-// Defaults of [CallerActivities].
+// Defaults of the get-execution activity, the same in every SDK: its polling ([CallerActivities])
+// and its activity options ([TerminalOptions]).
 const (
 	// DefaultPollInterval is the first wait between two gets of a non-terminal execution.
 	DefaultPollInterval = contract.RetryGetExecutionPollInitialInterval
@@ -46,6 +47,13 @@ const (
 	DefaultMaxPollInterval = contract.RetryGetExecutionPollMaximumInterval
 	// DefaultGetTimeout bounds one get call.
 	DefaultGetTimeout = contract.TimeoutGet
+	// DefaultGetExecutionStartToClose is the start-to-close timeout of the get-execution activity.
+	DefaultGetExecutionStartToClose = contract.TimeoutGetExecutionStartToClose
+	// DefaultGetExecutionHeartbeat is its heartbeat timeout; it exceeds [DefaultMaxPollInterval].
+	DefaultGetExecutionHeartbeat = contract.TimeoutGetExecutionHeartbeat
+	// DefaultGetExecutionMaximumAttempts is its maximum number of attempts (initial retry
+	// interval 1 s; [FailureTypeGetExecutionFailed] is not retried).
+	DefaultGetExecutionMaximumAttempts = contract.RetryGetExecutionMaximumAttempts
 )
 
 // CallerActivities holds the caller-side activity [GetExecutionActivityName], which calls the
@@ -144,17 +152,6 @@ func durationOr(d, def time.Duration) time.Duration {
 	return def
 }
 
-// Defaults of [TerminalOptions], the same in every SDK.
-const (
-	// DefaultGetExecutionStartToClose is the start-to-close timeout of the get-execution activity.
-	DefaultGetExecutionStartToClose = contract.TimeoutGetExecutionStartToClose
-	// DefaultGetExecutionHeartbeat is its heartbeat timeout; it exceeds [DefaultMaxPollInterval].
-	DefaultGetExecutionHeartbeat = contract.TimeoutGetExecutionHeartbeat
-	// DefaultGetExecutionMaximumAttempts is its maximum number of attempts (initial retry
-	// interval 1 s; [FailureTypeGetExecutionFailed] is not retried).
-	DefaultGetExecutionMaximumAttempts = contract.RetryGetExecutionMaximumAttempts
-)
-
 // TerminalOptions configures [ExecuteToTerminal]. The zero value is the default.
 type TerminalOptions struct {
 	// GetExecution are the activity options of the get-execution activity. Zero timeouts take
@@ -177,6 +174,15 @@ type TerminalOptions struct {
 	// retried); an empty task queue is Watch's (the workflow's when that is empty too).
 	Cancel workflow.ActivityOptions
 }
+
+// The changes of ExecuteToTerminal's commands, marked with workflow.GetVersion so that histories
+// recorded before a change keep their commands.
+const (
+	// watchVersion: the handshake is raced against the watch.
+	watchVersion = contract.WatchVersion
+	// cancelVersion: the cancellation of a pending handshake is pushed to the service.
+	cancelVersion = contract.CancelVersion
+)
 
 // ExecuteToTerminal runs the caller's handshake activity (a function or a name, whose only
 // argument is req, as for an activity built on [ExecuteAgentAndWaitPending] or
@@ -219,13 +225,7 @@ func ExecuteToTerminal[T proto.Message](ctx workflow.Context, opts TerminalOptio
 	ao.StartToCloseTimeout = durationOr(ao.StartToCloseTimeout, DefaultGetExecutionStartToClose)
 	ao.HeartbeatTimeout = durationOr(ao.HeartbeatTimeout, DefaultGetExecutionHeartbeat)
 	if ao.RetryPolicy == nil {
-		ao.RetryPolicy = &temporal.RetryPolicy{
-			InitialInterval:        contract.RetryGetExecution.InitialInterval,
-			BackoffCoefficient:     contract.RetryGetExecution.Backoff,
-			MaximumInterval:        contract.RetryGetExecution.MaximumInterval,
-			MaximumAttempts:        DefaultGetExecutionMaximumAttempts,
-			NonRetryableErrorTypes: append([]string(nil), contract.RetryGetExecution.NonRetryable...),
-		}
+		ao.RetryPolicy = retryPolicy(contract.RetryGetExecution)
 	}
 	// The input travels as binary/protobuf, as in every SDK.
 	input, err := converter.NewProtoPayloadConverter().ToPayload(&sdkv1.GetExecutionInput{Kind: kind, ExecutionId: id})

@@ -7,20 +7,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -30,17 +26,9 @@ import (
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 )
 
-// callerEnv is a caller as the docs set one up: a client with the SDK's data converter and a
+// startCaller is a caller as the docs set one up: a client with the SDK's data converter and a
 // Prometheus metrics handler, a worker with the handshake activity and the caller activities, on
 // a fake Stigmer service whose gets are counted.
-type callerEnv struct {
-	c       client.Client
-	metrics *recordingMetrics
-	tq      string
-	svc     *handshaketest.FakeStigmerService
-	gets    *getHook
-}
-
 func startCaller(t *testing.T, e *testEnv) *callerEnv {
 	t.Helper()
 	m := newRecordingMetrics()
@@ -49,25 +37,10 @@ func startCaller(t *testing.T, e *testEnv) *callerEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	tq := fmt.Sprintf("tq-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), queueN.Add(1))
-	w := worker.New(c, tq, worker.Options{})
-	w.RegisterWorkflowWithOptions(terminalCaller, workflow.RegisterOptions{Name: wfTerminalCaller})
 	gets := newGetHook()
-	svc := startFake(t, e, gets.option())
-	acts := &callerActivities{agents: svc.AgentClient(), workflows: svc.WorkflowClient()}
-	w.RegisterActivityWithOptions(acts.RunAgent, activity.RegisterOptions{Name: actRunAgent})
-	conn, err := svc.Conn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	queries := handshake.NewCallerActivities(conn)
-	queries.PollInterval, queries.MaxPollInterval = 20*time.Millisecond, 100*time.Millisecond
-	queries.Register(w)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	return &callerEnv{c: c, metrics: m, tq: tq, svc: svc, gets: gets}
+	ce := startCallers(t, c, startFake(t, e, gets.option()), worker.Options{}, false)
+	ce.metrics, ce.gets = m, gets
+	return ce
 }
 
 // goJSONPayload is what the deployed Stigmer Go service completes a caller with: json/plain, Go's
@@ -88,14 +61,7 @@ func TestExecuteToTerminalFetchesTheTerminalExecution(t *testing.T) {
 
 	run := func(t *testing.T, session string) (client.WorkflowRun, handshaketest.CreateCall) {
 		t.Helper()
-		req := &agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{
-			AgentId: "agt-" + session, SessionId: session, Message: "hello",
-		}}
-		r, err := caller.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: session, TaskQueue: caller.tq}, wfTerminalCaller, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		creates := waitCalls(ctx, t, caller.svc, 1, inSession(session))
+		r, creates := caller.startInSession(ctx, t, wfTerminalCaller, session, 1)
 		return r, creates[0]
 	}
 

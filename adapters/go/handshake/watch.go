@@ -43,10 +43,6 @@ const (
 	DefaultWatchHeartbeat = contract.TimeoutWatchExecutionHeartbeat
 )
 
-// watchVersion marks the workflows whose ExecuteToTerminal races the handshake against the watch;
-// the ones started before keep their commands (workflow.GetVersion).
-const watchVersion = contract.WatchVersion
-
 // WatchInput is the input of [WatchExecutionActivityName]: which of the workflow's activities is
 // the pending handshake (its activity id), and the execution's kind. The activity finds the
 // execution id in that activity's heartbeat details, which the handshake activity records after

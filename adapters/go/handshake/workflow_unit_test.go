@@ -181,6 +181,18 @@ func watchedCaller(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (
 	return handshake.ExecuteToTerminal(workflow.WithActivityOptions(ctx, ao), handshake.TerminalOptions{}, actRunAgent, req)
 }
 
+// newWatchedCallerEnv is a test environment running watchedCaller (as "WatchedCaller"), whose
+// handshake activity delivers delivered at once unless the test mocks it, with the caller
+// activities registered.
+func newWatchedCallerEnv(delivered *agentexecutionv1.AgentExecution) *testsuite.TestWorkflowEnvironment {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
+	registerDelivery(env, delivered, nil)
+	(&handshake.CallerActivities{}).Register(env)
+	return env
+}
+
 func executionIn(phase agentexecutionv1.ExecutionPhase) *agentexecutionv1.AgentExecution {
 	return &agentexecutionv1.AgentExecution{
 		Metadata: &apiresource.ApiResourceMetadata{Id: "exec-w"},
@@ -205,11 +217,7 @@ func TestExecuteToTerminalWatchesAPendingHandshake(t *testing.T) {
 		{"handshake before the watch", 10 * time.Second, agentexecutionv1.ExecutionPhase_EXECUTION_FAILED, "", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var suite testsuite.WorkflowTestSuite
-			env := suite.NewTestWorkflowEnvironment()
-			env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
-			registerDelivery(env, nil, nil)
-			(&handshake.CallerActivities{}).Register(env)
+			env := newWatchedCallerEnv(nil)
 			env.OnActivity(actRunAgent, mock.Anything, mock.Anything).After(tc.handshakeTime).
 				Return(executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil)
 			watches := 0
@@ -248,11 +256,7 @@ func TestExecuteToTerminalPushesTheCancellationOfAPendingHandshake(t *testing.T)
 		{"while the watch runs", handshake.DefaultWatchAfter + 10*time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var suite testsuite.WorkflowTestSuite
-			env := suite.NewTestWorkflowEnvironment()
-			env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
-			registerDelivery(env, nil, nil)
-			(&handshake.CallerActivities{}).Register(env)
+			env := newWatchedCallerEnv(nil)
 			env.OnActivity(actRunAgent, mock.Anything, mock.Anything).After(time.Hour).
 				Return(executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil)
 			env.OnActivity(handshake.WatchExecutionActivityName, mock.Anything, mock.Anything).After(time.Hour).
@@ -300,11 +304,7 @@ func TestExecuteToTerminalPushesTheCancellationOfAPendingHandshake(t *testing.T)
 
 // A handshake that completed is not cancelled: no cancel activity.
 func TestExecuteToTerminalDoesNotCancelACompletedHandshake(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(watchedCaller, workflow.RegisterOptions{Name: "WatchedCaller"})
-	registerDelivery(env, executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED), nil)
-	(&handshake.CallerActivities{}).Register(env)
+	env := newWatchedCallerEnv(executionIn(agentexecutionv1.ExecutionPhase_EXECUTION_COMPLETED))
 	cancels := 0
 	env.OnActivity(handshake.CancelExecutionActivityName, mock.Anything, mock.Anything).Return(
 		func(context.Context, handshake.CancelInput) error { cancels++; return nil })

@@ -12,6 +12,9 @@
 //     [FakeStigmerService.Complete], [FakeStigmerService.Fail] or [FakeStigmerService.Cancel]
 //     (which heartbeats until the caller's cancel request arrives, then reports the
 //     cancellation). [FakeStigmerService.FailNext] makes the next creates fail with a gRPC status.
+//   - [StartForTest] starts both for one test; [AskAgent] is the smallest caller's workflow and
+//     [FakeStigmerService.AskAgentOnce] runs it once end to end, for tests of what a handshake
+//     leaves behind (metrics, traces).
 //
 // The Python SDK's stigmer_sdk.testing (DevServer, FakeStigmerService) has the same names and
 // behaviour.

@@ -45,25 +45,9 @@ func AskAgent(ctx workflow.Context, question string) (string, error) {
 	return messages[len(messages)-1].GetContent(), nil
 }
 
-// startCaller starts a worker for the caller's workflow and activities on the fake service.
-func startCaller(server *handshaketest.DevServer, service *handshaketest.FakeStigmerService, taskQueue string) worker.Worker {
-	w := worker.New(server.Client(), taskQueue, worker.Options{})
-	w.RegisterWorkflow(AskAgent)
-	w.RegisterActivity(&Activities{Agents: service.AgentClient()})
-	conn, err := service.Conn()
-	if err != nil {
-		log.Fatal(err)
-	}
-	handshake.NewCallerActivities(conn).Register(w)
-	if err := w.Start(); err != nil {
-		log.Fatal(err)
-	}
-	return w
-}
-
-// A caller's workflow tested end to end: a real Temporal dev server, the fake Stigmer service
-// records the create, and the test completes the handshake with the agent's reply.
-func Example() {
+// askThroughTheKit runs AskAgent with question on a dev server against the fake Stigmer service,
+// lets finish end the handshake of the create it recorded, and returns the workflow's outcome.
+func askThroughTheKit(taskQueue, question string, finish func(context.Context, *handshaketest.FakeStigmerService, handshaketest.CreateCall)) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{
@@ -78,10 +62,20 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer service.Stop()
-	w := startCaller(server, service, "example-complete")
+	conn, err := service.Conn()
+	if err != nil {
+		log.Fatal(err)
+	}
+	w := worker.New(server.Client(), taskQueue, worker.Options{})
+	w.RegisterWorkflow(AskAgent)
+	w.RegisterActivity(&Activities{Agents: service.AgentClient()})
+	handshake.NewCallerActivities(conn).Register(w)
+	if err := w.Start(); err != nil {
+		log.Fatal(err)
+	}
 	defer w.Stop()
 
-	run, err := server.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "example-complete"}, AskAgent, "2 + 2?")
+	run, err := server.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: taskQueue}, AskAgent, question)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -89,14 +83,25 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("asked:", calls[0].Agent().GetSpec().GetMessage())
-	res, err := service.Complete(ctx, calls[0], "four")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("completion:", res.GetOutcome())
+	finish(ctx, service, calls[0])
 	var answer string
-	if err := run.Get(ctx, &answer); err != nil {
+	err = run.Get(ctx, &answer)
+	return answer, err
+}
+
+// A caller's workflow tested end to end: a real Temporal dev server, the fake Stigmer service
+// records the create, and the test completes the handshake with the agent's reply.
+func Example() {
+	answer, err := askThroughTheKit("example-complete", "2 + 2?",
+		func(ctx context.Context, service *handshaketest.FakeStigmerService, call handshaketest.CreateCall) {
+			fmt.Println("asked:", call.Agent().GetSpec().GetMessage())
+			res, err := service.Complete(ctx, call, "four")
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Println("completion:", res.GetOutcome())
+		})
+	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("answer:", answer)
@@ -108,34 +113,14 @@ func Example() {
 
 // Failing the handshake: the caller's workflow sees the application failure.
 func ExampleFakeStigmerService_Fail() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer server.Stop()
-	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer service.Stop()
-	w := startCaller(server, service, "example-fail")
-	defer w.Stop()
-
-	run, err := server.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "example-fail"}, AskAgent, "divide by zero")
-	if err != nil {
-		log.Fatal(err)
-	}
-	calls, err := service.WaitForCalls(ctx, 1)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if _, err := service.Fail(ctx, calls[0], handshake.Failure{Message: "tool crashed", NonRetryable: true}); err != nil {
-		log.Fatal(err)
-	}
+	_, err := askThroughTheKit("example-fail", "divide by zero",
+		func(ctx context.Context, service *handshaketest.FakeStigmerService, call handshaketest.CreateCall) {
+			if _, err := service.Fail(ctx, call, handshake.Failure{Message: "tool crashed", NonRetryable: true}); err != nil {
+				log.Fatal(err)
+			}
+		})
 	var appErr *temporal.ApplicationError
-	if err := run.Get(ctx, nil); errors.As(err, &appErr) {
+	if errors.As(err, &appErr) {
 		fmt.Println(appErr.Type(), appErr.Message())
 	}
 	// Output:

@@ -9,21 +9,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
-	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 	"github.com/stigmer/stigmer-sdk/adapters/go/metrics"
 )
-
-func askAgent(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(time.Minute))
-	return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, "RunAgent", req)
-}
 
 // A Go worker with the SDK's metrics installed runs a handshake; the scrape shows Temporal's own
 // metrics under their Prometheus names and the SDK's with the "service" label.
@@ -33,50 +24,18 @@ func TestWorkerExpositionKeepsTemporalNamesBesideTheSDKs(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	handler, closer := metrics.NewPrometheusHandler(reg, 50*time.Millisecond)
 	defer closer.Close()
-	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{
+	server, service := handshaketest.StartForTest(ctx, t, handshaketest.DevServerOptions{
 		ClientOptions: client.Options{MetricsHandler: handler, DataConverter: handshake.NewDataConverter()},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Stop()
-	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer service.Stop()
-	w := worker.New(server.Client(), "metrics", worker.Options{})
-	w.RegisterWorkflow(askAgent)
-	agents := service.AgentClient()
-	w.RegisterActivityWithOptions(func(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-		return handshake.ExecuteAgentAndWaitPending(ctx, agents, req, handshake.CreateOptions{})
-	}, activity.RegisterOptions{Name: "RunAgent"})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-
-	run, err := server.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "metrics"}, askAgent,
-		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls, err := service.WaitForCalls(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := service.Complete(ctx, calls[0], "four"); err != nil {
-		t.Fatal(err)
-	}
-	if err := run.Get(ctx, nil); err != nil {
+	}, handshaketest.FakeOptions{})
+	if _, _, err := service.AskAgentOnce(ctx, server.Client(), "metrics", nil); err != nil {
 		t.Fatal(err)
 	}
 
 	want := []struct{ metric, label string }{
 		{"temporal_request_total", `operation="StartWorkflowExecution"`},
-		{"temporal_workflow_completed_total", `workflow_type="askAgent"`},
+		{"temporal_workflow_completed_total", `workflow_type="AskAgent"`},
 		{"temporal_activity_execution_latency_seconds_count", `activity_type="RunAgent"`},
-		{"temporal_workflow_endtoend_latency_seconds_count", `workflow_type="askAgent"`},
+		{"temporal_workflow_endtoend_latency_seconds_count", `workflow_type="AskAgent"`},
 		{handshake.MetricCallerHandshakesStarted, `service="go"`},
 		{handshake.MetricCallerHandshakesPending, `service="go"`},
 		{handshake.MetricCallerHandshakes, `outcome="completed"`},

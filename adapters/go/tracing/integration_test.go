@@ -12,22 +12,13 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
-	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshake"
 	"github.com/stigmer/stigmer-sdk/adapters/go/handshaketest"
 	"github.com/stigmer/stigmer-sdk/adapters/go/tracing"
 )
-
-func askAgent(ctx workflow.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-	ctx = workflow.WithActivityOptions(ctx, handshake.ActivityOptions(time.Minute))
-	return handshake.ExecuteToTerminal(ctx, handshake.TerminalOptions{}, "RunAgent", req)
-}
 
 // A caller set up with one plugin object (tracing interceptor included) and a traced connection:
 // the workflow, its handshake activity and the create call are one trace, whose context reaches
@@ -39,16 +30,7 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 
-	server, err := handshaketest.StartDevServer(ctx, handshaketest.DevServerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Stop()
-	service, err := handshaketest.StartFakeStigmerService(server.Client(), handshaketest.FakeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer service.Stop()
+	server, service := handshaketest.StartForTest(ctx, t, handshaketest.DevServerOptions{}, handshaketest.FakeOptions{})
 	conn, err := handshake.NewConn(service.Target(), tracing.ConnOptions(tp, handshake.ConnOptions{}))
 	if err != nil {
 		t.Fatal(err)
@@ -68,30 +50,8 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	w := worker.New(c, "traced", worker.Options{})
-	w.RegisterWorkflow(askAgent)
-	agents := agentexecutionv1.NewAgentExecutionCommandControllerClient(conn)
-	w.RegisterActivityWithOptions(func(ctx context.Context, req *agentexecutionv1.AgentExecution) (*agentexecutionv1.AgentExecution, error) {
-		return handshake.ExecuteAgentAndWaitPending(ctx, agents, req, handshake.CreateOptions{})
-	}, activity.RegisterOptions{Name: "RunAgent"})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "traced"}, askAgent,
-		&agentexecutionv1.AgentExecution{Spec: &agentexecutionv1.AgentExecutionSpec{AgentId: "agt-1", Message: "2 + 2?"}})
+	run, call, err := service.AskAgentOnce(ctx, c, "traced", conn)
 	if err != nil {
-		t.Fatal(err)
-	}
-	calls, err := service.WaitForCalls(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := service.Complete(ctx, calls[0], "four"); err != nil {
-		t.Fatal(err)
-	}
-	if err := run.Get(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -105,13 +65,13 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 		}
 		byName[s.Name] = s
 	}
-	start, ok := byName["StartWorkflow:askAgent"]
+	start, ok := byName["StartWorkflow:AskAgent"]
 	if !ok {
-		t.Fatalf("no StartWorkflow:askAgent span among %d", len(spans))
+		t.Fatalf("no StartWorkflow:AskAgent span among %d", len(spans))
 	}
 	traceID := start.SpanContext.TraceID()
 	var createSpan bool
-	for _, want := range []string{"RunWorkflow:askAgent", "StartActivity:RunAgent", "RunActivity:RunAgent"} {
+	for _, want := range []string{"RunWorkflow:AskAgent", "StartActivity:RunAgent", "RunActivity:RunAgent"} {
 		s, ok := byName[want]
 		if !ok || s.SpanContext.TraceID() != traceID {
 			t.Errorf("span %s missing or in another trace (found: %v)", want, ok)
@@ -133,8 +93,8 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 	if !ok {
 		t.Fatalf("no %s span", handshake.ResumedSpanName)
 	}
-	if resumed.Parent.SpanID() != byName["RunWorkflow:askAgent"].SpanContext.SpanID() || resumed.SpanContext.TraceID() != traceID {
-		t.Errorf("%s is not a child of RunWorkflow:askAgent in the trace", resumed.Name)
+	if resumed.Parent.SpanID() != byName["RunWorkflow:AskAgent"].SpanContext.SpanID() || resumed.SpanContext.TraceID() != traceID {
+		t.Errorf("%s is not a child of RunWorkflow:AskAgent in the trace", resumed.Name)
 	}
 	if resumed.SpanKind != trace.SpanKindInternal {
 		t.Errorf("%s has kind %v", resumed.Name, resumed.SpanKind)
@@ -148,7 +108,7 @@ func TestTracedHandshakeIsOneTrace(t *testing.T) {
 		t.Errorf("%s attributes = %v, want %v", resumed.Name, got, want)
 	}
 	// The service receives the trace context with the create.
-	traceparent := calls[0].Metadata.Get("traceparent")
+	traceparent := call.Metadata.Get("traceparent")
 	if len(traceparent) != 1 || !strings.Contains(traceparent[0], traceID.String()) {
 		t.Errorf("the create carried traceparent %v, want one of trace %s", traceparent, traceID)
 	}

@@ -38,8 +38,11 @@ import (
 	"os/signal"
 	"syscall"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 
 	agentexecutionv1 "github.com/stigmer/stigmer-sdk/adapters/go/gen/ai/stigmer/agentic/agentexecution/v1"
@@ -110,4 +113,34 @@ func run(logger *slog.Logger) error {
 	<-ctx.Done()
 	logger.Info("stopping")
 	return nil
+}
+
+// workers are the emulator's Temporal workers: the service's (workflow and, with own completions,
+// the system activity) and the runner's (the scripted agent).
+type workers struct {
+	service, runner worker.Worker
+}
+
+func startWorkers(c client.Client, s *store, taskQueue, runnerQueue string, ownCompletions bool) (*workers, error) {
+	w := &workers{service: worker.New(c, taskQueue, worker.Options{}), runner: worker.New(c, runnerQueue, worker.Options{})}
+	w.service.RegisterWorkflowWithOptions(invokeWorkflow, workflow.RegisterOptions{Name: invokeWorkflowName})
+	if ownCompletions {
+		completer := &ownCompleter{client: c}
+		w.service.RegisterActivityWithOptions(completer.complete, activity.RegisterOptions{Name: completionActivityName})
+	}
+	r := &runner{store: s}
+	w.runner.RegisterActivityWithOptions(r.run, activity.RegisterOptions{Name: runAgentActivityName})
+	if err := w.service.Start(); err != nil {
+		return nil, fmt.Errorf("starting the service worker on %q: %w", taskQueue, err)
+	}
+	if err := w.runner.Start(); err != nil {
+		w.service.Stop()
+		return nil, fmt.Errorf("starting the runner worker on %q: %w", runnerQueue, err)
+	}
+	return w, nil
+}
+
+func (w *workers) stop() {
+	w.runner.Stop()
+	w.service.Stop()
 }
