@@ -519,6 +519,15 @@ def execution_kind(execution: Execution) -> caller_pb2.ExecutionKind.ValueType:
     return ExecutionKind.of(execution).proto
 
 
+def _known_kind(kind: int, failure_type: str) -> ExecutionKind:
+    """The kind an activity's input names; a non-retryable ``failure_type`` for another number."""
+    if kind not in (caller_pb2.EXECUTION_KIND_AGENT, caller_pb2.EXECUTION_KIND_WORKFLOW):
+        raise temporalio.exceptions.ApplicationError(
+            f"unknown execution kind {kind}", type=failure_type, non_retryable=True
+        )
+    return ExecutionKind.from_proto(kind)
+
+
 class GetExecutionActivity:
     """The caller-side activity ``stigmer/caller/get-execution``: waits for a terminal execution.
 
@@ -564,29 +573,17 @@ class GetExecutionActivity:
         self._watch_interval = watch_interval.total_seconds()
         self._max_watch_interval = max_watch_interval.total_seconds()
 
-    async def _get(self, request: caller_pb2.GetExecutionInput) -> Execution:
-        if request.kind == caller_pb2.EXECUTION_KIND_AGENT:
-            return await self._client.get_agent_execution(
-                request.execution_id, timeout=self._call_timeout
-            )
-        return await self._client.get_workflow_execution(
-            request.execution_id, timeout=self._call_timeout
-        )
+    async def _get(self, kind: ExecutionKind, execution_id: str) -> Execution:
+        if kind is ExecutionKind.AGENT:
+            return await self._client.get_agent_execution(execution_id, timeout=self._call_timeout)
+        return await self._client.get_workflow_execution(execution_id, timeout=self._call_timeout)
 
     @temporalio.activity.defn(name=GET_EXECUTION_ACTIVITY_NAME)
     async def get_execution(
         self, request: caller_pb2.GetExecutionInput
     ) -> temporalio.common.RawValue:
         """Return the execution once terminal (see the class docstring)."""
-        if request.kind not in (
-            caller_pb2.EXECUTION_KIND_AGENT,
-            caller_pb2.EXECUTION_KIND_WORKFLOW,
-        ):
-            raise temporalio.exceptions.ApplicationError(
-                f"unknown execution kind {request.kind}",
-                type=GET_EXECUTION_FAILED_TYPE,
-                non_retryable=True,
-            )
+        kind = _known_kind(request.kind, GET_EXECUTION_FAILED_TYPE)
         if not request.execution_id:
             raise temporalio.exceptions.ApplicationError(
                 "the execution id is empty", type=GET_EXECUTION_FAILED_TYPE, non_retryable=True
@@ -596,7 +593,7 @@ class GetExecutionActivity:
         while True:
             polls += 1
             try:
-                execution = await self._get(request)
+                execution = await self._get(kind, request.execution_id)
             except StigmerRPCError as error:
                 if not error.retryable:
                     raise temporalio.exceptions.ApplicationError(
@@ -661,12 +658,10 @@ class GetExecutionActivity:
                         execution_id = found
                         continue
             else:
-                get = caller_pb2.GetExecutionInput(
-                    kind=cast("caller_pb2.ExecutionKind.ValueType", request.kind),
-                    execution_id=execution_id,
-                )
                 try:
-                    execution = await self._get(get)
+                    execution = await self._get(
+                        ExecutionKind.from_proto(request.kind), execution_id
+                    )
                 except StigmerRPCError as error:
                     logger.warning(
                         "Get execution failed, retrying execution_id=%s code=%s",
@@ -704,15 +699,7 @@ class GetExecutionActivity:
                 retryable failure for any other error, or while the handshake has not recorded
                 its execution id yet.
         """
-        if request.kind not in (
-            caller_pb2.EXECUTION_KIND_AGENT,
-            caller_pb2.EXECUTION_KIND_WORKFLOW,
-        ):
-            raise temporalio.exceptions.ApplicationError(
-                f"unknown execution kind {request.kind}",
-                type=CANCEL_FAILED_TYPE,
-                non_retryable=True,
-            )
+        kind = _known_kind(request.kind, CANCEL_FAILED_TYPE)
         info = temporalio.activity.info()
         try:
             execution_id, gone = await _pending_execution_id(
@@ -739,7 +726,7 @@ class GetExecutionActivity:
             activity_id=request.activity_id,
         )
         try:
-            if request.kind == caller_pb2.EXECUTION_KIND_AGENT:
+            if kind is ExecutionKind.AGENT:
                 await self._client.cancel_agent_execution(execution_id, timeout=self._call_timeout)
             else:
                 await self._client.cancel_workflow_execution(
