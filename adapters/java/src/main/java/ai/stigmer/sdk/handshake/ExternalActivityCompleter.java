@@ -233,15 +233,11 @@ public final class ExternalActivityCompleter {
     Objects.requireNonNull(input, "input");
     long start = System.nanoTime();
     byte[] token = input.getCallbackToken().toByteArray();
-    String preview = TaskTokens.preview(token);
-    String digest = TaskTokens.digest(token);
     String executionId = input.getExecutionId();
+    TokenLog tokenLog = new TokenLog(log, "execution_id", executionId, token);
+    String preview = tokenLog.preview();
     if (token.length == 0) {
-      KeyValueLog.line(
-          log,
-          Contract.LOG_NO_CALLBACK_TOKEN,
-          "execution_id",
-          executionId);
+      KeyValueLog.line(log, Contract.LOG_NO_CALLBACK_TOKEN, "execution_id", executionId);
       recordCompletion(
           scope,
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
@@ -290,31 +286,12 @@ public final class ExternalActivityCompleter {
           throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
       }
     } catch (IllegalArgumentException e) {
-      KeyValueLog.lineAt(
-          log,
-          KeyValueLog.Level.ERROR,
-          Contract.LOG_COMPLETION_FAILED,
-          "execution_id",
-          executionId,
-          "token_preview",
-          preview,
-          "token_digest",
-          digest,
-          "error",
-          e.getMessage());
+      tokenLog.completionFailed(false, e.getMessage());
       // As in the Go SDK: nothing was sent, so no duration.
       recordCompletion(scope, null, ERROR_TYPE_INVALID_INPUT, 0);
       throw e;
     }
-    KeyValueLog.line(
-        log,
-        description,
-        "execution_id",
-        executionId,
-        "token_preview",
-        preview,
-        "token_digest",
-        digest);
+    tokenLog.line(description);
     try {
       call.run();
     } catch (ActivityCompletionException | StatusRuntimeException e) {
@@ -323,32 +300,11 @@ public final class ExternalActivityCompleter {
       try {
         known = classify(e, preview);
       } catch (ExternalActivityCompletionException unknown) {
-        KeyValueLog.lineAt(
-            log,
-            KeyValueLog.Level.ERROR,
-            Contract.LOG_COMPLETION_FAILED,
-            "execution_id",
-            executionId,
-            "token_preview",
-            preview,
-            "token_digest",
-            digest,
-            "error",
-            unknown.getMessage());
+        tokenLog.completionFailed(false, unknown.getMessage());
         recordCompletion(scope, null, errorType(unknown.getStatusCode()), elapsed);
         throw unknown;
       }
-      KeyValueLog.line(
-          log,
-          Contract.LOG_COMPLETION_FAILED,
-          "execution_id",
-          executionId,
-          "token_preview",
-          preview,
-          "token_digest",
-          digest,
-          "error",
-          known.message());
+      tokenLog.completionFailed(true, known.message());
       recordCompletion(scope, known.outcome(), outcomeName(known.outcome()), elapsed);
       return result(known.outcome(), known.message(), preview);
     } catch (RuntimeException e) {
@@ -357,15 +313,7 @@ public final class ExternalActivityCompleter {
       throw e;
     }
     long elapsed = System.nanoTime() - start;
-    KeyValueLog.line(
-        log,
-        Contract.LOG_COMPLETED,
-        "execution_id",
-        executionId,
-        "token_preview",
-        preview,
-        "token_digest",
-        digest);
+    tokenLog.line(Contract.LOG_COMPLETED);
     recordCompletion(
         scope,
         CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
@@ -467,16 +415,14 @@ public final class ExternalActivityCompleter {
   }
 
   private ApplicationFailure toApplicationFailure(ActivityFailure failure) {
-    ApplicationFailure result =
+    // The failure is created here, not thrown by the caller's code: no stack trace to report.
+    return HandshakeFailureTypes.withoutStackTrace(
         ApplicationFailure.newBuilder()
             .setMessage(failure.getMessage())
             .setType(failure.getType())
             .setNonRetryable(failure.getNonRetryable())
             .setDetails(failure.getDetailsList().stream().map(this::toRawValue).toArray())
-            .build();
-    // The failure is created here, not thrown by the caller's code: no stack trace to report.
-    result.setStackTrace(new StackTraceElement[0]);
-    return result;
+            .build());
   }
 
   private Optional<Payloads> toPayloads(List<Any> details) {

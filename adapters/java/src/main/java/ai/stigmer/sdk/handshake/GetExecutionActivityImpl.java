@@ -166,11 +166,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
   }
 
   private static ApplicationFailure invalid(String message) {
-    ApplicationFailure failure =
-        ApplicationFailure.newNonRetryableFailure(
-            message, HandshakeFailureTypes.GET_EXECUTION_FAILED);
-    failure.setStackTrace(new StackTraceElement[0]);
-    return failure;
+    return HandshakeFailureTypes.nonRetryable(message, HandshakeFailureTypes.GET_EXECUTION_FAILED);
   }
 
   /** Builder of {@link GetExecutionActivityImpl}. Not thread-safe. */
