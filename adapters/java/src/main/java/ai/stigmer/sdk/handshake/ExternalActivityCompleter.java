@@ -618,11 +618,7 @@ public final class ExternalActivityCompleter {
      * @throws IllegalArgumentException if the duration is zero or negative
      */
     public Builder setRpcTimeout(Duration rpcTimeout) {
-      Objects.requireNonNull(rpcTimeout, "rpcTimeout");
-      if (rpcTimeout.isZero() || rpcTimeout.isNegative()) {
-        throw new IllegalArgumentException("rpcTimeout must be positive: " + rpcTimeout);
-      }
-      this.rpcTimeout = rpcTimeout;
+      this.rpcTimeout = Durations.positive(rpcTimeout, "rpcTimeout");
       return this;
     }
 

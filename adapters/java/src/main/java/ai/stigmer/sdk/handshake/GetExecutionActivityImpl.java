@@ -209,7 +209,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @return this builder
      */
     public Builder setInitialInterval(Duration initialInterval) {
-      this.initialInterval = positive(initialInterval, "initialInterval");
+      this.initialInterval = Durations.positive(initialInterval, "initialInterval");
       return this;
     }
 
@@ -220,7 +220,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @return this builder
      */
     public Builder setMaximumInterval(Duration maximumInterval) {
-      this.maximumInterval = positive(maximumInterval, "maximumInterval");
+      this.maximumInterval = Durations.positive(maximumInterval, "maximumInterval");
       return this;
     }
 
@@ -246,7 +246,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @return this builder
      */
     public Builder setCallTimeout(Duration callTimeout) {
-      this.callTimeout = positive(callTimeout, "callTimeout");
+      this.callTimeout = Durations.positive(callTimeout, "callTimeout");
       return this;
     }
 
@@ -266,12 +266,5 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
       return new GetExecutionActivityImpl(this);
     }
 
-    private static Duration positive(Duration value, String name) {
-      Objects.requireNonNull(value, name);
-      if (value.isZero() || value.isNegative()) {
-        throw new IllegalArgumentException(name + " must be positive: " + value);
-      }
-      return value;
-    }
   }
 }

@@ -121,9 +121,8 @@ public final class WorkflowCompletions {
     TokenLog tokenLog = tokenLog(input);
     CompleteExternalActivityResult result;
     try {
-      result = execute(input, options);
+      result = executeLogged(input, options, tokenLog);
     } catch (ActivityFailure e) {
-      tokenLog.completionFailed(false, e.getMessage());
       throw ApplicationFailure.newNonRetryableFailureWithCause(
           "completing the caller's activity failed (token_preview=" + tokenLog.preview() + ")",
           HandshakeFailureTypes.COMPLETION_FAILED,
@@ -172,21 +171,35 @@ public final class WorkflowCompletions {
   public static Optional<CompleteExternalActivityResult> completeOnFailure(
       CompleteExternalActivityInput input, ActivityOptions options) {
     TokenLog tokenLog = tokenLog(input);
-    CompleteExternalActivityResult result;
     try {
-      result = execute(input, options);
+      CompleteExternalActivityResult result = executeLogged(input, options, tokenLog);
+      if (!isSuccess(result.getOutcome())) {
+        tokenLog.completionFailed(true, outcomeError(result));
+      }
+      return Optional.of(result);
     } catch (ActivityFailure e) {
-      // The system activity failed after its retries: an unknown cause, logged at ERROR.
-      tokenLog.completionFailed(false, e.getMessage());
       return Optional.empty();
     }
-    if (result.getOutcome()
-            != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
-        && result.getOutcome()
-            != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN) {
-      tokenLog.completionFailed(true, outcomeError(result));
+  }
+
+  /**
+   * {@link #execute}, logging the system activity's failure after its retries (an unknown cause, at
+   * ERROR) before rethrowing it.
+   */
+  private static CompleteExternalActivityResult executeLogged(
+      CompleteExternalActivityInput input, ActivityOptions options, TokenLog tokenLog) {
+    try {
+      return execute(input, options);
+    } catch (ActivityFailure e) {
+      tokenLog.completionFailed(false, e.getMessage());
+      throw e;
     }
-    return Optional.of(result);
+  }
+
+  /** Whether the caller is done with: completed, or nothing to complete (an empty token). */
+  private static boolean isSuccess(CompleteExternalActivityOutcome outcome) {
+    return outcome == CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
+        || outcome == CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN;
   }
 
   /** The completion's log lines, with the workflow's replay-safe logger. */

@@ -647,11 +647,7 @@ public final class WorkflowHandshake {
        * @return this builder
        */
       public Builder setWatchAfter(Duration watchAfter) {
-        Objects.requireNonNull(watchAfter, "watchAfter");
-        if (watchAfter.isZero() || watchAfter.isNegative()) {
-          throw new IllegalArgumentException("watchAfter must be positive");
-        }
-        this.watchAfter = watchAfter;
+        this.watchAfter = Durations.positive(watchAfter, "watchAfter");
         return this;
       }
 
