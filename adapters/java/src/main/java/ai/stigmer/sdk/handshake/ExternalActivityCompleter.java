@@ -30,6 +30,9 @@ import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -296,7 +299,7 @@ public final class ExternalActivityCompleter {
       call.run();
     } catch (ActivityCompletionException | StatusRuntimeException e) {
       long elapsed = System.nanoTime() - start;
-      Known known;
+      CompleteExternalActivityResult known;
       try {
         known = classify(e, preview);
       } catch (ExternalActivityCompletionException unknown) {
@@ -304,9 +307,9 @@ public final class ExternalActivityCompleter {
         recordCompletion(scope, null, errorType(unknown.getStatusCode()), elapsed);
         throw unknown;
       }
-      tokenLog.completionFailed(true, known.message());
-      recordCompletion(scope, known.outcome(), outcomeName(known.outcome()), elapsed);
-      return result(known.outcome(), known.message(), preview);
+      tokenLog.completionFailed(true, known.getMessage());
+      recordCompletion(scope, known.getOutcome(), outcomeName(known.getOutcome()), elapsed);
+      return known;
     } catch (RuntimeException e) {
       // Not a Temporal answer (for example the data converter failing): an unknown error.
       recordCompletion(scope, null, ERROR_TYPE_UNKNOWN, System.nanoTime() - start);
@@ -385,9 +388,9 @@ public final class ExternalActivityCompleter {
       if (hasCause(e, ActivityResetException.class)) {
         return new HeartbeatResult(HeartbeatOutcome.RESET, "", preview);
       }
-      Known known = classify(e, preview);
+      CompleteExternalActivityResult known = classify(e, preview);
       HeartbeatOutcome outcome;
-      switch (known.outcome()) {
+      switch (known.getOutcome()) {
         case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED:
           outcome = HeartbeatOutcome.ALREADY_COMPLETED;
           break;
@@ -397,7 +400,7 @@ public final class ExternalActivityCompleter {
         default:
           outcome = HeartbeatOutcome.TRANSIENT;
       }
-      return new HeartbeatResult(outcome, known.message(), preview);
+      return new HeartbeatResult(outcome, known.getMessage(), preview);
     }
   }
 
@@ -490,35 +493,42 @@ public final class ExternalActivityCompleter {
     return code.map(c -> c.name().toLowerCase(Locale.ROOT)).orElse(ERROR_TYPE_UNKNOWN);
   }
 
-  /** A known outcome of a failed Temporal call. */
-  static final class Known {
-    private final CompleteExternalActivityOutcome outcome;
-    private final String message;
+  /** The known outcome of each gRPC code Temporal may answer a completion with. */
+  private static final Map<Status.Code, CompleteExternalActivityOutcome> KNOWN_CODES =
+      knownCodes();
 
-    Known(CompleteExternalActivityOutcome outcome, String message) {
-      this.outcome = outcome;
-      this.message = message;
+  private static Map<Status.Code, CompleteExternalActivityOutcome> knownCodes() {
+    Map<Status.Code, CompleteExternalActivityOutcome> codes = new EnumMap<>(Status.Code.class);
+    codes.put(
+        Status.Code.NOT_FOUND,
+        CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED);
+    codes.put(
+        Status.Code.INVALID_ARGUMENT,
+        CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN);
+    for (Status.Code code :
+        EnumSet.of(
+            Status.Code.UNAVAILABLE,
+            Status.Code.DEADLINE_EXCEEDED,
+            Status.Code.RESOURCE_EXHAUSTED,
+            Status.Code.ABORTED,
+            Status.Code.INTERNAL,
+            Status.Code.UNKNOWN)) {
+      codes.put(code, CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT);
     }
-
-    CompleteExternalActivityOutcome outcome() {
-      return outcome;
-    }
-
-    String message() {
-      return message;
-    }
+    return Collections.unmodifiableMap(codes);
   }
 
   /**
-   * Maps a failed completion to its known outcome, or throws {@link
-   * ExternalActivityCompletionException}.
+   * Maps a failed completion to its known outcome (with its message and the token preview), or
+   * throws {@link ExternalActivityCompletionException}.
    */
-  static Known classify(RuntimeException e, String preview) {
+  static CompleteExternalActivityResult classify(RuntimeException e, String preview) {
     Status status = findStatus(e);
     if (e instanceof ActivityNotExistsException) {
-      return new Known(
+      return result(
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
-          status == null ? "NOT_FOUND" : messageOf(status));
+          status == null ? "NOT_FOUND" : messageOf(status),
+          preview);
     }
     if (status == null) {
       throw new ExternalActivityCompletionException(
@@ -527,27 +537,12 @@ public final class ExternalActivityCompleter {
           preview,
           e);
     }
-    CompleteExternalActivityOutcome outcome;
-    switch (status.getCode()) {
-      case NOT_FOUND:
-        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED;
-        break;
-      case INVALID_ARGUMENT:
-        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN;
-        break;
-      case UNAVAILABLE:
-      case DEADLINE_EXCEEDED:
-      case RESOURCE_EXHAUSTED:
-      case ABORTED:
-      case INTERNAL:
-      case UNKNOWN:
-        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT;
-        break;
-      default:
-        throw new ExternalActivityCompletionException(
-            messageOf(status) + " (token_preview=" + preview + ")", status.getCode(), preview, e);
+    CompleteExternalActivityOutcome outcome = KNOWN_CODES.get(status.getCode());
+    if (outcome == null) {
+      throw new ExternalActivityCompletionException(
+          messageOf(status) + " (token_preview=" + preview + ")", status.getCode(), preview, e);
     }
-    return new Known(outcome, messageOf(status));
+    return result(outcome, messageOf(status), preview);
   }
 
   /** The outcome message: the code name and the server's message, {@code "NOT_FOUND: ..."}. */
@@ -618,7 +613,7 @@ public final class ExternalActivityCompleter {
      * @throws IllegalArgumentException if the duration is zero or negative
      */
     public Builder setRpcTimeout(Duration rpcTimeout) {
-      this.rpcTimeout = Durations.positive(rpcTimeout, "rpcTimeout");
+      this.rpcTimeout = BuilderArguments.positive(rpcTimeout, "rpcTimeout");
       return this;
     }
 

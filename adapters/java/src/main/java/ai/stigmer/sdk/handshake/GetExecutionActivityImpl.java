@@ -209,7 +209,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @return this builder
      */
     public Builder setInitialInterval(Duration initialInterval) {
-      this.initialInterval = Durations.positive(initialInterval, "initialInterval");
+      this.initialInterval = BuilderArguments.positive(initialInterval, "initialInterval");
       return this;
     }
 
@@ -220,7 +220,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @return this builder
      */
     public Builder setMaximumInterval(Duration maximumInterval) {
-      this.maximumInterval = Durations.positive(maximumInterval, "maximumInterval");
+      this.maximumInterval = BuilderArguments.positive(maximumInterval, "maximumInterval");
       return this;
     }
 
@@ -246,7 +246,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @return this builder
      */
     public Builder setCallTimeout(Duration callTimeout) {
-      this.callTimeout = Durations.positive(callTimeout, "callTimeout");
+      this.callTimeout = BuilderArguments.positive(callTimeout, "callTimeout");
       return this;
     }
 

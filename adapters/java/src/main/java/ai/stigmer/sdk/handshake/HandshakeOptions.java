@@ -87,7 +87,7 @@ public final class HandshakeOptions {
      * @throws IllegalArgumentException if the duration is zero or negative
      */
     public Builder setCreateTimeout(Duration createTimeout) {
-      this.createTimeout = Durations.positive(createTimeout, "createTimeout");
+      this.createTimeout = BuilderArguments.positive(createTimeout, "createTimeout");
       return this;
     }
 

@@ -136,7 +136,7 @@ public final class StigmerChannels {
      * @throws IllegalArgumentException if the timeout is not positive
      */
     public Builder setDefaultCallTimeout(Duration timeout) {
-      this.defaultCallTimeout = Durations.positive(timeout, "defaultCallTimeout");
+      this.defaultCallTimeout = BuilderArguments.positive(timeout, "defaultCallTimeout");
       return this;
     }
 

@@ -104,15 +104,16 @@ public class StigmerHandshake {
   static final Metadata.Key<String> IDEMPOTENCY_METADATA_KEY =
       Metadata.Key.of(IdempotencyKeys.METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
 
-  private static final Set<Status.Code> RETRYABLE_CODES =
-      EnumSet.of(
-          Status.Code.UNAVAILABLE,
-          Status.Code.DEADLINE_EXCEEDED,
-          Status.Code.RESOURCE_EXHAUSTED,
-          Status.Code.ABORTED,
-          Status.Code.INTERNAL,
-          Status.Code.UNKNOWN,
-          Status.Code.CANCELLED);
+  /** The contract's transient codes (section 1): a create that failed with one may succeed. */
+  private static final Set<Status.Code> RETRYABLE_CODES = retryableCodes();
+
+  private static Set<Status.Code> retryableCodes() {
+    Set<Status.Code> codes = EnumSet.noneOf(Status.Code.class);
+    for (String name : Contract.TRANSIENT_STATUS_CODES) {
+      codes.add(Status.Code.valueOf(name));
+    }
+    return java.util.Collections.unmodifiableSet(codes);
+  }
 
   /** The {@code google.rpc.ErrorInfo} domain of the Stigmer service's refusals. */
   public static final String ERROR_INFO_DOMAIN = Contract.ERROR_INFO_DOMAIN;
@@ -243,7 +244,7 @@ public class StigmerHandshake {
     } catch (StatusRuntimeException e) {
       throw pending.createFailed(e);
     }
-    pending.leavePending(executionId(ack), kind);
+    pending.leavePending(WorkflowHandshake.executionId(ack), kind);
     return ack;
   }
 
@@ -256,13 +257,6 @@ public class StigmerHandshake {
     @SuppressWarnings("unchecked") // toBuilder().build() is of the message's own class
     E withToken = (E) request.build();
     return withToken;
-  }
-
-  /** The ACK's {@code metadata.id} (both kinds have the field). */
-  private static String executionId(Message ack) {
-    Message metadata =
-        (Message) ack.getField(ack.getDescriptorForType().findFieldByName("metadata"));
-    return (String) metadata.getField(metadata.getDescriptorForType().findFieldByName("id"));
   }
 
   /**

@@ -86,7 +86,7 @@ class CompletionUnitTest {
   private static CompleteExternalActivityOutcome classify(Status status) {
     return ExternalActivityCompleter.classify(
             new ActivityCompletionFailureException(status.asRuntimeException()), PREVIEW)
-        .outcome();
+        .getOutcome();
   }
 
   @ParameterizedTest

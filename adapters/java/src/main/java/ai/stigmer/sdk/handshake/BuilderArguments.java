@@ -3,10 +3,10 @@ package ai.stigmer.sdk.handshake;
 import java.time.Duration;
 import java.util.Objects;
 
-/** The check of the durations the builders take. */
-final class Durations {
+/** The checks of what the builders are given. */
+final class BuilderArguments {
 
-  private Durations() {}
+  private BuilderArguments() {}
 
   /**
    * Returns {@code value} when it is positive.
