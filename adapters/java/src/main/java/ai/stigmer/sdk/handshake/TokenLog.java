@@ -71,7 +71,7 @@ final class TokenLog {
   }
 
   /** The owner, the token's preview and digest, then {@code more}, as key-value pairs. */
-  Object[] fields(Object... more) {
+  private Object[] fields(Object... more) {
     Object[] fields = new Object[6 + more.length];
     fields[0] = ownerKey;
     fields[1] = owner;
