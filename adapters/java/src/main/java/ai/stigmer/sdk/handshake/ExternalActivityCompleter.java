@@ -459,24 +459,18 @@ public final class ExternalActivityCompleter {
       Scope scope, CompleteExternalActivityOutcome outcome, String errorType, long nanos) {
     try {
       String status = outcome == null ? STATUS_ERROR : outcomeName(outcome);
-      Scope tagged = scope.tagged(serviceTags(STATUS_TAG, status));
+      Scope tagged = HandshakeMetrics.withService(scope, STATUS_TAG, status);
       tagged.counter(METRIC_COMPLETIONS).inc(1);
       tagged.timer(METRIC_COMPLETION_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
       if (errorType != null) {
-        scope.tagged(serviceTags(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
+        HandshakeMetrics.withService(scope, ERROR_TYPE_TAG, errorType)
+            .counter(METRIC_ERRORS)
+            .inc(1);
       }
     } catch (RuntimeException e) {
       // A failing metrics reporter must not change what became of the completion.
       log.warn("Failed to record the completion metrics: {}", e.toString());
     }
-  }
-
-  /** One tag beside {@code service=java}, in one map (one tally subscope). */
-  private static Map<String, String> serviceTags(String name, String value) {
-    Map<String, String> tags = new java.util.HashMap<>();
-    tags.put(HandshakeMetrics.SERVICE_TAG, HandshakeMetrics.SERVICE);
-    tags.put(name, value);
-    return tags;
   }
 
   /** The lower-case outcome name of the metric tags, for example {@code already_completed}. */
