@@ -168,8 +168,7 @@ public final class CancelExecutionActivityImpl implements CancelExecutionActivit
   }
 
   private static ApplicationFailure failure(ApplicationFailure failure) {
-    failure.setStackTrace(new StackTraceElement[0]);
-    return failure;
+    return HandshakeFailureTypes.withoutStackTrace(failure);
   }
 
   /** Settings of the cancel activity. Not thread-safe. */

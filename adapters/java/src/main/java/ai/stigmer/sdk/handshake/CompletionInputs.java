@@ -58,15 +58,13 @@ public final class CompletionInputs {
   public static CompleteExternalActivityInput result(
       ByteString callbackToken, Message result, CompletionOptions options) {
     Objects.requireNonNull(result, "result");
-    Objects.requireNonNull(options, "options");
-    refuseCancellationDetails(options, "a result");
-    PayloadEncoding encoding =
-        options.getResultEncoding() == null
-            ? PayloadEncoding.PAYLOAD_ENCODING_BINARY_PROTOBUF
-            : options.getResultEncoding();
-    return base(callbackToken, options.getExecutionId())
+    CompleteExternalActivityInput.Builder input =
+        base(callbackToken, options, "a result", true, false);
+    PayloadEncoding encoding = options.getResultEncoding();
+    return input
         .setResult(Any.pack(result))
-        .setResultEncoding(encoding)
+        .setResultEncoding(
+            encoding == null ? PayloadEncoding.PAYLOAD_ENCODING_BINARY_PROTOBUF : encoding)
         .build();
   }
 
@@ -95,10 +93,7 @@ public final class CompletionInputs {
   public static CompleteExternalActivityInput failure(
       ByteString callbackToken, ActivityFailure failure, CompletionOptions options) {
     Objects.requireNonNull(failure, "failure");
-    Objects.requireNonNull(options, "options");
-    refuseResultEncoding(options, "a failure");
-    refuseCancellationDetails(options, "a failure");
-    return base(callbackToken, options.getExecutionId()).setFailure(failure).build();
+    return base(callbackToken, options, "a failure", false, false).setFailure(failure).build();
   }
 
   /**
@@ -121,31 +116,38 @@ public final class CompletionInputs {
    */
   public static CompleteExternalActivityInput cancellation(
       ByteString callbackToken, CompletionOptions options) {
-    Objects.requireNonNull(options, "options");
-    refuseResultEncoding(options, "a cancellation");
+    CompleteExternalActivityInput.Builder input =
+        base(callbackToken, options, "a cancellation", false, true);
     ActivityCancellation.Builder cancellation = ActivityCancellation.newBuilder();
     for (Message detail : options.getCancellationDetails()) {
       cancellation.addDetails(Any.pack(detail));
     }
-    return base(callbackToken, options.getExecutionId()).setCancellation(cancellation).build();
+    return input.setCancellation(cancellation).build();
   }
 
-  private static void refuseResultEncoding(CompletionOptions options, String outcome) {
-    if (options.getResultEncoding() != null) {
+  /**
+   * The input's token and execution id, once the options are checked against the outcome.
+   *
+   * @param outcome the outcome, for the message: {@code "a result"}, ...
+   * @param encodingApplies whether the outcome takes a result encoding
+   * @param detailsApply whether the outcome takes cancellation details
+   * @throws IllegalArgumentException when the options hold what does not apply to the outcome
+   */
+  private static CompleteExternalActivityInput.Builder base(
+      ByteString callbackToken,
+      CompletionOptions options,
+      String outcome,
+      boolean encodingApplies,
+      boolean detailsApply) {
+    Objects.requireNonNull(options, "options");
+    if (!encodingApplies && options.getResultEncoding() != null) {
       throw new IllegalArgumentException("a result encoding does not apply to " + outcome);
     }
-  }
-
-  private static void refuseCancellationDetails(CompletionOptions options, String outcome) {
-    if (!options.getCancellationDetails().isEmpty()) {
+    if (!detailsApply && !options.getCancellationDetails().isEmpty()) {
       throw new IllegalArgumentException("cancellation details do not apply to " + outcome);
     }
-  }
-
-  private static CompleteExternalActivityInput.Builder base(
-      ByteString callbackToken, String executionId) {
     return CompleteExternalActivityInput.newBuilder()
         .setCallbackToken(Objects.requireNonNull(callbackToken, "callbackToken"))
-        .setExecutionId(Objects.requireNonNull(executionId, "executionId"));
+        .setExecutionId(options.getExecutionId());
   }
 }

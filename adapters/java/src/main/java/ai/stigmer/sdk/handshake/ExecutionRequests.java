@@ -11,6 +11,8 @@ import build.buf.protovalidate.Violation;
 import build.buf.protovalidate.exceptions.ValidationException;
 import build.buf.validate.FieldPath;
 import build.buf.validate.FieldPathElement;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.charset.StandardCharsets;
@@ -96,16 +98,7 @@ public final class ExecutionRequests {
    *     HandshakeFailureTypes#INVALID_REQUEST}, naming every problem
    */
   public static AgentExecution prepareAgent(AgentExecution execution, String idempotencyKey) {
-    AgentExecution.Builder request = execution.toBuilder();
-    if (request.getApiVersion().isEmpty()) {
-      request.setApiVersion(API_VERSION);
-    }
-    if (request.getKind().isEmpty()) {
-      request.setKind(AGENT_EXECUTION_KIND);
-    }
-    fillMetadata(request.getMetadataBuilder(), idempotencyKey);
-    refuse(request.getKind(), agentViolations(request.build()));
-    return request.build();
+    return prepare(execution, AGENT_EXECUTION_KIND, idempotencyKey);
   }
 
   /**
@@ -120,46 +113,42 @@ public final class ExecutionRequests {
    */
   public static WorkflowExecution prepareWorkflow(
       WorkflowExecution execution, String idempotencyKey) {
-    WorkflowExecution.Builder request = execution.toBuilder();
-    if (request.getApiVersion().isEmpty()) {
-      request.setApiVersion(API_VERSION);
-    }
-    if (request.getKind().isEmpty()) {
-      request.setKind(WORKFLOW_EXECUTION_KIND);
-    }
-    fillMetadata(request.getMetadataBuilder(), idempotencyKey);
-    refuse(request.getKind(), workflowViolations(request.build()));
-    return request.build();
+    return prepare(execution, WORKFLOW_EXECUTION_KIND, idempotencyKey);
   }
 
   /**
-   * The create rules an agent execution request breaks, as {@code <field>: <description>}, sorted
-   * by field path, then description.
+   * Both kinds of execution are API resources with the same {@code api_version}, {@code kind} and
+   * {@code metadata} fields: one preparation serves both, through the fields' descriptors.
+   */
+  private static <E extends Message> E prepare(E execution, String kind, String idempotencyKey) {
+    Message.Builder request = execution.toBuilder();
+    Descriptors.Descriptor type = request.getDescriptorForType();
+    FieldDescriptor kindField = type.findFieldByName("kind");
+    fillIfEmpty(request, type.findFieldByName("api_version"), API_VERSION);
+    fillIfEmpty(request, kindField, kind);
+    fillMetadata(
+        (ApiResourceMetadata.Builder) request.getFieldBuilder(type.findFieldByName("metadata")),
+        idempotencyKey);
+    @SuppressWarnings("unchecked") // toBuilder().build() is of the message's own class
+    E prepared = (E) request.build();
+    refuse((String) prepared.getField(kindField), violations(prepared));
+    return prepared;
+  }
+
+  private static void fillIfEmpty(Message.Builder request, FieldDescriptor field, String value) {
+    if (((String) request.getField(field)).isEmpty()) {
+      request.setField(field, value);
+    }
+  }
+
+  /**
+   * The create rules an agent or workflow execution request breaks, as {@code <field>:
+   * <description>}, sorted by field path, then description.
    *
    * @param request the request as it would be sent
    * @return the violations; empty when the request keeps every rule
    */
-  static List<String> agentViolations(AgentExecution request) {
-    return violations(request);
-  }
-
-  /**
-   * The create rules a workflow execution request breaks, as {@code <field>: <description>},
-   * sorted by field path, then description.
-   *
-   * @param request the request as it would be sent
-   * @return the violations; empty when the request keeps every rule
-   */
-  static List<String> workflowViolations(WorkflowExecution request) {
-    return violations(request);
-  }
-
-  /** protovalidate's validator, built on first use (it compiles the rules' CEL once). */
-  private static final class CreateRules {
-    static final Validator VALIDATOR = ValidatorFactory.newBuilder().build();
-  }
-
-  private static List<String> violations(Message request) {
+  static List<String> violations(Message request) {
     ValidationResult result;
     try {
       result = CreateRules.VALIDATOR.validate(request);
@@ -173,6 +162,11 @@ public final class ExecutionRequests {
       violations.add(new String[] {fieldPath(proto.getField()), proto.getMessage()});
     }
     return sorted(violations);
+  }
+
+  /** protovalidate's validator, built on first use (it compiles the rules' CEL once). */
+  private static final class CreateRules {
+    static final Validator VALIDATOR = ValidatorFactory.newBuilder().build();
   }
 
   /** protovalidate's field path as text, as protovalidate-go's {@code FieldPathString} writes it. */
@@ -231,11 +225,8 @@ public final class ExecutionRequests {
     if (violations.isEmpty()) {
       return;
     }
-    ApplicationFailure failure =
-        ApplicationFailure.newNonRetryableFailure(
-            "invalid " + kind + ": " + String.join("; ", violations),
-            HandshakeFailureTypes.INVALID_REQUEST);
-    failure.setStackTrace(new StackTraceElement[0]);
-    throw failure;
+    throw HandshakeFailureTypes.nonRetryable(
+        "invalid " + kind + ": " + String.join("; ", violations),
+        HandshakeFailureTypes.INVALID_REQUEST);
   }
 }

@@ -30,6 +30,9 @@ import io.temporal.common.converter.RawValue;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -233,15 +236,11 @@ public final class ExternalActivityCompleter {
     Objects.requireNonNull(input, "input");
     long start = System.nanoTime();
     byte[] token = input.getCallbackToken().toByteArray();
-    String preview = TaskTokens.preview(token);
-    String digest = TaskTokens.digest(token);
     String executionId = input.getExecutionId();
+    TokenLog tokenLog = new TokenLog(log, "execution_id", executionId, token);
+    String preview = tokenLog.preview();
     if (token.length == 0) {
-      KeyValueLog.line(
-          log,
-          Contract.LOG_NO_CALLBACK_TOKEN,
-          "execution_id",
-          executionId);
+      KeyValueLog.line(log, Contract.LOG_NO_CALLBACK_TOKEN, "execution_id", executionId);
       recordCompletion(
           scope,
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN,
@@ -290,82 +289,34 @@ public final class ExternalActivityCompleter {
           throw new IllegalArgumentException("unrecognised outcome " + input.getOutcomeCase());
       }
     } catch (IllegalArgumentException e) {
-      KeyValueLog.lineAt(
-          log,
-          KeyValueLog.Level.ERROR,
-          Contract.LOG_COMPLETION_FAILED,
-          "execution_id",
-          executionId,
-          "token_preview",
-          preview,
-          "token_digest",
-          digest,
-          "error",
-          e.getMessage());
+      tokenLog.completionFailed(false, e.getMessage());
       // As in the Go SDK: nothing was sent, so no duration.
       recordCompletion(scope, null, ERROR_TYPE_INVALID_INPUT, 0);
       throw e;
     }
-    KeyValueLog.line(
-        log,
-        description,
-        "execution_id",
-        executionId,
-        "token_preview",
-        preview,
-        "token_digest",
-        digest);
+    tokenLog.line(description);
     try {
       call.run();
     } catch (ActivityCompletionException | StatusRuntimeException e) {
       long elapsed = System.nanoTime() - start;
-      Known known;
+      CompleteExternalActivityResult known;
       try {
         known = classify(e, preview);
       } catch (ExternalActivityCompletionException unknown) {
-        KeyValueLog.lineAt(
-            log,
-            KeyValueLog.Level.ERROR,
-            Contract.LOG_COMPLETION_FAILED,
-            "execution_id",
-            executionId,
-            "token_preview",
-            preview,
-            "token_digest",
-            digest,
-            "error",
-            unknown.getMessage());
+        tokenLog.completionFailed(false, unknown.getMessage());
         recordCompletion(scope, null, errorType(unknown.getStatusCode()), elapsed);
         throw unknown;
       }
-      KeyValueLog.line(
-          log,
-          Contract.LOG_COMPLETION_FAILED,
-          "execution_id",
-          executionId,
-          "token_preview",
-          preview,
-          "token_digest",
-          digest,
-          "error",
-          known.message());
-      recordCompletion(scope, known.outcome(), outcomeName(known.outcome()), elapsed);
-      return result(known.outcome(), known.message(), preview);
+      tokenLog.completionFailed(true, known.getMessage());
+      recordCompletion(scope, known.getOutcome(), outcomeName(known.getOutcome()), elapsed);
+      return known;
     } catch (RuntimeException e) {
       // Not a Temporal answer (for example the data converter failing): an unknown error.
       recordCompletion(scope, null, ERROR_TYPE_UNKNOWN, System.nanoTime() - start);
       throw e;
     }
     long elapsed = System.nanoTime() - start;
-    KeyValueLog.line(
-        log,
-        Contract.LOG_COMPLETED,
-        "execution_id",
-        executionId,
-        "token_preview",
-        preview,
-        "token_digest",
-        digest);
+    tokenLog.line(Contract.LOG_COMPLETED);
     recordCompletion(
         scope,
         CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED,
@@ -437,9 +388,9 @@ public final class ExternalActivityCompleter {
       if (hasCause(e, ActivityResetException.class)) {
         return new HeartbeatResult(HeartbeatOutcome.RESET, "", preview);
       }
-      Known known = classify(e, preview);
+      CompleteExternalActivityResult known = classify(e, preview);
       HeartbeatOutcome outcome;
-      switch (known.outcome()) {
+      switch (known.getOutcome()) {
         case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED:
           outcome = HeartbeatOutcome.ALREADY_COMPLETED;
           break;
@@ -449,7 +400,7 @@ public final class ExternalActivityCompleter {
         default:
           outcome = HeartbeatOutcome.TRANSIENT;
       }
-      return new HeartbeatResult(outcome, known.message(), preview);
+      return new HeartbeatResult(outcome, known.getMessage(), preview);
     }
   }
 
@@ -467,16 +418,14 @@ public final class ExternalActivityCompleter {
   }
 
   private ApplicationFailure toApplicationFailure(ActivityFailure failure) {
-    ApplicationFailure result =
+    // The failure is created here, not thrown by the caller's code: no stack trace to report.
+    return HandshakeFailureTypes.withoutStackTrace(
         ApplicationFailure.newBuilder()
             .setMessage(failure.getMessage())
             .setType(failure.getType())
             .setNonRetryable(failure.getNonRetryable())
             .setDetails(failure.getDetailsList().stream().map(this::toRawValue).toArray())
-            .build();
-    // The failure is created here, not thrown by the caller's code: no stack trace to report.
-    result.setStackTrace(new StackTraceElement[0]);
-    return result;
+            .build());
   }
 
   private Optional<Payloads> toPayloads(List<Any> details) {
@@ -510,24 +459,18 @@ public final class ExternalActivityCompleter {
       Scope scope, CompleteExternalActivityOutcome outcome, String errorType, long nanos) {
     try {
       String status = outcome == null ? STATUS_ERROR : outcomeName(outcome);
-      Scope tagged = scope.tagged(serviceTags(STATUS_TAG, status));
+      Scope tagged = HandshakeMetrics.withService(scope, STATUS_TAG, status);
       tagged.counter(METRIC_COMPLETIONS).inc(1);
       tagged.timer(METRIC_COMPLETION_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
       if (errorType != null) {
-        scope.tagged(serviceTags(ERROR_TYPE_TAG, errorType)).counter(METRIC_ERRORS).inc(1);
+        HandshakeMetrics.withService(scope, ERROR_TYPE_TAG, errorType)
+            .counter(METRIC_ERRORS)
+            .inc(1);
       }
     } catch (RuntimeException e) {
       // A failing metrics reporter must not change what became of the completion.
       log.warn("Failed to record the completion metrics: {}", e.toString());
     }
-  }
-
-  /** One tag beside {@code service=java}, in one map (one tally subscope). */
-  private static Map<String, String> serviceTags(String name, String value) {
-    Map<String, String> tags = new java.util.HashMap<>();
-    tags.put(HandshakeMetrics.SERVICE_TAG, HandshakeMetrics.SERVICE);
-    tags.put(name, value);
-    return tags;
   }
 
   /** The lower-case outcome name of the metric tags, for example {@code already_completed}. */
@@ -544,35 +487,42 @@ public final class ExternalActivityCompleter {
     return code.map(c -> c.name().toLowerCase(Locale.ROOT)).orElse(ERROR_TYPE_UNKNOWN);
   }
 
-  /** A known outcome of a failed Temporal call. */
-  static final class Known {
-    private final CompleteExternalActivityOutcome outcome;
-    private final String message;
+  /** The known outcome of each gRPC code Temporal may answer a completion with. */
+  private static final Map<Status.Code, CompleteExternalActivityOutcome> KNOWN_CODES =
+      knownCodes();
 
-    Known(CompleteExternalActivityOutcome outcome, String message) {
-      this.outcome = outcome;
-      this.message = message;
+  private static Map<Status.Code, CompleteExternalActivityOutcome> knownCodes() {
+    Map<Status.Code, CompleteExternalActivityOutcome> codes = new EnumMap<>(Status.Code.class);
+    codes.put(
+        Status.Code.NOT_FOUND,
+        CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED);
+    codes.put(
+        Status.Code.INVALID_ARGUMENT,
+        CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN);
+    for (Status.Code code :
+        EnumSet.of(
+            Status.Code.UNAVAILABLE,
+            Status.Code.DEADLINE_EXCEEDED,
+            Status.Code.RESOURCE_EXHAUSTED,
+            Status.Code.ABORTED,
+            Status.Code.INTERNAL,
+            Status.Code.UNKNOWN)) {
+      codes.put(code, CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT);
     }
-
-    CompleteExternalActivityOutcome outcome() {
-      return outcome;
-    }
-
-    String message() {
-      return message;
-    }
+    return Collections.unmodifiableMap(codes);
   }
 
   /**
-   * Maps a failed completion to its known outcome, or throws {@link
-   * ExternalActivityCompletionException}.
+   * Maps a failed completion to its known outcome (with its message and the token preview), or
+   * throws {@link ExternalActivityCompletionException}.
    */
-  static Known classify(RuntimeException e, String preview) {
+  static CompleteExternalActivityResult classify(RuntimeException e, String preview) {
     Status status = findStatus(e);
     if (e instanceof ActivityNotExistsException) {
-      return new Known(
+      return result(
           CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
-          status == null ? "NOT_FOUND" : messageOf(status));
+          status == null ? "NOT_FOUND" : messageOf(status),
+          preview);
     }
     if (status == null) {
       throw new ExternalActivityCompletionException(
@@ -581,27 +531,12 @@ public final class ExternalActivityCompleter {
           preview,
           e);
     }
-    CompleteExternalActivityOutcome outcome;
-    switch (status.getCode()) {
-      case NOT_FOUND:
-        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED;
-        break;
-      case INVALID_ARGUMENT:
-        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN;
-        break;
-      case UNAVAILABLE:
-      case DEADLINE_EXCEEDED:
-      case RESOURCE_EXHAUSTED:
-      case ABORTED:
-      case INTERNAL:
-      case UNKNOWN:
-        outcome = CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT;
-        break;
-      default:
-        throw new ExternalActivityCompletionException(
-            messageOf(status) + " (token_preview=" + preview + ")", status.getCode(), preview, e);
+    CompleteExternalActivityOutcome outcome = KNOWN_CODES.get(status.getCode());
+    if (outcome == null) {
+      throw new ExternalActivityCompletionException(
+          messageOf(status) + " (token_preview=" + preview + ")", status.getCode(), preview, e);
     }
-    return new Known(outcome, messageOf(status));
+    return result(outcome, messageOf(status), preview);
   }
 
   /** The outcome message: the code name and the server's message, {@code "NOT_FOUND: ..."}. */
@@ -672,11 +607,7 @@ public final class ExternalActivityCompleter {
      * @throws IllegalArgumentException if the duration is zero or negative
      */
     public Builder setRpcTimeout(Duration rpcTimeout) {
-      Objects.requireNonNull(rpcTimeout, "rpcTimeout");
-      if (rpcTimeout.isZero() || rpcTimeout.isNegative()) {
-        throw new IllegalArgumentException("rpcTimeout must be positive: " + rpcTimeout);
-      }
-      this.rpcTimeout = rpcTimeout;
+      this.rpcTimeout = BuilderArguments.positive(rpcTimeout, "rpcTimeout");
       return this;
     }
 

@@ -166,11 +166,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
   }
 
   private static ApplicationFailure invalid(String message) {
-    ApplicationFailure failure =
-        ApplicationFailure.newNonRetryableFailure(
-            message, HandshakeFailureTypes.GET_EXECUTION_FAILED);
-    failure.setStackTrace(new StackTraceElement[0]);
-    return failure;
+    return HandshakeFailureTypes.nonRetryable(message, HandshakeFailureTypes.GET_EXECUTION_FAILED);
   }
 
   /** Builder of {@link GetExecutionActivityImpl}. Not thread-safe. */
@@ -213,7 +209,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @return this builder
      */
     public Builder setInitialInterval(Duration initialInterval) {
-      this.initialInterval = positive(initialInterval, "initialInterval");
+      this.initialInterval = BuilderArguments.positive(initialInterval, "initialInterval");
       return this;
     }
 
@@ -224,7 +220,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @return this builder
      */
     public Builder setMaximumInterval(Duration maximumInterval) {
-      this.maximumInterval = positive(maximumInterval, "maximumInterval");
+      this.maximumInterval = BuilderArguments.positive(maximumInterval, "maximumInterval");
       return this;
     }
 
@@ -250,7 +246,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @return this builder
      */
     public Builder setCallTimeout(Duration callTimeout) {
-      this.callTimeout = positive(callTimeout, "callTimeout");
+      this.callTimeout = BuilderArguments.positive(callTimeout, "callTimeout");
       return this;
     }
 
@@ -270,12 +266,5 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
       return new GetExecutionActivityImpl(this);
     }
 
-    private static Duration positive(Duration value, String name) {
-      Objects.requireNonNull(value, name);
-      if (value.isZero() || value.isNegative()) {
-        throw new IllegalArgumentException(name + " must be positive: " + value);
-      }
-      return value;
-    }
   }
 }

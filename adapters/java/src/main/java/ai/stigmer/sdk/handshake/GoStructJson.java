@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Reads the JSON that Go's {@code encoding/json} writes for a protoc-gen-go struct (the deployed
@@ -116,20 +117,25 @@ final class GoStructJson {
       case VALUE:
         return !(node.isObject() && node.size() == 1 && node.has("Kind"));
       case STRUCT:
-        return !(node.isObject()
-            && node.size() == 1
-            && node.has("fields")
-            && node.get("fields").isObject()
-            && allGoValues(node.get("fields")));
+        return !holdsGoValues(node, "fields", JsonNode::isObject);
       case LIST_VALUE:
-        return !(node.isObject()
-            && node.size() == 1
-            && node.has("values")
-            && node.get("values").isArray()
-            && allGoValues(node.get("values")));
+        return !holdsGoValues(node, "values", JsonNode::isArray);
       default:
         return false;
     }
+  }
+
+  /**
+   * Whether the node is {@code {"<key>": <container>}} alone, the container of the expected kind
+   * and holding only Go values.
+   */
+  private static boolean holdsGoValues(
+      JsonNode node, String key, Predicate<JsonNode> expectedKind) {
+    return node.isObject()
+        && node.size() == 1
+        && node.has(key)
+        && expectedKind.test(node.get(key))
+        && allGoValues(node.get(key));
   }
 
   private static boolean allGoValues(JsonNode container) {

@@ -1,6 +1,7 @@
 package ai.stigmer.sdk.handshake;
 
 import ai.stigmer.sdk.contract.Contract;
+import io.temporal.failure.ApplicationFailure;
 
 /**
  * Application failure types written by this SDK, shared with the Python and Go SDKs.
@@ -90,4 +91,19 @@ public final class HandshakeFailureTypes {
   public static final String CANCEL_FAILED = Contract.FAILURE_CANCEL_FAILED;
 
   private HandshakeFailureTypes() {}
+
+  /**
+   * A non-retryable failure of one of these types, without a stack trace: the SDK creates it, the
+   * caller's code did not throw it, and Temporal keeps at most 4 KiB of a pending activity's last
+   * failure, which a stack trace would fill.
+   */
+  static ApplicationFailure nonRetryable(String message, String type) {
+    return withoutStackTrace(ApplicationFailure.newNonRetryableFailure(message, type));
+  }
+
+  /** {@code failure} without its stack trace (see {@link #nonRetryable}). */
+  static ApplicationFailure withoutStackTrace(ApplicationFailure failure) {
+    failure.setStackTrace(new StackTraceElement[0]);
+    return failure;
+  }
 }

@@ -130,6 +130,17 @@ public final class HandshakeMetrics {
     return scope.tagged(Immutables.map(SERVICE_TAG, SERVICE));
   }
 
+  /**
+   * The scope with this SDK's {@value #SERVICE_TAG} tag and one more, in one map (one tally
+   * subscope).
+   */
+  static Scope withService(Scope scope, String name, String value) {
+    Map<String, String> tags = new HashMap<>();
+    tags.put(SERVICE_TAG, SERVICE);
+    tags.put(name, value);
+    return scope.tagged(tags);
+  }
+
   /** Increments a counter by one; a failing reporter is logged, never thrown. */
   static void counter(Scope scope, String name) {
     try {
@@ -146,10 +157,7 @@ public final class HandshakeMetrics {
   static void resolved(Scope scope, String outcome, long nanos) {
     HandshakeSpans.resumed(outcome);
     try {
-      Map<String, String> tags = new HashMap<>();
-      tags.put(SERVICE_TAG, SERVICE);
-      tags.put(OUTCOME_TAG, outcome);
-      Scope tagged = scope.tagged(tags);
+      Scope tagged = withService(scope, OUTCOME_TAG, outcome);
       tagged.counter(HANDSHAKES).inc(1);
       tagged.timer(HANDSHAKE_DURATION).record(com.uber.m3.util.Duration.ofNanos(nanos));
     } catch (RuntimeException e) {

@@ -87,11 +87,7 @@ public final class HandshakeOptions {
      * @throws IllegalArgumentException if the duration is zero or negative
      */
     public Builder setCreateTimeout(Duration createTimeout) {
-      Objects.requireNonNull(createTimeout, "createTimeout");
-      if (createTimeout.isZero() || createTimeout.isNegative()) {
-        throw new IllegalArgumentException("createTimeout must be positive: " + createTimeout);
-      }
-      this.createTimeout = createTimeout;
+      this.createTimeout = BuilderArguments.positive(createTimeout, "createTimeout");
       return this;
     }
 

@@ -136,11 +136,7 @@ public final class StigmerChannels {
      * @throws IllegalArgumentException if the timeout is not positive
      */
     public Builder setDefaultCallTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isZero() || timeout.isNegative()) {
-        throw new IllegalArgumentException("the default call timeout must be positive");
-      }
-      this.defaultCallTimeout = timeout;
+      this.defaultCallTimeout = BuilderArguments.positive(timeout, "defaultCallTimeout");
       return this;
     }
 

@@ -29,6 +29,7 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,15 +104,16 @@ public class StigmerHandshake {
   static final Metadata.Key<String> IDEMPOTENCY_METADATA_KEY =
       Metadata.Key.of(IdempotencyKeys.METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
 
-  private static final Set<Status.Code> RETRYABLE_CODES =
-      EnumSet.of(
-          Status.Code.UNAVAILABLE,
-          Status.Code.DEADLINE_EXCEEDED,
-          Status.Code.RESOURCE_EXHAUSTED,
-          Status.Code.ABORTED,
-          Status.Code.INTERNAL,
-          Status.Code.UNKNOWN,
-          Status.Code.CANCELLED);
+  /** The contract's transient codes (section 1): a create that failed with one may succeed. */
+  private static final Set<Status.Code> RETRYABLE_CODES = retryableCodes();
+
+  private static Set<Status.Code> retryableCodes() {
+    Set<Status.Code> codes = EnumSet.noneOf(Status.Code.class);
+    for (String name : Contract.TRANSIENT_STATUS_CODES) {
+      codes.add(Status.Code.valueOf(name));
+    }
+    return java.util.Collections.unmodifiableSet(codes);
+  }
 
   /** The {@code google.rpc.ErrorInfo} domain of the Stigmer service's refusals. */
   public static final String ERROR_INFO_DOMAIN = Contract.ERROR_INFO_DOMAIN;
@@ -190,19 +192,11 @@ public class StigmerHandshake {
     Objects.requireNonNull(execution, "execution");
     AgentExecutionCommandControllerBlockingStub stub =
         Objects.requireNonNull(agents, "this handshake has no agent execution stub");
-    PendingActivity pending = PendingActivity.current();
-    AgentExecution.Builder request =
-        pending.prepare(() -> ExecutionRequests.prepareAgent(execution, pending.key)).toBuilder();
-    request.getSpecBuilder().setCallbackToken(pending.token);
-    pending.started();
-    AgentExecution ack;
-    try {
-      ack = prepare(stub, pending.key, options).create(request.build());
-    } catch (StatusRuntimeException e) {
-      throw pending.createFailed(e);
-    }
-    pending.leavePending(ack.getMetadata().getId(), "Agent");
-    return ack;
+    return createAndWaitPending(
+        execution,
+        ExecutionRequests::prepareAgent,
+        (request, key) -> prepare(stub, key, options).create(request),
+        "Agent");
   }
 
   /**
@@ -219,21 +213,50 @@ public class StigmerHandshake {
     Objects.requireNonNull(execution, "execution");
     WorkflowExecutionCommandControllerBlockingStub stub =
         Objects.requireNonNull(workflows, "this handshake has no workflow execution stub");
+    return createAndWaitPending(
+        execution,
+        ExecutionRequests::prepareWorkflow,
+        (request, key) -> prepare(stub, key, options).create(request),
+        "Workflow");
+  }
+
+  /**
+   * The handshake of either kind: takes the activity's token, fills and checks the request, sends
+   * it with the token in {@code spec.callback_token}, and leaves the activity pending.
+   *
+   * @param prepareRequest fills and checks the request, given the idempotency key
+   * @param create sends the request with the idempotency key, returns the ACK
+   * @param kind {@code "Agent"} or {@code "Workflow"}
+   */
+  private static <E extends Message> E createAndWaitPending(
+      E execution,
+      BiFunction<E, String, E> prepareRequest,
+      BiFunction<E, String, E> create,
+      String kind) {
     PendingActivity pending = PendingActivity.current();
-    WorkflowExecution.Builder request =
-        pending
-            .prepare(() -> ExecutionRequests.prepareWorkflow(execution, pending.key))
-            .toBuilder();
-    request.getSpecBuilder().setCallbackToken(pending.token);
+    E request =
+        withCallbackToken(
+            pending.prepare(() -> prepareRequest.apply(execution, pending.key)), pending.token);
     pending.started();
-    WorkflowExecution ack;
+    E ack;
     try {
-      ack = prepare(stub, pending.key, options).create(request.build());
+      ack = create.apply(request, pending.key);
     } catch (StatusRuntimeException e) {
       throw pending.createFailed(e);
     }
-    pending.leavePending(ack.getMetadata().getId(), "Workflow");
+    pending.leavePending(WorkflowHandshake.executionId(ack), kind);
     return ack;
+  }
+
+  /** A copy of the execution with {@code spec.callback_token} set (both kinds have the field). */
+  private static <E extends Message> E withCallbackToken(E execution, ByteString token) {
+    Message.Builder request = execution.toBuilder();
+    Message.Builder spec =
+        request.getFieldBuilder(request.getDescriptorForType().findFieldByName("spec"));
+    spec.setField(spec.getDescriptorForType().findFieldByName("callback_token"), token);
+    @SuppressWarnings("unchecked") // toBuilder().build() is of the message's own class
+    E withToken = (E) request.build();
+    return withToken;
   }
 
   /**
@@ -343,9 +366,9 @@ public class StigmerHandshake {
         "workflow_id",
         workflowId,
         "token_preview",
-        pending.preview,
+        pending.tokenLog.preview(),
         "token_digest",
-        pending.digest);
+        pending.tokenLog.digest());
     pending.context.doNotCompleteOnReturn();
     return null;
   }
@@ -399,8 +422,7 @@ public class StigmerHandshake {
                     : HandshakeFailureTypes.INVALID_REQUEST)
             .setNonRetryable(reason != null || !isRetryable(status.getCode()))
             .build();
-    failure.setStackTrace(new StackTraceElement[0]);
-    return failure;
+    return HandshakeFailureTypes.withoutStackTrace(failure);
   }
 
   /** The first ErrorInfo reason of the status that is in {@link #NON_RETRYABLE_REASONS}. */
@@ -441,19 +463,14 @@ public class StigmerHandshake {
   /** The current activity, about to go pending. */
   private static final class PendingActivity {
     private final ActivityExecutionContext context;
-    private final String activityId;
     private final ByteString token;
-    private final String preview;
-    private final String digest;
+    private final TokenLog tokenLog;
     private final String key;
 
-    private PendingActivity(
-        ActivityExecutionContext context, ByteString token, String preview, String key) {
+    private PendingActivity(ActivityExecutionContext context, byte[] token, String key) {
       this.context = context;
-      this.activityId = context.getInfo().getActivityId();
-      this.token = token;
-      this.preview = preview;
-      this.digest = TaskTokens.digest(token);
+      this.token = ByteString.copyFrom(token);
+      this.tokenLog = new TokenLog(log, "activity_id", context.getInfo().getActivityId(), token);
       this.key = key;
     }
 
@@ -466,7 +483,7 @@ public class StigmerHandshake {
       }
       ActivityInfo info = context.getInfo();
       if (info.isLocal()) {
-        throw nonRetryable(
+        throw HandshakeFailureTypes.nonRetryable(
             "a local activity cannot be completed asynchronously; schedule a regular activity",
             HandshakeFailureTypes.LOCAL_ACTIVITY);
       }
@@ -474,25 +491,15 @@ public class StigmerHandshake {
       if (token == null || token.length == 0) {
         throw emptyToken("the activity's task token is empty");
       }
-      String preview = TaskTokens.preview(token);
       String key =
           IdempotencyKeys.derive(
               info.getNamespace(),
               info.getWorkflowId(),
               info.getWorkflowRunId(),
               info.getActivityId());
-      KeyValueLog.line(
-          log,
-          Contract.LOG_TOKEN_TAKEN,
-          "activity_id",
-          info.getActivityId(),
-          "token_preview",
-          preview,
-          "token_digest",
-          TaskTokens.digest(token),
-          "token_length",
-          token.length);
-      return new PendingActivity(context, ByteString.copyFrom(token), preview, key);
+      PendingActivity pending = new PendingActivity(context, token, key);
+      pending.tokenLog.line(Contract.LOG_TOKEN_TAKEN, "token_length", token.length);
+      return pending;
     }
 
     /** Counts the create attempt about to be made. */
@@ -506,15 +513,8 @@ public class StigmerHandshake {
         return prepare.get();
       } catch (ApplicationFailure refused) {
         String message = refused.getOriginalMessage();
-        KeyValueLog.line(
-            log,
+        tokenLog.line(
             Contract.LOG_CREATE_REFUSED,
-            "activity_id",
-            activityId,
-            "token_preview",
-            preview,
-            "token_digest",
-            digest,
             "violations",
             message.substring(message.indexOf(": ") + 2));
         throw refused;
@@ -523,15 +523,8 @@ public class StigmerHandshake {
 
     ApplicationFailure createFailed(StatusRuntimeException e) {
       ApplicationFailure failure = StigmerHandshake.createFailed(e);
-      KeyValueLog.line(
-          log,
+      tokenLog.line(
           Contract.LOG_CREATE_FAILED,
-          "activity_id",
-          activityId,
-          "token_preview",
-          preview,
-          "token_digest",
-          digest,
           "code",
           e.getStatus().getCode().name(),
           "retryable",
@@ -546,17 +539,12 @@ public class StigmerHandshake {
      * @param kind {@code "Agent"} or {@code "Workflow"}, the first word of the ACK line
      */
     void leavePending(String executionId, String kind) {
-      KeyValueLog.line(
-          log,
-          "Workflow".equals(kind) ? Contract.LOG_ACK_WORKFLOW : Contract.LOG_ACK_AGENT,
-          "execution_id",
-          executionId,
-          "token_preview",
-          preview,
-          "token_digest",
-          digest,
-          "token_length",
-          token.size());
+      tokenLog
+          .about("execution_id", executionId)
+          .line(
+              "Workflow".equals(kind) ? Contract.LOG_ACK_WORKFLOW : Contract.LOG_ACK_AGENT,
+              "token_length",
+              token.size());
       HandshakeMetrics.counter(context.getMetricsScope(), HandshakeMetrics.HANDSHAKES_PENDING);
       recordExecution(executionId, kind);
       context.doNotCompleteOnReturn();
@@ -593,13 +581,8 @@ public class StigmerHandshake {
     }
 
     private static ApplicationFailure emptyToken(String message) {
-      return nonRetryable(message, HandshakeFailureTypes.EMPTY_TASK_TOKEN);
+      return HandshakeFailureTypes.nonRetryable(message, HandshakeFailureTypes.EMPTY_TASK_TOKEN);
     }
 
-    private static ApplicationFailure nonRetryable(String message, String type) {
-      ApplicationFailure failure = ApplicationFailure.newNonRetryableFailure(message, type);
-      failure.setStackTrace(new StackTraceElement[0]);
-      return failure;
-    }
   }
 }

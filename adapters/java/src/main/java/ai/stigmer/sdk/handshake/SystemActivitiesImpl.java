@@ -190,7 +190,8 @@ public final class SystemActivitiesImpl implements SystemActivities {
       CompleteExternalActivityResult result, ByteString token) {
     if (result.getOutcome()
         == CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT) {
-      ApplicationFailure transientFailure =
+      // Small enough for Temporal to keep it as the pending activity's last failure (4 KiB).
+      throw HandshakeFailureTypes.withoutStackTrace(
           ApplicationFailure.newFailure(
               "transient error completing the external activity: "
                   + result.getMessage()
@@ -199,20 +200,14 @@ public final class SystemActivitiesImpl implements SystemActivities {
                   + ", token_digest="
                   + TaskTokens.digest(token)
                   + ")",
-              HandshakeFailureTypes.COMPLETION_TRANSIENT);
-      // Small enough for Temporal to keep it as the pending activity's last failure (4 KiB).
-      transientFailure.setStackTrace(new StackTraceElement[0]);
-      throw transientFailure;
+              HandshakeFailureTypes.COMPLETION_TRANSIENT));
     }
     return result;
   }
 
   private static ApplicationFailure invalidInput(String reason) {
-    ApplicationFailure failure =
-        ApplicationFailure.newNonRetryableFailure(
-            "invalid " + COMPLETE_EXTERNAL_ACTIVITY + " input: " + reason,
-            HandshakeFailureTypes.COMPLETION_INVALID_INPUT);
-    failure.setStackTrace(new StackTraceElement[0]);
-    return failure;
+    return HandshakeFailureTypes.nonRetryable(
+        "invalid " + COMPLETE_EXTERNAL_ACTIVITY + " input: " + reason,
+        HandshakeFailureTypes.COMPLETION_INVALID_INPUT);
   }
 }

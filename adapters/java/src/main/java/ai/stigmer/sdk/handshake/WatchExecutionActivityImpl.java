@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The implementation of {@value WatchExecutionActivity#WATCH_EXECUTION}: finds the execution of the
@@ -121,12 +122,7 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
     }
 
     private static ApplicationFailure invalid(String why) {
-      ApplicationFailure failure =
-          ApplicationFailure.newNonRetryableFailure(
-              "stigmer: the watch input is not {\"activity_id\", \"kind\"}: " + why,
-              HandshakeFailureTypes.GET_EXECUTION_FAILED);
-      failure.setStackTrace(new StackTraceElement[0]);
-      return failure;
+      return watchFailed("the watch input is not {\"activity_id\", \"kind\"}: " + why);
     }
   }
 
@@ -136,33 +132,24 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
    * that activity is no longer pending (as Go and Python do).
    */
   private GetExecutionInput findPendingHandshake(String activityId) {
-    ActivityExecutionContext context = Activity.getExecutionContext();
-    Duration wait = initialInterval;
-    while (true) {
-      boolean pendingSeen = false;
-      for (PendingActivityInfo pending : pendingActivities(context)) {
-        if (!pending.getActivityId().equals(activityId)) {
-          continue;
-        }
-        pendingSeen = true;
-        GetExecutionInput recorded = recordedExecution(pending);
-        if (recorded != null) {
-          return recorded;
-        }
-      }
-      if (!pendingSeen) {
-        ApplicationFailure failure =
-            ApplicationFailure.newNonRetryableFailure(
-                "stigmer: the handshake activity " + activityId + " is no longer pending",
-                HandshakeFailureTypes.GET_EXECUTION_FAILED);
-        failure.setStackTrace(new StackTraceElement[0]);
-        throw failure;
-      }
-      // Throws ActivityCompletionException when the workflow cancels the watch.
-      context.heartbeat(null);
-      sleep(wait);
-      wait = next(wait);
-    }
+    return pollPendingActivities(
+        pendings -> {
+          boolean pendingSeen = false;
+          for (PendingActivityInfo pending : pendings) {
+            if (!pending.getActivityId().equals(activityId)) {
+              continue;
+            }
+            pendingSeen = true;
+            GetExecutionInput recorded = recordedExecution(pending);
+            if (recorded != null) {
+              return recorded;
+            }
+          }
+          if (!pendingSeen) {
+            throw watchFailed("the handshake activity " + activityId + " is no longer pending");
+          }
+          return null;
+        });
   }
 
   /**
@@ -172,33 +159,47 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
    * HandshakeFailureTypes#GET_EXECUTION_FAILED}.
    */
   private GetExecutionInput findPendingHandshake(ExecutionKind kind) {
+    return pollPendingActivities(
+        pendings -> {
+          List<GetExecutionInput> found = new ArrayList<>();
+          for (PendingActivityInfo pending : pendings) {
+            GetExecutionInput recorded = recordedExecution(pending);
+            if (recorded != null && recorded.getKind() == kind) {
+              found.add(recorded);
+            }
+          }
+          if (found.size() > 1) {
+            throw watchFailed(
+                "several pending handshakes in this workflow: cannot tell which one to watch");
+          }
+          return found.isEmpty() ? null : found.get(0);
+        });
+  }
+
+  /**
+   * Reads the workflow's pending activities until {@code lookup} finds the execution in them (it
+   * returns {@code null} to wait longer, or throws), heartbeating and backing off in between.
+   */
+  private GetExecutionInput pollPendingActivities(
+      Function<List<PendingActivityInfo>, GetExecutionInput> lookup) {
     ActivityExecutionContext context = Activity.getExecutionContext();
     Duration wait = initialInterval;
     while (true) {
-      List<GetExecutionInput> found = new ArrayList<>();
-      for (PendingActivityInfo pending : pendingActivities(context)) {
-        GetExecutionInput recorded = recordedExecution(pending);
-        if (recorded != null && recorded.getKind() == kind) {
-          found.add(recorded);
-        }
-      }
-      if (found.size() == 1) {
-        return found.get(0);
-      }
-      if (found.size() > 1) {
-        ApplicationFailure failure =
-            ApplicationFailure.newNonRetryableFailure(
-                "stigmer: several pending handshakes in this workflow: cannot tell which one to"
-                    + " watch",
-                HandshakeFailureTypes.GET_EXECUTION_FAILED);
-        failure.setStackTrace(new StackTraceElement[0]);
-        throw failure;
+      GetExecutionInput found = lookup.apply(pendingActivities(context));
+      if (found != null) {
+        return found;
       }
       // Throws ActivityCompletionException when the workflow cancels the watch.
       context.heartbeat(null);
       sleep(wait);
       wait = next(wait);
     }
+  }
+
+  /** The watch's non-retryable failure, {@code "stigmer: <why>"}. */
+  private static ApplicationFailure watchFailed(String why) {
+    return HandshakeFailureTypes.nonRetryable(
+        "stigmer: " + why, HandshakeFailureTypes.GET_EXECUTION_FAILED);
   }
 
   private Duration next(Duration wait) {

@@ -18,7 +18,6 @@ import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import org.slf4j.Logger;
 
 /**
  * Workflow side of the completion: schedules the system activity {@value
@@ -119,27 +118,13 @@ public final class WorkflowCompletions {
    */
   public static CompleteExternalActivityResult completeOnSuccess(
       CompleteExternalActivityInput input, ActivityOptions options) {
-    Logger log = Workflow.getLogger(WorkflowCompletions.class);
-    String preview = TaskTokens.preview(input.getCallbackToken());
-    String digest = TaskTokens.digest(input.getCallbackToken());
+    TokenLog tokenLog = tokenLog(input);
     CompleteExternalActivityResult result;
     try {
-      result = execute(input, options);
+      result = executeLogged(input, options, tokenLog);
     } catch (ActivityFailure e) {
-      KeyValueLog.lineAt(
-          log,
-          KeyValueLog.Level.ERROR,
-          Contract.LOG_COMPLETION_FAILED,
-          "execution_id",
-          input.getExecutionId(),
-          "token_preview",
-          preview,
-          "token_digest",
-          digest,
-          "error",
-          e.getMessage());
       throw ApplicationFailure.newNonRetryableFailureWithCause(
-          "completing the caller's activity failed (token_preview=" + preview + ")",
+          "completing the caller's activity failed (token_preview=" + tokenLog.preview() + ")",
           HandshakeFailureTypes.COMPLETION_FAILED,
           e);
     }
@@ -148,36 +133,16 @@ public final class WorkflowCompletions {
       case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN:
         return result;
       case COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED:
-        KeyValueLog.line(
-            log,
-            Contract.LOG_ALREADY_COMPLETED,
-            "execution_id",
-            input.getExecutionId(),
-            "token_preview",
-            preview,
-            "token_digest",
-            digest);
+        tokenLog.line(Contract.LOG_ALREADY_COMPLETED);
         return result;
       default:
         // A known outcome (invalid token, transient): the contract's level.
-        KeyValueLog.line(
-            log,
-            Contract.LOG_COMPLETION_FAILED,
-            "execution_id",
-            input.getExecutionId(),
-            "token_preview",
-            preview,
-            "token_digest",
-            digest,
-            "error",
-            result.getOutcome().name() + ": " + result.getMessage());
+        tokenLog.completionFailed(true, outcomeError(result));
         throw ApplicationFailure.newNonRetryableFailure(
             "completing the caller's activity failed: "
-                + result.getOutcome().name()
-                + ": "
-                + result.getMessage()
+                + outcomeError(result)
                 + " (token_preview="
-                + preview
+                + tokenLog.preview()
                 + ")",
             HandshakeFailureTypes.COMPLETION_FAILED);
     }
@@ -205,45 +170,50 @@ public final class WorkflowCompletions {
    */
   public static Optional<CompleteExternalActivityResult> completeOnFailure(
       CompleteExternalActivityInput input, ActivityOptions options) {
-    Logger log = Workflow.getLogger(WorkflowCompletions.class);
-    String preview = TaskTokens.preview(input.getCallbackToken());
-    String digest = TaskTokens.digest(input.getCallbackToken());
-    CompleteExternalActivityResult result;
+    TokenLog tokenLog = tokenLog(input);
     try {
-      result = execute(input, options);
+      CompleteExternalActivityResult result = executeLogged(input, options, tokenLog);
+      if (!isSuccess(result.getOutcome())) {
+        tokenLog.completionFailed(true, outcomeError(result));
+      }
+      return Optional.of(result);
     } catch (ActivityFailure e) {
-      // The system activity failed after its retries: an unknown cause, logged at ERROR.
-      KeyValueLog.lineAt(
-          log,
-          KeyValueLog.Level.ERROR,
-          Contract.LOG_COMPLETION_FAILED,
-          "execution_id",
-          input.getExecutionId(),
-          "token_preview",
-          preview,
-          "token_digest",
-          digest,
-          "error",
-          e.getMessage());
       return Optional.empty();
     }
-    if (result.getOutcome()
-            != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
-        && result.getOutcome()
-            != CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN) {
-      KeyValueLog.line(
-          log,
-          Contract.LOG_COMPLETION_FAILED,
-          "execution_id",
-          input.getExecutionId(),
-          "token_preview",
-          preview,
-          "token_digest",
-          digest,
-          "error",
-          result.getOutcome().name() + ": " + result.getMessage());
+  }
+
+  /**
+   * {@link #execute}, logging the system activity's failure after its retries (an unknown cause, at
+   * ERROR) before rethrowing it.
+   */
+  private static CompleteExternalActivityResult executeLogged(
+      CompleteExternalActivityInput input, ActivityOptions options, TokenLog tokenLog) {
+    try {
+      return execute(input, options);
+    } catch (ActivityFailure e) {
+      tokenLog.completionFailed(false, e.getMessage());
+      throw e;
     }
-    return Optional.of(result);
+  }
+
+  /** Whether the caller is done with: completed, or nothing to complete (an empty token). */
+  private static boolean isSuccess(CompleteExternalActivityOutcome outcome) {
+    return outcome == CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_COMPLETED
+        || outcome == CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_EMPTY_TOKEN;
+  }
+
+  /** The completion's log lines, with the workflow's replay-safe logger. */
+  private static TokenLog tokenLog(CompleteExternalActivityInput input) {
+    return new TokenLog(
+        Workflow.getLogger(WorkflowCompletions.class),
+        "execution_id",
+        input.getExecutionId(),
+        input.getCallbackToken().toByteArray());
+  }
+
+  /** A known outcome other than success as an error: {@code "<OUTCOME>: <message>"}. */
+  private static String outcomeError(CompleteExternalActivityResult result) {
+    return result.getOutcome().name() + ": " + result.getMessage();
   }
 
   /**

@@ -313,17 +313,32 @@ public final class WorkflowHandshake {
   public static <E extends Message> E execute(Functions.Func1<E, E> handshake, E request) {
     Objects.requireNonNull(handshake, "handshake");
     Objects.requireNonNull(request, "request");
-    long start = Workflow.currentTimeMillis();
+    return counted(Workflow.currentTimeMillis(), () -> handshake.apply(request), () -> {});
+  }
+
+  /**
+   * Runs the handshake's {@code body}, counting how it resolved and how long it took since {@code
+   * start} in the workflow's metrics scope; {@code onCancel} runs when the workflow is cancelled,
+   * before the cancellation is rethrown. The watcher's failure (the execution ended while the
+   * handshake was pending) counts as cancelled or failed, as the execution ended.
+   */
+  private static <E> E counted(long start, Functions.Func<E> body, Functions.Proc onCancel) {
     String outcome = HandshakeMetrics.OUTCOME_FAILED;
     try {
-      E delivered = handshake.apply(request);
+      E result = body.apply();
       outcome = HandshakeMetrics.OUTCOME_COMPLETED;
-      return delivered;
+      return result;
     } catch (ActivityFailure e) {
       outcome = outcomeOf(e.getCause());
       throw e;
     } catch (CanceledFailure e) {
       outcome = HandshakeMetrics.OUTCOME_CANCELLED;
+      onCancel.apply();
+      throw e;
+    } catch (ApplicationFailure e) {
+      if (HandshakeFailureTypes.AGENT_EXECUTION_CANCELLED.equals(e.getType())) {
+        outcome = HandshakeMetrics.OUTCOME_CANCELLED;
+      }
       throw e;
     } finally {
       long nanos = TimeUnit.MILLISECONDS.toNanos(Workflow.currentTimeMillis() - start);
@@ -337,7 +352,6 @@ public final class WorkflowHandshake {
     Objects.requireNonNull(handshake, "handshake");
     Objects.requireNonNull(request, "request");
     long start = Workflow.currentTimeMillis();
-    String outcome = HandshakeMetrics.OUTCOME_FAILED;
     List<Promise<E>> handshakes = new ArrayList<>(1);
     // Taken when the handshake is scheduled: a history from before the pushed cancel keeps its
     // request as sent and, when cancelled, only cancels its handshake.
@@ -356,53 +370,51 @@ public final class WorkflowHandshake {
     // the request opted out of the service's relayed heartbeats (HandshakeActivityIds).
     String handshakeActivityId = HandshakeActivityIds.schedule(handshakeScope::run, pushCancel);
     Promise<E> delivered = handshakes.get(0);
-    try {
-      if (!Workflow.await(options.getWatchAfter(), delivered::isCompleted)) {
-        E ended =
-            watch(delivered, handshakeActivityId, request, options.getWatchExecutionOptions());
-        if (ended != null) {
-          handshakeScope.cancel();
-          boolean cancelled = phase(ended) == PHASE_CANCELLED;
-          outcome =
-              cancelled ? HandshakeMetrics.OUTCOME_CANCELLED : HandshakeMetrics.OUTCOME_FAILED;
-          String id = executionId(ended);
-          String state = cancelled ? "CANCELLED" : "FAILED";
-          KeyValueLog.warn(
-              Workflow.getLogger(WorkflowHandshake.class),
-              "The execution ended while the handshake was pending",
-              "execution_id",
-              id,
-              "phase",
-              state);
-          throw ApplicationFailure.newNonRetryableFailure(
-              Contract.WATCH_ENDED_MESSAGE
-                  .replace("{execution_id}", id)
-                  .replace("{state}", state),
-              cancelled
-                  ? HandshakeFailureTypes.AGENT_EXECUTION_CANCELLED
-                  : HandshakeFailureTypes.AGENT_EXECUTION_FAILED);
-        }
-      }
-      // Throws CanceledFailure when the workflow is cancelled: the detached handshake would not.
-      Workflow.await(delivered::isCompleted);
-      E result = delivered.get();
-      outcome = HandshakeMetrics.OUTCOME_COMPLETED;
-      return result;
-    } catch (ActivityFailure e) {
-      outcome = outcomeOf(e.getCause());
-      throw e;
-    } catch (CanceledFailure e) {
-      outcome = HandshakeMetrics.OUTCOME_CANCELLED;
-      if (pushCancel && !delivered.isCompleted()) {
-        pushCancel(handshakeActivityId, request, options);
-        handshakeScope.cancel();
-        awaitShielded(delivered);
-      }
-      throw e;
-    } finally {
-      long nanos = TimeUnit.MILLISECONDS.toNanos(Workflow.currentTimeMillis() - start);
-      HandshakeMetrics.resolved(Workflow.getMetricsScope(), outcome, nanos);
-    }
+    return counted(
+        start,
+        () -> {
+          if (!Workflow.await(options.getWatchAfter(), delivered::isCompleted)) {
+            E ended =
+                watch(delivered, handshakeActivityId, request, options.getWatchExecutionOptions());
+            if (ended != null) {
+              handshakeScope.cancel();
+              throw executionEnded(ended);
+            }
+          }
+          // Throws CanceledFailure when the workflow is cancelled: the detached handshake would
+          // not.
+          Workflow.await(delivered::isCompleted);
+          return delivered.get();
+        },
+        () -> {
+          if (pushCancel && !delivered.isCompleted()) {
+            pushCancel(handshakeActivityId, request, options);
+            handshakeScope.cancel();
+            awaitShielded(delivered);
+          }
+        });
+  }
+
+  /**
+   * Logs that the watcher saw the execution end while the handshake was pending, and returns the
+   * failure the handshake then fails with.
+   */
+  private static ApplicationFailure executionEnded(Message ended) {
+    boolean cancelled = phase(ended) == PHASE_CANCELLED;
+    String id = executionId(ended);
+    String state = cancelled ? "CANCELLED" : "FAILED";
+    KeyValueLog.warn(
+        Workflow.getLogger(WorkflowHandshake.class),
+        "The execution ended while the handshake was pending",
+        "execution_id",
+        id,
+        "phase",
+        state);
+    return ApplicationFailure.newNonRetryableFailure(
+        Contract.WATCH_ENDED_MESSAGE.replace("{execution_id}", id).replace("{state}", state),
+        cancelled
+            ? HandshakeFailureTypes.AGENT_EXECUTION_CANCELLED
+            : HandshakeFailureTypes.AGENT_EXECUTION_FAILED);
   }
 
   /**
@@ -647,11 +659,7 @@ public final class WorkflowHandshake {
        * @return this builder
        */
       public Builder setWatchAfter(Duration watchAfter) {
-        Objects.requireNonNull(watchAfter, "watchAfter");
-        if (watchAfter.isZero() || watchAfter.isNegative()) {
-          throw new IllegalArgumentException("watchAfter must be positive");
-        }
-        this.watchAfter = watchAfter;
+        this.watchAfter = BuilderArguments.positive(watchAfter, "watchAfter");
         return this;
       }
 

@@ -2,7 +2,6 @@ package ai.stigmer.sdk.handshake;
 
 import ai.stigmer.agentic.agentexecution.v1.AgentExecution;
 import io.temporal.testing.WorkflowReplayer;
-import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
@@ -24,16 +23,10 @@ class CancelledReplayTest {
     AgentExecution run(AgentExecution request);
   }
 
-  public static final class CancelledUnwatchedCallerImpl implements CancelledUnwatchedCaller {
-    private final Fixtures.CallerActivities activities =
-        Workflow.newActivityStub(Fixtures.CallerActivities.class, Fixtures.callerOptions());
-
-    @Override
-    public AgentExecution run(AgentExecution request) {
-      return WorkflowHandshake.executeToTerminal(
-          activities::runAgent,
-          request,
-          WorkflowHandshake.TerminalOptions.newBuilder().setWatchAfter(Duration.ofHours(1)).build());
+  public static final class CancelledUnwatchedCallerImpl extends Fixtures.WatchingCallerImpl
+      implements CancelledUnwatchedCaller {
+    public CancelledUnwatchedCallerImpl() {
+      super(Fixtures.callerOptions(), Duration.ofHours(1));
     }
   }
 
@@ -43,18 +36,10 @@ class CancelledReplayTest {
     AgentExecution run(AgentExecution request);
   }
 
-  public static final class CancelledWatchedCallerImpl implements CancelledWatchedCaller {
-    private final Fixtures.CallerActivities activities =
-        Workflow.newActivityStub(Fixtures.CallerActivities.class, Fixtures.callerOptions());
-
-    @Override
-    public AgentExecution run(AgentExecution request) {
-      return WorkflowHandshake.executeToTerminal(
-          activities::runAgent,
-          request,
-          WorkflowHandshake.TerminalOptions.newBuilder()
-              .setWatchAfter(Duration.ofMillis(200))
-              .build());
+  public static final class CancelledWatchedCallerImpl extends Fixtures.WatchingCallerImpl
+      implements CancelledWatchedCaller {
+    public CancelledWatchedCallerImpl() {
+      super(Fixtures.callerOptions(), Duration.ofMillis(200));
     }
   }
 

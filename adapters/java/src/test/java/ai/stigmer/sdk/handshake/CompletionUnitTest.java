@@ -86,7 +86,7 @@ class CompletionUnitTest {
   private static CompleteExternalActivityOutcome classify(Status status) {
     return ExternalActivityCompleter.classify(
             new ActivityCompletionFailureException(status.asRuntimeException()), PREVIEW)
-        .outcome();
+        .getOutcome();
   }
 
   @ParameterizedTest
@@ -109,20 +109,20 @@ class CompletionUnitTest {
     assertEquals(
         COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED,
         classify(Status.NOT_FOUND.withDescription("workflow execution already completed")));
-    ExternalActivityCompleter.Known known =
+    CompleteExternalActivityResult known =
         ExternalActivityCompleter.classify(
             new ActivityNotExistsException(
                 Status.NOT_FOUND.withDescription("activity task not found").asRuntimeException()),
             PREVIEW);
-    assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED, known.outcome());
-    assertEquals("NOT_FOUND: activity task not found", known.message());
-    ExternalActivityCompleter.Known invalid =
+    assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_ALREADY_COMPLETED, known.getOutcome());
+    assertEquals("NOT_FOUND: activity task not found", known.getMessage());
+    CompleteExternalActivityResult invalid =
         ExternalActivityCompleter.classify(
             new ActivityCompletionFailureException(
                 "1", Status.INVALID_ARGUMENT.withDescription("bad token").asRuntimeException()),
             PREVIEW);
-    assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN, invalid.outcome());
-    assertEquals("INVALID_ARGUMENT: bad token", invalid.message());
+    assertEquals(COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_INVALID_TOKEN, invalid.getOutcome());
+    assertEquals("INVALID_ARGUMENT: bad token", invalid.getMessage());
   }
 
   @ParameterizedTest
@@ -161,7 +161,7 @@ class CompletionUnitTest {
     StatusRuntimeException direct = Status.UNAVAILABLE.asRuntimeException();
     assertEquals(
         COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT,
-        ExternalActivityCompleter.classify(direct, PREVIEW).outcome());
+        ExternalActivityCompleter.classify(direct, PREVIEW).getOutcome());
   }
 
   @Test

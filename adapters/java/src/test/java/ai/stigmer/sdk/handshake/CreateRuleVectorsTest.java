@@ -52,11 +52,11 @@ class CreateRuleVectorsTest {
       if (vector.getFieldsOrThrow("kind").getStringValue().equals("WorkflowExecution")) {
         WorkflowExecution.Builder workflow = WorkflowExecution.newBuilder();
         JsonFormat.parser().merge(request, workflow);
-        got = ExecutionRequests.workflowViolations(workflow.build());
+        got = ExecutionRequests.violations(workflow.build());
       } else {
         AgentExecution.Builder agent = AgentExecution.newBuilder();
         JsonFormat.parser().merge(request, agent);
-        got = ExecutionRequests.agentViolations(agent.build());
+        got = ExecutionRequests.violations(agent.build());
       }
       List<String> want = new ArrayList<>();
       for (Value violation : vector.getFieldsOrThrow("violations").getListValue().getValuesList()) {

@@ -134,6 +134,30 @@ public final class Fixtures {
     }
   }
 
+  /**
+   * The callers of the cancellation and tracing tests: the terminal execution, the watcher
+   * starting after {@code watchAfter}, the handshake scheduled with {@code activityOptions}. Each
+   * test's workflow type extends it with its own interface (the type names its histories hold).
+   */
+  public abstract static class WatchingCallerImpl {
+    private final CallerActivities activities;
+    private final WorkflowHandshake.TerminalOptions options;
+
+    protected WatchingCallerImpl(ActivityOptions activityOptions, Duration watchAfter) {
+      this.activities = Workflow.newActivityStub(CallerActivities.class, activityOptions);
+      this.options = WorkflowHandshake.TerminalOptions.newBuilder().setWatchAfter(watchAfter).build();
+    }
+
+    /** The contract's watch delay and the default caller options. */
+    protected WatchingCallerImpl() {
+      this(callerOptions(), WorkflowHandshake.TerminalOptions.getDefaultInstance().getWatchAfter());
+    }
+
+    public AgentExecution run(AgentExecution request) {
+      return WorkflowHandshake.executeToTerminal(activities::runAgent, request, options);
+    }
+  }
+
   /** A caller workflow that wants the terminal Stigmer workflow execution. */
   @WorkflowInterface
   public interface TerminalWorkflowCaller {

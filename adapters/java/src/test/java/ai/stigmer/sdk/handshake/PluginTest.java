@@ -38,20 +38,19 @@ import io.temporal.common.converter.GlobalDataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,41 +78,27 @@ class PluginTest {
     GlobalTracer.registerIfAbsent(OpenTracingShim.createTracerShim(otel));
   }
 
+  private PluginEnvironment environment;
   private TestWorkflowEnvironment env;
   private FakeStigmerService stigmer;
-  private ManagedChannel channel;
 
   /** An environment whose client carries the plugin, and a fake service on its client. */
   private Worker start(StigmerPlugin.Builder plugin) throws IOException {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    // The plugin's channel connects on first use, once the fake listens on the port.
-    channel = StigmerChannels.newBuilder("127.0.0.1:" + port).usePlaintext().build();
-    env =
-        TestWorkflowEnvironment.newInstance(
-            TestEnvironmentOptions.newBuilder()
-                .setUseTimeskipping(false)
-                .setWorkflowClientOptions(
-                    WorkflowClientOptions.newBuilder()
-                        .setPlugins(plugin.setStigmerChannel(channel).build())
-                        .build())
-                .build());
-    stigmer = FakeStigmerService.start(env.getWorkflowClient(), port);
+    return start(channel -> plugin);
+  }
+
+  private Worker start(Function<ManagedChannel, StigmerPlugin.Builder> plugin)
+      throws IOException {
+    environment = PluginEnvironment.start(plugin);
+    env = environment.env;
+    stigmer = environment.stigmer;
     return env.newWorker(TASK_QUEUE);
   }
 
   @AfterEach
   void tearDown() {
-    if (channel != null) {
-      channel.shutdownNow();
-    }
-    if (stigmer != null) {
-      stigmer.close();
-    }
-    if (env != null) {
-      env.close();
+    if (environment != null) {
+      environment.close();
     }
   }
 
@@ -141,9 +126,7 @@ class PluginTest {
   void theHandshakeRunsWithThePluginsActivities() throws Exception {
     Worker worker = start(StigmerPlugin.newBuilder());
     worker.registerWorkflowImplementationTypes(Fixtures.TerminalCallerImpl.class);
-    worker.registerActivitiesImplementations(
-        new Fixtures.CallerActivitiesImpl(
-            stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance()));
+    worker.registerActivitiesImplementations(environment.callerActivities());
     env.start();
 
     WorkflowStub caller = startTerminalCaller(It.request("what is 2+2?"));
@@ -213,9 +196,7 @@ class PluginTest {
   void aTracedHandshakeIsOneTraceThatReachesTheService() throws Exception {
     Worker worker = start(StigmerPlugin.newBuilder().setTracing(true));
     worker.registerWorkflowImplementationTypes(Fixtures.TerminalCallerImpl.class);
-    worker.registerActivitiesImplementations(
-        new Fixtures.CallerActivitiesImpl(
-            stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance()));
+    worker.registerActivitiesImplementations(environment.callerActivities());
     env.start();
     SPANS.reset();
 
@@ -283,52 +264,19 @@ class PluginTest {
     AgentExecution run(AgentExecution request);
   }
 
-  public static final class WatchedCallerImpl implements WatchedCaller {
-    private final Fixtures.CallerActivities activities =
-        Workflow.newActivityStub(Fixtures.CallerActivities.class, Fixtures.callerOptions());
-
-    @Override
-    public AgentExecution run(AgentExecution request) {
-      return WorkflowHandshake.executeToTerminal(
-          activities::runAgent,
-          request,
-          WorkflowHandshake.TerminalOptions.newBuilder()
-              .setWatchAfter(Duration.ofSeconds(1))
-              .build());
+  public static final class WatchedCallerImpl extends Fixtures.WatchingCallerImpl
+      implements WatchedCaller {
+    public WatchedCallerImpl() {
+      super(Fixtures.callerOptions(), Duration.ofSeconds(1));
     }
   }
 
   private Worker startWatched() throws IOException {
-    Worker worker =
-        start(
-            StigmerPlugin.newBuilder()
-                .setWatchExecutionActivity(
-                    WatchExecutionActivityImpl.newBuilder()
-                        .setChannel(lazyChannel())
-                        .setBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
-                        .build()));
+    Worker worker = start(PushedCancelTest::quicklyWatchedPlugin);
     worker.registerWorkflowImplementationTypes(WatchedCallerImpl.class);
-    worker.registerActivitiesImplementations(
-        new Fixtures.CallerActivitiesImpl(
-            stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance()));
+    worker.registerActivitiesImplementations(environment.callerActivities());
     env.start();
     return worker;
-  }
-
-  /** A channel to the port the fake will listen on (set up by {@link #start} itself). */
-  private io.grpc.Channel lazyChannel() {
-    return new io.grpc.Channel() {
-      @Override
-      public <Q, R> io.grpc.ClientCall<Q, R> newCall(
-          io.grpc.MethodDescriptor<Q, R> method, io.grpc.CallOptions options) {
-        return channel.newCall(method, options);
-      }
-
-      @Override
-      public String authority() {
-        return channel.authority();
-      }
-    };
   }
 
   private WorkflowStub startWatchedCaller() {

@@ -25,19 +25,14 @@ import io.temporal.api.common.v1.RetryPolicy;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.ActivityTaskScheduledEventAttributes;
 import io.temporal.api.history.v1.HistoryEvent;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.CanceledFailure;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
-import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -54,9 +49,9 @@ class PushedCancelTest {
 
   private static final String TASK_QUEUE = "pushed-cancel-callers";
 
+  private PluginEnvironment environment;
   private TestWorkflowEnvironment env;
   private FakeStigmerService stigmer;
-  private ManagedChannel channel;
 
   /** A caller whose handshake stays unwatched (TRY_CANCEL: the default cancellation type). */
   @WorkflowInterface
@@ -65,20 +60,14 @@ class PushedCancelTest {
     AgentExecution run(AgentExecution request);
   }
 
-  public static final class UnwatchedCallerImpl implements UnwatchedCaller {
-    private final Fixtures.CallerActivities activities =
-        Workflow.newActivityStub(
-            Fixtures.CallerActivities.class,
-            ActivityOptions.newBuilder(Fixtures.callerOptions())
-                .setCancellationType(ActivityCancellationType.TRY_CANCEL)
-                .build());
-
-    @Override
-    public AgentExecution run(AgentExecution request) {
-      return WorkflowHandshake.executeToTerminal(
-          activities::runAgent,
-          request,
-          WorkflowHandshake.TerminalOptions.newBuilder().setWatchAfter(Duration.ofHours(1)).build());
+  public static final class UnwatchedCallerImpl extends Fixtures.WatchingCallerImpl
+      implements UnwatchedCaller {
+    public UnwatchedCallerImpl() {
+      super(
+          ActivityOptions.newBuilder(Fixtures.callerOptions())
+              .setCancellationType(ActivityCancellationType.TRY_CANCEL)
+              .build(),
+          Duration.ofHours(1));
     }
   }
 
@@ -96,78 +85,49 @@ class PushedCancelTest {
     AgentExecution run(AgentExecution request);
   }
 
-  public static final class HeartbeatingCallerImpl implements HeartbeatingCaller {
-    private final Fixtures.CallerActivities activities =
-        Workflow.newActivityStub(
-            Fixtures.CallerActivities.class,
-            ActivityOptions.newBuilder(Fixtures.callerOptions())
-                .setHeartbeatTimeout(Duration.ofMinutes(5))
-                .build());
-
-    @Override
-    public AgentExecution run(AgentExecution request) {
-      return WorkflowHandshake.executeToTerminal(activities::runAgent, request);
+  public static final class HeartbeatingCallerImpl extends Fixtures.WatchingCallerImpl
+      implements HeartbeatingCaller {
+    public HeartbeatingCallerImpl() {
+      super(
+          ActivityOptions.newBuilder(Fixtures.callerOptions())
+              .setHeartbeatTimeout(Duration.ofMinutes(5))
+              .build(),
+          WorkflowHandshake.TerminalOptions.getDefaultInstance().getWatchAfter());
     }
   }
 
-  public static final class QuicklyWatchedCallerImpl implements QuicklyWatchedCaller {
-    private final Fixtures.CallerActivities activities =
-        Workflow.newActivityStub(Fixtures.CallerActivities.class, Fixtures.callerOptions());
-
-    @Override
-    public AgentExecution run(AgentExecution request) {
-      return WorkflowHandshake.executeToTerminal(
-          activities::runAgent,
-          request,
-          WorkflowHandshake.TerminalOptions.newBuilder()
-              .setWatchAfter(Duration.ofMillis(200))
-              .build());
+  public static final class QuicklyWatchedCallerImpl extends Fixtures.WatchingCallerImpl
+      implements QuicklyWatchedCaller {
+    public QuicklyWatchedCallerImpl() {
+      super(Fixtures.callerOptions(), Duration.ofMillis(200));
     }
   }
 
   private void start() throws IOException {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    channel = StigmerChannels.newBuilder("127.0.0.1:" + port).usePlaintext().build();
-    env =
-        TestWorkflowEnvironment.newInstance(
-            TestEnvironmentOptions.newBuilder()
-                .setUseTimeskipping(false)
-                .setWorkflowClientOptions(
-                    WorkflowClientOptions.newBuilder()
-                        .setPlugins(
-                            StigmerPlugin.newBuilder()
-                                .setStigmerChannel(channel)
-                                .setWatchExecutionActivity(
-                                    WatchExecutionActivityImpl.newBuilder()
-                                        .setChannel(channel)
-                                        .setBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
-                                        .build())
-                                .build())
-                        .build())
-                .build());
-    stigmer = FakeStigmerService.start(env.getWorkflowClient(), port);
+    environment = PluginEnvironment.start(PushedCancelTest::quicklyWatchedPlugin);
+    env = environment.env;
+    stigmer = environment.stigmer;
     Worker worker = env.newWorker(TASK_QUEUE);
     worker.registerWorkflowImplementationTypes(
         UnwatchedCallerImpl.class, QuicklyWatchedCallerImpl.class, HeartbeatingCallerImpl.class);
-    worker.registerActivitiesImplementations(
-        new Fixtures.CallerActivitiesImpl(
-            stigmer.agentStub(), stigmer.workflowStub(), HandshakeOptions.getDefaultInstance()));
+    worker.registerActivitiesImplementations(environment.callerActivities());
     env.start();
+  }
+
+  /** The plugin with a watch that polls every 50 to 200 ms. */
+  static StigmerPlugin.Builder quicklyWatchedPlugin(ManagedChannel channel) {
+    return StigmerPlugin.newBuilder()
+        .setWatchExecutionActivity(
+            WatchExecutionActivityImpl.newBuilder()
+                .setChannel(channel)
+                .setBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .build());
   }
 
   @AfterEach
   void tearDown() {
-    if (channel != null) {
-      channel.shutdownNow();
-    }
-    if (stigmer != null) {
-      stigmer.close();
-    }
-    if (env != null) {
-      env.close();
+    if (environment != null) {
+      environment.close();
     }
   }
 

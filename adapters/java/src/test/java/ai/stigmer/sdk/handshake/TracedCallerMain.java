@@ -24,7 +24,6 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
-import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.io.BufferedWriter;
@@ -56,15 +55,8 @@ public final class TracedCallerMain {
   }
 
   /** Uses {@link WorkflowHandshake#executeToTerminal}, as the README shows. */
-  public static final class TracedCallerImpl implements TracedCaller {
-    private final Fixtures.CallerActivities activities =
-        Workflow.newActivityStub(Fixtures.CallerActivities.class, Fixtures.callerOptions());
-
-    @Override
-    public AgentExecution run(AgentExecution request) {
-      return WorkflowHandshake.executeToTerminal(activities::runAgent, request);
-    }
-  }
+  public static final class TracedCallerImpl extends Fixtures.WatchingCallerImpl
+      implements TracedCaller {}
 
   private TracedCallerMain() {}
 

@@ -1,0 +1,24 @@
+package ai.stigmer.sdk.handshake;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/** The checks of what the builders are given. */
+final class BuilderArguments {
+
+  private BuilderArguments() {}
+
+  /**
+   * Returns {@code value} when it is positive.
+   *
+   * @param name the setting's name, for the message
+   * @throws IllegalArgumentException if the duration is zero or negative
+   */
+  static Duration positive(Duration value, String name) {
+    Objects.requireNonNull(value, name);
+    if (value.isZero() || value.isNegative()) {
+      throw new IllegalArgumentException(name + " must be positive: " + value);
+    }
+    return value;
+  }
+}
