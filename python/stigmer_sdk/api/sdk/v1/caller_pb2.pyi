@@ -44,7 +44,7 @@ Global___ExecutionKind: _TypeAlias = ExecutionKind  # noqa: Y015
 @_typing.final
 class GetExecutionInput(_message.Message):
     """Input of the caller-side activity `stigmer/caller/get-execution`, which the terminal-result
-    workflow helpers (Python `stigmer_sdk.workflow.execute_to_terminal`, Go
+    workflow helpers (Python `stigmer_sdk.in_workflow.execute_to_terminal`, Go
     `handshake.ExecuteToTerminal`, Java `WorkflowHandshake.executeToTerminal`) schedule when the
     execution delivered to the caller is not yet terminal. The activity calls the service's `get`
     until the phase is COMPLETED, FAILED or CANCELLED (backing off, heartbeating) and returns that

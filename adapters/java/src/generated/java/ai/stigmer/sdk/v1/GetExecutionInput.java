@@ -8,7 +8,7 @@ package ai.stigmer.sdk.v1;
 /**
  * <pre>
  * Input of the caller-side activity `stigmer/caller/get-execution`, which the terminal-result
- * workflow helpers (Python `stigmer_sdk.workflow.execute_to_terminal`, Go
+ * workflow helpers (Python `stigmer_sdk.in_workflow.execute_to_terminal`, Go
  * `handshake.ExecuteToTerminal`, Java `WorkflowHandshake.executeToTerminal`) schedule when the
  * execution delivered to the caller is not yet terminal. The activity calls the service's `get`
  * until the phase is COMPLETED, FAILED or CANCELLED (backing off, heartbeating) and returns that
@@ -305,7 +305,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Input of the caller-side activity `stigmer/caller/get-execution`, which the terminal-result
-   * workflow helpers (Python `stigmer_sdk.workflow.execute_to_terminal`, Go
+   * workflow helpers (Python `stigmer_sdk.in_workflow.execute_to_terminal`, Go
    * `handshake.ExecuteToTerminal`, Java `WorkflowHandshake.executeToTerminal`) schedule when the
    * execution delivered to the caller is not yet terminal. The activity calls the service's `get`
    * until the phase is COMPLETED, FAILED or CANCELLED (backing off, heartbeating) and returns that
