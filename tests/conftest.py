@@ -19,6 +19,11 @@ from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
+from helpers.recording_service import (
+    PendingCaller,
+    RecordingStigmerService,
+    start_pending_caller,
+)
 from helpers.workflows import (
     AgentCallerWorkflow,
     CallerActivities,
@@ -109,3 +114,14 @@ async def worker(
         workflow_runner=sandboxed_workflow_runner(),
     ) as running:
         yield running
+
+
+@pytest.fixture
+async def pending_caller(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: RecordingStigmerService,
+    task_queue: str,
+) -> PendingCaller:
+    """A caller on ``worker`` whose handshake pends on the fake service, with its token."""
+    return await start_pending_caller(temporal_client, stigmer_service, task_queue)

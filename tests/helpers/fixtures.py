@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -31,6 +32,9 @@ from helpers.workflows import (
     CallerOptions,
     WorkflowExecutionCallerWorkflow,
 )
+
+if TYPE_CHECKING:  # the tracing extra, imported by the fixture that needs it
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 POSTGRES_ENV = "STIGMER_TEST_POSTGRES_URL"
 
@@ -246,3 +250,23 @@ async def running_service(
         ):
             yield RunningService(service, stigmer, temporal_client, caller_queue, store_url)
         await stigmer.close()
+
+
+@pytest.fixture
+def exporter() -> Iterator[InMemorySpanExporter]:
+    """The spans the SDK's tracing records while the test runs (OpenTelemetry, in memory)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from stigmer_sdk.tracing import enable_tracing
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    disable = enable_tracing(provider)
+    try:
+        yield exporter
+    finally:
+        disable()
+        provider.shutdown()

@@ -17,11 +17,15 @@ from helpers.workflows import AgentCallerWorkflow, CallerOptions
 RecordingStigmerService = FakeStigmerService
 
 
+#: A caller workflow whose handshake activity pends on the fake service, and its task token.
+PendingCaller = tuple[temporalio.client.WorkflowHandle[AgentCallerWorkflow, AgentExecution], bytes]
+
+
 async def start_pending_caller(
     temporal_client: temporalio.client.Client,
     service: RecordingStigmerService,
     task_queue: str,
-) -> tuple[temporalio.client.WorkflowHandle[AgentCallerWorkflow, AgentExecution], bytes]:
+) -> PendingCaller:
     """Start a caller workflow on ``task_queue``; return it once its activity pends, with its
     token (as ``service`` received it)."""
     handle = await temporal_client.start_workflow(

@@ -22,9 +22,7 @@ import pytest
 import temporalio.client
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
-from temporalio.client import WorkflowFailureError
 from temporalio.common import RawValue
-from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from stigmer_sdk import (
@@ -49,6 +47,7 @@ from stigmer_sdk.system import NO_ERROR_MESSAGE, SYSTEM_ACTIVITY_NAME, SystemAct
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
+from helpers.assertions import activity_failure, assert_activity_failed
 from helpers.paths import ROOT
 from helpers.recording_service import RecordingStigmerService
 from helpers.workflows import (
@@ -275,10 +274,7 @@ async def test_an_unknown_execution_fails_the_terminal_fetch_at_once(
         task_queue=task_queue,
     )
     await _complete_as_deployed(temporal_client, state)
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
+    cause = await activity_failure(handle.result())
     assert cause.type == "STIGMER_GET_EXECUTION_FAILED"
     assert "NOT_FOUND" in cause.message
     assert state.gets == 1  # non-retryable: not polled again, not retried
@@ -360,15 +356,7 @@ async def test_a_deployed_error_without_message_fails_the_caller_typed(
         interop_client, task_queue, "system-activity-input-failure.json", token
     )
     assert outcome.outcome == 1
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
-    assert (cause.type, cause.message, cause.non_retryable) == (
-        "AGENT_EXECUTION_FAILED",
-        NO_ERROR_MESSAGE,
-        True,
-    )
+    await assert_activity_failed(handle.result(), "AGENT_EXECUTION_FAILED", NO_ERROR_MESSAGE)
 
 
 async def test_the_plugin_is_the_one_line_set_up_of_a_caller(

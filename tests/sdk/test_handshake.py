@@ -11,7 +11,7 @@ import grpc
 import pytest
 import temporalio.client
 from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from stigmer_sdk import (
@@ -30,6 +30,7 @@ from stigmer_sdk.logs import record_fields
 from stigmer_sdk.tokens import short_token_digest, token_preview
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
+from helpers.assertions import activity_failure, assert_activity_failed
 from helpers.recording_service import RecordingStigmerService
 from helpers.workflows import (
     AgentCallerWorkflow,
@@ -114,15 +115,12 @@ async def test_failure_reaches_caller_as_typed_application_error(
         outcome = await complete_external_activity(temporal_client, call.token, failure=failure)
         assert outcome.outcome is CompletionOutcome.COMPLETED
 
-        with pytest.raises(WorkflowFailureError) as raised:
-            await handle.result()
-        activity_error = raised.value.cause
-        assert isinstance(activity_error, ActivityError)
-        cause = activity_error.cause
-        assert isinstance(cause, ApplicationError)
-        assert cause.type == "AGENT_EXECUTION_FAILED"
-        assert cause.message == "the agent ran out of tools"
-        assert cause.non_retryable is non_retryable
+        await assert_activity_failed(
+            handle.result(),
+            "AGENT_EXECUTION_FAILED",
+            "the agent ran out of tools",
+            non_retryable=non_retryable,
+        )
 
 
 @pytest.mark.parametrize(
@@ -144,10 +142,7 @@ async def test_failed_create_fails_the_activity_at_once(
 ) -> None:
     stigmer_service.fail_next(code, "spec.message: must not be empty")
     handle = await _start_caller(temporal_client, task_queue, _request())
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
+    cause = await activity_failure(handle.result())
     assert cause.type == "STIGMER_CREATE_FAILED"
     assert cause.non_retryable is not retryable
     assert cause.message.startswith(f"{code.name}: spec.message: must not be empty")
@@ -207,10 +202,7 @@ async def test_a_request_the_service_would_refuse_fails_before_any_create(
         AgentExecution(spec=AgentExecutionSpec(agent_id="support-bot")),
         CallerOptions(maximum_attempts=3, retry_interval_seconds=0.1),
     )
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
+    cause = await activity_failure(handle.result())
     assert (cause.type, cause.non_retryable) == ("STIGMER_INVALID_REQUEST", True)
     assert cause.message == "invalid AgentExecution: spec.message: must be at least 1 characters"
     # Not retried, and nothing was sent.
@@ -351,20 +343,13 @@ async def test_inner_workflow_shape_and_blocking_fallback(
 async def test_inner_workflow_failure_fails_the_outer_activity(
     worker: Worker, temporal_client: temporalio.client.Client, task_queue: str
 ) -> None:
-    with pytest.raises(WorkflowFailureError) as raised:
-        await temporal_client.execute_workflow(
-            InnerShapeCallerWorkflow.run,
-            _request("fail"),
-            id=f"outer-{uuid.uuid4()}",
-            task_queue=task_queue,
-        )
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
-    assert (cause.type, cause.message, cause.non_retryable) == (
-        "AGENT_EXECUTION_FAILED",
-        "agent blew up",
-        True,
+    outer = temporal_client.execute_workflow(
+        InnerShapeCallerWorkflow.run,
+        _request("fail"),
+        id=f"outer-{uuid.uuid4()}",
+        task_queue=task_queue,
     )
+    await assert_activity_failed(outer, "AGENT_EXECUTION_FAILED", "agent blew up")
 
 
 async def test_no_log_record_or_error_carries_the_full_token(

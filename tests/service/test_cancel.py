@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import temporalio.client
 import temporalio.service
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHistory
-from temporalio.exceptions import CancelledError
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.worker import Replayer, Worker
 
 from stigmer_sdk import (
@@ -39,6 +38,7 @@ from stigmer_sdk.testing import DevServer, FakeStigmerService
 from stigmer_sdk.worker import sandboxed_workflow_runner
 from stigmer_sdk.workflow import _opted_out_of_relay
 
+from helpers.assertions import assert_cancelled, wait_for_phase
 from helpers.fixtures import SCRIPTS, service_config
 from helpers.paths import TEST_DATA
 from helpers.workflows import CallerActivities, CancellableCallerWorkflow
@@ -112,17 +112,6 @@ async def _pending_id(store_url: str) -> str:
     return await asyncio.wait_for(wait(), 60)
 
 
-async def _wait_for_phase(stigmer: StigmerClient, execution_id: str, phase: int) -> AgentExecution:
-    async def wait() -> AgentExecution:
-        while True:
-            execution = await stigmer.get_agent_execution(execution_id)
-            if execution.status.phase == phase:
-                return execution
-            await asyncio.sleep(0.1)
-
-    return await asyncio.wait_for(wait(), 60)
-
-
 async def _activity_types(
     handle: temporalio.client.WorkflowHandle[object, object], attribute: str
 ) -> list[str]:
@@ -150,15 +139,13 @@ async def test_a_callers_cancel_stops_the_agent_without_the_relay(
     _, callers, store_url = no_relay_service
     handle = await callers.start(watch_after_seconds)
     execution_id = await _pending_id(store_url)
-    await _wait_for_phase(callers.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
+    await wait_for_phase(callers.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
 
     await handle.cancel()
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    assert isinstance(raised.value.cause, CancelledError)
+    await assert_cancelled(handle.result())
     assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
 
-    execution = await _wait_for_phase(
+    execution = await wait_for_phase(
         callers.stigmer, execution_id, ExecutionPhase.EXECUTION_CANCELLED
     )
     assert execution.metadata.annotations[CANCEL_REQUESTED_ANNOTATION] == "true"
@@ -230,9 +217,7 @@ async def test_the_cancel_reaches_a_service_or_falls_back_when_unimplemented(
             await handle.cancel()
             assert await fake.wait_for_cancel_calls(1) == [call.execution_id]
             await fake.cancel(call)  # the handshake's cancel, learnt by heartbeat
-            with pytest.raises(WorkflowFailureError) as raised:
-                await handle.result()
-            assert isinstance(raised.value.cause, CancelledError)
+            await assert_cancelled(handle.result())
             assert CANCEL_ACTIVITY in await _activity_types(
                 handle, "activity_task_completed_event_attributes"
             )

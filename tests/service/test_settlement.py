@@ -17,7 +17,6 @@ from typing import Any, cast
 import pytest
 import temporalio.client
 import temporalio.service
-from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
@@ -35,7 +34,8 @@ from stigmer_sdk.service.workers import (
 )
 from stigmer_sdk.service.workflows import PHASE_COMPLETED, FinishInput
 
-from helpers.recording_service import RecordingStigmerService, start_pending_caller
+from helpers.assertions import activity_failure
+from helpers.recording_service import PendingCaller
 
 pytestmark = pytest.mark.integration
 
@@ -94,18 +94,16 @@ def _finished(execution_id: str) -> AgentExecution:
 
 @pytest.mark.parametrize("status", NOT_NOW, ids=lambda status: status.name)
 async def test_a_redelivery_temporal_cannot_take_now_keeps_the_caller_owed_and_delivers_later(
-    worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
     store_url: str,
     status: temporalio.service.RPCStatusCode,
     caplog: pytest.LogCaptureFixture,
+    pending_caller: PendingCaller,
 ) -> None:
     """A retried caller of a delivered execution: its redelivery is answered ``status`` once;
     its token must stay stored (not recorded as final) and the outcome reach it afterwards."""
     caplog.set_level(logging.INFO, logger="stigmer_sdk.service")
-    handle, retried_token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, retried_token = pending_caller
     execution = _finished("aex_redeliver").SerializeToString(deterministic=True)
     async with await open_store(store_url) as store:
         first, _ = await store.create(
@@ -190,13 +188,13 @@ async def test_a_finish_step_refused_unexpectedly_keeps_the_caller_owed(
 async def test_the_reconciler_keeps_a_refused_settlement_owed_for_its_next_round(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
     task_queue: str,
     store_url: str,
+    pending_caller: PendingCaller,
 ) -> None:
     """A workflow closed without finishing; the caller's failure is refused once: nothing is
     recorded, the round reports the close time to look back to, and the next round settles it."""
-    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, token = pending_caller
     execution_id = f"aex_closed_{uuid.uuid4().hex[:8]}"
     service_queue = f"service-{uuid.uuid4().hex[:8]}"
     running = _finished(execution_id)
@@ -250,10 +248,7 @@ async def test_the_reconciler_keeps_a_refused_settlement_owed_for_its_next_round
         row = await store.get(execution_id)
     assert settled.settled == 1
     assert settled.oldest_deferred is None
-    with pytest.raises(WorkflowFailureError) as raised:
-        await asyncio.wait_for(handle.result(), 30)
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
+    cause = await activity_failure(asyncio.wait_for(handle.result(), 30))
     assert cause.type == WORKFLOW_CLOSED_TYPE
     assert row is not None
     assert row.completion_state is CompletionState.DELIVERED
