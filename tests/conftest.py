@@ -16,20 +16,11 @@ from temporalio.worker import Worker
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import DevServer
+from stigmer_sdk.testing import CallerWorkflow, DevServer, FakeStigmerService
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from helpers.recording_service import (
-    PendingCaller,
-    RecordingStigmerService,
-    start_pending_caller,
-)
-from helpers.workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
-    InnerAgentWorkflow,
-    InnerShapeCallerWorkflow,
-)
+from helpers.callers import PendingCaller, start_pending_caller
+from helpers.workflows import CallerActivities, InnerAgentWorkflow, InnerShapeCallerWorkflow
 
 # The SDK's own test kit provides dev_server, temporal_client, stigmer_service (the fake Stigmer
 # service) and stigmer_client; the service fixtures (stores, a running service) are the suite's.
@@ -104,7 +95,7 @@ async def worker(
     async with Worker(
         temporal_client,
         task_queue=task_queue,
-        workflows=[AgentCallerWorkflow, InnerShapeCallerWorkflow, InnerAgentWorkflow],
+        workflows=[CallerWorkflow, InnerShapeCallerWorkflow, InnerAgentWorkflow],
         activities=[
             callers.run_agent,
             callers.run_inner,
@@ -120,7 +111,7 @@ async def worker(
 async def pending_caller(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> PendingCaller:
     """A caller on ``worker`` whose handshake pends on the fake service, with its token."""

@@ -30,6 +30,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.completion import pack_any
 from stigmer_sdk.converter import data_converter
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, FakeStigmerService
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 
@@ -251,25 +252,24 @@ async def capture() -> list[dict[str, object]]:
     from stigmer_sdk.testing import DevServer
     from stigmer_sdk.worker import sandboxed_workflow_runner
 
-    from helpers.recording_service import RecordingStigmerService
-    from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+    from helpers.workflows import CallerActivities
 
     async with DevServer() as server:
         client = await temporalio.client.Client.connect(
             server.target, data_converter=data_converter
         )
-        service = await RecordingStigmerService().start()
+        service = await FakeStigmerService().start()
         stigmer = await StigmerClient.connect(service.target)
         queue = f"capture-{uuid.uuid4()}"
         async with Worker(
             client,
             task_queue=queue,
-            workflows=[AgentCallerWorkflow],
+            workflows=[CallerWorkflow],
             activities=[CallerActivities(stigmer, client).run_agent],
             workflow_runner=sandboxed_workflow_runner(),
         ):
             handle = await client.start_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[
                     AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")),
                     CallerOptions(maximum_attempts=2, start_to_close_seconds=2),

@@ -34,17 +34,12 @@ from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.metrics import prometheus_runtime
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.cli import ServeProcess, serve_args
 from helpers.paths import ROOT
-from helpers.workflows import (
-    CallerActivities,
-    CallerOptions,
-    InnerAgentWorkflow,
-    ObservedCallerWorkflow,
-)
+from helpers.workflows import CallerActivities, InnerAgentWorkflow, ObservedCallerWorkflow
 
 pytestmark = pytest.mark.integration
 

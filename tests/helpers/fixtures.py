@@ -23,15 +23,10 @@ from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConne
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.service.server import ServiceSettings
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import DevServer
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from helpers.workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
-    CallerOptions,
-    WorkflowExecutionCallerWorkflow,
-)
+from helpers.workflows import CallerActivities, WorkflowExecutionCallerWorkflow
 
 if TYPE_CHECKING:  # the tracing extra, imported by the fixture that needs it
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -101,7 +96,7 @@ async def caller_worker(
     temporal: temporalio.client.Client,
     stigmer: StigmerClient,
     queue: str,
-    workflow: type = AgentCallerWorkflow,
+    workflow: type = CallerWorkflow,
 ) -> AsyncIterator[Callers]:
     """A worker of caller workflows (``workflow``, with the handshake activity ``run_agent``)
     on ``queue``; yields what starts them."""
@@ -213,11 +208,10 @@ class RunningService:
 
     async def start_caller(
         self, request: object, options: object | None = None
-    ) -> temporalio.client.WorkflowHandle[AgentCallerWorkflow, object]:
-        from helpers.workflows import CallerOptions
+    ) -> temporalio.client.WorkflowHandle[CallerWorkflow, object]:
 
         return await self.temporal.start_workflow(
-            AgentCallerWorkflow.run,
+            CallerWorkflow.run,
             args=[request, options or CallerOptions()],
             id=f"caller-{uuid.uuid4()}",
             task_queue=self.caller_queue,
@@ -237,7 +231,7 @@ async def running_service(
         async with Worker(
             temporal_client,
             task_queue=caller_queue,
-            workflows=[AgentCallerWorkflow, WorkflowExecutionCallerWorkflow],
+            workflows=[CallerWorkflow, WorkflowExecutionCallerWorkflow],
             activities=[
                 callers.run_agent,
                 callers.run_agent_crash_after_create,

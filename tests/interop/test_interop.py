@@ -44,19 +44,12 @@ from stigmer_sdk.caller import (
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.plugin import StigmerPlugin
 from stigmer_sdk.system import NO_ERROR_MESSAGE, SYSTEM_ACTIVITY_NAME, SystemActivities
-from stigmer_sdk.testing import DevServer
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, FakeStigmerService
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.assertions import activity_failure, assert_activity_failed
 from helpers.paths import ROOT
-from helpers.recording_service import RecordingStigmerService
-from helpers.workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
-    CallerOptions,
-    DeployedCompletionWorkflow,
-    TerminalCallerWorkflow,
-)
+from helpers.workflows import CallerActivities, DeployedCompletionWorkflow, TerminalCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -88,7 +81,7 @@ async def interop_worker(
     async with Worker(
         interop_client,
         task_queue=task_queue,
-        workflows=[AgentCallerWorkflow],
+        workflows=[CallerWorkflow],
         activities=[callers.run_agent],
         workflow_runner=sandboxed_workflow_runner(),
     ) as running:
@@ -99,7 +92,7 @@ async def test_a_caller_resumes_with_the_deployed_services_json_plain_result(
     interop_worker: Worker,
     interop_client: temporalio.client.Client,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     handle, token = await _pending_caller(interop_client, stigmer_service, task_queue)
@@ -292,7 +285,7 @@ async def system_worker(
     async with Worker(
         interop_client,
         task_queue=task_queue,
-        workflows=[AgentCallerWorkflow, DeployedCompletionWorkflow],
+        workflows=[CallerWorkflow, DeployedCompletionWorkflow],
         activities=[callers.run_agent, *SystemActivities(temporal_client).activities()],
         workflow_runner=sandboxed_workflow_runner(),
     ) as running:
@@ -300,10 +293,10 @@ async def system_worker(
 
 
 async def _pending_caller(
-    client: temporalio.client.Client, service: RecordingStigmerService, task_queue: str
+    client: temporalio.client.Client, service: FakeStigmerService, task_queue: str
 ) -> tuple[temporalio.client.WorkflowHandle[Any, Any], bytes]:
     handle = await client.start_workflow(
-        AgentCallerWorkflow.run,
+        CallerWorkflow.run,
         args=[AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")), CallerOptions()],
         id=f"interop-{uuid.uuid4()}",
         task_queue=task_queue,
@@ -328,7 +321,7 @@ async def _run_deployed_completion(
 async def test_the_system_activity_serves_a_deployed_success(
     system_worker: Worker,
     interop_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     handle, token = await _pending_caller(interop_client, stigmer_service, task_queue)
@@ -346,7 +339,7 @@ async def test_the_system_activity_serves_a_deployed_success(
 async def test_a_deployed_error_without_message_fails_the_caller_typed(
     system_worker: Worker,
     interop_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     handle, token = await _pending_caller(interop_client, stigmer_service, task_queue)

@@ -27,15 +27,14 @@ from stigmer_sdk import (
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.idempotency import execution_name
 from stigmer_sdk.logs import record_fields
+from stigmer_sdk.testing import CallerOptions, FakeStigmerService
 from stigmer_sdk.tokens import short_token_digest, token_preview
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.assertions import activity_failure, assert_activity_failed
-from helpers.recording_service import RecordingStigmerService
+from helpers.callers import start_caller
 from helpers.workflows import (
-    AgentCallerWorkflow,
     CallerActivities,
-    CallerOptions,
     InnerShapeCallerWorkflow,
     LocalActivityCallerWorkflow,
 )
@@ -45,20 +44,6 @@ pytestmark = pytest.mark.integration
 
 def _request(message: str = "summarise ticket 42") -> AgentExecution:
     return AgentExecution(spec=AgentExecutionSpec(agent_id="support-bot", message=message))
-
-
-async def _start_caller(
-    client: temporalio.client.Client,
-    task_queue: str,
-    request: AgentExecution,
-    options: CallerOptions | None = None,
-) -> temporalio.client.WorkflowHandle[AgentCallerWorkflow, AgentExecution]:
-    return await client.start_workflow(
-        AgentCallerWorkflow.run,
-        args=[request, options or CallerOptions()],
-        id=f"caller-{uuid.uuid4()}",
-        task_queue=task_queue,
-    )
 
 
 def _result_for(execution: AgentExecution, index: int) -> AgentExecution:
@@ -74,11 +59,11 @@ def _result_for(execution: AgentExecution, index: int) -> AgentExecution:
 async def test_fifty_handshakes_pend_on_one_activity_slot(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     handles = [
-        await _start_caller(temporal_client, task_queue, _request(f"question {i}"))
+        await start_caller(temporal_client, task_queue, _request(f"question {i}"))
         for i in range(50)
     ]
     # All 50 creates on a worker with one activity slot: each activity released its slot.
@@ -101,11 +86,11 @@ async def test_fifty_handshakes_pend_on_one_activity_slot(
 async def test_failure_reaches_caller_as_typed_application_error(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     for non_retryable in (True, False):
-        handle = await _start_caller(temporal_client, task_queue, _request())
+        handle = await start_caller(temporal_client, task_queue, _request())
         (call,) = (await stigmer_service.wait_for_calls(1 + int(not non_retryable)))[-1:]
         failure = ActivityFailure(
             message="the agent ran out of tools",
@@ -135,13 +120,13 @@ async def test_failure_reaches_caller_as_typed_application_error(
 async def test_failed_create_fails_the_activity_at_once(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
     code: grpc.StatusCode,
     retryable: bool,
 ) -> None:
     stigmer_service.fail_next(code, "spec.message: must not be empty")
-    handle = await _start_caller(temporal_client, task_queue, _request())
+    handle = await start_caller(temporal_client, task_queue, _request())
     cause = await activity_failure(handle.result())
     assert cause.type == "STIGMER_CREATE_FAILED"
     assert cause.non_retryable is not retryable
@@ -155,13 +140,13 @@ async def test_failed_create_fails_the_activity_at_once(
 async def test_create_carries_what_the_deployed_service_requires(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # The request exactly as docs/python-sdk.md builds it: only spec.agent_id and spec.message.
     caplog.set_level(logging.INFO, logger="stigmer_sdk.caller")
-    handle = await _start_caller(temporal_client, task_queue, _request())
+    handle = await start_caller(temporal_client, task_queue, _request())
     (call,) = await stigmer_service.wait_for_calls(1)
     sent = call.execution
     key = call.metadata[IDEMPOTENCY_METADATA_KEY]
@@ -193,10 +178,10 @@ async def _wait_for_record(caplog: pytest.LogCaptureFixture, prefix: str) -> log
 async def test_a_request_the_service_would_refuse_fails_before_any_create(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
-    handle = await _start_caller(
+    handle = await start_caller(
         temporal_client,
         task_queue,
         AgentExecution(spec=AgentExecutionSpec(agent_id="support-bot")),
@@ -212,7 +197,7 @@ async def test_a_request_the_service_would_refuse_fails_before_any_create(
 async def test_a_local_activity_is_refused_non_retryably_before_any_create(
     temporal_client: temporalio.client.Client,
     stigmer_client: StigmerClient,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     callers = CallerActivities(stigmer_client, temporal_client)
@@ -242,10 +227,10 @@ async def test_completion_outcomes_for_used_garbled_foreign_and_empty_tokens(
     worker: Worker,
     temporal_client: temporalio.client.Client,
     other_namespace_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
-    handle = await _start_caller(temporal_client, task_queue, _request())
+    handle = await start_caller(temporal_client, task_queue, _request())
     (call,) = await stigmer_service.wait_for_calls(1)
     token = call.token
 
@@ -278,11 +263,11 @@ async def test_completion_outcomes_for_used_garbled_foreign_and_empty_tokens(
 async def test_retried_activity_sends_same_idempotency_key_with_new_token(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     # Attempt 1 creates, then times out waiting; attempt 2 creates again with its new token.
-    handle = await _start_caller(
+    handle = await start_caller(
         temporal_client,
         task_queue,
         _request(),
@@ -355,12 +340,12 @@ async def test_inner_workflow_failure_fails_the_outer_activity(
 async def test_no_log_record_or_error_carries_the_full_token(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    handle = await _start_caller(temporal_client, task_queue, _request())
+    handle = await start_caller(temporal_client, task_queue, _request())
     (call,) = await stigmer_service.wait_for_calls(1)
     token_b64 = base64.b64encode(call.token).decode()
     outcomes = [

@@ -34,17 +34,11 @@ from stigmer_sdk.service.activities import COMPLETION_OWED_LOG
 from stigmer_sdk.service.app import APPROACHING_TIMEOUT_METRIC, StigmerService, with_settings
 from stigmer_sdk.service.runner import AGENT_EXECUTION_TIMEOUT, ScriptedRunner
 from stigmer_sdk.system import COMPLETION_DURATION_METRIC, REGISTERED_LOG
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.fixtures import SCRIPTS, caller_worker, service_config
-from helpers.workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
-    CallerOptions,
-    ObservedCallerWorkflow,
-    TerminalCallerWorkflow,
-)
+from helpers.workflows import CallerActivities, ObservedCallerWorkflow, TerminalCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -90,7 +84,7 @@ async def test_completions_and_pending_gauge_are_exported_without_tokens(
 
         async def call(agent_id: str) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
             return await temporal_client.start_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[
                     AgentExecution(spec=AgentExecutionSpec(agent_id=agent_id, message="m")),
                     CallerOptions(),
@@ -150,7 +144,7 @@ async def test_a_120_ms_completion_lands_in_the_200_ms_bucket_in_seconds(
     queue = f"metrics-{uuid.uuid4().hex[:8]}"
     async with caller_worker(temporal_client, stigmer, queue):
         await temporal_client.execute_workflow(
-            AgentCallerWorkflow.run,
+            CallerWorkflow.run,
             args=[
                 AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="m")),
                 CallerOptions(),

@@ -12,11 +12,10 @@ import temporalio.client
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, MessageType
 from stigmer_sdk.client import ClientOptions, RetryConfig, StigmerClient
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
 
 from helpers.cli import ServeProcess, serve_args
 from helpers.fixtures import all_ids, caller_worker
-from helpers.workflows import AgentCallerWorkflow, CallerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +71,7 @@ async def test_sigkill_during_agent_run_then_restart_completes_the_caller(
                 spec=AgentExecutionSpec(agent_id="deep-research", message="survive a crash")
             )
             handle = await temporal_client.start_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[request, CallerOptions()],
                 id=f"caller-{uuid.uuid4()}",
                 task_queue=caller_queue,

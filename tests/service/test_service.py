@@ -60,7 +60,7 @@ from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
 from stigmer_sdk.service.workers import WORKFLOW_CLOSED_TYPE, runner_worker
 from stigmer_sdk.service.workflows import PHASE_COMPLETED, ExecutionRef, FinishInput
 from stigmer_sdk.system import COMPLETION_TRANSIENT_TYPE, SystemActivities
-from stigmer_sdk.testing import DevServer, find_temporal_cli
+from stigmer_sdk.testing import CallerOptions, DevServer, find_temporal_cli
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.assertions import (
@@ -69,6 +69,7 @@ from helpers.assertions import (
     assert_cancelled,
     wait_for_phase,
 )
+from helpers.callers import PendingCaller
 from helpers.fixtures import (
     SCRIPTS,
     RunningService,
@@ -78,12 +79,7 @@ from helpers.fixtures import (
     varint,
 )
 from helpers.fixtures import all_ids as _all_ids
-from helpers.recording_service import PendingCaller
-from helpers.workflows import (
-    CallerOptions,
-    InnerAgentWorkflow,
-    WorkflowExecutionCallerWorkflow,
-)
+from helpers.workflows import InnerAgentWorkflow, WorkflowExecutionCallerWorkflow
 
 pytestmark = pytest.mark.integration
 

@@ -50,11 +50,11 @@ from stigmer_sdk.service.auth import (
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.service.server import MAX_REQUEST_BYTES, MAX_SPEC_BYTES
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import DevServer
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.fixtures import SCRIPTS, all_ids, count_rows, service_config
-from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+from helpers.workflows import CallerActivities
 
 pytestmark = pytest.mark.integration
 
@@ -358,13 +358,13 @@ async def _hijack(edge: Edge, attacker: str, victim_key: str, request: AgentExec
     async with Worker(
         edge.temporal,
         task_queue=queue,
-        workflows=[AgentCallerWorkflow],
+        workflows=[CallerWorkflow],
         activities=[hijacker.hijack],
         workflow_runner=sandboxed_workflow_runner(),
     ):
         result = await asyncio.wait_for(
             edge.temporal.execute_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[request, CallerOptions(activity="hijack", start_to_close_seconds=20)],
                 id=f"attacker-{uuid.uuid4()}",
                 task_queue=queue,
@@ -381,7 +381,7 @@ async def test_a_hijack_is_refused_and_the_victim_resumes_with_its_own_result(ed
     async with Worker(
         edge.temporal,
         task_queue=queue,
-        workflows=[AgentCallerWorkflow],
+        workflows=[CallerWorkflow],
         activities=[
             CallerActivities(edge.client("alice"), edge.temporal).run_agent,
             *SystemActivities(edge.temporal).activities(),
@@ -389,7 +389,7 @@ async def test_a_hijack_is_refused_and_the_victim_resumes_with_its_own_result(ed
         workflow_runner=sandboxed_workflow_runner(),
     ):
         victim = await edge.temporal.start_workflow(
-            AgentCallerWorkflow.run,
+            CallerWorkflow.run,
             args=[request, CallerOptions(start_to_close_seconds=60)],
             id=f"victim-{uuid.uuid4()}",
             task_queue=queue,

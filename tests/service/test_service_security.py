@@ -48,11 +48,11 @@ from stigmer_sdk.service.scopes import ScopePolicy
 from stigmer_sdk.service.server import EdgeInterceptor, workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import DevServer
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.fixtures import SCRIPTS, all_ids, ask, service_config
-from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+from helpers.workflows import CallerActivities
 
 pytestmark = pytest.mark.integration
 
@@ -171,7 +171,7 @@ async def test_a_status_token_never_reaches_the_caller_or_history(
     async with Worker(
         temporal_client,
         task_queue=queue,
-        workflows=[AgentCallerWorkflow],
+        workflows=[CallerWorkflow],
         activities=[
             CallerActivities(edge.clients["alice"], temporal_client).run_agent,
             *SystemActivities(temporal_client).activities(),
@@ -179,7 +179,7 @@ async def test_a_status_token_never_reaches_the_caller_or_history(
         workflow_runner=sandboxed_workflow_runner(),
     ):
         caller = await temporal_client.start_workflow(
-            AgentCallerWorkflow.run,
+            CallerWorkflow.run,
             args=[ask("steady", "a question"), CallerOptions()],
             id=f"caller-{uuid.uuid4()}",
             task_queue=queue,

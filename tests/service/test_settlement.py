@@ -35,7 +35,7 @@ from stigmer_sdk.service.workers import (
 from stigmer_sdk.service.workflows import PHASE_COMPLETED, FinishInput
 
 from helpers.assertions import activity_failure
-from helpers.recording_service import PendingCaller
+from helpers.callers import PendingCaller
 
 pytestmark = pytest.mark.integration
 

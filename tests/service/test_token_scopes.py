@@ -37,13 +37,13 @@ from stigmer_sdk import (
 from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.service.auth import hash_api_key
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
 from stigmer_sdk.tokens import TaskToken
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.cli import ServeProcess, serve_args
 from helpers.fixtures import all_ids, ask, varint
-from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+from helpers.workflows import CallerActivities
 
 pytestmark = pytest.mark.integration
 
@@ -148,7 +148,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
         async with Worker(
             temporal_client,
             task_queue=queue,
-            workflows=[AgentCallerWorkflow],
+            workflows=[CallerWorkflow],
             activities=[
                 CallerActivities(bob, temporal_client).run_agent_crash_after_create,
                 *SystemActivities(temporal_client).activities(),
@@ -156,7 +156,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
             workflow_runner=sandboxed_workflow_runner(),
         ):
             victim = await temporal_client.start_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[
                     ask("deep-research", "bob's question"),
                     CallerOptions(
@@ -192,7 +192,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
                 scheduled_event_id=scheduled_event_id,
                 attempt=2,
                 activity_id="1",
-                workflow_type="AgentCallerWorkflow",
+                workflow_type="stigmer-testing/caller",
                 activity_type=activity_type,
             )
             assert TaskToken(complete).inspect() is not None

@@ -20,8 +20,8 @@ from stigmer_sdk.service.store import ExecutionKind, open_store
 from stigmer_sdk.testing import DevServer, free_port
 
 from helpers.assertions import assert_activity_failed
+from helpers.callers import PendingCaller
 from helpers.cli import ServeProcess, run_cli
-from helpers.recording_service import PendingCaller
 
 pytestmark = pytest.mark.integration
 

@@ -38,12 +38,11 @@ from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.service.activities import TERMINAL_PHASES, decode
 from stigmer_sdk.service.server import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
 
 from helpers.cli import ServeProcess, serve_args
 from helpers.fixtures import all_ids, caller_worker
 from helpers.paths import ROOT
-from helpers.workflows import AgentCallerWorkflow, CallerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -129,7 +128,7 @@ async def _callers(
                 )
                 handles.append(
                     await temporal_client.start_workflow(
-                        AgentCallerWorkflow.run,
+                        CallerWorkflow.run,
                         args=[
                             request,
                             CallerOptions(
