@@ -9,11 +9,20 @@ import sys
 import uuid
 from pathlib import Path
 
+import grpc
 import pytest
 import temporalio.client
 from temporalio.worker import Worker
 
-from stigmer_sdk import ExecutionPhase, StigmerClient
+from stigmer_sdk import (
+    AgentExecution,
+    AgentExecutionSpec,
+    ClientOptions,
+    ExecutionPhase,
+    StigmerClient,
+    StigmerRPCError,
+)
+from stigmer_sdk.client import NO_RETRY
 from stigmer_sdk.testing import (
     CallerOptions,
     CallerWorkflow,
@@ -108,3 +117,32 @@ def test_the_dev_server_lifts_the_per_shard_queue_read_limit() -> None:
     arguments = DevServer().extra_args
     for processor in ("transfer", "timer"):
         assert f"history.{processor}ProcessorMaxPollRPS=10000" in arguments
+
+
+async def test_fail_matching_fails_only_the_creates_it_picks() -> None:
+    """A rule fails each create it picks, retries too; the others are ACKed as usual."""
+
+    def asking(case: str) -> AgentExecution:
+        request = AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m"))
+        request.metadata.annotations["case"] = case
+        return request
+
+    async with FakeStigmerService() as fake:
+        fake.fail_matching(
+            lambda call: call.execution.metadata.annotations["case"] == "refused",
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "scripted refusal",
+        )
+        client = await StigmerClient.connect(fake.target, ClientOptions(retry=NO_RETRY))
+        try:
+            for _ in range(2):
+                with pytest.raises(StigmerRPCError) as raised:
+                    await client.create(asking("refused"))
+                assert raised.value.code == grpc.StatusCode.FAILED_PRECONDITION
+                assert "scripted refusal" in str(raised.value)
+            ack = await client.create(asking("accepted"))
+        finally:
+            await client.close()
+    assert ack.metadata.id == fake.calls[-1].execution_id
+    cases = [call.execution.metadata.annotations["case"] for call in fake.calls]
+    assert cases == ["refused", "refused", "accepted"]
