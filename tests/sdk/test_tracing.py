@@ -30,6 +30,7 @@ from stigmer_sdk.service.runner import ScriptedRunner
 from stigmer_sdk.testing import DevServer
 from stigmer_sdk.tracing import RESUMED_SPAN, client_interceptors
 
+from helpers.cli import wait_serving
 from helpers.fixtures import SCRIPTS, caller_worker, service_config
 from helpers.workflows import ObservedCallerWorkflow
 
@@ -169,8 +170,7 @@ async def test_serve_exports_its_spans_over_otlp(dev_server: DevServer, tmp_path
     )
     await serve.start()
     try:
-        async with grpc.aio.insecure_channel(listen) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 90)
+        await wait_serving(listen)
         async with await StigmerClient.connect(listen) as client:
             # A direct create, as a deployed service also accepts it.
             ack = await client.create(

@@ -41,6 +41,7 @@ from stigmer_sdk.workflow import _opted_out_of_relay
 from helpers.assertions import assert_cancelled, wait_for_phase
 from helpers.fixtures import SCRIPTS, service_config
 from helpers.paths import TEST_DATA
+from helpers.store import store_agent_execution
 from helpers.workflows import CallerActivities, CancellableCallerWorkflow
 
 pytestmark = pytest.mark.integration
@@ -252,13 +253,7 @@ async def test_a_cancel_recorded_before_a_crash_still_stops_the_execution(
     execution.metadata.annotations[CANCEL_REQUESTED_ANNOTATION] = "true"
     execution.status.phase = ExecutionPhase.EXECUTION_PENDING
     async with await open_store(store_url) as store:
-        await store.create(
-            id=execution.metadata.id,
-            kind=ExecutionKind.AGENT,
-            execution=execution.SerializeToString(deterministic=True),
-            callback_token=b"",
-            idempotency_key=None,
-        )
+        await store_agent_execution(store, execution.metadata.id, execution, b"")
     config = with_settings(
         service_config(dev_server, store_url, uuid.uuid4().hex[:8]),
         caller_heartbeat_budget=0.0,

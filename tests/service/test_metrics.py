@@ -37,7 +37,7 @@ from stigmer_sdk.system import COMPLETION_DURATION_METRIC, REGISTERED_LOG
 from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from helpers.fixtures import SCRIPTS, caller_worker, service_config
+from helpers.fixtures import SCRIPTS, Callers, caller_worker, service_config
 from helpers.workflows import CallerActivities, ObservedCallerWorkflow, TerminalCallerWorkflow
 
 pytestmark = pytest.mark.integration
@@ -182,14 +182,8 @@ async def test_caller_metrics_from_a_real_caller_workers_endpoint(
     async def start(
         agent_id: str, start_to_close_seconds: float = 60
     ) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
-        return await caller_client.start_workflow(
-            ObservedCallerWorkflow.run,
-            args=[
-                AgentExecution(spec=AgentExecutionSpec(agent_id=agent_id, message="m")),
-                CallerOptions(start_to_close_seconds=start_to_close_seconds),
-            ],
-            id=f"caller-metrics-{uuid.uuid4()}",
-            task_queue=queue,
+        return await Callers(caller_client, queue, ObservedCallerWorkflow).start(
+            agent_id, options=CallerOptions(start_to_close_seconds=start_to_close_seconds)
         )
 
     async def scrape_until(name: str, count: float, **labels: str) -> str:

@@ -79,6 +79,7 @@ from helpers.fixtures import (
     varint,
 )
 from helpers.fixtures import all_ids as _all_ids
+from helpers.store import finish_completed, store_agent_execution
 from helpers.workflows import InnerAgentWorkflow, WorkflowExecutionCallerWorkflow
 
 pytestmark = pytest.mark.integration
@@ -476,24 +477,12 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         # The first attempt's token: the same activity, an attempt Temporal no longer runs.
         first_token = retried_token + b"\x28\x63"  # attempt = 99 (the last field wins)
-        await store.create(
-            id="aex_window",
-            kind=ExecutionKind.AGENT,
-            execution=running.SerializeToString(deterministic=True),
-            callback_token=first_token,
-            idempotency_key="v1:window",
-        )
+        await store_agent_execution(store, "aex_window", running, first_token, "v1:window")
         real_deliver = settlement_module.deliver_final_outcome
 
         async def deliver_while_retried(client: temporalio.client.Client, row: object) -> object:
             # The retried caller's create lands while the first token is being completed.
-            await store.create(
-                id="aex_unused",
-                kind=ExecutionKind.AGENT,
-                execution=running.SerializeToString(deterministic=True),
-                callback_token=retried_token,
-                idempotency_key="v1:window",
-            )
+            await store_agent_execution(store, "aex_unused", running, retried_token, "v1:window")
             monkeypatch.setattr(settlement_module, "deliver_final_outcome", real_deliver)
             return await real_deliver(client, row)  # type: ignore[arg-type]
 
@@ -522,20 +511,12 @@ async def test_a_token_that_cannot_be_reached_yet_stays_owed(tmp_path: Path) -> 
     running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         for token in (b"first attempt", b"retried attempt"):
-            row, _ = await store.create(
-                id="aex_unreachable",
-                kind=ExecutionKind.AGENT,
-                execution=running.SerializeToString(deterministic=True),
-                callback_token=token,
-                idempotency_key="v1:unreachable",
+            row, _ = await store_agent_execution(
+                store, "aex_unreachable", running, token, "v1:unreachable"
             )
         activities = ServiceActivities(store, ExecutionUpdates(store), unreachable)
         with pytest.raises(ApplicationError) as raised:
-            await ActivityEnvironment().run(
-                activities.finish,
-                FinishInput(ExecutionKind.AGENT.value, row.id, PHASE_COMPLETED),
-                b"",
-            )
+            await finish_completed(activities, row.id)
         owed = await store.get(row.id)
     assert raised.value.type == COMPLETION_TRANSIENT_TYPE
     assert not raised.value.non_retryable
@@ -1005,13 +986,7 @@ async def test_the_reconciler_starts_the_workflow_of_a_row_that_never_got_one(
     orphan.metadata.id = f"aex_{uuid.uuid4().hex}"
     orphan.status.phase = ExecutionPhase.EXECUTION_PENDING
     async with await open_store(store_url) as store:
-        await store.create(
-            id=orphan.metadata.id,
-            kind=ExecutionKind.AGENT,
-            execution=orphan.SerializeToString(deterministic=True),
-            callback_token=token,
-            idempotency_key=None,
-        )
+        await store_agent_execution(store, orphan.metadata.id, orphan, token)
     async with _own_service(
         dev_server,
         temporal_client,

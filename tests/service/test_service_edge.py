@@ -53,6 +53,7 @@ from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
+from helpers.cli import wait_serving
 from helpers.fixtures import SCRIPTS, all_ids, count_rows, service_config
 from helpers.workflows import CallerActivities
 
@@ -735,8 +736,7 @@ async def test_serve_authenticates_with_the_keys_of_its_key_file(
     await serve.start()
     try:
         target = f"127.0.0.1:{port}"
-        async with grpc.aio.insecure_channel(target) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 60)
+        await wait_serving(target, 60)
         options = ClientOptions(retry=NO_RETRY, api_key="serve-key")
         async with await StigmerClient.connect(target, options) as client:
             ack = await client.create(ask("echo"))  # one of serve's built-in demo agents

@@ -18,7 +18,6 @@ import pytest
 import temporalio.client
 import temporalio.service
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, MessageType
@@ -32,10 +31,10 @@ from stigmer_sdk.service.workers import (
     settle_closed,
     workflow_id_for,
 )
-from stigmer_sdk.service.workflows import PHASE_COMPLETED, FinishInput
 
 from helpers.assertions import activity_failure
 from helpers.callers import PendingCaller
+from helpers.store import finish_completed, store_agent_execution
 
 pytestmark = pytest.mark.integration
 
@@ -158,12 +157,8 @@ async def test_a_finish_step_refused_unexpectedly_keeps_the_caller_owed(
     running = _finished("aex_refused")
     running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
     async with await open_store(store_url) as store:
-        row, _ = await store.create(
-            id="aex_refused",
-            kind=ExecutionKind.AGENT,
-            execution=running.SerializeToString(deterministic=True),
-            callback_token=b"a caller's token",
-            idempotency_key="v1:refused",
+        row, _ = await store_agent_execution(
+            store, "aex_refused", running, b"a caller's token", "v1:refused"
         )
         client = _RefusingFirst(
             temporal_client, temporalio.service.RPCStatusCode.PERMISSION_DENIED, refusals=1
@@ -172,11 +167,7 @@ async def test_a_finish_step_refused_unexpectedly_keeps_the_caller_owed(
             store, ExecutionUpdates(store), cast(temporalio.client.Client, client)
         )
         with pytest.raises(ApplicationError) as raised:
-            await ActivityEnvironment().run(
-                activities.finish,
-                FinishInput(ExecutionKind.AGENT.value, row.id, PHASE_COMPLETED),
-                b"",
-            )
+            await finish_completed(activities, row.id)
         owed = await store.get(row.id)
     assert not raised.value.non_retryable
     assert "PERMISSION_DENIED" in str(raised.value)
@@ -209,13 +200,7 @@ async def test_the_reconciler_keeps_a_refused_settlement_owed_for_its_next_round
     settings = ServiceSettings(service_task_queue=service_queue)
     since = datetime.now(UTC) - timedelta(minutes=5)
     async with await open_store(store_url) as store:
-        await store.create(
-            id=execution_id,
-            kind=ExecutionKind.AGENT,
-            execution=running.SerializeToString(deterministic=True),
-            callback_token=token,
-            idempotency_key=None,
-        )
+        await store_agent_execution(store, execution_id, running, token)
         updates = ExecutionUpdates(store)
         client = _RefusingFirst(
             temporal_client, temporalio.service.RPCStatusCode.PERMISSION_DENIED, refusals=1

@@ -41,7 +41,7 @@ from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_p
 from stigmer_sdk.tokens import TaskToken
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from helpers.cli import ServeProcess, serve_args
+from helpers.cli import ServeProcess, serve_args, wait_serving
 from helpers.fixtures import all_ids, ask, varint
 from helpers.workflows import CallerActivities
 
@@ -138,8 +138,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
     await serve.start()
     target = f"127.0.0.1:{port}"
     try:
-        async with grpc.aio.insecure_channel(target) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 60)
+        await wait_serving(target, 60)
         alice = await StigmerClient.connect(
             target, ClientOptions(retry=NO_RETRY, api_key="key-alice")
         )

@@ -22,50 +22,53 @@ GENERATED = ("conformance/betterproto/generated/",)
 SERVICER_BASE = re.compile(r"(Agent|Workflow)Execution(Command|Query)ControllerServicer$")
 EXECUTION_TYPES = frozenset({"AgentExecution", "WorkflowExecution"})
 
-#: Servers of the Stigmer API besides the kit's fake, and why each is not the kit's fake.
-OTHER_SERVICES = {
-    ("bench/roles.py", "RawService"): "the bench's RAW baseline, hand-written without the SDK",
-    ("conformance/python/executable.py", "Service"): (
-        "the conformance protocol's service role, under test in every language (faults, case ids)"
-    ),
-    ("tests/helpers/core_only_app.py", "StandInService"): (
-        "runs in a virtual environment of the core wheel alone, without the [testing] extra"
-    ),
-    ("tests/helpers/foreign_stubs_app.py", "StandInService"): (
-        "completes the caller with another generated copy's classes, which the kit does not know"
-    ),
-    ("tests/interop/test_interop.py", "_Command"): "answers as the deployed Go service does",
-    ("tests/interop/test_interop.py", "_Query"): "answers as the deployed Go service does",
-    ("tests/sdk/test_client.py", "_Command"): (
-        "scripts what the client must handle: rich error details, delays, per-attempt answers"
-    ),
-    ("tests/sdk/test_client.py", "_Query"): "scripts the query answers the client must handle",
-    ("tests/sdk/test_client_tls.py", "_Command"): "serves over TLS and mutual TLS",
-}
+#: Servers of the Stigmer API besides the kit's fake (file, class: why not the kit's fake).
+OTHER_SERVICES = """
+bench/roles.py, RawService: the bench's RAW baseline, hand-written without the SDK
+conformance/python/executable.py, Service: the conformance protocol's service role, under test in
+    every language (case ids, faults)
+tests/helpers/core_only_app.py, StandInService: runs on the core wheel alone, without [testing]
+tests/helpers/foreign_stubs_app.py, StandInService: completes with another generated copy's
+    classes, which the kit does not know
+tests/interop/test_interop.py, _Command: answers as the deployed Go service does
+tests/interop/test_interop.py, _Query: answers as the deployed Go service does
+tests/sdk/test_client.py, _Command: scripts what the client must handle: rich error details,
+    delays, per-attempt answers
+tests/sdk/test_client.py, _Query: scripts the query answers the client must handle
+tests/sdk/test_client_tls.py, _Command: serves over TLS and mutual TLS
+"""
 
-#: Caller workflows besides the kit's, and what each tests that the kit's does not.
-OTHER_CALLERS = {
-    ("bench/bench_workflows.py", "BenchCallerWorkflow"): (
-        "one caller for both bench pipelines, so only the handshake differs (RAW is SDK-free)"
-    ),
-    ("bench/bench_workflows.py", "DocsCallerWorkflow"): "the quick start's execute_to_terminal",
-    ("conformance/python/executable.py", "CallerWorkflow"): (
-        "the conformance protocol's caller (workflow type conformance/caller, input CallerInput)"
-    ),
-    ("tests/helpers/core_only_app.py", "AskAgent"): "a user's caller on the core wheel alone",
-    ("tests/helpers/workflows.py", "WorkflowExecutionCallerWorkflow"): "the workflow kind",
-    ("tests/helpers/workflows.py", "InnerShapeCallerWorkflow"): "the inner-workflow shape",
-    ("tests/helpers/workflows.py", "InnerAgentWorkflow"): "the inner workflow of that shape",
-    ("tests/helpers/workflows.py", "WatchedCallerWorkflow"): "execute_to_terminal's watch",
-    ("tests/helpers/workflows.py", "TerminalCallerWorkflow"): (
-        "execute_to_terminal, as recorded in tests/data/histories (replayed)"
-    ),
-    ("tests/helpers/workflows.py", "CancellableCallerWorkflow"): (
-        "the pushed cancel, as recorded in tests/data/histories (replayed)"
-    ),
-    ("tests/helpers/workflows.py", "LocalActivityCallerWorkflow"): "the local-activity refusal",
-    ("tests/helpers/workflows.py", "ObservedCallerWorkflow"): "the caller-side metrics",
-}
+#: Caller workflows besides the kit's (file, class: what it tests that the kit's does not).
+OTHER_CALLERS = """
+bench/bench_workflows.py, BenchCallerWorkflow: one caller for both bench pipelines, so that only
+    the handshake differs (the RAW one is SDK-free)
+bench/bench_workflows.py, DocsCallerWorkflow: the quick start's execute_to_terminal
+conformance/python/executable.py, CallerWorkflow: the conformance protocol's caller (workflow type
+    conformance/caller, input CallerInput), as in every language
+tests/helpers/core_only_app.py, AskAgent: a user's caller on the core wheel alone
+tests/helpers/workflows.py, WorkflowExecutionCallerWorkflow: the workflow kind
+tests/helpers/workflows.py, InnerShapeCallerWorkflow: the inner-workflow shape
+tests/helpers/workflows.py, InnerAgentWorkflow: the inner workflow of that shape
+tests/helpers/workflows.py, WatchedCallerWorkflow: execute_to_terminal's watch
+tests/helpers/workflows.py, TerminalCallerWorkflow: execute_to_terminal, as recorded in
+    tests/data/histories (replayed)
+tests/helpers/workflows.py, CancellableCallerWorkflow: the pushed cancel, as recorded in
+    tests/data/histories (replayed)
+tests/helpers/workflows.py, LocalActivityCallerWorkflow: the local-activity refusal
+tests/helpers/workflows.py, ObservedCallerWorkflow: the caller-side metrics
+"""
+
+
+def _listed(table: str) -> set[tuple[str, str]]:
+    """The (file, class) of each entry of a table above (continuation lines are indented)."""
+    entries = set()
+    for line in table.splitlines():
+        if line and not line.startswith(" "):
+            path, rest = line.split(", ", 1)
+            name, reason = rest.split(": ", 1)
+            assert reason, line
+            entries.add((path, name))
+    return entries
 
 
 def _classes() -> Iterator[tuple[str, ast.ClassDef]]:
@@ -113,11 +116,11 @@ def _callers() -> set[tuple[str, str]]:
 
 
 def test_the_kit_has_the_one_fake_stigmer_service() -> None:
-    assert _services() == set(OTHER_SERVICES)
+    assert _services() == _listed(OTHER_SERVICES)
 
 
 def test_the_kit_has_the_one_caller_workflow() -> None:
-    assert _callers() == set(OTHER_CALLERS)
+    assert _callers() == _listed(OTHER_CALLERS)
 
 
 def test_the_scan_sees_a_new_fake_and_a_new_caller(tmp_path: Path) -> None:

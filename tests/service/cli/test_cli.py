@@ -21,7 +21,7 @@ from stigmer_sdk.testing import DevServer, free_port
 
 from helpers.assertions import assert_activity_failed
 from helpers.callers import PendingCaller
-from helpers.cli import ServeProcess, run_cli
+from helpers.cli import ServeProcess, run_cli, wait_serving
 
 pytestmark = pytest.mark.integration
 
@@ -330,8 +330,6 @@ async def test_serve_dev_runs_everything_embedded_and_stops_on_sigterm(tmp_path:
     import asyncio
     import signal
 
-    import grpc.aio
-
     listen = f"127.0.0.1:{free_port()}"
     serve = ServeProcess(
         "--dev",
@@ -347,8 +345,7 @@ async def test_serve_dev_runs_everything_embedded_and_stops_on_sigterm(tmp_path:
     )
     await serve.start()
     try:
-        async with grpc.aio.insecure_channel(listen) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 90)
+        await wait_serving(listen)
         async with await StigmerClient.connect(listen) as client:
             request = AgentExecution(
                 api_version="agentic.stigmer.ai/v1",
