@@ -17,9 +17,9 @@ from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import CallerWorkflow, DevServer, FakeStigmerService
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.callers import PendingCaller, start_pending_caller
+from helpers.fixtures import caller_worker
 from helpers.workflows import CallerActivities, InnerAgentWorkflow, InnerShapeCallerWorkflow
 
 # The SDK's own test kit provides dev_server, temporal_client, stigmer_service (the fake Stigmer
@@ -91,20 +91,20 @@ async def worker(
     stigmer_client: StigmerClient,
     task_queue: str,
 ) -> AsyncIterator[Worker]:
-    callers = CallerActivities(stigmer_client, temporal_client)
-    async with Worker(
+    async with caller_worker(
         temporal_client,
-        task_queue=task_queue,
-        workflows=[CallerWorkflow, InnerShapeCallerWorkflow, InnerAgentWorkflow],
+        stigmer_client,
+        task_queue,
+        CallerWorkflow,
+        InnerShapeCallerWorkflow,
+        InnerAgentWorkflow,
         activities=[
-            callers.run_agent,
-            callers.run_inner,
+            CallerActivities(stigmer_client, temporal_client).run_inner,
             *SystemActivities(temporal_client).activities(),
         ],
         max_concurrent_activities=1,
-        workflow_runner=sandboxed_workflow_runner(),
-    ) as running:
-        yield running
+    ) as callers:
+        yield callers.worker
 
 
 @pytest.fixture

@@ -27,19 +27,17 @@ import pytest
 import temporalio.client
 import yaml
 from temporalio.client import WorkflowFailureError
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, StigmerClient
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.metrics import prometheus_runtime
 from stigmer_sdk.system import SystemActivities
 from stigmer_sdk.testing import CallerOptions, DevServer, free_port
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.cli import ServeProcess, serve_args, wait_serving
-from helpers.fixtures import Callers
+from helpers.fixtures import caller_worker
 from helpers.paths import ROOT
-from helpers.workflows import CallerActivities, InnerAgentWorkflow, ObservedCallerWorkflow
+from helpers.workflows import InnerAgentWorkflow, ObservedCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -203,21 +201,18 @@ async def test_every_dashboard_and_alert_query_returns_data(
         await asyncio.wait_for(prometheus.ready(), 60)
         stigmer = await StigmerClient.connect(listen)
         queue = f"prometheus-{uuid.uuid4().hex[:8]}"
-        async with Worker(
+        async with caller_worker(
             client,
-            task_queue=queue,
-            workflows=[ObservedCallerWorkflow, InnerAgentWorkflow],
-            activities=[
-                CallerActivities(stigmer, client).run_agent,
-                *SystemActivities(client).activities(),
-            ],
-            workflow_runner=sandboxed_workflow_runner(),
-        ):
+            stigmer,
+            queue,
+            ObservedCallerWorkflow,
+            InnerAgentWorkflow,
+            activities=SystemActivities(client).activities(),
+        ) as callers:
 
             async def handshake(agent_id: str, timeout: float = 60) -> None:
-                handle = await Callers(client, queue, ObservedCallerWorkflow).start(
-                    agent_id, options=CallerOptions(start_to_close_seconds=timeout)
-                )
+                options = CallerOptions(start_to_close_seconds=timeout)
+                handle = await callers.start(agent_id, options=options)
                 with contextlib.suppress(WorkflowFailureError):
                     await handle.result()
 

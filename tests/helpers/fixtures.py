@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -23,7 +23,7 @@ from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConne
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.service.server import ServiceSettings
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, caller_activity
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.workflows import CallerActivities, WorkflowExecutionCallerWorkflow
@@ -75,6 +75,7 @@ class Callers:
     temporal: temporalio.client.Client
     queue: str
     workflow: type
+    worker: Worker
 
     async def start(
         self, agent_id: str, message: str = "m", options: CallerOptions | None = None
@@ -96,18 +97,23 @@ async def caller_worker(
     temporal: temporalio.client.Client,
     stigmer: StigmerClient,
     queue: str,
-    workflow: type = CallerWorkflow,
+    *workflows: type,
+    activities: Sequence[Callable[..., Any]] = (),
+    **options: Any,
 ) -> AsyncIterator[Callers]:
-    """A worker of caller workflows (``workflow``, with the handshake activity ``run_agent``)
-    on ``queue``; yields what starts them."""
+    """A caller worker on ``queue``, sandboxed: ``workflows`` (default: the test kit's
+    `CallerWorkflow`), the kit's handshake activity against ``stigmer`` and ``activities``
+    (``options``: more of `Worker`'s). Yields what starts the first workflow."""
+    workflows = workflows or (CallerWorkflow,)
     async with Worker(
         temporal,
         task_queue=queue,
-        workflows=[workflow],
-        activities=[CallerActivities(stigmer, temporal).run_agent],
+        workflows=list(workflows),
+        activities=[caller_activity(stigmer), *activities],
         workflow_runner=sandboxed_workflow_runner(),
-    ):
-        yield Callers(temporal, queue, workflow)
+        **options,
+    ) as worker:
+        yield Callers(temporal, queue, workflows[0], worker)
 
 
 def postgres_admin_url() -> str:
@@ -228,19 +234,19 @@ async def running_service(
         stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
         caller_queue = f"caller-{suffix}"
         callers = CallerActivities(stigmer, temporal_client)
-        async with Worker(
+        async with caller_worker(
             temporal_client,
-            task_queue=caller_queue,
-            workflows=[CallerWorkflow, WorkflowExecutionCallerWorkflow],
+            stigmer,
+            caller_queue,
+            CallerWorkflow,
+            WorkflowExecutionCallerWorkflow,
             activities=[
-                callers.run_agent,
                 callers.run_agent_crash_after_create,
                 callers.run_agent_undeclared,
                 callers.run_workflow_execution,
                 *SystemActivities(temporal_client).activities(),
             ],
             max_concurrent_activities=1,
-            workflow_runner=sandboxed_workflow_runner(),
         ):
             yield RunningService(service, stigmer, temporal_client, caller_queue, store_url)
         await stigmer.close()

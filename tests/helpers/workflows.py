@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk import workflow as stigmer_workflow
     from stigmer_sdk.caller import RESULT_ENCODING_ANNOTATION, prepare_create
     from stigmer_sdk.metrics import observe_handshake
-    from stigmer_sdk.testing import CALLER_ACTIVITY, CallerOptions
+    from stigmer_sdk.testing import CallerOptions
 
 
 @workflow.defn
@@ -85,13 +85,12 @@ def workflow_failure() -> Exception:
 
 
 class CallerActivities:
+    """The caller activities the suite needs besides the test kit's handshake activity
+    (`stigmer_sdk.testing.caller_activity`)."""
+
     def __init__(self, stigmer: StigmerClient, temporal: temporalio.client.Client) -> None:
         self._stigmer = stigmer
         self._temporal = temporal
-
-    @activity.defn(name=CALLER_ACTIVITY)
-    async def run_agent(self, request: AgentExecution) -> AgentExecution:
-        await execute_and_wait_pending(self._stigmer, request)
 
     @activity.defn(name="run_agent_crash_after_create")
     async def run_agent_crash_after_create(self, request: AgentExecution) -> AgentExecution:

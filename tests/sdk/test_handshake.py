@@ -29,12 +29,11 @@ from stigmer_sdk.idempotency import execution_name
 from stigmer_sdk.logs import record_fields
 from stigmer_sdk.testing import CallerOptions, FakeStigmerService
 from stigmer_sdk.tokens import short_token_digest, token_preview
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.assertions import activity_failure, assert_activity_failed
 from helpers.callers import start_caller
+from helpers.fixtures import caller_worker
 from helpers.workflows import (
-    CallerActivities,
     InnerShapeCallerWorkflow,
     LocalActivityCallerWorkflow,
 )
@@ -200,13 +199,8 @@ async def test_a_local_activity_is_refused_non_retryably_before_any_create(
     stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
-    callers = CallerActivities(stigmer_client, temporal_client)
-    async with Worker(
-        temporal_client,
-        task_queue=task_queue,
-        workflows=[LocalActivityCallerWorkflow],
-        activities=[callers.run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
+    async with caller_worker(
+        temporal_client, stigmer_client, task_queue, LocalActivityCallerWorkflow
     ):
         with pytest.raises(WorkflowFailureError) as raised:
             await temporal_client.execute_workflow(

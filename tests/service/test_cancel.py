@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +16,7 @@ import pytest
 import temporalio.client
 import temporalio.service
 from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Replayer
 
 from stigmer_sdk import (
     AgentExecution,
@@ -39,10 +40,10 @@ from stigmer_sdk.worker import sandboxed_workflow_runner
 from stigmer_sdk.workflow import _opted_out_of_relay
 
 from helpers.assertions import assert_cancelled, wait_for_phase
-from helpers.fixtures import SCRIPTS, service_config
+from helpers.fixtures import SCRIPTS, caller_worker, service_config
 from helpers.paths import TEST_DATA
 from helpers.store import store_agent_execution
-from helpers.workflows import CallerActivities, CancellableCallerWorkflow
+from helpers.workflows import CancellableCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -70,16 +71,12 @@ class Callers:
         )
 
 
-async def _caller_worker(
+def _caller_worker(
     temporal: temporalio.client.Client, stigmer: StigmerClient, task_queue: str
-) -> Worker:
-    callers = CallerActivities(stigmer, temporal)
-    return Worker(
-        temporal,
-        task_queue=task_queue,
-        workflows=[CancellableCallerWorkflow],
-        activities=[callers.run_agent, *GetExecutionActivity(stigmer).activities()],
-        workflow_runner=sandboxed_workflow_runner(),
+) -> contextlib.AbstractAsyncContextManager[object]:
+    activities = GetExecutionActivity(stigmer).activities()
+    return caller_worker(
+        temporal, stigmer, task_queue, CancellableCallerWorkflow, activities=activities
     )
 
 
@@ -96,7 +93,7 @@ async def no_relay_service(
     async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
         stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
         task_queue = f"caller-{suffix}"
-        async with await _caller_worker(temporal_client, stigmer, task_queue):
+        async with _caller_worker(temporal_client, stigmer, task_queue):
             yield service, Callers(temporal_client, stigmer, task_queue), store_url
         await stigmer.close()
 
@@ -209,7 +206,7 @@ async def test_the_cancel_reaches_a_service_or_falls_back_when_unimplemented(
     task_queue = f"caller-{uuid.uuid4().hex[:8]}"
     async with FakeStigmerService(temporal_client, implements_cancel=implements_cancel) as fake:
         stigmer = await StigmerClient.connect(fake.target, ClientOptions(retry=NO_RETRY))
-        async with await _caller_worker(temporal_client, stigmer, task_queue):
+        async with _caller_worker(temporal_client, stigmer, task_queue):
             callers = Callers(temporal_client, stigmer, task_queue)
             handle = await callers.start(-1.0)
             (call,) = await fake.wait_for_calls(1)

@@ -18,7 +18,6 @@ import pytest
 import temporalio.client
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
 from stigmer_sdk.converter import data_converter
@@ -35,10 +34,9 @@ from stigmer_sdk.service.app import APPROACHING_TIMEOUT_METRIC, StigmerService, 
 from stigmer_sdk.service.runner import AGENT_EXECUTION_TIMEOUT, ScriptedRunner
 from stigmer_sdk.system import COMPLETION_DURATION_METRIC, REGISTERED_LOG
 from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
-from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from helpers.fixtures import SCRIPTS, Callers, caller_worker, service_config
-from helpers.workflows import CallerActivities, ObservedCallerWorkflow, TerminalCallerWorkflow
+from helpers.fixtures import SCRIPTS, caller_worker, service_config
+from helpers.workflows import ObservedCallerWorkflow, TerminalCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -179,25 +177,21 @@ async def test_caller_metrics_from_a_real_caller_workers_endpoint(
     stigmer = await StigmerClient.connect(service.target)
     queue = f"caller-metrics-{uuid.uuid4().hex[:8]}"
 
-    async def start(
-        agent_id: str, start_to_close_seconds: float = 60
-    ) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
-        return await Callers(caller_client, queue, ObservedCallerWorkflow).start(
-            agent_id, options=CallerOptions(start_to_close_seconds=start_to_close_seconds)
-        )
-
     async def scrape_until(name: str, count: float, **labels: str) -> str:
         while (_value(text := _scrape(address), name, **labels) or 0) < count:
             await asyncio.sleep(0.1)
         return text
 
-    async with Worker(
-        caller_client,
-        task_queue=queue,
-        workflows=[ObservedCallerWorkflow, TerminalCallerWorkflow],
-        activities=[CallerActivities(stigmer, caller_client).run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
-    ):
+    async with caller_worker(
+        caller_client, stigmer, queue, ObservedCallerWorkflow, TerminalCallerWorkflow
+    ) as callers:
+
+        async def start(
+            agent_id: str, start_to_close_seconds: float = 60
+        ) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
+            options = CallerOptions(start_to_close_seconds=start_to_close_seconds)
+            return await callers.start(agent_id, options=options)
+
         cancelled = await start("slow")
         timed_out = await start("slow", start_to_close_seconds=2)
         await asyncio.wait_for(scrape_until(CALLER_PENDING_METRIC, 2), 60)

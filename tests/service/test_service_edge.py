@@ -50,12 +50,11 @@ from stigmer_sdk.service.auth import (
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.service.server import MAX_REQUEST_BYTES, MAX_SPEC_BYTES
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, caller_activity
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.cli import wait_serving
 from helpers.fixtures import SCRIPTS, all_ids, count_rows, service_config
-from helpers.workflows import CallerActivities
 
 pytestmark = pytest.mark.integration
 
@@ -384,7 +383,7 @@ async def test_a_hijack_is_refused_and_the_victim_resumes_with_its_own_result(ed
         task_queue=queue,
         workflows=[CallerWorkflow],
         activities=[
-            CallerActivities(edge.client("alice"), edge.temporal).run_agent,
+            caller_activity(edge.client("alice")),
             *SystemActivities(edge.temporal).activities(),
         ],
         workflow_runner=sandboxed_workflow_runner(),

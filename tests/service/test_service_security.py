@@ -48,11 +48,10 @@ from stigmer_sdk.service.scopes import ScopePolicy
 from stigmer_sdk.service.server import EdgeInterceptor, workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, caller_activity
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
 from helpers.fixtures import SCRIPTS, all_ids, ask, service_config
-from helpers.workflows import CallerActivities
 
 pytestmark = pytest.mark.integration
 
@@ -173,7 +172,7 @@ async def test_a_status_token_never_reaches_the_caller_or_history(
         task_queue=queue,
         workflows=[CallerWorkflow],
         activities=[
-            CallerActivities(edge.clients["alice"], temporal_client).run_agent,
+            caller_activity(edge.clients["alice"]),
             *SystemActivities(temporal_client).activities(),
         ],
         workflow_runner=sandboxed_workflow_runner(),
