@@ -1,4 +1,5 @@
-"""Shared fixtures: a real Temporal dev server, clients, and a recording Stigmer service."""
+"""The suite's session fixtures: fresh virtual environments, another namespace, a task queue.
+The test kit's plugin and helpers/fixtures.py hold the others."""
 
 from __future__ import annotations
 
@@ -6,30 +7,22 @@ import subprocess
 import sys
 import uuid
 import venv
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import temporalio.client
-from temporalio.worker import Worker
 
-from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.converter import data_converter
-from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import CallerWorkflow, DevServer, FakeStigmerService
+from stigmer_sdk.testing import DevServer
 
-from helpers.callers import PendingCaller, start_pending_caller
-from helpers.fixtures import caller_worker
-from helpers.workflows import CallerActivities, InnerAgentWorkflow, InnerShapeCallerWorkflow
+from helpers.paths import ROOT
 
 # The SDK's own test kit provides dev_server, temporal_client, stigmer_service (the fake Stigmer
 # service) and stigmer_client; the service fixtures (stores, a running service) are the suite's.
 pytest_plugins = ("stigmer_sdk.testing.pytest_plugin", "helpers.fixtures")
 
 OTHER_NAMESPACE = "stigmer-other"
-
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -82,37 +75,3 @@ async def other_namespace_client(dev_server: DevServer) -> temporalio.client.Cli
 @pytest.fixture
 def task_queue() -> str:
     return f"test-{uuid.uuid4()}"
-
-
-@pytest.fixture
-async def worker(
-    # A caller worker with ONE activity slot, on its own task queue.
-    temporal_client: temporalio.client.Client,
-    stigmer_client: StigmerClient,
-    task_queue: str,
-) -> AsyncIterator[Worker]:
-    async with caller_worker(
-        temporal_client,
-        stigmer_client,
-        task_queue,
-        CallerWorkflow,
-        InnerShapeCallerWorkflow,
-        InnerAgentWorkflow,
-        activities=[
-            CallerActivities(stigmer_client, temporal_client).run_inner,
-            *SystemActivities(temporal_client).activities(),
-        ],
-        max_concurrent_activities=1,
-    ) as callers:
-        yield callers.worker
-
-
-@pytest.fixture
-async def pending_caller(
-    worker: Worker,
-    temporal_client: temporalio.client.Client,
-    stigmer_service: FakeStigmerService,
-    task_queue: str,
-) -> PendingCaller:
-    """A caller on ``worker`` whose handshake pends on the fake service, with its token."""
-    return await start_pending_caller(temporal_client, stigmer_service, task_queue)

@@ -1,4 +1,5 @@
-"""Fixtures for the reference service: stores on SQLite and PostgreSQL, and a running service."""
+"""The suite's fixtures (a pytest plugin of conftest.py): caller workers, a pending caller, stores
+on SQLite and PostgreSQL, a running reference service, an in-memory span exporter."""
 
 from __future__ import annotations
 
@@ -23,10 +24,22 @@ from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConne
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.service.server import ServiceSettings
 from stigmer_sdk.system import SystemActivities
-from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, caller_activity
+from stigmer_sdk.testing import (
+    CallerOptions,
+    CallerWorkflow,
+    DevServer,
+    FakeStigmerService,
+    caller_activity,
+)
 from stigmer_sdk.worker import sandboxed_workflow_runner
 
-from helpers.workflows import CallerActivities, WorkflowExecutionCallerWorkflow
+from helpers.callers import PendingCaller, start_pending_caller
+from helpers.workflows import (
+    CallerActivities,
+    InnerAgentWorkflow,
+    InnerShapeCallerWorkflow,
+    WorkflowExecutionCallerWorkflow,
+)
 
 if TYPE_CHECKING:  # the tracing extra, imported by the fixture that needs it
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -270,3 +283,38 @@ def exporter() -> Iterator[InMemorySpanExporter]:
     finally:
         disable()
         provider.shutdown()
+
+
+@pytest.fixture
+async def worker(
+    temporal_client: temporalio.client.Client,
+    stigmer_client: StigmerClient,
+    task_queue: str,
+) -> AsyncIterator[Worker]:
+    """A caller worker with ONE activity slot on the test's own queue: the kit's caller, the
+    inner-workflow shape and the system activity."""
+    async with caller_worker(
+        temporal_client,
+        stigmer_client,
+        task_queue,
+        CallerWorkflow,
+        InnerShapeCallerWorkflow,
+        InnerAgentWorkflow,
+        activities=[
+            CallerActivities(stigmer_client, temporal_client).run_inner,
+            *SystemActivities(temporal_client).activities(),
+        ],
+        max_concurrent_activities=1,
+    ) as callers:
+        yield callers.worker
+
+
+@pytest.fixture
+async def pending_caller(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: FakeStigmerService,
+    task_queue: str,
+) -> PendingCaller:
+    """A caller on ``worker`` whose handshake pends on the fake service, with its token."""
+    return await start_pending_caller(temporal_client, stigmer_service, task_queue)
