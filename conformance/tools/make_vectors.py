@@ -13,7 +13,6 @@ import asyncio
 import base64
 import json
 import random
-import sys
 from pathlib import Path
 
 from google.protobuf import json_format, message, struct_pb2
@@ -242,17 +241,14 @@ def build() -> list[dict[str, object]]:
 
 async def capture() -> list[dict[str, object]]:
     """Real task tokens from a dev server: a first attempt's and a retry's."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
     import uuid
 
     import temporalio.client
     from temporalio.worker import Worker
 
     from stigmer_sdk.client import StigmerClient
-    from stigmer_sdk.testing import DevServer
+    from stigmer_sdk.testing import DevServer, caller_activity
     from stigmer_sdk.worker import sandboxed_workflow_runner
-
-    from helpers.workflows import CallerActivities
 
     async with DevServer() as server:
         client = await temporalio.client.Client.connect(
@@ -265,7 +261,7 @@ async def capture() -> list[dict[str, object]]:
             client,
             task_queue=queue,
             workflows=[CallerWorkflow],
-            activities=[CallerActivities(stigmer, client).run_agent],
+            activities=[caller_activity(stigmer)],
             workflow_runner=sandboxed_workflow_runner(),
         ):
             handle = await client.start_workflow(
