@@ -1,4 +1,5 @@
-"""Shared fixtures: a real Temporal dev server, clients, and a recording Stigmer service."""
+"""The suite's session fixtures: fresh virtual environments, another namespace, a task queue.
+The test kit's plugin and helpers/fixtures.py hold the others."""
 
 from __future__ import annotations
 
@@ -6,34 +7,22 @@ import subprocess
 import sys
 import uuid
 import venv
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import temporalio.client
-from temporalio.worker import Worker
 
-from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.converter import data_converter
-from stigmer_sdk.sandbox import sandboxed_workflow_runner
-from stigmer_sdk.system_activity import SystemActivities
 from stigmer_sdk.testing import DevServer
 
-from helpers.workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
-    InnerAgentWorkflow,
-    InnerShapeCallerWorkflow,
-)
+from helpers.paths import ROOT
 
 # The SDK's own test kit provides dev_server, temporal_client, stigmer_service (the fake Stigmer
 # service) and stigmer_client; the service fixtures (stores, a running service) are the suite's.
 pytest_plugins = ("stigmer_sdk.testing.pytest_plugin", "helpers.fixtures")
 
 OTHER_NAMESPACE = "stigmer-other"
-
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -86,26 +75,3 @@ async def other_namespace_client(dev_server: DevServer) -> temporalio.client.Cli
 @pytest.fixture
 def task_queue() -> str:
     return f"test-{uuid.uuid4()}"
-
-
-@pytest.fixture
-async def worker(
-    # A caller worker with ONE activity slot, on its own task queue.
-    temporal_client: temporalio.client.Client,
-    stigmer_client: StigmerClient,
-    task_queue: str,
-) -> AsyncIterator[Worker]:
-    callers = CallerActivities(stigmer_client, temporal_client)
-    async with Worker(
-        temporal_client,
-        task_queue=task_queue,
-        workflows=[AgentCallerWorkflow, InnerShapeCallerWorkflow, InnerAgentWorkflow],
-        activities=[
-            callers.run_agent,
-            callers.run_inner,
-            *SystemActivities(temporal_client).activities(),
-        ],
-        max_concurrent_activities=1,
-        workflow_runner=sandboxed_workflow_runner(),
-    ) as running:
-        yield running

@@ -17,7 +17,6 @@ from google.protobuf import json_format
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, TimeoutError
 
-from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import RoleProcess
 from stigmer_sdk import AgentExecution, AgentExecutionSpec
 from stigmer_sdk.api._pool import POOL
@@ -26,6 +25,7 @@ from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.completion import message_class
 from stigmer_sdk.idempotency import idempotency_key
+from stigmer_sdk.testing import CreateCall, FakeStigmerService
 
 CONFORMANCE = Path(__file__).resolve().parents[1]
 CASE_ANNOTATION = "conformance.stigmer.ai/case"
@@ -526,18 +526,29 @@ class CreateErrorCase:
         ]
 
 
+def _case_of(call: CreateCall) -> str:
+    return call.execution.metadata.annotations.get(CASE_ANNOTATION, "")
+
+
+def _creates(fake: FakeStigmerService, case_id: str) -> int:
+    """How many creates of ``case_id`` the fake service received (the client's retries too)."""
+    return sum(1 for call in fake.calls if _case_of(call) == case_id)
+
+
 async def run_create_error(
     temporal: temporalio.client.Client,
     caller: Roles,
-    fake: FakeService,
+    fake: FakeStigmerService,
     error: CreateErrorCase,
     case_id: str,
 ) -> dict[str, Any]:
     """The caller's activity must fail at once with the contract's type and retryability."""
     server_message = f"scripted {error.code} for {case_id} ✗"
-    fake.script(case_id, grpc.StatusCode[error.code], server_message)
+    fake.fail_matching(
+        lambda call: _case_of(call) == case_id, grpc.StatusCode[error.code], server_message
+    )
     caller_input = pb.CallerInput(
-        request=_request(case_id), start_to_close_seconds=60, service_address=fake.address
+        request=_request(case_id), start_to_close_seconds=60, service_address=fake.target
     )
     outcome = await _caller_outcome(temporal, caller, caller_input, timeout=90)
     check(isinstance(outcome, WorkflowFailureError), f"caller workflow ended with {outcome!r}")
@@ -561,21 +572,21 @@ async def run_create_error(
         server_message in cause.message,
         f"the failure message {cause.message!r} lost the server's message",
     )
-    return {"creates_received": fake.creates[case_id]}
+    return {"creates_received": _creates(fake, case_id)}
 
 
 LOCAL_ACTIVITY_TYPE = "STIGMER_LOCAL_ACTIVITY"
 
 
 async def run_local_activity(
-    temporal: temporalio.client.Client, caller: Roles, fake: FakeService, case_id: str
+    temporal: temporalio.client.Client, caller: Roles, fake: FakeStigmerService, case_id: str
 ) -> dict[str, Any]:
     """The handshake run as a local activity is refused at once, before any create."""
     caller_input = pb.CallerInput(
         request=_request(case_id),
         start_to_close_seconds=30,
         local_activity=True,
-        service_address=fake.address,
+        service_address=fake.target,
     )
     outcome = await _caller_outcome(temporal, caller, caller_input, timeout=60)
     check(isinstance(outcome, WorkflowFailureError), f"caller workflow ended with {outcome!r}")
@@ -589,7 +600,7 @@ async def run_local_activity(
     assert isinstance(cause, ApplicationError)
     check(cause.non_retryable, "the local-activity refusal is retryable")
     check(
-        fake.creates[case_id] == 0,
-        f"the service received {fake.creates[case_id]} create(s): the refusal must come first",
+        _creates(fake, case_id) == 0,
+        f"the service received {_creates(fake, case_id)} create(s): the refusal must come first",
     )
     return {}

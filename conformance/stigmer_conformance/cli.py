@@ -20,14 +20,13 @@ from typing import Any
 import temporalio.client
 
 from stigmer_conformance import cases, contract, live, logs, report
-from stigmer_conformance.fake_service import FakeService
 from stigmer_conformance.processes import ROOT, Implementation, RoleProcess
 from stigmer_sdk.api.conformance.v1 import harness_pb2 as pb
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConnection
 from stigmer_sdk.service.config import ServiceSettings
 from stigmer_sdk.service.runner import Script, ScriptedRunner
-from stigmer_sdk.testing import DevServer
+from stigmer_sdk.testing import DevServer, FakeStigmerService
 
 OTHER_NAMESPACE = "conformance-other"
 
@@ -325,8 +324,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await _emulator_cases(results, known, args, server, temporal, roles, log_dir)
             if players:
                 await _reference_cases(results, known, args, server, temporal, roles, log_dir)
-            fake = FakeService()
-            await fake.start()
+            fake = await FakeStigmerService().start()
             ran: dict[str, dict[str, tuple[str, bool]]] = {lang: {} for lang in players}
             try:
                 for error in cases.CreateErrorCase.load_all():

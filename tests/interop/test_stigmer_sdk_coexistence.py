@@ -9,12 +9,13 @@ this SDK's wheel: both stay installed, ``pip check`` is clean, and both import i
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from helpers.venvs import installed_packages
 
 #: Stigmer's own SDK as published on PyPI when this SDK took its own distribution name.
 STIGMER_SDK = "stigmer-sdk==0.1.0.dev0"
@@ -28,13 +29,7 @@ def shared_venv(built_wheel: Path, fresh_venv: Callable[..., Path]) -> Path:
 
 
 def test_both_stay_installed_and_pip_check_is_clean(shared_venv: Path) -> None:
-    listing = subprocess.run(
-        [str(shared_venv), "-m", "pip", "list", "--format", "json"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    installed = {p["name"].lower(): p["version"] for p in json.loads(listing)}
+    installed = installed_packages(shared_venv)
     assert installed["stigmer-sdk"] == "0.1.0.dev0"
     assert "stigmer-apis" in installed
     assert "stigmer-handshake" in installed

@@ -17,13 +17,11 @@ import json
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -36,7 +34,6 @@ from stigmer_sdk._contract import (
 from stigmer_sdk.service.app import StigmerService
 from stigmer_sdk.service.runner import ScriptedRunner
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.tracing import enable_tracing
 
 from helpers.fixtures import SCRIPTS, service_config
 from helpers.paths import ROOT
@@ -88,19 +85,6 @@ def _from_line(line: str, side: str) -> Span:
         attributes=data["attributes"],
         side=side,
     )
-
-
-@pytest.fixture
-def exporter() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    disable = enable_tracing(provider)
-    try:
-        yield exporter
-    finally:
-        disable()
-        provider.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import grpc
 import pytest
 import temporalio.client
 from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from stigmer_sdk import (
@@ -27,14 +27,13 @@ from stigmer_sdk import (
 from stigmer_sdk.client import StigmerClient
 from stigmer_sdk.idempotency import execution_name
 from stigmer_sdk.logs import record_fields
-from stigmer_sdk.sandbox import sandboxed_workflow_runner
+from stigmer_sdk.testing import CallerOptions, FakeStigmerService
 from stigmer_sdk.tokens import short_token_digest, token_preview
 
-from helpers.recording_service import RecordingStigmerService
+from helpers.assertions import activity_failure, assert_activity_failed
+from helpers.callers import start_caller
+from helpers.fixtures import caller_worker
 from helpers.workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
-    CallerOptions,
     InnerShapeCallerWorkflow,
     LocalActivityCallerWorkflow,
 )
@@ -44,20 +43,6 @@ pytestmark = pytest.mark.integration
 
 def _request(message: str = "summarise ticket 42") -> AgentExecution:
     return AgentExecution(spec=AgentExecutionSpec(agent_id="support-bot", message=message))
-
-
-async def _start_caller(
-    client: temporalio.client.Client,
-    task_queue: str,
-    request: AgentExecution,
-    options: CallerOptions | None = None,
-) -> temporalio.client.WorkflowHandle[AgentCallerWorkflow, AgentExecution]:
-    return await client.start_workflow(
-        AgentCallerWorkflow.run,
-        args=[request, options or CallerOptions()],
-        id=f"caller-{uuid.uuid4()}",
-        task_queue=task_queue,
-    )
 
 
 def _result_for(execution: AgentExecution, index: int) -> AgentExecution:
@@ -73,11 +58,11 @@ def _result_for(execution: AgentExecution, index: int) -> AgentExecution:
 async def test_fifty_handshakes_pend_on_one_activity_slot(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     handles = [
-        await _start_caller(temporal_client, task_queue, _request(f"question {i}"))
+        await start_caller(temporal_client, task_queue, _request(f"question {i}"))
         for i in range(50)
     ]
     # All 50 creates on a worker with one activity slot: each activity released its slot.
@@ -100,11 +85,11 @@ async def test_fifty_handshakes_pend_on_one_activity_slot(
 async def test_failure_reaches_caller_as_typed_application_error(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     for non_retryable in (True, False):
-        handle = await _start_caller(temporal_client, task_queue, _request())
+        handle = await start_caller(temporal_client, task_queue, _request())
         (call,) = (await stigmer_service.wait_for_calls(1 + int(not non_retryable)))[-1:]
         failure = ActivityFailure(
             message="the agent ran out of tools",
@@ -114,15 +99,12 @@ async def test_failure_reaches_caller_as_typed_application_error(
         outcome = await complete_external_activity(temporal_client, call.token, failure=failure)
         assert outcome.outcome is CompletionOutcome.COMPLETED
 
-        with pytest.raises(WorkflowFailureError) as raised:
-            await handle.result()
-        activity_error = raised.value.cause
-        assert isinstance(activity_error, ActivityError)
-        cause = activity_error.cause
-        assert isinstance(cause, ApplicationError)
-        assert cause.type == "AGENT_EXECUTION_FAILED"
-        assert cause.message == "the agent ran out of tools"
-        assert cause.non_retryable is non_retryable
+        await assert_activity_failed(
+            handle.result(),
+            "AGENT_EXECUTION_FAILED",
+            "the agent ran out of tools",
+            non_retryable=non_retryable,
+        )
 
 
 @pytest.mark.parametrize(
@@ -137,17 +119,14 @@ async def test_failure_reaches_caller_as_typed_application_error(
 async def test_failed_create_fails_the_activity_at_once(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
     code: grpc.StatusCode,
     retryable: bool,
 ) -> None:
     stigmer_service.fail_next(code, "spec.message: must not be empty")
-    handle = await _start_caller(temporal_client, task_queue, _request())
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
+    handle = await start_caller(temporal_client, task_queue, _request())
+    cause = await activity_failure(handle.result())
     assert cause.type == "STIGMER_CREATE_FAILED"
     assert cause.non_retryable is not retryable
     assert cause.message.startswith(f"{code.name}: spec.message: must not be empty")
@@ -160,13 +139,13 @@ async def test_failed_create_fails_the_activity_at_once(
 async def test_create_carries_what_the_deployed_service_requires(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # The request exactly as docs/python-sdk.md builds it: only spec.agent_id and spec.message.
     caplog.set_level(logging.INFO, logger="stigmer_sdk.caller")
-    handle = await _start_caller(temporal_client, task_queue, _request())
+    handle = await start_caller(temporal_client, task_queue, _request())
     (call,) = await stigmer_service.wait_for_calls(1)
     sent = call.execution
     key = call.metadata[IDEMPOTENCY_METADATA_KEY]
@@ -198,19 +177,16 @@ async def _wait_for_record(caplog: pytest.LogCaptureFixture, prefix: str) -> log
 async def test_a_request_the_service_would_refuse_fails_before_any_create(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
-    handle = await _start_caller(
+    handle = await start_caller(
         temporal_client,
         task_queue,
         AgentExecution(spec=AgentExecutionSpec(agent_id="support-bot")),
         CallerOptions(maximum_attempts=3, retry_interval_seconds=0.1),
     )
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
+    cause = await activity_failure(handle.result())
     assert (cause.type, cause.non_retryable) == ("STIGMER_INVALID_REQUEST", True)
     assert cause.message == "invalid AgentExecution: spec.message: must be at least 1 characters"
     # Not retried, and nothing was sent.
@@ -220,16 +196,11 @@ async def test_a_request_the_service_would_refuse_fails_before_any_create(
 async def test_a_local_activity_is_refused_non_retryably_before_any_create(
     temporal_client: temporalio.client.Client,
     stigmer_client: StigmerClient,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
-    callers = CallerActivities(stigmer_client, temporal_client)
-    async with Worker(
-        temporal_client,
-        task_queue=task_queue,
-        workflows=[LocalActivityCallerWorkflow],
-        activities=[callers.run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
+    async with caller_worker(
+        temporal_client, stigmer_client, task_queue, LocalActivityCallerWorkflow
     ):
         with pytest.raises(WorkflowFailureError) as raised:
             await temporal_client.execute_workflow(
@@ -250,10 +221,10 @@ async def test_completion_outcomes_for_used_garbled_foreign_and_empty_tokens(
     worker: Worker,
     temporal_client: temporalio.client.Client,
     other_namespace_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
-    handle = await _start_caller(temporal_client, task_queue, _request())
+    handle = await start_caller(temporal_client, task_queue, _request())
     (call,) = await stigmer_service.wait_for_calls(1)
     token = call.token
 
@@ -286,11 +257,11 @@ async def test_completion_outcomes_for_used_garbled_foreign_and_empty_tokens(
 async def test_retried_activity_sends_same_idempotency_key_with_new_token(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
 ) -> None:
     # Attempt 1 creates, then times out waiting; attempt 2 creates again with its new token.
-    handle = await _start_caller(
+    handle = await start_caller(
         temporal_client,
         task_queue,
         _request(),
@@ -351,31 +322,24 @@ async def test_inner_workflow_shape_and_blocking_fallback(
 async def test_inner_workflow_failure_fails_the_outer_activity(
     worker: Worker, temporal_client: temporalio.client.Client, task_queue: str
 ) -> None:
-    with pytest.raises(WorkflowFailureError) as raised:
-        await temporal_client.execute_workflow(
-            InnerShapeCallerWorkflow.run,
-            _request("fail"),
-            id=f"outer-{uuid.uuid4()}",
-            task_queue=task_queue,
-        )
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
-    assert (cause.type, cause.message, cause.non_retryable) == (
-        "AGENT_EXECUTION_FAILED",
-        "agent blew up",
-        True,
+    outer = temporal_client.execute_workflow(
+        InnerShapeCallerWorkflow.run,
+        _request("fail"),
+        id=f"outer-{uuid.uuid4()}",
+        task_queue=task_queue,
     )
+    await assert_activity_failed(outer, "AGENT_EXECUTION_FAILED", "agent blew up")
 
 
 async def test_no_log_record_or_error_carries_the_full_token(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
+    stigmer_service: FakeStigmerService,
     task_queue: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    handle = await _start_caller(temporal_client, task_queue, _request())
+    handle = await start_caller(temporal_client, task_queue, _request())
     (call,) = await stigmer_service.wait_for_calls(1)
     token_b64 = base64.b64encode(call.token).decode()
     outcomes = [

@@ -56,25 +56,10 @@ def test_a_line_refuses_other_fields_and_a_less_severe_level() -> None:
     logger, records = _capture()
     with pytest.raises(ValueError, match="has the fields"):
         log_line(logger, _contract.LOG_NO_CALLBACK_TOKEN, execution_id="x", outcome="y")
+    fields = {"execution_id": "x", "token_preview": "p", "token_digest": "d", "error": "e"}
     with pytest.raises(ValueError, match="WARNING or above"):
-        log_line(
-            logger,
-            _contract.LOG_COMPLETION_FAILED,
-            level=logging.INFO,
-            execution_id="x",
-            token_preview="p",
-            token_digest="d",
-            error="e",
-        )
-    log_line(
-        logger,
-        _contract.LOG_COMPLETION_FAILED,
-        level=logging.ERROR,
-        execution_id="x",
-        token_preview="p",
-        token_digest="d",
-        error="e",
-    )
+        log_line(logger, _contract.LOG_COMPLETION_FAILED, level=logging.INFO, **fields)
+    log_line(logger, _contract.LOG_COMPLETION_FAILED, level=logging.ERROR, **fields)
     assert [record.levelno for record in records] == [logging.ERROR]
 
 

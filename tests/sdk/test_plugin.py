@@ -10,9 +10,7 @@ from stigmer_sdk.converter import StigmerPayloadConverter
 from stigmer_sdk.plugin import StigmerPlugin
 from stigmer_sdk.sandbox import PASSTHROUGH_MODULES
 from stigmer_sdk.system_activity import SYSTEM_ACTIVITY_NAME, SystemActivities
-from stigmer_sdk.testing import DevServer
-
-from helpers.workflows import AgentCallerWorkflow
+from stigmer_sdk.testing import CallerWorkflow, DevServer
 
 
 def _names(worker: Worker) -> list[str]:
@@ -35,7 +33,7 @@ async def test_the_plugin_keeps_the_users_sandbox_and_activities(dev_server: Dev
     worker = Worker(
         client,
         task_queue="plugin-config",
-        workflows=[AgentCallerWorkflow],
+        workflows=[CallerWorkflow],
         # The user already registered the system activity: it must not be registered twice.
         activities=SystemActivities(client).activities(),
         workflow_runner=own,
@@ -52,7 +50,7 @@ async def test_an_unsandboxed_runner_is_left_alone(dev_server: DevServer) -> Non
     worker = Worker(
         client,
         task_queue="plugin-config",
-        workflows=[AgentCallerWorkflow],
+        workflows=[CallerWorkflow],
         workflow_runner=UnsandboxedWorkflowRunner(),
     )
     assert isinstance(

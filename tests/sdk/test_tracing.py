@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import temporalio.client
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -30,27 +28,15 @@ from stigmer_sdk.converter import data_converter
 from stigmer_sdk.service.app import StigmerService
 from stigmer_sdk.service.runner import ScriptedRunner
 from stigmer_sdk.testing import DevServer
-from stigmer_sdk.tracing import RESUMED_SPAN, client_interceptors, enable_tracing
+from stigmer_sdk.tracing import RESUMED_SPAN, client_interceptors
 
+from helpers.cli import wait_serving
 from helpers.fixtures import SCRIPTS, caller_worker, service_config
 from helpers.workflows import ObservedCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
 CREATE_RPC = "/ai.stigmer.agentic.agentexecution.v1.AgentExecutionCommandController/create"
-
-
-@pytest.fixture
-def exporter() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    disable = enable_tracing(provider)
-    try:
-        yield exporter
-    finally:
-        disable()
-        provider.shutdown()
 
 
 def _parent_chain(span: ReadableSpan, by_id: dict[int, ReadableSpan]) -> list[str]:
@@ -184,8 +170,7 @@ async def test_serve_exports_its_spans_over_otlp(dev_server: DevServer, tmp_path
     )
     await serve.start()
     try:
-        async with grpc.aio.insecure_channel(listen) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 90)
+        await wait_serving(listen)
         async with await StigmerClient.connect(listen) as client:
             # A direct create, as a deployed service also accepts it.
             ack = await client.create(

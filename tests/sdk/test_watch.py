@@ -37,8 +37,9 @@ from stigmer_sdk.converter import data_converter
 from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.testing import FakeStigmerService
 
+from helpers.fixtures import caller_worker
 from helpers.paths import TEST_DATA
-from helpers.workflows import CallerActivities, TerminalCallerWorkflow, WatchedCallerWorkflow
+from helpers.workflows import TerminalCallerWorkflow, WatchedCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -62,21 +63,20 @@ async def _replay(history: WorkflowHistory, *workflows: type) -> None:
 async def watch_worker(
     temporal_client: temporalio.client.Client, stigmer_client: StigmerClient, task_queue: str
 ) -> AsyncIterator[Worker]:
-    callers = CallerActivities(stigmer_client, temporal_client)
     # The watch's backoff shortened from 5 s..30 s, so that the tests run in seconds.
     caller_activities = GetExecutionActivity(
         stigmer_client,
         watch_interval=timedelta(milliseconds=50),
         max_watch_interval=timedelta(milliseconds=100),
     )
-    async with Worker(
+    async with caller_worker(
         temporal_client,
-        task_queue=task_queue,
-        workflows=[WatchedCallerWorkflow],
-        activities=[callers.run_agent, *caller_activities.activities()],
-        workflow_runner=sandboxed_workflow_runner(),
-    ) as running:
-        yield running
+        stigmer_client,
+        task_queue,
+        WatchedCallerWorkflow,
+        activities=caller_activities.activities(),
+    ) as callers:
+        yield callers.worker
 
 
 async def _start(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -14,9 +15,8 @@ from pathlib import Path
 import pytest
 import temporalio.client
 import temporalio.service
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHistory
-from temporalio.exceptions import CancelledError
-from temporalio.worker import Replayer, Worker
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
+from temporalio.worker import Replayer
 
 from stigmer_sdk import (
     AgentExecution,
@@ -39,9 +39,11 @@ from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
 from stigmer_sdk.testing import DevServer, FakeStigmerService
 
-from helpers.fixtures import SCRIPTS, service_config
+from helpers.assertions import assert_cancelled, wait_for_phase
+from helpers.fixtures import SCRIPTS, caller_worker, service_config
 from helpers.paths import TEST_DATA
-from helpers.workflows import CallerActivities, CancellableCallerWorkflow
+from helpers.store import store_agent_execution
+from helpers.workflows import CancellableCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -69,16 +71,12 @@ class Callers:
         )
 
 
-async def _caller_worker(
+def _caller_worker(
     temporal: temporalio.client.Client, stigmer: StigmerClient, task_queue: str
-) -> Worker:
-    callers = CallerActivities(stigmer, temporal)
-    return Worker(
-        temporal,
-        task_queue=task_queue,
-        workflows=[CancellableCallerWorkflow],
-        activities=[callers.run_agent, *GetExecutionActivity(stigmer).activities()],
-        workflow_runner=sandboxed_workflow_runner(),
+) -> contextlib.AbstractAsyncContextManager[object]:
+    activities = GetExecutionActivity(stigmer).activities()
+    return caller_worker(
+        temporal, stigmer, task_queue, CancellableCallerWorkflow, activities=activities
     )
 
 
@@ -95,7 +93,7 @@ async def no_relay_service(
     async with StigmerService(config, runner=ScriptedRunner(SCRIPTS)) as service:
         stigmer = await StigmerClient.connect(service.target, ClientOptions(retry=NO_RETRY))
         task_queue = f"caller-{suffix}"
-        async with await _caller_worker(temporal_client, stigmer, task_queue):
+        async with _caller_worker(temporal_client, stigmer, task_queue):
             yield service, Callers(temporal_client, stigmer, task_queue), store_url
         await stigmer.close()
 
@@ -107,17 +105,6 @@ async def _pending_id(store_url: str) -> str:
                 rows = await store.list_pending()
             if rows:
                 return rows[0].id
-            await asyncio.sleep(0.1)
-
-    return await asyncio.wait_for(wait(), 60)
-
-
-async def _wait_for_phase(stigmer: StigmerClient, execution_id: str, phase: int) -> AgentExecution:
-    async def wait() -> AgentExecution:
-        while True:
-            execution = await stigmer.get_agent_execution(execution_id)
-            if execution.status.phase == phase:
-                return execution
             await asyncio.sleep(0.1)
 
     return await asyncio.wait_for(wait(), 60)
@@ -150,15 +137,13 @@ async def test_a_callers_cancel_stops_the_agent_without_the_relay(
     _, callers, store_url = no_relay_service
     handle = await callers.start(watch_after_seconds)
     execution_id = await _pending_id(store_url)
-    await _wait_for_phase(callers.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
+    await wait_for_phase(callers.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
 
     await handle.cancel()
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    assert isinstance(raised.value.cause, CancelledError)
+    await assert_cancelled(handle.result())
     assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
 
-    execution = await _wait_for_phase(
+    execution = await wait_for_phase(
         callers.stigmer, execution_id, ExecutionPhase.EXECUTION_CANCELLED
     )
     assert execution.metadata.annotations[CANCEL_REQUESTED_ANNOTATION] == "true"
@@ -221,7 +206,7 @@ async def test_the_cancel_reaches_a_service_or_falls_back_when_unimplemented(
     task_queue = f"caller-{uuid.uuid4().hex[:8]}"
     async with FakeStigmerService(temporal_client, implements_cancel=implements_cancel) as fake:
         stigmer = await StigmerClient.connect(fake.target, ClientOptions(retry=NO_RETRY))
-        async with await _caller_worker(temporal_client, stigmer, task_queue):
+        async with _caller_worker(temporal_client, stigmer, task_queue):
             callers = Callers(temporal_client, stigmer, task_queue)
             handle = await callers.start(-1.0)
             (call,) = await fake.wait_for_calls(1)
@@ -230,9 +215,7 @@ async def test_the_cancel_reaches_a_service_or_falls_back_when_unimplemented(
             await handle.cancel()
             assert await fake.wait_for_cancel_calls(1) == [call.execution_id]
             await fake.cancel(call)  # the handshake's cancel, learnt by heartbeat
-            with pytest.raises(WorkflowFailureError) as raised:
-                await handle.result()
-            assert isinstance(raised.value.cause, CancelledError)
+            await assert_cancelled(handle.result())
             assert CANCEL_ACTIVITY in await _activity_types(
                 handle, "activity_task_completed_event_attributes"
             )
@@ -267,13 +250,7 @@ async def test_a_cancel_recorded_before_a_crash_still_stops_the_execution(
     execution.metadata.annotations[CANCEL_REQUESTED_ANNOTATION] = "true"
     execution.status.phase = ExecutionPhase.EXECUTION_PENDING
     async with await open_store(store_url) as store:
-        await store.create(
-            id=execution.metadata.id,
-            kind=ExecutionKind.AGENT,
-            execution=execution.SerializeToString(deterministic=True),
-            callback_token=b"",
-            idempotency_key=None,
-        )
+        await store_agent_execution(store, execution.metadata.id, execution, b"")
     config = with_settings(
         service_config(dev_server, store_url, uuid.uuid4().hex[:8]),
         caller_heartbeat_budget=0.0,

@@ -18,7 +18,6 @@ import pytest
 import temporalio.client
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, StigmerClient
 from stigmer_sdk.converter import data_converter
@@ -30,21 +29,14 @@ from stigmer_sdk.metrics import (
     DURATION_BUCKETS_SECONDS,
     prometheus_runtime,
 )
-from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service.activities import COMPLETION_OWED_LOG
 from stigmer_sdk.service.app import APPROACHING_TIMEOUT_METRIC, StigmerService, with_settings
 from stigmer_sdk.service.runner import AGENT_EXECUTION_TIMEOUT, ScriptedRunner
 from stigmer_sdk.system_activity import COMPLETION_DURATION_METRIC, REGISTERED_LOG
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
 
 from helpers.fixtures import SCRIPTS, caller_worker, service_config
-from helpers.workflows import (
-    AgentCallerWorkflow,
-    CallerActivities,
-    CallerOptions,
-    ObservedCallerWorkflow,
-    TerminalCallerWorkflow,
-)
+from helpers.workflows import ObservedCallerWorkflow, TerminalCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -90,7 +82,7 @@ async def test_completions_and_pending_gauge_are_exported_without_tokens(
 
         async def call(agent_id: str) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
             return await temporal_client.start_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[
                     AgentExecution(spec=AgentExecutionSpec(agent_id=agent_id, message="m")),
                     CallerOptions(),
@@ -150,7 +142,7 @@ async def test_a_120_ms_completion_lands_in_the_200_ms_bucket_in_seconds(
     queue = f"metrics-{uuid.uuid4().hex[:8]}"
     async with caller_worker(temporal_client, stigmer, queue):
         await temporal_client.execute_workflow(
-            AgentCallerWorkflow.run,
+            CallerWorkflow.run,
             args=[
                 AgentExecution(spec=AgentExecutionSpec(agent_id="quick", message="m")),
                 CallerOptions(),
@@ -185,31 +177,21 @@ async def test_caller_metrics_from_a_real_caller_workers_endpoint(
     stigmer = await StigmerClient.connect(service.target)
     queue = f"caller-metrics-{uuid.uuid4().hex[:8]}"
 
-    async def start(
-        agent_id: str, start_to_close_seconds: float = 60
-    ) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
-        return await caller_client.start_workflow(
-            ObservedCallerWorkflow.run,
-            args=[
-                AgentExecution(spec=AgentExecutionSpec(agent_id=agent_id, message="m")),
-                CallerOptions(start_to_close_seconds=start_to_close_seconds),
-            ],
-            id=f"caller-metrics-{uuid.uuid4()}",
-            task_queue=queue,
-        )
-
     async def scrape_until(name: str, count: float, **labels: str) -> str:
         while (_value(text := _scrape(address), name, **labels) or 0) < count:
             await asyncio.sleep(0.1)
         return text
 
-    async with Worker(
-        caller_client,
-        task_queue=queue,
-        workflows=[ObservedCallerWorkflow, TerminalCallerWorkflow],
-        activities=[CallerActivities(stigmer, caller_client).run_agent],
-        workflow_runner=sandboxed_workflow_runner(),
-    ):
+    async with caller_worker(
+        caller_client, stigmer, queue, ObservedCallerWorkflow, TerminalCallerWorkflow
+    ) as callers:
+
+        async def start(
+            agent_id: str, start_to_close_seconds: float = 60
+        ) -> temporalio.client.WorkflowHandle[object, AgentExecution]:
+            options = CallerOptions(start_to_close_seconds=start_to_close_seconds)
+            return await callers.start(agent_id, options=options)
+
         cancelled = await start("slow")
         timed_out = await start("slow", start_to_close_seconds=2)
         await asyncio.wait_for(scrape_until(CALLER_PENDING_METRIC, 2), 60)

@@ -6,24 +6,17 @@ import asyncio
 import uuid
 from pathlib import Path
 
-import grpc.aio
 import pytest
 import temporalio.client
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, MessageType
 from stigmer_sdk.client import ClientOptions, RetryConfig, StigmerClient
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
 
-from helpers.cli import ServeProcess, serve_args
+from helpers.cli import ServeProcess, serve_args, wait_serving
 from helpers.fixtures import all_ids, caller_worker
-from helpers.workflows import AgentCallerWorkflow, CallerOptions
 
 pytestmark = pytest.mark.integration
-
-
-async def _wait_serving(target: str, timeout: float = 60) -> None:
-    async with grpc.aio.insecure_channel(target) as channel:
-        await asyncio.wait_for(channel.channel_ready(), timeout)
 
 
 async def _wait_for_progress(client: StigmerClient, execution_id: str, timeout: float = 60) -> None:
@@ -62,7 +55,7 @@ async def test_sigkill_during_agent_run_then_restart_completes_the_caller(
     )
     await serve.start()
     try:
-        await _wait_serving(target)
+        await wait_serving(target)
         retry = RetryConfig(max_attempts=50)
         stigmer = await StigmerClient.connect(target, ClientOptions(retry=retry))
         caller_queue = f"caller-{uuid.uuid4().hex[:8]}"
@@ -72,7 +65,7 @@ async def test_sigkill_during_agent_run_then_restart_completes_the_caller(
                 spec=AgentExecutionSpec(agent_id="deep-research", message="survive a crash")
             )
             handle = await temporal_client.start_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[request, CallerOptions()],
                 id=f"caller-{uuid.uuid4()}",
                 task_queue=caller_queue,
@@ -82,7 +75,7 @@ async def test_sigkill_during_agent_run_then_restart_completes_the_caller(
 
             await serve.kill()  # SIGKILL: no shutdown, the agent's activity dies mid-run
             await serve.start()
-            await _wait_serving(target)
+            await wait_serving(target)
 
             result = await asyncio.wait_for(handle.result(), timeout=120)
         await stigmer.close()

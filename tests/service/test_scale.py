@@ -32,12 +32,11 @@ from stigmer_sdk.client import ClientOptions, RetryConfig, StigmerClient
 from stigmer_sdk.converter import data_converter
 from stigmer_sdk.service.health import READINESS_SERVICE
 from stigmer_sdk.service.store import open_store
-from stigmer_sdk.testing import free_port
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, free_port
 
 from helpers.cli import ServeProcess, serve_args
 from helpers.fixtures import caller_worker, postgres_admin_url
 from helpers.paths import ROOT
-from helpers.workflows import AgentCallerWorkflow, CallerOptions
 from temporal_cluster import TemporalCluster
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -194,7 +193,7 @@ async def test_replicas_survive_kills_and_a_rolling_restart(
         for index in range(count):
             message = f"{wave} question {index}"
             handle = await temporal.start_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[
                     AgentExecution(spec=AgentExecutionSpec(agent_id=agent, message=message)),
                     CallerOptions(maximum_attempts=5, start_to_close_seconds=300),

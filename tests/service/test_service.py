@@ -19,7 +19,7 @@ import temporalio.api.enums.v1
 import temporalio.api.history.v1
 import temporalio.client
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
@@ -58,8 +58,15 @@ from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
 from stigmer_sdk.service.temporal_workers import runner_worker
 from stigmer_sdk.system_activity import COMPLETION_TRANSIENT_TYPE, SystemActivities
-from stigmer_sdk.testing import DevServer, find_temporal_cli
+from stigmer_sdk.testing import CallerOptions, DevServer, find_temporal_cli
 
+from helpers.assertions import (
+    activity_failure,
+    assert_activity_failed,
+    assert_cancelled,
+    wait_for_phase,
+)
+from helpers.callers import PendingCaller
 from helpers.fixtures import (
     SCRIPTS,
     RunningService,
@@ -69,12 +76,8 @@ from helpers.fixtures import (
     varint,
 )
 from helpers.fixtures import all_ids as _all_ids
-from helpers.recording_service import RecordingStigmerService, start_pending_caller
-from helpers.workflows import (
-    CallerOptions,
-    InnerAgentWorkflow,
-    WorkflowExecutionCallerWorkflow,
-)
+from helpers.store import finish_completed, store_agent_execution
+from helpers.workflows import InnerAgentWorkflow, WorkflowExecutionCallerWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -90,19 +93,6 @@ async def _stored(store_url: str, execution_id: str):  # type: ignore[no-untyped
         row = await store.get(execution_id)
     assert row is not None
     return row
-
-
-async def _wait_for_phase(
-    client: StigmerClient, execution_id: str, phase: int, timeout: float = 60
-) -> AgentExecution:
-    async def wait() -> AgentExecution:
-        while True:
-            execution = await client.get_agent_execution(execution_id)
-            if execution.status.phase == phase:
-                return execution
-            await asyncio.sleep(0.1)
-
-    return await asyncio.wait_for(wait(), timeout)
 
 
 async def _service_activities(running: RunningService, execution_id: str) -> list[str]:
@@ -181,17 +171,7 @@ async def test_agent_failure_reaches_the_caller_typed(
 ) -> None:
     caplog.set_level(logging.INFO)
     handle = await running_service.start_caller(_ask("failing"))
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    activity_error = raised.value.cause
-    assert isinstance(activity_error, ActivityError)
-    cause = activity_error.cause
-    assert isinstance(cause, ApplicationError)
-    assert (cause.type, cause.message, cause.non_retryable) == (
-        "AGENT_EXECUTION_FAILED",
-        "tool quota exceeded",
-        True,
-    )
+    await assert_activity_failed(handle.result(), "AGENT_EXECUTION_FAILED", "tool quota exceeded")
     (execution_id,) = await _all_ids(running_service.store_url)
     service = running_service.temporal.get_workflow_handle(
         workflow_id_for(ExecutionKind.AGENT, execution_id)
@@ -222,17 +202,15 @@ async def test_caller_cancellation_reaches_the_agent_and_is_reported(
         _ask("slow"), CallerOptions(wait_for_cancellation=True)
     )
     (execution_id,) = await _pending_ids(running_service, 1)
-    await _wait_for_phase(
+    await wait_for_phase(
         running_service.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS
     )
 
     await handle.cancel()
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    assert isinstance(raised.value.cause, CancelledError)
+    await assert_cancelled(handle.result())
     assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
 
-    execution = await _wait_for_phase(
+    execution = await wait_for_phase(
         running_service.stigmer, execution_id, ExecutionPhase.EXECUTION_CANCELLED
     )
     assert execution.status.completed_at
@@ -269,7 +247,7 @@ async def test_without_token_the_execution_runs_and_nothing_is_completed(
     ack = await running_service.stigmer.create(_ask("quick", "fire and forget"))
     assert ack.metadata.id.startswith("aex_")
     assert ack.status.phase == ExecutionPhase.EXECUTION_PENDING
-    done = await _wait_for_phase(
+    done = await wait_for_phase(
         running_service.stigmer, ack.metadata.id, ExecutionPhase.EXECUTION_COMPLETED
     )
     assert done.status.messages[-1].content == "quick answer to fire and forget"
@@ -440,14 +418,8 @@ async def test_a_retry_after_delivery_gets_the_outcome_redelivered(
         assert result.status.phase == ExecutionPhase.EXECUTION_COMPLETED
         assert result.status.messages[-1].content == "quick answer to retry me"
     else:
-        with pytest.raises(WorkflowFailureError) as raised:
-            await handle.result()
-        cause = raised.value.cause.cause  # type: ignore[union-attr]
-        assert isinstance(cause, ApplicationError)
-        assert (cause.type, cause.message, cause.non_retryable) == (
-            "AGENT_EXECUTION_FAILED",
-            "tool quota exceeded",
-            True,
+        await assert_activity_failed(
+            handle.result(), "AGENT_EXECUTION_FAILED", "tool quota exceeded"
         )
     (execution_id,) = await _all_ids(running_service.store_url)  # one execution, not two
 
@@ -488,16 +460,14 @@ async def test_an_execution_missing_from_the_store_fails_its_activity_typed_and_
 
 
 async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too(
-    worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    pending_caller: PendingCaller,
 ) -> None:
     """The window between the finish step reading the token and recording the outcome: a
     retried caller's create replaced the token; the finish step completes the new one too."""
-    handle, retried_token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, retried_token = pending_caller
     running = _ask("researcher")
     running.metadata.id = "aex_window"
     running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
@@ -507,24 +477,12 @@ async def test_a_token_replaced_while_the_old_one_was_completed_is_completed_too
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         # The first attempt's token: the same activity, an attempt Temporal no longer runs.
         first_token = retried_token + b"\x28\x63"  # attempt = 99 (the last field wins)
-        await store.create(
-            id="aex_window",
-            kind=ExecutionKind.AGENT,
-            execution=running.SerializeToString(deterministic=True),
-            callback_token=first_token,
-            idempotency_key="v1:window",
-        )
+        await store_agent_execution(store, "aex_window", running, first_token, "v1:window")
         real_deliver = settlement_module.deliver_final_outcome
 
         async def deliver_while_retried(client: temporalio.client.Client, row: object) -> object:
             # The retried caller's create lands while the first token is being completed.
-            await store.create(
-                id="aex_unused",
-                kind=ExecutionKind.AGENT,
-                execution=running.SerializeToString(deterministic=True),
-                callback_token=retried_token,
-                idempotency_key="v1:window",
-            )
+            await store_agent_execution(store, "aex_unused", running, retried_token, "v1:window")
             monkeypatch.setattr(settlement_module, "deliver_final_outcome", real_deliver)
             return await real_deliver(client, row)  # type: ignore[arg-type]
 
@@ -555,20 +513,12 @@ async def test_a_token_that_cannot_be_reached_yet_stays_owed(tmp_path: Path) -> 
     running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
     async with await open_store(f"sqlite:///{tmp_path / 'stigmer.db'}") as store:
         for token in (b"first attempt", b"retried attempt"):
-            row, _ = await store.create(
-                id="aex_unreachable",
-                kind=ExecutionKind.AGENT,
-                execution=running.SerializeToString(deterministic=True),
-                callback_token=token,
-                idempotency_key="v1:unreachable",
+            row, _ = await store_agent_execution(
+                store, "aex_unreachable", running, token, "v1:unreachable"
             )
         activities = ServiceActivities(store, ExecutionUpdates(store), unreachable)
         with pytest.raises(ApplicationError) as raised:
-            await ActivityEnvironment().run(
-                activities.finish,
-                FinishInput(ExecutionKind.AGENT.value, row.id, ExecutionPhase.EXECUTION_COMPLETED),
-                b"",
-            )
+            await finish_completed(activities, row.id)
         owed = await store.get(row.id)
     assert raised.value.type == COMPLETION_TRANSIENT_TYPE
     assert not raised.value.non_retryable
@@ -708,7 +658,7 @@ async def test_no_token_in_temporal_history_or_its_database(tmp_path: Path) -> N
             await done.result()
             with pytest.raises(WorkflowFailureError):
                 await failed.result()
-            await _wait_for_phase(
+            await wait_for_phase(
                 running.stigmer, await _id_of(running, "slow"), ExecutionPhase.EXECUTION_IN_PROGRESS
             )
             await cancelled.cancel()
@@ -952,12 +902,10 @@ async def test_a_result_after_the_cancel_request_reaches_the_caller_as_a_cancell
             _ask("stubborn"), CallerOptions(wait_for_cancellation=True)
         )
         (execution_id,) = await _pending_ids(running, 1)
-        await _wait_for_phase(running.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
+        await wait_for_phase(running.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
         await handle.cancel()
-        with pytest.raises(WorkflowFailureError) as raised:
-            await handle.result()
-        assert isinstance(raised.value.cause, CancelledError)
-        execution = await _wait_for_phase(
+        await assert_cancelled(handle.result())
+        execution = await wait_for_phase(
             running.stigmer, execution_id, ExecutionPhase.EXECUTION_CANCELLED
         )
     assert execution.status.phase == ExecutionPhase.EXECUTION_CANCELLED
@@ -1028,27 +976,19 @@ async def test_the_deployed_runner_contract_runs_the_agent(
 
 
 async def test_the_reconciler_starts_the_workflow_of_a_row_that_never_got_one(
-    worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
     dev_server: DevServer,
     store_url: str,
+    pending_caller: PendingCaller,
 ) -> None:
     """``create`` persisted the execution, then died (or Temporal was down) before starting its
     workflow; the caller is pending. The next service to start runs it and completes the caller."""
-    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, token = pending_caller
     orphan = _ask("quick", "left behind")
     orphan.metadata.id = f"aex_{uuid.uuid4().hex}"
     orphan.status.phase = ExecutionPhase.EXECUTION_PENDING
     async with await open_store(store_url) as store:
-        await store.create(
-            id=orphan.metadata.id,
-            kind=ExecutionKind.AGENT,
-            execution=orphan.SerializeToString(deterministic=True),
-            callback_token=token,
-            idempotency_key=None,
-        )
+        await store_agent_execution(store, orphan.metadata.id, orphan, token)
     async with _own_service(
         dev_server,
         temporal_client,
@@ -1079,14 +1019,14 @@ async def test_a_terminated_workflow_still_ends_its_caller_typed_and_recorded(
     ) as running:
         handle = await running.start_caller(_ask("slow"))
         (execution_id,) = await _pending_ids(running, 1)
-        await _wait_for_phase(running.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
+        await wait_for_phase(running.stigmer, execution_id, ExecutionPhase.EXECUTION_IN_PROGRESS)
         await temporal_client.get_workflow_handle(
             workflow_id_for(ExecutionKind.AGENT, execution_id)
         ).terminate("an operator's mistake")
         with pytest.raises(WorkflowFailureError) as raised:
             await asyncio.wait_for(handle.result(), 60)
         # The caller resumes a moment before the outcome is recorded.
-        execution = await _wait_for_phase(
+        execution = await wait_for_phase(
             running.stigmer, execution_id, ExecutionPhase.EXECUTION_FAILED
         )
     cause = raised.value.cause.cause  # type: ignore[union-attr]
@@ -1121,10 +1061,7 @@ async def test_runner_attempts_are_configurable_and_unbounded_by_default(
     ) as running:
         handle = await running.start_caller(_ask("flaky"))
         if maximum_attempts == 2:
-            with pytest.raises(WorkflowFailureError) as raised:
-                await handle.result()
-            cause = raised.value.cause.cause  # type: ignore[union-attr]
-            assert isinstance(cause, ApplicationError)
+            cause = await activity_failure(handle.result())
             assert cause.message == "not yet"
         else:
             result = await handle.result()

@@ -52,10 +52,10 @@ from stigmer_sdk.service.codec import MAX_SPEC_BYTES
 from stigmer_sdk.service.runner import Script, ScriptedRunner
 from stigmer_sdk.service.servicer import MAX_REQUEST_BYTES
 from stigmer_sdk.system_activity import SystemActivities
-from stigmer_sdk.testing import DevServer
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, caller_activity
 
+from helpers.cli import wait_serving
 from helpers.fixtures import SCRIPTS, all_ids, count_rows, service_config
-from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -359,13 +359,13 @@ async def _hijack(edge: Edge, attacker: str, victim_key: str, request: AgentExec
     async with Worker(
         edge.temporal,
         task_queue=queue,
-        workflows=[AgentCallerWorkflow],
+        workflows=[CallerWorkflow],
         activities=[hijacker.hijack],
         workflow_runner=sandboxed_workflow_runner(),
     ):
         result = await asyncio.wait_for(
             edge.temporal.execute_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[request, CallerOptions(activity="hijack", start_to_close_seconds=20)],
                 id=f"attacker-{uuid.uuid4()}",
                 task_queue=queue,
@@ -382,15 +382,15 @@ async def test_a_hijack_is_refused_and_the_victim_resumes_with_its_own_result(ed
     async with Worker(
         edge.temporal,
         task_queue=queue,
-        workflows=[AgentCallerWorkflow],
+        workflows=[CallerWorkflow],
         activities=[
-            CallerActivities(edge.client("alice"), edge.temporal).run_agent,
+            caller_activity(edge.client("alice")),
             *SystemActivities(edge.temporal).activities(),
         ],
         workflow_runner=sandboxed_workflow_runner(),
     ):
         victim = await edge.temporal.start_workflow(
-            AgentCallerWorkflow.run,
+            CallerWorkflow.run,
             args=[request, CallerOptions(start_to_close_seconds=60)],
             id=f"victim-{uuid.uuid4()}",
             task_queue=queue,
@@ -736,8 +736,7 @@ async def test_serve_authenticates_with_the_keys_of_its_key_file(
     await serve.start()
     try:
         target = f"127.0.0.1:{port}"
-        async with grpc.aio.insecure_channel(target) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 60)
+        await wait_serving(target, 60)
         options = ClientOptions(retry=NO_RETRY, api_key="serve-key")
         async with await StigmerClient.connect(target, options) as client:
             ack = await client.create(ask("echo"))  # one of serve's built-in demo agents

@@ -50,10 +50,9 @@ from stigmer_sdk.service.servicer import EdgeInterceptor
 from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import ExecutionKind, open_store
 from stigmer_sdk.system_activity import SystemActivities
-from stigmer_sdk.testing import DevServer
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, caller_activity
 
 from helpers.fixtures import SCRIPTS, all_ids, ask, service_config
-from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -172,15 +171,15 @@ async def test_a_status_token_never_reaches_the_caller_or_history(
     async with Worker(
         temporal_client,
         task_queue=queue,
-        workflows=[AgentCallerWorkflow],
+        workflows=[CallerWorkflow],
         activities=[
-            CallerActivities(edge.clients["alice"], temporal_client).run_agent,
+            caller_activity(edge.clients["alice"]),
             *SystemActivities(temporal_client).activities(),
         ],
         workflow_runner=sandboxed_workflow_runner(),
     ):
         caller = await temporal_client.start_workflow(
-            AgentCallerWorkflow.run,
+            CallerWorkflow.run,
             args=[ask("steady", "a question"), CallerOptions()],
             id=f"caller-{uuid.uuid4()}",
             task_queue=queue,

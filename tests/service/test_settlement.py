@@ -17,9 +17,7 @@ from typing import Any, cast
 import pytest
 import temporalio.client
 import temporalio.service
-from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, MessageType
@@ -27,12 +25,13 @@ from stigmer_sdk.service.activities import ServiceActivities
 from stigmer_sdk.service.config import ServiceSettings
 from stigmer_sdk.service.executions import ExecutionUpdates
 from stigmer_sdk.service.instance import ExecutionService
-from stigmer_sdk.service.invoke_workflow import FinishInput
 from stigmer_sdk.service.reconciler import WORKFLOW_CLOSED_TYPE, ClosedRound, settle_closed
 from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
 
-from helpers.recording_service import RecordingStigmerService, start_pending_caller
+from helpers.assertions import activity_failure
+from helpers.callers import PendingCaller
+from helpers.store import finish_completed, store_agent_execution
 
 pytestmark = pytest.mark.integration
 
@@ -91,18 +90,16 @@ def _finished(execution_id: str) -> AgentExecution:
 
 @pytest.mark.parametrize("status", NOT_NOW, ids=lambda status: status.name)
 async def test_a_redelivery_temporal_cannot_take_now_keeps_the_caller_owed_and_delivers_later(
-    worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
     store_url: str,
     status: temporalio.service.RPCStatusCode,
     caplog: pytest.LogCaptureFixture,
+    pending_caller: PendingCaller,
 ) -> None:
     """A retried caller of a delivered execution: its redelivery is answered ``status`` once;
     its token must stay stored (not recorded as final) and the outcome reach it afterwards."""
     caplog.set_level(logging.INFO, logger="stigmer_sdk.service")
-    handle, retried_token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, retried_token = pending_caller
     execution = _finished("aex_redeliver").SerializeToString(deterministic=True)
     async with await open_store(store_url) as store:
         first, _ = await store.create(
@@ -157,12 +154,8 @@ async def test_a_finish_step_refused_unexpectedly_keeps_the_caller_owed(
     running = _finished("aex_refused")
     running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
     async with await open_store(store_url) as store:
-        row, _ = await store.create(
-            id="aex_refused",
-            kind=ExecutionKind.AGENT,
-            execution=running.SerializeToString(deterministic=True),
-            callback_token=b"a caller's token",
-            idempotency_key="v1:refused",
+        row, _ = await store_agent_execution(
+            store, "aex_refused", running, b"a caller's token", "v1:refused"
         )
         client = _RefusingFirst(
             temporal_client, temporalio.service.RPCStatusCode.PERMISSION_DENIED, refusals=1
@@ -171,11 +164,7 @@ async def test_a_finish_step_refused_unexpectedly_keeps_the_caller_owed(
             store, ExecutionUpdates(store), cast(temporalio.client.Client, client)
         )
         with pytest.raises(ApplicationError) as raised:
-            await ActivityEnvironment().run(
-                activities.finish,
-                FinishInput(ExecutionKind.AGENT.value, row.id, ExecutionPhase.EXECUTION_COMPLETED),
-                b"",
-            )
+            await finish_completed(activities, row.id)
         owed = await store.get(row.id)
     assert not raised.value.non_retryable
     assert "PERMISSION_DENIED" in str(raised.value)
@@ -187,13 +176,13 @@ async def test_a_finish_step_refused_unexpectedly_keeps_the_caller_owed(
 async def test_the_reconciler_keeps_a_refused_settlement_owed_for_its_next_round(
     worker: Worker,
     temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
     task_queue: str,
     store_url: str,
+    pending_caller: PendingCaller,
 ) -> None:
     """A workflow closed without finishing; the caller's failure is refused once: nothing is
     recorded, the round reports the close time to look back to, and the next round settles it."""
-    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, token = pending_caller
     execution_id = f"aex_closed_{uuid.uuid4().hex[:8]}"
     service_queue = f"service-{uuid.uuid4().hex[:8]}"
     running = _finished(execution_id)
@@ -208,13 +197,7 @@ async def test_the_reconciler_keeps_a_refused_settlement_owed_for_its_next_round
     settings = ServiceSettings(service_task_queue=service_queue)
     since = datetime.now(UTC) - timedelta(minutes=5)
     async with await open_store(store_url) as store:
-        await store.create(
-            id=execution_id,
-            kind=ExecutionKind.AGENT,
-            execution=running.SerializeToString(deterministic=True),
-            callback_token=token,
-            idempotency_key=None,
-        )
+        await store_agent_execution(store, execution_id, running, token)
         updates = ExecutionUpdates(store)
         client = _RefusingFirst(
             temporal_client, temporalio.service.RPCStatusCode.PERMISSION_DENIED, refusals=1
@@ -247,10 +230,7 @@ async def test_the_reconciler_keeps_a_refused_settlement_owed_for_its_next_round
         row = await store.get(execution_id)
     assert settled.settled == 1
     assert settled.oldest_deferred is None
-    with pytest.raises(WorkflowFailureError) as raised:
-        await asyncio.wait_for(handle.result(), 30)
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
+    cause = await activity_failure(asyncio.wait_for(handle.result(), 30))
     assert cause.type == WORKFLOW_CLOSED_TYPE
     assert row is not None
     assert row.completion_state is CompletionState.DELIVERED

@@ -38,12 +38,12 @@ from stigmer_sdk.client import NO_RETRY, ClientOptions
 from stigmer_sdk.sandbox import sandboxed_workflow_runner
 from stigmer_sdk.service.auth import hash_api_key
 from stigmer_sdk.system_activity import SystemActivities
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
 from stigmer_sdk.tokens import TaskToken
 
-from helpers.cli import ServeProcess, serve_args
+from helpers.cli import ServeProcess, serve_args, wait_serving
 from helpers.fixtures import all_ids, ask, varint
-from helpers.workflows import AgentCallerWorkflow, CallerActivities, CallerOptions
+from helpers.workflows import CallerActivities
 
 pytestmark = pytest.mark.integration
 
@@ -138,8 +138,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
     await serve.start()
     target = f"127.0.0.1:{port}"
     try:
-        async with grpc.aio.insecure_channel(target) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 60)
+        await wait_serving(target, 60)
         alice = await StigmerClient.connect(
             target, ClientOptions(retry=NO_RETRY, api_key="key-alice")
         )
@@ -148,7 +147,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
         async with Worker(
             temporal_client,
             task_queue=queue,
-            workflows=[AgentCallerWorkflow],
+            workflows=[CallerWorkflow],
             activities=[
                 CallerActivities(bob, temporal_client).run_agent_crash_after_create,
                 *SystemActivities(temporal_client).activities(),
@@ -156,7 +155,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
             workflow_runner=sandboxed_workflow_runner(),
         ):
             victim = await temporal_client.start_workflow(
-                AgentCallerWorkflow.run,
+                CallerWorkflow.run,
                 args=[
                     ask("deep-research", "bob's question"),
                     CallerOptions(
@@ -192,7 +191,7 @@ async def test_a_forged_token_for_another_callers_activity_is_refused(
                 scheduled_event_id=scheduled_event_id,
                 attempt=2,
                 activity_id="1",
-                workflow_type="AgentCallerWorkflow",
+                workflow_type="stigmer-testing/caller",
                 activity_type=activity_type,
             )
             assert TaskToken(complete).inspect() is not None

@@ -9,38 +9,34 @@ import sys
 import uuid
 from pathlib import Path
 
+import grpc
 import pytest
 import temporalio.client
-from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.worker import Worker
 
-from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
-from stigmer_sdk.testing import DevServer, FakeStigmerService, free_port
+from stigmer_sdk import (
+    AgentExecution,
+    AgentExecutionSpec,
+    ClientOptions,
+    ExecutionPhase,
+    StigmerClient,
+    StigmerRPCError,
+)
+from stigmer_sdk.client import NO_RETRY
+from stigmer_sdk.sandbox import sandboxed_workflow_runner
+from stigmer_sdk.testing import (
+    CallerOptions,
+    CallerWorkflow,
+    DevServer,
+    FakeStigmerService,
+    caller_activity,
+    free_port,
+)
 
-from helpers.fixtures import caller_worker
-from helpers.workflows import AgentCallerWorkflow, CallerOptions
+from helpers.assertions import assert_activity_failed, assert_cancelled
+from helpers.callers import start_pending_caller
 
 pytestmark = pytest.mark.integration
-
-
-async def _pending_caller(
-    temporal_client: temporalio.client.Client,
-    stigmer_service: FakeStigmerService,
-    task_queue: str,
-    options: CallerOptions | None = None,
-) -> temporalio.client.WorkflowHandle[AgentCallerWorkflow, AgentExecution]:
-    count = len(stigmer_service.calls)
-    handle = await temporal_client.start_workflow(
-        AgentCallerWorkflow.run,
-        args=[
-            AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="what is 2 + 2?")),
-            options or CallerOptions(),
-        ],
-        id=f"kit-{uuid.uuid4()}",
-        task_queue=task_queue,
-    )
-    await stigmer_service.wait_for_calls(count + 1)
-    return handle
 
 
 async def test_fake_service_completes_fails_and_cancels_on_demand(
@@ -49,8 +45,15 @@ async def test_fake_service_completes_fails_and_cancels_on_demand(
     stigmer_client: StigmerClient,
     task_queue: str,
 ) -> None:
-    async with caller_worker(temporal_client, stigmer_client, task_queue):
-        completed = await _pending_caller(temporal_client, stigmer_service, task_queue)
+    """The kit's caller (its workflow and activity) against the kit's fake service."""
+    async with Worker(
+        temporal_client,
+        task_queue=task_queue,
+        workflows=[CallerWorkflow],
+        activities=[caller_activity(stigmer_client)],
+        workflow_runner=sandboxed_workflow_runner(),
+    ):
+        completed, _ = await start_pending_caller(temporal_client, stigmer_service, task_queue)
         call = stigmer_service.calls[-1]
         assert call.token  # the raw task token reached the service
         assert (await stigmer_client.get_agent_execution(call.execution_id)).status.phase == (
@@ -66,22 +69,16 @@ async def test_fake_service_completes_fails_and_cancels_on_demand(
         assert fetched.status.phase == ExecutionPhase.EXECUTION_COMPLETED
         assert not fetched.spec.callback_token
 
-        failed = await _pending_caller(temporal_client, stigmer_service, task_queue)
+        failed, _ = await start_pending_caller(temporal_client, stigmer_service, task_queue)
         await stigmer_service.fail(stigmer_service.calls[-1], "no tools left", "AGENT_QUOTA")
-        with pytest.raises(WorkflowFailureError) as failure:
-            await failed.result()
-        cause = failure.value.cause.cause
-        assert isinstance(cause, ApplicationError)
-        assert (cause.type, cause.message) == ("AGENT_QUOTA", "no tools left")
+        await assert_activity_failed(failed.result(), "AGENT_QUOTA", "no tools left")
 
-        cancelled = await _pending_caller(
+        cancelled, _ = await start_pending_caller(
             temporal_client, stigmer_service, task_queue, CallerOptions(wait_for_cancellation=True)
         )
         await cancelled.cancel()
         await stigmer_service.cancel(stigmer_service.calls[-1])
-        with pytest.raises(WorkflowFailureError) as cancellation:
-            await cancelled.result()
-        assert isinstance(cancellation.value.cause, CancelledError)
+        await assert_cancelled(cancelled.result())
 
 
 async def test_dev_server_keeps_its_state_across_a_restart(tmp_path: Path) -> None:
@@ -120,3 +117,32 @@ def test_the_dev_server_lifts_the_per_shard_queue_read_limit() -> None:
     arguments = DevServer().extra_args
     for processor in ("transfer", "timer"):
         assert f"history.{processor}ProcessorMaxPollRPS=10000" in arguments
+
+
+async def test_fail_matching_fails_only_the_creates_it_picks() -> None:
+    """A rule fails each create it picks, retries too; the others are ACKed as usual."""
+
+    def asking(case: str) -> AgentExecution:
+        request = AgentExecution(spec=AgentExecutionSpec(agent_id="a", message="m"))
+        request.metadata.annotations["case"] = case
+        return request
+
+    async with FakeStigmerService() as fake:
+        fake.fail_matching(
+            lambda call: call.execution.metadata.annotations["case"] == "refused",
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "scripted refusal",
+        )
+        client = await StigmerClient.connect(fake.target, ClientOptions(retry=NO_RETRY))
+        try:
+            for _ in range(2):
+                with pytest.raises(StigmerRPCError) as raised:
+                    await client.create(asking("refused"))
+                assert raised.value.code == grpc.StatusCode.FAILED_PRECONDITION
+                assert "scripted refusal" in str(raised.value)
+            ack = await client.create(asking("accepted"))
+        finally:
+            await client.close()
+    assert ack.metadata.id == fake.calls[-1].execution_id
+    cases = [call.execution.metadata.annotations["case"] for call in fake.calls]
+    assert cases == ["refused", "refused", "accepted"]

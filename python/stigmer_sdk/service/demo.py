@@ -1,7 +1,8 @@
 """``stigmer-sdk demo``: the whole handshake on embedded defaults, step by step.
 
 Starts a Temporal dev server, the reference service on SQLite, and a caller worker; runs a caller
-workflow whose activity calls an agent through `execute_and_wait_pending`;
+workflow (the test kit's `stigmer_sdk.testing.CallerWorkflow`) whose activity calls an agent
+through `execute_and_wait_pending`;
 and prints each step of the handshake with its timing, the result and the handshake overhead.
 The steps come from events, never from log text: the caller activity's own code, the ACK seen by
 a gRPC interceptor on the caller's channel, the service workflow's history and the execution's
@@ -36,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.api.agentic.agentexecution.v1.api_pb2 import AgentExecution
     from stigmer_sdk.api.agentic.agentexecution.v1.enum_pb2 import ExecutionPhase, MessageType
     from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpec
-    from stigmer_sdk.caller import execute_and_wait_pending, handshake_activity_options
+    from stigmer_sdk.caller import execute_and_wait_pending
     from stigmer_sdk.client import StigmerClient
     from stigmer_sdk.converter import data_converter
     from stigmer_sdk.sandbox import sandboxed_workflow_runner
@@ -46,25 +47,14 @@ with workflow.unsafe.imports_passed_through():
     from stigmer_sdk.service.start_invoke import workflow_id_for
     from stigmer_sdk.service.store import ExecutionKind
     from stigmer_sdk.system_activity import SYSTEM_ACTIVITY_NAME
-    from stigmer_sdk.testing import DevServer
+    from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer
     from stigmer_sdk.tokens import short_token_digest, token_preview
 
 CALLER_TASK_QUEUE = "stigmer-demo-caller"
-
-
-@workflow.defn(name="stigmer-demo/caller")
-class DemoCallerWorkflow:
-    """A caller workflow: one activity that calls an agent and waits for its answer."""
-
-    @workflow.run
-    async def run(self, request: AgentExecution) -> AgentExecution:
-        result: AgentExecution = await workflow.execute_activity(
-            "stigmer-demo/ask-agent",
-            request,
-            result_type=AgentExecution,
-            **handshake_activity_options(timedelta(minutes=1)),
-        )
-        return result
+#: The demo's caller activity, run by the test kit's caller workflow (one attempt, up to the
+#: documented start-to-close for a one-minute agent: 2 x 1 min + 5 min).
+ASK_AGENT_ACTIVITY = "stigmer-demo/ask-agent"
+CALLER_OPTIONS = CallerOptions(activity=ASK_AGENT_ACTIVITY, start_to_close_seconds=7 * 60)
 
 
 class DemoActivities:
@@ -72,7 +62,7 @@ class DemoActivities:
         self._stigmer = stigmer
         self._steps = steps
 
-    @activity.defn(name="stigmer-demo/ask-agent")
+    @activity.defn(name=ASK_AGENT_ACTIVITY)
     async def ask_agent(self, request: AgentExecution) -> AgentExecution:
         """The one call a caller's activity needs, with the demo's steps around it."""
         token = activity.info().task_token
@@ -226,7 +216,7 @@ async def _run(
             async with Worker(
                 client,
                 task_queue=CALLER_TASK_QUEUE,
-                workflows=[DemoCallerWorkflow],
+                workflows=[CallerWorkflow],
                 activities=[DemoActivities(stigmer, steps).ask_agent],
                 max_concurrent_activities=1,
                 workflow_runner=sandboxed_workflow_runner(),
@@ -237,7 +227,10 @@ async def _run(
                 workflow_id = f"demo-caller-{uuid.uuid4().hex[:8]}"
                 steps.show("caller", f"workflow {workflow_id} starts, asking {agent_id!r}")
                 handle = await client.start_workflow(
-                    DemoCallerWorkflow.run, request, id=workflow_id, task_queue=CALLER_TASK_QUEUE
+                    CallerWorkflow.run,
+                    args=[request, CALLER_OPTIONS],
+                    id=workflow_id,
+                    task_queue=CALLER_TASK_QUEUE,
                 )
                 watchers = [
                     asyncio.create_task(_watch_agent(stigmer, steps)),

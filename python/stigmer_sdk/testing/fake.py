@@ -6,7 +6,8 @@ and the call's metadata), ACKs it, and answers ``get`` with the execution's late
 then finishes each handshake on demand: `complete`,
 `fail` or `cancel` act on the caller's
 activity through Temporal, as a real service's workflow would. `fail_next`
-makes the next ``create`` calls fail with a gRPC status. ``cancel`` calls are recorded
+makes the next ``create`` calls fail with a gRPC status, `fail_matching` those a predicate
+picks. ``cancel`` calls are recorded
 (`cancel_calls`), or answered UNIMPLEMENTED with ``implements_cancel=False``.
 
 Example:
@@ -22,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -86,6 +87,10 @@ class _State:
     calls: list[CreateCall] = field(default_factory=list)
     executions: dict[str, Execution] = field(default_factory=dict)
     failures: list[tuple[grpc.StatusCode, str]] = field(default_factory=list)
+    #: `FakeStigmerService.fail_matching`'s rules, first match wins.
+    rules: list[tuple[Callable[[CreateCall], bool], grpc.StatusCode, str]] = field(
+        default_factory=list
+    )
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     #: Execution ids of every ``cancel`` received, in order (the unimplemented ones too).
     cancels: list[str] = field(default_factory=list)
@@ -97,6 +102,9 @@ class _State:
         execution_id = f"exec-{len(self.calls) + 1}"
         self.calls.append(CreateCall(received, metadata, execution_id))
         self.changed.set()
+        for matches, code, message in self.rules:
+            if matches(self.calls[-1]):
+                await context.abort(code, message)
         if self.failures:
             code, message = self.failures.pop(0)
             await context.abort(code, message)
@@ -283,6 +291,13 @@ class FakeStigmerService:
     def fail_next(self, code: grpc.StatusCode, message: str, times: int = 1) -> None:
         """Fail the next ``times`` creates with ``code`` (after recording them)."""
         self._state.failures.extend([(code, message)] * times)
+
+    def fail_matching(
+        self, matches: Callable[[CreateCall], bool], code: grpc.StatusCode, message: str
+    ) -> None:
+        """Fail every later ``create`` that ``matches`` with ``code`` (after recording it),
+        retries included: for a caller whose calls are told apart by their request."""
+        self._state.rules.append((matches, code, message))
 
     async def wait_for_calls(self, count: int, timeout: float = 60.0) -> Sequence[CreateCall]:
         """Wait until ``count`` creates have arrived in all; return all of them."""

@@ -12,18 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import temporalio.client
 from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ApplicationError
-from temporalio.worker import Worker
 
 from stigmer_sdk import AgentExecution, AgentExecutionSpec, ExecutionPhase, StigmerClient
 from stigmer_sdk.service.app import ServiceConfig
 from stigmer_sdk.service.store import ExecutionKind, open_store
 from stigmer_sdk.testing import DevServer, free_port
 
-from helpers.cli import ServeProcess, run_cli
-from helpers.recording_service import RecordingStigmerService, start_pending_caller
+from helpers.assertions import assert_activity_failed
+from helpers.callers import PendingCaller
+from helpers.cli import ServeProcess, run_cli, wait_serving
 
 pytestmark = pytest.mark.integration
 
@@ -42,13 +40,10 @@ def short_digest(token: bytes) -> str:
 
 
 async def test_token_inspect_shows_fields_and_never_the_token(
-    worker: Worker,
-    temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
     tmp_path: Path,
+    pending_caller: PendingCaller,
 ) -> None:
-    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, token = pending_caller
     encoded = base64.b64encode(token).decode()
     (tmp_path / "token.bin").write_bytes(token)
     for argument in (encoded, f"@{tmp_path / 'token.bin'}"):
@@ -86,13 +81,10 @@ def test_token_inspect_exits_non_zero_for_an_invalid_token(tmp_path: Path) -> No
 
 
 async def test_complete_by_token_then_again_reports_already_completed(
-    worker: Worker,
     dev_server: DevServer,
-    temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
+    pending_caller: PendingCaller,
 ) -> None:
-    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, token = pending_caller
     encoded = base64.b64encode(token).decode()
     result_json = json.dumps(
         {"metadata": {"id": "manual-1"}, "status": {"phase": "EXECUTION_COMPLETED"}}
@@ -113,13 +105,10 @@ async def test_complete_by_token_then_again_reports_already_completed(
 
 
 async def test_complete_by_ids_with_a_typed_error(
-    worker: Worker,
     dev_server: DevServer,
-    temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
+    pending_caller: PendingCaller,
 ) -> None:
-    handle, _ = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, _ = pending_caller
     failed = run_cli(
         "complete",
         "--address",
@@ -135,15 +124,7 @@ async def test_complete_by_ids_with_a_typed_error(
         "--non-retryable",
     )
     assert failed.returncode == 0, failed.stdout + failed.stderr
-    with pytest.raises(WorkflowFailureError) as raised:
-        await handle.result()
-    cause = raised.value.cause.cause  # type: ignore[union-attr]
-    assert isinstance(cause, ApplicationError)
-    assert (cause.type, cause.message, cause.non_retryable) == (
-        "MANUAL_FAILURE",
-        "operator gave up",
-        True,
-    )
+    await assert_activity_failed(handle.result(), "MANUAL_FAILURE", "operator gave up")
 
 
 def test_complete_reports_invalid_and_empty_tokens_by_exit_code(dev_server: DevServer) -> None:
@@ -160,13 +141,10 @@ def test_complete_reports_invalid_and_empty_tokens_by_exit_code(dev_server: DevS
 
 
 async def test_complete_refuses_to_run_without_an_outcome(
-    worker: Worker,
     dev_server: DevServer,
-    temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
+    pending_caller: PendingCaller,
 ) -> None:
-    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, token = pending_caller
     encoded = base64.b64encode(token).decode()
     refused = run_cli("complete", "--address", dev_server.target, "--token", encoded)
     assert refused.returncode == 2
@@ -178,13 +156,10 @@ async def test_complete_refuses_to_run_without_an_outcome(
 
 
 async def test_complete_names_a_missing_workflow_or_activity_not_found(
-    worker: Worker,
     dev_server: DevServer,
-    temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
+    pending_caller: PendingCaller,
 ) -> None:
-    handle, _ = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, _ = pending_caller
     by_ids = ("complete", "--address", dev_server.target, "--error", "gave up", "--json")
     typo = run_cli(*by_ids, "--workflow-id", handle.id + "-typo", "--activity-id", "1")
     assert typo.returncode == 7, typo.stdout + typo.stderr
@@ -355,8 +330,6 @@ async def test_serve_dev_runs_everything_embedded_and_stops_on_sigterm(tmp_path:
     import asyncio
     import signal
 
-    import grpc.aio
-
     listen = f"127.0.0.1:{free_port()}"
     serve = ServeProcess(
         "--dev",
@@ -372,8 +345,7 @@ async def test_serve_dev_runs_everything_embedded_and_stops_on_sigterm(tmp_path:
     )
     await serve.start()
     try:
-        async with grpc.aio.insecure_channel(listen) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 90)
+        await wait_serving(listen)
         async with await StigmerClient.connect(listen) as client:
             request = AgentExecution(
                 api_version="agentic.stigmer.ai/v1",
@@ -604,14 +576,11 @@ def test_every_command_has_json() -> None:
 
 
 async def test_the_command_pending_prints_completes_and_records_the_caller(
-    worker: Worker,
     dev_server: DevServer,
-    temporal_client: temporalio.client.Client,
-    stigmer_service: RecordingStigmerService,
-    task_queue: str,
     tmp_path: Path,
+    pending_caller: PendingCaller,
 ) -> None:
-    handle, token = await start_pending_caller(temporal_client, stigmer_service, task_queue)
+    handle, token = pending_caller
     url = f"sqlite:///{tmp_path / 'stigmer.db'}"
     await _store_owed(url, "aex_stuck", token)
     listed = run_cli("pending", "--store", url, "--json")

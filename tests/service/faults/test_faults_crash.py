@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import grpc.aio
 import psycopg
 import pytest
 import temporalio.client
@@ -39,12 +38,11 @@ from stigmer_sdk.errors import StigmerError
 from stigmer_sdk.service.executions import decode
 from stigmer_sdk.service.start_invoke import workflow_id_for
 from stigmer_sdk.service.store import CompletionState, ExecutionKind, open_store
-from stigmer_sdk.testing import DevServer, free_port
+from stigmer_sdk.testing import CallerOptions, CallerWorkflow, DevServer, free_port
 
-from helpers.cli import ServeProcess, serve_args
+from helpers.cli import ServeProcess, serve_args, wait_serving
 from helpers.fixtures import all_ids, caller_worker
 from helpers.paths import ROOT
-from helpers.workflows import AgentCallerWorkflow, CallerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -103,8 +101,7 @@ class Service:
 
     async def start(self) -> None:
         await self.process.start()
-        async with grpc.aio.insecure_channel(self.target) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 60)
+        await wait_serving(self.target, 60)
 
     async def kill(self) -> None:
         await self.process.kill()
@@ -130,7 +127,7 @@ async def _callers(
                 )
                 handles.append(
                     await temporal_client.start_workflow(
-                        AgentCallerWorkflow.run,
+                        CallerWorkflow.run,
                         args=[
                             request,
                             CallerOptions(

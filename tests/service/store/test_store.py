@@ -391,6 +391,165 @@ async def test_concurrent_creates_with_one_key_store_one_row(backend: Backend) -
             await replica.close()
 
 
+# --- Idempotency bound to owner, request and activity ------------------------------------------
+
+
+async def test_keys_are_unique_per_owner_so_nobody_squats_anothers(store: ExecutionStore) -> None:
+    # Mallory sends alice's key first: it becomes mallory's own execution, nothing more.
+    squatted, created = await create(
+        store, token=activity_token("wf", "1"), key="v1:k", owner="mallory"
+    )
+    assert created
+    first, created = await create(store, token=activity_token("wf", "1"), key="v1:k", owner="alice")
+    assert created
+    assert first.id != squatted.id
+    assert first.owner == "alice"
+    anonymous, created = await create(store, key="v1:k")  # no owner is another owner too
+    assert created
+    assert anonymous.id not in (first.id, squatted.id)
+    assert await store.get(first.id) == first  # the victim's token is untouched
+    again, created = await create(
+        store, token=activity_token("wf", "1", 2), key="v1:k", owner="alice"
+    )
+    assert not created
+    assert again.id == first.id
+    assert again.callback_token == activity_token("wf", "1", 2)
+
+
+async def test_open_executions_are_counted_per_owner(store: ExecutionStore) -> None:
+    pending = AgentExecution.FromString(agent_execution())
+    pending.status.phase = ExecutionPhase.EXECUTION_PENDING
+    opened = pending.SerializeToString()
+    alice_one, _ = await create(store, token=b"a", key="v1:a1", owner="alice", execution=opened)
+    await create(store, key="v1:a2", owner="alice", execution=opened)
+    await create(store, key="v1:b1", owner="bob", execution=opened)
+    await create(store, key="v1:b2", owner="bob")  # no phase: not counted
+    assert await store.count_open("alice") == 2
+    assert await store.count_open("bob") == 1
+    assert await store.count_open("carol") == 0
+    assert await store.has_key(ExecutionKind.AGENT, "alice", "v1:a1")
+    assert not await store.has_key(ExecutionKind.AGENT, "bob", "v1:a1")
+    assert not await store.has_key(ExecutionKind.WORKFLOW, "alice", "v1:a1")
+    running = AgentExecution.FromString(alice_one.execution)
+    running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
+    await store.update_execution(alice_one.id, running.SerializeToString())
+    assert await store.count_open("alice") == 2  # still open
+    running.status.phase = ExecutionPhase.EXECUTION_COMPLETED
+    await store.finish(alice_one.id, running.SerializeToString(), "COMPLETED")
+    assert await store.count_open("alice") == 1
+
+
+async def test_a_repeated_key_with_another_request_is_refused(store: ExecutionStore) -> None:
+    first, _ = await create(store, token=b"a", key="v1:k", request_digest="digest-1")
+    assert first.request_digest == "digest-1"
+    with pytest.raises(IdempotencyConflictError) as raised:
+        await create(store, token=b"b", key="v1:k", request_digest="digest-2")
+    assert raised.value.reason == "request"
+    assert "different request" in str(raised.value)
+    # An unknown digest on either side is no evidence of another request.
+    _same, created = await create(store, token=b"c", key="v1:k", request_digest="digest-1")
+    assert not created
+    blank, _ = await create(store, token=b"d", key="v1:k")
+    assert blank.callback_token == b"d"
+    assert blank.request_digest == "digest-1"
+    unknown, _ = await create(store, token=b"e", key="v1:other")
+    anything, _ = await create(store, token=b"f", key="v1:other", request_digest="digest-9")
+    assert anything.id == unknown.id
+
+
+async def test_a_token_of_another_activity_is_refused(store: ExecutionStore) -> None:
+    victim_token = activity_token("victim-wf", "3")
+    victim, _ = await create(store, token=victim_token, key="v1:k")
+    for hostile in (
+        activity_token("attacker-wf", "3"),
+        activity_token("victim-wf", "4"),
+        activity_token("victim-wf", "3", run_id="run-2"),
+        activity_token("victim-wf", "3", namespace="ns-2"),
+        b"undecodable token",
+    ):
+        with pytest.raises(IdempotencyConflictError) as raised:
+            await create(store, token=hostile, key="v1:k")
+        assert raised.value.reason == "activity"
+        assert token_preview(hostile) not in str(raised.value)
+    assert (await store.get(victim.id)) == victim
+    retried, created = await create(store, token=activity_token("victim-wf", "3", 2), key="v1:k")
+    assert not created
+    assert retried.callback_token == activity_token("victim-wf", "3", 2)
+
+
+async def test_undecodable_tokens_match_only_each_other(store: ExecutionStore) -> None:
+    await create(store, token=b"undecodable one", key="v1:u")
+    again, _ = await create(store, token=b"undecodable two", key="v1:u")
+    assert again.callback_token == b"undecodable two"
+    with pytest.raises(IdempotencyConflictError, match="another activity"):
+        await create(store, token=activity_token("wf", "1"), key="v1:u")
+    assert token_identity(b"undecodable one") == token_identity(b"\x10\x01") == ""
+
+
+async def test_the_first_token_binds_a_fire_and_forget_key(store: ExecutionStore) -> None:
+    await create(store, key="v1:k")
+    bound, _ = await create(store, token=activity_token("wf", "1"), key="v1:k")
+    assert bound.completion_state is CompletionState.PENDING
+    with pytest.raises(IdempotencyConflictError):
+        await create(store, token=activity_token("wf", "2"), key="v1:k")
+
+
+async def test_the_activity_binding_survives_the_tokens_erasure(store: ExecutionStore) -> None:
+    row, _ = await create(store, token=activity_token("wf", "1"), key="v1:k")
+    await store.mark_completion(row.id, "COMPLETED", token_digest=token_digest(row.callback_token))
+    with pytest.raises(IdempotencyConflictError):
+        await create(store, token=activity_token("wf", "2"), key="v1:k")
+    retried, _ = await create(store, token=activity_token("wf", "1", 3), key="v1:k")
+    # Owed a redelivery: the outcome stays recorded, the new token is stored until then.
+    assert retried.completion_state is CompletionState.DELIVERED
+    assert retried.callback_token == activity_token("wf", "1", 3)
+    redelivered = await store.mark_completion(
+        row.id, "COMPLETED", token_digest=token_digest(activity_token("wf", "1", 3))
+    )
+    assert redelivered.callback_token == b""
+    assert redelivered.callback_token_digest == token_digest(activity_token("wf", "1", 3))
+
+
+@pytest.mark.parametrize("conflict", ["request", "activity"])
+async def test_concurrent_creates_with_conflicting_callers_store_one_execution(
+    backend: Backend, conflict: str
+) -> None:
+    """Two replicas, 24 creates of one key from 3 different callers at once: one execution, its
+    first caller's; the same caller's repeats succeed, the others are refused."""
+    replicas = [await backend.open(), await backend.open()]
+
+    def caller(i: int) -> dict[str, Any]:
+        group = i % 3
+        return {
+            "request_digest": f"request-{group}" if conflict == "request" else "",
+            "token": activity_token("wf", f"{group if conflict == 'activity' else 0}", i + 1),
+        }
+
+    try:
+        results = await asyncio.gather(
+            *(create(replicas[i % 2], key="v1:race", id=f"ae-{i}", **caller(i)) for i in range(24)),
+            return_exceptions=True,
+        )
+        stored = [r for r in results if not isinstance(r, BaseException)]
+        refused = [r for r in results if isinstance(r, BaseException)]
+        assert sum(created for _, created in stored) == 1
+        (winner,) = {row.id for row, _ in stored}
+        winner_group = int(winner.removeprefix("ae-")) % 3
+        assert {i % 3 for i, r in enumerate(results) if not isinstance(r, BaseException)} == {
+            winner_group
+        }
+        assert len(refused) == 16
+        assert all(isinstance(r, IdempotencyConflictError) for r in refused)
+        assert {r.reason for r in refused if isinstance(r, IdempotencyConflictError)} == {conflict}
+        assert [row[0] for row in await backend.sql("SELECT id FROM executions")] == [winner]
+        final = await replicas[0].get(winner)
+        assert final is not None
+        assert TaskToken(final.callback_token).inspect() is not None
+    finally:
+        for replica in replicas:
+            await replica.close()
+
+
 # --- Updates ----------------------------------------------------------------------------------
 
 
@@ -705,6 +864,46 @@ async def test_concurrent_opens_migrate_once(backend: Backend) -> None:
     assert tuple(row[0] for row in rows) == ALL_VERSIONS
 
 
+# --- Migrations across replicas -----------------------------------------------------------------
+
+
+async def test_replicas_starting_at_once_on_an_old_schema_migrate_it_once(
+    backend: Backend,
+) -> None:
+    await legacy_schema(backend, 2)
+    await legacy_row(backend, "ae-old", token=activity_token("wf", "1"), key="v1:old")
+    stores = await asyncio.gather(*(backend.open() for _ in range(8)))
+    try:
+        applied = sorted(store.migrations_applied for store in stores)
+        assert applied == [()] * 7 + [ALL_VERSIONS[2:]]
+        rows = await asyncio.gather(*(store.get("ae-old") for store in stores))
+        assert all(
+            row is not None and row.callback_token == activity_token("wf", "1") for row in rows
+        )
+    finally:
+        for store in stores:
+            await store.close()
+    rows = await backend.sql("SELECT version FROM schema_migrations ORDER BY version")
+    assert tuple(row[0] for row in rows) == ALL_VERSIONS
+
+
+@pytest.mark.postgres
+async def test_postgres_migrations_wait_for_the_advisory_lock() -> None:
+    """A replica holding the migration lock (mid-migration) makes the others wait for it."""
+    from stigmer_sdk.service.store.postgres import MIGRATION_LOCK_ID
+
+    async with postgres_schema() as url:
+        async with await psycopg.AsyncConnection.connect(url) as holder:
+            await holder.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_ID,))
+            opening = asyncio.ensure_future(open_store(url))
+            await asyncio.sleep(0.5)
+            assert not opening.done()
+            await holder.rollback()
+        store = await asyncio.wait_for(opening, 30)
+        assert store.migrations_applied == ALL_VERSIONS
+        await store.close()
+
+
 # --- Encryption at rest -----------------------------------------------------------------------
 
 KEY = bytes(range(32))
@@ -932,434 +1131,6 @@ async def test_open_store_rejects_short_key(tmp_path: Path) -> None:
         await open_store(f"sqlite:///{tmp_path}/x.db", encryption_key=b"k" * 16)
 
 
-# --- No token in reprs or logs ----------------------------------------------------------------
-
-
-async def test_repr_shows_preview_never_the_token(store: ExecutionStore) -> None:
-    token = bytes(range(200, 256)) + b"tail-of-the-token"
-    row, _ = await create(store, token=token)
-    for text in (repr(row), str(row), f"{row}", repr([row])):
-        assert token_preview(token) in text
-        assert f"length={len(token)}" in text
-        assert base64.b64encode(token).decode() not in text
-        assert base64.b64encode(token).decode()[:24] not in text
-        assert repr(token) not in text
-        assert "tail-of-the-token" not in text
-    assert row.callback_token_preview == token_preview(token)
-
-
-async def test_store_logs_no_token(backend: Backend, caplog: pytest.LogCaptureFixture) -> None:
-    token = b"log-canary-" + bytes(range(64))
-    caplog.set_level(logging.DEBUG)
-    async with await backend.open(encryption_key=KEY) as store:
-        row, _ = await create(store, token=token, key="v1:k")
-        await create(store, token=token + b"2", key="v1:k")
-        await store.get(row.id)
-        await store.mark_completion(row.id, "COMPLETED")
-    assert "Applied store migration" in caplog.text
-    assert "log-canary" not in caplog.text
-    assert base64.b64encode(token).decode() not in caplog.text
-
-
-async def test_database_errors_do_not_quote_the_token(
-    store: ExecutionStore, backend: Backend
-) -> None:
-    token = b"db-error-canary-" + bytes(range(256)) * 20
-    if backend.sqlite_path is not None:
-        await backend.sql(
-            "CREATE TRIGGER reject BEFORE INSERT ON executions "
-            "BEGIN SELECT RAISE(ABORT, 'rejected by test'); END"
-        )
-    else:
-        # PostgreSQL quotes the failing row, bytea included, in the DETAIL of this error.
-        await backend.sql(
-            "ALTER TABLE executions "
-            "ADD CONSTRAINT short_tokens CHECK (length(callback_token) < 5000)"
-        )
-    with pytest.raises(StoreError) as raised:
-        await create(store, token=token)
-    text = "".join(traceback.format_exception(raised.value))
-    assert "canary" not in text
-    assert token.hex()[:32] not in text
-    assert base64.b64encode(token).decode()[:64] not in text
-
-
-# --- URLs -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "mysql://root:hunter2@db/stigmer",
-        "file:///tmp/x.db",
-        "sqlite3:///x.db",
-        "/tmp/just/a/path.db",
-        "",
-    ],
-)
-async def test_unknown_url_scheme_is_refused(url: str) -> None:
-    with pytest.raises(ValueError, match="unsupported store URL scheme") as raised:
-        await open_store(url)
-    assert "hunter2" not in str(raised.value)
-
-
-async def test_sqlite_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    urls = {
-        "sqlite:///relative/dir/store.db": tmp_path / "relative" / "dir" / "store.db",
-        f"sqlite:///{tmp_path}/absolute/store.db": tmp_path / "absolute" / "store.db",
-    }
-    for url, path in urls.items():
-        async with await open_store(url) as store:
-            await create(store, token=b"t")
-        assert path.is_file()
-        mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
-        assert mode == "wal"
-    for url in ("sqlite://", "sqlite://:memory:", "sqlite:///:memory:"):
-        async with await open_store(url) as store:
-            row, _ = await create(store, token=b"t")
-            assert await store.get(row.id) == row
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["absolute", "relative"]
-
-
-@pytest.mark.postgres
-async def test_postgres_scheme_alias_and_bad_server() -> None:
-    async with postgres_schema() as url:
-        alias = "postgres://" + url.split("://", 1)[1]
-        async with await open_store(alias) as store:
-            assert store.migrations_applied == ALL_VERSIONS
-            row, _ = await create(store, token=b"t")
-            assert await store.get(row.id) == row
-    with pytest.raises(StoreError, match="cannot connect to PostgreSQL") as raised:
-        await open_store("postgresql://nobody:pw-secret@127.0.0.1:1/none?connect_timeout=2")
-    assert "pw-secret" not in str(raised.value)
-
-
-@pytest.mark.postgres
-async def test_postgres_connection_closed_by_the_server_is_replaced_before_reuse(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """As after a server restart: the pooled connection is dead, the next operation is not."""
-    from stigmer_sdk.service.store import postgres
-
-    monkeypatch.setattr(postgres, "CHECK_IDLE_AFTER_SECONDS", 0.0)
-    application_name = f"stigmer-pool-test-{uuid.uuid4().hex[:8]}"
-    async with postgres_schema() as schema_url:
-        url = f"{schema_url}&application_name={application_name}"
-        async with await open_store(url) as store:
-            row, _ = await create(store, token=b"t")
-            async with await psycopg.AsyncConnection.connect(schema_url, autocommit=True) as admin:
-                cursor = await admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = %s",
-                    (application_name,),
-                )
-                terminated = [done for (done,) in await cursor.fetchall()]
-                assert terminated
-                assert all(terminated)
-            assert await store.get(row.id) == row
-
-
-async def test_closed_store_refuses_work(backend: Backend) -> None:
-    store = await backend.open()
-    await store.close()
-    await store.close()  # idempotent
-    with pytest.raises(StoreError, match="closed"):
-        await store.get("anything")
-
-
-# --- Idempotency bound to owner, request and activity ------------------------------------------
-
-
-async def test_keys_are_unique_per_owner_so_nobody_squats_anothers(store: ExecutionStore) -> None:
-    # Mallory sends alice's key first: it becomes mallory's own execution, nothing more.
-    squatted, created = await create(
-        store, token=activity_token("wf", "1"), key="v1:k", owner="mallory"
-    )
-    assert created
-    first, created = await create(store, token=activity_token("wf", "1"), key="v1:k", owner="alice")
-    assert created
-    assert first.id != squatted.id
-    assert first.owner == "alice"
-    anonymous, created = await create(store, key="v1:k")  # no owner is another owner too
-    assert created
-    assert anonymous.id not in (first.id, squatted.id)
-    assert await store.get(first.id) == first  # the victim's token is untouched
-    again, created = await create(
-        store, token=activity_token("wf", "1", 2), key="v1:k", owner="alice"
-    )
-    assert not created
-    assert again.id == first.id
-    assert again.callback_token == activity_token("wf", "1", 2)
-
-
-async def test_open_executions_are_counted_per_owner(store: ExecutionStore) -> None:
-    pending = AgentExecution.FromString(agent_execution())
-    pending.status.phase = ExecutionPhase.EXECUTION_PENDING
-    opened = pending.SerializeToString()
-    alice_one, _ = await create(store, token=b"a", key="v1:a1", owner="alice", execution=opened)
-    await create(store, key="v1:a2", owner="alice", execution=opened)
-    await create(store, key="v1:b1", owner="bob", execution=opened)
-    await create(store, key="v1:b2", owner="bob")  # no phase: not counted
-    assert await store.count_open("alice") == 2
-    assert await store.count_open("bob") == 1
-    assert await store.count_open("carol") == 0
-    assert await store.has_key(ExecutionKind.AGENT, "alice", "v1:a1")
-    assert not await store.has_key(ExecutionKind.AGENT, "bob", "v1:a1")
-    assert not await store.has_key(ExecutionKind.WORKFLOW, "alice", "v1:a1")
-    running = AgentExecution.FromString(alice_one.execution)
-    running.status.phase = ExecutionPhase.EXECUTION_IN_PROGRESS
-    await store.update_execution(alice_one.id, running.SerializeToString())
-    assert await store.count_open("alice") == 2  # still open
-    running.status.phase = ExecutionPhase.EXECUTION_COMPLETED
-    await store.finish(alice_one.id, running.SerializeToString(), "COMPLETED")
-    assert await store.count_open("alice") == 1
-
-
-async def test_a_repeated_key_with_another_request_is_refused(store: ExecutionStore) -> None:
-    first, _ = await create(store, token=b"a", key="v1:k", request_digest="digest-1")
-    assert first.request_digest == "digest-1"
-    with pytest.raises(IdempotencyConflictError) as raised:
-        await create(store, token=b"b", key="v1:k", request_digest="digest-2")
-    assert raised.value.reason == "request"
-    assert "different request" in str(raised.value)
-    # An unknown digest on either side is no evidence of another request.
-    _same, created = await create(store, token=b"c", key="v1:k", request_digest="digest-1")
-    assert not created
-    blank, _ = await create(store, token=b"d", key="v1:k")
-    assert blank.callback_token == b"d"
-    assert blank.request_digest == "digest-1"
-    unknown, _ = await create(store, token=b"e", key="v1:other")
-    anything, _ = await create(store, token=b"f", key="v1:other", request_digest="digest-9")
-    assert anything.id == unknown.id
-
-
-async def test_a_token_of_another_activity_is_refused(store: ExecutionStore) -> None:
-    victim_token = activity_token("victim-wf", "3")
-    victim, _ = await create(store, token=victim_token, key="v1:k")
-    for hostile in (
-        activity_token("attacker-wf", "3"),
-        activity_token("victim-wf", "4"),
-        activity_token("victim-wf", "3", run_id="run-2"),
-        activity_token("victim-wf", "3", namespace="ns-2"),
-        b"undecodable token",
-    ):
-        with pytest.raises(IdempotencyConflictError) as raised:
-            await create(store, token=hostile, key="v1:k")
-        assert raised.value.reason == "activity"
-        assert token_preview(hostile) not in str(raised.value)
-    assert (await store.get(victim.id)) == victim
-    retried, created = await create(store, token=activity_token("victim-wf", "3", 2), key="v1:k")
-    assert not created
-    assert retried.callback_token == activity_token("victim-wf", "3", 2)
-
-
-async def test_undecodable_tokens_match_only_each_other(store: ExecutionStore) -> None:
-    await create(store, token=b"undecodable one", key="v1:u")
-    again, _ = await create(store, token=b"undecodable two", key="v1:u")
-    assert again.callback_token == b"undecodable two"
-    with pytest.raises(IdempotencyConflictError, match="another activity"):
-        await create(store, token=activity_token("wf", "1"), key="v1:u")
-    assert token_identity(b"undecodable one") == token_identity(b"\x10\x01") == ""
-
-
-async def test_the_first_token_binds_a_fire_and_forget_key(store: ExecutionStore) -> None:
-    await create(store, key="v1:k")
-    bound, _ = await create(store, token=activity_token("wf", "1"), key="v1:k")
-    assert bound.completion_state is CompletionState.PENDING
-    with pytest.raises(IdempotencyConflictError):
-        await create(store, token=activity_token("wf", "2"), key="v1:k")
-
-
-async def test_the_activity_binding_survives_the_tokens_erasure(store: ExecutionStore) -> None:
-    row, _ = await create(store, token=activity_token("wf", "1"), key="v1:k")
-    await store.mark_completion(row.id, "COMPLETED", token_digest=token_digest(row.callback_token))
-    with pytest.raises(IdempotencyConflictError):
-        await create(store, token=activity_token("wf", "2"), key="v1:k")
-    retried, _ = await create(store, token=activity_token("wf", "1", 3), key="v1:k")
-    # Owed a redelivery: the outcome stays recorded, the new token is stored until then.
-    assert retried.completion_state is CompletionState.DELIVERED
-    assert retried.callback_token == activity_token("wf", "1", 3)
-    redelivered = await store.mark_completion(
-        row.id, "COMPLETED", token_digest=token_digest(activity_token("wf", "1", 3))
-    )
-    assert redelivered.callback_token == b""
-    assert redelivered.callback_token_digest == token_digest(activity_token("wf", "1", 3))
-
-
-@pytest.mark.parametrize("conflict", ["request", "activity"])
-async def test_concurrent_creates_with_conflicting_callers_store_one_execution(
-    backend: Backend, conflict: str
-) -> None:
-    """Two replicas, 24 creates of one key from 3 different callers at once: one execution, its
-    first caller's; the same caller's repeats succeed, the others are refused."""
-    replicas = [await backend.open(), await backend.open()]
-
-    def caller(i: int) -> dict[str, Any]:
-        group = i % 3
-        return {
-            "request_digest": f"request-{group}" if conflict == "request" else "",
-            "token": activity_token("wf", f"{group if conflict == 'activity' else 0}", i + 1),
-        }
-
-    try:
-        results = await asyncio.gather(
-            *(create(replicas[i % 2], key="v1:race", id=f"ae-{i}", **caller(i)) for i in range(24)),
-            return_exceptions=True,
-        )
-        stored = [r for r in results if not isinstance(r, BaseException)]
-        refused = [r for r in results if isinstance(r, BaseException)]
-        assert sum(created for _, created in stored) == 1
-        (winner,) = {row.id for row, _ in stored}
-        winner_group = int(winner.removeprefix("ae-")) % 3
-        assert {i % 3 for i, r in enumerate(results) if not isinstance(r, BaseException)} == {
-            winner_group
-        }
-        assert len(refused) == 16
-        assert all(isinstance(r, IdempotencyConflictError) for r in refused)
-        assert {r.reason for r in refused if isinstance(r, IdempotencyConflictError)} == {conflict}
-        assert [row[0] for row in await backend.sql("SELECT id FROM executions")] == [winner]
-        final = await replicas[0].get(winner)
-        assert final is not None
-        assert TaskToken(final.callback_token).inspect() is not None
-    finally:
-        for replica in replicas:
-            await replica.close()
-
-
-# --- Token lifecycle ----------------------------------------------------------------------------
-
-
-async def test_the_token_is_erased_once_its_completion_is_recorded(backend: Backend) -> None:
-    token = b"bearer-secret-" + bytes(range(40))
-    async with await backend.open(encryption_keys=[EncryptionKey("k1", KEY)]) as store:
-        row, _ = await create(store, token=token, key="v1:k")
-        assert (await raw_token(backend, row.id))[1]
-        marked = await store.mark_completion(row.id, "COMPLETED", token_digest=token_digest(token))
-        assert marked.callback_token == b""
-        assert marked.callback_token_digest == token_digest(token)
-        assert marked.completion_outcome == "COMPLETED"
-        raw = await backend.sql(
-            "SELECT callback_token, token_encrypted, token_key_id, token_digest FROM executions"
-        )
-        assert [(bytes(t), bool(e), k, d) for t, e, k, d in raw] == [
-            (b"", False, None, token_digest(token))
-        ]
-        # A late repeat of the mark (a retried record step) changes nothing.
-        again = await store.mark_completion(
-            row.id, "ALREADY_COMPLETED", token_digest=token_digest(token)
-        )
-        assert again == marked
-        assert await store.list_pending() == []
-
-
-@pytest.mark.parametrize("outcome", ["INVALID_TOKEN", "ALREADY_COMPLETED", "NOT_FOUND"])
-async def test_a_token_that_can_no_longer_be_delivered_is_erased(
-    store: ExecutionStore, outcome: str
-) -> None:
-    row, _ = await create(store, token=b"dead token")
-    marked = await store.mark_completion(row.id, outcome, token_digest=token_digest(b"dead token"))
-    assert marked.completion_state is CompletionState.DELIVERED
-    assert marked.completion_outcome == outcome
-    assert marked.callback_token == b""
-
-
-async def test_finish_writes_the_execution_and_the_outcome_together(
-    store: ExecutionStore, clock: FakeClock
-) -> None:
-    row, _ = await create(store, token=b"tok", key="v1:k")
-    clock.now = T0 + timedelta(minutes=5)
-    done = await store.finish(
-        row.id, agent_execution("final"), "COMPLETED", token_digest=token_digest(b"tok")
-    )
-    assert done.execution == agent_execution("final")
-    assert done.execution_revision == 1
-    assert done.completion_state is CompletionState.DELIVERED
-    assert done.completion_outcome == "COMPLETED"
-    assert done.callback_token == b""
-    assert done.updated_at == T0 + timedelta(minutes=5)
-    assert await store.get(row.id) == done
-
-
-async def test_finish_for_a_replaced_token_writes_the_execution_and_leaves_the_new_one_owed(
-    store: ExecutionStore,
-) -> None:
-    row, _ = await create(store, token=b"attempt-1", key="v1:k")
-    await create(store, token=b"attempt-2", key="v1:k")
-    done = await store.finish(
-        row.id, agent_execution("final"), "COMPLETED", token_digest=token_digest(b"attempt-1")
-    )
-    assert done.execution == agent_execution("final")
-    assert done.completion_state is CompletionState.PENDING
-    assert done.callback_token == b"attempt-2"
-
-
-async def test_finish_checks_id_and_content(store: ExecutionStore) -> None:
-    with pytest.raises(KeyError):
-        await store.finish("no-such-execution", agent_execution(), "COMPLETED")
-    row, _ = await create(store, token=b"tok", kind=ExecutionKind.WORKFLOW)
-    with pytest.raises(ValueError, match="WorkflowExecution"):
-        await store.finish(row.id, b"\xff\xff", "COMPLETED")
-    assert await store.get(row.id) == row
-
-
-async def test_finish_is_one_transaction(store: ExecutionStore, backend: Backend) -> None:
-    """When the completion part fails, the execution is not written either."""
-    row, _ = await create(store, token=b"tok")
-    if backend.sqlite_path is not None:
-        await backend.sql(
-            "CREATE TRIGGER no_delivery BEFORE UPDATE OF completion_state ON executions "
-            "WHEN NEW.completion_state = 'delivered' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-        )
-    else:
-        await backend.sql(
-            "ALTER TABLE executions ADD CONSTRAINT no_delivery "
-            "CHECK (completion_state <> 'delivered')"
-        )
-    with pytest.raises(StoreError):
-        await store.finish(row.id, agent_execution("final"), "COMPLETED")
-    assert await store.get(row.id) == row
-
-
-# --- Unstarted executions -----------------------------------------------------------------------
-
-
-async def test_list_unstarted_lists_rows_never_rewritten_since_create(
-    store: ExecutionStore, clock: FakeClock
-) -> None:
-    async def at(minutes: int, kind: ExecutionKind = ExecutionKind.AGENT, **kwargs: Any) -> str:
-        clock.now = T0 + timedelta(minutes=minutes)
-        row, _ = await create(store, kind=kind, **kwargs)
-        return row.id
-
-    late = await at(3, token=b"t")
-    early = await at(1)
-    workflow = await at(2, ExecutionKind.WORKFLOW, token=b"w")
-    started = await at(0)
-    await store.update_execution(started, agent_execution("running"))
-    retried = await at(0, token=b"first", key="v1:r")
-    await create(store, token=b"second", key="v1:r")  # a new token is no start
-    finished = await at(0, token=b"f")
-    await store.finish(finished, agent_execution("done"), "COMPLETED")
-
-    clock.now = T0 + timedelta(minutes=10)
-    assert [r.id for r in await store.list_unstarted(timedelta(0))] == [
-        retried,
-        early,
-        workflow,
-        late,
-    ]
-    assert [r.id for r in await store.list_unstarted(timedelta(minutes=8, seconds=30))] == [
-        retried,
-        early,
-    ]
-    assert [r.id for r in await store.list_unstarted(timedelta(0), limit=2)] == [retried, early]
-    assert [
-        r.id for r in await store.list_unstarted(timedelta(0), kind=ExecutionKind.WORKFLOW)
-    ] == [workflow]
-    assert all(r.execution_revision == 0 for r in await store.list_unstarted(timedelta(0)))
-
-
 # --- Encryption keys with ids, rotation ---------------------------------------------------------
 
 KEY_1 = EncryptionKey("2025-01", KEY)
@@ -1515,133 +1286,6 @@ def test_plaintext_token_warning() -> None:
     assert plaintext_token_warning("sqlite://", []) is None
 
 
-# --- Migrations across replicas -----------------------------------------------------------------
-
-
-async def test_replicas_starting_at_once_on_an_old_schema_migrate_it_once(
-    backend: Backend,
-) -> None:
-    await legacy_schema(backend, 2)
-    await legacy_row(backend, "ae-old", token=activity_token("wf", "1"), key="v1:old")
-    stores = await asyncio.gather(*(backend.open() for _ in range(8)))
-    try:
-        applied = sorted(store.migrations_applied for store in stores)
-        assert applied == [()] * 7 + [ALL_VERSIONS[2:]]
-        rows = await asyncio.gather(*(store.get("ae-old") for store in stores))
-        assert all(
-            row is not None and row.callback_token == activity_token("wf", "1") for row in rows
-        )
-    finally:
-        for store in stores:
-            await store.close()
-    rows = await backend.sql("SELECT version FROM schema_migrations ORDER BY version")
-    assert tuple(row[0] for row in rows) == ALL_VERSIONS
-
-
-@pytest.mark.postgres
-async def test_postgres_migrations_wait_for_the_advisory_lock() -> None:
-    """A replica holding the migration lock (mid-migration) makes the others wait for it."""
-    from stigmer_sdk.service.store.postgres import MIGRATION_LOCK_ID
-
-    async with postgres_schema() as url:
-        async with await psycopg.AsyncConnection.connect(url) as holder:
-            await holder.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_ID,))
-            opening = asyncio.ensure_future(open_store(url))
-            await asyncio.sleep(0.5)
-            assert not opening.done()
-            await holder.rollback()
-        store = await asyncio.wait_for(opening, 30)
-        assert store.migrations_applied == ALL_VERSIONS
-        await store.close()
-
-
-# --- SQLite group commit ------------------------------------------------------------------------
-
-
-async def test_sqlite_concurrent_writes_share_one_commit(tmp_path: Path) -> None:
-    import threading
-
-    from stigmer_sdk.service.store.sql import Query
-    from stigmer_sdk.service.store.sqlite import SQLiteStore
-
-    store = await open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    assert isinstance(store, SQLiteStore)
-    started, release = threading.Event(), threading.Event()
-
-    def hold_the_writer() -> Any:
-        started.set()
-        release.wait(30)
-        yield Query("SELECT 1", (), "one")
-
-    try:
-        holding = asyncio.ensure_future(store._run(hold_the_writer(), write=True))
-        await asyncio.to_thread(started.wait, 30)
-        commits = store.commits
-        creates = [
-            asyncio.ensure_future(create(store, token=b"t", id=f"ae-{i}")) for i in range(20)
-        ]
-        taken = asyncio.ensure_future(create(store, token=b"t", id="ae-3"))  # fails alone
-        await asyncio.sleep(0.1)
-        release.set()
-        await holding
-        results = await asyncio.gather(*creates)
-        with pytest.raises(ExecutionExistsError):
-            await taken
-        assert all(created for _, created in results)
-        assert store.commits == commits + 2  # the holder's, then ONE for all 21 creates
-
-        def synchronous() -> Any:
-            return (yield Query("PRAGMA synchronous", (), "one"))
-
-        assert await store._run(synchronous(), write=True) == (2,)  # FULL
-        # Durable when create returned: another connection sees every row.
-        connection = sqlite3.connect(tmp_path / "db.sqlite")
-        assert connection.execute("SELECT count(*) FROM executions").fetchone()[0] == 20
-        connection.close()
-    finally:
-        release.set()
-        await store.close()
-
-
-async def test_sqlite_one_commit_per_operation_when_unbatched(tmp_path: Path) -> None:
-    from stigmer_sdk.service.store.sql import utc_clock
-    from stigmer_sdk.service.store.sqlite import SQLiteStore
-
-    store = SQLiteStore(str(tmp_path / "db.sqlite"), TokenCipher([]), utc_clock(None), max_batch=1)
-    await store.open()
-    try:
-        await asyncio.gather(*(create(store, token=b"t") for _ in range(10)))
-        assert store.commits == store.operations == 10
-    finally:
-        await store.close()
-
-
-async def test_postgres_pool_size_is_checked() -> None:
-    with pytest.raises(ValueError, match="pool size"):
-        await open_store("postgresql://127.0.0.1:1/none", pool_size=0)
-
-
-async def test_open_store_without_create_opens_only_an_existing_store(backend: Backend) -> None:
-    """An operator's command (pending, complete, store) never creates an empty store elsewhere."""
-    with pytest.raises(StoreNotFoundError, match="no executions table"):
-        await open_store(backend.url, create=False)
-    if backend.sqlite_path is not None:
-        assert not backend.sqlite_path.exists()
-    async with await open_store(backend.url) as created:
-        await create(created, token=b"owed")
-    async with await open_store(backend.url, create=False) as existing:
-        assert [row.callback_token for row in await existing.list_pending()] == [b"owed"]
-
-
-async def test_open_store_without_create_refuses_an_empty_sqlite_file(tmp_path: Path) -> None:
-    empty = tmp_path / "empty.db"
-    empty.write_bytes(b"")
-    with pytest.raises(StoreNotFoundError):
-        await open_store(f"sqlite:///{empty}", create=False)
-    with pytest.raises(StoreNotFoundError):
-        await open_store("sqlite://", create=False)
-
-
 # --- stigmer-sdk store rotate-key ---------------------------------------------------------------
 
 
@@ -1768,3 +1412,359 @@ async def test_a_token_replaced_by_a_replica_of_the_previous_release_is_marked_c
     )
     assert marked.completion_state is CompletionState.DELIVERED
     assert marked.callback_token_digest == token_digest(b"retried attempt")
+
+
+# --- No token in reprs or logs ----------------------------------------------------------------
+
+
+async def test_repr_shows_preview_never_the_token(store: ExecutionStore) -> None:
+    token = bytes(range(200, 256)) + b"tail-of-the-token"
+    row, _ = await create(store, token=token)
+    for text in (repr(row), str(row), f"{row}", repr([row])):
+        assert token_preview(token) in text
+        assert f"length={len(token)}" in text
+        assert base64.b64encode(token).decode() not in text
+        assert base64.b64encode(token).decode()[:24] not in text
+        assert repr(token) not in text
+        assert "tail-of-the-token" not in text
+    assert row.callback_token_preview == token_preview(token)
+
+
+async def test_store_logs_no_token(backend: Backend, caplog: pytest.LogCaptureFixture) -> None:
+    token = b"log-canary-" + bytes(range(64))
+    caplog.set_level(logging.DEBUG)
+    async with await backend.open(encryption_key=KEY) as store:
+        row, _ = await create(store, token=token, key="v1:k")
+        await create(store, token=token + b"2", key="v1:k")
+        await store.get(row.id)
+        await store.mark_completion(row.id, "COMPLETED")
+    assert "Applied store migration" in caplog.text
+    assert "log-canary" not in caplog.text
+    assert base64.b64encode(token).decode() not in caplog.text
+
+
+async def test_database_errors_do_not_quote_the_token(
+    store: ExecutionStore, backend: Backend
+) -> None:
+    token = b"db-error-canary-" + bytes(range(256)) * 20
+    if backend.sqlite_path is not None:
+        await backend.sql(
+            "CREATE TRIGGER reject BEFORE INSERT ON executions "
+            "BEGIN SELECT RAISE(ABORT, 'rejected by test'); END"
+        )
+    else:
+        # PostgreSQL quotes the failing row, bytea included, in the DETAIL of this error.
+        await backend.sql(
+            "ALTER TABLE executions "
+            "ADD CONSTRAINT short_tokens CHECK (length(callback_token) < 5000)"
+        )
+    with pytest.raises(StoreError) as raised:
+        await create(store, token=token)
+    text = "".join(traceback.format_exception(raised.value))
+    assert "canary" not in text
+    assert token.hex()[:32] not in text
+    assert base64.b64encode(token).decode()[:64] not in text
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://root:hunter2@db/stigmer",
+        "file:///tmp/x.db",
+        "sqlite3:///x.db",
+        "/tmp/just/a/path.db",
+        "",
+    ],
+)
+async def test_unknown_url_scheme_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="unsupported store URL scheme") as raised:
+        await open_store(url)
+    assert "hunter2" not in str(raised.value)
+
+
+async def test_sqlite_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    urls = {
+        "sqlite:///relative/dir/store.db": tmp_path / "relative" / "dir" / "store.db",
+        f"sqlite:///{tmp_path}/absolute/store.db": tmp_path / "absolute" / "store.db",
+    }
+    for url, path in urls.items():
+        async with await open_store(url) as store:
+            await create(store, token=b"t")
+        assert path.is_file()
+        mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+        assert mode == "wal"
+    for url in ("sqlite://", "sqlite://:memory:", "sqlite:///:memory:"):
+        async with await open_store(url) as store:
+            row, _ = await create(store, token=b"t")
+            assert await store.get(row.id) == row
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["absolute", "relative"]
+
+
+@pytest.mark.postgres
+async def test_postgres_scheme_alias_and_bad_server() -> None:
+    async with postgres_schema() as url:
+        alias = "postgres://" + url.split("://", 1)[1]
+        async with await open_store(alias) as store:
+            assert store.migrations_applied == ALL_VERSIONS
+            row, _ = await create(store, token=b"t")
+            assert await store.get(row.id) == row
+    with pytest.raises(StoreError, match="cannot connect to PostgreSQL") as raised:
+        await open_store("postgresql://nobody:pw-secret@127.0.0.1:1/none?connect_timeout=2")
+    assert "pw-secret" not in str(raised.value)
+
+
+@pytest.mark.postgres
+async def test_postgres_connection_closed_by_the_server_is_replaced_before_reuse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As after a server restart: the pooled connection is dead, the next operation is not."""
+    from stigmer_sdk.service.store import postgres
+
+    monkeypatch.setattr(postgres, "CHECK_IDLE_AFTER_SECONDS", 0.0)
+    application_name = f"stigmer-pool-test-{uuid.uuid4().hex[:8]}"
+    async with postgres_schema() as schema_url:
+        url = f"{schema_url}&application_name={application_name}"
+        async with await open_store(url) as store:
+            row, _ = await create(store, token=b"t")
+            async with await psycopg.AsyncConnection.connect(schema_url, autocommit=True) as admin:
+                cursor = await admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = %s",
+                    (application_name,),
+                )
+                terminated = [done for (done,) in await cursor.fetchall()]
+                assert terminated
+                assert all(terminated)
+            assert await store.get(row.id) == row
+
+
+async def test_closed_store_refuses_work(backend: Backend) -> None:
+    store = await backend.open()
+    await store.close()
+    await store.close()  # idempotent
+    with pytest.raises(StoreError, match="closed"):
+        await store.get("anything")
+
+
+# --- Token lifecycle ----------------------------------------------------------------------------
+
+
+async def test_the_token_is_erased_once_its_completion_is_recorded(backend: Backend) -> None:
+    token = b"bearer-secret-" + bytes(range(40))
+    async with await backend.open(encryption_keys=[EncryptionKey("k1", KEY)]) as store:
+        row, _ = await create(store, token=token, key="v1:k")
+        assert (await raw_token(backend, row.id))[1]
+        marked = await store.mark_completion(row.id, "COMPLETED", token_digest=token_digest(token))
+        assert marked.callback_token == b""
+        assert marked.callback_token_digest == token_digest(token)
+        assert marked.completion_outcome == "COMPLETED"
+        raw = await backend.sql(
+            "SELECT callback_token, token_encrypted, token_key_id, token_digest FROM executions"
+        )
+        assert [(bytes(t), bool(e), k, d) for t, e, k, d in raw] == [
+            (b"", False, None, token_digest(token))
+        ]
+        # A late repeat of the mark (a retried record step) changes nothing.
+        again = await store.mark_completion(
+            row.id, "ALREADY_COMPLETED", token_digest=token_digest(token)
+        )
+        assert again == marked
+        assert await store.list_pending() == []
+
+
+@pytest.mark.parametrize("outcome", ["INVALID_TOKEN", "ALREADY_COMPLETED", "NOT_FOUND"])
+async def test_a_token_that_can_no_longer_be_delivered_is_erased(
+    store: ExecutionStore, outcome: str
+) -> None:
+    row, _ = await create(store, token=b"dead token")
+    marked = await store.mark_completion(row.id, outcome, token_digest=token_digest(b"dead token"))
+    assert marked.completion_state is CompletionState.DELIVERED
+    assert marked.completion_outcome == outcome
+    assert marked.callback_token == b""
+
+
+async def test_finish_writes_the_execution_and_the_outcome_together(
+    store: ExecutionStore, clock: FakeClock
+) -> None:
+    row, _ = await create(store, token=b"tok", key="v1:k")
+    clock.now = T0 + timedelta(minutes=5)
+    done = await store.finish(
+        row.id, agent_execution("final"), "COMPLETED", token_digest=token_digest(b"tok")
+    )
+    assert done.execution == agent_execution("final")
+    assert done.execution_revision == 1
+    assert done.completion_state is CompletionState.DELIVERED
+    assert done.completion_outcome == "COMPLETED"
+    assert done.callback_token == b""
+    assert done.updated_at == T0 + timedelta(minutes=5)
+    assert await store.get(row.id) == done
+
+
+async def test_finish_for_a_replaced_token_writes_the_execution_and_leaves_the_new_one_owed(
+    store: ExecutionStore,
+) -> None:
+    row, _ = await create(store, token=b"attempt-1", key="v1:k")
+    await create(store, token=b"attempt-2", key="v1:k")
+    done = await store.finish(
+        row.id, agent_execution("final"), "COMPLETED", token_digest=token_digest(b"attempt-1")
+    )
+    assert done.execution == agent_execution("final")
+    assert done.completion_state is CompletionState.PENDING
+    assert done.callback_token == b"attempt-2"
+
+
+async def test_finish_checks_id_and_content(store: ExecutionStore) -> None:
+    with pytest.raises(KeyError):
+        await store.finish("no-such-execution", agent_execution(), "COMPLETED")
+    row, _ = await create(store, token=b"tok", kind=ExecutionKind.WORKFLOW)
+    with pytest.raises(ValueError, match="WorkflowExecution"):
+        await store.finish(row.id, b"\xff\xff", "COMPLETED")
+    assert await store.get(row.id) == row
+
+
+async def test_finish_is_one_transaction(store: ExecutionStore, backend: Backend) -> None:
+    """When the completion part fails, the execution is not written either."""
+    row, _ = await create(store, token=b"tok")
+    if backend.sqlite_path is not None:
+        await backend.sql(
+            "CREATE TRIGGER no_delivery BEFORE UPDATE OF completion_state ON executions "
+            "WHEN NEW.completion_state = 'delivered' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    else:
+        await backend.sql(
+            "ALTER TABLE executions ADD CONSTRAINT no_delivery "
+            "CHECK (completion_state <> 'delivered')"
+        )
+    with pytest.raises(StoreError):
+        await store.finish(row.id, agent_execution("final"), "COMPLETED")
+    assert await store.get(row.id) == row
+
+
+# --- Unstarted executions -----------------------------------------------------------------------
+
+
+async def test_list_unstarted_lists_rows_never_rewritten_since_create(
+    store: ExecutionStore, clock: FakeClock
+) -> None:
+    async def at(minutes: int, kind: ExecutionKind = ExecutionKind.AGENT, **kwargs: Any) -> str:
+        clock.now = T0 + timedelta(minutes=minutes)
+        row, _ = await create(store, kind=kind, **kwargs)
+        return row.id
+
+    late = await at(3, token=b"t")
+    early = await at(1)
+    workflow = await at(2, ExecutionKind.WORKFLOW, token=b"w")
+    started = await at(0)
+    await store.update_execution(started, agent_execution("running"))
+    retried = await at(0, token=b"first", key="v1:r")
+    await create(store, token=b"second", key="v1:r")  # a new token is no start
+    finished = await at(0, token=b"f")
+    await store.finish(finished, agent_execution("done"), "COMPLETED")
+
+    clock.now = T0 + timedelta(minutes=10)
+    assert [r.id for r in await store.list_unstarted(timedelta(0))] == [
+        retried,
+        early,
+        workflow,
+        late,
+    ]
+    assert [r.id for r in await store.list_unstarted(timedelta(minutes=8, seconds=30))] == [
+        retried,
+        early,
+    ]
+    assert [r.id for r in await store.list_unstarted(timedelta(0), limit=2)] == [retried, early]
+    assert [
+        r.id for r in await store.list_unstarted(timedelta(0), kind=ExecutionKind.WORKFLOW)
+    ] == [workflow]
+    assert all(r.execution_revision == 0 for r in await store.list_unstarted(timedelta(0)))
+
+
+# --- SQLite group commit ------------------------------------------------------------------------
+
+
+async def test_sqlite_concurrent_writes_share_one_commit(tmp_path: Path) -> None:
+    import threading
+
+    from stigmer_sdk.service.store.sql import Query
+    from stigmer_sdk.service.store.sqlite import SQLiteStore
+
+    store = await open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert isinstance(store, SQLiteStore)
+    started, release = threading.Event(), threading.Event()
+
+    def hold_the_writer() -> Any:
+        started.set()
+        release.wait(30)
+        yield Query("SELECT 1", (), "one")
+
+    try:
+        holding = asyncio.ensure_future(store._run(hold_the_writer(), write=True))
+        await asyncio.to_thread(started.wait, 30)
+        commits = store.commits
+        creates = [
+            asyncio.ensure_future(create(store, token=b"t", id=f"ae-{i}")) for i in range(20)
+        ]
+        taken = asyncio.ensure_future(create(store, token=b"t", id="ae-3"))  # fails alone
+        await asyncio.sleep(0.1)
+        release.set()
+        await holding
+        results = await asyncio.gather(*creates)
+        with pytest.raises(ExecutionExistsError):
+            await taken
+        assert all(created for _, created in results)
+        assert store.commits == commits + 2  # the holder's, then ONE for all 21 creates
+
+        def synchronous() -> Any:
+            return (yield Query("PRAGMA synchronous", (), "one"))
+
+        assert await store._run(synchronous(), write=True) == (2,)  # FULL
+        # Durable when create returned: another connection sees every row.
+        connection = sqlite3.connect(tmp_path / "db.sqlite")
+        assert connection.execute("SELECT count(*) FROM executions").fetchone()[0] == 20
+        connection.close()
+    finally:
+        release.set()
+        await store.close()
+
+
+async def test_sqlite_one_commit_per_operation_when_unbatched(tmp_path: Path) -> None:
+    from stigmer_sdk.service.store.sql import utc_clock
+    from stigmer_sdk.service.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(str(tmp_path / "db.sqlite"), TokenCipher([]), utc_clock(None), max_batch=1)
+    await store.open()
+    try:
+        await asyncio.gather(*(create(store, token=b"t") for _ in range(10)))
+        assert store.commits == store.operations == 10
+    finally:
+        await store.close()
+
+
+async def test_postgres_pool_size_is_checked() -> None:
+    with pytest.raises(ValueError, match="pool size"):
+        await open_store("postgresql://127.0.0.1:1/none", pool_size=0)
+
+
+async def test_open_store_without_create_opens_only_an_existing_store(backend: Backend) -> None:
+    """An operator's command (pending, complete, store) never creates an empty store elsewhere."""
+    with pytest.raises(StoreNotFoundError, match="no executions table"):
+        await open_store(backend.url, create=False)
+    if backend.sqlite_path is not None:
+        assert not backend.sqlite_path.exists()
+    async with await open_store(backend.url) as created:
+        await create(created, token=b"owed")
+    async with await open_store(backend.url, create=False) as existing:
+        assert [row.callback_token for row in await existing.list_pending()] == [b"owed"]
+
+
+async def test_open_store_without_create_refuses_an_empty_sqlite_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    with pytest.raises(StoreNotFoundError):
+        await open_store(f"sqlite:///{empty}", create=False)
+    with pytest.raises(StoreNotFoundError):
+        await open_store("sqlite://", create=False)
