@@ -49,7 +49,6 @@ from bench_workflows import (
     HANDSHAKE_ACTIVITY,
     RAW_AGENT_ACTIVITY,
     RAW_COMPLETE_ACTIVITY,
-    BenchCallerWorkflow,
     DocsCallerWorkflow,
     RawServiceWorkflow,
 )
@@ -320,6 +319,8 @@ async def caller(
     if setup == "tuned":
         options["max_concurrent_activities"] = CALLER_SLOTS
         options["max_concurrent_activity_task_polls"] = CALLER_ACTIVITY_POLLS
+    from stigmer_sdk.testing import CallerWorkflow
+
     if pipeline == "sdk":
         from stigmer_sdk import StigmerClient, StigmerPlugin
 
@@ -334,9 +335,7 @@ async def caller(
     worker = Worker(
         client,
         task_queue=queue,
-        workflows=[BenchCallerWorkflow, DocsCallerWorkflow]
-        if pipeline == "sdk"
-        else [BenchCallerWorkflow],
+        workflows=[CallerWorkflow, DocsCallerWorkflow] if pipeline == "sdk" else [CallerWorkflow],
         activities=activities,
         max_cached_workflows=CALLER_CACHED_WORKFLOWS,
         **options,
