@@ -155,7 +155,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
       }
       // Throws ActivityCompletionException when the caller's workflow cancels this activity.
       context.heartbeat(phase);
-      sleep(wait);
+      sleep(wait, "waiting for the execution to end");
       wait = next(wait);
     }
   }
@@ -177,12 +177,13 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
     return Duration.ofNanos(nanos);
   }
 
-  private static void sleep(Duration wait) {
+  /** Waits between two polls (this one's and the watcher's); {@code doing} names it if interrupted. */
+  static void sleep(Duration wait, String doing) {
     try {
       Thread.sleep(wait.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the execution to end", e);
+      throw new IllegalStateException("interrupted while " + doing, e);
     }
   }
 
