@@ -427,7 +427,7 @@ public final class ExternalActivityCompleter {
 
   private ApplicationFailure toApplicationFailure(ActivityFailure failure) {
     // The failure is created here, not thrown by the caller's code: no stack trace to report.
-    return HandshakeFailureTypes.withoutStackTrace(
+    return ApplicationFailures.withoutStackTrace(
         ApplicationFailure.newBuilder()
             .setMessage(failure.getMessage())
             .setType(failure.getType())

@@ -188,7 +188,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
   }
 
   private static ApplicationFailure invalid(String message) {
-    return HandshakeFailureTypes.nonRetryable(message, HandshakeFailureTypes.GET_EXECUTION_FAILED);
+    return ApplicationFailures.nonRetryable(message, HandshakeFailureTypes.GET_EXECUTION_FAILED);
   }
 
   /**

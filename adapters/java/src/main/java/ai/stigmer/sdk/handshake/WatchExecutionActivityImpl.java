@@ -198,7 +198,7 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
 
   /** The watch's non-retryable failure, {@code "stigmer: <why>"}. */
   private static ApplicationFailure watchFailed(String why) {
-    return HandshakeFailureTypes.nonRetryable(
+    return ApplicationFailures.nonRetryable(
         "stigmer: " + why, HandshakeFailureTypes.GET_EXECUTION_FAILED);
   }
 
