@@ -382,23 +382,24 @@ def java_value_class(name: str, doc: str, fields: list[tuple[str, str]]) -> list
     return out
 
 
+JAVA_FAILURE_TYPES_HEAD = """
+package ai.stigmer.sdk.handshake;
+
+import ai.stigmer.sdk.contract.Contract;
+
+/**
+ * Application failure types written by this SDK, the same in the Python and Go SDKs.
+ *
+ * <p>Use them in retry policies ({@code RetryOptions.Builder#setDoNotRetry}) and when
+ * inspecting an {@link io.temporal.failure.ApplicationFailure#getType()}.
+ */
+public final class HandshakeFailureTypes {
+  private HandshakeFailureTypes() {}"""
+
+
 def java_failure_types(c: dict[str, Any]) -> str:
     """The public class of the failure types, under the names the Java SDK documents."""
-    out = [
-        f"// {HEADER}",
-        "package ai.stigmer.sdk.handshake;",
-        "",
-        "import ai.stigmer.sdk.contract.Contract;",
-        "",
-        "/**",
-        " * Application failure types written by this SDK, the same in the Python and Go SDKs.",
-        " *",
-        " * <p>Use them in retry policies ({@code RetryOptions.Builder#setDoNotRetry}) and when",
-        " * inspecting an {@link io.temporal.failure.ApplicationFailure#getType()}.",
-        " */",
-        "public final class HandshakeFailureTypes {",
-        "  private HandshakeFailureTypes() {}",
-    ]
+    out = [f"// {HEADER}", *JAVA_FAILURE_TYPES_HEAD.splitlines()[1:]]
     for f in c["failure_types"]:
         doc = f["doc"][0].upper() + f["doc"][1:] + "."
         if f["retryable"] == "never":
