@@ -5,6 +5,8 @@ Checks the contract against contract/schema.json, then writes:
 - python/stigmer_sdk/_contract.py
 - adapters/go/internal/contract/contract.go
 - adapters/java/src/generated/java/ai/stigmer/sdk/contract/Contract.java
+- adapters/java/src/generated/java/ai/stigmer/sdk/handshake/HandshakeFailureTypes.java (the Java
+  SDK's public failure type constants)
 - the generated section of docs/handshake-contract.md (between the contract markers)
 
 ``--out DIR`` writes under another root (the docs section is then written into a copy of the
@@ -18,6 +20,7 @@ import json
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -32,8 +35,11 @@ SCHEMA = ROOT / "contract" / "schema.json"
 PYTHON_OUT = "python/stigmer_sdk/_contract.py"
 GO_OUT = "adapters/go/internal/contract/contract.go"
 JAVA_OUT = "adapters/java/src/generated/java/ai/stigmer/sdk/contract/Contract.java"
+JAVA_FAILURE_TYPES_OUT = (
+    "adapters/java/src/generated/java/ai/stigmer/sdk/handshake/HandshakeFailureTypes.java"
+)
 DOCS_OUT = "docs/handshake-contract.md"
-OUTPUTS = (PYTHON_OUT, GO_OUT, JAVA_OUT, DOCS_OUT)
+OUTPUTS = (PYTHON_OUT, GO_OUT, JAVA_OUT, JAVA_FAILURE_TYPES_OUT, DOCS_OUT)
 
 DOCS_BEGIN = "<!-- contract:begin (generated from contract/handshake.yaml; do not edit) -->"
 DOCS_END = "<!-- contract:end -->"
@@ -376,6 +382,40 @@ def java_value_class(name: str, doc: str, fields: list[tuple[str, str]]) -> list
     return out
 
 
+JAVA_FAILURE_TYPES_HEAD = """
+package ai.stigmer.sdk.handshake;
+
+import ai.stigmer.sdk.contract.Contract;
+
+/**
+ * Application failure types written by this SDK, the same in the Python and Go SDKs.
+ *
+ * <p>Use them in retry policies ({@code RetryOptions.Builder#setDoNotRetry}) and when
+ * inspecting an {@link io.temporal.failure.ApplicationFailure#getType()}.
+ */
+public final class HandshakeFailureTypes {
+  private HandshakeFailureTypes() {}"""
+
+
+def java_failure_types(c: dict[str, Any]) -> str:
+    """The public class of the failure types, under the names the Java SDK documents."""
+    out = [f"// {HEADER}", *JAVA_FAILURE_TYPES_HEAD.splitlines()[1:]]
+    for f in c["failure_types"]:
+        doc = f["doc"][0].upper() + f["doc"][1:] + "."
+        if f["retryable"] == "never":
+            doc += " Never retryable."
+        lines = textwrap.wrap(doc, width=92)
+        out.append("")
+        if len(lines) == 1:
+            out.append(f"  /** {doc} */")
+        else:
+            out += ["  /**", *(f"   * {line}" for line in lines), "   */"]
+        name = upper(f["id"])
+        out.append(f"  public static final String {name} = Contract.FAILURE_{name};")
+    out += ["}", ""]
+    return "\n".join(out)
+
+
 def java(c: dict[str, Any]) -> str:
     out = [
         f"// {HEADER}",
@@ -579,6 +619,7 @@ def render(c: dict[str, Any], docs_text: str) -> dict[str, str]:
         PYTHON_OUT: lambda: python(c),
         GO_OUT: lambda: go(c),
         JAVA_OUT: lambda: java(c),
+        JAVA_FAILURE_TYPES_OUT: lambda: java_failure_types(c),
         DOCS_OUT: lambda: docs(c, docs_text),
     }
     return {path: make() for path, make in renderers.items()}

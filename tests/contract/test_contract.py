@@ -23,8 +23,13 @@ CONTRACT = ROOT / "contract" / "handshake.yaml"
 PYTHON_OUT = "python/stigmer_sdk/_contract.py"
 GO_OUT = "adapters/go/internal/contract/contract.go"
 JAVA_OUT = "adapters/java/src/generated/java/ai/stigmer/sdk/contract/Contract.java"
+JAVA_FAILURE_TYPES_OUT = (
+    "adapters/java/src/generated/java/ai/stigmer/sdk/handshake/HandshakeFailureTypes.java"
+)
 DOCS_OUT = "docs/handshake-contract.md"
 OUTPUTS = (PYTHON_OUT, GO_OUT, JAVA_OUT, DOCS_OUT)
+#: Every file the generator writes (the Java failure types carry no log message).
+ALL_OUTPUTS = (*OUTPUTS, JAVA_FAILURE_TYPES_OUT)
 
 pytestmark = pytest.mark.skipif(shutil.which("gofmt") is None, reason="gofmt formats the Go output")
 
@@ -40,7 +45,7 @@ def generate(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def copy_outputs(into: Path) -> None:
-    for rel in OUTPUTS:
+    for rel in ALL_OUTPUTS:
         (into / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / rel, into / rel)
 

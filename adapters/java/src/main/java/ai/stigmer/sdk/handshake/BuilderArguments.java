@@ -1,6 +1,8 @@
 package ai.stigmer.sdk.handshake;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /** The checks of what the builders are given. */
@@ -20,5 +22,18 @@ final class BuilderArguments {
       throw new IllegalArgumentException(name + " must be positive: " + value);
     }
     return value;
+  }
+
+  /**
+   * Returns {@code values} as a list when none is {@code null}.
+   *
+   * @param name the name of one value, for the message
+   * @throws NullPointerException if a value is {@code null}
+   */
+  static <T> List<T> nonNullElements(T[] values, String name) {
+    for (T value : values) {
+      Objects.requireNonNull(value, name);
+    }
+    return Arrays.asList(values);
   }
 }

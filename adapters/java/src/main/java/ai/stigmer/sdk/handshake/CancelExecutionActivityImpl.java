@@ -168,7 +168,7 @@ public final class CancelExecutionActivityImpl implements CancelExecutionActivit
   }
 
   private static ApplicationFailure failure(ApplicationFailure failure) {
-    return HandshakeFailureTypes.withoutStackTrace(failure);
+    return ApplicationFailures.withoutStackTrace(failure);
   }
 
   /** Settings of the cancel activity. Not thread-safe. */

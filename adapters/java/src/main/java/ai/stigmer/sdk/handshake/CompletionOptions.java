@@ -2,7 +2,9 @@ package ai.stigmer.sdk.handshake;
 
 import ai.stigmer.sdk.v1.PayloadEncoding;
 import com.google.protobuf.Message;
+import com.google.auto.value.AutoValue;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,24 +21,16 @@ import java.util.Objects;
  * <p>An option that does not apply to the outcome (a result encoding on a failure, cancellation
  * details on a result) is refused with an {@link IllegalArgumentException}, not ignored.
  */
-public final class CompletionOptions {
+@AutoValue
+public abstract class CompletionOptions {
 
   private static final CompletionOptions DEFAULT = newBuilder().build();
 
-  private final String executionId;
-  private final PayloadEncoding resultEncoding;
-  private final List<Message> cancellationDetails;
-
-  private CompletionOptions(Builder builder) {
-    this.executionId = builder.executionId;
-    this.resultEncoding = builder.resultEncoding;
-    this.cancellationDetails =
-        java.util.Collections.unmodifiableList(new java.util.ArrayList<>(builder.cancellationDetails));
-  }
+  CompletionOptions() {}
 
   /** Returns a builder with no option set. */
   public static Builder newBuilder() {
-    return new Builder();
+    return new AutoValue_CompletionOptions.Builder().setExecutionId("");
   }
 
   /** Options with nothing set: no execution id, {@code binary/protobuf} results, no details. */
@@ -45,31 +39,25 @@ public final class CompletionOptions {
   }
 
   /** The execution the completion belongs to (only logged, beside the token preview); "" if unset. */
-  public String getExecutionId() {
-    return executionId;
-  }
+  public abstract String getExecutionId();
 
   /**
    * The result encoding, or {@code null} when unset ({@code binary/protobuf} is then used).
    *
    * @return the encoding or {@code null}
    */
-  public PayloadEncoding getResultEncoding() {
-    return resultEncoding;
-  }
+  @Nullable
+  public abstract PayloadEncoding getResultEncoding();
 
   /** The details delivered with a cancellation, each as one payload. */
-  public List<Message> getCancellationDetails() {
-    return cancellationDetails;
-  }
+  public abstract List<Message> getCancellationDetails();
 
-  /** Builds {@link CompletionOptions}. */
-  public static final class Builder {
-    private String executionId = "";
-    private PayloadEncoding resultEncoding;
+  /** Builds {@link CompletionOptions}. Not thread-safe. */
+  @AutoValue.Builder
+  public abstract static class Builder {
     private final List<Message> cancellationDetails = new ArrayList<>();
 
-    private Builder() {}
+    Builder() {}
 
     /**
      * Sets the execution the completion belongs to; it is only logged.
@@ -77,22 +65,18 @@ public final class CompletionOptions {
      * @param executionId the execution id, for example {@code ae-123}
      * @return this builder
      */
-    public Builder setExecutionId(String executionId) {
-      this.executionId = Objects.requireNonNull(executionId, "executionId");
-      return this;
-    }
+    public abstract Builder setExecutionId(String executionId);
 
     /**
-     * Sets the payload encoding of a result; for results only.
+     * Sets the payload encoding of a result; for results only: {@code
+     * PAYLOAD_ENCODING_BINARY_PROTOBUF} (the default) or {@code PAYLOAD_ENCODING_JSON_PROTOBUF}.
      *
-     * @param resultEncoding {@code PAYLOAD_ENCODING_BINARY_PROTOBUF} (the default) or {@code
-     *     PAYLOAD_ENCODING_JSON_PROTOBUF}
+     * @param resultEncoding the encoding
      * @return this builder
      */
-    public Builder setResultEncoding(PayloadEncoding resultEncoding) {
-      this.resultEncoding = Objects.requireNonNull(resultEncoding, "resultEncoding");
-      return this;
-    }
+    public abstract Builder setResultEncoding(PayloadEncoding resultEncoding);
+
+    abstract Builder setCancellationDetails(List<Message> cancellationDetails);
 
     /**
      * Adds details delivered with a cancellation, each as one payload; for cancellations only.
@@ -107,9 +91,12 @@ public final class CompletionOptions {
       return this;
     }
 
+    abstract CompletionOptions autoBuild();
+
     /** Returns the options. */
     public CompletionOptions build() {
-      return new CompletionOptions(this);
+      return setCancellationDetails(Collections.unmodifiableList(new ArrayList<>(cancellationDetails)))
+          .autoBuild();
     }
   }
 }

@@ -225,7 +225,7 @@ public final class ExecutionRequests {
     if (violations.isEmpty()) {
       return;
     }
-    throw HandshakeFailureTypes.nonRetryable(
+    throw ApplicationFailures.nonRetryable(
         "invalid " + kind + ": " + String.join("; ", violations),
         HandshakeFailureTypes.INVALID_REQUEST);
   }

@@ -1,5 +1,6 @@
 package ai.stigmer.sdk.handshake;
 
+import com.google.auto.value.AutoBuilder;
 import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.sdk.v1.ActivityFailure;
 import ai.stigmer.sdk.v1.CompleteExternalActivityInput;
@@ -150,18 +151,22 @@ public final class ExternalActivityCompleter {
   private final Scope metricsScope;
   private final boolean metricsScopeSet;
 
-  private ExternalActivityCompleter(Builder builder) {
-    WorkflowClientOptions options = builder.client.getOptions();
-    this.completionClient = builder.client.newActivityCompletionClient();
-    this.service = builder.client.getWorkflowServiceStubs();
+  /** Called by the builder ({@code AutoBuilder_ExternalActivityCompleter_Builder}). */
+  ExternalActivityCompleter(
+      WorkflowClient client,
+      PayloadTypeRegistry typeRegistry,
+      Duration rpcTimeout,
+      @Nullable Scope metricsScope) {
+    WorkflowClientOptions options = client.getOptions();
+    this.completionClient = client.newActivityCompletionClient();
+    this.service = client.getWorkflowServiceStubs();
     this.namespace = options.getNamespace();
     this.identity = options.getIdentity();
     this.dataConverter = options.getDataConverter();
-    this.typeRegistry = builder.typeRegistry;
-    this.rpcTimeout = builder.rpcTimeout;
-    this.metricsScopeSet = builder.metricsScope != null;
-    this.metricsScope =
-        metricsScopeSet ? builder.metricsScope : service.getOptions().getMetricsScope();
+    this.typeRegistry = typeRegistry;
+    this.rpcTimeout = BuilderArguments.positive(rpcTimeout, "rpcTimeout");
+    this.metricsScopeSet = metricsScope != null;
+    this.metricsScope = metricsScopeSet ? metricsScope : service.getOptions().getMetricsScope();
   }
 
   /**
@@ -172,7 +177,10 @@ public final class ExternalActivityCompleter {
    * @return a new builder
    */
   public static Builder newBuilder(WorkflowClient client) {
-    return new Builder(client);
+    return new AutoBuilder_ExternalActivityCompleter_Builder()
+        .setClient(client)
+        .setTypeRegistry(PayloadTypeRegistry.stigmerDefaults())
+        .setRpcTimeout(DEFAULT_RPC_TIMEOUT);
   }
 
   /**
@@ -419,7 +427,7 @@ public final class ExternalActivityCompleter {
 
   private ApplicationFailure toApplicationFailure(ActivityFailure failure) {
     // The failure is created here, not thrown by the caller's code: no stack trace to report.
-    return HandshakeFailureTypes.withoutStackTrace(
+    return ApplicationFailures.withoutStackTrace(
         ApplicationFailure.newBuilder()
             .setMessage(failure.getMessage())
             .setType(failure.getType())
@@ -574,16 +582,16 @@ public final class ExternalActivityCompleter {
     return false;
   }
 
-  /** Builder of {@link ExternalActivityCompleter}. Not thread-safe. */
-  public static final class Builder {
-    private final WorkflowClient client;
-    private PayloadTypeRegistry typeRegistry = PayloadTypeRegistry.stigmerDefaults();
-    private Duration rpcTimeout = DEFAULT_RPC_TIMEOUT;
-    private Scope metricsScope;
+  /**
+   * Builder of {@link ExternalActivityCompleter}, written by AutoValue's {@code @AutoBuilder}. Not
+   * thread-safe.
+   */
+  @AutoBuilder
+  public abstract static class Builder {
 
-    private Builder(WorkflowClient client) {
-      this.client = Objects.requireNonNull(client, "client");
-    }
+    Builder() {}
+
+    abstract Builder setClient(WorkflowClient client);
 
     /**
      * Sets the message types the completer can decode (default {@link
@@ -593,23 +601,16 @@ public final class ExternalActivityCompleter {
      * @param typeRegistry the registry
      * @return this builder
      */
-    public Builder setTypeRegistry(PayloadTypeRegistry typeRegistry) {
-      this.typeRegistry = Objects.requireNonNull(typeRegistry, "typeRegistry");
-      return this;
-    }
+    public abstract Builder setTypeRegistry(PayloadTypeRegistry typeRegistry);
 
     /**
      * Sets the deadline of the cancellation call (default 10 seconds). Success, failure and
      * heartbeat use the RPC settings of the workflow client's service stubs.
      *
-     * @param rpcTimeout a positive duration
+     * @param rpcTimeout a positive duration (checked by {@link #build})
      * @return this builder
-     * @throws IllegalArgumentException if the duration is zero or negative
      */
-    public Builder setRpcTimeout(Duration rpcTimeout) {
-      this.rpcTimeout = BuilderArguments.positive(rpcTimeout, "rpcTimeout");
-      return this;
-    }
+    public abstract Builder setRpcTimeout(Duration rpcTimeout);
 
     /**
      * Sets the scope that receives the completion metrics ({@link
@@ -624,18 +625,14 @@ public final class ExternalActivityCompleter {
      * @param metricsScope the scope, used for every completion of this completer
      * @return this builder
      */
-    public Builder setMetricsScope(Scope metricsScope) {
-      this.metricsScope = Objects.requireNonNull(metricsScope, "metricsScope");
-      return this;
-    }
+    public abstract Builder setMetricsScope(Scope metricsScope);
 
     /**
      * Builds the completer.
      *
      * @return the completer
+     * @throws IllegalArgumentException if the RPC timeout is zero or negative
      */
-    public ExternalActivityCompleter build() {
-      return new ExternalActivityCompleter(this);
-    }
+    public abstract ExternalActivityCompleter build();
   }
 }

@@ -7,6 +7,7 @@ import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionId;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryControllerGrpc.WorkflowExecutionQueryControllerBlockingStub;
 import ai.stigmer.sdk.v1.GetExecutionInput;
+import com.google.auto.value.AutoBuilder;
 import com.google.protobuf.Message;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
@@ -63,13 +64,29 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
   private final double backoffCoefficient;
   private final Duration callTimeout;
 
-  private GetExecutionActivityImpl(Builder builder) {
-    this.agents = builder.agents;
-    this.workflows = builder.workflows;
-    this.initialInterval = builder.initialInterval;
-    this.maximumInterval = builder.maximumInterval;
-    this.backoffCoefficient = builder.backoffCoefficient;
-    this.callTimeout = builder.callTimeout;
+  /** Called by the builder ({@code AutoBuilder_GetExecutionActivityImpl_Builder}); checks it all. */
+  GetExecutionActivityImpl(
+      @Nullable AgentExecutionQueryControllerBlockingStub agentStub,
+      @Nullable WorkflowExecutionQueryControllerBlockingStub workflowStub,
+      Duration initialInterval,
+      Duration maximumInterval,
+      double backoffCoefficient,
+      Duration callTimeout) {
+    if (agentStub == null && workflowStub == null) {
+      throw new IllegalStateException("set the agent stub, the workflow stub or both");
+    }
+    this.agents = agentStub;
+    this.workflows = workflowStub;
+    this.initialInterval = BuilderArguments.positive(initialInterval, "initialInterval");
+    this.maximumInterval = BuilderArguments.positive(maximumInterval, "maximumInterval");
+    if (!(backoffCoefficient >= 1.0)) {
+      throw new IllegalArgumentException("backoffCoefficient must be >= 1: " + backoffCoefficient);
+    }
+    this.backoffCoefficient = backoffCoefficient;
+    this.callTimeout = BuilderArguments.positive(callTimeout, "callTimeout");
+    if (maximumInterval.compareTo(initialInterval) < 0) {
+      throw new IllegalStateException("maximumInterval is shorter than initialInterval");
+    }
   }
 
   /**
@@ -78,7 +95,11 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
    * @return a new builder
    */
   public static Builder newBuilder() {
-    return new Builder();
+    return new AutoBuilder_GetExecutionActivityImpl_Builder()
+        .setInitialInterval(DEFAULT_INITIAL_INTERVAL)
+        .setMaximumInterval(DEFAULT_MAXIMUM_INTERVAL)
+        .setBackoffCoefficient(DEFAULT_BACKOFF_COEFFICIENT)
+        .setCallTimeout(DEFAULT_CALL_TIMEOUT);
   }
 
   @Override
@@ -134,7 +155,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
       }
       // Throws ActivityCompletionException when the caller's workflow cancels this activity.
       context.heartbeat(phase);
-      sleep(wait);
+      sleep(wait, "waiting for the execution to end");
       wait = next(wait);
     }
   }
@@ -156,51 +177,45 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
     return Duration.ofNanos(nanos);
   }
 
-  private static void sleep(Duration wait) {
+  /** Waits between two polls (this one's and the watcher's); {@code doing} names it if interrupted. */
+  static void sleep(Duration wait, String doing) {
     try {
       Thread.sleep(wait.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the execution to end", e);
+      throw new IllegalStateException("interrupted while " + doing, e);
     }
   }
 
   private static ApplicationFailure invalid(String message) {
-    return HandshakeFailureTypes.nonRetryable(message, HandshakeFailureTypes.GET_EXECUTION_FAILED);
+    return ApplicationFailures.nonRetryable(message, HandshakeFailureTypes.GET_EXECUTION_FAILED);
   }
 
-  /** Builder of {@link GetExecutionActivityImpl}. Not thread-safe. */
-  public static final class Builder {
-    private AgentExecutionQueryControllerBlockingStub agents;
-    private WorkflowExecutionQueryControllerBlockingStub workflows;
-    private Duration initialInterval = DEFAULT_INITIAL_INTERVAL;
-    private Duration maximumInterval = DEFAULT_MAXIMUM_INTERVAL;
-    private double backoffCoefficient = DEFAULT_BACKOFF_COEFFICIENT;
-    private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+  /**
+   * Builder of {@link GetExecutionActivityImpl}, written by AutoValue's {@code @AutoBuilder}. Not
+   * thread-safe.
+   */
+  @AutoBuilder
+  public abstract static class Builder {
 
-    private Builder() {}
+    Builder() {}
 
     /**
      * Sets the query stub for agent executions.
      *
-     * @param agents the stub
+     * @param agentStub the stub
      * @return this builder
      */
-    public Builder setAgentStub(AgentExecutionQueryControllerBlockingStub agents) {
-      this.agents = Objects.requireNonNull(agents, "agents");
-      return this;
-    }
+    public abstract Builder setAgentStub(AgentExecutionQueryControllerBlockingStub agentStub);
 
     /**
      * Sets the query stub for workflow executions.
      *
-     * @param workflows the stub
+     * @param workflowStub the stub
      * @return this builder
      */
-    public Builder setWorkflowStub(WorkflowExecutionQueryControllerBlockingStub workflows) {
-      this.workflows = Objects.requireNonNull(workflows, "workflows");
-      return this;
-    }
+    public abstract Builder setWorkflowStub(
+        WorkflowExecutionQueryControllerBlockingStub workflowStub);
 
     /**
      * Sets the wait after the first non-terminal answer (default 500 ms).
@@ -208,10 +223,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @param initialInterval a positive duration
      * @return this builder
      */
-    public Builder setInitialInterval(Duration initialInterval) {
-      this.initialInterval = BuilderArguments.positive(initialInterval, "initialInterval");
-      return this;
-    }
+    public abstract Builder setInitialInterval(Duration initialInterval);
 
     /**
      * Sets the longest wait between two calls (default 10 s).
@@ -219,10 +231,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @param maximumInterval a positive duration
      * @return this builder
      */
-    public Builder setMaximumInterval(Duration maximumInterval) {
-      this.maximumInterval = BuilderArguments.positive(maximumInterval, "maximumInterval");
-      return this;
-    }
+    public abstract Builder setMaximumInterval(Duration maximumInterval);
 
     /**
      * Sets the growth of the wait (default 2.0).
@@ -230,14 +239,7 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @param backoffCoefficient at least 1.0
      * @return this builder
      */
-    public Builder setBackoffCoefficient(double backoffCoefficient) {
-      if (!(backoffCoefficient >= 1.0)) {
-        throw new IllegalArgumentException(
-            "backoffCoefficient must be >= 1: " + backoffCoefficient);
-      }
-      this.backoffCoefficient = backoffCoefficient;
-      return this;
-    }
+    public abstract Builder setBackoffCoefficient(double backoffCoefficient);
 
     /**
      * Sets the deadline of one {@code get} call (default 30 s).
@@ -245,26 +247,16 @@ public final class GetExecutionActivityImpl implements GetExecutionActivity {
      * @param callTimeout a positive duration
      * @return this builder
      */
-    public Builder setCallTimeout(Duration callTimeout) {
-      this.callTimeout = BuilderArguments.positive(callTimeout, "callTimeout");
-      return this;
-    }
+    public abstract Builder setCallTimeout(Duration callTimeout);
 
     /**
      * Builds the activity implementation.
      *
      * @return the implementation
-     * @throws IllegalStateException if neither stub is set
+     * @throws IllegalStateException if neither stub is set, or the maximum interval is shorter
+     *     than the initial one
+     * @throws IllegalArgumentException if a duration is not positive or the backoff is below 1
      */
-    public GetExecutionActivityImpl build() {
-      if (agents == null && workflows == null) {
-        throw new IllegalStateException("set the agent stub, the workflow stub or both");
-      }
-      if (maximumInterval.compareTo(initialInterval) < 0) {
-        throw new IllegalStateException("maximumInterval is shorter than initialInterval");
-      }
-      return new GetExecutionActivityImpl(this);
-    }
-
+    public abstract GetExecutionActivityImpl build();
   }
 }

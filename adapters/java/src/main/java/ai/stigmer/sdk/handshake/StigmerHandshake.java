@@ -422,7 +422,7 @@ public class StigmerHandshake {
                     : HandshakeFailureTypes.INVALID_REQUEST)
             .setNonRetryable(reason != null || !isRetryable(status.getCode()))
             .build();
-    return HandshakeFailureTypes.withoutStackTrace(failure);
+    return ApplicationFailures.withoutStackTrace(failure);
   }
 
   /** The first ErrorInfo reason of the status that is in {@link #NON_RETRYABLE_REASONS}. */
@@ -483,7 +483,7 @@ public class StigmerHandshake {
       }
       ActivityInfo info = context.getInfo();
       if (info.isLocal()) {
-        throw HandshakeFailureTypes.nonRetryable(
+        throw ApplicationFailures.nonRetryable(
             "a local activity cannot be completed asynchronously; schedule a regular activity",
             HandshakeFailureTypes.LOCAL_ACTIVITY);
       }
@@ -581,7 +581,7 @@ public class StigmerHandshake {
     }
 
     private static ApplicationFailure emptyToken(String message) {
-      return HandshakeFailureTypes.nonRetryable(message, HandshakeFailureTypes.EMPTY_TASK_TOKEN);
+      return ApplicationFailures.nonRetryable(message, HandshakeFailureTypes.EMPTY_TASK_TOKEN);
     }
 
   }

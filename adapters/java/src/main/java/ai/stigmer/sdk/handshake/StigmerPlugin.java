@@ -3,6 +3,7 @@ package ai.stigmer.sdk.handshake;
 import ai.stigmer.sdk.contract.Contract;
 import ai.stigmer.agentic.agentexecution.v1.AgentExecutionQueryControllerGrpc;
 import ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryControllerGrpc;
+import com.google.auto.value.AutoBuilder;
 import io.grpc.Channel;
 import io.temporal.common.SimplePlugin;
 import io.temporal.common.converter.DataConverter;
@@ -11,7 +12,6 @@ import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.common.interceptors.WorkflowClientInterceptor;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * One object that sets a Temporal client and its workers up for Stigmer handshakes, on the Temporal
@@ -68,7 +68,68 @@ public final class StigmerPlugin extends SimplePlugin {
    * @return a new builder
    */
   public static Builder newBuilder() {
-    return new Builder();
+    return new AutoBuilder_StigmerPlugin_Builder()
+        .setTypeRegistry(PayloadTypeRegistry.stigmerDefaults())
+        .setSystemActivities(true)
+        .setTracing(false);
+  }
+
+  /** What {@link Builder#build} calls: wires the settings into Temporal's plugin builder. */
+  static StigmerPlugin create(
+      PayloadTypeRegistry typeRegistry,
+      @Nullable Channel stigmerChannel,
+      @Nullable GetExecutionActivityImpl getExecutionActivity,
+      @Nullable WatchExecutionActivityImpl watchExecutionActivity,
+      @Nullable CancelExecutionActivityImpl cancelExecutionActivity,
+      boolean systemActivities,
+      boolean tracing,
+      List<WorkerInterceptor> workerInterceptors,
+      List<WorkflowClientInterceptor> clientInterceptors) {
+    SimplePlugin.Builder plugin =
+        SimplePlugin.newBuilder(NAME)
+            .customizeDataConverter(existing -> withStigmerPayloads(existing, typeRegistry));
+    List<Object> activities = new ArrayList<>();
+    GetExecutionActivityImpl get = getExecutionActivity;
+    WatchExecutionActivityImpl watch = watchExecutionActivity;
+    CancelExecutionActivityImpl cancel = cancelExecutionActivity;
+    if (stigmerChannel != null) {
+      if (get == null) {
+        get =
+            GetExecutionActivityImpl.newBuilder()
+                .setAgentStub(AgentExecutionQueryControllerGrpc.newBlockingStub(stigmerChannel))
+                .setWorkflowStub(WorkflowExecutionQueryControllerGrpc.newBlockingStub(stigmerChannel))
+                .build();
+      }
+      if (watch == null) {
+        watch = WatchExecutionActivityImpl.newBuilder().setChannel(stigmerChannel).build();
+      }
+      if (cancel == null) {
+        cancel = CancelExecutionActivityImpl.newBuilder().setChannel(stigmerChannel).build();
+      }
+    }
+    if (get != null) {
+      activities.add(get);
+    }
+    if (watch != null) {
+      activities.add(watch);
+    }
+    if (cancel != null) {
+      activities.add(cancel);
+    }
+    if (systemActivities) {
+      activities.add(SystemActivitiesImpl.withWorkerClient(typeRegistry));
+    }
+    if (!activities.isEmpty()) {
+      plugin.registerActivitiesImplementations(activities.toArray());
+    }
+    plugin.addWorkerInterceptors(HandshakeActivityIds.workerInterceptor());
+    if (tracing) {
+      plugin.addWorkerInterceptors(StigmerTracing.workerInterceptor());
+      plugin.addClientInterceptors(StigmerTracing.clientInterceptor());
+    }
+    plugin.addWorkerInterceptors(workerInterceptors.toArray(new WorkerInterceptor[0]));
+    plugin.addClientInterceptors(clientInterceptors.toArray(new WorkflowClientInterceptor[0]));
+    return new StigmerPlugin(plugin);
   }
 
   /** Adds Stigmer's payload converters to a {@link DefaultDataConverter}; leaves others alone. */
@@ -85,19 +146,13 @@ public final class StigmerPlugin extends SimplePlugin {
     return existing;
   }
 
-  /** Options of the plugin. Not thread-safe. */
-  public static final class Builder {
-    private PayloadTypeRegistry registry = PayloadTypeRegistry.stigmerDefaults();
-    private Channel stigmerChannel;
-    private GetExecutionActivityImpl getExecution;
-    private WatchExecutionActivityImpl watchExecution;
-    private CancelExecutionActivityImpl cancelExecution;
-    private boolean systemActivities = true;
-    private boolean tracing;
+  /** Options of the plugin, written by AutoValue's {@code @AutoBuilder}. Not thread-safe. */
+  @AutoBuilder(callMethod = "create")
+  public abstract static class Builder {
     private final List<WorkerInterceptor> workerInterceptors = new ArrayList<>();
     private final List<WorkflowClientInterceptor> clientInterceptors = new ArrayList<>();
 
-    private Builder() {}
+    Builder() {}
 
     /**
      * Sets the result types the converter and the system activity know ({@link
@@ -106,10 +161,7 @@ public final class StigmerPlugin extends SimplePlugin {
      * @param registry the registry
      * @return this builder
      */
-    public Builder setTypeRegistry(PayloadTypeRegistry registry) {
-      this.registry = Objects.requireNonNull(registry, "registry");
-      return this;
-    }
+    public abstract Builder setTypeRegistry(PayloadTypeRegistry registry);
 
     /**
      * Sets the channel to the Stigmer service ({@link StigmerChannels}) that the caller-side
@@ -118,46 +170,24 @@ public final class StigmerPlugin extends SimplePlugin {
      * @param channel the channel
      * @return this builder
      */
-    public Builder setStigmerChannel(Channel channel) {
-      this.stigmerChannel = Objects.requireNonNull(channel, "channel");
-      return this;
-    }
+    public abstract Builder setStigmerChannel(Channel channel);
 
     /**
-     * Registers this {@value GetExecutionActivity#GET_EXECUTION} implementation instead of the
-     * default one of {@link #setStigmerChannel}.
+     * Registers these caller-side activity implementations instead of the defaults of {@link
+     * #setStigmerChannel}: {@value GetExecutionActivity#GET_EXECUTION} here, {@value
+     * WatchExecutionActivity#WATCH_EXECUTION} in {@link #setWatchExecutionActivity} and {@value
+     * CancelExecutionActivity#CANCEL_EXECUTION} in {@link #setCancelExecutionActivity}.
      *
      * @param activity the implementation
      * @return this builder
      */
-    public Builder setGetExecutionActivity(GetExecutionActivityImpl activity) {
-      this.getExecution = Objects.requireNonNull(activity, "activity");
-      return this;
-    }
+    public abstract Builder setGetExecutionActivity(GetExecutionActivityImpl activity);
 
-    /**
-     * Registers this {@value WatchExecutionActivity#WATCH_EXECUTION} implementation instead of the
-     * default one of {@link #setStigmerChannel}.
-     *
-     * @param activity the implementation
-     * @return this builder
-     */
-    public Builder setWatchExecutionActivity(WatchExecutionActivityImpl activity) {
-      this.watchExecution = Objects.requireNonNull(activity, "activity");
-      return this;
-    }
+    /** Registers this watcher implementation instead of the default (see {@link #setGetExecutionActivity}). */
+    public abstract Builder setWatchExecutionActivity(WatchExecutionActivityImpl activity);
 
-    /**
-     * Registers this {@value CancelExecutionActivity#CANCEL_EXECUTION} implementation instead of
-     * the default one of {@link #setStigmerChannel}.
-     *
-     * @param activity the implementation
-     * @return this builder
-     */
-    public Builder setCancelExecutionActivity(CancelExecutionActivityImpl activity) {
-      this.cancelExecution = Objects.requireNonNull(activity, "activity");
-      return this;
-    }
+    /** Registers this cancel implementation instead of the default (see {@link #setGetExecutionActivity}). */
+    public abstract Builder setCancelExecutionActivity(CancelExecutionActivityImpl activity);
 
     /**
      * Registers the completion system activity on every worker (the default), or not.
@@ -165,10 +195,7 @@ public final class StigmerPlugin extends SimplePlugin {
      * @param enabled whether to register it
      * @return this builder
      */
-    public Builder setSystemActivities(boolean enabled) {
-      this.systemActivities = enabled;
-      return this;
-    }
+    public abstract Builder setSystemActivities(boolean enabled);
 
     /**
      * Adds Temporal's OpenTracing interceptors (needs {@code io.temporal:temporal-opentracing} on
@@ -178,10 +205,11 @@ public final class StigmerPlugin extends SimplePlugin {
      * @param enabled whether to trace
      * @return this builder
      */
-    public Builder setTracing(boolean enabled) {
-      this.tracing = enabled;
-      return this;
-    }
+    public abstract Builder setTracing(boolean enabled);
+
+    abstract Builder setWorkerInterceptors(List<WorkerInterceptor> interceptors);
+
+    abstract Builder setClientInterceptors(List<WorkflowClientInterceptor> interceptors);
 
     /**
      * Adds worker interceptors of your own.
@@ -190,24 +218,17 @@ public final class StigmerPlugin extends SimplePlugin {
      * @return this builder
      */
     public Builder addWorkerInterceptors(WorkerInterceptor... interceptors) {
-      for (WorkerInterceptor interceptor : interceptors) {
-        workerInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
-      }
+      workerInterceptors.addAll(BuilderArguments.nonNullElements(interceptors, "interceptor"));
       return this;
     }
 
-    /**
-     * Adds client interceptors of your own.
-     *
-     * @param interceptors the interceptors
-     * @return this builder
-     */
+    /** Adds client interceptors of your own, as {@link #addWorkerInterceptors} worker ones. */
     public Builder addClientInterceptors(WorkflowClientInterceptor... interceptors) {
-      for (WorkflowClientInterceptor interceptor : interceptors) {
-        clientInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
-      }
+      clientInterceptors.addAll(BuilderArguments.nonNullElements(interceptors, "interceptor"));
       return this;
     }
+
+    abstract StigmerPlugin autoBuild();
 
     /**
      * Builds the plugin.
@@ -215,53 +236,9 @@ public final class StigmerPlugin extends SimplePlugin {
      * @return the plugin
      */
     public StigmerPlugin build() {
-      PayloadTypeRegistry types = registry;
-      SimplePlugin.Builder plugin =
-          SimplePlugin.newBuilder(NAME)
-              .customizeDataConverter(existing -> withStigmerPayloads(existing, types));
-      List<Object> activities = new ArrayList<>();
-      GetExecutionActivityImpl get = getExecution;
-      WatchExecutionActivityImpl watch = watchExecution;
-      CancelExecutionActivityImpl cancel = cancelExecution;
-      if (stigmerChannel != null) {
-        if (get == null) {
-          get =
-              GetExecutionActivityImpl.newBuilder()
-                  .setAgentStub(AgentExecutionQueryControllerGrpc.newBlockingStub(stigmerChannel))
-                  .setWorkflowStub(
-                      WorkflowExecutionQueryControllerGrpc.newBlockingStub(stigmerChannel))
-                  .build();
-        }
-        if (watch == null) {
-          watch = WatchExecutionActivityImpl.newBuilder().setChannel(stigmerChannel).build();
-        }
-        if (cancel == null) {
-          cancel = CancelExecutionActivityImpl.newBuilder().setChannel(stigmerChannel).build();
-        }
-      }
-      if (get != null) {
-        activities.add(get);
-      }
-      if (watch != null) {
-        activities.add(watch);
-      }
-      if (cancel != null) {
-        activities.add(cancel);
-      }
-      if (systemActivities) {
-        activities.add(SystemActivitiesImpl.withWorkerClient(types));
-      }
-      if (!activities.isEmpty()) {
-        plugin.registerActivitiesImplementations(activities.toArray());
-      }
-      plugin.addWorkerInterceptors(HandshakeActivityIds.workerInterceptor());
-      if (tracing) {
-        plugin.addWorkerInterceptors(StigmerTracing.workerInterceptor());
-        plugin.addClientInterceptors(StigmerTracing.clientInterceptor());
-      }
-      plugin.addWorkerInterceptors(workerInterceptors.toArray(new WorkerInterceptor[0]));
-      plugin.addClientInterceptors(clientInterceptors.toArray(new WorkflowClientInterceptor[0]));
-      return new StigmerPlugin(plugin);
+      return setWorkerInterceptors(new ArrayList<>(workerInterceptors))
+          .setClientInterceptors(new ArrayList<>(clientInterceptors))
+          .autoBuild();
     }
   }
 }

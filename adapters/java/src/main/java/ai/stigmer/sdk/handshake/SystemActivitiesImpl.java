@@ -191,7 +191,7 @@ public final class SystemActivitiesImpl implements SystemActivities {
     if (result.getOutcome()
         == CompleteExternalActivityOutcome.COMPLETE_EXTERNAL_ACTIVITY_OUTCOME_TRANSIENT) {
       // Small enough for Temporal to keep it as the pending activity's last failure (4 KiB).
-      throw HandshakeFailureTypes.withoutStackTrace(
+      throw ApplicationFailures.withoutStackTrace(
           ApplicationFailure.newFailure(
               "transient error completing the external activity: "
                   + result.getMessage()
@@ -206,7 +206,7 @@ public final class SystemActivitiesImpl implements SystemActivities {
   }
 
   private static ApplicationFailure invalidInput(String reason) {
-    return HandshakeFailureTypes.nonRetryable(
+    return ApplicationFailures.nonRetryable(
         "invalid " + COMPLETE_EXTERNAL_ACTIVITY + " input: " + reason,
         HandshakeFailureTypes.COMPLETION_INVALID_INPUT);
   }

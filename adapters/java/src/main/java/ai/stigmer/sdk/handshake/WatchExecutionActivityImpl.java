@@ -191,14 +191,14 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
       }
       // Throws ActivityCompletionException when the workflow cancels the watch.
       context.heartbeat(null);
-      sleep(wait);
+      GetExecutionActivityImpl.sleep(wait, "watching the execution");
       wait = next(wait);
     }
   }
 
   /** The watch's non-retryable failure, {@code "stigmer: <why>"}. */
   private static ApplicationFailure watchFailed(String why) {
-    return HandshakeFailureTypes.nonRetryable(
+    return ApplicationFailures.nonRetryable(
         "stigmer: " + why, HandshakeFailureTypes.GET_EXECUTION_FAILED);
   }
 
@@ -247,14 +247,6 @@ public final class WatchExecutionActivityImpl implements WatchExecutionActivity 
     }
   }
 
-  private static void sleep(Duration wait) {
-    try {
-      Thread.sleep(wait.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while watching the execution", e);
-    }
-  }
 
   /** Settings of the watcher. Not thread-safe. */
   public static final class Builder {

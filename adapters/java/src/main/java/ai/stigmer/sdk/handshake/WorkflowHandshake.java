@@ -19,6 +19,7 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
+import com.google.auto.value.AutoValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -568,18 +569,10 @@ public final class WorkflowHandshake {
   }
 
   /** Settings of {@link #executeToTerminal}. Immutable. */
-  public static final class TerminalOptions {
-    private final ActivityOptions getExecutionOptions;
-    private final Duration watchAfter;
-    private final ActivityOptions watchExecutionOptions;
-    private final ActivityOptions cancelExecutionOptions;
+  @AutoValue
+  public abstract static class TerminalOptions {
 
-    private TerminalOptions(Builder builder) {
-      this.getExecutionOptions = builder.getExecutionOptions;
-      this.watchAfter = builder.watchAfter;
-      this.watchExecutionOptions = builder.watchExecutionOptions;
-      this.cancelExecutionOptions = builder.cancelExecutionOptions;
-    }
+    TerminalOptions() {}
 
     /**
      * Returns a builder with the defaults of every SDK.
@@ -587,7 +580,11 @@ public final class WorkflowHandshake {
      * @return a new builder
      */
     public static Builder newBuilder() {
-      return new Builder();
+      return new AutoValue_WorkflowHandshake_TerminalOptions.Builder()
+          .setGetExecutionOptions(WorkflowHandshake.getExecutionOptions())
+          .setWatchAfter(WATCH_AFTER)
+          .setWatchExecutionOptions(WorkflowHandshake.watchExecutionOptions())
+          .setCancelExecutionOptions(WorkflowHandshake.cancelExecutionOptions());
     }
 
     /**
@@ -600,44 +597,32 @@ public final class WorkflowHandshake {
     }
 
     /** The options of {@value GetExecutionActivity#GET_EXECUTION}. */
-    public ActivityOptions getGetExecutionOptions() {
-      return getExecutionOptions;
-    }
+    public abstract ActivityOptions getGetExecutionOptions();
 
     /** How long the handshake may stay pending before the watcher starts. */
-    public Duration getWatchAfter() {
-      return watchAfter;
-    }
+    public abstract Duration getWatchAfter();
 
     /** The options of {@value WatchExecutionActivity#WATCH_EXECUTION}. */
-    public ActivityOptions getWatchExecutionOptions() {
-      return watchExecutionOptions;
-    }
+    public abstract ActivityOptions getWatchExecutionOptions();
 
     /** The options of {@value CancelExecutionActivity#CANCEL_EXECUTION}. */
-    public ActivityOptions getCancelExecutionOptions() {
-      return cancelExecutionOptions;
-    }
+    public abstract ActivityOptions getCancelExecutionOptions();
 
     /** The cancel options; without a task queue, the watcher's (as in every SDK). */
     ActivityOptions cancelExecutionOptionsOnQueue() {
-      if (cancelExecutionOptions.getTaskQueue() != null
-          || watchExecutionOptions.getTaskQueue() == null) {
-        return cancelExecutionOptions;
+      ActivityOptions cancel = getCancelExecutionOptions();
+      ActivityOptions watch = getWatchExecutionOptions();
+      if (cancel.getTaskQueue() != null || watch.getTaskQueue() == null) {
+        return cancel;
       }
-      return ActivityOptions.newBuilder(cancelExecutionOptions)
-          .setTaskQueue(watchExecutionOptions.getTaskQueue())
-          .build();
+      return ActivityOptions.newBuilder(cancel).setTaskQueue(watch.getTaskQueue()).build();
     }
 
-    /** Builder of {@link TerminalOptions}. */
-    public static final class Builder {
-      private ActivityOptions getExecutionOptions = WorkflowHandshake.getExecutionOptions();
-      private Duration watchAfter = WATCH_AFTER;
-      private ActivityOptions watchExecutionOptions = WorkflowHandshake.watchExecutionOptions();
-      private ActivityOptions cancelExecutionOptions = WorkflowHandshake.cancelExecutionOptions();
+    /** Builder of {@link TerminalOptions}. Not thread-safe. */
+    @AutoValue.Builder
+    public abstract static class Builder {
 
-      private Builder() {}
+      Builder() {}
 
       /**
        * Sets the options of {@value GetExecutionActivity#GET_EXECUTION} ({@link
@@ -646,22 +631,16 @@ public final class WorkflowHandshake {
        * @param options the options
        * @return this builder
        */
-      public Builder setGetExecutionOptions(ActivityOptions options) {
-        this.getExecutionOptions = Objects.requireNonNull(options, "options");
-        return this;
-      }
+      public abstract Builder setGetExecutionOptions(ActivityOptions options);
 
       /**
        * Sets how long the handshake may stay pending before the watcher starts ({@link
        * WorkflowHandshake#WATCH_AFTER} by default).
        *
-       * @param watchAfter a positive duration
+       * @param watchAfter a positive duration (checked by {@link #build})
        * @return this builder
        */
-      public Builder setWatchAfter(Duration watchAfter) {
-        this.watchAfter = BuilderArguments.positive(watchAfter, "watchAfter");
-        return this;
-      }
+      public abstract Builder setWatchAfter(Duration watchAfter);
 
       /**
        * Sets the options of {@value WatchExecutionActivity#WATCH_EXECUTION} ({@link
@@ -670,10 +649,7 @@ public final class WorkflowHandshake {
        * @param options the options
        * @return this builder
        */
-      public Builder setWatchExecutionOptions(ActivityOptions options) {
-        this.watchExecutionOptions = Objects.requireNonNull(options, "options");
-        return this;
-      }
+      public abstract Builder setWatchExecutionOptions(ActivityOptions options);
 
       /**
        * Sets the options of {@value CancelExecutionActivity#CANCEL_EXECUTION} ({@link
@@ -682,18 +658,20 @@ public final class WorkflowHandshake {
        * @param options the options
        * @return this builder
        */
-      public Builder setCancelExecutionOptions(ActivityOptions options) {
-        this.cancelExecutionOptions = Objects.requireNonNull(options, "options");
-        return this;
-      }
+      public abstract Builder setCancelExecutionOptions(ActivityOptions options);
+
+      abstract TerminalOptions autoBuild();
 
       /**
        * Builds the options.
        *
        * @return the options
+       * @throws IllegalArgumentException if the watch delay is not positive
        */
       public TerminalOptions build() {
-        return new TerminalOptions(this);
+        TerminalOptions options = autoBuild();
+        BuilderArguments.positive(options.getWatchAfter(), "watchAfter");
+        return options;
       }
     }
   }
