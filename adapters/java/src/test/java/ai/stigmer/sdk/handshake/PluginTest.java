@@ -45,11 +45,13 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -205,8 +207,10 @@ class PluginTest {
     stigmer.complete(call, "done");
     It.result(caller, AgentExecution.class);
 
-    List<SpanData> spans = SPANS.getFinishedSpanItems();
-    Set<String> names = spans.stream().map(SpanData::getName).collect(Collectors.toSet());
+    // The activity's span ends when its method returns, which may come after the caller has
+    // resumed (the completion travels through Temporal, not through the activity thread).
+    List<SpanData> spans = finishedSpans("RunActivity:RunAgent", HandshakeSpans.RESUMED_SPAN);
+    Set<String> names = spanNames(spans);
     assertTrue(names.contains("StartWorkflow:TerminalCaller"), names.toString());
     assertTrue(names.contains("RunWorkflow:TerminalCaller"), names.toString());
     assertTrue(names.contains("StartActivity:RunAgent"), names.toString());
@@ -246,6 +250,22 @@ class PluginTest {
                     span.getAttributes().asMap().values().stream()
                         .anyMatch(value -> String.valueOf(value).contains("callback"))),
         "no span attribute carries a token");
+  }
+
+  /** The finished spans, once those named have finished (or after 10 s: the asserts say what). */
+  private static List<SpanData> finishedSpans(String... names) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    List<SpanData> spans = SPANS.getFinishedSpanItems();
+    while (!spanNames(spans).containsAll(Arrays.asList(names))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      spans = SPANS.getFinishedSpanItems();
+    }
+    return spans;
+  }
+
+  private static Set<String> spanNames(List<SpanData> spans) {
+    return spans.stream().map(SpanData::getName).collect(Collectors.toSet());
   }
 
   private static SpanData span(List<SpanData> spans, String name) {
