@@ -51,7 +51,7 @@ sys.path.insert(0, str(BENCH))
 
 import bench_adapters  # noqa: E402
 from bench_report import write_reports  # noqa: E402
-from bench_workflows import FLOOR_ACTIVITY, HANDSHAKE_ACTIVITY, caller_options  # noqa: E402
+from bench_workflows import FLOOR_ACTIVITY, HANDSHAKE_ACTIVITY, BenchCallerWorkflow  # noqa: E402
 from roles import INSTANT, PARKED  # noqa: E402
 
 from stigmer_sdk import TaskToken, idempotency_key  # noqa: E402
@@ -60,11 +60,7 @@ from stigmer_sdk.api.agentic.agentexecution.v1.spec_pb2 import AgentExecutionSpe
 from stigmer_sdk.completion import proto_payload  # noqa: E402
 from stigmer_sdk.converter import data_converter  # noqa: E402
 from stigmer_sdk.service.invoke_workflow import AGENT_WORKFLOW  # noqa: E402
-from stigmer_sdk.testing import (  # noqa: E402
-    FAST_PATH_DYNAMIC_CONFIG,
-    CallerWorkflow,
-    DevServer,
-)
+from stigmer_sdk.testing import FAST_PATH_DYNAMIC_CONFIG, DevServer  # noqa: E402
 
 PIPELINES = ("raw", "sdk", "best")
 #: The SDK's caller against the RAW service: the Python caller side alone, as for Go and Java.
@@ -223,8 +219,8 @@ async def run_one(
     workflow_id = f"bench-{pipeline.name}-{uuid.uuid4().hex[:12]}"
     started = time.perf_counter()
     handle = await (pipeline.client or client).start_workflow(
-        CallerWorkflow.run,
-        args=[request(agent, index), caller_options(activity)],
+        BenchCallerWorkflow.run,
+        args=[request(agent, index), activity],
         id=workflow_id,
         task_queue=pipeline.queue,
     )
@@ -296,8 +292,8 @@ async def park(
     async def start(index: int) -> None:
         async with limit:
             await (pipeline.client or client).start_workflow(
-                CallerWorkflow.run,
-                args=[request(PARKED, index), caller_options(HANDSHAKE_ACTIVITY)],
+                BenchCallerWorkflow.run,
+                args=[request(PARKED, index), HANDSHAKE_ACTIVITY],
                 id=f"bench-parked-{pipeline.name}-{uuid.uuid4().hex[:12]}",
                 task_queue=pipeline.queue,
             )

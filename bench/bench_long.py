@@ -56,17 +56,13 @@ sys.path.insert(0, str(BENCH))
 
 from bench_handshake import Pipeline, Role, burst, load_average, request  # noqa: E402
 from bench_report import percentile  # noqa: E402
-from bench_workflows import HANDSHAKE_ACTIVITY, DocsCallerWorkflow, caller_options  # noqa: E402
+from bench_workflows import HANDSHAKE_ACTIVITY, BenchCallerWorkflow, DocsCallerWorkflow  # noqa: E402
 from roles import CANCELLABLE, PARKED  # noqa: E402
 
 from stigmer_sdk.api.agentic.agentexecution.v1 import command_pb2_grpc  # noqa: E402
 from stigmer_sdk.api.agentic.agentexecution.v1.io_pb2 import AgentExecutionId  # noqa: E402
 from stigmer_sdk.converter import data_converter  # noqa: E402
-from stigmer_sdk.testing import (  # noqa: E402
-    CallerWorkflow,
-    DevServer,
-    free_port,
-)
+from stigmer_sdk.testing import DevServer, free_port  # noqa: E402
 
 #: The runbook's healthy completion call (seed 000): p50 < 50 ms, p99 < 200 ms.
 COMPLETION_P50_TARGET_MS = 50.0
@@ -198,8 +194,8 @@ async def cancel_latency(
             )
         else:  # the relay: the caller stays open until the service reports the cancellation
             handles[message] = await client.start_workflow(
-                CallerWorkflow.run,
-                args=[execution, caller_options(HANDSHAKE_ACTIVITY, wait_for_cancellation=True)],
+                BenchCallerWorkflow.run,
+                args=[execution, HANDSHAKE_ACTIVITY, True],
                 id=workflow_id,
                 task_queue=pipeline.queue,
             )
@@ -243,8 +239,8 @@ async def park_step(
     async def start(index: int) -> None:
         async with limit:
             await client.start_workflow(
-                CallerWorkflow.run,
-                args=[request(PARKED, index), caller_options(HANDSHAKE_ACTIVITY)],
+                BenchCallerWorkflow.run,
+                args=[request(PARKED, index), HANDSHAKE_ACTIVITY],
                 id=f"bench-parked-{uuid.uuid4().hex[:12]}",
                 task_queue=pipeline.queue,
             )

@@ -1,8 +1,7 @@
 """Workflows of the side-by-side benchmark, shared by every pipeline (imported by the workers).
 
-* The caller of every pipeline is the test kit's `stigmer_sdk.testing.CallerWorkflow`: it runs one
-  handshake activity (the SDK's, the hand-written RAW one, or the in-process floor) and returns the
-  delivered execution (`caller_options` says which activity and how).
+* :class:`BenchCallerWorkflow` is the caller: it runs one handshake activity (the SDK's, the
+  hand-written RAW one, or the in-process floor) and returns the delivered execution.
 * :class:`DocsCallerWorkflow` runs it as docs/python-sdk.md's quick start does, through
   ``stigmer_sdk.in_workflow.execute_to_terminal`` (whose cancellation path pushes the cancel to the
   service, where the service implements ``cancel``).
@@ -13,12 +12,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from temporalio import workflow
-
-if TYPE_CHECKING:
-    from stigmer_sdk.testing import CallerOptions
+from temporalio.common import RetryPolicy
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from stigmer_sdk import in_workflow as stigmer_workflow
@@ -32,20 +29,29 @@ RAW_AGENT_ACTIVITY = "raw_agent"
 RAW_COMPLETE_ACTIVITY = "raw_complete"
 
 
-def caller_options(activity: str, *, wait_for_cancellation: bool = False) -> CallerOptions:
-    """How the kit's caller workflow runs ``activity`` in the bench: one attempt, up to 2 hours.
+@workflow.defn
+class BenchCallerWorkflow:
+    """One handshake (or one floor completion) as a caller's workflow would run it."""
 
-    ``wait_for_cancellation`` keeps the workflow open until the service reports the activity
-    cancelled: the heartbeat relay can only tell a caller that is still open.
-    """
-    # Imported here: the service roles import this module and need none of the test kit.
-    from stigmer_sdk.testing import CallerOptions
-
-    return CallerOptions(
-        activity=activity,
-        start_to_close_seconds=2 * 3600,
-        wait_for_cancellation=wait_for_cancellation,
-    )
+    @workflow.run
+    async def run(
+        self, request: AgentExecution, activity: str, wait_for_cancellation: bool = False
+    ) -> AgentExecution:
+        # Waiting for the cancellation keeps the workflow open until the service reports the
+        # activity cancelled: the heartbeat relay can only tell a caller that is still open.
+        result: AgentExecution = await workflow.execute_activity(
+            activity,
+            request,
+            start_to_close_timeout=timedelta(hours=2),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+            result_type=AgentExecution,
+            cancellation_type=(
+                ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+                if wait_for_cancellation
+                else ActivityCancellationType.TRY_CANCEL
+            ),
+        )
+        return result
 
 
 @workflow.defn

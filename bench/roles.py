@@ -49,6 +49,7 @@ from bench_workflows import (
     HANDSHAKE_ACTIVITY,
     RAW_AGENT_ACTIVITY,
     RAW_COMPLETE_ACTIVITY,
+    BenchCallerWorkflow,
     DocsCallerWorkflow,
     RawServiceWorkflow,
 )
@@ -319,8 +320,6 @@ async def caller(
     if setup == "tuned":
         options["max_concurrent_activities"] = CALLER_SLOTS
         options["max_concurrent_activity_task_polls"] = CALLER_ACTIVITY_POLLS
-    from stigmer_sdk.testing import CallerWorkflow
-
     if pipeline == "sdk":
         from stigmer_sdk import StigmerClient, StigmerPlugin
 
@@ -335,7 +334,9 @@ async def caller(
     worker = Worker(
         client,
         task_queue=queue,
-        workflows=[CallerWorkflow, DocsCallerWorkflow] if pipeline == "sdk" else [CallerWorkflow],
+        workflows=[BenchCallerWorkflow, DocsCallerWorkflow]
+        if pipeline == "sdk"
+        else [BenchCallerWorkflow],
         activities=activities,
         max_cached_workflows=CALLER_CACHED_WORKFLOWS,
         **options,
