@@ -41,7 +41,7 @@ tests/sdk/test_client_tls.py, _Command: serves over TLS and mutual TLS
 #: Caller workflows besides the kit's (file, class: what it tests that the kit's does not).
 OTHER_CALLERS = """
 bench/bench_workflows.py, BenchCallerWorkflow: one caller for both bench pipelines, so that only
-    the handshake differs (the RAW one is SDK-free)
+    the handshake differs; the RAW worker's default sandbox would re-import the kit for each run
 bench/bench_workflows.py, DocsCallerWorkflow: the quick start's execute_to_terminal
 conformance/python/executable.py, CallerWorkflow: the conformance protocol's caller (workflow type
     conformance/caller, input CallerInput), as in every language
