@@ -93,11 +93,16 @@ def refusal_status(refusal: Refusal) -> tuple[grpc.StatusCode, status_pb2.Status
     return code, status_pb2.Status(code=code.value[0], message=refusal.message, details=[detail])
 
 
+def _log_refusal(code: grpc.StatusCode, message: str, note: str) -> None:
+    """The one concise line of a refusal (``note`` goes to the log line only)."""
+    logger.info("Refused %s: %s %s%s", _current_method.get(), code.name, message, note)
+
+
 async def _abort_plain(
     context: grpc.aio.ServicerContext[Any, Any], code: grpc.StatusCode, message: str, note: str
 ) -> NoReturn:
     """Abort with ``code`` and log one concise line (``note`` in the log line only)."""
-    logger.info("Refused %s: %s %s%s", _current_method.get(), code.name, message, note)
+    _log_refusal(code, message, note)
     await context.abort(code, message)
     raise AssertionError("unreachable: abort raises")
 
@@ -105,17 +110,12 @@ async def _abort_plain(
 async def abort_refused(context: grpc.aio.ServicerContext[Any, Any], refusal: Refusal) -> NoReturn:
     """Answer ``refusal`` (see `refusal_status`); every one but an invalid request is logged."""
     code, status = refusal_status(refusal)
-    if status is None:
-        await _abort_plain(context, code, refusal.message, refusal.log_note)
     if not isinstance(refusal, InvalidRequest):
-        logger.info(
-            "Refused %s: %s %s%s",
-            _current_method.get(),
-            code.name,
-            refusal.message,
-            refusal.log_note,
-        )
-    await context.abort_with_status(rpc_status.to_status(status))
+        _log_refusal(code, refusal.message, refusal.log_note)
+    if status is None:
+        await context.abort(code, refusal.message)
+    else:
+        await context.abort_with_status(rpc_status.to_status(status))
     raise AssertionError("unreachable: abort raises")
 
 
