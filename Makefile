@@ -153,7 +153,7 @@ bench: bootstrap $(VENV)/.bench-extra ## SDK beside raw temporalio (Python, Go, 
 BENCH_LONG_ARGS ?=
 
 .PHONY: bench-long
-bench-long: bootstrap $(VENV)/.bench-extra ## Release check: 100,000 parked on PostgreSQL: RSS, RPCs at rest, cancel latency
+bench-long: bootstrap temporal-server $(VENV)/.bench-extra ## Release check: 100,000 parked on the official Temporal server and PostgreSQL: RSS, RPCs at rest, cancel latency
 	STIGMER_TEST_POSTGRES_URL="$${STIGMER_TEST_POSTGRES_URL:-$$(bash scripts/ensure_postgres.sh)}" \
 		$(PY) bench/bench_long.py $(BENCH_LONG_ARGS)
 

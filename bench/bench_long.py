@@ -1,6 +1,10 @@
 """`make bench-long`: the SDK's handshake at scale, 100,000 parked on PostgreSQL.
 
-One Temporal dev server (the project's fast path), and three processes (``bench/roles.py``):
+One Temporal server, and three processes (``bench/roles.py``). The server is, by default, the
+official one as the scale test runs it (``scripts/temporal_cluster.py``: frontend, history and
+matching on PostgreSQL, 4 shards, the fast path's dynamic config); ``--temporal dev`` runs a dev
+server instead, whose in-memory SQLite cannot hold 100,000 parked handshakes (its RSS passed
+23 GiB at 43,000 on the 2-core machine and ran it out of memory). The processes:
 
 * the reference service (``StigmerService``) on a PostgreSQL database of its own, with its
   defaults (caller-heartbeat relay every 30 s within ``--caller-heartbeat-budget`` RPCs a second,
@@ -22,7 +26,7 @@ In this order, because parked agents hold the runner's slots for an hour:
    SDK's ``execute_to_terminal`` (which pushes the cancel); when it answers UNIMPLEMENTED, the
    callers wait for the cancellation and the relay's heartbeat carries it.
 3. **park**: ``--parked`` handshakes whose agent stays pending, in steps of ``--step``; after
-   each step, the RSS of caller, service and runner.
+   each step, the RSS of caller, service and runner, and of the Temporal server's processes.
 4. **at rest**: the service's Temporal RPCs a second over two relay intervals, by operation,
    beside the budget (long polls apart).
 
@@ -44,6 +48,9 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +60,7 @@ import temporalio.client
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_handshake import Pipeline, Role, burst, load_average, request  # noqa: E402
 from bench_report import percentile  # noqa: E402
@@ -64,6 +72,8 @@ from stigmer_sdk.api.agentic.agentexecution.v1.io_pb2 import AgentExecutionId  #
 from stigmer_sdk.converter import data_converter  # noqa: E402
 from stigmer_sdk.testing import DevServer, free_port  # noqa: E402
 
+from temporal_cluster import TemporalCluster  # noqa: E402
+
 #: The runbook's healthy completion call (seed 000): p50 < 50 ms, p99 < 200 ms.
 COMPLETION_P50_TARGET_MS = 50.0
 COMPLETION_P99_TARGET_MS = 200.0
@@ -71,6 +81,11 @@ COMPLETION_P99_TARGET_MS = 200.0
 RSS_GROWTH_TARGET_KIB = 1.0
 #: Workflow caches of caller and service.
 CACHED_WORKFLOWS = 100
+#: How the report names each ``--temporal``.
+TEMPORAL_SERVERS = {
+    "cluster": "the official server on PostgreSQL (frontend, history, matching; 4 shards)",
+    "dev": "a dev server (in-memory SQLite)",
+}
 #: Temporal's client request counters in the core SDK's Prometheus output.
 REQUEST_METRIC = re.compile(r"^(temporal_(?:long_)?request)(?:_total)?\{([^}]*)\}\s+(\S+)$")
 
@@ -263,6 +278,43 @@ def rss_mib(role: Role) -> float:
     return round(role.rss_kib() / 1024, 1)
 
 
+def pids_rss_mib(pids: list[int]) -> float:
+    """The RSS of processes, together (0 for one that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                total += next(
+                    (int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0
+                )
+        except FileNotFoundError:
+            continue
+    return round(total / 1024, 1)
+
+
+@dataclass
+class TemporalServer:
+    """The server the run parks on: its frontend and the processes whose RSS is reported."""
+
+    target: str
+    pids: list[int]
+
+
+@asynccontextmanager
+async def temporal_server(kind: str, postgres_admin: str) -> AsyncIterator[TemporalServer]:
+    """``cluster``: the official server on PostgreSQL, as the scale test runs it; ``dev``: a dev
+    server (in-memory SQLite)."""
+    if kind == "cluster":
+        async with TemporalCluster(postgres_admin, history_shards=4) as cluster:
+            yield TemporalServer(cluster.target, [cluster.pid(s) for s in cluster.services])
+        return
+    async with DevServer() as server:
+        found = subprocess.run(
+            ["pgrep", "-f", f"start-dev --port {server.port}"], capture_output=True, text=True
+        )
+        yield TemporalServer(server.target, [int(pid) for pid in found.stdout.split()])
+
+
 def growth_per_parked(steps: list[dict[str, Any]], key: str) -> float | None:
     """KiB of RSS per parked handshake from the first step's end to the last one's."""
     if len(steps) < 2:
@@ -279,6 +331,7 @@ def markdown(report: dict[str, Any]) -> str:
         + (f", parking cut short at {report['cut_short_at']:,}" if "cut_short_at" in report else "")
         + ")",
         "",
+        f"Temporal: {TEMPORAL_SERVERS[settings.get('temporal', 'dev')]}. "
         f"Store: PostgreSQL. Caller: docs' set-up (StigmerPlugin, temporalio's default slots and "
         f"pollers), workflow caches {CACHED_WORKFLOWS}. Relay: every "
         f"{settings['caller_heartbeat']:.0f} s within a budget of "
@@ -323,13 +376,14 @@ def markdown(report: dict[str, Any]) -> str:
             "",
             "## Parked handshakes",
             "",
-            "| parked | caller RSS, MiB | service RSS, MiB | runner RSS, MiB | pended/s, step |",
-            "|---|---|---|---|---|",
+            "| parked | caller RSS, MiB | service RSS, MiB | runner RSS, MiB "
+            "| Temporal server RSS, MiB | pended/s, step |",
+            "|---|---|---|---|---|---|",
         ]
         for step in steps:
             lines.append(
                 f"| {step['parked']:,} | {step['caller_mib']} | {step['service_mib']} | "
-                f"{step['runner_mib']} | {step['rate']} |"
+                f"{step['runner_mib']} | {step.get('temporal_mib', '-')} | {step['rate']} |"
             )
         caller = growth_per_parked(steps, "caller_mib")
         service = growth_per_parked(steps, "service_mib")
@@ -401,7 +455,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     metrics = f"127.0.0.1:{free_port()}"
     roles: list[Role] = []
     try:
-        async with DevServer() as server:
+        async with temporal_server(args.temporal, admin) as server:
             # The caller runs StigmerPlugin's converter: results are in the SDK's private pool.
             client = await temporalio.client.Client.connect(
                 server.target, data_converter=data_converter
@@ -463,6 +517,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "caller_mib": rss_mib(caller),
                     "service_mib": rss_mib(service),
                     "runner_mib": rss_mib(runner),
+                    "temporal_mib": pids_rss_mib(server.pids),
                     "rate": round(share / result["seconds"], 1),
                 }
                 report["steps"].append(step)
@@ -501,6 +556,12 @@ async def profile(role: Role) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--parked", type=int, default=100_000, help="parked handshakes")
+    parser.add_argument(
+        "--temporal",
+        choices=sorted(TEMPORAL_SERVERS),
+        default="cluster",
+        help="the Temporal server: the official one on PostgreSQL (default) or a dev server",
+    )
     parser.add_argument("--step", type=int, default=10_000, help="RSS read every this many")
     parser.add_argument("--burst", type=int, default=300, help="burst size")
     parser.add_argument("--cancels", type=int, default=20, help="cancels timed")
