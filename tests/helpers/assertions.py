@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
 
 import pytest
-import temporalio.service
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError, CancelledError
 
 from stigmer_sdk import AgentExecution, StigmerClient
-from stigmer_sdk._execution import ExecutionKind
-from stigmer_sdk.service.start_invoke import workflow_id_for
 
 
 async def activity_failure(outcome: Awaitable[object]) -> ApplicationError:
@@ -55,31 +51,3 @@ async def wait_for_phase(
             await asyncio.sleep(0.1)
 
     return await asyncio.wait_for(wait(), timeout)
-
-
-async def started_invoke_workflow(
-    temporal: Client,
-    execution_id: str,
-    *,
-    kind: ExecutionKind = ExecutionKind.AGENT,
-    result_type: type | None = None,
-    timeout: float = 60,
-) -> WorkflowHandle[Any, Any]:
-    """The handle of an execution's invoke workflow once it exists: the service starts it
-    after the ACK, so right after ``create`` it may not have begun yet."""
-    handle = temporal.get_workflow_handle(
-        workflow_id_for(kind, execution_id), result_type=result_type
-    )
-
-    async def wait() -> None:
-        while True:
-            try:
-                await handle.describe()
-                return
-            except temporalio.service.RPCError as error:
-                if error.status is not temporalio.service.RPCStatusCode.NOT_FOUND:
-                    raise
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(wait(), timeout)
-    return handle

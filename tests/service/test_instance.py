@@ -3,7 +3,6 @@ and the edge maps every refusal to its status code and ``google.rpc`` details.""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -77,9 +76,7 @@ async def test_a_create_is_persisted_pending_without_its_token_and_its_workflow_
     request.spec.callback_token = b"\x0a\x03abc"
     request.status.phase = ExecutionPhase.EXECUTION_COMPLETED  # the caller's status is ignored
 
-    service = _service(store)
-    ack = await service.create(ExecutionKind.AGENT, request, principal=ALICE)
-    await service.close()  # the start follows the ACK; close waits for it
+    ack = await _service(store).create(ExecutionKind.AGENT, request, principal=ALICE)
 
     assert ack.metadata.id.startswith("aex_")
     assert ack.status.phase == ExecutionPhase.EXECUTION_PENDING
@@ -125,46 +122,7 @@ async def test_the_pipeline_refuses_by_role_key_and_quota(
         await service.create(ExecutionKind.AGENT, _ask("another"), principal=ALICE)
 
     assert quota.value.reason == instance_module.OPEN_EXECUTIONS_QUOTA_REASON
-    await service.close()
     assert len(started) == 2  # the repeated create starts (or joins) its workflow too
-
-
-async def test_the_ack_does_not_wait_for_the_workflow_start(
-    store: ExecutionStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The execution is durable once stored, so its workflow starts after the ACK; a start
-    that fails is left to the reconciler, and ``close`` waits for the starts under way."""
-    release = asyncio.Event()
-    requested: list[str] = []
-    finished: list[str] = []
-
-    async def held_start(
-        _client: Any, _settings: Any, _kind: ExecutionKind, execution_id: str, **_: Any
-    ) -> bool:
-        requested.append(execution_id)
-        await release.wait()
-        finished.append(execution_id)
-        raise temporalio.service.RPCError("down", temporalio.service.RPCStatusCode.UNAVAILABLE, b"")
-
-    monkeypatch.setattr(instance_module, "start_invoke", held_start)
-    service = _service(store)
-    # The start is held: the ACK comes all the same (a guard, not a timing: with the start on
-    # the ACK's path this never returns).
-    ack = await asyncio.wait_for(
-        service.create(ExecutionKind.AGENT, _ask(), principal=ALICE), timeout=30
-    )
-    assert ack.status.phase == ExecutionPhase.EXECUTION_PENDING
-    await asyncio.sleep(0)
-    assert requested == [ack.metadata.id]
-    assert finished == []
-    row = await store.get(ack.metadata.id)
-    assert row is not None  # durable before the ACK: the reconciler can start it
-    closing = asyncio.create_task(service.close())
-    await asyncio.sleep(0.05)
-    assert not closing.done()  # close waits for the start under way
-    release.set()
-    await asyncio.wait_for(closing, timeout=30)
-    assert finished == [ack.metadata.id]
 
 
 async def test_a_repeated_key_with_another_request_is_a_failed_precondition(

@@ -64,7 +64,6 @@ from helpers.assertions import (
     activity_failure,
     assert_activity_failed,
     assert_cancelled,
-    started_invoke_workflow,
     wait_for_phase,
 )
 from helpers.callers import PendingCaller
@@ -327,9 +326,9 @@ async def test_repeated_idempotency_key_keeps_one_execution_and_the_newest_token
     row = await _stored(running_service.store_url, first.metadata.id)
     assert row.callback_token == second_token
     assert row.idempotency_key == key
-    await (await started_invoke_workflow(running_service.temporal, first.metadata.id)).terminate(
-        "test over"
-    )
+    await running_service.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, first.metadata.id)
+    ).terminate("test over")
 
 
 async def test_ack_and_queries_never_echo_the_token(running_service: RunningService) -> None:
@@ -756,8 +755,8 @@ async def test_an_undeliverable_token_ends_recorded_never_pending(
     ack = await running_service.stigmer.create(
         AgentExecution(spec=AgentExecutionSpec(agent_id=agent, message="m", callback_token=token))
     )
-    handle = await started_invoke_workflow(
-        running_service.temporal, ack.metadata.id, result_type=str
+    handle = running_service.temporal.get_workflow_handle(
+        workflow_id_for(ExecutionKind.AGENT, ack.metadata.id), result_type=str
     )
     if agent == "quick":
         assert await handle.result() in ("INVALID_TOKEN", "ALREADY_COMPLETED")
@@ -859,15 +858,12 @@ async def test_only_a_create_that_is_alone_starts_its_workflow_eagerly(
     from stigmer_sdk.service import instance as server_module
 
     requested: list[bool] = []
-    started: list[bool] = []
     real_start = server_module.start_invoke
 
     async def slow_start(*args: Any, eager: bool, **kwargs: Any) -> bool:
         requested.append(eager)
         await asyncio.sleep(0.3)  # the second create arrives while this one is in flight
-        result = await real_start(*args, eager=eager, **kwargs)
-        started.append(eager)
-        return result
+        return await real_start(*args, eager=eager, **kwargs)
 
     monkeypatch.setattr(server_module, "start_invoke", slow_start)
     first = asyncio.create_task(running_service.stigmer.create(_ask("quick", "first")))
@@ -875,8 +871,6 @@ async def test_only_a_create_that_is_alone_starts_its_workflow_eagerly(
         await asyncio.sleep(0.01)
     await running_service.stigmer.create(_ask("quick", "second"))
     await first
-    while len(started) < 2:  # the starts follow the ACKs: a start under way is not alone
-        await asyncio.sleep(0.01)
     await asyncio.sleep(2 * server_module.EAGER_START_QUIET_SECONDS)
     await running_service.stigmer.create(_ask("quick", "after a quiet spell"))
     assert requested == [True, False, True]

@@ -6,11 +6,10 @@ nothing persisted), holds the principal to its quotas (`ResourceExhausted`), aut
 callback token for the principal (`stigmer_sdk.service.scopes`), ignores the caller's status,
 honours the idempotency key (unique per owner, bound to its request digest and caller activity:
 `FailedPrecondition` on a conflict), persists the execution with its token before anything
-else, returns the ACK, and starts the invoke workflow after it (its id derived from the
-execution id, so a repeated start is harmless; the reconciler starts one that never began).
-``get``, ``subscribe``, ``update_status`` and ``cancel`` raise `NotFound` for an execution the
-caller may not see. ``cancel`` records the request, then signals the execution's workflow to
-stop its run.
+else, starts the invoke workflow (its id derived from the execution id, so a repeated start is
+harmless), and returns the ACK. ``get``, ``subscribe``, ``update_status`` and ``cancel`` raise
+`NotFound` for an execution the caller may not see. ``cancel`` records the request, then
+signals the execution's workflow to stop its run.
 
 Every refusal is a `stigmer_sdk.service.refusals.Refusal`; the gRPC edge
 (`stigmer_sdk.service.servicer`) turns it into a status. The caller's principal and the
@@ -196,8 +195,6 @@ class ExecutionService:
         self._settings = settings
         self._settlement = Settlement(store, updates, temporal_client)
         self._redeliveries: set[asyncio.Task[None]] = set()
-        #: Invoke workflow starts under way, begun by creates that have answered already.
-        self._starts: set[asyncio.Task[None]] = set()
         self._creates_in_flight = 0
         self._last_create_began = -math.inf
         self._tokens = CallbackTokenAuthorizer(
@@ -266,7 +263,6 @@ class ExecutionService:
         began = time.monotonic()
         alone = (
             self._creates_in_flight == 0
-            and not self._starts
             and began - self._last_create_began >= EAGER_START_QUIET_SECONDS
         )
         self._creates_in_flight += 1
@@ -320,12 +316,18 @@ class ExecutionService:
                 )
         # Started on every create, the repeated ones too: if an earlier create persisted but died
         # before starting, this starts it; a running workflow is kept (USE_EXISTING) and a closed
-        # one is never run again (REJECT_DUPLICATE). After the ACK, not before it: the execution
-        # is durable once stored (the reconciler starts a workflow that never began), and a raw
-        # service's ACK carries no start either (issue 25 item 5).
-        start = asyncio.create_task(self._start_invoke(kind, row.id, eager=eager))
-        self._starts.add(start)
-        start.add_done_callback(self._starts.discard)
+        # one is never run again (REJECT_DUPLICATE).
+        try:
+            await start_invoke(self._temporal, self._settings, kind, row.id, eager=eager)
+        except temporalio.service.RPCError as error:
+            # The execution is durable: the reconciler starts its workflow once Temporal answers
+            # (service.reconciler). Refusing here would make a client retry persist another one.
+            logger.warning(
+                "Could not start the execution workflow yet, the reconciler will "
+                "execution_id=%s error=%s",
+                row.id,
+                error.message,
+            )
         if not created and token and row.completion_state is CompletionState.DELIVERED:
             # A retried caller whose execution already ended and was delivered (perhaps to an
             # attempt that had timed out): this attempt gets the same outcome.
@@ -404,29 +406,14 @@ class ExecutionService:
                 reason=OPEN_EXECUTIONS_QUOTA_REASON,
             )
 
-    async def _start_invoke(self, kind: ExecutionKind, execution_id: str, *, eager: bool) -> None:
-        try:
-            await start_invoke(self._temporal, self._settings, kind, execution_id, eager=eager)
-        except temporalio.service.RPCError as error:
-            # The execution is durable: the reconciler starts its workflow once Temporal answers
-            # (service.reconciler). Refusing here would make a client retry persist another one.
-            logger.warning(
-                "Could not start the execution workflow yet, the reconciler will "
-                "execution_id=%s error=%s",
-                execution_id,
-                error.message,
-            )
-
     async def _redeliver(self, execution_id: str) -> None:
         """Complete the newest token of a delivered execution with its recorded outcome
         (`Settlement.redeliver`: retried until delivered)."""
         await self._settlement.redeliver(execution_id)
 
     async def close(self) -> None:
-        """Let the workflow starts under way end (each is bounded), and stop the redeliveries
-        under way (their tokens stay stored; a caller that retries again gets its outcome from
-        the next replica)."""
-        await asyncio.gather(*self._starts, return_exceptions=True)
+        """Stop the redeliveries under way (their tokens stay stored; a caller that retries
+        again gets its outcome from the next replica)."""
         for task in list(self._redeliveries):
             task.cancel()
         await asyncio.gather(*self._redeliveries, return_exceptions=True)
