@@ -9,7 +9,6 @@ harmless: a running workflow is kept (USE_EXISTING) and a closed one is never ru
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from datetime import timedelta
 
 import temporalio.client
@@ -120,9 +119,15 @@ async def _start_or_join(
     )
     try:
         # The reconciler (or the caller's retry) starts it later.
-        await _bounded(start)
+        await asyncio.wait_for(start, _START_TIMEOUT.total_seconds())
     except WorkflowAlreadyStartedError:
         return False
+    except TimeoutError:
+        raise temporalio.service.RPCError(
+            f"Temporal did not answer within {_START_TIMEOUT.total_seconds():g} s",
+            temporalio.service.RPCStatusCode.DEADLINE_EXCEEDED,
+            b"",
+        ) from None
     return True
 
 
@@ -141,22 +146,15 @@ async def invoke_workflow_exists(
     """
     handle = client.get_workflow_handle(workflow_id_for(kind, execution_id))
     try:
-        await _bounded(handle.describe())
+        await asyncio.wait_for(handle.describe(), _START_TIMEOUT.total_seconds())
     except temporalio.service.RPCError as error:
         if error.status is temporalio.service.RPCStatusCode.NOT_FOUND:
             return False
         raise
-    return True
-
-
-async def _bounded(call: Awaitable[object]) -> None:
-    """Await a Temporal call within `_START_TIMEOUT`, the client's own retries included; an
-    `RPCError` (DEADLINE_EXCEEDED) when it takes longer."""
-    try:
-        await asyncio.wait_for(call, _START_TIMEOUT.total_seconds())
     except TimeoutError:
         raise temporalio.service.RPCError(
             f"Temporal did not answer within {_START_TIMEOUT.total_seconds():g} s",
             temporalio.service.RPCStatusCode.DEADLINE_EXCEEDED,
             b"",
         ) from None
+    return True
