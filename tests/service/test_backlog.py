@@ -316,24 +316,19 @@ async def test_reconciler_reads_one_page_of_ids_and_resumes_after_it(
         started.append(execution_id)
         return True
 
-    async def invoke_workflow_exists(_client: Any, _kind: Any, execution_id: str) -> bool:
-        return execution_id == "ae-00001"  # started already, its first task not run yet
-
     monkeypatch.setattr(reconciler_module, "start_invoke", start_invoke)
-    monkeypatch.setattr(reconciler_module, "invoke_workflow_exists", invoke_workflow_exists)
     async with await open_store(store_url, clock=clock) as store:
         await fill(store, 5)
         no_blob_decoded.clear()
         clock.wall += timedelta(minutes=1)
         args = (store, cast(temporalio.client.Client, None), cast(Any, None))
         count, resume = await reconcile_unstarted(*args, older_than=timedelta(seconds=5), limit=3)
-        # The one whose workflow exists is not started again (no abandoned write on the server).
-        assert (count, started) == (2, ["ae-00000", "ae-00002"])
+        assert (count, started) == (3, ["ae-00000", "ae-00001", "ae-00002"])
         assert resume is not None
         count, resume = await reconcile_unstarted(
             *args, older_than=timedelta(seconds=5), after=resume, limit=3
         )
-        assert (count, started[2:], resume) == (2, ["ae-00003", "ae-00004"], None)
+        assert (count, started[3:], resume) == (2, ["ae-00003", "ae-00004"], None)
     assert no_blob_decoded == Counter()
 
 

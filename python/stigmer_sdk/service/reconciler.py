@@ -31,11 +31,7 @@ from stigmer_sdk.service.settlement import (
     CompletionDeferred,
     Settlement,
 )
-from stigmer_sdk.service.start_invoke import (
-    invoke_workflow_exists,
-    start_invoke,
-    workflow_id_for,
-)
+from stigmer_sdk.service.start_invoke import start_invoke, workflow_id_for
 from stigmer_sdk.service.store import ExecutionStore
 
 logger = logging.getLogger("stigmer_sdk.service")
@@ -56,8 +52,7 @@ async def reconcile_unstarted(
 ) -> tuple[int, tuple[datetime, str] | None]:
     """Start the workflows of up to ``limit`` stored executions that never began, the oldest
     after the keyset position ``after``; how many were started, and where the next round
-    resumes (``None``: from the oldest again). An execution whose workflow exists already (its
-    start was accepted, its first task has not run yet) is left alone.
+    resumes (``None``: from the oldest again).
 
     Reads ids and kinds from the index of unstarted executions, never a blob or a token, and
     one page a round, so that its work does not grow with a backlog.
@@ -66,10 +61,6 @@ async def reconcile_unstarted(
     page = await store.unstarted_ids(older_than, after=after, limit=limit)
     for _created_at, execution_id, kind in page:
         try:
-            # Started but not begun yet (its first task waits on a busy worker): a read, where a
-            # start would be a write the server abandons.
-            if await invoke_workflow_exists(client, kind, execution_id):
-                continue
             if await start_invoke(client, settings, kind, execution_id):
                 started += 1
         except temporalio.service.RPCError as error:

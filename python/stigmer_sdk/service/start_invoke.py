@@ -129,32 +129,3 @@ async def _start_or_join(
             b"",
         ) from None
     return True
-
-
-async def invoke_workflow_exists(
-    client: temporalio.client.Client, kind: ExecutionKind, execution_id: str
-) -> bool:
-    """Whether the execution's invoke workflow was started (running or closed).
-
-    A read (DescribeWorkflowExecution): the reconciler asks it before a start, because a start
-    of a workflow that exists is a write the server attempts and then abandons (USE_EXISTING),
-    and a service running behind has many executions whose workflow was started but has not
-    begun yet.
-
-    Raises:
-        temporalio.service.RPCError: Temporal could not be reached, or refused.
-    """
-    handle = client.get_workflow_handle(workflow_id_for(kind, execution_id))
-    try:
-        await asyncio.wait_for(handle.describe(), _START_TIMEOUT.total_seconds())
-    except temporalio.service.RPCError as error:
-        if error.status is temporalio.service.RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    except TimeoutError:
-        raise temporalio.service.RPCError(
-            f"Temporal did not answer within {_START_TIMEOUT.total_seconds():g} s",
-            temporalio.service.RPCStatusCode.DEADLINE_EXCEEDED,
-            b"",
-        ) from None
-    return True
