@@ -79,6 +79,15 @@ LONG_RUN_CACHED_WORKFLOWS = 100
 FAILURES_SHOWN: list[str] = []
 
 
+def process_rss_kib(pid: int) -> int:
+    """A process's resident set (``VmRSS``), KiB; `FileNotFoundError` once it is gone."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 class Role:
     """One role process of one pipeline, driven through its stdin/stdout."""
 
@@ -125,11 +134,7 @@ class Role:
             print(f"role {self.process.pid} printed: {line[:500]!r}", file=sys.stderr)
 
     def rss_kib(self) -> int:
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return process_rss_kib(self.process.pid)
 
     async def stop(self) -> None:
         if self.process.returncode is None and self.process.stdin is not None:

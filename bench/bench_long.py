@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -62,7 +63,14 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_handshake import Pipeline, Role, burst, load_average, request  # noqa: E402
+from bench_handshake import (  # noqa: E402
+    Pipeline,
+    Role,
+    burst,
+    load_average,
+    process_rss_kib,
+    request,
+)
 from bench_report import percentile  # noqa: E402
 from bench_workflows import HANDSHAKE_ACTIVITY, BenchCallerWorkflow, DocsCallerWorkflow  # noqa: E402
 from roles import CANCELLABLE, PARKED  # noqa: E402
@@ -282,13 +290,8 @@ def pids_rss_mib(pids: list[int]) -> float:
     """The RSS of processes, together (0 for one that is gone)."""
     total = 0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/status") as status:
-                total += next(
-                    (int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0
-                )
-        except FileNotFoundError:
-            continue
+        with contextlib.suppress(FileNotFoundError):
+            total += process_rss_kib(pid)
     return round(total / 1024, 1)
 
 
